@@ -1,1 +1,83 @@
-"""safemaker."""
+"""safemaker: use Amazon SageMaker from a closed network, and refuse any call that opens one.
+
+The public API is what ``__all__`` lists. ``import safemaker`` does not import
+the SageMaker Python SDK: the SDK classes (``ClosedNetworkSession``,
+``ClosedEstimator``, ``closed_deploy``, ...) are loaded on first use.
+
+The library is silent: it logs to ``logging.getLogger("safemaker.*")`` with a
+``NullHandler``; set ``SAFEMAKER_DEBUG=1`` to print debug output to stderr.
+"""
+
+from __future__ import annotations
+
+import logging as _logging
+import os as _os
+from importlib import import_module as _import_module
+from typing import Any
+
+from .errors import (
+    GuardrailViolation,
+    LocalBackendError,
+    ProfileError,
+    ReferenceCheckError,
+    SafemakerError,
+    SdkNotAvailableError,
+    Violation,
+)
+from .guard import apply, check, decide
+from .hooks import install, installed, uninstall
+
+__version__ = "0.1.0"
+
+_logging.getLogger("safemaker").addHandler(_logging.NullHandler())
+if _os.environ.get("SAFEMAKER_DEBUG"):
+    _handler = _logging.StreamHandler()
+    _handler.setFormatter(_logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    _logging.getLogger("safemaker").addHandler(_handler)
+    _logging.getLogger("safemaker").setLevel(_logging.DEBUG)
+
+# Names loaded on first use: (module, attribute). The SDK adapters import the
+# SageMaker SDK, so they must not load with ``import safemaker``.
+_LAZY: dict[str, tuple[str, str]] = {
+    "VpcProfile": ("safemaker.profile", "VpcProfile"),
+    "resolve_profile": ("safemaker.profile", "resolve_profile"),
+    "local_backend": ("safemaker.local", "local_backend"),
+    "ClosedNetworkSession": ("safemaker.sdk", "ClosedNetworkSession"),
+    "ClosedEstimator": ("safemaker.sdk", "ClosedEstimator"),
+    "closed": ("safemaker.sdk", "closed"),
+    "closed_deploy": ("safemaker.sdk", "closed_deploy"),
+    "ClosedModelTrainer": ("safemaker.sdk", "ClosedModelTrainer"),
+    "create_closed_notebook_instance": ("safemaker.notebook", "create_closed_notebook_instance"),
+    "presigned_notebook_url": ("safemaker.notebook", "presigned_notebook_url"),
+}
+
+__all__ = [
+    "SafemakerError",
+    "ProfileError",
+    "GuardrailViolation",
+    "ReferenceCheckError",
+    "SdkNotAvailableError",
+    "LocalBackendError",
+    "Violation",
+    "check",
+    "apply",
+    "decide",
+    "install",
+    "installed",
+    "uninstall",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'safemaker' has no attribute {name!r}")
+    module = _import_module(target[0])
+    value = getattr(module, target[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -27,8 +27,6 @@ def _show(value: Any) -> str:
     """Render a found/required value for a message (absent is spelled out)."""
     if value is MISSING:
         return "absent"
-    if isinstance(value, str):
-        return repr(value)
     return repr(value)
 
 
@@ -133,6 +131,9 @@ class Violation:
         How to fix it, one sentence.
     rule_id : str
         Stable ID of the guardrail (``SM-NET-ISOLATION`` ...), shared with audit and IAM.
+    required_text : str or None
+        ``required`` in words for the message, when a bare value would not say it
+        (``"a subset of the profile's subnets ['subnet-...']"``).
     """
 
     operation: str
@@ -141,12 +142,11 @@ class Violation:
     required: Any
     fix: str
     rule_id: str
+    required_text: str | None = None
 
     def message(self) -> str:
         """``"<path> is <found>; the profile requires <required>. <fix>."``"""
-        req = self.required if isinstance(self.required, str) and self.required.startswith(
-            ("a ", "an ", "one ", "every ", "both ", "no ", "not ", "present", "non-empty")
-        ) else _show(self.required)
+        req = self.required_text if self.required_text is not None else _show(self.required)
         fix = self.fix.rstrip(".")
         return f"{self.path} is {_show(self.found)}; the profile requires {req}. {fix}."
 

@@ -1,0 +1,650 @@
+"""The guard: decide on one SageMaker request against a VPC profile. Pure: no I/O.
+
+Semantics (the same for every operation in :mod:`safemaker.rules`):
+
+- **absent → inject** the profile's value (network isolation ``True``, both
+  VPC lists, ``EnableInterContainerTrafficEncryption=True``, KMS keys when the
+  profile has them, notebook ``DirectInternetAccess="Disabled"``, ``SubnetId``,
+  ``SecurityGroupIds``, ``RootAccess``); on update operations nothing is
+  injected and unchanged fields need not be restated;
+- **an explicit conflicting value is never overwritten**: it is a violation
+  (isolation ``False``, IDs outside the profile, empty lists, duplicates, half
+  a ``VpcConfig``, ``DirectInternetAccess="Enabled"``, ``"Disabled"`` without a
+  subnet, ...);
+- **absent means the AWS default** (insecure) wherever nothing is injected:
+  in :func:`check` and in :func:`check_resource` (existing resources).
+
+The hooks (:mod:`safemaker.hooks`) call :func:`decide` on the final request
+botocore is about to send, then resolve :func:`references` with Describe
+calls and check what they return with :func:`check_resource`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
+
+from .errors import MISSING, GuardrailViolation, Violation
+from .rules import RESOURCES, RULES, FieldRule, Guardrail, OperationRule, split_path
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .profile import VpcProfile
+
+__all__ = [
+    "Decision",
+    "ResolvedReference",
+    "decide",
+    "check",
+    "apply",
+    "references",
+    "check_resource",
+    "format_path",
+]
+
+
+@dataclass(frozen=True)
+class ResolvedReference:
+    """A resource a request names, found at a concrete path.
+
+    Attributes
+    ----------
+    path : str
+        Concrete request path (``"ProductionVariants[0].ModelName"``).
+    resource : str
+        Resource type key in :data:`safemaker.rules.RESOURCES` (``"model"``).
+    name : str
+        The name the request gives.
+    """
+
+    path: str
+    resource: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the guard decided for one request.
+
+    Attributes
+    ----------
+    operation : str
+        The operation (botocore's spelling).
+    params : dict
+        The request to send: the input with injected fields added. The input
+        mapping is never mutated; structures along injected paths are copied.
+    injected : tuple[str, ...]
+        Concrete paths of the fields injected from the profile.
+    violations : tuple[Violation, ...]
+        Every violation left after injection (empty when allowed).
+    references : tuple[ResolvedReference, ...]
+        Resources the request names, to be checked through Describe calls.
+    guarded : bool
+        ``False`` when the operation has no rule (the request is untouched).
+    """
+
+    operation: str
+    params: dict[str, Any]
+    injected: tuple[str, ...]
+    violations: tuple[Violation, ...]
+    references: tuple[ResolvedReference, ...]
+    guarded: bool = True
+
+    @property
+    def allowed(self) -> bool:
+        """``True`` when nothing in the request itself breaks a guardrail."""
+        return not self.violations
+
+
+# --------------------------------------------------------------------------- paths
+
+_Key = str | int
+
+
+def format_path(parts: Sequence[_Key]) -> str:
+    """Render concrete path parts ``("A", 1, "B")`` as ``"A[1].B"``."""
+    out = ""
+    for p in parts:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            out += f".{p}" if out else p
+    return out
+
+
+def _expand(doc: Any, parts: tuple[str, ...], prefix: tuple[_Key, ...] = ()) -> Iterator[tuple[tuple[_Key, ...], Any]]:
+    """Yield ``(concrete_parts, container)`` for every existing match of an anchor path."""
+    if not parts:
+        yield prefix, doc
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "[]":
+        if isinstance(doc, list):
+            for i, item in enumerate(doc):
+                yield from _expand(item, rest, prefix + (i,))
+        return
+    if isinstance(doc, Mapping) and head in doc:
+        yield from _expand(doc[head], rest, prefix + (head,))
+
+
+def _values(doc: Any, path: str) -> list[tuple[str, Any]]:
+    """Every ``(concrete path, value)`` an absolute path with ``[]`` matches (present values only)."""
+    return [(format_path(p), v) for p, v in _expand(doc, split_path(path))]
+
+
+def _get(container: Any, parts: tuple[str, ...]) -> Any:
+    """Value at ``parts`` below ``container`` (no ``[]``), or ``MISSING``."""
+    cur = container
+    for p in parts:
+        if not isinstance(cur, Mapping) or p not in cur:
+            return MISSING
+        cur = cur[p]
+    return cur
+
+
+class _Writer:
+    """Copy-on-write setter: copies each structure on the way to a write, once."""
+
+    def __init__(self, root: Mapping[str, Any]) -> None:
+        self.root: dict[str, Any] = dict(root)
+        self._owned: set[int] = {id(self.root)}
+
+    def _own(self, parent: Any, key: _Key) -> Any:
+        child = parent[key]
+        if id(child) in self._owned:
+            return child
+        if isinstance(child, Mapping):
+            copy: Any = dict(child)
+        elif isinstance(child, list):
+            copy = list(child)
+        else:  # pragma: no cover - guarded by callers
+            raise TypeError(f"cannot descend into {type(child).__name__}")
+        parent[key] = copy
+        self._owned.add(id(copy))
+        return copy
+
+    def set(self, parts: tuple[_Key, ...], value: Any, create_parents: bool) -> bool:
+        """Set ``value`` at ``parts``; return ``False`` if a parent is missing and may not be created."""
+        cur: Any = self.root
+        for key in parts[:-1]:
+            if isinstance(cur, Mapping) and key not in cur:
+                if not create_parents:
+                    return False
+                cur[key] = {}
+                self._owned.add(id(cur[key]))
+                cur = cur[key]
+                continue
+            if isinstance(key, int) and not isinstance(cur, list):
+                return False
+            if isinstance(key, str) and not isinstance(cur, Mapping):
+                return False
+            nxt = cur[key]
+            if not isinstance(nxt, (Mapping, list)):
+                return False
+            cur = self._own(cur, key)
+        cur[parts[-1]] = value
+        return True
+
+
+# --------------------------------------------------------------------------- field checks
+
+
+@dataclass
+class _Ctx:
+    operation: str
+    profile: "VpcProfile"
+    inject: bool          # may inject absent values
+    update: bool          # update operation: absent is fine
+    out: list[Violation]
+    describing: bool = False  # checking an existing resource's description
+    root: Any = None          # the whole request/description (for not_required_when)
+
+    def violation(self, path: str, found: Any, required: Any, fix: str, rule: Guardrail,
+                  required_text: str | None = None) -> None:
+        self.out.append(Violation(self.operation, path, found, required, fix, rule.value, required_text))
+
+
+def _ids_problem(ctx: _Ctx, path: str, value: Any, allowed: Sequence[str], allowed_set: frozenset[str],
+                 noun: str, rule: Guardrail, fix_absent: str) -> None:
+    """Check a list of IDs: a non-empty list of unique strings, each in the profile."""
+    listed = list(allowed)
+    if value is MISSING:
+        ctx.violation(path, MISSING, listed, fix_absent, rule, f"{noun} {listed}")
+        return
+    if not isinstance(value, list):
+        ctx.violation(path, value, listed, f"Give {path} as a list of {noun}", rule,
+                      f"a list of the profile's {noun} {listed}")
+        return
+    if not value:
+        ctx.violation(path, value, listed, f"Give at least one of the profile's {noun}, or omit the "
+                      "structure to use the profile's", rule, f"a non-empty list of the profile's {noun} {listed}")
+        return
+    seen: set[Any] = set()
+    for i, item in enumerate(value):
+        ipath = f"{path}[{i}]"
+        if isinstance(item, str) and item in allowed_set:
+            if item in seen:
+                ctx.violation(ipath, item, listed, f"Remove the duplicate {item!r} from {path}", rule,
+                              f"unique {noun}")
+            seen.add(item)
+            continue
+        ctx.violation(ipath, item, listed,
+                      f"Use only {noun} of the profile's VPC (an administrator can extend the profile)",
+                      rule, f"one of the profile's {noun} {listed}")
+
+
+def _check_bool_true(ctx: _Ctx, f: FieldRule, path: str, value: Any, name: str) -> Any:
+    if value is True:
+        return MISSING
+    if value is MISSING:
+        if ctx.update or not _is_required(ctx, f):
+            return MISSING
+        if ctx.inject and f.inject:
+            return True
+    if ctx.describing:
+        fix = f"Recreate the resource with {name} enabled"
+    else:
+        fix = f"Set {path} to True, or omit it so that the closed session injects True"
+    ctx.violation(path, value, True, fix, f.guardrail)
+    return MISSING
+
+
+def _check_enum(ctx: _Ctx, f: FieldRule, path: str, value: Any, wanted: str) -> Any:
+    if value == wanted:
+        return MISSING
+    if value is MISSING:
+        if ctx.update or not _is_required(ctx, f):
+            return MISSING
+        if ctx.inject and f.inject:
+            return wanted
+    if ctx.describing:
+        fix = (f"Set {path} to {wanted!r}" if f.updatable
+               else f"Recreate the resource with {path} {wanted!r}: it cannot be changed after creation")
+    else:
+        fix = f"Set {path} to {wanted!r}, or omit it so that the closed session injects it"
+    ctx.violation(path, value, wanted, fix, f.guardrail)
+    return MISSING
+
+
+def _check_vpc(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
+    p = ctx.profile
+    if ctx.describing and value == {}:
+        value = MISSING  # F16: a description's "VpcConfig: {}" means no VPC
+    if value is MISSING:
+        if ctx.update or not _is_required(ctx, f):
+            return MISSING
+        if ctx.inject and f.inject:
+            injected: dict[str, Any] = {"Subnets": list(p.subnets), "SecurityGroupIds": list(p.security_group_ids)}
+            if f.with_vpc_id:
+                injected[f.with_vpc_id] = p.vpc_id
+            return injected
+        fix = ("Recreate the resource in the profile's VPC" if ctx.describing
+               else f"Give {path} with the profile's Subnets and SecurityGroupIds, or omit it in a closed session")
+        ctx.violation(path, MISSING, {"Subnets": list(p.subnets), "SecurityGroupIds": list(p.security_group_ids)},
+                      fix, f.guardrail, "a VPC configuration with the profile's Subnets and SecurityGroupIds")
+        return MISSING
+    if not isinstance(value, Mapping):
+        ctx.violation(path, value, "a structure", f"Give {path} as a structure with Subnets and SecurityGroupIds",
+                      f.guardrail, "a structure with Subnets and SecurityGroupIds")
+        return MISSING
+    half = "Give both Subnets and SecurityGroupIds (half a VpcConfig is dropped by SDKs and means no VPC)"
+    _ids_problem(ctx, f"{path}.Subnets", value.get("Subnets", MISSING), p.subnets, p.subnet_set,
+                 "subnets", f.guardrail, half)
+    _ids_problem(ctx, f"{path}.SecurityGroupIds", value.get("SecurityGroupIds", MISSING),
+                 p.security_group_ids, p.security_group_set, "security groups", f.guardrail, half)
+    if f.with_vpc_id:
+        vid = value.get(f.with_vpc_id, MISSING)
+        if vid != p.vpc_id:
+            ctx.violation(f"{path}.{f.with_vpc_id}", vid, p.vpc_id,
+                          f"Set {path}.{f.with_vpc_id} to the profile's VPC", f.guardrail)
+    return MISSING
+
+
+def _check_id_list(ctx: _Ctx, f: FieldRule, path: str, value: Any, subnets: bool) -> Any:
+    p = ctx.profile
+    allowed, allowed_set = ((p.subnets, p.subnet_set) if subnets
+                            else (p.security_group_ids, p.security_group_set))
+    noun = "subnets" if subnets else "security groups"
+    if value is MISSING:
+        if ctx.update or not _is_required(ctx, f):
+            return MISSING
+        if ctx.inject and f.inject:
+            return list(allowed)
+    _ids_problem(ctx, path, value, allowed, allowed_set, noun, f.guardrail,
+                 f"Give {path} with the profile's {noun}, or omit it in a closed session")
+    return MISSING
+
+
+def _check_subnet_id(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
+    p = ctx.profile
+    if isinstance(value, str) and value in p.subnet_set:
+        return MISSING
+    if value is MISSING:
+        if ctx.update or not _is_required(ctx, f):
+            return MISSING
+        if ctx.inject and f.inject:
+            return p.subnets[0]
+    fix = ("Recreate the resource in one of the profile's subnets" if ctx.describing
+           else f"Set {path} to one of the profile's subnets, or omit it in a closed session")
+    ctx.violation(path, value, list(p.subnets), fix, f.guardrail,
+                  f"one of the profile's subnets {list(p.subnets)}")
+    return MISSING
+
+
+def _check_vpc_id(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
+    p = ctx.profile
+    if value == p.vpc_id:
+        return MISSING
+    if value is MISSING:
+        if ctx.update or not _is_required(ctx, f):
+            return MISSING
+        if ctx.inject and f.inject:
+            return p.vpc_id
+    ctx.violation(path, value, p.vpc_id, f"Set {path} to the profile's VPC", f.guardrail)
+    return MISSING
+
+
+def _check_kms(ctx: _Ctx, f: FieldRule, path: str, value: Any, wanted: str | None) -> Any:
+    if wanted is None or value == wanted:
+        return MISSING
+    if value is MISSING:
+        if ctx.update or ctx.describing:
+            # An absent key on an existing resource is the AWS managed key: report it.
+            if ctx.describing and _is_required(ctx, f):
+                ctx.violation(path, MISSING, wanted, "Recreate the resource with the profile's KMS key",
+                              f.guardrail)
+            return MISSING
+        if ctx.inject and f.inject:
+            return wanted
+        ctx.violation(path, MISSING, wanted, f"Set {path} to the profile's KMS key", f.guardrail)
+        return MISSING
+    ctx.violation(path, value, wanted, f"Use the profile's KMS key for {path}, or omit it", f.guardrail)
+    return MISSING
+
+
+def _check_role(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
+    if value is MISSING:
+        return MISSING
+    allowed = ctx.profile.allowed_role_arns
+    if value in allowed:
+        return MISSING
+    ctx.violation(path, value, list(allowed),
+                  "Pass the profile's execution role (or ask an administrator to add this role to the profile)",
+                  f.guardrail, f"one of the profile's roles {list(allowed)}")
+    return MISSING
+
+
+def _is_required(ctx: _Ctx, f: FieldRule) -> bool:
+    if not f.required:
+        return False
+    if f.not_required_when is not None and ctx.root is not None:
+        return not any(v not in (None, "") for _, v in _values(ctx.root, f.not_required_when))
+    return True
+
+
+def _check_field(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
+    """Check one field; return the value to inject, or MISSING for none."""
+    p = ctx.profile
+    g = f.guardrail
+    if g is Guardrail.NETWORK_ISOLATION:
+        if not p.require_network_isolation:
+            return MISSING
+        return _check_bool_true(ctx, f, path, value, "network isolation")
+    if g is Guardrail.INTER_CONTAINER_ENCRYPTION:
+        if not p.require_inter_container_traffic_encryption:
+            return MISSING
+        return _check_bool_true(ctx, f, path, value, "inter-container traffic encryption")
+    if g is Guardrail.VPC_CONFIG:
+        return _check_vpc(ctx, f, path, value)
+    if g is Guardrail.SUBNET_ID:
+        return _check_subnet_id(ctx, f, path, value)
+    if g is Guardrail.SUBNET_IDS:
+        return _check_id_list(ctx, f, path, value, subnets=True)
+    if g is Guardrail.SECURITY_GROUP_IDS:
+        return _check_id_list(ctx, f, path, value, subnets=False)
+    if g is Guardrail.VPC_ID:
+        return _check_vpc_id(ctx, f, path, value)
+    if g is Guardrail.DIRECT_INTERNET_ACCESS:
+        return _check_enum(ctx, f, path, value, "Disabled")
+    if g is Guardrail.ROOT_ACCESS:
+        if p.notebook_root_access != "Disabled":
+            return MISSING
+        return _check_enum(ctx, f, path, value, "Disabled")
+    if g is Guardrail.APP_NETWORK_ACCESS_TYPE:
+        return _check_enum(ctx, f, path, value, "VpcOnly")
+    if g is Guardrail.VOLUME_KMS_KEY:
+        return _check_kms(ctx, f, path, value, p.volume_kms_key_id)
+    if g is Guardrail.OUTPUT_KMS_KEY:
+        return _check_kms(ctx, f, path, value, p.output_kms_key_id)
+    if g is Guardrail.ROLE_ARN:
+        return _check_role(ctx, f, path, value)
+    raise AssertionError(f"no check for guardrail {g}")  # pragma: no cover - table test covers it
+
+
+@lru_cache(maxsize=None)
+def _compiled(operation: str) -> tuple[tuple[tuple[str, ...], tuple[tuple[FieldRule, tuple[str, ...]], ...]], ...]:
+    rule = RULES[operation]
+    return tuple(
+        (split_path(t.anchor), tuple((f, split_path(f.path)) for f in t.fields)) for t in rule.targets
+    )
+
+
+def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile: "VpcProfile",
+         inject: bool) -> tuple[dict[str, Any], list[str], list[Violation]]:
+    violations: list[Violation] = []
+    ctx = _Ctx(operation, profile, inject and rule.kind == "create", rule.kind == "update", violations,
+               root=params)
+    if rule.unsupported:
+        ctx.violation(operation, operation, "an operation that can run closed", rule.unsupported,
+                      Guardrail.UNSUPPORTED, "an operation that can run in a closed network")
+        return dict(params), [], violations
+    writer: _Writer | None = None
+    injected: list[str] = []
+    for anchor_parts, fields in _compiled(operation):
+        for concrete, container in list(_expand(params, anchor_parts)):
+            if not isinstance(container, Mapping):
+                continue
+            dia_path: str | None = None
+            for f, parts in fields:
+                value = _get(container, parts)
+                path = format_path(concrete + parts)
+                new = _check_field(ctx, f, path, value)
+                if f.guardrail is Guardrail.DIRECT_INTERNET_ACCESS:
+                    dia_path = path
+                if new is MISSING:
+                    continue
+                if writer is None:
+                    writer = _Writer(params)
+                if writer.set(concrete + parts, new, f.create_parents):
+                    injected.append(path)
+                elif _is_required(ctx, f):
+                    ctx.violation(path, MISSING, new, f"Give {path}: its parent structure is absent",
+                                  f.guardrail)
+            if dia_path is not None:
+                _check_dia_subnet(ctx, writer.root if writer else params, concrete, dia_path)
+    return (writer.root if writer else dict(params)), injected, violations
+
+
+def _check_dia_subnet(ctx: _Ctx, root: Mapping[str, Any], concrete: tuple[_Key, ...], dia_path: str) -> None:
+    """F16: ``DirectInternetAccess="Disabled"`` needs a ``SubnetId`` (AWS rejects it, moto does not)."""
+    container: Any = root
+    for k in concrete:
+        container = container[k]
+    if container.get("DirectInternetAccess") != "Disabled":
+        return
+    sub = container.get("SubnetId", MISSING)
+    path = format_path(concrete + ("SubnetId",))
+    if sub in (MISSING, None, "") and not any(v.path == path for v in ctx.out):
+        ctx.violation(path, sub, list(ctx.profile.subnets),
+                      f"DirectInternetAccess 'Disabled' needs a subnet: set {path} to one of the profile's subnets",
+                      Guardrail.SUBNET_ID, "a SubnetId when DirectInternetAccess is 'Disabled'")
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def decide(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *, inject: bool = True) -> Decision:
+    """Decide on one request: inject what is absent, list every violation left.
+
+    Parameters
+    ----------
+    operation : str
+        SageMaker operation name as botocore spells it (``"CreateTrainingJob"``).
+    params : Mapping[str, Any]
+        The request parameters, shaped as in botocore's service model (the
+        ``api_params`` of ``provide-client-params``). Never mutated.
+    profile : VpcProfile
+        The VPC profile holding the allowed values.
+    inject : bool, default True
+        Inject the profile's values where fields are absent (create
+        operations). ``False`` checks the request as given: absent means the
+        AWS default.
+
+    Returns
+    -------
+    Decision
+        The request to send, the injected paths, the violations and the
+        references to check. An operation without a rule returns the request
+        unchanged with ``guarded=False``.
+
+    Raises
+    ------
+    Nothing: violations are returned, not raised (see :func:`apply`).
+    """
+    rule = RULES.get(operation)
+    if rule is None:
+        return Decision(operation, dict(params), (), (), (), guarded=False)
+    out_params, injected, violations = _run(operation, rule, params, profile, inject)
+    return Decision(operation, out_params, tuple(injected), tuple(violations),
+                    tuple(references(operation, out_params)))
+
+
+def check(operation: str, params: Mapping[str, Any], profile: "VpcProfile") -> list[Violation]:
+    """Every violation of ``params`` as given (nothing injected; absent means the AWS default).
+
+    Parameters
+    ----------
+    operation : str
+        SageMaker operation (botocore's spelling).
+    params : Mapping[str, Any]
+        Request parameters (botocore shapes). Never mutated.
+    profile : VpcProfile
+        The profile.
+
+    Returns
+    -------
+    list[Violation]
+        Empty when the request is compliant as it stands (or the operation has no rule).
+    """
+    return list(decide(operation, params, profile, inject=False).violations)
+
+
+def apply(operation: str, params: Mapping[str, Any], profile: "VpcProfile") -> dict[str, Any]:
+    """The request with the profile's values injected where absent; refuse what conflicts.
+
+    Parameters
+    ----------
+    operation : str
+        SageMaker operation (botocore's spelling).
+    params : Mapping[str, Any]
+        Request parameters (botocore shapes). Never mutated.
+    profile : VpcProfile
+        The profile.
+
+    Returns
+    -------
+    dict
+        The request to send. Referenced resources are not checked here (no
+        I/O): the hooks do that with Describe calls.
+
+    Raises
+    ------
+    GuardrailViolation
+        When any violation remains after injection; it lists every one.
+    """
+    d = decide(operation, params, profile)
+    if d.violations:
+        raise GuardrailViolation(operation, d.violations)
+    return d.params
+
+
+def references(operation: str, params: Mapping[str, Any]) -> list[ResolvedReference]:
+    """Every resource ``params`` names that the rule table says must be checked.
+
+    Parameters
+    ----------
+    operation : str
+        SageMaker operation.
+    params : Mapping[str, Any]
+        Request parameters.
+
+    Returns
+    -------
+    list[ResolvedReference]
+        In request order, duplicates kept (each path is reported).
+    """
+    rule = RULES.get(operation)
+    if rule is None:
+        return []
+    out = []
+    for ref in rule.references:
+        for path, name in _values(params, ref.path):
+            if isinstance(name, str) and name:
+                out.append(ResolvedReference(path, ref.resource, name))
+    return out
+
+
+def check_resource(resource: str, description: Mapping[str, Any], profile: "VpcProfile", *,
+                   operation: str | None = None, via: str | None = None) -> list[Violation]:
+    """Check an existing resource's Describe response with the rules of the operation that creates it.
+
+    Absent fields mean the AWS default (insecure), ``VpcConfig: {}`` means no
+    VPC (F16, F17), and nothing is injected.
+
+    Parameters
+    ----------
+    resource : str
+        Resource type key in :data:`safemaker.rules.RESOURCES` (``"model"``).
+    description : Mapping[str, Any]
+        The Describe response (``DescribeModel`` output for ``"model"``).
+    profile : VpcProfile
+        The profile.
+    operation : str, optional
+        Operation to name in the violations (the referencing request when
+        checking a reference); defaults to the resource's create operation.
+    via : str, optional
+        Prefix for violation paths, e.g. ``"ProductionVariants[0].ModelName -> DescribeModel(ModelName='m')"``.
+
+    Returns
+    -------
+    list[Violation]
+        Every violation of the resource.
+
+    Raises
+    ------
+    KeyError
+        ``resource`` is not in :data:`safemaker.rules.RESOURCES`.
+    """
+    spec = RESOURCES[resource]
+    rule = RULES[spec.create_operation]
+    violations: list[Violation] = []
+    ctx = _Ctx(operation or spec.create_operation, profile, False, False, violations, describing=True,
+               root=description)
+    for target in rule.targets:
+        anchor = split_path(target.describe_anchor if target.describe_anchor is not None else target.anchor)
+        for concrete, container in _expand(description, anchor):
+            if not isinstance(container, Mapping):
+                continue
+            for f in target.fields:
+                if f.guardrail is Guardrail.ROLE_ARN:
+                    continue  # the guard checks roles passed in requests; audit is about the network
+                parts = split_path(f.describe_path if f.describe_path is not None else f.path)
+                value = _get(container, parts)
+                _check_field(ctx, f, format_path(concrete + parts), value)
+    if via:
+        violations = [
+            Violation(v.operation, f"{via}.{v.path}", v.found, v.required, v.fix, v.rule_id, v.required_text)
+            for v in violations
+        ]
+    return violations
+

@@ -1,0 +1,472 @@
+"""Wire the guard to botocore: every request a guarded SageMaker client sends is decided first.
+
+The guard runs on ``provide-client-params.sagemaker.<Operation>``: before
+``before-parameter-build`` (where :class:`botocore.stub.Stubber` compares
+parameters) and before botocore's own parameter validation, so injected
+values are validated too and visible to a Stubber. Whatever built the
+request (SDK v2, SDK v3, sagemaker-core, raw boto3, the SDK's hidden jobs),
+it is the final request that is decided.
+
+The hooks hold no policy: :mod:`safemaker.guard` decides; this module asks,
+resolves referenced resources with Describe calls on the same client, logs
+the decision and refuses or sends.
+
+Example
+-------
+>>> import boto3, safemaker
+>>> session = boto3.Session(region_name="us-east-1")
+>>> safemaker.install(session, profile)            # doctest: +SKIP
+>>> sm = session.client("sagemaker")                # guarded
+>>> sm.create_training_job(...)                     # refused or injected before sending
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import os
+import threading
+import time
+import weakref
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Literal, Mapping
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from . import guard as _guard
+from .errors import GuardrailViolation, SafemakerError, Violation
+from .rules import RESOURCES, Guardrail
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .profile import VpcProfile
+
+__all__ = ["Guard", "DecisionRecord", "install", "uninstall", "installed", "UNIQUE_ID", "SESSION_UNIQUE_ID"]
+
+logger = logging.getLogger("safemaker.guard")
+
+UNIQUE_ID = "safemaker-guard"
+"""``unique_id`` of the request handler on a client (installing twice is harmless)."""
+SESSION_UNIQUE_ID = "safemaker-guard-session"
+"""``unique_id`` of the client-class handler on a session. Distinct from :data:`UNIQUE_ID`:
+a client's emitter starts as a copy of its session's, unique IDs included."""
+
+_PARAMS_EVENT = "provide-client-params.sagemaker"
+_CLASS_EVENT = "creating-client-class.sagemaker"
+
+Mode = Literal["enforce", "warn"]
+
+MAX_REFERENCES = 32
+"""Most referenced resources checked for one request; more are refused as unverifiable."""
+MAX_REFERENCE_DEPTH = 2
+"""How deep references are followed (endpoint -> endpoint config -> model)."""
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    """One decision, as written to the decision log (compliance evidence).
+
+    Attributes
+    ----------
+    time : str
+        UTC time, ISO 8601.
+    operation : str
+        The SageMaker operation.
+    mode : {"enforce", "warn"}
+        The guard's mode.
+    outcome : {"allowed", "injected", "refused", "warned"}
+        ``warned``: violations found in warn mode, request sent unchanged.
+    injected : tuple[str, ...]
+        Paths injected (in warn mode: that would have been injected).
+    violations : tuple[Violation, ...]
+        Every violation (of the request and of the resources it references).
+    references : tuple[str, ...]
+        ``"<resource>:<name>"`` of each referenced resource checked.
+    region : str or None
+        The client's region.
+    """
+
+    time: str
+    operation: str
+    mode: str
+    outcome: str
+    injected: tuple[str, ...]
+    violations: tuple[Violation, ...]
+    references: tuple[str, ...]
+    region: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready dict. Holds no request values but the network fields' own."""
+        return {
+            "time": self.time,
+            "operation": self.operation,
+            "mode": self.mode,
+            "outcome": self.outcome,
+            "injected": list(self.injected),
+            "violations": [v.as_dict() for v in self.violations],
+            "references": list(self.references),
+            "region": self.region,
+        }
+
+
+class _TTLCache:
+    """A small bounded LRU cache with a time to live (thread-safe)."""
+
+    def __init__(self, maxsize: int, ttl: float) -> None:
+        self.maxsize, self.ttl = maxsize, ttl
+        self._data: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is None:
+                return None
+            if time.monotonic() - hit[0] > self.ttl:
+                del self._data[key]
+                return None
+            self._data.move_to_end(key)
+            return hit[1]
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._data[key] = (time.monotonic(), value)
+            self._data.move_to_end(key)
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+@dataclass
+class Guard:
+    """An installed guard: a profile, a mode and where its decisions go.
+
+    Parameters
+    ----------
+    profile : VpcProfile
+        The allowed values.
+    mode : {"enforce", "warn"}, default "enforce"
+        ``enforce`` injects and refuses. ``warn`` sends every request
+        unchanged and records what it would have injected and refused (for
+        gradual adoption).
+    decision_log : str, os.PathLike, file-like or None
+        Where to append JSON lines, one per decision; default: the
+        ``SAFEMAKER_DECISION_LOG`` environment variable, else none.
+    reference_ttl : float, default 60.0
+        Seconds a Describe result of a referenced resource is reused.
+    keep : int, default 1000
+        How many recent decisions :attr:`decisions` keeps in memory.
+
+    Attributes
+    ----------
+    decisions : collections.deque[DecisionRecord]
+        The most recent decisions, newest last.
+    """
+
+    profile: "VpcProfile"
+    mode: Mode = "enforce"
+    decision_log: str | os.PathLike[str] | IO[str] | None = None
+    reference_ttl: float = 60.0
+    keep: int = 1000
+    decisions: deque = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("enforce", "warn"):
+            raise ValueError(f"mode is {self.mode!r}; expected 'enforce' or 'warn'")
+        if self.decision_log is None and os.environ.get("SAFEMAKER_DECISION_LOG"):
+            self.decision_log = os.environ["SAFEMAKER_DECISION_LOG"]
+        self.decisions = deque(maxlen=self.keep)
+        self._cache = _TTLCache(256, self.reference_ttl)
+        self._log_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ events
+
+    def provide_client_params(self, params: Mapping[str, Any], model: Any, client_ref: Any = None,
+                              **kwargs: Any) -> dict[str, Any] | None:
+        """botocore handler: decide on the request, refuse or return the request to send.
+
+        Raises
+        ------
+        GuardrailViolation
+            In enforce mode, when the request or a resource it references
+            breaks a guardrail. Nothing has been sent.
+        """
+        operation = model.name
+        decision = _guard.decide(operation, params, self.profile)
+        if not decision.guarded:
+            return None
+        client = client_ref() if client_ref is not None else None
+        violations = list(decision.violations)
+        checked: list[str] = []
+        if decision.references:
+            violations += self._check_references(operation, decision.references, client, checked)
+        region = getattr(getattr(client, "meta", None), "region_name", None)
+        if self.mode == "warn":
+            outcome = "warned" if violations else ("injected" if decision.injected else "allowed")
+            self._record(operation, outcome, decision.injected, violations, checked, region)
+            return None
+        if violations:
+            self._record(operation, "refused", decision.injected, violations, checked, region)
+            raise GuardrailViolation(operation, violations)
+        self._record(operation, "injected" if decision.injected else "allowed", decision.injected, (),
+                     checked, region)
+        return decision.params if decision.injected else None
+
+    # ------------------------------------------------------------------ references
+
+    def _check_references(self, operation: str, refs: tuple[_guard.ResolvedReference, ...], client: Any,
+                          checked: list[str], depth: int = 0) -> list[Violation]:
+        out: list[Violation] = []
+        if len(refs) > MAX_REFERENCES:
+            out.append(Violation(operation, refs[MAX_REFERENCES].path, len(refs), MAX_REFERENCES,
+                                 f"Split the request: at most {MAX_REFERENCES} referenced resources are checked",
+                                 Guardrail.REFERENCE.value, f"at most {MAX_REFERENCES} references"))
+            refs = refs[:MAX_REFERENCES]
+        for ref in refs:
+            spec = RESOURCES[ref.resource]
+            via = f"{ref.path} -> {spec.describe_operation}({spec.name_param}={ref.name!r})"
+            checked.append(f"{ref.resource}:{ref.name}")
+            try:
+                description = self._describe(client, spec.describe_operation, spec.name_param, ref.name)
+            except SafemakerError as exc:
+                out.append(Violation(operation, ref.path, ref.name, f"a {ref.resource} that can be described",
+                                     f"Cannot check it ({exc}); make sure it exists and you may describe it",
+                                     Guardrail.REFERENCE.value,
+                                     f"a {ref.resource} that can be described and is closed"))
+                continue
+            out += _guard.check_resource(ref.resource, description, self.profile, operation=operation, via=via)
+            if depth + 1 < MAX_REFERENCE_DEPTH:
+                nested = tuple(_guard.references(spec.create_operation, description))
+                if nested:
+                    nested = tuple(
+                        _guard.ResolvedReference(f"{via}.{r.path}", r.resource, r.name) for r in nested
+                    )
+                    out += self._check_references(operation, nested, client, checked, depth + 1)
+        return out
+
+    def _describe(self, client: Any, describe_operation: str, name_param: str, name: str) -> Mapping[str, Any]:
+        if client is None:  # pragma: no cover - handlers always carry their client
+            raise _ReferenceError("no client to describe it with")
+        key = (id(client), describe_operation, name)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        method = getattr(client, _snake(describe_operation))
+        try:
+            result = method(**{name_param: name})
+        except ClientError as exc:
+            err = exc.response.get("Error", {})
+            raise _ReferenceError(f"{describe_operation} failed: {err.get('Code', 'ClientError')}: "
+                                  f"{err.get('Message', '')}") from exc
+        except BotoCoreError as exc:
+            raise _ReferenceError(f"{describe_operation} failed: {exc}") from exc
+        self._cache.put(key, result)
+        return result
+
+    # ------------------------------------------------------------------ evidence
+
+    def _record(self, operation: str, outcome: str, injected: tuple[str, ...], violations: Any,
+                checked: list[str], region: str | None) -> None:
+        rec = DecisionRecord(
+            time=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds"),
+            operation=operation, mode=self.mode, outcome=outcome, injected=tuple(injected),
+            violations=tuple(violations), references=tuple(checked), region=region,
+        )
+        self.decisions.append(rec)
+        if outcome in ("refused", "warned"):
+            logger.warning("%s %s: %s", operation, outcome,
+                           "; ".join(v.message() for v in rec.violations))
+        else:
+            logger.info("%s %s%s", operation, outcome,
+                        f" ({', '.join(rec.injected)})" if rec.injected else "")
+        if self.decision_log is not None:
+            line = json.dumps(rec.as_dict(), default=str, sort_keys=True)
+            with self._log_lock:
+                if hasattr(self.decision_log, "write"):
+                    self.decision_log.write(line + "\n")  # type: ignore[union-attr]
+                    flush = getattr(self.decision_log, "flush", None)
+                    if flush:
+                        flush()
+                else:
+                    with Path(self.decision_log).open("a", encoding="utf-8") as fh:  # type: ignore[arg-type]
+                        fh.write(line + "\n")
+
+    def clear_cache(self) -> None:
+        """Forget cached Describe results of referenced resources."""
+        self._cache.clear()
+
+
+class _ReferenceError(SafemakerError):
+    fmt = "{reason}"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason=reason)
+
+
+def _snake(operation: str) -> str:
+    from botocore import xform_name
+
+    return xform_name(operation)
+
+
+# --------------------------------------------------------------------------- install
+
+
+def _guarded_mixin(g: Guard) -> type:
+    class _SafemakerGuardedClient:
+        """Registers the guard on each SageMaker client created from a guarded session."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+            _register_on_client(self, g)
+
+    _SafemakerGuardedClient._safemaker_guard = g  # type: ignore[attr-defined]
+    return _SafemakerGuardedClient
+
+
+def _register_on_client(client: Any, g: Guard) -> None:
+    ref = weakref.ref(client)
+
+    def handler(params: Mapping[str, Any], model: Any, **kwargs: Any) -> dict[str, Any] | None:
+        return g.provide_client_params(params, model, client_ref=ref, **kwargs)
+
+    handler._safemaker_guard = g  # type: ignore[attr-defined]
+    client.meta.events.register(_PARAMS_EVENT, handler, unique_id=UNIQUE_ID)
+
+
+def _session_emitter(target: Any) -> Any:
+    import boto3
+    import botocore.session
+
+    if isinstance(target, boto3.session.Session):
+        return target._session.get_component("event_emitter")
+    if isinstance(target, botocore.session.Session):
+        return target.get_component("event_emitter")
+    return None
+
+
+def _unique_handler(emitter: Any, unique_id: str = UNIQUE_ID) -> Any:
+    """The handler registered under ``unique_id``, if any (botocore internals, tested)."""
+    inner = getattr(emitter, "_emitter", emitter)
+    entry = getattr(inner, "_unique_id_handlers", {}).get(unique_id)
+    return entry["handler"] if entry else None
+
+
+def _is_sagemaker_client(target: Any) -> bool:
+    meta = getattr(target, "meta", None)
+    return meta is not None and getattr(meta, "service_model", None) is not None and \
+        meta.service_model.service_id.hyphenize() == "sagemaker"
+
+
+def installed(target: Any) -> Guard | None:
+    """The guard installed on a boto3/botocore session or a SageMaker client, or ``None``.
+
+    Parameters
+    ----------
+    target : boto3.Session, botocore.session.Session or a SageMaker client
+    """
+    emitter = _session_emitter(target)
+    if emitter is not None:
+        h = _unique_handler(emitter, SESSION_UNIQUE_ID)
+        return getattr(h, "_safemaker_guard", None) if h else None
+    if _is_sagemaker_client(target):
+        h = _unique_handler(target.meta.events)
+        return getattr(h, "_safemaker_guard", None) if h else None
+    return None
+
+
+def install(target: Any, profile: "VpcProfile", mode: Mode = "enforce", **guard_options: Any) -> Guard:
+    """Guard every SageMaker request sent through ``target``.
+
+    Parameters
+    ----------
+    target : boto3.Session, botocore.session.Session or a SageMaker client
+        A session: every SageMaker client created from it **afterwards** is
+        guarded (clients created before are not: install first). A client:
+        that client is guarded.
+    profile : VpcProfile
+        The allowed values.
+    mode : {"enforce", "warn"}, default "enforce"
+        See :class:`Guard`.
+    **guard_options
+        ``decision_log``, ``reference_ttl``, ``keep`` (see :class:`Guard`).
+
+    Returns
+    -------
+    Guard
+        The installed guard. Installing again with the same profile and mode
+        returns the guard already there (harmless); with another profile or
+        mode it replaces it.
+
+    Raises
+    ------
+    TypeError
+        ``target`` is neither a session nor a SageMaker client.
+
+    Notes
+    -----
+    Handlers are registered on ``provide-client-params.sagemaker`` of each
+    client (``unique_id`` :data:`UNIQUE_ID`) and, for sessions, on
+    ``creating-client-class.sagemaker`` (:data:`SESSION_UNIQUE_ID`), which
+    adds the client handler to every SageMaker client the session creates; see
+    https://boto3.amazonaws.com/v1/documentation/api/latest/guide/events.html
+    """
+    current = installed(target)
+    if current is not None:
+        if current.profile == profile and current.mode == mode and not guard_options:
+            return current
+        uninstall(target)
+    g = Guard(profile, mode, **guard_options)
+    emitter = _session_emitter(target)
+    if emitter is not None:
+        mixin = _guarded_mixin(g)
+
+        def add_mixin(base_classes: list[type], **kwargs: Any) -> None:
+            base_classes.insert(0, mixin)
+
+        add_mixin._safemaker_guard = g  # type: ignore[attr-defined]
+        emitter.register(_CLASS_EVENT, add_mixin, unique_id=SESSION_UNIQUE_ID)
+        logger.debug("guard installed on a session (mode=%s)", mode)
+        return g
+    if _is_sagemaker_client(target):
+        _register_on_client(target, g)
+        logger.debug("guard installed on a client (mode=%s)", mode)
+        return g
+    raise TypeError(
+        f"install() target is {type(target).__name__}; expected a boto3.Session, a botocore session "
+        "or a SageMaker client (boto3.client('sagemaker'))"
+    )
+
+
+def uninstall(target: Any) -> bool:
+    """Remove the guard from ``target`` exactly (only safemaker's handler).
+
+    Parameters
+    ----------
+    target : boto3.Session, botocore.session.Session or a SageMaker client
+        For a session, clients created from it afterwards are no longer
+        guarded; clients created before keep their guard until uninstalled
+        one by one.
+
+    Returns
+    -------
+    bool
+        ``True`` when a guard was removed.
+    """
+    emitter = _session_emitter(target)
+    if emitter is not None:
+        if _unique_handler(emitter, SESSION_UNIQUE_ID) is None:
+            return False
+        emitter.unregister(_CLASS_EVENT, unique_id=SESSION_UNIQUE_ID)
+        return True
+    if _is_sagemaker_client(target):
+        if _unique_handler(target.meta.events) is None:
+            return False
+        target.meta.events.unregister(_PARAMS_EVENT, unique_id=UNIQUE_ID)
+        return True
+    return False
