@@ -1,15 +1,43 @@
-"""The ``safemaker`` command line (typer). One module per command group."""
+"""The ``safemaker`` command line (typer). One module per command group.
+
+Each module in :data:`COMMAND_MODULES` defines ``register(app)``, which adds
+its command or its sub-``Typer`` to the root app. Help text comes from the
+docstrings. Data goes to stdout, messages to stderr.
+
+Exit codes: 0 ok, 1 error, 2 bad input (including a malformed profile and a
+refused call), 3 findings/problems present (audit, doctor, check).
+"""
 
 from __future__ import annotations
 
+import importlib
+
 import typer
+
+COMMAND_MODULES = ("demo", "profile", "check", "policy", "doctor", "audit", "infra", "notebook")
+"""Command modules, in help order; a module that does not exist yet is skipped."""
 
 app = typer.Typer(
     name="safemaker",
     help="Use Amazon SageMaker from a closed network, with guardrails that refuse any call that opens one.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    add_completion=False,
 )
+
+
+def _register_all() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{name}":
+                continue
+            raise
+        module.register(app)
+
+
+_register_all()
 
 
 def main() -> None:
