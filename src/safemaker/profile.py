@@ -1,0 +1,1213 @@
+"""The VPC profile: which closed network SageMaker work must run in.
+
+A :class:`VpcProfile` names the VPC, its subnets and security groups, the
+execution role(s) that may be passed to SageMaker, optional KMS keys and
+bucket, and the policy switches (network isolation, inter-container traffic
+encryption, notebook root access) whose defaults are the closed ones.
+
+It is loaded from a TOML, YAML or JSON file, from a JSON document in SSM
+Parameter Store (the administrator's "shared" profile), or from
+``SAFEMAKER_*`` environment variables alone; ``SAFEMAKER_<FIELD>`` variables
+always override file and SSM values. :meth:`VpcProfile.discover` builds one
+from what EC2 reports about an existing VPC.
+
+Every failure is a :class:`~safemaker.errors.ProfileError` that lists every
+bad field at once. The profile never calls SageMaker.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import difflib
+import json
+import logging
+import os
+import re
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Iterable, Literal, Mapping, Sequence
+
+import yaml
+from pydantic import Field, PrivateAttr, StringConstraints, ValidationError, field_validator
+from pydantic import model_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
+
+from safemaker.errors import MISSING, ProfileError, ProfileFieldError
+
+if sys.version_info >= (3, 11):  # pragma: no cover - version switch
+    import tomllib
+else:  # pragma: no cover - version switch
+    import tomli as tomllib
+
+if TYPE_CHECKING:  # pragma: no cover
+    import boto3
+
+__all__ = [
+    "VpcProfile",
+    "resolve_profile",
+    "ENV_PREFIX",
+    "PROFILE_ENV_VAR",
+    "SSM_PREFIX",
+    "TABLE_NAME",
+]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+ENV_PREFIX = "SAFEMAKER_"
+"""Prefix of the per-field environment variables (``SAFEMAKER_REGION`` ...)."""
+
+PROFILE_ENV_VAR = "SAFEMAKER_PROFILE"
+"""Environment variable naming the profile source when none is passed."""
+
+SSM_PREFIX = "ssm:"
+"""Prefix that marks a profile source as an SSM parameter name."""
+
+TABLE_NAME = "safemaker"
+"""Name of the optional table (TOML) / key (YAML, JSON) that holds the profile."""
+
+SUFFIXES = (".toml", ".yaml", ".yml", ".json")
+
+# --------------------------------------------------------------------------- patterns
+
+_HEX_ID = r"(?:[0-9a-f]{8}|[0-9a-f]{17})"
+_PARTITION = r"(?:aws|aws-cn|aws-us-gov)"
+_REGION = r"[a-z]{2,4}(?:-[a-z]+){1,2}-[0-9]{1,2}"
+_ROLE_CHARS = r"[A-Za-z0-9+=,.@_-]"
+_KMS_KEY_ID = (
+    r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
+)
+_KMS_ALIAS = r"alias/[A-Za-z0-9/_-]{1,250}"
+
+REGION_PATTERN = rf"^{_REGION}$"
+ROLE_ARN_PATTERN = (
+    rf"^arn:{_PARTITION}:iam::[0-9]{{12}}:role/(?:{_ROLE_CHARS}+/)*{_ROLE_CHARS}{{1,64}}$"
+)
+KMS_KEY_PATTERN = (
+    rf"^(?:{_KMS_KEY_ID}|{_KMS_ALIAS}"
+    rf"|arn:{_PARTITION}:kms:{_REGION}:[0-9]{{12}}:(?:key/{_KMS_KEY_ID}|{_KMS_ALIAS}))$"
+)
+
+
+def _id_pattern(prefix: str) -> str:
+    return rf"^{prefix}-{_HEX_ID}$"
+
+
+def _id_words(noun: str, prefix: str) -> str:
+    return f"{noun}: '{prefix}-' followed by 8 or 17 lowercase hex digits"
+
+
+_REGION_WORDS = "AWS region name such as 'us-east-1' (lowercase, ending in a digit)"
+_ROLE_WORDS = (
+    "IAM role ARN: 'arn:<partition>:iam::<12-digit account>:role/<name>' "
+    "with partition aws, aws-cn or aws-us-gov"
+)
+_KMS_WORDS = (
+    "KMS key: a key ID (UUID or 'mrk-' + 32 hex digits), a key ARN, "
+    "an alias name 'alias/<name>' or an alias ARN"
+)
+_BUCKET_WORDS = (
+    "S3 bucket name: 3 to 63 lowercase letters, digits, '.' and '-', "
+    "starting and ending with a letter or digit"
+)
+_BOOL_WORDS = "true or false"
+
+RegionName = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
+VpcId = Annotated[str, StringConstraints(pattern=_id_pattern("vpc"))]
+SubnetId = Annotated[str, StringConstraints(pattern=_id_pattern("subnet"))]
+SecurityGroupId = Annotated[str, StringConstraints(pattern=_id_pattern("sg"))]
+VpcEndpointId = Annotated[str, StringConstraints(pattern=_id_pattern("vpce"))]
+RoleArn = Annotated[str, StringConstraints(pattern=ROLE_ARN_PATTERN)]
+KmsKeyId = Annotated[str, StringConstraints(pattern=KMS_KEY_PATTERN)]
+
+
+@dataclass(frozen=True)
+class _FieldWords:
+    """What a field (and, for list fields, each element) must hold, in words."""
+
+    whole: str
+    element: str | None = None
+    env_list: bool = False
+
+
+_WORDS: dict[str, _FieldWords] = {
+    "region": _FieldWords(_REGION_WORDS),
+    "vpc_id": _FieldWords(_id_words("VPC ID", "vpc")),
+    "subnets": _FieldWords(
+        "a list of 1 to 16 unique subnet IDs", _id_words("subnet ID", "subnet"), True
+    ),
+    "security_group_ids": _FieldWords(
+        "a list of 1 to 5 unique security group IDs", _id_words("security group ID", "sg"), True
+    ),
+    "execution_role_arn": _FieldWords(_ROLE_WORDS),
+    "additional_role_arns": _FieldWords(
+        "a list of unique IAM role ARNs (may be empty)", _ROLE_WORDS, True
+    ),
+    "vpc_endpoint_ids": _FieldWords(
+        "a list of unique VPC endpoint IDs", _id_words("VPC endpoint ID", "vpce"), True
+    ),
+    "volume_kms_key_id": _FieldWords(_KMS_WORDS),
+    "output_kms_key_id": _FieldWords(_KMS_WORDS),
+    "default_bucket": _FieldWords(_BUCKET_WORDS),
+    "require_network_isolation": _FieldWords(_BOOL_WORDS),
+    "require_inter_container_traffic_encryption": _FieldWords(_BOOL_WORDS),
+    "notebook_root_access": _FieldWords("'Disabled' or 'Enabled'"),
+}
+
+_PROBLEMS = "safemaker_problems"
+
+
+def _problems(*problems: tuple[str, Any, str]) -> PydanticCustomError:
+    """A pydantic error carrying several ``(path suffix or field, found, expected)`` triples."""
+    summary = "; ".join(f"{p[0]}: {p[2]}" for p in problems)
+    return PydanticCustomError(_PROBLEMS, "{summary}", {"summary": summary, "problems": problems})
+
+
+class _Hidden:
+    """Stands for a value that must not be shown (e.g. the value of an unknown field)."""
+
+    def __repr__(self) -> str:
+        return "<value not shown>"
+
+
+_HIDDEN = _Hidden()
+
+
+class _Text(str):
+    """A found-value that is a description, shown without quotes."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _partition_of_region(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+_S3_BAD_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_S3_BAD_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+def _bucket_problem(name: str) -> str | None:
+    """Why ``name`` breaks the S3 general purpose bucket naming rules, or None."""
+    if not 3 <= len(name) <= 63:
+        return f"3 to 63 characters (found {len(name)})"
+    if not re.fullmatch(r"[a-z0-9.-]+", name):
+        return "only lowercase letters, digits, '.' and '-'"
+    if not (name[0].isalnum() and name[-1].isalnum()):
+        return "a letter or digit at the start and at the end"
+    if ".." in name:
+        return "no two adjacent periods"
+    if re.fullmatch(r"[0-9]{1,3}(\.[0-9]{1,3}){3}", name):
+        return "a name that is not formatted as an IP address"
+    for prefix in _S3_BAD_PREFIXES:
+        if name.startswith(prefix):
+            return f"a name that does not start with the reserved prefix {prefix!r}"
+    for suffix in _S3_BAD_SUFFIXES:
+        if name.endswith(suffix):
+            return f"a name that does not end with the reserved suffix {suffix!r}"
+    return None
+
+
+# --------------------------------------------------------------------------- settings sources
+
+
+@dataclass
+class _LoadContext:
+    """What the current load is reading: set around ``VpcProfile()`` by the loaders."""
+
+    source: str
+    data: Mapping[str, Any] | None = None
+    env: bool = True
+    env_fields: dict[str, str] = field(default_factory=dict)
+
+
+_LOAD: contextvars.ContextVar[_LoadContext | None] = contextvars.ContextVar(
+    "safemaker_profile_load", default=None
+)
+
+
+class _ProfileEnvSource(EnvSettingsSource):
+    """``SAFEMAKER_<FIELD>`` variables; list fields accept a JSON list or ``a,b,c``."""
+
+    def decode_complex_value(self, field_name: str, field: FieldInfo, value: Any) -> Any:
+        text = str(value).strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except ValueError:
+                # Left as a string: validation then reports it as "not a list", naming the
+                # variable, instead of pydantic-settings' bare SettingsError.
+                return value
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class _MappingSource(PydanticBaseSettingsSource):
+    """The profile document read from a file, an SSM parameter or a mapping."""
+
+    def __init__(self, settings_cls: type[BaseSettings], data: Mapping[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._data = dict(data)
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        # Unknown keys are passed on on purpose: extra="forbid" reports them.
+        return dict(self._data)
+
+
+def _env_values(settings_cls: type[BaseSettings]) -> dict[str, str]:
+    """Field name -> environment variable name, for every field set in the environment."""
+    values = _ProfileEnvSource(settings_cls)()
+    return {name: f"{ENV_PREFIX}{name.upper()}" for name in values}
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _suggest(name: str, valid: Iterable[str]) -> str | None:
+    """The closest valid field name to ``name`` (camelCase and dashes tolerated)."""
+    valid = list(valid)
+    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", str(name)).replace("-", "_").lower()
+    for candidate in (snake, snake.rstrip("s"), snake + "s"):
+        if candidate in valid:
+            return candidate
+    close = difflib.get_close_matches(snake, valid, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _field_errors(
+    exc: ValidationError, env_fields: Mapping[str, str]
+) -> list[ProfileFieldError]:
+    """Convert a pydantic ValidationError into ProfileFieldErrors (every one)."""
+    valid = list(VpcProfile.model_fields)
+    out: list[ProfileFieldError] = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err.get("loc", ()))
+        kind = err.get("type", "")
+        found = err.get("input", MISSING)
+        name = str(loc[0]) if loc else ""
+        path = ".".join(str(part) for part in loc)
+        words = _WORDS.get(name)
+        env_hint = ""
+        if name in env_fields:
+            env_hint = f" (from environment variable {env_fields[name]}"
+            if words is not None and words.env_list:
+                env_hint += ": a JSON list or comma-separated IDs"
+            env_hint += ")"
+
+        if kind in ("too_short", "too_long") and isinstance(found, (list, tuple)):
+            # pydantic counts only the items that validated; when items were bad, the
+            # list's own length may be fine and the item errors say it all.
+            bounds = err.get("ctx", {})
+            if bounds.get("min_length", 0) <= len(found) <= bounds.get("max_length", len(found)):
+                continue
+        if kind == "extra_forbidden":
+            guess = _suggest(name, valid)
+            hint = f"did you mean {guess!r}?" if guess else "valid fields: " + ", ".join(valid)
+            out.append(
+                ProfileFieldError(path, _HIDDEN, f"no field of this name in a VPC profile; {hint}")
+            )
+            continue
+        if kind == _PROBLEMS:
+            for where, value, expected in err["ctx"]["problems"]:
+                if where.startswith("."):
+                    where = path + where
+                out.append(ProfileFieldError(where, value, expected + env_hint))
+            continue
+        if words is None:  # not expected: a model-level error without a field
+            out.append(ProfileFieldError(path or "(profile)", found, str(err.get("msg"))))
+            continue
+        if kind == "missing":
+            out.append(
+                ProfileFieldError(
+                    path,
+                    MISSING,
+                    f"{words.whole}; set {name!r} in the profile or "
+                    f"{ENV_PREFIX}{name.upper()} in the environment",
+                )
+            )
+            continue
+        if len(loc) >= 2 and words.element is not None:
+            expected = words.element
+        else:
+            expected = words.whole
+        out.append(ProfileFieldError(path, found, expected + env_hint))
+    return out
+
+
+def _source_error(source: str, where: str, found: Any, expected: str) -> ProfileError:
+    return ProfileError(source, [ProfileFieldError(where, found, expected)])
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def _parse_position(message: str) -> str | None:
+    match = re.search(r"line (\d+), column (\d+)", message) or re.search(
+        r"line (\d+) column (\d+)", message
+    )
+    if match:
+        return f"line {match.group(1)}, column {match.group(2)}"
+    return None
+
+
+def _parse_document(text: str, kind: str, source: str) -> Any:
+    """Parse TOML / YAML / JSON text; syntax errors become ProfileError with a position."""
+    if kind == "toml":
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            message = str(exc)
+            lineno = getattr(exc, "lineno", None)
+            colno = getattr(exc, "colno", None)
+            where = (
+                f"line {lineno}, column {colno}" if lineno else _parse_position(message)
+            ) or "(document)"
+            reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
+            if getattr(exc, "msg", None):
+                reason = exc.msg
+            raise _source_error(
+                source, where, _Text(f"invalid TOML ({reason})"), "a valid TOML document"
+            ) from None
+    if kind == "yaml":
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(document)"
+            # Only problem/context, never the snippet of the offending line.
+            reason = " ".join(
+                part for part in (getattr(exc, "context", None), getattr(exc, "problem", None))
+                if part
+            ) or type(exc).__name__
+            raise _source_error(
+                source, where, _Text(f"invalid YAML ({reason})"), "a valid YAML document"
+            ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _source_error(
+            source,
+            f"line {exc.lineno}, column {exc.colno}",
+            _Text(f"invalid JSON ({exc.msg})"),
+            "a valid JSON document",
+        ) from None
+
+
+def _profile_mapping(document: Any, source: str, table_hint: str) -> dict[str, Any]:
+    """The profile fields of a parsed document: top level, or under ``safemaker``."""
+    if not isinstance(document, Mapping):
+        raise _source_error(
+            source,
+            "(document)",
+            _Text(f"a {type(document).__name__}" if document is not None else "an empty document"),
+            "a mapping of profile fields (at top level or under " + table_hint + ")",
+        )
+    if TABLE_NAME not in document:
+        return dict(document)
+    inner = document[TABLE_NAME]
+    if not isinstance(inner, Mapping):
+        raise _source_error(
+            source, TABLE_NAME, _Text(f"a {type(inner).__name__}"), f"{table_hint} of profile fields"
+        )
+    others = [key for key in document if key != TABLE_NAME]
+    if others:
+        raise ProfileError(
+            source,
+            [
+                ProfileFieldError(
+                    str(key),
+                    _HIDDEN,
+                    f"nothing outside {table_hint}: the file has one, so every profile "
+                    "field goes inside it",
+                )
+                for key in others
+            ],
+        )
+    return dict(inner)
+
+
+def _kind_of(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    return {".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}.get(suffix)
+
+
+_TABLE_HINT = {"toml": "a [safemaker] table", "yaml": "a 'safemaker:' key", "json": "a 'safemaker' key"}
+
+
+# --------------------------------------------------------------------------- the model
+
+
+class VpcProfile(BaseSettings):
+    """The closed network that every SageMaker resource must use.
+
+    Immutable (frozen) and strict: unknown fields are refused. Build one with
+    :meth:`load`, :meth:`from_file`, :meth:`from_ssm`, :meth:`from_mapping`,
+    :meth:`discover` or :func:`resolve_profile`. Calling the class directly
+    also works (keyword arguments win over ``SAFEMAKER_<FIELD>`` variables,
+    which fill the fields not given, as in any pydantic-settings model).
+
+    Parameters
+    ----------
+    region : str
+        AWS region name, e.g. ``"us-east-1"``.
+    vpc_id : str
+        The VPC, ``vpc-`` followed by 8 or 17 lowercase hex digits.
+    subnets : tuple of str, length 1 to 16
+        Unique subnet IDs (``subnet-`` + 8 or 17 hex) SageMaker may place ENIs in;
+        the SageMaker ``VpcConfig.Subnets``.
+    security_group_ids : tuple of str, length 1 to 5
+        Unique security group IDs (``sg-`` + 8 or 17 hex); ``VpcConfig.SecurityGroupIds``.
+    execution_role_arn : str
+        IAM role ARN (partition ``aws``, ``aws-cn`` or ``aws-us-gov``) passed to SageMaker.
+        It comes from the profile so nothing calls IAM at run time.
+    additional_role_arns : tuple of str, default ``()``
+        Further role ARNs that may be passed to SageMaker.
+    vpc_endpoint_ids : tuple of str or None, default None
+        The VPC endpoints (``vpce-`` + 8 or 17 hex) the closed network relies on.
+    volume_kms_key_id, output_kms_key_id : str or None, default None
+        KMS key ID, key ARN, alias name (``alias/...``) or alias ARN for
+        ``VolumeKmsKeyId`` / ``OutputDataConfig.KmsKeyId``. ARNs must be in the
+        profile's region and partition.
+    default_bucket : str or None, default None
+        S3 bucket for SageMaker artifacts (S3 bucket naming rules).
+    require_network_isolation : bool, default True
+        Require ``EnableNetworkIsolation: true``. False is a relaxation.
+    require_inter_container_traffic_encryption : bool, default True
+        Require ``EnableInterContainerTrafficEncryption: true``. False is a relaxation.
+    notebook_root_access : {"Disabled", "Enabled"}, default "Disabled"
+        The ``RootAccess`` notebook instances must have.
+
+    Raises
+    ------
+    safemaker.errors.ProfileError
+        When any field is missing or invalid, or unknown fields are given; ``errors``
+        lists every bad field (path such as ``subnets.1``, value found, what is
+        expected), ``source`` says where the profile came from.
+
+    Examples
+    --------
+    >>> p = VpcProfile.from_mapping({
+    ...     "region": "us-east-1",
+    ...     "vpc_id": "vpc-0dddddddddddddddd",
+    ...     "subnets": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc"],
+    ...     "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"],
+    ...     "execution_role_arn": "arn:aws:iam::123456789012:role/SageMakerExecRole",
+    ... }, env=False)
+    >>> p.account_id, p.partition
+    ('123456789012', 'aws')
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        case_sensitive=False,
+        env_ignore_empty=True,
+        frozen=True,
+        extra="forbid",
+        hide_input_in_errors=True,
+        validate_default=False,
+    )
+
+    region: RegionName
+    vpc_id: VpcId
+    subnets: Annotated[tuple[SubnetId, ...], Field(min_length=1, max_length=16)]
+    security_group_ids: Annotated[tuple[SecurityGroupId, ...], Field(min_length=1, max_length=5)]
+    execution_role_arn: RoleArn
+    additional_role_arns: tuple[RoleArn, ...] = ()
+    vpc_endpoint_ids: Annotated[tuple[VpcEndpointId, ...], Field(min_length=1)] | None = None
+    volume_kms_key_id: KmsKeyId | None = None
+    output_kms_key_id: KmsKeyId | None = None
+    default_bucket: str | None = None
+    require_network_isolation: bool = True
+    require_inter_container_traffic_encryption: bool = True
+    notebook_root_access: Literal["Disabled", "Enabled"] = "Disabled"
+
+    _subnet_set: frozenset[str] = PrivateAttr(default=frozenset())
+    _security_group_set: frozenset[str] = PrivateAttr(default=frozenset())
+
+    # ------------------------------------------------------------------ construction
+
+    def __init__(self, **values: Any) -> None:
+        ctx = _LOAD.get()
+        source = ctx.source if ctx is not None else "arguments"
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            if ctx is not None:
+                env_fields = ctx.env_fields
+            else:
+                env_fields = {k: v for k, v in _env_values(type(self)).items() if k not in values}
+            raise ProfileError(source, _field_errors(exc, env_fields)) from None
+        except SettingsError as exc:  # pragma: no cover - decoding is handled by our source
+            raise _source_error(
+                source, "(environment)", _Text(type(exc).__name__), f"readable {ENV_PREFIX}* values"
+            ) from None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Order the sources: arguments, then ``SAFEMAKER_*`` variables, then the document.
+
+        No ``.env`` file and no secrets directory are read.
+        """
+        ctx = _LOAD.get()
+        if ctx is None:
+            return (init_settings, _ProfileEnvSource(settings_cls))
+        sources: list[PydanticBaseSettingsSource] = [init_settings]
+        if ctx.env:
+            sources.append(_ProfileEnvSource(settings_cls))
+        if ctx.data is not None:
+            sources.append(_MappingSource(settings_cls, ctx.data))
+        return tuple(sources)
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._subnet_set = frozenset(self.subnets)
+        self._security_group_set = frozenset(self.security_group_ids)
+
+    # ------------------------------------------------------------------ validation
+
+    @field_validator(
+        "subnets", "security_group_ids", "additional_role_arns", "vpc_endpoint_ids", mode="after"
+    )
+    @classmethod
+    def _unique(cls, value: tuple[str, ...] | None, info: Any) -> tuple[str, ...] | None:
+        if not value:
+            return value
+        first: dict[str, int] = {}
+        problems = []
+        noun = (_WORDS[info.field_name].element or "").split(":")[0]
+        for index, item in enumerate(value):
+            if item in first:
+                problems.append(
+                    (
+                        f".{index}",
+                        item,
+                        f"a {noun} not already listed (same as {info.field_name}.{first[item]})",
+                    )
+                )
+            else:
+                first[item] = index
+        if problems:
+            raise _problems(*problems)
+        return value
+
+    @field_validator("default_bucket", mode="after")
+    @classmethod
+    def _bucket_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        problem = _bucket_problem(value)
+        if problem:
+            raise _problems(("default_bucket", value, f"{_BUCKET_WORDS}; needs {problem}"))
+        return value
+
+    @model_validator(mode="after")
+    def _same_partition_and_region(self) -> "VpcProfile":
+        partition = _partition_of_region(self.region)
+        problems: list[tuple[str, Any, str]] = []
+        roles = [("execution_role_arn", self.execution_role_arn)] + [
+            (f"additional_role_arns.{i}", arn) for i, arn in enumerate(self.additional_role_arns)
+        ]
+        for where, arn in roles:
+            if arn.split(":")[1] != partition:
+                problems.append(
+                    (where, arn, f"a role ARN in partition {partition!r} (region {self.region})")
+                )
+        for name in ("volume_kms_key_id", "output_kms_key_id"):
+            key = getattr(self, name)
+            if key and key.startswith("arn:"):
+                parts = key.split(":")
+                if parts[1] != partition or parts[3] != self.region:
+                    problems.append(
+                        (
+                            name,
+                            key,
+                            f"a KMS ARN in the profile's region {self.region!r} "
+                            f"(partition {partition!r}): SageMaker uses keys of its own region",
+                        )
+                    )
+        if problems:
+            raise _problems(*problems)
+        return self
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def subnet_set(self) -> frozenset[str]:
+        """frozenset of str: :attr:`subnets` as a set (computed once)."""
+        return self._subnet_set
+
+    @property
+    def security_group_set(self) -> frozenset[str]:
+        """frozenset of str: :attr:`security_group_ids` as a set (computed once)."""
+        return self._security_group_set
+
+    @property
+    def allowed_role_arns(self) -> tuple[str, ...]:
+        """tuple of str: roles that may be passed to SageMaker, execution role first."""
+        return tuple(dict.fromkeys((self.execution_role_arn, *self.additional_role_arns)))
+
+    @property
+    def account_id(self) -> str:
+        """str: 12-digit AWS account ID, taken from :attr:`execution_role_arn`."""
+        return self.execution_role_arn.split(":")[4]
+
+    @property
+    def partition(self) -> str:
+        """str: AWS partition (``aws``, ``aws-cn`` or ``aws-us-gov``) of the execution role."""
+        return self.execution_role_arn.split(":")[1]
+
+    @property
+    def vpc_config(self) -> dict[str, list[str]]:
+        """dict: a new SageMaker ``VpcConfig`` (``Subnets``, ``SecurityGroupIds``) each call."""
+        return {"Subnets": list(self.subnets), "SecurityGroupIds": list(self.security_group_ids)}
+
+    # ------------------------------------------------------------------ loading
+
+    @classmethod
+    def _build(
+        cls, data: Mapping[str, Any] | None, source: str, *, env: bool = True
+    ) -> "VpcProfile":
+        ctx = _LoadContext(source=source, data=data, env=env)
+        if env:
+            ctx.env_fields = _env_values(cls)
+            if data is not None and ctx.env_fields:
+                ctx.source = (
+                    f"{source} (with environment overrides: "
+                    + ", ".join(sorted(ctx.env_fields.values()))
+                    + ")"
+                )
+        token = _LOAD.set(ctx)
+        try:
+            profile = cls()
+        finally:
+            _LOAD.reset(token)
+        logger.debug("profile loaded from %s", ctx.source)
+        return profile
+
+    @classmethod
+    def load(
+        cls,
+        source: str | os.PathLike[str] | None = None,
+        *,
+        boto3_session: "boto3.Session | None" = None,
+        ssm_client: Any = None,
+        env: bool = True,
+    ) -> "VpcProfile":
+        """Load a profile from a file, an SSM parameter, or the environment.
+
+        Parameters
+        ----------
+        source : str or os.PathLike or None, default None
+            A path to a ``.toml``, ``.yaml``/``.yml`` or ``.json`` file, or
+            ``"ssm:<parameter name>"``. None means the ``SAFEMAKER_PROFILE``
+            environment variable; if that is unset or empty too, the profile
+            comes from ``SAFEMAKER_<FIELD>`` variables alone.
+        boto3_session : boto3.Session, optional
+            Session used to create the SSM client when ``ssm_client`` is None.
+        ssm_client : botocore client, optional
+            SSM client for an ``ssm:`` source (takes precedence over the session).
+        env : bool, default True
+            Whether ``SAFEMAKER_<FIELD>`` variables override the file/SSM values.
+
+        Returns
+        -------
+        VpcProfile
+
+        Raises
+        ------
+        safemaker.errors.ProfileError
+            Missing or unreadable file, unsupported suffix, malformed document
+            (with line and column), missing or unreadable SSM parameter, unknown
+            fields (with the closest valid name), invalid or missing fields (all
+            of them at once).
+
+        See Also
+        --------
+        from_file, from_ssm, from_mapping, resolve_profile
+        """
+        if source is None:
+            source = os.environ.get(PROFILE_ENV_VAR) or None
+        if source is None:
+            return cls._build(None, "environment", env=env)
+        text = os.fspath(source)
+        if text.startswith(SSM_PREFIX):
+            return cls.from_ssm(
+                text[len(SSM_PREFIX):], boto3_session=boto3_session, ssm_client=ssm_client, env=env
+            )
+        return cls.from_file(text, env=env)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str], *, env: bool = True) -> "VpcProfile":
+        """Load a profile from a TOML, YAML or JSON file.
+
+        The fields may sit at top level or under a ``[safemaker]`` table (TOML) /
+        ``safemaker:`` key (YAML, JSON); with such a table, nothing else may be
+        at top level.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            File path; the suffix (``.toml``, ``.yaml``, ``.yml``, ``.json``,
+            case-insensitive) picks the format. ``~`` is expanded.
+        env : bool, default True
+            Whether ``SAFEMAKER_<FIELD>`` variables override the file's values.
+
+        Returns
+        -------
+        VpcProfile
+
+        Raises
+        ------
+        safemaker.errors.ProfileError
+            The file is missing, unreadable, not UTF-8, has an unsupported suffix,
+            is malformed (``field`` is ``"line L, column C"``), is not a mapping,
+            or holds unknown/invalid/missing fields. ``source`` is the path.
+        """
+        p = Path(os.fspath(path)).expanduser()
+        source = str(p)
+        kind = _kind_of(p)
+        if kind is None:
+            raise _source_error(
+                source,
+                "(source)",
+                _Text(f"suffix {p.suffix!r}" if p.suffix else "no suffix"),
+                "a .toml, .yaml, .yml or .json file, or 'ssm:<parameter name>'",
+            )
+        try:
+            text = p.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise _source_error(
+                source,
+                "(source)",
+                _Text("no such file"),
+                f"an existing profile file; check the path (or {PROFILE_ENV_VAR}), or start "
+                "from examples/profile.toml",
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise _source_error(
+                source, "(source)", _Text(f"bytes that are not UTF-8 at offset {exc.start}"),
+                "a UTF-8 text file",
+            ) from None
+        except OSError as exc:
+            raise _source_error(
+                source,
+                "(source)",
+                _Text(f"an unreadable file ({exc.strerror or type(exc).__name__})"),
+                "a readable profile file",
+            ) from None
+        document = _parse_document(text, kind, source)
+        data = _profile_mapping(document, source, _TABLE_HINT[kind])
+        return cls._build(data, source, env=env)
+
+    @classmethod
+    def from_ssm(
+        cls,
+        name: str,
+        *,
+        boto3_session: "boto3.Session | None" = None,
+        ssm_client: Any = None,
+        env: bool = True,
+    ) -> "VpcProfile":
+        """Load the shared profile an administrator published in SSM Parameter Store.
+
+        Calls SSM ``GetParameter`` with ``WithDecryption=True`` (so ``String`` and
+        ``SecureString`` parameters both work). The value is a JSON document, the
+        fields at top level or under a ``"safemaker"`` key.
+
+        Parameters
+        ----------
+        name : str
+            Parameter name (``/safemaker/profile``), or its ARN.
+        boto3_session : boto3.Session, optional
+            Used to create the SSM client when ``ssm_client`` is None; else
+            ``boto3.Session()``. In a closed network the VPC needs the
+            ``com.amazonaws.<region>.ssm`` interface endpoint.
+        ssm_client : botocore client, optional
+            SSM client to use.
+        env : bool, default True
+            Whether ``SAFEMAKER_<FIELD>`` variables override the parameter's values.
+
+        Returns
+        -------
+        VpcProfile
+
+        Raises
+        ------
+        safemaker.errors.ProfileError
+            ``ParameterNotFound`` (names the parameter), access denied, any other
+            AWS or connection error (by error code / class only: no request dump),
+            a value that is not JSON (with line and column), unknown, invalid or
+            missing fields. ``source`` is ``"ssm:<name>"``.
+
+        References
+        ----------
+        AWS Systems Manager API Reference, GetParameter.
+        """
+        source = f"{SSM_PREFIX}{name}"
+        if not name:
+            raise _source_error(
+                source, "(source)", _Text("an empty parameter name"), "'ssm:<parameter name>'"
+            )
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            if ssm_client is None:
+                if boto3_session is None:
+                    import boto3
+
+                    boto3_session = boto3.Session()
+                ssm_client = boto3_session.client("ssm")
+            response = ssm_client.get_parameter(Name=name, WithDecryption=True)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "Unknown")
+            if code in ("ParameterNotFound", "ParameterVersionNotFound"):
+                expected = (
+                    f"an existing SSM parameter named {name!r} in this account and region: "
+                    "ask the administrator to publish the shared profile (aws ssm put-parameter "
+                    f"--name {name} --type SecureString --value file://profile.json) or fix the name"
+                )
+                raise _source_error(source, "(source)", _Text(code), expected) from None
+            if code in ("AccessDeniedException", "AccessDenied"):
+                expected = (
+                    "permission for ssm:GetParameter on the parameter "
+                    "(and kms:Decrypt on its key for a SecureString)"
+                )
+                raise _source_error(source, "(source)", _Text(code), expected) from None
+            raise _source_error(
+                source, "(source)", _Text(f"GetParameter failed with {code}"),
+                "a readable SSM parameter",
+            ) from None
+        except BotoCoreError as exc:
+            raise _source_error(
+                source,
+                "(source)",
+                _Text(f"GetParameter failed ({type(exc).__name__})"),
+                "a reachable SSM endpoint (com.amazonaws.<region>.ssm in a closed network), "
+                "a region and credentials",
+            ) from None
+        value = response.get("Parameter", {}).get("Value", "")
+        document = _parse_document(value, "json", source)
+        data = _profile_mapping(document, source, _TABLE_HINT["json"])
+        return cls._build(data, source, env=env)
+
+    @classmethod
+    def from_mapping(
+        cls, data: Mapping[str, Any], source: str = "mapping", *, env: bool = True
+    ) -> "VpcProfile":
+        """Build a profile from a mapping of field names to values.
+
+        Parameters
+        ----------
+        data : Mapping
+            Field name -> value; list fields take any sequence. A ``"safemaker"``
+            key holding the fields is accepted, as in files.
+        source : str, default "mapping"
+            Name used as ``ProfileError.source``.
+        env : bool, default True
+            Whether ``SAFEMAKER_<FIELD>`` variables override ``data``.
+
+        Returns
+        -------
+        VpcProfile
+
+        Raises
+        ------
+        safemaker.errors.ProfileError
+            Unknown, invalid or missing fields (all at once); ``data`` not a mapping.
+        """
+        mapping = _profile_mapping(data, source, _TABLE_HINT["json"])
+        return cls._build(mapping, source, env=env)
+
+    @classmethod
+    def discover(
+        cls,
+        ec2_client: Any,
+        vpc_id: str,
+        security_group_ids: str | Sequence[str],
+        *,
+        execution_role_arn: str,
+        region: str | None = None,
+        **other_fields: Any,
+    ) -> "VpcProfile":
+        """Build a profile from what EC2 reports about an existing VPC.
+
+        Calls EC2 ``DescribeVpcs`` (the VPC must exist), ``DescribeSubnets`` with a
+        ``vpc-id`` filter (every subnet of the VPC, all pages, sorted by ID) and
+        ``DescribeSecurityGroups`` with a ``group-id`` filter (each given group must
+        exist and belong to the VPC). ``SAFEMAKER_*`` variables are not applied.
+
+        Parameters
+        ----------
+        ec2_client : botocore EC2 client
+            Client for the VPC's region.
+        vpc_id : str
+            The VPC.
+        security_group_ids : str or sequence of str
+            Security groups for SageMaker ENIs (1 to 5).
+        execution_role_arn : str
+            The SageMaker execution role.
+        region : str, optional
+            Defaults to ``ec2_client.meta.region_name``.
+        **other_fields
+            Any other profile field (``default_bucket``, ``vpc_endpoint_ids`` ...).
+
+        Returns
+        -------
+        VpcProfile
+            ``source`` of any error is ``"ec2:<vpc_id>"``.
+
+        Raises
+        ------
+        safemaker.errors.ProfileError
+            Unknown VPC (``vpc_id``), VPC without subnets (``subnets``), security
+            group that does not exist or belongs to another VPC
+            (``security_group_ids.N``), an EC2 error (by code only), or any invalid
+            field; every problem found is listed.
+
+        References
+        ----------
+        Amazon EC2 API Reference: DescribeVpcs, DescribeSubnets, DescribeSecurityGroups.
+        """
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        source = f"ec2:{vpc_id}"
+        if isinstance(security_group_ids, str):
+            security_group_ids = [security_group_ids]
+        groups = list(security_group_ids)
+        region = region or getattr(getattr(ec2_client, "meta", None), "region_name", None)
+
+        # Well-formed IDs first: EC2 answers malformed IDs with a generic error.
+        shape = cls._shape_errors(vpc_id, groups)
+        if shape:
+            raise ProfileError(source, shape)
+
+        def _ec2_error(operation: str, exc: Exception) -> ProfileError:
+            if isinstance(exc, ClientError):
+                what = exc.response.get("Error", {}).get("Code", "Unknown")
+            else:
+                what = type(exc).__name__
+            return _source_error(
+                source, "(source)", _Text(f"{operation} failed ({what})"),
+                f"permission for ec2:{operation} and a reachable EC2 endpoint",
+            )
+
+        problems: list[ProfileFieldError] = []
+        try:
+            vpcs = ec2_client.describe_vpcs(
+                Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]
+            ).get("Vpcs", [])
+        except (ClientError, BotoCoreError) as exc:
+            raise _ec2_error("DescribeVpcs", exc) from None
+        if not vpcs:
+            raise _source_error(
+                source,
+                "vpc_id",
+                vpc_id,
+                f"an existing VPC in {region or 'the client region'}; check the ID and the "
+                "region (aws ec2 describe-vpcs)",
+            )
+
+        subnets: list[str] = []
+        try:
+            for page in ec2_client.get_paginator("describe_subnets").paginate(
+                Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]
+            ):
+                subnets.extend(s["SubnetId"] for s in page.get("Subnets", []))
+        except (ClientError, BotoCoreError) as exc:
+            raise _ec2_error("DescribeSubnets", exc) from None
+        subnets = sorted(set(subnets))
+        if not subnets:
+            problems.append(
+                ProfileFieldError(
+                    "subnets",
+                    [],
+                    f"at least one subnet in {vpc_id}: create private subnets in the VPC "
+                    "(aws ec2 create-subnet) or pass another VPC",
+                )
+            )
+
+        found: dict[str, str | None] = {}
+        try:
+            pages = ec2_client.get_paginator("describe_security_groups").paginate(
+                Filters=[{"Name": "group-id", "Values": groups}]
+            )
+            for page in pages:
+                for group in page.get("SecurityGroups", []):
+                    found[group["GroupId"]] = group.get("VpcId")
+        except (ClientError, BotoCoreError) as exc:
+            raise _ec2_error("DescribeSecurityGroups", exc) from None
+        for index, group_id in enumerate(groups):
+            if group_id not in found:
+                problems.append(
+                    ProfileFieldError(
+                        f"security_group_ids.{index}",
+                        group_id,
+                        f"an existing security group of {vpc_id}; check the ID "
+                        f"(aws ec2 describe-security-groups --filters Name=vpc-id,Values={vpc_id})",
+                    )
+                )
+            elif found[group_id] != vpc_id:
+                problems.append(
+                    ProfileFieldError(
+                        f"security_group_ids.{index}",
+                        group_id,
+                        f"a security group of {vpc_id}; it belongs to {found[group_id]}: "
+                        f"pick a group of {vpc_id} or create one there",
+                    )
+                )
+        if problems:
+            raise ProfileError(source, problems)
+
+        data = {
+            "region": region,
+            "vpc_id": vpc_id,
+            "subnets": subnets,
+            "security_group_ids": groups,
+            "execution_role_arn": execution_role_arn,
+            **other_fields,
+        }
+        if data["region"] is None:
+            del data["region"]
+        return cls._build(data, source, env=False)
+
+    @classmethod
+    def _shape_errors(cls, vpc_id: str, groups: list[str]) -> list[ProfileFieldError]:
+        errors = []
+        if not isinstance(vpc_id, str) or not re.fullmatch(_id_pattern("vpc"), vpc_id):
+            errors.append(ProfileFieldError("vpc_id", vpc_id, _WORDS["vpc_id"].whole))
+        if not 1 <= len(groups) <= 5:
+            errors.append(
+                ProfileFieldError("security_group_ids", groups, _WORDS["security_group_ids"].whole)
+            )
+        for index, group in enumerate(groups):
+            if not isinstance(group, str) or not re.fullmatch(_id_pattern("sg"), group):
+                errors.append(
+                    ProfileFieldError(
+                        f"security_group_ids.{index}", group, _WORDS["security_group_ids"].element
+                    )
+                )
+        return errors
+
+    # ------------------------------------------------------------------ writing
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of every field: tuples as lists, None fields omitted.
+
+        Returns
+        -------
+        dict
+            ``VpcProfile.from_mapping(p.to_dict(), env=False) == p``.
+        """
+        return self.model_dump(mode="json", exclude_none=True)
+
+    def dump(self, path: str | os.PathLike[str]) -> Path:
+        """Write the profile to a file, TOML or YAML (or JSON) by suffix.
+
+        The fields are written at top level; the file is replaced atomically.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination ending in ``.toml``, ``.yaml``, ``.yml`` or ``.json``.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+
+        Raises
+        ------
+        safemaker.errors.ProfileError
+            Unsupported suffix, or the file cannot be written (``source`` is the path).
+        """
+        p = Path(os.fspath(path)).expanduser()
+        kind = _kind_of(p)
+        data = self.to_dict()
+        header = "safemaker VPC profile (see docs/profile.md)"
+        if kind == "toml":
+            import tomli_w
+
+            text = f"# {header}\n" + tomli_w.dumps(data)
+        elif kind == "yaml":
+            text = f"# {header}\n" + yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+        elif kind == "json":
+            text = json.dumps(data, indent=2) + "\n"
+        else:
+            raise _source_error(
+                str(p), "(destination)", _Text(f"suffix {p.suffix!r}" if p.suffix else "no suffix"),
+                "a .toml, .yaml, .yml or .json path",
+            )
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent or Path("."))
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                os.replace(tmp, p)
+            except BaseException:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+                raise
+        except OSError as exc:
+            raise _source_error(
+                str(p), "(destination)",
+                _Text(f"an unwritable path ({exc.strerror or type(exc).__name__})"),
+                "a writable file path in an existing directory",
+            ) from None
+        return p
+
+
+def resolve_profile(
+    profile: VpcProfile | str | os.PathLike[str] | None, **load_kwargs: Any
+) -> VpcProfile:
+    """Turn whatever the caller passed into a :class:`VpcProfile`.
+
+    Parameters
+    ----------
+    profile : VpcProfile or str or os.PathLike or None
+        A profile (returned as is), a file path or ``"ssm:<name>"``, or None
+        (``SAFEMAKER_PROFILE``, else ``SAFEMAKER_*`` variables).
+    **load_kwargs
+        Passed to :meth:`VpcProfile.load` (``boto3_session``, ``ssm_client``, ``env``).
+
+    Returns
+    -------
+    VpcProfile
+
+    Raises
+    ------
+    safemaker.errors.ProfileError
+        As :meth:`VpcProfile.load`.
+    TypeError
+        ``profile`` is of another type.
+    """
+    if isinstance(profile, VpcProfile):
+        return profile
+    if profile is None or isinstance(profile, (str, os.PathLike)):
+        return VpcProfile.load(profile, **load_kwargs)
+    raise TypeError(
+        "profile must be a VpcProfile, a path, 'ssm:<name>' or None, "
+        f"not {type(profile).__name__}"
+    )
