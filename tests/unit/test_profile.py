@@ -658,3 +658,22 @@ def test_profile_field_error_type():
     with pytest.raises(ProfileError) as exc_info:
         build(region="x")
     assert isinstance(exc_info.value.errors[0], ProfileFieldError)
+
+
+# --------------------------------------------------------------------------- docs
+
+
+def test_docs_profile_blocks_are_valid_profiles(tmp_path):
+    import re
+
+    text = (REPO / "docs" / "profile.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(toml|yaml)\n(.*?)```", text, flags=re.S)
+    assert [kind for kind, _ in blocks] == ["toml", "toml", "yaml"]
+    for index, (kind, body) in enumerate(blocks):
+        path = write(tmp_path, f"doc{index}.{kind}", body)
+        assert VpcProfile.from_file(path, env=False).subnets == (SUBNET_A, SUBNET_C)
+    # The blocks that say they are the example files hold the same profiles.
+    docs_toml = VpcProfile.from_file(tmp_path / "doc0.toml", env=False)
+    docs_yaml = VpcProfile.from_file(tmp_path / "doc2.yaml", env=False)
+    assert docs_toml == VpcProfile.from_file(REPO / "examples" / "profile.toml", env=False)
+    assert docs_yaml == VpcProfile.from_file(REPO / "examples" / "profile.yaml", env=False)
