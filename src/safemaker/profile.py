@@ -30,8 +30,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Iterable, Literal, Mapping, Sequence
 
 import yaml
-from pydantic import Field, PrivateAttr, StringConstraints, ValidationError, field_validator
-from pydantic import model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 from pydantic_settings import (
@@ -84,9 +90,7 @@ _HEX_ID = r"(?:[0-9a-f]{8}|[0-9a-f]{17})"
 _PARTITION = r"(?:aws|aws-cn|aws-us-gov)"
 _REGION = r"[a-z]{2,4}(?:-[a-z]+){1,2}-[0-9]{1,2}"
 _ROLE_CHARS = r"[A-Za-z0-9+=,.@_-]"
-_KMS_KEY_ID = (
-    r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
-)
+_KMS_KEY_ID = r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
 _KMS_ALIAS = r"alias/[A-Za-z0-9/_-]{1,250}"
 
 REGION_PATTERN = rf"^{_REGION}$"
@@ -291,9 +295,7 @@ def _suggest(name: str, valid: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
-def _field_errors(
-    exc: ValidationError, env_fields: Mapping[str, str]
-) -> list[ProfileFieldError]:
+def _field_errors(exc: ValidationError, env_fields: Mapping[str, str]) -> list[ProfileFieldError]:
     """Convert a pydantic ValidationError into ProfileFieldErrors (every one)."""
     valid = list(VpcProfile.model_fields)
     out: list[ProfileFieldError] = []
@@ -392,10 +394,14 @@ def _parse_document(text: str, kind: str, source: str) -> Any:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(document)"
             # Only problem/context, never the snippet of the offending line.
-            reason = " ".join(
-                part for part in (getattr(exc, "context", None), getattr(exc, "problem", None))
-                if part
-            ) or type(exc).__name__
+            reason = (
+                " ".join(
+                    part
+                    for part in (getattr(exc, "context", None), getattr(exc, "problem", None))
+                    if part
+                )
+                or type(exc).__name__
+            )
             raise _source_error(
                 source, where, _Text(f"invalid YAML ({reason})"), "a valid YAML document"
             ) from None
@@ -424,7 +430,10 @@ def _profile_mapping(document: Any, source: str, table_hint: str) -> dict[str, A
     inner = document[TABLE_NAME]
     if not isinstance(inner, Mapping):
         raise _source_error(
-            source, TABLE_NAME, _Text(f"a {type(inner).__name__}"), f"{table_hint} of profile fields"
+            source,
+            TABLE_NAME,
+            _Text(f"a {type(inner).__name__}"),
+            f"{table_hint} of profile fields",
         )
     others = [key for key in document if key != TABLE_NAME]
     if others:
@@ -448,7 +457,11 @@ def _kind_of(path: Path) -> str | None:
     return {".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}.get(suffix)
 
 
-_TABLE_HINT = {"toml": "a [safemaker] table", "yaml": "a 'safemaker:' key", "json": "a 'safemaker' key"}
+_TABLE_HINT = {
+    "toml": "a [safemaker] table",
+    "yaml": "a 'safemaker:' key",
+    "json": "a 'safemaker' key",
+}
 
 
 # --------------------------------------------------------------------------- the model
@@ -755,7 +768,7 @@ class VpcProfile(BaseSettings):
         text = os.fspath(source)
         if text.startswith(SSM_PREFIX):
             return cls.from_ssm(
-                text[len(SSM_PREFIX):], boto3_session=boto3_session, ssm_client=ssm_client, env=env
+                text[len(SSM_PREFIX) :], boto3_session=boto3_session, ssm_client=ssm_client, env=env
             )
         return cls.from_file(text, env=env)
 
@@ -808,7 +821,9 @@ class VpcProfile(BaseSettings):
             ) from None
         except UnicodeDecodeError as exc:
             raise _source_error(
-                source, "(source)", _Text(f"bytes that are not UTF-8 at offset {exc.start}"),
+                source,
+                "(source)",
+                _Text(f"bytes that are not UTF-8 at offset {exc.start}"),
                 "a UTF-8 text file",
             ) from None
         except OSError as exc:
@@ -886,8 +901,9 @@ class VpcProfile(BaseSettings):
             if code in ("ParameterNotFound", "ParameterVersionNotFound"):
                 expected = (
                     f"an existing SSM parameter named {name!r} in this account and region: "
-                    "ask the administrator to publish the shared profile (aws ssm put-parameter "
-                    f"--name {name} --type SecureString --value file://profile.json) or fix the name"
+                    "ask the administrator to publish the shared profile (aws ssm "
+                    f"put-parameter --name {name} --type SecureString "
+                    "--value file://profile.json) or fix the name"
                 )
                 raise _source_error(source, "(source)", _Text(code), expected) from None
             if code in ("AccessDeniedException", "AccessDenied"):
@@ -897,7 +913,9 @@ class VpcProfile(BaseSettings):
                 )
                 raise _source_error(source, "(source)", _Text(code), expected) from None
             raise _source_error(
-                source, "(source)", _Text(f"GetParameter failed with {code}"),
+                source,
+                "(source)",
+                _Text(f"GetParameter failed with {code}"),
                 "a readable SSM parameter",
             ) from None
         except BotoCoreError as exc:
@@ -1010,15 +1028,17 @@ class VpcProfile(BaseSettings):
             else:
                 what = type(exc).__name__
             return _source_error(
-                source, "(source)", _Text(f"{operation} failed ({what})"),
+                source,
+                "(source)",
+                _Text(f"{operation} failed ({what})"),
                 f"permission for ec2:{operation} and a reachable EC2 endpoint",
             )
 
         problems: list[ProfileFieldError] = []
         try:
-            vpcs = ec2_client.describe_vpcs(
-                Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]
-            ).get("Vpcs", [])
+            vpcs = ec2_client.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]).get(
+                "Vpcs", []
+            )
         except (ClientError, BotoCoreError) as exc:
             raise _ec2_error("DescribeVpcs", exc) from None
         if not vpcs:
@@ -1157,7 +1177,9 @@ class VpcProfile(BaseSettings):
             text = json.dumps(data, indent=2) + "\n"
         else:
             raise _source_error(
-                str(p), "(destination)", _Text(f"suffix {p.suffix!r}" if p.suffix else "no suffix"),
+                str(p),
+                "(destination)",
+                _Text(f"suffix {p.suffix!r}" if p.suffix else "no suffix"),
                 "a .toml, .yaml, .yml or .json path",
             )
         try:
@@ -1172,7 +1194,8 @@ class VpcProfile(BaseSettings):
                 raise
         except OSError as exc:
             raise _source_error(
-                str(p), "(destination)",
+                str(p),
+                "(destination)",
                 _Text(f"an unwritable path ({exc.strerror or type(exc).__name__})"),
                 "a writable file path in an existing directory",
             ) from None
@@ -1208,6 +1231,5 @@ def resolve_profile(
     if profile is None or isinstance(profile, (str, os.PathLike)):
         return VpcProfile.load(profile, **load_kwargs)
     raise TypeError(
-        "profile must be a VpcProfile, a path, 'ssm:<name>' or None, "
-        f"not {type(profile).__name__}"
+        f"profile must be a VpcProfile, a path, 'ssm:<name>' or None, not {type(profile).__name__}"
     )

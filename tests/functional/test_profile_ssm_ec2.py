@@ -92,7 +92,9 @@ def shared_profile(ec2):
     """A profile document whose IDs are real moto resources."""
     vpc_id = ec2.create_vpc(CidrBlock="10.10.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.10.1.0/24")["Subnet"]["SubnetId"]
-    sg = ec2.create_security_group(GroupName=_unique("sm"), Description="sm", VpcId=vpc_id)["GroupId"]
+    sg = ec2.create_security_group(GroupName=_unique("sm"), Description="sm", VpcId=vpc_id)[
+        "GroupId"
+    ]
     return {
         "region": REGION,
         "vpc_id": vpc_id,
@@ -105,7 +107,9 @@ def shared_profile(ec2):
 @pytest.mark.parametrize("parameter_type", ["String", "SecureString"])
 def test_get_parameter_profile(ssm, shared_profile, parameter_type):
     name = f"/safemaker/{_unique('profile')}"
-    ssm.put_parameter(Name=name, Type=parameter_type, Value=json.dumps({"safemaker": shared_profile}))
+    ssm.put_parameter(
+        Name=name, Type=parameter_type, Value=json.dumps({"safemaker": shared_profile})
+    )
     profile = VpcProfile.load(f"ssm:{name}", ssm_client=ssm)
     assert profile.to_dict() == dict(
         shared_profile,
@@ -178,12 +182,14 @@ def test_get_parameter_invalid_profile_lists_every_field(ssm, shared_profile):
 def vpc_with_three_subnets(ec2):
     vpc_id = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     subnets = [
-        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"{REGION}{az}")[
-            "Subnet"
-        ]["SubnetId"]
+        ec2.create_subnet(
+            VpcId=vpc_id, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"{REGION}{az}"
+        )["Subnet"]["SubnetId"]
         for i, az in enumerate("abc")
     ]
-    sg = ec2.create_security_group(GroupName=_unique("sm"), Description="sm", VpcId=vpc_id)["GroupId"]
+    sg = ec2.create_security_group(GroupName=_unique("sm"), Description="sm", VpcId=vpc_id)[
+        "GroupId"
+    ]
     return vpc_id, subnets, sg
 
 
@@ -210,11 +216,16 @@ def test_discover_ignores_environment(ec2, vpc_with_three_subnets, monkeypatch):
 
 def test_discover_unknown_vpc(ec2):
     with pytest.raises(ProfileError) as exc_info:
-        VpcProfile.discover(ec2, "vpc-0dddddddddddddddd", ["sg-0bbbbbbbbbbbbbbbb"], execution_role_arn=ROLE)
+        VpcProfile.discover(
+            ec2, "vpc-0dddddddddddddddd", ["sg-0bbbbbbbbbbbbbbbb"], execution_role_arn=ROLE
+        )
     assert exc_info.value.source == "ec2:vpc-0dddddddddddddddd"
     assert [(e.field, e.found, e.expected) for e in exc_info.value.errors] == [
-        ("vpc_id", "vpc-0dddddddddddddddd",
-         "an existing VPC in us-east-1; check the ID and the region (aws ec2 describe-vpcs)")
+        (
+            "vpc_id",
+            "vpc-0dddddddddddddddd",
+            "an existing VPC in us-east-1; check the ID and the region (aws ec2 describe-vpcs)",
+        )
     ]
 
 
@@ -225,26 +236,39 @@ def test_discover_security_group_of_another_vpc(ec2, vpc_with_three_subnets):
         GroupName=_unique("other"), Description="other", VpcId=other_vpc
     )["GroupId"]
     with pytest.raises(ProfileError) as exc_info:
-        VpcProfile.discover(ec2, vpc_id, [sg, other_sg, "sg-0bbbbbbbbbbbbbbbb"], execution_role_arn=ROLE)
+        VpcProfile.discover(
+            ec2, vpc_id, [sg, other_sg, "sg-0bbbbbbbbbbbbbbbb"], execution_role_arn=ROLE
+        )
     assert [(e.field, e.found, e.expected) for e in exc_info.value.errors] == [
-        ("security_group_ids.1", other_sg,
-         f"a security group of {vpc_id}; it belongs to {other_vpc}: "
-         f"pick a group of {vpc_id} or create one there"),
-        ("security_group_ids.2", "sg-0bbbbbbbbbbbbbbbb",
-         f"an existing security group of {vpc_id}; check the ID "
-         f"(aws ec2 describe-security-groups --filters Name=vpc-id,Values={vpc_id})"),
+        (
+            "security_group_ids.1",
+            other_sg,
+            f"a security group of {vpc_id}; it belongs to {other_vpc}: "
+            f"pick a group of {vpc_id} or create one there",
+        ),
+        (
+            "security_group_ids.2",
+            "sg-0bbbbbbbbbbbbbbbb",
+            f"an existing security group of {vpc_id}; check the ID "
+            f"(aws ec2 describe-security-groups --filters Name=vpc-id,Values={vpc_id})",
+        ),
     ]
 
 
 def test_discover_vpc_without_subnets(ec2):
     vpc_id = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
-    sg = ec2.create_security_group(GroupName=_unique("sm"), Description="sm", VpcId=vpc_id)["GroupId"]
+    sg = ec2.create_security_group(GroupName=_unique("sm"), Description="sm", VpcId=vpc_id)[
+        "GroupId"
+    ]
     with pytest.raises(ProfileError) as exc_info:
         VpcProfile.discover(ec2, vpc_id, [sg], execution_role_arn=ROLE)
     assert [(e.field, e.found, e.expected) for e in exc_info.value.errors] == [
-        ("subnets", [],
-         f"at least one subnet in {vpc_id}: create private subnets in the VPC "
-         "(aws ec2 create-subnet) or pass another VPC")
+        (
+            "subnets",
+            [],
+            f"at least one subnet in {vpc_id}: create private subnets in the VPC "
+            "(aws ec2 create-subnet) or pass another VPC",
+        )
     ]
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from safemaker.errors import MISSING, ProfileError, ProfileFieldError
 from safemaker.profile import VpcProfile, resolve_profile
@@ -81,25 +84,55 @@ def errors_of(exc_info) -> list[tuple[str, object, str]]:
         ("vpc_id", VPC, VPC),
         ("subnets", [SUBNET_A], (SUBNET_A,)),
         ("subnets", ("subnet-12345678", SUBNET_C), ("subnet-12345678", SUBNET_C)),
-        ("subnets", [f"subnet-{i:08x}" for i in range(16)], tuple(f"subnet-{i:08x}" for i in range(16))),
+        (
+            "subnets",
+            [f"subnet-{i:08x}" for i in range(16)],
+            tuple(f"subnet-{i:08x}" for i in range(16)),
+        ),
         ("security_group_ids", [SG, "sg-01234567"], (SG, "sg-01234567")),
-        ("security_group_ids", [f"sg-{i:08x}" for i in range(5)], tuple(f"sg-{i:08x}" for i in range(5))),
-        ("execution_role_arn", "arn:aws:iam::123456789012:role/service-role/My+Role=,.@_-1",
-         "arn:aws:iam::123456789012:role/service-role/My+Role=,.@_-1"),
-        ("additional_role_arns", ["arn:aws:iam::123456789012:role/Other"],
-         ("arn:aws:iam::123456789012:role/Other",)),
+        (
+            "security_group_ids",
+            [f"sg-{i:08x}" for i in range(5)],
+            tuple(f"sg-{i:08x}" for i in range(5)),
+        ),
+        (
+            "execution_role_arn",
+            "arn:aws:iam::123456789012:role/service-role/My+Role=,.@_-1",
+            "arn:aws:iam::123456789012:role/service-role/My+Role=,.@_-1",
+        ),
+        (
+            "additional_role_arns",
+            ["arn:aws:iam::123456789012:role/Other"],
+            ("arn:aws:iam::123456789012:role/Other",),
+        ),
         ("additional_role_arns", [], ()),
-        ("vpc_endpoint_ids", ["vpce-0eeeeeeeeeeeeeeee", "vpce-01234567"],
-         ("vpce-0eeeeeeeeeeeeeeee", "vpce-01234567")),
+        (
+            "vpc_endpoint_ids",
+            ["vpce-0eeeeeeeeeeeeeeee", "vpce-01234567"],
+            ("vpce-0eeeeeeeeeeeeeeee", "vpce-01234567"),
+        ),
         ("vpc_endpoint_ids", None, None),
-        ("volume_kms_key_id", "1234abcd-12ab-34cd-56ef-1234567890ab", "1234abcd-12ab-34cd-56ef-1234567890ab"),
-        ("volume_kms_key_id", "mrk-1234abcd12ab34cd56ef1234567890ab", "mrk-1234abcd12ab34cd56ef1234567890ab"),
+        (
+            "volume_kms_key_id",
+            "1234abcd-12ab-34cd-56ef-1234567890ab",
+            "1234abcd-12ab-34cd-56ef-1234567890ab",
+        ),
+        (
+            "volume_kms_key_id",
+            "mrk-1234abcd12ab34cd56ef1234567890ab",
+            "mrk-1234abcd12ab34cd56ef1234567890ab",
+        ),
         ("volume_kms_key_id", "alias/sagemaker", "alias/sagemaker"),
-        ("output_kms_key_id",
-         "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-         "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
-        ("output_kms_key_id", "arn:aws:kms:us-east-1:123456789012:alias/out",
-         "arn:aws:kms:us-east-1:123456789012:alias/out"),
+        (
+            "output_kms_key_id",
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        ),
+        (
+            "output_kms_key_id",
+            "arn:aws:kms:us-east-1:123456789012:alias/out",
+            "arn:aws:kms:us-east-1:123456789012:alias/out",
+        ),
         ("default_bucket", "sagemaker-closed-123456789012", "sagemaker-closed-123456789012"),
         ("default_bucket", "a.b-c", "a.b-c"),
         ("require_network_isolation", False, False),
@@ -124,7 +157,9 @@ def test_defaults_are_closed():
 
 def test_other_partitions():
     cn = build(region="cn-north-1", execution_role_arn="arn:aws-cn:iam::123456789012:role/R")
-    gov = build(region="us-gov-west-1", execution_role_arn="arn:aws-us-gov:iam::123456789012:role/R")
+    gov = build(
+        region="us-gov-west-1", execution_role_arn="arn:aws-us-gov:iam::123456789012:role/R"
+    )
     assert (cn.partition, gov.partition) == ("aws-cn", "aws-us-gov")
 
 
@@ -142,55 +177,181 @@ def test_other_partitions():
         ("vpc_id", "subnet-0aaaaaaaaaaaaaaaa", "vpc_id", "subnet-0aaaaaaaaaaaaaaaa", VPC_WORDS),
         ("subnets", [], "subnets", [], "a list of 1 to 16 unique subnet IDs"),
         ("subnets", SUBNET_A, "subnets", SUBNET_A, "a list of 1 to 16 unique subnet IDs"),
-        ("subnets", [f"subnet-{i:08x}" for i in range(17)], "subnets",
-         [f"subnet-{i:08x}" for i in range(17)], "a list of 1 to 16 unique subnet IDs"),
-        ("subnets", [SUBNET_A, "sg-0bbbbbbbbbbbbbbbb"], "subnets.1", "sg-0bbbbbbbbbbbbbbbb", SUBNET_WORDS),
-        ("subnets", [SUBNET_A, "subnet-0aaaaaaaaaaaaaaa"], "subnets.1", "subnet-0aaaaaaaaaaaaaaa",
-         SUBNET_WORDS),
-        ("subnets", [SUBNET_C, SUBNET_A, SUBNET_C], "subnets.2", SUBNET_C,
-         "a subnet ID not already listed (same as subnets.0)"),
-        ("security_group_ids", [], "security_group_ids", [], "a list of 1 to 5 unique security group IDs"),
-        ("security_group_ids", [f"sg-{i:08x}" for i in range(6)], "security_group_ids",
-         [f"sg-{i:08x}" for i in range(6)], "a list of 1 to 5 unique security group IDs"),
+        (
+            "subnets",
+            [f"subnet-{i:08x}" for i in range(17)],
+            "subnets",
+            [f"subnet-{i:08x}" for i in range(17)],
+            "a list of 1 to 16 unique subnet IDs",
+        ),
+        (
+            "subnets",
+            [SUBNET_A, "sg-0bbbbbbbbbbbbbbbb"],
+            "subnets.1",
+            "sg-0bbbbbbbbbbbbbbbb",
+            SUBNET_WORDS,
+        ),
+        (
+            "subnets",
+            [SUBNET_A, "subnet-0aaaaaaaaaaaaaaa"],
+            "subnets.1",
+            "subnet-0aaaaaaaaaaaaaaa",
+            SUBNET_WORDS,
+        ),
+        (
+            "subnets",
+            [SUBNET_C, SUBNET_A, SUBNET_C],
+            "subnets.2",
+            SUBNET_C,
+            "a subnet ID not already listed (same as subnets.0)",
+        ),
+        (
+            "security_group_ids",
+            [],
+            "security_group_ids",
+            [],
+            "a list of 1 to 5 unique security group IDs",
+        ),
+        (
+            "security_group_ids",
+            [f"sg-{i:08x}" for i in range(6)],
+            "security_group_ids",
+            [f"sg-{i:08x}" for i in range(6)],
+            "a list of 1 to 5 unique security group IDs",
+        ),
         ("security_group_ids", ["sg-xyz"], "security_group_ids.0", "sg-xyz", SG_WORDS),
-        ("security_group_ids", [SG, SG], "security_group_ids.1", SG,
-         "a security group ID not already listed (same as security_group_ids.0)"),
-        ("execution_role_arn", "SageMakerExecRole", "execution_role_arn", "SageMakerExecRole", ROLE_WORDS),
-        ("execution_role_arn", "arn:aws:iam::123456789012:user/bob", "execution_role_arn",
-         "arn:aws:iam::123456789012:user/bob", ROLE_WORDS),
-        ("execution_role_arn", "arn:aws:iam::12345:role/R", "execution_role_arn",
-         "arn:aws:iam::12345:role/R", ROLE_WORDS),
-        ("execution_role_arn", "arn:aws-iso:iam::123456789012:role/R", "execution_role_arn",
-         "arn:aws-iso:iam::123456789012:role/R", ROLE_WORDS),
-        ("execution_role_arn", "arn:aws-cn:iam::123456789012:role/R", "execution_role_arn",
-         "arn:aws-cn:iam::123456789012:role/R", "a role ARN in partition 'aws' (region us-east-1)"),
+        (
+            "security_group_ids",
+            [SG, SG],
+            "security_group_ids.1",
+            SG,
+            "a security group ID not already listed (same as security_group_ids.0)",
+        ),
+        (
+            "execution_role_arn",
+            "SageMakerExecRole",
+            "execution_role_arn",
+            "SageMakerExecRole",
+            ROLE_WORDS,
+        ),
+        (
+            "execution_role_arn",
+            "arn:aws:iam::123456789012:user/bob",
+            "execution_role_arn",
+            "arn:aws:iam::123456789012:user/bob",
+            ROLE_WORDS,
+        ),
+        (
+            "execution_role_arn",
+            "arn:aws:iam::12345:role/R",
+            "execution_role_arn",
+            "arn:aws:iam::12345:role/R",
+            ROLE_WORDS,
+        ),
+        (
+            "execution_role_arn",
+            "arn:aws-iso:iam::123456789012:role/R",
+            "execution_role_arn",
+            "arn:aws-iso:iam::123456789012:role/R",
+            ROLE_WORDS,
+        ),
+        (
+            "execution_role_arn",
+            "arn:aws-cn:iam::123456789012:role/R",
+            "execution_role_arn",
+            "arn:aws-cn:iam::123456789012:role/R",
+            "a role ARN in partition 'aws' (region us-east-1)",
+        ),
         ("additional_role_arns", [ROLE, "bad"], "additional_role_arns.1", "bad", ROLE_WORDS),
-        ("additional_role_arns", [ROLE, ROLE], "additional_role_arns.1", ROLE,
-         "a IAM role ARN not already listed (same as additional_role_arns.0)"),
+        (
+            "additional_role_arns",
+            [ROLE, ROLE],
+            "additional_role_arns.1",
+            ROLE,
+            "a IAM role ARN not already listed (same as additional_role_arns.0)",
+        ),
         ("vpc_endpoint_ids", [], "vpc_endpoint_ids", [], "a list of unique VPC endpoint IDs"),
         ("vpc_endpoint_ids", ["vpce-1"], "vpc_endpoint_ids.0", "vpce-1", VPCE_WORDS),
         ("volume_kms_key_id", "my-key", "volume_kms_key_id", "my-key", KMS_WORDS),
         ("volume_kms_key_id", "alias/", "volume_kms_key_id", "alias/", KMS_WORDS),
-        ("output_kms_key_id", "arn:aws:kms:eu-west-1:123456789012:alias/out", "output_kms_key_id",
-         "arn:aws:kms:eu-west-1:123456789012:alias/out",
-         "a KMS ARN in the profile's region 'us-east-1' (partition 'aws'): "
-         "SageMaker uses keys of its own region"),
-        ("default_bucket", "ab", "default_bucket", "ab", BUCKET_WORDS + "; needs 3 to 63 characters (found 2)"),
-        ("default_bucket", "My_Bucket", "default_bucket", "My_Bucket",
-         BUCKET_WORDS + "; needs only lowercase letters, digits, '.' and '-'"),
-        ("default_bucket", "-abc", "default_bucket", "-abc",
-         BUCKET_WORDS + "; needs a letter or digit at the start and at the end"),
-        ("default_bucket", "a..b", "default_bucket", "a..b", BUCKET_WORDS + "; needs no two adjacent periods"),
-        ("default_bucket", "192.168.5.4", "default_bucket", "192.168.5.4",
-         BUCKET_WORDS + "; needs a name that is not formatted as an IP address"),
-        ("default_bucket", "xn--bucket", "default_bucket", "xn--bucket",
-         BUCKET_WORDS + "; needs a name that does not start with the reserved prefix 'xn--'"),
-        ("default_bucket", "bucket-s3alias", "default_bucket", "bucket-s3alias",
-         BUCKET_WORDS + "; needs a name that does not end with the reserved suffix '-s3alias'"),
-        ("require_network_isolation", "maybe", "require_network_isolation", "maybe", "true or false"),
-        ("require_inter_container_traffic_encryption", [], "require_inter_container_traffic_encryption",
-         [], "true or false"),
-        ("notebook_root_access", "disabled", "notebook_root_access", "disabled", "'Disabled' or 'Enabled'"),
+        (
+            "output_kms_key_id",
+            "arn:aws:kms:eu-west-1:123456789012:alias/out",
+            "output_kms_key_id",
+            "arn:aws:kms:eu-west-1:123456789012:alias/out",
+            "a KMS ARN in the profile's region 'us-east-1' (partition 'aws'): "
+            "SageMaker uses keys of its own region",
+        ),
+        (
+            "default_bucket",
+            "ab",
+            "default_bucket",
+            "ab",
+            BUCKET_WORDS + "; needs 3 to 63 characters (found 2)",
+        ),
+        (
+            "default_bucket",
+            "My_Bucket",
+            "default_bucket",
+            "My_Bucket",
+            BUCKET_WORDS + "; needs only lowercase letters, digits, '.' and '-'",
+        ),
+        (
+            "default_bucket",
+            "-abc",
+            "default_bucket",
+            "-abc",
+            BUCKET_WORDS + "; needs a letter or digit at the start and at the end",
+        ),
+        (
+            "default_bucket",
+            "a..b",
+            "default_bucket",
+            "a..b",
+            BUCKET_WORDS + "; needs no two adjacent periods",
+        ),
+        (
+            "default_bucket",
+            "192.168.5.4",
+            "default_bucket",
+            "192.168.5.4",
+            BUCKET_WORDS + "; needs a name that is not formatted as an IP address",
+        ),
+        (
+            "default_bucket",
+            "xn--bucket",
+            "default_bucket",
+            "xn--bucket",
+            BUCKET_WORDS + "; needs a name that does not start with the reserved prefix 'xn--'",
+        ),
+        (
+            "default_bucket",
+            "bucket-s3alias",
+            "default_bucket",
+            "bucket-s3alias",
+            BUCKET_WORDS + "; needs a name that does not end with the reserved suffix '-s3alias'",
+        ),
+        (
+            "require_network_isolation",
+            "maybe",
+            "require_network_isolation",
+            "maybe",
+            "true or false",
+        ),
+        (
+            "require_inter_container_traffic_encryption",
+            [],
+            "require_inter_container_traffic_encryption",
+            [],
+            "true or false",
+        ),
+        (
+            "notebook_root_access",
+            "disabled",
+            "notebook_root_access",
+            "disabled",
+            "'Disabled' or 'Enabled'",
+        ),
     ],
 )
 def test_field_invalid(field, value, path, found, expected):
@@ -222,7 +383,11 @@ def test_required_field_missing(field, expected):
 
 def test_all_errors_at_once():
     with pytest.raises(ProfileError) as exc_info:
-        build(region="Tokyo", subnets=[SUBNET_A, "subnet-1"], security_group_ids=["sg-0bbbbbbbbbbbbbbbb", "x"])
+        build(
+            region="Tokyo",
+            subnets=[SUBNET_A, "subnet-1"],
+            security_group_ids=["sg-0bbbbbbbbbbbbbbbb", "x"],
+        )
     assert errors_of(exc_info) == [
         ("region", "Tokyo", REGION_WORDS),
         ("subnets.1", "subnet-1", SUBNET_WORDS),
@@ -248,7 +413,9 @@ def test_cross_field_errors_listed_together():
         "additional_role_arns.1",
         "volume_kms_key_id",
     ]
-    assert exc_info.value.errors[0].expected == "a role ARN in partition 'aws-cn' (region cn-north-1)"
+    assert (
+        exc_info.value.errors[0].expected == "a role ARN in partition 'aws-cn' (region cn-north-1)"
+    )
 
 
 # --------------------------------------------------------------------------- unknown fields
@@ -262,10 +429,13 @@ def test_cross_field_errors_listed_together():
         ("SecurityGroupIds", "did you mean 'security_group_ids'?"),
         ("execution-role-arn", "did you mean 'execution_role_arn'?"),
         ("regoin", "did you mean 'region'?"),
-        ("aws_secret_access_key", "valid fields: region, vpc_id, subnets, security_group_ids, "
-         "execution_role_arn, additional_role_arns, vpc_endpoint_ids, volume_kms_key_id, "
-         "output_kms_key_id, default_bucket, require_network_isolation, "
-         "require_inter_container_traffic_encryption, notebook_root_access"),
+        (
+            "aws_secret_access_key",
+            "valid fields: region, vpc_id, subnets, security_group_ids, "
+            "execution_role_arn, additional_role_arns, vpc_endpoint_ids, volume_kms_key_id, "
+            "output_kms_key_id, default_bucket, require_network_isolation, "
+            "require_inter_container_traffic_encryption, notebook_root_access",
+        ),
     ],
 )
 def test_unknown_field_named_with_suggestion_and_value_hidden(name, suggestion):
@@ -379,30 +549,57 @@ def test_unknown_field_in_file(tmp_path):
     with pytest.raises(ProfileError) as exc_info:
         VpcProfile.from_file(path)
     assert [(e.field, e.expected) for e in exc_info.value.errors] == [
-        ("security_group", "no field of this name in a VPC profile; did you mean 'security_group_ids'?")
+        (
+            "security_group",
+            "no field of this name in a VPC profile; did you mean 'security_group_ids'?",
+        )
     ]
 
 
 def test_fields_outside_safemaker_table(tmp_path):
-    path = write(tmp_path, "p.toml", 'region = "us-east-1"\n' + TOML_TABLE.replace('region = "us-east-1"\n', ""))
+    path = write(
+        tmp_path,
+        "p.toml",
+        'region = "us-east-1"\n' + TOML_TABLE.replace('region = "us-east-1"\n', ""),
+    )
     with pytest.raises(ProfileError) as exc_info:
         VpcProfile.from_file(path)
     assert [(e.field, e.expected) for e in exc_info.value.errors] == [
-        ("region", "nothing outside a [safemaker] table: the file has one, so every profile field goes inside it")
+        (
+            "region",
+            "nothing outside a [safemaker] table: the file has one, "
+            "so every profile field goes inside it",
+        )
     ]
 
 
 @pytest.mark.parametrize(
     ("name", "text", "where", "found"),
     [
-        ("p.toml", 'region = "us-east-1"\nvpc_id = \nsubnets = []\n', "line 2, column 10",
-         "invalid TOML (Invalid value)"),
-        ("p.toml", 'region = "us-east-1"\nregion = "us-west-2"\n', "line 2, column 21",
-         "invalid TOML (Cannot overwrite a value)"),
-        ("p.yaml", "region: us-east-1\nsubnets: [a, b\nvpc_id: x\n", "line 3, column 7",
-         "invalid YAML (while parsing a flow sequence expected ',' or ']', but got ':')"),
-        ("p.json", '{\n  "region": "us-east-1",\n  "vpc_id": \n}\n', "line 4, column 1",
-         "invalid JSON (Expecting value)"),
+        (
+            "p.toml",
+            'region = "us-east-1"\nvpc_id = \nsubnets = []\n',
+            "line 2, column 10",
+            "invalid TOML (Invalid value)",
+        ),
+        (
+            "p.toml",
+            'region = "us-east-1"\nregion = "us-west-2"\n',
+            "line 2, column 21",
+            "invalid TOML (Cannot overwrite a value)",
+        ),
+        (
+            "p.yaml",
+            "region: us-east-1\nsubnets: [a, b\nvpc_id: x\n",
+            "line 3, column 7",
+            "invalid YAML (while parsing a flow sequence expected ',' or ']', but got ':')",
+        ),
+        (
+            "p.json",
+            '{\n  "region": "us-east-1",\n  "vpc_id": \n}\n',
+            "line 4, column 1",
+            "invalid JSON (Expecting value)",
+        ),
     ],
 )
 def test_malformed_file_has_line_number(tmp_path, name, text, where, found):
@@ -411,8 +608,14 @@ def test_malformed_file_has_line_number(tmp_path, name, text, where, found):
         VpcProfile.from_file(path)
     (error,) = exc_info.value.errors
     assert (error.field, str(error.found)) == (where, found)
-    assert error.expected == {"toml": "a valid TOML document", "yaml": "a valid YAML document",
-                              "json": "a valid JSON document"}[name.split(".")[1]]
+    assert (
+        error.expected
+        == {
+            "toml": "a valid TOML document",
+            "yaml": "a valid YAML document",
+            "json": "a valid JSON document",
+        }[name.split(".")[1]]
+    )
     assert f"  - {where}: found {found}; expected" in str(exc_info.value)
 
 
@@ -426,17 +629,35 @@ def test_yaml_error_does_not_quote_file_content(tmp_path):
 @pytest.mark.parametrize(
     ("name", "text", "where", "found", "expected"),
     [
-        ("p.yaml", "", "(document)", "an empty document",
-         "a mapping of profile fields (at top level or under a 'safemaker:' key)"),
-        ("p.json", "[1, 2]", "(document)", "a list",
-         "a mapping of profile fields (at top level or under a 'safemaker' key)"),
-        ("p.yaml", "safemaker: [1]\n", "safemaker", "a list", "a 'safemaker:' key of profile fields"),
+        (
+            "p.yaml",
+            "",
+            "(document)",
+            "an empty document",
+            "a mapping of profile fields (at top level or under a 'safemaker:' key)",
+        ),
+        (
+            "p.json",
+            "[1, 2]",
+            "(document)",
+            "a list",
+            "a mapping of profile fields (at top level or under a 'safemaker' key)",
+        ),
+        (
+            "p.yaml",
+            "safemaker: [1]\n",
+            "safemaker",
+            "a list",
+            "a 'safemaker:' key of profile fields",
+        ),
     ],
 )
 def test_document_not_a_mapping(tmp_path, name, text, where, found, expected):
     with pytest.raises(ProfileError) as exc_info:
         VpcProfile.from_file(write(tmp_path, name, text))
-    assert [(e.field, str(e.found), e.expected) for e in exc_info.value.errors] == [(where, found, expected)]
+    assert [(e.field, str(e.found), e.expected) for e in exc_info.value.errors] == [
+        (where, found, expected)
+    ]
 
 
 def test_missing_file(tmp_path):
@@ -445,9 +666,12 @@ def test_missing_file(tmp_path):
         VpcProfile.load(path)
     assert exc_info.value.source == str(path)
     assert [(e.field, str(e.found), e.expected) for e in exc_info.value.errors] == [
-        ("(source)", "no such file",
-         "an existing profile file; check the path (or SAFEMAKER_PROFILE), or start from "
-         "examples/profile.toml")
+        (
+            "(source)",
+            "no such file",
+            "an existing profile file; check the path (or SAFEMAKER_PROFILE), or start from "
+            "examples/profile.toml",
+        )
     ]
 
 
@@ -456,7 +680,11 @@ def test_unsupported_suffix(tmp_path):
     with pytest.raises(ProfileError) as exc_info:
         VpcProfile.load(path)
     assert [(e.field, str(e.found), e.expected) for e in exc_info.value.errors] == [
-        ("(source)", "suffix '.ini'", "a .toml, .yaml, .yml or .json file, or 'ssm:<parameter name>'")
+        (
+            "(source)",
+            "suffix '.ini'",
+            "a .toml, .yaml, .yml or .json file, or 'ssm:<parameter name>'",
+        )
     ]
 
 
@@ -487,7 +715,9 @@ def test_env_overrides_beat_file_values(tmp_path, monkeypatch):
 
 def test_env_override_can_be_turned_off(tmp_path, monkeypatch):
     monkeypatch.setenv("SAFEMAKER_REGION", "us-west-2")
-    assert VpcProfile.from_file(write(tmp_path, "p.toml", TOML_TOP), env=False).region == "us-east-1"
+    assert (
+        VpcProfile.from_file(write(tmp_path, "p.toml", TOML_TOP), env=False).region == "us-east-1"
+    )
 
 
 @pytest.mark.parametrize(
@@ -525,7 +755,10 @@ def test_environment_alone_missing_fields_named(monkeypatch):
         VpcProfile.load()
     assert exc_info.value.source == "environment"
     assert [e.field for e in exc_info.value.errors] == [
-        "vpc_id", "subnets", "security_group_ids", "execution_role_arn"
+        "vpc_id",
+        "subnets",
+        "security_group_ids",
+        "execution_role_arn",
     ]
 
 
@@ -538,8 +771,12 @@ def test_bad_env_values_name_the_variable(tmp_path, monkeypatch):
     hint = " (from environment variable {}: a JSON list or comma-separated IDs)"
     assert errors_of(exc_info) == [
         ("subnets.1", "subnet-bad", SUBNET_WORDS + hint.format("SAFEMAKER_SUBNETS")),
-        ("security_group_ids", '["sg-0bbbbbbbbbbbbbbbb"',
-         "a list of 1 to 5 unique security group IDs" + hint.format("SAFEMAKER_SECURITY_GROUP_IDS")),
+        (
+            "security_group_ids",
+            '["sg-0bbbbbbbbbbbbbbbb"',
+            "a list of 1 to 5 unique security group IDs"
+            + hint.format("SAFEMAKER_SECURITY_GROUP_IDS"),
+        ),
     ]
     assert exc_info.value.source == (
         f"{path} (with environment overrides: SAFEMAKER_SECURITY_GROUP_IDS, SAFEMAKER_SUBNETS)"
@@ -575,7 +812,9 @@ def test_resolve_profile(tmp_path):
     assert resolve_profile(str(path)) == p
     with pytest.raises(TypeError) as exc_info:
         resolve_profile(42)  # type: ignore[arg-type]
-    assert str(exc_info.value) == "profile must be a VpcProfile, a path, 'ssm:<name>' or None, not int"
+    assert (
+        str(exc_info.value) == "profile must be a VpcProfile, a path, 'ssm:<name>' or None, not int"
+    )
 
 
 class FakeSsm:
@@ -609,7 +848,9 @@ def test_ssm_value_not_json_has_line_number():
 def test_empty_ssm_name():
     with pytest.raises(ProfileError) as exc_info:
         VpcProfile.load("ssm:", ssm_client=FakeSsm("{}"))
-    assert [(e.field, str(e.found)) for e in exc_info.value.errors] == [("(source)", "an empty parameter name")]
+    assert [(e.field, str(e.found)) for e in exc_info.value.errors] == [
+        ("(source)", "an empty parameter name")
+    ]
 
 
 # --------------------------------------------------------------------------- writing
@@ -617,8 +858,11 @@ def test_empty_ssm_name():
 
 @pytest.mark.parametrize("name", ["out.toml", "out.yaml", "out.yml", "out.json"])
 def test_dump_round_trip(tmp_path, name):
-    p = build(vpc_endpoint_ids=["vpce-0eeeeeeeeeeeeeeee"], default_bucket="bucket-123",
-              require_network_isolation=False)
+    p = build(
+        vpc_endpoint_ids=["vpce-0eeeeeeeeeeeeeeee"],
+        default_bucket="bucket-123",
+        require_network_isolation=False,
+    )
     written = p.dump(tmp_path / name)
     assert written == tmp_path / name
     assert VpcProfile.from_file(written, env=False) == p
@@ -646,7 +890,9 @@ def test_to_dict():
 def test_dump_errors(tmp_path):
     with pytest.raises(ProfileError) as exc_info:
         build().dump(tmp_path / "p.ini")
-    assert [(e.field, str(e.found)) for e in exc_info.value.errors] == [("(destination)", "suffix '.ini'")]
+    assert [(e.field, str(e.found)) for e in exc_info.value.errors] == [
+        ("(destination)", "suffix '.ini'")
+    ]
     with pytest.raises(ProfileError) as exc_info:
         build().dump(tmp_path / "missing-dir" / "p.toml")
     assert [(e.field, str(e.found)) for e in exc_info.value.errors] == [
@@ -664,8 +910,6 @@ def test_profile_field_error_type():
 
 
 def test_docs_profile_blocks_are_valid_profiles(tmp_path):
-    import re
-
     text = (REPO / "docs" / "profile.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```(toml|yaml)\n(.*?)```", text, flags=re.S)
     assert [kind for kind, _ in blocks] == ["toml", "toml", "yaml"]
@@ -677,3 +921,40 @@ def test_docs_profile_blocks_are_valid_profiles(tmp_path):
     docs_yaml = VpcProfile.from_file(tmp_path / "doc2.yaml", env=False)
     assert docs_toml == VpcProfile.from_file(REPO / "examples" / "profile.toml", env=False)
     assert docs_yaml == VpcProfile.from_file(REPO / "examples" / "profile.yaml", env=False)
+
+
+# --------------------------------------------------------------------------- round trip (property)
+
+
+def _ids(prefix: str, min_size: int, max_size: int):
+    hex_id = st.sampled_from([8, 17]).flatmap(
+        lambda n: st.text("0123456789abcdef", min_size=n, max_size=n)
+    )
+    return st.lists(
+        hex_id.map(lambda h: f"{prefix}-{h}"), min_size=min_size, max_size=max_size, unique=True
+    )
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    subnets=_ids("subnet", 1, 16),
+    groups=_ids("sg", 1, 5),
+    endpoints=st.none() | _ids("vpce", 1, 4),
+    isolation=st.booleans(),
+    root=st.sampled_from(["Disabled", "Enabled"]),
+    suffix=st.sampled_from(["toml", "yaml", "json"]),
+)
+def test_dump_load_round_trip_property(
+    tmp_path, subnets, groups, endpoints, isolation, root, suffix
+):
+    p = build(
+        subnets=subnets,
+        security_group_ids=groups,
+        vpc_endpoint_ids=endpoints,
+        require_network_isolation=isolation,
+        notebook_root_access=root,
+    )
+    assert VpcProfile.from_mapping(p.to_dict(), env=False) == p
+    assert VpcProfile.from_file(p.dump(tmp_path / f"rt.{suffix}"), env=False) == p
