@@ -1,8 +1,15 @@
 """Resource types: how each existing SageMaker resource is listed and described.
 
 Used by the guard's reference checks (a request that names a model is checked
-through DescribeModel) and by the audit. Operation and member names follow
-botocore's SageMaker service model; a test checks each against it.
+through DescribeModel) and by the audit (:mod:`safemaker.audit`), which lists
+every resource of every type and checks each description with the rules of
+the operation that creates it. Operation and member names follow botocore's
+SageMaker service model (``botocore/data/sagemaker/2017-07-24/service-2.json``);
+``tests/unit/test_resources.py`` checks each against the installed model.
+
+Keys are the resource types of SageMaker ARNs
+(``arn:aws:sagemaker:<region>:<account>:<key>/<name>``), except
+``automl-job-v2``, the AutoML job seen through ``DescribeAutoMLJobV2``.
 """
 
 from __future__ import annotations
@@ -22,16 +29,30 @@ class ResourceSpec:
     name : str
         Resource type key (``"model"``).
     create_operation : str
-        The operation whose :class:`OperationRule` applies to a description.
+        The operation whose :class:`~safemaker.rules.OperationRule` applies to a description.
     describe_operation : str
         Describe call (``"DescribeModel"``).
     name_param : str
         Request parameter of the Describe call naming the resource (``"ModelName"``).
     arn_key : str
-        Response member holding the ARN (``"ModelArn"``).
+        Response member holding the ARN (``"ModelArn"``); dotted when nested
+        (``"Workforce.WorkforceArn"``).
     list_operation, list_key, list_name_key : str or None
         Paginated List call, the response member holding the summaries, and the
-        summary member holding the name (for audit).
+        summary member holding the value for ``name_param`` (for audit).
+    list_arn_key : str or None
+        Summary member holding the ARN, when the summaries have one (user
+        profile summaries do not).
+    extra_params : tuple[tuple[str, str], ...], default ()
+        Further Describe parameters and the summary member each is read from
+        (``(("DomainId", "DomainId"),)`` for ``DescribeUserProfile``).
+    created_after_param : str or None
+        The List call's server-side creation-time filter (``"CreationTimeAfter"``;
+        ``"CreatedAfter"`` for ``ListPipelines``); ``None`` when it has none.
+    active_statuses : tuple[str, ...], default ()
+        Values of the List call's ``StatusEquals`` filter that mean "running or
+        able to run now" (``"InProgress"``, ``"InService"``...); empty when the
+        List call has no status filter.
     """
 
     name: str
@@ -42,31 +63,105 @@ class ResourceSpec:
     list_operation: str | None = None
     list_key: str | None = None
     list_name_key: str | None = None
+    list_arn_key: str | None = None
+    extra_params: tuple[tuple[str, str], ...] = ()
+    created_after_param: str | None = None
+    active_statuses: tuple[str, ...] = ()
+
+
+_AFTER = "CreationTimeAfter"
+_JOB_ACTIVE = ("InProgress", "Stopping")
+
+
+def _job(name: str, noun: str, summaries: str | None = None, *, active: tuple[str, ...] = _JOB_ACTIVE,
+         create: str | None = None, describe: str | None = None, plural: str | None = None) -> ResourceSpec:
+    """A ``<Noun>`` resource: Create<Noun>, Describe<Noun>, List<Noun>s with ``<Noun>Name``/``<Noun>Arn``."""
+    return ResourceSpec(
+        name,
+        create or f"Create{noun}",
+        describe or f"Describe{noun}",
+        f"{noun}Name",
+        f"{noun}Arn",
+        f"List{plural or noun + 's'}",
+        summaries or f"{noun}Summaries",
+        f"{noun}Name",
+        f"{noun}Arn",
+        created_after_param=_AFTER,
+        active_statuses=active,
+    )
+
+
+def _monitoring_definition(name: str, kind: str) -> ResourceSpec:
+    """One of the four monitoring job definition types (``DataQuality``, ``ModelQuality``...)."""
+    return ResourceSpec(
+        name,
+        f"Create{kind}JobDefinition",
+        f"Describe{kind}JobDefinition",
+        "JobDefinitionName",
+        "JobDefinitionArn",
+        f"List{kind}JobDefinitions",
+        "JobDefinitionSummaries",
+        "MonitoringJobDefinitionName",
+        "MonitoringJobDefinitionArn",
+        created_after_param=_AFTER,
+    )
 
 
 RESOURCES: Mapping[str, ResourceSpec] = {
     spec.name: spec
     for spec in (
-        ResourceSpec("training-job", "CreateTrainingJob", "DescribeTrainingJob", "TrainingJobName",
-                     "TrainingJobArn", "ListTrainingJobs", "TrainingJobSummaries", "TrainingJobName"),
-        ResourceSpec("processing-job", "CreateProcessingJob", "DescribeProcessingJob", "ProcessingJobName",
-                     "ProcessingJobArn", "ListProcessingJobs", "ProcessingJobSummaries", "ProcessingJobName"),
-        ResourceSpec("hyper-parameter-tuning-job", "CreateHyperParameterTuningJob",
-                     "DescribeHyperParameterTuningJob", "HyperParameterTuningJobName",
-                     "HyperParameterTuningJobArn", "ListHyperParameterTuningJobs",
-                     "HyperParameterTuningJobSummaries", "HyperParameterTuningJobName"),
-        ResourceSpec("model", "CreateModel", "DescribeModel", "ModelName", "ModelArn",
-                     "ListModels", "Models", "ModelName"),
-        ResourceSpec("endpoint-config", "CreateEndpointConfig", "DescribeEndpointConfig",
-                     "EndpointConfigName", "EndpointConfigArn", "ListEndpointConfigs",
-                     "EndpointConfigs", "EndpointConfigName"),
-        ResourceSpec("transform-job", "CreateTransformJob", "DescribeTransformJob", "TransformJobName",
-                     "TransformJobArn", "ListTransformJobs", "TransformJobSummaries", "TransformJobName"),
         ResourceSpec("notebook-instance", "CreateNotebookInstance", "DescribeNotebookInstance",
                      "NotebookInstanceName", "NotebookInstanceArn", "ListNotebookInstances",
-                     "NotebookInstances", "NotebookInstanceName"),
+                     "NotebookInstances", "NotebookInstanceName", "NotebookInstanceArn",
+                     created_after_param=_AFTER,
+                     active_statuses=("Pending", "InService", "Updating", "Stopping")),
+        _job("training-job", "TrainingJob"),
+        _job("processing-job", "ProcessingJob"),
+        _job("hyper-parameter-tuning-job", "HyperParameterTuningJob"),
+        _job("transform-job", "TransformJob"),
+        # Both AutoML versions are listed by ListAutoMLJobs; DescribeAutoMLJobV2 also
+        # describes jobs created by CreateAutoMLJob (AWS API reference, CreateAutoMLJobV2).
+        _job("automl-job", "AutoMLJob"),
+        _job("automl-job-v2", "AutoMLJob", create="CreateAutoMLJobV2", describe="DescribeAutoMLJobV2"),
+        _job("compilation-job", "CompilationJob", active=("STARTING", "INPROGRESS", "STOPPING")),
+        _job("optimization-job", "OptimizationJob", active=("STARTING", "INPROGRESS", "STOPPING")),
+        _job("labeling-job", "LabelingJob", "LabelingJobSummaryList",
+             active=("Initializing", "InProgress", "Stopping")),
+        ResourceSpec("inference-recommendations-job", "CreateInferenceRecommendationsJob",
+                     "DescribeInferenceRecommendationsJob", "JobName", "JobArn",
+                     "ListInferenceRecommendationsJobs", "InferenceRecommendationsJobs", "JobName", "JobArn",
+                     created_after_param=_AFTER, active_statuses=("PENDING", "IN_PROGRESS", "STOPPING")),
+        ResourceSpec("model", "CreateModel", "DescribeModel", "ModelName", "ModelArn",
+                     "ListModels", "Models", "ModelName", "ModelArn", created_after_param=_AFTER),
+        ResourceSpec("endpoint-config", "CreateEndpointConfig", "DescribeEndpointConfig",
+                     "EndpointConfigName", "EndpointConfigArn", "ListEndpointConfigs",
+                     "EndpointConfigs", "EndpointConfigName", "EndpointConfigArn", created_after_param=_AFTER),
+        # An endpoint has no network fields of its own: the audit follows its
+        # EndpointConfigName to the endpoint config and that config's models.
+        ResourceSpec("endpoint", "CreateEndpoint", "DescribeEndpoint", "EndpointName", "EndpointArn",
+                     "ListEndpoints", "Endpoints", "EndpointName", "EndpointArn", created_after_param=_AFTER,
+                     active_statuses=("Creating", "Updating", "SystemUpdating", "RollingBack", "InService",
+                                      "UpdateRollbackFailed")),
+        ResourceSpec("monitoring-schedule", "CreateMonitoringSchedule", "DescribeMonitoringSchedule",
+                     "MonitoringScheduleName", "MonitoringScheduleArn", "ListMonitoringSchedules",
+                     "MonitoringScheduleSummaries", "MonitoringScheduleName", "MonitoringScheduleArn",
+                     created_after_param=_AFTER, active_statuses=("Pending", "Scheduled")),
+        _monitoring_definition("data-quality-job-definition", "DataQuality"),
+        _monitoring_definition("model-quality-job-definition", "ModelQuality"),
+        _monitoring_definition("model-bias-job-definition", "ModelBias"),
+        _monitoring_definition("model-explainability-job-definition", "ModelExplainability"),
+        ResourceSpec("domain", "CreateDomain", "DescribeDomain", "DomainId", "DomainArn",
+                     "ListDomains", "Domains", "DomainId", "DomainArn"),
+        ResourceSpec("user-profile", "CreateUserProfile", "DescribeUserProfile", "UserProfileName",
+                     "UserProfileArn", "ListUserProfiles", "UserProfiles", "UserProfileName",
+                     extra_params=(("DomainId", "DomainId"),)),
+        ResourceSpec("cluster", "CreateCluster", "DescribeCluster", "ClusterName", "ClusterArn",
+                     "ListClusters", "ClusterSummaries", "ClusterName", "ClusterArn", created_after_param=_AFTER),
+        ResourceSpec("pipeline", "CreatePipeline", "DescribePipeline", "PipelineName", "PipelineArn",
+                     "ListPipelines", "PipelineSummaries", "PipelineName", "PipelineArn",
+                     created_after_param="CreatedAfter"),
+        ResourceSpec("workforce", "CreateWorkforce", "DescribeWorkforce", "WorkforceName",
+                     "Workforce.WorkforceArn", "ListWorkforces", "Workforces", "WorkforceName", "WorkforceArn"),
     )
 }
 """Resource types by key: how each is listed and described."""
-
-
