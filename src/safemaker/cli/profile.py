@@ -1,0 +1,75 @@
+"""``safemaker profile``: show, validate and discover VPC profiles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import boto3
+import typer
+from rich.table import Table
+
+from ..profile import VpcProfile
+from ._common import EXIT_OK, err, handle_errors, out, profile_option
+
+group = typer.Typer(help="Show, validate and discover VPC profiles.", no_args_is_help=True)
+
+
+@group.command("show")
+@handle_errors
+def show(
+    profile: Optional[str] = profile_option(),
+    format: str = typer.Option("table", "--format", "-f", help="table or json."),
+) -> None:
+    """Load a profile (file, ssm:<name> or environment) and print its effective values."""
+    p = VpcProfile.load(profile)
+    if format == "json":
+        out.print_json(json.dumps(p.to_dict()))
+        return
+    if format != "table":
+        raise typer.BadParameter(f"--format is {format!r}; expected 'table' or 'json'")
+    table = Table("field", "value", title="VPC profile")
+    for key, value in p.to_dict().items():
+        table.add_row(key, ", ".join(value) if isinstance(value, list) else str(value))
+    out.print(table)
+
+
+@group.command("validate")
+@handle_errors
+def validate(profile: Optional[str] = profile_option()) -> None:
+    """Validate a profile; exit 0 when valid, 2 with every problem listed when not."""
+    p = VpcProfile.load(profile)
+    err.print(f"profile valid: VPC {p.vpc_id}, {len(p.subnets)} subnet(s), "
+              f"{len(p.security_group_ids)} security group(s), region {p.region}")
+    raise typer.Exit(EXIT_OK)
+
+
+@group.command("discover")
+@handle_errors
+def discover(
+    vpc_id: str = typer.Option(..., "--vpc-id", help="The VPC whose subnets the profile lists."),
+    security_group_ids: list[str] = typer.Option(..., "--security-group-id", "-s",
+                                                  help="Security group(s) of the VPC (repeat)."),
+    execution_role_arn: str = typer.Option(..., "--execution-role-arn", help="Role SageMaker assumes."),
+    region: Optional[str] = typer.Option(None, "--region", envvar="AWS_REGION", help="AWS region."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o",
+                                          help="Write the profile here (.toml, .yaml or .json); default stdout (JSON)."),
+    endpoint_url: Optional[str] = typer.Option(None, "--endpoint-url", envvar="SAFEMAKER_ENDPOINT_URL",
+                                               help="EC2 endpoint override (local backend)."),
+) -> None:
+    """Build a profile from an existing VPC (EC2 DescribeVpcs/DescribeSubnets/DescribeSecurityGroups)."""
+    session = boto3.Session(region_name=region)
+    ec2 = session.client("ec2", endpoint_url=endpoint_url)
+    p = VpcProfile.discover(ec2, vpc_id, security_group_ids, execution_role_arn=execution_role_arn,
+                            region=region)
+    if output is None:
+        out.print_json(json.dumps(p.to_dict()))
+    else:
+        p.dump(output)
+        err.print(f"profile written to {output}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``safemaker profile`` to the root app."""
+    app.add_typer(group, name="profile")

@@ -1,0 +1,125 @@
+"""``safemaker profile`` and ``safemaker check``: exit codes, output, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from safemaker.cli import app
+
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+PROFILE_TOML = f"""
+region = "us-east-1"
+vpc_id = "vpc-0dddddddddddddddd"
+subnets = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc"]
+security_group_ids = ["sg-0bbbbbbbbbbbbbbbb"]
+execution_role_arn = "{ROLE}"
+"""
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def profile_file(tmp_path):
+    p = tmp_path / "profile.toml"
+    p.write_text(PROFILE_TOML)
+    return str(p)
+
+
+def request_file(tmp_path, **params):
+    base = {
+        "TrainingJobName": "job", "RoleArn": ROLE,
+        "AlgorithmSpecification": {"TrainingImage": "img", "TrainingInputMode": "File"},
+        "OutputDataConfig": {"S3OutputPath": "s3://b/o"},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 60},
+    }
+    base.update(params)
+    f = tmp_path / "req.json"
+    f.write_text(json.dumps(base))
+    return str(f)
+
+
+def test_profile_show_json(profile_file):
+    r = runner.invoke(app, ["profile", "show", "--profile", profile_file, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["subnets"] == ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc"]
+    assert doc["require_network_isolation"] is True
+
+
+def test_profile_validate_bad_profile_exits_2_naming_every_field(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(PROFILE_TOML.replace("subnet-0aaaaaaaaaaaaaaaa", "subnet-xyz").replace("sg-0bbbbbbbbbbbbbbbb", "sg-1"))
+    r = runner.invoke(app, ["profile", "validate", "--profile", str(bad)])
+    assert r.exit_code == 2
+    assert "subnets.0" in r.stderr and "'subnet-xyz'" in r.stderr
+    assert "security_group_ids.0" in r.stderr and "'sg-1'" in r.stderr
+
+
+def test_profile_validate_missing_file_exits_2(tmp_path):
+    r = runner.invoke(app, ["profile", "validate", "--profile", str(tmp_path / "nope.toml")])
+    assert r.exit_code == 2
+    assert "nope.toml" in r.stderr
+
+
+def test_profile_discover_against_local_backend(safemaker_local, tmp_path):
+    ec2 = safemaker_local.session.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    s1 = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.0.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    s2 = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
+    sg = ec2.create_security_group(GroupName="g", Description="d", VpcId=vpc)["GroupId"]
+    out = tmp_path / "discovered.yaml"
+    r = runner.invoke(app, ["profile", "discover", "--vpc-id", vpc, "-s", sg, "--execution-role-arn", ROLE,
+                            "--region", "us-east-1", "--endpoint-url", safemaker_local.endpoint_url,
+                            "--output", str(out)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["profile", "show", "--profile", str(out), "--format", "json"])
+    doc = json.loads(r.stdout)
+    assert doc["vpc_id"] == vpc and doc["subnets"] == sorted([s1, s2]) and doc["security_group_ids"] == [sg]
+
+
+def test_check_compliant_after_apply_prints_the_request(tmp_path, profile_file):
+    r = runner.invoke(app, ["check", "CreateTrainingJob", request_file(tmp_path), "-p", profile_file, "--apply",
+                            "--format", "json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["compliant"] is True
+    assert doc["injected"] == ["EnableNetworkIsolation", "VpcConfig", "EnableInterContainerTrafficEncryption"]
+    assert doc["request"]["EnableNetworkIsolation"] is True
+
+
+def test_check_as_given_reports_absent_fields_exit_3(tmp_path, profile_file):
+    r = runner.invoke(app, ["check", "CreateTrainingJob", request_file(tmp_path), "-p", profile_file])
+    assert r.exit_code == 3
+    assert "3 violation(s)" in r.stdout
+    assert "[SM-NET-ISOLATION] EnableNetworkIsolation is absent; the profile requires True." in r.stdout
+
+
+def test_check_refuses_explicit_conflict_even_with_apply(tmp_path, profile_file):
+    r = runner.invoke(app, ["check", "CreateTrainingJob", request_file(tmp_path, EnableNetworkIsolation=False),
+                            "-p", profile_file, "--apply", "--format", "json"])
+    assert r.exit_code == 3
+    (v,) = json.loads(r.stdout)["violations"]
+    assert (v["path"], v["found"], v["rule_id"]) == ("EnableNetworkIsolation", False, "SM-NET-ISOLATION")
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["check", "createtrainingjob", "REQ"], "Did you mean CreateTrainingJob?"),
+    (["check", "ListModels", "REQ"], "has no guardrail rule"),
+    (["check", "CreateTrainingJob", "MISSING"], "cannot read it"),
+    (["check", "CreateTrainingJob", "BROKEN"], "not valid JSON or YAML at line 1"),
+    (["check", "CreateTrainingJob", "LIST"], "found list; expected an object"),
+])
+def test_check_bad_input_exits_2(tmp_path, profile_file, args, needle):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{\"a\": [1,")
+    lst = tmp_path / "list.json"
+    lst.write_text("[1, 2]")
+    subst = {"REQ": request_file(tmp_path), "MISSING": str(tmp_path / "none.json"), "BROKEN": str(broken),
+             "LIST": str(lst)}
+    r = runner.invoke(app, [subst.get(a, a) for a in args] + ["-p", profile_file])
+    assert r.exit_code == 2, r.output
+    assert needle in r.stderr
