@@ -1,0 +1,365 @@
+"""The embedded local backend: a moto server on 127.0.0.1 and a session pinned to it."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any
+
+from safemaker.errors import LocalBackendError
+from safemaker.local import fixes as _fixes
+from safemaker.local.recording import RecordedRequest, RequestLog
+from safemaker.local.session import LocalSession
+
+__all__ = ["LocalBackend", "local_backend", "DEFAULT_REGION", "DEFAULT_ACCOUNT_ID"]
+
+logger = logging.getLogger("safemaker.local")
+
+DEFAULT_REGION = "us-east-1"
+"""Region of :func:`local_backend` when none is given."""
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+"""The account moto answers for the fake credentials of :class:`LocalSession`."""
+
+_INSTALL_HINT = "install the 'local' extra: pip install 'safemaker[local]'"
+
+# moto keeps every resource in process-global dictionaries, so two servers in
+# one process would share (and reset) each other's state: one at a time.
+_active_lock = threading.Lock()
+_active: LocalBackend | None = None
+
+
+class LocalBackend:
+    """A moto server on ``127.0.0.1`` with a boto3 session that can only reach it.
+
+    Use :func:`local_backend` (a context manager) rather than building one
+    directly; ``LocalBackend`` is also a context manager if you do.
+
+    Only one local backend may run in a process at a time: moto keeps its
+    state (every bucket, model, endpoint...) in process-global dictionaries,
+    which two servers would share and reset under each other. While it runs,
+    the fixes of :data:`safemaker.local.FIXES` are installed on moto's classes
+    (so they also apply to any in-process ``moto.mock_aws`` use).
+
+    Parameters
+    ----------
+    region : str, default ``"us-east-1"``
+        Default region of :attr:`session`.
+    port : int, default ``0``
+        TCP port on 127.0.0.1; ``0`` picks a free one.
+
+    Attributes
+    ----------
+    region : str
+        Default region of :attr:`session`.
+    """
+
+    def __init__(self, region: str = DEFAULT_REGION, *, port: int = 0) -> None:
+        self.region = region
+        self._requested_port = port
+        self._log = RequestLog()
+        self._server: Any = None
+        self._endpoint_url: str | None = None
+        self._session: LocalSession | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> LocalBackend:
+        """Start the server, install the moto fixes, and start from an empty state.
+
+        Returns
+        -------
+        LocalBackend
+            ``self``, running.
+
+        Raises
+        ------
+        LocalBackendError
+            If another local backend already runs in this process, if moto
+            (``moto[server]``) is not installed, if the port cannot be bound,
+            or if this backend is already running.
+        """
+        global _active
+        with _active_lock:
+            if self._server is not None:
+                raise LocalBackendError(reason=f"already running at {self._endpoint_url}")
+            if _active is not None:
+                raise LocalBackendError(
+                    reason=(
+                        f"another local backend is already running in this process at "
+                        f"{_active.endpoint_url}; moto keeps its state in process-global "
+                        "dictionaries, so a second backend would share and reset the first "
+                        "one's resources. Stop it first, or use that backend (in tests: the "
+                        "safemaker_local fixture)"
+                    )
+                )
+            try:
+                from safemaker.local.server import RecordingMotoServer
+            except ImportError as exc:
+                raise LocalBackendError(
+                    reason=f"moto's server is not importable ({exc}); {_INSTALL_HINT}"
+                ) from exc
+            _fixes.install_fixes()
+            server = RecordingMotoServer(self._requested_port, self._log)
+            try:
+                server.start()
+            except BaseException:
+                _fixes.uninstall_fixes()
+                raise
+            host, port = server.get_host_and_port()
+            self._server = server
+            self._endpoint_url = f"http://{host}:{port}"
+            _active = self
+        try:
+            self._session = LocalSession(self._endpoint_url, region_name=self.region)
+            self.reset()
+        except BaseException:
+            self.stop()
+            raise
+        logger.debug("local backend running at %s", self._endpoint_url)
+        return self
+
+    def stop(self) -> None:
+        """Stop the server, free its port, remove the moto fixes, and clear moto's state.
+
+        Idempotent: stopping a stopped backend does nothing. The request log
+        is kept (read :attr:`requests` after the ``with`` block if useful).
+        """
+        global _active
+        with _active_lock:
+            server = self._server
+            if server is None:
+                return
+            try:
+                server.stop()
+            finally:
+                self._server = None
+                _fixes.uninstall_fixes()
+                if _active is self:
+                    _active = None
+                try:
+                    from moto.moto_api._internal.models import moto_api_backend
+
+                    moto_api_backend.reset()
+                except Exception:  # pragma: no cover - best effort, state is reset on start
+                    logger.debug("moto state not reset on stop", exc_info=True)
+        logger.debug("local backend at %s stopped", self._endpoint_url)
+
+    @property
+    def running(self) -> bool:
+        """Whether the server is running."""
+        return self._server is not None
+
+    def __enter__(self) -> LocalBackend:
+        return self if self.running else self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ connection
+
+    def _require_running(self) -> str:
+        if self._endpoint_url is None or self._server is None:
+            raise LocalBackendError(reason="the local backend is not running")
+        return self._endpoint_url
+
+    @property
+    def endpoint_url(self) -> str:
+        """``http://127.0.0.1:PORT`` of the server.
+
+        Raises
+        ------
+        LocalBackendError
+            If the backend was never started.
+        """
+        if self._endpoint_url is None:
+            raise LocalBackendError(reason="the local backend was never started")
+        return self._endpoint_url
+
+    @property
+    def port(self) -> int:
+        """TCP port of the server on 127.0.0.1 (see :attr:`endpoint_url`)."""
+        return int(self.endpoint_url.rsplit(":", 1)[1])
+
+    @property
+    def session(self) -> LocalSession:
+        """A boto3 session whose every client and resource uses :attr:`endpoint_url`.
+
+        Fake credentials, region :attr:`region`; see :class:`LocalSession`.
+
+        Raises
+        ------
+        LocalBackendError
+            If the backend was never started.
+        """
+        if self._session is None:
+            raise LocalBackendError(reason="the local backend was never started")
+        return self._session
+
+    # ------------------------------------------------------------------ request log
+
+    @property
+    def requests(self) -> tuple[RecordedRequest, ...]:
+        """Every AWS request the server received since start or :meth:`reset_requests`.
+
+        Oldest first. moto's own ``/moto-api`` control calls (such as
+        :meth:`reset`) are not included. Safe to read from any thread.
+        """
+        return self._log.snapshot()
+
+    def request_count(self, service: str | None = None, operation: str | None = None) -> int:
+        """Number of received requests for ``service`` and ``operation``.
+
+        Parameters
+        ----------
+        service : str, optional
+            botocore service name (``"sagemaker"``, ``"sagemaker-runtime"``,
+            ``"s3"``...); ``None`` counts every service.
+        operation : str, optional
+            Operation as botocore spells it (``"CreateModel"``); ``None``
+            counts every operation.
+
+        Returns
+        -------
+        int
+            Count of matching :class:`RecordedRequest` entries (retries count
+            once per attempt, as each reaches the server).
+        """
+        return self._log.count(service, operation)
+
+    def reset_requests(self) -> None:
+        """Empty the request log (moto's state is untouched)."""
+        self._log.clear()
+
+    # ------------------------------------------------------------------ moto state
+
+    def _moto_api(self, path: str, body: Mapping[str, Any] | None = None) -> Any:
+        """POST to moto's control API over HTTP (no proxy: plain ``http.client``)."""
+        endpoint = self._require_running()
+        host, port = endpoint.removeprefix("http://").rsplit(":", 1)
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        try:
+            payload = json.dumps(body).encode() if body is not None else b""
+            conn.request("POST", path, body=payload, headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            data = response.read()
+        except OSError as exc:
+            raise LocalBackendError(reason=f"POST {path} failed: {exc}") from exc
+        finally:
+            conn.close()
+        if not 200 <= response.status < 300:
+            raise LocalBackendError(
+                reason=f"POST {path} answered HTTP {response.status}: {data[:200]!r}"
+            )
+        return json.loads(data) if data else None
+
+    def reset(self) -> None:
+        """Delete every resource in moto, in every account and region (``POST /moto-api/reset``).
+
+        The request log and the installed fixes are kept.
+
+        Raises
+        ------
+        LocalBackendError
+            If the backend is not running or moto does not answer 2xx.
+        """
+        self._moto_api("/moto-api/reset")
+
+    def set_invoke_endpoint_results(
+        self,
+        results: Sequence[Mapping[str, str]],
+        *,
+        region: str | None = None,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+    ) -> None:
+        """Queue the answers of the next sagemaker-runtime ``InvokeEndpoint`` calls.
+
+        moto answers ``InvokeEndpoint`` with canned data (body ``"body"``,
+        content type ``"content_type"``). Each queued result is taken by the
+        next call with a new (endpoint, request body) pair; a repeated pair
+        gets the same answer again. Wraps moto's
+        ``POST /moto-api/static/sagemaker/endpoint-results``.
+
+        Parameters
+        ----------
+        results : sequence of mapping
+            Each with ``"Body"`` (str) and optionally ``"ContentType"``,
+            ``"InvokedProductionVariant"``, ``"CustomAttributes"``.
+        region : str, optional
+            Region of the endpoint; default :attr:`region`.
+        account_id : str, default ``"123456789012"``
+            Account of the endpoint (moto's default account).
+
+        Raises
+        ------
+        LocalBackendError
+            If the backend is not running or moto refuses the results.
+        """
+        self._moto_api(
+            "/moto-api/static/sagemaker/endpoint-results",
+            {
+                "account_id": account_id,
+                "region": region or self.region,
+                "results": [dict(r) for r in results],
+            },
+        )
+
+    def __repr__(self) -> str:
+        state = self._endpoint_url if self.running else "stopped"
+        return f"LocalBackend(region={self.region!r}, {state})"
+
+
+@contextmanager
+def local_backend(region: str = DEFAULT_REGION, *, port: int = 0) -> Iterator[LocalBackend]:
+    """Run a moto server on 127.0.0.1 for the duration of a ``with`` block.
+
+    Starts moto's threaded server on a free port (or ``port``), installs the
+    fixes of :data:`safemaker.local.FIXES`, resets moto's state, and yields a
+    running :class:`LocalBackend`. On exit, even after an exception, the
+    server is stopped, its port freed, the fixes removed and moto's state
+    cleared.
+
+    Parameters
+    ----------
+    region : str, default ``"us-east-1"``
+        Default region of the yielded backend's :attr:`LocalBackend.session`.
+    port : int, default ``0``
+        TCP port on 127.0.0.1; ``0`` lets the OS choose a free port.
+
+    Yields
+    ------
+    LocalBackend
+        The running backend: ``endpoint_url``, ``region``, ``session``,
+        ``requests``, ``request_count()``, ``reset_requests()``, ``reset()``,
+        ``stop()``.
+
+    Raises
+    ------
+    LocalBackendError
+        If another local backend already runs in this process (moto's state
+        is process-global), if ``moto[server]`` is not installed, or if the
+        port cannot be bound.
+
+    Examples
+    --------
+    >>> with local_backend() as backend:
+    ...     sm = backend.session.client("sagemaker")
+    ...     _ = sm.list_models()
+    ...     backend.request_count("sagemaker", "ListModels")
+    1
+    """
+    backend = LocalBackend(region, port=port).start()
+    try:
+        yield backend
+    finally:
+        backend.stop()

@@ -1,0 +1,214 @@
+"""Gaps in moto that safemaker relies on, filled in the local backend.
+
+Each fix is labelled in :data:`FIXES` (what moto does, what AWS does) and is
+implemented as a replacement of one request handler method of moto's
+``moto.sagemaker.responses.SageMakerResponse`` (the layer where moto parses a
+request and calls its model). The replacements are installed when a local
+backend starts and removed, restoring moto's own methods exactly, when it
+stops. Because moto's classes are process-global, they are in force for any
+in-process moto use (``mock_aws``) while a local backend runs.
+
+Tested against moto 5.2.5; ``tests/functional/test_local_backend.py`` also
+asserts moto's unfixed behaviour, so a moto release that changes it turns the
+suite red instead of silently double-fixing.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+__all__ = ["Fix", "FIXES", "install_fixes", "uninstall_fixes", "fixes_installed"]
+
+
+class Fix(NamedTuple):
+    """One labelled gap in moto that the local backend fills.
+
+    Attributes
+    ----------
+    name : str
+        Short stable name, ``<Operation>-<what>``.
+    moto : str
+        What moto (5.2.x) does on its own.
+    aws : str
+        What AWS does, which the local backend reproduces.
+    """
+
+    name: str
+    moto: str
+    aws: str
+
+
+FIX_DESCRIBE_MODEL_NETWORK = Fix(
+    name="DescribeModel-network-fields",
+    moto=(
+        "DescribeModel always answers EnableNetworkIsolation false, whatever CreateModel "
+        "sent, and VpcConfig {} for a model created without VpcConfig"
+    ),
+    aws=(
+        "DescribeModel answers the EnableNetworkIsolation sent with CreateModel (false when "
+        "absent) and omits VpcConfig for a model created without one"
+    ),
+)
+
+FIX_NOTEBOOK_DIRECT_INTERNET_ACCESS = Fix(
+    name="CreateNotebookInstance-DirectInternetAccess-needs-SubnetId",
+    moto="CreateNotebookInstance accepts DirectInternetAccess=Disabled without SubnetId",
+    aws=(
+        "CreateNotebookInstance with DirectInternetAccess=Disabled and no SubnetId fails "
+        "with ValidationException (HTTP 400) and creates nothing"
+    ),
+)
+
+FIX_PRESIGNED_NOTEBOOK_URL = Fix(
+    name="CreatePresignedNotebookInstanceUrl",
+    moto="CreatePresignedNotebookInstanceUrl is not implemented (HTTP 500)",
+    aws=(
+        "CreatePresignedNotebookInstanceUrl answers {AuthorizedUrl: "
+        "https://<name>.notebook.<region>.sagemaker.aws?authToken=<token>}; "
+        "SessionExpirationDurationInSeconds outside 1800-43200 is a ValidationException; "
+        "an unknown notebook instance is ValidationException 'RecordNotFound'"
+    ),
+)
+
+FIXES: tuple[Fix, ...] = (
+    FIX_DESCRIBE_MODEL_NETWORK,
+    FIX_NOTEBOOK_DIRECT_INTERNET_ACCESS,
+    FIX_PRESIGNED_NOTEBOOK_URL,
+)
+"""Every gap in moto the local backend fills, in the order they are documented."""
+
+SESSION_EXPIRATION_MIN_SECONDS = 1800
+SESSION_EXPIRATION_MAX_SECONDS = 43200
+
+
+# --------------------------------------------------------------------------- the fixes
+# Each factory takes moto's original handler (or None when moto has none) and
+# returns the replacement. Handlers run on a moto SageMakerResponse instance.
+
+Handler = Callable[[Any], Any]
+
+
+def _create_model(original: Handler | None) -> Handler:
+    def create_model(self: Any) -> Any:
+        result = original(self)  # type: ignore[misc]
+        model = self.sagemaker_backend.describe_model(self._get_param("ModelName"))
+        model.enable_network_isolation = bool(self._get_param("EnableNetworkIsolation", False))
+        # moto stores {} for an absent VpcConfig; its response drops None values.
+        model.vpc_config = self._get_param("VpcConfig") or None
+        return result
+
+    return create_model
+
+
+def _create_notebook_instance(original: Handler | None) -> Handler:
+    from moto.sagemaker.exceptions import ValidationError
+
+    def create_notebook_instance(self: Any) -> Any:
+        if self._get_param("DirectInternetAccess") == "Disabled" and not self._get_param(
+            "SubnetId"
+        ):
+            raise ValidationError(
+                message=(
+                    "DirectInternetAccess can be set to Disabled only if a value is set "
+                    "for SubnetId."
+                )
+            )
+        return original(self)  # type: ignore[misc]
+
+    return create_notebook_instance
+
+
+def _create_presigned_notebook_instance_url(original: Handler | None) -> Handler:
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.exceptions import ValidationError
+
+    def create_presigned_notebook_instance_url(self: Any) -> Any:
+        name = self._get_param("NotebookInstanceName")
+        duration = self._get_param("SessionExpirationDurationInSeconds")
+        if duration is not None:
+            if int(duration) < SESSION_EXPIRATION_MIN_SECONDS:
+                constraint = f"greater than or equal to {SESSION_EXPIRATION_MIN_SECONDS}"
+            elif int(duration) > SESSION_EXPIRATION_MAX_SECONDS:
+                constraint = f"less than or equal to {SESSION_EXPIRATION_MAX_SECONDS}"
+            else:
+                constraint = None
+            if constraint:
+                raise ValidationError(
+                    message=(
+                        f"1 validation error detected: Value '{duration}' at "
+                        "'sessionExpirationDurationInSeconds' failed to satisfy constraint: "
+                        f"Member must have value {constraint}"
+                    )
+                )
+        # Raises ValidationException "RecordNotFound" for an unknown instance.
+        self.sagemaker_backend.get_notebook_instance(name)
+        token = secrets.token_urlsafe(32)
+        url = f"https://{name}.notebook.{self.region}.sagemaker.aws?authToken={token}"
+        return ActionResult({"AuthorizedUrl": url})
+
+    return create_presigned_notebook_instance_url
+
+
+# (fix, handler method name on SageMakerResponse, factory)
+_PATCHES: tuple[tuple[Fix, str, Callable[[Handler | None], Handler]], ...] = (
+    (FIX_DESCRIBE_MODEL_NETWORK, "create_model", _create_model),
+    (FIX_NOTEBOOK_DIRECT_INTERNET_ACCESS, "create_notebook_instance", _create_notebook_instance),
+    (
+        FIX_PRESIGNED_NOTEBOOK_URL,
+        "create_presigned_notebook_instance_url",
+        _create_presigned_notebook_instance_url,
+    ),
+)
+
+_ABSENT = object()
+_lock = threading.Lock()
+_saved: dict[str, Any] | None = None  # attribute name -> moto's own class attribute
+
+
+def fixes_installed() -> bool:
+    """Whether the fixes are currently installed on moto's classes."""
+    with _lock:
+        return _saved is not None
+
+
+def install_fixes() -> None:
+    """Install every fix of :data:`FIXES` on moto's ``SageMakerResponse``.
+
+    Installing twice is harmless (the second call does nothing).
+
+    Raises
+    ------
+    ImportError
+        If moto is not installed.
+    """
+    global _saved
+    from moto.sagemaker.responses import SageMakerResponse
+
+    with _lock:
+        if _saved is not None:
+            return
+        saved: dict[str, Any] = {}
+        for _fix, attr, factory in _PATCHES:
+            own = SageMakerResponse.__dict__.get(attr, _ABSENT)
+            saved[attr] = own
+            setattr(SageMakerResponse, attr, factory(None if own is _ABSENT else own))
+        _saved = saved
+
+
+def uninstall_fixes() -> None:
+    """Remove every fix, restoring moto's own methods exactly (no-op if not installed)."""
+    global _saved
+    from moto.sagemaker.responses import SageMakerResponse
+
+    with _lock:
+        if _saved is None:
+            return
+        for attr, own in _saved.items():
+            if own is _ABSENT:
+                delattr(SageMakerResponse, attr)
+            else:
+                setattr(SageMakerResponse, attr, own)
+        _saved = None

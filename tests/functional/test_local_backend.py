@@ -1,0 +1,517 @@
+"""safemaker.local: the moto server on 127.0.0.1, its session, request log and fixes.
+
+Real boto3 clients over HTTP against the server. Each fix of ``FIXES`` is
+tested twice: with the fix (AWS's behaviour) and without it (moto's own
+behaviour, exactly as the label says), so a moto release that changes either
+turns this module red.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import botocore.config
+import pytest
+from botocore.exceptions import ClientError
+
+from safemaker.errors import LocalBackendError
+from safemaker.local import FIXES, LocalBackend, LocalSession, RecordedRequest, local_backend
+from safemaker.local import fixes as local_fixes
+
+pytest.importorskip("moto.server")
+
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+ACCOUNT = "123456789012"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "local-backend.md"
+NO_RETRY = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"})
+
+
+@contextmanager
+def moto_unfixed() -> Iterator[None]:
+    """moto's own behaviour, fixes removed, for the duration of the block."""
+    local_fixes.uninstall_fixes()
+    try:
+        yield
+    finally:
+        local_fixes.install_fixes()
+
+
+def error_of(exc_info: pytest.ExceptionInfo[ClientError]) -> tuple[int, str, str]:
+    response = exc_info.value.response
+    return (
+        response["ResponseMetadata"]["HTTPStatusCode"],
+        response["Error"]["Code"],
+        response["Error"]["Message"],
+    )
+
+
+def create_model(sm, name: str, **network) -> None:
+    sm.create_model(
+        ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={"Image": "img:1"}, **network
+    )
+
+
+def create_notebook_instance(sm, name: str, **network) -> dict:
+    return sm.create_notebook_instance(
+        NotebookInstanceName=name, InstanceType="ml.t3.medium", RoleArn=ROLE, **network
+    )
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+def test_local_backend_yields_running_backend_on_loopback():
+    with local_backend("eu-west-1") as backend:
+        assert isinstance(backend, LocalBackend)
+        assert backend.running is True
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", backend.endpoint_url)
+        assert backend.endpoint_url == f"http://127.0.0.1:{backend.port}"
+        assert backend.region == "eu-west-1"
+        assert isinstance(backend.session, LocalSession)
+        assert backend.session.region_name == "eu-west-1"
+        assert backend.session.endpoint_url == backend.endpoint_url
+        assert backend.requests == ()
+    assert backend.running is False
+
+
+def test_stop_after_exception_frees_port():
+    with pytest.raises(RuntimeError, match="boom"):
+        with local_backend() as backend:
+            port = backend.port
+            backend.session.client("sagemaker").list_models()
+            raise RuntimeError("boom")
+    assert backend.running is False
+    with socket.socket() as sock, pytest.raises(ConnectionRefusedError):
+        sock.connect(("127.0.0.1", port))
+    with local_backend(port=port) as again:
+        assert again.endpoint_url == f"http://127.0.0.1:{port}"
+        assert again.session.client("sagemaker").list_models()["Models"] == []
+
+
+def test_stop_is_idempotent_and_clears_moto_state():
+    backend = LocalBackend().start()
+    create_model(backend.session.client("sagemaker"), "kept-nowhere")
+    backend.stop()
+    backend.stop()
+    assert backend.running is False
+    with local_backend() as fresh:
+        assert fresh.session.client("sagemaker").list_models()["Models"] == []
+
+
+def test_second_concurrent_backend_raises_and_first_keeps_working():
+    with local_backend() as first:
+        with pytest.raises(LocalBackendError) as exc_info:
+            with local_backend():
+                pass  # pragma: no cover
+        assert exc_info.value.reason.startswith(
+            f"another local backend is already running in this process at {first.endpoint_url}; "
+            "moto keeps its state in process-global dictionaries"
+        )
+        assert first.session.client("sts").get_caller_identity()["Account"] == ACCOUNT
+
+
+def test_port_in_use_raises_local_backend_error():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(LocalBackendError, match=rf"cannot listen on 127\.0\.0\.1:{port}: "):
+            with local_backend(port=port):
+                pass  # pragma: no cover
+    with local_backend() as backend:  # nothing left behind by the failed start
+        assert backend.running is True
+
+
+def test_start_twice_raises():
+    with local_backend() as backend:
+        with pytest.raises(LocalBackendError, match="already running at http://127.0.0.1:"):
+            backend.start()
+
+
+def test_fixes_installed_only_while_running():
+    from moto.sagemaker.responses import SageMakerResponse
+
+    moto_create_model = SageMakerResponse.create_model
+    assert not hasattr(SageMakerResponse, "create_presigned_notebook_instance_url")
+    with local_backend():
+        assert local_fixes.fixes_installed() is True
+        assert SageMakerResponse.create_model is not moto_create_model
+        assert hasattr(SageMakerResponse, "create_presigned_notebook_instance_url")
+    assert local_fixes.fixes_installed() is False
+    assert SageMakerResponse.create_model is moto_create_model
+    assert not hasattr(SageMakerResponse, "create_presigned_notebook_instance_url")
+
+
+# --------------------------------------------------------------------------- session
+
+# One cheap call per service the SageMaker SDK and safemaker use.
+SERVICE_CALLS = [
+    ("sagemaker", "ListModels", lambda c: c.list_models(), "/"),
+    (
+        "sagemaker-runtime",
+        "InvokeEndpoint",
+        lambda c: c.invoke_endpoint(EndpointName="ep", Body=b"{}"),
+        "/endpoints/ep/invocations",
+    ),
+    ("s3", "ListBuckets", lambda c: c.list_buckets(), "/"),
+    ("logs", "DescribeLogGroups", lambda c: c.describe_log_groups(), "/"),
+    ("sts", "GetCallerIdentity", lambda c: c.get_caller_identity(), "/"),
+    ("ec2", "DescribeVpcs", lambda c: c.describe_vpcs(), "/"),
+    ("ssm", "DescribeParameters", lambda c: c.describe_parameters(), "/"),
+    ("iam", "ListRoles", lambda c: c.list_roles(), "/"),
+]
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "call", "path"), SERVICE_CALLS, ids=[s[0] for s in SERVICE_CALLS]
+)
+def test_every_session_client_reaches_the_local_server(
+    safemaker_local, safemaker_session, service, operation, call, path
+):
+    client = safemaker_session.client(service)
+    assert client.meta.endpoint_url == safemaker_local.endpoint_url
+    assert client.meta.region_name == "us-east-1"
+    call(client)
+    assert safemaker_local.requests == (
+        RecordedRequest(
+            service=service, operation=operation, method="POST" if service != "s3" else "GET",
+            path=path, status=200,
+        ),
+    )
+
+
+def test_session_resource_reaches_the_local_server(safemaker_local, safemaker_session):
+    s3 = safemaker_session.resource("s3")
+    assert s3.meta.client.meta.endpoint_url == safemaker_local.endpoint_url
+    s3.create_bucket(Bucket="bucket-one")
+    s3.Object("bucket-one", "a/b.txt").put(Body=b"x")
+    assert [b.name for b in s3.buckets.all()] == ["bucket-one"]
+    assert [(r.operation, r.method, r.path) for r in safemaker_local.requests] == [
+        ("CreateBucket", "PUT", "/bucket-one"),
+        ("PutObject", "PUT", "/bucket-one/a/b.txt"),
+        ("ListBuckets", "GET", "/"),
+    ]
+
+
+def test_session_replaces_a_foreign_endpoint_url(safemaker_local, safemaker_session):
+    # What SageMaker SDK v2 does for STS: endpoint_url=sts_regional_endpoint(region).
+    sts = safemaker_session.client("sts", endpoint_url="https://sts.us-east-1.amazonaws.com")
+    assert sts.meta.endpoint_url == safemaker_local.endpoint_url
+    assert sts.get_caller_identity()["Account"] == ACCOUNT
+    assert safemaker_local.request_count("sts", "GetCallerIdentity") == 1
+
+
+def test_session_refuses_a_request_to_any_other_url(safemaker_local, safemaker_session):
+    # A client built on the underlying botocore session bypasses client(); before-send refuses it.
+    raw = safemaker_session._session.create_client(
+        "sagemaker",
+        region_name="us-east-1",
+        endpoint_url="https://api.sagemaker.us-east-1.amazonaws.com",
+    )
+    with pytest.raises(LocalBackendError) as exc_info:
+        raw.list_models()
+    assert exc_info.value.reason == (
+        "refused to send ListModels to https://api.sagemaker.us-east-1.amazonaws.com: a client of "
+        f"the local backend's session may only reach {safemaker_local.endpoint_url}"
+    )
+    assert safemaker_local.requests == ()
+
+
+def test_session_ignores_profile_proxy_endpoint_and_defaults_mode_settings(monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_DEFAULTS_MODE", "auto")
+    monkeypatch.setenv("AWS_USE_FIPS_ENDPOINT", "true")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREALLOOKINGKEY00")
+    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(proxy, "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with local_backend() as backend:
+        credentials = backend.session.get_credentials()
+        assert (credentials.access_key, credentials.secret_key, credentials.token) == (
+            "testing",
+            "testing",
+            None,
+        )
+        sm = backend.session.client("sagemaker")
+        assert sm.meta.endpoint_url == backend.endpoint_url
+        assert sm.list_models()["Models"] == []
+        assert backend.request_count("sagemaker", "ListModels") == 1
+
+
+# --------------------------------------------------------------------------- request log
+
+
+def test_request_count_per_service_and_operation(safemaker_local, safemaker_session):
+    sm = safemaker_session.client("sagemaker")
+    s3 = safemaker_session.client("s3")
+    sm.list_models()
+    sm.list_models()
+    sm.list_endpoints()
+    s3.create_bucket(Bucket="bucket-two")
+    s3.put_object(Bucket="bucket-two", Key="k", Body=b"1")
+    s3.copy_object(Bucket="bucket-two", Key="k2", CopySource={"Bucket": "bucket-two", "Key": "k"})
+    s3.list_objects_v2(Bucket="bucket-two")
+    assert safemaker_local.request_count() == 7
+    assert safemaker_local.request_count("sagemaker") == 3
+    assert safemaker_local.request_count("sagemaker", "ListModels") == 2
+    assert safemaker_local.request_count("sagemaker", "ListEndpoints") == 1
+    assert safemaker_local.request_count(operation="ListModels") == 2
+    assert safemaker_local.request_count("s3") == 4
+    assert safemaker_local.request_count("s3", "PutObject") == 1
+    assert safemaker_local.request_count("s3", "CopyObject") == 1
+    assert safemaker_local.request_count("s3", "ListObjectsV2") == 1
+    assert safemaker_local.request_count("sagemaker-runtime") == 0
+    safemaker_local.reset_requests()
+    assert safemaker_local.requests == ()
+    assert safemaker_local.request_count() == 0
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="bucket-two")["Contents"]] == ["k", "k2"]
+
+
+def test_request_log_records_failed_requests_and_skips_moto_api(safemaker_local, safemaker_session):
+    sm = safemaker_session.client("sagemaker")
+    with pytest.raises(ClientError):
+        sm.describe_model(ModelName="missing")
+    safemaker_local.reset()  # /moto-api/reset: a control call, not an AWS request
+    assert safemaker_local.requests == (
+        RecordedRequest("sagemaker", "DescribeModel", "POST", "/", 400),
+    )
+
+
+def test_request_log_names_presigned_s3_requests(safemaker_local, safemaker_session):
+    s3 = safemaker_session.client("s3")
+    s3.create_bucket(Bucket="bucket-three")
+    s3.put_object(Bucket="bucket-three", Key="k", Body=b"data")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "bucket-three", "Key": "k"})
+    assert url.startswith(f"{safemaker_local.endpoint_url}/bucket-three/k?")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url) as response:
+        assert response.read() == b"data"
+    assert safemaker_local.requests[-1] == RecordedRequest(
+        "s3", "GetObject", "GET", "/bucket-three/k", 200
+    )
+
+
+def test_reset_deletes_resources_and_keeps_the_log(safemaker_local, safemaker_session):
+    sm = safemaker_session.client("sagemaker")
+    create_model(sm, "to-be-reset")
+    assert [m["ModelName"] for m in sm.list_models()["Models"]] == ["to-be-reset"]
+    safemaker_local.reset()
+    assert sm.list_models()["Models"] == []
+    assert [r.operation for r in safemaker_local.requests] == [
+        "CreateModel",
+        "ListModels",
+        "ListModels",
+    ]
+
+
+def test_invoke_endpoint_canned_and_queued_results(safemaker_local, safemaker_session):
+    runtime = safemaker_session.client("sagemaker-runtime")
+    canned = runtime.invoke_endpoint(EndpointName="ep", Body=b"first")
+    assert (canned["Body"].read(), canned["ContentType"]) == (b"body", "content_type")
+    safemaker_local.set_invoke_endpoint_results(
+        [{"Body": '{"predictions": [1]}', "ContentType": "application/json"}]
+    )
+    queued = runtime.invoke_endpoint(EndpointName="ep", Body=b"second")
+    assert (queued["Body"].read(), queued["ContentType"]) == (
+        b'{"predictions": [1]}',
+        "application/json",
+    )
+    assert safemaker_local.request_count("sagemaker-runtime", "InvokeEndpoint") == 2
+
+
+# --------------------------------------------------------------------------- fixes
+
+
+def test_fixes_are_labelled_and_documented():
+    docs = DOCS.read_text(encoding="utf-8")
+    assert [fix.name for fix in FIXES] == [
+        "DescribeModel-network-fields",
+        "CreateNotebookInstance-DirectInternetAccess-needs-SubnetId",
+        "CreatePresignedNotebookInstanceUrl",
+    ]
+    for fix in FIXES:
+        assert f"`{fix.name}`" in docs
+        assert fix.moto and fix.aws
+
+
+VPC_CONFIG = {"SecurityGroupIds": ["sg-0123456789abcdef0"], "Subnets": ["subnet-0123456789abcdef0"]}
+
+
+def test_describe_model_returns_network_fields_sent_with_create_model(safemaker_session):
+    sm = safemaker_session.client("sagemaker")
+    create_model(sm, "isolated", EnableNetworkIsolation=True, VpcConfig=VPC_CONFIG)
+    described = sm.describe_model(ModelName="isolated")
+    assert described["EnableNetworkIsolation"] is True
+    assert described["VpcConfig"] == VPC_CONFIG
+
+
+def test_describe_model_omits_vpc_config_for_a_model_without_one(safemaker_session):
+    sm = safemaker_session.client("sagemaker")
+    create_model(sm, "open")
+    described = sm.describe_model(ModelName="open")
+    assert described["EnableNetworkIsolation"] is False
+    assert "VpcConfig" not in described
+
+
+def test_describe_model_unfixed_moto_garbles_network_fields(safemaker_session):
+    sm = safemaker_session.client("sagemaker")
+    with moto_unfixed():
+        create_model(sm, "isolated", EnableNetworkIsolation=True, VpcConfig=VPC_CONFIG)
+        create_model(sm, "open")
+        isolated = sm.describe_model(ModelName="isolated")
+        open_ = sm.describe_model(ModelName="open")
+    assert isolated["EnableNetworkIsolation"] is False
+    assert isolated["VpcConfig"] == VPC_CONFIG
+    assert open_["EnableNetworkIsolation"] is False
+    assert open_["VpcConfig"] == {}
+
+
+def test_create_notebook_instance_disabled_direct_internet_access_needs_subnet(
+    safemaker_local, safemaker_session
+):
+    sm = safemaker_session.client("sagemaker")
+    with pytest.raises(ClientError) as exc_info:
+        create_notebook_instance(sm, "no-subnet", DirectInternetAccess="Disabled")
+    assert error_of(exc_info) == (
+        400,
+        "ValidationException",
+        "DirectInternetAccess can be set to Disabled only if a value is set for SubnetId.",
+    )
+    assert sm.list_notebook_instances()["NotebookInstances"] == []
+    create_notebook_instance(
+        sm,
+        "in-vpc",
+        DirectInternetAccess="Disabled",
+        SubnetId="subnet-0123456789abcdef0",
+        SecurityGroupIds=["sg-0123456789abcdef0"],
+    )
+    described = sm.describe_notebook_instance(NotebookInstanceName="in-vpc")
+    assert (described["DirectInternetAccess"], described["SubnetId"]) == (
+        "Disabled",
+        "subnet-0123456789abcdef0",
+    )
+    assert [(r.operation, r.status) for r in safemaker_local.requests] == [
+        ("CreateNotebookInstance", 400),
+        ("ListNotebookInstances", 200),
+        ("CreateNotebookInstance", 200),
+        ("DescribeNotebookInstance", 200),
+    ]
+
+
+def test_create_notebook_instance_unfixed_moto_accepts_disabled_without_subnet(safemaker_session):
+    sm = safemaker_session.client("sagemaker")
+    with moto_unfixed():
+        create_notebook_instance(sm, "no-subnet", DirectInternetAccess="Disabled")
+    described = sm.describe_notebook_instance(NotebookInstanceName="no-subnet")
+    assert described["DirectInternetAccess"] == "Disabled"
+    assert "SubnetId" not in described
+
+
+AUTHORIZED_URL = re.compile(
+    r"https://nb-1\.notebook\.eu-central-1\.sagemaker\.aws\?authToken=([A-Za-z0-9_-]{43})"
+)
+
+
+@pytest.mark.parametrize("safemaker_local_region", ["eu-central-1"])
+def test_create_presigned_notebook_instance_url(safemaker_session):
+    sm = safemaker_session.client("sagemaker")
+    create_notebook_instance(sm, "nb-1")
+    tokens = []
+    for duration in (None, 1800, 43200):
+        kwargs = {} if duration is None else {"SessionExpirationDurationInSeconds": duration}
+        response = sm.create_presigned_notebook_instance_url(NotebookInstanceName="nb-1", **kwargs)
+        assert set(response) == {"AuthorizedUrl", "ResponseMetadata"}
+        match = AUTHORIZED_URL.fullmatch(response["AuthorizedUrl"])
+        assert match, response["AuthorizedUrl"]
+        tokens.append(match.group(1))
+    assert len(set(tokens)) == 3
+
+
+@pytest.mark.parametrize(
+    ("duration", "constraint"),
+    [(1799, "greater than or equal to 1800"), (43201, "less than or equal to 43200")],
+)
+def test_create_presigned_notebook_instance_url_session_expiration_out_of_range(
+    safemaker_session, duration, constraint
+):
+    # botocore checks only the minimum client-side; turn that off to reach the server.
+    sm = safemaker_session.client(
+        "sagemaker", config=botocore.config.Config(parameter_validation=False)
+    )
+    create_notebook_instance(sm, "nb-1")
+    with pytest.raises(ClientError) as exc_info:
+        sm.create_presigned_notebook_instance_url(
+            NotebookInstanceName="nb-1", SessionExpirationDurationInSeconds=duration
+        )
+    assert error_of(exc_info) == (
+        400,
+        "ValidationException",
+        f"1 validation error detected: Value '{duration}' at "
+        f"'sessionExpirationDurationInSeconds' failed to satisfy constraint: "
+        f"Member must have value {constraint}",
+    )
+
+
+def test_create_presigned_notebook_instance_url_unknown_instance(safemaker_session):
+    sm = safemaker_session.client("sagemaker")
+    with pytest.raises(ClientError) as exc_info:
+        sm.create_presigned_notebook_instance_url(NotebookInstanceName="nope")
+    assert error_of(exc_info) == (400, "ValidationException", "RecordNotFound")
+
+
+def test_create_presigned_notebook_instance_url_unfixed_moto_is_not_implemented(
+    safemaker_local, safemaker_session
+):
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    create_notebook_instance(sm, "nb-1")
+    with moto_unfixed(), pytest.raises(ClientError) as exc_info:
+        sm.create_presigned_notebook_instance_url(NotebookInstanceName="nb-1")
+    assert exc_info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert safemaker_local.requests[-1] == RecordedRequest(
+        "sagemaker", "CreatePresignedNotebookInstanceUrl", "POST", "/", 500
+    )
+
+
+# --------------------------------------------------------------------------- plugin
+
+
+def test_plugin_fixtures_share_one_backend(
+    safemaker_local, safemaker_session, safemaker_local_region
+):
+    assert safemaker_local_region == "us-east-1"
+    assert safemaker_session is safemaker_local.session
+    assert safemaker_local.running is True
+    assert safemaker_local.requests == ()
+    assert safemaker_session.client("sagemaker").list_models()["Models"] == []
+
+
+# --------------------------------------------------------------------------- SDK v2
+
+
+@pytest.mark.sdk2
+def test_sagemaker_sdk_v2_session_clients_stay_local(safemaker_local, safemaker_session):
+    sagemaker = pytest.importorskip("sagemaker")
+    if int(sagemaker.__version__.split(".")[0]) >= 3:
+        pytest.skip("needs SageMaker Python SDK v2")
+    session = sagemaker.Session(boto_session=safemaker_session)
+    for client in (
+        session.sagemaker_client,
+        session.sagemaker_runtime_client,
+        session.sagemaker_metrics_client,
+        session.sagemaker_featurestore_runtime_client,
+        session.s3_client,
+        session.s3_resource.meta.client,
+    ):
+        assert client.meta.endpoint_url == safemaker_local.endpoint_url
+    # account_id() passes endpoint_url=sts_regional_endpoint(region) explicitly.
+    assert session.account_id() == ACCOUNT
+    assert session.default_bucket() == f"sagemaker-us-east-1-{ACCOUNT}"
+    assert safemaker_local.request_count("sts", "GetCallerIdentity") >= 1
+    assert safemaker_local.request_count("s3", "CreateBucket") == 1
