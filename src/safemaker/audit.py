@@ -1,0 +1,1088 @@
+"""Audit: every existing SageMaker resource that breaks the closed network.
+
+The guard stops new mistakes; the audit finds the ones already made. It lists
+every resource of every type in :data:`safemaker.resources.RESOURCES`
+(paginated List calls, server-side creation-time and status filters where the
+API has them), describes each one in a bounded thread pool, and checks the
+description with the rules of the operation that creates it, through
+:func:`safemaker.guard.check_resource`: the same rule table as the guard,
+never a second copy.
+
+Semantics (F14, F16, F17)
+-------------------------
+- An absent field means the insecure AWS default (no network isolation,
+  ``DirectInternetAccess`` ``Enabled``, ``AppNetworkAccessType``
+  ``PublicInternetOnly``, no VPC); ``VpcConfig: {}`` means no VPC.
+- Subnets and security groups outside the profile are findings even when a
+  VPC configuration is present.
+- A List or Describe call that fails gives an ``UNKNOWN`` finding (rule
+  ``SM-REFERENCE``), never a compliant result.
+- Resources that name other resources are checked through them: an endpoint
+  through its endpoint config and that config's models, an endpoint config and
+  a transform job through their models (the rule table's references).
+- The fix says ``recreate`` where the field cannot be changed on an existing
+  resource (:attr:`FieldRule.updatable` is ``False``, or botocore's model has
+  no ``Update<Resource>`` operation that carries the field), else names the
+  update operation.
+
+Example
+-------
+>>> from safemaker.audit import run
+>>> for finding in run("profile.toml", regions=["us-east-1"]):   # doctest: +SKIP
+...     print(finding.message())
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import logging
+import re
+import threading
+from collections import OrderedDict
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Mapping, Sequence
+
+import botocore.config
+import botocore.exceptions
+import botocore.session
+from botocore import xform_name
+
+from .errors import MISSING, SafemakerError, Violation
+from .guard import check_resource, references
+from .resources import RESOURCES, ResourceSpec
+from .rules import RULES, FieldRule, Guardrail, split_path
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .profile import VpcProfile
+
+__all__ = [
+    "Severity",
+    "Finding",
+    "ProgressEvent",
+    "RelatedControls",
+    "AuditInputError",
+    "AUDIT_ORDER",
+    "RULE_SEVERITY",
+    "RELATED_CONTROLS",
+    "audited_types",
+    "unaudited_types",
+    "run",
+    "parse_since",
+    "sarif_rules",
+    "write_sarif",
+    "write_json_lines",
+]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class AuditInputError(SafemakerError, ValueError):
+    """An argument of :func:`run` (or an option of ``safemaker audit``) is invalid.
+
+    Attributes
+    ----------
+    field : str
+        The argument (``"since"``, ``"regions[1]"``, ``"resource_types"``...).
+    found : Any
+        The value given.
+    expected : str
+        What it must be, and how to fix it.
+    """
+
+    fmt = "{field} is {found!r}; expected {expected}"
+
+    def __init__(self, field: str, found: Any, expected: str) -> None:
+        super().__init__(field=field, found=found, expected=expected)
+
+
+# --------------------------------------------------------------------------- severity and coverage
+
+
+class Severity(str, Enum):
+    """Severity of a finding; the order is ``LOW < MEDIUM < HIGH < CRITICAL``."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        """0 for ``low`` ... 3 for ``critical``."""
+        return _SEVERITY_ORDER.index(self)
+
+    @classmethod
+    def parse(cls, value: "str | Severity") -> "Severity":
+        """``Severity`` from its value, case-insensitive.
+
+        Raises
+        ------
+        AuditInputError
+            When ``value`` is not one of ``low``, ``medium``, ``high``, ``critical``.
+        """
+        if isinstance(value, Severity):
+            return value
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            raise AuditInputError("fail_on", value, "one of " + ", ".join(s.value for s in cls)) from None
+
+
+_SEVERITY_ORDER = (Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
+
+RULE_SEVERITY: Mapping[str, Severity] = {
+    Guardrail.DIRECT_INTERNET_ACCESS.value: Severity.CRITICAL,
+    Guardrail.APP_NETWORK_ACCESS_TYPE.value: Severity.CRITICAL,
+    Guardrail.NETWORK_ISOLATION.value: Severity.HIGH,
+    Guardrail.VPC_CONFIG.value: Severity.HIGH,
+    Guardrail.SUBNET_ID.value: Severity.HIGH,
+    Guardrail.SUBNET_IDS.value: Severity.HIGH,
+    Guardrail.SECURITY_GROUP_IDS.value: Severity.HIGH,
+    Guardrail.VPC_ID.value: Severity.HIGH,
+    Guardrail.UNSUPPORTED.value: Severity.HIGH,
+    Guardrail.REFERENCE.value: Severity.HIGH,
+    Guardrail.INTER_CONTAINER_ENCRYPTION.value: Severity.MEDIUM,
+    Guardrail.ROOT_ACCESS.value: Severity.MEDIUM,
+    Guardrail.VOLUME_KMS_KEY.value: Severity.MEDIUM,
+    Guardrail.OUTPUT_KMS_KEY.value: Severity.MEDIUM,
+    Guardrail.ROLE_ARN.value: Severity.MEDIUM,
+}
+"""Severity of each rule ID. A path to the internet is critical (notebook direct
+internet access, Studio outside VpcOnly); a resource outside the profile's VPC or
+without network isolation is high; encryption and root access are medium. A
+resource that could not be checked (``SM-REFERENCE``, UNKNOWN) is high: it is
+never assumed compliant."""
+
+
+@dataclass(frozen=True)
+class RelatedControls:
+    """Checks of other tools that cover the same thing as one (resource type, rule).
+
+    Attributes
+    ----------
+    security_hub : tuple[str, ...]
+        AWS Security Hub CSPM control IDs (``"SageMaker.1"``).
+    aws_config : tuple[str, ...]
+        AWS Config managed rule names (``"sagemaker-notebook-no-direct-internet-access"``).
+    prowler : tuple[str, ...]
+        Prowler check IDs (``"sagemaker_models_network_isolation_enabled"``).
+    """
+
+    security_hub: tuple[str, ...] = ()
+    aws_config: tuple[str, ...] = ()
+    prowler: tuple[str, ...] = ()
+
+    def ids(self) -> tuple[str, ...]:
+        """Every ID, prefixed with its tool (``"SecurityHub:SageMaker.1"``, ``"Config:..."``, ``"Prowler:..."``)."""
+        return (tuple(f"SecurityHub:{i}" for i in self.security_hub)
+                + tuple(f"Config:{i}" for i in self.aws_config)
+                + tuple(f"Prowler:{i}" for i in self.prowler))
+
+
+_G = Guardrail
+RELATED_CONTROLS: Mapping[tuple[str, str], RelatedControls] = {
+    # Security Hub CSPM controls for SageMaker AI (securityhub/latest/userguide/sagemaker-controls),
+    # AWS Config managed rules (config/latest/developerguide/<rule>), Prowler checks
+    # (prowler/providers/aws/services/sagemaker/<check>/). Only checks of the same field.
+    ("notebook-instance", _G.DIRECT_INTERNET_ACCESS.value): RelatedControls(
+        ("SageMaker.1",), ("sagemaker-notebook-no-direct-internet-access",),
+        ("sagemaker_notebook_instance_without_direct_internet_access_configured",)),
+    ("notebook-instance", _G.SUBNET_ID.value): RelatedControls(
+        ("SageMaker.2",), ("sagemaker-notebook-instance-inside-vpc",),
+        ("sagemaker_notebook_instance_vpc_settings_configured",)),
+    ("notebook-instance", _G.ROOT_ACCESS.value): RelatedControls(
+        ("SageMaker.3",), ("sagemaker-notebook-instance-root-access-check",),
+        ("sagemaker_notebook_instance_root_access_disabled",)),
+    ("notebook-instance", _G.VOLUME_KMS_KEY.value): RelatedControls(
+        (), (), ("sagemaker_notebook_instance_encryption_enabled",)),
+    ("model", _G.NETWORK_ISOLATION.value): RelatedControls(
+        ("SageMaker.5",), ("sagemaker-model-isolation-enabled",),
+        ("sagemaker_models_network_isolation_enabled",)),
+    ("model", _G.VPC_CONFIG.value): RelatedControls(
+        (), ("sagemaker-model-in-vpc",), ("sagemaker_models_vpc_settings_configured",)),
+    ("training-job", _G.NETWORK_ISOLATION.value): RelatedControls(
+        (), (), ("sagemaker_training_jobs_network_isolation_enabled",)),
+    ("training-job", _G.VPC_CONFIG.value): RelatedControls(
+        (), (), ("sagemaker_training_jobs_vpc_settings_configured",)),
+    ("training-job", _G.INTER_CONTAINER_ENCRYPTION.value): RelatedControls(
+        (), (), ("sagemaker_training_jobs_intercontainer_encryption_enabled",)),
+    ("training-job", _G.VOLUME_KMS_KEY.value): RelatedControls(
+        (), (), ("sagemaker_training_jobs_volume_and_output_encryption_enabled",)),
+    ("training-job", _G.OUTPUT_KMS_KEY.value): RelatedControls(
+        (), (), ("sagemaker_training_jobs_volume_and_output_encryption_enabled",)),
+    ("processing-job", _G.VOLUME_KMS_KEY.value): RelatedControls(
+        (), (), ("sagemaker_processing_job_volume_encrypted_with_cmk",)),
+    ("transform-job", _G.VOLUME_KMS_KEY.value): RelatedControls(
+        (), (), ("sagemaker_transform_job_volume_encrypted_with_cmk",)),
+    ("endpoint-config", _G.VOLUME_KMS_KEY.value): RelatedControls(
+        (), (), ("sagemaker_endpoint_config_kms_encryption_enabled",)),
+    ("domain", _G.APP_NETWORK_ACCESS_TYPE.value): RelatedControls(
+        (), ("sagemaker-domain-in-vpc",), ("sagemaker_domain_vpc_only_enabled",)),
+    ("data-quality-job-definition", _G.NETWORK_ISOLATION.value): RelatedControls(
+        ("SageMaker.11",), ("sagemaker-data-quality-job-isolation",)),
+    ("data-quality-job-definition", _G.INTER_CONTAINER_ENCRYPTION.value): RelatedControls(("SageMaker.9",)),
+    ("model-explainability-job-definition", _G.NETWORK_ISOLATION.value): RelatedControls(
+        (), ("sagemaker-model-explainability-job-network-isolation",)),
+    ("model-explainability-job-definition", _G.INTER_CONTAINER_ENCRYPTION.value): RelatedControls(
+        ("SageMaker.10",)),
+    ("model-bias-job-definition", _G.NETWORK_ISOLATION.value): RelatedControls(
+        ("SageMaker.12",), ("sagemaker-model-bias-job-isolation",)),
+    ("model-bias-job-definition", _G.INTER_CONTAINER_ENCRYPTION.value): RelatedControls(("SageMaker.15",)),
+    ("model-quality-job-definition", _G.NETWORK_ISOLATION.value): RelatedControls(
+        (), ("sagemaker-model-quality-job-definition-isolation",)),
+    ("model-quality-job-definition", _G.INTER_CONTAINER_ENCRYPTION.value): RelatedControls(("SageMaker.13",)),
+    ("monitoring-schedule", _G.NETWORK_ISOLATION.value): RelatedControls(("SageMaker.14",)),
+}
+"""Other tools' checks of the same field, by (resource type, rule ID). Types and
+rules absent here (tuning, processing and transform network fields, AutoML,
+compilation, HyperPod, pipelines, ...) are covered by none of them."""
+
+_NO_CONTROLS = RelatedControls()
+
+
+# --------------------------------------------------------------------------- types
+
+AUDIT_ORDER: tuple[str, ...] = (
+    "notebook-instance", "domain", "user-profile", "workforce", "cluster",
+    "model", "endpoint-config", "endpoint",
+    "training-job", "processing-job", "hyper-parameter-tuning-job", "transform-job",
+    "automl-job-v2", "compilation-job", "optimization-job", "labeling-job", "inference-recommendations-job",
+    "monitoring-schedule", "data-quality-job-definition", "model-quality-job-definition",
+    "model-bias-job-definition", "model-explainability-job-definition",
+    "pipeline",
+)
+"""Every resource type the audit lists, in order. ``automl-job`` (v1) is not in
+it: ``ListAutoMLJobs`` lists v1 and v2 jobs alike and ``DescribeAutoMLJobV2``
+describes both, so they are audited once, as ``automl-job-v2``."""
+
+_ALIASES = {"automl-job": "automl-job-v2"}
+
+
+def _checkable(kind: str) -> bool:
+    if kind == "endpoint":
+        return "CreateEndpointConfig" in RULES
+    return RESOURCES[kind].create_operation in RULES
+
+
+def audited_types() -> tuple[str, ...]:
+    """Resource types the audit checks now: those whose create operation has a rule.
+
+    An endpoint is checked when endpoint configs are (it has no network
+    fields of its own).
+
+    Returns
+    -------
+    tuple[str, ...]
+        Keys of :data:`safemaker.resources.RESOURCES`, in :data:`AUDIT_ORDER`.
+    """
+    return tuple(k for k in AUDIT_ORDER if _checkable(k))
+
+
+def unaudited_types() -> tuple[str, ...]:
+    """Resource types listed in :data:`AUDIT_ORDER` that no rule covers yet (not audited)."""
+    return tuple(k for k in AUDIT_ORDER if not _checkable(k))
+
+
+# --------------------------------------------------------------------------- findings
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One field of one existing resource that breaks the closed network (or could not be checked).
+
+    Attributes
+    ----------
+    rule_id : str
+        Stable rule ID (:class:`safemaker.rules.Guardrail` value, ``"SM-NET-VPC"``...);
+        ``"SM-REFERENCE"`` for an UNKNOWN finding.
+    status : {"FAIL", "UNKNOWN"}
+        ``"FAIL"``: the field breaks the rule. ``"UNKNOWN"``: the resource (or a
+        resource it references) could not be listed or described.
+    severity : Severity
+        From :data:`RULE_SEVERITY`.
+    resource_type : str
+        Key of :data:`safemaker.resources.RESOURCES` (``"notebook-instance"``).
+    resource_arn : str
+        ARN of the resource (from the Describe response, else the List summary,
+        else built from region, account and name).
+    resource_name : str
+        Name (or ID) of the resource; ``"*"`` when a List call failed.
+    region : str
+        AWS region.
+    path : str
+        Field path in the Describe response (``"NetworkConfig.VpcConfig.Subnets[1]"``);
+        through a reference, prefixed with the chain
+        (``"ProductionVariants[0].ModelName -> DescribeModel(ModelName='m').EnableNetworkIsolation"``).
+    found : Any
+        The value found; :data:`safemaker.errors.MISSING` when absent.
+    required : Any
+        What the profile requires.
+    required_text : str or None
+        ``required`` in words, when a bare value would not say it.
+    fix : str
+        How to fix it, one sentence.
+    fix_action : {"update", "recreate", "investigate"}
+        ``"recreate"`` when the field cannot be changed on an existing resource.
+    related : RelatedControls
+        Security Hub / AWS Config / Prowler checks of the same field.
+    """
+
+    rule_id: str
+    status: Literal["FAIL", "UNKNOWN"]
+    severity: Severity
+    resource_type: str
+    resource_arn: str
+    resource_name: str
+    region: str
+    path: str
+    found: Any
+    required: Any
+    required_text: str | None
+    fix: str
+    fix_action: Literal["update", "recreate", "investigate"]
+    related: RelatedControls = field(default=_NO_CONTROLS)
+
+    def message(self) -> str:
+        """One line: ``"<arn>: <path> is <found>; the profile requires <required>. <fix>."``"""
+        if self.status == "UNKNOWN":
+            return f"{self.resource_arn}: UNKNOWN ({self.path}): {self.found}. {self.fix.rstrip('.')}."
+        found = "absent" if self.found is MISSING else repr(self.found)
+        req = self.required_text if self.required_text is not None else repr(self.required)
+        return f"{self.resource_arn}: {self.path} is {found}; the profile requires {req}. {self.fix.rstrip('.')}."
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (absent rendered as ``null`` with ``found_absent: true``)."""
+        return {
+            "rule_id": self.rule_id,
+            "status": self.status,
+            "severity": self.severity.value,
+            "resource_type": self.resource_type,
+            "resource_arn": self.resource_arn,
+            "resource_name": self.resource_name,
+            "region": self.region,
+            "path": self.path,
+            "found": None if self.found is MISSING else self.found,
+            "found_absent": self.found is MISSING,
+            "required": self.required,
+            "required_text": self.required_text,
+            "fix": self.fix,
+            "fix_action": self.fix_action,
+            "security_hub": list(self.related.security_hub),
+            "aws_config": list(self.related.aws_config),
+            "prowler": list(self.related.prowler),
+        }
+
+    def fingerprint(self) -> str:
+        """Stable hash of rule, resource and path (the same finding on the next run has the same value)."""
+        return hashlib.sha256(f"{self.rule_id}|{self.resource_arn}|{self.path}".encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """What the audit has done, for a progress display.
+
+    Attributes
+    ----------
+    kind : {"listed", "checked"}
+        ``"listed"``: ``count`` more resources were found by a List page;
+        ``"checked"``: ``count`` resources were described and checked.
+    region : str
+        AWS region.
+    resource_type : str
+        Resource type key.
+    count : int
+        Number of resources.
+    """
+
+    kind: Literal["listed", "checked"]
+    region: str
+    resource_type: str
+    count: int = 1
+
+
+# --------------------------------------------------------------------------- field lookup and fixes
+
+_SERVICE_MODEL_LOCK = threading.Lock()
+_SERVICE_MODEL: Any = None
+
+
+def _service_model() -> Any:
+    global _SERVICE_MODEL
+    with _SERVICE_MODEL_LOCK:
+        if _SERVICE_MODEL is None:
+            _SERVICE_MODEL = botocore.session.get_session().get_service_model("sagemaker")
+        return _SERVICE_MODEL
+
+
+def _join(*parts: str) -> str:
+    return ".".join(p for p in parts if p).replace(".[]", "[]")
+
+
+def _path_regex(path: str) -> re.Pattern[str]:
+    out = ""
+    for seg in split_path(path):
+        if seg == "[]":
+            out += r"\[\d+\]"
+        else:
+            out += (r"\." if out else "") + re.escape(seg)
+    return re.compile(out + r"(?:$|[.\[])")
+
+
+@dataclass(frozen=True)
+class _FieldInfo:
+    rule_id: str
+    regex: re.Pattern[str]
+    rule: FieldRule
+    request_path: str
+
+
+_FIELDS_CACHE: dict[str, tuple[_FieldInfo, ...]] = {}
+
+
+def _fields_of(kind: str) -> tuple[_FieldInfo, ...]:
+    cached = _FIELDS_CACHE.get(kind)
+    if cached is not None:
+        return cached
+    rule = RULES[RESOURCES[kind].create_operation]
+    infos = []
+    for target, f in rule.fields():
+        anchor = target.describe_anchor if target.describe_anchor is not None else target.anchor
+        dpath = f.describe_path if f.describe_path is not None else f.path
+        infos.append(_FieldInfo(f.guardrail.value, _path_regex(_join(anchor, dpath)), f,
+                                _join(target.anchor, f.path)))
+    # longest describe path first: "A.B.C" wins over "A.B"
+    infos.sort(key=lambda i: -len(i.regex.pattern))
+    result = tuple(infos)
+    _FIELDS_CACHE[kind] = result
+    return result
+
+
+def _field_for(kind: str, v: Violation) -> _FieldInfo | None:
+    for info in _fields_of(kind):
+        if info.rule_id == v.rule_id and info.regex.match(v.path):
+            return info
+    return None
+
+
+def _update_operation(kind: str) -> str | None:
+    create = RESOURCES[kind].create_operation
+    op = "Update" + create[len("Create"):]
+    return op if op in _service_model().operation_names else None
+
+
+def _updatable_through(op: str, request_path: str) -> bool:
+    """Whether ``op``'s input shape carries ``request_path`` (``[]`` steps into list members)."""
+    shape = _service_model().operation_model(op).input_shape
+    for seg in split_path(request_path):
+        if seg == "[]":
+            if shape.type_name != "list":
+                return False
+            shape = shape.member
+            continue
+        if shape.type_name != "structure" or seg not in shape.members:
+            return False
+        shape = shape.members[seg]
+    return True
+
+
+def _fix(kind: str, v: Violation) -> tuple[str, Literal["update", "recreate"]]:
+    info = _field_for(kind, v)
+    noun = kind.replace("-", " ")
+    # the guard's own hint adds something only for a value that is present and wrong
+    # (an ID outside the profile, a duplicate); for an absent field the sentence below says it all
+    detail = "" if v.found is MISSING else v.fix.rstrip(".")
+    if detail.lower().startswith(("recreate", "set ")):
+        detail = ""
+    if info is not None and info.rule.updatable:
+        op = _update_operation(kind)
+        if op is not None and _updatable_through(op, info.request_path):
+            text = f"Call {op} to correct {v.path}"
+            return (f"{text}: {detail}" if detail else text), "update"
+    field_name = info.request_path if info is not None else v.path
+    why = ("it cannot be changed after creation" if info is not None and not info.rule.updatable
+           else f"no Update operation of the {noun} carries {field_name}")
+    text = f"Recreate the {noun} with a compliant {field_name} ({why})"
+    return (f"{text}; {detail}" if detail else text), "recreate"
+
+
+# --------------------------------------------------------------------------- bounded cache
+
+
+class _LruCache:
+    """A small thread-safe LRU cache: memory stays bounded whatever the number of resources."""
+
+    def __init__(self, maxsize: int) -> None:
+        self._data: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._maxsize = maxsize
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            if key not in self._data:
+                return MISSING
+            self._data.move_to_end(key)
+            return self._data[key]
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self._maxsize:
+                self._data.popitem(last=False)
+
+
+# --------------------------------------------------------------------------- inputs
+
+_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
+
+def parse_since(value: "str | _dt.date | _dt.datetime | None") -> _dt.datetime | None:
+    """Normalize ``since`` to an aware UTC datetime.
+
+    Parameters
+    ----------
+    value : str, datetime.date, datetime.datetime or None
+        ISO 8601 date (``"2025-01-31"``, midnight UTC) or date-time
+        (``"2025-01-31T12:00:00+09:00"``; naive means UTC).
+
+    Returns
+    -------
+    datetime.datetime or None
+        ``None`` when ``value`` is ``None``.
+
+    Raises
+    ------
+    AuditInputError
+        When ``value`` is not a date, a date-time or an ISO 8601 string, or lies in the future.
+    """
+    if value is None:
+        return None
+    if isinstance(value, _dt.datetime):
+        out = value
+    elif isinstance(value, _dt.date):
+        out = _dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            out = _dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise AuditInputError("since", value, "an ISO 8601 date or date-time, e.g. 2025-01-31 "
+                                  "or 2025-01-31T12:00:00Z") from None
+    else:
+        raise AuditInputError("since", value, "an ISO 8601 date or date-time, e.g. 2025-01-31")
+    if out.tzinfo is None:
+        out = out.replace(tzinfo=_dt.timezone.utc)
+    if out > _dt.datetime.now(_dt.timezone.utc):
+        raise AuditInputError("since", value, "a date in the past (nothing can have been created after it)")
+    return out
+
+
+def _resolve_types(resource_types: Iterable[str] | None) -> tuple[str, ...]:
+    if resource_types is None:
+        return audited_types()
+    if isinstance(resource_types, str):
+        resource_types = [resource_types]
+    wanted: list[str] = []
+    for i, kind in enumerate(resource_types):
+        kind = _ALIASES.get(kind, kind)
+        if kind not in RESOURCES or kind not in AUDIT_ORDER:
+            raise AuditInputError(f"resource_types[{i}]", kind,
+                                  "one of " + ", ".join(AUDIT_ORDER))
+        if not _checkable(kind):
+            raise AuditInputError(f"resource_types[{i}]", kind,
+                                  "a type the rule table covers now: " + ", ".join(audited_types())
+                                  + f" (no rule for {RESOURCES[kind].create_operation} yet)")
+        if kind not in wanted:
+            wanted.append(kind)
+    return tuple(wanted)
+
+
+def _resolve_regions(regions: Sequence[str] | str | None, profile: "VpcProfile") -> tuple[str, ...]:
+    if regions is None:
+        return (profile.region,)
+    if isinstance(regions, str):
+        regions = [regions]
+    out: list[str] = []
+    for i, region in enumerate(regions):
+        if not isinstance(region, str) or not _REGION_RE.match(region):
+            raise AuditInputError(f"regions[{i}]", region, "an AWS region name such as us-east-1")
+        if region not in out:
+            out.append(region)
+    if not out:
+        raise AuditInputError("regions", list(regions), "at least one AWS region")
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- the audit
+
+
+@dataclass(frozen=True)
+class _Item:
+    region: str
+    kind: str
+    name: str
+    params: Mapping[str, str]
+    arn: str | None
+
+
+class _Unknown(Exception):
+    """A Describe call failed: the resource cannot be checked."""
+
+    def __init__(self, operation: str, params: Mapping[str, str], reason: str) -> None:
+        super().__init__(reason)
+        self.operation = operation
+        self.params = dict(params)
+        self.reason = reason
+
+
+def _call_repr(operation: str, params: Mapping[str, str]) -> str:
+    return f"{operation}(" + ", ".join(f"{k}={v!r}" for k, v in params.items()) + ")"
+
+
+def _error_reason(exc: Exception) -> str:
+    if isinstance(exc, botocore.exceptions.ClientError):
+        err = exc.response.get("Error", {})
+        return f"{err.get('Code', 'Error')}: {err.get('Message', '')}".rstrip(": ")
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _dig(doc: Any, dotted: str) -> Any:
+    cur = doc
+    for part in dotted.split("."):
+        if not isinstance(cur, Mapping) or part not in cur:
+            return None
+        cur = cur[part]
+    return cur
+
+
+_REFERENCED_KINDS = frozenset({"model", "endpoint-config"})
+
+
+class _Auditor:
+    def __init__(self, profile: "VpcProfile", clients: Mapping[str, Any], *, since: _dt.datetime | None,
+                 active_only: bool, progress: Callable[[ProgressEvent], None] | None) -> None:
+        self.profile = profile
+        self.clients = clients
+        self.since = since
+        self.active_only = active_only
+        self.progress = progress
+        self.cache = _LruCache(4096)
+
+    # ---------------------------------------------------------------- listing
+
+    def _page_size(self, op: str) -> int | None:
+        shape = _service_model().operation_model(op).input_shape
+        member = shape.members.get("MaxResults")
+        if member is None:
+            return None
+        return int(min(100, member.metadata.get("max", 100)))
+
+    def list_items(self, region: str, kind: str) -> Iterator[_Item | Finding]:
+        spec = RESOURCES[kind]
+        client = self.clients[region]
+        assert spec.list_operation and spec.list_key and spec.list_name_key
+        base: dict[str, Any] = {}
+        if self.since is not None and spec.created_after_param:
+            base[spec.created_after_param] = self.since
+        page_size = self._page_size(spec.list_operation)
+        variants: list[dict[str, Any]] = [dict(base)]
+        if self.active_only and spec.active_statuses:
+            variants = [dict(base, StatusEquals=s) for s in spec.active_statuses]
+        paginator = client.get_paginator(xform_name(spec.list_operation))
+        for kwargs in variants:
+            if page_size:
+                kwargs["PaginationConfig"] = {"PageSize": page_size}
+            try:
+                for page in paginator.paginate(**kwargs):
+                    batch = []
+                    for summary in page.get(spec.list_key, []):
+                        if self.since is not None and not spec.created_after_param:
+                            created = summary.get("CreationTime") or summary.get("CreateDate")
+                            if isinstance(created, _dt.datetime) and created < self.since:
+                                continue
+                        name = summary.get(spec.list_name_key)
+                        if not name:
+                            continue
+                        params = {spec.name_param: name}
+                        for param, key in spec.extra_params:
+                            params[param] = summary.get(key, "")
+                        arn = summary.get(spec.list_arn_key) if spec.list_arn_key else None
+                        batch.append(_Item(region, kind, name, params, arn))
+                    if batch and self.progress:
+                        self.progress(ProgressEvent("listed", region, kind, len(batch)))
+                    yield from batch
+            except Exception as exc:  # a failed List is UNKNOWN, never "nothing there"
+                reason = _error_reason(exc)
+                logger.debug("%s failed in %s: %s", spec.list_operation, region, reason)
+                yield self._unknown(_Item(region, kind, "*", {}, None), spec.list_operation, kwargs, reason,
+                                    what=f"{spec.list_operation} failed, so no {kind} in {region} was checked")
+
+    # ---------------------------------------------------------------- describing
+
+    def _describe(self, region: str, kind: str, params: Mapping[str, str]) -> dict[str, Any]:
+        spec = RESOURCES[kind]
+        client = self.clients[region]
+        try:
+            out = getattr(client, xform_name(spec.describe_operation))(**params)
+        except Exception as exc:
+            raise _Unknown(spec.describe_operation, params, _error_reason(exc)) from exc
+        out.pop("ResponseMetadata", None)
+        return out
+
+    def _violations(self, region: str, kind: str, params: Mapping[str, str],
+                    description: Mapping[str, Any] | None = None, depth: int = 0) -> list[Violation]:
+        """Every violation of one resource, including those of the resources it references."""
+        if description is None:
+            key = (region, kind, tuple(sorted(params.items())))
+            cached = self.cache.get(key)
+            if cached is not MISSING:
+                if isinstance(cached, _Unknown):
+                    raise cached
+                return cached
+            try:
+                description = self._describe(region, kind, params)
+                result = self._violations(region, kind, params, description, depth)
+            except _Unknown as exc:
+                self.cache.put(key, exc)
+                raise
+            self.cache.put(key, result)
+            return result
+        out: list[Violation] = []
+        if kind == "endpoint":
+            config = description.get("EndpointConfigName")
+            refs = [("EndpointConfigName", "endpoint-config", config)] if isinstance(config, str) and config else []
+            if not refs:
+                out.append(Violation("CreateEndpoint", "EndpointConfigName", MISSING, "an endpoint config",
+                                     "Describe the endpoint: it names no endpoint config", Guardrail.REFERENCE.value))
+        else:
+            spec = RESOURCES[kind]
+            out.extend(check_resource(kind, description, self.profile))
+            refs = [(r.path, r.resource, r.name) for r in references(spec.create_operation, description)]
+        if depth < 3:
+            for path, ref_kind, name in refs:
+                ref_spec = RESOURCES[ref_kind]
+                ref_params = {ref_spec.name_param: name}
+                via = f"{path} -> {_call_repr(ref_spec.describe_operation, ref_params)}"
+                try:
+                    ref_violations = self._violations(region, ref_kind, ref_params, None, depth + 1)
+                except _Unknown as exc:
+                    out.append(Violation(RESOURCES[kind].create_operation, via, exc.reason, "a description",
+                                         f"{_call_repr(exc.operation, exc.params)} failed", Guardrail.REFERENCE.value,
+                                         "a resource that can be described"))
+                    continue
+                out.extend(Violation(v.operation, f"{via}.{v.path}", v.found, v.required, v.fix, v.rule_id,
+                                     v.required_text) for v in ref_violations)
+        return out
+
+    def audit(self, item: _Item) -> list[Finding]:
+        try:
+            description = self._describe(item.region, item.kind, item.params)
+        except _Unknown as exc:
+            return [self._unknown(item, exc.operation, exc.params, exc.reason)]
+        arn = _dig(description, RESOURCES[item.kind].arn_key) or item.arn or self._arn(item)
+        try:
+            violations = self._violations(item.region, item.kind, item.params, description)
+        except Exception as exc:  # a rule that cannot read this description: not checked, so UNKNOWN
+            logger.debug("checking %s %s failed", item.kind, item.name, exc_info=True)
+            return [self._unknown(item, "check_resource", {}, _error_reason(exc))]
+        if item.kind in _REFERENCED_KINDS:  # endpoints and endpoint configs reuse this result
+            self.cache.put((item.region, item.kind, tuple(sorted(item.params.items()))), violations)
+        return [self._finding(item, arn, v) for v in violations]
+
+    # ---------------------------------------------------------------- findings
+
+    def _arn(self, item: _Item) -> str:
+        p = self.profile
+        name = "/".join([*(v for k, v in item.params.items() if k != RESOURCES[item.kind].name_param), item.name])
+        return f"arn:{p.partition}:sagemaker:{item.region}:{p.account_id}:{item.kind}/{name}"
+
+    def _unknown(self, item: _Item, operation: str, params: Mapping[str, Any], reason: str,
+                 what: str | None = None) -> Finding:
+        shown = {k: v for k, v in params.items() if k != "PaginationConfig"}
+        call = _call_repr(operation, {k: str(v) for k, v in shown.items()})
+        return Finding(
+            rule_id=Guardrail.REFERENCE.value, status="UNKNOWN", severity=RULE_SEVERITY[Guardrail.REFERENCE.value],
+            resource_type=item.kind, resource_arn=item.arn or self._arn(item), resource_name=item.name,
+            region=item.region, path=call, found=reason, required="a successful describe",
+            required_text="a resource that can be described",
+            fix=_unknown_fix(operation, what),
+            fix_action="investigate",
+        )
+
+    def _finding(self, item: _Item, arn: str, v: Violation) -> Finding:
+        if v.rule_id == Guardrail.REFERENCE.value:
+            return Finding(v.rule_id, "UNKNOWN", RULE_SEVERITY[v.rule_id], item.kind, arn, item.name, item.region,
+                           v.path, v.found, v.required, v.required_text,
+                           f"{v.fix}: the referenced resource is not assumed compliant; grant the Describe "
+                           "permission or fix the reference, and audit again", "investigate",
+                           _NO_CONTROLS)
+        if item.kind == "endpoint":
+            fix = (f"Create a compliant model and endpoint config, then UpdateEndpoint to switch to it "
+                   f"({v.fix.rstrip('.')})")
+            action: Literal["update", "recreate"] = "update"
+            related = _NO_CONTROLS
+        elif " -> " in v.path:
+            fix = f"Recreate the referenced resource compliant and point this {item.kind} at it ({v.fix.rstrip('.')})"
+            action = "recreate"
+            related = _NO_CONTROLS
+        else:
+            fix, action = _fix(item.kind, v)
+            related = RELATED_CONTROLS.get((item.kind, v.rule_id), _NO_CONTROLS)
+        severity = RULE_SEVERITY.get(v.rule_id, Severity.HIGH)
+        return Finding(v.rule_id, "FAIL", severity, item.kind, arn, item.name, item.region, v.path, v.found,
+                       v.required, v.required_text, fix, action, related)
+
+
+def _unknown_fix(operation: str, what: str | None) -> str:
+    if operation == "check_resource":
+        text = "the rule table could not read this description; report it to the safemaker maintainers"
+    else:
+        text = (f"grant sagemaker:{operation} to the auditing role (or retry if it was throttled) "
+                "and audit again")
+    return (f"{what}; " if what else "") + text + ": it is not assumed compliant"
+
+
+def _make_clients(boto3_session: Any, regions: Sequence[str], max_workers: int) -> dict[str, Any]:
+    if boto3_session is None:
+        import boto3
+
+        boto3_session = boto3.session.Session()
+    config = botocore.config.Config(retries={"mode": "adaptive", "max_attempts": 10},
+                                    max_pool_connections=max(10, max_workers))
+    return {r: boto3_session.client("sagemaker", region_name=r, config=config) for r in regions}
+
+
+def run(profile: "VpcProfile | str | None", *, boto3_session: Any = None, clients: Mapping[str, Any] | None = None,
+        regions: Sequence[str] | str | None = None, since: "str | _dt.date | _dt.datetime | None" = None,
+        resource_types: Iterable[str] | None = None, max_workers: int = 8,
+        progress: Callable[[ProgressEvent], None] | None = None, active_only: bool = False) -> Iterator[Finding]:
+    """Audit existing SageMaker resources against a VPC profile; yield every finding as it is found.
+
+    Findings are streamed: memory does not grow with the number of compliant
+    resources (at most ``2 * max_workers`` describes are in flight, and the
+    cache of referenced models and endpoint configs is bounded).
+
+    Parameters
+    ----------
+    profile : VpcProfile, str, os.PathLike or None
+        The profile, a path to one, ``ssm:<name>``, or ``None`` for
+        ``$SAFEMAKER_PROFILE`` (see :func:`safemaker.profile.resolve_profile`).
+    boto3_session : boto3.session.Session, optional
+        Session to create the SageMaker clients from (one per region, adaptive
+        retry mode for throttling, ``max_pool_connections >= max_workers``).
+        Default: a new ``boto3.session.Session()``.
+    clients : Mapping[str, botocore.client.BaseClient], optional
+        Ready SageMaker clients by region; when given, ``boto3_session`` is not
+        used and ``regions`` defaults to its keys.
+    regions : sequence of str or str, optional
+        Regions to audit. Default: the keys of ``clients``, else the profile's region.
+    since : str, datetime.date or datetime.datetime, optional
+        Only resources created at or after this time (server-side
+        ``CreationTimeAfter`` / ``CreatedAfter`` filter; client-side on
+        ``CreationTime`` for domains, user profiles and workforces, whose List
+        calls have no such filter).
+    resource_types : iterable of str, optional
+        Keys of :data:`safemaker.resources.RESOURCES` to audit (``automl-job`` is
+        an alias of ``automl-job-v2``). Default: :func:`audited_types`.
+    max_workers : int, default 8
+        Threads for Describe calls (1 to 64).
+    progress : callable, optional
+        Called with a :class:`ProgressEvent` for each List page and each
+        resource checked, from the iterating thread.
+    active_only : bool, default False
+        Only resources running or able to run now (List ``StatusEquals`` with
+        :attr:`ResourceSpec.active_statuses`, one paginated call per status).
+
+    Yields
+    ------
+    Finding
+        Every finding: ``FAIL`` for a field that breaks a rule, ``UNKNOWN`` for
+        a List or Describe call that failed. No finding means compliant.
+
+    Raises
+    ------
+    AuditInputError
+        A bad ``regions``, ``since``, ``resource_types`` or ``max_workers``, or
+        a region with no client in ``clients`` (raised by the call itself,
+        before any request is sent).
+    safemaker.errors.ProfileError
+        The profile cannot be loaded.
+
+    Notes
+    -----
+    AWS API reference followed: the ``List*`` and ``Describe*`` operations of
+    each :class:`~safemaker.resources.ResourceSpec` (Amazon SageMaker API
+    Reference); throttling is retried by botocore's adaptive retry mode.
+    """
+    from .profile import VpcProfile, resolve_profile
+
+    if not isinstance(max_workers, int) or isinstance(max_workers, bool) or not 1 <= max_workers <= 64:
+        raise AuditInputError("max_workers", max_workers, "an integer from 1 to 64")
+    prof = profile if isinstance(profile, VpcProfile) else resolve_profile(profile)
+    kinds = _resolve_types(resource_types)
+    since_dt = parse_since(since)
+    if clients is not None:
+        region_list = _resolve_regions(regions if regions is not None else list(clients), prof)
+        missing = [r for r in region_list if r not in clients]
+        if missing:
+            raise AuditInputError("regions", missing, f"regions that have a client in clients ({sorted(clients)})")
+        client_map = dict(clients)
+    else:
+        region_list = _resolve_regions(regions, prof)
+        client_map = _make_clients(boto3_session, region_list, max_workers)
+    return _run(_Auditor(prof, client_map, since=since_dt, active_only=active_only, progress=progress),
+                region_list, kinds, max_workers)
+
+
+def _run(auditor: _Auditor, regions: Sequence[str], kinds: Sequence[str], max_workers: int) -> Iterator[Finding]:
+    window = 2 * max_workers
+    with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="safemaker-audit") as pool:
+        pending: set[Future[list[Finding]]] = set()
+        meta: dict[Future[list[Finding]], _Item] = {}
+
+        def drain(block_until: int) -> Iterator[Finding]:
+            nonlocal pending
+            while len(pending) > block_until:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    item = meta.pop(fut)
+                    if auditor.progress:
+                        auditor.progress(ProgressEvent("checked", item.region, item.kind, 1))
+                    yield from fut.result()
+
+        try:
+            for region in regions:
+                for kind in kinds:
+                    for entry in auditor.list_items(region, kind):
+                        if isinstance(entry, Finding):
+                            yield entry
+                            continue
+                        fut = pool.submit(auditor.audit, entry)
+                        pending.add(fut)
+                        meta[fut] = entry
+                        if len(pending) >= window:
+                            yield from drain(window - 1)
+            yield from drain(0)
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+
+# --------------------------------------------------------------------------- output
+
+
+def write_json_lines(findings: Iterable[Finding], stream: IO[str]) -> int:
+    """Write one JSON object per line (:meth:`Finding.as_dict`), as findings come.
+
+    Returns
+    -------
+    int
+        Number of findings written.
+    """
+    n = 0
+    for f in findings:
+        stream.write(json.dumps(f.as_dict(), default=str, sort_keys=True) + "\n")
+        n += 1
+    return n
+
+
+_SARIF_LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note"}
+_SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "3.0"}
+SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+
+def _rule_doc(g: Guardrail) -> str:
+    doc = {
+        Guardrail.NETWORK_ISOLATION: "EnableNetworkIsolation must be true (absent means false).",
+        Guardrail.VPC_CONFIG: "VpcConfig must hold the profile's Subnets and SecurityGroupIds (absent or {} means no VPC).",
+        Guardrail.INTER_CONTAINER_ENCRYPTION: "EnableInterContainerTrafficEncryption must be true (absent means false).",
+        Guardrail.SUBNET_ID: "SubnetId must be one of the profile's subnets.",
+        Guardrail.SUBNET_IDS: "SubnetIds must be the profile's subnets.",
+        Guardrail.SECURITY_GROUP_IDS: "Security groups must be the profile's.",
+        Guardrail.VPC_ID: "VpcId must be the profile's VPC.",
+        Guardrail.DIRECT_INTERNET_ACCESS: "Notebook DirectInternetAccess must be Disabled (absent means Enabled).",
+        Guardrail.ROOT_ACCESS: "Notebook RootAccess must be Disabled when the profile says so.",
+        Guardrail.APP_NETWORK_ACCESS_TYPE: "Studio AppNetworkAccessType must be VpcOnly (absent means PublicInternetOnly).",
+        Guardrail.VOLUME_KMS_KEY: "Storage volumes must use the profile's KMS key.",
+        Guardrail.OUTPUT_KMS_KEY: "Outputs must use the profile's KMS key.",
+        Guardrail.ROLE_ARN: "Roles passed to SageMaker must be the profile's.",
+        Guardrail.UNSUPPORTED: "The resource cannot run in a closed network at all.",
+        Guardrail.REFERENCE: "The resource (or one it references) could not be described: never assumed compliant.",
+    }
+    return doc[g]
+
+
+def sarif_rules() -> list[dict[str, Any]]:
+    """SARIF ``reportingDescriptor`` objects, one per rule ID, in :class:`Guardrail` order."""
+    out = []
+    for g in Guardrail:
+        sev = RULE_SEVERITY.get(g.value, Severity.HIGH)
+        out.append({
+            "id": g.value,
+            "name": "".join(w.capitalize() for w in g.name.split("_")),
+            "shortDescription": {"text": _rule_doc(g)},
+            "defaultConfiguration": {"level": _SARIF_LEVEL[sev]},
+            "properties": {"security-severity": _SECURITY_SEVERITY[sev], "tags": ["security", "network"]},
+        })
+    return out
+
+
+def _sarif_result(f: Finding, rule_index: Mapping[str, int]) -> dict[str, Any]:
+    return {
+        "ruleId": f.rule_id,
+        "ruleIndex": rule_index[f.rule_id],
+        "level": _SARIF_LEVEL[f.severity],
+        "kind": "fail" if f.status == "FAIL" else "review",
+        "message": {"text": f.message()},
+        "locations": [{
+            "physicalLocation": {"artifactLocation": {"uri": f.resource_arn}},
+            "logicalLocations": [{"fullyQualifiedName": f"{f.resource_arn}#{f.path}", "kind": "resource"}],
+        }],
+        "partialFingerprints": {"safemakerFinding/v1": f.fingerprint()},
+        "properties": {k: v for k, v in f.as_dict().items() if k not in ("rule_id", "resource_arn")},
+    }
+
+
+def write_sarif(findings: Iterable[Finding], stream: IO[str], *, tool_version: str | None = None) -> int:
+    """Write a SARIF 2.1.0 log, streaming one result per finding.
+
+    The log validates against the OASIS SARIF 2.1.0 JSON schema (tested); each
+    result's location is the resource ARN, with the field path as a logical
+    location, and ``partialFingerprints`` lets code-scanning services track a
+    finding across runs.
+
+    Parameters
+    ----------
+    findings : iterable of Finding
+        The findings (consumed as written).
+    stream : text stream
+        Where to write.
+    tool_version : str, optional
+        Version of safemaker to record (default: the installed one).
+
+    Returns
+    -------
+    int
+        Number of results written.
+    """
+    if tool_version is None:
+        from . import __version__ as tool_version  # type: ignore[attr-defined,no-redef]
+    rules = sarif_rules()
+    index = {r["id"]: i for i, r in enumerate(rules)}
+    driver = {"name": "safemaker", "version": str(tool_version), "informationUri": "https://pypi.org/project/safemaker/",
+              "rules": rules}
+    head = json.dumps({"$schema": SARIF_SCHEMA_URI, "version": "2.1.0"})[:-1]
+    stream.write(head + ', "runs": [{"tool": {"driver": ' + json.dumps(driver) + '}, "results": [')
+    n = 0
+    for f in findings:
+        stream.write(("," if n else "") + "\n" + json.dumps(_sarif_result(f, index), default=str))
+        n += 1
+    stream.write("\n]}]}\n")
+    return n

@@ -1,0 +1,184 @@
+"""``safemaker audit``: every existing SageMaker resource that breaks the closed network."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from enum import Enum
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .. import audit as _audit
+from ..errors import MISSING
+from ._common import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, out, profile_option
+
+
+class OutputFormat(str, Enum):
+    """Output formats of ``safemaker audit``."""
+
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+class FailOn(str, Enum):
+    """Lowest severity that makes ``safemaker audit`` exit 3."""
+
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+
+def _shown(value: Any) -> str:
+    if value is MISSING:
+        return "absent"
+    return repr(value)
+
+
+def _table(findings: list[_audit.Finding]) -> Table:
+    table = Table(title=f"{len(findings)} finding(s)", show_lines=False, expand=False)
+    for col in ("severity", "rule", "resource", "path", "found", "required", "fix"):
+        table.add_column(col, overflow="fold")
+    order = sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.resource_arn, f.path))
+    for f in order:
+        table.add_row(f.severity.value if f.status == "FAIL" else f"{f.severity.value} (UNKNOWN)", f.rule_id,
+                      f.resource_arn, f.path, _shown(f.found),
+                      f.required_text if f.required_text is not None else _shown(f.required),
+                      f"[{f.fix_action}] {f.fix}")
+    return table
+
+
+def _summary(findings: list[_audit.Finding]) -> Table:
+    table = Table(title="Summary by rule")
+    for col in ("rule", "severity", "findings", "resources", "also checked by"):
+        table.add_column(col)
+    by_rule: dict[str, list[_audit.Finding]] = {}
+    for f in findings:
+        by_rule.setdefault(f.rule_id, []).append(f)
+    for rule_id, items in sorted(by_rule.items(), key=lambda kv: (-kv[1][0].severity.rank, kv[0])):
+        related = sorted({i for f in items for i in f.related.ids()})
+        table.add_row(rule_id, items[0].severity.value, str(len(items)), str(len({f.resource_arn for f in items})),
+                      ", ".join(related) or "-")
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``safemaker audit`` to the root app."""
+
+    @app.command("audit")
+    @handle_errors
+    def audit_command(
+        profile: Optional[str] = profile_option(),
+        region: Optional[list[str]] = typer.Option(
+            None, "--region", "-r", help="Region to audit (repeat for several). Default: the profile's region."),
+        since: Optional[str] = typer.Option(
+            None, "--since", help="Only resources created at or after this ISO 8601 date or date-time."),
+        output_format: OutputFormat = typer.Option(
+            OutputFormat.text, "--format", "-f", help="text (table + summary by rule), json (JSON lines) or sarif (SARIF 2.1.0)."),
+        fail_on: FailOn = typer.Option(
+            FailOn.low, "--fail-on", help="Exit 3 when a finding has this severity or higher."),
+        resource_type: Optional[list[str]] = typer.Option(
+            None, "--type", "-t", help="Resource type to audit (repeat for several). Default: every type the rules cover."),
+        active_only: bool = typer.Option(
+            False, "--active-only", help="Only resources running or able to run now (List StatusEquals filters)."),
+        max_workers: int = typer.Option(8, "--max-workers", help="Parallel Describe calls (1-64)."),
+        output: Optional[Path] = typer.Option(
+            None, "--output", "-o", help="Write the report to this file instead of stdout."),
+    ) -> None:
+        """Find every existing SageMaker resource that breaks the closed network.
+
+        Lists notebooks, Studio domains, models, endpoints, jobs, monitoring and
+        pipelines with paginated List calls, describes each one, and checks it
+        with the same rules as the guard. Absent fields mean the insecure AWS
+        default; a resource that cannot be described is reported as UNKNOWN.
+
+        Exit codes: 0 clean, 3 findings at or above --fail-on, 2 bad input, 1 error.
+        """
+        import boto3
+
+        from ..profile import resolve_profile
+
+        prof = resolve_profile(profile)
+        listeners: list[Any] = [lambda event: None]
+        try:
+            threshold = _audit.Severity.parse(fail_on.value)
+            session = boto3.session.Session()
+            regions = list(region) if region else None
+            if session.get_credentials() is None:
+                raise fail("no AWS credentials found (environment, shared files, SSO or instance role): "
+                           "the audit needs sagemaker:List* and sagemaker:Describe* permissions", EXIT_ERROR)
+            findings_iter = _audit.run(prof, boto3_session=session, regions=regions, since=since,
+                                       resource_types=resource_type, max_workers=max_workers,
+                                       active_only=active_only, progress=lambda e: listeners[0](e))
+        except _audit.AuditInputError as exc:
+            raise fail(str(exc), EXIT_BAD_INPUT) from None
+
+        stream = output.open("w", encoding="utf-8") if output else sys.stdout
+        counts: Counter[str] = Counter()
+        failing = 0
+        checked = 0
+
+        with Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True,
+                      disable=not err.is_terminal) as bar:
+            task = bar.add_task("auditing SageMaker resources", total=0)
+
+            def on_progress(event: _audit.ProgressEvent) -> None:
+                nonlocal checked
+                if event.kind == "listed":
+                    bar.update(task, total=(bar.tasks[0].total or 0) + event.count)
+                else:
+                    checked += event.count
+                    bar.update(task, advance=event.count,
+                               description=f"{event.region} {event.resource_type}")
+
+            listeners[0] = on_progress
+
+            def counted(it: Iterator[_audit.Finding]) -> Iterator[_audit.Finding]:
+                nonlocal failing
+                for f in it:
+                    counts[f.status] += 1
+                    if f.severity.rank >= threshold.rank:
+                        failing += 1
+                    yield f
+
+            try:
+                if output_format is OutputFormat.json:
+                    _audit.write_json_lines(counted(findings_iter), stream)
+                elif output_format is OutputFormat.sarif:
+                    _audit.write_sarif(counted(findings_iter), stream)
+                else:
+                    collected = list(counted(findings_iter))
+            finally:
+                if output:
+                    stream.close()
+
+        total = counts["FAIL"] + counts["UNKNOWN"]
+        if output_format is OutputFormat.text:
+            target = out if not output else None
+            if target is None:
+                from rich.console import Console
+
+                with output.open("w", encoding="utf-8") as fh:  # type: ignore[union-attr]
+                    file_console = Console(file=fh, width=200, soft_wrap=True)
+                    _print_text(file_console, collected, checked)
+            else:
+                _print_text(target, collected, checked)
+        err.print(f"{checked} resource(s) checked: {counts['FAIL']} finding(s), {counts['UNKNOWN']} unknown; "
+                  f"{failing} at or above --fail-on {threshold.value}", highlight=False)
+        if total and failing:
+            raise typer.Exit(EXIT_FINDINGS)
+        raise typer.Exit(EXIT_OK)
+
+
+def _print_text(console: Any, findings: list[_audit.Finding], checked: int) -> None:
+    if not findings:
+        console.print(f"No findings: {checked} resource(s) checked, all inside the closed network.")
+        return
+    console.print(_table(findings))
+    console.print(_summary(findings))

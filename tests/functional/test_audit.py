@@ -1,0 +1,419 @@
+"""safemaker.audit against the local backend (moto on 127.0.0.1) over real HTTP.
+
+One compliant and one non-compliant resource of each type moto supports,
+asserting the exact findings; absent fields (F14, F16, F17) and failed List
+and Describe calls (UNKNOWN, never compliant); the List filters and the
+pagination that reached the server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+
+import botocore.awsrequest
+import pytest
+
+from safemaker import audit
+from safemaker.errors import MISSING
+from safemaker.profile import VpcProfile
+
+SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
+SUB_C = "subnet-0cccccccccccccccc"
+SUB_OUT = "subnet-0eeeeeeeeeeeeeeee"
+SG = "sg-0bbbbbbbbbbbbbbbb"
+SG_OUT = "sg-0fffffffffffffff0"
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
+ARN = "arn:aws:sagemaker:us-east-1:123456789012"
+VPC_OK = {"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}
+
+
+@pytest.fixture
+def profile() -> VpcProfile:
+    return VpcProfile.from_mapping(
+        {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A, SUB_C],
+         "security_group_ids": [SG], "execution_role_arn": ROLE},
+        source="test",
+    )
+
+
+@pytest.fixture
+def sm(safemaker_session):
+    return safemaker_session.client("sagemaker")
+
+
+def run_audit(profile, session, **kw):
+    return list(audit.run(profile, boto3_session=session, **kw))
+
+
+def summary(findings):
+    """(arn, rule, path, found, fix_action) of each finding, sorted."""
+    return sorted((f.resource_arn, f.rule_id, f.path, "absent" if f.found is MISSING else f.found, f.fix_action)
+                  for f in findings)
+
+
+# --------------------------------------------------------------------------- request builders
+
+
+def training_job(name, **extra):
+    req = {
+        "TrainingJobName": name,
+        "RoleArn": ROLE,
+        "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
+        "OutputDataConfig": {"S3OutputPath": "s3://bucket/out"},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+    }
+    req.update(extra)
+    return req
+
+
+CLOSED_TRAINING = {"EnableNetworkIsolation": True, "EnableInterContainerTrafficEncryption": True,
+                   "VpcConfig": VPC_OK}
+
+
+def processing_job(name, network=None):
+    req = {
+        "ProcessingJobName": name,
+        "RoleArn": ROLE,
+        "AppSpecification": {"ImageUri": IMG},
+        "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
+                                                  "VolumeSizeInGB": 10}},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+    }
+    if network is not None:
+        req["NetworkConfig"] = network
+    return req
+
+
+def tuning_job(name, definition_extra):
+    definition = {
+        "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
+        "RoleArn": ROLE,
+        "OutputDataConfig": {"S3OutputPath": "s3://bucket/out"},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+        **definition_extra,
+    }
+    return {
+        "HyperParameterTuningJobName": name,
+        "HyperParameterTuningJobConfig": {
+            "Strategy": "Random",
+            "ResourceLimits": {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 1},
+        },
+        "TrainingJobDefinition": definition,
+    }
+
+
+def model(sm, name, **extra):
+    sm.create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMG}, **extra)
+
+
+def endpoint_config(sm, name, model_name):
+    sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[
+        {"VariantName": "v", "ModelName": model_name, "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}])
+
+
+def fail_describe(sm, operation, name_param, name, code="AccessDeniedException"):
+    """Make one Describe call of ``sm`` fail (before anything is sent) for ``name``."""
+
+    def handler(params, **kwargs):
+        if json.loads(params["body"] or b"{}").get(name_param) == name:
+            response = botocore.awsrequest.AWSResponse("http://127.0.0.1/", 400, {}, None)
+            return response, {"Error": {"Code": code, "Message": f"not allowed to {operation}"},
+                              "ResponseMetadata": {"HTTPStatusCode": 400}}
+        return None
+
+    sm.meta.events.register(f"before-call.sagemaker.{operation}", handler)
+
+
+def recorded_params(sm, operation):
+    calls = []
+
+    def handler(params, **kwargs):
+        calls.append(dict(params))
+
+    sm.meta.events.register(f"provide-client-params.sagemaker.{operation}", handler)
+    return calls
+
+
+# --------------------------------------------------------------------------- notebooks (F14)
+
+
+def test_notebook_instance_without_DirectInternetAccess_is_found_with_recreate_fix(safemaker_local, sm, profile):
+    sm.create_notebook_instance(NotebookInstanceName="open", InstanceType="ml.t3.medium", RoleArn=ROLE)
+    sm.create_notebook_instance(NotebookInstanceName="closed", InstanceType="ml.t3.medium", RoleArn=ROLE,
+                                SubnetId=SUB_A, SecurityGroupIds=[SG], DirectInternetAccess="Disabled",
+                                RootAccess="Disabled")
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["notebook-instance"])
+    nb = f"{ARN}:notebook-instance/open"
+    assert summary(findings) == [
+        (nb, "SM-NB-DIRECT-INTERNET", "DirectInternetAccess", "Enabled", "recreate"),
+        (nb, "SM-NB-ROOT", "RootAccess", "absent", "update"),
+        (nb, "SM-NET-SG", "SecurityGroups", "absent", "recreate"),
+        (nb, "SM-NET-SUBNET", "SubnetId", "absent", "recreate"),
+    ]
+    dia = next(f for f in findings if f.rule_id == "SM-NB-DIRECT-INTERNET")
+    assert dia.severity is audit.Severity.CRITICAL
+    assert dia.fix.startswith("Recreate the notebook instance")
+    assert "cannot be changed after creation" in dia.fix
+    assert dia.related.security_hub == ("SageMaker.1",)
+    assert dia.related.aws_config == ("sagemaker-notebook-no-direct-internet-access",)
+    root = next(f for f in findings if f.rule_id == "SM-NB-ROOT")
+    assert root.fix.startswith("Call UpdateNotebookInstance to correct RootAccess")
+
+
+def test_notebook_instance_subnet_outside_profile_is_a_finding(safemaker_local, sm, profile):
+    sm.create_notebook_instance(NotebookInstanceName="elsewhere", InstanceType="ml.t3.medium", RoleArn=ROLE,
+                                SubnetId=SUB_OUT, SecurityGroupIds=[SG, SG_OUT], DirectInternetAccess="Disabled",
+                                RootAccess="Disabled")
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["notebook-instance"])
+    nb = f"{ARN}:notebook-instance/elsewhere"
+    assert summary(findings) == [
+        (nb, "SM-NET-SG", "SecurityGroups[1]", SG_OUT, "recreate"),
+        (nb, "SM-NET-SUBNET", "SubnetId", SUB_OUT, "recreate"),
+    ]
+
+
+# --------------------------------------------------------------------------- models (F16) and endpoints
+
+
+def test_model_open_and_closed(safemaker_local, sm, profile):
+    model(sm, "open")
+    model(sm, "closed", EnableNetworkIsolation=True, VpcConfig=VPC_OK)
+    model(sm, "foreign", EnableNetworkIsolation=True, VpcConfig={"Subnets": [SUB_A, SUB_OUT], "SecurityGroupIds": [SG]})
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["model"])
+    assert summary(findings) == [
+        (f"{ARN}:model/foreign", "SM-NET-VPC", "VpcConfig.Subnets[1]", SUB_OUT, "recreate"),
+        (f"{ARN}:model/open", "SM-NET-ISOLATION", "EnableNetworkIsolation", False, "recreate"),
+        (f"{ARN}:model/open", "SM-NET-VPC", "VpcConfig", "absent", "recreate"),
+    ]
+    iso = next(f for f in findings if f.rule_id == "SM-NET-ISOLATION")
+    assert iso.related.security_hub == ("SageMaker.5",)
+    assert iso.related.prowler == ("sagemaker_models_network_isolation_enabled",)
+
+
+def test_F16_model_VpcConfig_empty_dict_means_no_VPC(safemaker_local, sm, profile):
+    model(sm, "garbled", EnableNetworkIsolation=True)
+
+    def as_raw_moto(parsed, **kwargs):  # moto without the local backend's fix answers VpcConfig {}
+        parsed["VpcConfig"] = {}
+
+    sm.meta.events.register("after-call.sagemaker.DescribeModel", as_raw_moto)
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["model"])
+    assert summary(findings) == [(f"{ARN}:model/garbled", "SM-NET-VPC", "VpcConfig", "absent", "recreate")]
+
+
+def test_endpoint_is_audited_through_its_config_and_models(safemaker_local, sm, profile):
+    model(sm, "open")
+    model(sm, "closed", EnableNetworkIsolation=True, VpcConfig=VPC_OK)
+    endpoint_config(sm, "ec-open", "open")
+    endpoint_config(sm, "ec-closed", "closed")
+    sm.create_endpoint(EndpointName="ep-open", EndpointConfigName="ec-open")
+    sm.create_endpoint(EndpointName="ep-closed", EndpointConfigName="ec-closed")
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["endpoint"])
+    chain = ("EndpointConfigName -> DescribeEndpointConfig(EndpointConfigName='ec-open')"
+             ".ProductionVariants[0].ModelName -> DescribeModel(ModelName='open')")
+    assert summary(findings) == [
+        (f"{ARN}:endpoint/ep-open", "SM-NET-ISOLATION", f"{chain}.EnableNetworkIsolation", False, "update"),
+        (f"{ARN}:endpoint/ep-open", "SM-NET-VPC", f"{chain}.VpcConfig", "absent", "update"),
+    ]
+    assert all("UpdateEndpoint" in f.fix for f in findings)
+
+
+def test_endpoint_config_is_audited_through_its_models(safemaker_local, sm, profile):
+    model(sm, "open")
+    model(sm, "closed", EnableNetworkIsolation=True, VpcConfig=VPC_OK)
+    endpoint_config(sm, "ec-open", "open")
+    endpoint_config(sm, "ec-closed", "closed")
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["endpoint-config"])
+    via = "ProductionVariants[0].ModelName -> DescribeModel(ModelName='open')"
+    assert summary(findings) == [
+        (f"{ARN}:endpoint-config/ec-open", "SM-NET-ISOLATION", f"{via}.EnableNetworkIsolation", False, "recreate"),
+        (f"{ARN}:endpoint-config/ec-open", "SM-NET-VPC", f"{via}.VpcConfig", "absent", "recreate"),
+    ]
+
+
+def test_referenced_model_that_cannot_be_described_is_unknown(safemaker_local, safemaker_session, sm, profile):
+    model(sm, "hidden", EnableNetworkIsolation=True, VpcConfig=VPC_OK)
+    endpoint_config(sm, "ec", "hidden")
+    fail_describe(sm, "DescribeModel", "ModelName", "hidden")
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["endpoint-config"])
+    assert [(f.status, f.rule_id, f.path) for f in findings] == [
+        ("UNKNOWN", "SM-REFERENCE", "ProductionVariants[0].ModelName -> DescribeModel(ModelName='hidden')")]
+    assert findings[0].found == "AccessDeniedException: not allowed to DescribeModel"
+    assert safemaker_local.request_count("sagemaker", "DescribeModel") == 0
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+def test_training_job_open_and_closed(safemaker_local, sm, profile):
+    sm.create_training_job(**training_job("open"))
+    sm.create_training_job(**training_job("closed", **CLOSED_TRAINING))
+    sm.create_training_job(**training_job("half", EnableNetworkIsolation=True,
+                                          EnableInterContainerTrafficEncryption=True,
+                                          VpcConfig={"Subnets": [SUB_A], "SecurityGroupIds": [SG_OUT]}))
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["training-job"])
+    assert summary(findings) == [
+        (f"{ARN}:training-job/half", "SM-NET-VPC", "VpcConfig.SecurityGroupIds[0]", SG_OUT, "recreate"),
+        (f"{ARN}:training-job/open", "SM-NET-ICTE", "EnableInterContainerTrafficEncryption", False, "recreate"),
+        (f"{ARN}:training-job/open", "SM-NET-ISOLATION", "EnableNetworkIsolation", False, "recreate"),
+        (f"{ARN}:training-job/open", "SM-NET-VPC", "VpcConfig", "absent", "recreate"),
+    ]
+
+
+def test_processing_job_open_and_closed(safemaker_local, sm, profile):
+    sm.create_processing_job(**processing_job("open"))
+    sm.create_processing_job(**processing_job("closed", {
+        "EnableNetworkIsolation": True, "EnableInterContainerTrafficEncryption": True, "VpcConfig": VPC_OK}))
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["processing-job"])
+    job = f"{ARN}:processing-job/open"
+    assert summary(findings) == [
+        (job, "SM-NET-ICTE", "NetworkConfig.EnableInterContainerTrafficEncryption", "absent", "recreate"),
+        (job, "SM-NET-ISOLATION", "NetworkConfig.EnableNetworkIsolation", "absent", "recreate"),
+        (job, "SM-NET-VPC", "NetworkConfig.VpcConfig", "absent", "recreate"),
+    ]
+
+
+def test_hyper_parameter_tuning_job_open_and_closed(safemaker_local, sm, profile):
+    sm.create_hyper_parameter_tuning_job(**tuning_job("open", {}))
+    sm.create_hyper_parameter_tuning_job(**tuning_job("closed", CLOSED_TRAINING))
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["hyper-parameter-tuning-job"])
+    job = f"{ARN}:hyper-parameter-tuning-job/open"
+    assert summary(findings) == [
+        (job, "SM-NET-ICTE", "TrainingJobDefinition.EnableInterContainerTrafficEncryption", "absent", "recreate"),
+        (job, "SM-NET-ISOLATION", "TrainingJobDefinition.EnableNetworkIsolation", "absent", "recreate"),
+        (job, "SM-NET-VPC", "TrainingJobDefinition.VpcConfig", "absent", "recreate"),
+    ]
+
+
+def test_transform_job_is_audited_through_its_model(safemaker_local, sm, profile):
+    model(sm, "open")
+    model(sm, "closed", EnableNetworkIsolation=True, VpcConfig=VPC_OK)
+    for name, model_name in (("t-open", "open"), ("t-closed", "closed")):
+        sm.create_transform_job(
+            TransformJobName=name, ModelName=model_name,
+            TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/in"}}},
+            TransformOutput={"S3OutputPath": "s3://b/out"},
+            TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["transform-job"])
+    via = "ModelName -> DescribeModel(ModelName='open')"
+    assert summary(findings) == [
+        (f"{ARN}:transform-job/t-open", "SM-NET-ISOLATION", f"{via}.EnableNetworkIsolation", False, "recreate"),
+        (f"{ARN}:transform-job/t-open", "SM-NET-VPC", f"{via}.VpcConfig", "absent", "recreate"),
+    ]
+
+
+# --------------------------------------------------------------------------- failures are UNKNOWN (F16, F17)
+
+
+def test_failed_describe_is_unknown_never_compliant(safemaker_local, sm, profile):
+    sm.create_training_job(**training_job("closed", **CLOSED_TRAINING))
+    sm.create_training_job(**training_job("secret", **CLOSED_TRAINING))
+    fail_describe(sm, "DescribeTrainingJob", "TrainingJobName", "secret")
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["training-job"])
+    assert len(findings) == 1
+    f = findings[0]
+    assert (f.status, f.rule_id, f.severity, f.fix_action) == ("UNKNOWN", "SM-REFERENCE", audit.Severity.HIGH,
+                                                                "investigate")
+    assert f.resource_arn == f"{ARN}:training-job/secret"
+    assert f.path == "DescribeTrainingJob(TrainingJobName='secret')"
+    assert f.found == "AccessDeniedException: not allowed to DescribeTrainingJob"
+    assert "grant sagemaker:DescribeTrainingJob" in f.fix
+    assert safemaker_local.request_count("sagemaker", "DescribeTrainingJob") == 1  # only "closed" was sent
+
+
+def test_failed_list_is_unknown_for_the_whole_type(safemaker_local, sm, profile):
+    model(sm, "m")
+
+    def deny(**kwargs):
+        response = botocore.awsrequest.AWSResponse("http://127.0.0.1/", 400, {}, None)
+        return response, {"Error": {"Code": "AccessDeniedException", "Message": "no ListModels"},
+                          "ResponseMetadata": {"HTTPStatusCode": 400}}
+
+    sm.meta.events.register("before-call.sagemaker.ListModels", deny)
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["model"])
+    assert [(f.status, f.resource_arn, f.resource_name) for f in findings] == [
+        ("UNKNOWN", f"{ARN}:model/*", "*")]
+    assert findings[0].found == "AccessDeniedException: no ListModels"
+    assert findings[0].fix.startswith("ListModels failed, so no model in us-east-1 was checked")
+
+
+# --------------------------------------------------------------------------- scale: filters, pagination, retries
+
+
+def test_since_is_sent_as_CreationTimeAfter_and_filters(safemaker_local, sm, profile):
+    sm.create_training_job(**training_job("old"))
+    time.sleep(1.1)
+    cut = dt.datetime.now(dt.timezone.utc)
+    time.sleep(0.1)
+    sm.create_training_job(**training_job("new"))
+    calls = recorded_params(sm, "ListTrainingJobs")
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["training-job"],
+                         since=cut.isoformat())
+    assert calls == [{"CreationTimeAfter": cut, "MaxResults": 100}]
+    assert {f.resource_name for f in findings} == {"new"}
+
+
+def test_active_only_lists_each_active_status(safemaker_local, sm, profile):
+    calls = recorded_params(sm, "ListEndpoints")
+    run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["endpoint"], active_only=True)
+    assert [c["StatusEquals"] for c in calls] == list(audit.RESOURCES["endpoint"].active_statuses)
+
+
+def test_pagination_lists_every_page_and_describes_each_once(safemaker_local, sm, profile):
+    # ListModels is not paginated by moto; ListNotebookInstances is
+    for i in range(150):
+        sm.create_notebook_instance(NotebookInstanceName=f"nb{i:03d}", InstanceType="ml.t3.medium", RoleArn=ROLE,
+                                    SubnetId=SUB_A, SecurityGroupIds=[SG], DirectInternetAccess="Disabled",
+                                    RootAccess="Disabled")
+    sm.create_notebook_instance(NotebookInstanceName="open", InstanceType="ml.t3.medium", RoleArn=ROLE,
+                                SubnetId=SUB_A, SecurityGroupIds=[SG], RootAccess="Disabled")
+    safemaker_local.reset_requests()
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["notebook-instance"],
+                         max_workers=4)
+    assert summary(findings) == [
+        (f"{ARN}:notebook-instance/open", "SM-NB-DIRECT-INTERNET", "DirectInternetAccess", "Enabled", "recreate")]
+    assert safemaker_local.request_count("sagemaker", "ListNotebookInstances") == 2
+    assert safemaker_local.request_count("sagemaker", "DescribeNotebookInstance") == 151
+
+
+def test_clients_from_a_session_use_adaptive_retries(safemaker_local, safemaker_session, profile):
+    made = {}
+    real_client = safemaker_session.client
+
+    def spy(service, **kwargs):
+        client = real_client(service, **kwargs)
+        made[kwargs.get("region_name")] = client
+        return client
+
+    safemaker_session.client = spy
+    assert run_audit(profile, safemaker_session, regions=["us-east-1", "eu-west-1"],
+                     resource_types=["model"]) == []
+    assert sorted(made) == ["eu-west-1", "us-east-1"]
+    for client in made.values():
+        assert client.meta.config.retries["mode"] == "adaptive"
+        assert client.meta.config.max_pool_connections >= 8
+    assert safemaker_local.request_count("sagemaker", "ListModels") == 2  # one per region
+
+
+def test_regions_are_audited_separately(safemaker_local, safemaker_session, profile):
+    west = safemaker_session.client("sagemaker", region_name="eu-west-1")
+    model(west, "open-west")
+    findings = run_audit(profile, safemaker_session, regions=["us-east-1", "eu-west-1"], resource_types=["model"])
+    assert {(f.region, f.resource_arn) for f in findings} == {
+        ("eu-west-1", "arn:aws:sagemaker:eu-west-1:123456789012:model/open-west")}
+
+
+def test_progress_reports_listed_and_checked(safemaker_local, sm, profile):
+    model(sm, "a", EnableNetworkIsolation=True, VpcConfig=VPC_OK)
+    model(sm, "b", EnableNetworkIsolation=True, VpcConfig=VPC_OK)
+    events = []
+    assert run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["model"],
+                     progress=events.append) == []
+    assert sum(e.count for e in events if e.kind == "listed") == 2
+    assert sum(e.count for e in events if e.kind == "checked") == 2
+    assert {(e.region, e.resource_type) for e in events} == {("us-east-1", "model")}
