@@ -267,8 +267,8 @@ _ALIASES = {"automl-job": "automl-job-v2"}
 
 
 def _checkable(kind: str) -> bool:
-    if kind == "endpoint":
-        return "CreateEndpointConfig" in RULES
+    if kind == "endpoint":  # no network fields of its own: checked through its endpoint config
+        return "CreateEndpoint" in RULES or "CreateEndpointConfig" in RULES
     return RESOURCES[kind].create_operation in RULES
 
 
@@ -755,16 +755,17 @@ class _Auditor:
             self.cache.put(key, result)
             return result
         out: list[Violation] = []
-        if kind == "endpoint":
-            config = description.get("EndpointConfigName")
-            refs = [("EndpointConfigName", "endpoint-config", config)] if isinstance(config, str) and config else []
-            if not refs:
-                out.append(Violation("CreateEndpoint", "EndpointConfigName", MISSING, "an endpoint config",
-                                     "Describe the endpoint: it names no endpoint config", Guardrail.REFERENCE.value))
-        else:
-            spec = RESOURCES[kind]
+        spec = RESOURCES[kind]
+        if spec.create_operation in RULES:
             out.extend(check_resource(kind, description, self.profile))
             refs = [(r.path, r.resource, r.name) for r in references(spec.create_operation, description)]
+        else:  # an endpoint before the rule table has CreateEndpoint: follow EndpointConfigName
+            config = description.get("EndpointConfigName")
+            refs = [("EndpointConfigName", "endpoint-config", config)] if isinstance(config, str) and config else []
+        if kind == "endpoint" and not refs:
+            out.append(Violation("CreateEndpoint", "EndpointConfigName", MISSING, "an endpoint config",
+                                 "DescribeEndpoint names no endpoint config", Guardrail.REFERENCE.value,
+                                 "an endpoint config that can be described"))
         if depth < 3:
             for path, ref_kind, name in refs:
                 ref_spec = RESOURCES[ref_kind]

@@ -10,6 +10,7 @@ from typing import Any, Iterator, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 
 from .. import audit as _audit
@@ -46,10 +47,11 @@ def _table(findings: list[_audit.Finding]) -> Table:
         table.add_column(col, overflow="fold")
     order = sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.resource_arn, f.path))
     for f in order:
-        table.add_row(f.severity.value if f.status == "FAIL" else f"{f.severity.value} (UNKNOWN)", f.rule_id,
-                      f.resource_arn, f.path, _shown(f.found),
-                      f.required_text if f.required_text is not None else _shown(f.required),
-                      f"[{f.fix_action}] {f.fix}")
+        cells = (f.severity.value if f.status == "FAIL" else f"{f.severity.value} (UNKNOWN)", f.rule_id,
+                 f.resource_arn, f.path, _shown(f.found),
+                 f.required_text if f.required_text is not None else _shown(f.required),
+                 f"[{f.fix_action}] {f.fix}")
+        table.add_row(*(escape(c) for c in cells))
     return table
 
 

@@ -1,0 +1,263 @@
+"""safemaker.audit, pure parts: inputs, severities, fixes, related controls, JSON lines and SARIF (no network)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from safemaker import audit
+from safemaker.errors import MISSING, Violation
+from safemaker.profile import VpcProfile
+from safemaker.resources import RESOURCES
+from safemaker.rules import RULES, Guardrail
+
+SCHEMA = json.loads((Path(__file__).parents[1] / "data" / "sarif-schema-2.1.0.json").read_text())
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+
+
+@pytest.fixture
+def profile() -> VpcProfile:
+    return VpcProfile.from_mapping(
+        {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd",
+         "subnets": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc"],
+         "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"], "execution_role_arn": ROLE},
+        source="test",
+    )
+
+
+def finding(**kw) -> audit.Finding:
+    base = dict(rule_id="SM-NB-DIRECT-INTERNET", status="FAIL", severity=audit.Severity.CRITICAL,
+                resource_type="notebook-instance",
+                resource_arn="arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nb", resource_name="nb",
+                region="us-east-1", path="DirectInternetAccess", found="Enabled", required="Disabled",
+                required_text=None, fix="Recreate the notebook instance", fix_action="recreate",
+                related=audit.RELATED_CONTROLS[("notebook-instance", "SM-NB-DIRECT-INTERNET")])
+    base.update(kw)
+    return audit.Finding(**base)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def test_Severity_parse_and_order():
+    assert audit.Severity.parse("HIGH") is audit.Severity.HIGH
+    assert [s.rank for s in audit.Severity] == [0, 1, 2, 3]
+    with pytest.raises(audit.AuditInputError) as exc:
+        audit.Severity.parse("urgent")
+    assert exc.value.field == "fail_on"
+    assert str(exc.value) == "fail_on is 'urgent'; expected one of low, medium, high, critical"
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("2025-01-31", dt.datetime(2025, 1, 31, tzinfo=dt.timezone.utc)),
+    ("2025-01-31T12:00:00Z", dt.datetime(2025, 1, 31, 12, tzinfo=dt.timezone.utc)),
+    ("2025-01-31T12:00:00+09:00", dt.datetime(2025, 1, 31, 3, tzinfo=dt.timezone.utc)),
+    (dt.date(2024, 5, 1), dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc)),
+    (None, None),
+])
+def test_parse_since(given, expected):
+    assert audit.parse_since(given) == expected
+
+
+@pytest.mark.parametrize(("given", "words"), [
+    ("last tuesday", "an ISO 8601 date or date-time"),
+    (20250131, "an ISO 8601 date or date-time"),
+    ("2999-01-01", "a date in the past"),
+])
+def test_parse_since_rejects(given, words):
+    with pytest.raises(audit.AuditInputError) as exc:
+        audit.parse_since(given)
+    assert exc.value.field == "since"
+    assert exc.value.found == given
+    assert words in exc.value.expected
+
+
+@pytest.mark.parametrize(("kwargs", "field", "words"), [
+    ({"resource_types": ["notebook"]}, "resource_types[0]", "one of notebook-instance, domain"),
+    ({"resource_types": ["model", "bogus"]}, "resource_types[1]", "one of"),
+    ({"regions": ["us-east-1", "Tokyo"]}, "regions[1]", "an AWS region name"),
+    ({"regions": []}, "regions", "at least one AWS region"),
+    ({"max_workers": 0}, "max_workers", "an integer from 1 to 64"),
+    ({"max_workers": 65}, "max_workers", "an integer from 1 to 64"),
+    ({"regions": ["eu-west-1"]}, "regions", "regions that have a client in clients"),
+])
+def test_run_rejects_bad_input_before_any_call(profile, kwargs, field, words):
+    calls = []
+
+    class NoClient:
+        def __getattr__(self, name):
+            calls.append(name)
+            raise AssertionError(f"client used: {name}")
+
+    with pytest.raises(audit.AuditInputError) as exc:
+        audit.run(profile, clients={"us-east-1": NoClient()}, **kwargs)
+    assert exc.value.field == field
+    assert words in exc.value.expected
+    assert calls == []
+
+
+def test_automl_job_is_an_alias_of_v2(profile):
+    # both versions are listed by ListAutoMLJobs and described by DescribeAutoMLJobV2
+    assert "automl-job" not in audit.AUDIT_ORDER
+    assert set(audit.AUDIT_ORDER) == set(RESOURCES) - {"automl-job"}
+    if "CreateAutoMLJobV2" in RULES:
+        assert audit._resolve_types(["automl-job", "automl-job-v2"]) == ("automl-job-v2",)
+
+
+def test_audited_and_unaudited_types_partition_the_order():
+    assert set(audit.audited_types()) | set(audit.unaudited_types()) == set(audit.AUDIT_ORDER)
+    assert not set(audit.audited_types()) & set(audit.unaudited_types())
+    for kind in audit.audited_types():
+        assert kind == "endpoint" or RESOURCES[kind].create_operation in RULES
+
+
+# --------------------------------------------------------------------------- fixes from botocore's model
+
+
+def violation(op, path, rule, found=MISSING):
+    return Violation(op, path, found, "x", "Set it", rule)
+
+
+def test_fix_DirectInternetAccess_is_recreate_F14():
+    text, action = audit._fix("notebook-instance", violation("CreateNotebookInstance", "DirectInternetAccess",
+                                                             "SM-NB-DIRECT-INTERNET", "Enabled"))
+    assert action == "recreate"
+    assert text == ("Recreate the notebook instance with a compliant DirectInternetAccess "
+                    "(it cannot be changed after creation)")
+
+
+def test_fix_RootAccess_names_the_update_operation():
+    text, action = audit._fix("notebook-instance", violation("CreateNotebookInstance", "RootAccess", "SM-NB-ROOT"))
+    assert (text, action) == ("Call UpdateNotebookInstance to correct RootAccess", "update")
+
+
+def test_fix_training_volume_key_is_recreate_although_UpdateTrainingJob_has_ResourceConfig():
+    # UpdateTrainingJob.ResourceConfig is ResourceConfigForUpdate (KeepAlivePeriodInSeconds only)
+    text, action = audit._fix("training-job", violation("CreateTrainingJob", "ResourceConfig.VolumeKmsKeyId",
+                                                        "SM-KMS-VOLUME"))
+    assert action == "recreate"
+    assert "no Update operation of the training job carries ResourceConfig.VolumeKmsKeyId" in text
+
+
+def test_fix_keeps_the_guard_hint_for_a_wrong_value():
+    v = Violation("CreateModel", "VpcConfig.Subnets[1]", "subnet-0eeeeeeeeeeeeeeee", ["subnet-0aaaaaaaaaaaaaaaa"],
+                  "Use only subnets of the profile's VPC (an administrator can extend the profile)", "SM-NET-VPC")
+    text, action = audit._fix("model", v)
+    assert action == "recreate"
+    assert text == ("Recreate the model with a compliant VpcConfig (no Update operation of the model carries "
+                    "VpcConfig); Use only subnets of the profile's VPC (an administrator can extend the profile)")
+
+
+def test_updatable_through_walks_the_update_shape():
+    assert audit._updatable_through("UpdateNotebookInstance", "RootAccess")
+    assert not audit._updatable_through("UpdateNotebookInstance", "DirectInternetAccess")
+    assert not audit._updatable_through("UpdateTrainingJob", "ResourceConfig.VolumeKmsKeyId")
+
+
+# --------------------------------------------------------------------------- severities and related controls
+
+
+def test_every_rule_has_a_severity():
+    assert set(audit.RULE_SEVERITY) == {g.value for g in Guardrail}
+    assert audit.RULE_SEVERITY["SM-NB-DIRECT-INTERNET"] is audit.Severity.CRITICAL
+    assert audit.RULE_SEVERITY["SM-REFERENCE"] is audit.Severity.HIGH
+
+
+def test_related_controls_name_real_types_and_rules():
+    rule_ids = {g.value for g in Guardrail}
+    for (kind, rule_id), related in audit.RELATED_CONTROLS.items():
+        assert kind in RESOURCES
+        assert rule_id in rule_ids
+        assert related.ids()
+        assert all(i.startswith("SageMaker.") for i in related.security_hub)
+        assert all(i.startswith("sagemaker-") for i in related.aws_config)
+        assert all(i.startswith("sagemaker_") for i in related.prowler)
+
+
+def test_related_controls_of_the_notebook_rules():
+    assert audit.RELATED_CONTROLS[("notebook-instance", "SM-NB-DIRECT-INTERNET")].ids() == (
+        "SecurityHub:SageMaker.1", "Config:sagemaker-notebook-no-direct-internet-access",
+        "Prowler:sagemaker_notebook_instance_without_direct_internet_access_configured")
+    assert audit.RELATED_CONTROLS[("notebook-instance", "SM-NET-SUBNET")].security_hub == ("SageMaker.2",)
+    assert audit.RELATED_CONTROLS[("notebook-instance", "SM-NB-ROOT")].security_hub == ("SageMaker.3",)
+    assert audit.RELATED_CONTROLS[("monitoring-schedule", "SM-NET-ISOLATION")].security_hub == ("SageMaker.14",)
+
+
+# --------------------------------------------------------------------------- Finding
+
+
+def test_Finding_message_and_dict_for_absent():
+    f = finding(path="SubnetId", found=MISSING, required=["subnet-0aaaaaaaaaaaaaaaa"],
+                required_text="one of the profile's subnets ['subnet-0aaaaaaaaaaaaaaaa']", rule_id="SM-NET-SUBNET")
+    assert f.message() == ("arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nb: SubnetId is absent; "
+                           "the profile requires one of the profile's subnets ['subnet-0aaaaaaaaaaaaaaaa']. "
+                           "Recreate the notebook instance.")
+    d = f.as_dict()
+    assert (d["found"], d["found_absent"], d["severity"], d["fix_action"]) == (None, True, "critical", "recreate")
+    assert d["security_hub"] == ["SageMaker.1"]
+
+
+def test_Finding_fingerprint_is_stable_and_distinct():
+    assert finding().fingerprint() == finding(found="Other").fingerprint()
+    assert finding().fingerprint() != finding(path="RootAccess").fingerprint()
+
+
+def test_write_json_lines():
+    buf = io.StringIO()
+    assert audit.write_json_lines([finding(), finding(path="RootAccess", rule_id="SM-NB-ROOT")], buf) == 2
+    lines = [json.loads(line) for line in buf.getvalue().splitlines()]
+    assert [(x["rule_id"], x["path"]) for x in lines] == [("SM-NB-DIRECT-INTERNET", "DirectInternetAccess"),
+                                                          ("SM-NB-ROOT", "RootAccess")]
+
+
+# --------------------------------------------------------------------------- SARIF 2.1.0
+
+
+def sarif(findings):
+    buf = io.StringIO()
+    n = audit.write_sarif(findings, buf, tool_version="9.9.9")
+    return n, json.loads(buf.getvalue())
+
+
+def test_sarif_validates_against_the_schema():
+    unknown = finding(status="UNKNOWN", rule_id="SM-REFERENCE", severity=audit.Severity.HIGH,
+                      path="DescribeNotebookInstance(NotebookInstanceName='nb')",
+                      found="AccessDeniedException: no", fix_action="investigate", related=audit.RelatedControls())
+    medium = finding(rule_id="SM-NB-ROOT", severity=audit.Severity.MEDIUM, path="RootAccess", found=MISSING)
+    n, doc = sarif([finding(), unknown, medium])
+    jsonschema.Draft4Validator(SCHEMA).validate(doc)
+    assert n == 3
+    run = doc["runs"][0]
+    assert run["tool"]["driver"]["name"] == "safemaker"
+    assert run["tool"]["driver"]["version"] == "9.9.9"
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == [g.value for g in Guardrail]
+    assert [(r["ruleId"], r["level"], r["kind"]) for r in run["results"]] == [
+        ("SM-NB-DIRECT-INTERNET", "error", "fail"), ("SM-REFERENCE", "error", "review"),
+        ("SM-NB-ROOT", "warning", "fail")]
+    first = run["results"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert rules[first["ruleIndex"]]["id"] == first["ruleId"]
+    assert first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == finding().resource_arn
+    assert first["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == (
+        finding().resource_arn + "#DirectInternetAccess")
+    assert first["partialFingerprints"] == {"safemakerFinding/v1": finding().fingerprint()}
+    assert first["properties"]["security_hub"] == ["SageMaker.1"]
+
+
+def test_sarif_without_findings_is_valid_and_empty():
+    n, doc = sarif([])
+    jsonschema.Draft4Validator(SCHEMA).validate(doc)
+    assert (n, doc["version"], doc["runs"][0]["results"]) == (0, "2.1.0", [])
+
+
+def test_sarif_schema_rejects_a_broken_log():
+    # the shipped schema is not a check that cannot fail
+    _, doc = sarif([finding()])
+    doc["runs"][0]["results"][0]["level"] = "fatal"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft4Validator(SCHEMA).validate(doc)
