@@ -1,0 +1,154 @@
+"""``safemaker notebook create|url|proxy-command|delete`` against the local backend.
+
+The CLI builds plain ``boto3.Session`` clients; ``AWS_ENDPOINT_URL`` points
+them at the moto server on 127.0.0.1 (the test conftest blocks anything else).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from typer.testing import CliRunner
+
+from safemaker.cli import app
+from safemaker.demo import create_local_network
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(safemaker_local, safemaker_session, tmp_path, monkeypatch):
+    """A profile file of a real (moto) VPC, and every boto3 client pointed at the local backend."""
+    profile = create_local_network(safemaker_session)
+    path = profile.dump(tmp_path / "profile.toml")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", safemaker_local.endpoint_url)
+    return {"profile": profile, "path": str(path), "backend": safemaker_local,
+            "sm": safemaker_session.client("sagemaker")}
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_cli_notebook_create_prints_description(env):
+    r = invoke("notebook", "create", "IFSM-Notebook-Instance", "-p", env["path"], "--poll-seconds", "0.05")
+    assert r.exit_code == 0, r.stderr
+    shown = json.loads(r.stdout)
+    p = env["profile"]
+    assert shown["NotebookInstanceName"] == "IFSM-Notebook-Instance"
+    assert shown["NotebookInstanceStatus"] == "InService"
+    assert shown["DirectInternetAccess"] == "Disabled"
+    assert shown["RootAccess"] == "Disabled"
+    assert shown["SubnetId"] == p.subnets[0]
+    assert shown["SecurityGroups"] == list(p.security_group_ids)
+    assert shown["InstanceType"] == "ml.t3.medium"
+    assert "is InService: DirectInternetAccess=Disabled" in r.stderr
+    assert env["backend"].request_count("sagemaker", "CreateNotebookInstance") == 1
+
+
+def test_cli_notebook_create_subnet_outside_profile_exit_2_nothing_sent(env):
+    r = invoke("notebook", "create", "nb", "-p", env["path"], "--subnet-id", "subnet-0eeeeeeeeeeeeeeee")
+    assert r.exit_code == 2
+    assert "CreateNotebookInstance refused: SubnetId is 'subnet-0eeeeeeeeeeeeeeee'" in r.stderr
+    assert env["backend"].request_count("sagemaker", "CreateNotebookInstance") == 0
+
+
+def test_cli_notebook_create_bad_volume_exit_2(env):
+    r = invoke("notebook", "create", "nb", "-p", env["path"], "--volume-size-in-gb", "2")
+    assert r.exit_code == 2
+    assert "volume_size_in_gb (VolumeSizeInGB) is 2; expected an integer from 5 to 16384" in r.stderr
+    assert env["backend"].request_count("sagemaker") == 0
+
+
+def test_cli_notebook_create_without_profile_exit_2(env, monkeypatch):
+    monkeypatch.delenv("SAFEMAKER_PROFILE", raising=False)
+    r = invoke("notebook", "create", "nb")
+    assert r.exit_code == 2
+    assert "Profile environment is invalid" in r.stderr
+    assert env["backend"].request_count("sagemaker") == 0
+
+
+def test_cli_notebook_create_duplicate_exit_1_with_aws_message(env):
+    assert invoke("notebook", "create", "dup", "-p", env["path"]).exit_code == 0
+    r = invoke("notebook", "create", "dup", "-p", env["path"])
+    assert r.exit_code == 1
+    assert "CreateNotebookInstance failed: ValidationException: Cannot create a duplicate Notebook Instance" \
+        in r.stderr
+
+
+def test_cli_notebook_url_hidden_by_default_shown_with_show(env):
+    assert invoke("notebook", "create", "nb", "-p", env["path"]).exit_code == 0
+    hidden = invoke("notebook", "url", "nb", "-p", env["path"])
+    assert hidden.exit_code == 0
+    assert hidden.stdout == ""
+    assert "Presigned URL (token hidden): https://nb.notebook.us-east-1.sagemaker.aws?authToken=***" \
+        in hidden.stderr
+    shown = invoke("notebook", "url", "nb", "-p", env["path"], "--show", "--session-expiration-seconds", "43200")
+    assert shown.exit_code == 0
+    url = shown.stdout.strip()
+    assert shown.stdout == url + "\n"
+    token = parse_qs(urlsplit(url).query)["authToken"][0]
+    assert url == f"https://nb.notebook.us-east-1.sagemaker.aws?authToken={token}"
+    assert token not in shown.stderr
+
+
+@pytest.mark.parametrize("value", ["1799", "43201"])
+def test_cli_notebook_url_bounds_exit_2_nothing_sent(env, value):
+    r = invoke("notebook", "url", "nb", "-p", env["path"], "--session-expiration-seconds", value)
+    assert r.exit_code == 2
+    assert (f"session_expiration_seconds (SessionExpirationDurationInSeconds) is {value}; expected an integer "
+            "from 1800 to 43200") in r.stderr
+    assert env["backend"].request_count("sagemaker") == 0
+
+
+def test_cli_notebook_url_region_option_without_profile(env, monkeypatch):
+    monkeypatch.delenv("SAFEMAKER_PROFILE", raising=False)
+    assert invoke("notebook", "create", "nb", "-p", env["path"]).exit_code == 0
+    r = invoke("notebook", "url", "nb", "--region", "us-east-1", "--show")
+    assert r.exit_code == 0
+    assert r.stdout.startswith("https://nb.notebook.us-east-1.sagemaker.aws?authToken=")
+
+
+def test_cli_notebook_proxy_command_prints_filled_commands():
+    r = invoke("notebook", "proxy-command", "--instance-id", "i-0123456789abcdef0", "--private-key",
+               "~/.ssh/ifsm.pem", "--private-ip", "10.0.1.23", "--local-port", "8889")
+    assert r.exit_code == 0
+    lines = r.stdout.splitlines()
+    assert lines[2] == ("ssh -o ProxyCommand=\"sh -c 'aws ssm start-session --target i-0123456789abcdef0 "
+                        "--document-name AWS-StartSSHSession'\" -i ~/.ssh/ifsm.pem -D 8889 ec2-user@10.0.1.23")
+    assert lines[5] == (r"/Applications/Google\ Chrome.app/Contents/MacOS/Google\ Chrome "
+                        '--proxy-server="socks5://localhost:8889" '
+                        '--host-resolver-rules="MAP * ~NOTFOUND , EXCLUDE localhost"')
+
+
+def test_cli_notebook_proxy_command_bad_instance_exit_2():
+    r = invoke("notebook", "proxy-command", "--instance-id", "web-server", "--private-key", "k.pem",
+               "--private-ip", "10.0.1.23")
+    assert r.exit_code == 2
+    assert "instance_id is 'web-server'; expected an EC2 instance ID" in r.stderr
+    assert r.stdout == ""
+
+
+def test_cli_notebook_delete(env):
+    assert invoke("notebook", "create", "nb", "-p", env["path"]).exit_code == 0
+    r = invoke("notebook", "delete", "nb", "-p", env["path"], "--poll-seconds", "0.05")
+    assert r.exit_code == 0
+    assert json.loads(r.stdout) == {"NotebookInstanceName": "nb",
+                                    "Sent": ["StopNotebookInstance", "DeleteNotebookInstance"], "Gone": True}
+    assert env["sm"].list_notebook_instances()["NotebookInstances"] == []
+    again = invoke("notebook", "delete", "nb", "-p", env["path"])
+    assert again.exit_code == 1
+    assert "Notebook instance 'nb': does not exist; nothing to delete" in again.stderr
+    ok = invoke("notebook", "delete", "nb", "-p", env["path"], "--missing-ok")
+    assert ok.exit_code == 0
+    assert json.loads(ok.stdout)["Sent"] == []
+
+
+def test_cli_notebook_help_lists_commands():
+    r = invoke("notebook", "--help")
+    assert r.exit_code == 0
+    for command in ("create", "url", "proxy-command", "delete"):
+        assert re.search(rf"│ {command}\s", r.stdout), command
