@@ -1,0 +1,822 @@
+"""The seed's part 4 as one run: ``safemaker demo`` (``make demo``).
+
+On the embedded local backend (moto on 127.0.0.1) by default, or against a
+real account (:func:`run_aws_demo`, ``safemaker demo --aws``), with the same
+steps:
+
+1. the closed network: a VPC profile (locally: a VPC, two subnets in two
+   Availability Zones and a security group are created in moto first);
+2. real data: scikit-learn's handwritten digits (1797 8x8 images, shipped
+   offline) converted as the seed's MNIST linear-learner notebook does: float32
+   pixels scaled to [0, 1], label "is it a 0", recordIO-protobuf via
+   ``sagemaker.amazon.common.write_numpy_to_dense_tensor``;
+3. a closed notebook instance (``DirectInternetAccess=Disabled``) and its
+   presigned URL (shown redacted);
+4. the training data uploaded to S3;
+5. the built-in linear-learner trained with :class:`safemaker.sdk.ClosedEstimator`;
+6. deployed with :func:`safemaker.sdk.closed_deploy`, then a few digits predicted
+   (on the local backend no container runs: the answer is moto's canned
+   response and is labelled as such);
+7. a raw boto3 ``CreateTrainingJob`` with ``EnableNetworkIsolation=False``,
+   refused by the guard before anything is sent (request counts before/after);
+8. cleanup of everything the run made, even after a failed step.
+
+Each step is timed and marked *emulated* when its result comes from the local
+backend rather than from AWS or from safemaker itself.
+
+Importing this module imports neither the SageMaker SDK, numpy, scikit-learn
+nor moto: they load when a run starts (extras ``sdk2``, ``demo``, ``local``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from .errors import GuardrailViolation, SafemakerError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import boto3
+    import numpy as np
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from .local import LocalBackend
+    from .profile import VpcProfile
+
+__all__ = [
+    "StepResult",
+    "DemoReport",
+    "DigitsData",
+    "DemoError",
+    "load_digits_data",
+    "to_recordio_protobuf",
+    "create_local_network",
+    "run_local_demo",
+    "run_aws_demo",
+    "EMULATED_PREDICTION_LABEL",
+    "STEPS",
+]
+
+logger = logging.getLogger("safemaker.demo")
+
+EMULATED_PREDICTION_LABEL = "local backend: no container ran; this is moto's canned response, not a prediction"
+"""How a prediction answered by the local backend is labelled, wherever it is shown."""
+
+STEPS = (
+    "Closed network (VPC profile)",
+    "Prepare data (digits -> recordIO-protobuf)",
+    "Closed notebook instance",
+    "Presigned notebook URL",
+    "Upload training data to S3",
+    "Train linear-learner (ClosedEstimator)",
+    "Deploy (closed_deploy)",
+    "Predict",
+    "Refuse a non-compliant call",
+    "Clean up",
+)
+"""The step names, in order, as printed and in :attr:`DemoReport.steps`."""
+
+LOCAL_ROLE_NAME = "SageMakerExecRole"
+TRAIN_INSTANCE_TYPE = "ml.m5.large"
+HOSTING_INSTANCE_TYPE = "ml.m5.large"
+NOTEBOOK_INSTANCE_TYPE = "ml.t3.medium"
+PREDICT_COUNT = 5
+
+
+class DemoError(SafemakerError):
+    """A demo step could not complete.
+
+    Attributes
+    ----------
+    step : str
+        The step (one of :data:`STEPS`).
+    reason : str
+        What went wrong.
+    """
+
+    fmt = "{step}: {reason}"
+
+    def __init__(self, step: str, reason: str) -> None:
+        super().__init__(step=step, reason=reason)
+
+
+@dataclass
+class StepResult:
+    """One step of a demo run.
+
+    Attributes
+    ----------
+    step : str
+        Name, from :data:`STEPS`.
+    status : {"ok", "failed", "skipped"}
+    result : str
+        What happened, in one line (the summary table shows it).
+    seconds : float
+        Wall time of the step.
+    emulated : bool
+        The result comes from the local backend (moto), not AWS or safemaker.
+    details : list of str
+        Further lines printed under the step (the refusal message...).
+    """
+
+    step: str
+    status: str
+    result: str
+    seconds: float
+    emulated: bool
+    details: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DemoReport:
+    """Everything a demo run did.
+
+    Attributes
+    ----------
+    backend : {"local", "aws"}
+    region : str
+    steps : list of StepResult
+        In order; a step after a failed one is ``skipped`` (cleanup always runs).
+    seconds : float
+        Wall time of the whole run.
+    left_behind : list of str
+        Resources cleanup could not delete (empty on success).
+    """
+
+    backend: str
+    region: str
+    steps: list[StepResult]
+    seconds: float = 0.0
+    left_behind: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Every step succeeded and nothing was left behind."""
+        return all(s.status == "ok" for s in self.steps) and not self.left_behind
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class DigitsData:
+    """scikit-learn's digits, split and labelled as the seed's MNIST notebook does.
+
+    Attributes
+    ----------
+    train_vectors, validation_vectors, test_vectors : numpy.ndarray
+        float32, shape (n, 64): 8x8 pixels scaled to [0, 1].
+    train_labels, validation_labels, test_labels : numpy.ndarray
+        float32, shape (n,): 1.0 for the digit 0, else 0.0.
+    test_digits : numpy.ndarray
+        int, shape (n_test,): the digit each test image shows.
+    """
+
+    train_vectors: "np.ndarray"
+    train_labels: "np.ndarray"
+    validation_vectors: "np.ndarray"
+    validation_labels: "np.ndarray"
+    test_vectors: "np.ndarray"
+    test_labels: "np.ndarray"
+    test_digits: "np.ndarray"
+
+    @property
+    def feature_dim(self) -> int:
+        """Number of features per image (64)."""
+        return int(self.train_vectors.shape[1])
+
+
+def load_digits_data(seed: int = 0) -> DigitsData:
+    """Load scikit-learn's handwritten digits and prepare them like the seed's MNIST notebook.
+
+    The 1797 images (8x8, pixel values 0-16) are shuffled with ``seed`` and
+    split 70 / 15 / 15 % into train / validation / test; vectors are float32
+    scaled to [0, 1] (MNIST's range); labels are float32 "is it a 0" (binary).
+
+    Parameters
+    ----------
+    seed : int, default 0
+        Seed of the shuffle (numpy ``default_rng``).
+
+    Returns
+    -------
+    DigitsData
+        1257 / 270 / 270 images.
+
+    Raises
+    ------
+    ImportError
+        scikit-learn or numpy is missing (install the ``demo`` extra).
+    """
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    order = np.random.default_rng(seed).permutation(len(digits.target))
+    vectors = (digits.data[order] / 16.0).astype("float32")
+    targets = digits.target[order]
+    labels = np.where(targets == 0, 1, 0).astype("float32")
+    n = len(targets)
+    a, b = int(n * 0.7), int(n * 0.85)
+    return DigitsData(vectors[:a], labels[:a], vectors[a:b], labels[a:b], vectors[b:], labels[b:], targets[b:])
+
+
+def to_recordio_protobuf(vectors: "np.ndarray", labels: "np.ndarray") -> bytes:
+    """Encode dense vectors and labels as recordIO-protobuf (what linear-learner reads).
+
+    Parameters
+    ----------
+    vectors : numpy.ndarray
+        Shape (n, d), float32.
+    labels : numpy.ndarray
+        Shape (n,), float32.
+
+    Returns
+    -------
+    bytes
+        ``sagemaker.amazon.common.write_numpy_to_dense_tensor`` output.
+
+    Raises
+    ------
+    ValueError
+        Shapes do not match (raised by the SDK).
+    """
+    from sagemaker.amazon.common import write_numpy_to_dense_tensor
+
+    buf = io.BytesIO()
+    write_numpy_to_dense_tensor(buf, vectors, labels)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- the local closed network
+
+
+def create_local_network(session: "boto3.Session", *, bucket: str | None = None,
+                         name: str = "safemaker-demo") -> "VpcProfile":
+    """Create the seed's closed network in the local backend and return its profile.
+
+    Creates a VPC (``10.0.0.0/16``), two subnets in the region's first two
+    Availability Zones (``10.0.1.0/24``, ``10.0.2.0/24``), a security group,
+    and an S3 bucket, then builds the profile with :meth:`VpcProfile.discover`
+    (EC2 must agree with it). The role is ``arn:aws:iam::<account>:role/SageMakerExecRole``
+    of the local account (moto's ``123456789012``); nothing calls IAM.
+
+    Parameters
+    ----------
+    session : boto3.Session
+        A session of the local backend (:attr:`safemaker.local.LocalBackend.session`).
+    bucket : str, optional
+        Bucket to create; default ``safemaker-demo-<account>-<region>``.
+    name : str, default "safemaker-demo"
+        ``Name`` tag of the VPC, subnets and security group.
+
+    Returns
+    -------
+    VpcProfile
+        ``region``, ``vpc_id``, both subnets, the security group, the role and ``default_bucket``.
+
+    Raises
+    ------
+    botocore.exceptions.ClientError
+        EC2 or S3 refused a call.
+    safemaker.errors.ProfileError
+        What EC2 reports does not make a valid profile.
+    """
+    from .local import DEFAULT_ACCOUNT_ID
+    from .profile import VpcProfile
+
+    region = session.region_name
+    ec2 = session.client("ec2", region_name=region)
+
+    def tags(kind: str) -> list[dict[str, Any]]:
+        return [{"ResourceType": kind, "Tags": [{"Key": "Name", "Value": name}]}]
+
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=tags("vpc"))["Vpc"]["VpcId"]
+    zones = sorted(z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"])[:2]
+    for i, zone in enumerate(zones, start=1):
+        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=zone,
+                          TagSpecifications=tags("subnet"))
+    sg = ec2.create_security_group(GroupName=f"{name}-sagemaker", VpcId=vpc_id,
+                                   Description="SageMaker ENIs of the closed network",
+                                   TagSpecifications=tags("security-group"))["GroupId"]
+    bucket = bucket or f"safemaker-demo-{DEFAULT_ACCOUNT_ID}-{region}"
+    s3 = session.client("s3", region_name=region)
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    role = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/{LOCAL_ROLE_NAME}"
+    return VpcProfile.discover(ec2, vpc_id, [sg], execution_role_arn=role, region=region, default_bucket=bucket)
+
+
+# --------------------------------------------------------------------------- the run
+
+
+class _Run:
+    """One demo run: the steps, what they made, and its cleanup."""
+
+    def __init__(self, *, backend_kind: str, boto3_session: "boto3.Session", profile: "VpcProfile | None",
+                 local: "LocalBackend | None", console: "Console", progress: "Progress | None",
+                 poll_seconds: float, timeout_seconds: float) -> None:
+        self.kind = backend_kind
+        self.local = local
+        self.session = boto3_session
+        self.profile = profile
+        self.console = console
+        self.progress = progress
+        self.poll = poll_seconds
+        self.timeout = timeout_seconds
+        self.run_id = time.strftime("%m%d%H%M") + secrets.token_hex(2)
+        self.prefix = f"safemaker-demo/{self.run_id}"
+        self.names = {
+            "notebook": f"safemaker-demo-nb-{self.run_id}",
+            "model": f"safemaker-demo-model-{self.run_id}",
+            "endpoint": f"safemaker-demo-ep-{self.run_id}",
+            "job_base": f"safemaker-demo-{self.run_id}",
+        }
+        self.report = DemoReport(backend_kind, boto3_session.region_name or "", [])
+        self.made: dict[str, Any] = {}
+        self.data: DigitsData | None = None
+        self.recordio: bytes = b""
+        self.estimator: Any = None
+        self.predictor: Any = None
+        self.sm_session: Any = None
+        self._task: Any = None
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def emulated(self) -> bool:
+        return self.kind == "local"
+
+    def _client(self, service: str) -> Any:
+        return self.session.client(service, region_name=self.profile.region if self.profile else None)
+
+    def _print_step(self, index: int, r: StepResult) -> None:
+        mark = {"ok": "[ok]", "failed": "[FAILED]", "skipped": "[skipped]"}[r.status]
+        tail = "" if r.status == "skipped" else f" ({r.seconds:.1f} s{', emulated' if r.emulated else ''})"
+        self.console.print(f"{mark} {index}. {r.step}: {r.result}{tail}", highlight=False, markup=False)
+        for line in r.details:
+            self.console.print(f"      {line}", highlight=False, markup=False)
+
+    def _step(self, index: int, name: str, func: Callable[[], tuple[str, bool, list[str]]],
+              skip: bool) -> StepResult:
+        if skip:
+            r = StepResult(name, "skipped", "skipped after an earlier failure", 0.0, False)
+        else:
+            if self.progress is not None:
+                self.progress.update(self._task, description=f"{index}. {name}")
+            start = time.perf_counter()
+            try:
+                result, emulated, details = func()
+                r = StepResult(name, "ok", result, time.perf_counter() - start, emulated, details)
+            except Exception as exc:  # noqa: BLE001 - every failure is reported, cleanup still runs
+                logger.debug("demo step %s failed", name, exc_info=True)
+                r = StepResult(name, "failed", f"{type(exc).__name__}: {exc}", time.perf_counter() - start,
+                               False)
+        self.report.steps.append(r)
+        self._print_step(index, r)
+        if self.progress is not None:
+            self.progress.advance(self._task)
+        return r
+
+    def run(self, network_step: Callable[[], tuple[str, bool, list[str]]]) -> DemoReport:
+        start = time.perf_counter()
+        steps: list[Callable[[], tuple[str, bool, list[str]]]] = [
+            network_step, self.prepare_data, self.notebook, self.notebook_url, self.upload, self.train,
+            self.deploy, self.predict, self.refuse,
+        ]
+        if self.progress is not None:
+            self._task = self.progress.add_task("demo", total=len(STEPS))
+        failed = False
+        try:
+            for i, (name, func) in enumerate(zip(STEPS, steps), start=1):
+                r = self._step(i, name, func, failed)
+                failed = failed or r.status == "failed"
+        finally:
+            # Cleanup runs even on KeyboardInterrupt between steps.
+            self._step(len(STEPS), STEPS[-1], self.cleanup, False)
+            self.report.seconds = time.perf_counter() - start
+        return self.report
+
+    # ------------------------------------------------------------------ steps
+
+    def prepare_data(self) -> tuple[str, bool, list[str]]:
+        self.data = load_digits_data()
+        self.recordio = to_recordio_protobuf(self.data.train_vectors, self.data.train_labels)
+        d = self.data
+        zeros = int(d.train_labels.sum())
+        return (f"{len(d.train_labels) + len(d.validation_labels) + len(d.test_labels)} handwritten digits "
+                f"(8x8) -> {len(d.train_labels)} train / {len(d.validation_labels)} validation / "
+                f"{len(d.test_labels)} test; label 'is it a 0' ({zeros} zeros in train); "
+                f"recordIO-protobuf {len(self.recordio):,} bytes", False, [])
+
+    def notebook(self) -> tuple[str, bool, list[str]]:
+        from .notebook import create_closed_notebook_instance
+
+        name = self.names["notebook"]
+        self.made["notebook"] = name
+        d = create_closed_notebook_instance(
+            name, NOTEBOOK_INSTANCE_TYPE, profile=self.profile, boto3_session=self.session,
+            poll_seconds=self.poll, timeout_seconds=self.timeout,
+            progress=self.progress if self.progress is not None else False)
+        return (f"{name} {d['NotebookInstanceStatus']}: DirectInternetAccess={d.get('DirectInternetAccess')}, "
+                f"RootAccess={d.get('RootAccess')}, SubnetId={d.get('SubnetId')}, "
+                f"SecurityGroups={d.get('SecurityGroups')}", self.emulated, [])
+
+    def notebook_url(self) -> tuple[str, bool, list[str]]:
+        from .notebook import presigned_notebook_url, redact_url
+
+        url = presigned_notebook_url(self.names["notebook"], 1800, sagemaker_client=self._client("sagemaker"))
+        return (f"{redact_url(url)} (token hidden; session 1800 s)", self.emulated,
+                ["From outside the closed network it opens only through the notebook VPC endpoint: "
+                 "see `safemaker notebook proxy-command`."])
+
+    def upload(self) -> tuple[str, bool, list[str]]:
+        assert self.profile is not None and self.profile.default_bucket
+        bucket = self.profile.default_bucket
+        key = f"{self.prefix}/train/recordio-pb-data"
+        self.made["s3_prefix"] = (bucket, self.prefix + "/")
+        s3 = self._client("s3")
+        s3.upload_fileobj(io.BytesIO(self.recordio), bucket, key)
+        head = s3.head_object(Bucket=bucket, Key=key)
+        if head["ContentLength"] != len(self.recordio):
+            raise DemoError("upload", f"s3://{bucket}/{key} holds {head['ContentLength']} bytes, "
+                                      f"sent {len(self.recordio)}")
+        self.made["train_s3"] = f"s3://{bucket}/{key}"
+        return f"s3://{bucket}/{key} ({head['ContentLength']:,} bytes)", self.emulated, []
+
+    def train(self) -> tuple[str, bool, list[str]]:
+        import sagemaker
+
+        from .sdk import ClosedEstimator, ClosedNetworkSession
+
+        assert self.profile is not None and self.data is not None
+        self.sm_session = ClosedNetworkSession(profile=self.profile, boto_session=self.session)
+        image = sagemaker.image_uris.retrieve("linear-learner", self.profile.region)
+        bucket = self.profile.default_bucket
+        self.estimator = ClosedEstimator(
+            image, instance_count=1, instance_type=TRAIN_INSTANCE_TYPE, profile=self.profile,
+            sagemaker_session=self.sm_session, output_path=f"s3://{bucket}/{self.prefix}/output",
+            base_job_name=self.names["job_base"],
+        )
+        self.estimator.set_hyperparameters(feature_dim=self.data.feature_dim, predictor_type="binary_classifier",
+                                           mini_batch_size=200)
+        self.estimator.fit({"train": self.made["train_s3"]}, wait=False, logs=False)
+        job = self.estimator.latest_training_job.name
+        self.made["training_job"] = job
+        sm = self._client("sagemaker")
+        sm.get_waiter("training_job_completed_or_stopped").wait(
+            TrainingJobName=job, WaiterConfig=self._waiter_config())
+        d = sm.describe_training_job(TrainingJobName=job)
+        if d["TrainingJobStatus"] != "Completed":
+            raise DemoError("train", f"{job} is {d['TrainingJobStatus']}: {d.get('FailureReason', '')}")
+        vpc = d.get("VpcConfig") or {}
+        details = [f"image {image}",
+                   f"CreateTrainingJob carried EnableNetworkIsolation={d.get('EnableNetworkIsolation')}, "
+                   f"EnableInterContainerTrafficEncryption={d.get('EnableInterContainerTrafficEncryption')}, "
+                   f"VpcConfig.Subnets={vpc.get('Subnets')}, VpcConfig.SecurityGroupIds={vpc.get('SecurityGroupIds')}"]
+        if self.emulated:
+            details.append("local backend: moto marks the job Completed at once; no container ran")
+        else:
+            details.append(f"BillableTimeInSeconds={d.get('BillableTimeInSeconds')}")
+        return f"{job} {d['TrainingJobStatus']}", self.emulated, details
+
+    def deploy(self) -> tuple[str, bool, list[str]]:
+        from .sdk import closed_deploy
+
+        self.made["endpoint"] = self.names["endpoint"]
+        self.made["model"] = self.names["model"]
+        self.predictor = closed_deploy(self.estimator, 1, HOSTING_INSTANCE_TYPE,
+                                       endpoint_name=self.names["endpoint"], model_name=self.names["model"],
+                                       wait=False)
+        endpoint = getattr(self.predictor, "endpoint_name", None) or self.names["endpoint"]
+        self.made["endpoint"] = endpoint
+        sm = self._client("sagemaker")
+        sm.get_waiter("endpoint_in_service").wait(EndpointName=endpoint, WaiterConfig=self._waiter_config())
+        ep = sm.describe_endpoint(EndpointName=endpoint)
+        config = sm.describe_endpoint_config(EndpointConfigName=ep["EndpointConfigName"])
+        model_name = config["ProductionVariants"][0]["ModelName"]
+        self.made["endpoint_config"] = ep["EndpointConfigName"]
+        self.made["model"] = model_name
+        model = sm.describe_model(ModelName=model_name)
+        vpc = model.get("VpcConfig") or {}
+        return (f"endpoint {endpoint} {ep['EndpointStatus']}", self.emulated,
+                [f"model {model_name}: EnableNetworkIsolation={model.get('EnableNetworkIsolation')}, "
+                 f"VpcConfig.Subnets={vpc.get('Subnets')}, VpcConfig.SecurityGroupIds={vpc.get('SecurityGroupIds')}"])
+
+    def predict(self) -> tuple[str, bool, list[str]]:
+        from sagemaker.base_deserializers import StringDeserializer
+        from sagemaker.base_serializers import CSVSerializer
+
+        assert self.data is not None
+        self.predictor.serializer = CSVSerializer()
+        self.predictor.deserializer = StringDeserializer()
+        rows = self.data.test_vectors[:PREDICT_COUNT]
+        digits = [int(x) for x in self.data.test_digits[:PREDICT_COUNT]]
+        truth = [int(x) for x in self.data.test_labels[:PREDICT_COUNT]]
+        answer = self.predictor.predict(rows)
+        shown = [f"digits shown: {digits}; true 'is it a 0' labels: {truth}"]
+        if self.emulated:
+            return (f"{EMULATED_PREDICTION_LABEL}: {answer!r}", True, shown)
+        try:
+            predicted = [int(p["predicted_label"]) for p in json.loads(answer)["predictions"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DemoError("predict", f"unexpected answer from the endpoint ({exc}): {answer[:200]!r}") from None
+        correct = sum(p == t for p, t in zip(predicted, truth))
+        return f"predicted labels {predicted} ({correct}/{len(truth)} correct)", False, shown
+
+    def refuse(self) -> tuple[str, bool, list[str]]:
+        import sagemaker
+
+        from .hooks import install
+
+        assert self.profile is not None
+        install(self.session, self.profile)
+        raw = self._client("sagemaker")  # plain boto3: guarded because the session is
+        sent: list[str] = []
+        raw.meta.events.register("before-send.sagemaker.CreateTrainingJob",
+                                 lambda **kw: sent.append("CreateTrainingJob"))
+        before = self.local.request_count("sagemaker", "CreateTrainingJob") if self.local else None
+        bucket = self.profile.default_bucket
+        request = {
+            "TrainingJobName": f"{self.names['job_base']}-open",
+            "RoleArn": self.profile.execution_role_arn,
+            "AlgorithmSpecification": {
+                "TrainingImage": sagemaker.image_uris.retrieve("linear-learner", self.profile.region),
+                "TrainingInputMode": "File"},
+            "OutputDataConfig": {"S3OutputPath": f"s3://{bucket}/{self.prefix}/open"},
+            "ResourceConfig": {"InstanceType": TRAIN_INSTANCE_TYPE, "InstanceCount": 1, "VolumeSizeInGB": 10},
+            "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+            "EnableNetworkIsolation": False,
+        }
+        try:
+            raw.create_training_job(**request)
+        except GuardrailViolation as exc:
+            message = str(exc)
+        else:
+            self.made["open_job"] = request["TrainingJobName"]
+            raise DemoError("refuse", "CreateTrainingJob with EnableNetworkIsolation=False was NOT refused")
+        details = [f"GuardrailViolation: {line}" if i == 0 else line
+                   for i, line in enumerate(message.splitlines())]
+        if sent:
+            raise DemoError("refuse", "the refused request was sent anyway")
+        if self.local is not None:
+            after = self.local.request_count("sagemaker", "CreateTrainingJob")
+            if after != before:
+                raise DemoError("refuse", f"the backend received {after - before} CreateTrainingJob request(s)")
+            details.append(f"nothing reached the backend: CreateTrainingJob requests received {before} before, "
+                           f"{after} after")
+        else:
+            details.append("nothing left the process: no CreateTrainingJob request was sent")
+        return "raw boto3 CreateTrainingJob with EnableNetworkIsolation=False refused before sending", False, \
+            details
+
+    def cleanup(self) -> tuple[str, bool, list[str]]:
+        from botocore.exceptions import ClientError
+
+        from .notebook import delete_notebook_instance
+
+        sm = self._client("sagemaker")
+        done: list[str] = []
+        left: list[str] = []
+
+        def attempt(what: str, func: Callable[[], Any]) -> None:
+            try:
+                func()
+                done.append(what)
+            except ClientError as exc:
+                if not _is_gone(exc):
+                    e = exc.response.get("Error", {})
+                    left.append(f"{what} ({e.get('Code')}: {e.get('Message')})")
+            except Exception as exc:  # noqa: BLE001 - reported as left behind
+                left.append(f"{what} ({type(exc).__name__}: {exc})")
+
+        job = self.made.get("training_job")
+        if job:
+            try:
+                if sm.describe_training_job(TrainingJobName=job)["TrainingJobStatus"] == "InProgress":
+                    attempt(f"stopped training job {job}", lambda: sm.stop_training_job(TrainingJobName=job))
+            except Exception as exc:  # noqa: BLE001 - reported as left behind
+                left.append(f"training job {job} ({type(exc).__name__}: {exc})")
+        # Every endpoint, endpoint config and model named with this run's ID.
+        run = self.run_id
+        for ep in _names(sm.list_endpoints, "Endpoints", "EndpointName", run):
+            def delete_endpoint(ep: str = ep) -> None:
+                sm.delete_endpoint(EndpointName=ep)
+                sm.get_waiter("endpoint_deleted").wait(EndpointName=ep, WaiterConfig=self._waiter_config())
+            attempt(f"endpoint {ep}", delete_endpoint)
+        for cfg in _names(sm.list_endpoint_configs, "EndpointConfigs", "EndpointConfigName", run):
+            attempt(f"endpoint config {cfg}", lambda cfg=cfg: sm.delete_endpoint_config(EndpointConfigName=cfg))
+        for m in _names(sm.list_models, "Models", "ModelName", run):
+            attempt(f"model {m}", lambda m=m: sm.delete_model(ModelName=m))
+        if "notebook" in self.made:
+            nb = self.made["notebook"]
+
+            def delete_nb() -> None:
+                if delete_notebook_instance(nb, sagemaker_client=sm, poll_seconds=self.poll,
+                                            timeout_seconds=self.timeout, missing_ok=True,
+                                            progress=self.progress if self.progress is not None else False):
+                    done.append(f"notebook instance {nb}")
+            try:
+                delete_nb()
+            except Exception as exc:  # noqa: BLE001
+                left.append(f"notebook instance {nb} ({type(exc).__name__}: {exc})")
+        if "s3_prefix" in self.made:
+            bucket, prefix = self.made["s3_prefix"]
+            try:
+                n = _delete_prefix(self._client("s3"), bucket, prefix)
+                done.append(f"{n} S3 object(s) under s3://{bucket}/{prefix}")
+            except Exception as exc:  # noqa: BLE001
+                left.append(f"s3://{bucket}/{prefix} ({type(exc).__name__}: {exc})")
+        if self.kind == "local" and self.profile is not None:
+            try:
+                _delete_local_network(self.session, self.profile)
+                done.append("local VPC, subnets, security group and bucket")
+            except Exception as exc:  # noqa: BLE001
+                left.append(f"local network ({type(exc).__name__}: {exc})")
+        # Verify: nothing of this run is left in SageMaker.
+        remaining = (_names(sm.list_endpoints, "Endpoints", "EndpointName", run)
+                     + _names(sm.list_endpoint_configs, "EndpointConfigs", "EndpointConfigName", run)
+                     + _names(sm.list_models, "Models", "ModelName", run)
+                     + _names(sm.list_notebook_instances, "NotebookInstances", "NotebookInstanceName", run))
+        for r in remaining:
+            if not any(r in x for x in left):
+                left.append(r)
+        self.report.left_behind = left
+        if left:
+            raise DemoError("cleanup", "left behind: " + "; ".join(left))
+        details = [f"deleted {x}" for x in done]
+        if job:
+            details.append(f"training job {job} is kept by SageMaker (jobs cannot be deleted)")
+        return f"deleted {len(done)} item(s); nothing of run {run} left", self.emulated, details
+
+    def _waiter_config(self) -> dict[str, int]:
+        return {"Delay": max(1, int(round(self.poll))), "MaxAttempts": max(1, int(self.timeout / max(self.poll, 1)))}
+
+
+_GONE_MARKERS = ("could not find", "does not exist", "not found", "recordnotfound", "no such")
+
+
+def _is_gone(exc: Exception) -> bool:
+    """A ClientError that says the resource is already gone."""
+    err = getattr(exc, "response", {}).get("Error", {})
+    text = f"{err.get('Code', '')} {err.get('Message', '')}".lower()
+    return any(m in text for m in _GONE_MARKERS)
+
+
+def _names(list_call: Callable[..., Any], key: str, name_key: str, contains: str) -> list[str]:
+    names: list[str] = []
+    token = None
+    while True:
+        kwargs: dict[str, Any] = {"NameContains": contains, "MaxResults": 100}
+        if token:
+            kwargs["NextToken"] = token
+        page = list_call(**kwargs)
+        names += [item[name_key] for item in page.get(key, []) if contains in item[name_key]]
+        token = page.get("NextToken")
+        if not token:
+            return names
+
+
+def _delete_prefix(s3: Any, bucket: str, prefix: str) -> int:
+    count = 0
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+            count += len(keys)
+    return count
+
+
+def _delete_local_network(session: "boto3.Session", profile: "VpcProfile") -> None:
+    s3 = session.client("s3", region_name=profile.region)
+    if profile.default_bucket:
+        _delete_prefix(s3, profile.default_bucket, "")
+        s3.delete_bucket(Bucket=profile.default_bucket)
+    ec2 = session.client("ec2", region_name=profile.region)
+    for sg in profile.security_group_ids:
+        ec2.delete_security_group(GroupId=sg)
+    for subnet in profile.subnets:
+        ec2.delete_subnet(SubnetId=subnet)
+    ec2.delete_vpc(VpcId=profile.vpc_id)
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def _console(console: "Console | None") -> "Console":
+    if console is not None:
+        return console
+    from rich.console import Console
+
+    return Console(soft_wrap=True)
+
+
+def run_local_demo(
+    *,
+    region: str = "us-east-1",
+    console: "Console | None" = None,
+    progress: "Progress | None" = None,
+    poll_seconds: float = 0.2,
+    timeout_seconds: float = 60.0,
+) -> DemoReport:
+    """Run the demo on the embedded local backend (moto on 127.0.0.1); nothing leaves the machine.
+
+    Parameters
+    ----------
+    region : str, default "us-east-1"
+        Region of the local backend.
+    console : rich.console.Console, optional
+        Where step lines go (default: stdout).
+    progress : rich.progress.Progress, optional
+        A started Progress to show the current step and the notebook waits on.
+    poll_seconds : float, default 0.2
+        Seconds between status polls (moto answers final states at once).
+    timeout_seconds : float, default 60.0
+        Longest wait for one resource.
+
+    Returns
+    -------
+    DemoReport
+        Every step; ``report.ok`` is True when all succeeded and cleanup left nothing.
+
+    Raises
+    ------
+    safemaker.errors.LocalBackendError
+        moto is missing or another local backend runs in this process.
+    """
+    from .local import local_backend
+
+    console = _console(console)
+    with local_backend(region) as backend:
+        run = _Run(backend_kind="local", boto3_session=backend.session, profile=None, local=backend,
+                   console=console, progress=progress, poll_seconds=poll_seconds, timeout_seconds=timeout_seconds)
+        console.print(f"Local backend: moto server on {backend.endpoint_url} (nothing leaves this machine)",
+                      highlight=False, markup=False)
+
+        def network() -> tuple[str, bool, list[str]]:
+            run.profile = create_local_network(backend.session)
+            p = run.profile
+            return (f"{p.vpc_id}: subnets {list(p.subnets)}, security group {list(p.security_group_ids)}, "
+                    f"bucket {p.default_bucket}", True, [f"execution role {p.execution_role_arn}"])
+
+        return run.run(network)
+
+
+def run_aws_demo(
+    profile: "VpcProfile",
+    boto3_session: "boto3.Session",
+    *,
+    console: "Console | None" = None,
+    progress: "Progress | None" = None,
+    poll_seconds: float = 15.0,
+    timeout_seconds: float = 3600.0,
+) -> DemoReport:
+    """Run the same demo against a real AWS account (billed: notebook, training, endpoint).
+
+    Nothing is created outside the profile's closed network; the run uses
+    ``profile.default_bucket`` (objects under ``safemaker-demo/<run id>/``,
+    deleted at the end) and deletes everything else it created.
+
+    Parameters
+    ----------
+    profile : VpcProfile
+        The closed network; ``default_bucket`` is required.
+    boto3_session : boto3.Session
+        Credentials for the account, with no endpoint override.
+    console, progress
+        As in :func:`run_local_demo`.
+    poll_seconds : float, default 15.0
+        Seconds between status polls.
+    timeout_seconds : float, default 3600.0
+        Longest wait for one resource.
+
+    Returns
+    -------
+    DemoReport
+
+    Raises
+    ------
+    DemoError
+        ``profile.default_bucket`` is not set (nothing was created).
+    """
+    if not profile.default_bucket:
+        raise DemoError("setup", "the profile has no default_bucket; set default_bucket (an S3 bucket the "
+                                 "execution role can read and write) in the profile")
+    console = _console(console)
+    run = _Run(backend_kind="aws", boto3_session=boto3_session, profile=profile, local=None, console=console,
+               progress=progress, poll_seconds=poll_seconds, timeout_seconds=timeout_seconds)
+
+    def network() -> tuple[str, bool, list[str]]:
+        return (f"{profile.vpc_id}: subnets {list(profile.subnets)}, security groups "
+                f"{list(profile.security_group_ids)}, bucket {profile.default_bucket}", False,
+                [f"execution role {profile.execution_role_arn}"])
+
+    return run.run(network)
