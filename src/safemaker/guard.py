@@ -39,6 +39,7 @@ __all__ = [
     "apply",
     "references",
     "check_resource",
+    "check_description",
     "format_path",
 ]
 
@@ -374,6 +375,17 @@ def _check_role(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
     return MISSING
 
 
+def _check_forbidden(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
+    """A field whose presence means the request cannot run closed (never injected)."""
+    if value is MISSING or value is None:
+        return MISSING
+    reason = f.reason or "it cannot run in a closed network"
+    fix = (f"Recreate the resource without {path}: {reason}" if ctx.describing
+           else f"Remove {path}: {reason}")
+    ctx.violation(path, value, MISSING, fix, f.guardrail, f"{path} to be absent")
+    return MISSING
+
+
 def _is_required(ctx: _Ctx, f: FieldRule) -> bool:
     if not f.required:
         return False
@@ -418,29 +430,39 @@ def _check_field(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
         return _check_kms(ctx, f, path, value, p.output_kms_key_id)
     if g is Guardrail.ROLE_ARN:
         return _check_role(ctx, f, path, value)
+    if g is Guardrail.UNSUPPORTED:
+        return _check_forbidden(ctx, f, path, value)
     raise AssertionError(f"no check for guardrail {g}")  # pragma: no cover - table test covers it
 
 
+_Compiled = tuple[tuple[tuple[str, ...], bool, tuple[tuple[FieldRule, tuple[str, ...]], ...]], ...]
+
+
 @lru_cache(maxsize=None)
-def _compiled(operation: str) -> tuple[tuple[tuple[str, ...], tuple[tuple[FieldRule, tuple[str, ...]], ...]], ...]:
+def _compiled(operation: str) -> _Compiled:
+    """``(anchor parts, replace_on_update, ((field, field parts), ...))`` per target of the rule."""
     rule = RULES[operation]
     return tuple(
-        (split_path(t.anchor), tuple((f, split_path(f.path)) for f in t.fields)) for t in rule.targets
+        (split_path(t.anchor), t.replace_on_update, tuple((f, split_path(f.path)) for f in t.fields))
+        for t in rule.targets
     )
 
 
 def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile: "VpcProfile",
-         inject: bool) -> tuple[dict[str, Any], list[str], list[Violation]]:
+         inject: bool, pipeline_definition: Any = None,
+         ) -> tuple[dict[str, Any], list[str], list[Violation], list[ResolvedReference]]:
     violations: list[Violation] = []
-    ctx = _Ctx(operation, profile, inject and rule.kind == "create", rule.kind == "update", violations,
-               root=params)
+    update = rule.kind == "update"
+    ctx = _Ctx(operation, profile, inject and not update, update, violations, root=params)
     if rule.unsupported:
         ctx.violation(operation, operation, "an operation that can run closed", rule.unsupported,
                       Guardrail.UNSUPPORTED, "an operation that can run in a closed network")
-        return dict(params), [], violations
+        return dict(params), [], violations, []
     writer: _Writer | None = None
     injected: list[str] = []
-    for anchor_parts, fields in _compiled(operation):
+    for anchor_parts, replaces, fields in _compiled(operation):
+        # An update that replaces this structure as a whole: absent means the AWS default.
+        ctx.update = update and not replaces
         for concrete, container in list(_expand(params, anchor_parts)):
             if not isinstance(container, Mapping):
                 continue
@@ -462,7 +484,37 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
                                   f.guardrail)
             if dia_path is not None:
                 _check_dia_subnet(ctx, writer.root if writer else params, concrete, dia_path)
-    return (writer.root if writer else dict(params)), injected, violations
+    extra_refs: list[ResolvedReference] = []
+    if rule.definition is not None:
+        extra_refs = _run_definition(operation, rule, params, profile, violations, pipeline_definition)
+    return (writer.root if writer else dict(params)), injected, violations, extra_refs
+
+
+def _run_definition(operation: str, rule: OperationRule, params: Mapping[str, Any], profile: "VpcProfile",
+                    violations: list[Violation], fetched: Any) -> list[ResolvedReference]:
+    """Check an embedded pipeline definition (inline, or fetched from its S3 location)."""
+    from . import pipeline as _pipeline  # pipeline imports this module
+
+    inline = params.get(rule.definition, MISSING) if rule.definition else MISSING
+    location = params.get(rule.definition_location, MISSING) if rule.definition_location else MISSING
+    refs: list[ResolvedReference] = []
+    if inline is not MISSING and inline is not None:
+        result = _pipeline.check_definition(inline, profile, operation=operation, prefix=rule.definition)
+        violations += result.violations
+        refs += result.references
+    if location is not MISSING and location is not None:
+        where = rule.definition_location or "PipelineDefinitionS3Location"
+        if fetched is None:
+            violations.append(Violation(
+                operation, where, location, "the definition's content",
+                "Send it through a guarded client (safemaker.install), which fetches and checks the S3 "
+                "object, or pass its content as pipeline_definition", Guardrail.REFERENCE.value,
+                "the definition's content, to check every step"))
+        else:
+            result = _pipeline.check_definition(fetched, profile, operation=operation, prefix=where)
+            violations += result.violations
+            refs += result.references
+    return refs
 
 
 def _check_dia_subnet(ctx: _Ctx, root: Mapping[str, Any], concrete: tuple[_Key, ...], dia_path: str) -> None:
@@ -483,7 +535,8 @@ def _check_dia_subnet(ctx: _Ctx, root: Mapping[str, Any], concrete: tuple[_Key, 
 # --------------------------------------------------------------------------- public API
 
 
-def decide(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *, inject: bool = True) -> Decision:
+def decide(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *, inject: bool = True,
+           pipeline_definition: Any = None) -> Decision:
     """Decide on one request: inject what is absent, list every violation left.
 
     Parameters
@@ -499,13 +552,20 @@ def decide(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *, 
         Inject the profile's values where fields are absent (create
         operations). ``False`` checks the request as given: absent means the
         AWS default.
+    pipeline_definition : str, bytes, Mapping or None, default None
+        For ``CreatePipeline`` / ``UpdatePipeline`` with a
+        ``PipelineDefinitionS3Location``: the content of that S3 object (the
+        hooks fetch it). Without it such a request is refused as unverifiable.
+        An inline ``PipelineDefinition`` needs nothing. Pipeline definitions are
+        checked, never rewritten (see :mod:`safemaker.pipeline`).
 
     Returns
     -------
     Decision
         The request to send, the injected paths, the violations and the
-        references to check. An operation without a rule returns the request
-        unchanged with ``guarded=False``.
+        references to check (for pipelines, also those of the steps). An
+        operation without a rule returns the request unchanged with
+        ``guarded=False``.
 
     Raises
     ------
@@ -514,12 +574,14 @@ def decide(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *, 
     rule = RULES.get(operation)
     if rule is None:
         return Decision(operation, dict(params), (), (), (), guarded=False)
-    out_params, injected, violations = _run(operation, rule, params, profile, inject)
+    out_params, injected, violations, extra_refs = _run(operation, rule, params, profile, inject,
+                                                         pipeline_definition)
     return Decision(operation, out_params, tuple(injected), tuple(violations),
-                    tuple(references(operation, out_params)))
+                    tuple(references(operation, out_params)) + tuple(extra_refs))
 
 
-def check(operation: str, params: Mapping[str, Any], profile: "VpcProfile") -> list[Violation]:
+def check(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,
+          pipeline_definition: Any = None) -> list[Violation]:
     """Every violation of ``params`` as given (nothing injected; absent means the AWS default).
 
     Parameters
@@ -530,16 +592,20 @@ def check(operation: str, params: Mapping[str, Any], profile: "VpcProfile") -> l
         Request parameters (botocore shapes). Never mutated.
     profile : VpcProfile
         The profile.
+    pipeline_definition : str, bytes, Mapping or None, default None
+        Content of a ``PipelineDefinitionS3Location`` (see :func:`decide`).
 
     Returns
     -------
     list[Violation]
         Empty when the request is compliant as it stands (or the operation has no rule).
     """
-    return list(decide(operation, params, profile, inject=False).violations)
+    return list(decide(operation, params, profile, inject=False,
+                       pipeline_definition=pipeline_definition).violations)
 
 
-def apply(operation: str, params: Mapping[str, Any], profile: "VpcProfile") -> dict[str, Any]:
+def apply(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,
+          pipeline_definition: Any = None) -> dict[str, Any]:
     """The request with the profile's values injected where absent; refuse what conflicts.
 
     Parameters
@@ -550,6 +616,8 @@ def apply(operation: str, params: Mapping[str, Any], profile: "VpcProfile") -> d
         Request parameters (botocore shapes). Never mutated.
     profile : VpcProfile
         The profile.
+    pipeline_definition : str, bytes, Mapping or None, default None
+        Content of a ``PipelineDefinitionS3Location`` (see :func:`decide`).
 
     Returns
     -------
@@ -562,7 +630,7 @@ def apply(operation: str, params: Mapping[str, Any], profile: "VpcProfile") -> d
     GuardrailViolation
         When any violation remains after injection; it lists every one.
     """
-    d = decide(operation, params, profile)
+    d = decide(operation, params, profile, pipeline_definition=pipeline_definition)
     if d.violations:
         raise GuardrailViolation(operation, d.violations)
     return d.params
@@ -588,14 +656,22 @@ def references(operation: str, params: Mapping[str, Any]) -> list[ResolvedRefere
         return []
     out = []
     for ref in rule.references:
-        for path, name in _values(params, ref.path):
+        found = _values(params, ref.path)
+        if not found:
+            continue
+        resource = ref.resource
+        if ref.discriminator is not None:
+            chosen = _values(params, ref.discriminator)
+            resource = ref.resource_for(chosen[0][1] if chosen else None)
+        for path, name in found:
             if isinstance(name, str) and name:
-                out.append(ResolvedReference(path, ref.resource, name))
+                out.append(ResolvedReference(path, resource, name))
     return out
 
 
 def check_resource(resource: str, description: Mapping[str, Any], profile: "VpcProfile", *,
-                   operation: str | None = None, via: str | None = None) -> list[Violation]:
+                   operation: str | None = None, via: str | None = None,
+                   pipeline_parameters: Mapping[str, Any] | None = None) -> list[Violation]:
     """Check an existing resource's Describe response with the rules of the operation that creates it.
 
     Absent fields mean the AWS default (insecure), ``VpcConfig: {}`` means no
@@ -614,6 +690,10 @@ def check_resource(resource: str, description: Mapping[str, Any], profile: "VpcP
         checking a reference); defaults to the resource's create operation.
     via : str, optional
         Prefix for violation paths, e.g. ``"ProductionVariants[0].ModelName -> DescribeModel(ModelName='m')"``.
+    pipeline_parameters : Mapping[str, Any], optional
+        For a pipeline: the values an execution gives its parameters
+        (``StartPipelineExecution``'s ``PipelineParameters`` by name); see
+        :func:`safemaker.pipeline.check_definition`.
 
     Returns
     -------
@@ -626,10 +706,51 @@ def check_resource(resource: str, description: Mapping[str, Any], profile: "VpcP
         ``resource`` is not in :data:`safemaker.rules.RESOURCES`.
     """
     spec = RESOURCES[resource]
-    rule = RULES[spec.create_operation]
+    return check_description(spec.create_operation, description, profile, operation=operation, via=via,
+                             pipeline_parameters=pipeline_parameters)
+
+
+def check_description(create_operation: str, description: Mapping[str, Any], profile: "VpcProfile", *,
+                      operation: str | None = None, via: str | None = None,
+                      pipeline_parameters: Mapping[str, Any] | None = None) -> list[Violation]:
+    """Check a Describe response with the rules of ``create_operation`` (any rule, spec or not).
+
+    :func:`check_resource` for resource types that have a
+    :class:`~safemaker.resources.ResourceSpec`; this function for any operation
+    of the table (``"CreateTrainingSession"`` with a ``DescribeTrainingSession``
+    response). Each target is read at its ``describe_anchor`` and each field at
+    its ``describe_path``. Role fields are skipped (the guard checks roles passed
+    in requests). A pipeline's ``PipelineDefinition`` is parsed and every step
+    checked.
+
+    Parameters
+    ----------
+    create_operation : str
+        An operation of :data:`safemaker.rules.RULES` (``"CreateDomain"``).
+    description : Mapping[str, Any]
+        The Describe response.
+    profile : VpcProfile
+        The profile.
+    operation, via, pipeline_parameters
+        As in :func:`check_resource`.
+
+    Returns
+    -------
+    list[Violation]
+        Every violation of the resource (absent means the AWS default).
+
+    Raises
+    ------
+    KeyError
+        ``create_operation`` is not in the rule table.
+    """
+    rule = RULES[create_operation]
     violations: list[Violation] = []
-    ctx = _Ctx(operation or spec.create_operation, profile, False, False, violations, describing=True,
+    ctx = _Ctx(operation or create_operation, profile, False, False, violations, describing=True,
                root=description)
+    if rule.unsupported:
+        ctx.violation(create_operation, create_operation, "an operation that can run closed", rule.unsupported,
+                      Guardrail.UNSUPPORTED, "an operation that can run in a closed network")
     for target in rule.targets:
         anchor = split_path(target.describe_anchor if target.describe_anchor is not None else target.anchor)
         for concrete, container in _expand(description, anchor):
@@ -641,10 +762,17 @@ def check_resource(resource: str, description: Mapping[str, Any], profile: "VpcP
                 parts = split_path(f.describe_path if f.describe_path is not None else f.path)
                 value = _get(container, parts)
                 _check_field(ctx, f, format_path(concrete + parts), value)
+    if rule.definition is not None:
+        document = description.get(rule.definition, MISSING)
+        if document is not MISSING and document is not None:
+            from . import pipeline as _pipeline
+
+            result = _pipeline.check_definition(document, profile, operation=ctx.operation,
+                                                prefix=rule.definition, parameter_values=pipeline_parameters)
+            violations += result.violations
     if via:
         violations = [
             Violation(v.operation, f"{via}.{v.path}", v.found, v.required, v.fix, v.rule_id, v.required_text)
             for v in violations
         ]
     return violations
-

@@ -37,8 +37,8 @@ from typing import IO, TYPE_CHECKING, Any, Literal, Mapping
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import guard as _guard
-from .errors import GuardrailViolation, SafemakerError, Violation
-from .rules import RESOURCES, Guardrail
+from .errors import MISSING, GuardrailViolation, SafemakerError, Violation
+from .rules import RESOURCES, RULES, Guardrail
 
 if TYPE_CHECKING:  # pragma: no cover
     from .profile import VpcProfile
@@ -60,8 +60,13 @@ Mode = Literal["enforce", "warn"]
 
 MAX_REFERENCES = 32
 """Most referenced resources checked for one request; more are refused as unverifiable."""
-MAX_REFERENCE_DEPTH = 2
-"""How deep references are followed (endpoint -> endpoint config -> model)."""
+MAX_REFERENCE_DEPTH = 3
+"""How deep references are followed (inference component -> endpoint -> endpoint config -> model)."""
+MAX_DEFINITION_BYTES = 10 * 1024 * 1024
+"""Largest pipeline definition fetched from ``PipelineDefinitionS3Location``; larger ones are refused."""
+
+_AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".c2s.ic.gov", ".sc2s.sgov.gov",
+                ".cloud.adc-e.uk", ".csp.hci.ic.gov")
 
 
 @dataclass(frozen=True)
@@ -183,6 +188,9 @@ class Guard:
         self.decisions = deque(maxlen=self.keep)
         self._cache = _TTLCache(256, self.reference_ttl)
         self._log_lock = threading.Lock()
+        self._session_ref: Any = None  # weakref to the boto3 session installed on, if any
+        self._s3_clients: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
+        self._s3_lock = threading.Lock()
 
     # ------------------------------------------------------------------ events
 
@@ -197,14 +205,30 @@ class Guard:
             breaks a guardrail. Nothing has been sent.
         """
         operation = model.name
-        decision = _guard.decide(operation, params, self.profile)
-        if not decision.guarded:
+        rule = RULES.get(operation)
+        if rule is None:
             return None
         client = client_ref() if client_ref is not None else None
-        violations = list(decision.violations)
+        fetched: Any = None
+        fetch_error: Violation | None = None
         checked: list[str] = []
+        if rule.definition_location and params.get(rule.definition_location) and not params.get(rule.definition):
+            location = params[rule.definition_location]
+            try:
+                fetched = self._fetch_definition(client, location)
+                checked.append(f"s3:{_s3_uri(location)}")
+            except SafemakerError as exc:
+                fetch_error = Violation(
+                    operation, rule.definition_location, location, "a readable S3 object",
+                    f"Cannot check the definition ({exc}); make sure the object exists and you may read it",
+                    Guardrail.REFERENCE.value, "a pipeline definition that can be read and checked")
+        decision = _guard.decide(operation, params, self.profile, pipeline_definition=fetched)
+        violations = list(decision.violations)
+        if fetch_error is not None:
+            violations = [v for v in violations if v.path != fetch_error.path] + [fetch_error]
         if decision.references:
-            violations += self._check_references(operation, decision.references, client, checked)
+            violations += self._check_references(operation, decision.references, client, checked,
+                                                 request=params)
         region = getattr(getattr(client, "meta", None), "region_name", None)
         if self.mode == "warn":
             outcome = "warned" if violations else ("injected" if decision.injected else "allowed")
@@ -220,7 +244,8 @@ class Guard:
     # ------------------------------------------------------------------ references
 
     def _check_references(self, operation: str, refs: tuple[_guard.ResolvedReference, ...], client: Any,
-                          checked: list[str], depth: int = 0) -> list[Violation]:
+                          checked: list[str], depth: int = 0,
+                          request: Mapping[str, Any] | None = None) -> list[Violation]:
         out: list[Violation] = []
         if len(refs) > MAX_REFERENCES:
             out.append(Violation(operation, refs[MAX_REFERENCES].path, len(refs), MAX_REFERENCES,
@@ -229,36 +254,69 @@ class Guard:
             refs = refs[:MAX_REFERENCES]
         for ref in refs:
             spec = RESOURCES[ref.resource]
-            via = f"{ref.path} -> {spec.describe_operation}({spec.name_param}={ref.name!r})"
+            extra = _describe_extras(ref, request) if depth == 0 else {}
+            args = ", ".join(f"{k}={v!r}" for k, v in {spec.name_param: ref.name, **extra}.items())
+            via = f"{ref.path} -> {spec.describe_operation}({args})"
             checked.append(f"{ref.resource}:{ref.name}")
             try:
-                description = self._describe(client, spec.describe_operation, spec.name_param, ref.name)
+                description = self._describe(client, spec.describe_operation, spec.name_param, ref.name, extra)
             except SafemakerError as exc:
                 out.append(Violation(operation, ref.path, ref.name, f"a {ref.resource} that can be described",
                                      f"Cannot check it ({exc}); make sure it exists and you may describe it",
                                      Guardrail.REFERENCE.value,
                                      f"a {ref.resource} that can be described and is closed"))
                 continue
-            out += _guard.check_resource(ref.resource, description, self.profile, operation=operation, via=via)
-            if depth + 1 < MAX_REFERENCE_DEPTH:
-                nested = tuple(_guard.references(spec.create_operation, description))
-                if nested:
-                    nested = tuple(
-                        _guard.ResolvedReference(f"{via}.{r.path}", r.resource, r.name) for r in nested
-                    )
+            rule = RULES[spec.create_operation]
+            if rule.definition is not None:
+                # A pipeline: its definition's steps, with an execution's parameter values.
+                execution = depth == 0 and operation == "StartPipelineExecution"
+                nested, found = self._check_stored_definition(
+                    operation, rule.definition, description, via,
+                    _execution_parameters(request) if execution else None)
+                out += found
+            else:
+                out += _guard.check_resource(ref.resource, description, self.profile, operation=operation,
+                                             via=via)
+                nested = tuple(
+                    _guard.ResolvedReference(f"{via}.{r.path}", r.resource, r.name)
+                    for r in _guard.references(spec.create_operation, description)
+                )
+            if nested:
+                if depth + 1 < MAX_REFERENCE_DEPTH:
                     out += self._check_references(operation, nested, client, checked, depth + 1)
+                else:
+                    out += [Violation(operation, r.path, r.name, f"at most {MAX_REFERENCE_DEPTH} levels of references",
+                                      "Reference the resource more directly: deeper references are not followed",
+                                      Guardrail.REFERENCE.value, f"a reference at most {MAX_REFERENCE_DEPTH} deep")
+                            for r in nested]
         return out
 
-    def _describe(self, client: Any, describe_operation: str, name_param: str, name: str) -> Mapping[str, Any]:
+    def _check_stored_definition(self, operation: str, member: str, description: Mapping[str, Any], via: str,
+                                 values: Mapping[str, Any] | None,
+                                 ) -> tuple[tuple[_guard.ResolvedReference, ...], list[Violation]]:
+        from . import pipeline as _pipeline
+
+        document = description.get(member)
+        if not document:
+            return (), [Violation(operation, f"{via}.{member}", MISSING, "a pipeline definition",
+                                  "Cannot check the pipeline: its description has no definition",
+                                  Guardrail.REFERENCE.value, "a pipeline definition that can be checked")]
+        result = _pipeline.check_definition(document, self.profile, operation=operation, prefix=f"{via}.{member}",
+                                            parameter_values=values)
+        return result.references, list(result.violations)
+
+    def _describe(self, client: Any, describe_operation: str, name_param: str, name: str,
+                  extra: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
         if client is None:  # pragma: no cover - handlers always carry their client
             raise _ReferenceError("no client to describe it with")
-        key = (id(client), describe_operation, name)
+        extra = dict(extra or {})
+        key = (id(client), describe_operation, name, tuple(sorted(extra.items())))
         hit = self._cache.get(key)
         if hit is not None:
             return hit
         method = getattr(client, _snake(describe_operation))
         try:
-            result = method(**{name_param: name})
+            result = method(**{name_param: name}, **extra)
         except ClientError as exc:
             err = exc.response.get("Error", {})
             raise _ReferenceError(f"{describe_operation} failed: {err.get('Code', 'ClientError')}: "
@@ -267,6 +325,67 @@ class Guard:
             raise _ReferenceError(f"{describe_operation} failed: {exc}") from exc
         self._cache.put(key, result)
         return result
+
+    # ------------------------------------------------------------------ pipeline definitions in S3
+
+    def _fetch_definition(self, client: Any, location: Any) -> bytes:
+        """Read ``PipelineDefinitionS3Location`` with an S3 client made like the guarded client."""
+        if not isinstance(location, Mapping) or not location.get("Bucket") or not location.get("ObjectKey"):
+            raise _ReferenceError("PipelineDefinitionS3Location needs Bucket and ObjectKey")
+        s3 = self._s3_client(client)
+        args = {"Bucket": location["Bucket"], "Key": location["ObjectKey"]}
+        if location.get("VersionId"):
+            args["VersionId"] = location["VersionId"]
+        try:
+            obj = s3.get_object(**args)
+            size = obj.get("ContentLength")
+            if isinstance(size, int) and size > MAX_DEFINITION_BYTES:
+                raise _ReferenceError(f"the object holds {size} bytes, more than {MAX_DEFINITION_BYTES}")
+            body = obj["Body"].read(MAX_DEFINITION_BYTES + 1)
+        except ClientError as exc:
+            err = exc.response.get("Error", {})
+            raise _ReferenceError(f"GetObject failed: {err.get('Code', 'ClientError')}: "
+                                  f"{err.get('Message', '')}") from exc
+        except BotoCoreError as exc:
+            raise _ReferenceError(f"GetObject failed: {exc}") from exc
+        if len(body) > MAX_DEFINITION_BYTES:
+            raise _ReferenceError(f"the object holds more than {MAX_DEFINITION_BYTES} bytes")
+        return body
+
+    def _s3_client(self, client: Any) -> Any:
+        """An S3 client with the guarded client's session (or credentials), region, endpoint and config.
+
+        The endpoint is reused only when it is not an AWS one (a local backend such as
+        the moto server serves every service on one URL); otherwise S3's own endpoint
+        is resolved as usual (``AWS_ENDPOINT_URL_S3`` and the config file included).
+        """
+        if client is None:  # pragma: no cover - handlers always carry their client
+            raise _ReferenceError("no client to read the definition with")
+        with self._s3_lock:
+            hit = self._s3_clients.get(client)
+            if hit is not None:
+                return hit
+            import boto3
+            from botocore.config import Config
+
+            meta = client.meta
+            endpoint = meta.endpoint_url if _custom_endpoint(meta.endpoint_url) else None
+            cfg = meta.config
+            config = Config(proxies=cfg.proxies, connect_timeout=cfg.connect_timeout,
+                            read_timeout=cfg.read_timeout, retries=cfg.retries)
+            session = self._session_ref() if self._session_ref is not None else None
+            if session is None:
+                creds = getattr(getattr(client, "_request_signer", None), "_credentials", None)
+                frozen = creds.get_frozen_credentials() if creds is not None else None
+                session = boto3.session.Session(
+                    aws_access_key_id=getattr(frozen, "access_key", None),
+                    aws_secret_access_key=getattr(frozen, "secret_key", None),
+                    aws_session_token=getattr(frozen, "token", None),
+                    region_name=meta.region_name,
+                )
+            s3 = session.client("s3", region_name=meta.region_name, endpoint_url=endpoint, config=config)
+            self._s3_clients[client] = s3
+            return s3
 
     # ------------------------------------------------------------------ evidence
 
@@ -312,6 +431,34 @@ def _snake(operation: str) -> str:
     from botocore import xform_name
 
     return xform_name(operation)
+
+
+def _custom_endpoint(url: str | None) -> bool:
+    """``True`` for an endpoint that is not an AWS one (a local backend, a proxy)."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "") if url else ""
+    return bool(host) and not host.endswith(_AWS_DOMAINS)
+
+
+def _s3_uri(location: Mapping[str, Any]) -> str:
+    return f"{location.get('Bucket')}/{location.get('ObjectKey')}"
+
+
+def _describe_extras(ref: _guard.ResolvedReference, request: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Further Describe parameters a request fixes for the resource it names (a pipeline's version)."""
+    if request is None or ref.resource != "pipeline":
+        return {}
+    return {k: request[k] for k in ("PipelineVersionId", "PipelineVersionAlias") if request.get(k) is not None}
+
+
+def _execution_parameters(request: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``StartPipelineExecution``'s ``PipelineParameters`` by name (empty: every default applies)."""
+    values: dict[str, Any] = {}
+    for p in (request or {}).get("PipelineParameters") or []:
+        if isinstance(p, Mapping) and isinstance(p.get("Name"), str):
+            values[p["Name"]] = p.get("Value")
+    return values
 
 
 # --------------------------------------------------------------------------- install
@@ -431,6 +578,10 @@ def install(target: Any, profile: "VpcProfile", mode: Mode = "enforce", **guard_
 
         add_mixin._safemaker_guard = g  # type: ignore[attr-defined]
         emitter.register(_CLASS_EVENT, add_mixin, unique_id=SESSION_UNIQUE_ID)
+        import boto3
+
+        if isinstance(target, boto3.session.Session):
+            g._session_ref = weakref.ref(target)  # S3 reads of pipeline definitions use this session
         logger.debug("guard installed on a session (mode=%s)", mode)
         return g
     if _is_sagemaker_client(target):

@@ -47,6 +47,9 @@ __all__ = [
     "rule_for",
     "guarded_operations",
     "split_path",
+    "NOT_GUARDED",
+    "NOT_REFERENCES",
+    "markdown_table",
 ]
 
 
@@ -82,7 +85,8 @@ class Guardrail(str, Enum):
     ROLE_ARN = "SM-IAM-ROLE"
     """A role passed to SageMaker must be one the profile allows (never injected)."""
     UNSUPPORTED = "SM-UNSUPPORTED"
-    """The operation or step cannot run closed at all; always refused."""
+    """The operation, pipeline step or field cannot run closed at all; always refused
+    (a field only when present: :attr:`FieldRule.reason` says why)."""
     REFERENCE = "SM-REFERENCE"
     """A referenced resource could not be checked (Describe failed): refused, never assumed compliant."""
 
@@ -124,6 +128,10 @@ class FieldRule:
         makes this field optional and not injected; values given are still checked.
         CreateEndpointConfig's own ``VpcConfig`` is for inference-component endpoints
         only: with ``ProductionVariants[].ModelName`` the models carry the settings.
+    reason : str or None
+        For :attr:`Guardrail.UNSUPPORTED` fields: why a request (or resource) that
+        gives this field cannot run closed (``HumanTaskConfig.PublicWorkforceTaskPrice``
+        sends the data to the public crowd). Such a field is refused whenever present.
     """
 
     guardrail: Guardrail
@@ -137,6 +145,7 @@ class FieldRule:
     updatable: bool = True
     with_vpc_id: str | None = None
     not_required_when: str | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,11 +161,17 @@ class Target:
         The fields checked there.
     describe_anchor : str or None
         The anchor in the Describe response; ``None`` means the same as ``anchor``.
+    replace_on_update : bool, default False
+        On an update operation, a present anchor replaces the stored structure as a
+        whole (``UpdateMonitoringSchedule``'s ``MonitoringJobDefinition``): absent
+        fields below it then mean the AWS default and are violations, as on create.
+        Nothing is injected either way on an update.
     """
 
     anchor: str
     fields: tuple[FieldRule, ...]
     describe_anchor: str | None = None
+    replace_on_update: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,11 +183,26 @@ class Reference:
     path : str
         Path of the name in the request (``"ProductionVariants[].ModelName"``).
     resource : str
-        Key into :data:`RESOURCES` (``"model"``).
+        Key into :data:`RESOURCES` (``"model"``); the default when ``resource_by``
+        does not decide.
+    discriminator : str or None
+        Absolute request path of a field whose value selects the resource type
+        (``"MonitoringScheduleConfig.MonitoringType"``).
+    resource_by : tuple[tuple[str, str], ...], default ()
+        ``(discriminator value, resource key)`` pairs.
     """
 
     path: str
     resource: str
+    discriminator: str | None = None
+    resource_by: tuple[tuple[str, str], ...] = ()
+
+    def resource_for(self, discriminator_value: object) -> str:
+        """The resource key a discriminator value selects (``resource`` when none matches)."""
+        for value, key in self.resource_by:
+            if value == discriminator_value:
+                return key
+        return self.resource
 
 
 @dataclass(frozen=True)
@@ -194,6 +224,13 @@ class OperationRule:
         Key into :data:`RESOURCES` of the resource this operation creates.
     unsupported : str or None
         Reason the operation can never run closed; it is then always refused.
+    definition : str or None
+        Request member holding an embedded pipeline definition (JSON text) whose
+        steps are requests of their own (``"PipelineDefinition"``): see
+        :mod:`safemaker.pipeline`.
+    definition_location : str or None
+        Request member pointing at the same definition in S3
+        (``"PipelineDefinitionS3Location"``); the hooks fetch it.
     """
 
     operation: str
@@ -202,6 +239,8 @@ class OperationRule:
     references: tuple[Reference, ...] = ()
     resource: str | None = None
     unsupported: str | None = None
+    definition: str | None = None
+    definition_location: str | None = None
 
     def fields(self) -> Iterator[tuple[Target, FieldRule]]:
         """Yield every ``(target, field)`` pair of the rule."""
@@ -237,10 +276,14 @@ _SUBNETS = "sagemaker:VpcSubnets"
 _SGS = "sagemaker:VpcSecurityGroupIds"
 _ISO = "sagemaker:NetworkIsolation"
 _ICTE = "sagemaker:InterContainerTrafficEncryption"
+_VOLUME_KMS = "sagemaker:VolumeKmsKeyArn"
+_OUTPUT_KMS = "sagemaker:OutputKmsKeyArn"
 
 
-def _vpc(path: str = "VpcConfig", **kw: object) -> FieldRule:
-    return FieldRule(Guardrail.VPC_CONFIG, path, _SUBNETS, _SGS, **kw)  # type: ignore[arg-type]
+def _vpc(path: str = "VpcConfig", *, iam: bool = True, **kw: object) -> FieldRule:
+    """A VpcConfig-like structure; ``iam=False`` where the action supports no VPC condition key."""
+    keys = (_SUBNETS, _SGS) if iam else (None, None)
+    return FieldRule(Guardrail.VPC_CONFIG, path, *keys, **kw)  # type: ignore[arg-type]
 
 
 def _iso(path: str = "EnableNetworkIsolation", **kw: object) -> FieldRule:
@@ -252,15 +295,26 @@ def _icte(path: str = "EnableInterContainerTrafficEncryption", **kw: object) -> 
 
 
 def _volume_kms(path: str, **kw: object) -> FieldRule:
-    return FieldRule(Guardrail.VOLUME_KMS_KEY, path, "sagemaker:VolumeKmsKeyArn", create_parents=False, **kw)  # type: ignore[arg-type]
+    return FieldRule(Guardrail.VOLUME_KMS_KEY, path, _VOLUME_KMS, create_parents=False, **kw)  # type: ignore[arg-type]
 
 
 def _output_kms(path: str, **kw: object) -> FieldRule:
-    return FieldRule(Guardrail.OUTPUT_KMS_KEY, path, "sagemaker:OutputKmsKeyArn", create_parents=False, **kw)  # type: ignore[arg-type]
+    return FieldRule(Guardrail.OUTPUT_KMS_KEY, path, _OUTPUT_KMS, create_parents=False, **kw)  # type: ignore[arg-type]
 
 
 def _role(path: str = "RoleArn") -> FieldRule:
     return FieldRule(Guardrail.ROLE_ARN, path, None, inject=False, required=False)
+
+
+def _sgs(path: str, *, required: bool = True, iam: bool = True) -> FieldRule:
+    """A plain list of security group IDs (Studio ``SecurityGroups``)."""
+    return FieldRule(Guardrail.SECURITY_GROUP_IDS, path, _SGS if iam else None,
+                     inject=required, required=required)
+
+
+def _forbidden(path: str, reason: str) -> FieldRule:
+    """A field that, when present, makes the request unable to run closed."""
+    return FieldRule(Guardrail.UNSUPPORTED, path, None, inject=False, required=False, reason=reason)
 
 
 def _training_definition() -> tuple[FieldRule, ...]:
@@ -275,11 +329,154 @@ def _training_definition() -> tuple[FieldRule, ...]:
     )
 
 
+def _monitoring_network(prefix: str = "") -> tuple[FieldRule, ...]:
+    """``NetworkConfig`` of a monitoring job (definition or a schedule's inline definition)."""
+    return (
+        _iso(f"{prefix}NetworkConfig.EnableNetworkIsolation"),
+        _vpc(f"{prefix}NetworkConfig.VpcConfig"),
+        _icte(f"{prefix}NetworkConfig.EnableInterContainerTrafficEncryption"),
+    )
+
+
+def _monitoring_definition(kind: str) -> OperationRule:
+    """One of the four ``Create<Kind>JobDefinition`` operations."""
+    return OperationRule(
+        f"Create{kind}JobDefinition",
+        (
+            Target(
+                "",
+                (
+                    *_monitoring_network(),
+                    _volume_kms("JobResources.ClusterConfig.VolumeKmsKeyId"),
+                    _output_kms(f"{kind}JobOutputConfig.KmsKeyId"),
+                    _role(),
+                ),
+            ),
+        ),
+        resource=f"{_KEBAB[kind]}-job-definition",
+    )
+
+
+_KEBAB = {
+    "DataQuality": "data-quality",
+    "ModelQuality": "model-quality",
+    "ModelBias": "model-bias",
+    "ModelExplainability": "model-explainability",
+}
+
+_SCHEDULE_DEFINITION = Reference(
+    "MonitoringScheduleConfig.MonitoringJobDefinitionName",
+    "data-quality-job-definition",
+    discriminator="MonitoringScheduleConfig.MonitoringType",
+    resource_by=tuple((kind, f"{kebab}-job-definition") for kind, kebab in _KEBAB.items()),
+)
+
+
+def _monitoring_schedule(operation: str, kind: Literal["create", "update"]) -> OperationRule:
+    """Create/UpdateMonitoringSchedule: an inline job definition, or one named by reference."""
+    return OperationRule(
+        operation,
+        (
+            Target(
+                "MonitoringScheduleConfig.MonitoringJobDefinition",
+                (
+                    *_monitoring_network(),
+                    _volume_kms("MonitoringResources.ClusterConfig.VolumeKmsKeyId"),
+                    _output_kms("MonitoringOutputConfig.KmsKeyId"),
+                    _role(),
+                ),
+                # UpdateMonitoringSchedule replaces MonitoringScheduleConfig as a whole.
+                replace_on_update=True,
+            ),
+        ),
+        kind=kind,
+        references=(_SCHEDULE_DEFINITION,),
+        resource="monitoring-schedule",
+    )
+
+
+def _domain(operation: str, kind: Literal["create", "update"]) -> OperationRule:
+    """Create/UpdateDomain (SageMaker AI Studio)."""
+    settings = "DomainSettings" if kind == "create" else "DomainSettingsForUpdate"
+    fields: list[FieldRule] = [
+        FieldRule(Guardrail.APP_NETWORK_ACCESS_TYPE, "AppNetworkAccessType", "sagemaker:AppNetworkAccessType"),
+        FieldRule(Guardrail.VPC_ID, "VpcId", None, updatable=False),
+        FieldRule(Guardrail.SUBNET_IDS, "SubnetIds", _SUBNETS),
+        # Apps take their security groups from the user (and space) settings, not
+        # from DomainSettings: both defaults must carry the profile's groups.
+        _sgs("DefaultUserSettings.SecurityGroups"),
+        _sgs("DefaultSpaceSettings.SecurityGroups"),
+        # The RStudio / domain-level groups: optional, checked when given.
+        _sgs(f"{settings}.SecurityGroupIds", required=False),
+    ]
+    if kind == "create":
+        fields.append(FieldRule(Guardrail.VOLUME_KMS_KEY, "KmsKeyId", _VOLUME_KMS, create_parents=False,
+                                updatable=False))
+    fields += [_role("DefaultUserSettings.ExecutionRole"), _role("DefaultSpaceSettings.ExecutionRole")]
+    return OperationRule(operation, (Target("", tuple(fields)),), kind=kind, resource="domain")
+
+
+def _user_profile(operation: str, kind: Literal["create", "update"]) -> OperationRule:
+    """Create/UpdateUserProfile: absent groups inherit the domain's defaults (checked there)."""
+    return OperationRule(
+        operation,
+        (Target("", (_sgs("UserSettings.SecurityGroups", required=False),
+                     _role("UserSettings.ExecutionRole"))),),
+        kind=kind,
+        references=(Reference("DomainId", "domain"),) if kind == "create" else (),
+        resource="user-profile",
+    )
+
+
+def _instance_groups() -> tuple[Target, ...]:
+    """HyperPod instance groups: ``OverrideVpcConfig`` is optional (absent inherits the cluster's)."""
+    fields = (_vpc("OverrideVpcConfig", required=False, inject=False), _role("ExecutionRole"))
+    return (Target("InstanceGroups[]", fields), Target("RestrictedInstanceGroups[]", fields))
+
+
+def _cluster(operation: str, kind: Literal["create", "update"]) -> OperationRule:
+    """Create/UpdateCluster (SageMaker HyperPod)."""
+    top: tuple[FieldRule, ...] = (_vpc(), _role("ClusterRole")) if kind == "create" else (_role("ClusterRole"),)
+    return OperationRule(operation, (Target("", top), *_instance_groups()), kind=kind, resource="cluster")
+
+
+def _workforce(operation: str, kind: Literal["create", "update"]) -> OperationRule:
+    """Create/UpdateWorkforce: the worker portal reachable only through the profile's VPC."""
+    return OperationRule(
+        operation,
+        (Target("", (_vpc("WorkforceVpcConfig", iam=False, with_vpc_id="VpcId"),), describe_anchor="Workforce"),),
+        kind=kind,
+        resource="workforce",
+    )
+
+
+_PUBLIC_CROWD = (
+    "a price for the public crowd (Amazon Mechanical Turk) sends every data object to workers on the "
+    "internet; use a private work team whose workforce has WorkforceVpcConfig"
+)
+_EMR_SERVERLESS = (
+    "EMR Serverless compute runs outside the profile's VPC and its network cannot be set in this "
+    "request; run AutoML on SageMaker compute (omit AutoMLComputeConfig)"
+)
+_JOB_DOCUMENT = (
+    "its network settings (the Service Authorization Reference gives it sagemaker:VpcSubnets and "
+    "sagemaker:VpcSecurityGroupIds) live inside JobConfigDocument, whose schema is published only at "
+    "run time (DescribeJobSchemaVersion), so the guard cannot find and verify them. Deny it in IAM "
+    "unless an administrator has checked the document"
+)
+_ATTACH_ENI = (
+    "it attaches an existing network interface to a HyperPod node; the interface's subnet and "
+    "security groups live in EC2 and are not in the request, so the guard cannot verify them. "
+    "An administrator can attach interfaces after checking them"
+)
+
+
 # --------------------------------------------------------------------------- the table
 
 _VARIANT_MODELS = "ProductionVariants[].ModelName"
 
 _RULE_LIST: tuple[OperationRule, ...] = (
+    # ---- training, processing, tuning
     OperationRule(
         "CreateTrainingJob",
         (Target("", _training_definition()),),
@@ -311,6 +508,17 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         resource="hyper-parameter-tuning-job",
     ),
     OperationRule(
+        "CreateTrainingSession",
+        (
+            Target(
+                "",
+                (_vpc(), _output_kms("OutputConfig.S3Location.KmsKeyArn"), _role()),
+                describe_anchor="TrainingSessionDetail",
+            ),
+        ),
+    ),
+    # ---- models and hosting
+    OperationRule(
         "CreateModel",
         (Target("", (_iso(), _vpc(), _role("ExecutionRoleArn"))),),
         resource="model",
@@ -335,9 +543,50 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         ),
         references=(
             Reference("ProductionVariants[].ModelName", "model"),
+            Reference("ProductionVariants[].InstancePools[].ModelNameOverride", "model"),
             Reference("ShadowProductionVariants[].ModelName", "model"),
+            Reference("ShadowProductionVariants[].InstancePools[].ModelNameOverride", "model"),
         ),
         resource="endpoint-config",
+    ),
+    OperationRule(
+        # An endpoint has no network fields of its own: its endpoint config's (and
+        # that config's models') settings are what count.
+        "CreateEndpoint",
+        references=(Reference("EndpointConfigName", "endpoint-config"),),
+        resource="endpoint",
+    ),
+    OperationRule(
+        "UpdateEndpoint",
+        kind="update",
+        references=(Reference("EndpointConfigName", "endpoint-config"),),
+        resource="endpoint",
+    ),
+    OperationRule(
+        "CreateInferenceComponent",
+        references=(
+            Reference("Specification.ModelName", "model"),
+            Reference("Specifications[].ModelName", "model"),
+            Reference("EndpointName", "endpoint"),
+        ),
+    ),
+    OperationRule(
+        "UpdateInferenceComponent",
+        kind="update",
+        references=(
+            Reference("Specification.ModelName", "model"),
+            Reference("Specifications[].ModelName", "model"),
+        ),
+    ),
+    OperationRule(
+        "CreateInferenceExperiment",
+        (Target("", (_role(),)),),
+        references=(Reference("ModelVariants[].ModelName", "model"),),
+    ),
+    OperationRule(
+        "UpdateInferenceExperiment",
+        kind="update",
+        references=(Reference("ModelVariants[].ModelName", "model"),),
     ),
     OperationRule(
         "CreateTransformJob",
@@ -353,6 +602,93 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         references=(Reference("ModelName", "model"),),
         resource="transform-job",
     ),
+    OperationRule("CreateJob", unsupported=_JOB_DOCUMENT),
+    # ---- model optimisation and evaluation
+    OperationRule(
+        "CreateCompilationJob",
+        (Target("", (_vpc(iam=False), _role())),),
+        resource="compilation-job",
+    ),
+    OperationRule(
+        "CreateOptimizationJob",
+        (Target("", (_vpc(iam=False), _role())),),
+        references=(Reference("ModelSource.SageMakerModel.ModelName", "model"),),
+        resource="optimization-job",
+    ),
+    OperationRule(
+        "CreateInferenceRecommendationsJob",
+        (Target("", (_vpc("InputConfig.VpcConfig", iam=False), _role())),),
+        references=(Reference("InputConfig.ModelName", "model"),),
+        resource="inference-recommendations-job",
+    ),
+    OperationRule(
+        "CreateAIBenchmarkJob",
+        (Target("", (_vpc("NetworkConfig.VpcConfig", iam=False), _role())),),
+    ),
+    # ---- AutoML
+    OperationRule(
+        "CreateAutoMLJob",
+        (
+            Target(
+                "",
+                (
+                    _vpc("AutoMLJobConfig.SecurityConfig.VpcConfig"),
+                    _icte("AutoMLJobConfig.SecurityConfig.EnableInterContainerTrafficEncryption"),
+                    _volume_kms("AutoMLJobConfig.SecurityConfig.VolumeKmsKeyId"),
+                    _output_kms("OutputDataConfig.KmsKeyId"),
+                    _role(),
+                ),
+            ),
+        ),
+        resource="automl-job",
+    ),
+    OperationRule(
+        "CreateAutoMLJobV2",
+        (
+            Target(
+                "",
+                (
+                    _vpc("SecurityConfig.VpcConfig"),
+                    _icte("SecurityConfig.EnableInterContainerTrafficEncryption"),
+                    _volume_kms("SecurityConfig.VolumeKmsKeyId"),
+                    _output_kms("OutputDataConfig.KmsKeyId"),
+                    _role(),
+                    _forbidden("AutoMLComputeConfig.EmrServerlessComputeConfig", _EMR_SERVERLESS),
+                ),
+            ),
+        ),
+        resource="automl-job-v2",
+    ),
+    # ---- Ground Truth and augmented AI
+    OperationRule(
+        "CreateLabelingJob",
+        (
+            # Automated data labeling runs SageMaker jobs: only then is there a VPC to set.
+            Target(
+                "LabelingJobAlgorithmsConfig",
+                (
+                    _vpc("LabelingJobResourceConfig.VpcConfig", iam=False),
+                    _volume_kms("LabelingJobResourceConfig.VolumeKmsKeyId"),
+                ),
+            ),
+            Target(
+                "",
+                (
+                    _output_kms("OutputConfig.KmsKeyId"),
+                    _role(),
+                    _forbidden("HumanTaskConfig.PublicWorkforceTaskPrice", _PUBLIC_CROWD),
+                ),
+            ),
+        ),
+        resource="labeling-job",
+    ),
+    OperationRule(
+        "CreateFlowDefinition",
+        (Target("", (_role(), _forbidden("HumanLoopConfig.PublicWorkforceTaskPrice", _PUBLIC_CROWD))),),
+    ),
+    _workforce("CreateWorkforce", "create"),
+    _workforce("UpdateWorkforce", "update"),
+    # ---- notebooks
     OperationRule(
         "CreateNotebookInstance",
         (
@@ -365,8 +701,7 @@ _RULE_LIST: tuple[OperationRule, ...] = (
                     FieldRule(Guardrail.SECURITY_GROUP_IDS, "SecurityGroupIds", _SGS,
                               describe_path="SecurityGroups", updatable=False),
                     FieldRule(Guardrail.ROOT_ACCESS, "RootAccess", "sagemaker:RootAccess"),
-                    FieldRule(Guardrail.VOLUME_KMS_KEY, "KmsKeyId", "sagemaker:VolumeKmsKeyArn",
-                              updatable=False),
+                    FieldRule(Guardrail.VOLUME_KMS_KEY, "KmsKeyId", _VOLUME_KMS, updatable=False),
                     _role(),
                 ),
             ),
@@ -387,10 +722,73 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         kind="update",
         resource="notebook-instance",
     ),
+    # ---- Studio
+    _domain("CreateDomain", "create"),
+    _domain("UpdateDomain", "update"),
+    _user_profile("CreateUserProfile", "create"),
+    _user_profile("UpdateUserProfile", "update"),
+    OperationRule("CreateSpace", references=(Reference("DomainId", "domain"),)),
+    OperationRule("CreateApp", references=(Reference("DomainId", "domain"),)),
+    # ---- HyperPod
+    _cluster("CreateCluster", "create"),
+    _cluster("UpdateCluster", "update"),
+    OperationRule("AttachClusterNodeNetworkInterface", unsupported=_ATTACH_ENI),
+    # ---- model monitoring
+    _monitoring_definition("DataQuality"),
+    _monitoring_definition("ModelQuality"),
+    _monitoring_definition("ModelBias"),
+    _monitoring_definition("ModelExplainability"),
+    _monitoring_schedule("CreateMonitoringSchedule", "create"),
+    _monitoring_schedule("UpdateMonitoringSchedule", "update"),
+    # ---- pipelines: every step is a request of its own (safemaker.pipeline)
+    OperationRule(
+        "CreatePipeline",
+        (Target("", (_role(),)),),
+        resource="pipeline",
+        definition="PipelineDefinition",
+        definition_location="PipelineDefinitionS3Location",
+    ),
+    OperationRule(
+        "UpdatePipeline",
+        (Target("", (_role(),)),),
+        kind="update",
+        resource="pipeline",
+        definition="PipelineDefinition",
+        definition_location="PipelineDefinitionS3Location",
+    ),
+    OperationRule(
+        # The definition run is the stored one; the hooks check it (DescribePipeline)
+        # with the execution's PipelineParameters in place of the defaults.
+        "StartPipelineExecution",
+        (Target("", (_role(),)),),
+        references=(Reference("PipelineName", "pipeline"),),
+    ),
 )
 
 RULES: Mapping[str, OperationRule] = {r.operation: r for r in _RULE_LIST}
 """The rule table, by operation name."""
+
+
+NOT_GUARDED: Mapping[str, str] = {}
+"""Operations with a network field (in botocore's model) or a network condition key (in
+the Service Authorization Reference) that are deliberately not in :data:`RULES`, each with
+the reason. Empty today: ``CreateJob``, the one action the reference lists with network
+keys whose request has no network member, is in the table as refused (its network
+settings are inside ``JobConfigDocument``). ``tests/unit/test_coverage_model.py`` and
+``tests/unit/test_coverage_iam.py`` fail on any operation that is in neither."""
+
+
+NOT_REFERENCES: Mapping[str, str] = {
+    "CreateModel.ModelName": "the name of the model being created, not a reference",
+    "CreateOptimizationJob.OutputConfig.SageMakerModel.ModelName": (
+        "the name of the model the job creates, not a reference"
+    ),
+    "CreateEdgePackagingJob.ModelName": (
+        "the name given to a Neo-compiled model for edge devices (an EntityName), not a SageMaker "
+        "model; the compilation job it packages is checked by CreateCompilationJob's rules"
+    ),
+}
+"""Request members naming a model that are not references to check, each with the reason."""
 
 
 def rule_for(operation: str) -> OperationRule | None:
@@ -402,3 +800,50 @@ def guarded_operations() -> tuple[str, ...]:
     """Every operation in the table, sorted."""
     return tuple(sorted(RULES))
 
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def markdown_table() -> str:
+    """The rule table as Markdown, one row per operation (the guard page renders it).
+
+    Returns
+    -------
+    str
+        A Markdown table with the columns operation, kind, fields (path → rule ID,
+        ``inject`` / ``optional`` marks), references and notes, sorted by operation.
+    """
+    lines = [
+        "| Operation | Kind | Fields (path: rule) | References | Notes |",
+        "|---|---|---|---|---|",
+    ]
+    for name in guarded_operations():
+        rule = RULES[name]
+        fields = []
+        for target, f in rule.fields():
+            path = f"{target.anchor}.{f.path}" if target.anchor else f.path
+            marks = []
+            if f.guardrail is Guardrail.UNSUPPORTED:
+                marks.append("refused when present")
+            elif f.guardrail is Guardrail.ROLE_ARN:
+                marks.append("when present")
+            elif not f.required:
+                marks.append("optional")
+            elif f.not_required_when:
+                marks.append(f"not required with {f.not_required_when}")
+            mark = f" ({', '.join(marks)})" if marks else ""
+            fields.append(f"`{path}`: {f.guardrail.value}{mark}")
+        refs = []
+        for ref in rule.references:
+            kinds = "/".join(sorted({k for _, k in ref.resource_by})) if ref.resource_by else ref.resource
+            refs.append(f"`{ref.path}` → {kinds}")
+        notes = []
+        if rule.unsupported:
+            notes.append(f"always refused: {rule.unsupported}")
+        if rule.definition:
+            notes.append(f"every step of `{rule.definition}` / `{rule.definition_location}` is checked")
+        lines.append("| " + " | ".join(_cell(c) for c in (
+            f"`{name}`", rule.kind, "<br>".join(fields) or "—", "<br>".join(refs) or "—", "; ".join(notes) or "",
+        )) + " |")
+    return "\n".join(lines) + "\n"

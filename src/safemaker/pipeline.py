@@ -1,0 +1,606 @@
+"""Pipeline definitions: requests inside a request. Pure: no I/O.
+
+``CreatePipeline`` and ``UpdatePipeline`` carry a whole workflow in one JSON
+document (``PipelineDefinition``, or the S3 object named by
+``PipelineDefinitionS3Location``, which :mod:`safemaker.hooks` fetches). Each
+step of that document becomes a SageMaker request when the pipeline runs: a
+``Training`` step's ``Arguments`` are a ``CreateTrainingJob`` request, and so
+on. This module parses the document and checks every step's arguments with
+the same rule table as the requests a client sends
+(:mod:`safemaker.rules`), steps the SageMaker SDK adds on its own (such as
+``<model>-RepackModel-0`` training steps) and steps nested in a
+``Condition`` step's ``IfSteps`` / ``ElseSteps`` included.
+
+Semantics
+---------
+- **Checked, never rewritten.** A pipeline definition is the user's artifact
+  (versioned, diffed, compared by the SDK on upsert): nothing is injected into
+  it. An absent field means the AWS default, as in :func:`safemaker.guard.check`,
+  and is refused with the fix to write into the step.
+- **Steps are named** in every violation path:
+  ``PipelineDefinition.Steps[3:TrainModel].Arguments.VpcConfig.Subnets[0]``.
+- **Step types**: see :data:`STEP_OPERATIONS` (checked as that operation),
+  :data:`NO_NETWORK_STEPS` (nothing to check) and :data:`UNSUPPORTED_STEPS`
+  (always refused, with the reason). Any other type is refused as unknown.
+- **Values known only at run time.** A guarded field (or a referenced
+  resource's name) holding a pipeline expression:
+
+  * ``{"Get": "Parameters.X"}``: whoever starts an execution can override a
+    parameter, so it is refused unless the profile sets
+    ``allow_pipeline_network_parameters``; either way its ``DefaultValue`` is
+    checked like a written value (a parameter without a default is refused).
+    When checking an execution (``parameter_values``), the execution's value
+    is checked instead and nothing is refused for being a parameter.
+  * ``{"Get": "Steps.S.ModelName"}`` where a reference is expected: allowed when
+    step ``S`` of the same definition creates that kind of resource (a
+    ``Model`` step for a model, ``EndpointConfig`` for an endpoint config,
+    ``Endpoint`` for an endpoint); that step is checked itself.
+  * anything else (``Std:Join``, ``Std:JsonGet``, other step properties,
+    ``Execution`` variables): refused, its value cannot be known before the run.
+- **References** to existing resources (a ``Transform`` step naming a model
+  by its name) are returned for the hooks to check with Describe calls.
+
+Sources: the pipeline definition JSON schema
+(https://aws-sagemaker-mlops.github.io/sagemaker-model-building-pipeline-definition-JSON-schema/)
+and the step types of the SageMaker Python SDK (``sagemaker.workflow.steps.StepTypeEnum``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
+
+from . import guard as _guard
+from .errors import MISSING, SafemakerError, Violation
+from .rules import RULES, Guardrail, split_path
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .profile import VpcProfile
+
+__all__ = [
+    "STEP_OPERATIONS",
+    "NO_NETWORK_STEPS",
+    "UNSUPPORTED_STEPS",
+    "PipelineParameter",
+    "PipelineStep",
+    "PipelineDefinition",
+    "PipelineDefinitionError",
+    "DefinitionCheck",
+    "parse_definition",
+    "check_definition",
+    "step_operation",
+]
+
+STEP_OPERATIONS: Mapping[str, str] = {
+    "Training": "CreateTrainingJob",
+    "Processing": "CreateProcessingJob",
+    "QualityCheck": "CreateProcessingJob",
+    "ClarifyCheck": "CreateProcessingJob",
+    "Tuning": "CreateHyperParameterTuningJob",
+    "Model": "CreateModel",
+    "Transform": "CreateTransformJob",
+    "AutoML": "CreateAutoMLJob",
+    "EndpointConfig": "CreateEndpointConfig",
+    "Endpoint": "CreateEndpoint",
+    "InferenceComponent": "CreateInferenceComponent",
+}
+"""Step type → the operation its ``Arguments`` are a request of. ``AutoML`` steps whose
+arguments are shaped as ``CreateAutoMLJobV2`` (``AutoMLProblemTypeConfig``) are checked as
+that operation; ``QualityCheck`` and ``ClarifyCheck`` steps run processing jobs."""
+
+NO_NETWORK_STEPS: Mapping[str, str] = {
+    "RegisterModel": (
+        "registers a model package (CreateModelPackage): no compute and no network fields; a model "
+        "created from the package is checked as a CreateModel request"
+    ),
+    "Condition": "evaluates conditions; the steps of its IfSteps and ElseSteps are checked as steps",
+    "Fail": "stops the execution with an error message: no compute",
+    "Lineage": "records lineage metadata: no compute",
+}
+"""Step types with nothing to check (no compute of their own), with the reason."""
+
+UNSUPPORTED_STEPS: Mapping[str, str] = {
+    "EMR": (
+        "an EMR step runs on an Amazon EMR cluster whose network is set in EMR, not in the "
+        "definition; the guard cannot check it. Run the work as a Processing step"
+    ),
+    "Lambda": (
+        "a Lambda step invokes an AWS Lambda function whose network (VPC or internet) is set in "
+        "Lambda, not in the definition; the guard cannot check it. Use a Processing step, or an "
+        "EndpointConfig/Endpoint step to deploy"
+    ),
+    "Callback": (
+        "a Callback step hands a token to whatever reads an Amazon SQS queue; what runs and where "
+        "is outside the definition. Use a Processing step"
+    ),
+}
+"""Step types that can never be shown to run closed: always refused, with the reason."""
+
+# Step types whose output a reference may name with {"Get": "Steps.<name>.<...>"}.
+_PRODUCERS: Mapping[str, frozenset[str]] = {
+    "model": frozenset({"Model"}),
+    "endpoint-config": frozenset({"EndpointConfig"}),
+    "endpoint": frozenset({"Endpoint"}),
+}
+_BRANCHES = ("IfSteps", "ElseSteps")
+_NO_REWRITE = "a pipeline definition is checked as written, never rewritten"
+_REPACK_HINT = (
+    " (the SageMaker SDK adds this step for a model with an entry point: pass the settings in "
+    "ModelStep(..., repack_model_step_settings={...}))"
+)
+
+
+class PipelineDefinitionError(SafemakerError):
+    """A pipeline definition could not be parsed.
+
+    Attributes
+    ----------
+    path : str
+        Where in the definition (``"PipelineDefinition.Steps[2]"``).
+    found : str
+        What was found there, in words.
+    expected : str
+        What a definition holds there.
+    """
+
+    fmt = "{path} is {found}; expected {expected}"
+
+    def __init__(self, path: str, found: str, expected: str) -> None:
+        super().__init__(path=path, found=found, expected=expected)
+
+
+@dataclass(frozen=True)
+class PipelineParameter:
+    """One entry of a definition's ``Parameters``.
+
+    Attributes
+    ----------
+    name : str
+        ``Name``.
+    type : str
+        ``Type``: ``"String"``, ``"Integer"``, ``"Float"`` or ``"Boolean"``.
+    default : Any
+        ``DefaultValue``; ``MISSING`` when the definition gives none.
+    """
+
+    name: str
+    type: str
+    default: Any = MISSING
+
+    def coerce(self, value: Any) -> Any:
+        """An execution's value (always a string in ``StartPipelineExecution``) as this type.
+
+        ``"true"`` / ``"false"`` for Boolean, numbers for Integer / Float; a value that
+        does not convert is returned unchanged (and then fails the field's check).
+        """
+        if not isinstance(value, str):
+            return value
+        if self.type == "Boolean":
+            return {"true": True, "false": False}.get(value, value)
+        try:
+            if self.type == "Integer":
+                return int(value)
+            if self.type == "Float":
+                return float(value)
+        except ValueError:
+            return value
+        return value
+
+
+@dataclass(frozen=True)
+class PipelineStep:
+    """One step of a definition, nested steps included.
+
+    Attributes
+    ----------
+    name : str
+        ``Name`` (``""`` when absent).
+    type : str
+        ``Type`` (``""`` when absent).
+    path : str
+        Where the step is: ``"PipelineDefinition.Steps[3:TrainModel]"``, or below a
+        condition ``"...Steps[5:Check].Arguments.IfSteps[0:Deploy]"``.
+    arguments : Any
+        ``Arguments`` (``MISSING`` when absent).
+    """
+
+    name: str
+    type: str
+    path: str
+    arguments: Any
+
+    @property
+    def operation(self) -> str | None:
+        """The operation whose request the arguments are (see :func:`step_operation`)."""
+        return step_operation(self.type, self.arguments)
+
+
+@dataclass(frozen=True)
+class PipelineDefinition:
+    """A parsed definition.
+
+    Attributes
+    ----------
+    parameters : Mapping[str, PipelineParameter]
+        By name.
+    steps : tuple[PipelineStep, ...]
+        Every step in document order; a ``Condition`` step is followed by the
+        steps of its branches.
+    """
+
+    parameters: Mapping[str, PipelineParameter]
+    steps: tuple[PipelineStep, ...]
+
+    def step(self, name: str) -> PipelineStep | None:
+        """The step named ``name``, or ``None``."""
+        for s in self.steps:
+            if s.name == name:
+                return s
+        return None
+
+
+@dataclass(frozen=True)
+class DefinitionCheck:
+    """The result of :func:`check_definition`.
+
+    Attributes
+    ----------
+    violations : tuple[Violation, ...]
+        Every violation, each path naming its step.
+    references : tuple[safemaker.guard.ResolvedReference, ...]
+        Existing resources the steps name (for Describe checks).
+    steps : tuple[PipelineStep, ...]
+        Every step found (empty when the definition did not parse).
+    """
+
+    violations: tuple[Violation, ...]
+    references: tuple[_guard.ResolvedReference, ...]
+    steps: tuple[PipelineStep, ...]
+
+    @property
+    def allowed(self) -> bool:
+        """``True`` when no step breaks a guardrail."""
+        return not self.violations
+
+
+def step_operation(step_type: str, arguments: Any = None) -> str | None:
+    """The operation a step's arguments are a request of, or ``None`` (nothing to check / unsupported).
+
+    Parameters
+    ----------
+    step_type : str
+        The step's ``Type``.
+    arguments : Any, optional
+        The step's ``Arguments`` (decides between ``CreateAutoMLJob`` and
+        ``CreateAutoMLJobV2`` for ``AutoML`` steps).
+
+    Returns
+    -------
+    str or None
+    """
+    op = STEP_OPERATIONS.get(step_type)
+    if op == "CreateAutoMLJob" and isinstance(arguments, Mapping) and (
+        "AutoMLProblemTypeConfig" in arguments or "AutoMLJobInputDataConfig" in arguments
+    ):
+        return "CreateAutoMLJobV2"
+    return op
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _load(document: Any, prefix: str) -> Mapping[str, Any]:
+    if isinstance(document, (bytes, bytearray)):
+        try:
+            document = document.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise PipelineDefinitionError(prefix, f"not UTF-8 ({exc.reason})", "a JSON document") from None
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError as exc:
+            raise PipelineDefinitionError(prefix, f"not valid JSON ({exc})", "a JSON document") from None
+    if not isinstance(document, Mapping):
+        raise PipelineDefinitionError(prefix, f"a JSON {type(document).__name__}", "a JSON object with Steps")
+    return document
+
+
+def _parameters(doc: Mapping[str, Any], prefix: str) -> dict[str, PipelineParameter]:
+    raw = doc.get("Parameters", [])
+    if raw is None:
+        return {}
+    if not isinstance(raw, list):
+        raise PipelineDefinitionError(f"{prefix}.Parameters", f"a {type(raw).__name__}", "a list of parameters")
+    out: dict[str, PipelineParameter] = {}
+    for i, p in enumerate(raw):
+        if not isinstance(p, Mapping) or not isinstance(p.get("Name"), str):
+            raise PipelineDefinitionError(f"{prefix}.Parameters[{i}]", repr(p)[:80], "an object with a Name")
+        out[p["Name"]] = PipelineParameter(p["Name"], str(p.get("Type", "String")), p.get("DefaultValue", MISSING))
+    return out
+
+
+def _steps(raw: Any, path: str) -> Iterator[PipelineStep]:
+    if not isinstance(raw, list):
+        raise PipelineDefinitionError(path, f"a {type(raw).__name__}", "a list of steps")
+    for i, st in enumerate(raw):
+        if not isinstance(st, Mapping):
+            raise PipelineDefinitionError(f"{path}[{i}]", f"a {type(st).__name__}", "a step object")
+        name = st.get("Name") if isinstance(st.get("Name"), str) else ""
+        stype = st.get("Type") if isinstance(st.get("Type"), str) else ""
+        here = f"{path}[{i}:{name}]" if name else f"{path}[{i}]"
+        args = st.get("Arguments", MISSING)
+        yield PipelineStep(name, stype, here, args)
+        if stype == "Condition" and isinstance(args, Mapping):
+            for branch in _BRANCHES:
+                if branch in args and args[branch] is not None:
+                    yield from _steps(args[branch], f"{here}.Arguments.{branch}")
+
+
+def parse_definition(document: str | bytes | Mapping[str, Any], *, prefix: str = "PipelineDefinition"
+                     ) -> PipelineDefinition:
+    """Parse a pipeline definition (JSON text or an already-decoded mapping).
+
+    Parameters
+    ----------
+    document : str, bytes or Mapping
+        The ``PipelineDefinition`` value, the S3 object's bytes, or the decoded JSON.
+    prefix : str, default "PipelineDefinition"
+        Path of the document in the request, for step paths and errors.
+
+    Returns
+    -------
+    PipelineDefinition
+
+    Raises
+    ------
+    PipelineDefinitionError
+        The document is not JSON, not an object, or ``Steps`` / ``Parameters`` /
+        a step is not shaped as a definition holds it.
+    """
+    doc = _load(document, prefix)
+    params = _parameters(doc, prefix)
+    steps = tuple(_steps(doc.get("Steps", []) if doc.get("Steps") is not None else [], f"{prefix}.Steps"))
+    return PipelineDefinition(params, steps)
+
+
+# --------------------------------------------------------------------------- expressions
+
+
+def _is_expression(value: Any) -> bool:
+    if not isinstance(value, Mapping) or len(value) != 1:
+        return False
+    (key,) = value
+    return isinstance(key, str) and (key == "Get" or key.startswith("Std:"))
+
+
+@dataclass(frozen=True)
+class _Unresolved:
+    """Stands for a value known only at run time (never equal to anything a profile allows)."""
+
+    expression: Any
+
+    def __repr__(self) -> str:
+        return json.dumps(self.expression, sort_keys=True, default=str)
+
+
+_Parts = tuple[str | int, ...]
+
+
+def _substitute(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
+                values: Mapping[str, Any] | None, found: list[tuple[_Parts, Any, Any]]) -> Any:
+    """A copy of ``value`` with every expression replaced by what it is known to be.
+
+    ``found`` receives ``(parts, expression, parameter name or None)``. Structures
+    without expressions are returned as they are (not copied).
+    """
+    if _is_expression(value):
+        pname = _parameter_name(value)
+        if pname is not None and pname in params:
+            found.append((at, value, pname))
+            if values is not None and pname in values:
+                return params[pname].coerce(values[pname])
+            default = params[pname].default
+            return default if default is not MISSING else _Unresolved(value)
+        found.append((at, value, None))
+        return _Unresolved(value)
+    if isinstance(value, Mapping):
+        out: dict[str, Any] | None = None
+        for k, v in value.items():
+            new = _substitute(v, at + (k,), params, values, found)
+            if new is not v:
+                if out is None:
+                    out = dict(value)
+                out[k] = new
+        return value if out is None else out
+    if isinstance(value, list):
+        lst: list[Any] | None = None
+        for i, v in enumerate(value):
+            new = _substitute(v, at + (i,), params, values, found)
+            if new is not v:
+                if lst is None:
+                    lst = list(value)
+                lst[i] = new
+        return value if lst is None else lst
+    return value
+
+
+def _parameter_name(expr: Mapping[str, Any]) -> str | None:
+    target = expr.get("Get")
+    if isinstance(target, str) and target.startswith("Parameters."):
+        return target[len("Parameters."):]
+    return None
+
+
+def _step_target(expr: Mapping[str, Any]) -> str | None:
+    target = expr.get("Get")
+    if isinstance(target, str) and target.startswith("Steps."):
+        parts = target.split(".")
+        return parts[1] if len(parts) > 2 else None
+    return None
+
+
+def _overlaps(parts: _Parts, pattern: tuple[str, ...]) -> bool:
+    """True when a concrete path and a rule path (``[]`` = any index) share their common prefix."""
+    for p, q in zip(parts, pattern):
+        if q == "[]":
+            if not isinstance(p, int):
+                return False
+        elif p != q:
+            return False
+    return True
+
+
+def _guarded_patterns(operation: str) -> tuple[tuple[tuple[str, ...], str, str | None], ...]:
+    """``(pattern, rule ID, resource or None)`` for every field and reference of ``operation``."""
+    return _PATTERNS.get(operation) or _build_patterns(operation)
+
+
+_PATTERNS: dict[str, tuple[tuple[tuple[str, ...], str, str | None], ...]] = {}
+
+
+def _build_patterns(operation: str) -> tuple[tuple[tuple[str, ...], str, str | None], ...]:
+    rule = RULES[operation]
+    out: list[tuple[tuple[str, ...], str, str | None]] = []
+    for target, f in rule.fields():
+        out.append((split_path(target.anchor) + split_path(f.path), f.guardrail.value, None))
+    for ref in rule.references:
+        kinds = {k for _, k in ref.resource_by} | {ref.resource}
+        out.extend((split_path(ref.path), Guardrail.REFERENCE.value, k) for k in sorted(kinds))
+    _PATTERNS[operation] = tuple(out)
+    return _PATTERNS[operation]
+
+
+def _under(path: str, parts_path: str) -> bool:
+    """``path`` is ``parts_path`` or below it, or above it (a parent of it)."""
+    if path == parts_path:
+        return True
+    for a, b in ((path, parts_path), (parts_path, path)):
+        if a.startswith(b) and a[len(b)] in ".[":
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def check_definition(document: str | bytes | Mapping[str, Any], profile: "VpcProfile", *,
+                     operation: str = "CreatePipeline", prefix: str = "PipelineDefinition",
+                     parameter_values: Mapping[str, Any] | None = None) -> DefinitionCheck:
+    """Check every step of a pipeline definition with the rule table.
+
+    Parameters
+    ----------
+    document : str, bytes or Mapping
+        The definition (JSON text, bytes of the S3 object, or decoded).
+    profile : VpcProfile
+        The profile. ``allow_pipeline_network_parameters`` (default ``False``)
+        lets parameters stand in guarded fields (their defaults are still checked).
+    operation : str, default "CreatePipeline"
+        The operation named in the violations (the request carrying the definition).
+    prefix : str, default "PipelineDefinition"
+        Path of the definition in that request, starting every violation path.
+    parameter_values : Mapping[str, Any], optional
+        Values an execution gives the parameters (by name; strings as in
+        ``StartPipelineExecution``, converted by the parameter's type). When
+        given, parameters are checked with these values (defaults for the
+        others) and are not refused for being parameters.
+
+    Returns
+    -------
+    DefinitionCheck
+        Violations (never raised: a malformed definition is a violation too),
+        references to existing resources, and the steps found.
+    """
+    try:
+        definition = parse_definition(document, prefix=prefix)
+    except PipelineDefinitionError as exc:
+        v = Violation(operation, exc.path, exc.found, exc.expected,
+                      "Give a pipeline definition as SageMaker documents it (JSON with Parameters and Steps)",
+                      Guardrail.UNSUPPORTED.value, f"{exc.expected} that can be checked")
+        return DefinitionCheck((v,), (), ())
+    allow = bool(getattr(profile, "allow_pipeline_network_parameters", False))
+    violations: list[Violation] = []
+    refs: list[_guard.ResolvedReference] = []
+    for step in definition.steps:
+        _check_step(step, definition, profile, operation, allow, parameter_values, violations, refs)
+    return DefinitionCheck(tuple(violations), tuple(refs), definition.steps)
+
+
+def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "VpcProfile", operation: str,
+                allow: bool, values: Mapping[str, Any] | None, violations: list[Violation],
+                refs: list[_guard.ResolvedReference]) -> None:
+    if step.type in UNSUPPORTED_STEPS:
+        violations.append(Violation(operation, step.path, step.type, "a step that can run closed",
+                                    f"Remove the step: {UNSUPPORTED_STEPS[step.type]}", Guardrail.UNSUPPORTED.value,
+                                    "a step type that can run in a closed network"))
+        return
+    if step.type in NO_NETWORK_STEPS:
+        return
+    op = step.operation
+    if op is None:
+        known = sorted({*STEP_OPERATIONS, *NO_NETWORK_STEPS})
+        violations.append(Violation(operation, f"{step.path}.Type", step.type or MISSING, known,
+                                    "Use a step type whose network safemaker can check",
+                                    Guardrail.UNSUPPORTED.value, f"one of the step types {known}"))
+        return
+    args = step.arguments
+    if not isinstance(args, Mapping) or _is_expression(args):
+        violations.append(Violation(operation, f"{step.path}.Arguments", args, f"a {op} request",
+                                    f"Give the step's Arguments as a {op} request", Guardrail.UNSUPPORTED.value,
+                                    f"the step's Arguments as a {op} request"))
+        return
+    found: list[tuple[_Parts, Any, Any]] = []
+    resolved = _substitute(args, (), definition.parameters, values, found)
+    decision = _guard.decide(op, resolved, profile, inject=False)
+    base = f"{step.path}.Arguments"
+    hint = _REPACK_HINT if "RepackModel" in step.name else ""
+    drop: list[str] = []  # paths whose guard violations are about an unresolved value
+    extra: list[Violation] = []
+    patterns = _guarded_patterns(op)
+    for parts, expr, pname in found:
+        hit = next(((rule_id, res) for pat, rule_id, res in patterns if _overlaps(parts, pat)), None)
+        if hit is None:
+            continue  # an expression in a field the guard does not look at
+        rule_id, resource = hit
+        rel = _guard.format_path(parts)
+        full = f"{base}.{rel}"
+        if pname is not None:
+            if values is not None:
+                continue  # an execution's (or default) value, checked by the guard below
+            param = definition.parameters[pname]
+            if param.default is MISSING:
+                drop.append(rel)
+                extra.append(Violation(operation, full, expr, "a value that can be checked",
+                                       f"Give Parameters.{pname} a DefaultValue the profile allows, or write "
+                                       "the value itself in the step", rule_id,
+                                       "a value written in the definition (this parameter has no default)"))
+            elif not allow:
+                extra.append(Violation(operation, full, expr, "a value written in the definition",
+                                       f"Write the value itself in the step: whoever starts an execution can "
+                                       f"override Parameters.{pname} (a profile with "
+                                       "allow_pipeline_network_parameters accepts parameters whose default "
+                                       "complies)", rule_id, "a value written in the definition"))
+            continue
+        target = _step_target(expr)
+        if resource is not None and target is not None:
+            producer = definition.step(target)
+            if producer is not None and producer.type in _PRODUCERS.get(resource, ()):
+                continue  # made by a step of this pipeline, which is checked itself
+        drop.append(rel)
+        extra.append(Violation(operation, full, expr, "a value written in the definition",
+                               f"Write the value itself in the step: {json.dumps(expr, default=str)} is only "
+                               "known at run time and cannot be checked", rule_id,
+                               "a value written in the definition"))
+    for v in decision.violations:
+        if any(_under(v.path, d) for d in drop):
+            continue
+        fix = v.fix
+        if v.found is MISSING:
+            fix = f"Set it in the step's Arguments{hint}: {_NO_REWRITE}"
+        violations.append(Violation(operation, f"{base}.{v.path}", v.found, v.required, fix, v.rule_id,
+                                    v.required_text))
+    violations.extend(extra)
+    for r in decision.references:
+        refs.append(_guard.ResolvedReference(f"{base}.{r.path}", r.resource, r.name))
+
