@@ -1,0 +1,350 @@
+"""Benchmark ``safemaker audit`` (and Prowler, when it can run) on the local backend.
+
+For each N given on the command line this script:
+
+1. starts the local backend (moto on 127.0.0.1) and seeds it over HTTP with N
+   SageMaker resources of mixed types, half of them compliant, recording the
+   network findings each non-compliant resource must produce (ground truth);
+2. runs ``safemaker audit --format json`` in a child process pointed at the
+   backend, and reports wall time, SageMaker API calls per resource (counted
+   by the backend) and the child's peak RSS;
+3. runs ``prowler aws --service sagemaker`` on the same data, side by side in
+   the same run, when a Prowler virtualenv is available (``--prowler-venv``;
+   ``--install-prowler`` creates it with pip, never in the project's
+   environment), and reports the time ratio and the findings each tool missed.
+
+Nothing leaves 127.0.0.1: both tools get fake credentials and
+``AWS_ENDPOINT_URL`` pointing at the backend, and Prowler also gets
+``HTTPS_PROXY``/``HTTP_PROXY`` set to a closed port on 127.0.0.1 (with
+``NO_PROXY=127.0.0.1``) so that any request it would send elsewhere fails.
+
+Usage::
+
+    python benchmarks/audit/bench_audit.py                 # N = 200 (quick)
+    python benchmarks/audit/bench_audit.py --n 1000 3000 10000 --install-prowler
+
+See ``benchmarks/audit/README.md`` for the figures measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "src"))
+
+from safemaker.audit import RELATED_CONTROLS, audited_types  # noqa: E402
+from safemaker.local import local_backend  # noqa: E402
+
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
+SUB_A, SUB_C, SG = "subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc", "sg-0bbbbbbbbbbbbbbbb"
+VPC = {"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}
+ARN = "arn:aws:sagemaker:us-east-1:123456789012"
+PROFILE_TOML = f"""region = "us-east-1"
+vpc_id = "vpc-0dddddddddddddddd"
+subnets = ["{SUB_A}", "{SUB_C}"]
+security_group_ids = ["{SG}"]
+execution_role_arn = "{ROLE}"
+"""
+DEFAULT_PROWLER_VENV = Path.home() / ".cache" / "safemaker-bench" / "prowler-venv"
+
+# Types whose List and Describe calls moto implements (the others answer HTTP 500 there, which
+# botocore retries; on AWS they are audited like the rest): the benchmark audits these.
+MOTO_LISTABLE = {"notebook-instance", "domain", "cluster", "model", "endpoint-config", "endpoint", "training-job",
+                 "processing-job", "hyper-parameter-tuning-job", "transform-job", "automl-job-v2",
+                 "compilation-job", "data-quality-job-definition", "model-quality-job-definition",
+                 "model-bias-job-definition", "model-explainability-job-definition", "pipeline"}
+
+# 20 slots per cycle: the mix of resource types seeded
+MIX = (["model"] * 6 + ["training-job"] * 4 + ["processing-job"] * 3 + ["notebook-instance"] * 2
+       + ["endpoint-config", "endpoint", "transform-job"] + ["hyper-parameter-tuning-job"] * 2)
+
+
+@dataclass
+class Seeded:
+    n: int
+    counts: Counter = field(default_factory=Counter)
+    expected: set = field(default_factory=set)  # (arn, rule_id) network findings that must be reported
+
+
+def _training(name: str, closed: bool) -> dict[str, Any]:
+    req = {"TrainingJobName": name, "RoleArn": ROLE,
+           "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
+           "OutputDataConfig": {"S3OutputPath": "s3://bucket/out"},
+           "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+           "StoppingCondition": {"MaxRuntimeInSeconds": 3600}}
+    if closed:
+        req.update(EnableNetworkIsolation=True, EnableInterContainerTrafficEncryption=True, VpcConfig=VPC)
+    return req
+
+
+def _create(sm: Any, kind: str, name: str, closed: bool) -> set[tuple[str, str]]:
+    """Create one resource; return the (arn, rule) findings it must produce."""
+    open_training = {"SM-NET-ISOLATION", "SM-NET-VPC", "SM-NET-ICTE"}
+    anchor_model = "anchor-closed" if closed else "anchor-open"
+    if kind == "model":
+        extra = {"EnableNetworkIsolation": True, "VpcConfig": VPC} if closed else {}
+        sm.create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMG}, **extra)
+        rules = set() if closed else {"SM-NET-ISOLATION", "SM-NET-VPC"}
+    elif kind == "training-job":
+        sm.create_training_job(**_training(name, closed))
+        rules = set() if closed else open_training
+    elif kind == "processing-job":
+        req = {"ProcessingJobName": name, "RoleArn": ROLE, "AppSpecification": {"ImageUri": IMG},
+               "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
+                                                         "VolumeSizeInGB": 10}},
+               "StoppingCondition": {"MaxRuntimeInSeconds": 3600}}
+        if closed:
+            req["NetworkConfig"] = {"EnableNetworkIsolation": True, "EnableInterContainerTrafficEncryption": True,
+                                    "VpcConfig": VPC}
+        sm.create_processing_job(**req)
+        rules = set() if closed else open_training
+    elif kind == "notebook-instance":
+        extra = ({"SubnetId": SUB_A, "SecurityGroupIds": [SG], "DirectInternetAccess": "Disabled",
+                  "RootAccess": "Disabled"} if closed else {})
+        sm.create_notebook_instance(NotebookInstanceName=name, InstanceType="ml.t3.medium", RoleArn=ROLE, **extra)
+        rules = set() if closed else {"SM-NB-DIRECT-INTERNET", "SM-NB-ROOT", "SM-NET-SUBNET", "SM-NET-SG"}
+    elif kind == "endpoint-config":
+        sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[
+            {"VariantName": "v", "ModelName": anchor_model, "InstanceType": "ml.m5.large",
+             "InitialInstanceCount": 1}])
+        rules = set() if closed else {"SM-NET-ISOLATION", "SM-NET-VPC"}
+    elif kind == "endpoint":
+        sm.create_endpoint(EndpointName=name, EndpointConfigName="anchor-ec-closed" if closed else "anchor-ec-open")
+        rules = set() if closed else {"SM-NET-ISOLATION", "SM-NET-VPC"}
+    elif kind == "transform-job":
+        sm.create_transform_job(
+            TransformJobName=name, ModelName=anchor_model,
+            TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/in"}}},
+            TransformOutput={"S3OutputPath": "s3://b/out"},
+            TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
+        rules = set() if closed else {"SM-NET-ISOLATION", "SM-NET-VPC"}
+    elif kind == "hyper-parameter-tuning-job":
+        definition = _training("x", closed)
+        for k in ("TrainingJobName", "TrainingInputMode"):
+            definition.pop(k, None)
+        sm.create_hyper_parameter_tuning_job(
+            HyperParameterTuningJobName=name,
+            HyperParameterTuningJobConfig={"Strategy": "Random", "ResourceLimits": {
+                "MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 1}},
+            TrainingJobDefinition=definition)
+        rules = set() if closed else open_training
+    else:  # pragma: no cover
+        raise ValueError(kind)
+    return {(f"{ARN}:{kind}/{name}", r) for r in rules}
+
+
+def seed(session: Any, n: int, workers: int = 16) -> Seeded:
+    """Seed N resources (4 anchors + N-4 from MIX, every other one compliant)."""
+    sm = session.client("sagemaker")
+    out = Seeded(n)
+    # anchors referenced by endpoint configs, endpoints and transform jobs (they count in N)
+    out.expected |= _create(sm, "model", "anchor-open", False)
+    _create(sm, "model", "anchor-closed", True)
+    out.expected |= _create(sm, "endpoint-config", "anchor-ec-open", False)
+    _create(sm, "endpoint-config", "anchor-ec-closed", True)
+    out.counts.update({"model": 2, "endpoint-config": 2})
+    jobs = [(MIX[i % len(MIX)], f"r{i:05d}", i % 2 == 0) for i in range(max(0, n - 4))]
+    with ThreadPoolExecutor(workers) as pool:
+        for expected in pool.map(lambda j: _create(sm, *j), jobs):
+            out.expected |= expected
+    out.counts.update(kind for kind, _, _ in jobs)
+    return out
+
+
+def _peak_rss_mb(rusage: Any) -> float:
+    return rusage.ru_maxrss / 1024.0  # Linux: kilobytes
+
+
+def _timed(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float | None = None
+           ) -> tuple[float, float, int, str]:
+    """Run a child; return (wall seconds, peak RSS MB, exit code, stderr tail)."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, env=env, cwd=str(cwd), stdout=subprocess.DEVNULL, stderr=err, text=True)
+        deadline = None if timeout is None else start + timeout
+        while True:
+            pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if deadline is not None and time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, rusage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.01)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        tail = err.read()[-2000:]
+    return wall, _peak_rss_mb(rusage), proc.returncode, tail
+
+
+def _child_env(endpoint: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_ENDPOINT_URL": endpoint, "AWS_ENDPOINT_URL_SAGEMAKER": endpoint,
+        "PYTHONPATH": str(ROOT / "src"),
+        # anything not addressed to 127.0.0.1 goes to a closed local port and fails
+        "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
+        "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
+        "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
+    })
+    env.update(extra or {})
+    return env
+
+
+def run_safemaker(backend: Any, workdir: Path, workers: int) -> dict[str, Any]:
+    profile = workdir / "profile.toml"
+    profile.write_text(PROFILE_TOML)
+    out = workdir / "safemaker.jsonl"
+    cmd = [sys.executable, "-c", "from safemaker.cli import main; main()", "audit", "--profile", str(profile),
+           "--format", "json", "--output", str(out), "--max-workers", str(workers)]
+    for kind in audited_types():
+        if kind in MOTO_LISTABLE:
+            cmd += ["--type", kind]
+    before = backend.request_count("sagemaker")
+    wall, rss, rc, tail = _timed(cmd, _child_env(backend.endpoint_url), ROOT)
+    calls = backend.request_count("sagemaker") - before
+    if rc not in (0, 3):
+        raise SystemExit(f"safemaker audit failed (exit {rc}):\n{tail}")
+    findings = [json.loads(line) for line in out.read_text().splitlines()]
+    pairs = {(f["resource_arn"], f["rule_id"]) for f in findings if f["status"] == "FAIL"}
+    return {"wall": wall, "rss": rss, "calls": calls, "findings": len(findings), "pairs": pairs,
+            "unknown": sum(f["status"] == "UNKNOWN" for f in findings)}
+
+
+# --------------------------------------------------------------------------- Prowler
+
+PROWLER_TO_RULE = {p: (kind, rule) for (kind, rule), rel in RELATED_CONTROLS.items() for p in rel.prowler}
+
+
+def install_prowler(venv: Path) -> None:
+    if (venv / "bin" / "prowler").exists():
+        return
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.check_call([sys.executable, "-m", "venv", str(venv)])
+    subprocess.check_call([str(venv / "bin" / "pip"), "install", "-q", "prowler"])
+
+
+def run_prowler(backend: Any, workdir: Path, venv: Path, timeout: float) -> dict[str, Any]:
+    prowler = venv / "bin" / "prowler"
+    outdir = workdir / "prowler-out"
+    shutil.rmtree(outdir, ignore_errors=True)
+    cmd = [str(prowler), "aws", "--service", "sagemaker", "--region", "us-east-1", "--output-formats", "json-ocsf",
+           "--output-directory", str(outdir), "--no-banner", "--ignore-exit-code-3"]
+    before = backend.request_count()
+    before_sm = backend.request_count("sagemaker")
+    wall, rss, rc, tail = _timed(cmd, _child_env(backend.endpoint_url), workdir, timeout)
+    calls_sm = backend.request_count("sagemaker") - before_sm
+    calls_all = backend.request_count() - before
+    results = list(outdir.glob("*.ocsf.json")) if outdir.exists() else []
+    pairs: set[tuple[str, str]] = set()
+    fails = 0
+    for path in results:
+        for item in json.loads(path.read_text() or "[]"):
+            if item.get("status_code") != "FAIL":
+                continue
+            fails += 1
+            check = item.get("metadata", {}).get("event_code")
+            mapped = PROWLER_TO_RULE.get(check)
+            for res in item.get("resources", []):
+                if mapped:
+                    pairs.add((res.get("uid"), mapped[1]))
+    return {"wall": wall, "rss": rss, "rc": rc, "calls": calls_sm, "calls_all": calls_all, "fails": fails,
+            "pairs": pairs, "ok": bool(results), "tail": tail}
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, nargs="+", default=[200], help="resource counts to seed (default: 200)")
+    ap.add_argument("--workers", type=int, default=8, help="safemaker --max-workers (default 8)")
+    ap.add_argument("--prowler-venv", type=Path, default=DEFAULT_PROWLER_VENV,
+                    help=f"virtualenv holding Prowler (default {DEFAULT_PROWLER_VENV})")
+    ap.add_argument("--install-prowler", action="store_true", help="create that virtualenv with pip if missing")
+    ap.add_argument("--no-prowler", action="store_true", help="skip Prowler")
+    ap.add_argument("--prowler-timeout", type=float, default=3600.0, help="seconds before Prowler is stopped")
+    ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    args = ap.parse_args(argv)
+    if any(n < 10 for n in args.n):
+        ap.error("--n values must be at least 10")
+
+    use_prowler = not args.no_prowler
+    if use_prowler and args.install_prowler:
+        install_prowler(args.prowler_venv)
+    if use_prowler and not (args.prowler_venv / "bin" / "prowler").exists():
+        print(f"Prowler not found in {args.prowler_venv} (pass --install-prowler): safemaker only", flush=True)
+        use_prowler = False
+
+    print(f"audited types: {', '.join(audited_types())}", flush=True)
+    rows = []
+    for n in args.n:
+        with tempfile.TemporaryDirectory() as tmp, local_backend() as backend:
+            t0 = time.perf_counter()
+            seeded = seed(backend.session, n)
+            seed_s = time.perf_counter() - t0
+            backend.reset_requests()
+            sm = run_safemaker(backend, Path(tmp), args.workers)
+            missed_by_safemaker = seeded.expected - sm["pairs"]
+            extra_safemaker = sm["pairs"] - seeded.expected
+            row = {"n": n, "seed_s": round(seed_s, 2), "safemaker_s": round(sm["wall"], 3),
+                   "safemaker_calls_per_resource": round(sm["calls"] / n, 3),
+                   "safemaker_peak_rss_mb": round(sm["rss"], 1), "safemaker_findings": sm["findings"],
+                   "safemaker_unknown": sm["unknown"], "expected_findings": len(seeded.expected),
+                   "missed_by_safemaker_vs_truth": len(missed_by_safemaker),
+                   "safemaker_extra_vs_truth": len(extra_safemaker)}
+            print(f"N={n}: seeded {dict(seeded.counts)} in {seed_s:.1f}s", flush=True)
+            print(f"  safemaker: {sm['wall']:.2f}s, {sm['calls'] / n:.2f} SageMaker calls/resource, "
+                  f"peak RSS {sm['rss']:.0f} MB, {sm['findings']} findings ({sm['unknown']} unknown); "
+                  f"missed {len(missed_by_safemaker)} of {len(seeded.expected)} expected, "
+                  f"{len(extra_safemaker)} beyond them", flush=True)
+            if use_prowler:
+                pr = run_prowler(backend, Path(tmp), args.prowler_venv, args.prowler_timeout)
+                row.update({"prowler_s": round(pr["wall"], 3), "prowler_exit": pr["rc"],
+                            "prowler_calls_per_resource": round(pr["calls"] / n, 3),
+                            "prowler_calls_all_services": pr["calls_all"],
+                            "prowler_peak_rss_mb": round(pr["rss"], 1), "prowler_fail_findings": pr["fails"],
+                            "prowler_ran": pr["ok"]})
+                if pr["ok"]:
+                    prowler_pairs = pr["pairs"]
+                    row["ratio_prowler_over_safemaker"] = round(pr["wall"] / sm["wall"], 2)
+                    row["network_findings_prowler_missed"] = len(sm["pairs"] - prowler_pairs)
+                    row["network_findings_safemaker_missed"] = len(prowler_pairs - sm["pairs"])
+                    print(f"  prowler:   {pr['wall']:.2f}s ({row['ratio_prowler_over_safemaker']}x safemaker), "
+                          f"{pr['calls'] / n:.2f} SageMaker calls/resource, peak RSS {pr['rss']:.0f} MB; "
+                          f"network findings missed by Prowler {row['network_findings_prowler_missed']}, "
+                          f"by safemaker {row['network_findings_safemaker_missed']}", flush=True)
+                else:
+                    print(f"  prowler:   produced no results (exit {pr['rc']}) after {pr['wall']:.1f}s; "
+                          f"stderr tail:\n{pr['tail']}", flush=True)
+            rows.append(row)
+    if len(rows) > 1:
+        base = rows[0]
+        for row in rows[1:]:
+            scale = row["n"] / base["n"]
+            print(f"N {base['n']} -> {row['n']} (x{scale:g}): safemaker time x{row['safemaker_s'] / base['safemaker_s']:.2f}, "
+                  f"peak RSS x{row['safemaker_peak_rss_mb'] / base['safemaker_peak_rss_mb']:.2f}", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
