@@ -501,11 +501,18 @@ def _fix(kind: str, v: Violation) -> tuple[str, Literal["update", "recreate"]]:
     detail = "" if v.found is MISSING else v.fix.rstrip(".")
     if detail.lower().startswith(("recreate", "set ")):
         detail = ""
-    if info is not None and info.rule.updatable:
-        op = _update_operation(kind)
-        if op is not None and _updatable_through(op, info.request_path):
-            text = f"Call {op} to correct {v.path}"
-            return (f"{text}: {detail}" if detail else text), "update"
+    op = _update_operation(kind)
+    # a field of the rule: updatable when the rule says so and the Update operation carries it; a path
+    # the rule does not list (a pipeline step inside PipelineDefinition): when the Update operation
+    # carries its top-level member
+    if info is not None:
+        updatable = info.rule.updatable and op is not None and _updatable_through(op, info.request_path)
+    else:
+        top = v.path.split(".")[0].split("[")[0]
+        updatable = op is not None and _updatable_through(op, top)
+    if updatable:
+        text = f"Call {op} to correct {v.path}"
+        return (f"{text}: {detail}" if detail else text), "update"
     field_name = info.request_path if info is not None else v.path
     why = ("it cannot be changed after creation" if info is not None and not info.rule.updatable
            else f"no Update operation of the {noun} carries {field_name}")
