@@ -166,6 +166,7 @@ _WORDS: dict[str, _FieldWords] = {
     "require_network_isolation": _FieldWords(_BOOL_WORDS),
     "require_inter_container_traffic_encryption": _FieldWords(_BOOL_WORDS),
     "notebook_root_access": _FieldWords("'Disabled' or 'Enabled'"),
+    "allow_pipeline_network_parameters": _FieldWords(_BOOL_WORDS),
 }
 
 _PROBLEMS = "safemaker_problems"
@@ -506,6 +507,11 @@ class VpcProfile(BaseSettings):
         Require ``EnableInterContainerTrafficEncryption: true``. False is a relaxation.
     notebook_root_access : {"Disabled", "Enabled"}, default "Disabled"
         The ``RootAccess`` notebook instances must have.
+    allow_pipeline_network_parameters : bool, default False
+        Accept pipeline parameters (``{"Get": "Parameters.X"}``) in a pipeline step's
+        network fields, checking their ``DefaultValue``. Off by default because whoever
+        starts an execution can override a parameter (``StartPipelineExecution`` is then
+        checked with the values it gives). A relaxation; see ``safemaker.pipeline``.
 
     Raises
     ------
@@ -550,6 +556,7 @@ class VpcProfile(BaseSettings):
     require_network_isolation: bool = True
     require_inter_container_traffic_encryption: bool = True
     notebook_root_access: Literal["Disabled", "Enabled"] = "Disabled"
+    allow_pipeline_network_parameters: bool = False
 
     _subnet_set: frozenset[str] = PrivateAttr(default=frozenset())
     _security_group_set: frozenset[str] = PrivateAttr(default=frozenset())
