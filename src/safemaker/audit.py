@@ -669,7 +669,15 @@ def _dig(doc: Any, dotted: str) -> Any:
     return cur
 
 
-_REFERENCED_KINDS = frozenset({"model", "endpoint-config"})
+_REFERENCED_KINDS = frozenset({"model", "endpoint-config", "domain"})
+
+
+@dataclass(frozen=True)
+class _Referenced(Violation):
+    """A violation of a referenced resource, with its path prefixed by the reference chain."""
+
+    origin_kind: str = ""
+    origin: Violation | None = None
 
 
 class _Auditor:
@@ -785,8 +793,8 @@ class _Auditor:
                                          f"{_call_repr(exc.operation, exc.params)} failed", Guardrail.REFERENCE.value,
                                          "a resource that can be described"))
                     continue
-                out.extend(Violation(v.operation, f"{via}.{v.path}", v.found, v.required, v.fix, v.rule_id,
-                                     v.required_text) for v in ref_violations)
+                out.extend(_Referenced(v.operation, f"{via}.{v.path}", v.found, v.required, v.fix, v.rule_id,
+                                       v.required_text, ref_kind, v) for v in ref_violations)
         return out
 
     def audit(self, item: _Item) -> list[Finding]:
@@ -831,14 +839,17 @@ class _Auditor:
                            f"{v.fix}: the referenced resource is not assumed compliant; grant the Describe "
                            "permission or fix the reference, and audit again", "investigate",
                            _NO_CONTROLS)
-        if item.kind == "endpoint":
-            fix = (f"Create a compliant model and endpoint config, then UpdateEndpoint to switch to it "
-                   f"({v.fix.rstrip('.')})")
-            action: Literal["update", "recreate"] = "update"
-            related = _NO_CONTROLS
-        elif " -> " in v.path:
-            fix = f"Recreate the referenced resource compliant and point this {item.kind} at it ({v.fix.rstrip('.')})"
-            action = "recreate"
+        action: Literal["update", "recreate"]
+        if isinstance(v, _Referenced):
+            origin_kind, origin = v.origin_kind, v.origin
+            while isinstance(origin, _Referenced):
+                origin_kind, origin = origin.origin_kind, origin.origin
+            assert origin is not None
+            text, action = _fix(origin_kind, origin)
+            fix = f"In the referenced {origin_kind.replace('-', ' ')}: {text}"
+            if item.kind == "endpoint":
+                fix = f"Create a compliant model and endpoint config, then call UpdateEndpoint to switch to it ({text})"
+                action = "update"
             related = _NO_CONTROLS
         else:
             fix, action = _fix(item.kind, v)
