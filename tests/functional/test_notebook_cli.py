@@ -112,6 +112,15 @@ def test_cli_notebook_url_region_option_without_profile(env, monkeypatch):
     assert r.stdout.startswith("https://nb.notebook.us-east-1.sagemaker.aws?authToken=")
 
 
+def test_cli_notebook_url_without_region_exit_2(monkeypatch):
+    monkeypatch.delenv("SAFEMAKER_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    r = invoke("notebook", "url", "nb")
+    assert r.exit_code == 2
+    assert "no region: pass --region, or --profile (its region is used), or set AWS_DEFAULT_REGION." in r.stderr
+
+
 def test_cli_notebook_proxy_command_prints_filled_commands():
     r = invoke("notebook", "proxy-command", "--instance-id", "i-0123456789abcdef0", "--private-key",
                "~/.ssh/ifsm.pem", "--private-ip", "10.0.1.23", "--local-port", "8889")

@@ -29,7 +29,7 @@ def _cli_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
         from ..notebook import NotebookInputError
 
@@ -41,6 +41,9 @@ def _cli_errors(func: F) -> F:
             e = exc.response.get("Error", {})
             op = getattr(exc, "operation_name", "the call")
             raise fail(f"{op} failed: {e.get('Code', 'ClientError')}: {e.get('Message', '')}", EXIT_ERROR) from None
+        except NoRegionError:
+            raise fail("no region: pass --region, or --profile (its region is used), or set AWS_DEFAULT_REGION.",
+                       EXIT_BAD_INPUT) from None
         except BotoCoreError as exc:
             raise fail(f"AWS call failed: {exc}", EXIT_ERROR) from None
 
