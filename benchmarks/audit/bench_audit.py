@@ -230,6 +230,8 @@ def run_safemaker(backend: Any, workdir: Path, workers: int) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- Prowler
 
+NETWORK_RULES = {"SM-NET-ISOLATION", "SM-NET-VPC", "SM-NET-ICTE", "SM-NET-SUBNET", "SM-NET-SUBNETS", "SM-NET-SG",
+                 "SM-NET-VPCID", "SM-NB-DIRECT-INTERNET", "SM-NB-ROOT", "SM-STUDIO-VPCONLY"}
 PROWLER_TO_RULE = {p: (kind, rule) for (kind, rule), rel in RELATED_CONTROLS.items() for p in rel.prowler}
 
 
@@ -323,14 +325,23 @@ def main(argv: list[str] | None = None) -> int:
                             "prowler_peak_rss_mb": round(pr["rss"], 1), "prowler_fail_findings": pr["fails"],
                             "prowler_ran": pr["ok"]})
                 if pr["ok"]:
-                    prowler_pairs = pr["pairs"]
+                    # network findings only: KMS checks depend on the profile having keys (this one has none)
+                    prowler_pairs = {p for p in pr["pairs"] if p[1] in NETWORK_RULES}
+                    ours = {p for p in sm["pairs"] if p[1] in NETWORK_RULES}
+                    missed_by_prowler = ours - prowler_pairs
+                    missed_by_us = prowler_pairs - ours
                     row["ratio_prowler_over_safemaker"] = round(pr["wall"] / sm["wall"], 2)
-                    row["network_findings_prowler_missed"] = len(sm["pairs"] - prowler_pairs)
-                    row["network_findings_safemaker_missed"] = len(prowler_pairs - sm["pairs"])
+                    row["network_findings_prowler_missed"] = len(missed_by_prowler)
+                    row["network_findings_safemaker_missed"] = len(missed_by_us)
+                    row["prowler_missed_by_type"] = dict(Counter(a.split(":")[5].split("/")[0]
+                                                                 for a, _ in missed_by_prowler))
+                    if missed_by_us:
+                        print(f"  safemaker missed (first 5): {sorted(missed_by_us)[:5]}", flush=True)
                     print(f"  prowler:   {pr['wall']:.2f}s ({row['ratio_prowler_over_safemaker']}x safemaker), "
                           f"{pr['calls'] / n:.2f} SageMaker calls/resource, peak RSS {pr['rss']:.0f} MB; "
                           f"network findings missed by Prowler {row['network_findings_prowler_missed']}, "
-                          f"by safemaker {row['network_findings_safemaker_missed']}", flush=True)
+                          f"by safemaker {row['network_findings_safemaker_missed']}; "
+                          f"Prowler missed by type: {row['prowler_missed_by_type']}", flush=True)
                 else:
                     print(f"  prowler:   produced no results (exit {pr['rc']}) after {pr['wall']:.1f}s; "
                           f"stderr tail:\n{pr['tail']}", flush=True)
