@@ -70,6 +70,7 @@ __all__ = [
     "RELATED_CONTROLS",
     "audited_types",
     "unaudited_types",
+    "required_actions",
     "run",
     "parse_since",
     "sarif_rules",
@@ -284,6 +285,49 @@ def audited_types() -> tuple[str, ...]:
         Keys of :data:`safemaker.resources.RESOURCES`, in :data:`AUDIT_ORDER`.
     """
     return tuple(k for k in AUDIT_ORDER if _checkable(k))
+
+
+def required_actions(resource_types: Iterable[str] | None = None) -> tuple[str, ...]:
+    """IAM actions the auditing role needs: every List and Describe call of the audited types.
+
+    Parameters
+    ----------
+    resource_types : iterable of str, optional
+        Types to audit (default: :func:`audited_types`). An endpoint also needs
+        the endpoint-config and model Describe calls, an endpoint config and a
+        transform job the model's, a user profile the domain's, and a monitoring
+        schedule the four job definitions' (the references followed).
+
+    Returns
+    -------
+    tuple[str, ...]
+        Sorted ``"sagemaker:<Operation>"`` names.
+
+    Raises
+    ------
+    AuditInputError
+        An unknown or unaudited type.
+    """
+    kinds = _resolve_types(resource_types)
+    needed: set[str] = set()
+    todo = list(kinds)
+    seen: set[str] = set()
+    while todo:
+        kind = todo.pop()
+        if kind in seen:
+            continue
+        seen.add(kind)
+        spec = RESOURCES[kind]
+        needed.add(spec.describe_operation)
+        if kind in kinds and spec.list_operation:
+            needed.add(spec.list_operation)
+        rule = RULES.get(spec.create_operation)
+        for ref in rule.references if rule else ():
+            todo.append(ref.resource)
+            todo.extend(key for _, key in getattr(ref, "resource_by", ()))
+        if kind == "endpoint":
+            todo.append("endpoint-config")
+    return tuple(sorted(f"sagemaker:{op}" for op in needed))
 
 
 def unaudited_types() -> tuple[str, ...]:

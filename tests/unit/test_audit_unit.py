@@ -261,3 +261,22 @@ def test_sarif_schema_rejects_a_broken_log():
     doc["runs"][0]["results"][0]["level"] = "fatal"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft4Validator(SCHEMA).validate(doc)
+
+
+# --------------------------------------------------------------------------- permissions
+
+
+def test_required_actions_follow_references():
+    assert audit.required_actions(["endpoint"]) == (
+        "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel",
+        "sagemaker:ListEndpoints")
+    assert audit.required_actions(["notebook-instance"]) == (
+        "sagemaker:DescribeNotebookInstance", "sagemaker:ListNotebookInstances")
+
+
+def test_required_actions_of_everything_are_one_List_and_one_Describe_per_type():
+    actions = audit.required_actions()
+    kinds = audit.audited_types()
+    assert len(actions) == 2 * len(kinds)
+    assert all(a.startswith(("sagemaker:List", "sagemaker:Describe")) for a in actions)
+    assert "sagemaker:DescribeAutoMLJobV2" in actions and "sagemaker:DescribeAutoMLJob" not in actions
