@@ -172,7 +172,7 @@ class InfraError(SafemakerError):
         What to do; re-running the command resumes where it stopped.
     """
 
-    fmt = "{action} failed: {reason}. {fix}"
+    fmt = "{action} failed: {reason}. {fix}."
 
     def __init__(self, action: str, reason: str, fix: str) -> None:
         super().__init__(action=action, reason=reason, fix=fix.rstrip("."))
@@ -971,6 +971,7 @@ def _reconcile(ctx: _Ctx, cfg: StackConfig, profile_path: Path | None) -> UpResu
     stack, region = cfg.name, cfg.region
     ec2, iam = ctx.ec2, ctx.iam
     obs = _observe(ctx)
+    _refuse_foreign_iam(cfg, obs)
     resources: dict[str, str] = {}
 
     # ---- VPC and its DNS attributes
@@ -1195,6 +1196,19 @@ def _reconcile(ctx: _Ctx, cfg: StackConfig, profile_path: Path | None) -> UpResu
     if ctx.apply and profile_path is not None and profile is not None:
         written = profile.dump(profile_path)
     return UpResult(stack, profile, tuple(ctx.actions), resources, policy_arns, written)
+
+
+def _refuse_foreign_iam(cfg: StackConfig, obs: _Observed) -> None:
+    """Refuse, before anything is created, IAM names of the stack taken by untagged resources."""
+    taken = [("IAM role", r) for name, r in obs.roles.items() if r is not None
+             and (cfg.admin_host or name == execution_role_name(cfg.name))]
+    if cfg.admin_host:
+        taken += [("instance profile", p) for p in obs.instance_profiles.values() if p is not None]
+    taken += [("IAM policy", p) for p in obs.policies.values()]
+    foreign = [f"{kind} {r['Arn']}" for kind, r in taken if not _is_ours(r, cfg.name)]
+    if foreign:
+        raise InfraError(f"up {cfg.name}", f"{', '.join(foreign)} exist(s) without the tag {STACK_TAG}={cfg.name}",
+                         "Nothing was created. Delete or rename them, or use another stack name")
 
 
 def _wait_waiter(ctx: _Ctx, waiter: str, what: str, **kwargs: Any) -> None:
