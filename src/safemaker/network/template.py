@@ -248,8 +248,9 @@ def render(config: StackConfig, *, s3_prefix_list_id: str | None = None) -> dict
         base = f"{stack}-{POLICY_NAMES.get(key, key)}"
         for index, doc in enumerate(docs):
             name = base if len(docs) == 1 else f"{base}{index + 1}"
-            logical = _logical(name.removeprefix(f"{stack}-")) + "Policy" if not name.endswith("Policy") \
-                else _logical(name.removeprefix(f"{stack}-"))
+            logical = _logical(name.removeprefix(f"{stack}-"))
+            if not logical.endswith("Policy"):
+                logical += "Policy"  # RestrictInternetAccess1 -> RestrictInternetAccess1Policy
             resources[logical] = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
                 "ManagedPolicyName": name, "Path": policy_path(stack),
                 "Description": f"safemaker {stack}: {key} policy",
