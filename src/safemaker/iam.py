@@ -783,7 +783,7 @@ _RENDERERS = {
 }
 
 
-def render(kind: str, profile: "VpcProfile") -> list[dict[str, Any]]:
+def render(kind: str, profile: "VpcProfile", *, source_vpce: bool = True) -> list[dict[str, Any]]:
     """Render one kind of policy.
 
     Parameters
@@ -792,6 +792,9 @@ def render(kind: str, profile: "VpcProfile") -> list[dict[str, Any]]:
         Which policy.
     profile : VpcProfile
         The closed network.
+    source_vpce : bool, default True
+        For the guardrail: add ``DenyOutsideVpcEndpoints`` when the profile
+        lists VPC endpoints (see :func:`guardrail_policy`).
 
     Returns
     -------
@@ -809,16 +812,20 @@ def render(kind: str, profile: "VpcProfile") -> list[dict[str, Any]]:
         renderer = _RENDERERS[kind]
     except KeyError:
         raise ValueError(f"kind is {kind!r}; expected one of {', '.join(KINDS)}") from None
+    if kind == "guardrail":
+        return guardrail_policy(profile, source_vpce=source_vpce)
     return renderer(profile)
 
 
-def render_all(profile: "VpcProfile") -> dict[str, list[dict[str, Any]]]:
+def render_all(profile: "VpcProfile", *, source_vpce: bool = True) -> dict[str, list[dict[str, Any]]]:
     """Every policy safemaker renders for a profile.
 
     Parameters
     ----------
     profile : VpcProfile
         The closed network.
+    source_vpce : bool, default True
+        Passed to :func:`guardrail_policy`.
 
     Returns
     -------
@@ -834,7 +841,7 @@ def render_all(profile: "VpcProfile") -> dict[str, list[dict[str, Any]]]:
     UnexpressibleRuleError, PolicySizeError
         As the individual renderers.
     """
-    return {kind: render(kind, profile) for kind in KINDS}
+    return {kind: render(kind, profile, source_vpce=source_vpce) for kind in KINDS}
 
 
 # --------------------------------------------------------------------------- size and splitting
@@ -1370,8 +1377,8 @@ def _classify(operation: str, v: Violation, profile: "VpcProfile", ctx: Mapping[
         return BlindSpot.EMBEDDED_REQUEST
     if v.rule_id == Guardrail.ROLE_ARN.value:
         return None  # the pass-role policy denies iam:PassRole of that role
-    if v.rule_id == Guardrail.REFERENCE.value:
-        return BlindSpot.REFERENCED_RESOURCE
+    if v.rule_id == Guardrail.REFERENCE.value or " -> " in v.path:
+        return BlindSpot.REFERENCED_RESOURCE  # "<path> -> Describe<Resource>(...)": a referenced resource's field
     located = _locate(operation, v.path)
     if located is None:
         return BlindSpot.EMBEDDED_REQUEST
@@ -1431,7 +1438,8 @@ def _no_definition(operation: str, params: Mapping[str, Any], ctx: Mapping[str, 
     return False
 
 
-def parity_case(operation: str, params: Mapping[str, Any], profile: "VpcProfile") -> ParityCase:
+def parity_case(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,
+                violations: Sequence[Violation] | None = None) -> ParityCase:
     """Classify a request: what the guard refuses, and which of it IAM can deny.
 
     The guard's own verdict is :func:`safemaker.guard.check` (the request as
@@ -1451,14 +1459,25 @@ def parity_case(operation: str, params: Mapping[str, Any], profile: "VpcProfile"
         never reach IAM).
     profile : VpcProfile
         The profile both sides use.
+    violations : Sequence[Violation], optional
+        The violations to classify instead of :func:`safemaker.guard.check`'s,
+        e.g. those of a :class:`~safemaker.errors.GuardrailViolation` the hooks
+        raised, which include the referenced resources' fields
+        (:attr:`BlindSpot.REFERENCED_RESOURCE`).
 
     Returns
     -------
     ParityCase
+
+    Raises
+    ------
+    ValueError
+        A violation shows a request the API model rejects (an ID list that is
+        not a list of strings).
     """
     from .guard import check
 
-    violations = tuple(check(operation, params, profile))
+    violations = tuple(check(operation, params, profile) if violations is None else violations)
     ctx = request_context(operation, params)
     uses = condition_key_uses()
     visible: list[Violation] = []
