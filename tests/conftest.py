@@ -22,6 +22,7 @@ import socket
 
 import boto3
 import pytest
+from sdk_markers import pytest_collection_modifyitems  # noqa: F401  (sdk2/sdk3 markers: skip under the other SDK major)
 
 FAKE_AWS_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
