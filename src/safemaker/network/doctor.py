@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal, Sequence
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from safemaker.errors import ProfileError, ProfileFieldError
 from safemaker.network.endpoints import (
@@ -255,7 +256,7 @@ def _describe(client: Any, method: str, key: str, **kwargs: Any) -> list[dict[st
                 items.extend(page.get(key, []))
             return items
         return list(getattr(client, method)(**kwargs).get(key, []))
-    except (ClientError, BotoCoreError) as exc:
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
         raise _Failed(operation, _error_code(exc)) from None
 
 
@@ -529,7 +530,7 @@ def run(
         check_id = "vpc." + flag.removeprefix("enable-")
         try:
             value = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)[key]["Value"]
-        except (ClientError, BotoCoreError, KeyError) as exc:
+        except (ClientError, BotoCoreError, ResponseParserError, KeyError) as exc:
             add(Check(check_id, vpc_id, UNKNOWN,
                       f"DescribeVpcAttribute failed for {attribute} ({_error_code(exc)})",
                       _unknown_fix("DescribeVpcAttribute")))
@@ -1019,7 +1020,7 @@ def _role_check(role_arn: str, iam: Any) -> Check:
         ):
             for result in page.get("EvaluationResults", []):
                 decisions[result["EvalActionName"]] = result["EvalDecision"]
-    except (ClientError, BotoCoreError) as exc:
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
         return Check("role.eni-permissions", role_arn, UNKNOWN,
                      f"SimulatePrincipalPolicy failed ({_error_code(exc)})",
                      "Allow iam:SimulatePrincipalPolicy on the role to the caller and run where IAM "

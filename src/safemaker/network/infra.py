@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 
 from botocore.exceptions import BotoCoreError, ClientError, WaiterError
+from botocore.parsers import ResponseParserError
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from safemaker.errors import MISSING, ProfileFieldError, SafemakerError
@@ -811,8 +812,8 @@ class _Ctx:
                 retryable = (code in _RETRYABLE_CODES or code in extra or int(status) >= 500
                              or (retry_if is not None and retry_if(exc)))
                 error: Exception = exc
-            except BotoCoreError as exc:
-                retryable = True
+            except (BotoCoreError, ResponseParserError) as exc:
+                retryable = True  # connection errors, timeouts, garbled (e.g. HTML 5xx) responses
                 error = exc
             if not retryable or attempt + 1 >= self.retry.max_attempts:
                 tries = f" (after {attempt + 1} attempts)" if retryable else ""

@@ -1,0 +1,86 @@
+"""``safemaker doctor``: check that the profile's VPC is a closed network SageMaker can work in."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import List, Optional
+
+import typer
+from rich.table import Table
+
+from ..network import doctor as _doctor
+from ..network.endpoints import FEATURES, FeatureError, parse_features
+from ._common import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, out, profile_option
+
+_STYLE = {"ok": "green", "problem": "bold red", "unknown": "yellow"}
+
+
+@handle_errors
+def doctor(
+    profile: Optional[str] = profile_option(),
+    feature: Optional[List[str]] = typer.Option(
+        None, "--feature",
+        help=f"What SageMaker is used for (repeat, or comma-separate): {', '.join(FEATURES)}. "
+             "Default: notebook, training, hosting (the seed's three)."),
+    format: str = typer.Option("table", "--format", help="table or json."),
+    check_role: bool = typer.Option(
+        False, "--check-role",
+        help="Also check the execution role's ENI permissions with IAM SimulatePrincipalPolicy "
+             "(IAM has no VPC endpoint: only where IAM is reachable)."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Refuse the profile (exit 2) when a subnet has a way out (F08)."),
+    endpoint_url: Optional[str] = typer.Option(
+        None, "--endpoint-url", envvar="SAFEMAKER_ENDPOINT_URL",
+        help="Endpoint override for the EC2 and IAM clients (local backend)."),
+) -> None:
+    """Check the closed network: VPC DNS and DHCP options, subnet routes, VPC endpoints, security groups.
+
+    One line per check with the fix. Only Describe calls are made, a fixed
+    number whatever the number of subnets or endpoints.
+
+    Exit codes: 0 every check ok, 3 problems found, 1 a check could not be
+    made (unknown), 2 bad input (profile, feature name, format).
+    """
+    import boto3
+
+    from ..profile import resolve_profile
+
+    if format not in ("table", "json"):
+        raise fail(f"--format is {format!r}; expected 'table' or 'json'", EXIT_BAD_INPUT)
+    try:
+        features = parse_features(feature, field="--feature")
+    except FeatureError as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+    prof = resolve_profile(profile)
+    session = boto3.Session(region_name=prof.region)
+    ec2 = session.client("ec2", endpoint_url=endpoint_url)
+    iam = session.client("iam", endpoint_url=endpoint_url) if check_role else None
+    if strict:
+        _doctor.assert_closed(prof, ec2)  # ProfileError -> exit 2
+    spinner = (err.status(f"checking {prof.vpc_id} in {prof.region}", spinner="dots")
+               if err.is_terminal else contextlib.nullcontext())
+    with spinner:
+        report = _doctor.run(prof, features, ec2_client=ec2, iam_client=iam)
+
+    if format == "json":
+        out.print_json(json.dumps(report.as_dict()))
+    else:
+        table = Table("status", "check", "subject", "detail", "fix",
+                      title=f"safemaker doctor: {report.vpc_id} ({report.region}; {', '.join(report.features)})")
+        for check in report.checks:
+            table.add_row(f"[{_STYLE[check.status]}]{check.status}[/]", check.id, check.subject,
+                          check.detail, check.fix)
+        out.print(table)
+    counts = report.as_dict()["counts"]
+    err.print(f"{counts['ok']} ok, {counts['problem']} problem(s), {counts['unknown']} unknown",
+              highlight=False)
+    for note in report.skipped:
+        err.print(f"skipped: {note}", highlight=False)
+    code = {"ok": EXIT_OK, "problem": EXIT_FINDINGS, "unknown": EXIT_ERROR}[report.status]
+    raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``safemaker doctor`` to the root app."""
+    app.command("doctor")(doctor)

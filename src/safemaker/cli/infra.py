@@ -1,0 +1,260 @@
+"""``safemaker infra plan | up | down | template``: build, remove or render the seed's closed network."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable, List, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..network import infra as _infra
+from ..network import template as _template
+from ..network.endpoints import FEATURES, FeatureError, parse_features
+from ._common import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, err, fail, handle_errors, is_interactive, out
+
+group = typer.Typer(help="Build, remove or render the seed's closed network (VPC, endpoints, IAM).",
+                    no_args_is_help=True)
+
+_VERB_STYLE = {"create": "green", "update": "yellow", "delete": "red", "keep": "dim"}
+
+
+def _stack_option() -> Any:
+    return typer.Option(_infra.DEFAULT_STACK, "--stack", "-s", envvar="SAFEMAKER_STACK", show_envvar=True,
+                        help="Stack name: the value of the safemaker:stack tag on every resource.")
+
+
+def _region_option() -> Any:
+    return typer.Option(None, "--region", help="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION / config).")
+
+
+def _feature_option() -> Any:
+    return typer.Option(None, "--feature",
+                        help=f"Features whose endpoints to create (repeat): {', '.join(FEATURES)}. "
+                             "Default: notebook, training, hosting.")
+
+
+def _endpoint_option() -> Any:
+    return typer.Option(None, "--endpoint-url", envvar="SAFEMAKER_ENDPOINT_URL",
+                        help="Endpoint override for the EC2, IAM and SSM clients (local backend).")
+
+
+def _config(stack: str, region: Optional[str], feature: Optional[List[str]], cidr_block: str,
+            admin_host: bool, aws_managed_policy: Optional[List[str]], **extra: Any) -> _infra.StackConfig:
+    try:
+        features = parse_features(feature, field="--feature")
+    except FeatureError as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+    data: dict[str, Any] = dict(name=stack, region=_region(region), features=features, cidr_block=cidr_block,
+                                admin_host=admin_host)
+    if aws_managed_policy is not None:
+        data["aws_managed_policies"] = tuple(p for p in aws_managed_policy if p)
+    data.update({k: v for k, v in extra.items() if v is not None})
+    try:
+        return _infra.StackConfig(**data)
+    except _infra.StackConfigError as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+
+
+def _region(region: Optional[str]) -> str:
+    if region:
+        return region
+    import boto3
+
+    found = boto3.Session().region_name
+    if not found:
+        raise fail("no region: pass --region or set AWS_REGION", EXIT_BAD_INPUT)
+    return found
+
+
+def _clients(region: str, endpoint_url: Optional[str], ssm: bool = False) -> tuple[Any, Any, Any]:
+    import boto3
+
+    session = boto3.Session(region_name=region)
+    return (session.client("ec2", endpoint_url=endpoint_url), session.client("iam", endpoint_url=endpoint_url),
+            session.client("ssm", endpoint_url=endpoint_url) if ssm else None)
+
+
+def _print_actions(title: str, actions: tuple[_infra.Action, ...], console: Any = out) -> None:
+    table = Table("action", "kind", "name", "id", "detail", title=title)
+    for a in actions:
+        table.add_row(f"[{_VERB_STYLE[a.verb]}]{a.verb}[/]", a.kind, a.name, a.resource_id or "(new)", a.detail)
+    console.print(table)
+
+
+def _infra_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except _infra.StackConfigError as exc:
+            raise fail(str(exc), EXIT_BAD_INPUT) from None
+        except _infra.InfraError as exc:
+            raise fail(str(exc), EXIT_ERROR) from None
+
+    return wrapper
+
+
+def _progress(total: int) -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True,
+                    disable=not err.is_terminal)
+
+
+@group.command("plan")
+@handle_errors
+@_infra_errors
+def plan(
+    stack: str = _stack_option(),
+    region: Optional[str] = _region_option(),
+    feature: Optional[List[str]] = _feature_option(),
+    cidr_block: str = typer.Option(_infra.DEFAULT_CIDR_BLOCK, "--cidr-block", help="VPC CIDR block (/16 to /27)."),
+    admin_host: bool = typer.Option(False, "--admin-host", help="Include the seed's admin EC2 host."),
+    down: bool = typer.Option(False, "--down", help="Plan `infra down` instead of `infra up`."),
+    format: str = typer.Option("table", "--format", help="table or json."),
+    endpoint_url: Optional[str] = _endpoint_option(),
+) -> None:
+    """Show what `infra up` (or, with --down, `infra down`) would do. Only Describe/List/Get calls are made."""
+    if format not in ("table", "json"):
+        raise fail(f"--format is {format!r}; expected 'table' or 'json'", EXIT_BAD_INPUT)
+    if down:
+        region = _region(region)
+        ec2, iam, _ = _clients(region, endpoint_url)
+        result = _infra.plan(stack, operation="down", ec2_client=ec2, iam_client=iam)
+    else:
+        cfg = _config(stack, region, feature, cidr_block, admin_host, None)
+        ec2, iam, ssm = _clients(cfg.region, endpoint_url, ssm=cfg.admin_host)
+        result = _infra.plan(cfg, ec2_client=ec2, iam_client=iam, ssm_client=ssm)
+    if format == "json":
+        out.print_json(json.dumps(result.as_dict()))
+    else:
+        _print_actions(f"safemaker infra {result.operation}: stack {result.stack}", result.actions)
+    err.print(f"{len(result.changes)} change(s), {len(result.actions) - len(result.changes)} unchanged",
+              highlight=False)
+    raise typer.Exit(EXIT_OK)
+
+
+@group.command("up")
+@handle_errors
+@_infra_errors
+def up(
+    stack: str = _stack_option(),
+    region: Optional[str] = _region_option(),
+    feature: Optional[List[str]] = _feature_option(),
+    cidr_block: str = typer.Option(_infra.DEFAULT_CIDR_BLOCK, "--cidr-block", help="VPC CIDR block (/16 to /27)."),
+    admin_host: bool = typer.Option(False, "--admin-host",
+                                    help="Also create the seed's admin EC2 host (Session Manager access)."),
+    aws_managed_policy: Optional[List[str]] = typer.Option(
+        None, "--aws-managed-policy",
+        help="AWS managed policy to attach to the execution role (repeat; default AmazonSageMakerFullAccess; "
+             "pass '' for none)."),
+    volume_kms_key_id: Optional[str] = typer.Option(None, "--volume-kms-key-id", help="Copied into the profile."),
+    output_kms_key_id: Optional[str] = typer.Option(None, "--output-kms-key-id", help="Copied into the profile."),
+    default_bucket: Optional[str] = typer.Option(None, "--default-bucket", help="Copied into the profile."),
+    profile_out: Optional[Path] = typer.Option(
+        None, "--profile-out", "-o", help="Where to write the profile (.toml/.yaml/.json; default <stack>-profile.toml)."),
+    endpoint_url: Optional[str] = _endpoint_option(),
+) -> None:
+    """Build the closed network, its VPC endpoints, IAM policies and execution role; write the profile.
+
+    Re-running changes nothing; after a failure, re-running resumes.
+    """
+    cfg = _config(stack, region, feature, cidr_block, admin_host, aws_managed_policy,
+                  volume_kms_key_id=volume_kms_key_id, output_kms_key_id=output_kms_key_id,
+                  default_bucket=default_bucket)
+    path = profile_out or Path(f"{cfg.name}-profile.toml")
+    ec2, iam, ssm = _clients(cfg.region, endpoint_url, ssm=cfg.admin_host)
+    planned = _infra.plan(cfg, ec2_client=ec2, iam_client=iam, ssm_client=ssm)
+    with _progress(len(planned.actions)) as bar:
+        task = bar.add_task(f"infra up {cfg.name}", total=len(planned.actions))
+        result = _infra.up(cfg, ec2_client=ec2, iam_client=iam, ssm_client=ssm, profile_path=path,
+                           progress=lambda a: bar.update(task, advance=1, description=a.line()[:70]))
+    _print_actions(f"safemaker infra up: stack {cfg.name}", result.actions)
+    err.print(f"{len(result.changes)} change(s); profile written to {result.profile_path}", highlight=False)
+    developer = result.policy_arns.get("developer", ())
+    if developer:
+        err.print("attach to developers: " + ", ".join(
+            [*result.policy_arns.get("guardrail", ()), *result.policy_arns.get("pass-role", ()), *developer]),
+            highlight=False)
+    raise typer.Exit(EXIT_OK)
+
+
+@group.command("down")
+@handle_errors
+@_infra_errors
+def down(
+    stack: str = _stack_option(),
+    region: Optional[str] = _region_option(),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    endpoint_url: Optional[str] = _endpoint_option(),
+) -> None:
+    """Delete the stack's resources (only those tagged safemaker:stack=<stack>), in dependency order.
+
+    Waits for each deletion. Resources that something outside the stack still
+    uses are kept and listed (exit 1); re-run when they are free.
+    """
+    region = _region(region)
+    ec2, iam, _ = _clients(region, endpoint_url)
+    planned = _infra.plan(stack, operation="down", ec2_client=ec2, iam_client=iam)
+    if not planned.changes:
+        _print_actions(f"safemaker infra down: stack {stack}", planned.actions, err)
+        err.print(f"nothing of stack {stack} to delete in {region}", highlight=False)
+        raise typer.Exit(EXIT_ERROR if planned.remaining else EXIT_OK)
+    _print_actions(f"safemaker infra down: stack {stack}", planned.actions, err)
+    if not yes:
+        if not is_interactive():
+            raise fail("refusing to delete without confirmation: stdin is not a terminal; pass --yes",
+                       EXIT_BAD_INPUT)
+        if not typer.confirm(f"Delete {len(planned.changes)} resource(s) of stack {stack} in {region}?"):
+            err.print("nothing deleted", highlight=False)
+            raise typer.Exit(EXIT_ERROR)
+    with _progress(len(planned.actions)) as bar:
+        task = bar.add_task(f"infra down {stack}", total=len(planned.actions))
+        result = _infra.down(stack, ec2_client=ec2, iam_client=iam,
+                             progress=lambda a: bar.update(task, advance=1, description=a.line()[:70]))
+    _print_actions(f"safemaker infra down: stack {stack}", result.actions + result.remaining + result.skipped)
+    if not result.complete:
+        err.print(f"{len(result.remaining)} resource(s) of stack {stack} kept:", highlight=False)
+        for action in result.remaining:
+            err.print(f"  - {action.line()}", highlight=False)
+        raise typer.Exit(EXIT_ERROR)
+    err.print(f"stack {stack} deleted ({len(result.actions)} action(s))", highlight=False)
+    raise typer.Exit(EXIT_OK)
+
+
+@group.command("template")
+@handle_errors
+@_infra_errors
+def template(
+    stack: str = _stack_option(),
+    region: Optional[str] = typer.Option("us-east-1", "--region",
+                                         help="Region used to render the IAM policies (the template uses "
+                                              "${AWS::Region})."),
+    feature: Optional[List[str]] = _feature_option(),
+    cidr_block: str = typer.Option(_infra.DEFAULT_CIDR_BLOCK, "--cidr-block", help="VPC CIDR block (/16 to /27)."),
+    admin_host: bool = typer.Option(False, "--admin-host", help="Include the seed's admin EC2 host."),
+    s3_prefix_list_id: Optional[str] = typer.Option(
+        None, "--s3-prefix-list-id", help="Default of the S3PrefixListId parameter (pl-...)."),
+    format: str = typer.Option("yaml", "--format", help="yaml or json."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+) -> None:
+    """Print the same network as a CloudFormation template (no AWS call)."""
+    if format not in ("yaml", "json"):
+        raise fail(f"--format is {format!r}; expected 'yaml' or 'json'", EXIT_BAD_INPUT)
+    cfg = _config(stack, region, feature, cidr_block, admin_host, None)
+    text = _template.dumps(_template.render(cfg, s3_prefix_list_id=s3_prefix_list_id), format)  # type: ignore[arg-type]
+    if output is None:
+        out.file.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"template written to {output}", highlight=False)
+    raise typer.Exit(EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``safemaker infra`` to the root app."""
+    app.add_typer(group, name="infra")

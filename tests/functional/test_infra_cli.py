@@ -1,0 +1,126 @@
+"""``safemaker infra plan | up | down | template`` on the local backend: output, files, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from cfnlint.api import lint
+from typer.testing import CliRunner
+
+from safemaker.cli import app
+from safemaker.network.infra import MUTATING_PREFIXES
+from safemaker.profile import VpcProfile
+
+runner = CliRunner()
+
+
+def infra(backend, *args):
+    return runner.invoke(app, ["infra", *args, "--endpoint-url", backend.endpoint_url])
+
+
+def mutating(backend):
+    return [r.operation for r in backend.requests if r.operation and r.operation.startswith(MUTATING_PREFIXES)]
+
+
+def test_plan_up_down_round_trip(safemaker_local, tmp_path):
+    backend = safemaker_local
+    r = infra(backend, "plan", "--stack", "ifsm", "--format", "json", "--feature", "training")
+    assert r.exit_code == 0, r.output
+    planned = json.loads(r.stdout)
+    assert planned["operation"] == "up" and planned["changes"] == len(planned["actions"])
+    assert mutating(backend) == []
+
+    out = tmp_path / "ifsm.yaml"
+    r = infra(backend, "up", "--stack", "ifsm", "--feature", "training", "--aws-managed-policy", "",
+              "--profile-out", str(out))
+    assert r.exit_code == 0, r.output
+    assert f"{planned['changes']} change(s); profile written to {out}" in r.stderr
+    assert "attach to developers: arn:aws:iam::123456789012:policy/safemaker/ifsm/" in r.stderr
+    profile = VpcProfile.load(str(out), env=False)
+    assert profile.execution_role_arn == "arn:aws:iam::123456789012:role/ifsm-SageMakerExecRole"
+
+    backend.reset_requests()
+    r = infra(backend, "up", "--stack", "ifsm", "--feature", "training", "--aws-managed-policy", "",
+              "--profile-out", str(out))
+    assert r.exit_code == 0 and "0 change(s)" in r.stderr
+    assert mutating(backend) == []
+
+    r = infra(backend, "plan", "--stack", "ifsm", "--down", "--format", "json")
+    assert r.exit_code == 0
+    assert {a["verb"] for a in json.loads(r.stdout)["actions"]} == {"delete"}
+
+    backend.reset_requests()
+    r = infra(backend, "down", "--stack", "ifsm")
+    assert r.exit_code == 2
+    assert "refusing to delete without confirmation: stdin is not a terminal; pass --yes" in r.stderr
+    assert mutating(backend) == []
+
+    r = infra(backend, "down", "--stack", "ifsm", "--yes")
+    assert r.exit_code == 0, r.output
+    assert "stack ifsm deleted (" in r.stderr
+    r = infra(backend, "down", "--stack", "ifsm", "--yes")
+    assert r.exit_code == 0 and "nothing of stack ifsm to delete in us-east-1" in r.stderr
+
+
+def test_up_writes_the_default_profile_path(safemaker_local, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = infra(safemaker_local, "up", "--stack", "lab", "--feature", "notebook", "--aws-managed-policy", "")
+    assert r.exit_code == 0, r.output
+    assert VpcProfile.load(str(tmp_path / "lab-profile.toml"), env=False).region == "us-east-1"
+
+
+def test_down_keeps_what_others_use_and_exits_1(safemaker_local, tmp_path):
+    backend = safemaker_local
+    out = tmp_path / "ifsm.toml"
+    assert infra(backend, "up", "--stack", "ifsm", "--aws-managed-policy", "", "-o", str(out)).exit_code == 0
+    profile = VpcProfile.load(str(out), env=False)
+    ec2 = backend.session.client("ec2")
+    foreign = ec2.create_vpc_endpoint(VpcId=profile.vpc_id, VpcEndpointType="Gateway",
+                                      ServiceName="com.amazonaws.us-east-1.dynamodb")["VpcEndpoint"]["VpcEndpointId"]
+    r = infra(backend, "down", "--stack", "ifsm", "--yes")
+    assert r.exit_code == 1
+    assert "2 resource(s) of stack ifsm kept:" in r.stderr
+    assert f"keep VPC ifsm-vpc ({profile.vpc_id}): still holds {foreign} (kept above, or not of this stack" in \
+        r.stderr.replace("\n", " ")
+    assert ec2.describe_vpc_endpoints(VpcEndpointIds=[foreign])["VpcEndpoints"][0]["State"] == "available"
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["up", "--cidr-block", "10.0.0.0/8"], "cidr_block: found '10.0.0.0/8'; expected an IPv4 network in CIDR "
+                                           "notation from /16 to /27"),
+    (["up", "--feature", "gpu"], "--feature has 'gpu', which is not a feature"),
+    (["plan", "--stack", "no spaces"], "name: found 'no spaces'; expected 1 to 28 characters"),
+    (["down", "--stack", "-bad", "--yes"], "name: found '-bad'"),
+    (["up", "--profile-out", "profile.txt", "--aws-managed-policy", ""],
+     "profile_path: found 'profile.txt'; expected a path ending in .toml, .yaml, .yml or .json"),
+    (["plan", "--format", "xml"], "--format is 'xml'; expected 'table' or 'json'"),
+])
+def test_bad_input_exits_2_and_creates_nothing(safemaker_local, args, needle):
+    r = infra(safemaker_local, *args)
+    assert r.exit_code == 2, r.output
+    assert needle in r.stderr
+    assert mutating(safemaker_local) == []
+
+
+def test_aws_failure_exits_1(safemaker_local):
+    iam = safemaker_local.session.client("iam")
+    iam.create_role(RoleName="ifsm-SageMakerExecRole", AssumeRolePolicyDocument="{}")
+    r = infra(safemaker_local, "up", "--stack", "ifsm", "--aws-managed-policy", "")
+    assert r.exit_code == 1
+    assert "exist(s) without the tag safemaker:stack=ifsm. Nothing was created." in r.stderr
+
+
+def test_template_yaml_and_json(tmp_path):
+    r = runner.invoke(app, ["infra", "template", "--stack", "ifsm", "--s3-prefix-list-id", "pl-63a5400a"])
+    assert r.exit_code == 0, r.output
+    tpl = yaml.safe_load(r.stdout)
+    assert tpl["Resources"]["Vpc"]["Type"] == "AWS::EC2::VPC"
+    assert [m for m in lint(r.stdout) if m.rule.id.startswith("E")] == []
+    out = tmp_path / "t.json"
+    r = runner.invoke(app, ["infra", "template", "--format", "json", "--admin-host", "-o", str(out)])
+    assert r.exit_code == 0 and f"template written to {out}" in r.stderr
+    assert "AdminHost" in json.loads(out.read_text())["Resources"]
+    r = runner.invoke(app, ["infra", "template", "--format", "toml"])
+    assert r.exit_code == 2 and "--format is 'toml'; expected 'yaml' or 'json'" in r.stderr
