@@ -346,3 +346,23 @@ def test_closed_session_config_is_validated_once_and_other_configs_every_time(se
     with pytest.raises(Exception, match="is not of type 'boolean'"):
         sm_utils.validate_sagemaker_config({"SchemaVersion": "1.0",
                                             "SageMaker": {"Model": {"EnableNetworkIsolation": "no"}}})
+
+
+# --------------------------------------------------------------------------- a relaxed profile
+
+
+def test_profile_without_isolation_requirement_leaves_the_choice_to_the_caller(safemaker_local, safemaker_session,
+                                                                              sent):
+    relaxed = VpcProfile.from_mapping(
+        {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A, SUB_C],
+         "security_group_ids": [SG], "execution_role_arn": ROLE, "default_bucket": BUCKET,
+         "require_network_isolation": False}, source="relaxed", env=False)
+    safemaker_session.client("s3").create_bucket(Bucket=BUCKET)
+    sess = ClosedNetworkSession(relaxed, boto_session=safemaker_session)
+    est = ClosedEstimator(IMG, sagemaker_session=sess, output_path=f"s3://{BUCKET}/out")
+    est.fit(wait=False)
+    closed_deploy(est, 1, "ml.m5.large", enable_network_isolation=False)
+    (train,) = of(sent, "CreateTrainingJob")
+    assert "EnableNetworkIsolation" not in train and train["VpcConfig"] == VPC  # absent (off): allowed here
+    (model,) = of(sent, "CreateModel")
+    assert "EnableNetworkIsolation" not in model and model["VpcConfig"] == VPC  # the SDK omits a False

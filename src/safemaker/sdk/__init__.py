@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from safemaker.sdk._errors import ClosedSessionError
 from safemaker.sdk._major import COUNTERPARTS, V2_NAMES, V3_NAMES, installed_sdk, resolve
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only; never imports the SDK at run time
@@ -45,6 +46,7 @@ __all__ = [
     "closed",
     "closed_deploy",
     "ClosedModelTrainer",
+    "ClosedSessionError",
     "installed_sdk",
     "resolve",
     "V2_NAMES",

@@ -509,12 +509,6 @@ class _Args:
         p = self.sig.parameters.get(name)
         return p is not None and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
 
-    def has(self, name: str) -> bool:
-        """Whether the caller passed ``name`` (positionally or by keyword)."""
-        if self._named(name):
-            return name in self.bound.arguments
-        return bool(self.var_kw) and name in self.bound.arguments.get(self.var_kw, {})
-
     def get(self, name: str, default: Any = None) -> Any:
         """The value the caller passed for ``name``, else ``default``."""
         if self._named(name):
@@ -724,8 +718,7 @@ _PROCESSOR_FIELDS: tuple[tuple[str, str], ...] = (
 class _Closed:
     """Marker base of every closed class. ``_safemaker_base`` is the SDK class it closes."""
 
-    # No slots of its own: a derived model's class can then be switched to its
-    # closed class (``model.__class__ = closed(type(model))``), same layout.
+    # No slots of its own: a closed class has exactly its SDK class's layout.
     __slots__ = ()
     _safemaker_base: type
     _safemaker_profile: VpcProfile
@@ -787,7 +780,7 @@ class _ClosedEstimatorMixin(_Closed):
         }
         closed_values = _close_arguments("CreateModel", _DERIVED_MODEL_FIELDS, values, self.sagemaker_session,
                                          where)
-        if a.accepts("enable_network_isolation"):
+        if a.accepts("enable_network_isolation") and closed_values["enable_network_isolation"] is not MISSING:
             a.set("enable_network_isolation", closed_values["enable_network_isolation"])
         if values["role"] is not MISSING:
             a.set("role", values["role"])
@@ -956,11 +949,13 @@ def _apply_deploy_network(model: Any, iso: Any, vpc: Any, session: ClosedNetwork
     """
     if iso is MISSING and vpc is MISSING:
         return
-    values = {"enable_network_isolation": MISSING if iso in (None, MISSING) else iso,
+    values = {"enable_network_isolation": MISSING if iso is None else iso,
               "vpc_config": MISSING if vpc is vpc_utils.VPC_CONFIG_DEFAULT else vpc}
     closed_values = _close_arguments("CreateModel", _MODEL_FIELDS, values, session, where)
-    model._enable_network_isolation = closed_values["enable_network_isolation"]
-    model.vpc_config = closed_values["vpc_config"]
+    if closed_values["enable_network_isolation"] is not MISSING:
+        model._enable_network_isolation = closed_values["enable_network_isolation"]
+    if closed_values["vpc_config"] is not MISSING:
+        model.vpc_config = closed_values["vpc_config"]
 
 
 def _close_model(model: Any, profile: VpcProfile, where: str) -> None:
