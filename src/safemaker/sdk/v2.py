@@ -229,6 +229,9 @@ class ClosedNetworkSession(Session):
       (``Processor`` sends ``EnableNetworkIsolation: true``, not ``false``).
     - ``SageMaker.PythonSDK.Modules.TelemetryOptOut`` is ``true``: the SDK's
       telemetry GET (outside boto3) is never sent.
+    - ``sagemaker_config`` is checked against the SDK's schema once, when the
+      session is built; SDK v2 would re-check it at every config lookup
+      (about 0.13 s each, dozens per ``fit``), see :class:`_CheckedConfig`.
     - No IAM and no STS calls: :meth:`get_caller_identity_arn` returns the
       profile's execution role (so ``sagemaker.get_execution_role(session)``
       works offline), :meth:`account_id` the profile's account,
