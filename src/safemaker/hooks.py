@@ -43,7 +43,8 @@ from .rules import RESOURCES, RULES, Guardrail
 if TYPE_CHECKING:  # pragma: no cover
     from .profile import VpcProfile
 
-__all__ = ["Guard", "DecisionRecord", "install", "uninstall", "installed", "UNIQUE_ID", "SESSION_UNIQUE_ID"]
+__all__ = ["Guard", "DecisionRecord", "install", "uninstall", "installed", "UNIQUE_ID", "SESSION_UNIQUE_ID",
+           "MAX_REFERENCES", "MAX_REFERENCE_DEPTH", "MAX_DEFINITION_BYTES", "CACHED_RESOURCES"]
 
 logger = logging.getLogger("safemaker.guard")
 
@@ -64,6 +65,14 @@ MAX_REFERENCE_DEPTH = 3
 """How deep references are followed (inference component -> endpoint -> endpoint config -> model)."""
 MAX_DEFINITION_BYTES = 10 * 1024 * 1024
 """Largest pipeline definition fetched from ``PipelineDefinitionS3Location``; larger ones are refused."""
+
+CACHED_RESOURCES = frozenset({
+    "model", "endpoint-config", "data-quality-job-definition", "model-quality-job-definition",
+    "model-bias-job-definition", "model-explainability-job-definition",
+})
+"""Resource types whose Describe result is reused for ``reference_ttl`` seconds: those that
+cannot change after creation. Endpoints (UpdateEndpoint), domains (UpdateDomain) and
+pipelines (UpdatePipeline) are described again for every request that names them."""
 
 _AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".c2s.ic.gov", ".sc2s.sgov.gov",
                 ".cloud.adc-e.uk", ".csp.hci.ic.gov")
@@ -163,7 +172,8 @@ class Guard:
         Where to append JSON lines, one per decision; default: the
         ``SAFEMAKER_DECISION_LOG`` environment variable, else none.
     reference_ttl : float, default 60.0
-        Seconds a Describe result of a referenced resource is reused.
+        Seconds a Describe result of a referenced resource is reused (only for
+        resources that cannot change: :data:`CACHED_RESOURCES`).
     keep : int, default 1000
         How many recent decisions :attr:`decisions` keeps in memory.
 
@@ -259,7 +269,8 @@ class Guard:
             via = f"{ref.path} -> {spec.describe_operation}({args})"
             checked.append(f"{ref.resource}:{ref.name}")
             try:
-                description = self._describe(client, spec.describe_operation, spec.name_param, ref.name, extra)
+                description = self._describe(client, spec.describe_operation, spec.name_param, ref.name, extra,
+                                             cache=ref.resource in CACHED_RESOURCES)
             except SafemakerError as exc:
                 out.append(Violation(operation, ref.path, ref.name, f"a {ref.resource} that can be described",
                                      f"Cannot check it ({exc}); make sure it exists and you may describe it",
@@ -306,12 +317,12 @@ class Guard:
         return result.references, list(result.violations)
 
     def _describe(self, client: Any, describe_operation: str, name_param: str, name: str,
-                  extra: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+                  extra: Mapping[str, Any] | None = None, cache: bool = True) -> Mapping[str, Any]:
         if client is None:  # pragma: no cover - handlers always carry their client
             raise _ReferenceError("no client to describe it with")
         extra = dict(extra or {})
         key = (id(client), describe_operation, name, tuple(sorted(extra.items())))
-        hit = self._cache.get(key)
+        hit = self._cache.get(key) if cache else None
         if hit is not None:
             return hit
         method = getattr(client, _snake(describe_operation))
@@ -323,7 +334,8 @@ class Guard:
                                   f"{err.get('Message', '')}") from exc
         except BotoCoreError as exc:
             raise _ReferenceError(f"{describe_operation} failed: {exc}") from exc
-        self._cache.put(key, result)
+        if cache:
+            self._cache.put(key, result)
         return result
 
     # ------------------------------------------------------------------ pipeline definitions in S3

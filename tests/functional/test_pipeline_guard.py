@@ -1,0 +1,189 @@
+"""Pipelines through a guarded client on the local backend (moto on 127.0.0.1, real HTTP).
+
+CreatePipeline / UpdatePipeline with an inline definition or one in S3 (read
+with an S3 client made like the guarded client), StartPipelineExecution
+checked against the stored definition with the execution's parameter values.
+Asserted on the backend's request log and on what moto stored.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from safemaker import hooks
+from safemaker.errors import GuardrailViolation
+from safemaker.profile import VpcProfile
+
+SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
+SUB_C = "subnet-0cccccccccccccccc"
+SUB_X = "subnet-0123456789abcdef0"
+SG = "sg-0bbbbbbbbbbbbbbbb"
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
+FIELDS = {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A, SUB_C],
+          "security_group_ids": [SG], "execution_role_arn": ROLE}
+
+
+@pytest.fixture
+def profile() -> VpcProfile:
+    return VpcProfile.from_mapping(FIELDS, source="test")
+
+
+@pytest.fixture
+def raw(safemaker_local):
+    from safemaker.local import LocalSession
+
+    return LocalSession(safemaker_local.endpoint_url, region_name="us-east-1").client("sagemaker")
+
+
+def training(subnet=SUB_A, isolation=True):
+    return {"Name": "TrainModel", "Type": "Training", "Arguments": {
+        "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
+        "OutputDataConfig": {"S3OutputPath": "s3://b/out"}, "RoleArn": ROLE,
+        "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 30},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+        "VpcConfig": {"Subnets": [subnet], "SecurityGroupIds": [SG]},
+        "EnableNetworkIsolation": isolation, "EnableInterContainerTrafficEncryption": True}}
+
+
+def definition(*steps, parameters=()):
+    return json.dumps({"Version": "2020-12-01", "Parameters": list(parameters), "Steps": list(steps)})
+
+
+def create(client, name, text=None, **extra):
+    request = {"PipelineName": name, "RoleArn": ROLE, "ClientRequestToken": f"{name}-token-0123456789abcdef".ljust(32, "0")}
+    if text is not None:
+        request["PipelineDefinition"] = text
+    request.update(extra)
+    return client.create_pipeline(**request)
+
+
+def test_CreatePipeline_closed_definition_is_stored_as_written(safemaker_local, safemaker_session, profile):
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    text = definition(training())
+    create(sm, "closed", text)
+    assert sm.describe_pipeline(PipelineName="closed")["PipelineDefinition"] == text
+
+
+def test_CreatePipeline_open_step_refused_naming_the_step_and_nothing_sent(safemaker_local, safemaker_session, profile):
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    with pytest.raises(GuardrailViolation) as exc:
+        create(sm, "open", definition(training(subnet=SUB_X, isolation=False)))
+    assert [(v.path, v.found) for v in exc.value.violations] == [
+        ("PipelineDefinition.Steps[0:TrainModel].Arguments.EnableNetworkIsolation", False),
+        ("PipelineDefinition.Steps[0:TrainModel].Arguments.VpcConfig.Subnets[0]", SUB_X),
+    ]
+    assert "CreatePipeline refused: 2 violations" in str(exc.value)
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0
+
+
+def test_CreatePipeline_from_s3_reads_the_object_with_the_same_backend(safemaker_local, safemaker_session, profile):
+    s3 = safemaker_session.client("s3")
+    s3.create_bucket(Bucket="defs")
+    s3.put_object(Bucket="defs", Key="closed.json", Body=definition(training()).encode())
+    s3.put_object(Bucket="defs", Key="open.json", Body=definition(training(), {"Name": "Notify", "Type": "Lambda",
+                                                                                 "Arguments": {}}).encode())
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    safemaker_local.reset_requests()
+    create(sm, "from-s3", PipelineDefinitionS3Location={"Bucket": "defs", "ObjectKey": "closed.json"})
+    assert safemaker_local.request_count("s3", "GetObject") == 1  # the guard's read (moto reads its S3 in-process)
+    # moto stores an S3-read definition as a Python repr, not JSON: assert on the step name only
+    assert "'Name': 'TrainModel'" in sm.describe_pipeline(PipelineName="from-s3")["PipelineDefinition"]
+    with pytest.raises(GuardrailViolation) as exc:
+        create(sm, "open-s3", PipelineDefinitionS3Location={"Bucket": "defs", "ObjectKey": "open.json"})
+    assert [(v.path, v.rule_id) for v in exc.value.violations] == [
+        ("PipelineDefinitionS3Location.Steps[1:Notify]", "SM-UNSUPPORTED")]
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 1
+    assert hooks.installed(safemaker_session).decisions[-1].references == ("s3:defs/open.json",)
+
+
+def test_CreatePipeline_from_a_missing_s3_object_is_refused_as_unverifiable(safemaker_local, safemaker_session,
+                                                                            profile):
+    safemaker_session.client("s3").create_bucket(Bucket="defs")
+    sm = safemaker_session.client("sagemaker")
+    hooks.install(sm, profile)  # a client install: the S3 client is made from the client's credentials
+    location = {"Bucket": "defs", "ObjectKey": "missing.json"}
+    with pytest.raises(GuardrailViolation) as exc:
+        create(sm, "missing", PipelineDefinitionS3Location=location)
+    [v] = exc.value.violations
+    assert (v.path, v.found, v.rule_id) == ("PipelineDefinitionS3Location", location, "SM-REFERENCE")
+    assert "GetObject failed: NoSuchKey" in v.fix
+    assert safemaker_local.request_count("s3", "GetObject") == 1
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0
+
+
+def test_UpdatePipeline_to_an_open_definition_is_refused(safemaker_local, safemaker_session, profile):
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    create(sm, "p", definition(training()))
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.update_pipeline(PipelineName="p", PipelineDefinition=definition(training(isolation=False)))
+    assert [v.path for v in exc.value.violations] == [
+        "PipelineDefinition.Steps[0:TrainModel].Arguments.EnableNetworkIsolation"]
+    assert safemaker_local.request_count("sagemaker", "UpdatePipeline") == 0
+    sm.update_pipeline(PipelineName="p", PipelineDisplayName="renamed")  # nothing to restate
+    assert safemaker_local.request_count("sagemaker", "UpdatePipeline") == 1
+
+
+def _parameterised():
+    step = training()
+    step["Arguments"]["VpcConfig"]["Subnets"] = [{"Get": "Parameters.Subnet"}]
+    return definition(step, parameters=[{"Name": "Subnet", "Type": "String", "DefaultValue": SUB_A}])
+
+
+def test_parameter_in_a_network_field_refused_unless_the_profile_allows_it(safemaker_local, safemaker_session,
+                                                                           profile):
+    sm = safemaker_session.client("sagemaker")
+    hooks.install(sm, profile)
+    with pytest.raises(GuardrailViolation) as exc:
+        create(sm, "param", _parameterised())
+    assert [(v.path, v.found) for v in exc.value.violations] == [
+        ("PipelineDefinition.Steps[0:TrainModel].Arguments.VpcConfig.Subnets[0]", {"Get": "Parameters.Subnet"})]
+    hooks.install(sm, VpcProfile.from_mapping({**FIELDS, "allow_pipeline_network_parameters": True}, source="t"))
+    create(sm, "param", _parameterised())
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 1
+
+
+def test_StartPipelineExecution_checks_the_stored_definition_with_the_execution_values(
+        safemaker_local, safemaker_session, profile, raw):
+    create(raw, "param", _parameterised())  # stored without the guard
+    sm = safemaker_session.client("sagemaker")
+    hooks.install(sm, profile)
+    token = "execution-token-0123456789abcdef"
+    sm.start_pipeline_execution(PipelineName="param", ClientRequestToken=token)  # the default complies
+    assert safemaker_local.request_count("sagemaker", "StartPipelineExecution") == 1
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.start_pipeline_execution(PipelineName="param", ClientRequestToken=token + "2",
+                                    PipelineParameters=[{"Name": "Subnet", "Value": SUB_X}])
+    [v] = exc.value.violations
+    assert v.path == ("PipelineName -> DescribePipeline(PipelineName='param').PipelineDefinition.Steps[0:TrainModel]"
+                      ".Arguments.VpcConfig.Subnets[0]")
+    assert (v.found, v.operation) == (SUB_X, "StartPipelineExecution")
+    assert safemaker_local.request_count("sagemaker", "StartPipelineExecution") == 1
+    assert safemaker_local.request_count("sagemaker", "DescribePipeline") == 2  # never cached: definitions change
+
+
+def test_StartPipelineExecution_of_an_open_pipeline_is_refused(safemaker_local, safemaker_session, profile, raw):
+    create(raw, "open", definition(training(), {"Name": "Notify", "Type": "Lambda", "Arguments": {}}))
+    sm = safemaker_session.client("sagemaker")
+    hooks.install(sm, profile)
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.start_pipeline_execution(PipelineName="open", ClientRequestToken="execution-token-0123456789abcdef")
+    assert [v.rule_id for v in exc.value.violations] == ["SM-UNSUPPORTED"]
+    assert exc.value.violations[0].path.endswith("PipelineDefinition.Steps[1:Notify]")
+    assert safemaker_local.request_count("sagemaker", "StartPipelineExecution") == 0
+
+
+def test_StartPipelineExecution_of_an_unknown_pipeline_is_refused(safemaker_local, safemaker_session, profile):
+    sm = safemaker_session.client("sagemaker")
+    hooks.install(sm, profile)
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.start_pipeline_execution(PipelineName="nope", ClientRequestToken="execution-token-0123456789abcdef")
+    [v] = exc.value.violations
+    assert (v.path, v.rule_id) == ("PipelineName", "SM-REFERENCE")
+    assert "DescribePipeline failed" in v.fix
