@@ -110,12 +110,26 @@ class SentRequests:
         return bodies[0]
 
 
+def reset_sagemaker_core() -> None:
+    """Forget sagemaker-core's process-wide clients (cached SageMakerClients, the Logs singleton).
+
+    Each test has its own local backend: a client cached by an earlier test
+    points at a stopped server.
+    """
+    from sagemaker.core.utils import logs as sm_logs
+    from sagemaker.core.utils import utils as sm_utils
+
+    sm_utils.SageMakerClient.reset()
+    sm_utils.SingletonMeta._instances.pop(sm_logs.CloudWatchLogsClient, None)
+
+
 class V3Env:
     """A local backend, a bucket, a recorder of sent requests and a closed SDK v3 session on them."""
 
     def __init__(self, backend: Any, **session_kwargs: Any) -> None:
         from safemaker.sdk.v3 import ClosedNetworkSession
 
+        reset_sagemaker_core()
         self.backend = backend
         self.profile = session_kwargs.pop("profile", None) or make_profile()
         backend.session.client("s3").create_bucket(Bucket=BUCKET)
@@ -133,6 +147,7 @@ class V3Env:
 
     def close(self) -> None:
         self.session.close()
+        reset_sagemaker_core()
 
 
 import pytest  # noqa: E402  (fixtures below)

@@ -65,6 +65,7 @@ from :mod:`safemaker.sdk` to have that happen on first use only.
 from __future__ import annotations
 
 import copy
+import inspect
 import logging
 import os
 import threading
@@ -498,7 +499,7 @@ class _SdkDefaults:
             boto3.DEFAULT_SESSION = session.boto_session
             for client in _import_time_clients():
                 saved["import_time"].append((client, hooks.installed(client)))
-                hooks.install(client, session.profile)
+                hooks.install(client, session.profile, session.guard.mode)
             client = _sm_utils.SageMakerClient(session=session.boto_session,
                                                region_name=session.boto_region_name)
             cache[meta._DEFAULT_KEY] = client
@@ -795,10 +796,15 @@ class ClosedNetworkSession(Session):
 def _closed_session(profile: Any, session: Any, where: str) -> ClosedNetworkSession:
     """The closed session an object is built on: the one given, or a new one from ``profile``.
 
-    A plain SDK v3 ``Session`` is re-homed: a :class:`ClosedNetworkSession` on
-    the same boto3 session (its region must be the profile's).
+    With neither, the closed session that is sagemaker-core's process default
+    now, if any. A plain SDK v3 ``Session`` is re-homed: a
+    :class:`ClosedNetworkSession` on the same boto3 session (its region must be
+    the profile's).
     """
     if session is None:
+        owner = _SdkDefaults.owner
+        if owner is not None and (profile is None or resolve_profile(profile) == owner.profile):
+            return owner
         return ClosedNetworkSession(profile)
     if isinstance(session, ClosedNetworkSession):
         if profile is not None:
@@ -1204,9 +1210,12 @@ def closed_deploy(obj: Any, initial_instance_count: int | None = None, instance_
           closed one on its boto3 session), given network isolation, the
           profile's ``VpcConfig`` (or the allowed one in ``builder.network``)
           and the profile's role, built if it was not, then deployed.
-        - a trained ``ModelTrainer`` (e.g. :class:`ClosedModelTrainer`) or a
-          sagemaker-core ``TrainingJob``: a ``ModelBuilder`` is made from it
-          (``image_uri`` defaults to the training image) and deployed as above.
+        - a trained ``ModelTrainer`` (e.g. :class:`ClosedModelTrainer`): a
+          ``ModelBuilder`` is made from it (``image_uri`` defaults to the
+          training image) and deployed as above.
+        - a sagemaker-core ``TrainingJob`` (``Completed``): a ``Model`` of its
+          artifacts (``model_name`` defaults to the job's name, ``image_uri``
+          to its training image), deployed as a ``Model`` below.
         - a sagemaker-core ``Model``: created closed if it does not exist yet
           (``Model(...)`` not ``Model.create(...)``, e.g. a JumpStart-style
           model with a ``ModelDataSource``), then an endpoint config and an
@@ -1260,16 +1269,25 @@ def closed_deploy(obj: Any, initial_instance_count: int | None = None, instance_
     _refuse_serverless(kwargs.get("inference_config"), where)
     count = 1 if initial_instance_count is None else initial_instance_count
 
-    if isinstance(obj, (ModelTrainer, _resources.TrainingJob)):
+    if isinstance(obj, _resources.TrainingJob):
+        # Not through ModelBuilder(model=job): sagemaker-serve 1.27 takes every TrainingJob for a
+        # model-customization job (it compares fields with the Unassigned class, not an instance).
+        artifacts = getattr(obj.model_artifacts, "s3_model_artifacts", None)
+        if _unassigned(artifacts):
+            raise ValueError(f"{where}: training job {obj.training_job_name!r} has no model artifacts "
+                             f"(status {obj.training_job_status}); deploy it once it is Completed")
+        image_uri = kwargs.pop("image_uri", None) or obj.algorithm_specification.training_image
+        obj = _resources.Model(
+            model_name=kwargs.pop("model_name", None) or obj.training_job_name,
+            primary_container=_shapes.ContainerDefinition(image=image_uri, model_data_url=artifacts),
+        )
+
+    if isinstance(obj, ModelTrainer):
         image_uri = kwargs.pop("image_uri", None)
-        if isinstance(obj, ModelTrainer):
-            if obj._latest_training_job is None:
-                raise ValueError(f"{where}: the ModelTrainer has not trained (call train() first)")
-            session = _closed_session(profile_arg, session_arg or obj.sagemaker_session, where)
-            image_uri = image_uri or obj.training_image
-        else:
-            session = _closed_session(profile_arg, session_arg, where)
-            image_uri = image_uri or obj.algorithm_specification.training_image
+        if obj._latest_training_job is None:
+            raise ValueError(f"{where}: the ModelTrainer has not trained (call train() first)")
+        session = _closed_session(profile_arg, session_arg or obj.sagemaker_session, where)
+        image_uri = image_uri or obj.training_image
         if instance_type is None:
             raise ValueError(f"{where}: instance_type is None; pass the hosting instance type, e.g. 'ml.m5.large'")
         builder = _model_builder_class()(model=obj, image_uri=image_uri, role_arn=session.profile.execution_role_arn,
@@ -1340,9 +1358,10 @@ def closed_deploy(obj: Any, initial_instance_count: int | None = None, instance_
         else:
             config = obj
             if not _created(config, "endpoint_config_arn"):
+                fields = set(inspect.signature(_resources.EndpointConfig.create).parameters) - {
+                    "cls", "session", "region"}
                 config = _resources.EndpointConfig.create(
-                    **{k: v for k, v in obj.model_dump().items()
-                       if k in _resources.EndpointConfig.create.__annotations__ and not _unassigned(v)},
+                    **{k: getattr(obj, k) for k in fields if not _unassigned(getattr(obj, k, None))},
                     session=boto, region=region,
                 )
         endpoint = _resources.Endpoint.create(endpoint_name=endpoint_name or config.endpoint_config_name,
