@@ -60,10 +60,11 @@ class SafemakerError(Exception):
     fmt = "An unspecified safemaker error occurred"
 
     def __init__(self, **kwargs: Any) -> None:
+        super().__init__(self.fmt.format(**kwargs))
+        # After the base __init__: ImportError's resets ``name``/``path``.
         self.kwargs = kwargs
         for key, value in kwargs.items():
             setattr(self, key, value)
-        super().__init__(self.fmt.format(**kwargs))
 
 
 # --------------------------------------------------------------------------- profile

@@ -33,7 +33,8 @@ def profile_option(default: Any = None) -> Any:
 
 
 def handle_errors(func: F) -> F:
-    """Map safemaker errors to exit codes: bad input 2 (profile, refused call), other errors 1.
+    """Map safemaker errors to exit codes: bad input 2 (profile, refused call, any safemaker
+    error that is also a ``ValueError``), other errors 1.
 
     The message goes to stderr; no traceback for expected errors.
     """
@@ -47,7 +48,7 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except SafemakerError as exc:
             err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
-            raise typer.Exit(EXIT_ERROR) from None
+            raise typer.Exit(EXIT_BAD_INPUT if isinstance(exc, ValueError) else EXIT_ERROR) from None
 
     return wrapper  # type: ignore[return-value]
 
