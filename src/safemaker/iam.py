@@ -78,6 +78,7 @@ __all__ = [
     "pass_role_policy",
     "developer_policy",
     "execution_role_policy",
+    "default_bucket_name",
     "render",
     "render_all",
     "policy_name",
@@ -590,9 +591,9 @@ def pass_role_policy(profile: "VpcProfile", *, limit: int = MANAGED_POLICY_MAX_C
     }], limit=limit)
 
 
-def _arn(profile: "VpcProfile", service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
-    return (f"arn:{profile.partition}:{service}:{profile.region if region else ''}:"
-            f"{profile.account_id if account else ''}:{resource}")
+def _arn(profile: "VpcProfile", service: str, resource: str) -> str:
+    """An ARN in the profile's partition, region and account."""
+    return f"arn:{profile.partition}:{service}:{profile.region}:{profile.account_id}:{resource}"
 
 
 def _eni_create_statement(profile: "VpcProfile", sid: str) -> dict[str, Any]:
@@ -691,7 +692,19 @@ def _kms_statements(profile: "VpcProfile") -> list[dict[str, Any]]:
 
 
 def default_bucket_name(profile: "VpcProfile") -> str:
-    """The profile's ``default_bucket``, else the SageMaker SDK's ``sagemaker-<region>-<account>``."""
+    """The S3 bucket the execution role may use.
+
+    Parameters
+    ----------
+    profile : VpcProfile
+        The profile.
+
+    Returns
+    -------
+    str
+        ``profile.default_bucket``, else the SageMaker SDK's default
+        ``sagemaker-<region>-<account>``.
+    """
     return profile.default_bucket or f"sagemaker-{profile.region}-{profile.account_id}"
 
 
@@ -947,8 +960,19 @@ def split_policy(statements: Sequence[Mapping[str, Any]], *,
 def policy_name(kind: str, index: int = 0, *, prefix: str = "safemaker") -> str:
     """Managed policy name of the ``index``-th document of a kind.
 
-    ``policy_name("guardrail", 0) == "safemaker-guardrail"``,
-    ``policy_name("guardrail", 1) == "safemaker-guardrail-2"``.
+    Parameters
+    ----------
+    kind : str
+        One of :data:`KINDS`.
+    index : int, default 0
+        Position of the document in the kind's list (0-based).
+    prefix : str, default "safemaker"
+        Name prefix.
+
+    Returns
+    -------
+    str
+        ``"safemaker-guardrail"`` for index 0, ``"safemaker-guardrail-2"`` for index 1, ...
     """
     return f"{prefix}-{kind}" + (f"-{index + 1}" if index else "")
 
@@ -1025,7 +1049,21 @@ def to_cloudformation(policies: Mapping[str, Sequence[Mapping[str, Any]]], *,
 
 
 def cloudformation_yaml(policies: Mapping[str, Sequence[Mapping[str, Any]]], *, prefix: str = "safemaker") -> str:
-    """:func:`to_cloudformation` as YAML text (keys in template order, no YAML aliases)."""
+    """:func:`to_cloudformation` as YAML text.
+
+    Parameters
+    ----------
+    policies : Mapping[str, Sequence[Mapping]]
+        Kind -> documents, as :func:`render_all` returns.
+    prefix : str, default "safemaker"
+        Prefix of the managed policy names.
+
+    Returns
+    -------
+    str
+        The template in YAML, keys in template order, without YAML aliases
+        (CloudFormation rejects them).
+    """
     import yaml
 
     class _NoAliases(yaml.SafeDumper):
