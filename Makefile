@@ -1,12 +1,21 @@
 # safemaker — two commands do everything on a fresh machine with Python 3.11 and make:
 #   make demo   runs the seed's walkthrough on the embedded local backend
-#   make test   creates its own virtualenv, installs, runs every test
+#   make test   creates its own virtualenvs, installs, runs every test under both SDK majors
+#
+# The test matrix: one virtualenv per SageMaker SDK major, the same boto3/botocore/moto pins
+# (constraints.txt) in both. `make test` runs the whole suite in each (side by side; MATRIX_JOBS=1
+# runs them one after the other) and fails if either fails or runs no test. Tests that need one
+# major are marked sdk2/sdk3 and skipped in the other (tests/sdk_markers.py).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 EXTRAS ?= sdk2,local,demo,test
+VENV3   ?= .venv-v3
+PY3      = $(VENV3)/bin/python
+EXTRAS3 ?= sdk3,local,demo,test
+MATRIX_JOBS ?= 2
 
-.PHONY: demo test venv unit functional fuzz bench docs clean
+.PHONY: demo test test-v2 test-v3 venv venv-v3 unit functional fuzz bench docs clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -14,13 +23,27 @@ $(VENV)/.installed: pyproject.toml constraints.txt Makefile
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
 	touch $@
 
+$(VENV3)/.installed: pyproject.toml constraints.txt constraints-v3.txt Makefile
+	$(PYTHON) -m venv $(VENV3)
+	$(PY3) -m pip install --quiet --upgrade pip
+	$(PY3) -m pip install --quiet -c constraints.txt -c constraints-v3.txt -e '.[$(EXTRAS3)]'
+	touch $@
+
 venv: $(VENV)/.installed
+
+venv-v3: $(VENV3)/.installed
 
 demo: venv
 	$(VENV)/bin/safemaker demo
 
-test: venv
+test: venv venv-v3
+	$(PYTHON) tests/run_matrix.py --jobs $(MATRIX_JOBS) --env sdk2=$(VENV) --env sdk3=$(VENV3)
+
+test-v2: venv
 	$(PY) -m pytest -q
+
+test-v3: venv-v3
+	$(PY3) -m pytest -q
 
 unit: venv
 	$(PY) -m pytest -q tests/unit
@@ -39,4 +62,4 @@ docs: venv
 	$(VENV)/bin/mkdocs build --strict
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis site
+	rm -rf $(VENV) $(VENV3) .pytest_cache .hypothesis site

@@ -13,9 +13,11 @@ import copy
 import os
 
 import pytest
+from sdk_markers import require_sdk
 import yaml
 
 os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
+require_sdk(2)  # skipped under SDK v3 (tests/sdk_markers.py)
 
 import sagemaker  # noqa: E402
 import sagemaker.config.config as sm_config  # noqa: E402

@@ -16,7 +16,9 @@ SDK v2 (``sagemaker>=2.200,<3``), in :mod:`safemaker.sdk.v2`:
 ``closed_deploy``
     Deploy an estimator or model with network isolation and the profile's VPC.
 
-SDK v3 (``sagemaker>=3``): ``ClosedModelTrainer`` (issue 8, not built yet).
+SDK v3 (``sagemaker>=3``), in :mod:`safemaker.sdk.v3`: ``ClosedNetworkSession``
+(a ``sagemaker.core`` session), ``ClosedModelTrainer`` and ``closed_deploy``
+(``ModelBuilder``, ``ModelTrainer``, sagemaker-core resources).
 
 Asking for a name the installed SDK does not serve raises
 :class:`~safemaker.errors.SdkNotAvailableError` naming what to install or use

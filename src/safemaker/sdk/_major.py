@@ -50,9 +50,9 @@ V2_NAMES: dict[str, tuple[str, str]] = {
 """Public name -> (module, attribute) under SDK v2."""
 
 V3_NAMES: dict[str, tuple[str, str]] = {
-    # Issue 8 builds these in safemaker/sdk/v3.py; until then asking for them
-    # raises SdkNotAvailableError (the module does not exist yet).
+    "ClosedNetworkSession": ("safemaker.sdk.v3", "ClosedNetworkSession"),
     "ClosedModelTrainer": ("safemaker.sdk.v3", "ClosedModelTrainer"),
+    "closed_deploy": ("safemaker.sdk.v3", "closed_deploy"),
 }
 """Public name -> (module, attribute) under SDK v3."""
 

@@ -1,0 +1,174 @@
+"""Run the whole test suite once per SageMaker SDK major and report both (``make test``).
+
+Usage (the Makefile passes the environments)::
+
+    python tests/run_matrix.py --env sdk2=.venv --env sdk3=.venv-v3 [--jobs 2] [-- pytest args]
+
+Each ``--env NAME=VENV`` runs ``VENV/bin/python -m pytest -q`` over the
+default test paths (pyproject ``testpaths``). Suites run side by side when
+``--jobs`` is 2 or more (each one's output is printed whole when it ends, so
+the two never interleave), one after the other with ``--jobs 1``.
+
+The exit status is 0 only when every suite exited 0. A suite that ran no
+test (pytest's exit 5) is a failure here, reported as such: it means that
+suite's environment or collection is broken, not that all is well. The last
+line is the plain ``matrix: N passed, N failed, N skipped`` over all suites,
+counted from each suite's JUnit XML report.
+
+Only the standard library is used: this script runs before any environment
+is known to be complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+EXIT_MEANINGS = {
+    0: "all tests passed",
+    1: "tests failed",
+    2: "interrupted or usage error",
+    3: "internal pytest error",
+    4: "pytest command line usage error",
+    5: "NO TESTS RAN (collection found nothing: the environment or the test paths are broken)",
+}
+
+
+@dataclass
+class Suite:
+    """One environment's run."""
+
+    name: str
+    venv: Path
+    junit: Path
+    args: list[str]
+    returncode: int | None = None
+    output: str = ""
+    seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+    sdk: str = "?"
+
+    @property
+    def python(self) -> Path:
+        return self.venv / "bin" / "python"
+
+
+def sdk_version(python: Path) -> str:
+    """The ``sagemaker`` version installed in an environment (or why it is unknown)."""
+    code = ("from importlib import metadata\n"
+            "try:\n    print(metadata.version('sagemaker'))\n"
+            "except metadata.PackageNotFoundError:\n    print('not installed')\n")
+    try:
+        out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, timeout=60)
+    except OSError as exc:
+        return f"unknown ({exc})"
+    return out.stdout.strip() or f"unknown ({out.stderr.strip()[-200:]})"
+
+
+def junit_counts(path: Path) -> dict[str, int]:
+    """``passed``, ``failed``, ``errors``, ``skipped`` from a pytest JUnit XML report."""
+    counts = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0}
+    if not path.exists():
+        return counts
+    root = ET.parse(path).getroot()
+    suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+    for s in suites:
+        tests = int(s.get("tests", 0))
+        failures = int(s.get("failures", 0))
+        errors = int(s.get("errors", 0))
+        skipped = int(s.get("skipped", 0))
+        counts["failed"] += failures
+        counts["errors"] += errors
+        counts["skipped"] += skipped
+        counts["passed"] += tests - failures - errors - skipped
+    return counts
+
+
+def run(suite: Suite, lock: threading.Lock, stream: bool) -> None:
+    """Run one suite; print its output (live when ``stream``, else whole at the end)."""
+    suite.sdk = sdk_version(suite.python)
+    cmd = [str(suite.python), "-m", "pytest", "-q", f"--junitxml={suite.junit}", *suite.args]
+    header = f"===== matrix {suite.name}: {suite.venv} (sagemaker {suite.sdk}): {' '.join(cmd[1:])}"
+    start = time.monotonic()
+    if not suite.python.exists():
+        suite.returncode = 127
+        suite.output = f"{suite.python} does not exist: create the environment first (make venv-v3 / make venv)\n"
+    elif stream:
+        with lock:
+            print(header, flush=True)
+        proc = subprocess.run(cmd, env={**os.environ, "SAFEMAKER_MATRIX_SUITE": suite.name})
+        suite.returncode = proc.returncode
+    else:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env={**os.environ, "SAFEMAKER_MATRIX_SUITE": suite.name})
+        suite.returncode = proc.returncode
+        suite.output = proc.stdout
+    suite.seconds = time.monotonic() - start
+    suite.counts = junit_counts(suite.junit)
+    if not stream or suite.output:
+        with lock:
+            print(header, flush=True)
+            sys.stdout.write(suite.output)
+            sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the matrix; return the exit status (0 only if every suite passed)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--env", action="append", required=True, metavar="NAME=VENV",
+                        help="a suite: its name and virtualenv (repeat)")
+    parser.add_argument("--jobs", type=int, default=2, help="suites run at once (default 2; 1 = one by one)")
+    parser.add_argument("pytest_args", nargs="*", help="passed to pytest (after --)")
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs is {args.jobs}; expected 1 or more")
+    with tempfile.TemporaryDirectory(prefix="safemaker-matrix-") as tmp:
+        suites = []
+        for spec in args.env:
+            name, sep, venv = spec.partition("=")
+            if not sep or not name or not venv:
+                parser.error(f"--env {spec!r}: expected NAME=VENV, e.g. sdk3=.venv-v3")
+            suites.append(Suite(name, Path(venv), Path(tmp) / f"{name}.xml", list(args.pytest_args)))
+        lock = threading.Lock()
+        stream = args.jobs == 1
+        if stream:
+            for suite in suites:
+                run(suite, lock, True)
+        else:
+            pending = list(suites)
+            while pending:
+                batch, pending = pending[:args.jobs], pending[args.jobs:]
+                threads = [threading.Thread(target=run, args=(s, lock, False)) for s in batch]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+    print("===== matrix summary")
+    total = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0}
+    failed = []
+    for s in suites:
+        for key in total:
+            total[key] += s.counts.get(key, 0)
+        meaning = EXIT_MEANINGS.get(s.returncode, "environment missing" if s.returncode == 127 else "unknown")
+        print(f"suite {s.name} ({s.venv}, sagemaker {s.sdk}): {s.counts.get('passed', 0)} passed, "
+              f"{s.counts.get('failed', 0) + s.counts.get('errors', 0)} failed, {s.counts.get('skipped', 0)} "
+              f"skipped in {s.seconds:.0f} s; pytest exit {s.returncode}: {meaning}")
+        if s.returncode != 0:
+            failed.append(s.name)
+    if failed:
+        print(f"FAILED suites: {', '.join(failed)}")
+    print(f"matrix: {total['passed']} passed, {total['failed'] + total['errors']} failed, "
+          f"{total['skipped']} skipped")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
