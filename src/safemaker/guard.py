@@ -21,6 +21,7 @@ calls and check what they return with :func:`check_resource`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping as _AbcMapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
@@ -102,6 +103,19 @@ class Decision:
 _Key = str | int
 
 
+_NOT_MAPS = frozenset({list, str, int, bool, float, tuple, type(None), bytes})
+
+
+def _is_map(value: Any) -> bool:
+    """``isinstance(value, Mapping)``, with fast paths for the JSON types botocore hands over."""
+    t = type(value)
+    if t is dict:
+        return True
+    if t in _NOT_MAPS:
+        return False
+    return isinstance(value, _AbcMapping)
+
+
 def format_path(parts: Sequence[_Key]) -> str:
     """Render concrete path parts ``("A", 1, "B")`` as ``"A[1].B"``."""
     out = ""
@@ -124,7 +138,7 @@ def _expand(doc: Any, parts: tuple[str, ...], prefix: tuple[_Key, ...] = ()) -> 
             for i, item in enumerate(doc):
                 yield from _expand(item, rest, prefix + (i,))
         return
-    if isinstance(doc, Mapping) and head in doc:
+    if _is_map(doc) and head in doc:
         yield from _expand(doc[head], rest, prefix + (head,))
 
 
@@ -137,7 +151,7 @@ def _get(container: Any, parts: tuple[str, ...]) -> Any:
     """Value at ``parts`` below ``container`` (no ``[]``), or ``MISSING``."""
     cur = container
     for p in parts:
-        if not isinstance(cur, Mapping) or p not in cur:
+        if (type(cur) is not dict and not _is_map(cur)) or p not in cur:
             return MISSING
         cur = cur[p]
     return cur
@@ -154,9 +168,9 @@ class _Writer:
         child = parent[key]
         if id(child) in self._owned:
             return child
-        if isinstance(child, Mapping):
+        if _is_map(child):
             copy: Any = dict(child)
-        elif isinstance(child, list):
+        elif type(child) is list or isinstance(child, list):
             copy = list(child)
         else:  # pragma: no cover - guarded by callers
             raise TypeError(f"cannot descend into {type(child).__name__}")
@@ -168,19 +182,20 @@ class _Writer:
         """Set ``value`` at ``parts``; return ``False`` if a parent is missing and may not be created."""
         cur: Any = self.root
         for key in parts[:-1]:
-            if isinstance(cur, Mapping) and key not in cur:
+            if _is_map(cur) and key not in cur:
                 if not create_parents:
                     return False
                 cur[key] = {}
                 self._owned.add(id(cur[key]))
                 cur = cur[key]
                 continue
-            if isinstance(key, int) and not isinstance(cur, list):
-                return False
-            if isinstance(key, str) and not isinstance(cur, Mapping):
+            if type(key) is int:
+                if type(cur) is not list and not isinstance(cur, list):
+                    return False
+            elif not _is_map(cur):
                 return False
             nxt = cur[key]
-            if not isinstance(nxt, (Mapping, list)):
+            if not (_is_map(nxt) or isinstance(nxt, list)):
                 return False
             cur = self._own(cur, key)
         cur[parts[-1]] = value
@@ -188,6 +203,9 @@ class _Writer:
 
 
 # --------------------------------------------------------------------------- field checks
+
+
+_RULE_IDS = {g: g.value for g in Guardrail}
 
 
 @dataclass
@@ -202,7 +220,7 @@ class _Ctx:
 
     def violation(self, path: str, found: Any, required: Any, fix: str, rule: Guardrail,
                   required_text: str | None = None) -> None:
-        self.out.append(Violation(self.operation, path, found, required, fix, rule.value, required_text))
+        self.out.append(Violation(self.operation, path, found, required, fix, _RULE_IDS[rule], required_text))
 
 
 def _ids_problem(ctx: _Ctx, path: str, value: Any, allowed: Sequence[str], allowed_set: frozenset[str],
@@ -284,7 +302,7 @@ def _check_vpc(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
         ctx.violation(path, MISSING, {"Subnets": list(p.subnets), "SecurityGroupIds": list(p.security_group_ids)},
                       fix, f.guardrail, "a VPC configuration with the profile's Subnets and SecurityGroupIds")
         return MISSING
-    if not isinstance(value, Mapping):
+    if not _is_map(value):
         ctx.violation(path, value, "a structure", f"Give {path} as a structure with Subnets and SecurityGroupIds",
                       f.guardrail, "a structure with Subnets and SecurityGroupIds")
         return MISSING
@@ -394,56 +412,61 @@ def _is_required(ctx: _Ctx, f: FieldRule) -> bool:
     return True
 
 
+def _check_isolation(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
+    if not ctx.profile.require_network_isolation:
+        return MISSING
+    return _check_bool_true(ctx, f, path, value, "network isolation")
+
+
+def _check_icte(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
+    if not ctx.profile.require_inter_container_traffic_encryption:
+        return MISSING
+    return _check_bool_true(ctx, f, path, value, "inter-container traffic encryption")
+
+
+def _check_root(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
+    if ctx.profile.notebook_root_access != "Disabled":
+        return MISSING
+    return _check_enum(ctx, f, path, value, "Disabled")
+
+
+_CHECKS = {
+    Guardrail.NETWORK_ISOLATION: _check_isolation,
+    Guardrail.INTER_CONTAINER_ENCRYPTION: _check_icte,
+    Guardrail.VPC_CONFIG: _check_vpc,
+    Guardrail.SUBNET_ID: _check_subnet_id,
+    Guardrail.SUBNET_IDS: lambda ctx, f, path, value: _check_id_list(ctx, f, path, value, subnets=True),
+    Guardrail.SECURITY_GROUP_IDS: lambda ctx, f, path, value: _check_id_list(ctx, f, path, value, subnets=False),
+    Guardrail.VPC_ID: _check_vpc_id,
+    Guardrail.DIRECT_INTERNET_ACCESS: lambda ctx, f, path, value: _check_enum(ctx, f, path, value, "Disabled"),
+    Guardrail.ROOT_ACCESS: _check_root,
+    Guardrail.APP_NETWORK_ACCESS_TYPE: lambda ctx, f, path, value: _check_enum(ctx, f, path, value, "VpcOnly"),
+    Guardrail.VOLUME_KMS_KEY: lambda ctx, f, path, value: _check_kms(ctx, f, path, value,
+                                                                     ctx.profile.volume_kms_key_id),
+    Guardrail.OUTPUT_KMS_KEY: lambda ctx, f, path, value: _check_kms(ctx, f, path, value,
+                                                                     ctx.profile.output_kms_key_id),
+    Guardrail.ROLE_ARN: _check_role,
+    Guardrail.UNSUPPORTED: _check_forbidden,
+}
+"""One check per guardrail: ``(ctx, field, concrete path, value) -> value to inject or MISSING``."""
+
+
 def _check_field(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
     """Check one field; return the value to inject, or MISSING for none."""
-    p = ctx.profile
-    g = f.guardrail
-    if g is Guardrail.NETWORK_ISOLATION:
-        if not p.require_network_isolation:
-            return MISSING
-        return _check_bool_true(ctx, f, path, value, "network isolation")
-    if g is Guardrail.INTER_CONTAINER_ENCRYPTION:
-        if not p.require_inter_container_traffic_encryption:
-            return MISSING
-        return _check_bool_true(ctx, f, path, value, "inter-container traffic encryption")
-    if g is Guardrail.VPC_CONFIG:
-        return _check_vpc(ctx, f, path, value)
-    if g is Guardrail.SUBNET_ID:
-        return _check_subnet_id(ctx, f, path, value)
-    if g is Guardrail.SUBNET_IDS:
-        return _check_id_list(ctx, f, path, value, subnets=True)
-    if g is Guardrail.SECURITY_GROUP_IDS:
-        return _check_id_list(ctx, f, path, value, subnets=False)
-    if g is Guardrail.VPC_ID:
-        return _check_vpc_id(ctx, f, path, value)
-    if g is Guardrail.DIRECT_INTERNET_ACCESS:
-        return _check_enum(ctx, f, path, value, "Disabled")
-    if g is Guardrail.ROOT_ACCESS:
-        if p.notebook_root_access != "Disabled":
-            return MISSING
-        return _check_enum(ctx, f, path, value, "Disabled")
-    if g is Guardrail.APP_NETWORK_ACCESS_TYPE:
-        return _check_enum(ctx, f, path, value, "VpcOnly")
-    if g is Guardrail.VOLUME_KMS_KEY:
-        return _check_kms(ctx, f, path, value, p.volume_kms_key_id)
-    if g is Guardrail.OUTPUT_KMS_KEY:
-        return _check_kms(ctx, f, path, value, p.output_kms_key_id)
-    if g is Guardrail.ROLE_ARN:
-        return _check_role(ctx, f, path, value)
-    if g is Guardrail.UNSUPPORTED:
-        return _check_forbidden(ctx, f, path, value)
-    raise AssertionError(f"no check for guardrail {g}")  # pragma: no cover - table test covers it
+    return _CHECKS[f.guardrail](ctx, f, path, value)
 
 
-_Compiled = tuple[tuple[tuple[str, ...], bool, tuple[tuple[FieldRule, tuple[str, ...]], ...]], ...]
+_Compiled = tuple[tuple[tuple[str, ...], bool, tuple[tuple[Any, FieldRule, tuple[str, ...], bool], ...]], ...]
 
 
 @lru_cache(maxsize=None)
 def _compiled(operation: str) -> _Compiled:
-    """``(anchor parts, replace_on_update, ((field, field parts), ...))`` per target of the rule."""
+    """Per target: ``(anchor parts, replace_on_update, ((check, field, field parts, is DIA), ...))``."""
     rule = RULES[operation]
     return tuple(
-        (split_path(t.anchor), t.replace_on_update, tuple((f, split_path(f.path)) for f in t.fields))
+        (split_path(t.anchor), t.replace_on_update,
+         tuple((_CHECKS[f.guardrail], f, split_path(f.path), f.guardrail is Guardrail.DIRECT_INTERNET_ACCESS)
+               for f in t.fields))
         for t in rule.targets
     )
 
@@ -464,14 +487,15 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
         # An update that replaces this structure as a whole: absent means the AWS default.
         ctx.update = update and not replaces
         for concrete, container in list(_expand(params, anchor_parts)):
-            if not isinstance(container, Mapping):
+            if not _is_map(container):
                 continue
             dia_path: str | None = None
-            for f, parts in fields:
+            prefix = format_path(concrete) + "." if concrete else ""
+            for check_fn, f, parts, is_dia in fields:
                 value = _get(container, parts)
-                path = format_path(concrete + parts)
-                new = _check_field(ctx, f, path, value)
-                if f.guardrail is Guardrail.DIRECT_INTERNET_ACCESS:
+                path = prefix + f.path
+                new = check_fn(ctx, f, path, value)
+                if is_dia:
                     dia_path = path
                 if new is MISSING:
                     continue
@@ -754,7 +778,7 @@ def check_description(create_operation: str, description: Mapping[str, Any], pro
     for target in rule.targets:
         anchor = split_path(target.describe_anchor if target.describe_anchor is not None else target.anchor)
         for concrete, container in _expand(description, anchor):
-            if not isinstance(container, Mapping):
+            if not _is_map(container):
                 continue
             for f in target.fields:
                 if f.guardrail is Guardrail.ROLE_ARN:

@@ -280,7 +280,7 @@ def step_operation(step_type: str, arguments: Any = None) -> str | None:
     str or None
     """
     op = STEP_OPERATIONS.get(step_type)
-    if op == "CreateAutoMLJob" and isinstance(arguments, Mapping) and (
+    if op == "CreateAutoMLJob" and _guard._is_map(arguments) and (
         "AutoMLProblemTypeConfig" in arguments or "AutoMLJobInputDataConfig" in arguments
     ):
         return "CreateAutoMLJobV2"
@@ -301,7 +301,7 @@ def _load(document: Any, prefix: str) -> Mapping[str, Any]:
             document = json.loads(document)
         except ValueError as exc:
             raise PipelineDefinitionError(prefix, f"not valid JSON ({exc})", "a JSON document") from None
-    if not isinstance(document, Mapping):
+    if not _guard._is_map(document):
         raise PipelineDefinitionError(prefix, f"a JSON {type(document).__name__}", "a JSON object with Steps")
     return document
 
@@ -314,7 +314,7 @@ def _parameters(doc: Mapping[str, Any], prefix: str) -> dict[str, PipelineParame
         raise PipelineDefinitionError(f"{prefix}.Parameters", f"a {type(raw).__name__}", "a list of parameters")
     out: dict[str, PipelineParameter] = {}
     for i, p in enumerate(raw):
-        if not isinstance(p, Mapping) or not isinstance(p.get("Name"), str):
+        if not _guard._is_map(p) or not isinstance(p.get("Name"), str):
             raise PipelineDefinitionError(f"{prefix}.Parameters[{i}]", repr(p)[:80], "an object with a Name")
         out[p["Name"]] = PipelineParameter(p["Name"], str(p.get("Type", "String")), p.get("DefaultValue", MISSING))
     return out
@@ -324,14 +324,14 @@ def _steps(raw: Any, path: str) -> Iterator[PipelineStep]:
     if not isinstance(raw, list):
         raise PipelineDefinitionError(path, f"a {type(raw).__name__}", "a list of steps")
     for i, st in enumerate(raw):
-        if not isinstance(st, Mapping):
+        if not _guard._is_map(st):
             raise PipelineDefinitionError(f"{path}[{i}]", f"a {type(st).__name__}", "a step object")
         name = st.get("Name") if isinstance(st.get("Name"), str) else ""
         stype = st.get("Type") if isinstance(st.get("Type"), str) else ""
         here = f"{path}[{i}:{name}]" if name else f"{path}[{i}]"
         args = st.get("Arguments", MISSING)
         yield PipelineStep(name, stype, here, args)
-        if stype == "Condition" and isinstance(args, Mapping):
+        if stype == "Condition" and _guard._is_map(args):
             for branch in _BRANCHES:
                 if branch in args and args[branch] is not None:
                     yield from _steps(args[branch], f"{here}.Arguments.{branch}")
@@ -368,7 +368,7 @@ def parse_definition(document: str | bytes | Mapping[str, Any], *, prefix: str =
 
 
 def _is_expression(value: Any) -> bool:
-    if not isinstance(value, Mapping) or len(value) != 1:
+    if not _guard._is_map(value) or len(value) != 1:
         return False
     (key,) = value
     return isinstance(key, str) and (key == "Get" or key.startswith("Std:"))
@@ -404,7 +404,7 @@ def _substitute(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
             return default if default is not MISSING else _Unresolved(value)
         found.append((at, value, None))
         return _Unresolved(value)
-    if isinstance(value, Mapping):
+    if _guard._is_map(value):
         out: dict[str, Any] | None = None
         for k, v in value.items():
             new = _substitute(v, at + (k,), params, values, found)
@@ -545,7 +545,7 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
                                     Guardrail.UNSUPPORTED.value, f"one of the step types {known}"))
         return
     args = step.arguments
-    if not isinstance(args, Mapping) or _is_expression(args):
+    if not _guard._is_map(args) or _is_expression(args):
         violations.append(Violation(operation, f"{step.path}.Arguments", args, f"a {op} request",
                                     f"Give the step's Arguments as a {op} request", Guardrail.UNSUPPORTED.value,
                                     f"the step's Arguments as a {op} request"))
