@@ -217,6 +217,11 @@ class _Ctx:
     out: list[Violation]
     describing: bool = False  # checking an existing resource's description
     root: Any = None          # the whole request/description (for not_required_when)
+    written: bool = False     # a document checked as written (pipeline step): never injected into
+
+    def omit(self, text: str) -> str:
+        """``text`` (a hint that omitting the field gets it injected), unless nothing is ever injected."""
+        return "" if self.written else text
 
     def violation(self, path: str, found: Any, required: Any, fix: str, rule: Guardrail,
                   required_text: str | None = None) -> None:
@@ -235,8 +240,9 @@ def _ids_problem(ctx: _Ctx, path: str, value: Any, allowed: Sequence[str], allow
                       f"a list of the profile's {noun} {listed}")
         return
     if not value:
-        ctx.violation(path, value, listed, f"Give at least one of the profile's {noun}, or omit the "
-                      "structure to use the profile's", rule, f"a non-empty list of the profile's {noun} {listed}")
+        ctx.violation(path, value, listed, f"Give at least one of the profile's {noun}"
+                      + ctx.omit(", or omit the structure to use the profile's"), rule,
+                      f"a non-empty list of the profile's {noun} {listed}")
         return
     seen: set[Any] = set()
     for i, item in enumerate(value):
@@ -263,7 +269,7 @@ def _check_bool_true(ctx: _Ctx, f: FieldRule, path: str, value: Any, name: str) 
     if ctx.describing:
         fix = f"Recreate the resource with {name} enabled"
     else:
-        fix = f"Set {path} to True, or omit it so that the closed session injects True"
+        fix = f"Set {path} to True" + ctx.omit(", or omit it so that the closed session injects True")
     ctx.violation(path, value, True, fix, f.guardrail)
     return MISSING
 
@@ -280,7 +286,7 @@ def _check_enum(ctx: _Ctx, f: FieldRule, path: str, value: Any, wanted: str) -> 
         fix = (f"Set {path} to {wanted!r}" if f.updatable
                else f"Recreate the resource with {path} {wanted!r}: it cannot be changed after creation")
     else:
-        fix = f"Set {path} to {wanted!r}, or omit it so that the closed session injects it"
+        fix = f"Set {path} to {wanted!r}" + ctx.omit(", or omit it so that the closed session injects it")
     ctx.violation(path, value, wanted, fix, f.guardrail)
     return MISSING
 
@@ -298,7 +304,8 @@ def _check_vpc(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
                 injected[f.with_vpc_id] = p.vpc_id
             return injected
         fix = ("Recreate the resource in the profile's VPC" if ctx.describing
-               else f"Give {path} with the profile's Subnets and SecurityGroupIds, or omit it in a closed session")
+               else f"Give {path} with the profile's Subnets and SecurityGroupIds"
+               + ctx.omit(", or omit it in a closed session"))
         ctx.violation(path, MISSING, {"Subnets": list(p.subnets), "SecurityGroupIds": list(p.security_group_ids)},
                       fix, f.guardrail, "a VPC configuration with the profile's Subnets and SecurityGroupIds")
         return MISSING
@@ -330,7 +337,7 @@ def _check_id_list(ctx: _Ctx, f: FieldRule, path: str, value: Any, subnets: bool
         if ctx.inject and f.inject:
             return list(allowed)
     _ids_problem(ctx, path, value, allowed, allowed_set, noun, f.guardrail,
-                 f"Give {path} with the profile's {noun}, or omit it in a closed session")
+                 f"Give {path} with the profile's {noun}" + ctx.omit(", or omit it in a closed session"))
     return MISSING
 
 
@@ -344,7 +351,7 @@ def _check_subnet_id(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
         if ctx.inject and f.inject:
             return p.subnets[0]
     fix = ("Recreate the resource in one of the profile's subnets" if ctx.describing
-           else f"Set {path} to one of the profile's subnets, or omit it in a closed session")
+           else f"Set {path} to one of the profile's subnets" + ctx.omit(", or omit it in a closed session"))
     ctx.violation(path, value, list(p.subnets), fix, f.guardrail,
                   f"one of the profile's subnets {list(p.subnets)}")
     return MISSING
@@ -377,7 +384,8 @@ def _check_kms(ctx: _Ctx, f: FieldRule, path: str, value: Any, wanted: str | Non
             return wanted
         ctx.violation(path, MISSING, wanted, f"Set {path} to the profile's KMS key", f.guardrail)
         return MISSING
-    ctx.violation(path, value, wanted, f"Use the profile's KMS key for {path}, or omit it", f.guardrail)
+    ctx.violation(path, value, wanted, f"Use the profile's KMS key for {path}" + ctx.omit(", or omit it"),
+                  f.guardrail)
     return MISSING
 
 
@@ -472,11 +480,11 @@ def _compiled(operation: str) -> _Compiled:
 
 
 def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile: "VpcProfile",
-         inject: bool, pipeline_definition: Any = None,
+         inject: bool, pipeline_definition: Any = None, written: bool = False,
          ) -> tuple[dict[str, Any], list[str], list[Violation], list[ResolvedReference]]:
     violations: list[Violation] = []
     update = rule.kind == "update"
-    ctx = _Ctx(operation, profile, inject and not update, update, violations, root=params)
+    ctx = _Ctx(operation, profile, inject and not update, update, violations, root=params, written=written)
     if rule.unsupported:
         ctx.violation(operation, operation, "an operation that can run closed", rule.unsupported,
                       Guardrail.UNSUPPORTED, "an operation that can run in a closed network")
@@ -600,6 +608,15 @@ def decide(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *, 
         return Decision(operation, dict(params), (), (), (), guarded=False)
     out_params, injected, violations, extra_refs = _run(operation, rule, params, profile, inject,
                                                          pipeline_definition)
+    return Decision(operation, out_params, tuple(injected), tuple(violations),
+                    tuple(references(operation, out_params)) + tuple(extra_refs))
+
+
+def _check_as_written(operation: str, params: Mapping[str, Any], profile: "VpcProfile") -> Decision:
+    """:func:`decide` with ``inject=False`` for a document that is never rewritten (a pipeline step):
+    fixes do not suggest omitting a field to have it injected."""
+    rule = RULES[operation]
+    out_params, injected, violations, extra_refs = _run(operation, rule, params, profile, False, written=True)
     return Decision(operation, out_params, tuple(injected), tuple(violations),
                     tuple(references(operation, out_params)) + tuple(extra_refs))
 

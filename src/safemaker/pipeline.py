@@ -552,7 +552,7 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
         return
     found: list[tuple[_Parts, Any, Any]] = []
     resolved = _substitute(args, (), definition.parameters, values, found)
-    decision = _guard.decide(op, resolved, profile, inject=False)
+    decision = _guard._check_as_written(op, resolved, profile)
     base = f"{step.path}.Arguments"
     hint = _REPACK_HINT if "RepackModel" in step.name else ""
     drop: list[str] = []  # paths whose guard violations are about an unresolved value

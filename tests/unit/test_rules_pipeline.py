@@ -177,6 +177,10 @@ def test_violations_name_the_step(profile):
         ("PipelineDefinition.Steps[1:TrainModel].Arguments.VpcConfig.Subnets[0]", SUB_X, "SM-NET-VPC"),
     ]
     assert result.violations[0].operation == "CreatePipeline"
+    # nothing is ever injected into a definition: no fix suggests omitting a field
+    assert [v.fix for v in result.violations] == [
+        "Set EnableNetworkIsolation to True",
+        "Use only subnets of the profile's VPC (an administrator can extend the profile)"]
 
 
 def test_absent_fields_are_refused_never_injected(profile):
