@@ -321,6 +321,8 @@ def create_local_network(session: "boto3.Session", *, bucket: str | None = None,
 class _Run:
     """One demo run: the steps, what they made, and its cleanup."""
 
+    step_names: tuple[str, ...] = STEPS
+
     def __init__(self, *, backend_kind: str, boto3_session: "boto3.Session", profile: "VpcProfile | None",
                  local: "LocalBackend | None", console: "Console", progress: "Progress | None",
                  poll_seconds: float, timeout_seconds: float) -> None:
@@ -393,15 +395,15 @@ class _Run:
             self.deploy, self.predict, self.refuse,
         ]
         if self.progress is not None:
-            self._task = self.progress.add_task("demo", total=len(STEPS))
+            self._task = self.progress.add_task("demo", total=len(self.step_names))
         failed = False
         try:
-            for i, (name, func) in enumerate(zip(STEPS, steps), start=1):
+            for i, (name, func) in enumerate(zip(self.step_names, steps), start=1):
                 r = self._step(i, name, func, failed)
                 failed = failed or r.status == "failed"
         finally:
             # Cleanup runs even on KeyboardInterrupt between steps.
-            self._step(len(STEPS), STEPS[-1], self.cleanup, False)
+            self._step(len(self.step_names), self.step_names[-1], self.cleanup, False)
             self.report.seconds = time.perf_counter() - start
         return self.report
 
@@ -532,9 +534,13 @@ class _Run:
         correct = sum(p == t for p, t in zip(predicted, truth))
         return f"predicted labels {predicted} ({correct}/{len(truth)} correct)", False, shown
 
-    def refuse(self) -> tuple[str, bool, list[str]]:
+    def training_image(self) -> str:
+        """The linear-learner image of the profile's region (SDK v2's ``image_uris``)."""
         import sagemaker
 
+        return sagemaker.image_uris.retrieve("linear-learner", self.profile.region)
+
+    def refuse(self) -> tuple[str, bool, list[str]]:
         from .hooks import install
 
         assert self.profile is not None
@@ -549,7 +555,7 @@ class _Run:
             "TrainingJobName": f"{self.names['job_base']}-open",
             "RoleArn": self.profile.execution_role_arn,
             "AlgorithmSpecification": {
-                "TrainingImage": sagemaker.image_uris.retrieve("linear-learner", self.profile.region),
+                "TrainingImage": self.training_image(),
                 "TrainingInputMode": "File"},
             "OutputDataConfig": {"S3OutputPath": f"s3://{bucket}/{self.prefix}/open"},
             "ResourceConfig": {"InstanceType": TRAIN_INSTANCE_TYPE, "InstanceCount": 1, "VolumeSizeInGB": 10},
@@ -711,6 +717,18 @@ def _delete_local_network(session: "boto3.Session", profile: "VpcProfile") -> No
 # --------------------------------------------------------------------------- entry points
 
 
+def _run_class() -> type:
+    """The run class for the installed SageMaker SDK major (SDK v3 steps: :mod:`safemaker.sdk.v3_demo`)."""
+    from .sdk._major import installed_sdk
+
+    sdk = installed_sdk()
+    if sdk is not None and sdk.major >= 3:
+        from .sdk.v3_demo import v3_run_class
+
+        return v3_run_class(_Run)
+    return _Run
+
+
 def _console(console: "Console | None") -> "Console":
     if console is not None:
         return console
@@ -756,7 +774,7 @@ def run_local_demo(
 
     console = _console(console)
     with local_backend(region) as backend:
-        run = _Run(backend_kind="local", boto3_session=backend.session, profile=None, local=backend,
+        run = _run_class()(backend_kind="local", boto3_session=backend.session, profile=None, local=backend,
                    console=console, progress=progress, poll_seconds=poll_seconds, timeout_seconds=timeout_seconds)
         console.print(f"Local backend: moto server on {backend.endpoint_url} (nothing leaves this machine)",
                       highlight=False, markup=False)
@@ -811,7 +829,7 @@ def run_aws_demo(
         raise DemoError("setup", "the profile has no default_bucket; set default_bucket (an S3 bucket the "
                                  "execution role can read and write) in the profile")
     console = _console(console)
-    run = _Run(backend_kind="aws", boto3_session=boto3_session, profile=profile, local=None, console=console,
+    run = _run_class()(backend_kind="aws", boto3_session=boto3_session, profile=profile, local=None, console=console,
                progress=progress, poll_seconds=poll_seconds, timeout_seconds=timeout_seconds)
 
     def network() -> tuple[str, bool, list[str]]:

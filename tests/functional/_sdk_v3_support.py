@@ -5,7 +5,6 @@ Not collected by pytest (no ``test_`` prefix); imported by the test modules.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,41 +14,11 @@ OTHER_ROLE = "arn:aws:iam::123456789012:role/OtherRole"
 BUCKET = "safemaker-v3-closed"
 
 
-@contextlib.contextmanager
-def describe_endpoint_without_empty_data_capture() -> Iterator[None]:
-    """Fill one more gap of moto 5.2.5 for the SDK v3 tests (proposed for ``safemaker.local.FIXES``).
+def describe_endpoint_without_empty_data_capture() -> Any:
+    """moto's DescribeEndpoint(Config) without an empty DataCaptureConfig (see :mod:`safemaker.sdk.v3_local`)."""
+    from safemaker.sdk.v3_local import omit_empty_data_capture
 
-    moto answers ``DescribeEndpoint`` and ``DescribeEndpointConfig`` with
-    ``DataCaptureConfig: {}`` for an endpoint (config) created without data
-    capture; AWS omits the member. sagemaker-core's pydantic ``Endpoint`` /
-    ``EndpointConfig`` reject ``{}`` (its required members are missing), so
-    ``Endpoint.get`` fails on moto only. Installed on moto's
-    ``SageMakerResponse`` for the duration of the block, as the local
-    backend installs its own fixes.
-    """
-    from moto.core.responses import ActionResult
-    from moto.sagemaker.responses import SageMakerResponse
-
-    saved = {name: SageMakerResponse.__dict__[name] for name in ("describe_endpoint", "describe_endpoint_config")}
-
-    def drop_empty(original: Any) -> Any:
-        def handler(self: Any) -> Any:
-            result = original(self)
-            body = getattr(result, "result", None)
-            if isinstance(body, dict) and body.get("DataCaptureConfig") == {}:
-                body = {k: v for k, v in body.items() if k != "DataCaptureConfig"}
-                return ActionResult(body)
-            return result
-
-        return handler
-
-    for name, original in saved.items():
-        setattr(SageMakerResponse, name, drop_empty(original))
-    try:
-        yield
-    finally:
-        for name, original in saved.items():
-            setattr(SageMakerResponse, name, original)
+    return omit_empty_data_capture()
 
 
 SUBNET_A = "subnet-0aaaaaaaaaaaaaaaa"

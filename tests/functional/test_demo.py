@@ -37,6 +37,7 @@ def test_load_digits_data_split_and_labels_as_the_mnist_notebook():
     assert np.array_equal(load_digits_data().test_digits, d.test_digits)
 
 
+@pytest.mark.sdk2  # sagemaker.amazon.common is SDK v2 only
 def test_to_recordio_protobuf_round_trip():
     from sagemaker.amazon.common import read_records
 

@@ -21,7 +21,7 @@ from rich.console import Console
 from safemaker import demo as demo_mod
 from safemaker.demo import EMULATED_PREDICTION_LABEL, STEPS, run_local_demo
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sdk2]  # SDK v3 run: test_sdk_v3_demo.py
 
 SAFEMAKER = Path(sys.executable).with_name("safemaker")
 

@@ -20,7 +20,7 @@ from nbclient import NotebookClient
 
 from safemaker.demo import EMULATED_PREDICTION_LABEL
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sdk2]  # the notebook uses SDK v2 (ClosedEstimator)
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "examples" / "closed_notebook.ipynb"
 KERNEL = "safemaker-test-venv"

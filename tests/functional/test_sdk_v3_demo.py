@@ -1,0 +1,87 @@
+"""``safemaker demo`` under SDK v3: the same walkthrough, with ClosedModelTrainer and closed_deploy."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sdk_markers import require_sdk
+
+require_sdk(3)
+
+import numpy as np  # noqa: E402
+from rich.console import Console  # noqa: E402
+
+from safemaker import demo as demo_mod  # noqa: E402
+from safemaker.demo import EMULATED_PREDICTION_LABEL, run_local_demo  # noqa: E402
+from safemaker.sdk import v3_demo  # noqa: E402
+from safemaker.sdk.v3_local import FIX_DATA_CAPTURE_CONFIG, omit_empty_data_capture  # noqa: E402
+
+pytestmark = [pytest.mark.sdk3, pytest.mark.slow]
+
+SAFEMAKER = Path(sys.executable).with_name("safemaker")
+
+
+def test_safemaker_demo_command_under_sdk_v3():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFEMAKER_")}
+    env["COLUMNS"] = "250"
+    proc = subprocess.run([str(SAFEMAKER), "demo"], capture_output=True, text=True, env=env, timeout=300,
+                          stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    lines = out.splitlines()
+    for i, step in enumerate(v3_demo.STEPS_V3, start=1):
+        assert any(line.startswith(f"[ok] {i}. {step}: ") for line in lines), step
+    assert "[ok] 6. Train linear-learner (ClosedModelTrainer): safemaker-demo-" in out
+    assert re.search(r"\[ok\] 2\. Prepare data \(digits -> CSV\): 1797 handwritten digits .* CSV [\d,]+ bytes", out)
+    assert "CreateTrainingJob carried EnableNetworkIsolation=True, EnableInterContainerTrafficEncryption=True, " \
+           "VpcConfig.Subnets=['subnet-" in out
+    assert re.search(r"model safemaker-demo-model-\w+: EnableNetworkIsolation=True, VpcConfig\.Subnets=\['subnet-",
+                     out)
+    assert f"[ok] 8. Predict: {EMULATED_PREDICTION_LABEL}: 'body'" in out
+    assert re.search(r"nothing reached the backend: CreateTrainingJob requests received (\d+) before, \1 after", out)
+    assert re.search(r"\[ok\] 10\. Clean up: deleted 6 item\(s\); nothing of run \w+ left", out)
+    assert not re.search(r"authToken=(?!\*\*\*)", out + proc.stderr)
+
+
+def test_demo_under_v3_uses_the_v3_run_and_leaves_the_process_defaults_alone():
+    from safemaker.sdk.v3 import _SdkDefaults
+
+    buf = io.StringIO()
+    report = run_local_demo(console=Console(file=buf, width=250), poll_seconds=0.05)
+    assert report.ok, buf.getvalue()
+    assert [s.step for s in report.steps] == list(v3_demo.STEPS_V3)
+    assert demo_mod._run_class().__name__ == "V3Run"
+    assert _SdkDefaults.owner is None  # the demo's closed session gave the defaults back
+
+
+def test_digits_csv_puts_the_label_first_and_checks_shapes():
+    data = demo_mod.load_digits_data()
+    payload = v3_demo.digits_csv(data.train_vectors, data.train_labels).decode().splitlines()
+    assert len(payload) == len(data.train_labels)
+    first = payload[0].split(",")
+    assert len(first) == data.feature_dim + 1
+    assert float(first[0]) == float(data.train_labels[0])
+    with pytest.raises(ValueError, match=r"do not match: expected \(n, d\) and \(n,\)"):
+        v3_demo.digits_csv(np.zeros((3, 2)), np.zeros(4))
+
+
+def test_moto_data_capture_gap_is_filled_only_inside_the_block(safemaker_local):
+    sm = safemaker_local.session.client("sagemaker")
+    sm.create_model(ModelName="m", ExecutionRoleArn="arn:aws:iam::123456789012:role/SageMakerExecRole",
+                    PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"},
+                    EnableNetworkIsolation=True)
+    sm.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[
+        {"VariantName": "AllTraffic", "ModelName": "m", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}])
+    sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
+    assert sm.describe_endpoint(EndpointName="e")["DataCaptureConfig"] == {}  # moto's own answer
+    with omit_empty_data_capture(), omit_empty_data_capture():  # re-entrant
+        assert "DataCaptureConfig" not in sm.describe_endpoint(EndpointName="e")
+        assert "DataCaptureConfig" not in sm.describe_endpoint_config(EndpointConfigName="c")
+    assert sm.describe_endpoint(EndpointName="e")["DataCaptureConfig"] == {}  # restored
+    assert FIX_DATA_CAPTURE_CONFIG.name == "DescribeEndpoint-DataCaptureConfig"
