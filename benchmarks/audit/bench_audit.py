@@ -148,7 +148,7 @@ def _create(sm: Any, kind: str, name: str, closed: bool) -> set[tuple[str, str]]
 
 
 def seed(session: Any, n: int, workers: int = 16) -> Seeded:
-    """Seed N resources (4 anchors + N-4 from MIX, every other one compliant)."""
+    """Seed N resources (4 anchors + N-4 from MIX, alternate cycles of MIX compliant)."""
     sm = session.client("sagemaker")
     out = Seeded(n)
     # anchors referenced by endpoint configs, endpoints and transform jobs (they count in N)
@@ -157,7 +157,8 @@ def seed(session: Any, n: int, workers: int = 16) -> Seeded:
     out.expected |= _create(sm, "endpoint-config", "anchor-ec-open", False)
     _create(sm, "endpoint-config", "anchor-ec-closed", True)
     out.counts.update({"model": 2, "endpoint-config": 2})
-    jobs = [(MIX[i % len(MIX)], f"r{i:05d}", i % 2 == 0) for i in range(max(0, n - 4))]
+    # whole cycles alternate: every type gets as many compliant as non-compliant resources
+    jobs = [(MIX[i % len(MIX)], f"r{i:05d}", (i // len(MIX)) % 2 == 0) for i in range(max(0, n - 4))]
     with ThreadPoolExecutor(workers) as pool:
         for expected in pool.map(lambda j: _create(sm, *j), jobs):
             out.expected |= expected
@@ -165,40 +166,115 @@ def seed(session: Any, n: int, workers: int = 16) -> Seeded:
     return out
 
 
-def _peak_rss_mb(rusage: Any) -> float:
-    return rusage.ru_maxrss / 1024.0  # Linux: kilobytes
+# Peak RSS is the child's own VmHWM (/proc/self/status), written at exit by this wrapper. The
+# kernel resets VmHWM at exec; ru_maxrss is not reset, so for a child forked from this process
+# (which holds the whole moto state) it would report this process's size, not the tool's.
+_HWM_WRAPPER = """
+import atexit, sys
+def _hwm(path=sys.argv[1]):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                with open(path, "w") as out:
+                    out.write(line.split()[1])
+atexit.register(_hwm)
+target = sys.argv[2]
+sys.argv = sys.argv[2:]
+if target == "safemaker":
+    from safemaker.cli import main
+    main()
+else:
+    from prowler.__main__ import prowler
+    sys.exit(prowler())
+"""
+
+
+def _wrapped(python: str, tool: str, args: list[str], hwm_file: Path) -> list[str]:
+    return [python, "-c", _HWM_WRAPPER, str(hwm_file), tool, *args]
+
+
+def _read_hwm_mb(hwm_file: Path) -> float:
+    try:
+        return int(hwm_file.read_text().strip()) / 1024.0  # kB
+    except (OSError, ValueError):
+        return float("nan")
 
 
 def _timed(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float | None = None
-           ) -> tuple[float, float, int, str]:
-    """Run a child; return (wall seconds, peak RSS MB, exit code, stderr tail)."""
+           ) -> tuple[float, int, str]:
+    """Run a child; return (wall seconds, exit code, stderr tail)."""
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(cmd, env=env, cwd=str(cwd), stdout=subprocess.DEVNULL, stderr=err, text=True)
-        deadline = None if timeout is None else start + timeout
-        while True:
-            pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if deadline is not None and time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, rusage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.01)
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rc = proc.wait()
         wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         tail = err.read()[-2000:]
-    return wall, _peak_rss_mb(rusage), proc.returncode, tail
+    return wall, rc, tail
 
 
-def _child_env(endpoint: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+# Loaded in both children (PYTHONPATH): any connection or DNS lookup that is not for a loopback
+# address is refused at once, and written to $SAFEMAKER_BENCH_BLOCKED (one line each).
+_SITECUSTOMIZE = """
+import ipaddress, os, socket
+_log = os.environ.get("SAFEMAKER_BENCH_BLOCKED")
+def _loopback(host):
+    if host is None:
+        return True
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(str(host).split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+def _refuse(what):
+    if _log:
+        with open(_log, "a") as fh:
+            fh.write(what + "\\n")
+    raise ConnectionRefusedError("benchmark: only 127.0.0.1 may be reached, not " + what)
+_connect, _connect_ex, _getaddrinfo = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
+def connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address[0]):
+        _refuse(repr(address))
+    return _connect(self, address)
+def connect_ex(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address[0]):
+        _refuse(repr(address))
+    return _connect_ex(self, address)
+def getaddrinfo(host, *args, **kwargs):
+    if not _loopback(host):
+        _refuse("DNS " + repr(host))
+    return _getaddrinfo(host, *args, **kwargs)
+socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo = connect, connect_ex, getaddrinfo
+"""
+
+
+def _guard_dir(workdir: Path) -> Path:
+    d = workdir / "loopback-only"
+    d.mkdir(exist_ok=True)
+    (d / "sitecustomize.py").write_text(_SITECUSTOMIZE)
+    return d
+
+
+def _blocked(workdir: Path) -> list[str]:
+    path = workdir / "blocked.log"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def _child_env(endpoint: str, workdir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update({
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_ENDPOINT_URL": endpoint, "AWS_ENDPOINT_URL_SAGEMAKER": endpoint,
-        "PYTHONPATH": str(ROOT / "src"),
+        "PYTHONPATH": os.pathsep.join([str(_guard_dir(workdir)), str(ROOT / "src")]),
+        "SAFEMAKER_BENCH_BLOCKED": str(workdir / "blocked.log"),
         # anything not addressed to 127.0.0.1 goes to a closed local port and fails
         "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
         "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
@@ -212,13 +288,16 @@ def run_safemaker(backend: Any, workdir: Path, workers: int) -> dict[str, Any]:
     profile = workdir / "profile.toml"
     profile.write_text(PROFILE_TOML)
     out = workdir / "safemaker.jsonl"
-    cmd = [sys.executable, "-c", "from safemaker.cli import main; main()", "audit", "--profile", str(profile),
-           "--format", "json", "--output", str(out), "--max-workers", str(workers)]
+    args = ["audit", "--profile", str(profile), "--format", "json", "--output", str(out),
+            "--max-workers", str(workers)]
     for kind in audited_types():
         if kind in MOTO_LISTABLE:
-            cmd += ["--type", kind]
+            args += ["--type", kind]
+    hwm = workdir / "safemaker.hwm"
     before = backend.request_count("sagemaker")
-    wall, rss, rc, tail = _timed(cmd, _child_env(backend.endpoint_url), ROOT)
+    wall, rc, tail = _timed(_wrapped(sys.executable, "safemaker", args, hwm),
+                           _child_env(backend.endpoint_url, workdir), ROOT)
+    rss = _read_hwm_mb(hwm)
     calls = backend.request_count("sagemaker") - before
     if rc not in (0, 3):
         raise SystemExit(f"safemaker audit failed (exit {rc}):\n{tail}")
@@ -244,14 +323,17 @@ def install_prowler(venv: Path) -> None:
 
 
 def run_prowler(backend: Any, workdir: Path, venv: Path, timeout: float) -> dict[str, Any]:
-    prowler = venv / "bin" / "prowler"
     outdir = workdir / "prowler-out"
     shutil.rmtree(outdir, ignore_errors=True)
-    cmd = [str(prowler), "aws", "--service", "sagemaker", "--region", "us-east-1", "--output-formats", "json-ocsf",
-           "--output-directory", str(outdir), "--no-banner", "--ignore-exit-code-3"]
+    args = ["aws", "--service", "sagemaker", "--region", "us-east-1", "--output-formats", "json-ocsf",
+            "--output-directory", str(outdir), "--no-banner", "--ignore-exit-code-3"]
+    hwm = workdir / "prowler.hwm"
     before = backend.request_count()
     before_sm = backend.request_count("sagemaker")
-    wall, rss, rc, tail = _timed(cmd, _child_env(backend.endpoint_url), workdir, timeout)
+    env = _child_env(backend.endpoint_url, workdir)
+    env["PYTHONPATH"] = str(_guard_dir(workdir))  # the loopback guard, not safemaker's sources
+    wall, rc, tail = _timed(_wrapped(str(venv / "bin" / "python"), "prowler", args, hwm), env, workdir, timeout)
+    rss = _read_hwm_mb(hwm)
     calls_sm = backend.request_count("sagemaker") - before_sm
     calls_all = backend.request_count() - before
     results = list(outdir.glob("*.ocsf.json")) if outdir.exists() else []
@@ -268,7 +350,7 @@ def run_prowler(backend: Any, workdir: Path, venv: Path, timeout: float) -> dict
                 if mapped:
                     pairs.add((res.get("uid"), mapped[1]))
     return {"wall": wall, "rss": rss, "rc": rc, "calls": calls_sm, "calls_all": calls_all, "fails": fails,
-            "pairs": pairs, "ok": bool(results), "tail": tail}
+            "pairs": pairs, "ok": bool(results), "tail": tail, "blocked": _blocked(workdir)}
 
 
 # --------------------------------------------------------------------------- main
@@ -323,7 +405,9 @@ def main(argv: list[str] | None = None) -> int:
                             "prowler_calls_per_resource": round(pr["calls"] / n, 3),
                             "prowler_calls_all_services": pr["calls_all"],
                             "prowler_peak_rss_mb": round(pr["rss"], 1), "prowler_fail_findings": pr["fails"],
-                            "prowler_ran": pr["ok"]})
+                            "prowler_ran": pr["ok"], "prowler_blocked_connections": len(pr["blocked"])})
+                if pr["blocked"]:
+                    print(f"  prowler tried to reach (refused): {sorted(set(pr['blocked']))[:5]}", flush=True)
                 if pr["ok"]:
                     # network findings only: KMS checks depend on the profile having keys (this one has none)
                     prowler_pairs = {p for p in pr["pairs"] if p[1] in NETWORK_RULES}
