@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from botocore.stub import Stubber
 
 from safemaker import hooks
 from safemaker.errors import GuardrailViolation
@@ -187,3 +188,30 @@ def test_StartPipelineExecution_of_an_unknown_pipeline_is_refused(safemaker_loca
     [v] = exc.value.violations
     assert (v.path, v.rule_id) == ("PipelineName", "SM-REFERENCE")
     assert "DescribePipeline failed" in v.fix
+
+
+def test_StartPipelineExecution_checks_the_version_it_names(safemaker_session, profile):
+    """The definition checked is the one of PipelineVersionId (moto keeps no versions: Stubber answers)."""
+    sm = safemaker_session.client("sagemaker")
+    hooks.install(sm, profile)
+    token = "execution-token-0123456789abcdef"
+    old_open = {"PipelineName": "p", "PipelineDefinition": definition(training(isolation=False)), "RoleArn": ROLE}
+    with Stubber(sm) as stub:
+        stub.add_response("describe_pipeline", old_open, {"PipelineName": "p", "PipelineVersionId": 3})
+        with pytest.raises(GuardrailViolation) as exc:
+            sm.start_pipeline_execution(PipelineName="p", PipelineVersionId=3, ClientRequestToken=token)
+        stub.assert_no_pending_responses()
+    assert [v.path for v in exc.value.violations] == [
+        "PipelineName -> DescribePipeline(PipelineName='p', PipelineVersionId=3).PipelineDefinition"
+        ".Steps[0:TrainModel].Arguments.EnableNetworkIsolation"]
+
+
+def test_StartPipelineExecution_with_another_role_is_refused(safemaker_local, safemaker_session, profile, raw):
+    create(raw, "p", definition(training()))
+    sm = safemaker_session.client("sagemaker")
+    hooks.install(sm, profile)
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.start_pipeline_execution(PipelineName="p", ClientRequestToken="execution-token-0123456789abcdef",
+                                    RoleArn="arn:aws:iam::123456789012:role/Admin")
+    assert [(v.path, v.rule_id) for v in exc.value.violations] == [("RoleArn", "SM-IAM-ROLE")]
+    assert safemaker_local.request_count("sagemaker", "StartPipelineExecution") == 0

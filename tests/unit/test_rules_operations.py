@@ -547,3 +547,22 @@ def test_describing_a_public_crowd_labeling_job_says_recreate(profile):
     description = {"LabelingJobName": "l", "HumanTaskConfig": {"PublicWorkforceTaskPrice": {"AmountInUsd": {}}}}
     [v] = guard.check_resource("labeling-job", description, profile)
     assert v.fix.startswith("Recreate the resource without HumanTaskConfig.PublicWorkforceTaskPrice")
+
+
+# --------------------------------------------------------------------------- field report F15
+
+
+def test_F15_tuning_job_without_vpc_is_guarded_like_training(profile):
+    """F15: a deny naming only CreateTrainingJob and CreateModel lets CreateHyperParameterTuningJob
+    through without a VPC; the guard covers it with the same rules."""
+    request = {"HyperParameterTuningJobName": "hpo", "HyperParameterTuningJobConfig": {
+        "Strategy": "Bayesian", "ResourceLimits": {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 1}},
+        "TrainingJobDefinition": {"AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
+                                  "RoleArn": ROLE, "OutputDataConfig": {"S3OutputPath": "s3://b/o"},
+                                  "StoppingCondition": {"MaxRuntimeInSeconds": 60}}}
+    assert {(v.path, v.found) for v in guard.check("CreateHyperParameterTuningJob", request, profile)} == {
+        ("TrainingJobDefinition.EnableNetworkIsolation", MISSING), ("TrainingJobDefinition.VpcConfig", MISSING),
+        ("TrainingJobDefinition.EnableInterContainerTrafficEncryption", MISSING)}
+    sent = guard.apply("CreateHyperParameterTuningJob", request, profile)
+    assert sent["TrainingJobDefinition"]["VpcConfig"] == VPC_CONFIG
+    assert sent["TrainingJobDefinition"]["EnableNetworkIsolation"] is True
