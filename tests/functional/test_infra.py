@@ -135,8 +135,15 @@ def test_up_builds_the_seed_network_all_tagged_and_writes_the_profile(aws, cfg, 
     assert {"Key": STACK_TAG, "Value": STACK} in role["Tags"]
     assert p.execution_role_arn == role["Arn"] == "arn:aws:iam::123456789012:role/ifsm-SageMakerExecRole"
     attached = {a["PolicyArn"] for a in aws.iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]}
-    assert attached == {*result.policy_arns["guardrail"], *result.policy_arns["pass-role"],
+    # The role gets the guardrail without DenyOutsideVpcEndpoints: SageMaker's own calls with the
+    # role carry no aws:SourceVpce. The developers' guardrail keeps it.
+    assert attached == {*result.policy_arns["guardrail-role"], *result.policy_arns["pass-role"],
                         *result.policy_arns["execution-role"]}
+    assert not set(result.policy_arns["guardrail"]) & attached
+    for arn in result.policy_arns["guardrail-role"]:
+        version = aws.iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+        doc = aws.iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+        assert "aws:SourceVpce" not in str(doc)
     policies = aws.iam.list_policies(Scope="Local", PathPrefix="/safemaker/ifsm/")["Policies"]
     assert len(policies) == sum(len(v) for v in result.policy_arns.values())
     for policy in policies:

@@ -12,7 +12,8 @@ from safemaker.network.infra import (
     RetryPolicy,
     StackConfig,
     StackConfigError,
-    seed_policies,
+    execution_role_policy_keys,
+    render_policies,
 )
 from safemaker.profile import VpcProfile
 
@@ -80,20 +81,26 @@ def test_missing_fields():
     assert [(e.field, e.found) for e in caught.value.errors] == [("name", MISSING), ("region", MISSING)]
 
 
-def test_seed_policies_from_a_profile():
-    docs = seed_policies(PROFILE)
-    assert sorted(docs) == ["developer", "execution-role", "guardrail", "pass-role"]
-    (guardrail,) = docs["guardrail"]
-    conditions = [s["Condition"] for s in guardrail["Statement"]]
-    assert conditions[1]["ForAnyValue:StringNotEquals"]["sagemaker:VpcSubnets"] == list(PROFILE.subnets)
-    assert conditions[3]["ForAllValues:StringNotEquals"]["aws:SourceVpce"] == ["vpce-0123456789abcdef0"]
-    (pass_role,) = docs["pass-role"]
-    assert pass_role["Statement"][0]["NotResource"] == PROFILE.execution_role_arn
+def _sids(documents):
+    return [s.get("Sid") for d in documents for s in d["Statement"]]
+
+
+def test_render_policies_gives_the_execution_role_a_guardrail_without_the_vpce_deny():
+    docs = render_policies(PROFILE)
+    assert sorted(docs) == ["developer", "execution-role", "guardrail", "guardrail-role", "pass-role"]
+    assert "DenyOutsideVpcEndpoints" in _sids(docs["guardrail"])
+    assert "DenyOutsideVpcEndpoints" not in _sids(docs["guardrail-role"])
+    # Everything else of the guardrail is on the role too.
+    assert [s for s in _sids(docs["guardrail"]) if s != "DenyOutsideVpcEndpoints"] == _sids(docs["guardrail-role"])
+    assert execution_role_policy_keys(docs) == ("guardrail-role", "pass-role", "execution-role")
     (execution,) = docs["execution-role"]
-    sids = {s["Sid"]: s for s in execution["Statement"]}
-    assert "ec2:CreateNetworkInterface" in sids["VpcNetworkInterfaces"]["Action"]  # F13
-    assert sids["DefaultBucket"]["Resource"] == ["arn:aws:s3:::ifsm-artifacts", "arn:aws:s3:::ifsm-artifacts/*"]
-    assert sids["KmsKeys"]["Resource"] == ["arn:aws:kms:us-east-1:123456789012:alias/sagemaker"]
+    assert "ec2:CreateNetworkInterface" in str(execution)  # F13
+
+
+def test_render_policies_without_vpc_endpoints_has_one_guardrail():
+    docs = render_policies(PROFILE.model_copy(update={"vpc_endpoint_ids": ()}))
+    assert "guardrail-role" not in docs
+    assert execution_role_policy_keys(docs) == ("guardrail", "pass-role", "execution-role")
 
 
 def test_retry_delays_double_up_to_the_cap():

@@ -83,7 +83,7 @@ __all__ = [
     "up",
     "down",
     "render_policies",
-    "seed_policies",
+    "execution_role_policy_keys",
     "execution_role_name",
     "admin_role_name",
     "admin_instance_profile_name",
@@ -110,11 +110,13 @@ POLICY_NAMES: dict[str, str] = {
     "pass-role": "RestrictPassRole",
     "developer": "DeveloperPolicy",
     "execution-role": "SageMakerExecutionPolicy",
+    "guardrail-role": "RestrictInternetAccessForRole",
 }
 """Policy key -> base name (the seed's names), prefixed with ``<stack>-``."""
 
-EXECUTION_ROLE_POLICY_KEYS: tuple[str, ...] = ("guardrail", "pass-role", "execution-role")
-"""Policies attached to the execution role (the seed attaches the first two to it)."""
+EXECUTION_ROLE_POLICY_KEYS: tuple[str, ...] = ("guardrail", "guardrail-role", "pass-role", "execution-role")
+"""Policy keys that may go on the execution role (the seed attaches its guardrail and pass-role
+policies to it); :func:`execution_role_policy_keys` picks the guardrail variant."""
 
 SSM_CORE_POLICY = "AmazonSSMManagedInstanceCore"
 DEFAULT_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
@@ -380,12 +382,14 @@ def policy_path(stack: str) -> str:
 
 
 def render_policies(profile: Any) -> dict[str, list[dict[str, Any]]]:
-    """The IAM policy documents of a profile, by key.
+    """The IAM policy documents of a profile, by key (from :func:`safemaker.iam.render_all`).
 
-    Uses ``safemaker.iam.render_all(profile)`` when that module is
-    installed; otherwise :func:`seed_policies` (the seed's part 3.2 policies
-    as given, plus an execution-role policy). This is the one place to
-    switch.
+    Besides ``render_all``'s four kinds, ``"guardrail-role"`` is the guardrail
+    for the execution role when the profile lists VPC endpoints: the same
+    statements without ``DenyOutsideVpcEndpoints``. SageMaker's own calls
+    made with the execution role (a pipeline creating its steps' jobs, for
+    example) carry no ``aws:SourceVpce`` and are not ``aws:ViaAWSService``
+    for a role session, so that deny would block them.
 
     Parameters
     ----------
@@ -395,115 +399,22 @@ def render_policies(profile: Any) -> dict[str, list[dict[str, Any]]]:
     -------
     dict
         ``{"guardrail": [...], "pass-role": [...], "developer": [...],
-        "execution-role": [...]}``, each a list of policy documents.
+        "execution-role": [...]}`` and, with VPC endpoints in the profile,
+        ``"guardrail-role": [...]``; each a list of policy documents.
     """
-    try:
-        from safemaker.iam import render_all  # type: ignore[attr-defined]
-    except ImportError:
-        return seed_policies(profile)
-    return render_all(profile)
+    from safemaker import iam
+
+    documents = iam.render_all(profile)
+    role_guardrail = iam.render("guardrail", profile, source_vpce=False)
+    if role_guardrail != documents["guardrail"]:
+        documents["guardrail-role"] = role_guardrail
+    return documents
 
 
-def seed_policies(profile: Any) -> dict[str, list[dict[str, Any]]]:
-    """The seed's three policies (part 3.2) filled from a profile, and an execution-role policy.
-
-    ``guardrail`` is the seed's ``RestrictInternetAccess`` (its ``aws:SourceVpce``
-    statement lists ``profile.vpc_endpoint_ids`` and is left out without them),
-    ``pass-role`` its ``RestrictPassRole`` (``NotResource``: the profile's
-    allowed roles), ``developer`` its ``DeveloperPolicy``. ``execution-role``
-    grants what a SageMaker execution role needs in a VPC: the ENI actions
-    (F13, :data:`safemaker.network.doctor.ENI_ACTIONS`), CloudWatch Logs under
-    ``/aws/sagemaker/``, ``cloudwatch:PutMetricData``, ECR pulls, and the
-    default bucket and KMS keys when the profile names them.
-
-    The seed's deny statements use ``Null: false`` conditions, which do not
-    fire when a key is absent (field report F15); ``safemaker.iam`` fixes
-    that and replaces these as soon as it is installed (see
-    :func:`render_policies`).
-
-    Parameters
-    ----------
-    profile : safemaker.profile.VpcProfile
-
-    Returns
-    -------
-    dict of str to list of dict
-    """
-    from safemaker.network.doctor import ENI_ACTIONS
-
-    version = "2012-10-17"
-    guardrail: list[dict[str, Any]] = [
-        {"Effect": "Deny", "Action": "sagemaker:*", "Resource": "*",
-         "Condition": {"Null": {"sagemaker:NetworkIsolation": "false"},
-                       "Bool": {"sagemaker:NetworkIsolation": "false"}}},
-        {"Effect": "Deny", "Action": "sagemaker:*", "Resource": "*",
-         "Condition": {"Null": {"sagemaker:VpcSubnets": "false"},
-                       "ForAnyValue:StringNotEquals": {"sagemaker:VpcSubnets": list(profile.subnets)}}},
-        {"Effect": "Deny", "Action": "sagemaker:*", "Resource": "*",
-         "Condition": {"Null": {"sagemaker:DirectInternetAccess": "false"},
-                       "StringEquals": {"sagemaker:DirectInternetAccess": "Enabled"}}},
-    ]
-    if profile.vpc_endpoint_ids:
-        guardrail.append(
-            {"Effect": "Deny", "Action": "sagemaker:*", "Resource": "*",
-             "Condition": {"Null": {"aws:SourceVpce": "false"},
-                           "ForAllValues:StringNotEquals": {"aws:SourceVpce": list(profile.vpc_endpoint_ids)}}})
-    roles = list(getattr(profile, "allowed_role_arns", None)
-                 or (profile.execution_role_arn, *profile.additional_role_arns))
-    pass_role = {
-        "Version": version,
-        "Statement": [{"Effect": "Deny", "Action": "iam:PassRole",
-                       "NotResource": roles[0] if len(roles) == 1 else roles,
-                       "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}}],
-    }
-    developer = {
-        "Version": version,
-        "Statement": [{"Effect": "Allow", "Action": [
-            "sagemaker:CreatePresignedNotebookInstanceUrl",
-            "sagemaker:*NotebookInstance",
-            "sagemaker:*NotebookInstances",
-            "iam:ListRoles",
-            "iam:PassRole",
-            "ec2:CreateNetworkInterface",
-            "ec2:DescribeSecurityGroups",
-            "ec2:DescribeSubnets",
-            "ec2:DescribeVpcs",
-            "ec2:DescribeNetworkInterfaces",
-        ], "Resource": "*"}],
-    }
-    partition, account, region = profile.partition, profile.account_id, profile.region
-    statements: list[dict[str, Any]] = [
-        {"Sid": "VpcNetworkInterfaces", "Effect": "Allow", "Action": list(ENI_ACTIONS), "Resource": "*"},
-        {"Sid": "Logs", "Effect": "Allow",
-         "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
-                    "logs:DescribeLogStreams"],
-         "Resource": f"arn:{partition}:logs:{region}:{account}:log-group:/aws/sagemaker/*"},
-        {"Sid": "Metrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"},
-        {"Sid": "EcrPull", "Effect": "Allow",
-         "Action": ["ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability",
-                    "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], "Resource": "*"},
-    ]
-    if profile.default_bucket:
-        bucket = f"arn:{partition}:s3:::{profile.default_bucket}"
-        statements.append({"Sid": "DefaultBucket", "Effect": "Allow",
-                           "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject",
-                                      "s3:ListBucket", "s3:GetBucketLocation"],
-                           "Resource": [bucket, f"{bucket}/*"]})
-    keys = [k for k in (profile.volume_kms_key_id, profile.output_kms_key_id) if k]
-    if keys:
-        arns = sorted({k if k.startswith("arn:") else
-                       f"arn:{partition}:kms:{region}:{account}:{k if k.startswith('alias/') else 'key/' + k}"
-                       for k in keys})
-        statements.append({"Sid": "KmsKeys", "Effect": "Allow",
-                           "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey",
-                                      "kms:CreateGrant", "kms:DescribeKey"],
-                           "Resource": arns})
-    return {
-        "guardrail": [{"Version": version, "Statement": guardrail}],
-        "pass-role": [pass_role],
-        "developer": [developer],
-        "execution-role": [{"Version": version, "Statement": statements}],
-    }
+def execution_role_policy_keys(documents: Mapping[str, Any]) -> tuple[str, ...]:
+    """Keys of :func:`render_policies` output attached to the execution role."""
+    guardrail = "guardrail-role" if "guardrail-role" in documents else "guardrail"
+    return (guardrail, "pass-role", "execution-role")
 
 
 def _placeholder_profile(cfg: "StackConfig") -> Any:
@@ -1340,11 +1251,11 @@ def _reconcile_iam(
             if arn:
                 policy_arns.setdefault(key, []).append(arn)
                 resources[f"policy:{name}"] = arn
-            elif key in EXECUTION_ROLE_POLICY_KEYS:
+            elif key in execution_role_policy_keys(documents):
                 pending.append(name)
 
     role_name = execution_role_name(stack)
-    attach = [a for k in EXECUTION_ROLE_POLICY_KEYS for a in policy_arns.get(k, [])] + [
+    attach = [a for k in execution_role_policy_keys(documents) for a in policy_arns.get(k, [])] + [
         f"arn:{partition}:iam::aws:policy/{p}" for p in cfg.aws_managed_policies]
     role_arn = _ensure_role(ctx, obs, role_name, "sagemaker.amazonaws.com",
                             f"safemaker {stack}: SageMaker execution role", attach, pending)

@@ -36,7 +36,6 @@ from safemaker.network.endpoints import (
     required_endpoints,
 )
 from safemaker.network.infra import (
-    EXECUTION_ROLE_POLICY_KEYS,
     POLICY_NAMES,
     RESOURCE_TAG,
     SSM_CORE_POLICY,
@@ -45,6 +44,7 @@ from safemaker.network.infra import (
     admin_instance_profile_name,
     admin_role_name,
     execution_role_name,
+    execution_role_policy_keys,
     policy_path,
     render_policies,
 )
@@ -256,7 +256,7 @@ def render(config: StackConfig, *, s3_prefix_list_id: str | None = None) -> dict
                 "Description": f"safemaker {stack}: {key} policy",
                 "PolicyDocument": ph.intrinsic(copy.deepcopy(doc))}}
             policy_outputs.setdefault(key, []).append({"Ref": logical})
-            if key in EXECUTION_ROLE_POLICY_KEYS:
+            if key in execution_role_policy_keys(documents):
                 role_policies.append({"Ref": logical})
     role_policies += [{"Fn::Sub": f"arn:${{AWS::Partition}}:iam::aws:policy/{p}"} for p in cfg.aws_managed_policies]
     resources["ExecutionRole"] = {"Type": "AWS::IAM::Role", "Properties": {
