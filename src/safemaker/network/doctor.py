@@ -49,6 +49,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from safemaker.errors import ProfileError, ProfileFieldError
+from safemaker.iam import EXECUTION_ROLE_ENI_ACTIONS
 from safemaker.network.endpoints import (
     ENDPOINTS,
     MULTI_AZ_FEATURES,
@@ -77,18 +78,9 @@ OK: Status = "ok"
 PROBLEM: Status = "problem"
 UNKNOWN: Status = "unknown"
 
-ENI_ACTIONS: tuple[str, ...] = (
-    "ec2:CreateNetworkInterface",
-    "ec2:CreateNetworkInterfacePermission",
-    "ec2:DeleteNetworkInterface",
-    "ec2:DeleteNetworkInterfacePermission",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeVpcs",
-    "ec2:DescribeDhcpOptions",
-    "ec2:DescribeSubnets",
-    "ec2:DescribeSecurityGroups",
-)
-"""What a SageMaker execution role needs to place a job's or notebook's ENIs in a VPC (F13).
+ENI_ACTIONS: tuple[str, ...] = EXECUTION_ROLE_ENI_ACTIONS
+"""What a SageMaker execution role needs to place a job's or notebook's ENIs in a VPC (F13):
+the same tuple the rendered execution-role policy grants (:data:`safemaker.iam.EXECUTION_ROLE_ENI_ACTIONS`).
 
 Amazon SageMaker AI Developer Guide, "Give SageMaker AI Access to Resources in
 your Amazon VPC" (execution role permissions for VPC mode).
