@@ -78,6 +78,7 @@ def test_no_file_gives_every_section_the_profile_values():
     assert at(cfg, ".".join(TELEMETRY_OPT_OUT)) is True
 
 
+@pytest.mark.sdk2  # SDK v2 schema; the SDK v3 one: tests/unit/test_sdk_v3_networking.py
 def test_result_follows_the_sdk_schema():
     from sagemaker.config import validate_sagemaker_config
 

@@ -110,3 +110,18 @@ def test_v3_names_are_served_under_v3_and_v2_names_name_their_counterpart():
     with pytest.raises(SdkNotAvailableError) as exc:
         safemaker.sdk.closed  # noqa: B018
     assert exc.value.fix == "Install SDK v2: pip install 'safemaker[sdk2]'"
+
+
+def test_closed_config_follows_the_sdk_v3_schema(profile):
+    from sagemaker.core.config.config import validate_sagemaker_config
+
+    from safemaker.sdk._config import TELEMETRY_OPT_OUT, closed_config
+
+    cfg = closed_config([], profile)
+    validate_sagemaker_config(cfg)  # raises jsonschema.ValidationError otherwise
+    node = cfg
+    for key in TELEMETRY_OPT_OUT:
+        node = node[key]
+    assert node is True
+    assert cfg["SageMaker"]["TrainingJob"]["VpcConfig"] == {"Subnets": [A, C], "SecurityGroupIds": [SG, SG2]}
+    assert cfg["SageMaker"]["Model"]["EnableNetworkIsolation"] is True

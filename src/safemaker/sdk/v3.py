@@ -1321,11 +1321,10 @@ def closed_deploy(obj: Any, initial_instance_count: int | None = None, instance_
             f"Model, EndpointConfig or Endpoint; got {type(obj).__module__}.{type(obj).__qualname__}"
         )
     session = _closed_session(profile_arg, session_arg, where)
-    profile = session.profile
     boto, region = session.boto_session, session.boto_region_name
     endpoint_name = kwargs.pop("endpoint_name", None)
     config_name = kwargs.pop("endpoint_config_name", None)
-    unknown = set(kwargs) - {"model_name"}
+    unknown = set(kwargs)
     if unknown:
         raise TypeError(f"closed_deploy() got unexpected keyword argument(s) {sorted(unknown)} for "
                         f"a sagemaker-core {type(obj).__name__}")
@@ -1367,7 +1366,6 @@ def closed_deploy(obj: Any, initial_instance_count: int | None = None, instance_
         endpoint = _resources.Endpoint.create(endpoint_name=endpoint_name or config.endpoint_config_name,
                                               endpoint_config_name=config.endpoint_config_name,
                                               session=boto, region=region)
-    del profile
     if wait:
         wait_for_endpoint(endpoint, session)
     return endpoint
