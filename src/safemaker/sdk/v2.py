@@ -30,7 +30,6 @@ import logging
 import os
 import time
 from typing import Any, Callable, Mapping, Sequence
-from urllib.parse import urlsplit
 
 import boto3
 import sagemaker.session as _sm_session
@@ -43,13 +42,20 @@ from sagemaker.network import NetworkConfig
 from sagemaker.processing import Processor
 from sagemaker.session import Session
 
-from safemaker import guard as _guard
 from safemaker import hooks
 from safemaker.errors import MISSING, GuardrailViolation, Violation
 from safemaker.profile import VpcProfile, resolve_profile
 from safemaker.rules import Guardrail
 from safemaker.sdk._config import ConfigSource, closed_config
 from safemaker.sdk._errors import ClosedSessionError
+from safemaker.sdk._shared import (
+    ProfileIdentity,
+    argument_of as _argument_of,
+    decide_arguments,
+    get_path as _get_path,
+    is_loopback as _is_loopback,
+    load_config_files,
+)
 
 __all__ = [
     "ClosedNetworkSession",
@@ -67,7 +73,6 @@ LOCAL_POLL_SECONDS = 0.05
 """Seconds between status polls when the SageMaker endpoint is on a loopback address
 (the embedded local backend), instead of the SDK's 5 s (jobs) and 30 s (endpoints)."""
 
-_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 _SERVERLESS_REASON = (
     "Serverless Inference supports neither VpcConfig nor network isolation (see 'Feature "
@@ -80,42 +85,8 @@ _SERVERLESS_REASON = (
 
 
 def _config_files(boto_session: boto3.Session) -> list[ConfigSource]:
-    """The SDK's config documents, loaded as ``sagemaker.config.load_sagemaker_config`` does.
-
-    Admin then user file (``SAGEMAKER_ADMIN_CONFIG_OVERRIDE`` /
-    ``SAGEMAKER_USER_CONFIG_OVERRIDE`` or the default locations), local paths
-    read with PyYAML, ``s3://`` URIs through the (guarded) session's S3. A
-    missing default file is skipped; a missing override is an error, as in
-    the SDK. Each document is validated against the SDK's schema.
-    """
-    admin_default = _sm_config._DEFAULT_ADMIN_CONFIG_FILE_PATH
-    user_default = _sm_config._DEFAULT_USER_CONFIG_FILE_PATH
-    paths = [
-        os.getenv(_sm_config.ENV_VARIABLE_ADMIN_CONFIG_OVERRIDE, admin_default),
-        os.getenv(_sm_config.ENV_VARIABLE_USER_CONFIG_OVERRIDE, user_default),
-    ]
-    sources: list[ConfigSource] = []
-    for path in paths:
-        if path is None:
-            continue
-        if path.startswith(_sm_config.S3_PREFIX):
-            document = _sm_config._load_config_from_s3(
-                path, boto_session.resource("s3", region_name=boto_session.region_name)
-            )
-        else:
-            try:
-                document = _sm_config._load_config_from_file(path)
-            except ValueError:
-                if path in (admin_default, user_default):
-                    continue
-                raise
-        if document:
-            validate_sagemaker_config(document)
-            name = path
-            if not path.startswith(_sm_config.S3_PREFIX) and os.path.isdir(path):
-                name = os.path.join(path, "config.yaml")
-            sources.append(ConfigSource(name, document))
-    return sources
+    """SDK v2's config documents (see :func:`safemaker.sdk._shared.load_config_files`)."""
+    return load_config_files(_sm_config, validate_sagemaker_config, boto_session)
 
 
 class _CheckedConfig(dict):
@@ -151,11 +122,7 @@ def _region_of_client(client: Any) -> str | None:
     return getattr(getattr(client, "meta", None), "region_name", None)
 
 
-def _is_loopback(url: str | None) -> bool:
-    return bool(url) and urlsplit(url).hostname in _LOOPBACK_HOSTS
-
-
-class ClosedNetworkSession(Session):
+class ClosedNetworkSession(ProfileIdentity, Session):
     """A ``sagemaker.Session`` (SDK v2) that can only create closed SageMaker resources.
 
     Parameters
@@ -308,62 +275,6 @@ class ClosedNetworkSession(Session):
         logger.debug("closed session in %s (poll=%s, logs=%s)", resolved.region, self.poll, self.logs)
 
     # ------------------------------------------------------------------ no IAM, no STS (F09)
-
-    def get_caller_identity_arn(self) -> str:
-        """The profile's ``execution_role_arn`` (no STS or IAM call).
-
-        ``sagemaker.get_execution_role(session)`` and every SDK default role
-        come from here; the SDK would ask STS ``GetCallerIdentity`` and IAM
-        ``GetRole``, neither of which a closed network can reach (F09).
-
-        Returns
-        -------
-        str
-            An IAM role ARN.
-        """
-        return self.profile.execution_role_arn
-
-    def account_id(self) -> str:
-        """The 12-digit account of the profile's execution role (no STS call).
-
-        Returns
-        -------
-        str
-        """
-        return self.profile.account_id
-
-    def expand_role(self, role: str) -> str:
-        """A role ARN for ``role``, found among the profile's roles (no IAM call).
-
-        Parameters
-        ----------
-        role : str
-            A role ARN (returned as is; the guard checks it on the request) or
-            a role name.
-
-        Returns
-        -------
-        str
-            The ARN.
-
-        Raises
-        ------
-        GuardrailViolation
-            ``role`` is a name that none of the profile's roles has (rule
-            ``SM-IAM-ROLE``); the SDK would ask IAM, which a closed network
-            cannot reach.
-        """
-        if "/" in role or role.startswith("arn:"):
-            return role
-        for arn in self.profile.allowed_role_arns:
-            if arn.rsplit("/", 1)[-1] == role:
-                return arn
-        allowed = list(self.profile.allowed_role_arns)
-        raise GuardrailViolation("ClosedNetworkSession", [Violation(
-            "ClosedNetworkSession", "role", role, allowed,
-            "Pass one of the profile's role ARNs (a closed session does not look role names up in IAM)",
-            Guardrail.ROLE_ARN.value, f"one of the profile's roles {allowed}",
-        )])
 
     def default_bucket(self) -> str:
         """The default S3 bucket, without STS or IAM.
@@ -543,36 +454,6 @@ class _Args:
         return method(*self.bound.args[1:], **self.bound.kwargs)
 
 
-def _parts(path: str) -> list[str]:
-    return path.split(".")
-
-
-def _set_path(doc: dict[str, Any], path: str, value: Any) -> None:
-    cur = doc
-    keys = _parts(path)
-    for key in keys[:-1]:
-        cur = cur.setdefault(key, {})
-    cur[keys[-1]] = value
-
-
-def _get_path(doc: Any, path: str) -> Any:
-    cur = doc
-    for key in _parts(path):
-        if not isinstance(cur, Mapping) or key not in cur:
-            return MISSING
-        cur = cur[key]
-    return cur
-
-
-def _argument_of(path: str, mapping: Sequence[tuple[str, str]]) -> str:
-    best, best_len = mapping[0][0], -1
-    for arg, request_path in mapping:
-        if (path == request_path or path.startswith(request_path + ".") or path.startswith(request_path + "[")) \
-                and len(request_path) > best_len:
-            best, best_len = arg, len(request_path)
-    return best
-
-
 _CONFIG_SECTION = {
     "CreateTrainingJob": "SageMaker.TrainingJob",
     "CreateProcessingJob": "SageMaker.ProcessingJob",
@@ -616,14 +497,7 @@ def _close_arguments(operation: str, mapping: Sequence[tuple[str, str]], values:
         Every conflicting argument, each naming the request field, the value
         found, what the profile allows and the argument to change.
     """
-    proxy: dict[str, Any] = {}
-    for parent in parents:
-        _set_path(proxy, parent, {})
-    for arg, path in mapping:
-        value = values.get(arg, MISSING)
-        if value is not MISSING:
-            _set_path(proxy, path, copy.deepcopy(value))
-    decision = _guard.decide(operation, proxy, session.profile)
+    decision = decide_arguments(operation, mapping, values, session.profile, parents)
     if decision.violations:
         out = []
         for v in decision.violations:

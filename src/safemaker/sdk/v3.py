@@ -64,7 +64,6 @@ from :mod:`safemaker.sdk` to have that happen on first use only.
 
 from __future__ import annotations
 
-import copy
 import inspect
 import logging
 import os
@@ -72,7 +71,6 @@ import threading
 import time
 from collections import OrderedDict
 from typing import Any, Mapping, Optional, Sequence
-from urllib.parse import urlsplit
 
 import boto3
 import botocore.config
@@ -98,6 +96,14 @@ from safemaker.profile import VpcProfile, resolve_profile
 from safemaker.rules import Guardrail
 from safemaker.sdk._config import ConfigSource, closed_config
 from safemaker.sdk._errors import ClosedSessionError
+from safemaker.sdk._shared import (
+    ProfileIdentity,
+    argument_of as _argument_of,
+    decide_arguments,
+    get_path as _get_path,
+    is_loopback as _is_loopback,
+    load_config_files,
+)
 
 __all__ = [
     "ClosedNetworkSession",
@@ -131,7 +137,6 @@ LOGS_CONFIG = botocore.config.Config(connect_timeout=5, read_timeout=10, retries
 ``com.amazonaws.<region>.logs`` endpoint costs 5 seconds once, not minutes of retries (F06)."""
 
 _IAM_HANDLER_ID = "safemaker-closed-session-no-iam"
-_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _TERMINAL_TRAINING = ("Completed", "Failed", "Stopped")
 _PENDING_ENDPOINT = ("Creating", "Updating", "SystemUpdating", "RollingBack")
 _SERVERLESS_REASON = (
@@ -152,36 +157,6 @@ def _unassigned(value: Any) -> bool:
 def _given(value: Any) -> Any:
     """SDK convention: ``None`` (or sagemaker-core's ``Unassigned``) means "not given"."""
     return MISSING if _unassigned(value) else value
-
-
-def _is_loopback(url: str | None) -> bool:
-    return bool(url) and urlsplit(url).hostname in _LOOPBACK_HOSTS
-
-
-def _set_path(doc: dict[str, Any], path: str, value: Any) -> None:
-    cur = doc
-    keys = path.split(".")
-    for key in keys[:-1]:
-        cur = cur.setdefault(key, {})
-    cur[keys[-1]] = value
-
-
-def _get_path(doc: Any, path: str) -> Any:
-    cur = doc
-    for key in path.split("."):
-        if not isinstance(cur, Mapping) or key not in cur:
-            return MISSING
-        cur = cur[key]
-    return cur
-
-
-def _argument_of(path: str, mapping: Sequence[tuple[str, str]]) -> str:
-    best, best_len = mapping[0][0], -1
-    for arg, request_path in mapping:
-        if (path == request_path or path.startswith(request_path + ".")
-                or path.startswith(request_path + "[")) and len(request_path) > best_len:
-            best, best_len = arg, len(request_path)
-    return best
 
 
 def _close_arguments(operation: str, mapping: Sequence[tuple[str, str]], values: Mapping[str, Any],
@@ -218,14 +193,7 @@ def _close_arguments(operation: str, mapping: Sequence[tuple[str, str]], values:
         the parentheses and each violation's ``path`` names the argument and the
         request field (``"networking.subnets[1] (VpcConfig.Subnets[1])"``).
     """
-    proxy: dict[str, Any] = {}
-    for parent in parents:
-        _set_path(proxy, parent, {})
-    for arg, path in mapping:
-        value = values.get(arg, MISSING)
-        if value is not MISSING:
-            _set_path(proxy, path, copy.deepcopy(value))
-    decision = _guard.decide(operation, proxy, profile)
+    decision = decide_arguments(operation, mapping, values, profile, parents)
     if decision.violations:
         refuser = where.rstrip("()")
         out = []
@@ -364,41 +332,8 @@ def closed_networking(networking: Any = None, profile: VpcProfile | str | os.Pat
 
 
 def _config_files(boto_session: boto3.Session) -> list[ConfigSource]:
-    """SDK v3's config documents, loaded as ``sagemaker.core.config.load_sagemaker_config`` does.
-
-    Admin then user file (``SAGEMAKER_ADMIN_CONFIG_OVERRIDE`` /
-    ``SAGEMAKER_USER_CONFIG_OVERRIDE`` or the default locations); ``s3://``
-    URIs are read through the (guarded) session's S3. A missing default file
-    is skipped, a missing override is an error, as in the SDK. Each document
-    is validated against the SDK's schema.
-    """
-    admin_default = _sm_config._DEFAULT_ADMIN_CONFIG_FILE_PATH
-    user_default = _sm_config._DEFAULT_USER_CONFIG_FILE_PATH
-    paths = [
-        os.getenv(_sm_config.ENV_VARIABLE_ADMIN_CONFIG_OVERRIDE, admin_default),
-        os.getenv(_sm_config.ENV_VARIABLE_USER_CONFIG_OVERRIDE, user_default),
-    ]
-    sources: list[ConfigSource] = []
-    for path in paths:
-        if path is None:
-            continue
-        if path.startswith(_sm_config.S3_PREFIX):
-            document = _sm_config._load_config_from_s3(
-                path, boto_session.resource("s3", region_name=boto_session.region_name))
-        else:
-            try:
-                document = _sm_config._load_config_from_file(path)
-            except ValueError:
-                if path in (admin_default, user_default):
-                    continue
-                raise
-        if document:
-            validate_sagemaker_config(document)
-            name = path
-            if not path.startswith(_sm_config.S3_PREFIX) and os.path.isdir(path):
-                name = os.path.join(path, "config.yaml")
-            sources.append(ConfigSource(name, document))
-    return sources
+    """SDK v3's config documents (see :func:`safemaker.sdk._shared.load_config_files`)."""
+    return load_config_files(_sm_config, validate_sagemaker_config, boto_session)
 
 
 def _refuse_iam(model: Any, context: Any = None, **kwargs: Any) -> tuple[AWSResponse, dict[str, Any]]:
@@ -541,7 +476,7 @@ class _SdkDefaults:
         return True
 
 
-class ClosedNetworkSession(Session):
+class ClosedNetworkSession(ProfileIdentity, Session):
     """A SageMaker SDK v3 session (``sagemaker.core``) that can only create closed resources.
 
     Parameters
@@ -711,59 +646,6 @@ class ClosedNetworkSession(Session):
         self.close()
 
     # ------------------------------------------------------------------ no IAM, no STS (F09)
-
-    def get_caller_identity_arn(self) -> str:
-        """The profile's ``execution_role_arn`` (no STS or IAM call).
-
-        SDK v3's ``get_execution_role(session)`` comes here; the SDK would ask
-        STS ``GetCallerIdentity`` and IAM ``GetRole`` (F09).
-
-        Returns
-        -------
-        str
-            An IAM role ARN.
-        """
-        return self.profile.execution_role_arn
-
-    def account_id(self) -> str:
-        """The 12-digit account of the profile's execution role (no STS call).
-
-        Returns
-        -------
-        str
-        """
-        return self.profile.account_id
-
-    def expand_role(self, role: str) -> str:
-        """A role ARN for ``role``, found among the profile's roles (no IAM call).
-
-        Parameters
-        ----------
-        role : str
-            A role ARN (returned as is; the guard checks it on the request) or
-            a role name.
-
-        Returns
-        -------
-        str
-            The ARN.
-
-        Raises
-        ------
-        GuardrailViolation
-            ``role`` is a name none of the profile's roles has (rule ``SM-IAM-ROLE``).
-        """
-        if "/" in role or role.startswith("arn:"):
-            return role
-        for arn in self.profile.allowed_role_arns:
-            if arn.rsplit("/", 1)[-1] == role:
-                return arn
-        allowed = list(self.profile.allowed_role_arns)
-        raise GuardrailViolation("ClosedNetworkSession", [Violation(
-            "ClosedNetworkSession", "role", role, allowed,
-            "Pass one of the profile's role ARNs (a closed session does not look role names up in IAM)",
-            Guardrail.ROLE_ARN.value, f"one of the profile's roles {allowed}",
-        )])
 
     def default_bucket(self) -> str:
         """The default S3 bucket, without STS or IAM.

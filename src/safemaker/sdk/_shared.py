@@ -1,0 +1,211 @@
+"""What the SDK v2 and v3 adapters share. Imports no SageMaker SDK module.
+
+- request-path helpers used to check SDK arguments as the request fields they become;
+- :func:`decide_arguments`: ask the guard about the arguments given, before the SDK builds a request;
+- :func:`load_config_files`: read the SDK's admin/user config files as the SDK does (either major);
+- :class:`ProfileIdentity`: role and account from the profile, never from IAM or STS (F09).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from urllib.parse import urlsplit
+
+from safemaker import guard as _guard
+from safemaker.errors import MISSING, GuardrailViolation, Violation
+from safemaker.rules import Guardrail
+from safemaker.sdk._config import ConfigSource
+
+if TYPE_CHECKING:  # pragma: no cover
+    import boto3
+
+    from safemaker.profile import VpcProfile
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def is_loopback(url: str | None) -> bool:
+    """``True`` when ``url``'s host is a loopback address (the local backend)."""
+    return bool(url) and urlsplit(url).hostname in LOOPBACK_HOSTS
+
+
+def set_path(doc: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``value`` at dotted ``path`` in ``doc``, creating structures on the way."""
+    cur = doc
+    keys = path.split(".")
+    for key in keys[:-1]:
+        cur = cur.setdefault(key, {})
+    cur[keys[-1]] = value
+
+
+def get_path(doc: Any, path: str) -> Any:
+    """The value at dotted ``path`` in ``doc``, or ``MISSING``."""
+    cur = doc
+    for key in path.split("."):
+        if not isinstance(cur, Mapping) or key not in cur:
+            return MISSING
+        cur = cur[key]
+    return cur
+
+
+def argument_of(path: str, mapping: Sequence[tuple[str, str]]) -> str:
+    """The SDK argument whose request path is the longest prefix of ``path``."""
+    best, best_len = mapping[0][0], -1
+    for arg, request_path in mapping:
+        if (path == request_path or path.startswith(request_path + ".")
+                or path.startswith(request_path + "[")) and len(request_path) > best_len:
+            best, best_len = arg, len(request_path)
+    return best
+
+
+def decide_arguments(operation: str, mapping: Sequence[tuple[str, str]], values: Mapping[str, Any],
+                     profile: "VpcProfile", parents: Sequence[str] = ()) -> _guard.Decision:
+    """Ask the guard about a request made of the given SDK arguments only.
+
+    Parameters
+    ----------
+    operation : str
+        The operation the arguments build (``"CreateTrainingJob"``).
+    mapping : sequence of (argument, request path)
+        ``("subnets", "VpcConfig.Subnets")``...
+    values : Mapping
+        The values given; an argument absent (or ``MISSING``) is left out.
+    profile : VpcProfile
+    parents : sequence of str
+        Request structures to create so that nested fields can be filled
+        (``"ResourceConfig"`` for ``ResourceConfig.VolumeKmsKeyId``).
+
+    Returns
+    -------
+    safemaker.guard.Decision
+        Its ``params`` hold the given values and the profile's for the absent
+        ones; its ``violations`` the arguments that conflict, with request paths.
+    """
+    proxy: dict[str, Any] = {}
+    for parent in parents:
+        set_path(proxy, parent, {})
+    for arg, path in mapping:
+        value = values.get(arg, MISSING)
+        if value is not MISSING:
+            set_path(proxy, path, copy.deepcopy(value))
+    return _guard.decide(operation, proxy, profile)
+
+
+def load_config_files(config_module: ModuleType, validate: Callable[[Any], None],
+                      boto_session: "boto3.Session") -> list[ConfigSource]:
+    """The SDK's config documents, loaded as its ``load_sagemaker_config`` does.
+
+    Admin then user file (``SAGEMAKER_ADMIN_CONFIG_OVERRIDE`` /
+    ``SAGEMAKER_USER_CONFIG_OVERRIDE`` or the default locations), local paths
+    read with PyYAML, ``s3://`` URIs through the (guarded) session's S3. A
+    missing default file is skipped; a missing override is an error, as in
+    the SDK. Each document is validated against the SDK's schema.
+
+    Parameters
+    ----------
+    config_module : module
+        ``sagemaker.config.config`` (v2) or ``sagemaker.core.config.config`` (v3).
+    validate : callable
+        That major's ``validate_sagemaker_config``.
+    boto_session : boto3.Session
+
+    Returns
+    -------
+    list[ConfigSource]
+        ``(name, document)`` per file found, admin first.
+    """
+    admin_default = config_module._DEFAULT_ADMIN_CONFIG_FILE_PATH
+    user_default = config_module._DEFAULT_USER_CONFIG_FILE_PATH
+    paths = [
+        os.getenv(config_module.ENV_VARIABLE_ADMIN_CONFIG_OVERRIDE, admin_default),
+        os.getenv(config_module.ENV_VARIABLE_USER_CONFIG_OVERRIDE, user_default),
+    ]
+    sources: list[ConfigSource] = []
+    for path in paths:
+        if path is None:
+            continue
+        if path.startswith(config_module.S3_PREFIX):
+            document = config_module._load_config_from_s3(
+                path, boto_session.resource("s3", region_name=boto_session.region_name))
+        else:
+            try:
+                document = config_module._load_config_from_file(path)
+            except ValueError:
+                if path in (admin_default, user_default):
+                    continue
+                raise
+        if document:
+            validate(document)
+            name = path
+            if not path.startswith(config_module.S3_PREFIX) and os.path.isdir(path):
+                name = os.path.join(path, "config.yaml")
+            sources.append(ConfigSource(name, document))
+    return sources
+
+
+class ProfileIdentity:
+    """Session methods that answer from the profile instead of STS and IAM (F09).
+
+    Mixed into both majors' ``ClosedNetworkSession`` (which set ``self.profile``).
+    """
+
+    profile: "VpcProfile"
+
+    def get_caller_identity_arn(self) -> str:
+        """The profile's ``execution_role_arn`` (no STS or IAM call).
+
+        ``get_execution_role(session)`` and every SDK default role come from
+        here; the SDK would ask STS ``GetCallerIdentity`` and IAM ``GetRole``,
+        neither of which a closed network can reach (F09).
+
+        Returns
+        -------
+        str
+            An IAM role ARN.
+        """
+        return self.profile.execution_role_arn
+
+    def account_id(self) -> str:
+        """The 12-digit account of the profile's execution role (no STS call).
+
+        Returns
+        -------
+        str
+        """
+        return self.profile.account_id
+
+    def expand_role(self, role: str) -> str:
+        """A role ARN for ``role``, found among the profile's roles (no IAM call).
+
+        Parameters
+        ----------
+        role : str
+            A role ARN (returned as is; the guard checks it on the request) or
+            a role name.
+
+        Returns
+        -------
+        str
+            The ARN.
+
+        Raises
+        ------
+        GuardrailViolation
+            ``role`` is a name that none of the profile's roles has (rule
+            ``SM-IAM-ROLE``); the SDK would ask IAM, which a closed network
+            cannot reach.
+        """
+        if "/" in role or role.startswith("arn:"):
+            return role
+        for arn in self.profile.allowed_role_arns:
+            if arn.rsplit("/", 1)[-1] == role:
+                return arn
+        allowed = list(self.profile.allowed_role_arns)
+        raise GuardrailViolation("ClosedNetworkSession", [Violation(
+            "ClosedNetworkSession", "role", role, allowed,
+            "Pass one of the profile's role ARNs (a closed session does not look role names up in IAM)",
+            Guardrail.ROLE_ARN.value, f"one of the profile's roles {allowed}",
+        )])
