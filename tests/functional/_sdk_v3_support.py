@@ -14,13 +14,6 @@ OTHER_ROLE = "arn:aws:iam::123456789012:role/OtherRole"
 BUCKET = "safemaker-v3-closed"
 
 
-def describe_endpoint_without_empty_data_capture() -> Any:
-    """moto's DescribeEndpoint(Config) without an empty DataCaptureConfig (see :mod:`safemaker.sdk.v3_local`)."""
-    from safemaker.sdk.v3_local import omit_empty_data_capture
-
-    return omit_empty_data_capture()
-
-
 SUBNET_A = "subnet-0aaaaaaaaaaaaaaaa"
 SUBNET_C = "subnet-0cccccccccccccccc"
 SG = "sg-0bbbbbbbbbbbbbbbb"
@@ -125,9 +118,8 @@ import pytest  # noqa: E402  (fixtures below)
 @pytest.fixture
 def v3env(safemaker_local: Any) -> Iterator[V3Env]:
     """A :class:`V3Env` on a fresh local backend; the closed session is closed afterwards."""
-    with describe_endpoint_without_empty_data_capture():
-        env = V3Env(safemaker_local)
-        try:
-            yield env
-        finally:
-            env.close()
+    env = V3Env(safemaker_local)
+    try:
+        yield env
+    finally:
+        env.close()

@@ -335,6 +335,7 @@ def test_fixes_are_labelled_and_documented():
         "DescribeModel-network-fields",
         "CreateNotebookInstance-DirectInternetAccess-needs-SubnetId",
         "CreatePresignedNotebookInstanceUrl",
+        "DescribeEndpoint-DataCaptureConfig",
     ]
     for fix in FIXES:
         assert f"`{fix.name}`" in docs
@@ -515,3 +516,29 @@ def test_sagemaker_sdk_v2_session_clients_stay_local(safemaker_local, safemaker_
     assert session.default_bucket() == f"sagemaker-us-east-1-{ACCOUNT}"
     assert safemaker_local.request_count("sts", "GetCallerIdentity") >= 1
     assert safemaker_local.request_count("s3", "CreateBucket") == 1
+
+
+def test_describe_endpoint_omits_empty_data_capture_config(safemaker_session):
+    sm = safemaker_session.client("sagemaker")
+    create_model(sm, "m", EnableNetworkIsolation=True)
+    sm.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[
+        {"VariantName": "v", "ModelName": "m", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}])
+    sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
+    assert "DataCaptureConfig" not in sm.describe_endpoint(EndpointName="e")
+    assert "DataCaptureConfig" not in sm.describe_endpoint_config(EndpointConfigName="c")
+    sm.create_endpoint_config(EndpointConfigName="c2", ProductionVariants=[
+        {"VariantName": "v", "ModelName": "m", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}],
+        DataCaptureConfig={"InitialSamplingPercentage": 50, "DestinationS3Uri": "s3://b/capture",
+                           "CaptureOptions": [{"CaptureMode": "Input"}]})
+    assert sm.describe_endpoint_config(EndpointConfigName="c2")["DataCaptureConfig"]["InitialSamplingPercentage"] == 50
+
+
+def test_describe_endpoint_unfixed_moto_answers_empty_data_capture_config(safemaker_session):
+    sm = safemaker_session.client("sagemaker")
+    create_model(sm, "m", EnableNetworkIsolation=True)
+    sm.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[
+        {"VariantName": "v", "ModelName": "m", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}])
+    sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
+    with moto_unfixed():
+        assert sm.describe_endpoint(EndpointName="e")["DataCaptureConfig"] == {}
+        assert sm.describe_endpoint_config(EndpointConfigName="c")["DataCaptureConfig"] == {}

@@ -20,7 +20,6 @@ from rich.console import Console  # noqa: E402
 from safemaker import demo as demo_mod  # noqa: E402
 from safemaker.demo import EMULATED_PREDICTION_LABEL, run_local_demo  # noqa: E402
 from safemaker.sdk import v3_demo  # noqa: E402
-from safemaker.sdk.v3_local import FIX_DATA_CAPTURE_CONFIG, omit_empty_data_capture  # noqa: E402
 
 pytestmark = [pytest.mark.sdk3, pytest.mark.slow]
 
@@ -69,19 +68,3 @@ def test_digits_csv_puts_the_label_first_and_checks_shapes():
     assert float(first[0]) == float(data.train_labels[0])
     with pytest.raises(ValueError, match=r"do not match: expected \(n, d\) and \(n,\)"):
         v3_demo.digits_csv(np.zeros((3, 2)), np.zeros(4))
-
-
-def test_moto_data_capture_gap_is_filled_only_inside_the_block(safemaker_local):
-    sm = safemaker_local.session.client("sagemaker")
-    sm.create_model(ModelName="m", ExecutionRoleArn="arn:aws:iam::123456789012:role/SageMakerExecRole",
-                    PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"},
-                    EnableNetworkIsolation=True)
-    sm.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[
-        {"VariantName": "AllTraffic", "ModelName": "m", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}])
-    sm.create_endpoint(EndpointName="e", EndpointConfigName="c")
-    assert sm.describe_endpoint(EndpointName="e")["DataCaptureConfig"] == {}  # moto's own answer
-    with omit_empty_data_capture(), omit_empty_data_capture():  # re-entrant
-        assert "DataCaptureConfig" not in sm.describe_endpoint(EndpointName="e")
-        assert "DataCaptureConfig" not in sm.describe_endpoint_config(EndpointConfigName="c")
-    assert sm.describe_endpoint(EndpointName="e")["DataCaptureConfig"] == {}  # restored
-    assert FIX_DATA_CAPTURE_CONFIG.name == "DescribeEndpoint-DataCaptureConfig"

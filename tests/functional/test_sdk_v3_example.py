@@ -11,7 +11,7 @@ from sdk_markers import require_sdk
 
 require_sdk(3)
 
-from _sdk_v3_support import describe_endpoint_without_empty_data_capture, reset_sagemaker_core  # noqa: E402
+from _sdk_v3_support import reset_sagemaker_core  # noqa: E402
 
 pytestmark = [pytest.mark.sdk3, pytest.mark.slow]
 
@@ -29,9 +29,7 @@ def example():
 
 
 def test_train_closed_v3_on_the_local_backend(example, capsys):
-    # In-process, with the DescribeEndpoint gap of moto filled (see _sdk_v3_support).
-    with describe_endpoint_without_empty_data_capture():
-        assert example.main(["--local"]) == 0
+    assert example.main(["--local"]) == 0
     text = capsys.readouterr().out
     vpc = re.search(r"; VPC (vpc-\w+), subnets (\[.*?\]), security group (sg-\w+)", text)
     assert vpc, text

@@ -25,7 +25,6 @@ from _sdk_v3_support import (  # noqa: E402
     SUBNET_A,
     SUBNET_C,
     V3Env,
-    describe_endpoint_without_empty_data_capture,
     make_profile,
     reset_sagemaker_core,
     v3env,  # noqa: F401 (fixture)
@@ -66,18 +65,17 @@ def test_every_SageMaker_request_v3_sends_went_through_the_guard(safemaker_local
     sent_by_session_clients: list[str] = []
     safemaker_local.session._session.register(
         "before-send.sagemaker", lambda event_name, **kw: sent_by_session_clients.append(event_name.split(".")[-1]))
-    with describe_endpoint_without_empty_data_capture():
-        env = V3Env(safemaker_local)
-        try:
-            trainer = env.trainer()
-            trainer.train(input_data_config=[InputData(channel_name="train", data_source=f"s3://{BUCKET}/t")])
-            v3.closed_deploy(trainer, 1, "ml.m5.large", endpoint_name="ep-all-paths")
-            resources.NotebookInstance.create(notebook_instance_name="nb-all-paths", instance_type="ml.t3.medium",
-                                              role_arn=ROLE)  # no session=: the process default client
-            resources.Model.get(model_name=env.sent.one("CreateModel")["ModelName"])  # no session= either
-            boto3.client("sagemaker").list_models()  # boto3's default session
-        finally:
-            env.close()
+    env = V3Env(safemaker_local)
+    try:
+        trainer = env.trainer()
+        trainer.train(input_data_config=[InputData(channel_name="train", data_source=f"s3://{BUCKET}/t")])
+        v3.closed_deploy(trainer, 1, "ml.m5.large", endpoint_name="ep-all-paths")
+        resources.NotebookInstance.create(notebook_instance_name="nb-all-paths", instance_type="ml.t3.medium",
+                                          role_arn=ROLE)  # no session=: the process default client
+        resources.Model.get(model_name=env.sent.one("CreateModel")["ModelName"])  # no session= either
+        boto3.client("sagemaker").list_models()  # boto3's default session
+    finally:
+        env.close()
     received = [r.operation for r in safemaker_local.requests if r.service == "sagemaker"]
     assert received, "nothing reached the backend"
     # Every SageMaker request the backend received was sent by a client of the closed session's

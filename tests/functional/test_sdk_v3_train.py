@@ -141,23 +141,22 @@ def test_every_conflict_is_refused_at_construction_at_once(v3env):
 
 
 def test_profile_kms_keys_are_set_on_compute_and_output(safemaker_local):
-    from _sdk_v3_support import V3Env, describe_endpoint_without_empty_data_capture, make_profile
+    from _sdk_v3_support import V3Env, make_profile
 
     profile = make_profile(volume_kms_key_id="alias/sm-volume", output_kms_key_id="alias/sm-output")
-    with describe_endpoint_without_empty_data_capture():
-        env = V3Env(safemaker_local, profile=profile)
-        try:
-            trainer = _train(env, compute=Compute(instance_type="ml.m5.large", instance_count=1))
-            body = env.sent.one("CreateTrainingJob")
-            assert body["ResourceConfig"]["VolumeKmsKeyId"] == "alias/sm-volume"
-            assert body["OutputDataConfig"]["KmsKeyId"] == "alias/sm-output"
-            assert trainer.compute.instance_type == "ml.m5.large"
-            with pytest.raises(GuardrailViolation) as exc:
-                env.trainer(compute=Compute(volume_kms_key_id="alias/other"))
-            assert [v.path for v in exc.value.violations] == [
-                "compute.volume_kms_key_id (ResourceConfig.VolumeKmsKeyId)"]
-        finally:
-            env.close()
+    env = V3Env(safemaker_local, profile=profile)
+    try:
+        trainer = _train(env, compute=Compute(instance_type="ml.m5.large", instance_count=1))
+        body = env.sent.one("CreateTrainingJob")
+        assert body["ResourceConfig"]["VolumeKmsKeyId"] == "alias/sm-volume"
+        assert body["OutputDataConfig"]["KmsKeyId"] == "alias/sm-output"
+        assert trainer.compute.instance_type == "ml.m5.large"
+        with pytest.raises(GuardrailViolation) as exc:
+            env.trainer(compute=Compute(volume_kms_key_id="alias/other"))
+        assert [v.path for v in exc.value.violations] == [
+            "compute.volume_kms_key_id (ResourceConfig.VolumeKmsKeyId)"]
+    finally:
+        env.close()
 
 
 def test_assigning_an_open_network_is_refused_and_dropping_it_refills_the_profile(v3env):
@@ -203,51 +202,49 @@ def test_F06_wait_polls_DescribeTrainingJob_and_never_calls_Logs_by_default(v3en
 
 
 def test_logs_are_read_through_the_closed_session_when_asked(safemaker_local, caplog):
-    from _sdk_v3_support import V3Env, describe_endpoint_without_empty_data_capture
+    from _sdk_v3_support import V3Env
 
-    with describe_endpoint_without_empty_data_capture():
-        env = V3Env(safemaker_local, logs=True)
-        logs = safemaker_local.session.client("logs")
-        group = "/aws/sagemaker/TrainingJobs"
-        logs.create_log_group(logGroupName=group)
+    env = V3Env(safemaker_local, logs=True)
+    logs = safemaker_local.session.client("logs")
+    group = "/aws/sagemaker/TrainingJobs"
+    logs.create_log_group(logGroupName=group)
 
-        def write_log(params, **kwargs):
-            stream = f"{params['TrainingJobName']}/algo-1-1700000000"
-            logs.create_log_stream(logGroupName=group, logStreamName=stream)
-            logs.put_log_events(logGroupName=group, logStreamName=stream,
-                                logEvents=[{"timestamp": int(time.time() * 1000), "message": "epoch 1 loss 0.25"}])
+    def write_log(params, **kwargs):
+        stream = f"{params['TrainingJobName']}/algo-1-1700000000"
+        logs.create_log_stream(logGroupName=group, logStreamName=stream)
+        logs.put_log_events(logGroupName=group, logStreamName=stream,
+                            logEvents=[{"timestamp": int(time.time() * 1000), "message": "epoch 1 loss 0.25"}])
 
-        # The job's name is made by the SDK: write its log stream when the request is built.
-        safemaker_local.session._session.register("provide-client-params.sagemaker.CreateTrainingJob",
-                                                  lambda params, **kw: write_log(params))
-        try:
-            with caplog.at_level(logging.INFO, logger="sagemaker.core.utils.utils"):
-                _train(env)
-            assert any("epoch 1 loss 0.25" in r.getMessage() for r in caplog.records)
-            assert safemaker_local.request_count("logs", "GetLogEvents") >= 1
-        finally:
-            env.close()
+    # The job's name is made by the SDK: write its log stream when the request is built.
+    safemaker_local.session._session.register("provide-client-params.sagemaker.CreateTrainingJob",
+                                              lambda params, **kw: write_log(params))
+    try:
+        with caplog.at_level(logging.INFO, logger="sagemaker.core.utils.utils"):
+            _train(env)
+        assert any("epoch 1 loss 0.25" in r.getMessage() for r in caplog.records)
+        assert safemaker_local.request_count("logs", "GetLogEvents") >= 1
+    finally:
+        env.close()
 
 
 def test_F06_unreachable_Logs_cost_one_warning_and_the_wait_goes_on(safemaker_local, caplog):
-    from _sdk_v3_support import V3Env, describe_endpoint_without_empty_data_capture
+    from _sdk_v3_support import V3Env
 
-    with describe_endpoint_without_empty_data_capture():
-        env = V3Env(safemaker_local, logs=True)
-        attempts = []
+    env = V3Env(safemaker_local, logs=True)
+    attempts = []
 
-        def no_logs_endpoint(request, **kwargs):
-            attempts.append(request.url)
-            raise EndpointConnectionError(endpoint_url="https://logs.us-east-1.amazonaws.com/")
+    def no_logs_endpoint(request, **kwargs):
+        attempts.append(request.url)
+        raise EndpointConnectionError(endpoint_url="https://logs.us-east-1.amazonaws.com/")
 
-        env.session.logs_client.meta.events.register("before-send.logs", no_logs_endpoint)
-        try:
-            with caplog.at_level(logging.WARNING, logger="safemaker.sdk"):
-                trainer = _train(env)
-            assert trainer._latest_training_job.training_job_status == "Completed"
-            warnings = [r.getMessage() for r in caplog.records if r.name == "safemaker.sdk"]
-            assert len(warnings) == 1
-            assert "com.amazonaws.us-east-1.logs" in warnings[0]
-            assert len(attempts) == 1  # one attempt (LOGS_CONFIG), then status only
-        finally:
-            env.close()
+    env.session.logs_client.meta.events.register("before-send.logs", no_logs_endpoint)
+    try:
+        with caplog.at_level(logging.WARNING, logger="safemaker.sdk"):
+            trainer = _train(env)
+        assert trainer._latest_training_job.training_job_status == "Completed"
+        warnings = [r.getMessage() for r in caplog.records if r.name == "safemaker.sdk"]
+        assert len(warnings) == 1
+        assert "com.amazonaws.us-east-1.logs" in warnings[0]
+        assert len(attempts) == 1  # one attempt (LOGS_CONFIG), then status only
+    finally:
+        env.close()

@@ -73,10 +73,21 @@ FIX_PRESIGNED_NOTEBOOK_URL = Fix(
     ),
 )
 
+FIX_DESCRIBE_ENDPOINT_DATA_CAPTURE = Fix(
+    name="DescribeEndpoint-DataCaptureConfig",
+    moto=(
+        "DescribeEndpoint and DescribeEndpointConfig answer DataCaptureConfig {} for an "
+        "endpoint (config) created without data capture; sagemaker-core (SDK v3) rejects "
+        "that response (DataCaptureConfigSummary's members are required)"
+    ),
+    aws="DescribeEndpoint and DescribeEndpointConfig omit DataCaptureConfig when no data capture was configured",
+)
+
 FIXES: tuple[Fix, ...] = (
     FIX_DESCRIBE_MODEL_NETWORK,
     FIX_NOTEBOOK_DIRECT_INTERNET_ACCESS,
     FIX_PRESIGNED_NOTEBOOK_URL,
+    FIX_DESCRIBE_ENDPOINT_DATA_CAPTURE,
 )
 """Every gap in moto the local backend fills, in the order they are documented."""
 
@@ -152,6 +163,19 @@ def _create_presigned_notebook_instance_url(original: Handler | None) -> Handler
     return create_presigned_notebook_instance_url
 
 
+def _omit_empty_data_capture(original: Handler | None) -> Handler:
+    from moto.core.responses import ActionResult
+
+    def describe(self: Any) -> Any:
+        result = original(self)  # type: ignore[misc]
+        body = getattr(result, "result", None)
+        if isinstance(body, dict) and body.get("DataCaptureConfig") == {}:
+            return ActionResult({k: v for k, v in body.items() if k != "DataCaptureConfig"})
+        return result
+
+    return describe
+
+
 # (fix, handler method name on SageMakerResponse, factory)
 _PATCHES: tuple[tuple[Fix, str, Callable[[Handler | None], Handler]], ...] = (
     (FIX_DESCRIBE_MODEL_NETWORK, "create_model", _create_model),
@@ -161,6 +185,8 @@ _PATCHES: tuple[tuple[Fix, str, Callable[[Handler | None], Handler]], ...] = (
         "create_presigned_notebook_instance_url",
         _create_presigned_notebook_instance_url,
     ),
+    (FIX_DESCRIBE_ENDPOINT_DATA_CAPTURE, "describe_endpoint", _omit_empty_data_capture),
+    (FIX_DESCRIBE_ENDPOINT_DATA_CAPTURE, "describe_endpoint_config", _omit_empty_data_capture),
 )
 
 _ABSENT = object()

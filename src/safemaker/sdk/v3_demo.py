@@ -174,14 +174,6 @@ def v3_run_class(base: type) -> type:
             correct = sum(p == t for p, t in zip(predicted, truth))
             return f"predicted labels {predicted} ({correct}/{len(truth)} correct)", False, shown
 
-        def run(self, network_step: Any) -> Any:
-            if self.local is None:
-                return super().run(network_step)
-            from safemaker.sdk.v3_local import omit_empty_data_capture
-
-            with omit_empty_data_capture():  # a moto gap sagemaker-core trips over (labelled there)
-                return super().run(network_step)
-
         def cleanup(self) -> tuple[str, bool, list[str]]:
             try:
                 return super().cleanup()
