@@ -450,6 +450,11 @@ def _workforce(operation: str, kind: Literal["create", "update"]) -> OperationRu
     )
 
 
+_SERVERLESS = (
+    "serverless inference supports neither VpcConfig nor network isolation, so a serverless variant "
+    "runs outside the profile's VPC (Amazon SageMaker AI Developer Guide, Serverless Inference, "
+    "feature exclusions); use an instance-based variant (InstanceType and InitialInstanceCount) instead"
+)
 _PUBLIC_CROWD = (
     "a price for the public crowd (Amazon Mechanical Turk) sends every data object to workers on the "
     "internet; use a private work team whose workforce has WorkforceVpcConfig"
@@ -540,6 +545,8 @@ _RULE_LIST: tuple[OperationRule, ...] = (
                     _role("ExecutionRoleArn"),
                 ),
             ),
+            Target("ProductionVariants[]", (_forbidden("ServerlessConfig", _SERVERLESS),)),
+            Target("ShadowProductionVariants[]", (_forbidden("ServerlessConfig", _SERVERLESS),)),
         ),
         references=(
             Reference("ProductionVariants[].ModelName", "model"),

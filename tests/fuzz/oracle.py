@@ -131,9 +131,12 @@ SPEC: Mapping[str, Op] = {
                                                                            "kms-output"), F("RoleArn", "role"))),
     "CreateModel": Op("create", _root(F("EnableNetworkIsolation", "iso"), F("VpcConfig", "vpc"),
                                       F("ExecutionRoleArn", "role"))),
-    "CreateEndpointConfig": Op("create", _root(
-        F("EnableNetworkIsolation", "iso", unless=_MODELS_IN_VARIANTS), F("VpcConfig", "vpc", unless=_MODELS_IN_VARIANTS),
-        F("KmsKeyId", "kms-volume"), F("ExecutionRoleArn", "role")),
+    "CreateEndpointConfig": Op("create", (
+        Spot("", (F("EnableNetworkIsolation", "iso", unless=_MODELS_IN_VARIANTS),
+                  F("VpcConfig", "vpc", unless=_MODELS_IN_VARIANTS),
+                  F("KmsKeyId", "kms-volume"), F("ExecutionRoleArn", "role"))),
+        Spot("ProductionVariants[]", (F("ServerlessConfig", "refused"),)),
+        Spot("ShadowProductionVariants[]", (F("ServerlessConfig", "refused"),))),
         refs=(("ProductionVariants[].ModelName", "model"),
               ("ProductionVariants[].InstancePools[].ModelNameOverride", "model"),
               ("ShadowProductionVariants[].ModelName", "model"),

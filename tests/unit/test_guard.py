@@ -414,3 +414,24 @@ def test_guardrail_ids_are_unique_and_stable():
     assert len(values) == len(set(values))
     assert Guardrail.NETWORK_ISOLATION.value == "SM-NET-ISOLATION"
     assert Guardrail.DIRECT_INTERNET_ACCESS.value == "SM-NB-DIRECT-INTERNET"
+
+
+def test_serverless_variant_is_refused_everywhere_it_can_appear(profile):
+    """Serverless Inference has no VpcConfig and no network isolation: refused in requests and descriptions."""
+    serverless = {"MemorySizeInMB": 2048, "MaxConcurrency": 1}
+    req = {"EndpointConfigName": "sv",
+           "ProductionVariants": [{"VariantName": "a", "ModelName": "m", "InstanceType": "ml.m5.large",
+                                   "InitialInstanceCount": 1},
+                                  {"VariantName": "b", "ModelName": "m", "ServerlessConfig": serverless}],
+           "ShadowProductionVariants": [{"VariantName": "s", "ModelName": "m", "ServerlessConfig": serverless}]}
+    with pytest.raises(GuardrailViolation) as exc:
+        guard.apply("CreateEndpointConfig", req, profile)
+    assert [(v.path, v.rule_id) for v in exc.value.violations] == [
+        ("ProductionVariants[1].ServerlessConfig", "SM-UNSUPPORTED"),
+        ("ShadowProductionVariants[0].ServerlessConfig", "SM-UNSUPPORTED"),
+    ]
+    assert "serverless inference supports neither VpcConfig nor network isolation" in str(exc.value)
+    described = {"EndpointConfigName": "sv", "ProductionVariants": [{"VariantName": "b", "ModelName": "m",
+                                                                    "ServerlessConfig": serverless}]}
+    (v,) = guard.check_resource("endpoint-config", described, profile)
+    assert v.path == "ProductionVariants[0].ServerlessConfig" and v.fix.startswith("Recreate the resource without")
