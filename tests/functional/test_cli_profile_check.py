@@ -123,3 +123,20 @@ def test_check_bad_input_exits_2(tmp_path, profile_file, args, needle):
     r = runner.invoke(app, [subst.get(a, a) for a in args] + ["-p", profile_file])
     assert r.exit_code == 2, r.output
     assert needle in r.stderr
+
+
+@pytest.mark.parametrize("value", ["[/x]", "[red]us", "[bold]"])
+def test_cli_prints_bracketed_values_literally_and_exits_2(profile_file, monkeypatch, value):
+    """Messages are data, not rich markup: a value with brackets is shown as found, never a crash."""
+    monkeypatch.setenv("SAFEMAKER_REGION", value)
+    r = runner.invoke(app, ["profile", "validate", "--profile", profile_file])
+    assert r.exit_code == 2, r.output
+    assert f"found {value!r}" in r.stderr
+
+
+def test_cli_keeps_bracketed_words_in_messages(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(PROFILE_TOML.replace('region = "us-east-1"', '[safemaker]\nregion = "us-east-1"') + "\n[other]\nx = 1\n")
+    r = runner.invoke(app, ["profile", "validate", "--profile", str(bad)])
+    assert r.exit_code == 2
+    assert "expected nothing outside a [safemaker] table" in r.stderr

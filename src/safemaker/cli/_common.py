@@ -8,6 +8,7 @@ from typing import Any, Callable, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from ..errors import GuardrailViolation, ProfileError, SafemakerError
 
@@ -16,10 +17,15 @@ EXIT_ERROR = 1
 EXIT_BAD_INPUT = 2
 EXIT_FINDINGS = 3
 
-out = Console(soft_wrap=True)
-"""stdout: data."""
-err = Console(stderr=True, soft_wrap=True)
-"""stderr: messages, progress."""
+out = Console(soft_wrap=True, markup=False)
+"""stdout: data. Markup is off: printed text is data (IDs, paths, messages with brackets), never
+parsed as rich markup; style with ``rich.text.Text`` instead."""
+err = Console(stderr=True, soft_wrap=True, markup=False)
+"""stderr: messages, progress (markup off, as :data:`out`)."""
+
+
+def _error_line(message: object) -> Text:
+    return Text.assemble(("error:", "bold red"), " ", str(message))
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,10 +50,10 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except (ProfileError, GuardrailViolation) as exc:
-            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            err.print(_error_line(exc), highlight=False)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except SafemakerError as exc:
-            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            err.print(_error_line(exc), highlight=False)
             raise typer.Exit(EXIT_BAD_INPUT if isinstance(exc, ValueError) else EXIT_ERROR) from None
 
     return wrapper  # type: ignore[return-value]
@@ -55,7 +61,7 @@ def handle_errors(func: F) -> F:
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> "typer.Exit":
     """Print ``message`` to stderr and return the ``typer.Exit`` to raise."""
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    err.print(_error_line(message), highlight=False)
     return typer.Exit(code)
 
 

@@ -167,7 +167,7 @@ def register(app: typer.Typer) -> None:
                 from rich.console import Console
 
                 with output.open("w", encoding="utf-8") as fh:  # type: ignore[union-attr]
-                    file_console = Console(file=fh, width=200, soft_wrap=True)
+                    file_console = Console(file=fh, width=200, soft_wrap=True, markup=False)
                     _print_text(file_console, collected, checked)
             else:
                 _print_text(target, collected, checked)

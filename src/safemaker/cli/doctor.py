@@ -8,6 +8,7 @@ from typing import List, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ..network import doctor as _doctor
 from ..network.endpoints import FEATURES, FeatureError, parse_features
@@ -69,7 +70,7 @@ def doctor(
         table = Table("status", "check", "subject", "detail", "fix",
                       title=f"safemaker doctor: {report.vpc_id} ({report.region}; {', '.join(report.features)})")
         for check in report.checks:
-            table.add_row(f"[{_STYLE[check.status]}]{check.status}[/]", check.id, check.subject,
+            table.add_row(Text(check.status, style=_STYLE[check.status]), check.id, check.subject,
                           check.detail, check.fix)
         out.print(table)
     counts = report.as_dict()["counts"]

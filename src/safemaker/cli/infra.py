@@ -9,6 +9,7 @@ from typing import Any, Callable, List, Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from ..network import infra as _infra
 from ..network import template as _template
@@ -80,7 +81,7 @@ def _clients(region: str, endpoint_url: Optional[str], ssm: bool = False) -> tup
 def _print_actions(title: str, actions: tuple[_infra.Action, ...], console: Any = out) -> None:
     table = Table("action", "kind", "name", "id", "detail", title=title)
     for a in actions:
-        table.add_row(f"[{_VERB_STYLE[a.verb]}]{a.verb}[/]", a.kind, a.name, a.resource_id or "(new)", a.detail)
+        table.add_row(Text(a.verb, style=_VERB_STYLE[a.verb]), a.kind, a.name, a.resource_id or "(new)", a.detail)
     console.print(table)
 
 
