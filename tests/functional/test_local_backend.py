@@ -542,3 +542,22 @@ def test_describe_endpoint_unfixed_moto_answers_empty_data_capture_config(safema
     with moto_unfixed():
         assert sm.describe_endpoint(EndpointName="e")["DataCaptureConfig"] == {}
         assert sm.describe_endpoint_config(EndpointConfigName="c")["DataCaptureConfig"] == {}
+
+
+def test_backend_turns_off_metadata_credential_lookups_while_running(monkeypatch):
+    """Importing SDK v2 builds a default session whose credential chain would ask 169.254.169.254."""
+    import os
+
+    from safemaker.local import OFFLINE_ENVIRONMENT, offline_environment
+
+    monkeypatch.delenv("AWS_EC2_METADATA_DISABLED", raising=False)
+    monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/x")
+    with local_backend():
+        assert os.environ["AWS_EC2_METADATA_DISABLED"] == "true"
+        assert "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" not in os.environ
+    assert "AWS_EC2_METADATA_DISABLED" not in os.environ
+    assert os.environ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] == "/v2/credentials/x"
+    with pytest.raises(RuntimeError), offline_environment():
+        assert os.environ["AWS_EC2_METADATA_DISABLED"] == OFFLINE_ENVIRONMENT["AWS_EC2_METADATA_DISABLED"]
+        raise RuntimeError("restored even so")
+    assert "AWS_EC2_METADATA_DISABLED" not in os.environ

@@ -96,11 +96,14 @@ def demo(
         if aws:
             report = _aws(profile, yes, poll_seconds)
         else:
-            from ..demo import run_local_demo
+            from ..local import offline_environment
 
-            with _progress() as progress:
-                report = run_local_demo(region=region, console=out, progress=progress,
-                                        poll_seconds=poll_seconds if poll_seconds is not None else 0.2)
+            with offline_environment():  # before anything imports the SDK (it looks for credentials)
+                from ..demo import run_local_demo
+
+                with _progress() as progress:
+                    report = run_local_demo(region=region, console=out, progress=progress,
+                                            poll_seconds=poll_seconds if poll_seconds is not None else 0.2)
     _summary(report)
     raise typer.Exit(EXIT_OK if report.ok else EXIT_ERROR)
 

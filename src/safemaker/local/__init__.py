@@ -20,6 +20,8 @@ the ``local`` extra: ``pip install 'safemaker[local]'``).
 """
 
 from safemaker.local.backend import (
+    OFFLINE_ENVIRONMENT,
+    offline_environment,
     DEFAULT_ACCOUNT_ID,
     DEFAULT_REGION,
     LocalBackend,
@@ -31,6 +33,8 @@ from safemaker.local.session import FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, 
 
 __all__ = [
     "local_backend",
+    "offline_environment",
+    "OFFLINE_ENVIRONMENT",
     "LocalBackend",
     "LocalSession",
     "RecordedRequest",

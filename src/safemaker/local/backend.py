@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -32,6 +33,47 @@ _INSTALL_HINT = "install the 'local' extra: pip install 'safemaker[local]'"
 # one process would share (and reset) each other's state: one at a time.
 _active_lock = threading.Lock()
 _active: LocalBackend | None = None
+
+
+OFFLINE_ENVIRONMENT: dict[str, str | None] = {
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": None,
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI": None,
+}
+"""Environment while a local backend runs (``None``: unset). botocore's default credential
+chain would otherwise ask the instance metadata service (169.254.169.254) or the container
+credentials endpoint: importing SageMaker SDK v2 builds a default ``boto3.Session`` and clients
+(``sagemaker/jumpstart/constants.py``), which look for credentials there when the environment
+has none. Nothing on the local backend needs them, and the local backend leaves no machine."""
+
+
+@contextmanager
+def offline_environment() -> Iterator[None]:
+    """Within the block, no AWS SDK in this process asks the metadata or container credentials endpoints.
+
+    Sets :data:`OFFLINE_ENVIRONMENT` and restores every variable exactly afterwards.
+    :class:`LocalBackend` enters it while running; wrap code that imports the
+    SageMaker SDK *before* starting a backend (the demo does) in it too.
+
+    Example
+    -------
+    >>> with offline_environment():
+    ...     import sagemaker  # doctest: +SKIP
+    """
+    saved = {name: os.environ.get(name) for name in OFFLINE_ENVIRONMENT}
+    try:
+        for name, value in OFFLINE_ENVIRONMENT.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class LocalBackend:
@@ -66,6 +108,7 @@ class LocalBackend:
         self._server: Any = None
         self._endpoint_url: str | None = None
         self._session: LocalSession | None = None
+        self._offline: Any = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -105,12 +148,16 @@ class LocalBackend:
                     reason=f"moto's server is not importable ({exc}); {_INSTALL_HINT}"
                 ) from exc
             _fixes.install_fixes()
+            offline = offline_environment()
+            offline.__enter__()
             server = RecordingMotoServer(self._requested_port, self._log)
             try:
                 server.start()
             except BaseException:
+                offline.__exit__(None, None, None)
                 _fixes.uninstall_fixes()
                 raise
+            self._offline = offline
             host, port = server.get_host_and_port()
             self._server = server
             self._endpoint_url = f"http://{host}:{port}"
@@ -140,6 +187,9 @@ class LocalBackend:
             finally:
                 self._server = None
                 _fixes.uninstall_fixes()
+                offline, self._offline = self._offline, None
+                if offline is not None:
+                    offline.__exit__(None, None, None)
                 if _active is self:
                     _active = None
                 try:
