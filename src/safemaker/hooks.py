@@ -37,6 +37,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, Mapping
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import guard as _guard
+from ._redact import install_log_redaction
 from .errors import MISSING, GuardrailViolation, SafemakerError, Violation
 from .rules import RESOURCES, RULES, Guardrail
 
@@ -581,6 +582,7 @@ def install(target: Any, profile: "VpcProfile", mode: Mode = "enforce", **guard_
             return current
         uninstall(target)
     g = Guard(profile, mode, **guard_options)
+    install_log_redaction()  # botocore logs response bodies (presigned URL tokens) at DEBUG
     emitter = _session_emitter(target)
     if emitter is not None:
         mixin = _guarded_mixin(g)

@@ -32,12 +32,12 @@ import ipaddress
 import logging
 import re
 import shlex
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
+from ._redact import install_log_redaction, redact_url
 from .errors import SafemakerError
 from .hooks import install, installed
 
@@ -625,84 +625,11 @@ def delete_notebook_instance(
 
 # --------------------------------------------------------------------------- presigned URL
 
-_SECRET_PARAMS = ("authToken", "X-Amz-Signature", "X-Amz-Security-Token", "X-Amz-Credential")
-_SECRET_RE = re.compile(r"(?i)([?&#;](?:" + "|".join(re.escape(p) for p in _SECRET_PARAMS) + r")=)"
-                        r"[^&#\s\"'\\<>]*")
-REDACTED = "***"
-
-
-def redact_url(url: str) -> str:
-    """Mask the token of a presigned URL (or of every URL in a text) for display.
-
-    The values of ``authToken`` (notebook/Studio presigned URLs) and of
-    ``X-Amz-Signature``, ``X-Amz-Security-Token``, ``X-Amz-Credential`` (SigV4
-    presigned URLs) are replaced by ``***``; everything else is kept.
-
-    Parameters
-    ----------
-    url : str
-        A URL or any text containing URLs.
-
-    Returns
-    -------
-    str
-        ``https://nb.notebook.us-east-1.sagemaker.aws?authToken=***`` for
-        ``https://nb.notebook.us-east-1.sagemaker.aws?authToken=eyJ...``.
-
-    Raises
-    ------
-    TypeError
-        ``url`` is not a str.
-    """
-    if not isinstance(url, str):
-        raise TypeError(f"redact_url() takes a str, not {type(url).__name__}")
-    return _SECRET_RE.sub(r"\1" + REDACTED, url)
-
-
-class _RedactingFilter(logging.Filter):
-    """Rewrites log records that carry a presigned URL token (botocore logs response bodies at DEBUG)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken record is not ours to fix
-            return True
-        redacted = redact_url(message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
-
-
-# Loggers that may carry a response body or a URL while a presigned URL is fetched.
-_SENSITIVE_LOGGERS = ("botocore", "botocore.parsers", "botocore.endpoint", "botocore.hooks",
-                      "botocore.client", "botocore.retryhandler", "botocore.httpsession",
-                      "botocore.awsrequest", "urllib3", "urllib3.connectionpool", "safemaker")
-_filter = _RedactingFilter()
-_filter_lock = threading.Lock()
-_filter_users = 0
-
-
 @contextmanager
 def _redacting_logs() -> Iterator[None]:
-    """Install :class:`_RedactingFilter` on botocore/urllib3/safemaker loggers for the block."""
-    global _filter_users
-    with _filter_lock:
-        if _filter_users == 0:
-            names = set(_SENSITIVE_LOGGERS) | {
-                n for n in logging.Logger.manager.loggerDict if n.startswith(("botocore.", "urllib3."))}
-            for n in names:
-                logging.getLogger(n).addFilter(_filter)
-        _filter_users += 1
-    try:
-        yield
-    finally:
-        with _filter_lock:
-            _filter_users -= 1
-            if _filter_users == 0:
-                for n in list(logging.Logger.manager.loggerDict):
-                    lg = logging.Logger.manager.loggerDict[n]
-                    if isinstance(lg, logging.Logger):
-                        lg.removeFilter(_filter)
+    """Make sure the token filter is on botocore's loggers (it stays: see :mod:`safemaker._redact`)."""
+    install_log_redaction()
+    yield
 
 
 def presigned_notebook_url(

@@ -19,7 +19,6 @@ from safemaker.errors import GuardrailViolation
 from safemaker.notebook import (
     NotebookInputError,
     NotebookInstanceError,
-    _RedactingFilter,
     create_closed_notebook_instance,
     delete_notebook_instance,
     presigned_notebook_url,
@@ -396,8 +395,10 @@ def test_presigned_url_token_never_in_logs(safemaker_local, profile, sent, caplo
     # botocore did log the response body, with the token masked: the check above could fail.
     parser_records = [r.getMessage() for r in caplog.records if r.name == "botocore.parsers"]
     assert any("authToken=***" in m for m in parser_records)
-    # The redacting filter is gone after the call.
-    assert not any(isinstance(f, _RedactingFilter) for f in logging.getLogger("botocore.parsers").filters)
+    # The redacting filter stays on botocore's loggers (the guard installs it too): a later raw call is masked.
+    from safemaker._redact import RedactingFilter
+
+    assert any(isinstance(f, RedactingFilter) for f in logging.getLogger("botocore.parsers").filters)
 
 
 @pytest.mark.parametrize("url, expected", [
@@ -418,3 +419,31 @@ def test_redact_url(url, expected):
 def test_redact_url_type():
     with pytest.raises(TypeError, match="redact_url\\(\\) takes a str, not bytes"):
         redact_url(b"https://x?authToken=y")
+
+
+def test_guarded_raw_presigned_url_call_keeps_the_token_out_of_debug_logs(safemaker_local, caplog):
+    """Not only presigned_notebook_url(): any guarded client's botocore DEBUG logs mask the token."""
+    import logging
+
+    import safemaker
+    from safemaker.profile import VpcProfile
+
+    session = safemaker_local.session
+    ec2 = session.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.0.0/24")["Subnet"]["SubnetId"]
+    sg = ec2.create_security_group(GroupName="nb", Description="nb", VpcId=vpc)["GroupId"]
+    profile = VpcProfile.from_mapping({"region": "us-east-1", "vpc_id": vpc, "subnets": [subnet],
+                                       "security_group_ids": [sg],
+                                       "execution_role_arn": "arn:aws:iam::123456789012:role/SageMakerExecRole"},
+                                      env=False)
+    safemaker.install(session, profile)
+    sm = session.client("sagemaker")
+    sm.create_notebook_instance(NotebookInstanceName="raw-nb", InstanceType="ml.t3.medium",
+                                RoleArn="arn:aws:iam::123456789012:role/SageMakerExecRole")
+    caplog.set_level(logging.DEBUG)
+    url = sm.create_presigned_notebook_instance_url(NotebookInstanceName="raw-nb")["AuthorizedUrl"]
+    token = url.split("authToken=", 1)[1]
+    assert len(token) > 20
+    assert "authToken=***" in caplog.text  # botocore logged the body, masked
+    assert token not in caplog.text
