@@ -57,6 +57,7 @@ __all__ = [
     "load_digits_data",
     "to_recordio_protobuf",
     "create_local_network",
+    "LOCAL_NETWORK_FEATURES",
     "run_local_demo",
     "run_aws_demo",
     "EMULATED_PREDICTION_LABEL",
@@ -69,7 +70,7 @@ EMULATED_PREDICTION_LABEL = "local backend: no container ran; this is moto's can
 """How a prediction answered by the local backend is labelled, wherever it is shown."""
 
 STEPS = (
-    "Closed network (VPC profile)",
+    "Closed network (infra up + doctor)",
     "Prepare data (digits -> recordIO-protobuf)",
     "Closed notebook instance",
     "Presigned notebook URL",
@@ -82,7 +83,6 @@ STEPS = (
 )
 """The step names, in order, as printed and in :attr:`DemoReport.steps`."""
 
-LOCAL_ROLE_NAME = "SageMakerExecRole"
 TRAIN_INSTANCE_TYPE = "ml.m5.large"
 HOSTING_INSTANCE_TYPE = "ml.m5.large"
 NOTEBOOK_INSTANCE_TYPE = "ml.t3.medium"
@@ -257,15 +257,25 @@ def to_recordio_protobuf(vectors: "np.ndarray", labels: "np.ndarray") -> bytes:
 # --------------------------------------------------------------------------- the local closed network
 
 
-def create_local_network(session: "boto3.Session", *, bucket: str | None = None,
-                         name: str = "safemaker-demo") -> "VpcProfile":
-    """Create the seed's closed network in the local backend and return its profile.
+LOCAL_NETWORK_FEATURES = ("notebook", "training", "hosting")
+"""The features whose VPC endpoints the demo's closed network gets (the seed's part 3.1 set)."""
 
-    Creates a VPC (``10.0.0.0/16``), two subnets in the region's first two
-    Availability Zones (``10.0.1.0/24``, ``10.0.2.0/24``), a security group,
-    and an S3 bucket, then builds the profile with :meth:`VpcProfile.discover`
-    (EC2 must agree with it). The role is ``arn:aws:iam::<account>:role/SageMakerExecRole``
-    of the local account (moto's ``123456789012``); nothing calls IAM.
+
+LOCAL_STACK = "safemaker-demo"
+"""Stack name (``safemaker:stack`` tag) of the demo's local closed network."""
+
+
+def create_local_network(session: "boto3.Session", *, bucket: str | None = None,
+                         name: str = LOCAL_STACK) -> "VpcProfile":
+    """Build the seed's closed network in the local backend with ``safemaker infra up``; return its profile.
+
+    :func:`safemaker.network.infra.up` creates the VPC (``10.0.0.0/16``, DNS
+    support and hostnames on, DHCP options with a domain name), two private
+    subnets in two Availability Zones, their route table with only the S3
+    gateway endpoint's route, the security group, the interface endpoints of
+    :data:`LOCAL_NETWORK_FEATURES` (private DNS on), the IAM policies and the
+    execution role, all tagged ``safemaker:stack=<name>``. The bucket is
+    created beside it. Nothing leaves the local backend.
 
     Parameters
     ----------
@@ -274,45 +284,38 @@ def create_local_network(session: "boto3.Session", *, bucket: str | None = None,
     bucket : str, optional
         Bucket to create; default ``safemaker-demo-<account>-<region>``.
     name : str, default "safemaker-demo"
-        ``Name`` tag of the VPC, subnets and security group.
+        Stack name (tag value and name prefix).
 
     Returns
     -------
     VpcProfile
-        ``region``, ``vpc_id``, both subnets, the security group, the role and ``default_bucket``.
+        The stack's profile: region, VPC, both subnets, the security group,
+        the stack's execution role, its VPC endpoints and ``default_bucket``.
 
     Raises
     ------
     botocore.exceptions.ClientError
-        EC2 or S3 refused a call.
-    safemaker.errors.ProfileError
-        What EC2 reports does not make a valid profile.
+        S3 refused to create the bucket.
+    safemaker.network.infra.InfraError
+        An EC2 or IAM call failed.
     """
     from .local import DEFAULT_ACCOUNT_ID
-    from .profile import VpcProfile
+    from .network import infra
 
     region = session.region_name
-    ec2 = session.client("ec2", region_name=region)
-
-    def tags(kind: str) -> list[dict[str, Any]]:
-        return [{"ResourceType": kind, "Tags": [{"Key": "Name", "Value": name}]}]
-
-    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=tags("vpc"))["Vpc"]["VpcId"]
-    zones = sorted(z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"])[:2]
-    for i, zone in enumerate(zones, start=1):
-        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=zone,
-                          TagSpecifications=tags("subnet"))
-    sg = ec2.create_security_group(GroupName=f"{name}-sagemaker", VpcId=vpc_id,
-                                   Description="SageMaker ENIs of the closed network",
-                                   TagSpecifications=tags("security-group"))["GroupId"]
     bucket = bucket or f"safemaker-demo-{DEFAULT_ACCOUNT_ID}-{region}"
     s3 = session.client("s3", region_name=region)
     if region == "us-east-1":
         s3.create_bucket(Bucket=bucket)
     else:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
-    role = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/{LOCAL_ROLE_NAME}"
-    return VpcProfile.discover(ec2, vpc_id, [sg], execution_role_arn=role, region=region, default_bucket=bucket)
+    # No AWS managed policy: moto has none unless it loads them all (slow), and the
+    # rendered execution-role policy is what a closed network needs.
+    config = infra.StackConfig(name=name, region=region, features=LOCAL_NETWORK_FEATURES,
+                               aws_managed_policies=(), default_bucket=bucket)
+    result = infra.up(config, ec2_client=session.client("ec2", region_name=region),
+                      iam_client=session.client("iam", region_name=region))
+    return result.profile
 
 
 # --------------------------------------------------------------------------- the run
@@ -334,6 +337,8 @@ class _Run:
         self.progress = progress
         self.poll = poll_seconds
         self.timeout = timeout_seconds
+        self.admin_session: "boto3.Session | None" = None
+        """The administrator's session that built the local network (the closed session may refuse IAM)."""
         self.run_id = time.strftime("%m%d%H%M") + secrets.token_hex(2)
         self.prefix = f"safemaker-demo/{self.run_id}"
         self.names = {
@@ -643,8 +648,8 @@ class _Run:
                 left.append(f"s3://{bucket}/{prefix} ({type(exc).__name__}: {exc})")
         if self.kind == "local" and self.profile is not None:
             try:
-                _delete_local_network(self.session, self.profile)
-                done.append("local VPC, subnets, security group and bucket")
+                _delete_local_network(self.admin_session or self.session, self.profile)
+                done.append("local closed network (infra down: VPC, subnets, endpoints, IAM) and bucket")
             except Exception as exc:  # noqa: BLE001
                 left.append(f"local network ({type(exc).__name__}: {exc})")
         # Verify: nothing of this run is left in SageMaker.
@@ -701,17 +706,18 @@ def _delete_prefix(s3: Any, bucket: str, prefix: str) -> int:
     return count
 
 
-def _delete_local_network(session: "boto3.Session", profile: "VpcProfile") -> None:
+def _delete_local_network(session: "boto3.Session", profile: "VpcProfile", stack: str = LOCAL_STACK) -> None:
+    """Empty and delete the bucket, then ``safemaker infra down`` the stack (only what carries its tag)."""
+    from .network import infra
+
     s3 = session.client("s3", region_name=profile.region)
     if profile.default_bucket:
         _delete_prefix(s3, profile.default_bucket, "")
         s3.delete_bucket(Bucket=profile.default_bucket)
-    ec2 = session.client("ec2", region_name=profile.region)
-    for sg in profile.security_group_ids:
-        ec2.delete_security_group(GroupId=sg)
-    for subnet in profile.subnets:
-        ec2.delete_subnet(SubnetId=subnet)
-    ec2.delete_vpc(VpcId=profile.vpc_id)
+    result = infra.down(stack, ec2_client=session.client("ec2", region_name=profile.region),
+                        iam_client=session.client("iam", region_name=profile.region))
+    if result.remaining:
+        raise DemoError("cleanup", "infra down kept " + ", ".join(a.line() for a in result.remaining))
 
 
 # --------------------------------------------------------------------------- entry points
@@ -779,11 +785,29 @@ def run_local_demo(
         console.print(f"Local backend: moto server on {backend.endpoint_url} (nothing leaves this machine)",
                       highlight=False, markup=False)
 
+        from .local import LocalSession
+
+        # The seed's administrator builds and removes the network with a session of their own: the
+        # developer's closed session refuses IAM calls (SDK v3 adapter) and must not be needed here.
+        run.admin_session = LocalSession(backend.endpoint_url, region_name=backend.region)
+
         def network() -> tuple[str, bool, list[str]]:
-            run.profile = create_local_network(backend.session)
+            from .network import doctor
+
+            run.profile = create_local_network(run.admin_session)
             p = run.profile
-            return (f"{p.vpc_id}: subnets {list(p.subnets)}, security group {list(p.security_group_ids)}, "
-                    f"bucket {p.default_bucket}", True, [f"execution role {p.execution_role_arn}"])
+            report = doctor.run(p, LOCAL_NETWORK_FEATURES,
+                                ec2_client=backend.session.client("ec2", region_name=p.region))
+            counts = report.as_dict()["counts"]
+            details = [f"subnets {list(p.subnets)}, security group {list(p.security_group_ids)}, "
+                       f"bucket {p.default_bucket}",
+                       f"execution role {p.execution_role_arn}",
+                       f"safemaker doctor: {counts['ok']} ok, {counts['problem']} problem(s), "
+                       f"{counts['unknown']} unknown"]
+            details += [f"doctor {c.status}: {c.id} {c.subject}: {c.detail}" for c in report.checks
+                        if c.status != "ok"]
+            return (f"{p.vpc_id} built by infra up, {len(p.vpc_endpoint_ids)} VPC endpoints; "
+                    f"doctor: {counts['problem']} problem(s)", report.status == "ok", details)
 
         return run.run(network)
 

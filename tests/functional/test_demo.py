@@ -53,19 +53,26 @@ def test_to_recordio_protobuf_round_trip():
 # --------------------------------------------------------------------------- the local closed network
 
 
-def test_create_local_network_profile_matches_ec2(safemaker_local, safemaker_session):
+def test_create_local_network_is_the_seed_network_and_doctor_finds_it_closed(safemaker_local, safemaker_session):
+    from safemaker.demo import LOCAL_NETWORK_FEATURES
+    from safemaker.network import doctor
+
     profile = create_local_network(safemaker_session)
     ec2 = safemaker_session.client("ec2")
     subnets = ec2.describe_subnets(SubnetIds=list(profile.subnets))["Subnets"]
     assert {s["VpcId"] for s in subnets} == {profile.vpc_id}
     assert sorted(s["AvailabilityZone"] for s in subnets) == ["us-east-1a", "us-east-1b"]
-    assert sorted(s["CidrBlock"] for s in subnets) == ["10.0.1.0/24", "10.0.2.0/24"]
+    assert sorted(s["CidrBlock"] for s in subnets) == ["10.0.0.0/24", "10.0.1.0/24"]
     group = ec2.describe_security_groups(GroupIds=list(profile.security_group_ids))["SecurityGroups"][0]
     assert group["VpcId"] == profile.vpc_id
-    assert profile.execution_role_arn == ROLE
+    assert profile.execution_role_arn == "arn:aws:iam::123456789012:role/safemaker-demo-SageMakerExecRole"
     assert profile.default_bucket == "safemaker-demo-123456789012-us-east-1"
     safemaker_session.client("s3").head_bucket(Bucket=profile.default_bucket)
-    assert safemaker_local.request_count("iam") == 0
+    services = {e["ServiceName"] for e in ec2.describe_vpc_endpoints(VpcEndpointIds=list(profile.vpc_endpoint_ids))["VpcEndpoints"]}
+    assert {"aws.sagemaker.us-east-1.notebook", "com.amazonaws.us-east-1.sagemaker.api",
+            "com.amazonaws.us-east-1.sagemaker.runtime", "com.amazonaws.us-east-1.s3"} <= services
+    report = doctor.run(profile, LOCAL_NETWORK_FEATURES, ec2_client=ec2)
+    assert report.status == "ok", [c for c in report.checks if c.status != "ok"]
 
 
 # --------------------------------------------------------------------------- --aws refuses before anything

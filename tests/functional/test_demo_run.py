@@ -38,6 +38,9 @@ def test_make_demo_command():
     out = proc.stdout
     lines = out.splitlines()
     assert lines[0].startswith("Local backend: moto server on http://127.0.0.1:")
+    assert re.search(r"\[ok\] 1\. Closed network \(infra up \+ doctor\): vpc-\w+ built by infra up, "
+                     r"\d+ VPC endpoints; doctor: 0 problem\(s\)", out)
+    assert re.search(r"safemaker doctor: \d+ ok, 0 problem\(s\), 0 unknown", out)
     for i, step in enumerate(STEPS, start=1):
         assert any(line.startswith(f"[ok] {i}. {step}: ") for line in lines), step
     # closed notebook, redacted URL
@@ -61,7 +64,7 @@ def test_make_demo_command():
     for what in ("deleted endpoint safemaker-demo-ep-", "deleted endpoint config safemaker-demo-ep-",
                  "deleted model safemaker-demo-model-", "deleted notebook instance safemaker-demo-nb-",
                  "deleted 1 S3 object(s) under s3://safemaker-demo-123456789012-us-east-1/safemaker-demo/",
-                 "deleted local VPC, subnets, security group and bucket"):
+                 "deleted local closed network (infra down: VPC, subnets, endpoints, IAM) and bucket"):
         assert what in out, what
     assert re.search(r"\[ok\] 10\. Clean up: deleted 6 item\(s\); nothing of run \w+ left", out)
     # summary table: every step with its emulated? column
@@ -69,7 +72,7 @@ def test_make_demo_command():
     rows = {m.group(1).strip(): m.group(2) for m in
             re.finditer(r"^│ (.+?)\s*│.*│\s+[\d.]+ │ (yes|no)\s+│$", out, flags=re.M)}
     assert rows == {
-        "Closed network (VPC profile)": "yes",
+        "Closed network (infra up + doctor)": "yes",
         "Prepare data (digits -> recordIO-protobuf)": "no",
         "Closed notebook instance": "yes",
         "Presigned notebook URL": "yes",
@@ -132,7 +135,8 @@ def test_failure_before_anything_sagemaker_cleans_up_the_network_only(monkeypatc
     monkeypatch.setattr(demo_mod._Run, "prepare_data", broken_data)
     report = run_local_demo(console=Console(file=io.StringIO()), poll_seconds=0.05)
     assert [s.status for s in report.steps] == ["ok", "failed"] + ["skipped"] * 7 + ["ok"]
-    assert report.steps[-1].details == ["deleted local VPC, subnets, security group and bucket"]
+    assert report.steps[-1].details == ["deleted local closed network (infra down: VPC, subnets, endpoints, IAM) and bucket"]
     ops = {r.operation for r in backend_log}
-    assert {"DeleteVpc", "DeleteSubnet", "DeleteSecurityGroup", "DeleteBucket"} <= ops
+    assert {"DeleteVpc", "DeleteSubnet", "DeleteSecurityGroup", "DeleteVpcEndpoints", "DeleteRole", "DeletePolicy",
+            "DeleteBucket"} <= ops
     assert "CreateNotebookInstance" not in ops

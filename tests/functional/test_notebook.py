@@ -33,8 +33,8 @@ KMS = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890
 
 @pytest.fixture
 def profile(safemaker_session) -> VpcProfile:
-    """A profile whose VPC, two subnets (two AZs) and SG exist in moto's EC2."""
-    return create_local_network(safemaker_session)
+    """A profile whose VPC, two subnets (two AZs) and SG exist in moto's EC2 (the field reports' role)."""
+    return create_local_network(safemaker_session).model_copy(update={"execution_role_arn": ROLE})
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_CreateNotebookInstance_sends_closed_fields_from_profile(safemaker_local
 
 def test_CreateNotebookInstance_optional_fields(safemaker_local, safemaker_session, sent):
     profile = create_local_network(safemaker_session).model_copy(
-        update={"volume_kms_key_id": KMS, "notebook_root_access": "Enabled"})
+        update={"volume_kms_key_id": KMS, "notebook_root_access": "Enabled", "execution_role_arn": ROLE})
     client, bodies = sent
     client.create_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName="proxy-setup")
     described = create_closed_notebook_instance(

@@ -38,7 +38,8 @@ def _quiet_sdk() -> Iterator[None]:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", module=r"sagemaker(\..*)?$")
             for n in names:
-                logging.getLogger(n).setLevel(logging.WARNING if n == "safemaker" else logging.ERROR)
+                # safemaker's own WARNING records (the refusal of step 9) are shown by the step itself.
+                logging.getLogger(n).setLevel(logging.ERROR)
             yield
     finally:
         for n, level in levels.items():
