@@ -36,7 +36,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .errors import GuardrailViolation, SafemakerError
 
@@ -484,16 +484,20 @@ class _Run:
         d = sm.describe_training_job(TrainingJobName=job)
         if d["TrainingJobStatus"] != "Completed":
             raise DemoError("train", f"{job} is {d['TrainingJobStatus']}: {d.get('FailureReason', '')}")
-        vpc = d.get("VpcConfig") or {}
+        return f"{job} {d['TrainingJobStatus']}", self.emulated, self.training_details(image, d)
+
+    def training_details(self, image: str, described: Mapping[str, Any]) -> list[str]:
+        """What the stored training job shows of its network settings (DescribeTrainingJob), and how it ran."""
+        vpc = described.get("VpcConfig") or {}
         details = [f"image {image}",
-                   f"CreateTrainingJob carried EnableNetworkIsolation={d.get('EnableNetworkIsolation')}, "
-                   f"EnableInterContainerTrafficEncryption={d.get('EnableInterContainerTrafficEncryption')}, "
+                   f"CreateTrainingJob carried EnableNetworkIsolation={described.get('EnableNetworkIsolation')}, "
+                   f"EnableInterContainerTrafficEncryption={described.get('EnableInterContainerTrafficEncryption')}, "
                    f"VpcConfig.Subnets={vpc.get('Subnets')}, VpcConfig.SecurityGroupIds={vpc.get('SecurityGroupIds')}"]
         if self.emulated:
             details.append("local backend: moto marks the job Completed at once; no container ran")
         else:
-            details.append(f"BillableTimeInSeconds={d.get('BillableTimeInSeconds')}")
-        return f"{job} {d['TrainingJobStatus']}", self.emulated, details
+            details.append(f"BillableTimeInSeconds={described.get('BillableTimeInSeconds')}")
+        return details
 
     def deploy(self) -> tuple[str, bool, list[str]]:
         from .sdk import closed_deploy

@@ -117,16 +117,7 @@ def v3_run_class(base: type) -> type:
             self.made["training_job"] = job.training_job_name
             wait_for_training_job(job, self.sm_session, poll=self.poll, timeout=self.timeout)
             d = self.sm_session.sagemaker_client.describe_training_job(TrainingJobName=job.training_job_name)
-            vpc = d.get("VpcConfig") or {}
-            details = [f"image {image}",
-                       f"CreateTrainingJob carried EnableNetworkIsolation={d.get('EnableNetworkIsolation')}, "
-                       f"EnableInterContainerTrafficEncryption={d.get('EnableInterContainerTrafficEncryption')}, "
-                       f"VpcConfig.Subnets={vpc.get('Subnets')}, VpcConfig.SecurityGroupIds={vpc.get('SecurityGroupIds')}"]
-            if self.emulated:
-                details.append("local backend: moto marks the job Completed at once; no container ran")
-            else:
-                details.append(f"BillableTimeInSeconds={d.get('BillableTimeInSeconds')}")
-            return f"{job.training_job_name} {d['TrainingJobStatus']}", self.emulated, details
+            return f"{job.training_job_name} {d['TrainingJobStatus']}", self.emulated, self.training_details(image, d)
 
         def deploy(self) -> tuple[str, bool, list[str]]:
             from safemaker.sdk.v3 import closed_deploy, wait_for_endpoint
