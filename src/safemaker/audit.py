@@ -697,11 +697,19 @@ def _call_repr(operation: str, params: Mapping[str, str]) -> str:
     return f"{operation}(" + ", ".join(f"{k}={v!r}" for k, v in params.items()) + ")"
 
 
+_REASON_MAX_CHARS = 300
+
+
 def _error_reason(exc: Exception) -> str:
+    """One line saying why a call failed: the error code and message, whitespace folded, at most 300
+    characters (an endpoint that does not implement an operation may answer a whole HTML page)."""
     if isinstance(exc, botocore.exceptions.ClientError):
         err = exc.response.get("Error", {})
-        return f"{err.get('Code', 'Error')}: {err.get('Message', '')}".rstrip(": ")
-    return f"{type(exc).__name__}: {exc}"
+        text = f"{err.get('Code', 'Error')}: {err.get('Message', '')}".rstrip(": ")
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    text = " ".join(text.split())
+    return text if len(text) <= _REASON_MAX_CHARS else text[:_REASON_MAX_CHARS - 1] + "…"
 
 
 def _dig(doc: Any, dotted: str) -> Any:

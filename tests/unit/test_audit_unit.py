@@ -280,3 +280,18 @@ def test_required_actions_of_everything_are_one_List_and_one_Describe_per_type()
     assert len(actions) == 2 * len(kinds)
     assert all(a.startswith(("sagemaker:List", "sagemaker:Describe")) for a in actions)
     assert "sagemaker:DescribeAutoMLJobV2" in actions and "sagemaker:DescribeAutoMLJob" not in actions
+
+
+def test_error_reason_is_one_bounded_line():
+    """A failed call's reason is one line of at most 300 characters (moto answers HTML for unknown operations)."""
+    import botocore.exceptions
+
+    from safemaker.audit import _error_reason
+
+    html = "<!doctype html>\n<html>\n  <title>500 Internal Server Error</title>\n" + "x" * 5000
+    exc = botocore.exceptions.ClientError({"Error": {"Code": "500", "Message": html}}, "ListWorkforces")
+    reason = _error_reason(exc)
+    assert "\n" not in reason and len(reason) == 300 and reason.endswith("…")
+    assert reason.startswith("500: <!doctype html> <html> <title>500 Internal Server Error</title>")
+    short = botocore.exceptions.ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "ListModels")
+    assert _error_reason(short) == "AccessDenied: no"
