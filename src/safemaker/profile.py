@@ -759,7 +759,8 @@ class VpcProfile(BaseSettings):
         Raises
         ------
         safemaker.errors.ProfileError
-            Missing or unreadable file, unsupported suffix, malformed document
+            No source at all (no argument, no ``SAFEMAKER_PROFILE``, no
+            ``SAFEMAKER_<FIELD>`` variable); missing or unreadable file, unsupported suffix, malformed document
             (with line and column), missing or unreadable SSM parameter, unknown
             fields (with the closest valid name), invalid or missing fields (all
             of them at once).
@@ -771,6 +772,13 @@ class VpcProfile(BaseSettings):
         if source is None:
             source = os.environ.get(PROFILE_ENV_VAR) or None
         if source is None:
+            if not (env and _env_values(cls)):
+                raise ProfileError("(none given)", [ProfileFieldError(
+                    "profile", MISSING,
+                    "a profile source: a file path or ssm:<parameter name> (CLI: --profile/-p; library: "
+                    f"VpcProfile.load(source)), the {PROFILE_ENV_VAR} environment variable, or "
+                    f"{ENV_PREFIX}<FIELD> variables (region, vpc_id, subnets, security_group_ids, "
+                    "execution_role_arn)")])
             return cls._build(None, "environment", env=env)
         text = os.fspath(source)
         if text.startswith(SSM_PREFIX):

@@ -140,3 +140,13 @@ def test_cli_keeps_bracketed_words_in_messages(tmp_path):
     r = runner.invoke(app, ["profile", "validate", "--profile", str(bad)])
     assert r.exit_code == 2
     assert "expected nothing outside a [safemaker] table" in r.stderr
+
+
+def test_no_profile_at_all_says_how_to_give_one(monkeypatch):
+    for name in list(__import__("os").environ):
+        if name.startswith("SAFEMAKER_"):
+            monkeypatch.delenv(name)
+    r = runner.invoke(app, ["profile", "validate"])
+    assert r.exit_code == 2
+    assert "Profile (none given) is invalid (1 problem(s))" in r.stderr
+    assert "--profile/-p" in r.stderr and "SAFEMAKER_PROFILE" in r.stderr
