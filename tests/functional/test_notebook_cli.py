@@ -161,3 +161,19 @@ def test_cli_notebook_help_lists_commands():
     assert r.exit_code == 0
     for command in ("create", "url", "proxy-command", "delete"):
         assert re.search(rf"│ {command}\s", r.stdout), command
+
+
+def test_cli_notebook_url_unknown_name_exit_2_with_hint(env):
+    r = invoke("notebook", "url", "ghost-nb", "-p", env["path"])
+    assert r.exit_code == 2
+    assert "CreatePresignedNotebookInstanceUrl failed: ValidationException: RecordNotFound." in r.stderr
+    assert "No notebook instance 'ghost-nb' in this account and region" in r.stderr
+
+
+def test_cli_notebook_create_existing_name_says_what_to_do(env):
+    assert invoke("notebook", "create", "dup-nb", "-p", env["path"], "--poll-seconds", "0.05").exit_code == 0
+    r = invoke("notebook", "create", "dup-nb", "-p", env["path"], "--poll-seconds", "0.05")
+    assert r.exit_code == 2, r.stderr
+    assert "CreateNotebookInstance failed: ValidationException: Cannot create a duplicate Notebook Instance" in r.stderr
+    assert "Choose another name, or remove the existing one with 'safemaker notebook delete dup-nb'" in r.stderr
+    assert env["backend"].request_count("sagemaker", "CreateNotebookInstance") == 2

@@ -40,7 +40,16 @@ def _cli_errors(func: F) -> F:
         except ClientError as exc:
             e = exc.response.get("Error", {})
             op = getattr(exc, "operation_name", "the call")
-            raise fail(f"{op} failed: {e.get('Code', 'ClientError')}: {e.get('Message', '')}", EXIT_ERROR) from None
+            message = f"{op} failed: {e.get('Code', 'ClientError')}: {e.get('Message', '')}"
+            name = kwargs.get("name")
+            if name and "RecordNotFound" in str(e.get("Message", "")):
+                # AWS answers ValidationException "RecordNotFound" for a notebook instance that is not there.
+                raise fail(f"{message}. No notebook instance {name!r} in this account and region; "
+                           "check the name (aws sagemaker list-notebook-instances) and --region", EXIT_BAD_INPUT) from None
+            if name and "duplicate" in str(e.get("Message", "")).lower():  # AWS: "Cannot create a duplicate ..."
+                raise fail(f"{message}. Choose another name, or remove the existing one with "
+                           f"'safemaker notebook delete {name}'", EXIT_BAD_INPUT) from None
+            raise fail(message, EXIT_ERROR) from None
         except NoRegionError:
             raise fail("no region: pass --region, or --profile (its region is used), or set AWS_DEFAULT_REGION.",
                        EXIT_BAD_INPUT) from None
