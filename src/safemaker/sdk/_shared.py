@@ -146,6 +146,51 @@ def load_config_files(config_module: ModuleType, validate: Callable[[Any], None]
     return sources
 
 
+def closed_session_inputs(profile: Any, boto_session: "boto3.Session | None",
+                          poll: float | None) -> tuple["VpcProfile", "boto3.Session"]:
+    """The profile and boto3 session a ``ClosedNetworkSession`` (either major) is built on.
+
+    Parameters
+    ----------
+    profile : VpcProfile, str, os.PathLike or None
+        As :func:`safemaker.profile.resolve_profile` takes it.
+    boto_session : boto3.Session or None
+        None: a new session in the profile's region.
+    poll : float or None
+        Polling interval in seconds, checked here (None: the default).
+
+    Returns
+    -------
+    (VpcProfile, boto3.Session)
+
+    Raises
+    ------
+    safemaker.errors.ProfileError
+        The profile cannot be loaded.
+    ClosedSessionError
+        ``boto_session`` is in another region than the profile, or ``poll`` is not
+        a number of seconds greater than 0.
+    """
+    import boto3
+
+    from safemaker.profile import resolve_profile
+    from safemaker.sdk._errors import ClosedSessionError
+
+    resolved = resolve_profile(profile, boto3_session=boto_session)
+    if boto_session is None:
+        boto_session = boto3.Session(region_name=resolved.region)
+    elif boto_session.region_name != resolved.region:
+        raise ClosedSessionError(
+            "boto_session.region_name", boto_session.region_name,
+            f"the profile's region {resolved.region!r}",
+            f"Create the session with boto3.Session(region_name={resolved.region!r})",
+        )
+    if poll is not None and not (isinstance(poll, (int, float)) and poll > 0):
+        raise ClosedSessionError("poll", poll, "a number of seconds greater than 0",
+                                 "Pass poll=None for the default")
+    return resolved, boto_session
+
+
 class ProfileIdentity:
     """Session methods that answer from the profile instead of STS and IAM (F09).
 

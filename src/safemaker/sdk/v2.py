@@ -50,6 +50,7 @@ from safemaker.sdk._config import ConfigSource, closed_config
 from safemaker.sdk._errors import ClosedSessionError
 from safemaker.sdk._shared import (
     ProfileIdentity,
+    closed_session_inputs,
     argument_of as _argument_of,
     decide_arguments,
     get_path as _get_path,
@@ -227,15 +228,7 @@ class ClosedNetworkSession(ProfileIdentity, Session):
         guard_options: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        resolved = resolve_profile(profile, boto3_session=boto_session)
-        if boto_session is None:
-            boto_session = boto3.Session(region_name=resolved.region)
-        elif boto_session.region_name != resolved.region:
-            raise ClosedSessionError(
-                "boto_session.region_name", boto_session.region_name,
-                f"the profile's region {resolved.region!r}",
-                f"Create the session with boto3.Session(region_name={resolved.region!r})",
-            )
+        resolved, boto_session = closed_session_inputs(profile, boto_session, poll)
         for key in ("sagemaker_client", "sagemaker_runtime_client",
                     "sagemaker_featurestore_runtime_client", "sagemaker_metrics_client"):
             client = kwargs.get(key)
@@ -244,9 +237,6 @@ class ClosedNetworkSession(ProfileIdentity, Session):
                     f"{key} region", _region_of_client(client), f"the profile's region {resolved.region!r}",
                     f"Create the client in region {resolved.region!r}, or leave {key} out",
                 )
-        if poll is not None and not poll > 0:
-            raise ClosedSessionError("poll", poll, "a number of seconds greater than 0",
-                                     "Pass poll=None for the default")
         options = dict(guard_options or {})
         self.profile: VpcProfile = resolved
         self.logs: bool = bool(logs)

@@ -98,6 +98,7 @@ from safemaker.sdk._config import ConfigSource, closed_config
 from safemaker.sdk._errors import ClosedSessionError
 from safemaker.sdk._shared import (
     ProfileIdentity,
+    closed_session_inputs,
     argument_of as _argument_of,
     decide_arguments,
     get_path as _get_path,
@@ -569,15 +570,7 @@ class ClosedNetworkSession(ProfileIdentity, Session):
         guard_options: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        resolved = resolve_profile(profile, boto3_session=boto_session)
-        if boto_session is None:
-            boto_session = boto3.Session(region_name=resolved.region)
-        elif boto_session.region_name != resolved.region:
-            raise ClosedSessionError(
-                "boto_session.region_name", boto_session.region_name,
-                f"the profile's region {resolved.region!r}",
-                f"Create the session with boto3.Session(region_name={resolved.region!r})",
-            )
+        resolved, boto_session = closed_session_inputs(profile, boto_session, poll)
         for key in ("sagemaker_client", "sagemaker_runtime_client", "sagemaker_featurestore_runtime_client",
                     "sagemaker_metrics_client"):
             if kwargs.get(key) is not None:
@@ -585,9 +578,6 @@ class ClosedNetworkSession(ProfileIdentity, Session):
                     key, type(kwargs[key]).__name__, "no client: the session makes its own from boto_session",
                     f"Leave {key} out (clients made before the guard is installed are not guarded)",
                 )
-        if poll is not None and not (isinstance(poll, (int, float)) and poll > 0):
-            raise ClosedSessionError("poll", poll, "a number of seconds greater than 0",
-                                     "Pass poll=None for the default")
         self.profile: VpcProfile = resolved
         self.logs: bool = bool(logs)
         self._defaults_saved: dict[str, Any] | None = None
