@@ -36,7 +36,9 @@ def test_clean_network_exits_0(built):
     report = json.loads(r.stdout)
     assert report["status"] == "ok" and report["counts"]["problem"] == 0
     assert report["features"] == ["notebook", "training", "hosting"]
-    assert r.stderr.startswith(f"{report['counts']['ok']} ok, 0 problem(s), 0 unknown\nskipped: role.eni-permissions")
+    assert r.stderr.startswith(
+        f"note: talking to a local endpoint ({backend.endpoint_url}): results are emulated, not from AWS\n"
+        f"{report['counts']['ok']} ok, 0 problem(s), 0 unknown\nskipped: role.eni-permissions")
 
 
 def test_problem_exits_3_with_the_line_and_its_fix(built):
@@ -105,4 +107,4 @@ def test_check_role_where_iam_cannot_answer_is_unknown_exit_1(built, monkeypatch
     r = doctor(backend, result.profile_path, "--check-role", "--format", "json")
     assert r.exit_code == 1
     (role,) = [c for c in json.loads(r.stdout)["checks"] if c["id"] == "role.eni-permissions"]
-    assert (role["status"], role["detail"]) == ("unknown", "SimulatePrincipalPolicy failed (ResponseParserError)")
+    assert (role["status"], role["detail"]) == ("unknown", "SimulatePrincipalPolicy failed (500)")

@@ -19,6 +19,7 @@ client put on the wire:
 from __future__ import annotations
 
 import io
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -29,7 +30,9 @@ from urllib.parse import parse_qs
 import botocore.exceptions
 import botocore.loaders
 
-__all__ = ["RecordedRequest", "RequestLog", "RecordingMiddleware"]
+__all__ = ["RecordedRequest", "RecordingMiddleware", "RequestLog"]
+
+logger = logging.getLogger("safemaker.local")
 
 
 @dataclass(frozen=True)
@@ -339,6 +342,9 @@ class RecordingMiddleware:
             nonlocal recorded
             if not recorded:
                 recorded = True
+                # Path only: a query string may carry a presigned URL's signature.
+                logger.debug("local server: %s %s %s %s", environ.get("REQUEST_METHOD", "GET"), path,
+                             operation or "-", status)
                 self.log.append(
                     RecordedRequest(
                         service=service,
