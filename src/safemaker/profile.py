@@ -12,7 +12,9 @@ always override file and SSM values. :meth:`VpcProfile.discover` builds one
 from what EC2 reports about an existing VPC.
 
 Every failure is a :class:`~safemaker.errors.ProfileError` that lists every
-bad field at once. The profile never calls SageMaker.
+bad field at once; nothing is ignored without a word (a misspelt ``SAFEMAKER_*``
+variable is an error).
+The profile never calls SageMaker.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any, Iterable, Literal, Mapping, Sequence
 
 import yaml
@@ -62,6 +65,7 @@ __all__ = [
     "VpcProfile",
     "resolve_profile",
     "ENV_PREFIX",
+    "OTHER_ENV_VARS",
     "PROFILE_ENV_VAR",
     "SSM_PREFIX",
     "TABLE_NAME",
@@ -75,6 +79,28 @@ ENV_PREFIX = "SAFEMAKER_"
 
 PROFILE_ENV_VAR = "SAFEMAKER_PROFILE"
 """Environment variable naming the profile source when none is passed."""
+
+OTHER_ENV_VARS: Mapping[str, str] = MappingProxyType(
+    {
+        PROFILE_ENV_VAR: "the profile source: a file path or ssm:<parameter name>",
+        "SAFEMAKER_DEBUG": "debug output of safemaker's loggers on stderr",
+        "SAFEMAKER_DECISION_LOG": "JSON-lines file the guard appends its decisions to",
+        "SAFEMAKER_ENDPOINT_URL": "endpoint URL for the doctor, infra and profile commands",
+        "SAFEMAKER_STACK": "name of the closed-network stack of 'safemaker infra'",
+        "SAFEMAKER_E2E": "turns on the tests against a real AWS account (tests/e2e)",
+        "SAFEMAKER_FUZZ_EXAMPLES": "number of examples of the fuzz tests (make fuzz)",
+        "SAFEMAKER_MATRIX_SUITE": "suite name set by tests/run_matrix.py for its child runs",
+        "SAFEMAKER_BENCH_BLOCKED": "file the audit benchmark logs refused addresses to",
+    }
+)
+"""Every ``SAFEMAKER_*`` variable that is not a profile field, and what reads it.
+
+The one list of them: loading a profile refuses any other ``SAFEMAKER_*``
+variable that is not a field override either (a typo such as
+``SAFEMAKER_SUBNET`` would otherwise be ignored without a word). These are
+read with this exact spelling (capitals); field overrides, as pydantic-settings
+reads them, in any case.
+"""
 
 SSM_PREFIX = "ssm:"
 """Prefix that marks a profile source as an SSM parameter name."""
@@ -280,6 +306,77 @@ def _env_values(settings_cls: type[BaseSettings]) -> dict[str, str]:
     """Field name -> environment variable name, for every field set in the environment."""
     values = _ProfileEnvSource(settings_cls)()
     return {name: f"{ENV_PREFIX}{name.upper()}" for name in values}
+
+
+def _field_env_names(settings_cls: type[BaseSettings]) -> dict[str, str]:
+    """Variable name as pydantic-settings matches it -> field name.
+
+    Built from the model's settings config: ``env_prefix`` + field name,
+    lowercased unless ``case_sensitive``. (No ``env_nested_delimiter`` is set,
+    so no ``SAFEMAKER_<FIELD>__<KEY>`` form is read; :func:`_unknown_env_vars`
+    accepts that form only if a delimiter is configured.)
+    """
+    config = settings_cls.model_config
+    prefix = config.get("env_prefix", "")
+    case_sensitive = bool(config.get("case_sensitive", False))
+    names = {f"{prefix}{name}": name for name in settings_cls.model_fields}
+    return names if case_sensitive else {key.lower(): value for key, value in names.items()}
+
+
+def _unknown_env_vars(
+    settings_cls: type[BaseSettings], environ: Mapping[str, str] | None = None
+) -> list[ProfileFieldError]:
+    """One error per ``SAFEMAKER_*`` variable that nothing reads (a typo, most likely).
+
+    A variable is known if pydantic-settings reads it as a field override (see
+    :func:`_field_env_names`) or if it is one of :data:`OTHER_ENV_VARS`, spelled
+    exactly. Values are never shown.
+    """
+    environ = os.environ if environ is None else environ
+    config = settings_cls.model_config
+    case_sensitive = bool(config.get("case_sensitive", False))
+    delimiter = config.get("env_nested_delimiter") or None
+    fields = _field_env_names(settings_cls)
+    # What a user would type: the field variables in capitals (as documented), then the others.
+    shown = {
+        (key if case_sensitive else key.upper()): name for key, name in fields.items()
+    }
+    valid = list(shown) + list(OTHER_ENV_VARS)
+    problems: list[ProfileFieldError] = []
+    for var in sorted(environ):
+        if not var.upper().startswith(ENV_PREFIX.upper()) or var in OTHER_ENV_VARS:
+            continue
+        key = var if case_sensitive else var.lower()
+        if key in fields:
+            continue
+        if delimiter and any(
+            key.startswith(f + (delimiter if case_sensitive else delimiter.lower()))
+            for f in fields
+        ):
+            continue
+        # Compare what follows the shared prefix: the prefix alone would make any two
+        # names look alike to difflib.
+        cut = len(ENV_PREFIX)
+        tails = {name[cut:].upper(): name for name in valid}
+        close = difflib.get_close_matches(var[cut:].upper(), list(tails), n=1, cutoff=0.6)
+        effect = "its value has no effect"
+        if close:
+            guess = tails[close[0]]
+            if guess in shown:
+                effect += f": the field {shown[guess]!r} is not overridden"
+            elif guess.upper() == var.upper():
+                effect += f": {guess} is read in capitals only"
+            hint = f"a variable name safemaker reads; did you mean {guess}? Rename it"
+        else:
+            hint = "a variable name safemaker reads (" + ", ".join(valid) + "); rename it"
+        problems.append(
+            ProfileFieldError(
+                var,
+                _Text(f"an environment variable that safemaker does not read ({effect})"),
+                f"{hint}, or unset it (unset {var})",
+            )
+        )
+    return problems
 
 
 # --------------------------------------------------------------------------- errors
@@ -566,6 +663,9 @@ class VpcProfile(BaseSettings):
     def __init__(self, **values: Any) -> None:
         ctx = _LOAD.get()
         source = ctx.source if ctx is not None else "arguments"
+        # Wherever SAFEMAKER_<FIELD> variables are read, a misspelt one is an error too,
+        # listed first (it is often why a field below is missing or wrong).
+        unknown = _unknown_env_vars(type(self)) if ctx is None or ctx.env else []
         try:
             super().__init__(**values)
         except ValidationError as exc:
@@ -573,11 +673,13 @@ class VpcProfile(BaseSettings):
                 env_fields = ctx.env_fields
             else:
                 env_fields = {k: v for k, v in _env_values(type(self)).items() if k not in values}
-            raise ProfileError(source, _field_errors(exc, env_fields)) from None
+            raise ProfileError(source, unknown + _field_errors(exc, env_fields)) from None
         except SettingsError as exc:  # pragma: no cover - decoding is handled by our source
             raise _source_error(
                 source, "(environment)", _Text(type(exc).__name__), f"readable {ENV_PREFIX}* values"
             ) from None
+        if unknown:
+            raise ProfileError(source, unknown)
 
     @classmethod
     def settings_customise_sources(
@@ -762,8 +864,9 @@ class VpcProfile(BaseSettings):
             No source at all (no argument, no ``SAFEMAKER_PROFILE``, no
             ``SAFEMAKER_<FIELD>`` variable); missing or unreadable file, unsupported suffix, malformed document
             (with line and column), missing or unreadable SSM parameter, unknown
-            fields (with the closest valid name), invalid or missing fields (all
-            of them at once).
+            fields (with the closest valid name), invalid or missing fields, a
+            ``SAFEMAKER_*`` variable that nothing reads (with the closest valid
+            name; see :data:`OTHER_ENV_VARS`), all at once.
 
         See Also
         --------
@@ -773,7 +876,8 @@ class VpcProfile(BaseSettings):
             source = os.environ.get(PROFILE_ENV_VAR) or None
         if source is None:
             if not (env and _env_values(cls)):
-                raise ProfileError("(none given)", [ProfileFieldError(
+                # A misspelt SAFEMAKER_PROFILE (or field variable) is the likely reason.
+                raise ProfileError("(none given)", _unknown_env_vars(cls) + [ProfileFieldError(
                     "profile", MISSING,
                     "a profile source: a file path or ssm:<parameter name> (CLI: --profile/-p; library: "
                     f"VpcProfile.load(source)), the {PROFILE_ENV_VAR} environment variable, or "
@@ -812,7 +916,9 @@ class VpcProfile(BaseSettings):
         safemaker.errors.ProfileError
             The file is missing, unreadable, not UTF-8, has an unsupported suffix,
             is malformed (``field`` is ``"line L, column C"``), is not a mapping,
-            or holds unknown/invalid/missing fields. ``source`` is the path.
+            or holds unknown/invalid/missing fields; a ``SAFEMAKER_*`` variable that
+            nothing reads (when ``env``).
+            ``source`` is the path.
         """
         p = Path(os.fspath(path)).expanduser()
         source = str(p)
