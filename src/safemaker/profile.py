@@ -13,7 +13,7 @@ from what EC2 reports about an existing VPC.
 
 Every failure is a :class:`~safemaker.errors.ProfileError` that lists every
 bad field at once; nothing is ignored without a word (a misspelt ``SAFEMAKER_*``
-variable is an error).
+variable and a key repeated in a file are errors).
 The profile never calls SageMaker.
 """
 
@@ -467,8 +467,151 @@ def _parse_position(message: str) -> str | None:
     return None
 
 
+_YAML_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _yaml_node_path(root: yaml.Node | None, target: yaml.Node) -> list[str]:
+    """Keys (and list indexes) leading from the document's root node to ``target``."""
+    stack: list[tuple[yaml.Node, list[str]]] = [(root, [])] if root is not None else []
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        children: list[tuple[yaml.Node, list[str]]] = []
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+                children.append((value_node, [*path, str(key)]))
+        elif isinstance(node, yaml.SequenceNode):
+            children = [(item, [*path, str(i)]) for i, item in enumerate(node.value)]
+        stack.extend(reversed(children))  # depth first, in document order
+    return []
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's ``SafeLoader`` that records every key repeated in one mapping.
+
+    PyYAML keeps the last value of a repeated key without a word (YAML itself
+    requires unique keys). :meth:`construct_mapping` notes each repeat with the
+    ``start_mark`` of every occurrence in :attr:`repeated_keys`; the caller turns
+    them into one error listing all. Merge keys (``<<: *anchor``) keep their
+    meaning: a key written in the mapping may override a merged one.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.repeated_keys: list[tuple[str, list[str], list[yaml.Mark]]] = []
+        self._root: yaml.Node | None = None
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        self._root = node
+        return super().construct_document(node)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            # key -> (spellings, marks): 'yes' and 'true' are one key, True.
+            marks: dict[Any, tuple[list[str], list[yaml.Mark]]] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == _YAML_MERGE_TAG:
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                text = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key)
+                try:
+                    texts, found = marks.setdefault(key, ([], []))
+                except TypeError:  # unhashable key: the base class reports it
+                    continue
+                texts.append(text)
+                found.append(key_node.start_mark)
+            repeated = [(texts, found) for texts, found in marks.values() if len(found) > 1]
+            if repeated:
+                where = _yaml_node_path(self._root, node)
+                for texts, found in repeated:
+                    self.repeated_keys.append((".".join([*where, texts[0]]), texts, found))
+        return super().construct_mapping(node, deep=deep)
+
+
+class _JsonObject(dict):  # type: ignore[type-arg]
+    """A decoded JSON object that remembers how often each repeated key appeared."""
+
+    repeated: dict[str, int]
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> _JsonObject:
+    """``object_pairs_hook``: keep the pairs as ``json`` would, counting repeated keys."""
+    obj = _JsonObject()
+    counts: dict[str, int] = {}
+    for key, value in pairs:
+        counts[key] = counts.get(key, 0) + 1
+        obj[key] = value
+    obj.repeated = {key: n for key, n in counts.items() if n > 1}
+    return obj
+
+
+def _json_plain(value: Any, path: tuple[str, ...], repeats: list[tuple[str, str, int]]) -> Any:
+    """``value`` with plain dicts, collecting ``(key path, key, count)`` of every repeat."""
+    if isinstance(value, _JsonObject):
+        for key, count in value.repeated.items():
+            repeats.append((".".join([*path, key]), key, count))
+        return {k: _json_plain(v, (*path, k), repeats) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_plain(v, (*path, str(i)), repeats) for i, v in enumerate(value)]
+    return value
+
+
+def _positions(marks: Sequence[yaml.Mark]) -> str:
+    """``lines 2 and 5``; when two share a line, ``line 2, column 6 and line 2, column 12``."""
+    lines = [mark.line + 1 for mark in marks]
+    if len(set(lines)) == len(lines):
+        numbers = [str(n) for n in lines]
+        return "lines " + ", ".join(numbers[:-1]) + " and " + numbers[-1]
+    places = [f"line {mark.line + 1}, column {mark.column + 1}" for mark in marks]
+    return "; ".join(places[:-1]) + " and " + places[-1]
+
+
+def _repeated_key_error(
+    source: str, kind: str, repeats: list[tuple[str, Any, Any]]
+) -> ProfileError:
+    """One ProfileError for every repeated key (YAML: with its lines; JSON: its key path)."""
+    errors = []
+    for path, key, where in repeats:
+        if kind == "yaml":
+            texts = list(dict.fromkeys(key))
+            key = texts[0]
+            also = f", also written {', '.join(map(repr, texts[1:]))}" if len(texts) > 1 else ""
+            found = f"the key {key!r} {len(where)} times in one mapping ({_positions(where)}{also})"
+            parser, container = "YAML", "mapping"
+        else:
+            found = f"the key {key!r} {where} times in one object"
+            parser, container = "JSON", "object"
+        errors.append(
+            ProfileFieldError(
+                path,
+                _Text(found),
+                f"each key once per {container} ({parser} keeps only the last value, silently): "
+                f"keep one {key!r} entry, merging the values if both are needed",
+            )
+        )
+    return ProfileError(source, errors)
+
+
+_TOML_REPEAT_FIX = "each key and table once: delete or merge the repeated one at this line"
+_TOML_REPEATS = (
+    (re.compile(r"Cannot overwrite a value"), "a key or table that is already set"),
+    (re.compile(r"Cannot declare .* twice"), "a table declared twice, or over a key already set"),
+)
+
+
 def _parse_document(text: str, kind: str, source: str) -> Any:
-    """Parse TOML / YAML / JSON text; syntax errors become ProfileError with a position."""
+    """Parse TOML / YAML / JSON text into plain dicts and lists.
+
+    Syntax errors become a ProfileError with a position. A key repeated in one
+    mapping is an error in every format (YAML and JSON parsers would otherwise
+    keep the last value without a word; TOML forbids it).
+    """
     if kind == "toml":
         try:
             return tomllib.loads(text)
@@ -482,12 +625,20 @@ def _parse_document(text: str, kind: str, source: str) -> Any:
             reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
             if getattr(exc, "msg", None):
                 reason = exc.msg
-            raise _source_error(
-                source, where, _Text(f"invalid TOML ({reason})"), "a valid TOML document"
-            ) from None
+            found, expected = f"invalid TOML ({reason})", "a valid TOML document"
+            for pattern, what in _TOML_REPEATS:
+                if pattern.search(reason):
+                    found, expected = f"{what} (TOML: {reason})", _TOML_REPEAT_FIX
+                    break
+            raise _source_error(source, where, _Text(found), expected) from None
     if kind == "yaml":
+        loader = _UniqueKeyLoader(text)
         try:
-            return yaml.safe_load(text)
+            document = loader.get_single_data()
+            if loader.repeated_keys:
+                repeats = sorted(loader.repeated_keys, key=lambda r: r[2][0].index)
+                raise _repeated_key_error(source, "yaml", repeats)
+            return document
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(document)"
@@ -503,8 +654,10 @@ def _parse_document(text: str, kind: str, source: str) -> Any:
             raise _source_error(
                 source, where, _Text(f"invalid YAML ({reason})"), "a valid YAML document"
             ) from None
+        finally:
+            loader.dispose()
     try:
-        return json.loads(text)
+        document = json.loads(text, object_pairs_hook=_json_object)
     except json.JSONDecodeError as exc:
         raise _source_error(
             source,
@@ -512,6 +665,11 @@ def _parse_document(text: str, kind: str, source: str) -> Any:
             _Text(f"invalid JSON ({exc.msg})"),
             "a valid JSON document",
         ) from None
+    json_repeats: list[tuple[str, str, int]] = []
+    document = _json_plain(document, (), json_repeats)
+    if json_repeats:
+        raise _repeated_key_error(source, "json", json_repeats)
+    return document
 
 
 def _profile_mapping(document: Any, source: str, table_hint: str) -> dict[str, Any]:
@@ -863,10 +1021,11 @@ class VpcProfile(BaseSettings):
         safemaker.errors.ProfileError
             No source at all (no argument, no ``SAFEMAKER_PROFILE``, no
             ``SAFEMAKER_<FIELD>`` variable); missing or unreadable file, unsupported suffix, malformed document
-            (with line and column), missing or unreadable SSM parameter, unknown
-            fields (with the closest valid name), invalid or missing fields, a
-            ``SAFEMAKER_*`` variable that nothing reads (with the closest valid
-            name; see :data:`OTHER_ENV_VARS`), all at once.
+            (with line and column), a key repeated in one mapping, missing or
+            unreadable SSM parameter, unknown fields (with the closest valid
+            name), invalid or missing fields, a ``SAFEMAKER_*`` variable that
+            nothing reads (with the closest valid name; see
+            :data:`OTHER_ENV_VARS`), all at once.
 
         See Also
         --------
@@ -915,9 +1074,10 @@ class VpcProfile(BaseSettings):
         ------
         safemaker.errors.ProfileError
             The file is missing, unreadable, not UTF-8, has an unsupported suffix,
-            is malformed (``field`` is ``"line L, column C"``), is not a mapping,
-            or holds unknown/invalid/missing fields; a ``SAFEMAKER_*`` variable that
-            nothing reads (when ``env``).
+            is malformed (``field`` is ``"line L, column C"``), repeats a key in one
+            mapping (``field`` is the key path; YAML gives the lines, TOML the line
+            and column), is not a mapping, or holds unknown/invalid/missing fields;
+            a ``SAFEMAKER_*`` variable that nothing reads (when ``env``).
             ``source`` is the path.
         """
         p = Path(os.fspath(path)).expanduser()
@@ -995,8 +1155,8 @@ class VpcProfile(BaseSettings):
         safemaker.errors.ProfileError
             ``ParameterNotFound`` (names the parameter), access denied, any other
             AWS or connection error (by error code / class only: no request dump),
-            a value that is not JSON (with line and column), unknown, invalid or
-            missing fields. ``source`` is ``"ssm:<name>"``.
+            a value that is not JSON (with line and column) or repeats a key,
+            unknown, invalid or missing fields. ``source`` is ``"ssm:<name>"``.
 
         References
         ----------

@@ -584,12 +584,6 @@ def test_fields_outside_safemaker_table(tmp_path):
             "invalid TOML (Invalid value)",
         ),
         (
-            "p.toml",
-            'region = "us-east-1"\nregion = "us-west-2"\n',
-            "line 2, column 21",
-            "invalid TOML (Cannot overwrite a value)",
-        ),
-        (
             "p.yaml",
             "region: us-east-1\nsubnets: [a, b\nvpc_id: x\n",
             "line 3, column 7",

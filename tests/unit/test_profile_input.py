@@ -1,12 +1,14 @@
 """Bad input while loading a VPC profile (new-user trial): no silent no-ops.
 
 1. A misspelt ``SAFEMAKER_*`` variable (``SAFEMAKER_SUBNET``) is refused, not ignored.
+2. A key given twice in a YAML / JSON / TOML profile is refused, not "last one wins".
 
 Pure: files in tmp_path, environment through monkeypatch, no network.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -322,3 +324,212 @@ def test_shown_typos_are_refused(monkeypatch):
             VpcProfile.from_mapping(GOOD)
         assert [e.field for e in exc_info.value.errors] == [var]
         monkeypatch.delenv(var)
+
+
+# --------------------------------------------------------------------------- 2. repeated keys
+
+TWICE_YAML = """\
+region: us-east-1
+vpc_id: vpc-0dddddddddddddddd
+subnets: [subnet-0aaaaaaaaaaaaaaaa]
+security_group_ids: [sg-0bbbbbbbbbbbbbbbb]
+execution_role_arn: arn:aws:iam::123456789012:role/SageMakerExecRole
+subnets: [subnet-0cccccccccccccccc]
+"""
+
+YAML_FIX = (
+    "each key once per mapping (YAML keeps only the last value, silently): "
+    "keep one {!r} entry, merging the values if both are needed"
+)
+JSON_FIX = (
+    "each key once per object (JSON keeps only the last value, silently): "
+    "keep one {!r} entry, merging the values if both are needed"
+)
+
+
+def load_error(tmp_path, name, text) -> ProfileError:
+    path = write(tmp_path, name, text)
+    with pytest.raises(ProfileError) as exc_info:
+        VpcProfile.load(path)
+    assert exc_info.value.source == str(path)
+    return exc_info.value
+
+
+def test_yaml_key_twice_names_key_and_lines(tmp_path):
+    error = load_error(tmp_path, "p.yaml", TWICE_YAML)
+    assert error.errors == [
+        ProfileFieldError(
+            "subnets",
+            "the key 'subnets' 2 times in one mapping (lines 3 and 6)",
+            YAML_FIX.format("subnets"),
+        )
+    ]
+    assert str(error) == (
+        f"Profile {tmp_path / 'p.yaml'} is invalid (1 problem(s)):\n"
+        "  - subnets: found the key 'subnets' 2 times in one mapping (lines 3 and 6); "
+        "expected each key once per mapping (YAML keeps only the last value, silently): "
+        "keep one 'subnets' entry, merging the values if both are needed"
+    )
+    # The values are not shown (either could be the one meant).
+    assert "subnet-0cccccccccccccccc" not in str(error)
+
+
+def test_yaml_nested_key_three_times_and_another_key_all_listed(tmp_path):
+    text = "safemaker:\n" + "".join(f"  {line}\n" for line in TWICE_YAML.splitlines())
+    text += "  region: us-east-1\n  subnets: [subnet-0aaaaaaaaaaaaaaaa]\n"
+    error = load_error(tmp_path, "p.yml", text)
+    assert error.errors == [
+        ProfileFieldError(
+            "safemaker.region",
+            "the key 'region' 2 times in one mapping (lines 2 and 8)",
+            YAML_FIX.format("region"),
+        ),
+        ProfileFieldError(
+            "safemaker.subnets",
+            "the key 'subnets' 3 times in one mapping (lines 4, 7 and 9)",
+            YAML_FIX.format("subnets"),
+        ),
+    ]
+
+
+def test_yaml_repeat_inside_a_list_item_on_one_line(tmp_path):
+    text = TWICE_YAML.rsplit("subnets:", 1)[0] + "extra:\n  - {a: 1, a: 2}\n"
+    error = load_error(tmp_path, "p.yaml", text)
+    # The repeat is reported before (and instead of) the unknown field 'extra'.
+    assert error.errors == [
+        ProfileFieldError(
+            "extra.0.a",
+            "the key 'a' 2 times in one mapping (line 7, column 6 and line 7, column 12)",
+            YAML_FIX.format("a"),
+        )
+    ]
+
+
+def test_yaml_one_key_two_spellings(tmp_path):
+    """'yes' and 'true' both load as the key True in YAML 1.1: still one key given twice."""
+    text = TWICE_YAML.rsplit("subnets:", 1)[0] + "extra:\n  yes: 1\n  true: 2\n"
+    error = load_error(tmp_path, "p.yaml", text)
+    assert error.errors == [
+        ProfileFieldError(
+            "extra.yes",
+            "the key 'yes' 2 times in one mapping (lines 7 and 8, also written 'true')",
+            YAML_FIX.format("yes"),
+        )
+    ]
+
+
+def test_yaml_merge_key_may_be_overridden(tmp_path):
+    """A key written next to '<<:' overrides the merged one: YAML's rule, not a repeat."""
+    text = TWICE_YAML.rsplit("subnets:", 1)[0].replace(
+        "region: us-east-1\n",
+        "<<: {region: eu-west-1, default_bucket: sagemaker-closed-123456789012}\n"
+        "region: us-east-1\n",
+    )
+    p = VpcProfile.load(write(tmp_path, "p.yaml", text))
+    assert p.region == "us-east-1"
+    assert p.default_bucket == "sagemaker-closed-123456789012"
+    assert p.subnets == (SUBNET_A,)
+
+
+def test_yaml_without_repeats_loads_as_before(tmp_path):
+    text = TWICE_YAML.rsplit("subnets:", 1)[0]
+    assert VpcProfile.load(write(tmp_path, "p.yaml", text)) == VpcProfile.from_mapping(
+        dict(GOOD, subnets=[SUBNET_A]), env=False
+    )
+
+
+def test_yaml_syntax_error_still_reported_with_position(tmp_path):
+    error = load_error(tmp_path, "p.yaml", "subnets: [a\n")
+    assert error.errors == [
+        ProfileFieldError(
+            "line 2, column 1",
+            "invalid YAML (while parsing a flow sequence expected ',' or ']', "
+            "but got '<stream end>')",
+            "a valid YAML document",
+        )
+    ]
+
+
+JSON_TWICE = (
+    '{"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd",\n'
+    ' "subnets": ["subnet-0aaaaaaaaaaaaaaaa"],\n'
+    ' "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"],\n'
+    ' "execution_role_arn": "arn:aws:iam::123456789012:role/SageMakerExecRole",\n'
+    ' "subnets": ["subnet-0cccccccccccccccc"]}\n'
+)
+
+
+def test_json_key_twice_names_the_key_path(tmp_path):
+    error = load_error(tmp_path, "p.json", JSON_TWICE)
+    assert error.errors == [
+        ProfileFieldError(
+            "subnets", "the key 'subnets' 2 times in one object", JSON_FIX.format("subnets")
+        )
+    ]
+
+
+def test_json_nested_and_in_list_all_listed(tmp_path):
+    inner = JSON_TWICE.strip()[:-1] + ', "tags": [{"k": 1, "k": 2, "k": 3}]}'
+    error = load_error(tmp_path, "p.json", '{"safemaker": ' + inner + "}")
+    assert error.errors == [
+        ProfileFieldError(
+            "safemaker.subnets",
+            "the key 'subnets' 2 times in one object",
+            JSON_FIX.format("subnets"),
+        ),
+        ProfileFieldError(
+            "safemaker.tags.0.k", "the key 'k' 3 times in one object", JSON_FIX.format("k")
+        ),
+    ]
+
+
+def test_json_without_repeats_gives_plain_dicts(tmp_path):
+    text = json.dumps({"safemaker": GOOD})
+    assert VpcProfile.load(write(tmp_path, "p.json", text)) == good()
+    assert VpcProfile.from_mapping(json.loads(text), env=False) == good()
+
+
+TOML_REPEAT = "a key or table that is already set (TOML: Cannot overwrite a value)"
+TOML_REPEAT_FIX = "each key and table once: delete or merge the repeated one at this line"
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        (TOML_TOP + f'subnets = ["{SUBNET_C}"]\n', "line 6, column 39"),
+        # Was asserted as a bare "invalid TOML (Cannot overwrite a value)" in test_profile.py.
+        ('region = "us-east-1"\nregion = "us-west-2"\n', "line 2, column 21"),
+    ],
+)
+def test_toml_key_twice_is_a_profile_error(tmp_path, text, where):
+    error = load_error(tmp_path, "p.toml", text)
+    assert error.errors == [ProfileFieldError(where, TOML_REPEAT, TOML_REPEAT_FIX)]
+    assert f"  - {where}: found {TOML_REPEAT}; expected {TOML_REPEAT_FIX}" in str(error)
+    assert "us-west-2" not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "tables"),
+    [
+        (
+            "[safemaker]\n" + TOML_TOP + '[safemaker]\nnotebook_root_access = "Enabled"\n',
+            "line 7, column 11",
+            "('safemaker',)",
+        ),
+        (
+            "[safemaker]\n" + TOML_TOP + "[safemaker.subnets]\nx = 1\n",
+            "line 7, column 19",
+            "('safemaker', 'subnets')",
+        ),
+    ],
+)
+def test_toml_table_twice_is_a_profile_error(tmp_path, text, where, tables):
+    error = load_error(tmp_path, "p.toml", text)
+    assert error.errors == [
+        ProfileFieldError(
+            where,
+            "a table declared twice, or over a key already set "
+            f"(TOML: Cannot declare {tables} twice)",
+            TOML_REPEAT_FIX,
+        )
+    ]
