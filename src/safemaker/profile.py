@@ -13,7 +13,7 @@ from what EC2 reports about an existing VPC.
 
 Every failure is a :class:`~safemaker.errors.ProfileError` that lists every
 bad field at once; nothing is ignored without a word (a misspelt ``SAFEMAKER_*``
-variable and a key repeated in a file are errors).
+variable, a key repeated in a file, a malformed SSM parameter name are errors).
 The profile never calls SageMaker.
 """
 
@@ -720,6 +720,125 @@ _TABLE_HINT = {
 }
 
 
+# --------------------------------------------------------------------------- SSM parameter names
+
+_SSM_NAME_MAX = 2048
+"""Maximum length of GetParameter's ``Name`` (botocore's model checks only the minimum, 1)."""
+
+_SSM_PARAMETER_NAME_MAX = 1011
+"""Maximum length of a parameter name, counting an ARN prefix when one is given."""
+
+_SSM_LABEL = re.compile(r"[A-Za-z0-9_.\-]{1,100}")
+_SSM_ARN = re.compile(
+    rf"arn:{_PARTITION}:ssm:{_REGION}:[0-9]{{12}}:parameter/(?P<rest>.*)", re.DOTALL
+)
+_SSM_RESERVED = ("aws", "ssm")
+
+
+def _ssm_name_errors(value: str) -> list[ProfileFieldError]:
+    """Every way ``value`` breaks the rules for GetParameter's ``Name``; empty if none.
+
+    ``value`` is a parameter name or ARN, optionally followed by one ``:version``
+    or ``:label`` selector. The rules are AWS's, checked here because botocore
+    checks only that the name is not empty and SSM would answer a bad name with
+    a ``ValidationException`` (or, worse, ``ParameterNotFound``):
+
+    - at most 2048 characters in all (``Name`` in the API reference);
+    - only ``a-zA-Z0-9_.-`` and ``/``; a name containing ``/`` starts with ``/``;
+    - not prefixed with ``aws`` or ``ssm``, in any case, with or without the
+      leading ``/`` (reserved: no profile can be stored there);
+    - at most 1011 characters, counting the ARN prefix when an ARN is given;
+    - an ARN has the form ``arn:<partition>:ssm:<region>:<account>:parameter/<name>``;
+    - a selector is a version number or a label: 1 to 100 of ``a-zA-Z0-9_.-``,
+      not starting with a digit, ``aws`` or ``ssm``.
+
+    The hierarchy depth limit (15 levels) is not checked: reading a deeper name
+    gets ``ParameterNotFound``, which is reported with its own fix.
+
+    References
+    ----------
+    AWS Systems Manager API Reference, GetParameter and PutParameter, ``Name``:
+    https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameter.html,
+    https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html;
+    User Guide, "Understanding parameter name requirements and constraints":
+    https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html;
+    "Working with parameter labels":
+    https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-labels.html.
+    """
+    problems: list[str] = []
+
+    def shown() -> Any:
+        return _Text(f"a name of {len(value)} characters") if len(value) > 200 else value
+
+    if len(value) > _SSM_NAME_MAX:
+        return [
+            ProfileFieldError(
+                "(source)",
+                shown(),
+                f"an SSM parameter name of at most {_SSM_NAME_MAX} characters "
+                "(GetParameter Name): check what was passed after 'ssm:'",
+            )
+        ]
+    arn = _SSM_ARN.fullmatch(value)
+    if value.startswith("arn:") and arn is None:
+        return [
+            ProfileFieldError(
+                "(source)",
+                shown(),
+                "an SSM parameter ARN of the form "
+                "arn:<partition>:ssm:<region>:<12-digit account>:parameter/<name> "
+                "(partition aws, aws-cn or aws-us-gov), or a parameter name",
+            )
+        ]
+    rest = arn.group("rest") if arn is not None else value
+    name, colon, selector = rest.partition(":")
+    if arn is not None and "/" in name:
+        name = "/" + name  # parameter/a/b is the ARN of /a/b
+    length = len(value) - len(colon + selector)
+    bad = sorted(set(re.sub(r"[A-Za-z0-9_.\-/]", "", name)))
+    if not name:
+        problems.append("a parameter name after 'ssm:' (or after 'parameter/' in an ARN)")
+    elif bad:
+        problems.append(
+            "an SSM parameter name of only letters, digits and _ . - / (found "
+            + ", ".join(map(repr, bad))
+            + "): fix the name or its quoting"
+        )
+    if name and not bad and "/" in name and not name.startswith("/"):
+        problems.append(
+            f"a hierarchical SSM parameter name that starts with '/' (fully qualified): '/{name}'"
+        )
+    if name.lstrip("/").lower().startswith(_SSM_RESERVED):
+        problems.append(
+            "an SSM parameter name that does not start with 'aws' or 'ssm' in any case "
+            "('/aws/...' too): those prefixes are reserved by AWS, so no profile can be "
+            "stored there; publish the profile under another name such as /safemaker/profile"
+        )
+    if length > _SSM_PARAMETER_NAME_MAX:
+        counted = "the ARN" if value.startswith("arn:") else "the name"
+        problems.append(
+            f"an SSM parameter name of at most {_SSM_PARAMETER_NAME_MAX} characters, "
+            f"counting the ARN prefix arn:<partition>:ssm:<region>:<account>:parameter/ "
+            f"({counted} has {length})"
+        )
+    if colon:
+        if ":" in selector:
+            problems.append(
+                "at most one ':' selector after the name: <name>:<version> or <name>:<label>"
+            )
+        elif not selector.isdigit() and not (
+            _SSM_LABEL.fullmatch(selector)
+            and not selector[0].isdigit()
+            and not selector.lower().startswith(_SSM_RESERVED)
+        ):
+            problems.append(
+                "a selector after ':' that is a version number or a label (1 to 100 of "
+                f"letters, digits and _ . -, not starting with a digit, 'aws' or 'ssm'); "
+                f"found {selector!r}"
+            )
+    return [ProfileFieldError("(source)", shown(), problem) for problem in problems]
+
+
 # --------------------------------------------------------------------------- the model
 
 
@@ -1021,11 +1140,11 @@ class VpcProfile(BaseSettings):
         safemaker.errors.ProfileError
             No source at all (no argument, no ``SAFEMAKER_PROFILE``, no
             ``SAFEMAKER_<FIELD>`` variable); missing or unreadable file, unsupported suffix, malformed document
-            (with line and column), a key repeated in one mapping, missing or
-            unreadable SSM parameter, unknown fields (with the closest valid
-            name), invalid or missing fields, a ``SAFEMAKER_*`` variable that
-            nothing reads (with the closest valid name; see
-            :data:`OTHER_ENV_VARS`), all at once.
+            (with line and column), a key repeated in one mapping, a bad SSM
+            parameter name (before any request), missing or unreadable SSM
+            parameter, unknown fields (with the closest valid name), invalid or
+            missing fields, a ``SAFEMAKER_*`` variable that nothing reads (with
+            the closest valid name; see :data:`OTHER_ENV_VARS`), all at once.
 
         See Also
         --------
@@ -1136,7 +1255,9 @@ class VpcProfile(BaseSettings):
         Parameters
         ----------
         name : str
-            Parameter name (``/safemaker/profile``), or its ARN.
+            Parameter name (``/safemaker/profile``) or its ARN, optionally with a
+            ``:<version>`` or ``:<label>`` selector. Checked against SSM's naming
+            rules before any client is created or request sent (see Raises).
         boto3_session : boto3.Session, optional
             Used to create the SSM client when ``ssm_client`` is None; else
             ``boto3.Session()``. In a closed network the VPC needs the
@@ -1153,6 +1274,10 @@ class VpcProfile(BaseSettings):
         Raises
         ------
         safemaker.errors.ProfileError
+            A ``name`` that breaks SSM's naming rules (characters other than
+            ``a-zA-Z0-9_.-/``, a ``/`` without a leading ``/``, an ``aws``/``ssm``
+            prefix, over 1011 characters with the ARN prefix or 2048 in all, a
+            malformed ARN or selector), raised before any client or request;
             ``ParameterNotFound`` (names the parameter), access denied, any other
             AWS or connection error (by error code / class only: no request dump),
             a value that is not JSON (with line and column) or repeats a key,
@@ -1160,13 +1285,20 @@ class VpcProfile(BaseSettings):
 
         References
         ----------
-        AWS Systems Manager API Reference, GetParameter.
+        AWS Systems Manager API Reference, GetParameter (``Name``):
+        https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameter.html;
+        parameter name rules:
+        https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html
         """
         source = f"{SSM_PREFIX}{name}"
         if not name:
             raise _source_error(
                 source, "(source)", _Text("an empty parameter name"), "'ssm:<parameter name>'"
             )
+        # Before any client exists or any request is sent: botocore checks only min length.
+        name_errors = _ssm_name_errors(name)
+        if name_errors:
+            raise ProfileError(source, name_errors)
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:

@@ -2,8 +2,10 @@
 
 1. A misspelt ``SAFEMAKER_*`` variable (``SAFEMAKER_SUBNET``) is refused, not ignored.
 2. A key given twice in a YAML / JSON / TOML profile is refused, not "last one wins".
+3. A malformed ``ssm:`` parameter name is refused before any client or request.
 
-Pure: files in tmp_path, environment through monkeypatch, no network.
+Pure: files in tmp_path, environment through monkeypatch, a stand-in SSM client, no
+network (tests/functional/test_profile_input_ssm.py runs 2 and 3 against moto).
 """
 
 from __future__ import annotations
@@ -533,3 +535,166 @@ def test_toml_table_twice_is_a_profile_error(tmp_path, text, where, tables):
             TOML_REPEAT_FIX,
         )
     ]
+
+
+# --------------------------------------------------------------------------- 3. SSM names
+
+
+class NoClient:
+    """An SSM client / boto3 session that must not be used (the name is checked first)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict]] = []
+
+    def get_parameter(self, **kwargs):
+        self.calls.append(("get_parameter", kwargs))
+        raise AssertionError("GetParameter was called")
+
+    def client(self, *args, **kwargs):
+        self.calls.append(("client", {"args": args, **kwargs}))
+        raise AssertionError("a client was created")
+
+
+CHARS = (
+    "an SSM parameter name of only letters, digits and _ . - / (found {}): "
+    "fix the name or its quoting"
+)
+RESERVED = (
+    "an SSM parameter name that does not start with 'aws' or 'ssm' in any case ('/aws/...' too): "
+    "those prefixes are reserved by AWS, so no profile can be stored there; publish the "
+    "profile under another name such as /safemaker/profile"
+)
+SELECTOR = (
+    "a selector after ':' that is a version number or a label (1 to 100 of letters, digits "
+    "and _ . -, not starting with a digit, 'aws' or 'ssm'); found {!r}"
+)
+ARN_FORM = (
+    "an SSM parameter ARN of the form "
+    "arn:<partition>:ssm:<region>:<12-digit account>:parameter/<name> "
+    "(partition aws, aws-cn or aws-us-gov), or a parameter name"
+)
+LONG = (
+    "an SSM parameter name of at most 1011 characters, counting the ARN prefix "
+    "arn:<partition>:ssm:<region>:<account>:parameter/ ({} has {})"
+)
+
+BAD_NAMES = [
+    ("bad name!", ["bad name!"], [CHARS.format("' ', '!'")]),
+    (" /safemaker/profile", [" /safemaker/profile"], [CHARS.format("' '")]),
+    ("/safemaker/profilé", ["/safemaker/profilé"], [CHARS.format("'é'")]),
+    ("/safemaker/*", ["/safemaker/*"], [CHARS.format("'*'")]),
+    (
+        "safemaker/profile",
+        ["safemaker/profile"],
+        ["a hierarchical SSM parameter name that starts with '/' (fully qualified): "
+         "'/safemaker/profile'"],
+    ),
+    ("awsProfile", ["awsProfile"], [RESERVED]),
+    ("SSM-profile", ["SSM-profile"], [RESERVED]),
+    ("/aws/safemaker/profile", ["/aws/safemaker/profile"], [RESERVED]),
+    ("/AWS/safemaker", ["/AWS/safemaker"], [RESERVED]),
+    ("/safemaker/profile:1x", ["/safemaker/profile:1x"], [SELECTOR.format("1x")]),
+    ("/safemaker/profile:SSM-lbl", ["/safemaker/profile:SSM-lbl"], [SELECTOR.format("SSM-lbl")]),
+    ("/safemaker/profile:", ["/safemaker/profile:"], [SELECTOR.format("")]),
+    ("/safemaker/profile:" + "l" * 101, ["/safemaker/profile:" + "l" * 101],
+     [SELECTOR.format("l" * 101)]),
+    (
+        "/safemaker/profile:prod:2",
+        ["/safemaker/profile:prod:2"],
+        ["at most one ':' selector after the name: <name>:<version> or <name>:<label>"],
+    ),
+    (
+        "arn:aws:ssm:us-east-1:12345:parameter/safemaker/profile",
+        ["arn:aws:ssm:us-east-1:12345:parameter/safemaker/profile"],
+        [ARN_FORM],
+    ),
+    (
+        "arn:aws:s3:::bucket/key",
+        ["arn:aws:s3:::bucket/key"],
+        [ARN_FORM],
+    ),
+    (
+        "arn:aws:ssm:us-east-1:123456789012:parameter/",
+        ["arn:aws:ssm:us-east-1:123456789012:parameter/"],
+        ["a parameter name after 'ssm:' (or after 'parameter/' in an ARN)"],
+    ),
+    ("/" + "p" * 1011, ["a name of 1012 characters"], [LONG.format("the name", 1012)]),
+    (
+        "arn:aws:ssm:us-east-1:123456789012:parameter/" + "p" * 967,
+        ["a name of 1012 characters"],
+        [LONG.format("the ARN", 1012)],
+    ),
+    (
+        "p" * 2049,
+        ["a name of 2049 characters"],
+        ["an SSM parameter name of at most 2048 characters (GetParameter Name): "
+         "check what was passed after 'ssm:'"],
+    ),
+    (
+        "aws bad",
+        ["aws bad", "aws bad"],
+        [CHARS.format("' '"), RESERVED],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "found", "expected"), BAD_NAMES, ids=lambda v: str(v)[:40])
+def test_bad_ssm_name_is_refused_before_any_client(name, found, expected):
+    spy = NoClient()
+    with pytest.raises(ProfileError) as exc_info:
+        VpcProfile.load(f"ssm:{name}", boto3_session=spy)
+    assert exc_info.value.source == f"ssm:{name}"
+    assert exc_info.value.errors == [
+        ProfileFieldError("(source)", f, e) for f, e in zip(found, expected)
+    ]
+    with pytest.raises(ProfileError):
+        VpcProfile.from_ssm(name, ssm_client=spy)
+    assert spy.calls == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "/safemaker/profile",
+        "safemaker-profile",
+        "Profile_1.json",
+        "/safemaker/team-a/profile:3",
+        "/safemaker/profile:prod",
+        "/safemaker/profile:Prod_2.a-b",
+        "/team-aws/profile",  # "aws" is reserved only at the start
+        "arn:aws:ssm:us-east-1:123456789012:parameter/safemaker/profile",
+        "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/flat-name:2",
+        "/" + "p" * 1010,
+        "arn:aws:ssm:us-east-1:123456789012:parameter/" + "p" * 966,
+    ],
+    ids=lambda v: v[:40],
+)
+def test_good_ssm_name_reaches_get_parameter(name):
+    ssm = FakeSsm(json.dumps(GOOD))
+    assert VpcProfile.load(f"ssm:{name}", ssm_client=ssm) == good()
+    assert ssm.calls == [{"Name": name, "WithDecryption": True}]
+
+
+class FakeSsm:
+    """Stands in for an SSM client (tests/functional/test_profile_input_ssm.py uses moto)."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+        self.calls: list[dict] = []
+
+    def get_parameter(self, **kwargs):
+        self.calls.append(kwargs)
+        return {"Parameter": {"Name": kwargs["Name"], "Type": "String", "Value": self.value}}
+
+
+def test_cli_bad_ssm_name_exits_2_naming_the_rule():
+    from typer.testing import CliRunner
+
+    from safemaker.cli import app
+
+    r = CliRunner().invoke(app, ["profile", "validate", "-p", "ssm:bad name!"])
+    assert r.exit_code == 2, r.output
+    assert "Profile ssm:bad name! is invalid (1 problem(s))" in r.stderr
+    assert (
+        "(source): found 'bad name!'; expected " + CHARS.format("' ', '!'")
+    ) in r.stderr
