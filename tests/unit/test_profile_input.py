@@ -20,6 +20,8 @@ import pytest
 from safemaker.errors import MISSING, ProfileError, ProfileFieldError
 from safemaker.profile import OTHER_ENV_VARS, VpcProfile
 
+from test_profile import FakeSsm  # the SSM stand-in of the profile tests (moto: tests/functional)
+
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve()
 
@@ -673,18 +675,6 @@ def test_good_ssm_name_reaches_get_parameter(name):
     ssm = FakeSsm(json.dumps(GOOD))
     assert VpcProfile.load(f"ssm:{name}", ssm_client=ssm) == good()
     assert ssm.calls == [{"Name": name, "WithDecryption": True}]
-
-
-class FakeSsm:
-    """Stands in for an SSM client (tests/functional/test_profile_input_ssm.py uses moto)."""
-
-    def __init__(self, value: str) -> None:
-        self.value = value
-        self.calls: list[dict] = []
-
-    def get_parameter(self, **kwargs):
-        self.calls.append(kwargs)
-        return {"Parameter": {"Name": kwargs["Name"], "Type": "String", "Value": self.value}}
 
 
 def test_cli_bad_ssm_name_exits_2_naming_the_rule():
