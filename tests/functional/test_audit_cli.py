@@ -113,10 +113,10 @@ def test_medium_findings_below_fail_on_high_exit_0(cli_env, safemaker_session, p
 
 
 @pytest.mark.parametrize(("args", "words"), [
-    (["--since", "yesterday"], "since is 'yesterday'; expected an ISO 8601 date"),
-    (["--region", "Tokyo"], "regions[0] is 'Tokyo'; expected an AWS region name"),
-    (["--type", "notebook"], "resource_types[0] is 'notebook'; expected one of"),
-    (["--max-workers", "0"], "max_workers is 0; expected an integer from 1 to 64"),
+    (["--since", "yesterday"], "--since is 'yesterday'; expected an ISO 8601 date"),
+    (["--region", "Tokyo"], "--region is 'Tokyo'; expected an AWS region name"),
+    (["--type", "notebook"], "--resource-type is 'notebook'; expected one of"),
+    (["--max-workers", "0"], "--max-workers is 0; expected an integer from 1 to 64"),
 ])
 def test_bad_input_exits_2_naming_the_field(cli_env, profile_file, args, words):
     result = audit("--profile", profile_file, *args)

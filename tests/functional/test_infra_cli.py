@@ -61,6 +61,8 @@ def test_plan_up_down_round_trip(safemaker_local, tmp_path):
     assert r.exit_code == 0, r.output
     assert "stack ifsm deleted (" in r.stderr
     r = infra(backend, "down", "--stack", "ifsm", "--yes")
+    assert r.exit_code == 2 and "no resource in us-east-1 is tagged safemaker:stack=ifsm." in r.stderr
+    r = infra(backend, "down", "--stack", "ifsm", "--yes", "--missing-ok")
     assert r.exit_code == 0 and "nothing of stack ifsm to delete in us-east-1" in r.stderr
 
 
@@ -88,13 +90,13 @@ def test_down_keeps_what_others_use_and_exits_1(safemaker_local, tmp_path):
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["up", "--cidr-block", "10.0.0.0/8"], "cidr_block: found '10.0.0.0/8'; expected an IPv4 network in CIDR "
+    (["up", "--cidr-block", "10.0.0.0/8"], "--cidr-block: found '10.0.0.0/8'; expected an IPv4 network in CIDR "
                                            "notation from /16 to /27"),
     (["up", "--feature", "gpu"], "--feature has 'gpu', which is not a feature"),
-    (["plan", "--stack", "no spaces"], "name: found 'no spaces'; expected 1 to 28 characters"),
-    (["down", "--stack", "-bad", "--yes"], "name: found '-bad'"),
+    (["plan", "--stack", "no spaces"], "--stack: found 'no spaces'; expected 1 to 28 characters"),
+    (["down", "--stack", "-bad", "--yes"], "--stack: found '-bad'"),
     (["up", "--profile-out", "profile.txt", "--aws-managed-policy", ""],
-     "profile_path: found 'profile.txt'; expected a path ending in .toml, .yaml, .yml or .json"),
+     "--profile-out: found 'profile.txt'; expected a path ending in .toml, .yaml, .yml or .json"),
     (["plan", "--format", "xml"], "--format is 'xml'; expected 'table' or 'json'"),
 ])
 def test_bad_input_exits_2_and_creates_nothing(safemaker_local, args, needle):

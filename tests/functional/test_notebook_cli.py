@@ -59,7 +59,7 @@ def test_cli_notebook_create_subnet_outside_profile_exit_2_nothing_sent(env):
 def test_cli_notebook_create_bad_volume_exit_2(env):
     r = invoke("notebook", "create", "nb", "-p", env["path"], "--volume-size-in-gb", "2")
     assert r.exit_code == 2
-    assert "volume_size_in_gb (VolumeSizeInGB) is 2; expected an integer from 5 to 16384" in r.stderr
+    assert "--volume-size-in-gb (VolumeSizeInGB) is 2; expected an integer from 5 to 16384" in r.stderr
     assert env["backend"].request_count("sagemaker") == 0
 
 
@@ -92,7 +92,7 @@ def test_cli_notebook_url_hidden_by_default_shown_with_show(env):
 def test_cli_notebook_url_bounds_exit_2_nothing_sent(env, value):
     r = invoke("notebook", "url", "nb", "-p", env["path"], "--session-expiration-seconds", value)
     assert r.exit_code == 2
-    assert (f"session_expiration_seconds (SessionExpirationDurationInSeconds) is {value}; expected an integer "
+    assert (f"--session-expiration-seconds (SessionExpirationDurationInSeconds) is {value}; expected an integer "
             "from 1800 to 43200") in r.stderr
     assert env["backend"].request_count("sagemaker") == 0
 
@@ -130,7 +130,7 @@ def test_cli_notebook_proxy_command_bad_instance_exit_2():
     r = invoke("notebook", "proxy-command", "--instance-id", "web-server", "--private-key", "k.pem",
                "--private-ip", "10.0.1.23")
     assert r.exit_code == 2
-    assert "instance_id is 'web-server'; expected an EC2 instance ID" in r.stderr
+    assert "--instance-id is 'web-server'; expected an EC2 instance ID" in r.stderr
     assert r.stdout == ""
 
 

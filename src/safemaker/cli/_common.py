@@ -3,25 +3,78 @@
 from __future__ import annotations
 
 import functools
+import inspect
+import ipaddress
+import re
 import sys
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar, overload
+from urllib.parse import urlsplit
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
+from rich.table import Table
 from rich.text import Text
 
-from ..errors import GuardrailViolation, ProfileError, SafemakerError
+from ..errors import GuardrailViolation, ProfileError, ProfileFieldError, SafemakerError
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_BAD_INPUT = 2
 EXIT_FINDINGS = 3
 
-out = Console(soft_wrap=True, markup=False)
+PIPE_WIDTH = 10_000
+"""Width of a console that does not write to a terminal (a pipe, a file, CI logs) while ``COLUMNS``
+is not set: wide enough for any table at its natural width, so that no cell is cut or folded."""
+
+
+class _Console(Console):
+    """A rich ``Console`` whose width, off a terminal, fits the content.
+
+    Rich gives a console that writes to a pipe the width of whatever terminal
+    it finds on stdin/stderr, else 80 columns, and then cuts table cells with
+    "…" to fit. Off a terminal, and unless ``COLUMNS`` is set (rich honours it)
+    or a width was given, this console reports :data:`PIPE_WIDTH` instead: a
+    table is as wide as its content and every line of it is one line of output.
+    Decided at each use, since the stream can change (``sys.stdout`` swapped
+    by a test runner).
+    """
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        if self._width is None and not self.is_terminal and not self._environ.get("COLUMNS", "").isdigit():
+            return ConsoleDimensions(PIPE_WIDTH, size.height)
+        return size
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
+def make_console(**kwargs: Any) -> Console:
+    """A console as the CLI's: soft wrap and markup off by default, as wide as its content off a terminal."""
+    kwargs.setdefault("soft_wrap", True)
+    kwargs.setdefault("markup", False)
+    return _Console(**kwargs)
+
+
+out = make_console()
 """stdout: data. Markup is off: printed text is data (IDs, paths, messages with brackets), never
 parsed as rich markup; style with ``rich.text.Text`` instead."""
-err = Console(stderr=True, soft_wrap=True, markup=False)
+err = make_console(stderr=True)
 """stderr: messages, progress (markup off, as :data:`out`)."""
+
+
+def table(*headers: str, **kwargs: Any) -> Table:
+    """A ``rich.table.Table`` whose columns fold long values instead of cutting them with "…".
+
+    On a terminal narrower than the table, an ARN or an ID is folded onto the
+    next line of its cell rather than shortened: no value is ever lost.
+    """
+    t = Table(**kwargs)
+    for header in headers:
+        t.add_column(header, overflow="fold")
+    return t
 
 
 def _error_line(message: object) -> Text:
@@ -38,12 +91,134 @@ def profile_option(default: Any = None) -> Any:
                         show_envvar=True)
 
 
-def handle_errors(func: F) -> F:
+# --------------------------------------------------------------------------- Python names -> CLI flags
+
+_FIELD_RE = re.compile(r"(?P<name>[a-z][a-z0-9_]*)(?:\[\d+\])?(?P<rest>(?:\s.*)?)", re.S)
+_TEXT_KEYS = ("expected", "fix", "reason", "left_behind")
+"""Keyword fields of an error whose words may name a Python parameter (never ``found``/``value``:
+those are what the user typed, shown as typed)."""
+
+
+def command_flags(func: Callable[..., Any], aliases: Optional[Mapping[str, str]] = None) -> dict[str, str]:
+    """How a typer command spells each of its parameters on the command line.
+
+    Parameters
+    ----------
+    func : callable
+        The command function (decorators made with ``functools.wraps`` are seen through).
+    aliases : mapping of str to str, optional
+        Library parameter name -> the command's parameter name, where they
+        differ (``{"resource_types": "resource_type"}``); an alias to a
+        parameter the command does not have is ignored.
+
+    Returns
+    -------
+    dict of str to str
+        Python name -> the option's first long flag (``"--poll-seconds"``) or
+        an argument's metavar (``"NAME"``); library names of ``aliases`` included.
+    """
+    from typer.models import ArgumentInfo, OptionInfo
+
+    flags: dict[str, str] = {}
+    for name, param in inspect.signature(func).parameters.items():
+        default = param.default
+        if isinstance(default, OptionInfo):
+            decls = [d for decl in (default.param_decls or ()) for d in decl.split("/")]
+            longs = [d for d in decls if d.startswith("--")]
+            flags[name] = longs[0] if longs else (decls[0] if decls else "--" + name.replace("_", "-"))
+        elif isinstance(default, ArgumentInfo):
+            flags[name] = name.upper()
+    for library_name, command_name in (aliases or {}).items():
+        if command_name in flags:
+            flags[library_name] = flags[command_name]
+    return flags
+
+
+def _flag_field(field: str, flags: Mapping[str, str]) -> str:
+    """``"resource_types[0]"`` -> ``"--resource-type"``; ``"name (NotebookInstanceName)"`` -> ``"NAME (...)"``."""
+    m = _FIELD_RE.fullmatch(field)
+    if m is None or m.group("name") not in flags:
+        return field
+    return flags[m.group("name")] + m.group("rest")
+
+
+def _flag_text(text: str, flags: Mapping[str, str]) -> str:
+    """Replace snake_case parameter names in prose (``"Pass poll_seconds= a number"``) with their flags.
+
+    Only names with an underscore are replaced: a plain word (``name``, ``region``) in a sentence is a word.
+    """
+    names = sorted((n for n in flags if "_" in n), key=len, reverse=True)
+    if not names:
+        return text
+    pattern = re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, names)) + r")\b=?")
+    return pattern.sub(lambda m: flags[m.group(1)], text)
+
+
+def cli_message(exc: BaseException, flags: Mapping[str, str]) -> str:
+    """The message of ``exc`` with library parameter names replaced by the command's flags.
+
+    A library user calls ``create_closed_notebook_instance(timeout_seconds=0)``
+    and reads ``timeout_seconds is 0.0``; a CLI user typed ``--timeout-seconds 0``
+    and reads ``--timeout-seconds is 0.0``. The message is re-made from the
+    error's named fields (``field``, ``expected``, ``fix``, ``reason``...; each
+    ``ProfileFieldError`` of ``errors``) with the class's ``fmt``; the value
+    found is never rewritten. A :class:`ProfileError` is left as it is (its
+    fields are the profile's, not the command's).
+    """
+    message = str(exc)
+    kwargs = getattr(exc, "kwargs", None)
+    fmt = getattr(type(exc), "fmt", None)
+    if isinstance(exc, ProfileError) or not isinstance(kwargs, dict) or not isinstance(fmt, str) or not flags:
+        return message
+    try:
+        remade = fmt.format(**kwargs)
+    except (KeyError, IndexError, ValueError):
+        remade = None
+    if remade != message:
+        # The message was changed after construction (a note on what was left behind): rewrite its
+        # prose as a whole, unless it holds a value the user typed, which must be shown as typed.
+        return message if ("found" in kwargs or "value" in kwargs) else _flag_text(message, flags)
+    mapped = dict(kwargs)
+    if isinstance(mapped.get("field"), str):
+        mapped["field"] = _flag_field(mapped["field"], flags)
+    for key in _TEXT_KEYS:
+        if isinstance(mapped.get(key), str):
+            mapped[key] = _flag_text(mapped[key], flags)
+    errors = mapped.get("errors")
+    if isinstance(mapped.get("details"), str) and isinstance(errors, list) and errors and all(
+            isinstance(e, ProfileFieldError) for e in errors):
+        details = "\n".join(f"  - {e}" for e in errors)
+        if details == mapped["details"]:
+            mapped["details"] = "\n".join(
+                f"  - {ProfileFieldError(_flag_field(e.field, flags), e.found, _flag_text(e.expected, flags))}"
+                for e in errors)
+    return fmt.format(**mapped)
+
+
+# --------------------------------------------------------------------------- errors -> exit codes
+
+
+@overload
+def handle_errors(func: F) -> F: ...
+@overload
+def handle_errors(*, aliases: Mapping[str, str]) -> Callable[[F], F]: ...
+def handle_errors(func: Optional[F] = None, *, aliases: Optional[Mapping[str, str]] = None) -> Any:
     """Map safemaker errors to exit codes: bad input 2 (profile, refused call, any safemaker
     error that is also a ``ValueError``), other errors 1.
 
-    The message goes to stderr; no traceback for expected errors.
+    The message goes to stderr, with the library's parameter names replaced by
+    the command's flags (:func:`cli_message`); no traceback for expected errors.
+    Use as ``@handle_errors`` or, where the library names a parameter
+    differently from the command, ``@handle_errors(aliases={"regions": "region"})``.
     """
+    if func is None:
+        return functools.partial(handle_errors, aliases=aliases)
+    flags_cache: list[dict[str, str]] = []
+
+    def flags() -> dict[str, str]:
+        if not flags_cache:
+            flags_cache.append(command_flags(func, aliases))  # type: ignore[arg-type]
+        return flags_cache[0]
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -53,10 +228,10 @@ def handle_errors(func: F) -> F:
             err.print(_error_line(exc), highlight=False)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except SafemakerError as exc:
-            err.print(_error_line(exc), highlight=False)
+            err.print(_error_line(cli_message(exc, flags())), highlight=False)
             raise typer.Exit(EXIT_BAD_INPUT if isinstance(exc, ValueError) else EXIT_ERROR) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> "typer.Exit":
@@ -68,3 +243,97 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> "typer.Exit":
 def is_interactive() -> bool:
     """``True`` when stdin is a terminal (confirmation prompts allowed)."""
     return sys.stdin is not None and sys.stdin.isatty()
+
+
+# --------------------------------------------------------------------------- local endpoints
+
+
+def _is_loopback_host(host: Optional[str]) -> bool:
+    if not host:
+        return False
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or bool(mapped is not None and mapped.is_loopback)
+
+
+def local_endpoint(url: Optional[str]) -> Optional[str]:
+    """``scheme://host[:port]`` of ``url`` when its host is a loopback address, else ``None``.
+
+    Parameters
+    ----------
+    url : str or None
+        An endpoint URL (a client's ``meta.endpoint_url``, ``--endpoint-url``).
+
+    Returns
+    -------
+    str or None
+        The endpoint without user info, path or query (``http://127.0.0.1:5000``),
+        for 127.0.0.0/8, ``::1`` (also IPv4-mapped), ``localhost`` and ``*.localhost``.
+    """
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if not _is_loopback_host(host):
+        return None
+    shown = f"[{host}]" if host and ":" in host else host
+    return f"{parts.scheme}://{shown}" + (f":{port}" if port else "")
+
+
+def note_local_endpoints(clients: Iterable[Any]) -> None:
+    """Print one stderr line per distinct loopback endpoint the ``clients`` talk to.
+
+    ``note: talking to a local endpoint (http://127.0.0.1:PORT): results are
+    emulated, not from AWS``. The endpoint is the one botocore resolved
+    (``--endpoint-url``, ``AWS_ENDPOINT_URL*``, the config file). stdout is
+    never written, so JSON and SARIF output stay valid.
+    """
+    seen: list[str] = []
+    for client in clients:
+        if client is None:
+            continue
+        local = local_endpoint(getattr(getattr(client, "meta", None), "endpoint_url", None))
+        if local and local not in seen:
+            seen.append(local)
+            err.print(f"note: talking to a local endpoint ({local}): results are emulated, not from AWS",
+                      highlight=False)
+
+
+class ClientRecorder:
+    """A boto3 session stand-in that records the clients made from it (and can set their endpoint).
+
+    For library calls that take ``boto3_session`` and make their clients
+    inside (``safemaker.audit.run``): the CLI learns which endpoints they talk
+    to (:func:`note_local_endpoints`), and ``--endpoint-url`` reaches them.
+
+    Parameters
+    ----------
+    session : boto3.session.Session
+    endpoint_url : str, optional
+        Passed to every ``client()`` call that does not give one.
+    """
+
+    def __init__(self, session: Any, endpoint_url: Optional[str] = None) -> None:
+        self.session = session
+        self.endpoint_url = endpoint_url
+        self.clients: list[Any] = []
+
+    def client(self, *args: Any, **kwargs: Any) -> Any:
+        """``session.client(...)``, with ``endpoint_url`` set, recorded in :attr:`clients`."""
+        if self.endpoint_url is not None:
+            kwargs.setdefault("endpoint_url", self.endpoint_url)
+        made = self.session.client(*args, **kwargs)
+        self.clients.append(made)
+        return made
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)

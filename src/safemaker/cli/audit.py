@@ -10,12 +10,12 @@ from typing import Any, Iterator, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.markup import escape
 from rich.table import Table
 
 from .. import audit as _audit
 from ..errors import MISSING
-from ._common import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, out, profile_option
+from ._common import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, ClientRecorder, err, fail, handle_errors, make_console,
+                      note_local_endpoints, out, profile_option, table)
 
 
 class OutputFormat(str, Enum):
@@ -42,38 +42,35 @@ def _shown(value: Any) -> str:
 
 
 def _table(findings: list[_audit.Finding]) -> Table:
-    table = Table(title=f"{len(findings)} finding(s)", show_lines=False, expand=False)
-    for col in ("severity", "rule", "resource", "path", "found", "required", "fix"):
-        table.add_column(col, overflow="fold")
+    found = table("severity", "rule", "resource", "path", "found", "required", "fix",
+                  title=f"{len(findings)} finding(s)", show_lines=False, expand=False)
     order = sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.resource_arn, f.path))
     for f in order:
         cells = (f.severity.value if f.status == "FAIL" else f"{f.severity.value} (UNKNOWN)", f.rule_id,
                  f.resource_arn, f.path, _shown(f.found),
                  f.required_text if f.required_text is not None else _shown(f.required),
                  f"[{f.fix_action}] {f.fix}")
-        table.add_row(*(escape(c) for c in cells))
-    return table
+        found.add_row(*cells)  # the consoles print text as data (markup off): no escaping
+    return found
 
 
 def _summary(findings: list[_audit.Finding]) -> Table:
-    table = Table(title="Summary by rule")
-    for col in ("rule", "severity", "findings", "resources", "also checked by"):
-        table.add_column(col)
+    summary = table("rule", "severity", "findings", "resources", "also checked by", title="Summary by rule")
     by_rule: dict[str, list[_audit.Finding]] = {}
     for f in findings:
         by_rule.setdefault(f.rule_id, []).append(f)
     for rule_id, items in sorted(by_rule.items(), key=lambda kv: (-kv[1][0].severity.rank, kv[0])):
         related = sorted({i for f in items for i in f.related.ids()})
-        table.add_row(rule_id, items[0].severity.value, str(len(items)), str(len({f.resource_arn for f in items})),
-                      ", ".join(related) or "-")
-    return table
+        summary.add_row(rule_id, items[0].severity.value, str(len(items)),
+                        str(len({f.resource_arn for f in items})), ", ".join(related) or "-")
+    return summary
 
 
 def register(app: typer.Typer) -> None:
     """Add ``safemaker audit`` to the root app."""
 
     @app.command("audit")
-    @handle_errors
+    @handle_errors(aliases={"resource_types": "resource_type", "regions": "region"})
     def audit_command(
         profile: Optional[str] = profile_option(),
         region: Optional[list[str]] = typer.Option(
@@ -85,12 +82,17 @@ def register(app: typer.Typer) -> None:
         fail_on: FailOn = typer.Option(
             FailOn.low, "--fail-on", help="Exit 3 when a finding has this severity or higher."),
         resource_type: Optional[list[str]] = typer.Option(
-            None, "--type", "-t", help="Resource type to audit (repeat for several). Default: every type the rules cover."),
+            None, "--resource-type", "--type", "-t",
+            help="Resource type to audit (repeat for several), e.g. notebook-instance. Default: every type the "
+                 "rules cover."),
         active_only: bool = typer.Option(
             False, "--active-only", help="Only resources running or able to run now (List StatusEquals filters)."),
         max_workers: int = typer.Option(8, "--max-workers", help="Parallel Describe calls (1-64)."),
         output: Optional[Path] = typer.Option(
             None, "--output", "-o", help="Write the report to this file instead of stdout."),
+        endpoint_url: Optional[str] = typer.Option(
+            None, "--endpoint-url", envvar="SAFEMAKER_ENDPOINT_URL",
+            help="Endpoint override for the SageMaker clients (local backend)."),
     ) -> None:
         """Find every existing SageMaker resource that breaks the closed network.
 
@@ -100,6 +102,7 @@ def register(app: typer.Typer) -> None:
         default; a resource that cannot be described is reported as UNKNOWN.
 
         Exit codes: 0 clean, 3 findings at or above --fail-on, 2 bad input, 1 error.
+        Against a local endpoint (127.0.0.1, localhost) a note on stderr says so.
         """
         import boto3
 
@@ -107,18 +110,18 @@ def register(app: typer.Typer) -> None:
 
         prof = resolve_profile(profile)
         listeners: list[Any] = [lambda event: None]
-        try:
-            threshold = _audit.Severity.parse(fail_on.value)
-            session = boto3.session.Session()
-            regions = list(region) if region else None
-            if session.get_credentials() is None:
-                raise fail("no AWS credentials found (environment, shared files, SSO or instance role): "
-                           "the audit needs sagemaker:List* and sagemaker:Describe* permissions", EXIT_ERROR)
-            findings_iter = _audit.run(prof, boto3_session=session, regions=regions, since=since,
-                                       resource_types=resource_type, max_workers=max_workers,
-                                       active_only=active_only, progress=lambda e: listeners[0](e))
-        except _audit.AuditInputError as exc:
-            raise fail(str(exc), EXIT_BAD_INPUT) from None
+        threshold = _audit.Severity.parse(fail_on.value)
+        session = boto3.session.Session()
+        regions = list(region) if region else None
+        if session.get_credentials() is None:
+            raise fail("no AWS credentials found (environment, shared files, SSO or instance role): "
+                       "the audit needs sagemaker:List* and sagemaker:Describe* permissions", EXIT_ERROR)
+        recorder = ClientRecorder(session, endpoint_url)
+        # AuditInputError (bad --since, --resource-type, --region, --max-workers) -> exit 2 naming the flag.
+        findings_iter = _audit.run(prof, boto3_session=recorder, regions=regions, since=since,
+                                   resource_types=resource_type, max_workers=max_workers,
+                                   active_only=active_only, progress=lambda e: listeners[0](e))
+        note_local_endpoints(recorder.clients)
 
         stream = output.open("w", encoding="utf-8") if output else sys.stdout
         counts: Counter[str] = Counter()
@@ -164,11 +167,8 @@ def register(app: typer.Typer) -> None:
         if output_format is OutputFormat.text:
             target = out if not output else None
             if target is None:
-                from rich.console import Console
-
                 with output.open("w", encoding="utf-8") as fh:  # type: ignore[union-attr]
-                    file_console = Console(file=fh, width=200, soft_wrap=True, markup=False)
-                    _print_text(file_console, collected, checked)
+                    _print_text(make_console(file=fh), collected, checked)
             else:
                 _print_text(target, collected, checked)
         err.print(f"{checked} resource(s) checked: {counts['FAIL']} finding(s), {counts['UNKNOWN']} unknown; "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import warnings
 from typing import Any, Iterator, Optional
@@ -11,7 +12,7 @@ from typing import Any, Iterator, Optional
 import typer
 
 from . import _common
-from ._common import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, err, fail, handle_errors, out, profile_option
+from ._common import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, err, fail, handle_errors, out, profile_option, table
 
 _ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ENDPOINT_URL_S3",
                        "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", "AWS_ENDPOINT_URL_STS")
@@ -49,17 +50,14 @@ def _quiet_sdk() -> Iterator[None]:
 
 
 def _summary(report: Any) -> None:
-    from rich.table import Table
-
-    table = Table(title=f"safemaker demo ({report.backend}, {report.region})", title_justify="left")
-    table.add_column("step")
-    table.add_column("result", overflow="fold")
-    table.add_column("seconds", justify="right")
-    table.add_column("emulated?")
+    steps = table("step", "result", title=f"safemaker demo ({report.backend}, {report.region})",
+                  title_justify="left")
+    steps.add_column("seconds", justify="right", overflow="fold")
+    steps.add_column("emulated?", overflow="fold")
     for s in report.steps:
         result = s.result if s.status == "ok" else f"{s.status.upper()}: {s.result}"
-        table.add_row(s.step, result, f"{s.seconds:.1f}", "yes" if s.emulated else "no")
-    out.print(table)
+        steps.add_row(s.step, result, f"{s.seconds:.1f}", "yes" if s.emulated else "no")
+    out.print(steps)
     out.print(f"Total: {report.seconds:.1f} s. " + (
         "emulated? yes = answered by the local backend (moto on 127.0.0.1), not by AWS: no instance, "
         "container or endpoint ran." if report.backend == "local" else "Every step ran in AWS."),
@@ -93,6 +91,9 @@ def demo(
     127.0.0.1): nothing leaves the machine and results that come from the
     backend are marked emulated.
     """
+    if poll_seconds is not None and not (math.isfinite(poll_seconds) and poll_seconds > 0):
+        raise fail(f"--poll-seconds is {poll_seconds!r}; expected a number of seconds greater than 0. "
+                   "Pass a positive number, or leave it out for the default.", EXIT_BAD_INPUT)
     with _quiet_sdk():
         if aws:
             report = _aws(profile, yes, poll_seconds)

@@ -7,12 +7,12 @@ import json
 from typing import List, Optional
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from ..network import doctor as _doctor
 from ..network.endpoints import FEATURES, FeatureError, parse_features
-from ._common import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, out, profile_option
+from ._common import (EXIT_BAD_INPUT, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors,
+                      note_local_endpoints, out, profile_option, table)
 
 _STYLE = {"ok": "green", "problem": "bold red", "unknown": "yellow"}
 
@@ -41,7 +41,8 @@ def doctor(
     number whatever the number of subnets or endpoints.
 
     Exit codes: 0 every check ok, 3 problems found, 1 a check could not be
-    made (unknown), 2 bad input (profile, feature name, format).
+    made (unknown), 2 bad input (profile, feature name, format). Against a
+    local endpoint (127.0.0.1, localhost) a note on stderr says so.
     """
     import boto3
 
@@ -57,6 +58,7 @@ def doctor(
     session = boto3.Session(region_name=prof.region)
     ec2 = session.client("ec2", endpoint_url=endpoint_url)
     iam = session.client("iam", endpoint_url=endpoint_url) if check_role else None
+    note_local_endpoints([ec2, iam])
     if strict:
         _doctor.assert_closed(prof, ec2)  # ProfileError -> exit 2
     spinner = (err.status(f"checking {prof.vpc_id} in {prof.region}", spinner="dots")
@@ -67,12 +69,12 @@ def doctor(
     if format == "json":
         out.print_json(json.dumps(report.as_dict()))
     else:
-        table = Table("status", "check", "subject", "detail", "fix",
-                      title=f"safemaker doctor: {report.vpc_id} ({report.region}; {', '.join(report.features)})")
+        checks = table("status", "check", "subject", "detail", "fix",
+                       title=f"safemaker doctor: {report.vpc_id} ({report.region}; {', '.join(report.features)})")
         for check in report.checks:
-            table.add_row(Text(check.status, style=_STYLE[check.status]), check.id, check.subject,
-                          check.detail, check.fix)
-        out.print(table)
+            checks.add_row(Text(check.status, style=_STYLE[check.status]), check.id, check.subject,
+                           check.detail, check.fix)
+        out.print(checks)
     counts = report.as_dict()["counts"]
     err.print(f"{counts['ok']} ok, {counts['problem']} problem(s), {counts['unknown']} unknown",
               highlight=False)

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, List, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from rich.text import Text
 
 from ..network import infra as _infra
 from ..network import template as _template
 from ..network.endpoints import FEATURES, FeatureError, parse_features
-from ._common import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, err, fail, handle_errors, is_interactive, out
+from ._common import (EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, err, fail, handle_errors, is_interactive,
+                      note_local_endpoints, out, table)
 
 group = typer.Typer(help="Build, remove or render the seed's closed network (VPC, endpoints, IAM).",
                     no_args_is_help=True)
 
 _VERB_STYLE = {"create": "green", "update": "yellow", "delete": "red", "keep": "dim"}
+
+_ALIASES = {"name": "stack", "features": "feature", "aws_managed_policies": "aws_managed_policy",
+            "profile_path": "profile_out"}
+"""StackConfig / library parameter -> command parameter, for messages that name the flag."""
 
 
 def _stack_option() -> Any:
@@ -53,10 +57,7 @@ def _config(stack: str, region: Optional[str], feature: Optional[List[str]], cid
     if aws_managed_policy is not None:
         data["aws_managed_policies"] = tuple(p for p in aws_managed_policy if p)
     data.update({k: v for k, v in extra.items() if v is not None})
-    try:
-        return _infra.StackConfig(**data)
-    except _infra.StackConfigError as exc:
-        raise fail(str(exc), EXIT_BAD_INPUT) from None
+    return _infra.StackConfig(**data)  # StackConfigError -> exit 2 naming the flags (handle_errors)
 
 
 def _region(region: Optional[str]) -> str:
@@ -74,30 +75,32 @@ def _clients(region: str, endpoint_url: Optional[str], ssm: bool = False) -> tup
     import boto3
 
     session = boto3.Session(region_name=region)
-    return (session.client("ec2", endpoint_url=endpoint_url), session.client("iam", endpoint_url=endpoint_url),
-            session.client("ssm", endpoint_url=endpoint_url) if ssm else None)
+    clients = (session.client("ec2", endpoint_url=endpoint_url), session.client("iam", endpoint_url=endpoint_url),
+               session.client("ssm", endpoint_url=endpoint_url) if ssm else None)
+    note_local_endpoints(clients)
+    return clients
 
 
 def _print_actions(title: str, actions: tuple[_infra.Action, ...], console: Any = out) -> None:
-    table = Table("action", "kind", "name", "id", "detail", title=title)
+    shown = table("action", "kind", "name", "id", "detail", title=title)
     for a in actions:
-        table.add_row(Text(a.verb, style=_VERB_STYLE[a.verb]), a.kind, a.name, a.resource_id or "(new)", a.detail)
-    console.print(table)
+        shown.add_row(Text(a.verb, style=_VERB_STYLE[a.verb]), a.kind, a.name, a.resource_id or "(new)", a.detail)
+    console.print(shown)
 
 
-def _infra_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    import functools
+def _unknown_stack(stack: str, region: str, ec2: Any, missing_ok_hint: bool) -> str:
+    """The message for a stack that nothing in ``region`` is tagged with, naming the stacks that exist."""
+    names = _infra.stack_names(ec2)
+    found = (f"Stacks in {region}: {', '.join(names)}." if names else
+             f"There is no safemaker stack in {region} (no resource carries the {_infra.STACK_TAG} tag).")
+    hint = ", or pass --missing-ok when the stack may already be gone" if missing_ok_hint else ""
+    return (f"no resource in {region} is tagged {_infra.STACK_TAG}={stack}. {found} "
+            f"Check --stack and --region{hint}.")
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except _infra.StackConfigError as exc:
-            raise fail(str(exc), EXIT_BAD_INPUT) from None
-        except _infra.InfraError as exc:
-            raise fail(str(exc), EXIT_ERROR) from None
 
-    return wrapper
+def _is_unknown(planned: _infra.Plan) -> bool:
+    """Nothing carries the stack's tag: nothing to delete and nothing kept (untagged look-alikes aside)."""
+    return not planned.changes and not planned.remaining
 
 
 def _progress(total: int) -> Progress:
@@ -107,8 +110,7 @@ def _progress(total: int) -> Progress:
 
 
 @group.command("plan")
-@handle_errors
-@_infra_errors
+@handle_errors(aliases=_ALIASES)
 def plan(
     stack: str = _stack_option(),
     region: Optional[str] = _region_option(),
@@ -119,13 +121,22 @@ def plan(
     format: str = typer.Option("table", "--format", help="table or json."),
     endpoint_url: Optional[str] = _endpoint_option(),
 ) -> None:
-    """Show what `infra up` (or, with --down, `infra down`) would do. Only Describe/List/Get calls are made."""
+    """Show what `infra up` (or, with --down, `infra down`) would do. Only Describe/List/Get calls are made.
+
+    With --down, a stack that nothing in the region is tagged with is bad
+    input (exit 2); the message lists the stacks that exist there.
+    """
     if format not in ("table", "json"):
         raise fail(f"--format is {format!r}; expected 'table' or 'json'", EXIT_BAD_INPUT)
     if down:
         region = _region(region)
+        _infra.StackConfig(name=stack, region=region)  # a bad --stack or --region: exit 2 before any call
         ec2, iam, _ = _clients(region, endpoint_url)
         result = _infra.plan(stack, operation="down", ec2_client=ec2, iam_client=iam)
+        if _is_unknown(result):
+            if result.actions:
+                _print_actions(f"safemaker infra down: stack {stack} (not of the stack)", result.actions, err)
+            raise fail(_unknown_stack(stack, region, ec2, missing_ok_hint=False), EXIT_BAD_INPUT)
     else:
         cfg = _config(stack, region, feature, cidr_block, admin_host, None)
         ec2, iam, ssm = _clients(cfg.region, endpoint_url, ssm=cfg.admin_host)
@@ -140,8 +151,7 @@ def plan(
 
 
 @group.command("up")
-@handle_errors
-@_infra_errors
+@handle_errors(aliases=_ALIASES)
 def up(
     stack: str = _stack_option(),
     region: Optional[str] = _region_option(),
@@ -185,24 +195,34 @@ def up(
 
 
 @group.command("down")
-@handle_errors
-@_infra_errors
+@handle_errors(aliases=_ALIASES)
 def down(
     stack: str = _stack_option(),
     region: Optional[str] = _region_option(),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    missing_ok: bool = typer.Option(
+        False, "--missing-ok",
+        help="Succeed (exit 0) when nothing in the region is tagged with the stack, e.g. already deleted."),
     endpoint_url: Optional[str] = _endpoint_option(),
 ) -> None:
     """Delete the stack's resources (only those tagged safemaker:stack=<stack>), in dependency order.
 
     Waits for each deletion. Resources that something outside the stack still
-    uses are kept and listed (exit 1); re-run when they are free.
+    uses are kept and listed (exit 1); re-run when they are free. A stack that
+    nothing in the region is tagged with is bad input (exit 2; the message
+    lists the stacks that exist there) unless --missing-ok.
     """
     region = _region(region)
+    _infra.StackConfig(name=stack, region=region)  # a bad --stack or --region: exit 2 before any call
     ec2, iam, _ = _clients(region, endpoint_url)
     planned = _infra.plan(stack, operation="down", ec2_client=ec2, iam_client=iam)
+    if _is_unknown(planned) and not missing_ok:
+        if planned.actions:
+            _print_actions(f"safemaker infra down: stack {stack} (not of the stack)", planned.actions, err)
+        raise fail(_unknown_stack(stack, region, ec2, missing_ok_hint=True), EXIT_BAD_INPUT)
     if not planned.changes:
-        _print_actions(f"safemaker infra down: stack {stack}", planned.actions, err)
+        if planned.actions:
+            _print_actions(f"safemaker infra down: stack {stack}", planned.actions, err)
         err.print(f"nothing of stack {stack} to delete in {region}", highlight=False)
         raise typer.Exit(EXIT_ERROR if planned.remaining else EXIT_OK)
     _print_actions(f"safemaker infra down: stack {stack}", planned.actions, err)
@@ -228,8 +248,7 @@ def down(
 
 
 @group.command("template")
-@handle_errors
-@_infra_errors
+@handle_errors(aliases=_ALIASES)
 def template(
     stack: str = _stack_option(),
     region: Optional[str] = typer.Option("us-east-1", "--region",

@@ -8,7 +8,7 @@ from typing import Any, Callable, Optional, TypeVar
 
 import typer
 
-from ._common import EXIT_BAD_INPUT, EXIT_ERROR, err, fail, handle_errors, out, profile_option
+from ._common import EXIT_BAD_INPUT, EXIT_ERROR, err, fail, handle_errors, note_local_endpoints, out, profile_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,19 +24,22 @@ _SHOWN_FIELDS = ("NotebookInstanceName", "NotebookInstanceArn", "NotebookInstanc
                  "NotebookInstanceLifecycleConfigName", "VolumeSizeInGB", "FailureReason")
 
 
+def _endpoint_option() -> Any:
+    return typer.Option(None, "--endpoint-url", envvar="SAFEMAKER_ENDPOINT_URL",
+                        help="Endpoint override for the SageMaker client (local backend).")
+
+
 def _cli_errors(func: F) -> F:
-    """Bad input exits 2; AWS errors exit 1 with their code and message (never a traceback)."""
+    """AWS errors exit 1 with their code and message (never a traceback); an unknown or duplicate
+    name and a missing region exit 2. Bad values (NotebookInputError) are left to ``handle_errors``,
+    which names the flag."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
-        from ..notebook import NotebookInputError
-
         try:
             return func(*args, **kwargs)
-        except NotebookInputError as exc:
-            raise fail(str(exc), EXIT_BAD_INPUT) from None
         except ClientError as exc:
             e = exc.response.get("Error", {})
             op = getattr(exc, "operation_name", "the call")
@@ -70,9 +73,12 @@ def _session(profile: Any, region: Optional[str]) -> tuple[Any, Any]:
     return (boto3.Session(region_name=region) if region else boto3.Session()), prof
 
 
-def _client(profile: Any, region: Optional[str]) -> Any:
+def _client(profile: Any, region: Optional[str], endpoint_url: Optional[str]) -> Any:
     session, prof = _session(profile, region)
-    return session.client("sagemaker", region_name=region or (prof.region if prof else None))
+    client = session.client("sagemaker", region_name=region or (prof.region if prof else None),
+                            endpoint_url=endpoint_url)
+    note_local_endpoints([client])
+    return client
 
 
 @notebook_app.command("create")
@@ -92,6 +98,7 @@ def create(
     cleanup_on_failure: bool = typer.Option(False, "--cleanup-on-failure",
                                             help="Delete the instance if it fails to reach InService."),
     profile: Optional[str] = profile_option(),
+    endpoint_url: Optional[str] = _endpoint_option(),
 ) -> None:
     """Create a notebook instance with DirectInternetAccess=Disabled in the profile's VPC.
 
@@ -103,8 +110,10 @@ def create(
     from ..profile import resolve_profile
 
     prof = resolve_profile(profile)
+    client = boto3.Session(region_name=prof.region).client("sagemaker", endpoint_url=endpoint_url)
+    note_local_endpoints([client])
     described = create_closed_notebook_instance(
-        name, instance_type, profile=prof, boto3_session=boto3.Session(region_name=prof.region),
+        name, instance_type, profile=prof, sagemaker_client=client,
         subnet_id=subnet_id, lifecycle_config_name=lifecycle_config_name, volume_size_in_gb=volume_size_in_gb,
         wait=wait, poll_seconds=poll_seconds, timeout_seconds=timeout_seconds, progress=True,
         cleanup_on_failure=cleanup_on_failure,
@@ -128,6 +137,7 @@ def url(
                               help="Print the URL, token included, on stdout (and nothing else)."),
     region: Optional[str] = typer.Option(None, "--region", help="Region (default: the profile's)."),
     profile: Optional[str] = profile_option(),
+    endpoint_url: Optional[str] = _endpoint_option(),
 ) -> None:
     """Get the presigned URL of the notebook's Jupyter.
 
@@ -136,7 +146,7 @@ def url(
     """
     from ..notebook import presigned_notebook_url, redact_url
 
-    client = _client(profile, region)
+    client = _client(profile, region, endpoint_url)
     authorized = presigned_notebook_url(name, session_expiration_seconds, sagemaker_client=client)
     if show:
         print(authorized, flush=True)  # stdout only, unstyled, never wrapped
@@ -147,7 +157,7 @@ def url(
 
 
 @notebook_app.command("proxy-command")
-@handle_errors
+@handle_errors(aliases={"private_key_path": "private_key"})
 @_cli_errors
 def proxy_command(
     instance_id: str = typer.Option(..., "--instance-id", help="EC2 instance in the VPC (i-...)."),
@@ -178,11 +188,12 @@ def delete(
     missing_ok: bool = typer.Option(False, "--missing-ok", help="Succeed when it does not exist."),
     region: Optional[str] = typer.Option(None, "--region", help="Region (default: the profile's)."),
     profile: Optional[str] = profile_option(),
+    endpoint_url: Optional[str] = _endpoint_option(),
 ) -> None:
     """Stop the notebook instance if it runs, wait until Stopped, delete it, wait until gone."""
     from ..notebook import delete_notebook_instance
 
-    client = _client(profile, region)
+    client = _client(profile, region, endpoint_url)
     sent = delete_notebook_instance(name, sagemaker_client=client, wait=wait, poll_seconds=poll_seconds,
                                     timeout_seconds=timeout_seconds, progress=True, missing_ok=missing_ok)
     out.print_json(json.dumps({"NotebookInstanceName": name, "Sent": sent,

@@ -16,7 +16,8 @@ from .. import guard, iam
 from ..iam_eval import AuthorizationRequest, ContextValue
 from ..profile import VpcProfile
 from ..rules import RULES
-from ._common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, out, profile_option
+from ._common import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, note_local_endpoints, out,
+                      profile_option, table)
 
 group = typer.Typer(
     name="policy",
@@ -229,6 +230,7 @@ def simulate(
 
     try:
         client = _iam_client(region or p.region)
+        note_local_endpoints([client])  # AWS_ENDPOINT_URL(_IAM) on 127.0.0.1: say so
         err.print(f"Simulating {len(requests)} request(s) with IAM SimulateCustomPolicy "
                   f"({', '.join(dict.fromkeys(kind))}: {len(policies)} policies)", highlight=False)
         results = iam.simulate(client, policies, requests)
@@ -253,13 +255,11 @@ def simulate(
                             "blind_spots": sorted(b.value for b in case.blind_spots)}
         _echo(json.dumps(doc, indent=2, default=str))
     else:
-        from rich.table import Table
-
-        table = Table("action", "resource", "IAM", "safemaker", "agree")
+        decisions = table("action", "resource", "IAM", "safemaker", "agree")
         for r in results:
-            table.add_row(r.request.action, r.request.resource, r.iam_decision, r.local_decision,
-                          "yes" if r.agrees else "NO")
-        out.print(table)
+            decisions.add_row(r.request.action, r.request.resource, r.iam_decision, r.local_decision,
+                              "yes" if r.agrees else "NO")
+        out.print(decisions)
         if case is not None:
             verdict = (f"refused ({len(case.violations)} violation(s))" if case.guard_refuses else "allowed")
             spots = ", ".join(sorted(b.value for b in case.blind_spots))

@@ -82,6 +82,7 @@ __all__ = [
     "plan",
     "up",
     "down",
+    "stack_names",
     "render_policies",
     "execution_role_policy_keys",
     "execution_role_name",
@@ -239,7 +240,9 @@ class StackConfig(BaseModel):
     Raises
     ------
     StackConfigError
-        Every invalid field at once (name, value found, what is expected).
+        Every invalid field at once (name, value found, what is expected);
+        ``volume_kms_key_id``, ``output_kms_key_id`` and ``default_bucket``
+        are checked with the profile's rules once the other fields are valid.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -262,6 +265,14 @@ class StackConfig(BaseModel):
             super().__init__(**data)
         except ValidationError as exc:
             raise StackConfigError(_config_errors(exc)) from None
+        if self.kms or self.default_bucket:
+            # Copied into the profile: checked by the profile's own rules now, not halfway through plan/up.
+            from safemaker.errors import ProfileError
+
+            try:
+                _placeholder_profile(self)
+            except ProfileError as exc:
+                raise StackConfigError(exc.errors) from None
 
     @field_validator("name")
     @classmethod
@@ -1786,6 +1797,47 @@ def down(
     name = _stack_name(stack)
     ctx = _Ctx(name, ec2=ec2_client, iam=iam_client, apply=True, retry=retry, progress=progress)
     return _teardown(ctx)
+
+
+_STACK_RESOURCE_TYPES = ["vpc", "subnet", "route-table", "security-group", "dhcp-options"]
+"""EC2 resource types whose tags name the stacks of a region: a stack's network while it exists.
+Instances and VPC endpoints are left out: terminated and deleted ones keep their tags for a while,
+and they cannot outlive the subnets and VPC that hold them."""
+
+
+def stack_names(ec2_client: Any, *, retry: RetryPolicy | None = None) -> tuple[str, ...]:
+    """Names of the stacks that have a network in the EC2 client's region.
+
+    The values of the ``safemaker:stack`` tag (:data:`STACK_TAG`) on VPCs,
+    subnets, route tables, security groups and DHCP options sets, from one
+    paginated EC2 ``DescribeTags`` call (read-only). IAM resources are global
+    and not looked at.
+
+    Parameters
+    ----------
+    ec2_client : botocore EC2 client
+        In the region to look at.
+    retry : RetryPolicy, optional
+        Retries of throttling and transient errors (default :class:`RetryPolicy`).
+
+    Returns
+    -------
+    tuple of str
+        Sorted, unique; empty when no stack exists in the region.
+
+    Raises
+    ------
+    InfraError
+        ``DescribeTags`` failed after retries (e.g. ``UnauthorizedOperation``).
+
+    References
+    ----------
+    Amazon EC2 API Reference: DescribeTags (filters ``key`` and ``resource-type``).
+    """
+    ctx = _Ctx("", ec2=ec2_client, iam=None, apply=False, retry=retry, progress=None)
+    tags = ctx.items(ec2_client, "describe_tags", "Tags", Filters=[
+        {"Name": "key", "Values": [STACK_TAG]}, {"Name": "resource-type", "Values": _STACK_RESOURCE_TYPES}])
+    return tuple(sorted({str(t["Value"]) for t in tags if t.get("Value")}))
 
 
 def _as_config(config: Any) -> StackConfig:
