@@ -150,3 +150,30 @@ def test_no_profile_at_all_says_how_to_give_one(monkeypatch):
     assert r.exit_code == 2
     assert "Profile (none given) is invalid (1 problem(s))" in r.stderr
     assert "--profile/-p" in r.stderr and "SAFEMAKER_PROFILE" in r.stderr
+
+
+@pytest.mark.parametrize("text,line_info", [
+    # The last EnableNetworkIsolation would win silently: the file must be refused, not decided on.
+    ("TrainingJobName: job\nEnableNetworkIsolation: true\nEnableNetworkIsolation: false\n", "(lines 2, 3)"),
+    ('{"TrainingJobName": "job",\n "VpcConfig": {"Subnets": ["subnet-0aaaaaaaaaaaaaaaa"],\n'
+     '  "Subnets": ["subnet-0ffffffffffffffff"]}}', "(lines 2, 3)"),
+])
+def test_check_request_with_a_repeated_key_exits_2(tmp_path, profile_file, text, line_info):
+    req = tmp_path / "req.yaml"
+    req.write_text(text)
+    r = runner.invoke(app, ["check", "CreateTrainingJob", str(req), "-p", profile_file])
+    assert r.exit_code == 2, r.output
+    key = "EnableNetworkIsolation" if "Enable" in text else "VpcConfig.Subnets"
+    assert f"request file {req}: the key '{key}' is given 2 times in one mapping {line_info}" in r.stderr
+    assert "keep each key once" in r.stderr
+    assert r.stdout == ""
+
+
+def test_policy_simulate_request_with_a_repeated_key_exits_2(tmp_path, profile_file):
+    req = tmp_path / "req.yaml"
+    req.write_text("TrainingJobName: a\nTrainingJobName: b\nRoleArn: x\nRoleArn: y\n")
+    r = runner.invoke(app, ["policy", "simulate", "-p", profile_file, "--operation", "CreateTrainingJob",
+                            "--request", str(req)])
+    assert r.exit_code == 2, r.output
+    assert (f"--request {req}: the key 'TrainingJobName' is given 2 times in one mapping (lines 1, 2), "
+            "and 1 other key(s) are repeated") in r.stderr

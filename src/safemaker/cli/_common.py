@@ -337,3 +337,55 @@ class ClientRecorder:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.session, name)
+
+
+def read_request_file(path: str, label: str) -> dict[str, Any]:
+    """Read request parameters from a JSON or YAML file (``-``: stdin) for ``check`` / ``policy simulate``.
+
+    Parameters
+    ----------
+    path : str
+        File path, or ``"-"`` for standard input.
+    label : str
+        How messages name the input (``"request file x.yaml"``, ``"--request x.yaml"``).
+
+    Returns
+    -------
+    dict
+        The parameters, in boto3's shapes.
+
+    Raises
+    ------
+    typer.Exit
+        Exit 2 (after printing why) when the file cannot be read, is not JSON
+        or YAML, is not an object, or repeats a key in one mapping: YAML and
+        JSON parsers keep the last value silently, so the request checked
+        would not be the one its author read.
+    """
+    import yaml
+
+    from ..profile import _UniqueKeyLoader
+
+    try:
+        text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115
+    except OSError as exc:
+        raise fail(f"{label}: cannot read it ({exc.strerror}); give a JSON or YAML file, or - for stdin")
+    loader = _UniqueKeyLoader(text)  # JSON is YAML
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise fail(f"{label}: not valid JSON or YAML{where}; give the request parameters as an object")
+    finally:
+        loader.dispose()
+    if loader.repeated_keys:
+        path_, texts, marks = sorted(loader.repeated_keys, key=lambda r: r[2][0].index)[0]
+        lines = ", ".join(str(m.line + 1) for m in marks)
+        more = len(loader.repeated_keys) - 1
+        raise fail(f"{label}: the key {path_!r} is given {len(marks)} times in one mapping (lines {lines})"
+                   + (f", and {more} other key(s) are repeated" if more else "")
+                   + "; a parser would keep only the last value silently: keep each key once")
+    if not isinstance(data, dict):
+        raise fail(f"{label}: found {type(data).__name__}; expected an object of request parameters")
+    return data

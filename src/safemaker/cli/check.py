@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Optional
 
 import typer
-import yaml
 
 from .. import guard
 from ..profile import VpcProfile
 from ..rules import RULES
-from ._common import EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, out, profile_option
+from ._common import EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, out, profile_option, read_request_file
 
 
 def _read_request(path: str) -> dict:
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise fail(f"request file {path}: cannot read it ({exc.strerror}); give a JSON or YAML file, or - for stdin")
-    try:
-        data = yaml.safe_load(text)  # JSON is YAML
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise fail(f"request file {path}: not valid JSON or YAML{where}; give the request parameters as an object")
-    if not isinstance(data, dict):
-        raise fail(f"request file {path}: found {type(data).__name__}; expected an object of request parameters")
-    return data
+    return read_request_file(path, f"request file {path}")
 
 
 def check(

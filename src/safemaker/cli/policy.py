@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any, List, Optional
 
 import typer
-import yaml
 
-from .. import guard, iam
+from .. import iam
 from ..iam_eval import AuthorizationRequest, ContextValue
 from ..profile import VpcProfile
 from ..rules import RULES
 from ._common import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, note_local_endpoints, out,
-                      profile_option, table)
+                      profile_option, read_request_file, table)
 
 group = typer.Typer(
     name="policy",
@@ -147,17 +145,7 @@ def _parse_context(items: List[str]) -> dict[str, ContextValue]:
 
 
 def _read_request(path: str) -> dict[str, Any]:
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise fail(f"--request {path}: cannot read it ({exc.strerror}); give a JSON or YAML file, or - for stdin")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise fail(f"--request {path}: not valid JSON or YAML; give the request parameters as an object")
-    if not isinstance(data, dict):
-        raise fail(f"--request {path}: found {type(data).__name__}; expected an object of request parameters")
-    return data
+    return read_request_file(path, f"--request {path}")
 
 
 @group.command("simulate")
