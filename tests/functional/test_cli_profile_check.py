@@ -76,6 +76,8 @@ def test_profile_discover_against_local_backend(safemaker_local, tmp_path):
                             "--region", "us-east-1", "--endpoint-url", safemaker_local.endpoint_url,
                             "--output", str(out)])
     assert r.exit_code == 0, r.output
+    assert (f"note: talking to a local endpoint ({safemaker_local.endpoint_url}): results are emulated, "
+            "not from AWS") in r.stderr
     r = runner.invoke(app, ["profile", "show", "--profile", str(out), "--format", "json"])
     doc = json.loads(r.stdout)
     assert doc["vpc_id"] == vpc and doc["subnets"] == sorted([s1, s2]) and doc["security_group_ids"] == [sg]

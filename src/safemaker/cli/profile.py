@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ..profile import VpcProfile
-from ._common import EXIT_OK, err, handle_errors, out, profile_option
+from ._common import EXIT_OK, err, handle_errors, note_local_endpoints, out, profile_option
 
 group = typer.Typer(help="Show, validate and discover VPC profiles.", no_args_is_help=True)
 
@@ -61,6 +61,7 @@ def discover(
     """Build a profile from an existing VPC (EC2 DescribeVpcs/DescribeSubnets/DescribeSecurityGroups)."""
     session = boto3.Session(region_name=region)
     ec2 = session.client("ec2", endpoint_url=endpoint_url)
+    note_local_endpoints([ec2])
     p = VpcProfile.discover(ec2, vpc_id, security_group_ids, execution_role_arn=execution_role_arn,
                             region=region)
     if output is None:
