@@ -9,17 +9,15 @@ without computing anything and an endpoint answers canned data.
 
 from __future__ import annotations
 
-import copy
-import os
-
 import pytest
 from sdk_markers import require_sdk
 
-os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
 require_sdk(2)  # skipped under SDK v3 (tests/sdk_markers.py)
 
+# _sdk_v2_support first: it sets SAGEMAKER_SUPPRESS_V2_WARNING before the SDK is imported.
+from _sdk_v2_support import BUCKET, IMG, ROLE, SG, SUB_A, SUB_C, SUB_OUT, VPC, make_profile, of  # noqa: E402
+from _sdk_v2_support import no_user_sdk_config, profile, sent, sess  # noqa: E402, F401 (fixtures)
 import sagemaker  # noqa: E402
-import sagemaker.config.config as sm_config  # noqa: E402
 import sagemaker.utils as sm_utils  # noqa: E402
 from sagemaker.model import Model  # noqa: E402
 from sagemaker.network import NetworkConfig  # noqa: E402
@@ -32,53 +30,10 @@ from sagemaker.tuner import ContinuousParameter, HyperparameterTuner  # noqa: E4
 
 from safemaker import hooks  # noqa: E402
 from safemaker.errors import MISSING, GuardrailViolation  # noqa: E402
-from safemaker.profile import VpcProfile  # noqa: E402
 from safemaker.sdk import ClosedEstimator, ClosedNetworkSession, closed, closed_deploy  # noqa: E402
 from safemaker.sdk.v2 import ClosedSessionError, _CheckedConfig, is_closed  # noqa: E402
 
 pytestmark = pytest.mark.sdk2
-
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SUB_C = "subnet-0cccccccccccccccc"
-SUB_OUT = "subnet-0eeeeeeeeeeeeeeee"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
-BUCKET = "closed-bucket"
-VPC = {"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}
-
-
-@pytest.fixture(autouse=True)
-def no_user_sdk_config(tmp_path, monkeypatch):
-    monkeypatch.setattr(sm_config, "_DEFAULT_ADMIN_CONFIG_FILE_PATH", str(tmp_path / "admin" / "config.yaml"))
-    monkeypatch.setattr(sm_config, "_DEFAULT_USER_CONFIG_FILE_PATH", str(tmp_path / "user" / "config.yaml"))
-    monkeypatch.delenv(sm_config.ENV_VARIABLE_ADMIN_CONFIG_OVERRIDE, raising=False)
-    monkeypatch.delenv(sm_config.ENV_VARIABLE_USER_CONFIG_OVERRIDE, raising=False)
-
-
-@pytest.fixture
-def profile() -> VpcProfile:
-    return VpcProfile.from_mapping(
-        {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A, SUB_C],
-         "security_group_ids": [SG], "execution_role_arn": ROLE, "default_bucket": BUCKET},
-        source="test", env=False,
-    )
-
-
-@pytest.fixture
-def sent(safemaker_session):
-    calls: list[tuple[str, dict]] = []
-    safemaker_session.events.register(
-        "before-parameter-build.sagemaker",
-        lambda params, model, **kwargs: calls.append((model.name, copy.deepcopy(params))))
-    return calls
-
-
-@pytest.fixture
-def sess(safemaker_local, safemaker_session, profile, sent) -> ClosedNetworkSession:
-    safemaker_session.client("s3").create_bucket(Bucket=BUCKET)
-    safemaker_local.reset_requests()
-    return ClosedNetworkSession(profile, boto_session=safemaker_session)
 
 
 @pytest.fixture
@@ -86,10 +41,6 @@ def trained(sess) -> ClosedEstimator:
     est = ClosedEstimator(IMG, sagemaker_session=sess, output_path=f"s3://{BUCKET}/out")
     est.fit({"train": f"s3://{BUCKET}/train"})
     return est
-
-
-def of(sent, operation):
-    return [params for name, params in sent if name == operation]
 
 
 def closed_model_request(req):
@@ -355,10 +306,7 @@ def test_closed_session_config_is_validated_once_and_other_configs_every_time(se
 
 def test_profile_without_isolation_requirement_leaves_the_choice_to_the_caller(safemaker_local, safemaker_session,
                                                                               sent):
-    relaxed = VpcProfile.from_mapping(
-        {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A, SUB_C],
-         "security_group_ids": [SG], "execution_role_arn": ROLE, "default_bucket": BUCKET,
-         "require_network_isolation": False}, source="relaxed", env=False)
+    relaxed = make_profile(require_network_isolation=False, source="relaxed")
     safemaker_session.client("s3").create_bucket(Bucket=BUCKET)
     sess = ClosedNetworkSession(relaxed, boto_session=safemaker_session)
     est = ClosedEstimator(IMG, sagemaker_session=sess, output_path=f"s3://{BUCKET}/out")

@@ -7,16 +7,15 @@ no container runs: a training job goes to ``Completed`` without training.
 
 from __future__ import annotations
 
-import copy
-import os
-
 import pytest
 from sdk_markers import require_sdk
 import yaml
 
-os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
 require_sdk(2)  # skipped under SDK v3 (tests/sdk_markers.py)
 
+# _sdk_v2_support first: it sets SAGEMAKER_SUPPRESS_V2_WARNING before the SDK is imported.
+from _sdk_v2_support import BUCKET, IMG, ROLE, SG, SUB_A, SUB_C, SUB_OUT, VPC, make_profile, of  # noqa: E402
+from _sdk_v2_support import no_user_sdk_config, sent, sess  # noqa: E402, F401 (fixtures)
 import sagemaker  # noqa: E402
 import sagemaker.config.config as sm_config  # noqa: E402
 from sagemaker.estimator import Estimator  # noqa: E402
@@ -33,50 +32,14 @@ from safemaker.sdk.v2 import ClosedSessionError, is_closed  # noqa: E402
 
 pytestmark = pytest.mark.sdk2
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SUB_C = "subnet-0cccccccccccccccc"
-SUB_OUT = "subnet-0eeeeeeeeeeeeeeee"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
-BUCKET = "closed-bucket"
 VOL = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 OUT = "arn:aws:kms:us-east-1:123456789012:key/66666666-7777-8888-9999-000000000000"
-VPC = {"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}
-
-
-@pytest.fixture(autouse=True)
-def no_user_sdk_config(tmp_path, monkeypatch):
-    monkeypatch.setattr(sm_config, "_DEFAULT_ADMIN_CONFIG_FILE_PATH", str(tmp_path / "admin" / "config.yaml"))
-    monkeypatch.setattr(sm_config, "_DEFAULT_USER_CONFIG_FILE_PATH", str(tmp_path / "user" / "config.yaml"))
-    monkeypatch.delenv(sm_config.ENV_VARIABLE_ADMIN_CONFIG_OVERRIDE, raising=False)
-    monkeypatch.delenv(sm_config.ENV_VARIABLE_USER_CONFIG_OVERRIDE, raising=False)
 
 
 @pytest.fixture
 def profile() -> VpcProfile:
-    return VpcProfile.from_mapping(
-        {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A, SUB_C],
-         "security_group_ids": [SG], "execution_role_arn": ROLE, "default_bucket": BUCKET,
-         "volume_kms_key_id": VOL, "output_kms_key_id": OUT},
-        source="test", env=False,
-    )
-
-
-@pytest.fixture
-def sent(safemaker_session):
-    calls: list[tuple[str, dict]] = []
-    safemaker_session.events.register(
-        "before-parameter-build.sagemaker",
-        lambda params, model, **kwargs: calls.append((model.name, copy.deepcopy(params))))
-    return calls
-
-
-@pytest.fixture
-def sess(safemaker_local, safemaker_session, profile, sent) -> ClosedNetworkSession:
-    safemaker_session.client("s3").create_bucket(Bucket=BUCKET)
-    safemaker_local.reset_requests()
-    return ClosedNetworkSession(profile, boto_session=safemaker_session)
+    """The shared profile plus KMS keys for volumes and outputs (``sess`` is built on this one)."""
+    return make_profile(volume_kms_key_id=VOL, output_kms_key_id=OUT)
 
 
 @pytest.fixture
@@ -84,10 +47,6 @@ def entry_point(tmp_path):
     path = tmp_path / "train.py"
     path.write_text("print('training')\n")
     return str(path)
-
-
-def of(sent, operation):
-    return [params for name, params in sent if name == operation]
 
 
 def network_fields(req):
@@ -185,9 +144,7 @@ def test_plain_sdk_session_is_refused(safemaker_local, safemaker_session):
 
 
 def test_profile_that_differs_from_the_session_profile_is_refused(sess):
-    other = VpcProfile.from_mapping({"region": "us-east-1", "vpc_id": "vpc-0ffffffffffffffff",
-                                     "subnets": [SUB_OUT], "security_group_ids": [SG],
-                                     "execution_role_arn": ROLE}, source="other", env=False)
+    other = make_profile(vpc_id="vpc-0ffffffffffffffff", subnets=[SUB_OUT], default_bucket=None, source="other")
     with pytest.raises(ClosedSessionError) as exc:
         ClosedEstimator(IMG, profile=other, sagemaker_session=sess)
     assert exc.value.argument == "profile"

@@ -9,16 +9,15 @@ backend: a training job goes to ``Completed`` without training anything.
 
 from __future__ import annotations
 
-import copy
-import os
-
 import pytest
 from sdk_markers import require_sdk
 import yaml
 
-os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
 require_sdk(2)  # skipped under SDK v3 (tests/sdk_markers.py)
 
+# _sdk_v2_support first: it sets SAGEMAKER_SUPPRESS_V2_WARNING before the SDK is imported.
+from _sdk_v2_support import BUCKET, IMG, ROLE, SG, SUB_A, SUB_C, VPC_ID, make_profile, of  # noqa: E402
+from _sdk_v2_support import no_user_sdk_config, profile, sent, sess  # noqa: E402, F401 (fixtures)
 import sagemaker  # noqa: E402
 import sagemaker.config.config as sm_config  # noqa: E402
 import sagemaker.telemetry.telemetry_logging as telemetry  # noqa: E402
@@ -26,35 +25,11 @@ from sagemaker.estimator import Estimator  # noqa: E402
 
 from safemaker import hooks  # noqa: E402
 from safemaker.errors import MISSING, GuardrailViolation  # noqa: E402
-from safemaker.profile import VpcProfile  # noqa: E402
 from safemaker.sdk import ClosedEstimator, ClosedNetworkSession  # noqa: E402
 from safemaker.sdk._config import closed_config  # noqa: E402
 from safemaker.sdk.v2 import LOCAL_POLL_SECONDS, ClosedSessionError  # noqa: E402
 
 pytestmark = pytest.mark.sdk2
-
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SUB_C = "subnet-0cccccccccccccccc"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
-BUCKET = "closed-bucket"
-
-
-def make_profile(**extra) -> VpcProfile:
-    fields = {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A, SUB_C],
-              "security_group_ids": [SG], "execution_role_arn": ROLE, "default_bucket": BUCKET}
-    fields.update(extra)
-    return VpcProfile.from_mapping({k: v for k, v in fields.items() if v is not None}, source="test", env=False)
-
-
-@pytest.fixture(autouse=True)
-def no_user_sdk_config(tmp_path, monkeypatch):
-    """The SDK's config files are the test's own (none unless a test writes one)."""
-    monkeypatch.setattr(sm_config, "_DEFAULT_ADMIN_CONFIG_FILE_PATH", str(tmp_path / "admin" / "config.yaml"))
-    monkeypatch.setattr(sm_config, "_DEFAULT_USER_CONFIG_FILE_PATH", str(tmp_path / "user" / "config.yaml"))
-    monkeypatch.delenv(sm_config.ENV_VARIABLE_ADMIN_CONFIG_OVERRIDE, raising=False)
-    monkeypatch.delenv(sm_config.ENV_VARIABLE_USER_CONFIG_OVERRIDE, raising=False)
 
 
 @pytest.fixture
@@ -63,34 +38,6 @@ def telemetry_urls(monkeypatch):
     urls: list[str] = []
     monkeypatch.setattr(telemetry, "_requests_helper", lambda url, timeout: urls.append(url.split("?")[0]))
     return urls
-
-
-@pytest.fixture
-def sent(safemaker_session):
-    """(operation, params) of each SageMaker request botocore was about to send, after the guard."""
-    calls: list[tuple[str, dict]] = []
-
-    def record(params, model, **kwargs):
-        calls.append((model.name, copy.deepcopy(params)))
-
-    safemaker_session.events.register("before-parameter-build.sagemaker", record)
-    return calls
-
-
-@pytest.fixture
-def profile() -> VpcProfile:
-    return make_profile()
-
-
-@pytest.fixture
-def sess(safemaker_local, safemaker_session, profile, sent) -> ClosedNetworkSession:
-    safemaker_session.client("s3").create_bucket(Bucket=BUCKET)
-    safemaker_local.reset_requests()
-    return ClosedNetworkSession(profile, boto_session=safemaker_session)
-
-
-def of(sent, operation):
-    return [params for name, params in sent if name == operation]
 
 
 def training_job(name="raw-job", **extra):
@@ -189,7 +136,7 @@ def test_without_boto_session_the_region_is_the_profile_region(monkeypatch):
 
 def test_profile_from_a_file_path(safemaker_local, safemaker_session, tmp_path):
     path = tmp_path / "profile.yaml"
-    path.write_text(yaml.safe_dump({"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd",
+    path.write_text(yaml.safe_dump({"region": "us-east-1", "vpc_id": VPC_ID,
                                     "subnets": [SUB_C], "security_group_ids": [SG],
                                     "execution_role_arn": ROLE}))
     sess = ClosedNetworkSession(str(path), boto_session=safemaker_session)
