@@ -113,15 +113,21 @@ def test_check_refuses_explicit_conflict_even_with_apply(tmp_path, profile_file)
     (["check", "ListModels", "REQ"], "has no guardrail rule"),
     (["check", "CreateTrainingJob", "MISSING"], "cannot read it"),
     (["check", "CreateTrainingJob", "BROKEN"], "not valid JSON or YAML at line 1"),
-    (["check", "CreateTrainingJob", "LIST"], "found list; expected an object"),
+    (["check", "CreateTrainingJob", "LIST"], "found a list; expected an object"),
+    (["check", "CreateTrainingJob", "EMPTY"], "found an empty document; expected an object of request parameters"),
+    (["check", "CreateTrainingJob", "BINARY"], "not UTF-8 text (byte 0); give the request parameters as a JSON"),
 ])
 def test_check_bad_input_exits_2(tmp_path, profile_file, args, needle):
     broken = tmp_path / "broken.json"
     broken.write_text("{\"a\": [1,")
     lst = tmp_path / "list.json"
     lst.write_text("[1, 2]")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    binary = tmp_path / "bin.json"
+    binary.write_bytes(bytes([0xff, 0xfe, 0x00, 0x81]) * 16)
     subst = {"REQ": request_file(tmp_path), "MISSING": str(tmp_path / "none.json"), "BROKEN": str(broken),
-             "LIST": str(lst)}
+             "LIST": str(lst), "EMPTY": str(empty), "BINARY": str(binary)}
     r = runner.invoke(app, [subst.get(a, a) for a in args] + ["-p", profile_file])
     assert r.exit_code == 2, r.output
     assert needle in r.stderr

@@ -370,6 +370,9 @@ def read_request_file(path: str, label: str) -> dict[str, Any]:
         text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115
     except OSError as exc:
         raise fail(f"{label}: cannot read it ({exc.strerror}); give a JSON or YAML file, or - for stdin")
+    except UnicodeDecodeError as exc:
+        raise fail(f"{label}: not UTF-8 text (byte {exc.start}); give the request parameters as a JSON or "
+                   "YAML object")
     loader = _UniqueKeyLoader(text)  # JSON is YAML
     try:
         data = loader.get_single_data()
@@ -387,5 +390,6 @@ def read_request_file(path: str, label: str) -> dict[str, Any]:
                    + (f", and {more} other key(s) are repeated" if more else "")
                    + "; a parser would keep only the last value silently: keep each key once")
     if not isinstance(data, dict):
-        raise fail(f"{label}: found {type(data).__name__}; expected an object of request parameters")
+        found = "an empty document" if data is None else f"a {type(data).__name__}"
+        raise fail(f"{label}: found {found}; expected an object of request parameters")
     return data
