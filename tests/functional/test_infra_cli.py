@@ -106,6 +106,23 @@ def test_bad_input_exits_2_and_creates_nothing(safemaker_local, args, needle):
     assert mutating(safemaker_local) == []
 
 
+def test_unwritable_profile_out_exits_2_before_any_call(safemaker_local, tmp_path):
+    # Found by a new-user trial: the whole stack was built, then writing the profile failed.
+    (tmp_path / "dir.toml").mkdir()
+    cases = {
+        str(tmp_path / "missing" / "p.toml"): f"a path in {str(tmp_path / 'missing')!r}, which is not an "
+                                              "existing directory",
+        str(tmp_path / "dir.toml"): "a directory",
+    }
+    for path, problem in cases.items():
+        safemaker_local.reset_requests()
+        r = infra(safemaker_local, "up", "--stack", "ifsm", "--aws-managed-policy", "", "--profile-out", path)
+        assert r.exit_code == 2, r.output
+        assert (f"--profile-out: found '{path}'; expected a file path in an existing, writable directory "
+                f"(found {problem}); create the directory or choose another path") in " ".join(r.stderr.split())
+        assert safemaker_local.request_count() == 0
+
+
 def test_aws_failure_exits_1(safemaker_local):
     iam = safemaker_local.session.client("iam")
     iam.create_role(RoleName="ifsm-SageMakerExecRole", AssumeRolePolicyDocument="{}")
@@ -126,3 +143,39 @@ def test_template_yaml_and_json(tmp_path):
     assert "AdminHost" in json.loads(out.read_text())["Resources"]
     r = runner.invoke(app, ["infra", "template", "--format", "toml"])
     assert r.exit_code == 2 and "--format is 'toml'; expected 'yaml' or 'json'" in r.stderr
+
+
+def test_interrupted_up_says_how_to_resume_and_resuming_finishes(safemaker_local, tmp_path, monkeypatch):
+    from safemaker.cli import infra as infra_cli
+
+    real_up = infra_cli._infra.up
+
+    def interrupted_up(cfg, *, ec2_client, **kwargs):
+        def ctrl_c(**_):
+            raise KeyboardInterrupt
+        ec2_client.meta.events.register("before-call.ec2.CreateVpcEndpoint", ctrl_c)  # mid-way: VPC exists
+        return real_up(cfg, ec2_client=ec2_client, **kwargs)
+
+    out = tmp_path / "p.toml"
+    monkeypatch.setattr(infra_cli._infra, "up", interrupted_up)
+    r = infra(safemaker_local, "up", "--stack", "ifsm", "--aws-managed-policy", "", "--profile-out", str(out))
+    assert r.exit_code == 130, r.output
+    assert ("interrupted: stack ifsm may be partly built. Re-run the same `safemaker infra up` to finish it "
+            "(finished steps are not repeated), or `safemaker infra down -s ifsm` to remove what was created"
+            ) in " ".join(r.stderr.split())
+    assert "CreateVpc" in mutating(safemaker_local) and "CreateVpcEndpoint" not in mutating(safemaker_local)
+    assert not out.exists()
+    monkeypatch.setattr(infra_cli._infra, "up", real_up)
+    safemaker_local.reset_requests()
+    r = infra(safemaker_local, "up", "--stack", "ifsm", "--aws-managed-policy", "", "--profile-out", str(out))
+    assert r.exit_code == 0, r.output
+    assert "CreateVpc" not in mutating(safemaker_local) and "CreateVpcEndpoint" in mutating(safemaker_local)
+    assert out.exists()
+
+
+def test_up_on_the_local_backend_with_the_default_managed_policy_hints_at_the_flag(safemaker_local, tmp_path):
+    r = infra(safemaker_local, "up", "--stack", "ifsm", "--profile-out", str(tmp_path / "p.toml"))
+    assert r.exit_code == 1, r.output
+    assert "AmazonSageMakerFullAccess" in r.stderr
+    assert ("hint: the local backend (moto) has no AWS managed policies; pass --aws-managed-policy '' to attach "
+            "none") in " ".join(r.stderr.split())

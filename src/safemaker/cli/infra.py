@@ -14,7 +14,10 @@ from ..network import infra as _infra
 from ..network import template as _template
 from ..network.endpoints import FEATURES, FeatureError, parse_features
 from ._common import (EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, err, fail, handle_errors, is_interactive,
-                      note_local_endpoints, out, table)
+                      local_endpoint, note_local_endpoints, out, table)
+
+EXIT_INTERRUPTED = 130
+"""Exit code after Ctrl-C (128 + SIGINT), as shells report it."""
 
 group = typer.Typer(help="Build, remove or render the seed's closed network (VPC, endpoints, IAM).",
                     no_args_is_help=True)
@@ -178,12 +181,24 @@ def up(
                   volume_kms_key_id=volume_kms_key_id, output_kms_key_id=output_kms_key_id,
                   default_bucket=default_bucket)
     path = profile_out or Path(f"{cfg.name}-profile.toml")
+    _infra.check_profile_path(path)  # exit 2 before any call, not after building the stack
     ec2, iam, ssm = _clients(cfg.region, endpoint_url, ssm=cfg.admin_host)
     planned = _infra.plan(cfg, ec2_client=ec2, iam_client=iam, ssm_client=ssm)
-    with _progress(len(planned.actions)) as bar:
-        task = bar.add_task(f"infra up {cfg.name}", total=len(planned.actions))
-        result = _infra.up(cfg, ec2_client=ec2, iam_client=iam, ssm_client=ssm, profile_path=path,
-                           progress=lambda a: bar.update(task, advance=1, description=a.line()[:70]))
+    try:
+        with _progress(len(planned.actions)) as bar:
+            task = bar.add_task(f"infra up {cfg.name}", total=len(planned.actions))
+            result = _infra.up(cfg, ec2_client=ec2, iam_client=iam, ssm_client=ssm, profile_path=path,
+                               progress=lambda a: bar.update(task, advance=1, description=a.line()[:70]))
+    except KeyboardInterrupt:
+        err.print(f"interrupted: stack {cfg.name} may be partly built. Re-run the same `safemaker infra up` to "
+                  f"finish it (finished steps are not repeated), or `safemaker infra down -s {cfg.name}` to "
+                  "remove what was created", highlight=False)
+        raise typer.Exit(EXIT_INTERRUPTED)
+    except _infra.InfraError as exc:
+        if local_endpoint(iam.meta.endpoint_url) and ":aws:policy/" in str(exc) and "NoSuchEntity" in str(exc):
+            err.print("hint: the local backend (moto) has no AWS managed policies; pass --aws-managed-policy '' "
+                      "to attach none", highlight=False)
+        raise
     _print_actions(f"safemaker infra up: stack {cfg.name}", result.actions)
     err.print(f"{len(result.changes)} change(s); profile written to {result.profile_path}", highlight=False)
     developer = result.policy_arns.get("developer", ())
@@ -233,10 +248,15 @@ def down(
         if not typer.confirm(f"Delete {len(planned.changes)} resource(s) of stack {stack} in {region}?"):
             err.print("nothing deleted", highlight=False)
             raise typer.Exit(EXIT_ERROR)
-    with _progress(len(planned.actions)) as bar:
-        task = bar.add_task(f"infra down {stack}", total=len(planned.actions))
-        result = _infra.down(stack, ec2_client=ec2, iam_client=iam,
-                             progress=lambda a: bar.update(task, advance=1, description=a.line()[:70]))
+    try:
+        with _progress(len(planned.actions)) as bar:
+            task = bar.add_task(f"infra down {stack}", total=len(planned.actions))
+            result = _infra.down(stack, ec2_client=ec2, iam_client=iam,
+                                 progress=lambda a: bar.update(task, advance=1, description=a.line()[:70]))
+    except KeyboardInterrupt:
+        err.print(f"interrupted: stack {stack} may be partly deleted. Re-run `safemaker infra down -s {stack}` "
+                  "to finish", highlight=False)
+        raise typer.Exit(EXIT_INTERRUPTED)
     _print_actions(f"safemaker infra down: stack {stack}", result.actions + result.remaining + result.skipped)
     if not result.complete:
         err.print(f"{len(result.remaining)} resource(s) of stack {stack} kept:", highlight=False)

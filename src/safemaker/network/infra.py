@@ -42,6 +42,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -72,6 +73,7 @@ __all__ = [
     "POLICY_NAMES",
     "EXECUTION_ROLE_POLICY_KEYS",
     "StackConfig",
+    "check_profile_path",
     "StackConfigError",
     "InfraError",
     "RetryPolicy",
@@ -715,10 +717,17 @@ class _Ctx:
         missing: Iterable[str] = (),
         retry_codes: Iterable[str] = (),
         retry_if: Callable[[ClientError], bool] | None = None,
-        fix: str = "Fix the cause and re-run; finished steps are not repeated",
+        fix: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        """Call ``client.<method>(**kwargs)`` with retries; ``None`` if the error is in ``missing``."""
+        """Call ``client.<method>(**kwargs)`` with retries; ``None`` if the error is in ``missing``.
+
+        The default ``fix`` says that finished steps are not repeated only when
+        the run makes changes (``up``, ``down``); ``plan`` and lookups say "re-run".
+        """
+        if fix is None:
+            fix = ("Fix the cause and re-run; finished steps are not repeated" if self.apply
+                   else "Fix the cause and re-run")
         missing = set(missing)
         extra = set(retry_codes)
         operation = "".join(p.title() for p in method.split("_"))
@@ -1099,7 +1108,10 @@ def _reconcile(ctx: _Ctx, cfg: StackConfig, profile_path: Path | None) -> UpResu
     role_name = execution_role_name(stack)
     role_arn = f"arn:{partition}:iam::{account}:role/{role_name}" if account else None
     profile = None
-    if vpc_id and all(subnet_ids) and sg_id and role_arn:
+    # Exact only once every required endpoint exists: planning a stack that was
+    # interrupted after its VPC but before its endpoints uses the placeholders.
+    endpoints_complete = len(endpoint_ids) == len(required_endpoints(cfg.features, cfg.region, kms=cfg.kms))
+    if vpc_id and all(subnet_ids) and sg_id and role_arn and endpoints_complete:
         from safemaker.profile import VpcProfile
 
         data: dict[str, Any] = {
@@ -1686,6 +1698,42 @@ def plan(
     return Plan(stack, "down", tuple(ctx.actions), result.remaining)
 
 
+def check_profile_path(profile_path: str | Path) -> None:
+    """Check, without writing, that :func:`up` could write its profile to ``profile_path``.
+
+    Parameters
+    ----------
+    profile_path : str or pathlib.Path
+        Where the profile would be written.
+
+    Raises
+    ------
+    StackConfigError
+        The suffix is not ``.toml``, ``.yaml``, ``.yml`` or ``.json``; the path
+        is a directory; its directory does not exist; or this user cannot
+        write there. The error's field is ``profile_path``.
+    """
+    from safemaker.profile import SUFFIXES
+
+    path = Path(profile_path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise StackConfigError([ProfileFieldError(
+            "profile_path", str(profile_path), "a path ending in .toml, .yaml, .yml or .json")])
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        problem = "a directory"
+    elif not parent.is_dir():
+        problem = f"a path in {str(parent)!r}, which is not an existing directory"
+    elif not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        problem = "a path that this user cannot write"
+    else:
+        return
+    raise StackConfigError([ProfileFieldError(
+        "profile_path", str(path),
+        f"a file path in an existing, writable directory (found {problem}); create the directory or "
+        "choose another path")])
+
+
 def up(
     config: StackConfig,
     *,
@@ -1743,11 +1791,7 @@ def up(
     """
     cfg = _as_config(config)
     if profile_path is not None:
-        from safemaker.profile import SUFFIXES
-
-        if Path(profile_path).suffix.lower() not in SUFFIXES:
-            raise StackConfigError([ProfileFieldError(
-                "profile_path", str(profile_path), "a path ending in .toml, .yaml, .yml or .json")])
+        check_profile_path(profile_path)  # before any call: never build a stack, then fail to say so
     ctx = _Ctx(cfg.name, ec2=ec2_client, iam=iam_client, ssm=ssm_client, apply=True, retry=retry,
                progress=progress)
     return _reconcile(ctx, cfg, Path(profile_path) if profile_path is not None else None)
