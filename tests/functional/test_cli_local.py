@@ -285,3 +285,14 @@ def test_local_env_prints_exactly_the_export_line(tmp_path: Path, base_env: dict
 def test_bad_port_or_region_exits_2(tmp_path: Path, base_env: dict[str, str], args: list[str], message: str) -> None:
     proc = _run(_cli("local", *args), base_env, tmp_path)
     assert (proc.returncode, proc.stdout, proc.stderr.strip()) == (2, "", message)
+
+
+def test_docs_show_the_lines_the_commands_print(tmp_path: Path, base_env: dict[str, str]) -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "local-backend.md").read_text(encoding="utf-8")
+    env5000 = _run(_cli("local", "env", "--port", "5000"), base_env, tmp_path)
+    assert "  " + env5000.stdout in docs
+    from safemaker.cli.local import EMULATED_NOTE
+
+    assert EMULATED_NOTE + "\n" in docs
+    assert "stopped; 127.0.0.1:5000 is free and the emulated state is\n  discarded." in docs
+    assert "## From the command line" in docs
