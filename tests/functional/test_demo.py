@@ -152,3 +152,17 @@ def test_demo_aws_bad_profile_exit_2(no_sends, tmp_path):
     assert r.exit_code == 2
     assert "subnets.0" in r.stderr
     assert no_sends == []
+
+
+@pytest.mark.parametrize("region", ["mars-1", "US-EAST-1", "us-east-99"])
+def test_demo_unknown_region_exit_2_before_any_backend_starts(no_sends, region, monkeypatch):
+    import safemaker.local.backend as backend_module
+
+    started = []
+    monkeypatch.setattr(backend_module.LocalBackend, "start", lambda self: started.append(self) or self)
+    r = runner.invoke(app, ["demo", "--region", region])
+    assert r.exit_code == 2, r.output
+    assert f"--region is {region!r}; expected an AWS region where SageMaker is available, such as us-east-1" \
+        in " ".join(r.stderr.split())
+    assert "ap-northeast-1" in r.stderr  # the list botocore knows
+    assert started == [] and no_sends == []

@@ -74,6 +74,16 @@ def _progress() -> Any:
                     TimeElapsedColumn(), console=err, transient=True)
 
 
+def _check_local_region(region: str) -> None:
+    """Exit 2 unless botocore's endpoint data has SageMaker in ``region`` (aws partition; no network call)."""
+    import botocore.session
+
+    known = botocore.session.get_session().get_available_regions("sagemaker")
+    if region not in known:
+        raise fail(f"--region is {region!r}; expected an AWS region where SageMaker is available, such as "
+                   f"us-east-1 (botocore lists {len(known)}: {', '.join(sorted(known))})", EXIT_BAD_INPUT)
+
+
 def demo(
     aws: bool = typer.Option(False, "--aws", help="Run against a real AWS account (billed) instead of the "
                                                   "local backend; needs --profile and confirmation."),
@@ -94,6 +104,8 @@ def demo(
     if poll_seconds is not None and not (math.isfinite(poll_seconds) and poll_seconds > 0):
         raise fail(f"--poll-seconds is {poll_seconds!r}; expected a number of seconds greater than 0. "
                    "Pass a positive number, or leave it out for the default.", EXIT_BAD_INPUT)
+    if not aws:
+        _check_local_region(region)
     with _quiet_sdk():
         if aws:
             report = _aws(profile, yes, poll_seconds)
