@@ -880,7 +880,7 @@ class _Auditor:
             resource_type=item.kind, resource_arn=item.arn or self._arn(item), resource_name=item.name,
             region=item.region, path=call, found=reason, required="a successful describe",
             required_text="a resource that can be described",
-            fix=_unknown_fix(operation, what),
+            fix=_unknown_fix(operation, what, reason),
             fix_action="investigate",
         )
 
@@ -911,9 +911,20 @@ class _Auditor:
                        v.required, v.required_text, fix, action, related)
 
 
-def _unknown_fix(operation: str, what: str | None) -> str:
+_SERVER_FAILURE = re.compile(r"^(5\d\d|InternalFailure|InternalServerError|ServiceUnavailable)\b")
+_THROTTLED = re.compile(r"^(Throttling\w*|TooManyRequests\w*|RequestLimitExceeded|SlowDown)\b")
+
+
+def _unknown_fix(operation: str, what: str | None, reason: str = "") -> str:
+    """What to do about an UNKNOWN, by the kind of failure (``reason`` starts with the error code)."""
     if operation == "check_resource":
         text = "the rule table could not read this description; report it to the safemaker maintainers"
+    elif _SERVER_FAILURE.match(reason):
+        text = (f"the service failed to answer {operation} (a server error, not a permission problem): audit "
+                "again later; a local emulator such as moto answers HTTP 500 for a call it does not implement")
+    elif _THROTTLED.match(reason):
+        text = (f"{operation} stayed throttled after adaptive retries: audit again later, or with fewer "
+                "workers (max_workers; CLI: --max-workers)")
     else:
         text = (f"grant sagemaker:{operation} to the auditing role (or retry if it was throttled) "
                 "and audit again")

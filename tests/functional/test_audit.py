@@ -342,6 +342,37 @@ def test_failed_list_is_unknown_for_the_whole_type(safemaker_local, sm, profile)
     assert findings[0].fix.startswith("ListModels failed, so no model in us-east-1 was checked")
 
 
+def test_a_list_moto_lacks_is_unknown_with_a_server_failure_fix_not_a_permission_fix(safemaker_local, profile):
+    # Found by a new-user trial: on the local backend the fix said "grant sagemaker:ListLabelingJobs".
+    import botocore.config
+
+    sm = safemaker_local.session.client("sagemaker", config=botocore.config.Config(
+        retries={"mode": "standard", "max_attempts": 1}))
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["labeling-job"])
+    assert [(f.status, f.resource_name, f.found) for f in findings] == [
+        ("UNKNOWN", "*", "500: Internal Server Error")]
+    assert findings[0].fix == (
+        "ListLabelingJobs failed, so no labeling-job in us-east-1 was checked; the service failed to answer "
+        "ListLabelingJobs (a server error, not a permission problem): audit again later; a local emulator such "
+        "as moto answers HTTP 500 for a call it does not implement: it is not assumed compliant")
+
+
+@pytest.mark.parametrize("reason,expected", [
+    ("AccessDeniedException: no", "grant sagemaker:DescribeModel to the auditing role (or retry if it was "
+                                  "throttled) and audit again: it is not assumed compliant"),
+    ("ThrottlingException: Rate exceeded", "DescribeModel stayed throttled after adaptive retries: audit again "
+                                           "later, or with fewer workers (max_workers; CLI: --max-workers): it is "
+                                           "not assumed compliant"),
+    ("503: Service Unavailable", "the service failed to answer DescribeModel (a server error, not a permission "
+                                 "problem): audit again later; a local emulator such as moto answers HTTP 500 for "
+                                 "a call it does not implement: it is not assumed compliant"),
+    ("InternalFailure: oops", "the service failed to answer DescribeModel (a server error"),
+    ("5000ish: odd", "grant sagemaker:DescribeModel"),  # not an HTTP 5xx code
+])
+def test_unknown_fix_follows_the_kind_of_failure(reason, expected):
+    assert audit._unknown_fix("DescribeModel", None, reason).startswith(expected)
+
+
 # --------------------------------------------------------------------------- scale: filters, pagination, retries
 
 
