@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 import ipaddress
+import os
 import re
 import sys
 from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar, overload
 from urllib.parse import urlsplit
 
 import typer
+from botocore.exceptions import NoCredentialsError
 from rich.console import Console, ConsoleDimensions
 from rich.table import Table
 from rich.text import Text
@@ -222,16 +225,59 @@ def handle_errors(func: Optional[F] = None, *, aliases: Optional[Mapping[str, st
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        token = _LOCAL_SEEN.set([])
         try:
             return func(*args, **kwargs)
         except (ProfileError, GuardrailViolation) as exc:
             err.print(_error_line(exc), highlight=False)
+            _credentials_hint(exc, kwargs)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except SafemakerError as exc:
             err.print(_error_line(cli_message(exc, flags())), highlight=False)
+            _credentials_hint(exc, kwargs)
             raise typer.Exit(EXIT_BAD_INPUT if isinstance(exc, ValueError) else EXIT_ERROR) from None
+        except NoCredentialsError as exc:
+            err.print(_error_line(f"{type(exc).__name__}: {exc}; configure AWS credentials (aws configure, "
+                                  "AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and re-run"),
+                      highlight=False)
+            _credentials_hint(exc, kwargs)
+            raise typer.Exit(EXIT_ERROR) from None
+        finally:
+            _LOCAL_SEEN.reset(token)
 
     return wrapper
+
+
+LOCAL_CREDENTIALS_HINT = ("for a local endpoint any credentials work: export AWS_ACCESS_KEY_ID=testing "
+                          "AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true")
+"""Printed (after ``hint: ``) when a command aimed at a loopback endpoint found no AWS credentials."""
+
+_LOCAL_SEEN: contextvars.ContextVar[Optional[list[str]]] = contextvars.ContextVar(
+    "safemaker_cli_local_endpoints", default=None)
+
+
+def _lacks_credentials(exc: BaseException) -> bool:
+    """Whether ``exc`` is, or was raised while handling, botocore's ``NoCredentialsError``."""
+    seen: set[int] = set()
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, NoCredentialsError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _command_local_endpoint(kwargs: Mapping[str, Any]) -> Optional[str]:
+    """The loopback endpoint the command talks to: ``--endpoint-url``, a client it noted, ``AWS_ENDPOINT_URL``."""
+    seen = _LOCAL_SEEN.get() or []
+    return (local_endpoint(kwargs.get("endpoint_url")) or (seen[0] if seen else None)
+            or local_endpoint(os.environ.get("AWS_ENDPOINT_URL")))
+
+
+def _credentials_hint(exc: BaseException, kwargs: Mapping[str, Any]) -> None:
+    if _lacks_credentials(exc) and _command_local_endpoint(kwargs):
+        err.print(f"hint: {LOCAL_CREDENTIALS_HINT}", highlight=False)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> "typer.Exit":
@@ -304,6 +350,9 @@ def note_local_endpoints(clients: Iterable[Any]) -> None:
         local = local_endpoint(getattr(getattr(client, "meta", None), "endpoint_url", None))
         if local and local not in seen:
             seen.append(local)
+            noted = _LOCAL_SEEN.get()
+            if noted is not None and local not in noted:
+                noted.append(local)
             err.print(f"note: talking to a local endpoint ({local}): results are emulated, not from AWS",
                       highlight=False)
 

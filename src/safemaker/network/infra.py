@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 
-from botocore.exceptions import BotoCoreError, ClientError, WaiterError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, WaiterError
 from botocore.parsers import ResponseParserError
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
@@ -743,6 +743,10 @@ class _Ctx:
                 retryable = (code in _RETRYABLE_CODES or code in extra or int(status) >= 500
                              or (retry_if is not None and retry_if(exc)))
                 error: Exception = exc
+            except NoCredentialsError as exc:
+                # Not retried: waiting finds no credentials, and each retry would walk the credential
+                # chain (instance metadata included) again. Chained, so callers can tell the cause.
+                raise InfraError(f"{operation} {what}".strip(), _message(exc).rstrip("."), fix) from exc
             except (BotoCoreError, ResponseParserError) as exc:
                 retryable = True  # connection errors, timeouts, garbled (e.g. HTML 5xx) responses
                 error = exc
