@@ -85,6 +85,28 @@ def test_audit_sarif_validates_against_the_schema(open_notebook, profile_file, t
             for r in doc["runs"][0]["results"]] == [("SM-NB-DIRECT-INTERNET", NB)]
 
 
+def test_unwritable_output_exits_2_before_any_call(cli_env, safemaker_local, profile_file, tmp_path):
+    # Found by a new-user trial: a traceback after every List/Describe call had run.
+    target = tmp_path / "missing" / "audit.json"
+    safemaker_local.reset_requests()
+    result = audit("--profile", profile_file, "--format", "json", "-o", str(target))
+    assert result.exit_code == 2, result.output
+    assert (f"--output is '{target}': cannot write it (No such file or directory); give a file path in an "
+            "existing, writable directory, or leave --output out for stdout") in " ".join(result.stderr.split())
+    assert "Traceback" not in result.output
+    assert safemaker_local.request_count("sagemaker") == 0
+
+
+def test_text_report_to_a_file(open_notebook, profile_file, tmp_path):
+    out = tmp_path / "audit.txt"
+    result = audit("--profile", profile_file, "--type", "notebook-instance", "-o", str(out))
+    assert result.exit_code == 3
+    text = out.read_text()
+    assert "SM-NB-DIRECT-INTERNET" in text
+    assert NB in text  # a file is not a terminal: the table is as wide as its content, the ARN unbroken
+    assert result.stdout == ""
+
+
 def test_fail_on_critical_still_fails_on_a_critical_finding(open_notebook, profile_file):
     result = audit("--profile", profile_file, "--format", "json", "--type", "notebook-instance",
                    "--fail-on", "critical")

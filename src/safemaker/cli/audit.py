@@ -116,6 +116,13 @@ def register(app: typer.Typer) -> None:
         if session.get_credentials() is None:
             raise fail("no AWS credentials found (environment, shared files, SSO or instance role): "
                        "the audit needs sagemaker:List* and sagemaker:Describe* permissions", EXIT_ERROR)
+        stream: Any = sys.stdout
+        if output is not None:  # before any call: never audit, then fail to write the report
+            try:
+                stream = output.open("w", encoding="utf-8")
+            except OSError as exc:
+                raise fail(f"--output is '{output}': cannot write it ({exc.strerror or exc}); give a file path "
+                           "in an existing, writable directory, or leave --output out for stdout")
         recorder = ClientRecorder(session, endpoint_url)
         # AuditInputError (bad --since, --resource-type, --region, --max-workers) -> exit 2 naming the flag.
         findings_iter = _audit.run(prof, boto3_session=recorder, regions=regions, since=since,
@@ -123,7 +130,6 @@ def register(app: typer.Typer) -> None:
                                    active_only=active_only, progress=lambda e: listeners[0](e))
         note_local_endpoints(recorder.clients)
 
-        stream = output.open("w", encoding="utf-8") if output else sys.stdout
         counts: Counter[str] = Counter()
         failing = 0
         checked = 0
@@ -159,18 +165,18 @@ def register(app: typer.Typer) -> None:
                     _audit.write_sarif(counted(findings_iter), stream)
                 else:
                     collected = list(counted(findings_iter))
-            finally:
+            except BaseException:
                 if output:
                     stream.close()
+                raise
 
         total = counts["FAIL"] + counts["UNKNOWN"]
-        if output_format is OutputFormat.text:
-            target = out if not output else None
-            if target is None:
-                with output.open("w", encoding="utf-8") as fh:  # type: ignore[union-attr]
-                    _print_text(make_console(file=fh), collected, checked)
-            else:
-                _print_text(target, collected, checked)
+        try:
+            if output_format is OutputFormat.text:
+                _print_text(make_console(file=stream) if output else out, collected, checked)
+        finally:
+            if output:
+                stream.close()
         err.print(f"{checked} resource(s) checked: {counts['FAIL']} finding(s), {counts['UNKNOWN']} unknown; "
                   f"{failing} at or above --fail-on {threshold.value}", highlight=False)
         if total and failing:
