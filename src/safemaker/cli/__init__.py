@@ -40,6 +40,20 @@ def _register_all() -> None:
 _register_all()
 
 
+HELP_WIDTH_OFF_TERMINAL = 120
+"""Columns of ``--help`` when stdout is not a terminal and neither COLUMNS nor TERMINAL_WIDTH is set.
+
+rich would assume 80 and cut option help (``[env var: SAFEMAKER_ENDPOINT_U…]``)
+in pipes, files and CI logs."""
+
+
 def main() -> None:
     """Entry point of the ``safemaker`` console script."""
+    import os
+    import sys
+
+    if not sys.stdout.isatty() and not os.environ.get("COLUMNS") and not os.environ.get("TERMINAL_WIDTH"):
+        from typer import rich_utils
+
+        rich_utils.MAX_WIDTH = HELP_WIDTH_OFF_TERMINAL
     app()

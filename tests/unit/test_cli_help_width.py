@@ -1,0 +1,80 @@
+"""``--help`` of every command, piped (not a terminal): nothing cut with "…" (found by a new-user trial)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import typer.main
+
+from safemaker.cli import HELP_WIDTH_OFF_TERMINAL, app
+
+
+def _command_paths() -> list[list[str]]:
+    """Every command and subcommand of the CLI, from click's own tree."""
+    paths: list[list[str]] = []
+
+    def walk(command, path):
+        paths.append(path)
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return paths
+
+
+PATHS = _command_paths()
+
+
+def test_the_tree_has_every_command_group():
+    top = {p[0] for p in PATHS if len(p) == 1}
+    assert {"audit", "check", "demo", "doctor", "infra", "local", "notebook", "policy", "profile"} <= top
+    assert len(PATHS) > 20
+
+
+_RUNNER = """
+import contextlib, io, json, sys
+from safemaker.cli import main
+out = {}
+for path in json.loads(sys.argv[1]):
+    buf = io.StringIO()
+    sys.argv = ["safemaker", *path, "--help"]
+    with contextlib.redirect_stdout(buf):
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code
+    out[" ".join(path)] = [code, buf.getvalue()]
+print(json.dumps(out))
+"""
+
+
+def _help(paths: list[list[str]], **env: str) -> dict[str, tuple[int, str]]:
+    """``--help`` of each path, printed to a pipe, in one child process (no COLUMNS / TERMINAL_WIDTH)."""
+    import json
+
+    clean = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "TERMINAL_WIDTH")}
+    clean.update(env)
+    r = subprocess.run([sys.executable, "-c", _RUNNER, json.dumps(paths)], capture_output=True, text=True,
+                       env=clean, timeout=300, check=True)
+    return {k: (v[0], v[1]) for k, v in json.loads(r.stdout.splitlines()[-1]).items()}
+
+
+def test_help_of_every_command_is_whole_when_piped():
+    cut = {}
+    for name, (code, text) in _help(PATHS).items():
+        assert code == 0, (name, text)
+        lines = text.splitlines()
+        assert lines and max(len(line) for line in lines) <= HELP_WIDTH_OFF_TERMINAL
+        if "…" in text:
+            cut[name] = [line for line in lines if "…" in line]
+    assert cut == {}
+
+
+@pytest.mark.parametrize("var", ["COLUMNS", "TERMINAL_WIDTH"])
+def test_an_explicit_width_is_honoured(var):
+    ((code, text),) = _help([["audit"]], **{var: "60"}).values()
+    assert code == 0
+    assert max(len(line) for line in text.splitlines()) <= 60
