@@ -64,6 +64,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "VpcProfile",
     "resolve_profile",
+    "EnvironmentRelaxation",
+    "RELAXING_FIELDS",
     "ENV_PREFIX",
     "OTHER_ENV_VARS",
     "PROFILE_ENV_VAR",
@@ -306,6 +308,169 @@ def _env_values(settings_cls: type[BaseSettings]) -> dict[str, str]:
     """Field name -> environment variable name, for every field set in the environment."""
     values = _ProfileEnvSource(settings_cls)()
     return {name: f"{ENV_PREFIX}{name.upper()}" for name in values}
+
+
+def _env_raw_values(settings_cls: type[BaseSettings]) -> dict[str, str]:
+    """Field name -> the raw text of its ``SAFEMAKER_<FIELD>`` variable, as pydantic-settings read it."""
+    source = _ProfileEnvSource(settings_cls)
+    names = _field_env_names(settings_cls)
+    raw: dict[str, str] = {}
+    for key, value in source.env_vars.items():
+        name = names.get(key)
+        if name is not None and value is not None:
+            raw[name] = value
+    return raw
+
+
+# --------------------------------------------------------------------------- relaxations
+
+
+def _show_value(value: Any) -> str:
+    """A field value as a user would write it: ``true``, ``Enabled``, ``["arn:..."]``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return json.dumps(list(value))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class _Relaxing:
+    """How a field loosens the guard: ``looser(value, baseline)`` and what then happens."""
+
+    looser: Any
+    effect: Any
+
+
+def _flag_turned(relaxed: Any) -> Any:
+    return lambda value, baseline: value == relaxed and baseline != relaxed
+
+
+def _more_roles(value: Any, baseline: Any) -> bool:
+    return bool(set(value or ()) - set(baseline or ()))
+
+
+RELAXING_FIELDS: Mapping[str, _Relaxing] = MappingProxyType(
+    {
+        "require_network_isolation": _Relaxing(
+            _flag_turned(False), lambda v, b: "the guard will not require EnableNetworkIsolation"
+        ),
+        "require_inter_container_traffic_encryption": _Relaxing(
+            _flag_turned(False),
+            lambda v, b: "the guard will not require EnableInterContainerTrafficEncryption",
+        ),
+        "notebook_root_access": _Relaxing(
+            _flag_turned("Enabled"),
+            lambda v, b: "the guard will not require RootAccess Disabled on notebook instances",
+        ),
+        "allow_pipeline_network_parameters": _Relaxing(
+            _flag_turned(True),
+            lambda v, b: "the guard will accept pipeline parameters in a pipeline step's "
+            "network fields (whoever starts an execution can override them)",
+        ),
+        "additional_role_arns": _Relaxing(
+            _more_roles,
+            lambda v, b: "the guard will also let SageMaker be passed "
+            + ", ".join(sorted(set(v) - set(b or ()))),
+        ),
+    }
+)
+"""The profile fields whose value can loosen what the guard requires, and how.
+
+The one list of them. A ``SAFEMAKER_<FIELD>`` variable that makes one of
+these looser than the file, SSM parameter or default would is reported by
+:attr:`VpcProfile.environment_relaxations` (and logged as a warning on
+``safemaker.profile`` when the profile is loaded):
+``require_network_isolation`` or ``require_inter_container_traffic_encryption``
+false, ``notebook_root_access`` Enabled, ``allow_pipeline_network_parameters``
+true, ``additional_role_arns`` naming a role the baseline does not.
+"""
+
+
+@dataclass(frozen=True)
+class EnvironmentRelaxation:
+    """A ``SAFEMAKER_<FIELD>`` variable that loosens the guard.
+
+    Attributes
+    ----------
+    field : str
+        The profile field (one of :data:`RELAXING_FIELDS`).
+    variable : str
+        The environment variable, in capitals (``SAFEMAKER_REQUIRE_NETWORK_ISOLATION``).
+    value : str
+        The variable's text as set (``"false"``).
+    baseline : str
+        What the profile would hold without the variable, as written in a file
+        (``"true"``).
+    baseline_from : str
+        Where ``baseline`` comes from: ``"the file"``, ``"the SSM parameter"``,
+        ``"the mapping"`` or ``"the default"``.
+    effect : str
+        What the guard then does not require (``"the guard will not require
+        EnableNetworkIsolation"``).
+    """
+
+    field: str
+    variable: str
+    value: str
+    baseline: str
+    baseline_from: str
+    effect: str
+
+    @property
+    def message(self) -> str:
+        """str: one line, e.g. ``SAFEMAKER_REQUIRE_NETWORK_ISOLATION=false relaxes
+        require_network_isolation (the file says true): the guard will not require
+        EnableNetworkIsolation``."""
+        says = "is" if self.baseline_from == "the default" else "says"
+        return (
+            f"{self.variable}={self.value} relaxes {self.field} "
+            f"({self.baseline_from} {says} {self.baseline}): {self.effect}"
+        )
+
+
+def _baseline_from(source: str) -> str:
+    if source.startswith(SSM_PREFIX):
+        return "the SSM parameter"
+    if source == "mapping":
+        return "the mapping"
+    return "the file"
+
+
+def _relaxations(
+    profile: "VpcProfile", data: Mapping[str, Any] | None, source: str, env_fields: Mapping[str, str],
+    raw: Mapping[str, str],
+) -> tuple[EnvironmentRelaxation, ...]:
+    """The relaxations the ``env_fields`` variables bring to ``profile`` over ``data``."""
+    from pydantic import TypeAdapter
+
+    found: list[EnvironmentRelaxation] = []
+    for name, rule in RELAXING_FIELDS.items():
+        if name not in env_fields:
+            continue
+        info = type(profile).model_fields[name]
+        if data is not None and name in data:
+            where = _baseline_from(source)
+            try:
+                baseline = TypeAdapter(info.annotation).validate_python(data[name])
+            except ValidationError:  # the environment replaced a bad value: compare with nothing
+                baseline = None
+        else:
+            where, baseline = "the default", info.default
+        value = getattr(profile, name)
+        if not rule.looser(value, baseline):
+            continue
+        found.append(
+            EnvironmentRelaxation(
+                field=name,
+                variable=env_fields[name],
+                value=raw.get(name, _show_value(value)),
+                baseline=_show_value(baseline) if baseline is not None else "nothing valid",
+                baseline_from=where,
+                effect=rule.effect(value, baseline),
+            )
+        )
+    return tuple(found)
 
 
 def _field_env_names(settings_cls: type[BaseSettings]) -> dict[str, str]:
@@ -934,6 +1099,10 @@ class VpcProfile(BaseSettings):
 
     _subnet_set: frozenset[str] = PrivateAttr(default=frozenset())
     _security_group_set: frozenset[str] = PrivateAttr(default=frozenset())
+    _environment_overrides: Mapping[str, str] = PrivateAttr(
+        default_factory=lambda: MappingProxyType({})
+    )
+    _environment_relaxations: tuple[EnvironmentRelaxation, ...] = PrivateAttr(default=())
 
     # ------------------------------------------------------------------ construction
 
@@ -980,6 +1149,13 @@ class VpcProfile(BaseSettings):
         if ctx.data is not None:
             sources.append(_MappingSource(settings_cls, ctx.data))
         return tuple(sources)
+
+    def __eq__(self, other: object) -> bool:
+        """Profiles are equal when their fields are: where a value came from does not count."""
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.__dict__ == other.__dict__  # type: ignore[attr-defined]
+
 
     def model_post_init(self, context: Any, /) -> None:
         self._subnet_set = frozenset(self.subnets)
@@ -1054,6 +1230,28 @@ class VpcProfile(BaseSettings):
     # ------------------------------------------------------------------ properties
 
     @property
+    def environment_overrides(self) -> Mapping[str, str]:
+        """Mapping of str to str: field -> the ``SAFEMAKER_<FIELD>`` variable that set it.
+
+        Filled by :meth:`load`, :meth:`from_file`, :meth:`from_ssm`,
+        :meth:`from_mapping` and :func:`resolve_profile` from the names the
+        pydantic-settings environment source supplied; empty when ``env=False``,
+        for :meth:`discover`, and for a profile built by calling the class.
+        Variable names are in capitals (matching is case-insensitive).
+        """
+        return self._environment_overrides
+
+    @property
+    def environment_relaxations(self) -> tuple[EnvironmentRelaxation, ...]:
+        """tuple of EnvironmentRelaxation: the overrides that loosen the guard.
+
+        One per :data:`RELAXING_FIELDS` field whose ``SAFEMAKER_<FIELD>``
+        variable makes it looser than the file, SSM parameter or default
+        would; each was logged as a warning on ``safemaker.profile`` at load.
+        """
+        return self._environment_relaxations
+
+    @property
     def subnet_set(self) -> frozenset[str]:
         """frozenset of str: :attr:`subnets` as a set (computed once)."""
         return self._subnet_set
@@ -1103,6 +1301,13 @@ class VpcProfile(BaseSettings):
             profile = cls()
         finally:
             _LOAD.reset(token)
+        if ctx.env_fields:
+            profile._environment_overrides = MappingProxyType(dict(ctx.env_fields))
+            profile._environment_relaxations = _relaxations(
+                profile, data, source, ctx.env_fields, _env_raw_values(cls)
+            )
+            for relaxation in profile._environment_relaxations:
+                logger.warning("%s", relaxation.message)
         logger.debug("profile loaded from %s", ctx.source)
         return profile
 

@@ -22,17 +22,35 @@ def show(
     profile: Optional[str] = profile_option(),
     format: str = typer.Option("table", "--format", "-f", help="table or json."),
 ) -> None:
-    """Load a profile (file, ssm:<name> or environment) and print its effective values."""
-    p = VpcProfile.load(profile)
-    if format == "json":
-        out.print_json(json.dumps(p.to_dict()))
-        return
-    if format != "table":
+    """Load a profile (file, ssm:<name> or environment) and print its effective values.
+
+    Fields set by ``SAFEMAKER_<FIELD>`` variables are marked (table: a "from"
+    column; json: a top-level ``"environment_overrides"`` object, field ->
+    variable, present only when there are overrides); each override that
+    loosens the guard gets a ``warning:`` line on stderr.
+    """
+    if format not in ("table", "json"):
         raise typer.BadParameter(f"--format is {format!r}; expected 'table' or 'json'")
-    table = Table("field", "value", title="VPC profile")
+    p = VpcProfile.load(profile)
+    _warn_relaxations(p)
+    overrides = dict(p.environment_overrides)
+    if format == "json":
+        doc = p.to_dict()
+        if overrides:
+            doc["environment_overrides"] = overrides
+        out.print_json(json.dumps(doc))
+        return
+    table = Table("field", "value", "from", title="VPC profile")
     for key, value in p.to_dict().items():
-        table.add_row(key, ", ".join(value) if isinstance(value, list) else str(value))
+        table.add_row(key, ", ".join(value) if isinstance(value, list) else str(value),
+                      f"environment ({overrides[key]})" if key in overrides else "")
     out.print(table)
+
+
+def _warn_relaxations(p: VpcProfile) -> None:
+    """One ``warning:`` line on stderr per ``SAFEMAKER_<FIELD>`` variable that loosens the guard."""
+    for relaxation in p.environment_relaxations:
+        err.print(f"warning: {relaxation.message}", highlight=False, soft_wrap=True)
 
 
 @group.command("validate")
@@ -40,6 +58,7 @@ def show(
 def validate(profile: Optional[str] = profile_option()) -> None:
     """Validate a profile; exit 0 when valid, 2 with every problem listed when not."""
     p = VpcProfile.load(profile)
+    _warn_relaxations(p)
     err.print(f"profile valid: VPC {p.vpc_id}, {len(p.subnets)} subnet(s), "
               f"{len(p.security_group_ids)} security group(s), region {p.region}")
     raise typer.Exit(EXIT_OK)
