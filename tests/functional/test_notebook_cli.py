@@ -142,8 +142,9 @@ def test_cli_notebook_delete(env):
                                     "Sent": ["StopNotebookInstance", "DeleteNotebookInstance"], "Gone": True}
     assert env["sm"].list_notebook_instances()["NotebookInstances"] == []
     again = invoke("notebook", "delete", "nb", "-p", env["path"])
-    assert again.exit_code == 1
-    assert "Notebook instance 'nb': does not exist; nothing to delete" in again.stderr
+    assert again.exit_code == 2  # an unknown name is bad input, as for `notebook url`
+    assert ("Notebook instance 'nb': does not exist; nothing to delete: check the name and --region, or pass "
+            "--missing-ok to succeed when it is already gone") in " ".join(again.stderr.split())
     ok = invoke("notebook", "delete", "nb", "-p", env["path"], "--missing-ok")
     assert ok.exit_code == 0
     assert json.loads(ok.stdout)["Sent"] == []

@@ -191,11 +191,17 @@ def delete(
     endpoint_url: Optional[str] = _endpoint_option(),
 ) -> None:
     """Stop the notebook instance if it runs, wait until Stopped, delete it, wait until gone."""
-    from ..notebook import delete_notebook_instance
+    from ..notebook import NotebookInstanceError, delete_notebook_instance
 
     client = _client(profile, region, endpoint_url)
-    sent = delete_notebook_instance(name, sagemaker_client=client, wait=wait, poll_seconds=poll_seconds,
-                                    timeout_seconds=timeout_seconds, progress=True, missing_ok=missing_ok)
+    try:
+        sent = delete_notebook_instance(name, sagemaker_client=client, wait=wait, poll_seconds=poll_seconds,
+                                        timeout_seconds=timeout_seconds, progress=True, missing_ok=missing_ok)
+    except NotebookInstanceError as exc:
+        if exc.status is None and "nothing to delete" in str(exc):  # not there at all: an unknown name
+            raise fail(f"{exc}: check the name and --region, or pass --missing-ok to succeed when it is already "
+                       "gone", EXIT_BAD_INPUT) from None
+        raise
     out.print_json(json.dumps({"NotebookInstanceName": name, "Sent": sent,
                                "Gone": wait or not sent}))
 
