@@ -102,12 +102,13 @@ def test_render_out_is_a_file_exits_2(profile_file, tmp_path):
     assert f.read_text() == "{}"
 
 
-def test_render_unwritable_directory_exits_1_and_writes_nothing(profile_file, tmp_path):
+def test_render_uncreatable_directory_exits_2_and_writes_nothing(profile_file, tmp_path):
     blocker = tmp_path / "blocker"
     blocker.write_text("x")
     r = runner.invoke(app, ["policy", "render", "-p", profile_file, "--out", str(blocker / "sub")])
-    assert r.exit_code == 1
-    assert "cannot create the directory" in r.stderr
+    assert r.exit_code == 2
+    assert (f"--out {str(blocker / 'sub')!r}: cannot create the directory (Not a directory); give a directory "
+            "path that can be created or written") in " ".join(r.stderr.split())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker", "profile.yaml"]
 
 

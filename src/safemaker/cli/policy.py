@@ -14,7 +14,7 @@ from .. import iam
 from ..iam_eval import AuthorizationRequest, ContextValue
 from ..profile import VpcProfile
 from ..rules import RULES
-from ._common import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, note_local_endpoints, out,
+from ._common import (EXIT_BAD_INPUT, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, note_local_endpoints, out,
                       profile_option, read_request_file, table)
 
 group = typer.Typer(
@@ -106,7 +106,10 @@ def render(
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise fail(f"--out {str(out_dir)!r}: cannot create the directory ({exc.strerror})", EXIT_ERROR) from None
+        # The path given cannot be a directory here: bad input (exit 2), like audit --output and
+        # infra up --profile-out. A write that fails later (disk full) stays an error (exit 1).
+        raise fail(f"--out {str(out_dir)!r}: cannot create the directory ({exc.strerror}); give a directory "
+                   "path that can be created or written", EXIT_BAD_INPUT) from None
     targets = {out_dir / name: body for name, body in files.items()}
     _write_all(targets)
     for path in targets:
