@@ -43,7 +43,7 @@ _register_all()
 HELP_WIDTH_OFF_TERMINAL = 120
 """Columns of ``--help`` when stdout is not a terminal and neither COLUMNS nor TERMINAL_WIDTH is set.
 
-rich would assume 80 and cut option help (``[env var: SAFEMAKER_ENDPOINT_U…]``)
+rich would assume 80 and cut option help (an env var name ending in "…")
 in pipes, files and CI logs."""
 
 
