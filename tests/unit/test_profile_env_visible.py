@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 
 import pytest
 from typer.testing import CliRunner
 
 from safemaker.cli import app
 from safemaker.profile import RELAXING_FIELDS, EnvironmentRelaxation, VpcProfile
+
+from test_profile import _clean_env  # noqa: F401 (autouse: no SAFEMAKER_* of the caller's environment)
 
 ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
 OTHER_ROLE = "arn:aws:iam::123456789012:role/Other"
@@ -34,14 +35,6 @@ NETWORK_ISOLATION_WARNING = (
     "the guard will not require EnableNetworkIsolation"
 )
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
-    for name in list(os.environ):
-        if name.upper().startswith("SAFEMAKER_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
 @pytest.fixture

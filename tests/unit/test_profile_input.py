@@ -11,7 +11,6 @@ network (tests/functional/test_profile_input_ssm.py runs 2 and 3 against moto).
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -20,24 +19,11 @@ import pytest
 from safemaker.errors import MISSING, ProfileError, ProfileFieldError
 from safemaker.profile import OTHER_ENV_VARS, VpcProfile
 
-from test_profile import FakeSsm  # the SSM stand-in of the profile tests (moto: tests/functional)
+# The profile tests' stand-ins, IDs and environment clean-up (an autouse fixture: importing it here
+# makes it apply to this module's tests too).
+from test_profile import GOOD, REPO, ROLE, SG, SUBNET_A, SUBNET_C, VPC, FakeSsm, _clean_env  # noqa: F401
 
-REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve()
-
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-SUBNET_A = "subnet-0aaaaaaaaaaaaaaaa"
-SUBNET_C = "subnet-0cccccccccccccccc"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-VPC = "vpc-0dddddddddddddddd"
-
-GOOD = {
-    "region": "us-east-1",
-    "vpc_id": VPC,
-    "subnets": [SUBNET_A, SUBNET_C],
-    "security_group_ids": [SG],
-    "execution_role_arn": ROLE,
-}
 
 TOML_TOP = f"""region = "us-east-1"
 vpc_id = "{VPC}"
@@ -50,14 +36,6 @@ FIELD_VARS = [f"SAFEMAKER_{name.upper()}" for name in VpcProfile.model_fields]
 ALL_VARS = FIELD_VARS + list(OTHER_ENV_VARS)
 
 NO_EFFECT = "an environment variable that safemaker does not read (its value has no effect{})"
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
-    for name in list(os.environ):
-        if name.upper().startswith("SAFEMAKER_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
