@@ -18,7 +18,7 @@ def test_doctor_check_example_runs():
     lines = proc.stdout.splitlines()
     # The number of IAM policies comes from safemaker.iam's rendering: not fixed here.
     assert re.fullmatch(rf"built: \d+ changes, profile VPC vpc-{ID}", lines[0])
-    assert lines[1] == "clean network: ok (65 checks)"
+    assert lines[1] == "clean network: ok (77 checks)"  # 65 + 12 nacl.* (2 subnets x 6)
     assert lines[2] == "after breaking it: problem"
     problems = lines[3:-1]
     assert [re.sub(ID, "X", line) for line in problems] == [
