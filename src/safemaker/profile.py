@@ -27,6 +27,7 @@ import os
 import re
 import sys
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -65,6 +66,7 @@ __all__ = [
     "VpcProfile",
     "resolve_profile",
     "EnvironmentRelaxation",
+    "ProfileRelaxationWarning",
     "RELAXING_FIELDS",
     "ENV_PREFIX",
     "OTHER_ENV_VARS",
@@ -74,6 +76,18 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+
+class ProfileRelaxationWarning(UserWarning):
+    """A ``SAFEMAKER_<FIELD>`` variable loosened the guard over the profile's source.
+
+    Issued (``warnings.warn``) once per relaxation when a profile is built, so
+    that scripts and notebooks show it without any logging set up; the same
+    line is logged on ``safemaker.profile`` at WARNING. The CLI prints it as a
+    ``warning:`` line on stderr from every command that loads a profile. See
+    :attr:`VpcProfile.environment_relaxations`. Silence it deliberately with
+    ``warnings.filterwarnings("ignore", category=ProfileRelaxationWarning)``.
+    """
 logger.addHandler(logging.NullHandler())
 
 ENV_PREFIX = "SAFEMAKER_"
@@ -1308,6 +1322,7 @@ class VpcProfile(BaseSettings):
             )
             for relaxation in profile._environment_relaxations:
                 logger.warning("%s", relaxation.message)
+                warnings.warn(relaxation.message, ProfileRelaxationWarning, stacklevel=2)
         logger.debug("profile loaded from %s", ctx.source)
         return profile
 

@@ -696,6 +696,7 @@ def test_not_utf8(tmp_path):
 # --------------------------------------------------------------------------- environment
 
 
+@pytest.mark.filterwarnings("ignore::safemaker.profile.ProfileRelaxationWarning")  # on purpose
 def test_env_overrides_beat_file_values(tmp_path, monkeypatch):
     path = write(tmp_path, "p.toml", TOML_TOP)
     monkeypatch.setenv("SAFEMAKER_REGION", "us-west-2")
@@ -732,6 +733,7 @@ def test_env_list_comma_separated_or_json(monkeypatch, value, stored):
     assert p.vpc_endpoint_ids == ("vpce-0eeeeeeeeeeeeeeee", "vpce-01234567")
 
 
+@pytest.mark.filterwarnings("ignore::safemaker.profile.ProfileRelaxationWarning")  # on purpose
 def test_profile_from_environment_alone(monkeypatch):
     monkeypatch.setenv("SAFEMAKER_REGION", "us-east-1")
     monkeypatch.setenv("SAFEMAKER_VPC_ID", VPC)

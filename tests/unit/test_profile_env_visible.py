@@ -36,6 +36,9 @@ NETWORK_ISOLATION_WARNING = (
 )
 runner = CliRunner()
 
+# The relaxations these tests make on purpose are asserted, not reported as test-run warnings.
+pytestmark = pytest.mark.filterwarnings("ignore::safemaker.profile.ProfileRelaxationWarning")
+
 
 @pytest.fixture
 def profile_file(tmp_path):
@@ -204,3 +207,49 @@ def test_cli_show_table_marks_the_overridden_rows(profile_file, monkeypatch):
     assert rows["require_network_isolation"] == ["False", "environment (SAFEMAKER_REQUIRE_NETWORK_ISOLATION)"]
     assert rows["region"] == ["us-east-1", ""]
     assert r.stderr.splitlines() == [f"warning: {NETWORK_ISOLATION_WARNING}"]
+
+
+# --------------------------------------------------------------------------- every command, and the library
+# Second new-user trial: `policy render` dropped the whole DenyNetworkIsolationAbsent statement with
+# SAFEMAKER_REQUIRE_NETWORK_ISOLATION=false set, without a word; only `profile show/validate` warned.
+
+
+def test_library_load_issues_a_python_warning_seen_without_logging_setup(profile_file, monkeypatch):
+    from safemaker.profile import ProfileRelaxationWarning
+
+    monkeypatch.setenv("SAFEMAKER_REQUIRE_NETWORK_ISOLATION", "false")
+    with pytest.warns(ProfileRelaxationWarning) as caught:
+        VpcProfile.load(profile_file)
+    assert [str(w.message) for w in caught] == [NETWORK_ISOLATION_WARNING]
+
+
+def test_library_load_without_relaxation_issues_no_warning(profile_file, monkeypatch):
+    import warnings
+
+    monkeypatch.setenv("SAFEMAKER_REQUIRE_NETWORK_ISOLATION", "true")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert VpcProfile.load(profile_file).require_network_isolation is True
+
+
+@pytest.mark.parametrize("args", [
+    ["policy", "render", "--kind", "guardrail"],
+    ["check", "CreateTrainingJob", "REQ"],
+    ["profile", "validate"],
+    ["profile", "show", "--format", "json"],
+])
+def test_every_command_that_loads_the_profile_warns_once_on_stderr(profile_file, monkeypatch, tmp_path, args):
+    req = tmp_path / "req.json"
+    req.write_text(json.dumps({"TrainingJobName": "j"}))
+    monkeypatch.setenv("SAFEMAKER_REQUIRE_NETWORK_ISOLATION", "false")
+    r = runner.invoke(app, [str(req) if a == "REQ" else a for a in args] + ["-p", profile_file])
+    assert r.exit_code in (0, 3), r.output
+    lines = [line for line in r.stderr.splitlines() if line.startswith("warning:")]
+    assert lines == [f"warning: {NETWORK_ISOLATION_WARNING}"]
+    assert "warning:" not in r.stdout  # data on stdout stays clean (JSON parses)
+
+
+def test_policy_render_without_the_variable_prints_no_warning(profile_file):
+    r = runner.invoke(app, ["policy", "render", "--kind", "guardrail", "-p", profile_file])
+    assert r.exit_code == 0, r.output
+    assert "warning:" not in r.stderr

@@ -9,6 +9,7 @@ import ipaddress
 import os
 import re
 import sys
+import warnings
 from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar, overload
 from urllib.parse import urlsplit
 
@@ -226,6 +227,11 @@ def handle_errors(func: Optional[F] = None, *, aliases: Optional[Mapping[str, st
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         token = _LOCAL_SEEN.set([])
+        with warnings.catch_warnings():  # restores the filters and showwarning afterwards
+            _show_relaxations_on_stderr()
+            return _run(args, kwargs, token)
+
+    def _run(args: Any, kwargs: Any, token: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except (ProfileError, GuardrailViolation) as exc:
@@ -246,6 +252,33 @@ def handle_errors(func: Optional[F] = None, *, aliases: Optional[Mapping[str, st
             _LOCAL_SEEN.reset(token)
 
     return wrapper
+
+
+def _show_relaxations_on_stderr() -> None:
+    """Inside ``warnings.catch_warnings()``: print each ProfileRelaxationWarning once as ``warning: ...``.
+
+    A ``SAFEMAKER_<FIELD>`` variable that loosens the guard (for instance
+    ``SAFEMAKER_REQUIRE_NETWORK_ISOLATION=false``) must be seen by whoever runs
+    any command that loads the profile (check, policy render, audit, doctor...),
+    not only ``profile show``. Other warnings keep Python's handling.
+    """
+    from ..profile import ProfileRelaxationWarning
+
+    warnings.simplefilter("always", ProfileRelaxationWarning)
+    shown: set[str] = set()
+    previous = warnings.showwarning
+
+    def show(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
+             line: Optional[str] = None) -> None:
+        if isinstance(category, type) and issubclass(category, ProfileRelaxationWarning):
+            text = str(message)
+            if text not in shown:  # a command may load its profile more than once
+                shown.add(text)
+                err.print(f"warning: {text}", highlight=False, soft_wrap=True)
+            return
+        previous(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
 
 
 LOCAL_CREDENTIALS_HINT = ("for a local endpoint any credentials work: export AWS_ACCESS_KEY_ID=testing "

@@ -31,8 +31,7 @@ def show(
     """
     if format not in ("table", "json"):
         raise typer.BadParameter(f"--format is {format!r}; expected 'table' or 'json'")
-    p = VpcProfile.load(profile)
-    _warn_relaxations(p)
+    p = VpcProfile.load(profile)  # a relaxing override prints "warning: ..." (handle_errors)
     overrides = dict(p.environment_overrides)
     if format == "json":
         doc = p.to_dict()
@@ -47,18 +46,11 @@ def show(
     out.print(table)
 
 
-def _warn_relaxations(p: VpcProfile) -> None:
-    """One ``warning:`` line on stderr per ``SAFEMAKER_<FIELD>`` variable that loosens the guard."""
-    for relaxation in p.environment_relaxations:
-        err.print(f"warning: {relaxation.message}", highlight=False, soft_wrap=True)
-
-
 @group.command("validate")
 @handle_errors
 def validate(profile: Optional[str] = profile_option()) -> None:
     """Validate a profile; exit 0 when valid, 2 with every problem listed when not."""
-    p = VpcProfile.load(profile)
-    _warn_relaxations(p)
+    p = VpcProfile.load(profile)  # a relaxing override prints "warning: ..." (handle_errors)
     err.print(f"profile valid: VPC {p.vpc_id}, {len(p.subnets)} subnet(s), "
               f"{len(p.security_group_ids)} security group(s), region {p.region}")
     raise typer.Exit(EXIT_OK)
