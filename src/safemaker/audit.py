@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import ipaddress
 import json
 import logging
 import re
@@ -45,6 +46,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Mapping, Sequence
+from urllib.parse import urlsplit
 
 import botocore.config
 import botocore.exceptions
@@ -76,6 +78,7 @@ __all__ = [
     "sarif_rules",
     "write_sarif",
     "write_json_lines",
+    "connection_failure",
 ]
 
 logger = logging.getLogger(__name__)
@@ -913,12 +916,64 @@ class _Auditor:
 
 _SERVER_FAILURE = re.compile(r"^(5\d\d|InternalFailure|InternalServerError|ServiceUnavailable)\b")
 _THROTTLED = re.compile(r"^(Throttling\w*|TooManyRequests\w*|RequestLimitExceeded|SlowDown)\b")
+# botocore's connection failures: nothing answered (refused, unroutable, DNS, connect timeout, proxy).
+_CONNECTION_FAILURE = re.compile(r"^(EndpointConnectionError|ConnectTimeoutError|ProxyConnectionError)\b")
+_FAILED_URL = re.compile(r'URL: "([^"]+)"')
+_LOCAL_SERVE_HINT = "start `safemaker local serve` on that port"
+
+
+def _loopback_url(url: str) -> bool:
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or bool(mapped is not None and mapped.is_loopback)
+
+
+def connection_failure(finding: "Finding") -> str | None:
+    """The endpoint URL of an UNKNOWN caused by a connection failure, else ``None``.
+
+    Parameters
+    ----------
+    finding : Finding
+        A finding of :func:`run`.
+
+    Returns
+    -------
+    str or None
+        The URL botocore could not connect to (``"http://127.0.0.1:9/"``), or
+        ``"the endpoint"`` when the reason does not name it, for an UNKNOWN whose
+        ``found`` starts with ``EndpointConnectionError``, ``ConnectTimeoutError``
+        or ``ProxyConnectionError``; ``None`` for anything else.
+    """
+    reason = finding.found if isinstance(finding.found, str) else ""
+    if finding.status != "UNKNOWN" or not _CONNECTION_FAILURE.match(reason):
+        return None
+    match = _FAILED_URL.search(reason)
+    return match.group(1) if match else "the endpoint"
+
+
+def _connection_fix(operation: str, url: str) -> str:
+    local = f"; nothing answers on this loopback address: {_LOCAL_SERVE_HINT}" if _loopback_url(url) else ""
+    return (f"the endpoint {url} could not be reached for {operation} (a connection failure, not a permission "
+            f"problem): check the network route and the endpoint URL (--endpoint-url, AWS_ENDPOINT_URL*){local}; "
+            "then audit again")
 
 
 def _unknown_fix(operation: str, what: str | None, reason: str = "") -> str:
     """What to do about an UNKNOWN, by the kind of failure (``reason`` starts with the error code)."""
     if operation == "check_resource":
         text = "the rule table could not read this description; report it to the safemaker maintainers"
+    elif _CONNECTION_FAILURE.match(reason):
+        match = _FAILED_URL.search(reason)
+        text = _connection_fix(operation, match.group(1) if match else "the endpoint")
     elif _SERVER_FAILURE.match(reason):
         text = (f"the service failed to answer {operation} (a server error, not a permission problem): audit "
                 "again later; a local emulator such as moto answers HTTP 500 for a call it does not implement")

@@ -15,7 +15,7 @@ from rich.table import Table
 from .. import audit as _audit
 from ..errors import MISSING
 from ._common import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, ClientRecorder, err, fail, handle_errors, make_console,
-                      note_local_endpoints, out, profile_option, table)
+                      local_endpoint, note_local_endpoints, out, profile_option, table)
 
 
 class OutputFormat(str, Enum):
@@ -133,6 +133,7 @@ def register(app: typer.Typer) -> None:
         counts: Counter[str] = Counter()
         failing = 0
         checked = 0
+        unreachable: list[tuple[str, str]] = []  # (region, endpoint URL) of each UNKNOWN from a connection failure
 
         with Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
                       MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True,
@@ -154,6 +155,9 @@ def register(app: typer.Typer) -> None:
                 nonlocal failing
                 for f in it:
                     counts[f.status] += 1
+                    url = _audit.connection_failure(f)
+                    if url is not None:
+                        unreachable.append((f.region, url))
                     if f.severity.rank >= threshold.rank:
                         failing += 1
                     yield f
@@ -179,9 +183,25 @@ def register(app: typer.Typer) -> None:
                 stream.close()
         err.print(f"{checked} resource(s) checked: {counts['FAIL']} finding(s), {counts['UNKNOWN']} unknown; "
                   f"{failing} at or above --fail-on {threshold.value}", highlight=False)
+        audited_regions = set(regions or [prof.region])
+        if (checked == 0 and counts["FAIL"] == 0 and unreachable and len(unreachable) == counts["UNKNOWN"]
+                and {r for r, _ in unreachable} == audited_regions):
+            # Nothing at all could be listed, only because nothing answered: an error, not findings.
+            urls = sorted({u for _, u in unreachable})
+            raise fail(_cannot_connect(urls, len(unreachable)), EXIT_ERROR)
         if total and failing:
             raise typer.Exit(EXIT_FINDINGS)
         raise typer.Exit(EXIT_OK)
+
+
+def _cannot_connect(urls: list[str], failed: int) -> str:
+    shown = ", ".join(u.rstrip("/") for u in urls)
+    text = (f"cannot connect to {shown}: nothing was audited ({failed} List call(s) failed with a connection "
+            "error, 0 resources checked); check the network route and the endpoint (--endpoint-url, "
+            "AWS_ENDPOINT_URL*)")
+    if any(local_endpoint(u) for u in urls):
+        text += "; for a loopback endpoint: is `safemaker local serve` running on that port?"
+    return text
 
 
 def _print_text(console: Any, findings: list[_audit.Finding], checked: int) -> None:

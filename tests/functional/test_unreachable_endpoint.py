@@ -1,0 +1,164 @@
+"""Endpoints where nothing listens: ``audit`` says so (exit 1), ``infra`` does not retry a refused loopback port.
+
+Field trial: ``audit --endpoint-url http://127.0.0.1:<closed port>`` exited 3 with one UNKNOWN per type
+telling the user to grant sagemaker:List*; ``infra plan`` retried a refused connection 8 times (72 s).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import boto3
+import pytest
+from typer.testing import CliRunner
+
+from safemaker import audit as audit_mod
+from safemaker.cli import app
+
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
+SG = "sg-0bbbbbbbbbbbbbbbb"
+PROFILE_TOML = f"""
+region = "us-east-1"
+vpc_id = "vpc-0dddddddddddddddd"
+subnets = ["{SUB_A}", "subnet-0cccccccccccccccc"]
+security_group_ids = ["{SG}"]
+execution_role_arn = "{ROLE}"
+"""
+
+runner = CliRunner()
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def profile_file(tmp_path):
+    p = tmp_path / "profile.toml"
+    p.write_text(PROFILE_TOML)
+    return str(p)
+
+
+@pytest.fixture
+def closed_url():
+    return f"http://127.0.0.1:{_closed_port()}"
+
+
+def _fix(operation: str, kind: str, region: str, url: str, loopback: bool = True) -> str:
+    local = "; nothing answers on this loopback address: start `safemaker local serve` on that port" if loopback else ""
+    return (f"{operation} failed, so no {kind} in {region} was checked; the endpoint {url}/ could not be reached "
+            f"for {operation} (a connection failure, not a permission problem): check the network route and the "
+            f"endpoint URL (--endpoint-url, AWS_ENDPOINT_URL*){local}; then audit again: it is not assumed compliant")
+
+
+# --------------------------------------------------------------------------- audit: the CLI
+
+
+@pytest.mark.parametrize("via", ["--endpoint-url", "AWS_ENDPOINT_URL"])
+def test_audit_of_a_closed_port_exits_1_with_one_cannot_connect_line(profile_file, closed_url, monkeypatch, via):
+    args = ["audit", "--profile", profile_file, "--format", "json", "-t", "notebook-instance", "-t", "model"]
+    if via == "--endpoint-url":
+        args += ["--endpoint-url", closed_url]
+    else:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", closed_url)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(x["status"], x["path"], x["fix"]) for x in lines] == [
+        ("UNKNOWN", "ListNotebookInstances()",
+         _fix("ListNotebookInstances", "notebook-instance", "us-east-1", closed_url)),
+        ("UNKNOWN", "ListModels()", _fix("ListModels", "model", "us-east-1", closed_url)),
+    ]
+    assert all(x["found"] == f'EndpointConnectionError: Could not connect to the endpoint URL: "{closed_url}/"'
+               for x in lines)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [
+        f"error: cannot connect to {closed_url}: nothing was audited (2 List call(s) failed with a connection "
+        "error, 0 resources checked); check the network route and the endpoint (--endpoint-url, "
+        "AWS_ENDPOINT_URL*); for a loopback endpoint: is `safemaker local serve` running on that port?"]
+    assert "grant sagemaker:" not in result.output
+
+
+def test_audit_keeps_exit_3_when_one_region_answers_with_findings(safemaker_local, safemaker_session, profile_file,
+                                                                  closed_url, monkeypatch):
+    """us-east-1 answers (an open notebook: a real finding); us-west-2 is a closed port: exit 3, not 1."""
+    safemaker_session.client("sagemaker").create_notebook_instance(
+        NotebookInstanceName="open", InstanceType="ml.t3.medium", RoleArn=ROLE, SubnetId=SUB_A,
+        SecurityGroupIds=[SG], RootAccess="Disabled")
+    real_client = boto3.session.Session.client
+
+    def client(self, service, *args, **kwargs):
+        if service == "sagemaker":
+            kwargs["endpoint_url"] = closed_url if kwargs.get("region_name") == "us-west-2" \
+                else safemaker_local.endpoint_url
+        return real_client(self, service, *args, **kwargs)
+
+    monkeypatch.setattr(boto3.session.Session, "client", client)
+    result = runner.invoke(app, ["audit", "--profile", profile_file, "--format", "json", "-t", "notebook-instance",
+                                 "-r", "us-east-1", "-r", "us-west-2"])
+    assert result.exit_code == 3, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted((x["status"], x["region"], x["rule_id"]) for x in lines) == [
+        ("FAIL", "us-east-1", "SM-NB-DIRECT-INTERNET"), ("UNKNOWN", "us-west-2", "SM-REFERENCE")]
+    unknown = next(x for x in lines if x["status"] == "UNKNOWN")
+    assert unknown["fix"] == _fix("ListNotebookInstances", "notebook-instance", "us-west-2", closed_url)
+    assert "error: cannot connect" not in result.stderr
+    assert "1 resource(s) checked: 1 finding(s), 1 unknown; 2 at or above --fail-on low" in result.stderr
+
+
+def test_audit_keeps_exit_3_when_one_region_answers_empty(safemaker_local, profile_file, closed_url, monkeypatch):
+    """A region that lists nothing is not "nothing could be listed": the other region's UNKNOWN stays exit 3."""
+    real_client = boto3.session.Session.client
+
+    def client(self, service, *args, **kwargs):
+        if service == "sagemaker":
+            kwargs["endpoint_url"] = closed_url if kwargs.get("region_name") == "us-west-2" \
+                else safemaker_local.endpoint_url
+        return real_client(self, service, *args, **kwargs)
+
+    monkeypatch.setattr(boto3.session.Session, "client", client)
+    result = runner.invoke(app, ["audit", "--profile", profile_file, "--format", "json", "-t", "model",
+                                 "-r", "us-east-1", "-r", "us-west-2"])
+    assert result.exit_code == 3, result.output
+    assert safemaker_local.request_count("sagemaker", "ListModels") == 1
+    assert "error: cannot connect" not in result.stderr
+
+
+# --------------------------------------------------------------------------- audit: the library
+
+
+def test_run_reports_the_unreachable_loopback_endpoint(closed_url):
+    import tomllib
+
+    from safemaker.profile import VpcProfile
+
+    client = boto3.session.Session(region_name="us-east-1").client("sagemaker", endpoint_url=closed_url)
+    findings = list(audit_mod.run(VpcProfile(**tomllib.loads(PROFILE_TOML)), clients={"us-east-1": client},
+                                  resource_types=["model"]))
+    assert [(f.status, f.fix) for f in findings] == [("UNKNOWN", _fix("ListModels", "model", "us-east-1", closed_url))]
+    assert audit_mod.connection_failure(findings[0]) == closed_url + "/"
+
+
+def test_the_fix_for_a_non_loopback_endpoint_has_no_local_serve_hint():
+    reason = 'EndpointConnectionError: Could not connect to the endpoint URL: "https://api.sagemaker.eu-west-1.amazonaws.com/"'
+    assert audit_mod._unknown_fix("ListModels", None, reason) == (
+        "the endpoint https://api.sagemaker.eu-west-1.amazonaws.com/ could not be reached for ListModels (a "
+        "connection failure, not a permission problem): check the network route and the endpoint URL "
+        "(--endpoint-url, AWS_ENDPOINT_URL*); then audit again: it is not assumed compliant")
+
+
+def test_connection_failure_is_none_for_other_unknowns_and_findings():
+    base = dict(rule_id="SM-REFERENCE", severity=audit_mod.Severity.HIGH, resource_type="model",
+                resource_arn="arn:aws:sagemaker:us-east-1:123456789012:model/*", resource_name="*",
+                region="us-east-1", path="ListModels()", required="a successful describe",
+                required_text="x", fix="x", fix_action="investigate")
+    denied = audit_mod.Finding(status="UNKNOWN", found="AccessDeniedException: no", **base)
+    timeout = audit_mod.Finding(status="UNKNOWN", found='ConnectTimeoutError: Connect timeout on endpoint URL: '
+                                '"https://api.sagemaker.us-east-1.amazonaws.com/"', **base)
+    assert audit_mod.connection_failure(denied) is None
+    assert audit_mod.connection_failure(timeout) == "https://api.sagemaker.us-east-1.amazonaws.com/"
