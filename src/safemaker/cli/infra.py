@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, Iterator, List, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -18,6 +21,39 @@ from ._common import (EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, err, fail, handle_err
 
 EXIT_INTERRUPTED = 130
 """Exit code after Ctrl-C (128 + SIGINT), as shells report it."""
+
+EXIT_TERMINATED = 128 + signal.SIGTERM
+"""Exit code after SIGTERM (143 = 128 + 15), as shells report it; CI cancellations send SIGTERM."""
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived during ``infra up``/``down``; a BaseException so nothing on the way catches it."""
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While the block runs, SIGTERM raises :class:`_Terminated` (like Ctrl-C raises KeyboardInterrupt).
+
+    The previous handler is restored afterwards. Outside the main thread
+    (where Python cannot set handlers) nothing is changed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _raise(signum: int, frame: Any) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    finally:
+        # None: the previous handler was not installed from Python; the default is the closest equivalent.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def _interrupt_code(exc: BaseException) -> int:
+    return EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
 
 group = typer.Typer(help="Build, remove or render the seed's closed network (VPC, endpoints, IAM).",
                     no_args_is_help=True)
@@ -185,15 +221,15 @@ def up(
     ec2, iam, ssm = _clients(cfg.region, endpoint_url, ssm=cfg.admin_host)
     planned = _infra.plan(cfg, ec2_client=ec2, iam_client=iam, ssm_client=ssm)
     try:
-        with _progress(len(planned.actions)) as bar:
+        with _sigterm_interrupts(), _progress(len(planned.actions)) as bar:
             task = bar.add_task(f"infra up {cfg.name}", total=len(planned.actions))
             result = _infra.up(cfg, ec2_client=ec2, iam_client=iam, ssm_client=ssm, profile_path=path,
                                progress=lambda a: bar.update(task, advance=1, description=a.line()[:70]))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Terminated) as exc:
         err.print(f"interrupted: stack {cfg.name} may be partly built. Re-run the same `safemaker infra up` to "
                   f"finish it (finished steps are not repeated), or `safemaker infra down -s {cfg.name}` to "
                   "remove what was created", highlight=False)
-        raise typer.Exit(EXIT_INTERRUPTED)
+        raise typer.Exit(_interrupt_code(exc))
     except _infra.InfraError as exc:
         if local_endpoint(iam.meta.endpoint_url) and ":aws:policy/" in str(exc) and "NoSuchEntity" in str(exc):
             err.print("hint: the local backend (moto) has no AWS managed policies; pass --aws-managed-policy '' "
@@ -249,14 +285,14 @@ def down(
             err.print("nothing deleted", highlight=False)
             raise typer.Exit(EXIT_ERROR)
     try:
-        with _progress(len(planned.actions)) as bar:
+        with _sigterm_interrupts(), _progress(len(planned.actions)) as bar:
             task = bar.add_task(f"infra down {stack}", total=len(planned.actions))
             result = _infra.down(stack, ec2_client=ec2, iam_client=iam,
                                  progress=lambda a: bar.update(task, advance=1, description=a.line()[:70]))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Terminated) as exc:
         err.print(f"interrupted: stack {stack} may be partly deleted. Re-run `safemaker infra down -s {stack}` "
                   "to finish", highlight=False)
-        raise typer.Exit(EXIT_INTERRUPTED)
+        raise typer.Exit(_interrupt_code(exc))
     _print_actions(f"safemaker infra down: stack {stack}", result.actions + result.remaining + result.skipped)
     if not result.complete:
         err.print(f"{len(result.remaining)} resource(s) of stack {stack} kept:", highlight=False)

@@ -1,0 +1,249 @@
+"""SIGTERM during ``safemaker infra up`` / ``down`` (as a CI cancellation sends it) behaves like Ctrl-C.
+
+The CLI runs as a real subprocess against ``safemaker local serve`` (another
+subprocess), under the loopback-only socket guard of test_cli_local. To send
+SIGTERM at a known point, the CLI process pauses after its first mutating
+call (CreateVpc for ``up``, the first Delete* for ``down``) and says so on
+stderr; the test checks the backend's state with boto3, then signals it.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+
+from safemaker.local import FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY
+from safemaker.network import infra as _infra
+
+from test_cli_local import _GUARDED_CLI, _Server, _base_env, _export_env, _run
+
+# After the first call whose operation name starts with PAUSE_AFTER, report it on stderr and sleep (the window
+# in which the test sends SIGTERM). Only the timing changes: every call still goes to the backend.
+_PAUSE = r"""
+import os, time, botocore.client
+_prefix, _real, _paused = os.environ["PAUSE_AFTER"], botocore.client.BaseClient._make_api_call, []
+def _make_api_call(self, operation_name, api_params):
+    result = _real(self, operation_name, api_params)
+    if operation_name.startswith(_prefix) and not _paused:
+        _paused.append(operation_name)
+        sys.stderr.write(f"PAUSED after {operation_name}\n")
+        sys.stderr.flush()
+        time.sleep(120)
+    return result
+botocore.client.BaseClient._make_api_call = _make_api_call
+"""
+_MAIN = "from safemaker.cli import main\n"
+assert _MAIN in _GUARDED_CLI
+_PAUSING_CLI = _GUARDED_CLI.replace(_MAIN, _PAUSE + _MAIN)
+
+_STACK = "sig"
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-c", _GUARDED_CLI, *args]
+
+
+class _Paused:
+    """The CLI as a subprocess that pauses after its first ``pause_after*`` call."""
+
+    def __init__(self, args: list[str], pause_after: str, env: dict[str, str], cwd: Path) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-c", _PAUSING_CLI, *args], env={**env, "PAUSE_AFTER": pause_after},
+                                     cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def wait_paused(self, timeout: float = 120) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise AssertionError(f"exited ({self.proc.wait()}) before pausing: {self.lines}")
+            self.lines.append(line)
+            if line.startswith("PAUSED after "):
+                return line[len("PAUSED after "):]
+        raise AssertionError(f"did not pause within {timeout} s: {self.lines}")
+
+    def finish(self, timeout: float = 60) -> tuple[int, str]:
+        code = self.proc.wait(timeout=timeout)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            line = self._queue.get(timeout=deadline - time.monotonic())
+            if line is None:
+                break
+            self.lines.append(line)
+        return code, "\n".join(self.lines)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture()
+def served(tmp_path: Path):
+    base = _base_env(tmp_path)
+    server = _Server(0, base)
+    try:
+        server.wait_for(r"^listening on ")
+        yield {**base, **_export_env(server.lines[3].strip())}
+    finally:
+        server.kill()
+
+
+def _clients(env: dict[str, str]) -> tuple[object, object]:
+    kwargs = dict(endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                  aws_access_key_id=FAKE_ACCESS_KEY_ID, aws_secret_access_key=FAKE_SECRET_ACCESS_KEY)
+    return boto3.client("ec2", **kwargs), boto3.client("iam", **kwargs)
+
+
+def _stack_vpcs(ec2: object) -> list[str]:
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": f"tag:{_infra.STACK_TAG}", "Values": [_STACK]}])["Vpcs"]  # type: ignore[attr-defined]
+    return [v["VpcId"] for v in vpcs]
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_sigterm_during_up_says_how_to_resume_exits_143_and_resuming_then_down_removes_all(
+        tmp_path: Path, served: dict[str, str]) -> None:
+    ec2, iam = _clients(served)
+    up_args = ["infra", "up", "-s", _STACK, "--aws-managed-policy", "", "-o", "p.toml"]
+    paused = _Paused(up_args, "Create", served, tmp_path)
+    try:
+        assert paused.wait_paused() == "CreateVpc"
+        assert len(_stack_vpcs(ec2)) == 1  # the first mutating request went through; the rest has not run
+        assert ec2.describe_vpc_endpoints()["VpcEndpoints"] == []  # type: ignore[attr-defined]
+        paused.proc.send_signal(signal.SIGTERM)
+        code, stderr = paused.finish()
+    finally:
+        paused.kill()
+    assert code == 143, stderr
+    assert ("interrupted: stack sig may be partly built. Re-run the same `safemaker infra up` to finish it "
+            "(finished steps are not repeated), or `safemaker infra down -s sig` to remove what was created"
+            ) in _flat(stderr)
+    assert "Traceback" not in stderr
+    assert not (tmp_path / "p.toml").exists()
+
+    resumed = _run(_cli(*up_args), served, tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    # The VPC made before SIGTERM is kept, not made again; DNS hostnames (still off: moto turns DNS support on
+    # by itself) are turned on.
+    (vpc_id,) = _stack_vpcs(ec2)
+    assert "27 change(s); profile written to p.toml" in resumed.stderr
+    assert re.search(rf"update\W+VPC\W+sig-vpc\W+{vpc_id}\W+turn on enableDnsHostnames\W",
+                     resumed.stdout), resumed.stdout
+    assert not re.search(r"create\W+VPC\W+sig-vpc\W", resumed.stdout)
+    assert len(ec2.describe_vpc_endpoints()["VpcEndpoints"]) > 0  # type: ignore[attr-defined]
+
+    down = _run(_cli("infra", "down", "-s", _STACK, "--yes"), served, tmp_path)
+    assert down.returncode == 0, down.stderr
+    assert "stack sig deleted (" in down.stderr
+    assert _infra.plan(_STACK, operation="down", ec2_client=ec2, iam_client=iam).actions == ()
+    assert _stack_vpcs(ec2) == []
+
+
+def test_sigterm_during_down_says_how_to_finish_exits_143_and_re_running_down_removes_all(
+        tmp_path: Path, served: dict[str, str]) -> None:
+    ec2, iam = _clients(served)
+    up = _run(_cli("infra", "up", "-s", _STACK, "--aws-managed-policy", "", "-o", "p.toml"), served, tmp_path)
+    assert up.returncode == 0, up.stderr
+    before = _infra.plan(_STACK, operation="down", ec2_client=ec2, iam_client=iam)
+
+    paused = _Paused(["infra", "down", "-s", _STACK, "--yes"], "Delete", served, tmp_path)
+    try:
+        first = paused.wait_paused()
+        assert first.startswith("Delete")
+        assert len(_stack_vpcs(ec2)) == 1  # the VPC is deleted last: the stack is only partly deleted
+        paused.proc.send_signal(signal.SIGTERM)
+        code, stderr = paused.finish()
+    finally:
+        paused.kill()
+    assert code == 143, stderr
+    assert "interrupted: stack sig may be partly deleted. Re-run `safemaker infra down -s sig` to finish" \
+        in _flat(stderr)
+    assert "Traceback" not in stderr and "stack sig deleted" not in stderr
+    middle = _infra.plan(_STACK, operation="down", ec2_client=ec2, iam_client=iam)
+    assert 0 < len(middle.changes) < len(before.changes)
+
+    again = _run(_cli("infra", "down", "-s", _STACK, "--yes"), served, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert f"stack sig deleted ({len(middle.changes)} action(s))" in again.stderr
+    assert _infra.plan(_STACK, operation="down", ec2_client=ec2, iam_client=iam).actions == ()
+    assert _stack_vpcs(ec2) == []
+
+
+def test_the_sigterm_handler_is_installed_only_during_up_and_restored_after(safemaker_local, tmp_path) -> None:
+    """In-process: SIGTERM mid-way gives exit 143; before and after, the caller's own handler is in place."""
+    from typer.testing import CliRunner
+
+    from safemaker.cli import app
+    from safemaker.cli import infra as infra_cli
+
+    received: list[int] = []
+
+    def callers_handler(signum: int, frame: object) -> None:
+        received.append(signum)
+
+    def sigterm(**_: object) -> None:
+        import os
+
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    real_up = infra_cli._infra.up
+
+    def terminated_up(cfg, *, ec2_client, **kwargs):  # type: ignore[no-untyped-def]
+        ec2_client.meta.events.register("before-call.ec2.CreateVpcEndpoint", sigterm)
+        return real_up(cfg, ec2_client=ec2_client, **kwargs)
+
+    previous = signal.signal(signal.SIGTERM, callers_handler)
+    try:
+        infra_cli._infra.up = terminated_up
+        r = CliRunner().invoke(app, ["infra", "up", "-s", _STACK, "--aws-managed-policy", "", "-o",
+                                     str(tmp_path / "p.toml"), "--endpoint-url", safemaker_local.endpoint_url])
+        assert signal.getsignal(signal.SIGTERM) is callers_handler
+    finally:
+        infra_cli._infra.up = real_up
+        signal.signal(signal.SIGTERM, previous)
+    assert r.exit_code == 143, r.output
+    assert received == []  # the signal went to safemaker's handler, not the caller's
+    assert "interrupted: stack sig may be partly built." in _flat(r.stderr)
+
+
+def test_sigterm_helper_changes_nothing_outside_the_main_thread() -> None:
+    from safemaker.cli.infra import _sigterm_interrupts
+
+    before = signal.getsignal(signal.SIGTERM)
+    seen: list[object] = []
+
+    def worker() -> None:
+        with _sigterm_interrupts():
+            seen.append(signal.getsignal(signal.SIGTERM))
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen == [before]
+    with _sigterm_interrupts():
+        inside = signal.getsignal(signal.SIGTERM)
+    assert inside is not before and getattr(inside, "__name__", "") == "_raise"
+    assert signal.getsignal(signal.SIGTERM) is before
