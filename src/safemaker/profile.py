@@ -671,6 +671,38 @@ def _yaml_node_path(root: yaml.Node | None, target: yaml.Node) -> list[str]:
     return []
 
 
+def _expanded_size(root: yaml.Node, limit: int) -> int:
+    """Nodes of ``root`` with every alias expanded, computed on the node graph (capped at ``limit + 1``).
+
+    Each distinct node is visited once (post-order, memoised), so an alias
+    bomb costs as little as its text.
+    """
+    def children(node: yaml.Node) -> list[yaml.Node]:
+        if isinstance(node, yaml.MappingNode):
+            return [n for pair in node.value for n in pair]
+        if isinstance(node, yaml.SequenceNode):
+            return list(node.value)
+        return []
+
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # on the current path: meeting one again is a cycle (&a [*a])
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in sizes:
+            continue
+        if expanded:  # every child has its size now
+            open_nodes.discard(id(node))
+            sizes[id(node)] = min(limit + 1, 1 + sum(sizes[id(c)] for c in children(node)))
+            continue
+        if id(node) in open_nodes:
+            return limit + 1  # a recursive structure expands without end
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        stack.extend((c, False) for c in children(node) if id(c) not in sizes)
+    return sizes[id(root)]
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
     """PyYAML's ``SafeLoader`` that records every key repeated in one mapping.
 
@@ -686,8 +718,21 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         self.repeated_keys: list[tuple[str, list[str], list[yaml.Mark]]] = []
         self._root: yaml.Node | None = None
 
+    #: Values a document may expand to through aliases (each use of ``*anchor``
+    #: counts its whole subtree again). A profile or a request file has a few
+    #: dozen to a few thousand; an "alias bomb" (nested anchors, each used ten
+    #: times) has billions and would hang whatever walks it afterwards.
+    MAX_EXPANDED_VALUES = 100_000
+
     def construct_document(self, node: yaml.Node) -> Any:
         self._root = node
+        expanded = _expanded_size(node, self.MAX_EXPANDED_VALUES)
+        if expanded > self.MAX_EXPANDED_VALUES:
+            raise yaml.constructor.ConstructorError(
+                None, None,
+                f"the document expands to more than {self.MAX_EXPANDED_VALUES:,} values through aliases "
+                "(*anchor references); write the values out, without nested anchors",
+                node.start_mark)
         return super().construct_document(node)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:

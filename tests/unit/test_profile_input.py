@@ -666,3 +666,49 @@ def test_cli_bad_ssm_name_exits_2_naming_the_rule():
     assert (
         "(source): found 'bad name!'; expected " + CHARS.format("' ', '!'")
     ) in r.stderr
+
+
+# --------------------------------------------------------------------------- YAML alias bombs (second trial)
+
+BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 10) if prev else ', '.join(['x'] * 10)}]\n"
+    for prev, name in zip([None, "a", "b", "c", "d", "e", "f", "g"], "abcdefgh"))
+
+
+@pytest.mark.parametrize("tail", ["region: [*h, *h]\n", "subnets: *h\n", "x: &x [*x]\n"])
+def test_alias_bomb_profile_is_refused_at_once(tmp_path, tail):
+    # 10^8 values through nested anchors (or a recursive one): the trial's profile ran at 100% CPU
+    # until killed. Counted on the node graph, it is refused before anything walks it.
+    path = tmp_path / "bomb.yaml"
+    path.write_text(BOMB + tail if not tail.startswith("x:") else tail)
+    with pytest.raises(ProfileError) as info:
+        VpcProfile.load(str(path))
+    assert ("found invalid YAML (the document expands to more than 100,000 values through aliases (*anchor "
+            "references); write the values out, without nested anchors)") in str(info.value)
+
+
+def test_anchors_that_stay_small_still_load(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(f"""region: us-east-1
+vpc_id: {VPC}
+subnets: ["{SUBNET_A}", "{SUBNET_C}"]
+security_group_ids: ["{SG}"]
+execution_role_arn: &role "{ROLE}"
+additional_role_arns: [*role]
+""")
+    p = VpcProfile.load(str(path))
+    assert (p.execution_role_arn, list(p.additional_role_arns)) == (ROLE, [ROLE])
+
+
+def test_alias_bomb_request_file_is_bad_input(tmp_path):
+    from typer.testing import CliRunner
+
+    from safemaker.cli import app
+
+    req = tmp_path / "req.yaml"
+    req.write_text(BOMB + "TrainingJobName: j\nHyperParameters: {k: *h}\n")
+    profile = tmp_path / "p.toml"
+    profile.write_text(TOML_TOP)
+    r = CliRunner().invoke(app, ["check", "CreateTrainingJob", str(req), "-p", str(profile)])
+    assert r.exit_code == 2, r.output
+    assert f"request file {req}: not valid JSON or YAML at line 1, column 1" in " ".join(r.stderr.split())
