@@ -162,3 +162,96 @@ def test_connection_failure_is_none_for_other_unknowns_and_findings():
                                 '"https://api.sagemaker.us-east-1.amazonaws.com/"', **base)
     assert audit_mod.connection_failure(denied) is None
     assert audit_mod.connection_failure(timeout) == "https://api.sagemaker.us-east-1.amazonaws.com/"
+
+
+# --------------------------------------------------------------------------- infra: refused loopback not retried
+
+
+class _Sleeps(list):
+    """A RetryPolicy.sleep that records instead of sleeping."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def _counted_client(service: str, endpoint_url: str | None, sends: list[str]):
+    """A real botocore client without botocore's own retries, counting every request it tries to send."""
+    import botocore.config
+
+    client = boto3.session.Session(region_name="us-east-1").client(
+        service, endpoint_url=endpoint_url,
+        config=botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 1}))
+    client.meta.events.register("before-send", lambda request, **_: sends.append(request.url))
+    return client
+
+
+def test_plan_against_a_refused_loopback_port_fails_after_one_attempt(closed_url):
+    from safemaker.network import infra
+
+    sends: list[str] = []
+    sleeps = _Sleeps()
+    ec2 = _counted_client("ec2", closed_url, sends)
+    iam = _counted_client("iam", closed_url, sends)
+    with pytest.raises(infra.InfraError) as raised:
+        infra.plan(infra.StackConfig(name="ifsm", region="us-east-1", aws_managed_policies=()), ec2_client=ec2,
+                   iam_client=iam, retry=infra.RetryPolicy(sleep=sleeps))
+    assert sends == [f"{closed_url}/"]  # one DescribeVpcs, never retried
+    assert sleeps == []
+    assert str(raised.value) == (
+        f'DescribeVpcs failed: EndpointConnectionError: Could not connect to the endpoint URL: "{closed_url}/" '
+        f"(connection refused on the loopback endpoint {closed_url}/: not retried, nothing listens there). "
+        "Start the local backend (`safemaker local serve`, on that port) or fix --endpoint-url / "
+        "AWS_ENDPOINT_URL, then re-run.")
+
+
+def test_plan_against_a_refused_non_loopback_endpoint_keeps_retrying(closed_url):
+    """A remote endpoint's connection error may heal (a route, a proxy coming up): retried as before. The refusal is
+    raised by a before-send handler, so no request leaves the host."""
+    from botocore.exceptions import EndpointConnectionError
+
+    from safemaker.network import infra
+
+    sends: list[str] = []
+    sleeps = _Sleeps()
+    ec2 = _counted_client("ec2", None, sends)
+
+    def refuse(request, **_):
+        raise EndpointConnectionError(endpoint_url="https://ec2.us-east-1.amazonaws.com/",
+                                      error=ConnectionRefusedError(111, "Connection refused"))
+
+    ec2.meta.events.register("before-send", refuse)
+    iam = _counted_client("iam", closed_url, sends)
+    with pytest.raises(infra.InfraError) as raised:
+        infra.plan(infra.StackConfig(name="ifsm", region="us-east-1", aws_managed_policies=()), ec2_client=ec2,
+                   iam_client=iam, retry=infra.RetryPolicy(max_attempts=4, sleep=sleeps))
+    assert sends == ["https://ec2.us-east-1.amazonaws.com/"] * 4
+    assert sleeps == [1.0, 2.0, 4.0]
+    assert str(raised.value) == (
+        'DescribeVpcs failed: EndpointConnectionError: Could not connect to the endpoint URL: '
+        '"https://ec2.us-east-1.amazonaws.com/" (after 4 attempts). Fix the cause and re-run.')
+
+
+def test_cli_infra_plan_against_a_closed_port_exits_1_after_one_request(closed_url, monkeypatch):
+    sends: list[str] = []
+    real_client = boto3.session.Session.client
+
+    def client(self, service, *args, **kwargs):
+        made = real_client(self, service, *args, **kwargs)
+        made.meta.events.register(
+            "before-send", lambda request, **_: sends.append((request.url, request.headers["amz-sdk-request"].decode())))
+        return made
+
+    monkeypatch.setattr(boto3.session.Session, "client", client)
+    monkeypatch.setattr("safemaker.network.infra.RetryPolicy.sleep", staticmethod(lambda s: pytest.fail("slept")))
+    result = runner.invoke(app, ["infra", "plan", "--region", "us-east-1", "--endpoint-url", closed_url])
+    assert result.exit_code == 1, result.output
+    # One safemaker attempt (one "attempt=1" request); botocore's own retries of the CLI's client come after it.
+    first = [u for u, h in sends if h.startswith("attempt=1;")]
+    assert first == [f"{closed_url}/"]
+    assert {u for u, _ in sends} == {f"{closed_url}/"}
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [
+        f'error: DescribeVpcs failed: EndpointConnectionError: Could not connect to the endpoint URL: "{closed_url}/" '
+        f"(connection refused on the loopback endpoint {closed_url}/: not retried, nothing listens there). "
+        "Start the local backend (`safemaker local serve`, on that port) or fix --endpoint-url / "
+        "AWS_ENDPOINT_URL, then re-run."]

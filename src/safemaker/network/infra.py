@@ -48,8 +48,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
+from urllib.parse import urlsplit
 
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, WaiterError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError, WaiterError
 from botocore.parsers import ResponseParserError
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
@@ -656,6 +657,38 @@ def _message(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _refused_loopback(exc: Exception) -> str | None:
+    """The endpoint URL when ``exc`` is a connection refused by a loopback address, else ``None``.
+
+    A refused loopback port means nothing listens there (the local backend is not
+    running): retrying cannot heal it. Any other connection error (a remote
+    endpoint, a timeout, a DNS failure) stays retryable.
+    """
+    if not isinstance(exc, EndpointConnectionError):
+        return None
+    url = str(exc.kwargs.get("endpoint_url") or "")
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return None
+    if host != "localhost" and not host.endswith(".localhost"):
+        try:
+            address = ipaddress.ip_address(host.split("%", 1)[0])
+        except ValueError:
+            return None
+        mapped = getattr(address, "ipv4_mapped", None)
+        if not (address.is_loopback or (mapped is not None and mapped.is_loopback)):
+            return None
+    seen: set[int] = set()
+    cause: BaseException | None = exc.kwargs.get("error")
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, ConnectionRefusedError) or "Connection refused" in str(cause):
+            return url
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
 def _tags(stack: str, logical: str, name: str) -> list[dict[str, str]]:
     return [{"Key": "Name", "Value": name}, {"Key": STACK_TAG, "Value": stack},
             {"Key": RESOURCE_TAG, "Value": logical}]
@@ -748,6 +781,15 @@ class _Ctx:
                 # chain (instance metadata included) again. Chained, so callers can tell the cause.
                 raise InfraError(f"{operation} {what}".strip(), _message(exc).rstrip("."), fix) from exc
             except (BotoCoreError, ResponseParserError) as exc:
+                refused = _refused_loopback(exc)
+                if refused is not None:
+                    # Nothing listens on a loopback port: waiting will not start a server.
+                    raise InfraError(
+                        f"{operation} {what}".strip(),
+                        f"{_message(exc).rstrip('.')} (connection refused on the loopback endpoint {refused}: "
+                        "not retried, nothing listens there)",
+                        f"Start the local backend (`safemaker local serve`, on that port) or fix --endpoint-url "
+                        f"/ AWS_ENDPOINT_URL, then re-run") from None
                 retryable = True  # connection errors, timeouts, garbled (e.g. HTML 5xx) responses
                 error = exc
             if not retryable or attempt + 1 >= self.retry.max_attempts:
