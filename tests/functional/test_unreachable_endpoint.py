@@ -255,3 +255,30 @@ def test_cli_infra_plan_against_a_closed_port_exits_1_after_one_request(closed_u
         f"(connection refused on the loopback endpoint {closed_url}/: not retried, nothing listens there). "
         "Start the local backend (`safemaker local serve`, on that port) or fix --endpoint-url / "
         "AWS_ENDPOINT_URL, then re-run."]
+
+
+# --------------------------------------------------------------------------- infra up -o on a pseudo file system
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self"), reason="needs /proc (Linux)")
+def test_infra_up_to_a_proc_path_exits_2_before_any_request(safemaker_local, monkeypatch):
+    """Root "may write" /proc by its permission bits; creating a file there fails. Checked before any call."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", safemaker_local.endpoint_url)
+    result = runner.invoke(app, ["infra", "up", "--stack", "ifsm", "--region", "us-east-1", "-o", "/proc/lab.toml"])
+    assert result.exit_code == 2, result.output
+    assert safemaker_local.requests == ()
+    assert " ".join(result.stderr.split()) == (
+        "error: Stack configuration is invalid (1 problem(s)): - --profile-out: found '/proc/lab.toml'; expected a "
+        "file path in an existing, writable directory (found a directory where no file can be created: No such "
+        "file or directory); create the directory or choose another path")
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self"), reason="needs /proc (Linux)")
+def test_check_profile_path_probes_and_leaves_nothing(tmp_path):
+    from safemaker.network import infra
+
+    with pytest.raises(infra.StackConfigError) as raised:
+        infra.check_profile_path("/proc/lab.toml")
+    assert [(e.field, e.found) for e in raised.value.errors] == [("profile_path", "/proc/lab.toml")]
+    infra.check_profile_path(tmp_path / "lab.toml")  # a real directory passes, and the probe file is removed
+    assert list(tmp_path.iterdir()) == []

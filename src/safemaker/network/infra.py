@@ -1745,7 +1745,7 @@ def plan(
 
 
 def check_profile_path(profile_path: str | Path) -> None:
-    """Check, without writing, that :func:`up` could write its profile to ``profile_path``.
+    """Check, without writing the profile, that :func:`up` could write it to ``profile_path``.
 
     Parameters
     ----------
@@ -1757,7 +1757,9 @@ def check_profile_path(profile_path: str | Path) -> None:
     StackConfigError
         The suffix is not ``.toml``, ``.yaml``, ``.yml`` or ``.json``; the path
         is a directory; its directory does not exist; or this user cannot
-        write there. The error's field is ``profile_path``.
+        write there: besides the permission bits, a temporary file is created
+        and removed in the directory (``/proc``, ``/sys`` and read-only mounts
+        refuse it even for root). The error's field is ``profile_path``.
     """
     from safemaker.profile import SUFFIXES
 
@@ -1773,11 +1775,30 @@ def check_profile_path(profile_path: str | Path) -> None:
     elif not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         problem = "a path that this user cannot write"
     else:
-        return
+        # os.access trusts permission bits: root "may write" /proc, /sys or a read-only mount. Probe for real.
+        problem = _probe_write(parent, path)
+        if problem is None:
+            return
     raise StackConfigError([ProfileFieldError(
         "profile_path", str(path),
         f"a file path in an existing, writable directory (found {problem}); create the directory or "
         "choose another path")])
+
+
+def _probe_write(parent: Path, path: Path) -> str | None:
+    """``None`` when a file can be created (and removed) in ``parent`` and an existing ``path`` opened for
+    appending (nothing written to it); else why not."""
+    import tempfile
+
+    try:
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".safemaker-probe-", suffix=path.suffix):
+            pass
+        if path.exists():
+            with path.open("a", encoding="utf-8"):
+                pass
+    except OSError as exc:
+        return f"a directory where no file can be created: {exc.strerror or exc}"
+    return None
 
 
 def up(
