@@ -282,3 +282,19 @@ def test_check_profile_path_probes_and_leaves_nothing(tmp_path):
     assert [(e.field, e.found) for e in raised.value.errors] == [("profile_path", "/proc/lab.toml")]
     infra.check_profile_path(tmp_path / "lab.toml")  # a real directory passes, and the probe file is removed
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- a call the local emulator lacks
+
+
+def test_policy_simulate_on_the_local_backend_explains_the_http_500(safemaker_local, profile_file, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", safemaker_local.endpoint_url)
+    result = runner.invoke(app, ["policy", "simulate", "-p", profile_file, "--action", "sagemaker:CreateModel"])
+    assert result.exit_code == 1, result.output
+    sent = [r for r in safemaker_local.requests if r.operation == "SimulateCustomPolicy"]
+    assert sent and {r.status for r in sent} == {500}  # moto does not implement it (botocore retried the 500s)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [
+        "error: IAM SimulateCustomPolicy failed: 500 (HTTP 500: the service failed to answer, not a permission "
+        "problem; a local emulator such as moto answers HTTP 500 for calls it does not implement, and moto lacks "
+        "SimulateCustomPolicy: simulate against AWS IAM, or use `safemaker policy render` offline)"]

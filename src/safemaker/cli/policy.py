@@ -230,6 +230,12 @@ def simulate(
                    "iam:SimulateCustomPolicy (use `safemaker policy render` offline)", EXIT_ERROR) from None
     except botocore.exceptions.ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "?")
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        if 500 <= status <= 599:
+            raise fail(f"IAM SimulateCustomPolicy failed: {code} (HTTP {status}: the service failed to answer, "
+                       "not a permission problem; a local emulator such as moto answers HTTP 500 for calls it "
+                       "does not implement, and moto lacks SimulateCustomPolicy: simulate against AWS IAM, or "
+                       "use `safemaker policy render` offline)", EXIT_ERROR) from None
         raise fail(f"IAM SimulateCustomPolicy failed: {code}", EXIT_ERROR) from None
     except botocore.exceptions.BotoCoreError as exc:
         raise fail(f"IAM SimulateCustomPolicy failed: {type(exc).__name__}", EXIT_ERROR) from None
