@@ -20,6 +20,7 @@ __all__ = [
     "ReferenceCheckError",
     "SdkNotAvailableError",
     "LocalBackendError",
+    "LocalBackendWarning",
 ]
 
 
@@ -218,3 +219,11 @@ class LocalBackendError(SafemakerError):
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason=reason)
+
+
+class LocalBackendWarning(UserWarning):
+    """A session talks to a SageMaker endpoint on a loopback address: an emulator (moto), not AWS.
+
+    Emitted once per :class:`safemaker.sdk.ClosedNetworkSession`; results
+    (training, predictions) are canned, not real.
+    """

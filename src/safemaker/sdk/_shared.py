@@ -9,13 +9,15 @@
 from __future__ import annotations
 
 import copy
+import logging
 import os
+import warnings
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from safemaker import guard as _guard
-from safemaker.errors import MISSING, GuardrailViolation, Violation
+from safemaker.errors import MISSING, GuardrailViolation, LocalBackendWarning, Violation
 from safemaker.rules import Guardrail
 from safemaker.sdk._config import ConfigSource
 
@@ -30,6 +32,43 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 def is_loopback(url: str | None) -> bool:
     """``True`` when ``url``'s host is a loopback address (the local backend)."""
     return bool(url) and urlsplit(url).hostname in LOOPBACK_HOSTS
+
+
+def local_endpoint_message(url: str) -> str:
+    """What :func:`warn_if_local` says about the SageMaker endpoint ``url``."""
+    return (f"safemaker: SageMaker endpoint {url} is local (an emulator): training does not train and "
+            "predictions are canned, not real")
+
+
+def warn_if_local(url: str | None, logger: logging.Logger, stacklevel: int = 3) -> bool:
+    """Warn, and log, that the SageMaker endpoint ``url`` is an emulator when it is on a loopback address.
+
+    Called once by each ``ClosedNetworkSession`` (v2 and v3) on its
+    SageMaker client's endpoint.
+
+    Parameters
+    ----------
+    url : str or None
+        The endpoint URL (``client.meta.endpoint_url``).
+    logger : logging.Logger
+        Where the message is also logged (``safemaker.sdk``), at INFO: the
+        warning is what a user sees by default; the log line is for log
+        files, and does not repeat the warning on stderr.
+    stacklevel : int, default 3
+        Passed to :func:`warnings.warn` so that the warning names the
+        caller's line that created the session.
+
+    Returns
+    -------
+    bool
+        Whether ``url`` is on a loopback address (and the warning was given).
+    """
+    if not is_loopback(url):
+        return False
+    message = local_endpoint_message(str(url))
+    warnings.warn(message, LocalBackendWarning, stacklevel=stacklevel)
+    logger.info(message)
+    return True
 
 
 def set_path(doc: dict[str, Any], path: str, value: Any) -> None:

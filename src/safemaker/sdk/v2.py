@@ -54,7 +54,7 @@ from safemaker.sdk._shared import (
     argument_of as _argument_of,
     decide_arguments,
     get_path as _get_path,
-    is_loopback as _is_loopback,
+    warn_if_local as _warn_if_local,
     load_config_files,
 )
 
@@ -260,7 +260,8 @@ class ClosedNetworkSession(ProfileIdentity, Session):
             raise ClosedSessionError("sagemaker_client", type(self.sagemaker_client).__name__,
                                      "a SageMaker client with the safemaker guard",
                                      "Let the session create its own client")
-        if self.poll is None and _is_loopback(self.sagemaker_client.meta.endpoint_url):
+        local = _warn_if_local(self.sagemaker_client.meta.endpoint_url, logger)  # LocalBackendWarning
+        if self.poll is None and local:
             self.poll = LOCAL_POLL_SECONDS
         logger.debug("closed session in %s (poll=%s, logs=%s)", resolved.region, self.poll, self.logs)
 

@@ -102,7 +102,7 @@ from safemaker.sdk._shared import (
     argument_of as _argument_of,
     decide_arguments,
     get_path as _get_path,
-    is_loopback as _is_loopback,
+    warn_if_local as _warn_if_local,
     load_config_files,
 )
 
@@ -601,8 +601,9 @@ class ClosedNetworkSession(ProfileIdentity, Session):
                                      "a SageMaker client with the safemaker guard",
                                      "Let the session create its own client")
         self.logs_client = boto_session.client("logs", config=LOGS_CONFIG)
+        local = _warn_if_local(self.sagemaker_client.meta.endpoint_url, logger)  # LocalBackendWarning
         if poll is None:
-            poll = LOCAL_POLL_SECONDS if _is_loopback(self.sagemaker_client.meta.endpoint_url) else 5.0
+            poll = LOCAL_POLL_SECONDS if local else 5.0
         self.poll: float = float(poll)
         if make_default:
             self._defaults_saved = _SdkDefaults.take(self)
