@@ -191,6 +191,16 @@ def test_sigterm_during_down_says_how_to_finish_exits_143_and_re_running_down_re
     assert _infra.plan(_STACK, operation="down", ec2_client=ec2, iam_client=iam).actions == ()
     assert _stack_vpcs(ec2) == []
 
+    # moto keeps the tags of deleted EC2 resources (docs/local-backend.md): a third `down` still finds the stack
+    # named in DescribeTags, so it is "unknown" (exit 2) yet listed; --missing-ok makes it exit 0.
+    third = _run(_cli("infra", "down", "-s", _STACK, "--yes"), served, tmp_path)
+    assert third.returncode == 2
+    assert ("error: no resource in us-east-1 is tagged safemaker:stack=sig. Stacks in us-east-1: sig. Check "
+            "--stack and --region, or pass --missing-ok when the stack may already be gone.") in _flat(third.stderr)
+    missing_ok = _run(_cli("infra", "down", "-s", _STACK, "--yes", "--missing-ok"), served, tmp_path)
+    assert missing_ok.returncode == 0
+    assert "nothing of stack sig to delete in us-east-1" in missing_ok.stderr
+
 
 def test_the_sigterm_handler_is_installed_only_during_up_and_restored_after(safemaker_local, tmp_path) -> None:
     """In-process: SIGTERM mid-way gives exit 143; before and after, the caller's own handler is in place."""
