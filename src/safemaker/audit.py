@@ -35,6 +35,7 @@ Example
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import ipaddress
 import json
@@ -79,6 +80,7 @@ __all__ = [
     "write_sarif",
     "write_json_lines",
     "connection_failure",
+    "sagemaker_regions",
 ]
 
 logger = logging.getLogger(__name__)
@@ -595,7 +597,7 @@ class _LruCache:
 
 # --------------------------------------------------------------------------- inputs
 
-_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+_REGION_RE = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d+$")
 
 
 def parse_since(value: "str | _dt.date | _dt.datetime | None") -> _dt.datetime | None:
@@ -658,6 +660,23 @@ def _resolve_types(resource_types: Iterable[str] | None) -> tuple[str, ...]:
     return tuple(wanted)
 
 
+@functools.lru_cache(maxsize=1)
+def sagemaker_regions() -> frozenset[str]:
+    """Every region botocore's endpoint data knows for SageMaker, over all partitions. No network call.
+
+    Returns
+    -------
+    frozenset of str
+        Region names of ``aws``, ``aws-cn``, ``aws-us-gov``, the ISO partitions...
+        (``botocore.session.Session().get_available_regions("sagemaker",
+        partition_name=p)`` for each ``p`` of ``get_available_partitions()``).
+        A region newer than the installed botocore is not in it: upgrade botocore.
+    """
+    session = botocore.session.Session()
+    return frozenset(r for p in session.get_available_partitions()
+                     for r in session.get_available_regions("sagemaker", partition_name=p))
+
+
 def _resolve_regions(regions: Sequence[str] | str | None, profile: "VpcProfile") -> tuple[str, ...]:
     if regions is None:
         return (profile.region,)
@@ -667,6 +686,13 @@ def _resolve_regions(regions: Sequence[str] | str | None, profile: "VpcProfile")
     for i, region in enumerate(regions):
         if not isinstance(region, str) or not _REGION_RE.match(region):
             raise AuditInputError(f"regions[{i}]", region, "an AWS region name such as us-east-1")
+        known = sagemaker_regions()
+        if region not in known:
+            raise AuditInputError(
+                f"regions[{i}]", region,
+                f"a region where SageMaker exists ({len(known)} known to botocore {botocore.__version__}, e.g. "
+                "us-east-1, eu-west-1, ap-northeast-1); check the spelling, or upgrade botocore (pip install -U "
+                "boto3 botocore) if the region is new")
         if region not in out:
             out.append(region)
     if not out:
@@ -1046,7 +1072,9 @@ def run(profile: "VpcProfile | str | None", *, boto3_session: Any = None, client
     Raises
     ------
     AuditInputError
-        A bad ``regions``, ``since``, ``resource_types`` or ``max_workers``, or
+        A bad ``regions`` (not a region name, or not a SageMaker region of
+        botocore's endpoint data: :func:`sagemaker_regions`), ``since``,
+        ``resource_types`` or ``max_workers``, or
         a region with no client in ``clients`` (raised by the call itself,
         before any request is sent).
     safemaker.errors.ProfileError
