@@ -188,6 +188,11 @@ def test_sigterm_during_down_says_how_to_finish_exits_143_and_re_running_down_re
     again = _run(_cli("infra", "down", "-s", _STACK, "--yes"), served, tmp_path)
     assert again.returncode == 0, again.stderr
     assert f"stack sig deleted ({len(middle.changes)} action(s))" in again.stderr
+    # One heading each: the plan on stderr ("to delete"), the result on stdout ("deleted").
+    both = again.stdout + again.stderr
+    assert both.count("safemaker infra down: stack sig") == 2
+    assert again.stderr.count("safemaker infra down: stack sig, to delete") == 1
+    assert again.stdout.count("safemaker infra down: stack sig, deleted") == 1
     assert _infra.plan(_STACK, operation="down", ec2_client=ec2, iam_client=iam).actions == ()
     assert _stack_vpcs(ec2) == []
 
@@ -257,3 +262,26 @@ def test_sigterm_helper_changes_nothing_outside_the_main_thread() -> None:
         inside = signal.getsignal(signal.SIGTERM)
     assert inside is not before and getattr(inside, "__name__", "") == "_raise"
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_down_that_keeps_resources_titles_the_result_deleted_in_part_once(safemaker_local, tmp_path) -> None:
+    """The plan (stderr) and the result (stdout) each have one heading; a partial result says so."""
+    from typer.testing import CliRunner
+
+    from safemaker.cli import app
+    from safemaker.profile import VpcProfile
+
+    def infra(*args: str):  # type: ignore[no-untyped-def]
+        return CliRunner().invoke(app, ["infra", *args, "--endpoint-url", safemaker_local.endpoint_url])
+
+    out = tmp_path / "p.toml"
+    assert infra("up", "-s", _STACK, "--aws-managed-policy", "", "-o", str(out)).exit_code == 0
+    vpc_id = VpcProfile.load(str(out), env=False).vpc_id
+    ec2 = safemaker_local.session.client("ec2")
+    ec2.create_vpc_endpoint(VpcId=vpc_id, VpcEndpointType="Gateway", ServiceName="com.amazonaws.us-east-1.dynamodb")
+    r = infra("down", "-s", _STACK, "--yes")
+    assert r.exit_code == 1, r.output
+    assert (r.stdout + r.stderr).count("safemaker infra down: stack sig") == 2
+    assert r.stderr.count("safemaker infra down: stack sig, to delete") == 1
+    assert r.stdout.count("safemaker infra down: stack sig, deleted in part (the keep rows are kept)") == 1
+    assert "resource(s) of stack sig kept:" in r.stderr

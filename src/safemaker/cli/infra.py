@@ -276,7 +276,7 @@ def down(
             _print_actions(f"safemaker infra down: stack {stack}", planned.actions, err)
         err.print(f"nothing of stack {stack} to delete in {region}", highlight=False)
         raise typer.Exit(EXIT_ERROR if planned.remaining else EXIT_OK)
-    _print_actions(f"safemaker infra down: stack {stack}", planned.actions, err)
+    _print_actions(f"safemaker infra down: stack {stack}, to delete", planned.actions, err)
     if not yes:
         if not is_interactive():
             raise fail("refusing to delete without confirmation: stdin is not a terminal; pass --yes",
@@ -293,7 +293,10 @@ def down(
         err.print(f"interrupted: stack {stack} may be partly deleted. Re-run `safemaker infra down -s {stack}` "
                   "to finish", highlight=False)
         raise typer.Exit(_interrupt_code(exc))
-    _print_actions(f"safemaker infra down: stack {stack}", result.actions + result.remaining + result.skipped)
+    # The plan above (stderr) was titled "to delete"; this is the result, on stdout.
+    _print_actions(f"safemaker infra down: stack {stack}, " + ("deleted" if result.complete else
+                                                              "deleted in part (the keep rows are kept)"),
+                   result.actions + result.remaining + result.skipped)
     if not result.complete:
         err.print(f"{len(result.remaining)} resource(s) of stack {stack} kept:", highlight=False)
         for action in result.remaining:
