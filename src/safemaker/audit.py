@@ -37,7 +37,6 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import hashlib
-import ipaddress
 import json
 import logging
 import re
@@ -47,13 +46,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Mapping, Sequence
-from urllib.parse import urlsplit
 
 import botocore.config
 import botocore.exceptions
 import botocore.session
 from botocore import xform_name
 
+from ._loopback import is_loopback_url
 from .errors import MISSING, SafemakerError, Violation
 from .guard import check_resource, references
 from .resources import RESOURCES, ResourceSpec
@@ -948,21 +947,6 @@ _FAILED_URL = re.compile(r'URL: "([^"]+)"')
 _LOCAL_SERVE_HINT = "start `safemaker local serve` on that port"
 
 
-def _loopback_url(url: str) -> bool:
-    try:
-        host = (urlsplit(url).hostname or "").rstrip(".")
-    except ValueError:
-        return False
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    return address.is_loopback or bool(mapped is not None and mapped.is_loopback)
-
-
 def connection_failure(finding: "Finding") -> str | None:
     """The endpoint URL of an UNKNOWN caused by a connection failure, else ``None``.
 
@@ -987,7 +971,7 @@ def connection_failure(finding: "Finding") -> str | None:
 
 
 def _connection_fix(operation: str, url: str) -> str:
-    local = f"; nothing answers on this loopback address: {_LOCAL_SERVE_HINT}" if _loopback_url(url) else ""
+    local = f"; nothing answers on this loopback address: {_LOCAL_SERVE_HINT}" if is_loopback_url(url) else ""
     return (f"the endpoint {url} could not be reached for {operation} (a connection failure, not a permission "
             f"problem): check the network route and the endpoint URL (--endpoint-url, AWS_ENDPOINT_URL*){local}; "
             "then audit again")

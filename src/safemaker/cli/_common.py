@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
-import ipaddress
 import os
 import re
 import sys
@@ -19,6 +18,7 @@ from rich.console import Console, ConsoleDimensions
 from rich.table import Table
 from rich.text import Text
 
+from .._loopback import is_loopback_host
 from ..errors import GuardrailViolation, ProfileError, ProfileFieldError, SafemakerError
 
 EXIT_OK = 0
@@ -327,20 +327,6 @@ def is_interactive() -> bool:
 # --------------------------------------------------------------------------- local endpoints
 
 
-def _is_loopback_host(host: Optional[str]) -> bool:
-    if not host:
-        return False
-    host = host.lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    return address.is_loopback or bool(mapped is not None and mapped.is_loopback)
-
-
 def local_endpoint(url: Optional[str]) -> Optional[str]:
     """``scheme://host[:port]`` of ``url`` when its host is a loopback address, else ``None``.
 
@@ -362,7 +348,7 @@ def local_endpoint(url: Optional[str]) -> Optional[str]:
         host, port = parts.hostname, parts.port
     except ValueError:
         return None
-    if not _is_loopback_host(host):
+    if not is_loopback_host(host):
         return None
     shown = f"[{host}]" if host and ":" in host else host
     return f"{parts.scheme}://{shown}" + (f":{port}" if port else "")

@@ -48,12 +48,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
-from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError, WaiterError
 from botocore.parsers import ResponseParserError
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from safemaker._loopback import is_loopback_url
 from safemaker.errors import MISSING, ProfileFieldError, SafemakerError
 from safemaker.network.endpoints import (
     DEFAULT_FEATURES,
@@ -667,18 +667,8 @@ def _refused_loopback(exc: Exception) -> str | None:
     if not isinstance(exc, EndpointConnectionError):
         return None
     url = str(exc.kwargs.get("endpoint_url") or "")
-    try:
-        host = (urlsplit(url).hostname or "").rstrip(".")
-    except ValueError:
+    if not is_loopback_url(url):
         return None
-    if host != "localhost" and not host.endswith(".localhost"):
-        try:
-            address = ipaddress.ip_address(host.split("%", 1)[0])
-        except ValueError:
-            return None
-        mapped = getattr(address, "ipv4_mapped", None)
-        if not (address.is_loopback or (mapped is not None and mapped.is_loopback)):
-            return None
     seen: set[int] = set()
     cause: BaseException | None = exc.kwargs.get("error")
     while cause is not None and id(cause) not in seen:

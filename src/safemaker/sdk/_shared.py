@@ -14,9 +14,9 @@ import os
 import warnings
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
-from urllib.parse import urlsplit
 
 from safemaker import guard as _guard
+from safemaker._loopback import is_loopback_url
 from safemaker.errors import MISSING, GuardrailViolation, LocalBackendWarning, Violation
 from safemaker.rules import Guardrail
 from safemaker.sdk._config import ConfigSource
@@ -26,12 +26,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from safemaker.profile import VpcProfile
 
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
 def is_loopback(url: str | None) -> bool:
-    """``True`` when ``url``'s host is a loopback address (the local backend)."""
-    return bool(url) and urlsplit(url).hostname in LOOPBACK_HOSTS
+    """``True`` when ``url``'s host is a loopback address (the local backend): :func:`safemaker._loopback.is_loopback_url`."""
+    return is_loopback_url(url)
 
 
 def local_endpoint_message(url: str) -> str:
