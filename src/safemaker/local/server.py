@@ -12,7 +12,9 @@ development server):
   request by listing moto's package directory and matching the host against
   every service's URL patterns; here the answer is remembered per host
   (it depends on the host alone);
-- the WSGI app is wrapped in :class:`~safemaker.local.recording.RecordingMiddleware`;
+- the WSGI app is wrapped in :class:`~safemaker.local.recording.RecordingMiddleware`, and an
+  exception in moto (an operation it lacks) becomes a well-formed HTTP 500 that keeps the
+  connection usable (cheroot would close it unannounced);
 - a failure to bind raises instead of leaving ``start()`` waiting forever;
 - ``stop()`` closes the listening socket and returns within ~0.1 s;
 - cheroot's error log goes to the ``safemaker.local`` logger (one line at
@@ -28,6 +30,7 @@ cannot tell ``X_Foo`` from ``X-Foo``). safemaker sends none.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from typing import Any
 
@@ -73,6 +76,42 @@ class _CachedDispatcher(DomainDispatcherApplication):
             return backend
 
 
+class _ErrorsAsResponses:
+    """WSGI middleware: an exception in moto's app becomes a well-formed HTTP 500, the connection kept.
+
+    cheroot answers an application exception with a bare 500 and then closes
+    the connection without saying so (no ``Connection: close``); a client that
+    reuses that keep-alive connection for its next request gets "Remote end
+    closed connection without response". Here the 500 carries its length and
+    the connection stays usable. Logged as cheroot's errors were: one line at
+    WARNING (``local server: NotImplementedError(...)``), the traceback at DEBUG.
+    """
+
+    _BODY = b""  # as cheroot sent: botocore then reports code "500", message "Internal Server Error"
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        started: list[bool] = []
+
+        def tracking_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+            started.append(True)
+            return start_response(status, headers, exc_info)
+
+        try:
+            return self.app(environ, tracking_start_response)
+        except Exception as exc:  # moto lacks an operation, or fails on an input
+            logger.warning("local server: %r", exc)
+            logger.debug("local server: traceback of the error above", exc_info=True)
+            if started:  # headers already handed to the server: nothing cleaner is possible
+                raise
+            start_response("500 Internal Server Error",
+                           [("Content-Type", "text/plain"), ("Content-Length", str(len(self._BODY)))],
+                           sys.exc_info())
+            return [self._BODY]
+
+
 class _Server(wsgi.Server):
     expiration_interval = _POLL_INTERVAL_SECONDS
 
@@ -109,7 +148,7 @@ class RecordingMotoServer:
         LocalBackendError
             If the server cannot listen on ``127.0.0.1:port`` (port taken...).
         """
-        app = RecordingMiddleware(_CachedDispatcher(), self._log)
+        app = _ErrorsAsResponses(RecordingMiddleware(_CachedDispatcher(), self._log))
         server = _Server(("127.0.0.1", self._port), app, numthreads=WORKER_THREADS,
                          timeout=_CONNECTION_TIMEOUT_SECONDS, server_name="127.0.0.1")
         try:
