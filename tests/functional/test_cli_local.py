@@ -92,12 +92,12 @@ def _export_env(line: str) -> dict[str, str]:
     return dict(item.split("=", 1) for item in line[len("export "):].split())
 
 
-class _Server:
-    """``safemaker local serve`` as a subprocess; stderr is read by a thread into :attr:`lines`."""
+class _StderrProcess:
+    """A CLI subprocess whose stderr a thread reads into a queue; lines taken so far are in :attr:`lines`."""
 
-    def __init__(self, port: int, env: dict[str, str], region: str = "us-east-1") -> None:
-        self.proc = subprocess.Popen(_cli("local", "serve", "--port", str(port), "--region", region), env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
+        self.proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -116,7 +116,7 @@ class _Server:
             except queue.Empty:
                 continue
             if line is None:
-                raise AssertionError(f"server exited ({self.proc.wait()}) before {pattern!r}: {self.lines}")
+                raise AssertionError(f"exited ({self.proc.wait()}) before {pattern!r}: {self.lines}")
             self.lines.append(line)
             if re.search(pattern, line):
                 return line
@@ -132,6 +132,13 @@ class _Server:
                 return more
             more.append(line)
         raise AssertionError("stderr not closed")
+
+
+class _Server(_StderrProcess):
+    """``safemaker local serve`` as a subprocess."""
+
+    def __init__(self, port: int, env: dict[str, str], region: str = "us-east-1") -> None:
+        super().__init__(_cli("local", "serve", "--port", str(port), "--region", region), env)
 
     def kill(self) -> None:
         if self.proc.poll() is None:

@@ -9,13 +9,10 @@ stderr; the test checks the backend's state with boto3, then signals it.
 
 from __future__ import annotations
 
-import queue
 import re
 import signal
-import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import boto3
@@ -24,7 +21,7 @@ import pytest
 from safemaker.local import FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY
 from safemaker.network import infra as _infra
 
-from test_cli_local import _GUARDED_CLI, _Server, _base_env, _export_env, _run
+from test_cli_local import _GUARDED_CLI, _Server, _StderrProcess, _base_env, _cli, _export_env, _run
 
 # After the first call whose operation name starts with PAUSE_AFTER, report it on stderr and sleep (the window
 # in which the test sends SIGTERM). Only the timing changes: every call still goes to the backend.
@@ -48,48 +45,19 @@ _PAUSING_CLI = _GUARDED_CLI.replace(_MAIN, _PAUSE + _MAIN)
 _STACK = "sig"
 
 
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-c", _GUARDED_CLI, *args]
-
-
-class _Paused:
+class _Paused(_StderrProcess):
     """The CLI as a subprocess that pauses after its first ``pause_after*`` call."""
 
     def __init__(self, args: list[str], pause_after: str, env: dict[str, str], cwd: Path) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-c", _PAUSING_CLI, *args], env={**env, "PAUSE_AFTER": pause_after},
-                                     cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.lines: list[str] = []
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self._queue.put(line.rstrip("\n"))
-        self._queue.put(None)
+        super().__init__([sys.executable, "-c", _PAUSING_CLI, *args], {**env, "PAUSE_AFTER": pause_after}, cwd)
 
     def wait_paused(self, timeout: float = 120) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self._queue.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            if line is None:
-                raise AssertionError(f"exited ({self.proc.wait()}) before pausing: {self.lines}")
-            self.lines.append(line)
-            if line.startswith("PAUSED after "):
-                return line[len("PAUSED after "):]
-        raise AssertionError(f"did not pause within {timeout} s: {self.lines}")
+        """The operation after which the CLI paused."""
+        return self.wait_for(r"^PAUSED after ", timeout)[len("PAUSED after "):]
 
     def finish(self, timeout: float = 60) -> tuple[int, str]:
         code = self.proc.wait(timeout=timeout)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            line = self._queue.get(timeout=deadline - time.monotonic())
-            if line is None:
-                break
-            self.lines.append(line)
+        self.lines.extend(self.rest(10))
         return code, "\n".join(self.lines)
 
     def kill(self) -> None:
