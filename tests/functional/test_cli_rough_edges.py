@@ -24,18 +24,11 @@ from safemaker.demo import create_local_network
 from safemaker.network import infra as _infra_lib
 from safemaker.network.infra import MUTATING_PREFIXES
 
+# The audit CLI tests' profile (constants and the profile_file fixture).
+from test_audit_cli import PROFILE_TOML, ROLE, SG, SUB_A, profile_file  # noqa: F401, F811
+
 runner = CliRunner()
 
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-PROFILE_TOML = f"""
-region = "us-east-1"
-vpc_id = "vpc-0dddddddddddddddd"
-subnets = ["{SUB_A}", "subnet-0cccccccccccccccc"]
-security_group_ids = ["{SG}"]
-execution_role_arn = "{ROLE}"
-"""
 LONG_NAME = "closed-network-notebook-for-the-fraud-detection-team-2025-q3-a1"  # 63 characters, the maximum
 LONG_ARN = f"arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/{LONG_NAME.lower()}"
 PYTHON_NAMES = ("resource_types", "regions", "max_workers", "timeout_seconds", "poll_seconds", "instance_type",
@@ -56,13 +49,6 @@ def invoke(*args: str):
 
 def mutating(backend):
     return [r.operation for r in backend.requests if r.operation and r.operation.startswith(MUTATING_PREFIXES)]
-
-
-@pytest.fixture
-def profile_file(tmp_path):
-    p = tmp_path / "profile.toml"
-    p.write_text(PROFILE_TOML)
-    return str(p)
 
 
 @pytest.fixture

@@ -16,16 +16,9 @@ from typer.testing import CliRunner
 from safemaker import audit as audit_mod
 from safemaker.cli import app
 
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-PROFILE_TOML = f"""
-region = "us-east-1"
-vpc_id = "vpc-0dddddddddddddddd"
-subnets = ["{SUB_A}", "subnet-0cccccccccccccccc"]
-security_group_ids = ["{SG}"]
-execution_role_arn = "{ROLE}"
-"""
+# The audit CLI tests' profile (constants and the profile_file fixture).
+from test_audit_cli import PROFILE_TOML, ROLE, SG, SUB_A, profile_file  # noqa: F401, F811
+
 
 runner = CliRunner()
 
@@ -35,13 +28,6 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest.fixture
-def profile_file(tmp_path):
-    p = tmp_path / "profile.toml"
-    p.write_text(PROFILE_TOML)
-    return str(p)
 
 
 @pytest.fixture
@@ -84,12 +70,9 @@ def test_audit_of_a_closed_port_exits_1_with_one_cannot_connect_line(profile_fil
     assert "grant sagemaker:" not in result.output
 
 
-def test_audit_keeps_exit_3_when_one_region_answers_with_findings(safemaker_local, safemaker_session, profile_file,
-                                                                  closed_url, monkeypatch):
-    """us-east-1 answers (an open notebook: a real finding); us-west-2 is a closed port: exit 3, not 1."""
-    safemaker_session.client("sagemaker").create_notebook_instance(
-        NotebookInstanceName="open", InstanceType="ml.t3.medium", RoleArn=ROLE, SubnetId=SUB_A,
-        SecurityGroupIds=[SG], RootAccess="Disabled")
+@pytest.fixture
+def west_unreachable(safemaker_local, closed_url, monkeypatch):
+    """The CLI's SageMaker clients: us-west-2 at the closed port, every other region at the local backend."""
     real_client = boto3.session.Session.client
 
     def client(self, service, *args, **kwargs):
@@ -99,6 +82,14 @@ def test_audit_keeps_exit_3_when_one_region_answers_with_findings(safemaker_loca
         return real_client(self, service, *args, **kwargs)
 
     monkeypatch.setattr(boto3.session.Session, "client", client)
+
+
+def test_audit_keeps_exit_3_when_one_region_answers_with_findings(safemaker_local, safemaker_session, profile_file,
+                                                                  closed_url, west_unreachable):
+    """us-east-1 answers (an open notebook: a real finding); us-west-2 is a closed port: exit 3, not 1."""
+    safemaker_session.client("sagemaker").create_notebook_instance(
+        NotebookInstanceName="open", InstanceType="ml.t3.medium", RoleArn=ROLE, SubnetId=SUB_A,
+        SecurityGroupIds=[SG], RootAccess="Disabled")
     result = runner.invoke(app, ["audit", "--profile", profile_file, "--format", "json", "-t", "notebook-instance",
                                  "-r", "us-east-1", "-r", "us-west-2"])
     assert result.exit_code == 3, result.output
@@ -111,17 +102,8 @@ def test_audit_keeps_exit_3_when_one_region_answers_with_findings(safemaker_loca
     assert "1 resource(s) checked: 1 finding(s), 1 unknown; 2 at or above --fail-on low" in result.stderr
 
 
-def test_audit_keeps_exit_3_when_one_region_answers_empty(safemaker_local, profile_file, closed_url, monkeypatch):
+def test_audit_keeps_exit_3_when_one_region_answers_empty(safemaker_local, profile_file, west_unreachable):
     """A region that lists nothing is not "nothing could be listed": the other region's UNKNOWN stays exit 3."""
-    real_client = boto3.session.Session.client
-
-    def client(self, service, *args, **kwargs):
-        if service == "sagemaker":
-            kwargs["endpoint_url"] = closed_url if kwargs.get("region_name") == "us-west-2" \
-                else safemaker_local.endpoint_url
-        return real_client(self, service, *args, **kwargs)
-
-    monkeypatch.setattr(boto3.session.Session, "client", client)
     result = runner.invoke(app, ["audit", "--profile", profile_file, "--format", "json", "-t", "model",
                                  "-r", "us-east-1", "-r", "us-west-2"])
     assert result.exit_code == 3, result.output
