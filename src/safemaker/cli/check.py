@@ -13,10 +13,6 @@ from ..rules import RULES
 from ._common import EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, out, profile_option, read_request_file
 
 
-def _read_request(path: str) -> dict:
-    return read_request_file(path, f"request file {path}")
-
-
 def check(
     operation: str = typer.Argument(..., help="SageMaker operation, as the API spells it (CreateTrainingJob)."),
     request: str = typer.Argument(..., help="Request parameters as a JSON or YAML file (boto3 shapes), or - for stdin."),
@@ -37,7 +33,7 @@ def check(
         near = [op for op in RULES if op.lower() == operation.lower()]
         hint = f" Did you mean {near[0]}?" if near else " Guarded operations: " + ", ".join(sorted(RULES)) + "."
         raise fail(f"operation {operation!r} has no guardrail rule.{hint}")
-    params = _read_request(request)
+    params = read_request_file(request, f"request file {request}")
     p = VpcProfile.load(profile)
     decision = guard.decide(operation, params, p, inject=apply)
     refs = [{"path": r.path, "resource": r.resource, "name": r.name} for r in decision.references]

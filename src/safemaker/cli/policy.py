@@ -147,10 +147,6 @@ def _parse_context(items: List[str]) -> dict[str, ContextValue]:
     return ctx
 
 
-def _read_request(path: str) -> dict[str, Any]:
-    return read_request_file(path, f"--request {path}")
-
-
 @group.command("simulate")
 @handle_errors
 def simulate(
@@ -209,7 +205,7 @@ def simulate(
 
     case = None
     if operation is not None:
-        params = _read_request(request or "-")
+        params = read_request_file(request or "-", f"--request {request or '-'}")
         requests = iam.authorization_requests(operation, params, source_vpce=vpce, via_aws_service=via_aws_service)
         case = iam.parity_case(operation, params, p)
     else:
