@@ -56,7 +56,9 @@ from ._loopback import is_loopback_url
 from .errors import MISSING, SafemakerError, Violation
 from .guard import check_resource, references
 from .resources import RESOURCES, ResourceSpec
-from .rules import RULES, FieldRule, Guardrail, split_path
+from . import paths as _paths
+from .paths import split_path
+from .rules import RULES, FieldRule, Guardrail
 
 if TYPE_CHECKING:  # pragma: no cover
     from .profile import VpcProfile
@@ -470,18 +472,11 @@ def _service_model() -> Any:
         return _SERVICE_MODEL
 
 
-def _join(*parts: str) -> str:
-    return ".".join(p for p in parts if p).replace(".[]", "[]")
+_join = _paths.join
 
 
 def _path_regex(path: str) -> re.Pattern[str]:
-    out = ""
-    for seg in split_path(path):
-        if seg == "[]":
-            out += r"\[\d+\]"
-        else:
-            out += (r"\." if out else "") + re.escape(seg)
-    return re.compile(out + r"(?:$|[.\[])")
+    return re.compile(_paths.path_regex(path) + r"(?:$|[.\[])")
 
 
 @dataclass(frozen=True)
@@ -741,12 +736,8 @@ def _error_reason(exc: Exception) -> str:
 
 
 def _dig(doc: Any, dotted: str) -> Any:
-    cur = doc
-    for part in dotted.split("."):
-        if not isinstance(cur, Mapping) or part not in cur:
-            return None
-        cur = cur[part]
-    return cur
+    value = _paths.get_path(doc, dotted)
+    return None if value is MISSING else value
 
 
 _REFERENCED_KINDS = frozenset({"model", "endpoint-config", "domain"})

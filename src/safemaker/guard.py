@@ -21,13 +21,14 @@ calls and check what they return with :func:`check_resource`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping as _AbcMapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
+from . import paths as _paths
 from .errors import MISSING, GuardrailViolation, Violation
-from .rules import RESOURCES, RULES, FieldRule, Guardrail, OperationRule, split_path
+from .paths import split_path
+from .rules import RESOURCES, RULES, FieldRule, Guardrail, OperationRule
 
 if TYPE_CHECKING:  # pragma: no cover
     from .profile import VpcProfile
@@ -100,106 +101,14 @@ class Decision:
 
 # --------------------------------------------------------------------------- paths
 
-_Key = str | int
-
-
-_NOT_MAPS = frozenset({list, str, int, bool, float, tuple, type(None), bytes})
-
-
-def _is_map(value: Any) -> bool:
-    """``isinstance(value, Mapping)``, with fast paths for the JSON types botocore hands over."""
-    t = type(value)
-    if t is dict:
-        return True
-    if t in _NOT_MAPS:
-        return False
-    return isinstance(value, _AbcMapping)
-
-
-def format_path(parts: Sequence[_Key]) -> str:
-    """Render concrete path parts ``("A", 1, "B")`` as ``"A[1].B"``."""
-    out = ""
-    for p in parts:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        else:
-            out += f".{p}" if out else p
-    return out
-
-
-def _expand(doc: Any, parts: tuple[str, ...], prefix: tuple[_Key, ...] = ()) -> Iterator[tuple[tuple[_Key, ...], Any]]:
-    """Yield ``(concrete_parts, container)`` for every existing match of an anchor path."""
-    if not parts:
-        yield prefix, doc
-        return
-    head, rest = parts[0], parts[1:]
-    if head == "[]":
-        if isinstance(doc, list):
-            for i, item in enumerate(doc):
-                yield from _expand(item, rest, prefix + (i,))
-        return
-    if _is_map(doc) and head in doc:
-        yield from _expand(doc[head], rest, prefix + (head,))
-
-
-def _values(doc: Any, path: str) -> list[tuple[str, Any]]:
-    """Every ``(concrete path, value)`` an absolute path with ``[]`` matches (present values only)."""
-    return [(format_path(p), v) for p, v in _expand(doc, split_path(path))]
-
-
-def _get(container: Any, parts: tuple[str, ...]) -> Any:
-    """Value at ``parts`` below ``container`` (no ``[]``), or ``MISSING``."""
-    cur = container
-    for p in parts:
-        if (type(cur) is not dict and not _is_map(cur)) or p not in cur:
-            return MISSING
-        cur = cur[p]
-    return cur
-
-
-class _Writer:
-    """Copy-on-write setter: copies each structure on the way to a write, once."""
-
-    def __init__(self, root: Mapping[str, Any]) -> None:
-        self.root: dict[str, Any] = dict(root)
-        self._owned: set[int] = {id(self.root)}
-
-    def _own(self, parent: Any, key: _Key) -> Any:
-        child = parent[key]
-        if id(child) in self._owned:
-            return child
-        if _is_map(child):
-            copy: Any = dict(child)
-        elif type(child) is list or isinstance(child, list):
-            copy = list(child)
-        else:  # pragma: no cover - guarded by callers
-            raise TypeError(f"cannot descend into {type(child).__name__}")
-        parent[key] = copy
-        self._owned.add(id(copy))
-        return copy
-
-    def set(self, parts: tuple[_Key, ...], value: Any, create_parents: bool) -> bool:
-        """Set ``value`` at ``parts``; return ``False`` if a parent is missing and may not be created."""
-        cur: Any = self.root
-        for key in parts[:-1]:
-            if _is_map(cur) and key not in cur:
-                if not create_parents:
-                    return False
-                cur[key] = {}
-                self._owned.add(id(cur[key]))
-                cur = cur[key]
-                continue
-            if type(key) is int:
-                if type(cur) is not list and not isinstance(cur, list):
-                    return False
-            elif not _is_map(cur):
-                return False
-            nxt = cur[key]
-            if not (_is_map(nxt) or isinstance(nxt, list)):
-                return False
-            cur = self._own(cur, key)
-        cur[parts[-1]] = value
-        return True
+_Key = _paths.Key
+_is_map = _paths.is_map
+_is_seq = _paths.is_seq
+format_path = _paths.format_path
+_expand = _paths.expand
+_values = _paths.values
+_get = _paths.get
+_Writer = _paths.Writer
 
 
 # --------------------------------------------------------------------------- field checks
@@ -223,9 +132,28 @@ class _Ctx:
         """``text`` (a hint that omitting the field gets it injected), unless nothing is ever injected."""
         return "" if self.written else text
 
+    def unwalkable(self, parts: tuple[_Key, ...], value: Any) -> None:
+        """A value where the model has a list, that is neither a list nor a tuple: refused, not skipped."""
+        path = format_path(parts)
+        if any(v.path == path and v.rule_id == Guardrail.UNSUPPORTED.value for v in self.out):
+            return
+        self.out.append(Violation(
+            self.operation, path, _shown(value), "a list",
+            f"Give {path} as a list (or tuple): a {type(value).__name__} cannot be checked element by element",
+            Guardrail.UNSUPPORTED.value, "a list or tuple"))
+
     def violation(self, path: str, found: Any, required: Any, fix: str, rule: Guardrail,
                   required_text: str | None = None) -> None:
         self.out.append(Violation(self.operation, path, found, required, fix, _RULE_IDS[rule], required_text))
+
+
+def _shown(value: Any) -> Any:
+    """A value to show in a violation: never consume an iterator to show it."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(map(repr, value))
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    return f"a {type(value).__name__}"
 
 
 def _ids_problem(ctx: _Ctx, path: str, value: Any, allowed: Sequence[str], allowed_set: frozenset[str],
@@ -235,7 +163,7 @@ def _ids_problem(ctx: _Ctx, path: str, value: Any, allowed: Sequence[str], allow
     if value is MISSING:
         ctx.violation(path, MISSING, listed, fix_absent, rule, f"{noun} {listed}")
         return
-    if not isinstance(value, list):
+    if not _is_seq(value):
         ctx.violation(path, value, listed, f"Give {path} as a list of {noun}", rule,
                       f"a list of the profile's {noun} {listed}")
         return
@@ -494,7 +422,7 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
     for anchor_parts, replaces, fields in _compiled(operation):
         # An update that replaces this structure as a whole: absent means the AWS default.
         ctx.update = update and not replaces
-        for concrete, container in list(_expand(params, anchor_parts)):
+        for concrete, container in list(_expand(params, anchor_parts, on_unwalkable=ctx.unwalkable)):
             if not _is_map(container):
                 continue
             dia_path: str | None = None

@@ -55,7 +55,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
 from .errors import MISSING, SafemakerError, Violation
 from .iam_eval import AuthorizationRequest, ContextValue, Decision, evaluate
-from .rules import RULES, FieldRule, Guardrail, OperationRule, Target, split_path
+from . import paths as _paths
+from .paths import split_path
+from .rules import RULES, FieldRule, Guardrail, OperationRule, Target
 
 if TYPE_CHECKING:  # pragma: no cover
     from .profile import VpcProfile
@@ -1134,26 +1136,11 @@ def seed_policies(profile: "VpcProfile") -> dict[str, list[dict[str, Any]]]:
 
 def _anchor_matches(params: Any, anchor: str) -> list[tuple[str, Any]]:
     """``(concrete path, container)`` for every existing match of an anchor (``[]`` = each element)."""
-    out: list[tuple[str, Any]] = [("", params)]
-    for part in split_path(anchor):
-        nxt: list[tuple[str, Any]] = []
-        for path, doc in out:
-            if part == "[]":
-                if isinstance(doc, list):
-                    nxt.extend((f"{path}[{i}]", item) for i, item in enumerate(doc))
-            elif isinstance(doc, Mapping) and part in doc:
-                nxt.append((f"{path}.{part}" if path else part, doc[part]))
-        out = nxt
-    return [(p, c) for p, c in out if isinstance(c, Mapping)]
+    return [(_paths.format_path(p), c) for p, c in _paths.expand(params, split_path(anchor)) if _paths.is_map(c)]
 
 
 def _field_value(container: Mapping[str, Any], path: str) -> Any:
-    cur: Any = container
-    for part in split_path(path):
-        if part == "[]" or not isinstance(cur, Mapping) or part not in cur:
-            return MISSING
-        cur = cur[part]
-    return cur
+    return _paths.get_path(container, path)
 
 
 @dataclass(frozen=True)
@@ -1177,7 +1164,7 @@ def _observe(operation: str, params: Mapping[str, Any]) -> list[_Observed]:
             if value is MISSING:
                 continue
             if kf.member is not None:
-                if not isinstance(value, Mapping) or kf.member not in value:
+                if not _paths.is_map(value) or kf.member not in value:
                     continue
                 value = value[kf.member]
             seen.append(_Observed(kf.key, anchor_path, kf, value))
@@ -1219,7 +1206,7 @@ def request_context(operation: str, params: Mapping[str, Any]) -> dict[str, Cont
     ctx: dict[str, Any] = {}
     for obs in _observe(operation, params):
         if obs.kf.multivalued:
-            items = obs.value if isinstance(obs.value, list) else [obs.value]
+            items = obs.value if _paths.is_seq(obs.value) else [obs.value]
             bucket = ctx.setdefault(obs.key, [])
             for item in items:
                 if isinstance(item, str) and item not in bucket:
@@ -1358,14 +1345,7 @@ class ParityCase:
         return frozenset(b for _, b in self.blind) | frozenset(self.iam_only)
 
 
-def _path_regex(path: str) -> str:
-    out = ""
-    for part in split_path(path):
-        if part == "[]":
-            out += r"\[\d+\]"
-        else:
-            out += (r"\." if out else "") + re.escape(part)
-    return out
+_path_regex = _paths.path_regex
 
 
 @lru_cache(maxsize=None)

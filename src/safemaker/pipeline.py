@@ -53,7 +53,9 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from . import guard as _guard
 from .errors import MISSING, SafemakerError, Violation
-from .rules import RULES, Guardrail, split_path
+from . import paths as _paths
+from .paths import split_path
+from .rules import RULES, Guardrail
 
 if TYPE_CHECKING:  # pragma: no cover
     from .profile import VpcProfile
@@ -280,7 +282,7 @@ def step_operation(step_type: str, arguments: Any = None) -> str | None:
     str or None
     """
     op = STEP_OPERATIONS.get(step_type)
-    if op == "CreateAutoMLJob" and _guard._is_map(arguments) and (
+    if op == "CreateAutoMLJob" and _paths.is_map(arguments) and (
         "AutoMLProblemTypeConfig" in arguments or "AutoMLJobInputDataConfig" in arguments
     ):
         return "CreateAutoMLJobV2"
@@ -301,7 +303,7 @@ def _load(document: Any, prefix: str) -> Mapping[str, Any]:
             document = json.loads(document)
         except ValueError as exc:
             raise PipelineDefinitionError(prefix, f"not valid JSON ({exc})", "a JSON document") from None
-    if not _guard._is_map(document):
+    if not _paths.is_map(document):
         raise PipelineDefinitionError(prefix, f"a JSON {type(document).__name__}", "a JSON object with Steps")
     return document
 
@@ -310,28 +312,28 @@ def _parameters(doc: Mapping[str, Any], prefix: str) -> dict[str, PipelineParame
     raw = doc.get("Parameters", [])
     if raw is None:
         return {}
-    if not isinstance(raw, list):
+    if not _paths.is_seq(raw):
         raise PipelineDefinitionError(f"{prefix}.Parameters", f"a {type(raw).__name__}", "a list of parameters")
     out: dict[str, PipelineParameter] = {}
     for i, p in enumerate(raw):
-        if not _guard._is_map(p) or not isinstance(p.get("Name"), str):
+        if not _paths.is_map(p) or not isinstance(p.get("Name"), str):
             raise PipelineDefinitionError(f"{prefix}.Parameters[{i}]", repr(p)[:80], "an object with a Name")
         out[p["Name"]] = PipelineParameter(p["Name"], str(p.get("Type", "String")), p.get("DefaultValue", MISSING))
     return out
 
 
 def _steps(raw: Any, path: str) -> Iterator[PipelineStep]:
-    if not isinstance(raw, list):
+    if not _paths.is_seq(raw):
         raise PipelineDefinitionError(path, f"a {type(raw).__name__}", "a list of steps")
     for i, st in enumerate(raw):
-        if not _guard._is_map(st):
+        if not _paths.is_map(st):
             raise PipelineDefinitionError(f"{path}[{i}]", f"a {type(st).__name__}", "a step object")
         name = st.get("Name") if isinstance(st.get("Name"), str) else ""
         stype = st.get("Type") if isinstance(st.get("Type"), str) else ""
         here = f"{path}[{i}:{name}]" if name else f"{path}[{i}]"
         args = st.get("Arguments", MISSING)
         yield PipelineStep(name, stype, here, args)
-        if stype == "Condition" and _guard._is_map(args):
+        if stype == "Condition" and _paths.is_map(args):
             for branch in _BRANCHES:
                 if branch in args and args[branch] is not None:
                     yield from _steps(args[branch], f"{here}.Arguments.{branch}")
@@ -368,7 +370,7 @@ def parse_definition(document: str | bytes | Mapping[str, Any], *, prefix: str =
 
 
 def _is_expression(value: Any) -> bool:
-    if not _guard._is_map(value) or len(value) != 1:
+    if not _paths.is_map(value) or len(value) != 1:
         return False
     (key,) = value
     return isinstance(key, str) and (key == "Get" or key.startswith("Std:"))
@@ -404,7 +406,7 @@ def _substitute(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
             return default if default is not MISSING else _Unresolved(value)
         found.append((at, value, None))
         return _Unresolved(value)
-    if _guard._is_map(value):
+    if _paths.is_map(value):
         out: dict[str, Any] | None = None
         for k, v in value.items():
             new = _substitute(v, at + (k,), params, values, found)
@@ -413,7 +415,7 @@ def _substitute(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
                     out = dict(value)
                 out[k] = new
         return value if out is None else out
-    if isinstance(value, list):
+    if _paths.is_seq(value):
         lst: list[Any] | None = None
         for i, v in enumerate(value):
             new = _substitute(v, at + (i,), params, values, found)
@@ -545,7 +547,7 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
                                     Guardrail.UNSUPPORTED.value, f"one of the step types {known}"))
         return
     args = step.arguments
-    if not _guard._is_map(args) or _is_expression(args):
+    if not _paths.is_map(args) or _is_expression(args):
         violations.append(Violation(operation, f"{step.path}.Arguments", args, f"a {op} request",
                                     f"Give the step's Arguments as a {op} request", Guardrail.UNSUPPORTED.value,
                                     f"the step's Arguments as a {op} request"))
@@ -563,7 +565,7 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
         if hit is None:
             continue  # an expression in a field the guard does not look at
         rule_id, resource = hit
-        rel = _guard.format_path(parts)
+        rel = _paths.format_path(parts)
         full = f"{base}.{rel}"
         if pname is not None:
             if values is not None:

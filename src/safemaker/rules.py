@@ -34,6 +34,7 @@ from enum import Enum
 from typing import Iterator, Literal, Mapping
 
 from .resources import RESOURCES, ResourceSpec
+from .paths import split_path
 
 __all__ = [
     "Guardrail",
@@ -254,20 +255,6 @@ class OperationRule:
         for _, f in self.fields():
             keys.update(k for k in (f.iam_condition_key, f.iam_condition_key_2) if k)
         return frozenset(keys)
-
-
-def split_path(path: str) -> tuple[str, ...]:
-    """Split ``"A[].B.C"`` into ``("A", "[]", "B", "C")`` (``""`` gives ``()``)."""
-    if not path:
-        return ()
-    parts: list[str] = []
-    for seg in path.split("."):
-        if seg.endswith("[]"):
-            parts.append(seg[:-2])
-            parts.append("[]")
-        else:
-            parts.append(seg)
-    return tuple(parts)
 
 
 # --------------------------------------------------------------------------- field shorthands

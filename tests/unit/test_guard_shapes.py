@@ -1,0 +1,163 @@
+"""Every value shape botocore accepts is walked: tuples where the model has a list (issue 13, item 2).
+
+Oracle: botocore itself. ``botocore.validate.ParamValidator.CONTAINER_TYPES['list']``
+is ``(list, tuple)``, and a request built with tuples passes
+``validate_parameters`` (asserted below), so a tuple is as good as a list on
+the wire; the guard must treat it the same, in both directions (no escape, no
+false refusal).
+"""
+
+from __future__ import annotations
+
+import botocore.session
+import pytest
+from botocore.validate import ParamValidator, validate_parameters
+
+from safemaker import guard, iam, paths
+from safemaker.errors import MISSING, GuardrailViolation
+from safemaker.profile import VpcProfile
+
+SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
+SUB_C = "subnet-0cccccccccccccccc"
+SG = "sg-0bbbbbbbbbbbbbbbb"
+VPC = "vpc-0dddddddddddddddd"
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
+MODEL = botocore.session.get_session().get_service_model("sagemaker")
+
+
+@pytest.fixture(scope="module")
+def profile() -> VpcProfile:
+    return VpcProfile.from_mapping(
+        {"region": "us-east-1", "vpc_id": VPC, "subnets": [SUB_A, SUB_C], "security_group_ids": [SG],
+         "execution_role_arn": ROLE}, source="test", env=False)
+
+
+def _valid(operation: str, params: dict) -> None:
+    """botocore accepts the request as shaped (the independent oracle of 'accepted')."""
+    validate_parameters(params, MODEL.operation_model(operation).input_shape)
+
+
+def test_botocore_takes_a_tuple_for_a_list() -> None:
+    assert ParamValidator.CONTAINER_TYPES["list"] == (list, tuple)
+
+
+def _definition(**extra):
+    d = {"StaticHyperParameters": {}, "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
+         "RoleArn": ROLE, "OutputDataConfig": {"S3OutputPath": "s3://b/o"},
+         "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+         "StoppingCondition": {"MaxRuntimeInSeconds": 3600}}
+    d.update(extra)
+    return d
+
+
+def _tuning(definitions):
+    return {"HyperParameterTuningJobName": "t",
+            "HyperParameterTuningJobConfig": {"Strategy": "Bayesian", "ResourceLimits": {
+                "MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 1}},
+            "TrainingJobDefinitions": definitions}
+
+
+def test_tuning_definitions_as_a_tuple_are_checked(profile: VpcProfile) -> None:
+    req = _tuning((_definition(DefinitionName="a"), _definition(DefinitionName="b", EnableNetworkIsolation=False)))
+    _valid("CreateHyperParameterTuningJob", req)
+    with pytest.raises(GuardrailViolation) as exc:
+        guard.apply("CreateHyperParameterTuningJob", req, profile)
+    paths_ = [v.path for v in exc.value.violations]
+    assert paths_ == ["TrainingJobDefinitions[1].EnableNetworkIsolation"]
+    assert exc.value.violations[0].found is False
+
+
+def test_tuning_definitions_as_a_tuple_are_injected_without_mutating_the_input(profile: VpcProfile) -> None:
+    defs = (_definition(DefinitionName="a"), _definition(DefinitionName="b"))
+    req = _tuning(defs)
+    out = guard.apply("CreateHyperParameterTuningJob", req, profile)
+    for d in out["TrainingJobDefinitions"]:
+        assert d["EnableNetworkIsolation"] is True
+        assert d["VpcConfig"] == {"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}
+        assert d["EnableInterContainerTrafficEncryption"] is True
+    assert req["TrainingJobDefinitions"] is defs and "VpcConfig" not in defs[0]
+    _valid("CreateHyperParameterTuningJob", out)
+
+
+def test_closed_ids_as_tuples_are_allowed(profile: VpcProfile) -> None:
+    # VpcProfile exposes its subnets and security groups as tuples: passing them straight is closed
+    assert isinstance(profile.subnets, tuple)
+    vpc = {"Subnets": profile.subnets, "SecurityGroupIds": profile.security_group_ids}
+    req = {"TrainingJobName": "j", "RoleArn": ROLE,
+           "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
+           "OutputDataConfig": {"S3OutputPath": "s3://b/o"},
+           "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+           "StoppingCondition": {"MaxRuntimeInSeconds": 3600}, "VpcConfig": vpc,
+           "EnableNetworkIsolation": True, "EnableInterContainerTrafficEncryption": True}
+    _valid("CreateTrainingJob", req)
+    assert guard.check("CreateTrainingJob", req, profile) == []
+
+
+def test_tuple_ids_outside_the_profile_and_duplicates_are_refused(profile: VpcProfile) -> None:
+    req = {"ModelName": "m", "ExecutionRoleArn": ROLE, "PrimaryContainer": {"Image": IMG},
+           "EnableNetworkIsolation": True,
+           "VpcConfig": {"Subnets": (SUB_A, "subnet-0ffffffffffffffff"), "SecurityGroupIds": (SG, SG)}}
+    found = {(v.path, v.found) for v in guard.check("CreateModel", req, profile)}
+    assert found == {("VpcConfig.Subnets[1]", "subnet-0ffffffffffffffff"), ("VpcConfig.SecurityGroupIds[1]", SG)}
+
+
+def test_empty_tuple_is_an_empty_list(profile: VpcProfile) -> None:
+    req = {"ModelName": "m", "ExecutionRoleArn": ROLE, "PrimaryContainer": {"Image": IMG},
+           "EnableNetworkIsolation": True, "VpcConfig": {"Subnets": (), "SecurityGroupIds": (SG,)}}
+    [v] = guard.check("CreateModel", req, profile)
+    assert (v.path, v.found) == ("VpcConfig.Subnets", ())
+
+
+def test_a_set_where_a_list_belongs_is_refused_not_skipped(profile: VpcProfile) -> None:
+    # botocore refuses a set when validating; with parameter_validation=False its serializer iterates it
+    req = _tuning([_definition()])
+    req["TrainingJobDefinitions"] = frozenset()
+    violations = guard.check("CreateHyperParameterTuningJob", req, profile)
+    assert [(v.path, v.required) for v in violations] == [("TrainingJobDefinitions", "a list")]
+
+
+def test_production_variants_as_a_tuple_name_their_models(profile: VpcProfile) -> None:
+    req = {"EndpointConfigName": "c", "ProductionVariants": (
+        {"VariantName": "a", "ModelName": "m1", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1},
+        {"VariantName": "b", "ModelName": "m2", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1})}
+    _valid("CreateEndpointConfig", req)
+    refs = guard.references("CreateEndpointConfig", req)
+    assert [(r.path, r.resource, r.name) for r in refs] == [
+        ("ProductionVariants[0].ModelName", "model", "m1"), ("ProductionVariants[1].ModelName", "model", "m2")]
+
+
+def test_hyperpod_instance_groups_as_a_tuple_are_checked(profile: VpcProfile) -> None:
+    group = {"InstanceCount": 1, "InstanceGroupName": "g", "InstanceType": "ml.t3.medium",
+             "LifeCycleConfig": {"SourceS3Uri": "s3://b/l", "OnCreate": "on_create.sh"},
+             "ExecutionRole": ROLE,
+             "OverrideVpcConfig": {"Subnets": ("subnet-0ffffffffffffffff",), "SecurityGroupIds": (SG,)}}
+    req = {"ClusterName": "c", "InstanceGroups": (group,),
+           "VpcConfig": {"Subnets": (SUB_A,), "SecurityGroupIds": (SG,)}}
+    _valid("CreateCluster", req)
+    found = [(v.path, v.found) for v in guard.check("CreateCluster", req, profile)]
+    assert found == [("InstanceGroups[0].OverrideVpcConfig.Subnets[0]", "subnet-0ffffffffffffffff")]
+
+
+def test_iam_request_context_reads_tuples() -> None:
+    req = {"ModelName": "m", "ExecutionRoleArn": ROLE, "PrimaryContainer": {"Image": IMG},
+           "EnableNetworkIsolation": True, "VpcConfig": {"Subnets": (SUB_A, SUB_C), "SecurityGroupIds": (SG,)}}
+    ctx = iam.request_context("CreateModel", req)
+    assert ctx["sagemaker:VpcSubnets"] == [SUB_A, SUB_C]
+    assert ctx["sagemaker:VpcSecurityGroupIds"] == [SG]
+    assert ctx["sagemaker:NetworkIsolation"] is True
+
+
+def test_path_engine() -> None:
+    assert paths.split_path("A[].B.C") == ("A", "[]", "B", "C")
+    assert paths.split_path("A[][].B") == ("A", "[]", "[]", "B")
+    assert paths.split_path("") == ()
+    doc = {"A": ({"B": 1}, {"B": 2}, {"C": 3})}
+    assert paths.values(doc, "A[].B") == [("A[0].B", 1), ("A[1].B", 2)]
+    assert paths.get(doc, ("A",)) is doc["A"] and paths.get(doc, ("X",)) is MISSING
+    w = paths.Writer(doc)
+    assert w.set(("A", 2, "B"), 9, create_parents=False)
+    assert w.root["A"] == [{"B": 1}, {"B": 2}, {"C": 3, "B": 9}] and doc["A"][2] == {"C": 3}
+    seen = []
+    list(paths.expand({"A": {1, 2}}, paths.split_path("A[].B"), on_unwalkable=lambda p, v: seen.append(p)))
+    assert seen == [("A",)]
