@@ -83,7 +83,7 @@ def test_render_cloudformation_to_stdout_and_file(profile_file, profile, tmp_pat
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--kind", "guard"], "--kind is 'guard'; expected one of guardrail, pass-role, developer, execution-role or all"),
+    (["--kind", "guard"], "--kind is 'guard'; expected one of guardrail, pass-role, developer, execution-role, scp or all"),
     (["--format", "xml"], "--format is 'xml'; expected json or cloudformation"),
 ])
 def test_render_bad_options_exit_2_naming_the_option(profile_file, args, message):

@@ -16,12 +16,15 @@ refuses for a reason a statement expresses, or when IAM is stricter
 reasons must be *allowed* by IAM -- the direction is asserted, not skipped.
 
 The seed's RestrictInternetAccess goes through the same evaluator to show
-what it lets through (F15).
+what it lets through (F15). So do the service control policies of
+``safemaker.scp`` (issue 12): the same corpus, the same expected decisions,
+and a principal tagged ``dp:exclude=true`` is let through every one of them.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime
 import json
 import random
@@ -35,7 +38,7 @@ from botocore.validate import ParamValidator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from safemaker import guard, iam
+from safemaker import guard, iam, scp
 from safemaker.iam import BlindSpot
 from safemaker.iam_eval import evaluate
 from safemaker.profile import VpcProfile
@@ -76,6 +79,12 @@ def profile(name: str) -> VpcProfile:
 def policies(name: str) -> tuple[dict, ...]:
     p = profile(name)
     return (iam.BASELINE_ALLOW, *iam.guardrail_policy(p), *iam.pass_role_policy(p))
+
+
+@lru_cache(maxsize=None)
+def scp_policies(name: str) -> tuple[dict, ...]:
+    """The SCPs (guardrail + pass-role) under an Allow, as Organizations evaluates them with FullAWSAccess."""
+    return (iam.BASELINE_ALLOW, *scp.service_control_policies(profile(name)))
 
 
 @lru_cache(maxsize=None)
@@ -387,8 +396,11 @@ def iam_denies(name: str, op: str, req: dict, pols) -> bool:
 def run_corpus(name: str) -> dict[str, Any]:
     p = profile(name)
     stats: dict[str, Any] = {"compared": 0, "api_invalid": 0, "per_op": defaultdict(Counter),
-                             "blind": Counter(), "mismatches": [], "seed_escapes": defaultdict(list)}
+                             "blind": Counter(), "mismatches": [], "seed_escapes": defaultdict(list),
+                             "scp_mismatches": [], "scp_denied": 0, "scp_exempt_denied": []}
     pols = policies(name)
+    scps = scp_policies(name)
+    exempt = {f"aws:PrincipalTag/{scp.EXCLUDE_TAG}": "true"}
     seed_pols = seed(name)
     for op, label, req in corpus(p):
         if not api_valid(op, req):
@@ -404,6 +416,15 @@ def run_corpus(name: str) -> dict[str, Any]:
         if denied != case.iam_denies:
             stats["mismatches"].append((op, label, [v.message() for v in case.violations],
                                         sorted(s.value for s in case.blind_spots), denied))
+        scp_denied = iam_denies(name, op, req, scps)
+        if scp_denied != case.iam_denies:
+            stats["scp_mismatches"].append((op, label, [v.message() for v in case.violations], scp_denied))
+        if scp_denied:
+            stats["scp_denied"] += 1
+            reqs = iam.authorization_requests(op, req, source_vpce=p.vpc_endpoint_ids[0])
+            tagged = [dataclasses.replace(r, context={**r.context, **exempt}) for r in reqs]
+            if any(evaluate(scps, r).explicitly_denied for r in tagged):
+                stats["scp_exempt_denied"].append((op, label))
         if case.guard_refuses and case.iam_visible and not iam_denies(name, op, req, seed_pols):
             stats["seed_escapes"][op].append(label)
     return stats
@@ -414,6 +435,18 @@ def test_rendered_guardrail_denies_exactly_what_the_guard_refuses(name):
     stats = run_corpus(name)
     assert stats["mismatches"] == []
     assert stats["compared"] > 500
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_service_control_policies_deny_exactly_what_the_identity_guardrail_denies(name):
+    stats = run_corpus(name)
+    assert stats["scp_mismatches"] == []
+    assert stats["scp_denied"] > 100  # the corpus does exercise the SCPs' Deny statements
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_service_control_policies_let_a_dp_exclude_principal_through(name):
+    assert run_corpus(name)["scp_exempt_denied"] == []
 
 
 @pytest.mark.parametrize("name", sorted(PROFILES))

@@ -35,8 +35,8 @@ def _echo(text: str) -> None:
 def _kinds(kind: str) -> tuple[str, ...]:
     if kind == "all":
         return iam.KINDS
-    if kind not in iam.KINDS:
-        raise fail(f"--kind is {kind!r}; expected one of {', '.join(iam.KINDS)} or all")
+    if kind not in iam.KINDS and kind != "scp":
+        raise fail(f"--kind is {kind!r}; expected one of {', '.join(iam.KINDS)}, scp or all")
     return (kind,)
 
 
@@ -63,7 +63,9 @@ def _write_all(files: dict[Path, str]) -> None:
 @handle_errors
 def render(
     kind: str = typer.Option("all", "--kind", "-k",
-                             help="guardrail, pass-role, developer, execution-role, or all."),
+                             help="guardrail, pass-role, developer, execution-role, all (the four IAM "
+                                  "managed policies), or scp (the guardrail and pass-role as AWS "
+                                  "Organizations service control policies)."),
     format: str = typer.Option("json", "--format", "-f",
                                help="json (one document per managed policy) or cloudformation "
                                     "(AWS::IAM::ManagedPolicy resources, YAML)."),
@@ -73,6 +75,12 @@ def render(
     source_vpce: bool = typer.Option(True, "--source-vpce/--no-source-vpce",
                                      help="Deny sagemaker:* outside the profile's VPC endpoints (when it lists "
                                           "any). It locks the SageMaker console out: see docs/iam.md."),
+    exclude_tag: str = typer.Option("dp:exclude", "--exclude-tag",
+                                    help="scp only: principals tagged <tag>=true are exempt (AWS data-perimeter "
+                                         "convention); '' for no exemption."),
+    max_policies: int = typer.Option(5, "--max-policies",
+                                     help="scp only: most SCPs allowed (AWS attaches at most 5 to one target, "
+                                          "FullAWSAccess included: pass 4 to keep it)."),
     profile: Optional[str] = profile_option(),
 ) -> None:
     """Render the IAM policies for the profile.
@@ -80,13 +88,20 @@ def render(
     Each kind is split into managed policies of at most 6,144 characters,
     named safemaker-<kind>, safemaker-<kind>-2, ... JSON goes to stdout as
     {name: document}, or with --out one <name>.json file per policy (their
-    paths are printed). Exit 2 on bad input.
+    paths are printed). With --kind scp: service control policies of at most
+    5,120 characters, minified, named safemaker-scp, safemaker-scp-2, ...
+    (json only: the files are the Content of Organizations CreatePolicy).
+    Exit 2 on bad input.
     """
     kinds = _kinds(kind)
     if format not in _FORMATS:
         raise fail(f"--format is {format!r}; expected json or cloudformation")
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         raise fail(f"--out is {str(out_dir)!r}, an existing file; give a directory")
+    if kinds == ("scp",):
+        _render_scp(VpcProfile.load(profile), format, out_dir, source_vpce=source_vpce,
+                    exclude_tag=exclude_tag or None, max_policies=max_policies)
+        return
     p = VpcProfile.load(profile)
     rendered = {k: iam.render(k, p, source_vpce=source_vpce) for k in kinds}
     for k, docs in rendered.items():
@@ -103,6 +118,10 @@ def render(
     if out_dir is None:
         _echo(text.rstrip("\n"))
         raise typer.Exit(EXIT_OK)
+    _write_files(out_dir, files)
+
+
+def _write_files(out_dir: Path, files: dict[str, str]) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -114,6 +133,35 @@ def render(
     _write_all(targets)
     for path in targets:
         _echo(str(path))
+
+
+def _render_scp(p: VpcProfile, format: str, out_dir: Optional[Path], *, source_vpce: bool,
+                exclude_tag: Optional[str], max_policies: int) -> None:
+    from .. import scp
+
+    if format != "json":
+        raise fail(f"--format is {format!r}; --kind scp renders json only (the Content of Organizations "
+                   "CreatePolicy); drop --format")
+    if max_policies < 1:
+        raise fail(f"--max-policies is {max_policies}; expected a positive number (AWS allows up to "
+                   f"{scp.SCP_MAX_ATTACHED_PER_TARGET} per target)")
+    if exclude_tag is not None and (len(exclude_tag) > 128 or any(c in exclude_tag for c in '"\\*?$')):
+        raise fail(f"--exclude-tag is {exclude_tag!r}; expected a tag key (at most 128 characters, no quotes, "
+                   "backslashes, wildcards or $)")
+    try:
+        docs = scp.service_control_policies(p, source_vpce=source_vpce, exclude_tag=exclude_tag,
+                                            max_policies=max_policies)
+    except scp.ScpCountError as exc:
+        raise fail(str(exc)) from None
+    sizes = ", ".join(str(scp.scp_size(d)) for d in docs)
+    err.print(f"scp: {len(docs)} service control polic{'y' if len(docs) == 1 else 'ies'} ({sizes} characters "
+              f"of {scp.SCP_MAX_CHARS}; at most {scp.SCP_MAX_ATTACHED_PER_TARGET} SCPs per target, "
+              "FullAWSAccess included)", highlight=False)
+    named = {scp.scp_name(i): d for i, d in enumerate(docs)}
+    if out_dir is None:
+        _echo(json.dumps(named, indent=2))
+        raise typer.Exit(EXIT_OK)
+    _write_files(out_dir, {f"{name}.json": scp.minify(d) + "\n" for name, d in named.items()})
 
 
 # --------------------------------------------------------------------------- simulate
