@@ -66,6 +66,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "Severity",
     "Finding",
+    "SourceLocation",
     "ProgressEvent",
     "RelatedControls",
     "AuditInputError",
@@ -345,6 +346,35 @@ def unaudited_types() -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class SourceLocation:
+    """Where a finding of a source file (template, plan, definition) is written.
+
+    Set on the findings of :mod:`safemaker.iac`; the audit's findings of
+    existing resources have none.
+
+    Attributes
+    ----------
+    file : str
+        The file, as given (a path relative to the working directory when given so).
+    line : int or None
+        1-based line of the property (of the nearest written ancestor when the
+        property is absent: absent means the AWS default); ``None`` when the
+        format carries no lines.
+    logical_id : str
+        CloudFormation logical ID, Terraform address, or state machine state
+        path (``"StateMachine/States.Train"``).
+    source_type : str
+        The resource type as the source spells it (``"AWS::SageMaker::NotebookInstance"``,
+        ``"aws_sagemaker_model"``, ``"arn:aws:states:::sagemaker:createTrainingJob.sync"``).
+    """
+
+    file: str
+    line: int | None
+    logical_id: str
+    source_type: str
+
+
+@dataclass(frozen=True)
 class Finding:
     """One field of one existing resource that breaks the closed network (or could not be checked).
 
@@ -383,6 +413,9 @@ class Finding:
         ``"recreate"`` when the field cannot be changed on an existing resource.
     related : RelatedControls
         Security Hub / AWS Config / Prowler checks of the same field.
+    location : SourceLocation or None
+        File, line and logical ID, for a finding of a source file
+        (:mod:`safemaker.iac`); ``path`` is then the property path in the source.
     """
 
     rule_id: str
@@ -399,6 +432,7 @@ class Finding:
     fix: str
     fix_action: Literal["update", "recreate", "investigate"]
     related: RelatedControls = field(default=_NO_CONTROLS)
+    location: SourceLocation | None = None
 
     def message(self) -> str:
         """One line: ``"<arn>: <path> is <found>; the profile requires <required>. <fix>."``"""
@@ -428,6 +462,9 @@ class Finding:
             "security_hub": list(self.related.security_hub),
             "aws_config": list(self.related.aws_config),
             "prowler": list(self.related.prowler),
+            **({} if self.location is None else {
+                "file": self.location.file, "line": self.location.line,
+                "logical_id": self.location.logical_id, "source_type": self.location.source_type}),
         }
 
     def fingerprint(self) -> str:
@@ -1174,6 +1211,23 @@ def sarif_rules() -> list[dict[str, Any]]:
     return out
 
 
+def _sarif_location(f: Finding) -> dict[str, Any]:
+    loc = f.location
+    if loc is None:
+        return {
+            "physicalLocation": {"artifactLocation": {"uri": f.resource_arn}},
+            "logicalLocations": [{"fullyQualifiedName": f"{f.resource_arn}#{f.path}", "kind": "resource"}],
+        }
+    physical: dict[str, Any] = {"artifactLocation": {"uri": loc.file.replace("\\", "/")}}
+    if loc.line is not None:
+        physical["region"] = {"startLine": loc.line}
+    return {
+        "physicalLocation": physical,
+        "logicalLocations": [{"name": loc.logical_id, "fullyQualifiedName": f"{loc.logical_id}.{f.path}",
+                              "kind": "resource"}],
+    }
+
+
 def _sarif_result(f: Finding, rule_index: Mapping[str, int]) -> dict[str, Any]:
     return {
         "ruleId": f.rule_id,
@@ -1181,10 +1235,7 @@ def _sarif_result(f: Finding, rule_index: Mapping[str, int]) -> dict[str, Any]:
         "level": _SARIF_LEVEL[f.severity],
         "kind": "fail" if f.status == "FAIL" else "review",
         "message": {"text": f.message()},
-        "locations": [{
-            "physicalLocation": {"artifactLocation": {"uri": f.resource_arn}},
-            "logicalLocations": [{"fullyQualifiedName": f"{f.resource_arn}#{f.path}", "kind": "resource"}],
-        }],
+        "locations": [_sarif_location(f)],
         "partialFingerprints": {"safemakerFinding/v1": f.fingerprint()},
         "properties": {k: v for k, v in f.as_dict().items() if k not in ("rule_id", "resource_arn")},
     }

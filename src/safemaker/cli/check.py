@@ -1,9 +1,12 @@
-"""``safemaker check``: decide on a SageMaker request file without sending it (for CI pipelines)."""
+"""``safemaker check``: decide on templates, plans, definitions or a request file without sending anything (CI)."""
 
 from __future__ import annotations
 
 import json
-from typing import Optional
+import re
+import sys
+from pathlib import Path
+from typing import Any, Optional
 
 import typer
 
@@ -13,20 +16,120 @@ from ..rules import RULES
 from ._common import EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, out, profile_option, read_request_file
 
 
-def check(
-    operation: str = typer.Argument(..., help="SageMaker operation, as the API spells it (CreateTrainingJob)."),
-    request: str = typer.Argument(..., help="Request parameters as a JSON or YAML file (boto3 shapes), or - for stdin."),
-    profile: Optional[str] = profile_option(),
-    apply: bool = typer.Option(False, "--apply", help="Print the request the guard would send (with injected fields)."),
-    format: str = typer.Option("text", "--format", "-f", help="text or json."),
-) -> None:
-    """Check one request against the profile without sending it.
+_OPERATION = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
-    Exit 0: compliant as given (or, with --apply, compliant once the profile's
-    values are injected). Exit 3: violations (listed). Exit 2: bad input.
-    References (models an endpoint config names) are not described here: that
-    needs the account; the guard does it at call time.
+
+def check(
+    targets: list[str] = typer.Argument(
+        ..., metavar="PATH... | OPERATION FILE",
+        help="Templates, CDK assemblies (cdk.out), Terraform plans (terraform show -json), Step Functions or "
+             "SageMaker pipeline definitions, or directories holding them; or an operation and a request file."),
+    profile: Optional[str] = profile_option(),
+    parameter: Optional[list[str]] = typer.Option(
+        None, "--parameter", "-P", help="CloudFormation parameter value KEY=VALUE (repeat); wins over Default."),
+    apply: bool = typer.Option(False, "--apply", help="OPERATION FILE only: print the request the guard would send "
+                                                      "(with injected fields)."),
+    format: str = typer.Option("text", "--format", "-f", help="text, json (JSON lines for paths) or sarif (paths)."),
+    fail_on: str = typer.Option("low", "--fail-on", help="Paths: exit 3 when a finding has this severity or higher "
+                                                         "(low, medium, high, critical)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Paths: write the report to this file."),
+) -> None:
+    """Check templates, plans and definitions (or one request file) against the profile without sending anything.
+
+    PATH...: every CloudFormation template (JSON/YAML, short-form tags), CDK
+    cloud assembly, Terraform plan JSON, Step Functions definition and SageMaker
+    pipeline definition found (directories recursively): each SageMaker resource
+    or task is the request it will cause, decided by the guard. Absent means the
+    AWS default; a value known only at deployment is reported as cannot be
+    verified (severity medium). Output as safemaker audit's.
+
+    OPERATION FILE: one request (boto3 shapes), as before; --apply prints the
+    request with the profile's values injected.
+
+    Exit 0: clean. Exit 3: findings at or above --fail-on (violations). Exit 2: bad input.
     """
+    first = targets[0]
+    if (len(targets) == 2 and not Path(first).exists() and _OPERATION.fullmatch(first)):
+        if parameter or output is not None or fail_on != "low":
+            raise fail("--parameter, --fail-on and --output apply to PATH... only; OPERATION FILE takes "
+                       "--profile, --apply and --format")
+        if format not in ("text", "json"):
+            raise fail(f"--format is {format!r}; expected 'text' or 'json' for OPERATION FILE")
+        _check_request(first, targets[1], profile, apply, format)
+        return
+    if apply:
+        raise fail("--apply is for OPERATION FILE: a template is checked as written, never rewritten")
+    _check_paths(targets, profile, parameter or [], format, fail_on, output)
+
+
+def _parameters(items: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise fail(f"--parameter is {item!r}; expected KEY=VALUE (a template parameter's name and value)")
+        out[key.strip()] = value
+    return out
+
+
+def _check_paths(paths: list[str], profile: Optional[str], parameter: list[str], format: str, fail_on: str,
+                 output: Optional[Path]) -> None:
+    from .. import audit as _audit
+    from .. import iac
+    from ..profile import resolve_profile
+    from .audit import _print_text
+
+    if format not in ("text", "json", "sarif"):
+        raise fail(f"--format is {format!r}; expected 'text', 'json' or 'sarif'")
+    threshold = _audit.Severity.parse(fail_on)
+    params = _parameters(parameter)
+    prof = resolve_profile(profile)
+    try:
+        sources = iac.scan_paths(paths, parameters=params)
+    except iac.IacInputError as exc:
+        raise fail(str(exc))
+    findings: list[_audit.Finding] = []
+    for src in sources:
+        if src.kind == "unrecognised":
+            raise fail(f"{src.file}: not a CloudFormation template, CDK assembly, Terraform plan (terraform show "
+                       "-json), Step Functions definition or SageMaker pipeline definition; for a request file "
+                       "use `safemaker check OPERATION FILE`")
+        findings.extend(iac._request.decide_requests(src.requests, prof))
+    stream: Any = sys.stdout
+    if output is not None:
+        try:
+            stream = output.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"--output is '{output}': cannot write it ({exc.strerror or exc}); give a file path in an "
+                       "existing, writable directory, or leave --output out for stdout")
+    try:
+        if format == "json":
+            _audit.write_json_lines(findings, stream)
+        elif format == "sarif":
+            _audit.write_sarif(findings, stream)
+        else:
+            from ._common import make_console
+
+            console = make_console(file=stream) if output is not None else out
+            if findings:
+                _print_text(console, findings, len(findings))
+            else:
+                console.print(f"No findings: {sum(len(s.requests) for s in sources)} request(s) in "
+                              f"{len(sources)} file(s) checked, all inside the closed network.")
+    finally:
+        if output is not None:
+            stream.close()
+    failing = [f for f in findings if f.severity.rank >= threshold.rank]
+    requests = sum(len(s.requests) for s in sources)
+    unknown = sum(1 for f in findings if f.status == "UNKNOWN")
+    err.print(f"{len(sources)} file(s), {requests} request(s) checked: {len(findings) - unknown} finding(s), "
+              f"{unknown} cannot be verified before deployment; {len(failing)} at or above --fail-on "
+              f"{threshold.value}", highlight=False)
+    raise typer.Exit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+def _check_request(operation: str, request: str, profile: Optional[str], apply: bool, format: str) -> None:
+    """``safemaker check OPERATION FILE``: one request file, as before."""
     if format not in ("text", "json"):
         raise fail(f"--format is {format!r}; expected 'text' or 'json'")
     if operation not in RULES:

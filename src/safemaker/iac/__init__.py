@@ -1,0 +1,266 @@
+"""Infrastructure as code and workflow definitions, checked with the guard's rules before deployment.
+
+Each source is turned into the SageMaker API requests it will cause, and each
+request is decided by the guard (:mod:`safemaker.guard`, one rule table);
+nothing here decides policy. Recognised by content:
+
+- CloudFormation templates, JSON or YAML with the short-form tags
+  (:mod:`safemaker.iac.cloudformation`), and CDK cloud assemblies (a
+  directory with ``manifest.json``: each stack's template);
+- Terraform plans, ``terraform show -json`` (:mod:`safemaker.iac.terraform`);
+- Step Functions state machine definitions (:mod:`safemaker.iac.stepfunctions`),
+  also embedded in an ``AWS::StepFunctions::StateMachine``;
+- SageMaker pipeline definitions (every step, :mod:`safemaker.pipeline`),
+  also embedded in an ``AWS::SageMaker::Pipeline``.
+
+Findings are :class:`safemaker.audit.Finding` objects with a
+:class:`~safemaker.audit.SourceLocation` (file, line, logical ID), written by
+the audit's writers (text, JSON lines, SARIF 2.1.0). Absent means the AWS
+default; a value the source cannot tell before deployment is an ``UNKNOWN``
+finding with :data:`UNVERIFIABLE_SEVERITY`, never passed.
+
+Example
+-------
+>>> from safemaker.iac import check_paths
+>>> for f in check_paths(["templates/"], "profile.toml"):     # doctest: +SKIP
+...     print(f.location.file, f.location.line, f.message())
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+from ..audit import Finding
+from ._document import Document, IacInputError, Unresolved, read_document
+from ._request import UNVERIFIABLE_SEVERITY, SourceRequest, decide_requests
+from .cloudformation import CFN_RESOURCES, NO_NETWORK_TYPES, is_template, template_requests
+from .stepfunctions import definition_requests, is_state_machine
+from .terraform import TF_RESOURCES, is_plan, plan_requests
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..profile import VpcProfile
+
+__all__ = [
+    "check_paths",
+    "scan_paths",
+    "SourceFile",
+    "IacInputError",
+    "Unresolved",
+    "UNVERIFIABLE_SEVERITY",
+    "CFN_RESOURCES",
+    "NO_NETWORK_TYPES",
+    "TF_RESOURCES",
+    "SUFFIXES",
+]
+
+SUFFIXES = (".json", ".yaml", ".yml", ".template", ".asl.json", ".asl.yaml")
+"""File name endings read when walking a directory (files named on the command line are always read)."""
+
+_SKIP_DIRS = frozenset({".git", "node_modules", ".terraform", "__pycache__", ".venv", "venv", ".tox"})
+
+
+@dataclass
+class SourceFile:
+    """One recognised source and the requests it will cause.
+
+    Attributes
+    ----------
+    file : str
+        The file (for a CDK stack: its template inside the assembly).
+    kind : str
+        ``"cloudformation"``, ``"cdk"``, ``"terraform-plan"``, ``"stepfunctions"``,
+        ``"pipeline-definition"`` or ``"unrecognised"``.
+    requests : list[SourceRequest]
+        The SageMaker requests found (may be empty: no SageMaker resource).
+    """
+
+    file: str
+    kind: str
+    requests: list[SourceRequest] = field(default_factory=list)
+
+
+def _is_pipeline_definition(data: Any) -> bool:
+    return isinstance(data, Mapping) and isinstance(data.get("Steps"), list) and "Version" in data
+
+
+def _pipeline_requests(doc: Document) -> list[SourceRequest]:
+    from ..guard import format_path
+
+    def source_path(parts: tuple[Any, ...]) -> tuple[Any, ...]:
+        return parts[1:] if parts[:1] == ("PipelineDefinition",) else parts
+
+    def shown(parts: tuple[Any, ...]) -> str:
+        return format_path(source_path(parts)) or "PipelineDefinition"
+
+    return [SourceRequest(doc.file, "PipelineDefinition", "SageMaker pipeline definition", "CreatePipeline",
+                          {"PipelineDefinition": doc.data}, source_path, shown, doc.line)]
+
+
+def _classify(doc: Document, parameters: Mapping[str, str]) -> SourceFile:
+    data = doc.data
+    if is_template(data):
+        return SourceFile(doc.file, "cloudformation", template_requests(doc, parameters))
+    if is_plan(data):
+        return SourceFile(doc.file, "terraform-plan", plan_requests(doc))
+    if is_state_machine(data):
+        return SourceFile(doc.file, "stepfunctions", definition_requests(doc, data, (), None))
+    if _is_pipeline_definition(data):
+        return SourceFile(doc.file, "pipeline-definition", _pipeline_requests(doc))
+    return SourceFile(doc.file, "unrecognised")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _cdk_assembly(directory: Path, parameters: Mapping[str, str], seen: set[Path]) -> list[SourceFile]:
+    """Each stack template a CDK cloud assembly's ``manifest.json`` lists (nested assemblies too)."""
+    manifest_path = directory / "manifest.json"
+    shown = _shown(manifest_path)
+    doc = read_document(manifest_path, shown)
+    artifacts = doc.data.get("artifacts") if isinstance(doc.data, Mapping) else None
+    if not isinstance(artifacts, Mapping):
+        raise IacInputError(shown, "a CDK manifest without artifacts; give the cdk.out directory `cdk synth` wrote")
+    out: list[SourceFile] = []
+    for artifact_id, art in artifacts.items():
+        if not isinstance(art, Mapping):
+            continue
+        props = art.get("properties") or {}
+        if art.get("type") == "aws:cloudformation:stack" and isinstance(props.get("templateFile"), str):
+            tpl = directory / props["templateFile"]
+            seen.add(tpl.resolve())
+            tdoc = read_document(tpl, _shown(tpl))
+            if not is_template(tdoc.data):
+                raise IacInputError(tdoc.file, f"artifact {artifact_id} of {shown} is not a CloudFormation template")
+            params = dict(parameters)
+            out.append(SourceFile(tdoc.file, "cdk", template_requests(tdoc, params, label=None)))
+        elif art.get("type") == "cdk:cloud-assembly" and isinstance(props.get("directoryName"), str):
+            nested = directory / props["directoryName"]
+            if (nested / "manifest.json").is_file():
+                for p in nested.rglob("*"):
+                    seen.add(p.resolve())
+                out.extend(_cdk_assembly(nested, parameters, seen))
+    for p in directory.rglob("*"):  # assets (asset.*) hold the app's own files: not sources
+        seen.add(p.resolve())
+    return out
+
+
+def _is_cdk_assembly(directory: Path) -> bool:
+    m = directory / "manifest.json"
+    if not m.is_file():
+        return False
+    try:
+        data = json.loads(m.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, Mapping) and isinstance(data.get("artifacts"), Mapping) and "version" in data
+
+
+def _walk(root: Path) -> Iterable[Path]:
+    for p in sorted(root.iterdir()):
+        if p.is_dir():
+            if p.name in _SKIP_DIRS:
+                continue
+            yield p
+        elif p.name.endswith(SUFFIXES):
+            yield p
+
+
+def scan_paths(paths: Sequence[str | Path], *, parameters: Mapping[str, str] | None = None) -> list[SourceFile]:
+    """Recognise every source under ``paths`` and turn it into requests (no decision yet).
+
+    Parameters
+    ----------
+    paths : sequence of str or Path
+        Files and directories (walked recursively; files ending in :data:`SUFFIXES`).
+    parameters : Mapping[str, str], optional
+        CloudFormation parameter values (win over ``Default``).
+
+    Returns
+    -------
+    list[SourceFile]
+        One per file read (a CDK assembly: one per stack); ``kind`` ``"unrecognised"``
+        for a file of none of the formats.
+
+    Raises
+    ------
+    IacInputError
+        A path that does not exist, or a file that is not JSON/YAML, has duplicate
+        keys, or is a malformed instance of its format.
+    """
+    params = dict(parameters or {})
+    out: list[SourceFile] = []
+    seen: set[Path] = set()
+    todo = [Path(p) for p in paths]
+    for p in todo:
+        if not p.exists():
+            raise IacInputError(str(p), "no such file or directory; give a template, plan, definition or a "
+                                        "directory holding them")
+    stack = list(reversed(todo))
+    explicit = {p.resolve() for p in todo if p.is_file()}
+    while stack:
+        p = stack.pop()
+        rp = p.resolve()
+        if rp in seen:
+            continue
+        if p.is_dir():
+            seen.add(rp)
+            if _is_cdk_assembly(p):
+                out.extend(_cdk_assembly(p, params, seen))
+                continue
+            stack.extend(reversed(list(_walk(p))))
+            continue
+        seen.add(rp)
+        doc = read_document(p, _shown(p))
+        found = _classify(doc, params)
+        if found.kind != "unrecognised" or rp in explicit:
+            out.append(found)
+    return out
+
+
+def check_paths(paths: Sequence[str | Path], profile: "VpcProfile | str | None", *,
+                parameters: Mapping[str, str] | None = None) -> list[Finding]:
+    """Check every template, plan and definition under ``paths`` against the profile.
+
+    Parameters
+    ----------
+    paths : sequence of str or Path
+        Files and directories.
+    profile : VpcProfile, str or None
+        The profile, or a path to one (``None``: resolved as the CLI does:
+        ``SAFEMAKER_PROFILE`` and the default locations).
+    parameters : Mapping[str, str], optional
+        CloudFormation parameter values (``--parameter KEY=VALUE``); a parameter
+        without a value here or a ``Default`` cannot be verified.
+
+    Returns
+    -------
+    list[Finding]
+        ``FAIL`` findings (a written value or an absent one, meaning the AWS
+        default, breaks a rule) and ``UNKNOWN`` ones (cannot be verified before
+        deployment), each with its :class:`~safemaker.audit.SourceLocation`.
+
+    Raises
+    ------
+    IacInputError
+        See :func:`scan_paths`; a file named explicitly that is of none of the formats.
+    safemaker.profile.ProfileError
+        The profile cannot be loaded.
+    """
+    from ..profile import VpcProfile, resolve_profile
+
+    prof = profile if isinstance(profile, VpcProfile) else resolve_profile(profile)
+    findings: list[Finding] = []
+    for src in scan_paths(paths, parameters=parameters):
+        if src.kind == "unrecognised":
+            raise IacInputError(src.file, "not a CloudFormation template, CDK assembly, Terraform plan (terraform "
+                                          "show -json), Step Functions definition or SageMaker pipeline "
+                                          "definition; for a request file use `safemaker check OPERATION FILE`")
+        findings.extend(decide_requests(src.requests, prof))
+    return findings

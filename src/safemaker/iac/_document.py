@@ -1,0 +1,191 @@
+"""Reading source documents: JSON or YAML (CloudFormation short-form tags included),
+with the line of every key, and the placeholder for values known only at deployment.
+
+The decoder is cfn-lint's (``cfnlint.decode``): it reads JSON and YAML alike,
+turns ``!Ref`` / ``!Sub`` / ``!GetAtt`` ... into their ``Fn::`` forms, refuses
+duplicate keys, and keeps the position of every node. Pure apart from reading
+the file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from ..errors import SafemakerError
+
+__all__ = ["IacInputError", "Unresolved", "Document", "read_document", "parse_text", "contains_unresolved"]
+
+Parts = tuple[str | int, ...]
+
+
+class IacInputError(SafemakerError, ValueError):
+    """A source file that cannot be read as what it claims to be.
+
+    Attributes
+    ----------
+    file : str
+        The file.
+    where : str
+        Where in it (``"line 3"``, ``"Resources.Nb.Properties"``), or ``""``.
+    problem : str
+        What is wrong, and the fix.
+    """
+
+    fmt = "{file}{at}: {problem}"
+
+    def __init__(self, file: str, problem: str, where: str = "") -> None:
+        super().__init__(file=file, where=where, problem=problem, at=f" ({where})" if where else "")
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A value the source cannot tell before deployment (never equal to anything a profile allows).
+
+    Attributes
+    ----------
+    expression : Any
+        The expression as written (``{"Ref": "PrivateSubnet"}``, ``"$.model_name"``).
+    reason : str
+        Why it cannot be known (``"a resource created by the same template"``).
+    refers_to : str or None
+        Logical ID (or address) of a resource of the same source the value comes from.
+    """
+
+    expression: Any
+    reason: str
+    refers_to: str | None = None
+
+    def __repr__(self) -> str:
+        return json.dumps(self.expression, sort_keys=True, default=str)
+
+    def describe(self) -> str:
+        """``"<expression>: <reason>"``."""
+        return f"{self!r} ({self.reason})"
+
+
+def contains_unresolved(value: Any) -> Unresolved | None:
+    """The first :class:`Unresolved` in ``value`` (itself, or inside lists and mappings)."""
+    if isinstance(value, Unresolved):
+        return value
+    if isinstance(value, Mapping):
+        for v in value.values():
+            hit = contains_unresolved(v)
+            if hit is not None:
+                return hit
+    elif isinstance(value, list):
+        for v in value:
+            hit = contains_unresolved(v)
+            if hit is not None:
+                return hit
+    return None
+
+
+@dataclass
+class Document:
+    """A decoded file: plain Python values and the 1-based line of each key path.
+
+    Attributes
+    ----------
+    file : str
+        The file, as given.
+    data : Any
+        The decoded content (plain ``dict``/``list``/``str``/... values).
+    lines : dict[tuple, int]
+        Line of each key path (``("Resources", "Nb", "Properties", "SubnetId")``)
+        and list item.
+    """
+
+    file: str
+    data: Any
+    lines: dict[Parts, int]
+
+    def line(self, parts: Parts) -> int | None:
+        """Line of ``parts``, or of its nearest ancestor that is written (``None`` if none)."""
+        for n in range(len(parts), -1, -1):
+            hit = self.lines.get(tuple(parts[:n]))
+            if hit is not None:
+                return hit
+        return None
+
+
+def _plain(node: Any, at: Parts, lines: dict[Parts, int]) -> Any:
+    """Copy cfn-lint nodes into plain values, recording lines."""
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for k, v in node.items():
+            mark = getattr(k, "start_mark", None)
+            key = str(k)
+            if mark is not None:
+                lines[at + (key,)] = mark.line + 1
+            out[key] = _plain(v, at + (key,), lines)
+        return out
+    if isinstance(node, list):
+        items = []
+        for i, v in enumerate(node):
+            mark = getattr(v, "start_mark", None)
+            if mark is not None:
+                lines[at + (i,)] = mark.line + 1
+            items.append(_plain(v, at + (i,), lines))
+        return items
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    return node
+
+
+def parse_text(text: str, file: str) -> Document:
+    """Decode JSON or YAML text (CloudFormation tags allowed) into a :class:`Document`.
+
+    Raises
+    ------
+    IacInputError
+        Not JSON or YAML, or a key given twice (fail closed: which one counts is undefined).
+    """
+    from cfnlint.decode import decode_str
+
+    data, matches = decode_str(text)
+    if matches:
+        m = matches[0]
+        where = f"line {m.linenumber}" if getattr(m, "linenumber", None) else ""
+        raise IacInputError(file, f"{m.message}; fix the document (duplicate keys are refused: which one "
+                                  "counts is undefined)", where)
+    lines: dict[Parts, int] = {}
+    return Document(file, _plain(data, (), lines), lines)
+
+
+def read_document(path: Path, shown: str) -> Document:
+    """Read and decode one file.
+
+    Raises
+    ------
+    IacInputError
+        Unreadable, not UTF-8, not JSON or YAML, or duplicate keys.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise IacInputError(shown, f"cannot read it ({exc.strerror or exc}); give a readable file") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IacInputError(shown, f"not UTF-8 text (byte {exc.start}); give a JSON or YAML file") from None
+    return parse_text(text, shown)
+
+
+def walk(value: Any, at: Parts = ()) -> Iterator[tuple[Parts, Any]]:
+    """Every ``(parts, value)`` below ``value``, depth first, ``value`` itself first."""
+    yield at, value
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from walk(v, at + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from walk(v, at + (i,))

@@ -1,0 +1,249 @@
+"""One request a source will cause, and turning the guard's decision on it into findings.
+
+Every front end of this package (CloudFormation, Terraform, Step Functions,
+pipeline definitions) produces :class:`SourceRequest` objects; this module asks
+the guard (:mod:`safemaker.guard`, the same rule table as every other request)
+and maps its violations back to the source: file, line, logical ID and
+property path. It decides nothing itself:
+
+- a violation of a written value (or of an absent one: the AWS default) is a
+  ``FAIL`` finding with the rule's severity;
+- a guarded field (or a referenced resource) holding a value the source cannot
+  tell before deployment (:class:`~safemaker.iac._document.Unresolved`) is an
+  ``UNKNOWN`` finding, "cannot be verified before deployment", with
+  :data:`UNVERIFIABLE_SEVERITY`; the guard's violations about that value are
+  replaced by it;
+- a referenced resource created by the same source is checked as that
+  resource; one named by a written name and not created there exists outside
+  the source and cannot be verified before deployment either.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from .. import guard as _guard
+from .. import pipeline as _pipeline
+from ..audit import RELATED_CONTROLS, RULE_SEVERITY, Finding, RelatedControls, Severity, SourceLocation
+from ..errors import MISSING
+from ..rules import RULES, Guardrail, split_path
+from ._document import Parts, Unresolved, contains_unresolved, walk
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..profile import VpcProfile
+
+__all__ = ["SourceRequest", "UNVERIFIABLE_SEVERITY", "decide_requests"]
+
+UNVERIFIABLE_SEVERITY = Severity.MEDIUM
+"""Severity of a finding that cannot be verified before deployment (status ``UNKNOWN``):
+below a written violation of a network rule (high, critical), at or above the
+default ``--fail-on low``, so it is never silently passed; ``--fail-on high``
+lets a pipeline pass on them while still listing them."""
+
+_CANNOT_VERIFY = "cannot be verified before deployment"
+
+
+@dataclass
+class SourceRequest:
+    """A SageMaker API request that a source will cause.
+
+    Attributes
+    ----------
+    file : str
+        Source file.
+    logical_id : str
+        CloudFormation logical ID, Terraform address, or state path.
+    source_type : str
+        The type as the source spells it.
+    operation : str
+        SageMaker operation (botocore's spelling).
+    params : dict
+        The request (botocore shapes), :class:`Unresolved` where a value is not known.
+    source_path : callable
+        Maps request path parts to source path parts (for lines and the reported path).
+    shown_path : callable
+        Maps request path parts to the property path reported (``"VpcConfig.Subnets[0]"``).
+    line : callable
+        Source path parts -> 1-based line (nearest written ancestor), or ``None``.
+    creates : tuple[str, str] or None
+        ``(resource key, name)`` when the request creates a named resource (for references).
+    extra : list[tuple[Parts, Unresolved, str]]
+        Unverifiable values found by the front end itself (a definition kept in S3):
+        ``(request parts, value, rule ID)``.
+    """
+
+    file: str
+    logical_id: str
+    source_type: str
+    operation: str
+    params: dict[str, Any]
+    source_path: Callable[[Parts], Parts]
+    shown_path: Callable[[Parts], str]
+    line: Callable[[Parts], int | None]
+    creates: tuple[str, str] | None = None
+    extra: list[tuple[Parts, Unresolved, str]] = field(default_factory=list)
+
+
+def _patterns(operation: str) -> tuple[tuple[tuple[str, ...], str, str | None], ...]:
+    return _pipeline._guarded_patterns(operation)
+
+
+def _parts(path: str) -> Parts:
+    """``"A[1].B"`` -> ``("A", 1, "B")``; a pipeline step ``Steps[0:Name]`` keeps index 0."""
+    out: list[str | int] = []
+    for token in path.replace("]", "").replace("[", ".[").split("."):
+        if not token:
+            continue
+        if token.startswith("["):
+            idx = token[1:].split(":", 1)[0]
+            out.append(int(idx) if idx.isdigit() else idx)
+        else:
+            out.append(token)
+    return tuple(out)
+
+
+def _below(a: Parts, b: Parts) -> bool:
+    """``a`` is ``b`` or below it."""
+    return len(a) >= len(b) and a[: len(b)] == b
+
+
+def _overlaps(parts: Parts, pattern: tuple[str, ...]) -> bool:
+    return _pipeline._overlaps(parts, pattern)
+
+
+def _value_at(doc: Any, parts: Parts) -> tuple[Any, Unresolved | None]:
+    """Value at ``parts`` (MISSING when absent) and the first :class:`Unresolved` on the way down."""
+    cur = doc
+    for p in parts:
+        if isinstance(cur, Unresolved):
+            return MISSING, cur
+        if isinstance(p, int):
+            if not isinstance(cur, list) or p >= len(cur):
+                return MISSING, None
+        elif not isinstance(cur, Mapping) or p not in cur:
+            return MISSING, None
+        cur = cur[p]
+    return cur, cur if isinstance(cur, Unresolved) else None
+
+
+def _resource_kind(req: SourceRequest) -> str | None:
+    rule = RULES.get(req.operation)
+    return rule.resource if rule else None
+
+
+def decide_requests(requests: list[SourceRequest], profile: "VpcProfile") -> list[Finding]:
+    """Findings for every request of one source (references matched within that source).
+
+    Parameters
+    ----------
+    requests : list[SourceRequest]
+        The requests of one file (or one CDK stack).
+    profile : VpcProfile
+        The profile.
+
+    Returns
+    -------
+    list[Finding]
+        In request order; within a request, in the guard's order, then the unverifiable values.
+    """
+    created: dict[tuple[str, str], SourceRequest] = {}
+    by_id: dict[str, SourceRequest] = {}
+    for r in requests:
+        by_id[r.logical_id] = r
+        if r.creates is not None:
+            created[r.creates] = r
+    out: list[Finding] = []
+    for r in requests:
+        out.extend(_decide_one(r, profile, created, by_id))
+    return out
+
+
+_STEP = re.compile(r"Steps\[\d+:[^\]]*\]")
+
+
+def _finding(req: SourceRequest, parts: Parts, rule_id: str, status: str, found: Any, required: Any,
+             required_text: str | None, fix: str, raw_path: str = "") -> Finding:
+    shown = req.shown_path(parts)
+    for named in _STEP.findall(raw_path):  # keep pipeline step names: Steps[0:Train]
+        shown = re.sub(r"Steps\[\d+\](?!:)", lambda _m, _n=named: _n, shown, count=1)
+    kind = _resource_kind(req)
+    severity = RULE_SEVERITY.get(rule_id, Severity.HIGH) if status == "FAIL" else UNVERIFIABLE_SEVERITY
+    related = RELATED_CONTROLS.get((kind or "", rule_id), RelatedControls())
+    line = req.line(req.source_path(parts))
+    return Finding(
+        rule_id, status, severity, kind or req.source_type, f"{req.file}#{req.logical_id}", req.logical_id,
+        "", shown, found, required, required_text, fix,
+        "update" if status == "FAIL" else "investigate", related,
+        SourceLocation(req.file, line, req.logical_id, req.source_type),
+    )
+
+
+def _unverifiable(req: SourceRequest, parts: Parts, value: Unresolved, rule_id: str, what: str = "") -> Finding:
+    fix = (f"Write the value in the source, give it with --parameter (a template parameter), or check the "
+           f"deployed resource with safemaker audit: {what or value.reason}")
+    return _finding(req, parts, rule_id, "UNKNOWN", f"{_CANNOT_VERIFY}: {value!r} ({value.reason})",
+                    "a value written in the source", None, fix)
+
+
+def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tuple[str, str], SourceRequest],
+                by_id: Mapping[str, SourceRequest]) -> list[Finding]:
+    rule = RULES.get(req.operation)
+    if rule is None:
+        return [_unverifiable(req, parts, value, rid) for parts, value, rid in req.extra]
+    decision = _guard._check_as_written(req.operation, req.params, profile)
+    patterns = _patterns(req.operation)
+    # Every unresolved value in a guarded field or a reference.
+    unknown: list[tuple[Parts, Unresolved, str, str | None]] = []
+    for parts, value in walk(req.params):
+        if not isinstance(value, Unresolved):
+            continue
+        hit = next(((rid, res) for pat, rid, res in patterns if _overlaps(parts, pat)), None)
+        if hit is None:
+            continue
+        rid, res = hit
+        if res is not None and value.refers_to is not None:
+            target = by_id.get(value.refers_to)
+            if target is not None and _resource_kind(target) == res:
+                continue  # created by the same source and checked as that resource
+        unknown.append((parts, value, rid, res))
+    out: list[Finding] = []
+    for v in decision.violations:
+        parts = _parts(v.path)
+        if v.rule_id == Guardrail.REFERENCE.value:
+            # The guard could not see a definition's content (kept in S3): not checkable before deployment.
+            loc = Unresolved(v.found, "the content is not in the source")
+            out.append(_unverifiable(req, parts, loc, v.rule_id, v.fix))
+            continue
+        if any(_below(parts, u[0]) or _below(u[0], parts) for u in unknown):
+            continue  # replaced by the unverifiable finding of that value
+        hidden = contains_unresolved(v.found) if v.found is not MISSING else _value_at(req.params, parts)[1]
+        if hidden is not None:
+            out.append(_unverifiable(req, parts, hidden, v.rule_id))
+            continue
+        out.append(_finding(req, parts, v.rule_id, "FAIL", v.found, v.required, v.required_text, v.fix, v.path))
+    for parts, value, rid, res in unknown:
+        what = f"it names a {res} that is not created by this source" if res else ""
+        out.append(_unverifiable(req, parts, value, rid, what))
+    for parts, value, rid in req.extra:
+        out.append(_unverifiable(req, parts, value, rid))
+    for ref in decision.references:
+        if (ref.resource, ref.name) in created:
+            continue  # created by the same source, checked there
+        parts = _parts(ref.path)
+        value = Unresolved(ref.name, f"names an existing {ref.resource} that is not in the source")
+        out.append(_unverifiable(req, parts, value, Guardrail.REFERENCE.value,
+                                 f"{ref.path} names the {ref.resource} {ref.name!r}; define it in the same "
+                                 "source or audit the deployed one"))
+    return out
+
+
+def request_parts(path: str) -> Parts:
+    """Public spelling of the path splitter for the front ends."""
+    return _parts(path)
+
+
+def split(path: str) -> tuple[str, ...]:
+    """:func:`safemaker.rules.split_path` (re-exported for the front ends)."""
+    return split_path(path)

@@ -1,0 +1,499 @@
+"""CloudFormation templates (and CDK cloud assemblies): each SageMaker resource -> its create request.
+
+Resource types and property names come from CloudFormation's resource schemas
+(the ones cfn-lint ships, ``cfnlint.schema``): for SageMaker they spell the
+properties as the API does, so a resource's ``Properties`` are the request of
+:data:`CFN_RESOURCES`' operation, with the renames listed there. A test checks
+every guarded field of every mapped type against the installed schemas.
+
+Intrinsic functions are resolved where the template itself tells: ``Ref`` to
+a parameter (a value given with ``--parameter``, else its ``Default``),
+``Fn::Sub``, ``Fn::Join``, ``Fn::Select``, ``Fn::Split``, ``Fn::FindInMap``,
+``Ref AWS::NoValue``. Everything else (``Ref`` to a resource, ``Fn::GetAtt``,
+``Fn::ImportValue``, ``Fn::If``, pseudo parameters but ``AWS::NoValue``) is an
+:class:`~safemaker.iac._document.Unresolved` value: cannot be verified before
+deployment.
+
+Embedded documents are checked as what they are: the ``Definition`` /
+``DefinitionString`` of an ``AWS::StepFunctions::StateMachine`` (its SageMaker
+tasks, :mod:`safemaker.iac.stepfunctions`) and the
+``PipelineDefinition.PipelineDefinitionBody`` of an ``AWS::SageMaker::Pipeline``
+(every step, :mod:`safemaker.pipeline`). A definition kept in S3
+(``DefinitionS3Location``, ``PipelineDefinitionS3Location``) cannot be verified.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from ..rules import RULES
+from ._document import Document, IacInputError, Parts, Unresolved
+from ._request import SourceRequest
+
+__all__ = ["CfnResource", "CFN_RESOURCES", "NO_NETWORK_TYPES", "is_template", "template_requests", "Resolver"]
+
+
+@dataclass(frozen=True)
+class CfnResource:
+    """How one CloudFormation resource type becomes a request.
+
+    Attributes
+    ----------
+    operation : str
+        The SageMaker operation CloudFormation calls to create it.
+    name_property : str or None
+        Property holding the resource's name (to match references by name).
+    renames : tuple[tuple[str, str], ...]
+        ``(property path, request path)`` where the template spells a member
+        differently from the API; every other property has the API's name.
+    not_in_cloudformation : tuple[tuple[str, str], ...]
+        ``(request path, why)`` for guarded request fields the resource schema
+        has no property for (tested: absent from the schema).
+    """
+
+    operation: str
+    name_property: str | None = None
+    renames: tuple[tuple[str, str], ...] = ()
+    not_in_cloudformation: tuple[tuple[str, str], ...] = ()
+
+
+_JOB_DEFINITIONS = {
+    f"AWS::SageMaker::{kind}JobDefinition": CfnResource(f"Create{kind}JobDefinition", "JobDefinitionName")
+    for kind in ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")
+}
+
+CFN_RESOURCES: Mapping[str, CfnResource] = {
+    "AWS::SageMaker::NotebookInstance": CfnResource("CreateNotebookInstance", "NotebookInstanceName"),
+    "AWS::SageMaker::Model": CfnResource("CreateModel", "ModelName"),
+    "AWS::SageMaker::EndpointConfig": CfnResource("CreateEndpointConfig", "EndpointConfigName"),
+    "AWS::SageMaker::Endpoint": CfnResource("CreateEndpoint", "EndpointName"),
+    "AWS::SageMaker::Domain": CfnResource(
+        "CreateDomain", "DomainName",
+        not_in_cloudformation=(),
+    ),
+    "AWS::SageMaker::UserProfile": CfnResource("CreateUserProfile", "UserProfileName"),
+    "AWS::SageMaker::Space": CfnResource("CreateSpace", "SpaceName"),
+    "AWS::SageMaker::App": CfnResource("CreateApp", "AppName"),
+    "AWS::SageMaker::MonitoringSchedule": CfnResource("CreateMonitoringSchedule", "MonitoringScheduleName"),
+    **_JOB_DEFINITIONS,
+    "AWS::SageMaker::Pipeline": CfnResource(
+        "CreatePipeline", "PipelineName",
+        renames=(("PipelineDefinition.PipelineDefinitionBody", "PipelineDefinition"),
+                 ("PipelineDefinition.PipelineDefinitionS3Location", "PipelineDefinitionS3Location")),
+    ),
+    "AWS::SageMaker::Cluster": CfnResource("CreateCluster", "ClusterName"),
+    "AWS::SageMaker::Workforce": CfnResource("CreateWorkforce", "WorkforceName"),
+    "AWS::SageMaker::ProcessingJob": CfnResource("CreateProcessingJob", "ProcessingJobName"),
+    "AWS::SageMaker::InferenceComponent": CfnResource("CreateInferenceComponent", "InferenceComponentName"),
+    "AWS::SageMaker::InferenceExperiment": CfnResource("CreateInferenceExperiment", "Name"),
+}
+"""CloudFormation type -> the request it causes (the create operation of the rule table)."""
+
+NO_NETWORK_TYPES: Mapping[str, str] = {
+    "AWS::SageMaker::NotebookInstanceLifecycleConfig": (
+        "a lifecycle configuration is a script, run on the notebook instance that names it; the instance's "
+        "network fields are checked on the AWS::SageMaker::NotebookInstance"),
+    "AWS::SageMaker::Workteam": (
+        "a private work team has no network fields of its own; its workforce's WorkforceVpcConfig is checked "
+        "on the AWS::SageMaker::Workforce"),
+    "AWS::SageMaker::StudioLifecycleConfig": "a script run by Studio apps; the domain's network is checked",
+}
+"""SageMaker types recognised as having no network field (nothing to check), with the reason."""
+
+_PSEUDO = frozenset({"AWS::AccountId", "AWS::NotificationARNs", "AWS::Partition", "AWS::Region", "AWS::StackId",
+                     "AWS::StackName", "AWS::URLSuffix"})
+_TOKEN = "@@safemaker-unresolved-{}@@"
+_TOKEN_RE = re.compile(r"@@safemaker-unresolved-(\d+)@@")
+_NO_VALUE = object()
+
+
+def _sub_name(u: Unresolved) -> str:
+    """How Fn::Sub would spell an unresolved part (``AWS::AccountId``, ``Role.Arn``)."""
+    e = u.expression
+    if isinstance(e, Mapping) and len(e) == 1:
+        (k, v), = e.items()
+        if k == "Ref" and isinstance(v, str):
+            return v
+        if k == "Fn::GetAtt" and isinstance(v, list) and all(isinstance(x, str) for x in v):
+            return ".".join(v)
+    return repr(u)
+
+
+def is_template(data: Any) -> bool:
+    """A CloudFormation template: a ``Resources`` mapping whose entries have a ``Type``."""
+    if not isinstance(data, Mapping):
+        return False
+    res = data.get("Resources")
+    if not isinstance(res, Mapping) or not res:
+        return False
+    if "AWSTemplateFormatVersion" in data:
+        return True
+    return all(isinstance(r, Mapping) and isinstance(r.get("Type"), str) for r in res.values())
+
+
+class Resolver:
+    """Resolves intrinsic functions against a template's parameters and ``--parameter`` values.
+
+    Parameters
+    ----------
+    template : Mapping
+        The template.
+    parameters : Mapping[str, str]
+        Values given on the command line (``--parameter KEY=VALUE``); they win over ``Default``.
+    """
+
+    def __init__(self, template: Mapping[str, Any], parameters: Mapping[str, str]) -> None:
+        self.template = template
+        self.given = dict(parameters)
+        raw = template.get("Parameters")
+        self.declared: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        raw = template.get("Resources")
+        self.resources: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        raw = template.get("Mappings")
+        self.mappings: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        self.tokens: list[Unresolved] = []
+
+    # -- values
+
+    def value(self, node: Any) -> Any:
+        """``node`` with every intrinsic resolved (or :class:`Unresolved`); ``AWS::NoValue`` removes the key."""
+        out = self._value(node)
+        return self._finish(out)
+
+    def _finish(self, v: Any) -> Any:
+        if isinstance(v, str) and _TOKEN_RE.search(v):
+            return self.untoken(v)
+        if isinstance(v, dict):
+            return {k: self._finish(x) for k, x in v.items() if x is not _NO_VALUE}
+        if isinstance(v, list):
+            return [self._finish(x) for x in v if x is not _NO_VALUE]
+        return v
+
+    def untoken(self, text: str) -> Any:
+        """A string with tokens for unresolved parts -> the :class:`Unresolved` it stands for."""
+        found = [self.tokens[int(m.group(1))] for m in _TOKEN_RE.finditer(text)]
+        if _TOKEN_RE.fullmatch(text):
+            return found[0]
+        shown = _TOKEN_RE.sub(lambda m: "${" + _sub_name(self.tokens[int(m.group(1))]) + "}", text)
+        refers = found[0].refers_to if len(found) == 1 else None
+        return Unresolved(shown, "; ".join(dict.fromkeys(u.reason for u in found)), refers)
+
+    def _token(self, u: Unresolved) -> str:
+        self.tokens.append(u)
+        return _TOKEN.format(len(self.tokens) - 1)
+
+    def _value(self, node: Any) -> Any:
+        if isinstance(node, dict):
+            if len(node) == 1:
+                (key, arg), = node.items()
+                if key == "Ref":
+                    return self._ref(arg)
+                if key.startswith("Fn::") or key == "Condition":
+                    return self._fn(key, arg, node)
+            return {k: self._value(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [self._value(v) for v in node]
+        return node
+
+    def _ref(self, name: Any) -> Any:
+        if not isinstance(name, str):
+            return Unresolved({"Ref": name}, "a Ref that is not a name")
+        if name == "AWS::NoValue":
+            return _NO_VALUE
+        if name in self.given:
+            return self._typed(name, self.given[name])
+        if name in self.declared:
+            spec = self.declared[name]
+            if isinstance(spec, Mapping) and "Default" in spec:
+                ptype = str(spec.get("Type", ""))
+                if ptype.startswith("AWS::SSM::Parameter::Value"):
+                    return Unresolved({"Ref": name}, "a parameter read from SSM Parameter Store at deployment")
+                return self._typed(name, spec["Default"])
+            return Unresolved({"Ref": name}, "a template parameter without Default and not given with --parameter")
+        if name in _PSEUDO:
+            return Unresolved({"Ref": name}, "a pseudo parameter known at deployment")
+        if name in self.resources:
+            return Unresolved({"Ref": name}, "a resource created by the same template", name)
+        return Unresolved({"Ref": name}, "a name the template does not declare")
+
+    def _typed(self, name: str, value: Any) -> Any:
+        spec = self.declared.get(name)
+        ptype = str(spec.get("Type", "")) if isinstance(spec, Mapping) else ""
+        if (ptype.startswith("List<") or ptype == "CommaDelimitedList") and isinstance(value, str):
+            return [p.strip() for p in value.split(",") if p.strip()]
+        return value
+
+    def _text(self, v: Any) -> str | None:
+        """A resolved value as text for Sub/Join (tokens for unresolved parts), ``None`` if not text."""
+        if isinstance(v, Unresolved):
+            return self._token(v)
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (str, int, float)):
+            return str(v)
+        return None
+
+    def _fn(self, key: str, arg: Any, node: Any) -> Any:
+        if key == "Fn::GetAtt":
+            target = arg[0] if isinstance(arg, list) and arg else (arg.split(".")[0] if isinstance(arg, str) else None)
+            return Unresolved(node, "an attribute of a resource created at deployment",
+                              target if isinstance(target, str) else None)
+        if key == "Fn::ImportValue":
+            return Unresolved(node, "an export of another stack, known at deployment")
+        if key == "Fn::Sub":
+            return self._sub(arg, node)
+        if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
+            sep, items = self._value(arg[0]), self._value(arg[1])
+            if isinstance(items, Unresolved):
+                return items
+            if isinstance(sep, str) and isinstance(items, list):
+                parts = [self._text(i) for i in items if i is not _NO_VALUE]
+                if all(p is not None for p in parts):
+                    return sep.join(parts)  # type: ignore[arg-type]
+        if key == "Fn::Select" and isinstance(arg, list) and len(arg) == 2:
+            idx, items = self._value(arg[0]), self._value(arg[1])
+            if isinstance(items, Unresolved):
+                return items
+            try:
+                i = int(idx)
+            except (TypeError, ValueError):
+                return Unresolved(node, "an index known at deployment")
+            if isinstance(items, list) and 0 <= i < len(items):
+                return items[i]
+        if key == "Fn::Split" and isinstance(arg, list) and len(arg) == 2:
+            sep, text = self._value(arg[0]), self._value(arg[1])
+            if isinstance(sep, str) and isinstance(text, str) and not _TOKEN_RE.search(text):
+                return text.split(sep)
+        if key == "Fn::FindInMap" and isinstance(arg, list) and len(arg) >= 3:
+            keys = [self._value(a) for a in arg[:3]]
+            if all(isinstance(k, str) for k in keys):
+                try:
+                    return self._value(self.mappings[keys[0]][keys[1]][keys[2]])
+                except (KeyError, TypeError):
+                    return Unresolved(node, "a mapping entry the template does not have")
+        if key == "Fn::If":
+            return Unresolved(node, "depends on a condition evaluated at deployment")
+        if key in ("Fn::Base64", "Fn::ToJsonString"):
+            inner = self._value(arg)
+            if key == "Fn::ToJsonString" and not isinstance(inner, Unresolved):
+                return json.dumps(self._finish_tokens(inner))
+            return inner if key == "Fn::Base64" else Unresolved(node, "a value known at deployment")
+        return Unresolved(node, f"{key} is evaluated at deployment")
+
+    def _finish_tokens(self, v: Any) -> Any:
+        if isinstance(v, Unresolved):
+            return self._token(v)
+        if isinstance(v, dict):
+            return {k: self._finish_tokens(x) for k, x in v.items() if x is not _NO_VALUE}
+        if isinstance(v, list):
+            return [self._finish_tokens(x) for x in v if x is not _NO_VALUE]
+        return v
+
+    def _sub(self, arg: Any, node: Any) -> Any:
+        if isinstance(arg, str):
+            text, local = arg, {}
+        elif isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], Mapping):
+            text, local = arg[0], {k: self._value(v) for k, v in arg[1].items()}
+        else:
+            return Unresolved(node, "a Fn::Sub the template spells unusually")
+
+        def repl(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in local:
+                got = self._text(local[name])
+            elif "." in name:
+                target = name.split(".", 1)[0]
+                got = self._token(Unresolved({"Fn::GetAtt": name.split(".", 1)},
+                                             "an attribute of a resource created at deployment", target))
+            else:
+                got = self._text(self._ref(name))
+            return got if got is not None else self._token(Unresolved("${" + name + "}", "not a text value"))
+
+        return re.sub(r"\$\{([^}]+)\}", repl, text)
+
+    def text_document(self, node: Any) -> Any:
+        """A string-valued property holding JSON (a definition): resolved text, tokens kept for unresolved parts."""
+        v = self._value(node)
+        return v
+
+    def restore(self, doc: Any) -> Any:
+        """Replace tokens left in a parsed embedded document by :class:`Unresolved` values."""
+        if isinstance(doc, str) and _TOKEN_RE.search(doc):
+            return self.untoken(doc)
+        if isinstance(doc, dict):
+            return {k: self.restore(v) for k, v in doc.items()}
+        if isinstance(doc, list):
+            return [self.restore(v) for v in doc]
+        return doc
+
+
+# --------------------------------------------------------------------------- resources -> requests
+
+
+def _renamer(spec: CfnResource) -> tuple[dict[tuple[str, ...], tuple[str, ...]], dict[tuple[str, ...], tuple[str, ...]]]:
+    to_req = {tuple(a.split(".")): tuple(b.split(".")) for a, b in spec.renames}
+    to_src = {v: k for k, v in to_req.items()}
+    return to_req, to_src
+
+
+def _apply_renames(props: dict[str, Any], spec: CfnResource) -> dict[str, Any]:
+    """The request: the properties with the members the template spells differently moved."""
+    if not spec.renames:
+        return props
+    moved: dict[str, Any] = {}
+    for src, dst in spec.renames:
+        cur: Any = props
+        for p in src.split("."):
+            cur = cur.get(p, _NO_VALUE) if isinstance(cur, Mapping) else _NO_VALUE
+        if cur is not _NO_VALUE:
+            moved[dst] = cur
+    tops = {src.split(".")[0] for src, _ in spec.renames}
+    out = {k: v for k, v in props.items() if k not in tops}
+    out.update(moved)
+    return out
+
+
+def template_requests(doc: Document, parameters: Mapping[str, str], *, template: Mapping[str, Any] | None = None,
+                      label: str | None = None, base: Parts = ()) -> list[SourceRequest]:
+    """Every request the SageMaker resources (and embedded definitions) of a template will cause.
+
+    Parameters
+    ----------
+    doc : Document
+        The decoded file.
+    parameters : Mapping[str, str]
+        ``--parameter`` values (win over the template's ``Default``).
+    template : Mapping, optional
+        The template inside ``doc.data`` (default: ``doc.data`` itself).
+    label : str, optional
+        Prefix of logical IDs (a CDK stack's artifact ID).
+    base : tuple
+        Path of the template inside ``doc`` (for lines).
+
+    Returns
+    -------
+    list[SourceRequest]
+
+    Raises
+    ------
+    IacInputError
+        A resource that is not a mapping, or an embedded definition that is not JSON.
+    """
+    from . import stepfunctions as _sfn
+
+    tpl = template if template is not None else doc.data
+    resolver = Resolver(tpl, parameters)
+    out: list[SourceRequest] = []
+    for logical_id, res in resolver.resources.items():
+        where = base + ("Resources", logical_id)
+        if not isinstance(res, Mapping):
+            raise IacInputError(doc.file, f"resource {logical_id} is {type(res).__name__}; expected a mapping "
+                                          "with Type and Properties", f"line {doc.line(where)}")
+        rtype = res.get("Type")
+        shown_id = f"{label}/{logical_id}" if label else logical_id
+        raw_props = res.get("Properties", {})
+        props = resolver.value(raw_props) if raw_props is not None else {}
+        if isinstance(props, Unresolved) or not isinstance(props, Mapping):
+            props = {}
+        props_at = where + ("Properties",)
+        if rtype == "AWS::StepFunctions::StateMachine":
+            out.extend(_state_machine(doc, resolver, res, props, props_at, shown_id, _sfn))
+            continue
+        spec = CFN_RESOURCES.get(rtype) if isinstance(rtype, str) else None
+        if spec is None or spec.operation not in RULES:
+            continue
+        request = _apply_renames(dict(props), spec)
+        extra: list[tuple[Parts, Unresolved, str]] = []
+        if spec.operation == "CreatePipeline":
+            request, extra = _pipeline_body(doc, resolver, res, request, props_at)
+        to_req, to_src = _renamer(spec)
+
+        def source_path(parts: Parts, _at: Parts = props_at, _to_src: Any = to_src) -> Parts:
+            head = tuple(p for p in parts[:1] if isinstance(p, str))
+            if head and head in _to_src:
+                return _at + _to_src[head] + parts[1:]
+            return _at + parts
+
+        def shown(parts: Parts, _sp: Any = source_path, _at: Parts = props_at) -> str:
+            from ..guard import format_path
+
+            return format_path(_sp(parts)[len(_at):])
+
+        name = props.get(spec.name_property) if spec.name_property else None
+        rule = RULES[spec.operation]
+        creates = (rule.resource, name) if isinstance(name, str) and rule.resource else None
+        out.append(SourceRequest(doc.file, shown_id, rtype, spec.operation, request, source_path, shown,
+                                 doc.line, creates, extra))
+    return out
+
+
+def _pipeline_body(doc: Document, resolver: Resolver, res: Mapping[str, Any], request: dict[str, Any],
+                   props_at: Parts) -> tuple[dict[str, Any], list[tuple[Parts, Unresolved, str]]]:
+    """``PipelineDefinitionBody`` (JSON text, maybe built with Fn::Sub) -> the parsed definition."""
+    raw = (res.get("Properties") or {}).get("PipelineDefinition")
+    body_node = raw.get("PipelineDefinitionBody") if isinstance(raw, Mapping) else None
+    extra: list[tuple[Parts, Unresolved, str]] = []
+    if body_node is not None:
+        text = resolver.text_document(body_node)
+        if isinstance(text, Unresolved):
+            request["PipelineDefinition"] = text
+        elif isinstance(text, str):
+            try:
+                parsed = json.loads(text)
+            except ValueError as exc:
+                raise IacInputError(doc.file, f"PipelineDefinition.PipelineDefinitionBody is not JSON ({exc}); "
+                                              "give the definition SageMaker documents (JSON with Steps)",
+                                    f"line {doc.line(props_at + ('PipelineDefinition',))}") from None
+            request["PipelineDefinition"] = resolver.restore(parsed)
+        else:
+            request["PipelineDefinition"] = resolver.restore(text) if isinstance(text, dict) else text
+    if "PipelineDefinitionS3Location" in request:
+        loc = request.pop("PipelineDefinitionS3Location")
+        extra.append((("PipelineDefinitionS3Location",),
+                      Unresolved(loc, "a definition kept in S3 is not in the template"), "SM-REFERENCE"))
+    return request, extra
+
+
+def _state_machine(doc: Document, resolver: Resolver, res: Mapping[str, Any], props: Mapping[str, Any],
+                   props_at: Parts, shown_id: str, sfn: Any) -> list[SourceRequest]:
+    raw = res.get("Properties") or {}
+    if "Definition" in raw:
+        definition = resolver.value(raw["Definition"])
+        member = "Definition"
+    elif "DefinitionString" in raw:
+        member = "DefinitionString"
+        text = resolver.text_document(raw["DefinitionString"])
+        subs = props.get("DefinitionSubstitutions")
+        if isinstance(text, str) and isinstance(subs, Mapping):
+            for k, v in subs.items():
+                rep = resolver._text(v)
+                text = text.replace("${" + str(k) + "}", rep if rep is not None else json.dumps(v, default=str))
+        if isinstance(text, Unresolved):
+            definition = text
+        else:
+            try:
+                definition = resolver.restore(json.loads(text)) if isinstance(text, str) else text
+            except ValueError as exc:
+                raise IacInputError(doc.file, f"DefinitionString is not JSON ({exc}); give the Amazon States "
+                                              "Language definition", f"line {doc.line(props_at + (member,))}") from None
+    elif "DefinitionS3Location" in raw:
+        loc = props.get("DefinitionS3Location")
+        value = Unresolved(loc, "a state machine definition kept in S3 is not in the template")
+
+        def source_path(parts: Parts, _at: Parts = props_at) -> Parts:
+            return _at + parts
+
+        return [SourceRequest(doc.file, shown_id, "AWS::StepFunctions::StateMachine", "", {}, source_path,
+                              lambda parts: "DefinitionS3Location", doc.line,
+                              extra=[(("DefinitionS3Location",), value, "SM-REFERENCE")])]
+    else:
+        return []
+    if not isinstance(definition, Mapping):
+        return []
+    return sfn.definition_requests(doc, definition, props_at + (member,), shown_id,
+                                   embedded=member == "DefinitionString", resolver=resolver)

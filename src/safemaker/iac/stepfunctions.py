@@ -1,0 +1,169 @@
+"""Step Functions state machines (Amazon States Language): each SageMaker task -> its request.
+
+A ``Task`` state whose ``Resource`` is a SageMaker service integration
+(``arn:aws:states:::sagemaker:createTrainingJob.sync`` and the other optimized
+integrations, or an AWS SDK integration
+``arn:aws:states:::aws-sdk:sagemaker:createNotebookInstance``) sends the
+request its ``Parameters`` (JSONPath) or ``Arguments`` (JSONata) describe,
+with the API's member names. States nested in ``Parallel`` branches and
+``Map`` iterators / item processors are included.
+
+A value taken from the state input or context at run time (a key ending in
+``.$``, a JSONata ``{% ... %}`` expression) is an
+:class:`~safemaker.iac._document.Unresolved` value: cannot be verified before
+deployment. Source: Amazon States Language specification
+(https://states-language.net/spec.html) and the Step Functions developer guide,
+"Create and manage Amazon SageMaker AI jobs with Step Functions".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator, Mapping
+
+from ..guard import format_path
+from ._document import Document, Parts, Unresolved
+from ._request import SourceRequest
+
+__all__ = ["is_state_machine", "definition_requests", "task_operation", "OPTIMIZED_INTEGRATIONS"]
+
+OPTIMIZED_INTEGRATIONS = (
+    "createEndpoint", "createEndpointConfig", "createHyperParameterTuningJob", "createLabelingJob",
+    "createModel", "createProcessingJob", "createTrainingJob", "createTransformJob", "updateEndpoint",
+)
+"""The SageMaker actions of Step Functions' optimized integration (each with ``.sync`` where it waits)."""
+
+_RESOURCE = re.compile(r":states:::(?:aws-sdk:)?sagemaker:([A-Za-z0-9]+)(?:\.[A-Za-z]+)?$")
+
+
+def is_state_machine(data: Any) -> bool:
+    """An Amazon States Language definition: ``StartAt`` and a ``States`` mapping."""
+    return isinstance(data, Mapping) and isinstance(data.get("States"), Mapping) and "StartAt" in data
+
+
+def task_operation(resource: Any) -> str | None:
+    """The SageMaker operation a Task ``Resource`` calls (``"CreateTrainingJob"``), or ``None``.
+
+    An unresolved resource (``arn:${AWS::Partition}:states:::sagemaker:...``) is read from its text.
+    """
+    text = resource.expression if isinstance(resource, Unresolved) else resource
+    if not isinstance(text, str):
+        return None
+    m = _RESOURCE.search(text)
+    if m is None:
+        return None
+    action = m.group(1)
+    return action[0].upper() + action[1:]
+
+
+def _states(definition: Mapping[str, Any], at: Parts) -> Iterator[tuple[Parts, str, Mapping[str, Any]]]:
+    states = definition.get("States")
+    if not isinstance(states, Mapping):
+        return
+    for name, state in states.items():
+        if not isinstance(state, Mapping):
+            continue
+        here = at + ("States", name)
+        yield here, name, state
+        for i, branch in enumerate(state.get("Branches") or ()):
+            if isinstance(branch, Mapping):
+                yield from _states(branch, here + ("Branches", i))
+        for key in ("Iterator", "ItemProcessor"):
+            inner = state.get(key)
+            if isinstance(inner, Mapping):
+                yield from _states(inner, here + (key,))
+
+
+def _runtime_values(value: Any) -> Any:
+    """Parameters -> the request: ``Key.$`` -> ``Key`` holding :class:`Unresolved`; JSONata likewise."""
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if isinstance(k, str) and k.endswith(".$"):
+                out[k[:-2]] = v if isinstance(v, Unresolved) else Unresolved(
+                    v, "taken from the execution's input or context at run time (JSONPath)")
+            else:
+                out[k] = _runtime_values(v)
+        return out
+    if isinstance(value, list):
+        return [_runtime_values(v) for v in value]
+    if isinstance(value, str) and value.startswith("{%") and value.endswith("%}"):
+        return Unresolved(value, "a JSONata expression evaluated at run time")
+    return value
+
+
+def _source_parts(params: Any, parts: Parts) -> Parts:
+    """Request parts -> the keys as written (``Key.$`` where the value is a path)."""
+    out: list[str | int] = []
+    cur = params
+    for p in parts:
+        if isinstance(cur, Mapping) and isinstance(p, str) and p not in cur and f"{p}.$" in cur:
+            p = f"{p}.$"
+        out.append(p)
+        try:
+            cur = cur[p] if isinstance(cur, (Mapping, list)) else None
+        except (KeyError, IndexError, TypeError):
+            cur = None
+    return tuple(out)
+
+
+def definition_requests(doc: Document, definition: Mapping[str, Any], at: Parts, logical_id: str | None, *,
+                        embedded: bool = False, resolver: Any = None) -> list[SourceRequest]:
+    """Every SageMaker request the Task states of a definition send.
+
+    Parameters
+    ----------
+    doc : Document
+        The file (for lines).
+    definition : Mapping
+        The state machine definition.
+    at : tuple
+        Path of the definition in ``doc`` (``()`` for a definition file).
+    logical_id : str or None
+        CloudFormation logical ID of the state machine, or ``None`` for a definition file
+        (each task is then named by its state path).
+    embedded : bool
+        The definition was JSON text (``DefinitionString``): lines are the property's.
+    resolver : Resolver, optional
+        Unused by this front end; kept for embedded definitions' tokens (already restored).
+
+    Returns
+    -------
+    list[SourceRequest]
+    """
+    out: list[SourceRequest] = []
+    for here, name, state in _states(definition, ()):
+        if state.get("Type") != "Task":
+            continue
+        op = task_operation(state.get("Resource"))
+        if op is None:
+            continue
+        member = "Arguments" if "Arguments" in state else "Parameters"
+        raw = state.get(member)
+        if isinstance(raw, Unresolved) or (raw is not None and not isinstance(raw, Mapping)):
+            raw = {}
+        params = _runtime_values(raw or {})
+        state_at = here + (member,)
+        prefix = format_path(here)
+        rtype = state.get("Resource")
+        rtype_text = rtype.expression if isinstance(rtype, Unresolved) else rtype
+
+        def source_path(parts: Parts, _raw: Any = raw, _state_at: Parts = state_at) -> Parts:
+            if embedded:
+                return at
+            return at + _state_at + _source_parts(_raw, parts)
+
+        def shown(parts: Parts, _raw: Any = raw, _state_at: Parts = state_at) -> str:
+            return format_path(_state_at + _source_parts(_raw, parts))
+
+        if logical_id is not None:
+            ident = logical_id
+            member_name = at[-1] if at else ""
+
+            def shown_cfn(parts: Parts, _shown: Any = shown, _m: Any = member_name) -> str:
+                return f"{_m}.{_shown(parts)}" if _m else _shown(parts)
+
+            out.append(SourceRequest(doc.file, ident, str(rtype_text), op, params, source_path, shown_cfn, doc.line))
+        else:
+            out.append(SourceRequest(doc.file, prefix, str(rtype_text), op, params, source_path, shown, doc.line))
+    return out

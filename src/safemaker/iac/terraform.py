@@ -1,0 +1,281 @@
+"""Terraform plans (``terraform show -json``): each ``aws_sagemaker_*`` resource -> its create request.
+
+The plan's ``resource_changes`` give each resource's planned values
+(``change.after``) and the values known only after apply
+(``change.after_unknown``: :class:`~safemaker.iac._document.Unresolved`);
+without them, ``planned_values`` (or a state's ``values``) is read, modules
+included. A resource being deleted is skipped.
+
+Attribute names follow the Terraform AWS provider's documentation
+(registry.terraform.io/providers/hashicorp/aws, ``website/docs/r/sagemaker_*``):
+:data:`TF_RESOURCES` maps each documented attribute that carries a guarded
+field to the request member the provider sends it as. Nested blocks are lists
+in the plan JSON; a block given once is read as its single element.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping
+
+from ..guard import format_path
+from ..rules import RULES
+from ._document import Document, Parts, Unresolved
+from ._request import SourceRequest
+
+__all__ = ["TfResource", "TF_RESOURCES", "is_plan", "plan_requests"]
+
+
+@dataclass(frozen=True)
+class TfResource:
+    """How one Terraform resource type becomes a request.
+
+    Attributes
+    ----------
+    operation : str
+        The SageMaker operation the provider calls to create it.
+    attributes : tuple[tuple[str, str], ...]
+        ``(attribute path, request path)``; ``[]`` marks a repeated block.
+    name_attribute : str or None
+        Attribute holding the resource's name.
+    """
+
+    operation: str
+    attributes: tuple[tuple[str, str], ...]
+    name_attribute: str | None = "name"
+
+
+_VPC = (("vpc_config.subnets", "VpcConfig.Subnets"), ("vpc_config.security_group_ids", "VpcConfig.SecurityGroupIds"))
+_VARIANTS = tuple(
+    (f"{tf}[].{a}", f"{api}[].{b}")
+    for tf, api in (("production_variants", "ProductionVariants"),
+                    ("shadow_production_variants", "ShadowProductionVariants"))
+    for a, b in (("model_name", "ModelName"), ("serverless_config", "ServerlessConfig"))
+)
+
+TF_RESOURCES: Mapping[str, TfResource] = {
+    "aws_sagemaker_notebook_instance": TfResource("CreateNotebookInstance", (
+        ("direct_internet_access", "DirectInternetAccess"), ("subnet_id", "SubnetId"),
+        ("security_groups", "SecurityGroupIds"), ("root_access", "RootAccess"), ("kms_key_id", "KmsKeyId"),
+        ("role_arn", "RoleArn"))),
+    "aws_sagemaker_model": TfResource("CreateModel", (
+        ("enable_network_isolation", "EnableNetworkIsolation"), *_VPC, ("execution_role_arn", "ExecutionRoleArn"))),
+    "aws_sagemaker_endpoint_configuration": TfResource("CreateEndpointConfig", (
+        ("kms_key_arn", "KmsKeyId"), ("execution_role_arn", "ExecutionRoleArn"), *_VARIANTS)),
+    "aws_sagemaker_endpoint": TfResource("CreateEndpoint", (("endpoint_config_name", "EndpointConfigName"),)),
+    "aws_sagemaker_domain": TfResource("CreateDomain", (
+        ("app_network_access_type", "AppNetworkAccessType"), ("vpc_id", "VpcId"), ("subnet_ids", "SubnetIds"),
+        ("kms_key_id", "KmsKeyId"),
+        ("default_user_settings.security_groups", "DefaultUserSettings.SecurityGroups"),
+        ("default_user_settings.execution_role", "DefaultUserSettings.ExecutionRole"),
+        ("default_space_settings.security_groups", "DefaultSpaceSettings.SecurityGroups"),
+        ("default_space_settings.execution_role", "DefaultSpaceSettings.ExecutionRole"),
+        ("domain_settings.security_group_ids", "DomainSettings.SecurityGroupIds")), "domain_name"),
+    "aws_sagemaker_user_profile": TfResource("CreateUserProfile", (
+        ("domain_id", "DomainId"), ("user_settings.security_groups", "UserSettings.SecurityGroups"),
+        ("user_settings.execution_role", "UserSettings.ExecutionRole")), "user_profile_name"),
+    "aws_sagemaker_space": TfResource("CreateSpace", (("domain_id", "DomainId"),), "space_name"),
+    "aws_sagemaker_app": TfResource("CreateApp", (("domain_id", "DomainId"),), "app_name"),
+    "aws_sagemaker_workforce": TfResource("CreateWorkforce", (
+        ("workforce_vpc_config.subnets", "WorkforceVpcConfig.Subnets"),
+        ("workforce_vpc_config.security_group_ids", "WorkforceVpcConfig.SecurityGroupIds"),
+        ("workforce_vpc_config.vpc_id", "WorkforceVpcConfig.VpcId")), "workforce_name"),
+    "aws_sagemaker_data_quality_job_definition": TfResource("CreateDataQualityJobDefinition", (
+        ("network_config.enable_network_isolation", "NetworkConfig.EnableNetworkIsolation"),
+        ("network_config.enable_inter_container_traffic_encryption",
+         "NetworkConfig.EnableInterContainerTrafficEncryption"),
+        ("network_config.vpc_config.subnets", "NetworkConfig.VpcConfig.Subnets"),
+        ("network_config.vpc_config.security_group_ids", "NetworkConfig.VpcConfig.SecurityGroupIds"),
+        ("job_resources.cluster_config.volume_kms_key_id", "JobResources.ClusterConfig.VolumeKmsKeyId"),
+        ("data_quality_job_output_config.kms_key_id", "DataQualityJobOutputConfig.KmsKeyId"),
+        ("role_arn", "RoleArn"))),
+    "aws_sagemaker_monitoring_schedule": TfResource("CreateMonitoringSchedule", (
+        ("monitoring_schedule_config.monitoring_job_definition_name",
+         "MonitoringScheduleConfig.MonitoringJobDefinitionName"),
+        ("monitoring_schedule_config.monitoring_type", "MonitoringScheduleConfig.MonitoringType"))),
+    "aws_sagemaker_pipeline": TfResource("CreatePipeline", (
+        ("pipeline_definition", "PipelineDefinition"), ("role_arn", "RoleArn"),
+        ("pipeline_definition_s3_location", "PipelineDefinitionS3Location")), "pipeline_name"),
+}
+"""Terraform type -> the request it causes, attribute by attribute (guarded fields only)."""
+
+_MISSING = object()
+
+
+def is_plan(data: Any) -> bool:
+    """A ``terraform show -json`` document: ``format_version`` and planned values, changes or state values."""
+    return (isinstance(data, Mapping) and "format_version" in data
+            and any(k in data for k in ("planned_values", "resource_changes", "values")))
+
+
+def _unknown_at(unknown: Any, parts: tuple[str, ...]) -> bool:
+    cur = unknown
+    for p in parts:
+        if cur is True:
+            return True
+        if isinstance(cur, list):
+            cur = cur[0] if cur else None
+        if not isinstance(cur, Mapping):
+            return False
+        cur = cur.get(p)
+    return cur is True
+
+
+def _get(values: Any, unknown: Any, tf_path: str) -> Iterator[tuple[list[int], Any]]:
+    """Yield ``(indexes of repeated blocks, value)``; :class:`Unresolved` where the plan does not know it."""
+    def rec(cur: Any, unk: Any, keys: list[str], idx: list[int]) -> Iterator[tuple[list[int], Any]]:
+        if not keys:
+            yield idx, cur
+            return
+        key, rest = keys[0], keys[1:]
+        repeated = key.endswith("[]")
+        name = key[:-2] if repeated else key
+        if unk is True:
+            yield idx, Unresolved(f"{tf_path}", "known after apply")
+            return
+        val = cur.get(name, _MISSING) if isinstance(cur, Mapping) else _MISSING
+        sub_unk = unk.get(name) if isinstance(unk, Mapping) else None
+        if val is _MISSING or val is None:
+            if sub_unk is True or (isinstance(sub_unk, list) and sub_unk and rest == []):
+                yield idx, Unresolved(f"{tf_path}", "known after apply")
+            return
+        if repeated:
+            if isinstance(val, list):
+                for i, item in enumerate(val):
+                    u = sub_unk[i] if isinstance(sub_unk, list) and i < len(sub_unk) else None
+                    yield from rec(item, u, rest, idx + [i])
+            return
+        if rest and isinstance(val, list):  # a block given once
+            if not val:
+                return
+            u = sub_unk[0] if isinstance(sub_unk, list) and sub_unk else sub_unk
+            yield from rec(val[0], u, rest, idx)
+            return
+        if not rest and isinstance(val, list) and isinstance(sub_unk, list):
+            val = [Unresolved(f"{tf_path}[{i}]", "known after apply") if u is True else v
+                   for i, (v, u) in enumerate(zip(val, sub_unk + [None] * len(val)))]
+        yield from rec(val, sub_unk, rest, idx)
+
+    yield from rec(values, unknown, tf_path.split("."), [])
+
+
+def _set(request: dict[str, Any], api_path: str, idx: list[int], value: Any) -> None:
+    keys = api_path.split(".")
+    cur: Any = request
+    n = 0
+    for i, key in enumerate(keys):
+        last = i == len(keys) - 1
+        repeated = key.endswith("[]")
+        name = key[:-2] if repeated else key
+        if repeated:
+            lst = cur.setdefault(name, [])
+            j = idx[n]
+            n += 1
+            while len(lst) <= j:
+                lst.append({})
+            cur = lst[j]
+            continue
+        if last:
+            if isinstance(value, list) and name.endswith("Config") and not value:
+                return
+            if name == "ServerlessConfig" and isinstance(value, list):
+                if not value:
+                    return
+                value = value[0]
+            cur[name] = value
+        else:
+            cur = cur.setdefault(name, {})
+
+
+def _resources(module: Any) -> Iterator[Mapping[str, Any]]:
+    if not isinstance(module, Mapping):
+        return
+    for r in module.get("resources") or ():
+        if isinstance(r, Mapping):
+            yield r
+    for child in module.get("child_modules") or ():
+        yield from _resources(child)
+
+
+def _tf_path(parts: Parts, to_tf: Mapping[str, str]) -> str:
+    """A request path -> the Terraform attribute path (``VpcConfig.Subnets[0]`` -> ``vpc_config.subnets[0]``)."""
+    generic = ".".join(p if isinstance(p, str) else "[]" for p in parts).replace(".[]", "[]")
+    indexes = [p for p in parts if isinstance(p, int)]
+    best = max((k for k in to_tf if generic == k or generic.startswith(k + ".") or generic.startswith(k + "[")),
+               key=len, default=None)
+    if best is not None:
+        tf, rest = to_tf[best], generic[len(best):]
+    else:
+        below = next((k for k in to_tf if k.startswith(generic + ".")), None)
+        if below is None:
+            return format_path(parts)
+        depth = generic.count(".") + 1
+        tf, rest = ".".join(to_tf[below].split(".")[:depth]), ""
+    text = tf + rest
+    for i in indexes:
+        text = text.replace("[]", f"[{i}]", 1)
+    return text
+
+
+def plan_requests(doc: Document) -> list[SourceRequest]:
+    """Every request the ``aws_sagemaker_*`` resources of a plan (or state) will cause.
+
+    Parameters
+    ----------
+    doc : Document
+        The decoded ``terraform show -json`` output.
+
+    Returns
+    -------
+    list[SourceRequest]
+        One per managed resource of a mapped type (``mode`` ``"managed"``), deleted ones excluded.
+    """
+    data = doc.data
+    items: list[tuple[str, str, Any, Any, Parts]] = []
+    changes = data.get("resource_changes")
+    if isinstance(changes, list) and changes:
+        for i, rc in enumerate(changes):
+            if not isinstance(rc, Mapping) or rc.get("mode", "managed") != "managed":
+                continue
+            change = rc.get("change") or {}
+            if change.get("actions") == ["delete"] or change.get("after") is None:
+                continue
+            items.append((str(rc.get("address")), str(rc.get("type")), change.get("after"),
+                          change.get("after_unknown") or {}, ("resource_changes", i, "change", "after")))
+    else:
+        root = (data.get("planned_values") or data.get("values") or {}).get("root_module")
+        for r in _resources(root):
+            if r.get("mode", "managed") == "managed":
+                items.append((str(r.get("address")), str(r.get("type")), r.get("values"), {}, ()))
+    out: list[SourceRequest] = []
+    for address, rtype, values, unknown, at in items:
+        spec = TF_RESOURCES.get(rtype)
+        if spec is None or spec.operation not in RULES or not isinstance(values, Mapping):
+            continue
+        request: dict[str, Any] = {}
+        where: dict[str, str] = {}
+        for tf_path, api_path in spec.attributes:
+            for idx, value in _get(values, unknown, tf_path):
+                if api_path == "PipelineDefinition" and isinstance(value, str):
+                    import json
+
+                    try:
+                        value = json.loads(value)
+                    except ValueError:
+                        pass
+                _set(request, api_path, idx, value)
+                where[api_path.replace("[]", "")] = tf_path
+        to_tf = {api: tf for tf, api in spec.attributes}
+
+        def shown(parts: Parts, _to_tf: Mapping[str, str] = to_tf) -> str:
+            return _tf_path(parts, _to_tf)
+
+        def source_path(parts: Parts, _at: Parts = at) -> Parts:
+            return _at
+
+        name = values.get(spec.name_attribute) if spec.name_attribute else None
+        rule = RULES[spec.operation]
+        creates = (rule.resource, name) if isinstance(name, str) and rule.resource else None
+        out.append(SourceRequest(doc.file, address, rtype, spec.operation, request, source_path, shown, doc.line,
+                                 creates))
+    return out
