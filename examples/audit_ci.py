@@ -3,7 +3,7 @@
 Against your account (credentials from the usual places; needs sagemaker:List* and
 sagemaker:Describe*)::
 
-    python examples/audit_ci.py --profile profile.toml --sarif audit.sarif --fail-on high
+    python examples/audit_ci.py --vpc-profile profile.toml --sarif audit.sarif --fail-on high
 
 Without an AWS account, on the embedded local backend (moto on 127.0.0.1), seeded
 with one open notebook instance and one closed model::
@@ -72,7 +72,7 @@ def _seed(session: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Audit SageMaker resources and write SARIF for code scanning.")
-    ap.add_argument("--profile", help="VPC profile (file or ssm:<name>); default $SAFEMAKER_PROFILE")
+    ap.add_argument("--vpc-profile", "-p", dest="profile", help="VPC profile (file or ssm:<name>); default $SAFEMAKER_PROFILE")
     ap.add_argument("--region", action="append", help="region to audit (repeat); default the profile's")
     ap.add_argument("--sarif", default="safemaker-audit.sarif", help="SARIF output file")
     ap.add_argument("--fail-on", default="high", help="low, medium, high or critical (default high)")

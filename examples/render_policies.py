@@ -1,7 +1,7 @@
 """Render the IAM policies for a VPC profile, and see what they deny that the seed's policy lets through.
 
 Offline: no AWS account needed. ``python examples/render_policies.py`` uses
-``examples/profile.yaml``; ``--profile other.toml`` another profile (or
+``examples/profile.yaml``; ``--vpc-profile other.toml`` another profile (or
 ``ssm:<name>``), ``--out DIR`` where to write the policy files (default
 ``./policies``).
 
@@ -70,7 +70,7 @@ def denied_by(policies: list[dict], operation: str, params: dict, vpce: str | No
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", default=str(HERE / "profile.yaml"))
+    parser.add_argument("--vpc-profile", "-p", dest="profile", default=str(HERE / "profile.yaml"))
     parser.add_argument("--out", default="policies")
     args = parser.parse_args()
 

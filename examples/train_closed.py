@@ -15,7 +15,7 @@ uploaded to S3.
 Against a real account, from inside the closed network (credentials in the
 environment; the training image comes from ECR through its VPC endpoints)::
 
-    python examples/train_closed.py --profile profile.toml
+    python examples/train_closed.py --vpc-profile profile.toml
 
 On the embedded local backend (moto on 127.0.0.1; no AWS account, nothing
 leaves the machine)::
@@ -178,11 +178,11 @@ def run_local() -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``--local`` or ``--profile PATH|ssm:NAME``; exit 0 ok, 2 bad input."""
+    """Command line: ``--local`` or ``--vpc-profile PATH|ssm:NAME``; exit 0 ok, 2 bad input."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--local", action="store_true", help="run on the embedded local backend")
-    where.add_argument("--profile", help="VPC profile: a file path or ssm:<parameter name>")
+    where.add_argument("--vpc-profile", "-p", dest="profile", help="VPC profile: a file path or ssm:<parameter name>")
     args = parser.parse_args(argv)
     try:
         if args.local:

@@ -1422,7 +1422,7 @@ class VpcProfile(BaseSettings):
                 # A misspelt SAFEMAKER_PROFILE (or field variable) is the likely reason.
                 raise ProfileError("(none given)", _unknown_env_vars(cls) + [ProfileFieldError(
                     "profile", MISSING,
-                    "a profile source: a file path or ssm:<parameter name> (CLI: --profile/-p; library: "
+                    "a profile source: a file path or ssm:<parameter name> (CLI: --vpc-profile/-p; library: "
                     f"VpcProfile.load(source)), the {PROFILE_ENV_VAR} environment variable, or "
                     f"{ENV_PREFIX}<FIELD> variables (region, vpc_id, subnets, security_group_ids, "
                     "execution_role_arn)")])

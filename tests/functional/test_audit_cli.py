@@ -54,7 +54,7 @@ def audit(*args):
 
 
 def test_audit_json_lines_and_exit_3(open_notebook, profile_file):
-    result = audit("--profile", profile_file, "--format", "json", "--type", "notebook-instance")
+    result = audit("--vpc-profile", profile_file, "--format", "json", "--type", "notebook-instance")
     assert result.exit_code == 3, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(x["resource_arn"], x["rule_id"], x["path"], x["found"], x["fix_action"]) for x in lines] == [
@@ -67,7 +67,7 @@ def test_audit_text_table_and_summary_by_rule(open_notebook, profile_file, monke
     from safemaker.cli import _common
 
     monkeypatch.setattr(_common.out, "_width", 400)  # a wide terminal: no folded cells
-    result = audit("--profile", profile_file, "--type", "notebook-instance")
+    result = audit("--vpc-profile", profile_file, "--type", "notebook-instance")
     assert result.exit_code == 3
     assert "SM-NB-DIRECT-INTERNET" in result.stdout
     assert "Summary by rule" in result.stdout
@@ -77,7 +77,7 @@ def test_audit_text_table_and_summary_by_rule(open_notebook, profile_file, monke
 
 def test_audit_sarif_validates_against_the_schema(open_notebook, profile_file, tmp_path):
     out = tmp_path / "audit.sarif"
-    result = audit("--profile", profile_file, "--format", "sarif", "--type", "notebook-instance", "-o", str(out))
+    result = audit("--vpc-profile", profile_file, "--format", "sarif", "--type", "notebook-instance", "-o", str(out))
     assert result.exit_code == 3
     doc = json.loads(out.read_text())
     jsonschema.Draft4Validator(SCHEMA).validate(doc)
@@ -89,7 +89,7 @@ def test_unwritable_output_exits_2_before_any_call(cli_env, safemaker_local, pro
     # Found by a new-user trial: a traceback after every List/Describe call had run.
     target = tmp_path / "missing" / "audit.json"
     safemaker_local.reset_requests()
-    result = audit("--profile", profile_file, "--format", "json", "-o", str(target))
+    result = audit("--vpc-profile", profile_file, "--format", "json", "-o", str(target))
     assert result.exit_code == 2, result.output
     assert (f"--output is '{target}': cannot write it (No such file or directory); give a file path in an "
             "existing, writable directory, or leave --output out for stdout") in " ".join(result.stderr.split())
@@ -99,7 +99,7 @@ def test_unwritable_output_exits_2_before_any_call(cli_env, safemaker_local, pro
 
 def test_text_report_to_a_file(open_notebook, profile_file, tmp_path):
     out = tmp_path / "audit.txt"
-    result = audit("--profile", profile_file, "--type", "notebook-instance", "-o", str(out))
+    result = audit("--vpc-profile", profile_file, "--type", "notebook-instance", "-o", str(out))
     assert result.exit_code == 3
     text = out.read_text()
     assert "SM-NB-DIRECT-INTERNET" in text
@@ -108,7 +108,7 @@ def test_text_report_to_a_file(open_notebook, profile_file, tmp_path):
 
 
 def test_fail_on_critical_still_fails_on_a_critical_finding(open_notebook, profile_file):
-    result = audit("--profile", profile_file, "--format", "json", "--type", "notebook-instance",
+    result = audit("--vpc-profile", profile_file, "--format", "json", "--type", "notebook-instance",
                    "--fail-on", "critical")
     assert result.exit_code == 3
     assert "1 at or above --fail-on critical" in result.stderr
@@ -118,7 +118,7 @@ def test_clean_account_exits_0(cli_env, safemaker_session, profile_file):
     sm = safemaker_session.client("sagemaker")
     sm.create_model(ModelName="closed", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": "img"},
                     EnableNetworkIsolation=True, VpcConfig={"Subnets": [SUB_A], "SecurityGroupIds": [SG]})
-    result = audit("--profile", profile_file, "--type", "model")
+    result = audit("--vpc-profile", profile_file, "--type", "model")
     assert result.exit_code == 0, result.output
     assert "No findings: 1 resource(s) checked" in result.stdout
 
@@ -128,7 +128,7 @@ def test_medium_findings_below_fail_on_high_exit_0(cli_env, safemaker_session, p
     sm.create_notebook_instance(NotebookInstanceName="rooted", InstanceType="ml.t3.medium", RoleArn=ROLE,
                                 SubnetId=SUB_A, SecurityGroupIds=[SG], DirectInternetAccess="Disabled",
                                 RootAccess="Enabled")
-    result = audit("--profile", profile_file, "--format", "json", "--type", "notebook-instance",
+    result = audit("--vpc-profile", profile_file, "--format", "json", "--type", "notebook-instance",
                    "--fail-on", "high")
     assert result.exit_code == 0, result.output
     assert [json.loads(line)["rule_id"] for line in result.stdout.splitlines()] == ["SM-NB-ROOT"]
@@ -141,14 +141,14 @@ def test_medium_findings_below_fail_on_high_exit_0(cli_env, safemaker_session, p
     (["--max-workers", "0"], "--max-workers is 0; expected an integer from 1 to 64"),
 ])
 def test_bad_input_exits_2_naming_the_field(cli_env, profile_file, args, words):
-    result = audit("--profile", profile_file, *args)
+    result = audit("--vpc-profile", profile_file, *args)
     assert result.exit_code == 2
     assert words in " ".join(result.stderr.split())
     assert cli_env.request_count("sagemaker") == 0
 
 
 def test_bad_fail_on_is_a_usage_error(profile_file):
-    result = audit("--profile", profile_file, "--fail-on", "urgent")
+    result = audit("--vpc-profile", profile_file, "--fail-on", "urgent")
     assert result.exit_code == 2
     assert "urgent" in result.stderr
 
@@ -156,7 +156,7 @@ def test_bad_fail_on_is_a_usage_error(profile_file):
 def test_bad_profile_exits_2(tmp_path):
     bad = tmp_path / "p.toml"
     bad.write_text('region = "us-east-1"\n')
-    result = audit("--profile", str(bad))
+    result = audit("--vpc-profile", str(bad))
     assert result.exit_code == 2
     assert "vpc_id" in result.stderr
 
@@ -164,6 +164,6 @@ def test_bad_profile_exits_2(tmp_path):
 def test_no_credentials_exits_1(profile_file, monkeypatch):
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    result = audit("--profile", profile_file)
+    result = audit("--vpc-profile", profile_file)
     assert result.exit_code == 1
     assert "no AWS credentials found" in result.stderr

@@ -79,7 +79,7 @@ def test_run_refuses_a_region_botocore_does_not_know(regions, field):
 @pytest.mark.parametrize("args", [["--region", "eu-west-9"], ["-r", "us-east-1", "-r", "eu-west-9"]])
 def test_cli_exits_2_naming_region_before_any_request(safemaker_local, profile_file, monkeypatch, args):
     monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", safemaker_local.endpoint_url)
-    result = runner.invoke(app, ["audit", "--profile", profile_file, "--format", "json", *args])
+    result = runner.invoke(app, ["audit", "--vpc-profile", profile_file, "--format", "json", *args])
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
     assert safemaker_local.requests == ()

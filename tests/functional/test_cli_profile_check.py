@@ -43,7 +43,7 @@ def request_file(tmp_path, **params):
 
 
 def test_profile_show_json(profile_file):
-    r = runner.invoke(app, ["profile", "show", "--profile", profile_file, "--format", "json"])
+    r = runner.invoke(app, ["profile", "show", "--vpc-profile", profile_file, "--format", "json"])
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["subnets"] == ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc"]
@@ -53,14 +53,14 @@ def test_profile_show_json(profile_file):
 def test_profile_validate_bad_profile_exits_2_naming_every_field(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text(PROFILE_TOML.replace("subnet-0aaaaaaaaaaaaaaaa", "subnet-xyz").replace("sg-0bbbbbbbbbbbbbbbb", "sg-1"))
-    r = runner.invoke(app, ["profile", "validate", "--profile", str(bad)])
+    r = runner.invoke(app, ["profile", "validate", "--vpc-profile", str(bad)])
     assert r.exit_code == 2
     assert "subnets.0" in r.stderr and "'subnet-xyz'" in r.stderr
     assert "security_group_ids.0" in r.stderr and "'sg-1'" in r.stderr
 
 
 def test_profile_validate_missing_file_exits_2(tmp_path):
-    r = runner.invoke(app, ["profile", "validate", "--profile", str(tmp_path / "nope.toml")])
+    r = runner.invoke(app, ["profile", "validate", "--vpc-profile", str(tmp_path / "nope.toml")])
     assert r.exit_code == 2
     assert "nope.toml" in r.stderr
 
@@ -78,7 +78,7 @@ def test_profile_discover_against_local_backend(safemaker_local, tmp_path):
     assert r.exit_code == 0, r.output
     assert (f"note: talking to a local endpoint ({safemaker_local.endpoint_url}): results are emulated, "
             "not from AWS") in r.stderr
-    r = runner.invoke(app, ["profile", "show", "--profile", str(out), "--format", "json"])
+    r = runner.invoke(app, ["profile", "show", "--vpc-profile", str(out), "--format", "json"])
     doc = json.loads(r.stdout)
     assert doc["vpc_id"] == vpc and doc["subnets"] == sorted([s1, s2]) and doc["security_group_ids"] == [sg]
 
@@ -137,7 +137,7 @@ def test_check_bad_input_exits_2(tmp_path, profile_file, args, needle):
 def test_cli_prints_bracketed_values_literally_and_exits_2(profile_file, monkeypatch, value):
     """Messages are data, not rich markup: a value with brackets is shown as found, never a crash."""
     monkeypatch.setenv("SAFEMAKER_REGION", value)
-    r = runner.invoke(app, ["profile", "validate", "--profile", profile_file])
+    r = runner.invoke(app, ["profile", "validate", "--vpc-profile", profile_file])
     assert r.exit_code == 2, r.output
     assert f"found {value!r}" in r.stderr
 
@@ -145,7 +145,7 @@ def test_cli_prints_bracketed_values_literally_and_exits_2(profile_file, monkeyp
 def test_cli_keeps_bracketed_words_in_messages(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text(PROFILE_TOML.replace('region = "us-east-1"', '[safemaker]\nregion = "us-east-1"') + "\n[other]\nx = 1\n")
-    r = runner.invoke(app, ["profile", "validate", "--profile", str(bad)])
+    r = runner.invoke(app, ["profile", "validate", "--vpc-profile", str(bad)])
     assert r.exit_code == 2
     assert "expected nothing outside a [safemaker] table" in r.stderr
 
@@ -157,7 +157,7 @@ def test_no_profile_at_all_says_how_to_give_one(monkeypatch):
     r = runner.invoke(app, ["profile", "validate"])
     assert r.exit_code == 2
     assert "Profile (none given) is invalid (1 problem(s))" in r.stderr
-    assert "--profile/-p" in r.stderr and "SAFEMAKER_PROFILE" in r.stderr
+    assert "--vpc-profile/-p" in r.stderr and "SAFEMAKER_PROFILE" in r.stderr
 
 
 @pytest.mark.parametrize("text,line_info", [

@@ -86,7 +86,7 @@ def assert_no_python_name(text: str) -> None:
                                                      "us-east-1"),
 ])
 def test_audit_bad_input_names_the_flag(local, profile_file, args, message):
-    r = invoke("audit", "--profile", profile_file, *args)
+    r = invoke("audit", "--vpc-profile", profile_file, *args)
     assert r.exit_code == 2, r.output
     assert r.stderr.startswith("error: " + message)
     assert r.stderr.count("\n") == 1
@@ -130,7 +130,7 @@ PROXY = ["notebook", "proxy-command", "--instance-id", "i-0123456789abcdef0", "-
      f"--poll-seconds is 0.0; {POSITIVE}. Pass --poll-seconds a positive number."),
 ])
 def test_notebook_bad_input_names_the_flag(local, profile_file, args, message):
-    r = invoke("notebook", *args, "--profile", profile_file)
+    r = invoke("notebook", *args, "--vpc-profile", profile_file)
     assert r.exit_code == 2, r.output
     assert r.stderr.splitlines()[-1] == "error: " + message
     assert_no_python_name(r.stderr)
@@ -172,7 +172,7 @@ def test_notebook_proxy_command_bad_input_names_the_flag(args, message):
 
 
 def test_notebook_value_that_looks_like_a_parameter_is_shown_as_typed(local, profile_file):
-    r = invoke("notebook", "create", "nb", "--instance-type", "timeout_seconds", "--profile", profile_file)
+    r = invoke("notebook", "create", "nb", "--instance-type", "timeout_seconds", "--vpc-profile", profile_file)
     assert r.exit_code == 2
     assert r.stderr.splitlines()[-1] == (
         "error: --instance-type (InstanceType) is 'timeout_seconds'; expected ml.<family>.<size>. Pass an "

@@ -103,12 +103,12 @@ def test_demo_aws_without_profile_exit_2(no_sends, monkeypatch):
     monkeypatch.delenv("SAFEMAKER_PROFILE", raising=False)
     r = runner.invoke(app, ["demo", "--aws", "--yes"])
     assert r.exit_code == 2
-    assert "--aws needs a profile: pass --profile FILE or --profile ssm:NAME" in r.stderr
+    assert "--aws needs a profile: pass --vpc-profile FILE or --vpc-profile ssm:NAME" in r.stderr
     assert no_sends == []
 
 
 def test_demo_aws_without_confirmation_exit_2(no_sends, profile_file):
-    r = runner.invoke(app, ["demo", "--aws", "--profile", profile_file])  # stdin is not a terminal
+    r = runner.invoke(app, ["demo", "--aws", "--vpc-profile", profile_file])  # stdin is not a terminal
     assert r.exit_code == 2
     assert "--aws creates billed resources and needs confirmation: run it in a terminal, or pass --yes." \
         in r.stderr
@@ -119,7 +119,7 @@ def test_demo_aws_declined_creates_nothing(no_sends, profile_file, monkeypatch):
     from safemaker.cli import _common
 
     monkeypatch.setattr(_common, "is_interactive", lambda: True)
-    r = runner.invoke(app, ["demo", "--aws", "--profile", profile_file], input="n\n")
+    r = runner.invoke(app, ["demo", "--aws", "--vpc-profile", profile_file], input="n\n")
     assert r.exit_code == 1
     assert "This creates, in account 123456789012 region us-east-1 (VPC vpc-0dddddddddddddddd)" in r.stderr
     assert "Create them? [y/N]" in r.stderr
@@ -129,7 +129,7 @@ def test_demo_aws_declined_creates_nothing(no_sends, profile_file, monkeypatch):
 
 def test_demo_aws_with_endpoint_override_exit_2(no_sends, profile_file, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")
-    r = runner.invoke(app, ["demo", "--aws", "--yes", "--profile", profile_file])
+    r = runner.invoke(app, ["demo", "--aws", "--yes", "--vpc-profile", profile_file])
     assert r.exit_code == 2
     assert "--aws talks to AWS, but AWS_ENDPOINT_URL is set" in r.stderr
     assert no_sends == []
@@ -139,7 +139,7 @@ def test_demo_aws_profile_without_default_bucket_exit_2(no_sends, profile_file, 
     text = open(profile_file).read().replace('default_bucket = "ifsm-bucket"\n', "")
     path = tmp_path / "nobucket.toml"
     path.write_text(text)
-    r = runner.invoke(app, ["demo", "--aws", "--yes", "--profile", str(path)])
+    r = runner.invoke(app, ["demo", "--aws", "--yes", "--vpc-profile", str(path)])
     assert r.exit_code == 2
     assert "default_bucket is not set" in r.stderr
     assert no_sends == []
@@ -148,7 +148,7 @@ def test_demo_aws_profile_without_default_bucket_exit_2(no_sends, profile_file, 
 def test_demo_aws_bad_profile_exit_2(no_sends, tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text('region = "us-east-1"\nsubnets = ["subnet-xyz"]\n')
-    r = runner.invoke(app, ["demo", "--aws", "--yes", "--profile", str(path)])
+    r = runner.invoke(app, ["demo", "--aws", "--yes", "--vpc-profile", str(path)])
     assert r.exit_code == 2
     assert "subnets.0" in r.stderr
     assert no_sends == []

@@ -25,7 +25,7 @@ def built(safemaker_local, tmp_path):
 
 
 def doctor(backend, profile_path, *args):
-    return runner.invoke(app, ["doctor", "--profile", str(profile_path), "--endpoint-url", backend.endpoint_url,
+    return runner.invoke(app, ["doctor", "--vpc-profile", str(profile_path), "--endpoint-url", backend.endpoint_url,
                                *args])
 
 
@@ -92,7 +92,7 @@ def test_strict_refuses_an_open_subnet_with_exit_2(built):
 def test_unreachable_ec2_is_unknown_exit_1(built, monkeypatch):
     result, _, _ = built
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    r = runner.invoke(app, ["doctor", "--profile", str(result.profile_path), "--endpoint-url", "http://127.0.0.1:9",
+    r = runner.invoke(app, ["doctor", "--vpc-profile", str(result.profile_path), "--endpoint-url", "http://127.0.0.1:9",
                             "--format", "json"])
     assert r.exit_code == 1
     (check,) = json.loads(r.stdout)["checks"]

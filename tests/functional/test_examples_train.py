@@ -45,7 +45,7 @@ def test_train_closed_without_a_default_bucket_exits_2(tmp_path):
         'region = "us-east-1"\nvpc_id = "vpc-0dddddddddddddddd"\nsubnets = ["subnet-0aaaaaaaaaaaaaaaa"]\n'
         'security_group_ids = ["sg-0bbbbbbbbbbbbbbbb"]\n'
         'execution_role_arn = "arn:aws:iam::123456789012:role/SageMakerExecRole"\n')
-    out = run_script("--profile", str(profile))
+    out = run_script("--vpc-profile", str(profile))
     assert out.returncode == 2
     assert out.stderr.strip() == "error: the profile has no default_bucket; add one for the data and artifacts"
 
@@ -53,7 +53,7 @@ def test_train_closed_without_a_default_bucket_exits_2(tmp_path):
 def test_train_closed_with_a_broken_profile_exits_2(tmp_path):
     profile = tmp_path / "profile.toml"
     profile.write_text('region = "us-east-1"\nvpc_id = "vpc-nope"\n')
-    out = run_script("--profile", str(profile))
+    out = run_script("--vpc-profile", str(profile))
     assert out.returncode == 2
     assert out.stderr.startswith(f"error: Profile {profile}")
     assert "vpc_id: found 'vpc-nope'" in out.stderr
@@ -62,4 +62,4 @@ def test_train_closed_with_a_broken_profile_exits_2(tmp_path):
 def test_train_closed_needs_local_or_profile():
     out = run_script()
     assert out.returncode == 2
-    assert "one of the arguments --local --profile is required" in out.stderr
+    assert "one of the arguments --local --vpc-profile/-p is required" in out.stderr

@@ -68,7 +68,7 @@ def test_cli_notebook_create_without_profile_exit_2(env, monkeypatch):
     r = invoke("notebook", "create", "nb")
     assert r.exit_code == 2
     assert "Profile (none given) is invalid (1 problem(s))" in r.stderr
-    assert "--profile/-p" in r.stderr
+    assert "--vpc-profile/-p" in r.stderr
     assert env["backend"].request_count("sagemaker") == 0
 
 
@@ -111,7 +111,7 @@ def test_cli_notebook_url_without_region_exit_2(monkeypatch):
     monkeypatch.delenv("AWS_REGION", raising=False)
     r = invoke("notebook", "url", "nb")
     assert r.exit_code == 2
-    assert "no region: pass --region, or --profile (its region is used), or set AWS_DEFAULT_REGION." in r.stderr
+    assert "no region: pass --region, or --vpc-profile (its region is used), or set AWS_DEFAULT_REGION." in r.stderr
 
 
 def test_cli_notebook_proxy_command_prints_filled_commands():

@@ -63,7 +63,7 @@ def test_train_closed_v3_without_a_default_bucket_exits_2(example, tmp_path, cap
         'region = "us-east-1"\nvpc_id = "vpc-0dddddddddddddddd"\nsubnets = ["subnet-0aaaaaaaaaaaaaaaa"]\n'
         'security_group_ids = ["sg-0bbbbbbbbbbbbbbbb"]\n'
         'execution_role_arn = "arn:aws:iam::123456789012:role/SageMakerExecRole"\n')
-    assert example.main(["--profile", str(profile)]) == 2
+    assert example.main(["--vpc-profile", str(profile)]) == 2
     assert capsys.readouterr().err.strip() == (
         "error: the profile has no default_bucket; add one for the data and artifacts")
 
@@ -71,7 +71,7 @@ def test_train_closed_v3_without_a_default_bucket_exits_2(example, tmp_path, cap
 def test_train_closed_v3_with_a_broken_profile_exits_2(example, tmp_path, capsys):
     profile = tmp_path / "profile.toml"
     profile.write_text('region = "us-east-1"\nvpc_id = "vpc-nope"\n')
-    assert example.main(["--profile", str(profile)]) == 2
+    assert example.main(["--vpc-profile", str(profile)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: Profile {profile}")
     assert "vpc_id: found 'vpc-nope'" in err

@@ -47,7 +47,7 @@ def _fix(operation: str, kind: str, region: str, url: str, loopback: bool = True
 
 @pytest.mark.parametrize("via", ["--endpoint-url", "AWS_ENDPOINT_URL"])
 def test_audit_of_a_closed_port_exits_1_with_one_cannot_connect_line(profile_file, closed_url, monkeypatch, via):
-    args = ["audit", "--profile", profile_file, "--format", "json", "-t", "notebook-instance", "-t", "model"]
+    args = ["audit", "--vpc-profile", profile_file, "--format", "json", "-t", "notebook-instance", "-t", "model"]
     if via == "--endpoint-url":
         args += ["--endpoint-url", closed_url]
     else:
@@ -90,7 +90,7 @@ def test_audit_keeps_exit_3_when_one_region_answers_with_findings(safemaker_loca
     safemaker_session.client("sagemaker").create_notebook_instance(
         NotebookInstanceName="open", InstanceType="ml.t3.medium", RoleArn=ROLE, SubnetId=SUB_A,
         SecurityGroupIds=[SG], RootAccess="Disabled")
-    result = runner.invoke(app, ["audit", "--profile", profile_file, "--format", "json", "-t", "notebook-instance",
+    result = runner.invoke(app, ["audit", "--vpc-profile", profile_file, "--format", "json", "-t", "notebook-instance",
                                  "-r", "us-east-1", "-r", "us-west-2"])
     assert result.exit_code == 3, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
@@ -104,7 +104,7 @@ def test_audit_keeps_exit_3_when_one_region_answers_with_findings(safemaker_loca
 
 def test_audit_keeps_exit_3_when_one_region_answers_empty(safemaker_local, profile_file, west_unreachable):
     """A region that lists nothing is not "nothing could be listed": the other region's UNKNOWN stays exit 3."""
-    result = runner.invoke(app, ["audit", "--profile", profile_file, "--format", "json", "-t", "model",
+    result = runner.invoke(app, ["audit", "--vpc-profile", profile_file, "--format", "json", "-t", "model",
                                  "-r", "us-east-1", "-r", "us-west-2"])
     assert result.exit_code == 3, result.output
     assert safemaker_local.request_count("sagemaker", "ListModels") == 1

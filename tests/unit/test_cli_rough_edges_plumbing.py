@@ -54,7 +54,7 @@ def test_command_flags_of_notebook_create_include_the_argument_and_boolean_flags
     assert flags["wait"] == "--wait"
     assert flags["timeout_seconds"] == "--timeout-seconds"
     assert flags["volume_size_in_gb"] == "--volume-size-in-gb"
-    assert flags["profile"] == "--profile"
+    assert flags["profile"] == "--vpc-profile"
 
 
 def test_command_flags_ignore_an_alias_to_a_missing_parameter():

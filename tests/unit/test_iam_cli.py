@@ -39,7 +39,7 @@ def profile(profile_file) -> VpcProfile:
 
 
 def test_render_all_json_to_stdout_names_every_managed_policy(profile_file, profile):
-    r = runner.invoke(app, ["policy", "render", "--profile", profile_file])
+    r = runner.invoke(app, ["policy", "render", "--vpc-profile", profile_file])
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     expected = {iam.policy_name(k, i): d for k, docs in iam.render_all(profile).items() for i, d in enumerate(docs)}

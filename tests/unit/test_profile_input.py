@@ -168,7 +168,7 @@ def test_typo_in_environment_only_profile(monkeypatch):
 
 
 def test_misspelt_profile_variable_with_no_source(monkeypatch):
-    """SAFEMAKER_PROFIL=... and no --profile: the typo is named next to 'no source'."""
+    """SAFEMAKER_PROFIL=... and no --vpc-profile: the typo is named next to 'no source'."""
     monkeypatch.setenv("SAFEMAKER_PROFIL", "examples/profile.toml")
     with pytest.raises(ProfileError) as exc_info:
         VpcProfile.load()

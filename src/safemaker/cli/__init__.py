@@ -22,8 +22,28 @@ app = typer.Typer(
     help="Use Amazon SageMaker from a closed network, with guardrails that refuse any call that opens one.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-    add_completion=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"safemaker {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Use Amazon SageMaker from a closed network, with guardrails that refuse any call that opens one.
+
+    Shell completion: ``safemaker --install-completion`` (bash, zsh, fish, PowerShell).
+    """
 
 
 def _register_all() -> None:
@@ -56,4 +76,4 @@ def main() -> None:
         from typer import rich_utils
 
         rich_utils.MAX_WIDTH = HELP_WIDTH_OFF_TERMINAL
-    app()
+    app(prog_name="safemaker")

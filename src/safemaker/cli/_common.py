@@ -1,4 +1,4 @@
-"""Shared CLI plumbing: consoles, exit codes, the ``--profile`` option, error handling."""
+"""Shared CLI plumbing: consoles, exit codes, the ``--vpc-profile`` option, error handling."""
 
 from __future__ import annotations
 
@@ -90,9 +90,49 @@ PROFILE_HELP = "VPC profile: a TOML/YAML/JSON file or ssm:<parameter name> (defa
 
 
 def profile_option(default: Any = None) -> Any:
-    """The shared ``--profile`` option (envvar ``SAFEMAKER_PROFILE``)."""
-    return typer.Option(default, "--profile", "-p", help=PROFILE_HELP, envvar="SAFEMAKER_PROFILE",
+    """The shared ``-p/--vpc-profile`` option (envvar ``SAFEMAKER_PROFILE``).
+
+    ``--profile`` is the AWS credentials profile, as in every AWS tool (:func:`aws_profile_option`).
+    """
+    return typer.Option(default, "--vpc-profile", "-p", help=PROFILE_HELP, envvar="SAFEMAKER_PROFILE",
                         show_envvar=True)
+
+
+AWS_PROFILE_HELP = ("AWS credentials profile from ~/.aws/config or ~/.aws/credentials, as the AWS CLI's "
+                    "--profile (default: $AWS_PROFILE, then the default credential chain).")
+
+
+def aws_profile_option() -> Any:
+    """The shared ``--profile`` option: the AWS named profile for credentials and region.
+
+    A command declares it as ``aws_profile: Optional[str] = aws_profile_option()``;
+    :func:`handle_errors` checks the name and applies it (``AWS_PROFILE``) before
+    the command runs, so every client and session the command makes uses it.
+    """
+    return typer.Option(None, "--profile", help=AWS_PROFILE_HELP, show_default=False)
+
+
+def use_aws_profile(name: Optional[str]) -> None:
+    """Make ``name`` the AWS named profile of this process (``AWS_PROFILE``), after checking it exists.
+
+    Raises
+    ------
+    typer.Exit
+        Exit 2 with a message naming ``--profile``, the value and the profiles
+        there are, when ``name`` is not a profile of the AWS config files.
+    """
+    if not name:
+        return
+    import botocore.session
+
+    available = botocore.session.Session().available_profiles
+    if name not in available:
+        known = ", ".join(sorted(available)) or "none"
+        raise fail(f"--profile is {name!r}; the AWS config and credentials files have no such profile "
+                   f"(profiles there: {known}). Create it with `aws configure --profile {name}`, or "
+                   "give the VPC profile with -p/--vpc-profile", EXIT_BAD_INPUT)
+    os.environ["AWS_PROFILE"] = name
+    os.environ.pop("AWS_DEFAULT_PROFILE", None)
 
 
 # --------------------------------------------------------------------------- Python names -> CLI flags
@@ -233,6 +273,7 @@ def handle_errors(func: Optional[F] = None, *, aliases: Optional[Mapping[str, st
 
     def _run(args: Any, kwargs: Any, token: Any) -> Any:
         try:
+            use_aws_profile(kwargs.get("aws_profile"))
             return func(*args, **kwargs)
         except (ProfileError, GuardrailViolation) as exc:
             err.print(_error_line(exc), highlight=False)

@@ -15,7 +15,7 @@ from rich.table import Table
 from .. import audit as _audit
 from ..errors import MISSING
 from ._common import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, ClientRecorder, err, fail, handle_errors, make_console,
-                      local_endpoint, note_local_endpoints, out, profile_option, table)
+                      local_endpoint, note_local_endpoints, out, aws_profile_option, profile_option, table)
 
 
 class OutputFormat(str, Enum):
@@ -76,6 +76,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors(aliases={"resource_types": "resource_type", "regions": "region"})
     def audit_command(
         profile: Optional[str] = profile_option(),
+        aws_profile: Optional[str] = aws_profile_option(),
         region: Optional[list[str]] = typer.Option(
             None, "--region", "-r", help="Region to audit (repeat for several). Default: the profile's region."),
         since: Optional[str] = typer.Option(

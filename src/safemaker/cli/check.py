@@ -13,7 +13,7 @@ import typer
 from .. import guard
 from ..profile import VpcProfile
 from ..rules import RULES
-from ._common import EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, out, profile_option, read_request_file
+from ._common import EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, out, aws_profile_option, profile_option, read_request_file
 
 
 _OPERATION = re.compile(r"[A-Za-z][A-Za-z0-9]*")
@@ -25,6 +25,7 @@ def check(
         help="Templates, CDK assemblies (cdk.out), Terraform plans (terraform show -json), Step Functions or "
              "SageMaker pipeline definitions, or directories holding them; or an operation and a request file."),
     profile: Optional[str] = profile_option(),
+    aws_profile: Optional[str] = aws_profile_option(),
     parameter: Optional[list[str]] = typer.Option(
         None, "--parameter", "-P", help="CloudFormation parameter value KEY=VALUE (repeat); wins over Default."),
     apply: bool = typer.Option(False, "--apply", help="OPERATION FILE only: print the request the guard would send "

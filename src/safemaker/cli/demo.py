@@ -12,7 +12,7 @@ from typing import Any, Iterator, Optional
 import typer
 
 from . import _common
-from ._common import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, err, fail, handle_errors, out, profile_option, table
+from ._common import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, err, fail, handle_errors, out, aws_profile_option, profile_option, table
 
 _ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ENDPOINT_URL_S3",
                        "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", "AWS_ENDPOINT_URL_STS")
@@ -86,13 +86,14 @@ def _check_local_region(region: str) -> None:
 
 def demo(
     aws: bool = typer.Option(False, "--aws", help="Run against a real AWS account (billed) instead of the "
-                                                  "local backend; needs --profile and confirmation."),
+                                                  "local backend; needs --vpc-profile and confirmation."),
     yes: bool = typer.Option(False, "--yes", "-y", help="With --aws: do not ask for confirmation."),
     region: str = typer.Option("us-east-1", "--region", help="Region of the local backend (without --aws)."),
     poll_seconds: Optional[float] = typer.Option(None, "--poll-seconds",
                                                  help="Seconds between status polls (default: 0.2 local, "
                                                       "15 with --aws)."),
     profile: Optional[str] = profile_option(),
+    aws_profile: Optional[str] = aws_profile_option(),
 ) -> None:
     """Run the seed's walkthrough: closed notebook, presigned URL, data to S3, ClosedEstimator training,
     closed_deploy, prediction, a refused non-compliant call, and cleanup.
@@ -126,7 +127,7 @@ def _aws(profile: Optional[str], yes: bool, poll_seconds: Optional[float]) -> An
     """Checks in this order, so that a refusal touches no network: profile given, no endpoint
     override, confirmation possible; then load the profile, confirm, check credentials, run."""
     if not profile:
-        raise fail("--aws needs a profile: pass --profile FILE or --profile ssm:NAME (or set SAFEMAKER_PROFILE). "
+        raise fail("--aws needs a profile: pass --vpc-profile FILE or --vpc-profile ssm:NAME (or set SAFEMAKER_PROFILE). "
                    "It names the closed network (subnets, security groups, role, default_bucket) to use.",
                    EXIT_BAD_INPUT)
     overrides = [v for v in _ENDPOINT_VARIABLES if os.environ.get(v)]

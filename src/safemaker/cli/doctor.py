@@ -12,7 +12,7 @@ from rich.text import Text
 from ..network import doctor as _doctor
 from ..network.endpoints import FEATURES, FeatureError, parse_features
 from ._common import (EXIT_BAD_INPUT, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors,
-                      note_local_endpoints, out, profile_option, table)
+                      note_local_endpoints, out, aws_profile_option, profile_option, table)
 
 _STYLE = {"ok": "green", "problem": "bold red", "unknown": "yellow"}
 
@@ -20,6 +20,7 @@ _STYLE = {"ok": "green", "problem": "bold red", "unknown": "yellow"}
 @handle_errors
 def doctor(
     profile: Optional[str] = profile_option(),
+    aws_profile: Optional[str] = aws_profile_option(),
     feature: Optional[List[str]] = typer.Option(
         None, "--feature",
         help=f"What SageMaker is used for (repeat, or comma-separate): {', '.join(FEATURES)}. "

@@ -16,7 +16,7 @@ from rich.text import Text
 from ..network import infra as _infra
 from ..network import template as _template
 from ..network.endpoints import FEATURES, FeatureError, parse_features
-from ._common import (EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, err, fail, handle_errors, is_interactive,
+from ._common import (aws_profile_option, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, err, fail, handle_errors, is_interactive,
                       local_endpoint, note_local_endpoints, out, table)
 
 EXIT_INTERRUPTED = 130
@@ -159,6 +159,7 @@ def plan(
     down: bool = typer.Option(False, "--down", help="Plan `infra down` instead of `infra up`."),
     format: str = typer.Option("table", "--format", help="table or json."),
     endpoint_url: Optional[str] = _endpoint_option(),
+    aws_profile: Optional[str] = aws_profile_option(),
 ) -> None:
     """Show what `infra up` (or, with --down, `infra down`) would do. Only Describe/List/Get calls are made.
 
@@ -208,6 +209,7 @@ def up(
     profile_out: Optional[Path] = typer.Option(
         None, "--profile-out", "-o", help="Where to write the profile (.toml/.yaml/.json; default <stack>-profile.toml)."),
     endpoint_url: Optional[str] = _endpoint_option(),
+    aws_profile: Optional[str] = aws_profile_option(),
 ) -> None:
     """Build the closed network, its VPC endpoints, IAM policies and execution role; write the profile.
 
@@ -255,6 +257,7 @@ def down(
         False, "--missing-ok",
         help="Succeed (exit 0) when nothing in the region is tagged with the stack, e.g. already deleted."),
     endpoint_url: Optional[str] = _endpoint_option(),
+    aws_profile: Optional[str] = aws_profile_option(),
 ) -> None:
     """Delete the stack's resources (only those tagged safemaker:stack=<stack>), in dependency order.
 

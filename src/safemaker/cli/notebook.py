@@ -8,7 +8,7 @@ from typing import Any, Callable, Optional, TypeVar
 
 import typer
 
-from ._common import EXIT_BAD_INPUT, EXIT_ERROR, err, fail, handle_errors, note_local_endpoints, out, profile_option
+from ._common import EXIT_BAD_INPUT, EXIT_ERROR, err, fail, handle_errors, note_local_endpoints, out, aws_profile_option, profile_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,7 +54,7 @@ def _cli_errors(func: F) -> F:
                            f"'safemaker notebook delete {name}'", EXIT_BAD_INPUT) from None
             raise fail(message, EXIT_ERROR) from None
         except NoRegionError:
-            raise fail("no region: pass --region, or --profile (its region is used), or set AWS_DEFAULT_REGION.",
+            raise fail("no region: pass --region, or --vpc-profile (its region is used), or set AWS_DEFAULT_REGION.",
                        EXIT_BAD_INPUT) from None
         except BotoCoreError as exc:
             raise fail(f"AWS call failed: {exc}", EXIT_ERROR) from None
@@ -98,6 +98,7 @@ def create(
     cleanup_on_failure: bool = typer.Option(False, "--cleanup-on-failure",
                                             help="Delete the instance if it fails to reach InService."),
     profile: Optional[str] = profile_option(),
+    aws_profile: Optional[str] = aws_profile_option(),
     endpoint_url: Optional[str] = _endpoint_option(),
 ) -> None:
     """Create a notebook instance with DirectInternetAccess=Disabled in the profile's VPC.
@@ -137,6 +138,7 @@ def url(
                               help="Print the URL, token included, on stdout (and nothing else)."),
     region: Optional[str] = typer.Option(None, "--region", help="Region (default: the profile's)."),
     profile: Optional[str] = profile_option(),
+    aws_profile: Optional[str] = aws_profile_option(),
     endpoint_url: Optional[str] = _endpoint_option(),
 ) -> None:
     """Get the presigned URL of the notebook's Jupyter.
@@ -188,6 +190,7 @@ def delete(
     missing_ok: bool = typer.Option(False, "--missing-ok", help="Succeed when it does not exist."),
     region: Optional[str] = typer.Option(None, "--region", help="Region (default: the profile's)."),
     profile: Optional[str] = profile_option(),
+    aws_profile: Optional[str] = aws_profile_option(),
     endpoint_url: Optional[str] = _endpoint_option(),
 ) -> None:
     """Stop the notebook instance if it runs, wait until Stopped, delete it, wait until gone."""

@@ -15,7 +15,7 @@ from ..iam_eval import AuthorizationRequest, ContextValue
 from ..profile import VpcProfile
 from ..rules import RULES
 from ._common import (EXIT_BAD_INPUT, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, note_local_endpoints, out,
-                      profile_option, read_request_file, table)
+                      aws_profile_option, profile_option, read_request_file, table)
 
 group = typer.Typer(
     name="policy",
@@ -82,6 +82,7 @@ def render(
                                      help="scp only: most SCPs allowed (AWS attaches at most 5 to one target, "
                                           "FullAWSAccess included: pass 4 to keep it)."),
     profile: Optional[str] = profile_option(),
+    aws_profile: Optional[str] = aws_profile_option(),
 ) -> None:
     """Render the IAM policies for the profile.
 
@@ -216,6 +217,7 @@ def simulate(
     region: Optional[str] = typer.Option(None, "--region", help="Region of the IAM client (default: the profile's)."),
     format: str = typer.Option("text", "--format", "-f", help="text or json."),
     profile: Optional[str] = profile_option(),
+    aws_profile: Optional[str] = aws_profile_option(),
 ) -> None:
     """Ask IAM (SimulateCustomPolicy) to decide requests against the rendered policies.
 

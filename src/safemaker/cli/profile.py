@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ..profile import VpcProfile
-from ._common import EXIT_OK, err, handle_errors, note_local_endpoints, out, profile_option
+from ._common import EXIT_OK, err, handle_errors, note_local_endpoints, out, aws_profile_option, profile_option
 
 group = typer.Typer(help="Show, validate and discover VPC profiles.", no_args_is_help=True)
 
@@ -20,6 +20,7 @@ group = typer.Typer(help="Show, validate and discover VPC profiles.", no_args_is
 @handle_errors
 def show(
     profile: Optional[str] = profile_option(),
+    aws_profile: Optional[str] = aws_profile_option(),
     format: str = typer.Option("table", "--format", "-f", help="table or json."),
 ) -> None:
     """Load a profile (file, ssm:<name> or environment) and print its effective values.
@@ -48,7 +49,8 @@ def show(
 
 @group.command("validate")
 @handle_errors
-def validate(profile: Optional[str] = profile_option()) -> None:
+def validate(profile: Optional[str] = profile_option(),
+             aws_profile: Optional[str] = aws_profile_option()) -> None:
     """Validate a profile; exit 0 when valid, 2 with every problem listed when not."""
     p = VpcProfile.load(profile)  # a relaxing override prints "warning: ..." (handle_errors)
     err.print(f"profile valid: VPC {p.vpc_id}, {len(p.subnets)} subnet(s), "
@@ -68,6 +70,7 @@ def discover(
                                           help="Write the profile here (.toml, .yaml or .json); default stdout (JSON)."),
     endpoint_url: Optional[str] = typer.Option(None, "--endpoint-url", envvar="SAFEMAKER_ENDPOINT_URL",
                                                help="EC2 endpoint override (local backend)."),
+    aws_profile: Optional[str] = aws_profile_option(),
 ) -> None:
     """Build a profile from an existing VPC (EC2 DescribeVpcs/DescribeSubnets/DescribeSecurityGroups)."""
     session = boto3.Session(region_name=region)
