@@ -173,7 +173,7 @@ def profile_file(tmp_path):
 
 
 def test_cli_scp_json_to_stdout(profile_file):
-    r = runner.invoke(app, ["policy", "render", "--kind", "scp", "--profile", profile_file])
+    r = runner.invoke(app, ["policy", "render", "--kind", "scp", "--vpc-profile", profile_file])
     assert r.exit_code == 0, r.output
     named = json.loads(r.stdout)
     docs = scp.service_control_policies(make_profile())
@@ -184,7 +184,7 @@ def test_cli_scp_json_to_stdout(profile_file):
 
 def test_cli_scp_files_are_minified(profile_file, tmp_path):
     out = tmp_path / "scps"
-    r = runner.invoke(app, ["policy", "render", "--kind", "scp", "--profile", profile_file, "--out", str(out),
+    r = runner.invoke(app, ["policy", "render", "--kind", "scp", "--vpc-profile", profile_file, "--out", str(out),
                             "--exclude-tag", "break-glass", "--max-policies", "4"])
     assert r.exit_code == 0, r.output
     files = sorted(out.iterdir())
@@ -204,7 +204,7 @@ def test_cli_scp_files_are_minified(profile_file, tmp_path):
 ])
 def test_cli_scp_bad_input_exits_2(profile_file, tmp_path, args, message):
     out = tmp_path / "none"
-    r = runner.invoke(app, ["policy", "render", "--kind", "scp", "--profile", profile_file, "--out", str(out),
+    r = runner.invoke(app, ["policy", "render", "--kind", "scp", "--vpc-profile", profile_file, "--out", str(out),
                             *args], env={"COLUMNS": "200"})
     assert r.exit_code == 2, r.output
     assert message in " ".join(r.stderr.split())
