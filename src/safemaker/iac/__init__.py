@@ -37,7 +37,7 @@ from ..audit import Finding
 from ._document import Document, IacInputError, Unresolved, read_document
 from ._request import UNVERIFIABLE_SEVERITY, SourceRequest, decide_requests
 from .cloudformation import CFN_RESOURCES, NO_NETWORK_TYPES, is_template, template_requests
-from .stepfunctions import definition_requests, is_state_machine
+from .stepfunctions import apply_substitutions, definition_requests, is_state_machine
 from .terraform import TF_RESOURCES, is_plan, plan_requests
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -106,7 +106,8 @@ def _classify(doc: Document, parameters: Mapping[str, str]) -> SourceFile:
     if is_plan(data):
         return SourceFile(doc.file, "terraform-plan", plan_requests(doc))
     if is_state_machine(data):
-        return SourceFile(doc.file, "stepfunctions", definition_requests(doc, data, (), None))
+        return SourceFile(doc.file, "stepfunctions",
+                          definition_requests(doc, apply_substitutions(data, parameters), (), None))
     if _is_pipeline_definition(data):
         return SourceFile(doc.file, "pipeline-definition", _pipeline_requests(doc))
     return SourceFile(doc.file, "unrecognised")

@@ -25,7 +25,8 @@ from ..guard import format_path
 from ._document import Document, Parts, Unresolved
 from ._request import SourceRequest
 
-__all__ = ["is_state_machine", "definition_requests", "task_operation", "OPTIMIZED_INTEGRATIONS"]
+__all__ = ["is_state_machine", "definition_requests", "task_operation", "apply_substitutions",
+           "OPTIMIZED_INTEGRATIONS"]
 
 OPTIMIZED_INTEGRATIONS = (
     "createEndpoint", "createEndpointConfig", "createHyperParameterTuningJob", "createLabelingJob",
@@ -34,6 +35,31 @@ OPTIMIZED_INTEGRATIONS = (
 """The SageMaker actions of Step Functions' optimized integration (each with ``.sync`` where it waits)."""
 
 _RESOURCE = re.compile(r":states:::(?:aws-sdk:)?sagemaker:([A-Za-z0-9]+)(?:\.[A-Za-z]+)?$")
+
+
+_PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
+
+
+def apply_substitutions(value: Any, given: Mapping[str, str]) -> Any:
+    """A definition file's ``${Name}`` placeholders filled from ``given``; the others :class:`Unresolved`.
+
+    A definition kept in a file next to a SAM or CloudFormation template
+    (``DefinitionUri``) names values the template substitutes at deployment
+    (``DefinitionSubstitutions``) as ``${Name}``: unless given with
+    ``--parameter Name=VALUE``, they cannot be verified before deployment.
+    """
+    if isinstance(value, str) and _PLACEHOLDER.search(value):
+        missing = [m.group(1) for m in _PLACEHOLDER.finditer(value) if m.group(1) not in given]
+        filled = _PLACEHOLDER.sub(lambda m: given.get(m.group(1), m.group(0)), value)
+        if not missing:
+            return filled
+        return Unresolved(filled, "a DefinitionSubstitutions placeholder filled at deployment ("
+                          + ", ".join("${" + n + "}" for n in dict.fromkeys(missing)) + ")")
+    if isinstance(value, Mapping):
+        return {k: apply_substitutions(v, given) for k, v in value.items()}
+    if isinstance(value, list):
+        return [apply_substitutions(v, given) for v in value]
+    return value
 
 
 def is_state_machine(data: Any) -> bool:
