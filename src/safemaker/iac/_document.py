@@ -155,8 +155,11 @@ def parse_text(text: str, file: str) -> Document:
     if matches:
         m = matches[0]
         where = f"line {m.linenumber}" if getattr(m, "linenumber", None) else ""
-        raise IacInputError(file, f"{m.message}; fix the document (duplicate keys are refused: which one "
-                                  "counts is undefined)", where)
+        if "Duplicate" in str(m.message):
+            hint = "keep each key once (a parser would keep one of them silently: which one counts is undefined)"
+        else:
+            hint = "not valid JSON or YAML; give a template, plan or definition"
+        raise IacInputError(file, f"{m.message}; {hint}", where)
     lines: dict[Parts, int] = {}
     return Document(file, _plain(data, (), lines), lines)
 

@@ -265,6 +265,8 @@ class Resolver:
                 return items[i]
         if key == "Fn::Split" and isinstance(arg, list) and len(arg) == 2:
             sep, text = self._value(arg[0]), self._value(arg[1])
+            if isinstance(text, Unresolved):
+                return text
             if isinstance(sep, str) and isinstance(text, str) and not _TOKEN_RE.search(text):
                 return text.split(sep)
         if key == "Fn::FindInMap" and isinstance(arg, list) and len(arg) >= 3:

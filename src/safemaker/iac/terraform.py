@@ -15,6 +15,7 @@ in the plan JSON; a block given once is read as its single element.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
@@ -270,8 +271,17 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
         def shown(parts: Parts, _to_tf: Mapping[str, str] = to_tf) -> str:
             return _tf_path(parts, _to_tf)
 
-        def source_path(parts: Parts, _at: Parts = at) -> Parts:
-            return _at
+        def source_path(parts: Parts, _at: Parts = at, _to_tf: Mapping[str, str] = to_tf) -> Parts:
+            if not _at:
+                return _at
+            out: list[str | int] = []
+            segments = _tf_path(parts, _to_tf).split(".")
+            for i, seg in enumerate(segments):
+                name, _, rest = seg.partition("[")
+                out.append(name)
+                idx = [int(x) for x in re.findall(r"(\d+)\]", "[" + rest)] if rest else []
+                out.extend(idx if idx else ([0] if i < len(segments) - 1 else []))  # a block given once is a list
+            return _at + tuple(out)
 
         name = values.get(spec.name_attribute) if spec.name_attribute else None
         rule = RULES[spec.operation]

@@ -1,0 +1,275 @@
+"""``safemaker check PATH...`` on real public templates, CDK output, Step Functions and pipeline
+definitions (tests/data/iac, see SOURCES.md) and on authored inputs for the cases no public
+file covers: exact findings, lines, exit codes, --parameter, SARIF validated against the schema.
+
+Expected values come from the AWS documentation carried in botocore's service model (absent
+``DirectInternetAccess`` means internet-enabled, absent ``AppNetworkAccessType`` means
+``PublicInternetOnly``), from the files themselves (line numbers, values written) and from the
+profile below, never from safemaker's code.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import botocore.session
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from safemaker.cli import app
+
+DATA = Path(__file__).parents[1] / "data" / "iac"
+SARIF_SCHEMA = json.loads((Path(__file__).parents[1] / "data" / "sarif-schema-2.1.0.json").read_text())
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+PROFILE_TOML = f"""
+region = "us-east-1"
+vpc_id = "vpc-0dddddddddddddddd"
+subnets = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc"]
+security_group_ids = ["sg-0bbbbbbbbbbbbbbbb"]
+execution_role_arn = "{ROLE}"
+"""
+runner = CliRunner()
+
+
+@pytest.fixture
+def profile_file(tmp_path):
+    p = tmp_path / "profile.toml"
+    p.write_text(PROFILE_TOML)
+    return str(p)
+
+
+def run_json(profile_file, *args):
+    r = runner.invoke(app, ["check", *args, "-p", profile_file, "-f", "json"])
+    rows = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+    return r, rows
+
+
+def brief(rows):
+    return sorted((r["status"], r["rule_id"], r["logical_id"], r["path"], r["line"],
+                   None if r["found_absent"] else r["found"]) for r in rows if r["status"] == "FAIL")
+
+
+def unknown(rows):
+    return sorted((r["rule_id"], r["logical_id"], r["path"], r["line"]) for r in rows if r["status"] == "UNKNOWN")
+
+
+def doc(operation, member):
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    return model.operation_model(operation).input_shape.members[member].documentation
+
+
+@pytest.mark.parametrize("name", ["sagemaker_enabling_internet_access-positive1.yaml",
+                                  "sagemaker_enabling_internet_access-positive2.json"])
+def test_kics_notebook_with_direct_internet_access_enabled(profile_file, name):
+    r, rows = run_json(profile_file, str(DATA / "kics" / name))
+    assert r.exit_code == 3
+    line = 7 if name.endswith(".yaml") else 8   # the DirectInternetAccess line of each file
+    props = 6 if name.endswith(".yaml") else 5  # the Properties line: absent fields are reported there
+    role_line = 9 if name.endswith(".yaml") else 7
+    assert brief(rows) == sorted([
+        ("FAIL", "SM-NB-DIRECT-INTERNET", "Notebook", "DirectInternetAccess", line, "Enabled"),
+        ("FAIL", "SM-NET-SUBNET", "Notebook", "SubnetId", props, None),
+        ("FAIL", "SM-NET-SG", "Notebook", "SecurityGroupIds", props, None),
+        ("FAIL", "SM-NB-ROOT", "Notebook", "RootAccess", props, None),
+        ("FAIL", "SM-IAM-ROLE", "Notebook", "RoleArn", role_line, "role"),
+    ])
+    assert unknown(rows) == []
+    critical = [x for x in rows if x["rule_id"] == "SM-NB-DIRECT-INTERNET"]
+    assert critical[0]["severity"] == "critical"
+    assert critical[0]["source_type"] == "AWS::SageMaker::NotebookInstance"
+    assert critical[0]["security_hub"] == ["SageMaker.1"]
+
+
+def test_notebook_without_direct_internet_access_is_internet_enabled(profile_file):
+    # checkov passes this template (its IMDSv2 check); the AWS default is internet-enabled.
+    assert "Internet-Enabled by Default" in doc("CreateNotebookInstance", "DirectInternetAccess")
+    f = DATA / "checkov" / "SagemakerNotebookInstanceAllowsIMDSv2__SagemakerNotebookInstanceAllowsIMDSv2-PASSED.yaml"
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    hit = [x for x in rows if x["rule_id"] == "SM-NB-DIRECT-INTERNET"]
+    assert [(x["status"], x["found_absent"], x["line"], x["logical_id"]) for x in hit] == [
+        ("FAIL", True, 6, "BasicNotebookInstancePass")]
+    # RoleArn is !GetAtt ExecutionRole.Arn: a role created by the template cannot be verified before deployment.
+    assert unknown(rows) == [("SM-IAM-ROLE", "BasicNotebookInstancePass", "RoleArn", 8)]
+
+
+def test_checkov_model_fixture_isolation_false_and_absent(profile_file):
+    r, rows = run_json(profile_file, str(DATA / "checkov" /
+                                         "SagemakerModelWithNetworkIsolation__SagemakerModelWithNetworkIsolation-FAILED.yaml"))
+    assert r.exit_code == 3
+    iso = sorted((x["logical_id"], x["line"], x["found"]) for x in rows if x["rule_id"] == "SM-NET-ISOLATION")
+    assert iso == [("SageMakerModelFail1", 34, False), ("SageMakerModelFail2", 38, None)]
+    assert {x["logical_id"] for x in rows if x["rule_id"] == "SM-NET-VPC"} == {"SageMakerModelFail1",
+                                                                               "SageMakerModelFail2"}
+
+
+def test_parameters_without_default_cannot_be_verified_until_given(profile_file):
+    f = str(DATA / "secure-mlops" / "cfn-sm-endpoint-template.yaml")
+    r, rows = run_json(profile_file, f)
+    assert r.exit_code == 3
+    vpc = [x for x in rows if x["rule_id"] == "SM-NET-VPC"]
+    assert sorted((x["status"], x["path"], x["line"]) for x in vpc) == [
+        ("UNKNOWN", "VpcConfig.SecurityGroupIds", 73), ("UNKNOWN", "VpcConfig.Subnets", 74)]
+    assert all("cannot be verified before deployment" in x["found"] for x in vpc)
+    assert {x["severity"] for x in vpc} == {"medium"}
+    # The same values given with --parameter are decided like written ones.
+    r2, rows2 = run_json(profile_file, f, "--parameter", "SageMakerSubnetIds=subnet-0aaaaaaaaaaaaaaaa,subnet-0ffffffffffffffff",
+                         "--parameter", "SageMakerSecurityGroupIds=sg-0bbbbbbbbbbbbbbbb")
+    vpc2 = [x for x in rows2 if x["rule_id"] == "SM-NET-VPC"]
+    assert [(x["status"], x["path"], x["found"]) for x in vpc2] == [
+        ("FAIL", "VpcConfig.Subnets[1]", "subnet-0ffffffffffffffff")]
+
+
+def test_fail_on_high_passes_on_unverifiable_values_only(profile_file):
+    f = str(DATA / "secure-data-science" / "ds_notebook_v1.yaml")
+    r = runner.invoke(app, ["check", f, "-p", profile_file, "--fail-on", "high", "-f", "json"])
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert {x["severity"] for x in rows} <= {"medium"}
+    assert r.exit_code == 0
+    assert runner.invoke(app, ["check", f, "-p", profile_file]).exit_code == 3
+
+
+def test_cdk_cloud_assembly_state_machines_in_definition_string(profile_file):
+    r, rows = run_json(profile_file, str(DATA / "cdk-integ-create-training-job.js.snapshot"))
+    assert r.exit_code == 3
+    tpl = "tests/data/iac/cdk-integ-create-training-job.js.snapshot/integ-stepfunctions-sagemaker.template.json"
+    assert {x["file"] for x in rows} == {tpl}
+    fails = sorted((x["logical_id"], x["rule_id"], x["path"]) for x in rows if x["status"] == "FAIL")
+    expected = []
+    for sm, state in (("StateMachine2E01A3A5", "TrainTask"), ("StateMachineAnother9B75AA58", "TrainTaskAnother")):
+        base = f"DefinitionString.States.{state}.Parameters"
+        expected += [(sm, "SM-NET-ICTE", f"{base}.EnableInterContainerTrafficEncryption"),
+                     (sm, "SM-NET-ISOLATION", f"{base}.EnableNetworkIsolation"),
+                     (sm, "SM-NET-VPC", f"{base}.VpcConfig")]
+    assert fails == sorted(expected)
+    # RoleArn is Fn::GetAtt of a role the stack creates.
+    assert [(x[0], x[1]) for x in unknown(rows)] == [("SM-IAM-ROLE", "StateMachine2E01A3A5"),
+                                                    ("SM-IAM-ROLE", "StateMachineAnother9B75AA58")]
+    assert {x["source_type"] for x in rows} == {"arn:${AWS::Partition}:states:::sagemaker:createTrainingJob"}
+
+
+def test_step_functions_definition_file_and_its_substitutions(profile_file):
+    f = str(DATA / "stepfunctions-collection" / "train-ml-model.asl.json")
+    r, rows = run_json(profile_file, f)
+    assert r.exit_code == 3
+    assert unknown(rows) == sorted([
+        ("SM-IAM-ROLE", "States.Train model (XGBoost)", "States.Train model (XGBoost).Parameters.RoleArn", 28),
+        ("SM-IAM-ROLE", "States.Save Model", "States.Save Model.Parameters.ExecutionRoleArn", 59),
+        ("SM-REFERENCE", "States.Batch transform", "States.Batch transform.Parameters.ModelName.$", 70),
+    ])
+    r2, rows2 = run_json(profile_file, f, "--parameter", f"SagemakerAPIExecutionRole={ROLE}")
+    assert [x for x in rows2 if x["rule_id"] == "SM-IAM-ROLE"] == []
+    assert ("FAIL", "SM-NET-VPC", "States.Save Model", "States.Save Model.Parameters.VpcConfig", 53, None) in brief(rows2)
+
+
+def test_state_machine_in_cloudformation_definition(profile_file):
+    r, rows = run_json(profile_file, str(DATA / "authored" / "sfn-in-cfn.yaml"))
+    assert r.exit_code == 3
+    assert brief(rows) == sorted([
+        ("FAIL", "SM-NET-ISOLATION", "Flow", "Definition.States.Model.Parameters.EnableNetworkIsolation", 37, None),
+        ("FAIL", "SM-NET-VPC", "Flow", "Definition.States.Model.Parameters.VpcConfig", 37, None),
+    ])
+    # A subnet created by the same template cannot be compared with the profile: unverifiable, not a violation.
+    assert unknown(rows) == sorted([
+        ("SM-NET-VPC", "Flow", "Definition.States.Prepare.Parameters.NetworkConfig.VpcConfig.Subnets[0]", 31),
+        ("SM-REFERENCE", "StoredFlow", "DefinitionS3Location", 47),
+    ])
+
+
+def test_pipeline_in_cloudformation(profile_file):
+    r, rows = run_json(profile_file, str(DATA / "authored" / "pipeline-in-cfn.yaml"))
+    assert r.exit_code == 3
+    # ${TrainSubnet} takes the parameter's Default (a profile subnet); the second subnet is outside the profile.
+    assert brief(rows) == [("FAIL", "SM-NET-VPC", "TrainPipeline",
+                            "PipelineDefinition.PipelineDefinitionBody.Steps[0:Train].Arguments.VpcConfig.Subnets[1]",
+                            15, "subnet-0ffffffffffffffff")]
+    assert unknown(rows) == [("SM-REFERENCE", "StoredPipeline", "PipelineDefinition.PipelineDefinitionS3Location", 33)]
+    r2, rows2 = run_json(profile_file, str(DATA / "authored" / "pipeline-in-cfn.yaml"),
+                         "--parameter", "TrainSubnet=subnet-0eeeeeeeeeeeeeeee")
+    assert {x["found"] for x in rows2 if x["rule_id"] == "SM-NET-VPC"} == {"subnet-0eeeeeeeeeeeeeeee",
+                                                                           "subnet-0ffffffffffffffff"}
+
+
+def test_pipeline_definition_file(profile_file):
+    r, rows = run_json(profile_file, str(DATA / "authored" / "pipeline-definition.json"))
+    assert r.exit_code == 3
+    base = "Steps[0:Prep].Arguments.NetworkConfig"
+    assert brief(rows) == sorted([
+        ("FAIL", "SM-NET-ISOLATION", "PipelineDefinition", f"{base}.EnableNetworkIsolation", 6, False),
+        ("FAIL", "SM-NET-VPC", "PipelineDefinition", f"{base}.VpcConfig", 6, None),
+        ("FAIL", "SM-NET-ICTE", "PipelineDefinition", f"{base}.EnableInterContainerTrafficEncryption", 6, None),
+    ])
+
+
+def test_terraform_plan(profile_file):
+    assert "The default value is <code>PublicInternetOnly</code>" in doc("CreateDomain", "AppNetworkAccessType")
+    r, rows = run_json(profile_file, str(DATA / "authored" / "tf-plan.json"))
+    assert r.exit_code == 3
+    assert brief(rows) == sorted([
+        ("FAIL", "SM-NB-DIRECT-INTERNET", "aws_sagemaker_notebook_instance.nb", "direct_internet_access", 25,
+         "Enabled"),
+        ("FAIL", "SM-STUDIO-VPCONLY", "module.studio.aws_sagemaker_domain.d", "app_network_access_type", 81,
+         "PublicInternetOnly"),
+    ])
+    assert unknown(rows) == [("SM-NET-VPC", "aws_sagemaker_model.m", "vpc_config.subnets", 51)]
+    assert "aws_sagemaker_notebook_instance.old" not in {x["logical_id"] for x in rows}  # being deleted
+
+
+def test_compliant_template_exits_0(profile_file):
+    r = runner.invoke(app, ["check", str(DATA / "authored" / "compliant.yaml"), "-p", profile_file])
+    assert r.exit_code == 0, r.output
+    assert "No findings: 1 request(s) in 1 file(s) checked" in r.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["authored/duplicate-keys.yaml"], "Duplicate found 'DirectInternetAccess'"),
+    (["../sarif-schema-2.1.0.json"], "not a CloudFormation template, CDK assembly, Terraform plan"),
+    (["SOURCES.md"], "not valid JSON or YAML"),
+    (["no-such-dir"], "no such file or directory"),
+    (["authored/compliant.yaml", "--parameter", "NoEquals"], "--parameter is 'NoEquals'; expected KEY=VALUE"),
+    (["authored/compliant.yaml", "--format", "xml"], "expected 'text', 'json' or 'sarif'"),
+    (["authored/compliant.yaml", "--apply"], "--apply is for OPERATION FILE"),
+])
+def test_bad_input_exits_2(profile_file, args, message):
+    args = [str(DATA / a) if i == 0 else a for i, a in enumerate(args)]
+    r = runner.invoke(app, ["check", *args, "-p", profile_file])
+    assert r.exit_code == 2, r.output
+    assert message in r.stderr
+
+
+def test_sarif_validates_and_carries_file_and_line(profile_file, tmp_path):
+    out = tmp_path / "iac.sarif"
+    r = runner.invoke(app, ["check", str(DATA / "kics"), str(DATA / "authored" / "sfn-in-cfn.yaml"),
+                            "-p", profile_file, "-f", "sarif", "-o", str(out)])
+    assert r.exit_code == 3
+    log = json.loads(out.read_text())
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
+    results = log["runs"][0]["results"]
+    dia = [x for x in results if x["ruleId"] == "SM-NB-DIRECT-INTERNET"
+           and x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("positive1.yaml")]
+    assert dia[0]["locations"][0]["physicalLocation"]["region"] == {"startLine": 7}
+    assert dia[0]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "Notebook.DirectInternetAccess"
+    assert dia[0]["level"] == "error"
+    unverifiable = [x for x in results if x["kind"] == "review"]
+    assert {x["ruleId"] for x in unverifiable} == {"SM-NET-VPC", "SM-REFERENCE"}
+    assert {x["level"] for x in unverifiable} == {"warning"}
+
+
+def test_library_call_returns_the_cli_findings(profile_file):
+    from safemaker.iac import check_paths
+
+    paths = [str(DATA / "checkov"), str(DATA / "authored" / "sfn-in-cfn.yaml")]
+    lib = [f.as_dict() for f in check_paths(paths, profile_file)]
+    _, rows = run_json(profile_file, *paths)
+    assert json.loads(json.dumps(lib, default=str, sort_keys=True)) == rows
+
+
+def test_request_file_form_still_works(profile_file, tmp_path):
+    req = tmp_path / "req.json"
+    req.write_text(json.dumps({"NotebookInstanceName": "n", "InstanceType": "ml.t3.medium", "RoleArn": ROLE,
+                               "DirectInternetAccess": "Enabled"}))
+    r = runner.invoke(app, ["check", "CreateNotebookInstance", str(req), "-p", profile_file])
+    assert r.exit_code == 3
+    assert "DirectInternetAccess is 'Enabled'" in r.stdout

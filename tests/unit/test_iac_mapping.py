@@ -1,0 +1,135 @@
+"""The IaC front ends' mappings, checked against independent sources.
+
+- Every guarded request field (and referenced-resource field) of every mapped
+  CloudFormation type is a property path of that type's CloudFormation resource
+  schema, as cfn-lint ships it (``cfnlint.schema``), after the renames the
+  mapping declares.
+- The operation each CloudFormation type is mapped to is one its schema's
+  ``create`` handler needs permission for (``handlers.create.permissions``).
+- Every Terraform mapping targets a request path of botocore's service model.
+"""
+
+from __future__ import annotations
+
+import botocore.session
+import pytest
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+from safemaker.iac.cloudformation import CFN_RESOURCES, NO_NETWORK_TYPES
+from safemaker.iac.terraform import TF_RESOURCES
+from safemaker.rules import RULES, split_path
+
+
+def _schema(rtype: str) -> dict:
+    return PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", rtype).schema
+
+
+def _resolve(schema: dict, node: dict) -> dict:
+    seen = 0
+    while "$ref" in node and seen < 20:
+        name = node["$ref"].split("/")[-1]
+        node = schema["definitions"][name]
+        seen += 1
+    return node
+
+
+def _props(schema: dict, node: dict) -> dict:
+    node = _resolve(schema, node)
+    out = dict(node.get("properties", {}))
+    for key in ("oneOf", "anyOf", "allOf"):
+        for alt in node.get(key, ()):
+            out.update(_props(schema, alt))
+    return out
+
+
+def _has_path(schema: dict, parts: tuple[str, ...]) -> bool:
+    node: dict = {"properties": schema["properties"]}
+    for p in parts:
+        if p == "[]":
+            node = _resolve(schema, node)
+            if node.get("type") != "array" and "items" not in node:
+                return False
+            node = node["items"]
+            continue
+        props = _props(schema, node)
+        if p not in props:
+            return False
+        node = props[p]
+    return True
+
+
+def _cfn_path(rtype: str, request_path: str) -> tuple[str, ...]:
+    renames = {dst: src for src, dst in CFN_RESOURCES[rtype].renames}
+    for dst, src in renames.items():
+        if request_path == dst or request_path.startswith(dst + "."):
+            request_path = src + request_path[len(dst):]
+    return split_path(request_path)
+
+
+def _mapped_paths(rtype: str) -> list[str]:
+    rule = RULES[CFN_RESOURCES[rtype].operation]
+    paths = []
+    for target, f in rule.fields():
+        paths.append(".".join(p for p in (target.anchor, f.path) if p).replace(".[]", "[]"))
+    paths += [ref.path for ref in rule.references]
+    if rule.definition:
+        paths.append(rule.definition)
+    return paths
+
+
+CASES = [(rtype, path) for rtype in sorted(CFN_RESOURCES) for path in _mapped_paths(rtype)]
+
+
+@pytest.mark.parametrize(("rtype", "path"), CASES, ids=[f"{t}:{p}" for t, p in CASES])
+def test_every_mapped_cloudformation_property_path_exists_in_the_schema(rtype, path):
+    excluded = dict(CFN_RESOURCES[rtype].not_in_cloudformation)
+    parts = _cfn_path(rtype, path)
+    if path in excluded:
+        assert not _has_path(_schema(rtype), parts), f"{rtype} {path} is in the schema: drop the exclusion"
+        return
+    assert _has_path(_schema(rtype), parts), f"{rtype} has no property {'.'.join(parts)} (request path {path})"
+
+
+def test_the_mapping_covers_the_types_the_issue_names():
+    named = {"NotebookInstance", "Model", "EndpointConfig", "Domain", "UserProfile", "Space", "App",
+             "MonitoringSchedule", "DataQualityJobDefinition", "ModelQualityJobDefinition", "ModelBiasJobDefinition",
+             "ModelExplainabilityJobDefinition", "Pipeline", "Cluster", "Workforce"}
+    assert {f"AWS::SageMaker::{n}" for n in named} <= set(CFN_RESOURCES)
+    assert {"AWS::SageMaker::NotebookInstanceLifecycleConfig", "AWS::SageMaker::Workteam"} <= set(NO_NETWORK_TYPES)
+
+
+@pytest.mark.parametrize("rtype", sorted(CFN_RESOURCES))
+def test_each_type_maps_to_an_operation_its_create_handler_calls(rtype):
+    permissions = _schema(rtype)["handlers"]["create"]["permissions"]
+    assert f"sagemaker:{CFN_RESOURCES[rtype].operation}" in permissions
+
+
+@pytest.mark.parametrize("rtype", sorted(NO_NETWORK_TYPES))
+def test_types_without_network_fields_have_none_in_the_schema(rtype):
+    schema = _schema(rtype)
+    flat = repr(schema["properties"]) + repr(schema.get("definitions", {}))
+    for word in ("VpcConfig", "Subnet", "SecurityGroup", "DirectInternetAccess", "NetworkIsolation"):
+        assert word not in flat
+
+
+def _request_has_path(model, shape, parts: tuple[str, ...]) -> bool:
+    for p in parts:
+        if p == "[]":
+            if shape.type_name != "list":
+                return False
+            shape = shape.member
+            continue
+        if shape.type_name != "structure" or p not in shape.members:
+            return False
+        shape = shape.members[p]
+    return True
+
+
+TF_CASES = [(t, tf, api) for t, spec in sorted(TF_RESOURCES.items()) for tf, api in spec.attributes]
+
+
+@pytest.mark.parametrize(("tftype", "attribute", "api"), TF_CASES, ids=[f"{t}:{a}" for t, a, _ in TF_CASES])
+def test_every_terraform_attribute_maps_to_a_request_member_of_the_service_model(tftype, attribute, api):
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    op = model.operation_model(TF_RESOURCES[tftype].operation)
+    assert _request_has_path(model, op.input_shape, split_path(api)), f"{op.name} has no {api}"
