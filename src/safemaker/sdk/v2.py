@@ -655,6 +655,16 @@ class _ClosedEstimatorMixin(_Closed):
         model = a.call(super().create_model)
         return _adopt_model(model, self._safemaker_profile)
 
+    def rehearse(self, inputs: Any = None, **options: Any) -> Any:
+        """Run this estimator's script-mode entry point locally with no network (``fit`` rehearsed).
+
+        See :func:`safemaker.rehearsal.sdk.rehearse_estimator` (same arguments,
+        same errors) and docs/rehearsal.md. Nothing is sent to SageMaker.
+        """
+        from ..rehearsal.sdk import rehearse_estimator
+
+        return rehearse_estimator(self, inputs, **options)
+
     def transformer(self, *args: Any, **kwargs: Any) -> Any:
         """The SDK's ``transformer``, refusing ``enable_network_isolation=False`` or a foreign VPC (F02).
 
@@ -758,6 +768,16 @@ class _ClosedModelMixin(_Closed):
         # model) goes through before CreateModel: re-check what may have been changed.
         self._safemaker_close(f"{type(self).__name__}.create()")
         return super()._create_sagemaker_model(*args, **kwargs)
+
+    def rehearse(self, payloads: Any, **options: Any) -> Any:
+        """Answer ``payloads`` with this model's inference code, locally with no network.
+
+        See :func:`safemaker.rehearsal.sdk.rehearse_model` (same arguments,
+        same errors) and docs/rehearsal.md. Nothing is sent to SageMaker.
+        """
+        from ..rehearsal.sdk import rehearse_model
+
+        return rehearse_model(self, payloads, **options)
 
     def deploy(self, *args: Any, **kwargs: Any) -> Any:
         """The SDK's ``deploy``, closed.

@@ -960,6 +960,16 @@ class ClosedModelTrainer(ModelTrainer):
             wait_for_training_job(job, session, logs=bool(logs))
         return result
 
+    def rehearse(self, input_data_config: Any = None, **options: Any) -> Any:
+        """Run this trainer's ``source_code.entry_script`` locally with no network (``train`` rehearsed).
+
+        See :func:`safemaker.rehearsal.sdk.rehearse_model_trainer` (same
+        arguments, same errors) and docs/rehearsal.md. Nothing is sent to SageMaker.
+        """
+        from ..rehearsal.sdk import rehearse_model_trainer
+
+        return rehearse_model_trainer(self, input_data_config, **options)
+
 
 def _close_trainer_values(data: Mapping[str, Any], profile: VpcProfile, where: str) -> dict[str, Any]:
     """The ModelTrainer arguments in ``data`` with network, role and KMS settings closed."""
