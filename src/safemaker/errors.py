@@ -21,6 +21,7 @@ __all__ = [
     "SdkNotAvailableError",
     "LocalBackendError",
     "LocalBackendWarning",
+    "PreflightWarning",
 ]
 
 
@@ -226,4 +227,13 @@ class LocalBackendWarning(UserWarning):
 
     Emitted once per :class:`safemaker.sdk.ClosedNetworkSession`; results
     (training, predictions) are canned, not real.
+    """
+
+
+class PreflightWarning(UserWarning):
+    """A preflight check found something a job, model or notebook will try to reach and the
+    closed network may not allow, and the check only warns (see :mod:`safemaker.preflight`).
+
+    Emitted by the process and session guards (and the SDK adapters) together with a
+    WARNING line on the ``safemaker.preflight`` logger; the request is sent.
     """

@@ -26,6 +26,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from . import paths as _paths
+from . import preflight as _preflight
 from .errors import MISSING, GuardrailViolation, Violation
 from .paths import split_path
 from .rules import RESOURCES, RULES, FieldRule, Guardrail, OperationRule
@@ -84,6 +85,9 @@ class Decision:
         Resources the request names, to be checked through Describe calls.
     guarded : bool
         ``False`` when the operation has no rule (the request is untouched).
+    warnings : tuple[Violation, ...]
+        Preflight findings that only warn (:mod:`safemaker.preflight`); the
+        request is still sent.
     """
 
     operation: str
@@ -92,6 +96,7 @@ class Decision:
     violations: tuple[Violation, ...]
     references: tuple[ResolvedReference, ...]
     guarded: bool = True
+    warnings: tuple[Violation, ...] = ()
 
     @property
     def allowed(self) -> bool:
@@ -533,11 +538,28 @@ def decide(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *, 
     """
     rule = RULES.get(operation)
     if rule is None:
-        return Decision(operation, dict(params), (), (), (), guarded=False)
+        if operation not in _preflight.PREFLIGHT_OPERATIONS:
+            return Decision(operation, dict(params), (), (), (), guarded=False)
+        found: list[Violation] = []
+        warned = _run_preflight(operation, params, profile, found)
+        return Decision(operation, dict(params), (), tuple(found), (), warnings=warned)
     out_params, injected, violations, extra_refs = _run(operation, rule, params, profile, inject,
                                                          pipeline_definition)
+    warned = _run_preflight(operation, out_params, profile, violations)
     return Decision(operation, out_params, tuple(injected), tuple(violations),
-                    tuple(references(operation, out_params)) + tuple(extra_refs))
+                    tuple(references(operation, out_params)) + tuple(extra_refs), warnings=warned)
+
+
+def _run_preflight(operation: str, params: Mapping[str, Any], profile: "VpcProfile",
+                   violations: list[Violation]) -> tuple[Violation, ...]:
+    """Add the preflight refusals of the final request to ``violations``; return its warnings."""
+    findings = _preflight.check_request(operation, params, profile)
+    if findings is None:
+        return ()
+    if findings.supersedes:
+        violations[:] = [v for v in violations if v.path not in findings.supersedes]
+    violations += findings.refusals
+    return tuple(findings.warnings)
 
 
 def _check_as_written(operation: str, params: Mapping[str, Any], profile: "VpcProfile") -> Decision:
@@ -545,8 +567,9 @@ def _check_as_written(operation: str, params: Mapping[str, Any], profile: "VpcPr
     fixes do not suggest omitting a field to have it injected."""
     rule = RULES[operation]
     out_params, injected, violations, extra_refs = _run(operation, rule, params, profile, False, written=True)
+    warned = _run_preflight(operation, out_params, profile, violations)
     return Decision(operation, out_params, tuple(injected), tuple(violations),
-                    tuple(references(operation, out_params)) + tuple(extra_refs))
+                    tuple(references(operation, out_params)) + tuple(extra_refs), warnings=warned)
 
 
 def check(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,

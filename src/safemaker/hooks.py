@@ -37,6 +37,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, Mapping
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import guard as _guard
+from . import preflight as _preflight
 from ._redact import install_log_redaction
 from .errors import MISSING, GuardrailViolation, SafemakerError, Violation
 from .rules import RESOURCES, RULES, Guardrail
@@ -217,13 +218,14 @@ class Guard:
         """
         operation = model.name
         rule = RULES.get(operation)
-        if rule is None:
+        if rule is None and operation not in _preflight.PREFLIGHT_OPERATIONS:
             return None
         client = client_ref() if client_ref is not None else None
         fetched: Any = None
         fetch_error: Violation | None = None
         checked: list[str] = []
-        if rule.definition_location and params.get(rule.definition_location) and not params.get(rule.definition):
+        if rule is not None and rule.definition_location and params.get(rule.definition_location) \
+                and not params.get(rule.definition):
             location = params[rule.definition_location]
             try:
                 fetched = self._fetch_definition(client, location)
@@ -234,6 +236,8 @@ class Guard:
                     f"Cannot check the definition ({exc}); make sure the object exists and you may read it",
                     Guardrail.REFERENCE.value, "a pipeline definition that can be read and checked")
         decision = _guard.decide(operation, params, self.profile, pipeline_definition=fetched)
+        for warning in decision.warnings:
+            _preflight.emit_warning(warning, stacklevel=8)
         violations = list(decision.violations)
         if fetch_error is not None:
             violations = [v for v in violations if v.path != fetch_error.path] + [fetch_error]

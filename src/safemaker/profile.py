@@ -53,6 +53,8 @@ from pydantic_settings import (
 )
 
 from safemaker.errors import MISSING, ProfileError, ProfileFieldError
+from safemaker.preflight._specs import CHECK_IDS as _PREFLIGHT_IDS
+from safemaker.preflight._specs import CheckId as PreflightCheckId
 
 if sys.version_info >= (3, 11):  # pragma: no cover - version switch
     import tomllib
@@ -209,6 +211,10 @@ _WORDS: dict[str, _FieldWords] = {
     "require_inter_container_traffic_encryption": _FieldWords(_BOOL_WORDS),
     "notebook_root_access": _FieldWords("'Disabled' or 'Enabled'"),
     "allow_pipeline_network_parameters": _FieldWords(_BOOL_WORDS),
+    "preflight_warnings": _FieldWords(
+        "a list of preflight check IDs (" + ", ".join(_PREFLIGHT_IDS) + ")",
+        "a preflight check ID (" + ", ".join(_PREFLIGHT_IDS) + ")", True
+    ),
 }
 
 _PROBLEMS = "safemaker_problems"
@@ -381,6 +387,11 @@ RELAXING_FIELDS: Mapping[str, _Relaxing] = MappingProxyType(
             _flag_turned(True),
             lambda v, b: "the guard will accept pipeline parameters in a pipeline step's "
             "network fields (whoever starts an execution can override them)",
+        ),
+        "preflight_warnings": _Relaxing(
+            _more_roles,
+            lambda v, b: "the guard will only warn, not refuse, on the preflight checks "
+            + ", ".join(sorted(set(v) - set(b or ()))),
         ),
         "additional_role_arns": _Relaxing(
             _more_roles,
@@ -1110,6 +1121,13 @@ class VpcProfile(BaseSettings):
         network fields, checking their ``DefaultValue``. Off by default because whoever
         starts an execution can override a parameter (``StartPipelineExecution`` is then
         checked with the values it gives). A relaxation; see ``safemaker.pipeline``.
+    preflight_warnings : tuple of str, default ``()``
+        IDs of preflight checks (:data:`safemaker.preflight.CHECKS`) that warn
+        instead of refusing, e.g. ``["SM-PRE-REQUIREMENTS"]`` when the job's image
+        already holds every package its ``requirements.txt`` names. By default
+        every preflight check that can refuse does (a job that would fail closed
+        after minutes of start-up is refused before anything is uploaded or
+        created). A relaxation; see ``docs/preflight.md``.
 
     Raises
     ------
@@ -1155,6 +1173,7 @@ class VpcProfile(BaseSettings):
     require_inter_container_traffic_encryption: bool = True
     notebook_root_access: Literal["Disabled", "Enabled"] = "Disabled"
     allow_pipeline_network_parameters: bool = False
+    preflight_warnings: tuple[PreflightCheckId, ...] = ()
 
     _subnet_set: frozenset[str] = PrivateAttr(default=frozenset())
     _security_group_set: frozenset[str] = PrivateAttr(default=frozenset())

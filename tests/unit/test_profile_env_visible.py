@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from safemaker.cli import app
-from safemaker.profile import RELAXING_FIELDS, EnvironmentRelaxation, VpcProfile
+from safemaker.profile import RELAXING_FIELDS, EnvironmentRelaxation, ProfileRelaxationWarning, VpcProfile
 
 from test_profile import _clean_env  # noqa: F401 (autouse: no SAFEMAKER_* of the caller's environment)
 
@@ -54,7 +54,18 @@ def relaxation_lines(caplog):
 def test_relaxing_fields_are_the_guard_switches_and_extra_roles():
     assert list(RELAXING_FIELDS) == [
         "require_network_isolation", "require_inter_container_traffic_encryption", "notebook_root_access",
-        "allow_pipeline_network_parameters", "additional_role_arns"]
+        "allow_pipeline_network_parameters", "preflight_warnings", "additional_role_arns"]
+
+
+def test_env_preflight_warnings_is_a_recorded_relaxation(profile_file, monkeypatch):
+    monkeypatch.setenv("SAFEMAKER_PREFLIGHT_WARNINGS", "SM-PRE-REQUIREMENTS")
+    with pytest.warns(ProfileRelaxationWarning, match="SAFEMAKER_PREFLIGHT_WARNINGS=SM-PRE-REQUIREMENTS"):
+        p = VpcProfile.load(profile_file)
+    assert p.preflight_warnings == ("SM-PRE-REQUIREMENTS",)
+    (relaxation,) = p.environment_relaxations
+    assert relaxation.field == "preflight_warnings"
+    assert relaxation.effect == ("the guard will only warn, not refuse, on the preflight checks "
+                                 "SM-PRE-REQUIREMENTS")
 
 
 def test_env_false_over_file_true_is_recorded_warned_and_logged(profile_file, monkeypatch, caplog):

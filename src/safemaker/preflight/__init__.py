@@ -1,0 +1,46 @@
+"""Preflight: what a job, model or notebook will try to reach when it starts.
+
+A request can carry every closed setting and still describe something that
+fails after minutes of start-up, because the container tries to reach the
+network that isolation (or the closed VPC) removes. These checks find that
+before anything is created or uploaded:
+
+- in the guard (:func:`check_request`, called by :func:`safemaker.guard.decide`
+  on every final request and pipeline step): code downloaded from S3 under
+  network isolation, model containers that fetch weights from the Hugging
+  Face Hub, remote functions under a profile that requires isolation,
+  notebook and Studio code repositories on internet git hosts, lifecycle
+  scripts that fetch from the internet;
+- in the SDK adapters, for what exists before the request
+  (:func:`check_source_dir`): a local source directory's ``requirements.txt``.
+
+Every check is described once in :data:`CHECKS`; the profile's
+``preflight_warnings`` lists check IDs that warn instead of refusing.
+"""
+
+from ._specs import CHECK_IDS, CHECKS, CheckId, PreflightCheck
+from .request import PREFLIGHT_OPERATIONS, REMOTE_FUNCTION_CHANNEL, Findings, check_request, severity
+from .requirements import RequirementProblem, analyse_requirements, read_requirements
+from .scripts import ScriptFinding, decode_content, scan_script
+from .source import check_source_dir, emit_warning, enforce
+
+__all__ = [
+    "CHECKS",
+    "CHECK_IDS",
+    "CheckId",
+    "PreflightCheck",
+    "Findings",
+    "check_request",
+    "severity",
+    "PREFLIGHT_OPERATIONS",
+    "REMOTE_FUNCTION_CHANNEL",
+    "RequirementProblem",
+    "analyse_requirements",
+    "read_requirements",
+    "ScriptFinding",
+    "scan_script",
+    "decode_content",
+    "check_source_dir",
+    "enforce",
+    "emit_warning",
+]

@@ -1,0 +1,305 @@
+"""Preflight checks on one request: what the job, model or notebook will try to reach at start.
+
+Pure (no I/O), called by :func:`safemaker.guard.decide` on the final request
+(after injection) and on every pipeline step, so raw boto3, both SDK majors
+and pipelines are covered alike. Each finding is a
+:class:`~safemaker.errors.Violation` whose ``rule_id`` is a preflight check
+ID (:data:`safemaker.preflight.CHECKS`); it is a refusal, or a warning when
+the check only warns or the profile's ``preflight_warnings`` names it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
+
+from ..errors import Violation
+from ._net import is_codecommit_host, is_hub_model_id, url_host
+from ._specs import CHECKS
+from .scripts import decode_content, scan_script
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..profile import VpcProfile
+
+__all__ = ["Findings", "check_request", "PREFLIGHT_OPERATIONS", "REMOTE_FUNCTION_CHANNEL", "severity"]
+
+REMOTE_FUNCTION_CHANNEL = "sagemaker_remote_function_bootstrap"
+"""The input channel (and ``/opt/ml/input/data/<channel>/job_driver.sh`` entrypoint) of
+remote-function jobs (``RUNTIME_SCRIPTS_CHANNEL_NAME`` in both SDK majors)."""
+
+MODEL_ID_VARIABLES = ("HF_MODEL_ID", "OPTION_MODEL_ID")
+"""Container environment variables that name the model to load: ``HF_MODEL_ID`` (Hugging Face
+inference toolkit, TGI's SageMaker entrypoint, TEI, DJL/LMI) and ``OPTION_MODEL_ID`` (LMI's
+``option.model_id`` as an environment variable): a Hub model ID, an ``s3://`` URI or a path."""
+
+
+@dataclass
+class Findings:
+    """What the preflight checks found in one request.
+
+    Attributes
+    ----------
+    refusals : list[Violation]
+        Findings that refuse the request.
+    warnings : list[Violation]
+        Findings that only warn.
+    supersedes : set[str]
+        Request paths whose generic guard violation a finding replaces with a
+        more exact one (a remote function's ``EnableNetworkIsolation``).
+    """
+
+    refusals: list[Violation] = field(default_factory=list)
+    warnings: list[Violation] = field(default_factory=list)
+    supersedes: set[str] = field(default_factory=set)
+
+    def add(self, profile: "VpcProfile", violation: Violation) -> None:
+        """File ``violation`` under refusals or warnings by its check's :func:`severity`."""
+        (self.refusals if severity(violation.rule_id, profile) == "refuse" else self.warnings).append(violation)
+
+
+def severity(check_id: str, profile: "VpcProfile") -> str:
+    """``"refuse"`` or ``"warn"`` for a check under a profile (``preflight_warnings`` downgrades)."""
+    spec = CHECKS[check_id]
+    if spec.default == "warn" or check_id in getattr(profile, "preflight_warnings", ()):
+        return "warn"
+    return "refuse"
+
+
+def _relax(check_id: str) -> str:
+    return (f" (to be warned instead of refused, an administrator adds {check_id!r} to the profile's "
+            "preflight_warnings)")
+
+
+def _maps(doc: Any, anchor: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """``(concrete prefix, mapping)`` for an anchor ``""``, ``"A"`` or ``"A[]"`` (lists and tuples)."""
+    if anchor == "":
+        if isinstance(doc, Mapping):
+            yield "", doc
+        return
+    name = anchor[:-2] if anchor.endswith("[]") else anchor
+    value = doc.get(name) if isinstance(doc, Mapping) else None
+    if anchor.endswith("[]"):
+        if isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                if isinstance(item, Mapping):
+                    yield f"{name}[{i}].", item
+    elif isinstance(value, Mapping):
+        yield f"{name}.", value
+
+
+def _hyperparameter(value: Any) -> Any:
+    """A hyperparameter as the training toolkit reads it (SDK v2 JSON-encodes every value)."""
+    if isinstance(value, str) and value.startswith('"'):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _code_download(op: str, prefix: str, definition: Mapping[str, Any], hp_field: str, isolated: bool,
+                   profile: "VpcProfile", out: Findings) -> None:
+    if not isolated:
+        return
+    hps = definition.get(hp_field)
+    if not isinstance(hps, Mapping) or "sagemaker_submit_directory" not in hps:
+        return
+    value = _hyperparameter(hps["sagemaker_submit_directory"])
+    if isinstance(value, str) and value.startswith("s3://"):
+        spec = CHECKS["SM-PRE-CODE-DOWNLOAD"]
+        out.add(profile, Violation(
+            op, f"{prefix}{hp_field}.sagemaker_submit_directory", value,
+            "/opt/ml/input/data/code/sourcedir.tar.gz",
+            f"The container would download {value} itself and fails: {spec.fails_because}. Fix: {spec.fix}"
+            + _relax(spec.id),
+            spec.id, "code delivered through the 'code' input channel when EnableNetworkIsolation is True"))
+
+
+def _training(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
+    _code_download(op, "", params, "HyperParameters", params.get("EnableNetworkIsolation") is True, profile, out)
+    algo = params.get("AlgorithmSpecification")
+    entry = algo.get("ContainerEntrypoint") if isinstance(algo, Mapping) else None
+    if (isinstance(entry, (list, tuple)) and profile.require_network_isolation
+            and any(isinstance(e, str) and f"/opt/ml/input/data/{REMOTE_FUNCTION_CHANNEL}/" in e for e in entry)):
+        spec = CHECKS["SM-PRE-REMOTE-FUNCTION"]
+        if severity(spec.id, profile) == "refuse":
+            out.supersedes.add("EnableNetworkIsolation")  # this refusal says why, and what relaxes it
+        out.add(profile, Violation(
+            op, "AlgorithmSpecification.ContainerEntrypoint", list(entry), "a job that can run network-isolated",
+            f"Remote functions (@remote, RemoteExecutor, @step) cannot run network-isolated: {spec.fails_because}; "
+            f"the profile requires network isolation (require_network_isolation: true). Fix: {spec.fix}",
+            spec.id, "a job that can run network-isolated (the profile's require_network_isolation is true)"))
+
+
+def _tuning(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
+    for anchor in ("TrainingJobDefinition", "TrainingJobDefinitions[]"):
+        for prefix, definition in _maps(params, anchor):
+            _code_download(op, prefix, definition, "StaticHyperParameters",
+                           definition.get("EnableNetworkIsolation") is True, profile, out)
+
+
+def _model(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
+    isolated = params.get("EnableNetworkIsolation") is True
+    for anchor in ("PrimaryContainer", "Containers[]"):
+        for prefix, container in _maps(params, anchor):
+            env = container.get("Environment")
+            if not isinstance(env, Mapping):
+                continue
+            submit = env.get("SAGEMAKER_SUBMIT_DIRECTORY")
+            if isolated and isinstance(submit, str) and submit.startswith("s3://"):
+                spec = CHECKS["SM-PRE-CODE-DOWNLOAD"]
+                out.add(profile, Violation(
+                    op, f"{prefix}Environment.SAGEMAKER_SUBMIT_DIRECTORY", submit, "/opt/ml/model/code",
+                    f"The serving container would download {submit} itself and fails: {spec.fails_because}. "
+                    f"Fix: {spec.fix}" + _relax(spec.id),
+                    spec.id, "inference code inside the model data when EnableNetworkIsolation is True"))
+            for name in MODEL_ID_VARIABLES:
+                _model_id(op, f"{prefix}Environment.{name}", env.get(name), isolated, profile, out)
+            loads = env.get("SERVING_LOAD_MODELS")
+            if isinstance(loads, str):
+                hosts = [h for part in loads.split(",") if (h := url_host(part.split("=", 1)[-1])) is not None]
+                if hosts or "djl://" in loads:
+                    spec = CHECKS["SM-PRE-MODEL-HUB"]
+                    out.add(profile, Violation(
+                        op, f"{prefix}Environment.SERVING_LOAD_MODELS", loads, "a model under /opt/ml/model",
+                        f"DJL Serving would download the model from {(hosts or ['the DJL model zoo'])[0]} at start, "
+                        f"on the internet. Fix: {spec.fix}" + _relax(spec.id),
+                        spec.id, "model artifacts from S3 (ModelDataUrl / ModelDataSource)"))
+
+
+def _model_id(op: str, path: str, value: Any, isolated: bool, profile: "VpcProfile", out: Findings) -> None:
+    if not isinstance(value, str):
+        return
+    spec = CHECKS["SM-PRE-MODEL-HUB"]
+    if is_hub_model_id(value):
+        out.add(profile, Violation(
+            op, path, value, "/opt/ml/model or an s3:// URI",
+            f"{value!r} is a Hugging Face Hub model ID: the container downloads it from huggingface.co at "
+            f"start (even when ModelDataUrl is given), and the closed network has no route there: "
+            f"{spec.fails_because}. Fix: {spec.fix}" + _relax(spec.id),
+            spec.id, "model weights from S3 (ModelDataUrl / ModelDataSource) or a path under /opt/ml/model"))
+    elif isolated and value.startswith("s3://"):
+        out.add(profile, Violation(
+            op, path, value, "/opt/ml/model",
+            f"With an s3:// URI the container downloads the model itself (LMI uses s5cmd), and a "
+            f"network-isolated container has no network. Fix: give the S3 location as the container's "
+            f"ModelDataSource (SageMaker then downloads it to /opt/ml/model before the container starts) "
+            f"and set {path.rsplit('.', 1)[-1]} to /opt/ml/model" + _relax(spec.id),
+            spec.id, "a model under /opt/ml/model when EnableNetworkIsolation is True"))
+
+
+def _repository_url(op: str, path: str, value: Any, profile: "VpcProfile", out: Findings) -> None:
+    if not isinstance(value, str):
+        return
+    host = url_host(value)
+    if host is None or is_codecommit_host(host):
+        return  # a CodeRepository name, or AWS CodeCommit (VPC endpoint git-codecommit)
+    spec = CHECKS["SM-PRE-CODE-REPOSITORY"]
+    out.add(profile, Violation(
+        op, path, value, "an AWS CodeCommit repository or a SageMaker CodeRepository name",
+        f"{host} is a git host on the internet: {spec.fails_because}. Fix: {spec.fix}" + _relax(spec.id),
+        spec.id, "a git repository the closed network can reach (AWS CodeCommit)"))
+
+
+def _notebook_instance(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
+    _repository_url(op, "DefaultCodeRepository", params.get("DefaultCodeRepository"), profile, out)
+    extra = params.get("AdditionalCodeRepositories")
+    if isinstance(extra, (list, tuple)):
+        for i, value in enumerate(extra):
+            _repository_url(op, f"AdditionalCodeRepositories[{i}]", value, profile, out)
+
+
+def _code_repository(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
+    git = params.get("GitConfig")
+    if isinstance(git, Mapping):
+        _repository_url(op, "GitConfig.RepositoryUrl", git.get("RepositoryUrl"), profile, out)
+
+
+def _studio(*settings: str) -> Callable[[str, Mapping[str, Any], "VpcProfile", Findings], None]:
+    def check(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
+        for top in settings:
+            for app in ("JupyterServerAppSettings", "JupyterLabAppSettings"):
+                block = params.get(top)
+                block = block.get(app) if isinstance(block, Mapping) else None
+                for prefix, repo in _maps(block or {}, "CodeRepositories[]"):
+                    _repository_url(op, f"{top}.{app}.{prefix}RepositoryUrl", repo.get("RepositoryUrl"),
+                                    profile, out)
+    return check
+
+
+def _script(op: str, path: str, content: Any, profile: "VpcProfile", out: Findings) -> None:
+    spec = CHECKS["SM-PRE-LIFECYCLE-FETCH"]
+    text = decode_content(content)
+    if text is None:
+        out.add(profile, Violation(op, path, "(not base64-encoded UTF-8 text)", "a script that can be read",
+                                   "Give the script base64-encoded (the API requires it), so that it can be checked",
+                                   spec.id, "a base64-encoded script"))
+        return
+    for f in scan_script(text):
+        out.add(profile, Violation(
+            op, f"{path} line {f.line_no}", f.line, "no fetch from the internet",
+            f"{f.reason}: {spec.fails_because}. Fix: {spec.fix}", spec.id,
+            "a script that fetches only from AWS hosts reachable through VPC endpoints"))
+
+
+def _notebook_lifecycle(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
+    for hook in ("OnCreate", "OnStart"):
+        for prefix, item in _maps(params, f"{hook}[]"):
+            if "Content" in item:
+                _script(op, f"{prefix}Content", item["Content"], profile, out)
+
+
+def _studio_lifecycle(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
+    if "StudioLifecycleConfigContent" in params:
+        _script(op, "StudioLifecycleConfigContent", params["StudioLifecycleConfigContent"], profile, out)
+
+
+_CHECKERS: Mapping[str, Callable[[str, Mapping[str, Any], "VpcProfile", Findings], None]] = {
+    "CreateTrainingJob": _training,
+    "CreateHyperParameterTuningJob": _tuning,
+    "CreateModel": _model,
+    "CreateNotebookInstance": _notebook_instance,
+    "UpdateNotebookInstance": _notebook_instance,
+    "CreateCodeRepository": _code_repository,
+    "CreateDomain": _studio("DefaultUserSettings", "DefaultSpaceSettings"),
+    "UpdateDomain": _studio("DefaultUserSettings", "DefaultSpaceSettings"),
+    "CreateUserProfile": _studio("UserSettings"),
+    "UpdateUserProfile": _studio("UserSettings"),
+    "CreateSpace": _studio("SpaceSettings"),
+    "UpdateSpace": _studio("SpaceSettings"),
+    "CreateNotebookInstanceLifecycleConfig": _notebook_lifecycle,
+    "UpdateNotebookInstanceLifecycleConfig": _notebook_lifecycle,
+    "CreateStudioLifecycleConfig": _studio_lifecycle,
+}
+
+PREFLIGHT_OPERATIONS: frozenset[str] = frozenset(_CHECKERS)
+"""The operations whose requests the preflight checks read."""
+
+
+def check_request(operation: str, params: Mapping[str, Any], profile: "VpcProfile") -> Findings | None:
+    """Preflight findings for one request (the final one, after the guard's injection).
+
+    Parameters
+    ----------
+    operation : str
+        SageMaker operation (botocore's spelling).
+    params : Mapping[str, Any]
+        The request, shaped as botocore's service model (lists or tuples).
+    profile : VpcProfile
+        The profile (``require_network_isolation``, ``preflight_warnings``).
+
+    Returns
+    -------
+    Findings or None
+        ``None`` when the operation has no preflight check (the common case, cheap).
+    """
+    checker = _CHECKERS.get(operation)
+    if checker is None:
+        return None
+    out = Findings()
+    checker(operation, params, profile, out)
+    return out

@@ -1,0 +1,362 @@
+"""Preflight checks on requests, requirements files and lifecycle scripts (pure, no network).
+
+Expected values come from the components that do the fetching, not from
+safemaker: the SageMaker training toolkit (``files.download_and_extract``
+downloads an ``s3://`` submit directory with boto3; ``modules.install`` runs
+``pip install . -r requirements.txt``), the Hugging Face inference toolkit
+(``HF_MODEL_ID`` set means a Hub download), TGI's ``sagemaker-entrypoint.sh``
+(``HF_MODEL_ID`` becomes ``MODEL_ID``), the DJL LMI configuration guide
+(``OPTION_MODEL_ID`` is ``option.model_id``: "The HuggingFace Hub Model Id, or
+the S3 URI"), pip's requirements-file format, and the SageMaker SDK's
+remote-function entrypoint.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from safemaker import guard
+from safemaker.errors import GuardrailViolation
+from safemaker.preflight import CHECKS, analyse_requirements, check_request, scan_script
+from safemaker.profile import VpcProfile
+
+SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
+SG = "sg-0bbbbbbbbbbbbbbbb"
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
+BASE = {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A],
+        "security_group_ids": [SG], "execution_role_arn": ROLE}
+# The remote-function entrypoint as both SDK majors write it (JOBS_CONTAINER_ENTRYPOINT):
+# "/bin/bash", f"/opt/ml/input/data/{RUNTIME_SCRIPTS_CHANNEL_NAME}/{ENTRYPOINT_SCRIPT_NAME}".
+REMOTE_ENTRYPOINT = ["/bin/bash", "/opt/ml/input/data/sagemaker_remote_function_bootstrap/job_driver.sh"]
+
+
+@pytest.fixture(scope="module")
+def profile() -> VpcProfile:
+    return VpcProfile.from_mapping(BASE, source="test", env=False)
+
+
+def relaxed(**fields) -> VpcProfile:
+    return VpcProfile.from_mapping({**BASE, **fields}, source="test", env=False)
+
+
+def training_job(**extra):
+    req = {
+        "TrainingJobName": "job", "RoleArn": ROLE,
+        "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
+        "OutputDataConfig": {"S3OutputPath": "s3://bucket/out"},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+    }
+    req.update(extra)
+    return req
+
+
+def rule_ids(decision) -> list[str]:
+    return [v.rule_id for v in decision.violations]
+
+
+# --------------------------------------------------------------------------- code download
+
+
+# SDK v2 JSON-encodes every hyperparameter value (sagemaker.estimator: json.dumps).
+S3_SUBMIT = json.dumps("s3://bucket/job/source/sourcedir.tar.gz")
+CHANNEL_SUBMIT = json.dumps("/opt/ml/input/data/code/sourcedir.tar.gz")
+
+
+def test_code_download_refused_when_the_guard_injects_isolation(profile):
+    d = guard.decide("CreateTrainingJob", training_job(HyperParameters={"sagemaker_submit_directory": S3_SUBMIT}),
+                     profile)
+    assert d.params["EnableNetworkIsolation"] is True  # injected: the job would be closed and broken
+    (v,) = d.violations
+    assert (v.rule_id, v.path, v.found) == ("SM-PRE-CODE-DOWNLOAD", "HyperParameters.sagemaker_submit_directory",
+                                            "s3://bucket/job/source/sourcedir.tar.gz")
+    assert "'code' input channel" in v.message() and "ClosedEstimator" in v.fix
+
+
+def test_code_channel_passes(profile):
+    d = guard.decide("CreateTrainingJob",
+                     training_job(HyperParameters={"sagemaker_submit_directory": CHANNEL_SUBMIT}), profile)
+    assert d.violations == ()
+
+
+def test_code_download_without_isolation_is_not_a_preflight_finding():
+    p = relaxed(require_network_isolation=False)
+    d = guard.decide("CreateTrainingJob", training_job(HyperParameters={"sagemaker_submit_directory": S3_SUBMIT}), p)
+    assert d.violations == ()  # the container reaches S3 through the VPC's gateway endpoint
+
+
+def test_code_download_in_every_tuning_definition_tuple_or_list(profile):
+    definition = {"StaticHyperParameters": {"sagemaker_submit_directory": S3_SUBMIT},
+                  "EnableNetworkIsolation": True}
+    req = {"HyperParameterTuningJobName": "t", "HyperParameterTuningJobConfig": {},
+           "TrainingJobDefinitions": (dict(definition), dict(definition, StaticHyperParameters={}))}
+    findings = check_request("CreateHyperParameterTuningJob", req, profile)
+    assert [v.path for v in findings.refusals] == [
+        "TrainingJobDefinitions[0].StaticHyperParameters.sagemaker_submit_directory"]
+    findings = check_request("CreateHyperParameterTuningJob", {"TrainingJobDefinition": definition}, profile)
+    assert [v.path for v in findings.refusals] == ["TrainingJobDefinition.StaticHyperParameters.sagemaker_submit_directory"]
+
+
+def test_model_submit_directory_in_s3_under_isolation(profile):
+    req = {"ModelName": "m", "ExecutionRoleArn": ROLE, "EnableNetworkIsolation": True,
+           "PrimaryContainer": {"Image": IMG, "ModelDataUrl": "s3://b/model.tar.gz",
+                                "Environment": {"SAGEMAKER_SUBMIT_DIRECTORY": "s3://b/sourcedir.tar.gz"}}}
+    (v,) = check_request("CreateModel", req, profile).refusals
+    assert (v.rule_id, v.path) == ("SM-PRE-CODE-DOWNLOAD", "PrimaryContainer.Environment.SAGEMAKER_SUBMIT_DIRECTORY")
+    req["PrimaryContainer"]["Environment"]["SAGEMAKER_SUBMIT_DIRECTORY"] = "/opt/ml/model/code"
+    assert check_request("CreateModel", req, profile).refusals == []
+
+
+def test_preflight_warnings_turns_a_refusal_into_a_warning():
+    p = relaxed(preflight_warnings=["SM-PRE-CODE-DOWNLOAD"])
+    d = guard.decide("CreateTrainingJob", training_job(HyperParameters={"sagemaker_submit_directory": S3_SUBMIT}), p)
+    assert d.violations == ()
+    assert [w.rule_id for w in d.warnings] == ["SM-PRE-CODE-DOWNLOAD"]
+
+
+# --------------------------------------------------------------------------- model hub
+
+
+@pytest.mark.parametrize("variable", ["HF_MODEL_ID", "OPTION_MODEL_ID"])
+@pytest.mark.parametrize("container", ["PrimaryContainer", "Containers"])
+def test_hub_model_id_refused_with_or_without_model_data(profile, variable, container):
+    c = {"Image": IMG, "Environment": {variable: "meta-llama/Meta-Llama-3.1-8B-Instruct"}}
+    req = {"ModelName": "m", "ExecutionRoleArn": ROLE,
+           container: c if container == "PrimaryContainer" else [{"Image": IMG}, c]}
+    d = guard.decide("CreateModel", req, profile)
+    prefix = "PrimaryContainer" if container == "PrimaryContainer" else "Containers[1]"
+    assert [(v.rule_id, v.path, v.found) for v in d.violations] == [
+        ("SM-PRE-MODEL-HUB", f"{prefix}.Environment.{variable}", "meta-llama/Meta-Llama-3.1-8B-Instruct")]
+    # The HF inference toolkit downloads HF_MODEL_ID whenever it is set, model data or not.
+    c["ModelDataUrl"] = "s3://bucket/model.tar.gz"
+    assert rule_ids(guard.decide("CreateModel", req, profile)) == ["SM-PRE-MODEL-HUB"]
+
+
+@pytest.mark.parametrize("value", ["/opt/ml/model", "s3://bucket/models/llama/"])
+def test_local_path_and_s3_pass_without_isolation(value):
+    p = relaxed(require_network_isolation=False)
+    req = {"ModelName": "m", "ExecutionRoleArn": ROLE,
+           "PrimaryContainer": {"Image": IMG, "Environment": {"HF_MODEL_ID": value}}}
+    assert guard.decide("CreateModel", req, p).violations == ()
+
+
+def test_local_path_passes_and_s3_model_id_is_refused_under_isolation(profile):
+    req = {"ModelName": "m", "ExecutionRoleArn": ROLE,
+           "PrimaryContainer": {"Image": IMG, "ModelDataUrl": "s3://b/m.tar.gz",
+                                "Environment": {"HF_MODEL_ID": "/opt/ml/model"}}}
+    assert guard.decide("CreateModel", req, profile).violations == ()
+    req["PrimaryContainer"]["Environment"]["OPTION_MODEL_ID"] = "s3://bucket/llama/"
+    (v,) = guard.decide("CreateModel", req, profile).violations
+    assert (v.rule_id, v.path) == ("SM-PRE-MODEL-HUB", "PrimaryContainer.Environment.OPTION_MODEL_ID")
+    assert "ModelDataSource" in v.fix
+
+
+def test_djl_serving_load_models_from_a_url(profile):
+    req = {"ModelName": "m", "ExecutionRoleArn": ROLE, "PrimaryContainer": {
+        "Image": IMG, "Environment": {"SERVING_LOAD_MODELS": "test::Python=https://example.com/model.tar.gz"}}}
+    (v,) = check_request("CreateModel", req, profile).refusals
+    assert (v.rule_id, v.path) == ("SM-PRE-MODEL-HUB", "PrimaryContainer.Environment.SERVING_LOAD_MODELS")
+    req["PrimaryContainer"]["Environment"]["SERVING_LOAD_MODELS"] = "test::Python=/opt/ml/model"
+    assert check_request("CreateModel", req, profile).refusals == []
+
+
+# --------------------------------------------------------------------------- remote functions
+
+
+def test_remote_function_refused_saying_why_and_which_field_relaxes(profile):
+    req = training_job(EnableNetworkIsolation=False,  # the SDK always sends False for remote functions
+                       AlgorithmSpecification={"TrainingImage": IMG, "TrainingInputMode": "File",
+                                               "ContainerEntrypoint": REMOTE_ENTRYPOINT})
+    d = guard.decide("CreateTrainingJob", req, profile)
+    (v,) = d.violations  # replaces the generic "Set EnableNetworkIsolation to True"
+    assert (v.rule_id, v.path) == ("SM-PRE-REMOTE-FUNCTION", "AlgorithmSpecification.ContainerEntrypoint")
+    assert "cannot run network-isolated" in v.fix and "require_network_isolation" in v.fix
+
+
+def test_remote_function_allowed_when_the_profile_does_not_require_isolation():
+    p = relaxed(require_network_isolation=False)
+    req = training_job(EnableNetworkIsolation=False,
+                       AlgorithmSpecification={"TrainingImage": IMG, "TrainingInputMode": "File",
+                                               "ContainerEntrypoint": REMOTE_ENTRYPOINT})
+    assert guard.decide("CreateTrainingJob", req, p).violations == ()
+
+
+def test_remote_function_as_warning_keeps_the_isolation_refusal():
+    p = relaxed(preflight_warnings=["SM-PRE-REMOTE-FUNCTION"])
+    req = training_job(EnableNetworkIsolation=False,
+                       AlgorithmSpecification={"TrainingImage": IMG, "TrainingInputMode": "File",
+                                               "ContainerEntrypoint": REMOTE_ENTRYPOINT})
+    d = guard.decide("CreateTrainingJob", req, p)
+    assert rule_ids(d) == ["SM-NET-ISOLATION"]
+    assert [w.rule_id for w in d.warnings] == ["SM-PRE-REMOTE-FUNCTION"]
+
+
+# --------------------------------------------------------------------------- notebooks and Studio
+
+
+def test_notebook_code_repositories(profile):
+    req = {"NotebookInstanceName": "nb", "InstanceType": "ml.t3.medium", "RoleArn": ROLE,
+           "DefaultCodeRepository": "https://github.com/org/repo.git",
+           "AdditionalCodeRepositories": ["my-registered-repo",
+                                          "https://git-codecommit.us-east-1.amazonaws.com/v1/repos/r",
+                                          "git@gitlab.com:org/repo.git"]}
+    d = guard.decide("CreateNotebookInstance", req, profile)
+    assert [(v.rule_id, v.path) for v in d.violations] == [
+        ("SM-PRE-CODE-REPOSITORY", "DefaultCodeRepository"),
+        ("SM-PRE-CODE-REPOSITORY", "AdditionalCodeRepositories[2]")]
+    upd = {"NotebookInstanceName": "nb", "DefaultCodeRepository": "https://bitbucket.org/o/r"}
+    assert rule_ids(guard.decide("UpdateNotebookInstance", upd, profile)) == ["SM-PRE-CODE-REPOSITORY"]
+
+
+def test_create_code_repository(profile):
+    d = guard.decide("CreateCodeRepository", {"CodeRepositoryName": "r",
+                                              "GitConfig": {"RepositoryUrl": "https://github.com/o/r"}}, profile)
+    assert [(v.rule_id, v.path) for v in d.violations] == [("SM-PRE-CODE-REPOSITORY", "GitConfig.RepositoryUrl")]
+    d = guard.decide("CreateCodeRepository", {"CodeRepositoryName": "r", "GitConfig": {
+        "RepositoryUrl": "https://git-codecommit.us-east-1.amazonaws.com/v1/repos/r"}}, profile)
+    assert d.violations == ()
+
+
+def test_studio_code_repositories(profile):
+    findings = check_request("CreateUserProfile", {"DomainId": "d-1", "UserProfileName": "u", "UserSettings": {
+        "JupyterLabAppSettings": {"CodeRepositories": [{"RepositoryUrl": "https://github.com/o/r"}]}}}, profile)
+    assert [v.path for v in findings.refusals] == [
+        "UserSettings.JupyterLabAppSettings.CodeRepositories[0].RepositoryUrl"]
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def test_lifecycle_configuration_lines_warn(profile):
+    script = "\n".join([
+        "#!/bin/bash",
+        "set -e",
+        "pip install pandas==2.2.2",
+        "aws s3 cp s3://bucket/wheels/ /tmp/wheels --recursive",
+        "pip install --no-index --find-links /tmp/wheels pandas",
+        "conda install -y -c conda-forge polars",
+        "curl -sSL https://example.com/setup.sh -o /tmp/setup.sh",
+        "curl -sS https://bucket.s3.us-east-1.amazonaws.com/x.sh -o /tmp/x.sh",
+        "git clone https://github.com/org/tools.git",
+    ])
+    d = guard.decide("CreateNotebookInstanceLifecycleConfig",
+                     {"NotebookInstanceLifecycleConfigName": "lc", "OnStart": [{"Content": b64(script)}]}, profile)
+    assert d.violations == ()
+    assert [(w.rule_id, w.path, w.found) for w in d.warnings] == [
+        ("SM-PRE-LIFECYCLE-FETCH", "OnStart[0].Content line 3", "pip install pandas==2.2.2"),
+        ("SM-PRE-LIFECYCLE-FETCH", "OnStart[0].Content line 6", "conda install -y -c conda-forge polars"),
+        ("SM-PRE-LIFECYCLE-FETCH", "OnStart[0].Content line 7",
+         "curl -sSL https://example.com/setup.sh -o /tmp/setup.sh"),
+        ("SM-PRE-LIFECYCLE-FETCH", "OnStart[0].Content line 9", "git clone https://github.com/org/tools.git"),
+    ]
+    d = guard.decide("CreateStudioLifecycleConfig", {"StudioLifecycleConfigName": "s",
+                                                     "StudioLifecycleConfigContent": b64("pip install torch\n"),
+                                                     "StudioLifecycleConfigAppType": "JupyterLab"}, profile)
+    assert [w.path for w in d.warnings] == ["StudioLifecycleConfigContent line 1"]
+
+
+def test_codeartifact_login_makes_pip_lines_pass():
+    script = ("aws codeartifact login --tool pip --domain d --domain-owner 123456789012 --repository r\n"
+              "pip install pandas\n")
+    assert scan_script(script) == []
+
+
+def test_lifecycle_configuration_not_base64_is_a_warning(profile):
+    d = guard.decide("CreateNotebookInstanceLifecycleConfig",
+                     {"NotebookInstanceLifecycleConfigName": "lc", "OnCreate": [{"Content": "pip install x"}]},
+                     profile)
+    assert [w.path for w in d.warnings] == ["OnCreate[0].Content"]
+
+
+# --------------------------------------------------------------------------- requirements files
+
+
+@pytest.mark.parametrize(("text", "isolated", "env", "lines"), [
+    ("pandas==2.2.2\nnumpy\n", True, {}, [1]),
+    ("pandas==2.2.2\n", False, {}, [1]),
+    ("--no-index\n--find-links wheelhouse\npandas==2.2.2\n", True, {}, []),
+    ("--no-index --find-links=./wheelhouse\npandas\n", True, {}, []),
+    ("-f https://download.pytorch.org/whl/torch_stable.html\n--no-index\ntorch\n", False, {}, [1]),
+    ("--no-index\npandas\n", True, {}, [2]),
+    ("./wheelhouse/pandas-2.2.2-cp310-cp310-manylinux2014_x86_64.whl\n", True, {}, []),
+    ("mylib @ https://github.com/o/r/archive/v1.zip\n", False, {}, [1]),
+    ("git+https://github.com/o/r.git@v1#egg=r\n", False, {}, [1]),
+    ("-i https://dom-123456789012.d.codeartifact.us-east-1.amazonaws.com/pypi/r/simple/\npandas\n", False, {}, []),
+    ("-i https://dom-123456789012.d.codeartifact.us-east-1.amazonaws.com/pypi/r/simple/\npandas\n", True, {}, [2]),
+    ("pandas\n", False, {"CA_REPOSITORY_ARN": "arn:aws:codeartifact:us-east-1:123456789012:repository/d/r"}, []),
+    ("pandas\n", False, {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": "/opt/ml/code/wheels"}, []),
+    ("# only a comment\n\n", True, {}, []),
+    ("pandas \\\n  ==2.2.2  # pinned\n", True, {}, [1]),
+])
+def test_requirements(text, isolated, env, lines):
+    problems = analyse_requirements(text, isolated=isolated, environment=env)
+    assert [p.line_no for p in problems] == lines
+
+
+def test_requirements_includes_are_followed():
+    files = {"base.txt": "--no-index\n--find-links wheelhouse\n", "more.txt": "requests\n"}
+    assert analyse_requirements("-r base.txt\npandas\n", isolated=True, read_include=files.get) == []
+    problems = analyse_requirements("-r missing.txt\n", isolated=True, read_include=files.get)
+    assert [(p.line_no, p.line) for p in problems] == [(1, "-r missing.txt")]
+
+
+def test_every_check_is_described():
+    assert set(CHECKS) == {"SM-PRE-CODE-DOWNLOAD", "SM-PRE-MODEL-HUB", "SM-PRE-REQUIREMENTS",
+                           "SM-PRE-REMOTE-FUNCTION", "SM-PRE-CODE-REPOSITORY", "SM-PRE-LIFECYCLE-FETCH"}
+    for spec in CHECKS.values():
+        assert spec.title and spec.finds and spec.fails_because and spec.fix
+
+
+def test_apply_raises_with_the_preflight_refusal(profile):
+    with pytest.raises(GuardrailViolation) as exc:
+        guard.apply("CreateTrainingJob", training_job(HyperParameters={"sagemaker_submit_directory": S3_SUBMIT}),
+                    profile)
+    assert exc.value.violations[0].rule_id == "SM-PRE-CODE-DOWNLOAD"
+
+
+# --------------------------------------------------------------------------- pipeline steps
+
+
+def closed_training_step(**extra):
+    args = training_job(EnableNetworkIsolation=True, EnableInterContainerTrafficEncryption=True,
+                        VpcConfig={"Subnets": [SUB_A], "SecurityGroupIds": [SG]})
+    args.pop("TrainingJobName")
+    args.update(extra)
+    return {"Name": "Train", "Type": "Training", "Arguments": args}
+
+
+def pipeline(*steps) -> str:
+    return json.dumps({"Version": "2020-12-01", "Parameters": [], "Steps": list(steps)})
+
+
+def test_pipeline_training_step_with_code_download_is_refused(profile):
+    step = closed_training_step(HyperParameters={"sagemaker_submit_directory": S3_SUBMIT})
+    d = guard.decide("CreatePipeline", {"PipelineName": "p", "RoleArn": ROLE, "PipelineDefinition": pipeline(step)},
+                     profile)
+    assert [(v.rule_id, v.path) for v in d.violations] == [
+        ("SM-PRE-CODE-DOWNLOAD", "PipelineDefinition.Steps[0:Train].Arguments.HyperParameters.sagemaker_submit_directory")]
+
+
+def test_pipeline_remote_function_step_is_refused(profile):
+    step = closed_training_step(EnableNetworkIsolation=False, AlgorithmSpecification={
+        "TrainingImage": IMG, "TrainingInputMode": "File", "ContainerEntrypoint": REMOTE_ENTRYPOINT})
+    d = guard.decide("CreatePipeline", {"PipelineName": "p", "RoleArn": ROLE, "PipelineDefinition": pipeline(step)},
+                     profile)
+    assert [(v.rule_id, v.path) for v in d.violations] == [
+        ("SM-PRE-REMOTE-FUNCTION", "PipelineDefinition.Steps[0:Train].Arguments.AlgorithmSpecification.ContainerEntrypoint")]
+
+
+def test_pipeline_model_step_with_hub_model_is_refused(profile):
+    step = {"Name": "Model", "Type": "Model", "Arguments": {
+        "ExecutionRoleArn": ROLE, "EnableNetworkIsolation": True,
+        "VpcConfig": {"Subnets": [SUB_A], "SecurityGroupIds": [SG]},
+        "PrimaryContainer": {"Image": IMG, "Environment": {"HF_MODEL_ID": "bigscience/T0pp"}}}}
+    d = guard.decide("CreatePipeline", {"PipelineName": "p", "RoleArn": ROLE, "PipelineDefinition": pipeline(step)},
+                     profile)
+    assert [(v.rule_id, v.path) for v in d.violations] == [
+        ("SM-PRE-MODEL-HUB", "PipelineDefinition.Steps[0:Model].Arguments.PrimaryContainer.Environment.HF_MODEL_ID")]
