@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from ..errors import Violation
+from ..paths import expand, format_path, is_map, split_path
 from ._net import is_codecommit_host, is_hub_model_id, url_host
 from ._specs import CHECKS
 from .scripts import decode_content, scan_script
@@ -72,20 +73,14 @@ def _relax(check_id: str) -> str:
 
 
 def _maps(doc: Any, anchor: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """``(concrete prefix, mapping)`` for an anchor ``""``, ``"A"`` or ``"A[]"`` (lists and tuples)."""
+    """``(concrete prefix with a trailing dot, mapping)`` for every mapping at ``anchor`` (one path engine)."""
     if anchor == "":
-        if isinstance(doc, Mapping):
+        if is_map(doc):
             yield "", doc
         return
-    name = anchor[:-2] if anchor.endswith("[]") else anchor
-    value = doc.get(name) if isinstance(doc, Mapping) else None
-    if anchor.endswith("[]"):
-        if isinstance(value, (list, tuple)):
-            for i, item in enumerate(value):
-                if isinstance(item, Mapping):
-                    yield f"{name}[{i}].", item
-    elif isinstance(value, Mapping):
-        yield f"{name}.", value
+    for parts, value in expand(doc, split_path(anchor)):
+        if is_map(value):
+            yield format_path(parts) + ".", value
 
 
 def _hyperparameter(value: Any) -> Any:
