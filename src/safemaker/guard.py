@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 from . import paths as _paths
 from . import preflight as _preflight
 from .errors import MISSING, GuardrailViolation, Violation
+from .instances import has_instance_storage
 from .paths import split_path
 from .rules import RESOURCES, RULES, FieldRule, Guardrail, OperationRule
 
@@ -132,10 +133,12 @@ class _Ctx:
     describing: bool = False  # checking an existing resource's description
     root: Any = None          # the whole request/description (for not_required_when)
     written: bool = False     # a document checked as written (pipeline step): never injected into
+    container: Any = None     # the structure at the current anchor (for only_with / instance_types)
+    never_injects: bool = False  # an update operation: nothing is ever injected
 
     def omit(self, text: str) -> str:
         """``text`` (a hint that omitting the field gets it injected), unless nothing is ever injected."""
-        return "" if self.written else text
+        return "" if self.written or self.never_injects else text
 
     def unwalkable(self, parts: tuple[_Key, ...], value: Any) -> None:
         """A value where the model has a list, that is neither a list nor a tuple: refused, not skipped."""
@@ -307,6 +310,8 @@ def _check_kms(ctx: _Ctx, f: FieldRule, path: str, value: Any, wanted: str | Non
     if wanted is None or value == wanted:
         return MISSING
     if value is MISSING:
+        if not _is_required(ctx, f):
+            return MISSING
         if ctx.update or ctx.describing:
             # An absent key on an existing resource is the AWS managed key: report it.
             if ctx.describing and _is_required(ctx, f):
@@ -348,6 +353,12 @@ def _check_forbidden(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
 def _is_required(ctx: _Ctx, f: FieldRule) -> bool:
     if not f.required:
         return False
+    if f.only_with is not None and ctx.container is not None and \
+            _get(ctx.container, split_path(f.only_with)) in (MISSING, None):
+        return False  # nothing to protect (a processing job without outputs has none to encrypt)
+    if f.instance_types and ctx.container is not None and any(
+            has_instance_storage(v) for p in f.instance_types for _, v in _expand(ctx.container, split_path(p))):
+        return False  # instance-store volumes take no KMS key (the API refuses one)
     if f.not_required_when is not None and ctx.root is not None:
         return not any(v not in (None, "") for _, v in _values(ctx.root, f.not_required_when))
     return True
@@ -417,7 +428,8 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
          ) -> tuple[dict[str, Any], list[str], list[Violation], list[ResolvedReference]]:
     violations: list[Violation] = []
     update = rule.kind == "update"
-    ctx = _Ctx(operation, profile, inject and not update, update, violations, root=params, written=written)
+    ctx = _Ctx(operation, profile, inject and not update, update, violations, root=params, written=written,
+               never_injects=update)
     if rule.unsupported:
         ctx.violation(operation, operation, "an operation that can run closed", rule.unsupported,
                       Guardrail.UNSUPPORTED, "an operation that can run in a closed network")
@@ -430,6 +442,7 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
         for concrete, container in list(_expand(params, anchor_parts, on_unwalkable=ctx.unwalkable)):
             if not _is_map(container):
                 continue
+            ctx.container = container
             dia_path: str | None = None
             prefix = format_path(concrete) + "." if concrete else ""
             for check_fn, f, parts, is_dia in fields:
@@ -748,6 +761,7 @@ def check_description(create_operation: str, description: Mapping[str, Any], pro
         for concrete, container in _expand(description, anchor):
             if not _is_map(container):
                 continue
+            ctx.container = container
             for f in target.fields:
                 if f.guardrail is Guardrail.ROLE_ARN:
                     continue  # the guard checks roles passed in requests; audit is about the network

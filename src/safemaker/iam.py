@@ -57,6 +57,7 @@ from .errors import MISSING, SafemakerError, Violation
 from .iam_eval import AuthorizationRequest, ContextValue, Decision, evaluate
 from . import paths as _paths
 from .paths import split_path
+from .instances import INSTANCE_STORE_IAM_PATTERNS, has_instance_storage
 from .rules import RULES, FieldRule, Guardrail, OperationRule, Target
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -236,7 +237,8 @@ class KeyField:
     @property
     def absence_refused(self) -> bool:
         """``True`` when the guard refuses this field's absence on a create request."""
-        return self.field.required and self.field.not_required_when is None
+        f = self.field
+        return f.required and f.not_required_when is None and f.only_with is None
 
 
 @dataclass(frozen=True)
@@ -292,7 +294,7 @@ def _absence(rule: OperationRule, fields: Sequence[KeyField]) -> tuple[bool, str
     if not candidates:
         if rule.kind == "update" and not any(getattr(kf.target, "replace_on_update", False) for kf in fields):
             return False, "unchanged"
-        if any(kf.field.not_required_when is not None for kf in fields):
+        if any(kf.field.not_required_when is not None or kf.field.only_with is not None for kf in fields):
             return False, "conditional"
         return False, "optional"
     if any(kf.target.anchor == "" for kf in candidates) or not rule.references:
@@ -499,10 +501,21 @@ def guardrail_statements(profile: "VpcProfile", *, source_vpce: bool = True) -> 
         rule = _key_value_rule(key, uses, profile)
         if rule is None:
             continue
-        absent_ops = [u.operation for u in uses if u.deny_absent]
-        if absent_ops:
+        by_type = [u.operation for u in uses if u.deny_absent and _by_instance_type(u)]
+        absent_ops = [u.operation for u in uses if u.deny_absent and not _by_instance_type(u)]
+        if by_type:
+            # instance-store volumes take no volume key: absence is denied only when no instance type has them
             statements.append({
                 "Sid": f"Deny{_sid_part(key)}Absent",
+                "Effect": "Deny",
+                "Action": _actions(by_type),
+                "Resource": "*",
+                "Condition": {"Null": {key: "true"},
+                              "ForAllValues:StringNotLike": {_INSTANCE_TYPES: list(INSTANCE_STORE_IAM_PATTERNS)}},
+            })
+        if absent_ops:
+            statements.append({
+                "Sid": f"Deny{_sid_part(key)}{'OtherResources' if by_type else ''}Absent",
                 "Effect": "Deny",
                 "Action": _actions(absent_ops),
                 "Resource": "*",
@@ -1216,6 +1229,28 @@ def request_context(operation: str, params: Mapping[str, Any]) -> dict[str, Cont
     return {k: v for k, v in ctx.items() if v != []}
 
 
+_INSTANCE_TYPES = "sagemaker:InstanceTypes"
+
+
+def _by_instance_type(use: KeyUse) -> bool:
+    """The key's absence is allowed on instance types with instance-store volumes (``FieldRule.instance_types``)."""
+    return any(kf.field.instance_types for kf in use.fields)
+
+
+def _instance_types(operation: str, params: Mapping[str, Any]) -> list[str]:
+    """``sagemaker:InstanceTypes`` from the instance types the rule's volume key fields depend on."""
+    rule = RULES.get(operation)
+    if rule is None:
+        return []
+    out: list[str] = []
+    for target, f in rule.fields():
+        for rel in f.instance_types:
+            for _, v in _paths.values(params, _paths.join(target.anchor, rel)):
+                if isinstance(v, str) and v not in out:
+                    out.append(v)
+    return out
+
+
 def _role_values(operation: str, params: Mapping[str, Any]) -> list[str]:
     rule = RULES.get(operation)
     if rule is None:
@@ -1250,15 +1285,22 @@ def authorization_requests(operation: str, params: Mapping[str, Any], *, source_
     Returns
     -------
     list[AuthorizationRequest]
-        ``sagemaker:<operation>`` on ``*`` with :func:`request_context` plus the
-        global keys, then one ``iam:PassRole`` per distinct role the request
+        ``sagemaker:<operation>`` on ``*`` with :func:`request_context`, the
+        ``sagemaker:InstanceTypes`` the rule's volume-key fields depend on
+        (``FieldRule.instance_types``) when one of them has instance-store
+        volumes (the rendered policies read the key only there: for EBS-only
+        types, absent and present evaluate alike), and the global keys, then one ``iam:PassRole`` per distinct role the request
         passes (resource: the role ARN; ``iam:PassedToService =
         sagemaker.amazonaws.com``).
     """
     globals_: dict[str, ContextValue] = {"aws:ViaAWSService": via_aws_service}
     if source_vpce is not None:
         globals_["aws:SourceVpce"] = source_vpce
-    out = [AuthorizationRequest(f"sagemaker:{operation}", "*", {**request_context(operation, params), **globals_})]
+    context = request_context(operation, params)
+    types = _instance_types(operation, params)
+    if any(has_instance_storage(t) for t in types):
+        context[_INSTANCE_TYPES] = types
+    out = [AuthorizationRequest(f"sagemaker:{operation}", "*", {**context, **globals_})]
     for role in _role_values(operation, params):
         out.append(AuthorizationRequest("iam:PassRole", role,
                                         {"iam:PassedToService": SAGEMAKER_SERVICE_PRINCIPAL, **globals_}))

@@ -133,6 +133,18 @@ class FieldRule:
         For :attr:`Guardrail.UNSUPPORTED` fields: why a request (or resource) that
         gives this field cannot run closed (``HumanTaskConfig.PublicWorkforceTaskPrice``
         sends the data to the public crowd). Such a field is refused whenever present.
+    only_with : str or None
+        A path relative to the anchor that must be present for the field to apply:
+        when it is absent there is nothing to protect, and the field is neither
+        injected nor required (``CreateProcessingJob`` without a
+        ``ProcessingOutputConfig`` has no output to encrypt).
+    instance_types : tuple[str, ...]
+        Paths relative to the anchor (``[]`` allowed) of the instance types the
+        field's storage volume belongs to. When any of them has instance-store
+        volumes (:func:`safemaker.instances.has_instance_storage`) the API takes no
+        ``VolumeKmsKeyId`` ("You can't request a VolumeKmsKeyId when using an
+        instance type with local storage", ResourceConfig in the API reference):
+        the field is neither injected nor required.
     """
 
     guardrail: Guardrail
@@ -147,6 +159,13 @@ class FieldRule:
     with_vpc_id: str | None = None
     not_required_when: str | None = None
     reason: str | None = None
+    only_with: str | None = None
+    instance_types: tuple[str, ...] = ()
+
+    @property
+    def conditional(self) -> bool:
+        """``True`` when the field is required in some shapes of the request only."""
+        return self.not_required_when is not None or self.only_with is not None or bool(self.instance_types)
 
 
 @dataclass(frozen=True)
@@ -310,7 +329,8 @@ def _training_definition() -> tuple[FieldRule, ...]:
         _iso(),
         _vpc(),
         _icte(),
-        _volume_kms("ResourceConfig.VolumeKmsKeyId"),
+        _volume_kms("ResourceConfig.VolumeKmsKeyId",
+                    instance_types=("ResourceConfig.InstanceType", "ResourceConfig.InstanceGroups[].InstanceType")),
         _output_kms("OutputDataConfig.KmsKeyId"),
         _role(),
     )
@@ -483,8 +503,9 @@ _RULE_LIST: tuple[OperationRule, ...] = (
                     _iso("NetworkConfig.EnableNetworkIsolation"),
                     _vpc("NetworkConfig.VpcConfig"),
                     _icte("NetworkConfig.EnableInterContainerTrafficEncryption"),
-                    _volume_kms("ProcessingResources.ClusterConfig.VolumeKmsKeyId"),
-                    _output_kms("ProcessingOutputConfig.KmsKeyId"),
+                    _volume_kms("ProcessingResources.ClusterConfig.VolumeKmsKeyId",
+                                instance_types=("ProcessingResources.ClusterConfig.InstanceType",)),
+                    _output_kms("ProcessingOutputConfig.KmsKeyId", only_with="ProcessingOutputConfig"),
                     _role(),
                 ),
             ),
@@ -588,7 +609,8 @@ _RULE_LIST: tuple[OperationRule, ...] = (
             Target(
                 "",
                 (
-                    _volume_kms("TransformResources.VolumeKmsKeyId"),
+                    _volume_kms("TransformResources.VolumeKmsKeyId",
+                                instance_types=("TransformResources.InstanceType",)),
                     _output_kms("TransformOutput.KmsKeyId"),
                 ),
             ),

@@ -52,6 +52,7 @@ class F:
     kind: str
     optional: bool = False
     unless: str | None = None  # absolute path; any value there makes the field optional
+    only_with: str | None = None  # path below the spot; absent there: nothing to protect (no output to encrypt)
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ SPEC: Mapping[str, Op] = {
     "CreateTrainingJob": Op("create", (Spot("", _training()),)),
     "CreateProcessingJob": Op("create", _root(
         *_net("NetworkConfig."), F("ProcessingResources.ClusterConfig.VolumeKmsKeyId", "kms-volume"),
-        F("ProcessingOutputConfig.KmsKeyId", "kms-output"), F("RoleArn", "role"))),
+        F("ProcessingOutputConfig.KmsKeyId", "kms-output", only_with="ProcessingOutputConfig"), F("RoleArn", "role"))),
     "CreateHyperParameterTuningJob": Op("create", (Spot("TrainingJobDefinition", _training()),
                                                    Spot("TrainingJobDefinitions[]", _training()))),
     "CreateTrainingSession": Op("create", _root(F("VpcConfig", "vpc"), F("OutputConfig.S3Location.KmsKeyArn",
@@ -383,7 +384,7 @@ def evaluate(operation: str, request: Mapping[str, Any], p: Any, *, inject: bool
                     continue
                 optional = f.optional or (f.unless is not None and any(
                     v not in (None, "") for _, v in _instances(request, _segments(f.unless))))
-                if optional:
+                if optional or (f.only_with is not None and not _lookup(container, f.only_with)[0]):
                     continue
                 if may_inject:
                     kms = f.kind.startswith("kms")
