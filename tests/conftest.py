@@ -95,3 +95,14 @@ def _offline_aws(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+@pytest.fixture(autouse=True)
+def _no_process_guard_left() -> object:
+    """A process guard (``install_process``, or turned on by a ClosedNetworkSession) ends with its test."""
+    yield
+    import sys
+
+    process = sys.modules.get("safemaker.process")
+    if process is not None:
+        process.uninstall_process()

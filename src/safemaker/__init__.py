@@ -26,6 +26,7 @@ from .errors import (
 )
 from .guard import apply, check, decide
 from .hooks import install, installed, uninstall
+from .process import install_process, process_guard, uninstall_process
 
 __version__ = "0.1.0"
 
@@ -65,6 +66,11 @@ __all__ = [
     "install",
     "installed",
     "uninstall",
+    "install_process",
+    "uninstall_process",
+    "process_guard",
+    "load_ipython_extension",
+    "unload_ipython_extension",
     *_LAZY,
 ]
 
@@ -77,6 +83,20 @@ def __getattr__(name: str) -> Any:
     value = getattr(module, target[1])
     globals()[name] = value
     return value
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext safemaker``: turn the process guard on for this kernel (see :mod:`safemaker.ipython`)."""
+    from .ipython import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext safemaker``: take the extension's guard and display hooks off again."""
+    from .ipython import unload_ipython_extension as unload
+
+    unload(ipython)
 
 
 def __dir__() -> list[str]:

@@ -189,6 +189,15 @@ class GuardrailViolation(SafemakerError):
             )
         super().__init__(operation=operation, violations=violations, details=details)
 
+    def _repr_markdown_(self) -> str:
+        """The refusal as a table: field, value found, value required, fix (notebooks)."""
+        rows = "\n".join(
+            f"| `{v.path}` | {'*absent*' if v.found is MISSING else f'`{v.found!r}`'} | "
+            f"{v.required_text if v.required_text is not None else f'`{v.required!r}`'} | {v.fix} |"
+            for v in self.violations)
+        return (f"**{self.operation} refused by safemaker** (nothing was sent)\n\n"
+                "| field | found | required | fix |\n|---|---|---|---|\n" + rows)
+
 
 class ReferenceCheckError(SafemakerError):
     """A resource that a request references could not be checked.

@@ -22,6 +22,7 @@ Example
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import json
 import logging
@@ -112,6 +113,11 @@ class DecisionRecord:
     violations: tuple[Violation, ...]
     references: tuple[str, ...]
     region: str | None
+
+    def _repr_markdown_(self) -> str:
+        from .ipython import decisions_markdown
+
+        return decisions_markdown([self])
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict. Holds no request values but the network fields' own."""
@@ -204,11 +210,24 @@ class Guard:
         self._s3_clients: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
         self._s3_lock = threading.Lock()
 
+    def _repr_markdown_(self) -> str:
+        from .ipython import guard_markdown
+
+        return guard_markdown(self)
+
     # ------------------------------------------------------------------ events
 
     def provide_client_params(self, params: Mapping[str, Any], model: Any, client_ref: Any = None,
-                              **kwargs: Any) -> dict[str, Any] | None:
+                              context: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any] | None:
         """botocore handler: decide on the request, refuse or return the request to send.
+
+        The guard decides on its own deep copy of ``params`` and, in enforce
+        mode, returns that copy as the request to send: a caller that changes
+        its nested dicts or lists afterwards (another thread) cannot change
+        what is sent. What it approved goes into botocore's request
+        ``context`` (:data:`safemaker.process.APPROVAL_KEY`); the final
+        serialized request is checked against it just before it is sent
+        (:func:`safemaker.process.verify_final_request`).
 
         Raises
         ------
@@ -216,10 +235,16 @@ class Guard:
             In enforce mode, when the request or a resource it references
             breaks a guardrail. Nothing has been sent.
         """
+        from . import process as _process
+
         operation = model.name
         rule = RULES.get(operation)
         if rule is None and operation not in _preflight.PREFLIGHT_OPERATIONS:
+            if context is not None:
+                _process.ensure_send_check()
+                context[_process.APPROVAL_KEY] = _process.Approval(self, operation, frozenset())
             return None
+        params = copy.deepcopy(params)  # the guard's own copy: decided on, and (enforce) sent
         client = client_ref() if client_ref is not None else None
         fetched: Any = None
         fetch_error: Violation | None = None
@@ -248,13 +273,28 @@ class Guard:
         if self.mode == "warn":
             outcome = "warned" if violations else ("injected" if decision.injected else "allowed")
             self._record(operation, outcome, decision.injected, violations, checked, region)
+            self._approve(context, operation, decision, rule, params, fetched, check=not violations)
             return None
         if violations:
             self._record(operation, "refused", decision.injected, violations, checked, region)
             raise GuardrailViolation(operation, violations)
         self._record(operation, "injected" if decision.injected else "allowed", decision.injected, (),
                      checked, region)
-        return decision.params if decision.injected else None
+        self._approve(context, operation, decision, rule, params, fetched)
+        return decision.params
+
+    def _approve(self, context: dict[str, Any] | None, operation: str, decision: _guard.Decision, rule: Any,
+                 params: Mapping[str, Any], fetched: Any, check: bool = True) -> None:
+        """Keep what was approved in the request context, for the check of the final request."""
+        if context is None:
+            return
+        from . import process as _process
+
+        _process.ensure_send_check()
+        location = params.get(rule.definition_location) if rule is not None and rule.definition_location else None
+        context[_process.APPROVAL_KEY] = _process.Approval(
+            self, operation, frozenset((r.resource, r.name) for r in decision.references),
+            copy.deepcopy(location) if fetched is not None else None, fetched, check)
 
     # ------------------------------------------------------------------ references
 

@@ -103,6 +103,8 @@ OTHER_ENV_VARS: Mapping[str, str] = MappingProxyType(
         PROFILE_ENV_VAR: "the profile source: a file path or ssm:<parameter name>",
         "SAFEMAKER_DEBUG": "debug output of safemaker's loggers on stderr",
         "SAFEMAKER_DECISION_LOG": "JSON-lines file the guard appends its decisions to",
+        "SAFEMAKER_GUARD_MODE": "mode of the process guard turned on by 'import safemaker.auto' and "
+                                "'safemaker run': enforce (default) or warn",
         "SAFEMAKER_ENDPOINT_URL": "endpoint URL for the doctor, infra and profile commands",
         "SAFEMAKER_STACK": "name of the closed-network stack of 'safemaker infra'",
         "SAFEMAKER_E2E": "turns on the tests against a real AWS account (tests/e2e)",
@@ -1234,6 +1236,12 @@ class VpcProfile(BaseSettings):
             return NotImplemented
         return self.__dict__ == other.__dict__  # type: ignore[attr-defined]
 
+
+    def _repr_markdown_(self) -> str:
+        """The fields this profile sets, as a table (notebooks)."""
+        from .ipython import profile_markdown
+
+        return profile_markdown(self)
 
     def model_post_init(self, context: Any, /) -> None:
         self._subnet_set = frozenset(self.subnets)

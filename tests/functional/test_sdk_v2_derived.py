@@ -10,6 +10,8 @@ without computing anything and an endpoint answers canned data.
 from __future__ import annotations
 
 import pytest
+
+import safemaker
 from sdk_markers import require_sdk
 
 require_sdk(2)  # skipped under SDK v3 (tests/sdk_markers.py)
@@ -214,6 +216,7 @@ def test_transformer_refuses_isolation_false(trained, safemaker_local):
 def test_F02_transform_job_naming_a_model_that_is_not_closed_is_refused(sess, safemaker_session, safemaker_local):
     open_client = safemaker_session.client("sagemaker")
     hooks.uninstall(open_client)
+    safemaker.uninstall_process()  # the open resource comes from elsewhere: the session's process guard refuses it
     open_client.create_model(ModelName="open-model", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMG})
     transformer = Transformer("open-model", 1, "ml.m5.large", output_path=f"s3://{BUCKET}/o", sagemaker_session=sess)
     with pytest.raises(GuardrailViolation) as exc:

@@ -8,6 +8,8 @@ no container runs: a training job goes to ``Completed`` without training.
 from __future__ import annotations
 
 import pytest
+
+import safemaker
 from sdk_markers import require_sdk
 import yaml
 
@@ -184,6 +186,7 @@ def test_attach_to_a_job_that_is_not_closed_is_refused(sess, safemaker_session, 
     from safemaker import hooks
 
     hooks.uninstall(open_client)
+    safemaker.uninstall_process()  # the open resource comes from elsewhere: the session's process guard refuses it
     open_client.create_training_job(
         TrainingJobName="open-job", RoleArn=ROLE,
         AlgorithmSpecification={"TrainingImage": IMG, "TrainingInputMode": "File"},

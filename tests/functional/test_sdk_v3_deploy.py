@@ -9,6 +9,8 @@ deployments send.
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from sdk_markers import require_sdk
 
@@ -28,6 +30,7 @@ from sagemaker.core import resources, shapes  # noqa: E402
 from sagemaker.core.inference_config import ServerlessInferenceConfig  # noqa: E402
 from sagemaker.core.training.configs import Networking  # noqa: E402
 
+import safemaker  # noqa: E402
 from safemaker.errors import GuardrailViolation  # noqa: E402
 from safemaker.sdk import v3  # noqa: E402
 from safemaker.sdk._errors import ClosedSessionError  # noqa: E402
@@ -185,13 +188,26 @@ def test_jumpstart_style_model_asking_for_no_isolation_is_refused(v3env):
     assert v3env.backend.request_count("sagemaker") == 0
 
 
+@contextlib.contextmanager
+def _made_elsewhere():
+    """Open resources made as by another process: this one's process guard (the closed session's) is off meanwhile."""
+    g = safemaker.process_guard()
+    safemaker.uninstall_process()
+    try:
+        yield
+    finally:
+        if g is not None:
+            safemaker.install_process(g.profile, g.mode)
+
+
 def _open_model(env, name):
-    # A client made before any guard (the backend's own session is guarded by the closed session).
+    # A client with no guard of its own (the backend's own session is guarded by the closed session).
     import boto3
 
     raw = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
                         region_name="us-east-1").client("sagemaker", endpoint_url=env.backend.endpoint_url)
-    raw.create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMG})
+    with _made_elsewhere():
+        raw.create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMG})
     return resources.Model.get(model_name=name, session=env.session.boto_session)
 
 
@@ -233,10 +249,11 @@ def test_an_existing_open_endpoint_is_refused(v3env):
     _open_model(v3env, "open-model-2")
     raw = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
                         region_name="us-east-1").client("sagemaker", endpoint_url=v3env.backend.endpoint_url)
-    raw.create_endpoint_config(EndpointConfigName="open-config", ProductionVariants=[
-        {"VariantName": "AllTraffic", "ModelName": "open-model-2", "InitialInstanceCount": 1,
-         "InstanceType": "ml.m5.large"}])
-    raw.create_endpoint(EndpointName="open-endpoint", EndpointConfigName="open-config")
+    with _made_elsewhere():
+        raw.create_endpoint_config(EndpointConfigName="open-config", ProductionVariants=[
+            {"VariantName": "AllTraffic", "ModelName": "open-model-2", "InitialInstanceCount": 1,
+             "InstanceType": "ml.m5.large"}])
+        raw.create_endpoint(EndpointName="open-endpoint", EndpointConfigName="open-config")
     endpoint = resources.Endpoint.get(endpoint_name="open-endpoint", session=v3env.session.boto_session)
     with pytest.raises(GuardrailViolation) as exc:
         v3.closed_deploy(endpoint, sagemaker_session=v3env.session)

@@ -15,7 +15,7 @@ import importlib
 import typer
 
 COMMAND_MODULES = ("demo", "profile", "check", "policy", "doctor", "audit", "infra", "notebook", "local",
-                   "rehearse")
+                   "rehearse", "run")
 """Command modules, in help order; a module that does not exist yet is skipped."""
 
 app = typer.Typer(

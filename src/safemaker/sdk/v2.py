@@ -42,7 +42,7 @@ from sagemaker.network import NetworkConfig
 from sagemaker.processing import Processor
 from sagemaker.session import Session
 
-from safemaker import hooks
+from safemaker import hooks, process
 from safemaker.errors import MISSING, GuardrailViolation, Violation
 from safemaker.profile import VpcProfile, resolve_profile
 from safemaker.rules import Guardrail
@@ -243,6 +243,8 @@ class ClosedNetworkSession(ProfileIdentity, Session):
         self.poll: float | None = poll
         # Installed before sagemaker.Session creates its clients (in _initialize).
         self.guard: hooks.Guard = hooks.install(boto_session, resolved, **options)
+        # Every other SageMaker client of the process (default sessions the SDK makes, raw boto3) too.
+        process.claim_process(resolved, self.guard.mode, by="ClosedNetworkSession (SDK v2)")
         if kwargs.get("sagemaker_client") is not None:
             hooks.install(kwargs["sagemaker_client"], resolved, **options)
         given_config = kwargs.pop("sagemaker_config", None)

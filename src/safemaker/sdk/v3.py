@@ -90,7 +90,7 @@ from sagemaker.train.model_trainer import Mode as TrainingMode
 from sagemaker.train.model_trainer import ModelTrainer
 
 from safemaker import guard as _guard
-from safemaker import hooks
+from safemaker import hooks, process
 from safemaker.errors import MISSING, GuardrailViolation, Violation
 from safemaker.profile import VpcProfile, resolve_profile
 from safemaker.rules import Guardrail
@@ -583,6 +583,8 @@ class ClosedNetworkSession(ProfileIdentity, Session):
         self._defaults_saved: dict[str, Any] | None = None
         # Installed before Session creates its clients (in _initialize).
         self.guard: hooks.Guard = hooks.install(boto_session, resolved, **dict(guard_options or {}))
+        # Every other SageMaker client of the process (sagemaker-core's singletons, raw boto3) too.
+        process.claim_process(resolved, self.guard.mode, by="ClosedNetworkSession (SDK v3)")
         boto_session._session.register("before-call.iam", _refuse_iam, unique_id=_IAM_HANDLER_ID)
         dropped = _drop_cached_clients(boto_session)
         if dropped:

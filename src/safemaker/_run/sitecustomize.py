@@ -1,0 +1,46 @@
+"""Loaded by every Python process that ``safemaker run`` starts (this folder is first on PYTHONPATH).
+
+It turns the process guard on (``import safemaker.auto``) before the program
+runs, then loads the ``sitecustomize`` module that this one hides, if any.
+A process that cannot be guarded (its Python has no safemaker, or the profile
+cannot be loaded) stops with exit status 2 and one line on stderr: it never
+runs unguarded.
+"""
+
+import os
+import sys
+
+
+def _chain() -> None:
+    """Import the next ``sitecustomize`` on sys.path (the one this file hides), if there is one."""
+    import importlib.util
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    mine = sys.modules.pop("sitecustomize", None)
+    saved = list(sys.path)
+    try:
+        sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
+        if importlib.util.find_spec("sitecustomize") is not None:
+            import sitecustomize  # noqa: F401
+    finally:
+        sys.path[:] = saved
+        if mine is not None:  # the import of this module completes with this name bound to it
+            sys.modules["sitecustomize"] = mine
+
+
+def _activate() -> None:
+    try:
+        import safemaker.auto  # noqa: F401
+    except ImportError as exc:
+        sys.stderr.write(f"safemaker run: this Python ({sys.executable}) cannot import safemaker ({exc}); "
+                         "install safemaker into it, or run the program with the Python that has it\n")
+        sys.stderr.flush()
+        os._exit(2)
+    except Exception as exc:  # a ProfileError, a bad SAFEMAKER_GUARD_MODE: never run unguarded
+        sys.stderr.write(f"safemaker run: the guard could not be turned on: {exc}\n")
+        sys.stderr.flush()
+        os._exit(2)
+
+
+_activate()
+_chain()

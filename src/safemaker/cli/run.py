@@ -1,0 +1,79 @@
+"""``safemaker run``: run a program with the process guard on, without changing its code."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ..process import MODE_ENV_VAR
+from ..profile import PROFILE_ENV_VAR, SSM_PREFIX, VpcProfile
+from ._common import PROFILE_HELP, fail, handle_errors
+
+BOOTSTRAP_DIR = Path(__file__).resolve().parent.parent / "_run"
+"""The folder put first on ``PYTHONPATH``: its ``sitecustomize.py`` imports :mod:`safemaker.auto`."""
+
+
+def run_environment(profile: Optional[str], mode: str, environ: Optional[dict[str, str]] = None) -> dict[str, str]:
+    """The environment ``safemaker run`` gives the program (and so every Python process it starts).
+
+    Parameters
+    ----------
+    profile : str or None
+        The ``--vpc-profile`` value; ``None`` keeps ``SAFEMAKER_PROFILE`` (or the ``SAFEMAKER_*`` fields).
+    mode : {"enforce", "warn"}
+    environ : dict, optional
+        The environment to start from (default: this process's).
+
+    Returns
+    -------
+    dict[str, str]
+        ``PYTHONPATH`` with :data:`BOOTSTRAP_DIR` first, ``SAFEMAKER_PROFILE`` as an
+        absolute path (children may change directory), ``SAFEMAKER_GUARD_MODE``.
+    """
+    env = dict(os.environ if environ is None else environ)
+    if profile is not None:
+        env[PROFILE_ENV_VAR] = profile
+    source = env.get(PROFILE_ENV_VAR)
+    if source and not source.startswith(SSM_PREFIX):
+        env[PROFILE_ENV_VAR] = str(Path(source).expanduser().resolve())
+    env[MODE_ENV_VAR] = mode
+    rest = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and Path(p).resolve() != BOOTSTRAP_DIR]
+    env["PYTHONPATH"] = os.pathsep.join([str(BOOTSTRAP_DIR), *rest])
+    return env
+
+
+def run(
+    command: List[str] = typer.Argument(..., metavar="COMMAND [ARGS]...",
+                                        help="The program to run and its arguments (after --)."),
+    profile: Optional[str] = typer.Option(None, "--vpc-profile", "-p", help=PROFILE_HELP,
+                                          envvar=PROFILE_ENV_VAR, show_envvar=True),
+    mode: str = typer.Option("enforce", "--mode", help="enforce (refuse and inject) or warn (record only)."),
+) -> None:
+    """Run COMMAND with every SageMaker request of its Python processes guarded.
+
+    Like opentelemetry-instrument: a sitecustomize module on PYTHONPATH turns
+    the process guard on (import safemaker.auto) in every Python process the
+    command starts, children included, before the program's own code runs; the
+    program needs no change. Example: safemaker run -p profile.toml -- python train.py
+
+    Exit status: the command's own; 2 when the profile cannot be loaded, the
+    mode is unknown or the command cannot be found (nothing is started).
+    """
+    if mode not in ("enforce", "warn"):
+        raise fail(f"--mode is {mode!r}; expected 'enforce' or 'warn'")
+    env = run_environment(profile, mode)
+    VpcProfile.load(env.get(PROFILE_ENV_VAR))  # bad profile: exit 2 here, before anything starts
+    program = shutil.which(command[0], path=env.get("PATH"))
+    if program is None:
+        raise fail(f"COMMAND is {command[0]!r}, which is not an executable on PATH; give the program's path "
+                   "or install it")
+    os.execve(program, command, env)  # the command's exit status is safemaker run's
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``safemaker run`` to the root app."""
+    app.command("run", context_settings={"allow_interspersed_args": False})(handle_errors(run))

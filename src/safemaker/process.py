@@ -1,0 +1,466 @@
+"""The process-wide guard: every SageMaker request of every botocore client in the process.
+
+:func:`install_process` reaches every botocore client the way OpenTelemetry's
+botocore instrumentation and the AWS X-Ray SDK's botocore patch do: it wraps
+the client's API-call path once for the whole process
+(``botocore.client.BaseClient._make_api_call``), so it covers clients made
+before or after, from any boto3 or botocore session, by SDK v2, SDK v3,
+sagemaker-core or raw boto3, in any thread. A second wrap, on
+``botocore.endpoint.Endpoint._send`` (the last call before the HTTP layer),
+verifies the final serialized request of every guarded call (process,
+session or client guard): the request approved is the request sent.
+
+What the wrappers cost a call that is not SageMaker's: one attribute read and
+one string comparison in ``_make_api_call``, one dictionary lookup in
+``_send`` (see ``benchmarks/bench_process_guard.py``).
+
+Precedence (the more specific wins): a guard installed on a client, then one
+installed on the session the client was made from
+(:func:`safemaker.hooks.install`), then the process guard. The process guard
+decides only for SageMaker clients that have no guard of their own.
+
+Example
+-------
+>>> import boto3, safemaker
+>>> safemaker.install_process("profile.toml")          # doctest: +SKIP
+>>> boto3.client("sagemaker").create_training_job(...)  # doctest: +SKIP
+GuardrailViolation: CreateTrainingJob refused: ...
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import weakref
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Mapping
+
+from . import guard as _guard
+from .errors import MISSING, GuardrailViolation, Violation
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .hooks import Guard, Mode
+    from .profile import VpcProfile
+
+__all__ = ["install_process", "uninstall_process", "process_guard", "claim_process", "Approval",
+           "PROCESS_UNIQUE_ID", "APPROVAL_KEY", "FINAL_REQUEST_RULE_ID"]
+
+logger = logging.getLogger("safemaker.guard")
+
+PROCESS_UNIQUE_ID = "safemaker-guard-process"
+"""``unique_id`` of the process guard's handler on each SageMaker client it has seen."""
+APPROVAL_KEY = "safemaker_approval"
+"""Key of the :class:`Approval` in botocore's request context (``request.context``)."""
+MODE_ENV_VAR = "SAFEMAKER_GUARD_MODE"
+"""Environment variable holding the mode of a process guard turned on from the environment
+(:mod:`safemaker.auto`, ``safemaker run``): ``enforce`` (default) or ``warn``."""
+FINAL_REQUEST_RULE_ID = "SM-FINAL-REQUEST"
+"""``rule_id`` of a violation found in the final serialized request (changed after approval)."""
+
+_PARAMS_EVENT = "provide-client-params.sagemaker"
+_SERVICE_NAME = "sagemaker"          # botocore's service name of the SageMaker API (not -runtime etc.)
+_ENDPOINT_PREFIX = "api.sagemaker"   # its endpointPrefix, as the Endpoint object knows it
+_TARGET_PREFIX = "SageMaker."        # X-Amz-Target of the JSON protocol: "SageMaker.<Operation>"
+
+
+@dataclass(frozen=True)
+class Approval:
+    """What a guard approved, kept in the request context until the request is sent.
+
+    Attributes
+    ----------
+    guard : Guard
+        The guard that decided.
+    operation : str
+        The operation approved.
+    references : frozenset[tuple[str, str]]
+        ``(resource, name)`` of each referenced resource checked.
+    definition_location : Mapping or None
+        An approved ``PipelineDefinitionS3Location``.
+    definition : bytes or None
+        The content the guard read from that location (checked again, not read again).
+    check : bool, default True
+        ``False`` for a warn-mode request already recorded with its violations
+        (the final request is not checked again, not recorded twice).
+    """
+
+    guard: "Guard"
+    operation: str
+    references: frozenset[tuple[str, str]]
+    definition_location: Any = None
+    definition: Any = None
+    check: bool = True
+
+
+class _State:
+    lock = threading.RLock()
+    guard: "Guard | None" = None
+    claimed_by: str | None = None                 # "install_process" or the closed entry point's name
+    make_api_call: Any = None                     # botocore's own, while patched
+    send: Any = None
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def install_process(profile: "VpcProfile | str | os.PathLike[str] | None", mode: "Mode" = "enforce",
+                    **guard_options: Any) -> "Guard":
+    """Guard every SageMaker request of every botocore client in this process.
+
+    Parameters
+    ----------
+    profile : VpcProfile, str, os.PathLike or None
+        The profile, a path, ``"ssm:<name>"`` or ``None`` (``SAFEMAKER_PROFILE``);
+        see :func:`safemaker.profile.resolve_profile`.
+    mode : {"enforce", "warn"}, default "enforce"
+        See :class:`safemaker.hooks.Guard`.
+    **guard_options
+        ``decision_log``, ``reference_ttl``, ``keep`` (see :class:`safemaker.hooks.Guard`).
+
+    Returns
+    -------
+    Guard
+        The process guard. Installing again with the same profile and mode and
+        no options returns the guard already there; otherwise the new guard
+        replaces it (for clients made before too).
+
+    Raises
+    ------
+    safemaker.errors.ProfileError
+        The profile cannot be loaded.
+    ValueError
+        ``mode`` is neither ``"enforce"`` nor ``"warn"``.
+
+    Notes
+    -----
+    Clients with a guard of their own (:func:`safemaker.hooks.install` on the
+    client or on its session) keep it: the more specific guard wins. Calls of
+    other services pass through after one string comparison.
+    """
+    return _install(profile, mode, "install_process", replace=True, **guard_options)
+
+
+def claim_process(profile: "VpcProfile", mode: "Mode" = "enforce", *, by: str, **guard_options: Any) -> "Guard":
+    """Turn the process guard on for a closed entry point, unless one is on already.
+
+    Used by ``ClosedNetworkSession`` (SDK v2 and v3): the first guard turned on
+    stays; a later closed session with another profile keeps its own profile for
+    its own clients (session guard) and does not relax or change the process
+    guard that every other client is decided by. :func:`install_process` and
+    :func:`uninstall_process` are the explicit controls.
+
+    Parameters
+    ----------
+    profile : VpcProfile
+    mode : {"enforce", "warn"}, default "enforce"
+    by : str
+        Who turns it on (for the log and :func:`process_guard_owner`).
+    **guard_options
+        As :func:`install_process`.
+
+    Returns
+    -------
+    Guard
+        The process guard now in force (possibly one with another profile).
+    """
+    return _install(profile, mode, by, replace=False, **guard_options)
+
+
+def uninstall_process() -> bool:
+    """Turn the process guard off and give botocore its own methods back.
+
+    Returns
+    -------
+    bool
+        ``True`` when a process guard was on.
+
+    Notes
+    -----
+    When another library wrapped the same methods after safemaker (an
+    instrumentation), safemaker's wrapper stays under it, inactive, so that
+    library's wrapper is not lost. Guards installed on sessions and clients
+    stay, and their final requests are still verified (the send check is put
+    back at their next decision).
+    """
+    with _State.lock:
+        was = _State.guard is not None
+        _State.guard, _State.claimed_by = None, None
+        _unpatch()
+    if was:
+        logger.debug("process guard uninstalled")
+    return was
+
+
+def process_guard() -> "Guard | None":
+    """The process guard, or ``None`` when it is off.
+
+    Returns
+    -------
+    Guard or None
+    """
+    return _State.guard
+
+
+def process_guard_owner() -> str | None:
+    """Who turned the process guard on: ``"install_process"``, a closed entry point's name, or ``None``."""
+    return _State.claimed_by
+
+
+def _install(profile: Any, mode: "Mode", by: str, *, replace: bool, **guard_options: Any) -> "Guard":
+    from ._redact import install_log_redaction
+    from .hooks import Guard
+    from .profile import resolve_profile
+
+    resolved = resolve_profile(profile)
+    with _State.lock:
+        current = _State.guard
+        if current is not None:
+            same = current.profile == resolved and current.mode == mode and not guard_options
+            if same or not replace:
+                if not same:
+                    logger.info("process guard kept (turned on by %s); %s guards its own clients with its profile",
+                                _State.claimed_by, by)
+                _patch()
+                return current
+        g = Guard(resolved, mode, **guard_options)
+        install_log_redaction()
+        _patch()
+        _State.guard, _State.claimed_by = g, by
+    logger.debug("process guard installed by %s (mode=%s)", by, mode)
+    return g
+
+
+# --------------------------------------------------------------------------- patching
+
+
+def _patch() -> None:
+    """Wrap ``BaseClient._make_api_call`` and ``Endpoint._send`` once (idempotent; under the lock)."""
+    from botocore.client import BaseClient
+
+    with _State.lock:
+        if _State.make_api_call is None:
+            current = BaseClient.__dict__["_make_api_call"]
+            ours = _ours_in_chain(current)
+            if ours is not None:  # our inactive wrapper, still in the chain (under another library's)
+                _State.make_api_call = ours._safemaker_original
+            else:
+                _State.make_api_call = current
+                BaseClient._make_api_call = _wrap_make_api_call(current)
+        ensure_send_check()
+
+
+def _ours_in_chain(func: Any) -> Any:
+    """Our wrapper, if ``func`` is it or wraps it (wrappers expose ``__wrapped__``, as wrapt's do)."""
+    for _ in range(32):
+        if func is None:
+            return None
+        if getattr(func, "_safemaker_original", None) is not None:
+            return func
+        func = getattr(func, "__wrapped__", None)
+    return None
+
+
+def ensure_send_check() -> None:
+    """Wrap ``Endpoint._send`` so the final request of every guarded call is verified (idempotent)."""
+    if _State.send is not None:
+        return
+    from botocore.endpoint import Endpoint
+
+    with _State.lock:
+        if _State.send is not None:
+            return
+        current = Endpoint.__dict__["_send"]
+        ours = _ours_in_chain(current)
+        if ours is not None:
+            _State.send = ours._safemaker_original
+        else:
+            _State.send = current
+            Endpoint._send = _wrap_send(current)
+
+
+def _unpatch() -> None:
+    from botocore.client import BaseClient
+    from botocore.endpoint import Endpoint
+
+    for cls, name, attr in ((BaseClient, "_make_api_call", "make_api_call"), (Endpoint, "_send", "send")):
+        original = getattr(_State, attr)
+        if original is None:
+            continue
+        current = cls.__dict__.get(name)
+        if getattr(current, "_safemaker_original", None) is original:
+            setattr(cls, name, original)
+        # else: someone wrapped on top of ours; ours stays, inactive (it checks _State first)
+        setattr(_State, attr, None)
+
+
+def _wrap_make_api_call(original: Any) -> Any:
+    def _make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
+        if _State.guard is not None and self._service_model.service_name == _SERVICE_NAME:
+            _register_process_handler(self)
+        return original(self, operation_name, api_params)
+
+    _make_api_call._safemaker_original = original  # type: ignore[attr-defined]
+    _make_api_call.__wrapped__ = original  # type: ignore[attr-defined]
+    _make_api_call.__doc__ = original.__doc__
+    return _make_api_call
+
+
+def _wrap_send(original: Any) -> Any:
+    def _send(self: Any, request: Any) -> Any:
+        context = getattr(request, "context", None)
+        approval = context.get(APPROVAL_KEY) if context else None
+        if approval is not None:
+            if approval.check:
+                verify_final_request(approval, request)
+        elif _State.guard is not None and getattr(self, "_endpoint_prefix", None) == _ENDPOINT_PREFIX:
+            _refuse_undecided(_State.guard, request)
+        return original(self, request)
+
+    _send._safemaker_original = original  # type: ignore[attr-defined]
+    _send.__wrapped__ = original  # type: ignore[attr-defined]
+    return _send
+
+
+_registered: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+
+def _register_process_handler(client: Any) -> None:
+    """Put the process handler first on a SageMaker client's ``provide-client-params`` (once per client)."""
+    if client in _registered:
+        return
+    with _State.lock:
+        if client in _registered:
+            return
+        ref = weakref.ref(client)
+
+        def decide_for_process(params: Mapping[str, Any], model: Any, **kwargs: Any) -> Any:
+            g = _State.guard
+            c = ref()
+            if g is None or c is None or _has_own_guard(c):
+                return None  # off, or the client's / its session's guard decides (the more specific wins)
+            return g.provide_client_params(params, model, client_ref=ref, **kwargs)
+
+        client.meta.events.register_first(_PARAMS_EVENT, decide_for_process, unique_id=PROCESS_UNIQUE_ID)
+        _registered.add(client)
+
+
+def _has_own_guard(client: Any) -> bool:
+    from .hooks import UNIQUE_ID, _unique_handler
+
+    return _unique_handler(client.meta.events, UNIQUE_ID) is not None
+
+
+# --------------------------------------------------------------------------- final request
+
+
+def _final_violation(operation: str, path: str, found: Any, required: str, fix: str) -> Violation:
+    return Violation(operation, path, found, required, fix, FINAL_REQUEST_RULE_ID, required)
+
+
+def _operation_of(request: Any) -> str | None:
+    target = request.headers.get("X-Amz-Target") if request.headers is not None else None
+    if isinstance(target, bytes):
+        target = target.decode("ascii", "replace")
+    if isinstance(target, str) and target.startswith(_TARGET_PREFIX):
+        return target[len(_TARGET_PREFIX):]
+    return None
+
+
+def _body_of(request: Any) -> Any:
+    body = request.body
+    if body is None or body == b"" or body == "":
+        return {}
+    if hasattr(body, "read"):
+        return MISSING  # a stream: SageMaker's JSON protocol never sends one; cannot read it exactly
+    return json.loads(body)
+
+
+def verify_final_request(approval: Approval, request: Any) -> None:
+    """Refuse a final request that is not the one the guard approved (fail closed).
+
+    Parameters
+    ----------
+    approval : Approval
+        From the request context.
+    request : botocore.awsrequest.AWSPreparedRequest
+        The signed request about to be sent.
+
+    Raises
+    ------
+    GuardrailViolation
+        In enforce mode, when the operation changed, the body cannot be read
+        exactly, a field now breaks a guardrail, or the request names a
+        resource the guard did not check. Nothing has been sent. In warn mode
+        the finding is recorded and the request goes out.
+
+    Notes
+    -----
+    The body is decided again as written (:func:`safemaker.guard.decide` with
+    ``inject=False``: absent means the AWS default), so a handler that ran
+    after the guard (a later ``provide-client-params`` handler whose answer
+    won, ``before-parameter-build``, ``before-call``, ``request-created``,
+    ``before-sign``, ``before-send``) cannot turn an approved request into an
+    open one. Changes that open nothing (an idempotency token botocore fills
+    in, a header) pass.
+    """
+    g = approval.guard
+    op = approval.operation
+    found_op = _operation_of(request)
+    if found_op != op:
+        problems = [_final_violation(op, "X-Amz-Target", found_op if found_op else MISSING,
+                                     f"SageMaker.{op}, the operation the guard approved",
+                                     "Remove the handler that changes the operation after the guard decided")]
+    else:
+        problems = _final_problems(approval, request)
+    if not problems:
+        return
+    g._record(op, "warned" if g.mode == "warn" else "refused", (), problems, [], None)
+    if g.mode == "enforce":
+        raise GuardrailViolation(op, problems)
+
+
+def _final_problems(approval: Approval, request: Any) -> list[Violation]:
+    from .preflight import PREFLIGHT_OPERATIONS
+    from .rules import RULES
+
+    op = approval.operation
+    rule = RULES.get(op)
+    if rule is None and op not in PREFLIGHT_OPERATIONS:
+        return []  # nothing to check in it: only the operation itself had to stay the same
+    try:
+        body = _body_of(request)
+    except ValueError as exc:
+        body, reason = MISSING, str(exc)
+    else:
+        reason = "a stream"
+    if not isinstance(body, dict):
+        return [_final_violation(op, "body", reason if body is MISSING else type(body).__name__,
+                                 "a JSON object the guard can read",
+                                 "Remove the handler that rewrites the request body after the guard decided")]
+    definition = None
+    if rule is not None and rule.definition_location and body.get(rule.definition_location) is not None:
+        if body.get(rule.definition_location) != approval.definition_location:
+            return [_final_violation(op, rule.definition_location, body.get(rule.definition_location),
+                                     "the definition location the guard read",
+                                     "Remove the handler that changes the pipeline definition location")]
+        definition = approval.definition
+    decision = _guard.decide(op, body, approval.guard.profile, inject=False, pipeline_definition=definition)
+    problems = [replace(v, fix=f"The request was changed after the guard approved it (by a handler that ran "
+                            f"later): remove the handler that changes {v.path}") for v in decision.violations]
+    for ref in decision.references:
+        if (ref.resource, ref.name) not in approval.references:
+            problems.append(_final_violation(
+                op, ref.path, ref.name, f"a {ref.resource} the guard checked",
+                "Remove the handler that changes referenced resources after the guard decided"))
+    return problems
+
+
+def _refuse_undecided(g: "Guard", request: Any) -> None:
+    op = _operation_of(request) or "SageMaker request"
+    problem = _final_violation(op, "request", "not decided by a guard", "a request decided by the process guard",
+                               "Send SageMaker requests through a botocore client (client.<operation>(...))")
+    g._record(op, "warned" if g.mode == "warn" else "refused", (), [problem], [], None)
+    if g.mode == "enforce":
+        raise GuardrailViolation(op, [problem])

@@ -1,0 +1,115 @@
+"""SDK v2 objects built without ``sagemaker_session=`` in a process that holds a ClosedNetworkSession.
+
+Each makes its own default ``sagemaker.Session()`` (so its own boto3 session
+and SageMaker client, which the closed session never saw). The process guard
+that the closed session turned on decides their requests: filled in with the
+profile's values, or refused with nothing sent (the backend's request count).
+Clients reach the local backend through ``AWS_ENDPOINT_URL``, as any client
+with no endpoint argument would.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sdk_markers import require_sdk
+
+require_sdk(2)  # skipped under SDK v3 (tests/sdk_markers.py)
+
+from _sdk_v2_support import BUCKET, IMG, ROLE, SUB_OUT, SG, VPC  # noqa: E402
+from _sdk_v2_support import no_user_sdk_config, profile, sent, sess  # noqa: E402, F401 (fixtures)
+import sagemaker  # noqa: E402
+import sagemaker.telemetry.telemetry_logging as telemetry  # noqa: E402
+from sagemaker.estimator import Estimator  # noqa: E402
+
+import safemaker  # noqa: E402
+from safemaker.errors import GuardrailViolation  # noqa: E402
+
+pytestmark = pytest.mark.sdk2
+
+
+@pytest.fixture
+def closed_process(sess, safemaker_local, monkeypatch):
+    """A process holding a ClosedNetworkSession; default clients go to the local backend; no telemetry sent."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", safemaker_local.endpoint_url)
+    monkeypatch.setattr(telemetry, "_requests_helper", lambda url, timeout: None)
+    assert safemaker.process_guard() is not None and safemaker.process_guard().profile == sess.profile
+    return sess
+
+
+def job(safemaker_local, name):
+    return safemaker_local.session.client("sagemaker").describe_training_job(TrainingJobName=name)
+
+
+def test_built_in_algorithm_estimator_without_session_is_filled_in(closed_process, safemaker_local):
+    image = sagemaker.image_uris.retrieve("xgboost", "us-east-1", "1.7-1")  # the SDK's built-in algorithm image
+    est = Estimator(image, ROLE, instance_count=1, instance_type="ml.m5.large",
+                    output_path=f"s3://{BUCKET}/out", hyperparameters={"num_round": "10"})
+    assert est.sagemaker_session is not closed_process
+    est.fit(wait=False, job_name="xgb")
+    stored = job(safemaker_local, "xgb")
+    assert (stored["EnableNetworkIsolation"], stored["EnableInterContainerTrafficEncryption"],
+            stored["VpcConfig"]) == (True, True, VPC)
+    assert [d.operation for d in safemaker.process_guard().decisions].count("CreateTrainingJob") == 1
+
+
+def test_estimator_without_session_asking_for_an_open_job_is_refused(closed_process, safemaker_local):
+    est = Estimator(IMG, ROLE, instance_count=1, instance_type="ml.m5.large", output_path=f"s3://{BUCKET}/out",
+                    subnets=[SUB_OUT], security_group_ids=[SG])
+    with pytest.raises(GuardrailViolation) as exc:
+        est.fit(wait=False, job_name="open")
+    assert [(v.path, v.found) for v in exc.value.violations] == [("VpcConfig.Subnets[0]", SUB_OUT)]
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 0
+
+
+def test_framework_estimator_without_session_is_filled_in(closed_process, safemaker_local, tmp_path):
+    from sagemaker.pytorch import PyTorch
+
+    (tmp_path / "train.py").write_text("print('training')\n")
+    est = PyTorch(entry_point="train.py", source_dir=str(tmp_path), framework_version="2.1", py_version="py310",
+                  role=ROLE, instance_count=1, instance_type="ml.m5.large", output_path=f"s3://{BUCKET}/out",
+                  code_location=f"s3://{BUCKET}/code")
+    est.fit(wait=False, job_name="pt")
+    stored = job(safemaker_local, "pt")
+    assert (stored["EnableNetworkIsolation"], stored["VpcConfig"]) == (True, VPC)
+
+
+def test_model_deploy_without_session_is_filled_in(closed_process, safemaker_local):
+    from sagemaker.model import Model
+
+    Model(IMG, model_data=f"s3://{BUCKET}/model.tar.gz", role=ROLE, name="plain-model").deploy(
+        1, "ml.m5.large", endpoint_name="plain-endpoint", wait=False)
+    sm = safemaker_local.session.client("sagemaker")
+    model = sm.describe_model(ModelName="plain-model")
+    assert (model["EnableNetworkIsolation"], model["VpcConfig"]) == (True, VPC)
+    assert sm.describe_endpoint(EndpointName="plain-endpoint")["EndpointName"] == "plain-endpoint"
+
+
+def test_modules_model_trainer_without_session_is_filled_in(closed_process, safemaker_local):
+    from sagemaker.modules.configs import Compute, OutputDataConfig
+    from sagemaker.modules.train import ModelTrainer
+
+    trainer = ModelTrainer(training_image=IMG, role=ROLE, base_job_name="mt",
+                           compute=Compute(instance_type="ml.m5.large", instance_count=1),
+                           output_data_config=OutputDataConfig(s3_output_path=f"s3://{BUCKET}/out"))
+    trainer.train(wait=False)
+    (name,) = [s["TrainingJobName"] for s in
+               safemaker_local.session.client("sagemaker").list_training_jobs()["TrainingJobSummaries"]]
+    stored = job(safemaker_local, name)
+    assert (stored["EnableNetworkIsolation"], stored["VpcConfig"]) == (True, VPC)
+
+
+def test_pipeline_session_as_the_sdk_examples_write_it(closed_process, safemaker_local):
+    from sagemaker.workflow.pipeline import Pipeline
+    from sagemaker.workflow.pipeline_context import PipelineSession
+    from sagemaker.workflow.steps import TrainingStep
+
+    pipeline_session = PipelineSession()
+    est = Estimator(IMG, ROLE, instance_count=1, instance_type="ml.m5.large", output_path=f"s3://{BUCKET}/out",
+                    sagemaker_session=pipeline_session)
+    step = TrainingStep(name="Train", step_args=est.fit())
+    pipeline = Pipeline(name="open-pipeline", steps=[step], sagemaker_session=pipeline_session)
+    with pytest.raises(GuardrailViolation) as exc:
+        pipeline.upsert(role_arn=ROLE)
+    paths = [v.path for v in exc.value.violations]
+    assert any(p.endswith("Arguments.EnableNetworkIsolation") for p in paths), paths
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0

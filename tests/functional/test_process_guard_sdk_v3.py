@@ -1,0 +1,113 @@
+"""SDK v3 / sagemaker-core clients that the closed session never saw, in a process that holds one.
+
+The closed session is made with ``make_default=False`` so that it does not
+take over sagemaker-core's process defaults: what guards these calls is the
+process guard it turned on, nothing else. Requests reach the local backend
+through ``AWS_ENDPOINT_URL``; the backend's request count proves nothing open
+arrived.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sdk_markers import require_sdk
+
+require_sdk(3)  # skipped under SDK v2 (tests/sdk_markers.py)
+
+from _sdk_v3_support import BUCKET, IMG, ROLE, SG, SUBNET_A, SUBNET_C, make_profile, reset_sagemaker_core  # noqa: E402
+
+import safemaker  # noqa: E402
+from safemaker.errors import GuardrailViolation  # noqa: E402
+
+pytestmark = pytest.mark.sdk3
+
+VPC_CONFIG = {"Subnets": [SUBNET_A, SUBNET_C], "SecurityGroupIds": [SG]}
+
+
+@pytest.fixture
+def default_endpoint(safemaker_local, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", safemaker_local.endpoint_url)
+    safemaker_local.session.client("s3").create_bucket(Bucket=BUCKET)
+    reset_sagemaker_core()
+    yield safemaker_local
+    reset_sagemaker_core()
+
+
+def closed_session(backend):
+    from safemaker.sdk.v3 import ClosedNetworkSession
+
+    return ClosedNetworkSession(make_profile(), boto_session=backend.session, make_default=False)
+
+
+def training_job(name, **extra):
+    req = {"TrainingJobName": name, "RoleArn": ROLE,
+           "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
+           "OutputDataConfig": {"S3OutputPath": f"s3://{BUCKET}/out"},
+           "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+           "StoppingCondition": {"MaxRuntimeInSeconds": 3600}}
+    req.update(extra)
+    return req
+
+
+def test_sagemaker_core_singleton_made_before_the_closed_session_is_guarded(default_endpoint):
+    from sagemaker.core import resources
+    from sagemaker.core.utils.utils import SageMakerClient
+
+    early = SageMakerClient().sagemaker_client  # the process default, before any guard
+    session = closed_session(default_endpoint)
+    try:
+        assert SageMakerClient().sagemaker_client is early  # make_default=False: still the old one
+        with pytest.raises(GuardrailViolation):
+            early.create_training_job(**training_job("open", EnableNetworkIsolation=False))
+        resources.Model.create(model_name="core-model", execution_role_arn=ROLE,
+                               primary_container={"image": IMG})  # no session=: the old default client
+        model = default_endpoint.session.client("sagemaker").describe_model(ModelName="core-model")
+        assert (model["EnableNetworkIsolation"], model["VpcConfig"]) == (True, VPC_CONFIG)
+        assert default_endpoint.request_count("sagemaker", "CreateTrainingJob") == 0
+    finally:
+        session.close()
+
+
+def test_raw_boto3_client_made_before_the_closed_session_is_guarded(default_endpoint):
+    import boto3
+
+    before = boto3.client("sagemaker")
+    session = closed_session(default_endpoint)
+    try:
+        before.create_training_job(**training_job("filled"))
+        stored = before.describe_training_job(TrainingJobName="filled")
+        assert (stored["EnableNetworkIsolation"], stored["VpcConfig"]) == (True, VPC_CONFIG)
+        with pytest.raises(GuardrailViolation):
+            before.create_training_job(**training_job("open", VpcConfig={"Subnets": ["subnet-0eeeeeeeeeeeeeeee"],
+                                                                          "SecurityGroupIds": [SG]}))
+        assert default_endpoint.request_count("sagemaker", "CreateTrainingJob") == 1
+    finally:
+        session.close()
+
+
+def test_model_trainer_without_sagemaker_session_is_filled_in(default_endpoint):
+    from sagemaker.core.training.configs import Compute, OutputDataConfig
+    from sagemaker.train import ModelTrainer
+
+    import boto3
+
+    from safemaker.sdk.v3 import _refuse_iam
+
+    session = closed_session(default_endpoint)
+    # The SDK's own default session (no guard of its own); IAM is unreachable from a closed network
+    # (moto would answer SimulatePrincipalPolicy with a 500), answered as the closed session answers it.
+    boto3.setup_default_session()
+    boto3.DEFAULT_SESSION._session.register("before-call.iam", _refuse_iam)
+    try:
+        trainer = ModelTrainer(training_image=IMG, role=ROLE, base_job_name="plain-v3",
+                               compute=Compute(instance_type="ml.m5.large", instance_count=1),
+                               output_data_config=OutputDataConfig(s3_output_path=f"s3://{BUCKET}/out"))
+        trainer.train(wait=False)
+        sm = default_endpoint.session.client("sagemaker")
+        (name,) = [s["TrainingJobName"] for s in sm.list_training_jobs()["TrainingJobSummaries"]]
+        stored = sm.describe_training_job(TrainingJobName=name)
+        assert (stored["EnableNetworkIsolation"], stored["VpcConfig"]) == (True, VPC_CONFIG)
+        assert safemaker.process_guard() is not None
+        assert "CreateTrainingJob" in [d.operation for d in safemaker.process_guard().decisions]
+    finally:
+        session.close()
