@@ -11,7 +11,7 @@ import typer
 
 from ..process import MODE_ENV_VAR
 from ..profile import PROFILE_ENV_VAR, SSM_PREFIX, VpcProfile
-from ._common import PROFILE_HELP, fail, handle_errors
+from ._common import aws_profile_option, fail, handle_errors, profile_option
 
 BOOTSTRAP_DIR = Path(__file__).resolve().parent.parent / "_run"
 """The folder put first on ``PYTHONPATH``: its ``sitecustomize.py`` imports :mod:`safemaker.auto`."""
@@ -49,8 +49,8 @@ def run_environment(profile: Optional[str], mode: str, environ: Optional[dict[st
 def run(
     command: List[str] = typer.Argument(..., metavar="COMMAND [ARGS]...",
                                         help="The program to run and its arguments (after --)."),
-    profile: Optional[str] = typer.Option(None, "--vpc-profile", "-p", help=PROFILE_HELP,
-                                          envvar=PROFILE_ENV_VAR, show_envvar=True),
+    profile: Optional[str] = profile_option(),
+    aws_profile: Optional[str] = aws_profile_option(),
     mode: str = typer.Option("enforce", "--mode", help="enforce (refuse and inject) or warn (record only)."),
 ) -> None:
     """Run COMMAND with every SageMaker request of its Python processes guarded.
@@ -59,6 +59,7 @@ def run(
     the process guard on (import safemaker.auto) in every Python process the
     command starts, children included, before the program's own code runs; the
     program needs no change. Example: safemaker run -p profile.toml -- python train.py
+    --profile (AWS credentials) is passed on to the command as AWS_PROFILE.
 
     Exit status: the command's own; 2 when the profile cannot be loaded, the
     mode is unknown or the command cannot be found (nothing is started).
