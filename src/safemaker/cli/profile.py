@@ -85,6 +85,43 @@ def discover(
         err.print(f"profile written to {output}")
 
 
+@group.command("export")
+@handle_errors
+def export(
+    format: str = typer.Option(..., "--format", "-f",
+                               help="sagemaker-config: the SageMaker Python SDK's own config.yaml."),
+    location: Optional[str] = typer.Option(None, "--location", "-l",
+                                           help="admin (the SDK's admin file, e.g. /etc/xdg/sagemaker/config.yaml), "
+                                                "user (e.g. ~/.config/sagemaker/config.yaml) or a PATH; "
+                                                "default: print on stdout."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing file."),
+    profile: Optional[str] = profile_option(),
+) -> None:
+    """Export the profile as the SageMaker SDK's configuration file.
+
+    Code that never imports safemaker (plain SDK v2 Estimator / Model, v3
+    ModelTrainer / ModelBuilder) then builds requests with the profile's
+    VpcConfig, EnableNetworkIsolation, EnableInterContainerTrafficEncryption,
+    KMS keys and execution role. A default, not an enforcement: the guard and
+    the IAM / SCP policies enforce. An existing file is kept unless --force;
+    exit 2 on bad input.
+    """
+    from ..sdk.config_file import config_path, export_sagemaker_config, sagemaker_config_yaml
+
+    if format != "sagemaker-config":
+        raise typer.BadParameter(f"--format is {format!r}; expected 'sagemaker-config'")
+    if location is not None:
+        config_path(location)  # a bad location is refused before the profile is read
+    p = VpcProfile.load(profile)
+    if location is None:
+        out.print(sagemaker_config_yaml(p), markup=False, highlight=False, emoji=False, end="", soft_wrap=True)
+        return
+    path = export_sagemaker_config(p, location, force=force)
+    err.print(f"SageMaker SDK config written to {path} (read by SDK v2 and v3; "
+              "SAGEMAKER_ADMIN_CONFIG_OVERRIDE / SAGEMAKER_USER_CONFIG_OVERRIDE point the SDK at another file)",
+              highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``safemaker profile`` to the root app."""
     app.add_typer(group, name="profile")

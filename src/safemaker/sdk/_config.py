@@ -209,6 +209,23 @@ SECTIONS: tuple[ConfigSection, ...] = (
         ),
         role="RoleArn",
     ),
+    ConfigSection(
+        ("SageMaker", "PythonSDK", "Modules", "ModelTrainer"),
+        "CreateTrainingJob",
+        (
+            # ModelTrainer (v2 sagemaker.modules, v3 sagemaker.train) reads its attributes from this
+            # section under lowerCamelCase names ("networking", "role") and builds Networking(**value)
+            # from snake_case keys. It also reads SageMaker.TrainingJob's EnableNetworkIsolation, but
+            # looks the TrainingJob Subnets / SecurityGroupIds up without the session (SDK bug), so
+            # TrainingJob.VpcConfig alone never reaches a ModelTrainer's request.
+            ("networking.enable_network_isolation", "EnableNetworkIsolation"),
+            ("networking.subnets", "VpcConfig.Subnets"),
+            ("networking.security_group_ids", "VpcConfig.SecurityGroupIds"),
+            ("networking.enable_inter_container_traffic_encryption", "EnableInterContainerTrafficEncryption"),
+            ("role", "RoleArn"),
+        ),
+        role="role",
+    ),
 )
 """Every SDK config section a closed session fills and checks."""
 
@@ -296,12 +313,17 @@ def _check_section(section: ConfigSection, merged: dict[str, Any], profile: "Vpc
     proxy: dict[str, Any] = copy.deepcopy(dict(section.proxy_extra))
     for section_path, request_path in section.fields:
         req_parts = _split(request_path)
-        for depth in range(1, len(req_parts)):  # parents, so that KMS keys can be filled
-            if _get(proxy, req_parts[:depth]) is MISSING:
-                _set(proxy, req_parts[:depth], {})
         value = _get(body, _split(section_path))
         if value is not MISSING:
             _set(proxy, req_parts, copy.deepcopy(value))
+            continue
+        for depth in range(1, len(req_parts)):  # parents, so that KMS keys can be filled
+            if req_parts[depth - 1] == "VpcConfig":
+                # All or nothing (F05): an absent VpcConfig is filled, an empty one refused. A
+                # section that maps Subnets and SecurityGroupIds separately must leave it absent.
+                break
+            if _get(proxy, req_parts[:depth]) is MISSING:
+                _set(proxy, req_parts[:depth], {})
     decision = _guard.decide(section.operation, proxy, profile)
     refused = False
     for v in decision.violations:

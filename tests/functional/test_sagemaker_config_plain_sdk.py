@@ -1,0 +1,179 @@
+"""``safemaker profile export --format sagemaker-config``: plain SDK classes pick the file up (issue 12).
+
+Each test writes the file with the real CLI, then runs a program that never
+imports safemaker -- SDK v2 ``Estimator`` and ``Model``, or SDK v3
+``ModelTrainer`` -- in a fresh interpreter (``sys.executable``: the SDK major of
+this test run), pointed at the file with ``SAGEMAKER_USER_CONFIG_OVERRIDE`` /
+``SAGEMAKER_ADMIN_CONFIG_OVERRIDE`` and at the local backend with
+``AWS_ENDPOINT_URL``. No guard exists in that process (the program checks
+that no ``safemaker`` module was imported), so what arrives at the backend is
+the config's doing alone. A control run with a config holding only the roles
+shows the same program sends open requests without it. The program refuses
+any connection that is not to the loopback address.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc"]
+SG = ["sg-0bbbbbbbbbbbbbbbb"]
+PROFILE = {"safemaker": {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": SUBNETS,
+                         "security_group_ids": SG, "execution_role_arn": ROLE}}
+CLOSED_VPC = {"Subnets": SUBNETS, "SecurityGroupIds": SG}
+
+PRELUDE = '''
+import json, socket, sys
+_connect = socket.socket.connect
+def _loopback_only(self, address):
+    if isinstance(address, tuple) and address[0] not in ("127.0.0.1", "::1", "localhost"):
+        raise OSError(f"test: outbound connection to {address[0]} refused")
+    return _connect(self, address)
+socket.socket.connect = _loopback_only
+import boto3
+IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
+bs = boto3.Session(region_name="us-east-1")
+sent = []
+def record(request, event_name, **kwargs):
+    sent.append((event_name.rsplit(".", 1)[-1], json.loads(request.body or b"{}")))
+bs._session.register("before-send.sagemaker", record)
+bs.client("s3").create_bucket(Bucket="plain-bucket")
+'''
+EPILOGUE = '''
+print(json.dumps({"sent": sent, "safemaker_modules": sorted(m for m in sys.modules if m.split(".")[0] == "safemaker")}))
+'''
+
+PLAIN_V2 = PRELUDE + '''
+import sagemaker
+from sagemaker.estimator import Estimator
+from sagemaker.model import Model
+sess = sagemaker.Session(boto_session=bs, default_bucket="plain-bucket")
+Estimator(image_uri=IMG, instance_count=1, instance_type="ml.m5.large", sagemaker_session=sess,
+          output_path="s3://plain-bucket/out").fit(job_name="plain-v2-training", wait=False)
+Model(image_uri=IMG, name="plain-v2-model", sagemaker_session=sess).create(instance_type="ml.m5.large")
+''' + EPILOGUE
+
+PLAIN_V3 = PRELUDE + '''
+from sagemaker.core.helper.session_helper import Session
+from sagemaker.core.training.configs import Compute, InputData
+from sagemaker.train import ModelTrainer
+sess = Session(boto_session=bs, default_bucket="plain-bucket")
+trainer = ModelTrainer(training_image=IMG, sagemaker_session=sess, base_job_name="plain-v3",
+                       compute=Compute(instance_type="ml.m5.large", instance_count=1))
+trainer.train(input_data_config=[InputData(channel_name="train", data_source="s3://plain-bucket/train")],
+              wait=False)
+''' + EPILOGUE
+
+
+def _export(tmp_path: Path, location: Path) -> Path:
+    from typer.testing import CliRunner
+
+    from safemaker.cli import app
+
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(yaml.safe_dump(PROFILE))
+    result = CliRunner().invoke(app, ["profile", "export", "--format", "sagemaker-config", "--profile",
+                                      str(profile), "--location", str(location)])
+    assert result.exit_code == 0, result.output
+    assert location.is_file()
+    return location
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "SAGEMAKER_", "SAFEMAKER_"))}
+    env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": os.devnull,
+                "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "SAGEMAKER_SUPPRESS_V2_WARNING": "1"})
+    env.update(extra)
+    return env
+
+
+def _run(script: str, tmp_path: Path, backend, **env: str) -> dict:
+    path = tmp_path / "plain.py"
+    path.write_text(script)
+    proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env=_env(AWS_ENDPOINT_URL=backend.endpoint_url, **env))
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["safemaker_modules"] == []  # no guard in that process: the config alone did it
+    return result
+
+
+def _bodies(result: dict, operation: str) -> list[dict]:
+    return [body for op, body in result["sent"] if op == operation]
+
+
+def _roles_only(tmp_path: Path) -> Path:
+    path = tmp_path / "roles-only.yaml"
+    path.write_text(yaml.safe_dump({"SchemaVersion": "1.0", "SageMaker": {
+        "TrainingJob": {"RoleArn": ROLE}, "Model": {"ExecutionRoleArn": ROLE},
+        "PythonSDK": {"Modules": {"TelemetryOptOut": True, "ModelTrainer": {"role": ROLE}}}}}))
+    return path
+
+
+@pytest.mark.sdk2
+@pytest.mark.parametrize("variable", ["SAGEMAKER_USER_CONFIG_OVERRIDE", "SAGEMAKER_ADMIN_CONFIG_OVERRIDE"])
+def test_plain_v2_estimator_and_model_send_closed_requests_from_the_exported_file(tmp_path, safemaker_local,
+                                                                                  variable):
+    config = _export(tmp_path, tmp_path / "sagemaker" / "config.yaml")
+    result = _run(PLAIN_V2, tmp_path, safemaker_local, **{variable: str(config)})
+    (training,) = _bodies(result, "CreateTrainingJob")
+    assert training["VpcConfig"] == CLOSED_VPC
+    assert training["EnableNetworkIsolation"] is True
+    assert training["EnableInterContainerTrafficEncryption"] is True
+    assert training["RoleArn"] == ROLE
+    (model,) = _bodies(result, "CreateModel")
+    assert model["VpcConfig"] == CLOSED_VPC and model["EnableNetworkIsolation"] is True
+    assert model["ExecutionRoleArn"] == ROLE
+    # What the backend stored is what was sent.
+    sm = safemaker_local.session.client("sagemaker")
+    described = sm.describe_training_job(TrainingJobName="plain-v2-training")
+    assert described["VpcConfig"] == {"SecurityGroupIds": SG, "Subnets": SUBNETS}
+    assert described["EnableNetworkIsolation"] is True
+    assert sm.describe_model(ModelName="plain-v2-model")["VpcConfig"] == {"SecurityGroupIds": SG, "Subnets": SUBNETS}
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 1
+    assert safemaker_local.request_count("sagemaker", "CreateModel") == 1
+
+
+@pytest.mark.sdk2
+def test_control_plain_v2_without_the_export_sends_open_requests(tmp_path, safemaker_local):
+    result = _run(PLAIN_V2, tmp_path, safemaker_local, SAGEMAKER_USER_CONFIG_OVERRIDE=str(_roles_only(tmp_path)))
+    (training,) = _bodies(result, "CreateTrainingJob")
+    assert "VpcConfig" not in training and "EnableNetworkIsolation" not in training
+    (model,) = _bodies(result, "CreateModel")
+    assert "VpcConfig" not in model
+
+
+@pytest.mark.sdk3
+@pytest.mark.parametrize("variable", ["SAGEMAKER_USER_CONFIG_OVERRIDE", "SAGEMAKER_ADMIN_CONFIG_OVERRIDE"])
+def test_plain_v3_model_trainer_sends_a_closed_request_from_the_exported_file(tmp_path, safemaker_local, variable):
+    config = _export(tmp_path, tmp_path / "sagemaker" / "config.yaml")
+    # SDK v3 validates the role with IAM SimulatePrincipalPolicy (IAM has no VPC endpoint):
+    # SAGEMAKER_VALIDATE_ROLE=false is how a closed network turns that off (docs/profile.md).
+    result = _run(PLAIN_V3, tmp_path, safemaker_local, SAGEMAKER_VALIDATE_ROLE="false", **{variable: str(config)})
+    (training,) = _bodies(result, "CreateTrainingJob")
+    assert training["VpcConfig"] == {"SecurityGroupIds": SG, "Subnets": SUBNETS}
+    assert training["EnableNetworkIsolation"] is True
+    assert training["EnableInterContainerTrafficEncryption"] is True
+    assert training["RoleArn"] == ROLE
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 1
+    described = safemaker_local.session.client("sagemaker").describe_training_job(
+        TrainingJobName=training["TrainingJobName"])
+    assert described["VpcConfig"] == {"SecurityGroupIds": SG, "Subnets": SUBNETS}
+
+
+@pytest.mark.sdk3
+def test_control_plain_v3_model_trainer_without_the_export_sends_an_open_request(tmp_path, safemaker_local):
+    result = _run(PLAIN_V3, tmp_path, safemaker_local, SAGEMAKER_VALIDATE_ROLE="false",
+                  SAGEMAKER_USER_CONFIG_OVERRIDE=str(_roles_only(tmp_path)))
+    (training,) = _bodies(result, "CreateTrainingJob")
+    assert "VpcConfig" not in training and "EnableNetworkIsolation" not in training
