@@ -217,6 +217,11 @@ def scan_paths(paths: Sequence[str | Path], *, parameters: Mapping[str, str] | N
                 continue
             stack.extend(reversed(list(_walk(p))))
             continue
+        if p.name == "manifest.json" and _is_cdk_assembly(p.parent):  # a cloud assembly named by its manifest
+            if p.parent.resolve() not in seen:
+                seen.add(p.parent.resolve())
+                out.extend(_cdk_assembly(p.parent, params, seen))
+            continue
         seen.add(rp)
         doc = read_document(p, _shown(p))
         found = _classify(doc, params)
