@@ -20,12 +20,17 @@ def main() -> int:
     audit = HERE / "audit" / "bench_audit.py"
     if audit.exists():
         scripts.append(audit)
+    iac = HERE / "iac" / "bench_iac.py"
+    if iac.exists():
+        scripts.append(iac)
     failed = 0
     for script in scripts:
         print(f"== {script.relative_to(HERE.parent)}", flush=True)
         args = [sys.executable, str(script)]
         if quick and script.name == "bench_audit.py":
             args += ["--n", "200"]
+        if quick and script.name == "bench_iac.py":
+            args += ["--runs", "1"]
         rc = subprocess.call(args)
         failed += rc != 0
     return 1 if failed else 0

@@ -273,3 +273,44 @@ def test_request_file_form_still_works(profile_file, tmp_path):
     r = runner.invoke(app, ["check", "CreateNotebookInstance", str(req), "-p", profile_file])
     assert r.exit_code == 3
     assert "DirectInternetAccess is 'Enabled'" in r.stdout
+
+
+def test_github_code_scanning_example_runs_and_uploads_its_sarif(profile_file, tmp_path, monkeypatch):
+    import shlex
+
+    import yaml
+
+    root = Path(__file__).parents[2]
+    flow = yaml.safe_load((root / "examples" / "github-code-scanning.yml").read_text())
+    steps = flow["jobs"]["check"]["steps"]
+    run = next(s["run"] for s in steps if "safemaker check" in s.get("run", ""))
+    upload = next(s for s in steps if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif"))
+    args = shlex.split(run)[2:]
+    args[0] = str(DATA / "kics")                      # the workflow's infra/ directory: the test templates
+    args[args.index("--vpc-profile") + 1] = profile_file
+    monkeypatch.chdir(tmp_path)
+    r = runner.invoke(app, ["check", *args])
+    assert r.exit_code == 3, r.stderr
+    log = json.loads((tmp_path / upload["with"]["sarif_file"]).read_text())
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
+    assert {x["ruleId"] for x in log["runs"][0]["results"]} >= {"SM-NB-DIRECT-INTERNET"}
+
+
+def test_pre_commit_hook_skips_other_changed_files(profile_file, tmp_path):
+    import re
+    import shlex
+
+    import yaml
+
+    root = Path(__file__).parents[2]
+    (hook,) = yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text())
+    other = tmp_path / "package.json"
+    other.write_text('{"name": "app"}')
+    changed = [str(DATA / "kics" / "sagemaker_enabling_internet_access-positive1.yaml"), str(other),
+               str(DATA / "SOURCES.md")]
+    passed = [f for f in changed if re.search(hook["files"], f)]   # what pre-commit would pass
+    assert passed == changed[:2]
+    entry = shlex.split(hook["entry"])
+    r = runner.invoke(app, [*entry[1:], *passed, "-p", profile_file])
+    assert r.exit_code == 3
+    assert "1 file(s) of none of the formats skipped" in r.stderr

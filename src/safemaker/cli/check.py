@@ -34,6 +34,10 @@ def check(
     fail_on: str = typer.Option("low", "--fail-on", help="Paths: exit 3 when a finding has this severity or higher "
                                                          "(low, medium, high, critical)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Paths: write the report to this file."),
+    ignore_unrecognised: bool = typer.Option(
+        False, "--ignore-unrecognised",
+        help="Paths: skip a file named on the command line that is none of the formats (pre-commit passes every "
+             "changed JSON/YAML file) instead of exiting 2."),
 ) -> None:
     """Check templates, plans and definitions (or one request file) against the profile without sending anything.
 
@@ -51,7 +55,7 @@ def check(
     """
     first = targets[0]
     if (len(targets) == 2 and not Path(first).exists() and _OPERATION.fullmatch(first)):
-        if parameter or output is not None or fail_on != "low":
+        if parameter or output is not None or fail_on != "low" or ignore_unrecognised:
             raise fail("--parameter, --fail-on and --output apply to PATH... only; OPERATION FILE takes "
                        "--profile, --apply and --format")
         if format not in ("text", "json"):
@@ -60,7 +64,7 @@ def check(
         return
     if apply:
         raise fail("--apply is for OPERATION FILE: a template is checked as written, never rewritten")
-    _check_paths(targets, profile, parameter or [], format, fail_on, output)
+    _check_paths(targets, profile, parameter or [], format, fail_on, output, ignore_unrecognised)
 
 
 def _parameters(items: list[str]) -> dict[str, str]:
@@ -74,7 +78,7 @@ def _parameters(items: list[str]) -> dict[str, str]:
 
 
 def _check_paths(paths: list[str], profile: Optional[str], parameter: list[str], format: str, fail_on: str,
-                 output: Optional[Path]) -> None:
+                 output: Optional[Path], ignore_unrecognised: bool = False) -> None:
     from .. import audit as _audit
     from .. import iac
     from ..profile import resolve_profile
@@ -90,12 +94,17 @@ def _check_paths(paths: list[str], profile: Optional[str], parameter: list[str],
     except iac.IacInputError as exc:
         raise fail(str(exc))
     findings: list[_audit.Finding] = []
+    skipped = [s for s in sources if s.kind == "unrecognised"] if ignore_unrecognised else []
+    sources = [s for s in sources if s not in skipped]
+    if skipped:
+        err.print(f"note: {len(skipped)} file(s) of none of the formats skipped (--ignore-unrecognised)",
+                  highlight=False)
     for src in sources:
         if src.kind == "unrecognised":
             raise fail(f"{src.file}: not a CloudFormation template, CDK assembly, Terraform plan (terraform show "
                        "-json), Step Functions definition or SageMaker pipeline definition; for a request file "
                        "use `safemaker check OPERATION FILE`")
-        findings.extend(iac._request.decide_requests(src.requests, prof))
+        findings.extend(iac.decide_requests(src.requests, prof))
     stream: Any = sys.stdout
     if output is not None:
         try:

@@ -46,6 +46,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "check_paths",
     "scan_paths",
+    "decide_requests",
+    "SourceRequest",
     "SourceFile",
     "IacInputError",
     "Unresolved",
