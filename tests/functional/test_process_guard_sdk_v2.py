@@ -61,16 +61,21 @@ def test_estimator_without_session_asking_for_an_open_job_is_refused(closed_proc
     assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 0
 
 
-def test_framework_estimator_without_session_is_filled_in(closed_process, safemaker_local, tmp_path):
+def test_framework_estimator_without_session_is_refused_before_its_code_cannot_be_read(closed_process,
+                                                                                      safemaker_local, tmp_path):
+    """A plain framework estimator stages its code as an s3:// submit directory that a network-isolated
+    container cannot download: the process guard injects isolation, and the preflight refuses the job."""
     from sagemaker.pytorch import PyTorch
 
     (tmp_path / "train.py").write_text("print('training')\n")
     est = PyTorch(entry_point="train.py", source_dir=str(tmp_path), framework_version="2.1", py_version="py310",
                   role=ROLE, instance_count=1, instance_type="ml.m5.large", output_path=f"s3://{BUCKET}/out",
                   code_location=f"s3://{BUCKET}/code")
-    est.fit(wait=False, job_name="pt")
-    stored = job(safemaker_local, "pt")
-    assert (stored["EnableNetworkIsolation"], stored["VpcConfig"]) == (True, VPC)
+    with pytest.raises(GuardrailViolation) as exc:
+        est.fit(wait=False, job_name="pt")
+    assert [(v.path, v.rule_id) for v in exc.value.violations] == [
+        ("HyperParameters.sagemaker_submit_directory", "SM-PRE-CODE-DOWNLOAD")]
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 0
 
 
 def test_model_deploy_without_session_is_filled_in(closed_process, safemaker_local):
