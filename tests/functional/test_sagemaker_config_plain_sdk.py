@@ -80,7 +80,7 @@ def _export(tmp_path: Path, location: Path) -> Path:
 
     profile = tmp_path / "profile.yaml"
     profile.write_text(yaml.safe_dump(PROFILE))
-    result = CliRunner().invoke(app, ["profile", "export", "--format", "sagemaker-config", "--profile",
+    result = CliRunner().invoke(app, ["profile", "export", "--format", "sagemaker-config", "-p",
                                       str(profile), "--location", str(location)])
     assert result.exit_code == 0, result.output
     assert location.is_file()

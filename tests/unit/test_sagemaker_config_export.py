@@ -143,7 +143,7 @@ def profile_file(tmp_path):
 
 
 def test_cli_prints_the_file_on_stdout_without_location(profile_file):
-    r = runner.invoke(app, ["profile", "export", "--format", "sagemaker-config", "--profile", profile_file])
+    r = runner.invoke(app, ["profile", "export", "--format", "sagemaker-config", "-p", profile_file])
     assert r.exit_code == 0, r.output
     assert yaml.safe_load(r.stdout) == sagemaker_config_document(make_profile())
 

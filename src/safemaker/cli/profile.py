@@ -96,6 +96,7 @@ def export(
                                                 "default: print on stdout."),
     force: bool = typer.Option(False, "--force", help="Replace an existing file."),
     profile: Optional[str] = profile_option(),
+    aws_profile: Optional[str] = aws_profile_option(),
 ) -> None:
     """Export the profile as the SageMaker SDK's configuration file.
 
