@@ -180,11 +180,12 @@ def _finding(req: SourceRequest, parts: Parts, rule_id: str, status: str, found:
     )
 
 
-def _unverifiable(req: SourceRequest, parts: Parts, value: Unresolved, rule_id: str, what: str = "") -> Finding:
+def _unverifiable(req: SourceRequest, parts: Parts, value: Unresolved, rule_id: str, what: str = "",
+                  raw_path: str = "") -> Finding:
     fix = (f"Write the value in the source, give it with --parameter (a template parameter), or check the "
            f"deployed resource with safemaker audit: {what or value.reason}")
     return _finding(req, parts, rule_id, "UNKNOWN", f"{_CANNOT_VERIFY}: {value!r} ({value.reason})",
-                    "a value written in the source", None, fix)
+                    "a value written in the source", None, fix, raw_path)
 
 
 def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tuple[str, str], SourceRequest],
@@ -199,13 +200,14 @@ def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tupl
     for parts, value in walk(req.params):
         if not isinstance(value, Unresolved):
             continue
-        hit = next(((rid, res) for pat, rid, res in patterns if _overlaps(parts, pat)), None)
-        if hit is None:
+        hits = [(rid, res) for pat, rid, res in patterns if _overlaps(parts, pat)]
+        if not hits:
             continue
-        rid, res = hit
-        if res is not None and value.refers_to is not None:
+        rid, res = hits[0]
+        kinds = {r for _, r in hits if r is not None}
+        if kinds and value.refers_to is not None:
             target = by_id.get(value.refers_to)
-            if target is not None and _resource_kind(target) == res:
+            if target is not None and _resource_kind(target) in kinds:
                 continue  # created by the same source and checked as that resource
         unknown.append((parts, value, rid, res))
     out: list[Finding] = []
@@ -214,13 +216,13 @@ def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tupl
         if v.rule_id == Guardrail.REFERENCE.value:
             # The guard could not see a definition's content (kept in S3): not checkable before deployment.
             loc = Unresolved(v.found, "the content is not in the source")
-            out.append(_unverifiable(req, parts, loc, v.rule_id, v.fix))
+            out.append(_unverifiable(req, parts, loc, v.rule_id, v.fix, v.path))
             continue
         if any(_below(parts, u[0]) or _below(u[0], parts) for u in unknown):
             continue  # replaced by the unverifiable finding of that value
         hidden = contains_unresolved(v.found) if v.found is not MISSING else _value_at(req.params, parts)[1]
         if hidden is not None:
-            out.append(_unverifiable(req, parts, hidden, v.rule_id))
+            out.append(_unverifiable(req, parts, hidden, v.rule_id, raw_path=v.path))
             continue
         out.append(_finding(req, parts, v.rule_id, "FAIL", v.found, v.required, v.required_text, v.fix, v.path))
     for parts, value, rid, res in unknown:

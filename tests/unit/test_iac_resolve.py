@@ -1,0 +1,129 @@
+"""CloudFormation intrinsic functions as the IaC reader resolves them (pure: no file, no network).
+
+Expected values follow the CloudFormation intrinsic function reference: ``Ref`` to a
+parameter is its value (``--parameter``, else ``Default``; ``CommaDelimitedList`` split on
+commas), ``Fn::Select`` / ``Fn::Split`` / ``Fn::Join`` / ``Fn::Sub`` / ``Fn::FindInMap``
+compute from their arguments, ``AWS::NoValue`` removes the property; what only deployment
+knows is unresolved.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from safemaker.iac._document import Unresolved, parse_text
+from safemaker.iac.cloudformation import Resolver, template_requests
+
+TEMPLATE = {
+    "Parameters": {
+        "Subnets": {"Type": "CommaDelimitedList", "Default": "subnet-1,subnet-2"},
+        "Sg": {"Type": "AWS::EC2::SecurityGroup::Id"},
+        "Env": {"Type": "String", "Default": "dev"},
+        "Version": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/x/y"},
+    },
+    "Mappings": {"Net": {"dev": {"Subnet": "subnet-dev"}}},
+    "Resources": {"MySubnet": {"Type": "AWS::EC2::Subnet"}},
+}
+
+
+@pytest.mark.parametrize(("node", "expected"), [
+    ({"Ref": "Subnets"}, ["subnet-1", "subnet-2"]),
+    ({"Fn::Select": [1, {"Ref": "Subnets"}]}, "subnet-2"),
+    ({"Fn::Split": [",", "a,b"]}, ["a", "b"]),
+    ({"Fn::Join": ["-", ["a", {"Ref": "Env"}]]}, "a-dev"),
+    ({"Fn::Sub": "sm-${Env}"}, "sm-dev"),
+    ({"Fn::Sub": ["${X}-${Env}", {"X": "pre"}]}, "pre-dev"),
+    ({"Fn::Sub": "${!Literal}"}, "${Literal}"),
+    ({"Fn::FindInMap": ["Net", {"Ref": "Env"}, "Subnet"]}, "subnet-dev"),
+    ({"A": 1, "B": {"Ref": "AWS::NoValue"}}, {"A": 1}),
+])
+def test_resolved(node, expected):
+    assert Resolver(TEMPLATE, {}).value(node) == expected
+
+
+def test_parameter_given_wins_over_default_and_lists_are_split():
+    r = Resolver(TEMPLATE, {"Subnets": "subnet-9, subnet-8", "Env": "prod"})
+    assert r.value({"Ref": "Subnets"}) == ["subnet-9", "subnet-8"]
+    assert r.value({"Fn::Sub": "sm-${Env}"}) == "sm-prod"
+
+
+@pytest.mark.parametrize(("node", "reason", "refers_to"), [
+    ({"Ref": "Sg"}, "a template parameter without Default and not given with --parameter", None),
+    ({"Ref": "MySubnet"}, "a resource created by the same template", "MySubnet"),
+    ({"Fn::GetAtt": ["MySubnet", "SubnetId"]}, "an attribute of a resource created at deployment", "MySubnet"),
+    ({"Fn::GetAtt": "MySubnet.SubnetId"}, "an attribute of a resource created at deployment", "MySubnet"),
+    ({"Fn::ImportValue": "net-Subnet"}, "an export of another stack, known at deployment", None),
+    ({"Fn::If": ["C", "a", "b"]}, "depends on a condition evaluated at deployment", None),
+    ({"Ref": "AWS::Region"}, "a pseudo parameter known at deployment", None),
+    ({"Ref": "Version"}, "a parameter read from SSM Parameter Store at deployment", None),
+    ({"Fn::Split": [",", {"Ref": "Sg"}]}, "a template parameter without Default and not given with --parameter",
+     None),
+])
+def test_unresolved(node, reason, refers_to):
+    got = Resolver(TEMPLATE, {}).value(node)
+    assert isinstance(got, Unresolved)
+    assert (got.reason, got.refers_to) == (reason, refers_to)
+
+
+def test_sub_with_an_unresolved_part_names_it():
+    got = Resolver(TEMPLATE, {}).value({"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:role/${Env}"})
+    assert isinstance(got, Unresolved)
+    assert got.expression == "arn:aws:iam::${AWS::AccountId}:role/dev"
+
+
+def test_pipeline_body_built_with_join_keeps_unresolved_parts_unverifiable():
+    text = """
+Resources:
+  Role: {Type: AWS::IAM::Role}
+  P:
+    Type: AWS::SageMaker::Pipeline
+    Properties:
+      PipelineName: p
+      RoleArn: !GetAtt Role.Arn
+      PipelineDefinition:
+        PipelineDefinitionBody: !Join
+          - ""
+          - - '{"Version": "2020-12-01", "Steps": [{"Name": "T", "Type": "Training", "Arguments": {"RoleArn": "'
+            - !GetAtt Role.Arn
+            - '", "VpcConfig": {"Subnets": ["'
+            - !ImportValue shared-subnet
+            - '"], "SecurityGroupIds": ["sg-1"]}}}]}'
+"""
+    (req,) = template_requests(parse_text(text, "t.yaml"), {})
+    args = req.params["PipelineDefinition"]["Steps"][0]["Arguments"]
+    assert isinstance(args["RoleArn"], Unresolved) and args["RoleArn"].refers_to == "Role"
+    assert isinstance(args["VpcConfig"]["Subnets"][0], Unresolved)
+    assert args["VpcConfig"]["Subnets"][0].reason == "an export of another stack, known at deployment"
+    assert args["VpcConfig"]["SecurityGroupIds"] == ["sg-1"]
+
+
+def test_unresolved_values_inside_a_pipeline_step_are_unverifiable_not_violations():
+    from safemaker.iac import decide_requests
+    from safemaker.profile import VpcProfile
+
+    profile = VpcProfile(region="us-east-1", vpc_id="vpc-0dddddddddddddddd",
+                         subnets=["subnet-0aaaaaaaaaaaaaaaa"], security_group_ids=["sg-0bbbbbbbbbbbbbbbb"],
+                         execution_role_arn="arn:aws:iam::123456789012:role/SageMakerExecRole")
+    text = """
+Resources:
+  P:
+    Type: AWS::SageMaker::Pipeline
+    Properties:
+      PipelineName: p
+      RoleArn: arn:aws:iam::123456789012:role/SageMakerExecRole
+      PipelineDefinition:
+        PipelineDefinitionBody: !Sub
+          - '{"Version": "2020-12-01", "Steps": [{"Name": "T", "Type": "Processing", "Arguments": {
+              "RoleArn": "arn:aws:iam::123456789012:role/SageMakerExecRole",
+              "AppSpecification": {"ImageUri": "i"},
+              "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
+                                                         "VolumeSizeInGB": 1}},
+              "NetworkConfig": {"EnableNetworkIsolation": true, "EnableInterContainerTrafficEncryption": true,
+                                "VpcConfig": {"Subnets": ["${Net}"], "SecurityGroupIds": ["sg-0bbbbbbbbbbbbbbbb"]}}}}]}'
+          - Net: !ImportValue shared-subnet
+"""
+    findings = decide_requests(template_requests(parse_text(text, "t.yaml"), {}), profile)
+    assert [(f.status, f.rule_id, f.path) for f in findings] == [
+        ("UNKNOWN", "SM-NET-VPC",
+         "PipelineDefinition.PipelineDefinitionBody.Steps[0:T].Arguments.NetworkConfig.VpcConfig.Subnets[0]")]
+    assert "an export of another stack" in findings[0].found
