@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import inspect
 import json
 import logging
 import os
@@ -41,13 +42,15 @@ from . import guard as _guard
 from . import preflight as _preflight
 from ._redact import install_log_redaction
 from .errors import MISSING, GuardrailViolation, SafemakerError, Violation
+from .paths import is_map as _is_map
 from .rules import RESOURCES, RULES, Guardrail
 
 if TYPE_CHECKING:  # pragma: no cover
     from .profile import VpcProfile
 
 __all__ = ["Guard", "DecisionRecord", "install", "uninstall", "installed", "UNIQUE_ID", "SESSION_UNIQUE_ID",
-           "MAX_REFERENCES", "MAX_REFERENCE_DEPTH", "MAX_DEFINITION_BYTES", "CACHED_RESOURCES"]
+           "MAX_REFERENCES", "MAX_REFERENCE_DEPTH", "MAX_DEFINITION_BYTES", "CACHED_RESOURCES",
+           "UnguardableClientError"]
 
 logger = logging.getLogger("safemaker.guard")
 
@@ -163,6 +166,14 @@ class _TTLCache:
         with self._lock:
             self._data.clear()
 
+    def discard(self, match: Any) -> int:
+        """Drop every entry whose key ``match(key)`` accepts; return how many."""
+        with self._lock:
+            gone = [k for k in self._data if match(k)]
+            for k in gone:
+                del self._data[k]
+            return len(gone)
+
 
 @dataclass
 class Guard:
@@ -181,7 +192,10 @@ class Guard:
         ``SAFEMAKER_DECISION_LOG`` environment variable, else none.
     reference_ttl : float, default 60.0
         Seconds a Describe result of a referenced resource is reused (only for
-        resources that cannot change: :data:`CACHED_RESOURCES`).
+        resources that cannot change: :data:`CACHED_RESOURCES`). A ``Delete`` or
+        ``Create`` of that type and name through any client of this guard ends
+        the reuse at once (a resource re-created under the same name is
+        described again).
     keep : int, default 1000
         How many recent decisions :attr:`decisions` keeps in memory.
 
@@ -238,6 +252,7 @@ class Guard:
         from . import process as _process
 
         operation = model.name
+        self._forget(operation, params)
         rule = RULES.get(operation)
         if rule is None and operation not in _preflight.PREFLIGHT_OPERATIONS:
             if context is not None:
@@ -361,6 +376,22 @@ class Guard:
                                             parameter_values=values)
         return result.references, list(result.violations)
 
+    def _forget(self, operation: str, params: Mapping[str, Any]) -> None:
+        """A Delete (or a new Create) of a cached resource type: its cached approval goes with it.
+
+        A model deleted and created again under the same name is another resource;
+        the approval of the first must not pass the second (whatever client
+        re-creates it). Every SageMaker request of a guarded client comes through
+        here, so a delete through any of them ends the cached approval at once.
+        """
+        hit = _CACHE_ENDERS.get(operation)
+        if hit is None:
+            return
+        describe_operation, name_param = hit
+        name = params.get(name_param) if _is_map(params) else None
+        if isinstance(name, str) and name:
+            self._cache.discard(lambda key: key[1] == describe_operation and key[2] == name)
+
     def _describe(self, client: Any, describe_operation: str, name_param: str, name: str,
                   extra: Mapping[str, Any] | None = None, cache: bool = True) -> Mapping[str, Any]:
         if client is None:  # pragma: no cover - handlers always carry their client
@@ -379,6 +410,11 @@ class Guard:
                                   f"{err.get('Message', '')}") from exc
         except BotoCoreError as exc:
             raise _ReferenceError(f"{describe_operation} failed: {exc}") from exc
+        if not _is_map(result):
+            if inspect.iscoroutine(result):
+                result.close()  # never awaited: an async client (see _refuse_unguardable)
+            raise _ReferenceError(f"{describe_operation} returned a {type(result).__name__}, not the response "
+                                  "mapping botocore returns; the resource cannot be checked")
         if cache:
             self._cache.put(key, result)
         return result
@@ -484,10 +520,41 @@ class _ReferenceError(SafemakerError):
         super().__init__(reason=reason)
 
 
+class UnguardableClientError(SafemakerError, TypeError):
+    """A SageMaker client the guard cannot guard (an async client): refused, not left unguarded.
+
+    Attributes
+    ----------
+    client_class : str
+        The client's class (``"aiobotocore.client.SageMaker"``).
+    reason, fix : str
+        Why it cannot be guarded, and what to use instead.
+    """
+
+    fmt = "cannot guard a {client_class} client: {reason}. Fix: {fix}"
+
+    def __init__(self, client_class: str, reason: str, fix: str) -> None:
+        super().__init__(client_class=client_class, reason=reason, fix=fix)
+
+
 def _snake(operation: str) -> str:
     from botocore import xform_name
 
     return xform_name(operation)
+
+
+def _cache_enders() -> dict[str, tuple[str, str]]:
+    """``Delete<Noun>`` / ``Create<Noun>`` of each cached resource type -> (its Describe, the name member)."""
+    out: dict[str, tuple[str, str]] = {}
+    for kind in CACHED_RESOURCES:
+        spec = RESOURCES[kind]
+        noun = spec.describe_operation[len("Describe"):]
+        for verb in ("Delete", "Create"):
+            out[verb + noun] = (spec.describe_operation, spec.name_param)
+    return out
+
+
+_CACHE_ENDERS = _cache_enders()
 
 
 def _custom_endpoint(url: str | None) -> bool:
@@ -533,7 +600,33 @@ def _guarded_mixin(g: Guard) -> type:
     return _SafemakerGuardedClient
 
 
+def _refuse_unguardable(client: Any) -> None:
+    """Refuse a client whose calls the guard cannot decide on: an async client (aiobotocore).
+
+    The guard runs inside botocore's synchronous call path and follows references
+    with Describe calls on the same client. An aiobotocore client's methods are
+    coroutines: a Describe would return an un-awaited coroutine instead of the
+    resource, so nothing it names could be checked. Such a client is refused
+    when created from (or installed on) a guarded session, never passed silently.
+
+    Raises
+    ------
+    UnguardableClientError
+        The client's ``_make_api_call`` is a coroutine function, or the class is
+        an async context manager (``__aenter__``).
+    """
+    cls = type(client)
+    make_call = getattr(cls, "_make_api_call", None)
+    if inspect.iscoroutinefunction(make_call) or hasattr(cls, "__aenter__"):
+        raise UnguardableClientError(
+            client_class=f"{cls.__module__}.{cls.__qualname__}",
+            reason="its calls are coroutines (an async client such as aiobotocore's): the guard decides "
+                   "synchronously and follows references with Describe calls on the same client",
+            fix="create the SageMaker client with boto3/botocore (a synchronous client) from the guarded session")
+
+
 def _register_on_client(client: Any, g: Guard) -> None:
+    _refuse_unguardable(client)
     ref = weakref.ref(client)
 
     def handler(params: Mapping[str, Any], model: Any, **kwargs: Any) -> dict[str, Any] | None:

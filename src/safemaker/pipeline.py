@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 from . import guard as _guard
 from .errors import MISSING, SafemakerError, Violation
 from . import paths as _paths
+from ._json import DuplicateKeyError, loads_strict
 from .paths import split_path
 from .rules import RULES, Guardrail
 
@@ -64,6 +65,7 @@ __all__ = [
     "STEP_OPERATIONS",
     "NO_NETWORK_STEPS",
     "UNSUPPORTED_STEPS",
+    "DEFINITION_MEMBERS",
     "PipelineParameter",
     "PipelineStep",
     "PipelineDefinition",
@@ -101,6 +103,11 @@ NO_NETWORK_STEPS: Mapping[str, str] = {
     "Lineage": "records lineage metadata: no compute",
 }
 """Step types with nothing to check (no compute of their own), with the reason."""
+
+DEFINITION_MEMBERS = frozenset({"Version", "Metadata", "Parameters", "PipelineExperimentConfig", "Steps"})
+"""The top-level members of a pipeline definition (SageMaker's pipeline definition JSON schema,
+https://aws-sagemaker-mlops.github.io/sagemaker-model-building-pipeline-definition-JSON-schema/);
+a definition with any other member, or without ``Steps``, is refused (unknown shape)."""
 
 UNSUPPORTED_STEPS: Mapping[str, str] = {
     "EMR": (
@@ -300,7 +307,10 @@ def _load(document: Any, prefix: str) -> Mapping[str, Any]:
             raise PipelineDefinitionError(prefix, f"not UTF-8 ({exc.reason})", "a JSON document") from None
     if isinstance(document, str):
         try:
-            document = json.loads(document)
+            document = loads_strict(document)
+        except DuplicateKeyError as exc:
+            raise PipelineDefinitionError(f"{prefix}.{exc.path}" if exc.path else prefix, str(exc),
+                                          "a JSON document that gives each key once") from None
         except ValueError as exc:
             raise PipelineDefinitionError(prefix, f"not valid JSON ({exc})", "a JSON document") from None
     if not _paths.is_map(document):
@@ -357,12 +367,20 @@ def parse_definition(document: str | bytes | Mapping[str, Any], *, prefix: str =
     Raises
     ------
     PipelineDefinitionError
-        The document is not JSON, not an object, or ``Steps`` / ``Parameters`` /
-        a step is not shaped as a definition holds it.
+        The document is not JSON, repeats a key, is not an object, has no
+        ``Steps`` or a member outside :data:`DEFINITION_MEMBERS`, or ``Steps`` /
+        ``Parameters`` / a step is not shaped as a definition holds it.
     """
     doc = _load(document, prefix)
+    unknown = sorted(str(k) for k in doc if k not in DEFINITION_MEMBERS)
+    if unknown:
+        raise PipelineDefinitionError(f"{prefix}.{unknown[0]}", f"the member(s) {unknown}",
+                                      f"only the definition's members {sorted(DEFINITION_MEMBERS)}")
+    if doc.get("Steps") is None:
+        raise PipelineDefinitionError(f"{prefix}.Steps", "absent" if "Steps" not in doc else "null",
+                                      "a list of steps")
     params = _parameters(doc, prefix)
-    steps = tuple(_steps(doc.get("Steps", []) if doc.get("Steps") is not None else [], f"{prefix}.Steps"))
+    steps = tuple(_steps(doc["Steps"], f"{prefix}.Steps"))
     return PipelineDefinition(params, steps)
 
 

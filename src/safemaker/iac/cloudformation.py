@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from .._json import DuplicateKeyError, loads_strict
 from ..rules import RULES
 from ._document import Document, IacInputError, Parts, Unresolved
 from ._request import SourceRequest
@@ -446,7 +447,10 @@ def _pipeline_body(doc: Document, resolver: Resolver, res: Mapping[str, Any], re
             request["PipelineDefinition"] = text
         elif isinstance(text, str):
             try:
-                parsed = json.loads(text)
+                parsed = loads_strict(text)
+            except DuplicateKeyError as exc:
+                raise IacInputError(doc.file, f"PipelineDefinition.PipelineDefinitionBody has a {exc}",
+                                    f"line {doc.line(props_at + ('PipelineDefinition',))}") from None
             except ValueError as exc:
                 raise IacInputError(doc.file, f"PipelineDefinition.PipelineDefinitionBody is not JSON ({exc}); "
                                               "give the definition SageMaker documents (JSON with Steps)",
@@ -479,7 +483,10 @@ def _state_machine(doc: Document, resolver: Resolver, res: Mapping[str, Any], pr
             definition = text
         else:
             try:
-                definition = resolver.restore(json.loads(text)) if isinstance(text, str) else text
+                definition = resolver.restore(loads_strict(text)) if isinstance(text, str) else text
+            except DuplicateKeyError as exc:
+                raise IacInputError(doc.file, f"DefinitionString has a {exc}",
+                                    f"line {doc.line(props_at + (member,))}") from None
             except ValueError as exc:
                 raise IacInputError(doc.file, f"DefinitionString is not JSON ({exc}); give the Amazon States "
                                               "Language definition", f"line {doc.line(props_at + (member,))}") from None

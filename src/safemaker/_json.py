@@ -1,0 +1,77 @@
+"""Strict JSON: a document with a repeated key is refused, never read one way or the other.
+
+``json.loads`` keeps the last of two equal keys; the service reading the same
+document may keep the first (or refuse it). Which value SageMaker or Step
+Functions would use is not ours to guess, so a pipeline definition or a state
+machine definition with a duplicate key is refused, naming the key and where
+it is.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = ["DuplicateKeyError", "loads_strict"]
+
+
+class DuplicateKeyError(ValueError):
+    """A JSON object gives the same key twice.
+
+    Attributes
+    ----------
+    key : str
+        The repeated key.
+    path : str
+        Where the object is (``"Steps[2].Arguments"``; ``""`` for the top level).
+    """
+
+    def __init__(self, key: str, path: str) -> None:
+        self.key, self.path = key, path
+        where = f" in {path}" if path else " at the top level"
+        super().__init__(f"duplicate key {key!r}{where} (which of the values the service would use cannot be "
+                         "known: give each key once)")
+
+
+class _Pairs(list):
+    """The pairs of one JSON object, as parsed (checked once the whole document is read)."""
+
+
+def _hook(pairs: list[tuple[str, Any]]) -> _Pairs:
+    return _Pairs(pairs)
+
+
+def _build(value: Any, path: str) -> Any:
+    if type(value) is _Pairs:
+        out: dict[str, Any] = {}
+        for key, item in value:
+            if key in out:
+                raise DuplicateKeyError(key, path)
+            out[key] = _build(item, f"{path}.{key}" if path else key)
+        return out
+    if type(value) is list:
+        return [_build(item, f"{path}[{i}]") for i, item in enumerate(value)]
+    return value
+
+
+def loads_strict(text: str | bytes) -> Any:
+    """``json.loads`` that refuses an object with a repeated key.
+
+    Parameters
+    ----------
+    text : str or bytes
+        The JSON document.
+
+    Returns
+    -------
+    Any
+        The decoded document (plain ``dict`` / ``list``).
+
+    Raises
+    ------
+    DuplicateKeyError
+        An object repeats a key (a :class:`ValueError`).
+    ValueError
+        Not JSON (:class:`json.JSONDecodeError`).
+    """
+    return _build(json.loads(text, object_pairs_hook=_hook), "")
