@@ -164,6 +164,19 @@ def test_step_functions_definition_file_and_its_substitutions(profile_file):
     assert ("FAIL", "SM-NET-VPC", "States.Save Model", "States.Save Model.Parameters.VpcConfig", 53, None) in brief(rows2)
 
 
+def test_sam_state_machine_definition_uri_with_substitutions(profile_file):
+    r, rows = run_json(profile_file, str(DATA / "sam-train-ml-model" / "template.yaml"))
+    assert r.exit_code == 3
+    asl = "tests/data/iac/sam-train-ml-model/statemachine/statemachine.asl.json"
+    assert {(x["file"], x["logical_id"]) for x in rows} == {(asl, "TrainAndBatchTransformStateMachine")}
+    # SagemakerAPIExecutionRole: !GetAtt SagemakerAPIExecutionRole.Arn in DefinitionSubstitutions.
+    roles = [x for x in rows if x["rule_id"] == "SM-IAM-ROLE"]
+    assert [(x["status"], x["line"]) for x in roles] == [("UNKNOWN", 28), ("UNKNOWN", 59)]
+    assert all("an attribute of a resource created at deployment" in x["found"] for x in roles)
+    assert ("FAIL", "SM-NET-VPC", "TrainAndBatchTransformStateMachine",
+            "States.Train model (XGBoost).Parameters.VpcConfig", 12, None) in brief(rows)
+
+
 def test_state_machine_in_cloudformation_definition(profile_file):
     r, rows = run_json(profile_file, str(DATA / "authored" / "sfn-in-cfn.yaml"))
     assert r.exit_code == 3

@@ -404,7 +404,7 @@ def template_requests(doc: Document, parameters: Mapping[str, str], *, template:
         if isinstance(props, Unresolved) or not isinstance(props, Mapping):
             props = {}
         props_at = where + ("Properties",)
-        if rtype == "AWS::StepFunctions::StateMachine":
+        if rtype in _STATE_MACHINES:
             out.extend(_state_machine(doc, resolver, res, props, props_at, shown_id, _sfn))
             continue
         spec = CFN_RESOURCES.get(rtype) if isinstance(rtype, str) else None
@@ -465,44 +465,67 @@ def _pipeline_body(doc: Document, resolver: Resolver, res: Mapping[str, Any], re
     return request, extra
 
 
+_STATE_MACHINES = ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine")
+
+
 def _state_machine(doc: Document, resolver: Resolver, res: Mapping[str, Any], props: Mapping[str, Any],
                    props_at: Parts, shown_id: str, sfn: Any) -> list[SourceRequest]:
+    """The SageMaker tasks of a state machine: ``Definition``, ``DefinitionString``, or (SAM)
+    ``DefinitionUri`` naming a local file; ``DefinitionSubstitutions`` applied. In S3: unverifiable."""
     raw = res.get("Properties") or {}
+    rtype = str(res.get("Type"))
+    subs = props.get("DefinitionSubstitutions")
+    subs = subs if isinstance(subs, Mapping) else {}
+    where = doc
+    at: Parts = props_at
     if "Definition" in raw:
-        definition = resolver.value(raw["Definition"])
         member = "Definition"
+        definition = sfn.apply_substitutions(resolver.value(raw["Definition"]), subs, strict=False)
     elif "DefinitionString" in raw:
         member = "DefinitionString"
         text = resolver.text_document(raw["DefinitionString"])
-        subs = props.get("DefinitionSubstitutions")
-        if isinstance(text, str) and isinstance(subs, Mapping):
+        if isinstance(text, str):
             for k, v in subs.items():
                 rep = resolver._text(v)
                 text = text.replace("${" + str(k) + "}", rep if rep is not None else json.dumps(v, default=str))
-        if isinstance(text, Unresolved):
+        if isinstance(text, Unresolved) or not isinstance(text, str):
             definition = text
         else:
             try:
-                definition = resolver.restore(loads_strict(text)) if isinstance(text, str) else text
+                definition = resolver.restore(loads_strict(text))
             except DuplicateKeyError as exc:
                 raise IacInputError(doc.file, f"DefinitionString has a {exc}",
                                     f"line {doc.line(props_at + (member,))}") from None
             except ValueError as exc:
                 raise IacInputError(doc.file, f"DefinitionString is not JSON ({exc}); give the Amazon States "
                                               "Language definition", f"line {doc.line(props_at + (member,))}") from None
-    elif "DefinitionS3Location" in raw:
-        loc = props.get("DefinitionS3Location")
-        value = Unresolved(loc, "a state machine definition kept in S3 is not in the template")
+    elif isinstance(props.get("DefinitionUri"), str) and not props["DefinitionUri"].startswith("s3://"):
+        member = ""
+        from pathlib import Path
+
+        from ._document import read_document
+
+        local = Path(doc.file).parent / props["DefinitionUri"]
+        if not local.is_file():
+            raise IacInputError(doc.file, f"DefinitionUri is {props['DefinitionUri']!r}: no such file next to the "
+                                          "template; give the definition file's path relative to the template",
+                                f"line {doc.line(props_at + ('DefinitionUri',))}")
+        where = read_document(local, local.as_posix())
+        definition = sfn.apply_substitutions(where.data, subs, strict=False)
+        at = ()
+    elif "DefinitionS3Location" in raw or "DefinitionUri" in raw:
+        member = "DefinitionS3Location" if "DefinitionS3Location" in raw else "DefinitionUri"
+        value = Unresolved(props.get(member), "a state machine definition kept in S3 is not in the template")
 
         def source_path(parts: Parts, _at: Parts = props_at) -> Parts:
             return _at + parts
 
-        return [SourceRequest(doc.file, shown_id, "AWS::StepFunctions::StateMachine", "", {}, source_path,
-                              lambda parts: "DefinitionS3Location", doc.line,
-                              extra=[(("DefinitionS3Location",), value, "SM-REFERENCE")])]
+        return [SourceRequest(doc.file, shown_id, rtype, "", {}, source_path,
+                              lambda parts, _m=member: _m, doc.line,
+                              extra=[((member,), value, "SM-REFERENCE")])]
     else:
         return []
     if not isinstance(definition, Mapping):
         return []
-    return sfn.definition_requests(doc, definition, props_at + (member,), shown_id,
+    return sfn.definition_requests(where, definition, at + ((member,) if member else ()), shown_id,
                                    embedded=member == "DefinitionString", resolver=resolver)

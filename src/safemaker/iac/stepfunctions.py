@@ -40,25 +40,43 @@ _RESOURCE = re.compile(r":states:::(?:aws-sdk:)?sagemaker:([A-Za-z0-9]+)(?:\.[A-
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 
 
-def apply_substitutions(value: Any, given: Mapping[str, str]) -> Any:
-    """A definition file's ``${Name}`` placeholders filled from ``given``; the others :class:`Unresolved`.
+def apply_substitutions(value: Any, given: Mapping[str, Any], *, strict: bool = True) -> Any:
+    """``${Name}`` placeholders of a definition filled from ``given``.
 
     A definition kept in a file next to a SAM or CloudFormation template
-    (``DefinitionUri``) names values the template substitutes at deployment
-    (``DefinitionSubstitutions``) as ``${Name}``: unless given with
-    ``--parameter Name=VALUE``, they cannot be verified before deployment.
+    (``DefinitionUri``) or written in it names values the template substitutes
+    at deployment (``DefinitionSubstitutions``) as ``${Name}``. A value of
+    ``given`` that is :class:`Unresolved` makes the string unresolved (with its
+    reason); a placeholder not in ``given`` makes it unresolved too when
+    ``strict`` (a definition file checked on its own: give the value with
+    ``--parameter Name=VALUE``), else is left as written.
     """
     if isinstance(value, str) and _PLACEHOLDER.search(value):
-        missing = [m.group(1) for m in _PLACEHOLDER.finditer(value) if m.group(1) not in given]
-        filled = _PLACEHOLDER.sub(lambda m: given.get(m.group(1), m.group(0)), value)
-        if not missing:
+        reasons: list[str] = []
+        refers: list[str | None] = []
+
+        def fill(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name not in given:
+                if strict:
+                    reasons.append(f"a DefinitionSubstitutions placeholder filled at deployment (${{{name}}})")
+                    refers.append(None)
+                return m.group(0)
+            got = given[name]
+            if isinstance(got, Unresolved):
+                reasons.append(got.reason)
+                refers.append(got.refers_to)
+                return m.group(0)
+            return str(got).lower() if isinstance(got, bool) else str(got)
+
+        filled = _PLACEHOLDER.sub(fill, value)
+        if not reasons:
             return filled
-        return Unresolved(filled, "a DefinitionSubstitutions placeholder filled at deployment ("
-                          + ", ".join("${" + n + "}" for n in dict.fromkeys(missing)) + ")")
+        return Unresolved(filled, "; ".join(dict.fromkeys(reasons)), refers[0] if len(refers) == 1 else None)
     if isinstance(value, Mapping):
-        return {k: apply_substitutions(v, given) for k, v in value.items()}
+        return {k: apply_substitutions(v, given, strict=strict) for k, v in value.items()}
     if isinstance(value, list):
-        return [apply_substitutions(v, given) for v in value]
+        return [apply_substitutions(v, given, strict=strict) for v in value]
     return value
 
 
