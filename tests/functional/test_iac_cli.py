@@ -327,3 +327,15 @@ def test_pre_commit_hook_skips_other_changed_files(profile_file, tmp_path):
     r = runner.invoke(app, [*entry[1:], *passed, "-p", profile_file])
     assert r.exit_code == 3
     assert "1 file(s) of none of the formats skipped" in r.stderr
+
+
+def test_domain_without_app_network_access_type_is_public_internet_only(profile_file):
+    assert "The default value is <code>PublicInternetOnly</code>" in doc("CreateDomain", "AppNetworkAccessType")
+    r, rows = run_json(profile_file, str(DATA / "checkov" / "SagemakerNotebookEncryptedWithCMK__template.yaml"))
+    assert r.exit_code == 3
+    studio = sorted((x["logical_id"], x["line"], x["found_absent"], x["severity"]) for x in rows
+                    if x["rule_id"] == "SM-STUDIO-VPCONLY")
+    # Both domains omit AppNetworkAccessType (reported at their Properties lines, 23 and 36).
+    assert studio == [("BasicDomainFAIL", 36, True, "critical"), ("BasicDomainPASS", 23, True, "critical")]
+    assert {x["logical_id"] for x in rows if x["rule_id"] == "SM-NET-SUBNETS"} == {"BasicDomainFAIL",
+                                                                                  "BasicDomainPASS"}
