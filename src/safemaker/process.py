@@ -100,6 +100,7 @@ class _State:
     claimed_by: str | None = None                 # "install_process" or the closed entry point's name
     make_api_call: Any = None                     # botocore's own, while patched
     send: Any = None
+    init: Any = None                              # BaseClient.__init__, while patched (async clients refused)
 
 
 # --------------------------------------------------------------------------- public API
@@ -248,6 +249,14 @@ def _patch() -> None:
             else:
                 _State.make_api_call = current
                 BaseClient._make_api_call = _wrap_make_api_call(current)
+        if _State.init is None:
+            current = BaseClient.__dict__["__init__"]
+            ours = _ours_in_chain(current)
+            if ours is not None:
+                _State.init = ours._safemaker_original
+            else:
+                _State.init = current
+                BaseClient.__init__ = _wrap_init(current)
         ensure_send_check()
 
 
@@ -284,7 +293,8 @@ def _unpatch() -> None:
     from botocore.client import BaseClient
     from botocore.endpoint import Endpoint
 
-    for cls, name, attr in ((BaseClient, "_make_api_call", "make_api_call"), (Endpoint, "_send", "send")):
+    for cls, name, attr in ((BaseClient, "_make_api_call", "make_api_call"), (Endpoint, "_send", "send"),
+                            (BaseClient, "__init__", "init")):
         original = getattr(_State, attr)
         if original is None:
             continue
@@ -305,6 +315,26 @@ def _wrap_make_api_call(original: Any) -> Any:
     _make_api_call.__wrapped__ = original  # type: ignore[attr-defined]
     _make_api_call.__doc__ = original.__doc__
     return _make_api_call
+
+
+def _wrap_init(original: Any) -> Any:
+    """Refuse, at creation, a SageMaker client the process guard cannot see: an async one.
+
+    aiobotocore's clients override ``_make_api_call`` (and their endpoint ``_send``)
+    with coroutines, so neither wrapper above runs for them: left alone they would
+    send unguarded. They still construct through ``BaseClient.__init__``.
+    """
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if _State.guard is not None and self.meta.service_model.service_name == _SERVICE_NAME:
+            from .hooks import _refuse_unguardable
+
+            _refuse_unguardable(self)
+
+    __init__._safemaker_original = original  # type: ignore[attr-defined]
+    __init__.__wrapped__ = original  # type: ignore[attr-defined]
+    __init__.__doc__ = original.__doc__
+    return __init__
 
 
 def _wrap_send(original: Any) -> Any:

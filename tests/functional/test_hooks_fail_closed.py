@@ -143,3 +143,21 @@ def test_every_cached_resource_type_has_the_delete_that_ends_its_approval():
         assert delete in model.operation_names, kind
         assert spec.name_param in model.operation_model(delete).input_shape.members, (kind, delete)
         assert hooks._CACHE_ENDERS[delete] == (spec.describe_operation, spec.name_param)
+
+
+def test_async_client_under_the_process_guard_is_refused_when_created(profile):
+    # aiobotocore overrides _make_api_call with a coroutine: the process guard's wrapper would never run
+    import safemaker
+
+    session = botocore.session.get_session()
+    cls, sync = _async_client(session)  # no session guard: only the process guard stands
+    safemaker.install_process(profile)
+    try:
+        with pytest.raises(hooks.UnguardableClientError):
+            _instantiate(cls, sync, copy.copy(sync.meta.events))
+        sts = session.create_client("sts", region_name="us-east-1", aws_access_key_id="testing",
+                                    aws_secret_access_key="testing", endpoint_url="http://127.0.0.1:9")
+        assert sts.meta.service_model.service_name == "sts"  # other services' clients are left alone
+    finally:
+        safemaker.uninstall_process()
+    _instantiate(cls, sync, copy.copy(sync.meta.events))  # guard off: nothing refuses it
