@@ -19,7 +19,14 @@ steps:
    response and is labelled as such);
 7. a raw boto3 ``CreateTrainingJob`` with ``EnableNetworkIsolation=False``,
    refused by the guard before anything is sent (request counts before/after);
-8. cleanup of everything the run made, even after a failed step.
+8. a closed rehearsal (:mod:`safemaker.rehearsal.demo`): a script-mode
+   scikit-learn training on the same digits, staged from S3, runs locally in a
+   network namespace with no network and reports its real test accuracy; the
+   rehearsed model answers the digits shown in *Predict*; then a script that
+   runs ``pip install`` at start fails there as it would under
+   ``EnableNetworkIsolation`` (real results, labelled "rehearsed locally with
+   no network, not on SageMaker");
+9. cleanup of everything the run made, even after a failed step.
 
 Each step is timed and marked *emulated* when its result comes from the local
 backend rather than from AWS or from safemaker itself.
@@ -79,6 +86,8 @@ STEPS = (
     "Deploy (closed_deploy)",
     "Predict",
     "Refuse a non-compliant call",
+    "Rehearse training + prediction (no network)",
+    "Rehearse a pip install at start (no network)",
     "Clean up",
 )
 """The step names, in order, as printed and in :attr:`DemoReport.steps`."""
@@ -176,6 +185,8 @@ class DigitsData:
         float32, shape (n,): 1.0 for the digit 0, else 0.0.
     test_digits : numpy.ndarray
         int, shape (n_test,): the digit each test image shows.
+    train_digits, validation_digits : numpy.ndarray
+        int: the digit each train / validation image shows.
     """
 
     train_vectors: "np.ndarray"
@@ -185,6 +196,8 @@ class DigitsData:
     test_vectors: "np.ndarray"
     test_labels: "np.ndarray"
     test_digits: "np.ndarray"
+    train_digits: "np.ndarray | None" = None
+    validation_digits: "np.ndarray | None" = None
 
     @property
     def feature_dim(self) -> int:
@@ -224,7 +237,8 @@ def load_digits_data(seed: int = 0) -> DigitsData:
     labels = np.where(targets == 0, 1, 0).astype("float32")
     n = len(targets)
     a, b = int(n * 0.7), int(n * 0.85)
-    return DigitsData(vectors[:a], labels[:a], vectors[a:b], labels[a:b], vectors[b:], labels[b:], targets[b:])
+    return DigitsData(vectors[:a], labels[:a], vectors[a:b], labels[a:b], vectors[b:], labels[b:], targets[b:],
+                      targets[:a], targets[a:b])
 
 
 def to_recordio_protobuf(vectors: "np.ndarray", labels: "np.ndarray") -> bytes:
@@ -397,7 +411,7 @@ class _Run:
         start = time.perf_counter()
         steps: list[Callable[[], tuple[str, bool, list[str]]]] = [
             network_step, self.prepare_data, self.notebook, self.notebook_url, self.upload, self.train,
-            self.deploy, self.predict, self.refuse,
+            self.deploy, self.predict, self.refuse, self.rehearse, self.rehearse_pip,
         ]
         if self.progress is not None:
             self._task = self.progress.add_task("demo", total=len(self.step_names))
@@ -592,6 +606,33 @@ class _Run:
             details.append("nothing left the process: no CreateTrainingJob request was sent")
         return "raw boto3 CreateTrainingJob with EnableNetworkIsolation=False refused before sending", False, \
             details
+
+    def _rehearsal_line(self, line: str) -> None:
+        self.console.print(f"      | {line}", highlight=False, markup=False)
+
+    def rehearse(self) -> tuple[str, bool, list[str]]:
+        """A real scikit-learn training and prediction of the digits shown, with no network (safemaker.rehearsal)."""
+        import numpy as np
+
+        from .rehearsal.demo import PipAtStart, digits_csv_channels, rehearse_digits
+
+        assert self.profile is not None and self.data is not None and self.profile.default_bucket
+        self.pip_at_start = PipAtStart().start()  # mostly waiting on pip's retries: runs alongside this step
+        d = self.data
+        self.made["s3_prefix"] = (self.profile.default_bucket, self.prefix + "/")
+        channels = digits_csv_channels(np.vstack([d.train_vectors, d.validation_vectors]),
+                                       np.concatenate([d.train_digits, d.validation_digits]),
+                                       d.test_vectors, d.test_digits)
+        return rehearse_digits(self._client("s3"), self.profile.default_bucket, self.prefix, channels,
+                               d.test_vectors[:PREDICT_COUNT], [int(x) for x in d.test_digits[:PREDICT_COUNT]],
+                               self._rehearsal_line)
+
+    def rehearse_pip(self) -> tuple[str, bool, list[str]]:
+        """A script that runs pip install at start, rehearsed: it fails as under EnableNetworkIsolation."""
+        from .rehearsal.demo import PipAtStart
+
+        pip_at_start = getattr(self, "pip_at_start", None) or PipAtStart().start()
+        return pip_at_start.result(self._rehearsal_line)
 
     def cleanup(self) -> tuple[str, bool, list[str]]:
         from botocore.exceptions import ClientError

@@ -60,13 +60,14 @@ def test_make_demo_command():
     assert "GuardrailViolation: CreateTrainingJob refused: EnableNetworkIsolation is False; the profile requires " \
            "True." in out
     assert re.search(r"nothing reached the backend: CreateTrainingJob requests received (\d+) before, \1 after", out)
+    _assert_rehearsal_steps(out)
     # cleanup of everything
     for what in ("deleted endpoint safemaker-demo-ep-", "deleted endpoint config safemaker-demo-ep-",
                  "deleted model safemaker-demo-model-", "deleted notebook instance safemaker-demo-nb-",
-                 "deleted 1 S3 object(s) under s3://safemaker-demo-123456789012-us-east-1/safemaker-demo/",
+                 "deleted 5 S3 object(s) under s3://safemaker-demo-123456789012-us-east-1/safemaker-demo/",
                  "deleted local closed network (infra down: VPC, subnets, endpoints, IAM) and bucket"):
         assert what in out, what
-    assert re.search(r"\[ok\] 10\. Clean up: deleted 6 item\(s\); nothing of run \w+ left", out)
+    assert re.search(r"\[ok\] 12\. Clean up: deleted 6 item\(s\); nothing of run \w+ left", out)
     # summary table: every step with its emulated? column
     assert "safemaker demo (local, us-east-1)" in out
     rows = {m.group(1).strip(): m.group(2) for m in
@@ -81,6 +82,8 @@ def test_make_demo_command():
         "Deploy (closed_deploy)": "yes",
         "Predict": "yes",
         "Refuse a non-compliant call": "no",
+        "Rehearse training + prediction (no network)": "no",
+        "Rehearse a pip install at start (no network)": "no",
         "Clean up": "yes",
     }
     assert re.search(r"^Total: [\d.]+ s\. emulated\? yes = answered by the local backend", out, flags=re.M)
@@ -115,7 +118,9 @@ def test_failed_step_skips_the_rest_and_cleanup_still_deletes_everything(monkeyp
     report = run_local_demo(console=Console(file=buf, width=250), poll_seconds=0.05)
     statuses = [(s.step, s.status) for s in report.steps]
     assert statuses == [(name, "ok") for name in STEPS[:7]] + [
-        ("Predict", "failed"), ("Refuse a non-compliant call", "skipped"), ("Clean up", "ok")]
+        ("Predict", "failed"), ("Refuse a non-compliant call", "skipped"),
+        ("Rehearse training + prediction (no network)", "skipped"),
+        ("Rehearse a pip install at start (no network)", "skipped"), ("Clean up", "ok")]
     assert report.steps[7].result == "RuntimeError: endpoint unreachable"
     assert report.ok is False
     assert report.left_behind == []
@@ -134,9 +139,48 @@ def test_failure_before_anything_sagemaker_cleans_up_the_network_only(monkeypatc
 
     monkeypatch.setattr(demo_mod._Run, "prepare_data", broken_data)
     report = run_local_demo(console=Console(file=io.StringIO()), poll_seconds=0.05)
-    assert [s.status for s in report.steps] == ["ok", "failed"] + ["skipped"] * 7 + ["ok"]
+    assert [s.status for s in report.steps] == ["ok", "failed"] + ["skipped"] * 9 + ["ok"]
     assert report.steps[-1].details == ["deleted local closed network (infra down: VPC, subnets, endpoints, IAM) and bucket"]
     ops = {r.operation for r in backend_log}
     assert {"DeleteVpc", "DeleteSubnet", "DeleteSecurityGroup", "DeleteVpcEndpoints", "DeleteRole", "DeletePolicy",
             "DeleteBucket"} <= ops
     assert "CreateNotebookInstance" not in ops
+
+
+def _rehearsal_oracle() -> tuple[str, list[int], list[int]]:
+    """The demo's rehearsal, computed here by scikit-learn directly: (test accuracy, digits shown, predictions)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    d = demo_mod.load_digits_data()
+    x = np.vstack([d.train_vectors, d.validation_vectors]).astype("float64")
+    y = np.concatenate([d.train_digits, d.validation_digits])
+    # the same numbers the CSV channel carries ("%g"), read back as the script reads them
+    x = np.array([[float(f"{v:g}") for v in row] for row in x])
+    x_test = np.array([[float(f"{v:g}") for v in row] for row in d.test_vectors])
+    model = LogisticRegression(max_iter=1000).fit(x, y)
+    shown = [int(v) for v in d.test_digits[:demo_mod.PREDICT_COUNT]]
+    predicted = [int(p) for p in model.predict(x_test[:demo_mod.PREDICT_COUNT].astype("float32"))]
+    return f"{model.score(x_test, d.test_digits):.4f}", shown, predicted
+
+
+def _assert_rehearsal_steps(out: str) -> None:
+    """Steps 10 and 11: real results, labelled as rehearsed; the pip install fails with what a user needs."""
+    accuracy, shown, predicted = _rehearsal_oracle()
+    assert re.search(r"^\[ok\] 10\. Rehearse training \+ prediction \(no network\): scikit-learn on the digits: "
+                     rf"test accuracy {accuracy} \(270 held-out digits; rehearsed locally with no network, not on "
+                     r"SageMaker\) \([\d.]+ s\)$", out, flags=re.M), out
+    assert (f"predictions of the digits shown: {predicted} for digits {shown} "
+            f"({sum(p == t for p, t in zip(predicted, shown))}/5 correct; the model's own answer, rehearsed locally "
+            "with no network, not on SageMaker)") in out
+    # the script's own log, streamed under the step
+    assert f"      | test accuracy {accuracy} on 270 held-out digits" in out
+    assert "      | safemaker rehearse: training job train-rehearsal-" in out
+    assert re.search(r"^\[ok\] 11\. Rehearse a pip install at start \(no network\): `pip install xgboost` fails as "
+                     r"under EnableNetworkIsolation=True: pypi\.org:443 unreachable \(rehearsed locally with no "
+                     r"network, not on SageMaker\) \([\d.]+ s\)$", out, flags=re.M), out
+    assert re.search(r"^      exit code 1 after [\d.]+ s \(run alongside the previous step\)$", out, flags=re.M)
+    assert "      ERROR: No matching distribution found for xgboost" in out
+    assert "        pypi.org:443 (name lookup by pip install xgboost)" in out
+    assert "        pip cannot reach a package index from an isolated container: put the packages in the image" in out
+    assert "      | installing xgboost before training" in out

@@ -44,8 +44,11 @@ def test_safemaker_demo_command_under_sdk_v3():
                      out)
     assert f"[ok] 8. Predict: {EMULATED_PREDICTION_LABEL}: 'body'" in out
     assert re.search(r"nothing reached the backend: CreateTrainingJob requests received (\d+) before, \1 after", out)
-    assert re.search(r"\[ok\] 10\. Clean up: deleted 6 item\(s\); nothing of run \w+ left", out)
+    assert re.search(r"\[ok\] 12\. Clean up: deleted 6 item\(s\); nothing of run \w+ left", out)
     assert not re.search(r"authToken=(?!\*\*\*)", out + proc.stderr)
+    assert re.search(r"\[ok\] 10\. Rehearse training \+ prediction \(no network\): scikit-learn on "
+                     r"the digits: test accuracy 0\.\d{4} \(270 held-out digits; rehearsed locally", out)
+    assert "`pip install xgboost` fails as under EnableNetworkIsolation=True: pypi.org:443 unreachable" in out
 
 
 def test_demo_under_v3_uses_the_v3_run_and_leaves_the_process_defaults_alone():
