@@ -1,0 +1,154 @@
+"""``safemaker run``: a program that never imports safemaker, and its child Python process, are guarded.
+
+The program talks to the local backend (moto on 127.0.0.1) through a plain
+``boto3.client("sagemaker")`` reaching it by ``AWS_ENDPOINT_URL``. The backend
+stores what arrived: the open request never does, the plain one arrives with
+the profile's network fields filled in.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
+SG = "sg-0bbbbbbbbbbbbbbbb"
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+
+PROFILE = f"""\
+[safemaker]
+region = "us-east-1"
+vpc_id = "vpc-0dddddddddddddddd"
+subnets = ["{SUB_A}"]
+security_group_ids = ["{SG}"]
+execution_role_arn = "{ROLE}"
+"""
+
+SCRIPT = """\
+import subprocess, sys
+import boto3
+
+who = sys.argv[1]
+job = {
+    "RoleArn": "%s",
+    "AlgorithmSpecification": {"TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1",
+                               "TrainingInputMode": "File"},
+    "OutputDataConfig": {"S3OutputPath": "s3://bucket/out"},
+    "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+    "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+}
+sm = boto3.client("sagemaker")
+try:
+    sm.create_training_job(TrainingJobName=who + "-open", EnableNetworkIsolation=False, **job)
+    print(who, "open: sent")
+except Exception as exc:
+    print(who, "open:", type(exc).__name__)
+sm.create_training_job(TrainingJobName=who + "-plain", **job)
+print(who, "plain: sent")
+if who == "parent":
+    sys.exit(subprocess.call([sys.executable, __file__, "child"]))
+""" % ROLE
+
+
+def safemaker_command() -> list[str]:
+    return [sys.executable, "-m", "safemaker"]
+
+
+@pytest.fixture
+def program(tmp_path, safemaker_local):
+    (tmp_path / "profile.toml").write_text(PROFILE)
+    (tmp_path / "train.py").write_text(SCRIPT)
+    env = {**os.environ, "AWS_ENDPOINT_URL": safemaker_local.endpoint_url, "COLUMNS": "120"}
+    env.pop("SAFEMAKER_PROFILE", None)
+    return tmp_path, env
+
+
+def test_run_guards_a_program_that_never_imports_safemaker_and_its_children(program, safemaker_local):
+    assert "safemaker" not in SCRIPT
+    where, env = program
+    r = subprocess.run([*safemaker_command(), "run", "-p", "profile.toml", "--", sys.executable, "train.py",
+                        "parent"], cwd=where, env=env, capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert "parent open: GuardrailViolation" in lines and "child open: GuardrailViolation" in lines
+    assert "parent plain: sent" in lines and "child plain: sent" in lines
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 2
+    sm = safemaker_local.session.client("sagemaker")
+    for who in ("parent", "child"):
+        stored = sm.describe_training_job(TrainingJobName=f"{who}-plain")
+        assert (stored["EnableNetworkIsolation"], stored["VpcConfig"]) == (
+            True, {"Subnets": [SUB_A], "SecurityGroupIds": [SG]})
+
+
+def test_without_run_the_same_program_sends_the_open_request(program, safemaker_local):
+    """Control: the program itself does nothing to guard its requests."""
+    where, env = program
+    r = subprocess.run([sys.executable, "train.py", "alone"], cwd=where, env=env, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "alone open: sent" in r.stdout.splitlines()
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 2
+
+
+def test_profile_from_safemaker_profile_and_the_exit_status_is_the_commands(program):
+    where, env = program
+    env["SAFEMAKER_PROFILE"] = str(where / "profile.toml")
+    r = subprocess.run([*safemaker_command(), "run", "--", sys.executable, "-c",
+                        "import sys, safemaker; sys.exit(7 if safemaker.process_guard() else 1)"],
+                       cwd=where, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 7, r.stderr
+
+
+def test_bad_profile_exits_2_and_starts_nothing(program):
+    where, env = program
+    marker = where / "started"
+    r = subprocess.run([*safemaker_command(), "run", "-p", "missing.toml", "--", sys.executable, "-c",
+                        f"open({str(marker)!r}, 'w')"], cwd=where, env=env, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 2
+    assert "missing.toml" in r.stderr and not marker.exists()
+
+
+def test_a_child_whose_profile_cannot_be_loaded_does_not_run_unguarded(program):
+    """The profile file goes away after the start: the child Python stops (exit 2) before its code runs."""
+    where, env = program
+    (where / "gone.toml").write_text(PROFILE)
+    marker = where / "ran"
+    code = textwrap.dedent(f"""\
+        import os, subprocess, sys
+        os.remove({str(where / 'gone.toml')!r})
+        rc = subprocess.call([sys.executable, "-c", "open({str(marker)!r}, 'w')"])
+        sys.exit(rc)
+    """)
+    r = subprocess.run([*safemaker_command(), "run", "-p", "gone.toml", "--", sys.executable, "-c", code],
+                       cwd=where, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    assert "the guard could not be turned on" in r.stderr and not marker.exists()
+
+
+def test_unknown_command_and_mode_exit_2(program):
+    where, env = program
+    r = subprocess.run([*safemaker_command(), "run", "-p", "profile.toml", "--", "no-such-program-xyz"],
+                       cwd=where, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "no-such-program-xyz" in r.stderr
+    r = subprocess.run([*safemaker_command(), "run", "-p", "profile.toml", "--mode", "audit", "--", "true"],
+                       cwd=where, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "--mode is 'audit'" in r.stderr
+
+
+def test_run_environment_puts_the_bootstrap_first_once(tmp_path):
+    from safemaker.cli.run import BOOTSTRAP_DIR, run_environment
+
+    env = run_environment("profile.toml", "warn",
+                          {"PYTHONPATH": os.pathsep.join([str(BOOTSTRAP_DIR), "/opt/lib"]), "PATH": "/bin"})
+    assert env["PYTHONPATH"].split(os.pathsep) == [str(BOOTSTRAP_DIR), "/opt/lib"]
+    assert env["SAFEMAKER_GUARD_MODE"] == "warn"
+    assert Path(env["SAFEMAKER_PROFILE"]).is_absolute()
+    assert (BOOTSTRAP_DIR / "sitecustomize.py").is_file()
+    ssm = run_environment("ssm:/closed/profile", "enforce", {})
+    assert ssm["SAFEMAKER_PROFILE"] == "ssm:/closed/profile"
