@@ -223,11 +223,25 @@ def test_terraform_plan(profile_file):
     assert brief(rows) == sorted([
         ("FAIL", "SM-NB-DIRECT-INTERNET", "aws_sagemaker_notebook_instance.nb", "direct_internet_access", 25,
          "Enabled"),
-        ("FAIL", "SM-STUDIO-VPCONLY", "module.studio.aws_sagemaker_domain.d", "app_network_access_type", 81,
+        ("FAIL", "SM-STUDIO-VPCONLY", "module.studio.aws_sagemaker_domain.d", "app_network_access_type", 118,
          "PublicInternetOnly"),
     ])
-    assert unknown(rows) == [("SM-NET-VPC", "aws_sagemaker_model.m", "vpc_config.subnets", 51)]
+    # Variant 0's model_name is known after apply, but the configuration says it is aws_sagemaker_model.m's
+    # name (a model of this plan, checked itself); variant 1 names a model that exists outside the plan.
+    assert unknown(rows) == sorted([("SM-NET-VPC", "aws_sagemaker_model.m", "vpc_config.subnets", 51),
+                                    ("SM-REFERENCE", "aws_sagemaker_endpoint_configuration.ec",
+                                     "production_variants[1].model_name", 88)])
     assert "aws_sagemaker_notebook_instance.old" not in {x["logical_id"] for x in rows}  # being deleted
+
+
+def test_terraform_unknown_reference_without_configuration_cannot_be_verified(profile_file, tmp_path):
+    plan = json.loads((DATA / "authored" / "tf-plan.json").read_text())
+    del plan["configuration"]
+    f = tmp_path / "plan.json"
+    f.write_text(json.dumps(plan))
+    _, rows = run_json(profile_file, str(f))
+    assert [x["found"] for x in rows if x["path"] == "production_variants[0].model_name"] == [
+        'cannot be verified before deployment: "production_variants[].model_name" (known after apply)']
 
 
 def test_compliant_template_exits_0(profile_file):

@@ -21,7 +21,8 @@ from typing import Any, Iterator, Mapping
 
 from ..guard import format_path
 from ..rules import RULES
-from ._document import Document, Parts, Unresolved
+from .._json import DuplicateKeyError, loads_strict
+from ._document import Document, IacInputError, Parts, Unresolved
 from ._request import SourceRequest
 
 __all__ = ["TfResource", "TF_RESOURCES", "is_plan", "plan_requests"]
@@ -218,6 +219,52 @@ def _tf_path(parts: Parts, to_tf: Mapping[str, str]) -> str:
     return text
 
 
+_ADDRESS = re.compile(r"^((?:module\.[^.\[]+(?:\[[^\]]*\])?\.)*)?([a-z][a-z0-9_]*\.[A-Za-z_][A-Za-z0-9_-]*)")
+
+
+def _configuration(data: Mapping[str, Any]) -> dict[str, tuple[Mapping[str, Any], str]]:
+    """Resource address (without instance keys) -> ``(expressions, module prefix)`` from the plan's
+    ``configuration`` (root module and module calls)."""
+    out: dict[str, tuple[Mapping[str, Any], str]] = {}
+
+    def rec(module: Any, prefix: str) -> None:
+        if not isinstance(module, Mapping):
+            return
+        for r in module.get("resources") or ():
+            if isinstance(r, Mapping) and isinstance(r.get("address"), str):
+                out[prefix + r["address"]] = (r.get("expressions") or {}, prefix)
+        for name, call in (module.get("module_calls") or {}).items():
+            if isinstance(call, Mapping):
+                rec(call.get("module"), f"{prefix}module.{name}.")
+
+    rec((data.get("configuration") or {}).get("root_module"), "")
+    return out
+
+
+def _reference(config: tuple[Mapping[str, Any], str], address: str, tf_path: str, idx: list[int]) -> str | None:
+    """The managed resource an unknown attribute's configuration expression refers to
+    (``aws_sagemaker_model.m`` for ``model_name = aws_sagemaker_model.m.name``), or ``None``."""
+    expressions, prefix = config
+    cur: Any = expressions
+    n = 0
+    for key in tf_path.split("."):
+        repeated = key.endswith("[]")
+        name = key[:-2] if repeated else key
+        cur = cur.get(name) if isinstance(cur, Mapping) else None
+        if isinstance(cur, list):
+            i = idx[n] if repeated and n < len(idx) else 0
+            n += repeated
+            cur = cur[i] if i < len(cur) else None
+    refs = cur.get("references") if isinstance(cur, Mapping) else None
+    for ref in refs or ():
+        if not isinstance(ref, str) or ref.startswith(("var.", "local.", "data.", "module.", "each.", "count.")):
+            continue
+        m = _ADDRESS.match(ref)
+        if m:
+            return prefix + m.group(2)
+    return None
+
+
 def plan_requests(doc: Document) -> list[SourceRequest]:
     """Every request the ``aws_sagemaker_*`` resources of a plan (or state) will cause.
 
@@ -248,8 +295,10 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
         for r in _resources(root):
             if r.get("mode", "managed") == "managed":
                 items.append((str(r.get("address")), str(r.get("type")), r.get("values"), {}, ()))
+    configuration = _configuration(data)
     out: list[SourceRequest] = []
     for address, rtype, values, unknown, at in items:
+        config = configuration.get(re.sub(r"\[[^\]]*\]", "", address))
         spec = TF_RESOURCES.get(rtype)
         if spec is None or spec.operation not in RULES or not isinstance(values, Mapping):
             continue
@@ -258,12 +307,17 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
         for tf_path, api_path in spec.attributes:
             for idx, value in _get(values, unknown, tf_path):
                 if api_path == "PipelineDefinition" and isinstance(value, str):
-                    import json
-
                     try:
-                        value = json.loads(value)
+                        value = loads_strict(value)
+                    except DuplicateKeyError as exc:
+                        raise IacInputError(doc.file, f"{address}.pipeline_definition has a {exc}",
+                                            f"line {doc.line(at)}") from None
                     except ValueError:
-                        pass
+                        pass  # not JSON: the guard refuses it as a definition it cannot read
+                if isinstance(value, Unresolved) and value.refers_to is None and config is not None:
+                    target = _reference(config, address, tf_path, idx)
+                    if target is not None:
+                        value = Unresolved(value.expression, f"{value.reason}: {target}", target)
                 _set(request, api_path, idx, value)
                 where[api_path.replace("[]", "")] = tf_path
         to_tf = {api: tf for tf, api in spec.attributes}
