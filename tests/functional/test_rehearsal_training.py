@@ -323,3 +323,10 @@ def test_cli_rehearse_exit_codes(tmp_path, monkeypatch, safemaker_local):
     assert r.exit_code == 1
     assert "rehearsal cannot run here: the command" in r.stderr and "Nothing was run" in r.stderr
     assert "args" not in r.stdout
+
+
+def test_max_run_stops_the_script(tmp_path):
+    src = _write(tmp_path / "src", "train.py", "import time\nprint('sleeping')\ntime.sleep(60)\n")
+    result = rehearse_training("train.py", source_dir=src, max_run=1, check=False, on_output=lambda line: None)
+    assert result.exit_code == -9 and result.seconds < 30
+    assert result.failure_reason.startswith("MaxRuntimeExceeded: killed after 1 s\nExecuteUserScriptError:\n")

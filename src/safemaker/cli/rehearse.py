@@ -6,7 +6,8 @@ from typing import Any, List, Optional
 
 import typer
 
-from ._common import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_FINDINGS, err, fail, handle_errors, note_local_endpoints
+from ._common import (EXIT_BAD_INPUT, EXIT_ERROR, EXIT_FINDINGS, aws_profile_option, err, fail, handle_errors,
+                      note_local_endpoints)
 
 
 def _pairs(values: List[str], flag: str, what: str) -> dict[str, str]:
@@ -43,6 +44,7 @@ def rehearse(
                                                help="Endpoint override for the S3 client (local backend)."),
     max_run: float = typer.Option(86400, "--max-run", help="Seconds before the script is killed."),
     keep: bool = typer.Option(False, "--keep", help="Keep the temporary directory that stands for /opt/ml."),
+    aws_profile: Optional[str] = aws_profile_option(),
 ) -> None:
     """Run a training script locally, with no network, under the SageMaker training contract.
 
