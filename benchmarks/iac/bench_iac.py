@@ -40,6 +40,7 @@ import argparse
 import importlib.util
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -130,10 +131,15 @@ def absent_default_cases(files: list[Path]) -> set[tuple[str, str, str]]:
     return cases
 
 
-def _run(args: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+def _run(args: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds (user + system of the child and its children), exit code, stdout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    return time.perf_counter() - t0, proc.returncode, proc.stdout
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, proc.returncode, proc.stdout
 
 
 def main() -> int:
@@ -167,11 +173,13 @@ def main() -> int:
     envs = {"safemaker": env, "cfn-lint": guard_only, "checkov": guard_only}
 
     times: dict[str, list[float]] = {t: [] for t in tools}
+    cpus: dict[str, list[float]] = {t: [] for t in tools}
     outputs: dict[str, str] = {}
     for _ in range(ns.runs):
         for name, args in tools.items():
-            wall, rc, out = _run(args, envs[name])
+            wall, cpu, rc, out = _run(args, envs[name])
             times[name].append(wall)
+            cpus[name].append(cpu)
             outputs[name] = out
             if name == "safemaker" and rc not in (0, 3):
                 raise SystemExit(f"safemaker check failed (exit {rc})")
@@ -184,7 +192,7 @@ def main() -> int:
     cases = absent_default_cases(files)
     print(f"files: {len(files)} ({len(templates)} CloudFormation templates); runs: {ns.runs}")
     print(f"safemaker: {len(sm_net)} network findings (resource, rule) + {len(sm_unknown)} cannot be verified; "
-          f"median {statistics.median(times['safemaker']):.2f} s")
+          f"median {statistics.median(times['safemaker']):.2f} s wall, {statistics.median(cpus['safemaker']):.2f} s CPU")
     print(f"absent-default cases in the files: {len(cases)}; safemaker reports "
           f"{len(cases & sm_net)}, misses {sorted(cases - sm_net)}")
     if "checkov" in tools:
@@ -195,18 +203,19 @@ def main() -> int:
                   for r in ck_all if r["check_id"] in CHECKOV_NETWORK}
         ck_other = sorted({r["check_id"] for r in ck_all if "SageMaker" in r["resource"]} - set(CHECKOV_NETWORK))
         print(f"checkov: {len(ck_net)} network findings (resource, rule); median "
-              f"{statistics.median(times['checkov']):.2f} s; other SageMaker checks failed (not network): "
+              f"{statistics.median(times['checkov']):.2f} s wall, {statistics.median(cpus['checkov']):.2f} s CPU; other SageMaker checks failed (not network): "
               f"{', '.join(ck_other)}")
         print(f"checkov network findings safemaker misses: {sorted(ck_net - sm_net)}")
         print(f"safemaker network findings checkov misses: {len(sm_net - ck_net)}")
         print(f"absent-default cases checkov reports: {len(cases & ck_net)} of {len(cases)}")
-        print(f"time ratio checkov / safemaker (medians): "
-              f"{statistics.median(times['checkov']) / statistics.median(times['safemaker']):.1f}x")
+        print(f"time ratio checkov / safemaker (medians): wall "
+              f"{statistics.median(times['checkov']) / statistics.median(times['safemaker']):.1f}x, CPU "
+              f"{statistics.median(cpus['checkov']) / statistics.median(cpus['safemaker']):.1f}x")
     lint = json.loads(outputs["cfn-lint"] or "[]")
     lint_sm = [m for m in lint if "SageMaker" in json.dumps(m)]
     print(f"cfn-lint: {len(lint)} matches, {len(lint_sm)} mentioning SageMaker (rules "
           f"{', '.join(sorted({m['Rule']['Id'] for m in lint_sm})) or '-'}), none about the network; median "
-          f"{statistics.median(times['cfn-lint']):.2f} s")
+          f"{statistics.median(times['cfn-lint']):.2f} s wall, {statistics.median(cpus['cfn-lint']):.2f} s CPU")
     blocked = audit._blocked(work)
     print(f"connections refused by the loopback guard: {len(blocked)}" + (f" ({blocked[:3]})" if blocked else ""))
     return 0

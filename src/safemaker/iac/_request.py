@@ -28,7 +28,7 @@ from .. import guard as _guard
 from .. import pipeline as _pipeline
 from ..audit import RELATED_CONTROLS, RULE_SEVERITY, Finding, RelatedControls, Severity, SourceLocation
 from ..errors import MISSING
-from ..rules import RULES, Guardrail, split_path
+from ..rules import RULES, Guardrail
 from ._document import Parts, Unresolved, contains_unresolved, walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -239,13 +239,3 @@ def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tupl
                                  f"{ref.path} names the {ref.resource} {ref.name!r}; define it in the same "
                                  "source or audit the deployed one"))
     return out
-
-
-def request_parts(path: str) -> Parts:
-    """Public spelling of the path splitter for the front ends."""
-    return _parts(path)
-
-
-def split(path: str) -> tuple[str, ...]:
-    """:func:`safemaker.rules.split_path` (re-exported for the front ends)."""
-    return split_path(path)

@@ -528,4 +528,4 @@ def _state_machine(doc: Document, resolver: Resolver, res: Mapping[str, Any], pr
     if not isinstance(definition, Mapping):
         return []
     return sfn.definition_requests(where, definition, at + ((member,) if member else ()), shown_id,
-                                   embedded=member == "DefinitionString", resolver=resolver)
+                                   embedded=member == "DefinitionString")

@@ -152,7 +152,7 @@ def _source_parts(params: Any, parts: Parts) -> Parts:
 
 
 def definition_requests(doc: Document, definition: Mapping[str, Any], at: Parts, logical_id: str | None, *,
-                        embedded: bool = False, resolver: Any = None) -> list[SourceRequest]:
+                        embedded: bool = False) -> list[SourceRequest]:
     """Every SageMaker request the Task states of a definition send.
 
     Parameters
@@ -168,8 +168,6 @@ def definition_requests(doc: Document, definition: Mapping[str, Any], at: Parts,
         (each task is then named by its state path).
     embedded : bool
         The definition was JSON text (``DefinitionString``): lines are the property's.
-    resolver : Resolver, optional
-        Unused by this front end; kept for embedded definitions' tokens (already restored).
 
     Returns
     -------

@@ -303,7 +303,6 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
         if spec is None or spec.operation not in RULES or not isinstance(values, Mapping):
             continue
         request: dict[str, Any] = {}
-        where: dict[str, str] = {}
         for tf_path, api_path in spec.attributes:
             for idx, value in _get(values, unknown, tf_path):
                 if api_path == "PipelineDefinition" and isinstance(value, str):
@@ -319,7 +318,6 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
                     if target is not None:
                         value = Unresolved(value.expression, f"{value.reason}: {target}", target)
                 _set(request, api_path, idx, value)
-                where[api_path.replace("[]", "")] = tf_path
         to_tf = {api: tf for tf, api in spec.attributes}
 
         def shown(parts: Parts, _to_tf: Mapping[str, str] = to_tf) -> str:
