@@ -330,3 +330,21 @@ def test_max_run_stops_the_script(tmp_path):
     result = rehearse_training("train.py", source_dir=src, max_run=1, check=False, on_output=lambda line: None)
     assert result.exit_code == -9 and result.seconds < 30
     assert result.failure_reason.startswith("MaxRuntimeExceeded: killed after 1 s\nExecuteUserScriptError:\n")
+
+
+def test_job_environment_is_kept_and_the_recorder_still_loads(tmp_path, monkeypatch):
+    """The job's Environment (even a PYTHONPATH, AWS_REGION) reaches the script; the caller's AWS_* do not;
+    an environment's own sitecustomize still runs after the recorder."""
+    own = _write(tmp_path / "own", "sitecustomize.py", "print('own sitecustomize ran')\n")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "caller-secret")
+    monkeypatch.setenv("PIP_INDEX_URL", "file:///local/mirror")
+    src = _write(tmp_path / "src", "train.py",
+                 "import os, socket\nprint('env', os.environ.get('AWS_REGION'), os.environ.get('AWS_SECRET_ACCESS_KEY'),"
+                 " os.environ.get('PIP_INDEX_URL'), os.environ['PIP_CONFIG_FILE'])\n"
+                 "try:\n    socket.getaddrinfo('registry.npmjs.org', 443)\nexcept OSError:\n    pass\n")
+    lines: list[str] = []
+    result = rehearse_training("train.py", source_dir=src, on_output=lines.append,
+                               environment={"PYTHONPATH": str(own), "AWS_REGION": "eu-west-1"})
+    assert "own sitecustomize ran" in lines
+    assert f"env eu-west-1 None None {os.devnull}" in lines
+    assert [(a.host, a.where) for a in result.network_attempts] == [("registry.npmjs.org", "train.py:4")]

@@ -156,8 +156,7 @@ class InferenceRehearsal:
                                       fix="give the inference script (entry_point=, with source_dir= if it is "
                                           "relative), or repack it into the model as code/inference.py")
         self.netlog = self.work / "network.jsonl"
-        env = sandbox_env(os.environ, netlog=self.netlog, code_dir=code_dir)
-        env.update(self.environment)
+        env = sandbox_env(os.environ, netlog=self.netlog, code_dir=code_dir, extra=self.environment)
         env.update({"SAGEMAKER_PROGRAM": entry, "SAGEMAKER_SUBMIT_DIRECTORY": str(code_dir),
                     "SM_MODEL_DIR": str(model_dir), "SAGEMAKER_BASE_DIR": str(self.work / "opt" / "ml"),
                     "SAGEMAKER_CONTAINER_LOG_LEVEL": "20"})

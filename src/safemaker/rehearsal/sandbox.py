@@ -274,20 +274,24 @@ def start_in_sandbox(sandbox: Sandbox, command: Sequence[str], *, cwd: Path, env
     return proc, marker
 
 
-def sandbox_env(base: Mapping[str, str], *, netlog: Path, code_dir: Path) -> dict[str, str]:
-    """The environment of a sandboxed command: ``base`` without AWS credentials, plus the recorder's settings.
+def sandbox_env(base: Mapping[str, str], *, netlog: Path, code_dir: Path,
+                extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a sandboxed command: ``base`` without AWS credentials, ``extra``, the recorder's settings.
 
     The job's code on SageMaker does not see the caller's credentials; a
     rehearsal does not pass them either (``AWS_ACCESS_KEY_ID``,
     ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN``, ``AWS_PROFILE`` and the
-    other ``AWS_*`` variables are removed). This machine's pip settings
-    (``PIP_*`` variables, pip.conf: a local mirror, a proxy) are not the
-    container's either: they are dropped and ``PIP_CONFIG_FILE`` is
-    ``os.devnull`` (pip then reads no configuration file).
+    other ``AWS_*`` variables of ``base`` are removed). This machine's pip
+    settings (``PIP_*`` variables, pip.conf: a local mirror, a proxy) are not
+    the container's either: they are dropped and ``PIP_CONFIG_FILE`` is
+    ``os.devnull`` (pip then reads no configuration file). ``extra`` (the
+    job's own ``Environment``) is kept as given; its ``PYTHONPATH`` comes
+    after the recorder's directory, so the recorder always loads.
     """
     env = {k: v for k, v in base.items() if not k.startswith(("AWS_", "PIP_"))}
+    env.update(extra or {})
+    env["PYTHONPATH"] = os.pathsep.join([str(SITE_DIR), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])])
     env["PIP_CONFIG_FILE"] = os.devnull  # pip.conf of this machine (local mirrors...) is not the container's
-    env["PYTHONPATH"] = os.pathsep.join([str(SITE_DIR), *([base["PYTHONPATH"]] if base.get("PYTHONPATH") else [])])
     env["PYTHONUNBUFFERED"] = "1"
     env["SAFEMAKER_REHEARSAL_NETLOG"] = str(netlog)
     env["SAFEMAKER_REHEARSAL_CODE_DIR"] = str(code_dir)

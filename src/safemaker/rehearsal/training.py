@@ -216,8 +216,7 @@ def rehearse_training(
             n = stage_channel(s, contract.channel_dir(s.name), s3_client)
             say(f"safemaker rehearse: channel {s.name}: {n} file(s) from {s.uri} -> {contract.channel_dir(s.name)}")
         netlog = work / "network.jsonl"
-        env = sandbox_env(os.environ, netlog=netlog, code_dir=contract.code_dir)
-        env.update(environment or {})
+        env = sandbox_env(os.environ, netlog=netlog, code_dir=contract.code_dir, extra=environment)
         env.update(contract.environment())
         say(f"safemaker rehearse: training job {job_name}: {entry_name} in this Python environment "
             f"({sys.executable}), with no network ({sandbox.description}: loopback only); "
