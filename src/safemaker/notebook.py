@@ -359,6 +359,8 @@ def create_closed_notebook_instance(
     boto3_session: "boto3.Session | None" = None,
     subnet_id: str | None = None,
     lifecycle_config_name: str | None = None,
+    install_safemaker: bool = False,
+    wheelhouse_uri: str | None = None,
     volume_size_in_gb: int | None = None,
     tags: Mapping[str, str] | None = None,
     wait: bool = True,
@@ -395,6 +397,15 @@ def create_closed_notebook_instance(
         any other). Default: ``profile.subnets[0]``.
     lifecycle_config_name : str, optional
         ``LifecycleConfigName`` of an existing notebook instance lifecycle configuration.
+    install_safemaker : bool, default False
+        Create the lifecycle configuration ``safemaker-<name>`` (cut to 63
+        characters) of :func:`lifecycle_config_script` and attach it: safemaker is
+        installed offline from the wheelhouse into every kernel environment and
+        the guard is on in every kernel. Exclusive with ``lifecycle_config_name``.
+        If ``CreateNotebookInstance`` fails, the configuration is deleted again.
+    wheelhouse_uri : str, optional
+        With ``install_safemaker``: where the wheelhouse is (default
+        ``s3://<profile bucket>/safemaker/wheelhouse/``).
     volume_size_in_gb : int, optional
         ``VolumeSizeInGB``, 5 to 16384 (AWS default 5).
     tags : mapping of str to str, optional
@@ -454,6 +465,14 @@ def create_closed_notebook_instance(
     if tags is not None and (not isinstance(tags, Mapping) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in tags.items())):
         raise NotebookInputError("tags (Tags)", tags, "a mapping of str to str", "Pass {'key': 'value'}")
+    if install_safemaker and lifecycle_config_name is not None:
+        raise NotebookInputError("install_safemaker", install_safemaker,
+                                 "False when lifecycle_config_name is given (one lifecycle configuration per "
+                                 "instance)", "Drop one of them, or add safemaker's on-start script "
+                                 "(safemaker notebook lifecycle-config) to your own configuration")
+    if wheelhouse_uri is not None and not install_safemaker:
+        raise NotebookInputError("wheelhouse_uri", wheelhouse_uri, "None unless install_safemaker=True",
+                                 "Pass install_safemaker=True too")
     poll = _positive(poll_seconds, "poll_seconds")
     timeout = _positive(timeout_seconds, "timeout_seconds")
 
@@ -489,7 +508,24 @@ def create_closed_notebook_instance(
     if tags:
         request["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
 
-    client.create_notebook_instance(**request)
+    created_config = None
+    if install_safemaker:
+        from .notebook_lifecycle import create_lifecycle_config, lifecycle_config_script
+
+        created_config = ("safemaker-" + name)[:63].rstrip("-")
+        lifecycle_config_script(prof, wheelhouse_uri=wheelhouse_uri)  # bad input refused before anything is sent
+        create_lifecycle_config(created_config, profile=prof, wheelhouse_uri=wheelhouse_uri,
+                                sagemaker_client=client)
+        request["LifecycleConfigName"] = created_config
+    try:
+        client.create_notebook_instance(**request)
+    except BaseException:
+        if created_config is not None:  # nothing half-created: the configuration goes with the failed instance
+            try:
+                client.delete_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=created_config)
+            except Exception:  # noqa: BLE001 - the original error is what matters
+                logger.warning("could not delete lifecycle configuration %s", created_config)
+        raise
     logger.info("notebook instance %s created (SubnetId %s)", name, request["SubnetId"])
     if not wait:
         return _describe(client, name) or {}
@@ -902,3 +938,22 @@ def _check_private_ip(value: Any) -> str:
     if ip.is_global or ip.is_loopback or ip.is_multicast or ip.is_unspecified or ip.is_link_local:
         raise NotebookInputError("private_ip", value, "a private address inside the VPC", fix)
     return str(ip)
+
+
+# --------------------------------------------------------------------------- lifecycle configuration (issue 12)
+
+from .notebook_lifecycle import (  # noqa: E402  (re-exported: one import path for notebook helpers)
+    build_wheelhouse,
+    create_lifecycle_config,
+    default_wheelhouse_uri,
+    lifecycle_config_script,
+    upload_wheelhouse,
+)
+
+__all__ += [
+    "lifecycle_config_script",
+    "create_lifecycle_config",
+    "default_wheelhouse_uri",
+    "build_wheelhouse",
+    "upload_wheelhouse",
+]

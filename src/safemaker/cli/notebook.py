@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any, Callable, Optional, TypeVar
+from pathlib import Path
+from typing import Any, Callable, List, Optional, TypeVar
 
 import typer
 
@@ -91,6 +92,13 @@ def create(
                                             help="SubnetId, one of the profile's (default: its first)."),
     lifecycle_config_name: Optional[str] = typer.Option(None, "--lifecycle-config-name",
                                                         help="LifecycleConfigName."),
+    install_safemaker: bool = typer.Option(False, "--install-safemaker",
+                                           help="Create and attach the lifecycle configuration safemaker-<name>: "
+                                                "safemaker installed offline from the wheelhouse into every kernel "
+                                                "environment, the guard on in every kernel."),
+    wheelhouse_uri: Optional[str] = typer.Option(None, "--wheelhouse-uri",
+                                                 help="With --install-safemaker: s3:// prefix of the wheelhouse "
+                                                      "(default s3://<profile bucket>/safemaker/wheelhouse/)."),
     volume_size_in_gb: Optional[int] = typer.Option(None, "--volume-size-in-gb", help="VolumeSizeInGB (5-16384)."),
     wait: bool = typer.Option(True, "--wait/--no-wait", help="Wait for InService."),
     poll_seconds: float = typer.Option(15.0, "--poll-seconds", help="Seconds between status polls."),
@@ -116,6 +124,7 @@ def create(
     described = create_closed_notebook_instance(
         name, instance_type, profile=prof, sagemaker_client=client,
         subnet_id=subnet_id, lifecycle_config_name=lifecycle_config_name, volume_size_in_gb=volume_size_in_gb,
+        install_safemaker=install_safemaker, wheelhouse_uri=wheelhouse_uri,
         wait=wait, poll_seconds=poll_seconds, timeout_seconds=timeout_seconds, progress=True,
         cleanup_on_failure=cleanup_on_failure,
     )
@@ -207,6 +216,114 @@ def delete(
         raise
     out.print_json(json.dumps({"NotebookInstanceName": name, "Sent": sent,
                                "Gone": wait or not sent}))
+
+
+@notebook_app.command("lifecycle-config")
+@handle_errors
+@_cli_errors
+def lifecycle_config(
+    create: Optional[str] = typer.Option(None, "--create",
+                                         help="Create the lifecycle configuration with this name (default: print "
+                                              "the on-start script on stdout)."),
+    wheelhouse_uri: Optional[str] = typer.Option(None, "--wheelhouse-uri",
+                                                 help="s3:// prefix of the wheelhouse (default "
+                                                      "s3://<profile bucket>/safemaker/wheelhouse/)."),
+    requirement: str = typer.Option("safemaker", "--requirement",
+                                    help="What pip installs from the wheelhouse (e.g. 'safemaker[sdk]')."),
+    profile: Optional[str] = profile_option(),
+    aws_profile: Optional[str] = aws_profile_option(),
+    endpoint_url: Optional[str] = _endpoint_option(),
+) -> None:
+    """The notebook-instance lifecycle configuration that installs safemaker offline and guards every kernel.
+
+    On start it writes the profile, an IPython startup file (import
+    safemaker.auto + the extension) and, in the background (the 5-minute
+    on-start limit), installs safemaker from the wheelhouse in the profile's
+    bucket (S3 gateway endpoint, no internet) into every conda environment
+    with ipykernel. Build and upload the wheelhouse with
+    `safemaker notebook wheelhouse`. Attach it with `safemaker notebook create
+    --install-safemaker` or --lifecycle-config-name.
+    """
+    from ..notebook import create_lifecycle_config, lifecycle_config_script
+    from ..profile import resolve_profile
+
+    prof = resolve_profile(profile)
+    script = lifecycle_config_script(prof, wheelhouse_uri=wheelhouse_uri, requirement=requirement)
+    if create is None:
+        print(script, end="", flush=True)
+        return
+    client = _client(prof, None, endpoint_url)
+    arn = create_lifecycle_config(create, profile=prof, wheelhouse_uri=wheelhouse_uri, requirement=requirement,
+                                  sagemaker_client=client)
+    out.print_json(json.dumps({"NotebookInstanceLifecycleConfigName": create,
+                               "NotebookInstanceLifecycleConfigArn": arn}))
+
+
+@notebook_app.command("wheelhouse")
+@handle_errors
+@_cli_errors
+def wheelhouse(
+    dest: Path = typer.Argument(..., help="Directory to build the wheelhouse in (created)."),
+    project: Optional[Path] = typer.Option(None, "--project",
+                                           help="Build the safemaker wheel from this source tree (default: "
+                                                "download safemaker from the index)."),
+    requirement: List[str] = typer.Option(["safemaker"], "--requirement", "-r",
+                                          help="Requirements to download with their dependencies (repeat)."),
+    python_version: List[str] = typer.Option([], "--python-version",
+                                             help="Python version of the notebook's kernels, e.g. 3.10 (repeat; "
+                                                  "default: this interpreter's)."),
+    platform: str = typer.Option("manylinux2014_x86_64", "--platform", help="pip --platform with --python-version."),
+    find_links: List[str] = typer.Option([], "--find-links", help="pip --find-links (repeat)."),
+    no_index: bool = typer.Option(False, "--no-index", help="pip --no-index: only --find-links."),
+    upload: bool = typer.Option(True, "--upload/--no-upload", help="Upload the wheels to --wheelhouse-uri."),
+    no_build: bool = typer.Option(False, "--no-build", help="Upload DEST as it is."),
+    wheelhouse_uri: Optional[str] = typer.Option(None, "--wheelhouse-uri",
+                                                 help="s3:// prefix (default s3://<profile bucket>/safemaker/"
+                                                      "wheelhouse/)."),
+    profile: Optional[str] = profile_option(),
+    aws_profile: Optional[str] = aws_profile_option(),
+    endpoint_url: Optional[str] = typer.Option(None, "--endpoint-url", envvar="SAFEMAKER_S3_ENDPOINT_URL",
+                                               help="Endpoint override for the S3 client (local backend)."),
+) -> None:
+    """Build the wheelhouse (safemaker and its dependencies as wheels) and upload it to the profile's bucket.
+
+    Runs pip wheel (--project) and pip download --only-binary=:all: (once per
+    --python-version), then uploads every wheel with a progress bar; a failed
+    upload deletes what it uploaded. Prints the S3 URI to pass to
+    `safemaker notebook lifecycle-config --wheelhouse-uri`.
+    """
+    import boto3
+
+    from ..notebook import build_wheelhouse, default_wheelhouse_uri, upload_wheelhouse
+    from ..profile import resolve_profile
+
+    prof = resolve_profile(profile) if (upload or profile) else None
+    uri = wheelhouse_uri or (default_wheelhouse_uri(prof) if prof is not None else None)
+    if not no_build:
+        reqs = [r for r in requirement if not (project is not None and r == "safemaker")]
+        with _status("Building the wheelhouse") as update:
+            wheels = build_wheelhouse(dest, reqs, project=project, python_versions=python_version, platform=platform,
+                                      find_links=find_links, no_index=no_index, progress=update)
+        err.print(f"wheelhouse: {len(wheels)} wheels in {dest}", highlight=False)
+    if not upload:
+        return
+    s3 = boto3.Session(region_name=prof.region).client("s3", endpoint_url=endpoint_url)  # type: ignore[union-attr]
+    note_local_endpoints([s3])
+    keys = upload_wheelhouse(dest, uri, s3_client=s3, progress=True)  # type: ignore[arg-type]
+    err.print(f"uploaded {len(keys)} wheels to {uri}", highlight=False)
+    print(uri, flush=True)
+
+
+def _status(text: str) -> Any:
+    """A spinner on stderr whose text each build step updates (yields the update function)."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def manage() -> Any:
+        with err.status(text) as status:
+            yield lambda step: status.update(f"{text}: {step}")
+
+    return manage()
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,102 @@
+"""The lifecycle configuration script's text, limits and input errors (it is executed in
+tests/functional/test_notebook_lifecycle.py)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+
+import botocore.session
+import pytest
+from typer.testing import CliRunner
+
+from safemaker.cli import app
+from safemaker.notebook import NotebookInputError, default_wheelhouse_uri, lifecycle_config_script
+from safemaker.notebook_lifecycle import encode_lifecycle_content, lifecycle_content_limit
+from safemaker.profile import VpcProfile
+
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+BASE = {"region": "eu-west-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": ["subnet-0aaaaaaaaaaaaaaaa"],
+        "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"], "execution_role_arn": ROLE}
+runner = CliRunner()
+
+
+def make_profile(**extra) -> VpcProfile:
+    return VpcProfile.from_mapping({**BASE, **extra}, source="test", env=False)
+
+
+def test_content_limit_is_botocores_and_the_largest_profile_fits():
+    shape = botocore.session.get_session().get_service_model("sagemaker").shape_for(
+        "NotebookInstanceLifecycleConfigContent")
+    assert lifecycle_content_limit() == shape.metadata["max"] == 16384
+    big = make_profile(subnets=[f"subnet-0{i:016x}" for i in range(16)],
+                       security_group_ids=[f"sg-0{i:016x}" for i in range(5)],
+                       vpc_endpoint_ids=[f"vpce-0{i:016x}" for i in range(20)],
+                       additional_role_arns=[f"arn:aws:iam::123456789012:role/r{i}" for i in range(10)])
+    assert len(encode_lifecycle_content(lifecycle_config_script(big))) <= 16384
+
+
+def test_script_is_valid_bash_and_carries_the_profile_wheelhouse_and_startup_file():
+    p = make_profile(default_bucket="closed-artifacts")
+    script = lifecycle_config_script(p, requirement="safemaker[sdk]")
+    assert subprocess.run(["bash", "-n"], input=script, text=True).returncode == 0
+    assert default_wheelhouse_uri(p) == "s3://closed-artifacts/safemaker/wheelhouse/"
+    assert "WHEELHOUSE_URI=s3://closed-artifacts/safemaker/wheelhouse/" in script
+    assert "REGION=eu-west-1" in script and "REQUIREMENT='safemaker[sdk]'" in script
+    assert 'nohup sudo -u "$NB_USER" -H env' in script  # the AWS samples' pattern (5-minute limit)
+    assert "--no-index --find-links" in script
+    embedded = script.split("profile.json\" <<'SAFEMAKER_EOF'\n", 1)[1].split("\nSAFEMAKER_EOF", 1)[0]
+    assert VpcProfile.from_mapping(json.loads(embedded)["safemaker"], source="x", env=False) == p
+    assert "import safemaker.auto" in script and "load_extension(\"safemaker\")" in script
+    assert encode_lifecycle_content(script) == base64.b64encode(script.encode()).decode()
+
+
+def test_default_bucket_is_the_sdk_default_when_the_profile_has_none():
+    assert default_wheelhouse_uri(make_profile()) == "s3://sagemaker-eu-west-1-123456789012/safemaker/wheelhouse/"
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"wheelhouse_uri": "https://bucket/x"}, "wheelhouse_uri"),
+    ({"wheelhouse_uri": "s3://B/x"}, "wheelhouse_uri"),
+    ({"requirement": "safemaker; rm -rf /"}, "requirement"),
+    ({"notebook_user": "Root User"}, "notebook_user"),
+])
+def test_bad_input_is_refused_naming_the_field(kwargs, field):
+    with pytest.raises(NotebookInputError) as exc:
+        lifecycle_config_script(make_profile(), **kwargs)
+    assert exc.value.field == field
+
+
+def test_a_script_over_the_api_limit_is_refused(monkeypatch):
+    import safemaker.notebook_lifecycle as lc
+
+    monkeypatch.setattr(lc, "lifecycle_content_limit", lambda: 1000)
+    with pytest.raises(NotebookInputError, match="at most 1000"):
+        lifecycle_config_script(make_profile())
+
+
+@pytest.fixture
+def profile_file(tmp_path):
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps({"safemaker": BASE}))
+    return str(path)
+
+
+def test_cli_prints_the_script(profile_file):
+    r = runner.invoke(app, ["notebook", "lifecycle-config", "-p", profile_file])
+    assert r.exit_code == 0, r.output
+    assert r.stdout == lifecycle_config_script(make_profile())
+
+
+@pytest.mark.parametrize("args, message", [
+    (["notebook", "lifecycle-config", "--wheelhouse-uri", "http://x"], "--wheelhouse-uri is 'http://x'"),
+    (["notebook", "create", "nb", "--install-safemaker", "--lifecycle-config-name", "mine"],
+     "--install-safemaker is True"),
+    (["notebook", "create", "nb", "--wheelhouse-uri", "s3://bucket/wh/"], "--wheelhouse-uri is 's3://bucket/wh/'"),
+])
+def test_cli_bad_input_exits_2_before_anything_is_sent(profile_file, args, message):
+    r = runner.invoke(app, [*args, "-p", profile_file, "--endpoint-url", "http://127.0.0.1:9"],
+                      env={"COLUMNS": "200"})
+    assert r.exit_code == 2, r.output
+    assert message in " ".join(r.stderr.split())
