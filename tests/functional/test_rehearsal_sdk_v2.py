@@ -88,3 +88,32 @@ def test_rehearse_needs_an_entry_point_and_reports_failure(tmp_path, sess):
         est.rehearse(on_output=lambda line: None)
     attempts = info.value.result.network_attempts
     assert [(a.host, a.port, a.program.split(" ")[:2]) for a in attempts] == [("pypi.org", 443, ["pip", "install"])]
+
+
+def test_closed_framework_estimator_with_training_input(tmp_path, sess):
+    """closed(SKLearn): the SDK's JSON-encoded hyperparameters and a TrainingInput's content type, as sent."""
+    from sagemaker.inputs import TrainingInput
+    from sagemaker.sklearn import SKLearn
+
+    from safemaker.sdk import closed
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "train.py").write_text(
+        "import json, os, sys\nprint('argv', sys.argv[1:])\n"
+        "print('hps', os.environ['SM_HPS'])\n"
+        "print('content', json.loads(os.environ['SM_INPUT_DATA_CONFIG'])['train'].get('ContentType'))\n"
+        "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "try:\n    s.sendto(b'x', ('198.51.100.7', 53))\nexcept OSError as e:\n    print('udp', e)\n")
+    s3 = sess.boto_session.client("s3")
+    s3.put_object(Bucket=BUCKET, Key="csv/train.csv", Body=b"1,2\n")
+    est = closed(SKLearn)(entry_point="train.py", source_dir=str(src), framework_version="1.2-1",
+                          instance_type="ml.m5.large", hyperparameters={"C": 0.5, "name": "x"},
+                          sagemaker_session=sess)
+    lines: list[str] = []
+    result = est.rehearse({"train": TrainingInput(f"s3://{BUCKET}/csv/", content_type="text/csv")},
+                          output_path=str(tmp_path / "out"), on_output=lines.append)
+    assert "argv ['-C', '0.5', '--name', 'x']" in lines
+    assert 'hps {"C":0.5,"name":"x"}' in lines
+    assert "content text/csv" in lines
+    assert [(a.host, a.port, a.call) for a in result.network_attempts] == [("198.51.100.7", 53, "connect")]
