@@ -127,3 +127,23 @@ Resources:
         ("UNKNOWN", "SM-NET-VPC",
          "PipelineDefinition.PipelineDefinitionBody.Steps[0:T].Arguments.NetworkConfig.VpcConfig.Subnets[0]")]
     assert "an export of another stack" in findings[0].found
+
+
+def test_properties_chosen_by_a_condition_are_unverifiable_not_absent():
+    from safemaker.iac import decide_requests
+    from safemaker.profile import VpcProfile
+
+    profile = VpcProfile(region="us-east-1", vpc_id="vpc-0dddddddddddddddd",
+                         subnets=["subnet-0aaaaaaaaaaaaaaaa"], security_group_ids=["sg-0bbbbbbbbbbbbbbbb"],
+                         execution_role_arn="arn:aws:iam::123456789012:role/SageMakerExecRole")
+    text = """
+Conditions:
+  Prod: !Equals [!Ref AWS::AccountId, "123456789012"]
+Resources:
+  Nb:
+    Type: AWS::SageMaker::NotebookInstance
+    Properties: !If [Prod, {InstanceType: ml.t3.medium, DirectInternetAccess: Disabled}, {InstanceType: ml.t3.medium}]
+"""
+    findings = decide_requests(template_requests(parse_text(text, "t.yaml"), {}), profile)
+    assert [(f.status, f.rule_id, f.path, f.location.line) for f in findings] == [
+        ("UNKNOWN", "SM-REFERENCE", "Properties", 7)]

@@ -401,9 +401,16 @@ def template_requests(doc: Document, parameters: Mapping[str, str], *, template:
         shown_id = f"{label}/{logical_id}" if label else logical_id
         raw_props = res.get("Properties", {})
         props = resolver.value(raw_props) if raw_props is not None else {}
-        if isinstance(props, Unresolved) or not isinstance(props, Mapping):
-            props = {}
         props_at = where + ("Properties",)
+        if isinstance(props, Unresolved) and isinstance(rtype, str) and (rtype in CFN_RESOURCES
+                                                                         or rtype in _STATE_MACHINES):
+            # Properties chosen at deployment (Fn::If ...): nothing in them can be verified.
+            out.append(SourceRequest(doc.file, shown_id, rtype, "", {}, lambda parts, _at=props_at: _at,
+                                     lambda parts: "Properties", doc.line,
+                                     extra=[(("Properties",), props, "SM-REFERENCE")]))
+            continue
+        if not isinstance(props, Mapping):
+            props = {}
         if rtype in _STATE_MACHINES:
             out.extend(_state_machine(doc, resolver, res, props, props_at, shown_id, _sfn))
             continue
