@@ -5,7 +5,7 @@ or ``unshare --user --map-root-user --net`` (unprivileged: a user namespace
 gives the process the right to make its own network namespace) followed by
 ``launcher.py``, which brings ``lo`` up, checks that no other interface
 exists, and only then executes the job's command. Every Python process in
-the sandbox loads ``_inside/site/sitecustomize.py``, which records each
+the sandbox loads ``_inside/recorder/sitecustomize.py``, which records each
 attempt to reach another host before the kernel refuses it.
 
 Where no such namespace can be made (not Linux, no ``unshare``, user
@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 _INSIDE = Path(__file__).with_name("_inside")
 LAUNCHER = _INSIDE / "launcher.py"
 """Started first in the namespace (``python -I -S``): loopback up, interfaces checked, then the command."""
-SITE_DIR = _INSIDE / "site"
+SITE_DIR = _INSIDE / "recorder"
 """Put first on ``PYTHONPATH`` in the sandbox: its ``sitecustomize`` records network attempts."""
 UNSHARE = "unshare"
 """The util-linux command that makes the namespaces (looked up on ``PATH``)."""
