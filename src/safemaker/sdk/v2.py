@@ -47,6 +47,7 @@ from safemaker.errors import MISSING, GuardrailViolation, Violation
 from safemaker.profile import VpcProfile, resolve_profile
 from safemaker.rules import Guardrail
 from safemaker.sdk._config import ConfigSource, closed_config
+from safemaker.sdk import _preflight
 from safemaker.sdk._errors import ClosedSessionError
 from safemaker.sdk._shared import (
     ProfileIdentity,
@@ -83,6 +84,29 @@ _SERVERLESS_REASON = (
 
 
 # =========================================================================== the session
+
+
+def install_sdk_preflight() -> None:
+    """Install the SDK v2 preflight checks (idempotent; see :mod:`safemaker.sdk._preflight`).
+
+    ``@remote`` / ``RemoteExecutor`` / ``@step`` are refused when their job
+    settings are built (before any upload), ``Model.deploy`` with a
+    ``serverless_inference_config`` before ``CreateModel``, and an estimator's
+    or ``FrameworkProcessor``'s code before it is staged in S3 (code that would
+    be downloaded under network isolation, a ``requirements.txt`` that installs
+    from an index the job cannot reach), whenever the SDK session is guarded
+    (closed session, guarded client, process guard). Every
+    :class:`ClosedNetworkSession` installs them.
+    """
+    from sagemaker.jumpstart.model import JumpStartModel
+    from sagemaker.processing import FrameworkProcessor
+    from sagemaker.remote_function import job as remote_job
+
+    _preflight.install_remote_function_check(remote_job._JobSettings, remote_job.JOBS_CONTAINER_ENTRYPOINT)
+    _preflight.install_serverless_check(Model)
+    _preflight.install_serverless_check(JumpStartModel)
+    _preflight.install_estimator_code_check(EstimatorBase)
+    _preflight.install_processor_code_check(FrameworkProcessor)
 
 
 def _config_files(boto_session: boto3.Session) -> list[ConfigSource]:
@@ -229,6 +253,7 @@ class ClosedNetworkSession(ProfileIdentity, Session):
         **kwargs: Any,
     ) -> None:
         resolved, boto_session = closed_session_inputs(profile, boto_session, poll)
+        install_sdk_preflight()
         for key in ("sagemaker_client", "sagemaker_runtime_client",
                     "sagemaker_featurestore_runtime_client", "sagemaker_metrics_client"):
             client = kwargs.get(key)

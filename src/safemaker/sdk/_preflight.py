@@ -1,0 +1,258 @@
+"""Preflight in the SDK adapters: what exists before the request, refused before anything is uploaded.
+
+The guard decides on requests; some things a closed job cannot do are only
+visible earlier, in the SDK's own objects:
+
+- ``@remote`` / ``RemoteExecutor`` / pipeline ``@step``: the SDK uploads the
+  pickled function, its arguments and the workspace to S3 (and may create the
+  default bucket) long before ``CreateTrainingJob``. The check runs when the
+  SDK builds the job settings (``_JobSettings.__init__``), before any of that.
+- Serverless inference: SDK v2's ``Model.deploy(serverless_inference_config=...)``
+  sends ``CreateModel`` before the ``CreateEndpointConfig`` that the guard
+  refuses. The check runs when the SDK is about to create the model
+  (``Model._create_sagemaker_model``, which receives the serverless config).
+- A local source directory's ``requirements.txt`` (the adapters call
+  :func:`safemaker.preflight.check_source_dir` before the code is staged).
+
+Each refusal is decided by the same code as the guard's (the request the SDK
+would send, checked by :func:`safemaker.preflight.check_request` or
+:func:`safemaker.guard.decide`), for whichever profile governs the SDK
+session: a closed session's own, a guard installed on the session's client,
+or the process guard.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from safemaker import guard as _guard
+from safemaker import hooks, preflight
+from safemaker.errors import GuardrailViolation
+
+if TYPE_CHECKING:  # pragma: no cover
+    from safemaker.profile import VpcProfile
+
+__all__ = ["profile_of", "install_remote_function_check", "install_serverless_check"]
+
+_LOCK = threading.Lock()
+_MARK = "_safemaker_preflight"
+
+
+def profile_of(session: Any) -> "VpcProfile | None":
+    """The profile that governs an SDK session: its own (closed session), its client's guard, or the process guard.
+
+    Returns ``None`` when nothing guards the session (the SDK then runs as it would without safemaker).
+    """
+    from safemaker.profile import VpcProfile
+
+    prof = getattr(session, "profile", None) if session is not None else None
+    if isinstance(prof, VpcProfile):
+        return prof
+    client = getattr(session, "sagemaker_client", None) if session is not None else None
+    installed = hooks.installed(client) if client is not None else None
+    if installed is not None:
+        return installed.profile
+    import safemaker
+
+    process_guard = getattr(safemaker, "process_guard", None)
+    g = process_guard() if callable(process_guard) else None
+    return getattr(g, "profile", None)
+
+
+def _patch(cls: type, name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
+    """Replace ``cls.<name>`` by ``make(original)`` once (marked, so installing twice is harmless)."""
+    with _LOCK:
+        original = cls.__dict__.get(name)
+        if original is None or getattr(original, _MARK, False):
+            return
+        wrapped = functools.wraps(original)(make(original))
+        setattr(wrapped, _MARK, True)
+        setattr(cls, name, wrapped)
+
+
+def check_remote_function(session: Any, entrypoint: Sequence[str], dependencies: Any = None,
+                          environment: Any = None) -> None:
+    """Refuse a remote function the profile cannot run, before the SDK uploads anything.
+
+    Parameters
+    ----------
+    session : sagemaker Session or None
+        The remote function's ``sagemaker_session``.
+    entrypoint : sequence of str
+        The SDK's ``JOBS_CONTAINER_ENTRYPOINT`` (what the ``CreateTrainingJob``
+        would carry in ``AlgorithmSpecification.ContainerEntrypoint``).
+    dependencies : str, optional
+        The remote function's ``dependencies`` (a requirements file is checked
+        when the job runs without network isolation).
+    environment : Mapping, optional
+        Its ``environment_variables``.
+
+    Raises
+    ------
+    GuardrailViolation
+        ``SM-PRE-REMOTE-FUNCTION`` when the profile requires network isolation
+        (remote functions always run with ``EnableNetworkIsolation=False``), or
+        ``SM-PRE-REQUIREMENTS`` when the requirements file installs from the
+        internet. Nothing has been uploaded.
+    """
+    profile = profile_of(session)
+    if profile is None:
+        return
+    request = {"AlgorithmSpecification": {"TrainingInputMode": "File", "ContainerEntrypoint": list(entrypoint)},
+               "EnableNetworkIsolation": False}
+    findings = preflight.check_request("CreateTrainingJob", request, profile) or preflight.Findings()
+    if (not profile.require_network_isolation and isinstance(dependencies, (str, os.PathLike))
+            and os.fspath(dependencies).endswith(".txt")):
+        path = os.fspath(dependencies)
+        preflight.check_source_dir(os.path.dirname(path) or ".", profile, operation="CreateTrainingJob",
+                                   argument="dependencies", isolated=False,
+                                   requirements=os.path.basename(path),
+                                   environment=environment if isinstance(environment, dict) else None,
+                                   findings=findings)
+    preflight.enforce("CreateTrainingJob", findings, stacklevel=4)
+
+
+def install_remote_function_check(job_settings_cls: type, entrypoint: Sequence[str]) -> None:
+    """Run :func:`check_remote_function` at the start of the SDK's ``_JobSettings.__init__`` (idempotent).
+
+    ``_JobSettings`` is built when ``@remote`` decorates a function, when a
+    ``RemoteExecutor`` is made and when a pipeline ``@step`` is built: before
+    the default bucket is resolved and before anything is uploaded.
+    """
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            check_remote_function(kwargs.get("sagemaker_session"), entrypoint, kwargs.get("dependencies"),
+                                  kwargs.get("environment_variables"))
+            original(self, *args, **kwargs)
+        return __init__
+
+    _patch(job_settings_cls, "__init__", make)
+
+
+def check_serverless_model(model: Any, serverless_inference_config: Any) -> None:
+    """Refuse a model about to be created for serverless inference (before ``CreateModel``).
+
+    The decision is the guard's on the ``CreateEndpointConfig`` the SDK would
+    send next (``ProductionVariants[0].ServerlessConfig``: rule ``SM-UNSUPPORTED``).
+
+    Raises
+    ------
+    GuardrailViolation
+        When the model's session is guarded and the config is given.
+    """
+    if serverless_inference_config is None:
+        return
+    profile = profile_of(getattr(model, "sagemaker_session", None))
+    if profile is None:
+        return
+    to_dict = getattr(serverless_inference_config, "_to_request_dict", None)
+    config = to_dict() if callable(to_dict) else serverless_inference_config
+    request = {"EndpointConfigName": getattr(model, "endpoint_name", None) or "serverless",
+               "ProductionVariants": [{"VariantName": "AllTraffic", "ModelName": getattr(model, "name", None) or "model",
+                                       "ServerlessConfig": config}]}
+    violations = [v for v in _guard.decide("CreateEndpointConfig", request, profile).violations
+                  if v.path.endswith("ServerlessConfig")]
+    if violations:
+        raise GuardrailViolation("CreateEndpointConfig", violations)
+
+
+def install_serverless_check(model_cls: type) -> None:
+    """Run :func:`check_serverless_model` before ``model_cls._create_sagemaker_model`` (SDK v2; idempotent)."""
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def _create_sagemaker_model(self: Any, *args: Any, **kwargs: Any) -> Any:
+            # (instance_type, accelerator_type, tags, serverless_inference_config, ...) in both SDK v2 classes
+            config = kwargs.get("serverless_inference_config", args[3] if len(args) > 3 else None)
+            check_serverless_model(self, config)
+            return original(self, *args, **kwargs)
+        return _create_sagemaker_model
+
+    _patch(model_cls, "_create_sagemaker_model", make)
+
+
+SUBMIT_DIRECTORY_IN_S3 = "s3://(the estimator's code location)/source/sourcedir.tar.gz"
+"""What SDK v2 puts in ``sagemaker_submit_directory`` without network isolation (its S3 code location)."""
+
+
+def check_estimator_code(estimator: Any) -> None:
+    """SDK v2 estimator code about to be staged: refuse what cannot start closed, before the upload.
+
+    - ``enable_network_isolation`` off while the profile requires isolation:
+      the SDK would upload the code and set ``sagemaker_submit_directory`` to its
+      S3 location, the guard then injects isolation, and the container cannot
+      download the code (``SM-PRE-CODE-DOWNLOAD``, the guard's own check on the
+      request the SDK would send).
+    - ``source_dir/requirements.txt`` that installs from an index the job
+      cannot reach (``SM-PRE-REQUIREMENTS``).
+
+    Raises
+    ------
+    GuardrailViolation
+        Nothing has been uploaded (and no default bucket created).
+    """
+    session = getattr(estimator, "sagemaker_session", None)
+    profile = profile_of(session)
+    if profile is None or getattr(session, "local_mode", False):
+        return
+    entry_point = getattr(estimator, "entry_point", None)
+    source_dir = getattr(estimator, "source_dir", None)
+    if not (entry_point or source_dir):
+        return
+    isolated = bool(estimator.enable_network_isolation())
+    findings = preflight.Findings()
+    if entry_point and not isolated and profile.require_network_isolation:
+        request = {"EnableNetworkIsolation": True,  # what the guard injects
+                   "HyperParameters": {"sagemaker_submit_directory": SUBMIT_DIRECTORY_IN_S3}}
+        findings = preflight.check_request("CreateTrainingJob", request, profile) or findings
+    if isinstance(source_dir, (str, os.PathLike)):
+        env = getattr(estimator, "environment", None)
+        preflight.check_source_dir(source_dir, profile, operation="CreateTrainingJob", argument="source_dir",
+                                   isolated=isolated or profile.require_network_isolation,
+                                   environment=env if isinstance(env, dict) else None, findings=findings)
+    preflight.enforce("CreateTrainingJob", findings, stacklevel=5)
+
+
+def install_estimator_code_check(estimator_cls: type) -> None:
+    """Run :func:`check_estimator_code` before ``estimator_cls._prepare_for_training`` (SDK v2; idempotent)."""
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def _prepare_for_training(self: Any, *args: Any, **kwargs: Any) -> Any:
+            check_estimator_code(self)
+            return original(self, *args, **kwargs)
+        return _prepare_for_training
+
+    _patch(estimator_cls, "_prepare_for_training", make)
+
+
+def check_processor_code(processor: Any, source_dir: Any) -> None:
+    """SDK v2 ``FrameworkProcessor`` code about to be packed: its ``requirements.txt`` (``runproc.sh``
+    runs ``python -m pip install -r requirements.txt``).
+
+    Raises
+    ------
+    GuardrailViolation
+        ``SM-PRE-REQUIREMENTS``; nothing has been uploaded.
+    """
+    session = getattr(processor, "sagemaker_session", None)
+    profile = profile_of(session)
+    if profile is None or getattr(session, "local_mode", False) or not isinstance(source_dir, (str, os.PathLike)):
+        return
+    network = getattr(processor, "network_config", None)
+    isolated = bool(getattr(network, "enable_network_isolation", False)) or profile.require_network_isolation
+    env = getattr(processor, "env", None)
+    findings = preflight.check_source_dir(source_dir, profile, operation="CreateProcessingJob",
+                                          argument="source_dir", isolated=isolated,
+                                          environment=env if isinstance(env, dict) else None)
+    preflight.enforce("CreateProcessingJob", findings, stacklevel=5)
+
+
+def install_processor_code_check(processor_cls: type) -> None:
+    """Run :func:`check_processor_code` before ``processor_cls._pack_and_upload_code`` (SDK v2; idempotent)."""
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def _pack_and_upload_code(self: Any, code: Any, source_dir: Any, *args: Any, **kwargs: Any) -> Any:
+            check_processor_code(self, source_dir)
+            return original(self, code, source_dir, *args, **kwargs)
+        return _pack_and_upload_code
+
+    _patch(processor_cls, "_pack_and_upload_code", make)
