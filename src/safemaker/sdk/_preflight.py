@@ -194,7 +194,7 @@ def check_estimator_code(estimator: Any) -> None:
     """
     session = getattr(estimator, "sagemaker_session", None)
     profile = profile_of(session)
-    if profile is None or getattr(session, "local_mode", False):
+    if profile is None or getattr(session, "local_mode", False) or _building_pipeline(session):
         return
     entry_point = getattr(estimator, "entry_point", None)
     source_dir = getattr(estimator, "source_dir", None)
@@ -212,6 +212,12 @@ def check_estimator_code(estimator: Any) -> None:
                                    isolated=isolated or profile.require_network_isolation,
                                    environment=env if isinstance(env, dict) else None, findings=findings)
     preflight.enforce("CreateTrainingJob", findings, stacklevel=5)
+
+
+def _building_pipeline(session: Any) -> bool:
+    """A ``PipelineSession``: the steps are checked together, every one named, when the pipeline
+    definition reaches the guard (``CreatePipeline``); refusing one step here would hide the others."""
+    return any(c.__name__ == "PipelineSession" for c in type(session).__mro__)
 
 
 def install_estimator_code_check(estimator_cls: type) -> None:
@@ -236,7 +242,8 @@ def check_processor_code(processor: Any, source_dir: Any) -> None:
     """
     session = getattr(processor, "sagemaker_session", None)
     profile = profile_of(session)
-    if profile is None or getattr(session, "local_mode", False) or not isinstance(source_dir, (str, os.PathLike)):
+    if (profile is None or getattr(session, "local_mode", False) or _building_pipeline(session)
+            or not isinstance(source_dir, (str, os.PathLike))):
         return
     network = getattr(processor, "network_config", None)
     isolated = bool(getattr(network, "enable_network_isolation", False)) or profile.require_network_isolation
@@ -256,3 +263,42 @@ def install_processor_code_check(processor_cls: type) -> None:
         return _pack_and_upload_code
 
     _patch(processor_cls, "_pack_and_upload_code", make)
+
+
+def check_trainer_code(trainer: Any) -> None:
+    """SDK v3 ``ModelTrainer`` about to stage its code: ``SourceCode.requirements`` (installed with
+    ``install_requirements.py``, i.e. ``pip install -r``) must install from what the job can reach.
+
+    Raises
+    ------
+    GuardrailViolation
+        ``SM-PRE-REQUIREMENTS``; nothing has been uploaded.
+    """
+    source = getattr(trainer, "source_code", None)
+    requirements = getattr(source, "requirements", None)
+    source_dir = getattr(source, "source_dir", None)
+    if not isinstance(requirements, str) or requirements == "auto" or not isinstance(source_dir, str):
+        return
+    session = getattr(trainer, "sagemaker_session", None)
+    profile = profile_of(session)
+    if profile is None or _building_pipeline(session):
+        return
+    networking = getattr(trainer, "networking", None)
+    isolated = bool(getattr(networking, "enable_network_isolation", False)) or profile.require_network_isolation
+    env = getattr(trainer, "environment", None)
+    findings = preflight.check_source_dir(source_dir, profile, operation="CreateTrainingJob",
+                                          argument="source_code.source_dir", isolated=isolated,
+                                          requirements=requirements,
+                                          environment=env if isinstance(env, dict) else None)
+    preflight.enforce("CreateTrainingJob", findings, stacklevel=5)
+
+
+def install_trainer_code_check(trainer_cls: type) -> None:
+    """Run :func:`check_trainer_code` before ``trainer_cls.train`` (SDK v3 ``ModelTrainer``; idempotent)."""
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def train(self: Any, *args: Any, **kwargs: Any) -> Any:
+            check_trainer_code(self)
+            return original(self, *args, **kwargs)
+        return train
+
+    _patch(trainer_cls, "train", make)

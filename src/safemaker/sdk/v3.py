@@ -94,6 +94,7 @@ from safemaker import hooks, process
 from safemaker.errors import MISSING, GuardrailViolation, Violation
 from safemaker.profile import VpcProfile, resolve_profile
 from safemaker.rules import Guardrail
+from safemaker.sdk import _preflight
 from safemaker.sdk._config import ConfigSource, closed_config
 from safemaker.sdk._errors import ClosedSessionError
 from safemaker.sdk._shared import (
@@ -477,6 +478,21 @@ class _SdkDefaults:
         return True
 
 
+def install_sdk_preflight() -> None:
+    """Install the SDK v3 preflight checks (idempotent; see :mod:`safemaker.sdk._preflight`).
+
+    ``@remote`` / ``RemoteExecutor`` / ``@step`` (``sagemaker.core.remote_function``)
+    are refused when their job settings are built, before any upload, and
+    ``ModelTrainer.train`` checks ``SourceCode.requirements`` before the code
+    is staged, whenever the SDK session is guarded (closed session, guarded
+    client, process guard). Every :class:`ClosedNetworkSession` installs them.
+    """
+    from sagemaker.core.remote_function import job as remote_job
+
+    _preflight.install_remote_function_check(remote_job._JobSettings, remote_job.JOBS_CONTAINER_ENTRYPOINT)
+    _preflight.install_trainer_code_check(ModelTrainer)
+
+
 class ClosedNetworkSession(ProfileIdentity, Session):
     """A SageMaker SDK v3 session (``sagemaker.core``) that can only create closed resources.
 
@@ -571,6 +587,7 @@ class ClosedNetworkSession(ProfileIdentity, Session):
         **kwargs: Any,
     ) -> None:
         resolved, boto_session = closed_session_inputs(profile, boto_session, poll)
+        install_sdk_preflight()
         for key in ("sagemaker_client", "sagemaker_runtime_client", "sagemaker_featurestore_runtime_client",
                     "sagemaker_metrics_client"):
             if kwargs.get(key) is not None:
