@@ -1,0 +1,77 @@
+"""Preflight through the guard on raw boto3 clients (local backend): refused requests are never sent.
+
+The guard decides on the final request (after injection) for any botocore
+client; the local backend's request log shows what reached it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from safemaker import hooks
+from safemaker.errors import GuardrailViolation, PreflightWarning
+from safemaker.profile import VpcProfile
+
+SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
+SG = "sg-0bbbbbbbbbbbbbbbb"
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
+
+
+@pytest.fixture
+def sm(safemaker_local, safemaker_session):
+    profile = VpcProfile.from_mapping({"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd",
+                                       "subnets": [SUB_A], "security_group_ids": [SG],
+                                       "execution_role_arn": ROLE}, source="test", env=False)
+    hooks.install(safemaker_session, profile)
+    safemaker_local.reset_requests()
+    return safemaker_session.client("sagemaker")
+
+
+def test_CreateTrainingJob_downloading_its_code_under_injected_isolation_is_not_sent(safemaker_local, sm):
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.create_training_job(
+            TrainingJobName="job", RoleArn=ROLE,
+            AlgorithmSpecification={"TrainingImage": IMG, "TrainingInputMode": "File"},
+            HyperParameters={"sagemaker_program": '"train.py"',
+                             "sagemaker_submit_directory": json.dumps("s3://b/job/source/sourcedir.tar.gz")},
+            OutputDataConfig={"S3OutputPath": "s3://b/out"},
+            ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+            StoppingCondition={"MaxRuntimeInSeconds": 60})
+    assert [v.rule_id for v in exc.value.violations] == ["SM-PRE-CODE-DOWNLOAD"]
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 0
+
+
+def test_CreateModel_with_a_hub_model_id_is_not_sent(safemaker_local, sm):
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.create_model(ModelName="tgi", ExecutionRoleArn=ROLE, PrimaryContainer={
+            "Image": IMG, "Environment": {"HF_MODEL_ID": "tiiuae/falcon-7b", "SM_NUM_GPUS": "1"}})
+    (v,) = exc.value.violations
+    assert (v.rule_id, v.path) == ("SM-PRE-MODEL-HUB", "PrimaryContainer.Environment.HF_MODEL_ID")
+    assert safemaker_local.request_count("sagemaker", "CreateModel") == 0
+
+
+def test_CreateModel_with_weights_under_opt_ml_model_is_sent(safemaker_local, sm):
+    sm.create_model(ModelName="tgi", ExecutionRoleArn=ROLE, PrimaryContainer={
+        "Image": IMG, "ModelDataUrl": "s3://b/model.tar.gz", "Environment": {"HF_MODEL_ID": "/opt/ml/model"}})
+    assert safemaker_local.request_count("sagemaker", "CreateModel") == 1
+
+
+def test_CreateNotebookInstance_with_a_github_repository_is_not_sent(safemaker_local, sm):
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.create_notebook_instance(NotebookInstanceName="nb", InstanceType="ml.t3.medium", RoleArn=ROLE,
+                                    DefaultCodeRepository="https://github.com/aws/amazon-sagemaker-examples.git")
+    assert [(v.rule_id, v.path) for v in exc.value.violations] == [("SM-PRE-CODE-REPOSITORY",
+                                                                    "DefaultCodeRepository")]
+    assert safemaker_local.request_count("sagemaker", "CreateNotebookInstance") == 0
+
+
+def test_lifecycle_configuration_fetching_from_the_internet_is_sent_with_a_warning(safemaker_local, sm):
+    script = "#!/bin/bash\nsudo -u ec2-user -i <<'EOF'\npip install --upgrade jupyterlab-git\nEOF\n"
+    with pytest.warns(PreflightWarning, match=r"OnStart\[0\].Content line 3 is 'pip install --upgrade jupyterlab-git'"):
+        sm.create_notebook_instance_lifecycle_config(
+            NotebookInstanceLifecycleConfigName="lc", OnStart=[{"Content": base64.b64encode(script.encode()).decode()}])
+    assert safemaker_local.request_count("sagemaker", "CreateNotebookInstanceLifecycleConfig") == 1
