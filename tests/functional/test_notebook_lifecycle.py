@@ -277,3 +277,54 @@ def test_upload_wheelhouse_leaves_nothing_behind_when_an_upload_fails(tmp_path, 
     assert keys == ["wh/a-1.0-py3-none-any.whl", "wh/b-1.0-py3-none-any.whl", "wh/c-1.0-py3-none-any.whl"]
     body = s3.get_object(Bucket=BUCKET, Key="wh/b-1.0-py3-none-any.whl")["Body"].read()
     assert body == b"wheel b-1.0-py3-none-any.whl"
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _cli(args, **env):
+    from typer.testing import CliRunner
+
+    from safemaker.cli import app
+
+    return CliRunner().invoke(app, args, env={"COLUMNS": "200", **env})
+
+
+@pytest.fixture
+def profile_file(tmp_path):
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps({"safemaker": PROFILE}))
+    return str(path)
+
+
+def test_cli_wheelhouse_uploads_a_directory_and_prints_the_uri(tmp_path, safemaker_local, profile_file):
+    s3 = safemaker_local.session.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    src = tmp_path / "wh"
+    src.mkdir()
+    (src / "x-1.0-py3-none-any.whl").write_bytes(b"x")
+    r = _cli(["notebook", "wheelhouse", str(src), "--no-build", "-p", profile_file,
+              "--endpoint-url", safemaker_local.endpoint_url])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.strip() == f"s3://{BUCKET}/safemaker/wheelhouse/"
+    assert "uploaded 1 wheels" in r.stderr
+    assert s3.get_object(Bucket=BUCKET, Key="safemaker/wheelhouse/x-1.0-py3-none-any.whl")["Body"].read() == b"x"
+
+
+def test_cli_wheelhouse_without_wheels_exits_2(tmp_path, safemaker_local, profile_file):
+    r = _cli(["notebook", "wheelhouse", str(tmp_path), "--no-build", "-p", profile_file,
+              "--endpoint-url", safemaker_local.endpoint_url])
+    assert r.exit_code == 2
+    assert "a directory holding .whl files" in r.stderr
+
+
+def test_cli_create_install_safemaker_attaches_the_lifecycle_config(safemaker_local, profile_file):
+    r = _cli(["notebook", "create", "cli-nb", "--install-safemaker", "--no-wait", "-p", profile_file,
+              "--endpoint-url", safemaker_local.endpoint_url])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["NotebookInstanceLifecycleConfigName"] == "safemaker-cli-nb"
+    r = _cli(["notebook", "lifecycle-config", "--create", "cli-onstart", "-p", profile_file,
+              "--endpoint-url", safemaker_local.endpoint_url])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["NotebookInstanceLifecycleConfigArn"].endswith(
+        ":notebook-instance-lifecycle-config/cli-onstart")
