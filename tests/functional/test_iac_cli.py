@@ -353,3 +353,32 @@ def test_domain_without_app_network_access_type_is_public_internet_only(profile_
     assert studio == [("BasicDomainFAIL", 36, True, "critical"), ("BasicDomainPASS", 23, True, "critical")]
     assert {x["logical_id"] for x in rows if x["rule_id"] == "SM-NET-SUBNETS"} == {"BasicDomainFAIL",
                                                                                   "BasicDomainPASS"}
+
+
+def test_a_path_without_any_source_is_bad_input(profile_file, tmp_path):
+    (tmp_path / "package.json").write_text('{"name": "app"}')
+    r = runner.invoke(app, ["check", str(tmp_path), "-p", profile_file])
+    assert r.exit_code == 2
+    assert "found no CloudFormation template, CDK assembly, Terraform plan" in r.stderr
+
+
+def test_nested_cdk_assembly_stage(profile_file, tmp_path):
+    """A CDK Pipelines stage is a nested cloud assembly (``cdk:cloud-assembly`` artifact)."""
+    import shutil
+
+    src = DATA / "cdk-integ-create-training-job.js.snapshot"
+    stage = tmp_path / "cdk.out" / "assembly-Prod"
+    stage.mkdir(parents=True)
+    for f in src.iterdir():
+        shutil.copy(f, stage / f.name)
+    (tmp_path / "cdk.out" / "manifest.json").write_text(json.dumps({
+        "version": "30.0.0",
+        "artifacts": {"assembly-Prod": {"type": "cdk:cloud-assembly",
+                                        "properties": {"directoryName": "assembly-Prod", "displayName": "Prod"}}}}))
+    r, rows = run_json(profile_file, str(tmp_path / "cdk.out"))
+    assert r.exit_code == 3
+    assert {Path(x["file"]).name for x in rows} == {"integ-stepfunctions-sagemaker.template.json"}
+    assert {x["logical_id"] for x in rows} == {"StateMachine2E01A3A5", "StateMachineAnother9B75AA58"}
+    _, direct = run_json(profile_file, str(src))
+    assert sorted((x["rule_id"], x["logical_id"], x["path"]) for x in rows) == sorted(
+        (x["rule_id"], x["logical_id"], x["path"]) for x in direct)   # each stack once

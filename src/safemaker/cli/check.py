@@ -99,6 +99,9 @@ def _check_paths(paths: list[str], profile: Optional[str], parameter: list[str],
     if skipped:
         err.print(f"note: {len(skipped)} file(s) of none of the formats skipped (--ignore-unrecognised)",
                   highlight=False)
+    if not sources and not skipped and not ignore_unrecognised:
+        raise fail(f"found no CloudFormation template, CDK assembly, Terraform plan, Step Functions or SageMaker "
+                   f"pipeline definition under {', '.join(paths)}; give the files or directories that hold them")
     for src in sources:
         if src.kind == "unrecognised":
             raise fail(f"{src.file}: not a CloudFormation template, CDK assembly, Terraform plan (terraform show "
