@@ -22,7 +22,6 @@ Example
 
 from __future__ import annotations
 
-import copy
 import datetime as _dt
 import inspect
 import json
@@ -40,6 +39,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from . import guard as _guard
 from . import preflight as _preflight
+from . import process as _process
 from ._redact import install_log_redaction
 from .errors import MISSING, GuardrailViolation, SafemakerError, Violation
 from .paths import is_map as _is_map
@@ -249,8 +249,6 @@ class Guard:
             In enforce mode, when the request or a resource it references
             breaks a guardrail. Nothing has been sent.
         """
-        from . import process as _process
-
         operation = model.name
         self._forget(operation, params)
         rule = RULES.get(operation)
@@ -259,7 +257,7 @@ class Guard:
                 _process.ensure_send_check()
                 context[_process.APPROVAL_KEY] = _process.Approval(self, operation, frozenset())
             return None
-        params = copy.deepcopy(params)  # the guard's own copy: decided on, and (enforce) sent
+        params = _process.own_copy(params)  # the guard's own copy: decided on, and (enforce) sent
         client = client_ref() if client_ref is not None else None
         fetched: Any = None
         fetch_error: Violation | None = None
@@ -303,13 +301,12 @@ class Guard:
         """Keep what was approved in the request context, for the check of the final request."""
         if context is None:
             return
-        from . import process as _process
-
         _process.ensure_send_check()
         location = params.get(rule.definition_location) if rule is not None and rule.definition_location else None
         context[_process.APPROVAL_KEY] = _process.Approval(
             self, operation, frozenset((r.resource, r.name) for r in decision.references),
-            copy.deepcopy(location) if fetched is not None else None, fetched, check)
+            _process.own_copy(location) if fetched is not None else None, fetched, check,
+            _process.own_copy(decision.params) if check else None)
 
     # ------------------------------------------------------------------ references
 

@@ -1,0 +1,229 @@
+"""Process-wide guard cost: on vs off, botocore calls answered in-process (no server in the denominator).
+
+Run: ``make bench`` (all benchmarks) or ``.venv/bin/python benchmarks/bench_process_guard.py``.
+
+Each client's HTTP layer (``client._endpoint.http_session``) is replaced by a
+stub that answers at once with a canned response, so a call is botocore's whole
+client path (parameter validation, serialization, SigV4 signing, events,
+response parsing) and nothing else; ``Endpoint._send`` still runs, so the final
+request verification is included. Off and on are measured on the same clients
+in interleaved batches (the process guard is installed and uninstalled between
+batches; uninstalling gives botocore its own methods back), several rounds,
+medians of this thread's CPU time (``--clock wall`` for wall-clock time):
+
+- a non-SageMaker call (CloudWatch Logs ``DescribeLogGroups``): target <= 1.02x;
+- a guarded ``CreateTrainingJob`` (decision on the guard's deep copy, final
+  request verification): target <= 1.10x. Off sends the same final request
+  the guard would send (the injected fields included), so the bodies are equal.
+
+The two costs of "the request approved is the request sent" are also measured
+alone (µs): the deep copy of the parameters and the verification of the final
+serialized request. Nothing leaves the process: a connection to anything but a
+loopback address is refused (the same rule the tests apply).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import ipaddress
+import socket
+import statistics
+import time
+from typing import Any
+
+import boto3
+from botocore.awsrequest import AWSResponse
+
+import safemaker
+from safemaker import guard, process
+from safemaker.profile import VpcProfile
+
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+PROFILE = VpcProfile.from_mapping(
+    {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd",
+     "subnets": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc"],
+     "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"], "execution_role_arn": ROLE},
+    source="benchmark", env=False,
+)
+
+
+CLOCK = time.thread_time
+"""CPU time of this thread: on a machine shared with other work (a loaded CI runner, a 2-core box
+running tests), wall-clock ratios measure the neighbours; ``--clock wall`` uses ``perf_counter``."""
+
+
+def request(name: str = "job") -> dict:
+    return {
+        "TrainingJobName": name,
+        "RoleArn": ROLE,
+        "AlgorithmSpecification": {"TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1",
+                                   "TrainingInputMode": "File"},
+        "OutputDataConfig": {"S3OutputPath": "s3://bucket/out"},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+        "HyperParameters": {f"hp{i}": str(i) for i in range(20)},
+    }
+
+
+def loopback_only() -> None:
+    """Refuse any connection or name lookup that is not for a loopback address (as the tests do)."""
+    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def loopback(host: Any) -> bool:
+        if host in (None, "", "localhost"):
+            return True
+        try:
+            return ipaddress.ip_address(str(host).split("%", 1)[0]).is_loopback
+        except ValueError:
+            return False
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not loopback(address[0]):
+            raise ConnectionRefusedError(f"benchmark tried to connect to {address!r}; only loopback")
+        return real_connect(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not loopback(host):
+            raise socket.gaierror(socket.EAI_NONAME, f"benchmark tried to resolve {host!r}; only loopback")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
+
+
+class CannedHttp:
+    """Stands in for botocore's URLLib3Session: every request is answered at once, nothing is sent."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.sent = 0
+
+    def send(self, request: Any) -> AWSResponse:
+        self.sent += 1
+        return AWSResponse(request.url, 200, {"x-amzn-requestid": "bench", "content-type":
+                                              "application/x-amz-json-1.1"}, _Raw(self.body))
+
+    def close(self) -> None:
+        pass
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, *args: Any, **kwargs: Any) -> Any:
+        yield self._body
+
+
+def clients() -> tuple[Any, Any]:
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                    region_name="us-east-1")
+    # a loopback endpoint: if the stub were bypassed, the connection would be refused, not sent to AWS
+    sm = session.client("sagemaker", endpoint_url="http://127.0.0.1:9")
+    logs = session.client("logs", endpoint_url="http://127.0.0.1:9")
+    sm._endpoint.http_session = CannedHttp(
+        b'{"TrainingJobArn": "arn:aws:sagemaker:us-east-1:123456789012:training-job/job"}')
+    logs._endpoint.http_session = CannedHttp(b'{"logGroups": []}')
+    return sm, logs
+
+
+def bench_on_off(rounds: int, batch: int) -> dict[str, tuple[float, float]]:
+    """Median µs per call, off and on, for DescribeLogGroups and CreateTrainingJob (interleaved batches)."""
+    sm, logs = clients()
+    final = guard.apply("CreateTrainingJob", request(), PROFILE)  # what the guard sends: same body off and on
+    plain = request()  # the caller's request; the guard never changes it
+    calls = {
+        "logs DescribeLogGroups": (lambda on: logs.describe_log_groups()),
+        "sagemaker CreateTrainingJob": (lambda on: sm.create_training_job(**(plain if on else final))),
+    }
+    samples: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in calls}
+    for on in (False, True, False, True):  # warm up both states
+        (safemaker.install_process(PROFILE) if on else safemaker.uninstall_process())
+        for call in calls.values():
+            for _ in range(50):
+                call(on)
+    for r in range(rounds):
+        for on in ((False, True) if r % 2 == 0 else (True, False)):  # alternate which state goes first
+            if on:
+                safemaker.install_process(PROFILE)
+            else:
+                safemaker.uninstall_process()
+            for name, call in calls.items():
+                t0 = CLOCK()
+                for _ in range(batch):
+                    call(on)
+                samples[name][1 if on else 0].append((CLOCK() - t0) / batch * 1e6)
+    safemaker.uninstall_process()
+    assert sm._endpoint.http_session.sent > 0 and logs._endpoint.http_session.sent > 0
+    return {name: (statistics.median(off), statistics.median(on)) for name, (off, on) in samples.items()}
+
+
+class _Prepared:
+    """The parts of an AWSPreparedRequest the final check reads."""
+
+    def __init__(self, body: bytes, target: str) -> None:
+        self.body, self.headers = body, {"X-Amz-Target": target}
+
+
+def bench_parts(repeats: int, inner: int) -> dict[str, float]:
+    """Median µs of each piece the process guard adds to a CreateTrainingJob call."""
+    import json
+
+    req = request()
+    final = guard.apply("CreateTrainingJob", req, PROFILE)
+    g = safemaker.hooks.Guard(PROFILE)
+    fast = process.Approval(g, "CreateTrainingJob", frozenset(), params=process.own_copy(final))
+    slow = process.Approval(g, "CreateTrainingJob", frozenset())
+    prepared = _Prepared(json.dumps(final).encode(), "SageMaker.CreateTrainingJob")
+    model = boto3.session.Session(region_name="us-east-1").client(
+        "sagemaker", aws_access_key_id="testing", aws_secret_access_key="testing",
+        endpoint_url="http://127.0.0.1:9").meta.service_model.operation_model("CreateTrainingJob")
+    pieces = {
+        "copy.deepcopy of the parameters (not used; for comparison)": lambda: copy.deepcopy(req),
+        "the guard's own copy of the parameters (own_copy)": lambda: process.own_copy(req),
+        "the whole decision (provide_client_params: copy, decide, record, approval)":
+            lambda: g.provide_client_params(req, model, context={}),
+        "final request verification, body as approved (fast path)":
+            lambda: process.verify_final_request(fast, prepared),
+        "final request verification, body decided again as written (slow path)":
+            lambda: process.verify_final_request(slow, prepared),
+    }
+    out = {}
+    for name, fn in pieces.items():
+        samples = []
+        for _ in range(repeats):
+            t0 = CLOCK()
+            for _ in range(inner):
+                fn()
+            samples.append((CLOCK() - t0) / inner * 1e6)
+        out[name] = statistics.median(samples)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=30)
+    ap.add_argument("--batch", type=int, default=200)
+    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--inner", type=int, default=500)
+    ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
+                    help="cpu: this thread's CPU time (default); wall: time.perf_counter")
+    args = ap.parse_args(argv)
+    global CLOCK
+    CLOCK = time.thread_time if args.clock == "cpu" else time.perf_counter
+    loopback_only()
+    print(f"clock: {args.clock} ({CLOCK.__name__}); medians of interleaved batches")
+    parts = bench_parts(args.repeats, args.inner)
+    results = bench_on_off(args.rounds, args.batch)
+    targets = {"logs DescribeLogGroups": 1.02, "sagemaker CreateTrainingJob": 1.10}
+    for name, us in parts.items():
+        print(f"{name}: {us:.1f} µs median")
+    for name, (off, on) in results.items():
+        print(f"{name}, calls answered in-process: off {off:.1f} µs, on {on:.1f} µs, "
+              f"ratio {on / off:.3f} (target <= {targets[name]:.2f})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
