@@ -10,7 +10,7 @@ it is.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 __all__ = ["DuplicateKeyError", "loads_strict"]
 
@@ -54,13 +54,27 @@ def _build(value: Any, path: str) -> Any:
     return value
 
 
-def loads_strict(text: str | bytes) -> Any:
+class _Repeated(Exception):
+    """Raised by the fast hook: some object repeats a key (found again, with its place, by the slow path)."""
+
+
+def _fast_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Repeated
+    return out
+
+
+def loads_strict(text: str | bytes, on_object: Callable[[dict[str, Any]], None] | None = None) -> Any:
     """``json.loads`` that refuses an object with a repeated key.
 
     Parameters
     ----------
     text : str or bytes
         The JSON document.
+    on_object : callable, optional
+        Called with each object once it is built, innermost first (its members
+        are built before it), e.g. to note facts about subtrees while parsing.
 
     Returns
     -------
@@ -74,4 +88,13 @@ def loads_strict(text: str | bytes) -> Any:
     ValueError
         Not JSON (:class:`json.JSONDecodeError`).
     """
-    return _build(json.loads(text, object_pairs_hook=_hook), "")
+    hook = _fast_hook
+    if on_object is not None:
+        def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+            out = _fast_hook(pairs)
+            on_object(out)
+            return out
+    try:
+        return json.loads(text, object_pairs_hook=hook)
+    except _Repeated:
+        return _build(json.loads(text, object_pairs_hook=_hook), "")  # raises, naming the key and where

@@ -21,6 +21,7 @@ calls and check what they return with :func:`check_resource`.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
@@ -121,12 +122,54 @@ _Writer = _paths.Writer
 
 
 _RULE_IDS = {g: g.value for g in Guardrail}
+_new_violation = object.__new__
+
+
+@dataclass(frozen=True)
+class _ProfileView:
+    """The profile values the checks read, as plain attributes (a pydantic model's private
+    attributes and properties cost a ``__getattr__`` each; the guard reads them per field)."""
+
+    subnets: tuple[str, ...]
+    subnet_set: frozenset[str]
+    security_group_ids: tuple[str, ...]
+    security_group_set: frozenset[str]
+    vpc_id: str
+    require_network_isolation: bool
+    require_inter_container_traffic_encryption: bool
+    notebook_root_access: str
+    volume_kms_key_id: str | None
+    output_kms_key_id: str | None
+    allowed_role_arns: tuple[str, ...]
+
+
+_VIEWS: dict[int, tuple[Any, _ProfileView]] = {}
+
+
+def _view(profile: "VpcProfile") -> _ProfileView:
+    """The :class:`_ProfileView` of a (frozen) profile, made once per profile object."""
+    hit = _VIEWS.get(id(profile))
+    if hit is not None and hit[0]() is profile:
+        return hit[1]
+    view = _ProfileView(
+        tuple(profile.subnets), frozenset(profile.subnet_set), tuple(profile.security_group_ids),
+        frozenset(profile.security_group_set), profile.vpc_id, bool(profile.require_network_isolation),
+        bool(profile.require_inter_container_traffic_encryption), profile.notebook_root_access,
+        profile.volume_kms_key_id, profile.output_kms_key_id, tuple(profile.allowed_role_arns))
+    try:
+        ref = weakref.ref(profile)
+    except TypeError:  # pragma: no cover - a profile-like object without weak references
+        return view
+    if len(_VIEWS) > 64:
+        _VIEWS.clear()
+    _VIEWS[id(profile)] = (ref, view)
+    return view
 
 
 @dataclass
 class _Ctx:
     operation: str
-    profile: "VpcProfile"
+    profile: _ProfileView  # the profile's values (see _view)
     inject: bool          # may inject absent values
     update: bool          # update operation: absent is fine
     out: list[Violation]
@@ -152,7 +195,12 @@ class _Ctx:
 
     def violation(self, path: str, found: Any, required: Any, fix: str, rule: Guardrail,
                   required_text: str | None = None) -> None:
-        self.out.append(Violation(self.operation, path, found, required, fix, _RULE_IDS[rule], required_text))
+        # Violation is a frozen dataclass: fill its __dict__ directly (what its __init__ does, minus the
+        # per-field object.__setattr__ calls); the guard makes many of them on the hot path.
+        v = _new_violation(Violation)
+        v.__dict__.update(operation=self.operation, path=path, found=found, required=required, fix=fix,
+                          rule_id=_RULE_IDS[rule], required_text=required_text)
+        self.out.append(v)
 
 
 def _shown(value: Any) -> Any:
@@ -353,6 +401,8 @@ def _check_forbidden(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
 def _is_required(ctx: _Ctx, f: FieldRule) -> bool:
     if not f.required:
         return False
+    if not f.conditional:
+        return True
     if f.only_with is not None and ctx.container is not None and \
             _get(ctx.container, split_path(f.only_with)) in (MISSING, None):
         return False  # nothing to protect (a processing job without outputs has none to encrypt)
@@ -428,8 +478,8 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
          ) -> tuple[dict[str, Any], list[str], list[Violation], list[ResolvedReference]]:
     violations: list[Violation] = []
     update = rule.kind == "update"
-    ctx = _Ctx(operation, profile, inject and not update, update, violations, root=params, written=written,
-               never_injects=update)
+    ctx = _Ctx(operation, _view(profile), inject and not update, update, violations, root=params,
+               written=written, never_injects=update)
     if rule.unsupported:
         ctx.violation(operation, operation, "an operation that can run closed", rule.unsupported,
                       Guardrail.UNSUPPORTED, "an operation that can run in a closed network")
@@ -439,23 +489,33 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
     for anchor_parts, replaces, fields in _compiled(operation):
         # An update that replaces this structure as a whole: absent means the AWS default.
         ctx.update = update and not replaces
-        for concrete, container in list(_expand(params, anchor_parts, on_unwalkable=ctx.unwalkable)):
-            if not _is_map(container):
+        if anchor_parts:
+            matches: Any = list(_expand(params, anchor_parts, on_unwalkable=ctx.unwalkable))
+        else:
+            matches = (((), params),)
+        for concrete, container in matches:
+            if type(container) is not dict and not _is_map(container):
                 continue
             ctx.container = container
             dia_path: str | None = None
             prefix = format_path(concrete) + "." if concrete else ""
+            owned: Any = None  # the writer's copy of this container, once something is injected
             for check_fn, f, parts, is_dia in fields:
-                value = _get(container, parts)
-                path = prefix + f.path
-                new = check_fn(ctx, f, path, value)
+                if len(parts) == 1 and type(container) is dict:
+                    value = container.get(parts[0], MISSING)
+                else:
+                    value = _get(container, parts)
+                new = check_fn(ctx, f, prefix + f.path, value)
                 if is_dia:
-                    dia_path = path
+                    dia_path = prefix + f.path
                 if new is MISSING:
                     continue
-                if writer is None:
-                    writer = _Writer(params)
-                if writer.set(concrete + parts, new, f.create_parents):
+                path = prefix + f.path
+                if owned is None:
+                    if writer is None:
+                        writer = _Writer(params)
+                    owned = writer.own(concrete)
+                if writer.set_in(owned, parts, new, f.create_parents):  # type: ignore[union-attr]
                     injected.append(path)
                 elif _is_required(ctx, f):
                     ctx.violation(path, MISSING, new, f"Give {path}: its parent structure is absent",
@@ -751,8 +811,8 @@ def check_description(create_operation: str, description: Mapping[str, Any], pro
     """
     rule = RULES[create_operation]
     violations: list[Violation] = []
-    ctx = _Ctx(operation or create_operation, profile, False, False, violations, describing=True,
-               root=description)
+    ctx = _Ctx(operation or create_operation, _view(profile), False, False, violations,
+               describing=True, root=description)
     if rule.unsupported:
         ctx.violation(create_operation, create_operation, "an operation that can run closed", rule.unsupported,
                       Guardrail.UNSUPPORTED, "an operation that can run in a closed network")

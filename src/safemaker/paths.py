@@ -197,6 +197,33 @@ class Writer:
         self._owned.add(id(copy))
         return copy
 
+    def own(self, parts: tuple[Key, ...]) -> Any:
+        """This writer's copy of the (existing) structure at concrete ``parts``, copying the way there once."""
+        cur: Any = self.root
+        for key in parts:
+            cur = self._own(cur, key)
+        return cur
+
+    def set_in(self, owned: Any, parts: tuple[str, ...], value: Any, create_parents: bool) -> bool:
+        """:meth:`set` below ``owned`` (a structure :meth:`own` returned) at member path ``parts``."""
+        cur = owned
+        for key in parts[:-1]:
+            if not is_map(cur):
+                return False
+            nxt = cur.get(key, MISSING)
+            if nxt is MISSING:
+                if not create_parents:
+                    return False
+                nxt = cur[key] = {}
+                self._owned.add(id(nxt))
+                cur = nxt
+                continue
+            if not is_map(nxt):
+                return False
+            cur = nxt if id(nxt) in self._owned else self._own(cur, key)
+        cur[parts[-1]] = value
+        return True
+
     def set(self, parts: tuple[Key, ...], value: Any, create_parents: bool) -> bool:
         """Set ``value`` at concrete ``parts``; ``False`` if a parent is missing and may not be created."""
         cur: Any = self.root

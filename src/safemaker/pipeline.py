@@ -240,6 +240,9 @@ class PipelineDefinition:
 
     parameters: Mapping[str, PipelineParameter]
     steps: tuple[PipelineStep, ...]
+    expression_free: frozenset[int] = frozenset()
+    """``id()`` of the parsed objects with no pipeline expression anywhere below them (parsed from
+    JSON text only; their substitution is skipped). Valid while the steps hold the objects."""
 
     def step(self, name: str) -> PipelineStep | None:
         """The step named ``name``, or ``None``."""
@@ -299,7 +302,30 @@ def step_operation(step_type: str, arguments: Any = None) -> str | None:
 # --------------------------------------------------------------------------- parsing
 
 
-def _load(document: Any, prefix: str) -> Mapping[str, Any]:
+def _clean_value(value: Any, clean: set[int]) -> bool:
+    t = type(value)
+    if t in _LEAVES:
+        return True
+    if t is dict:
+        return id(value) in clean
+    if t is list:
+        return all(_clean_value(v, clean) for v in value)
+    return False
+
+
+def _noting_clean(clean: set[int]) -> Any:
+    """An ``on_object`` for :func:`loads_strict`: adds each expression-free object's id to ``clean``."""
+    def note(obj: dict[str, Any]) -> None:
+        if len(obj) == 1 and _is_expression(obj):
+            return
+        for v in obj.values():
+            if type(v) not in _LEAVES and not _clean_value(v, clean):
+                return
+        clean.add(id(obj))
+    return note
+
+
+def _load(document: Any, prefix: str, clean: set[int] | None = None) -> Mapping[str, Any]:
     if isinstance(document, (bytes, bytearray)):
         try:
             document = document.decode("utf-8")
@@ -307,7 +333,7 @@ def _load(document: Any, prefix: str) -> Mapping[str, Any]:
             raise PipelineDefinitionError(prefix, f"not UTF-8 ({exc.reason})", "a JSON document") from None
     if isinstance(document, str):
         try:
-            document = loads_strict(document)
+            document = loads_strict(document, _noting_clean(clean) if clean is not None else None)
         except DuplicateKeyError as exc:
             raise PipelineDefinitionError(f"{prefix}.{exc.path}" if exc.path else prefix, str(exc),
                                           "a JSON document that gives each key once") from None
@@ -371,7 +397,8 @@ def parse_definition(document: str | bytes | Mapping[str, Any], *, prefix: str =
         ``Steps`` or a member outside :data:`DEFINITION_MEMBERS`, or ``Steps`` /
         ``Parameters`` / a step is not shaped as a definition holds it.
     """
-    doc = _load(document, prefix)
+    clean: set[int] = set()
+    doc = _load(document, prefix, clean)
     unknown = sorted(str(k) for k in doc if k not in DEFINITION_MEMBERS)
     if unknown:
         raise PipelineDefinitionError(f"{prefix}.{unknown[0]}", f"the member(s) {unknown}",
@@ -381,14 +408,14 @@ def parse_definition(document: str | bytes | Mapping[str, Any], *, prefix: str =
                                       "a list of steps")
     params = _parameters(doc, prefix)
     steps = tuple(_steps(doc["Steps"], f"{prefix}.Steps"))
-    return PipelineDefinition(params, steps)
+    return PipelineDefinition(params, steps, frozenset(clean))
 
 
 # --------------------------------------------------------------------------- expressions
 
 
 def _is_expression(value: Any) -> bool:
-    if not _paths.is_map(value) or len(value) != 1:
+    if (type(value) is not dict and not _paths.is_map(value)) or len(value) != 1:
         return False
     (key,) = value
     return isinstance(key, str) and (key == "Get" or key.startswith("Std:"))
@@ -405,15 +432,20 @@ class _Unresolved:
 
 
 _Parts = tuple[str | int, ...]
+_LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
 def _substitute(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
-                values: Mapping[str, Any] | None, found: list[tuple[_Parts, Any, Any]]) -> Any:
+                values: Mapping[str, Any] | None, found: list[tuple[_Parts, Any, Any]],
+                clean: frozenset[int] = frozenset()) -> Any:
     """A copy of ``value`` with every expression replaced by what it is known to be.
 
     ``found`` receives ``(parts, expression, parameter name or None)``. Structures
-    without expressions are returned as they are (not copied).
+    without expressions are returned as they are (not copied); those in ``clean``
+    (:attr:`PipelineDefinition.expression_free`) are not even walked.
     """
+    if type(value) is dict and id(value) in clean:
+        return value
     if _is_expression(value):
         pname = _parameter_name(value)
         if pname is not None and pname in params:
@@ -427,7 +459,9 @@ def _substitute(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
     if _paths.is_map(value):
         out: dict[str, Any] | None = None
         for k, v in value.items():
-            new = _substitute(v, at + (k,), params, values, found)
+            if type(v) in _LEAVES:
+                continue  # a JSON scalar holds no expression (most values: skip the call)
+            new = _substitute(v, at + (k,), params, values, found, clean)
             if new is not v:
                 if out is None:
                     out = dict(value)
@@ -436,7 +470,9 @@ def _substitute(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
     if _paths.is_seq(value):
         lst: list[Any] | None = None
         for i, v in enumerate(value):
-            new = _substitute(v, at + (i,), params, values, found)
+            if type(v) in _LEAVES:
+                continue
+            new = _substitute(v, at + (i,), params, values, found, clean)
             if new is not v:
                 if lst is None:
                     lst = list(value)
@@ -571,7 +607,7 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
                                     f"the step's Arguments as a {op} request"))
         return
     found: list[tuple[_Parts, Any, Any]] = []
-    resolved = _substitute(args, (), definition.parameters, values, found)
+    resolved = _substitute(args, (), definition.parameters, values, found, definition.expression_free)
     decision = _guard._check_as_written(op, resolved, profile)
     base = f"{step.path}.Arguments"
     hint = _REPACK_HINT if "RepackModel" in step.name else ""

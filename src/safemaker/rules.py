@@ -336,6 +336,23 @@ def _training_definition() -> tuple[FieldRule, ...]:
     )
 
 
+def _tuning_definition() -> tuple[FieldRule, ...]:
+    """A tuning job's training definition: its volume is set in ``ResourceConfig`` or in
+    ``HyperParameterTuningResourceConfig`` (either, optional in the model); the key is required
+    in whichever the definition gives (and on no instance type with instance-store volumes)."""
+    iso, vpc, icte, _, output, role = _training_definition()
+    return (
+        iso, vpc, icte,
+        _volume_kms("ResourceConfig.VolumeKmsKeyId", only_with="ResourceConfig",
+                    instance_types=("ResourceConfig.InstanceType", "ResourceConfig.InstanceGroups[].InstanceType")),
+        _volume_kms("HyperParameterTuningResourceConfig.VolumeKmsKeyId",
+                    only_with="HyperParameterTuningResourceConfig",
+                    instance_types=("HyperParameterTuningResourceConfig.InstanceType",
+                                    "HyperParameterTuningResourceConfig.InstanceConfigs[].InstanceType")),
+        output, role,
+    )
+
+
 def _monitoring_network(prefix: str = "") -> tuple[FieldRule, ...]:
     """``NetworkConfig`` of a monitoring job (definition or a schedule's inline definition)."""
     return (
@@ -515,8 +532,8 @@ _RULE_LIST: tuple[OperationRule, ...] = (
     OperationRule(
         "CreateHyperParameterTuningJob",
         (
-            Target("TrainingJobDefinition", _training_definition()),
-            Target("TrainingJobDefinitions[]", _training_definition()),
+            Target("TrainingJobDefinition", _tuning_definition()),
+            Target("TrainingJobDefinitions[]", _tuning_definition()),
         ),
         resource="hyper-parameter-tuning-job",
     ),

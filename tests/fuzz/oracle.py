@@ -79,6 +79,16 @@ def _training(prefix: str = "") -> tuple[F, ...]:
             F("OutputDataConfig.KmsKeyId", "kms-output"), F("RoleArn", "role"))
 
 
+def _tuning() -> tuple[F, ...]:
+    # the volume is in ResourceConfig or HyperParameterTuningResourceConfig (both optional in the model)
+    return (F("EnableNetworkIsolation", "iso"), F("VpcConfig", "vpc"),
+            F("EnableInterContainerTrafficEncryption", "icte"),
+            F("ResourceConfig.VolumeKmsKeyId", "kms-volume", only_with="ResourceConfig"),
+            F("HyperParameterTuningResourceConfig.VolumeKmsKeyId", "kms-volume",
+              only_with="HyperParameterTuningResourceConfig"),
+            F("OutputDataConfig.KmsKeyId", "kms-output"), F("RoleArn", "role"))
+
+
 def _net(prefix: str) -> tuple[F, ...]:
     return (F(f"{prefix}EnableNetworkIsolation", "iso"), F(f"{prefix}VpcConfig", "vpc"),
             F(f"{prefix}EnableInterContainerTrafficEncryption", "icte"))
@@ -126,8 +136,8 @@ SPEC: Mapping[str, Op] = {
     "CreateProcessingJob": Op("create", _root(
         *_net("NetworkConfig."), F("ProcessingResources.ClusterConfig.VolumeKmsKeyId", "kms-volume"),
         F("ProcessingOutputConfig.KmsKeyId", "kms-output", only_with="ProcessingOutputConfig"), F("RoleArn", "role"))),
-    "CreateHyperParameterTuningJob": Op("create", (Spot("TrainingJobDefinition", _training()),
-                                                   Spot("TrainingJobDefinitions[]", _training()))),
+    "CreateHyperParameterTuningJob": Op("create", (Spot("TrainingJobDefinition", _tuning()),
+                                                   Spot("TrainingJobDefinitions[]", _tuning()))),
     "CreateTrainingSession": Op("create", _root(F("VpcConfig", "vpc"), F("OutputConfig.S3Location.KmsKeyArn",
                                                                            "kms-output"), F("RoleArn", "role"))),
     "CreateModel": Op("create", _root(F("EnableNetworkIsolation", "iso"), F("VpcConfig", "vpc"),

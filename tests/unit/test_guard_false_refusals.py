@@ -197,3 +197,29 @@ def test_the_sdk_v2_drops_the_volume_key_on_the_same_instance_types() -> None:
     for enum_shape in ("TrainingInstanceType", "ProcessingInstanceType", "TransformInstanceType"):
         for t in MODEL.shape_for(enum_shape).enum:
             assert has_instance_storage(t) == (not instance_supports_kms(t)), t
+
+
+def _tuning_definition(**extra):
+    d = {"AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"}, "RoleArn": ROLE,
+         "OutputDataConfig": {"S3OutputPath": "s3://b/o"}, "StoppingCondition": {"MaxRuntimeInSeconds": 3600}}
+    d.update(extra)
+    return d
+
+
+def test_tuning_definition_with_a_tuning_resource_config_gets_its_volume_key_there(profile: VpcProfile) -> None:
+    # HyperParameterTrainingJobDefinition: ResourceConfig and HyperParameterTuningResourceConfig are both optional
+    shape = MODEL.shape_for("HyperParameterTrainingJobDefinition")
+    assert {"ResourceConfig", "HyperParameterTuningResourceConfig"}.isdisjoint(shape.required_members)
+    req = {"HyperParameterTuningJobName": "t", "HyperParameterTuningJobConfig": {
+        "Strategy": "Bayesian", "ResourceLimits": {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 1}},
+        "TrainingJobDefinitions": [
+            _tuning_definition(HyperParameterTuningResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1}),
+            _tuning_definition(HyperParameterTuningResourceConfig={"InstanceConfigs": [
+                {"InstanceType": "ml.g5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 10}]}),
+            _tuning_definition(ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5})]}
+    out = guard.apply("CreateHyperParameterTuningJob", req, profile)
+    d0, d1, d2 = out["TrainingJobDefinitions"]
+    assert d0["HyperParameterTuningResourceConfig"]["VolumeKmsKeyId"] == VOLUME_KEY and "ResourceConfig" not in d0
+    assert "VolumeKmsKeyId" not in d1["HyperParameterTuningResourceConfig"]  # instance-store volumes
+    assert d2["ResourceConfig"]["VolumeKmsKeyId"] == VOLUME_KEY
+    assert [v.path for v in guard.check("CreateHyperParameterTuningJob", out, profile)] == []

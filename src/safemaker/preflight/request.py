@@ -101,7 +101,7 @@ def _code_download(op: str, prefix: str, definition: Mapping[str, Any], hp_field
     if not isolated:
         return
     hps = definition.get(hp_field)
-    if not isinstance(hps, Mapping) or "sagemaker_submit_directory" not in hps:
+    if not is_map(hps) or "sagemaker_submit_directory" not in hps:
         return
     value = _hyperparameter(hps["sagemaker_submit_directory"])
     if isinstance(value, str) and value.startswith("s3://"):
