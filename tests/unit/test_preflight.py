@@ -360,3 +360,17 @@ def test_pipeline_model_step_with_hub_model_is_refused(profile):
                      profile)
     assert [(v.rule_id, v.path) for v in d.violations] == [
         ("SM-PRE-MODEL-HUB", "PipelineDefinition.Steps[0:Model].Arguments.PrimaryContainer.Environment.HF_MODEL_ID")]
+
+
+def test_continued_shell_lines_are_read_whole():
+    assert scan_script("pip install \\\n  --no-index --find-links /tmp/w pandas\n") == []
+    (f,) = scan_script("pip install \\\n  pandas\n")
+    assert (f.line_no, f.line) == (1, "pip install pandas")
+
+
+def test_safemakers_own_lifecycle_configuration_fetches_nothing_from_the_internet(profile):
+    import safemaker.notebook  # noqa: F401  (notebook_lifecycle is imported through it)
+    from safemaker.notebook_lifecycle import lifecycle_config_script
+
+    bucketed = profile.model_copy(update={"default_bucket": "closed-bucket"})
+    assert scan_script(lifecycle_config_script(bucketed)) == []

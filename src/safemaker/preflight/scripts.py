@@ -72,6 +72,25 @@ def _non_aws_urls(line: str) -> list[str]:
     return out
 
 
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """Shell lines with ``\\``-continuations joined: ``(first line number, stripped text)``."""
+    out: list[tuple[int, str]] = []
+    parts: list[str] = []
+    start = 0
+    for no, raw in enumerate(text.splitlines(), start=1):
+        if not parts:
+            start = no
+        if raw.rstrip().endswith("\\"):
+            parts.append(raw.rstrip()[:-1].strip())
+            continue
+        parts.append(raw.strip())
+        out.append((start, " ".join(p for p in parts if p)))
+        parts = []
+    if parts:
+        out.append((start, " ".join(p for p in parts if p)))
+    return out
+
+
 def scan_script(text: str) -> list[ScriptFinding]:
     """Every line of a shell script that fetches from the internet.
 
@@ -87,8 +106,7 @@ def scan_script(text: str) -> list[ScriptFinding]:
     """
     codeartifact = bool(_CA_LOGIN.search(text))
     out: list[ScriptFinding] = []
-    for no, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
+    for no, line in _logical_lines(text):
         if not line or line.startswith("#"):
             continue
         if _PIP.search(line):
