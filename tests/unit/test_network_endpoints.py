@@ -66,7 +66,7 @@ def test_kms_endpoint_only_with_keys():
 def test_s3_is_the_only_gateway_endpoint_and_needed_by_every_sagemaker_feature():
     assert [k for k, s in ENDPOINTS.items() if s.endpoint_type == "Gateway"] == ["s3"]
     for feature in FEATURES:
-        if feature != "ssm-access":
+        if feature not in ("ssm-access", "packages"):
             assert "s3" in FEATURE_ENDPOINTS[feature]
             assert "sagemaker.api" in FEATURE_ENDPOINTS[feature]
 
@@ -99,7 +99,7 @@ def test_unknown_feature_names_the_value_the_valid_set_and_a_suggestion():
         parse_features(["notebook", "notebok"], field="--feature")
     assert str(caught.value) == (
         "--feature has 'notebok', which is not a feature; valid features: notebook, training, processing, "
-        "hosting, studio, feature-store, experiments, pipelines, ssm-access. Did you mean 'notebook'?")
+        "hosting, studio, feature-store, experiments, pipelines, ssm-access, packages. Did you mean 'notebook'?")
     assert (caught.value.field, caught.value.value) == ("--feature", "notebok")
     with pytest.raises(FeatureError, match="'gpu', which is not a feature.*Use one of the valid names"):
         parse_features("gpu")
@@ -108,3 +108,12 @@ def test_unknown_feature_names_the_value_the_valid_set_and_a_suggestion():
 def test_dhcp_domain_name():
     assert dhcp_domain_name("us-east-1") == "ec2.internal"
     assert dhcp_domain_name("ap-northeast-1") == "ap-northeast-1.compute.internal"
+
+
+def test_packages_feature_needs_both_codeartifact_endpoints():
+    # CodeArtifact User Guide, "Create VPC endpoints for CodeArtifact": two interface endpoints,
+    # com.amazonaws.<region>.codeartifact.api and com.amazonaws.<region>.codeartifact.repositories.
+    assert [(r.service_name, r.endpoint_type) for r in required_endpoints(["packages"], "eu-west-1")] == [
+        ("com.amazonaws.eu-west-1.codeartifact.api", "Interface"),
+        ("com.amazonaws.eu-west-1.codeartifact.repositories", "Interface"),
+    ]

@@ -62,6 +62,7 @@ FEATURES: tuple[str, ...] = (
     "experiments",
     "pipelines",
     "ssm-access",
+    "packages",
 )
 """Every feature name :func:`parse_features` accepts, in documentation order."""
 
@@ -167,6 +168,12 @@ ENDPOINTS: dict[str, EndpointSpec] = dict(
               "SSM Agent messages"),
         _spec("kms", "com.amazonaws.{region}.kms",
               "KMS, for the profile's volume and output keys"),
+        _spec("codeartifact.api", "com.amazonaws.{region}.codeartifact.api",
+              "AWS CodeArtifact API (GetAuthorizationToken, GetRepositoryEndpoint: "
+              "`aws codeartifact login`)"),
+        _spec("codeartifact.repositories", "com.amazonaws.{region}.codeartifact.repositories",
+              "AWS CodeArtifact repositories (pip install from the repository); needs private DNS, "
+              "or pip must use the endpoint's own DNS name"),
     ]
 )
 """Every endpoint safemaker knows, by key."""
@@ -192,6 +199,11 @@ FEATURE_ENDPOINTS: dict[str, tuple[str, ...]] = {
     "pipelines": _JOBS,
     # The seed's part 2.3: Session Manager to the admin host.
     "ssm-access": ("ssm", "ssmmessages", "ec2messages"),
+    # Getting software in (docs/packages.md): pip from an AWS CodeArtifact repository. Both endpoints
+    # with private DNS (CodeArtifact User Guide, "Create VPC endpoints for CodeArtifact"); Python
+    # packages need no S3 endpoint of their own. A wheelhouse in S3 needs only the S3 gateway, which
+    # every SageMaker feature above already needs.
+    "packages": ("codeartifact.api", "codeartifact.repositories"),
 }
 """Feature -> keys of :data:`ENDPOINTS` it needs (KMS is added by :func:`required_endpoints`)."""
 

@@ -197,7 +197,7 @@ _EXPECTED = {
     "cidr_block": "an IPv4 network in CIDR notation from /16 to /27 (e.g. '10.0.0.0/16'), "
                   "written with its network address",
     "features": "feature names: notebook, training, processing, hosting, studio, feature-store, "
-                "experiments, pipelines, ssm-access",
+                "experiments, pipelines, ssm-access, packages",
     "admin_host": "true or false",
     "admin_instance_type": "an EC2 instance type such as 't3.micro'",
     "admin_ami": "an AMI ID: 'ami-' followed by 8 or 17 lowercase hex digits",
