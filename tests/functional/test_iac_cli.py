@@ -382,3 +382,19 @@ def test_nested_cdk_assembly_stage(profile_file, tmp_path):
     _, direct = run_json(profile_file, str(src))
     assert sorted((x["rule_id"], x["logical_id"], x["path"]) for x in rows) == sorted(
         (x["rule_id"], x["logical_id"], x["path"]) for x in direct)   # each stack once
+
+
+def test_without_cfn_lint_the_cli_says_which_extra_to_install(profile_file, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_cfnlint(name, *args, **kwargs):
+        if name == "cfnlint" or name.startswith("cfnlint."):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_cfnlint)
+    r = runner.invoke(app, ["check", str(DATA / "kics"), "-p", profile_file])
+    assert r.exit_code == 1
+    assert "pip install 'safemaker[iac]'" in r.stderr

@@ -13,7 +13,7 @@ import typer
 from .. import guard
 from ..profile import VpcProfile
 from ..rules import RULES
-from ._common import EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, out, aws_profile_option, profile_option, read_request_file
+from ._common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, out, aws_profile_option, profile_option, read_request_file
 
 
 _OPERATION = re.compile(r"[A-Za-z][A-Za-z0-9]*")
@@ -93,6 +93,8 @@ def _check_paths(paths: list[str], profile: Optional[str], parameter: list[str],
         sources = iac.scan_paths(paths, parameters=params)
     except iac.IacInputError as exc:
         raise fail(str(exc))
+    except iac.IacDependencyError as exc:
+        raise fail(str(exc), EXIT_ERROR)
     findings: list[_audit.Finding] = []
     skipped = [s for s in sources if s.kind == "unrecognised"] if ignore_unrecognised else []
     sources = [s for s in sources if s not in skipped]

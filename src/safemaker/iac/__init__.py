@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from ..audit import Finding
-from ._document import Document, IacInputError, Unresolved, read_document
+from ._document import Document, IacDependencyError, IacInputError, Unresolved, read_document
 from ._request import UNVERIFIABLE_SEVERITY, SourceRequest, decide_requests
 from .cloudformation import CFN_RESOURCES, NO_NETWORK_TYPES, is_template, template_requests
 from .stepfunctions import apply_substitutions, definition_requests, is_state_machine
@@ -50,6 +50,7 @@ __all__ = [
     "SourceRequest",
     "SourceFile",
     "IacInputError",
+    "IacDependencyError",
     "Unresolved",
     "UNVERIFIABLE_SEVERITY",
     "CFN_RESOURCES",
@@ -196,6 +197,8 @@ def scan_paths(paths: Sequence[str | Path], *, parameters: Mapping[str, str] | N
     IacInputError
         A path that does not exist, or a file that is not JSON/YAML, has duplicate
         keys, or is a malformed instance of its format.
+    IacDependencyError
+        cfn-lint (the ``iac`` extra) is not installed.
     """
     params = dict(parameters or {})
     out: list[SourceFile] = []
@@ -258,6 +261,8 @@ def check_paths(paths: Sequence[str | Path], profile: "VpcProfile | str | None",
     ------
     IacInputError
         See :func:`scan_paths`; a file named explicitly that is of none of the formats.
+    IacDependencyError
+        cfn-lint (the ``iac`` extra) is not installed.
     safemaker.profile.ProfileError
         The profile cannot be loaded.
     """

@@ -16,7 +16,7 @@ from typing import Any, Iterator, Mapping
 
 from ..errors import SafemakerError
 
-__all__ = ["IacInputError", "Unresolved", "Document", "read_document", "parse_text", "contains_unresolved"]
+__all__ = ["IacInputError", "IacDependencyError", "Unresolved", "Document", "read_document", "parse_text", "contains_unresolved"]
 
 Parts = tuple[str | int, ...]
 
@@ -38,6 +38,16 @@ class IacInputError(SafemakerError, ValueError):
 
     def __init__(self, file: str, problem: str, where: str = "") -> None:
         super().__init__(file=file, where=where, problem=problem, at=f" ({where})" if where else "")
+
+
+class IacDependencyError(SafemakerError, ImportError):
+    """cfn-lint (the ``iac`` extra) is not installed: templates cannot be read."""
+
+    fmt = ("reading templates needs cfn-lint (its CloudFormation decoder and resource schemas); install the "
+           "'iac' extra: pip install 'safemaker[iac]'")
+
+    def __init__(self) -> None:
+        super().__init__()
 
 
 @dataclass(frozen=True)
@@ -149,7 +159,10 @@ def parse_text(text: str, file: str) -> Document:
     IacInputError
         Not JSON or YAML, or a key given twice (fail closed: which one counts is undefined).
     """
-    from cfnlint.decode import decode_str
+    try:
+        from cfnlint.decode import decode_str
+    except ImportError:
+        raise IacDependencyError() from None
 
     data, matches = decode_str(text)
     if matches:
