@@ -199,7 +199,44 @@ def test_on_start_installs_safemaker_offline_into_every_kernel_env_and_guards_ev
         assert kernel.returncode == 0, kernel.stderr
         assert "GUARD vpc-0dddddddddddddddd" in kernel.stdout, kernel.stdout + kernel.stderr
         assert "REFUSED CreateNotebookInstance" in kernel.stdout, kernel.stdout + kernel.stderr
+    # And a real Jupyter kernel (ipykernel, as the notebook server starts it) of one env.
+    assert "REFUSED CreateNotebookInstance" in _run_in_kernel(conda / "envs" / "python3", code, env,
+                                                              home.parent.parent)
     assert safemaker_local.request_count("sagemaker", "CreateNotebookInstance") == 0
+
+
+def _run_in_kernel(env_dir: Path, code: str, env: dict[str, str], tmp: Path) -> str:
+    """Run ``code`` in an ipykernel of ``env_dir`` started by jupyter_client; return its stdout."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    spec = tmp / "kernels" / "sandbox"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [str(env_dir / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "sandbox", "language": "python"}))
+    ksm = KernelSpecManager(kernel_dirs=[str(tmp / "kernels")])
+    ksm.ensure_native_kernel = False
+    km = KernelManager(kernel_name="sandbox", kernel_spec_manager=ksm)
+    km.start_kernel(env=env, cwd=str(tmp))
+    client = km.client()
+    out: list[str] = []
+    try:
+        client.start_channels()
+        client.wait_for_ready(timeout=120)
+
+        def hook(msg):
+            if msg["msg_type"] == "stream":
+                out.append(msg["content"]["text"])
+            elif msg["msg_type"] == "error":
+                out.append("ERROR " + msg["content"]["ename"] + ": " + msg["content"]["evalue"])
+
+        reply = client.execute_interactive(code, output_hook=hook, timeout=120)
+        assert reply["content"]["status"] == "ok", out
+    finally:
+        client.stop_channels()
+        km.shutdown_kernel(now=True)
+    return "".join(out)
 
 
 def test_on_start_reports_a_wheelhouse_it_cannot_download(sandbox):
