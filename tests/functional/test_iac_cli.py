@@ -398,3 +398,12 @@ def test_without_cfn_lint_the_cli_says_which_extra_to_install(profile_file, monk
     r = runner.invoke(app, ["check", str(DATA / "kics"), "-p", profile_file])
     assert r.exit_code == 1
     assert "pip install 'safemaker[iac]'" in r.stderr
+
+
+def test_text_output_names_file_line_and_logical_id(profile_file):
+    r = runner.invoke(app, ["check", str(DATA / "kics" / "sagemaker_enabling_internet_access-positive1.yaml"),
+                            "-p", profile_file])
+    assert r.exit_code == 3
+    assert "sagemaker_enabling_internet_access-positive1.yaml:7 Notebook" in r.stdout
+    assert "SM-NB-DIRECT-INTERNET" in r.stdout and "'Enabled'" in r.stdout
+    assert "1 file(s), 1 request(s) checked: 5 finding(s), 0 cannot be verified before deployment" in r.stderr
