@@ -118,6 +118,7 @@ def test_get_parameter_profile(ssm, shared_profile, parameter_type):
         require_inter_container_traffic_encryption=True,
         notebook_root_access="Disabled",
         allow_pipeline_network_parameters=False,
+        preflight_warnings=[],
     )
 
 
