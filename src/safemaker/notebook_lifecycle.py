@@ -54,6 +54,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
+from .errors import SafemakerError
 from .notebook import NotebookInputError, _check_name, _make_client, _profile_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -63,6 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .profile import VpcProfile
 
 __all__ = [
+    "WheelhouseBuildError",
     "NOTEBOOK_USER",
     "STATE_DIR",
     "STARTUP_FILE",
@@ -90,6 +92,24 @@ WHEELHOUSE_PREFIX = "safemaker/wheelhouse/"
 _S3_URI_RE = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/([A-Za-z0-9!_.*'()/=+-]*)$")
 _REQUIREMENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?([<>=!~]=?[A-Za-z0-9.*+!_-]+)?$")
 _HEREDOC = "SAFEMAKER_EOF"
+
+
+class WheelhouseBuildError(SafemakerError):
+    """A pip step of :func:`build_wheelhouse` failed (the CLI exits 1).
+
+    Attributes
+    ----------
+    command : str
+        The pip command, quoted.
+    output : str
+        pip's last lines.
+    """
+
+    fmt = "{command} failed:\n{output}\nCheck the index / --find-links, the requirement names and the target " \
+          "--python-version / --platform (every dependency needs a wheel for it)"
+
+    def __init__(self, command: str, output: str) -> None:
+        super().__init__(command=command, output=output)
 
 
 @lru_cache(maxsize=1)
@@ -355,8 +375,7 @@ def _run_pip(args: Sequence[str], python: str, display: Callable[[str], None]) -
     proc = subprocess.run(command, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-5:])
-        raise NotebookInputError("pip " + args[0], " ".join(shlex.quote(a) for a in args),
-                                 "a pip command that succeeds", f"pip said:\n{tail}")
+        raise WheelhouseBuildError("pip " + " ".join(shlex.quote(a) for a in args), tail)
 
 
 def build_wheelhouse(
@@ -409,9 +428,10 @@ def build_wheelhouse(
 
     Raises
     ------
+    WheelhouseBuildError
+        A pip step failed (the message carries pip's last lines).
     NotebookInputError
-        A pip step failed (the message carries pip's last lines), or a
-        requirement is malformed.
+        A requirement is malformed; nothing was run.
     """
     out = Path(dest)
     out.mkdir(parents=True, exist_ok=True)

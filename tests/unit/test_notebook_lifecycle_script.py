@@ -100,3 +100,16 @@ def test_cli_bad_input_exits_2_before_anything_is_sent(profile_file, args, messa
                       env={"COLUMNS": "200"})
     assert r.exit_code == 2, r.output
     assert message in " ".join(r.stderr.split())
+
+
+def test_a_failing_pip_step_is_an_error_naming_the_command(tmp_path, monkeypatch):
+    from safemaker.notebook_lifecycle import WheelhouseBuildError, build_wheelhouse
+
+    monkeypatch.setenv("PIP_CONFIG_FILE", "/dev/null")
+    with pytest.raises(WheelhouseBuildError) as exc:
+        build_wheelhouse(tmp_path, ["no-such-package-for-safemaker-tests"], no_index=True, find_links=[tmp_path])
+    assert exc.value.command.startswith("pip download --dest")
+    assert "no-such-package-for-safemaker-tests" in exc.value.output
+    assert not isinstance(exc.value, ValueError)  # not bad input: the CLI exits 1
+    with pytest.raises(NotebookInputError):
+        build_wheelhouse(tmp_path, ["bad requirement; rm"])
