@@ -11,11 +11,10 @@ the check only warns or the profile's ``preflight_warnings`` names it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from ..errors import Violation
-from ..paths import expand, format_path, is_map, split_path
+from ..paths import expand, format_path, is_map, is_seq, split_path
 from ._net import is_codecommit_host, is_hub_model_id, url_host
 from ._specs import CHECKS
 from .scripts import decode_content, scan_script
@@ -29,13 +28,14 @@ REMOTE_FUNCTION_CHANNEL = "sagemaker_remote_function_bootstrap"
 """The input channel (and ``/opt/ml/input/data/<channel>/job_driver.sh`` entrypoint) of
 remote-function jobs (``RUNTIME_SCRIPTS_CHANNEL_NAME`` in both SDK majors)."""
 
+_REMOTE_DIR = f"/opt/ml/input/data/{REMOTE_FUNCTION_CHANNEL}/"
+
 MODEL_ID_VARIABLES = ("HF_MODEL_ID", "OPTION_MODEL_ID")
 """Container environment variables that name the model to load: ``HF_MODEL_ID`` (Hugging Face
 inference toolkit, TGI's SageMaker entrypoint, TEI, DJL/LMI) and ``OPTION_MODEL_ID`` (LMI's
 ``option.model_id`` as an environment variable): a Hub model ID, an ``s3://`` URI or a path."""
 
 
-@dataclass
 class Findings:
     """What the preflight checks found in one request.
 
@@ -50,9 +50,15 @@ class Findings:
         more exact one (a remote function's ``EnableNetworkIsolation``).
     """
 
-    refusals: list[Violation] = field(default_factory=list)
-    warnings: list[Violation] = field(default_factory=list)
-    supersedes: set[str] = field(default_factory=set)
+    __slots__ = ("refusals", "warnings", "supersedes")
+
+    def __init__(self) -> None:
+        self.refusals: list[Violation] = []
+        self.warnings: list[Violation] = []
+        self.supersedes: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"Findings(refusals={self.refusals!r}, warnings={self.warnings!r}, supersedes={self.supersedes!r})"
 
     def add(self, profile: "VpcProfile", violation: Violation) -> None:
         """File ``violation`` under refusals or warnings by its check's :func:`severity`."""
@@ -73,14 +79,36 @@ def _relax(check_id: str) -> str:
 
 
 def _maps(doc: Any, anchor: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """``(concrete prefix with a trailing dot, mapping)`` for every mapping at ``anchor`` (one path engine)."""
+    """``(concrete prefix with a trailing dot, mapping)`` for every mapping at ``anchor``.
+
+    ``""``, ``"Name"`` and ``"Name[]"`` are read directly (the hot path); deeper
+    anchors go through the one path engine (:func:`safemaker.paths.expand`).
+    """
     if anchor == "":
         if is_map(doc):
             yield "", doc
         return
+    if "." not in anchor and anchor.count("[]") <= 1:
+        if not is_map(doc):
+            return
+        if anchor.endswith("[]"):
+            name = anchor[:-2]
+            items = doc.get(name)
+            if is_seq(items):
+                for i, item in enumerate(items):
+                    if is_map(item):
+                        yield f"{name}[{i}].", item
+        else:
+            value = doc.get(anchor)
+            if is_map(value):
+                yield anchor + ".", value
+        return
     for parts, value in expand(doc, split_path(anchor)):
         if is_map(value):
             yield format_path(parts) + ".", value
+
+
+_S3_SUBMIT = ("s3://", '"s3://')  # as given, or JSON-encoded (SDK v2)
 
 
 def _hyperparameter(value: Any) -> Any:
@@ -101,9 +129,10 @@ def _code_download(op: str, prefix: str, definition: Mapping[str, Any], hp_field
     if not isolated:
         return
     hps = definition.get(hp_field)
-    if not is_map(hps) or "sagemaker_submit_directory" not in hps:
+    raw = hps.get("sagemaker_submit_directory") if is_map(hps) else None
+    if not isinstance(raw, str) or not raw.startswith(_S3_SUBMIT):
         return
-    value = _hyperparameter(hps["sagemaker_submit_directory"])
+    value = _hyperparameter(raw)
     if isinstance(value, str) and value.startswith("s3://"):
         spec = CHECKS["SM-PRE-CODE-DOWNLOAD"]
         out.add(profile, Violation(
@@ -117,9 +146,9 @@ def _code_download(op: str, prefix: str, definition: Mapping[str, Any], hp_field
 def _training(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
     _code_download(op, "", params, "HyperParameters", params.get("EnableNetworkIsolation") is True, profile, out)
     algo = params.get("AlgorithmSpecification")
-    entry = algo.get("ContainerEntrypoint") if isinstance(algo, Mapping) else None
+    entry = algo.get("ContainerEntrypoint") if is_map(algo) else None
     if (isinstance(entry, (list, tuple)) and profile.require_network_isolation
-            and any(isinstance(e, str) and f"/opt/ml/input/data/{REMOTE_FUNCTION_CHANNEL}/" in e for e in entry)):
+            and any(isinstance(e, str) and _REMOTE_DIR in e for e in entry)):
         spec = CHECKS["SM-PRE-REMOTE-FUNCTION"]
         if severity(spec.id, profile) == "refuse":
             out.supersedes.add("EnableNetworkIsolation")  # this refusal says why, and what relaxes it
@@ -142,7 +171,7 @@ def _model(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findi
     for anchor in ("PrimaryContainer", "Containers[]"):
         for prefix, container in _maps(params, anchor):
             env = container.get("Environment")
-            if not isinstance(env, Mapping):
+            if not is_map(env):
                 continue
             submit = env.get("SAGEMAKER_SUBMIT_DIRECTORY")
             if isolated and isinstance(submit, str) and submit.startswith("s3://"):
@@ -210,7 +239,7 @@ def _notebook_instance(op: str, params: Mapping[str, Any], profile: "VpcProfile"
 
 def _code_repository(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
     git = params.get("GitConfig")
-    if isinstance(git, Mapping):
+    if is_map(git):
         _repository_url(op, "GitConfig.RepositoryUrl", git.get("RepositoryUrl"), profile, out)
 
 
@@ -219,7 +248,7 @@ def _studio(*settings: str) -> Callable[[str, Mapping[str, Any], "VpcProfile", F
         for top in settings:
             for app in ("JupyterServerAppSettings", "JupyterLabAppSettings"):
                 block = params.get(top)
-                block = block.get(app) if isinstance(block, Mapping) else None
+                block = block.get(app) if is_map(block) else None
                 for prefix, repo in _maps(block or {}, "CodeRepositories[]"):
                     _repository_url(op, f"{top}.{app}.{prefix}RepositoryUrl", repo.get("RepositoryUrl"),
                                     profile, out)
