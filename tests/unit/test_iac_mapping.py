@@ -15,7 +15,7 @@ import botocore.session
 import pytest
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
-from safemaker.iac.cloudformation import CFN_RESOURCES, NO_NETWORK_TYPES
+from safemaker.iac.cloudformation import CFN_RESOURCES, NO_NETWORK_TYPES, VALIDATION_TYPES
 from safemaker.iac.terraform import TF_RESOURCES
 from safemaker.rules import RULES, split_path
 
@@ -133,3 +133,48 @@ def test_every_terraform_attribute_maps_to_a_request_member_of_the_service_model
     model = botocore.session.get_session().get_service_model("sagemaker")
     op = model.operation_model(TF_RESOURCES[tftype].operation)
     assert _request_has_path(model, op.input_shape, split_path(api)), f"{op.name} has no {api}"
+
+
+def _sagemaker_types() -> list[str]:
+    import json
+    from pathlib import Path
+
+    import cfnlint
+
+    providers = Path(cfnlint.__file__).parent / "data" / "schemas" / "providers" / "us-east-1.json"
+    return sorted(t for t in json.loads(providers.read_text()) if t.startswith("AWS::SageMaker::"))
+
+
+@pytest.mark.parametrize("rtype", _sagemaker_types())
+def test_every_sagemaker_type_is_mapped_or_has_nothing_the_rules_guard(rtype):
+    """A type whose create handler calls an operation of the rule table must be mapped; the others have no
+    network field (the rule table holds every operation with one: tests/unit/test_coverage_model.py)."""
+    permissions = ((_schema(rtype).get("handlers") or {}).get("create") or {}).get("permissions") or []
+    guarded = {p.split(":", 1)[1] for p in permissions if p.startswith("sagemaker:")} & set(RULES)
+    if rtype in CFN_RESOURCES:
+        assert CFN_RESOURCES[rtype].operation in guarded
+    elif rtype in VALIDATION_TYPES:
+        member, _ = VALIDATION_TYPES[rtype]
+        assert guarded and _has_path(_schema(rtype), (member,))
+    else:
+        assert guarded == set(), f"{rtype} creates through {guarded}: map it in CFN_RESOURCES"
+
+
+def test_an_unknown_sagemaker_type_is_unverifiable_not_passed():
+    from safemaker.iac import decide_requests
+    from safemaker.iac._document import parse_text
+    from safemaker.iac.cloudformation import template_requests
+    from safemaker.profile import VpcProfile
+
+    profile = VpcProfile(region="us-east-1", vpc_id="vpc-0dddddddddddddddd",
+                         subnets=["subnet-0aaaaaaaaaaaaaaaa"], security_group_ids=["sg-0bbbbbbbbbbbbbbbb"],
+                         execution_role_arn="arn:aws:iam::123456789012:role/SageMakerExecRole")
+    text = ("Resources:\n  X:\n    Type: AWS::SageMaker::FutureThing\n  P:\n    Type: AWS::SageMaker::Project\n"
+            "  Pkg:\n    Type: AWS::SageMaker::ModelPackage\n    Properties:\n      ModelPackageGroupName: g\n"
+            "  Validated:\n    Type: AWS::SageMaker::ModelPackage\n    Properties:\n"
+            "      ValidationSpecification: {ValidationRole: r, ValidationProfiles: []}\n")
+    findings = decide_requests(template_requests(parse_text(text, "t.yaml"), {}), profile)
+    assert [(f.status, f.rule_id, f.resource_name, f.path) for f in findings] == [
+        ("UNKNOWN", "SM-UNSUPPORTED", "X", "Type"),
+        ("UNKNOWN", "SM-UNSUPPORTED", "Validated", "ValidationSpecification")]
+    assert "schemas do not know" in findings[0].found

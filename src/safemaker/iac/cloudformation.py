@@ -34,7 +34,8 @@ from ..rules import RULES
 from ._document import Document, IacInputError, Parts, Unresolved
 from ._request import SourceRequest
 
-__all__ = ["CfnResource", "CFN_RESOURCES", "NO_NETWORK_TYPES", "is_template", "template_requests", "Resolver"]
+__all__ = ["CfnResource", "CFN_RESOURCES", "NO_NETWORK_TYPES", "is_template", "template_requests", "Resolver",
+           "unmapped_reason", "VALIDATION_TYPES"]
 
 
 @dataclass(frozen=True)
@@ -104,11 +105,57 @@ NO_NETWORK_TYPES: Mapping[str, str] = {
 }
 """SageMaker types recognised as having no network field (nothing to check), with the reason."""
 
+VALIDATION_TYPES: Mapping[str, tuple[str, str]] = {
+    "AWS::SageMaker::ModelPackage": (
+        "ValidationSpecification",
+        "a model package's ValidationSpecification makes SageMaker run transform jobs (its create handler "
+        "calls CreateModel, CreateTransformJob) whose network the template cannot set: no VpcConfig or network "
+        "isolation in TransformJobDefinition; validate the package with a guarded client instead",
+    ),
+}
+"""SageMaker types that start guarded work only when a property is given: ``(property, why it cannot be
+verified)``. Without the property they have nothing to check."""
+
 _PSEUDO = frozenset({"AWS::AccountId", "AWS::NotificationARNs", "AWS::Partition", "AWS::Region", "AWS::StackId",
                      "AWS::StackName", "AWS::URLSuffix"})
 _TOKEN = "@@safemaker-unresolved-{}@@"
 _TOKEN_RE = re.compile(r"@@safemaker-unresolved-(\d+)@@")
 _NO_VALUE = object()
+
+
+def unmapped_reason(rtype: str) -> str | None:
+    """Why a SageMaker type :data:`CFN_RESOURCES` does not map cannot be passed, or ``None`` when it has
+    nothing to check.
+
+    Its CloudFormation schema's create handler names the operations it calls
+    (``handlers.create.permissions``); when none of them is in the rule table
+    (:data:`safemaker.rules.RULES`, which holds every operation with a network
+    field), there is nothing to check.
+
+    Parameters
+    ----------
+    rtype : str
+        ``AWS::SageMaker::<Type>``.
+
+    Returns
+    -------
+    str or None
+        The reason it cannot be verified (a type the installed schemas do not
+        know, or one whose create operation is guarded), or ``None``.
+    """
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER, ResourceNotFoundError
+
+    try:
+        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", rtype).schema
+    except ResourceNotFoundError:
+        return "a SageMaker resource type the installed CloudFormation schemas do not know (update cfn-lint)"
+    permissions = ((schema.get("handlers") or {}).get("create") or {}).get("permissions") or ()
+    guarded = sorted({p.split(":", 1)[1] for p in permissions
+                      if isinstance(p, str) and p.startswith("sagemaker:") and p.split(":", 1)[1] in RULES})
+    if guarded:
+        return (f"its create handler calls {', '.join(guarded)}, which the rules guard, but safemaker does not "
+                "map this type's properties")
+    return None
 
 
 def _sub_name(u: Unresolved) -> str:
@@ -415,6 +462,21 @@ def template_requests(doc: Document, parameters: Mapping[str, str], *, template:
             out.extend(_state_machine(doc, resolver, res, props, props_at, shown_id, _sfn))
             continue
         spec = CFN_RESOURCES.get(rtype) if isinstance(rtype, str) else None
+        if isinstance(rtype, str) and rtype in VALIDATION_TYPES:
+            member, why = VALIDATION_TYPES[rtype]
+            if isinstance(props, Mapping) and props.get(member) is not None:
+                out.append(SourceRequest(doc.file, shown_id, rtype, "", {}, lambda parts, _at=props_at: _at + parts,
+                                         lambda parts, _m=member: _m, doc.line,
+                                         extra=[((member,), Unresolved(member, why), "SM-UNSUPPORTED")]))
+            continue
+        if spec is None and isinstance(rtype, str) and rtype.startswith("AWS::SageMaker::") \
+                and rtype not in NO_NETWORK_TYPES:
+            why = unmapped_reason(rtype)
+            if why is not None:  # fail closed: a SageMaker type the guard would have something to check in
+                out.append(SourceRequest(doc.file, shown_id, rtype, "", {}, lambda parts, _at=where: _at,
+                                         lambda parts: "Type", doc.line,
+                                         extra=[(("Type",), Unresolved(rtype, why), "SM-UNSUPPORTED")]))
+            continue
         if spec is None or spec.operation not in RULES:
             continue
         request = _apply_renames(dict(props), spec)
