@@ -162,6 +162,9 @@ RULE_SEVERITY: Mapping[str, Severity] = {
     Guardrail.VOLUME_KMS_KEY.value: Severity.MEDIUM,
     Guardrail.OUTPUT_KMS_KEY.value: Severity.MEDIUM,
     Guardrail.ROLE_ARN.value: Severity.MEDIUM,
+    Guardrail.REMOTE_ACCESS.value: Severity.HIGH,
+    Guardrail.LIFECYCLE_SCRIPT.value: Severity.MEDIUM,
+    Guardrail.UNCLASSIFIED.value: Severity.HIGH,
 }
 """Severity of each rule ID. A path to the internet is critical (notebook direct
 internet access, Studio outside VpcOnly); a resource outside the profile's VPC or
@@ -1192,6 +1195,9 @@ def _rule_doc(g: Guardrail) -> str:
         Guardrail.ROLE_ARN: "Roles passed to SageMaker must be the profile's.",
         Guardrail.UNSUPPORTED: "The resource cannot run in a closed network at all.",
         Guardrail.REFERENCE: "The resource (or one it references) could not be described: never assumed compliant.",
+        Guardrail.REMOTE_ACCESS: "Remote access (Studio space RemoteAccess, training EnableRemoteDebug) must be off.",
+        Guardrail.LIFECYCLE_SCRIPT: "Notebook lifecycle scripts run as root: none while RootAccess must be Disabled.",
+        Guardrail.UNCLASSIFIED: "The operation is not in safemaker's classification: refused unless allowed.",
     }
     return doc[g]
 

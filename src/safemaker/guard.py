@@ -398,6 +398,35 @@ def _check_forbidden(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
     return MISSING
 
 
+_REMOTE_OFF = {"RemoteAccess": "DISABLED", "EnableRemoteDebug": False}
+"""The value that keeps each remote-access switch off (botocore's model: enum / boolean)."""
+
+
+def _check_remote_access(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
+    """A remote-access switch: absent (the AWS default, off) or explicitly off; never injected."""
+    off = _REMOTE_OFF[f.path.rsplit(".", 1)[-1]]
+    if value is MISSING or value is None or (value == off and type(value) is type(off)):
+        return MISSING
+    fix = ((f"Recreate the resource with {path} {off!r}" if ctx.describing else f"Set {path} to {off!r} or omit it")
+           + ": remote access reaches the resource from outside the profile's network")
+    ctx.violation(path, value, off, fix, f.guardrail)
+    return MISSING
+
+
+def _check_lifecycle_script(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
+    """Notebook lifecycle scripts run as root: refused while the profile disables root access."""
+    if ctx.profile.notebook_root_access != "Disabled" or value is MISSING or value is None:
+        return MISSING
+    if isinstance(value, (list, tuple)) and len(value) == 0:
+        return MISSING  # no script at all
+    ctx.violation(path, "a lifecycle script", "no script",
+                  f"Remove {path}: lifecycle configuration scripts run as root, which the profile's "
+                  "notebook_root_access 'Disabled' forbids (an administrator creates lifecycle configurations, "
+                  "or sets notebook_root_access to 'Enabled')", f.guardrail,
+                  "no lifecycle script (the profile's notebook_root_access is 'Disabled')")
+    return MISSING
+
+
 def _is_required(ctx: _Ctx, f: FieldRule) -> bool:
     if not f.required:
         return False
@@ -449,6 +478,8 @@ _CHECKS = {
                                                                      ctx.profile.output_kms_key_id),
     Guardrail.ROLE_ARN: _check_role,
     Guardrail.UNSUPPORTED: _check_forbidden,
+    Guardrail.REMOTE_ACCESS: _check_remote_access,
+    Guardrail.LIFECYCLE_SCRIPT: _check_lifecycle_script,
 }
 """One check per guardrail: ``(ctx, field, concrete path, value) -> value to inject or MISSING``."""
 
@@ -603,7 +634,10 @@ def decide(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *, 
         The request to send, the injected paths, the violations and the
         references to check (for pipelines, also those of the steps). An
         operation without a rule returns the request unchanged with
-        ``guarded=False``.
+        ``guarded=False``: without violations when
+        :data:`safemaker.rules_classification.NO_NETWORK_EFFECT` lists it (or the
+        profile sets ``allow_unclassified_operations``), else with one
+        ``SM-UNCLASSIFIED`` violation naming it.
 
     Raises
     ------
@@ -611,9 +645,10 @@ def decide(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *, 
     """
     rule = RULES.get(operation)
     if rule is None:
+        unclassified = _unclassified(operation, profile)
         if operation not in _preflight.PREFLIGHT_OPERATIONS:
-            return Decision(operation, dict(params), (), (), (), guarded=False)
-        found: list[Violation] = []
+            return Decision(operation, dict(params), (), unclassified, (), guarded=False)
+        found: list[Violation] = list(unclassified)
         warned = _run_preflight(operation, params, profile, found)
         return Decision(operation, dict(params), (), tuple(found), (), warnings=warned)
     out_params, injected, violations, extra_refs = _run(operation, rule, params, profile, inject,
@@ -633,6 +668,23 @@ def _run_preflight(operation: str, params: Mapping[str, Any], profile: "VpcProfi
         violations[:] = [v for v in violations if v.path not in findings.supersedes]
     violations += findings.refusals
     return tuple(findings.warnings)
+
+
+def _unclassified(operation: str, profile: "VpcProfile") -> tuple[Violation, ...]:
+    """Refuse an operation the classification does not know (botocore newer than safemaker)."""
+    from .rules_classification import NO_NETWORK_EFFECT, REFUSED  # imports this module's rules
+
+    if operation in REFUSED:
+        return (Violation(operation, operation, operation, "an operation that can run closed", REFUSED[operation],
+                          Guardrail.UNSUPPORTED.value, "an operation that can run in a closed network"),)
+    if operation in NO_NETWORK_EFFECT or getattr(profile, "allow_unclassified_operations", False):
+        return ()
+    return (Violation(
+        operation, operation, operation, "an operation safemaker has classified",
+        f"safemaker does not know {operation} (botocore is newer than safemaker's operation table), so it "
+        "cannot tell what the operation starts or opens. Upgrade safemaker, or an administrator sets "
+        "allow_unclassified_operations = true in the profile to send operations it does not know",
+        Guardrail.UNCLASSIFIED.value, "an operation of safemaker's classification (safemaker rules)"),)
 
 
 def _check_as_written(operation: str, params: Mapping[str, Any], profile: "VpcProfile") -> Decision:

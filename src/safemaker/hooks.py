@@ -44,6 +44,7 @@ from ._redact import install_log_redaction
 from .errors import MISSING, GuardrailViolation, SafemakerError, Violation
 from .paths import is_map as _is_map
 from .rules import RESOURCES, RULES, Guardrail
+from .rules_classification import NO_NETWORK_EFFECT
 
 if TYPE_CHECKING:  # pragma: no cover
     from .profile import VpcProfile
@@ -252,7 +253,9 @@ class Guard:
         operation = model.name
         self._forget(operation, params)
         rule = RULES.get(operation)
-        if rule is None and operation not in _preflight.PREFLIGHT_OPERATIONS:
+        if rule is None and operation not in _preflight.PREFLIGHT_OPERATIONS and operation in NO_NETWORK_EFFECT:
+            # classified as having no network effect: nothing to decide (an operation the
+            # classification does not know goes on to decide, which refuses it)
             if context is not None:
                 _process.ensure_send_check()
                 context[_process.APPROVAL_KEY] = _process.Approval(self, operation, frozenset())

@@ -416,6 +416,10 @@ def _value_rule(kf: KeyField, profile: "VpcProfile") -> _ValueRule | None:
         if key_arn is None:
             return None  # no key in the profile, or not a key ARN: IAM compares key ARNs (BlindSpot.KMS_KEY_NOT_ARN)
         return _ValueRule("ArnNotEquals", (key_arn,), "NotProfileKey", f"not the profile's key {key_arn}")
+    if g is Guardrail.REMOTE_ACCESS:
+        if kf.key == "sagemaker:EnableRemoteDebug":
+            return _ValueRule("Bool", ("true",), "True", "true")
+        return _ValueRule("StringEquals", ("ENABLED",), "Enabled", "'ENABLED'")
     raise UnexpressibleRuleError(kf.operation, kf.field.path, kf.key,
                                  f"no IAM rendering for guardrail {g.value}; extend safemaker.iam._value_rule")
 
@@ -440,6 +444,8 @@ _KEY_ORDER = (
     "sagemaker:AppNetworkAccessType",
     "sagemaker:VolumeKmsKeyArn",
     "sagemaker:OutputKmsKeyArn",
+    "sagemaker:RemoteAccess",
+    "sagemaker:EnableRemoteDebug",
 )
 
 

@@ -220,6 +220,7 @@ _WORDS: dict[str, _FieldWords] = {
         "a list of preflight check IDs (" + ", ".join(_PREFLIGHT_IDS) + ")",
         "a preflight check ID (" + ", ".join(_PREFLIGHT_IDS) + ")", True
     ),
+    "allow_unclassified_operations": _FieldWords(_BOOL_WORDS),
 }
 
 _PROBLEMS = "safemaker_problems"
@@ -398,6 +399,11 @@ RELAXING_FIELDS: Mapping[str, _Relaxing] = MappingProxyType(
             lambda v, b: "the guard will only warn, not refuse, on the preflight checks "
             + ", ".join(sorted(set(v) - set(b or ()))),
         ),
+        "allow_unclassified_operations": _Relaxing(
+            _flag_turned(True),
+            lambda v, b: "the guard will send SageMaker operations it has not classified "
+            "(botocore newer than safemaker) unchecked",
+        ),
         "additional_role_arns": _Relaxing(
             _more_roles,
             lambda v, b: "the guard will also let SageMaker be passed "
@@ -413,7 +419,8 @@ these looser than the file, SSM parameter or default would is reported by
 ``safemaker.profile`` when the profile is loaded):
 ``require_network_isolation`` or ``require_inter_container_traffic_encryption``
 false, ``notebook_root_access`` Enabled, ``allow_pipeline_network_parameters``
-true, ``additional_role_arns`` naming a role the baseline does not.
+true, ``allow_unclassified_operations`` true, ``additional_role_arns`` naming a role
+the baseline does not.
 """
 
 
@@ -1133,6 +1140,12 @@ class VpcProfile(BaseSettings):
         every preflight check that can refuse does (a job that would fail closed
         after minutes of start-up is refused before anything is uploaded or
         created). A relaxation; see ``docs/preflight.md``.
+    allow_unclassified_operations : bool, default False
+        Send SageMaker operations that safemaker's operation classification does not
+        know (a botocore newer than safemaker; see ``safemaker rules`` and
+        :mod:`safemaker.rules_classification`) unchecked. Off by default: such an
+        operation is refused (rule ``SM-UNCLASSIFIED``) because nobody has read what
+        it starts or makes reachable. A relaxation.
 
     Raises
     ------
@@ -1179,6 +1192,7 @@ class VpcProfile(BaseSettings):
     notebook_root_access: Literal["Disabled", "Enabled"] = "Disabled"
     allow_pipeline_network_parameters: bool = False
     preflight_warnings: tuple[PreflightCheckId, ...] = ()
+    allow_unclassified_operations: bool = False
 
     _subnet_set: frozenset[str] = PrivateAttr(default=frozenset())
     _security_group_set: frozenset[str] = PrivateAttr(default=frozenset())

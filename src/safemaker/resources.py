@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-__all__ = ["ResourceSpec", "RESOURCES"]
+__all__ = ["ResourceSpec", "RESOURCES", "REFERENCE_ONLY"]
 
 
 @dataclass(frozen=True)
@@ -34,9 +34,11 @@ class ResourceSpec:
         Describe call (``"DescribeModel"``).
     name_param : str
         Request parameter of the Describe call naming the resource (``"ModelName"``).
-    arn_key : str
+    arn_key : str or None
         Response member holding the ARN (``"ModelArn"``); dotted when nested
-        (``"Workforce.WorkforceArn"``).
+        (``"Workforce.WorkforceArn"``). ``None`` for a type that is only followed as a
+        reference, never audited (``pipeline-execution``: its Describe call returns
+        the definition the execution ran and no ARN).
     list_operation, list_key, list_name_key : str or None
         Paginated List call, the response member holding the summaries, and the
         summary member holding the value for ``name_param`` (for audit).
@@ -59,7 +61,7 @@ class ResourceSpec:
     create_operation: str
     describe_operation: str
     name_param: str
-    arn_key: str
+    arn_key: str | None
     list_operation: str | None = None
     list_key: str | None = None
     list_name_key: str | None = None
@@ -160,8 +162,24 @@ RESOURCES: Mapping[str, ResourceSpec] = {
         ResourceSpec("pipeline", "CreatePipeline", "DescribePipeline", "PipelineName", "PipelineArn",
                      "ListPipelines", "PipelineSummaries", "PipelineName", "PipelineArn",
                      created_after_param="CreatedAfter"),
+        # Followed as references only (not in the audit's order): a retried pipeline
+        # execution runs the definition it ran first, an inference experiment its variants.
+        ResourceSpec("pipeline-execution", "CreatePipeline", "DescribePipelineDefinitionForExecution",
+                     "PipelineExecutionArn", None, "ListPipelineExecutions", "PipelineExecutionSummaries",
+                     "PipelineExecutionArn", created_after_param="CreatedAfter"),
+        ResourceSpec("inference-experiment", "CreateInferenceExperiment", "DescribeInferenceExperiment",
+                     "Name", "Arn", "ListInferenceExperiments", "InferenceExperiments", "Name",
+                     created_after_param=_AFTER,
+                     active_statuses=("Creating", "Created", "Updating", "Running", "Starting", "Stopping")),
         ResourceSpec("workforce", "CreateWorkforce", "DescribeWorkforce", "WorkforceName",
                      "Workforce.WorkforceArn", "ListWorkforces", "Workforces", "WorkforceName", "WorkforceArn"),
     )
 }
 """Resource types by key: how each is listed and described."""
+
+
+REFERENCE_ONLY: frozenset[str] = frozenset({"pipeline-execution", "inference-experiment"})
+"""Resource types followed only as references (``RetryPipelineExecution``,
+``StartInferenceExperiment``), not audited: a pipeline execution is checked through the
+definition it ran, an inference experiment through the models of its variants, both
+of which the audit checks as pipelines and models."""

@@ -90,6 +90,16 @@ class Guardrail(str, Enum):
     (a field only when present: :attr:`FieldRule.reason` says why)."""
     REFERENCE = "SM-REFERENCE"
     """A referenced resource could not be checked (Describe failed): refused, never assumed compliant."""
+    REMOTE_ACCESS = "SM-REMOTE-ACCESS"
+    """Remote access from outside the profile's network must stay off (absent means off): Studio
+    space ``RemoteAccess`` (``"ENABLED"`` lets a local IDE connect) and training
+    ``RemoteDebugConfig.EnableRemoteDebug`` (``True`` opens an SSM session into the container)."""
+    LIFECYCLE_SCRIPT = "SM-NB-LIFECYCLE"
+    """Notebook instance lifecycle configuration scripts run as root; when the profile requires
+    ``RootAccess`` ``"Disabled"`` a script (``OnCreate`` / ``OnStart``) given in a request is refused."""
+    UNCLASSIFIED = "SM-UNCLASSIFIED"
+    """The operation is not in the classification (:mod:`safemaker.rules_classification`): refused
+    unless the profile sets ``allow_unclassified_operations``."""
 
 
 @dataclass(frozen=True)
@@ -323,6 +333,16 @@ def _forbidden(path: str, reason: str) -> FieldRule:
     return FieldRule(Guardrail.UNSUPPORTED, path, None, inject=False, required=False, reason=reason)
 
 
+def _remote_access(path: str, key: str) -> FieldRule:
+    """A remote-access switch that must stay off (absent means off: nothing to inject)."""
+    return FieldRule(Guardrail.REMOTE_ACCESS, path, key, inject=False, required=False)
+
+
+def _lifecycle_script(path: str) -> FieldRule:
+    """A notebook lifecycle script (runs as root); refused when the profile disables root access."""
+    return FieldRule(Guardrail.LIFECYCLE_SCRIPT, path, None, inject=False, required=False)
+
+
 def _training_definition() -> tuple[FieldRule, ...]:
     """Fields shared by CreateTrainingJob and each tuning job training definition."""
     return (
@@ -493,6 +513,36 @@ _JOB_DOCUMENT = (
     "run time (DescribeJobSchemaVersion), so the guard cannot find and verify them. Deny it in IAM "
     "unless an administrator has checked the document"
 )
+_REMOTE_DEBUG = "RemoteDebugConfig.EnableRemoteDebug"
+_AI_RECOMMENDATION = (
+    "it deploys and benchmarks the model on SageMaker compute (and may run optimization jobs) that "
+    "the request gives no network settings for: no VpcConfig, no network isolation. Use "
+    "CreateInferenceRecommendationsJob, whose InputConfig.VpcConfig is checked"
+)
+_VALIDATION_JOBS = (
+    "the validation profiles run training and batch transform jobs whose definitions "
+    "(TrainingJobDefinition, TransformJobDefinition) have no VpcConfig and no network isolation, so "
+    "they run outside the profile's VPC; validate with your own guarded training and transform jobs "
+    "and omit ValidationSpecification"
+)
+_START_SESSION = (
+    "it opens a remote connection from a local IDE into a Studio space (remote access through AWS "
+    "Systems Manager), a way into the space from outside the profile's network; work in the space "
+    "through the domain's VpcOnly network instead"
+)
+_PARTNER_APP = (
+    "a SageMaker Partner AI App runs in an environment SageMaker manages outside the profile's VPC "
+    "and is reached through a URL; the request has no network settings to check"
+)
+_EDGE = (
+    "it deploys a model to SageMaker Edge Manager devices, which run outside AWS and outside the "
+    "profile's network"
+)
+_PROJECT = (
+    "it provisions an AWS Service Catalog product whose CloudFormation template creates resources "
+    "(pipelines, endpoints, build projects) with the template's own settings, which the guard does "
+    "not see; an administrator checks the template and provisions it"
+)
 _ATTACH_ENI = (
     "it attaches an existing network interface to a HyperPod node; the interface's subnet and "
     "security groups live in EC2 and are not in the request, so the guard cannot verify them. "
@@ -508,7 +558,14 @@ _RULE_LIST: tuple[OperationRule, ...] = (
     # ---- training, processing, tuning
     OperationRule(
         "CreateTrainingJob",
-        (Target("", _training_definition()),),
+        (Target("", (*_training_definition(), _remote_access(_REMOTE_DEBUG, "sagemaker:EnableRemoteDebug"))),),
+        resource="training-job",
+    ),
+    OperationRule(
+        # Changes profiling, warm-pool keep-alive and remote debugging of a running job.
+        "UpdateTrainingJob",
+        (Target("", (_remote_access(_REMOTE_DEBUG, "sagemaker:EnableRemoteDebug"),)),),
+        kind="update",
         resource="training-job",
     ),
     OperationRule(
@@ -621,6 +678,15 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         references=(Reference("ModelVariants[].ModelName", "model"),),
     ),
     OperationRule(
+        # Starts routing traffic to the experiment's model variants: those models count.
+        "StartInferenceExperiment",
+        kind="update",
+        references=(Reference("Name", "inference-experiment"),),
+    ),
+    OperationRule("StartEdgeDeploymentStage", unsupported=_EDGE),
+    OperationRule("CreateProject", unsupported=_PROJECT),
+    OperationRule("UpdateProject", unsupported=_PROJECT),
+    OperationRule(
         "CreateTransformJob",
         (
             Target(
@@ -649,10 +715,28 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         resource="optimization-job",
     ),
     OperationRule(
+        # The job deploys endpoints (InputConfig.VpcConfig applies to them) or load-tests
+        # existing ones (InputConfig.Endpoints: checked through DescribeEndpoint).
         "CreateInferenceRecommendationsJob",
-        (Target("", (_vpc("InputConfig.VpcConfig", iam=False), _role())),),
-        references=(Reference("InputConfig.ModelName", "model"),),
+        (
+            Target("", (_vpc("InputConfig.VpcConfig", iam=False), _role())),
+            Target("InputConfig.EndpointConfigurations[]", (_forbidden("ServerlessConfig", _SERVERLESS),)),
+        ),
+        references=(
+            Reference("InputConfig.ModelName", "model"),
+            Reference("InputConfig.Endpoints[].EndpointName", "endpoint"),
+        ),
         resource="inference-recommendations-job",
+    ),
+    OperationRule("CreateAIRecommendationJob", unsupported=_AI_RECOMMENDATION),
+    # ---- model registry: a validation specification runs jobs with no network settings
+    OperationRule(
+        "CreateModelPackage",
+        (Target("", (_forbidden("ValidationSpecification", _VALIDATION_JOBS),)),),
+    ),
+    OperationRule(
+        "CreateAlgorithm",
+        (Target("", (_forbidden("ValidationSpecification", _VALIDATION_JOBS),)),),
     ),
     OperationRule(
         "CreateAIBenchmarkJob",
@@ -742,6 +826,28 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         resource="notebook-instance",
     ),
     OperationRule(
+        # Launches the instance again with the settings it was created with: those count.
+        "StartNotebookInstance",
+        kind="update",
+        references=(Reference("NotebookInstanceName", "notebook-instance"),),
+        resource="notebook-instance",
+    ),
+    OperationRule(
+        # A URL that opens the notebook's Jupyter server: only for an instance that is closed.
+        "CreatePresignedNotebookInstanceUrl",
+        kind="update",
+        references=(Reference("NotebookInstanceName", "notebook-instance"),),
+    ),
+    OperationRule(
+        "CreateNotebookInstanceLifecycleConfig",
+        (Target("", (_lifecycle_script("OnCreate"), _lifecycle_script("OnStart"))),),
+    ),
+    OperationRule(
+        "UpdateNotebookInstanceLifecycleConfig",
+        (Target("", (_lifecycle_script("OnCreate"), _lifecycle_script("OnStart"))),),
+        kind="update",
+    ),
+    OperationRule(
         "UpdateNotebookInstance",
         (
             Target(
@@ -760,8 +866,27 @@ _RULE_LIST: tuple[OperationRule, ...] = (
     _domain("UpdateDomain", "update"),
     _user_profile("CreateUserProfile", "create"),
     _user_profile("UpdateUserProfile", "update"),
-    OperationRule("CreateSpace", references=(Reference("DomainId", "domain"),)),
+    OperationRule(
+        "CreateSpace",
+        (Target("", (_remote_access("SpaceSettings.RemoteAccess", "sagemaker:RemoteAccess"),)),),
+        references=(Reference("DomainId", "domain"),),
+    ),
+    OperationRule(
+        "UpdateSpace",
+        (Target("", (_remote_access("SpaceSettings.RemoteAccess", "sagemaker:RemoteAccess"),)),),
+        kind="update",
+    ),
     OperationRule("CreateApp", references=(Reference("DomainId", "domain"),)),
+    OperationRule(
+        # A URL that signs a user in to the domain's apps: only for a domain that is closed.
+        "CreatePresignedDomainUrl",
+        kind="update",
+        references=(Reference("DomainId", "domain"),),
+    ),
+    OperationRule("StartSession", unsupported=_START_SESSION),
+    OperationRule("CreatePartnerApp", unsupported=_PARTNER_APP),
+    OperationRule("UpdatePartnerApp", unsupported=_PARTNER_APP),
+    OperationRule("CreatePartnerAppPresignedUrl", unsupported=_PARTNER_APP),
     # ---- HyperPod
     _cluster("CreateCluster", "create"),
     _cluster("UpdateCluster", "update"),
@@ -773,6 +898,13 @@ _RULE_LIST: tuple[OperationRule, ...] = (
     _monitoring_definition("ModelExplainability"),
     _monitoring_schedule("CreateMonitoringSchedule", "create"),
     _monitoring_schedule("UpdateMonitoringSchedule", "update"),
+    OperationRule(
+        # Restarts a stopped schedule: its (inline or referenced) job definition counts.
+        "StartMonitoringSchedule",
+        kind="update",
+        references=(Reference("MonitoringScheduleName", "monitoring-schedule"),),
+        resource="monitoring-schedule",
+    ),
     # ---- pipelines: every step is a request of its own (safemaker.pipeline)
     OperationRule(
         "CreatePipeline",
@@ -795,6 +927,13 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         "StartPipelineExecution",
         (Target("", (_role(),)),),
         references=(Reference("PipelineName", "pipeline"),),
+    ),
+    OperationRule(
+        # Runs the failed steps again with the definition the execution ran, read through
+        # DescribePipelineDefinitionForExecution and checked step by step.
+        "RetryPipelineExecution",
+        kind="update",
+        references=(Reference("PipelineExecutionArn", "pipeline-execution"),),
     ),
 )
 

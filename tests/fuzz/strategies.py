@@ -289,6 +289,15 @@ def field_values(f: FieldRule, p: VpcProfile, shape: Any) -> FieldValues:
             [FOREIGN_ROLE, ROLE.upper(), f"{ROLE} "]))
     if g is Guardrail.UNSUPPORTED:
         return FieldValues(absent, st.just(minimal_value(shape)))
+    if g is Guardrail.REMOTE_ACCESS:
+        # botocore's model: a boolean (EnableRemoteDebug) or the enum ENABLED / DISABLED (RemoteAccess)
+        on, off = (True, False) if shape.type_name == "boolean" else ("ENABLED", "DISABLED")
+        return FieldValues(st.sampled_from([ABSENT, off]), st.just(on))
+    if g is Guardrail.LIFECYCLE_SCRIPT:
+        script = [{"Content": "IyEvYmluL2Jhc2gK"}]  # base64 of "#!/bin/bash\n"
+        if p.notebook_root_access == "Disabled":
+            return FieldValues(st.sampled_from([ABSENT, []]), st.just(script))
+        return FieldValues(st.sampled_from([ABSENT, [], script]), st.nothing())
     raise AssertionError(f"no values for {g}")  # pragma: no cover
 
 

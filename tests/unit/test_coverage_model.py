@@ -32,6 +32,10 @@ NETWORK_MEMBERS = frozenset({
 DESCRIBE_WITHOUT_SPEC = {
     "CreateTrainingSession": "DescribeTrainingSession",
     "CreateAIBenchmarkJob": "DescribeAIBenchmarkJob",
+    "CreateNotebookInstanceLifecycleConfig": "DescribeNotebookInstanceLifecycleConfig",
+    "CreateModelPackage": "DescribeModelPackage",
+    "CreateAlgorithm": "DescribeAlgorithm",
+    "CreateSpace": "DescribeSpace",
 }
 
 # The 29 operations the issue names (botocore 1.44).
@@ -172,6 +176,14 @@ def _assert_field_shape(operation, f, field):
         assert field.type_name == "string", where
     elif g is Guardrail.UNSUPPORTED:
         assert f.reason and not f.inject and not f.required, where
+    elif g is Guardrail.REMOTE_ACCESS:
+        # off is the AWS default (absent): never injected, never required
+        assert not f.inject and not f.required, where
+        assert field.type_name == "boolean" or set(field.enum) == {"ENABLED", "DISABLED"}, where
+    elif g is Guardrail.LIFECYCLE_SCRIPT:
+        # a list of NotebookInstanceLifecycleHook, each a base64 script (Content)
+        assert field.type_name == "list" and "Content" in field.member.members, where
+        assert not f.inject and not f.required, where
     else:  # pragma: no cover - a new guardrail needs a shape check here
         raise AssertionError(f"no shape check for {g}")
 

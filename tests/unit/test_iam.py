@@ -243,6 +243,7 @@ def test_guardrail_statement_order_and_exact_conditions(profile):
         "DenyDirectInternetAccessAbsent", "DenyDirectInternetAccessNotDisabled",
         "DenyRootAccessAbsent", "DenyRootAccessNotDisabled",
         "DenyAppNetworkAccessTypeAbsent", "DenyAppNetworkAccessTypeNotVpcOnly",
+        "DenyRemoteAccessEnabled", "DenyEnableRemoteDebugTrue",
         "DenyOutsideVpcEndpoints",
     ]
     by = {s["Sid"]: s for s in stmts}
@@ -264,6 +265,15 @@ def test_guardrail_statement_order_and_exact_conditions(profile):
     assert by["DenyAppNetworkAccessTypeNotVpcOnly"]["Action"] == ["sagemaker:CreateDomain", "sagemaker:UpdateDomain"]
     assert by["DenyOutsideVpcEndpoints"]["Condition"] == {
         "StringNotEquals": {"aws:SourceVpce": [VPCE]}, "BoolIfExists": {"aws:ViaAWSService": "false"}}
+    # Service Authorization Reference: sagemaker:RemoteAccess (String, ENABLED/DISABLED) on
+    # CreateSpace/UpdateSpace, sagemaker:EnableRemoteDebug (Bool) on Create/UpdateTrainingJob;
+    # absent is the AWS default (off), so only the enabled value is denied.
+    assert by["DenyRemoteAccessEnabled"]["Condition"] == {"StringEquals": {"sagemaker:RemoteAccess": "ENABLED"}}
+    assert by["DenyRemoteAccessEnabled"]["Action"] == ["sagemaker:CreateSpace", "sagemaker:UpdateSpace"]
+    assert by["DenyEnableRemoteDebugTrue"]["Condition"] == {"Bool": {"sagemaker:EnableRemoteDebug": "true"}}
+    assert by["DenyEnableRemoteDebugTrue"]["Action"] == ["sagemaker:CreateTrainingJob",
+                                                         "sagemaker:UpdateTrainingJob"]
+    assert "DenyRemoteAccessAbsent" not in by and "DenyEnableRemoteDebugAbsent" not in by
 
 
 def test_absent_key_denies_skip_updates_conditional_optional_and_by_reference_fields(profile):

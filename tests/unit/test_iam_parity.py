@@ -258,6 +258,11 @@ def mutations_for(op: str, f: FieldRule, target_anchor: str, p: VpcProfile) -> l
         except (KeyError, AttributeError):
             return []
         return [("forbidden-present", value), ("forbidden-absent", D)]
+    if g is Guardrail.REMOTE_ACCESS:
+        on, off = (True, False) if f.path.endswith("EnableRemoteDebug") else ("ENABLED", "DISABLED")
+        return [("drop", D), ("enabled", on), ("disabled", off)]
+    if g is Guardrail.LIFECYCLE_SCRIPT:
+        return [("drop", D), ("script", [{"Content": "IyEvYmluL2Jhc2gK"}]), ("no-script", [])]
     raise AssertionError(g)
 
 

@@ -435,7 +435,7 @@ def test_cross_field_errors_listed_together():
             "execution_role_arn, additional_role_arns, vpc_endpoint_ids, volume_kms_key_id, "
             "output_kms_key_id, default_bucket, require_network_isolation, "
             "require_inter_container_traffic_encryption, notebook_root_access, "
-            "allow_pipeline_network_parameters, preflight_warnings",
+            "allow_pipeline_network_parameters, preflight_warnings, allow_unclassified_operations",
         ),
     ],
 )
@@ -882,6 +882,7 @@ def test_to_dict():
         notebook_root_access="Disabled",
         allow_pipeline_network_parameters=False,
         preflight_warnings=[],
+        allow_unclassified_operations=False,
     )
     assert json.loads(json.dumps(build().to_dict())) == build().to_dict()
 

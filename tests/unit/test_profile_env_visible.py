@@ -54,7 +54,8 @@ def relaxation_lines(caplog):
 def test_relaxing_fields_are_the_guard_switches_and_extra_roles():
     assert list(RELAXING_FIELDS) == [
         "require_network_isolation", "require_inter_container_traffic_encryption", "notebook_root_access",
-        "allow_pipeline_network_parameters", "preflight_warnings", "additional_role_arns"]
+        "allow_pipeline_network_parameters", "preflight_warnings", "allow_unclassified_operations",
+        "additional_role_arns"]
 
 
 def test_env_preflight_warnings_is_a_recorded_relaxation(profile_file, monkeypatch):

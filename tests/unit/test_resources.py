@@ -16,6 +16,8 @@ EXPECTED_TYPES = {
     "inference-recommendations-job", "model", "endpoint-config", "endpoint", "monitoring-schedule",
     "data-quality-job-definition", "model-quality-job-definition", "model-bias-job-definition",
     "model-explainability-job-definition", "domain", "user-profile", "cluster", "pipeline", "workforce",
+    # followed as references (StartInferenceExperiment, RetryPipelineExecution), not audited
+    "inference-experiment", "pipeline-execution",
 }
 
 SPECS = sorted(RESOURCES.values(), key=lambda s: s.name)
@@ -47,6 +49,11 @@ def test_describe_members(spec: ResourceSpec):
     assert spec.name_param in op.input_shape.required_members
     for param, _ in spec.extra_params:
         assert param in op.input_shape.required_members
+    if spec.arn_key is None:
+        # DescribePipelineDefinitionForExecution returns the definition and no ARN
+        assert spec.name == "pipeline-execution"
+        assert set(op.output_shape.members) == {"PipelineDefinition", "CreationTime"}
+        return
     arn = _member(op.output_shape, spec.arn_key)
     assert arn.type_name == "string"
     assert arn.name.endswith("Arn")

@@ -14,8 +14,8 @@ import importlib
 
 import typer
 
-COMMAND_MODULES = ("demo", "profile", "check", "policy", "doctor", "audit", "infra", "notebook", "local",
-                   "rehearse", "run")
+COMMAND_MODULES = ("demo", "profile", "check", "policy", "rules", "doctor", "audit", "infra", "notebook",
+                   "local", "rehearse", "run")
 """Command modules, in help order; a module that does not exist yet is skipped."""
 
 app = typer.Typer(

@@ -1,0 +1,301 @@
+"""Operations that start compute or open access without network fields of their own (issue #13),
+through guarded clients on the local backend (moto on 127.0.0.1).
+
+Refused calls send nothing (the backend's request log counts them); allowed
+calls reach the server. References are followed with real Describe calls on
+moto. Operations moto lacks (RetryPipelineExecution, CreateSpace,
+UpdateTrainingJob, CreateInferenceRecommendationsJob...) are answered by
+botocore's Stubber when they are allowed, fed moto's own Describe responses;
+refusals happen before any of that.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.stub import Stubber
+
+from safemaker import hooks, rules_classification
+from safemaker.errors import GuardrailViolation
+from safemaker.profile import VpcProfile
+
+SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
+SUB_C = "subnet-0cccccccccccccccc"
+SG = "sg-0bbbbbbbbbbbbbbbb"
+VPC = "vpc-0dddddddddddddddd"
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
+VPC_CONFIG = {"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}
+SCRIPT = [{"Content": "IyEvYmluL2Jhc2gKZWNobyBoaQo="}]  # base64 of a two-line shell script
+
+
+@pytest.fixture
+def profile() -> VpcProfile:
+    return VpcProfile.from_mapping(
+        {"region": "us-east-1", "vpc_id": VPC, "subnets": [SUB_A, SUB_C], "security_group_ids": [SG],
+         "execution_role_arn": ROLE},
+        source="test",
+    )
+
+
+@pytest.fixture
+def sm(safemaker_session, profile):
+    hooks.install(safemaker_session, profile)
+    return safemaker_session.client("sagemaker")
+
+
+@pytest.fixture
+def raw(safemaker_local):
+    """An unguarded client on the same backend, to create resources the guard would refuse."""
+    from safemaker.local import LocalSession
+
+    return LocalSession(safemaker_local.endpoint_url, region_name="us-east-1").client("sagemaker")
+
+
+def _refused(call, **kwargs) -> GuardrailViolation:
+    with pytest.raises(GuardrailViolation) as exc:
+        call(**kwargs)
+    return exc.value
+
+
+# --------------------------------------------------------------------------- notebook instances
+
+
+def test_StartNotebookInstance_of_a_notebook_created_open_is_refused_through_DescribeNotebookInstance(
+        safemaker_local, sm, raw):
+    raw.create_notebook_instance(NotebookInstanceName="open-nb", InstanceType="ml.t3.medium", RoleArn=ROLE,
+                                 DirectInternetAccess="Enabled")
+    raw.stop_notebook_instance(NotebookInstanceName="open-nb")
+    exc = _refused(sm.start_notebook_instance, NotebookInstanceName="open-nb")
+    via = "NotebookInstanceName -> DescribeNotebookInstance(NotebookInstanceName='open-nb')"
+    found = {v.path: v.found for v in exc.violations}
+    assert found[f"{via}.DirectInternetAccess"] == "Enabled"
+    assert f"{via}.SubnetId" in found  # created with no subnet
+    assert safemaker_local.request_count("sagemaker", "StartNotebookInstance") == 0
+
+
+def test_StartNotebookInstance_of_a_closed_notebook_is_sent(safemaker_local, sm, raw):
+    sm.create_notebook_instance(NotebookInstanceName="closed-nb", InstanceType="ml.t3.medium", RoleArn=ROLE)
+    raw.stop_notebook_instance(NotebookInstanceName="closed-nb")
+    sm.start_notebook_instance(NotebookInstanceName="closed-nb")
+    assert safemaker_local.request_count("sagemaker", "StartNotebookInstance") == 1
+    assert raw.describe_notebook_instance(NotebookInstanceName="closed-nb")["DirectInternetAccess"] == "Disabled"
+
+
+def test_CreatePresignedNotebookInstanceUrl_of_an_open_notebook_is_refused(safemaker_local, sm, raw):
+    raw.create_notebook_instance(NotebookInstanceName="open-nb", InstanceType="ml.t3.medium", RoleArn=ROLE,
+                                 DirectInternetAccess="Enabled", SubnetId=SUB_A, SecurityGroupIds=[SG],
+                                 RootAccess="Disabled")
+    exc = _refused(sm.create_presigned_notebook_instance_url, NotebookInstanceName="open-nb")
+    assert [(v.path.rsplit(".", 1)[-1], v.found) for v in exc.violations] == [("DirectInternetAccess", "Enabled")]
+    assert safemaker_local.request_count("sagemaker", "CreatePresignedNotebookInstanceUrl") == 0
+
+
+def test_notebook_lifecycle_script_refused_while_root_access_is_disabled(safemaker_local, sm):
+    exc = _refused(sm.create_notebook_instance_lifecycle_config, NotebookInstanceLifecycleConfigName="lcc",
+                   OnStart=SCRIPT)
+    assert [(v.path, v.rule_id) for v in exc.violations] == [("OnStart", "SM-NB-LIFECYCLE")]
+    assert "run as root" in exc.violations[0].fix
+    assert safemaker_local.request_count("sagemaker", "CreateNotebookInstanceLifecycleConfig") == 0
+    sm.create_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName="empty")  # no script: sent
+    assert safemaker_local.request_count("sagemaker", "CreateNotebookInstanceLifecycleConfig") == 1
+
+
+def test_notebook_lifecycle_script_sent_when_the_profile_enables_root_access(safemaker_local, safemaker_session,
+                                                                              profile, raw):
+    hooks.install(safemaker_session, profile.model_copy(update={"notebook_root_access": "Enabled"}))
+    sm = safemaker_session.client("sagemaker")
+    sm.create_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName="lcc", OnCreate=SCRIPT)
+    stored = raw.describe_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName="lcc")
+    assert stored["OnCreate"] == SCRIPT
+
+
+def test_UpdateNotebookInstanceLifecycleConfig_script_refused(safemaker_local, sm):
+    exc = _refused(sm.update_notebook_instance_lifecycle_config, NotebookInstanceLifecycleConfigName="lcc",
+                   OnCreate=SCRIPT)
+    assert [v.path for v in exc.violations] == ["OnCreate"]
+    assert safemaker_local.request_count("sagemaker", "UpdateNotebookInstanceLifecycleConfig") == 0
+
+
+# --------------------------------------------------------------------------- remote access
+
+
+def _training(**extra):
+    return {"TrainingJobName": "job", "RoleArn": ROLE,
+            "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
+            "OutputDataConfig": {"S3OutputPath": "s3://bucket/out"},
+            "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 10},
+            "StoppingCondition": {"MaxRuntimeInSeconds": 60}, **extra}
+
+
+def test_CreateTrainingJob_with_remote_debugging_refused_and_nothing_sent(safemaker_local, sm):
+    exc = _refused(sm.create_training_job, **_training(RemoteDebugConfig={"EnableRemoteDebug": True}))
+    assert [(v.path, v.found, v.rule_id) for v in exc.violations] == [
+        ("RemoteDebugConfig.EnableRemoteDebug", True, "SM-REMOTE-ACCESS")]
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 0
+
+
+def test_CreateTrainingJob_with_remote_debugging_off_is_sent(safemaker_local, sm, raw):
+    sm.create_training_job(**_training(RemoteDebugConfig={"EnableRemoteDebug": False}))
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 1
+    assert raw.describe_training_job(TrainingJobName="job")["EnableNetworkIsolation"] is True
+
+
+def test_UpdateTrainingJob_enabling_remote_debugging_refused(sm):
+    exc = _refused(sm.update_training_job, TrainingJobName="job", RemoteDebugConfig={"EnableRemoteDebug": True})
+    assert [v.path for v in exc.violations] == ["RemoteDebugConfig.EnableRemoteDebug"]
+
+
+def _domain(sm) -> str:
+    arn = sm.create_domain(DomainName="studio", AuthMode="IAM", DefaultUserSettings={"ExecutionRole": ROLE})[
+        "DomainArn"]
+    return arn.rsplit("/", 1)[1]
+
+
+def test_CreateSpace_with_remote_access_refused_before_anything_is_sent(safemaker_local, sm):
+    domain_id = _domain(sm)
+    exc = _refused(sm.create_space, DomainId=domain_id, SpaceName="s", SpaceSettings={"RemoteAccess": "ENABLED"})
+    assert [(v.path, v.found, v.rule_id) for v in exc.violations] == [
+        ("SpaceSettings.RemoteAccess", "ENABLED", "SM-REMOTE-ACCESS")]
+    assert safemaker_local.request_count("sagemaker", "CreateSpace") == 0
+
+
+def test_CreateSpace_remote_access_disabled_in_a_closed_domain_is_sent(sm, raw):
+    """moto lacks CreateSpace: Stubber answers it, fed moto's own DescribeDomain response."""
+    domain_id = _domain(sm)
+    description = raw.describe_domain(DomainId=domain_id)
+    description.pop("ResponseMetadata")
+    request = {"DomainId": domain_id, "SpaceName": "s", "SpaceSettings": {"RemoteAccess": "DISABLED"}}
+    with Stubber(sm) as stub:
+        stub.add_response("describe_domain", description, {"DomainId": domain_id})
+        stub.add_response("create_space", {"SpaceArn": f"arn:aws:sagemaker:us-east-1:123456789012:space/{domain_id}/s"},
+                          request)
+        sm.create_space(**request)
+        stub.assert_no_pending_responses()
+
+
+def test_UpdateSpace_enabling_remote_access_refused(safemaker_local, sm):
+    exc = _refused(sm.update_space, DomainId="d-abc", SpaceName="s", SpaceSettings={"RemoteAccess": "ENABLED"})
+    assert [v.path for v in exc.violations] == ["SpaceSettings.RemoteAccess"]
+    assert safemaker_local.request_count("sagemaker", "UpdateSpace") == 0
+
+
+# --------------------------------------------------------------------------- pipelines
+
+
+def _pipeline(client, name: str, vpc: dict | None) -> str:
+    args = {"AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
+            "OutputDataConfig": {"S3OutputPath": "s3://b/out"}, "RoleArn": ROLE,
+            "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 30},
+            "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+            "EnableNetworkIsolation": True, "EnableInterContainerTrafficEncryption": True}
+    if vpc is not None:
+        args["VpcConfig"] = vpc
+    text = json.dumps({"Version": "2020-12-01", "Parameters": [],
+                       "Steps": [{"Name": "TrainModel", "Type": "Training", "Arguments": args}]})
+    client.create_pipeline(PipelineName=name, RoleArn=ROLE, PipelineDefinition=text,
+                           ClientRequestToken=f"{name}-token".ljust(32, "0"))
+    return client.start_pipeline_execution(PipelineName=name)["PipelineExecutionArn"]
+
+
+def test_RetryPipelineExecution_of_an_open_execution_is_refused_through_its_definition(safemaker_local, sm, raw):
+    arn = _pipeline(raw, "open", vpc=None)
+    exc = _refused(sm.retry_pipeline_execution, PipelineExecutionArn=arn,
+                   ClientRequestToken="retry-token".ljust(32, "0"))
+    via = f"PipelineExecutionArn -> DescribePipelineDefinitionForExecution(PipelineExecutionArn={arn!r})"
+    assert [v.path for v in exc.violations] == [f"{via}.PipelineDefinition.Steps[0:TrainModel].Arguments.VpcConfig"]
+    assert safemaker_local.request_count("sagemaker", "RetryPipelineExecution") == 0
+
+
+def test_RetryPipelineExecution_of_a_closed_execution_is_sent(sm, raw):
+    """moto lacks RetryPipelineExecution: Stubber answers it, fed moto's own definition for the execution."""
+    arn = _pipeline(raw, "closed", vpc=VPC_CONFIG)
+    definition = raw.describe_pipeline_definition_for_execution(PipelineExecutionArn=arn)
+    definition.pop("ResponseMetadata")
+    request = {"PipelineExecutionArn": arn, "ClientRequestToken": "retry-token".ljust(32, "0")}
+    with Stubber(sm) as stub:
+        stub.add_response("describe_pipeline_definition_for_execution", definition, {"PipelineExecutionArn": arn})
+        stub.add_response("retry_pipeline_execution", {"PipelineExecutionArn": arn}, request)
+        assert sm.retry_pipeline_execution(**request)["PipelineExecutionArn"] == arn
+        stub.assert_no_pending_responses()
+
+
+# --------------------------------------------------------------------------- jobs run on our behalf
+
+
+def test_CreateModelPackage_with_a_validation_specification_refused(safemaker_local, sm):
+    exc = _refused(sm.create_model_package, ModelPackageName="pkg", ValidationSpecification={
+        "ValidationRole": ROLE, "ValidationProfiles": [{"ProfileName": "p", "TransformJobDefinition": {
+            "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/in"}}},
+            "TransformOutput": {"S3OutputPath": "s3://b/out"},
+            "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1}}}]})
+    assert [(v.path, v.rule_id) for v in exc.violations] == [("ValidationSpecification", "SM-UNSUPPORTED")]
+    assert safemaker_local.request_count("sagemaker", "CreateModelPackage") == 0
+
+
+def test_CreateModelPackage_without_validation_is_sent(safemaker_local, sm):
+    sm.create_model_package(ModelPackageName="pkg", InferenceSpecification={
+        "Containers": [{"Image": IMG}], "SupportedContentTypes": ["text/csv"],
+        "SupportedResponseMIMETypes": ["text/csv"]})
+    assert safemaker_local.request_count("sagemaker", "CreateModelPackage") == 1
+
+
+def test_CreateInferenceRecommendationsJob_serverless_configuration_refused(safemaker_local, sm):
+    exc = _refused(sm.create_inference_recommendations_job, JobName="rec", JobType="Advanced", RoleArn=ROLE,
+                   InputConfig={"ModelPackageVersionArn": "arn:aws:sagemaker:us-east-1:123456789012:model-package/p/1",
+                                "EndpointConfigurations": [{"ServerlessConfig": {"MemorySizeInMB": 2048,
+                                                                                  "MaxConcurrency": 1}}]})
+    assert [(v.path, v.rule_id) for v in exc.violations] == [
+        ("InputConfig.EndpointConfigurations[0].ServerlessConfig", "SM-UNSUPPORTED")]
+    assert safemaker_local.request_count("sagemaker", "CreateInferenceRecommendationsJob") == 0
+
+
+def test_CreateInferenceRecommendationsJob_follows_existing_endpoints(safemaker_local, sm, raw):
+    raw.create_model(ModelName="open-model", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMG})
+    raw.create_endpoint_config(EndpointConfigName="open-cfg", ProductionVariants=[{
+        "VariantName": "v", "ModelName": "open-model", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}])
+    raw.create_endpoint(EndpointName="open-ep", EndpointConfigName="open-cfg")
+    exc = _refused(sm.create_inference_recommendations_job, JobName="rec", JobType="Default", RoleArn=ROLE,
+                   InputConfig={"ModelName": "m", "Endpoints": [{"EndpointName": "open-ep"}]})
+    paths = [v.path for v in exc.violations]
+    assert any(p.startswith("InputConfig.Endpoints[0].EndpointName -> DescribeEndpoint(EndpointName='open-ep')")
+               and p.endswith("EnableNetworkIsolation") for p in paths), paths
+    assert safemaker_local.request_count("sagemaker", "CreateInferenceRecommendationsJob") == 0
+
+
+# --------------------------------------------------------------------------- refused outright, unclassified
+
+
+@pytest.mark.parametrize(("method", "kwargs"), [
+    ("start_session", {"ResourceIdentifier": "arn:aws:sagemaker:us-east-1:123456789012:space/d-abc/s"}),
+    ("create_project", {"ProjectName": "p", "ServiceCatalogProvisioningDetails": {"ProductId": "prod-abc"}}),
+    ("put_endpoint_policy", {"EndpointName": "ep", "ResourcePolicy": "{}"}),
+    ("create_partner_app", {"Name": "app", "Type": "comet", "ExecutionRoleArn": ROLE, "Tier": "small",
+                            "AuthType": "IAM"}),
+])
+def test_refused_operations_send_nothing(safemaker_local, sm, method, kwargs):
+    exc = _refused(getattr(sm, method), **kwargs)
+    (v,) = exc.violations
+    assert v.rule_id == "SM-UNSUPPORTED"
+    assert v.fix == rules_classification.classify(exc.operation).reason
+    assert safemaker_local.request_count("sagemaker", exc.operation) == 0
+
+
+def test_an_operation_safemaker_does_not_know_is_refused_until_the_profile_allows_it(
+        safemaker_local, safemaker_session, profile, monkeypatch):
+    """A botocore newer than safemaker: simulated by taking ListModels out of the classification."""
+    unknown = {k: v for k, v in rules_classification.NO_NETWORK_EFFECT.items() if k != "ListModels"}
+    monkeypatch.setattr(rules_classification, "NO_NETWORK_EFFECT", unknown)
+    monkeypatch.setattr(hooks, "NO_NETWORK_EFFECT", unknown)
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    exc = _refused(sm.list_models)
+    (v,) = exc.violations
+    assert (exc.operation, v.rule_id) == ("ListModels", "SM-UNCLASSIFIED")
+    assert "allow_unclassified_operations" in v.fix
+    assert safemaker_local.request_count("sagemaker", "ListModels") == 0
+    hooks.uninstall(safemaker_session)
+    hooks.install(safemaker_session, profile.model_copy(update={"allow_unclassified_operations": True}))
+    assert safemaker_session.client("sagemaker").list_models()["Models"] == []
+    assert safemaker_local.request_count("sagemaker", "ListModels") == 1

