@@ -244,8 +244,11 @@ def test_lifecycle_configuration_lines_warn(profile):
         "curl -sS https://bucket.s3.us-east-1.amazonaws.com/x.sh -o /tmp/x.sh",
         "git clone https://github.com/org/tools.git",
     ])
+    # Notebook lifecycle scripts run as root: only a profile that enables root access lets one through
+    # (SM-NB-LIFECYCLE); the preflight's warnings are what this test is about.
+    root_enabled = profile.model_copy(update={"notebook_root_access": "Enabled"})
     d = guard.decide("CreateNotebookInstanceLifecycleConfig",
-                     {"NotebookInstanceLifecycleConfigName": "lc", "OnStart": [{"Content": b64(script)}]}, profile)
+                     {"NotebookInstanceLifecycleConfigName": "lc", "OnStart": [{"Content": b64(script)}]}, root_enabled)
     assert d.violations == ()
     assert [(w.rule_id, w.path, w.found) for w in d.warnings] == [
         ("SM-PRE-LIFECYCLE-FETCH", "OnStart[0].Content line 3", "pip install pandas==2.2.2"),
