@@ -15,7 +15,7 @@ PY3      = $(VENV3)/bin/python
 EXTRAS3 ?= sdk3,local,demo,test
 MATRIX_JOBS ?= 2
 
-.PHONY: demo test test-v2 test-v3 venv venv-v3 unit functional fuzz bench docs clean
+.PHONY: demo test test-v2 test-v3 venv venv-v3 unit functional fuzz bench docs docs-tables clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,9 @@ fuzz: venv
 
 bench: venv
 	$(PY) benchmarks/run.py
+
+docs-tables: venv
+	PYTHONPATH=src $(PY) docs/_tools/generate_tables.py
 
 docs: venv
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[docs]'

@@ -207,7 +207,7 @@ def _between(doc: str, marker: str) -> str:
 def test_docs_rules_page_is_the_classification():
     doc = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert _between(doc, "classification") == rules_markdown(), \
-        "regenerate: safemaker rules --format markdown"
+        "regenerate: make docs-tables"
     rows = [line for line in rules_markdown().splitlines() if line.startswith("| `")]
     assert [r.split("|")[1].strip().strip("`") for r in rows] == OPERATIONS
 
