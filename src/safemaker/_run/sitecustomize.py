@@ -42,5 +42,6 @@ def _activate() -> None:
         os._exit(2)
 
 
-_activate()
-_chain()
+if __name__ == "sitecustomize":  # imported by Python at start-up (not as safemaker._run.sitecustomize)
+    _activate()
+    _chain()
