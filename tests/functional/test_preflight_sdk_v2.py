@@ -18,7 +18,7 @@ from sdk_markers import require_sdk
 
 require_sdk(2)
 
-from _sdk_v2_support import BUCKET, IMG, ROLE, make_profile, of  # noqa: E402
+from _sdk_v2_support import BUCKET, IMG, ROLE, SG, SUB_A, SUB_C, make_profile, of  # noqa: E402
 from _sdk_v2_support import no_user_sdk_config, profile, sent, sess  # noqa: E402, F401 (fixtures)
 from sagemaker.model import Model  # noqa: E402
 from sagemaker.processing import FrameworkProcessor  # noqa: E402
@@ -171,3 +171,50 @@ def test_framework_processor_requirements_refused_before_upload(safemaker_local,
     (v,) = exc.value.violations
     assert (v.operation, v.rule_id) == ("CreateProcessingJob", "SM-PRE-REQUIREMENTS")
     nothing_created(safemaker_local)
+
+
+# --------------------------------------------------------------------------- pipeline steps
+
+
+@pytest.fixture
+def pipeline_session(safemaker_local, safemaker_session, profile):
+    from sagemaker.workflow.pipeline_context import PipelineSession
+
+    from safemaker import hooks
+    from safemaker.sdk import install_sdk_preflight
+
+    safemaker_session.client("s3").create_bucket(Bucket=BUCKET)
+    hooks.install(safemaker_session, profile)
+    install_sdk_preflight()  # a plain SDK session guarded by safemaker.install: no ClosedNetworkSession
+    safemaker_local.reset_requests()
+    return PipelineSession(boto_session=safemaker_session, default_bucket=BUCKET)
+
+
+def test_pipeline_model_step_with_a_hub_model_is_refused_at_create_pipeline(safemaker_local, pipeline_session):
+    from sagemaker.workflow.model_step import ModelStep
+    from sagemaker.workflow.pipeline import Pipeline
+
+    model = Model(image_uri=IMG, role=ROLE, env={"HF_MODEL_ID": "bigscience/T0pp", "HF_TASK": "text2text-generation"},
+                  vpc_config={"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}, enable_network_isolation=True,
+                  sagemaker_session=pipeline_session)
+    step = ModelStep("Hub", step_args=model.create(instance_type="ml.g5.xlarge"))
+    with pytest.raises(GuardrailViolation) as exc:
+        Pipeline("hub-pipeline", steps=[step], sagemaker_session=pipeline_session).create(role_arn=ROLE)
+    assert [(v.rule_id, v.path) for v in exc.value.violations] == [
+        ("SM-PRE-MODEL-HUB", "PipelineDefinition.Steps[0:Hub-CreateModel].Arguments.PrimaryContainer.Environment.HF_MODEL_ID")]
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0
+
+
+def test_pipeline_step_function_is_refused_before_its_function_is_uploaded(safemaker_local, pipeline_session):
+    from sagemaker.workflow.function_step import step
+    from sagemaker.workflow.pipeline import Pipeline
+
+    @step(name="Add", instance_type="ml.m5.large", image_uri=IMG, role=ROLE)
+    def add(a, b):
+        return a + b
+
+    with pytest.raises(GuardrailViolation) as exc:
+        Pipeline("step-pipeline", steps=[add(1, 2)], sagemaker_session=pipeline_session).create(role_arn=ROLE)
+    assert [v.rule_id for v in exc.value.violations] == ["SM-PRE-REMOTE-FUNCTION"]
+    assert uploads(safemaker_local) == 0
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0

@@ -127,6 +127,8 @@ def test_unknown_name_is_an_attribute_error():
 
 
 def test_name_tables_cover_the_public_names():
-    assert set(_major.V2_NAMES) == {"ClosedNetworkSession", "ClosedEstimator", "closed", "closed_deploy"}
-    assert set(_major.V3_NAMES) == {"ClosedNetworkSession", "ClosedModelTrainer", "closed_deploy"}
+    assert set(_major.V2_NAMES) == {"ClosedNetworkSession", "ClosedEstimator", "closed", "closed_deploy",
+                                    "install_sdk_preflight"}
+    assert set(_major.V3_NAMES) == {"ClosedNetworkSession", "ClosedModelTrainer", "closed_deploy",
+                                    "install_sdk_preflight"}
     assert set(safemaker.sdk.__all__) >= set(_major.V2_NAMES) | set(_major.V3_NAMES)

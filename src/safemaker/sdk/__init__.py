@@ -20,6 +20,12 @@ SDK v3 (``sagemaker>=3``), in :mod:`safemaker.sdk.v3`: ``ClosedNetworkSession``
 (a ``sagemaker.core`` session), ``ClosedModelTrainer`` and ``closed_deploy``
 (``ModelBuilder``, ``ModelTrainer``, sagemaker-core resources).
 
+Both majors: ``install_sdk_preflight()`` installs the SDK-side preflight checks
+(``@remote`` before any upload, serverless before ``CreateModel``, code and
+``requirements.txt`` before staging; see docs/preflight.md) for SDK sessions
+guarded by :func:`safemaker.install` or the process guard. Every
+``ClosedNetworkSession`` installs them itself.
+
 Asking for a name the installed SDK does not serve raises
 :class:`~safemaker.errors.SdkNotAvailableError` naming what to install or use
 instead (``ClosedEstimator`` under v3 names ``ClosedModelTrainer``).
@@ -48,6 +54,7 @@ __all__ = [
     "closed",
     "closed_deploy",
     "ClosedModelTrainer",
+    "install_sdk_preflight",
     "ClosedSessionError",
     "installed_sdk",
     "resolve",

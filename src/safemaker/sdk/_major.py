@@ -46,6 +46,7 @@ V2_NAMES: dict[str, tuple[str, str]] = {
     "ClosedEstimator": ("safemaker.sdk.v2", "ClosedEstimator"),
     "closed": ("safemaker.sdk.v2", "closed"),
     "closed_deploy": ("safemaker.sdk.v2", "closed_deploy"),
+    "install_sdk_preflight": ("safemaker.sdk.v2", "install_sdk_preflight"),
 }
 """Public name -> (module, attribute) under SDK v2."""
 
@@ -53,6 +54,7 @@ V3_NAMES: dict[str, tuple[str, str]] = {
     "ClosedNetworkSession": ("safemaker.sdk.v3", "ClosedNetworkSession"),
     "ClosedModelTrainer": ("safemaker.sdk.v3", "ClosedModelTrainer"),
     "closed_deploy": ("safemaker.sdk.v3", "closed_deploy"),
+    "install_sdk_preflight": ("safemaker.sdk.v3", "install_sdk_preflight"),
 }
 """Public name -> (module, attribute) under SDK v3."""
 
