@@ -218,3 +218,20 @@ def test_pipeline_step_function_is_refused_before_its_function_is_uploaded(safem
     assert [v.rule_id for v in exc.value.violations] == ["SM-PRE-REMOTE-FUNCTION"]
     assert uploads(safemaker_local) == 0
     assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0
+
+
+# --------------------------------------------------------------------------- Hugging Face Hub models
+
+
+def test_huggingface_model_with_a_hub_id_is_refused_before_create_model(safemaker_local, sess):
+    from sagemaker.huggingface import HuggingFaceModel
+
+    model = HuggingFaceModel(env={"HF_MODEL_ID": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+                                  "HF_TASK": "text-classification"},
+                             role=ROLE, transformers_version="4.37.0", pytorch_version="2.1.0", py_version="py310",
+                             sagemaker_session=sess)
+    with pytest.raises(GuardrailViolation) as exc:
+        model.deploy(initial_instance_count=1, instance_type="ml.m5.xlarge")
+    assert [(v.rule_id, v.path) for v in exc.value.violations] == [
+        ("SM-PRE-MODEL-HUB", "PrimaryContainer.Environment.HF_MODEL_ID")]
+    nothing_created(safemaker_local)

@@ -72,3 +72,19 @@ def test_trainer_requirements_from_a_wheelhouse_pass(v3env, code):
     trainer.train(input_data_config=[InputData(channel_name="train", data_source=f"s3://{BUCKET}/train")])
     body = v3env.sent.one("CreateTrainingJob")
     assert "code" in [c["ChannelName"] for c in body["InputDataConfig"]]
+
+
+def test_closed_deploy_of_a_hub_model_is_refused_before_create_model(v3env):
+    from sagemaker.core import resources, shapes
+
+    from safemaker.sdk import v3
+
+    # TGI's SageMaker entrypoint passes HF_MODEL_ID to text-generation-launcher: a Hub ID is downloaded at start.
+    model = resources.Model(model_name="tgi-hub", primary_container=shapes.ContainerDefinition(
+        image=IMG, environment={"HF_MODEL_ID": "tiiuae/falcon-7b", "SM_NUM_GPUS": "1"}))
+    with pytest.raises(GuardrailViolation) as exc:
+        v3.closed_deploy(model, 1, "ml.g5.2xlarge", sagemaker_session=v3env.session)
+    assert [(v.rule_id, v.path) for v in exc.value.violations] == [
+        ("SM-PRE-MODEL-HUB", "PrimaryContainer.Environment.HF_MODEL_ID")]
+    assert v3env.backend.request_count("sagemaker", "CreateModel") == 0
+    assert v3env.backend.request_count("sagemaker", "CreateEndpointConfig") == 0
