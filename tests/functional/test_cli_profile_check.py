@@ -185,3 +185,23 @@ def test_policy_simulate_request_with_a_repeated_key_exits_2(tmp_path, profile_f
     assert r.exit_code == 2, r.output
     assert (f"--request {req}: the key 'TrainingJobName' is given 2 times in one mapping (lines 1, 2), "
             "and 1 other key(s) are repeated") in r.stderr
+
+
+def test_check_a_lifecycle_configuration_prints_each_preflight_warning(tmp_path, profile_file):
+    import base64
+
+    script = "#!/bin/bash\nset -e\ncurl -fsSL https://get.example.com/install.sh | bash\n"
+    path = tmp_path / "lc.json"
+    path.write_text(json.dumps({"NotebookInstanceLifecycleConfigName": "lc",
+                                "OnCreate": [{"Content": base64.b64encode(script.encode()).decode()}]}))
+    # Lifecycle scripts run as root: only a profile with notebook_root_access Enabled lets them through.
+    root = tmp_path / "root.toml"
+    root.write_text(PROFILE_TOML + 'notebook_root_access = "Enabled"\n')
+    profile_file = str(root)
+    r = runner.invoke(app, ["check", "CreateNotebookInstanceLifecycleConfig", str(path), "-p", profile_file])
+    assert r.exit_code == 0, r.stdout
+    assert "warning [SM-PRE-LIFECYCLE-FETCH] OnCreate[0].Content line 3 is 'curl -fsSL " in r.stdout
+    r = runner.invoke(app, ["check", "CreateNotebookInstanceLifecycleConfig", str(path), "-p", profile_file,
+                            "--format", "json"])
+    (w,) = json.loads(r.stdout)["warnings"]
+    assert (w["rule_id"], w["path"]) == ("SM-PRE-LIFECYCLE-FETCH", "OnCreate[0].Content line 3")

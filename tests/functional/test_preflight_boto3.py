@@ -69,7 +69,19 @@ def test_CreateNotebookInstance_with_a_github_repository_is_not_sent(safemaker_l
     assert safemaker_local.request_count("sagemaker", "CreateNotebookInstance") == 0
 
 
-def test_lifecycle_configuration_fetching_from_the_internet_is_sent_with_a_warning(safemaker_local, sm):
+@pytest.fixture
+def sm_root(safemaker_local, safemaker_session):
+    """A guarded client whose profile lets lifecycle scripts run (they run as root: notebook_root_access)."""
+    profile = VpcProfile.from_mapping({"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd",
+                                       "subnets": [SUB_A], "security_group_ids": [SG], "execution_role_arn": ROLE,
+                                       "notebook_root_access": "Enabled"}, source="test", env=False)
+    hooks.install(safemaker_session, profile)
+    safemaker_local.reset_requests()
+    return safemaker_session.client("sagemaker")
+
+
+def test_lifecycle_configuration_fetching_from_the_internet_is_sent_with_a_warning(safemaker_local, sm_root):
+    sm = sm_root
     script = "#!/bin/bash\nsudo -u ec2-user -i <<'EOF'\npip install --upgrade jupyterlab-git\nEOF\n"
     with pytest.warns(PreflightWarning, match=r"OnStart\[0\].Content line 3 is 'pip install --upgrade jupyterlab-git'"):
         sm.create_notebook_instance_lifecycle_config(

@@ -232,7 +232,9 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-def test_lifecycle_configuration_lines_warn(profile):
+def test_lifecycle_configuration_lines_warn():
+    # Lifecycle scripts run as root: a profile that disables root access refuses them (SM-NB-LIFECYCLE).
+    profile = relaxed(notebook_root_access="Enabled")
     script = "\n".join([
         "#!/bin/bash",
         "set -e",
@@ -269,7 +271,8 @@ def test_codeartifact_login_makes_pip_lines_pass():
     assert scan_script(script) == []
 
 
-def test_lifecycle_configuration_not_base64_is_a_warning(profile):
+def test_lifecycle_configuration_not_base64_is_a_warning():
+    profile = relaxed(notebook_root_access="Enabled")
     d = guard.decide("CreateNotebookInstanceLifecycleConfig",
                      {"NotebookInstanceLifecycleConfigName": "lc", "OnCreate": [{"Content": "pip install x"}]},
                      profile)

@@ -11,6 +11,7 @@ from typing import Any, Optional
 import typer
 
 from .. import guard
+from ..preflight import PREFLIGHT_OPERATIONS
 from ..profile import VpcProfile
 from ..rules import RULES
 from ._common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, out, aws_profile_option, profile_option, read_request_file
@@ -147,7 +148,7 @@ def _check_request(operation: str, request: str, profile: Optional[str], apply: 
     """``safemaker check OPERATION FILE``: one request file, as before."""
     if format not in ("text", "json"):
         raise fail(f"--format is {format!r}; expected 'text' or 'json'")
-    if operation not in RULES:
+    if operation not in RULES and operation not in PREFLIGHT_OPERATIONS:
         near = [op for op in RULES if op.lower() == operation.lower()]
         hint = f" Did you mean {near[0]}?" if near else " Guarded operations: " + ", ".join(sorted(RULES)) + "."
         raise fail(f"operation {operation!r} has no guardrail rule.{hint}")
@@ -158,6 +159,7 @@ def _check_request(operation: str, request: str, profile: Optional[str], apply: 
     if format == "json":
         doc = {"operation": operation, "compliant": decision.allowed,
                "violations": [v.as_dict() for v in decision.violations],
+               "warnings": [v.as_dict() for v in decision.warnings],
                "injected": list(decision.injected), "references_not_checked": refs}
         if apply and decision.allowed:
             doc["request"] = decision.params
@@ -171,6 +173,8 @@ def _check_request(operation: str, request: str, profile: Optional[str], apply: 
             out.print(f"{operation}: {len(decision.violations)} violation(s)")
             for v in decision.violations:
                 out.print(f"  [{v.rule_id}] {v.message()}", highlight=False, markup=False)
+        for v in decision.warnings:
+            out.print(f"  warning [{v.rule_id}] {v.message()}", highlight=False, markup=False)
         for r in refs:
             err.print(f"note: {r['path']} names {r['resource']} {r['name']!r}; it is checked at call time, not here")
     raise typer.Exit(EXIT_OK if decision.allowed else EXIT_FINDINGS)
