@@ -12,7 +12,7 @@ import re
 import shlex
 import signal
 import threading
-from typing import Any
+from typing import Any, Optional
 
 import typer
 
@@ -99,6 +99,12 @@ def env(
 def serve(
     port: int = typer.Option(DEFAULT_PORT, "--port", help="Port on 127.0.0.1 (0: a free port)."),
     region: str = typer.Option(DEFAULT_REGION, "--region", help="Default region of the backend."),
+    latency_ms: float = typer.Option(
+        0.0, "--latency-ms", help="Simulation: hold every AWS request this many milliseconds (0-10000)."),
+    rate_limit: Optional[list[str]] = typer.Option(
+        None, "--rate-limit",
+        help="Simulation: OPERATION=RATE requests per second per access key and region (e.g. DescribeModel=20), "
+             "or RATE for every operation; above it the answer is SageMaker's ThrottlingException. Repeatable."),
 ) -> None:
     """Serve the embedded local backend (moto with safemaker's fixes) on 127.0.0.1 until Ctrl-C.
 
@@ -110,6 +116,16 @@ def serve(
     _check_port(port, allow_zero=True)
     _check_region(region)
     from ..local import LocalBackend
+    from ..local.simulation import Simulation, parse_rate_limit
+
+    try:
+        limits = dict(parse_rate_limit(text) for text in rate_limit or [])
+    except ValueError as exc:
+        raise fail(f"--rate-limit is {exc}") from None
+    try:
+        simulation = Simulation(latency_ms, limits)
+    except ValueError as exc:
+        raise fail(f"--latency-ms is {latency_ms!r}; expected milliseconds from 0 to 10000") from exc
 
     backend = LocalBackend(region, port=port)
     try:
@@ -132,6 +148,12 @@ def serve(
     previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         actual = backend.port
+        if simulation.active:
+            backend.simulate(simulation.latency_ms, simulation.rate_limits)
+            limits_text = ", ".join(f"{op} {rate:g}/s" for op, rate in simulation.rate_limits.items()) or "none"
+            err.print(f"SIMULATION: every request is held {simulation.latency_ms:g} ms; rate limits per access key "
+                      f"and region: {limits_text} (ThrottlingException above them). Not AWS's behaviour: a "
+                      "simulation of it.", highlight=False)
         err.print(f"safemaker local backend: {backend.endpoint_url} (region {region}), moto with safemaker's "
                   "fixes (safemaker.local.FIXES), on 127.0.0.1 only.", highlight=False)
         err.print(EMULATED_NOTE, highlight=False)

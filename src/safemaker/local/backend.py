@@ -364,6 +364,47 @@ class LocalBackend:
             },
         )
 
+    # ------------------------------------------------------------------ simulation
+
+    def simulate(self, latency_ms: float = 0.0, rate_limits: Mapping[str, float] | None = None,
+                 burst: float | None = None) -> None:
+        """Simulate AWS's latency and throttling on the next requests (a simulation, not AWS).
+
+        Every AWS request is held ``latency_ms`` before moto answers it, and a call
+        above its operation's rate (token bucket per access key, region and
+        operation) is answered like SageMaker throttles: HTTP 400
+        ``ThrottlingException`` ("Rate exceeded"), which botocore retries.
+        ``simulate()`` with no arguments turns it off. See
+        :mod:`safemaker.local.simulation` and docs/local-backend.md.
+
+        Parameters
+        ----------
+        latency_ms : float, default 0
+            Delay per request, in milliseconds (0 to 10,000).
+        rate_limits : Mapping[str, float], optional
+            Requests per second by operation (``{"DescribeModel": 20}``); ``"*"``
+            for every operation not named. Default: no throttling.
+        burst : float, optional
+            Requests allowed at once per bucket; default: one second's worth.
+
+        Raises
+        ------
+        ValueError
+            A negative or too large latency, a rate <= 0, a burst < 1.
+        LocalBackendError
+            If the backend is not running.
+        """
+        from safemaker.local.simulation import Simulation
+
+        simulation = Simulation(float(latency_ms), dict(rate_limits or {}), burst)
+        self._require_running()
+        self._server.simulate(simulation)
+
+    @property
+    def throttled_count(self) -> int:
+        """Requests answered with ``ThrottlingException`` since :meth:`simulate` was last called."""
+        return self._server.throttled if self._server is not None else 0
+
     def __repr__(self) -> str:
         state = self._endpoint_url if self.running else "stopped"
         return f"LocalBackend(region={self.region!r}, {state})"

@@ -39,6 +39,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 
 from safemaker.errors import LocalBackendError
 from safemaker.local.recording import RecordingMiddleware, RequestLog
+from safemaker.local.simulation import Simulation, SimulationMiddleware
 
 __all__ = ["RecordingMotoServer"]
 
@@ -47,6 +48,9 @@ logger = logging.getLogger("safemaker.local")
 #: Worker threads: each serves one request at a time; idle keep-alive
 #: connections wait in cheroot's selector, not in a worker.
 WORKER_THREADS = 16
+#: Worker threads while a latency is simulated: a delayed request holds its worker, and AWS
+#: does not queue one client's concurrent calls behind each other.
+SIMULATION_WORKER_THREADS = 256
 #: How often (seconds) cheroot's serve loop looks at its ready flag: bounds
 #: how long ``stop()`` takes.
 _POLL_INTERVAL_SECONDS = 0.05
@@ -143,6 +147,7 @@ class RecordingMotoServer:
         self._log = log
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._simulation: SimulationMiddleware | None = None
 
     def start(self) -> None:
         """Bind ``127.0.0.1:port`` and serve in a daemon thread; return once it listens.
@@ -152,8 +157,9 @@ class RecordingMotoServer:
         LocalBackendError
             If the server cannot listen on ``127.0.0.1:port`` (port taken...).
         """
-        app = _ErrorsAsResponses(RecordingMiddleware(_CachedDispatcher(), self._log))
-        server = _Server(("127.0.0.1", self._port), app, numthreads=WORKER_THREADS,
+        self._simulation = SimulationMiddleware(_CachedDispatcher(), self._grow_for)
+        app = _ErrorsAsResponses(RecordingMiddleware(self._simulation, self._log))
+        server = _Server(("127.0.0.1", self._port), app, numthreads=WORKER_THREADS, max=-1,
                          timeout=_CONNECTION_TIMEOUT_SECONDS, server_name="127.0.0.1")
         try:
             server.prepare()
@@ -164,6 +170,32 @@ class RecordingMotoServer:
         thread = threading.Thread(target=server.serve, name="safemaker-local-server", daemon=True)
         thread.start()
         self._server, self._thread = server, thread
+
+    def simulate(self, simulation: Simulation) -> None:
+        """Apply a latency / throttling :class:`~safemaker.local.simulation.Simulation` to the next requests.
+
+        Raises
+        ------
+        LocalBackendError
+            If the server is not running.
+        """
+        if self._simulation is None or self._server is None:
+            raise LocalBackendError(reason="the local server is not running")
+        self._simulation.set(simulation)
+
+    @property
+    def throttled(self) -> int:
+        """Requests answered with ``ThrottlingException`` since the simulation was last set."""
+        return self._simulation.throttled if self._simulation is not None else 0
+
+    def _grow_for(self, simulation: Simulation) -> None:
+        server = self._server
+        if server is None or not simulation.latency_ms:
+            return
+        pool = server.requests
+        missing = SIMULATION_WORKER_THREADS - len(getattr(pool, "_threads", ()))
+        if missing > 0:
+            pool.grow(missing)
 
     def get_host_and_port(self) -> tuple[str, int]:
         """The address the server listens on, e.g. ``("127.0.0.1", 41234)``."""
