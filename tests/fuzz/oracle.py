@@ -1,450 +1,439 @@
-"""An independent oracle: is a request compliant, and what must a closed session send?
+"""The independent oracle: which requests leave a network path open, read from botocore's model and the AWS docs.
 
-Written from the issue's and the foundation's semantics, separately from
-``safemaker.rules`` / ``safemaker.guard`` (it imports neither): its own table
-of operations (:data:`SPEC`), its own evaluation. The fuzz tests compare the
-guard with it on generated requests; a table test checks that both know the
-same operations, so a rule added to one and not the other fails.
+Nothing here reads ``safemaker.rules`` or the guard. Which fields matter is
+found by walking each operation's input shape in botocore's SageMaker model
+for members whose names the SageMaker API reference gives to network settings,
+each with the closed value and the insecure default the reference documents:
 
-Semantics
----------
-- **create**: an absent required field is injected from the profile (isolation
-  ``True``, both VPC lists, ``EnableInterContainerTrafficEncryption=True``,
-  notebook ``DirectInternetAccess="Disabled"`` / ``SubnetId`` / groups /
-  ``RootAccess``, Studio ``VpcOnly`` / VPC / subnets / groups, KMS keys the
-  profile has, into an existing parent only); with ``inject=False`` it is a
-  violation (absent = the AWS default).
-- **update**: absent is fine; present values are checked. A structure an update
-  replaces as a whole is treated like a create without injection.
-- Explicit values are never overwritten: a conflicting one is a violation.
-- ID lists: a non-empty list of unique strings, each in the profile; each bad or
-  repeated element is reported at its index.
-- Relaxations: isolation / inter-container encryption only when the profile
-  requires them; ``RootAccess`` only when the profile says ``Disabled``; KMS only
-  when the profile has a key.
-- Roles are checked when present, never injected. Refused-if-present fields and
-  refused operations are violations whenever given.
+==========================================  =====================  ======================================
+member (botocore name)                      closed value            absent means (API reference)
+==========================================  =====================  ======================================
+``EnableNetworkIsolation``                  ``True``                ``False``: containers may call out
+``EnableInterContainerTrafficEncryption``   ``True``                ``False``: traffic between instances
+                                                                    unencrypted
+``DirectInternetAccess``                    ``"Disabled"``          ``"Enabled"`` (notebook instances)
+``AppNetworkAccessType``                    ``"VpcOnly"``           ``"PublicInternetOnly"`` (domains)
+``RootAccess``                              ``"Disabled"``          ``"Enabled"`` (when the profile says)
+a structure with ``Subnets`` and            the profile's IDs,      no VPC: the job runs on a network
+``SecurityGroupIds`` (``VpcConfig``,        both lists, non-empty,  with internet access
+``OverrideVpcConfig``, ...)                 unique
+``SubnetId`` / ``SubnetIds``                the profile's subnets   --
+``SecurityGroupIds`` / ``SecurityGroups``   the profile's groups    --
+(outside such a structure)
+``VpcId``                                   the profile's VPC       --
+==========================================  =====================  ======================================
+
+The oracle is a *property*, not a re-implementation: a request the guard lets
+through (after what it injects) must have no open value anywhere (an
+**escape** otherwise), and a request that is closed as written must not be
+refused (a **false refusal** otherwise). Absence counts as open for the
+members whose default is open, at every place their parent structure is
+present, in create operations, except where the API reference documents that
+absence inherits a closed setting (:data:`INHERITS`). Update operations
+change only what they give (``Update*``: "absent means unchanged").
+
+The generator (:func:`requests`) builds requests from the same walk: every
+value shape botocore accepts at each network member and at each list on the
+way (``list`` and ``tuple``, empty, ``None`` vs absent, duplicates, nested
+structures, 0 to 3 elements), around the profile's IDs, foreign IDs and the
+documented insecure values.
 """
 
 from __future__ import annotations
 
 import copy
-from collections import Counter
-from dataclasses import dataclass, field
+import random
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterator, Mapping
 
-__all__ = ["SPEC", "Outcome", "evaluate", "evaluate_definition", "RULE_ID"]
+import botocore.session
 
-RULE_ID = {
-    "iso": "SM-NET-ISOLATION", "icte": "SM-NET-ICTE", "vpc": "SM-NET-VPC", "vpc+id": "SM-NET-VPC",
-    "subnet": "SM-NET-SUBNET", "subnets": "SM-NET-SUBNETS", "sgs": "SM-NET-SG", "vpc-id": "SM-NET-VPCID",
-    "dia": "SM-NB-DIRECT-INTERNET", "root": "SM-NB-ROOT", "app": "SM-STUDIO-VPCONLY",
-    "kms-volume": "SM-KMS-VOLUME", "kms-output": "SM-KMS-OUTPUT", "role": "SM-IAM-ROLE",
-    "refused": "SM-UNSUPPORTED",
+from .strategies import FOREIGN_SG, FOREIGN_SUBNET, FOREIGN_VPC, minimal_request
+
+__all__ = ["MODEL", "NetworkMember", "network_members", "open_values", "closed_as_given", "requests",
+           "INHERITS", "ABSENT"]
+
+MODEL = botocore.session.get_session().get_service_model("sagemaker")
+
+ABSENT: Any = object()
+
+_FLAGS = {  # member -> (closed value, the documented default when absent)
+    "EnableNetworkIsolation": (True, False),
+    "EnableInterContainerTrafficEncryption": (True, False),
+    "DirectInternetAccess": ("Disabled", "Enabled"),
+    "AppNetworkAccessType": ("VpcOnly", "PublicInternetOnly"),
+    "RootAccess": ("Disabled", "Enabled"),
 }
+_VPC_MEMBERS = frozenset({"Subnets", "SecurityGroupIds"})
 
-
-@dataclass(frozen=True)
-class F:
-    """One field: path below its spot, kind, and whether absence is acceptable."""
-
-    path: str
-    kind: str
-    optional: bool = False
-    unless: str | None = None  # absolute path; any value there makes the field optional
-    only_with: str | None = None  # path below the spot; absent there: nothing to protect (no output to encrypt)
-
-
-@dataclass(frozen=True)
-class Spot:
-    anchor: str
-    fields: tuple[F, ...]
-    whole_on_update: bool = False
-
-
-@dataclass(frozen=True)
-class Op:
-    kind: str  # "create" | "update" | "refused"
-    spots: tuple[Spot, ...] = ()
-    refs: tuple[tuple[str, Any], ...] = ()  # (path, resource key or ("by", discriminator path, mapping))
-
-
-def _root(*fields: F) -> tuple[Spot, ...]:
-    return (Spot("", tuple(fields)),)
-
-
-def _training(prefix: str = "") -> tuple[F, ...]:
-    return (F("EnableNetworkIsolation", "iso"), F("VpcConfig", "vpc"),
-            F("EnableInterContainerTrafficEncryption", "icte"), F("ResourceConfig.VolumeKmsKeyId", "kms-volume"),
-            F("OutputDataConfig.KmsKeyId", "kms-output"), F("RoleArn", "role"))
-
-
-def _tuning() -> tuple[F, ...]:
-    # the volume is in ResourceConfig or HyperParameterTuningResourceConfig (both optional in the model)
-    return (F("EnableNetworkIsolation", "iso"), F("VpcConfig", "vpc"),
-            F("EnableInterContainerTrafficEncryption", "icte"),
-            F("ResourceConfig.VolumeKmsKeyId", "kms-volume", only_with="ResourceConfig"),
-            F("HyperParameterTuningResourceConfig.VolumeKmsKeyId", "kms-volume",
-              only_with="HyperParameterTuningResourceConfig"),
-            F("OutputDataConfig.KmsKeyId", "kms-output"), F("RoleArn", "role"))
-
-
-def _net(prefix: str) -> tuple[F, ...]:
-    return (F(f"{prefix}EnableNetworkIsolation", "iso"), F(f"{prefix}VpcConfig", "vpc"),
-            F(f"{prefix}EnableInterContainerTrafficEncryption", "icte"))
-
-
-def _definition(kind: str) -> Op:
-    return Op("create", _root(*_net("NetworkConfig."), F("JobResources.ClusterConfig.VolumeKmsKeyId", "kms-volume"),
-                              F(f"{kind}JobOutputConfig.KmsKeyId", "kms-output"), F("RoleArn", "role")))
-
-
-_MONITOR = {"DataQuality": "data-quality-job-definition", "ModelQuality": "model-quality-job-definition",
-            "ModelBias": "model-bias-job-definition", "ModelExplainability": "model-explainability-job-definition"}
-
-
-def _schedule(kind: str) -> Op:
-    job = Spot("MonitoringScheduleConfig.MonitoringJobDefinition",
-               (*_net("NetworkConfig."), F("MonitoringResources.ClusterConfig.VolumeKmsKeyId", "kms-volume"),
-                F("MonitoringOutputConfig.KmsKeyId", "kms-output"), F("RoleArn", "role")),
-               whole_on_update=True)
-    return Op(kind, (job,), refs=(("MonitoringScheduleConfig.MonitoringJobDefinitionName",
-                                   ("by", "MonitoringScheduleConfig.MonitoringType", _MONITOR)),))
-
-
-def _domain(kind: str) -> Op:
-    settings = "DomainSettings" if kind == "create" else "DomainSettingsForUpdate"
-    fields = [F("AppNetworkAccessType", "app"), F("VpcId", "vpc-id"), F("SubnetIds", "subnets"),
-              F("DefaultUserSettings.SecurityGroups", "sgs"), F("DefaultSpaceSettings.SecurityGroups", "sgs"),
-              F(f"{settings}.SecurityGroupIds", "sgs", optional=True)]
-    if kind == "create":
-        fields.append(F("KmsKeyId", "kms-volume"))
-    fields += [F("DefaultUserSettings.ExecutionRole", "role"), F("DefaultSpaceSettings.ExecutionRole", "role")]
-    return Op(kind, _root(*fields))
-
-
-def _cluster(kind: str) -> Op:
-    group = (F("OverrideVpcConfig", "vpc", optional=True), F("ExecutionRole", "role"))
-    top = (F("VpcConfig", "vpc"), F("ClusterRole", "role")) if kind == "create" else (F("ClusterRole", "role"),)
-    return Op(kind, (Spot("", top), Spot("InstanceGroups[]", group), Spot("RestrictedInstanceGroups[]", group)))
-
-
-_MODELS_IN_VARIANTS = "ProductionVariants[].ModelName"
-
-SPEC: Mapping[str, Op] = {
-    "CreateTrainingJob": Op("create", (Spot("", _training()),)),
-    "CreateProcessingJob": Op("create", _root(
-        *_net("NetworkConfig."), F("ProcessingResources.ClusterConfig.VolumeKmsKeyId", "kms-volume"),
-        F("ProcessingOutputConfig.KmsKeyId", "kms-output", only_with="ProcessingOutputConfig"), F("RoleArn", "role"))),
-    "CreateHyperParameterTuningJob": Op("create", (Spot("TrainingJobDefinition", _tuning()),
-                                                   Spot("TrainingJobDefinitions[]", _tuning()))),
-    "CreateTrainingSession": Op("create", _root(F("VpcConfig", "vpc"), F("OutputConfig.S3Location.KmsKeyArn",
-                                                                           "kms-output"), F("RoleArn", "role"))),
-    "CreateModel": Op("create", _root(F("EnableNetworkIsolation", "iso"), F("VpcConfig", "vpc"),
-                                      F("ExecutionRoleArn", "role"))),
-    "CreateEndpointConfig": Op("create", (
-        Spot("", (F("EnableNetworkIsolation", "iso", unless=_MODELS_IN_VARIANTS),
-                  F("VpcConfig", "vpc", unless=_MODELS_IN_VARIANTS),
-                  F("KmsKeyId", "kms-volume"), F("ExecutionRoleArn", "role"))),
-        Spot("ProductionVariants[]", (F("ServerlessConfig", "refused"),)),
-        Spot("ShadowProductionVariants[]", (F("ServerlessConfig", "refused"),))),
-        refs=(("ProductionVariants[].ModelName", "model"),
-              ("ProductionVariants[].InstancePools[].ModelNameOverride", "model"),
-              ("ShadowProductionVariants[].ModelName", "model"),
-              ("ShadowProductionVariants[].InstancePools[].ModelNameOverride", "model"))),
-    "CreateEndpoint": Op("create", refs=(("EndpointConfigName", "endpoint-config"),)),
-    "UpdateEndpoint": Op("update", refs=(("EndpointConfigName", "endpoint-config"),)),
-    "CreateInferenceComponent": Op("create", refs=(("Specification.ModelName", "model"),
-                                                   ("Specifications[].ModelName", "model"),
-                                                   ("EndpointName", "endpoint"))),
-    "UpdateInferenceComponent": Op("update", refs=(("Specification.ModelName", "model"),
-                                                   ("Specifications[].ModelName", "model"))),
-    "CreateInferenceExperiment": Op("create", _root(F("RoleArn", "role")), refs=(("ModelVariants[].ModelName", "model"),)),
-    "UpdateInferenceExperiment": Op("update", refs=(("ModelVariants[].ModelName", "model"),)),
-    "CreateTransformJob": Op("create", _root(F("TransformResources.VolumeKmsKeyId", "kms-volume"),
-                                             F("TransformOutput.KmsKeyId", "kms-output")),
-                             refs=(("ModelName", "model"),)),
-    "CreateJob": Op("refused"),
-    "CreateCompilationJob": Op("create", _root(F("VpcConfig", "vpc"), F("RoleArn", "role"))),
-    "CreateOptimizationJob": Op("create", _root(F("VpcConfig", "vpc"), F("RoleArn", "role")),
-                                refs=(("ModelSource.SageMakerModel.ModelName", "model"),)),
-    "CreateInferenceRecommendationsJob": Op("create", _root(F("InputConfig.VpcConfig", "vpc"), F("RoleArn", "role")),
-                                            refs=(("InputConfig.ModelName", "model"),)),
-    "CreateAIBenchmarkJob": Op("create", _root(F("NetworkConfig.VpcConfig", "vpc"), F("RoleArn", "role"))),
-    "CreateAutoMLJob": Op("create", _root(
-        F("AutoMLJobConfig.SecurityConfig.VpcConfig", "vpc"),
-        F("AutoMLJobConfig.SecurityConfig.EnableInterContainerTrafficEncryption", "icte"),
-        F("AutoMLJobConfig.SecurityConfig.VolumeKmsKeyId", "kms-volume"), F("OutputDataConfig.KmsKeyId", "kms-output"),
-        F("RoleArn", "role"))),
-    "CreateAutoMLJobV2": Op("create", _root(
-        F("SecurityConfig.VpcConfig", "vpc"), F("SecurityConfig.EnableInterContainerTrafficEncryption", "icte"),
-        F("SecurityConfig.VolumeKmsKeyId", "kms-volume"), F("OutputDataConfig.KmsKeyId", "kms-output"),
-        F("RoleArn", "role"), F("AutoMLComputeConfig.EmrServerlessComputeConfig", "refused"))),
-    "CreateLabelingJob": Op("create", (
-        Spot("LabelingJobAlgorithmsConfig", (F("LabelingJobResourceConfig.VpcConfig", "vpc"),
-                                             F("LabelingJobResourceConfig.VolumeKmsKeyId", "kms-volume"))),
-        Spot("", (F("OutputConfig.KmsKeyId", "kms-output"), F("RoleArn", "role"),
-                  F("HumanTaskConfig.PublicWorkforceTaskPrice", "refused"))))),
-    "CreateFlowDefinition": Op("create", _root(F("RoleArn", "role"),
-                                               F("HumanLoopConfig.PublicWorkforceTaskPrice", "refused"))),
-    "CreateWorkforce": Op("create", _root(F("WorkforceVpcConfig", "vpc+id"))),
-    "UpdateWorkforce": Op("update", _root(F("WorkforceVpcConfig", "vpc+id"))),
-    "CreateNotebookInstance": Op("create", _root(
-        F("DirectInternetAccess", "dia"), F("SubnetId", "subnet"), F("SecurityGroupIds", "sgs"),
-        F("RootAccess", "root"), F("KmsKeyId", "kms-volume"), F("RoleArn", "role"))),
-    "UpdateNotebookInstance": Op("update", _root(F("RootAccess", "root"), F("RoleArn", "role"))),
-    "CreateDomain": _domain("create"),
-    "UpdateDomain": _domain("update"),
-    "CreateUserProfile": Op("create", _root(F("UserSettings.SecurityGroups", "sgs", optional=True),
-                                            F("UserSettings.ExecutionRole", "role")), refs=(("DomainId", "domain"),)),
-    "UpdateUserProfile": Op("update", _root(F("UserSettings.SecurityGroups", "sgs", optional=True),
-                                            F("UserSettings.ExecutionRole", "role"))),
-    "CreateSpace": Op("create", refs=(("DomainId", "domain"),)),
-    "CreateApp": Op("create", refs=(("DomainId", "domain"),)),
-    "CreateCluster": _cluster("create"),
-    "UpdateCluster": _cluster("update"),
-    "AttachClusterNodeNetworkInterface": Op("refused"),
-    **{f"Create{k}JobDefinition": _definition(k) for k in _MONITOR},
-    "CreateMonitoringSchedule": _schedule("create"),
-    "UpdateMonitoringSchedule": _schedule("update"),
-    "CreatePipeline": Op("create", _root(F("RoleArn", "role"))),
-    "UpdatePipeline": Op("update", _root(F("RoleArn", "role"))),
-    "StartPipelineExecution": Op("create", _root(F("RoleArn", "role")), refs=(("PipelineName", "pipeline"),)),
+INHERITS: Mapping[tuple[str, str], str] = {
+    # (operation, rule path) -> why absence is closed (API reference wording)
+    ("CreateCluster", "InstanceGroups[].OverrideVpcConfig"):
+        "OverrideVpcConfig: if not specified, the instance group uses the cluster's VpcConfig",
+    ("CreateCluster", "RestrictedInstanceGroups[].OverrideVpcConfig"):
+        "OverrideVpcConfig: if not specified, the instance group uses the cluster's VpcConfig",
+    ("CreateUserProfile", "UserSettings.SecurityGroups"):
+        "UserSettings.SecurityGroups: absent, the user profile uses the domain's DefaultUserSettings",
+    ("CreateDomain", "DomainSettings.SecurityGroupIds"):
+        "DomainSettings.SecurityGroupIds: extra groups for RStudio / Docker access, optional",
+    ("CreateSpace", "SpaceSettings"): "a space runs in its domain's VPC",
 }
-"""The oracle's own table of operations (from the issue), independent of ``safemaker.rules``."""
+"""Absences the API reference says inherit a closed setting (not open)."""
+
+STRICTER_VPC_ID: Mapping[str, str] = {
+    "WorkforceVpcConfig": "the model marks WorkforceVpcConfigRequest.VpcId optional; the project requires it "
+                          "(the VPC the workforce uses, checked against the profile) -- a deliberate choice "
+                          "stricter than the model, asserted in tests/unit/test_rules_operations.py",
+}
+"""Where the oracle follows a documented project choice stricter than botocore's model (listed, not hidden)."""
+
+DEFINITIONS = frozenset({"LabelingJobAlgorithmsConfig", "MonitoringJobDefinition", "TrainingJobDefinition"})
+"""Structures whose absence means no such compute at all (API reference): automated labeling
+("LabelingJobAlgorithmsConfig: configures the information required to perform automated data
+labeling"), a schedule's inline job definition (it may name a stored one instead), a tuning job's
+single definition (it may give TrainingJobDefinitions instead). Other structures hold settings:
+absent, their members are absent too (the AWS defaults)."""
+
+_CONDITIONAL: Mapping[tuple[str, str], str] = {
+    # present and closed when given; absent is not open when the request names its models
+    ("CreateEndpointConfig", "VpcConfig"): "ProductionVariants[].ModelName",
+    ("CreateEndpointConfig", "EnableNetworkIsolation"): "ProductionVariants[].ModelName",
+}
+"""CreateEndpointConfig's own VpcConfig / EnableNetworkIsolation are for inference components
+("...for endpoints that host inference components"): with ModelName the models carry them."""
+
+
+@dataclass(frozen=True)
+class NetworkMember:
+    """One network member of an operation's request: its rule path and kind."""
+
+    path: str            # "TrainingJobDefinitions[].VpcConfig"
+    kind: str            # "flag" | "vpc" | "subnet" | "subnets" | "sgs" | "vpc-id"
+    name: str            # the member's own name
+    has_vpc_id: bool = False  # a VPC structure that also has a VpcId member (WorkforceVpcConfig)
+    required: tuple[str, ...] = ()  # a VPC structure's required members (the model's)
+
+
+def _walk(shape: Any, path: str, seen: tuple[str, ...], out: list[NetworkMember]) -> None:
+    if shape.type_name == "list":
+        _walk(shape.member, path + "[]", seen, out)
+        return
+    if shape.type_name != "structure" or shape.name in seen or len(seen) > 14:
+        return
+    seen = seen + (shape.name,)
+    for name, member in shape.members.items():
+        here = f"{path}.{name}" if path else name
+        t = member.type_name
+        if name in _FLAGS and t in ("boolean", "string"):
+            out.append(NetworkMember(here, "flag", name))
+        elif t == "structure" and _VPC_MEMBERS <= set(member.members):
+            out.append(NetworkMember(here, "vpc", name, "VpcId" in member.members,
+                                     tuple(member.required_members)))
+            continue
+        elif name == "SubnetId" and t == "string":
+            out.append(NetworkMember(here, "subnet", name))
+        elif name in ("SubnetIds", "Subnets") and t == "list":
+            out.append(NetworkMember(here, "subnets", name))
+        elif name in ("SecurityGroupIds", "SecurityGroups") and t == "list" and member.member.type_name == "string":
+            out.append(NetworkMember(here, "sgs", name))
+        elif name == "VpcId" and t == "string":
+            out.append(NetworkMember(here, "vpc-id", name))
+        if t in ("structure", "list"):
+            _walk(member, here, seen, out)
+
+
+@lru_cache(maxsize=None)
+def network_members(operation: str) -> tuple[NetworkMember, ...]:
+    """Every network member of ``operation``'s input shape (model walk; rule paths with ``[]``)."""
+    shape = MODEL.operation_model(operation).input_shape
+    out: list[NetworkMember] = []
+    if shape is not None:
+        _walk(shape, "", (), out)
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- paths (the oracle's own walk)
+
+
+def _parts(path: str) -> list[str]:
+    out: list[str] = []
+    for seg in path.split("."):
+        n = 0
+        while seg.endswith("[]"):
+            seg, n = seg[:-2], n + 1
+        out.append(seg)
+        out += ["[]"] * n
+    return out
+
+
+def _places(doc: Any, parts: list[str], at: str = "") -> Iterator[tuple[str, Any, bool]]:
+    """``(concrete path, value, present)`` for each place ``parts`` reaches; absent members
+    are reported when their parent structure is present (``present`` False)."""
+    if not parts:
+        yield at, doc, True
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "[]":
+        if isinstance(doc, (list, tuple)):
+            for i, item in enumerate(doc):
+                yield from _places(item, rest, f"{at}[{i}]")
+        return
+    if not isinstance(doc, Mapping):
+        return
+    here = f"{at}.{head}" if at else head
+    if head in doc and doc[head] is not None:
+        yield from _places(doc[head], rest, here)
+    elif head in doc and not rest:
+        yield here, None, True  # given as None: present, and not the closed value
+    elif head not in DEFINITIONS and "[]" not in rest:
+        # an absent settings structure (NetworkConfig, SecurityConfig...): every member below is absent
+        yield ".".join([here, *rest]), None, False
+
+
+def _any_value(doc: Any, path: str) -> bool:
+    return any(p and v not in (None, "") for _, v, p in _places(doc, _parts(path)))
 
 
 # --------------------------------------------------------------------------- evaluation
 
 
-@dataclass
-class Outcome:
-    """What the oracle expects for one request."""
-
-    violations: Counter = field(default_factory=Counter)  # (path, rule id) -> count
-    request: dict[str, Any] = field(default_factory=dict)
-    injected: set[str] = field(default_factory=set)
-    references: list[tuple[str, str, str]] = field(default_factory=list)
-
-    @property
-    def compliant(self) -> bool:
-        return not self.violations
+def _ids_open(value: Any, allowed: tuple[str, ...]) -> bool:
+    if not isinstance(value, (list, tuple)) or not value:
+        return True
+    return len(set(map(repr, value))) != len(value) or any(not isinstance(v, str) or v not in allowed for v in value)
 
 
-def _segments(path: str) -> list[str]:
-    out: list[str] = []
-    for seg in path.split(".") if path else []:
-        if seg.endswith("[]"):
-            out += [seg[:-2], "[]"]
-        else:
-            out.append(seg)
-    return out
-
-
-def _instances(doc: Any, segs: list[str], at: str = "") -> Iterator[tuple[str, Any]]:
-    if not segs:
-        yield at, doc
-        return
-    head, rest = segs[0], segs[1:]
-    if head == "[]":
-        if isinstance(doc, list):
-            for i, item in enumerate(doc):
-                yield from _instances(item, rest, f"{at}[{i}]")
-        return
-    if isinstance(doc, dict) and head in doc:
-        yield from _instances(doc[head], rest, f"{at}.{head}" if at else head)
-
-
-def _lookup(container: Any, dotted: str) -> tuple[bool, Any]:
-    cur = container
-    for part in dotted.split("."):
-        if not isinstance(cur, dict) or part not in cur:
-            return False, None
-        cur = cur[part]
-    return True, cur
-
-
-def _join(prefix: str, path: str) -> str:
-    return f"{prefix}.{path}" if prefix else path
-
-
-def _id_list(out: Counter, path: str, present: bool, value: Any, allowed: tuple[str, ...], rule: str) -> None:
-    if not present or not isinstance(value, list) or not value:
-        out[(path, rule)] += 1
-        return
-    seen: set[str] = set()
-    for i, item in enumerate(value):
-        if isinstance(item, str) and item in allowed:
-            if item in seen:
-                out[(f"{path}[{i}]", rule)] += 1
-            seen.add(item)
-        else:
-            out[(f"{path}[{i}]", rule)] += 1
-
-
-def _wanted(kind: str, p: Any) -> Any:
-    return {
-        "iso": True, "icte": True, "dia": "Disabled", "root": "Disabled", "app": "VpcOnly",
-        "subnet": p.subnets[0], "subnets": list(p.subnets), "sgs": list(p.security_group_ids), "vpc-id": p.vpc_id,
-        "vpc": {"Subnets": list(p.subnets), "SecurityGroupIds": list(p.security_group_ids)},
-        "vpc+id": {"Subnets": list(p.subnets), "SecurityGroupIds": list(p.security_group_ids), "VpcId": p.vpc_id},
-        "kms-volume": p.volume_kms_key_id, "kms-output": p.output_kms_key_id,
-    }[kind]
-
-
-def _active(kind: str, p: Any) -> bool:
-    if kind == "iso":
-        return p.require_network_isolation
-    if kind == "icte":
-        return p.require_inter_container_traffic_encryption
-    if kind == "root":
-        return p.notebook_root_access == "Disabled"
-    if kind == "kms-volume":
-        return p.volume_kms_key_id is not None
-    if kind == "kms-output":
-        return p.output_kms_key_id is not None
-    return True
-
-
-def _check_present(out: Counter, f: F, path: str, value: Any, p: Any) -> None:
-    rule = RULE_ID[f.kind]
-    k = f.kind
-    if k in ("iso", "icte"):
-        ok = value is True
-    elif k in ("dia", "root", "app", "vpc-id", "kms-volume", "kms-output"):
-        ok = value == _wanted(k, p)
-    elif k == "subnet":
-        ok = isinstance(value, str) and value in p.subnets
-    elif k == "role":
-        ok = value in (p.execution_role_arn, *p.additional_role_arns)
-    elif k == "refused":
-        ok = value is None
-    elif k in ("subnets", "sgs"):
-        _id_list(out, path, True, value, tuple(p.subnets if k == "subnets" else p.security_group_ids), rule)
-        return
-    elif k in ("vpc", "vpc+id"):
-        if not isinstance(value, dict):
-            out[(path, rule)] += 1
-            return
-        _id_list(out, f"{path}.Subnets", "Subnets" in value, value.get("Subnets"), tuple(p.subnets), rule)
-        _id_list(out, f"{path}.SecurityGroupIds", "SecurityGroupIds" in value, value.get("SecurityGroupIds"),
-                 tuple(p.security_group_ids), rule)
-        if k == "vpc+id" and value.get("VpcId") != p.vpc_id:
-            out[(f"{path}.VpcId", rule)] += 1
-        return
-    else:  # pragma: no cover
-        raise AssertionError(k)
-    if not ok:
-        out[(path, rule)] += 1
-
-
-def _put(doc: Any, segs: list[str | int], value: Any, create: bool) -> bool:
-    cur = doc
-    for s in segs[:-1]:
-        if isinstance(cur, dict) and s not in cur:
-            if not create:
-                return False
-            cur[s] = {}
-        nxt = cur[s]
-        if not isinstance(nxt, (dict, list)):
+def _open(member: NetworkMember, value: Any, present: bool, profile: Any, *, parent_vpc: bool = False) -> bool:
+    if member.kind == "flag":
+        closed, _default = _FLAGS[member.name]
+        if member.name == "EnableNetworkIsolation" and not profile.require_network_isolation:
             return False
-        cur = nxt
-    cur[segs[-1]] = value
-    return True
+        if member.name == "EnableInterContainerTrafficEncryption" and \
+                not profile.require_inter_container_traffic_encryption:
+            return False
+        if member.name == "RootAccess" and profile.notebook_root_access != "Disabled":
+            return False
+        return not present or value != closed or type(value) is not type(closed)
+    if member.kind == "vpc":
+        if not present or not isinstance(value, Mapping):
+            return True
+        if any(r not in value for r in member.required):
+            return True  # botocore's model requires it
+        if member.name in STRICTER_VPC_ID and "VpcId" not in value:
+            return True
+        return (_ids_open(value.get("Subnets"), tuple(profile.subnets))
+                or _ids_open(value.get("SecurityGroupIds"), tuple(profile.security_group_ids))
+                or ("VpcId" in value and value["VpcId"] != profile.vpc_id))
+    if member.kind == "subnet":
+        return not present or not isinstance(value, str) or value not in profile.subnets
+    if member.kind == "subnets":
+        return not present or _ids_open(value, tuple(profile.subnets))
+    if member.kind == "sgs":
+        return not present or _ids_open(value, tuple(profile.security_group_ids))
+    if member.kind == "vpc-id":
+        return not present or value != profile.vpc_id
+    raise AssertionError(member)  # pragma: no cover
 
 
-def _concrete(prefix: str, path: str) -> list[str | int]:
-    """``"A[1].B"`` + ``"C.D"`` -> ``["A", 1, "B", "C", "D"]``."""
-    out: list[str | int] = []
-    for seg in _join(prefix, path).split("."):
-        while "[" in seg:
-            name, _, rest = seg.partition("[")
-            if name:
-                out.append(name)
-            idx, _, seg = rest.partition("]")
-            out.append(int(idx))
-        if seg:
-            out.append(seg)
-    return out
+def _under_vpc(member: NetworkMember, members: tuple[NetworkMember, ...]) -> bool:
+    return any(m.kind == "vpc" and member.path.startswith(m.path + ".") for m in members)
 
 
-def evaluate(operation: str, request: Mapping[str, Any], p: Any, *, inject: bool = True) -> Outcome:
-    """The expected decision for ``request`` under profile ``p``."""
-    spec = SPEC[operation]
-    out = Outcome(request=copy.deepcopy(dict(request)))
-    if spec.kind == "refused":
-        out.violations[(operation, "SM-UNSUPPORTED")] += 1
-        return out
-    work = out.request
-    for spot in spec.spots:
-        update = spec.kind == "update" and not spot.whole_on_update
-        may_inject = inject and spec.kind == "create"
-        for prefix, container in list(_instances(request, _segments(spot.anchor))):
-            if not isinstance(container, dict):
+def open_values(operation: str, request: Mapping[str, Any], profile: Any) -> list[str]:
+    """Concrete paths of every open (or, in a create request, open-by-absence) network value."""
+    members = network_members(operation)
+    create = not operation.startswith("Update")
+    anew = _given_anew(operation)
+    found: list[str] = []
+    for m in members:
+        if _under_vpc(m, members):
+            continue  # judged with its structure
+        for path, value, present in _places(request, _parts(m.path)):
+            if not present:
+                if not (create or _parts(m.path)[0] in anew) or (operation, m.path) in INHERITS:
+                    continue
+                cond = _CONDITIONAL.get((operation, m.path))
+                if cond is not None and _any_value(request, cond):
+                    continue
+                if not _absent_matters(operation, request, m):
+                    continue
+            if _open(m, value, present, profile):
+                found.append(path)
+    return found
+
+
+@lru_cache(maxsize=None)
+def _given_anew(operation: str) -> frozenset[str]:
+    """Top-level structures an Update operation requires: given whole, so their absent members are
+    the defaults, not "unchanged" (UpdateMonitoringSchedule's MonitoringScheduleConfig)."""
+    shape = MODEL.operation_model(operation).input_shape
+    if shape is None:
+        return frozenset()
+    return frozenset(m for m in shape.required_members if shape.members[m].type_name == "structure")
+
+
+def _absent_matters(operation: str, request: Mapping[str, Any], m: NetworkMember) -> bool:
+    """Whether an absent member means an open default (the API reference's defaults)."""
+    if m.kind == "flag":
+        return True
+    if m.kind == "vpc":
+        return True  # absent VpcConfig: no VPC
+    if operation == "CreateNotebookInstance" and m.name in ("SubnetId", "SecurityGroupIds"):
+        return True  # DirectInternetAccess "Disabled" needs a subnet (and its groups) to reach anything
+    if operation == "CreateDomain":
+        return m.path in ("VpcId", "SubnetIds", "DefaultUserSettings.SecurityGroups",
+                          "DefaultSpaceSettings.SecurityGroups")
+    return False
+
+
+def closed_as_given(operation: str, request: Mapping[str, Any], profile: Any) -> bool:
+    """``True`` when nothing in ``request`` is open as written (nothing needs injecting)."""
+    return not open_values(operation, request, profile)
+
+
+# --------------------------------------------------------------------------- the generator
+
+
+def _shape_at(shape: Any, parts: list[str]) -> Any:
+    for p in parts:
+        shape = shape.member if p == "[]" else shape.members[p]
+    return shape
+
+
+def _seq(rng: random.Random, items: list[Any]) -> Any:
+    """``items`` as a list or a tuple (botocore takes either)."""
+    return tuple(items) if rng.random() < 0.5 else list(items)
+
+
+def _ids(rng: random.Random, good: tuple[str, ...], foreign: str) -> Any:
+    roll = rng.random()
+    if roll < 0.45:
+        chosen = rng.sample(list(good), rng.randint(1, len(good)))
+    elif roll < 0.55:
+        chosen = []
+    elif roll < 0.65:
+        chosen = [good[0], good[0]]  # duplicates
+    elif roll < 0.8:
+        chosen = [good[0], foreign]
+    elif roll < 0.85:
+        return None
+    elif roll < 0.9:
+        return good[0]  # a string where the model has a list
+    else:
+        chosen = list(good)
+    return _seq(rng, chosen)
+
+
+def _value(rng: random.Random, m: NetworkMember, profile: Any) -> Any:
+    roll = rng.random()
+    if roll < 0.2:
+        return ABSENT
+    if m.kind == "flag":
+        closed, default = _FLAGS[m.name]
+        return rng.choice([closed, closed, closed, default, None, "true" if closed is True else closed.lower()])
+    if m.kind == "vpc":
+        if roll < 0.25:
+            return rng.choice([None, {}])
+        vpc: dict[str, Any] = {}
+        if rng.random() < 0.9:
+            vpc["Subnets"] = _ids(rng, tuple(profile.subnets), FOREIGN_SUBNET)
+        if rng.random() < 0.9:
+            vpc["SecurityGroupIds"] = _ids(rng, tuple(profile.security_group_ids), FOREIGN_SG)
+        if m.has_vpc_id:  # only where the model has the member (botocore refuses unknown members)
+            vpc["VpcId"] = rng.choice([profile.vpc_id, profile.vpc_id, FOREIGN_VPC, ABSENT])
+            if vpc["VpcId"] is ABSENT:
+                del vpc["VpcId"]
+        return vpc
+    if m.kind == "subnet":
+        return rng.choice([profile.subnets[0], profile.subnets[-1], FOREIGN_SUBNET, "", None])
+    if m.kind == "subnets":
+        return _ids(rng, tuple(profile.subnets), FOREIGN_SUBNET)
+    if m.kind == "sgs":
+        return _ids(rng, tuple(profile.security_group_ids), FOREIGN_SG)
+    if m.kind == "vpc-id":
+        return rng.choice([profile.vpc_id, profile.vpc_id, FOREIGN_VPC, None])
+    raise AssertionError(m)  # pragma: no cover
+
+
+def _closed_value(m: NetworkMember, profile: Any) -> Any:
+    if m.kind == "flag":
+        return _FLAGS[m.name][0]
+    if m.kind == "vpc":
+        vpc: dict[str, Any] = {"Subnets": tuple(profile.subnets), "SecurityGroupIds": tuple(profile.security_group_ids)}
+        if m.has_vpc_id:
+            vpc["VpcId"] = profile.vpc_id
+        return vpc
+    if m.kind in ("subnet",):
+        return profile.subnets[0]
+    if m.kind == "subnets":
+        return list(profile.subnets)
+    if m.kind == "sgs":
+        return tuple(profile.security_group_ids)
+    return profile.vpc_id
+
+
+def _containers(rng: random.Random, doc: dict[str, Any], shape: Any, parts: list[str]) -> list[Any]:
+    """The structures at the parent of a member path, creating them (lists of 1-3, as lists or tuples)."""
+    conts: list[tuple[Any, Any]] = [(doc, shape)]
+    i = 0
+    while i < len(parts) - 1:
+        name = parts[i]
+        nxt: list[tuple[Any, Any]] = []
+        for cont, sh in conts:
+            if not isinstance(cont, dict):
                 continue
-            for f in spot.fields:
-                if not _active(f.kind, p):
+            member = sh.members[name]
+            if member.type_name == "list":
+                item_shape = member.member
+                if name not in cont or not isinstance(cont[name], (list, tuple)):
+                    from .strategies import minimal_value
+
+                    cont[name] = _seq(rng, [minimal_value(item_shape, name) for _ in range(rng.randint(1, 3))])
+                if isinstance(cont[name], tuple):
+                    cont[name] = list(cont[name])  # filled in below, turned back to a tuple after
+                nxt += [(item, item_shape) for item in cont[name] if isinstance(item, dict)]
+            else:
+                if name not in cont or not isinstance(cont[name], dict):
+                    from .strategies import minimal_value
+
+                    cont[name] = minimal_value(member, name)
+                nxt.append((cont[name], member))
+        conts = nxt
+        i += 1
+        while i < len(parts) - 1 and parts[i] == "[]":
+            i += 1
+    return [c for c, _ in conts]
+
+
+def _tuples(rng: random.Random, value: Any) -> Any:
+    """Turn some lists of structures into tuples (botocore takes either)."""
+    if isinstance(value, dict):
+        return {k: _tuples(rng, v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_tuples(rng, v) for v in value]
+        return tuple(items) if rng.random() < 0.5 else items
+    return value
+
+
+def requests(operation: str, profile: Any, rng: random.Random, *, closed: bool = False
+             ) -> Iterator[dict[str, Any]]:
+    """Endless requests for ``operation``: every network member drawn (or closed, with ``closed=True``)."""
+    shape = MODEL.operation_model(operation).input_shape
+    members = network_members(operation)
+    while True:
+        doc = minimal_request(operation)
+        for m in members:
+            if rng.random() < 0.3 and not closed:
+                continue  # the member's structure may stay absent too
+            parts = [p for p in _parts(m.path)]
+            value = _closed_value(m, profile) if closed else _value(rng, m, profile)
+            for cont in _containers(rng, doc, shape, parts):
+                if not isinstance(cont, dict):
                     continue
-                path = _join(prefix, f.path)
-                present, value = _lookup(container, f.path)
-                if present:
-                    _check_present(out.violations, f, path, value, p)
-                    continue
-                if f.kind in ("role", "refused") or update:
-                    continue
-                optional = f.optional or (f.unless is not None and any(
-                    v not in (None, "") for _, v in _instances(request, _segments(f.unless))))
-                if optional or (f.only_with is not None and not _lookup(container, f.only_with)[0]):
-                    continue
-                if may_inject:
-                    kms = f.kind.startswith("kms")
-                    if _put(work, _concrete(prefix, f.path), copy.deepcopy(_wanted(f.kind, p)), create=not kms):
-                        out.injected.add(path)
-                        continue
-                out.violations[(path, RULE_ID[f.kind])] += 1
-            if operation == "CreateNotebookInstance":
-                sub_path = _join(prefix, "SubnetId")
-                if work.get("DirectInternetAccess") == "Disabled" and work.get("SubnetId") in (None, "") \
-                        and not any(k[0] == sub_path for k in out.violations):
-                    out.violations[(sub_path, "SM-NET-SUBNET")] += 1
-    for path, resource in spec.refs:
-        for at, name in _instances(work, _segments(path)):
-            if isinstance(name, str) and name:
-                key = resource
-                if isinstance(resource, tuple):
-                    _, disc, mapping = resource
-                    found = [v for _, v in _instances(work, _segments(disc))]
-                    key = mapping.get(found[0], "data-quality-job-definition") if found else "data-quality-job-definition"
-                out.references.append((at, key, name))
-    return out
-
-
-# --------------------------------------------------------------------------- pipelines
-
-STEP_OPERATION = {"Training": "CreateTrainingJob", "Processing": "CreateProcessingJob",
-                  "QualityCheck": "CreateProcessingJob", "ClarifyCheck": "CreateProcessingJob",
-                  "Tuning": "CreateHyperParameterTuningJob", "Model": "CreateModel",
-                  "Transform": "CreateTransformJob", "AutoML": "CreateAutoMLJob", "EndpointConfig": "CreateEndpointConfig",
-                  "Endpoint": "CreateEndpoint", "InferenceComponent": "CreateInferenceComponent"}
-NOTHING_TO_CHECK = {"RegisterModel", "Fail", "Condition", "Lineage"}
-REFUSED_STEPS = {"EMR", "Lambda", "Callback"}
-
-
-def evaluate_definition(steps: list[dict[str, Any]], p: Any, prefix: str = "PipelineDefinition") -> Outcome:
-    """Expected violations and references of a definition without expressions (no conditions nested)."""
-    out = Outcome()
-    for i, st in enumerate(steps):
-        here = f"{prefix}.Steps[{i}:{st['Name']}]"
-        if st["Type"] in REFUSED_STEPS:
-            out.violations[(here, "SM-UNSUPPORTED")] += 1
-            continue
-        if st["Type"] in NOTHING_TO_CHECK:
-            continue
-        op = STEP_OPERATION[st["Type"]]
-        if op == "CreateAutoMLJob" and "AutoMLProblemTypeConfig" in st["Arguments"]:
-            op = "CreateAutoMLJobV2"
-        inner = evaluate(op, st["Arguments"], p, inject=False)
-        for (path, rule), n in inner.violations.items():
-            out.violations[(f"{here}.Arguments.{path}", rule)] += n
-        out.references += [(f"{here}.Arguments.{a}", r, n) for a, r, n in inner.references]
-    return out
+                v = value if closed else _value(rng, m, profile)
+                if v is ABSENT:
+                    cont.pop(parts[-1], None)
+                else:
+                    cont[parts[-1]] = copy.deepcopy(v)
+        yield _tuples(rng, doc)

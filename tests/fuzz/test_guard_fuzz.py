@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from safemaker import guard
 from safemaker.rules import RULES
 
-from . import oracle
+from . import table_oracle as oracle
 from .strategies import FUZZ_PROFILES, requests_for
 
 TOTAL = int(os.environ.get("SAFEMAKER_FUZZ_EXAMPLES", "0") or 0)

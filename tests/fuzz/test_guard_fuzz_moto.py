@@ -31,7 +31,7 @@ from safemaker import hooks
 from safemaker.errors import GuardrailViolation
 from safemaker.rules import RULES
 
-from . import oracle
+from . import table_oracle as oracle
 from .strategies import FUZZ_PROFILES, requests_for
 
 TOTAL = int(os.environ.get("SAFEMAKER_FUZZ_EXAMPLES", "0") or 0)

@@ -161,3 +161,4 @@ def test_path_engine() -> None:
     seen = []
     list(paths.expand({"A": {1, 2}}, paths.split_path("A[].B"), on_unwalkable=lambda p, v: seen.append(p)))
     assert seen == [("A",)]
+

@@ -1,0 +1,454 @@
+"""The table oracle: exact violations, paths and injected requests, from a hand-written table.
+
+A cross-check of the guard's exact output (paths, rule IDs, what is injected),
+written from the issue's semantics separately from ``safemaker.rules`` /
+``safemaker.guard`` (it imports neither) -- but a table written by the same
+project, so it cannot find what the rule table forgot. The independent oracle,
+derived from botocore's model and the AWS documentation, is
+:mod:`tests.fuzz.oracle`. Its own table of operations (:data:`SPEC`), its own
+evaluation. The fuzz tests compare the
+guard with it on generated requests; a table test checks that both know the
+same operations, so a rule added to one and not the other fails.
+
+Semantics
+---------
+- **create**: an absent required field is injected from the profile (isolation
+  ``True``, both VPC lists, ``EnableInterContainerTrafficEncryption=True``,
+  notebook ``DirectInternetAccess="Disabled"`` / ``SubnetId`` / groups /
+  ``RootAccess``, Studio ``VpcOnly`` / VPC / subnets / groups, KMS keys the
+  profile has, into an existing parent only); with ``inject=False`` it is a
+  violation (absent = the AWS default).
+- **update**: absent is fine; present values are checked. A structure an update
+  replaces as a whole is treated like a create without injection.
+- Explicit values are never overwritten: a conflicting one is a violation.
+- ID lists: a non-empty list of unique strings, each in the profile; each bad or
+  repeated element is reported at its index.
+- Relaxations: isolation / inter-container encryption only when the profile
+  requires them; ``RootAccess`` only when the profile says ``Disabled``; KMS only
+  when the profile has a key.
+- Roles are checked when present, never injected. Refused-if-present fields and
+  refused operations are violations whenever given.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping
+
+__all__ = ["SPEC", "Outcome", "evaluate", "evaluate_definition", "RULE_ID"]
+
+RULE_ID = {
+    "iso": "SM-NET-ISOLATION", "icte": "SM-NET-ICTE", "vpc": "SM-NET-VPC", "vpc+id": "SM-NET-VPC",
+    "subnet": "SM-NET-SUBNET", "subnets": "SM-NET-SUBNETS", "sgs": "SM-NET-SG", "vpc-id": "SM-NET-VPCID",
+    "dia": "SM-NB-DIRECT-INTERNET", "root": "SM-NB-ROOT", "app": "SM-STUDIO-VPCONLY",
+    "kms-volume": "SM-KMS-VOLUME", "kms-output": "SM-KMS-OUTPUT", "role": "SM-IAM-ROLE",
+    "refused": "SM-UNSUPPORTED",
+}
+
+
+@dataclass(frozen=True)
+class F:
+    """One field: path below its spot, kind, and whether absence is acceptable."""
+
+    path: str
+    kind: str
+    optional: bool = False
+    unless: str | None = None  # absolute path; any value there makes the field optional
+    only_with: str | None = None  # path below the spot; absent there: nothing to protect (no output to encrypt)
+
+
+@dataclass(frozen=True)
+class Spot:
+    anchor: str
+    fields: tuple[F, ...]
+    whole_on_update: bool = False
+
+
+@dataclass(frozen=True)
+class Op:
+    kind: str  # "create" | "update" | "refused"
+    spots: tuple[Spot, ...] = ()
+    refs: tuple[tuple[str, Any], ...] = ()  # (path, resource key or ("by", discriminator path, mapping))
+
+
+def _root(*fields: F) -> tuple[Spot, ...]:
+    return (Spot("", tuple(fields)),)
+
+
+def _training(prefix: str = "") -> tuple[F, ...]:
+    return (F("EnableNetworkIsolation", "iso"), F("VpcConfig", "vpc"),
+            F("EnableInterContainerTrafficEncryption", "icte"), F("ResourceConfig.VolumeKmsKeyId", "kms-volume"),
+            F("OutputDataConfig.KmsKeyId", "kms-output"), F("RoleArn", "role"))
+
+
+def _tuning() -> tuple[F, ...]:
+    # the volume is in ResourceConfig or HyperParameterTuningResourceConfig (both optional in the model)
+    return (F("EnableNetworkIsolation", "iso"), F("VpcConfig", "vpc"),
+            F("EnableInterContainerTrafficEncryption", "icte"),
+            F("ResourceConfig.VolumeKmsKeyId", "kms-volume", only_with="ResourceConfig"),
+            F("HyperParameterTuningResourceConfig.VolumeKmsKeyId", "kms-volume",
+              only_with="HyperParameterTuningResourceConfig"),
+            F("OutputDataConfig.KmsKeyId", "kms-output"), F("RoleArn", "role"))
+
+
+def _net(prefix: str) -> tuple[F, ...]:
+    return (F(f"{prefix}EnableNetworkIsolation", "iso"), F(f"{prefix}VpcConfig", "vpc"),
+            F(f"{prefix}EnableInterContainerTrafficEncryption", "icte"))
+
+
+def _definition(kind: str) -> Op:
+    return Op("create", _root(*_net("NetworkConfig."), F("JobResources.ClusterConfig.VolumeKmsKeyId", "kms-volume"),
+                              F(f"{kind}JobOutputConfig.KmsKeyId", "kms-output"), F("RoleArn", "role")))
+
+
+_MONITOR = {"DataQuality": "data-quality-job-definition", "ModelQuality": "model-quality-job-definition",
+            "ModelBias": "model-bias-job-definition", "ModelExplainability": "model-explainability-job-definition"}
+
+
+def _schedule(kind: str) -> Op:
+    job = Spot("MonitoringScheduleConfig.MonitoringJobDefinition",
+               (*_net("NetworkConfig."), F("MonitoringResources.ClusterConfig.VolumeKmsKeyId", "kms-volume"),
+                F("MonitoringOutputConfig.KmsKeyId", "kms-output"), F("RoleArn", "role")),
+               whole_on_update=True)
+    return Op(kind, (job,), refs=(("MonitoringScheduleConfig.MonitoringJobDefinitionName",
+                                   ("by", "MonitoringScheduleConfig.MonitoringType", _MONITOR)),))
+
+
+def _domain(kind: str) -> Op:
+    settings = "DomainSettings" if kind == "create" else "DomainSettingsForUpdate"
+    fields = [F("AppNetworkAccessType", "app"), F("VpcId", "vpc-id"), F("SubnetIds", "subnets"),
+              F("DefaultUserSettings.SecurityGroups", "sgs"), F("DefaultSpaceSettings.SecurityGroups", "sgs"),
+              F(f"{settings}.SecurityGroupIds", "sgs", optional=True)]
+    if kind == "create":
+        fields.append(F("KmsKeyId", "kms-volume"))
+    fields += [F("DefaultUserSettings.ExecutionRole", "role"), F("DefaultSpaceSettings.ExecutionRole", "role")]
+    return Op(kind, _root(*fields))
+
+
+def _cluster(kind: str) -> Op:
+    group = (F("OverrideVpcConfig", "vpc", optional=True), F("ExecutionRole", "role"))
+    top = (F("VpcConfig", "vpc"), F("ClusterRole", "role")) if kind == "create" else (F("ClusterRole", "role"),)
+    return Op(kind, (Spot("", top), Spot("InstanceGroups[]", group), Spot("RestrictedInstanceGroups[]", group)))
+
+
+_MODELS_IN_VARIANTS = "ProductionVariants[].ModelName"
+
+SPEC: Mapping[str, Op] = {
+    "CreateTrainingJob": Op("create", (Spot("", _training()),)),
+    "CreateProcessingJob": Op("create", _root(
+        *_net("NetworkConfig."), F("ProcessingResources.ClusterConfig.VolumeKmsKeyId", "kms-volume"),
+        F("ProcessingOutputConfig.KmsKeyId", "kms-output", only_with="ProcessingOutputConfig"), F("RoleArn", "role"))),
+    "CreateHyperParameterTuningJob": Op("create", (Spot("TrainingJobDefinition", _tuning()),
+                                                   Spot("TrainingJobDefinitions[]", _tuning()))),
+    "CreateTrainingSession": Op("create", _root(F("VpcConfig", "vpc"), F("OutputConfig.S3Location.KmsKeyArn",
+                                                                           "kms-output"), F("RoleArn", "role"))),
+    "CreateModel": Op("create", _root(F("EnableNetworkIsolation", "iso"), F("VpcConfig", "vpc"),
+                                      F("ExecutionRoleArn", "role"))),
+    "CreateEndpointConfig": Op("create", (
+        Spot("", (F("EnableNetworkIsolation", "iso", unless=_MODELS_IN_VARIANTS),
+                  F("VpcConfig", "vpc", unless=_MODELS_IN_VARIANTS),
+                  F("KmsKeyId", "kms-volume"), F("ExecutionRoleArn", "role"))),
+        Spot("ProductionVariants[]", (F("ServerlessConfig", "refused"),)),
+        Spot("ShadowProductionVariants[]", (F("ServerlessConfig", "refused"),))),
+        refs=(("ProductionVariants[].ModelName", "model"),
+              ("ProductionVariants[].InstancePools[].ModelNameOverride", "model"),
+              ("ShadowProductionVariants[].ModelName", "model"),
+              ("ShadowProductionVariants[].InstancePools[].ModelNameOverride", "model"))),
+    "CreateEndpoint": Op("create", refs=(("EndpointConfigName", "endpoint-config"),)),
+    "UpdateEndpoint": Op("update", refs=(("EndpointConfigName", "endpoint-config"),)),
+    "CreateInferenceComponent": Op("create", refs=(("Specification.ModelName", "model"),
+                                                   ("Specifications[].ModelName", "model"),
+                                                   ("EndpointName", "endpoint"))),
+    "UpdateInferenceComponent": Op("update", refs=(("Specification.ModelName", "model"),
+                                                   ("Specifications[].ModelName", "model"))),
+    "CreateInferenceExperiment": Op("create", _root(F("RoleArn", "role")), refs=(("ModelVariants[].ModelName", "model"),)),
+    "UpdateInferenceExperiment": Op("update", refs=(("ModelVariants[].ModelName", "model"),)),
+    "CreateTransformJob": Op("create", _root(F("TransformResources.VolumeKmsKeyId", "kms-volume"),
+                                             F("TransformOutput.KmsKeyId", "kms-output")),
+                             refs=(("ModelName", "model"),)),
+    "CreateJob": Op("refused"),
+    "CreateCompilationJob": Op("create", _root(F("VpcConfig", "vpc"), F("RoleArn", "role"))),
+    "CreateOptimizationJob": Op("create", _root(F("VpcConfig", "vpc"), F("RoleArn", "role")),
+                                refs=(("ModelSource.SageMakerModel.ModelName", "model"),)),
+    "CreateInferenceRecommendationsJob": Op("create", _root(F("InputConfig.VpcConfig", "vpc"), F("RoleArn", "role")),
+                                            refs=(("InputConfig.ModelName", "model"),)),
+    "CreateAIBenchmarkJob": Op("create", _root(F("NetworkConfig.VpcConfig", "vpc"), F("RoleArn", "role"))),
+    "CreateAutoMLJob": Op("create", _root(
+        F("AutoMLJobConfig.SecurityConfig.VpcConfig", "vpc"),
+        F("AutoMLJobConfig.SecurityConfig.EnableInterContainerTrafficEncryption", "icte"),
+        F("AutoMLJobConfig.SecurityConfig.VolumeKmsKeyId", "kms-volume"), F("OutputDataConfig.KmsKeyId", "kms-output"),
+        F("RoleArn", "role"))),
+    "CreateAutoMLJobV2": Op("create", _root(
+        F("SecurityConfig.VpcConfig", "vpc"), F("SecurityConfig.EnableInterContainerTrafficEncryption", "icte"),
+        F("SecurityConfig.VolumeKmsKeyId", "kms-volume"), F("OutputDataConfig.KmsKeyId", "kms-output"),
+        F("RoleArn", "role"), F("AutoMLComputeConfig.EmrServerlessComputeConfig", "refused"))),
+    "CreateLabelingJob": Op("create", (
+        Spot("LabelingJobAlgorithmsConfig", (F("LabelingJobResourceConfig.VpcConfig", "vpc"),
+                                             F("LabelingJobResourceConfig.VolumeKmsKeyId", "kms-volume"))),
+        Spot("", (F("OutputConfig.KmsKeyId", "kms-output"), F("RoleArn", "role"),
+                  F("HumanTaskConfig.PublicWorkforceTaskPrice", "refused"))))),
+    "CreateFlowDefinition": Op("create", _root(F("RoleArn", "role"),
+                                               F("HumanLoopConfig.PublicWorkforceTaskPrice", "refused"))),
+    "CreateWorkforce": Op("create", _root(F("WorkforceVpcConfig", "vpc+id"))),
+    "UpdateWorkforce": Op("update", _root(F("WorkforceVpcConfig", "vpc+id"))),
+    "CreateNotebookInstance": Op("create", _root(
+        F("DirectInternetAccess", "dia"), F("SubnetId", "subnet"), F("SecurityGroupIds", "sgs"),
+        F("RootAccess", "root"), F("KmsKeyId", "kms-volume"), F("RoleArn", "role"))),
+    "UpdateNotebookInstance": Op("update", _root(F("RootAccess", "root"), F("RoleArn", "role"))),
+    "CreateDomain": _domain("create"),
+    "UpdateDomain": _domain("update"),
+    "CreateUserProfile": Op("create", _root(F("UserSettings.SecurityGroups", "sgs", optional=True),
+                                            F("UserSettings.ExecutionRole", "role")), refs=(("DomainId", "domain"),)),
+    "UpdateUserProfile": Op("update", _root(F("UserSettings.SecurityGroups", "sgs", optional=True),
+                                            F("UserSettings.ExecutionRole", "role"))),
+    "CreateSpace": Op("create", refs=(("DomainId", "domain"),)),
+    "CreateApp": Op("create", refs=(("DomainId", "domain"),)),
+    "CreateCluster": _cluster("create"),
+    "UpdateCluster": _cluster("update"),
+    "AttachClusterNodeNetworkInterface": Op("refused"),
+    **{f"Create{k}JobDefinition": _definition(k) for k in _MONITOR},
+    "CreateMonitoringSchedule": _schedule("create"),
+    "UpdateMonitoringSchedule": _schedule("update"),
+    "CreatePipeline": Op("create", _root(F("RoleArn", "role"))),
+    "UpdatePipeline": Op("update", _root(F("RoleArn", "role"))),
+    "StartPipelineExecution": Op("create", _root(F("RoleArn", "role")), refs=(("PipelineName", "pipeline"),)),
+}
+"""The oracle's own table of operations (from the issue), independent of ``safemaker.rules``."""
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@dataclass
+class Outcome:
+    """What the oracle expects for one request."""
+
+    violations: Counter = field(default_factory=Counter)  # (path, rule id) -> count
+    request: dict[str, Any] = field(default_factory=dict)
+    injected: set[str] = field(default_factory=set)
+    references: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def compliant(self) -> bool:
+        return not self.violations
+
+
+def _segments(path: str) -> list[str]:
+    out: list[str] = []
+    for seg in path.split(".") if path else []:
+        if seg.endswith("[]"):
+            out += [seg[:-2], "[]"]
+        else:
+            out.append(seg)
+    return out
+
+
+def _instances(doc: Any, segs: list[str], at: str = "") -> Iterator[tuple[str, Any]]:
+    if not segs:
+        yield at, doc
+        return
+    head, rest = segs[0], segs[1:]
+    if head == "[]":
+        if isinstance(doc, list):
+            for i, item in enumerate(doc):
+                yield from _instances(item, rest, f"{at}[{i}]")
+        return
+    if isinstance(doc, dict) and head in doc:
+        yield from _instances(doc[head], rest, f"{at}.{head}" if at else head)
+
+
+def _lookup(container: Any, dotted: str) -> tuple[bool, Any]:
+    cur = container
+    for part in dotted.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            return False, None
+        cur = cur[part]
+    return True, cur
+
+
+def _join(prefix: str, path: str) -> str:
+    return f"{prefix}.{path}" if prefix else path
+
+
+def _id_list(out: Counter, path: str, present: bool, value: Any, allowed: tuple[str, ...], rule: str) -> None:
+    if not present or not isinstance(value, list) or not value:
+        out[(path, rule)] += 1
+        return
+    seen: set[str] = set()
+    for i, item in enumerate(value):
+        if isinstance(item, str) and item in allowed:
+            if item in seen:
+                out[(f"{path}[{i}]", rule)] += 1
+            seen.add(item)
+        else:
+            out[(f"{path}[{i}]", rule)] += 1
+
+
+def _wanted(kind: str, p: Any) -> Any:
+    return {
+        "iso": True, "icte": True, "dia": "Disabled", "root": "Disabled", "app": "VpcOnly",
+        "subnet": p.subnets[0], "subnets": list(p.subnets), "sgs": list(p.security_group_ids), "vpc-id": p.vpc_id,
+        "vpc": {"Subnets": list(p.subnets), "SecurityGroupIds": list(p.security_group_ids)},
+        "vpc+id": {"Subnets": list(p.subnets), "SecurityGroupIds": list(p.security_group_ids), "VpcId": p.vpc_id},
+        "kms-volume": p.volume_kms_key_id, "kms-output": p.output_kms_key_id,
+    }[kind]
+
+
+def _active(kind: str, p: Any) -> bool:
+    if kind == "iso":
+        return p.require_network_isolation
+    if kind == "icte":
+        return p.require_inter_container_traffic_encryption
+    if kind == "root":
+        return p.notebook_root_access == "Disabled"
+    if kind == "kms-volume":
+        return p.volume_kms_key_id is not None
+    if kind == "kms-output":
+        return p.output_kms_key_id is not None
+    return True
+
+
+def _check_present(out: Counter, f: F, path: str, value: Any, p: Any) -> None:
+    rule = RULE_ID[f.kind]
+    k = f.kind
+    if k in ("iso", "icte"):
+        ok = value is True
+    elif k in ("dia", "root", "app", "vpc-id", "kms-volume", "kms-output"):
+        ok = value == _wanted(k, p)
+    elif k == "subnet":
+        ok = isinstance(value, str) and value in p.subnets
+    elif k == "role":
+        ok = value in (p.execution_role_arn, *p.additional_role_arns)
+    elif k == "refused":
+        ok = value is None
+    elif k in ("subnets", "sgs"):
+        _id_list(out, path, True, value, tuple(p.subnets if k == "subnets" else p.security_group_ids), rule)
+        return
+    elif k in ("vpc", "vpc+id"):
+        if not isinstance(value, dict):
+            out[(path, rule)] += 1
+            return
+        _id_list(out, f"{path}.Subnets", "Subnets" in value, value.get("Subnets"), tuple(p.subnets), rule)
+        _id_list(out, f"{path}.SecurityGroupIds", "SecurityGroupIds" in value, value.get("SecurityGroupIds"),
+                 tuple(p.security_group_ids), rule)
+        if k == "vpc+id" and value.get("VpcId") != p.vpc_id:
+            out[(f"{path}.VpcId", rule)] += 1
+        return
+    else:  # pragma: no cover
+        raise AssertionError(k)
+    if not ok:
+        out[(path, rule)] += 1
+
+
+def _put(doc: Any, segs: list[str | int], value: Any, create: bool) -> bool:
+    cur = doc
+    for s in segs[:-1]:
+        if isinstance(cur, dict) and s not in cur:
+            if not create:
+                return False
+            cur[s] = {}
+        nxt = cur[s]
+        if not isinstance(nxt, (dict, list)):
+            return False
+        cur = nxt
+    cur[segs[-1]] = value
+    return True
+
+
+def _concrete(prefix: str, path: str) -> list[str | int]:
+    """``"A[1].B"`` + ``"C.D"`` -> ``["A", 1, "B", "C", "D"]``."""
+    out: list[str | int] = []
+    for seg in _join(prefix, path).split("."):
+        while "[" in seg:
+            name, _, rest = seg.partition("[")
+            if name:
+                out.append(name)
+            idx, _, seg = rest.partition("]")
+            out.append(int(idx))
+        if seg:
+            out.append(seg)
+    return out
+
+
+def evaluate(operation: str, request: Mapping[str, Any], p: Any, *, inject: bool = True) -> Outcome:
+    """The expected decision for ``request`` under profile ``p``."""
+    spec = SPEC[operation]
+    out = Outcome(request=copy.deepcopy(dict(request)))
+    if spec.kind == "refused":
+        out.violations[(operation, "SM-UNSUPPORTED")] += 1
+        return out
+    work = out.request
+    for spot in spec.spots:
+        update = spec.kind == "update" and not spot.whole_on_update
+        may_inject = inject and spec.kind == "create"
+        for prefix, container in list(_instances(request, _segments(spot.anchor))):
+            if not isinstance(container, dict):
+                continue
+            for f in spot.fields:
+                if not _active(f.kind, p):
+                    continue
+                path = _join(prefix, f.path)
+                present, value = _lookup(container, f.path)
+                if present:
+                    _check_present(out.violations, f, path, value, p)
+                    continue
+                if f.kind in ("role", "refused") or update:
+                    continue
+                optional = f.optional or (f.unless is not None and any(
+                    v not in (None, "") for _, v in _instances(request, _segments(f.unless))))
+                if optional or (f.only_with is not None and not _lookup(container, f.only_with)[0]):
+                    continue
+                if may_inject:
+                    kms = f.kind.startswith("kms")
+                    if _put(work, _concrete(prefix, f.path), copy.deepcopy(_wanted(f.kind, p)), create=not kms):
+                        out.injected.add(path)
+                        continue
+                out.violations[(path, RULE_ID[f.kind])] += 1
+            if operation == "CreateNotebookInstance":
+                sub_path = _join(prefix, "SubnetId")
+                if work.get("DirectInternetAccess") == "Disabled" and work.get("SubnetId") in (None, "") \
+                        and not any(k[0] == sub_path for k in out.violations):
+                    out.violations[(sub_path, "SM-NET-SUBNET")] += 1
+    for path, resource in spec.refs:
+        for at, name in _instances(work, _segments(path)):
+            if isinstance(name, str) and name:
+                key = resource
+                if isinstance(resource, tuple):
+                    _, disc, mapping = resource
+                    found = [v for _, v in _instances(work, _segments(disc))]
+                    key = mapping.get(found[0], "data-quality-job-definition") if found else "data-quality-job-definition"
+                out.references.append((at, key, name))
+    return out
+
+
+# --------------------------------------------------------------------------- pipelines
+
+STEP_OPERATION = {"Training": "CreateTrainingJob", "Processing": "CreateProcessingJob",
+                  "QualityCheck": "CreateProcessingJob", "ClarifyCheck": "CreateProcessingJob",
+                  "Tuning": "CreateHyperParameterTuningJob", "Model": "CreateModel",
+                  "Transform": "CreateTransformJob", "AutoML": "CreateAutoMLJob", "EndpointConfig": "CreateEndpointConfig",
+                  "Endpoint": "CreateEndpoint", "InferenceComponent": "CreateInferenceComponent"}
+NOTHING_TO_CHECK = {"RegisterModel", "Fail", "Condition", "Lineage"}
+REFUSED_STEPS = {"EMR", "Lambda", "Callback"}
+
+
+def evaluate_definition(steps: list[dict[str, Any]], p: Any, prefix: str = "PipelineDefinition") -> Outcome:
+    """Expected violations and references of a definition without expressions (no conditions nested)."""
+    out = Outcome()
+    for i, st in enumerate(steps):
+        here = f"{prefix}.Steps[{i}:{st['Name']}]"
+        if st["Type"] in REFUSED_STEPS:
+            out.violations[(here, "SM-UNSUPPORTED")] += 1
+            continue
+        if st["Type"] in NOTHING_TO_CHECK:
+            continue
+        op = STEP_OPERATION[st["Type"]]
+        if op == "CreateAutoMLJob" and "AutoMLProblemTypeConfig" in st["Arguments"]:
+            op = "CreateAutoMLJobV2"
+        inner = evaluate(op, st["Arguments"], p, inject=False)
+        for (path, rule), n in inner.violations.items():
+            out.violations[(f"{here}.Arguments.{path}", rule)] += n
+        out.references += [(f"{here}.Arguments.{a}", r, n) for a, r, n in inner.references]
+    return out
