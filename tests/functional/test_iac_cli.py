@@ -407,3 +407,12 @@ def test_text_output_names_file_line_and_logical_id(profile_file):
     assert "sagemaker_enabling_internet_access-positive1.yaml:7 Notebook" in r.stdout
     assert "SM-NB-DIRECT-INTERNET" in r.stdout and "'Enabled'" in r.stdout
     assert "1 file(s), 1 request(s) checked: 5 finding(s), 0 cannot be verified before deployment" in r.stderr
+
+
+def test_notebook_lifecycle_config_decided_by_the_guard(profile_file):
+    # secure-data-science's environment template creates a lifecycle configuration; the profile's
+    # notebook_root_access is 'Disabled' (its default), under which lifecycle scripts are refused.
+    r, rows = run_json(profile_file, str(DATA / "secure-data-science" / "ds_env_sagemaker.yaml"))
+    assert r.exit_code == 3
+    assert [(x["status"], x["rule_id"], x["source_type"], x["path"]) for x in rows] == [
+        ("FAIL", "SM-NB-LIFECYCLE", "AWS::SageMaker::NotebookInstanceLifecycleConfig", "OnStart")]

@@ -16,6 +16,7 @@ Source: the CloudFormation template reference, "Intrinsic function reference".
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from typing import Any, Mapping
@@ -185,11 +186,16 @@ class Resolver:
                     return Unresolved(node, "a mapping entry the template does not have")
         if key == "Fn::If":
             return Unresolved(node, "depends on a condition evaluated at deployment")
-        if key in ("Fn::Base64", "Fn::ToJsonString"):
+        if key == "Fn::Base64":
             inner = self._value(arg)
-            if key == "Fn::ToJsonString" and not isinstance(inner, Unresolved):
+            if isinstance(inner, str) and not _TOKEN_RE.search(inner):
+                return base64.b64encode(inner.encode("utf-8")).decode("ascii")
+            return inner if isinstance(inner, Unresolved) else Unresolved(node, "encodes a value known at deployment")
+        if key == "Fn::ToJsonString":
+            inner = self._value(arg)
+            if not isinstance(inner, Unresolved):
                 return json.dumps(self._finish_tokens(inner))
-            return inner if key == "Fn::Base64" else Unresolved(node, "a value known at deployment")
+            return inner
         return Unresolved(node, f"{key} is evaluated at deployment")
 
     def _finish_tokens(self, v: Any) -> Any:

@@ -43,6 +43,9 @@ default ``--fail-on low``, so it is never silently passed; ``--fail-on high``
 lets a pipeline pass on them while still listing them."""
 
 _CANNOT_VERIFY = "cannot be verified before deployment"
+_PRESENCE_RULES = frozenset(g.value for g in Guardrail if g.name in ("UNSUPPORTED", "LIFECYCLE_SCRIPT"))
+"""Rules decided by a field's presence alone (a forbidden field, a lifecycle script): a value inside it that
+only deployment knows changes nothing."""
 
 
 @dataclass
@@ -200,7 +203,7 @@ def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tupl
     for parts, value in walk(req.params):
         if not isinstance(value, Unresolved):
             continue
-        hits = [(rid, res) for pat, rid, res in patterns if _overlaps(parts, pat)]
+        hits = [(rid, res) for pat, rid, res in patterns if _overlaps(parts, pat) and rid not in _PRESENCE_RULES]
         if not hits:
             continue
         rid, res = hits[0]

@@ -33,7 +33,7 @@ from ._intrinsics import Resolver
 from ._request import SourceRequest
 
 __all__ = ["CfnResource", "CFN_RESOURCES", "NO_NETWORK_TYPES", "is_template", "template_requests", "Resolver",
-           "unmapped_reason", "VALIDATION_TYPES"]
+           "unmapped_reason"]
 
 
 @dataclass(frozen=True)
@@ -89,13 +89,21 @@ CFN_RESOURCES: Mapping[str, CfnResource] = {
     "AWS::SageMaker::ProcessingJob": CfnResource("CreateProcessingJob", "ProcessingJobName"),
     "AWS::SageMaker::InferenceComponent": CfnResource("CreateInferenceComponent", "InferenceComponentName"),
     "AWS::SageMaker::InferenceExperiment": CfnResource("CreateInferenceExperiment", "Name"),
+    "AWS::SageMaker::NotebookInstanceLifecycleConfig": CfnResource("CreateNotebookInstanceLifecycleConfig",
+                                                                   "NotebookInstanceLifecycleConfigName"),
+    "AWS::SageMaker::ModelPackage": CfnResource("CreateModelPackage", "ModelPackageName"),
+    "AWS::SageMaker::Algorithm": CfnResource(
+        "CreateAlgorithm", "AlgorithmName",
+        not_in_cloudformation=(("ValidationSpecification",
+                                "the resource schema has no ValidationSpecification: an algorithm a template "
+                                "creates runs no validation job"),),
+    ),
+    "AWS::SageMaker::PartnerApp": CfnResource("CreatePartnerApp", "Name"),
+    "AWS::SageMaker::Project": CfnResource("CreateProject", "ProjectName"),
 }
 """CloudFormation type -> the request it causes (the create operation of the rule table)."""
 
 NO_NETWORK_TYPES: Mapping[str, str] = {
-    "AWS::SageMaker::NotebookInstanceLifecycleConfig": (
-        "a lifecycle configuration is a script, run on the notebook instance that names it; the instance's "
-        "network fields are checked on the AWS::SageMaker::NotebookInstance"),
     "AWS::SageMaker::Workteam": (
         "a private work team has no network fields of its own; its workforce's WorkforceVpcConfig is checked "
         "on the AWS::SageMaker::Workforce"),
@@ -103,16 +111,6 @@ NO_NETWORK_TYPES: Mapping[str, str] = {
 }
 """SageMaker types recognised as having no network field (nothing to check), with the reason."""
 
-VALIDATION_TYPES: Mapping[str, tuple[str, str]] = {
-    "AWS::SageMaker::ModelPackage": (
-        "ValidationSpecification",
-        "a model package's ValidationSpecification makes SageMaker run transform jobs (its create handler "
-        "calls CreateModel, CreateTransformJob) whose network the template cannot set: no VpcConfig or network "
-        "isolation in TransformJobDefinition; validate the package with a guarded client instead",
-    ),
-}
-"""SageMaker types that start guarded work only when a property is given: ``(property, why it cannot be
-verified)``. Without the property they have nothing to check."""
 def unmapped_reason(rtype: str) -> str | None:
     """Why a SageMaker type :data:`CFN_RESOURCES` does not map cannot be passed, or ``None`` when it has
     nothing to check.
@@ -241,13 +239,6 @@ def template_requests(doc: Document, parameters: Mapping[str, str], *, template:
             out.extend(_state_machine(doc, resolver, res, props, props_at, shown_id, _sfn))
             continue
         spec = CFN_RESOURCES.get(rtype) if isinstance(rtype, str) else None
-        if isinstance(rtype, str) and rtype in VALIDATION_TYPES:
-            member, why = VALIDATION_TYPES[rtype]
-            if isinstance(props, Mapping) and props.get(member) is not None:
-                out.append(SourceRequest(doc.file, shown_id, rtype, "", {}, lambda parts, _at=props_at: _at + parts,
-                                         lambda parts, _m=member: _m, doc.line,
-                                         extra=[((member,), Unresolved(member, why), "SM-UNSUPPORTED")]))
-            continue
         if spec is None and isinstance(rtype, str) and rtype.startswith("AWS::SageMaker::") \
                 and rtype not in NO_NETWORK_TYPES:
             why = unmapped_reason(rtype)
