@@ -141,6 +141,7 @@ class _ProfileView:
     volume_kms_key_id: str | None
     output_kms_key_id: str | None
     allowed_role_arns: tuple[str, ...]
+    whole: Any = None  # the profile itself, for the rare check that needs all of it (SM-NB-LIFECYCLE)
 
 
 _VIEWS: dict[int, tuple[Any, _ProfileView]] = {}
@@ -155,7 +156,7 @@ def _view(profile: "VpcProfile") -> _ProfileView:
         tuple(profile.subnets), frozenset(profile.subnet_set), tuple(profile.security_group_ids),
         frozenset(profile.security_group_set), profile.vpc_id, bool(profile.require_network_isolation),
         bool(profile.require_inter_container_traffic_encryption), profile.notebook_root_access,
-        profile.volume_kms_key_id, profile.output_kms_key_id, tuple(profile.allowed_role_arns))
+        profile.volume_kms_key_id, profile.output_kms_key_id, tuple(profile.allowed_role_arns), profile)
     try:
         ref = weakref.ref(profile)
     except TypeError:  # pragma: no cover - a profile-like object without weak references
@@ -419,6 +420,11 @@ def _check_lifecycle_script(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> A
         return MISSING
     if isinstance(value, (list, tuple)) and len(value) == 0:
         return MISSING  # no script at all
+    if path.rsplit(".", 1)[-1] == "OnStart":
+        from .notebook_lifecycle import is_safemaker_on_start
+
+        if ctx.profile.whole is not None and is_safemaker_on_start(ctx.profile.whole, value):
+            return MISSING  # safemaker's own on-start script for this very profile (installs as ec2-user)
     ctx.violation(path, "a lifecycle script", "no script",
                   f"Remove {path}: lifecycle configuration scripts run as root, which the profile's "
                   "notebook_root_access 'Disabled' forbids (an administrator creates lifecycle configurations, "

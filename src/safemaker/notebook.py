@@ -942,13 +942,19 @@ def _check_private_ip(value: Any) -> str:
 
 # --------------------------------------------------------------------------- lifecycle configuration (issue 12)
 
-from .notebook_lifecycle import (  # noqa: E402  (re-exported: one import path for notebook helpers)
-    build_wheelhouse,
-    create_lifecycle_config,
-    default_wheelhouse_uri,
-    lifecycle_config_script,
-    upload_wheelhouse,
-)
+_LIFECYCLE_NAMES = frozenset({"lifecycle_config_script", "create_lifecycle_config", "default_wheelhouse_uri",
+                              "build_wheelhouse", "upload_wheelhouse"})
+
+
+def __getattr__(name: str) -> Any:
+    """The lifecycle-configuration helpers of :mod:`safemaker.notebook_lifecycle`, re-exported lazily
+    (that module imports this one)."""
+    if name in _LIFECYCLE_NAMES:
+        from . import notebook_lifecycle
+
+        return getattr(notebook_lifecycle, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ += [
     "lifecycle_config_script",

@@ -73,6 +73,7 @@ __all__ = [
     "default_wheelhouse_uri",
     "lifecycle_config_script",
     "encode_lifecycle_content",
+    "is_safemaker_on_start",
     "create_lifecycle_config",
     "build_wheelhouse",
     "upload_wheelhouse",
@@ -312,6 +313,54 @@ echo "safemaker: installing {req} in the background; log: $STATE/install.log"
 def encode_lifecycle_content(script: str) -> str:
     """``Content`` of a lifecycle hook: the script, UTF-8, base64-encoded (as the API takes it)."""
     return base64.b64encode(script.encode("utf-8")).decode("ascii")
+
+
+_SCRIPT_PARAMS = re.compile(
+    r"^NB_USER=\"\$\{NB_USER:-(?P<user>[^}]*)\}\"$.*?"
+    r"^    WHEELHOUSE_URI=(?P<uri>\S+) REQUIREMENT=(?P<req>\S+) \\$",
+    re.M | re.S)
+
+
+def is_safemaker_on_start(profile: "VpcProfile", hooks: Any) -> bool:
+    """Whether an ``OnStart`` hook list is exactly safemaker's own script for this profile.
+
+    The guard refuses lifecycle scripts while the profile disables root access
+    (SM-NB-LIFECYCLE: they run as root). safemaker's script is the exception:
+    its text is fully determined by the profile, the wheelhouse URI and the
+    requirement (validated values, no free text), and it runs nothing as root
+    but writing its files; the install runs as ``ec2-user``. It is recognised
+    by regenerating it from the values it names and comparing byte for byte,
+    so a single changed or added character makes it an ordinary script again.
+
+    Parameters
+    ----------
+    profile : VpcProfile
+        The guard's profile (the script must carry this very profile).
+    hooks : Any
+        The request's ``OnStart`` value: a list of one ``{"Content": base64}``.
+
+    Returns
+    -------
+    bool
+        True only for ``[{"Content": <base64 of lifecycle_config_script(profile, ...)>}]``
+        with the notebook user ``ec2-user``.
+    """
+    if not isinstance(hooks, (list, tuple)) or len(hooks) != 1 or not isinstance(hooks[0], dict) \
+            or set(hooks[0]) != {"Content"} or not isinstance(hooks[0]["Content"], str):
+        return False
+    try:
+        script = base64.b64decode(hooks[0]["Content"], validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    match = _SCRIPT_PARAMS.search(script)
+    if match is None or match.group("user") != NOTEBOOK_USER:
+        return False
+    try:
+        uri, req = shlex.split(match.group("uri"))[0], shlex.split(match.group("req"))[0]
+        expected = lifecycle_config_script(profile, wheelhouse_uri=uri, requirement=req)
+    except (ValueError, NotebookInputError):
+        return False
+    return script == expected
 
 
 def create_lifecycle_config(

