@@ -168,31 +168,47 @@ def _tuning(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Find
 
 def _model(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
     isolated = params.get("EnableNetworkIsolation") is True
-    for anchor in ("PrimaryContainer", "Containers[]"):
-        for prefix, container in _maps(params, anchor):
-            env = container.get("Environment")
-            if not is_map(env):
-                continue
-            submit = env.get("SAGEMAKER_SUBMIT_DIRECTORY")
-            if isolated and isinstance(submit, str) and submit.startswith("s3://"):
-                spec = CHECKS["SM-PRE-CODE-DOWNLOAD"]
-                out.add(profile, Violation(
-                    op, f"{prefix}Environment.SAGEMAKER_SUBMIT_DIRECTORY", submit, "/opt/ml/model/code",
-                    f"The serving container would download {submit} itself and fails: {spec.fails_because}. "
-                    f"Fix: {spec.fix}" + _relax(spec.id),
-                    spec.id, "inference code inside the model data when EnableNetworkIsolation is True"))
-            for name in MODEL_ID_VARIABLES:
-                _model_id(op, f"{prefix}Environment.{name}", env.get(name), isolated, profile, out)
-            loads = env.get("SERVING_LOAD_MODELS")
-            if isinstance(loads, str):
-                hosts = [h for part in loads.split(",") if (h := url_host(part.split("=", 1)[-1])) is not None]
-                if hosts or "djl://" in loads:
-                    spec = CHECKS["SM-PRE-MODEL-HUB"]
-                    out.add(profile, Violation(
-                        op, f"{prefix}Environment.SERVING_LOAD_MODELS", loads, "a model under /opt/ml/model",
-                        f"DJL Serving would download the model from {(hosts or ['the DJL model zoo'])[0]} at start, "
-                        f"on the internet. Fix: {spec.fix}" + _relax(spec.id),
-                        spec.id, "model artifacts from S3 (ModelDataUrl / ModelDataSource)"))
+    for prefix, container in _containers(params):
+        env = container.get("Environment")
+        if is_map(env):
+            _container_environment(op, prefix, env, isolated, profile, out)
+
+
+def _containers(params: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """``PrimaryContainer`` and every ``Containers[i]`` (list or tuple) that is a mapping, with path prefixes."""
+    found: list[tuple[str, Mapping[str, Any]]] = []
+    primary = params.get("PrimaryContainer")
+    if is_map(primary):
+        found.append(("PrimaryContainer.", primary))
+    containers = params.get("Containers")
+    if is_seq(containers):
+        found.extend((f"Containers[{i}].", c) for i, c in enumerate(containers) if is_map(c))
+    return found
+
+
+def _container_environment(op: str, prefix: str, env: Mapping[str, Any], isolated: bool, profile: "VpcProfile",
+                           out: Findings) -> None:
+    """One container's ``Environment``: a code download under isolation, a model fetched at start."""
+    submit = env.get("SAGEMAKER_SUBMIT_DIRECTORY")
+    if isolated and isinstance(submit, str) and submit.startswith("s3://"):
+        spec = CHECKS["SM-PRE-CODE-DOWNLOAD"]
+        out.add(profile, Violation(
+            op, f"{prefix}Environment.SAGEMAKER_SUBMIT_DIRECTORY", submit, "/opt/ml/model/code",
+            f"The serving container would download {submit} itself and fails: {spec.fails_because}. "
+            f"Fix: {spec.fix}" + _relax(spec.id),
+            spec.id, "inference code inside the model data when EnableNetworkIsolation is True"))
+    for name in MODEL_ID_VARIABLES:
+        _model_id(op, f"{prefix}Environment.{name}", env.get(name), isolated, profile, out)
+    loads = env.get("SERVING_LOAD_MODELS")
+    if isinstance(loads, str):
+        hosts = [h for part in loads.split(",") if (h := url_host(part.split("=", 1)[-1])) is not None]
+        if hosts or "djl://" in loads:
+            spec = CHECKS["SM-PRE-MODEL-HUB"]
+            out.add(profile, Violation(
+                op, f"{prefix}Environment.SERVING_LOAD_MODELS", loads, "a model under /opt/ml/model",
+                f"DJL Serving would download the model from {(hosts or ['the DJL model zoo'])[0]} at start, "
+                f"on the internet. Fix: {spec.fix}" + _relax(spec.id),
+                spec.id, "model artifacts from S3 (ModelDataUrl / ModelDataSource)"))
 
 
 def _model_id(op: str, path: str, value: Any, isolated: bool, profile: "VpcProfile", out: Findings) -> None:
