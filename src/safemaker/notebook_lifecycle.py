@@ -92,7 +92,7 @@ WHEELHOUSE_PREFIX = "safemaker/wheelhouse/"
 
 _S3_URI_RE = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/([A-Za-z0-9!_.*'()/=+-]*)$")
 _REQUIREMENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?([<>=!~]=?[A-Za-z0-9.*+!_-]+)?$")
-_HEREDOC = "SAFEMAKER_EOF"
+_HEREDOC = "EOF_SAFEMAKER_LCC"
 
 
 class WheelhouseBuildError(SafemakerError):

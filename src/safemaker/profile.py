@@ -106,6 +106,7 @@ OTHER_ENV_VARS: Mapping[str, str] = MappingProxyType(
         "SAFEMAKER_GUARD_MODE": "mode of the process guard turned on by 'import safemaker.auto' and "
                                 "'safemaker run': enforce (default) or warn",
         "SAFEMAKER_ENDPOINT_URL": "endpoint URL for the doctor, infra and profile commands",
+        "SAFEMAKER_S3_ENDPOINT_URL": "S3 endpoint URL for 'safemaker notebook wheelhouse' (local backend)",
         "SAFEMAKER_STACK": "name of the closed-network stack of 'safemaker infra'",
         "SAFEMAKER_E2E": "turns on the tests against a real AWS account (tests/e2e)",
         "SAFEMAKER_FUZZ_EXAMPLES": "number of examples of the fuzz tests (make fuzz)",

@@ -46,7 +46,7 @@ def test_script_is_valid_bash_and_carries_the_profile_wheelhouse_and_startup_fil
     assert "REGION=eu-west-1" in script and "REQUIREMENT='safemaker[sdk]'" in script
     assert 'nohup sudo -u "$NB_USER" -H env' in script  # the AWS samples' pattern (5-minute limit)
     assert "--no-index --find-links" in script
-    embedded = script.split("profile.json\" <<'SAFEMAKER_EOF'\n", 1)[1].split("\nSAFEMAKER_EOF", 1)[0]
+    embedded = script.split("profile.json\" <<'EOF_SAFEMAKER_LCC'\n", 1)[1].split("\nEOF_SAFEMAKER_LCC", 1)[0]
     assert VpcProfile.from_mapping(json.loads(embedded)["safemaker"], source="x", env=False) == p
     assert "import safemaker.auto" in script and "load_extension(\"safemaker\")" in script
     assert encode_lifecycle_content(script) == base64.b64encode(script.encode()).decode()
