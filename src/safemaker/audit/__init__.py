@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import hashlib
+import itertools
 import json
 import logging
 import re
@@ -52,22 +53,23 @@ import botocore.exceptions
 import botocore.session
 from botocore import xform_name
 
-from ._loopback import is_loopback_url
-from .errors import MISSING, SafemakerError, Violation
-from .guard import check_resource, references
-from .resources import RESOURCES, ResourceSpec
-from . import paths as _paths
-from .paths import split_path
-from .rules import RULES, FieldRule, Guardrail
+from .._loopback import is_loopback_url
+from ..errors import MISSING, SafemakerError, Violation
+from ..guard import check_resource, references
+from ..resources import RESOURCES, ResourceSpec
+from .. import paths as _paths
+from ..paths import split_path
+from ..rules import RULES, FieldRule, Guardrail
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .profile import VpcProfile
+    from ..profile import VpcProfile
 
 __all__ = [
     "Severity",
     "Finding",
     "SourceLocation",
     "ProgressEvent",
+    "AuditStats",
     "RelatedControls",
     "AuditInputError",
     "AUDIT_ORDER",
@@ -419,6 +421,10 @@ class Finding:
     location : SourceLocation or None
         File, line and logical ID, for a finding of a source file
         (:mod:`safemaker.iac`); ``path`` is then the property path in the source.
+    account : str or None
+        12-digit AWS account ID of the resource (the account audited; in an
+        organization audit, the member account). ``None`` for a finding of a
+        source file.
     """
 
     rule_id: str
@@ -436,6 +442,7 @@ class Finding:
     fix_action: Literal["update", "recreate", "investigate"]
     related: RelatedControls = field(default=_NO_CONTROLS)
     location: SourceLocation | None = None
+    account: str | None = None
 
     def message(self) -> str:
         """One line: ``"<arn>: <path> is <found>; the profile requires <required>. <fix>."``"""
@@ -455,6 +462,7 @@ class Finding:
             "resource_arn": self.resource_arn,
             "resource_name": self.resource_name,
             "region": self.region,
+            "account": self.account,
             "path": self.path,
             "found": None if self.found is MISSING else self.found,
             "found_absent": self.found is MISSING,
@@ -525,6 +533,7 @@ class _FieldInfo:
     regex: re.Pattern[str]
     rule: FieldRule
     request_path: str
+    describe_path: str
 
 
 _FIELDS_CACHE: dict[str, tuple[_FieldInfo, ...]] = {}
@@ -540,7 +549,7 @@ def _fields_of(kind: str) -> tuple[_FieldInfo, ...]:
         anchor = target.describe_anchor if target.describe_anchor is not None else target.anchor
         dpath = f.describe_path if f.describe_path is not None else f.path
         infos.append(_FieldInfo(f.guardrail.value, _path_regex(_join(anchor, dpath)), f,
-                                _join(target.anchor, f.path)))
+                                _join(target.anchor, f.path), _join(anchor, dpath)))
     # longest describe path first: "A.B.C" wins over "A.B"
     infos.sort(key=lambda i: -len(i.regex.pattern))
     result = tuple(infos)
@@ -737,6 +746,63 @@ def _resolve_regions(regions: Sequence[str] | str | None, profile: "VpcProfile")
 # --------------------------------------------------------------------------- the audit
 
 
+class AuditStats:
+    """API calls made and resources checked by an audit; filled while it runs (thread-safe).
+
+    Pass one to :func:`run` (or :func:`safemaker.audit.organization.run_organization`)
+    and read it after the findings are consumed.
+
+    Attributes
+    ----------
+    calls : collections.Counter
+        Calls by operation (``"ListModels"``, ``"DescribeModel"``, ``"Search"``,
+        ``"AssumeRole"``...): each List or Search page is one call; botocore's
+        retries of a call are not counted again.
+    resources : int
+        Resources checked (listed, then described or read from a Search record).
+    from_search : int
+        Of those, resources whose description came from a ``Search`` record.
+    """
+
+    def __init__(self) -> None:
+        from collections import Counter
+
+        self._lock = threading.Lock()
+        self.calls: "Counter[str]" = Counter()
+        self.resources = 0
+        self.from_search = 0
+
+    def count(self, operation: str, n: int = 1) -> None:
+        """Add ``n`` calls of ``operation``."""
+        with self._lock:
+            self.calls[operation] += n
+
+    def checked(self, n: int = 1, *, from_search: bool = False) -> None:
+        """Add ``n`` resources checked."""
+        with self._lock:
+            self.resources += n
+            if from_search:
+                self.from_search += n
+
+    @property
+    def total_calls(self) -> int:
+        """Every call counted."""
+        return sum(self.calls.values())
+
+    @property
+    def calls_per_resource(self) -> float | None:
+        """``total_calls / resources``; ``None`` when nothing was checked."""
+        return self.total_calls / self.resources if self.resources else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"calls": {...}, "total_calls": n, "resources": n, "from_search": n, "calls_per_resource": x}``."""
+        with self._lock:
+            calls = dict(sorted(self.calls.items()))
+        per = self.calls_per_resource
+        return {"calls": calls, "total_calls": sum(calls.values()), "resources": self.resources,
+                "from_search": self.from_search, "calls_per_resource": None if per is None else round(per, 4)}
+
+
 @dataclass(frozen=True)
 class _Item:
     region: str
@@ -793,13 +859,25 @@ class _Referenced(Violation):
 
 class _Auditor:
     def __init__(self, profile: "VpcProfile", clients: Mapping[str, Any], *, since: _dt.datetime | None,
-                 active_only: bool, progress: Callable[[ProgressEvent], None] | None) -> None:
+                 active_only: bool, progress: Callable[[ProgressEvent], None] | None,
+                 account_id: str | None = None, stats: AuditStats | None = None, use_search: bool = True) -> None:
         self.profile = profile
         self.clients = clients
         self.since = since
         self.active_only = active_only
         self.progress = progress
+        self.account_id = account_id
+        self.stats = stats if stats is not None else AuditStats()
+        self.use_search = use_search
         self.cache = _LruCache(4096)
+
+    def search_records(self, region: str, kind: str) -> dict[str, dict[str, Any]] | None:
+        """Search records of ``kind`` by name, or ``None`` (Search not used or failed: Describe each)."""
+        from .search import search_covers, search_records
+
+        if not self.use_search or not search_covers(kind):
+            return None
+        return search_records(self.clients[region], kind, since=self.since, count=self.stats.count)
 
     # ---------------------------------------------------------------- listing
 
@@ -827,6 +905,7 @@ class _Auditor:
                 kwargs["PaginationConfig"] = {"PageSize": page_size}
             try:
                 for page in paginator.paginate(**kwargs):
+                    self.stats.count(spec.list_operation)
                     batch = []
                     for summary in page.get(spec.list_key, []):
                         if self.since is not None and not spec.created_after_param:
@@ -845,6 +924,7 @@ class _Auditor:
                         self.progress(ProgressEvent("listed", region, kind, len(batch)))
                     yield from batch
             except Exception as exc:  # a failed List is UNKNOWN, never "nothing there"
+                self.stats.count(spec.list_operation)
                 reason = _error_reason(exc)
                 logger.debug("%s failed in %s: %s", spec.list_operation, region, reason)
                 yield self._unknown(_Item(region, kind, "*", {}, None), spec.list_operation, kwargs, reason,
@@ -855,6 +935,7 @@ class _Auditor:
     def _describe(self, region: str, kind: str, params: Mapping[str, str]) -> dict[str, Any]:
         spec = RESOURCES[kind]
         client = self.clients[region]
+        self.stats.count(spec.describe_operation)
         try:
             out = getattr(client, xform_name(spec.describe_operation))(**params)
         except Exception as exc:
@@ -908,11 +989,13 @@ class _Auditor:
                                        v.required_text, ref_kind, v) for v in ref_violations)
         return out
 
-    def audit(self, item: _Item) -> list[Finding]:
-        try:
-            description = self._describe(item.region, item.kind, item.params)
-        except _Unknown as exc:
-            return [self._unknown(item, exc.operation, exc.params, exc.reason)]
+    def audit(self, item: _Item, description: dict[str, Any] | None = None) -> list[Finding]:
+        self.stats.checked(from_search=description is not None)
+        if description is None:
+            try:
+                description = self._describe(item.region, item.kind, item.params)
+            except _Unknown as exc:
+                return [self._unknown(item, exc.operation, exc.params, exc.reason)]
         arn = _dig(description, RESOURCES[item.kind].arn_key) or item.arn or self._arn(item)
         try:
             violations = self._violations(item.region, item.kind, item.params, description)
@@ -928,7 +1011,13 @@ class _Auditor:
     def _arn(self, item: _Item) -> str:
         p = self.profile
         name = "/".join([*(v for k, v in item.params.items() if k != RESOURCES[item.kind].name_param), item.name])
-        return f"arn:{p.partition}:sagemaker:{item.region}:{p.account_id}:{item.kind}/{name}"
+        return f"arn:{p.partition}:sagemaker:{item.region}:{self.account_id or p.account_id}:{item.kind}/{name}"
+
+    def _account(self, arn: str) -> str | None:
+        if self.account_id:
+            return self.account_id
+        parts = arn.split(":")
+        return parts[4] if len(parts) > 5 and parts[4] else (self.profile.account_id or None)
 
     def _unknown(self, item: _Item, operation: str, params: Mapping[str, Any], reason: str,
                  what: str | None = None) -> Finding:
@@ -940,7 +1029,7 @@ class _Auditor:
             region=item.region, path=call, found=reason, required="a successful describe",
             required_text="a resource that can be described",
             fix=_unknown_fix(operation, what, reason),
-            fix_action="investigate",
+            fix_action="investigate", account=self._account(item.arn or self._arn(item)),
         )
 
     def _finding(self, item: _Item, arn: str, v: Violation) -> Finding:
@@ -949,7 +1038,7 @@ class _Auditor:
                            v.path, v.found, v.required, v.required_text,
                            f"{v.fix}: the referenced resource is not assumed compliant; grant the Describe "
                            "permission or fix the reference, and audit again", "investigate",
-                           _NO_CONTROLS)
+                           _NO_CONTROLS, account=self._account(arn))
         action: Literal["update", "recreate"]
         if isinstance(v, _Referenced):
             origin_kind, origin = v.origin_kind, v.origin
@@ -967,7 +1056,7 @@ class _Auditor:
             related = RELATED_CONTROLS.get((item.kind, v.rule_id), _NO_CONTROLS)
         severity = RULE_SEVERITY.get(v.rule_id, Severity.HIGH)
         return Finding(v.rule_id, "FAIL", severity, item.kind, arn, item.name, item.region, v.path, v.found,
-                       v.required, v.required_text, fix, action, related)
+                       v.required, v.required_text, fix, action, related, account=self._account(arn))
 
 
 _SERVER_FAILURE = re.compile(r"^(5\d\d|InternalFailure|InternalServerError|ServiceUnavailable)\b")
@@ -1040,7 +1129,8 @@ def _make_clients(boto3_session: Any, regions: Sequence[str], max_workers: int) 
 def run(profile: "VpcProfile | str | None", *, boto3_session: Any = None, clients: Mapping[str, Any] | None = None,
         regions: Sequence[str] | str | None = None, since: "str | _dt.date | _dt.datetime | None" = None,
         resource_types: Iterable[str] | None = None, max_workers: int = 8,
-        progress: Callable[[ProgressEvent], None] | None = None, active_only: bool = False) -> Iterator[Finding]:
+        progress: Callable[[ProgressEvent], None] | None = None, active_only: bool = False,
+        stats: AuditStats | None = None, use_search: bool = True, account_id: str | None = None) -> Iterator[Finding]:
     """Audit existing SageMaker resources against a VPC profile; yield every finding as it is found.
 
     Findings are streamed: memory does not grow with the number of compliant
@@ -1077,6 +1167,15 @@ def run(profile: "VpcProfile | str | None", *, boto3_session: Any = None, client
     active_only : bool, default False
         Only resources running or able to run now (List ``StatusEquals`` with
         :attr:`ResourceSpec.active_statuses`, one paginated call per status).
+    stats : AuditStats, optional
+        Filled with the calls made and resources checked (calls per resource).
+    use_search : bool, default True
+        Read training jobs, models and tuning jobs in bulk with ``Search`` (100
+        records per call; :mod:`safemaker.audit.search`), describing only the
+        listed resources Search did not return. ``False``: one Describe each.
+    account_id : str, optional
+        Account the clients reach, put on every finding (default: the account
+        in each resource's ARN).
 
     Yields
     ------
@@ -1101,7 +1200,7 @@ def run(profile: "VpcProfile | str | None", *, boto3_session: Any = None, client
     each :class:`~safemaker.resources.ResourceSpec` (Amazon SageMaker API
     Reference); throttling is retried by botocore's adaptive retry mode.
     """
-    from .profile import VpcProfile, resolve_profile
+    from ..profile import VpcProfile, resolve_profile
 
     if not isinstance(max_workers, int) or isinstance(max_workers, bool) or not 1 <= max_workers <= 64:
         raise AuditInputError("max_workers", max_workers, "an integer from 1 to 64")
@@ -1117,7 +1216,8 @@ def run(profile: "VpcProfile | str | None", *, boto3_session: Any = None, client
     else:
         region_list = _resolve_regions(regions, prof)
         client_map = _make_clients(boto3_session, region_list, max_workers)
-    return _run(_Auditor(prof, client_map, since=since_dt, active_only=active_only, progress=progress),
+    return _run(_Auditor(prof, client_map, since=since_dt, active_only=active_only, progress=progress,
+                         account_id=account_id, stats=stats, use_search=use_search),
                 region_list, kinds, max_workers)
 
 
@@ -1140,11 +1240,16 @@ def _run(auditor: _Auditor, regions: Sequence[str], kinds: Sequence[str], max_wo
         try:
             for region in regions:
                 for kind in kinds:
-                    for entry in auditor.list_items(region, kind):
+                    listed = auditor.list_items(region, kind)
+                    head = list(itertools.islice(listed, 2))
+                    # Search pays off from two resources on (one call for up to 100 records)
+                    records = (auditor.search_records(region, kind) or {}) if sum(
+                        isinstance(e, _Item) for e in head) >= 2 else {}
+                    for entry in itertools.chain(head, listed):
                         if isinstance(entry, Finding):
                             yield entry
                             continue
-                        fut = pool.submit(auditor.audit, entry)
+                        fut = pool.submit(auditor.audit, entry, records.pop(entry.name, None))
                         pending.add(fut)
                         meta[fut] = entry
                         if len(pending) >= window:
@@ -1270,7 +1375,7 @@ def write_sarif(findings: Iterable[Finding], stream: IO[str], *, tool_version: s
         Number of results written.
     """
     if tool_version is None:
-        from . import __version__ as tool_version  # type: ignore[attr-defined,no-redef]
+        from .. import __version__ as tool_version  # type: ignore[attr-defined,no-redef]
     rules = sarif_rules()
     index = {r["id"]: i for i, r in enumerate(rules)}
     driver = {"name": "safemaker", "version": str(tool_version), "informationUri": "https://pypi.org/project/safemaker/",

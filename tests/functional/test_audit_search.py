@@ -1,0 +1,99 @@
+"""Bulk reads with SageMaker ``Search`` (safemaker.audit.search) and the calls counted (AuditStats).
+
+Which types Search may replace Describe for comes from botocore's model (the
+``SearchRecord`` member shapes); the calls counted are checked against the
+request log of the server (what reached 127.0.0.1). moto 5 implements Search
+for training jobs only (not models or tuning jobs), so a Search answer for
+models is injected before it is sent (botocore's ``before-call`` event), built
+from real DescribeModel answers of the same backend.
+"""
+
+from __future__ import annotations
+
+import botocore.awsrequest
+import botocore.session
+import pytest
+
+from safemaker import audit
+from safemaker.audit.search import SEARCH_RESOURCES, search_covers, searchable_types
+
+from test_audit import ROLE, model, profile, sm, training_job  # noqa: F401  (fixtures)
+
+SEARCH_MODEL = botocore.session.get_session().get_service_model("sagemaker")
+
+
+def _summary(findings):
+    return sorted((f.resource_arn, f.rule_id, f.path, repr(f.found), f.account) for f in findings)
+
+
+def test_search_replaces_describe_only_where_the_record_shape_carries_every_checked_field():
+    record = SEARCH_MODEL.shape_for("SearchRecord")
+    # botocore: the TrainingJob record has no RemoteDebugConfig, which DescribeTrainingJob has and the rules read
+    assert "RemoteDebugConfig" not in record.members["TrainingJob"].members
+    assert "RemoteDebugConfig" in SEARCH_MODEL.operation_model("DescribeTrainingJob").output_shape.members
+    assert search_covers("training-job") is False
+    # a Model record (ModelDashboardModel.Model) and a tuning job record carry the network fields
+    model_shape = record.members["Model"].members["Model"]
+    assert {"VpcConfig", "EnableNetworkIsolation", "ExecutionRoleArn"} <= set(model_shape.members)
+    assert "TrainingJobDefinition" in record.members["HyperParameterTuningJob"].members
+    assert searchable_types() == ("model", "hyper-parameter-tuning-job")
+    # each Search resource name is one of the API's enum values
+    enum = SEARCH_MODEL.operation_model("Search").input_shape.members["Resource"].enum
+    assert {resource for resource, _ in SEARCH_RESOURCES.values()} <= set(enum)
+
+
+def test_failed_search_costs_one_call_and_every_model_is_described(safemaker_local, sm, profile):
+    model(sm, "m-open")
+    model(sm, "m-closed", EnableNetworkIsolation=True,
+          VpcConfig={"Subnets": list(profile.subnets), "SecurityGroupIds": list(profile.security_group_ids)})
+    model(sm, "m-half", EnableNetworkIsolation=True)
+    safemaker_local.reset_requests()
+    stats = audit.AuditStats()
+    with_search = list(audit.run(profile, clients={"us-east-1": sm}, resource_types=["model"], stats=stats))
+    # moto answers Search(Resource="Model") with an error: one call, then Describe for each model
+    assert dict(stats.calls) == {"Search": 1, "ListModels": 1, "DescribeModel": 3}
+    assert safemaker_local.request_count("sagemaker", "Search") == 1
+    assert safemaker_local.request_count("sagemaker", "DescribeModel") == 3
+    assert (stats.resources, stats.from_search) == (3, 0)
+    without = list(audit.run(profile, clients={"us-east-1": sm}, resource_types=["model"], use_search=False))
+    assert _summary(with_search) == _summary(without)
+    assert {f.account for f in with_search} == {"123456789012"}
+
+
+def test_search_records_are_used_and_only_the_missing_model_is_described(safemaker_local, sm, profile):
+    for name in ("a-open", "b-open", "c-open"):
+        model(sm, name)
+    described = {n: sm.describe_model(ModelName=n) for n in ("a-open", "b-open")}
+    for d in described.values():
+        d.pop("ResponseMetadata")
+    sent = []
+
+    def search_answer(params, **kwargs):  # Search for models, as AWS answers it (moto lacks it)
+        sent.append(params["body"])
+        response = botocore.awsrequest.AWSResponse("http://127.0.0.1/", 200, {}, None)
+        return response, {"Results": [{"Model": {"Model": d}} for d in described.values()],
+                          "ResponseMetadata": {"HTTPStatusCode": 200}}
+
+    sm.meta.events.register("before-call.sagemaker.Search", search_answer)
+    safemaker_local.reset_requests()
+    stats = audit.AuditStats()
+    findings = list(audit.run(profile, clients={"us-east-1": sm}, resource_types=["model"], stats=stats))
+    assert dict(stats.calls) == {"Search": 1, "ListModels": 1, "DescribeModel": 1}
+    assert safemaker_local.request_count("sagemaker", "DescribeModel") == 1  # c-open: Search did not return it
+    assert (stats.resources, stats.from_search) == (3, 2)
+    assert stats.calls_per_resource == pytest.approx(1.0)
+    assert b'"Resource": "Model"' in sent[0] and b'"MaxResults": 100' in sent[0]
+    without = list(audit.run(profile, clients={"us-east-1": sm}, resource_types=["model"], use_search=False))
+    assert _summary(findings) == _summary(without)
+    assert len(findings) == 6  # 3 models x (isolation, VPC)
+
+
+def test_stats_count_list_pages_and_describes(safemaker_local, sm, profile):
+    for i in range(3):
+        sm.create_training_job(**training_job(f"t{i}"))
+    safemaker_local.reset_requests()
+    stats = audit.AuditStats()
+    list(audit.run(profile, clients={"us-east-1": sm}, resource_types=["training-job"], stats=stats))
+    assert dict(stats.calls) == {"ListTrainingJobs": 1, "DescribeTrainingJob": 3}  # no Search: not covered
+    assert stats.total_calls == len(safemaker_local.requests) == 4
+    assert stats.as_dict()["calls_per_resource"] == pytest.approx(4 / 3, abs=1e-4)
