@@ -8,6 +8,7 @@ from pathlib import Path
 
 from safemaker.rules import markdown_table
 from safemaker.rules_classification import refusals_markdown, rules_markdown
+from safemaker.rules_guardrails import guardrails_markdown
 
 DOCS = Path(__file__).resolve().parents[1]
 
@@ -24,3 +25,4 @@ if __name__ == "__main__":
     put("guard.md", "rule-table", markdown_table())
     put("guard.md", "refusals", refusals_markdown())
     put("rules.md", "classification", rules_markdown())
+    put("rules.md", "guardrails", guardrails_markdown())

