@@ -3,9 +3,12 @@
 #   make test   creates its own virtualenvs, installs, runs every test under both SDK majors
 #
 # The test matrix: one virtualenv per SageMaker SDK major, the same boto3/botocore/moto pins
-# (constraints.txt) in both. `make test` runs the whole suite in each (side by side; MATRIX_JOBS=1
-# runs them one after the other) and fails if either fails or runs no test. Tests that need one
-# major are marked sdk2/sdk3 and skipped in the other (tests/sdk_markers.py).
+# (constraints.txt) in both. `make test` runs the whole suite in the SDK v2 environment and, in the
+# SDK v3 environment, the tests that use the SDK (--sdk-only: the others do not depend on the SDK
+# major, so they run once); side by side (MATRIX_JOBS=1 runs them one after the other), each in
+# TEST_WORKERS pytest-xdist processes (auto = one per CPU; 1 = no xdist), and fails if either fails
+# or runs no test. Tests that need one major are marked sdk2/sdk3 and skipped in the other; tests
+# that use whichever SDK is installed are marked sdk (tests/sdk_markers.py).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
@@ -14,6 +17,7 @@ VENV3   ?= .venv-v3
 PY3      = $(VENV3)/bin/python
 EXTRAS3 ?= sdk3,local,demo,test
 MATRIX_JOBS ?= 2
+TEST_WORKERS ?= auto
 
 .PHONY: demo test test-v2 test-v3 venv venv-v3 unit functional fuzz bench docs docs-tables clean
 
@@ -37,7 +41,8 @@ demo: venv
 	$(VENV)/bin/safemaker demo
 
 test: venv venv-v3
-	$(PYTHON) tests/run_matrix.py --jobs $(MATRIX_JOBS) --env sdk2=$(VENV) --env sdk3=$(VENV3)
+	$(PYTHON) tests/run_matrix.py --jobs $(MATRIX_JOBS) --workers $(TEST_WORKERS) \
+	    --env sdk2=$(VENV) --env sdk3=$(VENV3) --sdk-only sdk3
 
 test-v2: venv
 	$(PY) -m pytest -q

@@ -5,10 +5,16 @@ Every test except those marked ``e2e`` runs with:
 - ``AWS_*`` variables cleared, then fake credentials (``testing``), region
   ``us-east-1``, ``AWS_EC2_METADATA_DISABLED=true`` and the AWS config and
   credentials files pointed at ``/dev/null``; ``boto3.DEFAULT_SESSION`` unset;
+- ``COLUMNS`` and ``LINES`` unset, so that the CLI's tables do not depend on
+  the terminal (or the pytest-xdist worker, which has ``COLUMNS=80``) that runs
+  the tests; a test that needs a width sets it;
 - outbound connections refused unless they go to a loopback address, and
   DNS lookups refused for any other host name: a test that would reach AWS
-  (or anything else) fails loudly with :class:`OutboundNetworkBlocked`
-  instead.
+  (or anything else) fails loudly with
+  :class:`safemaker.pytest_plugin.OutboundNetworkBlocked` instead. The guard
+  and the fake environment are defined once, in :mod:`safemaker.pytest_plugin`
+  (``loopback_only``, ``FAKE_AWS_ENVIRONMENT``); the benchmarks use the same
+  (``offline_aws``).
 
 The local backend fixtures (``safemaker_local``, ``safemaker_session``) come
 from the ``safemaker.pytest_plugin`` entry point.
@@ -16,85 +22,42 @@ from the ``safemaker.pytest_plugin`` entry point.
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import socket
+from collections.abc import Iterator
 
 import boto3
 import pytest
-from sdk_markers import pytest_collection_modifyitems  # noqa: F401  (sdk2/sdk3 markers: skip under the other SDK major)
+from sdk_markers import (  # noqa: F401  (sdk/sdk2/sdk3 markers: skip under the other major; --sdk-only)
+    pytest_addoption,
+    pytest_collection_modifyitems,
+)
 
-FAKE_AWS_ENVIRONMENT = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_SECURITY_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-}
+from safemaker.pytest_plugin import FAKE_AWS_ENVIRONMENT, loopback_only
 
-_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", ""}
-
-
-class OutboundNetworkBlocked(ConnectionRefusedError):
-    """A test tried to reach a non-loopback address (an OSError, as a real refusal would be)."""
-
-
-def _is_loopback(host: object) -> bool:
-    if host is None:
-        return True
-    if isinstance(host, bytes):
-        host = host.decode("ascii", "replace")
-    if not isinstance(host, str):
-        return False
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
-    except ValueError:
-        return False
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # A pytest-xdist worker starts with COLUMNS=80 that the command line did not set; rich reads
+    # COLUMNS when a console is made (safemaker.cli's consoles: at import), so drop it before any
+    # test imports the CLI (the per-test fixture below drops it again for what a test runs).
+    for _name in ("COLUMNS", "LINES"):
+        os.environ.pop(_name, None)
 
 
 @pytest.fixture(autouse=True)
-def _offline_aws(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+def _offline_aws(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     if request.node.get_closest_marker("e2e"):
+        yield
         return
     for name in list(os.environ):
         if name.startswith("AWS_"):
             monkeypatch.delenv(name)
     for name, value in FAKE_AWS_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
+    for name in ("COLUMNS", "LINES"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
 
-    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
-    real_getaddrinfo = socket.getaddrinfo
-
-    def check(sock: socket.socket, address: object) -> None:
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(
-            address[0] if isinstance(address, tuple) else address
-        ):
-            raise OutboundNetworkBlocked(f"test tried to connect to {address!r}; only loopback")
-
-    def connect(self: socket.socket, address: object) -> None:
-        check(self, address)
-        return real_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: object) -> int:
-        check(self, address)
-        return real_connect_ex(self, address)
-
-    def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
-        if not _is_loopback(host):
-            raise socket.gaierror(
-                socket.EAI_NONAME, f"test tried to resolve {host!r}; only loopback"
-            )
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    with loopback_only():
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -2,12 +2,22 @@
 
 Usage (the Makefile passes the environments)::
 
-    python tests/run_matrix.py --env sdk2=.venv --env sdk3=.venv-v3 [--jobs 2] [-- pytest args]
+    python tests/run_matrix.py --env sdk2=.venv --env sdk3=.venv-v3 [--sdk-only sdk3] \
+        [--jobs 2] [--workers auto] [-- pytest args]
 
 Each ``--env NAME=VENV`` runs ``VENV/bin/python -m pytest -q`` over the
 default test paths (pyproject ``testpaths``). Suites run side by side when
 ``--jobs`` is 2 or more (each one's output is printed whole when it ends, so
 the two never interleave), one after the other with ``--jobs 1``.
+
+A suite named by ``--sdk-only NAME`` runs only the tests that exercise the
+SageMaker SDK (pytest ``--sdk-only``, tests/sdk_markers.py: marked ``sdk``,
+``sdk2`` or ``sdk3``, or a module that imports the SDK); every other test
+does not depend on the SDK major and runs in the other suites only. With
+``--workers N`` (or ``auto``: one per CPU) a suite whose environment has
+pytest-xdist runs its tests in N worker processes (``-n N --dist loadfile``:
+a module's tests stay in one worker, so module-scoped fixtures are built
+once); a suite without xdist runs in one process and says so.
 
 The exit status is 0 only when every suite exited 0. A suite that ran no
 test (pytest's exit 5) is a failure here, reported as such: it means that
@@ -55,6 +65,9 @@ class Suite:
     seconds: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
     sdk: str = "?"
+    sdk_only: bool = False
+    workers: str | None = None
+    note: str = ""
 
     @property
     def python(self) -> Path:
@@ -71,6 +84,32 @@ def sdk_version(python: Path) -> str:
     except OSError as exc:
         return f"unknown ({exc})"
     return out.stdout.strip() or f"unknown ({out.stderr.strip()[-200:]})"
+
+
+def has_xdist(python: Path) -> bool:
+    """Whether pytest-xdist is installed in the environment of ``python``."""
+    code = "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('xdist') else 1)"
+    try:
+        return subprocess.run([str(python), "-c", code], capture_output=True, timeout=60).returncode == 0
+    except OSError:
+        return False
+
+
+def pytest_command(suite: Suite) -> list[str]:
+    """The pytest command line of one suite (``--sdk-only`` and ``-n`` as the suite asks)."""
+    cmd = [str(suite.python), "-m", "pytest", "-q", f"--junitxml={suite.junit}"]
+    notes = []
+    if suite.sdk_only:
+        cmd.append("--sdk-only")
+        notes.append("only tests that use the SDK (the others run in the other suites)")
+    if suite.workers and suite.workers not in ("0", "1"):
+        if has_xdist(suite.python):
+            cmd += ["-n", suite.workers, "--dist", "loadfile"]
+            notes.append(f"{suite.workers} xdist workers")
+        else:
+            notes.append("one process (pytest-xdist is not installed here)")
+    suite.note = "; ".join(notes)
+    return [*cmd, *suite.args]
 
 
 def junit_counts(path: Path) -> dict[str, int]:
@@ -95,7 +134,7 @@ def junit_counts(path: Path) -> dict[str, int]:
 def run(suite: Suite, lock: threading.Lock, stream: bool) -> None:
     """Run one suite; print its output (live when ``stream``, else whole at the end)."""
     suite.sdk = sdk_version(suite.python)
-    cmd = [str(suite.python), "-m", "pytest", "-q", f"--junitxml={suite.junit}", *suite.args]
+    cmd = pytest_command(suite) if suite.python.exists() else [str(suite.python), "-m", "pytest"]
     header = f"===== matrix {suite.name}: {suite.venv} (sagemaker {suite.sdk}): {' '.join(cmd[1:])}"
     start = time.monotonic()
     if not suite.python.exists():
@@ -126,17 +165,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", action="append", required=True, metavar="NAME=VENV",
                         help="a suite: its name and virtualenv (repeat)")
     parser.add_argument("--jobs", type=int, default=2, help="suites run at once (default 2; 1 = one by one)")
+    parser.add_argument("--sdk-only", action="append", default=[], metavar="NAME",
+                        help="this suite runs only the tests that use the SageMaker SDK (repeat)")
+    parser.add_argument("--workers", default=None, metavar="N",
+                        help="pytest-xdist workers per suite: a number or 'auto' (default: none)")
     parser.add_argument("pytest_args", nargs="*", help="passed to pytest (after --)")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs is {args.jobs}; expected 1 or more")
+    if args.workers is not None and args.workers != "auto" and not (args.workers.isdigit()):
+        parser.error(f"--workers {args.workers!r}: expected a number of workers or 'auto'")
+    names = [spec.partition("=")[0] for spec in args.env]
+    for name in args.sdk_only:
+        if name not in names:
+            parser.error(f"--sdk-only {name!r}: no --env named so (expected one of {', '.join(names)})")
+    if args.sdk_only and set(args.sdk_only) >= set(names):
+        parser.error("--sdk-only names every suite: the tests that do not use the SDK would run nowhere")
     with tempfile.TemporaryDirectory(prefix="safemaker-matrix-") as tmp:
         suites = []
         for spec in args.env:
             name, sep, venv = spec.partition("=")
             if not sep or not name or not venv:
                 parser.error(f"--env {spec!r}: expected NAME=VENV, e.g. sdk3=.venv-v3")
-            suites.append(Suite(name, Path(venv), Path(tmp) / f"{name}.xml", list(args.pytest_args)))
+            suites.append(Suite(name, Path(venv), Path(tmp) / f"{name}.xml", list(args.pytest_args),
+                                sdk_only=name in args.sdk_only, workers=args.workers))
         lock = threading.Lock()
         stream = args.jobs == 1
         if stream:
@@ -160,7 +212,8 @@ def main(argv: list[str] | None = None) -> int:
         meaning = EXIT_MEANINGS.get(s.returncode, "environment missing" if s.returncode == 127 else "unknown")
         print(f"suite {s.name} ({s.venv}, sagemaker {s.sdk}): {s.counts.get('passed', 0)} passed, "
               f"{s.counts.get('failed', 0) + s.counts.get('errors', 0)} failed, {s.counts.get('skipped', 0)} "
-              f"skipped in {s.seconds:.0f} s; pytest exit {s.returncode}: {meaning}")
+              f"skipped in {s.seconds:.0f} s; pytest exit {s.returncode}: {meaning}"
+              + (f" [{s.note}]" if s.note else ""))
         if s.returncode != 0:
             failed.append(s.name)
     if failed:

@@ -8,19 +8,46 @@ other major or when no SDK is installed. A test module that imports the SDK
 at module level calls :func:`require_sdk` first, so that it is skipped
 rather than failing to import.
 
+A test that exercises whichever SDK major is installed (it imports the SDK,
+or safemaker.sdk, or asks which major is installed) is marked ``sdk``:
+explicitly with ``@pytest.mark.sdk``, or automatically when its module's
+source matches :data:`SDK_SOURCE` (an import of ``sagemaker`` or
+``safemaker.sdk``, the SDK test helpers, ``installed_sdk``/``sdk_major``/
+``require_sdk``). Every other test does not depend on the SDK major, so
+``make test`` runs it in one leg of the matrix only: the leg started with
+``--sdk-only`` (the SDK v3 leg, see ``tests/run_matrix.py``) keeps only the
+tests marked ``sdk``, ``sdk2`` or ``sdk3`` and deselects the rest, which
+the other leg runs.
+
 Hooked into pytest by ``tests/conftest.py`` (``from sdk_markers import
-pytest_collection_modifyitems``).
+pytest_addoption, pytest_collection_modifyitems``).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from importlib import metadata
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
-__all__ = ["pytest_collection_modifyitems", "require_sdk", "installed_sdk", "sdk_major", "skip_reason"]
+__all__ = ["pytest_addoption", "pytest_collection_modifyitems", "require_sdk", "installed_sdk", "sdk_major",
+           "skip_reason", "touches_sdk", "SDK_SOURCE", "SDK_MARKERS"]
+
+#: Markers of tests that run in every leg of the matrix (``--sdk-only`` keeps exactly these).
+SDK_MARKERS = ("sdk", "sdk2", "sdk3")
+
+#: Source text that makes a test module exercise the installed SDK: an import of the SDK
+#: (``sagemaker``, ``sagemaker_core``; at any indentation, so imports inside a test count),
+#: of ``safemaker.sdk`` or the SDK test helpers, or a question about the installed major.
+SDK_SOURCE = re.compile(
+    r"^[ \t]*(?:from|import)[ \t]+(?:sagemaker(?:_core)?\b|_sdk_v[23]_support\b)"
+    r"|\bsafemaker\.sdk\b|^[ \t]*from[ \t]+safemaker[ \t]+import[ \t]+(?:\(?[ \t]*)?sdk\b"
+    r"|\b(?:require_sdk|installed_sdk|sdk_major)\b|version\([\"']sagemaker[\"']\)",
+    re.MULTILINE,
+)
 
 _NEEDS = {2: "the SageMaker Python SDK v2 (sagemaker>=2.200,<3)", 3: "the SageMaker Python SDK v3 (sagemaker>=3)"}
 
@@ -68,10 +95,37 @@ def require_sdk(major: int) -> None:
         pytest.skip(reason, allow_module_level=True)
 
 
+@functools.lru_cache(maxsize=None)
+def touches_sdk(path: Path) -> bool:
+    """Whether the test module at ``path`` exercises the installed SDK (its source matches :data:`SDK_SOURCE`)."""
+    try:
+        return SDK_SOURCE.search(Path(path).read_text(encoding="utf-8")) is not None
+    except (OSError, UnicodeDecodeError):
+        return True  # unreadable: keep it in every leg rather than lose it
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--sdk-only``: run only the tests that exercise the SDK (one leg of ``make test``)."""
+    parser.addoption(
+        "--sdk-only", action="store_true", default=False,
+        help="run only tests marked sdk/sdk2/sdk3 or whose module uses the SageMaker SDK "
+             "(tests/sdk_markers.py); the matrix runs the others in one leg only",
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Add a skip mark to every item marked ``sdk2``/``sdk3`` whose SDK major is not installed."""
+    """Mark SDK-using items ``sdk``; skip ``sdk2``/``sdk3`` items of the other major; apply ``--sdk-only``."""
     reasons = {major: skip_reason(major) for major in (2, 3)}
     for item in items:
+        path = getattr(item, "path", None)
+        if path is not None and not item.get_closest_marker("sdk") and touches_sdk(Path(path)):
+            item.add_marker(pytest.mark.sdk)
         for major in (2, 3):
             if item.get_closest_marker(f"sdk{major}") and reasons[major] is not None:
                 item.add_marker(pytest.mark.skip(reason=reasons[major]))
+    if config.getoption("sdk_only", default=False):
+        kept = [i for i in items if any(i.get_closest_marker(m) for m in SDK_MARKERS)]
+        dropped = [i for i in items if not any(i.get_closest_marker(m) for m in SDK_MARKERS)]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from safemaker.cli import app
 from safemaker.cli import policy as policy_cli
-from safemaker.demo import create_local_network
+from safemaker.local import create_local_network
 from safemaker.network import infra as _infra_lib
 from safemaker.network.infra import MUTATING_PREFIXES
 

@@ -14,7 +14,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from safemaker import hooks
-from safemaker.demo import create_local_network
 from safemaker.errors import GuardrailViolation
 from safemaker.notebook import (
     NotebookInputError,
@@ -32,9 +31,9 @@ KMS = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890
 
 
 @pytest.fixture
-def profile(safemaker_session) -> VpcProfile:
+def profile(safemaker_local_network) -> VpcProfile:
     """A profile whose VPC, two subnets (two AZs) and SG exist in moto's EC2 (the field reports' role)."""
-    return create_local_network(safemaker_session).model_copy(update={"execution_role_arn": ROLE})
+    return safemaker_local_network.model_copy(update={"execution_role_arn": ROLE})
 
 
 @pytest.fixture
@@ -81,8 +80,8 @@ def test_CreateNotebookInstance_sends_closed_fields_from_profile(safemaker_local
     assert safemaker_local.request_count("sagemaker", "CreateNotebookInstance") == 1
 
 
-def test_CreateNotebookInstance_optional_fields(safemaker_local, safemaker_session, sent):
-    profile = create_local_network(safemaker_session).model_copy(
+def test_CreateNotebookInstance_optional_fields(safemaker_local, safemaker_local_network, sent):
+    profile = safemaker_local_network.model_copy(
         update={"volume_kms_key_id": KMS, "notebook_root_access": "Enabled", "execution_role_arn": ROLE})
     client, bodies = sent
     client.create_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName="proxy-setup")

@@ -14,15 +14,14 @@ import pytest
 from typer.testing import CliRunner
 
 from safemaker.cli import app
-from safemaker.demo import create_local_network
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def env(safemaker_local, safemaker_session, tmp_path, monkeypatch):
+def env(safemaker_local, safemaker_session, safemaker_local_network, tmp_path, monkeypatch):
     """A profile file of a real (moto) VPC, and every boto3 client pointed at the local backend."""
-    profile = create_local_network(safemaker_session)
+    profile = safemaker_local_network
     path = profile.dump(tmp_path / "profile.toml")
     monkeypatch.setenv("AWS_ENDPOINT_URL", safemaker_local.endpoint_url)
     return {"profile": profile, "path": str(path), "backend": safemaker_local,

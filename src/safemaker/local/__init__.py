@@ -28,11 +28,15 @@ from safemaker.local.backend import (
     local_backend,
 )
 from safemaker.local.fixes import FIXES, Fix
+from safemaker.local.network import LOCAL_NETWORK_FEATURES, LOCAL_STACK, create_local_network
 from safemaker.local.recording import RecordedRequest
 from safemaker.local.session import FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, LocalSession
 
 __all__ = [
     "local_backend",
+    "create_local_network",
+    "LOCAL_NETWORK_FEATURES",
+    "LOCAL_STACK",
     "offline_environment",
     "OFFLINE_ENVIRONMENT",
     "LocalBackend",
