@@ -12,6 +12,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _offline  # noqa: E402  (every benchmark runs offline: the tests' loopback-only guard)
+
+_offline.enter()
 
 from safemaker import guard, hooks
 from safemaker.local import local_backend

@@ -30,6 +30,12 @@ import statistics
 import sys
 import time
 from typing import Any, Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _offline  # noqa: E402  (every benchmark runs offline: the tests' loopback-only guard)
+
+_offline.enter()
 
 import botocore.session
 from botocore.validate import validate_parameters

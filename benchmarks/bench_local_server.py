@@ -24,6 +24,12 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _offline  # noqa: E402  (every benchmark runs offline: the tests' loopback-only guard)
+
+_offline.enter()
 
 MODELS = 100
 
@@ -66,7 +72,7 @@ def _seed(url: str) -> None:
 
 
 def _measure(url: str, calls: int, threads: int) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", _CLIENT, url, str(calls), str(threads)],
+    out = subprocess.run([sys.executable, "-c", _offline.child_prelude() + _CLIENT, url, str(calls), str(threads)],
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 

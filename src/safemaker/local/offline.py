@@ -7,7 +7,10 @@ inside :func:`loopback_only` with :data:`FAKE_AWS_ENVIRONMENT`
 (``benchmarks/``). The pytest plugin (:mod:`safemaker.pytest_plugin`)
 re-exports all of it for a project's own ``conftest.py``.
 
-Importing this module imports neither pytest, moto nor the SageMaker SDK.
+Importing this module imports neither pytest, moto, boto3 nor the SageMaker
+SDK, and nothing of safemaker until the guard first checks a host: the import
+benchmark loads this file by path into a fresh interpreter, before what it
+measures (``benchmarks/_offline.py``).
 """
 
 from __future__ import annotations
@@ -17,8 +20,6 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-
-from safemaker._loopback import is_loopback_host
 
 __all__ = ["FAKE_AWS_ENVIRONMENT", "OutboundNetworkBlocked", "is_allowed_host", "loopback_only", "offline_aws"]
 
@@ -61,6 +62,8 @@ def is_allowed_host(host: object) -> bool:
         host = host.decode("ascii", "replace")
     if not isinstance(host, str):
         return False
+    from safemaker._loopback import is_loopback_host  # here, not at import (see the module docstring)
+
     return host == "" or host.lower() in _LOOPBACK_NAMES or is_loopback_host(host)
 
 
