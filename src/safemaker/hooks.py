@@ -41,6 +41,7 @@ from . import guard as _guard
 from . import preflight as _preflight
 from . import process as _process
 from ._redact import install_log_redaction
+from .partitions import dns_suffixes
 from .errors import MISSING, GuardrailViolation, SafemakerError, Violation
 from .paths import is_map as _is_map
 from .rules import RESOURCES, RULES, Guardrail
@@ -81,8 +82,7 @@ CACHED_RESOURCES = frozenset({
 cannot change after creation. Endpoints (UpdateEndpoint), domains (UpdateDomain) and
 pipelines (UpdatePipeline) are described again for every request that names them."""
 
-_AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".c2s.ic.gov", ".sc2s.sgov.gov",
-                ".cloud.adc-e.uk", ".csp.hci.ic.gov")
+_AWS_DOMAINS = tuple("." + suffix for suffix in dns_suffixes())  # every partition's, from botocore's data
 
 
 @dataclass(frozen=True)

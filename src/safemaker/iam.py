@@ -54,6 +54,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
 from .errors import MISSING, SafemakerError, Violation
+from .partitions import partition_pattern
 from .iam_eval import AuthorizationRequest, ContextValue, Decision, evaluate
 from . import paths as _paths
 from .paths import split_path
@@ -155,9 +156,9 @@ BASELINE_ALLOW: dict[str, Any] = {
 """What the guardrail is meant to restrict (as ``AmazonSageMakerFullAccess`` does in the
 seed): evaluated together with the Deny policies, so that "allowed" means "not denied"."""
 
-_ROLE_ARN_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role/")
-_KMS_KEY_ARN_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):kms:[a-z0-9-]+:\d{12}:key/.+$")
-_KMS_ALIAS_ARN_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):kms:([a-z0-9-]+):(\d{12}):(alias/.+)$")
+_ROLE_ARN_RE = re.compile(rf"^arn:({partition_pattern()}):iam::\d{{12}}:role/")
+_KMS_KEY_ARN_RE = re.compile(rf"^arn:({partition_pattern()}):kms:[a-z0-9-]+:\d{{12}}:key/.+$")
+_KMS_ALIAS_ARN_RE = re.compile(rf"^arn:({partition_pattern()}):kms:([a-z0-9-]+):(\d{{12}}):(alias/.+)$")
 
 
 class PolicySizeError(SafemakerError):

@@ -80,7 +80,7 @@ _LIFECYCLE_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 _SUBNET_RE = re.compile(r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")
 _EC2_INSTANCE_RE = re.compile(r"^(i-([0-9a-f]{8}|[0-9a-f]{17})|mi-[0-9a-f]{17})$")
 _SSH_USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+_REGION_RE = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d+$")  # 2 to 4 letters: also eusc-de-east-1 (aws-eusc)
 
 # Final states per wanted state: reaching one of them ends a wait with an error.
 _IN_SERVICE_FAILURES = ("Failed", "Stopped", "Stopping", "Deleting")

@@ -53,6 +53,7 @@ from pydantic_settings import (
 )
 
 from safemaker.errors import MISSING, ProfileError, ProfileFieldError
+from safemaker.partitions import partition_ids, partition_of_region, partition_pattern
 from safemaker.preflight._specs import CHECK_IDS as _PREFLIGHT_IDS
 from safemaker.preflight._specs import CheckId as PreflightCheckId
 
@@ -137,7 +138,8 @@ SUFFIXES = (".toml", ".yaml", ".yml", ".json")
 # --------------------------------------------------------------------------- patterns
 
 _HEX_ID = r"(?:[0-9a-f]{8}|[0-9a-f]{17})"
-_PARTITION = r"(?:aws|aws-cn|aws-us-gov)"
+_PARTITION = partition_pattern()  # every partition of botocore's data (safemaker.partitions)
+_PARTITION_WORDS = ", ".join(partition_ids()[:-1]) + " or " + partition_ids()[-1]
 _REGION = r"[a-z]{2,4}(?:-[a-z]+){1,2}-[0-9]{1,2}"
 _ROLE_CHARS = r"[A-Za-z0-9+=,.@_-]"
 _KMS_KEY_ID = r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
@@ -164,7 +166,7 @@ def _id_words(noun: str, prefix: str) -> str:
 _REGION_WORDS = "AWS region name such as 'us-east-1' (lowercase, ending in a digit)"
 _ROLE_WORDS = (
     "IAM role ARN: 'arn:<partition>:iam::<12-digit account>:role/<name>' "
-    "with partition aws, aws-cn or aws-us-gov"
+    f"with partition {_PARTITION_WORDS}"
 )
 _KMS_WORDS = (
     "KMS key: a key ID (UUID or 'mrk-' + 32 hex digits), a key ARN, "
@@ -250,12 +252,7 @@ class _Text(str):
         return str(self)
 
 
-def _partition_of_region(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
+_partition_of_region = partition_of_region  # botocore's partition data (safemaker.partitions)
 
 
 _S3_BAD_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
@@ -1035,7 +1032,7 @@ def _ssm_name_errors(value: str) -> list[ProfileFieldError]:
                 shown(),
                 "an SSM parameter ARN of the form "
                 "arn:<partition>:ssm:<region>:<12-digit account>:parameter/<name> "
-                "(partition aws, aws-cn or aws-us-gov), or a parameter name",
+                f"(partition {_PARTITION_WORDS}), or a parameter name",
             )
         ]
     rest = arn.group("rest") if arn is not None else value
@@ -1377,7 +1374,7 @@ class VpcProfile(BaseSettings):
 
     @property
     def partition(self) -> str:
-        """str: AWS partition (``aws``, ``aws-cn`` or ``aws-us-gov``) of the execution role."""
+        """str: AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``, ``aws-iso``...) of the execution role."""
         return self.execution_role_arn.split(":")[1]
 
     @property

@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+import botocore
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -14,6 +15,11 @@ from hypothesis import strategies as st
 
 from safemaker.errors import MISSING, ProfileError, ProfileFieldError
 from safemaker.profile import VpcProfile, resolve_profile
+
+# Every partition botocore's data names (read from the data file itself, not through safemaker).
+_PARTITION_IDS = [p["id"] for p in json.loads(
+    (Path(botocore.__file__).parent / "data" / "partitions.json").read_text())["partitions"]]
+PARTITION_WORDS = ", ".join(_PARTITION_IDS[:-1]) + " or " + _PARTITION_IDS[-1]
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,7 +44,7 @@ VPCE_WORDS = "VPC endpoint ID: 'vpce-' followed by 8 or 17 lowercase hex digits"
 REGION_WORDS = "AWS region name such as 'us-east-1' (lowercase, ending in a digit)"
 ROLE_WORDS = (
     "IAM role ARN: 'arn:<partition>:iam::<12-digit account>:role/<name>' "
-    "with partition aws, aws-cn or aws-us-gov"
+    f"with partition {PARTITION_WORDS}"
 )
 KMS_WORDS = (
     "KMS key: a key ID (UUID or 'mrk-' + 32 hex digits), a key ARN, "
@@ -248,11 +254,18 @@ def test_other_partitions():
             "arn:aws:iam::12345:role/R",
             ROLE_WORDS,
         ),
+        (  # a well-formed ARN of the aws-iso partition (botocore's data), not us-east-1's partition
+            "execution_role_arn",
+            "arn:aws-iso:iam::123456789012:role/R",
+            "execution_role_arn",
+            "arn:aws-iso:iam::123456789012:role/R",
+            "a role ARN in partition 'aws' (region us-east-1)",
+        ),
         (
             "execution_role_arn",
-            "arn:aws-iso:iam::123456789012:role/R",
+            "arn:aws-isoz:iam::123456789012:role/R",
             "execution_role_arn",
-            "arn:aws-iso:iam::123456789012:role/R",
+            "arn:aws-isoz:iam::123456789012:role/R",
             ROLE_WORDS,
         ),
         (

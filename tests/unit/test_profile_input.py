@@ -21,7 +21,7 @@ from safemaker.profile import OTHER_ENV_VARS, VpcProfile
 
 # The profile tests' stand-ins, IDs and environment clean-up (an autouse fixture: importing it here
 # makes it apply to this module's tests too).
-from test_profile import GOOD, REPO, ROLE, SG, SUBNET_A, SUBNET_C, VPC, FakeSsm, _clean_env  # noqa: F401
+from test_profile import GOOD, PARTITION_WORDS, REPO, ROLE, SG, SUBNET_A, SUBNET_C, VPC, FakeSsm, _clean_env  # noqa: F401
 
 HERE = Path(__file__).resolve()
 
@@ -551,7 +551,7 @@ SELECTOR = (
 ARN_FORM = (
     "an SSM parameter ARN of the form "
     "arn:<partition>:ssm:<region>:<12-digit account>:parameter/<name> "
-    "(partition aws, aws-cn or aws-us-gov), or a parameter name"
+    f"(partition {PARTITION_WORDS}), or a parameter name"
 )
 LONG = (
     "an SSM parameter name of at most 1011 characters, counting the ARN prefix "

@@ -332,12 +332,10 @@ class StackConfig(BaseModel):
 
     @property
     def partition(self) -> str:
-        """AWS partition of :attr:`region` (``aws``, ``aws-cn``, ``aws-us-gov``)."""
-        if self.region.startswith("cn-"):
-            return "aws-cn"
-        if self.region.startswith("us-gov-"):
-            return "aws-us-gov"
-        return "aws"
+        """AWS partition of :attr:`region`, from botocore's partition data (:mod:`safemaker.partitions`)."""
+        from safemaker.partitions import partition_of_region
+
+        return partition_of_region(self.region)
 
     @property
     def kms(self) -> bool:

@@ -1,0 +1,92 @@
+"""AWS partitions, their regions and DNS suffixes, from botocore's own data (``partitions.json``).
+
+One place for every question "which partition is this region in", "which
+partitions are there" and "is this an AWS host name": the answer comes from
+the partition data botocore ships (``botocore/data/partitions.json``, the
+data of botocore's endpoint rule sets, the ``aws.partition`` function), so a
+partition AWS adds (``aws-iso``, ``aws-iso-b``, ``aws-iso-e``, ``aws-iso-f``,
+``aws-eusc`` ...) is known as soon as botocore knows it. Nothing here is a
+hand-kept list.
+
+The file is small (a few kB) and read once per process, on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["partition_ids", "partition_of_region", "dns_suffixes", "partition_pattern", "DEFAULT_PARTITION"]
+
+DEFAULT_PARTITION = "aws"
+"""The partition of a region that matches no partition's region list or pattern (as botocore's
+endpoint rules do for an unknown region)."""
+
+
+@lru_cache(maxsize=1)
+def _partitions() -> tuple[dict[str, Any], ...]:
+    from botocore.loaders import create_loader
+
+    return tuple(create_loader().load_data("partitions")["partitions"])
+
+
+def partition_ids() -> tuple[str, ...]:
+    """Every partition botocore knows, in its data's order (``("aws", "aws-cn", ...)``)."""
+    return tuple(p["id"] for p in _partitions())
+
+
+@lru_cache(maxsize=256)
+def partition_of_region(region: str) -> str:
+    """The partition of ``region``, as botocore's partition data says.
+
+    A region listed by a partition belongs to it; otherwise the first
+    partition whose ``regionRegex`` matches; otherwise :data:`DEFAULT_PARTITION`
+    (the rule botocore's endpoint rule sets follow).
+
+    Parameters
+    ----------
+    region : str
+        An AWS region name, e.g. ``"us-isob-east-1"``.
+
+    Returns
+    -------
+    str
+        A partition ID, e.g. ``"aws-iso-b"``.
+    """
+    for partition in _partitions():
+        if region in partition.get("regions", {}):
+            return partition["id"]
+    for partition in _partitions():
+        if re.match(partition["regionRegex"], region):
+            return partition["id"]
+    return DEFAULT_PARTITION
+
+
+@lru_cache(maxsize=1)
+def dns_suffixes() -> tuple[str, ...]:
+    """The DNS suffixes of AWS service hosts in every partition (``dnsSuffix`` and ``dualStackDnsSuffix``).
+
+    Returns
+    -------
+    tuple of str
+        Without a leading dot, longest first, no duplicates (``"amazonaws.com.cn"``,
+        ``"c2s.ic.gov"``, ``"api.aws"`` ...).
+    """
+    found: set[str] = set()
+    for partition in _partitions():
+        outputs = partition.get("outputs", {})
+        for key in ("dnsSuffix", "dualStackDnsSuffix"):
+            if outputs.get(key):
+                found.add(outputs[key].lower())
+    return tuple(sorted(found, key=lambda s: (-len(s), s)))
+
+
+@lru_cache(maxsize=1)
+def partition_pattern() -> str:
+    """A regular expression (no anchors, no groups) matching exactly one partition ID.
+
+    Longest IDs first, so ``aws-iso-b`` is not read as ``aws-iso``.
+    """
+    ids = sorted(partition_ids(), key=lambda s: (-len(s), s))
+    return "(?:" + "|".join(re.escape(i) for i in ids) + ")"
