@@ -433,16 +433,35 @@ def _check_lifecycle_script(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> A
     return MISSING
 
 
+_CONDITIONS: dict[int, tuple[bool, tuple[str, ...] | None, tuple[tuple[str, ...], ...]]] = {}
+
+
+def _conditions(f: FieldRule) -> tuple[bool, tuple[str, ...] | None, tuple[tuple[str, ...], ...]]:
+    """``(conditional, only_with parts, instance type parts)`` of a field, split once (fields live in RULES)."""
+    hit = _CONDITIONS.get(id(f))
+    if hit is None or len(_CONDITIONS) > 4096:
+        hit = (f.conditional, split_path(f.only_with) if f.only_with else None,
+               tuple(split_path(p) for p in f.instance_types))
+        _CONDITIONS[id(f)] = hit
+    return hit
+
+
+def _instance_store(container: Any, parts: tuple[str, ...]) -> bool:
+    if "[]" not in parts:
+        return has_instance_storage(_get(container, parts))
+    return any(has_instance_storage(v) for _, v in _expand(container, parts))
+
+
 def _is_required(ctx: _Ctx, f: FieldRule) -> bool:
     if not f.required:
         return False
-    if not f.conditional:
+    conditional, only_with, instance_types = _conditions(f)
+    if not conditional:
         return True
-    if f.only_with is not None and ctx.container is not None and \
-            _get(ctx.container, split_path(f.only_with)) in (MISSING, None):
+    container = ctx.container
+    if only_with is not None and container is not None and _get(container, only_with) in (MISSING, None):
         return False  # nothing to protect (a processing job without outputs has none to encrypt)
-    if f.instance_types and ctx.container is not None and any(
-            has_instance_storage(v) for p in f.instance_types for _, v in _expand(ctx.container, split_path(p))):
+    if instance_types and container is not None and any(_instance_store(container, p) for p in instance_types):
         return False  # instance-store volumes take no KMS key (the API refuses one)
     if f.not_required_when is not None and ctx.root is not None:
         return not any(v not in (None, "") for _, v in _values(ctx.root, f.not_required_when))
@@ -722,8 +741,14 @@ def check(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,
     list[Violation]
         Empty when the request is compliant as it stands (or the operation has no rule).
     """
-    return list(decide(operation, params, profile, inject=False,
-                       pipeline_definition=pipeline_definition).violations)
+    rule = RULES.get(operation)
+    if rule is None:
+        return list(decide(operation, params, profile, inject=False,
+                           pipeline_definition=pipeline_definition).violations)
+    # decide() without the parts check does not return (the references, the Decision)
+    out_params, _, violations, _ = _run(operation, rule, params, profile, False, pipeline_definition)
+    _run_preflight(operation, out_params, profile, violations)
+    return violations
 
 
 def apply(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,

@@ -402,6 +402,12 @@ def _draw_noise(draw: Callable[..., Any], req: dict[str, Any], shape: Any) -> No
             value = f"{req[name]}-{suffix}"
             req[name] = value[: int(hi)] if hi is not None else value
             return
+    # no required free-text member (CreateModelPackage): vary an optional name member instead
+    for name, member in shape.members.items():
+        if name.endswith("Name") and member.type_name == "string" and not member.enum and name not in req:
+            suffix = draw(st.integers(0, 10**6), label="name suffix")
+            req[name] = f"fuzz-{suffix}"[: int(member.metadata.get("max", 63))]
+            return
 
 
 def _required(shape: Any, parts: tuple[str, ...]) -> bool:

@@ -44,7 +44,7 @@ RULE_ID = {
     "subnet": "SM-NET-SUBNET", "subnets": "SM-NET-SUBNETS", "sgs": "SM-NET-SG", "vpc-id": "SM-NET-VPCID",
     "dia": "SM-NB-DIRECT-INTERNET", "root": "SM-NB-ROOT", "app": "SM-STUDIO-VPCONLY",
     "kms-volume": "SM-KMS-VOLUME", "kms-output": "SM-KMS-OUTPUT", "role": "SM-IAM-ROLE",
-    "refused": "SM-UNSUPPORTED",
+    "refused": "SM-UNSUPPORTED", "remote": "SM-REMOTE-ACCESS", "lifecycle": "SM-NB-LIFECYCLE",
 }
 
 
@@ -136,7 +136,8 @@ def _cluster(kind: str) -> Op:
 _MODELS_IN_VARIANTS = "ProductionVariants[].ModelName"
 
 SPEC: Mapping[str, Op] = {
-    "CreateTrainingJob": Op("create", (Spot("", _training()),)),
+    "CreateTrainingJob": Op("create", (Spot("", (*_training(), F("RemoteDebugConfig.EnableRemoteDebug", "remote"))),)),
+    "UpdateTrainingJob": Op("update", _root(F("RemoteDebugConfig.EnableRemoteDebug", "remote"))),
     "CreateProcessingJob": Op("create", _root(
         *_net("NetworkConfig."), F("ProcessingResources.ClusterConfig.VolumeKmsKeyId", "kms-volume"),
         F("ProcessingOutputConfig.KmsKeyId", "kms-output", only_with="ProcessingOutputConfig"), F("RoleArn", "role"))),
@@ -172,8 +173,10 @@ SPEC: Mapping[str, Op] = {
     "CreateCompilationJob": Op("create", _root(F("VpcConfig", "vpc"), F("RoleArn", "role"))),
     "CreateOptimizationJob": Op("create", _root(F("VpcConfig", "vpc"), F("RoleArn", "role")),
                                 refs=(("ModelSource.SageMakerModel.ModelName", "model"),)),
-    "CreateInferenceRecommendationsJob": Op("create", _root(F("InputConfig.VpcConfig", "vpc"), F("RoleArn", "role")),
-                                            refs=(("InputConfig.ModelName", "model"),)),
+    "CreateInferenceRecommendationsJob": Op("create", (
+        Spot("", (F("InputConfig.VpcConfig", "vpc"), F("RoleArn", "role"))),
+        Spot("InputConfig.EndpointConfigurations[]", (F("ServerlessConfig", "refused"),))),
+        refs=(("InputConfig.ModelName", "model"), ("InputConfig.Endpoints[].EndpointName", "endpoint"))),
     "CreateAIBenchmarkJob": Op("create", _root(F("NetworkConfig.VpcConfig", "vpc"), F("RoleArn", "role"))),
     "CreateAutoMLJob": Op("create", _root(
         F("AutoMLJobConfig.SecurityConfig.VpcConfig", "vpc"),
@@ -203,7 +206,25 @@ SPEC: Mapping[str, Op] = {
                                             F("UserSettings.ExecutionRole", "role")), refs=(("DomainId", "domain"),)),
     "UpdateUserProfile": Op("update", _root(F("UserSettings.SecurityGroups", "sgs", optional=True),
                                             F("UserSettings.ExecutionRole", "role"))),
-    "CreateSpace": Op("create", refs=(("DomainId", "domain"),)),
+    "CreateSpace": Op("create", _root(F("SpaceSettings.RemoteAccess", "remote")), refs=(("DomainId", "domain"),)),
+    "UpdateSpace": Op("update", _root(F("SpaceSettings.RemoteAccess", "remote"))),
+    # validation runs training and transform jobs whose network the request cannot set: refused when given
+    "CreateAlgorithm": Op("create", _root(F("ValidationSpecification", "refused"))),
+    "CreateModelPackage": Op("create", _root(F("ValidationSpecification", "refused"))),
+    # lifecycle scripts run as root
+    "CreateNotebookInstanceLifecycleConfig": Op("create", _root(F("OnCreate", "lifecycle"), F("OnStart", "lifecycle"))),
+    "UpdateNotebookInstanceLifecycleConfig": Op("update", _root(F("OnCreate", "lifecycle"),
+                                                                F("OnStart", "lifecycle"))),
+    # start or reach what exists: the resource they name is checked
+    "CreatePresignedDomainUrl": Op("update", refs=(("DomainId", "domain"),)),
+    "CreatePresignedNotebookInstanceUrl": Op("update", refs=(("NotebookInstanceName", "notebook-instance"),)),
+    "RetryPipelineExecution": Op("update", refs=(("PipelineExecutionArn", "pipeline-execution"),)),
+    "StartInferenceExperiment": Op("update", refs=(("Name", "inference-experiment"),)),
+    "StartMonitoringSchedule": Op("update", refs=(("MonitoringScheduleName", "monitoring-schedule"),)),
+    "StartNotebookInstance": Op("update", refs=(("NotebookInstanceName", "notebook-instance"),)),
+    **{op: Op("refused") for op in ("CreateAIRecommendationJob", "CreatePartnerApp", "CreatePartnerAppPresignedUrl",
+                                    "CreateProject", "StartEdgeDeploymentStage", "StartSession", "UpdatePartnerApp",
+                                    "UpdateProject")},
     "CreateApp": Op("create", refs=(("DomainId", "domain"),)),
     "CreateCluster": _cluster("create"),
     "UpdateCluster": _cluster("update"),
@@ -307,6 +328,8 @@ def _active(kind: str, p: Any) -> bool:
         return p.volume_kms_key_id is not None
     if kind == "kms-output":
         return p.output_kms_key_id is not None
+    if kind == "lifecycle":
+        return p.notebook_root_access == "Disabled"
     return True
 
 
@@ -323,6 +346,11 @@ def _check_present(out: Counter, f: F, path: str, value: Any, p: Any) -> None:
         ok = value in (p.execution_role_arn, *p.additional_role_arns)
     elif k == "refused":
         ok = value is None
+    elif k == "remote":
+        off = False if path.endswith("EnableRemoteDebug") else "DISABLED"
+        ok = value is None or (value == off and type(value) is type(off))
+    elif k == "lifecycle":
+        ok = value is None or (isinstance(value, (list, tuple)) and len(value) == 0)
     elif k in ("subnets", "sgs"):
         _id_list(out, path, True, value, tuple(p.subnets if k == "subnets" else p.security_group_ids), rule)
         return
@@ -394,7 +422,7 @@ def evaluate(operation: str, request: Mapping[str, Any], p: Any, *, inject: bool
                 if present:
                     _check_present(out.violations, f, path, value, p)
                     continue
-                if f.kind in ("role", "refused") or update:
+                if f.kind in ("role", "refused", "remote", "lifecycle") or update:
                     continue
                 optional = f.optional or (f.unless is not None and any(
                     v not in (None, "") for _, v in _instances(request, _segments(f.unless))))
