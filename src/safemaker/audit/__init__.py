@@ -967,6 +967,8 @@ class _Auditor:
 
 
 _SERVER_FAILURE = re.compile(r"^(5\d\d|InternalFailure|InternalServerError|ServiceUnavailable)\b")
+# an opt-in region not enabled for the account answers as if the credentials were unknown there
+_REGION_NOT_ENABLED = re.compile(r"^(UnrecognizedClientException|InvalidClientTokenId|AuthFailure|OptInRequired)\b")
 _THROTTLED = re.compile(r"^(Throttling\w*|TooManyRequests\w*|RequestLimitExceeded|SlowDown)\b")
 # botocore's connection failures: nothing answered (refused, unroutable, DNS, connect timeout, proxy).
 _CONNECTION_FAILURE = re.compile(r"^(EndpointConnectionError|ConnectTimeoutError|ProxyConnectionError)\b")
@@ -1014,6 +1016,10 @@ def _unknown_fix(operation: str, what: str | None, reason: str = "") -> str:
     elif _SERVER_FAILURE.match(reason):
         text = (f"the service failed to answer {operation} (a server error, not a permission problem): audit "
                 "again later; a local emulator such as moto answers HTTP 500 for a call it does not implement")
+    elif _REGION_NOT_ENABLED.match(reason):
+        text = (f"the credentials were not accepted for {operation} in this region: it may be an opt-in region "
+                "not enabled for this account (enable it in the account's settings, or leave it out of --region), "
+                "or the credentials are not valid there")
     elif _THROTTLED.match(reason):
         text = (f"{operation} stayed throttled after adaptive retries: audit again later, or with fewer "
                 "workers (max_workers; CLI: --max-workers)")

@@ -24,6 +24,7 @@ class OutputFormat(str, Enum):
     text = "text"
     json = "json"
     sarif = "sarif"
+    asff = "asff"
 
 
 class FailOn(str, Enum):
@@ -73,16 +74,38 @@ def register(app: typer.Typer) -> None:
     """Add ``safemaker audit`` to the root app."""
 
     @app.command("audit")
-    @handle_errors(aliases={"resource_types": "resource_type", "regions": "region"})
+    @handle_errors(aliases={"resource_types": "resource_type", "regions": "region", "accounts": "accounts",
+                            "role_name": "role_name", "max_parallel": "max_parallel"})
     def audit_command(
         profile: Optional[str] = profile_option(),
         aws_profile: Optional[str] = aws_profile_option(),
         region: Optional[list[str]] = typer.Option(
-            None, "--region", "-r", help="Region to audit (repeat for several). Default: the profile's region."),
+            None, "--region", "--regions", "-r",
+            help="Region to audit (repeat for several), or 'all': every region enabled in the account that has "
+                 "SageMaker (EC2 DescribeRegions). Default: the profile's region."),
+        accounts: Optional[list[str]] = typer.Option(
+            None, "--accounts",
+            help="Organization scope: 'all' (the ACTIVE accounts of AWS Organizations ListAccounts) or account IDs "
+                 "(repeat); needs --role-name. Default: the credentials' own account only."),
+        role_name: Optional[str] = typer.Option(
+            None, "--role-name", help="Role assumed in each account with --accounts (STS AssumeRole)."),
+        external_id: Optional[str] = typer.Option(
+            None, "--external-id", help="ExternalId for AssumeRole, when the roles' trust policies require one."),
+        max_parallel: int = typer.Option(
+            4, "--max-parallel", help="Accounts and (account, region) pairs audited at once with --accounts (1-64)."),
+        security_hub: bool = typer.Option(
+            False, "--security-hub",
+            help="Also import the findings into AWS Security Hub (BatchImportFindings, ASFF, batches of 100, "
+                 "stable IDs: a re-run updates them), with each account's own credentials, in each finding's region."),
+        no_search: bool = typer.Option(
+            False, "--no-search", help="Describe every resource (do not read models and tuning jobs in bulk "
+                                       "with SageMaker Search)."),
         since: Optional[str] = typer.Option(
             None, "--since", help="Only resources created at or after this ISO 8601 date or date-time."),
         output_format: OutputFormat = typer.Option(
-            OutputFormat.text, "--format", "-f", help="text (table + summary by rule), json (JSON lines) or sarif (SARIF 2.1.0)."),
+            OutputFormat.text, "--format", "-f",
+            help="text (table + summary by rule), json (JSON lines), sarif (SARIF 2.1.0) or asff (a JSON array of "
+                 "AWS Security Finding Format findings)."),
         fail_on: FailOn = typer.Option(
             FailOn.low, "--fail-on", help="Exit 3 when a finding has this severity or higher."),
         resource_type: Optional[list[str]] = typer.Option(
@@ -128,11 +151,51 @@ def register(app: typer.Typer) -> None:
                 raise fail(f"--output is '{output}': cannot write it ({exc.strerror or exc}); give a file path "
                            "in an existing, writable directory, or leave --output out for stdout")
         recorder = ClientRecorder(session, endpoint_url)
-        # AuditInputError (bad --since, --resource-type, --region, --max-workers) -> exit 2 naming the flag.
-        findings_iter = _audit.run(prof, boto3_session=recorder, regions=regions, since=since,
-                                   resource_types=resource_type, max_workers=max_workers,
-                                   active_only=active_only, progress=lambda e: listeners[0](e))
+        stats = _audit.AuditStats()
+        sessions: dict[str, Any] = {}
+        if role_name is not None and not accounts:
+            raise fail("--role-name is given without --accounts; pass --accounts all or account IDs to audit an "
+                       "organization, or leave --role-name out to audit the credentials' own account")
+        if accounts:
+            if role_name is None:
+                raise fail("--accounts needs --role-name: the role to assume in each account (e.g. "
+                           "--role-name OrganizationAccountAccessRole)")
+            from ..audit.organization import run_organization
+
+            def factory(credentials: Any, home: str) -> Any:
+                if credentials is None:
+                    return recorder
+                return ClientRecorder(boto3.session.Session(
+                    aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
+                    aws_session_token=credentials["SessionToken"], region_name=home), endpoint_url)
+
+            # AuditInputError (bad --accounts, --role-name, ...) -> exit 2 naming the flag.
+            findings_iter = run_organization(
+                prof, accounts=list(accounts), role_name=role_name, regions=regions, boto3_session=recorder,
+                session_factory=factory, since=since, resource_types=resource_type, max_workers=max_workers,
+                max_parallel=max_parallel, active_only=active_only, progress=lambda e: listeners[0](e),
+                stats=stats, use_search=not no_search, external_id=external_id,
+                on_session=sessions.__setitem__)
+        else:
+            if regions == ["all"]:
+                from ..audit.organization import enabled_sagemaker_regions
+
+                regions = enabled_sagemaker_regions(recorder, prof.region)
+            # AuditInputError (bad --since, --resource-type, --region, --max-workers) -> exit 2 naming the flag.
+            findings_iter = _audit.run(prof, boto3_session=recorder, regions=regions, since=since,
+                                       resource_types=resource_type, max_workers=max_workers,
+                                       active_only=active_only, progress=lambda e: listeners[0](e),
+                                       stats=stats, use_search=not no_search)
         note_local_endpoints(recorder.clients)
+        importer = None
+        if security_hub:
+            from ..audit.asff import SecurityHubImporter, tee
+
+            def hub_client(account: str, hub_region: str) -> Any:
+                return sessions.get(account, recorder).client("securityhub", region_name=hub_region)
+
+            importer = SecurityHubImporter(hub_client)
+            findings_iter = tee(findings_iter, importer)
 
         counts: Counter[str] = Counter()
         failing = 0
@@ -171,6 +234,10 @@ def register(app: typer.Typer) -> None:
                     _audit.write_json_lines(counted(findings_iter), stream)
                 elif output_format is OutputFormat.sarif:
                     _audit.write_sarif(counted(findings_iter), stream)
+                elif output_format is OutputFormat.asff:
+                    from ..audit.asff import write_asff
+
+                    write_asff(counted(findings_iter), stream)
                 else:
                     collected = list(counted(findings_iter))
             except BaseException:
@@ -185,8 +252,21 @@ def register(app: typer.Typer) -> None:
         finally:
             if output:
                 stream.close()
+        per = stats.calls_per_resource
         err.print(f"{checked} resource(s) checked: {counts['FAIL']} finding(s), {counts['UNKNOWN']} unknown; "
-                  f"{failing} at or above --fail-on {threshold.value}", highlight=False)
+                  f"{failing} at or above --fail-on {threshold.value}; {stats.total_calls} API calls"
+                  + (f" ({per:.2f} per resource, {stats.from_search} read with Search)" if per is not None else ""),
+                  highlight=False)
+        if importer is not None:
+            result = importer.flush()
+            err.print(f"Security Hub: {result.imported} finding(s) imported in {result.calls} BatchImportFindings "
+                      f"call(s), {len(result.failed)} failed", highlight=False)
+            for item in result.failed[:20]:
+                err.print(f"  failed: {item.get('Id')} ({item.get('AwsAccountId')} {item.get('Region')}): "
+                          f"{item.get('ErrorCode')}: {item.get('ErrorMessage')}", highlight=False)
+            if result.failed:
+                raise fail(f"{len(result.failed)} finding(s) were not imported into Security Hub (listed above)",
+                           EXIT_ERROR)
         audited_regions = set(regions or [prof.region])
         if (checked == 0 and counts["FAIL"] == 0 and unreachable and len(unreachable) == counts["UNKNOWN"]
                 and {r for r, _ in unreachable} == audited_regions):
