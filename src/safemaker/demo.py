@@ -71,7 +71,7 @@ __all__ = [
     "STEPS",
 ]
 
-logger = logging.getLogger("safemaker.demo")
+logger = logging.getLogger(__name__)
 
 EMULATED_PREDICTION_LABEL = "local backend: no container ran; this is moto's canned response, not a prediction"
 """How a prediction answered by the local backend is labelled, wherever it is shown."""

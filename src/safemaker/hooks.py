@@ -54,7 +54,7 @@ __all__ = ["Guard", "DecisionRecord", "install", "uninstall", "installed", "UNIQ
            "MAX_REFERENCES", "MAX_REFERENCE_DEPTH", "MAX_DEFINITION_BYTES", "CACHED_RESOURCES",
            "UnguardableClientError"]
 
-logger = logging.getLogger("safemaker.guard")
+logger = logging.getLogger(__name__)
 
 UNIQUE_ID = "safemaker-guard"
 """``unique_id`` of the request handler on a client (installing twice is harmless)."""

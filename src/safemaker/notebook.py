@@ -62,7 +62,7 @@ __all__ = [
     "BROWSERS",
 ]
 
-logger = logging.getLogger("safemaker.notebook")
+logger = logging.getLogger(__name__)
 
 SESSION_EXPIRATION_MIN_SECONDS = 1800
 """Lowest ``SessionExpirationDurationInSeconds`` AWS accepts (30 minutes)."""

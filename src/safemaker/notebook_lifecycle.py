@@ -79,7 +79,7 @@ __all__ = [
     "upload_wheelhouse",
 ]
 
-logger = logging.getLogger("safemaker.notebook")
+logger = logging.getLogger(__name__)
 
 NOTEBOOK_USER = "ec2-user"
 """The user Jupyter runs as on a notebook instance (home ``/home/ec2-user``)."""

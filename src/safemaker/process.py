@@ -49,7 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["install_process", "uninstall_process", "process_guard", "claim_process", "Approval",
            "PROCESS_UNIQUE_ID", "APPROVAL_KEY", "FINAL_REQUEST_RULE_ID"]
 
-logger = logging.getLogger("safemaker.guard")
+logger = logging.getLogger(__name__)
 
 PROCESS_UNIQUE_ID = "safemaker-guard-process"
 """``unique_id`` of the process guard's handler on each SageMaker client it has seen."""

@@ -83,7 +83,7 @@ def _local_label_once_per_session(major: int, backend: Any, caplog: pytest.LogCa
     assert [str(w.message) for w in after_first] == [_message(url)]
     assert [str(w.message) for w in local] == [_message(url)] * 2  # once per session
     assert {w.filename for w in local} == {__file__}  # points at the line that made the session
-    logged = [r for r in caplog.records if r.name == "safemaker.sdk" and r.levelno == logging.INFO]
+    logged = [r for r in caplog.records if r.name.startswith("safemaker.sdk.") and r.levelno == logging.INFO]
     assert [r.getMessage() for r in logged] == [_message(url)] * 2
 
 

@@ -33,7 +33,7 @@ from ..rules import RULES
 
 __all__ = ["SEARCH_RESOURCES", "search_covers", "search_records", "searchable_types"]
 
-logger = logging.getLogger("safemaker.audit")
+logger = logging.getLogger(__name__)
 
 SEARCH_RESOURCES: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "training-job": ("TrainingJob", ("TrainingJob",)),

@@ -19,7 +19,7 @@ from safemaker.local.session import LocalSession
 
 __all__ = ["LocalBackend", "local_backend", "DEFAULT_REGION", "DEFAULT_ACCOUNT_ID"]
 
-logger = logging.getLogger("safemaker.local")
+logger = logging.getLogger(__name__)
 
 DEFAULT_REGION = "us-east-1"
 """Region of :func:`local_backend` when none is given."""

@@ -32,7 +32,7 @@ import botocore.loaders
 
 __all__ = ["RecordedRequest", "RecordingMiddleware", "RequestLog"]
 
-logger = logging.getLogger("safemaker.local")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from safemaker.local.simulation import Simulation, SimulationMiddleware
 
 __all__ = ["RecordingMotoServer"]
 
-logger = logging.getLogger("safemaker.local")
+logger = logging.getLogger(__name__)
 
 #: Worker threads: each serves one request at a time; idle keep-alive
 #: connections wait in cheroot's selector, not in a worker.

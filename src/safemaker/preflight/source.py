@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["check_source_dir", "enforce"]
 
-logger = logging.getLogger("safemaker.preflight")
+logger = logging.getLogger(__name__)
 
 
 def check_source_dir(source_dir: str | os.PathLike[str] | None, profile: "VpcProfile", *, operation: str,

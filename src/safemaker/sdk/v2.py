@@ -69,7 +69,7 @@ __all__ = [
     "LOCAL_POLL_SECONDS",
 ]
 
-logger = logging.getLogger("safemaker.sdk")
+logger = logging.getLogger(__name__)
 
 LOCAL_POLL_SECONDS = 0.05
 """Seconds between status polls when the SageMaker endpoint is on a loopback address
