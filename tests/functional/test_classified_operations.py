@@ -299,3 +299,40 @@ def test_an_operation_safemaker_does_not_know_is_refused_until_the_profile_allow
     hooks.install(safemaker_session, profile.model_copy(update={"allow_unclassified_operations": True}))
     assert safemaker_session.client("sagemaker").list_models()["Models"] == []
     assert safemaker_local.request_count("sagemaker", "ListModels") == 1
+
+
+# --------------------------------------------------------------------------- more references
+
+
+def test_CreatePresignedDomainUrl_of_a_public_domain_is_refused_through_DescribeDomain(safemaker_local, sm, raw):
+    arn = raw.create_domain(DomainName="public", AuthMode="IAM", DefaultUserSettings={"ExecutionRole": ROLE},
+                            SubnetIds=[SUB_A], VpcId=VPC, AppNetworkAccessType="PublicInternetOnly")["DomainArn"]
+    domain_id = arn.rsplit("/", 1)[1]
+    exc = _refused(sm.create_presigned_domain_url, DomainId=domain_id, UserProfileName="alice")
+    found = {v.path.rsplit(".", 1)[-1]: v.found for v in exc.violations}
+    assert found["AppNetworkAccessType"] == "PublicInternetOnly"
+    assert all(v.path.startswith(f"DomainId -> DescribeDomain(DomainId='{domain_id}')") for v in exc.violations)
+    assert safemaker_local.request_count("sagemaker", "CreatePresignedDomainUrl") == 0
+
+
+def test_StartInferenceExperiment_follows_its_variants_models(sm, raw):
+    """moto lacks inference experiments: Stubber answers DescribeInferenceExperiment with the documented
+    shape (botocore's model) naming a model moto holds, created open; DescribeModel is moto's own."""
+    raw.create_model(ModelName="open-model", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMG})
+    model = raw.describe_model(ModelName="open-model")
+    model.pop("ResponseMetadata")
+    experiment = {
+        "Arn": "arn:aws:sagemaker:us-east-1:123456789012:inference-experiment/exp", "Name": "exp",
+        "Type": "ShadowMode", "Status": "Created", "EndpointMetadata": {"EndpointName": "ep"},
+        "ModelVariants": [{"ModelName": "open-model", "VariantName": "shadow", "Status": "Creating",
+                           "InfrastructureConfig": {"InfrastructureType": "RealTimeInference",
+                                                    "RealTimeInferenceConfig": {"InstanceType": "ml.m5.large",
+                                                                                "InstanceCount": 1}}}]}
+    with Stubber(sm) as stub:
+        stub.add_response("describe_inference_experiment", experiment, {"Name": "exp"})
+        stub.add_response("describe_model", model, {"ModelName": "open-model"})
+        exc = _refused(sm.start_inference_experiment, Name="exp")
+        stub.assert_no_pending_responses()
+    paths = [v.path for v in exc.violations]
+    assert ("Name -> DescribeInferenceExperiment(Name='exp').ModelVariants[0].ModelName -> "
+            "DescribeModel(ModelName='open-model').EnableNetworkIsolation") in paths
