@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import _offline  # noqa: E402  (every benchmark runs offline: the tests' loopback-only guard)
+
+_offline.enter()
 
 from safemaker.audit import RELATED_CONTROLS, audited_types  # noqa: E402
 from safemaker.local import local_backend  # noqa: E402
@@ -59,7 +65,8 @@ subnets = ["{SUB_A}", "{SUB_C}"]
 security_group_ids = ["{SG}"]
 execution_role_arn = "{ROLE}"
 """
-DEFAULT_PROWLER_VENV = Path.home() / ".cache" / "safemaker-bench" / "prowler-venv"
+DEFAULT_PROWLER_VENV = Path(os.environ.get("SAFEMAKER_BENCH_PROWLER_VENV")
+                            or Path.home() / ".cache" / "safemaker-bench" / "prowler-venv")
 
 # Types whose List and Describe calls moto implements (the others answer HTTP 500 there, which
 # botocore retries; on AWS they are audited like the rest): the benchmark audits these.
@@ -284,12 +291,12 @@ def _child_env(endpoint: str, workdir: Path, extra: dict[str, str] | None = None
     return env
 
 
-def run_safemaker(backend: Any, workdir: Path, workers: int) -> dict[str, Any]:
+def run_safemaker(backend: Any, workdir: Path, workers: int, extra: list[str] | None = None) -> dict[str, Any]:
     profile = workdir / "profile.toml"
     profile.write_text(PROFILE_TOML)
     out = workdir / "safemaker.jsonl"
-    args = ["audit", "--profile", str(profile), "--format", "json", "--output", str(out),
-            "--max-workers", str(workers)]
+    args = ["audit", "--vpc-profile", str(profile), "--format", "json", "--output", str(out),
+            "--max-workers", str(workers), *(extra or [])]
     for kind in audited_types():
         if kind in MOTO_LISTABLE:
             args += ["--type", kind]
@@ -304,7 +311,8 @@ def run_safemaker(backend: Any, workdir: Path, workers: int) -> dict[str, Any]:
     findings = [json.loads(line) for line in out.read_text().splitlines()]
     pairs = {(f["resource_arn"], f["rule_id"]) for f in findings if f["status"] == "FAIL"}
     return {"wall": wall, "rss": rss, "calls": calls, "findings": len(findings), "pairs": pairs,
-            "unknown": sum(f["status"] == "UNKNOWN" for f in findings)}
+            "unknown": sum(f["status"] == "UNKNOWN" for f in findings),
+            "accounts": Counter(f.get("account") for f in findings), "tail": tail}
 
 
 # --------------------------------------------------------------------------- Prowler
@@ -353,58 +361,162 @@ def run_prowler(backend: Any, workdir: Path, venv: Path, timeout: float) -> dict
             "pairs": pairs, "ok": bool(results), "tail": tail, "blocked": _blocked(workdir)}
 
 
+# --------------------------------------------------------------------------- organization
+
+
+def seed_organization(backend: Any, accounts: int, regions: list[str], per: int) -> tuple[list[str], set]:
+    """An organization of ``accounts`` members (moto ``create_account``), each region seeded with ``per`` resources
+    through the member's assumed role (so they live in that account). Returns (member IDs, expected pairs)."""
+    import boto3
+
+    base = backend.session
+    orgs = base.client("organizations")
+    orgs.create_organization(FeatureSet="ALL")
+    members = [orgs.create_account(Email=f"m{i}@example.com", AccountName=f"m{i}")["CreateAccountStatus"]["AccountId"]
+               for i in range(accounts)]
+    expected: set = set()
+    sts = base.client("sts")
+    for account in members:
+        creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{ORG_ROLE}", RoleSessionName="seed")["Credentials"]
+        for region in regions:
+            session = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
+                                            aws_secret_access_key=creds["SecretAccessKey"],
+                                            aws_session_token=creds["SessionToken"], region_name=region)
+            sm = session.client("sagemaker", endpoint_url=backend.endpoint_url)
+            for i in range(per):
+                kind = ("model", "training-job", "notebook-instance")[i % 3]
+                names = _create(sm, kind, f"o{i:04d}", i % 2 == 0)
+                expected |= {(arn.replace(":us-east-1:123456789012:", f":{region}:{account}:"), rule)
+                             for arn, rule in names}
+    return members, expected
+
+
+ORG_ROLE = "OrganizationAccountAccessRole"
+
+
+def run_org(args: Any) -> dict[str, Any]:
+    regions = args.org_regions
+    with tempfile.TemporaryDirectory() as tmp, local_backend() as backend:
+        t0 = time.perf_counter()
+        members, expected = seed_organization(backend, args.org_accounts, regions, args.org_per_region)
+        seed_s = time.perf_counter() - t0
+        if args.latency_ms or args.rate_limit:
+            backend.simulate(args.latency_ms, dict(args.rate_limit or {}))
+        walls, rsss = [], []
+        for _ in range(args.runs):
+            backend.reset_requests()
+            extra = ["--accounts", "all", "--role-name", ORG_ROLE, "--max-parallel", str(args.max_parallel),
+                     "--type", "model", "--type", "training-job", "--type", "notebook-instance"]
+            for r in regions:
+                extra += ["--region", r]
+            sm = run_safemaker(backend, Path(tmp), args.workers, extra)
+            walls.append(sm["wall"])
+            rsss.append(sm["rss"])
+            # the seeder wrote ARNs of us-east-1/123456789012 and mapped them; compare (account, region, name, rule)
+            missed = {p for p in expected if p not in sm["pairs"]}
+            print(f"org {args.org_accounts} accounts x {len(regions)} regions x {args.org_per_region}: "
+                  f"{sm['wall']:.2f}s, peak RSS {sm['rss']:.0f} MB, {sm['findings']} findings "
+                  f"({sm['unknown']} unknown) over {len([a for a in sm['accounts'] if a])} accounts, "
+                  f"{sm['calls']} SageMaker calls; expected {len(expected)}, missed {len(missed)}", flush=True)
+        return {"org_accounts": args.org_accounts + 1, "org_regions": regions, "per_region": args.org_per_region,
+                "resources": args.org_accounts * len(regions) * args.org_per_region, "seed_s": round(seed_s, 1),
+                "wall_s": [round(w, 2) for w in walls], "median_wall_s": round(statistics.median(walls), 2),
+                "peak_rss_mb": round(max(rsss), 1), "expected": len(expected), "missed": len(missed)}
+
+
 # --------------------------------------------------------------------------- main
+
+
+def _rate(text: str) -> tuple[str, float]:
+    from safemaker.local.simulation import parse_rate_limit
+
+    return parse_rate_limit(text)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, nargs="+", default=[200], help="resource counts to seed (default: 200)")
     ap.add_argument("--workers", type=int, default=8, help="safemaker --max-workers (default 8)")
+    ap.add_argument("--runs", type=int, default=1, help="runs per N, the tools interleaved (medians reported)")
+    ap.add_argument("--latency-ms", type=float, default=0.0,
+                    help="simulated latency per request on the local backend (LocalBackend.simulate)")
+    ap.add_argument("--rate-limit", type=_rate, action="append",
+                    help="simulated rate limit OPERATION=RATE or RATE (per access key, region, operation)")
+    ap.add_argument("--no-search", action="store_true", help="safemaker --no-search")
     ap.add_argument("--prowler-venv", type=Path, default=DEFAULT_PROWLER_VENV,
-                    help=f"virtualenv holding Prowler (default {DEFAULT_PROWLER_VENV})")
+                    help=f"virtualenv holding Prowler (default $SAFEMAKER_BENCH_PROWLER_VENV or {DEFAULT_PROWLER_VENV})")
     ap.add_argument("--install-prowler", action="store_true", help="create that virtualenv with pip if missing")
     ap.add_argument("--no-prowler", action="store_true", help="skip Prowler")
     ap.add_argument("--prowler-timeout", type=float, default=3600.0, help="seconds before Prowler is stopped")
+    ap.add_argument("--org-accounts", type=int, default=0,
+                    help="also audit a simulated organization of this many member accounts (--accounts all)")
+    ap.add_argument("--org-regions", nargs="+", default=["us-east-1", "eu-west-1", "ap-northeast-1"])
+    ap.add_argument("--org-per-region", type=int, default=30, help="resources per (account, region)")
+    ap.add_argument("--max-parallel", type=int, default=8, help="safemaker --max-parallel for the organization")
     ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = ap.parse_args(argv)
     if any(n < 10 for n in args.n):
         ap.error("--n values must be at least 10")
+    sim = f"latency {args.latency_ms:g} ms, rate limits {dict(args.rate_limit or {}) or 'none'} (simulated)"
 
     use_prowler = not args.no_prowler
     if use_prowler and args.install_prowler:
         install_prowler(args.prowler_venv)
     if use_prowler and not (args.prowler_venv / "bin" / "prowler").exists():
-        print(f"Prowler not found in {args.prowler_venv} (pass --install-prowler): safemaker only", flush=True)
+        print(f"Prowler not found in {args.prowler_venv} (pass --install-prowler or set "
+              "SAFEMAKER_BENCH_PROWLER_VENV): safemaker only", flush=True)
         use_prowler = False
 
-    print(f"audited types: {', '.join(audited_types())}", flush=True)
+    print(f"audited types: {', '.join(audited_types())}; {sim}", flush=True)
     rows = []
-    for n in args.n:
+    extra = ["--no-search"] if args.no_search else []
+    for n in (args.n if not args.org_accounts or args.n != [200] else []):
         with tempfile.TemporaryDirectory() as tmp, local_backend() as backend:
             t0 = time.perf_counter()
             seeded = seed(backend.session, n)
             seed_s = time.perf_counter() - t0
-            backend.reset_requests()
-            sm = run_safemaker(backend, Path(tmp), args.workers)
+            print(f"N={n}: seeded {dict(seeded.counts)} in {seed_s:.1f}s; {sim}", flush=True)
+            if args.latency_ms or args.rate_limit:
+                backend.simulate(args.latency_ms, dict(args.rate_limit or {}))
+            sms, prs = [], []
+            for run in range(args.runs):
+                order = ["safemaker", "prowler"] if run % 2 == 0 else ["prowler", "safemaker"]
+                for tool in order:
+                    backend.reset_requests()
+                    if tool == "safemaker":
+                        sm = run_safemaker(backend, Path(tmp), args.workers, extra)
+                        sm["throttled"] = backend.throttled_count
+                        sms.append(sm)
+                        print(f"  run {run + 1} safemaker: {sm['wall']:.2f}s, {sm['calls'] / n:.2f} calls/resource, "
+                              f"peak RSS {sm['rss']:.0f} MB, {sm['findings']} findings ({sm['unknown']} unknown)",
+                              flush=True)
+                    elif use_prowler:
+                        pr = run_prowler(backend, Path(tmp), args.prowler_venv, args.prowler_timeout)
+                        prs.append(pr)
+                        print(f"  run {run + 1} prowler:   {pr['wall']:.2f}s, {pr['calls'] / n:.2f} calls/resource, "
+                              f"peak RSS {pr['rss']:.0f} MB, ran={pr['ok']} exit {pr['rc']}", flush=True)
+            sm = sms[-1]
+            sm_wall = statistics.median(x["wall"] for x in sms)
             missed_by_safemaker = seeded.expected - sm["pairs"]
             extra_safemaker = sm["pairs"] - seeded.expected
-            row = {"n": n, "seed_s": round(seed_s, 2), "safemaker_s": round(sm["wall"], 3),
+            row = {"n": n, "runs": args.runs, "simulation": sim, "seed_s": round(seed_s, 2),
+                   "safemaker_s": round(sm_wall, 3), "safemaker_runs_s": [round(x["wall"], 2) for x in sms],
                    "safemaker_calls_per_resource": round(sm["calls"] / n, 3),
-                   "safemaker_peak_rss_mb": round(sm["rss"], 1), "safemaker_findings": sm["findings"],
+                   "safemaker_peak_rss_mb": round(max(x["rss"] for x in sms), 1), "safemaker_findings": sm["findings"],
                    "safemaker_unknown": sm["unknown"], "expected_findings": len(seeded.expected),
                    "missed_by_safemaker_vs_truth": len(missed_by_safemaker),
                    "safemaker_extra_vs_truth": len(extra_safemaker)}
-            print(f"N={n}: seeded {dict(seeded.counts)} in {seed_s:.1f}s", flush=True)
-            print(f"  safemaker: {sm['wall']:.2f}s, {sm['calls'] / n:.2f} SageMaker calls/resource, "
-                  f"peak RSS {sm['rss']:.0f} MB, {sm['findings']} findings ({sm['unknown']} unknown); "
-                  f"missed {len(missed_by_safemaker)} of {len(seeded.expected)} expected, "
-                  f"{len(extra_safemaker)} beyond them", flush=True)
-            if use_prowler:
-                pr = run_prowler(backend, Path(tmp), args.prowler_venv, args.prowler_timeout)
-                row.update({"prowler_s": round(pr["wall"], 3), "prowler_exit": pr["rc"],
+            print(f"  safemaker median {sm_wall:.2f}s; missed {len(missed_by_safemaker)} of {len(seeded.expected)} "
+                  f"expected, {len(extra_safemaker)} beyond them", flush=True)
+            if use_prowler and prs:
+                pr = prs[-1]
+                pr_wall = statistics.median(x["wall"] for x in prs)
+                row.update({"prowler_s": round(pr_wall, 3), "prowler_runs_s": [round(x["wall"], 2) for x in prs],
+                            "prowler_exit": pr["rc"],
                             "prowler_calls_per_resource": round(pr["calls"] / n, 3),
                             "prowler_calls_all_services": pr["calls_all"],
-                            "prowler_peak_rss_mb": round(pr["rss"], 1), "prowler_fail_findings": pr["fails"],
+                            "prowler_peak_rss_mb": round(max(x["rss"] for x in prs), 1),
+                            "prowler_fail_findings": pr["fails"],
                             "prowler_ran": pr["ok"], "prowler_blocked_connections": len(pr["blocked"])})
                 if pr["blocked"]:
                     print(f"  prowler tried to reach (refused): {sorted(set(pr['blocked']))[:5]}", flush=True)
@@ -414,18 +526,18 @@ def main(argv: list[str] | None = None) -> int:
                     ours = {p for p in sm["pairs"] if p[1] in NETWORK_RULES}
                     missed_by_prowler = ours - prowler_pairs
                     missed_by_us = prowler_pairs - ours
-                    row["ratio_prowler_over_safemaker"] = round(pr["wall"] / sm["wall"], 2)
+                    row["ratio_prowler_over_safemaker"] = round(pr_wall / sm_wall, 2)
+                    row["ratio_per_run"] = [round(p["wall"] / s["wall"], 2) for p, s in zip(prs, sms)]
                     row["network_findings_prowler_missed"] = len(missed_by_prowler)
                     row["network_findings_safemaker_missed"] = len(missed_by_us)
                     row["prowler_missed_by_type"] = dict(Counter(a.split(":")[5].split("/")[0]
                                                                  for a, _ in missed_by_prowler))
                     if missed_by_us:
                         print(f"  safemaker missed (first 5): {sorted(missed_by_us)[:5]}", flush=True)
-                    print(f"  prowler:   {pr['wall']:.2f}s ({row['ratio_prowler_over_safemaker']}x safemaker), "
+                    print(f"  prowler median {pr_wall:.2f}s ({row['ratio_prowler_over_safemaker']}x safemaker), "
                           f"{pr['calls'] / n:.2f} SageMaker calls/resource, peak RSS {pr['rss']:.0f} MB; "
                           f"network findings missed by Prowler {row['network_findings_prowler_missed']}, "
-                          f"by safemaker {row['network_findings_safemaker_missed']}; "
-                          f"Prowler missed by type: {row['prowler_missed_by_type']}", flush=True)
+                          f"by safemaker {row['network_findings_safemaker_missed']}", flush=True)
                 else:
                     print(f"  prowler:   produced no results (exit {pr['rc']}) after {pr['wall']:.1f}s; "
                           f"stderr tail:\n{pr['tail']}", flush=True)
@@ -436,8 +548,11 @@ def main(argv: list[str] | None = None) -> int:
             scale = row["n"] / base["n"]
             print(f"N {base['n']} -> {row['n']} (x{scale:g}): safemaker time x{row['safemaker_s'] / base['safemaker_s']:.2f}, "
                   f"peak RSS x{row['safemaker_peak_rss_mb'] / base['safemaker_peak_rss_mb']:.2f}", flush=True)
+    result: dict[str, Any] = {"rows": rows}
+    if args.org_accounts:
+        result["organization"] = run_org(args)
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
     return 0
 
 
