@@ -3,9 +3,9 @@
 Which types Search may replace Describe for comes from botocore's model (the
 ``SearchRecord`` member shapes); the calls counted are checked against the
 request log of the server (what reached 127.0.0.1). moto 5 implements Search
-for training jobs only (not models or tuning jobs), so a Search answer for
-models is injected before it is sent (botocore's ``before-call`` event), built
-from real DescribeModel answers of the same backend.
+for training jobs only; the local backend adds models and tuning jobs (fix
+``Search-Model-HyperParameterTuningJob``). Partial and failed Search answers
+are injected before they are sent (botocore's ``before-call`` event).
 """
 
 from __future__ import annotations
@@ -42,19 +42,53 @@ def test_search_replaces_describe_only_where_the_record_shape_carries_every_chec
     assert {resource for resource, _ in SEARCH_RESOURCES.values()} <= set(enum)
 
 
+def test_search_reads_models_in_pages_of_100_and_describes_none(safemaker_local, sm, profile):
+    for i in range(105):
+        model(sm, f"m{i:03d}")
+    safemaker_local.reset_requests()
+    stats = audit.AuditStats()
+    with_search = list(audit.run(profile, clients={"us-east-1": sm}, resource_types=["model"], stats=stats))
+    # the local backend answers Search(Resource="Model") as AWS does (fix Search-Model-HyperParameterTuningJob)
+    assert stats.calls["Search"] == 2 == safemaker_local.request_count("sagemaker", "Search")  # 100 + 5
+    assert set(stats.calls) == {"Search", "ListModels"}
+    assert safemaker_local.request_count("sagemaker", "DescribeModel") == 0
+    assert (stats.resources, stats.from_search) == (105, 105)
+    without = list(audit.run(profile, clients={"us-east-1": sm}, resource_types=["model"], use_search=False))
+    assert _summary(with_search) == _summary(without)
+    assert len(with_search) == 210
+
+
+def test_search_record_equals_the_describe_answer_on_the_local_backend(safemaker_local, sm, profile):
+    model(sm, "closed", EnableNetworkIsolation=True,
+          VpcConfig={"Subnets": list(profile.subnets), "SecurityGroupIds": list(profile.security_group_ids)})
+    record = sm.search(Resource="Model", MaxResults=100)["Results"][0]["Model"]["Model"]
+    described = sm.describe_model(ModelName="closed")
+    described.pop("ResponseMetadata")
+    assert record.pop("Tags") == []  # botocore: the Model record shape has Tags, DescribeModel's output has none
+    assert "Tags" in SEARCH_MODEL.shape_for("Model").members
+    assert "Tags" not in SEARCH_MODEL.operation_model("DescribeModel").output_shape.members
+    assert record == described
+
+
 def test_failed_search_costs_one_call_and_every_model_is_described(safemaker_local, sm, profile):
     model(sm, "m-open")
     model(sm, "m-closed", EnableNetworkIsolation=True,
           VpcConfig={"Subnets": list(profile.subnets), "SecurityGroupIds": list(profile.security_group_ids)})
     model(sm, "m-half", EnableNetworkIsolation=True)
+
+    def refuse(**kwargs):  # as an account without sagemaker:Search would be answered
+        response = botocore.awsrequest.AWSResponse("http://127.0.0.1/", 400, {}, None)
+        return response, {"Error": {"Code": "AccessDeniedException", "Message": "no Search"},
+                          "ResponseMetadata": {"HTTPStatusCode": 400}}
+
+    sm.meta.events.register("before-call.sagemaker.Search", refuse)
     safemaker_local.reset_requests()
     stats = audit.AuditStats()
     with_search = list(audit.run(profile, clients={"us-east-1": sm}, resource_types=["model"], stats=stats))
-    # moto answers Search(Resource="Model") with an error: one call, then Describe for each model
     assert dict(stats.calls) == {"Search": 1, "ListModels": 1, "DescribeModel": 3}
-    assert safemaker_local.request_count("sagemaker", "Search") == 1
     assert safemaker_local.request_count("sagemaker", "DescribeModel") == 3
     assert (stats.resources, stats.from_search) == (3, 0)
+    assert all(f.status == "FAIL" for f in with_search)  # a failed Search is never a finding
     without = list(audit.run(profile, clients={"us-east-1": sm}, resource_types=["model"], use_search=False))
     assert _summary(with_search) == _summary(without)
     assert {f.account for f in with_search} == {"123456789012"}

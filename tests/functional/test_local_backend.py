@@ -336,6 +336,7 @@ def test_fixes_are_labelled_and_documented():
         "CreateNotebookInstance-DirectInternetAccess-needs-SubnetId",
         "CreatePresignedNotebookInstanceUrl",
         "DescribeEndpoint-DataCaptureConfig",
+        "Search-Model-HyperParameterTuningJob",
     ]
     for fix in FIXES:
         assert f"`{fix.name}`" in docs

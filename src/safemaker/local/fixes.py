@@ -83,11 +83,26 @@ FIX_DESCRIBE_ENDPOINT_DATA_CAPTURE = Fix(
     aws="DescribeEndpoint and DescribeEndpointConfig omit DataCaptureConfig when no data capture was configured",
 )
 
+FIX_SEARCH_MODELS_TUNING_JOBS = Fix(
+    name="Search-Model-HyperParameterTuningJob",
+    moto=(
+        "Search rejects Resource Model and HyperParameterTuningJob (ValidationException), and answers "
+        "every record of the other types in one page, ignoring MaxResults and NextToken"
+    ),
+    aws=(
+        "Search(Resource=Model) answers records {Model: {Model: <as DescribeModel>}} and "
+        "Search(Resource=HyperParameterTuningJob) records {HyperParameterTuningJob: <as "
+        "DescribeHyperParameterTuningJob>}, MaxResults (1-100, default 10) per page with a NextToken; "
+        "here without a SearchExpression only (with one, moto's own answer)"
+    ),
+)
+
 FIXES: tuple[Fix, ...] = (
     FIX_DESCRIBE_MODEL_NETWORK,
     FIX_NOTEBOOK_DIRECT_INTERNET_ACCESS,
     FIX_PRESIGNED_NOTEBOOK_URL,
     FIX_DESCRIBE_ENDPOINT_DATA_CAPTURE,
+    FIX_SEARCH_MODELS_TUNING_JOBS,
 )
 """Every gap in moto the local backend fills, in the order they are documented."""
 
@@ -176,6 +191,36 @@ def _omit_empty_data_capture(original: Handler | None) -> Handler:
     return describe
 
 
+def _search(original: Handler | None) -> Handler:
+    from moto.core.responses import ActionResult
+
+    def search(self: Any) -> Any:
+        resource = self._get_param("Resource")
+        if resource not in ("Model", "HyperParameterTuningJob") or self._get_param("SearchExpression"):
+            return original(self)  # type: ignore[misc]
+        backend = self.sagemaker_backend
+        if resource == "Model":
+            names = sorted(m.model_name for m in backend.list_models())
+
+            def record(name: str) -> dict[str, Any]:
+                return {"Model": {"Model": backend.describe_model(name).response_object}}
+        else:
+            names = sorted(backend.hyper_parameter_tuning_jobs)
+
+            def record(name: str) -> dict[str, Any]:
+                return {"HyperParameterTuningJob": backend.describe_hyper_parameter_tuning_job(
+                    hyper_parameter_tuning_job_name=name)}
+        size = int(self._get_param("MaxResults") or 10)
+        start = int(self._get_param("NextToken") or 0)
+        page = names[start:start + size]
+        body: dict[str, Any] = {"Results": [record(n) for n in page]}
+        if start + size < len(names):
+            body["NextToken"] = str(start + size)
+        return ActionResult(body)
+
+    return search
+
+
 # (fix, handler method name on SageMakerResponse, factory)
 _PATCHES: tuple[tuple[Fix, str, Callable[[Handler | None], Handler]], ...] = (
     (FIX_DESCRIBE_MODEL_NETWORK, "create_model", _create_model),
@@ -187,6 +232,7 @@ _PATCHES: tuple[tuple[Fix, str, Callable[[Handler | None], Handler]], ...] = (
     ),
     (FIX_DESCRIBE_ENDPOINT_DATA_CAPTURE, "describe_endpoint", _omit_empty_data_capture),
     (FIX_DESCRIBE_ENDPOINT_DATA_CAPTURE, "describe_endpoint_config", _omit_empty_data_capture),
+    (FIX_SEARCH_MODELS_TUNING_JOBS, "search", _search),
 )
 
 _ABSENT = object()
