@@ -30,10 +30,13 @@ GuardrailViolation: CreateTrainingJob refused: ...
 from __future__ import annotations
 
 import copy
+import importlib.abc
+import importlib.util
 import datetime
 import json
 import logging
 import os
+import sys
 import threading
 import weakref
 from dataclasses import dataclass, replace
@@ -195,6 +198,8 @@ def uninstall_process() -> bool:
         was = _State.guard is not None
         _State.guard, _State.claimed_by = None, None
         _unpatch()
+        if _SDK_HOOK in sys.meta_path:  # the SDK was not imported meanwhile: nothing to apply it to
+            sys.meta_path.remove(_SDK_HOOK)
     if was:
         logger.debug("process guard uninstalled")
     return was
@@ -236,7 +241,81 @@ def _install(profile: Any, mode: "Mode", by: str, *, replace: bool, **guard_opti
         _patch()
         _State.guard, _State.claimed_by = g, by
     logger.debug("process guard installed by %s (mode=%s)", by, mode)
+    install_sdk_preflight_on_import()
     return g
+
+
+# --------------------------------------------------------------------------- SDK-side preflight
+
+
+class _SdkPreflightOnImport(importlib.abc.MetaPathFinder):
+    """Installs the SDK-side preflight checks right after the ``sagemaker`` package is imported.
+
+    Some refusals must come before the first side effect the SDK makes
+    itself (``@remote`` uploads the function and workspace before any
+    SageMaker request; ``Model.deploy(serverless_inference_config=...)`` sends
+    ``CreateModel`` first): those checks wrap SDK methods
+    (:func:`safemaker.sdk.install_sdk_preflight`). The process guard applies
+    them to a program that imports the SDK after the guard is on, as
+    ``safemaker run``, ``import safemaker.auto`` and ``%load_ext safemaker`` do,
+    the way post-import hooks of instrumentation libraries work: the finder
+    wraps the ``sagemaker`` package's loader, nothing else is imported early.
+    """
+
+    _busy = threading.local()
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != "sagemaker" or getattr(self._busy, "active", False):
+            return None
+        self._busy.active = True
+        try:
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            self._busy.active = False
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        spec.loader = _PreflightLoader(spec.loader)
+        return spec
+
+
+class _PreflightLoader(importlib.abc.Loader):
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self._loader.exec_module(module)
+        _install_sdk_preflight()
+
+    def __getattr__(self, name: str) -> Any:  # get_resource_reader, is_package, ... of the real loader
+        return getattr(self._loader, name)
+
+
+_SDK_HOOK = _SdkPreflightOnImport()
+
+
+def install_sdk_preflight_on_import() -> None:
+    """Apply the SDK-side preflight checks now if the SDK is imported, else when it is (idempotent)."""
+    if "sagemaker" in sys.modules:
+        _install_sdk_preflight()
+    elif _SDK_HOOK not in sys.meta_path:
+        sys.meta_path.insert(0, _SDK_HOOK)
+
+
+def _install_sdk_preflight() -> None:
+    with _State.lock:
+        if _SDK_HOOK in sys.meta_path:
+            sys.meta_path.remove(_SDK_HOOK)
+    try:
+        from .sdk import install_sdk_preflight
+
+        install_sdk_preflight()
+    except Exception as exc:  # an SDK release whose classes moved: the guard still refuses at the request
+        logger.warning("SDK preflight checks not installed (%s: %s); refusals of @remote and serverless "
+                       "deploys come at the SageMaker request instead of before the upload",
+                       type(exc).__name__, exc)
 
 
 # --------------------------------------------------------------------------- patching
