@@ -114,6 +114,7 @@ OTHER_ENV_VARS: Mapping[str, str] = MappingProxyType(
         "SAFEMAKER_MATRIX_SUITE": "suite name set by tests/run_matrix.py for its child runs",
         "SAFEMAKER_BENCH_BLOCKED": "file the audit benchmark logs refused addresses to",
         "SAFEMAKER_BENCH_CHECKOV_VENV": "virtualenv with checkov for benchmarks/iac/bench_iac.py",
+        "SAFEMAKER_BENCH_PROWLER_VENV": "virtualenv with Prowler for benchmarks/audit/bench_audit.py",
         "SAFEMAKER_REHEARSAL_NETLOG": "set by a rehearsal in its sandbox: file its network attempts are recorded in",
         "SAFEMAKER_REHEARSAL_CODE_DIR": "set by a rehearsal in its sandbox: the job's code directory",
     }

@@ -165,3 +165,18 @@ def test_cli_accounts_all_json_has_the_account_and_exits_3(session, members, pro
     assert sorted((r["account"], r["resource_arn"], r["rule_id"]) for r in rows) == [
         (members[0], arn, "SM-NET-ISOLATION"), (members[0], arn, "SM-NET-VPC")]
     assert "calls" in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--accounts", "all"], "error: --accounts needs --role-name"),
+    (["--role-name", ROLE_NAME], "error: --role-name is given without --accounts"),
+    (["--accounts", "12345", "--role-name", ROLE_NAME], "--accounts is '12345'"),
+])
+def test_cli_organization_flags_refused_with_exit_2_before_any_request(org_env, tmp_path, args, message):
+    p = tmp_path / "profile.toml"
+    p.write_text('region = "us-east-1"\nvpc_id = "vpc-0dddddddddddddddd"\nsubnets = ["subnet-0aaaaaaaaaaaaaaaa"]\n'
+                 f'security_group_ids = ["sg-0bbbbbbbbbbbbbbbb"]\nexecution_role_arn = "{ROLE}"\n')
+    result = CliRunner().invoke(app, ["audit", "-p", str(p), "--format", "json", *args])
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.stderr.split())
+    assert org_env.requests == ()
