@@ -180,3 +180,13 @@ def test_cli_organization_flags_refused_with_exit_2_before_any_request(org_env, 
     assert result.exit_code == 2, result.output
     assert message in " ".join(result.stderr.split())
     assert org_env.requests == ()
+
+
+def test_assumed_sessions_share_one_data_loader():
+    from safemaker.audit.organization import assumed_session
+
+    creds = {"AccessKeyId": "AKIAAAAAAAAAAAAAAAAA", "SecretAccessKey": "x", "SessionToken": "t"}
+    one, two = assumed_session(creds, "us-east-1"), assumed_session(dict(creds, AccessKeyId="AKIABBBBBBBBBBBBBBBB"),
+                                                                     "eu-west-1")
+    assert one._session.get_component("data_loader") is two._session.get_component("data_loader")
+    assert one.get_credentials().access_key != two.get_credentials().access_key

@@ -41,7 +41,8 @@ from ..rules import Guardrail
 from . import (RULE_SEVERITY, AuditInputError, AuditStats, Finding, ProgressEvent, _Auditor, _error_reason,
                _resolve_types, _run, parse_since, sagemaker_regions)
 
-__all__ = ["run_organization", "role_arn", "partition_of", "enabled_sagemaker_regions", "DEFAULT_ROLE_SESSION_NAME"]
+__all__ = ["run_organization", "role_arn", "partition_of", "enabled_sagemaker_regions", "assumed_session",
+           "DEFAULT_ROLE_SESSION_NAME"]
 
 DEFAULT_ROLE_SESSION_NAME = "safemaker-audit"
 _ACCOUNT_RE = re.compile(r"^\d{12}$")
@@ -60,14 +61,55 @@ def role_arn(account_id: str, role_name: str, partition: str = "aws") -> str:
     return f"arn:{partition}:iam::{account_id}:role/{name}"
 
 
+_LOADER: Any = None
+_LOADER_LOCK = threading.Lock()
+
+
+def _shared_loader() -> Any:
+    global _LOADER
+    with _LOADER_LOCK:
+        if _LOADER is None:
+            import botocore.loaders
+
+            _LOADER = botocore.loaders.create_loader()
+        return _LOADER
+
+
+def assumed_session(credentials: dict[str, str], region: str) -> Any:
+    """A boto3 session with an assumed role's credentials, sharing one botocore data loader.
+
+    Every account's session would otherwise load and keep its own copy of the
+    service models (SageMaker's alone is megabytes): with a shared loader an
+    organization audit holds one copy, whatever the number of accounts.
+
+    Parameters
+    ----------
+    credentials : dict
+        ``Credentials`` of an STS ``AssumeRole`` answer (``AccessKeyId``,
+        ``SecretAccessKey``, ``SessionToken``).
+    region : str
+        Default region of the session.
+
+    Returns
+    -------
+    boto3.session.Session
+    """
+    import boto3
+
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _shared_loader())
+    return boto3.session.Session(aws_access_key_id=credentials["AccessKeyId"],
+                                 aws_secret_access_key=credentials["SecretAccessKey"],
+                                 aws_session_token=credentials["SessionToken"], region_name=region,
+                                 botocore_session=core)
+
+
 def _default_session_factory(credentials: dict[str, str] | None, region: str) -> Any:
     import boto3
 
     if credentials is None:
         return boto3.session.Session(region_name=region)
-    return boto3.session.Session(aws_access_key_id=credentials["AccessKeyId"],
-                                 aws_secret_access_key=credentials["SecretAccessKey"],
-                                 aws_session_token=credentials["SessionToken"], region_name=region)
+    return assumed_session(credentials, region)
 
 
 def _enabled(answer: Any, sm_regions: frozenset[str]) -> list[str]:

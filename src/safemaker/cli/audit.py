@@ -160,14 +160,12 @@ def register(app: typer.Typer) -> None:
             if role_name is None:
                 raise fail("--accounts needs --role-name: the role to assume in each account (e.g. "
                            "--role-name OrganizationAccountAccessRole)")
-            from ..audit.organization import run_organization
+            from ..audit.organization import assumed_session, run_organization
 
             def factory(credentials: Any, home: str) -> Any:
                 if credentials is None:
                     return recorder
-                return ClientRecorder(boto3.session.Session(
-                    aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
-                    aws_session_token=credentials["SessionToken"], region_name=home), endpoint_url)
+                return ClientRecorder(assumed_session(credentials, home), endpoint_url)
 
             # AuditInputError (bad --accounts, --role-name, ...) -> exit 2 naming the flag.
             findings_iter = run_organization(
