@@ -190,3 +190,19 @@ def test_assumed_sessions_share_one_data_loader():
                                                                      "eu-west-1")
     assert one._session.get_component("data_loader") is two._session.get_component("data_loader")
     assert one.get_credentials().access_key != two.get_credentials().access_key
+
+
+def test_cli_text_table_has_an_account_column_for_several_accounts(session, members, profile, tmp_path):
+    p = tmp_path / "profile.toml"
+    p.write_text(f'region = "us-east-1"\nvpc_id = "vpc-0dddddddddddddddd"\nsubnets = ["subnet-0aaaaaaaaaaaaaaaa"]\n'
+                 f'security_group_ids = ["sg-0bbbbbbbbbbbbbbbb"]\nexecution_role_arn = "{ROLE}"\n')
+    _open_model(session, members[0], "us-east-1", "a")
+    _open_model(session, members[1], "us-east-1", "b")
+    result = CliRunner().invoke(app, ["audit", "-p", str(p), "--accounts", members[0], "--accounts", members[1],
+                                      "--role-name", ROLE_NAME, "-t", "model"])
+    assert result.exit_code == 3, result.output
+    lines = result.stdout.splitlines()
+    header = next(line for line in lines if "severity" in line and "rule" in line)
+    assert "account" in header.split()
+    assert sum(members[0] in line and ":model/a" in line for line in lines) == 2
+    assert sum(members[1] in line and ":model/b" in line for line in lines) == 2

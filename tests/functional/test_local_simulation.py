@@ -106,3 +106,24 @@ def test_serve_refuses_bad_simulation_flags_with_exit_2(args, message):
     result = CliRunner().invoke(app, ["local", "serve", "--port", "0", *args])
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
+
+
+def test_an_audit_throttled_to_death_reports_unknown_with_the_throttling_fix(safemaker_local):
+    from safemaker import audit
+    from safemaker.profile import VpcProfile
+
+    sm = _client(safemaker_local, config=Config(retries={"mode": "standard", "total_max_attempts": 2}))
+    sm.create_model(ModelName="m", ExecutionRoleArn="arn:aws:iam::123456789012:role/R",
+                    PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"})
+    safemaker_local.simulate(rate_limits={"ListModels": 0.01}, burst=1)
+    sm.list_models()  # the one request of the bucket
+    profile = VpcProfile.from_mapping({"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd",
+                                       "subnets": ["subnet-0aaaaaaaaaaaaaaaa"],
+                                       "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"],
+                                       "execution_role_arn": "arn:aws:iam::123456789012:role/R"}, source="test")
+    findings = list(audit.run(profile, clients={"us-east-1": sm}, resource_types=["model"]))
+    assert [(f.status, f.resource_arn) for f in findings] == [
+        ("UNKNOWN", "arn:aws:sagemaker:us-east-1:123456789012:model/*")]
+    assert findings[0].found == "ThrottlingException: Rate exceeded"
+    assert "stayed throttled" in findings[0].fix
+    assert safemaker_local.throttled_count == 2  # both attempts botocore made

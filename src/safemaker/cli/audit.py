@@ -43,15 +43,17 @@ def _shown(value: Any) -> str:
 
 
 def _table(findings: list[_audit.Finding]) -> Table:
-    found = table("severity", "rule", "resource", "path", "found", "required", "fix",
-                  title=f"{len(findings)} finding(s)", show_lines=False, expand=False)
+    # an organization audit (findings of several accounts) shows the account of each
+    accounts = len({f.account for f in findings if f.account}) > 1
+    found = table("severity", "rule", *(("account",) if accounts else ()), "resource", "path", "found", "required",
+                  "fix", title=f"{len(findings)} finding(s)", show_lines=False, expand=False)
     order = sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.resource_arn, f.path))
     for f in order:
         where = f.resource_arn if f.location is None else (
             f"{f.location.file}:{f.location.line} {f.location.logical_id}" if f.location.line
             else f"{f.location.file} {f.location.logical_id}")
         cells = (f.severity.value if f.status == "FAIL" else f"{f.severity.value} (UNKNOWN)", f.rule_id,
-                 where, f.path, _shown(f.found),
+                 *((f.account or "-",) if accounts else ()), where, f.path, _shown(f.found),
                  f.required_text if f.required_text is not None else _shown(f.required),
                  f"[{f.fix_action}] {f.fix}")
         found.add_row(*cells)  # the consoles print text as data (markup off): no escaping
