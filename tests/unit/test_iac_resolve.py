@@ -147,3 +147,57 @@ Resources:
     findings = decide_requests(template_requests(parse_text(text, "t.yaml"), {}), profile)
     assert [(f.status, f.rule_id, f.path, f.location.line) for f in findings] == [
         ("UNKNOWN", "SM-REFERENCE", "Properties", 7)]
+
+
+# Expected values from the CloudFormation "Condition functions" reference: Fn::If returns the
+# second argument when its condition is true, the third when false; Fn::Equals compares two
+# values (parameters are strings); a resource whose Condition is false is not created.
+COND_TEMPLATE = """
+Parameters:
+  Open: {Type: String, Default: "true"}
+  Flag: {Type: String, Default: true}
+Conditions:
+  IsOpen: !Equals [!Ref Open, "true"]
+  NotOpen: !Not [!Condition IsOpen]
+  Both: !And [!Condition IsOpen, !Equals [!Ref Flag, "true"]]
+  InRegion: !Equals [!Ref "AWS::Region", us-east-1]
+Resources:
+  NB:
+    Type: AWS::SageMaker::NotebookInstance
+    Properties:
+      InstanceType: ml.t3.medium
+      RoleArn: arn:aws:iam::123456789012:role/r
+      DirectInternetAccess: !If [IsOpen, Enabled, Disabled]
+"""
+
+
+@pytest.mark.parametrize(("given", "expected"), [({}, "Enabled"), ({"Open": "true"}, "Enabled"),
+                                                 ({"Open": "false"}, "Disabled")])
+def test_fn_if_on_a_condition_of_parameters_is_resolved(given, expected):
+    tpl = parse_text(COND_TEMPLATE, "t.yaml").data
+    r = Resolver(tpl, given)
+    assert r.value({"Fn::If": ["IsOpen", "Enabled", "Disabled"]}) == expected
+    assert r.condition("NotOpen") is (expected == "Disabled")
+    assert r.condition("Both") is (expected == "Enabled")
+
+
+def test_fn_if_on_a_condition_known_at_deployment_stays_unresolved():
+    r = Resolver(parse_text(COND_TEMPLATE, "t.yaml").data, {})
+    assert r.condition("InRegion") is None
+    got = r.value({"Fn::If": ["InRegion", "Enabled", "Disabled"]})
+    assert isinstance(got, Unresolved) and got.reason == "depends on a condition evaluated at deployment"
+    assert r.value({"A": {"Fn::If": ["NotOpen", 1, {"Ref": "AWS::NoValue"}]}}) == {}
+
+
+def test_template_notebook_opened_through_fn_if_on_a_default_is_a_violation():
+    reqs = template_requests(parse_text(COND_TEMPLATE, "t.yaml"), {})
+    assert [r.params.get("DirectInternetAccess") for r in reqs] == ["Enabled"]
+    reqs = template_requests(parse_text(COND_TEMPLATE, "t.yaml"), {"Open": "false"})
+    assert [r.params.get("DirectInternetAccess") for r in reqs] == ["Disabled"]
+
+
+def test_resource_whose_condition_is_false_is_not_checked():
+    text = COND_TEMPLATE.replace("    Type: AWS::SageMaker::NotebookInstance",
+                                 "    Type: AWS::SageMaker::NotebookInstance\n    Condition: NotOpen")
+    assert template_requests(parse_text(text, "t.yaml"), {}) == []
+    assert len(template_requests(parse_text(text, "t.yaml"), {"Open": "false"})) == 1

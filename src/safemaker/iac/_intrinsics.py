@@ -3,9 +3,11 @@
 ``Ref`` to a parameter (a value given with ``--parameter``, else its
 ``Default``; ``CommaDelimitedList`` and ``List<...>`` split), ``Fn::Sub``,
 ``Fn::Join``, ``Fn::Select``, ``Fn::Split``, ``Fn::FindInMap``,
-``Fn::ToJsonString`` and ``Ref AWS::NoValue`` are computed. Everything else
-(``Ref`` to a resource, ``Fn::GetAtt``, ``Fn::ImportValue``, ``Fn::If``, pseudo
-parameters, SSM parameter types) is an :class:`~safemaker.iac._document.Unresolved`
+``Fn::ToJsonString`` and ``Ref AWS::NoValue`` are computed, and so is ``Fn::If``
+when its condition (``Conditions``: ``Fn::Equals``, ``Fn::And``, ``Fn::Or``,
+``Fn::Not``, ``Condition``) depends only on such values. Everything else
+(``Ref`` to a resource, ``Fn::GetAtt``, ``Fn::ImportValue``, ``Fn::If`` on a
+condition known only at deployment, pseudo parameters, SSM parameter types) is an :class:`~safemaker.iac._document.Unresolved`
 value that names what it is and, for a resource of the same template, which one.
 
 Text built from unresolved parts (a definition written with ``Fn::Join``) keeps a
@@ -42,6 +44,18 @@ def _sub_name(u: Unresolved) -> str:
             return ".".join(v)
     return repr(u)
 
+def _as_compared(v: Any) -> Any:
+    """A resolved value as ``Fn::Equals`` compares it (strings; lists of strings), ``None`` if unknown."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (str, int, float)):
+        return v if isinstance(v, str) else str(v)
+    if isinstance(v, list):
+        items = [_as_compared(x) for x in v]
+        return None if any(x is None or isinstance(x, list) for x in items) else items
+    return None
+
+
 class Resolver:
     """Resolves intrinsic functions against a template's parameters and ``--parameter`` values.
 
@@ -62,6 +76,8 @@ class Resolver:
         self.resources: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         raw = template.get("Mappings")
         self.mappings: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        raw = template.get("Conditions")
+        self.conditions: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         self.tokens: list[Unresolved] = []
 
     # -- values
@@ -185,6 +201,10 @@ class Resolver:
                 except (KeyError, TypeError):
                     return Unresolved(node, "a mapping entry the template does not have")
         if key == "Fn::If":
+            if isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str):
+                known = self.condition(arg[0])
+                if known is not None:
+                    return self._value(arg[1] if known else arg[2])
             return Unresolved(node, "depends on a condition evaluated at deployment")
         if key == "Fn::Base64":
             inner = self._value(arg)
@@ -197,6 +217,54 @@ class Resolver:
                 return json.dumps(self._finish_tokens(inner))
             return inner
         return Unresolved(node, f"{key} is evaluated at deployment")
+
+    # -- conditions
+
+    def condition(self, name: str, _seen: frozenset[str] = frozenset()) -> bool | None:
+        """The value of the template's condition ``name``, or ``None`` when only deployment knows it.
+
+        Parameters
+        ----------
+        name : str
+            A key of the template's ``Conditions`` section.
+
+        Returns
+        -------
+        bool or None
+            ``None`` for a condition that depends on a value known at deployment
+            (a pseudo parameter, a parameter without ``Default``...), that the
+            template does not declare, or that refers to itself.
+
+        Notes
+        -----
+        Follows the CloudFormation "Condition functions" reference: ``Fn::Equals``
+        compares two values as strings, ``Fn::And`` / ``Fn::Or`` take 2 to 10
+        conditions, ``Fn::Not`` one, ``{"Condition": name}`` refers to another.
+        """
+        if name in _seen or name not in self.conditions:
+            return None
+        return self._cond(self.conditions[name], _seen | {name})
+
+    def _cond(self, node: Any, seen: frozenset[str]) -> bool | None:
+        if isinstance(node, bool):
+            return node
+        if not (isinstance(node, Mapping) and len(node) == 1):
+            return None
+        (key, arg), = node.items()
+        if key == "Condition" and isinstance(arg, str):
+            return self.condition(arg, seen)
+        if key == "Fn::Equals" and isinstance(arg, list) and len(arg) == 2:
+            a, b = (_as_compared(self.value(x)) for x in arg)
+            return None if a is None or b is None else a == b
+        if key in ("Fn::And", "Fn::Or") and isinstance(arg, list) and arg:
+            got = [self._cond(x, seen) for x in arg]
+            if key == "Fn::And":
+                return False if False in got else (None if None in got else True)
+            return True if True in got else (None if None in got else False)
+        if key == "Fn::Not" and isinstance(arg, list) and len(arg) == 1:
+            one = self._cond(arg[0], seen)
+            return None if one is None else not one
+        return None
 
     def _finish_tokens(self, v: Any) -> Any:
         if isinstance(v, Unresolved):

@@ -222,6 +222,8 @@ def template_requests(doc: Document, parameters: Mapping[str, str], *, template:
             raise IacInputError(doc.file, f"resource {logical_id} is {type(res).__name__}; expected a mapping "
                                           "with Type and Properties", f"line {doc.line(where)}")
         rtype = res.get("Type")
+        if isinstance(res.get("Condition"), str) and resolver.condition(res["Condition"]) is False:
+            continue  # its condition is false: CloudFormation does not create it
         shown_id = f"{label}/{logical_id}" if label else logical_id
         raw_props = res.get("Properties", {})
         props = resolver.value(raw_props) if raw_props is not None else {}
