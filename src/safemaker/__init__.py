@@ -5,7 +5,10 @@ the SageMaker Python SDK: the SDK classes (``ClosedNetworkSession``,
 ``ClosedEstimator``, ``closed_deploy``, ...) are loaded on first use.
 
 The library is silent: it logs to ``logging.getLogger("safemaker.*")`` with a
-``NullHandler``; set ``SAFEMAKER_DEBUG=1`` to print debug output to stderr.
+``NullHandler`` and does not propagate to the root logger (whose handlers the
+SageMaker SDK v2 sets up at import); set ``SAFEMAKER_DEBUG=1`` to print debug
+output to stderr, or call ``safemaker.log_to_root()`` to send the records to the
+root logger's handlers.
 """
 
 from __future__ import annotations
@@ -30,12 +33,34 @@ from .process import install_process, process_guard, uninstall_process
 
 __version__ = "0.1.0"
 
-_logging.getLogger("safemaker").addHandler(_logging.NullHandler())
+_logger = _logging.getLogger("safemaker")
+_logger.addHandler(_logging.NullHandler())
+# The SageMaker SDK v2 configures the root logger at import: safemaker's records would print an INFO
+# line for every guarded call. They reach the root logger only when asked (log_to_root, SAFEMAKER_DEBUG).
+_logger.propagate = False
 if _os.environ.get("SAFEMAKER_DEBUG"):
     _handler = _logging.StreamHandler()
     _handler.setFormatter(_logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-    _logging.getLogger("safemaker").addHandler(_handler)
-    _logging.getLogger("safemaker").setLevel(_logging.DEBUG)
+    _logger.addHandler(_handler)
+    _logger.setLevel(_logging.DEBUG)
+
+
+def log_to_root(enabled: bool = True) -> None:
+    """Let safemaker's log records reach the root logger's handlers (or stop them).
+
+    By default the ``safemaker`` logger does not propagate: handlers that the
+    SageMaker SDK v2 (or anything else) put on the root logger do not print
+    safemaker's records. ``log_to_root()`` is the same as
+    ``logging.getLogger("safemaker").propagate = True``; set
+    ``SAFEMAKER_DEBUG=1`` instead to print safemaker's debug output to stderr.
+
+    Parameters
+    ----------
+    enabled : bool, default True
+        True: records propagate to the root logger. False: back to the default.
+    """
+    _logger.propagate = bool(enabled)
+
 
 # Names loaded on first use: (module, attribute). The SDK adapters import the
 # SageMaker SDK, so they must not load with ``import safemaker``.
@@ -53,6 +78,7 @@ _LAZY: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
+    "log_to_root",
     "SafemakerError",
     "ProfileError",
     "GuardrailViolation",

@@ -22,6 +22,14 @@ extra for moto):
     notebook, training and hosting, execution role, default bucket); the
     fixture's value is its :class:`safemaker.profile.VpcProfile`. A closed
     network for your own tests, without AWS.
+``safemaker_profile``
+    The profile to guard with: that of ``safemaker_local_network`` unless
+    overridden.
+``safemaker_decisions``
+    Every guard decision made during the test (a :class:`DecisionList` of
+    :class:`~safemaker.hooks.DecisionRecord`, with ``.refused()``).
+``safemaker_offline`` (fixture, or ``@pytest.mark.safemaker_offline``)
+    Opt-in: :func:`loopback_only` for the test's duration.
 ``safemaker_local_region``
     The region of all three (``"us-east-1"``); override this fixture in a
     ``conftest.py`` or a test module to use another region.
@@ -42,6 +50,10 @@ moto), re-exported here.
     (every other ``AWS_*`` variable removed, fake credentials, a region, the
     instance metadata service disabled, no AWS config or credentials file)
     and ``boto3.DEFAULT_SESSION`` unset; all restored afterwards.
+
+In a test that asks for ``caplog``, caplog also sees the ``safemaker`` loggers'
+records (they do not propagate to the root logger; see
+:func:`safemaker.log_to_root`).
 
 Example
 -------
@@ -83,6 +95,10 @@ __all__ = [
     "is_allowed_host",
     "loopback_only",
     "offline_aws",
+    "safemaker_profile",
+    "safemaker_decisions",
+    "safemaker_offline",
+    "DecisionList",
 ]
 
 @pytest.fixture
@@ -153,3 +169,108 @@ def safemaker_local_network(safemaker_local: LocalBackend) -> VpcProfile:
     from safemaker.local import create_local_network
 
     return create_local_network(safemaker_local.session)
+
+
+@pytest.fixture
+def safemaker_profile(safemaker_local_network: VpcProfile) -> VpcProfile:
+    """The VPC profile of :func:`safemaker_local_network`; override it to guard with another profile.
+
+    Returns
+    -------
+    safemaker.profile.VpcProfile
+    """
+    return safemaker_local_network
+
+
+class DecisionList(list):
+    """The guard decisions (:class:`safemaker.hooks.DecisionRecord`) made during a test, in order."""
+
+    def with_outcome(self, outcome: str) -> list[DecisionRecord]:
+        """Decisions whose ``outcome`` is ``outcome`` (``allowed``, ``injected``, ``refused``, ``warned``)."""
+        return [r for r in self if r.outcome == outcome]
+
+    def refused(self) -> list[DecisionRecord]:
+        """Decisions that refused their call."""
+        return self.with_outcome("refused")
+
+    def allowed(self) -> list[DecisionRecord]:
+        """Decisions that let their call through (``allowed`` or ``injected``)."""
+        return [r for r in self if r.outcome in ("allowed", "injected")]
+
+    def operations(self) -> list[str]:
+        """The operation names (``"CreateTrainingJob"``, ...) of every decision, in order."""
+        return [r.operation for r in self]
+
+
+@pytest.fixture
+def safemaker_decisions(monkeypatch: pytest.MonkeyPatch) -> DecisionList:
+    """Every guard decision made during the test, by any guard (client, session or process guard).
+
+    Returns
+    -------
+    DecisionList
+        A list of :class:`safemaker.hooks.DecisionRecord`, filled as calls are
+        decided; ``.refused()``, ``.allowed()``, ``.operations()`` filter it.
+    """
+    from safemaker.hooks import Guard
+
+    decisions = DecisionList()
+    real_record = Guard._record
+
+    def record(self: Guard, *args: object, **kwargs: object) -> None:
+        try:
+            real_record(self, *args, **kwargs)
+        finally:
+            if self.decisions:
+                decisions.append(self.decisions[-1])  # _record appends exactly one record
+
+    monkeypatch.setattr(Guard, "_record", record)
+    return decisions
+
+
+@pytest.fixture
+def safemaker_offline() -> Iterator[None]:
+    """Opt-in loopback-only connection guard for the test (:func:`loopback_only`).
+
+    Also turned on by ``@pytest.mark.safemaker_offline``. A connection to an
+    address that is not loopback raises :class:`OutboundNetworkBlocked`; a DNS
+    lookup of any other host name raises ``socket.gaierror``.
+    """
+    with loopback_only():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _safemaker_caplog(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Let ``caplog`` see safemaker's records although the ``safemaker`` logger does not propagate.
+
+    pytest's ``caplog`` handler sits on the root logger; ``safemaker`` keeps its
+    records off the root logger (see :func:`safemaker.log_to_root`). In a test
+    that asks for ``caplog``, its handler is also attached to the ``safemaker``
+    logger for the test's duration.
+    """
+    if "caplog" not in request.fixturenames:
+        yield
+        return
+    import logging
+
+    handler = request.getfixturevalue("caplog").handler
+    logger = logging.getLogger("safemaker")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "safemaker_offline: refuse every non-loopback connection in the test "
+                                       "(the safemaker_offline fixture)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixturenames = getattr(item, "fixturenames", None)
+        if item.get_closest_marker("safemaker_offline") and fixturenames is not None \
+                and "safemaker_offline" not in fixturenames:
+            fixturenames.append("safemaker_offline")
