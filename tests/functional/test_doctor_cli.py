@@ -64,7 +64,7 @@ def test_table_output_has_one_row_per_check(built, monkeypatch):
 
 @pytest.mark.parametrize("args,needle", [
     (["--feature", "notebok"], "--feature has 'notebok', which is not a feature"),
-    (["--format", "xml"], "--format is 'xml'; expected 'table' or 'json'"),
+    (["--format", "xml"], "--format is 'xml'; expected one of text, json"),
 ])
 def test_bad_input_exits_2(built, args, needle):
     result, _, backend = built

@@ -97,7 +97,7 @@ def test_down_keeps_what_others_use_and_exits_1(safemaker_local, tmp_path):
     (["down", "--stack", "-bad", "--yes"], "--stack: found '-bad'"),
     (["up", "--profile-out", "profile.txt", "--aws-managed-policy", ""],
      "--profile-out: found 'profile.txt'; expected a path ending in .toml, .yaml, .yml or .json"),
-    (["plan", "--format", "xml"], "--format is 'xml'; expected 'table' or 'json'"),
+    (["plan", "--format", "xml"], "--format is 'xml'; expected one of text, json"),
 ])
 def test_bad_input_exits_2_and_creates_nothing(safemaker_local, args, needle):
     r = infra(safemaker_local, *args)

@@ -354,6 +354,40 @@ def _credentials_hint(exc: BaseException, kwargs: Mapping[str, Any]) -> None:
         err.print(f"hint: {LOCAL_CREDENTIALS_HINT}", highlight=False)
 
 
+HUMAN_FORMAT = "text"
+"""Name of the human-readable ``--format`` of every command that reports results (the default)."""
+
+FORMAT_ALIASES = {"table": HUMAN_FORMAT}
+"""Old names still accepted by ``--format`` (``table`` was the human format of doctor, infra plan,
+profile show and rules before 0.1.0 settled on ``text``)."""
+
+
+def human_format(value: str, allowed: tuple[str, ...]) -> str:
+    """``--format`` ``value`` with its alias resolved (``table`` -> ``text``); exit 2 when not ``allowed``.
+
+    Parameters
+    ----------
+    value : str
+        What the user gave.
+    allowed : tuple of str
+        The command's formats (``text`` first).
+
+    Returns
+    -------
+    str
+        One of ``allowed``.
+
+    Raises
+    ------
+    typer.Exit
+        Code 2, after printing the value found and the formats expected.
+    """
+    resolved = FORMAT_ALIASES.get(value, value)
+    if resolved not in allowed:
+        raise fail(f"--format is {value!r}; expected one of {', '.join(allowed)}", EXIT_BAD_INPUT)
+    return resolved
+
+
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> "typer.Exit":
     """Print ``message`` to stderr and return the ``typer.Exit`` to raise."""
     err.print(_error_line(message), highlight=False)

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from ..network import doctor as _doctor
 from ..network.endpoints import FEATURES, FeatureError, parse_features
-from ._common import (EXIT_BAD_INPUT, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors,
+from ._common import (human_format, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors,
                       note_local_endpoints, out, aws_profile_option, profile_option, table)
 
 _STYLE = {"ok": "green", "problem": "bold red", "unknown": "yellow"}
@@ -25,7 +25,7 @@ def doctor(
         None, "--feature",
         help=f"What SageMaker is used for (repeat, or comma-separate): {', '.join(FEATURES)}. "
              "Default: notebook, training, hosting (the seed's three)."),
-    format: str = typer.Option("table", "--format", help="table or json."),
+    format: str = typer.Option("text", "--format", "-f", help="text (alias: table) or json."),
     check_role: bool = typer.Option(
         False, "--check-role",
         help="Also check the execution role's ENI permissions with IAM SimulatePrincipalPolicy "
@@ -49,8 +49,7 @@ def doctor(
 
     from ..profile import resolve_profile
 
-    if format not in ("table", "json"):
-        raise fail(f"--format is {format!r}; expected 'table' or 'json'", EXIT_BAD_INPUT)
+    format = human_format(format, ("text", "json"))
     try:
         features = parse_features(feature, field="--feature")
     except FeatureError as exc:

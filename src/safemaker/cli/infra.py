@@ -16,7 +16,7 @@ from rich.text import Text
 from ..network import infra as _infra
 from ..network import template as _template
 from ..network.endpoints import FEATURES, FeatureError, parse_features
-from ._common import (aws_profile_option, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, err, fail, handle_errors, is_interactive,
+from ._common import (human_format, aws_profile_option, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, err, fail, handle_errors, is_interactive,
                       local_endpoint, note_local_endpoints, out, table)
 
 EXIT_INTERRUPTED = 130
@@ -157,7 +157,7 @@ def plan(
     cidr_block: str = typer.Option(_infra.DEFAULT_CIDR_BLOCK, "--cidr-block", help="VPC CIDR block (/16 to /27)."),
     admin_host: bool = typer.Option(False, "--admin-host", help="Include the seed's admin EC2 host."),
     down: bool = typer.Option(False, "--down", help="Plan `infra down` instead of `infra up`."),
-    format: str = typer.Option("table", "--format", help="table or json."),
+    format: str = typer.Option("text", "--format", "-f", help="text (alias: table) or json."),
     endpoint_url: Optional[str] = _endpoint_option(),
     aws_profile: Optional[str] = aws_profile_option(),
 ) -> None:
@@ -166,8 +166,7 @@ def plan(
     With --down, a stack that nothing in the region is tagged with is bad
     input (exit 2); the message lists the stacks that exist there.
     """
-    if format not in ("table", "json"):
-        raise fail(f"--format is {format!r}; expected 'table' or 'json'", EXIT_BAD_INPUT)
+    format = human_format(format, ("text", "json"))
     if down:
         region = _region(region)
         _infra.StackConfig(name=stack, region=region)  # a bad --stack or --region: exit 2 before any call
@@ -207,7 +206,7 @@ def up(
     output_kms_key_id: Optional[str] = typer.Option(None, "--output-kms-key-id", help="Copied into the profile."),
     default_bucket: Optional[str] = typer.Option(None, "--default-bucket", help="Copied into the profile."),
     profile_out: Optional[Path] = typer.Option(
-        None, "--profile-out", "-o", help="Where to write the profile (.toml/.yaml/.json; default <stack>-profile.toml)."),
+        None, "--profile-out", "--output", "-o", help="File to write the profile to (.toml/.yaml/.json; default <stack>-profile.toml)."),
     endpoint_url: Optional[str] = _endpoint_option(),
     aws_profile: Optional[str] = aws_profile_option(),
 ) -> None:
@@ -321,7 +320,7 @@ def template(
     admin_host: bool = typer.Option(False, "--admin-host", help="Include the seed's admin EC2 host."),
     s3_prefix_list_id: Optional[str] = typer.Option(
         None, "--s3-prefix-list-id", help="Default of the S3PrefixListId parameter (pl-...)."),
-    format: str = typer.Option("yaml", "--format", help="yaml or json."),
+    format: str = typer.Option("yaml", "--format", "-f", help="yaml or json (the template document's syntax)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
 ) -> None:
     """Print the same network as a CloudFormation template (no AWS call)."""

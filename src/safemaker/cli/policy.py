@@ -69,7 +69,7 @@ def render(
     format: str = typer.Option("json", "--format", "-f",
                                help="json (one document per managed policy) or cloudformation "
                                     "(AWS::IAM::ManagedPolicy resources, YAML)."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", "-o",
+    out_dir: Optional[Path] = typer.Option(None, "--out-dir", "--out",
                                            help="Directory to write the files to (created if missing); "
                                                 "default: stdout."),
     source_vpce: bool = typer.Option(True, "--source-vpce/--no-source-vpce",

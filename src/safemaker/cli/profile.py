@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ..profile import VpcProfile
-from ._common import EXIT_OK, err, handle_errors, note_local_endpoints, out, aws_profile_option, profile_option
+from ._common import EXIT_OK, human_format, err, handle_errors, note_local_endpoints, out, aws_profile_option, profile_option
 
 group = typer.Typer(help="Show, validate and discover VPC profiles.", no_args_is_help=True)
 
@@ -21,7 +21,7 @@ group = typer.Typer(help="Show, validate and discover VPC profiles.", no_args_is
 def show(
     profile: Optional[str] = profile_option(),
     aws_profile: Optional[str] = aws_profile_option(),
-    format: str = typer.Option("table", "--format", "-f", help="table or json."),
+    format: str = typer.Option("text", "--format", "-f", help="text (alias: table) or json."),
 ) -> None:
     """Load a profile (file, ssm:<name> or environment) and print its effective values.
 
@@ -30,8 +30,7 @@ def show(
     variable, present only when there are overrides); each override that
     loosens the guard gets a ``warning:`` line on stderr.
     """
-    if format not in ("table", "json"):
-        raise typer.BadParameter(f"--format is {format!r}; expected 'table' or 'json'")
+    format = human_format(format, ("text", "json"))
     p = VpcProfile.load(profile)  # a relaxing override prints "warning: ..." (handle_errors)
     overrides = dict(p.environment_overrides)
     if format == "json":

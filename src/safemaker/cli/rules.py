@@ -9,14 +9,14 @@ import typer
 from rich.table import Table
 
 from ..rules_classification import OperationClass, classification, counts
-from ._common import err, fail, handle_errors, out
+from ._common import err, fail, handle_errors, human_format, out
 
-_FORMATS = ("table", "json", "markdown")
+_FORMATS = ("text", "json", "markdown")
 _CLASSES = tuple(c.value for c in OperationClass)
 
 
 def rules(
-    format: str = typer.Option("table", "--format", "-f", help="table, json or markdown."),
+    format: str = typer.Option("text", "--format", "-f", help="text (alias: table), json or markdown."),
     operation_class: Optional[str] = typer.Option(
         None, "--class", "-c", help="Only operations of this class: guarded, no-network-effect or refused."),
 ) -> None:
@@ -31,8 +31,7 @@ def rules(
     (json) and refused by the guard unless the profile sets
     allow_unclassified_operations. Exit 2 for a bad --format or --class.
     """
-    if format not in _FORMATS:
-        raise fail(f"--format is {format!r}; expected one of {', '.join(_FORMATS)}")
+    format = human_format(format, _FORMATS)
     if operation_class is not None and operation_class not in _CLASSES:
         raise fail(f"--class is {operation_class!r}; expected one of {', '.join(_CLASSES)}")
     import botocore.session
