@@ -269,8 +269,12 @@ class Guard:
                 and not params.get(rule.definition):
             location = params[rule.definition_location]
             try:
-                fetched = self._fetch_definition(client, location)
+                fetched, version = self._fetch_definition(client, location)
                 checked.append(f"s3:{_s3_uri(location)}")
+                if version and version != "null" and not location.get("VersionId"):
+                    # pin the object version read and checked: an overwrite after this read cannot
+                    # change what SageMaker reads (GetObject's VersionId; "null": not versioned)
+                    params[rule.definition_location] = {**location, "VersionId": version}
             except SafemakerError as exc:
                 fetch_error = Violation(
                     operation, rule.definition_location, location, "a readable S3 object",
@@ -421,8 +425,12 @@ class Guard:
 
     # ------------------------------------------------------------------ pipeline definitions in S3
 
-    def _fetch_definition(self, client: Any, location: Any) -> bytes:
-        """Read ``PipelineDefinitionS3Location`` with an S3 client made like the guarded client."""
+    def _fetch_definition(self, client: Any, location: Any) -> tuple[bytes, str | None]:
+        """Read ``PipelineDefinitionS3Location`` with an S3 client made like the guarded client.
+
+        Returns the object's content and the ``VersionId`` GetObject answered (``None`` when it
+        answered none; ``"null"`` for an object of a bucket without versioning).
+        """
         if not isinstance(location, Mapping) or not location.get("Bucket") or not location.get("ObjectKey"):
             raise _ReferenceError("PipelineDefinitionS3Location needs Bucket and ObjectKey")
         s3 = self._s3_client(client)
@@ -443,7 +451,8 @@ class Guard:
             raise _ReferenceError(f"GetObject failed: {exc}") from exc
         if len(body) > MAX_DEFINITION_BYTES:
             raise _ReferenceError(f"the object holds more than {MAX_DEFINITION_BYTES} bytes")
-        return body
+        version = obj.get("VersionId")
+        return body, version if isinstance(version, str) else None
 
     def _s3_client(self, client: Any) -> Any:
         """An S3 client with the guarded client's session (or credentials), region, endpoint and config.

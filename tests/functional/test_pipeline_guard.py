@@ -103,6 +103,46 @@ def test_CreatePipeline_from_s3_reads_the_object_with_the_same_backend(safemaker
     assert hooks.installed(safemaker_session).decisions[-1].references == ("s3:defs/open.json",)
 
 
+def test_CreatePipeline_from_a_versioned_bucket_pins_the_version_read_and_checked(safemaker_local, safemaker_session,
+                                                                                profile):
+    # PipelineDefinitionS3Location.VersionId (SageMaker API reference): "Version Id of the pipeline
+    # definition file. If not specified, Amazon SageMaker will retrieve the latest version." An object
+    # overwritten between the guard's read and SageMaker's would otherwise be created unchecked.
+    s3 = safemaker_session.client("s3")
+    s3.create_bucket(Bucket="defs")
+    s3.put_bucket_versioning(Bucket="defs", VersioningConfiguration={"Status": "Enabled"})
+    checked = s3.put_object(Bucket="defs", Key="p.json", Body=definition(training()).encode())["VersionId"]
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    sent = []
+    sm.meta.events.register("before-send.sagemaker.CreatePipeline",
+                            lambda request, **kw: sent.append(json.loads(request.body)))
+    create(sm, "pinned", PipelineDefinitionS3Location={"Bucket": "defs", "ObjectKey": "p.json"})
+    assert sent[-1]["PipelineDefinitionS3Location"] == {"Bucket": "defs", "ObjectKey": "p.json", "VersionId": checked}
+    # a version given by the caller is the one read, and is sent as given
+    open_version = s3.put_object(Bucket="defs", Key="p.json",
+                                 Body=definition(training(isolation=False)).encode())["VersionId"]
+    create(sm, "given", PipelineDefinitionS3Location={"Bucket": "defs", "ObjectKey": "p.json", "VersionId": checked})
+    assert sent[-1]["PipelineDefinitionS3Location"]["VersionId"] == checked
+    with pytest.raises(GuardrailViolation):
+        create(sm, "latest-open", PipelineDefinitionS3Location={"Bucket": "defs", "ObjectKey": "p.json"})
+    assert open_version != checked and len(sent) == 2
+
+
+def test_CreatePipeline_from_an_unversioned_bucket_sends_the_location_as_given(safemaker_local, safemaker_session,
+                                                                              profile):
+    s3 = safemaker_session.client("s3")
+    s3.create_bucket(Bucket="defs")
+    s3.put_object(Bucket="defs", Key="p.json", Body=definition(training()).encode())
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    sent = []
+    sm.meta.events.register("before-send.sagemaker.CreatePipeline",
+                            lambda request, **kw: sent.append(json.loads(request.body)))
+    create(sm, "unversioned", PipelineDefinitionS3Location={"Bucket": "defs", "ObjectKey": "p.json"})
+    assert sent[-1]["PipelineDefinitionS3Location"] == {"Bucket": "defs", "ObjectKey": "p.json"}
+
+
 def test_CreatePipeline_from_a_missing_s3_object_is_refused_as_unverifiable(safemaker_local, safemaker_session,
                                                                             profile):
     safemaker_session.client("s3").create_bucket(Bucket="defs")
