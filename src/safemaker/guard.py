@@ -114,6 +114,7 @@ _is_map = _paths.is_map
 _is_seq = _paths.is_seq
 format_path = _paths.format_path
 _expand = _paths.expand
+_expand_all = _paths.expand_all
 _values = _paths.values
 _get = _paths.get
 _Writer = _paths.Writer
@@ -433,36 +434,49 @@ def _check_lifecycle_script(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> A
     return MISSING
 
 
-_CONDITIONS: dict[int, tuple[bool, tuple[str, ...] | None, tuple[tuple[str, ...], ...]]] = {}
+_Conditions = tuple[tuple[str, ...] | None, tuple[tuple[tuple[str, ...], bool], ...]]
+_CONDITIONS: dict[int, tuple[FieldRule, _Conditions | None]] = {}
 
 
-def _conditions(f: FieldRule) -> tuple[bool, tuple[str, ...] | None, tuple[tuple[str, ...], ...]]:
-    """``(conditional, only_with parts, instance type parts)`` of a field, split once (fields live in RULES)."""
+def _conditions(f: FieldRule) -> _Conditions | None:
+    """``None`` for an unconditional field, else ``(only_with parts, ((instance type parts, has []), ...))``,
+    split once per field (fields live in RULES; keyed by identity, the field kept alive beside it)."""
     hit = _CONDITIONS.get(id(f))
-    if hit is None or len(_CONDITIONS) > 4096:
-        hit = (f.conditional, split_path(f.only_with) if f.only_with else None,
-               tuple(split_path(p) for p in f.instance_types))
-        _CONDITIONS[id(f)] = hit
-    return hit
+    if hit is not None and hit[0] is f:
+        return hit[1]
+    if len(_CONDITIONS) > 4096:
+        _CONDITIONS.clear()
+    conds: _Conditions | None = None
+    if f.conditional:
+        conds = (split_path(f.only_with) if f.only_with else None,
+                 tuple((split_path(p), "[]" in split_path(p)) for p in f.instance_types))
+    _CONDITIONS[id(f)] = (f, conds)
+    return conds
 
 
-def _instance_store(container: Any, parts: tuple[str, ...]) -> bool:
-    if "[]" not in parts:
+def _instance_store(container: Any, parts: tuple[str, ...], lists: bool) -> bool:
+    if not lists:
         return has_instance_storage(_get(container, parts))
-    return any(has_instance_storage(v) for _, v in _expand(container, parts))
+    for _, v in _expand_all(container, parts):
+        if has_instance_storage(v):
+            return True
+    return False
 
 
 def _is_required(ctx: _Ctx, f: FieldRule) -> bool:
     if not f.required:
         return False
-    conditional, only_with, instance_types = _conditions(f)
-    if not conditional:
+    conds = _conditions(f)
+    if conds is None:
         return True
+    only_with, instance_types = conds
     container = ctx.container
     if only_with is not None and container is not None and _get(container, only_with) in (MISSING, None):
         return False  # nothing to protect (a processing job without outputs has none to encrypt)
-    if instance_types and container is not None and any(_instance_store(container, p) for p in instance_types):
-        return False  # instance-store volumes take no KMS key (the API refuses one)
+    if instance_types and container is not None:
+        for parts, lists in instance_types:
+            if _instance_store(container, parts, lists):
+                return False  # instance-store volumes take no KMS key (the API refuses one)
     if f.not_required_when is not None and ctx.root is not None:
         return not any(v not in (None, "") for _, v in _values(ctx.root, f.not_required_when))
     return True
@@ -514,19 +528,25 @@ def _check_field(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
     return _CHECKS[f.guardrail](ctx, f, path, value)
 
 
-_Compiled = tuple[tuple[tuple[str, ...], bool, tuple[tuple[Any, FieldRule, tuple[str, ...], bool], ...]], ...]
+_Field = tuple[Any, FieldRule, tuple[str, ...], bool, str, "str | None"]
+_Compiled = tuple[tuple[tuple[str, ...], bool, tuple[_Field, ...]], ...]
 
 
 @lru_cache(maxsize=None)
 def _compiled(operation: str) -> _Compiled:
-    """Per target: ``(anchor parts, replace_on_update, ((check, field, field parts, is DIA), ...))``."""
+    """Per target: ``(anchor parts, replace_on_update, fields)``; per field ``(check, field, field parts,
+    is DIA, field path, its one member name or None)``: the rule table read and split once per operation."""
     rule = RULES[operation]
-    return tuple(
-        (split_path(t.anchor), t.replace_on_update,
-         tuple((_CHECKS[f.guardrail], f, split_path(f.path), f.guardrail is Guardrail.DIRECT_INTERNET_ACCESS)
-               for f in t.fields))
-        for t in rule.targets
-    )
+    out = []
+    for t in rule.targets:
+        fields = []
+        for f in t.fields:
+            parts = split_path(f.path)
+            _conditions(f)  # split the field's conditions now, not on the first request
+            fields.append((_CHECKS[f.guardrail], f, parts, f.guardrail is Guardrail.DIRECT_INTERNET_ACCESS,
+                           f.path, parts[0] if len(parts) == 1 else None))
+        out.append((split_path(t.anchor), t.replace_on_update, tuple(fields)))
+    return tuple(out)
 
 
 def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile: "VpcProfile",
@@ -546,27 +566,28 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
         # An update that replaces this structure as a whole: absent means the AWS default.
         ctx.update = update and not replaces
         if anchor_parts:
-            matches: Any = list(_expand(params, anchor_parts, on_unwalkable=ctx.unwalkable))
+            matches: Any = _expand_all(params, anchor_parts, (), ctx.unwalkable)
         else:
             matches = (((), params),)
         for concrete, container in matches:
-            if type(container) is not dict and not _is_map(container):
+            is_dict = type(container) is dict
+            if not is_dict and not _is_map(container):
                 continue
             ctx.container = container
             dia_path: str | None = None
             prefix = format_path(concrete) + "." if concrete else ""
             owned: Any = None  # the writer's copy of this container, once something is injected
-            for check_fn, f, parts, is_dia in fields:
-                if len(parts) == 1 and type(container) is dict:
-                    value = container.get(parts[0], MISSING)
+            for check_fn, f, parts, is_dia, fpath, key in fields:
+                if key is not None and is_dict:
+                    value = container.get(key, MISSING)
                 else:
                     value = _get(container, parts)
-                new = check_fn(ctx, f, prefix + f.path, value)
+                path = prefix + fpath if prefix else fpath
+                new = check_fn(ctx, f, path, value)
                 if is_dia:
-                    dia_path = prefix + f.path
+                    dia_path = path
                 if new is MISSING:
                     continue
-                path = prefix + f.path
                 if owned is None:
                     if writer is None:
                         writer = _Writer(params)
@@ -798,22 +819,31 @@ def references(operation: str, params: Mapping[str, Any]) -> list[ResolvedRefere
     list[ResolvedReference]
         In request order, duplicates kept (each path is reported).
     """
-    rule = RULES.get(operation)
-    if rule is None:
+    if operation not in RULES:
         return []
     out = []
-    for ref in rule.references:
-        found = _values(params, ref.path)
+    for ref, parts, discriminator in _compiled_references(operation):
+        found = _expand_all(params, parts)
         if not found:
             continue
         resource = ref.resource
-        if ref.discriminator is not None:
-            chosen = _values(params, ref.discriminator)
+        if discriminator is not None:
+            chosen = _expand_all(params, discriminator)
             resource = ref.resource_for(chosen[0][1] if chosen else None)
-        for path, name in found:
+        for concrete, name in found:
             if isinstance(name, str) and name:
-                out.append(ResolvedReference(path, resource, name))
+                # a frozen dataclass: fill its __dict__ as its __init__ does (without a __setattr__ per field)
+                r = _new_violation(ResolvedReference)
+                r.__dict__.update(path=format_path(concrete), resource=resource, name=name)
+                out.append(r)
     return out
+
+
+@lru_cache(maxsize=None)
+def _compiled_references(operation: str) -> tuple[tuple[Any, tuple[str, ...], tuple[str, ...] | None], ...]:
+    """``(reference, split path, split discriminator or None)`` of each reference of ``operation``'s rule."""
+    return tuple((ref, split_path(ref.path), split_path(ref.discriminator) if ref.discriminator is not None
+                  else None) for ref in RULES[operation].references)
 
 
 def check_resource(resource: str, description: Mapping[str, Any], profile: "VpcProfile", *,

@@ -37,6 +37,7 @@ __all__ = [
     "split_path",
     "format_path",
     "expand",
+    "expand_all",
     "values",
     "get",
     "get_path",
@@ -144,9 +145,50 @@ def expand(doc: Any, parts: tuple[str, ...], prefix: tuple[Key, ...] = (),
         yield from expand(doc[head], parts[1:], prefix + (head,), on_unwalkable)
 
 
+def expand_all(doc: Any, parts: tuple[str, ...], prefix: tuple[Key, ...] = (),
+               on_unwalkable: Callable[[tuple[Key, ...], Any], None] | None = None,
+               out: list[tuple[tuple[Key, ...], Any]] | None = None,
+               ) -> list[tuple[tuple[Key, ...], Any]]:
+    """:func:`expand` as a list, in the same order, with the same ``on_unwalkable`` calls.
+
+    The hot paths of the guard use it: it walks plain members in a loop and
+    recurses only at ``"[]"`` steps (no generator per level).
+
+    Parameters
+    ----------
+    doc, parts, prefix, on_unwalkable
+        As in :func:`expand`.
+    out : list, optional
+        A list to append to (returned); a new one by default.
+
+    Returns
+    -------
+    list[tuple[tuple[str | int, ...], Any]]
+        What :func:`expand` yields.
+    """
+    if out is None:
+        out = []
+    cur = doc
+    for i, head in enumerate(parts):
+        if head == "[]":
+            if is_seq(cur):
+                rest = parts[i + 1:]
+                for j, item in enumerate(cur):
+                    expand_all(item, rest, prefix + (j,), on_unwalkable, out)
+            elif cur is not None and on_unwalkable is not None:
+                on_unwalkable(prefix, cur)
+            return out
+        if (type(cur) is not dict and not is_map(cur)) or head not in cur:
+            return out
+        cur = cur[head]
+        prefix = prefix + (head,)
+    out.append((prefix, cur))
+    return out
+
+
 def values(doc: Any, path: str) -> list[tuple[str, Any]]:
     """Every ``(concrete path, value)`` a rule path with ``[]`` matches (present values only)."""
-    return [(format_path(p), v) for p, v in expand(doc, split_path(path))]
+    return [(format_path(p), v) for p, v in expand_all(doc, split_path(path))]
 
 
 def get(container: Any, parts: tuple[str, ...]) -> Any:
