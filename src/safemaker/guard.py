@@ -107,6 +107,16 @@ class Decision:
         return not self.violations
 
 
+def _decision(operation: str, params: dict[str, Any], injected: tuple[str, ...], violations: tuple[Violation, ...],
+              refs: tuple[ResolvedReference, ...], warnings: tuple[Violation, ...] = ()) -> Decision:
+    """``Decision(...)`` of a guarded operation, made as its ``__init__`` makes it (a frozen dataclass: filling
+    its ``__dict__`` directly skips a ``__setattr__`` per field; one is made per request)."""
+    d = object.__new__(Decision)
+    d.__dict__.update(operation=operation, params=params, injected=injected, violations=violations,
+                      references=refs, guarded=True, warnings=warnings)
+    return d
+
+
 # --------------------------------------------------------------------------- paths
 
 _Key = _paths.Key
@@ -169,7 +179,7 @@ def _view(profile: "VpcProfile") -> _ProfileView:
     return view
 
 
-@dataclass
+@dataclass(slots=True)
 class _Ctx:
     operation: str
     profile: _ProfileView  # the profile's values (see _view)
@@ -218,6 +228,12 @@ def _shown(value: Any) -> Any:
 def _ids_problem(ctx: _Ctx, path: str, value: Any, allowed: Sequence[str], allowed_set: frozenset[str],
                  noun: str, rule: Guardrail, fix_absent: str) -> None:
     """Check a list of IDs: a non-empty list of unique strings, each in the profile."""
+    if value.__class__ is list and value:  # the common case, each ID allowed once: nothing to build
+        if len(value) == 1:
+            if value[0].__class__ is str and value[0] in allowed_set:
+                return
+        elif all(item.__class__ is str and item in allowed_set for item in value) and len(set(value)) == len(value):
+            return
     listed = list(allowed)
     if value is MISSING:
         ctx.violation(path, MISSING, listed, fix_absent, rule, f"{noun} {listed}")
@@ -700,8 +716,8 @@ def decide(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *, 
     out_params, injected, violations, extra_refs = _run(operation, rule, params, profile, inject,
                                                          pipeline_definition)
     warned = _run_preflight(operation, out_params, profile, violations)
-    return Decision(operation, out_params, tuple(injected), tuple(violations),
-                    tuple(references(operation, out_params)) + tuple(extra_refs), warnings=warned)
+    return _decision(operation, out_params, tuple(injected), tuple(violations),
+                     tuple(references(operation, out_params)) + tuple(extra_refs), warned)
 
 
 def _run_preflight(operation: str, params: Mapping[str, Any], profile: "VpcProfile",
@@ -738,8 +754,8 @@ def _check_as_written(operation: str, params: Mapping[str, Any], profile: "VpcPr
     rule = RULES[operation]
     out_params, injected, violations, extra_refs = _run(operation, rule, params, profile, False, written=True)
     warned = _run_preflight(operation, out_params, profile, violations)
-    return Decision(operation, out_params, tuple(injected), tuple(violations),
-                    tuple(references(operation, out_params)) + tuple(extra_refs), warnings=warned)
+    return _decision(operation, out_params, tuple(injected), tuple(violations),
+                     tuple(references(operation, out_params)) + tuple(extra_refs), warned)
 
 
 def check(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,

@@ -265,7 +265,9 @@ def _studio(*settings: str) -> Callable[[str, Mapping[str, Any], "VpcProfile", F
             for app in ("JupyterServerAppSettings", "JupyterLabAppSettings"):
                 block = params.get(top)
                 block = block.get(app) if is_map(block) else None
-                for prefix, repo in _maps(block or {}, "CodeRepositories[]"):
+                if not block or not is_map(block):
+                    continue  # nothing to read (what _maps would yield for it)
+                for prefix, repo in _maps(block, "CodeRepositories[]"):
                     _repository_url(op, f"{top}.{app}.{prefix}RepositoryUrl", repo.get("RepositoryUrl"),
                                     profile, out)
     return check
