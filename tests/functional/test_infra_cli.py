@@ -179,3 +179,22 @@ def test_up_on_the_local_backend_with_the_default_managed_policy_hints_at_the_fl
     assert "AmazonSageMakerFullAccess" in r.stderr
     assert ("hint: the local backend (moto) has no AWS managed policies; pass --aws-managed-policy '' to attach "
             "none") in " ".join(r.stderr.split())
+
+
+def test_up_and_down_report_json_on_stdout(safemaker_local, tmp_path, monkeypatch):
+    """``infra up/down -f json``: the result as one JSON document; the IDs are the ones EC2 holds (#18)."""
+    monkeypatch.chdir(tmp_path)
+    r = infra(safemaker_local, "up", "--stack", "ifsm", "--aws-managed-policy", "", "-o", "p.toml", "-f", "json")
+    assert r.exit_code == 0, r.output
+    up = json.loads(r.stdout)
+    assert up["stack"] == "ifsm" and up["operation"] == "up"
+    assert up["profile_path"] == "p.toml"
+    ec2 = safemaker_local.session.client("ec2")
+    vpc = ec2.describe_vpcs(VpcIds=[up["resources"]["vpc"]])["Vpcs"][0]
+    assert {"Key": "safemaker:stack", "Value": "ifsm"} in vpc["Tags"]
+    assert up["changes"] == sum(1 for a in up["actions"] if a["verb"] != "keep") > 0
+    r = infra(safemaker_local, "down", "--stack", "ifsm", "--yes", "--format", "json")
+    assert r.exit_code == 0, r.output
+    down = json.loads(r.stdout)
+    assert down["operation"] == "down" and down["complete"] is True and down["remaining"] == []
+    assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [up["resources"]["vpc"]]}])["Vpcs"] == []

@@ -207,6 +207,7 @@ def up(
     default_bucket: Optional[str] = typer.Option(None, "--default-bucket", help="Copied into the profile."),
     profile_out: Optional[Path] = typer.Option(
         None, "--profile-out", "--output", "-o", help="File to write the profile to (.toml/.yaml/.json; default <stack>-profile.toml)."),
+    format: str = typer.Option("text", "--format", "-f", help="text (alias: table) or json (the result on stdout)."),
     endpoint_url: Optional[str] = _endpoint_option(),
     aws_profile: Optional[str] = aws_profile_option(),
 ) -> None:
@@ -214,6 +215,7 @@ def up(
 
     Re-running changes nothing; after a failure, re-running resumes.
     """
+    format = human_format(format, ("text", "json"))
     cfg = _config(stack, region, feature, cidr_block, admin_host, aws_managed_policy,
                   volume_kms_key_id=volume_kms_key_id, output_kms_key_id=output_kms_key_id,
                   default_bucket=default_bucket)
@@ -236,7 +238,14 @@ def up(
             err.print("hint: the local backend (moto) has no AWS managed policies; pass --aws-managed-policy '' "
                       "to attach none", highlight=False)
         raise
-    _print_actions(f"safemaker infra up: stack {cfg.name}", result.actions)
+    if format == "json":
+        out.print_json(json.dumps({
+            "stack": result.stack, "operation": "up", "changes": len(result.changes),
+            "actions": [a.as_dict() for a in result.actions], "resources": dict(result.resources),
+            "policy_arns": {k: list(v) for k, v in result.policy_arns.items()},
+            "profile_path": str(result.profile_path) if result.profile_path else None}))
+    else:
+        _print_actions(f"safemaker infra up: stack {cfg.name}", result.actions)
     err.print(f"{len(result.changes)} change(s); profile written to {result.profile_path}", highlight=False)
     developer = result.policy_arns.get("developer", ())
     if developer:
@@ -255,6 +264,7 @@ def down(
     missing_ok: bool = typer.Option(
         False, "--missing-ok",
         help="Succeed (exit 0) when nothing in the region is tagged with the stack, e.g. already deleted."),
+    format: str = typer.Option("text", "--format", "-f", help="text (alias: table) or json (the result on stdout)."),
     endpoint_url: Optional[str] = _endpoint_option(),
     aws_profile: Optional[str] = aws_profile_option(),
 ) -> None:
@@ -265,6 +275,7 @@ def down(
     nothing in the region is tagged with is bad input (exit 2; the message
     lists the stacks that exist there) unless --missing-ok.
     """
+    format = human_format(format, ("text", "json"))
     region = _region(region)
     _infra.StackConfig(name=stack, region=region)  # a bad --stack or --region: exit 2 before any call
     ec2, iam, _ = _clients(region, endpoint_url)
@@ -296,9 +307,15 @@ def down(
                   "to finish", highlight=False)
         raise typer.Exit(_interrupt_code(exc))
     # The plan above (stderr) was titled "to delete"; this is the result, on stdout.
-    _print_actions(f"safemaker infra down: stack {stack}, " + ("deleted" if result.complete else
-                                                              "deleted in part (the keep rows are kept)"),
-                   result.actions + result.remaining + result.skipped)
+    if format == "json":
+        out.print_json(json.dumps({
+            "stack": stack, "operation": "down", "complete": result.complete,
+            "actions": [a.as_dict() for a in result.actions], "remaining": [a.as_dict() for a in result.remaining],
+            "skipped": [a.as_dict() for a in result.skipped]}))
+    else:
+        _print_actions(f"safemaker infra down: stack {stack}, " + ("deleted" if result.complete else
+                                                                "deleted in part (the keep rows are kept)"),
+                       result.actions + result.remaining + result.skipped)
     if not result.complete:
         err.print(f"{len(result.remaining)} resource(s) of stack {stack} kept:", highlight=False)
         for action in result.remaining:
