@@ -87,6 +87,23 @@ def test_cli_notebook_url_hidden_by_default_shown_with_show(env):
     assert token not in shown.stderr
 
 
+def test_cli_notebook_url_json_redacts_the_token_unless_show(env):
+    """``notebook url -f json`` (#18): the token only with --show; the shown URL is the one SageMaker signed."""
+    assert invoke("notebook", "create", "nb", "-p", env["path"]).exit_code == 0
+    hidden = invoke("notebook", "url", "nb", "-p", env["path"], "-f", "json")
+    assert hidden.exit_code == 0, hidden.output
+    doc = json.loads(hidden.stdout)
+    assert doc == {"NotebookInstanceName": "nb",
+                   "AuthorizedUrl": "https://nb.notebook.us-east-1.sagemaker.aws?authToken=***",
+                   "TokenShown": False, "SessionExpirationDurationInSeconds": 1800}
+    shown = invoke("notebook", "url", "nb", "-p", env["path"], "--show", "--format", "json")
+    assert shown.exit_code == 0, shown.output
+    doc = json.loads(shown.stdout)
+    token = parse_qs(urlsplit(doc["AuthorizedUrl"]).query)["authToken"][0]
+    assert token != "***" and doc["TokenShown"] is True
+    assert token not in shown.stderr
+
+
 @pytest.mark.parametrize("value", ["1799", "43201"])
 def test_cli_notebook_url_bounds_exit_2_nothing_sent(env, value):
     r = invoke("notebook", "url", "nb", "-p", env["path"], "--session-expiration-seconds", value)

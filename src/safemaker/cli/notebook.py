@@ -9,7 +9,7 @@ from typing import Any, Callable, List, Optional, TypeVar
 
 import typer
 
-from ._common import EXIT_BAD_INPUT, EXIT_ERROR, err, fail, handle_errors, note_local_endpoints, out, aws_profile_option, profile_option
+from ._common import EXIT_BAD_INPUT, EXIT_ERROR, err, fail, handle_errors, human_format, note_local_endpoints, out, aws_profile_option, profile_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -145,6 +145,10 @@ def url(
         help="SessionExpirationDurationInSeconds, 1800-43200 (checked before the call)."),
     show: bool = typer.Option(False, "--show",
                               help="Print the URL, token included, on stdout (and nothing else)."),
+    format: str = typer.Option("text", "--format", "-f",
+                               help="text (alias: table) or json: {NotebookInstanceName, AuthorizedUrl, "
+                                    "TokenShown, SessionExpirationDurationInSeconds} on stdout; AuthorizedUrl is "
+                                    "redacted unless --show."),
     region: Optional[str] = typer.Option(None, "--region", help="Region (default: the profile's)."),
     profile: Optional[str] = profile_option(),
     aws_profile: Optional[str] = aws_profile_option(),
@@ -157,9 +161,15 @@ def url(
     """
     from ..notebook import presigned_notebook_url, redact_url
 
+    format = human_format(format, ("text", "json"))
     client = _client(profile, region, endpoint_url)
     authorized = presigned_notebook_url(name, session_expiration_seconds, sagemaker_client=client)
-    if show:
+    if format == "json":
+        print(json.dumps({"NotebookInstanceName": name,
+                          "AuthorizedUrl": authorized if show else redact_url(authorized),
+                          "TokenShown": show,
+                          "SessionExpirationDurationInSeconds": session_expiration_seconds}), flush=True)
+    elif show:
         print(authorized, flush=True)  # stdout only, unstyled, never wrapped
     else:
         err.print(f"Presigned URL (token hidden): {redact_url(authorized)}", highlight=False)
