@@ -83,3 +83,18 @@ def test_unknown_format_is_bad_input_naming_the_choices():
     r = runner.invoke(app, ["rules", "--format", "xml"])
     assert r.exit_code == 2
     assert "--format is 'xml'; expected one of text, json, markdown" in r.output
+
+
+def test_local_env_json_is_the_exported_environment():
+    text = runner.invoke(app, ["local", "env", "--port", "5001", "--region", "eu-west-1"])
+    doc = runner.invoke(app, ["local", "env", "--port", "5001", "--region", "eu-west-1", "-f", "json"])
+    assert text.exit_code == doc.exit_code == 0
+    import json
+    import shlex
+
+    env = json.loads(doc.stdout)
+    # the same variables and values the shell line exports (shlex reads it as a POSIX shell would)
+    words = shlex.split(text.stdout.strip())
+    assert words[0] == "export"
+    assert env == dict(w.split("=", 1) for w in words[1:])
+    assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5001" and env["AWS_REGION"] == "eu-west-1"

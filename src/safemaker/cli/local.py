@@ -8,6 +8,7 @@ the AWS SDKs and the safemaker CLI at it, without starting anything.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import signal
@@ -18,7 +19,7 @@ import typer
 
 from ..errors import LocalBackendError
 from ..local import DEFAULT_REGION, FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY
-from ._common import EXIT_ERROR, EXIT_OK, err, fail, out
+from ._common import EXIT_ERROR, EXIT_OK, err, fail, human_format, out
 
 DEFAULT_PORT = 5000
 """Port of ``safemaker local serve`` and ``safemaker local env`` when ``--port`` is not given
@@ -84,6 +85,8 @@ def _check_port(port: int, *, allow_zero: bool) -> None:
 def env(
     port: int = typer.Option(DEFAULT_PORT, "--port", help="Port the backend listens on (safemaker local serve --port)."),
     region: str = typer.Option(DEFAULT_REGION, "--region", help="AWS region name to export."),
+    format: str = typer.Option("text", "--format", "-f",
+                               help="text (alias: table; the export line) or json (the variables as an object)."),
 ) -> None:
     """Print the export line that points the CLI and AWS SDKs at `safemaker local serve` on --port.
 
@@ -91,8 +94,12 @@ def env(
     The access keys are fake (moto accepts any); AWS_EC2_METADATA_DISABLED=true stops
     botocore asking the instance metadata service for credentials.
     """
+    format = human_format(format, ("text", "json"))
     _check_port(port, allow_zero=False)
     _check_region(region)
+    if format == "json":
+        print(json.dumps(environment(port, region)), flush=True)
+        return
     out.print(export_line(port, region), highlight=False)
 
 
