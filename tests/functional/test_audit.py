@@ -348,6 +348,14 @@ def test_a_list_moto_lacks_is_unknown_with_a_server_failure_fix_not_a_permission
 
     sm = safemaker_local.session.client("sagemaker", config=botocore.config.Config(
         retries={"mode": "standard", "max_attempts": 1}))
+
+    def server_error(**kwargs):  # what botocore makes of an HTTP 500 with no body (moto's NotImplementedError)
+        response = botocore.awsrequest.AWSResponse("http://127.0.0.1/", 500, {}, None)
+        return response, {"Error": {"Code": "500", "Message": "Internal Server Error"},
+                          "ResponseMetadata": {"HTTPStatusCode": 500}}
+
+    # the local backend answers ListLabelingJobs itself now (fix List-not-implemented-empty)
+    sm.meta.events.register("before-call.sagemaker.ListLabelingJobs", server_error)
     findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["labeling-job"])
     assert [(f.status, f.resource_name, f.found) for f in findings] == [
         ("UNKNOWN", "*", "500: Internal Server Error")]

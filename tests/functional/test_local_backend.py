@@ -337,6 +337,7 @@ def test_fixes_are_labelled_and_documented():
         "CreatePresignedNotebookInstanceUrl",
         "DescribeEndpoint-DataCaptureConfig",
         "Search-Model-HyperParameterTuningJob",
+        "List-not-implemented-empty",
     ]
     for fix in FIXES:
         assert f"`{fix.name}`" in docs
@@ -562,3 +563,26 @@ def test_backend_turns_off_metadata_credential_lookups_while_running(monkeypatch
         assert os.environ["AWS_EC2_METADATA_DISABLED"] == OFFLINE_ENVIRONMENT["AWS_EC2_METADATA_DISABLED"]
         raise RuntimeError("restored even so")
     assert "AWS_EC2_METADATA_DISABLED" not in os.environ
+
+
+# Expected keys: the list member of each operation's output shape in botocore's SageMaker model
+# (ListLabelingJobsResponse.LabelingJobSummaryList...), required or not.
+@pytest.mark.parametrize(("method", "key"), [
+    ("list_inference_recommendations_jobs", "InferenceRecommendationsJobs"),
+    ("list_labeling_jobs", "LabelingJobSummaryList"),
+    ("list_monitoring_schedules", "MonitoringScheduleSummaries"),
+    ("list_optimization_jobs", "OptimizationJobSummaries"),
+    ("list_user_profiles", "UserProfiles"),
+    ("list_workforces", "Workforces"),
+])
+def test_list_operations_moto_lacks_answer_an_empty_list(safemaker_local, safemaker_session, method, key):
+    sm = safemaker_session.client("sagemaker")
+    response = getattr(sm, method)()
+    assert response[key] == []
+    assert [r.status for r in safemaker_local.requests if r.operation and _snake_name(r.operation) == method] == [200]
+
+
+def _snake_name(operation):
+    import re
+
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()

@@ -97,12 +97,36 @@ FIX_SEARCH_MODELS_TUNING_JOBS = Fix(
     ),
 )
 
+EMPTY_LIST_OPERATIONS: tuple[str, ...] = (
+    "ListInferenceRecommendationsJobs",
+    "ListLabelingJobs",
+    "ListMonitoringSchedules",
+    "ListOptimizationJobs",
+    "ListUserProfiles",
+    "ListWorkforces",
+)
+"""List operations moto (5.2.x) lacks, as does their Create operation: nothing of theirs can exist here."""
+
+FIX_EMPTY_LISTS = Fix(
+    name="List-not-implemented-empty",
+    moto=(
+        "ListInferenceRecommendationsJobs, ListLabelingJobs, ListMonitoringSchedules, ListOptimizationJobs, "
+        "ListUserProfiles and ListWorkforces answer HTTP 500 (not implemented; their Create operations are "
+        "not implemented either), so `safemaker audit` on the local backend reported them UNKNOWN"
+    ),
+    aws=(
+        "a List operation answers an empty list (the list member of its botocore output shape) when the "
+        "account has no such resource, which is always the case here: none can be created"
+    ),
+)
+
 FIXES: tuple[Fix, ...] = (
     FIX_DESCRIBE_MODEL_NETWORK,
     FIX_NOTEBOOK_DIRECT_INTERNET_ACCESS,
     FIX_PRESIGNED_NOTEBOOK_URL,
     FIX_DESCRIBE_ENDPOINT_DATA_CAPTURE,
     FIX_SEARCH_MODELS_TUNING_JOBS,
+    FIX_EMPTY_LISTS,
 )
 """Every gap in moto the local backend fills, in the order they are documented."""
 
@@ -221,6 +245,35 @@ def _search(original: Handler | None) -> Handler:
     return search
 
 
+def _empty_list(operation: str) -> Callable[[Handler | None], Handler]:
+    def factory(original: Handler | None) -> Handler:
+        if original is not None:  # moto implements it now: its own answer
+            return original
+        from moto.core.responses import ActionResult
+
+        keys: list[str] = []
+
+        def handler(self: Any) -> Any:
+            if not keys:  # the list member of the operation's output shape, from botocore's model
+                import botocore.session
+
+                shape = botocore.session.get_session().get_service_model("sagemaker") \
+                    .operation_model(operation).output_shape
+                keys.append(next(n for n, m in shape.members.items() if m.type_name == "list"))
+            return ActionResult({keys[0]: []})
+
+        handler.__name__ = _snake(operation)
+        return handler
+
+    return factory
+
+
+def _snake(operation: str) -> str:
+    import re
+
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+
+
 # (fix, handler method name on SageMakerResponse, factory)
 _PATCHES: tuple[tuple[Fix, str, Callable[[Handler | None], Handler]], ...] = (
     (FIX_DESCRIBE_MODEL_NETWORK, "create_model", _create_model),
@@ -233,6 +286,7 @@ _PATCHES: tuple[tuple[Fix, str, Callable[[Handler | None], Handler]], ...] = (
     (FIX_DESCRIBE_ENDPOINT_DATA_CAPTURE, "describe_endpoint", _omit_empty_data_capture),
     (FIX_DESCRIBE_ENDPOINT_DATA_CAPTURE, "describe_endpoint_config", _omit_empty_data_capture),
     (FIX_SEARCH_MODELS_TUNING_JOBS, "search", _search),
+    *((FIX_EMPTY_LISTS, _snake(op), _empty_list(op)) for op in EMPTY_LIST_OPERATIONS),
 )
 
 _ABSENT = object()
