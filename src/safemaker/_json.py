@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
+from .errors import StatePickling
+
 __all__ = ["DuplicateKeyError", "loads_strict"]
 
 
-class DuplicateKeyError(ValueError):
+class DuplicateKeyError(StatePickling, ValueError):
     """A JSON object gives the same key twice.
 
     Attributes

@@ -56,7 +56,23 @@ MISSING: Any = _Missing()
 """The one marker for "absent" (the field is not in the request or response)."""
 
 
-class SafemakerError(Exception):
+class StatePickling:
+    """Mixin: an exception pickles as its message and attributes, whatever its ``__init__`` takes.
+
+    ``BaseException`` pickles as ``cls(*self.args)``, which fails for every
+    class whose ``__init__`` takes named fields (multiprocessing, joblib and
+    Ray pickle exceptions to send them back to the parent). The copy keeps
+    the message (``args``, also when a note was added after construction)
+    and every attribute, without calling ``__init__`` again. Every exception
+    class of safemaker has it (:class:`SafemakerError` and the few that derive
+    from a built-in exception); ``tests/unit/test_errors_pickle.py`` checks all.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore_error, (type(self), self.args, dict(self.__dict__)))
+
+
+class SafemakerError(StatePickling, Exception):
     """Root of every exception safemaker raises."""
 
     fmt = "An unspecified safemaker error occurred"
@@ -67,6 +83,14 @@ class SafemakerError(Exception):
         self.kwargs = kwargs
         for key, value in kwargs.items():
             setattr(self, key, value)
+
+
+def _restore_error(cls: type, args: tuple[Any, ...], state: dict[str, Any]) -> BaseException:
+    """Unpickle a :class:`SafemakerError` (see :meth:`SafemakerError.__reduce__`)."""
+    error = cls.__new__(cls, *args)
+    BaseException.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 # --------------------------------------------------------------------------- profile

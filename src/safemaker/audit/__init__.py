@@ -54,7 +54,7 @@ import botocore.session
 from botocore import xform_name
 
 from .._loopback import is_loopback_url
-from ..errors import MISSING, SafemakerError, Violation
+from ..errors import MISSING, SafemakerError, StatePickling, Violation
 from ..guard import check_resource, references
 from ..resources import RESOURCES, ResourceSpec
 from .. import paths as _paths
@@ -719,7 +719,7 @@ class _Item:
     arn: str | None
 
 
-class _Unknown(Exception):
+class _Unknown(StatePickling, Exception):
     """A Describe call failed: the resource cannot be checked."""
 
     def __init__(self, operation: str, params: Mapping[str, str], reason: str) -> None:

@@ -55,7 +55,7 @@ from typing import Any, Iterable, Literal, Sequence
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from safemaker.errors import ProfileError, ProfileFieldError
+from safemaker.errors import ProfileError, ProfileFieldError, StatePickling
 from safemaker.iam import EXECUTION_ROLE_ENI_ACTIONS
 from safemaker.network.endpoints import (
     ENDPOINTS,
@@ -236,7 +236,7 @@ class Report:
 # --------------------------------------------------------------------------- reading
 
 
-class _Failed(Exception):
+class _Failed(StatePickling, Exception):
     """A Describe call failed; ``reason`` names the operation and the error code only."""
 
     def __init__(self, operation: str, reason: str) -> None:
