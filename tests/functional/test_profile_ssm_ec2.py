@@ -119,6 +119,7 @@ def test_get_parameter_profile(ssm, shared_profile, parameter_type):
         notebook_root_access="Disabled",
         allow_pipeline_network_parameters=False,
         preflight_warnings=[],
+        allow_unclassified_operations=False,
     )
 
 
