@@ -152,3 +152,36 @@ def test_run_environment_puts_the_bootstrap_first_once(tmp_path):
     assert (BOOTSTRAP_DIR / "sitecustomize.py").is_file()
     ssm = run_environment("ssm:/closed/profile", "enforce", {})
     assert ssm["SAFEMAKER_PROFILE"] == "ssm:/closed/profile"
+
+
+# CPython "Command line and environment": -I (isolated: implies -E and -s), -E (ignore PYTHON*
+# variables, PYTHONPATH included) and -S (no site, so no sitecustomize) each skip the bootstrap.
+@pytest.mark.parametrize(("command", "expected"), [
+    (["python", "-I", "t.py"], "-I"),
+    (["python3", "-E", "t.py"], "-E"),
+    (["/usr/bin/python3.11", "-BS", "-c", "x"], "-BS"),
+    (["python", "-X", "dev", "-I", "t.py"], "-I"),
+    (["python", "-Wignore", "-E", "t.py"], "-E"),
+    (["python", "-c", "import sys", "-I"], None),
+    (["python", "-m", "pytest", "-E"], None),
+    (["python", "t.py", "-I"], None),
+    (["python", "-u", "-B", "t.py"], None),
+    (["pythonista", "-I"], None),
+    (["bash", "-E", "x"], None),
+])
+def test_bootstrap_dropping_option(command, expected):
+    from safemaker.cli.run import bootstrap_dropping_option
+
+    assert bootstrap_dropping_option(command) == expected
+
+
+@pytest.mark.parametrize("flag", ["-I", "-E", "-S"])
+def test_python_with_an_option_that_skips_the_bootstrap_is_refused_before_it_starts(program, flag):
+    # Found by a new-user trial: `safemaker run -- python -I open.py` sent an open CreateTrainingJob.
+    where, env = program
+    marker = where / "started"
+    r = subprocess.run([*safemaker_command(), "run", "-p", "profile.toml", "--", sys.executable, flag, "-c",
+                        f"open({str(marker)!r}, 'w')"], cwd=where, env=env, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert f"COMMAND runs Python with '{flag}'" in r.stderr and not marker.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import List, Optional
@@ -46,6 +47,48 @@ def run_environment(profile: Optional[str], mode: str, environ: Optional[dict[st
     return env
 
 
+_PYTHON_NAME = re.compile(r"^python(\d+(\.\d+)*)?t?$")
+_BOOTSTRAP_FLAGS = "IES"   # CPython: -I isolated, -E ignore PYTHON* variables, -S no site (no sitecustomize)
+_FLAGS_WITH_VALUE = "cmWX"  # the rest of the argument (or the next one) is a value, not flags
+
+
+def bootstrap_dropping_option(command: List[str]) -> Optional[str]:
+    """The interpreter option of a Python ``command`` that would skip ``safemaker run``'s bootstrap.
+
+    Parameters
+    ----------
+    command : list[str]
+        The program and its arguments.
+
+    Returns
+    -------
+    str or None
+        The option as written (``"-I"``, ``"-BE"``...), or ``None`` when the command is not a
+        Python interpreter (by name: ``python``, ``python3``, ``python3.11``) or keeps the bootstrap.
+
+    Notes
+    -----
+    Follows the CPython command line reference ("Command line and environment"): options come
+    before the script, ``-c`` or ``-m``; ``-W`` and ``-X`` take a value.
+    """
+    if not command or not _PYTHON_NAME.match(os.path.basename(command[0])):
+        return None
+    args = iter(command[1:])
+    for arg in args:
+        if arg == "-" or arg == "--" or not arg.startswith("-") or arg.startswith("--"):
+            return None
+        for i, letter in enumerate(arg[1:], start=1):
+            if letter in _BOOTSTRAP_FLAGS:
+                return arg
+            if letter in _FLAGS_WITH_VALUE:
+                if letter in "cm":
+                    return None
+                if i == len(arg) - 1:
+                    next(args, None)
+                break
+    return None
+
+
 def run(
     command: List[str] = typer.Argument(..., metavar="COMMAND [ARGS]...",
                                         help="The program to run and its arguments (after --)."),
@@ -72,6 +115,11 @@ def run(
     if program is None:
         raise fail(f"COMMAND is {command[0]!r}, which is not an executable on PATH; give the program's path "
                    "or install it")
+    dropped = bootstrap_dropping_option(command)
+    if dropped is not None:
+        raise fail(f"COMMAND runs Python with {dropped!r}, which makes Python skip the bootstrap "
+                   "(-I and -E ignore PYTHONPATH, -S skips site and sitecustomize): the program would run "
+                   f"unguarded. Drop {dropped!r}, or put `import safemaker.auto` at the top of the program")
     os.execve(program, command, env)  # the command's exit status is safemaker run's
 
 
