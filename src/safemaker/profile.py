@@ -117,6 +117,8 @@ OTHER_ENV_VARS: Mapping[str, str] = MappingProxyType(
         "SAFEMAKER_BENCH_PROWLER_VENV": "virtualenv with Prowler for benchmarks/audit/bench_audit.py",
         "SAFEMAKER_REHEARSAL_NETLOG": "set by a rehearsal in its sandbox: file its network attempts are recorded in",
         "SAFEMAKER_REHEARSAL_CODE_DIR": "set by a rehearsal in its sandbox: the job's code directory",
+        "SAFEMAKER_RUN_PYTHON": "set by 'safemaker run': its own Python (which has safemaker), named by a "
+                                "child Python that cannot import safemaker",
     }
 )
 """Every ``SAFEMAKER_*`` variable that is not a profile field, and what reads it.

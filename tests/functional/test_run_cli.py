@@ -185,3 +185,20 @@ def test_python_with_an_option_that_skips_the_bootstrap_is_refused_before_it_sta
                        timeout=120)
     assert r.returncode == 2, r.stderr
     assert f"COMMAND runs Python with '{flag}'" in r.stderr and not marker.exists()
+
+
+def test_a_child_python_without_safemaker_is_told_which_python_has_it(tmp_path):
+    # Found by a new-user trial: `.venv/bin/safemaker run -- python x.py` picks the system python.
+    from safemaker.cli.run import BOOTSTRAP_DIR
+
+    fake = tmp_path / "site" / "safemaker"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('no safemaker here')\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(PYTHONPATH=str(tmp_path / "site"), SAFEMAKER_RUN_PYTHON="/opt/venv/bin/python")
+    r = subprocess.run([sys.executable, "-c", "import runpy, sys; runpy.run_path(sys.argv[1], run_name='sitecustomize');"
+                        " print('ran')", str(BOOTSTRAP_DIR / "sitecustomize.py")],
+                       env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "ran" not in r.stdout
+    assert r.stderr.endswith("run the program with the Python that has it: /opt/venv/bin/python "
+                             "(safemaker run -- /opt/venv/bin/python ...)\n")

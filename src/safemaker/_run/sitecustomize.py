@@ -32,8 +32,10 @@ def _activate() -> None:
     try:
         import safemaker.auto  # noqa: F401
     except ImportError as exc:
+        has_it = os.environ.get("SAFEMAKER_RUN_PYTHON")
+        hint = f": {has_it} (safemaker run -- {has_it} ...)" if has_it and has_it != sys.executable else ""
         sys.stderr.write(f"safemaker run: this Python ({sys.executable}) cannot import safemaker ({exc}); "
-                         "install safemaker into it, or run the program with the Python that has it\n")
+                         f"install safemaker into it, or run the program with the Python that has it{hint}\n")
         sys.stderr.flush()
         os._exit(2)
     except Exception as exc:  # a ProfileError, a bad SAFEMAKER_GUARD_MODE: never run unguarded

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -33,7 +34,8 @@ def run_environment(profile: Optional[str], mode: str, environ: Optional[dict[st
     -------
     dict[str, str]
         ``PYTHONPATH`` with :data:`BOOTSTRAP_DIR` first, ``SAFEMAKER_PROFILE`` as an
-        absolute path (children may change directory), ``SAFEMAKER_GUARD_MODE``.
+        absolute path (children may change directory), ``SAFEMAKER_GUARD_MODE``,
+        ``SAFEMAKER_RUN_PYTHON`` (this Python, which has safemaker).
     """
     env = dict(os.environ if environ is None else environ)
     if profile is not None:
@@ -42,6 +44,7 @@ def run_environment(profile: Optional[str], mode: str, environ: Optional[dict[st
     if source and not source.startswith(SSM_PREFIX):
         env[PROFILE_ENV_VAR] = str(Path(source).expanduser().resolve())
     env[MODE_ENV_VAR] = mode
+    env[RUN_PYTHON_ENV_VAR] = sys.executable  # named by a child Python that cannot import safemaker
     rest = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and Path(p).resolve() != BOOTSTRAP_DIR]
     env["PYTHONPATH"] = os.pathsep.join([str(BOOTSTRAP_DIR), *rest])
     return env
@@ -50,6 +53,10 @@ def run_environment(profile: Optional[str], mode: str, environ: Optional[dict[st
 _PYTHON_NAME = re.compile(r"^python(\d+(\.\d+)*)?t?$")
 _BOOTSTRAP_FLAGS = "IES"   # CPython: -I isolated, -E ignore PYTHON* variables, -S no site (no sitecustomize)
 _FLAGS_WITH_VALUE = "cmWX"  # the rest of the argument (or the next one) is a value, not flags
+
+
+RUN_PYTHON_ENV_VAR = "SAFEMAKER_RUN_PYTHON"
+"""The Python that runs ``safemaker run`` (it has safemaker), named in a child's error."""
 
 
 def bootstrap_dropping_option(command: List[str]) -> Optional[str]:
