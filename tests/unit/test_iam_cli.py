@@ -76,7 +76,7 @@ def test_render_cloudformation_to_stdout_and_file(profile_file, profile, tmp_pat
     assert r.exit_code == 0, r.output
     assert yaml.safe_load(r.stdout) == iam.to_cloudformation(iam.render_all(profile))
     r = runner.invoke(app, ["policy", "render", "-p", profile_file, "-f", "cloudformation", "-k", "developer",
-                            "-o", str(tmp_path)])
+                            "--out-dir", str(tmp_path)])
     assert r.exit_code == 0, r.output
     template = yaml.safe_load((tmp_path / "safemaker-policies.yaml").read_text())
     assert list(template["Resources"]) == ["SafemakerDeveloperPolicy"]
