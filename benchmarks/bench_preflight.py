@@ -12,7 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _offline  # noqa: E402  (every benchmark runs offline: the tests' loopback-only guard)
+
+_offline.enter()
 
 from safemaker import guard
 from safemaker import preflight

@@ -26,11 +26,16 @@ from __future__ import annotations
 
 import argparse
 import copy
-import ipaddress
-import socket
 import statistics
+import sys
 import time
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _offline  # noqa: E402  (every benchmark runs offline: the tests' loopback-only guard)
+
+_offline.enter()
 
 import boto3
 from botocore.awsrequest import AWSResponse
@@ -64,32 +69,6 @@ def request(name: str = "job") -> dict:
         "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
         "HyperParameters": {f"hp{i}": str(i) for i in range(20)},
     }
-
-
-def loopback_only() -> None:
-    """Refuse any connection or name lookup that is not for a loopback address (as the tests do)."""
-    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
-
-    def loopback(host: Any) -> bool:
-        if host in (None, "", "localhost"):
-            return True
-        try:
-            return ipaddress.ip_address(str(host).split("%", 1)[0]).is_loopback
-        except ValueError:
-            return False
-
-    def connect(self: socket.socket, address: Any) -> None:
-        if self.family in (socket.AF_INET, socket.AF_INET6) and not loopback(address[0]):
-            raise ConnectionRefusedError(f"benchmark tried to connect to {address!r}; only loopback")
-        return real_connect(self, address)
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if not loopback(host):
-            raise socket.gaierror(socket.EAI_NONAME, f"benchmark tried to resolve {host!r}; only loopback")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    socket.socket.connect = connect  # type: ignore[method-assign]
-    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
 
 
 class CannedHttp:
@@ -212,7 +191,6 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     global CLOCK
     CLOCK = time.thread_time if args.clock == "cpu" else time.perf_counter
-    loopback_only()
     print(f"clock: {args.clock} ({CLOCK.__name__}); medians of interleaved batches")
     parts = bench_parts(args.repeats, args.inner)
     results = bench_on_off(args.rounds, args.batch)

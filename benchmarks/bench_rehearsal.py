@@ -18,14 +18,17 @@ Usage: ``python benchmarks/bench_rehearsal.py [--runs N]`` (``benchmarks/run.py`
 from __future__ import annotations
 
 import argparse
-import ipaddress
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _offline  # noqa: E402  (every benchmark runs offline: the tests' loopback-only guard)
+
+_offline.enter()
 
 TARGET_OVERHEAD = 1.0
 SCRIPT = """import argparse, os
@@ -35,35 +38,10 @@ open(os.path.join(out, "model.txt"), "w").write("epochs=%d" % a.epochs)
 """
 
 
-def _refuse_non_loopback() -> None:
-    """The loopback-only guard of the tests, for this process (its children run in the namespace)."""
-    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
-
-    def loopback(host: object) -> bool:
-        try:
-            return ipaddress.ip_address(str(host)).is_loopback
-        except ValueError:
-            return str(host) in ("localhost", "")
-
-    def connect(self: socket.socket, address: object) -> None:
-        if self.family in (socket.AF_INET, socket.AF_INET6) and not loopback(address[0]):  # type: ignore[index]
-            raise ConnectionRefusedError(f"benchmark refused a connection to {address!r}")
-        return real_connect(self, address)
-
-    def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
-        if not loopback(host):
-            raise socket.gaierror(socket.EAI_NONAME, f"benchmark refused to resolve {host!r}")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    socket.socket.connect = connect  # type: ignore[method-assign]
-    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="rehearsal overhead vs running the script directly")
     parser.add_argument("--runs", type=int, default=11)
     args = parser.parse_args(argv)
-    _refuse_non_loopback()
     from safemaker.rehearsal import SandboxUnavailable, find_sandbox, rehearse_training
 
     try:
