@@ -211,32 +211,44 @@ def _delete_hint(name: str) -> str:
 
 
 class _Display:
-    """One line of progress: a task on a caller's rich Progress, our own, or nothing."""
+    """One line of progress: a task on a caller's rich Progress, our own, or nothing.
 
-    def __init__(self, progress: "bool | Progress | None", description: str) -> None:
+    ``total=None``: a spinner with the elapsed time (waiting for a status);
+    ``total=<bytes>``: a bar in bytes with the transfer speed, fed by
+    :meth:`advance` (boto3's upload ``Callback``).
+    """
+
+    def __init__(self, progress: "bool | Progress | None", description: str, total: int | None = None) -> None:
         self._own = None
         self._progress = None
         self._task = None
         if progress is False:
             return
+        from rich import progress as rp
         from rich.console import Console
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        if isinstance(progress, Progress):
+        if isinstance(progress, rp.Progress):
             self._progress = progress
         else:
             console = Console(stderr=True)
             if progress is None and not console.is_terminal:
                 return
-            self._own = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                                 console=console, transient=True)
+            columns = ((rp.SpinnerColumn(), rp.TextColumn("{task.description}"), rp.TimeElapsedColumn())
+                       if total is None else
+                       (rp.TextColumn("{task.description}"), rp.BarColumn(), rp.DownloadColumn(),
+                        rp.TransferSpeedColumn()))
+            self._own = rp.Progress(*columns, console=console, transient=True)
             self._progress = self._own
             self._own.start()
-        self._task = self._progress.add_task(description, total=None)
+        self._task = self._progress.add_task(description, total=total)
 
     def update(self, description: str) -> None:
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, description=description)
+
+    def advance(self, amount: int) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.advance(self._task, amount)
 
     def close(self) -> None:
         if self._progress is not None and self._task is not None:

@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from .errors import SafemakerError
-from .notebook import NotebookInputError, _check_name, _make_client, _profile_of
+from .notebook import NotebookInputError, _check_name, _Display, _make_client, _profile_of
 
 if TYPE_CHECKING:  # pragma: no cover
     import boto3
@@ -548,7 +548,7 @@ def upload_wheelhouse(
         raise NotebookInputError("source", os.fspath(source), "a directory holding .whl files",
                                  "Build it first (safemaker notebook wheelhouse DIR)")
     total = sum(w.stat().st_size for w in wheels)
-    bar = _ByteProgress(progress, f"Uploading {len(wheels)} wheels to {uri}", total)
+    bar = _Display(progress, f"Uploading {len(wheels)} wheels to {uri}", total)
     written: list[str] = []
     try:
         for wheel in wheels:
@@ -566,38 +566,3 @@ def upload_wheelhouse(
         bar.close()
     logger.info("wheelhouse uploaded: %d wheels, %d bytes, to %s", len(wheels), total, uri)
     return written
-
-
-class _ByteProgress:
-    """A rich progress bar in bytes (or nothing), fed by boto3's upload Callback."""
-
-    def __init__(self, progress: "bool | Progress | None", description: str, total: int) -> None:
-        self._own = None
-        self._progress = None
-        self._task = None
-        if progress is False:
-            return
-        from rich.console import Console
-        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
-
-        if isinstance(progress, Progress):
-            self._progress = progress
-        else:
-            console = Console(stderr=True)
-            if progress is None and not console.is_terminal:
-                return
-            self._own = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                                 TransferSpeedColumn(), console=console, transient=True)
-            self._progress = self._own
-            self._own.start()
-        self._task = self._progress.add_task(description, total=total)
-
-    def advance(self, amount: int) -> None:
-        if self._progress is not None and self._task is not None:
-            self._progress.advance(self._task, amount)
-
-    def close(self) -> None:
-        if self._progress is not None and self._task is not None and self._own is None:
-            self._progress.remove_task(self._task)
-        if self._own is not None:
-            self._own.stop()
