@@ -502,7 +502,7 @@ class Guard:
         if outcome in ("refused", "warned"):
             logger.warning("%s %s: %s", operation, outcome,
                            "; ".join(v.message() for v in rec.violations))
-        else:
+        elif logger.isEnabledFor(logging.INFO):  # every guarded call passes here: format only when shown
             logger.info("%s %s%s", operation, outcome,
                         f" ({', '.join(rec.injected)})" if rec.injected else "")
         if self.decision_log is not None:
