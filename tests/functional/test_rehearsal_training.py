@@ -358,3 +358,26 @@ def test_job_environment_is_kept_and_the_recorder_still_loads(tmp_path, monkeypa
     assert "own sitecustomize ran" in lines
     assert f"env eu-west-1 None None {os.devnull}" in lines
     assert [(a.host, a.where) for a in result.network_attempts] == [("registry.npmjs.org", "train.py:4")]
+
+
+def test_cli_rehearse_format_json(tmp_path):
+    """--format json: one object on stdout (the job's output on stderr), same exit codes as text."""
+    ok = _write(tmp_path / "ok", "train.py", "print('hello from the job')\n")
+    r = runner.invoke(app, ["rehearse", "train.py", "--source-dir", str(ok), "--format", "json", "--job-name", "j1"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["label"] == "rehearsed locally with no network, not on SageMaker"
+    assert (doc["job_name"], doc["ok"], doc["exit_code"], doc["network_attempts"]) == ("j1", True, 0, [])
+    assert doc["model_data"].endswith("model.tar.gz") and doc["seconds"] >= 0
+    assert "hello from the job" in r.stderr and doc["output_tail"] == ["hello from the job"]  # stdout is only JSON
+
+    net = _write(tmp_path / "net", "train.py", NETWORK)
+    r = runner.invoke(app, ["rehearse", "train.py", "--source-dir", str(net), "-f", "json"])
+    assert r.exit_code == 1
+    doc = json.loads(r.stdout)
+    assert doc["ok"] is False and doc["exit_code"] != 0 and doc["model_data"] is None
+    assert doc["failure_reason"].startswith("ExecuteUserScriptError:")
+    assert {"host": "huggingface.co", "port": 443, "call": "getaddrinfo"}.items() <= doc["network_attempts"][0].items()
+
+    r = runner.invoke(app, ["rehearse", "train.py", "--source-dir", str(ok), "--format", "yaml"])
+    assert r.exit_code == 2 and "--format is 'yaml'; expected one of text, json" in r.stderr

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any, List, Optional
 
 import typer
 
 from ._common import (EXIT_BAD_INPUT, EXIT_ERROR, EXIT_FINDINGS, aws_profile_option, err, fail, handle_errors,
-                      note_local_endpoints)
+                      human_format, note_local_endpoints, out)
 
 
 def _pairs(values: List[str], flag: str, what: str) -> dict[str, str]:
@@ -44,6 +45,9 @@ def rehearse(
                                                help="Endpoint override for the S3 client (local backend)."),
     max_run: float = typer.Option(86400, "--max-run", help="Seconds before the script is killed."),
     keep: bool = typer.Option(False, "--keep", help="Keep the temporary directory that stands for /opt/ml."),
+    format: str = typer.Option("text", "--format", "-f",
+                               help="text (the job's output and the report as they come) or json (one JSON "
+                                    "object on stdout at the end; the job's output goes to stderr)."),
     aws_profile: Optional[str] = aws_profile_option(),
 ) -> None:
     """Run a training script locally, with no network, under the SageMaker training contract.
@@ -53,11 +57,15 @@ def rehearse(
     /opt/ml files SageMaker gives it. A network attempt is reported as what
     fails under EnableNetworkIsolation. Exit 0: the script succeeded; 1: it
     failed (or no namespace can be made here; then nothing runs); 2: bad
-    input; 3: it succeeded but tried to reach the network.
+    input; 3: it succeeded but tried to reach the network. With --format json
+    the same exit codes, and stdout holds one object (TrainingRehearsal.to_dict:
+    label, job_name, ok, exit_code, seconds, network_attempts, ...).
     """
     from ..rehearsal import rehearse_training
     from ..rehearsal.errors import RehearsalFailed
 
+    format = human_format(format, ("text", "json"))
+    as_json = format == "json"
     hps = _pairs(hyperparameter, "--hyperparameter", "a hyperparameter")
     inputs = _pairs(channel, "--channel", "a channel")
     s3_client: Any = None
@@ -69,13 +77,23 @@ def rehearse(
     try:
         result = rehearse_training(entry_point, source_dir=source_dir, hyperparameters=hps, inputs=inputs or None,
                                    output_path=output_path, job_name=job_name, instance_type=instance_type,
-                                   region=region, s3_client=s3_client, max_run=max_run, keep=keep)
-    except RehearsalFailed:
+                                   region=region, s3_client=s3_client, max_run=max_run, keep=keep,
+                                   on_output=_to_stderr if as_json else None)
+    except RehearsalFailed as failed:
+        if as_json and failed.result is not None:
+            out.print_json(data=failed.result.to_dict())
         raise typer.Exit(EXIT_ERROR) from None
+    if as_json:
+        out.print_json(data=result.to_dict())
     if result.work_dir is not None:
         err.print(f"work directory (stands for /opt/ml): {result.work_dir}/opt/ml", highlight=False, markup=False)
     if result.network_attempts:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _to_stderr(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 def register(app: typer.Typer) -> None:

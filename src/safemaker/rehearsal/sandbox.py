@@ -28,7 +28,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .errors import SandboxUnavailable
 
@@ -109,6 +109,11 @@ class NetworkAttempt:
     def target(self) -> str:
         """``host:port`` (or the host alone)."""
         return f"{self.host}:{self.port}" if self.port else self.host
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"host", "port", "call", "program", "where", "line"}`` (``port`` may be null)."""
+        return {"host": self.host, "port": self.port, "call": self.call, "program": self.program,
+                "where": self.where, "line": self.line()}
 
     def line(self) -> str:
         """One line for the report."""

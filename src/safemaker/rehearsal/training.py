@@ -78,6 +78,25 @@ class TrainingRehearsal:
         """The code exited 0."""
         return self.exit_code == 0
 
+    def to_dict(self) -> dict[str, Any]:
+        """The rehearsal as JSON-ready data (``safemaker rehearse --format json``).
+
+        Returns
+        -------
+        dict
+            ``{"label", "job_name", "ok", "exit_code", "seconds", "sandbox",
+            "failure_reason", "model_data", "output_data", "network_attempts":
+            [{"host", "port", "call", "program", "where", "line"}], "output_tail",
+            "work_dir"}``; ``label`` says that nothing ran on SageMaker, ``seconds``
+            is wall time in seconds, absent values are ``null``.
+        """
+        return {"label": self.label, "job_name": self.job_name, "ok": self.ok, "exit_code": self.exit_code,
+                "seconds": round(self.seconds, 3), "sandbox": self.sandbox, "failure_reason": self.failure_reason,
+                "model_data": self.model_data, "output_data": self.output_data,
+                "network_attempts": [a.to_dict() for a in self.network_attempts],
+                "output_tail": list(self.output_tail),
+                "work_dir": str(self.work_dir) if self.work_dir is not None else None}
+
     def report(self) -> str:
         """Failure reason and network attempts, as printed."""
         lines = []
