@@ -17,7 +17,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["partition_ids", "partition_of_region", "dns_suffixes", "partition_pattern", "DEFAULT_PARTITION"]
+__all__ = ["partition_ids", "partition_of_region", "dns_suffixes", "dns_suffix_pattern", "is_aws_host",
+           "partition_pattern", "DEFAULT_PARTITION"]
 
 DEFAULT_PARTITION = "aws"
 """The partition of a region that matches no partition's region list or pattern (as botocore's
@@ -90,3 +91,37 @@ def partition_pattern() -> str:
     """
     ids = sorted(partition_ids(), key=lambda s: (-len(s), s))
     return "(?:" + "|".join(re.escape(i) for i in ids) + ")"
+
+
+@lru_cache(maxsize=1)
+def dns_suffix_pattern() -> str:
+    """A regular expression (no anchors, no groups) matching exactly one of :func:`dns_suffixes`.
+
+    Longest suffixes first, so ``amazonaws.com.cn`` is not read as ``amazonaws.com``.
+    """
+    return "(?:" + "|".join(re.escape(s) for s in dns_suffixes()) + ")"
+
+
+@lru_cache(maxsize=1)
+def _aws_host_re() -> "re.Pattern[str]":
+    return re.compile(r"(?:^|\.)" + dns_suffix_pattern() + r"\.?$", re.IGNORECASE)
+
+
+def is_aws_host(host: str) -> bool:
+    """Whether ``host`` is an AWS service host name in any partition.
+
+    True when ``host`` is one of :func:`dns_suffixes` or ends in ``.<suffix>``
+    (``sts.us-east-1.amazonaws.com``, ``s3.cn-north-1.amazonaws.com.cn``,
+    ``sagemaker.us-isob-east-1.sc2s.sgov.gov``, ``sts.us-east-1.api.aws``);
+    case-insensitive, a trailing dot allowed. ``"evilamazonaws.com"`` is not.
+
+    Parameters
+    ----------
+    host : str
+        A host name (no scheme, no port).
+
+    Returns
+    -------
+    bool
+    """
+    return bool(_aws_host_re().search(host))

@@ -104,3 +104,38 @@ def test_profile_refuses_a_role_of_another_partition(partition, region):
 @pytest.mark.parametrize(("partition", "region"), sorted(ONE_PER_PARTITION.items()))
 def test_infra_stack_arns_use_the_regions_partition(partition, region):
     assert StackConfig(name="closed", region=region).partition == partition
+
+
+# One service host per partition, as botocore's endpoint data spells it (its "hostname" default,
+# e.g. "{service}.{region}.{dnsSuffix}"): never from safemaker's own suffix list.
+HOSTS = {p["partition"]: p["defaults"]["hostname"].format(service="sts", region=ONE_PER_PARTITION[p["partition"]],
+                                                          dnsSuffix=p["dnsSuffix"])
+         for p in ENDPOINTS if p["partition"] in ONE_PER_PARTITION}
+
+
+@pytest.mark.parametrize("partition", sorted(HOSTS))
+def test_every_partitions_service_host_is_an_aws_host(partition):
+    from safemaker.partitions import is_aws_host
+
+    host = HOSTS[partition]
+    assert is_aws_host(host) and is_aws_host(host.upper()) and is_aws_host(host + ".")
+
+
+@pytest.mark.parametrize("host", ["pypi.org", "evilamazonaws.com", "amazonaws.com.evil.org", "github.com",
+                                  "sc2s.sgov.gov.example.com", "api.aws.example"])
+def test_hosts_outside_every_partition_are_not_aws_hosts(host):
+    from safemaker.partitions import is_aws_host
+
+    assert not is_aws_host(host)
+
+
+@pytest.mark.parametrize("partition", sorted(HOSTS))
+def test_preflight_codecommit_and_codeartifact_hosts_in_every_partition(partition):
+    from safemaker.preflight._net import is_codeartifact_host, is_codecommit_host
+
+    region = ONE_PER_PARTITION[partition]
+    suffix = next(p["dnsSuffix"] for p in ENDPOINTS if p["partition"] == partition)
+    assert is_codecommit_host(f"git-codecommit.{region}.{suffix}")
+    assert is_codecommit_host(f"git-codecommit-fips.{region}.{suffix}")
+    assert is_codeartifact_host(f"dom-123456789012.d.codeartifact.{region}.{suffix}")
+    assert not is_codecommit_host(f"git-codecommit.{region}.{suffix}.example.com")

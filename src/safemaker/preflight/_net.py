@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
+
+from safemaker.partitions import dns_suffix_pattern, is_aws_host
 
 __all__ = ["url_host", "is_aws_host", "is_codecommit_host", "is_codeartifact_host", "is_local_path",
            "is_hub_model_id"]
 
-_AWS_HOST = re.compile(r"(^|\.)(amazonaws\.com|amazonaws\.com\.cn|api\.aws)$", re.IGNORECASE)
-_CODECOMMIT = re.compile(r"^git-codecommit(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$", re.IGNORECASE)
-_CODEARTIFACT = re.compile(r"\.d\.codeartifact\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$", re.IGNORECASE)
+
+@lru_cache(maxsize=1)
+def _service_hosts() -> "tuple[re.Pattern[str], re.Pattern[str]]":
+    # AWS host names end in a partition's DNS suffix (safemaker.partitions: botocore's partitions.json),
+    # every partition's, the closed ones (aws-iso, aws-iso-b, aws-eusc ...) included. Compiled on
+    # first use: importing preflight reads no data file.
+    suffix = dns_suffix_pattern()
+    return (re.compile(rf"^git-codecommit(-fips)?\.[a-z0-9-]+\.{suffix}$", re.IGNORECASE),
+            re.compile(rf"\.d\.codeartifact\.[a-z0-9-]+\.{suffix}$", re.IGNORECASE))
+
+
 _SCP_LIKE = re.compile(r"^(?:[\w.-]+@)?(?P<host>[\w.-]+\.[A-Za-z]{2,}):(?!//)")
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?$")
 
@@ -35,22 +46,16 @@ def url_host(url: str) -> str | None:
     return None
 
 
-def is_aws_host(host: str) -> bool:
-    """Whether ``host`` is an AWS service host (``*.amazonaws.com``, ``*.amazonaws.com.cn``, ``*.api.aws``),
-    reachable from a closed VPC through that service's VPC endpoint."""
-    return bool(_AWS_HOST.search(host))
-
-
 def is_codecommit_host(host: str) -> bool:
-    """``git-codecommit.<region>.amazonaws.com`` (and ``-fips``, ``.cn``): the VPC endpoint
+    """``git-codecommit.<region>.<partition DNS suffix>`` (and ``-fips``): the VPC endpoint
     ``com.amazonaws.<region>.git-codecommit`` serves it."""
-    return bool(_CODECOMMIT.match(host))
+    return bool(_service_hosts()[0].match(host))
 
 
 def is_codeartifact_host(host: str) -> bool:
-    """A CodeArtifact repository endpoint ``<domain>-<account>.d.codeartifact.<region>.amazonaws.com``
+    """A CodeArtifact repository endpoint ``<domain>-<account>.d.codeartifact.<region>.<partition DNS suffix>``
     (VPC endpoint ``com.amazonaws.<region>.codeartifact.repositories``)."""
-    return bool(_CODEARTIFACT.search(host))
+    return bool(_service_hosts()[1].search(host))
 
 
 def is_local_path(value: str) -> bool:
