@@ -4,6 +4,17 @@ One root, :class:`SafemakerError`. Each class fills its message from named
 fields and keeps those fields as attributes, in the manner of
 ``botocore.exceptions``: catch the class, read the attributes, never parse
 the message.
+
+Bad input has one shape, :class:`InputError` (a ``ValueError``): the field,
+the value found, what is expected and how to fix it; the CLI exits 2 for it.
+The bad-input errors of each module (:class:`NotebookInputError`,
+:class:`AuditInputError`, :class:`ClosedSessionError`...) are subclasses that
+keep their names and messages. Every class is defined here; the modules that
+raise them re-export them under their old names (``safemaker.notebook.NotebookInputError``
+is this module's class). Every exception pickles (:class:`StatePickling`).
+
+:func:`aws_error` is the one reading of a botocore ``ClientError``: its code
+and message.
 """
 
 from __future__ import annotations
@@ -12,16 +23,51 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 __all__ = [
+    "MISSING",
     "SafemakerError",
+    "InputError",
+    "aws_error",
+    # profile
     "ProfileError",
     "ProfileFieldError",
+    "ProfileRelaxationWarning",
+    # guard
     "GuardrailViolation",
     "Violation",
     "ReferenceCheckError",
+    "UnguardableClientError",
+    "PipelineDefinitionError",
+    "DuplicateKeyError",
+    # SDK adapters
     "SdkNotAvailableError",
+    "ClosedSessionError",
+    "ConfigExportError",
+    # local backend, preflight
     "LocalBackendError",
     "LocalBackendWarning",
     "PreflightWarning",
+    # IAM and SCP
+    "PolicySizeError",
+    "UnexpressibleRuleError",
+    "PolicyEvaluationError",
+    "ScpCountError",
+    # network
+    "StackConfigError",
+    "InfraError",
+    "FeatureError",
+    # notebooks
+    "NotebookInputError",
+    "NotebookInstanceError",
+    "WheelhouseBuildError",
+    # audit, IaC, rehearsal, demo
+    "AuditInputError",
+    "IacInputError",
+    "IacDependencyError",
+    "RehearsalError",
+    "SandboxUnavailable",
+    "RehearsalInputError",
+    "RehearsalFailed",
+    "DemoError",
 ]
 
 
@@ -78,11 +124,17 @@ class SafemakerError(StatePickling, Exception):
     fmt = "An unspecified safemaker error occurred"
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(self.fmt.format(**kwargs))
+        super().__init__(self.render(**kwargs))
         # After the base __init__: ImportError's resets ``name``/``path``.
         self.kwargs = kwargs
         for key, value in kwargs.items():
             setattr(self, key, value)
+
+
+    @classmethod
+    def render(cls, **kwargs: Any) -> str:
+        """The message for the named fields ``kwargs`` (``fmt`` filled in)."""
+        return cls.fmt.format(**kwargs)
 
 
 def _restore_error(cls: type, args: tuple[Any, ...], state: dict[str, Any]) -> BaseException:
@@ -91,6 +143,75 @@ def _restore_error(cls: type, args: tuple[Any, ...], state: dict[str, Any]) -> B
     BaseException.__init__(error, *args)
     error.__dict__.update(state)
     return error
+
+
+class InputError(SafemakerError, ValueError):
+    """Bad input: a field holds a value it must not; nothing was sent, created or written.
+
+    The one shape of every bad-input error of safemaker; the bad-input errors
+    of each module are subclasses (they keep their names and messages). Also a
+    :class:`ValueError`; the CLI exits 2 for it.
+
+    Parameters and attributes
+    -------------------------
+    field : str
+        The parameter or field at fault, as the caller spells it
+        (``"timeout_seconds"``, ``"regions[1]"``, ``"networking['Subnets']"``).
+    found : Any
+        The value found (:data:`MISSING` when absent; ``None`` when the error is
+        about a whole document rather than one value).
+    expected : str
+        What the field must hold, in words.
+    fix : str
+        How to fix it, one sentence (``""`` when ``expected`` says it all).
+
+    Examples
+    --------
+    >>> str(InputError("timeout_seconds", 0, "a number of seconds > 0", "Pass e.g. 600."))
+    'timeout_seconds is 0; expected a number of seconds > 0. Pass e.g. 600.'
+    """
+
+    fmt = "{field} is {found!r}; expected {expected}. {fix}"
+
+    def __init__(self, field: str, found: Any, expected: str, fix: str = "", **fields: Any) -> None:
+        super().__init__(field=field, found=found, expected=expected, fix=fix, **fields)
+
+    @classmethod
+    def render(cls, **kwargs: Any) -> str:
+        """``fmt`` filled in; no dangling space when ``fix`` is empty."""
+        fmt = cls.fmt
+        if not kwargs.get("fix") and fmt.endswith(" {fix}"):
+            fmt = fmt[: -len(" {fix}")]
+        return fmt.format(**kwargs)
+
+
+def aws_error(exc: BaseException) -> tuple[str, str]:
+    """The error code and message of a failed AWS call: ``("AccessDenied", "User: ... is not authorized")``.
+
+    Parameters
+    ----------
+    exc : BaseException
+        A ``botocore.exceptions.ClientError`` (its ``response["Error"]``), a
+        ``botocore.exceptions.WaiterError`` (the ``Error`` of its last response,
+        when it has one), or any other exception.
+
+    Returns
+    -------
+    tuple of (str, str)
+        ``Error.Code`` (``"Unknown"`` when the response has none, as botocore's
+        own message says) and ``Error.Message`` (``""`` when absent). For any
+        other exception: its class name and ``str(exc)``.
+    """
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):  # ClientError
+        error = response.get("Error")
+    else:  # WaiterError: an error only when the last response was one
+        last = getattr(exc, "last_response", None)
+        error = last.get("Error") if isinstance(last, dict) else None
+        if not isinstance(error, dict):
+            return type(exc).__name__, str(exc)
+    error = error if isinstance(error, dict) else {}
+    return str(error.get("Code") or "Unknown"), str(error.get("Message") or "")
 
 
 # --------------------------------------------------------------------------- profile
@@ -118,8 +239,15 @@ class ProfileFieldError:
         return f"{self.field}: found {_show(self.found)}; expected {self.expected}"
 
 
-class ProfileError(SafemakerError):
-    """A VPC profile could not be loaded or is invalid.
+def _first_field(errors: Sequence[ProfileFieldError], where: str) -> dict[str, Any]:
+    """``field``/``found``/``expected`` of an :class:`InputError` made of several bad fields: the first's."""
+    if errors:
+        return {"field": errors[0].field, "found": errors[0].found, "expected": errors[0].expected}
+    return {"field": where, "found": MISSING, "expected": "a valid value"}
+
+
+class ProfileError(InputError):
+    """A VPC profile could not be loaded or is invalid (bad input; also a ``ValueError``).
 
     Attributes
     ----------
@@ -127,6 +255,8 @@ class ProfileError(SafemakerError):
         Where the profile came from (a path, ``ssm:<name>``, ``environment``...).
     errors : list[ProfileFieldError]
         Every bad field, all at once.
+    field, found, expected : str, Any, str
+        Those of the first bad field (:class:`InputError`'s attributes); ``fix`` is ``""``.
     """
 
     fmt = "Profile {source} is invalid ({count} problem(s)):\n{details}"
@@ -134,7 +264,20 @@ class ProfileError(SafemakerError):
     def __init__(self, source: str, errors: Sequence[ProfileFieldError]) -> None:
         errors = list(errors)
         details = "\n".join(f"  - {e}" for e in errors)
-        super().__init__(source=source, errors=errors, count=len(errors), details=details)
+        super().__init__(**_first_field(errors, source), source=source, errors=errors, count=len(errors),
+                         details=details)
+
+
+class ProfileRelaxationWarning(UserWarning):
+    """A ``SAFEMAKER_<FIELD>`` variable loosened the guard over the profile's source.
+
+    Issued (``warnings.warn``) once per relaxation when a profile is built, so
+    that scripts and notebooks show it without any logging set up; the same
+    line is logged on ``safemaker.profile`` at WARNING. The CLI prints it as a
+    ``warning:`` line on stderr from every command that loads a profile. See
+    :attr:`safemaker.profile.VpcProfile.environment_relaxations`. Silence it deliberately with
+    ``warnings.filterwarnings("ignore", category=ProfileRelaxationWarning)``.
+    """
 
 
 # --------------------------------------------------------------------------- guard
@@ -270,3 +413,462 @@ class PreflightWarning(UserWarning):
     Emitted by the process and session guards (and the SDK adapters) together with a
     WARNING line on the ``safemaker.preflight`` logger; the request is sent.
     """
+
+
+class UnguardableClientError(SafemakerError, TypeError):
+    """A SageMaker client the guard cannot guard (an async client): refused, not left unguarded.
+
+    Attributes
+    ----------
+    client_class : str
+        The client's class (``"aiobotocore.client.SageMaker"``).
+    reason, fix : str
+        Why it cannot be guarded, and what to use instead.
+    """
+
+    fmt = "cannot guard a {client_class} client: {reason}. Fix: {fix}"
+
+    def __init__(self, client_class: str, reason: str, fix: str) -> None:
+        super().__init__(client_class=client_class, reason=reason, fix=fix)
+
+
+class PipelineDefinitionError(InputError):
+    """A pipeline definition could not be parsed (bad input; also a ``ValueError``).
+
+    Attributes
+    ----------
+    path : str
+        Where in the definition (``"PipelineDefinition.Steps[2]"``); also ``field``.
+    found : str
+        What was found there, in words.
+    expected : str
+        What a definition holds there.
+    """
+
+    fmt = "{path} is {found}; expected {expected}"
+
+    def __init__(self, path: str, found: str, expected: str) -> None:
+        super().__init__(path, found, expected, path=path)
+
+
+class DuplicateKeyError(StatePickling, ValueError):
+    """A JSON object gives the same key twice (:func:`safemaker._json.loads_strict`).
+
+    Attributes
+    ----------
+    key : str
+        The repeated key.
+    path : str
+        Where the object is (``"Steps[2].Arguments"``; ``""`` for the top level).
+    """
+
+    def __init__(self, key: str, path: str) -> None:
+        self.key, self.path = key, path
+        where = f" in {path}" if path else " at the top level"
+        super().__init__(f"duplicate key {key!r}{where} (which of the values the service would use cannot be "
+                         "known: give each key once)")
+
+
+# --------------------------------------------------------------------------- SDK adapters
+
+
+class ClosedSessionError(InputError):
+    """An SDK adapter was given something it cannot make closed (bad input; also a ``ValueError``).
+
+    Raised for a ``sagemaker_session`` that is not a
+    :class:`~safemaker.sdk.v2.ClosedNetworkSession`, a boto3 session or
+    client in another region than the profile's, two different profiles for
+    one object, or a class that :func:`~safemaker.sdk.v2.closed` does not
+    know. Nothing has been created when it is raised.
+
+    Attributes
+    ----------
+    argument : str
+        The argument at fault (``"sagemaker_session"``, ``"boto_session"``...); also ``field``.
+    found : Any
+        What was passed (a type name or a value; never a credential).
+    required : str
+        What is needed instead, in words; also ``expected``.
+    fix : str
+        How to fix it, one sentence.
+    """
+
+    fmt = "{field} is {found_text}; {expected}. {fix}"
+
+    def __init__(self, argument: str, found: Any, required: str, fix: str) -> None:
+        super().__init__(argument, found, required, fix.rstrip(".") + ".", argument=argument, required=required,
+                         found_text=repr(found) if isinstance(found, str) else str(found))
+
+
+class ConfigExportError(InputError):
+    """The SDK config file cannot be written where asked; nothing was written.
+
+    Also a :class:`ValueError` (the CLI exits 2).
+
+    Attributes
+    ----------
+    field : str
+        The parameter at fault (``location``, ``force``).
+    found : Any
+        The value given.
+    problem : str
+        What is wrong with it; also ``expected``.
+    fix : str
+        How to fix it.
+    """
+
+    fmt = "{field} is {found!r}: {expected}. {fix}"
+
+    def __init__(self, field: str, found: Any, problem: str, fix: str) -> None:
+        super().__init__(field, found, problem, fix.rstrip(".") + ".", problem=problem)
+
+
+# --------------------------------------------------------------------------- IAM and SCP
+
+
+class PolicySizeError(SafemakerError):
+    """A single statement cannot fit in one managed policy, even split by action.
+
+    Attributes
+    ----------
+    sid : str
+        The statement.
+    size : int
+        Its size in characters (compact JSON).
+    limit : int
+        The size limit of one policy document.
+    """
+
+    fmt = ("Statement {sid!r} needs {size} characters with a single action; a managed policy holds "
+           "at most {limit}. Shorten the profile's lists (subnets, security groups, VPC endpoints)")
+
+    def __init__(self, sid: str, size: int, limit: int) -> None:
+        super().__init__(sid=sid, size=size, limit=limit)
+
+
+class UnexpressibleRuleError(SafemakerError):
+    """The rule table maps a field to an IAM condition key the policy renderer cannot render.
+
+    Attributes
+    ----------
+    operation : str
+        The operation of the field.
+    path : str
+        The field path.
+    key : str
+        The condition key.
+    reason : str
+        Why it cannot be rendered.
+    """
+
+    fmt = "{operation} {path}: cannot render condition key {key}: {reason}"
+
+    def __init__(self, operation: str, path: str, key: str, reason: str) -> None:
+        super().__init__(operation=operation, path=path, key=key, reason=reason)
+
+
+class PolicyEvaluationError(SafemakerError):
+    """A policy uses something the evaluator does not implement, or is malformed.
+
+    Attributes
+    ----------
+    where : str
+        Where in the policy (``"policy 0, statement 'DenyX', Condition.StringEquals"``).
+    problem : str
+        What is wrong or unsupported.
+    """
+
+    fmt = "Cannot evaluate {where}: {problem}"
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(where=where, problem=problem)
+
+
+class ScpCountError(SafemakerError):
+    """The guardrail needs more SCPs than may be attached to one target.
+
+    Attributes
+    ----------
+    count : int
+        SCP documents needed.
+    limit : int
+        The most that may be attached (``max_policies``).
+    """
+
+    fmt = ("The guardrail needs {count} service control policies of at most 5,120 characters; at most "
+           "{limit} can be attached to one root, OU or account. Shorten the profile's lists (subnets, "
+           "security groups, roles, VPC endpoints), or attach part of them one level up (an OU and its "
+           "accounts are each a target)")
+
+    def __init__(self, count: int, limit: int) -> None:
+        super().__init__(count=count, limit=limit)
+
+
+# --------------------------------------------------------------------------- network
+
+
+class StackConfigError(InputError):
+    """A :class:`~safemaker.network.infra.StackConfig` field is invalid (bad input; CLI exit 2).
+
+    Attributes
+    ----------
+    errors : list of ProfileFieldError
+        Every bad field: name, value found, what is expected.
+    field, found, expected : str, Any, str
+        Those of the first bad field (:class:`InputError`'s attributes); ``fix`` is ``""``.
+    """
+
+    fmt = "Stack configuration is invalid ({count} problem(s)):\n{details}"
+
+    def __init__(self, errors: Sequence[ProfileFieldError]) -> None:
+        errors = list(errors)
+        details = "\n".join(f"  - {e}" for e in errors)
+        super().__init__(**_first_field(errors, "stack configuration"), errors=errors, count=len(errors),
+                         details=details)
+
+
+class InfraError(SafemakerError):
+    """An AWS call of ``infra up`` or ``infra down`` failed for good (after retries).
+
+    Attributes
+    ----------
+    action : str
+        What was being done (``"CreateVpcEndpoint com.amazonaws.us-east-1.sts"``).
+    reason : str
+        The AWS error code and message, or why safemaker refused.
+    fix : str
+        What to do; re-running the command resumes where it stopped.
+    """
+
+    fmt = "{action} failed: {reason}. {fix}."
+
+    def __init__(self, action: str, reason: str, fix: str) -> None:
+        super().__init__(action=action, reason=reason, fix=fix.rstrip("."))
+
+
+class FeatureError(InputError):
+    """A feature name that is not one of :data:`safemaker.network.endpoints.FEATURES` (also a ``ValueError``).
+
+    Attributes
+    ----------
+    field : str
+        Where the value came from (``"features"``, ``"--feature"``).
+    value : str
+        The value found; also ``found``.
+    valid : str
+        The valid names, comma-separated.
+    fix : str
+        The closest valid name, or "Use one of the valid names."
+    """
+
+    fmt = "{field} has {found!r}, which is not a feature; valid features: {valid}. {fix}"
+
+    def __init__(self, field: str, value: str, suggestion: str | None = None) -> None:
+        from .network.endpoints import FEATURES  # the feature table lives with the endpoints
+
+        fix = f"Did you mean {suggestion!r}?" if suggestion else "Use one of the valid names."
+        valid = ", ".join(FEATURES)
+        super().__init__(field, value, f"one of the features {valid}", fix, value=value, valid=valid)
+
+
+# --------------------------------------------------------------------------- notebooks
+
+
+class NotebookInputError(InputError):
+    """A notebook helper was given a bad value; nothing was sent.
+
+    Also a :class:`ValueError`.
+
+    Attributes
+    ----------
+    field : str
+        The parameter (and, where different, the API field) at fault.
+    found : Any
+        The value given.
+    expected : str
+        What the parameter must hold.
+    fix : str
+        How to fix it.
+    """
+
+    fmt = "{field} is {found!r}; expected {expected}. {fix}"
+
+    def __init__(self, field: str, found: Any, expected: str, fix: str) -> None:
+        super().__init__(field, found, expected, fix.rstrip(".") + ".")
+
+
+class NotebookInstanceError(SafemakerError):
+    """A notebook instance did not reach the wanted state (failed, timed out, missing).
+
+    Attributes
+    ----------
+    name : str
+        The notebook instance.
+    status : str or None
+        Its last status seen (``None`` when it does not exist).
+    reason : str
+        What happened, with ``FailureReason`` when AWS gave one.
+    left_behind : str
+        What exists now and how to remove it (empty when nothing is left).
+    """
+
+    fmt = "Notebook instance {name!r}: {reason}{left_behind}"
+
+    def __init__(self, name: str, status: str | None, reason: str, left_behind: str = "") -> None:
+        super().__init__(name=name, status=status, reason=reason,
+                         left_behind=(" " + left_behind) if left_behind else "")
+
+
+class WheelhouseBuildError(SafemakerError):
+    """A pip step of :func:`safemaker.notebook_lifecycle.build_wheelhouse` failed (the CLI exits 1).
+
+    Attributes
+    ----------
+    command : str
+        The pip command, quoted.
+    output : str
+        pip's last lines.
+    """
+
+    fmt = "{command} failed:\n{output}\nCheck the index / --find-links, the requirement names and the target " \
+          "--python-version / --platform (every dependency needs a wheel for it)"
+
+    def __init__(self, command: str, output: str) -> None:
+        super().__init__(command=command, output=output)
+
+
+# --------------------------------------------------------------------------- audit, IaC
+
+
+class AuditInputError(InputError):
+    """An argument of :func:`safemaker.audit.run` (or an option of ``safemaker audit``) is invalid.
+
+    Attributes
+    ----------
+    field : str
+        The argument (``"since"``, ``"regions[1]"``, ``"resource_types"``...).
+    found : Any
+        The value given.
+    expected : str
+        What it must be, and how to fix it (``fix`` is ``""``).
+    """
+
+    fmt = "{field} is {found!r}; expected {expected}"
+
+    def __init__(self, field: str, found: Any, expected: str) -> None:
+        super().__init__(field, found, expected)
+
+
+class IacInputError(InputError):
+    """A source file that cannot be read as what it claims to be (also a ``ValueError``).
+
+    Attributes
+    ----------
+    file : str
+        The file.
+    where : str
+        Where in it (``"line 3"``, ``"Resources.Nb.Properties"``), or ``""``.
+    problem : str
+        What is wrong, and the fix; also ``expected``.
+    field : str
+        ``"<file> (<where>)"``; ``found`` is ``None`` (the error is about the document).
+    """
+
+    fmt = "{file}{at}: {problem}"
+
+    def __init__(self, file: str, problem: str, where: str = "") -> None:
+        at = f" ({where})" if where else ""
+        super().__init__(f"{file}{at}", None, problem, file=file, where=where, problem=problem, at=at)
+
+
+class IacDependencyError(SafemakerError, ImportError):
+    """cfn-lint (the ``iac`` extra) is not installed: templates cannot be read."""
+
+    fmt = ("reading templates needs cfn-lint (its CloudFormation decoder and resource schemas); install the "
+           "'iac' extra: pip install 'safemaker[iac]'")
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
+# --------------------------------------------------------------------------- rehearsal
+
+
+class RehearsalError(SafemakerError):
+    """Root of the rehearsal's errors (:mod:`safemaker.rehearsal`)."""
+
+    fmt = "rehearsal: {reason}"
+
+
+class SandboxUnavailable(RehearsalError):
+    """No network namespace can be made here, so nothing was run.
+
+    Attributes
+    ----------
+    reason : str
+        Why (platform, missing ``unshare``, the kernel's refusal, a namespace
+        that still had an interface other than loopback).
+    fix : str
+        What to do about it.
+    """
+
+    fmt = ("rehearsal cannot run here: {reason}. Nothing was run: a rehearsal only runs with no network "
+           "(a Linux network namespace with loopback only). {fix}")
+
+
+class RehearsalInputError(RehearsalError, InputError):
+    """Bad input (a field of the rehearsal's request); nothing was run, downloaded or uploaded.
+
+    Attributes
+    ----------
+    field : str
+        The parameter (``entry_point``, ``inputs['train']``...).
+    value : object
+        The value found; also ``found``.
+    fix : str
+        What is expected and how to fix it; also ``expected``.
+    """
+
+    fmt = "{field} is {found!r}; {fix}"
+
+    def __init__(self, field: str, value: Any, fix: str) -> None:
+        InputError.__init__(self, field, value, fix, fix, value=value)
+
+
+class RehearsalFailed(RehearsalError):
+    """The job's code failed in the rehearsal (it would fail on SageMaker too).
+
+    Attributes
+    ----------
+    what : str
+        ``"training job <name>"`` or ``"inference"``.
+    report : str
+        The failure reason and every network attempt, as printed.
+    result : object
+        The :class:`~safemaker.rehearsal.TrainingRehearsal` (or inference result).
+    """
+
+    fmt = "{what} failed in the rehearsal (no network):\n{report}"
+
+    def __init__(self, what: str, report: str, result: Any) -> None:
+        super().__init__(what=what, report=report, result=result)
+
+
+# --------------------------------------------------------------------------- demo
+
+
+class DemoError(SafemakerError):
+    """A demo step could not complete.
+
+    Attributes
+    ----------
+    step : str
+        The step (one of :data:`safemaker.demo.STEPS`).
+    reason : str
+        What went wrong.
+    """
+
+    fmt = "{step}: {reason}"
+
+    def __init__(self, step: str, reason: str) -> None:
+        super().__init__(step=step, reason=reason)

@@ -214,8 +214,9 @@ def cli_message(exc: BaseException, flags: Mapping[str, str]) -> str:
     fmt = getattr(type(exc), "fmt", None)
     if isinstance(exc, ProfileError) or not isinstance(kwargs, dict) or not isinstance(fmt, str) or not flags:
         return message
+    render = getattr(type(exc), "render", fmt.format)
     try:
-        remade = fmt.format(**kwargs)
+        remade = render(**kwargs)
     except (KeyError, IndexError, ValueError):
         remade = None
     if remade != message:
@@ -236,7 +237,7 @@ def cli_message(exc: BaseException, flags: Mapping[str, str]) -> str:
             mapped["details"] = "\n".join(
                 f"  - {ProfileFieldError(_flag_field(e.field, flags), e.found, _flag_text(e.expected, flags))}"
                 for e in errors)
-    return fmt.format(**mapped)
+    return render(**mapped)
 
 
 # --------------------------------------------------------------------------- errors -> exit codes
