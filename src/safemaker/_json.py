@@ -12,27 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from .errors import StatePickling
+from .errors import DuplicateKeyError
 
 __all__ = ["DuplicateKeyError", "loads_strict"]
-
-
-class DuplicateKeyError(StatePickling, ValueError):
-    """A JSON object gives the same key twice.
-
-    Attributes
-    ----------
-    key : str
-        The repeated key.
-    path : str
-        Where the object is (``"Steps[2].Arguments"``; ``""`` for the top level).
-    """
-
-    def __init__(self, key: str, path: str) -> None:
-        self.key, self.path = key, path
-        where = f" in {path}" if path else " at the top level"
-        super().__init__(f"duplicate key {key!r}{where} (which of the values the service would use cannot be "
-                         "known: give each key once)")
 
 
 class _Pairs(list):

@@ -45,7 +45,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .errors import GuardrailViolation, SafemakerError
+from .errors import DemoError, GuardrailViolation
 
 if TYPE_CHECKING:  # pragma: no cover
     import boto3
@@ -96,23 +96,6 @@ TRAIN_INSTANCE_TYPE = "ml.m5.large"
 HOSTING_INSTANCE_TYPE = "ml.m5.large"
 NOTEBOOK_INSTANCE_TYPE = "ml.t3.medium"
 PREDICT_COUNT = 5
-
-
-class DemoError(SafemakerError):
-    """A demo step could not complete.
-
-    Attributes
-    ----------
-    step : str
-        The step (one of :data:`STEPS`).
-    reason : str
-        What went wrong.
-    """
-
-    fmt = "{step}: {reason}"
-
-    def __init__(self, step: str, reason: str) -> None:
-        super().__init__(step=step, reason=reason)
 
 
 @dataclass

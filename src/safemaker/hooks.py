@@ -42,7 +42,7 @@ from . import preflight as _preflight
 from . import process as _process
 from ._redact import install_log_redaction
 from .partitions import dns_suffixes
-from .errors import MISSING, GuardrailViolation, SafemakerError, Violation
+from .errors import MISSING, GuardrailViolation, SafemakerError, UnguardableClientError, Violation
 from .paths import is_map as _is_map
 from .rules import RESOURCES, RULES, Guardrail
 from .rules_classification import NO_NETWORK_EFFECT
@@ -527,23 +527,6 @@ class _ReferenceError(SafemakerError):
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason=reason)
-
-
-class UnguardableClientError(SafemakerError, TypeError):
-    """A SageMaker client the guard cannot guard (an async client): refused, not left unguarded.
-
-    Attributes
-    ----------
-    client_class : str
-        The client's class (``"aiobotocore.client.SageMaker"``).
-    reason, fix : str
-        Why it cannot be guarded, and what to use instead.
-    """
-
-    fmt = "cannot guard a {client_class} client: {reason}. Fix: {fix}"
-
-    def __init__(self, client_class: str, reason: str, fix: str) -> None:
-        super().__init__(client_class=client_class, reason=reason, fix=fix)
 
 
 def _snake(operation: str) -> str:

@@ -53,7 +53,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
-from .errors import MISSING, SafemakerError, Violation
+from .errors import MISSING, PolicySizeError, UnexpressibleRuleError, Violation
 from .partitions import partition_pattern
 from .iam_eval import AuthorizationRequest, ContextValue, Decision, evaluate
 from . import paths as _paths
@@ -159,47 +159,6 @@ seed): evaluated together with the Deny policies, so that "allowed" means "not d
 _ROLE_ARN_RE = re.compile(rf"^arn:({partition_pattern()}):iam::\d{{12}}:role/")
 _KMS_KEY_ARN_RE = re.compile(rf"^arn:({partition_pattern()}):kms:[a-z0-9-]+:\d{{12}}:key/.+$")
 _KMS_ALIAS_ARN_RE = re.compile(rf"^arn:({partition_pattern()}):kms:([a-z0-9-]+):(\d{{12}}):(alias/.+)$")
-
-
-class PolicySizeError(SafemakerError):
-    """A single statement cannot fit in one managed policy, even split by action.
-
-    Attributes
-    ----------
-    sid : str
-        The statement.
-    size : int
-        Its size in characters (compact JSON).
-    limit : int
-        The size limit of one policy document.
-    """
-
-    fmt = ("Statement {sid!r} needs {size} characters with a single action; a managed policy holds "
-           "at most {limit}. Shorten the profile's lists (subnets, security groups, VPC endpoints)")
-
-    def __init__(self, sid: str, size: int, limit: int) -> None:
-        super().__init__(sid=sid, size=size, limit=limit)
-
-
-class UnexpressibleRuleError(SafemakerError):
-    """The rule table maps a field to an IAM condition key this module cannot render.
-
-    Attributes
-    ----------
-    operation : str
-        The operation of the field.
-    path : str
-        The field path.
-    key : str
-        The condition key.
-    reason : str
-        Why it cannot be rendered.
-    """
-
-    fmt = "{operation} {path}: cannot render condition key {key}: {reason}"
-
-    def __init__(self, operation: str, path: str, key: str, reason: str) -> None:
-        super().__init__(operation=operation, path=path, key=key, reason=reason)
 
 
 # --------------------------------------------------------------------------- the key table

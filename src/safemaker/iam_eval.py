@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable, Literal, Mapping, Sequence, Union
 
-from .errors import SafemakerError
+from .errors import PolicyEvaluationError
 
 __all__ = [
     "AuthorizationRequest",
@@ -84,23 +84,6 @@ SUPPORTED_OPERATORS: frozenset[str] = frozenset(_STRING_OPS) | {"Null"}
 takes the ``IfExists`` suffix and the ``ForAnyValue:`` / ``ForAllValues:`` prefixes."""
 
 _SET_PREFIXES = ("ForAnyValue:", "ForAllValues:")
-
-
-class PolicyEvaluationError(SafemakerError):
-    """A policy uses something the evaluator does not implement, or is malformed.
-
-    Attributes
-    ----------
-    where : str
-        Where in the policy (``"policy 0, statement 'DenyX', Condition.StringEquals"``).
-    problem : str
-        What is wrong or unsupported.
-    """
-
-    fmt = "Cannot evaluate {where}: {problem}"
-
-    def __init__(self, where: str, problem: str) -> None:
-        super().__init__(where=where, problem=problem)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from ._redact import install_log_redaction, redact_url
-from .errors import SafemakerError
+from .errors import NotebookInputError, NotebookInstanceError
 from .hooks import install, installed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -88,51 +88,6 @@ _STOPPED_FAILURES = ("Failed", "Deleting")
 
 
 # --------------------------------------------------------------------------- errors
-
-
-class NotebookInputError(SafemakerError, ValueError):
-    """A notebook helper was given a bad value; nothing was sent.
-
-    Also a :class:`ValueError`.
-
-    Attributes
-    ----------
-    field : str
-        The parameter (and, where different, the API field) at fault.
-    found : Any
-        The value given.
-    expected : str
-        What the parameter must hold.
-    fix : str
-        How to fix it.
-    """
-
-    fmt = "{field} is {found!r}; expected {expected}. {fix}"
-
-    def __init__(self, field: str, found: Any, expected: str, fix: str) -> None:
-        super().__init__(field=field, found=found, expected=expected, fix=fix.rstrip(".") + ".")
-
-
-class NotebookInstanceError(SafemakerError):
-    """A notebook instance did not reach the wanted state (failed, timed out, missing).
-
-    Attributes
-    ----------
-    name : str
-        The notebook instance.
-    status : str or None
-        Its last status seen (``None`` when it does not exist).
-    reason : str
-        What happened, with ``FailureReason`` when AWS gave one.
-    left_behind : str
-        What exists now and how to remove it (empty when nothing is left).
-    """
-
-    fmt = "Notebook instance {name!r}: {reason}{left_behind}"
-
-    def __init__(self, name: str, status: str | None, reason: str, left_behind: str = "") -> None:
-        super().__init__(name=name, status=status, reason=reason,
-                         left_behind=(" " + left_behind) if left_behind else "")
 
 
 # --------------------------------------------------------------------------- helpers

@@ -54,7 +54,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
-from .errors import SafemakerError
+from .errors import WheelhouseBuildError
 from .notebook import NotebookInputError, _check_name, _Display, _make_client, _profile_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -93,24 +93,6 @@ WHEELHOUSE_PREFIX = "safemaker/wheelhouse/"
 _S3_URI_RE = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/([A-Za-z0-9!_.*'()/=+-]*)$")
 _REQUIREMENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?([<>=!~]=?[A-Za-z0-9.*+!_-]+)?$")
 _HEREDOC = "EOF_SAFEMAKER_LCC"
-
-
-class WheelhouseBuildError(SafemakerError):
-    """A pip step of :func:`build_wheelhouse` failed (the CLI exits 1).
-
-    Attributes
-    ----------
-    command : str
-        The pip command, quoted.
-    output : str
-        pip's last lines.
-    """
-
-    fmt = "{command} failed:\n{output}\nCheck the index / --find-links, the requirement names and the target " \
-          "--python-version / --platform (every dependency needs a wheel for it)"
-
-    def __init__(self, command: str, output: str) -> None:
-        super().__init__(command=command, output=output)
 
 
 @lru_cache(maxsize=1)

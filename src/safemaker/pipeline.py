@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from . import guard as _guard
-from .errors import MISSING, SafemakerError, Violation
+from .errors import MISSING, PipelineDefinitionError, Violation
 from . import paths as _paths
 from ._json import DuplicateKeyError, loads_strict
 from .paths import split_path
@@ -138,25 +138,6 @@ _REPACK_HINT = (
     " (the SageMaker SDK adds this step for a model with an entry point: pass the settings in "
     "ModelStep(..., repack_model_step_settings={...}))"
 )
-
-
-class PipelineDefinitionError(SafemakerError):
-    """A pipeline definition could not be parsed.
-
-    Attributes
-    ----------
-    path : str
-        Where in the definition (``"PipelineDefinition.Steps[2]"``).
-    found : str
-        What was found there, in words.
-    expected : str
-        What a definition holds there.
-    """
-
-    fmt = "{path} is {found}; expected {expected}"
-
-    def __init__(self, path: str, found: str, expected: str) -> None:
-        super().__init__(path=path, found=found, expected=expected)
 
 
 @dataclass(frozen=True)

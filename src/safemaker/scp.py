@@ -48,7 +48,7 @@ import copy
 import json
 from typing import TYPE_CHECKING, Any, Mapping
 
-from .errors import SafemakerError
+from .errors import ScpCountError
 from .iam import guardrail_statements, pass_role_policy, split_policy
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -75,26 +75,6 @@ SCP_MAX_ATTACHED_PER_TARGET = 5
 
 EXCLUDE_TAG = "dp:exclude"
 """Principal tag that exempts a principal (value ``"true"``), as in the AWS data-perimeter examples."""
-
-
-class ScpCountError(SafemakerError):
-    """The guardrail needs more SCPs than may be attached to one target.
-
-    Attributes
-    ----------
-    count : int
-        SCP documents needed.
-    limit : int
-        The most that may be attached (``max_policies``).
-    """
-
-    fmt = ("The guardrail needs {count} service control policies of at most 5,120 characters; at most "
-           "{limit} can be attached to one root, OU or account. Shorten the profile's lists (subnets, "
-           "security groups, roles, VPC endpoints), or attach part of them one level up (an OU and its "
-           "accounts are each a target)")
-
-    def __init__(self, count: int, limit: int) -> None:
-        super().__init__(count=count, limit=limit)
 
 
 def minify(document: Mapping[str, Any]) -> str:

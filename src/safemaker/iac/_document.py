@@ -14,40 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from ..errors import SafemakerError
+from ..errors import IacDependencyError, IacInputError
 
 __all__ = ["IacInputError", "IacDependencyError", "Unresolved", "Document", "read_document", "parse_text", "contains_unresolved"]
 
 Parts = tuple[str | int, ...]
-
-
-class IacInputError(SafemakerError, ValueError):
-    """A source file that cannot be read as what it claims to be.
-
-    Attributes
-    ----------
-    file : str
-        The file.
-    where : str
-        Where in it (``"line 3"``, ``"Resources.Nb.Properties"``), or ``""``.
-    problem : str
-        What is wrong, and the fix.
-    """
-
-    fmt = "{file}{at}: {problem}"
-
-    def __init__(self, file: str, problem: str, where: str = "") -> None:
-        super().__init__(file=file, where=where, problem=problem, at=f" ({where})" if where else "")
-
-
-class IacDependencyError(SafemakerError, ImportError):
-    """cfn-lint (the ``iac`` extra) is not installed: templates cannot be read."""
-
-    fmt = ("reading templates needs cfn-lint (its CloudFormation decoder and resource schemas); install the "
-           "'iac' extra: pip install 'safemaker[iac]'")
-
-    def __init__(self) -> None:
-        super().__init__()
 
 
 @dataclass(frozen=True)
