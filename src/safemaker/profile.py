@@ -52,7 +52,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
-from safemaker.errors import MISSING, ProfileError, ProfileFieldError
+from safemaker.errors import MISSING, ProfileError, ProfileFieldError, ProfileRelaxationWarning
 from safemaker.partitions import partition_ids, partition_of_region, partition_pattern
 from safemaker.preflight._specs import CHECK_IDS as _PREFLIGHT_IDS
 from safemaker.preflight._specs import CheckId as PreflightCheckId
@@ -81,16 +81,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-class ProfileRelaxationWarning(UserWarning):
-    """A ``SAFEMAKER_<FIELD>`` variable loosened the guard over the profile's source.
-
-    Issued (``warnings.warn``) once per relaxation when a profile is built, so
-    that scripts and notebooks show it without any logging set up; the same
-    line is logged on ``safemaker.profile`` at WARNING. The CLI prints it as a
-    ``warning:`` line on stderr from every command that loads a profile. See
-    :attr:`VpcProfile.environment_relaxations`. Silence it deliberately with
-    ``warnings.filterwarnings("ignore", category=ProfileRelaxationWarning)``.
-    """
 logger.addHandler(logging.NullHandler())
 
 ENV_PREFIX = "SAFEMAKER_"
