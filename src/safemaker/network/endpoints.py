@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
-from safemaker.errors import SafemakerError
+from safemaker.errors import FeatureError
 
 __all__ = [
     "FEATURES",
@@ -80,26 +80,6 @@ training steps.
 MULTI_AZ_FEATURES: frozenset[str] = frozenset({"hosting"})
 """Features whose subnets must span at least two Availability Zones (endpoint instances
 are spread across AZs for availability)."""
-
-
-class FeatureError(SafemakerError, ValueError):
-    """A feature name that is not one of :data:`FEATURES`.
-
-    Attributes
-    ----------
-    field : str
-        Where the value came from (``"features"``, ``"--feature"``).
-    value : str
-        The value found.
-    valid : str
-        The valid names, comma-separated.
-    """
-
-    fmt = "{field} has {value!r}, which is not a feature; valid features: {valid}. {fix}"
-
-    def __init__(self, field: str, value: str, suggestion: str | None = None) -> None:
-        fix = f"Did you mean {suggestion!r}?" if suggestion else "Use one of the valid names."
-        super().__init__(field=field, value=value, valid=", ".join(FEATURES), fix=fix)
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ from botocore.parsers import ResponseParserError
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from safemaker._loopback import is_loopback_url
-from safemaker.errors import MISSING, ProfileFieldError, SafemakerError
+from safemaker.errors import MISSING, InfraError, ProfileFieldError, StackConfigError
 from safemaker.network.endpoints import (
     DEFAULT_FEATURES,
     ENDPOINTS,
@@ -147,42 +147,6 @@ Verb = Literal["create", "update", "delete", "keep"]
 
 
 # --------------------------------------------------------------------------- errors
-
-
-class StackConfigError(SafemakerError, ValueError):
-    """A :class:`StackConfig` field is invalid (bad input; CLI exit 2).
-
-    Attributes
-    ----------
-    errors : list of safemaker.errors.ProfileFieldError
-        Every bad field: name, value found, what is expected.
-    """
-
-    fmt = "Stack configuration is invalid ({count} problem(s)):\n{details}"
-
-    def __init__(self, errors: Sequence[ProfileFieldError]) -> None:
-        errors = list(errors)
-        details = "\n".join(f"  - {e}" for e in errors)
-        super().__init__(errors=errors, count=len(errors), details=details)
-
-
-class InfraError(SafemakerError):
-    """An AWS call of ``up`` or ``down`` failed for good (after retries).
-
-    Attributes
-    ----------
-    action : str
-        What was being done (``"CreateVpcEndpoint com.amazonaws.us-east-1.sts"``).
-    reason : str
-        The AWS error code and message, or why safemaker refused.
-    fix : str
-        What to do; re-running the command resumes where it stopped.
-    """
-
-    fmt = "{action} failed: {reason}. {fix}."
-
-    def __init__(self, action: str, reason: str, fix: str) -> None:
-        super().__init__(action=action, reason=reason, fix=fix.rstrip("."))
 
 
 # --------------------------------------------------------------------------- config
