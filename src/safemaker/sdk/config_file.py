@@ -34,7 +34,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from safemaker.errors import SafemakerError
+from safemaker.errors import ConfigExportError
 from safemaker.sdk._config import profile_defaults
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,29 +57,6 @@ LOCATIONS = ("admin", "user")
 """Named locations: the SDK's default admin and user config files."""
 
 _APP_NAME = "sagemaker"  # the SDK's _APP_NAME, given to platformdirs
-
-
-class ConfigExportError(SafemakerError, ValueError):
-    """The SDK config file cannot be written where asked; nothing was written.
-
-    Also a :class:`ValueError` (the CLI exits 2).
-
-    Attributes
-    ----------
-    field : str
-        The parameter at fault (``location``, ``force``).
-    found : Any
-        The value given.
-    problem : str
-        What is wrong with it.
-    fix : str
-        How to fix it.
-    """
-
-    fmt = "{field} is {found!r}: {problem}. {fix}"
-
-    def __init__(self, field: str, found: Any, problem: str, fix: str) -> None:
-        super().__init__(field=field, found=found, problem=problem, fix=fix.rstrip(".") + ".")
 
 
 def config_path(location: "str | os.PathLike[str]" = "user") -> Path:
