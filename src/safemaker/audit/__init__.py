@@ -54,7 +54,7 @@ import botocore.session
 from botocore import xform_name
 
 from .._loopback import is_loopback_url
-from ..errors import MISSING, SafemakerError, StatePickling, Violation
+from ..errors import MISSING, AuditInputError, StatePickling, Violation
 from ..guard import check_resource, references
 from ..resources import RESOURCES, ResourceSpec
 from .. import paths as _paths
@@ -93,25 +93,6 @@ logger.addHandler(logging.NullHandler())
 
 
 # --------------------------------------------------------------------------- errors
-
-
-class AuditInputError(SafemakerError, ValueError):
-    """An argument of :func:`run` (or an option of ``safemaker audit``) is invalid.
-
-    Attributes
-    ----------
-    field : str
-        The argument (``"since"``, ``"regions[1]"``, ``"resource_types"``...).
-    found : Any
-        The value given.
-    expected : str
-        What it must be, and how to fix it.
-    """
-
-    fmt = "{field} is {found!r}; expected {expected}"
-
-    def __init__(self, field: str, found: Any, expected: str) -> None:
-        super().__init__(field=field, found=found, expected=expected)
 
 
 # --------------------------------------------------------------------------- severity and coverage
