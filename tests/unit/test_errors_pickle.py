@@ -123,3 +123,28 @@ def _refuse() -> None:
     from safemaker.errors import GuardrailViolation
 
     raise GuardrailViolation("CreateTrainingJob", [VIOLATION])
+
+
+# Exceptions that stay outside safemaker.errors, and why: private control flow of one module (never
+# reaches a caller), and the offline guard, which imports nothing of safemaker (benchmarks load it by path).
+_OUTSIDE_ERRORS = {"safemaker.local.offline.OutboundNetworkBlocked"}
+
+
+def test_every_public_exception_is_defined_in_the_errors_module():
+    outside = {f"{c.__module__}.{c.__qualname__}" for c in CLASSES
+               if c.__module__ != "safemaker.errors" and not c.__qualname__.startswith("_")}
+    assert outside == _OUTSIDE_ERRORS
+
+
+def test_every_bad_input_error_is_an_input_error_with_its_four_fields():
+    from safemaker.errors import InputError
+
+    bad_input = [c for c in CLASSES if issubclass(c, SafemakerError) and issubclass(c, ValueError)]
+    assert {"NotebookInputError", "AuditInputError", "ClosedSessionError", "ConfigExportError", "FeatureError",
+            "RehearsalInputError", "IacInputError", "StackConfigError", "ProfileError",
+            "PipelineDefinitionError"} <= {c.__qualname__ for c in bad_input}
+    for cls in bad_input:
+        assert issubclass(cls, InputError), cls
+        error = _build(cls)
+        assert {"field", "found", "expected", "fix"} <= set(vars(error)), cls
+        assert isinstance(error.field, str) and isinstance(error.expected, str) and isinstance(error.fix, str)
