@@ -52,7 +52,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
-from safemaker.errors import MISSING, ProfileError, ProfileFieldError, ProfileRelaxationWarning
+from safemaker.errors import MISSING, ProfileError, ProfileFieldError, ProfileRelaxationWarning, aws_error
 from safemaker.partitions import partition_ids, partition_of_region, partition_pattern
 from safemaker.preflight._specs import CHECK_IDS as _PREFLIGHT_IDS
 from safemaker.preflight._specs import CheckId as PreflightCheckId
@@ -1610,7 +1610,7 @@ class VpcProfile(BaseSettings):
                 ssm_client = boto3_session.client("ssm")
             response = ssm_client.get_parameter(Name=name, WithDecryption=True)
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "Unknown")
+            code, _ = aws_error(exc)
             if code in ("ParameterNotFound", "ParameterVersionNotFound"):
                 expected = (
                     f"an existing SSM parameter named {name!r} in this account and region: "
@@ -1736,10 +1736,7 @@ class VpcProfile(BaseSettings):
             raise ProfileError(source, shape)
 
         def _ec2_error(operation: str, exc: Exception) -> ProfileError:
-            if isinstance(exc, ClientError):
-                what = exc.response.get("Error", {}).get("Code", "Unknown")
-            else:
-                what = type(exc).__name__
+            what, _ = aws_error(exc)  # the error code, or the class of a BotoCoreError
             return _source_error(
                 source,
                 "(source)",
