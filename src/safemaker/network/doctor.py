@@ -55,7 +55,7 @@ from typing import Any, Iterable, Literal, Sequence
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from safemaker.errors import ProfileError, ProfileFieldError, StatePickling
+from safemaker.errors import ProfileError, ProfileFieldError, StatePickling, aws_error
 from safemaker.iam import EXECUTION_ROLE_ENI_ACTIONS
 from safemaker.network.endpoints import (
     ENDPOINTS,
@@ -246,9 +246,8 @@ class _Failed(StatePickling, Exception):
 
 
 def _error_code(exc: Exception) -> str:
-    if isinstance(exc, ClientError):
-        return str(exc.response.get("Error", {}).get("Code", "Unknown"))
-    return type(exc).__name__
+    """The AWS error code (:func:`safemaker.errors.aws_error`), or the class of any other exception."""
+    return aws_error(exc)[0]
 
 
 def _describe(client: Any, method: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:

@@ -54,7 +54,7 @@ from botocore.parsers import ResponseParserError
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from safemaker._loopback import is_loopback_url
-from safemaker.errors import MISSING, InfraError, ProfileFieldError, StackConfigError
+from safemaker.errors import MISSING, InfraError, ProfileFieldError, StackConfigError, aws_error
 from safemaker.network.endpoints import (
     DEFAULT_FEATURES,
     ENDPOINTS,
@@ -607,16 +607,13 @@ ProgressCallback = Callable[[Action], None]
 
 
 def _code(exc: Exception) -> str:
-    if isinstance(exc, ClientError):
-        return str(exc.response.get("Error", {}).get("Code", "Unknown"))
-    return type(exc).__name__
+    """The AWS error code (:func:`safemaker.errors.aws_error`), or the class of any other exception."""
+    return aws_error(exc)[0]
 
 
 def _message(exc: Exception) -> str:
-    if isinstance(exc, ClientError):
-        err = exc.response.get("Error", {})
-        return f"{err.get('Code', 'Unknown')}: {err.get('Message', '')}".rstrip(": ")
-    return f"{type(exc).__name__}: {exc}"
+    """``"<code>: <message>"`` (:func:`safemaker.errors.aws_error`)."""
+    return "{}: {}".format(*aws_error(exc)).rstrip(": ")
 
 
 def _refused_loopback(exc: Exception) -> str | None:
@@ -1149,7 +1146,7 @@ def _wait_waiter(ctx: _Ctx, waiter: str, what: str, **kwargs: Any) -> None:
         ctx.ec2.get_waiter(waiter).wait(
             **kwargs, WaiterConfig={"Delay": ctx.retry.wait_delay, "MaxAttempts": ctx.retry.wait_attempts})
     except WaiterError as exc:
-        raise InfraError(f"waiting for {what}", str(exc.last_response.get("Error", {}).get("Code") or exc),
+        raise InfraError(f"waiting for {what}", _message(exc),
                          "Check the resource in the console and re-run") from None
 
 
