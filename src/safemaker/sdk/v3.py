@@ -91,7 +91,7 @@ from sagemaker.train.model_trainer import ModelTrainer
 
 from safemaker import guard as _guard
 from safemaker import hooks, process
-from safemaker.errors import MISSING, GuardrailViolation, Violation
+from safemaker.errors import MISSING, GuardrailViolation, Violation, aws_error
 from safemaker.profile import VpcProfile, resolve_profile
 from safemaker.rules import Guardrail
 from safemaker.sdk import _preflight
@@ -754,7 +754,7 @@ class _LogTail:
                         break
                     args["nextToken"] = token
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            if aws_error(exc)[0] == "ResourceNotFoundException":
                 return out  # no log group until the container writes its first line
             self._give_up(exc)
         except BotoCoreError as exc:
