@@ -54,7 +54,7 @@ import botocore.session
 from botocore import xform_name
 
 from .._loopback import is_loopback_url
-from ..errors import MISSING, AuditInputError, StatePickling, Violation
+from ..errors import MISSING, AuditInputError, StatePickling, Violation, aws_error
 from ..guard import check_resource, references
 from ..resources import RESOURCES, ResourceSpec
 from .. import paths as _paths
@@ -720,11 +720,7 @@ _REASON_MAX_CHARS = 300
 def _error_reason(exc: Exception) -> str:
     """One line saying why a call failed: the error code and message, whitespace folded, at most 300
     characters (an endpoint that does not implement an operation may answer a whole HTML page)."""
-    if isinstance(exc, botocore.exceptions.ClientError):
-        err = exc.response.get("Error", {})
-        text = f"{err.get('Code', 'Error')}: {err.get('Message', '')}".rstrip(": ")
-    else:
-        text = f"{type(exc).__name__}: {exc}"
+    text = "{}: {}".format(*aws_error(exc)).rstrip(": ")
     text = " ".join(text.split())
     return text if len(text) <= _REASON_MAX_CHARS else text[:_REASON_MAX_CHARS - 1] + "…"
 
