@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from ._redact import install_log_redaction, redact_url
-from .errors import NotebookInputError, NotebookInstanceError
+from .errors import NotebookInputError, NotebookInstanceError, aws_error
 from .hooks import install, installed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -130,17 +130,12 @@ def _make_client(sagemaker_client: Any, boto3_session: Any, region: str | None) 
         boto3_session.client("sagemaker")
 
 
-def _error_code(exc: Exception) -> tuple[str, str]:
-    err = getattr(exc, "response", {}).get("Error", {})
-    return str(err.get("Code", "")), str(err.get("Message", ""))
-
-
 def _is_not_found(exc: Exception) -> bool:
     from botocore.exceptions import ClientError
 
     if not isinstance(exc, ClientError):
         return False
-    code, message = _error_code(exc)
+    code, message = aws_error(exc)
     return code in ("ValidationException", "ResourceNotFound") and (
         "RecordNotFound" in message or "does not exist" in message or "not found" in message.lower())
 

@@ -9,6 +9,7 @@ from typing import Any, Callable, List, Optional, TypeVar
 
 import typer
 
+from ..errors import aws_error
 from ._common import EXIT_BAD_INPUT, EXIT_ERROR, err, fail, handle_errors, human_format, note_local_endpoints, out, aws_profile_option, profile_option
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,15 +43,15 @@ def _cli_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except ClientError as exc:
-            e = exc.response.get("Error", {})
+            code, text = aws_error(exc)
             op = getattr(exc, "operation_name", "the call")
-            message = f"{op} failed: {e.get('Code', 'ClientError')}: {e.get('Message', '')}"
+            message = f"{op} failed: {code}: {text}"
             name = kwargs.get("name")
-            if name and "RecordNotFound" in str(e.get("Message", "")):
+            if name and "RecordNotFound" in text:
                 # AWS answers ValidationException "RecordNotFound" for a notebook instance that is not there.
                 raise fail(f"{message}. No notebook instance {name!r} in this account and region; "
                            "check the name (aws sagemaker list-notebook-instances) and --region", EXIT_BAD_INPUT) from None
-            if name and "duplicate" in str(e.get("Message", "")).lower():  # AWS: "Cannot create a duplicate ..."
+            if name and "duplicate" in text.lower():  # AWS: "Cannot create a duplicate ..."
                 raise fail(f"{message}. Choose another name, or remove the existing one with "
                            f"'safemaker notebook delete {name}'", EXIT_BAD_INPUT) from None
             raise fail(message, EXIT_ERROR) from None
