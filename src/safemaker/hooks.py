@@ -42,7 +42,7 @@ from . import preflight as _preflight
 from . import process as _process
 from ._redact import install_log_redaction
 from .partitions import dns_suffixes
-from .errors import MISSING, GuardrailViolation, SafemakerError, UnguardableClientError, Violation
+from .errors import MISSING, GuardrailViolation, SafemakerError, UnguardableClientError, Violation, aws_error
 from .paths import is_map as _is_map
 from .rules import RESOURCES, RULES, Guardrail
 from .rules_classification import NO_NETWORK_EFFECT
@@ -409,9 +409,7 @@ class Guard:
         try:
             result = method(**{name_param: name}, **extra)
         except ClientError as exc:
-            err = exc.response.get("Error", {})
-            raise _ReferenceError(f"{describe_operation} failed: {err.get('Code', 'ClientError')}: "
-                                  f"{err.get('Message', '')}") from exc
+            raise _ReferenceError("{} failed: {}: {}".format(describe_operation, *aws_error(exc))) from exc
         except BotoCoreError as exc:
             raise _ReferenceError(f"{describe_operation} failed: {exc}") from exc
         if not _is_map(result):
@@ -444,9 +442,7 @@ class Guard:
                 raise _ReferenceError(f"the object holds {size} bytes, more than {MAX_DEFINITION_BYTES}")
             body = obj["Body"].read(MAX_DEFINITION_BYTES + 1)
         except ClientError as exc:
-            err = exc.response.get("Error", {})
-            raise _ReferenceError(f"GetObject failed: {err.get('Code', 'ClientError')}: "
-                                  f"{err.get('Message', '')}") from exc
+            raise _ReferenceError("GetObject failed: {}: {}".format(*aws_error(exc))) from exc
         except BotoCoreError as exc:
             raise _ReferenceError(f"GetObject failed: {exc}") from exc
         if len(body) > MAX_DEFINITION_BYTES:
