@@ -45,7 +45,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .errors import DemoError, GuardrailViolation
+from .errors import DemoError, GuardrailViolation, aws_error
 
 if TYPE_CHECKING:  # pragma: no cover
     import boto3
@@ -576,8 +576,7 @@ class _Run:
                 done.append(what)
             except ClientError as exc:
                 if not _is_gone(exc):
-                    e = exc.response.get("Error", {})
-                    left.append(f"{what} ({e.get('Code')}: {e.get('Message')})")
+                    left.append("{} ({}: {})".format(what, *aws_error(exc)))
             except Exception as exc:  # noqa: BLE001 - reported as left behind
                 left.append(f"{what} ({type(exc).__name__}: {exc})")
 
@@ -649,8 +648,7 @@ _GONE_MARKERS = ("could not find", "does not exist", "not found", "recordnotfoun
 
 def _is_gone(exc: Exception) -> bool:
     """A ClientError that says the resource is already gone."""
-    err = getattr(exc, "response", {}).get("Error", {})
-    text = f"{err.get('Code', '')} {err.get('Message', '')}".lower()
+    text = "{} {}".format(*aws_error(exc)).lower()
     return any(m in text for m in _GONE_MARKERS)
 
 

@@ -11,6 +11,7 @@ from typing import Any, List, Optional
 import typer
 
 from .. import iam
+from ..errors import aws_error
 from ..iam_eval import AuthorizationRequest, ContextValue
 from ..profile import VpcProfile
 from ..rules import RULES
@@ -275,7 +276,7 @@ def simulate(
         raise fail("no AWS credentials: simulate asks IAM itself and needs credentials allowed "
                    "iam:SimulateCustomPolicy (use `safemaker policy render` offline)", EXIT_ERROR) from None
     except botocore.exceptions.ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "?")
+        code, _ = aws_error(exc)
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
         if 500 <= status <= 599:
             raise fail(f"IAM SimulateCustomPolicy failed: {code} (HTTP {status}: the service failed to answer, "
