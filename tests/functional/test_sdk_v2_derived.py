@@ -149,7 +149,9 @@ def test_serverless_refusal_gives_the_reason(trained):
         closed_deploy(trained, serverless_inference_config=ServerlessInferenceConfig(memory_size_in_mb=2048))
     (v,) = exc.value.violations
     assert v.found == {"MemorySizeInMB": 2048, "MaxConcurrency": 5}
-    assert v.fix.startswith("Serverless Inference supports neither VpcConfig nor network isolation")
+    # The guard's reason for the field (SM-UNSUPPORTED), as for the final CreateEndpointConfig.
+    assert v.fix.startswith("Remove ProductionVariants[0].ServerlessConfig: serverless inference supports neither "
+                            "VpcConfig nor network isolation")
     # The same refusal when the closed model is deployed directly.
     with pytest.raises(GuardrailViolation):
         trained.create_model().deploy(serverless_inference_config=ServerlessInferenceConfig())

@@ -146,7 +146,10 @@ def test_serverless_inference_is_refused_with_the_reason(v3env):
                                                                              max_concurrency=1))
     [violation] = exc.value.violations
     assert violation.rule_id == "SM-UNSUPPORTED"
-    assert "Serverless Inference supports neither VpcConfig nor network isolation" in violation.fix
+    assert violation.path == "ProductionVariants[0].ServerlessConfig"
+    assert violation.found == {"MemorySizeInMB": 2048, "MaxConcurrency": 1}
+    assert violation.fix.startswith("Remove ProductionVariants[0].ServerlessConfig: serverless inference supports "
+                                    "neither VpcConfig nor network isolation")
     assert v3env.backend.request_count("sagemaker") == 0
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from safemaker import guard as _guard
 from safemaker.errors import MISSING, GuardrailViolation, Violation
+from safemaker.sdk._refusal import at_argument
 
 if TYPE_CHECKING:  # pragma: no cover
     from safemaker.profile import VpcProfile
@@ -342,8 +343,7 @@ def _check_section(section: ConfigSection, merged: dict[str, Any], profile: "Vpc
                    "profile's value applies")
         else:
             fix = f"Correct {key} in {where}, or remove it so that the profile's value applies"
-        violations.append(Violation(REFUSER, f"{key} in {where}", v.found, v.required, fix, v.rule_id,
-                                    v.required_text))
+        violations.append(at_argument(v, f"{key} in {where}", fix=fix, operation=REFUSER))
     if refused:
         return
     for section_path, request_path in section.fields:

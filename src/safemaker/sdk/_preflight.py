@@ -28,9 +28,8 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from safemaker import guard as _guard
 from safemaker import hooks, preflight
-from safemaker.errors import GuardrailViolation
+from safemaker.sdk._refusal import refuse, refuse_serverless
 
 if TYPE_CHECKING:  # pragma: no cover
     from safemaker.profile import VpcProfile
@@ -101,9 +100,10 @@ def check_remote_function(session: Any, entrypoint: Sequence[str], dependencies:
     profile = profile_of(session)
     if profile is None:
         return
+    # The CreateTrainingJob the SDK will send: the job driver as entrypoint, isolation always off.
     request = {"AlgorithmSpecification": {"TrainingInputMode": "File", "ContainerEntrypoint": list(entrypoint)},
                "EnableNetworkIsolation": False}
-    findings = preflight.check_request("CreateTrainingJob", request, profile) or preflight.Findings()
+    local = preflight.Findings()
     if (not profile.require_network_isolation and isinstance(dependencies, (str, os.PathLike))
             and os.fspath(dependencies).endswith(".txt")):
         path = os.fspath(dependencies)
@@ -111,8 +111,13 @@ def check_remote_function(session: Any, entrypoint: Sequence[str], dependencies:
                                    argument="dependencies", isolated=False,
                                    requirements=os.path.basename(path),
                                    environment=environment if isinstance(environment, dict) else None,
-                                   findings=findings)
-    preflight.enforce("CreateTrainingJob", findings, stacklevel=4)
+                                   findings=local)
+    refuse("CreateTrainingJob", request, profile, within=_REMOTE_FUNCTION_FIELDS, also=local, stacklevel=5)
+
+
+_REMOTE_FUNCTION_FIELDS = ("AlgorithmSpecification", "EnableNetworkIsolation")
+"""The fields of a remote function's CreateTrainingJob that its job settings decide (the rest is the
+remote function config's, decided when the request is sent)."""
 
 
 def install_remote_function_check(job_settings_cls: type, entrypoint: Sequence[str]) -> None:
@@ -145,18 +150,9 @@ def check_serverless_model(model: Any, serverless_inference_config: Any) -> None
     """
     if serverless_inference_config is None:
         return
-    profile = profile_of(getattr(model, "sagemaker_session", None))
-    if profile is None:
-        return
-    to_dict = getattr(serverless_inference_config, "_to_request_dict", None)
-    config = to_dict() if callable(to_dict) else serverless_inference_config
-    request = {"EndpointConfigName": getattr(model, "endpoint_name", None) or "serverless",
-               "ProductionVariants": [{"VariantName": "AllTraffic", "ModelName": getattr(model, "name", None) or "model",
-                                       "ServerlessConfig": config}]}
-    violations = [v for v in _guard.decide("CreateEndpointConfig", request, profile).violations
-                  if v.path.endswith("ServerlessConfig")]
-    if violations:
-        raise GuardrailViolation("CreateEndpointConfig", violations)
+    refuse_serverless(serverless_inference_config, profile_of(getattr(model, "sagemaker_session", None)),
+                      model_name=getattr(model, "name", None),
+                      endpoint_config_name=getattr(model, "endpoint_name", None), stacklevel=5)
 
 
 def install_serverless_check(model_cls: type) -> None:
@@ -201,17 +197,18 @@ def check_estimator_code(estimator: Any) -> None:
     if not (entry_point or source_dir):
         return
     isolated = bool(estimator.enable_network_isolation())
-    findings = preflight.Findings()
-    if entry_point and not isolated and profile.require_network_isolation:
-        request = {"EnableNetworkIsolation": True,  # what the guard injects
-                   "HyperParameters": {"sagemaker_submit_directory": SUBMIT_DIRECTORY_IN_S3}}
-        findings = preflight.check_request("CreateTrainingJob", request, profile) or findings
+    local = preflight.Findings()
     if isinstance(source_dir, (str, os.PathLike)):
         env = getattr(estimator, "environment", None)
         preflight.check_source_dir(source_dir, profile, operation="CreateTrainingJob", argument="source_dir",
                                    isolated=isolated or profile.require_network_isolation,
-                                   environment=env if isinstance(env, dict) else None, findings=findings)
-    preflight.enforce("CreateTrainingJob", findings, stacklevel=5)
+                                   environment=env if isinstance(env, dict) else None, findings=local)
+    request: dict[str, Any] = {}
+    if entry_point and not isolated and profile.require_network_isolation:
+        # The CreateTrainingJob the SDK would send: its code in S3 (staged without isolation), isolation
+        # left out (the guard injects it, and then the container cannot download the code).
+        request = {"HyperParameters": {"sagemaker_submit_directory": SUBMIT_DIRECTORY_IN_S3}}
+    refuse("CreateTrainingJob", request, profile, within=("HyperParameters",), also=local, stacklevel=6)
 
 
 def _building_pipeline(session: Any) -> bool:

@@ -1,25 +1,21 @@
 """What the SDK v2 and v3 adapters share. Imports no SageMaker SDK module.
 
-- request-path helpers used to check SDK arguments as the request fields they become;
-- :func:`decide_arguments`: ask the guard about the arguments given, before the SDK builds a request;
 - :func:`load_config_files`: read the SDK's admin/user config files as the SDK does (either major);
 - :class:`ProfileIdentity`: role and account from the profile, never from IAM or STS (F09).
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import os
 import warnings
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable
 
-from safemaker import guard as _guard
 from safemaker._loopback import is_loopback_url
-from safemaker.errors import MISSING, GuardrailViolation, LocalBackendWarning, Violation
-from safemaker.rules import Guardrail
+from safemaker.errors import LocalBackendWarning
 from safemaker.sdk._config import ConfigSource
+from safemaker.sdk._refusal import refuse_role
 
 if TYPE_CHECKING:  # pragma: no cover
     import boto3
@@ -66,68 +62,6 @@ def warn_if_local(url: str | None, logger: logging.Logger, stacklevel: int = 3) 
     warnings.warn(message, LocalBackendWarning, stacklevel=stacklevel)
     logger.info(message)
     return True
-
-
-def set_path(doc: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``value`` at dotted ``path`` in ``doc``, creating structures on the way."""
-    cur = doc
-    keys = path.split(".")
-    for key in keys[:-1]:
-        cur = cur.setdefault(key, {})
-    cur[keys[-1]] = value
-
-
-def get_path(doc: Any, path: str) -> Any:
-    """The value at dotted ``path`` in ``doc``, or ``MISSING``."""
-    cur = doc
-    for key in path.split("."):
-        if not isinstance(cur, Mapping) or key not in cur:
-            return MISSING
-        cur = cur[key]
-    return cur
-
-
-def argument_of(path: str, mapping: Sequence[tuple[str, str]]) -> str:
-    """The SDK argument whose request path is the longest prefix of ``path``."""
-    best, best_len = mapping[0][0], -1
-    for arg, request_path in mapping:
-        if (path == request_path or path.startswith(request_path + ".")
-                or path.startswith(request_path + "[")) and len(request_path) > best_len:
-            best, best_len = arg, len(request_path)
-    return best
-
-
-def decide_arguments(operation: str, mapping: Sequence[tuple[str, str]], values: Mapping[str, Any],
-                     profile: "VpcProfile", parents: Sequence[str] = ()) -> _guard.Decision:
-    """Ask the guard about a request made of the given SDK arguments only.
-
-    Parameters
-    ----------
-    operation : str
-        The operation the arguments build (``"CreateTrainingJob"``).
-    mapping : sequence of (argument, request path)
-        ``("subnets", "VpcConfig.Subnets")``...
-    values : Mapping
-        The values given; an argument absent (or ``MISSING``) is left out.
-    profile : VpcProfile
-    parents : sequence of str
-        Request structures to create so that nested fields can be filled
-        (``"ResourceConfig"`` for ``ResourceConfig.VolumeKmsKeyId``).
-
-    Returns
-    -------
-    safemaker.guard.Decision
-        Its ``params`` hold the given values and the profile's for the absent
-        ones; its ``violations`` the arguments that conflict, with request paths.
-    """
-    proxy: dict[str, Any] = {}
-    for parent in parents:
-        set_path(proxy, parent, {})
-    for arg, path in mapping:
-        value = values.get(arg, MISSING)
-        if value is not MISSING:
-            set_path(proxy, path, copy.deepcopy(value))
-    return _guard.decide(operation, proxy, profile)
 
 
 def load_config_files(config_module: ModuleType, validate: Callable[[Any], None],
@@ -276,17 +210,14 @@ class ProfileIdentity:
         ------
         GuardrailViolation
             ``role`` is a name that none of the profile's roles has (rule
-            ``SM-IAM-ROLE``); the SDK would ask IAM, which a closed network
-            cannot reach.
+            ``SM-IAM-ROLE``, decided by the guard as the role of a request;
+            the violation's path is ``"role"``); the SDK would ask IAM, which
+            a closed network cannot reach.
         """
         if "/" in role or role.startswith("arn:"):
             return role
         for arn in self.profile.allowed_role_arns:
             if arn.rsplit("/", 1)[-1] == role:
                 return arn
-        allowed = list(self.profile.allowed_role_arns)
-        raise GuardrailViolation("ClosedNetworkSession", [Violation(
-            "ClosedNetworkSession", "role", role, allowed,
-            "Pass one of the profile's role ARNs (a closed session does not look role names up in IAM)",
-            Guardrail.ROLE_ARN.value, f"one of the profile's roles {allowed}",
-        )])
+        refuse_role(role, self.profile)  # the guard refuses a name that is none of the profile's roles
+        return role  # pragma: no cover - refuse_role raises: a bare name is never an allowed role ARN

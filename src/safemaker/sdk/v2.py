@@ -43,18 +43,16 @@ from sagemaker.processing import Processor
 from sagemaker.session import Session
 
 from safemaker import hooks, process
-from safemaker.errors import MISSING, GuardrailViolation, Violation
+from safemaker.errors import MISSING
+from safemaker.paths import get_path as _get_path
 from safemaker.profile import VpcProfile, resolve_profile
-from safemaker.rules import Guardrail
-from safemaker.sdk._config import ConfigSource, closed_config
 from safemaker.sdk import _preflight
+from safemaker.sdk._config import ConfigSource, closed_config
 from safemaker.sdk._errors import ClosedSessionError
+from safemaker.sdk._refusal import refuse_arguments, refuse_serverless
 from safemaker.sdk._shared import (
     ProfileIdentity,
     closed_session_inputs,
-    argument_of as _argument_of,
-    decide_arguments,
-    get_path as _get_path,
     warn_if_local as _warn_if_local,
     load_config_files,
 )
@@ -74,13 +72,6 @@ logger = logging.getLogger(__name__)
 LOCAL_POLL_SECONDS = 0.05
 """Seconds between status polls when the SageMaker endpoint is on a loopback address
 (the embedded local backend), instead of the SDK's 5 s (jobs) and 30 s (endpoints)."""
-
-
-_SERVERLESS_REASON = (
-    "Serverless Inference supports neither VpcConfig nor network isolation (see 'Feature "
-    "exclusions' in the SageMaker Serverless Inference guide); deploy to instances instead: "
-    "pass initial_instance_count and instance_type and no serverless_inference_config"
-)
 
 
 # =========================================================================== the session
@@ -512,21 +503,10 @@ def _close_arguments(operation: str, mapping: Sequence[tuple[str, str]], values:
     Raises
     ------
     GuardrailViolation
-        Every conflicting argument, each naming the request field, the value
-        found, what the profile allows and the argument to change.
+        Every conflicting argument: the guard's violations (request field,
+        value found, what the profile allows), each naming the argument to change.
     """
-    decision = decide_arguments(operation, mapping, values, session.profile, parents)
-    if decision.violations:
-        out = []
-        for v in decision.violations:
-            arg = _argument_of(v.path, mapping)
-            if v.found is MISSING:
-                fix = (f"Pass {arg}= too in {where}, or leave out every VPC argument so that the "
-                       "profile's Subnets and SecurityGroupIds are used")
-            else:
-                fix = f"Change {arg}= in {where}, or leave it out so that the profile's value is used"
-            out.append(Violation(operation, v.path, v.found, v.required, fix, v.rule_id, v.required_text))
-        raise GuardrailViolation(operation, out)
+    decision = refuse_arguments(operation, mapping, values, session.profile, where=where, parents=parents)
     section = _CONFIG_SECTION[operation]
     result: dict[str, Any] = {}
     for arg, path in mapping:
@@ -824,23 +804,12 @@ class _ClosedModelMixin(_Closed):
         base = type(self)._safemaker_base
         a = _Args(base.deploy, args, kwargs)
         where = f"{type(self).__name__}.deploy()"
-        _refuse_serverless(a.get("serverless_inference_config"), where)
+        refuse_serverless(a.get("serverless_inference_config"), self._safemaker_profile,
+                          model_name=getattr(self, "name", None), endpoint_config_name=a.get("endpoint_name"))
         _apply_deploy_network(self, a.pop("enable_network_isolation"), a.pop("vpc_config_override"),
                               _model_session(self, self._safemaker_profile, where), where)
         self._safemaker_close(where)
         return a.call(super().deploy)
-
-
-def _refuse_serverless(config: Any, where: str) -> None:
-    if config is None:
-        return
-    found = config._to_request_dict() if hasattr(config, "_to_request_dict") else config
-    raise GuardrailViolation("CreateEndpointConfig", [Violation(
-        "CreateEndpointConfig", "ProductionVariants[0].ServerlessConfig", found,
-        "an instance-based production variant", f"{_SERVERLESS_REASON} ({where})",
-        Guardrail.UNSUPPORTED.value,
-        "instance-based hosting (a serverless endpoint cannot use the profile's VPC or network isolation)",
-    )])
 
 
 def _model_session(model: Any, profile: VpcProfile, where: str) -> ClosedNetworkSession:
@@ -1135,9 +1104,10 @@ def closed_deploy(estimator_or_model: Any, initial_instance_count: int | None = 
     profile_arg = kwargs.pop("profile", None)
     iso = kwargs.pop("enable_network_isolation", MISSING)
     vpc = kwargs.pop("vpc_config_override", MISSING)
-    _refuse_serverless(kwargs.get("serverless_inference_config"), "closed_deploy()")
+    serverless = kwargs.get("serverless_inference_config")
     if isinstance(estimator_or_model, EstimatorBase):
         session = _closed_session(profile_arg, estimator_or_model.sagemaker_session, "closed_deploy()")
+        refuse_serverless(serverless, session.profile, endpoint_config_name=kwargs.get("endpoint_name"))
         values = {"enable_network_isolation": MISSING if iso is None else iso,
                   "vpc_config_override": MISSING if vpc is vpc_utils.VPC_CONFIG_DEFAULT else vpc}
         closed_values = _close_arguments("CreateModel", _DERIVED_MODEL_FIELDS, values, session,
@@ -1155,6 +1125,8 @@ def closed_deploy(estimator_or_model: Any, initial_instance_count: int | None = 
         if session is None:
             session = model.sagemaker_session = ClosedNetworkSession(profile_arg)
         session = _closed_session(profile_arg, session, "closed_deploy()")
+        refuse_serverless(serverless, session.profile, model_name=model.name,
+                          endpoint_config_name=kwargs.get("endpoint_name"))
         _apply_deploy_network(model, iso, vpc, session, "closed_deploy()")
         _close_model(model, session.profile, "closed_deploy()")
         return model.deploy(initial_instance_count=initial_instance_count, instance_type=instance_type,

@@ -92,17 +92,15 @@ from sagemaker.train.model_trainer import ModelTrainer
 from safemaker import guard as _guard
 from safemaker import hooks, process
 from safemaker.errors import MISSING, GuardrailViolation, Violation, aws_error
+from safemaker.paths import get_path as _get_path
 from safemaker.profile import VpcProfile, resolve_profile
-from safemaker.rules import Guardrail
 from safemaker.sdk import _preflight
 from safemaker.sdk._config import ConfigSource, closed_config
 from safemaker.sdk._errors import ClosedSessionError
+from safemaker.sdk._refusal import refuse_arguments, refuse_serverless
 from safemaker.sdk._shared import (
     ProfileIdentity,
     closed_session_inputs,
-    argument_of as _argument_of,
-    decide_arguments,
-    get_path as _get_path,
     warn_if_local as _warn_if_local,
     load_config_files,
 )
@@ -141,11 +139,6 @@ LOGS_CONFIG = botocore.config.Config(connect_timeout=5, read_timeout=10, retries
 _IAM_HANDLER_ID = "safemaker-closed-session-no-iam"
 _TERMINAL_TRAINING = ("Completed", "Failed", "Stopped")
 _PENDING_ENDPOINT = ("Creating", "Updating", "SystemUpdating", "RollingBack")
-_SERVERLESS_REASON = (
-    "Serverless Inference supports neither VpcConfig nor network isolation (see 'Feature "
-    "exclusions' in the SageMaker Serverless Inference guide); deploy to instances instead: "
-    "pass initial_instance_count and instance_type and no ServerlessInferenceConfig"
-)
 
 
 # =========================================================================== helpers
@@ -195,21 +188,8 @@ def _close_arguments(operation: str, mapping: Sequence[tuple[str, str]], values:
         the parentheses and each violation's ``path`` names the argument and the
         request field (``"networking.subnets[1] (VpcConfig.Subnets[1])"``).
     """
-    decision = decide_arguments(operation, mapping, values, profile, parents)
-    if decision.violations:
-        refuser = where.rstrip("()")
-        out = []
-        for v in decision.violations:
-            arg = _argument_of(v.path, mapping)
-            request_path = next(p for a, p in mapping if a == arg)
-            shown = arg + v.path[len(request_path):]
-            if v.found is MISSING:
-                fix = f"Pass {arg} in {where}, or leave every network argument out to use the profile's"
-            else:
-                fix = f"Change {arg} in {where}, or leave it out so that the profile's value is used"
-            out.append(Violation(refuser, f"{shown} ({v.path})", v.found, v.required, fix, v.rule_id,
-                                 v.required_text))
-        raise GuardrailViolation(refuser, out)
+    decision = refuse_arguments(operation, mapping, values, profile, where=where, parents=parents, keyword=False,
+                                refuser=where.rstrip("()"), show_request_path=True)
     return {arg: _get_path(decision.params, path) for arg, path in mapping}
 
 
@@ -1039,15 +1019,10 @@ def _close_trainer_values(data: Mapping[str, Any], profile: VpcProfile, where: s
 # =========================================================================== closed_deploy (F03)
 
 
-def _refuse_serverless(config: Any, where: str) -> None:
-    if config is None or type(config).__name__ != "ServerlessInferenceConfig":
-        return
-    raise GuardrailViolation("CreateEndpointConfig", [Violation(
-        "CreateEndpointConfig", "ProductionVariants[0].ServerlessConfig", repr(config),
-        "an instance-based production variant", f"{_SERVERLESS_REASON} ({where})",
-        Guardrail.UNSUPPORTED.value,
-        "instance-based hosting (a serverless endpoint cannot use the profile's VPC or network isolation)",
-    )])
+def _serverless_config(config: Any) -> Any:
+    """``config`` when it is SDK v3's ``ServerlessInferenceConfig`` (checked by the guard as the
+    ``CreateEndpointConfig`` it becomes), else ``None`` (other inference configs are ModelBuilder's)."""
+    return config if config is not None and type(config).__name__ == "ServerlessInferenceConfig" else None
 
 
 def _loaded_model_builder_class() -> type | None:
@@ -1168,7 +1143,8 @@ def closed_deploy(obj: Any, initial_instance_count: int | None = None, instance_
     profile_arg = kwargs.pop("profile", None)
     session_arg = kwargs.pop("sagemaker_session", None)
     wait = bool(kwargs.pop("wait", True))
-    _refuse_serverless(kwargs.get("inference_config"), where)
+    serverless = _serverless_config(kwargs.get("inference_config"))
+    endpoint_name_arg = kwargs.get("endpoint_name")
     count = 1 if initial_instance_count is None else initial_instance_count
 
     if isinstance(obj, _resources.TrainingJob):
@@ -1189,6 +1165,7 @@ def closed_deploy(obj: Any, initial_instance_count: int | None = None, instance_
         if obj._latest_training_job is None:
             raise ValueError(f"{where}: the ModelTrainer has not trained (call train() first)")
         session = _closed_session(profile_arg, session_arg or obj.sagemaker_session, where)
+        refuse_serverless(serverless, session.profile, endpoint_config_name=endpoint_name_arg)
         image_uri = image_uri or obj.training_image
         if instance_type is None:
             raise ValueError(f"{where}: instance_type is None; pass the hosting instance type, e.g. 'ml.m5.large'")
@@ -1203,7 +1180,8 @@ def closed_deploy(obj: Any, initial_instance_count: int | None = None, instance_
     if builder_class is not None and isinstance(obj, builder_class):
         if session_arg is not None:
             obj.sagemaker_session = session_arg
-        _close_model_builder(obj, profile_arg, where)
+        builder_session = _close_model_builder(obj, profile_arg, where)
+        refuse_serverless(serverless, builder_session.profile, endpoint_config_name=endpoint_name_arg)
         model_name = kwargs.pop("model_name", None)
         if getattr(obj, "built_model", None) is None:
             obj.build(model_name=model_name)
@@ -1223,6 +1201,7 @@ def closed_deploy(obj: Any, initial_instance_count: int | None = None, instance_
             f"Model, EndpointConfig or Endpoint; got {type(obj).__module__}.{type(obj).__qualname__}"
         )
     session = _closed_session(profile_arg, session_arg, where)
+    refuse_serverless(serverless, session.profile, endpoint_config_name=endpoint_name_arg)
     boto, region = session.boto_session, session.boto_region_name
     endpoint_name = kwargs.pop("endpoint_name", None)
     config_name = kwargs.pop("endpoint_config_name", None)

@@ -1,0 +1,331 @@
+"""How the SDK adapters refuse: through the guard, never with violations of their own.
+
+An adapter sees what the SDK is about to do before the SDK builds a request
+(an estimator's arguments, a ``serverless_inference_config``, a role name, a
+remote function's job settings). It turns that into the request(s) it will
+cause and asks :func:`safemaker.guard.decide`; the rule IDs, the values
+required and the fix texts are the guard's, from the one definition of each
+guardrail (:mod:`safemaker.rules`, :mod:`safemaker.rules_guardrails`,
+:mod:`safemaker.preflight`). The adapter only says *where* the value came
+from: :func:`at_argument` points a guard violation at the SDK argument (or
+config key) that holds the value. Imports no SageMaker SDK module.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+from safemaker import guard as _guard
+from safemaker import preflight as _preflight
+from safemaker.errors import MISSING, GuardrailViolation, Violation
+
+if TYPE_CHECKING:  # pragma: no cover
+    from safemaker.profile import VpcProfile
+
+__all__ = [
+    "ArgumentMap",
+    "under",
+    "refuse",
+    "serverless_endpoint_config",
+    "refuse_serverless",
+    "refuse_role",
+    "argument_of",
+    "at_argument",
+    "decide_arguments",
+    "refuse_arguments",
+]
+
+ArgumentMap = Sequence[tuple[str, str]]
+"""``(SDK argument, request path)`` pairs: ``("subnets", "VpcConfig.Subnets")``."""
+
+SERVERLESS_VARIANT = "ProductionVariants[0].ServerlessConfig"
+"""Where the SDK puts a serverless config in the ``CreateEndpointConfig`` it sends (both majors)."""
+
+
+def under(path: str, prefix: str) -> bool:
+    """Whether concrete ``path`` is ``prefix`` or inside it (``"VpcConfig.Subnets[0]"`` is under ``"VpcConfig"``)."""
+    return path == prefix or path.startswith(prefix + ".") or path.startswith(prefix + "[")
+
+
+def refuse(operation: str, request: Mapping[str, Any], profile: "VpcProfile", *,
+           within: Sequence[str] | None = None, refuser: str | None = None,
+           also: "_preflight.Findings | None" = None, stacklevel: int = 3) -> _guard.Decision:
+    """Ask the guard about a request the SDK is about to cause; raise what it refuses.
+
+    Parameters
+    ----------
+    operation : str
+        The operation the SDK will send (``"CreateEndpointConfig"``).
+    request : Mapping
+        The part of that request the adapter knows; the guard fills in what the
+        profile decides, as it will on the final request.
+    profile : VpcProfile
+    within : sequence of str, optional
+        Request paths the adapter answers for: violations elsewhere belong to
+        fields the SDK has not decided yet (the final request is decided again
+        when it is sent). ``None``: every violation.
+    refuser : str, optional
+        The ``operation`` of the :class:`GuardrailViolation` (default ``operation``).
+    also : safemaker.preflight.Findings, optional
+        Findings of the preflight checks on what exists before the request (a
+        local source directory: :func:`safemaker.preflight.check_source_dir`),
+        refused (or warned about) together with the guard's.
+    stacklevel : int, default 3
+        For the :class:`~safemaker.errors.PreflightWarning` of a preflight
+        check that only warns.
+
+    Returns
+    -------
+    safemaker.guard.Decision
+        The guard's decision (nothing refused within ``within``).
+
+    Raises
+    ------
+    GuardrailViolation
+        The guard's violations within ``within``, as the guard made them, and
+        the refusals of ``also``.
+    """
+    decision = _guard.decide(operation, request, profile)
+    warned = [w for w in decision.warnings if within is None or any(under(w.path, p) for p in within)]
+    violations = [v for v in decision.violations if within is None or any(under(v.path, p) for p in within)]
+    if also is not None:
+        warned += also.warnings
+        violations += also.refusals
+    for warning in warned:
+        _preflight.emit_warning(warning, stacklevel=stacklevel)
+    if violations:
+        raise GuardrailViolation(refuser or operation, violations)
+    return decision
+
+
+def serverless_endpoint_config(config: Any, *, model_name: str | None = None,
+                               endpoint_config_name: str | None = None) -> dict[str, Any]:
+    """The ``CreateEndpointConfig`` request an SDK deploy with a serverless config sends.
+
+    Parameters
+    ----------
+    config : object or Mapping
+        The SDK's serverless config: SDK v2 ``sagemaker.serverless.ServerlessInferenceConfig``
+        (``_to_request_dict()``), SDK v3's (a pydantic model: ``model_dump`` by
+        alias), or the request's ``ServerlessConfig`` itself.
+    model_name, endpoint_config_name : str, optional
+        Names the SDK will use (only shown; placeholders when unknown).
+
+    Returns
+    -------
+    dict
+        ``{"EndpointConfigName": ..., "ProductionVariants": [{"VariantName": "AllTraffic",
+        "ModelName": ..., "ServerlessConfig": {...}}]}`` (``ServerlessConfig`` as
+        SageMaker's ``ProductionVariantServerlessConfig`` when the SDK object can
+        say it, else the object itself).
+    """
+    to_dict = getattr(config, "_to_request_dict", None)
+    if callable(to_dict):
+        shown = to_dict()
+    elif isinstance(config, Mapping):
+        shown = copy.deepcopy(dict(config))
+    else:
+        shown = _sdk_v3_serverless(config)
+    return {"EndpointConfigName": endpoint_config_name or "(serverless)",
+            "ProductionVariants": [{"VariantName": "AllTraffic", "ModelName": model_name or "(model)",
+                                    "ServerlessConfig": shown}]}
+
+
+def _sdk_v3_serverless(config: Any) -> Any:
+    """SDK v3's ``ServerlessInferenceConfig`` as the request's ``ServerlessConfig`` (its own request
+    shape when it has one; the object when not)."""
+    for name in ("_to_request_dict", "to_request_dict"):
+        method = getattr(config, name, None)
+        if callable(method):
+            return method()
+    shape = {"MemorySizeInMB": getattr(config, "memory_size_in_mb", None),
+             "MaxConcurrency": getattr(config, "max_concurrency", None),
+             "ProvisionedConcurrency": getattr(config, "provisioned_concurrency", None)}
+    shape = {k: v for k, v in shape.items() if isinstance(v, int) and not isinstance(v, bool)}
+    return shape or config
+
+
+def refuse_serverless(config: Any, profile: "VpcProfile | None", *, model_name: str | None = None,
+                      endpoint_config_name: str | None = None, stacklevel: int = 4) -> None:
+    """Refuse a deploy with a serverless config through the guard, before anything is created.
+
+    The SDK sends ``CreateModel`` (and uploads) before the ``CreateEndpointConfig``
+    that carries the serverless config; the guard's rule for that field
+    (``SM-UNSUPPORTED``: serverless inference supports neither VpcConfig nor
+    network isolation) decides it now.
+
+    Parameters
+    ----------
+    config : object, Mapping or None
+        The serverless config (``None``: nothing to check).
+    profile : VpcProfile or None
+        ``None``: nothing guards the SDK session; nothing is checked.
+    model_name, endpoint_config_name : str, optional
+        As :func:`serverless_endpoint_config`.
+
+    Raises
+    ------
+    GuardrailViolation
+        ``CreateEndpointConfig`` refused at ``ProductionVariants[0].ServerlessConfig``.
+    """
+    if config is None or profile is None:
+        return
+    request = serverless_endpoint_config(config, model_name=model_name, endpoint_config_name=endpoint_config_name)
+    refuse("CreateEndpointConfig", request, profile, within=(SERVERLESS_VARIANT,), stacklevel=stacklevel)
+
+
+_ROLE_FIELD = ("CreateTrainingJob", "RoleArn")
+"""The request field a role given to a session is checked as: every role a closed session passes
+is checked by the same rule (``SM-IAM-ROLE``), whichever request carries it."""
+
+
+def refuse_role(role: str, profile: "VpcProfile", *, argument: str = "role",
+                refuser: str = "ClosedNetworkSession") -> None:
+    """Refuse a role the profile does not allow, through the guard (``SM-IAM-ROLE``).
+
+    Parameters
+    ----------
+    role : str
+        A role ARN or name, as the SDK would pass it.
+    profile : VpcProfile
+    argument : str, default "role"
+        The argument that holds it (the violation's path).
+    refuser : str, default "ClosedNetworkSession"
+        The refusal's ``operation``.
+
+    Raises
+    ------
+    GuardrailViolation
+        ``role`` is not one of the profile's roles.
+    """
+    operation, field = _ROLE_FIELD
+    decision = _guard.decide(operation, {field: role}, profile)
+    violations = [at_argument(v, argument, operation=refuser) for v in decision.violations if under(v.path, field)]
+    if violations:
+        raise GuardrailViolation(refuser, violations)
+
+
+# --------------------------------------------------------------------------- SDK arguments
+
+
+def argument_of(path: str, mapping: ArgumentMap) -> tuple[str, str]:
+    """The ``(argument, request path)`` pair whose request path is the longest prefix of ``path``."""
+    best, best_len = mapping[0], -1
+    for arg, request_path in mapping:
+        if under(path, request_path) and len(request_path) > best_len:
+            best, best_len = (arg, request_path), len(request_path)
+    return best
+
+
+def at_argument(violation: Violation, path: str, *, fix: str | None = None, operation: str | None = None) -> Violation:
+    """The guard's ``violation``, pointed at where the value came from (an SDK argument, a config key).
+
+    Rule ID, value found, value required and its wording stay the guard's.
+
+    Parameters
+    ----------
+    violation : Violation
+        As the guard made it.
+    path : str
+        What to show as its path (``"subnets"``, ``"networking.subnets[1] (VpcConfig.Subnets[1])"``,
+        ``"SageMaker.TrainingJob.VpcConfig in user.yaml"``).
+    fix : str, optional
+        Which argument (or key) to change; default the guard's fix.
+    operation : str, optional
+        The refuser (default the guard's operation).
+    """
+    return dataclasses.replace(violation, path=path, fix=violation.fix if fix is None else fix,
+                               operation=violation.operation if operation is None else operation)
+
+
+def _set(doc: dict[str, Any], path: str, value: Any) -> None:
+    cur = doc
+    keys = path.split(".")
+    for key in keys[:-1]:
+        cur = cur.setdefault(key, {})
+    cur[keys[-1]] = value
+
+
+def decide_arguments(operation: str, mapping: ArgumentMap, values: Mapping[str, Any],
+                     profile: "VpcProfile", parents: Sequence[str] = ()) -> _guard.Decision:
+    """Ask the guard about a request made of the given SDK arguments only.
+
+    Parameters
+    ----------
+    operation : str
+        The operation the arguments build (``"CreateTrainingJob"``).
+    mapping : ArgumentMap
+        ``("subnets", "VpcConfig.Subnets")``...
+    values : Mapping
+        The values given; an argument absent (or ``MISSING``) is left out.
+    profile : VpcProfile
+    parents : sequence of str
+        Request structures to create so that nested fields can be filled
+        (``"ResourceConfig"`` for ``ResourceConfig.VolumeKmsKeyId``).
+
+    Returns
+    -------
+    safemaker.guard.Decision
+        Its ``params`` hold the given values and the profile's for the absent
+        ones; its ``violations`` the arguments that conflict, with request paths.
+    """
+    proxy: dict[str, Any] = {}
+    for parent in parents:
+        _set(proxy, parent, {})
+    for arg, path in mapping:
+        value = values.get(arg, MISSING)
+        if value is not MISSING:
+            _set(proxy, path, copy.deepcopy(value))
+    return _guard.decide(operation, proxy, profile)
+
+
+def refuse_arguments(operation: str, mapping: ArgumentMap, values: Mapping[str, Any], profile: "VpcProfile", *,
+                     where: str, parents: Sequence[str] = (), keyword: bool = True,
+                     refuser: str | None = None, show_request_path: bool = False) -> _guard.Decision:
+    """Ask the guard about SDK arguments as the request fields they become; refuse every conflict at once.
+
+    Parameters
+    ----------
+    operation, mapping, values, parents
+        As :func:`decide_arguments`.
+    profile : VpcProfile
+    where : str
+        The call, for the fix (``"ClosedEstimator()"``).
+    keyword : bool, default True
+        The arguments are keywords (``subnets=``); ``False``: attribute paths
+        (``networking.subnets``).
+    refuser : str, optional
+        The refusal's ``operation`` (default ``operation``).
+    show_request_path : bool, default False
+        Show each violation's path as ``"<argument><index> (<request path>)"``
+        (``"networking.subnets[1] (VpcConfig.Subnets[1])"``) instead of the
+        request path.
+
+    Returns
+    -------
+    safemaker.guard.Decision
+        Nothing refused: its ``params`` hold the given values and the profile's.
+
+    Raises
+    ------
+    GuardrailViolation
+        Every conflicting argument: the guard's violations (rule, found,
+        required), each with a fix naming the argument to change.
+    """
+    decision = decide_arguments(operation, mapping, values, profile, parents)
+    if not decision.violations:
+        return decision
+    out = []
+    for v in decision.violations:
+        arg, request_path = argument_of(v.path, mapping)
+        name = f"{arg}=" if keyword else arg
+        if v.found is MISSING:
+            fix = (f"Pass {name} too in {where}, or leave out every VPC argument so that the profile's "
+                   "Subnets and SecurityGroupIds are used")
+        else:
+            fix = f"Change {name} in {where}, or leave it out so that the profile's value is used"
+        shown = f"{arg}{v.path[len(request_path):]} ({v.path})" if show_request_path else v.path
+        out.append(at_argument(v, shown, fix=fix, operation=refuser))
+    raise GuardrailViolation(refuser or operation, out)
