@@ -307,6 +307,46 @@ def test_transform_job_is_audited_through_its_model(safemaker_local, sm, profile
     ]
 
 
+def test_a_model_named_by_many_transform_jobs_at_once_is_described_once(safemaker_local, sm, profile):
+    model(sm, "shared")
+    for i in range(12):
+        sm.create_transform_job(
+            TransformJobName=f"t{i}", ModelName="shared",
+            TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/in"}}},
+            TransformOutput={"S3OutputPath": "s3://b/out"},
+            TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
+    safemaker_local.reset_requests()
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["transform-job"], max_workers=12)
+    assert len({f.resource_arn for f in findings}) == 12
+    # twelve Describe threads reach the same model at once: one DescribeModel, the others wait for its answer
+    assert safemaker_local.request_count("sagemaker", "DescribeModel") == 1
+    assert safemaker_local.request_count("sagemaker", "DescribeTransformJob") == 12
+
+
+def test_types_are_listed_at_once_and_progress_still_reaches_the_calling_thread(safemaker_local, sm, profile):
+    import threading
+
+    model(sm, "m")
+    sm.create_training_job(**training_job("t"))
+    sm.create_notebook_instance(NotebookInstanceName="n", InstanceType="ml.t3.medium", RoleArn=ROLE)
+    threads, listing = set(), set()
+    together = threading.Barrier(3, timeout=30)  # one after the other, the first List would wait here in vain
+
+    def list_call(model, **_):
+        if model.name.startswith("List"):
+            listing.add(threading.current_thread().name)
+            together.wait()
+
+    sm.meta.events.register("before-call.sagemaker.*", list_call)
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, max_workers=4,
+                         resource_types=["model", "training-job", "notebook-instance"],
+                         progress=lambda e: threads.add(threading.current_thread()))
+    assert {(f.resource_type, f.status) for f in findings} == {
+        ("model", "FAIL"), ("training-job", "FAIL"), ("notebook-instance", "FAIL")}
+    assert threads == {threading.current_thread()}
+    assert len(listing) == 3 and all(name.startswith("safemaker-audit-list") for name in listing)
+
+
 # --------------------------------------------------------------------------- failures are UNKNOWN (F16, F17)
 
 

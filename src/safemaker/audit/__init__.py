@@ -43,7 +43,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Mapping, Sequence
@@ -86,6 +86,7 @@ __all__ = [
     "write_json_lines",
     "connection_failure",
     "sagemaker_regions",
+    "pool_connections",
 ]
 
 logger = logging.getLogger(__name__)
@@ -754,6 +755,8 @@ class _Auditor:
         self.stats = stats if stats is not None else AuditStats()
         self.use_search = use_search
         self.cache = _LruCache(4096)
+        self._inflight: dict[Any, threading.Event] = {}
+        self._inflight_lock = threading.Lock()
 
     def search_records(self, region: str, kind: str) -> dict[str, dict[str, Any]] | None:
         """Search records of ``kind`` by name, or ``None`` (Search not used or failed: Describe each)."""
@@ -832,18 +835,35 @@ class _Auditor:
         """Every violation of one resource, including those of the resources it references."""
         if description is None:
             key = (region, kind, tuple(sorted(params.items())))
-            cached = self.cache.get(key)
-            if cached is not MISSING:
-                if isinstance(cached, _Unknown):
-                    raise cached
-                return cached
+            while True:
+                cached = self.cache.get(key)
+                if cached is not MISSING:
+                    if isinstance(cached, _Unknown):
+                        raise cached
+                    return cached
+                # one Describe per referenced resource: the resources naming it wait for the first one's answer
+                with self._inflight_lock:
+                    busy = self._inflight.get(key)
+                    if busy is None:
+                        self._inflight[key] = threading.Event()
+                if busy is None:
+                    break
+                busy.wait()
+                if self.cache.get(key) is MISSING:  # evicted meanwhile (or the owner failed): describe it here
+                    break
             try:
                 description = self._describe(region, kind, params)
                 result = self._violations(region, kind, params, description, depth)
             except _Unknown as exc:
                 self.cache.put(key, exc)
                 raise
-            self.cache.put(key, result)
+            else:
+                self.cache.put(key, result)
+            finally:  # cached first, then the waiters woken
+                with self._inflight_lock:
+                    done = self._inflight.pop(key, None)
+                if done is not None:
+                    done.set()
             return result
         out: list[Violation] = []
         spec = RESOURCES[kind]
@@ -1012,7 +1032,7 @@ def _make_clients(boto3_session: Any, regions: Sequence[str], max_workers: int) 
 
         boto3_session = boto3.session.Session()
     config = botocore.config.Config(retries={"mode": "adaptive", "max_attempts": 5},
-                                    max_pool_connections=max(10, max_workers))
+                                    max_pool_connections=pool_connections(max_workers))
     return {r: boto3_session.client("sagemaker", region_name=r, config=config) for r in regions}
 
 
@@ -1034,7 +1054,7 @@ def run(profile: "VpcProfile | str | None", *, boto3_session: Any = None, client
         ``$SAFEMAKER_PROFILE`` (see :func:`safemaker.profile.resolve_profile`).
     boto3_session : boto3.session.Session, optional
         Session to create the SageMaker clients from (one per region, adaptive
-        retry mode for throttling, ``max_pool_connections >= max_workers``).
+        retry mode for throttling, ``max_pool_connections`` from :func:`pool_connections`).
         Default: a new ``boto3.session.Session()``.
     clients : Mapping[str, botocore.client.BaseClient], optional
         Ready SageMaker clients by region; when given, ``boto3_session`` is not
@@ -1050,7 +1070,9 @@ def run(profile: "VpcProfile | str | None", *, boto3_session: Any = None, client
         Keys of :data:`safemaker.resources.RESOURCES` to audit (``automl-job`` is
         an alias of ``automl-job-v2``). Default: :func:`audited_types`.
     max_workers : int, default 8
-        Threads for Describe calls (1 to 64).
+        Threads for Describe calls (1 to 64). Types are listed at once, up to
+        ``min(max_workers, 16)`` of them (each with its ``Search`` pages
+        alongside its List pages); findings come in completion order.
     progress : callable, optional
         Called with a :class:`ProgressEvent` for each List page and each
         resource checked, from the iterating thread.
@@ -1111,43 +1133,129 @@ def run(profile: "VpcProfile | str | None", *, boto3_session: Any = None, client
                 region_list, kinds, max_workers)
 
 
+_LISTERS_MAX = 16
+"""Most (region, type) pairs listed at once by one audit (each lister is a thread that mostly waits on
+its List and Search calls and on the describe window)."""
+
+
+def _listers(pairs: int, max_workers: int) -> int:
+    return max(1, min(pairs, max_workers, _LISTERS_MAX))
+
+
+def pool_connections(max_workers: int, kinds: int = len(AUDIT_ORDER)) -> int:
+    """HTTP connections one SageMaker client of the audit may use at once.
+
+    botocore's ``max_pool_connections`` (default 10) bounds the connections a
+    client keeps open; a request above it opens a connection that is closed
+    after use (against AWS, a new TLS handshake each time). The audit's clients
+    are made with this many.
+
+    Parameters
+    ----------
+    max_workers : int
+        Describe threads (1 to 64).
+    kinds : int, optional
+        Resource types audited (default: every type of :data:`AUDIT_ORDER`).
+
+    Returns
+    -------
+    int
+        ``max_workers`` plus two per lister (a type's List and Search pages
+        run at once; ``min(kinds, max_workers, 16)`` listers), at least 10.
+    """
+    return max(10, max_workers + 2 * _listers(kinds, max_workers))
+
+
+def _searchable(kind: str) -> bool:
+    from .search import search_covers
+
+    return search_covers(kind)
+
+
 def _run(auditor: _Auditor, regions: Sequence[str], kinds: Sequence[str], max_workers: int) -> Iterator[Finding]:
-    window = 2 * max_workers
-    with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="safemaker-audit") as pool:
-        pending: set[Future[list[Finding]]] = set()
-        meta: dict[Future[list[Finding]], _Item] = {}
+    """Audit ``kinds`` in ``regions``: several (region, type) pairs listed at once, one Describe pool.
 
-        def drain(block_until: int) -> Iterator[Finding]:
-            nonlocal pending
-            while len(pending) > block_until:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    item = meta.pop(fut)
-                    if auditor.progress:
-                        auditor.progress(ProgressEvent("checked", item.region, item.kind, 1))
-                    yield from fut.result()
+    Each (region, type) pair has a lister (at most :func:`_listers` at once)
+    that pages through its List call and, for a type read with ``Search``, runs
+    the Search pages alongside; listed resources go to one pool of
+    ``max_workers`` Describe threads. Types no longer wait for each other: each
+    API operation has its own rate limit, and the List and Search pages of one
+    type overlap the Describe calls of the others. At most ``2 * max_workers``
+    resources are in flight (submitted and not yet consumed by the caller), so
+    memory does not grow with the number of resources. Progress events and
+    findings reach the caller's thread through one queue, in completion order.
+    """
+    import queue
 
+    window = threading.Semaphore(2 * max_workers)
+    out: "queue.Queue[tuple[str, Any]]" = queue.Queue()
+    stop = threading.Event()
+    progress = auditor.progress
+    if progress is not None:  # called from the iterating thread only, as documented
+        auditor.progress = lambda event: out.put(("progress", event))
+    pairs = [(region, kind) for region in regions for kind in kinds]
+    n_listers = _listers(len(pairs), max_workers)
+
+    def lister(region: str, kind: str, pool: ThreadPoolExecutor, searches: ThreadPoolExecutor) -> None:
+        submitted = 0
         try:
-            for region in regions:
-                for kind in kinds:
-                    listed = auditor.list_items(region, kind)
-                    head = list(itertools.islice(listed, 2))
-                    # Search pays off from two resources on (one call for up to 100 records)
-                    records = (auditor.search_records(region, kind) or {}) if sum(
-                        isinstance(e, _Item) for e in head) >= 2 else {}
-                    for entry in itertools.chain(head, listed):
-                        if isinstance(entry, Finding):
-                            yield entry
-                            continue
-                        fut = pool.submit(auditor.audit, entry, records.pop(entry.name, None))
-                        pending.add(fut)
-                        meta[fut] = entry
-                        if len(pending) >= window:
-                            yield from drain(window - 1)
-            yield from drain(0)
+            listed = auditor.list_items(region, kind)
+            head = list(itertools.islice(listed, 2))
+            records: dict[str, dict[str, Any]] = {}
+            rest: Iterable[_Item | Finding] = listed
+            # Search pays off from two resources on (one call for up to 100 records); its pages are read
+            # while the List pages are, and the listed resources (names, not descriptions) wait for them
+            if sum(isinstance(e, _Item) for e in head) >= 2 and auditor.use_search and _searchable(kind):
+                found = searches.submit(auditor.search_records, region, kind)
+                rest = list(listed)
+                records = found.result() or {}
+            for entry in itertools.chain(head, rest):
+                if isinstance(entry, Finding):
+                    out.put(("finding", entry))
+                    continue
+                while not window.acquire(timeout=0.1):
+                    if stop.is_set():
+                        return
+                if stop.is_set():
+                    return
+                fut = pool.submit(auditor.audit, entry, records.pop(entry.name, None))
+                submitted += 1
+                fut.add_done_callback(lambda f, item=entry: out.put(("checked", (item, f))))
+        except BaseException as exc:  # list_items turns call failures into findings; this is a bug
+            out.put(("error", exc))
         finally:
-            for fut in pending:
-                fut.cancel()
+            out.put(("listed", submitted))
+
+    with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="safemaker-audit") as pool, \
+            ThreadPoolExecutor(max_workers=n_listers, thread_name_prefix="safemaker-audit-list") as listers, \
+            ThreadPoolExecutor(max_workers=n_listers, thread_name_prefix="safemaker-audit-search") as searches:
+        try:
+            for region, kind in pairs:
+                listers.submit(lister, region, kind, pool, searches)
+            open_listers, submitted, consumed = len(pairs), 0, 0
+            while open_listers or consumed < submitted:
+                what, value = out.get()
+                if what == "listed":
+                    open_listers -= 1
+                    submitted += value
+                elif what == "progress":
+                    assert progress is not None
+                    progress(value)
+                elif what == "finding":
+                    yield value
+                elif what == "checked":
+                    consumed += 1
+                    item, fut = value
+                    window.release()
+                    if progress is not None:
+                        progress(ProgressEvent("checked", item.region, item.kind, 1))
+                    yield from fut.result()
+                else:
+                    raise value
+        finally:
+            stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)  # the caller stopped early: queued Describes are not sent
+            auditor.progress = progress
 
 
 # --------------------------------------------------------------------------- output
