@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import boto3
 import botocore.awsrequest
+import botocore.credentials
 import botocore.session
 import pytest
 from typer.testing import CliRunner
@@ -102,6 +103,9 @@ def test_a_role_that_cannot_be_assumed_is_an_unknown_naming_the_account_and_the_
             made.meta.events.register("before-call.sts.AssumeRole", deny)
             return made
 
+        def __getattr__(self, name):  # get_credentials(): the source credentials of AssumeRole
+            return getattr(self.s, name)
+
     _open_model(session, members[0], "us-east-1", "a")
     findings = list(run_organization(profile, accounts=[members[0], denied], role_name=ROLE_NAME,
                                      boto3_session=Denying(session), resource_types=["model"]))
@@ -114,6 +118,54 @@ def test_a_role_that_cannot_be_assumed_is_an_unknown_naming_the_account_and_the_
     assert u.found == "AccessDenied: not authorized to assume"
     assert f"role {ROLE_NAME} could not be assumed in account {denied}" in u.fix
     assert sorted({f.account for f in findings if f.status == "FAIL"}) == [members[0]]
+
+
+def test_assumed_role_credentials_are_botocores_refreshable_ones_and_are_assumed_again_near_expiry(
+        session, members, profile, org_env):
+    import datetime as dt
+
+    from botocore.credentials import RefreshableCredentials
+
+    sent = []
+
+    class Recording:  # the AssumeRole parameters botocore sends, at first and at each refresh
+        def client(self, *args, **kwargs):
+            made = session.client(*args, **kwargs)
+            made.meta.events.register("before-call.sts.AssumeRole", lambda params, **_: sent.append(params["body"]))
+            return made
+
+        def __getattr__(self, name):
+            return getattr(session, name)
+
+    sessions = {}
+    stats = audit.AuditStats()
+    list(run_organization(profile, accounts=[members[0]], role_name=ROLE_NAME, boto3_session=Recording(),
+                          resource_types=["model"], stats=stats, external_id="ext-1", on_session=sessions.__setitem__))
+    creds = sessions[members[0]].get_credentials()
+    assert isinstance(creds, RefreshableCredentials) and creds.method == "assume-role"
+    first = creds.get_frozen_credentials().access_key
+    assert stats.calls["AssumeRole"] == 1
+    org_env.reset_requests()
+    # 50 minutes on: within botocore's 15-minute advisory window before the 1-hour Expiration, so the
+    # credentials and botocore's fetcher cache both ask for new ones (botocore has no public clock to move)
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=50)
+    now = creds._time_fetcher
+    with pytest.MonkeyPatch.context() as clock:
+        clock.setattr(botocore.credentials, "_local_now", lambda: later)
+        clock.setattr(creds, "_time_fetcher", lambda: later)
+        again = creds.get_frozen_credentials().access_key
+    creds._time_fetcher = now
+    assert stats.calls["AssumeRole"] == 2
+    assert [(r.service, r.operation) for r in org_env.requests] == [("sts", "AssumeRole")]
+    # STS API reference: AssumeRole RoleArn, RoleSessionName, ExternalId; the same request again
+    wanted = {"Action": "AssumeRole", "Version": "2011-06-15", "RoleArn": role_arn(members[0], ROLE_NAME),
+              "RoleSessionName": "safemaker-audit", "ExternalId": "ext-1"}
+    assert sent == [wanted, wanted]
+    assert again != first  # moto issues a new key for each AssumeRole
+    # the refreshed credentials reach the member account (moto maps the key to it)
+    model_arn = _open_model(session, members[0], "us-east-1", "after-refresh")
+    listed = sessions[members[0]].client("sagemaker", region_name="us-east-1").list_models()["Models"]
+    assert [m["ModelArn"] for m in listed] == [model_arn]
 
 
 def test_all_regions_are_the_accounts_enabled_ones_that_have_sagemaker(session, members, profile, org_env):

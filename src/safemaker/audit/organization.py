@@ -6,7 +6,10 @@
 - **Role**: in each account, STS ``AssumeRole`` into
   ``arn:<partition>:iam::<account>:role/<role-name>``; the partition comes
   from botocore's partition data for the home region (``aws``, ``aws-cn``,
-  ``aws-us-gov``...).
+  ``aws-us-gov``...). The credentials are botocore's
+  ``RefreshableCredentials`` fed by its ``AssumeRoleCredentialFetcher``
+  (:func:`refreshable_role_credentials`): an audit longer than the role's
+  session (1 hour by default) assumes the role again before it expires.
 - **Regions**: ``"all"`` is every region enabled in that account (EC2
   ``DescribeRegions``, which lists only enabled regions: opt-in regions
   not opted in are left out, as no resource can exist there) intersected with
@@ -35,14 +38,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import botocore.config
+import botocore.credentials
 import botocore.session
 
 from ..rules import Guardrail
 from . import (RULE_SEVERITY, AuditInputError, AuditStats, Finding, ProgressEvent, _Auditor, _error_reason,
-               _resolve_types, _run, parse_since, sagemaker_regions)
+               _resolve_types, _run, parse_since, pool_connections, sagemaker_regions)
 
 __all__ = ["run_organization", "role_arn", "partition_of", "enabled_sagemaker_regions", "assumed_session",
-           "DEFAULT_ROLE_SESSION_NAME"]
+           "refreshable_role_credentials", "DEFAULT_ROLE_SESSION_NAME"]
 
 DEFAULT_ROLE_SESSION_NAME = "safemaker-audit"
 _ACCOUNT_RE = re.compile(r"^\d{12}$")
@@ -75,7 +79,21 @@ def _shared_loader() -> Any:
         return _LOADER
 
 
-def assumed_session(credentials: dict[str, str], region: str) -> Any:
+class _Given(botocore.credentials.CredentialProvider):
+    """A credential provider that hands out one credentials object (refreshable: it refreshes itself)."""
+
+    METHOD = "assume-role"
+    CANONICAL_NAME = "AssumeRole"
+
+    def __init__(self, credentials: botocore.credentials.Credentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self) -> botocore.credentials.Credentials:
+        return self._credentials
+
+
+def assumed_session(credentials: "dict[str, str] | botocore.credentials.Credentials", region: str) -> Any:
     """A boto3 session with an assumed role's credentials, sharing one botocore data loader.
 
     Every account's session would otherwise load and keep its own copy of the
@@ -84,9 +102,12 @@ def assumed_session(credentials: dict[str, str], region: str) -> Any:
 
     Parameters
     ----------
-    credentials : dict
+    credentials : dict or botocore.credentials.Credentials
         ``Credentials`` of an STS ``AssumeRole`` answer (``AccessKeyId``,
-        ``SecretAccessKey``, ``SessionToken``).
+        ``SecretAccessKey``, ``SessionToken``: fixed until they expire), or a
+        botocore credentials object such as the
+        :class:`botocore.credentials.RefreshableCredentials` of
+        :func:`refreshable_role_credentials` (re-assumed before they expire).
     region : str
         Default region of the session.
 
@@ -98,13 +119,74 @@ def assumed_session(credentials: dict[str, str], region: str) -> Any:
 
     core = botocore.session.get_session()
     core.register_component("data_loader", _shared_loader())
+    if isinstance(credentials, botocore.credentials.Credentials):
+        core.register_component("credential_provider", botocore.credentials.CredentialResolver([_Given(credentials)]))
+        return boto3.session.Session(region_name=region, botocore_session=core)
     return boto3.session.Session(aws_access_key_id=credentials["AccessKeyId"],
                                  aws_secret_access_key=credentials["SecretAccessKey"],
                                  aws_session_token=credentials["SessionToken"], region_name=region,
                                  botocore_session=core)
 
 
-def _default_session_factory(credentials: dict[str, str] | None, region: str) -> Any:
+def refreshable_role_credentials(session: Any, role: str, *, region: str, role_session_name: str,
+                                 external_id: str | None = None, config: Any = None,
+                                 on_call: Callable[[], None] | None = None) -> botocore.credentials.RefreshableCredentials:
+    """Assume ``role`` now, and again whenever its credentials come near expiry (long organization audits).
+
+    botocore's own machinery, as for an ``assume_role`` profile:
+    :class:`botocore.credentials.AssumeRoleCredentialFetcher` calls STS
+    ``AssumeRole`` with the session's credentials (frozen at each call, so
+    refreshable source credentials are followed too), and
+    :class:`botocore.credentials.RefreshableCredentials` calls it again before
+    the answer's ``Expiration`` (15 minutes before: botocore's advisory
+    window; AssumeRole's default duration is 1 hour).
+
+    Parameters
+    ----------
+    session : boto3.session.Session
+        The caller's session (its ``client("sts")`` and ``get_credentials()``).
+    role : str
+        ARN of the role (:func:`role_arn`).
+    region : str
+        Region of the STS client.
+    role_session_name : str
+        ``RoleSessionName`` (shows in CloudTrail).
+    external_id : str, optional
+        ``ExternalId`` when the role's trust policy requires one.
+    config : botocore.config.Config, optional
+        Config of the STS clients.
+    on_call : callable, optional
+        Called before each ``AssumeRole`` call (to count it).
+
+    Returns
+    -------
+    botocore.credentials.RefreshableCredentials
+        Method ``"assume-role"``.
+
+    Raises
+    ------
+    botocore.exceptions.ClientError
+        The first ``AssumeRole`` failed (``AccessDenied``...); a failed refresh
+        raises from the call that needed it.
+    """
+    def client_creator(service: str, **kwargs: Any) -> Any:
+        return session.client(service, region_name=region, config=config, **kwargs)
+
+    extra: dict[str, Any] = {"RoleSessionName": role_session_name}
+    if external_id:
+        extra["ExternalId"] = external_id
+    fetcher = botocore.credentials.AssumeRoleCredentialFetcher(
+        client_creator, session.get_credentials(), role, extra_args=extra)
+
+    def fetch() -> dict[str, Any]:
+        if on_call is not None:
+            on_call()
+        return fetcher.fetch_credentials()
+
+    return botocore.credentials.RefreshableCredentials.create_from_metadata(fetch(), fetch, "assume-role")
+
+
+def _default_session_factory(credentials: Any, region: str) -> Any:
     import boto3
 
     if credentials is None:
@@ -156,7 +238,7 @@ def _account_unknown(account: str, region: str, arn: str, call: str, reason: str
 
 def run_organization(profile: Any, *, accounts: Sequence[str] | str = "all", role_name: str,
                      regions: Sequence[str] | str | None = None, boto3_session: Any = None,
-                     session_factory: Callable[[dict[str, str] | None, str], Any] | None = None,
+                     session_factory: Callable[[Any, str], Any] | None = None,
                      since: Any = None, resource_types: Iterable[str] | None = None, max_workers: int = 8,
                      max_parallel: int = 4, progress: Callable[[ProgressEvent], None] | None = None,
                      active_only: bool = False, stats: AuditStats | None = None, use_search: bool = True,
@@ -181,7 +263,9 @@ def run_organization(profile: Any, *, accounts: Sequence[str] | str = "all", rol
         The caller's session (Organizations and STS calls). Default: a new one.
     session_factory : callable, optional
         ``factory(credentials, region)`` -> session for an assumed role
-        (``credentials`` as STS returns them). Default: a ``boto3.session.Session``.
+        (``credentials``: the :class:`botocore.credentials.RefreshableCredentials`
+        of :func:`refreshable_role_credentials`; ``None`` for the caller's own
+        session). Default: :func:`assumed_session`.
     since, resource_types, active_only, use_search
         As for :func:`safemaker.audit.run`.
     max_workers : int, default 8
@@ -191,8 +275,8 @@ def run_organization(profile: Any, *, accounts: Sequence[str] | str = "all", rol
     progress : callable, optional
         Called with :class:`ProgressEvent` (serialised by a lock, from worker threads).
     stats : AuditStats, optional
-        Filled with every call (``ListAccounts``, ``AssumeRole``, ``DescribeRegions``,
-        SageMaker's) and resources checked.
+        Filled with every call (``ListAccounts``, ``AssumeRole`` including the
+        refreshes, ``DescribeRegions``, SageMaker's) and resources checked.
     role_session_name : str, default "safemaker-audit"
         ``RoleSessionName`` of each ``AssumeRole`` (shows in CloudTrail).
     external_id : str, optional
@@ -253,7 +337,8 @@ def run_organization(profile: Any, *, accounts: Sequence[str] | str = "all", rol
     stats = stats if stats is not None else AuditStats()
     factory = session_factory or _default_session_factory
     base = boto3_session if boto3_session is not None else factory(None, home)
-    config = botocore.config.Config(retries=dict(_RETRIES), max_pool_connections=max(10, max_workers))
+    config = botocore.config.Config(retries=dict(_RETRIES),
+                                    max_pool_connections=pool_connections(max_workers, len(kinds)))
     lock = threading.Lock()
 
     def progress_locked(event: ProgressEvent) -> None:
@@ -324,13 +409,10 @@ def _organization(prof: Any, kinds: Sequence[str], since: Any, active_only: bool
     def audit_account(account: str) -> None:
         arn = role_arn(account, role_name, partition)
         try:
-            sts = base.client("sts", region_name=home, config=config)
-            stats.count("AssumeRole")
-            kwargs: dict[str, Any] = {"RoleArn": arn, "RoleSessionName": role_session_name}
-            if external_id:
-                kwargs["ExternalId"] = external_id
             try:
-                credentials = sts.assume_role(**kwargs)["Credentials"]
+                credentials = refreshable_role_credentials(
+                    base, arn, region=home, role_session_name=role_session_name, external_id=external_id,
+                    config=config, on_call=lambda: stats.count("AssumeRole"))
             except Exception as exc:
                 put(_account_unknown(
                     account, home, arn, f"AssumeRole(RoleArn={arn!r})", _error_reason(exc),
