@@ -508,7 +508,7 @@ def read_request_file(path: str, label: str) -> dict[str, Any]:
     """
     import yaml
 
-    from ..profile import _UniqueKeyLoader
+    from ..profile.documents import UniqueKeyLoader
 
     try:
         text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115
@@ -517,7 +517,7 @@ def read_request_file(path: str, label: str) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise fail(f"{label}: not UTF-8 text (byte {exc.start}); give the request parameters as a JSON or "
                    "YAML object")
-    loader = _UniqueKeyLoader(text)  # JSON is YAML
+    loader = UniqueKeyLoader(text)  # JSON is YAML
     try:
         data = loader.get_single_data()
     except yaml.YAMLError as exc:

@@ -1,0 +1,149 @@
+"""The ``SAFEMAKER_*`` environment variables: their names, and the typo detector.
+
+A profile field ``<field>`` is overridden by ``SAFEMAKER_<FIELD>`` (as
+pydantic-settings matches it: :func:`field_env_names`). Every other
+``SAFEMAKER_*`` variable that safemaker reads is in :data:`OTHER_ENV_VARS`.
+Loading a profile refuses any ``SAFEMAKER_*`` variable that is neither
+(:func:`unknown_env_vars`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from types import MappingProxyType
+from typing import Mapping
+
+from pydantic_settings import BaseSettings
+
+from safemaker.errors import ProfileFieldError
+
+from .reporting import Text
+from .sources import ProfileEnvSource
+
+ENV_PREFIX = "SAFEMAKER_"
+"""Prefix of the per-field environment variables (``SAFEMAKER_REGION`` ...)."""
+
+PROFILE_ENV_VAR = "SAFEMAKER_PROFILE"
+"""Environment variable naming the profile source when none is passed."""
+
+OTHER_ENV_VARS: Mapping[str, str] = MappingProxyType(
+    {
+        PROFILE_ENV_VAR: "the profile source: a file path or ssm:<parameter name>",
+        "SAFEMAKER_DEBUG": "debug output of safemaker's loggers on stderr",
+        "SAFEMAKER_DECISION_LOG": "JSON-lines file the guard appends its decisions to",
+        "SAFEMAKER_GUARD_MODE": "mode of the process guard turned on by 'import safemaker.auto' and "
+                                "'safemaker run': enforce (default) or warn",
+        "SAFEMAKER_ENDPOINT_URL": "endpoint URL for the doctor, infra and profile commands",
+        "SAFEMAKER_S3_ENDPOINT_URL": "S3 endpoint URL for 'safemaker notebook wheelhouse' (local backend)",
+        "SAFEMAKER_STACK": "name of the closed-network stack of 'safemaker infra'",
+        "SAFEMAKER_E2E": "turns on the tests against a real AWS account (tests/e2e)",
+        "SAFEMAKER_FUZZ_EXAMPLES": "number of examples of the fuzz tests (make fuzz)",
+        "SAFEMAKER_MATRIX_SUITE": "suite name set by tests/run_matrix.py for its child runs",
+        "SAFEMAKER_BENCH_BLOCKED": "file the audit benchmark logs refused addresses to",
+        "SAFEMAKER_BENCH_CHECKOV_VENV": "virtualenv with checkov for benchmarks/iac/bench_iac.py",
+        "SAFEMAKER_BENCH_PROWLER_VENV": "virtualenv with Prowler for benchmarks/audit/bench_audit.py",
+        "SAFEMAKER_REHEARSAL_NETLOG": "set by a rehearsal in its sandbox: file its network attempts are recorded in",
+        "SAFEMAKER_REHEARSAL_CODE_DIR": "set by a rehearsal in its sandbox: the job's code directory",
+        "SAFEMAKER_RUN_PYTHON": "set by 'safemaker run': its own Python (which has safemaker), named by a "
+                                "child Python that cannot import safemaker",
+    }
+)
+"""Every ``SAFEMAKER_*`` variable that is not a profile field, and what reads it.
+
+The one list of them: loading a profile refuses any other ``SAFEMAKER_*``
+variable that is not a field override either (a typo such as
+``SAFEMAKER_SUBNET`` would otherwise be ignored without a word). These are
+read with this exact spelling (capitals); field overrides, as pydantic-settings
+reads them, in any case.
+"""
+
+
+def env_values(settings_cls: type[BaseSettings]) -> dict[str, str]:
+    """Field name -> environment variable name, for every field set in the environment."""
+    values = ProfileEnvSource(settings_cls)()
+    return {name: f"{ENV_PREFIX}{name.upper()}" for name in values}
+
+
+def env_raw_values(settings_cls: type[BaseSettings]) -> dict[str, str]:
+    """Field name -> the raw text of its ``SAFEMAKER_<FIELD>`` variable, as pydantic-settings read it."""
+    source = ProfileEnvSource(settings_cls)
+    names = field_env_names(settings_cls)
+    raw: dict[str, str] = {}
+    for key, value in source.env_vars.items():
+        name = names.get(key)
+        if name is not None and value is not None:
+            raw[name] = value
+    return raw
+
+
+
+def field_env_names(settings_cls: type[BaseSettings]) -> dict[str, str]:
+    """Variable name as pydantic-settings matches it -> field name.
+
+    Built from the model's settings config: ``env_prefix`` + field name,
+    lowercased unless ``case_sensitive``. (No ``env_nested_delimiter`` is set,
+    so no ``SAFEMAKER_<FIELD>__<KEY>`` form is read; :func:`unknown_env_vars`
+    accepts that form only if a delimiter is configured.)
+    """
+    config = settings_cls.model_config
+    prefix = config.get("env_prefix", "")
+    case_sensitive = bool(config.get("case_sensitive", False))
+    names = {f"{prefix}{name}": name for name in settings_cls.model_fields}
+    return names if case_sensitive else {key.lower(): value for key, value in names.items()}
+
+
+def unknown_env_vars(
+    settings_cls: type[BaseSettings], environ: Mapping[str, str] | None = None
+) -> list[ProfileFieldError]:
+    """One error per ``SAFEMAKER_*`` variable that nothing reads (a typo, most likely).
+
+    A variable is known if pydantic-settings reads it as a field override (see
+    :func:`field_env_names`) or if it is one of :data:`OTHER_ENV_VARS`, spelled
+    exactly. Values are never shown.
+    """
+    environ = os.environ if environ is None else environ
+    config = settings_cls.model_config
+    case_sensitive = bool(config.get("case_sensitive", False))
+    delimiter = config.get("env_nested_delimiter") or None
+    fields = field_env_names(settings_cls)
+    # What a user would type: the field variables in capitals (as documented), then the others.
+    shown = {
+        (key if case_sensitive else key.upper()): name for key, name in fields.items()
+    }
+    valid = list(shown) + list(OTHER_ENV_VARS)
+    problems: list[ProfileFieldError] = []
+    for var in sorted(environ):
+        if not var.upper().startswith(ENV_PREFIX.upper()) or var in OTHER_ENV_VARS:
+            continue
+        key = var if case_sensitive else var.lower()
+        if key in fields:
+            continue
+        if delimiter and any(
+            key.startswith(f + (delimiter if case_sensitive else delimiter.lower()))
+            for f in fields
+        ):
+            continue
+        # Compare what follows the shared prefix: the prefix alone would make any two
+        # names look alike to difflib.
+        cut = len(ENV_PREFIX)
+        tails = {name[cut:].upper(): name for name in valid}
+        close = difflib.get_close_matches(var[cut:].upper(), list(tails), n=1, cutoff=0.6)
+        effect = "its value has no effect"
+        if close:
+            guess = tails[close[0]]
+            if guess in shown:
+                effect += f": the field {shown[guess]!r} is not overridden"
+            elif guess.upper() == var.upper():
+                effect += f": {guess} is read in capitals only"
+            hint = f"a variable name safemaker reads; did you mean {guess}? Rename it"
+        else:
+            hint = "a variable name safemaker reads (" + ", ".join(valid) + "); rename it"
+        problems.append(
+            ProfileFieldError(
+                var,
+                Text(f"an environment variable that safemaker does not read ({effect})"),
+                f"{hint}, or unset it (unset {var})",
+            )
+        )
+    return problems
