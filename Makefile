@@ -57,7 +57,7 @@ functional: venv
 	$(PY) -m pytest -q tests/functional
 
 fuzz: venv
-	SAFEMAKER_FUZZ_EXAMPLES=50000 $(PY) -m pytest -q -p no:randomly tests/fuzz -s
+	SAFEMAKER_DEV_FUZZ_EXAMPLES=50000 $(PY) -m pytest -q -p no:randomly tests/fuzz -s
 
 bench: venv
 	$(PY) benchmarks/run.py

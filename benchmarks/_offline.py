@@ -15,7 +15,20 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-__all__ = ["enter", "child_prelude", "OFFLINE_MODULE"]
+__all__ = ["enter", "child_prelude", "OFFLINE_MODULE", "DEV_ENV_VARS"]
+
+DEV_ENV_VARS = {
+    "SAFEMAKER_DEV_BENCH_BLOCKED": "set by benchmarks/audit/bench_audit.py for its children: the file their "
+                                   "loopback guard logs refused addresses to",
+    "SAFEMAKER_DEV_BENCH_CHECKOV_VENV": "virtualenv with checkov for benchmarks/iac/bench_iac.py",
+    "SAFEMAKER_DEV_BENCH_PROWLER_VENV": "virtualenv with Prowler for benchmarks/audit/bench_audit.py",
+}
+"""The benchmarks' own ``SAFEMAKER_DEV_*`` variables -> what reads them (the one list of them).
+
+The library never reads a variable under ``safemaker.profile.DEV_ENV_PREFIX`` and its typo
+detector skips them, so the ``safemaker`` processes a benchmark starts load their profile with
+them set. ``tests/dev_env.py`` lists the test suite's ones.
+"""
 
 _spec = importlib.util.find_spec("safemaker")  # a top-level spec: safemaker is not imported
 if _spec is None or _spec.origin is None:

@@ -1,6 +1,7 @@
 """Shared test setup: fake AWS credentials, no AWS config, no network but loopback.
 
-Every test except those marked ``e2e`` runs with:
+Every test except those marked ``e2e`` runs with (an ``e2e`` test is skipped unless
+``SAFEMAKER_DEV_E2E`` is set: see ``tests/dev_env.py``, the suite's own variables):
 
 - ``AWS_*`` variables cleared, then fake credentials (``testing``), region
   ``us-east-1``, ``AWS_EC2_METADATA_DISABLED=true`` and the AWS config and
@@ -26,6 +27,7 @@ import os
 from collections.abc import Iterator
 
 import boto3
+import dev_env
 import pytest
 from sdk_markers import (  # noqa: F401  (sdk/sdk2/sdk3 markers: skip under the other major; --sdk-only)
     pytest_addoption,
@@ -45,6 +47,8 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 @pytest.fixture(autouse=True)
 def _offline_aws(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     if request.node.get_closest_marker("e2e"):
+        if not os.environ.get(dev_env.E2E):
+            pytest.skip(f"reaches a real AWS account: set {dev_env.E2E}=1 (and select it with -m e2e)")
         yield
         return
     for name in list(os.environ):

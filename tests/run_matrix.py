@@ -143,11 +143,11 @@ def run(suite: Suite, lock: threading.Lock, stream: bool) -> None:
     elif stream:
         with lock:
             print(header, flush=True)
-        proc = subprocess.run(cmd, env={**os.environ, "SAFEMAKER_MATRIX_SUITE": suite.name})
+        proc = subprocess.run(cmd, env={**os.environ, "SAFEMAKER_DEV_MATRIX_SUITE": suite.name})
         suite.returncode = proc.returncode
     else:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              env={**os.environ, "SAFEMAKER_MATRIX_SUITE": suite.name})
+                              env={**os.environ, "SAFEMAKER_DEV_MATRIX_SUITE": suite.name})
         suite.returncode = proc.returncode
         suite.output = proc.stdout
     suite.seconds = time.monotonic() - start

@@ -65,7 +65,7 @@ subnets = ["{SUB_A}", "{SUB_C}"]
 security_group_ids = ["{SG}"]
 execution_role_arn = "{ROLE}"
 """
-DEFAULT_PROWLER_VENV = Path(os.environ.get("SAFEMAKER_BENCH_PROWLER_VENV")
+DEFAULT_PROWLER_VENV = Path(os.environ.get("SAFEMAKER_DEV_BENCH_PROWLER_VENV")
                             or Path.home() / ".cache" / "safemaker-bench" / "prowler-venv")
 
 # Types whose List and Describe calls moto implements (the others answer HTTP 500 there, which
@@ -225,10 +225,10 @@ def _timed(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float | None
 
 
 # Loaded in both children (PYTHONPATH): any connection or DNS lookup that is not for a loopback
-# address is refused at once, and written to $SAFEMAKER_BENCH_BLOCKED (one line each).
+# address is refused at once, and written to $SAFEMAKER_DEV_BENCH_BLOCKED (one line each).
 _SITECUSTOMIZE = """
 import ipaddress, os, socket
-_log = os.environ.get("SAFEMAKER_BENCH_BLOCKED")
+_log = os.environ.get("SAFEMAKER_DEV_BENCH_BLOCKED")
 def _loopback(host):
     if host is None:
         return True
@@ -281,7 +281,7 @@ def _child_env(endpoint: str, workdir: Path, extra: dict[str, str] | None = None
         "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_ENDPOINT_URL": endpoint, "AWS_ENDPOINT_URL_SAGEMAKER": endpoint,
         "PYTHONPATH": os.pathsep.join([str(_guard_dir(workdir)), str(ROOT / "src")]),
-        "SAFEMAKER_BENCH_BLOCKED": str(workdir / "blocked.log"),
+        "SAFEMAKER_DEV_BENCH_BLOCKED": str(workdir / "blocked.log"),
         # anything not addressed to 127.0.0.1 goes to a closed local port and fails
         "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
         "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
@@ -444,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="simulated rate limit OPERATION=RATE or RATE (per access key, region, operation)")
     ap.add_argument("--no-search", action="store_true", help="safemaker --no-search")
     ap.add_argument("--prowler-venv", type=Path, default=DEFAULT_PROWLER_VENV,
-                    help=f"virtualenv holding Prowler (default $SAFEMAKER_BENCH_PROWLER_VENV or {DEFAULT_PROWLER_VENV})")
+                    help=f"virtualenv holding Prowler (default $SAFEMAKER_DEV_BENCH_PROWLER_VENV or {DEFAULT_PROWLER_VENV})")
     ap.add_argument("--install-prowler", action="store_true", help="create that virtualenv with pip if missing")
     ap.add_argument("--no-prowler", action="store_true", help="skip Prowler")
     ap.add_argument("--prowler-timeout", type=float, default=3600.0, help="seconds before Prowler is stopped")
@@ -464,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         install_prowler(args.prowler_venv)
     if use_prowler and not (args.prowler_venv / "bin" / "prowler").exists():
         print(f"Prowler not found in {args.prowler_venv} (pass --install-prowler or set "
-              "SAFEMAKER_BENCH_PROWLER_VENV): safemaker only", flush=True)
+              "SAFEMAKER_DEV_BENCH_PROWLER_VENV): safemaker only", flush=True)
         use_prowler = False
 
     print(f"audited types: {', '.join(audited_types())}; {sim}", flush=True)

@@ -26,7 +26,7 @@ Each tool runs as a child process with the loopback-only guard of
 that is not for 127.0.0.1) and ``HTTPS_PROXY``/``HTTP_PROXY`` set to a closed
 local port: nothing leaves the machine. checkov is never installed in the
 project's environments: give its virtualenv with ``--checkov-venv`` or
-``SAFEMAKER_BENCH_CHECKOV_VENV`` (e.g. ``python -m venv /tmp/checkov-venv &&
+``SAFEMAKER_DEV_BENCH_CHECKOV_VENV`` (e.g. ``python -m venv /tmp/checkov-venv &&
 /tmp/checkov-venv/bin/pip install checkov``); without it checkov is skipped.
 
 Usage::
@@ -145,8 +145,8 @@ def _run(args: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runs", type=int, default=5, help="interleaved runs per tool (median reported)")
-    parser.add_argument("--checkov-venv", default=os.environ.get("SAFEMAKER_BENCH_CHECKOV_VENV"),
-                        help="virtualenv with checkov installed (default: $SAFEMAKER_BENCH_CHECKOV_VENV)")
+    parser.add_argument("--checkov-venv", default=os.environ.get("SAFEMAKER_DEV_BENCH_CHECKOV_VENV"),
+                        help="virtualenv with checkov installed (default: $SAFEMAKER_DEV_BENCH_CHECKOV_VENV)")
     ns = parser.parse_args()
     audit = _bench_audit()
     files = benchmark_files()
@@ -169,7 +169,7 @@ def main() -> int:
         tools["checkov"] = [str(checkov), "--framework", "cloudformation", "--skip-download", "--quiet",
                             "-o", "json", *[a for p in templates for a in ("-f", str(p.relative_to(ROOT)))]]
     else:
-        print("checkov: skipped (give --checkov-venv or SAFEMAKER_BENCH_CHECKOV_VENV)")
+        print("checkov: skipped (give --checkov-venv or SAFEMAKER_DEV_BENCH_CHECKOV_VENV)")
     envs = {"safemaker": env, "cfn-lint": guard_only, "checkov": guard_only}
 
     times: dict[str, list[float]] = {t: [] for t in tools}

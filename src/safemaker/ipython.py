@@ -224,10 +224,11 @@ def load_ipython_extension(ipython: Any) -> None:
     if process_guard() is not None:
         _display(ipython, process_guard())
         return
-    from .profile import OTHER_ENV_VARS, PROFILE_ENV_VAR
+    from .profile import DEV_ENV_PREFIX, OTHER_ENV_VARS, PROFILE_ENV_VAR
 
     env_fields = PROFILE_ENV_VAR in os.environ or any(
-        k.startswith("SAFEMAKER_") and k not in OTHER_ENV_VARS for k in os.environ)
+        k.startswith("SAFEMAKER_") and k not in OTHER_ENV_VARS and not k.startswith(DEV_ENV_PREFIX)
+        for k in os.environ)
     if not env_fields:
         print("safemaker: no profile in the environment (SAFEMAKER_PROFILE); the guard is off. "
               "Turn it on with: %safemaker profile.toml")

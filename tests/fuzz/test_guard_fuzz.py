@@ -12,7 +12,7 @@ under three profiles, and checks:
 - the guard never crashes on such a request;
 - referenced resources are resolved as the oracle resolves them.
 
-``SAFEMAKER_FUZZ_EXAMPLES`` sets the total number of examples (``make fuzz``:
+``SAFEMAKER_DEV_FUZZ_EXAMPLES`` sets the total number of examples (``make fuzz``:
 50,000, spread over the operations); without it a bounded, derandomised run
 keeps the module to a few seconds. With ``-s`` the cases tried per operation,
 escapes (refusal expected, request allowed) and false refusals are printed.
@@ -35,7 +35,7 @@ from safemaker.rules import RULES
 from . import table_oracle as oracle
 from .strategies import FUZZ_PROFILES, requests_for
 
-TOTAL = int(os.environ.get("SAFEMAKER_FUZZ_EXAMPLES", "0") or 0)
+TOTAL = int(os.environ.get("SAFEMAKER_DEV_FUZZ_EXAMPLES", "0") or 0)
 OPERATIONS = sorted(RULES)
 PER_OPERATION = math.ceil(TOTAL / len(OPERATIONS)) if TOTAL else 60
 FUZZ_MODE = bool(TOTAL)

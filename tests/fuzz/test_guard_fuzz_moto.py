@@ -34,7 +34,7 @@ from safemaker.rules import RULES
 from . import table_oracle as oracle
 from .strategies import FUZZ_PROFILES, requests_for
 
-TOTAL = int(os.environ.get("SAFEMAKER_FUZZ_EXAMPLES", "0") or 0)
+TOTAL = int(os.environ.get("SAFEMAKER_DEV_FUZZ_EXAMPLES", "0") or 0)
 SAMPLE = 20 if TOTAL else 3
 OPERATIONS = sorted(RULES)
 SERIALIZER = serialize.create_serializer("json", include_validation=False)

@@ -10,7 +10,7 @@ a relaxed profile, and two properties are checked:
 - **no false refusal**: a request closed as written is not refused by
   ``guard.check``.
 
-``SAFEMAKER_FUZZ_EXAMPLES`` sets the total number of requests (``make fuzz``:
+``SAFEMAKER_DEV_FUZZ_EXAMPLES`` sets the total number of requests (``make fuzz``:
 50,000); without it a small derandomised sample runs (a few seconds). With
 ``-s`` the counts per operation are printed. KMS keys are outside this oracle
 (no network path; the table oracle, tests/fuzz/table_oracle.py, covers them).
@@ -34,7 +34,7 @@ from safemaker.rules import RULES
 from . import oracle
 from .strategies import FUZZ_PROFILES
 
-TOTAL = int(os.environ.get("SAFEMAKER_FUZZ_EXAMPLES", "0") or 0)
+TOTAL = int(os.environ.get("SAFEMAKER_DEV_FUZZ_EXAMPLES", "0") or 0)
 OPERATIONS = sorted(op for op, rule in RULES.items() if not rule.unsupported)
 PROFILES = ("strict", "relaxed")
 PER_CASE = math.ceil(TOTAL / (len(OPERATIONS) * len(PROFILES))) if TOTAL else 12

@@ -23,7 +23,7 @@ from safemaker import guard
 from . import table_oracle as oracle
 from .strategies import FUZZ_PROFILES, ROLE, pipeline_step_operations, requests_for
 
-TOTAL = int(os.environ.get("SAFEMAKER_FUZZ_EXAMPLES", "0") or 0)
+TOTAL = int(os.environ.get("SAFEMAKER_DEV_FUZZ_EXAMPLES", "0") or 0)
 EXAMPLES = max(math.ceil(TOTAL / 20), 200) if TOTAL else 80
 STEP_OPERATIONS = pipeline_step_operations()
 OTHER_STEPS = {"RegisterModel": {"ModelPackageGroupName": "grp"}, "Fail": {"ErrorMessage": "stop"},

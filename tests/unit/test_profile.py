@@ -806,7 +806,7 @@ def test_safemaker_profile_env_names_the_source(tmp_path, monkeypatch):
 
 
 def test_other_safemaker_variables_are_not_fields(monkeypatch):
-    monkeypatch.setenv("SAFEMAKER_E2E", "1")
+    monkeypatch.setenv("SAFEMAKER_DEV_E2E", "1")
     monkeypatch.setenv("SAFEMAKER_DEBUG", "1")
     assert VpcProfile.from_mapping(GOOD) == build()
 

@@ -16,8 +16,12 @@ from pathlib import Path
 
 import pytest
 
+import importlib.util
+
+from dev_env import DEV_ENV_VARS as TEST_DEV_ENV_VARS
+
 from safemaker.errors import MISSING, ProfileError, ProfileFieldError
-from safemaker.profile import OTHER_ENV_VARS, VpcProfile
+from safemaker.profile import DEV_ENV_PREFIX, OTHER_ENV_VARS, VpcProfile
 
 # The profile tests' stand-ins, IDs and environment clean-up (an autouse fixture: importing it here
 # makes it apply to this module's tests too).
@@ -34,6 +38,18 @@ execution_role_arn = "{ROLE}"
 
 FIELD_VARS = [f"SAFEMAKER_{name.upper()}" for name in VpcProfile.model_fields]
 ALL_VARS = FIELD_VARS + list(OTHER_ENV_VARS)
+
+
+def _bench_dev_env_vars() -> dict[str, str]:
+    """benchmarks/_offline.py's DEV_ENV_VARS (the module is loaded by path: benchmarks is no package)."""
+    spec = importlib.util.spec_from_file_location("_bench_offline", REPO / "benchmarks" / "_offline.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return dict(module.DEV_ENV_VARS)
+
+
+# The tests' and the benchmarks' own variables, listed where they are read (not in the library).
+DEV_VARS = {**TEST_DEV_ENV_VARS, **_bench_dev_env_vars()}
 
 NO_EFFECT = "an environment variable that safemaker does not read (its value has no effect{})"
 
@@ -282,20 +298,57 @@ def _repo_files():
             yield REPO / name
 
 
-def test_every_safemaker_variable_of_the_repo_is_known():
-    """OTHER_ENV_VARS is the one list: every SAFEMAKER_* name used anywhere must be in it
-    or be a field variable, so loading a profile never refuses one of the project's own."""
-    used: dict[str, str] = {}
+def _used_names() -> dict[str, list[str]]:
+    """Every SAFEMAKER_* name of the repository -> the files that name it."""
+    used: dict[str, list[str]] = {}
     for path in _repo_files():
-        for name in _NAME.findall(path.read_text(encoding="utf-8", errors="replace")):
-            used.setdefault(name, str(path.relative_to(REPO)))
+        for name in set(_NAME.findall(path.read_text(encoding="utf-8", errors="replace"))):
+            used.setdefault(name, []).append(str(path.relative_to(REPO)))
+    return used
+
+
+def test_every_safemaker_variable_of_the_repo_is_known():
+    """OTHER_ENV_VARS is the one list of the library's other variables, tests/dev_env.py and
+    benchmarks/_offline.py those of the tests and benchmarks: every SAFEMAKER_* name used anywhere
+    must be in one of them or be a field variable, so loading a profile never refuses one of the
+    project's own."""
+    used = {name: where[0] for name, where in _used_names().items()}
     assert "SAFEMAKER_DEBUG" in used and "SAFEMAKER_PROFILE" in used  # the scan found them
+    assert "SAFEMAKER_DEV_E2E" in used and "SAFEMAKER_DEV_BENCH_BLOCKED" in used
     unknown = {
         name: where
         for name, where in used.items()
-        if name not in ALL_VARS and name not in _SHOWN_TYPOS
+        if name not in ALL_VARS and name not in DEV_VARS and name not in _SHOWN_TYPOS
     }
     assert unknown == {}
+
+
+def test_development_variables_stay_out_of_the_library():
+    """The tests' and benchmarks' variables are under DEV_ENV_PREFIX, none is the library's, no file
+    of src/ names one (the library reads none of them), and each is used outside its list."""
+    assert DEV_VARS and all(name.startswith(DEV_ENV_PREFIX) for name in DEV_VARS)
+    assert not any(name.startswith(DEV_ENV_PREFIX) for name in ALL_VARS)
+    used = _used_names()
+    in_src = {name: where for name, where in used.items()
+              if name.startswith(DEV_ENV_PREFIX) and any(w.startswith("src/") for w in where)}
+    assert in_src == {}
+    lists = {"tests/dev_env.py", "benchmarks/_offline.py"}
+    unused = [name for name in DEV_VARS if not set(used.get(name, ())) - lists]
+    assert unused == []
+
+
+@pytest.mark.parametrize("var", sorted(DEV_VARS))
+def test_development_variables_are_accepted(tmp_path, monkeypatch, var):
+    monkeypatch.setenv(var, "1")
+    assert VpcProfile.load(write(tmp_path, "p.toml", TOML_TOP)) == good()
+
+
+def test_development_prefix_is_read_in_capitals_only(tmp_path, monkeypatch):
+    """Only the documented spelling is skipped: a lowercase one is a misspelt variable like any other."""
+    monkeypatch.setenv("safemaker_dev_e2e", "1")
+    with pytest.raises(ProfileError) as exc_info:
+        VpcProfile.load(write(tmp_path, "p.toml", TOML_TOP))
+    assert [e.field for e in exc_info.value.errors] == ["safemaker_dev_e2e"]
 
 
 def test_shown_typos_are_refused(monkeypatch):

@@ -29,7 +29,7 @@ the public API.
 from __future__ import annotations
 
 from .documents import SUFFIXES, TABLE_NAME
-from .env import ENV_PREFIX, OTHER_ENV_VARS, PROFILE_ENV_VAR
+from .env import DEV_ENV_PREFIX, ENV_PREFIX, OTHER_ENV_VARS, PROFILE_ENV_VAR
 from .model import VpcProfile, resolve_profile
 from .relaxations import RELAXING_FIELDS, EnvironmentRelaxation, ProfileRelaxationWarning
 from .ssm import SSM_PREFIX
@@ -42,6 +42,7 @@ __all__ = [
     "RELAXING_FIELDS",
     "ENV_PREFIX",
     "OTHER_ENV_VARS",
+    "DEV_ENV_PREFIX",
     "PROFILE_ENV_VAR",
     "SSM_PREFIX",
     "TABLE_NAME",

@@ -4,7 +4,9 @@ A profile field ``<field>`` is overridden by ``SAFEMAKER_<FIELD>`` (as
 pydantic-settings matches it: :func:`field_env_names`). Every other
 ``SAFEMAKER_*`` variable that safemaker reads is in :data:`OTHER_ENV_VARS`.
 Loading a profile refuses any ``SAFEMAKER_*`` variable that is neither
-(:func:`unknown_env_vars`).
+(:func:`unknown_env_vars`), except those under :data:`DEV_ENV_PREFIX`, which
+belong to safemaker's own test suite and benchmarks and are never read by the
+library.
 """
 
 from __future__ import annotations
@@ -37,25 +39,30 @@ OTHER_ENV_VARS: Mapping[str, str] = MappingProxyType(
         "SAFEMAKER_ENDPOINT_URL": "endpoint URL for the doctor, infra and profile commands",
         "SAFEMAKER_S3_ENDPOINT_URL": "S3 endpoint URL for 'safemaker notebook wheelhouse' (local backend)",
         "SAFEMAKER_STACK": "name of the closed-network stack of 'safemaker infra'",
-        "SAFEMAKER_E2E": "turns on the tests against a real AWS account (tests/e2e)",
-        "SAFEMAKER_FUZZ_EXAMPLES": "number of examples of the fuzz tests (make fuzz)",
-        "SAFEMAKER_MATRIX_SUITE": "suite name set by tests/run_matrix.py for its child runs",
-        "SAFEMAKER_BENCH_BLOCKED": "file the audit benchmark logs refused addresses to",
-        "SAFEMAKER_BENCH_CHECKOV_VENV": "virtualenv with checkov for benchmarks/iac/bench_iac.py",
-        "SAFEMAKER_BENCH_PROWLER_VENV": "virtualenv with Prowler for benchmarks/audit/bench_audit.py",
         "SAFEMAKER_REHEARSAL_NETLOG": "set by a rehearsal in its sandbox: file its network attempts are recorded in",
         "SAFEMAKER_REHEARSAL_CODE_DIR": "set by a rehearsal in its sandbox: the job's code directory",
         "SAFEMAKER_RUN_PYTHON": "set by 'safemaker run': its own Python (which has safemaker), named by a "
                                 "child Python that cannot import safemaker",
     }
 )
-"""Every ``SAFEMAKER_*`` variable that is not a profile field, and what reads it.
+"""Every ``SAFEMAKER_*`` variable the library reads that is not a profile field, and what reads it.
 
 The one list of them: loading a profile refuses any other ``SAFEMAKER_*``
 variable that is not a field override either (a typo such as
-``SAFEMAKER_SUBNET`` would otherwise be ignored without a word). These are
-read with this exact spelling (capitals); field overrides, as pydantic-settings
-reads them, in any case.
+``SAFEMAKER_SUBNET`` would otherwise be ignored without a word), and is not
+under :data:`DEV_ENV_PREFIX`. These are read with this exact spelling
+(capitals); field overrides, as pydantic-settings reads them, in any case.
+"""
+
+DEV_ENV_PREFIX = "SAFEMAKER_DEV_"
+"""Prefix of the variables of safemaker's own development tools, which the library never reads.
+
+The test suite and the benchmarks name their switches ``SAFEMAKER_DEV_<NAME>``
+and list them where they read them (``tests/dev_env.py``,
+``benchmarks/_offline.py``). The typo detector skips the prefix (in capitals),
+so a process they start (a CLI child of a test, a benchmark's
+``safemaker audit``) loads its profile with them set. Nothing in ``safemaker``
+reads a variable under this prefix, and ``OTHER_ENV_VARS`` lists none.
 """
 
 
@@ -100,7 +107,8 @@ def unknown_env_vars(
 
     A variable is known if pydantic-settings reads it as a field override (see
     :func:`field_env_names`) or if it is one of :data:`OTHER_ENV_VARS`, spelled
-    exactly. Values are never shown.
+    exactly; one under :data:`DEV_ENV_PREFIX` (capitals) is not the library's
+    and is skipped. Values are never shown.
     """
     environ = os.environ if environ is None else environ
     config = settings_cls.model_config
@@ -115,6 +123,8 @@ def unknown_env_vars(
     problems: list[ProfileFieldError] = []
     for var in sorted(environ):
         if not var.upper().startswith(ENV_PREFIX.upper()) or var in OTHER_ENV_VARS:
+            continue
+        if var.startswith(DEV_ENV_PREFIX):  # the project's tests and benchmarks: never read here
             continue
         key = var if case_sensitive else var.lower()
         if key in fields:
