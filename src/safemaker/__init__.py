@@ -6,18 +6,19 @@ the SageMaker Python SDK: the SDK classes (``ClosedNetworkSession``,
 
 The library is silent: it logs to ``logging.getLogger("safemaker.*")`` with a
 ``NullHandler`` and does not propagate to the root logger (whose handlers the
-SageMaker SDK v2 sets up at import); set ``SAFEMAKER_DEBUG=1`` to print debug
-output to stderr, or call ``safemaker.log_to_root()`` to send the records to the
-root logger's handlers.
+SageMaker SDK v2 sets up at import); importing it configures no handler. Call
+``safemaker.set_stream_logger()`` to print debug output to stderr, or
+``safemaker.log_to_root()`` to send the records to the root logger's handlers.
+The ``safemaker`` command and ``safemaker run`` (``import safemaker.auto``) do
+the former when ``SAFEMAKER_DEBUG`` is set.
 """
 
 from __future__ import annotations
 
-import logging as _logging
-import os as _os
 from importlib import import_module as _import_module
 from typing import Any
 
+from .logs import log_to_root, set_stream_logger
 from .errors import (
     GuardrailViolation,
     LocalBackendError,
@@ -32,35 +33,6 @@ from .hooks import install, installed, uninstall
 from .process import install_process, process_guard, uninstall_process
 
 __version__ = "0.1.0"
-
-_logger = _logging.getLogger("safemaker")
-_logger.addHandler(_logging.NullHandler())
-# The SageMaker SDK v2 configures the root logger at import: safemaker's records would print an INFO
-# line for every guarded call. They reach the root logger only when asked (log_to_root, SAFEMAKER_DEBUG).
-_logger.propagate = False
-if _os.environ.get("SAFEMAKER_DEBUG"):
-    _handler = _logging.StreamHandler()
-    _handler.setFormatter(_logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-    _logger.addHandler(_handler)
-    _logger.setLevel(_logging.DEBUG)
-
-
-def log_to_root(enabled: bool = True) -> None:
-    """Let safemaker's log records reach the root logger's handlers (or stop them).
-
-    By default the ``safemaker`` logger does not propagate: handlers that the
-    SageMaker SDK v2 (or anything else) put on the root logger do not print
-    safemaker's records. ``log_to_root()`` is the same as
-    ``logging.getLogger("safemaker").propagate = True``; set
-    ``SAFEMAKER_DEBUG=1`` instead to print safemaker's debug output to stderr.
-
-    Parameters
-    ----------
-    enabled : bool, default True
-        True: records propagate to the root logger. False: back to the default.
-    """
-    _logger.propagate = bool(enabled)
-
 
 # Names loaded on first use: (module, attribute). The SDK adapters import the
 # SageMaker SDK, so they must not load with ``import safemaker``.
@@ -79,6 +51,7 @@ _LAZY: dict[str, tuple[str, str]] = {
 
 __all__ = [
     "log_to_root",
+    "set_stream_logger",
     "SafemakerError",
     "ProfileError",
     "GuardrailViolation",

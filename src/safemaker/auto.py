@@ -3,8 +3,10 @@
 Importing this module calls :func:`activate`: the profile comes from
 ``SAFEMAKER_PROFILE`` (a file or ``ssm:<name>``; without it, from the
 ``SAFEMAKER_*`` field variables) and the mode from ``SAFEMAKER_GUARD_MODE``
-(``enforce``, the default, or ``warn``). ``safemaker run`` and the notebook
-lifecycle configuration use it; a program can use it too::
+(``enforce``, the default, or ``warn``); with ``SAFEMAKER_DEBUG`` set,
+safemaker's debug output goes to stderr (:func:`safemaker.set_stream_logger`).
+``safemaker run`` and the notebook lifecycle configuration use it; a program
+can use it too::
 
     import safemaker.auto  # noqa: F401  (every SageMaker request of the process is guarded)
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import os
 
+from .logs import debug_from_environment
 from .errors import ProfileError, ProfileFieldError
 from .hooks import Guard
 from .process import MODE_ENV_VAR, install_process
@@ -44,5 +47,6 @@ def activate() -> Guard:
     return install_process(None, mode)  # type: ignore[arg-type]
 
 
+debug_from_environment()  # SAFEMAKER_DEBUG: this import is a program's (or safemaker run's) explicit start
 guard: Guard = activate()
 """The process guard this import turned on."""

@@ -104,6 +104,19 @@ def test_profile_from_safemaker_profile_and_the_exit_status_is_the_commands(prog
     assert r.returncode == 7, r.stderr
 
 
+def test_safemaker_debug_prints_the_guarded_child_s_debug_output(program):
+    """SAFEMAKER_DEBUG=1: the program's process turns the guard on and says so on stderr; unset, it is silent."""
+    where, env = program
+    command = [*safemaker_command(), "run", "-p", "profile.toml", "--", sys.executable, "-c", "pass"]
+    on = subprocess.run(command, cwd=where, env={**env, "SAFEMAKER_DEBUG": "1"}, capture_output=True, text=True,
+                        timeout=120)
+    env.pop("SAFEMAKER_DEBUG", None)
+    off = subprocess.run(command, cwd=where, env=env, capture_output=True, text=True, timeout=120)
+    assert (on.returncode, off.returncode) == (0, 0), (on.stderr, off.stderr)
+    assert "safemaker.process DEBUG process guard installed by " in on.stderr
+    assert "safemaker.process" not in off.stderr
+
+
 def test_bad_profile_exits_2_and_starts_nothing(program):
     where, env = program
     marker = where / "started"

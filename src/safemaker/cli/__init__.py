@@ -69,9 +69,18 @@ in pipes, files and CI logs."""
 
 
 def main() -> None:
-    """Entry point of the ``safemaker`` console script."""
+    """Entry point of the ``safemaker`` console script (and ``python -m safemaker``).
+
+    With ``SAFEMAKER_DEBUG`` set, safemaker's debug output goes to stderr
+    (:func:`safemaker.set_stream_logger`): the library itself installs no
+    handler at import.
+    """
     import os
     import sys
+
+    from ..logs import debug_from_environment
+
+    debug_from_environment()
 
     if not sys.stdout.isatty() and not os.environ.get("COLUMNS") and not os.environ.get("TERMINAL_WIDTH"):
         from typer import rich_utils
