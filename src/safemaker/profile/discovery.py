@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any, Sequence
 
-from safemaker.errors import ProfileError, ProfileFieldError
+from safemaker.errors import ProfileError, ProfileFieldError, aws_error
 
 from .fields import WORDS, id_pattern
 from .reporting import Text, source_error
@@ -61,10 +61,7 @@ def discover_fields(
         raise ProfileError(source, shape)
 
     def _ec2_error(operation: str, exc: Exception) -> ProfileError:
-        if isinstance(exc, ClientError):
-            what = exc.response.get("Error", {}).get("Code", "Unknown")
-        else:
-            what = type(exc).__name__
+        what, _ = aws_error(exc)  # the error code, or the class of a BotoCoreError
         return source_error(
             source,
             "(source)",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from safemaker.errors import ProfileError, ProfileFieldError
+from safemaker.errors import ProfileError, ProfileFieldError, aws_error
 
 from .fields import PARTITION_RE, PARTITION_WORDS, REGION_RE
 from .reporting import Text, source_error
@@ -192,7 +192,7 @@ def read_ssm_parameter(
             ssm_client = boto3_session.client("ssm")
         response = ssm_client.get_parameter(Name=name, WithDecryption=True)
     except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "Unknown")
+        code, _ = aws_error(exc)
         if code in ("ParameterNotFound", "ParameterVersionNotFound"):
             expected = (
                 f"an existing SSM parameter named {name!r} in this account and region: "
