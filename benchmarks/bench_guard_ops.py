@@ -17,6 +17,12 @@ with its ``ResourceConfig``, where the volume key goes). Then ``check`` +
 steps (training, processing, model, transform and condition steps with their
 branches), JSON parsing included.
 
+A definition text already decided under the same profile is not decided again
+(:data:`safemaker.pipeline._CHECKED`, a few entries): each run forgets them
+first, so ``check`` pays the whole decision and ``apply`` finds it, as a
+request does when the process guard checks the final body again. The 50-step
+line also prints the first decision alone.
+
 Targets (issue 13): every single-resource operation ≤ 15 µs; the tuning job
 with 10 definitions ≤ 30 µs; the 50-step pipeline ≤ 1 ms.
 """
@@ -41,6 +47,7 @@ import botocore.session
 from botocore.validate import validate_parameters
 
 from safemaker import guard
+from safemaker import pipeline as _pipeline
 from safemaker.errors import GuardrailViolation
 from safemaker.profile import VpcProfile
 from safemaker.rules import RULES, split_path
@@ -158,6 +165,9 @@ def _time(fn: Callable[[], Any], repeats: int, inner: int) -> float:
 
 def _guard_once(operation: str, req: dict[str, Any]) -> Callable[[], None]:
     def run() -> None:
+        # Forget the definitions already decided, so that each run pays the first decision of a pipeline
+        # definition (check); apply then decides it again, as the process guard's final-request check does.
+        _pipeline._CHECKED.clear()
         guard.check(operation, req, PROFILE)
         try:
             guard.apply(operation, req, PROFILE)
@@ -245,8 +255,14 @@ def main() -> int:
     assert guard.check("CreatePipeline", req, PROFILE) == [], "the benchmark pipeline must be closed"
     pipe_s = _time(_guard_once("CreatePipeline", req), max(repeats // 3, 3), max(inner // 40, 5))
     steps = len(json.loads(req["PipelineDefinition"])["Steps"])
+
+    def first_check() -> None:
+        _pipeline._CHECKED.clear()
+        guard.check("CreatePipeline", req, PROFILE)
+
+    first_s = _time(first_check, max(repeats // 3, 3), max(inner // 40, 5))
     print(f"CreatePipeline, {steps} steps (+ condition branches): check+apply {pipe_s * 1e3:.2f} ms "
-          f"(target ≤ {PIPELINE_TARGET_MS:.0f} ms)")
+          f"(target ≤ {PIPELINE_TARGET_MS:.0f} ms); the first decision alone (check) {first_s * 1e3:.2f} ms")
     ok = worst[1] <= SINGLE_TARGET_US and tuning_us <= TUNING_TARGET_US and pipe_s * 1e3 <= PIPELINE_TARGET_MS
     print("targets met" if ok else "TARGET MISSED")
     return 0 if ok else 1

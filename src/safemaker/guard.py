@@ -22,7 +22,7 @@ calls and check what they return with :func:`check_resource`.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
@@ -154,6 +154,8 @@ class _ProfileView:
     output_kms_key_id: str | None
     allowed_role_arns: tuple[str, ...]
     whole: Any = None  # the profile itself, for the rare check that needs all of it (SM-NB-LIFECYCLE)
+    plans: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Compiled plans by ``(operation, inject)`` (:func:`_plan`): they hold this profile's values."""
 
 
 _VIEWS: dict[int, tuple[Any, _ProfileView]] = {}
@@ -544,81 +546,462 @@ def _check_field(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
     return _CHECKS[f.guardrail](ctx, f, path, value)
 
 
-_Field = tuple[Any, FieldRule, tuple[str, ...], bool, str, "str | None"]
-_Compiled = tuple[tuple[tuple[str, ...], bool, tuple[_Field, ...]], ...]
+# --------------------------------------------------------------------------- compiled plans
+#
+# A plan is the rule table of one operation read once for one profile and one mode (inject or not, as
+# written or not), kept on the profile's view: per target its anchor, and per field what to read, the
+# test that passes a compliant value without a call, and what an absent value does (nothing, inject a
+# value, or a violation). The fields of a target become one generated function (_compile_fields):
+# straight-line reads and tests, no per-field dispatch. Anything else (a value that fails the fast test,
+# the first violation at a path) goes through the field's check function above, so that every decision
+# and every message is the one those functions make; violations of absent fields are then kept per
+# concrete path (they depend on nothing else) and shared when immutable.
+
+# Fast tests of a present value (a value that passes needs nothing more).
+_SKIP = 0      # the profile does not ask for this field (no isolation required, no KMS key): never read
+_IS_TRUE = 1   # value is True
+_EQ = 2        # value == wanted
+_IN = 3        # value in the allowed tuple (roles)
+_STR_IN = 4    # a str in the allowed set (SubnetId)
+_IDS = 5       # a non-empty list of unique IDs of the allowed set
+_VPC = 6       # a dict with Subnets and SecurityGroupIds (and the VPC ID member) of the profile
+_NONE_OK = 7   # None passes (a forbidden field, a lifecycle script given as null)
+_REMOTE = 8    # None, or the switch's off value with its type
+_CHECK = 9     # always the check function
+
+# What an absent value does.
+_ABSENT_OK = 0     # nothing (not required, an update, never injected)
+_ABSENT_CONST = 1  # inject an immutable value
+_ABSENT_FRESH = 2  # inject a fresh structure (a list, a VpcConfig): made per request, never shared
+_ABSENT_REFUSE = 3  # a violation (the check function says it)
+
+_FieldPlan = tuple[Any, ...]
+_TargetPlan = tuple[Any, ...]
+
+# How a target's anchor is walked.
+_AT_ROOT = 0   # the request itself
+_AT_LIST = 1   # every element of one top-level list member ("TrainingJobDefinitions[]")
+_AT_PATH = 2   # any other anchor (paths.expand_all)
 
 
-@lru_cache(maxsize=None)
-def _compiled(operation: str) -> _Compiled:
-    """Per target: ``(anchor parts, replace_on_update, fields)``; per field ``(check, field, field parts,
-    is DIA, field path, its one member name or None)``: the rule table read and split once per operation."""
-    rule = RULES[operation]
-    out = []
+class _Plan:
+    """One operation's rule compiled for one profile view and one mode (see :func:`_plan`)."""
+
+    __slots__ = ("rule", "targets", "update", "inject", "has_references")
+
+    def __init__(self, rule: OperationRule, targets: tuple[_TargetPlan, ...], update: bool, inject: bool) -> None:
+        self.rule, self.targets, self.update, self.inject = rule, targets, update, inject
+        self.has_references = bool(rule.references)
+
+
+def _ids_ok(value: Any, allowed_set: frozenset[str]) -> bool:
+    """The common compliant ID list (what :func:`_ids_problem` passes without a violation, list case)."""
+    if value.__class__ is not list or not value:
+        return False
+    if len(value) == 1:
+        return value[0].__class__ is str and value[0] in allowed_set
+    return all(item.__class__ is str and item in allowed_set for item in value) and len(set(value)) == len(value)
+
+
+def _field_plan(f: FieldRule, p: _ProfileView, inject: bool, update: bool) -> _FieldPlan:
+    """``(depth, member, second member, parts, test, wanted, absent, injected value or factory, check,
+    field, path, conditions, refusals by prefix)``.
+
+    ``depth`` is 1 or 2 for a path of one or two members (read inline), else 0. The refusals, filled
+    as requests come, are the violations an absent value gets at each concrete prefix (see
+    :func:`_absent_refusals`).
+    """
+    g = f.guardrail
+    parts = split_path(f.path)
+    depth = len(parts) if len(parts) <= 2 and "[]" not in parts else 0
+    check_fn = _CHECKS[g]
+    wanted: Any = None
+    absent = _ABSENT_OK
+    value: Any = None
+    if g is Guardrail.NETWORK_ISOLATION or g is Guardrail.INTER_CONTAINER_ENCRYPTION:
+        on = (p.require_network_isolation if g is Guardrail.NETWORK_ISOLATION
+              else p.require_inter_container_traffic_encryption)
+        test, absent, value = (_IS_TRUE, _ABSENT_CONST, True) if on else (_SKIP, _ABSENT_OK, None)
+    elif g in (Guardrail.DIRECT_INTERNET_ACCESS, Guardrail.APP_NETWORK_ACCESS_TYPE, Guardrail.ROOT_ACCESS):
+        wanted = "VpcOnly" if g is Guardrail.APP_NETWORK_ACCESS_TYPE else "Disabled"
+        if g is Guardrail.ROOT_ACCESS and p.notebook_root_access != "Disabled":
+            test = _SKIP
+        else:
+            test, absent, value = _EQ, _ABSENT_CONST, wanted
+    elif g is Guardrail.VPC_CONFIG:
+        test, wanted = _VPC, (p.subnet_set, p.security_group_set, f.with_vpc_id, p.vpc_id)
+        subnets, groups, member, vpc_id = p.subnets, p.security_group_ids, f.with_vpc_id, p.vpc_id
+
+        def value() -> dict[str, Any]:
+            made: dict[str, Any] = {"Subnets": list(subnets), "SecurityGroupIds": list(groups)}
+            if member:
+                made[member] = vpc_id
+            return made
+
+        absent = _ABSENT_FRESH
+    elif g is Guardrail.SUBNET_IDS or g is Guardrail.SECURITY_GROUP_IDS:
+        allowed = p.subnets if g is Guardrail.SUBNET_IDS else p.security_group_ids
+        test, wanted = _IDS, (p.subnet_set if g is Guardrail.SUBNET_IDS else p.security_group_set)
+        absent, value = _ABSENT_FRESH, (lambda: list(allowed))
+    elif g is Guardrail.SUBNET_ID:
+        test, wanted, absent, value = _STR_IN, p.subnet_set, _ABSENT_CONST, p.subnets[0]
+    elif g is Guardrail.VPC_ID:
+        test, wanted, absent, value = _EQ, p.vpc_id, _ABSENT_CONST, p.vpc_id
+    elif g is Guardrail.VOLUME_KMS_KEY or g is Guardrail.OUTPUT_KMS_KEY:
+        key_id = p.volume_kms_key_id if g is Guardrail.VOLUME_KMS_KEY else p.output_kms_key_id
+        test, wanted = (_SKIP, None) if key_id is None else (_EQ, key_id)
+        absent, value = (_ABSENT_CONST, key_id) if key_id is not None else (_ABSENT_OK, None)
+    elif g is Guardrail.ROLE_ARN:
+        test, wanted = _IN, p.allowed_role_arns
+    elif g is Guardrail.UNSUPPORTED:
+        test = _NONE_OK
+    elif g is Guardrail.REMOTE_ACCESS:
+        test = _REMOTE
+        wanted = _REMOTE_OFF[f.path.rsplit(".", 1)[-1]]
+    elif g is Guardrail.LIFECYCLE_SCRIPT:
+        test = _NONE_OK if p.notebook_root_access == "Disabled" else _SKIP
+    else:  # pragma: no cover - every guardrail with a check is listed above
+        test = _CHECK
+    if absent != _ABSENT_OK:
+        if update or not f.required:
+            absent = _ABSENT_OK  # an update restates nothing; an optional field may stay absent
+        elif not (inject and f.inject):
+            absent = _ABSENT_REFUSE
+    if absent == _ABSENT_OK:
+        value = None
+    conds = None
+    if absent != _ABSENT_OK and f.conditional:
+        conds = (split_path(f.only_with) if f.only_with else None,
+                 tuple((split_path(t), "[]" in split_path(t)) for t in f.instance_types),
+                 split_path(f.not_required_when) if f.not_required_when is not None else None)
+    return (depth, parts[0] if parts else None, parts[1] if depth == 2 else None, parts, test, wanted, absent,
+            value, check_fn, f, f.path, conds, {})
+
+
+def _plan(operation: str, rule: OperationRule, view: _ProfileView, inject: bool, written: bool) -> _Plan:
+    """The compiled plan of ``operation`` under ``view`` (made once per mode, kept on the view)."""
+    plans = view.plans
+    hit = plans.get((operation, inject, written))
+    if hit is not None and hit.rule is rule:
+        return hit
+    update = rule.kind == "update"
+    inject_eff = inject and not update
+    targets = []
     for t in rule.targets:
-        fields = []
-        for f in t.fields:
-            parts = split_path(f.path)
-            _conditions(f)  # split the field's conditions now, not on the first request
-            fields.append((_CHECKS[f.guardrail], f, parts, f.guardrail is Guardrail.DIRECT_INTERNET_ACCESS,
-                           f.path, parts[0] if len(parts) == 1 else None))
-        out.append((split_path(t.anchor), t.replace_on_update, tuple(fields)))
-    return tuple(out)
+        t_update = update and not t.replace_on_update
+        fields = tuple(fp for fp in (_field_plan(f, view, inject_eff, t_update) for f in t.fields) if fp[4] != _SKIP)
+        dia = next((f.path for f in t.fields if f.guardrail is Guardrail.DIRECT_INTERNET_ACCESS), None)
+        anchor = split_path(t.anchor)
+        kind = (_AT_ROOT if not anchor else _AT_LIST if len(anchor) == 2 and anchor[1] == "[]" and anchor[0] != "[]"
+                else _AT_PATH)
+        targets.append((kind, anchor, t_update, fields, dia, _compile_fields(fields)))
+    plan = _Plan(rule, tuple(targets), update, inject_eff)
+    plans[(operation, inject, written)] = plan
+    return plan
+
+
+def _absent_refusals(operation: str, view: _ProfileView, plan: _Plan, written: bool, update: bool, f: FieldRule,
+                     check_fn: Any, path: str, cache: dict[str, Any], prefix: str, container: Any,
+                     root: Any) -> Any:
+    """The violations the check function gives an absent, required field at ``path``, kept in ``cache``.
+
+    They depend on nothing but the field, the path, the profile and the mode (all fixed for the
+    cache), so they are made once: a tuple of violations whose values are immutable (frozen
+    dataclasses, shared), or, when a ``required`` is a list or dict, a function that makes fresh
+    copies (no two requests ever share a mutable value).
+    """
+    out: list[Violation] = []
+    ctx = _Ctx(operation, view, plan.inject, update, out, root=root, written=written, container=container,
+               never_injects=plan.update)
+    check_fn(ctx, f, path, MISSING)
+    made: Any = tuple(out)
+    if any(v.required.__class__ in (list, dict) for v in out):
+        made = _fresh_violations(made)
+    if len(cache) > 1024:
+        cache.clear()
+    cache[prefix] = made
+    return made
+
+
+def _fresh_violations(made: tuple[Violation, ...]) -> Any:
+    """A function that returns copies of ``made`` whose lists and dicts of ``required`` are new."""
+    states = [dict(v.__dict__) for v in made]
+
+    def fresh() -> list[Violation]:
+        out = []
+        for state in states:
+            v = _new_violation(Violation)
+            v.__dict__.update(state)
+            required = state["required"]
+            if required.__class__ is dict:
+                v.__dict__["required"] = {k: (list(x) if x.__class__ is list else x) for k, x in required.items()}
+            elif required.__class__ is list:
+                v.__dict__["required"] = list(required)
+            out.append(v)
+        return out
+
+    return fresh
+
+
+_TESTS = {
+    _IS_TRUE: "v is True",
+    _EQ: "v == W{i}",
+    _IN: "v in W{i}",
+    _VPC: ("(v.__class__ is dict and _ids_ok(v.get('Subnets'), W{i}[0]) and "
+           "_ids_ok(v.get('SecurityGroupIds'), W{i}[1]){vpc_id})"),
+    _IDS: "_ids_ok(v, W{i})",
+    _STR_IN: "(v.__class__ is str and v in W{i})",
+    _NONE_OK: "v is None",
+    _REMOTE: "(v is None or (v == W{i} and type(v) is T{i}))",
+    _CHECK: "False",
+}
+"""The fast test of each kind, as Python source (``v`` is the value, ``W{i}`` the field's wanted value)."""
+
+
+def _compile_fields(fields: tuple[_FieldPlan, ...]) -> Any:
+    """The fields of one target as one Python function, generated from the plan (as :mod:`dataclasses`
+    makes ``__init__``): straight-line code per field that reads the value, passes it when the fast
+    test does, takes the cached refusals of an absent value, and calls the run's state (:class:`_Run`)
+    for everything else (an injection, a value to check)."""
+    ns: dict[str, Any] = {"MISSING": MISSING, "_get": _get, "_ids_ok": _ids_ok,
+                          "_instance_store": _instance_store, "has_instance_storage": has_instance_storage,
+                          "_expand_all": _expand_all}
+    lines = ["def run_fields(c, is_dict, prefix, concrete, violations, S):",
+             "    owned = S.owned",
+             "    injected = S.injected"]
+    for i, (depth, key, key2, parts, test, wanted, absent, new, _check, f, _path, conds, refused) in enumerate(fields):
+        ns.update({f"P{i}": parts, f"W{i}": wanted, f"R{i}": refused, f"C{i}": conds, f"N{i}": new,
+                   f"T{i}": type(wanted)})
+        if depth == 1:
+            lines.append(f"    v = c.get({key!r}, MISSING) if is_dict else _get(c, P{i})")
+        elif depth == 2:
+            lines += [f"    if is_dict:",
+                      f"        v = c.get({key!r}, MISSING)",
+                      f"        if v is not MISSING:",
+                      f"            v = v.get({key2!r}, MISSING) if v.__class__ is dict else _get(c, P{i})",
+                      f"    else:",
+                      f"        v = _get(c, P{i})"]
+        else:
+            lines.append(f"    v = _get(c, P{i})")
+        vpc_id = f" and not v.get({wanted[2]!r}, MISSING) != W{i}[3]" if test == _VPC and wanted[2] else ""
+        ok = _TESTS[test].format(i=i, vpc_id=vpc_id)
+        if absent == _ABSENT_OK:
+            lines += [f"    if v is not MISSING and not ({ok}):",
+                      f"        S.check({i}, v, c, prefix, concrete)"]
+            continue
+        lines.append("    if v is MISSING:")
+        pad = "        "
+        if conds is not None:
+            lines.append(f"        if {_required_source(i, conds, ns)}:")
+            pad = "            "
+        if absent in (_ABSENT_CONST, _ABSENT_FRESH):
+            made = f"N{i}" if absent == _ABSENT_CONST else f"N{i}()"
+            lines.append(f"{pad}if owned is None:")
+            lines.append(f"{pad}    owned = S.own(concrete)")
+            if depth == 1:  # what _Run.inject does for one member, inline
+                lines += [f"{pad}owned[{key!r}] = {made}",
+                          f"{pad}injected.append(prefix + {_path!r})"]
+            elif depth == 2:  # the parent is there as a dict: copy it once (paths.Writer.set_in), set the member
+                lines += [f"{pad}x = owned.get({key!r})",
+                          f"{pad}if x.__class__ is dict:",
+                          f"{pad}    if id(x) not in S.writer._owned:",
+                          f"{pad}        x = owned[{key!r}] = dict(x)",
+                          f"{pad}        S.writer._owned.add(id(x))",
+                          f"{pad}    x[{key2!r}] = {made}",
+                          f"{pad}    injected.append(prefix + {_path!r})",
+                          f"{pad}else:",
+                          f"{pad}    S.inject({i}, {made}, c, prefix, concrete)"]
+            else:
+                lines.append(f"{pad}S.inject({i}, {made}, c, prefix, concrete)")
+        else:
+            lines += [f"{pad}r = R{i}.get(prefix)",
+                      f"{pad}if r.__class__ is tuple:",
+                      f"{pad}    violations += r",
+                      f"{pad}else:",
+                      f"{pad}    S.refuse({i}, c, prefix)"]
+        lines += [f"    elif not ({ok}):",
+                  f"        S.check({i}, v, c, prefix, concrete)"]
+    if not fields:
+        lines.append("    pass")
+    exec("\n".join(lines), ns)  # noqa: S102 - generated from the rule table, no outside text
+    return ns["run_fields"]
+
+
+def _required_source(i: int, conds: tuple[Any, ...], ns: dict[str, Any]) -> str:
+    """:func:`_is_required` of a required conditional field ``i`` (its split conditions ``conds``) as an
+    inline Python expression of the generated code's ``c`` (the container), ``is_dict`` and ``S.params``
+    (the request); the names it needs go into ``ns``. Each term reads as :func:`_is_required` does and
+    skips a walk only where the walk would find nothing."""
+    only_with, instance_types, not_required_when = conds
+    terms = []
+    if only_with is not None:
+        ns[f"OW{i}"] = only_with
+        read = (f"(c.get({only_with[0]!r}, MISSING) if is_dict else _get(c, OW{i}))" if len(only_with) == 1
+                else f"_get(c, OW{i})")
+        terms.append(f"{read} not in (MISSING, None)")
+    for j, (parts, lists) in enumerate(instance_types):
+        ns[f"IT{i}_{j}"] = parts
+        if not lists and len(parts) == 2:
+            terms.append(f"not ((x := c.get({parts[0]!r})) is not None and has_instance_storage("
+                         f"x.get({parts[1]!r}, MISSING) if x.__class__ is dict else _get(c, IT{i}_{j})))")
+        elif len(parts) > 2 and parts[1] != "[]":  # skip the walk when the structure holding the list is absent
+            terms.append(f"(is_dict and ((x := c.get({parts[0]!r})) is None or (x.__class__ is dict and "
+                         f"{parts[1]!r} not in x)) or not _instance_store(c, IT{i}_{j}, {lists!r}))")
+        else:
+            terms.append(f"not ((not is_dict or {parts[0]!r} in c) and _instance_store(c, IT{i}_{j}, {lists!r}))")
+    if not_required_when is not None:
+        ns[f"NRW{i}"] = not_required_when
+        terms.append(f"not any(v not in (None, '') for _, v in _expand_all(S.params, NRW{i}))")
+    return " and ".join(terms) or "True"
+
+
+class _Run:
+    """The state of one :func:`_run` that the generated field code calls for its rare paths."""
+
+    __slots__ = ("operation", "view", "plan", "params", "written", "violations", "injected", "ctx", "writer",
+                 "owned", "fields", "t_update")
+
+    def __init__(self, operation: str, view: _ProfileView, plan: _Plan, params: Mapping[str, Any], written: bool,
+                 violations: list[Violation]) -> None:
+        self.operation, self.view, self.plan, self.params, self.written = operation, view, plan, params, written
+        self.violations = violations
+        self.injected: list[str] = []
+        self.ctx: _Ctx | None = None
+        self.writer: _Writer | None = None
+        self.owned: Any = None
+        self.fields: tuple[_FieldPlan, ...] = ()
+        self.t_update = False
+
+    def context(self, container: Any) -> _Ctx:
+        """The check functions' context, made on first need, pointed at ``container``."""
+        ctx = self.ctx
+        if ctx is None:
+            plan = self.plan
+            ctx = self.ctx = _Ctx(self.operation, self.view, plan.inject, plan.update, self.violations,
+                                  root=self.params, written=self.written, never_injects=plan.update)
+        ctx.update, ctx.container = self.t_update, container
+        return ctx
+
+    def own(self, concrete: tuple[_Key, ...]) -> Any:
+        """The writer's copy of the container at ``concrete`` (made on the first injection there)."""
+        owned = self.owned
+        if owned is None:
+            if self.writer is None:
+                self.writer = _Writer(self.params)
+            owned = self.owned = self.writer.own(concrete)
+        return owned
+
+    def check(self, i: int, value: Any, container: Any, prefix: str, concrete: tuple[_Key, ...]) -> None:
+        """A value the fast test does not pass: the field's check function decides."""
+        fp = self.fields[i]
+        new = fp[8](self.context(container), fp[9], prefix + fp[10], value)
+        if new is not MISSING:
+            self.inject(i, new, container, prefix, concrete)
+
+    def refuse(self, i: int, container: Any, prefix: str) -> None:
+        """The violations of an absent required field, made once per prefix (see :func:`_absent_refusals`)."""
+        fp = self.fields[i]
+        made = fp[12].get(prefix)
+        if made is None:
+            made = _absent_refusals(self.operation, self.view, self.plan, self.written, self.t_update, fp[9], fp[8],
+                                    prefix + fp[10], fp[12], prefix, container, self.params)
+        self.violations.extend(made if made.__class__ is tuple else made())
+
+    def inject(self, i: int, new: Any, container: Any, prefix: str, concrete: tuple[_Key, ...]) -> None:
+        """Write ``new`` at field ``i`` of the container at ``concrete`` (copy on write)."""
+        fp = self.fields[i]
+        path = prefix + fp[10]
+        owned = self.owned
+        if owned is None:
+            if self.writer is None:
+                self.writer = _Writer(self.params)
+            owned = self.owned = self.writer.own(concrete)
+        if fp[0] == 1:
+            owned[fp[1]] = new
+            self.injected.append(path)
+        elif self.writer.set_in(owned, fp[3], new, fp[9].create_parents):  # type: ignore[union-attr]
+            self.injected.append(path)
+        else:
+            f = fp[9]
+            key = ("parent absent", prefix)  # beside the absent refusals: the same field, path and mode
+            shareable = fp[6] == _ABSENT_CONST and new is fp[7]  # the plan's immutable value, absent here
+            made = fp[12].get(key) if shareable else None
+            if made is not None:
+                self.violations += made
+                return
+            ctx = self.context(container)
+            if _is_required(ctx, f):
+                before = len(self.violations)
+                ctx.violation(path, MISSING, new, f"Give {path}: its parent structure is absent", f.guardrail)
+                if shareable:  # an immutable value, so the violation can be shared
+                    if len(fp[12]) > 1024:
+                        fp[12].clear()
+                    fp[12][key] = tuple(self.violations[before:])
 
 
 def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile: "VpcProfile",
          inject: bool, pipeline_definition: Any = None, written: bool = False,
          ) -> tuple[dict[str, Any], list[str], list[Violation], list[ResolvedReference]]:
+    """Check (and, with ``inject``, fill in) ``params`` by the compiled plan; see :func:`decide`.
+
+    Returns the request to send (a copy), the injected paths, the violations and the references
+    the embedded pipeline definition names. A value the plan's fast test does not pass, and every
+    violation, is decided by the field's check function (so the words are always the same).
+    """
+    view = _view(profile)
     violations: list[Violation] = []
     update = rule.kind == "update"
-    ctx = _Ctx(operation, _view(profile), inject and not update, update, violations, root=params,
-               written=written, never_injects=update)
     if rule.unsupported:
+        ctx = _Ctx(operation, view, inject and not update, update, violations, root=params, written=written,
+                   never_injects=update)
         ctx.violation(operation, operation, "an operation that can run closed", rule.unsupported,
                       Guardrail.UNSUPPORTED, "an operation that can run in a closed network")
         return dict(params), [], violations, []
-    writer: _Writer | None = None
-    injected: list[str] = []
-    for anchor_parts, replaces, fields in _compiled(operation):
-        # An update that replaces this structure as a whole: absent means the AWS default.
-        ctx.update = update and not replaces
-        if anchor_parts:
-            matches: Any = _expand_all(params, anchor_parts, (), ctx.unwalkable)
+    plan = _plan(operation, rule, view, inject, written)
+    state = _Run(operation, view, plan, params, written, violations)
+    matches: Any
+    for kind, anchor_parts, t_update, fields, dia, run_fields in plan.targets:
+        state.fields, state.t_update = fields, t_update
+        bad: Any = None
+        if kind == _AT_ROOT:
+            matches = (((), params, ""),)
+        elif kind == _AT_LIST:
+            name = anchor_parts[0]
+            seq = params.get(name) if type(params) is dict else _get(params, (name,))
+            if seq.__class__ is list or seq.__class__ is tuple or (seq is not MISSING and _is_seq(seq)):
+                matches = [((name, i), item, f"{name}[{i}].") for i, item in enumerate(seq)]
+            else:
+                matches = ()
+                if seq is not None and seq is not MISSING:
+                    bad = [((name,), seq)]
         else:
-            matches = (((), params),)
-        for concrete, container in matches:
+            bad = []
+            matches = [(at, v, format_path(at) + ".")
+                       for at, v in _expand_all(params, anchor_parts, (), lambda at, v: bad.append((at, v)))]
+        if bad:
+            ctx = state.context(None)
+            for at, v in bad:
+                ctx.unwalkable(at, v)
+        for concrete, container, prefix in matches:
             is_dict = type(container) is dict
             if not is_dict and not _is_map(container):
                 continue
-            ctx.container = container
-            dia_path: str | None = None
-            prefix = format_path(concrete) + "." if concrete else ""
-            owned: Any = None  # the writer's copy of this container, once something is injected
-            for check_fn, f, parts, is_dia, fpath, key in fields:
-                if key is not None and is_dict:
-                    value = container.get(key, MISSING)
-                else:
-                    value = _get(container, parts)
-                path = prefix + fpath if prefix else fpath
-                new = check_fn(ctx, f, path, value)
-                if is_dia:
-                    dia_path = path
-                if new is MISSING:
-                    continue
-                if owned is None:
-                    if writer is None:
-                        writer = _Writer(params)
-                    owned = writer.own(concrete)
-                if writer.set_in(owned, parts, new, f.create_parents):  # type: ignore[union-attr]
-                    injected.append(path)
-                elif _is_required(ctx, f):
-                    ctx.violation(path, MISSING, new, f"Give {path}: its parent structure is absent",
-                                  f.guardrail)
-            if dia_path is not None:
-                _check_dia_subnet(ctx, writer.root if writer else params, concrete, dia_path)
+            state.owned = None  # the writer's copy of this container, once something is injected
+            run_fields(container, is_dict, prefix, concrete, violations, state)
+            if dia is not None:
+                writer = state.writer
+                now: Any = writer.root if writer else params
+                for k in concrete:
+                    now = now[k]
+                if now.get("DirectInternetAccess") == "Disabled" and now.get("SubnetId", MISSING) in (
+                        MISSING, None, ""):
+                    _check_dia_subnet(state.context(container), writer.root if writer else params, concrete,
+                                      prefix + dia)
     extra_refs: list[ResolvedReference] = []
     if rule.definition is not None:
         extra_refs = _run_definition(operation, rule, params, profile, violations, pipeline_definition)
-    return (writer.root if writer else dict(params)), injected, violations, extra_refs
+    writer = state.writer
+    return (writer.root if writer else dict(params)), state.injected, violations, extra_refs
 
 
 def _run_definition(operation: str, rule: OperationRule, params: Mapping[str, Any], profile: "VpcProfile",
@@ -715,9 +1098,13 @@ def decide(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *, 
         return Decision(operation, dict(params), (), tuple(found), (), warnings=warned)
     out_params, injected, violations, extra_refs = _run(operation, rule, params, profile, inject,
                                                          pipeline_definition)
-    warned = _run_preflight(operation, out_params, profile, violations)
+    warned = _run_preflight(operation, out_params, profile, violations) if operation in _PREFLIGHT else ()
+    refs = tuple(references(operation, out_params)) if rule.references else ()
     return _decision(operation, out_params, tuple(injected), tuple(violations),
-                     tuple(references(operation, out_params)) + tuple(extra_refs), warned)
+                     refs + tuple(extra_refs) if extra_refs else refs, warned)
+
+
+_PREFLIGHT = _preflight.PREFLIGHT_OPERATIONS
 
 
 def _run_preflight(operation: str, params: Mapping[str, Any], profile: "VpcProfile",
@@ -758,6 +1145,18 @@ def _check_as_written(operation: str, params: Mapping[str, Any], profile: "VpcPr
                      tuple(references(operation, out_params)) + tuple(extra_refs), warned)
 
 
+def _check_written(operation: str, params: Mapping[str, Any], profile: "VpcProfile",
+                   ) -> tuple[list[Violation], list[ResolvedReference]]:
+    """``(violations, references)`` of :func:`_check_as_written`, without making a :class:`Decision`
+    (a pipeline checks one per step)."""
+    rule = RULES[operation]
+    out_params, _, violations, extra_refs = _run(operation, rule, params, profile, False, written=True)
+    if operation in _PREFLIGHT:
+        _run_preflight(operation, out_params, profile, violations)
+    refs = references(operation, out_params) if rule.references else []
+    return violations, refs + extra_refs if extra_refs else refs
+
+
 def check(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,
           pipeline_definition: Any = None) -> list[Violation]:
     """Every violation of ``params`` as given (nothing injected; absent means the AWS default).
@@ -784,7 +1183,8 @@ def check(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,
                            pipeline_definition=pipeline_definition).violations)
     # decide() without the parts check does not return (the references, the Decision)
     out_params, _, violations, _ = _run(operation, rule, params, profile, False, pipeline_definition)
-    _run_preflight(operation, out_params, profile, violations)
+    if operation in _PREFLIGHT:
+        _run_preflight(operation, out_params, profile, violations)
     return violations
 
 
@@ -838,7 +1238,10 @@ def references(operation: str, params: Mapping[str, Any]) -> list[ResolvedRefere
     if operation not in RULES:
         return []
     out = []
+    is_dict = type(params) is dict
     for ref, parts, discriminator in _compiled_references(operation):
+        if is_dict and parts[0] not in params:
+            continue  # what _expand_all finds there: nothing
         found = _expand_all(params, parts)
         if not found:
             continue

@@ -48,6 +48,8 @@ and the step types of the SageMaker Python SDK (``sagemaker.workflow.steps.StepT
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
@@ -222,8 +224,9 @@ class PipelineDefinition:
     parameters: Mapping[str, PipelineParameter]
     steps: tuple[PipelineStep, ...]
     expression_free: frozenset[int] = frozenset()
-    """``id()`` of the parsed objects with no pipeline expression anywhere below them (parsed from
-    JSON text only; their substitution is skipped). Valid while the steps hold the objects."""
+    """``id()`` of parsed objects known to hold no pipeline expression anywhere below them (their
+    substitution is skipped); :func:`parse_definition` leaves it empty (noting them while parsing
+    cost more than walking). Valid while the steps hold the objects."""
 
     def step(self, name: str) -> PipelineStep | None:
         """The step named ``name``, or ``None``."""
@@ -283,30 +286,7 @@ def step_operation(step_type: str, arguments: Any = None) -> str | None:
 # --------------------------------------------------------------------------- parsing
 
 
-def _clean_value(value: Any, clean: set[int]) -> bool:
-    t = type(value)
-    if t in _LEAVES:
-        return True
-    if t is dict:
-        return id(value) in clean
-    if t is list:
-        return all(_clean_value(v, clean) for v in value)
-    return False
-
-
-def _noting_clean(clean: set[int]) -> Any:
-    """An ``on_object`` for :func:`loads_strict`: adds each expression-free object's id to ``clean``."""
-    def note(obj: dict[str, Any]) -> None:
-        if len(obj) == 1 and _is_expression(obj):
-            return
-        for v in obj.values():
-            if type(v) not in _LEAVES and not _clean_value(v, clean):
-                return
-        clean.add(id(obj))
-    return note
-
-
-def _load(document: Any, prefix: str, clean: set[int] | None = None) -> Mapping[str, Any]:
+def _load(document: Any, prefix: str) -> Mapping[str, Any]:
     if isinstance(document, (bytes, bytearray)):
         try:
             document = document.decode("utf-8")
@@ -314,7 +294,7 @@ def _load(document: Any, prefix: str, clean: set[int] | None = None) -> Mapping[
             raise PipelineDefinitionError(prefix, f"not UTF-8 ({exc.reason})", "a JSON document") from None
     if isinstance(document, str):
         try:
-            document = loads_strict(document, _noting_clean(clean) if clean is not None else None)
+            document = loads_strict(document)
         except DuplicateKeyError as exc:
             raise PipelineDefinitionError(f"{prefix}.{exc.path}" if exc.path else prefix, str(exc),
                                           "a JSON document that gives each key once") from None
@@ -349,7 +329,9 @@ def _steps(raw: Any, path: str) -> Iterator[PipelineStep]:
         stype = st.get("Type") if isinstance(st.get("Type"), str) else ""
         here = f"{path}[{i}:{name}]" if name else f"{path}[{i}]"
         args = st.get("Arguments", MISSING)
-        yield PipelineStep(name, stype, here, args)
+        step = _new(PipelineStep)  # a frozen dataclass filled as its __init__ does (no __setattr__ per field)
+        step.__dict__.update(name=name, type=stype, path=here, arguments=args)
+        yield step
         if stype == "Condition" and _paths.is_map(args):
             for branch in _BRANCHES:
                 if branch in args and args[branch] is not None:
@@ -378,8 +360,7 @@ def parse_definition(document: str | bytes | Mapping[str, Any], *, prefix: str =
         ``Steps`` or a member outside :data:`DEFINITION_MEMBERS`, or ``Steps`` /
         ``Parameters`` / a step is not shaped as a definition holds it.
     """
-    clean: set[int] = set()
-    doc = _load(document, prefix, clean)
+    doc = _load(document, prefix)
     unknown = sorted(str(k) for k in doc if k not in DEFINITION_MEMBERS)
     if unknown:
         raise PipelineDefinitionError(f"{prefix}.{unknown[0]}", f"the member(s) {unknown}",
@@ -389,7 +370,7 @@ def parse_definition(document: str | bytes | Mapping[str, Any], *, prefix: str =
                                       "a list of steps")
     params = _parameters(doc, prefix)
     steps = tuple(_steps(doc["Steps"], f"{prefix}.Steps"))
-    return PipelineDefinition(params, steps, frozenset(clean))
+    return PipelineDefinition(params, steps)
 
 
 # --------------------------------------------------------------------------- expressions
@@ -414,6 +395,7 @@ class _Unresolved:
 
 _Parts = tuple[str | int, ...]
 _LEAVES = frozenset({str, int, float, bool, type(None)})
+_new = object.__new__
 
 
 def _substitute(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
@@ -423,21 +405,18 @@ def _substitute(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
 
     ``found`` receives ``(parts, expression, parameter name or None)``. Structures
     without expressions are returned as they are (not copied); those in ``clean``
-    (:attr:`PipelineDefinition.expression_free`) are not even walked.
+    (:attr:`PipelineDefinition.expression_free`) are not even walked. JSON's own
+    types (``dict``, ``list``, scalars) are walked inline; any other mapping or
+    sequence goes through the path engine's tests.
     """
-    if type(value) is dict and id(value) in clean:
-        return value
-    if _is_expression(value):
-        pname = _parameter_name(value)
-        if pname is not None and pname in params:
-            found.append((at, value, pname))
-            if values is not None and pname in values:
-                return params[pname].coerce(values[pname])
-            default = params[pname].default
-            return default if default is not MISSING else _Unresolved(value)
-        found.append((at, value, None))
-        return _Unresolved(value)
-    if _paths.is_map(value):
+    t = type(value)
+    if t is dict:
+        if clean and id(value) in clean:
+            return value
+        if len(value) == 1 and _is_expression(value):
+            return _resolve(value, at, params, values, found)
+        if _LEAVES.issuperset(map(type, value.values())):
+            return value  # only JSON scalars below (checked at C speed): nothing to substitute
         out: dict[str, Any] | None = None
         for k, v in value.items():
             if type(v) in _LEAVES:
@@ -448,7 +427,9 @@ def _substitute(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
                     out = dict(value)
                 out[k] = new
         return value if out is None else out
-    if _paths.is_seq(value):
+    if t is list or (t not in _LEAVES and not _paths.is_map(value) and _paths.is_seq(value)):
+        if _LEAVES.issuperset(map(type, value)):
+            return value
         lst: list[Any] | None = None
         for i, v in enumerate(value):
             if type(v) in _LEAVES:
@@ -459,7 +440,34 @@ def _substitute(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
                     lst = list(value)
                 lst[i] = new
         return value if lst is None else lst
-    return value
+    if t in _LEAVES or not _paths.is_map(value):
+        return value
+    if _is_expression(value):
+        return _resolve(value, at, params, values, found)
+    out = None
+    for k, v in value.items():
+        if type(v) in _LEAVES:
+            continue
+        new = _substitute(v, at + (k,), params, values, found, clean)
+        if new is not v:
+            if out is None:
+                out = dict(value)
+            out[k] = new
+    return value if out is None else out
+
+
+def _resolve(expr: Mapping[str, Any], at: _Parts, params: Mapping[str, PipelineParameter],
+             values: Mapping[str, Any] | None, found: list[tuple[_Parts, Any, Any]]) -> Any:
+    """What expression ``expr`` at ``at`` is known to be (see :func:`_substitute`)."""
+    pname = _parameter_name(expr)
+    if pname is not None and pname in params:
+        found.append((at, expr, pname))
+        if values is not None and pname in values:
+            return params[pname].coerce(values[pname])
+        default = params[pname].default
+        return default if default is not MISSING else _Unresolved(expr)
+    found.append((at, expr, None))
+    return _Unresolved(expr)
 
 
 def _parameter_name(expr: Mapping[str, Any]) -> str | None:
@@ -549,6 +557,38 @@ def check_definition(document: str | bytes | Mapping[str, Any], profile: "VpcPro
         Violations (never raised: a malformed definition is a violation too),
         references to existing resources, and the steps found.
     """
+    key: Any = None
+    if parameter_values is None and type(document) in (str, bytes):
+        key = (document, operation, prefix, id(profile))
+        hit = _CHECKED.get(key)
+        if hit is not None and hit[0]() is profile:
+            return hit[1]
+    result = _check_definition(document, profile, operation, prefix, parameter_values)
+    if key is not None:
+        try:
+            ref = weakref.ref(profile)
+        except TypeError:  # pragma: no cover - a profile-like object without weak references
+            return result
+        with _CHECKED_LOCK:
+            while len(_CHECKED) >= _CHECKED_SIZE:
+                _CHECKED.pop(next(iter(_CHECKED)))
+            _CHECKED[key] = (ref, result)
+    return result
+
+
+_CHECKED: dict[tuple[Any, ...], tuple[Any, DefinitionCheck]] = {}
+"""The last few :func:`check_definition` results of definition *texts*, by ``(text, operation, prefix,
+id(profile))`` (checked again: the profile object itself). A pure function of that key (the profile is
+frozen), so a definition decided twice (the hooks' decision, then the process guard's check of the
+final request; ``check`` then ``apply``) is parsed and checked once. Mappings are never cached (they
+can change), nor checks with ``parameter_values``."""
+_CHECKED_SIZE = 8
+_CHECKED_LOCK = threading.Lock()
+
+
+def _check_definition(document: str | bytes | Mapping[str, Any], profile: "VpcProfile", operation: str,
+                      prefix: str, parameter_values: Mapping[str, Any] | None) -> DefinitionCheck:
+    """:func:`check_definition` itself (without the cache of texts)."""
     try:
         definition = parse_definition(document, prefix=prefix)
     except PipelineDefinitionError as exc:
@@ -559,14 +599,17 @@ def check_definition(document: str | bytes | Mapping[str, Any], profile: "VpcPro
     allow = bool(getattr(profile, "allow_pipeline_network_parameters", False))
     violations: list[Violation] = []
     refs: list[_guard.ResolvedReference] = []
+    producers: dict[str, str] = {}  # step name -> type (the first step of a name, as PipelineDefinition.step)
     for step in definition.steps:
-        _check_step(step, definition, profile, operation, allow, parameter_values, violations, refs)
+        producers.setdefault(step.name, step.type)
+    for step in definition.steps:
+        _check_step(step, definition, profile, operation, allow, parameter_values, violations, refs, producers)
     return DefinitionCheck(tuple(violations), tuple(refs), definition.steps)
 
 
 def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "VpcProfile", operation: str,
                 allow: bool, values: Mapping[str, Any] | None, violations: list[Violation],
-                refs: list[_guard.ResolvedReference]) -> None:
+                refs: list[_guard.ResolvedReference], producers: dict[str, str]) -> None:
     if step.type in UNSUPPORTED_STEPS:
         violations.append(Violation(operation, step.path, step.type, "a step that can run closed",
                                     f"Remove the step: {UNSUPPORTED_STEPS[step.type]}", Guardrail.UNSUPPORTED.value,
@@ -589,7 +632,9 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
         return
     found: list[tuple[_Parts, Any, Any]] = []
     resolved = _substitute(args, (), definition.parameters, values, found, definition.expression_free)
-    decision = _guard._check_as_written(op, resolved, profile)
+    decided_violations, decided_refs = _guard._check_written(op, resolved, profile)
+    if not found and not decided_violations and not decided_refs:
+        return  # the common case: a closed step without expressions
     base = f"{step.path}.Arguments"
     hint = _REPACK_HINT if "RepackModel" in step.name else ""
     drop: list[str] = []  # paths whose guard violations are about an unresolved value
@@ -621,15 +666,15 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
             continue
         target = _step_target(expr)
         if resource is not None and target is not None:
-            producer = definition.step(target)
-            if producer is not None and producer.type in _PRODUCERS.get(resource, ()):
+            producer = producers.get(target)
+            if producer is not None and producer in _PRODUCERS.get(resource, ()):
                 continue  # made by a step of this pipeline, which is checked itself
         drop.append(rel)
         extra.append(Violation(operation, full, expr, "a value written in the definition",
                                f"Write the value itself in the step: {json.dumps(expr, default=str)} is only "
                                "known at run time and cannot be checked", rule_id,
                                "a value written in the definition"))
-    for v in decision.violations:
+    for v in decided_violations:
         if any(_under(v.path, d) for d in drop):
             continue
         fix = v.fix
@@ -638,6 +683,6 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
         violations.append(Violation(operation, f"{base}.{v.path}", v.found, v.required, fix, v.rule_id,
                                     v.required_text))
     violations.extend(extra)
-    for r in decision.references:
+    for r in decided_refs:
         refs.append(_guard.ResolvedReference(f"{base}.{r.path}", r.resource, r.name))
 

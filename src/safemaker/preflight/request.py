@@ -160,10 +160,18 @@ def _training(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Fi
 
 
 def _tuning(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
-    for anchor in ("TrainingJobDefinition", "TrainingJobDefinitions[]"):
-        for prefix, definition in _maps(params, anchor):
-            _code_download(op, prefix, definition, "StaticHyperParameters",
-                           definition.get("EnableNetworkIsolation") is True, profile, out)
+    # What _maps(params, "TrainingJobDefinition") and (..., "TrainingJobDefinitions[]") yield, read directly:
+    # a definition is looked at further only when isolated with hyperparameters (the path is made then).
+    one = params.get("TrainingJobDefinition")
+    if is_map(one) and one.get("EnableNetworkIsolation") is True and is_map(one.get("StaticHyperParameters")):
+        _code_download(op, "TrainingJobDefinition.", one, "StaticHyperParameters", True, profile, out)
+    many = params.get("TrainingJobDefinitions")
+    if is_seq(many):
+        for i, definition in enumerate(many):
+            if (is_map(definition) and definition.get("EnableNetworkIsolation") is True
+                    and is_map(definition.get("StaticHyperParameters"))):
+                _code_download(op, f"TrainingJobDefinitions[{i}].", definition, "StaticHyperParameters", True,
+                               profile, out)
 
 
 def _model(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
