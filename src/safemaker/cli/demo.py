@@ -11,6 +11,7 @@ from typing import Any, Iterator, Optional
 
 import typer
 
+from ..logs import DEBUG_ENV_VAR
 from . import _common
 from ._common import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, err, fail, handle_errors, out, aws_profile_option, profile_option, table
 
@@ -30,7 +31,7 @@ def _quiet_sdk() -> Iterator[None]:
     debug output. Everything is restored afterwards.
     """
     names = ["sagemaker", "sagemaker.config", "sagemaker.deprecations", "sagemaker.telemetry"]
-    if not os.environ.get("SAFEMAKER_DEBUG"):
+    if not os.environ.get(DEBUG_ENV_VAR):
         names.append("safemaker")
     levels = {n: logging.getLogger(n).level for n in names}
     env_before = os.environ.get("SAGEMAKER_SUPPRESS_V2_WARNING")

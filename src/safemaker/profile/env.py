@@ -19,6 +19,7 @@ from typing import Mapping
 from pydantic_settings import BaseSettings
 
 from safemaker.errors import ProfileFieldError
+from safemaker.logs import DEBUG_ENV_VAR
 
 from .reporting import Text
 from .sources import ProfileEnvSource
@@ -32,7 +33,8 @@ PROFILE_ENV_VAR = "SAFEMAKER_PROFILE"
 OTHER_ENV_VARS: Mapping[str, str] = MappingProxyType(
     {
         PROFILE_ENV_VAR: "the profile source: a file path or ssm:<parameter name>",
-        "SAFEMAKER_DEBUG": "debug output of safemaker's loggers on stderr",
+        DEBUG_ENV_VAR: "debug output of safemaker's loggers on stderr, in the safemaker command and "
+                       "'import safemaker.auto' / 'safemaker run' (safemaker.logs)",
         "SAFEMAKER_DECISION_LOG": "JSON-lines file the guard appends its decisions to",
         "SAFEMAKER_GUARD_MODE": "mode of the process guard turned on by 'import safemaker.auto' and "
                                 "'safemaker run': enforce (default) or warn",
