@@ -101,7 +101,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-logger.addHandler(logging.NullHandler())
 
 POLICY_VERSION = "2012-10-17"
 """The IAM policy language version every rendered document declares."""

@@ -72,6 +72,33 @@ def test_import_installs_no_handler_even_with_safemaker_debug(tmp_path, profile_
     assert r.stderr == ""
 
 
+def test_no_module_configures_a_handler_at_import(tmp_path):
+    """Only the ``safemaker`` logger has a handler after importing every module: its NullHandler."""
+    r = _python(
+        "import importlib, logging, pkgutil, safemaker\n"
+        "skip = ('safemaker.auto', 'safemaker._run.sitecustomize', 'safemaker.__main__')\n"
+        "done = []\n"
+        "for m in pkgutil.walk_packages(safemaker.__path__, 'safemaker.'):\n"
+        "    if m.name in skip:\n"
+        "        continue\n"
+        "    try:\n"
+        "        importlib.import_module(m.name)\n"
+        "        done.append(m.name)\n"
+        "    except ImportError:\n"
+        "        pass  # an SDK adapter of the major that is not installed\n"
+        "print('COUNT', len(done), 'safemaker.hooks' in done, 'safemaker.profile.model' in done, 'safemaker.cli' in done)\n"
+        "print('HANDLERS', {name: [type(h).__name__ for h in logger.handlers]\n"
+        "       for name, logger in logging.root.manager.loggerDict.items()\n"
+        "       if name.split('.')[0] == 'safemaker' and isinstance(logger, logging.Logger) and logger.handlers})\n",
+        tmp_path, SAFEMAKER_DEBUG="1")
+    assert r.returncode == 0, r.stderr
+    lines = {line.split(" ", 1)[0]: line.split(" ", 1)[1] for line in r.stdout.splitlines()
+             if line.startswith(("COUNT ", "HANDLERS "))}  # the SageMaker SDK prints on stdout too
+    count, *found = lines["COUNT"].split()
+    assert int(count) > 50 and found == ["True", "True", "True"]
+    assert lines["HANDLERS"] == "{'safemaker': ['NullHandler']}"
+
+
 def test_import_safemaker_auto_honours_safemaker_debug(tmp_path, profile_file):
     """``import safemaker.auto`` is a program's explicit start (and what safemaker run's children do)."""
     code = "import safemaker.auto\n"

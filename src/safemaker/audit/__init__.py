@@ -90,7 +90,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-logger.addHandler(logging.NullHandler())
 
 
 # --------------------------------------------------------------------------- errors
