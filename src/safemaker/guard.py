@@ -851,15 +851,34 @@ def _required_source(i: int, conds: tuple[Any, ...], ns: dict[str, Any]) -> str:
             terms.append(f"not ((not is_dict or {parts[0]!r} in c) and _instance_store(c, IT{i}_{j}, {lists!r}))")
     if not_required_when is not None:
         ns[f"NRW{i}"] = not_required_when
-        terms.append(f"not any(v not in (None, '') for _, v in _expand_all(S.params, NRW{i}))")
+        terms.append(f"not S.given(NRW{i})")
     return " and ".join(terms) or "True"
+
+
+def _given(root: Any, parts: tuple[str, ...]) -> bool:
+    """``any(v not in (None, "") for _, v in paths.expand_all(root, parts))``, read directly for
+    ``("A", "[]", "B")`` over a list (or tuple) of dicts."""
+    if len(parts) == 3 and parts[1] == "[]" and parts[2] != "[]" and root.__class__ is dict:
+        seq = root.get(parts[0])
+        if seq is None:
+            return False  # absent or null: nothing to walk
+        if seq.__class__ is list or seq.__class__ is tuple:
+            key = parts[2]
+            for item in seq:
+                if item.__class__ is not dict:
+                    break  # another shape: the path engine decides
+                if key in item and item[key] not in (None, ""):
+                    return True
+            else:
+                return False
+    return any(v not in (None, "") for _, v in _expand_all(root, parts))
 
 
 class _Run:
     """The state of one :func:`_run` that the generated field code calls for its rare paths."""
 
     __slots__ = ("operation", "view", "plan", "params", "written", "violations", "injected", "ctx", "writer",
-                 "owned", "fields", "t_update")
+                 "owned", "fields", "t_update", "given_at")
 
     def __init__(self, operation: str, view: _ProfileView, plan: _Plan, params: Mapping[str, Any], written: bool,
                  violations: list[Violation]) -> None:
@@ -871,6 +890,18 @@ class _Run:
         self.owned: Any = None
         self.fields: tuple[_FieldPlan, ...] = ()
         self.t_update = False
+        self.given_at: dict[tuple[str, ...], bool] | None = None
+
+    def given(self, parts: tuple[str, ...]) -> bool:
+        """Whether the request gives a value (neither None nor "") at rule path ``parts`` (a field's
+        ``not_required_when``), read once per request."""
+        memo = self.given_at
+        if memo is None:
+            memo = self.given_at = {}
+        hit = memo.get(parts)
+        if hit is None:
+            hit = memo[parts] = _given(self.params, parts)
+        return hit
 
     def context(self, container: Any) -> _Ctx:
         """The check functions' context, made on first need, pointed at ``container``."""
@@ -1240,8 +1271,13 @@ def references(operation: str, params: Mapping[str, Any]) -> list[ResolvedRefere
     out = []
     is_dict = type(params) is dict
     for ref, parts, discriminator in _compiled_references(operation):
-        if is_dict and parts[0] not in params:
-            continue  # what _expand_all finds there: nothing
+        if is_dict:
+            top = params.get(parts[0])
+            if top is None:
+                continue  # absent or null: _expand_all finds nothing there
+            if (top.__class__ is list and len(parts) > 2 and parts[1] == "[]" and parts[2] != "[]"
+                    and all(item.__class__ is dict and parts[2] not in item for item in top)):
+                continue  # no element has the member: nothing there either
         found = _expand_all(params, parts)
         if not found:
             continue
