@@ -73,3 +73,20 @@ def _no_process_guard_left() -> object:
     process = sys.modules.get("safemaker.process")
     if process is not None:
         process.uninstall_process()
+
+
+@pytest.fixture
+def botocore_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The delays botocore's standard/adaptive retry mode computes before each retry, recorded instead
+    of slept (botocore's own ``ExponentialBackoff``: random jitter, capped at 20 s). One entry per retry."""
+    from botocore.retries.standard import ExponentialBackoff
+
+    delays: list[float] = []
+    computed = ExponentialBackoff.delay_amount
+
+    def record(self: ExponentialBackoff, context: object) -> float:
+        delays.append(computed(self, context))
+        return 0.0
+
+    monkeypatch.setattr(ExponentialBackoff, "delay_amount", record)
+    return delays

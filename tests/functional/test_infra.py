@@ -11,7 +11,6 @@ from types import SimpleNamespace
 
 import pytest
 from botocore.awsrequest import AWSResponse
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from safemaker.network import doctor, infra
@@ -34,7 +33,9 @@ class Sleeps(list):
 def aws(safemaker_local):
     session = safemaker_local.session
     sleeps = Sleeps()
-    return SimpleNamespace(ec2=session.client("ec2"), iam=session.client("iam"), ssm=session.client("ssm"),
+    config = infra.CLIENT_CONFIG  # botocore's standard retry mode, as the CLI's clients
+    return SimpleNamespace(ec2=session.client("ec2", config=config), iam=session.client("iam", config=config),
+                           ssm=session.client("ssm", config=config),
                            backend=safemaker_local, sleeps=sleeps,
                            retry=RetryPolicy(base_delay=1.0, wait_delay=0, sleep=sleeps))
 
@@ -319,25 +320,31 @@ def test_down_deletes_everything_in_dependency_order_and_can_be_rerun(aws, cfg):
     assert mutating(aws.backend) == []
 
 
-def test_down_completes_through_throttling_and_transient_errors(aws, cfg):
+def _ec2_error(request, status, code, message):
+    """An EC2 error response (the Query protocol's XML), returned by a before-send handler instead of sending."""
+    response = AWSResponse(request.url, status, {}, None)
+    response._content = (f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
+                         "<RequestID>x</RequestID></Response>").encode()
+    return response
+
+
+def test_down_completes_through_throttling_and_transient_errors(aws, cfg, botocore_backoff):
     up(aws, cfg)
-    # botocore's own retries are off for this client, so every fault reaches down's retry loop.
-    ec2 = aws.backend.session.client("ec2", config=Config(retries={"total_max_attempts": 1}))
+    # Throttling and 503s are botocore's to retry (standard mode, infra.CLIENT_CONFIG): injected per attempt
+    # (before-send). DependencyViolation is safemaker's (botocore does not retry it): injected per call.
+    ec2 = aws.backend.session.client("ec2", config=infra.CLIENT_CONFIG)
     faults = {"DeleteVpcEndpoints": 3, "DeleteSubnet": 2, "DeleteSecurityGroup": 2}
 
-    def throttle(model, **kwargs):
+    def throttle(request, **kwargs):
         if faults["DeleteVpcEndpoints"] > 0:
             faults["DeleteVpcEndpoints"] -= 1
-            raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"},
-                               "ResponseMetadata": {"HTTPStatusCode": 400}}, model.name)
+            return _ec2_error(request, 400, "Throttling", "Rate exceeded")
+        return None
 
     def unavailable(request, **kwargs):
         if faults["DeleteSubnet"] > 0 and "Action=DeleteSubnet" in str(request.body):
             faults["DeleteSubnet"] -= 1
-            response = AWSResponse(request.url, 503, {}, None)
-            response._content = (b"<Response><Errors><Error><Code>ServiceUnavailable</Code><Message>try again"
-                                 b"</Message></Error></Errors><RequestID>x</RequestID></Response>")
-            return response
+            return _ec2_error(request, 503, "ServiceUnavailable", "try again")
         return None
 
     def dependency(model, **kwargs):
@@ -346,37 +353,42 @@ def test_down_completes_through_throttling_and_transient_errors(aws, cfg):
             raise ClientError({"Error": {"Code": "DependencyViolation", "Message": "resource has a dependent object"},
                                "ResponseMetadata": {"HTTPStatusCode": 400}}, model.name)
 
-    ec2.meta.events.register("before-call.ec2.DeleteVpcEndpoints", throttle)
+    ec2.meta.events.register("before-send.ec2.DeleteVpcEndpoints", throttle)
     ec2.meta.events.register("before-send.ec2.DeleteSubnet", unavailable)
     ec2.meta.events.register("before-call.ec2.DeleteSecurityGroup", dependency)
     aws.backend.reset_requests()
     result = down(aws, ec2=ec2)
     assert result.complete
     assert faults == {"DeleteVpcEndpoints": 0, "DeleteSubnet": 0, "DeleteSecurityGroup": 0}
-    # 3 throttles, then 2 x 503, then 2 x DependencyViolation: each series retried after 1, 2, 4 ... s.
-    assert aws.sleeps == [1.0, 2.0, 4.0, 1.0, 2.0, 1.0, 2.0]
+    # 3 throttles, then 2 x 503: retried once each by botocore (5 backoffs), never again by safemaker;
+    # 2 x DependencyViolation: retried by safemaker after 1, 2 s.
+    assert len(botocore_backoff) == 5
+    assert aws.sleeps == [1.0, 2.0]
     assert aws.backend.request_count("ec2", "DeleteVpcEndpoints") == 9
     assert aws.backend.request_count("ec2", "DeleteSubnet") == 2
     assert tagged(aws)["vpc"] == []
 
 
-def test_down_gives_up_after_max_attempts_and_a_rerun_finishes(aws, cfg):
+def test_down_gives_up_after_max_attempts_and_a_rerun_finishes(aws, cfg, botocore_backoff):
     up(aws, cfg)
+    sent = []
 
-    def throttle(model, **kwargs):
-        raise ClientError({"Error": {"Code": "RequestLimitExceeded", "Message": "Request limit exceeded."},
-                           "ResponseMetadata": {"HTTPStatusCode": 503}}, model.name)
+    def throttle(request, **kwargs):
+        sent.append(request.headers["amz-sdk-request"].decode())
+        return _ec2_error(request, 503, "RequestLimitExceeded", "Request limit exceeded.")
 
-    aws.ec2.meta.events.register("before-call.ec2.DeleteSecurityGroup", throttle, unique_id="throttle")
+    aws.ec2.meta.events.register("before-send.ec2.DeleteSecurityGroup", throttle, unique_id="throttle")
     with pytest.raises(InfraError) as caught:
         down(aws)
     assert str(caught.value).startswith(
         f"DeleteSecurityGroup {tagged(aws)['security-group'][0]} failed: RequestLimitExceeded: Request limit "
         "exceeded (after 8 attempts).")
-    assert len(aws.sleeps) == 7
+    # 8 attempts in all, all botocore's (its 7 backoffs); none of safemaker's own on top (was 8 x 5 = 40).
+    assert sent == [f"attempt={n}; max=8" for n in range(1, 9)]
+    assert len(botocore_backoff) == 7 and aws.sleeps == []
     left = tagged(aws)
     assert (len(left["endpoint"]), len(left["subnet"]), len(left["security-group"]), len(left["vpc"])) == (0, 0, 1, 1)
-    aws.ec2.meta.events.unregister("before-call.ec2.DeleteSecurityGroup", unique_id="throttle")
+    aws.ec2.meta.events.unregister("before-send.ec2.DeleteSecurityGroup", unique_id="throttle")
     result = down(aws)
     assert result.complete
     assert [a.kind for a in result.actions][:3] == ["security group", "VPC", "DHCP options"]

@@ -156,13 +156,13 @@ class _Sleeps(list):
         self.append(seconds)
 
 
-def _counted_client(service: str, endpoint_url: str | None, sends: list[str]):
-    """A real botocore client without botocore's own retries, counting every request it tries to send."""
+def _counted_client(service: str, endpoint_url: str | None, sends: list[str], attempts: int = 8):
+    """A real botocore client (standard retry mode, ``attempts`` in all), counting every request it tries to send."""
     import botocore.config
 
     client = boto3.session.Session(region_name="us-east-1").client(
         service, endpoint_url=endpoint_url,
-        config=botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 1}))
+        config=botocore.config.Config(retries={"mode": "standard", "total_max_attempts": attempts}))
     client.meta.events.register("before-send", lambda request, **_: sends.append(request.url))
     return client
 
@@ -177,7 +177,7 @@ def test_plan_against_a_refused_loopback_port_fails_after_one_attempt(closed_url
     with pytest.raises(infra.InfraError) as raised:
         infra.plan(infra.StackConfig(name="ifsm", region="us-east-1", aws_managed_policies=()), ec2_client=ec2,
                    iam_client=iam, retry=infra.RetryPolicy(sleep=sleeps))
-    assert sends == [f"{closed_url}/"]  # one DescribeVpcs, never retried
+    assert sends == [f"{closed_url}/"]  # one DescribeVpcs, never retried (by botocore: 8 attempts allowed)
     assert sleeps == []
     assert str(raised.value) == (
         f'DescribeVpcs failed: EndpointConnectionError: Could not connect to the endpoint URL: "{closed_url}/" '
@@ -186,7 +186,7 @@ def test_plan_against_a_refused_loopback_port_fails_after_one_attempt(closed_url
         "AWS_ENDPOINT_URL, then re-run.")
 
 
-def test_plan_against_a_refused_non_loopback_endpoint_keeps_retrying(closed_url):
+def test_plan_against_a_refused_non_loopback_endpoint_keeps_retrying(closed_url, botocore_backoff):
     """A remote endpoint's connection error may heal (a route, a proxy coming up): retried as before. The refusal is
     raised by a before-send handler, so no request leaves the host."""
     from botocore.exceptions import EndpointConnectionError
@@ -195,7 +195,7 @@ def test_plan_against_a_refused_non_loopback_endpoint_keeps_retrying(closed_url)
 
     sends: list[str] = []
     sleeps = _Sleeps()
-    ec2 = _counted_client("ec2", None, sends)
+    ec2 = _counted_client("ec2", None, sends, attempts=4)
 
     def refuse(request, **_):
         raise EndpointConnectionError(endpoint_url="https://ec2.us-east-1.amazonaws.com/",
@@ -205,9 +205,10 @@ def test_plan_against_a_refused_non_loopback_endpoint_keeps_retrying(closed_url)
     iam = _counted_client("iam", closed_url, sends)
     with pytest.raises(infra.InfraError) as raised:
         infra.plan(infra.StackConfig(name="ifsm", region="us-east-1", aws_managed_policies=()), ec2_client=ec2,
-                   iam_client=iam, retry=infra.RetryPolicy(max_attempts=4, sleep=sleeps))
+                   iam_client=iam, retry=infra.RetryPolicy(sleep=sleeps))
+    # botocore's retries (4 attempts, 3 backoffs), none of safemaker's own on top.
     assert sends == ["https://ec2.us-east-1.amazonaws.com/"] * 4
-    assert sleeps == [1.0, 2.0, 4.0]
+    assert len(botocore_backoff) == 3 and sleeps == []
     assert str(raised.value) == (
         'DescribeVpcs failed: EndpointConnectionError: Could not connect to the endpoint URL: '
         '"https://ec2.us-east-1.amazonaws.com/" (after 4 attempts). Fix the cause and re-run.')

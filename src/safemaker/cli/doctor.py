@@ -56,8 +56,10 @@ def doctor(
         raise fail(str(exc), EXIT_BAD_INPUT) from None
     prof = resolve_profile(profile)
     session = boto3.Session(region_name=prof.region)
-    ec2 = session.client("ec2", endpoint_url=endpoint_url)
-    iam = session.client("iam", endpoint_url=endpoint_url) if check_role else None
+    from ..network.infra import CLIENT_CONFIG  # botocore's standard retry mode, as for infra
+
+    ec2 = session.client("ec2", endpoint_url=endpoint_url, config=CLIENT_CONFIG)
+    iam = session.client("iam", endpoint_url=endpoint_url, config=CLIENT_CONFIG) if check_role else None
     note_local_endpoints([ec2, iam])
     if strict:
         _doctor.assert_closed(prof, ec2)  # ProfileError -> exit 2

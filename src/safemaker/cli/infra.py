@@ -114,8 +114,10 @@ def _clients(region: str, endpoint_url: Optional[str], ssm: bool = False) -> tup
     import boto3
 
     session = boto3.Session(region_name=region)
-    clients = (session.client("ec2", endpoint_url=endpoint_url), session.client("iam", endpoint_url=endpoint_url),
-               session.client("ssm", endpoint_url=endpoint_url) if ssm else None)
+    config = _infra.CLIENT_CONFIG  # botocore's standard retry mode: the only retries of throttling
+    clients = (session.client("ec2", endpoint_url=endpoint_url, config=config),
+               session.client("iam", endpoint_url=endpoint_url, config=config),
+               session.client("ssm", endpoint_url=endpoint_url, config=config) if ssm else None)
     note_local_endpoints(clients)
     return clients
 

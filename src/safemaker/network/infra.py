@@ -28,8 +28,9 @@ result. Every resource carries the tag ``safemaker:stack=<name>`` (and
 tags, so re-running :func:`up` creates nothing. :func:`plan` reports what
 :func:`up` or :func:`down` would do with Describe/List/Get calls only.
 :func:`down` deletes in dependency order (seed part 5) only resources that
-carry the stack's tag, waits for each deletion, retries throttling, transient
-errors and eventual-consistency ``DependencyViolation`` errors, keeps (and
+carry the stack's tag, waits for each deletion (botocore waiters), retries
+eventual-consistency ``DependencyViolation`` errors (throttling and transient
+errors are retried by botocore: :data:`CLIENT_CONFIG`), keeps (and
 reports) anything that something outside the stack still depends on, and
 can be re-run after a partial failure until everything is gone.
 
@@ -44,11 +45,14 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 
+import botocore.config
+import botocore.waiter
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError, WaiterError
 from botocore.parsers import ResponseParserError
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
@@ -78,6 +82,7 @@ __all__ = [
     "StackConfigError",
     "InfraError",
     "RetryPolicy",
+    "CLIENT_CONFIG",
     "Action",
     "Plan",
     "UpResult",
@@ -131,14 +136,6 @@ MUTATING_PREFIXES: tuple[str, ...] = (
     "Untag", "Update", "Set",
 )
 """Operation-name prefixes of calls that change something (:func:`plan` makes none)."""
-
-_RETRYABLE_CODES = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled",
-    "RequestLimitExceeded", "RequestThrottledException", "TooManyRequestsException",
-    "SlowDown", "InternalError", "InternalFailure", "ServiceUnavailable", "Unavailable",
-    "ServiceUnavailableException", "RequestTimeout", "RequestTimeoutException",
-    "IncorrectState",
-})
 
 _GONE_ENDPOINT_STATES = frozenset({"deleted", "deleting"})
 _LIVE_INSTANCE_STATES = ["pending", "running", "stopping", "stopped", "shutting-down"]
@@ -565,27 +562,44 @@ class DownResult:
         return not self.remaining
 
 
+CLIENT_CONFIG = botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 8})
+"""botocore configuration of the EC2, IAM and SSM clients of :func:`up`, :func:`down`, :func:`plan`
+and ``safemaker doctor``: botocore's *standard* retry mode, 8 attempts per call in all
+(``total_max_attempts``, the first one included) for throttling (``Throttling``,
+``RequestLimitExceeded``...), HTTP 500/502/503/504, connection errors and timeouts, with botocore's
+exponential backoff and jitter (at most 20 s). The CLI makes its clients with it; library callers pass
+``config=infra.CLIENT_CONFIG`` (or their own retry settings) when they make theirs. Throttling and
+transient errors are botocore's to retry: safemaker never retries them again (it did, 8 times around
+botocore's default 5: up to 40 requests for one throttled call)."""
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How ``up``/``down`` retry AWS errors and wait for resources.
+    """What ``up``/``down`` retry themselves (what botocore does not), and how they wait.
+
+    Throttling and transient errors are retried by botocore, as configured on
+    the clients (:data:`CLIENT_CONFIG`). What remains here is the retry of
+    eventual-consistency errors that botocore's retry modes do not treat as
+    retryable: ``DependencyViolation`` (EC2) and ``DeleteConflict`` (IAM) on
+    deletions right after a dependent resource went away, and ``RunInstances``
+    with an instance profile EC2 does not see yet.
 
     Attributes
     ----------
     max_attempts : int, default 8
-        Attempts per call for throttling (``Throttling``, ``RequestLimitExceeded``...),
-        transient errors (``InternalError``, ``ServiceUnavailable``, HTTP 5xx,
-        connection errors) and, on deletions, ``DependencyViolation``.
+        Attempts of a call that fails with one of those errors.
     base_delay : float, default 1.0
-        Seconds before the first retry; doubled each time.
+        Seconds before the first of those retries; doubled each time.
     max_delay : float, default 20.0
         Upper bound of one retry delay, in seconds.
     wait_delay : float, default 5.0
-        Seconds between polls while waiting for a resource (endpoint
-        available/deleted, instance running/terminated).
+        ``Delay`` of the waiters (seconds between polls): botocore's EC2
+        waiters ``vpc_available``, ``instance_running``, ``instance_terminated``
+        and safemaker's VPC endpoint waiters (EC2 has none), run by botocore.
     wait_attempts : int, default 120
-        Polls before a wait gives up (:class:`InfraError`).
+        ``MaxAttempts`` of the waiters; then :class:`InfraError`.
     sleep : callable, default time.sleep
-        Used for every delay (tests pass a recorder).
+        Used for the delays of the retries above (tests pass a recorder).
     """
 
     max_attempts: int = 8
@@ -616,7 +630,7 @@ def _message(exc: Exception) -> str:
     return "{}: {}".format(*aws_error(exc)).rstrip(": ")
 
 
-def _refused_loopback(exc: Exception) -> str | None:
+def _refused_loopback(exc: BaseException | None) -> str | None:
     """The endpoint URL when ``exc`` is a connection refused by a loopback address, else ``None``.
 
     A refused loopback port means nothing listens there (the local backend is not
@@ -658,6 +672,58 @@ def _is_ours(resource: Mapping[str, Any], stack: str) -> bool:
     return _tag_value(resource, STACK_TAG) == stack
 
 
+_attempts = threading.local()
+"""Attempts botocore made for the last call of this thread (its ``needs-retry`` event counts them)."""
+
+
+def _count_and_stop_refused_loopback(attempts: int = 1, caught_exception: BaseException | None = None,
+                                     **_: Any) -> bool | None:
+    """``needs-retry`` handler, run before botocore's retry handler: records the attempt count, and
+    returns ``False`` (no retry) for a connection refused on a loopback port: nothing listens there,
+    and botocore's backoff would wait up to a minute for nothing."""
+    _attempts.count = attempts
+    return False if _refused_loopback(caught_exception) is not None else None
+
+
+def _prepare(client: Any) -> Any:
+    """Register :func:`_count_and_stop_refused_loopback` on ``client`` (once; harmless twice)."""
+    if client is not None:
+        service = client.meta.service_model.service_id.hyphenize()
+        client.meta.events.register_first(f"needs-retry.{service}", _count_and_stop_refused_loopback,
+                                          unique_id="safemaker-infra-needs-retry")
+    return client
+
+
+def _tries(exc: Exception) -> str:
+    """`` (after N attempts)`` when botocore tried more than once, else ``""``."""
+    count = getattr(_attempts, "count", 1)
+    if isinstance(exc, ClientError):
+        count = int(exc.response.get("ResponseMetadata", {}).get("RetryAttempts") or 0) + 1
+    return f" (after {count} attempts)" if count > 1 else ""
+
+
+# Waiters botocore's EC2 model does not have (DescribeVpcEndpoints), in botocore's waiter format,
+# run by botocore's waiter machinery. AWS answers with lower-case states; the API model spells them
+# capitalised, so both are accepted.
+_WAITER_MODEL = botocore.waiter.WaiterModel({"version": 2, "waiters": {
+    "VpcEndpointsAvailable": {
+        "operation": "DescribeVpcEndpoints", "delay": 5, "maxAttempts": 120,
+        "acceptors": [
+            *({"state": "success", "matcher": "pathAll", "argument": "VpcEndpoints[].State", "expected": s}
+              for s in ("available", "Available")),
+            *({"state": "failure", "matcher": "pathAny", "argument": "VpcEndpoints[].State", "expected": s}
+              for s in ("failed", "Failed", "rejected", "Rejected", "expired", "Expired")),
+        ]},
+    "VpcEndpointsDeleted": {
+        "operation": "DescribeVpcEndpoints", "delay": 5, "maxAttempts": 120,
+        "acceptors": [
+            {"state": "success", "matcher": "path", "expected": True,
+             "argument": "length(VpcEndpoints[?State != 'deleted' && State != 'Deleted']) == `0`"},
+            {"state": "success", "matcher": "error", "expected": "InvalidVpcEndpointId.NotFound"},
+        ]},
+}})
+
+
 class _Ctx:
     """Clients, mode (apply or plan), retries, the action log."""
 
@@ -673,9 +739,9 @@ class _Ctx:
         progress: ProgressCallback | None,
     ) -> None:
         self.stack = stack
-        self.ec2 = ec2
-        self.iam = iam
-        self.ssm = ssm
+        self.ec2 = _prepare(ec2)
+        self.iam = _prepare(iam)
+        self.ssm = _prepare(ssm)
         self.apply = apply
         self.retry = retry or RetryPolicy()
         self.progress = progress
@@ -702,85 +768,95 @@ class _Ctx:
         fix: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        """Call ``client.<method>(**kwargs)`` with retries; ``None`` if the error is in ``missing``.
+        """``client.<method>(**kwargs)``; ``None`` if the error code is in ``missing``.
 
-        The default ``fix`` says that finished steps are not repeated only when
-        the run makes changes (``up``, ``down``); ``plan`` and lookups say "re-run".
+        Throttling and transient errors were retried by botocore (the client's
+        retry mode). Retried here, by :class:`RetryPolicy`, only the
+        eventual-consistency errors botocore does not retry: codes in
+        ``retry_codes`` and errors for which ``retry_if`` is true. Any other
+        failure raises :class:`InfraError`. The default ``fix`` says that
+        finished steps are not repeated only when the run makes changes
+        (``up``, ``down``); ``plan`` and lookups say "re-run".
         """
+        return self._run(method, what, lambda: getattr(client, method)(**kwargs), missing=missing,
+                         retry_codes=retry_codes, retry_if=retry_if, fix=fix)
+
+    def _run(self, method: str, what: str, send: Callable[[], Any], *, missing: Iterable[str] = (),
+             retry_codes: Iterable[str] = (), retry_if: Callable[[ClientError], bool] | None = None,
+             fix: str | None = None) -> Any:
         if fix is None:
             fix = ("Fix the cause and re-run; finished steps are not repeated" if self.apply
                    else "Fix the cause and re-run")
         missing = set(missing)
         extra = set(retry_codes)
         operation = "".join(p.title() for p in method.split("_"))
+        action = f"{operation} {what}".strip()
         attempt = 0
         while True:
+            _attempts.count = 1
             try:
-                return getattr(client, method)(**kwargs)
+                return send()
             except ClientError as exc:
                 code = _code(exc)
                 if code in missing:
                     return None
-                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0
-                retryable = (code in _RETRYABLE_CODES or code in extra or int(status) >= 500
-                             or (retry_if is not None and retry_if(exc)))
-                error: Exception = exc
+                if not (code in extra or (retry_if is not None and retry_if(exc))):
+                    raise InfraError(action, _message(exc).rstrip(".") + _tries(exc), fix) from None
+                if attempt + 1 >= self.retry.max_attempts:
+                    raise InfraError(action, f"{_message(exc).rstrip('.')} (after {attempt + 1} attempts)",
+                                     fix) from None
             except NoCredentialsError as exc:
-                # Not retried: waiting finds no credentials, and each retry would walk the credential
-                # chain (instance metadata included) again. Chained, so callers can tell the cause.
-                raise InfraError(f"{operation} {what}".strip(), _message(exc).rstrip("."), fix) from exc
+                # Chained, so callers can tell the cause (botocore does not retry it either).
+                raise InfraError(action, _message(exc).rstrip("."), fix) from exc
             except (BotoCoreError, ResponseParserError) as exc:
                 refused = _refused_loopback(exc)
                 if refused is not None:
                     # Nothing listens on a loopback port: waiting will not start a server.
                     raise InfraError(
-                        f"{operation} {what}".strip(),
+                        action,
                         f"{_message(exc).rstrip('.')} (connection refused on the loopback endpoint {refused}: "
                         "not retried, nothing listens there)",
                         f"Start the local backend (`safemaker local serve`, on that port) or fix --endpoint-url "
                         f"/ AWS_ENDPOINT_URL, then re-run") from None
-                retryable = True  # connection errors, timeouts, garbled (e.g. HTML 5xx) responses
-                error = exc
-            if not retryable or attempt + 1 >= self.retry.max_attempts:
-                tries = f" (after {attempt + 1} attempts)" if retryable else ""
-                raise InfraError(f"{operation} {what}".strip(), _message(error).rstrip(".") + tries,
-                                 fix) from None
+                # Connection errors, timeouts, garbled responses: botocore already retried them.
+                raise InfraError(action, _message(exc).rstrip(".") + _tries(exc), fix) from None
+            # An eventual-consistency error (DependencyViolation, DeleteConflict...): botocore's retry
+            # modes do not retry these, and on AWS they heal within seconds of the dependency's removal.
             delay = self.retry.delay(attempt)
-            logger.debug("%s %s: %s; retry %d in %.1fs", operation, what, _code(error), attempt + 1, delay)
+            logger.debug("%s: %s; retry %d in %.1fs", action, code, attempt + 1, delay)
             self.retry.sleep(delay)
             attempt += 1
 
+    def full(self, client: Any, method: str, *, missing: Iterable[str] = (), **kwargs: Any) -> dict[str, Any]:
+        """The whole result of ``method`` over all pages (botocore's paginator, when it has one)."""
+        if not client.can_paginate(method):
+            return self.call(client, method, missing=missing, **kwargs) or {}
+        paginator = client.get_paginator(method)
+        return self._run(method, "", lambda: paginator.paginate(**kwargs).build_full_result(),
+                         missing=missing) or {}
+
     def items(self, client: Any, method: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
-        """Every item of ``key`` over all pages (with retries)."""
-        out: list[dict[str, Any]] = []
-        token_in, token_out = _PAGING.get(method, ("NextToken", "NextToken"))
-        while True:
-            page = self.call(client, method, **kwargs) or {}
-            out.extend(page.get(key, []))
-            token = page.get(token_out)
-            if not token or (method.startswith("list_") and not page.get("IsTruncated", True)):
-                return out
-            kwargs[token_in] = token
+        """Every item of ``key`` over all pages."""
+        return list(self.full(client, method, **kwargs).get(key, []))
 
-    def wait(self, what: str, done: Callable[[], bool], fix: str) -> None:
-        """Poll ``done()`` every ``wait_delay`` seconds, at most ``wait_attempts`` times."""
-        for attempt in range(self.retry.wait_attempts):
-            if done():
-                return
-            self.retry.sleep(self.retry.wait_delay)
-        raise InfraError(f"waiting for {what}",
-                         f"not done after {self.retry.wait_attempts} polls "
-                         f"{self.retry.wait_delay:g} s apart", fix)
-
-
-_PAGING = {
-    "list_policies": ("Marker", "Marker"),
-    "list_attached_role_policies": ("Marker", "Marker"),
-    "list_role_policies": ("Marker", "Marker"),
-    "list_entities_for_policy": ("Marker", "Marker"),
-    "list_policy_versions": ("Marker", "Marker"),
-    "list_instance_profiles_for_role": ("Marker", "Marker"),
-}
+    def wait(self, client: Any, waiter: str, what: str, fix: str, **kwargs: Any) -> None:
+        """Run a botocore waiter (the client's own, or one of :data:`_WAITER_MODEL`) with the policy's
+        ``wait_delay`` and ``wait_attempts``."""
+        if waiter in client.waiter_names:
+            runner = client.get_waiter(waiter)
+        else:
+            runner = botocore.waiter.create_waiter_with_client(waiter, _WAITER_MODEL, client)
+        try:
+            runner.wait(**kwargs, WaiterConfig={"Delay": self.retry.wait_delay,
+                                                "MaxAttempts": self.retry.wait_attempts})
+        except WaiterError as exc:
+            last = exc.last_response or {}
+            reason = _message(exc)  # the error's code and message, or the waiter's reason
+            states = [f"{e.get('VpcEndpointId')} {e.get('State')}" for e in last.get("VpcEndpoints", [])
+                      if str(e.get("State", "")).lower() != "available"]
+            if states:
+                reason = f"{', '.join(states)} ({reason})"
+            raise InfraError(f"waiting for {what}", reason, fix) from None
 
 
 # --------------------------------------------------------------------------- observing
@@ -894,14 +970,44 @@ def _s3_prefix_list(ctx: _Ctx, region: str) -> str | None:
     return next((p["PrefixListId"] for p in lists if p.get("PrefixListName") == name), None)
 
 
+@dataclass
+class _Built:
+    """What :func:`_reconcile` has found or made so far (IDs are ``None`` in a plan of a new stack)."""
+
+    vpc: dict[str, Any] | None = None
+    vpc_id: str | None = None
+    account: str | None = None
+    subnet_ids: list[str | None] = field(default_factory=list)
+    rt_id: str | None = None
+    sg_id: str | None = None
+    endpoint_ids: list[str] = field(default_factory=list)
+    resources: dict[str, str] = field(default_factory=dict)
+
+
 def _reconcile(ctx: _Ctx, cfg: StackConfig, profile_path: Path | None) -> UpResult:
-    stack, region = cfg.name, cfg.region
-    ec2, iam = ctx.ec2, ctx.iam
     obs = _observe(ctx)
     _refuse_foreign_iam(cfg, obs)
-    resources: dict[str, str] = {}
+    built = _Built()
+    _up_vpc(ctx, cfg, obs, built)
+    _up_dhcp_options(ctx, cfg, obs, built)
+    _up_subnets(ctx, cfg, obs, built)
+    _up_route_table(ctx, cfg, obs, built)
+    _up_security_group(ctx, cfg, obs, built)
+    built.endpoint_ids = _reconcile_endpoints(ctx, cfg, obs, built.vpc_id, built.rt_id, built.subnet_ids,
+                                              built.sg_id, built.resources)
+    profile = _profile_of(cfg, built)
+    policy_arns = _reconcile_iam(ctx, cfg, obs, profile, built.account, built.resources)
+    if cfg.admin_host:
+        _reconcile_admin_host(ctx, cfg, obs, built.account, built.subnet_ids[0], built.sg_id, built.resources)
+    written = None
+    if ctx.apply and profile_path is not None and profile is not None:
+        written = profile.dump(profile_path)
+    return UpResult(cfg.name, profile, tuple(ctx.actions), built.resources, policy_arns, written)
 
-    # ---- VPC and its DNS attributes
+
+def _up_vpc(ctx: _Ctx, cfg: StackConfig, obs: _Observed, built: _Built) -> None:
+    """The VPC and its DNS attributes (``enableDnsSupport``, ``enableDnsHostnames``)."""
+    ec2, stack = ctx.ec2, cfg.name
     vpc = obs.vpc
     vpc_name = f"{stack}-vpc"
     if vpc is None:
@@ -910,11 +1016,12 @@ def _reconcile(ctx: _Ctx, cfg: StackConfig, profile_path: Path | None) -> UpResu
             vpc = ctx.call(ec2, "create_vpc", what=vpc_name, CidrBlock=cfg.cidr_block,
                            TagSpecifications=_tag_spec("vpc", stack, "vpc", vpc_name))["Vpc"]
             vpc_id, account = vpc["VpcId"], vpc.get("OwnerId")
-            _wait_waiter(ctx, "vpc_available", f"VPC {vpc_id}", VpcIds=[vpc_id])
+            ctx.wait(ec2, "vpc_available", f"VPC {vpc_id}", _CONSOLE_FIX, VpcIds=[vpc_id])
             for flag in ("EnableDnsSupport", "EnableDnsHostnames"):
                 ctx.call(ec2, "modify_vpc_attribute", what=vpc_id, VpcId=vpc_id, **{flag: {"Value": True}})
         ctx.record("create", "VPC", vpc_name, vpc_id,
                    f"{cfg.cidr_block}; enableDnsSupport and enableDnsHostnames on")
+        built.vpc, built.vpc_id, built.account = None, vpc_id, account
     else:
         vpc_id, account = vpc["VpcId"], vpc.get("OwnerId")
         off = []
@@ -934,12 +1041,16 @@ def _reconcile(ctx: _Ctx, cfg: StackConfig, profile_path: Path | None) -> UpResu
             if vpc.get("CidrBlock") != cfg.cidr_block:
                 detail += f" (the config says {cfg.cidr_block}; an existing VPC is not resized)"
             ctx.record("keep", "VPC", vpc_name, vpc_id, detail)
-    if vpc_id:
-        resources["vpc"] = vpc_id
+        built.vpc, built.vpc_id, built.account = vpc, vpc_id, account
+    if built.vpc_id:
+        built.resources["vpc"] = built.vpc_id
 
-    # ---- DHCP options
+
+def _up_dhcp_options(ctx: _Ctx, cfg: StackConfig, obs: _Observed, built: _Built) -> None:
+    """The DHCP options set (``domain-name``, ``AmazonProvidedDNS``) and its association with the VPC."""
+    ec2, stack = ctx.ec2, cfg.name
     dhcp_name = f"{stack}-dhcp"
-    domain = dhcp_domain_name(region)
+    domain = dhcp_domain_name(cfg.region)
     ours = obs.by_logical(obs.dhcp).get("dhcp-options") or (obs.dhcp[0] if obs.dhcp else None)
     if ours is None:
         dopt_id = None
@@ -958,28 +1069,31 @@ def _reconcile(ctx: _Ctx, cfg: StackConfig, profile_path: Path | None) -> UpResu
         dopt_id = ours["DhcpOptionsId"]
         ctx.record("keep", "DHCP options", dhcp_name, dopt_id)
     if dopt_id:
-        resources["dhcp-options"] = dopt_id
-    if vpc is None or vpc.get("DhcpOptionsId") != dopt_id:
+        built.resources["dhcp-options"] = dopt_id
+    if built.vpc is None or built.vpc.get("DhcpOptionsId") != dopt_id:
         if ctx.apply:
-            ctx.call(ec2, "associate_dhcp_options", what=f"{dopt_id} {vpc_id}",
-                     DhcpOptionsId=dopt_id, VpcId=vpc_id)
-        ctx.record("update", "VPC", vpc_name, vpc_id, f"associate DHCP options {dopt_id or dhcp_name}")
+            ctx.call(ec2, "associate_dhcp_options", what=f"{dopt_id} {built.vpc_id}",
+                     DhcpOptionsId=dopt_id, VpcId=built.vpc_id)
+        ctx.record("update", "VPC", f"{stack}-vpc", built.vpc_id,
+                   f"associate DHCP options {dopt_id or dhcp_name}")
 
-    # ---- subnets
+
+def _up_subnets(ctx: _Ctx, cfg: StackConfig, obs: _Observed, built: _Built) -> None:
+    """The two private subnets, in two Availability Zones."""
+    ec2, stack = ctx.ec2, cfg.name
     zones = _availability_zones(ctx)
     if len(zones) < 2:
         raise InfraError(f"planning subnets of {stack}",
-                         f"{region} has {len(zones)} available Availability Zone(s); two are needed",
+                         f"{cfg.region} has {len(zones)} available Availability Zone(s); two are needed",
                          "Use a region with at least two Availability Zones")
     blocks = cfg.subnet_cidr_blocks
-    existing = {k: v for k, v in obs.by_logical(obs.subnets).items() if v.get("VpcId") == vpc_id}
+    existing = {k: v for k, v in obs.by_logical(obs.subnets).items() if v.get("VpcId") == built.vpc_id}
     used = {s.get("AvailabilityZone") for s in existing.values()}
-    subnet_ids: list[str | None] = []
     for index, logical in enumerate(("subnet-1", "subnet-2")):
         name = f"{stack}-subnet-{index + 1}"
         subnet = existing.get(logical)
         if subnet is not None:
-            subnet_ids.append(subnet["SubnetId"])
+            built.subnet_ids.append(subnet["SubnetId"])
             ctx.record("keep", "subnet", name, subnet["SubnetId"],
                        f"{subnet.get('CidrBlock')} in {subnet.get('AvailabilityZone')}")
             continue
@@ -987,16 +1101,19 @@ def _reconcile(ctx: _Ctx, cfg: StackConfig, profile_path: Path | None) -> UpResu
         used.add(zone)
         subnet_id = None
         if ctx.apply:
-            subnet_id = ctx.call(ec2, "create_subnet", what=name, VpcId=vpc_id, CidrBlock=blocks[index],
+            subnet_id = ctx.call(ec2, "create_subnet", what=name, VpcId=built.vpc_id, CidrBlock=blocks[index],
                                  AvailabilityZone=zone,
                                  TagSpecifications=_tag_spec("subnet", stack, logical, name))["Subnet"]["SubnetId"]
-        subnet_ids.append(subnet_id)
+        built.subnet_ids.append(subnet_id)
         ctx.record("create", "subnet", name, subnet_id, f"{blocks[index]} in {zone}, private")
-    for index, subnet_id in enumerate(subnet_ids):
+    for index, subnet_id in enumerate(built.subnet_ids):
         if subnet_id:
-            resources[f"subnet-{index + 1}"] = subnet_id
+            built.resources[f"subnet-{index + 1}"] = subnet_id
 
-    # ---- route table
+
+def _up_route_table(ctx: _Ctx, cfg: StackConfig, obs: _Observed, built: _Built) -> None:
+    """The stack's route table (local route only) and its association with both subnets."""
+    ec2, stack, vpc_id = ctx.ec2, cfg.name, built.vpc_id
     rt_name = f"{stack}-private"
     table = next((t for t in obs.route_tables if t.get("VpcId") == vpc_id), None)
     if table is None:
@@ -1011,29 +1128,39 @@ def _reconcile(ctx: _Ctx, cfg: StackConfig, profile_path: Path | None) -> UpResu
         rt_id = table["RouteTableId"]
         associated = {a.get("SubnetId") for a in table.get("Associations", []) if a.get("SubnetId")}
         ctx.record("keep", "route table", rt_name, rt_id)
+    built.rt_id = rt_id
     if rt_id:
-        resources["route-table"] = rt_id
-    missing_assoc = [(i, s) for i, s in enumerate(subnet_ids) if s is None or s not in associated]
-    if missing_assoc:
-        explicit = {}
-        if ctx.apply and vpc_id:
-            for t in ctx.items(ec2, "describe_route_tables", "RouteTables",
-                               Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]):
-                for a in t.get("Associations", []):
-                    if a.get("SubnetId"):
-                        explicit[a["SubnetId"]] = a["RouteTableAssociationId"]
-        for index, subnet_id in missing_assoc:
-            if ctx.apply:
-                if subnet_id in explicit:
-                    ctx.call(ec2, "replace_route_table_association", what=subnet_id,
-                             AssociationId=explicit[subnet_id], RouteTableId=rt_id)
-                else:
-                    ctx.call(ec2, "associate_route_table", what=f"{rt_id} {subnet_id}",
-                             RouteTableId=rt_id, SubnetId=subnet_id)
-            ctx.record("update", "route table", rt_name, rt_id,
-                       f"associate {subnet_id or f'{stack}-subnet-{index + 1}'}")
+        built.resources["route-table"] = rt_id
+    missing_assoc = [(i, s) for i, s in enumerate(built.subnet_ids) if s is None or s not in associated]
+    if not missing_assoc:
+        return
+    explicit = {}
+    if ctx.apply and vpc_id:
+        for t in ctx.items(ec2, "describe_route_tables", "RouteTables",
+                           Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]):
+            for a in t.get("Associations", []):
+                if a.get("SubnetId"):
+                    explicit[a["SubnetId"]] = a["RouteTableAssociationId"]
+    for index, subnet_id in missing_assoc:
+        if ctx.apply:
+            if subnet_id in explicit:
+                ctx.call(ec2, "replace_route_table_association", what=subnet_id,
+                         AssociationId=explicit[subnet_id], RouteTableId=rt_id)
+            else:
+                ctx.call(ec2, "associate_route_table", what=f"{rt_id} {subnet_id}",
+                         RouteTableId=rt_id, SubnetId=subnet_id)
+        ctx.record("update", "route table", rt_name, rt_id,
+                   f"associate {subnet_id or f'{stack}-subnet-{index + 1}'}")
 
-    # ---- security group
+
+_OPEN_EGRESS = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+"""AWS's default egress rule of a new security group (allow everything), which the stack removes."""
+
+
+def _up_security_group(ctx: _Ctx, cfg: StackConfig, obs: _Observed, built: _Built) -> None:
+    """The security group: tcp/443 from/to itself and to the S3 prefix list, all traffic from/to itself
+    when distributed training is possible; no allow-all egress."""
+    ec2, stack, region, vpc_id = ctx.ec2, cfg.name, cfg.region, built.vpc_id
     sg_name = f"{stack}-sagemaker"
     s3_list = _s3_prefix_list(ctx, region)
     if s3_list is None:
@@ -1059,8 +1186,7 @@ def _reconcile(ctx: _Ctx, cfg: StackConfig, profile_path: Path | None) -> UpResu
                              TagSpecifications=_tag_spec("security-group", stack, "security-group", sg_name)
                              )["GroupId"]
             ingress, egress = wanted(sg_id)
-            ctx.call(ec2, "revoke_security_group_egress", what=sg_id, GroupId=sg_id,
-                     IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+            ctx.call(ec2, "revoke_security_group_egress", what=sg_id, GroupId=sg_id, IpPermissions=_OPEN_EGRESS,
                      missing=("InvalidPermission.NotFound",))
             ctx.call(ec2, "authorize_security_group_ingress", what=sg_id, GroupId=sg_id, IpPermissions=ingress)
             ctx.call(ec2, "authorize_security_group_egress", what=sg_id, GroupId=sg_id, IpPermissions=egress)
@@ -1086,46 +1212,38 @@ def _reconcile(ctx: _Ctx, cfg: StackConfig, profile_path: Path | None) -> UpResu
                              IpPermissions=add_out)
                 if open_egress:
                     ctx.call(ec2, "revoke_security_group_egress", what=sg_id, GroupId=sg_id,
-                             IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
-                             missing=("InvalidPermission.NotFound",))
+                             IpPermissions=_OPEN_EGRESS, missing=("InvalidPermission.NotFound",))
             ctx.record("update", "security group", sg_name, sg_id,
                        "; ".join(changes).replace(f" {sg_id}", " itself"))
         else:
             ctx.record("keep", "security group", sg_name, sg_id)
+    built.sg_id = sg_id
     if sg_id:
-        resources["security-group"] = sg_id
+        built.resources["security-group"] = sg_id
 
-    # ---- endpoints
-    endpoint_ids = _reconcile_endpoints(ctx, cfg, obs, vpc_id, rt_id, subnet_ids, sg_id, resources)
 
-    # ---- the profile, then IAM
-    partition = cfg.partition
-    role_name = execution_role_name(stack)
-    role_arn = f"arn:{partition}:iam::{account}:role/{role_name}" if account else None
-    profile = None
-    # Exact only once every required endpoint exists: planning a stack that was
-    # interrupted after its VPC but before its endpoints uses the placeholders.
-    endpoints_complete = len(endpoint_ids) == len(required_endpoints(cfg.features, cfg.region, kms=cfg.kms))
-    if vpc_id and all(subnet_ids) and sg_id and role_arn and endpoints_complete:
-        from safemaker.profile import VpcProfile
+def _profile_of(cfg: StackConfig, built: _Built) -> Any:
+    """The closed network's :class:`~safemaker.profile.VpcProfile`, or ``None`` until every ID exists.
 
-        data: dict[str, Any] = {
-            "region": region, "vpc_id": vpc_id, "subnets": list(subnet_ids),
-            "security_group_ids": [sg_id], "execution_role_arn": role_arn,
-            "vpc_endpoint_ids": endpoint_ids,
-        }
-        for key in ("volume_kms_key_id", "output_kms_key_id", "default_bucket"):
-            if getattr(cfg, key):
-                data[key] = getattr(cfg, key)
-        profile = VpcProfile.from_mapping(data, source=f"infra:{stack}", env=False)
-    policy_arns = _reconcile_iam(ctx, cfg, obs, profile, account, resources)
-    if cfg.admin_host:
-        _reconcile_admin_host(ctx, cfg, obs, account, subnet_ids[0], sg_id, resources)
+    Exact only once every required endpoint exists: planning a stack that was
+    interrupted after its VPC but before its endpoints uses the placeholders.
+    """
+    role_arn = (f"arn:{cfg.partition}:iam::{built.account}:role/{execution_role_name(cfg.name)}"
+                if built.account else None)
+    endpoints_complete = len(built.endpoint_ids) == len(required_endpoints(cfg.features, cfg.region, kms=cfg.kms))
+    if not (built.vpc_id and all(built.subnet_ids) and built.sg_id and role_arn and endpoints_complete):
+        return None
+    from safemaker.profile import VpcProfile
 
-    written = None
-    if ctx.apply and profile_path is not None and profile is not None:
-        written = profile.dump(profile_path)
-    return UpResult(stack, profile, tuple(ctx.actions), resources, policy_arns, written)
+    data: dict[str, Any] = {
+        "region": cfg.region, "vpc_id": built.vpc_id, "subnets": list(built.subnet_ids),
+        "security_group_ids": [built.sg_id], "execution_role_arn": role_arn,
+        "vpc_endpoint_ids": built.endpoint_ids,
+    }
+    for key in ("volume_kms_key_id", "output_kms_key_id", "default_bucket"):
+        if getattr(cfg, key):
+            data[key] = getattr(cfg, key)
+    return VpcProfile.from_mapping(data, source=f"infra:{cfg.name}", env=False)
 
 
 def _refuse_foreign_iam(cfg: StackConfig, obs: _Observed) -> None:
@@ -1141,13 +1259,7 @@ def _refuse_foreign_iam(cfg: StackConfig, obs: _Observed) -> None:
                          "Nothing was created. Delete or rename them, or use another stack name")
 
 
-def _wait_waiter(ctx: _Ctx, waiter: str, what: str, **kwargs: Any) -> None:
-    try:
-        ctx.ec2.get_waiter(waiter).wait(
-            **kwargs, WaiterConfig={"Delay": ctx.retry.wait_delay, "MaxAttempts": ctx.retry.wait_attempts})
-    except WaiterError as exc:
-        raise InfraError(f"waiting for {what}", _message(exc),
-                         "Check the resource in the console and re-run") from None
+_CONSOLE_FIX = "Check the resource in the console and re-run"
 
 
 def _reconcile_endpoints(
@@ -1205,19 +1317,10 @@ def _reconcile_endpoints(
         if eid:
             ids.append(eid)
             resources[logical] = eid
-    if ctx.apply and created and vpc_id:
-        def available() -> bool:
-            states = {e["VpcEndpointId"]: str(e.get("State", "")).lower() for e in ctx.items(
-                ec2, "describe_vpc_endpoints", "VpcEndpoints",
-                Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]) if e["VpcEndpointId"] in created}
-            failed = [i for i, s in states.items() if s in ("failed", "rejected", "expired")]
-            if failed:
-                raise InfraError("waiting for VPC endpoints", f"{', '.join(failed)} failed",
-                                 "Delete them (safemaker infra down) and re-run up")
-            return all(states.get(i) == "available" for i in created)
-
-        ctx.wait(f"VPC endpoints {', '.join(created)} to be available", available,
-                 "Re-run up when they are available")
+    if ctx.apply and created:
+        ctx.wait(ec2, "VpcEndpointsAvailable", f"VPC endpoints {', '.join(created)} to be available",
+                 "Delete the failed ones (safemaker infra down) and re-run up; re-run up when they are available",
+                 VpcEndpointIds=created)
     return ids
 
 
@@ -1380,7 +1483,7 @@ def _reconcile_admin_host(ctx: _Ctx, cfg: StackConfig, obs: _Observed, account: 
             # A new instance profile takes a few seconds to be usable by EC2.
             retry_if=lambda e: _code(e) == "InvalidParameterValue" and "nstance profile" in _message(e),
         )["Instances"][0]["InstanceId"]
-        _wait_waiter(ctx, "instance_running", f"instance {instance_id}", InstanceIds=[instance_id])
+        ctx.wait(ec2, "instance_running", f"instance {instance_id}", _CONSOLE_FIX, InstanceIds=[instance_id])
         resources["instance:admin-host"] = instance_id
     ctx.record("create", "EC2 instance", host_name, instance_id,
                f"{cfg.admin_instance_type} from {ami} in {subnet_id or f'{stack}-subnet-1'}, Session Manager "
@@ -1390,38 +1493,72 @@ def _reconcile_admin_host(ctx: _Ctx, cfg: StackConfig, obs: _Observed, account: 
 # --------------------------------------------------------------------------- down
 
 
+@dataclass
+class _Teardown:
+    """What :func:`_teardown` has deleted, kept and skipped so far."""
+
+    obs: _Observed
+    remaining: list[Action] = field(default_factory=list)
+    skipped: list[Action] = field(default_factory=list)
+    deleted_subnets: set[str] = field(default_factory=set)
+    vpc_deleted: bool = False
+
+    def endpoint_ids(self) -> list[str]:
+        return [e["VpcEndpointId"] for e in self.obs.endpoints]
+
+    def ours_eni(self, eni: dict[str, Any]) -> bool:
+        """Whether a network interface belongs to the stack (its endpoints' or its admin host's)."""
+        if eni["NetworkInterfaceId"] in {n for e in self.obs.endpoints for n in e.get("NetworkInterfaceIds") or []}:
+            return True
+        if any(eid in str(eni.get("Description", "")) for eid in self.endpoint_ids()):
+            return True
+        attachment = eni.get("Attachment") or {}
+        return attachment.get("InstanceId") in {i["InstanceId"] for i in self.obs.instances}
+
+
 def _teardown(ctx: _Ctx) -> DownResult:
-    stack = ctx.stack
-    ec2, iam = ctx.ec2, ctx.iam
-    obs = _observe(ctx)
-    remaining: list[Action] = []
-    skipped: list[Action] = []
-    vpc = obs.vpc
+    """Seed part 5's order: each step deletes one kind of resource, keeping what others still use."""
+    down = _Teardown(_observe(ctx))
+    for step in (_down_instances, _down_endpoints, _down_subnets, _down_route_tables, _down_security_groups,
+                 _down_vpc, _down_dhcp_options, _down_instance_profiles, _down_roles, _down_policies):
+        step(ctx, down)
+    deleted = tuple(a for a in ctx.actions if a.verb != "keep")
+    return DownResult(ctx.stack, deleted, tuple(down.remaining), tuple(down.skipped))
 
-    def keep(kind: str, name: str, rid: str | None, why: str) -> None:
-        remaining.append(ctx.record("keep", kind, name, rid, why))
 
-    def skip(kind: str, name: str, rid: str | None) -> None:
-        skipped.append(ctx.record("keep", kind, name, rid,
-                                  f"no {STACK_TAG}={stack} tag: not of this stack, left alone"))
+def _keep(ctx: _Ctx, down: _Teardown, kind: str, name: str, rid: str | None, why: str) -> None:
+    down.remaining.append(ctx.record("keep", kind, name, rid, why))
 
-    # 1. the admin host (seed part 5: EC2 instance first)
-    instance_ids = [i["InstanceId"] for i in obs.instances]
-    for instance in obs.instances:
+
+def _skip(ctx: _Ctx, down: _Teardown, kind: str, name: str, rid: str | None) -> None:
+    down.skipped.append(ctx.record("keep", kind, name, rid,
+                                   f"no {STACK_TAG}={ctx.stack} tag: not of this stack, left alone"))
+
+
+# Eventual consistency on deletions: EC2 answers DependencyViolation (IAM DeleteConflict) for a few
+# seconds after the dependent resource (an endpoint's network interface, a subnet, a role's policy)
+# went away. botocore's retry modes do not retry these codes, so RetryPolicy does.
+_EVENTUALLY_FREE = ("DependencyViolation",)
+_IAM_EVENTUALLY_FREE = ("DeleteConflict",)
+
+
+def _down_instances(ctx: _Ctx, down: _Teardown) -> None:
+    """The admin host (seed part 5: the EC2 instance first), terminated and waited for."""
+    for instance in down.obs.instances:
         iid = instance["InstanceId"]
         if ctx.apply:
-            ctx.call(ec2, "terminate_instances", what=iid, InstanceIds=[iid],
+            ctx.call(ctx.ec2, "terminate_instances", what=iid, InstanceIds=[iid],
                      missing=("InvalidInstanceID.NotFound",))
-            _wait_waiter(ctx, "instance_terminated", f"instance {iid}", InstanceIds=[iid])
+            ctx.wait(ctx.ec2, "instance_terminated", f"instance {iid}", _CONSOLE_FIX, InstanceIds=[iid])
         ctx.record("delete", "EC2 instance", _tag_value(instance, "Name") or iid, iid, "terminate, wait")
 
-    # 2. VPC endpoints
-    endpoint_ids = [e["VpcEndpointId"] for e in obs.endpoints]
-    endpoint_enis = {n for e in obs.endpoints for n in e.get("NetworkInterfaceIds") or []}
-    for endpoint in obs.endpoints:
+
+def _down_endpoints(ctx: _Ctx, down: _Teardown) -> None:
+    """The VPC endpoints, deleted and waited for (their network interfaces go with them)."""
+    for endpoint in down.obs.endpoints:
         eid = endpoint["VpcEndpointId"]
         if ctx.apply:
-            response = ctx.call(ec2, "delete_vpc_endpoints", what=eid, VpcEndpointIds=[eid],
+            response = ctx.call(ctx.ec2, "delete_vpc_endpoints", what=eid, VpcEndpointIds=[eid],
                                 missing=("InvalidVpcEndpointId.NotFound",)) or {}
             failures = [u for u in response.get("Unsuccessful", [])
                         if u.get("Error", {}).get("Code") != "InvalidVpcEndpointId.NotFound"]
@@ -1431,145 +1568,148 @@ def _teardown(ctx: _Ctx) -> DownResult:
                                  "Fix the cause and re-run down")
         ctx.record("delete", "VPC endpoint", _tag_value(endpoint, "Name") or eid, eid,
                    str(endpoint.get("ServiceName")))
+    endpoint_ids = down.endpoint_ids()
     if ctx.apply and endpoint_ids:
-        vpc_ids = sorted({e["VpcId"] for e in obs.endpoints})
+        ctx.wait(ctx.ec2, "VpcEndpointsDeleted", f"VPC endpoints {', '.join(endpoint_ids)} to be deleted",
+                 "Re-run down when they are deleted", VpcEndpointIds=endpoint_ids)
 
-        def endpoints_gone() -> bool:
-            live = {e["VpcEndpointId"] for e in ctx.items(
-                ec2, "describe_vpc_endpoints", "VpcEndpoints", Filters=[{"Name": "vpc-id", "Values": vpc_ids}])
-                if str(e.get("State", "")).lower() != "deleted"}
-            return not (live & set(endpoint_ids))
 
-        ctx.wait(f"VPC endpoints {', '.join(endpoint_ids)} to be deleted", endpoints_gone,
-                 "Re-run down when they are deleted")
+def _foreign_enis(ctx: _Ctx, down: _Teardown, name: str, ids: list[str]) -> list[dict[str, Any]]:
+    """Network interfaces not of the stack with ``name`` (a filter: ``subnet-id``, ``group-id``) in ``ids``."""
+    if not ids:
+        return []
+    return [eni for eni in ctx.items(ctx.ec2, "describe_network_interfaces", "NetworkInterfaces",
+                                     Filters=[{"Name": name, "Values": ids}]) if not down.ours_eni(eni)]
 
-    def ours_eni(eni: dict[str, Any]) -> bool:
-        if eni["NetworkInterfaceId"] in endpoint_enis:
-            return True
-        if any(eid in str(eni.get("Description", "")) for eid in endpoint_ids):
-            return True
-        attachment = eni.get("Attachment") or {}
-        return attachment.get("InstanceId") in instance_ids
 
-    # 3. subnets
-    subnet_ids = [s["SubnetId"] for s in obs.subnets]
+def _down_subnets(ctx: _Ctx, down: _Teardown) -> None:
+    """The subnets (their route table association first), unless a foreign network interface is in one."""
     foreign_by_subnet: dict[str, list[str]] = {}
-    if subnet_ids:
-        for eni in ctx.items(ec2, "describe_network_interfaces", "NetworkInterfaces",
-                             Filters=[{"Name": "subnet-id", "Values": subnet_ids}]):
-            if not ours_eni(eni):
-                foreign_by_subnet.setdefault(eni.get("SubnetId", ""), []).append(
-                    f"{eni['NetworkInterfaceId']} ({eni.get('Description') or eni.get('InterfaceType', 'ENI')})")
-    deleted_subnets: set[str] = set()
-    table_assocs = {a["SubnetId"]: a["RouteTableAssociationId"] for t in obs.route_tables
+    for eni in _foreign_enis(ctx, down, "subnet-id", [s["SubnetId"] for s in down.obs.subnets]):
+        foreign_by_subnet.setdefault(eni.get("SubnetId", ""), []).append(
+            f"{eni['NetworkInterfaceId']} ({eni.get('Description') or eni.get('InterfaceType', 'ENI')})")
+    table_assocs = {a["SubnetId"]: a["RouteTableAssociationId"] for t in down.obs.route_tables
                     for a in t.get("Associations", []) if a.get("SubnetId")}
-    for subnet in obs.subnets:
+    for subnet in down.obs.subnets:
         sid = subnet["SubnetId"]
         name = _tag_value(subnet, "Name") or sid
         if sid in foreign_by_subnet:
-            keep("subnet", name, sid, "still used by network interfaces not of this stack: "
-                 + ", ".join(foreign_by_subnet[sid]) + "; delete them, then re-run down")
+            _keep(ctx, down, "subnet", name, sid, "still used by network interfaces not of this stack: "
+                  + ", ".join(foreign_by_subnet[sid]) + "; delete them, then re-run down")
             continue
         if ctx.apply:
             if sid in table_assocs:  # explicit association with the stack's route table
-                ctx.call(ec2, "disassociate_route_table", what=f"{sid} from its route table",
+                ctx.call(ctx.ec2, "disassociate_route_table", what=f"{sid} from its route table",
                          AssociationId=table_assocs[sid], missing=("InvalidAssociationID.NotFound",))
-            ctx.call(ec2, "delete_subnet", what=sid, SubnetId=sid, missing=("InvalidSubnetID.NotFound",),
-                     retry_codes=("DependencyViolation",))
-        deleted_subnets.add(sid)
+            ctx.call(ctx.ec2, "delete_subnet", what=sid, SubnetId=sid, missing=("InvalidSubnetID.NotFound",),
+                     retry_codes=_EVENTUALLY_FREE)
+        down.deleted_subnets.add(sid)
         ctx.record("delete", "subnet", name, sid, str(subnet.get("CidrBlock")))
 
-    # 4. route tables
-    for table in obs.route_tables:
+
+def _down_route_tables(ctx: _Ctx, down: _Teardown) -> None:
+    """The route table, unless a subnet that was kept (or the VPC, as main table) still uses it."""
+    for table in down.obs.route_tables:
         rid = table["RouteTableId"]
         name = _tag_value(table, "Name") or rid
-        assocs = table.get("Associations", [])
-        left = [a.get("SubnetId") or "the VPC (main route table)" for a in assocs
-                if a.get("Main") or (a.get("SubnetId") and a["SubnetId"] not in deleted_subnets)]
+        left = [a.get("SubnetId") or "the VPC (main route table)" for a in table.get("Associations", [])
+                if a.get("Main") or (a.get("SubnetId") and a["SubnetId"] not in down.deleted_subnets)]
         if left:
-            keep("route table", name, rid, f"still associated with {', '.join(left)}; associate "
-                 "those with another route table (or let down delete them), then re-run down")
+            _keep(ctx, down, "route table", name, rid, f"still associated with {', '.join(left)}; associate "
+                  "those with another route table (or let down delete them), then re-run down")
             continue
         if ctx.apply:
-            ctx.call(ec2, "delete_route_table", what=rid, RouteTableId=rid,
-                     missing=("InvalidRouteTableID.NotFound",), retry_codes=("DependencyViolation",))
+            ctx.call(ctx.ec2, "delete_route_table", what=rid, RouteTableId=rid,
+                     missing=("InvalidRouteTableID.NotFound",), retry_codes=_EVENTUALLY_FREE)
         ctx.record("delete", "route table", name, rid)
 
-    # 5. security groups
-    group_ids = [g["GroupId"] for g in obs.groups]
+
+def _down_security_groups(ctx: _Ctx, down: _Teardown) -> None:
+    """The security group, unless a foreign network interface uses it."""
+    group_ids = [g["GroupId"] for g in down.obs.groups]
     foreign_by_group: dict[str, list[str]] = {}
-    if group_ids:
-        for eni in ctx.items(ec2, "describe_network_interfaces", "NetworkInterfaces",
-                             Filters=[{"Name": "group-id", "Values": group_ids}]):
-            if not ours_eni(eni):
-                for g in eni.get("Groups", []):
-                    if g.get("GroupId") in group_ids:
-                        foreign_by_group.setdefault(g["GroupId"], []).append(eni["NetworkInterfaceId"])
-    for group in obs.groups:
+    for eni in _foreign_enis(ctx, down, "group-id", group_ids):
+        for g in eni.get("Groups", []):
+            if g.get("GroupId") in group_ids:
+                foreign_by_group.setdefault(g["GroupId"], []).append(eni["NetworkInterfaceId"])
+    for group in down.obs.groups:
         gid = group["GroupId"]
         name = _tag_value(group, "Name") or group.get("GroupName", gid)
         if gid in foreign_by_group:
-            keep("security group", name, gid, "still used by network interfaces not of this stack: "
-                 + ", ".join(foreign_by_group[gid]) + "; delete them, then re-run down")
+            _keep(ctx, down, "security group", name, gid, "still used by network interfaces not of this stack: "
+                  + ", ".join(foreign_by_group[gid]) + "; delete them, then re-run down")
             continue
         if ctx.apply:
-            ctx.call(ec2, "delete_security_group", what=gid, GroupId=gid,
-                     missing=("InvalidGroup.NotFound",), retry_codes=("DependencyViolation",))
+            ctx.call(ctx.ec2, "delete_security_group", what=gid, GroupId=gid,
+                     missing=("InvalidGroup.NotFound",), retry_codes=_EVENTUALLY_FREE)
         ctx.record("delete", "security group", name, gid)
 
-    # 6. the VPC (only when nothing outside the stack is left in it)
-    vpc_deleted = False
-    if vpc is not None:
-        vid = vpc["VpcId"]
-        name = _tag_value(vpc, "Name") or vid
-        blockers = [a.resource_id or a.name for a in remaining] + _foreign_in_vpc(ctx, vid, obs)
-        if blockers:
-            keep("VPC", name, vid, "still holds " + ", ".join(blockers) + " (kept above, or not "
-                 "of this stack: safemaker never deletes what it did not create); remove them, "
-                 "then re-run down")
-        else:
-            if ctx.apply:
-                ctx.call(ec2, "delete_vpc", what=vid, VpcId=vid, missing=("InvalidVpcID.NotFound",),
-                         retry_codes=("DependencyViolation",))
-            vpc_deleted = True
-            ctx.record("delete", "VPC", name, vid, str(vpc.get("CidrBlock")))
 
-    # 7. DHCP options (after the VPC: a set in use cannot be deleted)
-    for dopt in obs.dhcp:
+def _down_vpc(ctx: _Ctx, down: _Teardown) -> None:
+    """The VPC, only when nothing outside the stack (nor anything kept above) is left in it."""
+    vpc = down.obs.vpc
+    if vpc is None:
+        return
+    vid = vpc["VpcId"]
+    name = _tag_value(vpc, "Name") or vid
+    blockers = [a.resource_id or a.name for a in down.remaining] + _foreign_in_vpc(ctx, vid, down.obs)
+    if blockers:
+        _keep(ctx, down, "VPC", name, vid, "still holds " + ", ".join(blockers) + " (kept above, or not "
+              "of this stack: safemaker never deletes what it did not create); remove them, then re-run down")
+        return
+    if ctx.apply:
+        ctx.call(ctx.ec2, "delete_vpc", what=vid, VpcId=vid, missing=("InvalidVpcID.NotFound",),
+                 retry_codes=_EVENTUALLY_FREE)
+    down.vpc_deleted = True
+    ctx.record("delete", "VPC", name, vid, str(vpc.get("CidrBlock")))
+
+
+def _down_dhcp_options(ctx: _Ctx, down: _Teardown) -> None:
+    """The DHCP options set (after the VPC: a set in use cannot be deleted)."""
+    vpc = down.obs.vpc
+    for dopt in down.obs.dhcp:
         did = dopt["DhcpOptionsId"]
         name = _tag_value(dopt, "Name") or did
-        users = [v["VpcId"] for v in ctx.items(ec2, "describe_vpcs", "Vpcs", Filters=[
+        users = [v["VpcId"] for v in ctx.items(ctx.ec2, "describe_vpcs", "Vpcs", Filters=[
             {"Name": "dhcp-options-id", "Values": [did]}])]
-        if vpc_deleted and vpc is not None:
+        if down.vpc_deleted and vpc is not None:
             users = [u for u in users if u != vpc["VpcId"]]
         if users:
-            keep("DHCP options", name, did, f"still associated with {', '.join(users)}")
+            _keep(ctx, down, "DHCP options", name, did, f"still associated with {', '.join(users)}")
             continue
         if ctx.apply:
-            ctx.call(ec2, "delete_dhcp_options", what=did, DhcpOptionsId=did,
+            ctx.call(ctx.ec2, "delete_dhcp_options", what=did, DhcpOptionsId=did,
                      missing=("InvalidDhcpOptionID.NotFound", "InvalidDhcpOptionsID.NotFound"),
-                     retry_codes=("DependencyViolation",))
+                     retry_codes=_EVENTUALLY_FREE)
         ctx.record("delete", "DHCP options", name, did)
 
-    # 8. IAM: instance profile, roles, policies (seed part 5: roles, then policies)
-    for ip_name, profile in obs.instance_profiles.items():
+
+def _down_instance_profiles(ctx: _Ctx, down: _Teardown) -> None:
+    """The admin host's instance profile (its role removed first); one without the stack's tag is skipped."""
+    iam = ctx.iam
+    for ip_name, profile in down.obs.instance_profiles.items():
         if profile is None:
             continue
-        if not _is_ours(profile, stack):
-            skip("instance profile", ip_name, profile["Arn"])
+        if not _is_ours(profile, ctx.stack):
+            _skip(ctx, down, "instance profile", ip_name, profile["Arn"])
             continue
         if ctx.apply:
             for role in profile.get("Roles", []):
                 ctx.call(iam, "remove_role_from_instance_profile", what=ip_name, InstanceProfileName=ip_name,
                          RoleName=role["RoleName"], missing=("NoSuchEntity",))
             ctx.call(iam, "delete_instance_profile", what=ip_name, InstanceProfileName=ip_name,
-                     missing=("NoSuchEntity",), retry_codes=("DeleteConflict",))
+                     missing=("NoSuchEntity",), retry_codes=_IAM_EVENTUALLY_FREE)
         ctx.record("delete", "instance profile", ip_name, profile["Arn"])
-    for role_name, role in obs.roles.items():
+
+
+def _down_roles(ctx: _Ctx, down: _Teardown) -> None:
+    """The roles (policies detached, inline policies and instance profiles removed first)."""
+    iam = ctx.iam
+    for role_name, role in down.obs.roles.items():
         if role is None:
             continue
-        if not _is_ours(role, stack):
-            skip("IAM role", role_name, role["Arn"])
+        if not _is_ours(role, ctx.stack):
+            _skip(ctx, down, "IAM role", role_name, role["Arn"])
             continue
         if ctx.apply:
             for p in ctx.items(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=role_name):
@@ -1583,22 +1723,29 @@ def _teardown(ctx: _Ctx) -> DownResult:
                          InstanceProfileName=ip["InstanceProfileName"], RoleName=role_name,
                          missing=("NoSuchEntity",))
             ctx.call(iam, "delete_role", what=role_name, RoleName=role_name, missing=("NoSuchEntity",),
-                     retry_codes=("DeleteConflict",))
+                     retry_codes=_IAM_EVENTUALLY_FREE)
         ctx.record("delete", "IAM role", role_name, role["Arn"])
-    for policy_name, policy in obs.policies.items():
+
+
+_DETACH = {"user": ("detach_user_policy", "UserName"), "group": ("detach_group_policy", "GroupName"),
+           "role": ("detach_role_policy", "RoleName")}
+
+
+def _down_policies(ctx: _Ctx, down: _Teardown) -> None:
+    """The managed policies: detached from every user, group and role, old versions deleted, then deleted."""
+    iam = ctx.iam
+    for policy_name, policy in down.obs.policies.items():
         arn = policy["Arn"]
-        if not _is_ours(policy, stack):
-            skip("IAM policy", policy_name, arn)
+        if not _is_ours(policy, ctx.stack):
+            _skip(ctx, down, "IAM policy", policy_name, arn)
             continue
-        entities = ctx.call(iam, "list_entities_for_policy", PolicyArn=arn, missing=("NoSuchEntity",)) or {}
+        entities = ctx.full(iam, "list_entities_for_policy", PolicyArn=arn, missing=("NoSuchEntity",))
         attached = ([("user", u["UserName"]) for u in entities.get("PolicyUsers", [])]
                     + [("group", g["GroupName"]) for g in entities.get("PolicyGroups", [])]
                     + [("role", r["RoleName"]) for r in entities.get("PolicyRoles", [])])
         if ctx.apply:
             for kind, entity in attached:
-                method = {"user": "detach_user_policy", "group": "detach_group_policy",
-                          "role": "detach_role_policy"}[kind]
-                key = {"user": "UserName", "group": "GroupName", "role": "RoleName"}[kind]
+                method, key = _DETACH[kind]
                 ctx.call(iam, method, what=f"{arn} from {kind} {entity}", PolicyArn=arn, **{key: entity},
                          missing=("NoSuchEntity",))
             for version in ctx.items(iam, "list_policy_versions", "Versions", PolicyArn=arn):
@@ -1606,12 +1753,10 @@ def _teardown(ctx: _Ctx) -> DownResult:
                     ctx.call(iam, "delete_policy_version", what=arn, PolicyArn=arn,
                              VersionId=version["VersionId"], missing=("NoSuchEntity",))
             ctx.call(iam, "delete_policy", what=arn, PolicyArn=arn, missing=("NoSuchEntity",),
-                     retry_codes=("DeleteConflict",))
-        others = [f"{k} {e}" for k, e in attached if not (k == "role" and e in obs.roles)]
+                     retry_codes=_IAM_EVENTUALLY_FREE)
+        others = [f"{k} {e}" for k, e in attached if not (k == "role" and e in down.obs.roles)]
         ctx.record("delete", "IAM policy", policy_name, arn,
                    ("detach from " + ", ".join(others)) if others else "")
-    deleted = tuple(a for a in ctx.actions if a.verb != "keep")
-    return DownResult(stack, deleted, tuple(remaining), tuple(skipped))
 
 
 def _foreign_in_vpc(ctx: _Ctx, vpc_id: str, obs: _Observed) -> list[str]:
@@ -1770,14 +1915,15 @@ def up(
     ----------
     config : StackConfig
     ec2_client : botocore EC2 client
-        In ``config.region``.
+        In ``config.region``. Its retry mode retries throttling and transient
+        errors (:data:`CLIENT_CONFIG` is what the CLI uses).
     iam_client : botocore IAM client
     ssm_client : botocore SSM client, optional
         Needed only for ``admin_host`` without ``admin_ami`` (reads the AMI parameter).
     profile_path : str or pathlib.Path, optional
         Where to write the resulting profile (``.toml``, ``.yaml``, ``.yml``, ``.json``).
     retry : RetryPolicy, optional
-        Retries and waits (default :class:`RetryPolicy`).
+        Eventual-consistency retries and waiter settings (default :class:`RetryPolicy`).
     progress : callable, optional
         Called with each :class:`Action` once it is done.
 
@@ -1829,9 +1975,10 @@ def down(
     (all versions). A resource that something outside the stack still uses
     (a network interface of a notebook, an endpoint created by hand...) is
     kept and reported in ``DownResult.remaining``; a resource without the
-    stack's tag is never deleted, even when its name matches. Throttling,
-    transient errors and ``DependencyViolation`` are retried
-    (:class:`RetryPolicy`); after any failure, re-running finishes the job.
+    stack's tag is never deleted, even when its name matches. Throttling and
+    transient errors are retried by botocore (the clients' retry mode, see
+    :data:`CLIENT_CONFIG`), ``DependencyViolation`` and ``DeleteConflict`` by
+    :class:`RetryPolicy`; after any failure, re-running finishes the job.
 
     Parameters
     ----------
@@ -1878,7 +2025,8 @@ def stack_names(ec2_client: Any, *, retry: RetryPolicy | None = None) -> tuple[s
     ec2_client : botocore EC2 client
         In the region to look at.
     retry : RetryPolicy, optional
-        Retries of throttling and transient errors (default :class:`RetryPolicy`).
+        Unused since botocore retries throttling and transient errors (the client's retry
+        mode, :data:`CLIENT_CONFIG`); kept for compatibility.
 
     Returns
     -------
