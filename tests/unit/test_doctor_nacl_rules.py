@@ -6,15 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from safemaker.network.doctor import (
-    EPHEMERAL_PORTS,
-    NaclPart,
-    NaclVerdict,
-    _nacl_fix,
-    _network_acl_of,
-    _verdict_denials,
-    evaluate_network_acl,
-)
+from safemaker.network.doctor import EPHEMERAL_PORTS, NaclPart, NaclVerdict, evaluate_network_acl
+from safemaker.network.doctor.nacls import _nacl_fix, _network_acl_of, _verdict_denials
 
 
 def entry(number, action, *, egress, cidr="0.0.0.0/0", protocol="-1", ports=None, ipv6=None):

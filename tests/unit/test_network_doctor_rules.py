@@ -7,15 +7,9 @@ import ipaddress
 
 import pytest
 
-from safemaker.network.doctor import (
-    Check,
-    Report,
-    _covers,
-    _describe_perm,
-    _route_table_of,
-    _sg_allows,
-    _way_out,
-)
+from safemaker.network.doctor import Check, Report
+from safemaker.network.doctor.routes import _route_table_of, _way_out
+from safemaker.network.doctor.security_groups import _covers, _describe_perm, _sg_allows
 
 
 @pytest.mark.parametrize("route,expected", [
