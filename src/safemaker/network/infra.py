@@ -745,6 +745,7 @@ class _Ctx:
         self.apply = apply
         self.retry = retry or RetryPolicy()
         self.progress = progress
+        self.partition = "aws"  # set by _reconcile from the StackConfig
         self.actions: list[Action] = []
 
     def record(self, verb: Verb, kind: str, name: str, resource_id: str | None = None,
@@ -982,23 +983,41 @@ class _Built:
     sg_id: str | None = None
     endpoint_ids: list[str] = field(default_factory=list)
     resources: dict[str, str] = field(default_factory=dict)
+    described: dict[str, Any] = field(default_factory=dict)
+    ids: dict[str, str | None] = field(default_factory=dict)
+    applied: set[str] = field(default_factory=set)
+
+    def of_type(self, cfn_type: str) -> list[Any]:
+        """The described resources (:class:`safemaker.network.stack.Resource`) of one CloudFormation type."""
+        return [r for r in self.described.values() if r.type == cfn_type]
+
+    def apply(self, resource: Any, resource_id: str | None) -> str | None:
+        """Note that ``resource`` was applied (created, updated or kept) with ID ``resource_id``."""
+        self.applied.add(resource.logical_id)
+        self.ids[resource.logical_id] = resource_id
+        return resource_id
 
 
 def _reconcile(ctx: _Ctx, cfg: StackConfig, profile_path: Path | None) -> UpResult:
     obs = _observe(ctx)
     _refuse_foreign_iam(cfg, obs)
-    built = _Built()
+    from safemaker.network.stack import describe
+
+    ctx.partition = cfg.partition
+    built = _Built(described={r.logical_id: r for r in describe(cfg)})
     _up_vpc(ctx, cfg, obs, built)
     _up_dhcp_options(ctx, cfg, obs, built)
     _up_subnets(ctx, cfg, obs, built)
     _up_route_table(ctx, cfg, obs, built)
     _up_security_group(ctx, cfg, obs, built)
-    built.endpoint_ids = _reconcile_endpoints(ctx, cfg, obs, built.vpc_id, built.rt_id, built.subnet_ids,
-                                              built.sg_id, built.resources)
+    built.endpoint_ids = _reconcile_endpoints(ctx, cfg, obs, built)
     profile = _profile_of(cfg, built)
-    policy_arns = _reconcile_iam(ctx, cfg, obs, profile, built.account, built.resources)
+    policy_arns = _reconcile_iam(ctx, cfg, obs, profile, built)
     if cfg.admin_host:
-        _reconcile_admin_host(ctx, cfg, obs, built.account, built.subnet_ids[0], built.sg_id, built.resources)
+        _reconcile_admin_host(ctx, cfg, obs, built)
+    left = set(built.described) - built.applied
+    if left:  # every described resource has its step above; a new resource type needs one
+        raise AssertionError(f"described but not applied: {sorted(left)}")
     written = None
     if ctx.apply and profile_path is not None and profile is not None:
         written = profile.dump(profile_path)
@@ -1008,25 +1027,28 @@ def _reconcile(ctx: _Ctx, cfg: StackConfig, profile_path: Path | None) -> UpResu
 def _up_vpc(ctx: _Ctx, cfg: StackConfig, obs: _Observed, built: _Built) -> None:
     """The VPC and its DNS attributes (``enableDnsSupport``, ``enableDnsHostnames``)."""
     ec2, stack = ctx.ec2, cfg.name
+    spec = built.described["Vpc"]
     vpc = obs.vpc
-    vpc_name = f"{stack}-vpc"
+    vpc_name, cidr = spec.name, spec.spec["cidr_block"]
+    flags = [f for f, key in (("EnableDnsSupport", "enable_dns_support"), ("EnableDnsHostnames", "enable_dns_hostnames"))
+             if spec.spec[key]]
     if vpc is None:
         vpc_id = account = None
         if ctx.apply:
-            vpc = ctx.call(ec2, "create_vpc", what=vpc_name, CidrBlock=cfg.cidr_block,
-                           TagSpecifications=_tag_spec("vpc", stack, "vpc", vpc_name))["Vpc"]
+            vpc = ctx.call(ec2, "create_vpc", what=vpc_name, CidrBlock=cidr,
+                           TagSpecifications=_tag_spec("vpc", stack, spec.tag, vpc_name))["Vpc"]
             vpc_id, account = vpc["VpcId"], vpc.get("OwnerId")
             ctx.wait(ec2, "vpc_available", f"VPC {vpc_id}", _CONSOLE_FIX, VpcIds=[vpc_id])
-            for flag in ("EnableDnsSupport", "EnableDnsHostnames"):
+            for flag in flags:
                 ctx.call(ec2, "modify_vpc_attribute", what=vpc_id, VpcId=vpc_id, **{flag: {"Value": True}})
         ctx.record("create", "VPC", vpc_name, vpc_id,
-                   f"{cfg.cidr_block}; enableDnsSupport and enableDnsHostnames on")
+                   f"{cidr}; enableDnsSupport and enableDnsHostnames on")
         built.vpc, built.vpc_id, built.account = None, vpc_id, account
     else:
         vpc_id, account = vpc["VpcId"], vpc.get("OwnerId")
         off = []
-        for attribute, key, flag in (("enableDnsSupport", "EnableDnsSupport", "EnableDnsSupport"),
-                                     ("enableDnsHostnames", "EnableDnsHostnames", "EnableDnsHostnames")):
+        for flag in flags:
+            attribute, key = flag[0].lower() + flag[1:], flag
             value = ctx.call(ec2, "describe_vpc_attribute", VpcId=vpc_id, Attribute=attribute)
             if not value.get(key, {}).get("Value"):
                 off.append((attribute, flag))
@@ -1038,44 +1060,49 @@ def _up_vpc(ctx: _Ctx, cfg: StackConfig, obs: _Observed, built: _Built) -> None:
                        "turn on " + " and ".join(a for a, _ in off))
         else:
             detail = vpc.get("CidrBlock", "")
-            if vpc.get("CidrBlock") != cfg.cidr_block:
-                detail += f" (the config says {cfg.cidr_block}; an existing VPC is not resized)"
+            if vpc.get("CidrBlock") != cidr:
+                detail += f" (the config says {cidr}; an existing VPC is not resized)"
             ctx.record("keep", "VPC", vpc_name, vpc_id, detail)
         built.vpc, built.vpc_id, built.account = vpc, vpc_id, account
-    if built.vpc_id:
-        built.resources["vpc"] = built.vpc_id
+    if built.apply(spec, built.vpc_id):
+        built.resources[spec.tag] = built.vpc_id
 
 
 def _up_dhcp_options(ctx: _Ctx, cfg: StackConfig, obs: _Observed, built: _Built) -> None:
     """The DHCP options set (``domain-name``, ``AmazonProvidedDNS``) and its association with the VPC."""
     ec2, stack = ctx.ec2, cfg.name
-    dhcp_name = f"{stack}-dhcp"
-    domain = dhcp_domain_name(cfg.region)
-    ours = obs.by_logical(obs.dhcp).get("dhcp-options") or (obs.dhcp[0] if obs.dhcp else None)
+    spec = built.described["DhcpOptions"]
+    dhcp_name = spec.name
+    domain = dhcp_domain_name(cfg.region)  # spec "region default": AWS's default domain name of the region
+    servers = list(spec.spec["domain_name_servers"])
+    ours = obs.by_logical(obs.dhcp).get(spec.tag) or (obs.dhcp[0] if obs.dhcp else None)
     if ours is None:
         dopt_id = None
         if ctx.apply:
             created = ctx.call(ec2, "create_dhcp_options", what=dhcp_name, DhcpConfigurations=[
                 {"Key": "domain-name", "Values": [domain]},
-                {"Key": "domain-name-servers", "Values": ["AmazonProvidedDNS"]}],
-                TagSpecifications=_tag_spec("dhcp-options", stack, "dhcp-options", dhcp_name))["DhcpOptions"]
+                {"Key": "domain-name-servers", "Values": servers}],
+                TagSpecifications=_tag_spec("dhcp-options", stack, spec.tag, dhcp_name))["DhcpOptions"]
             dopt_id = created["DhcpOptionsId"]
             if not _is_ours(created, stack):  # moto 5.2 drops TagSpecifications on CreateDhcpOptions
                 ctx.call(ec2, "create_tags", what=dopt_id, Resources=[dopt_id],
-                         Tags=_tags(stack, "dhcp-options", dhcp_name))
+                         Tags=_tags(stack, spec.tag, dhcp_name))
         ctx.record("create", "DHCP options", dhcp_name, dopt_id,
-                   f"domain-name {domain}; domain-name-servers AmazonProvidedDNS")
+                   f"domain-name {domain}; domain-name-servers {' '.join(servers)}")
     else:
         dopt_id = ours["DhcpOptionsId"]
         ctx.record("keep", "DHCP options", dhcp_name, dopt_id)
-    if dopt_id:
-        built.resources["dhcp-options"] = dopt_id
+    if built.apply(spec, dopt_id):
+        built.resources[spec.tag] = dopt_id
+    association = built.described["DhcpOptionsAssociation"]
+    vpc = built.described[association.spec["vpc"]]
     if built.vpc is None or built.vpc.get("DhcpOptionsId") != dopt_id:
         if ctx.apply:
             ctx.call(ec2, "associate_dhcp_options", what=f"{dopt_id} {built.vpc_id}",
                      DhcpOptionsId=dopt_id, VpcId=built.vpc_id)
-        ctx.record("update", "VPC", f"{stack}-vpc", built.vpc_id,
+        ctx.record("update", "VPC", vpc.name, built.vpc_id,
                    f"associate DHCP options {dopt_id or dhcp_name}")
+    built.apply(association, None)
 
 
 def _up_subnets(ctx: _Ctx, cfg: StackConfig, obs: _Observed, built: _Built) -> None:
@@ -1086,41 +1113,41 @@ def _up_subnets(ctx: _Ctx, cfg: StackConfig, obs: _Observed, built: _Built) -> N
         raise InfraError(f"planning subnets of {stack}",
                          f"{cfg.region} has {len(zones)} available Availability Zone(s); two are needed",
                          "Use a region with at least two Availability Zones")
-    blocks = cfg.subnet_cidr_blocks
     existing = {k: v for k, v in obs.by_logical(obs.subnets).items() if v.get("VpcId") == built.vpc_id}
     used = {s.get("AvailabilityZone") for s in existing.values()}
-    for index, logical in enumerate(("subnet-1", "subnet-2")):
-        name = f"{stack}-subnet-{index + 1}"
+    for spec in built.of_type("AWS::EC2::Subnet"):
+        name, logical, block = spec.name, spec.tag, spec.spec["cidr_block"]
         subnet = existing.get(logical)
         if subnet is not None:
-            built.subnet_ids.append(subnet["SubnetId"])
-            ctx.record("keep", "subnet", name, subnet["SubnetId"],
+            subnet_id = subnet["SubnetId"]
+            ctx.record("keep", "subnet", name, subnet_id,
                        f"{subnet.get('CidrBlock')} in {subnet.get('AvailabilityZone')}")
-            continue
-        zone = next(z for z in zones if z not in used)
-        used.add(zone)
-        subnet_id = None
-        if ctx.apply:
-            subnet_id = ctx.call(ec2, "create_subnet", what=name, VpcId=built.vpc_id, CidrBlock=blocks[index],
-                                 AvailabilityZone=zone,
-                                 TagSpecifications=_tag_spec("subnet", stack, logical, name))["Subnet"]["SubnetId"]
+        else:
+            # Another zone than the other subnet's: the template's Fn::Select [zone_index, Fn::GetAZs].
+            zone = next(z for z in zones if z not in used)
+            used.add(zone)
+            subnet_id = None
+            if ctx.apply:
+                subnet_id = ctx.call(ec2, "create_subnet", what=name, VpcId=built.vpc_id, CidrBlock=block,
+                                     AvailabilityZone=zone, TagSpecifications=_tag_spec("subnet", stack, logical, name)
+                                     )["Subnet"]["SubnetId"]
+            ctx.record("create", "subnet", name, subnet_id, f"{block} in {zone}, private")
         built.subnet_ids.append(subnet_id)
-        ctx.record("create", "subnet", name, subnet_id, f"{blocks[index]} in {zone}, private")
-    for index, subnet_id in enumerate(built.subnet_ids):
-        if subnet_id:
-            built.resources[f"subnet-{index + 1}"] = subnet_id
+        if built.apply(spec, subnet_id):
+            built.resources[logical] = subnet_id
 
 
 def _up_route_table(ctx: _Ctx, cfg: StackConfig, obs: _Observed, built: _Built) -> None:
     """The stack's route table (local route only) and its association with both subnets."""
     ec2, stack, vpc_id = ctx.ec2, cfg.name, built.vpc_id
-    rt_name = f"{stack}-private"
+    spec = built.described["RouteTable"]
+    rt_name = spec.name
     table = next((t for t in obs.route_tables if t.get("VpcId") == vpc_id), None)
     if table is None:
         rt_id = None
         if ctx.apply:
             rt_id = ctx.call(ec2, "create_route_table", what=rt_name, VpcId=vpc_id,
-                             TagSpecifications=_tag_spec("route-table", stack, "route-table", rt_name)
+                             TagSpecifications=_tag_spec("route-table", stack, spec.tag, rt_name)
                              )["RouteTable"]["RouteTableId"]
         ctx.record("create", "route table", rt_name, rt_id, "local route only (no way out)")
         associated: set[str] = set()
@@ -1129,9 +1156,13 @@ def _up_route_table(ctx: _Ctx, cfg: StackConfig, obs: _Observed, built: _Built) 
         associated = {a.get("SubnetId") for a in table.get("Associations", []) if a.get("SubnetId")}
         ctx.record("keep", "route table", rt_name, rt_id)
     built.rt_id = rt_id
-    if rt_id:
-        built.resources["route-table"] = rt_id
-    missing_assoc = [(i, s) for i, s in enumerate(built.subnet_ids) if s is None or s not in associated]
+    if built.apply(spec, rt_id):
+        built.resources[spec.tag] = rt_id
+    associations = built.of_type("AWS::EC2::SubnetRouteTableAssociation")
+    for association in associations:
+        built.apply(association, None)
+    wanted = [(built.described[a.spec["subnet"]], built.ids[a.spec["subnet"]]) for a in associations]
+    missing_assoc = [(s, sid) for s, sid in wanted if sid is None or sid not in associated]
     if not missing_assoc:
         return
     explicit = {}
@@ -1141,7 +1172,7 @@ def _up_route_table(ctx: _Ctx, cfg: StackConfig, obs: _Observed, built: _Built) 
             for a in t.get("Associations", []):
                 if a.get("SubnetId"):
                     explicit[a["SubnetId"]] = a["RouteTableAssociationId"]
-    for index, subnet_id in missing_assoc:
+    for subnet, subnet_id in missing_assoc:
         if ctx.apply:
             if subnet_id in explicit:
                 ctx.call(ec2, "replace_route_table_association", what=subnet_id,
@@ -1149,8 +1180,7 @@ def _up_route_table(ctx: _Ctx, cfg: StackConfig, obs: _Observed, built: _Built) 
             else:
                 ctx.call(ec2, "associate_route_table", what=f"{rt_id} {subnet_id}",
                          RouteTableId=rt_id, SubnetId=subnet_id)
-        ctx.record("update", "route table", rt_name, rt_id,
-                   f"associate {subnet_id or f'{stack}-subnet-{index + 1}'}")
+        ctx.record("update", "route table", rt_name, rt_id, f"associate {subnet_id or subnet.name}")
 
 
 _OPEN_EGRESS = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
@@ -1161,29 +1191,35 @@ def _up_security_group(ctx: _Ctx, cfg: StackConfig, obs: _Observed, built: _Buil
     """The security group: tcp/443 from/to itself and to the S3 prefix list, all traffic from/to itself
     when distributed training is possible; no allow-all egress."""
     ec2, stack, region, vpc_id = ctx.ec2, cfg.name, cfg.region, built.vpc_id
-    sg_name = f"{stack}-sagemaker"
+    spec = built.described["SecurityGroup"]
+    sg_name = spec.name
     s3_list = _s3_prefix_list(ctx, region)
     if s3_list is None:
         raise InfraError(f"planning security group {sg_name}",
                          f"no prefix list named {ENDPOINTS[S3_GATEWAY].service_name(region)} in {region}",
                          "Check the region")
     group = next((g for g in obs.groups if g.get("VpcId") == vpc_id), None)
-    self_ref = bool(SELF_REFERENCE_FEATURES & set(cfg.features))
     sg_id = group["GroupId"] if group else None
+    rule_specs = built.of_type("AWS::EC2::SecurityGroupIngress") + built.of_type("AWS::EC2::SecurityGroupEgress")
+    rules = [r.spec["rule"] for r in rule_specs] + list(spec.spec["egress"])
+
+    def perm(rule: Any, gid: str | None) -> dict[str, Any]:
+        if rule.peer == "S3PrefixList":
+            return _ec2_perm(rule.protocol, prefix_list=s3_list, port=rule.port)
+        return _ec2_perm(rule.protocol, gid, port=rule.port)  # the group itself (the only group peer)
 
     def wanted(gid: str | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        ingress = [_ec2_perm("tcp", gid)]
-        egress = [_ec2_perm("tcp", gid), _ec2_perm("tcp", prefix_list=s3_list)]
-        if self_ref:
-            ingress.append(_ec2_perm("-1", gid))
-            egress.append(_ec2_perm("-1", gid))
-        return ingress, egress
+        ingress = [perm(r, gid) for r in rules if r.direction == "ingress"]
+        egress = [perm(r, gid) for r in rules if r.direction == "egress"]
+        order = {"tcp": 0, "-1": 1}  # https first, then all traffic; the prefix list after itself
+        return (sorted(ingress, key=lambda p: order.get(p["IpProtocol"], 2)),
+                sorted(egress, key=lambda p: (order.get(p["IpProtocol"], 2), "PrefixListIds" in p)))
 
     if group is None:
         if ctx.apply:
             sg_id = ctx.call(ec2, "create_security_group", what=sg_name, GroupName=sg_name, VpcId=vpc_id,
-                             Description=f"safemaker {stack}: SageMaker ENIs and VPC endpoints",
-                             TagSpecifications=_tag_spec("security-group", stack, "security-group", sg_name)
+                             Description=spec.spec["description"],
+                             TagSpecifications=_tag_spec("security-group", stack, spec.tag, sg_name)
                              )["GroupId"]
             ingress, egress = wanted(sg_id)
             ctx.call(ec2, "revoke_security_group_egress", what=sg_id, GroupId=sg_id, IpPermissions=_OPEN_EGRESS,
@@ -1218,8 +1254,10 @@ def _up_security_group(ctx: _Ctx, cfg: StackConfig, obs: _Observed, built: _Buil
         else:
             ctx.record("keep", "security group", sg_name, sg_id)
     built.sg_id = sg_id
-    if sg_id:
-        built.resources["security-group"] = sg_id
+    for rule in rule_specs:
+        built.apply(rule, None)
+    if built.apply(spec, sg_id):
+        built.resources[spec.tag] = sg_id
 
 
 def _profile_of(cfg: StackConfig, built: _Built) -> Any:
@@ -1262,36 +1300,40 @@ def _refuse_foreign_iam(cfg: StackConfig, obs: _Observed) -> None:
 _CONSOLE_FIX = "Check the resource in the console and re-run"
 
 
-def _reconcile_endpoints(
-    ctx: _Ctx, cfg: StackConfig, obs: _Observed, vpc_id: str | None, rt_id: str | None,
-    subnet_ids: list[str | None], sg_id: str | None, resources: dict[str, str],
-) -> list[str]:
-    ec2, stack = ctx.ec2, cfg.name
+def _reconcile_endpoints(ctx: _Ctx, cfg: StackConfig, obs: _Observed, built: _Built) -> list[str]:
+    """The VPC endpoints: gateway ones on the route table, interface ones in both subnets, private DNS on."""
+    ec2, stack, vpc_id = ctx.ec2, cfg.name, built.vpc_id
     existing = {e.get("ServiceName"): e for e in obs.endpoints if e.get("VpcId") == vpc_id}
     created: list[str] = []
     ids: list[str] = []
-    for req in required_endpoints(cfg.features, cfg.region, kms=cfg.kms):
-        logical = f"endpoint:{req.spec.key}"
-        name = f"{stack}-{req.spec.key}"
-        endpoint = existing.get(req.service_name)
-        gateway = req.endpoint_type == "Gateway"
+    resources = built.resources
+    for spec in built.of_type("AWS::EC2::VPCEndpoint"):
+        logical, name, endpoint_type = spec.tag, spec.name, spec.spec["type"]
+        service_name = ENDPOINTS[spec.spec["endpoint"]].service_name(cfg.region)
+        endpoint = existing.get(service_name)
+        gateway = endpoint_type == "Gateway"
+        rt_id = next((built.ids[r] for r in spec.spec["route_tables"]), None)
+        subnet_ids = [built.ids[s] for s in spec.spec["subnets"]]
+        sg_id = next((built.ids[g] for g in spec.spec["security_groups"]), None)
         if endpoint is None:
             eid = None
             if ctx.apply:
                 args: dict[str, Any] = dict(
-                    VpcEndpointType=req.endpoint_type, VpcId=vpc_id, ServiceName=req.service_name,
+                    VpcEndpointType=endpoint_type, VpcId=vpc_id, ServiceName=service_name,
                     TagSpecifications=_tag_spec("vpc-endpoint", stack, logical, name))
                 if gateway:
-                    args["RouteTableIds"] = [rt_id]
+                    args["RouteTableIds"] = [built.ids[r] for r in spec.spec["route_tables"]]
                 else:
-                    args.update(SubnetIds=list(subnet_ids), SecurityGroupIds=[sg_id], PrivateDnsEnabled=True)
-                eid = ctx.call(ec2, "create_vpc_endpoint", what=req.service_name, **args)[
+                    args.update(SubnetIds=list(subnet_ids), SecurityGroupIds=[built.ids[g] for g in
+                                                                              spec.spec["security_groups"]],
+                                PrivateDnsEnabled=spec.spec["private_dns"])
+                eid = ctx.call(ec2, "create_vpc_endpoint", what=service_name, **args)[
                     "VpcEndpoint"]["VpcEndpointId"]
                 created.append(eid)
             where = f"on route table {rt_id or f'{stack}-private'}" if gateway else (
                 "private DNS on, in both subnets, security group " + (sg_id or f"{stack}-sagemaker"))
             ctx.record("create", "VPC endpoint", name, eid,
-                       f"{req.endpoint_type} endpoint for {req.service_name}, {where}")
+                       f"{endpoint_type} endpoint for {service_name}, {where}")
         else:
             eid = endpoint["VpcEndpointId"]
             changes: dict[str, Any] = {}
@@ -1305,7 +1347,7 @@ def _reconcile_endpoints(
                 groups = {g.get("GroupId") for g in endpoint.get("Groups", [])}
                 if sg_id and sg_id not in groups:
                     changes["AddSecurityGroupIds"] = [sg_id]
-                if not endpoint.get("PrivateDnsEnabled"):
+                if spec.spec["private_dns"] and not endpoint.get("PrivateDnsEnabled"):
                     changes["PrivateDnsEnabled"] = True
             if changes:
                 if ctx.apply:
@@ -1313,7 +1355,8 @@ def _reconcile_endpoints(
                 ctx.record("update", "VPC endpoint", name, eid,
                            "; ".join(f"{k} {v}" for k, v in changes.items()))
             else:
-                ctx.record("keep", "VPC endpoint", name, eid, req.service_name)
+                ctx.record("keep", "VPC endpoint", name, eid, service_name)
+        built.apply(spec, eid)
         if eid:
             ids.append(eid)
             resources[logical] = eid
@@ -1324,69 +1367,67 @@ def _reconcile_endpoints(
     return ids
 
 
-def _reconcile_iam(
-    ctx: _Ctx, cfg: StackConfig, obs: _Observed, profile: Any, account: str | None,
-    resources: dict[str, str],
-) -> dict[str, tuple[str, ...]]:
+def _reconcile_iam(ctx: _Ctx, cfg: StackConfig, obs: _Observed, profile: Any,
+                   built: _Built) -> dict[str, tuple[str, ...]]:
+    """The managed policies (rendered from the profile) and the execution role with them attached."""
     iam, stack = ctx.iam, cfg.name
-    path = policy_path(stack)
+    account, resources = built.account, built.resources
     partition = cfg.partition
     # Until every ID exists (plan of a new stack), render for placeholder IDs of the same
     # length: the names and number of documents are right, the contents are not compared.
     exact = profile is not None
     documents = render_policies(profile if exact else _placeholder_profile(cfg))
     policy_arns: dict[str, list[str]] = {}
-    pending: list[str] = []
     tags = [{"Key": STACK_TAG, "Value": stack}]
-    for key, rendered in documents.items():
-        for name, doc in zip(_policy_names(stack, key, len(rendered)), rendered):
-            found = obs.policies.get(name)
-            arn = found["Arn"] if found else (
-                f"arn:{partition}:iam::{account}:policy{path}{name}" if account else None)
-            if found is not None and not _is_ours(found, stack):
-                raise InfraError(f"CreatePolicy {name}",
-                                 f"{found['Arn']} exists without the tag {STACK_TAG}={stack}",
-                                 "Delete or rename that policy, or use another stack name")
-            if found is None:
+    for spec in built.of_type("AWS::IAM::ManagedPolicy"):
+        name, key, path = spec.name, spec.spec["key"], spec.spec["path"]
+        doc = documents[key][spec.spec["index"]]
+        found = obs.policies.get(name)
+        arn = found["Arn"] if found else (
+            f"arn:{partition}:iam::{account}:policy{path}{name}" if account else None)
+        if found is not None and not _is_ours(found, stack):
+            raise InfraError(f"CreatePolicy {name}",
+                             f"{found['Arn']} exists without the tag {STACK_TAG}={stack}",
+                             "Delete or rename that policy, or use another stack name")
+        if found is None:
+            if ctx.apply:
+                arn = ctx.call(iam, "create_policy", what=name, PolicyName=name, Path=path,
+                               PolicyDocument=json.dumps(doc),
+                               Description=spec.spec["description"], Tags=tags)["Policy"]["Arn"]
+            ctx.record("create", "IAM policy", name, arn, f"{key} policy")
+        else:
+            current = ctx.call(iam, "get_policy_version", PolicyArn=arn,
+                               VersionId=found["DefaultVersionId"])["PolicyVersion"]["Document"]
+            if exact and not _same_document(current, doc):
                 if ctx.apply:
-                    arn = ctx.call(iam, "create_policy", what=name, PolicyName=name, Path=path,
-                                   PolicyDocument=json.dumps(doc),
-                                   Description=f"safemaker {stack}: {key} policy", Tags=tags)["Policy"]["Arn"]
-                ctx.record("create", "IAM policy", name, arn, f"{key} policy")
+                    versions = ctx.items(iam, "list_policy_versions", "Versions", PolicyArn=arn)
+                    if len(versions) >= 5:
+                        oldest = min((v for v in versions if not v.get("IsDefaultVersion")),
+                                     key=lambda v: str(v.get("CreateDate")))
+                        ctx.call(iam, "delete_policy_version", what=arn, PolicyArn=arn,
+                                 VersionId=oldest["VersionId"])
+                    ctx.call(iam, "create_policy_version", what=arn, PolicyArn=arn,
+                             PolicyDocument=json.dumps(doc), SetAsDefault=True)
+                ctx.record("update", "IAM policy", name, arn, "new default version (the document changed)")
             else:
-                current = ctx.call(iam, "get_policy_version", PolicyArn=arn,
-                                   VersionId=found["DefaultVersionId"])["PolicyVersion"]["Document"]
-                if exact and not _same_document(current, doc):
-                    if ctx.apply:
-                        versions = ctx.items(iam, "list_policy_versions", "Versions", PolicyArn=arn)
-                        if len(versions) >= 5:
-                            oldest = min((v for v in versions if not v.get("IsDefaultVersion")),
-                                         key=lambda v: str(v.get("CreateDate")))
-                            ctx.call(iam, "delete_policy_version", what=arn, PolicyArn=arn,
-                                     VersionId=oldest["VersionId"])
-                        ctx.call(iam, "create_policy_version", what=arn, PolicyArn=arn,
-                                 PolicyDocument=json.dumps(doc), SetAsDefault=True)
-                    ctx.record("update", "IAM policy", name, arn, "new default version (the document changed)")
-                else:
-                    ctx.record("keep", "IAM policy", name, arn)
-            if arn:
-                policy_arns.setdefault(key, []).append(arn)
-                resources[f"policy:{name}"] = arn
-            elif key in execution_role_policy_keys(documents):
-                pending.append(name)
+                ctx.record("keep", "IAM policy", name, arn)
+        built.apply(spec, arn)
+        if arn:
+            policy_arns.setdefault(key, []).append(arn)
+            resources[f"policy:{name}"] = arn
 
-    role_name = execution_role_name(stack)
-    attach = [a for k in execution_role_policy_keys(documents) for a in policy_arns.get(k, [])] + [
-        f"arn:{partition}:iam::aws:policy/{p}" for p in cfg.aws_managed_policies]
-    role_arn = _ensure_role(ctx, obs, role_name, "sagemaker.amazonaws.com",
-                            f"safemaker {stack}: SageMaker execution role", attach, pending)
+    role_arn = _ensure_role(ctx, obs, built, built.described["ExecutionRole"])
     if role_arn:
         resources["role:execution"] = role_arn
     return {k: tuple(v) for k, v in policy_arns.items()}
 
 
-def _ensure_role(ctx: _Ctx, obs: _Observed, role_name: str, service: str, description: str,
-                 attach: list[str], pending: Sequence[str] = ()) -> str | None:
+def _ensure_role(ctx: _Ctx, obs: _Observed, built: _Built, spec: Any) -> str | None:
+    """A described role (``AWS::IAM::Role``): created with its trust policy, its policies attached."""
+    role_name, service, description = spec.name, spec.spec["service"], spec.spec["description"]
+    attach = [built.ids[p] for p in spec.spec["policies"] if built.ids.get(p)] + [
+        f"arn:{ctx.partition}:iam::aws:policy/{p}" for p in spec.spec["aws_managed_policies"]]
+    pending = [built.described[p].name for p in spec.spec["policies"] if not built.ids.get(p)]
     iam, stack = ctx.iam, ctx.stack
     role = obs.roles.get(role_name)
     if role is not None and not _is_ours(role, stack):
@@ -1415,19 +1456,24 @@ def _ensure_role(ctx: _Ctx, obs: _Observed, role_name: str, service: str, descri
                              "aws_managed_policies) and re-run")
         names = list(pending) + [p.rsplit("/", 1)[-1] for p in missing]
         ctx.record("update", "IAM role", role_name, arn, "attach " + ", ".join(names))
-    return arn
+    return built.apply(spec, arn)
 
 
-def _reconcile_admin_host(ctx: _Ctx, cfg: StackConfig, obs: _Observed, account: str | None,
-                          subnet_id: str | None, sg_id: str | None, resources: dict[str, str]) -> None:
-    iam, ec2, stack = ctx.iam, ctx.ec2, cfg.name
-    role_name = admin_role_name(stack)
-    role_arn = _ensure_role(ctx, obs, role_name, "ec2.amazonaws.com",
-                            f"safemaker {stack}: admin host (Session Manager)",
-                            [f"arn:{cfg.partition}:iam::aws:policy/{SSM_CORE_POLICY}"])
+def _reconcile_admin_host(ctx: _Ctx, cfg: StackConfig, obs: _Observed, built: _Built) -> None:
+    """The admin host: its role, instance profile, and the instance (IMDSv2: the launch template's
+    ``MetadataOptions``, given to ``RunInstances`` directly)."""
+    iam, ec2, stack, resources = ctx.iam, ctx.ec2, cfg.name, built.resources
+    host = built.described["AdminHost"]
+    ip_spec = built.described[host.spec["instance_profile"]]
+    role_spec = built.described[ip_spec.spec["roles"][0]]
+    launch = built.described[host.spec["launch_template"]]
+    subnet_id = built.ids[host.spec["subnet"]]
+    sg_ids = [built.ids[g] for g in host.spec["security_groups"]]
+    role_name = role_spec.name
+    role_arn = _ensure_role(ctx, obs, built, role_spec)
     if role_arn:
         resources["role:admin-host"] = role_arn
-    ip_name = admin_instance_profile_name(stack)
+    ip_name = ip_spec.name
     profile = obs.instance_profiles.get(ip_name)
     if profile is not None and not _is_ours(profile, stack):
         raise InfraError(f"CreateInstanceProfile {ip_name}",
@@ -1450,16 +1496,18 @@ def _reconcile_admin_host(ctx: _Ctx, cfg: StackConfig, obs: _Observed, account: 
             ctx.record("update", "instance profile", ip_name, ip_arn, f"add role {role_name}")
         else:
             ctx.record("keep", "instance profile", ip_name, ip_arn)
-    if ip_arn:
+    if built.apply(ip_spec, ip_arn):
         resources["instance-profile:admin-host"] = ip_arn
+    built.apply(launch, None)
 
-    host_name = f"{stack}-admin"
+    host_name = host.name
     instance = next(iter(obs.instances), None)
     if instance is not None:
-        resources["instance:admin-host"] = instance["InstanceId"]
+        resources["instance:admin-host"] = built.apply(host, instance["InstanceId"]) or ""
         ctx.record("keep", "EC2 instance", host_name, instance["InstanceId"], instance.get("State", {}).get("Name", ""))
         return
-    ami = cfg.admin_ami
+    ami = host.spec["ami"]
+    instance_type = host.spec["instance_type"]
     if ami is None:
         if ctx.ssm is None:
             raise InfraError("finding the admin host's AMI",
@@ -1473,11 +1521,11 @@ def _reconcile_admin_host(ctx: _Ctx, cfg: StackConfig, obs: _Observed, account: 
         ami = found["Parameter"]["Value"]
     instance_id = None
     if ctx.apply:
-        tags = _tags(stack, "admin-host", host_name)
+        tags = _tags(stack, host.tag, host_name)
         instance_id = ctx.call(
-            ec2, "run_instances", what=host_name, ImageId=ami, InstanceType=cfg.admin_instance_type,
-            MinCount=1, MaxCount=1, SubnetId=subnet_id, SecurityGroupIds=[sg_id],
-            IamInstanceProfile={"Name": ip_name}, MetadataOptions={"HttpTokens": "required"},
+            ec2, "run_instances", what=host_name, ImageId=ami, InstanceType=instance_type,
+            MinCount=1, MaxCount=1, SubnetId=subnet_id, SecurityGroupIds=sg_ids,
+            IamInstanceProfile={"Name": ip_name}, MetadataOptions=dict(launch.spec["metadata_options"]),
             TagSpecifications=[{"ResourceType": "instance", "Tags": tags},
                                {"ResourceType": "volume", "Tags": tags}],
             # A new instance profile takes a few seconds to be usable by EC2.
@@ -1485,9 +1533,10 @@ def _reconcile_admin_host(ctx: _Ctx, cfg: StackConfig, obs: _Observed, account: 
         )["Instances"][0]["InstanceId"]
         ctx.wait(ec2, "instance_running", f"instance {instance_id}", _CONSOLE_FIX, InstanceIds=[instance_id])
         resources["instance:admin-host"] = instance_id
+    built.apply(host, instance_id)
     ctx.record("create", "EC2 instance", host_name, instance_id,
-               f"{cfg.admin_instance_type} from {ami} in {subnet_id or f'{stack}-subnet-1'}, Session Manager "
-               "access, IMDSv2")
+               f"{instance_type} from {ami} in {subnet_id or built.described[host.spec['subnet']].name}, Session "
+               "Manager access, IMDSv2")
 
 
 # --------------------------------------------------------------------------- down

@@ -30,24 +30,9 @@ from typing import Any, Literal
 
 import yaml
 
-from safemaker.network.endpoints import (
-    ENDPOINTS,
-    SELF_REFERENCE_FEATURES,
-    required_endpoints,
-)
-from safemaker.network.infra import (
-    POLICY_NAMES,
-    RESOURCE_TAG,
-    SSM_CORE_POLICY,
-    STACK_TAG,
-    StackConfig,
-    admin_instance_profile_name,
-    admin_role_name,
-    execution_role_name,
-    execution_role_policy_keys,
-    policy_path,
-    render_policies,
-)
+from safemaker.network.endpoints import ENDPOINTS, required_endpoints
+from safemaker.network.infra import RESOURCE_TAG, STACK_TAG, StackConfig, execution_role_name, render_policies
+from safemaker.network.stack import S3_PREFIX_LIST, Resource, Rule, describe, endpoint_logical_id
 
 __all__ = ["render", "dumps", "check", "TAGGABLE_TYPES"]
 
@@ -66,17 +51,12 @@ def _logical(key: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[.\-]", key))
 
 
-def _endpoint_logical(key: str) -> str:
-    return "S3GatewayEndpoint" if ENDPOINTS[key].endpoint_type == "Gateway" else f"{_logical(key)}Endpoint"
+_endpoint_logical = endpoint_logical_id
 
 
 def _tags(stack: str, logical: str, name: Any) -> list[dict[str, Any]]:
     return [{"Key": "Name", "Value": name}, {"Key": STACK_TAG, "Value": stack},
             {"Key": RESOURCE_TAG, "Value": logical}]
-
-
-def _sub_name(stack: str, suffix: str) -> str:
-    return f"{stack}-{suffix}"
 
 
 def _service_name(key: str) -> dict[str, str]:
@@ -171,7 +151,6 @@ def render(config: StackConfig, *, s3_prefix_list_id: str | None = None) -> dict
     required = required_endpoints(cfg.features, cfg.region, kms=cfg.kms)
     keys = [r.spec.key for r in required]
     ph = _Placeholders(cfg, keys)
-    resources: dict[str, Any] = {}
     parameters: dict[str, Any] = {
         "S3PrefixListId": {
             "Type": "String",
@@ -183,117 +162,27 @@ def render(config: StackConfig, *, s3_prefix_list_id: str | None = None) -> dict
     }
     if s3_prefix_list_id:
         parameters["S3PrefixListId"]["Default"] = s3_prefix_list_id
-
-    resources["Vpc"] = {"Type": "AWS::EC2::VPC", "Properties": {
-        "CidrBlock": cfg.cidr_block, "EnableDnsSupport": True, "EnableDnsHostnames": True,
-        "Tags": _tags(stack, "vpc", _sub_name(stack, "vpc"))}}
-    resources["DhcpOptions"] = {"Type": "AWS::EC2::DHCPOptions", "Properties": {
-        "DomainName": {"Fn::If": ["IsUsEast1", "ec2.internal", {"Fn::Sub": "${AWS::Region}.compute.internal"}]},
-        "DomainNameServers": ["AmazonProvidedDNS"],
-        "Tags": _tags(stack, "dhcp-options", _sub_name(stack, "dhcp"))}}
-    resources["DhcpOptionsAssociation"] = {"Type": "AWS::EC2::VPCDHCPOptionsAssociation", "Properties": {
-        "DhcpOptionsId": {"Ref": "DhcpOptions"}, "VpcId": {"Ref": "Vpc"}}}
-    for index, block in enumerate(cfg.subnet_cidr_blocks):
-        n = index + 1
-        resources[f"Subnet{n}"] = {"Type": "AWS::EC2::Subnet", "Properties": {
-            "VpcId": {"Ref": "Vpc"}, "CidrBlock": block,
-            "AvailabilityZone": {"Fn::Select": [index, {"Fn::GetAZs": ""}]},
-            "MapPublicIpOnLaunch": False,
-            "Tags": _tags(stack, f"subnet-{n}", _sub_name(stack, f"subnet-{n}"))}}
-        resources[f"Subnet{n}RouteTableAssociation"] = {
-            "Type": "AWS::EC2::SubnetRouteTableAssociation",
-            "Properties": {"SubnetId": {"Ref": f"Subnet{n}"}, "RouteTableId": {"Ref": "RouteTable"}}}
-    resources["RouteTable"] = {"Type": "AWS::EC2::RouteTable", "Properties": {
-        "VpcId": {"Ref": "Vpc"}, "Tags": _tags(stack, "route-table", _sub_name(stack, "private"))}}
-    resources["SecurityGroup"] = {"Type": "AWS::EC2::SecurityGroup", "Properties": {
-        "GroupName": _sub_name(stack, "sagemaker"),
-        "GroupDescription": f"safemaker {stack}: SageMaker ENIs and VPC endpoints",
-        "VpcId": {"Ref": "Vpc"},
-        # Giving SecurityGroupEgress removes the default allow-all egress rule.
-        "SecurityGroupEgress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
-                                 "DestinationPrefixListId": {"Ref": "S3PrefixListId"},
-                                 "Description": "S3 gateway endpoint"}],
-        "Tags": _tags(stack, "security-group", _sub_name(stack, "sagemaker"))}}
-    self_rules = [("Https", "tcp", 443)]
-    if SELF_REFERENCE_FEATURES & set(cfg.features):
-        self_rules.append(("All", "-1", None))
-    for label, proto, port in self_rules:
-        ports = {"FromPort": port, "ToPort": port} if port else {}
-        resources[f"SecurityGroupIngressSelf{label}"] = {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {
-            "GroupId": {"Ref": "SecurityGroup"}, "IpProtocol": proto, **ports,
-            "SourceSecurityGroupId": {"Ref": "SecurityGroup"}, "Description": "from itself"}}
-        resources[f"SecurityGroupEgressSelf{label}"] = {"Type": "AWS::EC2::SecurityGroupEgress", "Properties": {
-            "GroupId": {"Ref": "SecurityGroup"}, "IpProtocol": proto, **ports,
-            "DestinationSecurityGroupId": {"Ref": "SecurityGroup"}, "Description": "to itself"}}
-
-    endpoint_refs = []
-    for req in required:
-        key = req.spec.key
-        logical = _endpoint_logical(key)
-        props: dict[str, Any] = {"VpcId": {"Ref": "Vpc"}, "ServiceName": _service_name(key),
-                                 "VpcEndpointType": req.endpoint_type}
-        if req.endpoint_type == "Gateway":
-            props["RouteTableIds"] = [{"Ref": "RouteTable"}]
-        else:
-            props.update(SubnetIds=[{"Ref": "Subnet1"}, {"Ref": "Subnet2"}],
-                         SecurityGroupIds=[{"Ref": "SecurityGroup"}], PrivateDnsEnabled=True)
-        props["Tags"] = _tags(stack, f"endpoint:{key}", _sub_name(stack, key))
-        resources[logical] = {"Type": "AWS::EC2::VPCEndpoint", "Properties": props}
-        endpoint_refs.append({"Ref": logical})
+    if cfg.admin_host and not cfg.admin_ami:
+        parameters["AdminHostImageId"] = {
+            "Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
+            "Default": cfg.admin_ami_parameter,
+            "Description": "AMI of the admin host (public SSM parameter)"}
 
     documents = render_policies(ph.profile())
-    role_policies: list[Any] = []
+    described = describe(cfg, documents)
+    resources: dict[str, Any] = {}
+    endpoint_refs: list[dict[str, str]] = []
     policy_outputs: dict[str, list[Any]] = {}
-    for key, docs in documents.items():
-        base = f"{stack}-{POLICY_NAMES.get(key, key)}"
-        for index, doc in enumerate(docs):
-            name = base if len(docs) == 1 else f"{base}{index + 1}"
-            logical = _logical(name.removeprefix(f"{stack}-"))
-            if not logical.endswith("Policy"):
-                logical += "Policy"  # RestrictInternetAccess1 -> RestrictInternetAccess1Policy
-            resources[logical] = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
-                "ManagedPolicyName": name, "Path": policy_path(stack),
-                "Description": f"safemaker {stack}: {key} policy",
-                "PolicyDocument": ph.intrinsic(copy.deepcopy(doc))}}
-            policy_outputs.setdefault(key, []).append({"Ref": logical})
-            if key in execution_role_policy_keys(documents):
-                role_policies.append({"Ref": logical})
-    role_policies += [{"Fn::Sub": f"arn:${{AWS::Partition}}:iam::aws:policy/{p}"} for p in cfg.aws_managed_policies]
-    resources["ExecutionRole"] = {"Type": "AWS::IAM::Role", "Properties": {
-        "RoleName": execution_role_name(stack),
-        "Description": f"safemaker {stack}: SageMaker execution role",
-        "AssumeRolePolicyDocument": _trust("sagemaker.amazonaws.com"),
-        "ManagedPolicyArns": role_policies,
-        "Tags": [{"Key": STACK_TAG, "Value": stack}]}}
-
-    if cfg.admin_host:
-        if cfg.admin_ami:
-            image: Any = cfg.admin_ami
-        else:
-            parameters["AdminHostImageId"] = {
-                "Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
-                "Default": cfg.admin_ami_parameter,
-                "Description": "AMI of the admin host (public SSM parameter)"}
-            image = {"Ref": "AdminHostImageId"}
-        resources["AdminHostRole"] = {"Type": "AWS::IAM::Role", "Properties": {
-            "RoleName": admin_role_name(stack),
-            "Description": f"safemaker {stack}: admin host (Session Manager)",
-            "AssumeRolePolicyDocument": _trust("ec2.amazonaws.com"),
-            "ManagedPolicyArns": [{"Fn::Sub": f"arn:${{AWS::Partition}}:iam::aws:policy/{SSM_CORE_POLICY}"}],
-            "Tags": [{"Key": STACK_TAG, "Value": stack}]}}
-        resources["AdminHostInstanceProfile"] = {"Type": "AWS::IAM::InstanceProfile", "Properties": {
-            "InstanceProfileName": admin_instance_profile_name(stack), "Roles": [{"Ref": "AdminHostRole"}]}}
-        resources["AdminHostLaunchTemplate"] = {"Type": "AWS::EC2::LaunchTemplate", "Properties": {
-            "LaunchTemplateData": {"MetadataOptions": {"HttpTokens": "required"}}}}
-        resources["AdminHost"] = {"Type": "AWS::EC2::Instance", "Properties": {
-            "ImageId": image, "InstanceType": cfg.admin_instance_type,
-            "SubnetId": {"Ref": "Subnet1"}, "SecurityGroupIds": [{"Ref": "SecurityGroup"}],
-            "IamInstanceProfile": {"Ref": "AdminHostInstanceProfile"},
-            "LaunchTemplate": {"LaunchTemplateId": {"Ref": "AdminHostLaunchTemplate"},
-                               "Version": {"Fn::GetAtt": ["AdminHostLaunchTemplate", "LatestVersionNumber"]}},
-            "Tags": _tags(stack, "admin-host", _sub_name(stack, "admin"))},
-            # The host is reached through Session Manager: its endpoints must exist first.
-            "DependsOn": [_endpoint_logical(k) for k in ("ssm", "ssmmessages", "ec2messages")]}
+    for resource in described:
+        props = _properties(resource, stack, ph, documents)
+        body: dict[str, Any] = {"Type": resource.type, "Properties": props}
+        if resource.depends_on:
+            body["DependsOn"] = list(resource.depends_on)
+        resources[resource.logical_id] = body
+        if resource.type == "AWS::EC2::VPCEndpoint":
+            endpoint_refs.append({"Ref": resource.logical_id})
+        if resource.type == "AWS::IAM::ManagedPolicy":
+            policy_outputs.setdefault(resource.spec["key"], []).append({"Ref": resource.logical_id})
 
     outputs: dict[str, Any] = {
         "VpcId": {"Value": {"Ref": "Vpc"}},
@@ -313,6 +202,91 @@ def render(config: StackConfig, *, s3_prefix_list_id: str | None = None) -> dict
         "Resources": resources,
         "Outputs": outputs,
     }
+
+
+def _ref(logical: str) -> dict[str, str]:
+    return {"Ref": logical}
+
+
+def _rule(rule: Rule, group: str | None = None) -> dict[str, Any]:
+    """A security group rule: inline (``group`` None) or a SecurityGroupIngress/Egress resource's properties."""
+    out: dict[str, Any] = {} if group is None else {"GroupId": _ref(group)}
+    out["IpProtocol"] = rule.protocol
+    if rule.port is not None:
+        out.update(FromPort=rule.port, ToPort=rule.port)
+    if rule.peer == S3_PREFIX_LIST:
+        out["DestinationPrefixListId"] = _ref("S3PrefixListId")
+    elif rule.direction == "ingress":
+        out["SourceSecurityGroupId"] = _ref(rule.peer)
+    else:
+        out["DestinationSecurityGroupId"] = _ref(rule.peer)
+    out["Description"] = rule.description
+    return out
+
+
+def _properties(resource: Resource, stack: str, ph: "_Placeholders", documents: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation properties of one described resource."""
+    spec, kind = resource.spec, resource.type
+    tags = _tags(stack, resource.tag, resource.name) if resource.tag else None
+    if kind == "AWS::EC2::VPC":
+        props: dict[str, Any] = {"CidrBlock": spec["cidr_block"], "EnableDnsSupport": spec["enable_dns_support"],
+                                 "EnableDnsHostnames": spec["enable_dns_hostnames"]}
+    elif kind == "AWS::EC2::DHCPOptions":
+        # The region's default domain name (safemaker.network.endpoints.dhcp_domain_name), as a condition.
+        props = {"DomainName": {"Fn::If": ["IsUsEast1", "ec2.internal",
+                                           {"Fn::Sub": "${AWS::Region}.compute.internal"}]},
+                 "DomainNameServers": list(spec["domain_name_servers"])}
+    elif kind == "AWS::EC2::VPCDHCPOptionsAssociation":
+        props = {"DhcpOptionsId": _ref(spec["dhcp_options"]), "VpcId": _ref(spec["vpc"])}
+    elif kind == "AWS::EC2::Subnet":
+        props = {"VpcId": _ref(spec["vpc"]), "CidrBlock": spec["cidr_block"],
+                 "AvailabilityZone": {"Fn::Select": [spec["zone_index"], {"Fn::GetAZs": ""}]},
+                 "MapPublicIpOnLaunch": spec["map_public_ip_on_launch"]}
+    elif kind == "AWS::EC2::SubnetRouteTableAssociation":
+        props = {"SubnetId": _ref(spec["subnet"]), "RouteTableId": _ref(spec["route_table"])}
+    elif kind == "AWS::EC2::RouteTable":
+        props = {"VpcId": _ref(spec["vpc"])}
+    elif kind == "AWS::EC2::SecurityGroup":
+        props = {"GroupName": resource.name, "GroupDescription": spec["description"], "VpcId": _ref(spec["vpc"]),
+                 # Giving SecurityGroupEgress removes the default allow-all egress rule.
+                 "SecurityGroupEgress": [_rule(r) for r in spec["egress"]]}
+    elif kind in ("AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"):
+        props = _rule(spec["rule"], spec["group"])
+    elif kind == "AWS::EC2::VPCEndpoint":
+        props = {"VpcId": _ref(spec["vpc"]), "ServiceName": _service_name(spec["endpoint"]),
+                 "VpcEndpointType": spec["type"]}
+        if spec["route_tables"]:
+            props["RouteTableIds"] = [_ref(r) for r in spec["route_tables"]]
+        if spec["subnets"]:
+            props.update(SubnetIds=[_ref(s) for s in spec["subnets"]],
+                         SecurityGroupIds=[_ref(g) for g in spec["security_groups"]],
+                         PrivateDnsEnabled=spec["private_dns"])
+    elif kind == "AWS::IAM::ManagedPolicy":
+        doc = documents[spec["key"]][spec["index"]]
+        props = {"ManagedPolicyName": resource.name, "Path": spec["path"], "Description": spec["description"],
+                 "PolicyDocument": ph.intrinsic(copy.deepcopy(doc))}
+    elif kind == "AWS::IAM::Role":
+        props = {"RoleName": resource.name, "Description": spec["description"],
+                 "AssumeRolePolicyDocument": _trust(spec["service"]),
+                 "ManagedPolicyArns": [_ref(p) for p in spec["policies"]] + [
+                     {"Fn::Sub": f"arn:${{AWS::Partition}}:iam::aws:policy/{p}"}
+                     for p in spec["aws_managed_policies"]],
+                 "Tags": [{"Key": STACK_TAG, "Value": stack}]}
+    elif kind == "AWS::IAM::InstanceProfile":
+        props = {"InstanceProfileName": resource.name, "Roles": [_ref(r) for r in spec["roles"]]}
+    elif kind == "AWS::EC2::LaunchTemplate":
+        props = {"LaunchTemplateData": {"MetadataOptions": dict(spec["metadata_options"])}}
+    elif kind == "AWS::EC2::Instance":
+        props = {"ImageId": spec["ami"] or _ref("AdminHostImageId"), "InstanceType": spec["instance_type"],
+                 "SubnetId": _ref(spec["subnet"]), "SecurityGroupIds": [_ref(g) for g in spec["security_groups"]],
+                 "IamInstanceProfile": _ref(spec["instance_profile"]),
+                 "LaunchTemplate": {"LaunchTemplateId": _ref(spec["launch_template"]),
+                                    "Version": {"Fn::GetAtt": [spec["launch_template"], "LatestVersionNumber"]}}}
+    else:  # pragma: no cover - every type of stack.describe is rendered above
+        raise AssertionError(f"no CloudFormation rendering for {kind}")
+    if tags is not None:
+        props["Tags"] = tags
+    return props
 
 
 def _trust(service: str) -> dict[str, Any]:
