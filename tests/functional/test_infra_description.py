@@ -22,6 +22,7 @@ CONFIGS = {
     "training-only": StackConfig(name="tr", region=REGION, aws_managed_policies=(), features=["training"],
                                  cidr_block="10.9.0.0/20"),
     "notebook-only": StackConfig(name="nb", region=REGION, aws_managed_policies=(), features=["notebook"]),
+    "admin-host": StackConfig(name="adm", region=REGION, admin_host=True),
 }
 
 
@@ -58,13 +59,18 @@ def _on_backend(aws, tpl: dict) -> tuple[set[str], dict[str, str]]:
                     if p["PolicyName"] == name]
             if arns:
                 ids[logical] = arns[0]
-    # IAM roles (taggable in the schema, found by name: IAM has no resource tag filter).
+    # IAM roles (taggable in the schema, found by name: IAM has no resource tag filter), instance profiles.
     for logical, r in resources.items():
-        if r["Type"] == "AWS::IAM::Role":
-            try:
+        try:
+            if r["Type"] == "AWS::IAM::Role":
                 ids[logical] = iam.get_role(RoleName=r["Properties"]["RoleName"])["Role"]["RoleName"]
-            except iam.exceptions.NoSuchEntityException:
-                pass
+            elif r["Type"] == "AWS::IAM::InstanceProfile":
+                profile = iam.get_instance_profile(InstanceProfileName=r["Properties"]["InstanceProfileName"])
+                if {ids.get(x["Ref"]) for x in r["Properties"]["Roles"]} <= {
+                        x["RoleName"] for x in profile["InstanceProfile"]["Roles"]}:
+                    ids[logical] = profile["InstanceProfile"]["Arn"]
+        except iam.exceptions.NoSuchEntityException:
+            pass
 
     def ref(value):
         return ids.get(value["Ref"]) if isinstance(value, dict) and "Ref" in value else None
@@ -108,6 +114,16 @@ def _on_backend(aws, tpl: dict) -> tuple[set[str], dict[str, str]]:
             if not all(has_rule(ids[logical], e, egress=True) for e in props["SecurityGroupEgress"]) or any(
                     r.get("CidrIp") == "0.0.0.0/0" for p in group["IpPermissionsEgress"] for r in p.get("IpRanges", [])):
                 present.discard(logical)
+        elif kind == "AWS::EC2::LaunchTemplate":
+            # Applied directly: its data are the launch settings of the instances that name it.
+            users = [ids.get(k) for k, u in resources.items() if u["Type"] == "AWS::EC2::Instance"
+                     and u["Properties"].get("LaunchTemplate", {}).get("LaunchTemplateId") == {"Ref": logical}]
+            if users and all(users):
+                instances = [i for res in ec2.describe_instances(InstanceIds=users)["Reservations"]
+                             for i in res["Instances"]]
+                wanted = props["LaunchTemplateData"]["MetadataOptions"]
+                if all({k: i["MetadataOptions"].get(k) for k in wanted} == wanted for i in instances):
+                    present.add(logical)
         elif kind == "AWS::IAM::Role" and logical in present:
             attached = {p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=ids[logical])["AttachedPolicies"]}
             if not {ref(p) for p in props["ManagedPolicyArns"] if "Ref" in p} <= attached:
@@ -116,8 +132,12 @@ def _on_backend(aws, tpl: dict) -> tuple[set[str], dict[str, str]]:
 
 
 @pytest.mark.parametrize("name", CONFIGS)
-def test_what_infra_up_applies_on_the_local_backend_is_the_template(aws, name):
+def test_what_infra_up_applies_on_the_local_backend_is_the_template(aws, name, monkeypatch):
     cfg = CONFIGS[name]
+    if cfg.admin_host or cfg.aws_managed_policies:
+        # moto loads AWS managed policies only with this variable; the IAM backend is made again after the reset.
+        monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+        aws.backend.reset()
     tpl = template.render(cfg)
     # The template is the description, resource for resource.
     assert {(k, r["Type"]) for k, r in tpl["Resources"].items()} == {(r.logical_id, r.type)
@@ -127,11 +147,13 @@ def test_what_infra_up_applies_on_the_local_backend_is_the_template(aws, name):
         assert set(r["Properties"]) <= set(_schema(r["Type"])["properties"]), logical
 
     assert _on_backend(aws, tpl)[0] == set()
-    infra.up(cfg, ec2_client=aws.ec2, iam_client=aws.iam, retry=RetryPolicy(wait_delay=0))
+    ssm = aws.backend.session.client("ssm", config=infra.CLIENT_CONFIG)
+    infra.up(cfg, ec2_client=aws.ec2, iam_client=aws.iam, ssm_client=ssm, retry=RetryPolicy(wait_delay=0))
     present, ids = _on_backend(aws, tpl)
     assert present == set(tpl["Resources"])
     # And nothing else of the stack: every EC2 resource carrying its tag is one of the template's.
     tagged = {t["ResourceId"] for t in aws.ec2.get_paginator("describe_tags").paginate(
         Filters=[{"Name": "key", "Values": [infra.STACK_TAG]}, {"Name": "value", "Values": [cfg.name]}]
     ).build_full_result()["Tags"]}
-    assert tagged == {i for i in ids.values() if not i.startswith(("arn:", cfg.name))}
+    assert tagged - {v for v in tagged if v.startswith("vol-")} == {
+        i for i in ids.values() if not i.startswith(("arn:", cfg.name))}
