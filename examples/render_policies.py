@@ -25,7 +25,7 @@ import json
 from pathlib import Path
 
 from safemaker import iam
-from safemaker.iam_eval import evaluate
+from safemaker.iam.evaluator import evaluate
 from safemaker.profile import VpcProfile
 
 HERE = Path(__file__).resolve().parent

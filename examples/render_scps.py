@@ -5,7 +5,7 @@ Offline: no AWS account needed. ``python examples/render_scps.py`` uses
 DIR`` where to write the SCP files (default ``./scps``).
 
 What it does:
-1. renders the SCPs (``safemaker.scp.service_control_policies``): the
+1. renders the SCPs (``safemaker.iam.scp.service_control_policies``): the
    guardrail and pass-role statements, each with the AWS data-perimeter
    exemption ``aws:PrincipalTag/dp:exclude = true``, packed into documents of
    at most 5,120 characters, minified; writes one file per SCP and prints each
@@ -26,8 +26,9 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from safemaker import iam, scp
-from safemaker.iam_eval import evaluate
+from safemaker import iam
+from safemaker.iam import scp
+from safemaker.iam.evaluator import evaluate
 from safemaker.profile import VpcProfile
 
 HERE = Path(__file__).resolve().parent

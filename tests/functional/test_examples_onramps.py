@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from safemaker import scp
+from safemaker.iam import scp
 from safemaker.notebook import lifecycle_config_script
 from safemaker.profile import VpcProfile
 from safemaker.sdk.config_file import sagemaker_config_document

@@ -16,7 +16,7 @@ import pytest
 from safemaker import hooks, iam
 from safemaker.errors import GuardrailViolation
 from safemaker.iam import BlindSpot
-from safemaker.iam_eval import evaluate
+from safemaker.iam.evaluator import evaluate
 from safemaker.profile import VpcProfile
 
 ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"

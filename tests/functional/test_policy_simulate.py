@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from safemaker import iam
 from safemaker.cli import app
 from safemaker.cli import policy as policy_cli
-from safemaker.iam_eval import AuthorizationRequest
+from safemaker.iam.evaluator import AuthorizationRequest
 from safemaker.profile import VpcProfile
 
 ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"

@@ -17,7 +17,8 @@ import re
 import botocore.session
 import pytest
 
-from safemaker import guard, iam, iam_eval
+from safemaker import guard, iam
+from safemaker.iam import evaluator as iam_eval
 from safemaker.instances import INSTANCE_STORE_IAM_PATTERNS, has_instance_storage
 from safemaker.profile import VpcProfile
 

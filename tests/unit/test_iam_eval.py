@@ -1,11 +1,11 @@
-"""safemaker.iam_eval: each rule of the IAM documentation it implements, one test each."""
+"""safemaker.iam.evaluator: each rule of the IAM documentation it implements, one test each."""
 
 from __future__ import annotations
 
 import pytest
 
 from safemaker.errors import SafemakerError
-from safemaker.iam_eval import (
+from safemaker.iam.evaluator import (
     SUPPORTED_OPERATORS,
     AuthorizationRequest,
     PolicyEvaluationError,

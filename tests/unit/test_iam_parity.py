@@ -9,7 +9,7 @@ alone and in random combinations. Requests botocore's model rejects (empty
 lists, half a VpcConfig...) never reach IAM and are counted, not compared.
 
 For every other request the guardrail + pass-role policies, evaluated by
-``safemaker.iam_eval`` on ``safemaker.iam.authorization_requests``, must deny
+``safemaker.iam.evaluator`` on ``safemaker.iam.authorization_requests``, must deny
 exactly when ``safemaker.iam.parity_case`` says IAM must: when the guard
 refuses for a reason a statement expresses, or when IAM is stricter
 (``BlindSpot.NO_DEFINITION``). Requests the guard refuses only for blind-spot
@@ -17,7 +17,7 @@ reasons must be *allowed* by IAM -- the direction is asserted, not skipped.
 
 The seed's RestrictInternetAccess goes through the same evaluator to show
 what it lets through (F15). So do the service control policies of
-``safemaker.scp`` (issue 12): the same corpus, the same expected decisions,
+``safemaker.iam.scp`` (issue 12): the same corpus, the same expected decisions,
 and a principal tagged ``dp:exclude=true`` is let through every one of them.
 """
 
@@ -38,9 +38,11 @@ from botocore.validate import ParamValidator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from safemaker import guard, iam, scp
+from safemaker import guard, iam
+from safemaker.iam import scp
 from safemaker.iam import BlindSpot
-from safemaker.iam_eval import evaluate
+from safemaker.iam import context as iam_context
+from safemaker.iam.evaluator import evaluate
 from safemaker.profile import VpcProfile
 from safemaker.rules import RULES, FieldRule, Guardrail, split_path
 
@@ -279,7 +281,7 @@ def where(concrete: str, path: str) -> str:
 
 
 def concrete_anchors(req: dict, anchor: str) -> list[str]:
-    return [p for p, _ in iam._anchor_matches(req, anchor)]
+    return [p for p, _ in iam_context._anchor_matches(req, anchor)]
 
 
 def base_requests(op: str, p: VpcProfile) -> Iterator[tuple[str, dict]]:

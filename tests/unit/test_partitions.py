@@ -19,6 +19,7 @@ import pytest
 
 from safemaker import hooks, iam
 from safemaker.errors import ProfileError
+from safemaker.iam import constants as iam_constants
 from safemaker.network.infra import StackConfig
 from safemaker.partitions import dns_suffixes, partition_ids, partition_of_region, partition_pattern
 from safemaker.profile import VpcProfile
@@ -86,8 +87,8 @@ def _profile(region: str, partition: str) -> VpcProfile:
 def test_profile_accepts_a_role_and_key_in_the_regions_partition(partition, region):
     profile = _profile(region, partition)
     assert profile.partition == partition
-    assert iam._ROLE_ARN_RE.match(profile.execution_role_arn)
-    assert iam._KMS_KEY_ARN_RE.match(profile.volume_kms_key_id)
+    assert iam_constants._ROLE_ARN_RE.match(profile.execution_role_arn)
+    assert iam_constants._KMS_KEY_ARN_RE.match(profile.volume_kms_key_id)
 
 
 @pytest.mark.parametrize(("partition", "region"), sorted(ONE_PER_PARTITION.items()))

