@@ -582,6 +582,7 @@ _TargetPlan = tuple[Any, ...]
 _AT_ROOT = 0   # the request itself
 _AT_LIST = 1   # every element of one top-level list member ("TrainingJobDefinitions[]")
 _AT_PATH = 2   # any other anchor (paths.expand_all)
+_AT_MEMBERS = 3  # a path of members without a list ("MonitoringScheduleConfig.MonitoringJobDefinition")
 
 
 class _Plan:
@@ -692,8 +693,8 @@ def _plan(operation: str, rule: OperationRule, view: _ProfileView, inject: bool,
         fields = tuple(fp for fp in (_field_plan(f, view, inject_eff, t_update) for f in t.fields) if fp[4] != _SKIP)
         dia = next((f.path for f in t.fields if f.guardrail is Guardrail.DIRECT_INTERNET_ACCESS), None)
         anchor = split_path(t.anchor)
-        kind = (_AT_ROOT if not anchor else _AT_LIST if len(anchor) == 2 and anchor[1] == "[]" and anchor[0] != "[]"
-                else _AT_PATH)
+        kind = (_AT_ROOT if not anchor else _AT_MEMBERS if "[]" not in anchor
+                else _AT_LIST if anchor[-1] == "[]" and "[]" not in anchor[:-1] else _AT_PATH)
         targets.append((kind, anchor, t_update, fields, dia, _compile_fields(fields)))
     plan = _Plan(rule, tuple(targets), update, inject_eff)
     plans[(operation, inject, written)] = plan
@@ -802,14 +803,20 @@ def _compile_fields(fields: tuple[_FieldPlan, ...]) -> Any:
                 lines += [f"{pad}owned[{key!r}] = {made}",
                           f"{pad}injected.append(prefix + {_path!r})"]
             elif depth == 2:  # the parent is there as a dict: copy it once (paths.Writer.set_in), set the member
-                lines += [f"{pad}x = owned.get({key!r})",
+                lines += [f"{pad}x = owned.get({key!r}, MISSING)",
                           f"{pad}if x.__class__ is dict:",
                           f"{pad}    if id(x) not in S.writer._owned:",
                           f"{pad}        x = owned[{key!r}] = dict(x)",
                           f"{pad}        S.writer._owned.add(id(x))",
                           f"{pad}    x[{key2!r}] = {made}",
-                          f"{pad}    injected.append(prefix + {_path!r})",
-                          f"{pad}else:",
+                          f"{pad}    injected.append(prefix + {_path!r})"]
+                if f.create_parents:  # an absent parent is made (set_in), and is the writer's own
+                    lines += [f"{pad}elif x is MISSING:",
+                              f"{pad}    x = owned[{key!r}] = {{}}",
+                              f"{pad}    S.writer._owned.add(id(x))",
+                              f"{pad}    x[{key2!r}] = {made}",
+                              f"{pad}    injected.append(prefix + {_path!r})"]
+                lines += [f"{pad}else:",
                           f"{pad}    S.inject({i}, {made}, c, prefix, concrete)"]
             else:
                 lines.append(f"{pad}S.inject({i}, {made}, c, prefix, concrete)")
@@ -996,15 +1003,28 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
         bad: Any = None
         if kind == _AT_ROOT:
             matches = (((), params, ""),)
-        elif kind == _AT_LIST:
-            name = anchor_parts[0]
-            seq = params.get(name) if type(params) is dict else _get(params, (name,))
+        elif kind == _AT_MEMBERS:  # what _expand_all finds on a path of members: the value, if every member is there
+            cur: Any = params
+            for part in anchor_parts:
+                if (cur.__class__ is not dict and not _is_map(cur)) or part not in cur:
+                    matches = ()
+                    break
+                cur = cur[part]
+            else:
+                matches = ((anchor_parts, cur, format_path(anchor_parts) + "."),)
+        elif kind == _AT_LIST:  # members, then every element of the list there (what _expand_all walks)
+            members = anchor_parts[:-1]
+            if len(members) == 1 and type(params) is dict:
+                seq = params.get(members[0], MISSING)
+            else:
+                seq = _get(params, members)
             if seq.__class__ is list or seq.__class__ is tuple or (seq is not MISSING and _is_seq(seq)):
-                matches = [((name, i), item, f"{name}[{i}].") for i, item in enumerate(seq)]
+                base = format_path(members)
+                matches = [(members + (i,), item, f"{base}[{i}].") for i, item in enumerate(seq)]
             else:
                 matches = ()
                 if seq is not None and seq is not MISSING:
-                    bad = [((name,), seq)]
+                    bad = [(members, seq)]
         else:
             bad = []
             matches = [(at, v, format_path(at) + ".")
