@@ -91,7 +91,7 @@ def test_model_trainer_without_sagemaker_session_is_filled_in(default_endpoint):
 
     import boto3
 
-    from safemaker.sdk.v3 import _refuse_iam
+    from safemaker.sdk.v3.session import _refuse_iam
 
     session = closed_session(default_endpoint)
     # The SDK's own default session (no guard of its own); IAM is unreachable from a closed network

@@ -33,7 +33,8 @@ from sagemaker.tuner import ContinuousParameter, HyperparameterTuner  # noqa: E4
 from safemaker import hooks  # noqa: E402
 from safemaker.errors import MISSING, GuardrailViolation  # noqa: E402
 from safemaker.sdk import ClosedEstimator, ClosedNetworkSession, closed, closed_deploy  # noqa: E402
-from safemaker.sdk.v2 import ClosedSessionError, _CheckedConfig, is_closed  # noqa: E402
+from safemaker.sdk.v2 import ClosedSessionError, is_closed  # noqa: E402
+from safemaker.sdk.v2.session import _CheckedConfig  # noqa: E402
 
 pytestmark = pytest.mark.sdk2
 

@@ -52,7 +52,7 @@ def test_safemaker_demo_command_under_sdk_v3():
 
 
 def test_demo_under_v3_uses_the_v3_run_and_leaves_the_process_defaults_alone():
-    from safemaker.sdk.v3 import _SdkDefaults
+    from safemaker.sdk.v3.session import _SdkDefaults
 
     buf = io.StringIO()
     report = run_local_demo(console=Console(file=buf, width=250), poll_seconds=0.05)

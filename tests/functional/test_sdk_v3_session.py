@@ -41,6 +41,7 @@ from safemaker import hooks  # noqa: E402
 from safemaker.errors import GuardrailViolation  # noqa: E402
 from safemaker.rules import RULES  # noqa: E402
 from safemaker.sdk import v3  # noqa: E402
+from safemaker.sdk.v3 import session as v3_session  # noqa: E402
 from safemaker.sdk._errors import ClosedSessionError  # noqa: E402
 
 pytestmark = pytest.mark.sdk3
@@ -127,7 +128,7 @@ def test_telemetry_control_a_plain_session_sends_it(safemaker_local, monkeypatch
     session = Session(boto_session=safemaker_local.session, sagemaker_config={"SchemaVersion": "1.0"},
                       default_bucket=BUCKET)
     hooks.install(safemaker_local.session, make_profile())
-    safemaker_local.session._session.register("before-call.iam", v3._refuse_iam)
+    safemaker_local.session._session.register("before-call.iam", v3_session._refuse_iam)
     trainer = ModelTrainer(training_image=IMG, role=ROLE, sagemaker_session=session,
                            networking=v3.closed_networking(None, make_profile()))
     trainer.train(wait=False)

@@ -76,6 +76,12 @@ def test_site_builds_strict_with_an_api_reference(site: Path):
     assert 'id="safemaker.guard.decide"' in guard
     profile = (site / "reference" / "profile" / "index.html").read_text()
     assert 'id="safemaker.profile.VpcProfile"' in profile
+    # the SDK adapters are packages (sdk/v2/, sdk/v3/); their public names are rendered from the __init__
+    sdk = (site / "reference" / "sdk" / "index.html").read_text()
+    for name in ("safemaker.sdk.v2.ClosedNetworkSession", "safemaker.sdk.v2.ClosedEstimator", "safemaker.sdk.v2.closed",
+                 "safemaker.sdk.v2.closed_deploy", "safemaker.sdk.v3.ClosedNetworkSession",
+                 "safemaker.sdk.v3.ClosedModelTrainer", "safemaker.sdk.v3.closed_deploy"):
+        assert f'id="{name}"' in sdk, name
 
 
 def test_no_page_loads_anything_from_the_internet(site: Path):

@@ -1,0 +1,33 @@
+"""The SDK v2 preflight checks, installed on the SDK's classes (see :mod:`safemaker.sdk._preflight`)."""
+
+from __future__ import annotations
+
+from sagemaker.estimator import EstimatorBase
+from sagemaker.model import Model
+
+from safemaker.sdk import _preflight
+
+__all__ = ["install_sdk_preflight"]
+
+
+def install_sdk_preflight() -> None:
+    """Install the SDK v2 preflight checks (idempotent; see :mod:`safemaker.sdk._preflight`).
+
+    ``@remote`` / ``RemoteExecutor`` / ``@step`` are refused when their job
+    settings are built (before any upload), ``Model.deploy`` with a
+    ``serverless_inference_config`` before ``CreateModel``, and an estimator's
+    or ``FrameworkProcessor``'s code before it is staged in S3 (code that would
+    be downloaded under network isolation, a ``requirements.txt`` that installs
+    from an index the job cannot reach), whenever the SDK session is guarded
+    (closed session, guarded client, process guard). Every
+    :class:`ClosedNetworkSession` installs them.
+    """
+    from sagemaker.jumpstart.model import JumpStartModel
+    from sagemaker.processing import FrameworkProcessor
+    from sagemaker.remote_function import job as remote_job
+
+    _preflight.install_remote_function_check(remote_job._JobSettings, remote_job.JOBS_CONTAINER_ENTRYPOINT)
+    _preflight.install_serverless_check(Model)
+    _preflight.install_serverless_check(JumpStartModel)
+    _preflight.install_estimator_code_check(EstimatorBase)
+    _preflight.install_processor_code_check(FrameworkProcessor)

@@ -1,0 +1,24 @@
+"""The SDK v3 preflight checks, installed on the SDK's classes (see :mod:`safemaker.sdk._preflight`)."""
+
+from __future__ import annotations
+
+from sagemaker.train.model_trainer import ModelTrainer
+
+from safemaker.sdk import _preflight
+
+__all__ = ["install_sdk_preflight"]
+
+
+def install_sdk_preflight() -> None:
+    """Install the SDK v3 preflight checks (idempotent; see :mod:`safemaker.sdk._preflight`).
+
+    ``@remote`` / ``RemoteExecutor`` / ``@step`` (``sagemaker.core.remote_function``)
+    are refused when their job settings are built, before any upload, and
+    ``ModelTrainer.train`` checks ``SourceCode.requirements`` before the code
+    is staged, whenever the SDK session is guarded (closed session, guarded
+    client, process guard). Every :class:`ClosedNetworkSession` installs them.
+    """
+    from sagemaker.core.remote_function import job as remote_job
+
+    _preflight.install_remote_function_check(remote_job._JobSettings, remote_job.JOBS_CONTAINER_ENTRYPOINT)
+    _preflight.install_trainer_code_check(ModelTrainer)
