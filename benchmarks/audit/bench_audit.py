@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -209,7 +210,8 @@ def _read_hwm_mb(hwm_file: Path) -> float:
 
 def _timed(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float | None = None
            ) -> tuple[float, int, str]:
-    """Run a child; return (wall seconds, exit code, stderr tail)."""
+    """Run a child; return (wall seconds, exit code, stderr tail). CPU seconds go to :data:`LAST_CPU`."""
+    child0, server0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.process_time()
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(cmd, env=env, cwd=str(cwd), stdout=subprocess.DEVNULL, stderr=err, text=True)
@@ -219,9 +221,18 @@ def _timed(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float | None
             proc.kill()
             rc = proc.wait()
         wall = time.perf_counter() - start
+        child1, server1 = resource.getrusage(resource.RUSAGE_CHILDREN), time.process_time()
+        LAST_CPU.update(child=child1.ru_utime - child0.ru_utime + child1.ru_stime - child0.ru_stime,
+                        server=server1 - server0)
         err.seek(0)
         tail = err.read()[-2000:]
     return wall, rc, tail
+
+
+# CPU seconds of the last child (user + system, from getrusage(RUSAGE_CHILDREN)) and of this process
+# meanwhile (the local backend's threads answering it): on a shared, loaded machine wall time swings
+# with the other processes, CPU time much less.
+LAST_CPU: dict[str, float] = {"child": 0.0, "server": 0.0}
 
 
 # Loaded in both children (PYTHONPATH): any connection or DNS lookup that is not for a loopback
@@ -310,7 +321,8 @@ def run_safemaker(backend: Any, workdir: Path, workers: int, extra: list[str] | 
         raise SystemExit(f"safemaker audit failed (exit {rc}):\n{tail}")
     findings = [json.loads(line) for line in out.read_text().splitlines()]
     pairs = {(f["resource_arn"], f["rule_id"]) for f in findings if f["status"] == "FAIL"}
-    return {"wall": wall, "rss": rss, "calls": calls, "findings": len(findings), "pairs": pairs,
+    return {"wall": wall, "cpu": LAST_CPU["child"], "server_cpu": LAST_CPU["server"], "rss": rss, "calls": calls,
+            "findings": len(findings), "pairs": pairs,
             "unknown": sum(f["status"] == "UNKNOWN" for f in findings),
             "accounts": Counter(f.get("account") for f in findings), "tail": tail}
 
@@ -341,6 +353,7 @@ def run_prowler(backend: Any, workdir: Path, venv: Path, timeout: float) -> dict
     env = _child_env(backend.endpoint_url, workdir)
     env["PYTHONPATH"] = str(_guard_dir(workdir))  # the loopback guard, not safemaker's sources
     wall, rc, tail = _timed(_wrapped(str(venv / "bin" / "python"), "prowler", args, hwm), env, workdir, timeout)
+    cpu, server_cpu = LAST_CPU["child"], LAST_CPU["server"]
     rss = _read_hwm_mb(hwm)
     calls_sm = backend.request_count("sagemaker") - before_sm
     calls_all = backend.request_count() - before
@@ -357,7 +370,7 @@ def run_prowler(backend: Any, workdir: Path, venv: Path, timeout: float) -> dict
             for res in item.get("resources", []):
                 if mapped:
                     pairs.add((res.get("uid"), mapped[1]))
-    return {"wall": wall, "rss": rss, "rc": rc, "calls": calls_sm, "calls_all": calls_all, "fails": fails,
+    return {"wall": wall, "cpu": cpu, "server_cpu": server_cpu, "rss": rss, "rc": rc, "calls": calls_sm, "calls_all": calls_all, "fails": fails,
             "pairs": pairs, "ok": bool(results), "tail": tail, "blocked": _blocked(workdir)}
 
 
@@ -487,13 +500,15 @@ def main(argv: list[str] | None = None) -> int:
                         sm = run_safemaker(backend, Path(tmp), args.workers, extra)
                         sm["throttled"] = backend.throttled_count
                         sms.append(sm)
-                        print(f"  run {run + 1} safemaker: {sm['wall']:.2f}s, {sm['calls'] / n:.2f} calls/resource, "
+                        print(f"  run {run + 1} safemaker: {sm['wall']:.2f}s (CPU {sm['cpu']:.2f}s, server CPU "
+                              f"{sm['server_cpu']:.2f}s), {sm['calls'] / n:.2f} calls/resource, "
                               f"peak RSS {sm['rss']:.0f} MB, {sm['findings']} findings ({sm['unknown']} unknown)",
                               flush=True)
                     elif use_prowler:
                         pr = run_prowler(backend, Path(tmp), args.prowler_venv, args.prowler_timeout)
                         prs.append(pr)
-                        print(f"  run {run + 1} prowler:   {pr['wall']:.2f}s, {pr['calls'] / n:.2f} calls/resource, "
+                        print(f"  run {run + 1} prowler:   {pr['wall']:.2f}s (CPU {pr['cpu']:.2f}s, server CPU "
+                              f"{pr['server_cpu']:.2f}s), {pr['calls'] / n:.2f} calls/resource, "
                               f"peak RSS {pr['rss']:.0f} MB, ran={pr['ok']} exit {pr['rc']}", flush=True)
             sm = sms[-1]
             sm_wall = statistics.median(x["wall"] for x in sms)
@@ -501,6 +516,8 @@ def main(argv: list[str] | None = None) -> int:
             extra_safemaker = sm["pairs"] - seeded.expected
             row = {"n": n, "runs": args.runs, "simulation": sim, "seed_s": round(seed_s, 2),
                    "safemaker_s": round(sm_wall, 3), "safemaker_runs_s": [round(x["wall"], 2) for x in sms],
+                   "safemaker_cpu_s": round(statistics.median(x["cpu"] for x in sms), 2),
+                   "safemaker_server_cpu_s": round(statistics.median(x["server_cpu"] for x in sms), 2),
                    "safemaker_calls_per_resource": round(sm["calls"] / n, 3),
                    "safemaker_peak_rss_mb": round(max(x["rss"] for x in sms), 1), "safemaker_findings": sm["findings"],
                    "safemaker_unknown": sm["unknown"], "expected_findings": len(seeded.expected),
@@ -512,6 +529,8 @@ def main(argv: list[str] | None = None) -> int:
                 pr = prs[-1]
                 pr_wall = statistics.median(x["wall"] for x in prs)
                 row.update({"prowler_s": round(pr_wall, 3), "prowler_runs_s": [round(x["wall"], 2) for x in prs],
+                            "prowler_cpu_s": round(statistics.median(x["cpu"] for x in prs), 2),
+                            "prowler_server_cpu_s": round(statistics.median(x["server_cpu"] for x in prs), 2),
                             "prowler_exit": pr["rc"],
                             "prowler_calls_per_resource": round(pr["calls"] / n, 3),
                             "prowler_calls_all_services": pr["calls_all"],
