@@ -77,9 +77,11 @@ class CannedHttp:
     def __init__(self, body: bytes) -> None:
         self.body = body
         self.sent = 0
+        self.last: Any = None  # the last request body "sent"
 
     def send(self, request: Any) -> AWSResponse:
         self.sent += 1
+        self.last = request.body
         return AWSResponse(request.url, 200, {"x-amzn-requestid": "bench", "content-type":
                                               "application/x-amz-json-1.1"}, _Raw(self.body))
 
@@ -107,15 +109,26 @@ def clients() -> tuple[Any, Any]:
     return sm, logs
 
 
-def bench_on_off(rounds: int, batch: int) -> dict[str, tuple[float, float]]:
-    """Median µs per call, off and on, for DescribeLogGroups and CreateTrainingJob (interleaved batches)."""
-    sm, logs = clients()
+def row_calls(sm: Any, logs: Any) -> dict[str, Any]:
+    """The call of each on/off row, given whether the process guard is on.
+
+    Off, the CreateTrainingJob row sends the request the guard would send (its
+    injected fields included), so both states send the same bytes and botocore
+    does the same work; on, the caller's request is decided, the guard's copy is
+    sent and the final request is verified.
+    """
     final = guard.apply("CreateTrainingJob", request(), PROFILE)  # what the guard sends: same body off and on
     plain = request()  # the caller's request; the guard never changes it
-    calls = {
+    return {
         "logs DescribeLogGroups": (lambda on: logs.describe_log_groups()),
         "sagemaker CreateTrainingJob": (lambda on: sm.create_training_job(**(plain if on else final))),
     }
+
+
+def bench_on_off(rounds: int, batch: int) -> dict[str, tuple[float, float]]:
+    """Median µs per call, off and on, for DescribeLogGroups and CreateTrainingJob (interleaved batches)."""
+    sm, logs = clients()
+    calls = row_calls(sm, logs)
     samples: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in calls}
     for on in (False, True, False, True):  # warm up both states
         (safemaker.install_process(PROFILE) if on else safemaker.uninstall_process())
@@ -152,18 +165,19 @@ def bench_parts(repeats: int, inner: int) -> dict[str, float]:
     req = request()
     final = guard.apply("CreateTrainingJob", req, PROFILE)
     g = safemaker.hooks.Guard(PROFILE)
-    fast = process.Approval(g, "CreateTrainingJob", frozenset(), params=process.own_copy(final))
+    fast = process.Approval(g, "CreateTrainingJob", frozenset(), body=process.approved_body(final))
     slow = process.Approval(g, "CreateTrainingJob", frozenset())
-    prepared = _Prepared(json.dumps(final).encode(), "SageMaker.CreateTrainingJob")
+    prepared = _Prepared(json.dumps(final).encode(), "SageMaker.CreateTrainingJob")  # as botocore writes it
     model = boto3.session.Session(region_name="us-east-1").client(
         "sagemaker", aws_access_key_id="testing", aws_secret_access_key="testing",
         endpoint_url="http://127.0.0.1:9").meta.service_model.operation_model("CreateTrainingJob")
     pieces = {
         "copy.deepcopy of the parameters (not used; for comparison)": lambda: copy.deepcopy(req),
         "the guard's own copy of the parameters (own_copy)": lambda: process.own_copy(req),
+        "the approved request's bytes, kept for the final check (approved_body)": lambda: process.approved_body(final),
         "the whole decision (provide_client_params: copy, decide, record, approval)":
             lambda: g.provide_client_params(req, model, context={}),
-        "final request verification, body as approved (fast path)":
+        "final request verification, the approved bytes (fast path)":
             lambda: process.verify_final_request(fast, prepared),
         "final request verification, body decided again as written (slow path)":
             lambda: process.verify_final_request(slow, prepared),

@@ -92,7 +92,10 @@ class DecisionRecord:
     Attributes
     ----------
     time : str
-        UTC time, ISO 8601.
+        UTC time, ISO 8601 with milliseconds (``2026-12-06T07:41:02.123+00:00``),
+        written from :attr:`timestamp` when read.
+    timestamp : float
+        The same time in seconds since the epoch (:func:`time.time`).
     operation : str
         The SageMaker operation.
     mode : {"enforce", "warn"}
@@ -109,7 +112,7 @@ class DecisionRecord:
         The client's region.
     """
 
-    time: str
+    timestamp: float
     operation: str
     mode: str
     outcome: str
@@ -117,6 +120,11 @@ class DecisionRecord:
     violations: tuple[Violation, ...]
     references: tuple[str, ...]
     region: str | None
+
+    @property
+    def time(self) -> str:
+        """UTC time, ISO 8601 with milliseconds (formatted when read: a record is made per request)."""
+        return _dt.datetime.fromtimestamp(self.timestamp, _dt.timezone.utc).isoformat(timespec="milliseconds")
 
     def _repr_markdown_(self) -> str:
         from .ipython import decisions_markdown
@@ -135,6 +143,10 @@ class DecisionRecord:
             "references": list(self.references),
             "region": self.region,
         }
+
+
+_new_record = object.__new__
+_time = time.time
 
 
 class _TTLCache:
@@ -310,10 +322,13 @@ class Guard:
             return
         _process.ensure_send_check()
         location = params.get(rule.definition_location) if rule is not None and rule.definition_location else None
+        # what was approved, taken now (a later handler may change decision.params in place): the bytes
+        # botocore will write for it, or a copy when it holds values botocore converts first
+        body = _process.approved_body(decision.params) if check else None
         context[_process.APPROVAL_KEY] = _process.Approval(
             self, operation, frozenset((r.resource, r.name) for r in decision.references),
             _process.own_copy(location) if fetched is not None else None, fetched, check,
-            _process.own_copy(decision.params) if check else None)
+            _process.own_copy(decision.params) if check and body is None else None, body)
 
     # ------------------------------------------------------------------ references
 
@@ -489,11 +504,12 @@ class Guard:
 
     def _record(self, operation: str, outcome: str, injected: tuple[str, ...], violations: Any,
                 checked: list[str], region: str | None) -> None:
-        rec = DecisionRecord(
-            time=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds"),
-            operation=operation, mode=self.mode, outcome=outcome, injected=tuple(injected),
-            violations=tuple(violations), references=tuple(checked), region=region,
-        )
+        # DecisionRecord(...) as its __init__ makes it (a frozen dataclass: filling its __dict__ directly
+        # skips a __setattr__ per field; every guarded call makes one)
+        rec = _new_record(DecisionRecord)
+        rec.__dict__.update(timestamp=_time(), operation=operation, mode=self.mode, outcome=outcome,
+                            injected=tuple(injected), violations=tuple(violations), references=tuple(checked),
+                            region=region)
         self.decisions.append(rec)
         if outcome in ("refused", "warned"):
             logger.warning("%s %s: %s", operation, outcome,

@@ -90,8 +90,13 @@ class Approval:
         ``False`` for a warn-mode request already recorded with its violations
         (the final request is not checked again, not recorded twice).
     params : dict or None
-        A copy of the request approved, taken at approval: a final body equal to
-        it is the approved request (the fast path of :func:`verify_final_request`).
+        A copy of the request approved, taken at approval, for a request
+        :func:`approved_body` cannot write (it holds timestamps or bytes): a final
+        body that reads back equal to it is the approved request.
+    body : bytes or None
+        The request approved as botocore's JSON serializer writes it
+        (:func:`approved_body`), taken at approval: a final body with these
+        bytes is the approved request (the fast path of :func:`verify_final_request`).
     """
 
     guard: "Guard"
@@ -101,6 +106,7 @@ class Approval:
     definition: Any = None
     check: bool = True
     params: Any = None
+    body: bytes | None = None
 
 
 class _State:
@@ -448,12 +454,14 @@ def _register_process_handler(client: Any) -> None:
     with _State.lock:
         if client in _registered:
             return
+        from .hooks import UNIQUE_ID
+
         ref = weakref.ref(client)
 
         def decide_for_process(params: Mapping[str, Any], model: Any, **kwargs: Any) -> Any:
             g = _State.guard
             c = ref()
-            if g is None or c is None or _has_own_guard(c):
+            if g is None or c is None or _has_own_guard(c, UNIQUE_ID):
                 return None  # off, or the client's / its session's guard decides (the more specific wins)
             return g.provide_client_params(params, model, client_ref=ref, **kwargs)
 
@@ -461,10 +469,15 @@ def _register_process_handler(client: Any) -> None:
         _registered.add(client)
 
 
-def _has_own_guard(client: Any) -> bool:
-    from .hooks import UNIQUE_ID, _unique_handler
+def _has_own_guard(client: Any, unique_id: str) -> bool:
+    """``True`` when the client has a client guard (a session guard registers one on each client it makes).
 
-    return _unique_handler(client.meta.events, UNIQUE_ID) is not None
+    ``unique_id`` is :data:`safemaker.hooks.UNIQUE_ID` (botocore's emitter internals, as
+    :func:`safemaker.hooks._unique_handler` reads them; every guarded call asks).
+    """
+    emitter = client.meta.events
+    handlers = getattr(getattr(emitter, "_emitter", emitter), "_unique_id_handlers", None)
+    return bool(handlers) and unique_id in handlers
 
 
 # --------------------------------------------------------------------------- final request
@@ -485,11 +498,11 @@ def _operation_of(request: Any) -> str | None:
 
 def _body_of(request: Any) -> Any:
     body = request.body
-    if body is None or body == b"" or body == "":
+    if body is None:
         return {}
-    if hasattr(body, "read"):
-        return MISSING  # a stream: SageMaker's JSON protocol never sends one; cannot read it exactly
-    return json.loads(body)
+    if type(body) not in (bytes, bytearray, str):  # exact types: an object's own __eq__ or read() is not trusted
+        return MISSING  # a stream or another object: SageMaker's JSON protocol never sends one; cannot read it exactly
+    return json.loads(body) if body else {}
 
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -528,6 +541,35 @@ def own_copy(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+_JSON_WRITER = json.JSONEncoder(check_circular=False)
+"""``json.dumps``' own settings, which botocore's JSON serializer writes a body with (a request
+the guard approved has no cycles: it was copied and decided on first)."""
+
+
+def approved_body(params: Any) -> bytes | None:
+    """The body botocore's JSON serializer writes for ``params`` when they hold JSON values only.
+
+    Parameters
+    ----------
+    params : Mapping
+        The request approved, as botocore takes it.
+
+    Returns
+    -------
+    bytes or None
+        ``json.dumps(params)`` in UTF-8, the bytes botocore's ``JSONSerializer``
+        (SageMaker's protocol) writes for a request of strings, numbers,
+        booleans, lists and structures: it keeps the members in the order given
+        and writes them with ``json.dumps``. ``None`` when a value is not JSON as
+        is (a timestamp, bytes: botocore converts those first); the final
+        request is then compared as read back (:attr:`Approval.params`).
+    """
+    try:
+        return _JSON_WRITER.encode(params).encode("utf-8")
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
 def verify_final_request(approval: Approval, request: Any) -> None:
     """Refuse a final request that is not the one the guard approved (fail closed).
 
@@ -559,12 +601,17 @@ def verify_final_request(approval: Approval, request: Any) -> None:
     g = approval.guard
     op = approval.operation
     found_op = _operation_of(request)
-    if found_op == op and approval.params is not None:
-        try:
-            if _body_of(request) == approval.params:
-                return  # the approved request itself (fast path)
-        except ValueError:
-            pass  # not JSON: the full check below says so
+    if found_op == op:
+        if approval.body is not None:
+            body = request.body
+            if type(body) is bytes and body == approval.body:
+                return  # the approved request itself, byte for byte (fast path)
+        elif approval.params is not None:
+            try:
+                if _body_of(request) == approval.params:
+                    return  # the approved request itself, read back (a request with timestamps or bytes)
+            except ValueError:
+                pass  # not JSON: the full check below says so
     if found_op != op:
         problems = [_final_violation(op, "X-Amz-Target", found_op if found_op else MISSING,
                                      f"SageMaker.{op}, the operation the guard approved",
@@ -591,7 +638,7 @@ def _final_problems(approval: Approval, request: Any) -> list[Violation]:
     except ValueError as exc:
         body, reason = MISSING, str(exc)
     else:
-        reason = "a stream"
+        reason = f"a {type(request.body).__name__}, not bytes"
     if not isinstance(body, dict):
         return [_final_violation(op, "body", reason if body is MISSING else type(body).__name__,
                                  "a JSON object the guard can read",

@@ -1,0 +1,119 @@
+"""The final-request check without a server: the approved bytes, the fallbacks, fail closed (no network).
+
+Oracle for the bytes: botocore's own serializer for the SageMaker API's protocol
+(``botocore.serialize.create_serializer``), writing the same parameters as
+botocore's client does before it sends them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import botocore.session
+import pytest
+from botocore.awsrequest import AWSRequest
+from botocore.serialize import create_serializer
+
+from safemaker import guard, process
+from safemaker.errors import GuardrailViolation
+from safemaker.hooks import Guard
+from safemaker.profile import VpcProfile
+
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+PROFILE = VpcProfile.from_mapping(
+    {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd",
+     "subnets": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc"],
+     "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"], "execution_role_arn": ROLE},
+    source="test", env=False,
+)
+SERVICE = botocore.session.get_session().get_service_model("sagemaker")
+SERIALIZER = create_serializer(SERVICE.metadata["protocol"])
+
+
+def training_job(**extra) -> dict:
+    req = {
+        "TrainingJobName": "job",
+        "RoleArn": ROLE,
+        "AlgorithmSpecification": {"TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1",
+                                   "TrainingInputMode": "File"},
+        "OutputDataConfig": {"S3OutputPath": "s3://bucket/out"},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+        "HyperParameters": {"lr": "0.1", "note": "Zürich ✓"},
+        "Tags": [{"Key": "team", "Value": "ml"}],
+    }
+    req.update(extra)
+    return req
+
+
+def botocore_body(operation: str, params: dict) -> bytes:
+    return SERIALIZER.serialize_to_request(params, SERVICE.operation_model(operation))["body"]
+
+
+def prepared(operation: str, body) -> object:
+    return AWSRequest(method="POST", url="https://api.sagemaker.us-east-1.amazonaws.com/",
+                      headers={"X-Amz-Target": f"SageMaker.{operation}"}, data=body).prepare()
+
+
+def test_approved_body_is_the_body_botocore_writes_for_the_approved_request():
+    approved = guard.apply("CreateTrainingJob", training_job(), PROFILE)
+    assert process.approved_body(approved) == botocore_body("CreateTrainingJob", approved)
+
+
+def test_approved_body_is_none_when_botocore_converts_a_value_first():
+    # ListTrainingJobs.CreationTimeAfter is a timestamp: botocore writes it as a number
+    params = {"CreationTimeAfter": datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc)}
+    assert process.approved_body(params) is None
+    assert json.loads(botocore_body("ListTrainingJobs", params)) == {"CreationTimeAfter": 1767312000}
+
+
+def test_the_approved_bytes_pass_without_a_decision_and_a_changed_body_is_decided_again():
+    g = Guard(PROFILE)
+    approved = guard.apply("CreateTrainingJob", training_job(), PROFILE)
+    approval = process.Approval(g, "CreateTrainingJob", frozenset(), body=process.approved_body(approved))
+    process.verify_final_request(approval, prepared("CreateTrainingJob", botocore_body("CreateTrainingJob",
+                                                                                         approved)))
+    assert list(g.decisions) == []  # passed at once: nothing decided, nothing recorded
+
+    bigger = {**approved, "ResourceConfig": {**approved["ResourceConfig"], "InstanceType": "ml.m5.xlarge"}}
+    process.verify_final_request(approval, prepared("CreateTrainingJob", botocore_body("CreateTrainingJob",
+                                                                                         bigger)))
+    assert list(g.decisions) == []  # other bytes, decided again: opens nothing
+
+    opened = {**approved, "EnableNetworkIsolation": False}
+    with pytest.raises(GuardrailViolation) as exc:
+        process.verify_final_request(approval, prepared("CreateTrainingJob", botocore_body("CreateTrainingJob",
+                                                                                             opened)))
+    assert [(v.path, v.found) for v in exc.value.violations] == [("EnableNetworkIsolation", False)]
+    assert [d.outcome for d in g.decisions] == ["refused"]
+
+
+def test_a_body_that_is_not_bytes_is_never_taken_for_the_approved_one():
+    """Only bytes equal to the approved ones pass at once; an object that claims equality is not read: refused."""
+    g = Guard(PROFILE)
+    approved = guard.apply("CreateTrainingJob", training_job(), PROFILE)
+    approval = process.Approval(g, "CreateTrainingJob", frozenset(), body=process.approved_body(approved))
+
+    class Claims:
+        def __eq__(self, other):
+            return True
+
+        def read(self, *args):
+            return b"{}"
+
+    request = prepared("CreateTrainingJob", b"{}")
+    request.body = Claims()
+    with pytest.raises(GuardrailViolation) as exc:
+        process.verify_final_request(approval, request)
+    assert [(v.path, v.found, v.rule_id) for v in exc.value.violations] == [
+        ("body", "a Claims, not bytes", process.FINAL_REQUEST_RULE_ID)]
+
+
+def test_a_request_botocore_converts_is_compared_as_read_back():
+    """No approved bytes (a timestamp in the request): the body read back must equal the approved copy."""
+    g = Guard(PROFILE)
+    approved = {"CreationTimeAfter": 1767312000}
+    approval = process.Approval(g, "ListTrainingJobs", frozenset(), params=approved)
+    process.verify_final_request(approval, prepared("ListTrainingJobs", json.dumps(approved).encode()))
+    assert list(g.decisions) == []
