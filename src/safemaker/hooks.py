@@ -147,6 +147,7 @@ class DecisionRecord:
 
 _new_record = object.__new__
 _time = time.time
+_NO_REFERENCES: frozenset[tuple[str, str]] = frozenset()
 
 
 class _TTLCache:
@@ -325,10 +326,16 @@ class Guard:
         # what was approved, taken now (a later handler may change decision.params in place): the bytes
         # botocore will write for it, or a copy when it holds values botocore converts first
         body = _process.approved_body(decision.params) if check else None
-        context[_process.APPROVAL_KEY] = _process.Approval(
-            self, operation, frozenset((r.resource, r.name) for r in decision.references),
-            _process.own_copy(location) if fetched is not None else None, fetched, check,
-            _process.own_copy(decision.params) if check and body is None else None, body)
+        refs = decision.references
+        # Approval(...) as its __init__ makes it (a frozen dataclass: see _record)
+        approval = _new_record(_process.Approval)
+        approval.__dict__.update(
+            guard=self, operation=operation,
+            references=frozenset([(r.resource, r.name) for r in refs]) if refs else _NO_REFERENCES,
+            definition_location=_process.own_copy(location) if fetched is not None else None,
+            definition=fetched, check=check,
+            params=_process.own_copy(decision.params) if check and body is None else None, body=body)
+        context[_process.APPROVAL_KEY] = approval
 
     # ------------------------------------------------------------------ references
 

@@ -7,8 +7,11 @@ botocore's client does before it sends them.
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import datetime
 import json
+import re
 
 import botocore.session
 import pytest
@@ -117,3 +120,43 @@ def test_a_request_botocore_converts_is_compared_as_read_back():
     approval = process.Approval(g, "ListTrainingJobs", frozenset(), params=approved)
     process.verify_final_request(approval, prepared("ListTrainingJobs", json.dumps(approved).encode()))
     assert list(g.decisions) == []
+
+
+def test_records_and_approvals_made_by_a_decision_carry_every_field_of_their_class():
+    """The guard fills a DecisionRecord's and an Approval's fields directly (one of each per request)."""
+    g = Guard(PROFILE)
+    context: dict = {}
+    sent = g.provide_client_params(training_job(), SERVICE.operation_model("CreateTrainingJob"), context=context)
+    approval = context[process.APPROVAL_KEY]
+    (record,) = g.decisions
+    assert set(vars(approval)) == {f.name for f in dataclasses.fields(process.Approval)}
+    assert set(vars(record)) == {f.name for f in dataclasses.fields(record)}
+    assert approval == process.Approval(g, "CreateTrainingJob", frozenset(), body=process.approved_body(sent))
+    assert (record.operation, record.outcome, record.mode, record.region) == (
+        "CreateTrainingJob", "injected", "enforce", None)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", record.time)  # ISO 8601, ms, UTC
+    assert datetime.datetime.fromisoformat(record.time).timestamp() == pytest.approx(record.timestamp, abs=0.001)
+    assert record.as_dict()["time"] == record.time
+
+
+def _containers(value) -> list:
+    if isinstance(value, dict):
+        return [value] + [c for v in value.values() for c in _containers(v)]
+    if isinstance(value, (list, tuple)):
+        return [value] + [c for v in value for c in _containers(v)]
+    return []
+
+
+def test_own_copy_shares_no_container_with_the_callers_request():
+    when = datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc)
+    caller = training_job(VpcConfig={"Subnets": ("subnet-1", "subnet-2"), "SecurityGroupIds": ["sg-1"]},
+                          Tags=[{"Key": "k", "Value": "v"}], Extra=collections.OrderedDict(At=when, Blob=b"x"))
+    mine = process.own_copy(caller)
+    # what json reads back for the JSON parts (tuples are lists), the leaves as they were
+    assert mine == {**json.loads(json.dumps({k: v for k, v in caller.items() if k != "Extra"})),
+                    "Extra": {"At": when, "Blob": b"x"}}
+    assert type(mine["Extra"]) is dict
+    assert not {id(c) for c in _containers(mine)} & {id(c) for c in _containers(caller)}
+    caller["VpcConfig"]["SecurityGroupIds"].append("sg-open")
+    caller["Tags"][0]["Value"] = "changed"
+    assert mine["VpcConfig"]["SecurityGroupIds"] == ["sg-1"] and mine["Tags"][0]["Value"] == "v"
