@@ -419,8 +419,14 @@ def _substitute(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
             return value  # only JSON scalars below (checked at C speed): nothing to substitute
         out: dict[str, Any] | None = None
         for k, v in value.items():
-            if type(v) in _LEAVES:
+            tv = type(v)
+            if tv in _LEAVES:
                 continue  # a JSON scalar holds no expression (most values: skip the call)
+            if tv is dict:
+                if (len(v) != 1 or not _is_expression(v)) and _LEAVES.issuperset(map(type, v.values())):
+                    continue  # a structure of scalars only, not an expression: what the call would return
+            elif tv is list and _LEAVES.issuperset(map(type, v)):
+                continue  # a list of scalars only
             new = _substitute(v, at + (k,), params, values, found, clean)
             if new is not v:
                 if out is None:
