@@ -163,7 +163,8 @@ class InputError(SafemakerError, ValueError):
     expected : str
         What the field must hold, in words.
     fix : str
-        How to fix it, one sentence (``""`` when ``expected`` says it all).
+        How to fix it, one sentence (``""`` when ``expected`` says it all: the
+        message then ends after ``expected``).
 
     Examples
     --------
@@ -178,10 +179,13 @@ class InputError(SafemakerError, ValueError):
 
     @classmethod
     def render(cls, **kwargs: Any) -> str:
-        """``fmt`` filled in; no dangling space when ``fix`` is empty."""
+        """``fmt`` filled in; without a fix, the message ends after ``expected`` (no ``". "`` left over)."""
         fmt = cls.fmt
-        if not kwargs.get("fix") and fmt.endswith(" {fix}"):
-            fmt = fmt[: -len(" {fix}")]
+        if not kwargs.get("fix"):
+            for tail in (". {fix}", " {fix}"):
+                if fmt.endswith(tail):
+                    fmt = fmt[: -len(tail)]
+                    break
         return fmt.format(**kwargs)
 
 

@@ -18,7 +18,7 @@ def test_input_error_names_field_found_expected_and_fix():
 
 def test_input_error_without_a_fix_ends_after_expected():
     assert str(InputError("subnets", MISSING, "a list of subnet IDs")) == \
-        "subnets is absent; expected a list of subnet IDs."
+        "subnets is absent; expected a list of subnet IDs"
 
 
 @pytest.mark.parametrize(("cls", "old_module"), [
