@@ -9,7 +9,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from ..errors import MISSING, Violation
+from ..errors import MISSING, InputError, Violation
 from ..rules import FieldRule, Guardrail, RULES, Target
 from .. import paths as _paths
 from .context import request_context, _anchor_matches
@@ -187,7 +187,7 @@ def _classify(operation: str, v: Violation, profile: "VpcProfile", ctx: Mapping[
     key, rule = rendered[0]
     if f.guardrail in _LIST_GUARDRAILS:
         if not isinstance(v.found, str):
-            raise ValueError(f"{operation} {v.path} is {v.found!r}: not a request the API accepts")
+            raise InputError(f"{operation} {v.path}", v.found, "a request the API accepts")
         if v.found in rule.values:
             return BlindSpot.DUPLICATE_IDS  # an allowed ID refused: it is repeated
         return None  # a foreign ID: in the context's set, ForAnyValue:StringNotEquals fires
@@ -242,8 +242,8 @@ def parity_case(operation: str, params: Mapping[str, Any], profile: "VpcProfile"
 
     Raises
     ------
-    ValueError
-        A violation shows a request the API model rejects (an ID list that is
+    safemaker.errors.InputError
+        (a ``ValueError``) A violation shows a request the API model rejects (an ID list that is
         not a list of strings).
     """
     from ..guard import check

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..errors import InputError
 from ..instances import INSTANCE_STORE_IAM_PATTERNS
 from ..rules import RULES
 from .constants import KINDS, MANAGED_POLICY_MAX_CHARS, NOTEBOOK_DEVELOPER_ACTIONS, POLICY_VERSION, SAGEMAKER_SERVICE_PRINCIPAL, _KMS_ALIAS_ARN_RE
@@ -390,15 +391,15 @@ def render(kind: str, profile: "VpcProfile", *, source_vpce: bool = True) -> lis
 
     Raises
     ------
-    ValueError
-        ``kind`` is not one of :data:`KINDS`.
+    safemaker.errors.InputError
+        (a ``ValueError``) ``kind`` is not one of :data:`KINDS`.
     UnexpressibleRuleError, PolicySizeError
         As the renderer of that kind.
     """
     try:
         renderer = _RENDERERS[kind]
     except KeyError:
-        raise ValueError(f"kind is {kind!r}; expected one of {', '.join(KINDS)}") from None
+        raise InputError("kind", kind, f"one of {', '.join(KINDS)}") from None
     if kind == "guardrail":
         return guardrail_policy(profile, source_vpce=source_vpce)
     return renderer(profile)

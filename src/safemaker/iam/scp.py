@@ -48,7 +48,7 @@ import copy
 import json
 from typing import TYPE_CHECKING, Any, Mapping
 
-from ..errors import ScpCountError
+from ..errors import InputError, ScpCountError
 from .policies import guardrail_statements, pass_role_policy
 from .size import split_policy
 
@@ -172,8 +172,8 @@ def service_control_policies(profile: "VpcProfile", *, source_vpce: bool = True,
         More than ``max_policies`` documents are needed.
     safemaker.iam.PolicySizeError
         One statement with a single action exceeds ``limit``.
-    ValueError
-        ``limit`` or ``max_policies`` is not positive.
+    safemaker.errors.InputError
+        (a ``ValueError``) ``limit`` or ``max_policies`` is not positive.
 
     Examples
     --------
@@ -182,7 +182,7 @@ def service_control_policies(profile: "VpcProfile", *, source_vpce: bool = True,
     [True, True]
     """
     if isinstance(max_policies, bool) or not isinstance(max_policies, int) or max_policies <= 0:
-        raise ValueError(f"max_policies is {max_policies!r}; it must be a positive number of policies")
+        raise InputError("max_policies", max_policies, "a positive number of policies")
     docs = split_policy(scp_statements(profile, source_vpce=source_vpce, pass_role=pass_role,
                                        exclude_tag=exclude_tag), limit=limit)
     if len(docs) > max_policies:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping, Sequence
 
-from ..errors import PolicySizeError
+from ..errors import InputError, PolicySizeError
 from .constants import MANAGED_POLICY_MAX_CHARS, POLICY_VERSION
 
 __all__ = ["policy_size", "split_policy"]
@@ -89,12 +89,13 @@ def split_policy(statements: Sequence[Mapping[str, Any]], *,
     PolicySizeError
         A statement with a single action still exceeds ``limit``.
     ValueError
-        ``statements`` is empty or ``limit`` is not positive.
+        ``statements`` is empty; :class:`safemaker.errors.InputError` (a ``ValueError``) when
+        ``limit`` is not positive.
     """
     if not statements:
         raise ValueError("statements is empty; a policy needs at least one statement")
     if limit <= 0:
-        raise ValueError(f"limit is {limit}; it must be a positive number of characters")
+        raise InputError("limit", limit, "a positive number of characters")
     pieces: list[dict[str, Any]] = []
     for stmt in statements:
         pieces.extend(_split_statement(dict(stmt), limit))
