@@ -37,6 +37,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from safemaker.errors import InputError
 from safemaker.local.recording import _classifier, _read_form
 
 __all__ = ["Simulation", "SimulationMiddleware", "THROTTLING_BODY", "parse_rate_limit"]
@@ -60,6 +61,12 @@ class Simulation:
     burst : float or None, default None
         Bucket size (requests allowed at once); default: the rate (one
         second's worth), at least 1.
+
+    Raises
+    ------
+    safemaker.errors.InputError
+        (a ``ValueError``) A setting out of its range: the field, the value found and
+        the range expected.
     """
 
     latency_ms: float = 0.0
@@ -69,12 +76,12 @@ class Simulation:
     def __post_init__(self) -> None:
         if not isinstance(self.latency_ms, (int, float)) or isinstance(self.latency_ms, bool) \
                 or not 0 <= self.latency_ms <= 10_000:
-            raise ValueError(f"latency_ms is {self.latency_ms!r}; expected a number of milliseconds from 0 to 10000")
+            raise InputError("latency_ms", self.latency_ms, "a number of milliseconds from 0 to 10000")
         for op, rate in self.rate_limits.items():
             if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not rate > 0:
-                raise ValueError(f"rate_limits[{op!r}] is {rate!r}; expected requests per second > 0")
+                raise InputError(f"rate_limits[{op!r}]", rate, "requests per second > 0")
         if self.burst is not None and not (isinstance(self.burst, (int, float)) and self.burst >= 1):
-            raise ValueError(f"burst is {self.burst!r}; expected a number >= 1")
+            raise InputError("burst", self.burst, "a number >= 1")
 
     @property
     def active(self) -> bool:
