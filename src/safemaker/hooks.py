@@ -42,7 +42,7 @@ from . import preflight as _preflight
 from . import process as _process
 from ._redact import install_log_redaction
 from .partitions import dns_suffixes
-from .errors import MISSING, GuardrailViolation, SafemakerError, UnguardableClientError, Violation, aws_error
+from .errors import MISSING, GuardrailViolation, InputError, SafemakerError, UnguardableClientError, Violation, aws_error
 from .paths import is_map as _is_map
 from .rules import RESOURCES, RULES, Guardrail
 from .rules_classification import NO_NETWORK_EFFECT
@@ -217,6 +217,11 @@ class Guard:
     ----------
     decisions : collections.deque[DecisionRecord]
         The most recent decisions, newest last.
+
+    Raises
+    ------
+    safemaker.errors.InputError
+        (a ``ValueError``) ``mode`` is neither ``"enforce"`` nor ``"warn"``.
     """
 
     profile: "VpcProfile"
@@ -228,7 +233,7 @@ class Guard:
 
     def __post_init__(self) -> None:
         if self.mode not in ("enforce", "warn"):
-            raise ValueError(f"mode is {self.mode!r}; expected 'enforce' or 'warn'")
+            raise InputError("mode", self.mode, "'enforce' or 'warn'")
         if self.decision_log is None and os.environ.get("SAFEMAKER_DECISION_LOG"):
             self.decision_log = os.environ["SAFEMAKER_DECISION_LOG"]
         self.decisions = deque(maxlen=self.keep)
