@@ -10,6 +10,8 @@ with no endpoint argument would.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sdk_markers import require_sdk
 
@@ -118,3 +120,53 @@ def test_pipeline_session_as_the_sdk_examples_write_it(closed_process, safemaker
     paths = [v.path for v in exc.value.violations]
     assert any(p.endswith("Arguments.EnableNetworkIsolation") for p in paths), paths
     assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0
+
+
+JUMPSTART_DATA = Path(__file__).resolve().parents[1] / "data" / "jumpstart"
+"""A JumpStart manifest and model spec for one test model (the SDK's local metadata override: the SDK reads
+them from here instead of the public JumpStart bucket, sagemaker.jumpstart.cache)."""
+
+
+@pytest.fixture
+def offline_jumpstart(monkeypatch):
+    from sagemaker.jumpstart import accessors
+
+    monkeypatch.setenv("AWS_JUMPSTART_MANIFEST_LOCAL_ROOT_DIR_OVERRIDE", str(JUMPSTART_DATA))
+    monkeypatch.setenv("AWS_JUMPSTART_SPECS_LOCAL_ROOT_DIR_OVERRIDE", str(JUMPSTART_DATA / "specs"))
+    monkeypatch.setenv("DISABLE_JUMPSTART_TELEMETRY", "true")
+    accessors.JumpStartModelsAccessor.reset_cache()
+    yield
+    accessors.JumpStartModelsAccessor.reset_cache()
+
+
+def test_jumpstart_model_without_session_is_filled_in(closed_process, safemaker_local, offline_jumpstart):
+    from sagemaker.jumpstart.model import JumpStartModel
+
+    safemaker_local.reset_requests()
+    model = JumpStartModel(model_id="safemaker-test-xgboost", region="us-east-1", role=ROLE, name="js-model")
+    assert model.sagemaker_session is not closed_process
+    model.deploy(initial_instance_count=1, instance_type="ml.m5.large", endpoint_name="js-endpoint", wait=False)
+    # JumpStart's default session is in JumpStart's default region (fixed when sagemaker.jumpstart is imported)
+    sm = safemaker_local.session.client("sagemaker", region_name=model.sagemaker_session.boto_region_name)
+    (name,) = [m["ModelName"] for m in sm.list_models()["Models"]]  # JumpStart names the model itself
+    stored = sm.describe_model(ModelName=name)
+    assert (stored["EnableNetworkIsolation"], stored["VpcConfig"]) == (True, VPC)
+    assert sm.describe_endpoint(EndpointName="js-endpoint")["EndpointName"] == "js-endpoint"
+    decided = [d.operation for d in safemaker.process_guard().decisions]
+    assert {"CreateModel", "CreateEndpointConfig", "CreateEndpoint"} <= set(decided)
+    assert safemaker_local.request_count("sagemaker", "CreateModel") == 1
+
+
+def test_jumpstart_model_without_session_asking_for_an_open_model_is_refused(closed_process, safemaker_local,
+                                                                              offline_jumpstart):
+    from sagemaker.jumpstart.model import JumpStartModel
+
+    safemaker_local.reset_requests()
+    model = JumpStartModel(model_id="safemaker-test-xgboost", region="us-east-1", role=ROLE, name="js-open",
+                           vpc_config={"Subnets": [SUB_OUT], "SecurityGroupIds": [SG]})
+    with pytest.raises(GuardrailViolation) as exc:
+        model.deploy(initial_instance_count=1, instance_type="ml.m5.large", endpoint_name="js-open", wait=False)
+    assert [(v.path, v.found) for v in exc.value.violations] == [("VpcConfig.Subnets[0]", SUB_OUT)]
+    assert safemaker_local.request_count("sagemaker", "CreateModel") == 0
+    assert safemaker_local.request_count("sagemaker", "CreateEndpointConfig") == 0
+    assert safemaker_local.request_count("sagemaker", "CreateEndpoint") == 0

@@ -91,13 +91,12 @@ def test_model_trainer_without_sagemaker_session_is_filled_in(default_endpoint):
 
     import boto3
 
-    from safemaker.sdk.v3.session import _refuse_iam
-
     session = closed_session(default_endpoint)
-    # The SDK's own default session (no guard of its own); IAM is unreachable from a closed network
-    # (moto would answer SimulatePrincipalPolicy with a 500), answered as the closed session answers it.
+    # The SDK's own default session (no guard of its own, no IAM handler): SDK v3 validates the role with
+    # IAM, which a closed network cannot reach; under the process guard a role of the profile is not sent
+    # to IAM (moto would answer SimulatePrincipalPolicy with a 500, a closed network not at all).
     boto3.setup_default_session()
-    boto3.DEFAULT_SESSION._session.register("before-call.iam", _refuse_iam)
+    default_endpoint.reset_requests()
     try:
         trainer = ModelTrainer(training_image=IMG, role=ROLE, base_job_name="plain-v3",
                                compute=Compute(instance_type="ml.m5.large", instance_count=1),
@@ -109,5 +108,6 @@ def test_model_trainer_without_sagemaker_session_is_filled_in(default_endpoint):
         assert (stored["EnableNetworkIsolation"], stored["VpcConfig"]) == (True, VPC_CONFIG)
         assert safemaker.process_guard() is not None
         assert "CreateTrainingJob" in [d.operation for d in safemaker.process_guard().decisions]
+        assert default_endpoint.request_count("iam") == 0
     finally:
         session.close()

@@ -24,6 +24,7 @@ or the process guard.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -34,7 +35,9 @@ from safemaker.sdk._refusal import refuse, refuse_serverless
 if TYPE_CHECKING:  # pragma: no cover
     from safemaker.profile import VpcProfile
 
-__all__ = ["profile_of", "install_remote_function_check", "install_serverless_check"]
+__all__ = ["profile_of", "install_remote_function_check", "install_serverless_check", "install_role_validation_check"]
+
+logger = logging.getLogger(__name__)
 
 _LOCK = threading.Lock()
 _MARK = "_safemaker_preflight"
@@ -299,3 +302,52 @@ def install_trainer_code_check(trainer_cls: type) -> None:
         return train
 
     _patch(trainer_cls, "train", make)
+
+
+def _profile_role(role_arn: Any) -> "VpcProfile | None":
+    """The process guard's profile when ``role_arn`` is one of its roles, else ``None``."""
+    profile = profile_of(None)
+    if profile is not None and isinstance(role_arn, str) and role_arn in profile.allowed_role_arns:
+        return profile
+    return None
+
+
+def install_role_validation_check(resolver: Any) -> None:
+    """SDK v3's IAM role validation: no IAM request for a role of the process guard's profile (idempotent).
+
+    SDK v3 validates every execution role (``ModelTrainer``, ``ModelBuilder``,
+    pipelines...) with IAM ``SimulatePrincipalPolicy`` and ``GetRole``
+    (``sagemaker.core.helper.iam_role_resolver``), which a closed network cannot
+    reach: IAM has no VPC endpoint, so an SDK object built without a
+    ``ClosedNetworkSession`` (whose IAM requests are answered in-process) fails
+    with a connection error after the connect timeouts. Under the process guard,
+    a role the profile allows (``execution_role_arn``, ``additional_role_arns``)
+    is answered as the SDK answers a role it may not simulate: "cannot be
+    verified", and the SDK goes on with it; the guard checks every role passed
+    to SageMaker (``SM-IAM-ROLE``). Any other role is validated by the SDK as
+    before (``SAGEMAKER_VALIDATE_ROLE=false`` turns that off).
+
+    Parameters
+    ----------
+    resolver : module
+        ``sagemaker.core.helper.iam_role_resolver``: its ``_evaluate_permissions``
+        and ``_role_trusts_service`` (called by ``resolve_and_validate_role``) are wrapped.
+    """
+    def make_permissions(original: Callable[..., Any]) -> Callable[..., Any]:
+        def _evaluate_permissions(iam_client: Any, role_arn: str, role_type: str, *args: Any, **kwargs: Any) -> Any:
+            if _profile_role(role_arn) is not None:
+                logger.info("IAM SimulatePrincipalPolicy for %s not sent: a role of the process guard's profile "
+                            "(IAM has no VPC endpoint; the guard checks the role on every request)", role_arn)
+                return None, []
+            return original(iam_client, role_arn, role_type, *args, **kwargs)
+        return _evaluate_permissions
+
+    def make_trust(original: Callable[..., Any]) -> Callable[..., Any]:
+        def _role_trusts_service(iam_client: Any, role_arn: str, role_type: str, *args: Any, **kwargs: Any) -> Any:
+            if _profile_role(role_arn) is not None:
+                return None  # "could not be determined": the SDK does not block on it
+            return original(iam_client, role_arn, role_type, *args, **kwargs)
+        return _role_trusts_service
+
+    _patch(resolver, "_evaluate_permissions", make_permissions)  # type: ignore[arg-type]
+    _patch(resolver, "_role_trusts_service", make_trust)  # type: ignore[arg-type]

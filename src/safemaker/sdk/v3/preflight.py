@@ -16,9 +16,14 @@ def install_sdk_preflight() -> None:
     are refused when their job settings are built, before any upload, and
     ``ModelTrainer.train`` checks ``SourceCode.requirements`` before the code
     is staged, whenever the SDK session is guarded (closed session, guarded
-    client, process guard). Every :class:`ClosedNetworkSession` installs them.
+    client, process guard). Under the process guard, SDK v3's IAM validation
+    of a role the profile allows sends no IAM request (IAM has no VPC endpoint;
+    see :func:`safemaker.sdk._preflight.install_role_validation_check`). Every
+    :class:`ClosedNetworkSession` installs them.
     """
+    from sagemaker.core.helper import iam_role_resolver
     from sagemaker.core.remote_function import job as remote_job
 
     _preflight.install_remote_function_check(remote_job._JobSettings, remote_job.JOBS_CONTAINER_ENTRYPOINT)
     _preflight.install_trainer_code_check(ModelTrainer)
+    _preflight.install_role_validation_check(iam_role_resolver)
