@@ -522,7 +522,8 @@ def own_copy(value: Any) -> Any:
     Any
         New containers all the way down; leaves are shared (strings, numbers,
         ``bytes``, ``datetime`` cannot change; any other object is copied with
-        :func:`copy.deepcopy`). A ``dict`` or ``list`` is copied in one step
+        :func:`copy.deepcopy`); keys and leaves of a ``str``, ``int`` or ``float``
+        subclass become the exact value JSON writes (:func:`_exact`). A ``dict`` or ``list`` is copied in one step
         (``dict.copy``: no other thread runs during it), then the containers
         inside it are. Several times faster than :func:`copy.deepcopy` on a
         request (see ``benchmarks/bench_process_guard.py``).
@@ -536,24 +537,64 @@ def own_copy(value: Any) -> Any:
     cls = value.__class__
     if cls is dict:
         new = value.copy()
+        odd_key = False
         for k, v in new.items():
             if v.__class__ not in _LEAVES:
                 new[k] = own_copy(v)  # same key: the dict's size does not change while it is walked
-        return new
+            if k.__class__ is not str:
+                odd_key = True
+        return {_exact(k): v for k, v in new.items()} if odd_key else new
     if cls is list or cls is tuple:
         new = list(value)
         for i, v in enumerate(new):
             if v.__class__ not in _LEAVES:
                 new[i] = own_copy(v)
         return new
-    if isinstance(value, _SCALARS + (bytes, datetime.datetime, datetime.date)):
+    if cls in _LEAVES or isinstance(value, (bytes, datetime.datetime, datetime.date)):
         return value
+    if isinstance(value, (str, int, float)):
+        return _exact(value)
     if isinstance(value, Mapping):  # dict subclasses and other mappings become dicts
-        return {k: own_copy(v) for k, v in value.items()}
+        return {_exact(k): own_copy(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [own_copy(v) for v in value]
     return copy.deepcopy(value)
 
+
+
+def _exact(value: Any) -> Any:
+    """``value`` as its exact ``str``, ``int`` or ``float`` when it is an instance of a subclass of one.
+
+    The JSON botocore sends is written from the value's data (``json.dumps`` reads a
+    ``str`` subclass's characters and writes an ``int`` or ``float`` subclass by the base
+    type's ``repr``), while a comparison in the guard would call the subclass's own
+    ``__eq__`` / ``__hash__``, which may say anything. So the guard's copy holds the
+    exact value that will be written: a ``str`` subclass whose ``__eq__`` says it equals
+    ``"Disabled"`` is decided as the ``"Enabled"`` it sends, and a key whose ``__hash__``
+    is another member's is decided as the member it is written as.
+
+    Parameters
+    ----------
+    value : Any
+        A key or leaf of a request.
+
+    Returns
+    -------
+    Any
+        ``str.__str__(value)``, ``int.__int__(value)`` or ``float.__float__(value)`` (the
+        base type's own conversion, never the subclass's) for such a subclass instance;
+        anything else unchanged (``bool`` cannot be subclassed).
+    """
+    cls = value.__class__
+    if cls is str or cls is int or cls is float or cls is bool:
+        return value
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int.__int__(value)
+    if isinstance(value, float):
+        return float.__float__(value)
+    return value
 
 _JSON_DEFAULTS = json.JSONEncoder(check_circular=False)
 """``json.dumps``' own settings, which botocore's JSON serializer writes a body with (a request
