@@ -164,8 +164,8 @@ class VpcProfile(BaseSettings):
     preflight_warnings: tuple[PreflightCheckId, ...] = ()
     allow_unclassified_operations: bool = False
 
-    _subnet_set: frozenset[str] = PrivateAttr(default=frozenset())
-    _security_group_set: frozenset[str] = PrivateAttr(default=frozenset())
+    _subnet_set: Any = PrivateAttr(default=())  # (the subnets tuple, its frozenset)
+    _security_group_set: Any = PrivateAttr(default=())  # (the security group IDs tuple, its frozenset)
     _environment_overrides: Mapping[str, str] = PrivateAttr(
         default_factory=lambda: MappingProxyType({})
     )
@@ -233,8 +233,8 @@ class VpcProfile(BaseSettings):
         return profile_markdown(self)
 
     def model_post_init(self, context: Any, /) -> None:
-        self._subnet_set = frozenset(self.subnets)
-        self._security_group_set = frozenset(self.security_group_ids)
+        self._subnet_set = (self.subnets, frozenset(self.subnets))
+        self._security_group_set = (self.security_group_ids, frozenset(self.security_group_ids))
 
     # ------------------------------------------------------------------ validation
 
@@ -328,13 +328,22 @@ class VpcProfile(BaseSettings):
 
     @property
     def subnet_set(self) -> frozenset[str]:
-        """frozenset of str: :attr:`subnets` as a set (computed once)."""
-        return self._subnet_set
+        """frozenset of str: :attr:`subnets` as a set (computed once per tuple: a copy made with
+        pydantic's ``model_copy(update=...)``, which runs no validator or ``model_post_init``, gets
+        the set of its own subnets, not of the profile it was copied from)."""
+        made = self._subnet_set
+        if made.__class__ is not tuple or made[0] is not self.subnets:
+            made = self._subnet_set = (self.subnets, frozenset(self.subnets))
+        return made[1]
 
     @property
     def security_group_set(self) -> frozenset[str]:
-        """frozenset of str: :attr:`security_group_ids` as a set (computed once)."""
-        return self._security_group_set
+        """frozenset of str: :attr:`security_group_ids` as a set (computed once per tuple, as
+        :attr:`subnet_set`)."""
+        made = self._security_group_set
+        if made.__class__ is not tuple or made[0] is not self.security_group_ids:
+            made = self._security_group_set = (self.security_group_ids, frozenset(self.security_group_ids))
+        return made[1]
 
     @property
     def allowed_role_arns(self) -> tuple[str, ...]:
