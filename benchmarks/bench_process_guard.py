@@ -12,14 +12,17 @@ batches; uninstalling gives botocore its own methods back), several rounds,
 medians of this thread's CPU time (``--clock wall`` for wall-clock time):
 
 - a non-SageMaker call (CloudWatch Logs ``DescribeLogGroups``): target <= 1.02x;
-- a guarded ``CreateTrainingJob`` (decision on the guard's deep copy, final
-  request verification): target <= 1.10x. Off sends the same final request
-  the guard would send (the injected fields included), so the bodies are equal.
+- a guarded ``CreateTrainingJob`` (decision on the guard's own copy, the
+  approved request's bytes kept, final request verification): target <= 1.10x.
+  Off sends the same final request the guard would send (the injected fields
+  included), so the bodies are byte for byte equal and botocore does the same
+  work (``tests/unit/test_bench_process_guard_rows.py`` checks both rows).
 
-The two costs of "the request approved is the request sent" are also measured
-alone (µs): the deep copy of the parameters and the verification of the final
-serialized request. Nothing leaves the process: a connection to anything but a
-loopback address is refused (the same rule the tests apply).
+The costs of "the request approved is the request sent" are also measured
+alone (µs): the guard's copy of the parameters, the approved request's bytes
+and the verification of the final serialized request. Nothing leaves the
+process: a connection to anything but a loopback address is refused (the same
+rule the tests apply).
 """
 
 from __future__ import annotations
