@@ -162,9 +162,13 @@ def test_a_cached_client_made_before_the_guard_is_dropped(safemaker_local):
         env.close()
 
 
-def test_process_defaults_are_the_closed_session_until_close(safemaker_local):
+def test_process_defaults_are_the_closed_session_until_close(safemaker_local, monkeypatch):
+    import sagemaker.serve  # noqa: F401  (imports AIRHub, whose class body calls boto3.client(): a default session)
     from sagemaker.core.jumpstart import constants as js
 
+    # That import-time default session is made once per process, by whichever test imports the SDK's
+    # serve package first: unset it again so that "close() restores what was there" is checked against None.
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     env = V3Env(safemaker_local)
     session = env.session
     try:
