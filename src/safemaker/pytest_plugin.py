@@ -5,11 +5,12 @@ available in any project where safemaker is installed (with the ``local``
 extra for moto):
 
 ``safemaker_local``
-    A running :class:`safemaker.local.LocalBackend`, **function-scoped**: each
-    test gets its own server on a free port, an empty moto state and an empty
-    request log, and the server is stopped (port freed) after the test, even
-    when it fails. Starting one costs ~20 ms (the botocore service models are
-    loaded once per process), so isolation is cheap. A test that uses this
+    A running :class:`safemaker.local.LocalBackend`, as new for each test:
+    one server per test process (per pytest-xdist worker), renewed for each
+    test (:meth:`~safemaker.local.LocalBackend.renew`: empty moto state,
+    empty request log, no simulation, a new session). It is stopped before a
+    test that does not use it (which may then start its own
+    ``local_backend()``) and at the end of the session. A test that uses this
     fixture cannot start a second ``local_backend()`` (moto's state is
     process-global); use the fixture's backend.
 ``safemaker_session``
@@ -21,7 +22,14 @@ extra for moto):
     backend: VPC, two private subnets, security group, VPC endpoints for
     notebook, training and hosting, execution role, default bucket); the
     fixture's value is its :class:`safemaker.profile.VpcProfile`. A closed
-    network for your own tests, without AWS.
+    network for your own tests, without AWS. Built once per test process
+    and region; later tests get moto's state of that moment restored
+    (:meth:`~safemaker.local.LocalBackend.restore`), so what one test changes
+    is gone for the next. The request log is empty when the test starts.
+``safemaker_local_pool``
+    Session-scoped :class:`LocalBackendPool`: ``.state(backend, key, build)``
+    builds your own expensive local state once per process and restores it
+    for each later test, as ``safemaker_local_network`` does.
 ``safemaker_profile``
     The profile to guard with: that of ``safemaker_local_network`` unless
     overridden.
@@ -66,8 +74,8 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
@@ -85,11 +93,15 @@ if TYPE_CHECKING:  # importing safemaker.local is deferred to the first use of a
     from safemaker.local import LocalBackend
     from safemaker.profile import VpcProfile
 
+T = TypeVar("T")
+
 __all__ = [
     "safemaker_local_region",
     "safemaker_local",
     "safemaker_session",
     "safemaker_local_network",
+    "safemaker_local_pool",
+    "LocalBackendPool",
     "FAKE_AWS_ENVIRONMENT",
     "OutboundNetworkBlocked",
     "is_allowed_host",
@@ -113,12 +125,123 @@ def safemaker_local_region() -> str:
     return "us-east-1"
 
 
-@pytest.fixture
-def safemaker_local(safemaker_local_region: str) -> Iterator[LocalBackend]:
-    """A running local backend (moto on 127.0.0.1), fresh for each test.
+class LocalBackendPool:
+    """The test process's one local backend, lent to each test that uses :func:`safemaker_local`.
+
+    moto allows one backend per process (its state is process-global), and
+    starting, resetting and stopping a server for every test costs more than
+    resetting one that runs. The pool keeps one running between tests and
+    renews it (:meth:`LocalBackend.renew`: empty moto state, request log and
+    simulation, a new session) for each test; a test that does not use
+    ``safemaker_local`` gets it stopped first, so that it may start its own
+    ``local_backend()``. The plugin's session-scoped ``safemaker_local_pool``
+    fixture holds one per test process (one per pytest-xdist worker).
+
+    It also keeps snapshots of expensive states (:meth:`state`), so that a
+    closed network is built once per process and restored for each test.
+    """
+
+    def __init__(self) -> None:
+        self.backend: LocalBackend | None = None
+        self._states: dict[object, tuple[object, object]] = {}
+
+    def acquire(self, region: str) -> LocalBackend:
+        """The running backend, renewed for a new test (started if none runs).
+
+        Raises
+        ------
+        safemaker.errors.LocalBackendError
+            ``moto[server]`` is not installed, or another backend started
+            outside the pool runs in the process.
+        """
+        from safemaker.local import LocalBackend
+
+        backend = self.backend
+        if backend is not None and backend.running:
+            return backend.renew(region)
+        self.backend = LocalBackend(region).start()
+        return self.backend
+
+    def release(self) -> None:
+        """Stop the backend (its port is freed, moto's state cleared); the next :meth:`acquire` starts one."""
+        backend, self.backend = self.backend, None
+        if backend is not None:
+            backend.stop()
+
+    def state(self, backend: LocalBackend, key: object, build: Callable[[], T]) -> T:
+        """``build()``'s result, with the moto state it made: built once per process, then restored.
+
+        The first call for ``key`` runs ``build()`` on ``backend`` and, if the
+        backend was fresh (no request since it was renewed), snapshots moto's
+        state (:meth:`LocalBackend.snapshot`). Later calls restore that
+        snapshot (:meth:`LocalBackend.restore`: every resource made since the
+        test started is replaced) and return the first result again (the same
+        object: return an immutable value, such as a frozen profile).
+        Either way the request log is emptied afterwards, so a test counts
+        only its own requests. A backend that was not fresh gets ``build()``
+        run again (nothing of the test is lost).
+
+        Parameters
+        ----------
+        backend : LocalBackend
+            The test's backend (``safemaker_local``), fresh for the test.
+        key : hashable
+            Names the state (include everything ``build`` depends on, e.g. the region).
+        build : callable
+            Makes the state through ``backend`` and returns a value describing it.
+        """
+        saved = self._states.get(key)
+        if saved is not None and not backend.requests:
+            snapshot, value = saved
+            backend.restore(snapshot)  # type: ignore[arg-type]
+            return value  # type: ignore[return-value]
+        fresh = not backend.requests
+        value = build()
+        if fresh and saved is None:
+            self._states[key] = (backend.snapshot(), value)
+        backend.reset_requests()
+        return value
+
+
+@pytest.fixture(scope="session")
+def safemaker_local_pool() -> Iterator[LocalBackendPool]:
+    """The test process's :class:`LocalBackendPool` (one backend, stopped at the end of the session).
 
     Yields
     ------
+    LocalBackendPool
+        ``.state(backend, key, build)`` builds an expensive moto state once per
+        process and restores it for each later test.
+    """
+    pool = LocalBackendPool()
+    try:
+        yield pool
+    finally:
+        pool.release()
+
+
+@pytest.fixture(autouse=True)
+def _safemaker_local_pool_yields(request: pytest.FixtureRequest) -> None:
+    """Stop the pooled backend before a test that does not use it (it may start its own ``local_backend()``)."""
+    if "safemaker_local" in request.fixturenames:
+        return
+    pool = request.getfixturevalue("safemaker_local_pool")
+    if pool.backend is not None:
+        pool.release()
+
+
+@pytest.fixture
+def safemaker_local(safemaker_local_region: str, safemaker_local_pool: LocalBackendPool) -> LocalBackend:
+    """A running local backend (moto on 127.0.0.1), as new for each test.
+
+    One server per test process (per pytest-xdist worker), renewed for each
+    test (:meth:`LocalBackend.renew`): empty moto state in every account and
+    region, empty request log, no simulation, a new session in
+    :func:`safemaker_local_region`. It is stopped before a test that does not
+    use this fixture and at the end of the session.
+
+    Returns
+    -------
     safemaker.local.LocalBackend
         Running, with an empty moto state and an empty request log.
 
@@ -128,10 +251,7 @@ def safemaker_local(safemaker_local_region: str) -> Iterator[LocalBackend]:
         If ``moto[server]`` is not installed, or another local backend already
         runs in the process.
     """
-    from safemaker.local import local_backend
-
-    with local_backend(safemaker_local_region) as backend:
-        yield backend
+    return safemaker_local_pool.acquire(safemaker_local_region)
 
 
 @pytest.fixture
@@ -147,12 +267,15 @@ def safemaker_session(safemaker_local: LocalBackend) -> boto3.session.Session:
 
 
 @pytest.fixture
-def safemaker_local_network(safemaker_local: LocalBackend) -> VpcProfile:
+def safemaker_local_network(safemaker_local: LocalBackend, safemaker_local_pool: LocalBackendPool) -> VpcProfile:
     """The seed's closed network in :func:`safemaker_local`, as a profile.
 
     Built by :func:`safemaker.local.create_local_network` with the backend's
     session (stack ``safemaker-demo``, features notebook, training and
-    hosting, bucket ``safemaker-demo-<account>-<region>``).
+    hosting, bucket ``safemaker-demo-<account>-<region>``), once per test
+    process and region: later tests get moto's state of that moment restored
+    (:meth:`LocalBackendPool.state`), the same resource IDs, and whatever a
+    test changed is gone. The request log is empty afterwards.
 
     Returns
     -------
@@ -168,7 +291,8 @@ def safemaker_local_network(safemaker_local: LocalBackend) -> VpcProfile:
     """
     from safemaker.local import create_local_network
 
-    return create_local_network(safemaker_local.session)
+    return safemaker_local_pool.state(safemaker_local, ("safemaker_local_network", safemaker_local.region),
+                                      lambda: create_local_network(safemaker_local.session))
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 
 from safemaker.cli import app
 from safemaker.cli import policy as policy_cli
-from safemaker.local import create_local_network
 from safemaker.network import infra as _infra_lib
 from safemaker.network.infra import MUTATING_PREFIXES
 
@@ -180,9 +179,9 @@ def test_notebook_value_that_looks_like_a_parameter_is_shown_as_typed(local, pro
 
 
 @pytest.fixture
-def network(local):
-    """The seed's closed network in the local backend (infra up) and its profile file."""
-    return create_local_network(local.session)
+def network(local, safemaker_local_network):
+    """The seed's closed network in the local backend (infra up; the plugin's fixture) and its profile."""
+    return safemaker_local_network
 
 
 def _moto_notebook_class():
@@ -480,8 +479,8 @@ def test_audit_two_regions_one_endpoint_one_note(local, profile_file):
     assert r.stderr.count("note: talking to a local endpoint") == 1
 
 
-def test_doctor_json_notes_the_local_endpoint(safemaker_local, tmp_path):
-    profile = create_local_network(safemaker_local.session)
+def test_doctor_json_notes_the_local_endpoint(safemaker_local, safemaker_local_network, tmp_path):
+    profile = safemaker_local_network
     path = str(profile.dump(tmp_path / "p.toml"))
     r = invoke("doctor", "-p", path, "--format", "json", "--endpoint-url", safemaker_local.endpoint_url)
     assert r.exit_code == 0, r.output
@@ -489,8 +488,8 @@ def test_doctor_json_notes_the_local_endpoint(safemaker_local, tmp_path):
     assert r.stderr.splitlines()[0] == note(safemaker_local.endpoint_url)
 
 
-def test_doctor_localhost_spelling_is_local_too(safemaker_local, tmp_path):
-    profile = create_local_network(safemaker_local.session)
+def test_doctor_localhost_spelling_is_local_too(safemaker_local, safemaker_local_network, tmp_path):
+    profile = safemaker_local_network
     path = str(profile.dump(tmp_path / "p.toml"))
     url = safemaker_local.endpoint_url.replace("127.0.0.1", "localhost")
     r = invoke("doctor", "-p", path, "--format", "json", "--endpoint-url", url, "--check-role")  # EC2 and IAM
@@ -519,9 +518,9 @@ def test_infra_template_talks_to_no_endpoint_and_has_no_note():
     assert "note:" not in r.stderr
 
 
-def test_notebook_commands_note_the_local_endpoint(safemaker_local, tmp_path, monkeypatch):
+def test_notebook_commands_note_the_local_endpoint(safemaker_local, safemaker_local_network, tmp_path, monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    profile = create_local_network(safemaker_local.session)
+    profile = safemaker_local_network
     path = str(profile.dump(tmp_path / "p.toml"))
     url = safemaker_local.endpoint_url
     create = invoke("notebook", "create", "nb", "-p", path, "--poll-seconds", "0.05", "--endpoint-url", url)

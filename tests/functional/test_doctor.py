@@ -32,12 +32,13 @@ def aws(safemaker_local):
 
 
 @pytest.fixture
-def built(aws):
+def built(aws, safemaker_local_pool):
     """The seed's network as ``safemaker infra up`` builds it (no AWS managed policies: moto
-    loads none unless MOTO_IAM_LOAD_MANAGED_POLICIES is set)."""
+    loads none unless MOTO_IAM_LOAD_MANAGED_POLICIES is set); built once per test process,
+    then moto's state of that moment restored for each test (the pytest plugin's pool)."""
     cfg = StackConfig(name="ifsm", region=REGION, aws_managed_policies=())
-    result = infra.up(cfg, ec2_client=aws.ec2, iam_client=aws.iam, retry=FAST)
-    return result
+    return safemaker_local_pool.state(aws.backend, ("test_doctor.built", REGION), lambda: infra.up(
+        cfg, ec2_client=aws.ec2, iam_client=aws.iam, retry=FAST))
 
 
 def endpoint_of(aws, profile, key):

@@ -23,11 +23,12 @@ REPOS = f"com.amazonaws.{REGION}.codeartifact.repositories"
 
 
 @pytest.fixture
-def built(safemaker_local):
+def built(safemaker_local, safemaker_local_pool):
     session = safemaker_local.session
     ec2 = session.client("ec2")
     cfg = StackConfig(name="pkgs", region=REGION, aws_managed_policies=())
-    result = infra.up(cfg, ec2_client=ec2, iam_client=session.client("iam"), retry=FAST)
+    result = safemaker_local_pool.state(safemaker_local, ("test_doctor_packages.built", REGION), lambda: infra.up(
+        cfg, ec2_client=ec2, iam_client=session.client("iam"), retry=FAST))
     return SimpleNamespace(ec2=ec2, profile=result.profile)
 
 

@@ -586,3 +586,50 @@ def _snake_name(operation):
     import re
 
     return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+
+
+# --------------------------------------------------------------------------- renew, snapshot, restore
+
+
+def test_renew_empties_state_log_and_simulation_and_gives_a_new_session_in_the_region(safemaker_local):
+    s3 = safemaker_local.session.client("s3")
+    s3.create_bucket(Bucket="before")
+    safemaker_local.simulate(latency_ms=1)
+    old_session = safemaker_local.session
+    assert safemaker_local.renew("eu-west-1") is safemaker_local
+    assert safemaker_local.requests == ()
+    assert safemaker_local.region == "eu-west-1" and safemaker_local.session.region_name == "eu-west-1"
+    assert safemaker_local.session is not old_session
+    assert safemaker_local.session.client("s3").list_buckets()["Buckets"] == []
+    assert safemaker_local._server._simulation.simulation.latency_ms == 0
+
+
+def test_restore_brings_back_the_snapshot_state_and_drops_later_changes(safemaker_local):
+    ec2 = safemaker_local.session.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    safemaker_local.session.client("s3").create_bucket(Bucket="kept")
+    snapshot = safemaker_local.snapshot()
+    assert {"ec2", "s3"} <= set(snapshot.services)
+    ec2.delete_vpc(VpcId=vpc)
+    ec2.create_vpc(CidrBlock="10.8.0.0/16")
+    safemaker_local.session.client("s3").create_bucket(Bucket="later")
+    for _ in range(2):  # the snapshot itself is not changed by a restore
+        safemaker_local.restore(snapshot)
+        cidrs = sorted(v["CidrBlock"] for v in ec2.describe_vpcs()["Vpcs"])
+        assert cidrs == ["10.9.0.0/16", "172.31.0.0/16"]  # the default VPC and the snapshot's
+        buckets = safemaker_local.session.client("s3").list_buckets()["Buckets"]
+        assert [b["Name"] for b in buckets] == ["kept"]
+        ec2.create_vpc(CidrBlock="10.7.0.0/16")
+
+
+def test_local_network_is_restored_for_the_next_test_with_the_same_ids(safemaker_local, safemaker_local_pool,
+                                                                       safemaker_local_network):
+    assert safemaker_local.requests == ()  # the build's (or restore's) requests are not the test's
+    ec2 = safemaker_local.session.client("ec2")
+    ec2.delete_subnet(SubnetId=safemaker_local_network.subnets[0])
+    safemaker_local.renew()
+    again = safemaker_local_pool.state(safemaker_local, ("safemaker_local_network", safemaker_local.region),
+                                       lambda: pytest.fail("built again instead of restored"))
+    assert again is safemaker_local_network
+    subnets = ec2.describe_subnets(SubnetIds=list(again.subnets))["Subnets"]
+    assert sorted(s["SubnetId"] for s in subnets) == sorted(again.subnets)

@@ -25,6 +25,7 @@ from safemaker.local.backend import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_REGION,
     LocalBackend,
+    LocalSnapshot,
     local_backend,
 )
 from safemaker.local.fixes import FIXES, Fix
@@ -40,6 +41,7 @@ __all__ = [
     "offline_environment",
     "OFFLINE_ENVIRONMENT",
     "LocalBackend",
+    "LocalSnapshot",
     "LocalSession",
     "RecordedRequest",
     "FIXES",

@@ -17,7 +17,7 @@ from safemaker.local import fixes as _fixes
 from safemaker.local.recording import RecordedRequest, RequestLog
 from safemaker.local.session import LocalSession
 
-__all__ = ["LocalBackend", "local_backend", "DEFAULT_REGION", "DEFAULT_ACCOUNT_ID"]
+__all__ = ["LocalBackend", "LocalSnapshot", "local_backend", "DEFAULT_REGION", "DEFAULT_ACCOUNT_ID"]
 
 logger = logging.getLogger(__name__)
 
@@ -325,6 +325,102 @@ class LocalBackend:
         """
         self._moto_api("/moto-api/reset")
 
+    def renew(self, region: str | None = None) -> LocalBackend:
+        """Make the running backend as a just-started one: empty moto state, request log and simulation.
+
+        For a backend shared by several tests (the pytest plugin keeps one
+        per test process): :meth:`reset` (``POST /moto-api/reset``), the
+        request log emptied, :meth:`simulate` turned off, and a new
+        :attr:`session` (with ``region``), so that event handlers registered
+        on the previous session do not carry over. The server, its port and
+        the installed fixes stay.
+
+        Parameters
+        ----------
+        region : str, optional
+            New default region of :attr:`session` and :attr:`region`; default:
+            keep :attr:`region`.
+
+        Returns
+        -------
+        LocalBackend
+            ``self``.
+
+        Raises
+        ------
+        LocalBackendError
+            If the backend is not running or moto does not answer 2xx.
+        """
+        endpoint = self._require_running()
+        self.reset()
+        self.simulate()
+        self._log.clear()
+        if region is not None:
+            self.region = region
+        self._session = LocalSession(endpoint, region_name=self.region)
+        return self
+
+    def snapshot(self) -> LocalSnapshot:
+        """A copy of moto's whole state (every service, account and region), for :meth:`restore`.
+
+        Build an expensive state once (a closed network: about 50 EC2 and IAM
+        calls), snapshot it, and restore it before each test instead of
+        building it again. The copy is a deep copy of moto's in-process
+        backends (the server runs in this process); it shares nothing with
+        the live state. The request log is not part of it.
+
+        Returns
+        -------
+        LocalSnapshot
+            Opaque; pass it to :meth:`restore` of this backend.
+
+        Raises
+        ------
+        LocalBackendError
+            If the backend is not running, or moto's state cannot be copied.
+        """
+        import copy
+
+        from moto.core.base_backend import BackendDict, backend_lock
+
+        self._require_running()
+        with backend_lock:
+            try:
+                saved = tuple((backends, copy.deepcopy(dict(backends))) for backends in BackendDict._instances)
+            except Exception as exc:
+                raise LocalBackendError(reason=f"moto's state cannot be copied: {exc}") from exc
+        return LocalSnapshot(saved)
+
+    def restore(self, snapshot: LocalSnapshot) -> None:
+        """Replace moto's whole state by a copy of ``snapshot`` (see :meth:`snapshot`).
+
+        Every service's state becomes the snapshot's, resources created since
+        are gone; the snapshot itself is left unchanged, so it can be restored
+        again. The request log, the simulation and :attr:`session` are kept.
+
+        Parameters
+        ----------
+        snapshot : LocalSnapshot
+            From :meth:`snapshot` (of this or an earlier backend of the process).
+
+        Raises
+        ------
+        LocalBackendError
+            If the backend is not running.
+        """
+        import copy
+
+        from moto.core.base_backend import BackendDict, backend_lock
+        from moto.core.model_instances import reset_model_data
+
+        self._require_running()
+        with backend_lock:
+            BackendDict.reset()
+            reset_model_data()
+            for backends, accounts in snapshot._saved:
+                backends.update(copy.deepcopy(accounts))
+                BackendDict._instances.append(backends)
+
     def set_invoke_endpoint_results(
         self,
         results: Sequence[Mapping[str, str]],
@@ -408,6 +504,23 @@ class LocalBackend:
     def __repr__(self) -> str:
         state = self._endpoint_url if self.running else "stopped"
         return f"LocalBackend(region={self.region!r}, {state})"
+
+
+class LocalSnapshot:
+    """moto's state at one moment (:meth:`LocalBackend.snapshot`); restore it with :meth:`LocalBackend.restore`."""
+
+    __slots__ = ("_saved",)
+
+    def __init__(self, saved: tuple[tuple[Any, dict[str, Any]], ...]) -> None:
+        self._saved = saved
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """moto service names whose state the snapshot holds (``("ec2", "iam", "s3")``...)."""
+        return tuple(backends.service_name for backends, _ in self._saved)
+
+    def __repr__(self) -> str:
+        return f"LocalSnapshot(services={self.services!r})"
 
 
 @contextmanager
