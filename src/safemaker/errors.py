@@ -867,7 +867,7 @@ class DemoError(SafemakerError):
     Attributes
     ----------
     step : str
-        The step (one of :data:`safemaker.demo.STEPS`).
+        The step (one of :data:`safemaker.cli.demo.run.STEPS`).
     reason : str
         What went wrong.
     """

@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from safemaker.cli import app
-from safemaker.demo import create_local_network, load_digits_data, to_recordio_protobuf
+from safemaker.cli.demo.run import load_digits_data, to_recordio_protobuf
+from safemaker.local import create_local_network
 
 runner = CliRunner()
 ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
@@ -54,7 +55,7 @@ def test_to_recordio_protobuf_round_trip():
 
 
 def test_create_local_network_is_the_seed_network_and_doctor_finds_it_closed(safemaker_local, safemaker_session):
-    from safemaker.demo import LOCAL_NETWORK_FEATURES
+    from safemaker.local import LOCAL_NETWORK_FEATURES
     from safemaker.network import doctor
 
     profile = create_local_network(safemaker_session)

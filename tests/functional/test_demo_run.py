@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from safemaker import demo as demo_mod
-from safemaker.demo import EMULATED_PREDICTION_LABEL, STEPS, run_local_demo
+from safemaker.cli.demo import run as demo_mod
+from safemaker.cli.demo.run import STEPS, run_local_demo
+from safemaker.local import EMULATED_PREDICTION_LABEL
 
 pytestmark = [pytest.mark.slow, pytest.mark.sdk2]  # SDK v3 run: test_sdk_v3_demo.py
 

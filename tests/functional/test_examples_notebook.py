@@ -18,7 +18,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
-from safemaker.demo import EMULATED_PREDICTION_LABEL
+from safemaker.local import EMULATED_PREDICTION_LABEL
 
 pytestmark = [pytest.mark.slow, pytest.mark.sdk2]  # the notebook uses SDK v2 (ClosedEstimator)
 

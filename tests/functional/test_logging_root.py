@@ -27,7 +27,7 @@ SCRIPT = textwrap.dedent("""
     assert logging.getLogger().handlers, "SDK v2 put no handler on the root logger"
     assert logging.getLogger().level == logging.INFO
     with local_backend() as backend:
-        from safemaker.demo import create_local_network
+        from safemaker.local import create_local_network
         profile = create_local_network(backend.session)
         sm = backend.session.client("sagemaker")
         safemaker.install(sm, profile)

@@ -17,9 +17,10 @@ require_sdk(3)
 import numpy as np  # noqa: E402
 from rich.console import Console  # noqa: E402
 
-from safemaker import demo as demo_mod  # noqa: E402
-from safemaker.demo import EMULATED_PREDICTION_LABEL, run_local_demo  # noqa: E402
-from safemaker.sdk import v3_demo  # noqa: E402
+from safemaker.cli.demo import run as demo_mod  # noqa: E402
+from safemaker.cli.demo import v3 as v3_demo  # noqa: E402
+from safemaker.cli.demo.run import run_local_demo  # noqa: E402
+from safemaker.local import EMULATED_PREDICTION_LABEL  # noqa: E402
 
 pytestmark = [pytest.mark.sdk3, pytest.mark.slow]
 

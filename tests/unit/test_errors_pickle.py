@@ -24,7 +24,7 @@ from safemaker.errors import MISSING, ProfileFieldError, SafemakerError, Violati
 
 # Modules that cannot be imported in every environment: the SDK adapters (need one SDK major), files
 # that run only inside a rehearsal sandbox or as sitecustomize, and safemaker.auto (loads a profile).
-_SKIP = ("safemaker.sdk.v2", "safemaker.sdk.v3", "safemaker.sdk._preflight", "safemaker.sdk.v3_demo",
+_SKIP = ("safemaker.sdk.v2", "safemaker.sdk.v3", "safemaker.sdk._preflight", "safemaker.cli.demo.v3",
          "safemaker.rehearsal._inside", "safemaker._run", "safemaker.auto", "safemaker.ipython",
          "safemaker.rehearsal.demo", "safemaker.rehearsal.sdk")
 

@@ -24,6 +24,7 @@ from safemaker.local.backend import (
     offline_environment,
     DEFAULT_ACCOUNT_ID,
     DEFAULT_REGION,
+    EMULATED_PREDICTION_LABEL,
     LocalBackend,
     LocalSnapshot,
     local_backend,
@@ -48,6 +49,7 @@ __all__ = [
     "Fix",
     "DEFAULT_REGION",
     "DEFAULT_ACCOUNT_ID",
+    "EMULATED_PREDICTION_LABEL",
     "FAKE_ACCESS_KEY_ID",
     "FAKE_SECRET_ACCESS_KEY",
 ]

@@ -17,7 +17,7 @@ from safemaker.local import fixes as _fixes
 from safemaker.local.recording import RecordedRequest, RequestLog
 from safemaker.local.session import LocalSession
 
-__all__ = ["LocalBackend", "LocalSnapshot", "local_backend", "DEFAULT_REGION", "DEFAULT_ACCOUNT_ID"]
+__all__ = ["LocalBackend", "LocalSnapshot", "local_backend", "DEFAULT_REGION", "DEFAULT_ACCOUNT_ID", "EMULATED_PREDICTION_LABEL"]
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +26,9 @@ DEFAULT_REGION = "us-east-1"
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 """The account moto answers for the fake credentials of :class:`LocalSession`."""
+
+EMULATED_PREDICTION_LABEL = "local backend: no container ran; this is moto's canned response, not a prediction"
+"""How a prediction answered by the local backend is labelled, wherever it is shown (demo, example notebook)."""
 
 _INSTALL_HINT = "install the 'local' extra: pip install 'safemaker[local]'"
 

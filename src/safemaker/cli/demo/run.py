@@ -45,7 +45,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .errors import DemoError, GuardrailViolation, aws_error
+from safemaker.errors import DemoError, GuardrailViolation, aws_error
 
 if TYPE_CHECKING:  # pragma: no cover
     import boto3
@@ -53,8 +53,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
     from rich.progress import Progress
 
-    from .local import LocalBackend
-    from .profile import VpcProfile
+    from safemaker.local import LocalBackend
+    from safemaker.profile import VpcProfile
 
 __all__ = [
     "StepResult",
@@ -73,8 +73,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-EMULATED_PREDICTION_LABEL = "local backend: no container ran; this is moto's canned response, not a prediction"
-"""How a prediction answered by the local backend is labelled, wherever it is shown."""
+from safemaker.local.backend import EMULATED_PREDICTION_LABEL  # noqa: E402  (shown by the demo's predict step)
 
 STEPS = (
     "Closed network (infra up + doctor)",
@@ -256,7 +255,7 @@ def to_recordio_protobuf(vectors: "np.ndarray", labels: "np.ndarray") -> bytes:
 
 # The closed network on the local backend lives in safemaker.local.network (the pytest plugin's
 # safemaker_local_network fixture builds it too); re-exported here for the demo's callers.
-from .local.network import LOCAL_NETWORK_FEATURES, LOCAL_STACK, create_local_network  # noqa: E402
+from safemaker.local.network import LOCAL_NETWORK_FEATURES, LOCAL_STACK, create_local_network  # noqa: E402
 
 
 # --------------------------------------------------------------------------- the run
@@ -366,7 +365,7 @@ class _Run:
                 f"recordIO-protobuf {len(self.recordio):,} bytes", False, [])
 
     def notebook(self) -> tuple[str, bool, list[str]]:
-        from .notebook import create_closed_notebook_instance
+        from safemaker.notebook import create_closed_notebook_instance
 
         name = self.names["notebook"]
         self.made["notebook"] = name
@@ -379,7 +378,7 @@ class _Run:
                 f"SecurityGroups={d.get('SecurityGroups')}", self.emulated, [])
 
     def notebook_url(self) -> tuple[str, bool, list[str]]:
-        from .notebook import presigned_notebook_url, redact_url
+        from safemaker.notebook import presigned_notebook_url, redact_url
 
         url = presigned_notebook_url(self.names["notebook"], 1800, sagemaker_client=self._client("sagemaker"))
         return (f"{redact_url(url)} (token hidden; session 1800 s)", self.emulated,
@@ -403,7 +402,7 @@ class _Run:
     def train(self) -> tuple[str, bool, list[str]]:
         import sagemaker
 
-        from .sdk import ClosedEstimator, ClosedNetworkSession
+        from safemaker.sdk import ClosedEstimator, ClosedNetworkSession
 
         assert self.profile is not None and self.data is not None
         self.sm_session = ClosedNetworkSession(profile=self.profile, boto_session=self.session)
@@ -441,7 +440,7 @@ class _Run:
         return details
 
     def deploy(self) -> tuple[str, bool, list[str]]:
-        from .sdk import closed_deploy
+        from safemaker.sdk import closed_deploy
 
         self.made["endpoint"] = self.names["endpoint"]
         self.made["model"] = self.names["model"]
@@ -491,7 +490,7 @@ class _Run:
         return sagemaker.image_uris.retrieve("linear-learner", self.profile.region)
 
     def refuse(self) -> tuple[str, bool, list[str]]:
-        from .hooks import install
+        from safemaker.hooks import install
 
         assert self.profile is not None
         install(self.session, self.profile)
@@ -541,7 +540,7 @@ class _Run:
         """A real scikit-learn training and prediction of the digits shown, with no network (safemaker.rehearsal)."""
         import numpy as np
 
-        from .rehearsal.demo import PipAtStart, digits_csv_channels, rehearse_digits
+        from safemaker.rehearsal.demo import PipAtStart, digits_csv_channels, rehearse_digits
 
         assert self.profile is not None and self.data is not None and self.profile.default_bucket
         self.pip_at_start = PipAtStart().start()  # mostly waiting on pip's retries: runs alongside this step
@@ -556,7 +555,7 @@ class _Run:
 
     def rehearse_pip(self) -> tuple[str, bool, list[str]]:
         """A script that runs pip install at start, rehearsed: it fails as under EnableNetworkIsolation."""
-        from .rehearsal.demo import PipAtStart
+        from safemaker.rehearsal.demo import PipAtStart
 
         pip_at_start = getattr(self, "pip_at_start", None) or PipAtStart().start()
         return pip_at_start.result(self._rehearsal_line)
@@ -564,7 +563,7 @@ class _Run:
     def cleanup(self) -> tuple[str, bool, list[str]]:
         from botocore.exceptions import ClientError
 
-        from .notebook import delete_notebook_instance
+        from safemaker.notebook import delete_notebook_instance
 
         sm = self._client("sagemaker")
         done: list[str] = []
@@ -678,7 +677,7 @@ def _delete_prefix(s3: Any, bucket: str, prefix: str) -> int:
 
 def _delete_local_network(session: "boto3.Session", profile: "VpcProfile", stack: str = LOCAL_STACK) -> None:
     """Empty and delete the bucket, then ``safemaker infra down`` the stack (only what carries its tag)."""
-    from .network import infra
+    from safemaker.network import infra
 
     s3 = session.client("s3", region_name=profile.region)
     if profile.default_bucket:
@@ -694,12 +693,12 @@ def _delete_local_network(session: "boto3.Session", profile: "VpcProfile", stack
 
 
 def _run_class() -> type:
-    """The run class for the installed SageMaker SDK major (SDK v3 steps: :mod:`safemaker.sdk.v3_demo`)."""
-    from .sdk._major import installed_sdk
+    """The run class for the installed SageMaker SDK major (SDK v3 steps: :mod:`safemaker.cli.demo.v3`)."""
+    from safemaker.sdk._major import installed_sdk
 
     sdk = installed_sdk()
     if sdk is not None and sdk.major >= 3:
-        from .sdk.v3_demo import v3_run_class
+        from .v3 import v3_run_class
 
         return v3_run_class(_Run)
     return _Run
@@ -746,7 +745,7 @@ def run_local_demo(
     safemaker.errors.LocalBackendError
         moto is missing or another local backend runs in this process.
     """
-    from .local import local_backend
+    from safemaker.local import local_backend
 
     console = _console(console)
     with local_backend(region) as backend:
@@ -755,14 +754,14 @@ def run_local_demo(
         console.print(f"Local backend: moto server on {backend.endpoint_url} (nothing leaves this machine)",
                       highlight=False, markup=False)
 
-        from .local import LocalSession
+        from safemaker.local import LocalSession
 
         # The seed's administrator builds and removes the network with a session of their own: the
         # developer's closed session refuses IAM calls (SDK v3 adapter) and must not be needed here.
         run.admin_session = LocalSession(backend.endpoint_url, region_name=backend.region)
 
         def network() -> tuple[str, bool, list[str]]:
-            from .network import doctor
+            from safemaker.network import doctor
 
             run.profile = create_local_network(run.admin_session)
             p = run.profile

@@ -11,9 +11,9 @@ from typing import Any, Iterator, Optional
 
 import typer
 
-from ..logs import DEBUG_ENV_VAR
-from . import _common
-from ._common import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, err, fail, handle_errors, out, aws_profile_option, profile_option, table
+from ...logs import DEBUG_ENV_VAR
+from .. import _common
+from .._common import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, err, fail, handle_errors, out, aws_profile_option, profile_option, table
 
 _ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ENDPOINT_URL_S3",
                        "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", "AWS_ENDPOINT_URL_STS")
@@ -112,10 +112,10 @@ def demo(
         if aws:
             report = _aws(profile, yes, poll_seconds)
         else:
-            from ..local import offline_environment
+            from ...local import offline_environment
 
             with offline_environment():  # before anything imports the SDK (it looks for credentials)
-                from ..demo import run_local_demo
+                from .run import run_local_demo
 
                 with _progress() as progress:
                     report = run_local_demo(region=region, console=out, progress=progress,
@@ -140,8 +140,8 @@ def _aws(profile: Optional[str], yes: bool, poll_seconds: Optional[float]) -> An
                    EXIT_BAD_INPUT)
     import boto3
 
-    from ..demo import DemoError, run_aws_demo
-    from ..profile import resolve_profile
+    from .run import DemoError, run_aws_demo
+    from ...profile import resolve_profile
 
     prof = resolve_profile(profile)
     if not prof.default_bucket:

@@ -1,4 +1,4 @@
-"""The SDK v3 steps of ``safemaker demo`` (:mod:`safemaker.demo` runs them when ``sagemaker>=3`` is installed).
+"""The SDK v3 steps of ``safemaker demo`` (:mod:`safemaker.cli.demo.run` runs them when ``sagemaker>=3`` is installed).
 
 The demo is the same walkthrough under either SDK major; four steps use the
 SDK and differ under v3:
@@ -11,7 +11,7 @@ SDK and differ under v3:
 - *Predict*: ``Endpoint.invoke`` (sagemaker-core) with CSV rows.
 
 Everything else (the closed network, the notebook, the refusal, the cleanup)
-is :mod:`safemaker.demo`'s own code.
+is :mod:`safemaker.cli.demo.run`'s own code.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from safemaker import demo as _demo
+from safemaker.cli.demo import run as _demo
 
 __all__ = ["STEPS_V3", "v3_run_class", "digits_csv"]
 
@@ -61,7 +61,7 @@ def digits_csv(vectors: Any, labels: Any) -> bytes:
 
 
 def v3_run_class(base: type) -> type:
-    """The demo's run class with the SDK v3 steps (``base`` is ``safemaker.demo._Run``)."""
+    """The demo's run class with the SDK v3 steps (``base`` is ``safemaker.cli.demo.run._Run``)."""
 
     class V3Run(base):  # type: ignore[misc, valid-type]
         step_names = STEPS_V3
