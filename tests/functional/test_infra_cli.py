@@ -198,3 +198,89 @@ def test_up_and_down_report_json_on_stdout(safemaker_local, tmp_path, monkeypatc
     down = json.loads(r.stdout)
     assert down["operation"] == "down" and down["complete"] is True and down["remaining"] == []
     assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [up["resources"]["vpc"]]}])["Vpcs"] == []
+
+
+@pytest.mark.filterwarnings("ignore:Tried to parse AWS.*not supported by moto:UserWarning")  # test_infra_cloudformation
+def test_up_and_down_via_cloudformation(safemaker_local, tmp_path):
+    """--via cloudformation: one CreateStack of the rendered template, the profile from its outputs; down is
+    DeleteStack. On the local backend --via auto applies with API calls (no CloudFormation request)."""
+    backend = safemaker_local
+    out = tmp_path / "cf.toml"
+    r = infra(backend, "up", "--stack", "cf", "--via", "cloudformation", "--aws-managed-policy", "",
+              "--profile-out", str(out), "--format", "json")
+    assert r.exit_code == 0, r.output
+    result = json.loads(r.stdout)
+    assert result["via"] == "cloudformation"
+    assert [(a["verb"], a["kind"], a["name"]) for a in result["actions"]] == [
+        ("create", "CloudFormation stack", "safemaker-cf")]
+    assert backend.request_count("cloudformation", "CreateStack") == 1
+    assert mutating(backend).count("CreateVpc") == 0  # CloudFormation made the VPC, not the CLI
+    cfn = backend.session.client("cloudformation")
+    (stack,) = cfn.describe_stacks(StackName="safemaker-cf")["Stacks"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    profile = VpcProfile.load(str(out), env=False)
+    assert (profile.vpc_id, ",".join(profile.subnets)) == (outputs["VpcId"], outputs["SubnetIds"])
+    body = cfn.get_template(StackName="safemaker-cf")["TemplateBody"]
+    body = json.loads(body) if isinstance(body, str) else body
+    rendered = yaml.safe_load(runner.invoke(app, ["infra", "template", "--stack", "cf"]).stdout)
+    assert sorted(body["Resources"]) == sorted(rendered["Resources"])  # the stack is `infra template`'s
+
+    # moto's CloudFormation deletes this stack's VPC before what is in it (DependencyViolation, which AWS
+    # orders correctly), so down is shown on a one-resource stack of the same name
+    _one_resource_stack(cfn, "mini")
+    r = infra(backend, "down", "--stack", "mini", "--via", "cloudformation")
+    assert r.exit_code == 2 and "pass --yes" in r.stderr
+    r = infra(backend, "down", "--stack", "mini", "--via", "cloudformation", "--yes", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert backend.request_count("cloudformation", "DeleteStack") == 1
+    assert json.loads(r.stdout)["actions"][0]["verb"] == "delete"
+    assert "safemaker-mini" not in [s["StackName"] for s in cfn.list_stacks()["StackSummaries"]
+                                    if s["StackStatus"] != "DELETE_COMPLETE"]
+
+    r = infra(backend, "down", "--stack", "mini", "--via", "cloudformation", "--yes")
+    assert r.exit_code == 2
+    assert "--stack is 'mini': there is no CloudFormation stack safemaker-mini in us-east-1" in r.stderr
+    r = infra(backend, "down", "--stack", "mini", "--via", "cloudformation", "--yes", "--missing-ok")
+    assert r.exit_code == 0 and "nothing to delete" in r.stderr
+
+    r = infra(backend, "up", "--stack", "cf", "--via", "terraform")
+    assert r.exit_code == 2 and "--via is 'terraform'; expected one of auto, cloudformation, api" in r.stderr
+
+    backend.reset_requests()
+    r = infra(backend, "up", "--stack", "api", "--aws-managed-policy", "", "--profile-out", str(tmp_path / "a.toml"))
+    assert r.exit_code == 0, r.output  # auto on the local backend: API calls
+    assert backend.request_count("cloudformation") == 0 and "CreateVpc" in mutating(backend)
+
+
+@pytest.mark.filterwarnings("ignore:Tried to parse AWS.*not supported by moto:UserWarning")
+def test_via_auto_against_aws_uses_cloudformation_unless_the_stack_was_built_with_api_calls(
+        safemaker_local, tmp_path, monkeypatch):
+    """auto: cloudformation for a new stack against AWS (the endpoint is not the local backend: here the
+    loopback check is made to say so), api for a stack whose resources were made with API calls."""
+    from safemaker.cli import infra as cli_infra
+
+    backend = safemaker_local
+    r = infra(backend, "up", "--stack", "old", "--via", "api", "--aws-managed-policy", "",
+              "--profile-out", str(tmp_path / "old.toml"))
+    assert r.exit_code == 0, r.output
+    monkeypatch.setattr(cli_infra, "local_endpoint", lambda url: False)
+    backend.reset_requests()
+    r = infra(backend, "up", "--stack", "old", "--aws-managed-policy", "", "--profile-out", str(tmp_path / "old.toml"))
+    assert r.exit_code == 0, r.output
+    assert "stack old was built with API calls" in r.stderr and "0 change(s)" in r.stderr
+    assert backend.request_count("cloudformation", "CreateStack") == 0
+
+    r = infra(backend, "up", "--stack", "new", "--aws-managed-policy", "", "--profile-out", str(tmp_path / "new.toml"),
+              "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["via"] == "cloudformation"
+    assert backend.request_count("cloudformation", "CreateStack") == 1
+    _one_resource_stack(backend.session.client("cloudformation"), "mini")  # moto cannot delete "new": see above
+    r = infra(backend, "down", "--stack", "mini", "--yes")
+    assert r.exit_code == 0, r.output
+    assert backend.request_count("cloudformation", "DeleteStack") == 1
+
+
+def _one_resource_stack(cfn, stack):
+    template = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": f"{stack}-b"}}}}
+    cfn.create_stack(StackName=f"safemaker-{stack}", TemplateBody=json.dumps(template))

@@ -122,6 +122,49 @@ def _clients(region: str, endpoint_url: Optional[str], ssm: bool = False) -> tup
     return clients
 
 
+VIA = ("auto", "cloudformation", "api")
+"""How ``infra up`` / ``down`` apply the stack description (``--via``)."""
+
+
+def _via_option() -> Any:
+    return typer.Option("auto", "--via",
+                        help="cloudformation: one CloudFormation stack safemaker-<stack> from the template "
+                             "(`infra template`); api: the same resources with EC2/IAM/SSM calls; auto (default): "
+                             "cloudformation against AWS, api on the local backend (moto's CloudFormation ignores "
+                             "DHCP options, egress rules, route table associations and policy attachments) and "
+                             "for a stack built with api before.")
+
+
+def _cloudformation_client(region: str, endpoint_url: Optional[str]) -> Any:
+    import boto3
+
+    client = boto3.Session(region_name=region).client("cloudformation", endpoint_url=endpoint_url,
+                                                     config=_infra.CLIENT_CONFIG)
+    note_local_endpoints([client])
+    return client
+
+
+def _choose_via(via: str, stack: str, region: str, endpoint_url: Optional[str], ec2: Any, cfn: Any) -> str:
+    """``--via`` resolved: an existing CloudFormation stack decides; else a stack built with API calls
+    (resources tagged with it) stays so; else cloudformation against AWS and api on the local backend."""
+    if via not in VIA:
+        raise fail(f"--via is {via!r}; expected one of {', '.join(VIA)}", EXIT_BAD_INPUT)
+    if via != "auto":
+        return via
+    if local_endpoint(ec2.meta.endpoint_url):
+        return "api"
+    from ..network import cloudformation as _cfn
+
+    if _cfn.find_stack(stack, cloudformation_client=cfn) is not None:
+        return "cloudformation"
+    if stack in _infra.stack_names(ec2):
+        err.print(f"stack {stack} was built with API calls (its resources carry {_infra.STACK_TAG}={stack} and "
+                  f"there is no CloudFormation stack {_cfn.cloudformation_stack_name(stack)}): applying with API "
+                  "calls again (--via api)", highlight=False)
+        return "api"
+    return "cloudformation"
+
+
 def _print_actions(title: str, actions: tuple[_infra.Action, ...], console: Any = out) -> None:
     shown = table("action", "kind", "name", "id", "detail", title=title)
     for a in actions:
@@ -210,12 +253,16 @@ def up(
     profile_out: Optional[Path] = typer.Option(
         None, "--profile-out", "--output", "-o", help="File to write the profile to (.toml/.yaml/.json; default <stack>-profile.toml)."),
     format: str = typer.Option("text", "--format", "-f", help="text (alias: table) or json (the result on stdout)."),
+    via: str = _via_option(),
     endpoint_url: Optional[str] = _endpoint_option(),
     aws_profile: Optional[str] = aws_profile_option(),
 ) -> None:
     """Build the closed network, its VPC endpoints, IAM policies and execution role; write the profile.
 
-    Re-running changes nothing; after a failure, re-running resumes.
+    Against AWS the stack is one CloudFormation stack (safemaker-<stack>, the
+    template of `infra template`); on the local backend the same resources are
+    made with API calls (--via). Re-running changes nothing; after a failure,
+    re-running resumes (api) or updates the stack (cloudformation).
     """
     format = human_format(format, ("text", "json"))
     cfg = _config(stack, region, feature, cidr_block, admin_host, aws_managed_policy,
@@ -224,12 +271,22 @@ def up(
     path = profile_out or Path(f"{cfg.name}-profile.toml")
     _infra.check_profile_path(path)  # exit 2 before any call, not after building the stack
     ec2, iam, ssm = _clients(cfg.region, endpoint_url, ssm=cfg.admin_host)
-    planned = _infra.plan(cfg, ec2_client=ec2, iam_client=iam, ssm_client=ssm)
+    cfn = _cloudformation_client(cfg.region, endpoint_url)
+    via = _choose_via(via, cfg.name, cfg.region, endpoint_url, ec2, cfn)
+    planned = _infra.plan(cfg, ec2_client=ec2, iam_client=iam, ssm_client=ssm) if via == "api" else None
     try:
-        with _sigterm_interrupts(), _progress(len(planned.actions)) as bar:
-            task = bar.add_task(f"infra up {cfg.name}", total=len(planned.actions))
-            result = _infra.up(cfg, ec2_client=ec2, iam_client=iam, ssm_client=ssm, profile_path=path,
-                               progress=lambda a: bar.update(task, advance=1, description=a.line()[:70]))
+        total = len(planned.actions) if planned is not None else 1
+        with _sigterm_interrupts(), _progress(total) as bar:
+            task = bar.add_task(f"infra up {cfg.name}", total=total)
+            advance = lambda a: bar.update(task, advance=1, description=a.line()[:70])  # noqa: E731
+            if via == "api":
+                result = _infra.up(cfg, ec2_client=ec2, iam_client=iam, ssm_client=ssm, profile_path=path,
+                                   progress=advance)
+            else:
+                from ..network import cloudformation as _cfn
+
+                result = _cfn.deploy(cfg, cloudformation_client=cfn, ec2_client=ec2, profile_path=path,
+                                     progress=advance)
     except (KeyboardInterrupt, _Terminated) as exc:
         err.print(f"interrupted: stack {cfg.name} may be partly built. Re-run the same `safemaker infra up` to "
                   f"finish it (finished steps are not repeated), or `safemaker infra down -s {cfg.name}` to "
@@ -242,7 +299,7 @@ def up(
         raise
     if format == "json":
         out.print_json(json.dumps({
-            "stack": result.stack, "operation": "up", "changes": len(result.changes),
+            "stack": result.stack, "operation": "up", "via": via, "changes": len(result.changes),
             "actions": [a.as_dict() for a in result.actions], "resources": dict(result.resources),
             "policy_arns": {k: list(v) for k, v in result.policy_arns.items()},
             "profile_path": str(result.profile_path) if result.profile_path else None}))
@@ -267,10 +324,14 @@ def down(
         False, "--missing-ok",
         help="Succeed (exit 0) when nothing in the region is tagged with the stack, e.g. already deleted."),
     format: str = typer.Option("text", "--format", "-f", help="text (alias: table) or json (the result on stdout)."),
+    via: str = _via_option(),
     endpoint_url: Optional[str] = _endpoint_option(),
     aws_profile: Optional[str] = aws_profile_option(),
 ) -> None:
     """Delete the stack's resources (only those tagged safemaker:stack=<stack>), in dependency order.
+
+    A stack built through CloudFormation (safemaker-<stack>) is deleted with
+    DeleteStack (--via cloudformation; auto finds it).
 
     Waits for each deletion. Resources that something outside the stack still
     uses are kept and listed (exit 1); re-run when they are free. A stack that
@@ -281,6 +342,15 @@ def down(
     region = _region(region)
     _infra.StackConfig(name=stack, region=region)  # a bad --stack or --region: exit 2 before any call
     ec2, iam, _ = _clients(region, endpoint_url)
+    cfn = _cloudformation_client(region, endpoint_url)
+    from ..network import cloudformation as _cfn
+
+    if via not in VIA:
+        raise fail(f"--via is {via!r}; expected one of {', '.join(VIA)}", EXIT_BAD_INPUT)
+    if via == "cloudformation" or (via == "auto" and not local_endpoint(ec2.meta.endpoint_url)):
+        found = _cfn.find_stack(stack, cloudformation_client=cfn)
+        if found is not None or via == "cloudformation":
+            _down_stack(stack, region, cfn, found, yes, missing_ok, format)  # exits
     planned = _infra.plan(stack, operation="down", ec2_client=ec2, iam_client=iam)
     if _is_unknown(planned) and not missing_ok:
         if planned.actions:
@@ -324,6 +394,41 @@ def down(
             err.print(f"  - {action.line()}", highlight=False)
         raise typer.Exit(EXIT_ERROR)
     err.print(f"stack {stack} deleted ({len(result.actions)} action(s))", highlight=False)
+    raise typer.Exit(EXIT_OK)
+
+
+def _down_stack(stack: str, region: str, cfn: Any, found: Any, yes: bool, missing_ok: bool, format: str) -> None:
+    """``infra down`` of a stack built through CloudFormation: DeleteStack and wait; always exits."""
+    from ..network import cloudformation as _cfn
+
+    name = _cfn.cloudformation_stack_name(stack)
+    if found is None:
+        if missing_ok:
+            err.print(f"no CloudFormation stack {name} in {region}: nothing to delete", highlight=False)
+            raise typer.Exit(EXIT_OK)
+        raise fail(f"--stack is {stack!r}: there is no CloudFormation stack {name} in {region}. Check --stack and "
+                   "--region, pass --via api for a stack built with API calls, or --missing-ok when it may "
+                   "already be gone", EXIT_BAD_INPUT)
+    err.print(f"safemaker infra down: CloudFormation stack {name} ({found.get('StackStatus')}), to delete with "
+              "every resource it holds", highlight=False)
+    if not yes:
+        if not is_interactive():
+            raise fail("refusing to delete without confirmation: stdin is not a terminal; pass --yes",
+                       EXIT_BAD_INPUT)
+        if not typer.confirm(f"Delete CloudFormation stack {name} in {region}?"):
+            err.print("nothing deleted", highlight=False)
+            raise typer.Exit(EXIT_ERROR)
+    with _sigterm_interrupts(), _progress(1) as bar:
+        task = bar.add_task(f"infra down {stack}", total=1)
+        result = _cfn.delete(stack, cloudformation_client=cfn,
+                             progress=lambda a: bar.update(task, advance=1, description=a.line()[:70]))
+    if format == "json":
+        out.print_json(json.dumps({"stack": stack, "operation": "down", "via": "cloudformation",
+                                   "complete": result.complete, "actions": [a.as_dict() for a in result.actions],
+                                   "remaining": [], "skipped": []}))
+    else:
+        _print_actions(f"safemaker infra down: stack {stack}, deleted", result.actions)
+    err.print(f"stack {stack} deleted (CloudFormation stack {name})", highlight=False)
     raise typer.Exit(EXIT_OK)
 
 

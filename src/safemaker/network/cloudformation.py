@@ -23,7 +23,7 @@ from typing import Any
 from safemaker.errors import InfraError
 from safemaker.network import infra, template
 
-__all__ = ["deploy", "cloudformation_stack_name", "TEMPLATE_BODY_LIMIT"]
+__all__ = ["deploy", "delete", "find_stack", "cloudformation_stack_name", "TEMPLATE_BODY_LIMIT"]
 
 TEMPLATE_BODY_LIMIT = 51_200
 """Largest ``TemplateBody`` CloudFormation accepts, in bytes (AWS CloudFormation User Guide, quotas)."""
@@ -136,3 +136,77 @@ def deploy(
                  "security-group": outputs["SecurityGroupId"], "role:execution": profile.execution_role_arn}
     written = profile.dump(Path(profile_path)) if profile_path is not None else None
     return infra.UpResult(cfg.name, profile, tuple(ctx.actions), resources, policy_arns, written)
+
+
+def find_stack(stack: str, *, cloudformation_client: Any) -> dict[str, Any] | None:
+    """The CloudFormation stack ``safemaker-<stack>`` (a ``DescribeStacks`` ``Stacks`` entry), or None.
+
+    A stack that was deleted (``DELETE_COMPLETE``) is None, as CloudFormation no
+    longer answers for it by name.
+
+    Raises
+    ------
+    InfraError
+        ``DescribeStacks`` failed other than for a stack that does not exist.
+
+    References
+    ----------
+    AWS CloudFormation API Reference: DescribeStacks.
+    """
+    ctx = infra._Ctx(stack, ec2=None, iam=None, ssm=cloudformation_client, apply=False, retry=None, progress=None)
+    found = ctx.call(ctx.ssm, "describe_stacks", StackName=cloudformation_stack_name(stack),
+                     missing=("ValidationError",))  # "Stack with id ... does not exist"
+    stacks = [s for s in (found or {}).get("Stacks", []) if s.get("StackStatus") != "DELETE_COMPLETE"]
+    return stacks[0] if stacks else None
+
+
+def delete(
+    stack: str,
+    *,
+    cloudformation_client: Any,
+    retry: infra.RetryPolicy | None = None,
+    progress: infra.ProgressCallback | None = None,
+) -> infra.DownResult:
+    """Delete the CloudFormation stack ``safemaker-<stack>`` made by :func:`deploy` and wait for it.
+
+    CloudFormation deletes the stack's resources in dependency order; the wait
+    is botocore's ``stack_delete_complete`` waiter.
+
+    Parameters
+    ----------
+    stack : str
+        The safemaker stack name (the CloudFormation stack is ``safemaker-<stack>``).
+    cloudformation_client : botocore CloudFormation client
+    retry : RetryPolicy, optional
+        ``wait_delay`` and ``wait_attempts`` are the waiter's ``Delay`` and ``MaxAttempts``.
+    progress : callable, optional
+        Called with each :class:`~safemaker.network.infra.Action`.
+
+    Returns
+    -------
+    safemaker.network.infra.DownResult
+        One ``delete`` action (the stack); ``remaining`` is empty. No stack: no actions.
+
+    Raises
+    ------
+    InfraError
+        A call failed, or the deletion ended in ``DELETE_FAILED`` (a resource
+        that something outside the stack still uses: the message says so;
+        delete it or retain it, then re-run).
+
+    References
+    ----------
+    AWS CloudFormation API Reference: DeleteStack, DescribeStacks.
+    """
+    ctx = infra._Ctx(stack, ec2=None, iam=None, ssm=cloudformation_client, apply=True, retry=retry,
+                     progress=progress)
+    found = find_stack(stack, cloudformation_client=cloudformation_client)
+    if found is None:
+        return infra.DownResult(stack, (), ())
+    name, stack_id = cloudformation_stack_name(stack), found["StackId"]
+    ctx.call(ctx.ssm, "delete_stack", what=name, StackName=stack_id)
+    ctx.wait(ctx.ssm, "stack_delete_complete", f"CloudFormation stack {name}",
+             "See the stack's events (DELETE_FAILED names the resource still in use), free or retain it and "
+             "re-run", StackName=stack_id)
+    ctx.record("delete", "CloudFormation stack", name, stack_id)
+    return infra.DownResult(stack, tuple(ctx.actions), ())
