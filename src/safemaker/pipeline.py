@@ -90,16 +90,17 @@ STEP_OPERATIONS: Mapping[str, str] = {
     "EndpointConfig": "CreateEndpointConfig",
     "Endpoint": "CreateEndpoint",
     "InferenceComponent": "CreateInferenceComponent",
+    "RegisterModel": "CreateModelPackage",
 }
-"""Step type → the operation its ``Arguments`` are a request of. ``AutoML`` steps whose
-arguments are shaped as ``CreateAutoMLJobV2`` (``AutoMLProblemTypeConfig``) are checked as
-that operation; ``QualityCheck`` and ``ClarifyCheck`` steps run processing jobs."""
+"""Step type → the operation its ``Arguments`` are a request of, checked with ALL their fields as
+that request (the SageMaker SDK builds them as that request: ``RegisterModel`` arguments are
+``get_create_model_package_request``'s, so a ``ValidationSpecification`` there runs validation
+jobs as it does in ``CreateModelPackage``). ``AutoML`` steps whose arguments are shaped as
+``CreateAutoMLJobV2`` (``AutoMLProblemTypeConfig``) are checked as that operation;
+``QualityCheck`` and ``ClarifyCheck`` steps run processing jobs (the SDK's
+``_get_process_request``); a notebook job step (``NotebookJobStep``) is a ``Training`` step."""
 
 NO_NETWORK_STEPS: Mapping[str, str] = {
-    "RegisterModel": (
-        "registers a model package (CreateModelPackage): no compute and no network fields; a model "
-        "created from the package is checked as a CreateModel request"
-    ),
     "Condition": "evaluates conditions; the steps of its IfSteps and ElseSteps are checked as steps",
     "Fail": "stops the execution with an error message: no compute",
     "Lineage": "records lineage metadata: no compute",

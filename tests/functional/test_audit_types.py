@@ -144,6 +144,24 @@ def test_pipeline_open_and_closed(safemaker_local, sm, profile):
     assert all(f.fix.startswith(f"Call UpdatePipeline to correct {f.path}") for f in findings)
 
 
+def test_pipeline_RegisterModel_step_with_a_validation_specification_is_a_finding(safemaker_local, sm, profile):
+    # A RegisterModel step's Arguments are a CreateModelPackage request (SageMaker SDK
+    # get_create_model_package_request); ValidationSpecification runs validation jobs.
+    args = {"ModelPackageGroupName": "grp", "InferenceSpecification": {
+        "Containers": [{"Image": IMG}], "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]}}
+    validation = {"ValidationRole": ROLE, "ValidationProfiles": [{"ProfileName": "p", "TransformJobDefinition": {
+        "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/x"}}},
+        "TransformOutput": {"S3OutputPath": "s3://b/o"},
+        "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1}}}]}
+    for name, arguments in (("validates", {**args, "ValidationSpecification": validation}), ("registers", args)):
+        sm.create_pipeline(PipelineName=name, RoleArn=ROLE, ClientRequestToken=f"token-{name}-0000000000000000000000",
+                           PipelineDefinition=json.dumps({"Version": "2020-12-01", "Steps": [
+                               {"Name": "Register", "Type": "RegisterModel", "Arguments": arguments}]}))
+    findings = audit_type(profile, sm, "pipeline")
+    assert [(f.resource_arn, f.rule_id, f.path) for f in findings] == [
+        (f"{ARN}:pipeline/validates", "SM-UNSUPPORTED", "PipelineDefinition.Steps[0:Register].Arguments.ValidationSpecification")]
+
+
 # --------------------------------------------------------------------------- compilation jobs
 
 

@@ -82,6 +82,43 @@ def test_CreatePipeline_open_step_refused_naming_the_step_and_nothing_sent(safem
     assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0
 
 
+def register_model_arguments():
+    """A RegisterModel step's Arguments: a CreateModelPackage request (the SageMaker SDK builds them with
+    get_create_model_package_request; the pipeline JSON schema's RegisterModel step), here with a
+    ValidationSpecification, which runs validation transform jobs with no network settings."""
+    return {"ModelPackageGroupName": "grp", "InferenceSpecification": {
+        "Containers": [{"Image": IMG}], "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]},
+        "ValidationSpecification": {"ValidationRole": ROLE, "ValidationProfiles": [{
+            "ProfileName": "p", "TransformJobDefinition": {
+                "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/x"}}},
+                "TransformOutput": {"S3OutputPath": "s3://b/o"},
+                "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1}}}]}}
+
+
+def test_RegisterModel_step_is_checked_as_the_CreateModelPackage_request_it_makes(safemaker_local, safemaker_session,
+                                                                                 profile):
+    import botocore.session
+
+    members = botocore.session.get_session().get_service_model("sagemaker").operation_model(
+        "CreateModelPackage").input_shape.members
+    args = register_model_arguments()
+    assert set(args) <= set(members)  # the step's arguments are that request (botocore's model)
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    with pytest.raises(GuardrailViolation) as direct:
+        sm.create_model_package(**args)
+    with pytest.raises(GuardrailViolation) as step:
+        create(sm, "register", definition({"Name": "Register", "Type": "RegisterModel", "Arguments": args}))
+    assert [(v.path, v.rule_id) for v in step.value.violations] == [
+        (f"PipelineDefinition.Steps[0:Register].Arguments.{v.path}", v.rule_id) for v in direct.value.violations]
+    assert [v.path for v in direct.value.violations] == ["ValidationSpecification"]
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0
+    assert safemaker_local.request_count("sagemaker", "CreateModelPackage") == 0
+    del args["ValidationSpecification"]
+    create(sm, "register", definition({"Name": "Register", "Type": "RegisterModel", "Arguments": args}))
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 1
+
+
 def test_CreatePipeline_from_s3_reads_the_object_with_the_same_backend(safemaker_local, safemaker_session, profile):
     s3 = safemaker_session.client("s3")
     s3.create_bucket(Bucket="defs")

@@ -457,8 +457,10 @@ STEP_OPERATION = {"Training": "CreateTrainingJob", "Processing": "CreateProcessi
                   "QualityCheck": "CreateProcessingJob", "ClarifyCheck": "CreateProcessingJob",
                   "Tuning": "CreateHyperParameterTuningJob", "Model": "CreateModel",
                   "Transform": "CreateTransformJob", "AutoML": "CreateAutoMLJob", "EndpointConfig": "CreateEndpointConfig",
-                  "Endpoint": "CreateEndpoint", "InferenceComponent": "CreateInferenceComponent"}
-NOTHING_TO_CHECK = {"RegisterModel", "Fail", "Condition", "Lineage"}
+                  "Endpoint": "CreateEndpoint", "InferenceComponent": "CreateInferenceComponent",
+                  # the SageMaker SDK's RegisterModel step arguments are get_create_model_package_request's
+                  "RegisterModel": "CreateModelPackage"}
+NOTHING_TO_CHECK = {"Fail", "Condition", "Lineage"}
 REFUSED_STEPS = {"EMR", "Lambda", "Callback"}
 
 

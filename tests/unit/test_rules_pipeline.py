@@ -127,7 +127,7 @@ def test_parse_flattens_condition_branches_and_names_steps():
         ("PipelineDefinition.Steps[3:Check]", "Condition", None),
         ("PipelineDefinition.Steps[3:Check].Arguments.IfSteps[0:Transform]", "Transform", "CreateTransformJob"),
         ("PipelineDefinition.Steps[3:Check].Arguments.ElseSteps[0:Fail]", "Fail", None),
-        ("PipelineDefinition.Steps[4:Register-RegisterModel]", "RegisterModel", None),
+        ("PipelineDefinition.Steps[4:Register-RegisterModel]", "RegisterModel", "CreateModelPackage"),
     ]
     assert parsed.step("Transform").type == "Transform"
 
