@@ -274,7 +274,7 @@ class Guard:
         if rule is None and operation not in _preflight.PREFLIGHT_OPERATIONS and operation in NO_NETWORK_EFFECT:
             # classified as having no network effect: nothing to decide (an operation the
             # classification does not know goes on to decide, which refuses it)
-            if context is not None:
+            if context is not None and not self._defers(context):
                 _process.ensure_send_check()
                 context[_process.APPROVAL_KEY] = _process.Approval(self, operation, frozenset())
             return None
@@ -324,7 +324,7 @@ class Guard:
     def _approve(self, context: dict[str, Any] | None, operation: str, decision: _guard.Decision, rule: Any,
                  params: Mapping[str, Any], fetched: Any, check: bool = True) -> None:
         """Keep what was approved in the request context, for the check of the final request."""
-        if context is None:
+        if context is None or self._defers(context):
             return
         _process.ensure_send_check()
         location = params.get(rule.definition_location) if rule is not None and rule.definition_location else None
@@ -341,6 +341,17 @@ class Guard:
             definition=fetched, check=check,
             params=_process.own_copy(decision.params) if check and body is None else None, body=body)
         context[_process.APPROVAL_KEY] = approval
+
+    def _defers(self, context: Mapping[str, Any]) -> bool:
+        """``True`` when this warn-mode guard must leave the approval of an enforcing guard in place.
+
+        A client or session guard in warn mode under an enforcing process guard: both
+        decide, the process guard's approval (and its check of the final request) stands.
+        """
+        if self.mode != "warn":
+            return False
+        other = context.get(_process.APPROVAL_KEY)
+        return other is not None and other.guard is not self and other.guard.mode == "enforce"
 
     # ------------------------------------------------------------------ references
 

@@ -10,9 +10,18 @@ sagemaker-core or raw boto3, in any thread. A second wrap, on
 verifies the final serialized request of every guarded call (process,
 session or client guard): the request approved is the request sent.
 
+While the process guard is on, what is actually sent decides, whatever the
+client's service: a request of any client whose ``X-Amz-Target`` names a
+SageMaker API operation (``SageMaker.<Operation>``, compared
+case-insensitively) or whose host is the SageMaker API's
+(:func:`is_sagemaker_api_host`) must carry the approval of a guard for exactly
+that operation, else it is refused (a ``sagemaker-runtime`` client, which also
+signs as ``sagemaker``, rewritten by a late handler into ``CreateTrainingJob``
+is refused).
+
 What the wrappers cost a call that is not SageMaker's: one attribute read and
-one string comparison in ``_make_api_call``, one dictionary lookup in
-``_send`` (see ``benchmarks/bench_process_guard.py``).
+one string comparison in ``_make_api_call``; in ``_send`` two header lookups
+and a substring search of the URL (see ``benchmarks/bench_process_guard.py``).
 
 Precedence (the more specific wins): a guard installed on a client, then one
 installed on the session the client was made from
@@ -36,13 +45,17 @@ import datetime
 import json
 import logging
 import os
+import re
 import sys
 import threading
 import weakref
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Mapping
+from urllib.parse import unquote, urlsplit
 
 from . import guard as _guard
+from ._json import loads_strict
 from .errors import MISSING, GuardrailViolation, Violation
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -68,6 +81,7 @@ _PARAMS_EVENT = "provide-client-params.sagemaker"
 _SERVICE_NAME = "sagemaker"          # botocore's service name of the SageMaker API (not -runtime etc.)
 _ENDPOINT_PREFIX = "api.sagemaker"   # its endpointPrefix, as the Endpoint object knows it
 _TARGET_PREFIX = "SageMaker."        # X-Amz-Target of the JSON protocol: "SageMaker.<Operation>"
+_TARGET_PREFIX_FOLDED = _TARGET_PREFIX.lower()
 
 
 @dataclass(frozen=True)
@@ -435,7 +449,8 @@ def _wrap_send(original: Any) -> Any:
         if approval is not None:
             if approval.check:
                 verify_final_request(approval, request)
-        elif _State.guard is not None and getattr(self, "_endpoint_prefix", None) == _ENDPOINT_PREFIX:
+        elif _State.guard is not None and (getattr(self, "_endpoint_prefix", None) == _ENDPOINT_PREFIX
+                                           or sends_to_sagemaker_api(request)):
             _refuse_undecided(_State.guard, request)
         return original(self, request)
 
@@ -461,23 +476,30 @@ def _register_process_handler(client: Any) -> None:
         def decide_for_process(params: Mapping[str, Any], model: Any, **kwargs: Any) -> Any:
             g = _State.guard
             c = ref()
-            if g is None or c is None or _has_own_guard(c, UNIQUE_ID):
-                return None  # off, or the client's / its session's guard decides (the more specific wins)
+            if g is None or c is None:
+                return None
+            own = _own_guard(c, UNIQUE_ID)
+            if own is not None and (own.mode == "enforce" or g.mode == "warn"):
+                return None  # the client's / its session's guard decides (the more specific wins)
+            # no guard of its own, or one in warn mode under an enforcing process guard: a warn guard
+            # does not switch the process guard off (the request must pass it too)
             return g.provide_client_params(params, model, client_ref=ref, **kwargs)
 
         client.meta.events.register_first(_PARAMS_EVENT, decide_for_process, unique_id=PROCESS_UNIQUE_ID)
         _registered.add(client)
 
 
-def _has_own_guard(client: Any, unique_id: str) -> bool:
-    """``True`` when the client has a client guard (a session guard registers one on each client it makes).
+def _own_guard(client: Any, unique_id: str) -> "Guard | None":
+    """The client's own guard (a session guard registers one on each client it makes), or ``None``.
 
     ``unique_id`` is :data:`safemaker.hooks.UNIQUE_ID` (botocore's emitter internals, as
-    :func:`safemaker.hooks._unique_handler` reads them; every guarded call asks).
+    :func:`safemaker.hooks._unique_handler` reads them; every guarded call asks). A handler
+    under that id that names no guard counts as none (the process guard decides: fail closed).
     """
     emitter = client.meta.events
     handlers = getattr(getattr(emitter, "_emitter", emitter), "_unique_id_handlers", None)
-    return bool(handlers) and unique_id in handlers
+    entry = handlers.get(unique_id) if handlers else None
+    return getattr(entry["handler"], "_safemaker_guard", None) if entry else None
 
 
 # --------------------------------------------------------------------------- final request
@@ -487,13 +509,100 @@ def _final_violation(operation: str, path: str, found: Any, required: str, fix: 
     return Violation(operation, path, found, required, fix, FINAL_REQUEST_RULE_ID, required)
 
 
+def _header(request: Any, name: str) -> str | None:
+    """A header's value as sent (a ``str``; botocore holds some as ``bytes``), or ``None`` when absent."""
+    value = request.headers.get(name) if request.headers is not None else None
+    if value is None or type(value) is str:
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("latin-1")  # http.client writes bytes as they are
+    return str(value)
+
+
+def _target_of(request: Any) -> str | None:
+    """The ``X-Amz-Target`` header as sent, or ``None`` when there is none."""
+    return _header(request, "X-Amz-Target")
+
+
 def _operation_of(request: Any) -> str | None:
-    target = request.headers.get("X-Amz-Target") if request.headers is not None else None
-    if isinstance(target, bytes):
-        target = target.decode("ascii", "replace")
-    if isinstance(target, str) and target.startswith(_TARGET_PREFIX):
+    target = _target_of(request)
+    if target is not None and target.startswith(_TARGET_PREFIX):
         return target[len(_TARGET_PREFIX):]
     return None
+
+
+@lru_cache(maxsize=1)
+def _api_host_re() -> "re.Pattern[str]":
+    from .partitions import dns_suffix_pattern
+
+    first, _, service = _ENDPOINT_PREFIX.partition(".")  # "api", "sagemaker"
+    return re.compile(rf"(?:^|\.){re.escape(first)}(?:-fips)?\.{re.escape(service)}\.[a-z0-9-]+\."
+                      rf"(?:vpce\.)?{dns_suffix_pattern()}$")
+
+
+def is_sagemaker_api_host(host: str) -> bool:
+    """Whether ``host`` is the SageMaker API's host name in any partition.
+
+    ``api.sagemaker.<region>.<DNS suffix>`` (and ``api-fips.sagemaker...``, an
+    interface VPC endpoint's ``vpce-....api.sagemaker.<region>.vpce.<suffix>``),
+    the DNS suffixes of botocore's partition data (:mod:`safemaker.partitions`);
+    case-insensitive, a port, a trailing dot, percent escapes and an
+    internationalized spelling (IDNA) allowed. ``runtime.sagemaker...`` is not
+    the API's host.
+
+    Parameters
+    ----------
+    host : str
+        A host name, optionally with ``:port``.
+
+    Returns
+    -------
+    bool
+    """
+    host = unquote(host).strip()
+    if host.startswith("["):
+        return False  # an IPv6 address
+    host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return True  # a name no resolver would see as written: fail closed
+    return bool(_api_host_re().search(host.lower().rstrip(".")))
+
+
+def sends_to_sagemaker_api(request: Any) -> bool:
+    """Whether a prepared request, as it will be sent, is a SageMaker API request.
+
+    Its ``X-Amz-Target`` names a SageMaker API operation (``SageMaker.``,
+    compared case-insensitively, spaces around ignored), or its URL's host or
+    its ``Host`` header is the API's (:func:`is_sagemaker_api_host`). What the
+    client's service is does not count: every other service that signs as
+    ``sagemaker`` (``sagemaker-runtime``, ``sagemaker-metrics`` ...) could be
+    rewritten into one.
+
+    Parameters
+    ----------
+    request : botocore.awsrequest.AWSPreparedRequest
+
+    Returns
+    -------
+    bool
+    """
+    headers = request.headers
+    if headers is not None:
+        target = headers.get("X-Amz-Target")
+        if target is not None:
+            target = _target_of(request)
+            if target.strip().lower().startswith(_TARGET_PREFIX_FOLDED):  # type: ignore[union-attr]
+                return True
+        if headers.get("Host") is not None and is_sagemaker_api_host(_header(request, "Host")):  # type: ignore[arg-type]
+            return True
+    url = request.url or ""
+    lowered = url.lower()
+    if "sagemaker" in lowered or "%" in lowered or not url.isascii():  # the API host needs "sagemaker" in it
+        return is_sagemaker_api_host(urlsplit(url).netloc.rpartition("@")[2])
+    return False
 
 
 def _body_of(request: Any) -> Any:
@@ -502,7 +611,7 @@ def _body_of(request: Any) -> Any:
         return {}
     if type(body) not in (bytes, bytearray, str):  # exact types: an object's own __eq__ or read() is not trusted
         return MISSING  # a stream or another object: SageMaker's JSON protocol never sends one; cannot read it exactly
-    return json.loads(body) if body else {}
+    return loads_strict(body) if body else {}  # a repeated key: which value AWS uses is not ours to guess
 
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -674,8 +783,9 @@ def verify_final_request(approval: Approval, request: Any) -> None:
             except ValueError:
                 pass  # not JSON: the full check below says so
     if found_op != op:
-        problems = [_final_violation(op, "X-Amz-Target", found_op if found_op else MISSING,
-                                     f"SageMaker.{op}, the operation the guard approved",
+        target = _target_of(request)
+        problems = [_final_violation(op, "X-Amz-Target", MISSING if target is None else target,
+                                     f"{_TARGET_PREFIX}{op}, the operation the guard approved",
                                      "Remove the handler that changes the operation after the guard decided")]
     else:
         problems = _final_problems(approval, request)

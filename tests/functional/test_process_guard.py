@@ -389,7 +389,8 @@ def test_a_late_handler_that_changes_the_operation_is_refused(safemaker_local, s
     with pytest.raises(GuardrailViolation) as exc:
         sm.list_training_jobs()
     (v,) = exc.value.violations
-    assert (v.path, v.found, v.rule_id) == ("X-Amz-Target", "CreateNotebookInstance", process.FINAL_REQUEST_RULE_ID)
+    assert (v.path, v.found, v.rule_id) == ("X-Amz-Target", "SageMaker.CreateNotebookInstance",
+                                         process.FINAL_REQUEST_RULE_ID)
     assert safemaker_local.request_count("sagemaker") == 0
 
 

@@ -160,3 +160,32 @@ def test_own_copy_shares_no_container_with_the_callers_request():
     caller["VpcConfig"]["SecurityGroupIds"].append("sg-open")
     caller["Tags"][0]["Value"] = "changed"
     assert mine["VpcConfig"]["SecurityGroupIds"] == ["sg-1"] and mine["Tags"][0]["Value"] == "v"
+
+
+# --------------------------------------------------------------------------- the SageMaker API's host
+
+
+def _api_host(region: str) -> str:
+    """The SageMaker API host botocore's own endpoint resolution gives for ``region`` (the oracle)."""
+    client = botocore.session.get_session().create_client(
+        "sagemaker", region_name=region, aws_access_key_id="x", aws_secret_access_key="x")
+    return client.meta.endpoint_url.split("://", 1)[1]
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "cn-north-1", "us-gov-west-1", "us-isob-east-1"])
+def test_the_api_host_of_every_partition_is_recognised(region):
+    host = _api_host(region)
+    assert process.is_sagemaker_api_host(host)
+    assert process.is_sagemaker_api_host(host.upper() + ".:443")
+    assert not process.is_sagemaker_api_host(host.replace("api.", "runtime.", 1))
+
+
+@pytest.mark.parametrize("host, expected", [
+    ("api.%73agemaker.us-east-1.amazonaws.com", True),            # percent escape
+    ("api.ſagemaker.us-east-1.amazonaws.com", True),              # IDNA maps the long s to "s"
+    ("api.sagemaker.us-east-1.amazonaws.com.evil.example", False),
+    ("evilapi.sagemaker.us-east-1.amazonaws.com", False),
+    ("featurestore-runtime.sagemaker.us-east-1.amazonaws.com", False),
+])
+def test_api_host_spellings(host, expected):
+    assert process.is_sagemaker_api_host(host) is expected
