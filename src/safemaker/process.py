@@ -512,8 +512,10 @@ def _final_violation(operation: str, path: str, found: Any, required: str, fix: 
 def _header(request: Any, name: str) -> str | None:
     """A header's value as sent (a ``str``; botocore holds some as ``bytes``), or ``None`` when absent."""
     value = request.headers.get(name) if request.headers is not None else None
-    if value is None or type(value) is str:
-        return value
+    return value if value is None or type(value) is str else _as_str(value)
+
+
+def _as_str(value: Any) -> str:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).decode("latin-1")  # http.client writes bytes as they are
     return str(value)
@@ -591,18 +593,28 @@ def sends_to_sagemaker_api(request: Any) -> bool:
     """
     headers = request.headers
     if headers is not None:
-        target = headers.get("X-Amz-Target")
+        if type(headers) is _HeadersDict:  # botocore's prepared request: its dict, read with prebuilt keys
+            raw = headers._dict
+            target, host = raw.get(_TARGET_KEY), raw.get(_HOST_KEY)
+        else:
+            target, host = headers.get("X-Amz-Target"), headers.get("Host")
         if target is not None:
-            target = _target_of(request)
-            if target.strip().lower().startswith(_TARGET_PREFIX_FOLDED):  # type: ignore[union-attr]
+            if type(target) is not str:
+                target = _as_str(target)
+            if target.lstrip()[:10].lower() == _TARGET_PREFIX_FOLDED:
                 return True
-        if headers.get("Host") is not None and is_sagemaker_api_host(_header(request, "Host")):  # type: ignore[arg-type]
+        if host is not None and is_sagemaker_api_host(_header(request, "Host")):  # type: ignore[arg-type]
             return True
     url = request.url or ""
     lowered = url.lower()
     if "sagemaker" in lowered or "%" in lowered or not url.isascii():  # the API host needs "sagemaker" in it
         return is_sagemaker_api_host(urlsplit(url).netloc.rpartition("@")[2])
     return False
+
+
+from botocore.awsrequest import HeadersDict as _HeadersDict, _HeaderKey  # noqa: E402
+
+_TARGET_KEY, _HOST_KEY = _HeaderKey("X-Amz-Target"), _HeaderKey("Host")
 
 
 def _body_of(request: Any) -> Any:
