@@ -578,6 +578,10 @@ _ABSENT_REFUSE = 3  # a violation (the check function says it)
 _FieldPlan = tuple[Any, ...]
 _TargetPlan = tuple[Any, ...]
 
+_PLACES = 256
+"""A list anchor's elements whose concrete path and path prefix (``("TrainingJobDefinitions", 3)``,
+``"TrainingJobDefinitions[3]."``) a plan keeps, by index (positions only, never request content)."""
+
 # How a target's anchor is walked.
 _AT_ROOT = 0   # the request itself
 _AT_LIST = 1   # every element of one top-level list member ("TrainingJobDefinitions[]")
@@ -695,7 +699,7 @@ def _plan(operation: str, rule: OperationRule, view: _ProfileView, inject: bool,
         anchor = split_path(t.anchor)
         kind = (_AT_ROOT if not anchor else _AT_MEMBERS if "[]" not in anchor
                 else _AT_LIST if anchor[-1] == "[]" and "[]" not in anchor[:-1] else _AT_PATH)
-        targets.append((kind, anchor, t_update, fields, dia, _compile_fields(fields)))
+        targets.append((kind, anchor, t_update, fields, dia, _compile_fields(fields), [()]))
     plan = _Plan(rule, tuple(targets), update, inject_eff)
     plans[(operation, inject, written)] = plan
     return plan
@@ -726,18 +730,28 @@ def _absent_refusals(operation: str, view: _ProfileView, plan: _Plan, written: b
 
 def _fresh_violations(made: tuple[Violation, ...]) -> Any:
     """A function that returns copies of ``made`` whose lists and dicts of ``required`` are new."""
-    states = [dict(v.__dict__) for v in made]
+    # Per violation: its state, the class of its ``required`` and (for a dict) the members holding lists,
+    # found once, so that a copy does only the copying.
+    states = []
+    for v in made:
+        state = dict(v.__dict__)
+        required = state["required"]
+        lists = (tuple(k for k, x in required.items() if x.__class__ is list) if required.__class__ is dict
+                 else ())
+        states.append((state, required.__class__, lists))
 
     def fresh() -> list[Violation]:
         out = []
-        for state in states:
+        for state, kind, lists in states:
             v = _new_violation(Violation)
-            v.__dict__.update(state)
-            required = state["required"]
-            if required.__class__ is dict:
-                v.__dict__["required"] = {k: (list(x) if x.__class__ is list else x) for k, x in required.items()}
-            elif required.__class__ is list:
-                v.__dict__["required"] = list(required)
+            d = v.__dict__
+            d.update(state)
+            if kind is dict:
+                required = d["required"] = dict(state["required"])
+                for k in lists:
+                    required[k] = list(required[k])
+            elif kind is list:
+                d["required"] = list(state["required"])
             out.append(v)
         return out
 
@@ -824,6 +838,8 @@ def _compile_fields(fields: tuple[_FieldPlan, ...]) -> Any:
             lines += [f"{pad}r = R{i}.get(prefix)",
                       f"{pad}if r.__class__ is tuple:",
                       f"{pad}    violations += r",
+                      f"{pad}elif r is not None:  # copies of violations whose required value is mutable",
+                      f"{pad}    violations += r()",
                       f"{pad}else:",
                       f"{pad}    S.refuse({i}, c, prefix)"]
         lines += [f"    elif not ({ok}):",
@@ -998,7 +1014,7 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
     plan = _plan(operation, rule, view, inject, written)
     state = _Run(operation, view, plan, params, written, violations)
     matches: Any
-    for kind, anchor_parts, t_update, fields, dia, run_fields in plan.targets:
+    for kind, anchor_parts, t_update, fields, dia, run_fields, places in plan.targets:
         state.fields, state.t_update = fields, t_update
         bad: Any = None
         if kind == _AT_ROOT:
@@ -1019,8 +1035,17 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
             else:
                 seq = _get(params, members)
             if seq.__class__ is list or seq.__class__ is tuple or (seq is not MISSING and _is_seq(seq)):
-                base = format_path(members)
-                matches = [(members + (i,), item, f"{base}[{i}].") for i, item in enumerate(seq)]
+                n = len(seq)
+                known = places[0]  # a tuple, replaced whole (threads see a shorter or a longer one, both right)
+                if n > len(known) and n <= _PLACES:  # the concrete path and prefix of each index, made once
+                    base = format_path(members)
+                    known = places[0] = known + tuple((members + (i,), f"{base}[{i}].")
+                                                      for i in range(len(known), n))
+                if n <= len(known):
+                    matches = [(at, item, prefix) for (at, prefix), item in zip(known, seq)]
+                else:
+                    base = format_path(members)
+                    matches = [(members + (i,), item, f"{base}[{i}].") for i, item in enumerate(seq)]
             else:
                 matches = ()
                 if seq is not None and seq is not MISSING:

@@ -229,7 +229,7 @@ class Writer:
         child = parent[key]
         if id(child) in self._owned:
             return child
-        if is_map(child):
+        if child.__class__ is dict or is_map(child):
             copy: Any = dict(child)
         elif is_seq(child):
             copy = list(child)
