@@ -90,3 +90,39 @@ def botocore_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", record)
     return delays
+
+
+@pytest.fixture
+def outbound_attempts() -> Iterator[list[str]]:
+    """Every host outside loopback that the test tried to reach, in order (each still refused).
+
+    Records each ``socket.getaddrinfo`` / ``connect`` target that ``loopback_only`` refuses,
+    including those that the code under test catches and swallows (the SDK's telemetry does).
+    Torn down before ``_offline_aws`` (an autouse fixture set up first), so the guard's own
+    functions are restored in order.
+    """
+    import socket
+
+    from safemaker.local.offline import is_allowed_host
+
+    attempts: list[str] = []
+    guarded_getaddrinfo, guarded_connect = socket.getaddrinfo, socket.socket.connect
+
+    def getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not is_allowed_host(host):
+            attempts.append(host.decode() if isinstance(host, bytes) else str(host))
+        return guarded_getaddrinfo(host, *args, **kwargs)
+
+    def connect(self, address):  # type: ignore[no-untyped-def]
+        host = address[0] if isinstance(address, tuple) else address
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not is_allowed_host(host):
+            attempts.append(str(host))
+        return guarded_connect(self, address)
+
+    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    try:
+        yield attempts
+    finally:
+        socket.getaddrinfo = guarded_getaddrinfo  # type: ignore[assignment]
+        socket.socket.connect = guarded_connect  # type: ignore[method-assign]

@@ -122,6 +122,64 @@ def test_pipeline_session_as_the_sdk_examples_write_it(closed_process, safemaker
     assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0
 
 
+@pytest.fixture
+def process_only(profile, safemaker_local, monkeypatch):
+    """Only the process guard (``install_process``, as ``safemaker run`` and ``safemaker.auto`` turn it on);
+    default clients go to the local backend; the SDK's telemetry sends as it would (its GET is refused by
+    the tests' loopback-only guard and recorded by ``outbound_attempts``)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", safemaker_local.endpoint_url)
+    safemaker_local.session.client("s3").create_bucket(Bucket=BUCKET)
+    return safemaker.install_process(profile)
+
+
+def test_plain_session_under_the_process_guard_sends_no_telemetry(process_only, safemaker_local,
+                                                                    outbound_attempts):
+    """``Estimator.fit`` is wrapped by the SDK's telemetry emitter, which sends a GET to
+    ``sm-pysdk-t-<region>.s3.<region>.amazonaws.com`` (with the account id and the refusal text) unless
+    ``SageMaker.PythonSDK.Modules.TelemetryOptOut`` is set in the session's config."""
+    est = Estimator(IMG, ROLE, instance_count=1, instance_type="ml.m5.large", output_path=f"s3://{BUCKET}/out",
+                    subnets=[SUB_OUT], security_group_ids=[SG], sagemaker_session=sagemaker.Session())
+    with pytest.raises(GuardrailViolation):
+        est.fit(wait=False, job_name="open")
+    assert outbound_attempts == []
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 0
+
+
+def test_pipeline_session_under_the_process_guard_sends_no_telemetry(process_only, safemaker_local,
+                                                                       outbound_attempts):
+    """``Pipeline.create`` (through ``upsert``) is wrapped by the telemetry emitter as well."""
+    from sagemaker.workflow.pipeline import Pipeline
+    from sagemaker.workflow.pipeline_context import PipelineSession
+    from sagemaker.workflow.steps import TrainingStep
+
+    pipeline_session = PipelineSession()
+    est = Estimator(IMG, ROLE, instance_count=1, instance_type="ml.m5.large", output_path=f"s3://{BUCKET}/out",
+                    sagemaker_session=pipeline_session)
+    pipeline = Pipeline(name="open-pipeline", steps=[TrainingStep(name="Train", step_args=est.fit())],
+                        sagemaker_session=pipeline_session)
+    with pytest.raises(GuardrailViolation):
+        pipeline.upsert(role_arn=ROLE)
+    assert outbound_attempts == []
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0
+
+
+def test_a_user_config_saying_telemetry_on_is_overridden_under_the_process_guard(process_only, tmp_path,
+                                                                                  monkeypatch, outbound_attempts):
+    import sagemaker.config.config as sm_config
+
+    user = tmp_path / "user.yaml"
+    user.write_text("SchemaVersion: '1.0'\nSageMaker:\n  PythonSDK:\n    Modules:\n"
+                    "      TelemetryOptOut: false\n")
+    monkeypatch.setenv(sm_config.ENV_VARIABLE_USER_CONFIG_OVERRIDE, str(user))
+    session = sagemaker.Session()
+    est = Estimator(IMG, ROLE, instance_count=1, instance_type="ml.m5.large", output_path=f"s3://{BUCKET}/out",
+                    subnets=[SUB_OUT], security_group_ids=[SG], sagemaker_session=session)
+    with pytest.raises(GuardrailViolation):
+        est.fit(wait=False, job_name="open")
+    assert outbound_attempts == []
+    assert user.read_text().endswith("TelemetryOptOut: false\n")  # the user's file is not touched
+
+
 JUMPSTART_DATA = Path(__file__).resolve().parents[1] / "data" / "jumpstart"
 """A JumpStart manifest and model spec for one test model (the SDK's local metadata override: the SDK reads
 them from here instead of the public JumpStart bucket, sagemaker.jumpstart.cache)."""

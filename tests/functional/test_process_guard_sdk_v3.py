@@ -111,3 +111,71 @@ def test_model_trainer_without_sagemaker_session_is_filled_in(default_endpoint):
         assert default_endpoint.request_count("iam") == 0
     finally:
         session.close()
+
+
+@pytest.fixture
+def telemetry_in_thread(monkeypatch):
+    """The SDK v3 telemetry emitter sends its GET from a daemon thread: sent on the caller's thread here
+    (the SDK's own ``_send_telemetry_request_sync``), so that ``outbound_attempts`` sees it before the
+    test asserts."""
+    from sagemaker.core.telemetry import telemetry_logging
+
+    monkeypatch.setattr(telemetry_logging, "_send_telemetry_request", telemetry_logging._send_telemetry_request_sync)
+
+
+def test_plain_session_under_the_process_guard_sends_no_telemetry(default_endpoint, telemetry_in_thread,
+                                                                    outbound_attempts):
+    """``ModelTrainer.train`` is wrapped by the SDK's telemetry emitter, which sends a GET to
+    ``sm-pysdk-t-<region>.s3.<region>.amazonaws.com`` (account id, refusal text) unless
+    ``SageMaker.PythonSDK.Modules.TelemetryOptOut`` is set in the session's config."""
+    from sagemaker.core.helper.session_helper import Session
+    from sagemaker.train import ModelTrainer
+    from sagemaker.train.configs import Compute, Networking
+
+    safemaker.install_process(make_profile())
+    trainer = ModelTrainer(training_image=IMG, role=ROLE, sagemaker_session=Session(default_bucket=BUCKET),
+                           compute=Compute(instance_type="ml.m5.large", instance_count=1),
+                           networking=Networking(enable_network_isolation=False))
+    with pytest.raises(GuardrailViolation):
+        trainer.train(wait=False)
+    assert outbound_attempts == []
+    assert default_endpoint.request_count("sagemaker", "CreateTrainingJob") == 0
+
+
+def plain_trainer_under_a_closed_session(backend, profile):
+    """A ``ModelTrainer`` built without ``sagemaker_session=`` (its own default session) in a process that
+    holds a ClosedNetworkSession, trained; returns the stored job's output path. The closed session is made
+    as a user makes it (its own boto3 session, the local backend through ``AWS_ENDPOINT_URL``), not on
+    ``backend.session`` (whose clients all go to the backend, even with an explicit ``endpoint_url``)."""
+    from sagemaker.train import ModelTrainer
+    from sagemaker.train.configs import Compute, InputData
+
+    from safemaker.sdk.v3 import ClosedNetworkSession
+
+    with ClosedNetworkSession(profile):
+        backend.reset_requests()
+        ModelTrainer(training_image=IMG, role=ROLE, base_job_name="plain",
+                     compute=Compute(instance_type="ml.m5.large", instance_count=1)).train(
+            input_data_config=[InputData(channel_name="train", data_source=f"s3://{BUCKET}/train")], wait=False)
+    sm = backend.session.client("sagemaker")
+    (name,) = [j["TrainingJobName"] for j in sm.list_training_jobs()["TrainingJobSummaries"]]
+    return sm.describe_training_job(TrainingJobName=name)["OutputDataConfig"]["S3OutputPath"]
+
+
+def test_plain_model_trainer_uses_the_profiles_default_bucket_without_sts(default_endpoint, outbound_attempts):
+    """The SDK's own default bucket name needs the account from STS, sent to the public
+    ``sts.<region>.amazonaws.com`` whatever ``AWS_ENDPOINT_URL`` says: with a profile bucket, none is sent."""
+    output = plain_trainer_under_a_closed_session(default_endpoint, make_profile())
+    assert output.startswith(f"s3://{BUCKET}/")
+    assert outbound_attempts == []
+    assert default_endpoint.request_count("sts") == 0
+
+
+def test_plain_model_trainer_without_a_profile_bucket_asks_sts_at_the_configured_endpoint(default_endpoint,
+                                                                                         outbound_attempts):
+    account = default_endpoint.session.client("sts").get_caller_identity()["Account"]  # moto's account
+    default_endpoint.session.client("s3").create_bucket(Bucket=f"sagemaker-us-east-1-{account}")
+    output = plain_trainer_under_a_closed_session(default_endpoint, make_profile(default_bucket=None))
+    assert output.startswith(f"s3://sagemaker-us-east-1-{account}/")
+    assert outbound_attempts == []
+    assert default_endpoint.request_count("sts") >= 1

@@ -23,11 +23,12 @@ or the process guard.
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from safemaker import hooks, preflight
 from safemaker.sdk._refusal import refuse, refuse_serverless
@@ -35,7 +36,9 @@ from safemaker.sdk._refusal import refuse, refuse_serverless
 if TYPE_CHECKING:  # pragma: no cover
     from safemaker.profile import VpcProfile
 
-__all__ = ["profile_of", "install_remote_function_check", "install_serverless_check", "install_role_validation_check"]
+__all__ = ["profile_of", "install_remote_function_check", "install_serverless_check", "install_role_validation_check",
+           "install_session_defaults", "opt_out_of_telemetry",
+           "account_via_configured_endpoint"]
 
 logger = logging.getLogger(__name__)
 
@@ -351,3 +354,98 @@ def install_role_validation_check(resolver: Any) -> None:
 
     _patch(resolver, "_evaluate_permissions", make_permissions)  # type: ignore[arg-type]
     _patch(resolver, "_role_trusts_service", make_trust)  # type: ignore[arg-type]
+
+
+def opt_out_of_telemetry(session: Any) -> None:
+    """Set the SDK's own telemetry opt-out in an SDK session's config (a copy; the caller's dict is kept).
+
+    ``SageMaker.PythonSDK.Modules.TelemetryOptOut: true`` in ``session.sagemaker_config``
+    is what the SDK's telemetry emitter reads before each GET to
+    ``https://sm-pysdk-t-<region>.s3.<region>.amazonaws.com/telemetry`` (SDK v2
+    ``sagemaker/telemetry/telemetry_logging.py``, SDK v3
+    ``sagemaker/core/telemetry/telemetry_logging.py`` and ``ModelBuilder``'s
+    serve settings). That GET leaves the VPC outside botocore (``requests``),
+    carries the account id and the text of any exception (a refusal's full
+    message), and hangs or fails in a closed network.
+    """
+    from safemaker.sdk._config import SCHEMA_VERSION, TELEMETRY_OPT_OUT, _get, _set
+
+    current = getattr(session, "sagemaker_config", None)
+    if _get(current, TELEMETRY_OPT_OUT) is True:
+        return
+    config = copy.deepcopy(dict(current)) if isinstance(current, Mapping) else {}
+    config.setdefault("SchemaVersion", SCHEMA_VERSION)
+    _set(config, TELEMETRY_OPT_OUT, True)
+    session.sagemaker_config = config
+
+
+def account_via_configured_endpoint(boto_session: Any) -> str:
+    """The caller's account from STS ``GetCallerIdentity``, sent where the boto3 session's configuration says.
+
+    The SDK's own call names the public regional host explicitly
+    (``endpoint_url=sts_regional_endpoint(region)``), which overrides
+    ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_STS`` and the config file's
+    ``endpoint_url``: in a closed VPC it hangs or fails. This client takes
+    botocore's endpoint resolution (the local backend, an STS interface
+    endpoint's URL) and, with none configured, botocore's regional STS host.
+    API reference: https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
+
+    Raises
+    ------
+    botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError
+        As the STS client raises them.
+    """
+    return boto_session.client("sts", region_name=boto_session.region_name).get_caller_identity()["Account"]
+
+
+def install_session_defaults(session_cls: type) -> None:
+    """Every SDK session governed by a guard sends no telemetry and finds its default bucket offline (idempotent).
+
+    Wraps methods of ``session_cls`` (the SDK's base ``Session``; ``PipelineSession``,
+    ``LocalSession`` and the default sessions the SDK makes itself, e.g. a
+    ``ModelTrainer`` without ``sagemaker_session=``, inherit them). Whenever
+    :func:`profile_of` finds a profile (the process guard, which every closed
+    session turns on; a guard on the session's client):
+
+    - ``__init__``: once the SDK has loaded its config,
+      :func:`opt_out_of_telemetry`; and when neither the caller nor the SDK
+      config named a default bucket, the profile's ``default_bucket`` becomes
+      the session's (the SDK's ``_default_bucket_name_override``).
+    - ``generate_default_sagemaker_bucket_name`` and ``account_id`` (no default
+      bucket anywhere): ``sagemaker-<region>-<account>`` and the account as
+      the SDK computes them, with STS reached through the session's configured
+      endpoint (:func:`account_via_configured_endpoint`), never the public host
+      the SDK names.
+
+    A session made before any guard was on keeps its config and default bucket.
+    """
+
+    def make_init(original: Callable[..., Any]) -> Callable[..., Any]:
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            original(self, *args, **kwargs)
+            prof = profile_of(self)
+            if prof is None:
+                return
+            opt_out_of_telemetry(self)
+            if prof.default_bucket and not getattr(self, "_default_bucket_name_override", None) \
+                    and not getattr(self, "_default_bucket", None):
+                self._default_bucket_name_override = prof.default_bucket
+        return __init__
+
+    def make_name(original: Callable[..., Any]) -> Callable[..., Any]:
+        def generate_default_sagemaker_bucket_name(self: Any, boto_session: Any) -> Any:
+            if profile_of(self) is None:
+                return original(self, boto_session)
+            return f"sagemaker-{boto_session.region_name}-{account_via_configured_endpoint(boto_session)}"
+        return generate_default_sagemaker_bucket_name
+
+    def make_account(original: Callable[..., Any]) -> Callable[..., Any]:
+        def account_id(self: Any) -> Any:
+            if profile_of(self) is None:
+                return original(self)
+            return account_via_configured_endpoint(self.boto_session)
+        return account_id
+
+    _patch(session_cls, "__init__", make_init)
+    _patch(session_cls, "generate_default_sagemaker_bucket_name", make_name)
+    _patch(session_cls, "account_id", make_account)

@@ -20,14 +20,19 @@ def install_sdk_preflight() -> None:
     be downloaded under network isolation, a ``requirements.txt`` that installs
     from an index the job cannot reach), whenever the SDK session is guarded
     (closed session, guarded client, process guard). Every
-    :class:`ClosedNetworkSession` installs them.
+    :class:`ClosedNetworkSession` installs them. A ``sagemaker.Session`` (and
+    ``PipelineSession``) made while a guard governs it opts out of the SDK's
+    telemetry and takes the profile's default bucket; STS for a default bucket name goes
+    through the configured endpoint (:func:`safemaker.sdk._preflight.install_session_defaults`).
     """
     from sagemaker.jumpstart.model import JumpStartModel
     from sagemaker.processing import FrameworkProcessor
     from sagemaker.remote_function import job as remote_job
+    from sagemaker.session import Session
 
     _preflight.install_remote_function_check(remote_job._JobSettings, remote_job.JOBS_CONTAINER_ENTRYPOINT)
     _preflight.install_serverless_check(Model)
     _preflight.install_serverless_check(JumpStartModel)
     _preflight.install_estimator_code_check(EstimatorBase)
     _preflight.install_processor_code_check(FrameworkProcessor)
+    _preflight.install_session_defaults(Session)

@@ -19,11 +19,16 @@ def install_sdk_preflight() -> None:
     client, process guard). Under the process guard, SDK v3's IAM validation
     of a role the profile allows sends no IAM request (IAM has no VPC endpoint;
     see :func:`safemaker.sdk._preflight.install_role_validation_check`). Every
-    :class:`ClosedNetworkSession` installs them.
+    :class:`ClosedNetworkSession` installs them. A ``sagemaker.core`` ``Session``
+    (and ``PipelineSession``) made while a guard governs it opts out of the SDK's
+    telemetry and takes the profile's default bucket; STS for a default bucket name goes
+    through the configured endpoint (:func:`safemaker.sdk._preflight.install_session_defaults`).
     """
     from sagemaker.core.helper import iam_role_resolver
+    from sagemaker.core.helper.session_helper import Session
     from sagemaker.core.remote_function import job as remote_job
 
     _preflight.install_remote_function_check(remote_job._JobSettings, remote_job.JOBS_CONTAINER_ENTRYPOINT)
     _preflight.install_trainer_code_check(ModelTrainer)
     _preflight.install_role_validation_check(iam_role_resolver)
+    _preflight.install_session_defaults(Session)
