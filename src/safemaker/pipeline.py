@@ -137,6 +137,11 @@ _PRODUCERS: Mapping[str, frozenset[str]] = {
 }
 _BRANCHES = ("IfSteps", "ElseSteps")
 _NO_REWRITE = "a pipeline definition is checked as written, never rewritten"
+_SDK_CONFIG_FIX = (
+    "With the SageMaker SDK (PipelineSession), build every step closed from the profile exported as the SDK's "
+    "config: safemaker profile export -f sagemaker-config --location smcfg.yaml, then "
+    "SAGEMAKER_USER_CONFIG_OVERRIDE=smcfg.yaml (docs/guard.md, SDK pipelines that pass the guard)"
+)
 _REPACK_HINT = (
     " (the SageMaker SDK adds this step for a model with an entry point: pass the settings in "
     "ModelStep(..., repack_model_step_settings={...}))"
@@ -686,7 +691,7 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
             continue
         fix = v.fix
         if v.found is MISSING:
-            fix = f"Set it in the step's Arguments{hint}: {_NO_REWRITE}"
+            fix = f"Set it in the step's Arguments{hint}: {_NO_REWRITE}. {_SDK_CONFIG_FIX}"
         violations.append(Violation(operation, f"{base}.{v.path}", v.found, v.required, fix, v.rule_id,
                                     v.required_text))
     violations.extend(extra)

@@ -177,3 +177,35 @@ def test_control_plain_v3_model_trainer_without_the_export_sends_an_open_request
                   SAGEMAKER_USER_CONFIG_OVERRIDE=str(_roles_only(tmp_path)))
     (training,) = _bodies(result, "CreateTrainingJob")
     assert "VpcConfig" not in training and "EnableNetworkIsolation" not in training
+
+
+PIPELINE_V2 = PRELUDE + '''
+from sagemaker.estimator import Estimator
+from sagemaker.workflow.pipeline import Pipeline
+from sagemaker.workflow.pipeline_context import PipelineSession
+from sagemaker.workflow.steps import TrainingStep
+ps = PipelineSession(boto_session=bs, default_bucket="plain-bucket")
+est = Estimator(image_uri=IMG, instance_count=1, instance_type="ml.m5.large", sagemaker_session=ps,
+                output_path="s3://plain-bucket/out")
+Pipeline(name="plain-v2-pipeline", steps=[TrainingStep(name="Train", step_args=est.fit())],
+         sagemaker_session=ps).upsert(role_arn="''' + ROLE + '''")
+''' + EPILOGUE
+
+
+@pytest.mark.sdk2
+def test_plain_v2_pipeline_session_pipeline_passes_the_guard_with_the_exported_file(tmp_path, safemaker_local):
+    """docs/guard.md (SDK pipelines that pass the guard): the steps of a ``PipelineSession`` pipeline are
+    built from the exported config, so the definition is one the guard accepts as written."""
+    from safemaker.pipeline import check_definition
+    from safemaker.profile import VpcProfile
+
+    config = _export(tmp_path, tmp_path / "smcfg.yaml")
+    result = _run(PIPELINE_V2, tmp_path, safemaker_local, SAGEMAKER_USER_CONFIG_OVERRIDE=str(config))
+    (created,) = _bodies(result, "CreatePipeline")
+    profile = VpcProfile.from_mapping(PROFILE["safemaker"], source="test", env=False)
+    assert check_definition(created["PipelineDefinition"], profile).violations == ()
+    control = _run(PIPELINE_V2.replace("plain-v2-pipeline", "open-v2-pipeline"), tmp_path, safemaker_local,
+                   SAGEMAKER_USER_CONFIG_OVERRIDE=str(_roles_only(tmp_path)))
+    (opened,) = _bodies(control, "CreatePipeline")
+    assert [v.path.rsplit(".", 1)[-1] for v in check_definition(opened["PipelineDefinition"], profile).violations] \
+        == ["EnableNetworkIsolation", "VpcConfig", "EnableInterContainerTrafficEncryption"]

@@ -195,8 +195,11 @@ def test_absent_fields_are_refused_never_injected(profile):
     assert [(v.path, v.found) for v in d.violations] == [
         (base + "EnableNetworkIsolation", MISSING), (base + "VpcConfig", MISSING),
         (base + "EnableInterContainerTrafficEncryption", MISSING)]
-    assert d.violations[0].fix == ("Set it in the step's Arguments: a pipeline definition is checked as written, "
-                                   "never rewritten")
+    assert d.violations[0].fix == (
+        "Set it in the step's Arguments: a pipeline definition is checked as written, never rewritten. "
+        "With the SageMaker SDK (PipelineSession), build every step closed from the profile exported as the SDK's "
+        "config: safemaker profile export -f sagemaker-config --location smcfg.yaml, then "
+        "SAGEMAKER_USER_CONFIG_OVERRIDE=smcfg.yaml (docs/guard.md, SDK pipelines that pass the guard)")
 
 
 def test_nested_condition_steps_are_checked(profile):
