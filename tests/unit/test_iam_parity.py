@@ -45,6 +45,7 @@ from safemaker.iam import context as iam_context
 from safemaker.iam.evaluator import evaluate
 from safemaker.profile import VpcProfile
 from safemaker.rules import RULES, FieldRule, Guardrail, split_path
+from safemaker.rules_classification import OperationClass, classification
 
 SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
 SUB_C = "subnet-0cccccccccccccccc"
@@ -519,6 +520,10 @@ def test_every_rendered_statement_is_needed(name):
                 case = iam.parity_case(op, req, p)
                 if case.iam_denies:
                     cases.append((op, iam.authorization_requests(op, req, source_vpce=p.vpc_endpoint_ids[0])))
+    for op in REFUSED_OUTRIGHT:  # refused with no rule of their own (newer than the IAM data)
+        if op not in RULES:
+            req = minimal(model().operation_model(op).input_shape)
+            cases.append((op, iam.authorization_requests(op, req, source_vpce=p.vpc_endpoint_ids[0])))
     statements = iam.guardrail_statements(p, source_vpce=False) + iam.pass_role_policy(p)[0]["Statement"]
 
     def escapes(stmts, only: str | None = None) -> set[str]:
@@ -634,3 +639,31 @@ def test_parity_on_the_guard_fuzz_corpus(op, data):
     assert denied == case.iam_denies, ([v.message() for v in case.violations], sorted(case.blind_spots))
     if not case.blind_spots:
         assert denied == case.guard_refuses
+
+
+# --------------------------------------------------------------------------- operations refused outright
+
+
+REFUSED_OUTRIGHT = sorted(op for op, row in classification().items() if row.operation_class is OperationClass.REFUSED)
+
+
+def test_refused_operations_include_the_ones_newer_than_the_iam_data():
+    """The new-user trial's list: each is an operation of botocore's SageMaker model, and refused."""
+    names = set(model().operation_names)
+    for op in ("AddInferenceGateway", "CreateInferenceRouter", "PutEndpointPolicy"):
+        assert op in names
+        assert op in REFUSED_OUTRIGHT
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+@pytest.mark.parametrize("op", REFUSED_OUTRIGHT)
+def test_every_operation_the_guard_refuses_outright_is_denied_by_iam_and_the_scps(op, name):
+    """The AWS CLI and console are backstopped: a request the API accepts, refused by the guard
+    whatever it holds, is denied by the guardrail and by the SCPs (and not for a tagged exception)."""
+    shape = model().operation_model(op).input_shape
+    req = minimal(shape) if shape is not None else {}
+    assert api_valid(op, req)
+    case = iam.parity_case(op, req, profile(name))
+    assert case.guard_refuses and case.iam_denies and case.blind == ()
+    assert iam_denies(name, op, req, policies(name))
+    assert iam_denies(name, op, req, scp_policies(name))

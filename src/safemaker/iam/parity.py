@@ -140,9 +140,10 @@ def _violation_keys(f: FieldRule, rest: str) -> list[tuple[str, str | None]]:
 def _classify(operation: str, v: Violation, profile: "VpcProfile", ctx: Mapping[str, Any],
               uses: Mapping[str, tuple[KeyUse, ...]]) -> BlindSpot | None:
     """``None`` when a rendered statement denies the violation, else the blind spot."""
-    rule = RULES[operation]
-    if rule.unsupported:
-        return None  # DenyOperationsThatCannotRunClosed
+    rule = RULES.get(operation)
+    if rule is None or rule.unsupported:
+        # DenyOperationsThatCannotRunClosed: every refused operation (rules_classification.REFUSED too)
+        return None
     embedded = [m for m in (getattr(rule, "definition", None), getattr(rule, "definition_location", None)) if m]
     if any(v.path == m or v.path.startswith((m + ".", m + "[")) for m in embedded):
         return BlindSpot.EMBEDDED_REQUEST

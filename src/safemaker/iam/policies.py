@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..instances import INSTANCE_STORE_IAM_PATTERNS
-from ..rules import RULES
+from ..rules_classification import OperationClass, classification
 from .constants import KINDS, MANAGED_POLICY_MAX_CHARS, NOTEBOOK_DEVELOPER_ACTIONS, POLICY_VERSION, SAGEMAKER_SERVICE_PRINCIPAL, _KMS_ALIAS_ARN_RE
 from .keys import condition_key_uses, _INSTANCE_TYPES, _actions, _by_instance_type, _key_value_rule, _sid_part, _sorted_keys
 from .size import split_policy
@@ -15,8 +15,22 @@ from .size import split_policy
 if TYPE_CHECKING:  # pragma: no cover
     from ..profile import VpcProfile
 
-__all__ = ["guardrail_statements", "guardrail_policy", "pass_role_policy", "developer_policy",
+__all__ = ["refused_operations", "guardrail_statements", "guardrail_policy", "pass_role_policy", "developer_policy",
            "default_bucket_name", "execution_role_policy", "render", "render_all", "seed_policies"]
+
+
+def refused_operations() -> list[str]:
+    """Every operation the guard refuses outright, sorted: the ``refused`` class of
+    :func:`safemaker.rules_classification.classification` (rules with ``unsupported`` set and
+    :data:`safemaker.rules_classification.REFUSED`).
+
+    Returns
+    -------
+    list[str]
+        Operation names (botocore's spelling, which is the IAM action name); the guardrail
+        and the SCP deny each outright (``DenyOperationsThatCannotRunClosed``).
+    """
+    return sorted(op for op, row in classification().items() if row.operation_class is OperationClass.REFUSED)
 
 
 def guardrail_statements(profile: "VpcProfile", *, source_vpce: bool = True) -> list[dict[str, Any]]:
@@ -34,8 +48,8 @@ def guardrail_statements(profile: "VpcProfile", *, source_vpce: bool = True) -> 
     Returns
     -------
     list[dict]
-        In order: ``DenyOperationsThatCannotRunClosed`` (operations the table
-        marks unsupported, denied outright); for each condition key,
+        In order: ``DenyOperationsThatCannotRunClosed`` (every operation the
+        guard refuses outright, :func:`refused_operations`, denied); for each condition key,
         ``Deny<Key>Absent`` (``Null: {key: "true"}`` on the create operations
         that require the field) and ``Deny<Key><Wrong>`` (the present and wrong
         value on every operation that carries the field); then
@@ -47,7 +61,7 @@ def guardrail_statements(profile: "VpcProfile", *, source_vpce: bool = True) -> 
         The rule table maps a field to a key with no IAM rendering here.
     """
     statements: list[dict[str, Any]] = []
-    unsupported = [op for op, r in RULES.items() if r.unsupported]
+    unsupported = refused_operations()
     if unsupported:
         statements.append({
             "Sid": "DenyOperationsThatCannotRunClosed",
