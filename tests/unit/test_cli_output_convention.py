@@ -18,7 +18,7 @@ from safemaker.cli import app
 runner = CliRunner()
 
 # --format selects a document's syntax, not a report's presentation: their own defaults.
-DOCUMENT_FORMATS = {"infra template": "yaml", "policy render": "json", "profile export": None}
+DOCUMENT_FORMATS = {"infra template": "yaml", "policy render": "json", "profile export": "sagemaker-config"}  # docs/cli.md
 
 
 def _walk() -> list[tuple[str, click.Command]]:

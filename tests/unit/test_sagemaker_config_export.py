@@ -163,6 +163,17 @@ def test_cli_writes_the_location_and_exits_2_on_an_existing_file_unless_force(pr
     assert r.exit_code == 0 and yaml.safe_load(target.read_text())["SchemaVersion"] == "1.0"
 
 
+def test_cli_format_defaults_to_sagemaker_config_as_docs_cli_says(profile_file, tmp_path):
+    """docs/cli.md: ``profile export``'s --format defaults to sagemaker-config (the new-user trial)."""
+    target = tmp_path / "f.yaml"
+    r = runner.invoke(app, ["profile", "export", "-p", profile_file, "--location", str(target)])
+    assert r.exit_code == 0, r.output
+    assert yaml.safe_load(target.read_text()) == sagemaker_config_document(make_profile())
+    r = runner.invoke(app, ["profile", "export", "-p", profile_file])
+    assert r.exit_code == 0, r.output
+    assert yaml.safe_load(r.stdout) == sagemaker_config_document(make_profile())
+
+
 @pytest.mark.parametrize("args, message", [
     (["-f", "json"], "--format is 'json'; expected 'sagemaker-config'"),
     (["-f", "sagemaker-config", "-l", ""], "--location is '': empty"),

@@ -87,8 +87,9 @@ def discover(
 @group.command("export")
 @handle_errors
 def export(
-    format: str = typer.Option(..., "--format", "-f",
-                               help="sagemaker-config: the SageMaker Python SDK's own config.yaml."),
+    format: str = typer.Option("sagemaker-config", "--format", "-f",
+                               help="sagemaker-config (the default and only format): the SageMaker "
+                                    "Python SDK's own config.yaml."),
     location: Optional[str] = typer.Option(None, "--location", "-l",
                                            help="admin (the SDK's admin file, e.g. /etc/xdg/sagemaker/config.yaml), "
                                                 "user (e.g. ~/.config/sagemaker/config.yaml) or a PATH; "
