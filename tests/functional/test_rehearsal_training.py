@@ -381,3 +381,30 @@ def test_cli_rehearse_format_json(tmp_path):
 
     r = runner.invoke(app, ["rehearse", "train.py", "--source-dir", str(ok), "--format", "yaml"])
     assert r.exit_code == 2 and "--format is 'yaml'; expected one of text, json" in r.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--max-run", "-1"], "--max-run is -1.0; expected a number of seconds > 0"),
+    (["--max-run", "0"], "--max-run is 0.0; expected a number of seconds > 0"),
+    (["-c", "train=s3:/bad"], "--channel train is 's3:/bad'; expected s3://<bucket>/<prefix>"),
+    (["--channel", "val=s3://"], "--channel val is 's3://'; expected s3://<bucket>/<prefix>"),
+])
+def test_cli_bad_input_exits_2_naming_the_flag_before_any_sandbox(tmp_path, monkeypatch, args, message):
+    """The new-user trial: bad input is exit 2 with the flag typed and the value, not a diagnosis
+    about unshare (none is looked for: the sandbox is made unavailable here) nor a library name."""
+    ok = _write(tmp_path / "ok", "train.py", "print('ran')\n")
+    monkeypatch.setattr(sandbox_mod, "UNSHARE", str(tmp_path / "no" / "unshare"))
+    r = runner.invoke(app, ["rehearse", "train.py", "--source-dir", str(ok), *args], env={"COLUMNS": "300"})
+    assert r.exit_code == 2, r.output
+    stderr = " ".join(r.stderr.split())
+    assert message in stderr
+    assert "unshare" not in stderr and "inputs[" not in stderr and "max_run" not in stderr
+    assert "ran" not in r.stdout
+
+
+def test_library_refuses_max_run_not_above_zero(tmp_path):
+    ok = _write(tmp_path / "ok", "train.py", "print('ran')\n")
+    with pytest.raises(RehearsalInputError) as exc:
+        rehearse_training("train.py", source_dir=ok, max_run=-1)
+    assert (exc.value.field, exc.value.found) == ("max_run", -1)
+    assert str(exc.value).startswith("max_run is -1; expected a number of seconds > 0")

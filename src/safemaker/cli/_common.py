@@ -137,7 +137,8 @@ def use_aws_profile(name: Optional[str]) -> None:
 
 # --------------------------------------------------------------------------- Python names -> CLI flags
 
-_FIELD_RE = re.compile(r"(?P<name>[a-z][a-z0-9_]*)(?:\[\d+\])?(?P<rest>(?:\s.*)?)", re.S)
+_FIELD_RE = re.compile(r"(?P<name>[a-z][a-z0-9_]*)(?:\[\d+\]|\[(?P<q>['\"])(?P<key>[^'\"]*)(?P=q)\])?"
+                       r"(?P<rest>(?:\s.*)?)", re.S)
 _TEXT_KEYS = ("expected", "fix", "reason", "left_behind")
 """Keyword fields of an error whose words may name a Python parameter (never ``found``/``value``:
 those are what the user typed, shown as typed)."""
@@ -179,11 +180,13 @@ def command_flags(func: Callable[..., Any], aliases: Optional[Mapping[str, str]]
 
 
 def _flag_field(field: str, flags: Mapping[str, str]) -> str:
-    """``"resource_types[0]"`` -> ``"--resource-type"``; ``"name (NotebookInstanceName)"`` -> ``"NAME (...)"``."""
+    """``"resource_types[0]"`` -> ``"--resource-type"``; ``"name (NotebookInstanceName)"`` -> ``"NAME (...)"``;
+    a mapping entry ``"inputs['train']"`` -> ``"--channel train"`` (the flag and the NAME of its NAME=VALUE)."""
     m = _FIELD_RE.fullmatch(field)
     if m is None or m.group("name") not in flags:
         return field
-    return flags[m.group("name")] + m.group("rest")
+    key = f" {m.group('key')}" if m.group("key") is not None else ""
+    return flags[m.group("name")] + key + m.group("rest")
 
 
 def _flag_text(text: str, flags: Mapping[str, str]) -> str:

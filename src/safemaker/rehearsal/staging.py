@@ -118,7 +118,9 @@ def channel_sources(inputs: Mapping[str, Any] | str | None) -> list[ChannelSourc
         if config["TrainingInputMode"] not in _MODES:
             raise RehearsalInputError(field=f"{field}.InputMode", value=config["TrainingInputMode"],
                                       fix="a rehearsal gives the channel as files (File or FastFile mode)")
-        if not uri.startswith("s3://") and not _local_path(uri).exists():
+        if uri.startswith("s3://"):
+            split_s3_uri(uri, field)  # a bucket is named: refused before any sandbox or download
+        elif not _local_path(uri).exists():
             raise RehearsalInputError(field=field, value=uri,
                                       fix="expected s3://<bucket>/<prefix> or an existing local file or directory")
         sources.append(ChannelSource(str(name), uri, config))

@@ -175,7 +175,8 @@ def rehearse_training(
     s3_client : botocore client, optional
         For S3 channels and an S3 output path (never given to the job's code).
     max_run : float, default 86400
-        Seconds before the code is killed (StoppingCondition.MaxRuntimeInSeconds).
+        Seconds before the code is killed (StoppingCondition.MaxRuntimeInSeconds); > 0,
+        ``None`` for no limit.
     on_output : callable, optional
         Called with each line the code prints (default: written to stdout as it comes).
     keep : bool, default False
@@ -196,13 +197,17 @@ def rehearse_training(
     SandboxUnavailable
         No network namespace here: nothing was staged or run.
     RehearsalInputError
-        A missing entry point or source_dir, a bad channel or output path
-        (nothing was run or uploaded).
+        A missing entry point or source_dir, a bad channel or output path,
+        ``max_run`` not > 0 (nothing was run or uploaded).
     RehearsalFailed
         ``check`` and the code exited non-zero (``.result`` holds the rehearsal).
     botocore.exceptions.ClientError
         S3 refused a download or an upload.
     """
+    if max_run is not None and not max_run > 0:  # also NaN
+        raise RehearsalInputError(field="max_run", value=max_run,
+                                  fix="expected a number of seconds > 0 (StoppingCondition.MaxRuntimeInSeconds, "
+                                      "at least 1); pass e.g. 3600")
     say = on_output or _print
     src = Path(source_dir).expanduser() if source_dir is not None else None
     if src is not None and not src.is_dir():
