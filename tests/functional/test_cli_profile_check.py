@@ -111,6 +111,8 @@ def test_check_refuses_explicit_conflict_even_with_apply(tmp_path, profile_file)
 @pytest.mark.parametrize("args,needle", [
     (["check", "createtrainingjob", "REQ"], "Did you mean CreateTrainingJob?"),
     (["check", "ListModels", "REQ"], "has no guardrail rule"),
+    (["check", "CreateTrainingJb", "REQ"], "not a SageMaker operation. Did you mean CreateTrainingJob?"),
+    (["check", "DescribeEndpiont", "REQ"], "Did you mean DescribeEndpoint?"),
     (["check", "CreateTrainingJob", "MISSING"], "cannot read it"),
     (["check", "CreateTrainingJob", "BROKEN"], "not valid JSON or YAML at line 1"),
     (["check", "CreateTrainingJob", "LIST"], "found a list; expected an object"),
@@ -205,3 +207,21 @@ def test_check_a_lifecycle_configuration_prints_each_preflight_warning(tmp_path,
                             "--format", "json"])
     (w,) = json.loads(r.stdout)["warnings"]
     assert (w["rule_id"], w["path"]) == ("SM-PRE-LIFECYCLE-FETCH", "OnCreate[0].Content line 3")
+
+
+def test_check_unknown_operation_suggests_a_botocore_name_and_lists_by_class(tmp_path, profile_file):
+    """The suggestion is a name of botocore's SageMaker model; without one, the guarded operations and
+    the ones refused outright are listed apart (a refused operation is not 'guarded')."""
+    import botocore.session
+
+    names = set(botocore.session.get_session().get_service_model("sagemaker").operation_names)
+    assert {"CreateTrainingJob", "DescribeEndpoint", "CreateJob"} <= names
+    r = runner.invoke(app, ["check", "Zzz", request_file(tmp_path), "-p", profile_file], env={"COLUMNS": "100000"})
+    assert r.exit_code == 2
+    text = " ".join(r.stderr.split())
+    guarded, _, refused = text.partition("Refused outright")
+    assert "Guarded operations:" in guarded and "CreateTrainingJob," in guarded
+    assert "CreateJob" not in guarded.replace("CreateJobs", "")  # refused: its network is inside JobConfigDocument
+    assert " CreateJob" in refused
+    r = runner.invoke(app, ["check", "CreateInferenceRouter", request_file(tmp_path), "-p", profile_file])
+    assert r.exit_code == 2 and "classified refused" in " ".join(r.stderr.split())

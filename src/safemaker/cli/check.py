@@ -144,14 +144,38 @@ def _check_paths(paths: list[str], profile: Optional[str], parameter: list[str],
     raise typer.Exit(EXIT_FINDINGS if failing else EXIT_OK)
 
 
+def _unknown_operation(operation: str) -> str:
+    """The message for an operation ``check OPERATION FILE`` has no rule for: the nearest names of
+    botocore's SageMaker model (difflib, case-insensitive), else the operations by class."""
+    import difflib
+
+    import botocore.session
+
+    from ..rules_classification import OperationClass, classify
+
+    names = botocore.session.get_session().get_service_model("sagemaker").operation_names
+    by_lower = {n.lower(): n for n in names}
+    row = classify(operation)
+    if operation in names and row is not None:
+        return (f"operation {operation!r} has no guardrail rule: it is classified {row.operation_class.value} "
+                f"({row.reason}); see safemaker rules.")
+    near = ([operation.lower()] if operation.lower() in by_lower
+            else difflib.get_close_matches(operation.lower(), list(by_lower), n=1, cutoff=0.75))
+    if near:
+        return (f"operation {operation!r} has no guardrail rule; it is not a SageMaker operation. "
+                f"Did you mean {by_lower[near[0]]}?")
+    guarded = sorted(op for op, r in RULES.items() if not r.unsupported)
+    refused = sorted(op for op, r in RULES.items() if r.unsupported)
+    return (f"operation {operation!r} has no guardrail rule. Guarded operations: {', '.join(guarded)}. "
+            f"Refused outright (a request file cannot make them compliant): {', '.join(refused)}.")
+
+
 def _check_request(operation: str, request: str, profile: Optional[str], apply: bool, format: str) -> None:
     """``safemaker check OPERATION FILE``: one request file, as before."""
     if format not in ("text", "json"):
         raise fail(f"--format is {format!r}; expected 'text' or 'json'")
     if operation not in RULES and operation not in PREFLIGHT_OPERATIONS:
-        near = [op for op in RULES if op.lower() == operation.lower()]
-        hint = f" Did you mean {near[0]}?" if near else " Guarded operations: " + ", ".join(sorted(RULES)) + "."
-        raise fail(f"operation {operation!r} has no guardrail rule.{hint}")
+        raise fail(_unknown_operation(operation))
     params = read_request_file(request, f"request file {request}")
     p = VpcProfile.load(profile)
     decision = guard.decide(operation, params, p, inject=apply)
