@@ -75,9 +75,9 @@ def test_cli_notebook_url_hidden_by_default_shown_with_show(env):
     assert invoke("notebook", "create", "nb", "-p", env["path"]).exit_code == 0
     hidden = invoke("notebook", "url", "nb", "-p", env["path"])
     assert hidden.exit_code == 0
-    assert hidden.stdout == ""
-    assert "Presigned URL (token hidden): https://nb.notebook.us-east-1.sagemaker.aws?authToken=***" \
-        in hidden.stderr
+    # docs/cli.md: data on stdout -- the URL, its token redacted; the note on stderr
+    assert hidden.stdout == "https://nb.notebook.us-east-1.sagemaker.aws?authToken=***\n"
+    assert "token hidden" in hidden.stderr and "--show" in hidden.stderr
     shown = invoke("notebook", "url", "nb", "-p", env["path"], "--show", "--session-expiration-seconds", "43200")
     assert shown.exit_code == 0
     url = shown.stdout.strip()
@@ -85,6 +85,10 @@ def test_cli_notebook_url_hidden_by_default_shown_with_show(env):
     token = parse_qs(urlsplit(url).query)["authToken"][0]
     assert url == f"https://nb.notebook.us-east-1.sagemaker.aws?authToken={token}"
     assert token not in shown.stderr
+    again = invoke("notebook", "url", "nb", "-p", env["path"])
+    assert again.exit_code == 0 and "authToken=***" in again.stdout
+    token = parse_qs(urlsplit(invoke("notebook", "url", "nb", "-p", env["path"], "--show").stdout.strip()).query)
+    assert token["authToken"][0] not in again.stdout + again.stderr  # never the token without --show
 
 
 def test_cli_notebook_url_json_redacts_the_token_unless_show(env):

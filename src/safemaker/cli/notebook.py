@@ -157,8 +157,9 @@ def url(
 ) -> None:
     """Get the presigned URL of the notebook's Jupyter.
 
-    Without --show, only the redacted URL is shown (on stderr): the token is a
-    bearer credential. With --show, the full URL is the only thing on stdout.
+    The URL is the only thing on stdout: without --show with its token
+    redacted (``authToken=***``; the token is a bearer credential), with
+    --show in full. Notes go to stderr.
     """
     from ..notebook import presigned_notebook_url, redact_url
 
@@ -173,9 +174,10 @@ def url(
     elif show:
         print(authorized, flush=True)  # stdout only, unstyled, never wrapped
     else:
-        err.print(f"Presigned URL (token hidden): {redact_url(authorized)}", highlight=False)
-        err.print("Pass --show to print it, token included, on stdout. It must be opened within 5 minutes, "
-                  "through the notebook VPC endpoint (see `safemaker notebook proxy-command`).", highlight=False)
+        print(redact_url(authorized), flush=True)  # the data on stdout, token redacted
+        err.print("Presigned URL printed with its token hidden (authToken=***). Pass --show to print it, token "
+                  "included, on stdout. It must be opened within 5 minutes, through the notebook VPC endpoint "
+                  "(see `safemaker notebook proxy-command`).", highlight=False)
 
 
 @notebook_app.command("proxy-command")
