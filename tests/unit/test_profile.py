@@ -922,6 +922,15 @@ def test_profile_field_error_type():
 # --------------------------------------------------------------------------- docs
 
 
+def test_docs_profile_field_table_lists_every_field_of_the_model():
+    """docs/profile.md's field table names each VpcProfile field once, in the model's order
+    (the new-user trial found ``preflight_warnings``, written by ``infra up``, missing)."""
+    text = (REPO / "docs" / "profile.md").read_text(encoding="utf-8")
+    table = text.split("| field | type | default | rule |", 1)[1].split("\n\n", 1)[0]
+    documented = re.findall(r"^\| `(\w+)` \|", table, flags=re.M)
+    assert documented == list(VpcProfile.model_fields)
+
+
 def test_docs_profile_blocks_are_valid_profiles(tmp_path):
     text = (REPO / "docs" / "profile.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```(toml|yaml)\n(.*?)```", text, flags=re.S)
