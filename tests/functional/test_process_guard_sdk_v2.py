@@ -180,6 +180,29 @@ def test_a_user_config_saying_telemetry_on_is_overridden_under_the_process_guard
     assert user.read_text().endswith("TelemetryOptOut: false\n")  # the user's file is not touched
 
 
+def test_plain_session_under_the_process_guard_takes_the_profiles_bucket_without_sts(process_only, profile,
+                                                                                       safemaker_local,
+                                                                                       outbound_attempts):
+    """The SDK's default bucket name needs the account from STS, which it asks at the public
+    ``sts.<region>.amazonaws.com`` whatever ``AWS_ENDPOINT_URL`` says: the profile's bucket is taken instead."""
+    assert sagemaker.Session().default_bucket() == profile.default_bucket == BUCKET
+    assert outbound_attempts == []
+    assert safemaker_local.request_count("sts") == 0
+
+
+def test_plain_session_without_a_profile_bucket_asks_sts_at_the_configured_endpoint(safemaker_local, monkeypatch,
+                                                                                    outbound_attempts):
+    from _sdk_v2_support import make_profile
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", safemaker_local.endpoint_url)
+    account = safemaker_local.session.client("sts").get_caller_identity()["Account"]  # moto's account
+    safemaker.install_process(make_profile(default_bucket=None))
+    safemaker_local.reset_requests()
+    assert sagemaker.Session().default_bucket() == f"sagemaker-us-east-1-{account}"
+    assert outbound_attempts == []
+    assert safemaker_local.request_count("sts", "GetCallerIdentity") >= 1
+
+
 JUMPSTART_DATA = Path(__file__).resolve().parents[1] / "data" / "jumpstart"
 """A JumpStart manifest and model spec for one test model (the SDK's local metadata override: the SDK reads
 them from here instead of the public JumpStart bucket, sagemaker.jumpstart.cache)."""

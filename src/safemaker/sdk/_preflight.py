@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["profile_of", "install_remote_function_check", "install_serverless_check", "install_role_validation_check",
            "install_session_defaults", "opt_out_of_telemetry",
-           "account_via_configured_endpoint"]
+           "account_via_configured_endpoint", "install_bucket_name_function"]
 
 logger = logging.getLogger(__name__)
 
@@ -449,3 +449,21 @@ def install_session_defaults(session_cls: type) -> None:
     _patch(session_cls, "__init__", make_init)
     _patch(session_cls, "generate_default_sagemaker_bucket_name", make_name)
     _patch(session_cls, "account_id", make_account)
+
+
+def install_bucket_name_function(module: Any) -> None:
+    """SDK v2's module-level ``generate_default_sagemaker_bucket_name(boto_session)``, as in
+    :func:`install_session_defaults`: under the process guard, STS through the configured endpoint (idempotent)."""
+    with _LOCK:
+        original = module.__dict__.get("generate_default_sagemaker_bucket_name")
+        if original is None or getattr(original, _MARK, False):
+            return
+
+        @functools.wraps(original)
+        def generate_default_sagemaker_bucket_name(boto_session: Any) -> Any:
+            if profile_of(None) is None:
+                return original(boto_session)
+            return f"sagemaker-{boto_session.region_name}-{account_via_configured_endpoint(boto_session)}"
+
+        setattr(generate_default_sagemaker_bucket_name, _MARK, True)
+        module.generate_default_sagemaker_bucket_name = generate_default_sagemaker_bucket_name

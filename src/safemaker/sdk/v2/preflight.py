@@ -28,6 +28,7 @@ def install_sdk_preflight() -> None:
     from sagemaker.jumpstart.model import JumpStartModel
     from sagemaker.processing import FrameworkProcessor
     from sagemaker.remote_function import job as remote_job
+    from sagemaker import session as session_module
     from sagemaker.session import Session
 
     _preflight.install_remote_function_check(remote_job._JobSettings, remote_job.JOBS_CONTAINER_ENTRYPOINT)
@@ -36,3 +37,4 @@ def install_sdk_preflight() -> None:
     _preflight.install_estimator_code_check(EstimatorBase)
     _preflight.install_processor_code_check(FrameworkProcessor)
     _preflight.install_session_defaults(Session)
+    _preflight.install_bucket_name_function(session_module)
