@@ -138,10 +138,9 @@ def _via_option() -> Any:
 def _cloudformation_client(region: str, endpoint_url: Optional[str]) -> Any:
     import boto3
 
-    client = boto3.Session(region_name=region).client("cloudformation", endpoint_url=endpoint_url,
-                                                     config=_infra.CLIENT_CONFIG)
-    note_local_endpoints([client])
-    return client
+    # the same endpoint as _clients' (already noted there when it is local)
+    return boto3.Session(region_name=region).client("cloudformation", endpoint_url=endpoint_url,
+                                                    config=_infra.CLIENT_CONFIG)
 
 
 def _choose_via(via: str, stack: str, region: str, endpoint_url: Optional[str], ec2: Any, cfn: Any) -> str:
