@@ -1094,7 +1094,13 @@ def _run_definition(operation: str, rule: OperationRule, params: Mapping[str, An
         refs += result.references
     if location is not MISSING and location is not None:
         where = rule.definition_location or "PipelineDefinitionS3Location"
-        if fetched is None:
+        if inline is not MISSING and inline is not None:
+            violations.append(Violation(
+                operation, where, location, f"only one of {rule.definition} and {where}",
+                f"Give the definition once: remove {where} to send {rule.definition} as written, or remove "
+                f"{rule.definition} to have the S3 object read (which of the two SageMaker uses is not for "
+                "safemaker to guess)", Guardrail.UNSUPPORTED.value, f"one of {rule.definition} and {where}"))
+        elif fetched is None:
             violations.append(Violation(
                 operation, where, location, "the definition's content",
                 "Send it through a guarded client (safemaker.install), which fetches and checks the S3 "

@@ -293,6 +293,17 @@ class Guard:
                     # pin the object version read and checked: an overwrite after this read cannot
                     # change what SageMaker reads (GetObject's VersionId; "null": not versioned)
                     params[rule.definition_location] = {**location, "VersionId": version}
+                elif not location.get("VersionId"):
+                    # no version to pin (a bucket without versioning): anyone who may write the object
+                    # can replace it before SageMaker reads it, so the text checked is sent inline
+                    params[rule.definition] = _inline_definition(client, operation, rule, location, fetched)
+                    del params[rule.definition_location]
+                    fetched = None
+            except _UnpinnableDefinition as exc:
+                fetch_error = Violation(
+                    operation, rule.definition_location, location, "a definition that cannot change after the check",
+                    f"Cannot send the definition checked: {exc}", Guardrail.REFERENCE.value,
+                    "an S3 object version to pin, or a definition short enough to send inline")
             except SafemakerError as exc:
                 fetch_error = Violation(
                     operation, rule.definition_location, location, "a readable S3 object",
@@ -564,6 +575,10 @@ class _ReferenceError(SafemakerError):
         super().__init__(reason=reason)
 
 
+class _UnpinnableDefinition(_ReferenceError):
+    """An S3 pipeline definition with no version to pin that cannot be sent inline either."""
+
+
 def _snake(operation: str) -> str:
     from botocore import xform_name
 
@@ -799,3 +814,34 @@ def uninstall(target: Any) -> bool:
         target.meta.events.unregister(_PARAMS_EVENT, unique_id=UNIQUE_ID)
         return True
     return False
+
+
+def _inline_definition(client: Any, operation: str, rule: Any, location: Mapping[str, Any], body: bytes) -> str:
+    """The text of an S3 pipeline definition without a version to pin, to send as ``rule.definition``.
+
+    Raises
+    ------
+    _UnpinnableDefinition
+        The text is not UTF-8 or is longer than botocore's model allows for that member
+        (``CreatePipeline``/``UpdatePipeline`` ``PipelineDefinition``: max 1048576 characters);
+        the fix is to enable versioning on the bucket (the guard then pins the version it read).
+    """
+    bucket = location.get("Bucket")
+    fix = (f"enable versioning on bucket {bucket!r} (aws s3api put-bucket-versioning --bucket {bucket} "
+           "--versioning-configuration Status=Enabled) so that the guard pins the VersionId it read and checked, "
+           f"or pass the definition inline as {rule.definition}")
+    try:
+        text = body.decode("utf-8") if isinstance(body, (bytes, bytearray)) else str(body)
+    except UnicodeDecodeError:
+        raise _UnpinnableDefinition(f"the object is not UTF-8 text and its bucket keeps no versions: {fix}") from None
+    limit = None
+    model = getattr(getattr(client, "meta", None), "service_model", None)
+    if model is not None:
+        member = model.operation_model(operation).input_shape.members.get(rule.definition)
+        limit = member.metadata.get("max") if member is not None else None
+    if limit is not None and len(text) > limit:
+        raise _UnpinnableDefinition(
+            f"the object's bucket keeps no versions, so the definition checked would be sent inline as "
+            f"{rule.definition}, but it holds {len(text)} characters, more than the {limit} {operation} "
+            f"accepts there: {fix}")
+    return text

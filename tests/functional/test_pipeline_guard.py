@@ -130,12 +130,13 @@ def test_CreatePipeline_from_s3_reads_the_object_with_the_same_backend(safemaker
     safemaker_local.reset_requests()
     create(sm, "from-s3", PipelineDefinitionS3Location={"Bucket": "defs", "ObjectKey": "closed.json"})
     assert safemaker_local.request_count("s3", "GetObject") == 1  # the guard's read (moto reads its S3 in-process)
-    # moto stores an S3-read definition as a Python repr, not JSON: assert on the step name only
-    assert "'Name': 'TrainModel'" in sm.describe_pipeline(PipelineName="from-s3")["PipelineDefinition"]
+    # an unversioned bucket: the text checked is sent inline (see the test below)
+    assert sm.describe_pipeline(PipelineName="from-s3")["PipelineDefinition"] == definition(training())
     with pytest.raises(GuardrailViolation) as exc:
         create(sm, "open-s3", PipelineDefinitionS3Location={"Bucket": "defs", "ObjectKey": "open.json"})
+    # checked as the inline PipelineDefinition it would be sent as (an unversioned bucket)
     assert [(v.path, v.rule_id) for v in exc.value.violations] == [
-        ("PipelineDefinitionS3Location.Steps[1:Notify]", "SM-UNSUPPORTED")]
+        ("PipelineDefinition.Steps[1:Notify]", "SM-UNSUPPORTED")]
     assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 1
     assert hooks.installed(safemaker_session).decisions[-1].references == ("s3:defs/open.json",)
 
@@ -166,18 +167,64 @@ def test_CreatePipeline_from_a_versioned_bucket_pins_the_version_read_and_checke
     assert open_version != checked and len(sent) == 2
 
 
-def test_CreatePipeline_from_an_unversioned_bucket_sends_the_location_as_given(safemaker_local, safemaker_session,
-                                                                              profile):
+def test_CreatePipeline_from_an_unversioned_bucket_sends_the_definition_checked_inline(safemaker_local,
+                                                                                       safemaker_session, profile):
+    # Without versioning an S3 object has no VersionId to pin: whoever may write the object can replace it
+    # between the guard's GetObject and SageMaker's read (here a before-send handler does). The text read
+    # and checked is sent as PipelineDefinition instead, within botocore's length limit for that member.
     s3 = safemaker_session.client("s3")
     s3.create_bucket(Bucket="defs")
-    s3.put_object(Bucket="defs", Key="p.json", Body=definition(training()).encode())
+    closed = definition(training())
+    s3.put_object(Bucket="defs", Key="p.json", Body=closed.encode())
     hooks.install(safemaker_session, profile)
     sm = safemaker_session.client("sagemaker")
     sent = []
-    sm.meta.events.register("before-send.sagemaker.CreatePipeline",
-                            lambda request, **kw: sent.append(json.loads(request.body)))
+
+    def replace(request, **kw):
+        sent.append(json.loads(request.body))
+        s3.put_object(Bucket="defs", Key="p.json", Body=definition(training(isolation=False)).encode())
+
+    sm.meta.events.register("before-send.sagemaker.CreatePipeline", replace)
     create(sm, "unversioned", PipelineDefinitionS3Location={"Bucket": "defs", "ObjectKey": "p.json"})
-    assert sent[-1]["PipelineDefinitionS3Location"] == {"Bucket": "defs", "ObjectKey": "p.json"}
+    assert "PipelineDefinitionS3Location" not in sent[-1] and sent[-1]["PipelineDefinition"] == closed
+    assert sm.describe_pipeline(PipelineName="unversioned")["PipelineDefinition"] == closed
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 1
+
+
+def test_CreatePipeline_from_an_unversioned_bucket_too_long_to_send_inline_is_refused(safemaker_local,
+                                                                                      safemaker_session, profile):
+    import botocore.session
+
+    limit = botocore.session.get_session().get_service_model("sagemaker").operation_model(
+        "CreatePipeline").input_shape.members["PipelineDefinition"].metadata["max"]
+    s3 = safemaker_session.client("s3")
+    s3.create_bucket(Bucket="defs")
+    step = training()
+    step["Arguments"]["Environment"] = {"PAD": "x" * limit}
+    s3.put_object(Bucket="defs", Key="big.json", Body=definition(step).encode())
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    location = {"Bucket": "defs", "ObjectKey": "big.json"}
+    with pytest.raises(GuardrailViolation) as exc:
+        create(sm, "big", PipelineDefinitionS3Location=location)
+    [v] = exc.value.violations
+    assert (v.path, v.found, v.rule_id) == ("PipelineDefinitionS3Location", location, "SM-REFERENCE")
+    assert "versioning" in v.fix and "defs" in v.fix
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0
+
+
+def test_CreatePipeline_with_both_an_inline_definition_and_an_s3_location_is_refused_naming_both(
+        safemaker_local, safemaker_session, profile):
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    location = {"Bucket": "defs", "ObjectKey": "p.json"}
+    with pytest.raises(GuardrailViolation) as exc:
+        create(sm, "both", definition(training()), PipelineDefinitionS3Location=location)
+    [v] = exc.value.violations
+    assert (v.path, v.found) == ("PipelineDefinitionS3Location", location)
+    assert "remove PipelineDefinitionS3Location" in v.fix and "remove PipelineDefinition " in v.fix
+    assert "guarded client" not in v.fix
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0
 
 
 def test_CreatePipeline_from_a_missing_s3_object_is_refused_as_unverifiable(safemaker_local, safemaker_session,
