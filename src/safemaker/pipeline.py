@@ -201,12 +201,17 @@ class PipelineStep:
         condition ``"...Steps[5:Check].Arguments.IfSteps[0:Deploy]"``.
     arguments : Any
         ``Arguments`` (``MISSING`` when absent).
+    model_name : Any
+        A ``ClarifyCheck`` step's own ``ModelName`` (beside ``Arguments``: the model
+        SageMaker Clarify deploys as a shadow endpoint for a model bias or
+        explainability check); ``MISSING`` otherwise.
     """
 
     name: str
     type: str
     path: str
     arguments: Any
+    model_name: Any = MISSING
 
     @property
     def operation(self) -> str | None:
@@ -336,7 +341,8 @@ def _steps(raw: Any, path: str) -> Iterator[PipelineStep]:
         here = f"{path}[{i}:{name}]" if name else f"{path}[{i}]"
         args = st.get("Arguments", MISSING)
         step = _new(PipelineStep)  # a frozen dataclass filled as its __init__ does (no __setattr__ per field)
-        step.__dict__.update(name=name, type=stype, path=here, arguments=args)
+        step.__dict__.update(name=name, type=stype, path=here, arguments=args,
+                             model_name=st.get("ModelName", MISSING) if stype == "ClarifyCheck" else MISSING)
         yield step
         if stype == "Condition" and _paths.is_map(args):
             for branch in _BRANCHES:
@@ -619,6 +625,26 @@ def _check_definition(document: str | bytes | Mapping[str, Any], profile: "VpcPr
     return DefinitionCheck(tuple(violations), tuple(refs), definition.steps)
 
 
+def _check_shadow_model(step: PipelineStep, operation: str, violations: list[Violation],
+                        refs: list[_guard.ResolvedReference], producers: dict[str, str]) -> None:
+    """A ``ClarifyCheck`` step's ``ModelName``: the model Clarify deploys as a shadow endpoint (its endpoint
+    config names this model, so the endpoint has the model's network: isolation, VPC). An existing model is
+    a reference (Described and checked like ``ProductionVariants[].ModelName``); a model made by a ``Model``
+    step of this pipeline is checked as that step; anything else cannot be checked."""
+    value, path = step.model_name, f"{step.path}.ModelName"
+    if isinstance(value, str) and value:
+        refs.append(_guard.ResolvedReference(path, "model", value))
+        return
+    if _is_expression(value):
+        target = _step_target(value)
+        if target is not None and producers.get(target) in _PRODUCERS["model"]:
+            return
+    violations.append(Violation(operation, path, value, "a model name written in the definition",
+                                "Name the model itself (or a Model step of this pipeline): Clarify deploys it as "
+                                "a shadow endpoint, whose network is the model's", Guardrail.UNSUPPORTED.value,
+                                "a model name written in the definition"))
+
+
 def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "VpcProfile", operation: str,
                 allow: bool, values: Mapping[str, Any] | None, violations: list[Violation],
                 refs: list[_guard.ResolvedReference], producers: dict[str, str]) -> None:
@@ -642,6 +668,8 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
                                     f"Give the step's Arguments as a {op} request", Guardrail.UNSUPPORTED.value,
                                     f"the step's Arguments as a {op} request"))
         return
+    if step.model_name is not MISSING:
+        _check_shadow_model(step, operation, violations, refs, producers)
     found: list[tuple[_Parts, Any, Any]] = []
     resolved = _substitute(args, (), definition.parameters, values, found, definition.expression_free)
     decided_violations, decided_refs = _guard._check_written(op, resolved, profile)

@@ -119,6 +119,45 @@ def test_RegisterModel_step_is_checked_as_the_CreateModelPackage_request_it_make
     assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 1
 
 
+def clarify_check(model_name):
+    """A model bias ClarifyCheck step as the SageMaker SDK v2 writes it (ClarifyCheckStep.to_request: the
+    processing request in Arguments; beside it CheckType, ... and ModelName, the model Clarify deploys as a
+    shadow endpoint)."""
+    return {"Name": "Check", "Type": "ClarifyCheck", "Arguments": {
+        "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
+                                                  "VolumeSizeInGB": 30}},
+        "AppSpecification": {"ImageUri": IMG}, "RoleArn": ROLE,
+        "NetworkConfig": {"EnableNetworkIsolation": True, "EnableInterContainerTrafficEncryption": True,
+                          "VpcConfig": {"Subnets": [SUB_A], "SecurityGroupIds": [SG]}}},
+        "CheckType": "MODEL_BIAS", "ModelPackageGroupName": None, "SkipCheck": False, "FailOnViolation": True,
+        "RegisterNewBaseline": False, "SuppliedBaselineConstraints": None, "ModelName": model_name}
+
+
+def test_ClarifyCheck_shadow_model_is_followed_as_a_model_reference(safemaker_local, safemaker_session, profile, raw):
+    container = {"Image": IMG}
+    raw.create_model(ModelName="open-model", ExecutionRoleArn=ROLE, PrimaryContainer=container)  # AWS defaults: open
+    raw.create_model(ModelName="closed-model", ExecutionRoleArn=ROLE, PrimaryContainer=container,
+                     EnableNetworkIsolation=True, VpcConfig={"Subnets": [SUB_A], "SecurityGroupIds": [SG]})
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    with pytest.raises(GuardrailViolation) as exc:
+        create(sm, "shadow-open", definition(clarify_check("open-model")))
+    assert any(v.path.startswith("PipelineDefinition.Steps[0:Check].ModelName") for v in exc.value.violations), \
+        [v.path for v in exc.value.violations]
+    with pytest.raises(GuardrailViolation) as exc:
+        create(sm, "shadow-param", definition(clarify_check({"Get": "Parameters.Model"}),
+                                              parameters=[{"Name": "Model", "Type": "String"}]))
+    assert [v.path for v in exc.value.violations] == ["PipelineDefinition.Steps[0:Check].ModelName"]
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0
+
+    create(sm, "shadow-closed", definition(clarify_check("closed-model")))
+    model_step = {"Name": "MakeModel", "Type": "Model", "Arguments": {
+        "ExecutionRoleArn": ROLE, "PrimaryContainer": container, "EnableNetworkIsolation": True,
+        "VpcConfig": {"Subnets": [SUB_A], "SecurityGroupIds": [SG]}}}
+    create(sm, "shadow-step", definition(model_step, clarify_check({"Get": "Steps.MakeModel.ModelName"})))
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 2
+
+
 def test_CreatePipeline_from_s3_reads_the_object_with_the_same_backend(safemaker_local, safemaker_session, profile):
     s3 = safemaker_session.client("s3")
     s3.create_bucket(Bucket="defs")
