@@ -58,6 +58,24 @@ def test_every_finding_is_valid_asff_for_botocores_batch_import_findings(safemak
     assert nb and {i["Resources"][0]["Type"] for i in nb} == {"AwsSageMakerNotebookInstance"}
 
 
+def test_a_finding_without_an_account_is_refused_naming_it():
+    """ASFF's AwsFindingSecurity needs AwsAccountId (botocore: required member of AwsSecurityFinding)."""
+    from safemaker.errors import InputError
+
+    required = botocore.session.get_session().get_service_model("securityhub").shape_for(
+        "AwsSecurityFinding").required_members
+    assert "AwsAccountId" in required
+    f = audit.Finding(rule_id="NOTEBOOK_DIRECT_INTERNET", status="FAIL", severity=audit.Severity.HIGH,
+                      resource_type="AWS::SageMaker::NotebookInstance", resource_arn="template.yaml#Nb",
+                      resource_name="Nb", region="", path="DirectInternetAccess", found="Enabled",
+                      required="Disabled", required_text=None, fix="Set DirectInternetAccess: Disabled.",
+                      fix_action="update")
+    with pytest.raises(InputError) as info:
+        to_asff(f)
+    assert info.value.found == "" and "12-digit AwsAccountId" in str(info.value)
+    assert "safemaker iac" in str(info.value)
+
+
 def test_finding_ids_are_stable_and_distinct(safemaker_local, sm, profile):
     first = _findings(profile, sm, 2)
     again = list(audit.run(profile, clients={"us-east-1": sm}, resource_types=["model"], use_search=False))

@@ -93,8 +93,9 @@ def test_bad_simulation_settings_name_the_field(safemaker_local, kwargs, message
 def test_parse_rate_limit():
     assert parse_rate_limit("DescribeModel=20") == ("DescribeModel", 20.0)
     assert parse_rate_limit("5") == ("*", 5.0)
-    with pytest.raises(ValueError, match="expected OPERATION=RATE"):
+    with pytest.raises(ValueError, match="expected OPERATION=RATE") as info:
         parse_rate_limit("DescribeModel=fast")
+    assert (info.value.field, info.value.found) == ("rate_limit", "DescribeModel=fast")  # an InputError
     assert Simulation(rate_limits={"*": 3, "ListModels": 1}).rate_for("DescribeModel") == 3.0
 
 

@@ -160,9 +160,11 @@ def test_ephemeral_ports_are_1024_to_65535():
     ({"cidr": "10.0.1.0/33", "from_port": 443, "to_port": 443},
      "cidr is '10.0.1.0/33'; expected a CIDR block such as 10.0.1.0/24"),
     ({"cidr": "10.0.1.0/24", "from_port": 444, "to_port": 443},
-     "ports are 444-443; expected 0 <= from_port <= to_port <= 65535"),
+     "to_port is 443; expected a port from from_port (444) to 65535"),
     ({"cidr": "10.0.1.0/24", "from_port": 0, "to_port": 70000},
-     "ports are 0-70000; expected 0 <= from_port <= to_port <= 65535"),
+     "to_port is 70000; expected a port from from_port (0) to 65535"),
+    ({"cidr": "10.0.1.0/24", "from_port": -1, "to_port": 443},
+     "from_port is -1; expected a port from 0 to 65535"),
 ])
 def test_bad_flow_is_a_value_error_naming_the_value(kwargs, message):
     with pytest.raises(ValueError) as info:

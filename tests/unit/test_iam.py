@@ -565,7 +565,7 @@ def test_split_policy_packs_in_order_and_splits_a_long_statement_by_action(profi
 
 
 def test_split_policy_errors():
-    with pytest.raises(ValueError, match="statements is empty"):
+    with pytest.raises(ValueError, match=r"statements is \[\]; expected at least one statement"):
         iam.split_policy([])
     with pytest.raises(ValueError, match="limit is 0"):
         iam.split_policy([{"Effect": "Deny", "Action": "a:b", "Resource": "*"}], limit=0)

@@ -29,6 +29,7 @@ import json
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterable, Iterator
 
+from ..errors import InputError
 from . import Finding, Severity
 
 __all__ = [
@@ -69,8 +70,10 @@ def _account_of(f: Finding) -> str:
         parts = f.resource_arn.split(":")
         account = parts[4] if len(parts) > 5 else ""
     if not (len(account) == 12 and account.isdigit()):
-        raise ValueError(f"finding of {f.resource_arn} has account {account!r}; ASFF needs the 12-digit "
-                         "AwsAccountId (findings of source files have none and cannot be sent to Security Hub)")
+        raise InputError(f"account of the finding of {f.resource_arn}", account,
+                         "the 12-digit AwsAccountId that ASFF requires",
+                         "Send findings of an account audit (safemaker audit); findings of source files "
+                         "(safemaker iac) have no account and cannot be sent to Security Hub.")
     return account
 
 
@@ -79,8 +82,8 @@ def finding_id(f: Finding) -> str:
 
     Raises
     ------
-    ValueError
-        The finding has no account (a finding of a source file).
+    safemaker.errors.InputError
+        (a ``ValueError``) The finding has no 12-digit account (a finding of a source file).
     """
     account = _account_of(f)
     digest = hashlib.sha256(f"{account}|{f.region}|{f.resource_arn}|{f.rule_id}|{f.path}".encode()).hexdigest()
@@ -114,8 +117,8 @@ def to_asff(f: Finding, *, now: _dt.datetime | None = None) -> dict[str, Any]:
 
     Raises
     ------
-    ValueError
-        The finding has no 12-digit account.
+    safemaker.errors.InputError
+        (a ``ValueError``) The finding has no 12-digit account.
     """
     account = _account_of(f)
     partition = _partition(f.resource_arn)
@@ -166,8 +169,8 @@ def write_asff(findings: Iterable[Finding], stream: IO[str], *, now: _dt.datetim
 
     Raises
     ------
-    ValueError
-        A finding has no account.
+    safemaker.errors.InputError
+        (a ``ValueError``) A finding has no 12-digit account.
     """
     stamp = now or _dt.datetime.now(_dt.timezone.utc)
     stream.write("[")
@@ -280,8 +283,8 @@ def import_findings(findings: Iterable[Finding], client_for: Callable[[str, str]
 
     Raises
     ------
-    ValueError
-        A finding has no account.
+    safemaker.errors.InputError
+        (a ``ValueError``) A finding has no 12-digit account.
     """
     importer = SecurityHubImporter(client_for, now=now)
     for f in findings:

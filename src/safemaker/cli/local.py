@@ -17,7 +17,7 @@ from typing import Any, Optional
 
 import typer
 
-from ..errors import LocalBackendError
+from ..errors import InputError, LocalBackendError
 from ..local import DEFAULT_REGION, FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY
 from ._common import EXIT_ERROR, EXIT_OK, err, fail, human_format, out
 
@@ -127,8 +127,8 @@ def serve(
 
     try:
         limits = dict(parse_rate_limit(text) for text in rate_limit or [])
-    except ValueError as exc:
-        raise fail(f"--rate-limit is {exc}") from None
+    except InputError as exc:
+        raise fail(f"--rate-limit is {exc.found!r}; expected {exc.expected}") from None
     try:
         simulation = Simulation(latency_ms, limits)
     except ValueError as exc:

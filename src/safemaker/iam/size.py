@@ -88,12 +88,12 @@ def split_policy(statements: Sequence[Mapping[str, Any]], *,
     ------
     PolicySizeError
         A statement with a single action still exceeds ``limit``.
-    ValueError
-        ``statements`` is empty; :class:`safemaker.errors.InputError` (a ``ValueError``) when
-        ``limit`` is not positive.
+    safemaker.errors.InputError
+        ``statements`` is empty, or ``limit`` is not positive (a ``ValueError``).
     """
     if not statements:
-        raise ValueError("statements is empty; a policy needs at least one statement")
+        raise InputError("statements", [], "at least one statement (a policy needs one)",
+                         "Pass the statements to split, e.g. from safemaker.iam.policies.")
     if limit <= 0:
         raise InputError("limit", limit, "a positive number of characters")
     pieces: list[dict[str, Any]] = []

@@ -101,7 +101,8 @@ def parse_rate_limit(text: str) -> tuple[str, float]:
 
     Raises
     ------
-    ValueError
+    safemaker.errors.InputError
+        (a ``ValueError``, field ``rate_limit``)
         When the text is not ``[OPERATION=]RATE`` with a rate > 0.
     """
     op, _, rate = text.rpartition("=")
@@ -111,8 +112,8 @@ def parse_rate_limit(text: str) -> tuple[str, float]:
     except ValueError:
         value = -1.0
     if not value > 0 or not (op == "*" or op.isalnum()):
-        raise ValueError(f"{text!r}; expected OPERATION=RATE (e.g. DescribeModel=20) or RATE for every operation, "
-                         "with a rate in requests per second > 0")
+        raise InputError("rate_limit", text, "OPERATION=RATE (e.g. DescribeModel=20) or RATE for every "
+                         "operation, with a rate in requests per second > 0")
     return op, value
 
 

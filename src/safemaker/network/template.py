@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 import yaml
 
+from safemaker.errors import InputError
 from safemaker.network.endpoints import ENDPOINTS, required_endpoints
 from safemaker.network.infra import RESOURCE_TAG, STACK_TAG, StackConfig, execution_role_name, render_policies
 from safemaker.network.stack import S3_PREFIX_LIST, Resource, Rule, describe, endpoint_logical_id
@@ -309,14 +310,14 @@ def dumps(template: dict[str, Any], format: Literal["yaml", "json"] = "yaml") ->
 
     Raises
     ------
-    ValueError
-        ``format`` is neither ``"yaml"`` nor ``"json"``.
+    safemaker.errors.InputError
+        (a ``ValueError``) ``format`` is neither ``"yaml"`` nor ``"json"``.
     """
     if format == "json":
         return json.dumps(template, indent=2) + "\n"
     if format == "yaml":
         return yaml.safe_dump(template, sort_keys=False, default_flow_style=False, width=100)
-    raise ValueError(f"format is {format!r}; expected 'yaml' or 'json'")
+    raise InputError("format", format, "'yaml' or 'json'")
 
 
 def _known_service_names() -> set[str]:

@@ -8,6 +8,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any, Iterable, Literal, Sequence
 
+from safemaker.errors import InputError
 from safemaker.network.doctor._reading import _State, _describe, _fetch, _required_interface_endpoints, _unknown_fix
 from safemaker.network.doctor.report import Check, OK, PROBLEM, UNKNOWN
 
@@ -165,8 +166,9 @@ def evaluate_network_acl(
 
     Raises
     ------
-    ValueError
-        ``cidr`` is not a network, or the ports are out of 0-65535 or reversed.
+    safemaker.errors.InputError
+        (a ``ValueError``) ``cidr`` is not a network, ``from_port`` is out of 0-65535, or
+        ``to_port`` is below ``from_port`` or above 65535.
 
     References
     ----------
@@ -176,9 +178,11 @@ def evaluate_network_acl(
     try:
         target = ipaddress.ip_network(cidr, strict=False)
     except ValueError:
-        raise ValueError(f"cidr is {cidr!r}; expected a CIDR block such as 10.0.1.0/24") from None
+        raise InputError("cidr", cidr, "a CIDR block such as 10.0.1.0/24") from None
     if not (0 <= from_port <= to_port <= 65535):
-        raise ValueError(f"ports are {from_port}-{to_port}; expected 0 <= from_port <= to_port <= 65535")
+        if not 0 <= from_port <= 65535:
+            raise InputError("from_port", from_port, "a port from 0 to 65535")
+        raise InputError("to_port", to_port, f"a port from from_port ({from_port}) to 65535")
     flow_protocol = _protocol_number(protocol)
     ordered = sorted(
         (e for e in entries if bool(e.get("Egress")) == egress),
