@@ -475,6 +475,8 @@ def test_clients_from_a_session_use_adaptive_retries(safemaker_local, safemaker_
     assert sorted(made) == ["eu-west-1", "us-east-1"]
     for client in made.values():
         assert client.meta.config.retries["mode"] == "adaptive"
+        # botocore's own reading of the retry settings: docs/audit.md promises 5 attempts, the first included
+        assert client.meta.config.retries["total_max_attempts"] == 5
         assert client.meta.config.max_pool_connections >= 8
     assert safemaker_local.request_count("sagemaker", "ListModels") == 2  # one per region
 

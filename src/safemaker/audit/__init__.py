@@ -1030,7 +1030,7 @@ def _make_clients(boto3_session: Any, regions: Sequence[str], max_workers: int) 
         import boto3
 
         boto3_session = boto3.session.Session()
-    config = botocore.config.Config(retries={"mode": "adaptive", "max_attempts": 5},
+    config = botocore.config.Config(retries={"mode": "adaptive", "total_max_attempts": 5},  # the first included
                                     max_pool_connections=pool_connections(max_workers))
     return {r: boto3_session.client("sagemaker", region_name=r, config=config) for r in regions}
 

@@ -51,7 +51,7 @@ __all__ = ["run_organization", "role_arn", "partition_of", "enabled_sagemaker_re
 DEFAULT_ROLE_SESSION_NAME = "safemaker-audit"
 _ACCOUNT_RE = re.compile(r"^\d{12}$")
 _ROLE_NAME_RE = re.compile(r"^(?:/[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$")  # IAM: role name, optionally with a path
-_RETRIES = {"mode": "adaptive", "max_attempts": 8}
+_RETRIES = {"mode": "adaptive", "total_max_attempts": 8}  # botocore: every attempt, the first included
 
 
 def partition_of(region: str) -> str:
