@@ -8,6 +8,7 @@ turns this module red.
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import urllib.request
@@ -338,6 +339,7 @@ def test_fixes_are_labelled_and_documented():
         "DescribeEndpoint-DataCaptureConfig",
         "Search-Model-HyperParameterTuningJob",
         "List-not-implemented-empty",
+        "CreatePipeline-PipelineDefinitionS3Location-VersionId",
     ]
     for fix in FIXES:
         assert f"`{fix.name}`" in docs
@@ -633,3 +635,58 @@ def test_local_network_is_restored_for_the_next_test_with_the_same_ids(safemaker
     assert again is safemaker_local_network
     subnets = ec2.describe_subnets(SubnetIds=list(again.subnets))["Subnets"]
     assert sorted(s["SubnetId"] for s in subnets) == sorted(again.subnets)
+
+
+# --------------------------------------------------------------------------- CreatePipeline from S3
+
+
+def _pipeline_bucket(session):
+    s3 = session.client("s3")
+    s3.create_bucket(Bucket="defs")
+    s3.put_bucket_versioning(Bucket="defs", VersioningConfiguration={"Status": "Enabled"})
+    first = s3.put_object(Bucket="defs", Key="p.json", Body=b'{"Version": "2020-12-01", "Steps": []}')
+    latest = s3.put_object(Bucket="defs", Key="p.json",
+                           Body=b'{"Version": "2020-12-01", "Steps": [], "Parameters": []}')
+    return first["VersionId"], latest["VersionId"]
+
+
+@pytest.mark.parametrize("update", [False, True])
+def test_pipeline_definition_is_read_from_the_s3_version_named(safemaker_session, update):
+    # SageMaker API reference, PipelineDefinitionS3Location.VersionId: "Version Id of the pipeline definition
+    # file. If not specified, Amazon SageMaker will retrieve the latest version." DescribePipeline's
+    # PipelineDefinition is a string (botocore's model).
+    first, _latest = _pipeline_bucket(safemaker_session)
+    sm = safemaker_session.client("sagemaker")
+    assert sm.meta.service_model.operation_model("DescribePipeline").output_shape.members[
+        "PipelineDefinition"].type_name == "string"
+    at = {"Bucket": "defs", "ObjectKey": "p.json", "VersionId": first}
+    if update:
+        sm.create_pipeline(PipelineName="p", RoleArn=ROLE, PipelineDefinition='{"Version": "2020-12-01"}')
+        sm.update_pipeline(PipelineName="p", PipelineDefinitionS3Location=at)
+    else:
+        sm.create_pipeline(PipelineName="p", RoleArn=ROLE, PipelineDefinitionS3Location=at)
+    assert sm.describe_pipeline(PipelineName="p")["PipelineDefinition"] == '{"Version": "2020-12-01", "Steps": []}'
+    sm.create_pipeline(PipelineName="latest", RoleArn=ROLE,
+                       PipelineDefinitionS3Location={"Bucket": "defs", "ObjectKey": "p.json"})
+    assert json.loads(sm.describe_pipeline(PipelineName="latest")["PipelineDefinition"])["Parameters"] == []
+
+
+def test_pipeline_definition_from_an_unknown_s3_version_is_a_validation_error(safemaker_session):
+    _pipeline_bucket(safemaker_session)
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    for at in ({"Bucket": "defs", "ObjectKey": "p.json", "VersionId": "no-such-version"},
+               {"Bucket": "defs", "ObjectKey": "missing.json"}, {"Bucket": "nobucket", "ObjectKey": "p.json"}):
+        with pytest.raises(ClientError) as exc_info:
+            sm.create_pipeline(PipelineName="p", RoleArn=ROLE, PipelineDefinitionS3Location=at)
+        assert error_of(exc_info)[:2] == (400, "ValidationException")
+    assert sm.list_pipelines()["PipelineSummaries"] == []
+
+
+def test_pipeline_definition_unfixed_moto_reads_the_latest_version(safemaker_session):
+    first, _latest = _pipeline_bucket(safemaker_session)
+    sm = safemaker_session.client("sagemaker")
+    with moto_unfixed():
+        sm.create_pipeline(PipelineName="p", RoleArn=ROLE,
+                           PipelineDefinitionS3Location={"Bucket": "defs", "ObjectKey": "p.json", "VersionId": first})
+        described = sm.describe_pipeline(PipelineName="p")["PipelineDefinition"]
+    assert "Parameters" in str(described)  # the latest version, not the one named

@@ -201,6 +201,9 @@ def test_CreatePipeline_from_a_versioned_bucket_pins_the_version_read_and_checke
                                  Body=definition(training(isolation=False)).encode())["VersionId"]
     create(sm, "given", PipelineDefinitionS3Location={"Bucket": "defs", "ObjectKey": "p.json", "VersionId": checked})
     assert sent[-1]["PipelineDefinitionS3Location"]["VersionId"] == checked
+    # what SageMaker created is the version checked, not the open one written since (local fix
+    # CreatePipeline-PipelineDefinitionS3Location-VersionId: moto alone read the latest)
+    assert sm.describe_pipeline(PipelineName="given")["PipelineDefinition"] == definition(training())
     with pytest.raises(GuardrailViolation):
         create(sm, "latest-open", PipelineDefinitionS3Location={"Bucket": "defs", "ObjectKey": "p.json"})
     assert open_version != checked and len(sent) == 2

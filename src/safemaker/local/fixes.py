@@ -120,6 +120,20 @@ FIX_EMPTY_LISTS = Fix(
     ),
 )
 
+FIX_PIPELINE_DEFINITION_S3_VERSION = Fix(
+    name="CreatePipeline-PipelineDefinitionS3Location-VersionId",
+    moto=(
+        "CreatePipeline and UpdatePipeline read the latest version of PipelineDefinitionS3Location's "
+        "object, ignoring its VersionId, and DescribePipeline then answers the definition as a JSON "
+        "object instead of its text"
+    ),
+    aws=(
+        "the definition is read from the object version VersionId names (the latest when absent: "
+        "SageMaker API reference, PipelineDefinitionS3Location) and DescribePipeline answers its text; "
+        "an object or version that cannot be read is a ValidationException and nothing is created"
+    ),
+)
+
 FIXES: tuple[Fix, ...] = (
     FIX_DESCRIBE_MODEL_NETWORK,
     FIX_NOTEBOOK_DIRECT_INTERNET_ACCESS,
@@ -127,6 +141,7 @@ FIXES: tuple[Fix, ...] = (
     FIX_DESCRIBE_ENDPOINT_DATA_CAPTURE,
     FIX_SEARCH_MODELS_TUNING_JOBS,
     FIX_EMPTY_LISTS,
+    FIX_PIPELINE_DEFINITION_S3_VERSION,
 )
 """Every gap in moto the local backend fills, in the order they are documented."""
 
@@ -268,6 +283,37 @@ def _empty_list(operation: str) -> Callable[[Handler | None], Handler]:
     return factory
 
 
+def _pipeline_definition_from_s3(original: Handler | None) -> Handler:
+    """CreatePipeline / UpdatePipeline: the S3 definition read from the version named, sent on as its text."""
+    from moto.s3.exceptions import S3ClientError
+    from moto.s3.models import s3_backends
+    from moto.sagemaker.exceptions import ValidationError
+
+    def handler(self: Any) -> Any:
+        location = self._get_param("PipelineDefinitionS3Location")
+        if not location or self._get_param("PipelineDefinition"):
+            return original(self)  # type: ignore[misc]  # moto's own checks (none given, or both given)
+        backend = s3_backends[self.current_account][self.partition]
+        try:
+            key = backend.get_object(location.get("Bucket"), location.get("ObjectKey"),
+                                     version_id=location.get("VersionId"))
+        except S3ClientError:  # no such bucket, key or version
+            key = None
+        if key is None:
+            raise ValidationError(message=(
+                f"Could not read the pipeline definition from PipelineDefinitionS3Location {location}: "
+                "no such bucket, object or version"))
+        given = self.params  # moto's SageMakerResponse parses the request into self.params
+        self.params = {k: v for k, v in given.items() if k != "PipelineDefinitionS3Location"}
+        self.params["PipelineDefinition"] = key.value.decode("utf-8")
+        try:
+            return original(self)  # type: ignore[misc]
+        finally:
+            self.params = given
+
+    return handler
+
+
 def _snake(operation: str) -> str:
     import re
 
@@ -287,6 +333,8 @@ _PATCHES: tuple[tuple[Fix, str, Callable[[Handler | None], Handler]], ...] = (
     (FIX_DESCRIBE_ENDPOINT_DATA_CAPTURE, "describe_endpoint_config", _omit_empty_data_capture),
     (FIX_SEARCH_MODELS_TUNING_JOBS, "search", _search),
     *((FIX_EMPTY_LISTS, _snake(op), _empty_list(op)) for op in EMPTY_LIST_OPERATIONS),
+    (FIX_PIPELINE_DEFINITION_S3_VERSION, "create_pipeline", _pipeline_definition_from_s3),
+    (FIX_PIPELINE_DEFINITION_S3_VERSION, "update_pipeline", _pipeline_definition_from_s3),
 )
 
 _ABSENT = object()
