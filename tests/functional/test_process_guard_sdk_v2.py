@@ -163,6 +163,23 @@ def test_pipeline_session_under_the_process_guard_sends_no_telemetry(process_onl
     assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0
 
 
+def test_a_session_made_before_the_process_guard_sends_no_telemetry(profile, safemaker_local, monkeypatch,
+                                                                     outbound_attempts):
+    """A session made before any guard keeps its own config (no opt-out in it); its telemetry GET is
+    still not sent once the process guard is on: a closed process sends nothing outside botocore."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", safemaker_local.endpoint_url)
+    safemaker_local.session.client("s3").create_bucket(Bucket=BUCKET)
+    early = sagemaker.Session()
+    assert safemaker.process_guard() is None
+    safemaker.install_process(profile)
+    est = Estimator(IMG, ROLE, instance_count=1, instance_type="ml.m5.large", output_path=f"s3://{BUCKET}/out",
+                    subnets=[SUB_OUT], security_group_ids=[SG], sagemaker_session=early)
+    with pytest.raises(GuardrailViolation):
+        est.fit(wait=False, job_name="open")
+    assert outbound_attempts == []
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 0
+
+
 def test_a_user_config_saying_telemetry_on_is_overridden_under_the_process_guard(process_only, tmp_path,
                                                                                   monkeypatch, outbound_attempts):
     import sagemaker.config.config as sm_config

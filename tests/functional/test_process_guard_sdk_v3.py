@@ -142,6 +142,26 @@ def test_plain_session_under_the_process_guard_sends_no_telemetry(default_endpoi
     assert default_endpoint.request_count("sagemaker", "CreateTrainingJob") == 0
 
 
+def test_a_session_made_before_the_process_guard_sends_no_telemetry(default_endpoint, telemetry_in_thread,
+                                                                     outbound_attempts):
+    """A session made before any guard keeps its own config (no opt-out in it); its telemetry GET is still
+    not sent once the process guard is on."""
+    from sagemaker.core.helper.session_helper import Session
+    from sagemaker.train import ModelTrainer
+    from sagemaker.train.configs import Compute, Networking
+
+    early = Session(default_bucket=BUCKET)
+    assert safemaker.process_guard() is None
+    safemaker.install_process(make_profile())
+    trainer = ModelTrainer(training_image=IMG, role=ROLE, sagemaker_session=early,
+                           compute=Compute(instance_type="ml.m5.large", instance_count=1),
+                           networking=Networking(enable_network_isolation=False))
+    with pytest.raises(GuardrailViolation):
+        trainer.train(wait=False)
+    assert outbound_attempts == []
+    assert default_endpoint.request_count("sagemaker", "CreateTrainingJob") == 0
+
+
 def plain_trainer_under_a_closed_session(backend, profile):
     """A ``ModelTrainer`` built without ``sagemaker_session=`` (its own default session) in a process that
     holds a ClosedNetworkSession, trained; returns the stored job's output path. The closed session is made

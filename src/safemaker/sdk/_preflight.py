@@ -38,7 +38,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["profile_of", "install_remote_function_check", "install_serverless_check", "install_role_validation_check",
            "install_session_defaults", "opt_out_of_telemetry",
-           "account_via_configured_endpoint", "install_bucket_name_function"]
+           "account_via_configured_endpoint", "install_bucket_name_function",
+           "install_telemetry_stop"]
 
 logger = logging.getLogger(__name__)
 
@@ -467,3 +468,34 @@ def install_bucket_name_function(module: Any) -> None:
 
         setattr(generate_default_sagemaker_bucket_name, _MARK, True)
         module.generate_default_sagemaker_bucket_name = generate_default_sagemaker_bucket_name
+
+
+def install_telemetry_stop(module: Any) -> None:
+    """The SDK's telemetry GET is not sent while a guard governs the process (idempotent).
+
+    Wraps ``module._requests_helper(url, timeout)``, the one function through which
+    the SDK's telemetry emitters send their ``GET`` to
+    ``https://sm-pysdk-t-<region>.s3.<region>.amazonaws.com/telemetry`` with
+    ``requests`` (outside botocore, so no guard sees it): SDK v2
+    ``sagemaker/telemetry/telemetry_logging.py`` and ``sagemaker/serve/utils/telemetry_logger.py``,
+    SDK v3 ``sagemaker/core/telemetry/telemetry_logging.py`` and
+    ``sagemaker/serve/utils/telemetry_logger.py``. :func:`opt_out_of_telemetry`
+    already stops it for SDK sessions made under a guard; this covers a session
+    made *before* the guard was on, whose config the SDK reads at each call. Under
+    the process guard (:func:`profile_of` finds a profile) the helper returns
+    ``None`` without a request, as the SDK's own helper does when its request fails.
+
+    Parameters
+    ----------
+    module : module
+        An SDK module defining ``_requests_helper``; nothing happens when it has none.
+    """
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def _requests_helper(url: Any, timeout: Any) -> Any:
+            if profile_of(None) is not None:
+                logger.debug("the SageMaker SDK's telemetry GET is not sent: a guard governs this process")
+                return None
+            return original(url, timeout)
+        return _requests_helper
+
+    _patch(module, "_requests_helper", make)  # type: ignore[arg-type]

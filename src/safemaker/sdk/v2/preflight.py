@@ -24,12 +24,16 @@ def install_sdk_preflight() -> None:
     ``PipelineSession``) made while a guard governs it opts out of the SDK's
     telemetry and takes the profile's default bucket; STS for a default bucket name goes
     through the configured endpoint (:func:`safemaker.sdk._preflight.install_session_defaults`).
+    The SDK's telemetry GET is not sent under the process guard, whenever its session was
+    made (:func:`safemaker.sdk._preflight.install_telemetry_stop`).
     """
     from sagemaker.jumpstart.model import JumpStartModel
     from sagemaker.processing import FrameworkProcessor
     from sagemaker.remote_function import job as remote_job
     from sagemaker import session as session_module
+    from sagemaker.serve.utils import telemetry_logger
     from sagemaker.session import Session
+    from sagemaker.telemetry import telemetry_logging
 
     _preflight.install_remote_function_check(remote_job._JobSettings, remote_job.JOBS_CONTAINER_ENTRYPOINT)
     _preflight.install_serverless_check(Model)
@@ -38,3 +42,5 @@ def install_sdk_preflight() -> None:
     _preflight.install_processor_code_check(FrameworkProcessor)
     _preflight.install_session_defaults(Session)
     _preflight.install_bucket_name_function(session_module)
+    _preflight.install_telemetry_stop(telemetry_logging)
+    _preflight.install_telemetry_stop(telemetry_logger)

@@ -23,12 +23,22 @@ def install_sdk_preflight() -> None:
     (and ``PipelineSession``) made while a guard governs it opts out of the SDK's
     telemetry and takes the profile's default bucket; STS for a default bucket name goes
     through the configured endpoint (:func:`safemaker.sdk._preflight.install_session_defaults`).
+    The SDK's telemetry GET is not sent under the process guard, whenever its session was
+    made (:func:`safemaker.sdk._preflight.install_telemetry_stop`).
     """
     from sagemaker.core.helper import iam_role_resolver
     from sagemaker.core.helper.session_helper import Session
     from sagemaker.core.remote_function import job as remote_job
+    from sagemaker.core.telemetry import telemetry_logging
 
     _preflight.install_remote_function_check(remote_job._JobSettings, remote_job.JOBS_CONTAINER_ENTRYPOINT)
     _preflight.install_trainer_code_check(ModelTrainer)
     _preflight.install_role_validation_check(iam_role_resolver)
     _preflight.install_session_defaults(Session)
+    _preflight.install_telemetry_stop(telemetry_logging)
+    try:
+        from sagemaker.serve.utils import telemetry_logger  # ModelBuilder's own emitter (sagemaker-serve)
+    except ImportError:  # pragma: no cover - sagemaker-core without sagemaker-serve
+        pass
+    else:
+        _preflight.install_telemetry_stop(telemetry_logger)
