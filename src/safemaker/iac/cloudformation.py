@@ -256,6 +256,8 @@ def template_requests(doc: Document, parameters: Mapping[str, str], *, template:
         if spec.operation == "CreatePipeline":
             request, extra = _pipeline_body(doc, resolver, res, request, props_at)
         to_req, to_src = _renamer(spec)
+        if any(parts == ("PipelineDefinition",) for parts, _, _ in extra):
+            to_src = {}  # the whole PipelineDefinition property is unresolved, not its body
 
         def source_path(parts: Parts, _at: Parts = props_at, _to_src: Any = to_src) -> Parts:
             head = tuple(p for p in parts[:1] if isinstance(p, str))
@@ -280,8 +282,15 @@ def _pipeline_body(doc: Document, resolver: Resolver, res: Mapping[str, Any], re
                    props_at: Parts) -> tuple[dict[str, Any], list[tuple[Parts, Unresolved, str]]]:
     """``PipelineDefinitionBody`` (JSON text, maybe built with Fn::Sub) -> the parsed definition."""
     raw = (res.get("Properties") or {}).get("PipelineDefinition")
-    body_node = raw.get("PipelineDefinitionBody") if isinstance(raw, Mapping) else None
     extra: list[tuple[Parts, Unresolved, str]] = []
+    if isinstance(raw, Mapping) and len(raw) == 1 and str(next(iter(raw))).startswith("Fn::"):
+        # The whole definition chosen by a function (Fn::If between a body and an S3 location):
+        # resolved with the text's tokens kept; chosen at deployment, nothing in it can be verified.
+        raw = resolver._value(raw)
+        if isinstance(raw, Unresolved):
+            extra.append((("PipelineDefinition",), raw, "SM-REFERENCE"))
+            return request, extra
+    body_node = raw.get("PipelineDefinitionBody") if isinstance(raw, Mapping) else None
     if body_node is not None:
         text = resolver.text_document(body_node)
         if isinstance(text, Unresolved):

@@ -22,6 +22,7 @@ import re
 from typing import Any, Iterator, Mapping
 
 from ..guard import format_path
+from ..rules import RULES
 from ._document import Document, Parts, Unresolved
 from ._request import SourceRequest
 
@@ -136,6 +137,26 @@ def _runtime_values(value: Any) -> Any:
     return value
 
 
+def _whole_request_at_run_time(member: str, raw: Any) -> Unresolved | None:
+    """The request of a Task whose ``Parameters`` / ``Arguments`` are not written as an object, or
+    ``None`` when they are.
+
+    Amazon States Language: without ``Parameters`` a Task passes its effective input (the state
+    input after ``InputPath``) to the resource as is; a JSONata ``Arguments`` may be one expression
+    (``"{% ... %}"``) computing the whole request. Either is known only at run time.
+    """
+    if isinstance(raw, Mapping):
+        return None
+    if raw is None:
+        return Unresolved(f"(no {member}: the state's input)",
+                          f"a Task without {member} sends its input, known only at run time")
+    if isinstance(raw, Unresolved):
+        return raw
+    if isinstance(raw, str) and raw.strip().startswith("{%"):
+        return Unresolved(raw, "a JSONata expression evaluated at run time computes the whole request")
+    return Unresolved(raw, f"{member} is not an object of request members")
+
+
 def _source_parts(params: Any, parts: Parts) -> Parts:
     """Request parts -> the keys as written (``Key.$`` where the value is a path)."""
     out: list[str | int] = []
@@ -180,15 +201,30 @@ def definition_requests(doc: Document, definition: Mapping[str, Any], at: Parts,
         op = task_operation(state.get("Resource"))
         if op is None:
             continue
-        member = "Arguments" if "Arguments" in state else "Parameters"
+        if "Arguments" in state or "Parameters" in state:
+            member = "Arguments" if "Arguments" in state else "Parameters"
+        else:
+            jsonata = state.get("QueryLanguage", definition.get("QueryLanguage")) == "JSONata"
+            member = "Arguments" if jsonata else "Parameters"
         raw = state.get(member)
-        if isinstance(raw, Unresolved) or (raw is not None and not isinstance(raw, Mapping)):
-            raw = {}
-        params = _runtime_values(raw or {})
         state_at = here + (member,)
         prefix = format_path(here)
         rtype = state.get("Resource")
         rtype_text = rtype.expression if isinstance(rtype, Unresolved) else rtype
+        whole = _whole_request_at_run_time(member, raw)
+        if whole is not None and not (op in RULES and RULES[op].unsupported):
+            # The whole request is the state's input, or one expression: nothing in it can be verified.
+            at_state = here if member not in state else state_at
+            out.append(SourceRequest(
+                doc.file, logical_id if logical_id is not None else prefix, str(rtype_text), "", {},
+                lambda parts, _at=at_state: at if embedded else at + _at,
+                lambda parts, _m=at[-1] if (logical_id is not None and at) else "", _p=format_path(state_at):
+                    f"{_m}.{_p}" if _m else _p,
+                doc.line, extra=[((), whole, "SM-REFERENCE")]))
+            continue
+        if not isinstance(raw, Mapping):
+            raw = {}
+        params = _runtime_values(raw)
 
         def source_path(parts: Parts, _raw: Any = raw, _state_at: Parts = state_at) -> Parts:
             if embedded:
