@@ -15,6 +15,7 @@ Expected behaviour comes from the sources' own specifications, not from safemake
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -124,3 +125,85 @@ Resources:
     r2, rows2 = run_json(profile_file, str(f), "--parameter", "Stage=dev")
     assert r2.exit_code == 3
     assert ("FAIL", "SM-NET-VPC") in {(x["status"], x["rule_id"]) for x in rows2}
+
+
+# --------------------------------------------------------------------------- nested stacks
+# AWS::CloudFormation::Stack: CloudFormation creates the child template's resources with the
+# Parameters the parent passes (they win over the child's Default). `aws cloudformation package`
+# reads a local TemplateURL; the CDK writes the child as `<id>.nested.template.json` in the cloud
+# assembly and names it in the resource's Metadata `aws:asset:path` (its TemplateURL is an S3 URL).
+
+NOTEBOOK_CHILD = f"""AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Internet: {{Type: String, Default: Disabled}}
+Resources:
+  Nb:
+    Type: AWS::SageMaker::NotebookInstance
+    Properties:
+      InstanceType: ml.t3.medium
+      RoleArn: {ROLE}
+      DirectInternetAccess: !Ref Internet
+      RootAccess: Disabled
+      SubnetId: subnet-0aaaaaaaaaaaaaaaa
+      SecurityGroupIds: [sg-0bbbbbbbbbbbbbbbb]
+"""
+
+
+def test_nested_stack_parameters_win_over_the_child_default(profile_file, tmp_path):
+    (tmp_path / "child.yaml").write_text(NOTEBOOK_CHILD)
+    (tmp_path / "parent.yaml").write_text("""AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Notebooks:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: ./child.yaml
+      Parameters:
+        Internet: Enabled
+""")
+    r, rows = run_json(profile_file, str(tmp_path / "parent.yaml"))
+    assert r.exit_code == 3
+    assert [(x["status"], x["rule_id"], x["logical_id"], x["path"], x["found"], Path(x["file"]).name)
+            for x in rows] == [("FAIL", "SM-NB-DIRECT-INTERNET", "Notebooks/Nb", "DirectInternetAccess", "Enabled",
+                                "child.yaml")]
+    # The child alone, with its Default, is closed: only the parent's Parameters open it.
+    r2, rows2 = run_json(profile_file, str(tmp_path / "child.yaml"))
+    assert (r2.exit_code, rows2) == (0, [])
+
+
+def test_cdk_nested_stack_in_the_cloud_assembly_is_checked(profile_file, tmp_path):
+    out = tmp_path / "cdk.out"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps({"version": "36.0.0", "artifacts": {
+        "Parent": {"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region",
+                   "properties": {"templateFile": "Parent.template.json"}}}}))
+    (out / "Parent.template.json").write_text(json.dumps({"Resources": {"NbStackResource": {
+        "Type": "AWS::CloudFormation::Stack",
+        "Properties": {"TemplateURL": {"Fn::Join": ["", ["https://s3.", {"Ref": "AWS::Region"}, ".",
+                                                         {"Ref": "AWS::URLSuffix"}, "/cdk-assets/abc.json"]]}},
+        "Metadata": {"aws:cdk:path": "Parent/NbStack.NestedStack/NbStack.NestedStackResource",
+                     "aws:asset:path": "ParentNbStackA1B2C3D4.nested.template.json",
+                     "aws:asset:property": "TemplateURL"}}}}, indent=1))
+    (out / "ParentNbStackA1B2C3D4.nested.template.json").write_text(json.dumps({"Resources": {"Nb": {
+        "Type": "AWS::SageMaker::NotebookInstance",
+        "Properties": {"InstanceType": "ml.t3.medium", "RoleArn": ROLE, "DirectInternetAccess": "Enabled",
+                       "RootAccess": "Disabled", "SubnetId": "subnet-0aaaaaaaaaaaaaaaa",
+                       "SecurityGroupIds": ["sg-0bbbbbbbbbbbbbbbb"]}}}}, indent=1))
+    r, rows = run_json(profile_file, str(out))
+    assert r.exit_code == 3
+    assert [(x["status"], x["rule_id"], x["logical_id"], x["found"], Path(x["file"]).name) for x in rows] == [
+        ("FAIL", "SM-NB-DIRECT-INTERNET", "NbStackResource/Nb", "Enabled",
+         "ParentNbStackA1B2C3D4.nested.template.json")]
+
+
+def test_nested_stack_whose_template_is_not_in_the_source_cannot_be_verified(profile_file, tmp_path):
+    (tmp_path / "parent.yaml").write_text("""Resources:
+  Remote:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: https://s3.amazonaws.com/bucket/child.yaml
+""")
+    r, rows = run_json(profile_file, str(tmp_path / "parent.yaml"))
+    assert r.exit_code == 3
+    assert [(x["status"], x["logical_id"], x["path"], x["line"]) for x in rows] == [
+        ("UNKNOWN", "Remote", "TemplateURL", 5)]
+    assert "https://s3.amazonaws.com/bucket/child.yaml" in rows[0]["found"]

@@ -185,8 +185,9 @@ def _apply_renames(props: dict[str, Any], spec: CfnResource) -> dict[str, Any]:
     return out
 
 
-def template_requests(doc: Document, parameters: Mapping[str, str], *, template: Mapping[str, Any] | None = None,
-                      label: str | None = None, base: Parts = ()) -> list[SourceRequest]:
+def template_requests(doc: Document, parameters: Mapping[str, Any], *, template: Mapping[str, Any] | None = None,
+                      label: str | None = None, base: Parts = (),
+                      nesting: tuple[str, ...] = ()) -> list[SourceRequest]:
     """Every request the SageMaker resources (and embedded definitions) of a template will cause.
 
     Parameters
@@ -201,6 +202,8 @@ def template_requests(doc: Document, parameters: Mapping[str, str], *, template:
         Prefix of logical IDs (a CDK stack's artifact ID).
     base : tuple
         Path of the template inside ``doc`` (for lines).
+    nesting : tuple[str, ...]
+        Files of the parent stacks being read (a template that nests itself is bad input).
 
     Returns
     -------
@@ -209,7 +212,8 @@ def template_requests(doc: Document, parameters: Mapping[str, str], *, template:
     Raises
     ------
     IacInputError
-        A resource that is not a mapping, or an embedded definition that is not JSON.
+        A resource that is not a mapping, an embedded definition that is not JSON, or a nested
+        stack whose local template is missing, is not a template, or nests its parent.
     """
     from . import stepfunctions as _sfn
 
@@ -239,6 +243,9 @@ def template_requests(doc: Document, parameters: Mapping[str, str], *, template:
             props = {}
         if rtype in _STATE_MACHINES:
             out.extend(_state_machine(doc, resolver, res, props, props_at, shown_id, _sfn))
+            continue
+        if rtype in _NESTED_STACKS:
+            out.extend(_nested_stack(doc, res, props, where, shown_id, nesting))
             continue
         spec = CFN_RESOURCES.get(rtype) if isinstance(rtype, str) else None
         if spec is None and isinstance(rtype, str) and rtype.startswith("AWS::SageMaker::") \
@@ -316,6 +323,57 @@ def _pipeline_body(doc: Document, resolver: Resolver, res: Mapping[str, Any], re
 
 
 _STATE_MACHINES = ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine")
+_NESTED_STACKS = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}
+"""Nested stack types -> the property naming the child template."""
+
+
+def _nested_stack(doc: Document, res: Mapping[str, Any], props: Mapping[str, Any], where: Parts, shown_id: str,
+                  nesting: tuple[str, ...]) -> list[SourceRequest]:
+    """The requests of a nested stack's template, with the ``Parameters`` the parent passes.
+
+    CloudFormation creates the child's resources with the parent's ``Parameters`` (they win over
+    the child's ``Default``). The child is read from a local path: the CDK's ``aws:asset:path``
+    metadata (``<id>.nested.template.json`` in the cloud assembly), else a ``TemplateURL``
+    (SAM: ``Location``) that is not a URL, relative to the parent (what ``aws cloudformation
+    package`` uploads). A template elsewhere (S3, HTTPS, a SAR application) cannot be verified.
+    """
+    from pathlib import Path
+
+    from ._document import read_document
+
+    member = _NESTED_STACKS[str(res.get("Type"))]
+    props_at = where + ("Properties",)
+    metadata = res.get("Metadata")
+    asset = metadata.get("aws:asset:path") if isinstance(metadata, Mapping) else None
+    location = props.get(member)
+    local: str | None = None
+    if isinstance(asset, str) and asset:
+        local, at = asset, where + ("Metadata", "aws:asset:path")
+    elif isinstance(location, str) and location and "://" not in location:
+        local, at = location, props_at + (member,)
+    if local is None:
+        value = Unresolved(location if location is not None else {member: None},
+                           "a nested stack's template that is not in the source")
+        return [SourceRequest(doc.file, shown_id, str(res.get("Type")), "", {},
+                              lambda parts, _at=props_at + (member,): _at, lambda parts, _m=member: _m, doc.line,
+                              extra=[((member,), value, "SM-REFERENCE")])]
+    path = Path(doc.file).parent / local
+    if not path.is_file():
+        raise IacInputError(doc.file, f"nested stack {shown_id} names the template {local!r}: no such file next to "
+                                      "the template; give the child template's path relative to the parent",
+                            f"line {doc.line(at)}")
+    key = path.resolve().as_posix()
+    if key in nesting:
+        raise IacInputError(doc.file, f"nested stack {shown_id} names {local!r}, a template that nests it; "
+                                      "a stack cannot contain itself", f"line {doc.line(at)}")
+    child = read_document(path, path.as_posix())
+    if not is_template(child.data):
+        raise IacInputError(child.file, f"nested stack {shown_id} of {doc.file} names this file, which is not a "
+                                        "CloudFormation template")
+    given = props.get("Parameters")
+    parameters = dict(given) if isinstance(given, Mapping) else {}
+    return template_requests(child, parameters, label=shown_id,
+                             nesting=nesting + (Path(doc.file).resolve().as_posix(), key))
 
 
 def _state_machine(doc: Document, resolver: Resolver, res: Mapping[str, Any], props: Mapping[str, Any],
