@@ -207,3 +207,69 @@ def test_nested_stack_whose_template_is_not_in_the_source_cannot_be_verified(pro
     assert [(x["status"], x["logical_id"], x["path"], x["line"]) for x in rows] == [
         ("UNKNOWN", "Remote", "TemplateURL", 5)]
     assert "https://s3.amazonaws.com/bucket/child.yaml" in rows[0]["found"]
+
+
+# --------------------------------------------------------------------------- Terraform types
+# Attribute names from the Terraform AWS provider's documentation (website/docs/r/
+# sagemaker_flow_definition, sagemaker_notebook_instance_lifecycle_configuration, sagemaker_project);
+# what the requests mean from the CloudFormation equivalents above and the API reference:
+# PublicWorkforceTaskPrice sends the task to the Amazon Mechanical Turk public workforce, a
+# lifecycle script runs as root even with root access disabled, a project provisions a Service
+# Catalog product.
+
+def _plan(*changes):
+    return json.dumps({"format_version": "1.2", "terraform_version": "1.9.0", "resource_changes": [
+        {"address": f"{t}.{n}", "mode": "managed", "type": t, "name": n,
+         "change": {"actions": ["create"], "after": after, "after_unknown": {}}} for t, n, after in changes]},
+        indent=1)
+
+
+def test_terraform_flow_definition_lifecycle_config_and_project_are_decided(profile_file, tmp_path):
+    f = tmp_path / "plan.json"
+    f.write_text(_plan(
+        ("aws_sagemaker_flow_definition", "review", {
+            "flow_definition_name": "review", "role_arn": ROLE,
+            "human_loop_config": [{"human_task_ui_arn": "arn:aws:sagemaker:us-east-1:123456789012:human-task-ui/x",
+                                   "task_availability_lifetime_in_seconds": 1, "task_count": 1,
+                                   "task_description": "d", "task_title": "t",
+                                   "workteam_arn": "arn:aws:sagemaker:us-east-1:394669845002:workteam/public-crowd/default",
+                                   "public_workforce_task_price": [{"amount_in_usd": [
+                                       {"cents": 1, "dollars": 0, "tenth_fractions_of_a_cent": 2}]}]}],
+            "output_config": [{"s3_output_path": "s3://b/o"}]}),
+        ("aws_sagemaker_notebook_instance_lifecycle_configuration", "lc",
+         {"name": "lc", "on_create": None, "on_start": "ZWNobyBoaQ=="}),
+        ("aws_sagemaker_project", "p", {"project_name": "p",
+                                        "service_catalog_provisioning_details": [{"product_id": "prod-abc"}]})))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    assert sorted((x["status"], x["rule_id"], x["logical_id"], x["path"]) for x in rows
+                  if x["logical_id"] != "aws_sagemaker_project.p") == [
+        ("FAIL", "SM-NB-LIFECYCLE", "aws_sagemaker_notebook_instance_lifecycle_configuration.lc", "on_start"),
+        ("FAIL", "SM-UNSUPPORTED", "aws_sagemaker_flow_definition.review",
+         "human_loop_config.public_workforce_task_price")]
+    # The operation itself cannot run closed: refused whatever the project's attributes.
+    assert [(x["status"], x["rule_id"]) for x in rows if x["logical_id"] == "aws_sagemaker_project.p"] == [
+        ("FAIL", "SM-UNSUPPORTED")]
+    # The same flow definition with a private work team is closed.
+    g = tmp_path / "private.json"
+    g.write_text(_plan(("aws_sagemaker_flow_definition", "review", {
+        "flow_definition_name": "review", "role_arn": ROLE,
+        "human_loop_config": [{"human_task_ui_arn": "arn:aws:sagemaker:us-east-1:123456789012:human-task-ui/x",
+                               "task_availability_lifetime_in_seconds": 1, "task_count": 1, "task_description": "d",
+                               "task_title": "t", "public_workforce_task_price": [],
+                               "workteam_arn": "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/t"}],
+        "output_config": [{"s3_output_path": "s3://b/o"}]})))
+    r2, rows2 = run_json(profile_file, str(g))
+    assert (r2.exit_code, rows2) == (0, [])
+
+
+def test_terraform_sagemaker_type_safemaker_does_not_know_cannot_be_verified(profile_file, tmp_path):
+    f = tmp_path / "plan.json"
+    f.write_text(_plan(("aws_sagemaker_future_thing", "x", {"name": "x"}),
+                       ("aws_sagemaker_code_repository", "repo", {"code_repository_name": "repo",
+                                                                  "git_config": [{"repository_url": "https://x"}]})))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    # A code repository only stores a URL (no network setting of its own): nothing to check.
+    assert [(x["status"], x["logical_id"], x["source_type"]) for x in rows] == [
+        ("UNKNOWN", "aws_sagemaker_future_thing.x", "aws_sagemaker_future_thing")]

@@ -173,3 +173,16 @@ def test_an_unknown_sagemaker_type_is_unverifiable_not_passed():
     assert [(f.status, f.rule_id, f.resource_name, f.path) for f in findings] == [
         ("UNKNOWN", "SM-UNSUPPORTED", "X", "Type")]
     assert "schemas do not know" in findings[0].found
+
+
+def test_terraform_types_passed_as_no_network_create_through_no_network_operations():
+    # Each Terraform type left unchecked must create through an operation the rule table's
+    # classification says has no network effect (the provider calls Create<Thing> for aws_sagemaker_<thing>).
+    from safemaker.iac.terraform import TF_NO_NETWORK
+    from safemaker.rules_classification import OperationClass, classify
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    for tftype, op in TF_NO_NETWORK.items():
+        assert op in model.operation_names, (tftype, op)
+        assert classify(op).operation_class is OperationClass.NO_NETWORK_EFFECT, (tftype, op)
+        assert tftype not in TF_RESOURCES

@@ -25,7 +25,7 @@ from .._json import DuplicateKeyError, loads_strict
 from ._document import Document, IacInputError, Parts, Unresolved
 from ._request import SourceRequest
 
-__all__ = ["TfResource", "TF_RESOURCES", "is_plan", "plan_requests"]
+__all__ = ["TfResource", "TF_RESOURCES", "TF_NO_NETWORK", "is_plan", "plan_requests"]
 
 
 @dataclass(frozen=True)
@@ -98,10 +98,40 @@ TF_RESOURCES: Mapping[str, TfResource] = {
     "aws_sagemaker_pipeline": TfResource("CreatePipeline", (
         ("pipeline_definition", "PipelineDefinition"), ("role_arn", "RoleArn"),
         ("pipeline_definition_s3_location", "PipelineDefinitionS3Location")), "pipeline_name"),
+    "aws_sagemaker_flow_definition": TfResource("CreateFlowDefinition", (
+        ("role_arn", "RoleArn"),
+        ("human_loop_config.public_workforce_task_price", "HumanLoopConfig.PublicWorkforceTaskPrice")),
+        "flow_definition_name"),
+    "aws_sagemaker_notebook_instance_lifecycle_configuration": TfResource("CreateNotebookInstanceLifecycleConfig", (
+        ("on_create", "OnCreate"), ("on_start", "OnStart"))),
+    "aws_sagemaker_project": TfResource("CreateProject", (), "project_name"),
 }
 """Terraform type -> the request it causes, attribute by attribute (guarded fields only)."""
 
+TF_NO_NETWORK: Mapping[str, str] = {
+    "aws_sagemaker_app_image_config": "CreateAppImageConfig",
+    "aws_sagemaker_code_repository": "CreateCodeRepository",
+    "aws_sagemaker_device": "RegisterDevices",
+    "aws_sagemaker_device_fleet": "CreateDeviceFleet",
+    "aws_sagemaker_feature_group": "CreateFeatureGroup",
+    "aws_sagemaker_hub": "CreateHub",
+    "aws_sagemaker_human_task_ui": "CreateHumanTaskUi",
+    "aws_sagemaker_image": "CreateImage",
+    "aws_sagemaker_image_version": "CreateImageVersion",
+    "aws_sagemaker_mlflow_tracking_server": "CreateMlflowTrackingServer",
+    "aws_sagemaker_model_package_group": "CreateModelPackageGroup",
+    "aws_sagemaker_model_package_group_policy": "PutModelPackageGroupPolicy",
+    "aws_sagemaker_servicecatalog_portfolio_status": "EnableSagemakerServicecatalogPortfolio",
+    "aws_sagemaker_studio_lifecycle_config": "CreateStudioLifecycleConfig",
+    "aws_sagemaker_workteam": "CreateWorkteam",
+}
+"""Terraform SageMaker types whose create operation has no network effect (the rule table's
+classification, :mod:`safemaker.rules_classification`): nothing to check. Any other
+``aws_sagemaker_*`` type that :data:`TF_RESOURCES` does not map cannot be verified (never passed)."""
+
 _MISSING = object()
+_BLOCKS = frozenset({"ServerlessConfig", "PublicWorkforceTaskPrice"})
+"""Request members that are structures the plan writes as a nested block (a list of at most one)."""
 
 
 def is_plan(data: Any) -> bool:
@@ -180,7 +210,7 @@ def _set(request: dict[str, Any], api_path: str, idx: list[int], value: Any) -> 
         if last:
             if isinstance(value, list) and name.endswith("Config") and not value:
                 return
-            if name == "ServerlessConfig" and isinstance(value, list):
+            if name in _BLOCKS and isinstance(value, list):  # a nested block: [] absent, [{...}] given once
                 if not value:
                     return
                 value = value[0]
@@ -300,6 +330,13 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
     for address, rtype, values, unknown, at in items:
         config = configuration.get(re.sub(r"\[[^\]]*\]", "", address))
         spec = TF_RESOURCES.get(rtype)
+        if spec is None and rtype.startswith("aws_sagemaker_") and rtype not in TF_NO_NETWORK:
+            # Fail closed: a SageMaker type safemaker does not map may create a resource the rules guard.
+            why = Unresolved(rtype, "a Terraform SageMaker resource type safemaker does not map: what it creates "
+                                    "is not checked (audit it once deployed)")
+            out.append(SourceRequest(doc.file, address, rtype, "", {}, lambda parts, _at=at: _at,
+                                     lambda parts: "", doc.line, extra=[((), why, "SM-UNSUPPORTED")]))
+            continue
         if spec is None or spec.operation not in RULES or not isinstance(values, Mapping):
             continue
         request: dict[str, Any] = {}
