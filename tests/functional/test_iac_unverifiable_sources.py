@@ -273,3 +273,65 @@ def test_terraform_sagemaker_type_safemaker_does_not_know_cannot_be_verified(pro
     # A code repository only stores a URL (no network setting of its own): nothing to check.
     assert [(x["status"], x["logical_id"], x["source_type"]) for x in rows] == [
         ("UNKNOWN", "aws_sagemaker_future_thing.x", "aws_sagemaker_future_thing")]
+
+
+# --------------------------------------------------------------------------- AWS::LanguageExtensions
+# Fn::ForEach (CloudFormation template reference, "Fn::ForEach"): with the AWS::LanguageExtensions
+# transform, `Fn::ForEach::<LoopName>: [Identifier, Collection, {OutputKey: OutputValue}]` in Resources
+# creates one resource per collection item; ${Identifier} / &{Identifier} in the key and
+# {"Ref": Identifier} / ${Identifier} in the value are replaced by the item. A template need not
+# declare AWSTemplateFormatVersion.
+
+FOREACH = f"""Transform: AWS::LanguageExtensions
+Parameters:
+  Teams: {{Type: CommaDelimitedList, Default: "ml,data"}}
+Resources:
+  Fn::ForEach::Notebooks:
+    - Team
+    - !Ref Teams
+    - Notebook${{Team}}:
+        Type: AWS::SageMaker::NotebookInstance
+        Properties:
+          NotebookInstanceName: !Sub nb-${{Team}}
+          InstanceType: ml.t3.medium
+          RoleArn: {ROLE}
+          DirectInternetAccess: Enabled
+          RootAccess: Disabled
+          SubnetId: subnet-0aaaaaaaaaaaaaaaa
+          SecurityGroupIds: [sg-0bbbbbbbbbbbbbbbb]
+  Closed:
+    Type: AWS::SageMaker::NotebookInstance
+    Properties:
+      InstanceType: ml.t3.medium
+      RoleArn: {ROLE}
+      DirectInternetAccess: Disabled
+      RootAccess: Disabled
+      SubnetId: subnet-0aaaaaaaaaaaaaaaa
+      SecurityGroupIds: [sg-0bbbbbbbbbbbbbbbb]
+"""
+
+
+@pytest.mark.parametrize("header", ["", 'AWSTemplateFormatVersion: "2010-09-09"\n'])
+def test_foreach_resources_are_expanded_and_checked(profile_file, tmp_path, header):
+    d = tmp_path / "templates"
+    d.mkdir()
+    (d / "notebooks.yaml").write_text(header + FOREACH)
+    r, rows = run_json(profile_file, str(d))
+    assert r.exit_code == 3
+    assert sorted((x["status"], x["rule_id"], x["logical_id"], x["found"]) for x in rows) == [
+        ("FAIL", "SM-NB-DIRECT-INTERNET", "Notebookdata", "Enabled"),
+        ("FAIL", "SM-NB-DIRECT-INTERNET", "Notebookml", "Enabled")]
+    line = (header + FOREACH).splitlines().index("          DirectInternetAccess: Enabled") + 1
+    assert {x["line"] for x in rows} == {line}
+
+
+def test_foreach_over_a_collection_known_at_deployment_cannot_be_verified(profile_file, tmp_path):
+    f = tmp_path / "notebooks.yaml"
+    f.write_text(FOREACH.replace('Teams: {Type: CommaDelimitedList, Default: "ml,data"}',
+                                 "Teams: {Type: CommaDelimitedList}"))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    assert [(x["status"], x["logical_id"], x["source_type"]) for x in rows] == [
+        ("UNKNOWN", "Fn::ForEach::Notebooks", "AWS::SageMaker::NotebookInstance")]
+    r2, rows2 = run_json(profile_file, str(f), "--parameter", "Teams=ml")
+    assert [(x["status"], x["logical_id"]) for x in rows2] == [("FAIL", "Notebookml")]

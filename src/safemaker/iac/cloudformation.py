@@ -154,7 +154,8 @@ def is_template(data: Any) -> bool:
         return False
     if "AWSTemplateFormatVersion" in data:
         return True
-    return all(isinstance(r, Mapping) and isinstance(r.get("Type"), str) for r in res.values())
+    return all((isinstance(r, Mapping) and isinstance(r.get("Type"), str))
+               or (str(k).startswith("Fn::ForEach::") and isinstance(r, list)) for k, r in res.items())
 
 # --------------------------------------------------------------------------- resources -> requests
 
@@ -220,8 +221,15 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
     tpl = template if template is not None else doc.data
     resolver = Resolver(tpl, parameters)
     out: list[SourceRequest] = []
-    for logical_id, res in resolver.resources.items():
-        where = base + ("Resources", logical_id)
+    items = _expand_for_each(doc, resolver, resolver.resources, base + ("Resources",))
+    resolver.resources = {logical_id: res for logical_id, res, _ in items}
+    for logical_id, res, where in items:
+        if isinstance(res, _UnresolvedLoop):
+            if res.types & _CHECKED_TYPES or any(t.startswith("AWS::SageMaker::") for t in res.types):
+                out.append(SourceRequest(doc.file, logical_id, ", ".join(sorted(res.types)), "", {},
+                                         lambda parts, _at=where: _at + (1,), lambda parts: logical_id, doc.line,
+                                         extra=[((), res.collection, "SM-REFERENCE")]))
+            continue
         if not isinstance(res, Mapping):
             raise IacInputError(doc.file, f"resource {logical_id} is {type(res).__name__}; expected a mapping "
                                           "with Type and Properties", f"line {doc.line(where)}")
@@ -285,6 +293,79 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
     return out
 
 
+_FOR_EACH = "Fn::ForEach::"
+
+
+@dataclass(frozen=True)
+class _UnresolvedLoop:
+    """A ``Fn::ForEach`` whose collection only deployment knows: the types its fragment creates."""
+
+    types: frozenset[str]
+    collection: Unresolved
+
+
+def _fragment_types(node: Any) -> frozenset[str]:
+    if isinstance(node, Mapping):
+        found = {node["Type"]} if isinstance(node.get("Type"), str) else set()
+        for v in node.values():
+            found |= _fragment_types(v)
+        return frozenset(found)
+    if isinstance(node, list):
+        return frozenset().union(*(_fragment_types(v) for v in node)) if node else frozenset()
+    return frozenset()
+
+
+def _substitute(node: Any, identifier: str, item: str) -> Any:
+    """``node`` with the loop's identifier replaced (``${Id}``, ``&{Id}`` alphanumeric only, ``Ref: Id``)."""
+    if isinstance(node, str):
+        return node.replace("${" + identifier + "}", item).replace(
+            "&{" + identifier + "}", "".join(c for c in item if c.isalnum()))
+    if isinstance(node, Mapping):
+        if len(node) == 1 and node.get("Ref") == identifier:
+            return item
+        return {_substitute(k, identifier, item): _substitute(v, identifier, item) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_substitute(v, identifier, item) for v in node]
+    return node
+
+
+def _expand_for_each(doc: Document, resolver: Resolver, resources: Mapping[str, Any],
+                     at: Parts) -> list[tuple[str, Any, Parts]]:
+    """``(logical ID, resource, path in the file)`` with every ``Fn::ForEach`` of ``Resources`` expanded.
+
+    ``AWS::LanguageExtensions`` (template reference, "Fn::ForEach"):
+    ``Fn::ForEach::<Name>: [Identifier, Collection, {OutputKey: OutputValue}]`` creates one entry
+    per item of the collection (a list, or a ``Ref`` to a list parameter), the identifier
+    replaced in the key and the value; loops nest. The path of an expanded resource is the one of
+    its fragment in the file (for lines). A collection only deployment knows is an
+    :class:`_UnresolvedLoop`.
+    """
+    out: list[tuple[str, Any, Parts]] = []
+    for key, res in resources.items():
+        where = at + (key,)
+        if not (isinstance(key, str) and key.startswith(_FOR_EACH)):
+            out.append((key, res, where))
+            continue
+        if not (isinstance(res, list) and len(res) == 3 and isinstance(res[0], str) and isinstance(res[2], Mapping)):
+            raise IacInputError(doc.file, f"{key} is not [Identifier, Collection, {{OutputKey: OutputValue}}] "
+                                          "(AWS::LanguageExtensions Fn::ForEach)", f"line {doc.line(where)}")
+        identifier, collection, fragment = res
+        items = resolver.value(collection)
+        if not (isinstance(items, list) and all(isinstance(i, (str, int, float)) for i in items)):
+            reason = items if isinstance(items, Unresolved) else Unresolved(
+                collection, "a Fn::ForEach collection that is not a list of values")
+            out.append((key, _UnresolvedLoop(_fragment_types(fragment), reason), where))
+            continue
+        for item in items:
+            for out_key, value in fragment.items():
+                new_key = _substitute(out_key, identifier, str(item))
+                new_value = _substitute(value, identifier, str(item))
+                out.extend(_expand_for_each(doc, resolver, {new_key: new_value}, where + (2,))
+                           if isinstance(new_key, str) and new_key.startswith(_FOR_EACH)
+                           else [(new_key, new_value, where + (2, out_key))])
+    return out
+
+
 def _pipeline_body(doc: Document, resolver: Resolver, res: Mapping[str, Any], request: dict[str, Any],
                    props_at: Parts) -> tuple[dict[str, Any], list[tuple[Parts, Unresolved, str]]]:
     """``PipelineDefinitionBody`` (JSON text, maybe built with Fn::Sub) -> the parsed definition."""
@@ -325,6 +406,8 @@ def _pipeline_body(doc: Document, resolver: Resolver, res: Mapping[str, Any], re
 _STATE_MACHINES = ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine")
 _NESTED_STACKS = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}
 """Nested stack types -> the property naming the child template."""
+_CHECKED_TYPES = frozenset(_STATE_MACHINES) | frozenset(_NESTED_STACKS)
+"""Types besides AWS::SageMaker::* whose content is checked (an unexpanded loop of them cannot be verified)."""
 
 
 def _nested_stack(doc: Document, res: Mapping[str, Any], props: Mapping[str, Any], where: Parts, shown_id: str,
