@@ -335,3 +335,48 @@ def test_foreach_over_a_collection_known_at_deployment_cannot_be_verified(profil
         ("UNKNOWN", "Fn::ForEach::Notebooks", "AWS::SageMaker::NotebookInstance")]
     r2, rows2 = run_json(profile_file, str(f), "--parameter", "Teams=ml")
     assert [(x["status"], x["logical_id"]) for x in rows2] == [("FAIL", "Notebookml")]
+
+
+# --------------------------------------------------------------------------- string booleans
+# Template parameters are strings; CloudFormation accepts the strings "true" / "false" for a property
+# whose resource schema type is boolean (EnableNetworkIsolation: !Ref Isolation). The resource
+# schema (cfn-lint's copy) says which properties are boolean.
+
+ISOLATION = f"""Parameters:
+  Isolation: {{Type: String, Default: "true", AllowedValues: ["true", "false"]}}
+Resources:
+  Model:
+    Type: AWS::SageMaker::Model
+    Properties:
+      ExecutionRoleArn: {ROLE}
+      PrimaryContainer: {{Image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1}}
+      EnableNetworkIsolation: !Ref Isolation
+      VpcConfig:
+        Subnets: [subnet-0aaaaaaaaaaaaaaaa]
+        SecurityGroupIds: [sg-0bbbbbbbbbbbbbbbb]
+  Quality:
+    Type: AWS::SageMaker::DataQualityJobDefinition
+    Properties:
+      RoleArn: {ROLE}
+      DataQualityAppSpecification: {{ImageUri: x}}
+      DataQualityJobInput: {{EndpointInput: {{EndpointName: e, LocalPath: /opt/ml/processing/input}}}}
+      DataQualityJobOutputConfig: {{MonitoringOutputs: [{{S3Output: {{S3Uri: s3://b/o, LocalPath: /opt/ml/processing/output}}}}]}}
+      JobResources: {{ClusterConfig: {{InstanceCount: 1, InstanceType: ml.m5.large, VolumeSizeInGB: 5}}}}
+      NetworkConfig:
+        EnableNetworkIsolation: "true"
+        EnableInterContainerTrafficEncryption: !Ref Isolation
+        VpcConfig: {{Subnets: [subnet-0aaaaaaaaaaaaaaaa], SecurityGroupIds: [sg-0bbbbbbbbbbbbbbbb]}}
+"""
+
+
+def test_boolean_properties_written_as_strings_are_booleans(profile_file, tmp_path):
+    f = tmp_path / "model.yaml"
+    f.write_text(ISOLATION)
+    r, rows = run_json(profile_file, str(f))
+    assert [x for x in rows if x["rule_id"] in ("SM-NET-ISOLATION", "SM-NET-ICTE")] == []
+    r2, rows2 = run_json(profile_file, str(f), "--parameter", "Isolation=false")
+    assert r2.exit_code == 3
+    assert sorted((x["rule_id"], x["logical_id"], x["path"], x["found"]) for x in rows2
+                  if x["rule_id"] in ("SM-NET-ISOLATION", "SM-NET-ICTE")) == [
+        ("SM-NET-ICTE", "Quality", "NetworkConfig.EnableInterContainerTrafficEncryption", False),
+        ("SM-NET-ISOLATION", "Model", "EnableNetworkIsolation", False)]

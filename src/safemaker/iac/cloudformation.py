@@ -145,6 +145,45 @@ def unmapped_reason(rtype: str) -> str | None:
                 "map this type's properties")
     return None
 
+def _schema_of(rtype: str) -> Mapping[str, Any]:
+    """The installed CloudFormation resource schema of ``rtype`` (``{}`` when unknown)."""
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER, ResourceNotFoundError
+
+    try:
+        return PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", rtype).schema
+    except ResourceNotFoundError:
+        return {}
+
+
+def _booleans(value: Any, schema: Mapping[str, Any], node: Mapping[str, Any] | None = None, depth: int = 0) -> Any:
+    """``value`` with the strings ``"true"`` / ``"false"`` of boolean-typed properties made booleans.
+
+    Template parameters are strings, and CloudFormation takes ``"true"`` / ``"false"`` for a
+    property whose resource schema type is ``boolean`` (``EnableNetworkIsolation: !Ref Isolation``):
+    the request it sends holds the boolean. ``node`` is the schema of ``value`` (default: the
+    resource's ``properties``); ``$ref`` to the schema's ``definitions`` is followed.
+    """
+    node = schema if node is None else node
+    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and depth < 50:
+        ref = node["$ref"]
+        if not ref.startswith("#/definitions/"):
+            return value
+        node = (schema.get("definitions") or {}).get(ref.rsplit("/", 1)[1], {})
+        depth += 1
+    if not isinstance(node, Mapping) or depth >= 50:
+        return value
+    types = node.get("type")
+    types = types if isinstance(types, list) else [types]
+    if "boolean" in types and isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if isinstance(value, Mapping) and isinstance(node.get("properties"), Mapping):
+        props = node["properties"]
+        return {k: _booleans(v, schema, props.get(k), depth + 1) if k in props else v for k, v in value.items()}
+    if isinstance(value, list) and isinstance(node.get("items"), Mapping):
+        return [_booleans(v, schema, node["items"], depth + 1) for v in value]
+    return value
+
+
 def is_template(data: Any) -> bool:
     """A CloudFormation template: a ``Resources`` mapping whose entries have a ``Type``."""
     if not isinstance(data, Mapping):
@@ -266,7 +305,7 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
             continue
         if spec is None or spec.operation not in RULES:
             continue
-        request = _apply_renames(dict(props), spec)
+        request = _apply_renames(_booleans(dict(props), _schema_of(rtype)), spec)
         extra: list[tuple[Parts, Unresolved, str]] = []
         if spec.operation == "CreatePipeline":
             request, extra = _pipeline_body(doc, resolver, res, request, props_at)
