@@ -380,3 +380,34 @@ def test_boolean_properties_written_as_strings_are_booleans(profile_file, tmp_pa
                   if x["rule_id"] in ("SM-NET-ISOLATION", "SM-NET-ICTE")) == [
         ("SM-NET-ICTE", "Quality", "NetworkConfig.EnableInterContainerTrafficEncryption", False),
         ("SM-NET-ISOLATION", "Model", "EnableNetworkIsolation", False)]
+
+
+def test_nested_stack_resources_referring_to_each_other_are_checked_as_when_alone(profile_file, tmp_path):
+    (tmp_path / "child.yaml").write_text(f"""Resources:
+  Model:
+    Type: AWS::SageMaker::Model
+    Properties:
+      ExecutionRoleArn: {ROLE}
+      PrimaryContainer: {{Image: x}}
+  Config:
+    Type: AWS::SageMaker::EndpointConfig
+    Properties:
+      ProductionVariants:
+        - {{ModelName: !GetAtt Model.ModelName, VariantName: v, InitialInstanceCount: 1, InstanceType: ml.m5.large}}
+  Endpoint:
+    Type: AWS::SageMaker::Endpoint
+    Properties:
+      EndpointConfigName: !GetAtt Config.EndpointConfigName
+""")
+    (tmp_path / "parent.yaml").write_text("""Resources:
+  Serving:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: child.yaml
+""")
+    _, alone = run_json(profile_file, str(tmp_path / "child.yaml"))
+    r, nested = run_json(profile_file, str(tmp_path / "parent.yaml"))
+    assert r.exit_code == 3
+    assert [x for x in alone if x["status"] == "UNKNOWN"] == []
+    assert sorted((x["status"], x["rule_id"], "Serving/" + x["logical_id"], x["path"]) for x in alone) == sorted(
+        (x["status"], x["rule_id"], x["logical_id"], x["path"]) for x in nested)

@@ -63,12 +63,17 @@ class Resolver:
     ----------
     template : Mapping
         The template.
-    parameters : Mapping[str, str]
-        Values given on the command line (``--parameter KEY=VALUE``); they win over ``Default``.
+    parameters : Mapping[str, Any]
+        Values given on the command line (``--parameter KEY=VALUE``), or by a parent stack; they win
+        over ``Default``.
+    prefix : str
+        Prefix of the logical IDs a reference names (``"Parent/"`` in a nested stack, whose
+        resources are reported as ``Parent/<logical ID>``).
     """
 
-    def __init__(self, template: Mapping[str, Any], parameters: Mapping[str, str]) -> None:
+    def __init__(self, template: Mapping[str, Any], parameters: Mapping[str, Any], prefix: str = "") -> None:
         self.template = template
+        self.prefix = prefix
         self.given = dict(parameters)
         raw = template.get("Parameters")
         self.declared: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
@@ -140,7 +145,7 @@ class Resolver:
         if name in _PSEUDO:
             return Unresolved({"Ref": name}, "a pseudo parameter known at deployment")
         if name in self.resources:
-            return Unresolved({"Ref": name}, "a resource created by the same template", name)
+            return Unresolved({"Ref": name}, "a resource created by the same template", self.prefix + name)
         return Unresolved({"Ref": name}, "a name the template does not declare")
 
     def _typed(self, name: str, value: Any) -> Any:
@@ -164,7 +169,7 @@ class Resolver:
         if key == "Fn::GetAtt":
             target = arg[0] if isinstance(arg, list) and arg else (arg.split(".")[0] if isinstance(arg, str) else None)
             return Unresolved(node, "an attribute of a resource created at deployment",
-                              target if isinstance(target, str) else None)
+                              self.prefix + target if isinstance(target, str) else None)
         if key == "Fn::ImportValue":
             return Unresolved(node, "an export of another stack, known at deployment")
         if key == "Fn::Sub":
@@ -292,7 +297,8 @@ class Resolver:
             elif "." in name:
                 target = name.split(".", 1)[0]
                 got = self._token(Unresolved({"Fn::GetAtt": name.split(".", 1)},
-                                             "an attribute of a resource created at deployment", target))
+                                             "an attribute of a resource created at deployment",
+                                             self.prefix + target))
             else:
                 got = self._text(self._ref(name))
             return got if got is not None else self._token(Unresolved("${" + name + "}", "not a text value"))

@@ -258,7 +258,7 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
     from . import stepfunctions as _sfn
 
     tpl = template if template is not None else doc.data
-    resolver = Resolver(tpl, parameters)
+    resolver = Resolver(tpl, parameters, f"{label}/" if label else "")
     out: list[SourceRequest] = []
     items = _expand_for_each(doc, resolver, resolver.resources, base + ("Resources",))
     resolver.resources = {logical_id: res for logical_id, res, _ in items}
