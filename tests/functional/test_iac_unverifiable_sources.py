@@ -411,3 +411,22 @@ def test_nested_stack_resources_referring_to_each_other_are_checked_as_when_alon
     assert [x for x in alone if x["status"] == "UNKNOWN"] == []
     assert sorted((x["status"], x["rule_id"], "Serving/" + x["logical_id"], x["path"]) for x in alone) == sorted(
         (x["status"], x["rule_id"], x["logical_id"], x["path"]) for x in nested)
+
+
+def test_sdk_integration_task_of_an_operation_safemaker_does_not_know_is_refused(profile_file, tmp_path):
+    # Step Functions' AWS SDK integrations follow the AWS SDKs, which may be newer than the installed
+    # botocore: an operation outside botocore's SageMaker model is one the guard refuses at run time.
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    assert "CreateSomethingNewer" not in model.operation_names
+    f = tmp_path / "flow.asl.json"
+    f.write_text(json.dumps({"StartAt": "New", "States": {
+        "New": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sagemaker:createSomethingNewer",
+                "Parameters": {"Name": "x"}, "Next": "Read"},
+        "Read": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sagemaker:describeTrainingJob",
+                 "Parameters": {"TrainingJobName": "x"}, "End": True}}}))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    assert [(x["status"], x["rule_id"], x["logical_id"]) for x in rows] == [
+        ("FAIL", "SM-UNCLASSIFIED", "States.New")]

@@ -29,6 +29,7 @@ from .. import pipeline as _pipeline
 from ..audit import RELATED_CONTROLS, RULE_SEVERITY, Finding, RelatedControls, Severity, SourceLocation
 from ..errors import MISSING
 from ..rules import RULES, Guardrail
+from ..rules_classification import classify as _classify
 from ._document import Parts, Unresolved, contains_unresolved, walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -195,7 +196,13 @@ def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tupl
                 by_id: Mapping[str, SourceRequest]) -> list[Finding]:
     rule = RULES.get(req.operation)
     if rule is None:
-        return [_unverifiable(req, parts, value, rid) for parts, value, rid in req.extra]
+        out = [_unverifiable(req, parts, value, rid) for parts, value, rid in req.extra]
+        if req.operation and _classify(req.operation) is None:
+            # An operation safemaker has not classified (a Step Functions SDK integration newer than
+            # botocore): the guard refuses it at run time (SM-UNCLASSIFIED), so here too.
+            for v in _guard.check(req.operation, req.params, profile):
+                out.append(_finding(req, (), v.rule_id, "FAIL", v.found, v.required, v.required_text, v.fix))
+        return out
     decision = _guard._check_as_written(req.operation, req.params, profile)
     patterns = _patterns(req.operation)
     # Every unresolved value in a guarded field or a reference.
