@@ -430,3 +430,22 @@ def test_sdk_integration_task_of_an_operation_safemaker_does_not_know_is_refused
     assert r.exit_code == 3
     assert [(x["status"], x["rule_id"], x["logical_id"]) for x in rows] == [
         ("FAIL", "SM-UNCLASSIFIED", "States.New")]
+
+
+# --------------------------------------------------------------------------- AWS::Include
+# AWS::Include (template reference, "AWS::Include transform"): `Fn::Transform` with Name AWS::Include
+# inserts a snippet kept in S3 where it is written, for example as an entry of Resources.
+
+def test_resources_included_from_s3_cannot_be_verified(profile_file, tmp_path):
+    d = tmp_path / "templates"
+    d.mkdir()
+    (d / "included.yaml").write_text("""Resources:
+  Fn::Transform:
+    Name: AWS::Include
+    Parameters:
+      Location: s3://bucket/sagemaker-resources.yaml
+""")
+    r, rows = run_json(profile_file, str(d))
+    assert r.exit_code == 3
+    assert [(x["status"], x["logical_id"], x["line"]) for x in rows] == [("UNKNOWN", "Fn::Transform", 2)]
+    assert "s3://bucket/sagemaker-resources.yaml" in rows[0]["found"]

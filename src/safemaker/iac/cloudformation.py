@@ -194,7 +194,8 @@ def is_template(data: Any) -> bool:
     if "AWSTemplateFormatVersion" in data:
         return True
     return all((isinstance(r, Mapping) and isinstance(r.get("Type"), str))
-               or (str(k).startswith("Fn::ForEach::") and isinstance(r, list)) for k, r in res.items())
+               or (str(k).startswith("Fn::ForEach::") and isinstance(r, list))
+               or (k == "Fn::Transform" and isinstance(r, Mapping)) for k, r in res.items())
 
 # --------------------------------------------------------------------------- resources -> requests
 
@@ -263,6 +264,17 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
     items = _expand_for_each(doc, resolver, resolver.resources, base + ("Resources",))
     resolver.resources = {logical_id: res for logical_id, res, _ in items}
     for logical_id, res, where in items:
+        if logical_id == "Fn::Transform":
+            # Resources inserted at deployment (AWS::Include of an S3 snippet, a macro): not in the source.
+            name = res.get("Name") if isinstance(res, Mapping) else None
+            params = res.get("Parameters") if isinstance(res, Mapping) else None
+            what = params.get("Location") if isinstance(params, Mapping) and "Location" in params else res
+            out.append(SourceRequest(doc.file, logical_id, f"Fn::Transform {name}", "", {},
+                                     lambda parts, _at=where: _at, lambda parts: "Resources.Fn::Transform", doc.line,
+                                     extra=[((), Unresolved(resolver.value(what),
+                                                            "resources inserted by a transform at deployment"),
+                                             "SM-REFERENCE")]))
+            continue
         if isinstance(res, _UnresolvedLoop):
             if res.types & _CHECKED_TYPES or any(t.startswith("AWS::SageMaker::") for t in res.types):
                 out.append(SourceRequest(doc.file, logical_id, ", ".join(sorted(res.types)), "", {},
