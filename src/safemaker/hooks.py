@@ -189,6 +189,12 @@ class _TTLCache:
             return len(gone)
 
 
+_REFERENCE_CACHES: "weakref.WeakSet[_TTLCache]" = weakref.WeakSet()
+"""The reference cache of every live :class:`Guard` of the process: a Delete or Create of a cached
+resource through any guard's client ends the cached approvals of all of them (:meth:`Guard._forget`)."""
+_REFERENCE_CACHES_LOCK = threading.Lock()
+
+
 @dataclass
 class Guard:
     """An installed guard: a profile, a mode and where its decisions go.
@@ -238,6 +244,8 @@ class Guard:
             self.decision_log = os.environ["SAFEMAKER_DECISION_LOG"]
         self.decisions = deque(maxlen=self.keep)
         self._cache = _TTLCache(256, self.reference_ttl)
+        with _REFERENCE_CACHES_LOCK:
+            _REFERENCE_CACHES.add(self._cache)
         self._log_lock = threading.Lock()
         self._session_ref: Any = None  # weakref to the boto3 session installed on, if any
         self._s3_clients: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
@@ -435,7 +443,10 @@ class Guard:
         A model deleted and created again under the same name is another resource;
         the approval of the first must not pass the second (whatever client
         re-creates it). Every SageMaker request of a guarded client comes through
-        here, so a delete through any of them ends the cached approval at once.
+        here, so a delete through any of them ends the cached approval at once, in
+        the cache of every guard of the process (a program with two profiles: a
+        model replaced through the relaxed guard's client is described again by
+        the strict one).
         """
         hit = _CACHE_ENDERS.get(operation)
         if hit is None:
@@ -443,7 +454,10 @@ class Guard:
         describe_operation, name_param = hit
         name = params.get(name_param) if _is_map(params) else None
         if isinstance(name, str) and name:
-            self._cache.discard(lambda key: key[1] == describe_operation and key[2] == name)
+            with _REFERENCE_CACHES_LOCK:
+                caches = list(_REFERENCE_CACHES)
+            for cache in caches:
+                cache.discard(lambda key: key[1] == describe_operation and key[2] == name)
 
     def _describe(self, client: Any, describe_operation: str, name_param: str, name: str,
                   extra: Mapping[str, Any] | None = None, cache: bool = True) -> Mapping[str, Any]:

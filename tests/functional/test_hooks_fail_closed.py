@@ -135,6 +135,32 @@ def test_cached_approval_ends_with_a_delete_and_re_create(safemaker_local, safem
     assert g.decisions[-1].outcome == "refused"
 
 
+def test_a_delete_and_re_create_through_another_guard_ends_the_cached_approval(safemaker_local, safemaker_session,
+                                                                              profile):
+    """Two profiles in one process (docs/hooks.md: a session or client guard on each, the process guard for
+    every other client): a model replaced through the relaxed guard's client, same name, is described again
+    by the strict guard, not approved from its cache."""
+    import safemaker
+
+    relaxed = profile.model_copy(update={"require_network_isolation": False})
+    strict_guard = safemaker.install_process(profile, reference_ttl=3600)
+    sm = safemaker_session.client("sagemaker")  # decided by the strict process guard
+    other = safemaker_local.session.client("sagemaker")
+    hooks.install(other, relaxed)  # a client guard of its own: the more specific one decides
+    sm.create_model(ModelName="cm", PrimaryContainer={"Image": IMG}, ExecutionRoleArn=ROLE)
+    sm.create_endpoint_config(EndpointConfigName="ec1", ProductionVariants=_variant("cm"))
+    assert safemaker_local.request_count("sagemaker", "DescribeModel") == 1
+    other.delete_model(ModelName="cm")
+    other.create_model(ModelName="cm", PrimaryContainer={"Image": IMG}, ExecutionRoleArn=ROLE,
+                       EnableNetworkIsolation=False)  # open, allowed by the relaxed profile
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.create_endpoint_config(EndpointConfigName="ec2", ProductionVariants=_variant("cm"))
+    assert [v.path.rsplit(".", 1)[-1] for v in exc.value.violations] == ["EnableNetworkIsolation"]
+    assert safemaker_local.request_count("sagemaker", "DescribeModel") == 2
+    assert safemaker_local.request_count("sagemaker", "CreateEndpointConfig") == 1
+    assert strict_guard.decisions[-1].outcome == "refused"
+
+
 def test_every_cached_resource_type_has_the_delete_that_ends_its_approval():
     model = botocore.session.get_session().get_service_model("sagemaker")
     for kind in hooks.CACHED_RESOURCES:
