@@ -165,6 +165,39 @@ def test_requirements_txt_is_resolved_in_the_sandbox_and_the_script_never_starts
     assert any("pip cannot reach a package index" in line for line in lines)
 
 
+def test_work_directory_is_removed_after_a_failure_and_kept_with_the_artifacts_of_a_completed_run(
+        tmp_path, monkeypatch, safemaker_session):
+    # docs/rehearsal.md: /opt/ml is a temporary directory, --keep keeps it; a completed run without
+    # output_path leaves its model.tar.gz there (and says where)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    failing = _write(tmp_path / "fail", "train.py", "import sys\nsys.exit(4)\n")
+    result = rehearse_training("train.py", source_dir=failing, check=False, on_output=lambda line: None)
+    assert result.exit_code == 4 and result.work_dir is None
+    assert list((tmp_path / "tmp").iterdir()) == []
+    with pytest.raises(RehearsalInputError):  # refused while staging: nothing left either
+        rehearse_training("train.py", source_dir=failing, inputs={"train": "s3://no-such-bucket/x"},
+                          s3_client=safemaker_session.client("s3"), on_output=lambda line: None)
+    assert list((tmp_path / "tmp").iterdir()) == []
+    kept = rehearse_training("train.py", source_dir=failing, check=False, keep=True, on_output=lambda line: None)
+    assert kept.work_dir is not None and kept.work_dir.is_dir()
+    shutil.rmtree(kept.work_dir)
+    ok = _write(tmp_path / "ok", "train.py", "print('done')\n")
+    done = rehearse_training("train.py", source_dir=ok, on_output=lambda line: None)
+    assert done.work_dir is not None and Path(done.model_data) == done.work_dir / "model.tar.gz"
+    assert Path(done.model_data).is_file()
+
+
+def test_s3_channel_that_cannot_be_read_is_bad_input_naming_the_channel(tmp_path, safemaker_session):
+    s3 = safemaker_session.client("s3")
+    src = _write(tmp_path / "src", "train.py", "print('never runs')\n")
+    with pytest.raises(RehearsalInputError) as info:
+        rehearse_training("train.py", source_dir=src, inputs={"train": "s3://no-such-bucket/x"}, s3_client=s3,
+                          on_output=lambda line: None)
+    assert info.value.field == "inputs['train']" and info.value.found == "s3://no-such-bucket/x"
+    assert "S3 answered NoSuchBucket" in str(info.value)
+
+
 def test_local_channel_and_output_directory(tmp_path):
     data = _write(tmp_path / "data", "part-0.csv", "1,2,3\n")
     src = _write(tmp_path / "src", "train.py", DUMP.replace('"SM_CHANNEL_TRAIN"', '"SM_CHANNEL_TRAIN"'))
@@ -327,6 +360,11 @@ def test_cli_rehearse_exit_codes(tmp_path, monkeypatch, safemaker_local):
     assert r.exit_code == 0, r.output
     assert "args [] ['part-0.csv', 'sub']" in r.stdout
     assert s3.head_object(Bucket=BUCKET, Key="cli/cli-s3/output/model.tar.gz")["ContentLength"] > 0
+
+    r = runner.invoke(app, ["rehearse", "train.py", "--source-dir", str(ok), "-c", "train=s3://no-such-bucket/x",
+                            "--region", "us-east-1", "--endpoint-url", safemaker_local.endpoint_url])
+    assert r.exit_code == 2, r.output
+    assert "S3 answered NoSuchBucket" in r.stderr and "Traceback" not in r.output
 
     monkeypatch.setattr(sandbox_mod, "UNSHARE", str(tmp_path / "no" / "unshare"))
     r = runner.invoke(app, ["rehearse", "train.py", "--source-dir", str(ok)])

@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlparse
 
+from botocore.exceptions import ClientError
+
+from ..errors import aws_error
 from .errors import RehearsalInputError
 
 __all__ = ["ChannelSource", "channel_sources", "stage_channel", "pack_dir", "put_output", "fetch_model",
@@ -136,9 +139,9 @@ def stage_channel(source: ChannelSource, target: Path, s3_client: Any = None) ->
     Raises
     ------
     RehearsalInputError
-        An S3 channel without an S3 client, or a prefix with no object.
-    botocore.exceptions.ClientError
-        S3 refused a call.
+        An S3 channel without an S3 client, a prefix with no object, or S3
+        refused to list or read it (``NoSuchBucket``, ``AccessDenied``...: the
+        code and message are in the error).
     """
     target.mkdir(parents=True, exist_ok=True)
     if not source.is_s3:
@@ -153,16 +156,22 @@ def stage_channel(source: ChannelSource, target: Path, s3_client: Any = None) ->
                                   fix="an S3 channel needs an S3 client (s3_client=, or the estimator's session)")
     bucket, prefix = split_s3_uri(source.uri, f"inputs[{source.name!r}]")
     count = 0
-    for page in s3_client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for obj in page.get("Contents", []):
-            key = obj["Key"]
-            if key.endswith("/"):
-                continue
-            relative = Path(key).name if key == prefix else key[len(prefix):].lstrip("/")
-            dest = target / relative
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            s3_client.download_file(bucket, key, str(dest))
-            count += 1
+    try:
+        for page in s3_client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for obj in page.get("Contents", []):
+                key = obj["Key"]
+                if key.endswith("/"):
+                    continue
+                relative = Path(key).name if key == prefix else key[len(prefix):].lstrip("/")
+                dest = target / relative
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                s3_client.download_file(bucket, key, str(dest))
+                count += 1
+    except ClientError as exc:  # NoSuchBucket, AccessDenied...: the channel cannot be read
+        code, message = aws_error(exc)
+        raise RehearsalInputError(field=f"inputs[{source.name!r}]", value=source.uri,
+                                  fix=f"S3 answered {code}: {message or 'no message'}; give an S3 location "
+                                      "that exists and that these credentials may read") from None
     if count == 0:
         raise RehearsalInputError(field=f"inputs[{source.name!r}]", value=source.uri,
                                   fix="no S3 object has this prefix; SageMaker fails such a job too "

@@ -58,7 +58,8 @@ class TrainingRehearsal:
     output_tail : list of str
         Last lines the code printed.
     work_dir : pathlib.Path or None
-        The temporary directory standing for ``/opt/ml`` when kept (``keep=True``).
+        The temporary directory standing for ``/opt/ml`` when kept: ``keep=True``, or a completed run
+        without ``output_path`` (its ``model.tar.gz`` is there). A failed run leaves nothing otherwise.
     """
 
     job_name: str
@@ -229,7 +230,7 @@ def rehearse_training(
     job_name = job_name or default_job_name(f"{entry.stem}-rehearsal")
     entry_name = str(Path(entry_point)) if src is not None else entry.name
     work = Path(tempfile.mkdtemp(prefix="safemaker-rehearsal-"))
-    keep = keep or output_path is None
+    keep_artifacts = False  # a completed run without output_path: its artifacts stay in the work directory
     try:
         contract = TrainingContract(work / "opt" / "ml", entry_name, job_name,
                                     encode_hyperparameters(hyperparameters or {}),
@@ -287,11 +288,13 @@ def rehearse_training(
             result.model_data, result.output_data = put[0], put[1]
         else:
             result.model_data, result.output_data = str(packed[0]), str(packed[1])
+            keep_artifacts = True
+            result.work_dir = work
         say(f"safemaker rehearse: training job {job_name} completed in {seconds:.1f} s ({REHEARSED_LABEL}); "
             f"model artifact {result.model_data}")
         for line in network_report(attempts):
             say(f"safemaker rehearse: {line}")
         return result
     finally:
-        if not keep:
+        if not (keep or keep_artifacts):  # a failed or refused run leaves nothing behind unless --keep
             shutil.rmtree(work, ignore_errors=True)
