@@ -212,6 +212,7 @@ def _timed(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float | None
            ) -> tuple[float, int, str]:
     """Run a child; return (wall seconds, exit code, stderr tail). CPU seconds go to :data:`LAST_CPU`."""
     child0, server0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.process_time()
+    load = os.getloadavg()[0]
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(cmd, env=env, cwd=str(cwd), stdout=subprocess.DEVNULL, stderr=err, text=True)
@@ -223,16 +224,27 @@ def _timed(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float | None
         wall = time.perf_counter() - start
         child1, server1 = resource.getrusage(resource.RUSAGE_CHILDREN), time.process_time()
         LAST_CPU.update(child=child1.ru_utime - child0.ru_utime + child1.ru_stime - child0.ru_stime,
-                        server=server1 - server0)
+                        child_sys=child1.ru_stime - child0.ru_stime, server=server1 - server0,
+                        load=(load + os.getloadavg()[0]) / 2)
         err.seek(0)
         tail = err.read()[-2000:]
     return wall, rc, tail
 
 
-# CPU seconds of the last child (user + system, from getrusage(RUSAGE_CHILDREN)) and of this process
-# meanwhile (the local backend's threads answering it): on a shared, loaded machine wall time swings
-# with the other processes, CPU time much less.
-LAST_CPU: dict[str, float] = {"child": 0.0, "server": 0.0}
+# CPU seconds of the last child (user + system, from getrusage(RUSAGE_CHILDREN); "child_sys" the system
+# part) and of this process meanwhile (the local backend's threads answering it), and the 1-minute load
+# average (mean of its values at start and end): on a shared, loaded machine wall time swings with the
+# other processes, CPU time much less.
+LAST_CPU: dict[str, float] = {"child": 0.0, "child_sys": 0.0, "server": 0.0, "load": 0.0}
+
+
+def precompile_sources() -> None:
+    """Write the bytecode of safemaker's sources (``src/**/__pycache__``, ignored by git), as ``pip install``
+    does for an installed package (and did for Prowler's): with ``PYTHONDONTWRITEBYTECODE`` set, each child
+    would otherwise compile every module it imports from source (~0.2 s of CPU) on every run."""
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "src"), quiet=1)
 
 
 # Loaded in both children (PYTHONPATH): any connection or DNS lookup that is not for a loopback
@@ -321,7 +333,8 @@ def run_safemaker(backend: Any, workdir: Path, workers: int, extra: list[str] | 
         raise SystemExit(f"safemaker audit failed (exit {rc}):\n{tail}")
     findings = [json.loads(line) for line in out.read_text().splitlines()]
     pairs = {(f["resource_arn"], f["rule_id"]) for f in findings if f["status"] == "FAIL"}
-    return {"wall": wall, "cpu": LAST_CPU["child"], "server_cpu": LAST_CPU["server"], "rss": rss, "calls": calls,
+    return {"wall": wall, "cpu": LAST_CPU["child"], "cpu_sys": LAST_CPU["child_sys"], "server_cpu": LAST_CPU["server"],
+            "load": LAST_CPU["load"], "rss": rss, "calls": calls,
             "findings": len(findings), "pairs": pairs,
             "unknown": sum(f["status"] == "UNKNOWN" for f in findings),
             "accounts": Counter(f.get("account") for f in findings), "tail": tail}
@@ -353,7 +366,7 @@ def run_prowler(backend: Any, workdir: Path, venv: Path, timeout: float) -> dict
     env = _child_env(backend.endpoint_url, workdir)
     env["PYTHONPATH"] = str(_guard_dir(workdir))  # the loopback guard, not safemaker's sources
     wall, rc, tail = _timed(_wrapped(str(venv / "bin" / "python"), "prowler", args, hwm), env, workdir, timeout)
-    cpu, server_cpu = LAST_CPU["child"], LAST_CPU["server"]
+    cpu, server_cpu, cpu_sys, load = LAST_CPU["child"], LAST_CPU["server"], LAST_CPU["child_sys"], LAST_CPU["load"]
     rss = _read_hwm_mb(hwm)
     calls_sm = backend.request_count("sagemaker") - before_sm
     calls_all = backend.request_count() - before
@@ -370,7 +383,7 @@ def run_prowler(backend: Any, workdir: Path, venv: Path, timeout: float) -> dict
             for res in item.get("resources", []):
                 if mapped:
                     pairs.add((res.get("uid"), mapped[1]))
-    return {"wall": wall, "cpu": cpu, "server_cpu": server_cpu, "rss": rss, "rc": rc, "calls": calls_sm, "calls_all": calls_all, "fails": fails,
+    return {"wall": wall, "cpu": cpu, "cpu_sys": cpu_sys, "server_cpu": server_cpu, "load": load, "rss": rss, "rc": rc, "calls": calls_sm, "calls_all": calls_all, "fails": fails,
             "pairs": pairs, "ok": bool(results), "tail": tail, "blocked": _blocked(workdir)}
 
 
@@ -481,6 +494,7 @@ def main(argv: list[str] | None = None) -> int:
         use_prowler = False
 
     print(f"audited types: {', '.join(audited_types())}; {sim}", flush=True)
+    precompile_sources()
     rows = []
     extra = ["--no-search"] if args.no_search else []
     for n in (args.n if not args.org_accounts or args.n != [200] else []):
@@ -500,15 +514,17 @@ def main(argv: list[str] | None = None) -> int:
                         sm = run_safemaker(backend, Path(tmp), args.workers, extra)
                         sm["throttled"] = backend.throttled_count
                         sms.append(sm)
-                        print(f"  run {run + 1} safemaker: {sm['wall']:.2f}s (CPU {sm['cpu']:.2f}s, server CPU "
-                              f"{sm['server_cpu']:.2f}s), {sm['calls'] / n:.2f} calls/resource, "
+                        print(f"  run {run + 1} safemaker: {sm['wall']:.2f}s (CPU {sm['cpu']:.2f}s of which system "
+                              f"{sm['cpu_sys']:.2f}s, server CPU {sm['server_cpu']:.2f}s; load {sm['load']:.1f}), "
+                              f"{sm['calls'] / n:.2f} calls/resource, "
                               f"peak RSS {sm['rss']:.0f} MB, {sm['findings']} findings ({sm['unknown']} unknown)",
                               flush=True)
                     elif use_prowler:
                         pr = run_prowler(backend, Path(tmp), args.prowler_venv, args.prowler_timeout)
                         prs.append(pr)
-                        print(f"  run {run + 1} prowler:   {pr['wall']:.2f}s (CPU {pr['cpu']:.2f}s, server CPU "
-                              f"{pr['server_cpu']:.2f}s), {pr['calls'] / n:.2f} calls/resource, "
+                        print(f"  run {run + 1} prowler:   {pr['wall']:.2f}s (CPU {pr['cpu']:.2f}s of which system "
+                              f"{pr['cpu_sys']:.2f}s, server CPU {pr['server_cpu']:.2f}s; load {pr['load']:.1f}), "
+                              f"{pr['calls'] / n:.2f} calls/resource, "
                               f"peak RSS {pr['rss']:.0f} MB, ran={pr['ok']} exit {pr['rc']}", flush=True)
             sm = sms[-1]
             sm_wall = statistics.median(x["wall"] for x in sms)
@@ -518,6 +534,9 @@ def main(argv: list[str] | None = None) -> int:
                    "safemaker_s": round(sm_wall, 3), "safemaker_runs_s": [round(x["wall"], 2) for x in sms],
                    "safemaker_cpu_s": round(statistics.median(x["cpu"] for x in sms), 2),
                    "safemaker_server_cpu_s": round(statistics.median(x["server_cpu"] for x in sms), 2),
+                   "safemaker_cpu_runs_s": [round(x["cpu"], 2) for x in sms],
+                   "safemaker_sys_cpu_runs_s": [round(x["cpu_sys"], 2) for x in sms],
+                   "safemaker_load_runs": [round(x["load"], 1) for x in sms],
                    "safemaker_calls_per_resource": round(sm["calls"] / n, 3),
                    "safemaker_peak_rss_mb": round(max(x["rss"] for x in sms), 1), "safemaker_findings": sm["findings"],
                    "safemaker_unknown": sm["unknown"], "expected_findings": len(seeded.expected),
@@ -531,6 +550,8 @@ def main(argv: list[str] | None = None) -> int:
                 row.update({"prowler_s": round(pr_wall, 3), "prowler_runs_s": [round(x["wall"], 2) for x in prs],
                             "prowler_cpu_s": round(statistics.median(x["cpu"] for x in prs), 2),
                             "prowler_server_cpu_s": round(statistics.median(x["server_cpu"] for x in prs), 2),
+                            "prowler_cpu_runs_s": [round(x["cpu"], 2) for x in prs],
+                            "prowler_load_runs": [round(x["load"], 1) for x in prs],
                             "prowler_exit": pr["rc"],
                             "prowler_calls_per_resource": round(pr["calls"] / n, 3),
                             "prowler_calls_all_services": pr["calls_all"],
@@ -547,13 +568,21 @@ def main(argv: list[str] | None = None) -> int:
                     missed_by_us = prowler_pairs - ours
                     row["ratio_prowler_over_safemaker"] = round(pr_wall / sm_wall, 2)
                     row["ratio_per_run"] = [round(p["wall"] / s["wall"], 2) for p, s in zip(prs, sms)]
+                    # CPU of the tool plus the server answering it: what the wall time follows on a saturated machine
+                    row["cpu_ratio_prowler_over_safemaker"] = round(
+                        statistics.median(p["cpu"] + p["server_cpu"] for p in prs)
+                        / statistics.median(s["cpu"] + s["server_cpu"] for s in sms), 2)
+                    row["client_cpu_ratio_prowler_over_safemaker"] = round(
+                        statistics.median(p["cpu"] for p in prs) / statistics.median(s["cpu"] for s in sms), 2)
                     row["network_findings_prowler_missed"] = len(missed_by_prowler)
                     row["network_findings_safemaker_missed"] = len(missed_by_us)
                     row["prowler_missed_by_type"] = dict(Counter(a.split(":")[5].split("/")[0]
                                                                  for a, _ in missed_by_prowler))
                     if missed_by_us:
                         print(f"  safemaker missed (first 5): {sorted(missed_by_us)[:5]}", flush=True)
-                    print(f"  prowler median {pr_wall:.2f}s ({row['ratio_prowler_over_safemaker']}x safemaker), "
+                    print(f"  prowler median {pr_wall:.2f}s ({row['ratio_prowler_over_safemaker']}x safemaker; CPU "
+                          f"{row['client_cpu_ratio_prowler_over_safemaker']}x client, "
+                          f"{row['cpu_ratio_prowler_over_safemaker']}x client + server), "
                           f"{pr['calls'] / n:.2f} SageMaker calls/resource, peak RSS {pr['rss']:.0f} MB; "
                           f"network findings missed by Prowler {row['network_findings_prowler_missed']}, "
                           f"by safemaker {row['network_findings_safemaker_missed']}", flush=True)

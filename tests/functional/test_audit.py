@@ -195,6 +195,18 @@ def test_model_open_and_closed(safemaker_local, sm, profile):
     assert iso.related.prowler == ("sagemaker_models_network_isolation_enabled",)
 
 
+def test_the_fixes_are_read_from_the_audit_clients_own_service_model(safemaker_local, sm, profile, monkeypatch):
+    # no second copy of SageMaker's model is loaded: the first client's is used (same botocore data)
+    monkeypatch.setattr(audit, "_SERVICE_MODEL", None)
+    model(sm, "open")
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["model"])
+    assert audit._service_model() is sm.meta.service_model
+    # botocore's model has no UpdateModel: the fix is to recreate, which only that model can say
+    assert "UpdateModel" not in sm.meta.service_model.operation_names
+    assert {(f.rule_id, f.fix_action) for f in findings} == {("SM-NET-ISOLATION", "recreate"),
+                                                             ("SM-NET-VPC", "recreate")}
+
+
 def test_F16_model_VpcConfig_empty_dict_means_no_VPC(safemaker_local, sm, profile):
     model(sm, "garbled", EnableNetworkIsolation=True)
 

@@ -78,3 +78,18 @@ def test_an_explicit_width_is_honoured(var):
     ((code, text),) = _help([["audit"]], **{var: "60"}).values()
     assert code == 0
     assert max(len(line) for line in text.splitlines()) <= 60
+
+
+def test_a_command_that_prints_no_help_does_not_load_typer_rich_utils():
+    # typer.rich_utils (rich's Markdown, markdown-it: ~100 modules) is loaded on first use only, with the
+    # width set above still applied then (test_help_of_every_command_is_whole_when_piped)
+    code = ("import sys; sys.argv = ['safemaker', '--version']\n"
+            "from safemaker.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('markdown_it', 'rich.markdown'))))\n"
+            "print(type(sys.modules['typer.rich_utils']).__name__)")
+    clean = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "TERMINAL_WIDTH")}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean, timeout=120, check=True)
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("safemaker ")
+    assert lines[1:] == ["[]", "_LazyModule"]

@@ -401,11 +401,25 @@ _SERVICE_MODEL: Any = None
 
 
 def _service_model() -> Any:
+    """botocore's SageMaker service model: the first audit client's own (:func:`_adopt_service_model`), else
+    loaded once from botocore's data."""
     global _SERVICE_MODEL
     with _SERVICE_MODEL_LOCK:
         if _SERVICE_MODEL is None:
             _SERVICE_MODEL = botocore.session.get_session().get_service_model("sagemaker")
         return _SERVICE_MODEL
+
+
+def _adopt_service_model(client: Any) -> None:
+    """Use ``client``'s service model (a SageMaker client's ``meta.service_model``, already loaded with the
+    client) rather than loading and keeping a second copy of the same data (megabytes of JSON)."""
+    global _SERVICE_MODEL
+    model = getattr(getattr(client, "meta", None), "service_model", None)
+    if getattr(model, "service_name", None) != "sagemaker":
+        return
+    with _SERVICE_MODEL_LOCK:
+        if _SERVICE_MODEL is None:
+            _SERVICE_MODEL = model
 
 
 _join = _paths.join
@@ -754,6 +768,9 @@ class _Auditor:
         self.stats = stats if stats is not None else AuditStats()
         self.use_search = use_search
         self.cache = _LruCache(4096)
+        for client in clients.values():
+            _adopt_service_model(client)
+            break
         self._inflight: dict[Any, threading.Event] = {}
         self._inflight_lock = threading.Lock()
 

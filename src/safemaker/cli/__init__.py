@@ -11,6 +11,7 @@ refused call), 3 findings/problems present (audit, doctor, check).
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import typer
 
@@ -79,11 +80,37 @@ def main() -> None:
     import sys
 
     from ..logs import debug_from_environment
+    from . import _common
 
     debug_from_environment()
+    _common.ENTRY_POINT = True
 
     if not sys.stdout.isatty() and not os.environ.get("COLUMNS") and not os.environ.get("TERMINAL_WIDTH"):
-        from typer import rich_utils
-
-        rich_utils.MAX_WIDTH = HELP_WIDTH_OFF_TERMINAL
+        _rich_utils().MAX_WIDTH = HELP_WIDTH_OFF_TERMINAL
     app(prog_name="safemaker")
+
+
+def _rich_utils() -> Any:
+    """``typer.rich_utils``, loaded when typer first reads from it (help, a usage error), not now.
+
+    It imports rich's Markdown renderer and markdown-it (about 100 modules, ~0.1 s of CPU) that a
+    command which prints no help never uses. The standard library's lazy loader
+    (:class:`importlib.util.LazyLoader`) registers the module now and executes it on first attribute
+    access; an attribute set before that (``MAX_WIDTH``) is kept over the module's own value.
+    """
+    import importlib.util
+    import sys
+
+    loaded = sys.modules.get("typer.rich_utils")
+    if loaded is not None:
+        return loaded
+    import typer
+
+    spec = importlib.util.find_spec("typer.rich_utils")
+    assert spec is not None and spec.loader is not None
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["typer.rich_utils"] = module
+    spec.loader.exec_module(module)
+    typer.rich_utils = module  # type: ignore[attr-defined]  # as an import would: ``from typer import rich_utils``
+    return module

@@ -26,6 +26,11 @@ EXIT_ERROR = 1
 EXIT_BAD_INPUT = 2
 EXIT_FINDINGS = 3
 
+ENTRY_POINT = False
+"""True once :func:`safemaker.cli.main` runs: the command is the process, which exits when it returns
+(not a command invoked in a longer-lived process, e.g. by typer's test runner). Process-wide tuning
+(:func:`gc.freeze`) is applied then only."""
+
 PIPE_WIDTH = 10_000
 """Width of a console that does not write to a terminal (a pipe, a file, CI logs) while ``COLUMNS``
 is not set: wide enough for any table at its natural width, so that no cell is cut or folded."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections import Counter
 from enum import Enum
@@ -13,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from .. import audit as _audit
+from . import _common
 from ..errors import MISSING
 from ._common import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, ClientRecorder, err, fail, handle_errors, make_console,
                       local_endpoint, note_local_endpoints, out, aws_profile_option, profile_option, table)
@@ -139,6 +141,9 @@ def register(app: typer.Typer) -> None:
 
         prof = resolve_profile(profile)
         listeners: list[Any] = [lambda event: None]
+        # the progress bar is drawn on a terminal only: elsewhere no progress events are made at all (one per
+        # resource, handed to the iterating thread); the count of resources checked then comes from stats
+        progress = (lambda e: listeners[0](e)) if err.is_terminal else None
         threshold = _audit.Severity.parse(fail_on.value)
         session = boto3.session.Session()
         regions = list(region) if region else None
@@ -173,7 +178,7 @@ def register(app: typer.Typer) -> None:
             findings_iter = run_organization(
                 prof, accounts=list(accounts), role_name=role_name, regions=regions, boto3_session=recorder,
                 session_factory=factory, since=since, resource_types=resource_type, max_workers=max_workers,
-                max_parallel=max_parallel, active_only=active_only, progress=lambda e: listeners[0](e),
+                max_parallel=max_parallel, active_only=active_only, progress=progress,
                 stats=stats, use_search=not no_search, external_id=external_id,
                 on_session=sessions.__setitem__)
         else:
@@ -184,9 +189,14 @@ def register(app: typer.Typer) -> None:
             # AuditInputError (bad --since, --resource-type, --region, --max-workers) -> exit 2 naming the flag.
             findings_iter = _audit.run(prof, boto3_session=recorder, regions=regions, since=since,
                                        resource_types=resource_type, max_workers=max_workers,
-                                       active_only=active_only, progress=lambda e: listeners[0](e),
+                                       active_only=active_only, progress=progress,
                                        stats=stats, use_search=not no_search)
         note_local_endpoints(recorder.clients)
+        if _common.ENTRY_POINT:
+            # Everything made so far (modules, botocore's service models, the clients) lives until the process
+            # exits: moved out of the collector's sight, it is not walked again by the full collections of a
+            # long audit nor by the one at exit (~12% of the audit's CPU at 3,000 resources)
+            gc.freeze()
         importer = None
         if security_hub:
             from ..audit.asff import SecurityHubImporter, tee
@@ -245,6 +255,8 @@ def register(app: typer.Typer) -> None:
                     stream.close()
                 raise
 
+        if progress is None:
+            checked = stats.resources
         total = counts["FAIL"] + counts["UNKNOWN"]
         try:
             if output_format is OutputFormat.text:
