@@ -98,7 +98,8 @@ def test_scps_hold_the_identity_guardrail_and_pass_role_statements_plus_the_exem
     p = make_profile(volume_kms_key_id=KEY_ARN)
     got = statements(scp.service_control_policies(p))
     wanted = statements([*iam.guardrail_policy(p), *iam.pass_role_policy(p)])
-    assert list(got) == list(wanted)
+    assert list(got) == [*wanted, "ProtectExemptionTag"]  # last: the exemption tag protected (test below)
+    got.pop("ProtectExemptionTag")
     for sid, s in got.items():
         w = wanted[sid]
         assert s["Condition"].pop("StringNotEqualsIfExists") == EXCLUDE["StringNotEqualsIfExists"]
@@ -211,3 +212,19 @@ def test_cli_scp_bad_input_exits_2(profile_file, tmp_path, args, message):
     assert r.exit_code == 2, r.output
     assert message in " ".join(r.stderr.split())
     assert not out.exists()  # nothing written
+
+
+@pytest.mark.parametrize("action", ["iam:TagRole", "iam:TagUser", "sts:TagSession", "iam:CreateRole"])
+def test_a_principal_cannot_give_itself_the_exemption_tag(action):
+    # A principal tagged dp:exclude=true is let through every statement; a principal that may tag its own
+    # role (or pass session tags, which aws:PrincipalTag includes: IAM User Guide, "Passing session tags
+    # in AWS STS") would otherwise exempt itself. The AWS data-perimeter examples protect their dp:* tags
+    # (data_perimeter_governance_scp.json, ProtectDataPerimeterTags: Deny "*" when aws:TagKeys holds them).
+    docs = scp.service_control_policies(make_profile())
+    tagging = {"aws:TagKeys": ["dp:exclude"], "aws:RequestTag/dp:exclude": "true"}
+    assert denied(docs, action, tagging)
+    assert denied(docs, action, {"aws:TagKeys": ["team", "DP:EXCLUDE"]})  # tag keys are case-insensitive
+    assert not denied(docs, action, {"aws:TagKeys": ["team"]})  # other tags: not this policy's business
+    assert not denied(docs, action, {**tagging, "aws:PrincipalTag/dp:exclude": "true"})  # the break-glass role
+    no_exemption = scp.service_control_policies(make_profile(), exclude_tag=None)
+    assert not denied(no_exemption, action, tagging)  # no exemption tag, nothing to protect

@@ -129,7 +129,8 @@ def scp_statements(profile: "VpcProfile", *, source_vpce: bool = True, pass_role
     -------
     list[dict]
         The guardrail's statements (same Sids, actions and conditions), then the
-        pass-role statement, each with the exemption condition.
+        pass-role statement, each with the exemption condition; with an exemption tag,
+        last ``ProtectExemptionTag``: only an exempt principal may set or remove that tag.
 
     Raises
     ------
@@ -139,7 +140,23 @@ def scp_statements(profile: "VpcProfile", *, source_vpce: bool = True, pass_role
     statements = list(guardrail_statements(profile, source_vpce=source_vpce))
     if pass_role:
         statements += pass_role_policy(profile)[0]["Statement"]
+    if exclude_tag is not None:
+        statements.append(_protect_exclusion(exclude_tag))
     return [_with_exclusion(s, exclude_tag) for s in statements]
+
+
+def _protect_exclusion(exclude_tag: str) -> dict[str, Any]:
+    """Deny setting or removing the exemption tag, except by a principal that already has it.
+
+    Without it, a principal allowed to tag its own role or user (``iam:TagRole``), or to pass
+    session tags (``sts:TagSession``: ``aws:PrincipalTag`` includes session tags), exempts itself
+    from every statement. As the AWS data-perimeter examples' ``ProtectDataPerimeterTags``
+    (``data_perimeter_governance_scp.json``): ``Action: "*"`` where ``aws:TagKeys`` holds the key
+    (tag keys compared ignoring case, as IAM treats them); the first tagged principal is made from
+    the management account, which SCPs do not restrict.
+    """
+    return {"Sid": "ProtectExemptionTag", "Effect": "Deny", "Action": "*", "Resource": "*",
+            "Condition": {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": [exclude_tag]}}}
 
 
 def service_control_policies(profile: "VpcProfile", *, source_vpce: bool = True, pass_role: bool = True,
