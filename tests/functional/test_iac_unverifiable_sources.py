@@ -449,3 +449,22 @@ def test_resources_included_from_s3_cannot_be_verified(profile_file, tmp_path):
     assert r.exit_code == 3
     assert [(x["status"], x["logical_id"], x["line"]) for x in rows] == [("UNKNOWN", "Fn::Transform", 2)]
     assert "s3://bucket/sagemaker-resources.yaml" in rows[0]["found"]
+
+
+def test_terraform_state_machine_definition_is_checked(profile_file, tmp_path):
+    # aws_sfn_state_machine's `definition` is the Amazon States Language JSON (Terraform AWS provider,
+    # website/docs/r/sfn_state_machine): its SageMaker tasks are requests like a CloudFormation one's.
+    definition = {"StartAt": "Nb", "States": {"Nb": {
+        "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sagemaker:createNotebookInstance", "End": True,
+        "Parameters": {"NotebookInstanceName": "nb", "InstanceType": "ml.t3.medium", "RoleArn": ROLE,
+                       "DirectInternetAccess": "Enabled", "RootAccess": "Disabled",
+                       "SubnetId": "subnet-0aaaaaaaaaaaaaaaa", "SecurityGroupIds": ["sg-0bbbbbbbbbbbbbbbb"]}}}}
+    f = tmp_path / "plan.json"
+    f.write_text(_plan(("aws_sfn_state_machine", "flow", {"name": "flow", "role_arn": ROLE,
+                                                          "definition": json.dumps(definition)})))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    assert [(x["status"], x["rule_id"], x["logical_id"], x["found"]) for x in rows] == [
+        ("FAIL", "SM-NB-DIRECT-INTERNET", "aws_sfn_state_machine.flow", "Enabled")]
+    line = f.read_text().splitlines().index(next(t for t in f.read_text().splitlines() if '"definition"' in t)) + 1
+    assert rows[0]["line"] == line

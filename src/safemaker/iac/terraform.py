@@ -295,6 +295,32 @@ def _reference(config: tuple[Mapping[str, Any], str], address: str, tf_path: str
     return None
 
 
+def _state_machine(doc: Document, address: str, values: Mapping[str, Any], unknown: Any,
+                   at: Parts) -> list[SourceRequest]:
+    """The SageMaker tasks of an ``aws_sfn_state_machine``'s ``definition`` (Amazon States Language JSON,
+    Terraform AWS provider ``website/docs/r/sfn_state_machine``); known only after apply: unverifiable."""
+    from . import stepfunctions as sfn
+
+    where = at + ("definition",) if at else at
+    text = values.get("definition")
+    if text is None and isinstance(unknown, Mapping) and unknown.get("definition") is True:
+        value = Unresolved(f"{address}.definition", "known after apply")
+        return [SourceRequest(doc.file, address, "aws_sfn_state_machine", "", {}, lambda parts: where,
+                              lambda parts: "definition", doc.line, extra=[((), value, "SM-REFERENCE")])]
+    if not isinstance(text, str):
+        return []
+    try:
+        definition = loads_strict(text)
+    except DuplicateKeyError as exc:
+        raise IacInputError(doc.file, f"{address}.definition has a {exc}", f"line {doc.line(where)}") from None
+    except ValueError as exc:
+        raise IacInputError(doc.file, f"{address}.definition is not JSON ({exc}); give the Amazon States "
+                                      "Language definition", f"line {doc.line(where)}") from None
+    if not isinstance(definition, Mapping):
+        return []
+    return sfn.definition_requests(doc, definition, where, address, embedded=True)
+
+
 def plan_requests(doc: Document) -> list[SourceRequest]:
     """Every request the ``aws_sagemaker_*`` resources of a plan (or state) will cause.
 
@@ -329,6 +355,9 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
     out: list[SourceRequest] = []
     for address, rtype, values, unknown, at in items:
         config = configuration.get(re.sub(r"\[[^\]]*\]", "", address))
+        if rtype == "aws_sfn_state_machine" and isinstance(values, Mapping):
+            out.extend(_state_machine(doc, address, values, unknown, at))
+            continue
         spec = TF_RESOURCES.get(rtype)
         if spec is None and rtype.startswith("aws_sagemaker_") and rtype not in TF_NO_NETWORK:
             # Fail closed: a SageMaker type safemaker does not map may create a resource the rules guard.
