@@ -1,7 +1,8 @@
 """What the SDK v2 and v3 adapters share. Imports no SageMaker SDK module.
 
-- :func:`load_config_files`: read the SDK's admin/user config files as the SDK does (either major);
-- :class:`ProfileIdentity`: role and account from the profile, never from IAM or STS (F09).
+- :func:`load_config_files`, :func:`config_sources`: the SDK's config documents (either major);
+- :func:`closed_session_inputs`, :func:`require_guarded`: what a ``ClosedNetworkSession`` is built on and checks;
+- :class:`ProfileIdentity`: role, account and default bucket from the profile, never from IAM or STS (F09).
 """
 
 from __future__ import annotations
@@ -116,6 +117,51 @@ def load_config_files(config_module: ModuleType, validate: Callable[[Any], None]
     return sources
 
 
+def config_sources(given_config: Any, config_module: ModuleType, validate: Callable[[Any], None],
+                   boto_session: "boto3.Session") -> list[ConfigSource]:
+    """The config documents a ``ClosedNetworkSession`` (either major) merges with its profile.
+
+    Parameters
+    ----------
+    given_config : dict or None
+        The session's ``sagemaker_config`` argument: when given (not empty), it
+        is validated and used instead of the SDK's config files.
+    config_module, validate, boto_session
+        As :func:`load_config_files`.
+
+    Returns
+    -------
+    list[ConfigSource]
+        ``[("sagemaker_config argument", given_config)]``, else the files found.
+
+    Raises
+    ------
+    jsonschema.exceptions.ValidationError
+        A document does not follow the SDK's schema (as the SDK raises).
+    """
+    if given_config:
+        validate(given_config)
+        return [ConfigSource("sagemaker_config argument", given_config)]
+    return load_config_files(config_module, validate, boto_session)
+
+
+def require_guarded(client: Any) -> None:
+    """Check that the SageMaker client a ``ClosedNetworkSession`` made carries the safemaker guard.
+
+    Raises
+    ------
+    ClosedSessionError
+        ``client`` has no guard (it was made before the guard was installed).
+    """
+    from safemaker import hooks
+    from safemaker.sdk._errors import ClosedSessionError
+
+    if hooks.installed(client) is None:  # pragma: no cover - defensive
+        raise ClosedSessionError("sagemaker_client", type(client).__name__,
+                                 "a SageMaker client with the safemaker guard",
+                                 "Let the session create its own client")
+
+
 def closed_session_inputs(profile: Any, boto_session: "boto3.Session | None",
                           poll: float | None) -> tuple["VpcProfile", "boto3.Session"]:
     """The profile and boto3 session a ``ClosedNetworkSession`` (either major) is built on.
@@ -221,3 +267,32 @@ class ProfileIdentity:
                 return arn
         refuse_role(role, self.profile)  # the guard refuses a name that is none of the profile's roles
         return role  # pragma: no cover - refuse_role raises: a bare name is never an allowed role ARN
+
+    def default_bucket(self) -> str:
+        """The default S3 bucket, without STS or IAM.
+
+        Uses the SDK session's own attributes (the same in both majors:
+        ``_default_bucket``, ``_default_bucket_name_override``,
+        ``_create_s3_bucket_if_it_does_not_exist``).
+
+        Returns
+        -------
+        str
+            ``default_bucket`` given to the session, else the profile's
+            ``default_bucket``, else the SDK config's
+            ``SageMaker.PythonSDK.Modules.Session.DefaultS3Bucket``: returned
+            as is, with no S3 call. Otherwise ``sagemaker-<region>-<account>``
+            with the profile's account, created if absent as the SDK does.
+        """
+        session: Any = self
+        if session._default_bucket:
+            return session._default_bucket
+        if session._default_bucket_name_override:
+            session._default_bucket = session._default_bucket_name_override
+            return session._default_bucket
+        region = session.boto_region_name
+        name = f"sagemaker-{region}-{self.profile.account_id}"
+        session._default_bucket_set_by_sdk = True
+        session._create_s3_bucket_if_it_does_not_exist(bucket_name=name, region=region)
+        session._default_bucket = name
+        return name

@@ -15,13 +15,9 @@ from sagemaker.session import Session
 
 from safemaker import hooks, process
 from safemaker.profile import VpcProfile
-from safemaker.sdk._config import ConfigSource, closed_config
+from safemaker.sdk._config import closed_config
 from safemaker.sdk._errors import ClosedSessionError
-from safemaker.sdk._shared import (
-    ProfileIdentity,
-    closed_session_inputs,
-    load_config_files,
-)
+from safemaker.sdk._shared import ProfileIdentity, closed_session_inputs, config_sources, require_guarded
 from safemaker.sdk._shared import warn_if_local as _warn_if_local
 from safemaker.sdk.v2.preflight import install_sdk_preflight
 
@@ -32,11 +28,6 @@ logger = logging.getLogger(__name__)
 LOCAL_POLL_SECONDS = 0.05
 """Seconds between status polls when the SageMaker endpoint is on a loopback address
 (the embedded local backend), instead of the SDK's 5 s (jobs) and 30 s (endpoints)."""
-
-
-def _config_files(boto_session: boto3.Session) -> list[ConfigSource]:
-    """SDK v2's config documents (see :func:`safemaker.sdk._shared.load_config_files`)."""
-    return load_config_files(_sm_config, validate_sagemaker_config, boto_session)
 
 
 class _CheckedConfig(dict):
@@ -197,51 +188,18 @@ class ClosedNetworkSession(ProfileIdentity, Session):
         process.claim_process(resolved, self.guard.mode, by="ClosedNetworkSession (SDK v2)")
         if kwargs.get("sagemaker_client") is not None:
             hooks.install(kwargs["sagemaker_client"], resolved, **options)
-        given_config = kwargs.pop("sagemaker_config", None)
-        if given_config:
-            validate_sagemaker_config(given_config)
-            sources = [ConfigSource("sagemaker_config argument", given_config)]
-        else:
-            sources = _config_files(boto_session)
+        sources = config_sources(kwargs.pop("sagemaker_config", None), _sm_config, validate_sagemaker_config,
+                                 boto_session)
         merged = _CheckedConfig(closed_config(sources, resolved))
         _validate_once()
         bucket = kwargs.pop("default_bucket", None) or resolved.default_bucket
         # sagemaker.Session validates the config once here (sagemaker.session.validate_sagemaker_config).
         super().__init__(boto_session=boto_session, sagemaker_config=merged, default_bucket=bucket, **kwargs)
-        if hooks.installed(self.sagemaker_client) is None:  # pragma: no cover - defensive
-            raise ClosedSessionError("sagemaker_client", type(self.sagemaker_client).__name__,
-                                     "a SageMaker client with the safemaker guard",
-                                     "Let the session create its own client")
+        require_guarded(self.sagemaker_client)
         local = _warn_if_local(self.sagemaker_client.meta.endpoint_url, logger)  # LocalBackendWarning
         if self.poll is None and local:
             self.poll = LOCAL_POLL_SECONDS
         logger.debug("closed session in %s (poll=%s, logs=%s)", resolved.region, self.poll, self.logs)
-
-    # ------------------------------------------------------------------ no IAM, no STS (F09)
-
-    def default_bucket(self) -> str:
-        """The default S3 bucket, without STS or IAM.
-
-        Returns
-        -------
-        str
-            ``default_bucket`` given to the session, else the profile's
-            ``default_bucket``, else the SDK config's
-            ``SageMaker.PythonSDK.Modules.Session.DefaultS3Bucket``: returned
-            as is, with no S3 call. Otherwise ``sagemaker-<region>-<account>``
-            with the profile's account, created if absent as the SDK does.
-        """
-        if self._default_bucket:
-            return self._default_bucket
-        if self._default_bucket_name_override:
-            self._default_bucket = self._default_bucket_name_override
-            return self._default_bucket
-        region = self.boto_region_name
-        name = f"sagemaker-{region}-{self.profile.account_id}"
-        self._default_bucket_set_by_sdk = True
-        self._create_s3_bucket_if_it_does_not_exist(bucket_name=name, region=region)
-        self._default_bucket = name
-        return name
 
     # ------------------------------------------------------------------ waiting (short polls, no Logs)
 

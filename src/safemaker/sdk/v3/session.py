@@ -19,14 +19,10 @@ from sagemaker.core.utils import utils as _sm_utils
 
 from safemaker import hooks, process
 from safemaker.profile import VpcProfile, resolve_profile
-from safemaker.sdk._config import ConfigSource, closed_config
+from safemaker.sdk._config import closed_config
 from safemaker.sdk._errors import ClosedSessionError
-from safemaker.sdk._shared import (
-    ProfileIdentity,
-    closed_session_inputs,
-    warn_if_local as _warn_if_local,
-    load_config_files,
-)
+from safemaker.sdk._shared import ProfileIdentity, closed_session_inputs, config_sources, require_guarded
+from safemaker.sdk._shared import warn_if_local as _warn_if_local
 from safemaker.sdk.v3.preflight import install_sdk_preflight
 
 __all__ = ["ClosedNetworkSession", "IAM_REFUSAL_CODE", "LOCAL_POLL_SECONDS", "LOGS_CONFIG"]
@@ -54,11 +50,6 @@ LOGS_CONFIG = botocore.config.Config(connect_timeout=5, read_timeout=10, retries
 
 
 _IAM_HANDLER_ID = "safemaker-closed-session-no-iam"
-
-
-def _config_files(boto_session: boto3.Session) -> list[ConfigSource]:
-    """SDK v3's config documents (see :func:`safemaker.sdk._shared.load_config_files`)."""
-    return load_config_files(_sm_config, validate_sagemaker_config, boto_session)
 
 
 def _refuse_iam(model: Any, context: Any = None, **kwargs: Any) -> tuple[AWSResponse, dict[str, Any]]:
@@ -290,19 +281,12 @@ class ClosedNetworkSession(ProfileIdentity, Session):
         dropped = _drop_cached_clients(boto_session)
         if dropped:
             logger.debug("dropped %d sagemaker-core client cache entries made before the guard", dropped)
-        given_config = kwargs.pop("sagemaker_config", None)
-        if given_config:
-            validate_sagemaker_config(given_config)
-            sources = [ConfigSource("sagemaker_config argument", given_config)]
-        else:
-            sources = _config_files(boto_session)
+        sources = config_sources(kwargs.pop("sagemaker_config", None), _sm_config, validate_sagemaker_config,
+                                 boto_session)
         merged = closed_config(sources, resolved)
         bucket = kwargs.pop("default_bucket", None) or resolved.default_bucket
         super().__init__(boto_session=boto_session, sagemaker_config=merged, default_bucket=bucket, **kwargs)
-        if hooks.installed(self.sagemaker_client) is None:  # pragma: no cover - defensive
-            raise ClosedSessionError("sagemaker_client", type(self.sagemaker_client).__name__,
-                                     "a SageMaker client with the safemaker guard",
-                                     "Let the session create its own client")
+        require_guarded(self.sagemaker_client)
         self.logs_client = boto_session.client("logs", config=LOGS_CONFIG)
         local = _warn_if_local(self.sagemaker_client.meta.endpoint_url, logger)  # LocalBackendWarning
         if poll is None:
@@ -338,31 +322,6 @@ class ClosedNetworkSession(ProfileIdentity, Session):
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
-
-    # ------------------------------------------------------------------ no IAM, no STS (F09)
-
-    def default_bucket(self) -> str:
-        """The default S3 bucket, without STS or IAM.
-
-        Returns
-        -------
-        str
-            ``default_bucket`` given to the session, else the profile's
-            ``default_bucket``, else the SDK config's default bucket: returned
-            as is, with no S3 call. Otherwise ``sagemaker-<region>-<account>``
-            with the profile's account, created if absent as the SDK does.
-        """
-        if self._default_bucket:
-            return self._default_bucket
-        if self._default_bucket_name_override:
-            self._default_bucket = self._default_bucket_name_override
-            return self._default_bucket
-        region = self.boto_region_name
-        name = f"sagemaker-{region}-{self.profile.account_id}"
-        self._default_bucket_set_by_sdk = True
-        self._create_s3_bucket_if_it_does_not_exist(bucket_name=name, region=region)
-        self._default_bucket = name
-        return name
 
     def __repr__(self) -> str:
         return (f"ClosedNetworkSession(sdk=3, region={self.profile.region!r}, vpc_id={self.profile.vpc_id!r}, "
