@@ -8,8 +8,8 @@ from sagemaker import vpc_utils
 from sagemaker.estimator import Estimator
 
 from safemaker.errors import MISSING
-from safemaker.sdk.v2._arguments import _Args, _close_arguments, _closed_session, _default_role, _given
-from safemaker.sdk.v2._base import _CLOSED, _Closed
+from safemaker.sdk.v2._arguments import _Args, _close_arguments, _default_role, _given
+from safemaker.sdk.v2._base import _CLOSED, _close_init, _Closed, _open_init
 from safemaker.sdk.v2.model import _adopt_model
 from safemaker.sdk.v2.session import ClosedNetworkSession
 
@@ -41,22 +41,10 @@ class _ClosedEstimatorMixin(_Closed):
     __slots__ = ()
 
     def __init__(self, *args: Any, profile: Any = None, **kwargs: Any) -> None:
-        base = type(self)._safemaker_base
-        where = f"{type(self).__name__}()"
-        a = _Args(base.__init__, args, kwargs)
-        session = _closed_session(profile, a.get("sagemaker_session"), where)
-        prof = session.profile
-        values = {name: _given(a.get(name)) for name, _ in _ESTIMATOR_FIELDS}
-        values["role"] = _default_role(a, session)
+        a, session, where, values = _open_init(self, args, kwargs, profile, [name for name, _ in _ESTIMATOR_FIELDS])
         closed_values = _close_arguments("CreateTrainingJob", _ESTIMATOR_FIELDS, values, session, where,
                                          parents=("ResourceConfig", "OutputDataConfig"))
-        a.set("sagemaker_session", session)
-        for name, value in closed_values.items():
-            if value is not MISSING:
-                a.set(name, value)
-        if closed_values["role"] is MISSING:
-            a.set("role", prof.execution_role_arn)
-        self._safemaker_profile = prof
+        _close_init(self, a, session, closed_values)
         a.call(super().__init__)
 
     def create_model(self, *args: Any, **kwargs: Any) -> Any:

@@ -11,8 +11,8 @@ from safemaker.errors import MISSING
 from safemaker.profile import VpcProfile
 from safemaker.sdk._errors import ClosedSessionError
 from safemaker.sdk._refusal import refuse_serverless
-from safemaker.sdk.v2._arguments import _Args, _close_arguments, _closed_session, _default_role, _given
-from safemaker.sdk.v2._base import _Closed
+from safemaker.sdk.v2._arguments import _Args, _close_arguments, _given
+from safemaker.sdk.v2._base import _close_init, _Closed, _open_init
 from safemaker.sdk.v2.session import ClosedNetworkSession
 
 _MODEL_FIELDS: tuple[tuple[str, str], ...] = (
@@ -29,24 +29,9 @@ class _ClosedModelMixin(_Closed):
     __slots__ = ()
 
     def __init__(self, *args: Any, profile: Any = None, **kwargs: Any) -> None:
-        base = type(self)._safemaker_base
-        where = f"{type(self).__name__}()"
-        a = _Args(base.__init__, args, kwargs)
-        session = _closed_session(profile, a.get("sagemaker_session"), where)
-        prof = session.profile
-        values = {
-            "enable_network_isolation": _given(a.get("enable_network_isolation")),
-            "vpc_config": _given(a.get("vpc_config")),
-            "role": _default_role(a, session),
-        }
+        a, session, where, values = _open_init(self, args, kwargs, profile, [name for name, _ in _MODEL_FIELDS])
         closed_values = _close_arguments("CreateModel", _MODEL_FIELDS, values, session, where)
-        for name, value in closed_values.items():
-            if value is not MISSING:
-                a.set(name, value)
-        if closed_values["role"] is MISSING:
-            a.set("role", prof.execution_role_arn)
-        a.set("sagemaker_session", session)
-        self._safemaker_profile = prof
+        _close_init(self, a, session, closed_values)
         a.call(super().__init__)
 
     def _safemaker_close(self, where: str) -> None:

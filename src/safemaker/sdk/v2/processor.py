@@ -7,8 +7,8 @@ from typing import Any
 from sagemaker.network import NetworkConfig
 
 from safemaker.errors import MISSING
-from safemaker.sdk.v2._arguments import _Args, _close_arguments, _closed_session, _default_role, _given
-from safemaker.sdk.v2._base import _Closed
+from safemaker.sdk.v2._arguments import _close_arguments, _given
+from safemaker.sdk.v2._base import _close_init, _Closed, _open_init
 
 _PROCESSOR_FIELDS: tuple[tuple[str, str], ...] = (
     ("enable_network_isolation", "NetworkConfig.EnableNetworkIsolation"),
@@ -21,6 +21,10 @@ _PROCESSOR_FIELDS: tuple[tuple[str, str], ...] = (
 )
 """Processor argument (network_config's attributes flattened) -> CreateProcessingJob field."""
 
+_NETWORK_CONFIG_ATTRIBUTES = ("enable_network_isolation", "subnets", "security_group_ids",
+                              "encrypt_inter_container_traffic")
+"""The attributes (and constructor arguments) of ``sagemaker.network.NetworkConfig`` the processor fills."""
+
 
 class _ClosedProcessorMixin(_Closed):
     """Makes a ``Processor`` subclass closed (see :func:`closed`)."""
@@ -28,40 +32,18 @@ class _ClosedProcessorMixin(_Closed):
     __slots__ = ()
 
     def __init__(self, *args: Any, profile: Any = None, **kwargs: Any) -> None:
-        base = type(self)._safemaker_base
-        where = f"{type(self).__name__}()"
-        a = _Args(base.__init__, args, kwargs)
-        session = _closed_session(profile, a.get("sagemaker_session"), where)
-        prof = session.profile
+        a, session, where, values = _open_init(self, args, kwargs, profile,
+                                               ("volume_kms_key", "output_kms_key", "role"))
         network = a.get("network_config") or NetworkConfig()
-        values = {
-            "enable_network_isolation": _given(network.enable_network_isolation),
-            "subnets": _given(network.subnets),
-            "security_group_ids": _given(network.security_group_ids),
-            "encrypt_inter_container_traffic": _given(network.encrypt_inter_container_traffic),
-            "volume_kms_key": _given(a.get("volume_kms_key")),
-            "output_kms_key": _given(a.get("output_kms_key")),
-            "role": _default_role(a, session),
-        }
+        values.update({name: _given(getattr(network, name)) for name in _NETWORK_CONFIG_ATTRIBUTES})
         closed_values = _close_arguments(
             "CreateProcessingJob", _PROCESSOR_FIELDS, values, session, where,
             parents=("ProcessingResources.ClusterConfig", "ProcessingOutputConfig"),
         )
-
-        def pick(name: str) -> Any:
-            value = closed_values[name]
-            return None if value is MISSING else value
-
-        a.set("network_config", NetworkConfig(
-            enable_network_isolation=pick("enable_network_isolation"),
-            security_group_ids=pick("security_group_ids"),
-            subnets=pick("subnets"),
-            encrypt_inter_container_traffic=pick("encrypt_inter_container_traffic"),
-        ))
-        for name in ("volume_kms_key", "output_kms_key"):
-            if closed_values[name] is not MISSING:
-                a.set(name, closed_values[name])
-        a.set("role", pick("role") or prof.execution_role_arn)
-        a.set("sagemaker_session", session)
-        self._safemaker_profile = prof
+        a.set("network_config", NetworkConfig(**{
+            name: None if closed_values[name] is MISSING else closed_values[name]
+            for name in _NETWORK_CONFIG_ATTRIBUTES
+        }))
+        _close_init(self, a, session, {name: closed_values[name] for name in values
+                                       if name not in _NETWORK_CONFIG_ATTRIBUTES})
         a.call(super().__init__)
