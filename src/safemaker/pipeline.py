@@ -422,7 +422,8 @@ def _substitute(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
     sequence goes through the path engine's tests.
     """
     t = type(value)
-    if t is dict:
+    if t is dict or (t is not list and t not in _LEAVES and _paths.is_map(value)):
+        # JSON's dict first (one type test); any other mapping the same way, through its Mapping methods.
         if clean and id(value) in clean:
             return value
         if len(value) == 1 and _is_expression(value):
@@ -445,7 +446,7 @@ def _substitute(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
                     out = dict(value)
                 out[k] = new
         return value if out is None else out
-    if t is list or (t not in _LEAVES and not _paths.is_map(value) and _paths.is_seq(value)):
+    if t is list or (t not in _LEAVES and _paths.is_seq(value)):
         if _LEAVES.issuperset(map(type, value)):
             return value
         lst: list[Any] | None = None
@@ -458,20 +459,7 @@ def _substitute(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
                     lst = list(value)
                 lst[i] = new
         return value if lst is None else lst
-    if t in _LEAVES or not _paths.is_map(value):
-        return value
-    if _is_expression(value):
-        return _resolve(value, at, params, values, found)
-    out = None
-    for k, v in value.items():
-        if type(v) in _LEAVES:
-            continue
-        new = _substitute(v, at + (k,), params, values, found, clean)
-        if new is not v:
-            if out is None:
-                out = dict(value)
-            out[k] = new
-    return value if out is None else out
+    return value
 
 
 def _resolve(expr: Mapping[str, Any], at: _Parts, params: Mapping[str, PipelineParameter],
