@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from safemaker import guard as _guard
 from safemaker import preflight as _preflight
 from safemaker.errors import MISSING, GuardrailViolation, Violation
+from safemaker.paths import get_path as _get_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from safemaker.profile import VpcProfile
@@ -35,6 +36,7 @@ __all__ = [
     "at_argument",
     "decide_arguments",
     "refuse_arguments",
+    "close_arguments",
 ]
 
 ArgumentMap = Sequence[tuple[str, str]]
@@ -329,3 +331,46 @@ def refuse_arguments(operation: str, mapping: ArgumentMap, values: Mapping[str, 
         shown = f"{arg}{v.path[len(request_path):]} ({v.path})" if show_request_path else v.path
         out.append(at_argument(v, shown, fix=fix, operation=refuser))
     raise GuardrailViolation(refuser or operation, out)
+
+
+def close_arguments(operation: str, mapping: ArgumentMap, values: Mapping[str, Any], profile: "VpcProfile", *,
+                    where: str, parents: Sequence[str] = (), defaults: Mapping[str, Any] | None = None,
+                    **refusal: Any) -> dict[str, Any]:
+    """Check SDK arguments as the request fields they become; fill the absent ones (both SDK majors).
+
+    Parameters
+    ----------
+    operation, mapping, values, profile, where, parents
+        As :func:`refuse_arguments`: ``("subnets", "VpcConfig.Subnets")``...;
+        an argument absent (or ``MISSING``) is filled.
+    defaults : Mapping, optional
+        A document of the request's shape whose values come before the
+        profile's for an absent argument (SDK v2: the session's
+        ``sagemaker_config`` section of the operation, ``SageMaker.TrainingJob``,
+        which may be narrower than the profile: one subnet out of two). A
+        value taken from it is a deep copy.
+    **refusal
+        ``keyword``, ``refuser``, ``show_request_path`` of :func:`refuse_arguments`.
+
+    Returns
+    -------
+    dict
+        Argument -> value to use: the value given, else the one of
+        ``defaults``, else the profile's (``MISSING`` where none has one, e.g.
+        a KMS key the profile does not set).
+
+    Raises
+    ------
+    GuardrailViolation
+        Every conflicting argument at once (see :func:`refuse_arguments`).
+    """
+    decision = refuse_arguments(operation, mapping, values, profile, where=where, parents=parents, **refusal)
+    result: dict[str, Any] = {}
+    for arg, path in mapping:
+        if defaults is not None and values.get(arg, MISSING) is MISSING:
+            configured = _get_path(defaults, path)
+            if configured is not MISSING:
+                result[arg] = copy.deepcopy(configured)
+                continue
+        result[arg] = _get_path(decision.params, path)
+    return result

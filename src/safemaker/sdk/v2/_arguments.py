@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import inspect
 from typing import Any, Callable, Mapping, Sequence
 
@@ -10,7 +9,7 @@ from safemaker.errors import MISSING
 from safemaker.paths import get_path as _get_path
 from safemaker.profile import resolve_profile
 from safemaker.sdk._errors import ClosedSessionError
-from safemaker.sdk._refusal import refuse_arguments
+from safemaker.sdk._refusal import close_arguments
 from safemaker.sdk.v2.session import ClosedNetworkSession
 
 class _Args:
@@ -68,48 +67,20 @@ _CONFIG_SECTION = {
 
 def _close_arguments(operation: str, mapping: Sequence[tuple[str, str]], values: Mapping[str, Any],
                      session: "ClosedNetworkSession", where: str, parents: Sequence[str] = ()) -> dict[str, Any]:
-    """Check SDK arguments as the request fields they become; fill the absent ones.
+    """:func:`safemaker.sdk._refusal.close_arguments` with the session's profile; an absent
+    argument takes the session's ``sagemaker_config`` value first (the profile merged with the SDK's
+    config files, so possibly narrower: one subnet out of two), then the profile's.
 
-    Parameters
-    ----------
-    operation : str
-        The operation the arguments build (``"CreateTrainingJob"``).
-    mapping : sequence of (argument, request path)
-        ``("subnets", "VpcConfig.Subnets")``...
-    values : Mapping
-        The values given; an absent argument (or ``MISSING``) is filled.
-    session : ClosedNetworkSession
-        Its profile decides; its ``sagemaker_config`` (the profile merged
-        with the SDK's config files, so possibly narrower: one subnet out of
-        two) gives the value of an absent argument.
-    where : str
-        The call, for the messages (``"ClosedEstimator()"``).
-    parents : sequence of str
-        Request structures to create so that nested fields can be filled
-        (``"ResourceConfig"`` for ``ResourceConfig.VolumeKmsKeyId``).
-
-    Returns
-    -------
-    dict
-        Argument -> value to use (``MISSING`` where neither the config nor
-        the profile has one, e.g. a KMS key the profile does not set).
+    ``where`` is the call, for the messages (``"ClosedEstimator()"``).
 
     Raises
     ------
     GuardrailViolation
-        Every conflicting argument: the guard's violations (request field,
-        value found, what the profile allows), each naming the argument to change.
+        Every conflicting argument, each naming the argument to change.
     """
-    decision = refuse_arguments(operation, mapping, values, session.profile, where=where, parents=parents)
-    section = _CONFIG_SECTION[operation]
-    result: dict[str, Any] = {}
-    for arg, path in mapping:
-        if values.get(arg, MISSING) is not MISSING:
-            result[arg] = _get_path(decision.params, path)
-            continue
-        configured = _get_path(session.sagemaker_config or {}, f"{section}.{path}")
-        result[arg] = copy.deepcopy(configured) if configured is not MISSING else _get_path(decision.params, path)
-    return result
+    defaults = _get_path(session.sagemaker_config or {}, _CONFIG_SECTION[operation])
+    return close_arguments(operation, mapping, values, session.profile, where=where, parents=parents,
+                           defaults=defaults if isinstance(defaults, Mapping) else {})
 
 
 def _given(value: Any) -> Any:

@@ -9,10 +9,9 @@ from sagemaker.core.training.configs import Networking
 from sagemaker.core.utils import utils as _sm_utils
 
 from safemaker.errors import MISSING
-from safemaker.paths import get_path as _get_path
 from safemaker.profile import VpcProfile, resolve_profile
 from safemaker.sdk._errors import ClosedSessionError
-from safemaker.sdk._refusal import refuse_arguments
+from safemaker.sdk._refusal import close_arguments
 
 __all__ = ["closed_networking"]
 
@@ -29,41 +28,18 @@ def _given(value: Any) -> Any:
 
 def _close_arguments(operation: str, mapping: Sequence[tuple[str, str]], values: Mapping[str, Any],
                      profile: VpcProfile, where: str, parents: Sequence[str] = ()) -> dict[str, Any]:
-    """Check SDK arguments as the request fields they become; fill the absent ones from the profile.
-
-    The guard (:func:`safemaker.guard.decide`) is asked about a request made
-    of the given arguments only, so that the arguments are refused with the
-    same rules, values and messages as the final request would be.
-
-    Parameters
-    ----------
-    operation : str
-        The operation the arguments build (``"CreateTrainingJob"``).
-    mapping : sequence of (argument, request path)
-        ``("networking.subnets", "VpcConfig.Subnets")``...
-    values : Mapping
-        The values given; an argument absent (or ``MISSING``) is filled.
-    profile : VpcProfile
-    where : str
-        The call, for the messages (``"ClosedModelTrainer()"``).
-    parents : sequence of str
-        Request structures to create so that nested fields can be filled.
-
-    Returns
-    -------
-    dict
-        Argument -> value to use (``MISSING`` where the profile has nothing).
+    """:func:`safemaker.sdk._refusal.close_arguments` for SDK v3's attribute paths: an absent argument
+    is the profile's; a refusal's ``operation`` is ``where`` without the parentheses and each
+    violation's ``path`` names the argument and the request field
+    (``"networking.subnets[1] (VpcConfig.Subnets[1])"``).
 
     Raises
     ------
     GuardrailViolation
-        Every conflicting argument at once; ``operation`` is ``where`` without
-        the parentheses and each violation's ``path`` names the argument and the
-        request field (``"networking.subnets[1] (VpcConfig.Subnets[1])"``).
+        Every conflicting argument at once.
     """
-    decision = refuse_arguments(operation, mapping, values, profile, where=where, parents=parents, keyword=False,
-                                refuser=where.rstrip("()"), show_request_path=True)
-    return {arg: _get_path(decision.params, path) for arg, path in mapping}
+    return close_arguments(operation, mapping, values, profile, where=where, parents=parents, keyword=False,
+                           refuser=where.rstrip("()"), show_request_path=True)
 
 
 _NETWORKING_KEYS: dict[str, str] = {
