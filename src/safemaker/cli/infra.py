@@ -143,12 +143,17 @@ def _cloudformation_client(region: str, endpoint_url: Optional[str]) -> Any:
                                                     config=_infra.CLIENT_CONFIG)
 
 
+def _check_via(via: str) -> str:
+    """``--via`` as given, when it is one of :data:`VIA`; else bad input (exit 2 naming the flag and the value)."""
+    if via not in VIA:
+        raise fail(f"--via is {via!r}; expected one of {', '.join(VIA)}", EXIT_BAD_INPUT)
+    return via
+
+
 def _choose_via(via: str, stack: str, region: str, endpoint_url: Optional[str], ec2: Any, cfn: Any) -> str:
     """``--via`` resolved: an existing CloudFormation stack decides; else a stack built with API calls
     (resources tagged with it) stays so; else cloudformation against AWS and api on the local backend."""
-    if via not in VIA:
-        raise fail(f"--via is {via!r}; expected one of {', '.join(VIA)}", EXIT_BAD_INPUT)
-    if via != "auto":
+    if _check_via(via) != "auto":
         return via
     if local_endpoint(ec2.meta.endpoint_url):
         return "api"
@@ -344,9 +349,7 @@ def down(
     cfn = _cloudformation_client(region, endpoint_url)
     from ..network import cloudformation as _cfn
 
-    if via not in VIA:
-        raise fail(f"--via is {via!r}; expected one of {', '.join(VIA)}", EXIT_BAD_INPUT)
-    if via == "cloudformation" or (via == "auto" and not local_endpoint(ec2.meta.endpoint_url)):
+    if _check_via(via) == "cloudformation" or (via == "auto" and not local_endpoint(ec2.meta.endpoint_url)):
         found = _cfn.find_stack(stack, cloudformation_client=cfn)
         if found is not None or via == "cloudformation":
             _down_stack(stack, region, cfn, found, yes, missing_ok, format)  # exits
