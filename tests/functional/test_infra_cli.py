@@ -173,6 +173,37 @@ def test_interrupted_up_says_how_to_resume_and_resuming_finishes(safemaker_local
     assert out.exists()
 
 
+@pytest.mark.filterwarnings("ignore:Tried to parse AWS.*not supported by moto:UserWarning")  # test_infra_cloudformation
+def test_interrupted_up_via_cloudformation_names_the_stack_left_and_how_to_remove_it(
+        safemaker_local, tmp_path, monkeypatch):
+    """Ctrl-C after CreateStack was sent: CloudFormation goes on; the message names the CloudFormation stack
+    left and the commands that remove it (not the API path's "finished steps are not repeated")."""
+    from safemaker.network import cloudformation as cfn_module
+
+    real_deploy = cfn_module.deploy
+
+    def interrupted_deploy(cfg, *, cloudformation_client, **kwargs):
+        def ctrl_c(**_):
+            raise KeyboardInterrupt
+        cloudformation_client.meta.events.register("after-call.cloudformation.CreateStack", ctrl_c)
+        return real_deploy(cfg, cloudformation_client=cloudformation_client, **kwargs)
+
+    out = tmp_path / "p.toml"
+    monkeypatch.setattr(cfn_module, "deploy", interrupted_deploy)
+    r = infra(safemaker_local, "up", "--stack", "cfi", "--via", "cloudformation", "--aws-managed-policy", "",
+              "--profile-out", str(out))
+    assert r.exit_code == 130, r.output
+    said = " ".join(r.stderr.split())
+    assert "interrupted: CloudFormation stack safemaker-cfi may exist and be partly built" in said
+    assert ("to remove the stack and every resource it holds, run `safemaker infra down -s cfi --via "
+            "cloudformation` (or `aws cloudformation delete-stack --stack-name safemaker-cfi`)") in said
+    assert "finished steps are not repeated" not in said
+    assert safemaker_local.request_count("cloudformation", "CreateStack") == 1
+    cfn = safemaker_local.session.client("cloudformation")
+    assert [s["StackName"] for s in cfn.describe_stacks(StackName="safemaker-cfi")["Stacks"]] == ["safemaker-cfi"]
+    assert not out.exists()
+
+
 def test_up_on_the_local_backend_with_the_default_managed_policy_hints_at_the_flag(safemaker_local, tmp_path):
     r = infra(safemaker_local, "up", "--stack", "ifsm", "--profile-out", str(tmp_path / "p.toml"))
     assert r.exit_code == 1, r.output

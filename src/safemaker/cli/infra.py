@@ -169,6 +169,22 @@ def _choose_via(via: str, stack: str, region: str, endpoint_url: Optional[str], 
     return "cloudformation"
 
 
+def _interrupted_up(stack: str, via: str) -> str:
+    """What ``infra up`` says when interrupted: what may be left, how to finish it, how to remove it."""
+    if via == "api":
+        return (f"interrupted: stack {stack} may be partly built. Re-run the same `safemaker infra up` to "
+                f"finish it (finished steps are not repeated), or `safemaker infra down -s {stack}` to "
+                "remove what was created")
+    from ..network import cloudformation as _cfn
+
+    name = _cfn.cloudformation_stack_name(stack)
+    return (f"interrupted: CloudFormation stack {name} may exist and be partly built; CloudFormation goes on "
+            "creating or updating it (the interrupt stopped only this command's wait). Once it is "
+            "CREATE_COMPLETE or UPDATE_COMPLETE, re-run the same `safemaker infra up` to write the profile; to "
+            f"remove the stack and every resource it holds, run `safemaker infra down -s {stack} --via cloudformation` (or "
+            f"`aws cloudformation delete-stack --stack-name {name}`)")
+
+
 def _print_actions(title: str, actions: tuple[_infra.Action, ...], console: Any = out) -> None:
     shown = table("action", "kind", "name", "id", "detail", title=title)
     for a in actions:
@@ -292,9 +308,7 @@ def up(
                 result = _cfn.deploy(cfg, cloudformation_client=cfn, ec2_client=ec2, profile_path=path,
                                      progress=advance)
     except (KeyboardInterrupt, _Terminated) as exc:
-        err.print(f"interrupted: stack {cfg.name} may be partly built. Re-run the same `safemaker infra up` to "
-                  f"finish it (finished steps are not repeated), or `safemaker infra down -s {cfg.name}` to "
-                  "remove what was created", highlight=False)
+        err.print(_interrupted_up(cfg.name, via), highlight=False)
         raise typer.Exit(_interrupt_code(exc))
     except _infra.InfraError as exc:
         if local_endpoint(iam.meta.endpoint_url) and ":aws:policy/" in str(exc) and "NoSuchEntity" in str(exc):
