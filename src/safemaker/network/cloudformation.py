@@ -22,6 +22,9 @@ from typing import Any
 
 from safemaker.errors import InfraError
 from safemaker.network import infra, template
+from safemaker.network.infra.calls import _Ctx
+from safemaker.network.infra.config import _as_config
+from safemaker.network.infra.reconcile import _s3_prefix_list
 
 __all__ = ["deploy", "delete", "find_stack", "cloudformation_stack_name", "TEMPLATE_BODY_LIMIT"]
 
@@ -78,13 +81,13 @@ def deploy(
     ----------
     AWS CloudFormation API Reference: CreateStack, UpdateStack, DescribeStacks.
     """
-    cfg = infra._as_config(config)
+    cfg = _as_config(config)
     if profile_path is not None:
         infra.check_profile_path(profile_path)
-    ctx = infra._Ctx(cfg.name, ec2=ec2_client, iam=None, ssm=cloudformation_client, apply=True, retry=retry,
+    ctx = _Ctx(cfg.name, ec2=ec2_client, iam=None, ssm=cloudformation_client, apply=True, retry=retry,
                      progress=progress)
     cfn = ctx.ssm  # prepared like the other clients (refused loopback port not retried)
-    prefix_list = infra._s3_prefix_list(ctx, cfg.region)
+    prefix_list = _s3_prefix_list(ctx, cfg.region)
     if prefix_list is None:
         raise InfraError("DescribePrefixLists", f"no prefix list for S3 in {cfg.region}", "Check the region")
     body = json.dumps(template.render(cfg, s3_prefix_list_id=prefix_list), separators=(",", ":"))
@@ -153,7 +156,7 @@ def find_stack(stack: str, *, cloudformation_client: Any) -> dict[str, Any] | No
     ----------
     AWS CloudFormation API Reference: DescribeStacks.
     """
-    ctx = infra._Ctx(stack, ec2=None, iam=None, ssm=cloudformation_client, apply=False, retry=None, progress=None)
+    ctx = _Ctx(stack, ec2=None, iam=None, ssm=cloudformation_client, apply=False, retry=None, progress=None)
     found = ctx.call(ctx.ssm, "describe_stacks", StackName=cloudformation_stack_name(stack),
                      missing=("ValidationError",))  # "Stack with id ... does not exist"
     stacks = [s for s in (found or {}).get("Stacks", []) if s.get("StackStatus") != "DELETE_COMPLETE"]
@@ -198,7 +201,7 @@ def delete(
     ----------
     AWS CloudFormation API Reference: DeleteStack, DescribeStacks.
     """
-    ctx = infra._Ctx(stack, ec2=None, iam=None, ssm=cloudformation_client, apply=True, retry=retry,
+    ctx = _Ctx(stack, ec2=None, iam=None, ssm=cloudformation_client, apply=True, retry=retry,
                      progress=progress)
     found = find_stack(stack, cloudformation_client=cloudformation_client)
     if found is None:

@@ -111,6 +111,7 @@ def describe(cfg: Any, documents: Mapping[str, list[dict[str, Any]]] | None = No
 
 def _resources(cfg: Any, documents: Mapping[str, list[dict[str, Any]]] | None) -> Iterator[Resource]:
     from safemaker.network import infra
+    from safemaker.network.infra.policies import _placeholder_profile, _policy_names
 
     stack = cfg.name
     yield Resource("Vpc", "AWS::EC2::VPC", f"{stack}-vpc", "vpc",
@@ -152,10 +153,10 @@ def _resources(cfg: Any, documents: Mapping[str, list[dict[str, Any]]] | None) -
             "private_dns": not gateway})
 
     if documents is None:
-        documents = infra.render_policies(infra._placeholder_profile(cfg))
+        documents = infra.render_policies(_placeholder_profile(cfg))
     role_policies: list[str] = []
     for key, docs in documents.items():
-        for index, name in enumerate(infra._policy_names(stack, key, len(docs))):
+        for index, name in enumerate(_policy_names(stack, key, len(docs))):
             logical = policy_logical_id(stack, name)
             yield Resource(logical, "AWS::IAM::ManagedPolicy", name, spec={
                 "key": key, "index": index, "path": infra.policy_path(stack),
