@@ -468,3 +468,21 @@ def test_terraform_state_machine_definition_is_checked(profile_file, tmp_path):
         ("FAIL", "SM-NB-DIRECT-INTERNET", "aws_sfn_state_machine.flow", "Enabled")]
     line = f.read_text().splitlines().index(next(t for t in f.read_text().splitlines() if '"definition"' in t)) + 1
     assert rows[0]["line"] == line
+
+
+def test_terraform_cloudformation_stack_template_body_is_checked(profile_file, tmp_path):
+    # aws_cloudformation_stack (Terraform AWS provider, website/docs/r/cloudformation_stack):
+    # `template_body` is the template, `parameters` its parameter values; `template_url` names one in S3.
+    f = tmp_path / "plan.json"
+    f.write_text(_plan(
+        ("aws_cloudformation_stack", "notebooks", {"name": "notebooks", "template_body": NOTEBOOK_CHILD,
+                                                   "parameters": {"Internet": "Enabled"}}),
+        ("aws_cloudformation_stack", "remote", {"name": "remote",
+                                                "template_url": "https://s3.amazonaws.com/b/t.yaml"})))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    assert sorted((x["status"], x["rule_id"], x["logical_id"], x["path"], x["found"]) for x in rows
+                  if x["status"] == "FAIL") == [
+        ("FAIL", "SM-NB-DIRECT-INTERNET", "aws_cloudformation_stack.notebooks/Nb", "DirectInternetAccess", "Enabled")]
+    assert [(x["status"], x["logical_id"]) for x in rows if x["status"] == "UNKNOWN"] == [
+        ("UNKNOWN", "aws_cloudformation_stack.remote")]

@@ -321,6 +321,34 @@ def _state_machine(doc: Document, address: str, values: Mapping[str, Any], unkno
     return sfn.definition_requests(doc, definition, where, address, embedded=True)
 
 
+def _cloudformation_stack(doc: Document, address: str, values: Mapping[str, Any], unknown: Any,
+                          at: Parts) -> list[SourceRequest]:
+    """The requests of an ``aws_cloudformation_stack``'s ``template_body`` with its ``parameters``
+    (Terraform AWS provider ``website/docs/r/cloudformation_stack``); lines are the body's. A
+    ``template_url`` (S3) or a body known only after apply cannot be verified."""
+    from ._document import parse_text
+    from .cloudformation import is_template, template_requests
+
+    body = values.get("template_body")
+    if isinstance(body, str):
+        tdoc = parse_text(body, f"{doc.file}#{address}.template_body")
+        if not is_template(tdoc.data):
+            raise IacInputError(doc.file, f"{address}.template_body is not a CloudFormation template",
+                                f"line {doc.line(at + ('template_body',) if at else at)}")
+        given = values.get("parameters")
+        return template_requests(tdoc, dict(given) if isinstance(given, Mapping) else {}, label=address)
+    unknown_body = isinstance(unknown, Mapping) and unknown.get("template_body") is True
+    if body is None and not unknown_body and not values.get("template_url") and not (
+            isinstance(unknown, Mapping) and unknown.get("template_url") is True):
+        return []
+    member = "template_body" if unknown_body else "template_url"
+    value = Unresolved(values.get(member) or f"{address}.{member}",
+                       "known after apply" if unknown_body else "a stack template kept in S3 is not in the plan")
+    where = at + (member,) if at else at
+    return [SourceRequest(doc.file, address, "aws_cloudformation_stack", "", {}, lambda parts: where,
+                          lambda parts, _m=member: _m, doc.line, extra=[((), value, "SM-REFERENCE")])]
+
+
 def plan_requests(doc: Document) -> list[SourceRequest]:
     """Every request the ``aws_sagemaker_*`` resources of a plan (or state) will cause.
 
@@ -357,6 +385,9 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
         config = configuration.get(re.sub(r"\[[^\]]*\]", "", address))
         if rtype == "aws_sfn_state_machine" and isinstance(values, Mapping):
             out.extend(_state_machine(doc, address, values, unknown, at))
+            continue
+        if rtype == "aws_cloudformation_stack" and isinstance(values, Mapping):
+            out.extend(_cloudformation_stack(doc, address, values, unknown, at))
             continue
         spec = TF_RESOURCES.get(rtype)
         if spec is None and rtype.startswith("aws_sagemaker_") and rtype not in TF_NO_NETWORK:
