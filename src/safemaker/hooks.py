@@ -337,19 +337,24 @@ class Guard:
             raise GuardrailViolation(operation, violations)
         self._record(operation, "injected" if decision.injected else "allowed", decision.injected, (),
                      checked, region)
-        self._approve(context, operation, decision, rule, params, fetched)
-        return decision.params
+        return self._approve(context, operation, decision, rule, params, fetched, send=True)
 
     def _approve(self, context: dict[str, Any] | None, operation: str, decision: _guard.Decision, rule: Any,
-                 params: Mapping[str, Any], fetched: Any, check: bool = True) -> None:
-        """Keep what was approved in the request context, for the check of the final request."""
+                 params: Mapping[str, Any], fetched: Any, check: bool = True, send: bool = False) -> Any:
+        """Keep what was approved in the request context, for the check of the final request.
+
+        With ``send`` (enforce mode), return the request for botocore to send: a copy
+        of ``decision.params`` when the approved text is handed to botocore's
+        serializer (:func:`safemaker.process.hand_to_serializer` keeps
+        ``decision.params``, which then nothing else holds), else ``decision.params``.
+        """
         if context is None or self._defers(context):
-            return
+            return decision.params
         _process.ensure_send_check()
         location = params.get(rule.definition_location) if rule is not None and rule.definition_location else None
-        # what was approved, taken now (a later handler may change decision.params in place): the bytes
-        # botocore will write for it, or a copy when it holds values botocore converts first
-        body = _process.approved_body(decision.params) if check else None
+        # what was approved, taken now (a later handler may change what botocore is given, in place): the
+        # bytes botocore will write for it, or a copy when it holds values botocore converts first
+        text = _process.approved_text(decision.params) if check else None
         refs = decision.references
         # Approval(...) as its __init__ makes it (a frozen dataclass: see _record)
         approval = _new_record(_process.Approval)
@@ -358,8 +363,14 @@ class Guard:
             references=frozenset([(r.resource, r.name) for r in refs]) if refs else _NO_REFERENCES,
             definition_location=_process.own_copy(location) if fetched is not None else None,
             definition=fetched, check=check,
-            params=_process.own_copy(decision.params) if check and body is None else None, body=body)
+            params=_process.own_copy(decision.params) if check and text is None else None,
+            body=None if text is None else text.encode("utf-8"))
         context[_process.APPROVAL_KEY] = approval
+        if send and text is not None:
+            sent = _process.copy_owned(decision.params)
+            _process.hand_to_serializer(decision.params, text)
+            return sent
+        return decision.params
 
     def _defers(self, context: Mapping[str, Any]) -> bool:
         """``True`` when this warn-mode guard must leave the approval of an enforcing guard in place.

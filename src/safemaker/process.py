@@ -19,9 +19,11 @@ that operation, else it is refused (a ``sagemaker-runtime`` client, which also
 signs as ``sagemaker``, rewritten by a late handler into ``CreateTrainingJob``
 is refused).
 
-What the wrappers cost a call that is not SageMaker's: one attribute read and
-one string comparison in ``_make_api_call``; in ``_send`` two header lookups
-and a substring search of the URL (see ``benchmarks/bench_process_guard.py``).
+What the wrappers cost a call that is not SageMaker's: one dictionary lookup
+in ``_make_api_call``; in ``_send`` two header lookups and a substring search
+of the URL (see ``benchmarks/bench_process_guard.py``). A guarded request is
+encoded once: the guard hands the approved text to botocore's JSON serializer
+(:func:`hand_to_serializer`).
 
 Precedence (the more specific wins): a guard installed on a client, then one
 installed on the session the client was made from
@@ -199,7 +201,7 @@ def claim_process(profile: "VpcProfile", mode: "Mode" = "enforce", *, by: str, *
 
 
 def uninstall_process() -> bool:
-    """Turn the process guard off and give botocore its own methods back.
+    """Turn the process guard off and give botocore its own methods (and ``botocore.serialize`` its ``json``) back.
 
     Returns
     -------
@@ -392,6 +394,10 @@ def ensure_send_check() -> None:
         else:
             _State.send = current
             Endpoint._send = _wrap_send(current)
+        import botocore.serialize
+
+        if botocore.serialize.json is json:  # the json module itself (nobody else replaced it)
+            botocore.serialize.json = _SERIALIZER_JSON
 
 
 def _unpatch() -> None:
@@ -408,12 +414,17 @@ def _unpatch() -> None:
             setattr(cls, name, original)
         # else: someone wrapped on top of ours; ours stays, inactive (it checks _State first)
         setattr(_State, attr, None)
+    import botocore.serialize
+
+    if botocore.serialize.json is _SERIALIZER_JSON:
+        botocore.serialize.json = json
+    _EXPECTED.request = None
 
 
 def _wrap_make_api_call(original: Any) -> Any:
     def _make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
-        if _State.guard is not None and self._service_model.service_name == _SERVICE_NAME:
-            _register_process_handler(self)
+        if _State.guard is not None and _SEEN not in self.__dict__:  # a client's first call: one dict lookup after
+            _first_call(self)
         return original(self, operation_name, api_params)
 
     _make_api_call._safemaker_original = original  # type: ignore[attr-defined]
@@ -459,41 +470,59 @@ def _wrap_send(original: Any) -> Any:
     return _send
 
 
-_registered: "weakref.WeakSet[Any]" = weakref.WeakSet()
+_SEEN = "_safemaker_process_seen"
+"""Attribute a client gets at its first call under the process guard (a SageMaker client then has the
+process handler: it stays, and decides only while the process guard is on)."""
+
+
+def _first_call(client: Any) -> None:
+    """Put the process handler first on a SageMaker client's ``provide-client-params`` (once per client)."""
+    with _State.lock:
+        if _SEEN in client.__dict__:
+            return
+        if client._service_model.service_name == _SERVICE_NAME:
+            _register_process_handler(client)
+        client.__dict__[_SEEN] = True
 
 
 def _register_process_handler(client: Any) -> None:
-    """Put the process handler first on a SageMaker client's ``provide-client-params`` (once per client)."""
-    if client in _registered:
-        return
-    with _State.lock:
-        if client in _registered:
-            return
-        from .hooks import UNIQUE_ID
+    """Register the process guard's ``provide-client-params`` handler first on a SageMaker client (under the lock)."""
+    from .hooks import UNIQUE_ID
 
-        ref = weakref.ref(client)
+    ref = weakref.ref(client)
+    emitter = client.meta.events
+    # the emitter's handlers by unique id (botocore's internals, as safemaker.hooks._unique_handler
+    # reads them; the same dict for the client's life): where the client's own guard registers
+    handlers = getattr(getattr(emitter, "_emitter", emitter), "_unique_id_handlers", None)
+    if not isinstance(handlers, dict):  # pragma: no cover - an emitter without botocore's handler table
+        handlers = None
 
-        def decide_for_process(params: Mapping[str, Any], model: Any, **kwargs: Any) -> Any:
-            g = _State.guard
-            c = ref()
-            if g is None or c is None:
-                return None
+    def decide_for_process(params: Mapping[str, Any], model: Any, **kwargs: Any) -> Any:
+        g = _State.guard
+        if g is None:
+            return None
+        c = ref()
+        if c is None:
+            return None
+        if handlers is not None:
+            entry = handlers.get(UNIQUE_ID)
+            own = getattr(entry["handler"], "_safemaker_guard", None) if entry else None
+        else:  # pragma: no cover
             own = _own_guard(c, UNIQUE_ID)
-            if own is not None and (own.mode == "enforce" or g.mode == "warn"):
-                return None  # the client's / its session's guard decides (the more specific wins)
-            # no guard of its own, or one in warn mode under an enforcing process guard: a warn guard
-            # does not switch the process guard off (the request must pass it too)
-            return g.provide_client_params(params, model, client_ref=ref, **kwargs)
+        if own is not None and (own.mode == "enforce" or g.mode == "warn"):
+            return None  # the client's / its session's guard decides (the more specific wins)
+        # no guard of its own, or one in warn mode under an enforcing process guard: a warn guard
+        # does not switch the process guard off (the request must pass it too)
+        return g.provide_client_params(params, model, client_ref=ref, **kwargs)
 
-        client.meta.events.register_first(_PARAMS_EVENT, decide_for_process, unique_id=PROCESS_UNIQUE_ID)
-        _registered.add(client)
+    emitter.register_first(_PARAMS_EVENT, decide_for_process, unique_id=PROCESS_UNIQUE_ID)
 
 
 def _own_guard(client: Any, unique_id: str) -> "Guard | None":
     """The client's own guard (a session guard registers one on each client it makes), or ``None``.
 
     ``unique_id`` is :data:`safemaker.hooks.UNIQUE_ID` (botocore's emitter internals, as
-    :func:`safemaker.hooks._unique_handler` reads them; every guarded call asks). A handler
+    :func:`safemaker.hooks._unique_handler` reads them). A handler
     under that id that names no guard counts as none (the process guard decides: fail closed).
     """
     emitter = client.meta.events
@@ -523,6 +552,10 @@ def _as_str(value: Any) -> str:
 
 def _target_of(request: Any) -> str | None:
     """The ``X-Amz-Target`` header as sent, or ``None`` when there is none."""
+    headers = request.headers
+    if type(headers) is _HeadersDict:  # botocore's prepared request: its dict, read with a prebuilt key
+        value = headers._dict.get(_TARGET_KEY)
+        return value if value is None or type(value) is str else _as_str(value)
     return _header(request, "X-Amz-Target")
 
 
@@ -683,6 +716,23 @@ def own_copy(value: Any) -> Any:
 
 
 
+def copy_owned(params: dict[str, Any]) -> dict[str, Any]:
+    """New containers for a request the guard already owns (:func:`own_copy`'s result, values it injected).
+
+    Its keys and leaves are already the exact values JSON writes, so only the
+    containers are copied (a ``dict`` in one step, then the containers in it);
+    anything that is not a plain leaf or ``dict`` goes through :func:`own_copy`.
+    """
+    new = params.copy()
+    for k, v in new.items():
+        cls = type(v)
+        if cls is dict:
+            new[k] = copy_owned(v)
+        elif cls not in _LEAVES:
+            new[k] = own_copy(v)
+    return new
+
+
 def _exact(value: Any) -> Any:
     """``value`` as its exact ``str``, ``int`` or ``float`` when it is an instance of a subclass of one.
 
@@ -744,12 +794,79 @@ def approved_body(params: Any) -> bytes | None:
         is (a timestamp, bytes: botocore converts those first); the final
         request is then compared as read back (:attr:`Approval.params`).
     """
+    text = approved_text(params)
+    return None if text is None else text.encode("utf-8")
+
+
+def approved_text(params: Any) -> str | None:
+    """``json.dumps(params)`` (the text of :func:`approved_body`), or ``None`` when a value is not JSON as is."""
     try:
         if _JSON_WRITER is None:  # pragma: no cover - a Python without the json module's C accelerator
-            return _JSON_DEFAULTS.encode(params).encode("utf-8")
-        return "".join(_JSON_WRITER(params, 0)).encode("utf-8")
+            return _JSON_DEFAULTS.encode(params)
+        return "".join(_JSON_WRITER(params, 0))
     except (TypeError, ValueError, RecursionError):
         return None
+
+
+# ------------------------------------------------------------ the approved text handed to botocore's serializer
+
+
+class _Expected(threading.local):
+    request: "tuple[dict[str, Any], str] | None" = None
+    """``(approved, text)``: the request this thread's guard approved last, a copy no one else holds,
+    and its JSON text (:func:`approved_text`); taken by the serializer's next ``json.dumps``."""
+
+
+_EXPECTED = _Expected()
+_STDLIB_DUMPS = json.dumps
+
+
+def hand_to_serializer(approved: dict[str, Any], text: str) -> None:
+    """Let botocore's JSON serializer write ``text`` for the next body equal to ``approved`` on this thread.
+
+    The guard passes the request it approved (a copy that nothing else holds, so
+    nothing can change it) and the text it wrote for it for the final check
+    (:func:`approved_body`). When the body botocore's serializer then builds is
+    equal to it, the serializer takes that text instead of encoding the same
+    request a second time (:class:`_SerializerJson`). A body changed after the
+    approval (a later handler) is not equal: botocore writes it as usual and the
+    final check (:func:`verify_final_request`) decides it again.
+    """
+    _EXPECTED.request = (approved, text)
+
+
+class _SerializerJson:
+    """The ``json`` module as :mod:`botocore.serialize` sees it while the final check is on.
+
+    Every attribute is the ``json`` module's; ``dumps(body)`` returns the approved
+    text of :func:`hand_to_serializer` when ``body`` (the dict botocore's
+    serializer built from the request's parameters) is equal to the request the
+    guard approved last on this thread: the bytes sent are then the approved
+    bytes, and nothing is encoded twice. Anything else (keyword arguments, another
+    body, ``json.dumps`` itself replaced) goes to ``json.dumps``. An equal body
+    that ``json.dumps`` would write differently (``1`` where ``1.0`` or ``True``
+    was approved) is sent as approved.
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(json, name)
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        expected = _EXPECTED.request
+        if expected is not None and not kwargs:
+            _EXPECTED.request = None  # one body per approval
+            if type(obj) is dict and json.dumps is _STDLIB_DUMPS:
+                try:
+                    if obj == expected[0]:
+                        return expected[1]
+                except Exception:  # an object's own __eq__ failed: botocore writes the body itself
+                    pass
+        return json.dumps(obj, **kwargs)
+
+
+_SERIALIZER_JSON = _SerializerJson()
 
 
 def verify_final_request(approval: Approval, request: Any) -> None:

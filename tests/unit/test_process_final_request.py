@@ -139,6 +139,75 @@ def test_records_and_approvals_made_by_a_decision_carry_every_field_of_their_cla
     assert record.as_dict()["time"] == record.time
 
 
+@pytest.fixture
+def serializer_json(monkeypatch):
+    """botocore's serializer with the guard's json installed (as the final check installs it), json.dumps counted."""
+    import botocore.serialize
+
+    written = []
+    real = json.dumps
+
+    def counted(obj, **kwargs):
+        written.append(obj)
+        return real(obj, **kwargs)
+
+    monkeypatch.setattr(json, "dumps", counted)
+    monkeypatch.setattr(process, "_STDLIB_DUMPS", counted)  # the stdlib's dumps, as far as the guard can tell
+    monkeypatch.setattr(botocore.serialize, "json", process._SERIALIZER_JSON)
+    return written
+
+
+def test_botocores_serializer_writes_the_approved_text_instead_of_encoding_the_approved_request_again(
+        serializer_json):
+    g = Guard(PROFILE)
+    context: dict = {}
+    sent = g.provide_client_params(training_job(), SERVICE.operation_model("CreateTrainingJob"), context=context)
+    approval = context[process.APPROVAL_KEY]
+    assert botocore_body("CreateTrainingJob", sent) == approval.body
+    assert serializer_json == []  # not encoded a second time
+    assert json.loads(approval.body) == sent
+
+
+def test_a_request_changed_after_approval_is_encoded_by_botocore_as_usual(serializer_json):
+    g = Guard(PROFILE)
+    context: dict = {}
+    sent = g.provide_client_params(training_job(), SERVICE.operation_model("CreateTrainingJob"), context=context)
+    sent["EnableNetworkIsolation"] = False  # a later handler, in place
+    body = botocore_body("CreateTrainingJob", sent)
+    assert json.loads(body)["EnableNetworkIsolation"] is False and body != context[process.APPROVAL_KEY].body
+    assert len(serializer_json) == 1  # json.dumps wrote it
+    with pytest.raises(GuardrailViolation):
+        process.verify_final_request(context[process.APPROVAL_KEY], prepared("CreateTrainingJob", body))
+
+
+def test_the_approved_text_is_taken_once_and_only_on_the_thread_that_approved(serializer_json):
+    import threading
+
+    g = Guard(PROFILE)
+    sent = g.provide_client_params(training_job(), SERVICE.operation_model("CreateTrainingJob"), context={})
+    other = threading.Thread(target=botocore_body, args=("CreateTrainingJob", sent))
+    other.start()
+    other.join()
+    assert len(serializer_json) == 1  # another thread: encoded by json.dumps
+    botocore_body("CreateTrainingJob", sent)
+    botocore_body("CreateTrainingJob", sent)
+    assert len(serializer_json) == 2  # this thread: the approved text once, then json.dumps
+
+
+def test_the_serializers_json_is_put_back_when_the_send_check_goes():
+    import botocore.serialize
+
+    from safemaker import install_process, uninstall_process
+
+    install_process(PROFILE)
+    try:
+        assert botocore.serialize.json is process._SERIALIZER_JSON
+        assert botocore.serialize.json.loads is json.loads  # every other attribute is the json module's
+    finally:
+        uninstall_process()
+    assert botocore.serialize.json is json
+
+
 def _containers(value) -> list:
     if isinstance(value, dict):
         return [value] + [c for v in value.values() for c in _containers(v)]
