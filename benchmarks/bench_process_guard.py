@@ -18,6 +18,15 @@ medians of this thread's CPU time (``--clock wall`` for wall-clock time):
   included), so the bodies are byte for byte equal and botocore does the same
   work (``tests/unit/test_bench_process_guard_rows.py`` checks both rows).
 
+CPU time on a shared machine is noisy (the same batch varies by a quarter
+between runs), so the on/off rows are also counted in instructions
+(``--count instructions``, and by default when valgrind is installed): each
+state runs in child processes under ``valgrind --tool=cachegrind``, once with
+N calls of a row and once with none, after the same start-up and warm-up; the
+difference divided by N is one call's instructions, start-up cancelled. Off and
+on alternate, several runs, medians. Without valgrind the output says so and the
+CPU-time rows stand alone. The children enter the same offline guard.
+
 The costs of "the request approved is the request sent" are also measured
 alone (µs): the guard's copy of the parameters, the approved request's bytes
 and the verification of the final serialized request. Nothing leaves the
@@ -29,7 +38,11 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
+import re
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -197,6 +210,98 @@ def bench_parts(repeats: int, inner: int) -> dict[str, float]:
     return out
 
 
+ROWS = ("logs DescribeLogGroups", "sagemaker CreateTrainingJob")
+TARGETS = {"logs DescribeLogGroups": 1.02, "sagemaker CreateTrainingJob": 1.10}
+WARMUP = 30  # calls of each row before the counted ones, in every child (caches filled, handlers registered)
+
+
+def child_workload(on: bool, counts: dict[str, int]) -> tuple[Any, Any]:
+    """What one counted child process runs: the process guard on or off, the warm-up, ``counts[row]`` calls.
+
+    Every row is warmed up in every child whatever is counted, so children that
+    differ only in ``counts`` run the same start-up and warm-up.
+    """
+    sm, logs = clients()
+    calls = row_calls(sm, logs)
+    if on:
+        safemaker.install_process(PROFILE)
+    for name in ROWS:
+        for _ in range(WARMUP):
+            calls[name](on)
+    for name in ROWS:
+        call = calls[name]
+        for _ in range(counts.get(name, 0)):
+            call(on)
+    return sm, logs
+
+
+_IREFS = re.compile(r"^==\d+== I\s+refs:\s+([\d,]+)", re.M)
+
+
+def parse_instructions(valgrind_stderr: str) -> int:
+    """The ``I refs`` total cachegrind prints at exit.
+
+    Raises
+    ------
+    RuntimeError
+        No total in the output (the child failed); the output's end is in the message.
+    """
+    found = _IREFS.findall(valgrind_stderr)
+    if not found:
+        raise RuntimeError(f"no instruction count in valgrind's output: ...{valgrind_stderr[-800:]}")
+    return int(found[-1].replace(",", ""))
+
+
+def count_child(on: bool, row: str | None, n: int, valgrind: str) -> int:
+    """Instructions of one child process (``row`` called ``n`` times after the warm-up; ``None``: no calls)."""
+    cmd = [valgrind, "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+           sys.executable, str(Path(__file__).resolve()), "--child", "on" if on else "off",
+           row or "-", str(n)]
+    # this process's environment (the same interpreter, PYTHONPATH and offline AWS variables); the child
+    # enters the offline guard itself (module level); a fixed hash seed makes its counts repeatable
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"child {cmd[5:]} failed ({done.returncode}): ...{done.stderr[-800:]}")
+    return parse_instructions(done.stderr)
+
+
+def instruction_rows(runs: list[dict[tuple[bool, str | None], int]], n: int) -> dict[str, tuple[float, float, list[float]]]:
+    """Per-call instructions of each row, off and on: medians over runs, and each run's ratio.
+
+    Parameters
+    ----------
+    runs : list of dict
+        One dict per run: ``(on, row)`` -> instructions of the child that called
+        ``row`` ``n`` times, and ``(on, None)`` -> the child that called nothing.
+    n : int
+        Calls counted per child.
+
+    Returns
+    -------
+    dict
+        row -> (median off per call, median on per call, ratio on/off of each run).
+    """
+    out = {}
+    for row in ROWS:
+        off = [(r[(False, row)] - r[(False, None)]) / n for r in runs]
+        on = [(r[(True, row)] - r[(True, None)]) / n for r in runs]
+        out[row] = (statistics.median(off), statistics.median(on), [b / a for a, b in zip(off, on)])
+    return out
+
+
+def bench_instructions(runs: int, n: int, valgrind: str) -> dict[str, tuple[float, float, list[float]]]:
+    """Count every child of every run (off and on alternate which goes first) and build the rows."""
+    counted = []
+    for r in range(runs):
+        one: dict[tuple[bool, str | None], int] = {}
+        for on in ((False, True) if r % 2 == 0 else (True, False)):
+            for row in (None, *ROWS):
+                one[(on, row)] = count_child(on, row, n if row else 0, valgrind)
+        counted.append(one)
+    return instruction_rows(counted, n)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=30)
@@ -205,18 +310,49 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--inner", type=int, default=500)
     ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
                     help="cpu: this thread's CPU time (default); wall: time.perf_counter")
+    ap.add_argument("--count", choices=("auto", "time", "instructions", "both"), default="auto",
+                    help="time: CPU-time rows only; instructions: valgrind instruction counts only; "
+                         "both; auto (default): both when valgrind is installed, else time")
+    ap.add_argument("--runs", type=int, default=3, help="instruction counts: runs (medians)")
+    ap.add_argument("--calls", type=int, default=200, help="instruction counts: calls counted per child")
+    ap.add_argument("--quick", action="store_true", help="smaller sizes")
+    ap.add_argument("--child", nargs=3, metavar=("STATE", "ROW", "N"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.child:  # one counted child (under valgrind): run the workload, print nothing
+        state, row, n = args.child
+        child_workload(state == "on", {} if row == "-" else {row: int(n)})
+        return 0
+    if args.quick:
+        args.rounds, args.batch, args.repeats, args.inner = 10, 100, 10, 200
+        args.runs, args.calls = 1, 100
     global CLOCK
     CLOCK = time.thread_time if args.clock == "cpu" else time.perf_counter
-    print(f"clock: {args.clock} ({CLOCK.__name__}); medians of interleaved batches")
-    parts = bench_parts(args.repeats, args.inner)
-    results = bench_on_off(args.rounds, args.batch)
-    targets = {"logs DescribeLogGroups": 1.02, "sagemaker CreateTrainingJob": 1.10}
-    for name, us in parts.items():
-        print(f"{name}: {us:.1f} µs median")
-    for name, (off, on) in results.items():
-        print(f"{name}, calls answered in-process: off {off:.1f} µs, on {on:.1f} µs, "
-              f"ratio {on / off:.3f} (target <= {targets[name]:.2f})")
+    valgrind = shutil.which("valgrind")
+    count_time = args.count in ("auto", "time", "both")
+    count_instructions = args.count in ("instructions", "both") or (args.count == "auto" and valgrind is not None)
+    if count_instructions and valgrind is None:
+        print("valgrind not found: instruction counts need it (apt-get install valgrind)", file=sys.stderr)
+        return 2
+    if count_time:
+        print(f"clock: {args.clock} ({CLOCK.__name__}); medians of interleaved batches; "
+              f"load average {os.getloadavg()[0]:.1f}")
+        parts = bench_parts(args.repeats, args.inner)
+        results = bench_on_off(args.rounds, args.batch)
+        for name, us in parts.items():
+            print(f"{name}: {us:.1f} µs median")
+        for name, (off, on) in results.items():
+            print(f"{name}, calls answered in-process: off {off:.1f} µs, on {on:.1f} µs, "
+                  f"ratio {on / off:.3f} (target <= {TARGETS[name]:.2f})")
+    if count_instructions:
+        print(f"instructions per call: valgrind cachegrind, a child with {args.calls} calls minus one with none "
+              f"(same start-up and warm-up), {args.runs} run(s), off and on alternating, medians")
+        for name, (off, on, ratios) in bench_instructions(args.runs, args.calls, valgrind).items():  # type: ignore[arg-type]
+            print(f"{name}, calls answered in-process: off {off:,.0f}, on {on:,.0f} instructions, "
+                  f"ratio {on / off:.3f} (target <= {TARGETS[name]:.2f}; runs: "
+                  f"{' '.join(f'{r:.3f}' for r in ratios)})")
+    elif args.count == "auto":
+        print("instruction counts skipped: valgrind is not installed (CPU-time rows only; "
+              "`--count instructions` needs valgrind)")
     return 0
 
 

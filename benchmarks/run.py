@@ -39,6 +39,8 @@ def main() -> int:
         args = [sys.executable, str(script)]
         if quick and script.name == "bench_audit.py":
             args += ["--n", "200"]
+        if quick and script.name == "bench_process_guard.py":
+            args += ["--quick"]
         if quick and script.name == "bench_iac.py":
             args += ["--runs", "1"]
         rc = subprocess.call(args, env=env)
