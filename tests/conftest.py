@@ -18,7 +18,9 @@ Every test except those marked ``e2e`` runs with (an ``e2e`` test is skipped unl
   (``offline_aws``).
 
 The local backend fixtures (``safemaker_local``, ``safemaker_session``) come
-from the ``safemaker.pytest_plugin`` entry point.
+from the ``safemaker.pytest_plugin`` entry point. The closed-network profile of
+the tests is ``profile`` (and ``profile_factory`` for a variant): its values and
+factory live once, in ``tests/_profiles.py``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+import _profiles
 import boto3
 import dev_env
 import pytest
@@ -73,6 +76,19 @@ def _no_process_guard_left() -> object:
     process = sys.modules.get("safemaker.process")
     if process is not None:
         process.uninstall_process()
+
+
+@pytest.fixture(scope="module")
+def profile() -> object:
+    """The tests' ``VpcProfile`` (``_profiles.make_profile()``: us-east-1, ``VPC``, subnets ``SUB_A`` and
+    ``SUB_C``, ``SG``, ``ROLE``). Immutable, so one per module; a module needing another defines its own."""
+    return _profiles.make_profile()
+
+
+@pytest.fixture(scope="session")
+def profile_factory() -> object:
+    """``_profiles.make_profile``: ``profile_factory(subnets=[SUB_A])`` is the profile with that change."""
+    return _profiles.make_profile
 
 
 @pytest.fixture

@@ -12,22 +12,10 @@ import pytest
 
 from safemaker import audit
 from safemaker.errors import MISSING, Violation
-from safemaker.profile import VpcProfile
 from safemaker.resources import REFERENCE_ONLY, RESOURCES
 from safemaker.rules import RULES, Guardrail
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "data" / "sarif-schema-2.1.0.json").read_text())
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-
-
-@pytest.fixture
-def profile() -> VpcProfile:
-    return VpcProfile.from_mapping(
-        {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd",
-         "subnets": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc"],
-         "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"], "execution_role_arn": ROLE},
-        source="test",
-    )
 
 
 def finding(**kw) -> audit.Finding:

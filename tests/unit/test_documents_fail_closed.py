@@ -18,20 +18,16 @@ from safemaker import guard, iac, pipeline
 from safemaker._json import DuplicateKeyError, loads_strict
 from safemaker.profile import VpcProfile
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
+from _profiles import ROLE, SUB_A
+
 
 OPEN_STEP = ('{"Name": "Train", "Type": "Training", "Arguments": {"EnableNetworkIsolation": false, '
              '"EnableNetworkIsolation": true}}')
 
 
 @pytest.fixture(scope="module")
-def profile() -> VpcProfile:
-    return VpcProfile.from_mapping(
-        {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A], "security_group_ids": [SG],
-         "execution_role_arn": ROLE}, source="test", env=False)
+def profile(profile_factory) -> VpcProfile:
+    return profile_factory(subnets=[SUB_A])
 
 
 def _create(definition: str) -> dict:

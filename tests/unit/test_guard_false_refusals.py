@@ -22,21 +22,15 @@ from safemaker.iam import evaluator as iam_eval
 from safemaker.instances import INSTANCE_STORE_IAM_PATTERNS, has_instance_storage
 from safemaker.profile import VpcProfile
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
-VOLUME_KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+from _profiles import IMG, KEY_ARN as VOLUME_KEY, ROLE, SG, SUB_A
+
 OUTPUT_KEY = "arn:aws:kms:us-east-1:123456789012:key/66666666-7777-8888-9999-000000000000"
 MODEL = botocore.session.get_session().get_service_model("sagemaker")
 
 
 @pytest.fixture(scope="module")
-def profile() -> VpcProfile:
-    return VpcProfile.from_mapping(
-        {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A], "security_group_ids": [SG],
-         "execution_role_arn": ROLE, "volume_kms_key_id": VOLUME_KEY, "output_kms_key_id": OUTPUT_KEY},
-        source="test", env=False)
+def profile(profile_factory) -> VpcProfile:
+    return profile_factory(subnets=[SUB_A], volume_kms_key_id=VOLUME_KEY, output_kms_key_id=OUTPUT_KEY)
 
 
 def _doc(shape: str, member: str) -> str:

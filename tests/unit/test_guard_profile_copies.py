@@ -13,18 +13,15 @@ import pytest
 from safemaker import guard
 from safemaker.profile import VpcProfile
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
+from _profiles import ROLE, SG as SG_B, SUB_A
+
 SUB_B = "subnet-0bbbbbbbbbbbbbbbb"
 SG_A = "sg-0aaaaaaaaaaaaaaaa"
-SG_B = "sg-0bbbbbbbbbbbbbbbb"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
 
 
 @pytest.fixture
-def profile() -> VpcProfile:
-    return VpcProfile.from_mapping(
-        {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A, SUB_B],
-         "security_group_ids": [SG_A, SG_B], "execution_role_arn": ROLE}, source="test", env=False)
+def profile(profile_factory) -> VpcProfile:
+    return profile_factory(subnets=[SUB_A, SUB_B], security_group_ids=[SG_A, SG_B])
 
 
 def training_job(subnets, groups) -> dict:

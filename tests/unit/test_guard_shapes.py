@@ -17,20 +17,9 @@ from safemaker import guard, iam, paths
 from safemaker.errors import MISSING, GuardrailViolation
 from safemaker.profile import VpcProfile
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SUB_C = "subnet-0cccccccccccccccc"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-VPC = "vpc-0dddddddddddddddd"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
+from _profiles import IMG, ROLE, SG, SUB_A, SUB_C
+
 MODEL = botocore.session.get_session().get_service_model("sagemaker")
-
-
-@pytest.fixture(scope="module")
-def profile() -> VpcProfile:
-    return VpcProfile.from_mapping(
-        {"region": "us-east-1", "vpc_id": VPC, "subnets": [SUB_A, SUB_C], "security_group_ids": [SG],
-         "execution_role_arn": ROLE}, source="test", env=False)
 
 
 def _valid(operation: str, params: dict) -> None:

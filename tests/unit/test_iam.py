@@ -18,28 +18,16 @@ from safemaker.iam.evaluator import AuthorizationRequest, evaluate
 from safemaker.profile import VpcProfile
 from safemaker.rules import RULES, FieldRule, Guardrail, OperationRule, Target
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SUB_C = "subnet-0cccccccccccccccc"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-VPC = "vpc-0dddddddddddddddd"
-VPCE = "vpce-0eeeeeeeeeeeeeeee"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+from _profiles import IMG, KEY_ARN, ROLE, SG, SUB_A, SUB_C, VPCE, make_profile
+
 ROLE2 = "arn:aws:iam::123456789012:role/SageMakerPipelineRole"
 ADMIN = "arn:aws:iam::123456789012:role/Admin"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
 FOREIGN_SUBNET = "subnet-0ffffffffffffffff"
-KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 KEY_ID = "66666666-7777-8888-9999-000000000000"
 
 NETWORK_KEYS = ("sagemaker:VpcSubnets", "sagemaker:VpcSecurityGroupIds", "sagemaker:NetworkIsolation",
                 "sagemaker:InterContainerTrafficEncryption", "sagemaker:DirectInternetAccess",
                 "sagemaker:RootAccess", "sagemaker:AppNetworkAccessType")
-
-
-def make_profile(**extra) -> VpcProfile:
-    base = {"region": "us-east-1", "vpc_id": VPC, "subnets": [SUB_A, SUB_C], "security_group_ids": [SG],
-            "execution_role_arn": ROLE}
-    return VpcProfile.from_mapping({**base, **extra}, source="test", env=False)
 
 
 @pytest.fixture

@@ -47,22 +47,16 @@ from safemaker.profile import VpcProfile
 from safemaker.rules import RULES, FieldRule, Guardrail, split_path
 from safemaker.rules_classification import OperationClass, classification
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SUB_C = "subnet-0cccccccccccccccc"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-VPC = "vpc-0dddddddddddddddd"
-VPCE = "vpce-0eeeeeeeeeeeeeeee"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+from _profiles import KEY_ARN, ROLE, SG, SUB_A, SUB_C, VPC, VPCE, profile_fields
+
 FOREIGN_SUBNET = "subnet-0ffffffffffffffff"
 FOREIGN_SG = "sg-0ffffffffffffffff"
 FOREIGN_VPC = "vpc-0ffffffffffffffff"
 FOREIGN_ROLE = "arn:aws:iam::123456789012:role/Admin"
-KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 OUT_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/66666666-7777-8888-9999-000000000000"
 OTHER_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 
-BASE = {"region": "us-east-1", "vpc_id": VPC, "subnets": [SUB_A, SUB_C], "security_group_ids": [SG],
-        "execution_role_arn": ROLE, "vpc_endpoint_ids": [VPCE]}
+BASE = profile_fields(vpc_endpoint_ids=[VPCE])
 
 PROFILES = {
     "default": BASE,

@@ -15,16 +15,11 @@ from safemaker.network.infra import (
     execution_role_policy_keys,
     render_policies,
 )
-from safemaker.profile import VpcProfile
 
-PROFILE = VpcProfile.from_mapping({
-    "region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd",
-    "subnets": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc"],
-    "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"],
-    "execution_role_arn": "arn:aws:iam::123456789012:role/SageMakerExecRole",
-    "vpc_endpoint_ids": ["vpce-0123456789abcdef0"],
-    "volume_kms_key_id": "alias/sagemaker", "default_bucket": "ifsm-artifacts",
-}, env=False)
+from _profiles import make_profile
+
+PROFILE = make_profile("mapping", vpc_endpoint_ids=["vpce-0123456789abcdef0"], volume_kms_key_id="alias/sagemaker",
+                       default_bucket="ifsm-artifacts")
 
 
 def test_defaults_are_the_seeds():

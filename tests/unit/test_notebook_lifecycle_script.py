@@ -16,14 +16,15 @@ from safemaker.notebook import NotebookInputError, default_wheelhouse_uri, lifec
 from safemaker.notebook_lifecycle import encode_lifecycle_content, lifecycle_content_limit
 from safemaker.profile import VpcProfile
 
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-BASE = {"region": "eu-west-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": ["subnet-0aaaaaaaaaaaaaaaa"],
-        "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"], "execution_role_arn": ROLE}
+from _profiles import SUB_A, profile_fields
+from _profiles import make_profile as _make_profile
+
+BASE = profile_fields(region="eu-west-1", subnets=[SUB_A])
 runner = CliRunner()
 
 
 def make_profile(**extra) -> VpcProfile:
-    return VpcProfile.from_mapping({**BASE, **extra}, source="test", env=False)
+    return _make_profile(**{**BASE, **extra})
 
 
 def test_content_limit_is_botocores_and_the_largest_profile_fits():

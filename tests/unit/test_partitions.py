@@ -24,6 +24,8 @@ from safemaker.network.infra import StackConfig
 from safemaker.partitions import dns_suffixes, partition_ids, partition_of_region, partition_pattern
 from safemaker.profile import VpcProfile
 
+from _profiles import SUB_A, make_profile
+
 DATA = Path(botocore.__file__).parent / "data"
 ENDPOINTS = json.loads((DATA / "endpoints.json").read_text())["partitions"]
 PARTITIONS = json.loads((DATA / "partitions.json").read_text())["partitions"]
@@ -75,12 +77,9 @@ def test_partition_pattern_matches_each_partition_whole(partition):
 
 
 def _profile(region: str, partition: str) -> VpcProfile:
-    return VpcProfile.from_mapping(
-        {"region": region, "vpc_id": "vpc-0dddddddddddddddd", "subnets": ["subnet-0aaaaaaaaaaaaaaaa"],
-         "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"],
-         "execution_role_arn": f"arn:{partition}:iam::123456789012:role/SageMakerExecRole",
-         "volume_kms_key_id": f"arn:{partition}:kms:{region}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
-        source="test", env=False)
+    return make_profile(region=region, subnets=[SUB_A],
+                        execution_role_arn=f"arn:{partition}:iam::123456789012:role/SageMakerExecRole",
+                        volume_kms_key_id=f"arn:{partition}:kms:{region}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
 
 
 @pytest.mark.parametrize(("partition", "region"), sorted(ONE_PER_PARTITION.items()))
@@ -95,10 +94,7 @@ def test_profile_accepts_a_role_and_key_in_the_regions_partition(partition, regi
 def test_profile_refuses_a_role_of_another_partition(partition, region):
     other = "aws-cn" if partition == "aws" else "aws"
     with pytest.raises(ProfileError) as exc:
-        VpcProfile.from_mapping(
-            {"region": region, "vpc_id": "vpc-0dddddddddddddddd", "subnets": ["subnet-0aaaaaaaaaaaaaaaa"],
-             "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"],
-             "execution_role_arn": f"arn:{other}:iam::123456789012:role/R"}, source="test", env=False)
+        make_profile(region=region, subnets=[SUB_A], execution_role_arn=f"arn:{other}:iam::123456789012:role/R")
     assert f"expected a role ARN in partition {partition!r} (region {region})" in str(exc.value)
 
 

@@ -23,24 +23,20 @@ from safemaker.errors import GuardrailViolation
 from safemaker.preflight import CHECKS, analyse_requirements, check_request, scan_script
 from safemaker.profile import VpcProfile
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
-BASE = {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A],
-        "security_group_ids": [SG], "execution_role_arn": ROLE}
+from _profiles import IMG, ROLE, SG, SUB_A, make_profile
+
 # The remote-function entrypoint as both SDK majors write it (JOBS_CONTAINER_ENTRYPOINT):
 # "/bin/bash", f"/opt/ml/input/data/{RUNTIME_SCRIPTS_CHANNEL_NAME}/{ENTRYPOINT_SCRIPT_NAME}".
 REMOTE_ENTRYPOINT = ["/bin/bash", "/opt/ml/input/data/sagemaker_remote_function_bootstrap/job_driver.sh"]
 
 
 @pytest.fixture(scope="module")
-def profile() -> VpcProfile:
-    return VpcProfile.from_mapping(BASE, source="test", env=False)
+def profile(profile_factory) -> VpcProfile:
+    return profile_factory(subnets=[SUB_A])
 
 
 def relaxed(**fields) -> VpcProfile:
-    return VpcProfile.from_mapping({**BASE, **fields}, source="test", env=False)
+    return make_profile(subnets=[SUB_A], **fields)
 
 
 def training_job(**extra):

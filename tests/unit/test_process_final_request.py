@@ -21,15 +21,10 @@ from botocore.serialize import create_serializer
 from safemaker import guard, process
 from safemaker.errors import GuardrailViolation
 from safemaker.hooks import Guard
-from safemaker.profile import VpcProfile
 
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-PROFILE = VpcProfile.from_mapping(
-    {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd",
-     "subnets": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc"],
-     "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"], "execution_role_arn": ROLE},
-    source="test", env=False,
-)
+from _profiles import ROLE, make_profile
+
+PROFILE = make_profile()
 SERVICE = botocore.session.get_session().get_service_model("sagemaker")
 SERIALIZER = create_serializer(SERVICE.metadata["protocol"])
 

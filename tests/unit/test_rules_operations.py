@@ -19,24 +19,9 @@ from safemaker.guard import ResolvedReference
 from safemaker.profile import VpcProfile
 from safemaker.rules import RULES
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SUB_C = "subnet-0cccccccccccccccc"
-SUB_X = "subnet-0eeeeeeeeeeeeeeee"  # not in the profile
-SG = "sg-0bbbbbbbbbbbbbbbb"
+from _profiles import IMG, ROLE, SG, SUB_A, SUB_C, SUB_OUT as SUB_X, VPC, VPC_CONFIG
+
 SG_X = "sg-0fffffffffffffffff"[:20]  # not in the profile
-VPC = "vpc-0dddddddddddddddd"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
-VPC_CONFIG = {"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}
-
-
-@pytest.fixture(scope="module")
-def profile() -> VpcProfile:
-    return VpcProfile.from_mapping(
-        {"region": "us-east-1", "vpc_id": VPC, "subnets": [SUB_A, SUB_C], "security_group_ids": [SG],
-         "execution_role_arn": ROLE},
-        source="test",
-    )
 
 
 @pytest.fixture(scope="module")

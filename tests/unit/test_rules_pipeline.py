@@ -18,21 +18,10 @@ from safemaker.guard import ResolvedReference
 from safemaker.pipeline import PipelineDefinitionError, check_definition, parse_definition
 from safemaker.profile import VpcProfile
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SUB_C = "subnet-0cccccccccccccccc"
-SUB_X = "subnet-0eeeeeeeeeeeeeeee"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
-VPC_CONFIG = {"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}
-
-PROFILE_FIELDS = {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A, SUB_C],
-                  "security_group_ids": [SG], "execution_role_arn": ROLE}
+from _profiles import IMG, ROLE, SG, SUB_A, SUB_C, SUB_OUT as SUB_X, VPC_CONFIG, profile_fields
 
 
-@pytest.fixture(scope="module")
-def profile() -> VpcProfile:
-    return VpcProfile.from_mapping(PROFILE_FIELDS, source="test")
+PROFILE_FIELDS = profile_fields()
 
 
 @pytest.fixture(scope="module")

@@ -17,25 +17,17 @@ import yaml
 from typer.testing import CliRunner
 
 from safemaker.cli import app
-from safemaker.profile import VpcProfile
 from safemaker.sdk._config import profile_defaults
 from safemaker.sdk.config_file import (ConfigExportError, config_path, export_sagemaker_config,
                                        sagemaker_config_document, sagemaker_config_yaml)
 
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
-SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc"]
-SG = ["sg-0bbbbbbbbbbbbbbbb"]
-BASE = {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": SUBNETS, "security_group_ids": SG,
-        "execution_role_arn": ROLE}
-VPC = {"Subnets": SUBNETS, "SecurityGroupIds": SG}
+from _profiles import KEY_ARN as KEY, ROLE, VPC_CONFIG as VPC, make_profile, profile_fields
+
+BASE = profile_fields()
+SUBNETS = BASE["subnets"]
+SG = BASE["security_group_ids"]
 
 runner = CliRunner()
-
-
-def make_profile(**extra) -> VpcProfile:
-    return VpcProfile.from_mapping({**BASE, **extra}, source="test", env=False)
-
 
 PROFILES = [make_profile(), make_profile(volume_kms_key_id=KEY, output_kms_key_id="alias/out")]
 

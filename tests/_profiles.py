@@ -1,0 +1,57 @@
+"""The test suite's one set of closed-network profile values, and the factory of profiles made of them.
+
+Not collected by pytest (no ``test_`` prefix). ``tests/conftest.py`` serves
+:func:`make_profile` as the ``profile`` and ``profile_factory`` fixtures; a
+module that needs a value at import time (a parametrize list, a request
+template) imports it from here::
+
+    from _profiles import ROLE, SG, SUB_A, SUB_C, make_profile
+
+The identifiers are placeholders of the documented shapes (``vpc-`` / ``subnet-``
+/ ``sg-`` / ``vpce-`` and 17 hex digits, account 123456789012); nothing
+exists in any account. A test that needs a variant passes overrides to
+:func:`make_profile` (``make_profile(subnets=[SUB_A])``) instead of writing
+the mapping again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+VPC = "vpc-0dddddddddddddddd"
+SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
+SUB_C = "subnet-0cccccccccccccccc"
+SUB_OUT = "subnet-0eeeeeeeeeeeeeeee"  # not in the profile
+SG = "sg-0bbbbbbbbbbbbbbbb"
+SG_OUT = "sg-0fffffffffffffff0"  # not in the profile
+VPCE = "vpce-0eeeeeeeeeeeeeeee"
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+VPC_CONFIG = {"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}  # the profile's VpcConfig (do not mutate)
+
+
+def profile_fields(**overrides: Any) -> dict[str, Any]:
+    """The profile's fields as a new mapping (``VpcProfile.from_mapping`` input), ``overrides`` applied.
+
+    Region ``REGION``, ``VPC``, subnets ``[SUB_A, SUB_C]``, security group
+    ``[SG]``, role ``ROLE``. An override given as ``None`` leaves the field out
+    (its default applies).
+    """
+    fields: dict[str, Any] = {"region": REGION, "vpc_id": VPC, "subnets": [SUB_A, SUB_C],
+                              "security_group_ids": [SG], "execution_role_arn": ROLE}
+    fields.update(overrides)
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def make_profile(source: str = "test", *, env: bool = False, **overrides: Any) -> Any:
+    """A ``VpcProfile`` of :func:`profile_fields` (``overrides`` applied), read as ``source``.
+
+    ``env=False`` by default: no ``SAFEMAKER_<FIELD>`` variable of the machine
+    running the tests changes it.
+    """
+    from safemaker.profile import VpcProfile
+
+    return VpcProfile.from_mapping(profile_fields(**overrides), source=source, env=env)
