@@ -378,13 +378,7 @@ def down(
         err.print(f"nothing of stack {stack} to delete in {region}", highlight=False)
         raise typer.Exit(EXIT_ERROR if planned.remaining else EXIT_OK)
     _print_actions(f"safemaker infra down: stack {stack}, to delete", planned.actions, err)
-    if not yes:
-        if not is_interactive():
-            raise fail("refusing to delete without confirmation: stdin is not a terminal; pass --yes",
-                       EXIT_BAD_INPUT)
-        if not typer.confirm(f"Delete {len(planned.changes)} resource(s) of stack {stack} in {region}?"):
-            err.print("nothing deleted", highlight=False)
-            raise typer.Exit(EXIT_ERROR)
+    _confirm_delete(f"Delete {len(planned.changes)} resource(s) of stack {stack} in {region}?", yes)
     try:
         with _sigterm_interrupts(), _progress(len(planned.actions)) as bar:
             task = bar.add_task(f"infra down {stack}", total=len(planned.actions))
@@ -413,6 +407,17 @@ def down(
     raise typer.Exit(EXIT_OK)
 
 
+def _confirm_delete(question: str, yes: bool) -> None:
+    """Ask ``question`` unless ``--yes``; exit 2 when stdin is not a terminal, 1 when the answer is no."""
+    if yes:
+        return
+    if not is_interactive():
+        raise fail("refusing to delete without confirmation: stdin is not a terminal; pass --yes", EXIT_BAD_INPUT)
+    if not typer.confirm(question):
+        err.print("nothing deleted", highlight=False)
+        raise typer.Exit(EXIT_ERROR)
+
+
 def _down_stack(stack: str, region: str, cfn: Any, found: Any, yes: bool, missing_ok: bool, format: str) -> None:
     """``infra down`` of a stack built through CloudFormation: DeleteStack and wait; always exits."""
     from ..network import cloudformation as _cfn
@@ -427,13 +432,7 @@ def _down_stack(stack: str, region: str, cfn: Any, found: Any, yes: bool, missin
                    "already be gone", EXIT_BAD_INPUT)
     err.print(f"safemaker infra down: CloudFormation stack {name} ({found.get('StackStatus')}), to delete with "
               "every resource it holds", highlight=False)
-    if not yes:
-        if not is_interactive():
-            raise fail("refusing to delete without confirmation: stdin is not a terminal; pass --yes",
-                       EXIT_BAD_INPUT)
-        if not typer.confirm(f"Delete CloudFormation stack {name} in {region}?"):
-            err.print("nothing deleted", highlight=False)
-            raise typer.Exit(EXIT_ERROR)
+    _confirm_delete(f"Delete CloudFormation stack {name} in {region}?", yes)
     with _sigterm_interrupts(), _progress(1) as bar:
         task = bar.add_task(f"infra down {stack}", total=1)
         result = _cfn.delete(stack, cloudformation_client=cfn,
