@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 from . import paths as _paths
 from . import preflight as _preflight
 from .errors import MISSING, GuardrailViolation, Violation
-from .instances import has_instance_storage
+from .instances import _family_has_storage, has_instance_storage
 from .paths import split_path
 from .rules import RESOURCES, RULES, FieldRule, Guardrail, OperationRule
 from .rules_guardrails import guardrail_spec
@@ -699,7 +699,10 @@ def _plan(operation: str, rule: OperationRule, view: _ProfileView, inject: bool,
         anchor = split_path(t.anchor)
         kind = (_AT_ROOT if not anchor else _AT_MEMBERS if "[]" not in anchor
                 else _AT_LIST if anchor[-1] == "[]" and "[]" not in anchor[:-1] else _AT_PATH)
-        targets.append((kind, anchor, t_update, fields, dia, _compile_fields(fields), [()]))
+        run_fields, run_list = _compile_fields(fields, anchor[:-1] if kind == _AT_LIST and dia is None else None,
+                                               f"{operation} {t.anchor or '(request)'} inject={inject_eff} "
+                                               f"written={written}")
+        targets.append((kind, anchor, t_update, fields, dia, run_fields, [()], run_list))
     plan = _Plan(rule, tuple(targets), update, inject_eff)
     plans[(operation, inject, written)] = plan
     return plan
@@ -740,6 +743,21 @@ def _fresh_violations(made: tuple[Violation, ...]) -> Any:
                  else ())
         states.append((state, required.__class__, lists))
 
+    if len(states) == 1 and states[0][1] is dict:  # one violation whose required is a dict (an absent VpcConfig)
+        (state1, _, lists1), = states
+        required1 = state1["required"]
+
+        def fresh1() -> tuple[Violation]:
+            v = _new_violation(Violation)
+            d = v.__dict__
+            d.update(state1)
+            required = d["required"] = required1.copy()
+            for k in lists1:
+                required[k] = required1[k].copy()
+            return (v,)
+
+        return fresh1
+
     def fresh() -> list[Violation]:
         out = []
         for state, kind, lists in states:
@@ -773,109 +791,239 @@ _TESTS = {
 """The fast test of each kind, as Python source (``v`` is the value, ``W{i}`` the field's wanted value)."""
 
 
-def _compile_fields(fields: tuple[_FieldPlan, ...]) -> Any:
-    """The fields of one target as one Python function, generated from the plan (as :mod:`dataclasses`
+def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | None = None,
+                    label: str = "plan") -> tuple[Any, Any]:
+    """The fields of one target as Python functions, generated from the plan (as :mod:`dataclasses`
     makes ``__init__``): straight-line code per field that reads the value, passes it when the fast
     test does, takes the cached refusals of an absent value, and calls the run's state (:class:`_Run`)
-    for everything else (an injection, a value to check)."""
-    ns: dict[str, Any] = {"MISSING": MISSING, "_get": _get, "_ids_ok": _ids_ok,
+    for everything else (an injection, a value to check).
+
+    Returns ``(run_fields, run_list)``. ``run_fields(c, is_dict, prefix, concrete, violations, S)``
+    decides one container. For a list anchor (``members`` the members before its ``[]``),
+    ``run_list(seq, known, violations, S)`` decides every element of the list or tuple ``seq`` in one
+    loop (``known`` the concrete path, the prefix and the field paths of each index): a ``dict`` element inline, each
+    first-level member that several reads need read once, its own copy made in place in the
+    writer's copy of the list; any other mapping through ``run_fields``. Else ``run_list`` is ``None``.
+    """
+    ns: dict[str, Any] = {"MISSING": MISSING, "_get": _get, "_ids_ok": _ids_ok, "_is_map": _is_map,
                           "_instance_store": _instance_store, "has_instance_storage": has_instance_storage,
-                          "_expand_all": _expand_all}
+                          "_expand_all": _expand_all, "_family_has_storage": _family_has_storage,
+                          "MEMBERS": members}
+    for i, (_d, _k, _k2, parts, _t, wanted, _a, new, _c, _f, _p, conds, refused) in enumerate(fields):
+        ns.update({f"P{i}": parts, f"W{i}": wanted, f"R{i}": refused, f"C{i}": conds, f"N{i}": new,
+                   f"T{i}": type(wanted)})
     lines = ["def run_fields(c, is_dict, prefix, concrete, violations, S):",
              "    owned = S.owned",
              "    injected = S.injected"]
-    for i, (depth, key, key2, parts, test, wanted, absent, new, _check, f, _path, conds, refused) in enumerate(fields):
-        ns.update({f"P{i}": parts, f"W{i}": wanted, f"R{i}": refused, f"C{i}": conds, f"N{i}": new,
-                   f"T{i}": type(wanted)})
-        if depth == 1:
-            lines.append(f"    v = c.get({key!r}, MISSING) if is_dict else _get(c, P{i})")
-        elif depth == 2:
-            lines += [f"    if is_dict:",
-                      f"        v = c.get({key!r}, MISSING)",
-                      f"        if v is not MISSING:",
-                      f"            v = v.get({key2!r}, MISSING) if v.__class__ is dict else _get(c, P{i})",
-                      f"    else:",
-                      f"        v = _get(c, P{i})"]
-        else:
-            lines.append(f"    v = _get(c, P{i})")
-        vpc_id = f" and not v.get({wanted[2]!r}, MISSING) != W{i}[3]" if test == _VPC and wanted[2] else ""
-        ok = _TESTS[test].format(i=i, vpc_id=vpc_id)
-        if absent == _ABSENT_OK:
-            lines += [f"    if v is not MISSING and not ({ok}):",
-                      f"        S.check({i}, v, c, prefix, concrete)"]
-            continue
-        lines.append("    if v is MISSING:")
-        pad = "        "
-        if conds is not None:
-            lines.append(f"        if {_required_source(i, conds, ns)}:")
-            pad = "            "
-        if absent in (_ABSENT_CONST, _ABSENT_FRESH):
-            made = f"N{i}" if absent == _ABSENT_CONST else f"N{i}()"
-            lines.append(f"{pad}if owned is None:")
-            lines.append(f"{pad}    owned = S.own(concrete)")
-            if depth == 1:  # what _Run.inject does for one member, inline
-                lines += [f"{pad}owned[{key!r}] = {made}",
-                          f"{pad}injected.append(prefix + {_path!r})"]
-            elif depth == 2:  # the parent is there as a dict: copy it once (paths.Writer.set_in), set the member
-                lines += [f"{pad}x = owned.get({key!r}, MISSING)",
-                          f"{pad}if x.__class__ is dict:",
-                          f"{pad}    if id(x) not in S.writer._owned:",
-                          f"{pad}        x = owned[{key!r}] = dict(x)",
-                          f"{pad}        S.writer._owned.add(id(x))",
-                          f"{pad}    x[{key2!r}] = {made}",
-                          f"{pad}    injected.append(prefix + {_path!r})"]
-                if f.create_parents:  # an absent parent is made (set_in), and is the writer's own
-                    lines += [f"{pad}elif x is MISSING:",
-                              f"{pad}    x = owned[{key!r}] = {{}}",
-                              f"{pad}    S.writer._owned.add(id(x))",
-                              f"{pad}    x[{key2!r}] = {made}",
-                              f"{pad}    injected.append(prefix + {_path!r})"]
-                lines += [f"{pad}else:",
-                          f"{pad}    S.inject({i}, {made}, c, prefix, concrete)"]
-            else:
-                lines.append(f"{pad}S.inject({i}, {made}, c, prefix, concrete)")
-        else:
-            lines += [f"{pad}r = R{i}.get(prefix)",
-                      f"{pad}if r.__class__ is tuple:",
-                      f"{pad}    violations += r",
-                      f"{pad}elif r is not None:  # copies of violations whose required value is mutable",
-                      f"{pad}    violations += r()",
-                      f"{pad}else:",
-                      f"{pad}    S.refuse({i}, c, prefix)"]
-        lines += [f"    elif not ({ok}):",
-                  f"        S.check({i}, v, c, prefix, concrete)"]
+    for i, fp in enumerate(fields):
+        lines += _field_source(i, fp, ns, "    ", None)
     if not fields:
         lines.append("    pass")
-    exec("\n".join(lines), ns)  # noqa: S102 - generated from the rule table, no outside text
-    return ns["run_fields"]
+    if members is not None:
+        # The first-level members that the reads of a dict element need (a field, the structure above
+        # it, its conditions): read once per element, all together (map over dict.get, in C).
+        firsts: dict[str, None] = {}
+        for depth, key, _k2, _parts, _t, _w, absent, _n, _c, _f, _p, conds, _r in fields:
+            if depth:
+                firsts[key] = None
+            if conds is not None and absent != _ABSENT_OK:
+                for parts in ([conds[0]] if conds[0] is not None else []) + [p for p, _ in conds[1]]:
+                    firsts[parts[0]] = None
+        cache = {key: f"M{j}" for j, key in enumerate(firsts)}
+        ns["FIRSTS"], ns["ABSENTS"] = tuple(firsts), (MISSING,) * len(firsts)
+        lines += ["def run_list(seq, known, violations, S):",
+                  "    injected = S.injected",
+                  "    lst = owned_ids = None",
+                  "    for i, c in enumerate(seq):",
+                  "        concrete, prefix, paths = known[i]",
+                  "        S.owned = owned = None",
+                  "        if c.__class__ is not dict:",
+                  "            if _is_map(c):",
+                  "                run_fields(c, False, prefix, concrete, violations, S)",
+                  "            continue"]
+        if len(cache) > 1:
+            lines.append(f"        {', '.join(cache.values())} = map(c.get, FIRSTS, ABSENTS)")
+        else:
+            lines += [f"        {var} = c.get({key!r}, MISSING)" for key, var in cache.items()]
+        written: list[str] = []  # parents written into by the fields before, in this element
+        for i, fp in enumerate(fields):
+            later = {f[1] for f in fields[i + 1:] if f[0] == 2 and f[6] in (_ABSENT_CONST, _ABSENT_FRESH)}
+            lines += _field_source(i, fp, ns, "        ", cache, fp[1] not in written, fp[1] in later)
+            if fp[0] == 2 and fp[6] in (_ABSENT_CONST, _ABSENT_FRESH):
+                written.append(fp[1])
+    code = compile("\n".join(lines), f"<safemaker.guard {label}>", "exec")  # a name for tracebacks and profiles
+    exec(code, ns)  # noqa: S102 - generated from the rule table, no outside text
+    return ns["run_fields"], ns.get("run_list")
 
 
-def _required_source(i: int, conds: tuple[Any, ...], ns: dict[str, Any]) -> str:
+_OWN_ELEMENT = ["if owned is None:  # this element's copy in the writer's copy of the list, made once",
+                "    if lst is None:",
+                "        lst, owned_ids = S.own_seq(MEMBERS)",
+                "    owned = lst[i]",
+                "    fresh = id(owned) not in owned_ids  # a copy made here holds the input's structures",
+                "    if fresh:",
+                "        owned = lst[i] = dict(owned)",
+                "        owned_ids.add(id(owned))",
+                "    S.owned = owned"]
+
+
+def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: dict[str, str] | None,
+                  first: bool = False, again: bool = True) -> list[str]:
+    """The generated code of field ``i`` (plan ``fp``), indented by ``pad``.
+
+    ``cache`` is ``None`` for ``run_fields`` (any container, ``is_dict`` says whether it is a
+    ``dict``), else the code is for a ``dict`` element of ``run_list`` and ``cache`` names the
+    variables holding first-level members already read (:func:`_compile_fields`). There, ``first``
+    says that no field before writes below this field's parent member, so that in an element copied
+    in this pass (``fresh``) the parent is the input's and is copied without a look at the writer's
+    set; ``again`` that a field after does (the copy is then put in the set)."""
+    depth, key, key2, parts, test, wanted, absent, new, _check, f, _path, conds, _refused = fp
+    elem = cache is not None
+    lines: list[str] = []
+    if depth == 1:
+        lines.append(f"v = {cache[key]}" if elem else f"v = c.get({key!r}, MISSING) if is_dict else _get(c, P{i})")
+    elif depth == 2:
+        if elem:
+            lines += [f"v = {cache[key]}",
+                      f"if v is not MISSING:",
+                      f"    v = v.get({key2!r}, MISSING) if v.__class__ is dict else _get(c, P{i})"]
+        else:
+            lines += [f"if is_dict:",
+                      f"    v = c.get({key!r}, MISSING)",
+                      f"    if v is not MISSING:",
+                      f"        v = v.get({key2!r}, MISSING) if v.__class__ is dict else _get(c, P{i})",
+                      f"else:",
+                      f"    v = _get(c, P{i})"]
+    else:
+        lines.append(f"v = _get(c, P{i})")
+    vpc_id = f" and not v.get({wanted[2]!r}, MISSING) != W{i}[3]" if test == _VPC and wanted[2] else ""
+    ok = _TESTS[test].format(i=i, vpc_id=vpc_id)
+    if absent == _ABSENT_OK:
+        lines += [f"if v is not MISSING and not ({ok}):",
+                  f"    S.check({i}, v, c, prefix, concrete)"]
+        return [pad + line for line in lines]
+    lines.append("if v is MISSING:")
+    ind = "    "
+    if conds is not None:
+        lines.append(f"    if {_required_source(i, conds, ns, cache)}:")
+        ind = "        "
+    if absent in (_ABSENT_CONST, _ABSENT_FRESH):
+        made = f"N{i}" if absent == _ABSENT_CONST else f"N{i}()"
+        if elem:
+            lines += [ind + line for line in _OWN_ELEMENT]
+            owned_set = "owned_ids"
+        else:
+            lines += [f"{ind}if owned is None:",
+                      f"{ind}    owned = S.own(concrete)"]
+            owned_set = "S.writer._owned"
+        path_at = f"paths[{i}]" if elem else f"prefix + {_path!r}"  # run_list: the index's paths, made once
+        if depth == 1:  # what _Run.inject does for one member, inline
+            lines += [f"{ind}owned[{key!r}] = {made}",
+                      f"{ind}injected.append({path_at})"]
+        elif depth == 2:  # the parent is there as a dict: copy it once (paths.Writer.set_in), set the member
+            lines += [f"{ind}x = owned.get({key!r}, MISSING)",
+                      f"{ind}if x.__class__ is dict:"]
+            if elem and first:
+                lines += [f"{ind}    if fresh or id(x) not in {owned_set}:",
+                          f"{ind}        x = owned[{key!r}] = dict(x)"]
+                if again:
+                    lines.append(f"{ind}        {owned_set}.add(id(x))")
+            else:
+                lines += [f"{ind}    if id(x) not in {owned_set}:",
+                          f"{ind}        x = owned[{key!r}] = dict(x)",
+                          f"{ind}        {owned_set}.add(id(x))"]
+            lines += [f"{ind}    x[{key2!r}] = {made}",
+                      f"{ind}    injected.append({path_at})"]
+            if f.create_parents:  # an absent parent is made (set_in), and is the writer's own
+                lines += [f"{ind}elif x is MISSING:",
+                          f"{ind}    x = owned[{key!r}] = {{}}",
+                          f"{ind}    {owned_set}.add(id(x))",
+                          f"{ind}    x[{key2!r}] = {made}",
+                          f"{ind}    injected.append({path_at})"]
+            lines += [f"{ind}else:",
+                      f"{ind}    S.inject({i}, {made}, c, prefix, concrete)"]
+        else:
+            lines.append(f"{ind}S.inject({i}, {made}, c, prefix, concrete)")
+    else:
+        lines += [f"{ind}r = R{i}.get(prefix)",
+                  f"{ind}if r.__class__ is tuple:",
+                  f"{ind}    violations += r",
+                  f"{ind}elif r is not None:  # copies of violations whose required value is mutable",
+                  f"{ind}    violations += r()",
+                  f"{ind}else:",
+                  f"{ind}    S.refuse({i}, c, prefix)"]
+    lines += [f"elif not ({ok}):",
+              f"    S.check({i}, v, c, prefix, concrete)"]
+    return [pad + line for line in lines]
+
+
+def _required_source(i: int, conds: tuple[Any, ...], ns: dict[str, Any], cache: dict[str, str] | None = None) -> str:
     """:func:`_is_required` of a required conditional field ``i`` (its split conditions ``conds``) as an
     inline Python expression of the generated code's ``c`` (the container), ``is_dict`` and ``S.params``
     (the request); the names it needs go into ``ns``. Each term reads as :func:`_is_required` does and
-    skips a walk only where the walk would find nothing."""
+    skips a walk only where the walk would find nothing. With ``cache`` (a ``dict`` element of
+    ``run_list``, see :func:`_field_source`) ``c`` is a ``dict`` and a cached first-level member is
+    read from its variable."""
     only_with, instance_types, not_required_when = conds
+    elem = cache is not None
+
+    def member(key: str) -> str:  # c.get(key, MISSING) of a dict container
+        return cache[key] if elem and key in cache else f"c.get({key!r}, MISSING)"
+
     terms = []
     if only_with is not None:
         ns[f"OW{i}"] = only_with
-        read = (f"(c.get({only_with[0]!r}, MISSING) if is_dict else _get(c, OW{i}))" if len(only_with) == 1
-                else f"_get(c, OW{i})")
+        if len(only_with) == 1:
+            read = member(only_with[0]) if elem else (f"(c.get({only_with[0]!r}, MISSING) if is_dict "
+                                                     f"else _get(c, OW{i}))")
+        else:
+            read = f"_get(c, OW{i})"
         terms.append(f"{read} not in (MISSING, None)")
     for j, (parts, lists) in enumerate(instance_types):
         ns[f"IT{i}_{j}"] = parts
         if not lists and len(parts) == 2:
-            terms.append(f"not ((x := c.get({parts[0]!r})) is not None and has_instance_storage("
-                         f"x.get({parts[1]!r}, MISSING) if x.__class__ is dict else _get(c, IT{i}_{j})))")
+            if elem:  # an absent or null parent holds no instance type (_get finds MISSING there)
+                terms.append(f"not ((x := {member(parts[0])}).__class__ is dict and "
+                             f"((t := x.get({parts[1]!r}, MISSING)).__class__ is str and _family_has_storage(t)"
+                             f" or t.__class__ is not str and has_instance_storage(t)) or x.__class__ is not dict"
+                             f" and x is not MISSING and x is not None and has_instance_storage(_get(c, IT{i}_{j})))")
+            else:
+                terms.append(f"not ((x := c.get({parts[0]!r})) is not None and has_instance_storage("
+                             f"x.get({parts[1]!r}, MISSING) if x.__class__ is dict else _get(c, IT{i}_{j})))")
         elif len(parts) > 2 and parts[1] != "[]":  # skip the walk when the structure holding the list is absent
-            terms.append(f"(is_dict and ((x := c.get({parts[0]!r})) is None or (x.__class__ is dict and "
-                         f"{parts[1]!r} not in x)) or not _instance_store(c, IT{i}_{j}, {lists!r}))")
+            if elem:
+                terms.append(f"((x := {member(parts[0])}) is MISSING or x is None or (x.__class__ is dict and "
+                             f"{parts[1]!r} not in x) or not _instance_store(c, IT{i}_{j}, {lists!r}))")
+            else:
+                terms.append(f"(is_dict and ((x := c.get({parts[0]!r})) is None or (x.__class__ is dict and "
+                             f"{parts[1]!r} not in x)) or not _instance_store(c, IT{i}_{j}, {lists!r}))")
+        elif elem:
+            terms.append(f"not ({parts[0]!r} in c and _instance_store(c, IT{i}_{j}, {lists!r}))")
         else:
             terms.append(f"not ((not is_dict or {parts[0]!r} in c) and _instance_store(c, IT{i}_{j}, {lists!r}))")
     if not_required_when is not None:
         ns[f"NRW{i}"] = not_required_when
         terms.append(f"not S.given(NRW{i})")
-    return " and ".join(terms) or "True"
+    generic = " and ".join(terms) or "True"
+    if (elem and only_with is not None and len(only_with) == 1 and only_with[0] in cache
+            and all(parts[0] == only_with[0] for parts, _ in instance_types)):
+        # The usual shape: the structure that the field needs (ResourceConfig) holds the instance types.
+        # When it is a dict, the same terms read from it directly (a dict is neither MISSING nor None).
+        m = cache[only_with[0]]
+        special = []
+        for j, (parts, lists) in enumerate(instance_types):
+            if not lists and len(parts) == 2:
+                special.append(f"(not _family_has_storage(t) if (t := {m}.get({parts[1]!r}, MISSING)).__class__ "
+                               f"is str else not has_instance_storage(t))")
+            elif len(parts) > 2 and parts[1] != "[]":
+                special.append(f"({parts[1]!r} not in {m} or not _instance_store(c, IT{i}_{j}, {lists!r}))")
+            else:
+                special.append(terms[1 + j])
+        if not_required_when is not None:
+            special.append(terms[-1])
+        return (f"({m} is not MISSING and (({' and '.join(special) or 'True'}) if {m}.__class__ is dict "
+                f"else ({generic})))")
+    return generic
 
 
 def _given(root: Any, parts: tuple[str, ...]) -> bool:
@@ -935,6 +1083,13 @@ class _Run:
                                   root=self.params, written=self.written, never_injects=plan.update)
         ctx.update, ctx.container = self.t_update, container
         return ctx
+
+    def own_seq(self, members: tuple[str, ...]) -> tuple[Any, set[int]]:
+        """The writer's copy of the list at ``members`` (a tuple copied to a list), and the ids of the
+        structures the writer owns (``run_list`` copies each element it writes into, once)."""
+        if self.writer is None:
+            self.writer = _Writer(self.params)
+        return self.writer.own(members), self.writer._owned
 
     def own(self, concrete: tuple[_Key, ...]) -> Any:
         """The writer's copy of the container at ``concrete`` (made on the first injection there)."""
@@ -1014,7 +1169,7 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
     plan = _plan(operation, rule, view, inject, written)
     state = _Run(operation, view, plan, params, written, violations)
     matches: Any
-    for kind, anchor_parts, t_update, fields, dia, run_fields, places in plan.targets:
+    for kind, anchor_parts, t_update, fields, dia, run_fields, places, run_list in plan.targets:
         state.fields, state.t_update = fields, t_update
         bad: Any = None
         if kind == _AT_ROOT:
@@ -1039,10 +1194,14 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
                 known = places[0]  # a tuple, replaced whole (threads see a shorter or a longer one, both right)
                 if n > len(known) and n <= _PLACES:  # the concrete path and prefix of each index, made once
                     base = format_path(members)
-                    known = places[0] = known + tuple((members + (i,), f"{base}[{i}].")
-                                                      for i in range(len(known), n))
+                    known = places[0] = known + tuple(
+                        (members + (i,), p, tuple(p + fp[10] for fp in fields))
+                        for i, p in ((i, f"{base}[{i}].") for i in range(len(known), n)))
+                if n <= len(known) and run_list is not None:
+                    run_list(seq, known, violations, state)  # every element, in one generated loop
+                    continue
                 if n <= len(known):
-                    matches = [(at, item, prefix) for (at, prefix), item in zip(known, seq)]
+                    matches = [(at, item, prefix) for (at, prefix, _), item in zip(known, seq)]
                 else:
                     base = format_path(members)
                     matches = [(members + (i,), item, f"{base}[{i}].") for i, item in enumerate(seq)]

@@ -167,9 +167,11 @@ def _tuning(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Find
         _code_download(op, "TrainingJobDefinition.", one, "StaticHyperParameters", True, profile, out)
     many = params.get("TrainingJobDefinitions")
     if is_seq(many):
-        for i, definition in enumerate(many):
-            if (is_map(definition) and definition.get("EnableNetworkIsolation") is True
-                    and is_map(definition.get("StaticHyperParameters"))):
+        for i, definition in enumerate(many):  # is_map's test, with a dict's first (the common case)
+            if ((definition.__class__ is dict or is_map(definition))
+                    and definition.get("EnableNetworkIsolation") is True
+                    and (hp := definition.get("StaticHyperParameters")) is not None
+                    and (hp.__class__ is dict or is_map(hp))):
                 _code_download(op, f"TrainingJobDefinitions[{i}].", definition, "StaticHyperParameters", True,
                                profile, out)
 
