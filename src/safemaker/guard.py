@@ -21,6 +21,7 @@ calls and check what they return with :func:`check_resource`.
 
 from __future__ import annotations
 
+import re
 import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -701,7 +702,7 @@ def _plan(operation: str, rule: OperationRule, view: _ProfileView, inject: bool,
                 else _AT_LIST if anchor[-1] == "[]" and "[]" not in anchor[:-1] else _AT_PATH)
         run_fields, run_list = _compile_fields(fields, anchor[:-1] if kind == _AT_LIST and dia is None else None,
                                                f"{operation} {t.anchor or '(request)'} inject={inject_eff} "
-                                               f"written={written}")
+                                               f"written={written}", t_update)
         targets.append((kind, anchor, t_update, fields, dia, run_fields, [()], run_list))
     plan = _Plan(rule, tuple(targets), update, inject_eff)
     plans[(operation, inject, written)] = plan
@@ -715,8 +716,9 @@ def _absent_refusals(operation: str, view: _ProfileView, plan: _Plan, written: b
 
     They depend on nothing but the field, the path, the profile and the mode (all fixed for the
     cache), so they are made once: a tuple of violations whose values are immutable (frozen
-    dataclasses, shared), or, when a ``required`` is a list or dict, a function that makes fresh
-    copies (no two requests ever share a mutable value).
+    dataclasses, shared), or, when a ``required`` is a list or dict, a :class:`_Fresh` whose every
+    iteration makes fresh copies (no two requests ever share a mutable value). Either is added to a
+    list of violations with ``+=``.
     """
     out: list[Violation] = []
     ctx = _Ctx(operation, view, plan.inject, update, out, root=root, written=written, container=container,
@@ -724,11 +726,23 @@ def _absent_refusals(operation: str, view: _ProfileView, plan: _Plan, written: b
     check_fn(ctx, f, path, MISSING)
     made: Any = tuple(out)
     if any(v.required.__class__ in (list, dict) for v in out):
-        made = _fresh_violations(made)
+        made = _Fresh(_fresh_violations(made))
     if len(cache) > 1024:
         cache.clear()
     cache[prefix] = made
     return made
+
+
+class _Fresh:
+    """Refusals whose ``required`` is mutable: iterating makes new copies (``violations += fresh``)."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Any) -> None:
+        self.make = make
+
+    def __iter__(self) -> Iterator[Violation]:
+        return iter(self.make())
 
 
 def _fresh_violations(made: tuple[Violation, ...]) -> Any:
@@ -792,7 +806,7 @@ _TESTS = {
 
 
 def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | None = None,
-                    label: str = "plan") -> tuple[Any, Any]:
+                    label: str = "plan", t_update: bool = False) -> tuple[Any, Any]:
     """The fields of one target as Python functions, generated from the plan (as :mod:`dataclasses`
     makes ``__init__``): straight-line code per field that reads the value, passes it when the fast
     test does, takes the cached refusals of an absent value, and calls the run's state (:class:`_Run`)
@@ -804,11 +818,13 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
     loop (``known`` the concrete path, the prefix and the field paths of each index): a ``dict`` element inline, each
     first-level member that several reads need read once, its own copy made in place in the
     writer's copy of the list; any other mapping through ``run_fields``. Else ``run_list`` is ``None``.
+    Before a call of the state's rare paths (:class:`_Run`), the code sets the state's ``fields`` and
+    ``t_update`` (the target's ``fields`` and ``t_update``) and, in ``run_list``, its ``owned``.
     """
     ns: dict[str, Any] = {"MISSING": MISSING, "_get": _get, "_ids_ok": _ids_ok, "_is_map": _is_map,
                           "_instance_store": _instance_store, "has_instance_storage": has_instance_storage,
                           "_expand_all": _expand_all, "_family_has_storage": _family_has_storage,
-                          "MEMBERS": members}
+                          "MEMBERS": members, "FIELDS": (fields, t_update)}
     for i, (_d, _k, _k2, parts, _t, wanted, _a, new, _c, _f, _p, conds, refused) in enumerate(fields):
         ns.update({f"P{i}": parts, f"W{i}": wanted, f"R{i}": refused, f"C{i}": conds, f"N{i}": new,
                    f"T{i}": type(wanted)})
@@ -831,14 +847,15 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
                     firsts[parts[0]] = None
         cache = {key: f"M{j}" for j, key in enumerate(firsts)}
         ns["FIRSTS"], ns["ABSENTS"] = tuple(firsts), (MISSING,) * len(firsts)
+        # S.owned (what the state's rare paths write into) is set just before each call of them.
         lines += ["def run_list(seq, known, violations, S):",
-                  "    injected = S.injected",
+                  "    add_injected = S.injected.append",
                   "    lst = owned_ids = None",
-                  "    for i, c in enumerate(seq):",
-                  "        concrete, prefix, paths = known[i]",
-                  "        S.owned = owned = None",
+                  "    for c, (concrete, prefix, paths) in zip(seq, known):",
+                  "        owned = None",
                   "        if c.__class__ is not dict:",
                   "            if _is_map(c):",
+                  "                S.owned = None",
                   "                run_fields(c, False, prefix, concrete, violations, S)",
                   "            continue"]
         if len(cache) > 1:
@@ -859,12 +876,11 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
 _OWN_ELEMENT = ["if owned is None:  # this element's copy in the writer's copy of the list, made once",
                 "    if lst is None:",
                 "        lst, owned_ids = S.own_seq(MEMBERS)",
-                "    owned = lst[i]",
+                "    owned = lst[concrete[-1]]",
                 "    fresh = id(owned) not in owned_ids  # a copy made here holds the input's structures",
                 "    if fresh:",
-                "        owned = lst[i] = dict(owned)",
-                "        owned_ids.add(id(owned))",
-                "    S.owned = owned"]
+                "        owned = lst[concrete[-1]] = owned.copy()",
+                "        owned_ids.add(id(owned))"]
 
 
 def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: dict[str, str] | None,
@@ -881,7 +897,8 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
     elem = cache is not None
     lines: list[str] = []
     if depth == 1:
-        lines.append(f"v = {cache[key]}" if elem else f"v = c.get({key!r}, MISSING) if is_dict else _get(c, P{i})")
+        if not elem:
+            lines.append(f"v = c.get({key!r}, MISSING) if is_dict else _get(c, P{i})")
     elif depth == 2:
         if elem:
             lines += [f"v = {cache[key]}",
@@ -898,11 +915,17 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
         lines.append(f"v = _get(c, P{i})")
     vpc_id = f" and not v.get({wanted[2]!r}, MISSING) != W{i}[3]" if test == _VPC and wanted[2] else ""
     ok = _TESTS[test].format(i=i, vpc_id=vpc_id)
+    v = "v"
+    if elem and depth == 1:  # the member's variable is the value
+        v = cache[key]
+        ok = re.sub(r"\bv\b", v, ok)
+    # run_list: the state's rare paths write into S.owned, set just before (see _compile_fields)
+    check = f"{'S.owned = owned; ' if elem else ''}S.fields, S.t_update = FIELDS; S.check({i}, {v}, c, prefix, concrete)"
     if absent == _ABSENT_OK:
-        lines += [f"if v is not MISSING and not ({ok}):",
-                  f"    S.check({i}, v, c, prefix, concrete)"]
+        lines += [f"if {v} is not MISSING and not ({ok}):",
+                  f"    {check}"]
         return [pad + line for line in lines]
-    lines.append("if v is MISSING:")
+    lines.append(f"if {v} is MISSING:")
     ind = "    "
     if conds is not None:
         lines.append(f"    if {_required_source(i, conds, ns, cache)}:")
@@ -917,15 +940,18 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
                       f"{ind}    owned = S.own(concrete)"]
             owned_set = "S.writer._owned"
         path_at = f"paths[{i}]" if elem else f"prefix + {_path!r}"  # run_list: the index's paths, made once
+        add = "add_injected(" if elem else "injected.append("
+        inject = (f"{'S.owned = owned; ' if elem else ''}S.fields, S.t_update = FIELDS; "
+                  f"S.inject({i}, {made}, c, prefix, concrete)")
         if depth == 1:  # what _Run.inject does for one member, inline
             lines += [f"{ind}owned[{key!r}] = {made}",
-                      f"{ind}injected.append({path_at})"]
+                      f"{ind}{add}{path_at})"]
         elif depth == 2:  # the parent is there as a dict: copy it once (paths.Writer.set_in), set the member
             lines += [f"{ind}x = owned.get({key!r}, MISSING)",
                       f"{ind}if x.__class__ is dict:"]
             if elem and first:
                 lines += [f"{ind}    if fresh or id(x) not in {owned_set}:",
-                          f"{ind}        x = owned[{key!r}] = dict(x)"]
+                          f"{ind}        x = owned[{key!r}] = x.copy()"]
                 if again:
                     lines.append(f"{ind}        {owned_set}.add(id(x))")
             else:
@@ -933,27 +959,24 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
                           f"{ind}        x = owned[{key!r}] = dict(x)",
                           f"{ind}        {owned_set}.add(id(x))"]
             lines += [f"{ind}    x[{key2!r}] = {made}",
-                      f"{ind}    injected.append({path_at})"]
+                      f"{ind}    {add}{path_at})"]
             if f.create_parents:  # an absent parent is made (set_in), and is the writer's own
                 lines += [f"{ind}elif x is MISSING:",
                           f"{ind}    x = owned[{key!r}] = {{}}",
                           f"{ind}    {owned_set}.add(id(x))",
                           f"{ind}    x[{key2!r}] = {made}",
-                          f"{ind}    injected.append({path_at})"]
+                          f"{ind}    {add}{path_at})"]
             lines += [f"{ind}else:",
-                      f"{ind}    S.inject({i}, {made}, c, prefix, concrete)"]
+                      f"{ind}    {inject}"]
         else:
-            lines.append(f"{ind}S.inject({i}, {made}, c, prefix, concrete)")
+            lines.append(f"{ind}{inject}")
     else:
-        lines += [f"{ind}r = R{i}.get(prefix)",
-                  f"{ind}if r.__class__ is tuple:",
-                  f"{ind}    violations += r",
-                  f"{ind}elif r is not None:  # copies of violations whose required value is mutable",
-                  f"{ind}    violations += r()",
-                  f"{ind}else:",
-                  f"{ind}    S.refuse({i}, c, prefix)"]
+        lines += [f"{ind}try:  # the refusals made at this prefix before (a tuple, or a _Fresh making copies)",
+                  f"{ind}    violations += R{i}[prefix]",
+                  f"{ind}except KeyError:",
+                  f"{ind}    S.fields, S.t_update = FIELDS; S.refuse({i}, c, prefix)"]
     lines += [f"elif not ({ok}):",
-              f"    S.check({i}, v, c, prefix, concrete)"]
+              f"    {check}"]
     return [pad + line for line in lines]
 
 
@@ -1046,22 +1069,22 @@ def _given(root: Any, parts: tuple[str, ...]) -> bool:
 
 
 class _Run:
-    """The state of one :func:`_run` that the generated field code calls for its rare paths."""
+    """The state of one :func:`_run` that the generated field code calls for its rare paths.
 
-    __slots__ = ("operation", "view", "plan", "params", "written", "violations", "injected", "ctx", "writer",
-                 "owned", "fields", "t_update", "given_at")
+    The attributes below the first seven start as the class's (one request sets few of them)."""
+
+    ctx: _Ctx | None = None
+    writer: _Writer | None = None
+    owned: Any = None
+    fields: tuple[_FieldPlan, ...] = ()
+    t_update = False
+    given_at: dict[tuple[str, ...], bool] | None = None
 
     def __init__(self, operation: str, view: _ProfileView, plan: _Plan, params: Mapping[str, Any], written: bool,
                  violations: list[Violation]) -> None:
         self.operation, self.view, self.plan, self.params, self.written = operation, view, plan, params, written
         self.violations = violations
         self.injected: list[str] = []
-        self.ctx: _Ctx | None = None
-        self.writer: _Writer | None = None
-        self.owned: Any = None
-        self.fields: tuple[_FieldPlan, ...] = ()
-        self.t_update = False
-        self.given_at: dict[tuple[str, ...], bool] | None = None
 
     def given(self, parts: tuple[str, ...]) -> bool:
         """Whether the request gives a value (neither None nor "") at rule path ``parts`` (a field's
@@ -1114,7 +1137,7 @@ class _Run:
         if made is None:
             made = _absent_refusals(self.operation, self.view, self.plan, self.written, self.t_update, fp[9], fp[8],
                                     prefix + fp[10], fp[12], prefix, container, self.params)
-        self.violations.extend(made if made.__class__ is tuple else made())
+        self.violations.extend(made)
 
     def inject(self, i: int, new: Any, container: Any, prefix: str, concrete: tuple[_Key, ...]) -> None:
         """Write ``new`` at field ``i`` of the container at ``concrete`` (copy on write)."""
@@ -1170,7 +1193,6 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
     state = _Run(operation, view, plan, params, written, violations)
     matches: Any
     for kind, anchor_parts, t_update, fields, dia, run_fields, places, run_list in plan.targets:
-        state.fields, state.t_update = fields, t_update
         bad: Any = None
         if kind == _AT_ROOT:
             matches = (((), params, ""),)
@@ -1214,6 +1236,7 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
             matches = [(at, v, format_path(at) + ".")
                        for at, v in _expand_all(params, anchor_parts, (), lambda at, v: bad.append((at, v)))]
         if bad:
+            state.t_update = t_update
             ctx = state.context(None)
             for at, v in bad:
                 ctx.unwalkable(at, v)
@@ -1230,6 +1253,7 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
                     now = now[k]
                 if now.get("DirectInternetAccess") == "Disabled" and now.get("SubnetId", MISSING) in (
                         MISSING, None, ""):
+                    state.t_update = t_update
                     _check_dia_subnet(state.context(container), writer.root if writer else params, concrete,
                                       prefix + dia)
     extra_refs: list[ResolvedReference] = []
