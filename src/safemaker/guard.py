@@ -644,6 +644,7 @@ def _field_plan(f: FieldRule, p: _ProfileView, inject: bool, update: bool) -> _F
                 made[member] = vpc_id
             return made
 
+        value.made = (subnets, groups, member, vpc_id)  # type: ignore[attr-defined]  # made inline (_field_source)
         absent = _ABSENT_FRESH
     elif g is Guardrail.SUBNET_IDS or g is Guardrail.SECURITY_GROUP_IDS:
         allowed = p.subnets if g is Guardrail.SUBNET_IDS else p.security_group_ids
@@ -703,7 +704,8 @@ def _plan(operation: str, rule: OperationRule, view: _ProfileView, inject: bool,
         run_fields, run_list = _compile_fields(fields, anchor[:-1] if kind == _AT_LIST and dia is None else None,
                                                f"{operation} {t.anchor or '(request)'} inject={inject_eff} "
                                                f"written={written}", t_update)
-        targets.append((kind, anchor, t_update, fields, dia, run_fields, [()], run_list))
+        places = [format_path(anchor) + "."] if kind == _AT_MEMBERS else [()]
+        targets.append((kind, anchor, t_update, fields, dia, run_fields, places, run_list))
     plan = _Plan(rule, tuple(targets), update, inject_eff)
     plans[(operation, inject, written)] = plan
     return plan
@@ -726,7 +728,7 @@ def _absent_refusals(operation: str, view: _ProfileView, plan: _Plan, written: b
     check_fn(ctx, f, path, MISSING)
     made: Any = tuple(out)
     if any(v.required.__class__ in (list, dict) for v in out):
-        made = _Fresh(_fresh_violations(made))
+        made = _fresh_violations(made)
     if len(cache) > 1024:
         cache.clear()
     cache[prefix] = made
@@ -736,17 +738,48 @@ def _absent_refusals(operation: str, view: _ProfileView, plan: _Plan, written: b
 class _Fresh:
     """Refusals whose ``required`` is mutable: iterating makes new copies (``violations += fresh``)."""
 
-    __slots__ = ("make",)
+    __slots__ = ("states",)
 
-    def __init__(self, make: Any) -> None:
-        self.make = make
+    def __init__(self, states: list[tuple[dict[str, Any], type, tuple[str, ...]]]) -> None:
+        self.states = states
 
     def __iter__(self) -> Iterator[Violation]:
-        return iter(self.make())
+        out = []
+        for state, kind, lists in self.states:
+            v = _new_violation(Violation)
+            d = v.__dict__
+            d.update(state)
+            if kind is dict:
+                required = d["required"] = dict(state["required"])
+                for k in lists:
+                    required[k] = list(required[k])
+            elif kind is list:
+                d["required"] = list(state["required"])
+            out.append(v)
+        return iter(out)
+
+
+class _FreshOne:
+    """:class:`_Fresh` of one refusal whose ``required`` is a dict (an absent ``VpcConfig``)."""
+
+    __slots__ = ("state", "required", "lists")
+
+    def __init__(self, state: dict[str, Any], lists: tuple[str, ...]) -> None:
+        self.state, self.required, self.lists = state, state["required"], lists
+
+    def __iter__(self) -> Iterator[Violation]:
+        v = _new_violation(Violation)
+        d = v.__dict__
+        d.update(self.state)
+        required = d["required"] = self.required.copy()
+        for k in self.lists:
+            required[k] = required[k].copy()
+        return iter((v,))
 
 
 def _fresh_violations(made: tuple[Violation, ...]) -> Any:
-    """A function that returns copies of ``made`` whose lists and dicts of ``required`` are new."""
+    """A :class:`_Fresh` (or :class:`_FreshOne`) of ``made``: its iteration makes copies whose lists and
+    dicts of ``required`` are new."""
     # Per violation: its state, the class of its ``required`` and (for a dict) the members holding lists,
     # found once, so that a copy does only the copying.
     states = []
@@ -758,36 +791,8 @@ def _fresh_violations(made: tuple[Violation, ...]) -> Any:
         states.append((state, required.__class__, lists))
 
     if len(states) == 1 and states[0][1] is dict:  # one violation whose required is a dict (an absent VpcConfig)
-        (state1, _, lists1), = states
-        required1 = state1["required"]
-
-        def fresh1() -> tuple[Violation]:
-            v = _new_violation(Violation)
-            d = v.__dict__
-            d.update(state1)
-            required = d["required"] = required1.copy()
-            for k in lists1:
-                required[k] = required1[k].copy()
-            return (v,)
-
-        return fresh1
-
-    def fresh() -> list[Violation]:
-        out = []
-        for state, kind, lists in states:
-            v = _new_violation(Violation)
-            d = v.__dict__
-            d.update(state)
-            if kind is dict:
-                required = d["required"] = dict(state["required"])
-                for k in lists:
-                    required[k] = list(required[k])
-            elif kind is list:
-                d["required"] = list(state["required"])
-            out.append(v)
-        return out
-
-    return fresh
+        return _FreshOne(states[0][0], states[0][2])
+    return _Fresh(states)
 
 
 _TESTS = {
@@ -828,25 +833,30 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
     for i, (_d, _k, _k2, parts, _t, wanted, _a, new, _c, _f, _p, conds, refused) in enumerate(fields):
         ns.update({f"P{i}": parts, f"W{i}": wanted, f"R{i}": refused, f"C{i}": conds, f"N{i}": new,
                    f"T{i}": type(wanted)})
+    # The first-level members that the reads of a dict container need (a field, the structures above
+    # it, its conditions): read once, all together (map over dict.get, in C).
+    firsts: dict[str, None] = {}
+    for _d, key, _k2, parts, _t, _w, absent, _n, _c, _f, _p, conds, _r in fields:
+        if parts and parts[0] != "[]":
+            firsts[key] = None
+        if conds is not None and absent != _ABSENT_OK:
+            for parts in ([conds[0]] if conds[0] is not None else []) + [p for p, _ in conds[1]]:
+                firsts[parts[0]] = None
+    cache = {key: f"M{j}" for j, key in enumerate(firsts)}
+    ns["FIRSTS"], ns["ABSENTS"] = tuple(firsts), (MISSING,) * len(firsts)
+    read_firsts = (f"{', '.join(cache.values())} = map(c.get, FIRSTS, ABSENTS)" if len(cache) > 1
+                   else "".join(f"{var} = c.get({key!r}, MISSING)" for key, var in cache.items()) or "pass")
     lines = ["def run_fields(c, is_dict, prefix, concrete, violations, S):",
              "    owned = S.owned",
-             "    injected = S.injected"]
+             "    injected = S.injected",
+             "    if is_dict:",
+             f"        {read_firsts}"]
+    for i, fp in enumerate(fields):
+        lines += _field_source(i, fp, ns, "        ", cache)
+    lines.append("        return")
     for i, fp in enumerate(fields):
         lines += _field_source(i, fp, ns, "    ", None)
-    if not fields:
-        lines.append("    pass")
     if members is not None:
-        # The first-level members that the reads of a dict element need (a field, the structure above
-        # it, its conditions): read once per element, all together (map over dict.get, in C).
-        firsts: dict[str, None] = {}
-        for depth, key, _k2, _parts, _t, _w, absent, _n, _c, _f, _p, conds, _r in fields:
-            if depth:
-                firsts[key] = None
-            if conds is not None and absent != _ABSENT_OK:
-                for parts in ([conds[0]] if conds[0] is not None else []) + [p for p, _ in conds[1]]:
-                    firsts[parts[0]] = None
-        cache = {key: f"M{j}" for j, key in enumerate(firsts)}
-        ns["FIRSTS"], ns["ABSENTS"] = tuple(firsts), (MISSING,) * len(firsts)
         # S.owned (what the state's rare paths write into) is set just before each call of them.
         lines += ["def run_list(seq, known, violations, S):",
                   "    add_injected = S.injected.append",
@@ -858,14 +868,11 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
                   "                S.owned = None",
                   "                run_fields(c, False, prefix, concrete, violations, S)",
                   "            continue"]
-        if len(cache) > 1:
-            lines.append(f"        {', '.join(cache.values())} = map(c.get, FIRSTS, ABSENTS)")
-        else:
-            lines += [f"        {var} = c.get({key!r}, MISSING)" for key, var in cache.items()]
+        lines.append(f"        {read_firsts}")
         written: list[str] = []  # parents written into by the fields before, in this element
         for i, fp in enumerate(fields):
             later = {f[1] for f in fields[i + 1:] if f[0] == 2 and f[6] in (_ABSENT_CONST, _ABSENT_FRESH)}
-            lines += _field_source(i, fp, ns, "        ", cache, fp[1] not in written, fp[1] in later)
+            lines += _field_source(i, fp, ns, "        ", cache, fp[1] not in written, fp[1] in later, True)
             if fp[0] == 2 and fp[6] in (_ABSENT_CONST, _ABSENT_FRESH):
                 written.append(fp[1])
     code = compile("\n".join(lines), f"<safemaker.guard {label}>", "exec")  # a name for tracebacks and profiles
@@ -884,17 +891,18 @@ _OWN_ELEMENT = ["if owned is None:  # this element's copy in the writer's copy o
 
 
 def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: dict[str, str] | None,
-                  first: bool = False, again: bool = True) -> list[str]:
+                  first: bool = False, again: bool = True, in_list: bool = False) -> list[str]:
     """The generated code of field ``i`` (plan ``fp``), indented by ``pad``.
 
     ``cache`` is ``None`` for ``run_fields`` (any container, ``is_dict`` says whether it is a
-    ``dict``), else the code is for a ``dict`` element of ``run_list`` and ``cache`` names the
-    variables holding first-level members already read (:func:`_compile_fields`). There, ``first``
+    ``dict``), else the code is for a ``dict`` container and ``cache`` names the variables holding
+    first-level members already read (:func:`_compile_fields`). ``in_list``: the code is for an
+    element of ``run_list``. There, ``first``
     says that no field before writes below this field's parent member, so that in an element copied
     in this pass (``fresh``) the parent is the input's and is copied without a look at the writer's
     set; ``again`` that a field after does (the copy is then put in the set)."""
     depth, key, key2, parts, test, wanted, absent, new, _check, f, _path, conds, _refused = fp
-    elem = cache is not None
+    elem = cache is not None  # a dict container: its members read directly
     lines: list[str] = []
     if depth == 1:
         if not elem:
@@ -911,6 +919,20 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
                       f"        v = v.get({key2!r}, MISSING) if v.__class__ is dict else _get(c, P{i})",
                       f"else:",
                       f"    v = _get(c, P{i})"]
+    elif len(parts) > 2 and "[]" not in parts:  # a path of members: read member by member through dicts
+        walk = [f"v = {cache[key]}" if elem and key in cache else f"v = c.get({parts[0]!r}, MISSING)"]
+        ind = ""
+        for part in parts[1:]:  # any other structure on the way: the path engine reads the whole path
+            walk += [f"{ind}if v is not MISSING:",
+                     f"{ind}    if v.__class__ is not dict:",
+                     f"{ind}        v = _get(c, P{i})",
+                     f"{ind}    else:",
+                     f"{ind}        v = v.get({part!r}, MISSING)"]
+            ind += "        "
+        if elem:
+            lines += walk
+        else:
+            lines += ["if is_dict:"] + ["    " + line for line in walk] + ["else:", f"    v = _get(c, P{i})"]
     else:
         lines.append(f"v = _get(c, P{i})")
     vpc_id = f" and not v.get({wanted[2]!r}, MISSING) != W{i}[3]" if test == _VPC and wanted[2] else ""
@@ -920,7 +942,7 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
         v = cache[key]
         ok = re.sub(r"\bv\b", v, ok)
     # run_list: the state's rare paths write into S.owned, set just before (see _compile_fields)
-    check = f"{'S.owned = owned; ' if elem else ''}S.fields, S.t_update = FIELDS; S.check({i}, {v}, c, prefix, concrete)"
+    check = f"{'S.owned = owned; ' if in_list else ''}S.fields, S.t_update = FIELDS; S.check({i}, {v}, c, prefix, concrete)"
     if absent == _ABSENT_OK:
         lines += [f"if {v} is not MISSING and not ({ok}):",
                   f"    {check}"]
@@ -932,16 +954,21 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
         ind = "        "
     if absent in (_ABSENT_CONST, _ABSENT_FRESH):
         made = f"N{i}" if absent == _ABSENT_CONST else f"N{i}()"
-        if elem:
+        parts_of = getattr(new, "made", None)
+        if absent == _ABSENT_FRESH and parts_of is not None:  # a VpcConfig: what N{i}() makes, without the call
+            ns[f"S{i}"], ns[f"G{i}"], member, ns[f"V{i}"] = parts_of
+            made = (f"{{'Subnets': list(S{i}), 'SecurityGroupIds': list(G{i})"
+                    + (f", {member!r}: V{i}" if member else "") + "}")
+        if in_list:
             lines += [ind + line for line in _OWN_ELEMENT]
             owned_set = "owned_ids"
         else:
             lines += [f"{ind}if owned is None:",
                       f"{ind}    owned = S.own(concrete)"]
             owned_set = "S.writer._owned"
-        path_at = f"paths[{i}]" if elem else f"prefix + {_path!r}"  # run_list: the index's paths, made once
-        add = "add_injected(" if elem else "injected.append("
-        inject = (f"{'S.owned = owned; ' if elem else ''}S.fields, S.t_update = FIELDS; "
+        path_at = f"paths[{i}]" if in_list else f"prefix + {_path!r}"  # run_list: the index's paths, made once
+        add = "add_injected(" if in_list else "injected.append("
+        inject = (f"{'S.owned = owned; ' if in_list else ''}S.fields, S.t_update = FIELDS; "
                   f"S.inject({i}, {made}, c, prefix, concrete)")
         if depth == 1:  # what _Run.inject does for one member, inline
             lines += [f"{ind}owned[{key!r}] = {made}",
@@ -949,7 +976,7 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
         elif depth == 2:  # the parent is there as a dict: copy it once (paths.Writer.set_in), set the member
             lines += [f"{ind}x = owned.get({key!r}, MISSING)",
                       f"{ind}if x.__class__ is dict:"]
-            if elem and first:
+            if in_list and first:
                 lines += [f"{ind}    if fresh or id(x) not in {owned_set}:",
                           f"{ind}        x = owned[{key!r}] = x.copy()"]
                 if again:
@@ -1204,7 +1231,7 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
                     break
                 cur = cur[part]
             else:
-                matches = ((anchor_parts, cur, format_path(anchor_parts) + "."),)
+                matches = ((anchor_parts, cur, places[0]),)  # the anchor's prefix, made with the plan
         elif kind == _AT_LIST:  # members, then every element of the list there (what _expand_all walks)
             members = anchor_parts[:-1]
             if len(members) == 1 and type(params) is dict:
