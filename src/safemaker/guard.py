@@ -1531,14 +1531,31 @@ def references(operation: str, params: Mapping[str, Any]) -> list[ResolvedRefere
         return []
     out = []
     is_dict = type(params) is dict
-    for ref, parts, discriminator in _compiled_references(operation):
+    for ref, parts, discriminator, member in _compiled_references(operation):
         if is_dict:
             top = params.get(parts[0])
             if top is None:
                 continue  # absent or null: _expand_all finds nothing there
-            if (top.__class__ is list and len(parts) > 2 and parts[1] == "[]" and parts[2] != "[]"
-                    and all(item.__class__ is dict and parts[2] not in item for item in top)):
-                continue  # no element has the member: nothing there either
+            if member is not None and (top.__class__ is list or top.__class__ is tuple):  # A[].B...
+                if len(parts) == 3 and discriminator is None:
+                    # A[].B over dicts, read directly (what _expand_all finds: each element's B, when present)
+                    for item in top:
+                        if item.__class__ is not dict:
+                            break
+                    else:
+                        for i, item in enumerate(top):
+                            name = item.get(member)
+                            if isinstance(name, str) and name:
+                                r = _new_violation(ResolvedReference)
+                                r.__dict__.update(path=f"{parts[0]}[{i}].{member}", resource=ref.resource,
+                                                  name=name)
+                                out.append(r)
+                        continue
+                for item in top:
+                    if item.__class__ is not dict or member in item:
+                        break
+                else:
+                    continue  # no element has the member: nothing there either
         found = _expand_all(params, parts)
         if not found:
             continue
@@ -1556,10 +1573,16 @@ def references(operation: str, params: Mapping[str, Any]) -> list[ResolvedRefere
 
 
 @lru_cache(maxsize=None)
-def _compiled_references(operation: str) -> tuple[tuple[Any, tuple[str, ...], tuple[str, ...] | None], ...]:
-    """``(reference, split path, split discriminator or None)`` of each reference of ``operation``'s rule."""
-    return tuple((ref, split_path(ref.path), split_path(ref.discriminator) if ref.discriminator is not None
-                  else None) for ref in RULES[operation].references)
+def _compiled_references(operation: str) -> tuple[tuple[Any, tuple[str, ...], tuple[str, ...] | None, str | None],
+                                                   ...]:
+    """``(reference, split path, split discriminator or None, B or None)`` of each reference of ``operation``'s
+    rule; ``B`` for a path ``A[].B...`` (the member each element of the top list is read at)."""
+    out = []
+    for ref in RULES[operation].references:
+        parts = split_path(ref.path)
+        member = parts[2] if len(parts) > 2 and parts[1] == "[]" and parts[2] != "[]" else None
+        out.append((ref, parts, split_path(ref.discriminator) if ref.discriminator is not None else None, member))
+    return tuple(out)
 
 
 def check_resource(resource: str, description: Mapping[str, Any], profile: "VpcProfile", *,
