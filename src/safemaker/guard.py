@@ -736,7 +736,8 @@ def _absent_refusals(operation: str, view: _ProfileView, plan: _Plan, written: b
 
 
 class _Fresh:
-    """Refusals whose ``required`` is mutable: iterating makes new copies (``violations += fresh``)."""
+    """Refusals whose ``required`` is mutable: calling or iterating makes new copies (``violations += fresh()``,
+    or ``violations += fresh``)."""
 
     __slots__ = ("states",)
 
@@ -744,6 +745,9 @@ class _Fresh:
         self.states = states
 
     def __iter__(self) -> Iterator[Violation]:
+        return iter(self())
+
+    def __call__(self) -> list[Violation]:
         out = []
         for state, kind, lists in self.states:
             v = _new_violation(Violation)
@@ -756,7 +760,7 @@ class _Fresh:
             elif kind is list:
                 d["required"] = list(state["required"])
             out.append(v)
-        return iter(out)
+        return out
 
 
 class _FreshOne:
@@ -768,13 +772,16 @@ class _FreshOne:
         self.state, self.required, self.lists = state, state["required"], lists
 
     def __iter__(self) -> Iterator[Violation]:
+        return iter(self())
+
+    def __call__(self) -> tuple[Violation]:
         v = _new_violation(Violation)
         d = v.__dict__
         d.update(self.state)
         required = d["required"] = self.required.copy()
         for k in self.lists:
             required[k] = required[k].copy()
-        return iter((v,))
+        return (v,)
 
 
 def _fresh_violations(made: tuple[Violation, ...]) -> Any:
@@ -794,6 +801,11 @@ def _fresh_violations(made: tuple[Violation, ...]) -> Any:
         return _FreshOne(states[0][0], states[0][2])
     return _Fresh(states)
 
+
+_MUTABLE_REFUSALS = frozenset({Guardrail.VPC_CONFIG, Guardrail.SUBNET_IDS, Guardrail.SECURITY_GROUP_IDS,
+                               Guardrail.SUBNET_ID})
+"""Guardrails whose refusal of an absent field has a list or dict ``required`` (so it is copied per request):
+the generated code calls their cached :class:`_Fresh`; any other's is added directly (either works for both)."""
 
 _TESTS = {
     _IS_TRUE: "v is True",
@@ -834,7 +846,7 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
         ns.update({f"P{i}": parts, f"W{i}": wanted, f"R{i}": refused, f"C{i}": conds, f"N{i}": new,
                    f"T{i}": type(wanted)})
     # The first-level members that the reads of a dict container need (a field, the structures above
-    # it, its conditions): read once, all together (map over dict.get, in C).
+    # it, its conditions): read once.
     firsts: dict[str, None] = {}
     for _d, key, _k2, parts, _t, _w, absent, _n, _c, _f, _p, conds, _r in fields:
         if parts and parts[0] != "[]":
@@ -843,9 +855,7 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
             for parts in ([conds[0]] if conds[0] is not None else []) + [p for p, _ in conds[1]]:
                 firsts[parts[0]] = None
     cache = {key: f"M{j}" for j, key in enumerate(firsts)}
-    ns["FIRSTS"], ns["ABSENTS"] = tuple(firsts), (MISSING,) * len(firsts)
-    read_firsts = (f"{', '.join(cache.values())} = map(c.get, FIRSTS, ABSENTS)" if len(cache) > 1
-                   else "".join(f"{var} = c.get({key!r}, MISSING)" for key, var in cache.items()) or "pass")
+    read_firsts = "; ".join(f"{var} = c.get({key!r}, MISSING)" for key, var in cache.items()) or "pass"
     lines = ["def run_fields(c, is_dict, prefix, concrete, violations, S):",
              "    owned = S.owned",
              "    injected = S.injected",
@@ -998,10 +1008,20 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
         else:
             lines.append(f"{ind}{inject}")
     else:
-        lines += [f"{ind}try:  # the refusals made at this prefix before (a tuple, or a _Fresh making copies)",
-                  f"{ind}    violations += R{i}[prefix]",
-                  f"{ind}except KeyError:",
-                  f"{ind}    S.fields, S.t_update = FIELDS; S.refuse({i}, c, prefix)"]
+        refuse = f"S.fields, S.t_update = FIELDS; S.refuse({i}, c, prefix)"
+        if f.guardrail in _MUTABLE_REFUSALS:  # the refusals made at this prefix before, likely a _Fresh
+            lines += [f"{ind}r = R{i}.get(prefix)",
+                      f"{ind}if r.__class__ is tuple:",
+                      f"{ind}    violations += r",
+                      f"{ind}elif r is not None:  # copies of violations whose required value is mutable",
+                      f"{ind}    violations += r()",
+                      f"{ind}else:",
+                      f"{ind}    {refuse}"]
+        else:  # the refusals made at this prefix before, likely a tuple (a _Fresh iterates to copies)
+            lines += [f"{ind}try:",
+                      f"{ind}    violations += R{i}[prefix]",
+                      f"{ind}except KeyError:",
+                      f"{ind}    {refuse}"]
     lines += [f"elif not ({ok}):",
               f"    {check}"]
     return [pad + line for line in lines]
@@ -1096,22 +1116,22 @@ def _given(root: Any, parts: tuple[str, ...]) -> bool:
 
 
 class _Run:
-    """The state of one :func:`_run` that the generated field code calls for its rare paths.
+    """The state of one :func:`_run` that the generated field code calls for its rare paths."""
 
-    The attributes below the first seven start as the class's (one request sets few of them)."""
-
-    ctx: _Ctx | None = None
-    writer: _Writer | None = None
-    owned: Any = None
-    fields: tuple[_FieldPlan, ...] = ()
-    t_update = False
-    given_at: dict[tuple[str, ...], bool] | None = None
+    __slots__ = ("operation", "view", "plan", "params", "written", "violations", "injected", "ctx", "writer",
+                 "owned", "fields", "t_update", "given_at")
 
     def __init__(self, operation: str, view: _ProfileView, plan: _Plan, params: Mapping[str, Any], written: bool,
                  violations: list[Violation]) -> None:
         self.operation, self.view, self.plan, self.params, self.written = operation, view, plan, params, written
         self.violations = violations
         self.injected: list[str] = []
+        self.ctx: _Ctx | None = None
+        self.writer: _Writer | None = None
+        self.owned: Any = None
+        self.fields: tuple[_FieldPlan, ...] = ()
+        self.t_update = False
+        self.given_at: dict[tuple[str, ...], bool] | None = None
 
     def given(self, parts: tuple[str, ...]) -> bool:
         """Whether the request gives a value (neither None nor "") at rule path ``parts`` (a field's

@@ -51,7 +51,6 @@ import json
 import threading
 import weakref
 from dataclasses import dataclass
-from itertools import compress, repeat
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from . import guard as _guard
@@ -408,9 +407,6 @@ class _Unresolved:
 
 _Parts = tuple[str | int, ...]
 _LEAVES = frozenset({str, int, float, bool, type(None)})
-_NOT_LEAF = dict.fromkeys(_LEAVES, False).get
-"""``_NOT_LEAF(type(v), True)``: whether ``v`` is not a JSON scalar (a C call, for ``map``)."""
-_TRUE = repeat(True)
 _new = object.__new__
 
 
@@ -435,9 +431,10 @@ def _substitute(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
         if _LEAVES.issuperset(map(type, value.values())):
             return value  # only JSON scalars below (checked at C speed): nothing to substitute
         out: dict[str, Any] | None = None
-        # the members that are not JSON scalars (which hold no expression), picked at C speed
-        for k, v in compress(value.items(), map(_NOT_LEAF, map(type, value.values()), _TRUE)):
+        for k, v in value.items():
             tv = type(v)
+            if tv in _LEAVES:
+                continue  # a JSON scalar holds no expression (most values: skip the call)
             if tv is dict:
                 if (len(v) != 1 or not _is_expression(v)) and _LEAVES.issuperset(map(type, v.values())):
                     continue  # a structure of scalars only, not an expression: what the call would return
