@@ -13,7 +13,8 @@ medians of this thread's CPU time (``--clock wall`` for wall-clock time):
 
 - a non-SageMaker call (CloudWatch Logs ``DescribeLogGroups``): target <= 1.02x;
 - a guarded ``CreateTrainingJob`` (decision on the guard's own copy, the
-  approved request's bytes kept, final request verification): target <= 1.10x.
+  approved request's bytes kept and handed to botocore's serializer with a copy
+  of the request, final request verification): target <= 1.10x.
   Off sends the same final request the guard would send (the injected fields
   included), so the bodies are byte for byte equal and botocore does the same
   work (``tests/unit/test_bench_process_guard_rows.py`` checks both rows).
@@ -191,7 +192,8 @@ def bench_parts(repeats: int, inner: int) -> dict[str, float]:
         "copy.deepcopy of the parameters (not used; for comparison)": lambda: copy.deepcopy(req),
         "the guard's own copy of the parameters (own_copy)": lambda: process.own_copy(req),
         "the approved request's bytes, kept for the final check (approved_body)": lambda: process.approved_body(final),
-        "the whole decision (provide_client_params: copy, decide, record, approval)":
+        "the copy of the approved request handed to botocore (copy_owned)": lambda: process.copy_owned(final),
+        "the whole decision (provide_client_params: copy, decide, record, approval, the copy handed to botocore)":
             lambda: g.provide_client_params(req, model, context={}),
         "final request verification, the approved bytes (fast path)":
             lambda: process.verify_final_request(fast, prepared),
