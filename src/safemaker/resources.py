@@ -167,6 +167,10 @@ RESOURCES: Mapping[str, ResourceSpec] = {
         ResourceSpec("pipeline-execution", "CreatePipeline", "DescribePipelineDefinitionForExecution",
                      "PipelineExecutionArn", None, "ListPipelineExecutions", "PipelineExecutionSummaries",
                      "PipelineExecutionArn", created_after_param="CreatedAfter"),
+        ResourceSpec("inference-component", "CreateInferenceComponent", "DescribeInferenceComponent",
+                     "InferenceComponentName", "InferenceComponentArn", "ListInferenceComponents",
+                     "InferenceComponents", "InferenceComponentName", "InferenceComponentArn",
+                     created_after_param=_AFTER, active_statuses=("InService", "Creating", "Updating")),
         ResourceSpec("inference-experiment", "CreateInferenceExperiment", "DescribeInferenceExperiment",
                      "Name", "Arn", "ListInferenceExperiments", "InferenceExperiments", "Name",
                      created_after_param=_AFTER,
@@ -178,8 +182,9 @@ RESOURCES: Mapping[str, ResourceSpec] = {
 """Resource types by key: how each is listed and described."""
 
 
-REFERENCE_ONLY: frozenset[str] = frozenset({"pipeline-execution", "inference-experiment"})
+REFERENCE_ONLY: frozenset[str] = frozenset({"pipeline-execution", "inference-experiment", "inference-component"})
 """Resource types followed only as references (``RetryPipelineExecution``,
-``StartInferenceExperiment``), not audited: a pipeline execution is checked through the
-definition it ran, an inference experiment through the models of its variants, both
-of which the audit checks as pipelines and models."""
+``StartInferenceExperiment``, ``UpdateInferenceComponentRuntimeConfig``), not audited: a
+pipeline execution is checked through the definition it ran, an inference experiment through
+the models of its variants, an inference component through its model and endpoint, all of
+which the audit checks as pipelines, models and endpoints."""

@@ -479,9 +479,11 @@ def _instance_groups() -> tuple[Target, ...]:
 
 
 def _cluster(operation: str, kind: Literal["create", "update"]) -> OperationRule:
-    """Create/UpdateCluster (SageMaker HyperPod)."""
+    """Create/UpdateCluster (SageMaker HyperPod). An update adds or resizes instance groups of the
+    existing cluster, whose own VpcConfig (set at creation, not changeable) they run in: it is checked."""
     top: tuple[FieldRule, ...] = (_vpc(), _role("ClusterRole")) if kind == "create" else (_role("ClusterRole"),)
-    return OperationRule(operation, (Target("", top), *_instance_groups()), kind=kind, resource="cluster")
+    return OperationRule(operation, (Target("", top), *_instance_groups()), kind=kind, resource="cluster",
+                         references=(Reference("ClusterName", "cluster"),) if kind == "update" else ())
 
 
 def _workforce(operation: str, kind: Literal["create", "update"]) -> OperationRule:
@@ -644,6 +646,20 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         "CreateEndpoint",
         references=(Reference("EndpointConfigName", "endpoint-config"),),
         resource="endpoint",
+    ),
+    OperationRule(
+        # Scales an existing endpoint's variants (instance counts, weights): more instances of the models
+        # its endpoint config names, with the network those models were created with.
+        "UpdateEndpointWeightsAndCapacities",
+        kind="update",
+        references=(Reference("EndpointName", "endpoint"),),
+        resource="endpoint",
+    ),
+    OperationRule(
+        # Scales an existing inference component (its copy count): more copies of its model, on its endpoint.
+        "UpdateInferenceComponentRuntimeConfig",
+        kind="update",
+        references=(Reference("InferenceComponentName", "inference-component"),),
     ),
     OperationRule(
         "UpdateEndpoint",
@@ -890,6 +906,13 @@ _RULE_LIST: tuple[OperationRule, ...] = (
     # ---- HyperPod
     _cluster("CreateCluster", "create"),
     _cluster("UpdateCluster", "update"),
+    OperationRule(
+        # Adds nodes to an instance group of an existing cluster: they run in the cluster's network.
+        "BatchAddClusterNodes",
+        kind="update",
+        references=(Reference("ClusterName", "cluster"),),
+        resource="cluster",
+    ),
     OperationRule("AttachClusterNodeNetworkInterface", unsupported=_ATTACH_ENI),
     # ---- model monitoring
     _monitoring_definition("DataQuality"),

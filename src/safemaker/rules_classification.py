@@ -218,7 +218,7 @@ _NO_NETWORK_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
                 "UpdateAction", "UpdateArtifact", "UpdateContext", "UpdateExperiment", "UpdateTrial",
                 "UpdateTrialComponent")),
     (_TAGS, ("AddTags",)),
-    (_HYPERPOD_NODES, ("AttachClusterNodeVolume", "BatchAddClusterNodes", "BatchDeleteClusterNodes",
+    (_HYPERPOD_NODES, ("AttachClusterNodeVolume", "BatchDeleteClusterNodes",
                        "BatchRebootClusterNodes", "BatchReplaceClusterNodes", "DetachClusterNodeVolume",
                        "MoveClusterNodes", "StartClusterHealthCheck")),
     (("installs or reconfigures a HyperPod extension (such as sagemaker-observability) on the nodes of an "
@@ -264,10 +264,6 @@ _NO_NETWORK_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
       "(CreateProject) are refused"), ("DisableSagemakerServicecatalogPortfolio",
                                        "EnableSagemakerServicecatalogPortfolio")),
     (_PIPELINE_CALLBACK, ("SendPipelineExecutionStepFailure", "SendPipelineExecutionStepSuccess")),
-    (("changes the instance counts and weights of an existing endpoint's variants; the endpoint configuration "
-      "that set their network was checked"), ("UpdateEndpointWeightsAndCapacities",)),
-    (("changes the copy count of an existing inference component; its model was checked when it was created"),
-     ("UpdateInferenceComponentRuntimeConfig",)),
     (("changes a model monitor alert's thresholds; starts no compute"), ("UpdateMonitoringAlert",)),
     (("changes a pipeline execution's description or parallelism; starts no new step"),
      ("UpdatePipelineExecution",)),

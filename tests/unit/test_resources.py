@@ -16,8 +16,9 @@ EXPECTED_TYPES = {
     "inference-recommendations-job", "model", "endpoint-config", "endpoint", "monitoring-schedule",
     "data-quality-job-definition", "model-quality-job-definition", "model-bias-job-definition",
     "model-explainability-job-definition", "domain", "user-profile", "cluster", "pipeline", "workforce",
-    # followed as references (StartInferenceExperiment, RetryPipelineExecution), not audited
-    "inference-experiment", "pipeline-execution",
+    # followed as references (StartInferenceExperiment, RetryPipelineExecution,
+    # UpdateInferenceComponentRuntimeConfig), not audited
+    "inference-experiment", "pipeline-execution", "inference-component",
 }
 
 SPECS = sorted(RESOURCES.values(), key=lambda s: s.name)

@@ -1,0 +1,135 @@
+"""Operations that add compute to an existing resource are decided with that resource.
+
+``StartNotebookInstance`` follows the notebook it starts; so do the operations
+that scale an existing endpoint (``UpdateEndpointWeightsAndCapacities``), an
+inference component (``UpdateInferenceComponentRuntimeConfig``) or a HyperPod
+cluster (``UpdateCluster``, ``BatchAddClusterNodes``): more instances of a
+resource created open (before the guard, or by another tool) are refused.
+Found by the new-user trial; the operations and their members come from
+botocore's SageMaker model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import botocore.config
+import botocore.session
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+
+from safemaker import hooks
+from safemaker.errors import GuardrailViolation
+from safemaker.profile import VpcProfile
+
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
+SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa"]
+SG = ["sg-0bbbbbbbbbbbbbbbb"]
+NO_RETRY = botocore.config.Config(retries={"total_max_attempts": 1})
+MODEL = botocore.session.get_session().get_service_model("sagemaker")
+
+
+@pytest.fixture
+def profile() -> VpcProfile:
+    return VpcProfile.from_mapping({"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": SUBNETS,
+                                    "security_group_ids": SG, "execution_role_arn": ROLE},
+                                   source="test", env=False)
+
+
+def test_the_operations_scale_a_resource_the_request_names():
+    # botocore's model: each names the existing resource it scales by a required member
+    for operation, member in (("UpdateEndpointWeightsAndCapacities", "EndpointName"),
+                              ("UpdateInferenceComponentRuntimeConfig", "InferenceComponentName"),
+                              ("UpdateCluster", "ClusterName"), ("BatchAddClusterNodes", "ClusterName")):
+        assert member in MODEL.operation_model(operation).input_shape.required_members, operation
+
+
+def _endpoint(sm, name: str, **model_network) -> None:
+    sm.create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMG}, **model_network)
+    sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[
+        {"VariantName": "v", "ModelName": name, "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}])
+    sm.create_endpoint(EndpointName=name, EndpointConfigName=name)
+
+
+def test_scaling_an_endpoint_of_an_open_model_is_refused(safemaker_local, safemaker_session, profile):
+    raw = safemaker_session.client("sagemaker")  # before the guard: stands for another tool
+    _endpoint(raw, "open", EnableNetworkIsolation=False)
+    _endpoint(raw, "closed", EnableNetworkIsolation=True,
+              VpcConfig={"Subnets": SUBNETS, "SecurityGroupIds": SG})
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    scale = [{"VariantName": "v", "DesiredInstanceCount": 10}]
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.update_endpoint_weights_and_capacities(EndpointName="open", DesiredWeightsAndCapacities=scale)
+    assert {v.path.rsplit(".", 1)[-1] for v in exc.value.violations} == {"EnableNetworkIsolation", "VpcConfig"}
+    assert all(v.path.startswith("EndpointName -> DescribeEndpoint(EndpointName='open')")
+               for v in exc.value.violations)
+    assert safemaker_local.request_count("sagemaker", "UpdateEndpointWeightsAndCapacities") == 0
+    sm.update_endpoint_weights_and_capacities(EndpointName="closed", DesiredWeightsAndCapacities=scale)
+    assert safemaker_local.request_count("sagemaker", "UpdateEndpointWeightsAndCapacities") == 1
+
+
+def _cluster(sm, name: str, **network) -> None:
+    # moto 5.2.5 stores the cluster, then answers CreateCluster with HTTP 500 (test_audit_types.cluster)
+    with pytest.raises(ClientError):
+        sm.create_cluster(ClusterName=name, InstanceGroups=[{
+            "InstanceCount": 1, "InstanceGroupName": "g", "InstanceType": "ml.c5.xlarge", "ExecutionRole": ROLE,
+            "LifeCycleConfig": {"SourceS3Uri": "s3://sagemaker-lc/lc", "OnCreate": "on_create.sh"}}], **network)
+    assert sm.describe_cluster(ClusterName=name)["ClusterName"] == name
+
+
+@pytest.mark.parametrize("operation", ["BatchAddClusterNodes", "UpdateCluster"])
+def test_adding_nodes_to_a_cluster_without_a_vpc_is_refused(safemaker_local, safemaker_session, profile, operation):
+    raw = safemaker_session.client("sagemaker", config=NO_RETRY)
+    _cluster(raw, "open")
+    _cluster(raw, "closed", VpcConfig={"Subnets": SUBNETS, "SecurityGroupIds": SG})
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+
+    def call(name):
+        if operation == "BatchAddClusterNodes":
+            return sm.batch_add_cluster_nodes(ClusterName=name, NodesToAdd=[
+                {"InstanceGroupName": "g", "IncrementTargetCountBy": 5}])
+        return sm.update_cluster(ClusterName=name, InstanceGroups=[{
+            "InstanceCount": 6, "InstanceGroupName": "g", "InstanceType": "ml.c5.xlarge", "ExecutionRole": ROLE,
+            "LifeCycleConfig": {"SourceS3Uri": "s3://sagemaker-lc/lc", "OnCreate": "on_create.sh"}}])
+
+    with pytest.raises(GuardrailViolation) as exc:
+        call("open")
+    assert [v.path for v in exc.value.violations] == [
+        "ClusterName -> DescribeCluster(ClusterName='open').VpcConfig"]
+    assert safemaker_local.request_count("sagemaker", operation) == 0
+    try:
+        call("closed")
+    except ClientError:
+        pass  # moto has no such operation: what matters is that the request was sent
+    assert safemaker_local.request_count("sagemaker", operation) == 1
+
+
+def test_scaling_an_inference_component_of_an_open_model_is_refused(safemaker_local, safemaker_session, profile):
+    raw = safemaker_session.client("sagemaker")
+    _endpoint(raw, "open", EnableNetworkIsolation=False)
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    described = dict(sm.describe_endpoint(EndpointName="open"))
+    described.pop("ResponseMetadata")
+    now = dt.datetime(2026, 12, 6, tzinfo=dt.timezone.utc)
+    with Stubber(sm) as stub:  # moto has no inference components
+        stub.add_response("describe_inference_component", {
+            "InferenceComponentName": "ic", "InferenceComponentArn": "arn:aws:sagemaker:us-east-1:123456789012:"
+            "inference-component/ic", "EndpointName": "open", "EndpointArn": described["EndpointArn"],
+            "CreationTime": now, "LastModifiedTime": now, "Specification": {"ModelName": "open"}},
+            {"InferenceComponentName": "ic"})
+        stub.add_response("describe_model", {"ModelName": "open", "ModelArn": "arn:aws:sagemaker:us-east-1:"
+                          "123456789012:model/open", "CreationTime": now, "ExecutionRoleArn": ROLE,
+                          "PrimaryContainer": {"Image": IMG}, "EnableNetworkIsolation": False}, {"ModelName": "open"})
+        stub.add_response("describe_endpoint", described, {"EndpointName": "open"})
+        with pytest.raises(GuardrailViolation) as exc:
+            sm.update_inference_component_runtime_config(InferenceComponentName="ic",
+                                                         DesiredRuntimeConfig={"CopyCount": 8})
+    paths = [v.path for v in exc.value.violations]
+    assert paths[0].startswith("InferenceComponentName -> DescribeInferenceComponent(InferenceComponentName='ic')"
+                               ".Specification.ModelName -> DescribeModel(ModelName='open')")
+    assert {p.rsplit(".", 1)[-1] for p in paths} >= {"EnableNetworkIsolation", "VpcConfig"}
