@@ -130,7 +130,10 @@ def _domain(kind: str) -> Op:
 def _cluster(kind: str) -> Op:
     group = (F("OverrideVpcConfig", "vpc", optional=True), F("ExecutionRole", "role"))
     top = (F("VpcConfig", "vpc"), F("ClusterRole", "role")) if kind == "create" else (F("ClusterRole", "role"),)
-    return Op(kind, (Spot("", top), Spot("InstanceGroups[]", group), Spot("RestrictedInstanceGroups[]", group)))
+    # an update grows the existing cluster: the cluster it names is followed (its own VpcConfig)
+    refs = (("ClusterName", "cluster"),) if kind == "update" else ()
+    return Op(kind, (Spot("", top), Spot("InstanceGroups[]", group), Spot("RestrictedInstanceGroups[]", group)),
+              refs=refs)
 
 
 _MODELS_IN_VARIANTS = "ProductionVariants[].ModelName"
@@ -222,6 +225,10 @@ SPEC: Mapping[str, Op] = {
     "StartInferenceExperiment": Op("update", refs=(("Name", "inference-experiment"),)),
     "StartMonitoringSchedule": Op("update", refs=(("MonitoringScheduleName", "monitoring-schedule"),)),
     "StartNotebookInstance": Op("update", refs=(("NotebookInstanceName", "notebook-instance"),)),
+    # more instances of an existing resource: the resource scaled is followed
+    "UpdateEndpointWeightsAndCapacities": Op("update", refs=(("EndpointName", "endpoint"),)),
+    "UpdateInferenceComponentRuntimeConfig": Op("update", refs=(("InferenceComponentName", "inference-component"),)),
+    "BatchAddClusterNodes": Op("update", refs=(("ClusterName", "cluster"),)),
     **{op: Op("refused") for op in ("CreateAIRecommendationJob", "CreatePartnerApp", "CreatePartnerAppPresignedUrl",
                                     "CreateProject", "StartEdgeDeploymentStage", "StartSession", "UpdatePartnerApp",
                                     "UpdateProject")},
