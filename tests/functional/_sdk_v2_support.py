@@ -19,33 +19,20 @@ from typing import Any
 
 import pytest
 
+import _profiles
+from _profiles import IMG, ROLE, SG, SUB_A, SUB_C, SUB_OUT, VPC as VPC_ID, VPC_CONFIG as VPC  # noqa: F401 (re-exported)
+
 os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SUB_C = "subnet-0cccccccccccccccc"
-SUB_OUT = "subnet-0eeeeeeeeeeeeeeee"  # not in the profile
-SG = "sg-0bbbbbbbbbbbbbbbb"
-VPC_ID = "vpc-0dddddddddddddddd"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
 BUCKET = "closed-bucket"
-VPC = {"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}  # the profile's VpcConfig
 
 
 def make_profile(source: str = "test", **extra: Any) -> Any:
-    """The tests' profile (us-east-1, ``VPC``, ``ROLE``, ``BUCKET``), with ``extra`` fields changed.
-
-    A field given as ``None`` is left out (its default applies). Read with
-    ``env=False``: no ``SAGEMAKER_*`` variable of the machine running the
-    tests changes it.
+    """The tests' profile (``_profiles.make_profile``) with ``BUCKET`` as its default bucket, ``extra``
+    fields changed. A field given as ``None`` is left out (its default applies). Read with ``env=False``:
+    no ``SAFEMAKER_*`` variable of the machine running the tests changes it.
     """
-    from safemaker.profile import VpcProfile
-
-    fields = {"region": "us-east-1", "vpc_id": VPC_ID, "subnets": [SUB_A, SUB_C],
-              "security_group_ids": [SG], "execution_role_arn": ROLE, "default_bucket": BUCKET}
-    fields.update(extra)
-    given = {k: v for k, v in fields.items() if v is not None}
-    return VpcProfile.from_mapping(given, source=source, env=False)
+    return _profiles.make_profile(source, **{"default_bucket": BUCKET, **extra})
 
 
 def of(sent: list[tuple[str, dict]], operation: str) -> list[dict]:

@@ -17,26 +17,10 @@ import pytest
 
 from safemaker import audit
 from safemaker.errors import MISSING
-from safemaker.profile import VpcProfile
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SUB_C = "subnet-0cccccccccccccccc"
-SUB_OUT = "subnet-0eeeeeeeeeeeeeeee"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-SG_OUT = "sg-0fffffffffffffff0"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
+from _profiles import IMG, ROLE, SG, SG_OUT, SUB_A, SUB_OUT, VPC_CONFIG as VPC_OK
+
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
-VPC_OK = {"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}
-
-
-@pytest.fixture
-def profile() -> VpcProfile:
-    return VpcProfile.from_mapping(
-        {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A, SUB_C],
-         "security_group_ids": [SG], "execution_role_arn": ROLE},
-        source="test",
-    )
 
 
 @pytest.fixture

@@ -19,28 +19,12 @@ from botocore.stub import Stubber
 
 from safemaker import audit
 from safemaker.errors import MISSING
-from safemaker.profile import VpcProfile
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SUB_C = "subnet-0cccccccccccccccc"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-SG_OUT = "sg-0fffffffffffffff0"
-VPC_ID = "vpc-0dddddddddddddddd"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
+from _profiles import IMG, ROLE, SG, SG_OUT, SUB_A, SUB_C, VPC as VPC_ID, VPC_CONFIG as VPC_OK
+
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
-VPC_OK = {"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 PAGE = {"MaxResults": 100}
-
-
-@pytest.fixture
-def profile() -> VpcProfile:
-    return VpcProfile.from_mapping(
-        {"region": "us-east-1", "vpc_id": VPC_ID, "subnets": [SUB_A, SUB_C], "security_group_ids": [SG],
-         "execution_role_arn": ROLE},
-        source="test",
-    )
 
 
 @pytest.fixture

@@ -18,25 +18,10 @@ from botocore.stub import Stubber
 
 from safemaker import hooks, rules_classification
 from safemaker.errors import GuardrailViolation
-from safemaker.profile import VpcProfile
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SUB_C = "subnet-0cccccccccccccccc"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-VPC = "vpc-0dddddddddddddddd"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
-VPC_CONFIG = {"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}
+from _profiles import IMG, ROLE, SG, SUB_A, VPC, VPC_CONFIG
+
 SCRIPT = [{"Content": "IyEvYmluL2Jhc2gKZWNobyBoaQo="}]  # base64 of a two-line shell script
-
-
-@pytest.fixture
-def profile() -> VpcProfile:
-    return VpcProfile.from_mapping(
-        {"region": "us-east-1", "vpc_id": VPC, "subnets": [SUB_A, SUB_C], "security_group_ids": [SG],
-         "execution_role_arn": ROLE},
-        source="test",
-    )
 
 
 @pytest.fixture

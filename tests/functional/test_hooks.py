@@ -16,22 +16,8 @@ from botocore.stub import Stubber
 import safemaker
 from safemaker import hooks
 from safemaker.errors import GuardrailViolation
-from safemaker.profile import VpcProfile
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SUB_C = "subnet-0cccccccccccccccc"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
-
-
-@pytest.fixture
-def profile() -> VpcProfile:
-    return VpcProfile.from_mapping(
-        {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A, SUB_C],
-         "security_group_ids": [SG], "execution_role_arn": ROLE},
-        source="test",
-    )
+from _profiles import IMG, ROLE, SG, SUB_A, SUB_C
 
 
 def training_job(name="job", **extra):

@@ -23,17 +23,12 @@ from safemaker.errors import GuardrailViolation
 from safemaker.profile import VpcProfile
 from safemaker.resources import RESOURCES
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
+from _profiles import IMG, ROLE, SUB_A
 
 
 @pytest.fixture
-def profile() -> VpcProfile:
-    return VpcProfile.from_mapping(
-        {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A],
-         "security_group_ids": [SG], "execution_role_arn": ROLE}, source="test", env=False)
+def profile(profile_factory) -> VpcProfile:
+    return profile_factory(subnets=[SUB_A])
 
 
 def _variant(model: str) -> list[dict]:

@@ -19,6 +19,8 @@ from typer.testing import CliRunner
 from safemaker.cli import app
 from safemaker.local.simulation import Simulation, parse_rate_limit
 
+from _profiles import SUB_A, make_profile
+
 NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
 
@@ -111,17 +113,13 @@ def test_serve_refuses_bad_simulation_flags_with_exit_2(args, message):
 
 def test_an_audit_throttled_to_death_reports_unknown_with_the_throttling_fix(safemaker_local):
     from safemaker import audit
-    from safemaker.profile import VpcProfile
 
     sm = _client(safemaker_local, config=Config(retries={"mode": "standard", "total_max_attempts": 2}))
     sm.create_model(ModelName="m", ExecutionRoleArn="arn:aws:iam::123456789012:role/R",
                     PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"})
     safemaker_local.simulate(rate_limits={"ListModels": 0.01}, burst=1)
     sm.list_models()  # the one request of the bucket
-    profile = VpcProfile.from_mapping({"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd",
-                                       "subnets": ["subnet-0aaaaaaaaaaaaaaaa"],
-                                       "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"],
-                                       "execution_role_arn": "arn:aws:iam::123456789012:role/R"}, source="test")
+    profile = make_profile(subnets=[SUB_A], execution_role_arn="arn:aws:iam::123456789012:role/R")
     findings = list(audit.run(profile, clients={"us-east-1": sm}, resource_types=["model"]))
     assert [(f.status, f.resource_arn) for f in findings] == [
         ("UNKNOWN", "arn:aws:sagemaker:us-east-1:123456789012:model/*")]

@@ -36,12 +36,12 @@ from safemaker.notebook import (build_wheelhouse, create_closed_notebook_instanc
                                 default_wheelhouse_uri, lifecycle_config_script, upload_wheelhouse)
 from safemaker.profile import VpcProfile
 
+import _profiles
+from _profiles import ROLE, profile_fields
+
 ROOT = Path(__file__).resolve().parents[2]
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
 BUCKET = "closed-artifacts-123456789012"
-PROFILE = {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd",
-           "subnets": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc"],
-           "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"], "execution_role_arn": ROLE, "default_bucket": BUCKET}
+PROFILE = profile_fields(default_bucket=BUCKET)
 LOCAL_WHEELS = [d for d in ("/opt/pypi/files", "/opt/wheels", "/opt/pypi-more/files")
                 if Path(d).is_dir() and any(Path(d).glob("hatchling-*.whl"))]
 KERNEL_ENVS = ("python3", "pytorch_p310")
@@ -49,7 +49,7 @@ USER = __import__("getpass").getuser()
 
 
 def make_profile() -> VpcProfile:
-    return VpcProfile.from_mapping(PROFILE, source="test", env=False)
+    return _profiles.make_profile(**PROFILE)
 
 
 @pytest.fixture(scope="module")

@@ -15,24 +15,14 @@ import pytest
 
 from safemaker import hooks
 from safemaker.errors import MISSING, GuardrailViolation
-from safemaker.profile import VpcProfile
+
+from _profiles import IMG, ROLE, SG, SUB_A, SUB_C
 
 pytestmark = pytest.mark.sdk2
 sagemaker = pytest.importorskip("sagemaker")
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SUB_C = "subnet-0cccccccccccccccc"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
 CLOSED = {"subnets": [SUB_A, SUB_C], "security_group_ids": [SG], "enable_network_isolation": True,
           "encrypt_inter_container_traffic": True}
-
-
-@pytest.fixture
-def profile() -> VpcProfile:
-    return VpcProfile.from_mapping({"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A, SUB_C],
-                                    "security_group_ids": [SG], "execution_role_arn": ROLE}, source="test")
 
 
 @pytest.fixture

@@ -19,23 +19,16 @@ from safemaker.iam import BlindSpot
 from safemaker.iam.evaluator import evaluate
 from safemaker.profile import VpcProfile
 
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-VPCE = "vpce-0eeeeeeeeeeeeeeee"
-KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
+from _profiles import IMG, KEY_ARN, ROLE, VPCE
+
 TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
                                                   "Action": "sts:AssumeRole"}]}
 
 
 @pytest.fixture
-def profile() -> VpcProfile:
-    return VpcProfile.from_mapping(
-        {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A, "subnet-0cccccccccccccccc"],
-         "security_group_ids": [SG], "execution_role_arn": ROLE, "vpc_endpoint_ids": [VPCE],
-         "volume_kms_key_id": KEY_ARN, "output_kms_key_id": "alias/sagemaker-output"},
-        source="test", env=False)
+def profile(profile_factory) -> VpcProfile:
+    return profile_factory(vpc_endpoint_ids=[VPCE], volume_kms_key_id=KEY_ARN,
+                           output_kms_key_id="alias/sagemaker-output")
 
 
 def test_CreatePolicy_accepts_every_rendered_document_and_returns_it_unchanged(safemaker_session, profile):

@@ -13,19 +13,13 @@ import pytest
 
 from safemaker import hooks
 from safemaker.errors import GuardrailViolation, PreflightWarning
-from safemaker.profile import VpcProfile
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
+from _profiles import IMG, ROLE, SUB_A, make_profile
 
 
 @pytest.fixture
 def sm(safemaker_local, safemaker_session):
-    profile = VpcProfile.from_mapping({"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd",
-                                       "subnets": [SUB_A], "security_group_ids": [SG],
-                                       "execution_role_arn": ROLE}, source="test", env=False)
+    profile = make_profile(subnets=[SUB_A])
     hooks.install(safemaker_session, profile)
     safemaker_local.reset_requests()
     return safemaker_session.client("sagemaker")
@@ -72,9 +66,7 @@ def test_CreateNotebookInstance_with_a_github_repository_is_not_sent(safemaker_l
 @pytest.fixture
 def sm_root(safemaker_local, safemaker_session):
     """A guarded client whose profile lets lifecycle scripts run (they run as root: notebook_root_access)."""
-    profile = VpcProfile.from_mapping({"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd",
-                                       "subnets": [SUB_A], "security_group_ids": [SG], "execution_role_arn": ROLE,
-                                       "notebook_root_access": "Enabled"}, source="test", env=False)
+    profile = make_profile(subnets=[SUB_A], notebook_root_access="Enabled")
     hooks.install(safemaker_session, profile)
     safemaker_local.reset_requests()
     return safemaker_session.client("sagemaker")

@@ -23,28 +23,13 @@ from botocore.endpoint import Endpoint
 import safemaker
 from safemaker import hooks, process
 from safemaker.errors import GuardrailViolation
-from safemaker.profile import VpcProfile
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SUB_C = "subnet-0cccccccccccccccc"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-FOREIGN_SUBNET = "subnet-0eeeeeeeeeeeeeeee"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
-CLOSED_VPC = {"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}
+from _profiles import IMG, ROLE, SG, SUB_A, SUB_OUT as FOREIGN_SUBNET, VPC_CONFIG as CLOSED_VPC
+
 
 # botocore's own make_api_call / _send, captured before any test patches them
 BOTOCORE_MAKE_API_CALL = BaseClient.__dict__["_make_api_call"]
 BOTOCORE_SEND = Endpoint.__dict__["_send"]
-
-
-@pytest.fixture
-def profile() -> VpcProfile:
-    return VpcProfile.from_mapping(
-        {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A, SUB_C],
-         "security_group_ids": [SG], "execution_role_arn": ROLE},
-        source="test", env=False,
-    )
 
 
 @pytest.fixture

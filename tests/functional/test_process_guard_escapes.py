@@ -18,9 +18,8 @@ from safemaker import hooks, process
 from safemaker.errors import GuardrailViolation
 from safemaker.profile import VpcProfile
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+from _profiles import ROLE, SG, SUB_A
+
 _LOADER = botocore.session.get_session()
 TARGET_PREFIX = _LOADER.get_service_model("sagemaker").metadata["targetPrefix"] + "."   # "SageMaker."
 API_PREFIX = _LOADER.get_service_model("sagemaker").endpoint_prefix                      # "api.sagemaker"
@@ -38,12 +37,8 @@ SIGNS_AS_SAGEMAKER = {
 
 
 @pytest.fixture
-def profile() -> VpcProfile:
-    return VpcProfile.from_mapping(
-        {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": [SUB_A],
-         "security_group_ids": [SG], "execution_role_arn": ROLE},
-        source="test", env=False,
-    )
+def profile(profile_factory) -> VpcProfile:
+    return profile_factory(subnets=[SUB_A])
 
 
 def training_job(name: str, **extra) -> dict:

@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc"]
-SG = ["sg-0bbbbbbbbbbbbbbbb"]
-PROFILE = {"safemaker": {"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd", "subnets": SUBNETS,
-                         "security_group_ids": SG, "execution_role_arn": ROLE}}
+from _profiles import ROLE, make_profile, profile_fields
+
+PROFILE = {"safemaker": profile_fields()}
+SUBNETS = PROFILE["safemaker"]["subnets"]
+SG = PROFILE["safemaker"]["security_group_ids"]
 CLOSED_VPC = {"Subnets": SUBNETS, "SecurityGroupIds": SG}
 
 PRELUDE = '''
@@ -202,7 +202,7 @@ def test_plain_v2_pipeline_session_pipeline_passes_the_guard_with_the_exported_f
     config = _export(tmp_path, tmp_path / "smcfg.yaml")
     result = _run(PIPELINE_V2, tmp_path, safemaker_local, SAGEMAKER_USER_CONFIG_OVERRIDE=str(config))
     (created,) = _bodies(result, "CreatePipeline")
-    profile = VpcProfile.from_mapping(PROFILE["safemaker"], source="test", env=False)
+    profile = make_profile(**PROFILE["safemaker"])
     assert check_definition(created["PipelineDefinition"], profile).violations == ()
     control = _run(PIPELINE_V2.replace("plain-v2-pipeline", "open-v2-pipeline"), tmp_path, safemaker_local,
                    SAGEMAKER_USER_CONFIG_OVERRIDE=str(_roles_only(tmp_path)))
