@@ -167,6 +167,11 @@ RESOURCES: Mapping[str, ResourceSpec] = {
         ResourceSpec("pipeline-execution", "CreatePipeline", "DescribePipelineDefinitionForExecution",
                      "PipelineExecutionArn", None, "ListPipelineExecutions", "PipelineExecutionSummaries",
                      "PipelineExecutionArn", created_after_param="CreatedAfter"),
+        ResourceSpec("notebook-instance-lifecycle-config", "CreateNotebookInstanceLifecycleConfig",
+                     "DescribeNotebookInstanceLifecycleConfig", "NotebookInstanceLifecycleConfigName",
+                     "NotebookInstanceLifecycleConfigArn", "ListNotebookInstanceLifecycleConfigs",
+                     "NotebookInstanceLifecycleConfigs", "NotebookInstanceLifecycleConfigName",
+                     "NotebookInstanceLifecycleConfigArn", created_after_param=_AFTER),
         ResourceSpec("inference-component", "CreateInferenceComponent", "DescribeInferenceComponent",
                      "InferenceComponentName", "InferenceComponentArn", "ListInferenceComponents",
                      "InferenceComponents", "InferenceComponentName", "InferenceComponentArn",
@@ -182,9 +187,12 @@ RESOURCES: Mapping[str, ResourceSpec] = {
 """Resource types by key: how each is listed and described."""
 
 
-REFERENCE_ONLY: frozenset[str] = frozenset({"pipeline-execution", "inference-experiment", "inference-component"})
+REFERENCE_ONLY: frozenset[str] = frozenset({"pipeline-execution", "inference-experiment", "inference-component",
+                                           "notebook-instance-lifecycle-config"})
 """Resource types followed only as references (``RetryPipelineExecution``,
-``StartInferenceExperiment``, ``UpdateInferenceComponentRuntimeConfig``), not audited: a
-pipeline execution is checked through the definition it ran, an inference experiment through
-the models of its variants, an inference component through its model and endpoint, all of
-which the audit checks as pipelines, models and endpoints."""
+``StartInferenceExperiment``, ``UpdateInferenceComponentRuntimeConfig``, a notebook's
+``LifecycleConfigName``), not audited: a pipeline execution is checked through the definition
+it ran, an inference experiment through the models of its variants, an inference component
+through its model and endpoint, all of which the audit checks as pipelines, models and
+endpoints. (moto has no ``ListNotebookInstanceLifecycleConfigs``: auditing lifecycle
+configurations on their own is left out.)"""

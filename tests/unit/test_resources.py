@@ -19,6 +19,7 @@ EXPECTED_TYPES = {
     # followed as references (StartInferenceExperiment, RetryPipelineExecution,
     # UpdateInferenceComponentRuntimeConfig), not audited
     "inference-experiment", "pipeline-execution", "inference-component",
+    "notebook-instance-lifecycle-config",  # a notebook's LifecycleConfigName
 }
 
 SPECS = sorted(RESOURCES.values(), key=lambda s: s.name)
