@@ -404,10 +404,11 @@ class Guard:
                 description = self._describe(client, spec.describe_operation, spec.name_param, ref.name, extra,
                                              cache=ref.resource in CACHED_RESOURCES)
             except SafemakerError as exc:
-                out.append(Violation(operation, ref.path, ref.name, f"a {ref.resource} that can be described",
+                kind = _a(ref.resource)
+                out.append(Violation(operation, ref.path, ref.name, f"{kind} that can be described",
                                      f"Cannot check it ({exc}); make sure it exists and you may describe it",
                                      Guardrail.REFERENCE.value,
-                                     f"a {ref.resource} that can be described and is closed"))
+                                     f"{kind} that can be described and is closed"))
                 continue
             rule = RULES[spec.create_operation]
             if rule.definition is not None:
@@ -602,6 +603,12 @@ class _ReferenceError(SafemakerError):
 
 class _UnpinnableDefinition(_ReferenceError):
     """An S3 pipeline definition with no version to pin that cannot be sent inline either."""
+
+
+def _a(resource: str) -> str:
+    """``"endpoint-config"`` -> ``"an endpoint config"``: a resource type key in words, with its article."""
+    words = resource.replace("-", " ")
+    return ("an " if words[:1] in "aeiou" else "a ") + words
 
 
 def _snake(operation: str) -> str:

@@ -163,3 +163,14 @@ def test_a_notebook_naming_an_existing_lifecycle_configuration_is_checked_with_i
     sm.create_notebook_instance(NotebookInstanceName="nb", InstanceType="ml.t3.medium", RoleArn=ROLE,
                                 LifecycleConfigName="empty")
     assert safemaker_local.request_count("sagemaker", "CreateNotebookInstance") == 1
+
+
+def test_a_reference_that_cannot_be_described_is_named_in_words(safemaker_local, safemaker_session, profile):
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.create_endpoint(EndpointName="e", EndpointConfigName="does-not-exist")
+    (v,) = exc.value.violations
+    assert (v.path, v.found, v.required) == ("EndpointConfigName", "does-not-exist",
+                                             "an endpoint config that can be described")
+    assert safemaker_local.request_count("sagemaker", "CreateEndpoint") == 0
