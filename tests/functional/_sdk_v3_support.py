@@ -8,32 +8,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+import _profiles
+from _profiles import IMG, ROLE, SG, SUB_A as SUBNET_A, SUB_C as SUBNET_C, VPC  # noqa: F401 (re-exported)
+
 OTHER_ROLE = "arn:aws:iam::123456789012:role/OtherRole"
 BUCKET = "safemaker-v3-closed"
 
 
-SUBNET_A = "subnet-0aaaaaaaaaaaaaaaa"
-SUBNET_C = "subnet-0cccccccccccccccc"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-VPC = "vpc-0dddddddddddddddd"
-
-
 def make_profile(**overrides: Any) -> Any:
-    """The field reports' placeholder profile (region us-east-1, two subnets, one security group)."""
-    from safemaker.profile import VpcProfile
-
-    values: dict[str, Any] = {
-        "region": "us-east-1",
-        "vpc_id": VPC,
-        "subnets": [SUBNET_A, SUBNET_C],
-        "security_group_ids": [SG],
-        "execution_role_arn": ROLE,
-        "default_bucket": BUCKET,
-    }
-    values.update(overrides)
-    return VpcProfile(**values)
+    """The field reports' placeholder profile (``_profiles.make_profile``: region us-east-1, two subnets, one
+    security group) with ``BUCKET`` as its default bucket, ``overrides`` applied."""
+    return _profiles.make_profile(**{"default_bucket": BUCKET, **overrides})
 
 
 class SentRequests:
