@@ -32,7 +32,7 @@ from . import preflight as _preflight
 from .errors import MISSING, GuardrailViolation, Violation
 from .instances import _family_has_storage, has_instance_storage
 from .paths import split_path
-from .rules import RESOURCES, RULES, FieldRule, Guardrail, OperationRule
+from .rules import PRIVATE_WORKTEAM, RESOURCES, RULES, FieldRule, Guardrail, OperationRule, Reference
 from .rules_guardrails import guardrail_spec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -453,6 +453,28 @@ def _check_lifecycle_script(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> A
     return MISSING
 
 
+_PRIVATE_TEAM = Reference("WorkteamArn", "workteam", arn_prefix=PRIVATE_WORKTEAM)
+_CROWDS = {"public-crowd": "the public crowd (Amazon Mechanical Turk): workers on the internet",
+           "vendor-crowd": "an AWS Marketplace vendor's work team: a third party's workers"}
+
+
+def _check_workteam(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
+    """A work team ARN: a private work team (``workteam/private-crowd/<name>``); never injected."""
+    if value is MISSING or value is None:
+        return MISSING
+    if isinstance(value, str) and value.startswith("arn:") and _PRIVATE_TEAM.name_of(value):
+        return MISSING
+    resource = value.split(":", 5)[5] if isinstance(value, str) and value.count(":") >= 5 else ""
+    crowd = _CROWDS.get(resource.split("/")[1] if resource.startswith("workteam/") and "/" in resource[9:] else "")
+    why = f"it is {crowd}" if crowd else "it is not the ARN of a private work team"
+    fix = (f"{'Recreate the resource with' if ctx.describing else 'Set'} {path} to a private work team of your "
+           f"account (arn:<partition>:sagemaker:<region>:<account>:{PRIVATE_WORKTEAM}<name>) whose workforce has "
+           f"WorkforceVpcConfig in the profile's VPC: {why}, outside the profile's network")
+    ctx.violation(path, _shown(value), "a private work team", fix, f.guardrail,
+                  "a private work team (workteam/private-crowd/<name>) whose workforce has WorkforceVpcConfig")
+    return MISSING
+
+
 _Conditions = tuple[tuple[str, ...] | None, tuple[tuple[tuple[str, ...], bool], ...]]
 _CONDITIONS: dict[int, tuple[FieldRule, _Conditions | None]] = {}
 
@@ -538,6 +560,7 @@ _CHECKS = {
     Guardrail.UNSUPPORTED: _check_forbidden,
     Guardrail.REMOTE_ACCESS: _check_remote_access,
     Guardrail.LIFECYCLE_SCRIPT: _check_lifecycle_script,
+    Guardrail.WORKTEAM: _check_workteam,
 }
 """One check per guardrail: ``(ctx, field, concrete path, value) -> value to inject or MISSING``."""
 
@@ -667,6 +690,8 @@ def _field_plan(f: FieldRule, p: _ProfileView, inject: bool, update: bool) -> _F
         wanted = _REMOTE_OFF[f.path.rsplit(".", 1)[-1]]
     elif g is Guardrail.LIFECYCLE_SCRIPT:
         test = _NONE_OK if p.notebook_root_access == "Disabled" else _SKIP
+    elif g is Guardrail.WORKTEAM:
+        test = _CHECK
     else:  # pragma: no cover - every guardrail with a check is listed above
         test = _CHECK
     if absent != _ABSENT_OK:
@@ -1532,7 +1557,7 @@ def apply(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,
     return d.params
 
 
-def references(operation: str, params: Mapping[str, Any]) -> list[ResolvedReference]:
+def references(operation: str, params: Mapping[str, Any], *, described: bool = False) -> list[ResolvedReference]:
     """Every resource ``params`` names that the rule table says must be checked.
 
     Parameters
@@ -1541,6 +1566,9 @@ def references(operation: str, params: Mapping[str, Any]) -> list[ResolvedRefere
         SageMaker operation.
     params : Mapping[str, Any]
         Request parameters.
+    described : bool, default False
+        ``params`` is the Describe response of a resource ``operation`` created: each
+        reference is read at its ``describe_path`` (:class:`~safemaker.rules.Reference`).
 
     Returns
     -------
@@ -1551,13 +1579,13 @@ def references(operation: str, params: Mapping[str, Any]) -> list[ResolvedRefere
         return []
     out = []
     is_dict = type(params) is dict
-    for ref, parts, discriminator, member in _compiled_references(operation):
+    for ref, parts, discriminator, member in _compiled_references(operation, described):
         if is_dict:
             top = params.get(parts[0])
             if top is None:
                 continue  # absent or null: _expand_all finds nothing there
             if member is not None and (top.__class__ is list or top.__class__ is tuple):  # A[].B...
-                if len(parts) == 3 and discriminator is None:
+                if len(parts) == 3 and discriminator is None and ref.arn_prefix is None:
                     # A[].B over dicts, read directly (what _expand_all finds: each element's B, when present)
                     for item in top:
                         if item.__class__ is not dict:
@@ -1584,6 +1612,8 @@ def references(operation: str, params: Mapping[str, Any]) -> list[ResolvedRefere
             chosen = _expand_all(params, discriminator)
             resource = ref.resource_for(chosen[0][1] if chosen else None)
         for concrete, name in found:
+            if isinstance(name, str) and name and ref.arn_prefix is not None:
+                name = ref.name_of(name)  # an ARN: the name in it (None: not followed, a field rule refuses it)
             if isinstance(name, str) and name:
                 # a frozen dataclass: fill its __dict__ as its __init__ does (without a __setattr__ per field)
                 r = _new_violation(ResolvedReference)
@@ -1593,13 +1623,14 @@ def references(operation: str, params: Mapping[str, Any]) -> list[ResolvedRefere
 
 
 @lru_cache(maxsize=None)
-def _compiled_references(operation: str) -> tuple[tuple[Any, tuple[str, ...], tuple[str, ...] | None, str | None],
-                                                   ...]:
+def _compiled_references(operation: str, described: bool = False,
+                         ) -> tuple[tuple[Any, tuple[str, ...], tuple[str, ...] | None, str | None], ...]:
     """``(reference, split path, split discriminator or None, B or None)`` of each reference of ``operation``'s
-    rule; ``B`` for a path ``A[].B...`` (the member each element of the top list is read at)."""
+    rule (at its ``describe_path`` when ``described``); ``B`` for a path ``A[].B...`` (the member each element
+    of the top list is read at)."""
     out = []
     for ref in RULES[operation].references:
-        parts = split_path(ref.path)
+        parts = split_path(ref.describe_path if described and ref.describe_path else ref.path)
         member = parts[2] if len(parts) > 2 and parts[1] == "[]" and parts[2] != "[]" else None
         out.append((ref, parts, split_path(ref.discriminator) if ref.discriminator is not None else None, member))
     return tuple(out)

@@ -423,7 +423,7 @@ class Guard:
                                              via=via)
                 nested = tuple(
                     _guard.ResolvedReference(f"{via}.{r.path}", r.resource, r.name)
-                    for r in _guard.references(spec.create_operation, description)
+                    for r in _guard.references(spec.create_operation, description, described=True)
                 )
             if nested:
                 if depth + 1 < MAX_REFERENCE_DEPTH:

@@ -180,6 +180,8 @@ RESOURCES: Mapping[str, ResourceSpec] = {
                      "Name", "Arn", "ListInferenceExperiments", "InferenceExperiments", "Name",
                      created_after_param=_AFTER,
                      active_statuses=("Creating", "Created", "Updating", "Running", "Starting", "Stopping")),
+        ResourceSpec("workteam", "CreateWorkteam", "DescribeWorkteam", "WorkteamName",
+                     "Workteam.WorkteamArn", "ListWorkteams", "Workteams", "WorkteamName", "WorkteamArn"),
         ResourceSpec("workforce", "CreateWorkforce", "DescribeWorkforce", "WorkforceName",
                      "Workforce.WorkforceArn", "ListWorkforces", "Workforces", "WorkforceName", "WorkforceArn"),
     )
@@ -188,11 +190,13 @@ RESOURCES: Mapping[str, ResourceSpec] = {
 
 
 REFERENCE_ONLY: frozenset[str] = frozenset({"pipeline-execution", "inference-experiment", "inference-component",
-                                           "notebook-instance-lifecycle-config"})
+                                           "notebook-instance-lifecycle-config", "workteam"})
 """Resource types followed only as references (``RetryPipelineExecution``,
 ``StartInferenceExperiment``, ``UpdateInferenceComponentRuntimeConfig``, a notebook's
-``LifecycleConfigName``), not audited: a pipeline execution is checked through the definition
-it ran, an inference experiment through the models of its variants, an inference component
-through its model and endpoint, all of which the audit checks as pipelines, models and
-endpoints. (moto has no ``ListNotebookInstanceLifecycleConfigs``: auditing lifecycle
-configurations on their own is left out.)"""
+``LifecycleConfigName``, a labeling job's ``HumanTaskConfig.WorkteamArn``), not audited: a
+pipeline execution is checked through the definition it ran, an inference experiment through
+the models of its variants, an inference component through its model and endpoint, a work
+team through its workforce, all of which the audit checks as pipelines, models, endpoints and
+workforces (and follows from each labeling job). (moto has no
+``ListNotebookInstanceLifecycleConfigs``: auditing lifecycle configurations on their own is
+left out.)"""

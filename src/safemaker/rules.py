@@ -50,6 +50,7 @@ __all__ = [
     "split_path",
     "NOT_GUARDED",
     "NOT_REFERENCES",
+    "PRIVATE_WORKTEAM",
     "markdown_table",
 ]
 
@@ -97,6 +98,10 @@ class Guardrail(str, Enum):
     LIFECYCLE_SCRIPT = "SM-NB-LIFECYCLE"
     """Notebook instance lifecycle configuration scripts run as root; when the profile requires
     ``RootAccess`` ``"Disabled"`` a script (``OnCreate`` / ``OnStart``) given in a request is refused."""
+    WORKTEAM = "SM-WORKTEAM"
+    """Human work (Ground Truth labeling, Augmented AI review) goes to a private work team
+    (``arn:...:workteam/private-crowd/<name>``), never to the public crowd (Amazon Mechanical
+    Turk) or an AWS Marketplace vendor; the team's workforce is followed as a reference."""
     UNCLASSIFIED = "SM-UNCLASSIFIED"
     """The operation is not in the classification (:mod:`safemaker.rules_classification`): refused
     unless the profile sets ``allow_unclassified_operations``."""
@@ -220,12 +225,31 @@ class Reference:
         (``"MonitoringScheduleConfig.MonitoringType"``).
     resource_by : tuple[tuple[str, str], ...], default ()
         ``(discriminator value, resource key)`` pairs.
+    arn_prefix : str or None
+        The field holds an ARN (``HumanTaskConfig.WorkteamArn``): the name passed to the
+        Describe call is what follows this prefix in the ARN's resource part
+        (``"workteam/private-crowd/"``). An ARN without the prefix is not followed (a
+        field rule refuses it); a value that is not an ARN is passed as it is.
+    describe_path : str or None
+        Where the Describe response of the resource this operation creates holds the
+        same reference (``"Workteam.WorkforceArn"`` for ``WorkforceName``), for
+        references followed from a description; ``None`` means the request's path.
     """
 
     path: str
     resource: str
     discriminator: str | None = None
     resource_by: tuple[tuple[str, str], ...] = ()
+    arn_prefix: str | None = None
+    describe_path: str | None = None
+
+    def name_of(self, value: str) -> str | None:
+        """The resource name ``value`` gives (see ``arn_prefix``), or ``None`` when it is not followed."""
+        if self.arn_prefix is None or not value.startswith("arn:"):
+            return value
+        resource = value.split(":", 5)[5] if value.count(":") >= 5 else ""
+        name = resource[len(self.arn_prefix):] if resource.startswith(self.arn_prefix) else ""
+        return name if name and "/" not in name else None
 
     def resource_for(self, discriminator_value: object) -> str:
         """The resource key a discriminator value selects (``resource`` when none matches)."""
@@ -333,6 +357,12 @@ def _forbidden(path: str, reason: str) -> FieldRule:
     return FieldRule(Guardrail.UNSUPPORTED, path, None, inject=False, required=False, reason=reason)
 
 
+def _workteam(path: str) -> FieldRule:
+    """A work team ARN: a private work team only (absent is refused by botocore: the member is required)."""
+    return FieldRule(Guardrail.WORKTEAM, path, "sagemaker:WorkteamType", inject=False, required=False,
+                     create_parents=False)
+
+
 def _remote_access(path: str, key: str) -> FieldRule:
     """A remote-access switch that must stay off (absent means off: nothing to inject)."""
     return FieldRule(Guardrail.REMOTE_ACCESS, path, key, inject=False, required=False)
@@ -407,6 +437,18 @@ _KEBAB = {
     "ModelBias": "model-bias",
     "ModelExplainability": "model-explainability",
 }
+
+PRIVATE_WORKTEAM = "workteam/private-crowd/"
+"""The resource part of a private work team's ARN, before its name (``arn:aws:sagemaker:<region>:<account>:``
+``workteam/private-crowd/<name>``); the public crowd is ``workteam/public-crowd/default`` and AWS
+Marketplace vendors are ``workteam/vendor-crowd/<name>`` (IAM's ``sagemaker:WorkteamType``: public-crowd,
+private-crowd or vendor-crowd)."""
+
+
+def _workteam_reference(path: str) -> Reference:
+    """A private work team named by ARN: DescribeWorkteam, then its workforce (CreateWorkteam's reference)."""
+    return Reference(path, "workteam", arn_prefix=PRIVATE_WORKTEAM)
+
 
 _SCHEDULE_DEFINITION = Reference(
     "MonitoringScheduleConfig.MonitoringJobDefinitionName",
@@ -810,17 +852,30 @@ _RULE_LIST: tuple[OperationRule, ...] = (
                     _output_kms("OutputConfig.KmsKeyId"),
                     _role(),
                     _forbidden("HumanTaskConfig.PublicWorkforceTaskPrice", _PUBLIC_CROWD),
+                    _workteam("HumanTaskConfig.WorkteamArn"),
                 ),
             ),
         ),
+        references=(_workteam_reference("HumanTaskConfig.WorkteamArn"),),
         resource="labeling-job",
     ),
     OperationRule(
         "CreateFlowDefinition",
-        (Target("", (_role(), _forbidden("HumanLoopConfig.PublicWorkforceTaskPrice", _PUBLIC_CROWD))),),
+        (Target("", (_role(), _forbidden("HumanLoopConfig.PublicWorkforceTaskPrice", _PUBLIC_CROWD),
+                     _workteam("HumanLoopConfig.WorkteamArn"))),),
+        references=(_workteam_reference("HumanLoopConfig.WorkteamArn"),),
     ),
     _workforce("CreateWorkforce", "create"),
     _workforce("UpdateWorkforce", "update"),
+    OperationRule(
+        # A private work team has no network fields: its workforce's WorkforceVpcConfig counts.
+        # WorkforceName absent means the region's default workforce (not followed here: the team is
+        # followed to its workforce wherever a labeling job or flow definition names it).
+        "CreateWorkteam",
+        references=(Reference("WorkforceName", "workforce", arn_prefix="workforce/",
+                              describe_path="Workteam.WorkforceArn"),),
+        resource="workteam",
+    ),
     # ---- notebooks
     OperationRule(
         "CreateNotebookInstance",
@@ -1026,6 +1081,8 @@ def markdown_table() -> str:
                 marks.append("refused when present")
             elif f.guardrail is Guardrail.ROLE_ARN:
                 marks.append("when present")
+            elif f.guardrail is Guardrail.WORKTEAM:
+                marks.append("a private work team, followed to its workforce")
             elif not f.required:
                 marks.append("optional")
             elif f.not_required_when:

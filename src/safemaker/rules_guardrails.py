@@ -241,6 +241,21 @@ _SPECS: tuple[GuardrailSpec, ...] = (
         "Leave lifecycle configurations to an administrator, or set notebook_root_access to Enabled in the "
         "profile."),
     GuardrailSpec(
+        _G.WORKTEAM,
+        "Human work (labeling, human review) must go to a private work team whose workforce has "
+        "WorkforceVpcConfig.", "critical",
+        "A WorkteamArn (Ground Truth HumanTaskConfig, Augmented AI HumanLoopConfig) is a private work team "
+        "(arn:...:workteam/private-crowd/<name>), with or without a price: the public crowd "
+        "(workteam/public-crowd/default, Amazon Mechanical Turk) and AWS Marketplace vendors "
+        "(workteam/vendor-crowd/<name>) are workers outside the profile's network. The team is followed "
+        "(DescribeWorkteam) to its workforce (DescribeWorkforce), checked with CreateWorkforce's rules: a "
+        "workforce without WorkforceVpcConfig refuses the request.",
+        ("sagemaker:WorkteamType", "sagemaker:WorkteamArn"),
+        "DescribeLabelingJob HumanTaskConfig.WorkteamArn, DescribeFlowDefinition HumanLoopConfig.WorkteamArn; "
+        "then DescribeWorkteam Workteam.WorkforceArn and DescribeWorkforce Workforce.WorkforceVpcConfig",
+        "Use a private work team of your account whose workforce has WorkforceVpcConfig in the profile's VPC "
+        "(CreateWorkforce with WorkforceVpcConfig, then CreateWorkteam with its WorkforceName)."),
+    GuardrailSpec(
         _G.UNCLASSIFIED, "The operation is not in safemaker's classification: refused unless allowed.", "high",
         "The operation is one of safemaker's classified operations (safemaker rules); a botocore newer than "
         "safemaker may add others, which nobody has read yet.",

@@ -206,6 +206,12 @@ def test_labeling_job_open_and_closed(stubbed, profile):
         for n in ("open", "closed")]}, PAGE)
     stub.add_response("describe_labeling_job", labeling_description("open", {
         "LabelingJobAlgorithmSpecificationArn": arn_algo}), {"LabelingJobName": "open"})
+    # the work team is followed to its workforce (closed here), once for both jobs
+    stub.add_response("describe_workteam", workteam_description("team", "closed"), {"WorkteamName": "team"})
+    stub.add_response("describe_workforce", {"Workforce": {
+        "WorkforceName": "closed", "WorkforceArn": f"{ARN}:workforce/closed",
+        "WorkforceVpcConfig": {"VpcId": VPC_ID, "SecurityGroupIds": [SG], "Subnets": [SUB_A, SUB_C]}}},
+        {"WorkforceName": "closed"})
     stub.add_response("describe_labeling_job", labeling_description("closed", {
         "LabelingJobAlgorithmSpecificationArn": arn_algo, "LabelingJobResourceConfig": {"VpcConfig": VPC_OK}}),
         {"LabelingJobName": "closed"})
@@ -213,6 +219,46 @@ def test_labeling_job_open_and_closed(stubbed, profile):
     assert summary(findings) == [
         (f"{ARN}:labeling-job/open", "SM-NET-VPC", "LabelingJobAlgorithmsConfig.LabelingJobResourceConfig.VpcConfig",
          "absent", "recreate")]
+
+
+def workteam_description(name, workforce):
+    return {"Workteam": {"WorkteamName": name, "WorkteamArn": f"{ARN}:workteam/private-crowd/{name}",
+                         "MemberDefinitions": [{"CognitoMemberDefinition": {
+                             "UserPool": "us-east-1_abc", "UserGroup": "g", "ClientId": "c"}}],
+                         "Description": "d", "WorkforceArn": f"{ARN}:workforce/{workforce}"}}
+
+
+def test_labeling_jobs_whose_workers_are_outside_the_network(stubbed, profile):
+    """The public crowd (no price), a Marketplace vendor and a private team of a workforce without
+    WorkforceVpcConfig: each labeling job is reported; only the private team is described."""
+    client, stub = stubbed
+    teams = {"crowd": "arn:aws:sagemaker:us-east-1:394669845002:workteam/public-crowd/default",
+             "vendor": "arn:aws:sagemaker:us-east-1:394669845002:workteam/vendor-crowd/v",
+             "private": f"{ARN}:workteam/private-crowd/open-team"}
+    stub.add_response("list_labeling_jobs", {"LabelingJobSummaryList": [
+        {"LabelingJobName": n, "LabelingJobArn": f"{ARN}:labeling-job/{n}", "CreationTime": NOW,
+         "LastModifiedTime": NOW, "LabelingJobStatus": "Completed", "LabelCounters": {}, "WorkteamArn": arn,
+         "PreHumanTaskLambdaArn": "arn:aws:lambda:us-east-1:432418664414:function:PRE-ImageMultiClass"}
+        for n, arn in teams.items()]}, PAGE)
+    for name, arn in teams.items():
+        described = labeling_description(name, {})
+        del described["LabelingJobAlgorithmsConfig"]
+        described["HumanTaskConfig"]["WorkteamArn"] = arn
+        stub.add_response("describe_labeling_job", described, {"LabelingJobName": name})
+        if name == "private":
+            stub.add_response("describe_workteam", workteam_description("open-team", "open"),
+                              {"WorkteamName": "open-team"})
+            stub.add_response("describe_workforce", {"Workforce": {"WorkforceName": "open",
+                                                                   "WorkforceArn": f"{ARN}:workforce/open"}},
+                              {"WorkforceName": "open"})
+    findings = audit_type(profile, client, "labeling-job")
+    assert summary(findings) == [
+        (f"{ARN}:labeling-job/crowd", "SM-WORKTEAM", "HumanTaskConfig.WorkteamArn", teams["crowd"], "recreate"),
+        (f"{ARN}:labeling-job/private", "SM-NET-VPC",
+         "HumanTaskConfig.WorkteamArn -> DescribeWorkteam(WorkteamName='open-team').Workteam.WorkforceArn -> "
+         "DescribeWorkforce(WorkforceName='open').Workforce.WorkforceVpcConfig", "absent", "update"),
+        (f"{ARN}:labeling-job/vendor", "SM-WORKTEAM", "HumanTaskConfig.WorkteamArn", teams["vendor"], "recreate"),
+    ]
 
 
 def test_inference_recommendations_job_open_and_closed(stubbed, profile):

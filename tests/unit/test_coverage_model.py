@@ -184,6 +184,10 @@ def _assert_field_shape(operation, f, field):
         # a list of NotebookInstanceLifecycleHook, each a base64 script (Content)
         assert field.type_name == "list" and "Content" in field.member.members, where
         assert not f.inject and not f.required, where
+    elif g is Guardrail.WORKTEAM:
+        # a work team ARN (botocore's pattern names the workteam resource type); never injected
+        assert field.type_name == "string" and ":workteam/" in field.metadata["pattern"], where
+        assert not f.inject and not f.required, where
     else:  # pragma: no cover - a new guardrail needs a shape check here
         raise AssertionError(f"no shape check for {g}")
 
@@ -220,8 +224,9 @@ def test_describe_paths_exist_in_the_describe_output(operation):
         field = _shape_at(anchor_shape, split_path(path))
         assert field is not None, f"{operation}: {anchor}.{path} is not in {_describe_operation(operation)}'s output"
     for ref in rule.references:
-        # nested references are read from the description with the request's paths
-        assert _shape_at(out, split_path(ref.path)) is not None, f"{operation}: {ref.path} in the description"
+        # nested references are read from the description at their describe_path (else the request's path)
+        path = ref.describe_path or ref.path
+        assert _shape_at(out, split_path(path)) is not None, f"{operation}: {path} in the description"
     if rule.definition:
         assert rule.definition in out.members
 

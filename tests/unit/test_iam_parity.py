@@ -53,6 +53,11 @@ FOREIGN_SUBNET = "subnet-0ffffffffffffffff"
 FOREIGN_SG = "sg-0ffffffffffffffff"
 FOREIGN_VPC = "vpc-0ffffffffffffffff"
 FOREIGN_ROLE = "arn:aws:iam::123456789012:role/Admin"
+# work teams by type (Service Authorization Reference, sagemaker:WorkteamType: public-crowd, private-crowd,
+# vendor-crowd; botocore's WorkteamArn pattern arn:aws...:sagemaker:<region>:<account>:workteam/...)
+PRIVATE_TEAM = "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/team"
+PUBLIC_TEAM = "arn:aws:sagemaker:us-east-1:394669845002:workteam/public-crowd/default"
+VENDOR_TEAM = "arn:aws:sagemaker:us-east-1:394669845002:workteam/vendor-crowd/vendor"
 OUT_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/66666666-7777-8888-9999-000000000000"
 OTHER_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 
@@ -115,6 +120,8 @@ def minimal(shape, name: str = "", depth: int = 0) -> Any:
     if t == "string":
         if "Role" in name:
             return ROLE
+        if name == "WorkteamArn":
+            return PRIVATE_TEAM
         if shape.enum:
             return shape.enum[0]
         return "x" * max(1, shape.metadata.get("min", 1))
@@ -260,6 +267,9 @@ def mutations_for(op: str, f: FieldRule, target_anchor: str, p: VpcProfile) -> l
         return [("drop", D), ("enabled", on), ("disabled", off)]
     if g is Guardrail.LIFECYCLE_SCRIPT:
         return [("drop", D), ("script", [{"Content": "IyEvYmluL2Jhc2gK"}]), ("no-script", [])]
+    if g is Guardrail.WORKTEAM:
+        return [("drop", D), ("public-crowd", PUBLIC_TEAM), ("vendor-crowd", VENDOR_TEAM),
+                ("private-crowd", PRIVATE_TEAM)]
     raise AssertionError(g)
 
 

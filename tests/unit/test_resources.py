@@ -17,8 +17,8 @@ EXPECTED_TYPES = {
     "data-quality-job-definition", "model-quality-job-definition", "model-bias-job-definition",
     "model-explainability-job-definition", "domain", "user-profile", "cluster", "pipeline", "workforce",
     # followed as references (StartInferenceExperiment, RetryPipelineExecution,
-    # UpdateInferenceComponentRuntimeConfig), not audited
-    "inference-experiment", "pipeline-execution", "inference-component",
+    # UpdateInferenceComponentRuntimeConfig, a labeling job's work team), not audited
+    "inference-experiment", "pipeline-execution", "inference-component", "workteam",
     "notebook-instance-lifecycle-config",  # a notebook's LifecycleConfigName
 }
 

@@ -294,8 +294,12 @@ def test_flow_definition_with_the_public_crowd_is_refused(profile):
                                    "TaskTitle": "t", "TaskDescription": "d", "TaskCount": 1,
                                    "PublicWorkforceTaskPrice": {"AmountInUsd": {"Dollars": 0, "Cents": 1}}}}
     assert [(v.path, v.rule_id) for v in guard.check("CreateFlowDefinition", request, profile)] == [
-        ("HumanLoopConfig.PublicWorkforceTaskPrice", "SM-UNSUPPORTED")]
+        ("HumanLoopConfig.PublicWorkforceTaskPrice", "SM-UNSUPPORTED"), ("HumanLoopConfig.WorkteamArn", "SM-WORKTEAM")]
+    # without a price the public crowd's work team still sends the data to workers on the internet
     del request["HumanLoopConfig"]["PublicWorkforceTaskPrice"]
+    assert [(v.path, v.rule_id) for v in guard.check("CreateFlowDefinition", request, profile)] == [
+        ("HumanLoopConfig.WorkteamArn", "SM-WORKTEAM")]
+    request["HumanLoopConfig"]["WorkteamArn"] = "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/t"
     assert guard.check("CreateFlowDefinition", request, profile) == []
 
 

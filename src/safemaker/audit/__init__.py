@@ -885,7 +885,7 @@ class _Auditor:
         spec = RESOURCES[kind]
         if spec.create_operation in RULES:
             out.extend(check_resource(kind, description, self.profile))
-            refs = [(r.path, r.resource, r.name) for r in references(spec.create_operation, description)]
+            refs = [(r.path, r.resource, r.name) for r in references(spec.create_operation, description, described=True)]
         else:  # an endpoint before the rule table has CreateEndpoint: follow EndpointConfigName
             config = description.get("EndpointConfigName")
             refs = [("EndpointConfigName", "endpoint-config", config)] if isinstance(config, str) and config else []

@@ -37,6 +37,15 @@ class _Observed:
     value: Any
 
 
+def workteam_type(arn: Any) -> str | None:
+    """``sagemaker:WorkteamType`` of a work team ARN: the ``<type>`` of ``...:workteam/<type>/<name>``
+    (``"public-crowd"``, ``"private-crowd"``, ``"vendor-crowd"``), or ``None`` when ``arn`` has none."""
+    if not isinstance(arn, str) or arn.count(":") < 5:
+        return None
+    parts = arn.split(":", 5)[5].split("/")
+    return parts[1] if len(parts) >= 3 and parts[0] == "workteam" and parts[1] else None
+
+
 def _observe(operation: str, params: Mapping[str, Any]) -> list[_Observed]:
     rule = RULES.get(operation)
     if rule is None or rule.unsupported:
@@ -51,6 +60,10 @@ def _observe(operation: str, params: Mapping[str, Any]) -> list[_Observed]:
                 if not _paths.is_map(value) or kf.member not in value:
                     continue
                 value = value[kf.member]
+            if kf.field.guardrail is Guardrail.WORKTEAM:
+                value = workteam_type(value)
+                if value is None:
+                    continue
             seen.append(_Observed(kf.key, anchor_path, kf, value))
     return seen
 
@@ -73,7 +86,9 @@ def request_context(operation: str, params: Mapping[str, Any]) -> dict[str, Cont
       guard checks each -- :attr:`BlindSpot.PER_DEFINITION`).
 
     A key whose field is absent everywhere is absent from the result (IAM's
-    ``Null: true``). Values are as the request gives them (strings, booleans).
+    ``Null: true``). Values are as the request gives them (strings, booleans), except
+    ``sagemaker:WorkteamType``: the work team type in the ``WorkteamArn``
+    (:func:`workteam_type`).
 
     Parameters
     ----------

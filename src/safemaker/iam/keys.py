@@ -241,6 +241,10 @@ def _value_rule(kf: KeyField, profile: "VpcProfile") -> _ValueRule | None:
         if kf.key == "sagemaker:EnableRemoteDebug":
             return _ValueRule("Bool", ("true",), "True", "true")
         return _ValueRule("StringEquals", ("ENABLED",), "Enabled", "'ENABLED'")
+    if g is Guardrail.WORKTEAM:
+        # sagemaker:WorkteamType is "public-crowd", "private-crowd" or "vendor-crowd" (Service Authorization
+        # Reference): the type part of the WorkteamArn (workteam/<type>/<name>)
+        return _ValueRule("StringNotEquals", ("private-crowd",), "NotPrivateCrowd", "not 'private-crowd'")
     raise UnexpressibleRuleError(kf.operation, kf.field.path, kf.key,
                                  f"no IAM rendering for guardrail {g.value}; extend safemaker.iam.keys._value_rule")
 
@@ -267,6 +271,7 @@ _KEY_ORDER = (
     "sagemaker:OutputKmsKeyArn",
     "sagemaker:RemoteAccess",
     "sagemaker:EnableRemoteDebug",
+    "sagemaker:WorkteamType",
 )
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from ..errors import MISSING, InputError, Violation
 from ..rules import FieldRule, Guardrail, RULES, Target
 from .. import paths as _paths
-from .context import request_context, _anchor_matches
+from .context import request_context, workteam_type, _anchor_matches
 from .keys import condition_key_uses, KeyField, KeyUse, _key_value_rule, _LIST_GUARDRAILS, _value_rule, _ValueRule
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -157,6 +157,10 @@ def _classify(operation: str, v: Violation, profile: "VpcProfile", ctx: Mapping[
     _, target, f, rest = located
     if f.guardrail is Guardrail.UNSUPPORTED:
         return BlindSpot.NO_CONDITION_KEY  # a field refused when present: no condition key says it is there
+    if f.guardrail is Guardrail.WORKTEAM:
+        # IAM sees the type in the ARN (sagemaker:WorkteamType), not the ARN: a value without a type
+        # (not arn:...:workteam/<type>/<name>) gives IAM no key to compare
+        return None if workteam_type(v.found) is not None else BlindSpot.NO_CONDITION_KEY
     keys = _violation_keys(f, rest)
     if not keys:
         return BlindSpot.NO_CONDITION_KEY
