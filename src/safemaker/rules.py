@@ -228,8 +228,8 @@ class Reference:
     arn_prefix : str or None
         The field holds an ARN (``HumanTaskConfig.WorkteamArn``): the name passed to the
         Describe call is what follows this prefix in the ARN's resource part
-        (``"workteam/private-crowd/"``). An ARN without the prefix is not followed (a
-        field rule refuses it); a value that is not an ARN is passed as it is.
+        (``"workteam/private-crowd/"``). An ARN of another service or without the prefix is
+        not followed (a field rule refuses it); a value that is not an ARN is passed as it is.
     describe_path : str or None
         Where the Describe response of the resource this operation creates holds the
         same reference (``"Workteam.WorkforceArn"`` for ``WorkforceName``), for
@@ -247,7 +247,8 @@ class Reference:
         """The resource name ``value`` gives (see ``arn_prefix``), or ``None`` when it is not followed."""
         if self.arn_prefix is None or not value.startswith("arn:"):
             return value
-        resource = value.split(":", 5)[5] if value.count(":") >= 5 else ""
+        fields = value.split(":", 5)
+        resource = fields[5] if len(fields) == 6 and fields[2] == "sagemaker" else ""
         name = resource[len(self.arn_prefix):] if resource.startswith(self.arn_prefix) else ""
         return name if name and "/" not in name else None
 

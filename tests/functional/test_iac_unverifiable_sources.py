@@ -246,21 +246,41 @@ def test_terraform_flow_definition_lifecycle_config_and_project_are_decided(prof
                   if x["logical_id"] != "aws_sagemaker_project.p") == [
         ("FAIL", "SM-NB-LIFECYCLE", "aws_sagemaker_notebook_instance_lifecycle_configuration.lc", "on_start"),
         ("FAIL", "SM-UNSUPPORTED", "aws_sagemaker_flow_definition.review",
-         "human_loop_config.public_workforce_task_price")]
+         "human_loop_config.public_workforce_task_price"),
+        ("FAIL", "SM-WORKTEAM", "aws_sagemaker_flow_definition.review", "human_loop_config.workteam_arn")]
     # The operation itself cannot run closed: refused whatever the project's attributes.
     assert [(x["status"], x["rule_id"]) for x in rows if x["logical_id"] == "aws_sagemaker_project.p"] == [
         ("FAIL", "SM-UNSUPPORTED")]
-    # The same flow definition with a private work team is closed.
-    g = tmp_path / "private.json"
-    g.write_text(_plan(("aws_sagemaker_flow_definition", "review", {
+    # The same flow definition with a private work team: the team (and its workforce) must be checked too.
+    flow = ("aws_sagemaker_flow_definition", "review", {
         "flow_definition_name": "review", "role_arn": ROLE,
         "human_loop_config": [{"human_task_ui_arn": "arn:aws:sagemaker:us-east-1:123456789012:human-task-ui/x",
                                "task_availability_lifetime_in_seconds": 1, "task_count": 1, "task_description": "d",
                                "task_title": "t", "public_workforce_task_price": [],
                                "workteam_arn": "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/t"}],
-        "output_config": [{"s3_output_path": "s3://b/o"}]})))
+        "output_config": [{"s3_output_path": "s3://b/o"}]})
+    g = tmp_path / "private.json"
+    g.write_text(_plan(flow))
     r2, rows2 = run_json(profile_file, str(g))
-    assert (r2.exit_code, rows2) == (0, [])
+    # a work team of the account, not in the plan: its workforce cannot be verified before deployment
+    assert r2.exit_code == 3
+    assert [(x["status"], x["rule_id"], x["path"]) for x in rows2] == [
+        ("UNKNOWN", "SM-REFERENCE", "human_loop_config.workteam_arn")]
+    # the team and its workforce in the same plan, the workforce in the profile's VPC: closed
+    team = ("aws_sagemaker_workteam", "t", {"workteam_name": "t", "workforce_name": "wf", "description": "d"})
+    workforce = ("aws_sagemaker_workforce", "wf", {"workforce_name": "wf", "workforce_vpc_config": [{
+        "vpc_id": "vpc-0dddddddddddddddd", "subnets": ["subnet-0aaaaaaaaaaaaaaaa"],
+        "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"]}]})
+    h = tmp_path / "closed.json"
+    h.write_text(_plan(flow, team, workforce))
+    r3, rows3 = run_json(profile_file, str(h))
+    assert (r3.exit_code, rows3) == (0, [])
+    # a workforce without workforce_vpc_config (the worker portal on the internet) fails
+    h.write_text(_plan(flow, team, ("aws_sagemaker_workforce", "wf", {"workforce_name": "wf"})))
+    r4, rows4 = run_json(profile_file, str(h))
+    assert r4.exit_code == 3
+    assert [(x["status"], x["rule_id"], x["logical_id"]) for x in rows4] == [
+        ("FAIL", "SM-NET-VPC", "aws_sagemaker_workforce.wf")]
 
 
 def test_terraform_sagemaker_type_safemaker_does_not_know_cannot_be_verified(profile_file, tmp_path):

@@ -21,6 +21,9 @@ a structure with ``Subnets`` and            the profile's IDs,      no VPC: the 
 ``SecurityGroupIds`` / ``SecurityGroups``   the profile's groups    --
 (outside such a structure)
 ``VpcId``                                   the profile's VPC       --
+``WorkteamArn`` (a request that gives       a private work team     -- (names no workers)
+work: not Describe / List)                  (``workteam/private-
+                                            crowd/<name>``)
 ==========================================  =====================  ======================================
 
 The oracle is a *property*, not a re-implementation: a request the guard lets
@@ -43,13 +46,15 @@ from __future__ import annotations
 
 import copy
 import random
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterator, Mapping
 
 import botocore.session
 
-from .strategies import FOREIGN_SG, FOREIGN_SUBNET, FOREIGN_VPC, minimal_request
+from .strategies import (FOREIGN_SG, FOREIGN_SUBNET, FOREIGN_VPC, PRIVATE_TEAM, PUBLIC_TEAM, VENDOR_TEAM,
+                         minimal_request)
 
 __all__ = ["MODEL", "NetworkMember", "network_members", "open_values", "closed_as_given", "requests",
            "INHERITS", "ABSENT"]
@@ -66,6 +71,9 @@ _FLAGS = {  # member -> (closed value, the documented default when absent)
     "RootAccess": ("Disabled", "Enabled"),
 }
 _VPC_MEMBERS = frozenset({"Subnets", "SecurityGroupIds"})
+_PRIVATE_TEAM = re.compile(r"arn:[^:]*:sagemaker:[^:]*:[^:]*:workteam/private-crowd/[^/]+")
+"""A private work team (IAM condition key sagemaker:WorkteamType: "public-crowd, private-crowd or vendor-crowd";
+the public crowd is Amazon Mechanical Turk, vendor-crowd an AWS Marketplace vendor: workers outside)."""
 
 INHERITS: Mapping[tuple[str, str], str] = {
     # (operation, rule path) -> why absence is closed (API reference wording)
@@ -139,6 +147,8 @@ def _walk(shape: Any, path: str, seen: tuple[str, ...], out: list[NetworkMember]
             out.append(NetworkMember(here, "sgs", name))
         elif name == "VpcId" and t == "string":
             out.append(NetworkMember(here, "vpc-id", name))
+        elif name == "WorkteamArn" and t == "string":
+            out.append(NetworkMember(here, "workteam", name))
         if t in ("structure", "list"):
             _walk(member, here, seen, out)
 
@@ -150,6 +160,9 @@ def network_members(operation: str) -> tuple[NetworkMember, ...]:
     out: list[NetworkMember] = []
     if shape is not None:
         _walk(shape, "", (), out)
+    if operation.startswith(("Describe", "List")):
+        # a work team named to read about it (DescribeSubscribedWorkteam, ListLabelingJobsForWorkteam) sends no data
+        out = [m for m in out if m.kind != "workteam"]
     return tuple(out)
 
 
@@ -233,6 +246,10 @@ def _open(member: NetworkMember, value: Any, present: bool, profile: Any, *, par
         return not present or _ids_open(value, tuple(profile.security_group_ids))
     if member.kind == "vpc-id":
         return not present or value != profile.vpc_id
+    if member.kind == "workteam":
+        # the workers: only a private work team (IAM's sagemaker:WorkteamType private-crowd) stays inside;
+        # absent (or null) names no workers
+        return present and value is not None and not (isinstance(value, str) and _PRIVATE_TEAM.fullmatch(value))
     raise AssertionError(member)  # pragma: no cover
 
 
@@ -353,6 +370,8 @@ def _value(rng: random.Random, m: NetworkMember, profile: Any) -> Any:
         return _ids(rng, tuple(profile.security_group_ids), FOREIGN_SG)
     if m.kind == "vpc-id":
         return rng.choice([profile.vpc_id, profile.vpc_id, FOREIGN_VPC, None])
+    if m.kind == "workteam":
+        return rng.choice([PRIVATE_TEAM, PRIVATE_TEAM, PUBLIC_TEAM, VENDOR_TEAM])
     raise AssertionError(m)  # pragma: no cover
 
 
@@ -370,6 +389,8 @@ def _closed_value(m: NetworkMember, profile: Any) -> Any:
         return list(profile.subnets)
     if m.kind == "sgs":
         return tuple(profile.security_group_ids)
+    if m.kind == "workteam":
+        return PRIVATE_TEAM
     return profile.vpc_id
 
 

@@ -72,6 +72,11 @@ FOREIGN_SUBNET = "subnet-0123456789abcdef0"
 FOREIGN_SG = "sg-0123456789abcdef0"
 FOREIGN_VPC = "vpc-0123456789abcdef0"
 FOREIGN_ROLE = "arn:aws:iam::123456789012:role/Admin"
+# work teams by type (IAM sagemaker:WorkteamType: public-crowd, private-crowd, vendor-crowd;
+# botocore's WorkteamArn pattern arn:aws[a-z-]*:sagemaker:<region>:<12 digits>:workteam/...)
+PRIVATE_TEAM = "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/fuzz"
+PUBLIC_TEAM = "arn:aws:sagemaker:us-east-1:394669845002:workteam/public-crowd/default"
+VENDOR_TEAM = "arn:aws:sagemaker:us-east-1:394669845002:workteam/vendor-crowd/fuzz"
 
 
 def _profile(**extra: Any) -> VpcProfile:
@@ -126,6 +131,8 @@ def _string(name: str, shape: Any) -> str:
         value = "/opt/ml/processing/input"
     elif "image" in low:
         value = IMG
+    elif name == "WorkteamArn":
+        value = PRIVATE_TEAM
     elif low.endswith("arn") or "arn " in low or low.split()[0].endswith("arn"):
         value = f"arn:aws:sagemaker:us-east-1:123456789012:{name.lower()}/fuzz"
     elif "expression" in low:
@@ -293,6 +300,9 @@ def field_values(f: FieldRule, p: VpcProfile, shape: Any) -> FieldValues:
         # botocore's model: a boolean (EnableRemoteDebug) or the enum ENABLED / DISABLED (RemoteAccess)
         on, off = (True, False) if shape.type_name == "boolean" else ("ENABLED", "DISABLED")
         return FieldValues(st.sampled_from([ABSENT, off]), st.just(on))
+    if g is Guardrail.WORKTEAM:
+        # required in HumanTaskConfig / HumanLoopConfig (botocore's model): never dropped
+        return FieldValues(st.just(PRIVATE_TEAM), st.sampled_from([PUBLIC_TEAM, VENDOR_TEAM]))
     if g is Guardrail.LIFECYCLE_SCRIPT:
         script = [{"Content": "IyEvYmluL2Jhc2gK"}]  # base64 of "#!/bin/bash\n"
         if p.notebook_root_access == "Disabled":
@@ -360,7 +370,7 @@ def _request(draw: Callable[..., Any], operation: str, profile: VpcProfile | Non
             value = draw(values.bad)
         else:
             value = draw(st.one_of(values.good, values.bad))
-        if value is ABSENT and _required(cshape, parts):
+        if value is ABSENT and (_required(cshape, parts) or _required_in_given_parent(container, cshape, parts)):
             continue  # botocore requires it: keep the minimal request's value
         _set(container, cshape, parts, copy.deepcopy(value))
     return req
@@ -408,6 +418,16 @@ def _draw_noise(draw: Callable[..., Any], req: dict[str, Any], shape: Any) -> No
             suffix = draw(st.integers(0, 10**6), label="name suffix")
             req[name] = f"fuzz-{suffix}"[: int(member.metadata.get("max", 63))]
             return
+
+
+def _required_in_given_parent(container: Any, shape: Any, parts: tuple[str, ...]) -> bool:
+    """The member at ``parts`` is required by its parent structure, which the request gives
+    (``HumanLoopConfig.WorkteamArn``: HumanLoopConfig is optional, WorkteamArn required in it)."""
+    for part in parts[:-1]:
+        if not isinstance(container, dict) or part not in container or "[]" == part:
+            return False
+        container, shape = container[part], shape.members[part]
+    return isinstance(container, dict) and parts[-1] in shape.required_members
 
 
 def _required(shape: Any, parts: tuple[str, ...]) -> bool:

@@ -33,6 +33,7 @@ Semantics
 from __future__ import annotations
 
 import copy
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
@@ -45,7 +46,11 @@ RULE_ID = {
     "dia": "SM-NB-DIRECT-INTERNET", "root": "SM-NB-ROOT", "app": "SM-STUDIO-VPCONLY",
     "kms-volume": "SM-KMS-VOLUME", "kms-output": "SM-KMS-OUTPUT", "role": "SM-IAM-ROLE",
     "refused": "SM-UNSUPPORTED", "remote": "SM-REMOTE-ACCESS", "lifecycle": "SM-NB-LIFECYCLE",
+    "workteam": "SM-WORKTEAM",
 }
+
+_PRIVATE_TEAM = re.compile(r"arn:[^:]*:sagemaker:[^:]*:[^:]*:workteam/private-crowd/([^/]+)")
+"""A private work team's ARN (IAM sagemaker:WorkteamType private-crowd); the group is its name."""
 
 
 @dataclass(frozen=True)
@@ -194,9 +199,15 @@ SPEC: Mapping[str, Op] = {
         Spot("LabelingJobAlgorithmsConfig", (F("LabelingJobResourceConfig.VpcConfig", "vpc"),
                                              F("LabelingJobResourceConfig.VolumeKmsKeyId", "kms-volume"))),
         Spot("", (F("OutputConfig.KmsKeyId", "kms-output"), F("RoleArn", "role"),
-                  F("HumanTaskConfig.PublicWorkforceTaskPrice", "refused"))))),
+                  F("HumanTaskConfig.PublicWorkforceTaskPrice", "refused"),
+                  F("HumanTaskConfig.WorkteamArn", "workteam")))),
+        refs=(("HumanTaskConfig.WorkteamArn", "workteam"),)),
     "CreateFlowDefinition": Op("create", _root(F("RoleArn", "role"),
-                                               F("HumanLoopConfig.PublicWorkforceTaskPrice", "refused"))),
+                                               F("HumanLoopConfig.PublicWorkforceTaskPrice", "refused"),
+                                               F("HumanLoopConfig.WorkteamArn", "workteam")),
+                               refs=(("HumanLoopConfig.WorkteamArn", "workteam"),)),
+    # a private work team's workforce (absent: the region's default workforce, not named)
+    "CreateWorkteam": Op("create", refs=(("WorkforceName", "workforce"),)),
     "CreateWorkforce": Op("create", _root(F("WorkforceVpcConfig", "vpc+id"))),
     "UpdateWorkforce": Op("update", _root(F("WorkforceVpcConfig", "vpc+id"))),
     "CreateNotebookInstance": Op("create", _root(
@@ -360,6 +371,8 @@ def _check_present(out: Counter, f: F, path: str, value: Any, p: Any) -> None:
         ok = value is None or (value == off and type(value) is type(off))
     elif k == "lifecycle":
         ok = value is None or (isinstance(value, (list, tuple)) and len(value) == 0)
+    elif k == "workteam":
+        ok = value is None or (isinstance(value, str) and _PRIVATE_TEAM.fullmatch(value) is not None)
     elif k in ("subnets", "sgs"):
         _id_list(out, path, True, value, tuple(p.subnets if k == "subnets" else p.security_group_ids), rule)
         return
@@ -431,7 +444,7 @@ def evaluate(operation: str, request: Mapping[str, Any], p: Any, *, inject: bool
                 if present:
                     _check_present(out.violations, f, path, value, p)
                     continue
-                if f.kind in ("role", "refused", "remote", "lifecycle") or update:
+                if f.kind in ("role", "refused", "remote", "lifecycle", "workteam") or update:
                     continue
                 optional = f.optional or (f.unless is not None and any(
                     v not in (None, "") for _, v in _instances(request, _segments(f.unless))))
@@ -450,6 +463,9 @@ def evaluate(operation: str, request: Mapping[str, Any], p: Any, *, inject: bool
                     out.violations[(sub_path, "SM-NET-SUBNET")] += 1
     for path, resource in spec.refs:
         for at, name in _instances(work, _segments(path)):
+            if isinstance(name, str) and name and resource == "workteam" and name.startswith("arn:"):
+                match = _PRIVATE_TEAM.fullmatch(name)
+                name = match.group(1) if match else None  # not a private team: refused, not described
             if isinstance(name, str) and name:
                 key = resource
                 if isinstance(resource, tuple):

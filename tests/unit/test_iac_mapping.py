@@ -96,7 +96,8 @@ def test_the_mapping_covers_the_types_the_issue_names():
              "ModelExplainabilityJobDefinition", "Pipeline", "Cluster", "Workforce"}
     assert {f"AWS::SageMaker::{n}" for n in named} <= set(CFN_RESOURCES)
     assert "AWS::SageMaker::NotebookInstanceLifecycleConfig" in CFN_RESOURCES
-    assert "AWS::SageMaker::Workteam" in NO_NETWORK_TYPES
+    # a work team's workforce (WorkforceName) is followed like CreateWorkteam's: mapped, not "no network"
+    assert "AWS::SageMaker::Workteam" in CFN_RESOURCES and "AWS::SageMaker::Workteam" not in NO_NETWORK_TYPES
 
 
 @pytest.mark.parametrize("rtype", sorted(CFN_RESOURCES))

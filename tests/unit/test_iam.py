@@ -268,7 +268,7 @@ def test_guardrail_statement_order_and_exact_conditions(profile):
         "DenyDirectInternetAccessAbsent", "DenyDirectInternetAccessNotDisabled",
         "DenyRootAccessAbsent", "DenyRootAccessNotDisabled",
         "DenyAppNetworkAccessTypeAbsent", "DenyAppNetworkAccessTypeNotVpcOnly",
-        "DenyRemoteAccessEnabled", "DenyEnableRemoteDebugTrue",
+        "DenyRemoteAccessEnabled", "DenyEnableRemoteDebugTrue", "DenyWorkteamTypeNotPrivateCrowd",
         "DenyOutsideVpcEndpoints",
     ]
     by = {s["Sid"]: s for s in stmts}
@@ -299,6 +299,13 @@ def test_guardrail_statement_order_and_exact_conditions(profile):
     assert by["DenyEnableRemoteDebugTrue"]["Action"] == ["sagemaker:CreateTrainingJob",
                                                          "sagemaker:UpdateTrainingJob"]
     assert "DenyRemoteAccessAbsent" not in by and "DenyEnableRemoteDebugAbsent" not in by
+    # sagemaker:WorkteamType (String: "public-crowd, private-crowd or vendor-crowd") on CreateLabelingJob and
+    # CreateFlowDefinition: denied when present and not private-crowd; absent (a flow definition without a
+    # HumanLoopConfig) is not denied: a negated operator alone would be true on an absent key, hence Null false
+    assert by["DenyWorkteamTypeNotPrivateCrowd"]["Condition"] == {
+        "Null": {"sagemaker:WorkteamType": "false"}, "StringNotEquals": {"sagemaker:WorkteamType": "private-crowd"}}
+    assert by["DenyWorkteamTypeNotPrivateCrowd"]["Action"] == ["sagemaker:CreateFlowDefinition",
+                                                               "sagemaker:CreateLabelingJob"]
 
 
 def test_absent_key_denies_skip_updates_conditional_optional_and_by_reference_fields(profile):

@@ -86,6 +86,7 @@ CFN_RESOURCES: Mapping[str, CfnResource] = {
     ),
     "AWS::SageMaker::Cluster": CfnResource("CreateCluster", "ClusterName"),
     "AWS::SageMaker::Workforce": CfnResource("CreateWorkforce", "WorkforceName"),
+    "AWS::SageMaker::Workteam": CfnResource("CreateWorkteam", "WorkteamName"),
     "AWS::SageMaker::ProcessingJob": CfnResource("CreateProcessingJob", "ProcessingJobName"),
     "AWS::SageMaker::InferenceComponent": CfnResource("CreateInferenceComponent", "InferenceComponentName"),
     "AWS::SageMaker::InferenceExperiment": CfnResource("CreateInferenceExperiment", "Name"),
@@ -104,9 +105,6 @@ CFN_RESOURCES: Mapping[str, CfnResource] = {
 """CloudFormation type -> the request it causes (the create operation of the rule table)."""
 
 NO_NETWORK_TYPES: Mapping[str, str] = {
-    "AWS::SageMaker::Workteam": (
-        "a private work team has no network fields of its own; its workforce's WorkforceVpcConfig is checked "
-        "on the AWS::SageMaker::Workforce"),
     "AWS::SageMaker::StudioLifecycleConfig": "a script run by Studio apps; the domain's network is checked",
 }
 """SageMaker types recognised as having no network field (nothing to check), with the reason."""

@@ -100,8 +100,10 @@ TF_RESOURCES: Mapping[str, TfResource] = {
         ("pipeline_definition_s3_location", "PipelineDefinitionS3Location")), "pipeline_name"),
     "aws_sagemaker_flow_definition": TfResource("CreateFlowDefinition", (
         ("role_arn", "RoleArn"),
-        ("human_loop_config.public_workforce_task_price", "HumanLoopConfig.PublicWorkforceTaskPrice")),
+        ("human_loop_config.public_workforce_task_price", "HumanLoopConfig.PublicWorkforceTaskPrice"),
+        ("human_loop_config.workteam_arn", "HumanLoopConfig.WorkteamArn")),
         "flow_definition_name"),
+    "aws_sagemaker_workteam": TfResource("CreateWorkteam", (("workforce_name", "WorkforceName"),), "workteam_name"),
     "aws_sagemaker_notebook_instance_lifecycle_configuration": TfResource("CreateNotebookInstanceLifecycleConfig", (
         ("on_create", "OnCreate"), ("on_start", "OnStart"))),
     "aws_sagemaker_project": TfResource("CreateProject", (), "project_name"),
@@ -123,7 +125,6 @@ TF_NO_NETWORK: Mapping[str, str] = {
     "aws_sagemaker_model_package_group_policy": "PutModelPackageGroupPolicy",
     "aws_sagemaker_servicecatalog_portfolio_status": "EnableSagemakerServicecatalogPortfolio",
     "aws_sagemaker_studio_lifecycle_config": "CreateStudioLifecycleConfig",
-    "aws_sagemaker_workteam": "CreateWorkteam",
 }
 """Terraform SageMaker types whose create operation has no network effect (the rule table's
 classification, :mod:`safemaker.rules_classification`): nothing to check. Any other
