@@ -20,7 +20,7 @@ from safemaker import audit
 from safemaker.audit.asff import MAX_FINDINGS_PER_BATCH, SecurityHubImporter, finding_id, import_findings, to_asff
 from safemaker.cli import app
 
-from test_audit import ROLE, model, profile, sm  # noqa: F401  (fixtures)
+from test_audit import ROLE, model, sm  # noqa: F401  (fixtures; profile: conftest)
 
 HUB = botocore.session.get_session().get_service_model("securityhub")
 IMPORT = HUB.operation_model("BatchImportFindings")

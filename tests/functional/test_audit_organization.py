@@ -21,7 +21,7 @@ from safemaker import audit
 from safemaker.audit.organization import partition_of, role_arn, run_organization
 from safemaker.cli import app
 
-from test_audit import IMG, ROLE, profile  # noqa: F401  (fixture)
+from test_audit import IMG, ROLE  # noqa: F401  (profile: conftest)
 
 MANAGEMENT = "123456789012"
 ROLE_NAME = "OrganizationAccountAccessRole"

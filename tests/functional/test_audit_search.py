@@ -17,7 +17,7 @@ import pytest
 from safemaker import audit
 from safemaker.audit.search import SEARCH_RESOURCES, search_covers, searchable_types
 
-from test_audit import ROLE, model, profile, sm, training_job  # noqa: F401  (fixtures)
+from test_audit import ROLE, model, sm, training_job  # noqa: F401  (fixtures; profile: conftest)
 
 SEARCH_MODEL = botocore.session.get_session().get_service_model("sagemaker")
 
