@@ -18,32 +18,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from safemaker.cli import app
-
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-PROFILE_TOML = f"""
-region = "us-east-1"
-vpc_id = "vpc-0dddddddddddddddd"
-subnets = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc"]
-security_group_ids = ["sg-0bbbbbbbbbbbbbbbb"]
-execution_role_arn = "{ROLE}"
-"""
-runner = CliRunner()
-
-
-@pytest.fixture
-def profile_file(tmp_path):
-    p = tmp_path / "profile.toml"
-    p.write_text(PROFILE_TOML)
-    return str(p)
-
-
-def run_json(profile_file, *args):
-    r = runner.invoke(app, ["check", *args, "-p", profile_file, "-f", "json"])
-    rows = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
-    return r, rows
+from test_iac_cli import ROLE, profile_file, run_json  # noqa: F401  (profile_file: fixture)
 
 
 def test_task_without_parameters_sends_its_input_and_cannot_be_verified(profile_file, tmp_path):
