@@ -896,7 +896,8 @@ _RULE_LIST: tuple[OperationRule, ...] = (
             ),
         ),
         # an existing lifecycle configuration's scripts run as root on the instance: checked as if created here
-        references=(Reference("LifecycleConfigName", "notebook-instance-lifecycle-config"),),
+        references=(Reference("LifecycleConfigName", "notebook-instance-lifecycle-config",
+                              describe_path="NotebookInstanceLifecycleConfigName"),),
         resource="notebook-instance",
     ),
     OperationRule(
@@ -933,7 +934,8 @@ _RULE_LIST: tuple[OperationRule, ...] = (
             ),
         ),
         kind="update",
-        references=(Reference("LifecycleConfigName", "notebook-instance-lifecycle-config"),),
+        references=(Reference("LifecycleConfigName", "notebook-instance-lifecycle-config",
+                              describe_path="NotebookInstanceLifecycleConfigName"),),
         resource="notebook-instance",
     ),
     # ---- Studio

@@ -258,16 +258,19 @@ def test_required_actions_follow_references():
     assert audit.required_actions(["endpoint"]) == (
         "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel",
         "sagemaker:ListEndpoints")
+    # a notebook's lifecycle configuration (its scripts run as root) is followed too
     assert audit.required_actions(["notebook-instance"]) == (
-        "sagemaker:DescribeNotebookInstance", "sagemaker:ListNotebookInstances")
+        "sagemaker:DescribeNotebookInstance", "sagemaker:DescribeNotebookInstanceLifecycleConfig",
+        "sagemaker:ListNotebookInstances")
 
 
 def test_required_actions_of_everything_are_one_List_and_one_Describe_per_type():
     actions = audit.required_actions()
     kinds = audit.audited_types()
-    # plus the Describe of the types followed only as references: a labeling job's work team
+    # plus the Describe of the types followed only as references: a labeling job's work team, a
+    # notebook's lifecycle configuration
     followed = {f"sagemaker:{RESOURCES[k].describe_operation}" for k in REFERENCE_ONLY} & set(actions)
-    assert followed == {"sagemaker:DescribeWorkteam"}
+    assert followed == {"sagemaker:DescribeWorkteam", "sagemaker:DescribeNotebookInstanceLifecycleConfig"}
     assert len(actions) == 2 * len(kinds) + len(followed)
     assert all(a.startswith(("sagemaker:List", "sagemaker:Describe")) for a in actions)
     assert "sagemaker:DescribeAutoMLJobV2" in actions and "sagemaker:DescribeAutoMLJob" not in actions
