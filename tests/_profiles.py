@@ -55,3 +55,23 @@ def make_profile(source: str = "test", *, env: bool = False, **overrides: Any) -
     from safemaker.profile import VpcProfile
 
     return VpcProfile.from_mapping(profile_fields(**overrides), source=source, env=env)
+
+
+def training_job_request(name: str = "job", *, output_path: str = "s3://bucket/out", **extra: Any) -> dict[str, Any]:
+    """A ``CreateTrainingJob`` request with every member botocore requires and none of the network ones.
+
+    ``TrainingJobName`` ``name``, role ``ROLE``, image ``IMG`` in ``File`` mode,
+    output to ``output_path``, one ``ml.m5.large`` with 10 GB, one hour. ``extra``
+    members are added (or replace these) as given: the guard decides what is
+    missing.
+    """
+    req: dict[str, Any] = {
+        "TrainingJobName": name,
+        "RoleArn": ROLE,
+        "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
+        "OutputDataConfig": {"S3OutputPath": output_path},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+    }
+    req.update(extra)
+    return req

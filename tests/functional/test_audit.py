@@ -19,6 +19,7 @@ from safemaker import audit
 from safemaker.errors import MISSING
 
 from _profiles import IMG, ROLE, SG, SG_OUT, SUB_A, SUB_OUT, VPC_CONFIG as VPC_OK
+from _profiles import training_job_request as training_job
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
 
@@ -41,17 +42,6 @@ def summary(findings):
 # --------------------------------------------------------------------------- request builders
 
 
-def training_job(name, **extra):
-    req = {
-        "TrainingJobName": name,
-        "RoleArn": ROLE,
-        "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
-        "OutputDataConfig": {"S3OutputPath": "s3://bucket/out"},
-        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
-    }
-    req.update(extra)
-    return req
 
 
 CLOSED_TRAINING = {"EnableNetworkIsolation": True, "EnableInterContainerTrafficEncryption": True,

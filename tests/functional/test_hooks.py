@@ -18,19 +18,9 @@ from safemaker import hooks
 from safemaker.errors import GuardrailViolation
 
 from _profiles import IMG, ROLE, SG, SUB_A, SUB_C
+from _profiles import training_job_request as training_job
 
 
-def training_job(name="job", **extra):
-    req = {
-        "TrainingJobName": name,
-        "RoleArn": ROLE,
-        "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
-        "OutputDataConfig": {"S3OutputPath": "s3://bucket/out"},
-        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
-    }
-    req.update(extra)
-    return req
 
 
 def test_CreateTrainingJob_allowed_call_stores_injected_fields(safemaker_local, safemaker_session, profile):

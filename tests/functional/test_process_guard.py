@@ -25,6 +25,7 @@ from safemaker import hooks, process
 from safemaker.errors import GuardrailViolation
 
 from _profiles import IMG, ROLE, SG, SUB_A, SUB_OUT as FOREIGN_SUBNET, VPC_CONFIG as CLOSED_VPC
+from _profiles import training_job_request as training_job
 
 
 # botocore's own make_api_call / _send, captured before any test patches them
@@ -39,17 +40,6 @@ def default_endpoint(safemaker_local, monkeypatch):
     return safemaker_local.endpoint_url
 
 
-def training_job(name: str, **extra) -> dict:
-    req = {
-        "TrainingJobName": name,
-        "RoleArn": ROLE,
-        "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
-        "OutputDataConfig": {"S3OutputPath": "s3://bucket/out"},
-        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
-    }
-    req.update(extra)
-    return req
 
 
 def assert_closed(sm, name: str) -> None:

@@ -18,7 +18,8 @@ from safemaker import hooks, process
 from safemaker.errors import GuardrailViolation
 from safemaker.profile import VpcProfile
 
-from _profiles import ROLE, SG, SUB_A
+from _profiles import SG, SUB_A
+from _profiles import training_job_request as training_job
 
 _LOADER = botocore.session.get_session()
 TARGET_PREFIX = _LOADER.get_service_model("sagemaker").metadata["targetPrefix"] + "."   # "SageMaker."
@@ -41,17 +42,6 @@ def profile(profile_factory) -> VpcProfile:
     return profile_factory(subnets=[SUB_A])
 
 
-def training_job(name: str, **extra) -> dict:
-    req = {
-        "TrainingJobName": name, "RoleArn": ROLE,
-        "AlgorithmSpecification": {"TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1",
-                                   "TrainingInputMode": "File"},
-        "OutputDataConfig": {"S3OutputPath": "s3://bucket/out"},
-        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
-    }
-    req.update(extra)
-    return req
 
 
 def _into_open_training_job(endpoint_url: str, target: str = TARGET_PREFIX + "CreateTrainingJob", url=None):

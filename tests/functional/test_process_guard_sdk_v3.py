@@ -15,6 +15,7 @@ from sdk_markers import require_sdk
 require_sdk(3)  # skipped under SDK v2 (tests/sdk_markers.py)
 
 from _sdk_v3_support import BUCKET, IMG, ROLE, SG, SUBNET_A, SUBNET_C, make_profile, reset_sagemaker_core  # noqa: E402
+from _profiles import training_job_request  # noqa: E402
 
 import safemaker  # noqa: E402
 from safemaker.errors import GuardrailViolation  # noqa: E402
@@ -40,13 +41,7 @@ def closed_session(backend):
 
 
 def training_job(name, **extra):
-    req = {"TrainingJobName": name, "RoleArn": ROLE,
-           "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
-           "OutputDataConfig": {"S3OutputPath": f"s3://{BUCKET}/out"},
-           "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-           "StoppingCondition": {"MaxRuntimeInSeconds": 3600}}
-    req.update(extra)
-    return req
+    return training_job_request(name, output_path=f"s3://{BUCKET}/out", **extra)
 
 
 def test_sagemaker_core_singleton_made_before_the_closed_session_is_guarded(default_endpoint):

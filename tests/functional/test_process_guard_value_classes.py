@@ -22,7 +22,8 @@ from safemaker import hooks
 from safemaker.errors import GuardrailViolation
 from safemaker.profile import VpcProfile
 
-from _profiles import IMG, ROLE, SG, SUB_A, SUB_OUT as FOREIGN_SUBNET
+from _profiles import ROLE, SG, SUB_A, SUB_OUT as FOREIGN_SUBNET
+from _profiles import training_job_request
 
 
 class Liar(str):
@@ -68,18 +69,8 @@ def profile(profile_factory) -> VpcProfile:
 
 
 def training_job(name: str, **extra) -> dict:
-    req = {
-        "TrainingJobName": name,
-        "RoleArn": ROLE,
-        "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
-        "OutputDataConfig": {"S3OutputPath": "s3://bucket/out"},
-        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
-        "VpcConfig": {"Subnets": [SUB_A], "SecurityGroupIds": [SG]},
-        "EnableNetworkIsolation": True,
-    }
-    req.update(extra)
-    return req
+    return training_job_request(name, **{"VpcConfig": {"Subnets": [SUB_A], "SecurityGroupIds": [SG]},
+                                         "EnableNetworkIsolation": True, **extra})
 
 
 def test_a_value_whose_eq_lies_is_decided_as_the_text_sent(safemaker_local, safemaker_session, profile):

@@ -17,6 +17,7 @@ require_sdk(2)  # skipped under SDK v3 (tests/sdk_markers.py)
 
 # _sdk_v2_support first: it sets SAGEMAKER_SUPPRESS_V2_WARNING before the SDK is imported.
 from _sdk_v2_support import BUCKET, IMG, ROLE, SG, SUB_A, SUB_C, VPC_ID, make_profile, of  # noqa: E402
+from _profiles import training_job_request  # noqa: E402
 from _sdk_v2_support import no_user_sdk_config, profile, sent, sess  # noqa: E402, F401 (fixtures)
 import sagemaker  # noqa: E402
 import sagemaker.config.config as sm_config  # noqa: E402
@@ -41,15 +42,7 @@ def telemetry_urls(monkeypatch):
 
 
 def training_job(name="raw-job", **extra):
-    req = {
-        "TrainingJobName": name, "RoleArn": ROLE,
-        "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
-        "OutputDataConfig": {"S3OutputPath": f"s3://{BUCKET}/out"},
-        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
-    }
-    req.update(extra)
-    return req
+    return training_job_request(name, output_path=f"s3://{BUCKET}/out", **extra)
 
 
 # --------------------------------------------------------------------------- the guard

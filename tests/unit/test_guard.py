@@ -16,6 +16,7 @@ from safemaker.profile import VpcProfile
 from safemaker.rules import RULES, Guardrail
 
 from _profiles import IMG, ROLE, SG, SUB_A, SUB_C, VPC_CONFIG
+from _profiles import training_job_request as training_job
 
 
 @pytest.fixture(scope="module")
@@ -25,17 +26,6 @@ def kms_profile(profile: VpcProfile) -> VpcProfile:
     )
 
 
-def training_job(**extra):
-    req = {
-        "TrainingJobName": "job",
-        "RoleArn": ROLE,
-        "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
-        "OutputDataConfig": {"S3OutputPath": "s3://bucket/out"},
-        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
-    }
-    req.update(extra)
-    return req
 
 
 def processing_job(**extra):

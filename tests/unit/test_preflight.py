@@ -24,6 +24,7 @@ from safemaker.preflight import CHECKS, analyse_requirements, check_request, sca
 from safemaker.profile import VpcProfile
 
 from _profiles import IMG, ROLE, SG, SUB_A, make_profile
+from _profiles import training_job_request as training_job
 
 # The remote-function entrypoint as both SDK majors write it (JOBS_CONTAINER_ENTRYPOINT):
 # "/bin/bash", f"/opt/ml/input/data/{RUNTIME_SCRIPTS_CHANNEL_NAME}/{ENTRYPOINT_SCRIPT_NAME}".
@@ -39,16 +40,6 @@ def relaxed(**fields) -> VpcProfile:
     return make_profile(subnets=[SUB_A], **fields)
 
 
-def training_job(**extra):
-    req = {
-        "TrainingJobName": "job", "RoleArn": ROLE,
-        "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
-        "OutputDataConfig": {"S3OutputPath": "s3://bucket/out"},
-        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
-    }
-    req.update(extra)
-    return req
 
 
 def rule_ids(decision) -> list[str]:
