@@ -9,7 +9,8 @@ on. This module parses the document and checks every step's arguments with
 the same rule table as the requests a client sends
 (:mod:`safemaker.rules`), steps the SageMaker SDK adds on its own (such as
 ``<model>-RepackModel-0`` training steps) and steps nested in a
-``Condition`` step's ``IfSteps`` / ``ElseSteps`` included.
+``Condition`` step's ``IfSteps`` / ``ElseSteps`` or a ``ForEach`` step's
+``ForEachBody`` included.
 
 Semantics
 ---------
@@ -42,7 +43,8 @@ Semantics
 
 Sources: the pipeline definition JSON schema
 (https://aws-sagemaker-mlops.github.io/sagemaker-model-building-pipeline-definition-JSON-schema/)
-and the step types of the SageMaker Python SDK (``sagemaker.workflow.steps.StepTypeEnum``).
+and the step types of the SageMaker Python SDK (``StepTypeEnum`` of ``sagemaker.workflow.steps`` in 2.x,
+of ``sagemaker.mlops.workflow.steps`` in 3.x).
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "STEP_OPERATIONS",
     "NO_NETWORK_STEPS",
+    "STEP_ARGUMENT_MEMBERS",
     "UNSUPPORTED_STEPS",
     "DEFINITION_MEMBERS",
     "PipelineParameter",
@@ -102,15 +105,35 @@ jobs as it does in ``CreateModelPackage``). ``AutoML`` steps whose arguments are
 
 NO_NETWORK_STEPS: Mapping[str, str] = {
     "Condition": "evaluates conditions; the steps of its IfSteps and ElseSteps are checked as steps",
+    "ForEach": (
+        "runs the steps of its ForEachBody once per item of IterableItems; those steps are checked as steps "
+        "(with the same rules, nested steps included), and an Arguments member other than IterableItems, "
+        "MaxConcurrency, Selector and ForEachBody is refused"
+    ),
     "Fail": "stops the execution with an error message: no compute",
     "Lineage": "records lineage metadata: no compute",
+    "Cleanup": (
+        "deletes the Amazon S3 outputs of upstream steps (Resources.S3) with the pipeline's role: no compute, "
+        "nothing made reachable"
+    ),
 }
 """Step types with nothing to check (no compute of their own), with the reason."""
 
-DEFINITION_MEMBERS = frozenset({"Version", "Metadata", "Parameters", "PipelineExperimentConfig", "Steps"})
+STEP_ARGUMENT_MEMBERS: Mapping[str, frozenset[str]] = {
+    "ForEach": frozenset({"IterableItems", "MaxConcurrency", "Selector", "ForEachBody"}),
+    "Cleanup": frozenset({"Resources"}),
+}
+"""The ``Arguments`` members of the step types in :data:`NO_NETWORK_STEPS` whose arguments are read
+(SageMaker SDK 3.x ``ForEachStep.arguments`` and ``CleanupStep.arguments``): any other member, or
+arguments that are not an object, is refused (a shape the guard does not know may run something)."""
+
+DEFINITION_MEMBERS = frozenset({"Version", "Metadata", "Parameters", "PipelineExperimentConfig", "MlflowConfig",
+                                "Steps"})
 """The top-level members of a pipeline definition (SageMaker's pipeline definition JSON schema,
-https://aws-sagemaker-mlops.github.io/sagemaker-model-building-pipeline-definition-JSON-schema/);
-a definition with any other member, or without ``Steps``, is refused (unknown shape)."""
+https://aws-sagemaker-mlops.github.io/sagemaker-model-building-pipeline-definition-JSON-schema/, and
+``MlflowConfig``, which SageMaker SDK 3.x ``Pipeline.definition()`` always writes: the SageMaker MLflow
+tracking server the execution records to, no compute of the steps); a definition with any other
+member, or without ``Steps``, is refused (unknown shape)."""
 
 UNSUPPORTED_STEPS: Mapping[str, str] = {
     "EMR": (
@@ -126,6 +149,12 @@ UNSUPPORTED_STEPS: Mapping[str, str] = {
         "a Callback step hands a token to whatever reads an Amazon SQS queue; what runs and where "
         "is outside the definition. Use a Processing step"
     ),
+    "EMRServerless": (
+        "an EMRServerless step runs a job on an Amazon EMR Serverless application whose network "
+        "(networkConfiguration) is set in EMR Serverless, not in the definition; the guard cannot check it. "
+        "Run the work as a Processing step"
+    ),
+    "Job": f"a Job step makes a CreateJob request, and {RULES['CreateJob'].unsupported}",
 }
 """Step types that can never be shown to run closed: always refused, with the reason."""
 
@@ -136,6 +165,8 @@ _PRODUCERS: Mapping[str, frozenset[str]] = {
     "endpoint": frozenset({"Endpoint"}),
 }
 _BRANCHES = ("IfSteps", "ElseSteps")
+_NESTED: Mapping[str, tuple[str, ...]] = {"Condition": _BRANCHES, "ForEach": ("ForEachBody",)}
+"""Step type -> the members of its ``Arguments`` that hold steps (parsed and checked as steps)."""
 _NO_REWRITE = "a pipeline definition is checked as written, never rewritten"
 _SDK_CONFIG_FIX = (
     "With the SageMaker SDK (PipelineSession), build every step closed from the profile exported as the SDK's "
@@ -229,7 +260,7 @@ class PipelineDefinition:
         By name.
     steps : tuple[PipelineStep, ...]
         Every step in document order; a ``Condition`` step is followed by the
-        steps of its branches.
+        steps of its branches, a ``ForEach`` step by the steps of its body.
     """
 
     parameters: Mapping[str, PipelineParameter]
@@ -344,8 +375,8 @@ def _steps(raw: Any, path: str) -> Iterator[PipelineStep]:
         step.__dict__.update(name=name, type=stype, path=here, arguments=args,
                              model_name=st.get("ModelName", MISSING) if stype == "ClarifyCheck" else MISSING)
         yield step
-        if stype == "Condition" and _paths.is_map(args):
-            for branch in _BRANCHES:
+        if stype in _NESTED and _paths.is_map(args):
+            for branch in _NESTED[stype]:
                 if branch in args and args[branch] is not None:
                     yield from _steps(args[branch], f"{here}.Arguments.{branch}")
 
@@ -633,6 +664,23 @@ def _check_shadow_model(step: PipelineStep, operation: str, violations: list[Vio
                                 "a model name written in the definition"))
 
 
+def _check_argument_members(step: PipelineStep, members: frozenset[str], operation: str,
+                            violations: list[Violation]) -> None:
+    """A step whose ``Arguments`` are read (not a request): only the members it is known to have."""
+    args, expected = step.arguments, f"an object with only the members {sorted(members)}"
+    if _paths.is_map(args) and not _is_expression(args):
+        unknown = sorted(str(k) for k in args if k not in members)
+        if not unknown:
+            return
+        path, found = f"{step.path}.Arguments.{unknown[0]}", f"the member(s) {unknown}"
+    else:
+        path, found = f"{step.path}.Arguments", args
+    violations.append(Violation(operation, path, found, expected,
+                                f"Give a {step.type} step only the Arguments members {sorted(members)} (what the "
+                                "SageMaker SDK writes); a member the guard does not know may run something it "
+                                "cannot check", Guardrail.UNSUPPORTED.value, expected))
+
+
 def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "VpcProfile", operation: str,
                 allow: bool, values: Mapping[str, Any] | None, violations: list[Violation],
                 refs: list[_guard.ResolvedReference], producers: dict[str, str]) -> None:
@@ -642,6 +690,9 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
                                     "a step type that can run in a closed network"))
         return
     if step.type in NO_NETWORK_STEPS:
+        members = STEP_ARGUMENT_MEMBERS.get(step.type)
+        if members is not None:
+            _check_argument_members(step, members, operation, violations)
         return
     op = step.operation
     if op is None:

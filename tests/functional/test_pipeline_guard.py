@@ -381,3 +381,87 @@ def test_StartPipelineExecution_with_another_role_is_refused(safemaker_local, sa
                                     RoleArn="arn:aws:iam::123456789012:role/Admin")
     assert [(v.path, v.rule_id) for v in exc.value.violations] == [("RoleArn", "SM-IAM-ROLE")]
     assert safemaker_local.request_count("sagemaker", "StartPipelineExecution") == 0
+
+
+def for_each(*body, **extra):
+    """A ForEach step as SageMaker SDK 3.x writes it (ForEachStep.arguments: IterableItems, MaxConcurrency,
+    ForEachBody = the body steps' requests)."""
+    return {"Name": "Each", "Type": "ForEach", "Arguments": {
+        "IterableItems": ["a", "b"], "MaxConcurrency": 2, "ForEachBody": list(body), **extra}}
+
+
+def cleanup(*sources):
+    """A Cleanup step as SageMaker SDK 3.x writes it (CleanupStep.arguments: Resources.S3 of S3CleanupSource)."""
+    return {"Name": "Clean", "Type": "Cleanup", "Arguments": {"Resources": {"S3": [{"StepName": s} for s in sources]}}}
+
+
+def test_ForEach_with_a_closed_body_and_Cleanup_are_sent_as_written(safemaker_local, safemaker_session, profile):
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    body = {**training(), "Name": "Body"}
+    text = definition(training(), for_each(body), cleanup("TrainModel", "Each"))
+    create(sm, "foreach", text)
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 1
+    assert sm.describe_pipeline(PipelineName="foreach")["PipelineDefinition"] == text
+
+
+def test_ForEach_body_steps_are_checked_as_steps_and_an_open_one_refused(safemaker_local, safemaker_session,
+                                                                          profile):
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    nested = {"Name": "Check", "Type": "Condition", "Arguments": {
+        "Conditions": [], "IfSteps": [{**training(isolation=False), "Name": "Deep"}], "ElseSteps": []}}
+    with pytest.raises(GuardrailViolation) as exc:
+        create(sm, "foreach-open", definition(for_each({**training(subnet=SUB_X), "Name": "Body"}, nested)))
+    assert [(v.path, v.found, v.rule_id) for v in exc.value.violations] == [
+        ("PipelineDefinition.Steps[0:Each].Arguments.ForEachBody[0:Body].Arguments.VpcConfig.Subnets[0]", SUB_X,
+         "SM-NET-VPC"),
+        ("PipelineDefinition.Steps[0:Each].Arguments.ForEachBody[1:Check].Arguments.IfSteps[0:Deep].Arguments"
+         ".EnableNetworkIsolation", False, "SM-NET-ISOLATION"),
+    ]
+    # the body's current item is known only at run time: in a network field it cannot be checked
+    item = training()
+    item["Arguments"]["VpcConfig"] = {"Subnets": [{"Get": "ForEach.CurrentItem"}], "SecurityGroupIds": [SG]}
+    with pytest.raises(GuardrailViolation) as exc:
+        create(sm, "foreach-item", definition(for_each({**item, "Name": "Body"})))
+    assert [(v.path, v.found) for v in exc.value.violations] == [
+        ("PipelineDefinition.Steps[0:Each].Arguments.ForEachBody[0:Body].Arguments.VpcConfig.Subnets[0]",
+         {"Get": "ForEach.CurrentItem"})]
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0
+
+
+@pytest.mark.parametrize("step", [
+    for_each({**training(), "Name": "Body"}, ForEachBodyS3Uri="s3://b/body.json"),
+    {"Name": "Each", "Type": "ForEach", "Arguments": {"Get": "Parameters.Body"}},
+    {"Name": "Clean", "Type": "Cleanup", "Arguments": {"Resources": {"S3": []}, "Run": {"Image": IMG}}},
+], ids=["ForEach-unknown-member", "ForEach-expression", "Cleanup-unknown-member"])
+def test_ForEach_and_Cleanup_arguments_of_an_unknown_shape_are_refused(safemaker_local, safemaker_session, profile,
+                                                                        step):
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    with pytest.raises(GuardrailViolation) as exc:
+        create(sm, "unknown-shape", definition(step))
+    [v] = exc.value.violations
+    assert v.rule_id == "SM-UNSUPPORTED"
+    assert v.path.startswith(f"PipelineDefinition.Steps[0:{step['Name']}].Arguments")
+    assert f"Give a {step['Type']} step only the Arguments members" in v.fix
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0
+
+
+@pytest.mark.parametrize(("step_type", "arguments", "reason"), [
+    # sagemaker 3.x EMRServerlessStep.arguments (emr_serverless_step.py): an existing application or its config
+    ("EMRServerless", {"ExecutionRoleArn": ROLE, "ApplicationId": "00abc",
+                       "JobConfig": {"executionRoleArn": ROLE, "jobDriver": {}}}, "EMR Serverless"),
+    # sagemaker 3.x JobStep.arguments: the CreateJob request its producer captured (botocore: CreateJob input)
+    ("Job", {"JobName": "j", "JobCategory": "x", "JobConfigDocument": "{}", "RoleArn": ROLE}, "CreateJob"),
+])
+def test_EMRServerless_and_Job_steps_are_refused_with_the_reason(safemaker_local, safemaker_session, profile,
+                                                                  step_type, arguments, reason):
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    with pytest.raises(GuardrailViolation) as exc:
+        create(sm, "refused-step", definition({"Name": "S", "Type": step_type, "Arguments": arguments}))
+    [v] = exc.value.violations
+    assert (v.path, v.found, v.rule_id) == ("PipelineDefinition.Steps[0:S]", step_type, "SM-UNSUPPORTED")
+    assert v.fix.startswith("Remove the step: ") and reason in v.fix
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0
