@@ -112,7 +112,8 @@ def test_framework_estimator_without_isolation_refused_before_upload(safemaker_l
                   enable_network_isolation=False, **SKLEARN)
     with pytest.raises(GuardrailViolation) as exc:
         est.fit(wait=False)
-    (v,) = exc.value.violations
+    explicit, v = exc.value.violations  # the explicit False the SDK would leave out, and what it causes
+    assert (explicit.rule_id, explicit.path, explicit.found) == ("SM-NET-ISOLATION", "enable_network_isolation", False)
     assert (v.rule_id, v.path) == ("SM-PRE-CODE-DOWNLOAD", "HyperParameters.sagemaker_submit_directory")
     assert "'code' input channel" in v.message() and "ClosedEstimator" in v.fix
     nothing_created(safemaker_local)

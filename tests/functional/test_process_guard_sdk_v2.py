@@ -268,3 +268,100 @@ def test_jumpstart_model_without_session_asking_for_an_open_model_is_refused(clo
     assert safemaker_local.request_count("sagemaker", "CreateModel") == 0
     assert safemaker_local.request_count("sagemaker", "CreateEndpointConfig") == 0
     assert safemaker_local.request_count("sagemaker", "CreateEndpoint") == 0
+
+
+# --------------------------------------------------------------------------- explicit False, left out by the SDK
+
+
+def _train_request_without_a_guard(safemaker_local, **network):
+    """The CreateTrainingJob the plain SDK sends (no guard anywhere), as moto stores it: what the SDK
+    does with the arguments (botocore's model: both fields are optional booleans, absent = false)."""
+    boto = safemaker_local.session
+    boto.client("s3").create_bucket(Bucket=BUCKET)
+    est = Estimator(IMG, ROLE, instance_count=1, instance_type="ml.m5.large", output_path=f"s3://{BUCKET}/out",
+                    sagemaker_session=sagemaker.Session(boto_session=boto), **network)
+    est.fit(wait=False, job_name="unguarded")
+    return job(safemaker_local, "unguarded")
+
+
+def test_estimator_asking_explicitly_for_an_open_job_is_refused_not_sent_closed(safemaker_local, monkeypatch,
+                                                                                 profile):
+    # the cause: the SDK leaves False out of the request (so a guard would inject True)
+    stored = _train_request_without_a_guard(safemaker_local, enable_network_isolation=False,
+                                            encrypt_inter_container_traffic=False)
+    assert stored.get("EnableNetworkIsolation", False) is False
+    monkeypatch.setenv("AWS_ENDPOINT_URL", safemaker_local.endpoint_url)
+    safemaker.install_process(profile)  # what `safemaker run` turns on
+    est = Estimator(IMG, ROLE, instance_count=1, instance_type="ml.m5.large", output_path=f"s3://{BUCKET}/out",
+                    enable_network_isolation=False, encrypt_inter_container_traffic=False)
+    with pytest.raises(GuardrailViolation) as exc:
+        est.fit(wait=False, job_name="explicit-open")
+    assert [(v.path, v.found, v.required, v.rule_id) for v in exc.value.violations] == [
+        ("enable_network_isolation", False, True, "SM-NET-ISOLATION"),
+        ("encrypt_inter_container_traffic", False, True, "SM-NET-ICTE")]
+    isolation, icte = exc.value.violations
+    assert "Estimator()" in isolation.fix and "require_network_isolation: false" in isolation.fix
+    assert "require_inter_container_traffic_encryption: false" in icte.fix
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 1  # the unguarded one only
+    # not given, or given True: sent closed as before
+    Estimator(IMG, ROLE, instance_count=1, instance_type="ml.m5.large", output_path=f"s3://{BUCKET}/out",
+              ).fit(wait=False, job_name="default")
+    Estimator(IMG, ROLE, instance_count=1, instance_type="ml.m5.large", output_path=f"s3://{BUCKET}/out",
+              enable_network_isolation=True, encrypt_inter_container_traffic=True).fit(wait=False, job_name="true")
+    for name in ("default", "true"):
+        stored = job(safemaker_local, name)
+        assert (stored["EnableNetworkIsolation"], stored["EnableInterContainerTrafficEncryption"]) == (True, True)
+
+
+def test_framework_estimator_and_tuner_with_an_explicit_false_are_refused(process_only, safemaker_local,
+                                                                           tmp_path):
+    from sagemaker.pytorch import PyTorch
+    from sagemaker.tuner import ContinuousParameter, HyperparameterTuner
+
+    (tmp_path / "train.py").write_text("print('training')\n")
+    est = PyTorch(entry_point="train.py", source_dir=str(tmp_path), framework_version="2.1", py_version="py310",
+                  role=ROLE, instance_count=1, instance_type="ml.m5.large", output_path=f"s3://{BUCKET}/out",
+                  code_location=f"s3://{BUCKET}/code", enable_network_isolation=False)
+    with pytest.raises(GuardrailViolation) as exc:
+        est.fit(wait=False, job_name="pt")
+    assert [(v.path, v.rule_id) for v in exc.value.violations] == [
+        ("enable_network_isolation", "SM-NET-ISOLATION"),
+        ("HyperParameters.sagemaker_submit_directory", "SM-PRE-CODE-DOWNLOAD")]
+    assert "PyTorch()" in exc.value.violations[0].fix
+    plain = Estimator(IMG, ROLE, instance_count=1, instance_type="ml.m5.large", output_path=f"s3://{BUCKET}/out",
+                      encrypt_inter_container_traffic=False)
+    tuner = HyperparameterTuner(plain, "validation:rmse", {"eta": ContinuousParameter(0.1, 0.5)},
+                                metric_definitions=[{"Name": "validation:rmse", "Regex": "rmse=(.*)"}],
+                                max_jobs=1, max_parallel_jobs=1)
+    with pytest.raises(GuardrailViolation) as exc:
+        tuner.fit(wait=False, job_name="tune")
+    assert [(v.path, v.rule_id) for v in exc.value.violations] == [
+        ("encrypt_inter_container_traffic", "SM-NET-ICTE")]
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 0
+    assert safemaker_local.request_count("sagemaker", "CreateHyperParameterTuningJob") == 0
+    assert safemaker_local.request_count("s3", "PutObject") == 0
+
+
+def test_model_asking_explicitly_for_no_isolation_is_refused_before_CreateModel(process_only, safemaker_local):
+    from sagemaker.model import Model
+
+    model = Model(IMG, model_data=f"s3://{BUCKET}/model.tar.gz", role=ROLE, name="explicit-open",
+                  enable_network_isolation=False)
+    with pytest.raises(GuardrailViolation) as exc:
+        model.deploy(1, "ml.m5.large", endpoint_name="explicit-open", wait=False)
+    assert [(v.operation, v.path, v.found, v.rule_id) for v in exc.value.violations] == [
+        ("CreateModel", "enable_network_isolation", False, "SM-NET-ISOLATION")]
+    assert "Model()" in exc.value.violations[0].fix
+    assert safemaker_local.request_count("sagemaker", "CreateModel") == 0
+    # not given: filled in as before
+    Model(IMG, model_data=f"s3://{BUCKET}/model.tar.gz", role=ROLE, name="default-model").deploy(
+        1, "ml.m5.large", endpoint_name="default-endpoint", wait=False)
+    # a model the SDK builds itself (Estimator.create_model passes the estimator's False on: the SDK's
+    # value, not the user's): filled in as before, not refused
+    est = Estimator(IMG, ROLE, instance_count=1, instance_type="ml.m5.large", output_path=f"s3://{BUCKET}/out")
+    est.fit({"train": f"s3://{BUCKET}/train"}, job_name="to-model")
+    derived = est.create_model(name="derived-model")
+    derived.create(instance_type="ml.m5.large")
+    sm = safemaker_local.session.client("sagemaker")
+    for name in ("default-model", "derived-model"):
+        assert sm.describe_model(ModelName=name)["EnableNetworkIsolation"] is True

@@ -13,6 +13,16 @@ visible earlier, in the SDK's own objects:
   (``Model._create_sagemaker_model``, which receives the serverless config).
 - A local source directory's ``requirements.txt`` (the adapters call
   :func:`safemaker.preflight.check_source_dir` before the code is staged).
+- An explicit ``enable_network_isolation=False`` /
+  ``encrypt_inter_container_traffic=False`` given to an SDK v2 ``Estimator``
+  or ``Model``: the SDK leaves a false value out of the request
+  (``Session._get_train_request``, ``_map_training_config`` and
+  ``_create_model_request`` write the field only ``if`` it is true), so the
+  guard would inject ``True`` and silently run closed what the user asked to
+  run open. The constructor's arguments are recorded
+  (:func:`install_argument_record`) and refused before anything is uploaded
+  (:func:`refuse_explicit_false`), naming the argument and the profile field
+  that relaxes it.
 
 Each refusal is decided by the same code as the guard's (the request the SDK
 would send, checked by :func:`safemaker.preflight.check_request` or
@@ -27,16 +37,19 @@ import copy
 import functools
 import logging
 import os
+import sys
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from safemaker import hooks, preflight
-from safemaker.sdk._refusal import refuse, refuse_serverless
+from safemaker.errors import GuardrailViolation, Violation
+from safemaker.sdk._refusal import ArgumentMap, at_argument, decide_arguments, refuse, refuse_serverless
 
 if TYPE_CHECKING:  # pragma: no cover
     from safemaker.profile import VpcProfile
 
-__all__ = ["profile_of", "install_remote_function_check", "install_serverless_check", "install_role_validation_check",
+__all__ = ["profile_of", "install_remote_function_check", "install_argument_record", "explicit_false_violations",
+           "refuse_explicit_false", "install_serverless_check", "install_role_validation_check",
            "install_session_defaults", "opt_out_of_telemetry",
            "account_via_configured_endpoint", "install_bucket_name_function",
            "install_telemetry_stop"]
@@ -163,16 +176,162 @@ def check_serverless_model(model: Any, serverless_inference_config: Any) -> None
 
 
 def install_serverless_check(model_cls: type) -> None:
-    """Run :func:`check_serverless_model` before ``model_cls._create_sagemaker_model`` (SDK v2; idempotent)."""
+    """Run :func:`refuse_explicit_false` (an explicit ``enable_network_isolation=False``, recorded by
+    :func:`install_argument_record`) and :func:`check_serverless_model` before
+    ``model_cls._create_sagemaker_model`` (SDK v2; idempotent)."""
     def make(original: Callable[..., Any]) -> Callable[..., Any]:
         def _create_sagemaker_model(self: Any, *args: Any, **kwargs: Any) -> Any:
             # (instance_type, accelerator_type, tags, serverless_inference_config, ...) in both SDK v2 classes
             config = kwargs.get("serverless_inference_config", args[3] if len(args) > 3 else None)
+            refuse_explicit_false(self, "CreateModel", MODEL_DROPPED_FALSE,
+                                  current=lambda _argument: self.enable_network_isolation())
             check_serverless_model(self, config)
             return original(self, *args, **kwargs)
         return _create_sagemaker_model
 
     _patch(model_cls, "_create_sagemaker_model", make)
+
+
+_EXPLICIT = "_safemaker_explicit_arguments"
+"""Instance attribute: the arguments the caller gave the SDK object's constructor (name -> value)."""
+
+RELAXED_BY: Mapping[str, str] = {
+    "SM-NET-ISOLATION": "require_network_isolation",
+    "SM-NET-ICTE": "require_inter_container_traffic_encryption",
+}
+"""Rule ID -> the profile field that relaxes it (for the fix of a refused explicit argument)."""
+
+
+def _given_in(frame: Any, name: str) -> tuple[bool, Any]:
+    """``(bound, value)`` of ``name`` in a constructor's frame: a parameter of that name, or a key of
+    its ``**kwargs`` (``kwargs``)."""
+    local = frame.f_locals
+    if name in frame.f_code.co_varnames[:frame.f_code.co_argcount + frame.f_code.co_kwonlyargcount]:
+        return True, local.get(name)
+    extra = local.get("kwargs")
+    if isinstance(extra, dict) and name in extra:
+        return True, extra[name]
+    return False, None
+
+
+def caller_arguments(obj: Any, names: Sequence[str], frame: Any) -> dict[str, Any]:
+    """The values the code that built ``obj`` gave for ``names`` (``None`` values left out).
+
+    ``frame`` is the innermost constructor frame of ``obj`` (the patched
+    ``__init__``). The chain of ``__init__`` frames of ``obj`` is walked from the
+    outermost (the constructor called: ``Estimator``, ``SKLearn``, a user's
+    subclass) inwards; the first frame that binds a name (parameter or
+    ``**kwargs`` key) decides it, so ``SKLearn(enable_network_isolation=False)``
+    counts and ``JumpStartEstimator()`` (which takes the value from its model
+    specs, its own parameter being ``None``) does not. An object the SDK builds
+    itself (the caller of the outermost constructor is in the ``sagemaker``
+    package: ``Estimator.attach``, ``Estimator.create_model``) gives nothing:
+    those values are the SDK's, not the user's.
+    """
+    chain = []
+    f = frame
+    while f is not None and f.f_code.co_name == "__init__" and f.f_locals.get("self") is obj:
+        chain.append(f)
+        f = f.f_back
+    caller = f.f_globals.get("__name__", "") if f is not None else ""
+    if not chain or caller == "sagemaker" or caller.startswith("sagemaker."):
+        return {}
+    found: dict[str, Any] = {}
+    for name in names:
+        for outer in reversed(chain):
+            bound, value = _given_in(outer, name)
+            if bound:
+                if value is not None:
+                    found[name] = value
+                break
+    return found
+
+
+def install_argument_record(cls: type, names: Sequence[str]) -> None:
+    """Record on each ``cls`` instance the ``names`` its builder gave (:func:`caller_arguments`; idempotent).
+
+    Patches ``cls.__init__`` (the SDK's ``EstimatorBase`` / ``Model``: every
+    subclass constructor ends there). Costs one walk of the constructor frames
+    per object; nothing else changes.
+    """
+    names = tuple(names)
+
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            try:
+                given = caller_arguments(self, names, sys._getframe(0))
+            except Exception:  # pragma: no cover - an interpreter without frames: record nothing
+                given = {}
+            original(self, *args, **kwargs)
+            try:
+                object.__setattr__(self, _EXPLICIT, given)
+            except AttributeError:  # pragma: no cover - a class with __slots__ only
+                pass
+        return __init__
+
+    _patch(cls, "__init__", make)
+
+
+def explicit_false_violations(obj: Any, operation: str, mapping: ArgumentMap, profile: "VpcProfile", *,
+                              where: str, current: Callable[[str], Any]) -> list[Violation]:
+    """The guard's violations of the arguments the caller gave as ``False`` that the SDK will leave out.
+
+    Parameters
+    ----------
+    obj : SDK object
+        Built with :func:`install_argument_record` on its class.
+    operation : str
+        The request the SDK will send (``"CreateTrainingJob"``, ``"CreateModel"``).
+    mapping : ArgumentMap
+        ``(argument, request field)`` of the arguments the SDK drops when false.
+    profile : VpcProfile
+    where : str
+        The call, for the fix (``"Estimator()"``).
+    current : callable
+        ``current(argument)``: the object's value now (a value changed to true
+        since the constructor is not refused).
+
+    Returns
+    -------
+    list[Violation]
+        The guard's violation of each such field (rule, found ``False``,
+        required), its path the argument, its fix naming the argument and the
+        profile field that relaxes the rule.
+    """
+    explicit = getattr(obj, _EXPLICIT, None) or {}
+    values = {arg: False for arg, _ in mapping if explicit.get(arg) is False and not current(arg)}
+    if not values:
+        return []
+    out = []
+    for v in decide_arguments(operation, mapping, values, profile).violations:
+        arg = next((a for a, path in mapping if path == v.path and a in values), None)
+        if arg is None:
+            continue
+        field = RELAXED_BY.get(v.rule_id, "the profile")
+        fix = (f"Leave out {arg}= (or pass True) in {where}: the SageMaker SDK leaves a false value out of "
+               f"the {operation} request, so the guard would send {v.path}={v.required} instead of "
+               f"what you asked for. A job that needs the network needs a profile with {field}: false")
+        out.append(at_argument(v, arg, fix=fix, operation=operation))
+    return out
+
+
+def refuse_explicit_false(obj: Any, operation: str, mapping: ArgumentMap, *, current: Callable[[str], Any],
+                          also: "preflight.Findings | None" = None) -> None:
+    """Raise :func:`explicit_false_violations` (with ``also``'s refusals) when a guard governs ``obj``'s session.
+
+    Raises
+    ------
+    GuardrailViolation
+        Nothing has been sent or uploaded.
+    """
+    session = getattr(obj, "sagemaker_session", None)
+    profile = profile_of(session)
+    if profile is None or getattr(session, "local_mode", False) or _building_pipeline(session):
+        return
+    violations = explicit_false_violations(obj, operation, mapping, profile, where=f"{type(obj).__name__}()",
+                                           current=current)
+    if violations:
+        raise GuardrailViolation(operation, violations + (also.refusals if also is not None else []))
 
 
 SUBMIT_DIRECTORY_IN_S3 = "s3://(the estimator's code location)/source/sourcedir.tar.gz"
@@ -199,9 +358,14 @@ def check_estimator_code(estimator: Any) -> None:
     profile = profile_of(session)
     if profile is None or getattr(session, "local_mode", False) or _building_pipeline(session):
         return
+    explicit = explicit_false_violations(estimator, "CreateTrainingJob", ESTIMATOR_DROPPED_FALSE, profile,
+                                         where=f"{type(estimator).__name__}()",
+                                         current=functools.partial(_estimator_value, estimator))
     entry_point = getattr(estimator, "entry_point", None)
     source_dir = getattr(estimator, "source_dir", None)
     if not (entry_point or source_dir):
+        if explicit:
+            raise GuardrailViolation("CreateTrainingJob", explicit)
         return
     isolated = bool(estimator.enable_network_isolation())
     local = preflight.Findings()
@@ -215,7 +379,31 @@ def check_estimator_code(estimator: Any) -> None:
         # The CreateTrainingJob the SDK would send: its code in S3 (staged without isolation), isolation
         # left out (the guard injects it, and then the container cannot download the code).
         request = {"HyperParameters": {"sagemaker_submit_directory": SUBMIT_DIRECTORY_IN_S3}}
-    refuse("CreateTrainingJob", request, profile, within=("HyperParameters",), also=local, stacklevel=6)
+    try:
+        refuse("CreateTrainingJob", request, profile, within=("HyperParameters",), also=local, stacklevel=6)
+    except GuardrailViolation as exc:
+        if explicit:  # the arguments as typed first, then what they cause: one message
+            raise GuardrailViolation("CreateTrainingJob", explicit + list(exc.violations)) from None
+        raise
+    if explicit:
+        raise GuardrailViolation("CreateTrainingJob", explicit)
+
+
+ESTIMATOR_DROPPED_FALSE: ArgumentMap = (
+    ("enable_network_isolation", "EnableNetworkIsolation"),
+    ("encrypt_inter_container_traffic", "EnableInterContainerTrafficEncryption"),
+)
+"""SDK v2 estimator arguments that ``Session._get_train_request`` (and ``_map_training_config`` for a
+tuner) write into the request only when true: ``False`` is sent as absent."""
+
+MODEL_DROPPED_FALSE: ArgumentMap = (("enable_network_isolation", "EnableNetworkIsolation"),)
+"""SDK v2 model arguments that ``Session._create_model_request`` writes only when true."""
+
+
+def _estimator_value(estimator: Any, argument: str) -> Any:
+    if argument == "enable_network_isolation":
+        return estimator.enable_network_isolation()
+    return getattr(estimator, argument, None)
 
 
 def _building_pipeline(session: Any) -> bool:

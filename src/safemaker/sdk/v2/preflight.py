@@ -36,6 +36,8 @@ def install_sdk_preflight() -> None:
     from sagemaker.telemetry import telemetry_logging
 
     _preflight.install_remote_function_check(remote_job._JobSettings, remote_job.JOBS_CONTAINER_ENTRYPOINT)
+    _preflight.install_argument_record(EstimatorBase, [a for a, _ in _preflight.ESTIMATOR_DROPPED_FALSE])
+    _preflight.install_argument_record(Model, [a for a, _ in _preflight.MODEL_DROPPED_FALSE])
     _preflight.install_serverless_check(Model)
     _preflight.install_serverless_check(JumpStartModel)
     _preflight.install_estimator_code_check(EstimatorBase)
