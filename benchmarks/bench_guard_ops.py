@@ -9,13 +9,24 @@ Beside it, measured in the same loop on the same request, botocore's own
 parameter validation (``botocore.validate.validate_parameters``), which every
 call pays anyway: the ratio says what the guard adds relative to it.
 
-Every row holds what its name says: the ``CreatePipeline`` / ``UpdatePipeline``
-rows carry an inline definition with one closed training step; the tuning row
-is a ``CreateHyperParameterTuningJob`` with 10 ``TrainingJobDefinitions`` (each
+Every row holds what its name says: a representative request of its operation,
+closed once the session injects what is absent (``tests/unit/test_bench_rows.py``
+checks that ``apply`` refuses only the operations the table refuses outright).
+Beyond the model's required members, a request has the structure a field
+needs to be injected (a training job's ``ResourceConfig`` with its instance
+type, where the volume key goes), its work team is a private one, an endpoint
+configuration's variants serve a model, a training job gives its algorithm,
+input channel and stopping condition (:data:`REPRESENTATIVE`), and an update
+that replaces a structure as a whole restates it closed (updates inject
+nothing). The ``CreatePipeline`` / ``UpdatePipeline`` rows carry an inline
+definition with one closed training step; the tuning row is a
+``CreateHyperParameterTuningJob`` with 10 ``TrainingJobDefinitions`` (each
 with its ``ResourceConfig``, where the volume key goes). Then ``check`` +
-``apply`` of a ``CreatePipeline`` request whose inline definition has 50 closed
-steps (training, processing, model, transform and condition steps with their
-branches), JSON parsing included.
+``apply`` of a ``CreatePipeline`` request whose inline definition has 50
+closed steps shaped as the SageMaker Python SDK writes them (training,
+processing, model, transform and condition steps with their branches;
+parameters, step properties, ``Std:Join`` locations, input and output
+channels; about 62 KB of JSON), JSON parsing included.
 
 A definition text already decided under the same profile is not decided again
 (:data:`safemaker.pipeline._CHECKED`, a few entries): each run forgets them
@@ -62,6 +73,7 @@ PROFILE = VpcProfile.from_mapping(
      "execution_role_arn": ROLE, "volume_kms_key_id": "alias/volume", "output_kms_key_id": "alias/output"},
     source="benchmark", env=False,
 )
+PRIVATE_TEAM = "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/bench-team"
 SINGLE_TARGET_US = 15.0
 TUNING_TARGET_US = 30.0
 PIPELINE_TARGET_MS = 1.0
@@ -83,6 +95,8 @@ def _minimal(shape: Any, name: str = "", depth: int = 0) -> Any:
     if t == "string":
         if shape.enum:
             return shape.enum[0]
+        if name == "WorkteamArn":  # a private work team: what a closed labeling job or flow definition names
+            return PRIVATE_TEAM
         value = ROLE if "Role" in name else IMG if "Image" in name else f"bench-{name.lower()}"
         return value.ljust(int(shape.metadata.get("min", 1) or 1), "x")
     if t in ("integer", "long", "float", "double"):
@@ -101,12 +115,65 @@ def _minimal(shape: Any, name: str = "", depth: int = 0) -> Any:
 ALTERNATIVE_TARGETS = {"CreateHyperParameterTuningJob": ("TrainingJobDefinitions[]",)}
 
 
+def _realistic(value: Any, shape: Any) -> Any:
+    """A structure made for a request, with the members every job gives its compute (instance type,
+    count and volume size) where the shape has them."""
+    if isinstance(value, dict) and shape.type_name == "structure":
+        for member, given in (("InstanceType", "ml.m5.large"), ("InstanceCount", 1), ("VolumeSizeInGB", 30)):
+            if member in shape.members and member not in value and "InstanceGroups" not in value:
+                value[member] = given
+    return value
+
+
+# Members a representative request of these operations gives beyond the model's required ones.
+REPRESENTATIVE: dict[str, dict[str, Any]] = {
+    "CreateTrainingJob": {
+        "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
+        "InputDataConfig": [{"ChannelName": "train", "DataSource": {"S3DataSource": {
+            "S3DataType": "S3Prefix", "S3Uri": "s3://bench-bucket/train"}}}],
+        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+    },
+    # a variant serves a model (without ModelName, only inference components could use it)
+    "CreateEndpointConfig": {
+        "ProductionVariants": [{"VariantName": "AllTraffic", "ModelName": "bench-model",
+                                "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}],
+        "ShadowProductionVariants": [{"VariantName": "Shadow", "ModelName": "bench-model-2",
+                                      "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}],
+    },
+}
+
+
+def _closed_value(f: Any) -> Any:
+    """The closed value of a field under :data:`PROFILE`, from the profile (as a user writes it)."""
+    g = f.guardrail.value
+    if g in ("SM-NET-ISOLATION", "SM-NET-ICTE"):
+        return True
+    if g == "SM-NET-VPC":
+        return {"Subnets": list(SUBNETS), "SecurityGroupIds": [SG]}
+    if g == "SM-KMS-VOLUME":
+        return PROFILE.volume_kms_key_id
+    if g == "SM-KMS-OUTPUT":
+        return PROFILE.output_kms_key_id
+    if g == "SM-ROLE":
+        return ROLE
+    return None
+
+
 def request_for(operation: str, skip: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """A valid request with each anchor present once and every network field absent."""
+    """A valid request with each anchor present once and every network field absent.
+
+    A field the session cannot inject without its parent structure (a KMS key) has that
+    structure, as a real request of the operation does (a training job gives its
+    ``ResourceConfig``). An update that replaces a structure as a whole restates it closed
+    (an update injects nothing, so a closed update request gives the values).
+    """
     shape = MODEL.operation_model(operation).input_shape
     req = _minimal(shape)
+    for member, value in REPRESENTATIVE.get(operation, {}).items():
+        req.setdefault(member, copy.deepcopy(value))
     skip = ALTERNATIVE_TARGETS.get(operation, ()) if skip is None else skip
-    for target in RULES[operation].targets:
+    rule = RULES[operation]
+    for target in rule.targets:
         if target.anchor in skip:
             continue
         cur, cur_shape = req, shape
@@ -122,6 +189,24 @@ def request_for(operation: str, skip: tuple[str, ...] | None = None) -> dict[str
                 cur, cur_shape = cur[part][0], member.member
             else:
                 cur, cur_shape = cur[part], member
+        restate = rule.kind == "update" and target.replace_on_update
+        placed: set[Any] = set()  # guardrails whose field has its parent (alternatives: the first one only)
+        for f in target.fields:
+            fparts = split_path(f.path)
+            if "[]" in fparts or not f.required or not (restate or (f.inject and not f.create_parents)):
+                continue
+            if f.guardrail in placed:
+                continue
+            placed.add(f.guardrail)
+            holder, holder_shape = cur, cur_shape
+            for part in fparts[:-1]:  # the parent structures, as the request gives them
+                member_shape = holder_shape.members[part]
+                if part not in holder:
+                    holder[part] = _realistic(_minimal(member_shape, part), member_shape)
+                holder, holder_shape = holder[part], member_shape
+            value = _closed_value(f)
+            if restate and value is not None:
+                holder[fparts[-1]] = value
     return req
 
 
@@ -178,48 +263,113 @@ def _guard_once(operation: str, req: dict[str, Any]) -> Callable[[], None]:
 
 
 def pipeline_request(steps: int = 50) -> dict[str, Any]:
-    """CreatePipeline with ``steps`` closed steps (a condition step every tenth, with one branch step)."""
+    """CreatePipeline with ``steps`` closed steps (a condition step every fifth, with one branch step each).
+
+    Shaped as the SageMaker Python SDK writes a definition (``Pipeline.definition()``): parameters
+    with defaults (instance type and count, input locations), steps reading them and each other's
+    properties (``{"Get": "Steps.<name>..."}``, ``Std:Join`` output locations, ``Std:JsonGet`` in a
+    condition), input and output channels, the SDK's debugger and profiler settings, cache settings,
+    and every network field written closed.
+    """
     vpc = {"Subnets": SUBNETS, "SecurityGroupIds": [SG]}
-    training = {"AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"}, "RoleArn": ROLE,
-                "OutputDataConfig": {"S3OutputPath": "s3://b/o", "KmsKeyId": "alias/output"},
-                "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 30,
-                                   "VolumeKmsKeyId": "alias/volume"},
-                "StoppingCondition": {"MaxRuntimeInSeconds": 3600}, "VpcConfig": vpc,
-                "EnableNetworkIsolation": True, "EnableInterContainerTrafficEncryption": True,
-                "HyperParameters": {f"hp{i}": str(i) for i in range(10)}}
-    processing = {"AppSpecification": {"ImageUri": IMG}, "RoleArn": ROLE,
-                  "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
-                                                            "VolumeSizeInGB": 30, "VolumeKmsKeyId": "alias/volume"}},
-                  "ProcessingOutputConfig": {"Outputs": [], "KmsKeyId": "alias/output"},
-                  "NetworkConfig": {"EnableNetworkIsolation": True, "EnableInterContainerTrafficEncryption": True,
-                                    "VpcConfig": vpc}}
-    model = {"ExecutionRoleArn": ROLE, "PrimaryContainer": {"Image": IMG, "ModelDataUrl": {
-        "Get": "Steps.Train0.ModelArtifacts.S3ModelArtifacts"}}, "VpcConfig": vpc, "EnableNetworkIsolation": True}
+    bucket = "s3://bench-bucket"
+
+    def training(source: Any) -> dict[str, Any]:
+        return {
+            "AlgorithmSpecification": {"TrainingInputMode": "File", "TrainingImage": IMG},
+            "OutputDataConfig": {"S3OutputPath": f"{bucket}/model", "KmsKeyId": "alias/output"},
+            "StoppingCondition": {"MaxRuntimeInSeconds": 86400},
+            "ResourceConfig": {"VolumeSizeInGB": 30, "InstanceCount": {"Get": "Parameters.TrainingInstanceCount"},
+                               "InstanceType": "ml.m5.large", "VolumeKmsKeyId": "alias/volume"},
+            "RoleArn": ROLE,
+            "InputDataConfig": [{"DataSource": {"S3DataSource": {
+                "S3DataType": "S3Prefix", "S3Uri": source, "S3DataDistributionType": "FullyReplicated"}},
+                "ContentType": "text/csv", "ChannelName": "train"}],
+            "HyperParameters": {f"hp{i}": str(i) for i in range(10)},
+            "VpcConfig": vpc, "EnableNetworkIsolation": True, "EnableInterContainerTrafficEncryption": True,
+            "DebugHookConfig": {"S3OutputPath": f"{bucket}/debug", "CollectionConfigurations": []},
+            "ProfilerConfig": {"S3OutputPath": f"{bucket}/profiler", "DisableProfiler": False},
+        }
+
+    def processing(i: int) -> dict[str, Any]:
+        return {
+            "ProcessingResources": {"ClusterConfig": {
+                "InstanceType": {"Get": "Parameters.ProcessingInstanceType"}, "InstanceCount": 1,
+                "VolumeSizeInGB": 30, "VolumeKmsKeyId": "alias/volume"}},
+            "AppSpecification": {"ImageUri": IMG, "ContainerEntrypoint": [
+                "python3", "/opt/ml/processing/input/code/preprocess.py"]},
+            "RoleArn": ROLE,
+            "ProcessingInputs": [
+                {"InputName": "input-1", "AppManaged": False, "S3Input": {
+                    "S3Uri": {"Get": "Parameters.InputData"}, "LocalPath": "/opt/ml/processing/input",
+                    "S3DataType": "S3Prefix", "S3InputMode": "File", "S3DataDistributionType": "FullyReplicated",
+                    "S3CompressionType": "None"}},
+                {"InputName": "code", "AppManaged": False, "S3Input": {
+                    "S3Uri": f"{bucket}/code/preprocess.py", "LocalPath": "/opt/ml/processing/input/code",
+                    "S3DataType": "S3Prefix", "S3InputMode": "File", "S3DataDistributionType": "FullyReplicated",
+                    "S3CompressionType": "None"}}],
+            "ProcessingOutputConfig": {"Outputs": [{"OutputName": "train", "AppManaged": False, "S3Output": {
+                "S3Uri": {"Std:Join": {"On": "/", "Values": [bucket, {"Get": "Execution.PipelineExecutionId"},
+                                                            f"Proce{i}", "train"]}},
+                "LocalPath": "/opt/ml/processing/train", "S3UploadMode": "EndOfJob"}}], "KmsKeyId": "alias/output"},
+            "NetworkConfig": {"EnableNetworkIsolation": True, "EnableInterContainerTrafficEncryption": True,
+                              "VpcConfig": vpc},
+            "Environment": {"SPLIT": "0.8"},
+        }
+
+    cache = {"Enabled": True, "ExpireAfter": "P30D"}
     out: list[dict[str, Any]] = []
     i = 0
     while len(out) < steps:
         kind = ("Training", "Processing", "Model", "Transform", "Condition")[i % 5]
-        name = f"{kind[:5]}{i}"
+        source = ({"Get": f"Steps.Proce{i - 4}.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"} if i >= 5
+                  else {"Get": "Parameters.InputData"})
         if kind == "Training":
-            out.append({"Name": f"Train{i}", "Type": "Training", "Arguments": copy.deepcopy(training)})
+            out.append({"Name": f"Train{i}", "Type": "Training", "Arguments": training(source),
+                        "CacheConfig": dict(cache)})
         elif kind == "Processing":
-            out.append({"Name": name, "Type": "Processing", "Arguments": copy.deepcopy(processing)})
+            out.append({"Name": f"Proce{i}", "Type": "Processing", "Arguments": processing(i),
+                        "CacheConfig": dict(cache)})
         elif kind == "Model":
-            out.append({"Name": f"Model{i}", "Type": "Model", "Arguments": copy.deepcopy(model)})
+            out.append({"Name": f"Model{i}", "Type": "Model", "Arguments": {
+                "ExecutionRoleArn": ROLE,
+                "PrimaryContainer": {"Image": IMG, "Environment": {
+                    "SAGEMAKER_PROGRAM": "inference.py", "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+                    "SAGEMAKER_CONTAINER_LOG_LEVEL": "20", "SAGEMAKER_REGION": "us-east-1"},
+                    "ModelDataUrl": {"Get": f"Steps.Train{i - 2}.ModelArtifacts.S3ModelArtifacts"}},
+                "VpcConfig": vpc, "EnableNetworkIsolation": True}})
         elif kind == "Transform":
-            out.append({"Name": name, "Type": "Transform", "Arguments": {
+            out.append({"Name": f"Trans{i}", "Type": "Transform", "Arguments": {
                 "ModelName": {"Get": f"Steps.Model{i - 1}.ModelName"},
-                "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/i"}}},
-                "TransformOutput": {"S3OutputPath": "s3://b/t", "KmsKeyId": "alias/output"},
+                "TransformInput": {"DataSource": {"S3DataSource": {
+                    "S3DataType": "S3Prefix", "S3Uri": {"Get": "Parameters.BatchData"}}},
+                    "ContentType": "text/csv", "SplitType": "Line"},
+                "TransformOutput": {"S3OutputPath": f"{bucket}/scores", "KmsKeyId": "alias/output",
+                                    "AssembleWith": "Line"},
                 "TransformResources": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
-                                       "VolumeKmsKeyId": "alias/volume"}}})
+                                       "VolumeKmsKeyId": "alias/volume"}},
+                "DependsOn": [f"Model{i - 1}"]})
         else:
-            out.append({"Name": name, "Type": "Condition", "Arguments": {
-                "Conditions": [{"Type": "GreaterThan", "LeftValue": 1, "RightValue": 0}],
-                "IfSteps": [{"Name": f"Retrain{i}", "Type": "Training", "Arguments": copy.deepcopy(training)}],
-                "ElseSteps": [{"Name": f"Stop{i}", "Type": "Fail", "Arguments": {"ErrorMessage": "stop"}}]}})
+            out.append({"Name": f"Check{i}", "Type": "Condition", "Arguments": {
+                "Conditions": [{"Type": "GreaterThanOrEqualTo", "LeftValue": {"Std:JsonGet": {
+                    "PropertyFile": {"Get": f"Steps.Proce{i - 3}.PropertyFiles.Report"},
+                    "Path": "metrics.accuracy.value"}}, "RightValue": 0.7}],
+                "IfSteps": [{"Name": f"Retrain{i}", "Type": "Training", "Arguments": training(source),
+                             "CacheConfig": dict(cache)}],
+                "ElseSteps": [{"Name": f"Stop{i}", "Type": "Fail", "Arguments": {
+                    "ErrorMessage": {"Std:Join": {"On": " ", "Values": ["accuracy below 0.7 in",
+                                                                        {"Get": "Execution.PipelineExecutionArn"}]}}}}]}})
         i += 1
-    definition = {"Version": "2020-12-01", "Parameters": [], "Steps": out}
+    definition = {
+        "Version": "2020-12-01", "Metadata": {},
+        "Parameters": [{"Name": "ProcessingInstanceType", "Type": "String", "DefaultValue": "ml.m5.xlarge"},
+                       {"Name": "TrainingInstanceCount", "Type": "Integer", "DefaultValue": 1},
+                       {"Name": "InputData", "Type": "String", "DefaultValue": f"{bucket}/input"},
+                       {"Name": "BatchData", "Type": "String", "DefaultValue": f"{bucket}/batch"}],
+        "PipelineExperimentConfig": {"ExperimentName": {"Get": "Execution.PipelineName"},
+                                     "TrialName": {"Get": "Execution.PipelineExecutionId"}},
+        "Steps": out,
+    }
     return {"PipelineName": "bench", "RoleArn": ROLE, "ClientRequestToken": "t" * 32,
             "PipelineDefinition": json.dumps(definition)}
 

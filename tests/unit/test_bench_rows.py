@@ -45,3 +45,27 @@ def test_fifty_step_pipeline_has_fifty_steps_and_is_closed():
     assert len(json.loads(req["PipelineDefinition"])["Steps"]) == 50
     assert _steps(json.loads(req["PipelineDefinition"])) == 70  # ten condition steps, one step in each branch
     assert guard.check("CreatePipeline", req, bench.PROFILE) == []
+
+
+def test_every_row_is_closed_once_injected_unless_the_table_refuses_the_operation_outright():
+    # A row measures its operation's request as a closed session sends it: apply injects the absent
+    # network fields and refuses nothing, except the operations that can never run closed.
+    from safemaker.rules import RULES
+
+    refused = {}
+    for operation in sorted(RULES):
+        decision = guard.decide(operation, bench.row_request(operation), bench.PROFILE)
+        if decision.violations:
+            refused[operation] = sorted({v.rule_id for v in decision.violations})
+    assert refused == {op: ["SM-UNSUPPORTED"] for op, rule in RULES.items() if rule.unsupported}
+
+
+def test_rows_give_the_structures_a_real_request_gives():
+    training = bench.row_request("CreateTrainingJob")
+    assert training["ResourceConfig"]["InstanceType"] == "ml.m5.large"  # where the volume key is injected
+    out = guard.apply("CreateTrainingJob", training, bench.PROFILE)
+    assert out["ResourceConfig"]["VolumeKmsKeyId"] == "alias/volume"
+    labeling = bench.row_request("CreateLabelingJob")
+    assert ":workteam/private-crowd/" in labeling["HumanTaskConfig"]["WorkteamArn"]
+    update = bench.row_request("UpdateMonitoringSchedule")  # restates the replaced configuration, closed
+    assert guard.check("UpdateMonitoringSchedule", update, bench.PROFILE) == []
