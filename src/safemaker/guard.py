@@ -136,6 +136,7 @@ _Writer = _paths.Writer
 
 _RULE_IDS = {g: g.value for g in Guardrail}
 _new_violation = object.__new__
+_new_state = object.__new__
 
 
 @dataclass(frozen=True)
@@ -159,13 +160,25 @@ class _ProfileView:
     """Compiled plans by ``(operation, inject)`` (:func:`_plan`): they hold this profile's values."""
 
 
+    plans_by_mode: Any = field(default_factory=lambda: (({}, {}), ({}, {})), compare=False, repr=False)
+    """The same plans by ``[not inject][not written]`` (``not`` makes any truth value an index), then by
+    operation (what :func:`_run` reads)."""
+
+
 _VIEWS: dict[int, tuple[Any, _ProfileView]] = {}
+_LAST_VIEW: tuple[Any, Any] = (None, None)
+"""The last profile asked for and its view (most processes use one profile): read first by :func:`_view`."""
 
 
 def _view(profile: "VpcProfile") -> _ProfileView:
     """The :class:`_ProfileView` of a (frozen) profile, made once per profile object."""
+    global _LAST_VIEW
+    last = _LAST_VIEW
+    if last[0] is profile:
+        return last[1]
     hit = _VIEWS.get(id(profile))
     if hit is not None and hit[0]() is profile:
+        _LAST_VIEW = (profile, hit[1])
         return hit[1]
     view = _ProfileView(
         tuple(profile.subnets), frozenset(profile.subnet_set), tuple(profile.security_group_ids),
@@ -179,6 +192,7 @@ def _view(profile: "VpcProfile") -> _ProfileView:
     if len(_VIEWS) > 64:
         _VIEWS.clear()
     _VIEWS[id(profile)] = (ref, view)
+    _LAST_VIEW = (profile, view)
     return view
 
 
@@ -592,6 +606,7 @@ _VPC = 6       # a dict with Subnets and SecurityGroupIds (and the VPC ID member
 _NONE_OK = 7   # None passes (a forbidden field, a lifecycle script given as null)
 _REMOTE = 8    # None, or the switch's off value with its type
 _CHECK = 9     # always the check function
+_TEAM = 10     # None, or a str ARN of a private work team (what _check_workteam passes)
 
 # What an absent value does.
 _ABSENT_OK = 0     # nothing (not required, an update, never injected)
@@ -616,11 +631,16 @@ _AT_MEMBERS = 3  # a path of members without a list ("MonitoringScheduleConfig.M
 class _Plan:
     """One operation's rule compiled for one profile view and one mode (see :func:`_plan`)."""
 
-    __slots__ = ("rule", "targets", "update", "inject", "has_references")
+    __slots__ = ("rule", "targets", "update", "inject", "has_references", "run", "state")
 
-    def __init__(self, rule: OperationRule, targets: tuple[_TargetPlan, ...], update: bool, inject: bool) -> None:
+    def __init__(self, rule: OperationRule, targets: tuple[_TargetPlan, ...], update: bool, inject: bool,
+                 label: str = "plan", operation: str = "", view: Any = None, written: bool = False) -> None:
         self.rule, self.targets, self.update, self.inject = rule, targets, update, inject
         self.has_references = bool(rule.references)
+        self.run = _compile_targets(targets, label)
+        # the per-request state's class: this plan's constants as class attributes (see _Run)
+        self.state = type("_Run", (_Run,), {"operation": operation, "view": view, "plan": self,
+                                            "written": written, "__module__": __name__})
 
 
 def _ids_ok(value: Any, allowed_set: frozenset[str]) -> bool:
@@ -691,7 +711,7 @@ def _field_plan(f: FieldRule, p: _ProfileView, inject: bool, update: bool) -> _F
     elif g is Guardrail.LIFECYCLE_SCRIPT:
         test = _NONE_OK if p.notebook_root_access == "Disabled" else _SKIP
     elif g is Guardrail.WORKTEAM:
-        test = _CHECK
+        test, wanted = _TEAM, _PRIVATE_TEAM.name_of
     else:  # pragma: no cover - every guardrail with a check is listed above
         test = _CHECK
     if absent != _ABSENT_OK:
@@ -731,9 +751,50 @@ def _plan(operation: str, rule: OperationRule, view: _ProfileView, inject: bool,
                                                f"written={written}", t_update)
         places = [format_path(anchor) + "."] if kind == _AT_MEMBERS else [()]
         targets.append((kind, anchor, t_update, fields, dia, run_fields, places, run_list))
-    plan = _Plan(rule, tuple(targets), update, inject_eff)
+    plan = _Plan(rule, tuple(targets), update, inject_eff, f"{operation} inject={inject_eff} written={written}",
+                 operation, view, written)
     plans[(operation, inject, written)] = plan
     return plan
+
+
+def _compile_targets(targets: tuple[_TargetPlan, ...], label: str) -> Any:
+    """Every target of a plan in one generated function ``run(params, violations, S)``, in the plan's order.
+
+    A target at the request itself or at a path of members (``_AT_ROOT``, ``_AT_MEMBERS``) is walked
+    inline (what :func:`_run_target` does for it, with the anchor's members, its concrete path and its
+    prefix as constants); any other target (a list anchor, a path with ``[]``, a notebook's
+    ``DirectInternetAccess`` check) goes through :func:`_run_target`.
+    """
+    ns: dict[str, Any] = {"_is_map": _is_map, "_run_target": _run_target}
+    lines = ["def run(params, violations, S):"]
+    for j, target in enumerate(targets):
+        kind, anchor, _u, _fields, dia, run_fields, places, _rl = target
+        ns[f"RF{j}"], ns[f"T{j}"] = run_fields, target
+        if dia is not None or kind not in (_AT_ROOT, _AT_MEMBERS):
+            lines.append(f"    _run_target(S, params, violations, T{j})")
+            continue
+        if kind == _AT_ROOT:
+            lines += ["    is_dict = type(params) is dict",
+                      "    if is_dict or _is_map(params):",
+                      "        S.owned = None",
+                      f"        RF{j}(params, is_dict, '', (), violations, S)"]
+            continue
+        ns[f"A{j}"], ns[f"PF{j}"] = anchor, places[0]
+        lines.append("    c = params")
+        ind = "    "
+        for part in anchor:  # what _expand_all finds on a path of members: the value, if every member is there
+            lines += [f"{ind}if (c.__class__ is dict or _is_map(c)) and {part!r} in c:",
+                      f"{ind}    c = c[{part!r}]"]
+            ind += "    "
+        lines += [f"{ind}is_dict = type(c) is dict",
+                  f"{ind}if is_dict or _is_map(c):",
+                  f"{ind}    S.owned = None",
+                  f"{ind}    RF{j}(c, is_dict, PF{j}, A{j}, violations, S)"]
+    if len(lines) == 1:
+        lines.append("    pass")
+    code = compile("\n".join(lines), f"<safemaker.guard {label}>", "exec")
+    exec(code, ns)  # noqa: S102 - generated from the rule table, no outside text
+    return ns["run"]
 
 
 def _absent_refusals(operation: str, view: _ProfileView, plan: _Plan, written: bool, update: bool, f: FieldRule,
@@ -843,6 +904,7 @@ _TESTS = {
     _NONE_OK: "v is None",
     _REMOTE: "(v is None or (v == W{i} and type(v) is T{i}))",
     _CHECK: "False",
+    _TEAM: "(v is None or (v.__class__ is str and v.startswith('arn:') and W{i}(v)))",
 }
 """The fast test of each kind, as Python source (``v`` is the value, ``W{i}`` the field's wanted value)."""
 
@@ -1141,22 +1203,32 @@ def _given(root: Any, parts: tuple[str, ...]) -> bool:
 
 
 class _Run:
-    """The state of one :func:`_run` that the generated field code calls for its rare paths."""
+    """The state of one :func:`_run` that the generated field code calls for its rare paths.
 
-    __slots__ = ("operation", "view", "plan", "params", "written", "violations", "injected", "ctx", "writer",
-                 "owned", "fields", "t_update", "given_at")
+    Made per request as ``_new(plan.state)`` with ``params``, ``violations`` and ``injected`` set
+    (:meth:`start`): ``plan.state`` is a subclass made once per plan (:func:`_state_class`) whose class
+    attributes are the plan's ``operation``, ``view``, ``plan`` and ``written``; the attributes set later
+    start as the class defaults below (making an instance is the cost here, not the attributes).
+    """
+
+    operation: str
+    view: _ProfileView
+    plan: _Plan
+    written: bool
+    params: Mapping[str, Any]
+    violations: list[Violation]
+    injected: list[str]
+    ctx: _Ctx | None = None
+    writer: _Writer | None = None
+    owned: Any = None
+    fields: tuple[_FieldPlan, ...] = ()
+    t_update: bool = False
+    given_at: dict[tuple[str, ...], bool] | None = None
 
     def __init__(self, operation: str, view: _ProfileView, plan: _Plan, params: Mapping[str, Any], written: bool,
                  violations: list[Violation]) -> None:
-        self.operation, self.view, self.plan, self.params, self.written = operation, view, plan, params, written
-        self.violations = violations
-        self.injected: list[str] = []
-        self.ctx: _Ctx | None = None
-        self.writer: _Writer | None = None
-        self.owned: Any = None
-        self.fields: tuple[_FieldPlan, ...] = ()
-        self.t_update = False
-        self.given_at: dict[tuple[str, ...], bool] | None = None
+        self.operation, self.view, self.plan, self.written = operation, view, plan, written
+        self.params, self.violations, self.injected = params, violations, []
 
     def given(self, parts: tuple[str, ...]) -> bool:
         """Whether the request gives a value (neither None nor "") at rule path ``parts`` (a field's
@@ -1243,13 +1315,84 @@ class _Run:
                     fp[12][key] = tuple(self.violations[before:])
 
 
+def _run_target(state: "_Run", params: Mapping[str, Any], violations: list[Violation], target: _TargetPlan) -> None:
+    """Decide one target of a plan on ``params`` (the generated plan run calls it for the targets it does not
+    walk inline, see :func:`_compile_targets`)."""
+    kind, anchor_parts, t_update, fields, dia, run_fields, places, run_list = target
+    matches: Any
+    bad: Any = None
+    if kind == _AT_ROOT:
+        matches = (((), params, ""),)
+    elif kind == _AT_MEMBERS:  # what _expand_all finds on a path of members: the value, if every member is there
+        cur: Any = params
+        for part in anchor_parts:
+            if (cur.__class__ is not dict and not _is_map(cur)) or part not in cur:
+                matches = ()
+                break
+            cur = cur[part]
+        else:
+            matches = ((anchor_parts, cur, places[0]),)  # the anchor's prefix, made with the plan
+    elif kind == _AT_LIST:  # members, then every element of the list there (what _expand_all walks)
+        members = anchor_parts[:-1]
+        if len(members) == 1 and type(params) is dict:
+            seq = params.get(members[0], MISSING)
+        else:
+            seq = _get(params, members)
+        if seq.__class__ is list or seq.__class__ is tuple or (seq is not MISSING and _is_seq(seq)):
+            n = len(seq)
+            known = places[0]  # a tuple, replaced whole (threads see a shorter or a longer one, both right)
+            if n > len(known) and n <= _PLACES:  # the concrete path and prefix of each index, made once
+                base = format_path(members)
+                known = places[0] = known + tuple(
+                    (members + (i,), p, tuple(p + fp[10] for fp in fields))
+                    for i, p in ((i, f"{base}[{i}].") for i in range(len(known), n)))
+            if n <= len(known) and run_list is not None:
+                run_list(seq, known, violations, state)  # every element, in one generated loop
+                return
+            if n <= len(known):
+                matches = [(at, item, prefix) for (at, prefix, _), item in zip(known, seq)]
+            else:
+                base = format_path(members)
+                matches = [(members + (i,), item, f"{base}[{i}].") for i, item in enumerate(seq)]
+        else:
+            matches = ()
+            if seq is not None and seq is not MISSING:
+                bad = [(members, seq)]
+    else:
+        bad = []
+        matches = [(at, v, format_path(at) + ".")
+                   for at, v in _expand_all(params, anchor_parts, (), lambda at, v: bad.append((at, v)))]
+    if bad:
+        state.t_update = t_update
+        ctx = state.context(None)
+        for at, v in bad:
+            ctx.unwalkable(at, v)
+    for concrete, container, prefix in matches:
+        is_dict = type(container) is dict
+        if not is_dict and not _is_map(container):
+            continue
+        state.owned = None  # the writer's copy of this container, once something is injected
+        run_fields(container, is_dict, prefix, concrete, violations, state)
+        if dia is not None:
+            writer = state.writer
+            now: Any = writer.root if writer else params
+            for k in concrete:
+                now = now[k]
+            if now.get("DirectInternetAccess") == "Disabled" and now.get("SubnetId", MISSING) in (
+                    MISSING, None, ""):
+                state.t_update = t_update
+                _check_dia_subnet(state.context(container), writer.root if writer else params, concrete,
+                                  prefix + dia)
+
+
 def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile: "VpcProfile",
-         inject: bool, pipeline_definition: Any = None, written: bool = False,
+         inject: bool, pipeline_definition: Any = None, written: bool = False, own: bool = True,
          ) -> tuple[dict[str, Any], list[str], list[Violation], list[ResolvedReference]]:
     """Check (and, with ``inject``, fill in) ``params`` by the compiled plan; see :func:`decide`.
 
-    Returns the request to send (a copy), the injected paths, the violations and the references
-    the embedded pipeline definition names. A value the plan's fast test does not pass, and every
+    Returns the request to send (a copy; with ``own=False``, a ``dict`` request that nothing was written
+    into is returned itself, for callers that only read it), the injected paths, the violations and the
+    references the embedded pipeline definition names. A value the plan's fast test does not pass, and every
     violation, is decided by the field's check function (so the words are always the same).
     """
     view = _view(profile)
@@ -1261,78 +1404,20 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
         ctx.violation(operation, operation, "an operation that can run closed", rule.unsupported,
                       Guardrail.UNSUPPORTED, "an operation that can run in a closed network")
         return dict(params), [], violations, []
-    plan = _plan(operation, rule, view, inject, written)
-    state = _Run(operation, view, plan, params, written, violations)
-    matches: Any
-    for kind, anchor_parts, t_update, fields, dia, run_fields, places, run_list in plan.targets:
-        bad: Any = None
-        if kind == _AT_ROOT:
-            matches = (((), params, ""),)
-        elif kind == _AT_MEMBERS:  # what _expand_all finds on a path of members: the value, if every member is there
-            cur: Any = params
-            for part in anchor_parts:
-                if (cur.__class__ is not dict and not _is_map(cur)) or part not in cur:
-                    matches = ()
-                    break
-                cur = cur[part]
-            else:
-                matches = ((anchor_parts, cur, places[0]),)  # the anchor's prefix, made with the plan
-        elif kind == _AT_LIST:  # members, then every element of the list there (what _expand_all walks)
-            members = anchor_parts[:-1]
-            if len(members) == 1 and type(params) is dict:
-                seq = params.get(members[0], MISSING)
-            else:
-                seq = _get(params, members)
-            if seq.__class__ is list or seq.__class__ is tuple or (seq is not MISSING and _is_seq(seq)):
-                n = len(seq)
-                known = places[0]  # a tuple, replaced whole (threads see a shorter or a longer one, both right)
-                if n > len(known) and n <= _PLACES:  # the concrete path and prefix of each index, made once
-                    base = format_path(members)
-                    known = places[0] = known + tuple(
-                        (members + (i,), p, tuple(p + fp[10] for fp in fields))
-                        for i, p in ((i, f"{base}[{i}].") for i in range(len(known), n)))
-                if n <= len(known) and run_list is not None:
-                    run_list(seq, known, violations, state)  # every element, in one generated loop
-                    continue
-                if n <= len(known):
-                    matches = [(at, item, prefix) for (at, prefix, _), item in zip(known, seq)]
-                else:
-                    base = format_path(members)
-                    matches = [(members + (i,), item, f"{base}[{i}].") for i, item in enumerate(seq)]
-            else:
-                matches = ()
-                if seq is not None and seq is not MISSING:
-                    bad = [(members, seq)]
-        else:
-            bad = []
-            matches = [(at, v, format_path(at) + ".")
-                       for at, v in _expand_all(params, anchor_parts, (), lambda at, v: bad.append((at, v)))]
-        if bad:
-            state.t_update = t_update
-            ctx = state.context(None)
-            for at, v in bad:
-                ctx.unwalkable(at, v)
-        for concrete, container, prefix in matches:
-            is_dict = type(container) is dict
-            if not is_dict and not _is_map(container):
-                continue
-            state.owned = None  # the writer's copy of this container, once something is injected
-            run_fields(container, is_dict, prefix, concrete, violations, state)
-            if dia is not None:
-                writer = state.writer
-                now: Any = writer.root if writer else params
-                for k in concrete:
-                    now = now[k]
-                if now.get("DirectInternetAccess") == "Disabled" and now.get("SubnetId", MISSING) in (
-                        MISSING, None, ""):
-                    state.t_update = t_update
-                    _check_dia_subnet(state.context(container), writer.root if writer else params, concrete,
-                                      prefix + dia)
+    plans = view.plans_by_mode[not inject][not written]  # _plan's, without the call and the tuple key
+    plan = plans.get(operation)
+    if plan is None or plan.rule is not rule:
+        plan = plans[operation] = _plan(operation, rule, view, inject, written)
+    state = _new_state(plan.state)  # _Run(...) without its __init__ (see _Run)
+    state.params, state.violations, state.injected = params, violations, []
+    plan.run(params, violations, state)  # every target (_compile_targets)
     extra_refs: list[ResolvedReference] = []
     if rule.definition is not None:
         extra_refs = _run_definition(operation, rule, params, profile, violations, pipeline_definition)
     writer = state.writer
-    return (writer.root if writer else dict(params)), state.injected, violations, extra_refs
+    if writer is not None:
+        return writer.root, state.injected, violations, extra_refs
+    return (params if not own and type(params) is dict else dict(params)), state.injected, violations, extra_refs
 
 
 def _run_definition(operation: str, rule: OperationRule, params: Mapping[str, Any], profile: "VpcProfile",
@@ -1487,7 +1572,7 @@ def _check_written(operation: str, params: Mapping[str, Any], profile: "VpcProfi
     """``(violations, references)`` of :func:`_check_as_written`, without making a :class:`Decision`
     (a pipeline checks one per step)."""
     rule = RULES[operation]
-    out_params, _, violations, extra_refs = _run(operation, rule, params, profile, False, written=True)
+    out_params, _, violations, extra_refs = _run(operation, rule, params, profile, False, written=True, own=False)
     if operation in _PREFLIGHT:
         _run_preflight(operation, out_params, profile, violations)
     refs = references(operation, out_params) if rule.references else []
@@ -1519,7 +1604,7 @@ def check(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,
         return list(decide(operation, params, profile, inject=False,
                            pipeline_definition=pipeline_definition).violations)
     # decide() without the parts check does not return (the references, the Decision)
-    out_params, _, violations, _ = _run(operation, rule, params, profile, False, pipeline_definition)
+    out_params, _, violations, _ = _run(operation, rule, params, profile, False, pipeline_definition, own=False)
     if operation in _PREFLIGHT:
         _run_preflight(operation, out_params, profile, violations)
     return violations
