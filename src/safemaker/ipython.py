@@ -159,12 +159,23 @@ def _turn_on(profile: Any, mode: str) -> "Guard":
 
 
 def _display(shell: Any, g: "Guard") -> None:
-    try:
-        from IPython.display import Markdown, display
+    """Show the guard: Markdown where the front end renders it (Jupyter), its text in a terminal.
 
-        display(Markdown(guard_markdown(g)))
+    Sent as one display bundle with ``text/markdown`` and ``text/plain``: each front end picks the
+    richest type it renders (a terminal IPython has only ``text/plain``; a ``Markdown`` object alone
+    is shown there as its ``repr``, ``<IPython.core.display.Markdown object>``).
+    """
+    text = guard_markdown(g)
+    try:
+        from IPython.display import display
     except ImportError:  # pragma: no cover - always there inside IPython
-        print(guard_markdown(g))
+        print(text)
+        return
+    display({"text/markdown": text, "text/plain": text}, raw=True)
+
+
+USAGE = "%safemaker [PROFILE] [--warn | --enforce] | %safemaker off"
+"""The magic's usage line (shown with every usage error)."""
 
 
 def safemaker_magic(line: str) -> None:
@@ -172,7 +183,19 @@ def safemaker_magic(line: str) -> None:
     from .process import MODE_ENV_VAR, process_guard, uninstall_process
 
     shell = _STATE.get("shell")
-    args = shlex.split(line)
+    try:
+        args = shlex.split(line)
+    except ValueError as exc:  # an unclosed quote
+        print(f"safemaker: usage error: {exc} in {line!r}. Usage: {USAGE}")
+        return
+    unknown = [a for a in args if a.startswith("-") and a not in ("--warn", "--enforce")]
+    if unknown:
+        print(f"safemaker: usage error: unknown option {unknown[0]}; the options are --warn and --enforce. "
+              f"Usage: {USAGE} (nothing changed)")
+        return
+    if "--warn" in args and "--enforce" in args:
+        print(f"safemaker: usage error: give one of --warn and --enforce. Usage: {USAGE} (nothing changed)")
+        return
     mode = "warn" if "--warn" in args else ("enforce" if "--enforce" in args else None)
     rest = [a for a in args if a not in ("--warn", "--enforce")]
     if rest == ["off"]:
@@ -181,7 +204,8 @@ def safemaker_magic(line: str) -> None:
         print("safemaker: process guard off" if was else "safemaker: the process guard was not on")
         return
     if len(rest) > 1:
-        print(f"safemaker: expected one profile (a file or ssm:<name>), found {len(rest)} arguments: {rest}")
+        print(f"safemaker: usage error: expected one profile (a file or ssm:<name>), found {len(rest)} "
+              f"arguments: {rest}. Usage: {USAGE}")
         return
     try:
         if rest:

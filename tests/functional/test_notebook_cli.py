@@ -51,7 +51,12 @@ def test_cli_notebook_create_prints_description(env):
 def test_cli_notebook_create_subnet_outside_profile_exit_2_nothing_sent(env):
     r = invoke("notebook", "create", "nb", "-p", env["path"], "--subnet-id", "subnet-0eeeeeeeeeeeeeeee")
     assert r.exit_code == 2
-    assert "CreateNotebookInstance refused: SubnetId is 'subnet-0eeeeeeeeeeeeeeee'" in r.stderr
+    # named as typed (docs/cli.md: the option, the value found, what is expected), not the API field
+    p = env["profile"]
+    assert ("--subnet-id is 'subnet-0eeeeeeeeeeeeeeee'; expected one of the profile's subnets "
+            f"{list(p.subnets)}") in " ".join(r.stderr.split())
+    assert "leave it out for the first" in " ".join(r.stderr.split())
+    assert "SubnetId" not in r.stderr and "omit it in a closed session" not in r.stderr
     assert env["backend"].request_count("sagemaker", "CreateNotebookInstance") == 0
 
 

@@ -248,3 +248,26 @@ def test_F06_unreachable_Logs_cost_one_warning_and_the_wait_goes_on(safemaker_lo
         assert len(attempts) == 1  # one attempt (LOGS_CONFIG), then status only
     finally:
         env.close()
+
+
+def test_train_logs_no_false_warning_about_unverified_role_permissions_and_keeps_real_ones(v3env, caplog):
+    """The SDK validates the execution role with IAM SimulatePrincipalPolicy; safemaker does not send it for a
+    role of the profile (IAM has no VPC endpoint), and the SDK then warned on every train that the caller
+    "lacks iam:SimulatePrincipalPolicy" (not the reason). Another role still gets the SDK's own warning."""
+    from sagemaker.core.helper import iam_role_resolver
+
+    caplog.set_level(logging.INFO, logger="sagemaker")
+    caplog.set_level(logging.INFO, logger="safemaker")
+    _train(v3env)
+    assert v3env.backend.request_count("sagemaker", "CreateTrainingJob") == 1
+    assert v3env.backend.request_count("iam", "SimulatePrincipalPolicy") == 0
+    warned = [r for r in caplog.records if r.levelno >= logging.WARNING and "Could not verify permissions" in
+              r.getMessage()]
+    assert warned == []
+    assert any("SimulatePrincipalPolicy for " + ROLE + " not sent" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    other = OTHER_ROLE
+    # the closed session answers IAM itself (AccessDenied): the SDK's verdict is unknown, and it says so
+    assert iam_role_resolver.resolve_and_validate_role(other, sagemaker_session=v3env.session) == other
+    assert [r.levelno for r in caplog.records if "Could not verify permissions for role" in r.getMessage()
+            and other in r.getMessage()] == [logging.WARNING]

@@ -102,6 +102,16 @@ def test_cli_message_names_flags(exc, message):
     assert cli_message(exc, FLAGS) == message
 
 
+def test_cli_message_names_a_plain_word_flag_only_where_it_is_written_as_an_argument():
+    from safemaker.errors import ConfigExportError
+
+    flags = {**FLAGS, "force": "--force", "location": "--location"}
+    exc = ConfigExportError("location", "smcfg.yaml", "the file exists",
+                            "Replace it (force=True), or choose another location")
+    assert cli_message(exc, flags) == ("--location is 'smcfg.yaml': the file exists. Replace it (--force), "
+                                       "or choose another location.")
+
+
 def test_cli_message_leaves_a_profile_error_alone():
     exc = ProfileError("p.toml", [ProfileFieldError("region", MISSING, "a region name")])
     assert cli_message(exc, {"region": "--region"}) == "Profile p.toml is invalid (1 problem(s)):\n" \

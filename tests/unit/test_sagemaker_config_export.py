@@ -107,7 +107,8 @@ def test_export_writes_refuses_to_overwrite_and_force_replaces(tmp_path):
     target.write_text("kept\n")
     with pytest.raises(ConfigExportError) as exc:
         export_sagemaker_config(make_profile(), target)
-    assert exc.value.field == "location" and "the file exists" in str(exc.value) and "force" in str(exc.value)
+    assert exc.value.field == "location" and "the file exists" in str(exc.value) and "force=True" in str(exc.value)
+    assert "--force" not in str(exc.value)  # a library caller has no CLI flag
     assert target.read_text() == "kept\n"
     export_sagemaker_config(make_profile(volume_kms_key_id=KEY), target, force=True)
     assert at(yaml.safe_load(target.read_text()), "SageMaker.TrainingJob.ResourceConfig.VolumeKmsKeyId") == KEY
@@ -149,7 +150,8 @@ def test_cli_writes_the_location_and_exits_2_on_an_existing_file_unless_force(pr
     target.write_text("kept\n")
     r = runner.invoke(app, args)
     assert r.exit_code == 2
-    assert "the file exists" in r.stderr and "--force" in r.stderr
+    assert "the file exists" in r.stderr and "Replace it (--force)" in " ".join(r.stderr.split())
+    assert "force=True" not in r.stderr  # docs/cli.md: the option as typed, never the library's parameter
     assert target.read_text() == "kept\n"
     r = runner.invoke(app, [*args, "--force"])
     assert r.exit_code == 0 and yaml.safe_load(target.read_text())["SchemaVersion"] == "1.0"

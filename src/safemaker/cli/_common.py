@@ -195,15 +195,24 @@ def _flag_field(field: str, flags: Mapping[str, str]) -> str:
 
 
 def _flag_text(text: str, flags: Mapping[str, str]) -> str:
-    """Replace snake_case parameter names in prose (``"Pass poll_seconds= a number"``) with their flags.
+    """Replace parameter names in prose (``"Pass poll_seconds= a number"``, ``"force=True"``) with their flags.
 
-    Only names with an underscore are replaced: a plain word (``name``, ``region``) in a sentence is a word.
+    A snake_case name is replaced wherever it stands; a plain word (``name``, ``force``) only when it
+    is written as a switch turned on (``force=True``): in a sentence, or as a key (``safemaker:stack=ifsm``),
+    it is a word. ``=True`` after a name goes with it (``force=True`` -> ``--force``).
     """
-    names = sorted((n for n in flags if "_" in n), key=len, reverse=True)
+    names = sorted(flags, key=len, reverse=True)
     if not names:
         return text
-    pattern = re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, names)) + r")\b=?")
-    return pattern.sub(lambda m: flags[m.group(1)], text)
+    pattern = re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, names)) + r")(?:(=True)\b|\b(=?))")
+
+    def flag(m: "re.Match[str]") -> str:
+        name = m.group(1)
+        if "_" not in name and not m.group(2):
+            return m.group(0)
+        return flags[name]
+
+    return pattern.sub(flag, text)
 
 
 def cli_message(exc: BaseException, flags: Mapping[str, str]) -> str:

@@ -9,7 +9,7 @@ from typing import Any, Callable, List, Optional, TypeVar
 
 import typer
 
-from ..errors import aws_error
+from ..errors import GuardrailViolation, NotebookInputError, aws_error
 from ._common import EXIT_BAD_INPUT, EXIT_ERROR, err, fail, handle_errors, human_format, note_local_endpoints, out, aws_profile_option, profile_option
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -122,13 +122,24 @@ def create(
     prof = resolve_profile(profile)
     client = boto3.Session(region_name=prof.region).client("sagemaker", endpoint_url=endpoint_url)
     note_local_endpoints([client])
-    described = create_closed_notebook_instance(
-        name, instance_type, profile=prof, sagemaker_client=client,
-        subnet_id=subnet_id, lifecycle_config_name=lifecycle_config_name, volume_size_in_gb=volume_size_in_gb,
-        install_safemaker=install_safemaker, wheelhouse_uri=wheelhouse_uri,
-        wait=wait, poll_seconds=poll_seconds, timeout_seconds=timeout_seconds, progress=True,
-        cleanup_on_failure=cleanup_on_failure,
-    )
+    try:
+        described = create_closed_notebook_instance(
+            name, instance_type, profile=prof, sagemaker_client=client,
+            subnet_id=subnet_id, lifecycle_config_name=lifecycle_config_name, volume_size_in_gb=volume_size_in_gb,
+            install_safemaker=install_safemaker, wheelhouse_uri=wheelhouse_uri,
+            wait=wait, poll_seconds=poll_seconds, timeout_seconds=timeout_seconds, progress=True,
+            cleanup_on_failure=cleanup_on_failure,
+        )
+    except GuardrailViolation as exc:
+        # The only request field this command takes from the user: the guard's refusal of it is bad input
+        # of --subnet-id (named as typed, with what the profile allows), not a field to "omit".
+        subnet = [v for v in exc.violations if v.path == "SubnetId"]
+        if subnet_id is None or len(subnet) != len(exc.violations):
+            raise
+        v = subnet[0]
+        raise NotebookInputError("subnet_id", subnet_id, v.required_text or str(v.required),
+                                 "Pass one of the profile's subnets as subnet_id, or leave it out for the first "
+                                 "(nothing was sent)") from None
     shown = {k: described[k] for k in _SHOWN_FIELDS if described.get(k) is not None}
     out.print_json(json.dumps(shown, default=str))
     err.print(f"Notebook instance {name} is {described.get('NotebookInstanceStatus')}: "

@@ -516,8 +516,11 @@ def install_role_validation_check(resolver: Any) -> None:
     a role the profile allows (``execution_role_arn``, ``additional_role_arns``)
     is answered as the SDK answers a role it may not simulate: "cannot be
     verified", and the SDK goes on with it; the guard checks every role passed
-    to SageMaker (``SM-IAM-ROLE``). Any other role is validated by the SDK as
-    before (``SAGEMAKER_VALIDATE_ROLE=false`` turns that off).
+    to SageMaker (``SM-IAM-ROLE``). The SDK's WARNING that it "could not verify
+    permissions" (caller lacks ``iam:SimulatePrincipalPolicy``) is not shown for
+    such a role (its reason would be false; safemaker logs at INFO that the
+    simulation was not sent). Any other role is validated by the SDK as
+    before, warnings included (``SAGEMAKER_VALIDATE_ROLE=false`` turns that off).
 
     Parameters
     ----------
@@ -543,6 +546,25 @@ def install_role_validation_check(resolver: Any) -> None:
 
     _patch(resolver, "_evaluate_permissions", make_permissions)  # type: ignore[arg-type]
     _patch(resolver, "_role_trusts_service", make_trust)  # type: ignore[arg-type]
+    sdk_logger = logging.getLogger(resolver.__name__)
+    with _LOCK:
+        if not any(isinstance(f, _UnsentSimulationWarning) for f in sdk_logger.filters):
+            sdk_logger.addFilter(_UnsentSimulationWarning())
+
+
+class _UnsentSimulationWarning(logging.Filter):
+    """Drops the SDK's WARNING "Could not verify permissions for role '<role>' (caller lacks
+    iam:SimulatePrincipalPolicy ...)" for a role of the process guard's profile: that verdict is the
+    one :func:`install_role_validation_check` answers without sending the simulation (logged at INFO
+    on ``safemaker.sdk._preflight``), so the warning's reason would be false. The same warning for
+    any other role, and every other record, passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (record.levelno == logging.WARNING and isinstance(record.msg, str)
+                and record.msg.startswith("Could not verify permissions for role")
+                and isinstance(record.args, tuple) and record.args and _profile_role(record.args[0]) is not None):
+            return False
+        return True
 
 
 def opt_out_of_telemetry(session: Any) -> None:

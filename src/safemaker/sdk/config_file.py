@@ -161,7 +161,7 @@ def export_sagemaker_config(profile: "VpcProfile", location: "str | os.PathLike[
         raise ConfigExportError("location", str(path), "a directory", "Pass the path of a file")
     if path.exists() and not force:
         raise ConfigExportError("location", str(path), "the file exists",
-                                "Replace it (force=True; CLI: --force), or choose another location")
+                                "Replace it (force=True), or choose another location")
     text = sagemaker_config_yaml(profile)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
