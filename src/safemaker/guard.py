@@ -1420,10 +1420,19 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
     return (params if not own and type(params) is dict else dict(params)), state.injected, violations, extra_refs
 
 
+_PIPELINE: Any = None
+"""safemaker.pipeline, once :func:`_run_definition` has imported it."""
+
+
 def _run_definition(operation: str, rule: OperationRule, params: Mapping[str, Any], profile: "VpcProfile",
                     violations: list[Violation], fetched: Any) -> list[ResolvedReference]:
     """Check an embedded pipeline definition (inline, or fetched from its S3 location)."""
-    from . import pipeline as _pipeline  # pipeline imports this module
+    global _PIPELINE
+    _pipeline = _PIPELINE
+    if _pipeline is None:
+        from . import pipeline as _pipeline  # pipeline imports this module: imported on first need
+
+        _PIPELINE = _pipeline
 
     inline = params.get(rule.definition, MISSING) if rule.definition else MISSING
     location = params.get(rule.definition_location, MISSING) if rule.definition_location else MISSING

@@ -461,36 +461,61 @@ def _substitute(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
             return _resolve(value, at, params, values, found)
         if _LEAVES.issuperset(map(type, value.values())):
             return value  # only JSON scalars below (checked at C speed): nothing to substitute
-        out: dict[str, Any] | None = None
-        for k, v in value.items():
-            tv = type(v)
-            if tv in _LEAVES:
-                continue  # a JSON scalar holds no expression (most values: skip the call)
-            if tv is dict:
-                if (len(v) != 1 or not _is_expression(v)) and _LEAVES.issuperset(map(type, v.values())):
-                    continue  # a structure of scalars only, not an expression: what the call would return
-            elif tv is list and _LEAVES.issuperset(map(type, v)):
-                continue  # a list of scalars only
-            new = _substitute(v, at + (k,), params, values, found, clean)
-            if new is not v:
-                if out is None:
-                    out = dict(value)
-                out[k] = new
-        return value if out is None else out
+        return _substitute_members(value, at, params, values, found, clean)
     if t is list or (t not in _LEAVES and _paths.is_seq(value)):
         if _LEAVES.issuperset(map(type, value)):
             return value
-        lst: list[Any] | None = None
-        for i, v in enumerate(value):
-            if type(v) in _LEAVES:
-                continue
-            new = _substitute(v, at + (i,), params, values, found, clean)
-            if new is not v:
-                if lst is None:
-                    lst = list(value)
-                lst[i] = new
-        return value if lst is None else lst
+        return _substitute_items(value, at, params, values, found, clean)
     return value
+
+
+def _substitute_members(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
+                        values: Mapping[str, Any] | None, found: list[tuple[_Parts, Any, Any]],
+                        clean: frozenset[int]) -> Any:
+    """:func:`_substitute` of a mapping that is neither in ``clean``, nor an expression, nor made of
+    scalars only (the tests its caller has made). A member that is a ``dict`` or a ``list`` is tested
+    here as :func:`_substitute` would test it, then walked without testing it again."""
+    out: dict[str, Any] | None = None
+    for k, v in value.items():
+        tv = type(v)
+        if tv is dict:
+            if clean and id(v) in clean:
+                continue  # what the call would return: v itself
+            if len(v) == 1 and _is_expression(v):
+                new = _resolve(v, at + (k,), params, values, found)
+            elif _LEAVES.issuperset(map(type, v.values())):
+                continue  # a structure of scalars only, not an expression: what the call would return
+            else:
+                new = _substitute_members(v, at + (k,), params, values, found, clean)
+        elif tv is list:
+            if _LEAVES.issuperset(map(type, v)):
+                continue  # a list of scalars only
+            new = _substitute_items(v, at + (k,), params, values, found, clean)
+        elif tv in _LEAVES:
+            continue  # a JSON scalar holds no expression (most values: skip the call)
+        else:
+            new = _substitute(v, at + (k,), params, values, found, clean)
+        if new is not v:
+            if out is None:
+                out = dict(value)
+            out[k] = new
+    return value if out is None else out
+
+
+def _substitute_items(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
+                      values: Mapping[str, Any] | None, found: list[tuple[_Parts, Any, Any]],
+                      clean: frozenset[int]) -> Any:
+    """:func:`_substitute` of a list or tuple that holds something other than scalars."""
+    lst: list[Any] | None = None
+    for i, v in enumerate(value):
+        if type(v) in _LEAVES:
+            continue
+        new = _substitute(v, at + (i,), params, values, found, clean)
+        if new is not v:
+            if lst is None:
+                lst = list(value)
+            lst[i] = new
+    return value if lst is None else lst
 
 
 def _resolve(expr: Mapping[str, Any], at: _Parts, params: Mapping[str, PipelineParameter],
@@ -539,6 +564,27 @@ def _guarded_patterns(operation: str) -> tuple[tuple[tuple[str, ...], str, str |
 
 
 _PATTERNS: dict[str, tuple[tuple[tuple[str, ...], str, str | None], ...]] = {}
+_BY_HEAD: dict[str, Any] = {}
+
+
+def _patterns_by_head(operation: str) -> dict[str, tuple[tuple[tuple[str, ...], str, str | None], ...]] | None:
+    """:func:`_guarded_patterns` of ``operation`` grouped by their first part, each group in the table's
+    order; ``None`` when a pattern is empty or starts with ``[]`` (then every pattern is tried)."""
+    try:
+        return _BY_HEAD[operation]
+    except KeyError:
+        pass
+    patterns = _guarded_patterns(operation)
+    groups: dict[str, list[tuple[tuple[str, ...], str, str | None]]] | None = {}
+    for entry in patterns:
+        pat = entry[0]
+        if not pat or pat[0] == "[]":
+            groups = None
+            break
+        groups.setdefault(pat[0], []).append(entry)  # type: ignore[union-attr]
+    made = None if groups is None else {k: tuple(v) for k, v in groups.items()}
+    _BY_HEAD[operation] = made
+    return made
 
 
 def _build_patterns(operation: str) -> tuple[tuple[tuple[str, ...], str, str | None], ...]:
@@ -718,12 +764,17 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
     hint = _REPACK_HINT if "RepackModel" in step.name else ""
     drop: list[str] = []  # paths whose guard violations are about an unresolved value
     extra: list[Violation] = []
-    patterns = _guarded_patterns(op)
+    by_head = _patterns_by_head(op)
     for parts, expr, pname in found:
-        hit = next(((rule_id, res) for pat, rule_id, res in patterns if _overlaps(parts, pat)), None)
-        if hit is None:
+        # the first pattern that overlaps (in the table's order), among those whose first member is
+        # the expression's (no other can: a pattern's first part is a member name)
+        candidates = by_head.get(parts[0], ()) if by_head is not None and parts and parts[0].__class__ is str \
+            else _guarded_patterns(op)
+        for pat, rule_id, resource in candidates:
+            if _overlaps(parts, pat):
+                break
+        else:
             continue  # an expression in a field the guard does not look at
-        rule_id, resource = hit
         rel = _paths.format_path(parts)
         full = f"{base}.{rel}"
         if pname is not None:
