@@ -35,6 +35,7 @@ import pytest
 from sdk_markers import (  # noqa: F401  (sdk/sdk2/sdk3 markers: skip under the other major; --sdk-only)
     pytest_addoption,
     pytest_collection_modifyitems,
+    pytest_ignore_collect,
 )
 
 from safemaker.pytest_plugin import FAKE_AWS_ENVIRONMENT, loopback_only

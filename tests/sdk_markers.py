@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 import pytest
 
-__all__ = ["pytest_addoption", "pytest_collection_modifyitems", "require_sdk", "installed_sdk", "sdk_major",
+__all__ = ["pytest_addoption", "pytest_collection_modifyitems", "pytest_ignore_collect", "require_sdk", "installed_sdk", "sdk_major",
            "skip_reason", "touches_sdk", "SDK_SOURCE", "SDK_MARKERS"]
 
 #: Markers of tests that run in every leg of the matrix (``--sdk-only`` keeps exactly these).
@@ -48,6 +48,9 @@ SDK_SOURCE = re.compile(
     r"|\b(?:require_sdk|installed_sdk|sdk_major)\b|version\([\"']sagemaker[\"']\)",
     re.MULTILINE,
 )
+
+#: An ``sdk``/``sdk2``/``sdk3`` marker written in a module's source (``pytest.mark.sdk2``, ``marks=mark.sdk``...).
+SDK_MARK = re.compile(r"\bmark\.sdk[23]?\b")
 
 _NEEDS = {2: "the SageMaker Python SDK v2 (sagemaker>=2.200,<3)", 3: "the SageMaker Python SDK v3 (sagemaker>=3)"}
 
@@ -102,6 +105,33 @@ def touches_sdk(path: Path) -> bool:
         return SDK_SOURCE.search(Path(path).read_text(encoding="utf-8")) is not None
     except (OSError, UnicodeDecodeError):
         return True  # unreadable: keep it in every leg rather than lose it
+
+
+@functools.lru_cache(maxsize=None)
+def may_hold_sdk_tests(path: Path) -> bool:
+    """Whether a test module can hold a test that ``--sdk-only`` keeps: it :func:`touches_sdk` or names an
+    SDK marker (:data:`SDK_MARK`). A module that can not is not even imported by an ``--sdk-only`` run."""
+    if touches_sdk(path):
+        return True
+    try:
+        return SDK_MARK.search(Path(path).read_text(encoding="utf-8")) is not None
+    except (OSError, UnicodeDecodeError):
+        return True
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under ``--sdk-only``, skip collecting a test module none of whose tests it would keep.
+
+    Importing and collecting every module only to deselect most of them costs each pytest-xdist
+    worker of that leg as much CPU as the tests it runs; the items it keeps are the same either way
+    (:func:`pytest_collection_modifyitems` still selects by marker).
+    """
+    if not config.getoption("sdk_only", default=False):
+        return None
+    name = collection_path.name
+    if collection_path.suffix == ".py" and name.startswith("test_") and not may_hold_sdk_tests(collection_path):
+        return True
+    return None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
