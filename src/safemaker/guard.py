@@ -770,6 +770,18 @@ def _compile_targets(targets: tuple[_TargetPlan, ...], label: str) -> Any:
     for j, target in enumerate(targets):
         kind, anchor, _u, _fields, dia, run_fields, places, _rl = target
         ns[f"RF{j}"], ns[f"T{j}"] = run_fields, target
+        if kind == _AT_LIST and dia is None and _rl is not None and len(anchor) == 2:
+            # one top-level list member: a list or tuple whose indexes the plan knows already goes to the
+            # generated loop directly; anything else (absent, null, longer, another shape) to _run_target
+            ns[f"PL{j}"], ns[f"RL{j}"] = places, _rl
+            lines += [f"    seq = params.get({anchor[0]!r}, MISSING) if type(params) is dict else MISSING",
+                      "    if (seq.__class__ is list or seq.__class__ is tuple) and len(seq) <= len(known := "
+                      f"PL{j}[0]):",
+                      f"        RL{j}(seq, known, violations, S)",
+                      "    elif seq is not None and (seq is not MISSING or type(params) is not dict):",
+                      f"        _run_target(S, params, violations, T{j})"]
+            ns["MISSING"] = MISSING
+            continue
         if dia is not None or kind not in (_AT_ROOT, _AT_MEMBERS):
             lines.append(f"    _run_target(S, params, violations, T{j})")
             continue
@@ -1673,11 +1685,21 @@ def references(operation: str, params: Mapping[str, Any], *, described: bool = F
         return []
     out = []
     is_dict = type(params) is dict
-    for ref, parts, discriminator, member in _compiled_references(operation, described):
+    for ref, parts, discriminator, member, plain in _compiled_references(operation, described):
         if is_dict:
             top = params.get(parts[0])
             if top is None:
                 continue  # absent or null: _expand_all finds nothing there
+            if plain is not None and (len(parts) == 1 or (len(parts) == 2 and top.__class__ is dict)):
+                # A or A.B over a dict, read directly (what _expand_all finds: the value, when present)
+                name = top if len(parts) == 1 else top.get(parts[1])
+                if isinstance(name, str) and name and ref.arn_prefix is not None:
+                    name = ref.name_of(name)
+                if isinstance(name, str) and name:
+                    r = _new_violation(ResolvedReference)
+                    r.__dict__.update(path=plain, resource=ref.resource, name=name)
+                    out.append(r)
+                continue
             if member is not None and (top.__class__ is list or top.__class__ is tuple):  # A[].B...
                 if len(parts) == 3 and discriminator is None and ref.arn_prefix is None:
                     # A[].B over dicts, read directly (what _expand_all finds: each element's B, when present)
@@ -1718,15 +1740,19 @@ def references(operation: str, params: Mapping[str, Any], *, described: bool = F
 
 @lru_cache(maxsize=None)
 def _compiled_references(operation: str, described: bool = False,
-                         ) -> tuple[tuple[Any, tuple[str, ...], tuple[str, ...] | None, str | None], ...]:
-    """``(reference, split path, split discriminator or None, B or None)`` of each reference of ``operation``'s
-    rule (at its ``describe_path`` when ``described``); ``B`` for a path ``A[].B...`` (the member each element
-    of the top list is read at)."""
+                         ) -> tuple[tuple[Any, tuple[str, ...], tuple[str, ...] | None, str | None, str | None], ...]:
+    """``(reference, split path, split discriminator or None, B or None, plain)`` of each reference of
+    ``operation``'s rule (at its ``describe_path`` when ``described``); ``B`` for a path ``A[].B...`` (the
+    member each element of the top list is read at); ``plain`` the concrete path of a path of one or two
+    members without a discriminator (``"HumanTaskConfig.WorkteamArn"``), else ``None``."""
     out = []
     for ref in RULES[operation].references:
         parts = split_path(ref.describe_path if described and ref.describe_path else ref.path)
         member = parts[2] if len(parts) > 2 and parts[1] == "[]" and parts[2] != "[]" else None
-        out.append((ref, parts, split_path(ref.discriminator) if ref.discriminator is not None else None, member))
+        plain = (format_path(parts) if len(parts) <= 2 and "[]" not in parts and ref.discriminator is None
+                 else None)
+        out.append((ref, parts, split_path(ref.discriminator) if ref.discriminator is not None else None, member,
+                    plain))
     return tuple(out)
 
 
