@@ -22,12 +22,15 @@ import os
 from .logs import debug_from_environment
 from .errors import ProfileError, ProfileFieldError
 from .hooks import Guard
-from .process import MODE_ENV_VAR, install_process
+from .process import EXCLUSIVE_ENV_VAR, MODE_ENV_VAR, install_process
 
 __all__ = ["activate", "MODE_ENV_VAR", "guard"]
 
 def activate() -> Guard:
     """Turn the process guard on with the profile and mode of the environment.
+
+    ``SAFEMAKER_GUARD_EXCLUSIVE=1`` (set by ``safemaker run``) makes it exclusive
+    (:func:`safemaker.process.install_process`); unset or ``0``: not exclusive.
 
     Returns
     -------
@@ -37,14 +40,19 @@ def activate() -> Guard:
     Raises
     ------
     safemaker.errors.ProfileError
-        The profile cannot be loaded, or ``SAFEMAKER_GUARD_MODE`` is neither
-        ``enforce`` nor ``warn``.
+        The profile cannot be loaded, ``SAFEMAKER_GUARD_MODE`` is neither
+        ``enforce`` nor ``warn``, or ``SAFEMAKER_GUARD_EXCLUSIVE`` is neither ``1``
+        nor ``0``.
     """
     mode = os.environ.get(MODE_ENV_VAR, "enforce").strip().lower() or "enforce"
     if mode not in ("enforce", "warn"):
         raise ProfileError(f"environment ({MODE_ENV_VAR})", [ProfileFieldError(
             MODE_ENV_VAR, os.environ.get(MODE_ENV_VAR), "'enforce' or 'warn' (unset means enforce)")])
-    return install_process(None, mode)  # type: ignore[arg-type]
+    exclusive = os.environ.get(EXCLUSIVE_ENV_VAR, "0").strip() or "0"
+    if exclusive not in ("0", "1"):
+        raise ProfileError(f"environment ({EXCLUSIVE_ENV_VAR})", [ProfileFieldError(
+            EXCLUSIVE_ENV_VAR, os.environ.get(EXCLUSIVE_ENV_VAR), "'1' or '0' (unset means 0)")])
+    return install_process(None, mode, exclusive=exclusive == "1")  # type: ignore[arg-type]
 
 
 debug_from_environment()  # SAFEMAKER_DEBUG: this import is a program's (or safemaker run's) explicit start

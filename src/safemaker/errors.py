@@ -36,6 +36,7 @@ __all__ = [
     "Violation",
     "ReferenceCheckError",
     "UnguardableClientError",
+    "ProcessGuardLockedError",
     "PipelineDefinitionError",
     "DuplicateKeyError",
     # SDK adapters
@@ -434,6 +435,25 @@ class UnguardableClientError(SafemakerError, TypeError):
 
     def __init__(self, client_class: str, reason: str, fix: str) -> None:
         super().__init__(client_class=client_class, reason=reason, fix=fix)
+
+
+class ProcessGuardLockedError(SafemakerError):
+    """A call would replace or relax an exclusive process guard (``install_process(exclusive=True)``,
+    ``safemaker run``); nothing was changed.
+
+    Attributes
+    ----------
+    action : str
+        What was refused (``"install_process"``).
+    owner : str
+        Who turned the exclusive guard on.
+    reason, fix : str
+    """
+
+    fmt = "{action} refused: {reason} (turned on by {owner}). Fix: {fix}"
+
+    def __init__(self, action: str, owner: str, reason: str, fix: str) -> None:
+        super().__init__(action=action, owner=owner, reason=reason, fix=fix)
 
 
 class PipelineDefinitionError(InputError):

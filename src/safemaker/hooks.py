@@ -373,15 +373,20 @@ class Guard:
         return decision.params
 
     def _defers(self, context: Mapping[str, Any]) -> bool:
-        """``True`` when this warn-mode guard must leave the approval of an enforcing guard in place.
+        """``True`` when this guard must leave the approval of the process guard in place.
 
-        A client or session guard in warn mode under an enforcing process guard: both
-        decide, the process guard's approval (and its check of the final request) stands.
+        A client or session guard in warn mode under an enforcing process guard, or
+        any client or session guard under an exclusive process guard: both decide,
+        the process guard's approval (and its check of the final request) stands.
         """
-        if self.mode != "warn":
-            return False
         other = context.get(_process.APPROVAL_KEY)
-        return other is not None and other.guard is not self and other.guard.mode == "enforce"
+        if other is None or other.guard is self:
+            return False
+        if self.mode == "warn":
+            return other.guard.mode == "enforce"
+        # an enforcing client or session guard under an exclusive process guard: both decide (either
+        # refuses), the process guard's approval and the request it returned are the ones sent
+        return other.guard is _process._State.guard and _process._State.exclusive
 
     # ------------------------------------------------------------------ references
 

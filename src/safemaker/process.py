@@ -64,7 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .hooks import Guard, Mode
     from .profile import VpcProfile
 
-__all__ = ["install_process", "uninstall_process", "process_guard", "claim_process", "Approval",
+__all__ = ["install_process", "uninstall_process", "process_guard", "process_guard_exclusive", "claim_process", "Approval",
            "PROCESS_UNIQUE_ID", "APPROVAL_KEY", "FINAL_REQUEST_RULE_ID"]
 
 logger = logging.getLogger(__name__)
@@ -73,6 +73,9 @@ PROCESS_UNIQUE_ID = "safemaker-guard-process"
 """``unique_id`` of the process guard's handler on each SageMaker client it has seen."""
 APPROVAL_KEY = "safemaker_approval"
 """Key of the :class:`Approval` in botocore's request context (``request.context``)."""
+EXCLUSIVE_ENV_VAR = "SAFEMAKER_GUARD_EXCLUSIVE"
+"""Environment variable: ``1`` makes the process guard turned on from the environment exclusive
+(:func:`install_process` ``exclusive=True``); ``safemaker run`` sets it unless ``--not-exclusive``."""
 MODE_ENV_VAR = "SAFEMAKER_GUARD_MODE"
 """Environment variable holding the mode of a process guard turned on from the environment
 (:mod:`safemaker.auto`, ``safemaker run``): ``enforce`` (default) or ``warn``."""
@@ -132,13 +135,14 @@ class _State:
     make_api_call: Any = None                     # botocore's own, while patched
     send: Any = None
     init: Any = None                              # BaseClient.__init__, while patched (async clients refused)
+    exclusive: bool = False                       # install_process(exclusive=True): no guard may relax it
 
 
 # --------------------------------------------------------------------------- public API
 
 
 def install_process(profile: "VpcProfile | str | os.PathLike[str] | None", mode: "Mode" = "enforce",
-                    **guard_options: Any) -> "Guard":
+                    *, exclusive: bool = False, **guard_options: Any) -> "Guard":
     """Guard every SageMaker request of every botocore client in this process.
 
     Parameters
@@ -148,6 +152,13 @@ def install_process(profile: "VpcProfile | str | os.PathLike[str] | None", mode:
         see :func:`safemaker.profile.resolve_profile`.
     mode : {"enforce", "warn"}, default "enforce"
         See :class:`safemaker.hooks.Guard`.
+    exclusive : bool, default False
+        With ``mode="enforce"``: no other guard can relax this one. Every SageMaker
+        request must pass it, also those of clients with a guard of their own
+        (:func:`safemaker.hooks.install` on a client or session, a second
+        ``ClosedNetworkSession``): that guard can add refusals, never remove one;
+        and while it is on, :func:`install_process` with another profile, mode or
+        options raises. ``safemaker run`` turns the guard on exclusive.
     **guard_options
         ``decision_log``, ``reference_ttl``, ``keep`` (see :class:`safemaker.hooks.Guard`).
 
@@ -164,6 +175,8 @@ def install_process(profile: "VpcProfile | str | os.PathLike[str] | None", mode:
         The profile cannot be loaded.
     ValueError
         ``mode`` is neither ``"enforce"`` nor ``"warn"``.
+    safemaker.errors.ProcessGuardLockedError
+        An exclusive process guard is on and this call would replace it.
 
     Notes
     -----
@@ -171,7 +184,7 @@ def install_process(profile: "VpcProfile | str | os.PathLike[str] | None", mode:
     client or on its session) keep it: the more specific guard wins. Calls of
     other services pass through after one string comparison.
     """
-    return _install(profile, mode, "install_process", replace=True, **guard_options)
+    return _install(profile, mode, "install_process", replace=True, exclusive=exclusive, **guard_options)
 
 
 def claim_process(profile: "VpcProfile", mode: "Mode" = "enforce", *, by: str, **guard_options: Any) -> "Guard":
@@ -218,13 +231,18 @@ def uninstall_process() -> bool:
     """
     with _State.lock:
         was = _State.guard is not None
-        _State.guard, _State.claimed_by = None, None
+        _State.guard, _State.claimed_by, _State.exclusive = None, None, False
         _unpatch()
         if _SDK_HOOK in sys.meta_path:  # the SDK was not imported meanwhile: nothing to apply it to
             sys.meta_path.remove(_SDK_HOOK)
     if was:
         logger.debug("process guard uninstalled")
     return was
+
+
+def process_guard_exclusive() -> bool:
+    """``True`` when the process guard in force is exclusive (see :func:`install_process`)."""
+    return _State.guard is not None and _State.exclusive
 
 
 def process_guard() -> "Guard | None":
@@ -242,7 +260,8 @@ def process_guard_owner() -> str | None:
     return _State.claimed_by
 
 
-def _install(profile: Any, mode: "Mode", by: str, *, replace: bool, **guard_options: Any) -> "Guard":
+def _install(profile: Any, mode: "Mode", by: str, *, replace: bool, exclusive: bool = False,
+             **guard_options: Any) -> "Guard":
     from ._redact import install_log_redaction
     from .hooks import Guard
     from .profile import resolve_profile
@@ -252,6 +271,15 @@ def _install(profile: Any, mode: "Mode", by: str, *, replace: bool, **guard_opti
         current = _State.guard
         if current is not None:
             same = current.profile == resolved and current.mode == mode and not guard_options
+            if replace and not same and _State.exclusive:
+                from .errors import ProcessGuardLockedError
+
+                raise ProcessGuardLockedError(
+                    "install_process", _State.claimed_by or "install_process",
+                    "the process guard in force is exclusive: a guard with another profile, mode or "
+                    "options cannot replace it",
+                    "install the same profile, or leave the guard as it is (outside 'safemaker run': "
+                    "install_process(..., exclusive=False))")
             if same or not replace:
                 if not same:
                     logger.info("process guard kept (turned on by %s); %s guards its own clients with its profile",
@@ -262,6 +290,7 @@ def _install(profile: Any, mode: "Mode", by: str, *, replace: bool, **guard_opti
         install_log_redaction()
         _patch()
         _State.guard, _State.claimed_by = g, by
+        _State.exclusive = bool(exclusive) and mode == "enforce"
     logger.debug("process guard installed by %s (mode=%s)", by, mode)
     install_sdk_preflight_on_import()
     return g
@@ -509,10 +538,11 @@ def _register_process_handler(client: Any) -> None:
             own = getattr(entry["handler"], "_safemaker_guard", None) if entry else None
         else:  # pragma: no cover
             own = _own_guard(c, UNIQUE_ID)
-        if own is not None and (own.mode == "enforce" or g.mode == "warn"):
+        if own is not None and (own.mode == "enforce" or g.mode == "warn") and not _State.exclusive:
             return None  # the client's / its session's guard decides (the more specific wins)
-        # no guard of its own, or one in warn mode under an enforcing process guard: a warn guard
-        # does not switch the process guard off (the request must pass it too)
+        # no guard of its own, or one in warn mode under an enforcing process guard, or any guard
+        # under an exclusive one: that guard does not switch the process guard off (the request
+        # must pass it too)
         return g.provide_client_params(params, model, client_ref=ref, **kwargs)
 
     emitter.register_first(_PARAMS_EVENT, decide_for_process, unique_id=PROCESS_UNIQUE_ID)

@@ -192,6 +192,85 @@ def test_a_warn_guard_under_a_warn_process_guard_sends(safemaker_local, safemake
     assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 1
 
 
+FOREIGN_SUBNET = "subnet-0ffffffffffffffff"   # in no profile of these tests
+
+
+def _relaxed(profile):
+    """What a library in the same process might install for its own clients: isolation off, its own subnet."""
+    return profile.model_copy(update={"require_network_isolation": False, "subnets": [FOREIGN_SUBNET]})
+
+
+@pytest.mark.parametrize("where", ["client", "session"])
+def test_an_enforcing_guard_with_a_relaxed_profile_cannot_relax_an_exclusive_process_guard(
+        safemaker_local, safemaker_session, profile, where):
+    """A new-user trial's escape: safemaker.install(its_client, relaxed_profile) in enforce mode decided alone."""
+    pg = safemaker.install_process(profile, exclusive=True)
+    relaxed = _relaxed(profile)
+    if where == "session":
+        own = hooks.install(safemaker_session, relaxed)
+        sm = safemaker_session.client("sagemaker")
+    else:
+        sm = safemaker_session.client("sagemaker")
+        own = hooks.install(sm, relaxed)
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.create_training_job(**training_job("lib-open", EnableNetworkIsolation=False,
+                                              VpcConfig={"Subnets": [FOREIGN_SUBNET], "SecurityGroupIds": [SG]}))
+    # the profile's own fields decide (the oracle: what the request asked for against the process profile)
+    assert {(v.path, repr(v.found)) for v in exc.value.violations} == {
+        ("EnableNetworkIsolation", "False"), ("VpcConfig.Subnets[0]", repr(FOREIGN_SUBNET))}
+    assert [(d.operation, d.outcome) for d in pg.decisions] == [("CreateTrainingJob", "refused")]
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 0
+    # a request both guards accept is sent as the exclusive process guard approved it
+    sm.create_training_job(**training_job("closed"))
+    stored = sm.describe_training_job(TrainingJobName="closed")
+    assert (stored["EnableNetworkIsolation"], stored["VpcConfig"]) == (
+        True, {"Subnets": [SUB_A], "SecurityGroupIds": [SG]})
+    # the process guard decides first: the open request never reached the library's guard; the closed one did
+    assert [d.operation for d in own.decisions] == ["CreateTrainingJob"]
+
+
+def test_a_stricter_own_guard_still_refuses_under_an_exclusive_process_guard(
+        safemaker_local, safemaker_session, profile):
+    """Exclusive means both decide: the client's own guard can add a refusal the process guard would not make."""
+    safemaker.install_process(profile.model_copy(update={"require_network_isolation": False}), exclusive=True)
+    sm = safemaker_session.client("sagemaker")
+    hooks.install(sm, profile)   # requires isolation
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.create_training_job(**training_job("own-refuses", EnableNetworkIsolation=False))
+    assert [v.path for v in exc.value.violations] == ["EnableNetworkIsolation"]
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 0
+
+
+def test_without_exclusive_an_enforcing_client_guard_decides_alone(safemaker_local, safemaker_session, profile):
+    """The documented default (two networks in one program): the more specific enforcing guard wins."""
+    safemaker.install_process(profile)
+    sm = safemaker_session.client("sagemaker")
+    hooks.install(sm, _relaxed(profile))
+    sm.create_training_job(**training_job("other-network",
+                                          VpcConfig={"Subnets": [FOREIGN_SUBNET], "SecurityGroupIds": [SG]}))
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 1
+
+
+def test_an_exclusive_process_guard_cannot_be_replaced_by_another_profile(profile):
+    from safemaker.errors import ProcessGuardLockedError
+
+    g = safemaker.install_process(profile, exclusive=True)
+    assert process.process_guard_exclusive()
+    assert safemaker.install_process(profile, exclusive=True) is g          # the same: harmless
+    with pytest.raises(ProcessGuardLockedError) as exc:
+        safemaker.install_process(_relaxed(profile))
+    assert "exclusive" in str(exc.value) and "Fix:" in str(exc.value)
+    assert safemaker.process_guard() is g
+    with pytest.raises(ProcessGuardLockedError):
+        safemaker.install_process(profile, mode="warn")
+    assert safemaker.process_guard() is g and safemaker.process_guard().mode == "enforce"
+
+
+def test_a_warn_process_guard_is_never_exclusive(profile):
+    safemaker.install_process(profile, mode="warn", exclusive=True)
+    assert not process.process_guard_exclusive()
+
+
 def test_the_operation_swap_message_compares_the_header_values(safemaker_local, safemaker_session, profile):
     safemaker.install_process(profile)
     sm = safemaker_session.client("sagemaker")
@@ -203,3 +282,35 @@ def test_the_operation_swap_message_compares_the_header_values(safemaker_local, 
     assert (v.path, v.found) == ("X-Amz-Target", TARGET_PREFIX + "CreateTrainingJob")
     assert v.required.startswith(TARGET_PREFIX + "ListModels")
     assert safemaker_local.request_count() == 0
+
+
+@pytest.mark.parametrize(("value", "exclusive"), [("1", True), ("0", False), (None, False)])
+def test_auto_reads_the_exclusive_variable(monkeypatch, tmp_path, value, exclusive):
+    import importlib
+
+    from _profiles import profile_fields
+
+    (tmp_path / "p.json").write_text(json.dumps({"safemaker": profile_fields()}))
+    monkeypatch.setenv("SAFEMAKER_PROFILE", str(tmp_path / "p.json"))
+    if value is None:
+        monkeypatch.delenv("SAFEMAKER_GUARD_EXCLUSIVE", raising=False)
+    else:
+        monkeypatch.setenv("SAFEMAKER_GUARD_EXCLUSIVE", value)
+    auto = importlib.import_module("safemaker.auto")
+    auto.activate()
+    assert process.process_guard_exclusive() is exclusive
+
+
+def test_auto_refuses_a_bad_exclusive_value_naming_it(monkeypatch, tmp_path):
+    import importlib
+
+    from _profiles import profile_fields
+    from safemaker.errors import ProfileError
+
+    (tmp_path / "p.json").write_text(json.dumps({"safemaker": profile_fields()}))
+    monkeypatch.setenv("SAFEMAKER_PROFILE", str(tmp_path / "p.json"))
+    monkeypatch.setenv("SAFEMAKER_GUARD_EXCLUSIVE", "yes")
+    with pytest.raises(ProfileError) as exc:
+        importlib.import_module("safemaker.auto").activate()
+    assert "SAFEMAKER_GUARD_EXCLUSIVE" in str(exc.value) and "'yes'" in str(exc.value)
+    assert safemaker.process_guard() is None

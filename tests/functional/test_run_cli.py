@@ -165,6 +165,8 @@ def test_run_environment_puts_the_bootstrap_first_once(tmp_path):
     assert (BOOTSTRAP_DIR / "sitecustomize.py").is_file()
     ssm = run_environment("ssm:/closed/profile", "enforce", {})
     assert ssm["SAFEMAKER_PROFILE"] == "ssm:/closed/profile"
+    assert (env["SAFEMAKER_GUARD_EXCLUSIVE"], ssm["SAFEMAKER_GUARD_EXCLUSIVE"]) == ("1", "1")
+    assert run_environment("profile.toml", "enforce", {}, exclusive=False)["SAFEMAKER_GUARD_EXCLUSIVE"] == "0"
 
 
 # CPython "Command line and environment": -I (isolated: implies -E and -s), -E (ignore PYTHON*
@@ -215,3 +217,47 @@ def test_a_child_python_without_safemaker_is_told_which_python_has_it(tmp_path):
     assert r.returncode == 2 and "ran" not in r.stdout
     assert r.stderr.endswith("run the program with the Python that has it: /opt/venv/bin/python "
                              "(safemaker run -- /opt/venv/bin/python ...)\n")
+
+
+RELAXING_LIBRARY = """\
+import boto3, safemaker
+from safemaker.profile import VpcProfile
+
+relaxed = VpcProfile.from_mapping({"region": "us-east-1", "vpc_id": "vpc-0eeeeeeeeeeeeeeee",
+                                   "subnets": ["subnet-0ffffffffffffffff"], "security_group_ids": ["%s"],
+                                   "execution_role_arn": "%s", "require_network_isolation": False}, env=False)
+sm = boto3.client("sagemaker")
+safemaker.install(sm, relaxed)            # a library guarding its own client with its own, relaxed profile
+try:
+    sm.create_training_job(
+        TrainingJobName="lib-open", RoleArn="%s", EnableNetworkIsolation=False,
+        VpcConfig={"Subnets": ["subnet-0ffffffffffffffff"], "SecurityGroupIds": ["%s"]},
+        AlgorithmSpecification={"TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1",
+                                "TrainingInputMode": "File"},
+        OutputDataConfig={"S3OutputPath": "s3://bucket/out"},
+        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+        StoppingCondition={"MaxRuntimeInSeconds": 3600})
+    print("lib open: sent")
+except Exception as exc:
+    print("lib open:", type(exc).__name__)
+try:
+    safemaker.install_process(relaxed)
+    print("replace: done")
+except Exception as exc:
+    print("replace:", type(exc).__name__)
+""" % (SG, ROLE, ROLE, SG)
+
+
+@pytest.mark.parametrize(("flag", "expected"), [
+    ([], ["lib open: GuardrailViolation", "replace: ProcessGuardLockedError"]),
+    (["--not-exclusive"], ["lib open: sent", "replace: done"]),
+])
+def test_run_makes_the_process_guard_exclusive(program, safemaker_local, flag, expected):
+    """A new-user trial's escape: a program's own enforcing guard with a relaxed profile decided alone."""
+    where, env = program
+    (where / "lib.py").write_text(RELAXING_LIBRARY)
+    r = subprocess.run([*safemaker_command(), "run", "-p", "profile.toml", *flag, "--", sys.executable, "lib.py"],
+                       cwd=where, env=env, capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == expected
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == (0 if not flag else 1)

@@ -11,7 +11,7 @@ from typing import List, Optional
 
 import typer
 
-from ..process import MODE_ENV_VAR
+from ..process import EXCLUSIVE_ENV_VAR, MODE_ENV_VAR
 from ..profile import PROFILE_ENV_VAR, SSM_PREFIX, VpcProfile
 from ._common import aws_profile_option, fail, handle_errors, profile_option
 
@@ -19,7 +19,8 @@ BOOTSTRAP_DIR = Path(__file__).resolve().parent.parent / "_run"
 """The folder put first on ``PYTHONPATH``: its ``sitecustomize.py`` imports :mod:`safemaker.auto`."""
 
 
-def run_environment(profile: Optional[str], mode: str, environ: Optional[dict[str, str]] = None) -> dict[str, str]:
+def run_environment(profile: Optional[str], mode: str, environ: Optional[dict[str, str]] = None,
+                    *, exclusive: bool = True) -> dict[str, str]:
     """The environment ``safemaker run`` gives the program (and so every Python process it starts).
 
     Parameters
@@ -29,12 +30,15 @@ def run_environment(profile: Optional[str], mode: str, environ: Optional[dict[st
     mode : {"enforce", "warn"}
     environ : dict, optional
         The environment to start from (default: this process's).
+    exclusive : bool, default True
+        ``SAFEMAKER_GUARD_EXCLUSIVE``: ``1`` (no guard installed by the program can
+        relax the process guard) or ``0``.
 
     Returns
     -------
     dict[str, str]
         ``PYTHONPATH`` with :data:`BOOTSTRAP_DIR` first, ``SAFEMAKER_PROFILE`` as an
-        absolute path (children may change directory), ``SAFEMAKER_GUARD_MODE``,
+        absolute path (children may change directory), ``SAFEMAKER_GUARD_MODE``, ``SAFEMAKER_GUARD_EXCLUSIVE``,
         ``SAFEMAKER_RUN_PYTHON`` (this Python, which has safemaker).
     """
     env = dict(os.environ if environ is None else environ)
@@ -44,6 +48,7 @@ def run_environment(profile: Optional[str], mode: str, environ: Optional[dict[st
     if source and not source.startswith(SSM_PREFIX):
         env[PROFILE_ENV_VAR] = str(Path(source).expanduser().resolve())
     env[MODE_ENV_VAR] = mode
+    env[EXCLUSIVE_ENV_VAR] = "1" if exclusive else "0"
     env[RUN_PYTHON_ENV_VAR] = sys.executable  # named by a child Python that cannot import safemaker
     rest = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and Path(p).resolve() != BOOTSTRAP_DIR]
     env["PYTHONPATH"] = os.pathsep.join([str(BOOTSTRAP_DIR), *rest])
@@ -102,6 +107,10 @@ def run(
     profile: Optional[str] = profile_option(),
     aws_profile: Optional[str] = aws_profile_option(),
     mode: str = typer.Option("enforce", "--mode", help="enforce (refuse and inject) or warn (record only)."),
+    exclusive: bool = typer.Option(True, "--exclusive/--not-exclusive",
+                                   help="Every SageMaker request must pass this profile's guard, also those of "
+                                        "clients the program guards itself (safemaker.install, a second "
+                                        "ClosedNetworkSession); --not-exclusive lets such a guard decide alone."),
 ) -> None:
     """Run COMMAND with every SageMaker request of its Python processes guarded.
 
@@ -116,7 +125,7 @@ def run(
     """
     if mode not in ("enforce", "warn"):
         raise fail(f"--mode is {mode!r}; expected 'enforce' or 'warn'")
-    env = run_environment(profile, mode)
+    env = run_environment(profile, mode, exclusive=exclusive)
     VpcProfile.load(env.get(PROFILE_ENV_VAR))  # bad profile: exit 2 here, before anything starts
     program = shutil.which(command[0], path=env.get("PATH"))
     if program is None:

@@ -38,6 +38,8 @@ OTHER_ENV_VARS: Mapping[str, str] = MappingProxyType(
         "SAFEMAKER_DECISION_LOG": "JSON-lines file the guard appends its decisions to",
         "SAFEMAKER_GUARD_MODE": "mode of the process guard turned on by 'import safemaker.auto' and "
                                 "'safemaker run': enforce (default) or warn",
+        "SAFEMAKER_GUARD_EXCLUSIVE": "1 makes the process guard turned on by 'import safemaker.auto' exclusive "
+                                     "(no client or session guard can relax it); set by 'safemaker run'",
         "SAFEMAKER_ENDPOINT_URL": "endpoint URL for the doctor, infra and profile commands",
         "SAFEMAKER_S3_ENDPOINT_URL": "S3 endpoint URL for 'safemaker notebook wheelhouse' (local backend)",
         "SAFEMAKER_STACK": "name of the closed-network stack of 'safemaker infra'",
