@@ -533,7 +533,7 @@ def _is_required(ctx: _Ctx, f: FieldRule) -> bool:
             if _instance_store(container, parts, lists):
                 return False  # instance-store volumes take no KMS key (the API refuses one)
     if f.not_required_when is not None and ctx.root is not None:
-        return not any(v not in (None, "") for _, v in _values(ctx.root, f.not_required_when))
+        return not _given(ctx.root, split_path(f.not_required_when))
     return True
 
 
@@ -1196,22 +1196,26 @@ def _required_source(i: int, conds: tuple[Any, ...], ns: dict[str, Any], cache: 
 
 
 def _given(root: Any, parts: tuple[str, ...]) -> bool:
-    """``any(v not in (None, "") for _, v in paths.expand_all(root, parts))``, read directly for
-    ``("A", "[]", "B")`` over a list (or tuple) of dicts."""
+    """Whether ``root`` gives a value (neither None nor "") at rule path ``parts``; through a ``"[]"``
+    step, in **every** element of a non-empty list (or tuple).
+
+    A field's ``not_required_when``: ``ProductionVariants[].ModelName`` makes an endpoint config's own
+    isolation and VPC optional only when every variant serves a model; one variant without a model
+    (inference components run their own containers on it) needs them. Read directly for
+    ``("A", "[]", "B")`` over a list (or tuple) of dicts.
+    """
     if len(parts) == 3 and parts[1] == "[]" and parts[2] != "[]" and root.__class__ is dict:
         seq = root.get(parts[0])
         if seq is None:
             return False  # absent or null: nothing to walk
-        if seq.__class__ is list or seq.__class__ is tuple:
+        if (seq.__class__ is list or seq.__class__ is tuple) and all(item.__class__ is dict for item in seq):
             key = parts[2]
-            for item in seq:
-                if item.__class__ is not dict:
-                    break  # another shape: the path engine decides
-                if key in item and item[key] not in (None, ""):
-                    return True
-            else:
-                return False
-    return any(v not in (None, "") for _, v in _expand_all(root, parts))
+            return bool(seq) and all(key in item and item[key] not in (None, "") for item in seq)
+    if "[]" not in parts:
+        return any(v not in (None, "") for _, v in _expand_all(root, parts))
+    k = parts.index("[]")
+    items = [v for _, v in _expand_all(root, parts[:k + 1])]
+    return bool(items) and all(_given(item, parts[k + 1:]) for item in items)
 
 
 class _Run:

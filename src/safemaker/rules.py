@@ -140,10 +140,11 @@ class FieldRule:
         For a structure that also carries a VPC ID member (``WorkforceVpcConfig.VpcId``),
         that member's name.
     not_required_when : str or None
-        A path (from the request root, ``[]`` allowed) that, when it holds any value,
-        makes this field optional and not injected; values given are still checked.
-        CreateEndpointConfig's own ``VpcConfig`` is for inference-component endpoints
-        only: with ``ProductionVariants[].ModelName`` the models carry the settings.
+        A path (from the request root, ``[]`` allowed) that, when it holds a value
+        (through ``[]``: in every element), makes this field optional and not injected;
+        values given are still checked. CreateEndpointConfig's own ``VpcConfig`` is for
+        inference-component endpoints: when every ``ProductionVariants[].ModelName`` is
+        given the models carry the settings; a variant without a model needs them.
     reason : str or None
         For :attr:`Guardrail.UNSUPPORTED` fields: why a request (or resource) that
         gives this field cannot run closed (``HumanTaskConfig.PublicWorkforceTaskPrice``
@@ -1089,7 +1090,8 @@ def markdown_table() -> str:
             elif not f.required:
                 marks.append("optional")
             elif f.not_required_when:
-                marks.append(f"not required with {f.not_required_when}")
+                marks.append(f"not required when every {f.not_required_when} is given"
+                             if "[]" in f.not_required_when else f"not required with {f.not_required_when}")
             mark = f" ({', '.join(marks)})" if marks else ""
             fields.append(f"`{path}`: {f.guardrail.value}{mark}")
         refs = []

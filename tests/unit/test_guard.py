@@ -104,7 +104,36 @@ INJECT_CASES = [
         {"EnableNetworkIsolation": True, "VpcConfig": VPC_CONFIG},
         id="endpoint-config-inference-components",
     ),
+    pytest.param(
+        # a new-user trial's escape: one variant serves a model, the other none (inference components run
+        # their own containers on it with the endpoint config's settings: botocore's documentation of
+        # CreateEndpointConfig.EnableNetworkIsolation, "all model containers deployed to the endpoint")
+        "CreateEndpointConfig",
+        {"EndpointConfigName": "mixed", "ExecutionRoleArn": ROLE,
+         "ProductionVariants": [{"VariantName": "a", "ModelName": "m", "InstanceType": "ml.m5.large",
+                                 "InitialInstanceCount": 1},
+                                {"VariantName": "b", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}]},
+        {"EnableNetworkIsolation": True, "VpcConfig": VPC_CONFIG},
+        id="endpoint-config-one-variant-without-a-model",
+    ),
 ]
+
+
+@pytest.mark.parametrize("variants", [
+    [{"VariantName": "a", "ModelName": "m"}],
+    ({"VariantName": "a", "ModelName": "m"}, {"VariantName": "b", "ModelName": "n"}),   # a tuple, as botocore takes
+])
+def test_an_endpoint_config_whose_every_variant_serves_a_model_gets_no_config_level_settings(profile, variants):
+    d = guard.decide("CreateEndpointConfig", {"EndpointConfigName": "e", "ProductionVariants": variants}, profile)
+    assert "EnableNetworkIsolation" not in d.params and "VpcConfig" not in d.params
+
+
+def test_an_existing_endpoint_config_with_a_model_less_variant_and_no_settings_is_found(profile):
+    """The audit's reading of DescribeEndpointConfig: the same rule, the same answer."""
+    described = {"EndpointConfigName": "mixed", "ProductionVariants": [
+        {"VariantName": "a", "ModelName": "m"}, {"VariantName": "b"}]}
+    paths = {v.path for v in guard.check("CreateEndpointConfig", described, profile)}
+    assert {"EnableNetworkIsolation", "VpcConfig"} <= paths
 
 
 @pytest.mark.parametrize("operation,request_,expected", INJECT_CASES)
