@@ -129,6 +129,12 @@ def _check_paths(paths: list[str], profile: Optional[str], parameter: list[str],
             console = make_console(file=stream) if output is not None else out
             if findings:
                 _print_text(console, findings, len(findings))
+            elif not any(s.requests for s in sources):
+                # Nothing recognised is not "closed": say what was read and that no request was found.
+                read = ", ".join(f"{s.file} ({s.kind})" for s in sources) or "no file"
+                console.print(f"No SageMaker request recognised in {read}: nothing was checked. safemaker reads "
+                              "the SageMaker resources, state machine tasks, nested stacks and stack sets of "
+                              "these sources (docs/iac.md); anything else in them is not checked.")
             else:
                 console.print(f"No findings: {sum(len(s.requests) for s in sources)} request(s) in "
                               f"{len(sources)} file(s) checked, all inside the closed network.")

@@ -304,6 +304,19 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
         if rtype in _NESTED_STACKS:
             out.extend(_nested_stack(doc, res, props, where, shown_id, nesting))
             continue
+        if rtype in _SDK_CALLERS:
+            out.extend(_sdk_calls(doc, resolver, res, props, props_at, shown_id, rtype))
+            continue
+        if rtype == _STACK_SET:
+            out.extend(_stack_set(doc, resolver, res, props, props_at, shown_id, nesting))
+            continue
+        if isinstance(rtype, str) and _registry_sagemaker_type(rtype):
+            # A registry (third-party) or custom type naming SageMaker: its handler may create anything.
+            why = Unresolved(rtype, "a CloudFormation type that is not an AWS SageMaker type the schemas know "
+                                    "(a registry or custom type): what its handler creates is not checked")
+            out.append(SourceRequest(doc.file, shown_id, rtype, "", {}, lambda parts, _at=where: _at + ("Type",),
+                                     lambda parts: "Type", doc.line, extra=[(("Type",), why, "SM-UNSUPPORTED")]))
+            continue
         spec = CFN_RESOURCES.get(rtype) if isinstance(rtype, str) else None
         if spec is None and isinstance(rtype, str) and rtype.startswith("AWS::SageMaker::") \
                 and rtype not in NO_NETWORK_TYPES:
@@ -455,7 +468,10 @@ def _pipeline_body(doc: Document, resolver: Resolver, res: Mapping[str, Any], re
 _STATE_MACHINES = ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine")
 _NESTED_STACKS = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}
 """Nested stack types -> the property naming the child template."""
-_CHECKED_TYPES = frozenset(_STATE_MACHINES) | frozenset(_NESTED_STACKS)
+_STACK_SET = "AWS::CloudFormation::StackSet"
+_SDK_CALLERS = ("AWS::Scheduler::Schedule", "AWS::SSM::Document")
+"""Types whose content names SageMaker API calls (:mod:`safemaker.iac.sdk_calls`)."""
+_CHECKED_TYPES = frozenset(_STATE_MACHINES) | frozenset(_NESTED_STACKS) | {_STACK_SET} | frozenset(_SDK_CALLERS)
 """Types besides AWS::SageMaker::* whose content is checked (an unexpanded loop of them cannot be verified)."""
 
 
@@ -506,6 +522,80 @@ def _nested_stack(doc: Document, res: Mapping[str, Any], props: Mapping[str, Any
     parameters = dict(given) if isinstance(given, Mapping) else {}
     return template_requests(child, parameters, label=shown_id,
                              nesting=nesting + (Path(doc.file).resolve().as_posix(), key))
+
+
+def _sdk_calls(doc: Document, resolver: Resolver, res: Mapping[str, Any], props: Mapping[str, Any],
+               props_at: Parts, shown_id: str, rtype: str) -> list[SourceRequest]:
+    """An ``AWS::Scheduler::Schedule``'s SageMaker universal target (``Target.Arn``, ``Target.Input``) or an
+    ``AWS::SSM::Document``'s ``aws:executeAwsApi`` steps (``Content``: an object, or JSON/YAML text)."""
+    from . import sdk_calls
+    from ._document import parse_text
+
+    if rtype == "AWS::Scheduler::Schedule":
+        target = props.get("Target")
+        if not isinstance(target, Mapping):
+            return []
+        at = props_at + ("Target",)
+        raw_target = (res.get("Properties") or {}).get("Target")
+        input_at = at + ("Input",) if isinstance(raw_target, Mapping) and "Input" in raw_target else at
+        input_ = target.get("Input")
+        if isinstance(raw_target, Mapping) and "Input" in raw_target and not isinstance(input_, Unresolved):
+            text = resolver.text_document(raw_target["Input"])
+            input_ = text if isinstance(text, (str, Unresolved)) else input_
+        return sdk_calls.schedule_target_requests(doc, shown_id, rtype, target.get("Arn"), input_, input_at,
+                                                  "Target.Input")
+    content = props.get("Content")
+    at = props_at + ("Content",)
+    if isinstance(content, Unresolved):
+        if "aws:executeAwsApi" not in repr(content.expression):
+            return []
+        return [SourceRequest(doc.file, shown_id, rtype, "", {}, lambda parts: at, lambda parts: "Content",
+                              doc.line, extra=[((), content, "SM-REFERENCE")])]
+    if isinstance(content, str):
+        parsed = parse_text(content, f"{doc.file}#{shown_id}.Content").data
+        return sdk_calls.automation_requests(doc, shown_id, rtype, parsed, at, "Content", embedded=True)
+    return sdk_calls.automation_requests(doc, shown_id, rtype, content, at, "Content", embedded=False)
+
+
+def _registry_sagemaker_type(rtype: str) -> bool:
+    """A type whose name mentions SageMaker and that is neither ``AWS::SageMaker::*`` (decided above)
+    nor a type the installed CloudFormation schemas know (``TF::AWS::SagemakerDomain``, ``Custom::...``)."""
+    if "sagemaker" not in rtype.lower() or rtype.startswith("AWS::SageMaker::"):
+        return False
+    return not (rtype.startswith("AWS::") and _schema_of(rtype))
+
+
+def _stack_set(doc: Document, resolver: Resolver, res: Mapping[str, Any], props: Mapping[str, Any],
+               props_at: Parts, shown_id: str, nesting: tuple[str, ...]) -> list[SourceRequest]:
+    """The requests of an ``AWS::CloudFormation::StackSet``'s template, in every stack instance.
+
+    Resource schema ``AWS::CloudFormation::StackSet``: ``TemplateBody`` is the template (JSON or
+    YAML text), ``Parameters`` a list of ``{ParameterKey, ParameterValue}``; a ``TemplateURL`` (S3)
+    or a body built at deployment cannot be verified. Logical IDs are ``Set/Child``.
+    """
+    from ._document import parse_text
+
+    raw = res.get("Properties") or {}
+    if "TemplateBody" in raw:
+        text = resolver.text_document(raw["TemplateBody"])
+        if isinstance(text, str):
+            child = parse_text(text, f"{doc.file}#{shown_id}.TemplateBody")
+            if not is_template(child.data):
+                raise IacInputError(doc.file, f"{shown_id}.TemplateBody is not a CloudFormation template",
+                                    f"line {doc.line(props_at + ('TemplateBody',))}")
+            given = props.get("Parameters")
+            params = {str(p.get("ParameterKey")): p.get("ParameterValue") for p in given
+                      if isinstance(p, Mapping)} if isinstance(given, list) else {}
+            return template_requests(child, params, label=shown_id, nesting=nesting)
+        member, value = "TemplateBody", (text if isinstance(text, Unresolved)
+                                         else Unresolved(raw["TemplateBody"], "a template body that is not text"))
+    elif "TemplateURL" in raw:
+        member = "TemplateURL"
+        value = Unresolved(props.get("TemplateURL"), "a stack set's template kept in S3 is not in the source")
+    else:
+        return []
+    return [SourceRequest(doc.file, shown_id, _STACK_SET, "", {}, lambda parts, _at=props_at + (member,): _at,
+                          lambda parts, _m=member: _m, doc.line, extra=[((member,), value, "SM-REFERENCE")])]
 
 
 def _state_machine(doc: Document, resolver: Resolver, res: Mapping[str, Any], props: Mapping[str, Any],

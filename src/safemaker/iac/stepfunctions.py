@@ -35,7 +35,12 @@ OPTIMIZED_INTEGRATIONS = (
 )
 """The SageMaker actions of Step Functions' optimized integration (each with ``.sync`` where it waits)."""
 
-_RESOURCE = re.compile(r":states:::(?:aws-sdk:)?sagemaker:([A-Za-z0-9]+)(?:\.[A-Za-z]+)?$")
+_RESOURCE = {
+    "states": re.compile(r":states:::(?:aws-sdk:)?sagemaker:([A-Za-z0-9]+)(?:\.[A-Za-z]+)?$"),
+    "scheduler": re.compile(r":scheduler:::aws-sdk:sagemaker:([A-Za-z0-9]+)$"),
+}
+"""Service -> the ARN form of its SageMaker calls: a Step Functions task ``Resource`` (optimized or AWS SDK
+integration) and an EventBridge Scheduler universal target ``Arn`` (``aws-sdk`` only)."""
 
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
@@ -86,15 +91,17 @@ def is_state_machine(data: Any) -> bool:
     return isinstance(data, Mapping) and isinstance(data.get("States"), Mapping) and "StartAt" in data
 
 
-def task_operation(resource: Any) -> str | None:
+def task_operation(resource: Any, service: str = "states") -> str | None:
     """The SageMaker operation a Task ``Resource`` calls (``"CreateTrainingJob"``), or ``None``.
 
+    With ``service="scheduler"``: the operation of an EventBridge Scheduler universal target
+    (``arn:aws:scheduler:::aws-sdk:sagemaker:createNotebookInstance``), the same action names.
     An unresolved resource (``arn:${AWS::Partition}:states:::sagemaker:...``) is read from its text.
     """
     text = resource.expression if isinstance(resource, Unresolved) else resource
     if not isinstance(text, str):
         return None
-    m = _RESOURCE.search(text)
+    m = _RESOURCE[service].search(text)
     if m is None:
         return None
     action = m.group(1)

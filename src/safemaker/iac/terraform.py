@@ -323,10 +323,11 @@ def _state_machine(doc: Document, address: str, values: Mapping[str, Any], unkno
 
 
 def _cloudformation_stack(doc: Document, address: str, values: Mapping[str, Any], unknown: Any,
-                          at: Parts) -> list[SourceRequest]:
-    """The requests of an ``aws_cloudformation_stack``'s ``template_body`` with its ``parameters``
-    (Terraform AWS provider ``website/docs/r/cloudformation_stack``); lines are the body's. A
-    ``template_url`` (S3) or a body known only after apply cannot be verified."""
+                          at: Parts, rtype: str = "aws_cloudformation_stack") -> list[SourceRequest]:
+    """The requests of an ``aws_cloudformation_stack``'s (or ``aws_cloudformation_stack_set``'s)
+    ``template_body`` with its ``parameters`` (Terraform AWS provider
+    ``website/docs/r/cloudformation_stack``, ``.../cloudformation_stack_set``: both spell them the
+    same); lines are the body's. A ``template_url`` (S3) or a body known only after apply cannot be verified."""
     from ._document import parse_text
     from .cloudformation import is_template, template_requests
 
@@ -346,8 +347,50 @@ def _cloudformation_stack(doc: Document, address: str, values: Mapping[str, Any]
     value = Unresolved(values.get(member) or f"{address}.{member}",
                        "known after apply" if unknown_body else "a stack template kept in S3 is not in the plan")
     where = at + (member,) if at else at
-    return [SourceRequest(doc.file, address, "aws_cloudformation_stack", "", {}, lambda parts: where,
+    return [SourceRequest(doc.file, address, rtype, "", {}, lambda parts: where,
                           lambda parts, _m=member: _m, doc.line, extra=[((), value, "SM-REFERENCE")])]
+
+
+def _sdk_calls(doc: Document, address: str, rtype: str, values: Mapping[str, Any], unknown: Any,
+               at: Parts) -> list[SourceRequest]:
+    """An ``aws_scheduler_schedule``'s SageMaker universal targets (``target.arn``, ``target.input``) or an
+    ``aws_ssm_document``'s ``aws:executeAwsApi`` steps (``content``, JSON or YAML text), Terraform AWS
+    provider ``website/docs/r/scheduler_schedule`` and ``r/ssm_document``: :mod:`safemaker.iac.sdk_calls`."""
+    from . import sdk_calls
+    from ._document import parse_text
+
+    unk = unknown if isinstance(unknown, Mapping) else {}
+    if rtype == "aws_scheduler_schedule":
+        targets = values.get("target")
+        targets = targets if isinstance(targets, list) else [targets] if isinstance(targets, Mapping) else []
+        out: list[SourceRequest] = []
+        for i, target in enumerate(targets):
+            if not isinstance(target, Mapping):
+                continue
+            t_unk = unk.get("target")
+            t_unk = t_unk[i] if isinstance(t_unk, list) and i < len(t_unk) else t_unk
+            input_: Any = target.get("input")
+            if isinstance(t_unk, Mapping) and t_unk.get("input") is True or t_unk is True:
+                input_ = Unresolved(f"{address}.target.input", "known after apply")
+            arn: Any = target.get("arn")
+            if isinstance(t_unk, Mapping) and t_unk.get("arn") is True:
+                arn = Unresolved(f"{address}.target.arn", "known after apply")
+                out.append(SourceRequest(doc.file, address, rtype, "", {}, lambda parts, _at=at: _at,
+                                         lambda parts: "target.arn", doc.line, extra=[((), arn, "SM-REFERENCE")]))
+                continue
+            where = at + ("target", i, "input") if at else at
+            out.extend(sdk_calls.schedule_target_requests(doc, address, rtype, arn, input_, where, "target.input"))
+        return out
+    where = at + ("content",) if at else at
+    content = values.get("content")
+    if content is None and unk.get("content") is True:
+        value = Unresolved(f"{address}.content", "known after apply")
+        return [SourceRequest(doc.file, address, rtype, "", {}, lambda parts: where, lambda parts: "content",
+                              doc.line, extra=[((), value, "SM-REFERENCE")])]
+    if not isinstance(content, str):
+        return []
+    parsed = parse_text(content, f"{doc.file}#{address}.content").data
+    return sdk_calls.automation_requests(doc, address, rtype, parsed, where, "content", embedded=True)
 
 
 def plan_requests(doc: Document) -> list[SourceRequest]:
@@ -387,8 +430,11 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
         if rtype == "aws_sfn_state_machine" and isinstance(values, Mapping):
             out.extend(_state_machine(doc, address, values, unknown, at))
             continue
-        if rtype == "aws_cloudformation_stack" and isinstance(values, Mapping):
-            out.extend(_cloudformation_stack(doc, address, values, unknown, at))
+        if rtype in ("aws_cloudformation_stack", "aws_cloudformation_stack_set") and isinstance(values, Mapping):
+            out.extend(_cloudformation_stack(doc, address, values, unknown, at, rtype))
+            continue
+        if rtype in ("aws_scheduler_schedule", "aws_ssm_document") and isinstance(values, Mapping):
+            out.extend(_sdk_calls(doc, address, rtype, values, unknown, at))
             continue
         spec = TF_RESOURCES.get(rtype)
         if spec is None and rtype.startswith("aws_sagemaker_") and rtype not in TF_NO_NETWORK:

@@ -1,0 +1,142 @@
+"""SageMaker API calls named inside other services' resources: EventBridge Scheduler universal
+targets and SSM Automation ``aws:executeAwsApi`` steps.
+
+Both call a SageMaker operation with the API's member names, like a Step Functions AWS SDK
+integration task (:func:`safemaker.iac.stepfunctions.task_operation` reads the operation from
+either ARN: one mapping):
+
+- EventBridge Scheduler (User Guide, "Using universal targets"): a schedule's target
+  ``arn:aws:scheduler:::aws-sdk:sagemaker:createNotebookInstance`` sends the target's ``Input``
+  (JSON text) as the request (CloudFormation ``AWS::Scheduler::Schedule`` ``Target.Arn`` /
+  ``Target.Input``; Terraform ``aws_scheduler_schedule`` ``target.arn`` / ``target.input``);
+- Systems Manager Automation (action reference, ``aws:executeAwsApi``): a step's ``inputs`` name
+  the ``Service`` and the ``Api`` (``CreateNotebookInstance``); its other inputs are the request
+  (CloudFormation ``AWS::SSM::Document`` ``Content``, an object or JSON/YAML text; Terraform
+  ``aws_ssm_document`` ``content``). An input written ``{{ Name }}`` is a parameter filled when the
+  automation runs: cannot be verified before deployment.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from .._json import DuplicateKeyError, loads_strict
+from ..guard import format_path
+from ._document import Document, IacInputError, Parts, Unresolved
+from ._request import SourceRequest
+from .stepfunctions import task_operation
+
+__all__ = ["schedule_target_requests", "automation_requests"]
+
+_AUTOMATION_PARAMETER = re.compile(r"\{\{.*?\}\}")
+
+
+def schedule_target_requests(doc: Document, logical_id: str, source_type: str, arn: Any, input_: Any,
+                             input_at: Parts, shown_prefix: str) -> list[SourceRequest]:
+    """The request of one Scheduler target whose ``arn`` is a SageMaker universal target (else ``[]``).
+
+    Parameters
+    ----------
+    doc : Document
+        The file (for lines).
+    logical_id, source_type : str
+        Logical ID or address, and the type as the source spells it.
+    arn : str or Unresolved
+        The target ARN.
+    input_ : str, Unresolved or None
+        The target's ``Input`` (JSON text); ``None``: no input (an empty request).
+    input_at : tuple
+        Path of the input (or of the target) in ``doc``: every finding is reported on its line.
+    shown_prefix : str
+        The input's property path (``"Target.Input"``).
+
+    Raises
+    ------
+    IacInputError
+        An ``Input`` that is not a JSON object, or has a key given twice.
+    """
+    op = task_operation(arn, service="scheduler")
+    if op is None:
+        return []
+    if isinstance(input_, Unresolved):
+        return [SourceRequest(doc.file, logical_id, source_type, "", {}, lambda parts: input_at,
+                              lambda parts: shown_prefix, doc.line, extra=[((), input_, "SM-REFERENCE")])]
+    params: Any = {}
+    if isinstance(input_, str):
+        try:
+            params = loads_strict(input_)
+        except DuplicateKeyError as exc:
+            raise IacInputError(doc.file, f"{logical_id} {shown_prefix} has a {exc}",
+                                f"line {doc.line(input_at)}") from None
+        except ValueError as exc:
+            raise IacInputError(doc.file, f"{logical_id} {shown_prefix} is not JSON ({exc}); a universal target's "
+                                          f"input is the {op} request as JSON", f"line {doc.line(input_at)}") from None
+    elif isinstance(input_, Mapping):
+        params = dict(input_)
+    if not isinstance(params, Mapping):
+        raise IacInputError(doc.file, f"{logical_id} {shown_prefix} is {type(params).__name__}; a universal "
+                                      f"target's input is the {op} request, a JSON object",
+                            f"line {doc.line(input_at)}")
+    return [SourceRequest(doc.file, logical_id, source_type, op, dict(params), lambda parts: input_at,
+                          lambda parts: f"{shown_prefix}.{format_path(parts)}" if parts else shown_prefix,
+                          doc.line)]
+
+
+def _parameters_filled_at_run_time(value: Any) -> Any:
+    if isinstance(value, str) and _AUTOMATION_PARAMETER.search(value):
+        return Unresolved(value, "an Automation parameter filled when the automation runs")
+    if isinstance(value, Mapping):
+        return {k: _parameters_filled_at_run_time(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_parameters_filled_at_run_time(v) for v in value]
+    return value
+
+
+def automation_requests(doc: Document, logical_id: str, source_type: str, content: Any, content_at: Parts,
+                        shown_prefix: str, *, embedded: bool) -> list[SourceRequest]:
+    """The SageMaker requests of an Automation document's ``aws:executeAwsApi`` steps.
+
+    Parameters
+    ----------
+    doc : Document
+        The file (for lines).
+    logical_id, source_type : str
+        Logical ID or address, and the type as the source spells it.
+    content : Mapping
+        The document content (``mainSteps``), already decoded.
+    content_at : tuple
+        Path of the content in ``doc``.
+    shown_prefix : str
+        The content's property path (``"Content"``).
+    embedded : bool
+        The content was text: every finding is reported on the content's line.
+    """
+    steps = content.get("mainSteps") if isinstance(content, Mapping) else None
+    out: list[SourceRequest] = []
+    for i, step in enumerate(steps if isinstance(steps, list) else ()):
+        if not isinstance(step, Mapping) or step.get("action") != "aws:executeAwsApi":
+            continue
+        inputs = step.get("inputs")
+        if not isinstance(inputs, Mapping) or str(inputs.get("Service", "")).lower() != "sagemaker":
+            continue
+        api = inputs.get("Api")
+        here: Parts = ("mainSteps", i, "inputs")
+        if not isinstance(api, str) or not api or _AUTOMATION_PARAMETER.search(api):
+            value = Unresolved(api, "the SageMaker API an Automation step calls is chosen when it runs")
+            out.append(SourceRequest(doc.file, logical_id, source_type, "", {},
+                                     lambda parts, _h=here: content_at if embedded else content_at + _h + ("Api",),
+                                     lambda parts, _h=here: f"{shown_prefix}.{format_path(_h)}.Api", doc.line,
+                                     extra=[((), value, "SM-REFERENCE")]))
+            continue
+        op = api[0].upper() + api[1:]
+        params = _parameters_filled_at_run_time({k: v for k, v in inputs.items() if k not in ("Service", "Api")})
+
+        def source_path(parts: Parts, _h: Parts = here) -> Parts:
+            return content_at if embedded else content_at + _h + parts
+
+        def shown(parts: Parts, _h: Parts = here) -> str:
+            return f"{shown_prefix}.{format_path(_h + parts)}"
+
+        out.append(SourceRequest(doc.file, logical_id, source_type, op, params, source_path, shown, doc.line))
+    return out

@@ -1,0 +1,195 @@
+"""``safemaker check`` on channels that create SageMaker resources other than a SageMaker resource
+type: stack sets, CloudFormation registry types, EventBridge Scheduler universal targets, SSM
+Automation ``aws:executeAwsApi`` steps, and the Terraform AWS Cloud Control provider (``awscc``).
+Each must be checked like the request it causes, or reported as "cannot be verified"; never passed.
+
+The inputs in ``tests/data/iac/authored/trial6`` are a reviewer's reproducers. Expected values come
+from the sources' own documentation and schemas, not from safemaker's code:
+
+- ``CreateNotebookInstance``: ``DirectInternetAccess`` "Enabled" gives the notebook internet access
+  (botocore's service model documentation of the member, read below); ``CreateDomain``
+  ``AppNetworkAccessType`` "PublicInternetOnly" likewise.
+- ``AWS::CloudFormation::StackSet`` (cfn-lint's resource schema, read below): ``TemplateBody`` is the
+  template, ``TemplateURL`` its S3 location; Terraform ``aws_cloudformation_stack_set``
+  (provider docs ``r/cloudformation_stack_set``): ``template_body`` / ``template_url``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import botocore.session
+import pytest
+from typer.testing import CliRunner
+
+from safemaker.cli import app
+from test_iac_cli import ROLE, profile_file, run_json  # noqa: F401  (profile_file: fixture)
+
+TRIAL = Path(__file__).parents[1] / "data" / "iac" / "authored" / "trial6"
+runner = CliRunner()
+
+
+def _schema(rtype):
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    return PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", rtype).schema
+
+
+def _line(path, text):
+    return next(i for i, t in enumerate(Path(path).read_text().splitlines(), 1) if text in t)
+
+
+def test_oracle_direct_internet_access_enabled_is_internet_access():
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    text = model.operation_model("CreateNotebookInstance").input_shape.members["DirectInternetAccess"].documentation
+    assert "Enabled" in text and "internet" in text.lower()
+
+
+def test_cloudformation_stack_set_template_body_is_checked(profile_file):
+    assert {"TemplateBody", "TemplateURL", "Parameters"} <= set(_schema("AWS::CloudFormation::StackSet")["properties"])
+    r, rows = run_json(profile_file, str(TRIAL / "stackset.yaml"))
+    assert r.exit_code == 3
+    fails = {(x["rule_id"], x["logical_id"], x["path"], x["found"]) for x in rows if x["status"] == "FAIL"}
+    assert ("SM-NB-DIRECT-INTERNET", "Set/Nb", "DirectInternetAccess", "Enabled") in fails
+    assert ("SM-NB-ROOT", "Set/Nb", "RootAccess", "Enabled") in fails
+
+
+def test_cloudformation_stack_set_parameters_and_url(profile_file, tmp_path):
+    f = tmp_path / "sets.yaml"
+    f.write_text(f"""AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Local:
+    Type: AWS::CloudFormation::StackSet
+    Properties:
+      StackSetName: nb
+      PermissionModel: SELF_MANAGED
+      Parameters: [{{ParameterKey: Internet, ParameterValue: Enabled}}]
+      TemplateBody: |
+        Parameters:
+          Internet: {{Type: String, Default: Disabled}}
+        Resources:
+          Nb:
+            Type: AWS::SageMaker::NotebookInstance
+            Properties:
+              InstanceType: ml.t3.medium
+              RoleArn: {ROLE}
+              DirectInternetAccess: !Ref Internet
+              RootAccess: Disabled
+              SubnetId: subnet-0aaaaaaaaaaaaaaaa
+              SecurityGroupIds: [sg-0bbbbbbbbbbbbbbbb]
+  Remote:
+    Type: AWS::CloudFormation::StackSet
+    Properties:
+      StackSetName: remote
+      PermissionModel: SERVICE_MANAGED
+      TemplateURL: https://s3.amazonaws.com/bucket/set.yaml
+""")
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    assert sorted((x["status"], x["rule_id"], x["logical_id"], x["found"] if x["status"] == "FAIL" else None)
+                  for x in rows) == [
+        ("FAIL", "SM-NB-DIRECT-INTERNET", "Local/Nb", "Enabled"),
+        ("UNKNOWN", "SM-REFERENCE", "Remote", None)]
+    remote = next(x for x in rows if x["logical_id"] == "Remote")
+    assert "https://s3.amazonaws.com/bucket/set.yaml" in remote["found"]
+    assert remote["line"] == _line(f, "TemplateURL:")
+
+
+def test_terraform_stack_set_template_body_is_checked(profile_file):
+    r, rows = run_json(profile_file, str(TRIAL / "plan_stackset.json"))
+    assert r.exit_code == 3
+    fails = {(x["rule_id"], x["logical_id"], x["found"]) for x in rows if x["status"] == "FAIL"}
+    assert ("SM-NB-DIRECT-INTERNET", "aws_cloudformation_stack_set.nb/Nb", "Enabled") in fails
+
+
+def test_terraform_stack_set_template_url_cannot_be_verified(profile_file, tmp_path):
+    f = tmp_path / "plan.json"
+    f.write_text(json.dumps({"format_version": "1.2", "resource_changes": [{
+        "address": "aws_cloudformation_stack_set.s", "mode": "managed", "type": "aws_cloudformation_stack_set",
+        "name": "s", "change": {"actions": ["create"], "after": {
+            "name": "s", "template_url": "https://s3.amazonaws.com/bucket/set.yaml"}, "after_unknown": {}}}]}))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    assert [(x["status"], x["logical_id"], x["source_type"]) for x in rows] == [
+        ("UNKNOWN", "aws_cloudformation_stack_set.s", "aws_cloudformation_stack_set")]
+
+
+def test_registry_type_naming_sagemaker_cannot_be_verified(profile_file):
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER, ResourceNotFoundError
+
+    with pytest.raises(ResourceNotFoundError):  # not a type the installed CloudFormation schemas know
+        PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "TF::AWS::SagemakerDomain")
+    path = TRIAL / "registry_type.yaml"
+    r, rows = run_json(profile_file, str(path))
+    assert r.exit_code == 3
+    assert [(x["status"], x["logical_id"], x["source_type"], x["line"]) for x in rows] == [
+        ("UNKNOWN", "Studio", "TF::AWS::SagemakerDomain", _line(path, "Type: TF::AWS::SagemakerDomain"))]
+
+
+def test_template_without_any_recognised_request_does_not_say_closed(profile_file, tmp_path):
+    f = tmp_path / "bucket.yaml"
+    f.write_text('AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  B: {Type: "AWS::S3::Bucket"}\n')
+    r = runner.invoke(app, ["check", str(f), "-p", profile_file])
+    assert r.exit_code == 0
+    assert "closed network" not in r.stdout
+    assert "No SageMaker request recognised" in r.stdout and "bucket.yaml (cloudformation)" in r.stdout
+
+
+# --------------------------------------------------------------------------- SDK calls in other services
+# EventBridge Scheduler User Guide, "Using universal targets": arn:aws:scheduler:::aws-sdk:<service>:<apiAction>,
+# the target's Input is the API request (JSON). SSM Automation action reference, aws:executeAwsApi:
+# inputs Service, Api and the API's request members; {{ Name }} is an automation parameter.
+
+
+def test_schema_oracle_for_scheduler_and_ssm_document():
+    target = _schema("AWS::Scheduler::Schedule")["definitions"]["Target"]["properties"]
+    assert {"Arn", "Input"} <= set(target)
+    ssm = _schema("AWS::SSM::Document")["properties"]
+    assert "Automation" in ssm["DocumentType"]["enum"] and "object" in ssm["Content"]["type"]
+
+
+def test_scheduler_universal_target_and_ssm_automation_are_checked(profile_file):
+    path = TRIAL / "scheduler.yaml"
+    r, rows = run_json(profile_file, str(path))
+    assert r.exit_code == 3
+    fails = {(x["rule_id"], x["logical_id"], x["path"], x["found"], x["line"]) for x in rows
+             if x["status"] == "FAIL" and not x["found_absent"]}
+    assert fails == {
+        ("SM-NB-DIRECT-INTERNET", "Sched", "Target.Input.DirectInternetAccess", "Enabled", _line(path, "Input:")),
+        ("SM-NB-ROOT", "Sched", "Target.Input.RootAccess", "Enabled", _line(path, "Input:")),
+        ("SM-NB-DIRECT-INTERNET", "Doc", "Content.mainSteps[0].inputs.DirectInternetAccess", "Enabled",
+         _line(path, "DirectInternetAccess: Enabled")),
+    }
+
+
+def test_terraform_scheduler_target_is_checked(profile_file):
+    r, rows = run_json(profile_file, str(TRIAL / "plan_stackset.json"))
+    fails = {(x["rule_id"], x["logical_id"], x["path"], x["found"]) for x in rows if x["status"] == "FAIL"}
+    assert ("SM-NB-DIRECT-INTERNET", "aws_scheduler_schedule.s", "target.input.DirectInternetAccess",
+            "Enabled") in fails
+
+
+def test_closed_scheduler_target_and_automation_parameter(profile_file, tmp_path):
+    closed = {"NotebookInstanceName": "nb", "InstanceType": "ml.t3.medium", "RoleArn": ROLE,
+              "DirectInternetAccess": "Disabled", "RootAccess": "Disabled",
+              "SubnetId": "subnet-0aaaaaaaaaaaaaaaa", "SecurityGroupIds": ["sg-0bbbbbbbbbbbbbbbb"]}
+    content = {"schemaVersion": "0.3", "parameters": {"Internet": {"type": "String"}}, "mainSteps": [
+        {"name": "mk", "action": "aws:executeAwsApi",
+         "inputs": {"Service": "sagemaker", "Api": "CreateNotebookInstance",
+                    **closed, "DirectInternetAccess": "{{ Internet }}"}}]}
+    f = tmp_path / "plan.json"
+    f.write_text(json.dumps({"format_version": "1.2", "resource_changes": [
+        {"address": "aws_scheduler_schedule.ok", "mode": "managed", "type": "aws_scheduler_schedule", "name": "ok",
+         "change": {"actions": ["create"], "after": {"name": "ok", "target": [{
+             "arn": "arn:aws:scheduler:::aws-sdk:sagemaker:createNotebookInstance", "role_arn": ROLE,
+             "input": json.dumps(closed)}]}, "after_unknown": {}}},
+        {"address": "aws_ssm_document.auto", "mode": "managed", "type": "aws_ssm_document", "name": "auto",
+         "change": {"actions": ["create"], "after": {"name": "auto", "document_type": "Automation",
+                                                     "document_format": "JSON", "content": json.dumps(content)},
+                    "after_unknown": {}}}]}, indent=1))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    assert [(x["status"], x["rule_id"], x["logical_id"], x["path"]) for x in rows] == [
+        ("UNKNOWN", "SM-NB-DIRECT-INTERNET", "aws_ssm_document.auto", "content.mainSteps[0].inputs.DirectInternetAccess")]
+    assert "{{ Internet }}" in rows[0]["found"]
