@@ -193,3 +193,53 @@ def test_closed_scheduler_target_and_automation_parameter(profile_file, tmp_path
     assert [(x["status"], x["rule_id"], x["logical_id"], x["path"]) for x in rows] == [
         ("UNKNOWN", "SM-NB-DIRECT-INTERNET", "aws_ssm_document.auto", "content.mainSteps[0].inputs.DirectInternetAccess")]
     assert "{{ Internet }}" in rows[0]["found"]
+
+
+# --------------------------------------------------------------------------- Terraform awscc provider
+# hashicorp/awscc is generated from the CloudFormation resource schemas: awscc_sagemaker_<type> is
+# AWS::SageMaker::<Type>, each attribute the schema's property in snake_case (registry docs of the
+# provider, e.g. awscc_sagemaker_domain: app_network_access_type, default_user_settings.execution_role).
+
+
+def test_awscc_resources_are_checked_as_their_cloudformation_types(profile_file):
+    domain = _schema("AWS::SageMaker::Domain")["properties"]
+    assert {"AppNetworkAccessType", "VpcId", "SubnetIds", "DefaultUserSettings"} <= set(domain)
+    space = _schema("AWS::SageMaker::Space")
+    assert "RemoteAccess" in space["definitions"]["SpaceSettings"]["properties"]
+    path = TRIAL / "plan_awscc.json"
+    r, rows = run_json(profile_file, str(path))
+    assert r.exit_code == 3
+    written = {(x["logical_id"], x["path"], x["found"], x["line"]) for x in rows
+               if x["status"] == "FAIL" and not x["found_absent"]}
+    assert written == {
+        ("awscc_sagemaker_domain.studio", "app_network_access_type", "PublicInternetOnly",
+         _line(path, "PublicInternetOnly")),
+        ("awscc_sagemaker_space.s", "space_settings.remote_access", "ENABLED", _line(path, "remote_access")),
+    }
+
+
+def test_awscc_type_or_attribute_that_cannot_be_mapped_cannot_be_verified(profile_file, tmp_path):
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    types = PROVIDER_SCHEMA_MANAGER.get_resource_types("us-east-1")
+    assert "AWS::SageMaker::FutureThing" not in types and "AWS::SageMaker::StudioLifecycleConfig" in types
+    closed_nb = {"instance_type": "ml.t3.medium", "role_arn": ROLE, "direct_internet_access": "Disabled",
+                 "root_access": "Disabled", "subnet_id": "subnet-0aaaaaaaaaaaaaaaa",
+                 "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"], "id": "x", "kms_key_id": None}
+    f = tmp_path / "plan.json"
+    f.write_text(json.dumps({"format_version": "1.2", "resource_changes": [
+        {"address": f"{t}.{n}", "mode": "managed", "type": t, "name": n,
+         "change": {"actions": ["create"], "after": after, "after_unknown": unk}} for t, n, after, unk in [
+            ("awscc_sagemaker_future_thing", "f", {"name": "f"}, {}),
+            ("awscc_sagemaker_studio_lifecycle_config", "lc", {"studio_lifecycle_config_name": "lc"}, {}),
+            ("awscc_sagemaker_notebook_instance", "ok", closed_nb, {}),
+            ("awscc_sagemaker_notebook_instance", "later", {**closed_nb, "direct_internet_access": None},
+             {"direct_internet_access": True}),
+            ("awscc_sagemaker_notebook_instance", "odd", {**closed_nb, "network_access_mode": "Public"}, {}),
+        ]]}, indent=1))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    assert sorted((x["status"], x["logical_id"], x["path"]) for x in rows) == [
+        ("UNKNOWN", "awscc_sagemaker_future_thing.f", ""),
+        ("UNKNOWN", "awscc_sagemaker_notebook_instance.later", "direct_internet_access"),
+        ("UNKNOWN", "awscc_sagemaker_notebook_instance.odd", "network_access_mode")]

@@ -25,7 +25,8 @@ from .._json import DuplicateKeyError, loads_strict
 from ._document import Document, IacInputError, Parts, Unresolved
 from ._request import SourceRequest
 
-__all__ = ["TfResource", "TF_RESOURCES", "TF_NO_NETWORK", "is_plan", "plan_requests"]
+__all__ = ["TfResource", "TF_RESOURCES", "TF_NO_NETWORK", "AWSCC_PREFIX", "awscc_cloudformation_type", "is_plan",
+           "plan_requests"]
 
 
 @dataclass(frozen=True)
@@ -351,6 +352,121 @@ def _cloudformation_stack(doc: Document, address: str, values: Mapping[str, Any]
                           lambda parts, _m=member: _m, doc.line, extra=[((), value, "SM-REFERENCE")])]
 
 
+AWSCC_PREFIX = "awscc_sagemaker_"
+"""Terraform AWS Cloud Control provider (``hashicorp/awscc``) SageMaker types: generated from the
+CloudFormation resource schemas, ``awscc_sagemaker_<type>`` is ``AWS::SageMaker::<Type>`` and each
+attribute the schema's property in snake_case."""
+
+
+def _squash(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+def awscc_cloudformation_type(rtype: str) -> str | None:
+    """The CloudFormation type an ``awscc_sagemaker_*`` Terraform type is generated from, or ``None``.
+
+    ``awscc_sagemaker_notebook_instance`` -> ``AWS::SageMaker::NotebookInstance``: matched against the
+    SageMaker types of the installed CloudFormation schemas (cfn-lint), snake_case <-> PascalCase.
+    """
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    if not rtype.startswith(AWSCC_PREFIX):
+        return None
+    want = _squash(rtype[len(AWSCC_PREFIX):])
+    return next((t for t in PROVIDER_SCHEMA_MANAGER.get_resource_types("us-east-1")
+                 if t.startswith("AWS::SageMaker::") and _squash(t.rsplit("::", 1)[1]) == want), None)
+
+
+def _from_schema(value: Any, unknown: Any, schema: Mapping[str, Any], node: Any, src: Parts, req: Parts,
+                 back: dict[Parts, Parts], unmapped: list[Parts], address: str) -> Any:
+    """An awscc value (snake_case attributes) -> the CloudFormation properties (PascalCase), following
+    the resource schema; ``back`` records request path -> attribute path; attributes the schema has
+    no property for go to ``unmapped``; ``after_unknown`` values become :class:`Unresolved`."""
+    depth = 0
+    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and depth < 50:
+        node = (schema.get("definitions") or {}).get(node["$ref"].rsplit("/", 1)[1], {})
+        depth += 1
+    back[req] = src
+    if unknown is True:
+        return Unresolved(f"{address}.{format_path(src)}", "known after apply")
+    if isinstance(value, list) and isinstance(node, Mapping) and isinstance(node.get("items"), Mapping):
+        return [_from_schema(v, unknown[i] if isinstance(unknown, list) and i < len(unknown) else None, schema,
+                             node["items"], src + (i,), req + (i,), back, unmapped, address)
+                for i, v in enumerate(value)]
+    props = node.get("properties") if isinstance(node, Mapping) else None
+    if not isinstance(value, Mapping) or not isinstance(props, Mapping):
+        return value
+    by_squash = {_squash(k): k for k in props}
+    unk = unknown if isinstance(unknown, Mapping) else {}
+    out: dict[str, Any] = {}
+    for key in list(value) + [k for k in unk if k not in value]:
+        v = value.get(key)
+        if v is None and unk.get(key) is not True:
+            continue  # null: not given (the AWS default)
+        name = by_squash.get(_squash(str(key)))
+        if name is None:
+            if not (src == () and key == "id"):  # awscc's own identifier attribute
+                unmapped.append(src + (key,))
+            continue
+        out[name] = _from_schema(v, unk.get(key), schema, props[name], src + (key,), req + (name,), back,
+                                 unmapped, address)
+    return out
+
+
+def _awscc(doc: Document, address: str, rtype: str, values: Mapping[str, Any], unknown: Any,
+           at: Parts) -> list[SourceRequest]:
+    """An ``awscc_sagemaker_*`` resource: checked as the CloudFormation resource it is generated from
+    (:data:`safemaker.iac.cloudformation.CFN_RESOURCES`, the same request); a type or an attribute
+    that cannot be mapped to the installed schemas cannot be verified."""
+    from .cloudformation import CFN_RESOURCES, NO_NETWORK_TYPES, _apply_renames, _booleans, _renamer, _schema_of
+    from .cloudformation import unmapped_reason
+
+    def unverifiable(what: Any, why: str, where: Parts = ()) -> SourceRequest:
+        return SourceRequest(doc.file, address, rtype, "", {}, lambda parts, _w=where: at + _w if at else at,
+                             lambda parts, _w=where: format_path(_w), doc.line,
+                             extra=[((), Unresolved(what, why), "SM-UNSUPPORTED")])
+
+    cfn_type = awscc_cloudformation_type(rtype)
+    if cfn_type is None:
+        return [unverifiable(rtype, "an awscc SageMaker type with no AWS::SageMaker type in the installed "
+                                    "CloudFormation schemas (update cfn-lint): what it creates is not checked")]
+    spec = CFN_RESOURCES.get(cfn_type)
+    if spec is None:
+        why = None if cfn_type in NO_NETWORK_TYPES else unmapped_reason(cfn_type)
+        return [] if why is None else [unverifiable(rtype, f"{cfn_type}: {why}")]
+    if spec.operation not in RULES:
+        return []
+    schema = _schema_of(cfn_type)
+    back: dict[Parts, Parts] = {}
+    unmapped: list[Parts] = []
+    props = _from_schema(values, unknown, schema, schema, (), (), back, unmapped, address)
+    out = [unverifiable(format_path(p), f"an awscc attribute with no {cfn_type} property in the installed "
+                                        "CloudFormation schemas", p) for p in unmapped]
+    request = _apply_renames(_booleans(dict(props), schema), spec)
+    _, to_src = _renamer(spec)
+
+    def attribute_path(parts: Parts, _to_src: Any = to_src) -> Parts:
+        head = tuple(p for p in parts[:1] if isinstance(p, str))
+        if head and head in _to_src:
+            parts = _to_src[head] + parts[1:]
+        for n in range(len(parts), -1, -1):
+            if parts[:n] in back:
+                return back[parts[:n]] + tuple(
+                    re.sub(r"(?<!^)(?=[A-Z][a-z])|(?<=[a-z0-9])(?=[A-Z])", "_", p).lower() if isinstance(p, str)
+                    else p for p in parts[n:])
+        return parts
+
+    def source_path(parts: Parts) -> Parts:
+        return at + attribute_path(parts) if at else at
+
+    name = props.get(spec.name_property) if spec.name_property else None
+    rule = RULES[spec.operation]
+    creates = (rule.resource, name) if isinstance(name, str) and rule.resource else None
+    out.append(SourceRequest(doc.file, address, rtype, spec.operation, request, source_path,
+                             lambda parts: format_path(attribute_path(parts)), doc.line, creates))
+    return out
+
+
 def _sdk_calls(doc: Document, address: str, rtype: str, values: Mapping[str, Any], unknown: Any,
                at: Parts) -> list[SourceRequest]:
     """An ``aws_scheduler_schedule``'s SageMaker universal targets (``target.arn``, ``target.input``) or an
@@ -432,6 +548,9 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
             continue
         if rtype in ("aws_cloudformation_stack", "aws_cloudformation_stack_set") and isinstance(values, Mapping):
             out.extend(_cloudformation_stack(doc, address, values, unknown, at, rtype))
+            continue
+        if rtype.startswith(AWSCC_PREFIX) and isinstance(values, Mapping):
+            out.extend(_awscc(doc, address, rtype, values, unknown, at))
             continue
         if rtype in ("aws_scheduler_schedule", "aws_ssm_document") and isinstance(values, Mapping):
             out.extend(_sdk_calls(doc, address, rtype, values, unknown, at))
