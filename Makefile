@@ -6,7 +6,8 @@
 # (constraints.txt) in both. `make test` runs the whole suite in the SDK v2 environment and, in the
 # SDK v3 environment, the tests that use the SDK (--sdk-only: the others do not depend on the SDK
 # major, so they run once); side by side (MATRIX_JOBS=1 runs them one after the other), each in
-# TEST_WORKERS pytest-xdist processes (auto = one per CPU; 1 = no xdist), and fails if either fails
+# TEST_WORKERS pytest-xdist processes (auto = one per CPU per leg in all, split by work: the SDK v3 leg
+# a quarter, at least 1; 1 = no xdist), and fails if either fails
 # or runs no test. Tests that need one major are marked sdk2/sdk3 and skipped in the other; tests
 # that use whichever SDK is installed are marked sdk (tests/sdk_markers.py).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)

@@ -14,10 +14,16 @@ A suite named by ``--sdk-only NAME`` runs only the tests that exercise the
 SageMaker SDK (pytest ``--sdk-only``, tests/sdk_markers.py: marked ``sdk``,
 ``sdk2`` or ``sdk3``, or a module that imports the SDK); every other test
 does not depend on the SDK major and runs in the other suites only. With
-``--workers N`` (or ``auto``: one per CPU) a suite whose environment has
-pytest-xdist runs its tests in N worker processes (``-n N --dist loadfile``:
-a module's tests stay in one worker, so module-scoped fixtures are built
-once); a suite without xdist runs in one process and says so.
+``--workers N`` a suite whose environment has pytest-xdist runs its tests
+in N worker processes (``-n N --dist loadfile``: a module's tests stay in one
+worker, so module-scoped fixtures are built once); a suite without xdist runs
+in one process and says so. ``--workers auto`` gives the suites that run side
+by side one worker per CPU each, in all, split by their work
+(:func:`auto_workers`): an ``--sdk-only`` suite runs about a quarter of the
+tests' CPU time (SDK v3 leg: ~290 of ~1,300 CPU-seconds, measured with
+per-test CPU time), so it gets a quarter of the workers, at least one, and a
+full suite the rest; with equal shares the full suite's workers still ran
+when the other suite had long finished.
 
 The exit status is 0 only when every suite exited 0. A suite that ran no
 test (pytest's exit 5) is a failure here, reported as such: it means that
@@ -95,6 +101,28 @@ def has_xdist(python: Path) -> bool:
         return False
 
 
+def auto_workers(sdk_only: list[bool], cpus: int | None = None) -> list[str]:
+    """xdist workers of each suite run side by side under ``--workers auto`` (``"1"``: no xdist).
+
+    ``cpus`` workers per suite in all (``os.cpu_count()``), so the total is that of one
+    ``-n auto`` per suite; an ``--sdk-only`` suite gets a quarter of them (at least 1), the
+    full suites share the rest equally (at least 1 each).
+
+    >>> auto_workers([False, True], cpus=2)
+    ['3', '1']
+    >>> auto_workers([False, True], cpus=8)
+    ['12', '4']
+    >>> auto_workers([False, False], cpus=2)
+    ['2', '2']
+    """
+    cpus = cpus or os.cpu_count() or 1
+    total = cpus * len(sdk_only)
+    small = max(1, total // 4)
+    full = sum(1 for s in sdk_only if not s)
+    left = total - small * (len(sdk_only) - full)
+    return [str(small) if s else str(max(1, left // full)) for s in sdk_only]
+
+
 def pytest_command(suite: Suite) -> list[str]:
     """The pytest command line of one suite (``--sdk-only`` and ``-n`` as the suite asks)."""
     cmd = [str(suite.python), "-m", "pytest", "-q", f"--junitxml={suite.junit}"]
@@ -108,6 +136,8 @@ def pytest_command(suite: Suite) -> list[str]:
             notes.append(f"{suite.workers} xdist workers")
         else:
             notes.append("one process (pytest-xdist is not installed here)")
+    elif suite.workers == "1":
+        notes.append("one process")
     suite.note = "; ".join(notes)
     return [*cmd, *suite.args]
 
@@ -168,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sdk-only", action="append", default=[], metavar="NAME",
                         help="this suite runs only the tests that use the SageMaker SDK (repeat)")
     parser.add_argument("--workers", default=None, metavar="N",
-                        help="pytest-xdist workers per suite: a number or 'auto' (default: none)")
+                        help="pytest-xdist workers per suite: a number or 'auto' (one per CPU per suite, split by work; "
+                             "default: none)")
     parser.add_argument("pytest_args", nargs="*", help="passed to pytest (after --)")
     args = parser.parse_args(argv)
     if args.jobs < 1:
@@ -189,6 +220,12 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error(f"--env {spec!r}: expected NAME=VENV, e.g. sdk3=.venv-v3")
             suites.append(Suite(name, Path(venv), Path(tmp) / f"{name}.xml", list(args.pytest_args),
                                 sdk_only=name in args.sdk_only, workers=args.workers))
+        if args.workers == "auto":
+            for batch_start in range(0, len(suites), args.jobs):
+                batch = suites[batch_start:batch_start + args.jobs]
+                if any(s.sdk_only for s in batch) and not all(s.sdk_only for s in batch):
+                    for suite, workers in zip(batch, auto_workers([s.sdk_only for s in batch])):
+                        suite.workers = workers
         lock = threading.Lock()
         stream = args.jobs == 1
         if stream:
