@@ -38,6 +38,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, Mapping
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import guard as _guard
+from . import members as _members
 from . import preflight as _preflight
 from . import process as _process
 from ._redact import install_log_redaction
@@ -321,6 +322,8 @@ class Guard:
         for warning in decision.warnings:
             _preflight.emit_warning(warning, stacklevel=8)
         violations = list(decision.violations)
+        if rule is not None:  # a member newer than the rule table (botocore newer than safemaker): refused
+            violations += _members.unknown_member_violations(model, params, self.profile)
         if fetch_error is not None:
             violations = [v for v in violations if v.path != fetch_error.path] + [fetch_error]
         if decision.references:
