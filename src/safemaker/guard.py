@@ -434,7 +434,7 @@ def _check_forbidden(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
     return MISSING
 
 
-_REMOTE_OFF = {"RemoteAccess": "DISABLED", "EnableRemoteDebug": False}
+_REMOTE_OFF = {"RemoteAccess": "DISABLED", "EnableRemoteDebug": False, "EnableSSMAccess": False}
 """The value that keeps each remote-access switch off (botocore's model: enum / boolean)."""
 
 

@@ -93,8 +93,9 @@ class Guardrail(str, Enum):
     """A referenced resource could not be checked (Describe failed): refused, never assumed compliant."""
     REMOTE_ACCESS = "SM-REMOTE-ACCESS"
     """Remote access from outside the profile's network must stay off (absent means off): Studio
-    space ``RemoteAccess`` (``"ENABLED"`` lets a local IDE connect) and training
-    ``RemoteDebugConfig.EnableRemoteDebug`` (``True`` opens an SSM session into the container)."""
+    space ``RemoteAccess`` (``"ENABLED"`` lets a local IDE connect), training
+    ``RemoteDebugConfig.EnableRemoteDebug`` and endpoint config ``ProductionVariants[].EnableSSMAccess``
+    (``True`` opens an SSM session into the container)."""
     LIFECYCLE_SCRIPT = "SM-NB-LIFECYCLE"
     """Notebook instance lifecycle configuration scripts run as root; when the profile requires
     ``RootAccess`` ``"Disabled"`` a script (``OnCreate`` / ``OnStart``) given in a request is refused."""
@@ -365,7 +366,7 @@ def _workteam(path: str) -> FieldRule:
                      create_parents=False)
 
 
-def _remote_access(path: str, key: str) -> FieldRule:
+def _remote_access(path: str, key: str | None) -> FieldRule:
     """A remote-access switch that must stay off (absent means off: nothing to inject)."""
     return FieldRule(Guardrail.REMOTE_ACCESS, path, key, inject=False, required=False)
 
@@ -673,8 +674,12 @@ _RULE_LIST: tuple[OperationRule, ...] = (
                     _role("ExecutionRoleArn"),
                 ),
             ),
-            Target("ProductionVariants[]", (_forbidden("ServerlessConfig", _SERVERLESS),)),
-            Target("ShadowProductionVariants[]", (_forbidden("ServerlessConfig", _SERVERLESS),)),
+            # EnableSSMAccess opens an AWS Systems Manager session into the variant's inference container
+            # (no IAM condition key covers it: the Service Authorization Reference lists none).
+            Target("ProductionVariants[]", (_forbidden("ServerlessConfig", _SERVERLESS),
+                                            _remote_access("EnableSSMAccess", None))),
+            Target("ShadowProductionVariants[]", (_forbidden("ServerlessConfig", _SERVERLESS),
+                                                  _remote_access("EnableSSMAccess", None))),
         ),
         references=(
             Reference("ProductionVariants[].ModelName", "model"),

@@ -222,14 +222,18 @@ _SPECS: tuple[GuardrailSpec, ...] = (
         "Make sure the resource exists and that you may describe it."),
     GuardrailSpec(
         _G.REMOTE_ACCESS,
-        "Remote access (Studio space RemoteAccess, training EnableRemoteDebug) must be off.", "high",
-        "Studio space SpaceSettings.RemoteAccess is not \"ENABLED\" and training "
-        "RemoteDebugConfig.EnableRemoteDebug is not true: both open a session into the space or container "
-        "from outside the profile's network (AWS Systems Manager). Absent means off.",
+        "Remote access (Studio space RemoteAccess, training EnableRemoteDebug, endpoint variant "
+        "EnableSSMAccess) must be off.", "high",
+        "Studio space SpaceSettings.RemoteAccess is not \"ENABLED\", training "
+        "RemoteDebugConfig.EnableRemoteDebug is not true and endpoint config "
+        "ProductionVariants[].EnableSSMAccess / ShadowProductionVariants[].EnableSSMAccess is not true: each "
+        "opens a session into the space or container from outside the profile's network (AWS Systems Manager). "
+        "Absent means off. EnableSSMAccess has no IAM condition key.",
         ("sagemaker:RemoteAccess", "sagemaker:EnableRemoteDebug"),
-        "DescribeSpace SpaceSettings.RemoteAccess, DescribeTrainingJob RemoteDebugConfig",
-        "Turn remote access off (RemoteAccess DISABLED, EnableRemoteDebug false) or omit it; work through the "
-        "profile's network instead."),
+        "DescribeSpace SpaceSettings.RemoteAccess, DescribeTrainingJob RemoteDebugConfig, "
+        "DescribeEndpointConfig ProductionVariants[].EnableSSMAccess",
+        "Turn remote access off (RemoteAccess DISABLED, EnableRemoteDebug / EnableSSMAccess false) or omit it; "
+        "work through the profile's network instead."),
     GuardrailSpec(
         _G.LIFECYCLE_SCRIPT, "Notebook lifecycle scripts run as root: none while RootAccess must be Disabled.",
         "medium",

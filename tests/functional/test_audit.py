@@ -222,6 +222,17 @@ def test_endpoint_config_is_audited_through_its_models(safemaker_local, sm, prof
     ]
 
 
+def test_endpoint_config_with_SSM_access_into_a_variant_is_a_finding(safemaker_local, sm, profile):
+    model(sm, "closed", EnableNetworkIsolation=True, VpcConfig=VPC_OK)
+    variant = {"VariantName": "v", "ModelName": "closed", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}
+    sm.create_endpoint_config(EndpointConfigName="ec-ssm", ProductionVariants=[dict(variant, EnableSSMAccess=True)])
+    sm.create_endpoint_config(EndpointConfigName="ec-no-ssm", ProductionVariants=[dict(variant, EnableSSMAccess=False)])
+    findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["endpoint-config"])
+    assert summary(findings) == [
+        (f"{ARN}:endpoint-config/ec-ssm", "SM-REMOTE-ACCESS", "ProductionVariants[0].EnableSSMAccess", True,
+         "recreate")]
+
+
 def test_referenced_model_that_cannot_be_described_is_unknown(safemaker_local, safemaker_session, sm, profile):
     model(sm, "hidden", EnableNetworkIsolation=True, VpcConfig=VPC_OK)
     endpoint_config(sm, "ec", "hidden")

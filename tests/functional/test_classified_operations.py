@@ -166,6 +166,25 @@ def test_UpdateSpace_enabling_remote_access_refused(safemaker_local, sm):
     assert safemaker_local.request_count("sagemaker", "UpdateSpace") == 0
 
 
+def _variant(**extra):
+    return {"VariantName": "v", "ModelName": "m", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1, **extra}
+
+
+def test_CreateEndpointConfig_with_SSM_access_into_a_variant_refused_and_nothing_sent(safemaker_local, sm):
+    """botocore's doc of ProductionVariant.EnableSSMAccess: native AWS Systems Manager access into the
+    variant's container (off by default), a remote way in like EnableRemoteDebug."""
+    sm.create_model(ModelName="m", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMG},
+                    EnableNetworkIsolation=True, VpcConfig=VPC_CONFIG)
+    exc = _refused(sm.create_endpoint_config, EndpointConfigName="ec", ProductionVariants=[_variant(EnableSSMAccess=True)],
+                   ShadowProductionVariants=[_variant(VariantName="s", EnableSSMAccess=True)])
+    assert [(v.path, v.found, v.rule_id) for v in exc.violations] == [
+        ("ProductionVariants[0].EnableSSMAccess", True, "SM-REMOTE-ACCESS"),
+        ("ShadowProductionVariants[0].EnableSSMAccess", True, "SM-REMOTE-ACCESS")]
+    assert safemaker_local.request_count("sagemaker", "CreateEndpointConfig") == 0
+    sm.create_endpoint_config(EndpointConfigName="ec", ProductionVariants=[_variant(EnableSSMAccess=False)])
+    assert safemaker_local.request_count("sagemaker", "CreateEndpointConfig") == 1
+
+
 # --------------------------------------------------------------------------- pipelines
 
 

@@ -416,3 +416,24 @@ def test_notebook_lifecycle_config_decided_by_the_guard(profile_file):
     assert r.exit_code == 3
     assert [(x["status"], x["rule_id"], x["source_type"], x["path"]) for x in rows] == [
         ("FAIL", "SM-NB-LIFECYCLE", "AWS::SageMaker::NotebookInstanceLifecycleConfig", "OnStart")]
+
+
+def test_endpoint_config_with_SSM_access_into_a_variant_fails(profile_file, tmp_path):
+    """The CloudFormation Template Reference: AWS::SageMaker::EndpointConfig ProductionVariant
+    EnableSSMAccess (Boolean), botocore's ProductionVariant.EnableSSMAccess."""
+    template = tmp_path / "ssm.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  Config:\n"
+        "    Type: AWS::SageMaker::EndpointConfig\n"
+        "    Properties:\n"
+        "      ProductionVariants:\n"
+        "        - {VariantName: v, ModelName: m, InitialInstanceCount: 1, InstanceType: ml.m5.large,\n"
+        "           EnableSSMAccess: true}\n"
+        "      ShadowProductionVariants:\n"
+        "        - {VariantName: s, ModelName: m, InitialInstanceCount: 1, InstanceType: ml.m5.large,\n"
+        "           EnableSSMAccess: false}\n")
+    r, rows = run_json(profile_file, str(template))
+    assert r.exit_code == 3, r.output
+    assert [(s, rule, lid, path, found) for s, rule, lid, path, _line, found in brief(rows)] == [
+        ("FAIL", "SM-REMOTE-ACCESS", "Config", "ProductionVariants[0].EnableSSMAccess", True)]

@@ -159,8 +159,8 @@ SPEC: Mapping[str, Op] = {
         Spot("", (F("EnableNetworkIsolation", "iso", unless=_MODELS_IN_VARIANTS),
                   F("VpcConfig", "vpc", unless=_MODELS_IN_VARIANTS),
                   F("KmsKeyId", "kms-volume"), F("ExecutionRoleArn", "role"))),
-        Spot("ProductionVariants[]", (F("ServerlessConfig", "refused"),)),
-        Spot("ShadowProductionVariants[]", (F("ServerlessConfig", "refused"),))),
+        Spot("ProductionVariants[]", (F("ServerlessConfig", "refused"), F("EnableSSMAccess", "remote"))),
+        Spot("ShadowProductionVariants[]", (F("ServerlessConfig", "refused"), F("EnableSSMAccess", "remote")))),
         refs=(("ProductionVariants[].ModelName", "model"),
               ("ProductionVariants[].InstancePools[].ModelNameOverride", "model"),
               ("ShadowProductionVariants[].ModelName", "model"),
@@ -367,7 +367,7 @@ def _check_present(out: Counter, f: F, path: str, value: Any, p: Any) -> None:
     elif k == "refused":
         ok = value is None
     elif k == "remote":
-        off = False if path.endswith("EnableRemoteDebug") else "DISABLED"
+        off = False if path.endswith(("EnableRemoteDebug", "EnableSSMAccess")) else "DISABLED"
         ok = value is None or (value == off and type(value) is type(off))
     elif k == "lifecycle":
         ok = value is None or (isinstance(value, (list, tuple)) and len(value) == 0)

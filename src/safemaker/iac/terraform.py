@@ -53,7 +53,8 @@ _VARIANTS = tuple(
     (f"{tf}[].{a}", f"{api}[].{b}")
     for tf, api in (("production_variants", "ProductionVariants"),
                     ("shadow_production_variants", "ShadowProductionVariants"))
-    for a, b in (("model_name", "ModelName"), ("serverless_config", "ServerlessConfig"))
+    for a, b in (("model_name", "ModelName"), ("serverless_config", "ServerlessConfig"),
+                 ("enable_ssm_access", "EnableSSMAccess"))
 )
 
 TF_RESOURCES: Mapping[str, TfResource] = {
