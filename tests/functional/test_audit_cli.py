@@ -121,6 +121,8 @@ def test_clean_account_exits_0(cli_env, safemaker_session, profile_file):
     result = audit("--vpc-profile", profile_file, "--type", "model")
     assert result.exit_code == 0, result.output
     assert "No findings: 1 resource(s) checked" in result.stdout
+    # what the audit does not read is said, not implied to be clean
+    assert "Not audited" in result.stderr and "CreateSpace" in result.stderr
 
 
 def test_medium_findings_below_fail_on_high_exit_0(cli_env, safemaker_session, profile_file):

@@ -56,7 +56,7 @@ from botocore import xform_name
 from .._loopback import is_loopback_url
 from ..errors import MISSING, AuditInputError, StatePickling, Violation, aws_error
 from ..guard import check_resource, references
-from ..resources import RESOURCES, ResourceSpec
+from ..resources import REFERENCE_ONLY, RESOURCES, ResourceSpec
 from .. import paths as _paths
 from ..paths import split_path
 from ..rules import RULES, FieldRule, Guardrail
@@ -78,6 +78,7 @@ __all__ = [
     "RELATED_CONTROLS",
     "audited_types",
     "unaudited_types",
+    "unaudited_create_operations",
     "required_actions",
     "run",
     "parse_since",
@@ -233,6 +234,30 @@ def required_actions(resource_types: Iterable[str] | None = None) -> tuple[str, 
 def unaudited_types() -> tuple[str, ...]:
     """Resource types listed in :data:`AUDIT_ORDER` that no rule covers yet (not audited)."""
     return tuple(k for k in AUDIT_ORDER if not _checkable(k))
+
+
+_NOT_A_RESOURCE = frozenset({"CreatePartnerAppPresignedUrl", "CreatePresignedDomainUrl",
+                             "CreatePresignedNotebookInstanceUrl"})   # make a URL, leave nothing to list
+_AUDITED_AS = {"CreateAutoMLJob": "automl-job-v2"}                   # v1 jobs are listed and described as v2
+
+
+def unaudited_create_operations() -> tuple[str, ...]:
+    """Create operations the guard checks whose existing resources the audit does not read.
+
+    Derived from the rule table (:data:`safemaker.rules.RULES`) and the resource
+    types the audit lists or follows as references: an open resource of these
+    kinds made before safemaker (or outside it) is not found by ``safemaker audit``.
+    The command says so on stderr.
+
+    Returns
+    -------
+    tuple[str, ...]
+        Sorted operation names (``("CreateApp", "CreateSpace", ...)``).
+    """
+    covered = {RESOURCES[k].create_operation for k in (*audited_types(), *REFERENCE_ONLY) if k in RESOURCES}
+    return tuple(sorted(op for op in RULES if op.startswith("Create") and op not in covered
+                        and op not in _NOT_A_RESOURCE
+                        and not (op in _AUDITED_AS and _AUDITED_AS[op] in audited_types())))
 
 
 # --------------------------------------------------------------------------- findings

@@ -269,6 +269,10 @@ def register(app: typer.Typer) -> None:
                   f"{failing} at or above --fail-on {threshold.value}; {stats.total_calls} API calls"
                   + (f" ({per:.2f} per resource, {stats.from_search} read with Search)" if per is not None else ""),
                   highlight=False)
+        missing = _audit.unaudited_create_operations()
+        if missing:
+            err.print("Not audited (the guard checks them when they are made; the audit does not read existing "
+                      f"ones): resources of {', '.join(missing)}", highlight=False)
         if importer is not None:
             result = importer.flush()
             err.print(f"Security Hub: {result.imported} finding(s) imported in {result.calls} BatchImportFindings "
@@ -302,7 +306,8 @@ def _cannot_connect(urls: list[str], failed: int) -> str:
 
 def _print_text(console: Any, findings: list[_audit.Finding], checked: int) -> None:
     if not findings:
-        console.print(f"No findings: {checked} resource(s) checked, all inside the closed network.")
+        console.print(f"No findings: {checked} resource(s) checked, all inside the closed network "
+                      "(of the types the audit reads; see the note on stderr for the others).")
         return
     console.print(_table(findings))
     console.print(_summary(findings))
