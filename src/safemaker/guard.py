@@ -1693,6 +1693,8 @@ def references(operation: str, params: Mapping[str, Any], *, described: bool = F
         if is_dict:
             top = params.get(parts[0])
             if top is None:
+                if ref.absent_name is not None and not described and len(parts) == 1:
+                    out.append(ResolvedReference(ref.path, ref.resource, ref.absent_name))
                 continue  # absent or null: _expand_all finds nothing there
             if plain is not None and (len(parts) == 1 or (len(parts) == 2 and top.__class__ is dict)):
                 # A or A.B over a dict, read directly (what _expand_all finds: the value, when present)
@@ -1726,6 +1728,9 @@ def references(operation: str, params: Mapping[str, Any], *, described: bool = F
                     continue  # no element has the member: nothing there either
         found = _expand_all(params, parts)
         if not found:
+            if (ref.absent_name is not None and not described and len(parts) == 1
+                    and _get(params, parts) in (None, MISSING)):
+                out.append(ResolvedReference(ref.path, ref.resource, ref.absent_name))
             continue
         resource = ref.resource
         if discriminator is not None:
@@ -1854,6 +1859,20 @@ def check_description(create_operation: str, description: Mapping[str, Any], pro
                 parts = split_path(f.describe_path if f.describe_path is not None else f.path)
                 value = _get(container, parts)
                 _check_field(ctx, f, format_path(concrete + parts), value)
+    for ref in rule.references:
+        if ref.absent_name is None or ref.describe_path is None:
+            continue
+        # The resource always has one (a request without it used the default): a description that does not
+        # name it cannot be followed, so the resource cannot be checked.
+        value = _get(description, split_path(ref.describe_path))
+        if not (isinstance(value, str) and value and ref.name_of(value)):
+            kind = ref.resource.replace("-", " ")
+            violations.append(Violation(
+                ctx.operation, ref.describe_path, value, f"the {kind} it uses",
+                f"Cannot check it: the description does not name its {kind} "
+                f"(arn:<partition>:sagemaker:<region>:<account>:{ref.arn_prefix or ''}<name>), whose network counts; "
+                f"describe it again, or use one whose {kind} can be described",
+                Guardrail.REFERENCE.value, f"a description naming its {kind}"))
     if rule.definition is not None:
         document = description.get(rule.definition, MISSING)
         if document is not MISSING and document is not None:

@@ -129,6 +129,9 @@ RESOURCES: Mapping[str, ResourceSpec] = {
         _job("optimization-job", "OptimizationJob", active=("STARTING", "INPROGRESS", "STOPPING")),
         _job("labeling-job", "LabelingJob", "LabelingJobSummaryList",
              active=("Initializing", "InProgress", "Stopping")),
+        # A flow definition sends Amazon A2I human reviews to its HumanLoopConfig.WorkteamArn, followed to
+        # the team's workforce as a labeling job's is (ListFlowDefinitions has no status filter).
+        _job("flow-definition", "FlowDefinition", active=()),
         ResourceSpec("inference-recommendations-job", "CreateInferenceRecommendationsJob",
                      "DescribeInferenceRecommendationsJob", "JobName", "JobArn",
                      "ListInferenceRecommendationsJobs", "InferenceRecommendationsJobs", "JobName", "JobArn",

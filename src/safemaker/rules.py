@@ -236,6 +236,13 @@ class Reference:
         Where the Describe response of the resource this operation creates holds the
         same reference (``"Workteam.WorkforceArn"`` for ``WorkforceName``), for
         references followed from a description; ``None`` means the request's path.
+    absent_name : str or None
+        The resource a request that leaves ``path`` out uses, followed like a named one
+        (``CreateWorkteam`` without ``WorkforceName``: the region's private workforce,
+        which ``DescribeWorkforce`` documents as always named ``"default"``). The
+        resource always has one, so a description without it at ``describe_path`` (or
+        with a value that does not name one) cannot be checked and is refused
+        (``SM-REFERENCE``, :func:`safemaker.guard.check_description`).
     """
 
     path: str
@@ -244,6 +251,7 @@ class Reference:
     resource_by: tuple[tuple[str, str], ...] = ()
     arn_prefix: str | None = None
     describe_path: str | None = None
+    absent_name: str | None = None
 
     def name_of(self, value: str) -> str | None:
         """The resource name ``value`` gives (see ``arn_prefix``), or ``None`` when it is not followed."""
@@ -446,6 +454,12 @@ PRIVATE_WORKTEAM = "workteam/private-crowd/"
 ``workteam/private-crowd/<name>``); the public crowd is ``workteam/public-crowd/default`` and AWS
 Marketplace vendors are ``workteam/vendor-crowd/<name>`` (IAM's ``sagemaker:WorkteamType``: public-crowd,
 private-crowd or vendor-crowd)."""
+
+
+DEFAULT_WORKFORCE = "default"
+"""The name of a region's private workforce when a request names none (API reference,
+``DescribeWorkforce``: "``WorkforceName`` is automatically set to ``default`` when a workforce is
+created and cannot be modified")."""
 
 
 def _workteam_reference(path: str) -> Reference:
@@ -871,16 +885,17 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         (Target("", (_role(), _forbidden("HumanLoopConfig.PublicWorkforceTaskPrice", _PUBLIC_CROWD),
                      _workteam("HumanLoopConfig.WorkteamArn"))),),
         references=(_workteam_reference("HumanLoopConfig.WorkteamArn"),),
+        resource="flow-definition",
     ),
     _workforce("CreateWorkforce", "create"),
     _workforce("UpdateWorkforce", "update"),
     OperationRule(
         # A private work team has no network fields: its workforce's WorkforceVpcConfig counts.
-        # WorkforceName absent means the region's default workforce (not followed here: the team is
-        # followed to its workforce wherever a labeling job or flow definition names it).
+        # WorkforceName absent means the region's default workforce, named "default" (DescribeWorkforce's
+        # WorkforceName: "automatically set to default when a workforce is created"): followed as named.
         "CreateWorkteam",
         references=(Reference("WorkforceName", "workforce", arn_prefix="workforce/",
-                              describe_path="Workteam.WorkforceArn"),),
+                              describe_path="Workteam.WorkforceArn", absent_name=DEFAULT_WORKFORCE),),
         resource="workteam",
     ),
     # ---- notebooks

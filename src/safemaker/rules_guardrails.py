@@ -253,7 +253,9 @@ _SPECS: tuple[GuardrailSpec, ...] = (
         "(workteam/public-crowd/default, Amazon Mechanical Turk) and AWS Marketplace vendors "
         "(workteam/vendor-crowd/<name>) are workers outside the profile's network. The team is followed "
         "(DescribeWorkteam) to its workforce (DescribeWorkforce), checked with CreateWorkforce's rules: a "
-        "workforce without WorkforceVpcConfig refuses the request.",
+        "workforce without WorkforceVpcConfig refuses the request. CreateWorkteam without WorkforceName "
+        "follows the region's workforce (named default); a work team whose description names no workforce "
+        "cannot be checked and is refused (SM-REFERENCE).",
         ("sagemaker:WorkteamType", "sagemaker:WorkteamArn"),
         "DescribeLabelingJob HumanTaskConfig.WorkteamArn, DescribeFlowDefinition HumanLoopConfig.WorkteamArn; "
         "then DescribeWorkteam Workteam.WorkforceArn and DescribeWorkforce Workforce.WorkforceVpcConfig",

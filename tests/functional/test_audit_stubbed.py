@@ -301,3 +301,49 @@ def test_automl_jobs_v1_and_v2_are_described_with_DescribeAutoMLJobV2(stubbed, p
         (arn, "SM-NET-VPC", "SecurityConfig.VpcConfig", "absent", "recreate"),
     ]
     assert {f.resource_type for f in findings} == {"automl-job-v2"}
+
+
+def flow_description(name, workteam_arn):
+    return {"FlowDefinitionArn": f"{ARN}:flow-definition/{name}", "FlowDefinitionName": name,
+            "FlowDefinitionStatus": "Active", "CreationTime": NOW, "RoleArn": ROLE,
+            "OutputConfig": {"S3OutputPath": "s3://b/out"},
+            "HumanLoopConfig": {"WorkteamArn": workteam_arn, "HumanTaskUiArn": f"{ARN}:human-task-ui/ui",
+                                "TaskTitle": "t", "TaskDescription": "d", "TaskCount": 1}}
+
+
+def test_flow_definitions_are_audited_like_labeling_jobs(stubbed, profile):
+    """Amazon A2I flow definitions send human reviews to their work team: the public crowd, a private
+    team of a workforce without WorkforceVpcConfig, and a team whose description names no workforce are
+    reported; a private team of a closed workforce is not."""
+    assert "flow-definition" in audit.audited_types()
+    client, stub = stubbed
+    teams = {"crowd": "arn:aws:sagemaker:us-east-1:394669845002:workteam/public-crowd/default",
+             "open": f"{ARN}:workteam/private-crowd/open-team",
+             "closed": f"{ARN}:workteam/private-crowd/closed-team",
+             "nameless": f"{ARN}:workteam/private-crowd/nameless-team"}
+    stub.add_response("list_flow_definitions", {"FlowDefinitionSummaries": [
+        {"FlowDefinitionName": n, "FlowDefinitionArn": f"{ARN}:flow-definition/{n}", "FlowDefinitionStatus": "Active",
+         "CreationTime": NOW} for n in teams]}, PAGE)
+    for name, arn in teams.items():
+        stub.add_response("describe_flow_definition", flow_description(name, arn), {"FlowDefinitionName": name})
+        if name in ("open", "closed"):
+            stub.add_response("describe_workteam", workteam_description(f"{name}-team", name),
+                              {"WorkteamName": f"{name}-team"})
+            workforce = {"WorkforceName": name, "WorkforceArn": f"{ARN}:workforce/{name}"}
+            if name == "closed":
+                workforce["WorkforceVpcConfig"] = {"VpcId": VPC_ID, "SecurityGroupIds": [SG], "Subnets": [SUB_A]}
+            stub.add_response("describe_workforce", {"Workforce": workforce}, {"WorkforceName": name})
+        elif name == "nameless":
+            described = workteam_description("nameless-team", "x")
+            del described["Workteam"]["WorkforceArn"]
+            stub.add_response("describe_workteam", described, {"WorkteamName": "nameless-team"})
+    findings = audit_type(profile, client, "flow-definition")
+    assert [(f.resource_arn, f.rule_id, f.path, f.status) for f in sorted(findings, key=lambda f: f.resource_arn)] == [
+        (f"{ARN}:flow-definition/crowd", "SM-WORKTEAM", "HumanLoopConfig.WorkteamArn", "FAIL"),
+        (f"{ARN}:flow-definition/nameless", "SM-REFERENCE",
+         "HumanLoopConfig.WorkteamArn -> DescribeWorkteam(WorkteamName='nameless-team').Workteam.WorkforceArn",
+         "UNKNOWN"),  # cannot be checked: not assumed compliant
+        (f"{ARN}:flow-definition/open", "SM-NET-VPC",
+         "HumanLoopConfig.WorkteamArn -> DescribeWorkteam(WorkteamName='open-team').Workteam.WorkforceArn -> "
+         "DescribeWorkforce(WorkforceName='open').Workforce.WorkforceVpcConfig", "FAIL"),
+    ]

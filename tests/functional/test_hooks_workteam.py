@@ -153,3 +153,62 @@ def test_create_workteam_checks_the_workforce_it_names(safemaker_session, profil
             stub.add_response("create_workteam", {"WorkteamArn": f"{ARN}:workteam/private-crowd/t"}, request)
             sm.create_workteam(**request)
         stub.assert_no_pending_responses()
+
+
+def _model():
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model("sagemaker")
+
+
+def _default_workforce_name() -> str:
+    """The name of a region's workforce when none is named, from botocore's model (DescribeWorkforce's
+    WorkforceName: "automatically set to <code>default</code> when a workforce is created")."""
+    doc = _model().operation_model("DescribeWorkforce").input_shape.members["WorkforceName"].documentation
+    assert "automatically set to <code>default</code>" in doc
+    return "default"
+
+
+@pytest.mark.parametrize("vpc, refused", [(None, True), (CLOSED, False)], ids=["open", "closed"])
+def test_create_workteam_without_a_workforce_name_follows_the_default_workforce(safemaker_session, profile, vpc,
+                                                                                 refused):
+    assert "WorkforceName" not in _model().operation_model("CreateWorkteam").input_shape.required_members
+    default = _default_workforce_name()
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    request = {"WorkteamName": "t", "MemberDefinitions": MEMBERS, "Description": "d"}
+    with Stubber(sm) as stub:
+        _workforce(stub, default, vpc)  # expected_params pin DescribeWorkforce(WorkforceName='default')
+        if refused:
+            with pytest.raises(GuardrailViolation) as exc:
+                sm.create_workteam(**request)
+            assert [(v.path, v.rule_id) for v in exc.value.violations] == [
+                (f"WorkforceName -> DescribeWorkforce(WorkforceName='{default}').Workforce.WorkforceVpcConfig",
+                 "SM-NET-VPC")]
+        else:
+            stub.add_response("create_workteam", {"WorkteamArn": f"{ARN}:workteam/private-crowd/t"}, request)
+            sm.create_workteam(**request)  # sent as written: no WorkforceName added
+        stub.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("method, operation, build, path", CASES, ids=[c[1] for c in CASES])
+@pytest.mark.parametrize("workforce_arn", [None, "arn:aws:iam::123456789012:role/not-a-workforce", f"{ARN}:workforce/"],
+                         ids=["absent", "not-a-workforce-ARN", "no-name"])
+def test_a_work_team_description_that_names_no_workforce_fails_closed(safemaker_session, profile, method, operation,
+                                                                       build, path, workforce_arn):
+    assert "WorkforceArn" not in _model().shape_for("Workteam").required_members  # botocore allows it absent
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    team = {"WorkteamName": "t", "WorkteamArn": f"{ARN}:workteam/private-crowd/t", "MemberDefinitions": MEMBERS,
+            "Description": "d"}
+    if workforce_arn is not None:
+        team["WorkforceArn"] = workforce_arn
+    with Stubber(sm) as stub:
+        stub.add_response("describe_workteam", {"Workteam": team}, {"WorkteamName": "t"})
+        with pytest.raises(GuardrailViolation) as exc:
+            getattr(sm, method)(**build(f"{ARN}:workteam/private-crowd/t"))
+        stub.assert_no_pending_responses()  # no DescribeWorkforce, the Create never sent (unstubbed)
+    [v] = exc.value.violations
+    assert (v.operation, v.rule_id) == (operation, "SM-REFERENCE")
+    assert v.path == f"{path} -> DescribeWorkteam(WorkteamName='t').Workteam.WorkforceArn"
+    assert "does not name its workforce" in v.fix

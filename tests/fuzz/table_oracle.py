@@ -76,6 +76,8 @@ class Op:
     kind: str  # "create" | "update" | "refused"
     spots: tuple[Spot, ...] = ()
     refs: tuple[tuple[str, Any], ...] = ()  # (path, resource key or ("by", discriminator path, mapping))
+    # (path, resource key, name): the resource a request that leaves the top-level path out (or null) uses
+    absent_refs: tuple[tuple[str, str, str], ...] = ()
 
 
 def _root(*fields: F) -> tuple[Spot, ...]:
@@ -206,8 +208,11 @@ SPEC: Mapping[str, Op] = {
                                                F("HumanLoopConfig.PublicWorkforceTaskPrice", "refused"),
                                                F("HumanLoopConfig.WorkteamArn", "workteam")),
                                refs=(("HumanLoopConfig.WorkteamArn", "workteam"),)),
-    # a private work team's workforce (absent: the region's default workforce, not named)
-    "CreateWorkteam": Op("create", refs=(("WorkforceName", "workforce"),)),
+    # a private work team's workforce, named or (absent) the region's default workforce
+    # "default" (API reference, DescribeWorkforce's WorkforceName:
+    # "automatically set to default when a workforce is created and cannot be modified").
+    "CreateWorkteam": Op("create", refs=(("WorkforceName", "workforce"),),
+                         absent_refs=(("WorkforceName", "workforce", "default"),)),
     "CreateWorkforce": Op("create", _root(F("WorkforceVpcConfig", "vpc+id"))),
     "UpdateWorkforce": Op("update", _root(F("WorkforceVpcConfig", "vpc+id"))),
     "CreateNotebookInstance": Op("create", _root(
@@ -473,6 +478,9 @@ def evaluate(operation: str, request: Mapping[str, Any], p: Any, *, inject: bool
                     found = [v for _, v in _instances(work, _segments(disc))]
                     key = mapping.get(found[0], "data-quality-job-definition") if found else "data-quality-job-definition"
                 out.references.append((at, key, name))
+    for path, resource, name in spec.absent_refs:
+        if work.get(path) is None:
+            out.references.append((path, resource, name))
     return out
 
 

@@ -12,7 +12,7 @@ PAGINATORS = botocore.session.get_session().get_paginator_model("sagemaker")
 
 EXPECTED_TYPES = {
     "notebook-instance", "training-job", "processing-job", "hyper-parameter-tuning-job", "transform-job",
-    "automl-job", "automl-job-v2", "compilation-job", "optimization-job", "labeling-job",
+    "automl-job", "automl-job-v2", "compilation-job", "optimization-job", "labeling-job", "flow-definition",
     "inference-recommendations-job", "model", "endpoint-config", "endpoint", "monitoring-schedule",
     "data-quality-job-definition", "model-quality-job-definition", "model-bias-job-definition",
     "model-explainability-job-definition", "domain", "user-profile", "cluster", "pipeline", "workforce",

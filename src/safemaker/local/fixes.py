@@ -98,6 +98,7 @@ FIX_SEARCH_MODELS_TUNING_JOBS = Fix(
 )
 
 EMPTY_LIST_OPERATIONS: tuple[str, ...] = (
+    "ListFlowDefinitions",
     "ListInferenceRecommendationsJobs",
     "ListLabelingJobs",
     "ListMonitoringSchedules",
@@ -110,8 +111,8 @@ EMPTY_LIST_OPERATIONS: tuple[str, ...] = (
 FIX_EMPTY_LISTS = Fix(
     name="List-not-implemented-empty",
     moto=(
-        "ListInferenceRecommendationsJobs, ListLabelingJobs, ListMonitoringSchedules, ListOptimizationJobs, "
-        "ListUserProfiles and ListWorkforces answer HTTP 500 (not implemented; their Create operations are "
+        "ListFlowDefinitions, ListInferenceRecommendationsJobs, ListLabelingJobs, ListMonitoringSchedules, "
+        "ListOptimizationJobs, ListUserProfiles and ListWorkforces answer HTTP 500 (not implemented; their Create operations are "
         "not implemented either), so `safemaker audit` on the local backend reported them UNKNOWN"
     ),
     aws=(
