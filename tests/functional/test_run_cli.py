@@ -183,6 +183,23 @@ def test_run_environment_puts_the_bootstrap_first_once(tmp_path):
     (["python", "-u", "-B", "t.py"], None),
     (["pythonista", "-I"], None),
     (["bash", "-E", "x"], None),
+    # Found by a fresh reviewer (trial 6): a long option before the flag, env, a -S split string.
+    (["python", "--check-hash-based-pycs", "default", "-I", "t.py"], "-I"),
+    (["python", "--check-hash-based-pycs=never", "-bE", "t.py"], "-bE"),
+    (["python", "-X", "dev", "-W", "ignore", "-uS", "t.py"], "-uS"),
+    (["python", "-", "-I"], None),
+    (["python", "--", "-I"], None),
+    (["env", "python", "-I", "t.py"], "-I"),
+    (["/usr/bin/env", "-u", "HOME", "A=1", "python3", "-E", "t.py"], "-E"),
+    (["env", "-S", "python3 -I", "t.py"], "-I"),
+    (["env", "-S python3 -S", "t.py"], "-S"),
+    (["env", "--split-string=python3 -I", "t.py"], "-I"),
+    (["env", "-C", "/tmp", "--", "python", "-I", "t.py"], "-I"),
+    (["env", "-i", "python", "t.py"], "env -i"),
+    (["env", "-u", "PYTHONPATH", "python", "t.py"], "env -u PYTHONPATH"),
+    (["env", "PYTHONPATH=/elsewhere", "python", "t.py"], "env PYTHONPATH=..."),
+    (["env", "python", "t.py", "-I"], None),
+    (["env", "A=1", "python3", "t.py"], None),
 ])
 def test_bootstrap_dropping_option(command, expected):
     from safemaker.cli.run import bootstrap_dropping_option
@@ -200,6 +217,42 @@ def test_python_with_an_option_that_skips_the_bootstrap_is_refused_before_it_sta
                        timeout=120)
     assert r.returncode == 2, r.stderr
     assert f"COMMAND runs Python with '{flag}'" in r.stderr and not marker.exists()
+
+
+def _spellings(where):
+    """The trial-6 spellings of `python -I open.py` that ran unguarded, with the open program at open.py."""
+    py = sys.executable
+    (where / "shebang_I").write_text(f"#!{py} -I\nexec(open('open.py').read())\n")
+    (where / "shebang_env_S").write_text(f"#!/usr/bin/env -S {py} -I\nexec(open('open.py').read())\n")
+    (where / "bin").mkdir()
+    (where / "bin" / "on-path-tool").write_text(f"#!{py} -E\nexec(open('open.py').read())\n")
+    for script in ("shebang_I", "shebang_env_S", "bin/on-path-tool"):
+        (where / script).chmod(0o755)
+    return {
+        "shebang": (["./shebang_I"], "-I"),
+        "env -S shebang": (["./shebang_env_S"], "-I"),
+        "shebang on PATH": (["on-path-tool"], "-E"),
+        "long option first": ([py, "--check-hash-based-pycs", "default", "-I", "open.py"], "-I"),
+        "env": (["env", py, "-I", "open.py"], "-I"),
+    }
+
+
+@pytest.mark.parametrize("spelling", ["shebang", "env -S shebang", "shebang on PATH", "long option first", "env"])
+def test_every_spelling_of_a_bootstrap_skipping_python_is_refused(program, safemaker_local, spelling):
+    # Found by a fresh reviewer (trial 6): each of these sent an open CreateTrainingJob with exit 0.
+    where, env = program
+    (where / "open.py").write_text(SCRIPT.replace("sys.argv[1]", "'x'"))
+    command, flag = _spellings(where)[spelling]
+    env["PATH"] = f"{where / 'bin'}{os.pathsep}{env['PATH']}"
+    r = subprocess.run([*safemaker_command(), "run", "-p", "profile.toml", "--", *command], cwd=where, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert f"COMMAND runs Python with '{flag}'" in r.stderr
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 0
+    # Control: the same command without safemaker run sends the open request.
+    r = subprocess.run(command, cwd=where, env=env, capture_output=True, text=True, timeout=120)
+    assert "x open: sent" in r.stdout.splitlines(), (r.stdout, r.stderr)
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 2
 
 
 def test_a_child_python_without_safemaker_is_told_which_python_has_it(tmp_path):

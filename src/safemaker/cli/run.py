@@ -57,47 +57,153 @@ def run_environment(profile: Optional[str], mode: str, environ: Optional[dict[st
 
 _PYTHON_NAME = re.compile(r"^python(\d+(\.\d+)*)?t?$")
 _BOOTSTRAP_FLAGS = "IES"   # CPython: -I isolated, -E ignore PYTHON* variables, -S no site (no sitecustomize)
-_FLAGS_WITH_VALUE = "cmWX"  # the rest of the argument (or the next one) is a value, not flags
+_FLAGS_WITH_VALUE = "WX"   # the rest of the argument (or the next one) is a value, not flags
+_LONG_WITH_VALUE = ("--check-hash-based-pycs",)  # CPython's only long option that takes a value
+_ENV_SHORT_WITH_VALUE = "uCSa"  # GNU env: -u NAME, -C DIR, -S STRING, -a ARG0
+_ENV_LONG_WITH_VALUE = ("--unset", "--chdir", "--split-string", "--argv0")
+_MAX_INTERPRETERS = 8      # shebang / env chains followed (Linux allows few nested interpreters too)
 
 
 RUN_PYTHON_ENV_VAR = "SAFEMAKER_RUN_PYTHON"
 """The Python that runs ``safemaker run`` (it has safemaker), named in a child's error."""
 
 
-def bootstrap_dropping_option(command: List[str]) -> Optional[str]:
+def _python_option(args: List[str]) -> Optional[str]:
+    """The bootstrap-skipping option among CPython's interpreter options ``args`` (after the executable)."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in ("-", "--") or not arg.startswith("-"):
+            return None  # the script (or stdin) starts; the rest are the program's arguments
+        if arg.startswith("--"):
+            name = arg.split("=", 1)[0]
+            if name in _LONG_WITH_VALUE and "=" not in arg:
+                i += 1
+            i += 1
+            continue
+        for j, letter in enumerate(arg[1:], start=1):
+            if letter in _BOOTSTRAP_FLAGS:
+                return arg
+            if letter in "cm":
+                return None  # -c COMMAND / -m MODULE end the interpreter options
+            if letter in _FLAGS_WITH_VALUE:
+                if j == len(arg) - 1:
+                    i += 1
+                break
+        i += 1
+    return None
+
+
+def _env_command(args: List[str]) -> "tuple[Optional[str], List[str]]":
+    """Follow GNU/BSD ``env ARGS``: ``(bootstrap-dropping option, [])`` or ``(None, the command it runs)``."""
+    i = 0
+    args = list(args)
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            i += 1
+            break
+        if arg in ("-", "-i", "--ignore-environment"):
+            return f"env {arg}", []
+        if arg.startswith("--"):
+            name, eq, value = arg.partition("=")
+            if name in _ENV_LONG_WITH_VALUE and not eq:
+                value = args[i + 1] if i + 1 < len(args) else ""
+                i += 1
+            if name == "--unset" and value == "PYTHONPATH":
+                return f"env {name} PYTHONPATH", []
+            if name == "--split-string":
+                args[i + 1:i + 1] = value.split()
+            i += 1
+            continue
+        if arg.startswith("-") and len(arg) > 1:
+            value = None
+            for j, letter in enumerate(arg[1:], start=1):
+                if letter == "i":
+                    return f"env {arg}", []
+                if letter in _ENV_SHORT_WITH_VALUE:
+                    if j < len(arg) - 1:
+                        value = arg[j + 1:]
+                    else:
+                        value = args[i + 1] if i + 1 < len(args) else ""
+                        i += 1
+                    if letter == "u" and value == "PYTHONPATH":
+                        return f"env -u PYTHONPATH", []
+                    if letter == "S":
+                        args[i + 1:i + 1] = value.split()
+                    break
+            i += 1
+            continue
+        name, eq, value = arg.partition("=")
+        if eq and name:
+            if name == "PYTHONPATH" and str(BOOTSTRAP_DIR) not in value.split(os.pathsep):
+                return "env PYTHONPATH=...", []  # replaces the bootstrap's PYTHONPATH
+            i += 1
+            continue
+        break
+    return None, args[i:]
+
+
+def _shebang(program: str) -> Optional[List[str]]:
+    """The interpreter line of a script ``program`` as the kernel passes it: ``[interpreter, optional-arg]``."""
+    try:
+        with open(program, "rb") as f:
+            line = f.readline(512)
+    except OSError:
+        return None
+    if not line.startswith(b"#!"):
+        return None
+    interpreter, _, rest = line[2:].decode("utf-8", "replace").strip().partition(" ")
+    if not interpreter:
+        return None
+    rest = rest.strip()
+    return [interpreter, rest] if rest else [interpreter]  # Linux: the rest is one argument
+
+
+def bootstrap_dropping_option(command: List[str], path: Optional[str] = None) -> Optional[str]:
     """The interpreter option of a Python ``command`` that would skip ``safemaker run``'s bootstrap.
 
     Parameters
     ----------
     command : list[str]
         The program and its arguments.
+    path : str, optional
+        The ``PATH`` the command is looked up on (default: this process's), to read the shebang
+        line of a script run directly.
 
     Returns
     -------
     str or None
-        The option as written (``"-I"``, ``"-BE"``...), or ``None`` when the command is not a
-        Python interpreter (by name: ``python``, ``python3``, ``python3.11``) or keeps the bootstrap.
+        The option as written (``"-I"``, ``"-BE"``, ``"env -i"``...), or ``None`` when the command
+        does not start a Python interpreter (by name: ``python``, ``python3``, ``python3.11``)
+        or keeps the bootstrap.
 
     Notes
     -----
     Follows the CPython command line reference ("Command line and environment"): options come
-    before the script, ``-c`` or ``-m``; ``-W`` and ``-X`` take a value.
+    before the script, ``-c``, ``-m`` or ``-``; short flags cluster (``-BE``); ``-W``, ``-X`` and
+    ``--check-hash-based-pycs`` take a value. ``env`` is followed (its options, ``-S`` split
+    strings, ``NAME=VALUE``; ``-i``, ``-u PYTHONPATH`` and a ``PYTHONPATH=`` without the bootstrap
+    folder drop the bootstrap too), and so is the ``#!`` line of a script run directly (found on
+    ``PATH`` or by its path), as the kernel reads it (the rest of the line is one argument).
     """
-    if not command or not _PYTHON_NAME.match(os.path.basename(command[0])):
-        return None
-    args = iter(command[1:])
-    for arg in args:
-        if arg == "-" or arg == "--" or not arg.startswith("-") or arg.startswith("--"):
+    command = list(command)
+    for _ in range(_MAX_INTERPRETERS):
+        if not command:
             return None
-        for i, letter in enumerate(arg[1:], start=1):
-            if letter in _BOOTSTRAP_FLAGS:
-                return arg
-            if letter in _FLAGS_WITH_VALUE:
-                if letter in "cm":
-                    return None
-                if i == len(arg) - 1:
-                    next(args, None)
-                break
+        name = os.path.basename(command[0])
+        if _PYTHON_NAME.match(name):
+            return _python_option(command[1:])
+        if name == "env":
+            dropped, command = _env_command(command[1:])
+            if dropped is not None:
+                return dropped
+            continue
+        program = shutil.which(command[0], path=path)
+        line = _shebang(program) if program is not None else None
+        if line is None:
+            return None
+        command = [*line, program, *command[1:]]
     return None
 
 
@@ -131,11 +237,12 @@ def run(
     if program is None:
         raise fail(f"COMMAND is {command[0]!r}, which is not an executable on PATH; give the program's path "
                    "or install it")
-    dropped = bootstrap_dropping_option(command)
+    dropped = bootstrap_dropping_option(command, path=env.get("PATH"))
     if dropped is not None:
         raise fail(f"COMMAND runs Python with {dropped!r}, which makes Python skip the bootstrap "
                    "(-I and -E ignore PYTHONPATH, -S skips site and sitecustomize): the program would run "
-                   f"unguarded. Drop {dropped!r}, or put `import safemaker.auto` at the top of the program")
+                   "unguarded (the option may come from an env command or a script's #! line). "
+                   f"Drop {dropped!r}, or put `import safemaker.auto` at the top of the program")
     os.execve(program, command, env)  # the command's exit status is safemaker run's
 
 
