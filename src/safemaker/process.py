@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import copy
 import importlib.abc
+import inspect
 import importlib.util
 import datetime
 import json
@@ -135,6 +136,7 @@ class _State:
     make_api_call: Any = None                     # botocore's own, while patched
     send: Any = None
     init: Any = None                              # BaseClient.__init__, while patched (async clients refused)
+    async_calls: "list[tuple[type, Any]]" = []    # (async client class, its own _make_api_call), while patched
     exclusive: bool = False                       # install_process(exclusive=True): no guard may relax it
 
 
@@ -393,7 +395,49 @@ def _patch() -> None:
             else:
                 _State.init = current
                 BaseClient.__init__ = _wrap_init(current)
+        if not _State.async_calls:
+            _patch_async_clients(BaseClient)
         ensure_send_check()
+
+
+def _patch_async_clients(base: type) -> None:
+    """Refuse the calls of async SageMaker clients that exist already (made before the guard was on).
+
+    aiobotocore's ``AioBaseClient`` (any subclass of ``BaseClient`` whose own
+    ``_make_api_call`` is a coroutine function) never runs the wrapper above, and
+    clients made before :func:`_patch` never ran the ``__init__`` refusal: their
+    ``_make_api_call`` is wrapped here so that a SageMaker call raises
+    ``UnguardableClientError`` while the process guard is on (another service's
+    calls, and every call with the guard off, go on as before).
+    """
+    seen: set[type] = set()
+    todo = list(base.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        todo.extend(cls.__subclasses__())
+        current = cls.__dict__.get("_make_api_call")
+        if (current is None or not inspect.iscoroutinefunction(current)
+                or _ours_in_chain(current) is not None):
+            continue
+        cls._make_api_call = _wrap_async_make_api_call(current)  # type: ignore[attr-defined]
+        _State.async_calls.append((cls, current))
+
+
+def _wrap_async_make_api_call(original: Any) -> Any:
+    async def _make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
+        if _State.guard is not None and self.meta.service_model.service_name == _SERVICE_NAME:
+            from .hooks import _refuse_unguardable
+
+            _refuse_unguardable(self)
+        return await original(self, operation_name, api_params)
+
+    _make_api_call._safemaker_original = original  # type: ignore[attr-defined]
+    _make_api_call.__wrapped__ = original  # type: ignore[attr-defined]
+    _make_api_call.__doc__ = original.__doc__
+    return _make_api_call
 
 
 def _ours_in_chain(func: Any) -> Any:
@@ -443,6 +487,10 @@ def _unpatch() -> None:
             setattr(cls, name, original)
         # else: someone wrapped on top of ours; ours stays, inactive (it checks _State first)
         setattr(_State, attr, None)
+    for cls, original in _State.async_calls:
+        if getattr(cls.__dict__.get("_make_api_call"), "_safemaker_original", None) is original:
+            cls._make_api_call = original  # type: ignore[attr-defined]
+    _State.async_calls = []
     import botocore.serialize
 
     if botocore.serialize.json is _SERIALIZER_JSON:

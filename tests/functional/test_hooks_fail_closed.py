@@ -182,3 +182,69 @@ def test_async_client_under_the_process_guard_is_refused_when_created(profile):
     finally:
         safemaker.uninstall_process()
     _instantiate(cls, sync, copy.copy(sync.meta.events))  # guard off: nothing refuses it
+
+
+class _RecordingAsyncBaseClient(botocore.client.BaseClient):
+    """Like :class:`_AsyncBaseClient`, recording every call that reaches the client's own coroutine."""
+
+    reached: list[str] = []
+
+    async def _make_api_call(self, operation_name, api_params):  # type: ignore[override]
+        self.reached.append(operation_name)
+        return await asyncio.sleep(0, {"Called": operation_name})
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        return False
+
+
+def test_async_client_made_before_the_process_guard_is_refused_when_called(profile):
+    # Found by a fresh reviewer (trial 6): an aiobotocore client made before install_process sent an open
+    # CreateTrainingJob (only clients created while the guard is on were refused).
+    import safemaker
+
+    session = botocore.session.get_session()
+    sync = session.create_client("sagemaker", region_name="us-east-1", aws_access_key_id="testing",
+                                 aws_secret_access_key="testing", endpoint_url="http://127.0.0.1:9")
+    cls = type("SageMaker", (_RecordingAsyncBaseClient,), {})
+    before = _instantiate(cls, sync, copy.copy(sync.meta.events))  # guard off: created
+    _RecordingAsyncBaseClient.reached.clear()
+    safemaker.install_process(profile)
+    try:
+        with pytest.raises(hooks.UnguardableClientError) as exc:
+            asyncio.run(before._make_api_call("CreateTrainingJob", {"EnableNetworkIsolation": False}))
+        assert exc.value.client_class.endswith("SageMaker") and "synchronous client" in str(exc.value)
+        assert _RecordingAsyncBaseClient.reached == []  # refused before the client's own call ran
+    finally:
+        safemaker.uninstall_process()
+    assert asyncio.run(before._make_api_call("ListModels", {})) == {"Called": "ListModels"}  # guard off: works
+    assert _RecordingAsyncBaseClient.reached == ["ListModels"]
+
+
+def test_real_aiobotocore_client_made_before_the_process_guard_sends_nothing(profile, safemaker_local):
+    """The same through aiobotocore itself against moto (skipped where aiobotocore is not installed)."""
+    aiobotocore_session = pytest.importorskip("aiobotocore.session")
+    import safemaker
+
+    job = {"TrainingJobName": "aio-open", "RoleArn": ROLE, "EnableNetworkIsolation": False,
+           "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
+           "OutputDataConfig": {"S3OutputPath": "s3://bucket/out"},
+           "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+           "StoppingCondition": {"MaxRuntimeInSeconds": 3600}}
+
+    async def main():
+        session = aiobotocore_session.get_session()
+        async with session.create_client("sagemaker", region_name="us-east-1", aws_access_key_id="testing",
+                                         aws_secret_access_key="testing",
+                                         endpoint_url=safemaker_local.endpoint_url) as before:
+            safemaker.install_process(profile)
+            try:
+                with pytest.raises(hooks.UnguardableClientError):
+                    await before.create_training_job(**job)
+            finally:
+                safemaker.uninstall_process()
+
+    asyncio.run(main())
+    assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 0
