@@ -431,10 +431,11 @@ class UnguardableClientError(SafemakerError, TypeError):
         Why it cannot be guarded, and what to use instead.
     """
 
-    fmt = "cannot guard a {client_class} client: {reason}. Fix: {fix}"
+    fmt = "cannot guard {article} {client_class} client: {reason}. Fix: {fix}"
 
     def __init__(self, client_class: str, reason: str, fix: str) -> None:
-        super().__init__(client_class=client_class, reason=reason, fix=fix)
+        article = "an" if client_class[:1].lower() in "aeiou" else "a"
+        super().__init__(article=article, client_class=client_class, reason=reason, fix=fix)
 
 
 class ProcessGuardLockedError(SafemakerError):

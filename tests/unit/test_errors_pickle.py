@@ -148,3 +148,15 @@ def test_every_bad_input_error_is_an_input_error_with_its_four_fields():
         error = _build(cls)
         assert {"field", "found", "expected", "fix"} <= set(vars(error)), cls
         assert isinstance(error.field, str) and isinstance(error.expected, str) and isinstance(error.fix, str)
+
+
+def test_the_unguardable_client_message_takes_the_article_of_the_class_name():
+    """A fresh reviewer's finding: "cannot guard a aiobotocore.client.SageMaker client"."""
+    import pickle
+
+    from safemaker.errors import UnguardableClientError
+
+    error = UnguardableClientError("aiobotocore.client.SageMaker", "it sends from an event loop", "use boto3")
+    assert str(error).startswith("cannot guard an aiobotocore.client.SageMaker client: ")
+    assert str(UnguardableClientError("MyClient", "r", "f")).startswith("cannot guard a MyClient client: ")
+    assert str(pickle.loads(pickle.dumps(error))) == str(error)
