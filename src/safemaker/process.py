@@ -28,7 +28,9 @@ encoded once: the guard hands the approved text to botocore's JSON serializer
 Precedence (the more specific wins): a guard installed on a client, then one
 installed on the session the client was made from
 (:func:`safemaker.hooks.install`), then the process guard. The process guard
-decides only for SageMaker clients that have no guard of their own.
+decides only for SageMaker clients that have no guard of their own, unless it
+is exclusive (``install_process(..., exclusive=True)``, ``safemaker run``): then it
+decides every SageMaker request, and a client's own guard decides too.
 
 Example
 -------
@@ -183,8 +185,9 @@ def install_process(profile: "VpcProfile | str | os.PathLike[str] | None", mode:
     Notes
     -----
     Clients with a guard of their own (:func:`safemaker.hooks.install` on the
-    client or on its session) keep it: the more specific guard wins. Calls of
-    other services pass through after one string comparison.
+    client or on its session) keep it: the more specific guard wins, unless this
+    guard is exclusive (then both decide). Calls of other services pass through
+    after one string comparison.
     """
     return _install(profile, mode, "install_process", replace=True, exclusive=exclusive, **guard_options)
 
@@ -280,8 +283,10 @@ def _install(profile: Any, mode: "Mode", by: str, *, replace: bool, exclusive: b
                     "install_process", _State.claimed_by or "install_process",
                     "the process guard in force is exclusive: a guard with another profile, mode or "
                     "options cannot replace it",
-                    "install the same profile, or leave the guard as it is (outside 'safemaker run': "
-                    "install_process(..., exclusive=False))")
+                    "keep the profile in force; a program that works in two networks on purpose runs with "
+                    "'safemaker run --not-exclusive' (or turns the guard on without exclusive=True)")
+            if same and replace and exclusive and mode == "enforce":
+                _State.exclusive = True  # making the same guard exclusive only tightens it
             if same or not replace:
                 if not same:
                     logger.info("process guard kept (turned on by %s); %s guards its own clients with its profile",

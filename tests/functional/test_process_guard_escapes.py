@@ -266,6 +266,14 @@ def test_an_exclusive_process_guard_cannot_be_replaced_by_another_profile(profil
     assert safemaker.process_guard() is g and safemaker.process_guard().mode == "enforce"
 
 
+def test_the_same_guard_can_be_made_exclusive_afterwards(profile):
+    """A closed session turned the guard on first; the program then asks for it exclusive: it becomes so."""
+    g = process.claim_process(profile, by="ClosedNetworkSession")
+    assert not process.process_guard_exclusive()
+    assert safemaker.install_process(profile, exclusive=True) is g
+    assert process.process_guard_exclusive()
+
+
 def test_a_warn_process_guard_is_never_exclusive(profile):
     safemaker.install_process(profile, mode="warn", exclusive=True)
     assert not process.process_guard_exclusive()
