@@ -126,7 +126,6 @@ _is_seq = _paths.is_seq
 format_path = _paths.format_path
 _expand = _paths.expand
 _expand_all = _paths.expand_all
-_values = _paths.values
 _get = _paths.get
 _Writer = _paths.Writer
 

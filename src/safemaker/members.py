@@ -39,10 +39,15 @@ _CACHE: dict[int, tuple[Any, dict[str, frozenset[str]]]] = {}
 
 
 @lru_cache(maxsize=1)
+def _known() -> tuple[str, Mapping[str, frozenset[str]]]:
+    """The botocore release of :data:`KNOWN_MEMBERS_FILE` and its members by structure (read once)."""
+    data = json.loads(KNOWN_MEMBERS_FILE.read_text(encoding="utf-8"))
+    return str(data.get("botocore", "?")), {name: frozenset(members) for name, members in data["shapes"].items()}
+
+
 def known_members() -> Mapping[str, frozenset[str]]:
     """The members of each structure the rule table was written against (read once)."""
-    data = json.loads(KNOWN_MEMBERS_FILE.read_text(encoding="utf-8"))
-    return {name: frozenset(members) for name, members in data["shapes"].items()}
+    return _known()[1]
 
 
 def _structures(shape: Any, out: dict[str, Any]) -> None:
@@ -153,14 +158,10 @@ def unknown_member_violations(operation_model: Any, params: Mapping[str, Any], p
         operation, path, "a member newer than safemaker's rule table",
         "a member of the request safemaker's rule table knows",
         f"{operation}.{path} is not in the SageMaker model safemaker's rules were written against "
-        f"(botocore {_release()}), so nobody has read what it opens. Upgrade safemaker, or an "
+        f"(botocore {_known()[0]}), so nobody has read what it opens. Upgrade safemaker, or an "
         "administrator sets allow_unclassified_operations = true in the profile",
         Guardrail.UNCLASSIFIED.value, "a request without it, or a safemaker release that knows it")
         for path in paths]
-
-
-def _release() -> str:
-    return str(json.loads(KNOWN_MEMBERS_FILE.read_text(encoding="utf-8")).get("botocore", "?"))
 
 
 def write_snapshot(path: Path = KNOWN_MEMBERS_FILE) -> None:

@@ -150,6 +150,14 @@ def test_a_final_body_with_a_duplicate_key_is_refused(safemaker_local, safemaker
     assert safemaker_local.request_count() == 0
 
 
+def _sent_closed_as_the_process_guard_approved(sm) -> None:
+    """A closed training job sent through ``sm`` is stored with the process profile's injected values."""
+    sm.create_training_job(**training_job("closed"))
+    stored = sm.describe_training_job(TrainingJobName="closed")
+    assert (stored["EnableNetworkIsolation"], stored["VpcConfig"]) == (
+        True, {"Subnets": [SUB_A], "SecurityGroupIds": [SG]})
+
+
 def test_a_warn_guard_does_not_switch_off_an_enforcing_process_guard(safemaker_local, safemaker_session, profile):
     pg = safemaker.install_process(profile)
     warn = hooks.install(safemaker_session, profile, mode="warn")
@@ -159,10 +167,7 @@ def test_a_warn_guard_does_not_switch_off_an_enforcing_process_guard(safemaker_l
     assert [(d.operation, d.outcome) for d in pg.decisions] == [("CreateTrainingJob", "refused")]
     assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 0
     # a closed request passes both and is sent as the process guard approved it (its injected values)
-    sm.create_training_job(**training_job("closed"))
-    stored = sm.describe_training_job(TrainingJobName="closed")
-    assert (stored["EnableNetworkIsolation"], stored["VpcConfig"]) == (
-        True, {"Subnets": [SUB_A], "SecurityGroupIds": [SG]})
+    _sent_closed_as_the_process_guard_approved(sm)
     assert [d.operation for d in warn.decisions] == ["CreateTrainingJob"]
 
 
@@ -221,10 +226,7 @@ def test_an_enforcing_guard_with_a_relaxed_profile_cannot_relax_an_exclusive_pro
     assert [(d.operation, d.outcome) for d in pg.decisions] == [("CreateTrainingJob", "refused")]
     assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 0
     # a request both guards accept is sent as the exclusive process guard approved it
-    sm.create_training_job(**training_job("closed"))
-    stored = sm.describe_training_job(TrainingJobName="closed")
-    assert (stored["EnableNetworkIsolation"], stored["VpcConfig"]) == (
-        True, {"Subnets": [SUB_A], "SecurityGroupIds": [SG]})
+    _sent_closed_as_the_process_guard_approved(sm)
     # the process guard decides first: the open request never reached the library's guard; the closed one did
     assert [d.operation for d in own.decisions] == ["CreateTrainingJob"]
 
