@@ -320,9 +320,16 @@ class Violation:
     required_text: str | None = None
 
     def message(self) -> str:
-        """``"<path> is <found>; the profile requires <required>. <fix>."``"""
+        """``"<path> is <found>; the profile requires <required>. <fix>."``
+
+        A violation of the operation itself (``path`` and ``found`` are the
+        operation's name: an unclassified or refused operation) reads
+        ``"<name> is not <required>. <fix>."``
+        """
         req = self.required_text if self.required_text is not None else _show(self.required)
         fix = self.fix.rstrip(".")
+        if self.path == self.operation and self.found == self.operation:
+            return f"{self.operation} is not {req}. {fix[:1].upper()}{fix[1:]}."
         return f"{self.path} is {_show(self.found)}; the profile requires {req}. {fix}."
 
     def as_dict(self) -> dict[str, Any]:

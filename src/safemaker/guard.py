@@ -1576,7 +1576,7 @@ def _unclassified(operation: str, profile: "VpcProfile") -> tuple[Violation, ...
         return ()
     return (Violation(
         operation, operation, operation, "an operation safemaker has classified",
-        f"safemaker does not know {operation} (botocore is newer than safemaker's operation table), so it "
+        f"The installed safemaker does not know {operation} (botocore is newer than safemaker's operation table), so it "
         f"cannot tell what the operation starts or opens. {guardrail_spec(Guardrail.UNCLASSIFIED).fix[:-1]}",
         Guardrail.UNCLASSIFIED.value, "an operation of safemaker's classification (safemaker rules)"),)
 

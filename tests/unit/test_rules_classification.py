@@ -182,6 +182,10 @@ def test_an_unclassified_operation_is_refused_naming_it_and_the_profile_field():
     (v,) = d.violations
     assert (v.operation, v.path, v.rule_id) == ("CreateSomethingNew", "CreateSomethingNew", "SM-UNCLASSIFIED")
     assert "allow_unclassified_operations" in v.fix and "CreateSomethingNew" in v.fix
+    # the message names the operation once as the thing refused, not as a value compared with a value
+    # (trial 6: "CreateFooJob is 'CreateFooJob'" read as a value mismatch)
+    assert v.message().startswith("CreateSomethingNew is not an operation of safemaker's classification")
+    assert "'CreateSomethingNew'" not in v.message()
     relaxed = PROFILE.model_copy(update={"allow_unclassified_operations": True})
     assert guard.decide("CreateSomethingNew", {"Name": "x"}, relaxed).violations == ()
 
@@ -196,6 +200,7 @@ def test_no_network_effect_operations_pass_untouched():
 def test_refused_operations_outside_the_rule_table_are_refused_with_their_reason(operation):
     (v,) = guard.decide(operation, {}, PROFILE).violations
     assert (v.rule_id, v.fix) == ("SM-UNSUPPORTED", REFUSED[operation])
+    assert v.message().startswith(f"{operation} is not an operation that can run in a closed network. ")
 
 
 # --------------------------------------------------------------------------- docs and CLI
