@@ -30,7 +30,8 @@ from typing import Any, Mapping
 from .errors import Violation
 from .rules import RULES, Guardrail
 
-__all__ = ["KNOWN_MEMBERS_FILE", "known_members", "snapshot", "new_members", "unknown_member_violations"]
+__all__ = ["KNOWN_MEMBERS_FILE", "known_members", "snapshot", "new_members", "unknown_member_violations",
+           "botocore_problems"]
 
 KNOWN_MEMBERS_FILE = Path(__file__).with_name("known_members.json")
 """``{"botocore": version, "shapes": {structure name: [member, ...]}}``."""
@@ -162,6 +163,51 @@ def unknown_member_violations(operation_model: Any, params: Mapping[str, Any], p
         "administrator sets allow_unclassified_operations = true in the profile",
         Guardrail.UNCLASSIFIED.value, "a request without it, or a safemaker release that knows it")
         for path in paths]
+
+
+def botocore_problems(operation: str, params: Mapping[str, Any],
+                      service_model: Any = None) -> tuple[list[str], list[str]]:
+    """What botocore's parameter validation says of a SageMaker request, before it is sent.
+
+    Parameters
+    ----------
+    operation : str
+        A SageMaker operation of the model (``CreateTrainingJob``).
+    params : Mapping
+        The request parameters, as a caller gives them to the client.
+    service_model : botocore.model.ServiceModel or None, default None
+        The model to validate against; None reads the installed botocore's
+        SageMaker model.
+
+    Returns
+    -------
+    (refused, missing) : tuple of two lists of str
+        ``refused``: botocore's own report lines for members it would refuse
+        (unknown member, wrong type, below the minimum length or value, not
+        JSON-serialisable); ``missing``: its lines for required members that are
+        absent (separate because a request file checked for its network fields
+        is often partial). Both empty for a request botocore would send.
+
+    Raises
+    ------
+    botocore.exceptions.OperationNotFoundError
+        ``operation`` is not in the model.
+
+    Follows ``botocore.validate.ParamValidator`` (what a client runs before it
+    serialises a request).
+    """
+    from botocore.validate import ParamValidator
+
+    if service_model is None:
+        import botocore.session
+
+        service_model = botocore.session.get_session().get_service_model("sagemaker")
+    shape = service_model.operation_model(operation).input_shape
+    if shape is None:
+        return ([f"{operation} takes no parameters"] if params else []), []
+    lines = ParamValidator().validate(params, shape).generate_report().splitlines()
+    missing = [line for line in lines if line.startswith("Missing required parameter")]
+    return [line for line in lines if line and line not in missing], missing
 
 
 def write_snapshot(path: Path = KNOWN_MEMBERS_FILE) -> None:

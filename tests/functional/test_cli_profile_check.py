@@ -225,3 +225,37 @@ def test_check_unknown_operation_suggests_a_botocore_name_and_lists_by_class(tmp
     assert " CreateJob" in refused
     r = runner.invoke(app, ["check", "CreateInferenceRouter", request_file(tmp_path), "-p", profile_file])
     assert r.exit_code == 2 and "classified refused" in " ".join(r.stderr.split())
+
+
+@pytest.mark.parametrize("params,reported", [
+    # trial 6 F16: a request botocore refuses was judged (3 violations, exit 3) as if it could be sent
+    ({"TrainingJobName": 5}, "Invalid type for parameter TrainingJobName, value: 5"),
+    ({"enableNetworkIsolation": False}, 'Unknown parameter in input: "enableNetworkIsolation"'),
+    ({"VpcConfig": {"Subnets": "subnet-0aaaaaaaaaaaaaaaa", "SecurityGroupIds": ["sg-0bbbbbbbbbbbbbbbb"]}},
+     "Invalid type for parameter VpcConfig.Subnets"),
+])
+def test_check_a_request_botocore_would_refuse_exits_2_with_botocores_reason(tmp_path, profile_file, params,
+                                                                            reported):
+    """The oracle is botocore's own validator: the same report a client raises ParamValidationError with."""
+    import botocore.session
+    from botocore.exceptions import ParamValidationError
+
+    client = botocore.session.get_session().create_client(
+        "sagemaker", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing",
+        endpoint_url="http://127.0.0.1:9")  # never reached: validation fails before any connection
+    with pytest.raises(ParamValidationError) as raised:
+        client.create_training_job(**json.loads(open(request_file(tmp_path, **params)).read()))
+    assert reported in str(raised.value)
+    r = runner.invoke(app, ["check", "CreateTrainingJob", request_file(tmp_path, **params), "-p", profile_file],
+                      env={"COLUMNS": "100000"})
+    assert r.exit_code == 2, r.output
+    assert reported in " ".join(r.stderr.split()) and r.stdout == ""
+
+
+def test_check_a_partial_request_is_decided_and_names_what_botocore_would_still_need(tmp_path, profile_file):
+    req = tmp_path / "req.json"
+    req.write_text(json.dumps({"TrainingJobName": "j", "EnableNetworkIsolation": False}))
+    r = runner.invoke(app, ["check", "CreateTrainingJob", str(req), "-p", profile_file], env={"COLUMNS": "100000"})
+    assert r.exit_code == 3, r.output
+    assert "EnableNetworkIsolation is False" in r.stdout
+    assert 'Missing required parameter in input: "RoleArn"' in " ".join(r.stderr.split())

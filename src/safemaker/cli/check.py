@@ -11,6 +11,7 @@ from typing import Any, Optional
 import typer
 
 from .. import guard
+from ..members import botocore_problems
 from ..preflight import PREFLIGHT_OPERATIONS
 from ..profile import VpcProfile
 from ..rules import RULES
@@ -183,6 +184,15 @@ def _check_request(operation: str, request: str, profile: Optional[str], apply: 
     if operation not in RULES and operation not in PREFLIGHT_OPERATIONS:
         raise fail(_unknown_operation(operation))
     params = read_request_file(request, f"request file {request}")
+    refused, missing = botocore_problems(operation, params)
+    if refused:
+        raise fail(f"request file {request} is not a {operation} request botocore would send: "
+                   + "; ".join(refused) + ". Fix those members (botocore refuses the request before it is "
+                   "sent, so the guard's decision on it would mean nothing)")
+    if missing:
+        err.print(f"note: request file {request}: " + "; ".join(missing)
+                  + " (botocore refuses the request without them; the network decision below does not "
+                  "depend on them)", highlight=False, markup=False)
     p = VpcProfile.load(profile)
     decision = guard.decide(operation, params, p, inject=apply)
     refs = [{"path": r.path, "resource": r.resource, "name": r.name} for r in decision.references]
