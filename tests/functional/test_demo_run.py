@@ -91,6 +91,10 @@ def test_make_demo_command():
     # the SDK's notices stay out of stdout
     assert "sagemaker.config INFO" not in out
     assert "SageMakerV2DeprecationWarning" not in proc.stderr
+    # nor botocore's INFO record (the SDK's basicConfig(INFO) on the root logger) nor the session's
+    # LocalBackendWarning: the steps and the summary say what was emulated (trial 6, note 17)
+    assert "Found credentials" not in out + proc.stderr
+    assert "LocalBackendWarning" not in out + proc.stderr
 
 
 @pytest.fixture

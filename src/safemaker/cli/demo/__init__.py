@@ -11,6 +11,7 @@ from typing import Any, Iterator, Optional
 
 import typer
 
+from ...errors import LocalBackendWarning
 from ...logs import DEBUG_ENV_VAR
 from .. import _common
 from .._common import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, err, fail, handle_errors, out, aws_profile_option, profile_option, table
@@ -26,11 +27,13 @@ def _quiet_sdk() -> Iterator[None]:
     The SDK prints deprecation notices, logs ``sagemaker.config`` INFO lines
     to stdout, and its import calls ``logging.basicConfig(level=INFO)`` on the
     root logger (``sagemaker/experiments/_metrics.py``), which would print
-    every INFO record of every library. Levels set here, before the SDK is
+    every INFO record of every library (botocore's "Found credentials in
+    environment variables" among them). Levels set here, before the SDK is
     imported, keep that quiet; ``SAFEMAKER_DEBUG=1`` keeps safemaker's own
     debug output. Everything is restored afterwards.
     """
-    names = ["sagemaker", "sagemaker.config", "sagemaker.deprecations", "sagemaker.telemetry"]
+    names = ["sagemaker", "sagemaker.config", "sagemaker.deprecations", "sagemaker.telemetry",
+             "botocore.credentials"]
     if not os.environ.get(DEBUG_ENV_VAR):
         names.append("safemaker")
     levels = {n: logging.getLogger(n).level for n in names}
@@ -39,6 +42,9 @@ def _quiet_sdk() -> Iterator[None]:
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", module=r"sagemaker(\..*)?$")
+            # every step's row says whether the local backend emulated it, and the summary says that no
+            # container ran: the session's LocalBackendWarning would only interrupt the walkthrough
+            warnings.filterwarnings("ignore", category=LocalBackendWarning)
             for n in names:
                 # safemaker's own WARNING records (the refusal of step 9) are shown by the step itself.
                 logging.getLogger(n).setLevel(logging.ERROR)
