@@ -243,3 +243,66 @@ def test_awscc_type_or_attribute_that_cannot_be_mapped_cannot_be_verified(profil
         ("UNKNOWN", "awscc_sagemaker_future_thing.f", ""),
         ("UNKNOWN", "awscc_sagemaker_notebook_instance.later", "direct_internet_access"),
         ("UNKNOWN", "awscc_sagemaker_notebook_instance.odd", "network_access_mode")]
+
+
+# SSM Automation action reference: aws:loop runs its inputs.Steps (each a step like a top-level one);
+# aws:createStack creates a stack from inputs.TemplateBody (or TemplateURL) with inputs.Parameters
+# [{ParameterKey, ParameterValue}]; aws:executeScript runs inputs.Script (Python or PowerShell).
+_OPEN_NB = {"NotebookInstanceName": "nb", "InstanceType": "ml.t3.medium", "RoleArn": ROLE,
+            "DirectInternetAccess": "Enabled", "RootAccess": "Disabled",
+            "SubnetId": "subnet-0aaaaaaaaaaaaaaaa", "SecurityGroupIds": ["sg-0bbbbbbbbbbbbbbbb"]}
+_NB_TEMPLATE = {"Parameters": {"Internet": {"Type": "String", "Default": "Disabled"}},
+                "Resources": {"Nb": {"Type": "AWS::SageMaker::NotebookInstance", "Properties": {
+                    "InstanceType": "ml.t3.medium", "RoleArn": ROLE, "DirectInternetAccess": {"Ref": "Internet"},
+                    "RootAccess": "Disabled", "SubnetId": "subnet-0aaaaaaaaaaaaaaaa",
+                    "SecurityGroupIds": ["sg-0bbbbbbbbbbbbbbbb"]}}}}
+
+
+def _automation(tmp_path, *steps):
+    f = tmp_path / "auto.json"
+    f.write_text(json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Doc": {
+        "Type": "AWS::SSM::Document", "Properties": {"DocumentType": "Automation", "Content": {
+            "schemaVersion": "0.3", "parameters": {"Open": {"type": "String"}}, "mainSteps": list(steps)}}}}},
+        indent=1))
+    return str(f)
+
+
+def test_automation_steps_inside_a_loop_are_checked(profile_file, tmp_path):
+    loop = {"name": "each", "action": "aws:loop", "inputs": {"Iterators": ["a", "b"], "Steps": [
+        {"name": "sleep", "action": "aws:sleep", "inputs": {"Duration": "PT1S"}},
+        {"name": "mk", "action": "aws:executeAwsApi",
+         "inputs": {"Service": "sagemaker", "Api": "CreateNotebookInstance", **_OPEN_NB}}]}}
+    r, rows = run_json(profile_file, _automation(tmp_path, loop))
+    assert r.exit_code == 3
+    assert [(x["status"], x["rule_id"], x["path"], x["found"]) for x in rows] == [
+        ("FAIL", "SM-NB-DIRECT-INTERNET", "Content.mainSteps[0].inputs.Steps[1].inputs.DirectInternetAccess",
+         "Enabled")]
+
+
+def test_automation_create_stack_template_body_is_checked_with_its_parameters(profile_file, tmp_path):
+    def stack(value):
+        return {"name": "stack", "action": "aws:createStack", "inputs": {
+            "StackName": "s", "TemplateBody": json.dumps(_NB_TEMPLATE),
+            "Parameters": [{"ParameterKey": "Internet", "ParameterValue": value}]}}
+
+    r, rows = run_json(profile_file, _automation(tmp_path, stack("Enabled")))
+    assert r.exit_code == 3
+    assert [(x["status"], x["rule_id"], x["found"]) for x in rows] == [("FAIL", "SM-NB-DIRECT-INTERNET", "Enabled")]
+    r, rows = run_json(profile_file, _automation(tmp_path, stack("Disabled")))
+    assert r.exit_code == 0 and rows == []
+    r, rows = run_json(profile_file, _automation(tmp_path, stack("{{ Open }}")))
+    assert [(x["status"], x["rule_id"]) for x in rows] == [("UNKNOWN", "SM-NB-DIRECT-INTERNET")]
+
+
+def test_automation_steps_that_cannot_be_verified_are_unknown(profile_file, tmp_path):
+    url = {"name": "stack", "action": "aws:createStack",
+           "inputs": {"StackName": "s", "TemplateURL": "https://s3.amazonaws.com/b/t.yaml"}}
+    script = {"name": "py", "action": "aws:executeScript", "inputs": {
+        "Runtime": "python3.11", "Handler": "main",
+        "Script": "import boto3\ndef main(e, c):\n    boto3.client('sagemaker').create_notebook_instance(**e)\n"}}
+    other = {"name": "py2", "action": "aws:executeScript",
+             "inputs": {"Runtime": "python3.11", "Handler": "main", "Script": "def main(e, c):\n    return 1\n"}}
+    r, rows = run_json(profile_file, _automation(tmp_path, url, script, other))
+    assert r.exit_code == 3
+    assert sorted((x["status"], x["path"]) for x in rows) == [
+        ("UNKNOWN", "Content.mainSteps[0].inputs.TemplateURL"), ("UNKNOWN", "Content.mainSteps[1].inputs.Script")]

@@ -13,13 +13,17 @@ either ARN: one mapping):
   the ``Service`` and the ``Api`` (``CreateNotebookInstance``); its other inputs are the request
   (CloudFormation ``AWS::SSM::Document`` ``Content``, an object or JSON/YAML text; Terraform
   ``aws_ssm_document`` ``content``). An input written ``{{ Name }}`` is a parameter filled when the
-  automation runs: cannot be verified before deployment.
+  automation runs: cannot be verified before deployment. Steps inside an ``aws:loop`` step
+  (``inputs.Steps``) are read like top-level steps; an ``aws:createStack`` step's ``TemplateBody``
+  is a CloudFormation template (read with its ``Parameters``; a ``TemplateURL`` cannot be verified);
+  an ``aws:executeScript`` step whose script names SageMaker calls it from code that is not read:
+  cannot be verified.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from .._json import DuplicateKeyError, loads_strict
 from ..guard import format_path
@@ -114,20 +118,29 @@ def automation_requests(doc: Document, logical_id: str, source_type: str, conten
     """
     steps = content.get("mainSteps") if isinstance(content, Mapping) else None
     out: list[SourceRequest] = []
-    for i, step in enumerate(steps if isinstance(steps, list) else ()):
-        if not isinstance(step, Mapping) or step.get("action") != "aws:executeAwsApi":
-            continue
+    for step, here in _steps(steps, ("mainSteps",)):
+        action = step.get("action")
         inputs = step.get("inputs")
-        if not isinstance(inputs, Mapping) or str(inputs.get("Service", "")).lower() != "sagemaker":
+        if not isinstance(inputs, Mapping):
+            continue
+        if action == "aws:createStack":
+            out += _create_stack(doc, logical_id, source_type, inputs, here, content_at, shown_prefix,
+                                 embedded=embedded)
+            continue
+        if action == "aws:executeScript":
+            if "sagemaker" in repr(inputs.get("Script", "")).lower():
+                value = Unresolved(step.get("name", action), "an Automation script step calls SageMaker from "
+                                   "code that is not read (write the call as an aws:executeAwsApi step)")
+                out.append(_unverifiable(doc, logical_id, source_type, content_at, here + ("Script",),
+                                         shown_prefix, value, embedded=embedded))
+            continue
+        if action != "aws:executeAwsApi" or str(inputs.get("Service", "")).lower() != "sagemaker":
             continue
         api = inputs.get("Api")
-        here: Parts = ("mainSteps", i, "inputs")
         if not isinstance(api, str) or not api or _AUTOMATION_PARAMETER.search(api):
             value = Unresolved(api, "the SageMaker API an Automation step calls is chosen when it runs")
-            out.append(SourceRequest(doc.file, logical_id, source_type, "", {},
-                                     lambda parts, _h=here: content_at if embedded else content_at + _h + ("Api",),
-                                     lambda parts, _h=here: f"{shown_prefix}.{format_path(_h)}.Api", doc.line,
-                                     extra=[((), value, "SM-REFERENCE")]))
+            out.append(_unverifiable(doc, logical_id, source_type, content_at, here + ("Api",), shown_prefix,
+                                     value, embedded=embedded))
             continue
         op = api[0].upper() + api[1:]
         params = _parameters_filled_at_run_time({k: v for k, v in inputs.items() if k not in ("Service", "Api")})
@@ -140,3 +153,51 @@ def automation_requests(doc: Document, logical_id: str, source_type: str, conten
 
         out.append(SourceRequest(doc.file, logical_id, source_type, op, params, source_path, shown, doc.line))
     return out
+
+
+def _steps(steps: Any, at: Parts) -> Iterator[tuple[Mapping[str, Any], Parts]]:
+    """Every step of an Automation step list with the path of its ``inputs``, the steps of each
+    ``aws:loop`` (``inputs.Steps``, Automation action reference) after the loop itself."""
+    for i, step in enumerate(steps if isinstance(steps, list) else ()):
+        if not isinstance(step, Mapping):
+            continue
+        here = at + (i, "inputs")
+        yield step, here
+        inputs = step.get("inputs")
+        if step.get("action") == "aws:loop" and isinstance(inputs, Mapping):
+            yield from _steps(inputs.get("Steps"), here + ("Steps",))
+
+
+def _unverifiable(doc: Document, logical_id: str, source_type: str, content_at: Parts, where: Parts,
+                  shown_prefix: str, value: Unresolved, *, embedded: bool) -> SourceRequest:
+    """A request of an Automation step that cannot be verified before the automation runs."""
+    return SourceRequest(doc.file, logical_id, source_type, "", {},
+                         lambda parts: content_at if embedded else content_at + where,
+                         lambda parts: f"{shown_prefix}.{format_path(where)}", doc.line,
+                         extra=[((), value, "SM-REFERENCE")])
+
+
+def _create_stack(doc: Document, logical_id: str, source_type: str, inputs: Mapping[str, Any], here: Parts,
+                  content_at: Parts, shown_prefix: str, *, embedded: bool) -> list[SourceRequest]:
+    """The requests of an ``aws:createStack`` step's template (Automation action reference:
+    ``TemplateBody`` or ``TemplateURL``, ``Parameters`` a list of ``{ParameterKey, ParameterValue}``)."""
+    from ._document import parse_text
+    from .cloudformation import is_template, template_requests
+
+    body = inputs.get("TemplateBody")
+    if isinstance(body, str) and not _AUTOMATION_PARAMETER.search(body):
+        child = parse_text(body, f"{doc.file}#{logical_id}.{format_path(here + ('TemplateBody',))}")
+        if not is_template(child.data):
+            raise IacInputError(doc.file, f"{logical_id} {shown_prefix}.{format_path(here + ('TemplateBody',))} "
+                                          "is not a CloudFormation template", f"line {doc.line(content_at)}")
+        given = inputs.get("Parameters")
+        params = {str(p.get("ParameterKey")): _parameters_filled_at_run_time(p.get("ParameterValue"))
+                  for p in given if isinstance(p, Mapping)} if isinstance(given, list) else {}
+        return template_requests(child, params, label=f"{logical_id}/{format_path(here)}")
+    member = "TemplateBody" if "TemplateBody" in inputs else "TemplateURL" if "TemplateURL" in inputs else None
+    if member is None:
+        return []
+    value = Unresolved(inputs.get(member), "the template an Automation step creates a stack from is not in the "
+                       "source" if member == "TemplateURL" else "an Automation parameter filled when it runs")
+    return [_unverifiable(doc, logical_id, source_type, content_at, here + (member,), shown_prefix, value,
+                          embedded=embedded)]
