@@ -40,10 +40,16 @@ from typing import Any, Callable, Mapping
 from safemaker.errors import InputError
 from safemaker.local.recording import _classifier, _read_form
 
-__all__ = ["Simulation", "SimulationMiddleware", "THROTTLING_BODY", "parse_rate_limit"]
+__all__ = ["Simulation", "SimulationMiddleware", "THROTTLING_BODY", "THROTTLING_HEADERS", "Throttle", "parse_rate_limit"]
 
 THROTTLING_BODY = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
 """Body of a throttled answer (HTTP 400, ``application/x-amz-json-1.1``), as SageMaker's JSON protocol sends it."""
+THROTTLING_HEADERS = (
+    ("Content-Type", "application/x-amz-json-1.1"),
+    ("Content-Length", str(len(THROTTLING_BODY))),
+    ("x-amzn-ErrorType", "ThrottlingException"),
+)
+"""Headers of a throttled answer (HTTP ``400 Bad Request``)."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,56 @@ class _Bucket:
         self.stamp = stamp
 
 
+class Throttle:
+    """The rate limits of a :class:`Simulation`: token buckets per (access key, region, operation).
+
+    One place for the decision, used by :class:`SimulationMiddleware` (moto's
+    server) and by :class:`safemaker.local.replay.ReplayServer`.
+
+    Parameters
+    ----------
+    simulation : Simulation
+        The limits applied (buckets start full).
+
+    Attributes
+    ----------
+    throttled : int
+        Requests refused by :meth:`admit` so far.
+    """
+
+    def __init__(self, simulation: Simulation) -> None:
+        self.simulation = simulation
+        self.throttled = 0
+        self._lock = threading.Lock()
+        self._buckets: dict[tuple[str, str, str], _Bucket] = {}
+
+    def admit(self, key_id: str, region: str, operation: str | None) -> bool:
+        """Whether a request of ``operation`` by ``key_id`` in ``region`` passes now (it takes a token).
+
+        ``False`` means: answer with :data:`THROTTLING_BODY` (HTTP 400,
+        :data:`THROTTLING_HEADERS`); it is counted in :attr:`throttled`.
+        An operation without a limit always passes.
+        """
+        sim = self.simulation
+        rate = sim.rate_for(operation)
+        if rate is None:
+            return True
+        burst = sim.burst if sim.burst is not None else max(1.0, rate)
+        key = (key_id, region, operation or "")
+        now = time.monotonic()
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = self._buckets[key] = _Bucket(burst, now)
+            bucket.tokens = min(burst, bucket.tokens + max(0.0, now - bucket.stamp) * rate)
+            bucket.stamp = now
+            if bucket.tokens >= 1:
+                bucket.tokens -= 1
+                return True
+            self.throttled += 1
+            return False
+
+
 def _scope(environ: Mapping[str, Any]) -> tuple[str, str]:
     """(access key, region) of the SigV4 credential scope; ``("", "")`` when unsigned."""
     auth = environ.get("HTTP_AUTHORIZATION", "")
@@ -150,33 +206,20 @@ class SimulationMiddleware:
     def __init__(self, app: Callable[..., Any], on_change: Callable[[Simulation], None] | None = None) -> None:
         self.app = app
         self.simulation = Simulation()
-        self.throttled = 0
+        self._throttle = Throttle(self.simulation)
         self._on_change = on_change
-        self._lock = threading.Lock()
-        self._buckets: dict[tuple[str, str, str], _Bucket] = {}
+
+    @property
+    def throttled(self) -> int:
+        """Requests answered with ``ThrottlingException`` since the last :meth:`set`."""
+        return self._throttle.throttled
 
     def set(self, simulation: Simulation) -> None:
         """Apply ``simulation`` to the next requests (buckets start full)."""
-        with self._lock:
-            self.simulation = simulation
-            self._buckets.clear()
-            self.throttled = 0
+        self._throttle = Throttle(simulation)
+        self.simulation = simulation
         if self._on_change is not None:
             self._on_change(simulation)
-
-    def _admit(self, key: tuple[str, str, str], rate: float, burst: float) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            bucket = self._buckets.get(key)
-            if bucket is None:
-                bucket = self._buckets[key] = _Bucket(burst, now)
-            bucket.tokens = min(burst, bucket.tokens + max(0.0, now - bucket.stamp) * rate)
-            bucket.stamp = now
-            if bucket.tokens >= 1:
-                bucket.tokens -= 1
-                return True
-            self.throttled += 1
-            return False
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         sim = self.simulation
@@ -189,15 +232,8 @@ class SimulationMiddleware:
                 _, operation = _classifier().classify(environ, _read_form(environ))
             except Exception:  # never let the simulation break a request
                 operation = None
-            rate = sim.rate_for(operation)
-            if rate is not None:
-                key_id, region = _scope(environ)
-                burst = sim.burst if sim.burst is not None else max(1.0, rate)
-                if not self._admit((key_id, region, operation or ""), rate, burst):
-                    start_response("400 Bad Request", [
-                        ("Content-Type", "application/x-amz-json-1.1"),
-                        ("Content-Length", str(len(THROTTLING_BODY))),
-                        ("x-amzn-ErrorType", "ThrottlingException"),
-                    ])
-                    return [THROTTLING_BODY]
+            key_id, region = _scope(environ)
+            if not self._throttle.admit(key_id, region, operation):
+                start_response("400 Bad Request", list(THROTTLING_HEADERS))
+                return [THROTTLING_BODY]
         return self.app(environ, start_response)
