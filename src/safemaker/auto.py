@@ -1,9 +1,10 @@
 """``import safemaker.auto``: turn the process guard on from the environment.
 
 Importing this module calls :func:`activate`: the profile comes from
-``SAFEMAKER_PROFILE`` (a file or ``ssm:<name>``; without it, from the
-``SAFEMAKER_*`` field variables) and the mode from ``SAFEMAKER_GUARD_MODE``
-(``enforce``, the default, or ``warn``); with ``SAFEMAKER_DEBUG`` set,
+``SAFEMAKER_GUARD_PROFILE`` (set by a guarded parent process for its child
+Pythons: :mod:`safemaker.bootstrap`), else ``SAFEMAKER_PROFILE`` (a file or
+``ssm:<name>``; without it, from the ``SAFEMAKER_*`` field variables) and the
+mode from ``SAFEMAKER_GUARD_MODE`` (``enforce``, the default, or ``warn``); with ``SAFEMAKER_DEBUG`` set,
 safemaker's debug output goes to stderr (:func:`safemaker.set_stream_logger`).
 ``safemaker run`` and the notebook lifecycle configuration use it; a program
 can use it too::

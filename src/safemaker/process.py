@@ -152,8 +152,9 @@ def install_process(profile: "VpcProfile | str | os.PathLike[str] | None", mode:
     Parameters
     ----------
     profile : VpcProfile, str, os.PathLike or None
-        The profile, a path, ``"ssm:<name>"`` or ``None`` (``SAFEMAKER_PROFILE``);
-        see :func:`safemaker.profile.resolve_profile`.
+        The profile, a path, ``"ssm:<name>"`` or ``None``: the profile a guarded parent
+        process passed on (``SAFEMAKER_GUARD_PROFILE``, :mod:`safemaker.bootstrap`), else
+        ``SAFEMAKER_PROFILE``; see :func:`safemaker.profile.resolve_profile`.
     mode : {"enforce", "warn"}, default "enforce"
         See :class:`safemaker.hooks.Guard`.
     exclusive : bool, default False
@@ -188,6 +189,12 @@ def install_process(profile: "VpcProfile | str | os.PathLike[str] | None", mode:
     client or on its session) keep it: the more specific guard wins, unless this
     guard is exclusive (then both decide). Calls of other services pass through
     after one string comparison.
+
+    While the guard is on, every child Python this process starts (``multiprocessing``
+    with ``spawn`` or ``forkserver``, ``subprocess``) comes up with the same guard:
+    the bootstrap of ``safemaker run`` is in ``os.environ``
+    (:func:`safemaker.bootstrap.export_guard_environment`); :func:`uninstall_process`
+    puts the variables back.
     """
     return _install(profile, mode, "install_process", replace=True, exclusive=exclusive, **guard_options)
 
@@ -221,6 +228,9 @@ def claim_process(profile: "VpcProfile", mode: "Mode" = "enforce", *, by: str, *
 def uninstall_process() -> bool:
     """Turn the process guard off and give botocore its own methods (and ``botocore.serialize`` its ``json``) back.
 
+    The environment variables that guarded child Pythons are put back
+    (:func:`safemaker.bootstrap.restore_environment`): children started from now on are not guarded.
+
     Returns
     -------
     bool
@@ -238,6 +248,10 @@ def uninstall_process() -> bool:
         was = _State.guard is not None
         _State.guard, _State.claimed_by, _State.exclusive = None, None, False
         _unpatch()
+        if was:
+            from .bootstrap import restore_environment
+
+            restore_environment()
         if _SDK_HOOK in sys.meta_path:  # the SDK was not imported meanwhile: nothing to apply it to
             sys.meta_path.remove(_SDK_HOOK)
     if was:
@@ -271,6 +285,10 @@ def _install(profile: Any, mode: "Mode", by: str, *, replace: bool, exclusive: b
     from .hooks import Guard
     from .profile import resolve_profile
 
+    if profile is None:  # in a child Python of a guarded process: its parent's profile (safemaker.bootstrap)
+        from .bootstrap import guard_profile_from_environment
+
+        profile = guard_profile_from_environment()
     resolved = resolve_profile(profile)
     with _State.lock:
         current = _State.guard
@@ -285,8 +303,9 @@ def _install(profile: Any, mode: "Mode", by: str, *, replace: bool, exclusive: b
                     "options cannot replace it",
                     "keep the profile in force; a program that works in two networks on purpose runs with "
                     "'safemaker run --not-exclusive' (or turns the guard on without exclusive=True)")
-            if same and replace and exclusive and mode == "enforce":
+            if same and replace and exclusive and mode == "enforce" and not _State.exclusive:
                 _State.exclusive = True  # making the same guard exclusive only tightens it
+                _export(current, profile, True)
             if same or not replace:
                 if not same:
                     logger.info("process guard kept (turned on by %s); %s guards its own clients with its profile",
@@ -298,9 +317,21 @@ def _install(profile: Any, mode: "Mode", by: str, *, replace: bool, exclusive: b
         _patch()
         _State.guard, _State.claimed_by = g, by
         _State.exclusive = bool(exclusive) and mode == "enforce"
+        _export(g, profile, _State.exclusive)
     logger.debug("process guard installed by %s (mode=%s)", by, mode)
     install_sdk_preflight_on_import()
     return g
+
+
+def _export(g: "Guard", given: Any, exclusive: bool) -> None:
+    """Child Pythons started from now on come up with this guard (:mod:`safemaker.bootstrap`).
+
+    A profile given as ``None`` was read from the environment, which the child reads too; any
+    other (an object, a path, ``ssm:``) is passed on as the profile loaded.
+    """
+    from .bootstrap import export_guard_environment
+
+    export_guard_environment(g.mode, exclusive=exclusive, profile=None if given is None else g.profile)
 
 
 # --------------------------------------------------------------------------- SDK-side preflight

@@ -1,4 +1,5 @@
-"""Loaded by every Python process that ``safemaker run`` starts (this folder is first on PYTHONPATH).
+"""Loaded by every Python process that ``safemaker run`` or a guarded process starts (this folder is first on
+PYTHONPATH: :mod:`safemaker.bootstrap`).
 
 It turns the process guard on (``import safemaker.auto``) before the program
 runs, then loads the ``sitecustomize`` module that this one hides, if any.
@@ -34,12 +35,14 @@ def _activate() -> None:
     except ImportError as exc:
         has_it = os.environ.get("SAFEMAKER_RUN_PYTHON")
         hint = f": {has_it} (safemaker run -- {has_it} ...)" if has_it and has_it != sys.executable else ""
-        sys.stderr.write(f"safemaker run: this Python ({sys.executable}) cannot import safemaker ({exc}); "
+        sys.stderr.write(f"safemaker: this Python ({sys.executable}), started by a guarded process (safemaker run, "
+                         f"install_process), cannot import safemaker ({exc}); "
                          f"install safemaker into it, or run the program with the Python that has it{hint}\n")
         sys.stderr.flush()
         os._exit(2)
     except Exception as exc:  # a ProfileError, a bad SAFEMAKER_GUARD_MODE: never run unguarded
-        sys.stderr.write(f"safemaker run: the guard could not be turned on: {exc}\n")
+        sys.stderr.write(f"safemaker: the guard could not be turned on in this child of a guarded process "
+                         f"(safemaker run, install_process): {exc}\n")
         sys.stderr.flush()
         os._exit(2)
 

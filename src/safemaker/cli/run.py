@@ -11,12 +11,11 @@ from typing import List, Optional
 
 import typer
 
-from ..process import EXCLUSIVE_ENV_VAR, MODE_ENV_VAR
+from ..bootstrap import BOOTSTRAP_DIR, RUN_PYTHON_ENV_VAR, bootstrap_environment
 from ..profile import PROFILE_ENV_VAR, SSM_PREFIX, VpcProfile
 from ._common import aws_profile_option, fail, handle_errors, profile_option
 
-BOOTSTRAP_DIR = Path(__file__).resolve().parent.parent / "_run"
-"""The folder put first on ``PYTHONPATH``: its ``sitecustomize.py`` imports :mod:`safemaker.auto`."""
+__all__ = ["BOOTSTRAP_DIR", "RUN_PYTHON_ENV_VAR", "run_environment", "bootstrap_dropping_option", "run", "register"]
 
 
 def run_environment(profile: Optional[str], mode: str, environ: Optional[dict[str, str]] = None,
@@ -37,9 +36,11 @@ def run_environment(profile: Optional[str], mode: str, environ: Optional[dict[st
     Returns
     -------
     dict[str, str]
-        ``PYTHONPATH`` with :data:`BOOTSTRAP_DIR` first, ``SAFEMAKER_PROFILE`` as an
-        absolute path (children may change directory), ``SAFEMAKER_GUARD_MODE``, ``SAFEMAKER_GUARD_EXCLUSIVE``,
-        ``SAFEMAKER_RUN_PYTHON`` (this Python, which has safemaker).
+        ``SAFEMAKER_PROFILE`` as an absolute path (children may change directory) and the
+        bootstrap of :func:`safemaker.bootstrap.bootstrap_environment`: ``PYTHONPATH`` with
+        :data:`BOOTSTRAP_DIR` first, ``SAFEMAKER_GUARD_MODE``, ``SAFEMAKER_GUARD_EXCLUSIVE``,
+        ``SAFEMAKER_RUN_PYTHON`` (this Python, which has safemaker), and no
+        ``SAFEMAKER_GUARD_PROFILE`` (a guarded parent's profile does not replace this one).
     """
     env = dict(os.environ if environ is None else environ)
     if profile is not None:
@@ -47,11 +48,11 @@ def run_environment(profile: Optional[str], mode: str, environ: Optional[dict[st
     source = env.get(PROFILE_ENV_VAR)
     if source and not source.startswith(SSM_PREFIX):
         env[PROFILE_ENV_VAR] = str(Path(source).expanduser().resolve())
-    env[MODE_ENV_VAR] = mode
-    env[EXCLUSIVE_ENV_VAR] = "1" if exclusive else "0"
-    env[RUN_PYTHON_ENV_VAR] = sys.executable  # named by a child Python that cannot import safemaker
-    rest = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and Path(p).resolve() != BOOTSTRAP_DIR]
-    env["PYTHONPATH"] = os.pathsep.join([str(BOOTSTRAP_DIR), *rest])
+    for name, value in bootstrap_environment(env, mode, exclusive=exclusive).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     return env
 
 
@@ -62,10 +63,6 @@ _LONG_WITH_VALUE = ("--check-hash-based-pycs",)  # CPython's only long option th
 _ENV_SHORT_WITH_VALUE = "uCSa"  # GNU env: -u NAME, -C DIR, -S STRING, -a ARG0
 _ENV_LONG_WITH_VALUE = ("--unset", "--chdir", "--split-string", "--argv0")
 _MAX_INTERPRETERS = 8      # shebang / env chains followed (Linux allows few nested interpreters too)
-
-
-RUN_PYTHON_ENV_VAR = "SAFEMAKER_RUN_PYTHON"
-"""The Python that runs ``safemaker run`` (it has safemaker), named in a child's error."""
 
 
 def _python_option(args: List[str]) -> Optional[str]:

@@ -45,8 +45,10 @@ OTHER_ENV_VARS: Mapping[str, str] = MappingProxyType(
         "SAFEMAKER_STACK": "name of the closed-network stack of 'safemaker infra'",
         "SAFEMAKER_REHEARSAL_NETLOG": "set by a rehearsal in its sandbox: file its network attempts are recorded in",
         "SAFEMAKER_REHEARSAL_CODE_DIR": "set by a rehearsal in its sandbox: the job's code directory",
-        "SAFEMAKER_RUN_PYTHON": "set by 'safemaker run': its own Python (which has safemaker), named by a "
-                                "child Python that cannot import safemaker",
+        "SAFEMAKER_RUN_PYTHON": "set by 'safemaker run' and the process guard: the guarded parent's Python "
+                                "(which has safemaker), named by a child Python that cannot import safemaker",
+        "SAFEMAKER_GUARD_PROFILE": "set by the process guard for its child Pythons: the guard's profile as "
+                                   "JSON, read by 'import safemaker.auto' (safemaker.bootstrap)",
     }
 )
 """Every ``SAFEMAKER_*`` variable the library reads that is not a profile field, and what reads it.
