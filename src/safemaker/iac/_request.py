@@ -207,6 +207,7 @@ def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tupl
     patterns = _patterns(req.operation)
     # Every unresolved value in a guarded field or a reference.
     unknown: list[tuple[Parts, Unresolved, str, str | None]] = []
+    overrides: list[Finding] = []
     for parts, value in walk(req.params):
         if not isinstance(value, Unresolved):
             continue
@@ -218,6 +219,7 @@ def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tupl
         if kinds and value.refers_to is not None:
             target = by_id.get(value.refers_to)
             if target is not None and _resource_kind(target) in kinds:
+                overrides.extend(_execution_overrides(req, target, profile))
                 continue  # created by the same source and checked as that resource
         unknown.append((parts, value, rid, res))
     out: list[Finding] = []
@@ -240,8 +242,10 @@ def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tupl
         out.append(_unverifiable(req, parts, value, rid, what))
     for parts, value, rid in req.extra:
         out.append(_unverifiable(req, parts, value, rid))
+    out.extend(overrides)
     for ref in decision.references:
         if (ref.resource, ref.name) in created:
+            out.extend(_execution_overrides(req, created[(ref.resource, ref.name)], profile))
             continue  # created by the same source, checked there
         parts = _parts(ref.path)
         value = Unresolved(ref.name, f"names an existing {ref.resource} that is not in the source")
@@ -249,3 +253,36 @@ def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tupl
                                  f"{ref.path} names the {ref.resource} {ref.name!r}; define it in the same "
                                  "source or audit the deployed one"))
     return out
+
+
+def _execution_overrides(req: SourceRequest, pipeline: SourceRequest, profile: "VpcProfile") -> list[Finding]:
+    """Findings of a pipeline of the same source run with a ``StartPipelineExecution``'s parameters.
+
+    The pipeline's own request is decided with its defaults; an execution that gives its parameters
+    other values (an EventBridge target's ``PipelineParameterList``) runs the definition with those,
+    as the hooks check at run time (:func:`safemaker.guard.check_description` with
+    ``pipeline_parameters``). Nothing to add when the execution gives no parameter, or when a value
+    or the definition is not known before deployment (reported as such elsewhere).
+    """
+    given = req.params.get("PipelineParameters") if req.operation == "StartPipelineExecution" else None
+    definition = pipeline.params.get("PipelineDefinition")
+    if not isinstance(given, list) or not given or pipeline.operation != "CreatePipeline" \
+            or definition is None or contains_unresolved(definition) is not None:
+        return []
+    values: dict[str, Any] = {}
+    for i, p in enumerate(given):
+        if isinstance(p, Mapping) and isinstance(p.get("Name"), str):
+            value = p.get("Value")
+            if isinstance(value, Unresolved):
+                return [_unverifiable(req, ("PipelineParameters", i, "Value"), value, Guardrail.REFERENCE.value,
+                                      f"the execution gives Parameters.{p['Name']} a value known at deployment")]
+            values[p["Name"]] = value
+    described = {"PipelineDefinition": definition}
+    with_defaults = {(v.path, v.rule_id, repr(v.found)) for v in _guard.check_description(
+        "CreatePipeline", described, profile, operation=req.operation)}  # reported on the pipeline itself
+    violations = [v for v in _guard.check_description("CreatePipeline", described, profile, operation=req.operation,
+                                                      pipeline_parameters=values)
+                  if (v.path, v.rule_id, repr(v.found)) not in with_defaults]
+    return [_finding(req, ("PipelineParameters",), v.rule_id, "FAIL", v.found, v.required, v.required_text,
+                     f"{v.fix} (in {v.path} when the pipeline {pipeline.logical_id} runs with this target's "
+                     "parameters)") for v in violations]

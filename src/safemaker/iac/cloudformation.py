@@ -469,7 +469,7 @@ _STATE_MACHINES = ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMa
 _NESTED_STACKS = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}
 """Nested stack types -> the property naming the child template."""
 _STACK_SET = "AWS::CloudFormation::StackSet"
-_SDK_CALLERS = ("AWS::Scheduler::Schedule", "AWS::SSM::Document")
+_SDK_CALLERS = ("AWS::Scheduler::Schedule", "AWS::SSM::Document", "AWS::Events::Rule", "AWS::Pipes::Pipe")
 """Types whose content names SageMaker API calls (:mod:`safemaker.iac.sdk_calls`)."""
 _CHECKED_TYPES = frozenset(_STATE_MACHINES) | frozenset(_NESTED_STACKS) | {_STACK_SET} | frozenset(_SDK_CALLERS)
 """Types besides AWS::SageMaker::* whose content is checked (an unexpanded loop of them cannot be verified)."""
@@ -527,15 +527,38 @@ def _nested_stack(doc: Document, res: Mapping[str, Any], props: Mapping[str, Any
 def _sdk_calls(doc: Document, resolver: Resolver, res: Mapping[str, Any], props: Mapping[str, Any],
                props_at: Parts, shown_id: str, rtype: str) -> list[SourceRequest]:
     """An ``AWS::Scheduler::Schedule``'s SageMaker universal target (``Target.Arn``, ``Target.Input``) or an
-    ``AWS::SSM::Document``'s ``aws:executeAwsApi`` steps (``Content``: an object, or JSON/YAML text)."""
+    ``AWS::SSM::Document``'s ``aws:executeAwsApi`` steps (``Content``: an object, or JSON/YAML text); the
+    pipeline executions an ``AWS::Events::Rule`` target, a schedule's templated target or an
+    ``AWS::Pipes::Pipe`` starts (:func:`safemaker.iac.sdk_calls.pipeline_target_requests`)."""
     from . import sdk_calls
     from ._document import parse_text
 
+    pipeline_list = ("SageMakerPipelineParameters", "PipelineParameterList")
+    if rtype == "AWS::Events::Rule":
+        out: list[SourceRequest] = []
+        targets = props.get("Targets")
+        for i, target in enumerate(targets if isinstance(targets, list) else ()):
+            if isinstance(target, Mapping):
+                at = props_at + ("Targets", i)
+                out += sdk_calls.pipeline_target_requests(
+                    doc, shown_id, rtype, target.get("Arn"), _get(target, pipeline_list), at + ("Arn",),
+                    f"Targets[{i}].Arn", at + pipeline_list, f"Targets[{i}].{'.'.join(pipeline_list)}")
+        return out
+    if rtype == "AWS::Pipes::Pipe":
+        at = props_at + ("TargetParameters",) + pipeline_list
+        return sdk_calls.pipeline_target_requests(
+            doc, shown_id, rtype, props.get("Target"), _get(props, ("TargetParameters",) + pipeline_list),
+            props_at + ("Target",), "Target", at, "TargetParameters." + ".".join(pipeline_list))
     if rtype == "AWS::Scheduler::Schedule":
         target = props.get("Target")
         if not isinstance(target, Mapping):
             return []
         at = props_at + ("Target",)
+        started = sdk_calls.pipeline_target_requests(
+            doc, shown_id, rtype, target.get("Arn"), _get(target, pipeline_list), at + ("Arn",), "Target.Arn",
+            at + pipeline_list, "Target." + ".".join(pipeline_list))
+        if started:
+            return started
         raw_target = (res.get("Properties") or {}).get("Target")
         input_at = at + ("Input",) if isinstance(raw_target, Mapping) and "Input" in raw_target else at
         input_ = target.get("Input")
@@ -555,6 +578,15 @@ def _sdk_calls(doc: Document, resolver: Resolver, res: Mapping[str, Any], props:
         parsed = parse_text(content, f"{doc.file}#{shown_id}.Content").data
         return sdk_calls.automation_requests(doc, shown_id, rtype, parsed, at, "Content", embedded=True)
     return sdk_calls.automation_requests(doc, shown_id, rtype, content, at, "Content", embedded=False)
+
+
+def _get(node: Any, path: tuple[str, ...]) -> Any:
+    """``node[path[0]][path[1]]...`` through mappings (``None`` where one is missing)."""
+    for key in path:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node
 
 
 def _registry_sagemaker_type(rtype: str) -> bool:

@@ -31,9 +31,11 @@ from ._document import Document, IacInputError, Parts, Unresolved
 from ._request import SourceRequest
 from .stepfunctions import task_operation
 
-__all__ = ["schedule_target_requests", "automation_requests"]
+__all__ = ["schedule_target_requests", "automation_requests", "pipeline_target_requests"]
 
 _AUTOMATION_PARAMETER = re.compile(r"\{\{.*?\}\}")
+_PIPELINE_ARN = re.compile(r"arn:[\w-]+:sagemaker:[\w-]*:\d{12}:pipeline/(?P<name>[^/]+)")
+_PIPELINE_ARN_OF = re.compile(r":sagemaker:.*:pipeline/\$\{(?P<id>[A-Za-z0-9]+)(\.[A-Za-z]+)?\}$")
 
 
 def schedule_target_requests(doc: Document, logical_id: str, source_type: str, arn: Any, input_: Any,
@@ -84,6 +86,68 @@ def schedule_target_requests(doc: Document, logical_id: str, source_type: str, a
                             f"line {doc.line(input_at)}")
     return [SourceRequest(doc.file, logical_id, source_type, op, dict(params), lambda parts: input_at,
                           lambda parts: f"{shown_prefix}.{format_path(parts)}" if parts else shown_prefix,
+                          doc.line)]
+
+
+def pipeline_target_requests(doc: Document, logical_id: str, source_type: str, arn: Any, parameters: Any,
+                             arn_at: Parts, arn_shown: str, parameters_at: Parts,
+                             parameters_shown: str, pipeline_of: str | None = None) -> list[SourceRequest]:
+    """The ``StartPipelineExecution`` of a target whose ARN is a SageMaker pipeline (else ``[]``).
+
+    An EventBridge rule target, an EventBridge Scheduler templated target and an EventBridge Pipes
+    target start an execution of the pipeline their ``Arn`` names, with the target's
+    ``SageMakerPipelineParameters.PipelineParameterList`` (``[{Name, Value}]``) in place of the
+    parameters' defaults (CloudFormation ``AWS::Events::Rule`` ``Targets[]``,
+    ``AWS::Scheduler::Schedule`` ``Target``, ``AWS::Pipes::Pipe`` ``Target`` and
+    ``TargetParameters``; Terraform ``aws_cloudwatch_event_target``, ``aws_scheduler_schedule``,
+    ``aws_pipes_pipe``): the request the guard decides at run time, here decided before deployment.
+
+    Parameters
+    ----------
+    doc : Document
+        The file (for lines).
+    logical_id, source_type : str
+        Logical ID or address, and the type as the source spells it.
+    arn : str or Unresolved
+        The target ARN (``arn:aws:sagemaker:us-east-1:123456789012:pipeline/p``). An ARN built at
+        deployment that ends in ``pipeline/${Logical}`` names that resource of the source.
+    parameters : list or None
+        The ``[{Name, Value}]`` list (either spelling of the keys).
+    arn_at, parameters_at : tuple
+        Paths of the ARN and of the list in ``doc``.
+    arn_shown, parameters_shown : str
+        Their property paths as reported.
+    pipeline_of : str or None, default None
+        The address of the pipeline resource of the source whose ARN an unknown ``arn`` is
+        (Terraform: the configuration's reference ``aws_sagemaker_pipeline.p.arn``).
+    """
+    if isinstance(arn, Unresolved):
+        match = _PIPELINE_ARN_OF.search(arn.expression) if isinstance(arn.expression, str) else None
+        if match is None and pipeline_of is None:
+            return []
+        name: Any = Unresolved(arn.expression, "a pipeline ARN built at deployment",
+                               match.group("id") if match is not None else pipeline_of)
+    elif isinstance(arn, str) and _PIPELINE_ARN.fullmatch(arn):
+        name = _PIPELINE_ARN.fullmatch(arn).group("name")  # type: ignore[union-attr]
+    else:
+        return []
+    request: dict[str, Any] = {"PipelineName": name}
+    if isinstance(parameters, Unresolved):
+        request["PipelineParameters"] = parameters
+    elif isinstance(parameters, list) and parameters:
+        request["PipelineParameters"] = [
+            {"Name": p.get("Name", p.get("name")), "Value": p.get("Value", p.get("value"))}
+            for p in parameters if isinstance(p, Mapping)]
+
+    def source_path(parts: Parts) -> Parts:
+        return parameters_at + parts[1:] if parts[:1] == ("PipelineParameters",) and parameters_at else arn_at
+
+    def shown(parts: Parts) -> str:
+        if parts[:1] == ("PipelineParameters",):
+            return parameters_shown + (format_path(parts[1:]) if len(parts) > 1 else "")
+        return arn_shown
+
+    return [SourceRequest(doc.file, logical_id, source_type, "StartPipelineExecution", request, source_path, shown,
                           doc.line)]
 
 

@@ -510,6 +510,52 @@ def _sdk_calls(doc: Document, address: str, rtype: str, values: Mapping[str, Any
     return sdk_calls.automation_requests(doc, address, rtype, parsed, where, "content", embedded=True)
 
 
+_PIPELINE_TARGETS: Mapping[str, tuple[str, str, str]] = {
+    # type -> (the target block, or "" for the resource itself; its ARN attribute; the parameter list's path
+    # below that block). Terraform AWS provider r/cloudwatch_event_target, r/scheduler_schedule, r/pipes_pipe.
+    "aws_cloudwatch_event_target": ("", "arn", "sagemaker_pipeline_target.pipeline_parameter_list"),
+    "aws_scheduler_schedule": ("target", "arn", "sagemaker_pipeline_parameters.pipeline_parameter"),
+    "aws_pipes_pipe": ("", "target", "target_parameters.sagemaker_pipeline_parameters.pipeline_parameter"),
+}
+
+
+def _pipeline_targets(doc: Document, address: str, rtype: str, values: Mapping[str, Any], unknown: Any,
+                      at: Parts, config: Any) -> list[SourceRequest]:
+    """The pipeline execution an EventBridge rule target, schedule or pipe starts
+    (:func:`safemaker.iac.sdk_calls.pipeline_target_requests`), with its parameter list."""
+    from . import sdk_calls
+
+    block, arn_attr, list_path = _PIPELINE_TARGETS[rtype]
+    node: Any = values.get(block) if block else values
+    node = node[0] if isinstance(node, list) and node else node
+    unk: Any = unknown.get(block) if block and isinstance(unknown, Mapping) else unknown
+    unk = unk[0] if isinstance(unk, list) and unk else unk
+    if not isinstance(node, Mapping):
+        return []
+    base = (block, 0) if block else ()
+    arn: Any = node.get(arn_attr)
+    pipeline_of = None
+    if isinstance(unk, Mapping) and unk.get(arn_attr) is True:
+        arn = Unresolved(f"{address}.{'.'.join(filter(None, (block, arn_attr)))}", "known after apply")
+        target = _reference(config, address, ".".join(filter(None, (block + "[]" if block else "", arn_attr))),
+                            [0]) if config is not None else None
+        pipeline_of = target if target is not None and target.split(".")[-2].endswith("aws_sagemaker_pipeline") \
+            else None
+    parameters: Any = node
+    list_at: Parts = base
+    for key in list_path.split("."):
+        parameters = parameters.get(key) if isinstance(parameters, Mapping) else None
+        if key != list_path.split(".")[-1]:
+            parameters = parameters[0] if isinstance(parameters, list) and parameters else parameters
+            list_at += (key, 0)
+        else:
+            list_at += (key,)
+    shown_prefix = f"{block}." if block else ""
+    return sdk_calls.pipeline_target_requests(
+        doc, address, rtype, arn, parameters, at + base + (arn_attr,) if at else at, shown_prefix + arn_attr,
+        at + list_at if at else at, shown_prefix + list_path, pipeline_of=pipeline_of)
+
+
 def plan_requests(doc: Document) -> list[SourceRequest]:
     """Every request the ``aws_sagemaker_*`` resources of a plan (or state) will cause.
 
@@ -553,6 +599,11 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
         if rtype.startswith(AWSCC_PREFIX) and isinstance(values, Mapping):
             out.extend(_awscc(doc, address, rtype, values, unknown, at))
             continue
+        if rtype in _PIPELINE_TARGETS and isinstance(values, Mapping):
+            started = _pipeline_targets(doc, address, rtype, values, unknown, at, config)
+            if started or rtype != "aws_scheduler_schedule":
+                out.extend(started)
+                continue
         if rtype in ("aws_scheduler_schedule", "aws_ssm_document") and isinstance(values, Mapping):
             out.extend(_sdk_calls(doc, address, rtype, values, unknown, at))
             continue
