@@ -65,6 +65,10 @@ a client's emitter starts as a copy of its session's, unique IDs included."""
 
 _PARAMS_EVENT = "provide-client-params.sagemaker"
 _CLASS_EVENT = "creating-client-class.sagemaker"
+_STACK_PARAMS_EVENT = "provide-client-params.cloudformation"
+_STACK_CLASS_EVENT = "creating-client-class.cloudformation"
+_STACK_SESSION_UNIQUE_ID = SESSION_UNIQUE_ID + "-cloudformation"
+"""``unique_id`` of the client-class handler for CloudFormation clients on a session (one id per event)."""
 
 Mode = Literal["enforce", "warn"]
 
@@ -341,6 +345,38 @@ class Guard:
         self._record(operation, "injected" if decision.injected else "allowed", decision.injected, (),
                      checked, region)
         return self._approve(context, operation, decision, rule, params, fetched, send=True)
+
+    def provide_stack_params(self, params: Mapping[str, Any], model: Any, client_ref: Any = None,
+                             **kwargs: Any) -> dict[str, Any] | None:
+        """botocore handler of a CloudFormation client: decide the SageMaker requests its template will cause.
+
+        Only the operations of :data:`safemaker.iac.stack_calls.DECIDED_OPERATIONS`
+        are decided (any other returns at once): the template's SageMaker
+        resources are turned into requests and decided by the guard
+        (:func:`safemaker.iac.stack_calls.stack_call_violations`).
+
+        Raises
+        ------
+        GuardrailViolation
+            In enforce mode, when the template would create a resource that breaks a
+            guardrail, or cannot be verified (unless the profile sets
+            ``allow_unverified_templates``). Nothing has been sent.
+        """
+        operation = model.name
+        if operation not in _stack_calls().DECIDED_OPERATIONS:
+            return None
+        params = _process.own_copy(params)  # decided on and (enforce) sent: a caller's later change is not
+        violations = _stack_calls().stack_call_violations(operation, params, self.profile)
+        client = client_ref() if client_ref is not None else None
+        region = getattr(getattr(client, "meta", None), "region_name", None)
+        if self.mode == "warn":
+            self._record(operation, "warned" if violations else "allowed", (), violations, [], region)
+            return None
+        if violations:
+            self._record(operation, "refused", (), violations, [], region)
+            raise GuardrailViolation(operation, violations)
+        self._record(operation, "allowed", (), (), [], region)
+        return params
 
     def _approve(self, context: dict[str, Any] | None, operation: str, decision: _guard.Decision, rule: Any,
                  params: Mapping[str, Any], fetched: Any, check: bool = True, send: bool = False) -> Any:
@@ -710,12 +746,24 @@ def _refuse_unguardable(client: Any) -> None:
 def _register_on_client(client: Any, g: Guard) -> None:
     _refuse_unguardable(client)
     ref = weakref.ref(client)
+    if _is_cloudformation_client(client):
+        def handler(params: Mapping[str, Any], model: Any, **kwargs: Any) -> dict[str, Any] | None:
+            return g.provide_stack_params(params, model, client_ref=ref, **kwargs)
 
-    def handler(params: Mapping[str, Any], model: Any, **kwargs: Any) -> dict[str, Any] | None:
-        return g.provide_client_params(params, model, client_ref=ref, **kwargs)
+        event = _STACK_PARAMS_EVENT
+    else:
+        def handler(params: Mapping[str, Any], model: Any, **kwargs: Any) -> dict[str, Any] | None:
+            return g.provide_client_params(params, model, client_ref=ref, **kwargs)
 
+        event = _PARAMS_EVENT
     handler._safemaker_guard = g  # type: ignore[attr-defined]
-    client.meta.events.register(_PARAMS_EVENT, handler, unique_id=UNIQUE_ID)
+    client.meta.events.register(event, handler, unique_id=UNIQUE_ID)
+
+
+def _stack_calls() -> Any:
+    from .iac import stack_calls  # the IaC reader (cfn-lint) is imported at the first CloudFormation call
+
+    return stack_calls
 
 
 def _session_emitter(target: Any) -> Any:
@@ -737,23 +785,31 @@ def _unique_handler(emitter: Any, unique_id: str = UNIQUE_ID) -> Any:
 
 
 def _is_sagemaker_client(target: Any) -> bool:
+    return _service_id(target) == "sagemaker"
+
+
+def _is_cloudformation_client(target: Any) -> bool:
+    return _service_id(target) == "cloudformation"
+
+
+def _service_id(target: Any) -> str | None:
     meta = getattr(target, "meta", None)
-    return meta is not None and getattr(meta, "service_model", None) is not None and \
-        meta.service_model.service_id.hyphenize() == "sagemaker"
+    model = getattr(meta, "service_model", None) if meta is not None else None
+    return model.service_id.hyphenize() if model is not None else None
 
 
 def installed(target: Any) -> Guard | None:
-    """The guard installed on a boto3/botocore session or a SageMaker client, or ``None``.
+    """The guard installed on a boto3/botocore session or a SageMaker or CloudFormation client, or ``None``.
 
     Parameters
     ----------
-    target : boto3.Session, botocore.session.Session or a SageMaker client
+    target : boto3.Session, botocore.session.Session, a SageMaker or a CloudFormation client
     """
     emitter = _session_emitter(target)
     if emitter is not None:
         h = _unique_handler(emitter, SESSION_UNIQUE_ID)
         return getattr(h, "_safemaker_guard", None) if h else None
-    if _is_sagemaker_client(target):
+    if _is_sagemaker_client(target) or _is_cloudformation_client(target):
         h = _unique_handler(target.meta.events)
         return getattr(h, "_safemaker_guard", None) if h else None
     return None
@@ -764,10 +820,12 @@ def install(target: Any, profile: "VpcProfile", mode: Mode = "enforce", **guard_
 
     Parameters
     ----------
-    target : boto3.Session, botocore.session.Session or a SageMaker client
-        A session: every SageMaker client created from it **afterwards** is
-        guarded (clients created before are not: install first). A client:
-        that client is guarded.
+    target : boto3.Session, botocore.session.Session, a SageMaker or a CloudFormation client
+        A session: every SageMaker and CloudFormation client created from it
+        **afterwards** is guarded (clients created before are not: install
+        first). A client: that client is guarded. A CloudFormation client's
+        requests that deploy a template are decided by the SageMaker requests
+        the template will cause (:mod:`safemaker.iac.stack_calls`).
     profile : VpcProfile
         The allowed values.
     mode : {"enforce", "warn"}, default "enforce"
@@ -785,14 +843,16 @@ def install(target: Any, profile: "VpcProfile", mode: Mode = "enforce", **guard_
     Raises
     ------
     TypeError
-        ``target`` is neither a session nor a SageMaker client.
+        ``target`` is neither a session nor a SageMaker or CloudFormation client.
 
     Notes
     -----
     Handlers are registered on ``provide-client-params.sagemaker`` of each
     client (``unique_id`` :data:`UNIQUE_ID`) and, for sessions, on
     ``creating-client-class.sagemaker`` (:data:`SESSION_UNIQUE_ID`), which
-    adds the client handler to every SageMaker client the session creates; see
+    adds the client handler to every SageMaker client the session creates (and
+    ``creating-client-class.cloudformation``, ``provide-client-params.cloudformation``
+    for CloudFormation clients); see
     https://boto3.amazonaws.com/v1/documentation/api/latest/guide/events.html
     """
     current = installed(target)
@@ -811,19 +871,20 @@ def install(target: Any, profile: "VpcProfile", mode: Mode = "enforce", **guard_
 
         add_mixin._safemaker_guard = g  # type: ignore[attr-defined]
         emitter.register(_CLASS_EVENT, add_mixin, unique_id=SESSION_UNIQUE_ID)
+        emitter.register(_STACK_CLASS_EVENT, add_mixin, unique_id=_STACK_SESSION_UNIQUE_ID)
         import boto3
 
         if isinstance(target, boto3.session.Session):
             g._session_ref = weakref.ref(target)  # S3 reads of pipeline definitions use this session
         logger.debug("guard installed on a session (mode=%s)", mode)
         return g
-    if _is_sagemaker_client(target):
+    if _is_sagemaker_client(target) or _is_cloudformation_client(target):
         _register_on_client(target, g)
         logger.debug("guard installed on a client (mode=%s)", mode)
         return g
     raise TypeError(
-        f"install() target is {type(target).__name__}; expected a boto3.Session, a botocore session "
-        "or a SageMaker client (boto3.client('sagemaker'))"
+        f"install() target is {type(target).__name__}; expected a boto3.Session, a botocore session, "
+        "a SageMaker client (boto3.client('sagemaker')) or a CloudFormation client"
     )
 
 
@@ -832,7 +893,7 @@ def uninstall(target: Any) -> bool:
 
     Parameters
     ----------
-    target : boto3.Session, botocore.session.Session or a SageMaker client
+    target : boto3.Session, botocore.session.Session, a SageMaker or a CloudFormation client
         For a session, clients created from it afterwards are no longer
         guarded; clients created before keep their guard until uninstalled
         one by one.
@@ -847,11 +908,13 @@ def uninstall(target: Any) -> bool:
         if _unique_handler(emitter, SESSION_UNIQUE_ID) is None:
             return False
         emitter.unregister(_CLASS_EVENT, unique_id=SESSION_UNIQUE_ID)
+        emitter.unregister(_STACK_CLASS_EVENT, unique_id=_STACK_SESSION_UNIQUE_ID)
         return True
-    if _is_sagemaker_client(target):
+    if _is_sagemaker_client(target) or _is_cloudformation_client(target):
         if _unique_handler(target.meta.events) is None:
             return False
-        target.meta.events.unregister(_PARAMS_EVENT, unique_id=UNIQUE_ID)
+        event = _STACK_PARAMS_EVENT if _is_cloudformation_client(target) else _PARAMS_EVENT
+        target.meta.events.unregister(event, unique_id=UNIQUE_ID)
         return True
     return False
 

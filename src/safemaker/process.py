@@ -87,6 +87,9 @@ FINAL_REQUEST_RULE_ID = "SM-FINAL-REQUEST"
 
 _PARAMS_EVENT = "provide-client-params.sagemaker"
 _SERVICE_NAME = "sagemaker"          # botocore's service name of the SageMaker API (not -runtime etc.)
+_STACK_SERVICE_NAME = "cloudformation"  # its requests that deploy a template cause SageMaker requests
+_STACK_PARAMS_EVENT = "provide-client-params.cloudformation"
+_GUARDED_SERVICES = frozenset({_SERVICE_NAME, _STACK_SERVICE_NAME})
 _ENDPOINT_PREFIX = "api.sagemaker"   # its endpointPrefix, as the Endpoint object knows it
 _TARGET_PREFIX = "SageMaker."        # X-Amz-Target of the JSON protocol: "SageMaker.<Operation>"
 _TARGET_PREFIX_FOLDED = _TARGET_PREFIX.lower()
@@ -589,17 +592,23 @@ process handler: it stays, and decides only while the process guard is on)."""
 
 
 def _first_call(client: Any) -> None:
-    """Put the process handler first on a SageMaker client's ``provide-client-params`` (once per client)."""
+    """Put the process handler first on a SageMaker or CloudFormation client's ``provide-client-params``
+    (once per client; any other client only gets the attribute)."""
     with _State.lock:
         if _SEEN in client.__dict__:
             return
-        if client._service_model.service_name == _SERVICE_NAME:
-            _register_process_handler(client)
+        service = client._service_model.service_name
+        if service in _GUARDED_SERVICES:
+            _register_process_handler(client, service == _STACK_SERVICE_NAME)
         client.__dict__[_SEEN] = True
 
 
-def _register_process_handler(client: Any) -> None:
-    """Register the process guard's ``provide-client-params`` handler first on a SageMaker client (under the lock)."""
+def _register_process_handler(client: Any, stack: bool = False) -> None:
+    """Register the process guard's ``provide-client-params`` handler first on a SageMaker client (under the lock).
+
+    ``stack``: a CloudFormation client, whose requests that deploy a template are decided by
+    :meth:`safemaker.hooks.Guard.provide_stack_params`.
+    """
     from .hooks import UNIQUE_ID
 
     ref = weakref.ref(client)
@@ -627,9 +636,12 @@ def _register_process_handler(client: Any) -> None:
         # no guard of its own, or one in warn mode under an enforcing process guard, or any guard
         # under an exclusive one: that guard does not switch the process guard off (the request
         # must pass it too)
+        if stack:
+            return g.provide_stack_params(params, model, client_ref=ref, **kwargs)
         return g.provide_client_params(params, model, client_ref=ref, **kwargs)
 
-    emitter.register_first(_PARAMS_EVENT, decide_for_process, unique_id=PROCESS_UNIQUE_ID)
+    emitter.register_first(_STACK_PARAMS_EVENT if stack else _PARAMS_EVENT, decide_for_process,
+                           unique_id=PROCESS_UNIQUE_ID)
 
 
 def _own_guard(client: Any, unique_id: str) -> "Guard | None":

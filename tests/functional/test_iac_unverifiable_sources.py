@@ -447,6 +447,35 @@ def test_resources_included_from_s3_cannot_be_verified(profile_file, tmp_path):
     assert "s3://bucket/sagemaker-resources.yaml" in rows[0]["found"]
 
 
+# A template's top-level Transform (template reference, "Transform"): AWS::Serverless-2016-10-31 and
+# AWS::LanguageExtensions are AWS's own; any other name is a macro, whose Lambda function rewrites the
+# template at deployment (CloudFormation User Guide, "Perform custom processing on CloudFormation
+# templates with template macros"): what it inserts is not in the source.
+
+def test_a_macro_transform_cannot_be_verified(profile_file, tmp_path):
+    f = tmp_path / "macro.yaml"
+    f.write_text("""Transform: [AWS::Serverless-2016-10-31, MyCompanyMacro]
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+""")
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    assert [(x["status"], x["logical_id"], x["line"]) for x in rows] == [("UNKNOWN", "Transform", 1)]
+    assert "MyCompanyMacro" in rows[0]["found"]
+
+
+def test_aws_transforms_are_read(profile_file, tmp_path):
+    f = tmp_path / "sam.yaml"
+    f.write_text("""Transform: AWS::Serverless-2016-10-31
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+""")
+    r, rows = run_json(profile_file, str(f))
+    assert (r.exit_code, rows) == (0, [])
+
+
 def test_terraform_state_machine_definition_is_checked(profile_file, tmp_path):
     # aws_sfn_state_machine's `definition` is the Amazon States Language JSON (Terraform AWS provider,
     # website/docs/r/sfn_state_machine): its SageMaker tasks are requests like a CloudFormation one's.

@@ -120,6 +120,7 @@ def test_get_parameter_profile(ssm, shared_profile, parameter_type):
         allow_pipeline_network_parameters=False,
         preflight_warnings=[],
         allow_unclassified_operations=False,
+        allow_unverified_templates=False,
     )
 
 

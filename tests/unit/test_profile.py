@@ -448,7 +448,8 @@ def test_cross_field_errors_listed_together():
             "execution_role_arn, additional_role_arns, vpc_endpoint_ids, volume_kms_key_id, "
             "output_kms_key_id, default_bucket, require_network_isolation, "
             "require_inter_container_traffic_encryption, notebook_root_access, "
-            "allow_pipeline_network_parameters, preflight_warnings, allow_unclassified_operations",
+            "allow_pipeline_network_parameters, preflight_warnings, allow_unclassified_operations, "
+            "allow_unverified_templates",
         ),
     ],
 )
@@ -896,6 +897,7 @@ def test_to_dict():
         allow_pipeline_network_parameters=False,
         preflight_warnings=[],
         allow_unclassified_operations=False,
+        allow_unverified_templates=False,
     )
     assert json.loads(json.dumps(build().to_dict())) == build().to_dict()
 

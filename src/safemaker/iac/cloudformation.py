@@ -259,6 +259,13 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
     tpl = template if template is not None else doc.data
     resolver = Resolver(tpl, parameters, f"{label}/" if label else "")
     out: list[SourceRequest] = []
+    macros = _macro_transforms(tpl.get("Transform"))
+    if macros:
+        # A macro's Lambda function rewrites the template at deployment: what it inserts is not in the source.
+        out.append(SourceRequest(doc.file, "Transform", "Transform", "", {}, lambda parts: base + ("Transform",),
+                                 lambda parts: "Transform", doc.line,
+                                 extra=[((), Unresolved(macros, "a macro that rewrites the template at deployment"),
+                                         "SM-REFERENCE")]))
     items = _expand_for_each(doc, resolver, resolver.resources, base + ("Resources",))
     resolver.resources = {logical_id: res for logical_id, res, _ in items}
     for logical_id, res, where in items:
@@ -356,6 +363,17 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
 
 
 _FOR_EACH = "Fn::ForEach::"
+_AWS_TRANSFORMS = frozenset({"AWS::Serverless-2016-10-31", "AWS::LanguageExtensions",
+                             "AWS::SecretsManager-2020-07-23", "AWS::CodeDeployBlueGreen"})
+"""Top-level transforms of AWS itself (template reference, "Transform reference": SAM and language
+extensions, read here; Secrets Manager rotation functions and ECS blue/green deployments, which add no
+SageMaker resource); any other name is a macro."""
+
+
+def _macro_transforms(node: Any) -> list[Any]:
+    """The top-level ``Transform`` entries (a name or a list) that are macros, not AWS's own transforms."""
+    names = node if isinstance(node, list) else ([] if node is None else [node])
+    return [n for n in names if n not in _AWS_TRANSFORMS]
 
 
 @dataclass(frozen=True)

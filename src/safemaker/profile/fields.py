@@ -114,6 +114,7 @@ WORDS: dict[str, FieldWords] = {
         "a preflight check ID (" + ", ".join(_PREFLIGHT_IDS) + ")", True
     ),
     "allow_unclassified_operations": FieldWords(_BOOL_WORDS),
+    "allow_unverified_templates": FieldWords(_BOOL_WORDS),
 }
 
 

@@ -116,6 +116,13 @@ class VpcProfile(BaseSettings):
         :mod:`safemaker.rules_classification`) unchecked. Off by default: such an
         operation is refused (rule ``SM-UNCLASSIFIED``) because nobody has read what
         it starts or makes reachable. A relaxation.
+    allow_unverified_templates : bool, default False
+        Send CloudFormation requests that deploy a template the guard cannot verify
+        (a ``TemplateURL``, a change set or stack set template the request does not
+        carry, ``UsePreviousTemplate``, a value only deployment knows such as a subnet
+        the same stack creates); written violations in a ``TemplateBody`` are still
+        refused. Off by default: such a request is refused (rule ``SM-REFERENCE``);
+        see :mod:`safemaker.iac.stack_calls`. A relaxation.
 
     Raises
     ------
@@ -163,6 +170,7 @@ class VpcProfile(BaseSettings):
     allow_pipeline_network_parameters: bool = False
     preflight_warnings: tuple[PreflightCheckId, ...] = ()
     allow_unclassified_operations: bool = False
+    allow_unverified_templates: bool = False
 
     _subnet_set: Any = PrivateAttr(default=())  # (the subnets tuple, its frozenset)
     _security_group_set: Any = PrivateAttr(default=())  # (the security group IDs tuple, its frozenset)

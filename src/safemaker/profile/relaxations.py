@@ -80,6 +80,11 @@ RELAXING_FIELDS: Mapping[str, _Relaxing] = MappingProxyType(
             lambda v, b: "the guard will send SageMaker operations it has not classified "
             "(botocore newer than safemaker) unchecked",
         ),
+        "allow_unverified_templates": _Relaxing(
+            _flag_turned(True),
+            lambda v, b: "the guard will send CloudFormation requests whose template (or a value in it) "
+            "it cannot verify",
+        ),
         "additional_role_arns": _Relaxing(
             _more_roles,
             lambda v, b: "the guard will also let SageMaker be passed "
@@ -95,7 +100,8 @@ these looser than the file, SSM parameter or default would is reported by
 ``safemaker.profile`` when the profile is loaded):
 ``require_network_isolation`` or ``require_inter_container_traffic_encryption``
 false, ``notebook_root_access`` Enabled, ``allow_pipeline_network_parameters``
-true, ``allow_unclassified_operations`` true, ``additional_role_arns`` naming a role
+true, ``allow_unclassified_operations`` true, ``allow_unverified_templates`` true,
+``additional_role_arns`` naming a role
 the baseline does not.
 """
 

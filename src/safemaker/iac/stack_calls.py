@@ -1,0 +1,191 @@
+"""CloudFormation API requests that deploy a template: its SageMaker requests, decided by the guard.
+
+A ``CreateStack`` whose ``TemplateBody`` holds an ``AWS::SageMaker::NotebookInstance``
+causes a ``CreateNotebookInstance`` that no SageMaker client of the process
+sends: CloudFormation does. The template is a *source* (as for ``safemaker
+check``): :func:`safemaker.iac.cloudformation.template_requests` turns it into
+the SageMaker requests it will cause, with the request's ``Parameters``
+(``ParameterKey`` / ``ParameterValue``; a parameter not given takes its
+``Default``, as CloudFormation does), and :func:`safemaker.iac.decide_requests`
+asks the guard (one rule table). This module only maps the findings to the
+guard's :class:`~safemaker.errors.Violation` objects, paths prefixed with the
+request member (``TemplateBody:Nb.DirectInternetAccess``), for the hooks
+(:mod:`safemaker.hooks`) to refuse before anything is sent.
+
+What cannot be verified from the request is refused (fail closed, rule
+``SM-REFERENCE``) unless the profile sets ``allow_unverified_templates``:
+
+- a template named by ``TemplateURL`` (CloudFormation reads it from S3 or an SSM
+  document when it runs; reading it here first would check a copy that can be
+  replaced before CloudFormation reads it);
+- ``UsePreviousTemplate`` and a parameter's ``UsePreviousValue`` (the stack's
+  current template and values);
+- a value in the template that only deployment knows (a subnet the same stack
+  creates, ``Fn::GetAtt``, a pseudo parameter, an SSM parameter type, a
+  transform: the ``UNKNOWN`` findings of ``safemaker check``);
+- operations that deploy a template the request does not carry:
+  :data:`UNSEEN_TEMPLATE_OPERATIONS` (``ExecuteChangeSet``, stack instances).
+
+Operations are those of botocore's CloudFormation model whose input has a
+``TemplateBody`` or ``TemplateURL`` member (a test derives the list from the
+model): :data:`TEMPLATE_OPERATIONS` are decided, :data:`NO_RESOURCE_OPERATIONS`
+create nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping
+
+from ..errors import Violation
+from ._document import Document, IacInputError, Unresolved, parse_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..audit import Finding
+    from ..profile import VpcProfile
+
+__all__ = ["TEMPLATE_OPERATIONS", "NO_RESOURCE_OPERATIONS", "UNSEEN_TEMPLATE_OPERATIONS", "DECIDED_OPERATIONS",
+           "RELAXATION", "stack_call_violations"]
+
+TEMPLATE_OPERATIONS: Mapping[str, str] = {
+    "CreateStack": "creates the template's resources",
+    "UpdateStack": "creates or changes the template's resources",
+    "CreateChangeSet": "prepares the template's resources; ExecuteChangeSet creates them",
+    "CreateStackSet": "the template every stack instance creates",
+    "UpdateStackSet": "the template every stack instance creates or changes",
+}
+"""CloudFormation operations whose ``TemplateBody`` is decided (a ``TemplateURL`` cannot be verified)."""
+
+NO_RESOURCE_OPERATIONS: Mapping[str, str] = {
+    "ValidateTemplate": "validates the template; creates nothing",
+    "EstimateTemplateCost": "returns a link to the AWS Pricing Calculator; creates nothing",
+    "GetTemplateSummary": "describes the template's parameters and resource types; creates nothing",
+    "CreateStackRefactor": "moves existing resources between stacks; a refactor cannot create resources or "
+                           "change their configuration (CloudFormation User Guide, Stack refactoring)",
+}
+"""Operations that take a template and create no resource (why)."""
+
+UNSEEN_TEMPLATE_OPERATIONS: Mapping[str, str] = {
+    "ExecuteChangeSet": "creates the resources of a change set's template, which this request does not carry "
+                        "(a change set created outside this process was never checked)",
+    "CreateStackInstances": "creates the stack set's template in new accounts or regions, with "
+                            "ParameterOverrides; the template is not in this request",
+    "UpdateStackInstances": "deploys the stack set's template with new ParameterOverrides; the template is not in "
+                            "this request",
+}
+"""Operations that deploy a template the request does not carry: cannot be verified."""
+
+DECIDED_OPERATIONS = frozenset(TEMPLATE_OPERATIONS) | frozenset(UNSEEN_TEMPLATE_OPERATIONS)
+"""Every CloudFormation operation the guard decides; any other passes untouched."""
+
+RELAXATION = "allow_unverified_templates"
+"""The profile field that lets unverifiable templates through."""
+
+_UNVERIFIED_FIX = (f"pass the template itself as TemplateBody with every value written (or given as Parameters), "
+                   f"or an administrator sets {RELAXATION} = true in the profile to deploy templates the guard "
+                   "cannot verify")
+
+
+def _unverifiable(operation: str, path: str, found: Any, why: str) -> Violation:
+    return Violation(operation, path, found, "a template the guard can verify",
+                     f"Cannot verify it: {why}; {_UNVERIFIED_FIX}", "SM-REFERENCE")
+
+
+def _parameters(given: Any) -> dict[str, Any]:
+    """``Parameters`` of the request -> the values the template's ``Ref`` gets (``UsePreviousValue``: unknown)."""
+    out: dict[str, Any] = {}
+    if not isinstance(given, (list, tuple)):
+        return out
+    for p in given:
+        if not isinstance(p, Mapping) or not isinstance(p.get("ParameterKey"), str):
+            continue
+        key = p["ParameterKey"]
+        if p.get("UsePreviousValue"):
+            out[key] = Unresolved({"Ref": key}, "the stack's previous value (UsePreviousValue)")
+        elif "ParameterValue" in p:
+            out[key] = p["ParameterValue"]
+    return out
+
+
+def _violation(operation: str, f: "Finding") -> Violation:
+    where = f.location.logical_id if f.location is not None else ""
+    path = f"TemplateBody:{where}.{f.path}" if f.path else f"TemplateBody:{where}"
+    line = f" (template line {f.location.line})" if f.location is not None and f.location.line else ""
+    if f.status == "FAIL":
+        return Violation(operation, path, f.found, f.required, f"{f.fix.rstrip('.')}{line}", f.rule_id,
+                         f.required_text)
+    return Violation(operation, path, f.found, "a value written in the template",
+                     f"Cannot verify it before deployment{line}: {f.fix.rstrip('.')}; or an administrator sets "
+                     f"{RELAXATION} = true in the profile", f.rule_id)
+
+
+def stack_call_violations(operation: str, params: Mapping[str, Any], profile: "VpcProfile") -> list[Violation]:
+    """Every violation of the SageMaker requests a CloudFormation request will cause.
+
+    Parameters
+    ----------
+    operation : str
+        CloudFormation operation (botocore's spelling); one of
+        :data:`DECIDED_OPERATIONS` is decided, any other returns ``[]``.
+    params : Mapping
+        The request (botocore's input shape): ``TemplateBody`` (JSON or YAML
+        text), ``TemplateURL``, ``UsePreviousTemplate``, ``Parameters``.
+    profile : VpcProfile
+        The profile; ``allow_unverified_templates`` drops the violations of what
+        cannot be verified.
+
+    Returns
+    -------
+    list[Violation]
+        Written violations (rule of the guardrail, path
+        ``TemplateBody:<logical ID>.<property path>``) and, unless relaxed,
+        ``SM-REFERENCE`` ones for what cannot be verified. Empty: send it.
+
+    Notes
+    -----
+    A ``TemplateBody`` that is not JSON or YAML, has duplicate keys or is not a
+    template is refused (CloudFormation would refuse it too; which duplicate
+    counts is not ours to guess). Follows the CloudFormation API reference
+    (CreateStack, UpdateStack, CreateChangeSet, CreateStackSet, UpdateStackSet:
+    ``TemplateBody``, ``TemplateURL``, ``UsePreviousTemplate``, ``Parameters``).
+    """
+    relaxed = bool(getattr(profile, RELAXATION, False))
+    out: list[Violation] = []
+    if operation in UNSEEN_TEMPLATE_OPERATIONS:
+        member = "ChangeSetName" if operation == "ExecuteChangeSet" else "StackSetName"
+        out.append(_unverifiable(operation, member, params.get(member), UNSEEN_TEMPLATE_OPERATIONS[operation]))
+    elif operation in TEMPLATE_OPERATIONS:
+        body = params.get("TemplateBody")
+        if body is not None:
+            out.extend(_body_violations(operation, body, params.get("Parameters"), profile))
+        elif params.get("TemplateURL") is not None:
+            out.append(_unverifiable(operation, "TemplateURL", params["TemplateURL"],
+                                     "CloudFormation reads the template from that location when it runs"))
+        elif params.get("UsePreviousTemplate"):
+            out.append(_unverifiable(operation, "UsePreviousTemplate", params["UsePreviousTemplate"],
+                                     "the stack's current template is not in this request"))
+    if relaxed:
+        out = [v for v in out if not _unverified(v)]
+    return out
+
+
+def _unverified(v: Violation) -> bool:
+    return v.rule_id == "SM-REFERENCE" or v.required == "a value written in the template"
+
+
+def _body_violations(operation: str, body: Any, given: Any, profile: "VpcProfile") -> list[Violation]:
+    from . import decide_requests
+    from .cloudformation import is_template, template_requests
+
+    if not isinstance(body, str):
+        return [_unverifiable(operation, "TemplateBody", type(body).__name__, "TemplateBody is not text")]
+    try:
+        doc: Document = parse_text(body, f"{operation}.TemplateBody")
+        if not is_template(doc.data):
+            return [Violation(operation, "TemplateBody", "not a CloudFormation template",
+                              "a template with a Resources mapping", "Give a CloudFormation template (JSON or "
+                              "YAML with Resources whose entries have a Type)", "SM-REFERENCE")]
+        requests = template_requests(doc, _parameters(given))
+    except IacInputError as exc:
+        return [Violation(operation, "TemplateBody", "unreadable",
+                          "a template the guard can read", f"Cannot read it: {exc}", "SM-REFERENCE")]
+    return [_violation(operation, f) for f in decide_requests(requests, profile)]

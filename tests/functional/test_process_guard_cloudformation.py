@@ -1,0 +1,241 @@
+"""CloudFormation requests that carry a template are decided like the SageMaker requests they cause.
+
+A guarded process (``install_process``, a session guard, a guard on a
+CloudFormation client) sends ``CreateStack`` / ``UpdateStack`` /
+``CreateChangeSet`` / ``CreateStackSet`` / ``UpdateStackSet`` only when the
+template's SageMaker resources pass the guard (trial 6 F10: an open notebook
+instance created through ``create_stack`` while the direct
+``CreateNotebookInstance`` was refused). Against the local backend (moto on
+127.0.0.1, which creates the notebook instance of a stack) over real HTTP.
+
+Oracles: botocore's CloudFormation model (which operations take a template:
+the members ``TemplateBody`` / ``TemplateURL`` anywhere in their input), the
+CloudFormation API reference (``Parameters``: ``ParameterKey``,
+``ParameterValue``, ``UsePreviousValue``; a parameter not given takes its
+``Default``), the SageMaker API reference (a notebook instance without
+``DirectInternetAccess`` has it ``Enabled``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import botocore.session
+import pytest
+from botocore.exceptions import ClientError
+
+import safemaker
+from safemaker import hooks
+from safemaker.errors import GuardrailViolation
+from safemaker.iac import stack_calls
+
+from _profiles import ROLE, SG, SUB_A
+
+_CFN = botocore.session.get_session().get_service_model("cloudformation")
+
+
+def _template_members(shape, seen=()):
+    """Paths of every TemplateBody / TemplateURL member below ``shape`` (botocore's model)."""
+    out = []
+    if shape.type_name == "structure":
+        for name, member in shape.members.items():
+            if name in ("TemplateBody", "TemplateURL"):
+                out.append(name)
+            if member.name not in seen:
+                out += [f"{name}.{p}" for p in _template_members(member, seen + (member.name,))]
+    elif shape.type_name == "list":
+        out += [f"[].{p}" for p in _template_members(shape.member, seen)]
+    return out
+
+
+TEMPLATE_OPERATIONS_OF_THE_MODEL = {
+    op for op in _CFN.operation_names
+    if _CFN.operation_model(op).input_shape is not None and _template_members(_CFN.operation_model(op).input_shape)}
+
+
+def notebook(**props):
+    base = {"InstanceType": "ml.t3.medium", "RoleArn": ROLE}
+    base.update(props)
+    return {"Type": "AWS::SageMaker::NotebookInstance", "Properties": base}
+
+
+CLOSED = {"SubnetId": SUB_A, "SecurityGroupIds": [SG], "DirectInternetAccess": "Disabled", "RootAccess": "Disabled"}
+OPEN_TEMPLATE = {"Resources": {"Nb": notebook(DirectInternetAccess="Enabled", RootAccess="Enabled")}}
+CLOSED_TEMPLATE = {"Resources": {"Nb": notebook(**CLOSED)}}
+
+
+def _notebooks(session):
+    sm = session.client("sagemaker")
+    return [sm.describe_notebook_instance(NotebookInstanceName=n["NotebookInstanceName"])
+            for n in sm.list_notebook_instances()["NotebookInstances"]]
+
+
+def test_every_operation_of_the_model_that_takes_a_template_is_classified():
+    decided = set(stack_calls.TEMPLATE_OPERATIONS)
+    no_resource = set(stack_calls.NO_RESOURCE_OPERATIONS)
+    assert decided | no_resource == TEMPLATE_OPERATIONS_OF_THE_MODEL
+    assert not decided & no_resource
+    assert {"CreateStack", "UpdateStack", "CreateChangeSet", "CreateStackSet", "UpdateStackSet"} <= decided
+    assert all(stack_calls.NO_RESOURCE_OPERATIONS[op] for op in no_resource)
+
+
+def test_create_stack_of_an_open_notebook_is_refused_and_nothing_sent(safemaker_local, safemaker_session, profile):
+    g = safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation")
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.create_stack(StackName="nb", TemplateBody=json.dumps(OPEN_TEMPLATE))
+    assert exc.value.operation == "CreateStack"
+    by_path = {v.path: (v.found, v.rule_id) for v in exc.value.violations}
+    # written values and absent ones (SubnetId absent: no VPC, the AWS default)
+    assert by_path["TemplateBody:Nb.DirectInternetAccess"] == ("Enabled", "SM-NB-DIRECT-INTERNET")
+    assert by_path["TemplateBody:Nb.RootAccess"][0] == "Enabled"
+    assert "TemplateBody:Nb.SubnetId" in by_path
+    assert safemaker_local.request_count("cloudformation") == 0
+    with pytest.raises(ClientError):
+        cfn.describe_stacks(StackName="nb")
+    assert _notebooks(safemaker_session) == []
+    assert [(d.operation, d.outcome) for d in g.decisions] == [("CreateStack", "refused")]
+
+
+def test_a_closed_template_is_created(safemaker_local, safemaker_session, profile):
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation")
+    cfn.create_stack(StackName="nb", TemplateBody=json.dumps(CLOSED_TEMPLATE))
+    assert cfn.describe_stacks(StackName="nb")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    assert len(_notebooks(safemaker_session)) == 1  # (moto's stack notebook keeps only type and role)
+    assert safemaker_local.request_count("cloudformation", "CreateStack") == 1
+
+
+def test_a_template_without_sagemaker_resources_passes(safemaker_local, safemaker_session, profile):
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation")
+    body = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "b-1"}}}}
+    cfn.create_stack(StackName="s3", TemplateBody=json.dumps(body))
+    assert safemaker_local.request_count("cloudformation", "CreateStack") == 1
+
+
+def test_the_request_parameters_decide_over_the_default(safemaker_local, safemaker_session, profile):
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation")
+    body = {"Parameters": {"Access": {"Type": "String", "Default": "Disabled",
+                                      "AllowedValues": ["Disabled", "Enabled"]}},
+            "Resources": {"Nb": notebook(**{**CLOSED, "DirectInternetAccess": {"Ref": "Access"}})}}
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.create_stack(StackName="p", TemplateBody=json.dumps(body),
+                         Parameters=[{"ParameterKey": "Access", "ParameterValue": "Enabled"}])
+    assert [(v.path, v.found) for v in exc.value.violations] == [("TemplateBody:Nb.DirectInternetAccess", "Enabled")]
+    assert safemaker_local.request_count("cloudformation") == 0
+    # not given: CloudFormation takes the Default (Disabled), and the stack is created
+    cfn.create_stack(StackName="p", TemplateBody=json.dumps(body))
+    assert safemaker_local.request_count("cloudformation", "CreateStack") == 1
+    assert cfn.describe_stacks(StackName="p")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+
+
+@pytest.mark.parametrize("operation, extra", [
+    ("UpdateStack", {"StackName": "s"}),
+    ("CreateChangeSet", {"StackName": "s", "ChangeSetName": "c"}),
+    ("CreateStackSet", {"StackSetName": "ss"}),
+    ("UpdateStackSet", {"StackSetName": "ss"}),
+])
+def test_every_operation_that_deploys_a_template_is_decided(safemaker_local, safemaker_session, profile,
+                                                            operation, extra):
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation")
+    with pytest.raises(GuardrailViolation) as exc:
+        getattr(cfn, botocore.xform_name(operation))(TemplateBody=json.dumps(OPEN_TEMPLATE), **extra)
+    assert exc.value.operation == operation
+    assert "TemplateBody:Nb.DirectInternetAccess" in [v.path for v in exc.value.violations]
+    assert safemaker_local.request_count("cloudformation") == 0
+
+
+def test_a_session_guard_decides_its_cloudformation_clients(safemaker_local, safemaker_session, profile):
+    hooks.install(safemaker_session, profile)
+    cfn = safemaker_session.client("cloudformation")
+    with pytest.raises(GuardrailViolation):
+        cfn.create_stack(StackName="nb", TemplateBody=json.dumps(OPEN_TEMPLATE))
+    assert safemaker_local.request_count("cloudformation") == 0
+
+
+def test_a_guard_installed_on_a_cloudformation_client(safemaker_local, safemaker_session, profile):
+    cfn = safemaker_session.client("cloudformation")
+    g = hooks.install(cfn, profile)
+    assert hooks.installed(cfn) is g
+    with pytest.raises(GuardrailViolation):
+        cfn.create_stack(StackName="nb", TemplateBody=json.dumps(OPEN_TEMPLATE))
+    assert safemaker_local.request_count("cloudformation") == 0
+    assert hooks.uninstall(cfn) is True
+    cfn.create_stack(StackName="nb", TemplateBody=json.dumps(OPEN_TEMPLATE))  # unguarded again: sent
+    assert safemaker_local.request_count("cloudformation", "CreateStack") == 1
+
+
+def test_warn_mode_records_and_sends(safemaker_local, safemaker_session, profile):
+    g = safemaker.install_process(profile, mode="warn")
+    cfn = safemaker_session.client("cloudformation")
+    cfn.create_stack(StackName="nb", TemplateBody=json.dumps(OPEN_TEMPLATE))
+    assert safemaker_local.request_count("cloudformation", "CreateStack") == 1
+    assert [(d.operation, d.outcome) for d in g.decisions] == [("CreateStack", "warned")]
+
+
+def test_a_template_in_s3_is_refused_naming_the_setting_that_allows_it(safemaker_local, safemaker_session, profile,
+                                                                         profile_factory):
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation")
+    url = "https://my-bucket.s3.us-east-1.amazonaws.com/nb.yaml"
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.create_stack(StackName="nb", TemplateURL=url)
+    (v,) = exc.value.violations
+    assert (v.path, v.found, v.rule_id) == ("TemplateURL", url, "SM-REFERENCE")
+    assert "allow_unverified_templates" in v.fix
+    assert safemaker_local.request_count("cloudformation") == 0
+
+
+@pytest.mark.parametrize("operation, params", [
+    ("ExecuteChangeSet", {"ChangeSetName": "c", "StackName": "s"}),
+    ("UpdateStack", {"StackName": "s", "UsePreviousTemplate": True}),
+    ("CreateStackInstances", {"StackSetName": "ss", "Accounts": ["123456789012"], "Regions": ["us-east-1"]}),
+])
+def test_deploying_a_template_the_request_does_not_carry_is_refused(safemaker_local, safemaker_session, profile,
+                                                                     operation, params):
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation")
+    with pytest.raises(GuardrailViolation) as exc:
+        getattr(cfn, botocore.xform_name(operation))(**params)
+    (v,) = exc.value.violations
+    assert v.rule_id == "SM-REFERENCE" and "allow_unverified_templates" in v.fix
+    assert safemaker_local.request_count("cloudformation") == 0
+
+
+def test_allow_unverified_templates_lets_a_template_in_s3_through(safemaker_local, safemaker_session,
+                                                                  profile_factory):
+    safemaker.install_process(profile_factory(allow_unverified_templates=True))
+    cfn = safemaker_session.client("cloudformation")
+    s3 = safemaker_session.client("s3")
+    s3.create_bucket(Bucket="my-bucket")
+    s3.put_object(Bucket="my-bucket", Key="nb.json", Body=json.dumps(CLOSED_TEMPLATE).encode())
+    cfn.create_stack(StackName="nb", TemplateURL="https://my-bucket.s3.amazonaws.com/nb.json")  # moto reads its S3
+    assert safemaker_local.request_count("cloudformation", "CreateStack") == 1
+    # a written violation in a body is refused all the same
+    with pytest.raises(GuardrailViolation):
+        cfn.create_stack(StackName="nb2", TemplateBody=json.dumps(OPEN_TEMPLATE))
+
+
+def test_a_value_only_deployment_knows_is_refused(safemaker_local, safemaker_session, profile, profile_factory):
+    # a subnet created by the same stack: which one SageMaker gets is known at deployment only
+    body = {"Resources": {
+        "Sub": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": "vpc-0dddddddddddddddd", "CidrBlock": "10.0.0.0/24"}},
+        "Nb": notebook(**{**CLOSED, "SubnetId": {"Ref": "Sub"}})}}
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation")
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.create_stack(StackName="nb", TemplateBody=json.dumps(body))
+    (v,) = exc.value.violations
+    assert (v.path, v.rule_id) == ("TemplateBody:Nb.SubnetId", "SM-NET-SUBNET")
+    assert "allow_unverified_templates" in v.fix
+    assert safemaker_local.request_count("cloudformation") == 0
+
+
+def test_other_services_are_not_decided(safemaker_local, safemaker_session, profile):
+    safemaker.install_process(profile)
+    s3 = safemaker_session.client("s3")
+    s3.create_bucket(Bucket="my-bucket")
+    assert s3.meta.events._emitter._unique_id_handlers.get("safemaker-guard-process") is None
