@@ -1207,9 +1207,16 @@ def _given(root: Any, parts: tuple[str, ...]) -> bool:
         seq = root.get(parts[0])
         if seq is None:
             return False  # absent or null: nothing to walk
-        if (seq.__class__ is list or seq.__class__ is tuple) and all(item.__class__ is dict for item in seq):
-            key = parts[2]
-            return bool(seq) and all(key in item and item[key] not in (None, "") for item in seq)
+        if seq.__class__ is list or seq.__class__ is tuple:
+            for item in seq:  # plain loops: a generator costs more than the one or two variants they read
+                if item.__class__ is not dict:
+                    break
+            else:
+                key = parts[2]
+                for item in seq:
+                    if key not in item or item[key] in (None, ""):
+                        return False
+                return bool(seq)
     if "[]" not in parts:
         return any(v not in (None, "") for _, v in _expand_all(root, parts))
     k = parts.index("[]")

@@ -459,12 +459,8 @@ def _substitute(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
             return value
         if len(value) == 1 and _is_expression(value):
             return _resolve(value, at, params, values, found)
-        if _LEAVES.issuperset(map(type, value.values())):
-            return value  # only JSON scalars below (checked at C speed): nothing to substitute
         return _substitute_members(value, at, params, values, found, clean)
     if t is list or (t not in _LEAVES and _paths.is_seq(value)):
-        if _LEAVES.issuperset(map(type, value)):
-            return value
         return _substitute_items(value, at, params, values, found, clean)
     return value
 
@@ -472,27 +468,23 @@ def _substitute(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
 def _substitute_members(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
                         values: Mapping[str, Any] | None, found: list[tuple[_Parts, Any, Any]],
                         clean: frozenset[int]) -> Any:
-    """:func:`_substitute` of a mapping that is neither in ``clean``, nor an expression, nor made of
-    scalars only (the tests its caller has made). A member that is a ``dict`` or a ``list`` is tested
-    here as :func:`_substitute` would test it, then walked without testing it again."""
+    """:func:`_substitute` of a mapping that is neither in ``clean`` nor an expression (the tests its
+    caller has made). A member that is a ``dict`` is tested here as :func:`_substitute` would test it,
+    then walked without testing it again."""
     out: dict[str, Any] | None = None
     for k, v in value.items():
         tv = type(v)
+        if tv in _LEAVES:
+            continue  # a JSON scalar holds no expression (most values: skip the call)
         if tv is dict:
             if clean and id(v) in clean:
                 continue  # what the call would return: v itself
             if len(v) == 1 and _is_expression(v):
                 new = _resolve(v, at + (k,), params, values, found)
-            elif _LEAVES.issuperset(map(type, v.values())):
-                continue  # a structure of scalars only, not an expression: what the call would return
             else:
                 new = _substitute_members(v, at + (k,), params, values, found, clean)
         elif tv is list:
-            if _LEAVES.issuperset(map(type, v)):
-                continue  # a list of scalars only
             new = _substitute_items(v, at + (k,), params, values, found, clean)
-        elif tv in _LEAVES:
-            continue  # a JSON scalar holds no expression (most values: skip the call)
         else:
             new = _substitute(v, at + (k,), params, values, found, clean)
         if new is not v:
@@ -505,7 +497,7 @@ def _substitute_members(value: Any, at: _Parts, params: Mapping[str, PipelinePar
 def _substitute_items(value: Any, at: _Parts, params: Mapping[str, PipelineParameter],
                       values: Mapping[str, Any] | None, found: list[tuple[_Parts, Any, Any]],
                       clean: frozenset[int]) -> Any:
-    """:func:`_substitute` of a list or tuple that holds something other than scalars."""
+    """:func:`_substitute` of a list or tuple."""
     lst: list[Any] | None = None
     for i, v in enumerate(value):
         if type(v) in _LEAVES:
