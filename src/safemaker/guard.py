@@ -1828,7 +1828,9 @@ def check_description(create_operation: str, description: Mapping[str, Any], pro
     Parameters
     ----------
     create_operation : str
-        An operation of :data:`safemaker.rules.RULES` (``"CreateDomain"``).
+        An operation of :data:`safemaker.rules.RULES` (``"CreateDomain"``), or one
+        :data:`safemaker.rules_classification.REFUSED` refuses (``"CreateInferenceRouter"``:
+        the one ``SM-UNSUPPORTED`` violation the guard gives its request).
     description : Mapping[str, Any]
         The Describe response.
     profile : VpcProfile
@@ -1844,9 +1846,21 @@ def check_description(create_operation: str, description: Mapping[str, Any], pro
     Raises
     ------
     KeyError
-        ``create_operation`` is not in the rule table.
+        ``create_operation`` is neither in the rule table nor refused.
     """
-    rule = RULES[create_operation]
+    rule = RULES.get(create_operation)
+    if rule is None:
+        from .rules_classification import REFUSED  # imports this module's rules
+
+        REFUSED[create_operation]  # KeyError: not classified as refused either
+        violations = list(_unclassified(create_operation, profile))
+        if operation:
+            violations = [Violation(operation, v.path, v.found, v.required, v.fix, v.rule_id, v.required_text)
+                          for v in violations]
+        if via:
+            violations = [Violation(v.operation, f"{via}.{v.path}", v.found, v.required, v.fix, v.rule_id,
+                                    v.required_text) for v in violations]
+        return violations
     violations: list[Violation] = []
     ctx = _Ctx(operation or create_operation, _view(profile), False, False, violations,
                describing=True, root=description)

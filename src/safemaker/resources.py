@@ -47,7 +47,8 @@ class ResourceSpec:
         profile summaries do not).
     extra_params : tuple[tuple[str, str], ...], default ()
         Further Describe parameters and the summary member each is read from
-        (``(("DomainId", "DomainId"),)`` for ``DescribeUserProfile``).
+        (``(("DomainId", "DomainId"),)`` for ``DescribeUserProfile``); one the summary
+        lacks is left out (an app has a ``UserProfileName`` or a ``SpaceName``).
     created_after_param : str or None
         The List call's server-side creation-time filter (``"CreationTimeAfter"``;
         ``"CreatedAfter"`` for ``ListPipelines``); ``None`` when it has none.
@@ -55,6 +56,18 @@ class ResourceSpec:
         Values of the List call's ``StatusEquals`` filter that mean "running or
         able to run now" (``"InProgress"``, ``"InService"``...); empty when the
         List call has no status filter.
+    list_params : tuple[tuple[str, str], ...], default ()
+        Further List parameters sent on every call (``(("ModelPackageType", "Both"),)``:
+        ``ListModelPackages`` lists unversioned packages only by default).
+    list_each : str or None
+        A required List parameter with an enum (``"JobCategory"`` of ``ListJobs``): the
+        List call is made once per value of botocore's enum, so every value is listed.
+    name_from_arn : bool, default False
+        ``list_name_key`` holds an ARN (``ListTrainingSessions`` summaries carry no
+        name): the Describe parameter is the name after the ARN's ``<type>/``.
+    status_key, gone_statuses : str or None, tuple[str, ...]
+        Summary member holding the status, and the values that mean the resource no
+        longer exists (``ListApps`` also lists ``Deleted`` apps): such summaries are skipped.
     """
 
     name: str
@@ -69,6 +82,11 @@ class ResourceSpec:
     extra_params: tuple[tuple[str, str], ...] = ()
     created_after_param: str | None = None
     active_statuses: tuple[str, ...] = ()
+    list_params: tuple[tuple[str, str], ...] = ()
+    list_each: str | None = None
+    name_from_arn: bool = False
+    status_key: str | None = None
+    gone_statuses: tuple[str, ...] = ()
 
 
 _AFTER = "CreationTimeAfter"
@@ -187,6 +205,45 @@ RESOURCES: Mapping[str, ResourceSpec] = {
                      "Workteam.WorkteamArn", "ListWorkteams", "Workteams", "WorkteamName", "WorkteamArn"),
         ResourceSpec("workforce", "CreateWorkforce", "DescribeWorkforce", "WorkforceName",
                      "Workforce.WorkforceArn", "ListWorkforces", "Workforces", "WorkforceName", "WorkforceArn"),
+        # Studio spaces (SpaceSettings.RemoteAccess) and apps (checked through their domain).
+        ResourceSpec("space", "CreateSpace", "DescribeSpace", "SpaceName", "SpaceArn", "ListSpaces", "Spaces",
+                     "SpaceName", extra_params=(("DomainId", "DomainId"),)),
+        ResourceSpec("app", "CreateApp", "DescribeApp", "AppName", "AppArn", "ListApps", "Apps", "AppName",
+                     # in the order of the app's ARN: app/<domain>/<user profile or space>/<type>/<name>
+                     extra_params=(("DomainId", "DomainId"), ("UserProfileName", "UserProfileName"),
+                                   ("SpaceName", "SpaceName"), ("AppType", "AppType")),
+                     status_key="Status", gone_statuses=("Deleted",)),
+        ResourceSpec("training-session", "CreateTrainingSession", "DescribeTrainingSession", "TrainingSessionName",
+                     "TrainingSessionDetail.TrainingSessionArn", "ListTrainingSessions", "TrainingSessionSummaries",
+                     "TrainingSessionArn", "TrainingSessionArn", created_after_param=_AFTER,
+                     active_statuses=("Created", "Blocked", "Running", "Scheduled", "Stopping"),
+                     name_from_arn=True),
+        _job("ai-benchmark-job", "AIBenchmarkJob", "AIBenchmarkJobs"),
+        # A model package (unversioned, or a version of a group: named by its ARN) and an algorithm:
+        # a ValidationSpecification ran jobs without network settings.
+        ResourceSpec("model-package", "CreateModelPackage", "DescribeModelPackage", "ModelPackageName",
+                     "ModelPackageArn", "ListModelPackages", "ModelPackageSummaryList", "ModelPackageArn",
+                     "ModelPackageArn", created_after_param=_AFTER, list_params=(("ModelPackageType", "Both"),)),
+        ResourceSpec("algorithm", "CreateAlgorithm", "DescribeAlgorithm", "AlgorithmName", "AlgorithmArn",
+                     "ListAlgorithms", "AlgorithmSummaryList", "AlgorithmName", "AlgorithmArn",
+                     created_after_param=_AFTER),
+        # Refused outright (they run outside the profile's network): an existing one is a finding,
+        # read from its List summary (no Describe call).
+        _job("ai-recommendation-job", "AIRecommendationJob", "AIRecommendationJobs"),
+        ResourceSpec("job", "CreateJob", "DescribeJob", "JobName", "JobArn", "ListJobs", "JobSummaries", "JobName",
+                     "JobArn", extra_params=(("JobCategory", "JobCategory"),), created_after_param=_AFTER,
+                     active_statuses=_JOB_ACTIVE, list_each="JobCategory"),
+        ResourceSpec("partner-app", "CreatePartnerApp", "DescribePartnerApp", "Arn", "Arn", "ListPartnerApps",
+                     "Summaries", "Arn", "Arn", status_key="Status", gone_statuses=("Deleted",)),
+        ResourceSpec("project", "CreateProject", "DescribeProject", "ProjectName", "ProjectArn", "ListProjects",
+                     "ProjectSummaryList", "ProjectName", "ProjectArn", created_after_param=_AFTER,
+                     status_key="ProjectStatus", gone_statuses=("DeleteCompleted",)),
+        ResourceSpec("inference-router", "CreateInferenceRouter", "DescribeInferenceRouter", "InferenceRouterName",
+                     "InferenceRouterArn", "ListInferenceRouters", "InferenceRouters", "InferenceRouterName",
+                     "InferenceRouterArn"),
+        ResourceSpec("global-inference-gateway", "CreateGlobalInferenceGateway", "DescribeGlobalInferenceGateway",
+                     "Identifier", "Arn", "ListGlobalInferenceGateways", "GlobalInferenceGatewaySummaries", "Arn",
+                     "Arn"),
     )
 }
 """Resource types by key: how each is listed and described."""

@@ -36,7 +36,10 @@ def test_search_replaces_describe_only_where_the_record_shape_carries_every_chec
     model_shape = record.members["Model"].members["Model"]
     assert {"VpcConfig", "EnableNetworkIsolation", "ExecutionRoleArn"} <= set(model_shape.members)
     assert "TrainingJobDefinition" in record.members["HyperParameterTuningJob"].members
-    assert searchable_types() == ("model", "hyper-parameter-tuning-job")
+    # a ModelPackage record carries ValidationSpecification, which UpdateModelPackage cannot change
+    assert "ValidationSpecification" in record.members["ModelPackage"].members
+    assert "ValidationSpecification" not in SEARCH_MODEL.operation_model("UpdateModelPackage").input_shape.members
+    assert searchable_types() == ("model", "hyper-parameter-tuning-job", "model-package")
     # each Search resource name is one of the API's enum values
     enum = SEARCH_MODEL.operation_model("Search").input_shape.members["Resource"].enum
     assert {resource for resource, _ in SEARCH_RESOURCES.values()} <= set(enum)

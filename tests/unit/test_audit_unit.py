@@ -100,8 +100,10 @@ def test_automl_job_is_an_alias_of_v2(profile):
 def test_audited_and_unaudited_types_partition_the_order():
     assert set(audit.audited_types()) | set(audit.unaudited_types()) == set(audit.AUDIT_ORDER)
     assert not set(audit.audited_types()) & set(audit.unaudited_types())
+    from safemaker.rules_classification import REFUSED
+
     for kind in audit.audited_types():
-        assert kind == "endpoint" or RESOURCES[kind].create_operation in RULES
+        assert kind == "endpoint" or RESOURCES[kind].create_operation in {*RULES, *REFUSED}
 
 
 def test_every_guarded_create_operation_is_audited_or_said_not_to_be():
@@ -111,19 +113,23 @@ def test_every_guarded_create_operation_is_audited_or_said_not_to_be():
     reads; each one is either read or named by unaudited_create_operations()."""
     import botocore.session
 
+    from safemaker.rules_classification import REFUSED
+
     model = botocore.session.get_session().get_service_model("sagemaker")
     read = {RESOURCES[k].create_operation for k in (*audit.audited_types(), *REFERENCE_ONLY) if k in RESOURCES}
     missing = set(audit.unaudited_create_operations())
-    for op in RULES:
+    for op in {*RULES, *REFUSED}:   # guarded, refused by a rule, or refused by the classification alone
         noun = op[len("Create"):]
         if op.startswith("Create") and "Describe" + noun in model.operation_names:
             if op == "CreateAutoMLJob":   # v1 jobs: listed and described as automl-job-v2 (AUDIT_ORDER's note)
                 assert op not in missing and "CreateAutoMLJobV2" in read
             else:
                 assert (op in read) != (op in missing), op
-    # the trial's examples, by botocore's own names
-    assert {"CreateSpace", "CreateTrainingSession", "CreateProject"} <= missing
-    assert "CreateFlowDefinition" in read and "CreateFlowDefinition" not in missing  # audited as flow-definition
+    # the trial's examples, by botocore's own names: every one is read now (trial 6 F02)
+    assert {"CreateSpace", "CreateTrainingSession", "CreateProject", "CreatePartnerApp", "CreateAIBenchmarkJob",
+            "CreateAIRecommendationJob", "CreateInferenceRouter", "CreateGlobalInferenceGateway",
+            "CreateFlowDefinition"} <= read
+    assert missing == set()
 
 
 # --------------------------------------------------------------------------- fixes from botocore's model
@@ -293,7 +299,18 @@ def test_required_actions_of_everything_are_one_List_and_one_Describe_per_type()
     # notebook's lifecycle configuration
     followed = {f"sagemaker:{RESOURCES[k].describe_operation}" for k in REFERENCE_ONLY} & set(actions)
     assert followed == {"sagemaker:DescribeWorkteam", "sagemaker:DescribeNotebookInstanceLifecycleConfig"}
-    assert len(actions) == 2 * len(kinds) + len(followed)
+    # read from the List summary alone, no Describe: the kinds whose creation is refused outright (the
+    # classification's refused Create operations), and apps (only DomainId, followed to the domain)
+    from safemaker.rules_classification import OperationClass, classification
+
+    refused = {op for op, row in classification().items()
+               if op.startswith("Create") and row.operation_class is OperationClass.REFUSED}
+    listed_only = {k for k in kinds if RESOURCES[k].create_operation in refused} | {"app"}
+    assert listed_only == {"ai-recommendation-job", "job", "partner-app", "project", "inference-router",
+                           "global-inference-gateway", "app"}
+    assert {k for k in kinds if audit.summary_covers(k)} == listed_only
+    assert not {f"sagemaker:{RESOURCES[k].describe_operation}" for k in listed_only} & set(actions)
+    assert len(actions) == 2 * len(kinds) - len(listed_only) + len(followed)
     assert all(a.startswith(("sagemaker:List", "sagemaker:Describe")) for a in actions)
     assert "sagemaker:DescribeAutoMLJobV2" in actions and "sagemaker:DescribeAutoMLJob" not in actions
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import botocore.session
 import pytest
 
-from safemaker.resources import RESOURCES, ResourceSpec
+from safemaker.resources import REFERENCE_ONLY, RESOURCES, ResourceSpec
 
 MODEL = botocore.session.get_session().get_service_model("sagemaker")
 PAGINATORS = botocore.session.get_session().get_paginator_model("sagemaker")
@@ -20,7 +20,15 @@ EXPECTED_TYPES = {
     # UpdateInferenceComponentRuntimeConfig, a labeling job's work team), not audited
     "inference-experiment", "pipeline-execution", "inference-component", "workteam",
     "notebook-instance-lifecycle-config",  # a notebook's LifecycleConfigName
+    # the rest of the guard's rule table (trial 6 F02): Studio spaces and apps, training sessions, AI benchmark
+    # jobs, model packages and algorithms; and the kinds whose creation is refused outright
+    "space", "app", "training-session", "ai-benchmark-job", "model-package", "algorithm",
+    "ai-recommendation-job", "job", "partner-app", "project", "inference-router", "global-inference-gateway",
 }
+
+# Summary members whose value the Describe parameter takes although botocore names their shapes differently:
+# the parameter's pattern (or, without one, its documentation) accepts the value (test_list_members_and_paginator)
+OTHER_SHAPES = {"algorithm", "model-package", "global-inference-gateway", "training-session"}
 
 SPECS = sorted(RESOURCES.values(), key=lambda s: s.name)
 
@@ -50,7 +58,11 @@ def test_describe_members(spec: ResourceSpec):
     op = MODEL.operation_model(spec.describe_operation)
     assert spec.name_param in op.input_shape.required_members
     for param, _ in spec.extra_params:
-        assert param in op.input_shape.required_members
+        if spec.name == "app":   # DescribeApp: "If [UserProfileName] is not set, then SpaceName must be set"
+            assert param in op.input_shape.members
+            assert {"DomainId", "AppType"} <= set(op.input_shape.required_members)
+        else:
+            assert param in op.input_shape.required_members
     if spec.arn_key is None:
         # DescribePipelineDefinitionForExecution returns the definition and no ARN
         assert spec.name == "pipeline-execution"
@@ -75,11 +87,63 @@ def test_list_members_and_paginator(spec: ResourceSpec):
     describe = MODEL.operation_model(spec.describe_operation)
     summary_shape = member.members[spec.list_name_key].name
     describe_shape = describe.input_shape.members[spec.name_param].name
-    assert describe_shape in (summary_shape, summary_shape + "OrArn")
+    if spec.name in OTHER_SHAPES:
+        assert describe_shape not in (summary_shape, summary_shape + "OrArn")
+        _assert_fits(spec, member.members[spec.list_name_key], describe.input_shape.members[spec.name_param])
+    else:
+        assert describe_shape in (summary_shape, summary_shape + "OrArn")
+        assert not spec.name_from_arn
     for param, key in spec.extra_params:
         assert member.members[key].name == describe.input_shape.members[param].name
     if spec.list_arn_key is not None:
         assert member.members[spec.list_arn_key].name == _member(describe.output_shape, spec.arn_key).name
+
+
+def _assert_fits(spec: ResourceSpec, summary_member, describe_member):
+    """A value of the summary member (an ARN, or a name) as the audit passes it is accepted by the Describe
+    parameter: by its pattern from botocore's model, else by its documentation."""
+    import re
+
+    arn = f"arn:aws:sagemaker:us-east-1:123456789012:{spec.name}/res-1"
+    value = arn if summary_member.name.endswith("Arn") else "res-1"
+    assert summary_member.name.endswith("Arn") == (spec.name != "algorithm")
+    if spec.name_from_arn:
+        value = "res-1"
+    pattern = describe_member.metadata.get("pattern")
+    if pattern is not None:
+        assert re.fullmatch(pattern, value), (pattern, value)
+        assert describe_member.metadata["min"] <= len(value) <= describe_member.metadata["max"]
+    else:
+        assert "Amazon Resource Name (ARN)" in describe_member.documentation
+
+
+def test_training_session_names_come_from_their_arn():
+    # ListTrainingSessions summaries carry TrainingSessionArn and no name; DescribeTrainingSession takes the name
+    spec = RESOURCES["training-session"]
+    summary = MODEL.operation_model(spec.list_operation).output_shape.members[spec.list_key].member
+    assert spec.name_from_arn and spec.list_name_key == "TrainingSessionArn"
+    assert not any(k.endswith("Name") for k in summary.members)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_list_extra_parameters(spec: ResourceSpec):
+    inputs = MODEL.operation_model(spec.list_operation).input_shape
+    for param, value in spec.list_params:
+        assert value in inputs.members[param].enum
+    if spec.list_each is not None:
+        assert spec.list_each in inputs.required_members and inputs.members[spec.list_each].enum
+    elif spec.name not in REFERENCE_ONLY:   # never listed (ListPipelineExecutions needs a PipelineName)
+        assert not inputs.required_members, "a required List parameter must be listed value by value"
+    if spec.gone_statuses:
+        summary = MODEL.operation_model(spec.list_operation).output_shape.members[spec.list_key].member
+        assert set(spec.gone_statuses) <= set(summary.members[spec.status_key].enum)
+
+
+def test_model_packages_are_listed_versioned_and_unversioned():
+    # ListModelPackages: "UNVERSIONED - List only unversioned models. This is the default value"
+    doc = MODEL.operation_model("ListModelPackages").input_shape.members["ModelPackageType"].documentation
+    assert "default" in doc
+    assert RESOURCES["model-package"].list_params == (("ModelPackageType", "Both"),)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)

@@ -79,6 +79,7 @@ __all__ = [
     "audited_types",
     "unaudited_types",
     "unaudited_create_operations",
+    "summary_covers",
     "required_actions",
     "run",
     "parse_since",
@@ -161,18 +162,83 @@ AUDIT_ORDER: tuple[str, ...] = (
     "monitoring-schedule", "data-quality-job-definition", "model-quality-job-definition",
     "model-bias-job-definition", "model-explainability-job-definition",
     "pipeline",
+    "space", "app", "training-session", "ai-benchmark-job", "model-package", "algorithm",
+    "ai-recommendation-job", "job", "partner-app", "project", "inference-router", "global-inference-gateway",
 )
 """Every resource type the audit lists, in order. ``automl-job`` (v1) is not in
 it: ``ListAutoMLJobs`` lists v1 and v2 jobs alike and ``DescribeAutoMLJobV2``
-describes both, so they are audited once, as ``automl-job-v2``."""
+describes both, so they are audited once, as ``automl-job-v2``. The types whose
+creation the guard refuses outright (``ai-recommendation-job``, ``job``,
+``partner-app``, ``project``, ``inference-router``, ``global-inference-gateway``)
+are read from their List call alone: an existing one is a finding."""
 
 _ALIASES = {"automl-job": "automl-job-v2"}
+
+
+def _refused(operation: str) -> str | None:
+    """Why the guard refuses ``operation`` outright (a rule's ``unsupported``, or
+    :data:`safemaker.rules_classification.REFUSED`), else ``None``."""
+    from ..rules_classification import REFUSED
+
+    rule = RULES.get(operation)
+    return rule.unsupported if rule is not None else REFUSED.get(operation)
 
 
 def _checkable(kind: str) -> bool:
     if kind == "endpoint":  # no network fields of its own: checked through its endpoint config
         return "CreateEndpoint" in RULES or "CreateEndpointConfig" in RULES
-    return RESOURCES[kind].create_operation in RULES
+    op = RESOURCES[kind].create_operation
+    return op in RULES or _refused(op) is not None
+
+
+def _shape_has(shape: Any, path: str) -> bool:
+    """Whether botocore ``shape`` carries ``path`` (``[]`` steps into list members)."""
+    for seg in split_path(path):
+        if seg == "[]":
+            if shape.type_name != "list":
+                return False
+            shape = shape.member
+        elif shape.type_name != "structure" or seg not in shape.members:
+            return False
+        else:
+            shape = shape.members[seg]
+    return True
+
+
+@functools.lru_cache(maxsize=None)
+def summary_covers(kind: str) -> bool:
+    """Whether ``kind``'s List summary carries everything the rule table reads from its Describe.
+
+    Then the summary is checked as the description and no Describe call is made:
+    a type whose creation the guard refuses outright (nothing to read: an existing
+    one is a finding), or an app (only its ``DomainId``, followed to the domain).
+    Computed from botocore's model: every describe path of the fields and
+    references of the rule of ``kind``'s create operation (and a pipeline
+    definition's member) must be a path of the summary shape.
+
+    Parameters
+    ----------
+    kind : str
+        Audit type (``"partner-app"``).
+
+    Returns
+    -------
+    bool
+        ``False`` for an endpoint (it is checked through its endpoint config,
+        which its summary does not name) and for a type without a List call.
+    """
+    spec = RESOURCES[kind]
+    if kind == "endpoint" or not spec.list_operation or not spec.list_key or not _checkable(kind):
+        return False
+    summary = _service_model().operation_model(spec.list_operation).output_shape.members[spec.list_key].member
+    rule = RULES.get(spec.create_operation)
+    if rule is None:   # refused by the classification alone: nothing to read
+        return True
+    paths = [info.describe_path for info in _fields_of(kind)]
+    paths += [ref.describe_path or ref.path for ref in rule.references]
+    if rule.definition:
+        paths.append(rule.definition)
+    return all(_shape_has(summary, p) for p in paths)
 
 
 def audited_types() -> tuple[str, ...]:
@@ -197,8 +263,10 @@ def required_actions(resource_types: Iterable[str] | None = None) -> tuple[str, 
     resource_types : iterable of str, optional
         Types to audit (default: :func:`audited_types`). An endpoint also needs
         the endpoint-config and model Describe calls, an endpoint config and a
-        transform job the model's, a user profile the domain's, and a monitoring
-        schedule the four job definitions' (the references followed).
+        transform job the model's, a user profile, a space and an app the domain's,
+        and a monitoring schedule the four job definitions' (the references
+        followed). A type read from its List summary (:func:`summary_covers`)
+        needs no Describe call of its own.
 
     Returns
     -------
@@ -220,7 +288,8 @@ def required_actions(resource_types: Iterable[str] | None = None) -> tuple[str, 
             continue
         seen.add(kind)
         spec = RESOURCES[kind]
-        needed.add(spec.describe_operation)
+        if kind not in kinds or not summary_covers(kind):   # a covered type is read from its List summary
+            needed.add(spec.describe_operation)
         if kind in kinds and spec.list_operation:
             needed.add(spec.list_operation)
         rule = RULES.get(spec.create_operation)
@@ -245,7 +314,8 @@ _AUDITED_AS = {"CreateAutoMLJob": "automl-job-v2"}                   # v1 jobs a
 def unaudited_create_operations() -> tuple[str, ...]:
     """Create operations the guard checks whose existing resources the audit does not read.
 
-    Derived from the rule table (:data:`safemaker.rules.RULES`) and the resource
+    Derived from the rule table (:data:`safemaker.rules.RULES`, and the operations
+    :data:`safemaker.rules_classification.REFUSED` refuses) and the resource
     types the audit lists or follows as references: an open resource of these
     kinds made before safemaker (or outside it) is not found by ``safemaker audit``.
     The command says so on stderr.
@@ -253,10 +323,12 @@ def unaudited_create_operations() -> tuple[str, ...]:
     Returns
     -------
     tuple[str, ...]
-        Sorted operation names (``("CreateApp", "CreateSpace", ...)``).
+        Sorted operation names; empty when every kind is read.
     """
+    from ..rules_classification import REFUSED
+
     covered = {RESOURCES[k].create_operation for k in (*audited_types(), *REFERENCE_ONLY) if k in RESOURCES}
-    return tuple(sorted(op for op in RULES if op.startswith("Create") and op not in covered
+    return tuple(sorted(op for op in {*RULES, *REFUSED} if op.startswith("Create") and op not in covered
                         and op not in _NOT_A_RESOURCE
                         and not (op in _AUDITED_AS and _AUDITED_AS[op] in audited_types())))
 
@@ -328,8 +400,10 @@ class Finding:
         ``required`` in words, when a bare value would not say it.
     fix : str
         How to fix it, one sentence.
-    fix_action : {"update", "recreate", "investigate"}
-        ``"recreate"`` when the field cannot be changed on an existing resource.
+    fix_action : {"update", "recreate", "delete", "investigate"}
+        ``"recreate"`` when the field cannot be changed on an existing resource;
+        ``"delete"`` for a resource whose creation the guard refuses outright (a
+        Partner AI App, a project...: rule ``SM-UNSUPPORTED``, path the create operation).
     related : RelatedControls
         Security Hub / AWS Config / Prowler checks of the same field.
     location : SourceLocation or None
@@ -353,7 +427,7 @@ class Finding:
     required: Any
     required_text: str | None
     fix: str
-    fix_action: Literal["update", "recreate", "investigate"]
+    fix_action: Literal["update", "recreate", "delete", "investigate"]
     related: RelatedControls = field(default=_NO_CONTROLS)
     location: SourceLocation | None = None
     account: str | None = None
@@ -536,6 +610,8 @@ def _fix(kind: str, v: Violation) -> tuple[str, Literal["update", "recreate"]]:
     field_name = info.request_path if info is not None else v.path
     why = ("it cannot be changed after creation" if info is not None and not info.rule.updatable
            else f"no Update operation of the {noun} carries {field_name}")
+    if info is not None and info.rule.reason is not None:   # a field refused whenever present
+        return f"Recreate the {noun} without {field_name} ({why}): {info.rule.reason}", "recreate"
     text = f"Recreate the {noun} with a compliant {field_name} ({why})"
     return (f"{text}; {detail}" if detail else text), "recreate"
 
@@ -738,6 +814,7 @@ class _Item:
     name: str
     params: Mapping[str, str]
     arn: str | None
+    summary: Mapping[str, Any] | None = None   # the List summary, checked as the description (summary_covers)
 
 
 class _Unknown(StatePickling, Exception):
@@ -824,10 +901,15 @@ class _Auditor:
         base: dict[str, Any] = {}
         if self.since is not None and spec.created_after_param:
             base[spec.created_after_param] = self.since
+        base.update(spec.list_params)
         page_size = self._page_size(spec.list_operation)
         variants: list[dict[str, Any]] = [dict(base)]
+        if spec.list_each:   # a required enum parameter (ListJobs' JobCategory): one List per value
+            values = _service_model().operation_model(spec.list_operation).input_shape.members[spec.list_each].enum
+            variants = [dict(base, **{spec.list_each: v}) for v in values]
         if self.active_only and spec.active_statuses:
-            variants = [dict(base, StatusEquals=s) for s in spec.active_statuses]
+            variants = [dict(v, StatusEquals=s) for v in variants for s in spec.active_statuses]
+        keep_summary = summary_covers(kind)
         paginator = client.get_paginator(xform_name(spec.list_operation))
         for kwargs in variants:
             if page_size:
@@ -841,14 +923,20 @@ class _Auditor:
                             created = summary.get("CreationTime") or summary.get("CreateDate")
                             if isinstance(created, _dt.datetime) and created < self.since:
                                 continue
+                        if spec.gone_statuses and summary.get(spec.status_key) in spec.gone_statuses:
+                            continue   # listed, but no longer exists (a Deleted app)
                         name = summary.get(spec.list_name_key)
                         if not name:
                             continue
+                        arn = summary.get(spec.list_arn_key) if spec.list_arn_key else None
+                        if spec.name_from_arn:   # <type>/<name> after the ARN's fifth colon
+                            name = name.split(":", 5)[-1].partition("/")[2] or name
                         params = {spec.name_param: name}
                         for param, key in spec.extra_params:
-                            params[param] = summary.get(key, "")
-                        arn = summary.get(spec.list_arn_key) if spec.list_arn_key else None
-                        batch.append(_Item(region, kind, name, params, arn))
+                            value = summary.get(key)
+                            if value is not None and value != "":   # an app names a user profile or a space
+                                params[param] = value
+                        batch.append(_Item(region, kind, name, params, arn, summary if keep_summary else None))
                     if batch and self.progress:
                         self.progress(ProgressEvent("listed", region, kind, len(batch)))
                     yield from batch
@@ -909,7 +997,7 @@ class _Auditor:
             return result
         out: list[Violation] = []
         spec = RESOURCES[kind]
-        if spec.create_operation in RULES:
+        if spec.create_operation in RULES or _refused(spec.create_operation):
             out.extend(check_resource(kind, description, self.profile))
             refs = [(r.path, r.resource, r.name) for r in references(spec.create_operation, description, described=True)]
         else:  # an endpoint before the rule table has CreateEndpoint: follow EndpointConfigName
@@ -937,6 +1025,8 @@ class _Auditor:
 
     def audit(self, item: _Item, description: dict[str, Any] | None = None) -> list[Finding]:
         self.stats.checked(from_search=description is not None)
+        if description is None and item.summary is not None:   # summary_covers: the List summary is enough
+            description = dict(item.summary)
         if description is None:
             try:
                 description = self._describe(item.region, item.kind, item.params)
@@ -985,7 +1075,18 @@ class _Auditor:
                            f"{v.fix}: the referenced resource is not assumed compliant; grant the Describe "
                            "permission or fix the reference, and audit again", "investigate",
                            _NO_CONTROLS, account=self._account(arn))
-        action: Literal["update", "recreate"]
+        action: Literal["update", "recreate", "delete"]
+        create = RESOURCES[item.kind].create_operation
+        if v.rule_id == Guardrail.UNSUPPORTED.value and v.path == create and not isinstance(v, _Referenced):
+            # the guard refuses creating any such resource: the existing one is the finding
+            noun = item.kind.replace("-", " ")
+            delete = "Delete" + create[len("Create"):]
+            how = f"call {delete}" if delete in _service_model().operation_names else "delete it"
+            return Finding(v.rule_id, "FAIL", RULE_SEVERITY.get(v.rule_id, Severity.HIGH), item.kind, arn,
+                           item.name, item.region, v.path, v.found, v.required, v.required_text,
+                           f"Delete the {noun} ({how}) unless an administrator has checked it: safemaker refuses "
+                           f"{create} because {v.fix.rstrip('.')}", "delete",
+                           _NO_CONTROLS, account=self._account(arn))
         if isinstance(v, _Referenced):
             origin_kind, origin = v.origin_kind, v.origin
             while isinstance(origin, _Referenced):

@@ -2,13 +2,13 @@
 
 ``Search`` returns, for some resource types, the same fields as the Describe
 call (botocore's ``SearchRecord`` shape: ``TrainingJob``, ``Model`` (a
-``ModelDashboardModel`` whose ``Model`` member is the ``Model`` shape) and
-``HyperParameterTuningJob``). The audit uses it as a bulk Describe, and only:
+``ModelDashboardModel`` whose ``Model`` member is the ``Model`` shape),
+``HyperParameterTuningJob`` and ``ModelPackage``). The audit uses it as a bulk Describe, and only:
 
 - for types whose record shape carries every field the rule table reads
   (:func:`search_covers`, computed from botocore's model, not listed by hand);
 - for types whose network fields cannot change after creation (training jobs,
-  models and tuning jobs have no Update call for them): Search's index can lag
+  models, tuning jobs and model packages have no Update call for them): Search's index can lag
   behind the resource, but not on a field that never changes;
 - as a lookup: the List calls stay authoritative for *which* resources exist.
   A listed resource without a record (not indexed yet, or a backend whose
@@ -39,6 +39,8 @@ SEARCH_RESOURCES: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "training-job": ("TrainingJob", ("TrainingJob",)),
     "model": ("Model", ("Model", "Model")),
     "hyper-parameter-tuning-job": ("HyperParameterTuningJob", ("HyperParameterTuningJob",)),
+    # ValidationSpecification: UpdateModelPackage cannot change it; records by ModelPackageArn
+    "model-package": ("ModelPackage", ("ModelPackage",)),
 }
 """Audit type -> (``Search`` ``Resource`` value, path of the record inside a ``SearchRecord``).
 Only types whose network fields are create-only (no Update call changes them)."""

@@ -98,11 +98,22 @@ FIX_SEARCH_MODELS_TUNING_JOBS = Fix(
 )
 
 EMPTY_LIST_OPERATIONS: tuple[str, ...] = (
+    "ListAIBenchmarkJobs",
+    "ListAIRecommendationJobs",
+    "ListAlgorithms",
+    "ListApps",
     "ListFlowDefinitions",
+    "ListGlobalInferenceGateways",
     "ListInferenceRecommendationsJobs",
+    "ListInferenceRouters",
+    "ListJobs",
     "ListLabelingJobs",
     "ListMonitoringSchedules",
     "ListOptimizationJobs",
+    "ListPartnerApps",
+    "ListProjects",
+    "ListSpaces",
+    "ListTrainingSessions",
     "ListUserProfiles",
     "ListWorkforces",
 )
@@ -111,9 +122,9 @@ EMPTY_LIST_OPERATIONS: tuple[str, ...] = (
 FIX_EMPTY_LISTS = Fix(
     name="List-not-implemented-empty",
     moto=(
-        "ListFlowDefinitions, ListInferenceRecommendationsJobs, ListLabelingJobs, ListMonitoringSchedules, "
-        "ListOptimizationJobs, ListUserProfiles and ListWorkforces answer HTTP 500 (not implemented; their Create operations are "
-        "not implemented either), so `safemaker audit` on the local backend reported them UNKNOWN"
+        ", ".join(EMPTY_LIST_OPERATIONS[:-1]) + f" and {EMPTY_LIST_OPERATIONS[-1]} answer HTTP 500 (not "
+        "implemented; their Create operations are not implemented either), so `safemaker audit` on the local "
+        "backend reported them UNKNOWN"
     ),
     aws=(
         "a List operation answers an empty list (the list member of its botocore output shape) when the "
@@ -316,9 +327,11 @@ def _pipeline_definition_from_s3(original: Handler | None) -> Handler:
 
 
 def _snake(operation: str) -> str:
-    import re
+    """The handler name moto dispatches ``operation`` to (``ListAIBenchmarkJobs`` -> ``list_ai_benchmark_jobs``:
+    botocore's spelling, which moto's ``camelcase_to_underscores`` matches; moto is not imported here)."""
+    from botocore import xform_name
 
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+    return xform_name(operation)
 
 
 # (fix, handler method name on SageMakerResponse, factory)
