@@ -664,6 +664,7 @@ _RULE_LIST: tuple[OperationRule, ...] = (
                 describe_anchor="TrainingSessionDetail",
             ),
         ),
+        resource="training-session",
     ),
     # ---- models and hosting
     OperationRule(
@@ -763,7 +764,7 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         references=(Reference("Name", "inference-experiment"),),
     ),
     OperationRule("StartEdgeDeploymentStage", unsupported=_EDGE),
-    OperationRule("CreateProject", unsupported=_PROJECT),
+    OperationRule("CreateProject", unsupported=_PROJECT, resource="project"),
     OperationRule("UpdateProject", unsupported=_PROJECT),
     OperationRule(
         "CreateTransformJob",
@@ -780,7 +781,7 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         references=(Reference("ModelName", "model"),),
         resource="transform-job",
     ),
-    OperationRule("CreateJob", unsupported=_JOB_DOCUMENT),
+    OperationRule("CreateJob", unsupported=_JOB_DOCUMENT, resource="job"),
     # ---- model optimisation and evaluation
     OperationRule(
         "CreateCompilationJob",
@@ -807,19 +808,22 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         ),
         resource="inference-recommendations-job",
     ),
-    OperationRule("CreateAIRecommendationJob", unsupported=_AI_RECOMMENDATION),
+    OperationRule("CreateAIRecommendationJob", unsupported=_AI_RECOMMENDATION, resource="ai-recommendation-job"),
     # ---- model registry: a validation specification runs jobs with no network settings
     OperationRule(
         "CreateModelPackage",
         (Target("", (_forbidden("ValidationSpecification", _VALIDATION_JOBS),)),),
+        resource="model-package",
     ),
     OperationRule(
         "CreateAlgorithm",
         (Target("", (_forbidden("ValidationSpecification", _VALIDATION_JOBS),)),),
+        resource="algorithm",
     ),
     OperationRule(
         "CreateAIBenchmarkJob",
         (Target("", (_vpc("NetworkConfig.VpcConfig", iam=False), _role())),),
+        resource="ai-benchmark-job",
     ),
     # ---- AutoML
     OperationRule(
@@ -968,13 +972,14 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         "CreateSpace",
         (Target("", (_remote_access("SpaceSettings.RemoteAccess", "sagemaker:RemoteAccess"),)),),
         references=(Reference("DomainId", "domain"),),
+        resource="space",
     ),
     OperationRule(
         "UpdateSpace",
         (Target("", (_remote_access("SpaceSettings.RemoteAccess", "sagemaker:RemoteAccess"),)),),
         kind="update",
     ),
-    OperationRule("CreateApp", references=(Reference("DomainId", "domain"),)),
+    OperationRule("CreateApp", references=(Reference("DomainId", "domain"),), resource="app"),
     OperationRule(
         # A URL that signs a user in to the domain's apps: only for a domain that is closed.
         "CreatePresignedDomainUrl",
@@ -982,7 +987,7 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         references=(Reference("DomainId", "domain"),),
     ),
     OperationRule("StartSession", unsupported=_START_SESSION),
-    OperationRule("CreatePartnerApp", unsupported=_PARTNER_APP),
+    OperationRule("CreatePartnerApp", unsupported=_PARTNER_APP, resource="partner-app"),
     OperationRule("UpdatePartnerApp", unsupported=_PARTNER_APP),
     OperationRule("CreatePartnerAppPresignedUrl", unsupported=_PARTNER_APP),
     # ---- HyperPod

@@ -328,3 +328,16 @@ def test_error_reason_is_one_bounded_line():
     assert reason.startswith("500: <!doctype html> <html> <title>500 Internal Server Error</title>")
     short = botocore.exceptions.ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "ListModels")
     assert _error_reason(short) == "AccessDenied: no"
+
+
+def test_each_audited_kind_is_the_resource_its_create_rule_names():
+    """One concept in one place: the rule of the operation that creates an audited kind names that kind
+    (``OperationRule.resource``); the operations only the classification refuses have no rule."""
+    from safemaker.rules_classification import REFUSED
+
+    for kind in audit.audited_types():
+        op = RESOURCES[kind].create_operation
+        if op in RULES:
+            assert RULES[op].resource == kind, (op, RULES[op].resource, kind)
+        else:
+            assert op in REFUSED, op
