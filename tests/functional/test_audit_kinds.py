@@ -241,14 +241,16 @@ def test_model_packages_versioned_and_unversioned_on_the_local_backend(safemaker
     findings = list(audit.run(profile, clients={"us-east-1": sm}, resource_types=["model-package"], stats=stats))
     assert [(f.resource_arn, f.rule_id, f.path, f.fix_action) for f in findings] == [
         (validated, "SM-UNSUPPORTED", "ValidationSpecification", "recreate")]
-    assert stats.resources == 2
-    assert safemaker_local.request_count("sagemaker", "ListModelPackages") == 1
+    assert (stats.resources, stats.from_search) == (2, 2)
+    assert stats.calls == {"ListModelPackages": 1, "Search": 1}
+    assert safemaker_local.request_count("sagemaker") == 2
+    safemaker_local.reset_requests()
     without = list(audit.run(profile, clients={"us-east-1": sm}, resource_types=["model-package"],
                              use_search=False))
     assert [(f.resource_arn, f.path, f.found) for f in without] == [(f.resource_arn, f.path, f.found)
                                                                     for f in findings]
     # described by ARN: DescribeModelPackage takes a version's ARN (a group's name would not name one version)
-    assert safemaker_local.request_count("sagemaker", "DescribeModelPackage") >= 2
+    assert safemaker_local.request_count("sagemaker", "DescribeModelPackage") == 2
 
 
 # --------------------------------------------------------------------------- kinds whose creation is refused outright
