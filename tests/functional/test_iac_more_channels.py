@@ -136,6 +136,38 @@ def test_template_without_any_recognised_request_does_not_say_closed(profile_fil
     assert "No SageMaker request recognised" in r.stdout and "bucket.yaml (cloudformation)" in r.stdout
 
 
+def test_json_and_sarif_say_so_too(profile_file, tmp_path):
+    import jsonschema
+
+    from test_iac_cli import SARIF_SCHEMA
+
+    f = tmp_path / "bucket.yaml"
+    f.write_text('AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  B: {Type: "AWS::S3::Bucket"}\n')
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 0
+    (row,) = rows
+    assert row["kind"] == "notice" and row["message"].startswith("No SageMaker request recognised in ")
+    assert "bucket.yaml (cloudformation)" in row["message"]
+    out = tmp_path / "r.sarif"
+    r = runner.invoke(app, ["check", str(f), "-p", profile_file, "-f", "sarif", "-o", str(out)])
+    log = json.loads(out.read_text())
+    jsonschema.validate(log, SARIF_SCHEMA)
+    run = log["runs"][0]
+    assert run["results"] == []
+    (note,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert note["level"] == "note" and note["message"]["text"] == row["message"]
+    # a source with a request checked and found closed: no notice
+    nb = tmp_path / "nb.yaml"
+    nb.write_text(f"""Resources:
+  Nb:
+    Type: AWS::SageMaker::NotebookInstance
+    Properties: {{InstanceType: ml.t3.medium, RoleArn: "{ROLE}", SubnetId: subnet-0aaaaaaaaaaaaaaaa,
+                 SecurityGroupIds: [sg-0bbbbbbbbbbbbbbbb], DirectInternetAccess: Disabled, RootAccess: Disabled}}
+""")
+    r, rows = run_json(profile_file, str(nb))
+    assert (r.exit_code, rows) == (0, [])
+
+
 # --------------------------------------------------------------------------- SDK calls in other services
 # EventBridge Scheduler User Guide, "Using universal targets": arn:aws:scheduler:::aws-sdk:<service>:<apiAction>,
 # the target's Input is the API request (JSON). SSM Automation action reference, aws:executeAwsApi:

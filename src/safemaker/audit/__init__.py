@@ -357,12 +357,18 @@ class SourceLocation:
     source_type : str
         The resource type as the source spells it (``"AWS::SageMaker::NotebookInstance"``,
         ``"aws_sagemaker_model"``, ``"arn:aws:states:::sagemaker:createTrainingJob.sync"``).
+    when : tuple[tuple[str, str], ...], default ()
+        The deploy-time choices that cause the finding when the template's defaults
+        do not: ``(("NetworkAccessType", "PublicInternetOnly"),)`` (a parameter and a
+        value it allows; see :mod:`safemaker.iac._choices`). Empty: the source as
+        written (with its defaults and ``--parameter`` values) causes it.
     """
 
     file: str
     line: int | None
     logical_id: str
     source_type: str
+    when: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -433,12 +439,19 @@ class Finding:
     account: str | None = None
 
     def message(self) -> str:
-        """One line: ``"<arn>: <path> is <found>; the profile requires <required>. <fix>."``"""
+        """One line: ``"<arn>: <path> is <found>; the profile requires <required>. <fix>."``
+
+        A finding that a deploy-time choice causes ends with ``" (open when <parameter>=<value>, ...)"``.
+        """
+        when = ""
+        if self.location is not None and self.location.when:
+            when = " (open when " + ", ".join(f"{k}={v}" for k, v in self.location.when) + ")"
         if self.status == "UNKNOWN":
-            return f"{self.resource_arn}: UNKNOWN ({self.path}): {self.found}. {self.fix.rstrip('.')}."
+            return f"{self.resource_arn}: UNKNOWN ({self.path}): {self.found}. {self.fix.rstrip('.')}.{when}"
         found = "absent" if self.found is MISSING else repr(self.found)
         req = self.required_text if self.required_text is not None else repr(self.required)
-        return f"{self.resource_arn}: {self.path} is {found}; the profile requires {req}. {self.fix.rstrip('.')}."
+        return (f"{self.resource_arn}: {self.path} is {found}; the profile requires {req}. "
+                f"{self.fix.rstrip('.')}.{when}")
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (absent rendered as ``null`` with ``found_absent: true``)."""
@@ -464,6 +477,7 @@ class Finding:
             **({} if self.location is None else {
                 "file": self.location.file, "line": self.location.line,
                 "logical_id": self.location.logical_id, "source_type": self.location.source_type}),
+            **({} if self.location is None or not self.location.when else {"when": dict(self.location.when)}),
         }
 
     def fingerprint(self) -> str:
@@ -1404,8 +1418,19 @@ def _run(auditor: _Auditor, regions: Sequence[str], kinds: Sequence[str], max_wo
 # --------------------------------------------------------------------------- output
 
 
-def write_json_lines(findings: Iterable[Finding], stream: IO[str]) -> int:
+def write_json_lines(findings: Iterable[Finding], stream: IO[str], *, notices: Sequence[str] = ()) -> int:
     """Write one JSON object per line (:meth:`Finding.as_dict`), as findings come.
+
+    Parameters
+    ----------
+    findings : iterable of Finding
+        The findings (consumed as written).
+    stream : text stream
+        Where to write.
+    notices : sequence of str, default ()
+        Messages about the run itself (``safemaker check`` that recognised no
+        SageMaker request), written after the findings, one line each:
+        ``{"kind": "notice", "message": ...}`` (a finding's line has no ``kind``).
 
     Returns
     -------
@@ -1416,6 +1441,8 @@ def write_json_lines(findings: Iterable[Finding], stream: IO[str]) -> int:
     for f in findings:
         stream.write(json.dumps(f.as_dict(), default=str, sort_keys=True) + "\n")
         n += 1
+    for text in notices:
+        stream.write(json.dumps({"kind": "notice", "message": text}, sort_keys=True) + "\n")
     return n
 
 
@@ -1474,7 +1501,8 @@ def _sarif_result(f: Finding, rule_index: Mapping[str, int]) -> dict[str, Any]:
     }
 
 
-def write_sarif(findings: Iterable[Finding], stream: IO[str], *, tool_version: str | None = None) -> int:
+def write_sarif(findings: Iterable[Finding], stream: IO[str], *, tool_version: str | None = None,
+                notices: Sequence[str] = ()) -> int:
     """Write a SARIF 2.1.0 log, streaming one result per finding.
 
     The log validates against the OASIS SARIF 2.1.0 JSON schema (tested); each
@@ -1490,6 +1518,10 @@ def write_sarif(findings: Iterable[Finding], stream: IO[str], *, tool_version: s
         Where to write.
     tool_version : str, optional
         Version of safemaker to record (default: the installed one).
+    notices : sequence of str, default ()
+        Messages about the run itself (``safemaker check`` that recognised no
+        SageMaker request): the run's ``invocations[0].toolExecutionNotifications``
+        (level ``note``).
 
     Returns
     -------
@@ -1508,5 +1540,10 @@ def write_sarif(findings: Iterable[Finding], stream: IO[str], *, tool_version: s
     for f in findings:
         stream.write(("," if n else "") + "\n" + json.dumps(_sarif_result(f, index), default=str))
         n += 1
-    stream.write("\n]}]}\n")
+    stream.write("\n]")
+    if notices:
+        invocation = {"executionSuccessful": True, "toolExecutionNotifications": [
+            {"level": "note", "message": {"text": text}} for text in notices]}
+        stream.write(', "invocations": [' + json.dumps(invocation) + "]")
+    stream.write("}]}\n")
     return n

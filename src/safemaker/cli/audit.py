@@ -55,11 +55,18 @@ def _table(findings: list[_audit.Finding]) -> Table:
             f"{f.location.file}:{f.location.line} {f.location.logical_id}" if f.location.line
             else f"{f.location.file} {f.location.logical_id}")
         cells = (f.severity.value if f.status == "FAIL" else f"{f.severity.value} (UNKNOWN)", f.rule_id,
-                 *((f.account or "-",) if accounts else ()), where, f.path, _shown(f.found),
+                 *((f.account or "-",) if accounts else ()), where, f.path, _shown(f.found) + _when(f),
                  f.required_text if f.required_text is not None else _shown(f.required),
                  f"[{f.fix_action}] {f.fix}")
         found.add_row(*cells)  # the consoles print text as data (markup off): no escaping
     return found
+
+
+def _when(f: _audit.Finding) -> str:
+    """`` (open when K=V, ...)`` for a finding a deploy-time choice of a template causes, else ``""``."""
+    if f.location is None or not f.location.when:
+        return ""
+    return " (open when " + ", ".join(f"{k}={v}" for k, v in f.location.when) + ")"
 
 
 def _summary(findings: list[_audit.Finding]) -> Table:

@@ -29,7 +29,7 @@ def check(
     profile: Optional[str] = profile_option(),
     aws_profile: Optional[str] = aws_profile_option(),
     parameter: Optional[list[str]] = typer.Option(
-        None, "--parameter", "-P", help="CloudFormation parameter value KEY=VALUE (repeat); wins over Default."),
+        None, "--parameter", "-P", help="CloudFormation parameter value KEY=VALUE (repeat); pins it: wins over Default, and its AllowedValues are not tried."),
     apply: bool = typer.Option(False, "--apply", help="OPERATION FILE only: print the request the guard would send "
                                                       "(with injected fields)."),
     format: str = typer.Option("text", "--format", "-f", help="text, json (JSON lines for paths) or sarif (paths)."),
@@ -111,7 +111,7 @@ def _check_paths(paths: list[str], profile: Optional[str], parameter: list[str],
             raise fail(f"{src.file}: not a CloudFormation template, CDK assembly, Terraform plan (terraform show "
                        "-json), Step Functions definition or SageMaker pipeline definition; for a request file "
                        "use `safemaker check OPERATION FILE`")
-        findings.extend(iac.decide_requests(src.requests, prof))
+        findings.extend(iac.decide_source(src, prof))
     stream: Any = sys.stdout
     if output is not None:
         try:
@@ -119,23 +119,26 @@ def _check_paths(paths: list[str], profile: Optional[str], parameter: list[str],
         except OSError as exc:
             raise fail(f"--output is '{output}': cannot write it ({exc.strerror or exc}); give a file path in an "
                        "existing, writable directory, or leave --output out for stdout")
+    notices: list[str] = []
+    if not findings and not any(s.requests for s in sources):
+        # Nothing recognised is not "closed": say what was read and that no request was found.
+        read = ", ".join(f"{s.file} ({s.kind})" for s in sources) or "no file"
+        notices.append(f"No SageMaker request recognised in {read}: nothing was checked. safemaker reads "
+                       "the SageMaker resources, state machine tasks, nested stacks and stack sets of "
+                       "these sources (docs/iac.md); anything else in them is not checked.")
     try:
         if format == "json":
-            _audit.write_json_lines(findings, stream)
+            _audit.write_json_lines(findings, stream, notices=notices)
         elif format == "sarif":
-            _audit.write_sarif(findings, stream)
+            _audit.write_sarif(findings, stream, notices=notices)
         else:
             from ._common import make_console
 
             console = make_console(file=stream) if output is not None else out
             if findings:
                 _print_text(console, findings, len(findings))
-            elif not any(s.requests for s in sources):
-                # Nothing recognised is not "closed": say what was read and that no request was found.
-                read = ", ".join(f"{s.file} ({s.kind})" for s in sources) or "no file"
-                console.print(f"No SageMaker request recognised in {read}: nothing was checked. safemaker reads "
-                              "the SageMaker resources, state machine tasks, nested stacks and stack sets of "
-                              "these sources (docs/iac.md); anything else in them is not checked.")
+            elif notices:
+                console.print(notices[0])
             else:
                 console.print(f"No findings: {sum(len(s.requests) for s in sources)} request(s) in "
                               f"{len(sources)} file(s) checked, all inside the closed network.")

@@ -31,9 +31,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from ..audit import Finding
+from ._choices import Option, decide_choices, parameter_options
 from ._document import Document, IacDependencyError, IacInputError, Unresolved, read_document
 from ._request import UNVERIFIABLE_SEVERITY, SourceRequest, decide_requests
 from .cloudformation import CFN_RESOURCES, NO_NETWORK_TYPES, is_template, template_requests
@@ -47,6 +48,7 @@ __all__ = [
     "check_paths",
     "scan_paths",
     "decide_requests",
+    "decide_source",
     "SourceRequest",
     "SourceFile",
     "IacInputError",
@@ -77,12 +79,57 @@ class SourceFile:
         ``"cloudformation"``, ``"cdk"``, ``"terraform-plan"``, ``"stepfunctions"``,
         ``"pipeline-definition"`` or ``"unrecognised"``.
     requests : list[SourceRequest]
-        The SageMaker requests found (may be empty: no SageMaker resource).
+        The SageMaker requests found (may be empty: no SageMaker resource), with the
+        template's defaults and the values given.
+    options : list[Option]
+        A template's parameters chosen at deployment (``AllowedValues``, or compared
+        by a condition) and not given: :func:`decide_source` decides under each.
+    build : callable or None
+        ``build(values, in_conditions)`` -> the requests with those parameter values
+        (``None`` when ``options`` is empty).
     """
 
     file: str
     kind: str
     requests: list[SourceRequest] = field(default_factory=list)
+    options: list[Option] = field(default_factory=list)
+    build: Callable[[Mapping[str, Any], Mapping[str, Any]], list[SourceRequest]] | None = None
+
+
+def decide_source(src: SourceFile, profile: "VpcProfile") -> list[Finding]:
+    """Findings of one source: its requests decided by the guard, under every deploy-time choice.
+
+    Parameters
+    ----------
+    src : SourceFile
+        From :func:`scan_paths`.
+    profile : VpcProfile
+        The profile.
+
+    Returns
+    -------
+    list[Finding]
+        :func:`decide_requests` of ``src.requests``; for a template whose parameters
+        offer choices (``src.options``), also each finding only some choice causes,
+        with ``location.when`` naming the parameters and values
+        (:mod:`safemaker.iac._choices`).
+    """
+    if not src.options or src.build is None:
+        return decide_requests(src.requests, profile)
+    return decide_choices(src.options, src.build, lambda requests: decide_requests(requests, profile))
+
+
+def _template_source(doc: Document, kind: str, parameters: Mapping[str, str], **kwargs: Any) -> SourceFile:
+    """A CloudFormation template's requests, with the parameters its deploy form lets the deployer choose."""
+    requests = template_requests(doc, parameters, **kwargs)
+    options = parameter_options(doc.data, parameters) if isinstance(doc.data, Mapping) else []
+    if not options:
+        return SourceFile(doc.file, kind, requests)
+
+    def build(values: Mapping[str, Any], in_conditions: Mapping[str, Any]) -> list[SourceRequest]:
+        return template_requests(doc, {**parameters, **values}, in_conditions=in_conditions, **kwargs)
+
+    return SourceFile(doc.file, kind, requests, options, build)
 
 
 def _is_pipeline_definition(data: Any) -> bool:
@@ -105,7 +152,7 @@ def _pipeline_requests(doc: Document) -> list[SourceRequest]:
 def _classify(doc: Document, parameters: Mapping[str, str]) -> SourceFile:
     data = doc.data
     if is_template(data):
-        return SourceFile(doc.file, "cloudformation", template_requests(doc, parameters))
+        return _template_source(doc, "cloudformation", parameters)
     if is_plan(data):
         return SourceFile(doc.file, "terraform-plan", plan_requests(doc))
     if is_state_machine(data):
@@ -142,8 +189,7 @@ def _cdk_assembly(directory: Path, parameters: Mapping[str, str], seen: set[Path
             tdoc = read_document(tpl, _shown(tpl))
             if not is_template(tdoc.data):
                 raise IacInputError(tdoc.file, f"artifact {artifact_id} of {shown} is not a CloudFormation template")
-            params = dict(parameters)
-            out.append(SourceFile(tdoc.file, "cdk", template_requests(tdoc, params, label=None)))
+            out.append(_template_source(tdoc, "cdk", dict(parameters), label=None))
         elif art.get("type") == "cdk:cloud-assembly" and isinstance(props.get("directoryName"), str):
             nested = directory / props["directoryName"]
             if (nested / "manifest.json").is_file():
@@ -184,7 +230,8 @@ def scan_paths(paths: Sequence[str | Path], *, parameters: Mapping[str, str] | N
     paths : sequence of str or Path
         Files and directories (walked recursively; files ending in :data:`SUFFIXES`).
     parameters : Mapping[str, str], optional
-        CloudFormation parameter values (win over ``Default``).
+        CloudFormation parameter values (win over ``Default``; a parameter given is not a
+        deploy-time choice: ``SourceFile.options`` leaves it out).
 
     Returns
     -------
@@ -248,14 +295,17 @@ def check_paths(paths: Sequence[str | Path], profile: "VpcProfile | str | None",
         ``SAFEMAKER_PROFILE`` and the default locations).
     parameters : Mapping[str, str], optional
         CloudFormation parameter values (``--parameter KEY=VALUE``); a parameter
-        without a value here or a ``Default`` cannot be verified.
+        not given is decided under its ``Default`` and every other value the template
+        lets the deployer choose (:func:`decide_source`); one without a value here, a
+        ``Default`` or ``AllowedValues`` cannot be verified.
 
     Returns
     -------
     list[Finding]
         ``FAIL`` findings (a written value or an absent one, meaning the AWS
         default, breaks a rule) and ``UNKNOWN`` ones (cannot be verified before
-        deployment), each with its :class:`~safemaker.audit.SourceLocation`.
+        deployment), each with its :class:`~safemaker.audit.SourceLocation`
+        (``when``: the parameter values that cause it, when the defaults do not).
 
     Raises
     ------
@@ -275,5 +325,5 @@ def check_paths(paths: Sequence[str | Path], profile: "VpcProfile | str | None",
             raise IacInputError(src.file, "not a CloudFormation template, CDK assembly, Terraform plan (terraform "
                                           "show -json), Step Functions definition or SageMaker pipeline "
                                           "definition; for a request file use `safemaker check OPERATION FILE`")
-        findings.extend(decide_requests(src.requests, prof))
+        findings.extend(decide_source(src, prof))
     return findings
