@@ -53,7 +53,7 @@ import json
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from . import guard as _guard
 from .errors import MISSING, PipelineDefinitionError, Violation
@@ -361,24 +361,32 @@ def _parameters(doc: Mapping[str, Any], prefix: str) -> dict[str, PipelineParame
     return out
 
 
-def _steps(raw: Any, path: str) -> Iterator[PipelineStep]:
+def _steps(raw: Any, path: str, out: list[PipelineStep]) -> list[PipelineStep]:
+    """Append the steps of ``raw`` (at ``path``) to ``out`` in document order, each followed by the
+    steps nested in it; return ``out``."""
     if not _paths.is_seq(raw):
         raise PipelineDefinitionError(path, f"a {type(raw).__name__}", "a list of steps")
     for i, st in enumerate(raw):
-        if not _paths.is_map(st):
+        if st.__class__ is not dict and not _paths.is_map(st):
             raise PipelineDefinitionError(f"{path}[{i}]", f"a {type(st).__name__}", "a step object")
-        name = st.get("Name") if isinstance(st.get("Name"), str) else ""
-        stype = st.get("Type") if isinstance(st.get("Type"), str) else ""
+        name = st.get("Name")
+        if not isinstance(name, str):
+            name = ""
+        stype = st.get("Type")
+        if not isinstance(stype, str):
+            stype = ""
         here = f"{path}[{i}:{name}]" if name else f"{path}[{i}]"
         args = st.get("Arguments", MISSING)
         step = _new(PipelineStep)  # a frozen dataclass filled as its __init__ does (no __setattr__ per field)
-        step.__dict__.update(name=name, type=stype, path=here, arguments=args,
-                             model_name=st.get("ModelName", MISSING) if stype == "ClarifyCheck" else MISSING)
-        yield step
+        d = step.__dict__
+        d["name"], d["type"], d["path"], d["arguments"] = name, stype, here, args
+        d["model_name"] = st.get("ModelName", MISSING) if stype == "ClarifyCheck" else MISSING
+        out.append(step)
         if stype in _NESTED and _paths.is_map(args):
             for branch in _NESTED[stype]:
                 if branch in args and args[branch] is not None:
-                    yield from _steps(args[branch], f"{here}.Arguments.{branch}")
+                    _steps(args[branch], f"{here}.Arguments.{branch}", out)
+    return out
 
 
 def parse_definition(document: str | bytes | Mapping[str, Any], *, prefix: str = "PipelineDefinition"
@@ -412,7 +420,7 @@ def parse_definition(document: str | bytes | Mapping[str, Any], *, prefix: str =
         raise PipelineDefinitionError(f"{prefix}.Steps", "absent" if "Steps" not in doc else "null",
                                       "a list of steps")
     params = _parameters(doc, prefix)
-    steps = tuple(_steps(doc["Steps"], f"{prefix}.Steps"))
+    steps = tuple(_steps(doc["Steps"], f"{prefix}.Steps", []))
     return PipelineDefinition(params, steps)
 
 
@@ -519,9 +527,13 @@ def _resolve(expr: Mapping[str, Any], at: _Parts, params: Mapping[str, PipelineP
         if values is not None and pname in values:
             return params[pname].coerce(values[pname])
         default = params[pname].default
-        return default if default is not MISSING else _Unresolved(expr)
-    found.append((at, expr, None))
-    return _Unresolved(expr)
+        if default is not MISSING:
+            return default
+    else:
+        found.append((at, expr, None))
+    unresolved = _new(_Unresolved)  # a frozen dataclass filled as its __init__ does
+    unresolved.__dict__["expression"] = expr
+    return unresolved
 
 
 def _parameter_name(expr: Mapping[str, Any]) -> str | None:
