@@ -255,6 +255,9 @@ class Guard:
         self._session_ref: Any = None  # weakref to the boto3 session installed on, if any
         self._s3_clients: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
         self._s3_lock = threading.Lock()
+        # change sets whose CreateChangeSet this guard approved: (StackName or StackId, ChangeSetName) -> Id
+        self._change_sets: dict[tuple[Any, Any], str] = {}
+        self._change_set_ids: set[str] = set()
 
     def _repr_markdown_(self) -> str:
         from .ipython import guard_markdown
@@ -354,6 +357,10 @@ class Guard:
         are decided (any other returns at once): the template's SageMaker
         resources are turned into requests and decided by the guard
         (:func:`safemaker.iac.stack_calls.stack_call_violations`).
+        ``ExecuteChangeSet`` of a change set whose ``CreateChangeSet`` this guard
+        approved (in enforce mode) is sent with ``ChangeSetName`` set to that
+        change set's ``Id`` (its ARN, from the ``CreateChangeSet`` response): the
+        change set checked, not one created again under its name elsewhere.
 
         Raises
         ------
@@ -366,9 +373,18 @@ class Guard:
         if operation not in _stack_calls().DECIDED_OPERATIONS:
             return None
         params = _process.own_copy(params)  # decided on and (enforce) sent: a caller's later change is not
-        violations = _stack_calls().stack_call_violations(operation, params, self.profile)
         client = client_ref() if client_ref is not None else None
         region = getattr(getattr(client, "meta", None), "region_name", None)
+        if operation == "ExecuteChangeSet" and self.mode == "enforce":
+            checked = self._checked_change_set(params)
+            if checked is not None:
+                params["ChangeSetName"] = checked
+                self._record(operation, "allowed", (), (), [checked], region)
+                return params
+        violations = _stack_calls().stack_call_violations(operation, params, self.profile)
+        context = kwargs.get("context")
+        if operation == "CreateChangeSet" and not violations and self.mode == "enforce" and context is not None:
+            context[_CHANGE_SET_KEY] = (self, params.get("StackName"), params.get("ChangeSetName"))
         if self.mode == "warn":
             self._record(operation, "warned" if violations else "allowed", (), violations, [], region)
             return None
@@ -377,6 +393,14 @@ class Guard:
             raise GuardrailViolation(operation, violations)
         self._record(operation, "allowed", (), (), [], region)
         return params
+
+    def _checked_change_set(self, params: Mapping[str, Any]) -> str | None:
+        """The Id of the change set ``params`` names, when this guard approved its ``CreateChangeSet``."""
+        name = params.get("ChangeSetName")
+        with self._log_lock:
+            if name in self._change_set_ids:
+                return name
+            return self._change_sets.get((params.get("StackName"), name))
 
     def _approve(self, context: dict[str, Any] | None, operation: str, decision: _guard.Decision, rule: Any,
                  params: Mapping[str, Any], fetched: Any, check: bool = True, send: bool = False) -> Any:
@@ -743,6 +767,36 @@ def _refuse_unguardable(client: Any) -> None:
             fix="create the SageMaker client with boto3/botocore (a synchronous client) from the guarded session")
 
 
+_CHANGE_SET_KEY = "safemaker_change_set"
+"""Key, in botocore's request context, of ``(guard, StackName, ChangeSetName)`` of an approved CreateChangeSet."""
+_CHANGE_SET_EVENT = "after-call.cloudformation.CreateChangeSet"
+_CHANGE_SET_UNIQUE_ID = "safemaker-change-set"
+
+
+def remember_change_set(parsed: Any = None, context: Any = None, **kwargs: Any) -> None:
+    """botocore ``after-call`` handler: the guard that approved a ``CreateChangeSet`` keeps the change set's Id.
+
+    The response's ``Id`` (the change set's ARN) and ``StackId`` (CloudFormation API
+    reference, CreateChangeSet) are kept with the ``StackName`` and ``ChangeSetName`` given,
+    so that ``ExecuteChangeSet`` of exactly that change set is sent
+    (:meth:`Guard.provide_stack_params`).
+    """
+    entry = context.get(_CHANGE_SET_KEY) if isinstance(context, Mapping) else None
+    if entry is None or not isinstance(parsed, Mapping) or not isinstance(parsed.get("Id"), str):
+        return
+    g, stack, name = entry
+    with g._log_lock:
+        g._change_set_ids.add(parsed["Id"])
+        g._change_sets[(stack, name)] = parsed["Id"]
+        if isinstance(parsed.get("StackId"), str):
+            g._change_sets[(parsed["StackId"], name)] = parsed["Id"]
+
+
+def register_change_set_memory(client: Any) -> None:
+    """Put :func:`remember_change_set` on a CloudFormation client (once: a unique id)."""
+    client.meta.events.register(_CHANGE_SET_EVENT, remember_change_set, unique_id=_CHANGE_SET_UNIQUE_ID)
+
+
 def _register_on_client(client: Any, g: Guard) -> None:
     _refuse_unguardable(client)
     ref = weakref.ref(client)
@@ -750,6 +804,7 @@ def _register_on_client(client: Any, g: Guard) -> None:
         def handler(params: Mapping[str, Any], model: Any, **kwargs: Any) -> dict[str, Any] | None:
             return g.provide_stack_params(params, model, client_ref=ref, **kwargs)
 
+        register_change_set_memory(client)
         event = _STACK_PARAMS_EVENT
     else:
         def handler(params: Mapping[str, Any], model: Any, **kwargs: Any) -> dict[str, Any] | None:

@@ -642,6 +642,10 @@ def _register_process_handler(client: Any, stack: bool = False) -> None:
 
     emitter.register_first(_STACK_PARAMS_EVENT if stack else _PARAMS_EVENT, decide_for_process,
                            unique_id=PROCESS_UNIQUE_ID)
+    if stack:
+        from .hooks import register_change_set_memory
+
+        register_change_set_memory(client)
 
 
 def _own_guard(client: Any, unique_id: str) -> "Guard | None":

@@ -239,3 +239,46 @@ def test_other_services_are_not_decided(safemaker_local, safemaker_session, prof
     s3 = safemaker_session.client("s3")
     s3.create_bucket(Bucket="my-bucket")
     assert s3.meta.events._emitter._unique_id_handlers.get("safemaker-guard-process") is None
+
+
+def _sent_bodies(client):
+    """The bodies of the requests ``client`` sends (a handler on botocore's before-send event)."""
+    bodies = []
+
+    def record(request, **kwargs):
+        bodies.append(request.body.decode() if isinstance(request.body, bytes) else str(request.body))
+
+    client.meta.events.register("before-send.cloudformation", record)
+    return bodies
+
+
+def test_a_change_set_created_in_the_process_is_executed_pinned_to_its_id(safemaker_local, safemaker_session,
+                                                                          profile):
+    # CreateChangeSet is decided; its Id (an ARN, CloudFormation API reference) names that change set only:
+    # ExecuteChangeSet of the same stack and name is sent with that ARN (a change set deleted and created
+    # again under the name, outside the process, is another ARN).
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation")
+    created = cfn.create_change_set(StackName="s", ChangeSetName="c", ChangeSetType="CREATE",
+                                    TemplateBody=json.dumps(CLOSED_TEMPLATE))
+    bodies = _sent_bodies(cfn)
+    cfn.execute_change_set(ChangeSetName="c", StackName="s")
+    (body,) = bodies
+    from urllib.parse import parse_qs
+    assert parse_qs(body)["ChangeSetName"] == [created["Id"]]
+    assert safemaker_local.request_count("cloudformation", "ExecuteChangeSet") == 1
+    assert cfn.describe_stacks(StackName="s")["Stacks"][0]["StackStatus"] in ("CREATE_COMPLETE", "UPDATE_COMPLETE")
+
+
+def test_a_change_set_created_outside_the_guard_is_not_executed(safemaker_local, safemaker_session, profile):
+    outside = safemaker_session.client("cloudformation")
+    outside.create_change_set(StackName="s", ChangeSetName="c", ChangeSetType="CREATE",
+                              TemplateBody=json.dumps(OPEN_TEMPLATE))
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation")
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.execute_change_set(ChangeSetName="c", StackName="s")
+    (v,) = exc.value.violations
+    assert (v.path, v.found, v.rule_id) == ("ChangeSetName", "c", "SM-REFERENCE")
+    assert safemaker_local.request_count("cloudformation", "ExecuteChangeSet") == 0
+    assert _notebooks(safemaker_session) == []

@@ -24,7 +24,10 @@ What cannot be verified from the request is refused (fail closed, rule
   creates, ``Fn::GetAtt``, a pseudo parameter, an SSM parameter type, a
   transform: the ``UNKNOWN`` findings of ``safemaker check``);
 - operations that deploy a template the request does not carry:
-  :data:`UNSEEN_TEMPLATE_OPERATIONS` (``ExecuteChangeSet``, stack instances).
+  :data:`UNSEEN_TEMPLATE_OPERATIONS` (``ExecuteChangeSet``, stack instances);
+  the hooks send an ``ExecuteChangeSet`` of a change set whose
+  ``CreateChangeSet`` the same guard approved, pinned to its ``Id``
+  (:meth:`safemaker.hooks.Guard.provide_stack_params`).
 
 Operations are those of botocore's CloudFormation model whose input has a
 ``TemplateBody`` or ``TemplateURL`` member (a test derives the list from the
