@@ -361,6 +361,9 @@ class Guard:
         approved (in enforce mode) is sent with ``ChangeSetName`` set to that
         change set's ``Id`` (its ARN, from the ``CreateChangeSet`` response): the
         change set checked, not one created again under its name elsewhere.
+        ``UsePreviousTemplate`` (``UpdateStack``, ``CreateChangeSet``): the stack's
+        template and values are read on the same client (``GetTemplate``,
+        ``DescribeStacks``), decided, and sent as ``TemplateBody``.
 
         Raises
         ------
@@ -381,6 +384,9 @@ class Guard:
                 params["ChangeSetName"] = checked
                 self._record(operation, "allowed", (), (), [checked], region)
                 return params
+        if operation in _PREVIOUS_TEMPLATE_OPERATIONS and params.get("UsePreviousTemplate") and client is not None \
+                and params.get("TemplateBody") is None and params.get("TemplateURL") is None:
+            params = _with_previous_template(client, params)
         violations = _stack_calls().stack_call_violations(operation, params, self.profile)
         context = kwargs.get("context")
         if operation == "CreateChangeSet" and not violations and self.mode == "enforce" and context is not None:
@@ -765,6 +771,50 @@ def _refuse_unguardable(client: Any) -> None:
             reason="its calls are coroutines (an async client such as aiobotocore's): the guard decides "
                    "synchronously and follows references with Describe calls on the same client",
             fix="create the SageMaker client with boto3/botocore (a synchronous client) from the guarded session")
+
+
+_PREVIOUS_TEMPLATE_OPERATIONS = frozenset({"UpdateStack", "CreateChangeSet"})
+_MAX_TEMPLATE_BODY = 51200
+"""Longest ``TemplateBody`` CloudFormation accepts, in bytes (CloudFormation API reference, UpdateStack)."""
+
+
+def _with_previous_template(client: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with ``UsePreviousTemplate`` replaced by the stack's template, read on the same client.
+
+    ``GetTemplate`` (``TemplateStage`` ``Original``) gives the template the stack runs and
+    ``DescribeStacks`` its parameter values; a ``UsePreviousValue`` parameter gets that value
+    written (unless CloudFormation masks it, ``NoEcho``: kept, then it cannot be verified).
+    The template checked is sent as ``TemplateBody``, so an update of the stack between this
+    read and CloudFormation's cannot change what is deployed. ``params`` unchanged (then
+    refused as unverifiable) when either call fails or the template is longer than a
+    ``TemplateBody`` may be.
+    """
+    stack = params.get("StackName")
+    try:
+        body = client.get_template(StackName=stack, TemplateStage="Original").get("TemplateBody")
+        described = client.describe_stacks(StackName=stack)["Stacks"][0]
+    except (BotoCoreError, ClientError, KeyError, IndexError, TypeError) as exc:
+        logger.debug("cannot read the previous template of %s: %s", stack, exc)
+        return params
+    if isinstance(body, Mapping):  # botocore decodes a JSON template into a mapping
+        body = json.dumps(body)
+    if not isinstance(body, str) or len(body.encode("utf-8")) > _MAX_TEMPLATE_BODY:
+        return params
+    previous = {p.get("ParameterKey"): p.get("ParameterValue") for p in described.get("Parameters") or ()
+                if isinstance(p, Mapping)}
+    given = []
+    for p in params.get("Parameters") or ():
+        key = p.get("ParameterKey") if isinstance(p, Mapping) else None
+        if key is not None and p.get("UsePreviousValue") and isinstance(previous.get(key), str) \
+                and previous[key] != "****":
+            given.append({"ParameterKey": key, "ParameterValue": previous[key]})
+        else:
+            given.append(p)
+    out = {k: v for k, v in params.items() if k != "UsePreviousTemplate"}
+    out["TemplateBody"] = body
+    if "Parameters" in params:
+        out["Parameters"] = given
+    return out
 
 
 _CHANGE_SET_KEY = "safemaker_change_set"

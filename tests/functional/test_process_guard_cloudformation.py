@@ -202,7 +202,7 @@ def test_deploying_a_template_the_request_does_not_carry_is_refused(safemaker_lo
         getattr(cfn, botocore.xform_name(operation))(**params)
     (v,) = exc.value.violations
     assert v.rule_id == "SM-REFERENCE" and "allow_unverified_templates" in v.fix
-    assert safemaker_local.request_count("cloudformation") == 0
+    assert safemaker_local.request_count("cloudformation", operation) == 0
 
 
 def test_allow_unverified_templates_lets_a_template_in_s3_through(safemaker_local, safemaker_session,
@@ -282,3 +282,34 @@ def test_a_change_set_created_outside_the_guard_is_not_executed(safemaker_local,
     assert (v.path, v.found, v.rule_id) == ("ChangeSetName", "c", "SM-REFERENCE")
     assert safemaker_local.request_count("cloudformation", "ExecuteChangeSet") == 0
     assert _notebooks(safemaker_session) == []
+
+
+PARAMETERISED = {"Parameters": {"Access": {"Type": "String", "Default": "Disabled",
+                                           "AllowedValues": ["Disabled", "Enabled"]},
+                                "Size": {"Type": "String", "Default": "ml.t3.medium"}},
+                 "Resources": {"Nb": notebook(**{**CLOSED, "DirectInternetAccess": {"Ref": "Access"},
+                                                 "InstanceType": {"Ref": "Size"}})}}
+
+
+def test_use_previous_template_is_decided_with_the_stack_s_template(safemaker_local, safemaker_session, profile):
+    # UpdateStack with UsePreviousTemplate deploys the stack's current template (GetTemplate, Original)
+    # with the Parameters given; UsePreviousValue keeps a value (DescribeStacks). The guard reads both on
+    # the same client, decides, and sends the template it checked as TemplateBody (not re-read later).
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation")
+    cfn.create_stack(StackName="s", TemplateBody=json.dumps(PARAMETERISED))
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.update_stack(StackName="s", UsePreviousTemplate=True,
+                         Parameters=[{"ParameterKey": "Access", "ParameterValue": "Enabled"}])
+    assert [(v.path, v.found) for v in exc.value.violations] == [("TemplateBody:Nb.DirectInternetAccess", "Enabled")]
+    assert safemaker_local.request_count("cloudformation", "UpdateStack") == 0
+    bodies = _sent_bodies(cfn)
+    cfn.update_stack(StackName="s", UsePreviousTemplate=True,
+                     Parameters=[{"ParameterKey": "Access", "UsePreviousValue": True},
+                                 {"ParameterKey": "Size", "ParameterValue": "ml.t3.large"}])
+    from urllib.parse import parse_qs
+    sent = parse_qs(bodies[-1])
+    assert "UsePreviousTemplate" not in sent and json.loads(sent["TemplateBody"][0]) == PARAMETERISED
+    assert (sent["Parameters.member.1.ParameterKey"], sent["Parameters.member.1.ParameterValue"]) == (
+        ["Access"], ["Disabled"])
+    assert safemaker_local.request_count("cloudformation", "UpdateStack") == 1

@@ -19,7 +19,8 @@ What cannot be verified from the request is refused (fail closed, rule
   document when it runs; reading it here first would check a copy that can be
   replaced before CloudFormation reads it);
 - ``UsePreviousTemplate`` and a parameter's ``UsePreviousValue`` (the stack's
-  current template and values);
+  current template and values; the hooks first read them on the same client and
+  send the template checked instead: ``safemaker.hooks``);
 - a value in the template that only deployment knows (a subnet the same stack
   creates, ``Fn::GetAtt``, a pseudo parameter, an SSM parameter type, a
   transform: the ``UNKNOWN`` findings of ``safemaker check``);
