@@ -580,6 +580,12 @@ _AI_RECOMMENDATION = (
     "the request gives no network settings for: no VpcConfig, no network isolation. Use "
     "CreateInferenceRecommendationsJob, whose InputConfig.VpcConfig is checked"
 )
+_AUTOPILOT_DEPLOY = (
+    "it makes SageMaker deploy the best candidate itself (a one-click Autopilot model deployment: model, "
+    "endpoint config and endpoint) with network settings the request cannot give: no network isolation "
+    "and no VpcConfig for that model. Omit ModelDeployConfig and deploy the best candidate "
+    "(DescribeAutoMLJob BestCandidate.InferenceContainers) with closed_deploy"
+)
 _VALIDATION_JOBS = (
     "the validation profiles run training and batch transform jobs whose definitions "
     "(TrainingJobDefinition, TransformJobDefinition) have no VpcConfig and no network isolation, so "
@@ -740,9 +746,12 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         ),
     ),
     OperationRule(
+        # Changes an existing component (its container, its model, its copy count) on the component's endpoint:
+        # that endpoint's config counts, as for UpdateInferenceComponentRuntimeConfig.
         "UpdateInferenceComponent",
         kind="update",
         references=(
+            Reference("InferenceComponentName", "inference-component"),
             Reference("Specification.ModelName", "model"),
             Reference("Specifications[].ModelName", "model"),
         ),
@@ -837,6 +846,7 @@ _RULE_LIST: tuple[OperationRule, ...] = (
                     _volume_kms("AutoMLJobConfig.SecurityConfig.VolumeKmsKeyId"),
                     _output_kms("OutputDataConfig.KmsKeyId"),
                     _role(),
+                    _forbidden("ModelDeployConfig", _AUTOPILOT_DEPLOY),
                 ),
             ),
         ),
@@ -854,6 +864,7 @@ _RULE_LIST: tuple[OperationRule, ...] = (
                     _output_kms("OutputDataConfig.KmsKeyId"),
                     _role(),
                     _forbidden("AutoMLComputeConfig.EmrServerlessComputeConfig", _EMR_SERVERLESS),
+                    _forbidden("ModelDeployConfig", _AUTOPILOT_DEPLOY),
                 ),
             ),
         ),

@@ -11,12 +11,15 @@ call itself; the Describe responses fed to it are moto's own.
 from __future__ import annotations
 
 import pytest
+import botocore.session
 from botocore.stub import Stubber
 
 from safemaker import hooks
 from safemaker.errors import GuardrailViolation
 
 from _profiles import IMG, ROLE, SG, SUB_A, SUB_C, VPC, VPC_CONFIG
+
+MODEL = botocore.session.get_session().get_service_model("sagemaker")
 
 
 @pytest.fixture
@@ -154,6 +157,27 @@ def test_CreateAutoMLJobV2_on_emr_serverless_refused(safemaker_local, sm):
     assert [(v.path, v.rule_id) for v in exc.violations] == [
         ("AutoMLComputeConfig.EmrServerlessComputeConfig", "SM-UNSUPPORTED")]
     assert safemaker_local.request_count("sagemaker", "CreateAutoMLJobV2") == 0
+
+
+@pytest.mark.parametrize("deploy", [{"AutoGenerateEndpointName": True}, {"EndpointName": "best"}])
+def test_CreateAutoMLJob_that_deploys_its_best_candidate_is_refused(safemaker_local, sm, deploy):
+    # botocore's model: ModelDeployConfig is "an automatic one-click Autopilot model deployment": SageMaker
+    # makes the model, endpoint config and endpoint itself; no member of it gives that model a network.
+    shape = MODEL.shape_for("ModelDeployConfig")
+    assert "one-click Autopilot model deployment" in shape.documentation
+    assert set(shape.members) == {"AutoGenerateEndpointName", "EndpointName"}
+    data = [{"ChannelType": "training", "ContentType": "text/csv;header=present",
+             "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/in"}}}]
+    exc = _refused(sm.create_auto_ml_job_v2, AutoMLJobName="automl", RoleArn=ROLE,
+                   OutputDataConfig={"S3OutputPath": "s3://b/o"}, AutoMLJobInputDataConfig=data,
+                   AutoMLProblemTypeConfig={"TabularJobConfig": {"TargetAttributeName": "y"}},
+                   ModelDeployConfig=deploy)
+    assert [(v.path, v.rule_id) for v in exc.violations] == [("ModelDeployConfig", "SM-UNSUPPORTED")]
+    exc = _refused(sm.create_auto_ml_job, AutoMLJobName="automl1", RoleArn=ROLE,
+                   OutputDataConfig={"S3OutputPath": "s3://b/o"}, ModelDeployConfig=deploy,
+                   InputDataConfig=[{"DataSource": data[0]["DataSource"], "TargetAttributeName": "y"}])
+    assert [(v.path, v.rule_id) for v in exc.violations] == [("ModelDeployConfig", "SM-UNSUPPORTED")]
+    assert safemaker_local.request_count("sagemaker") == 0
 
 
 def _data_quality(name, **extra):

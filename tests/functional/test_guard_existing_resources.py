@@ -42,6 +42,7 @@ def test_the_operations_scale_a_resource_the_request_names():
     # botocore's model: each names the existing resource it scales by a required member
     for operation, member in (("UpdateEndpointWeightsAndCapacities", "EndpointName"),
                               ("UpdateInferenceComponentRuntimeConfig", "InferenceComponentName"),
+                              ("UpdateInferenceComponent", "InferenceComponentName"),
                               ("UpdateCluster", "ClusterName"), ("BatchAddClusterNodes", "ClusterName")):
         assert member in MODEL.operation_model(operation).input_shape.required_members, operation
 
@@ -108,7 +109,17 @@ def test_adding_nodes_to_a_cluster_without_a_vpc_is_refused(safemaker_local, saf
     assert safemaker_local.request_count("sagemaker", operation) == 1
 
 
-def test_scaling_an_inference_component_of_an_open_model_is_refused(safemaker_local, safemaker_session, profile):
+# botocore's model: UpdateInferenceComponent changes an existing component's Specification (its container
+# image, its model) and RuntimeConfig (its copy count): what the runtime-config update does, and more.
+_UPDATES = {
+    "update_inference_component_runtime_config": {"DesiredRuntimeConfig": {"CopyCount": 8}},
+    "update_inference_component": {"Specification": {"Container": {"Image": IMG}}, "RuntimeConfig": {"CopyCount": 8}},
+}
+
+
+@pytest.mark.parametrize("method", sorted(_UPDATES))
+def test_scaling_an_inference_component_of_an_open_model_is_refused(safemaker_local, safemaker_session, profile,
+                                                                    method):
     raw = safemaker_session.client("sagemaker")
     _endpoint(raw, "open", EnableNetworkIsolation=False)
     hooks.install(safemaker_session, profile)
@@ -127,12 +138,13 @@ def test_scaling_an_inference_component_of_an_open_model_is_refused(safemaker_lo
                           "PrimaryContainer": {"Image": IMG}, "EnableNetworkIsolation": False}, {"ModelName": "open"})
         stub.add_response("describe_endpoint", described, {"EndpointName": "open"})
         with pytest.raises(GuardrailViolation) as exc:
-            sm.update_inference_component_runtime_config(InferenceComponentName="ic",
-                                                         DesiredRuntimeConfig={"CopyCount": 8})
+            getattr(sm, method)(InferenceComponentName="ic", **_UPDATES[method])
     paths = [v.path for v in exc.value.violations]
     assert paths[0].startswith("InferenceComponentName -> DescribeInferenceComponent(InferenceComponentName='ic')"
                                ".Specification.ModelName -> DescribeModel(ModelName='open')")
     assert {p.rsplit(".", 1)[-1] for p in paths} >= {"EnableNetworkIsolation", "VpcConfig"}
+    operation = "".join(part.title() for part in method.split("_"))
+    assert safemaker_local.request_count("sagemaker", operation) == 0
 
 
 def test_a_notebook_naming_an_existing_lifecycle_configuration_is_checked_with_its_scripts(

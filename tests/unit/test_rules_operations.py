@@ -472,7 +472,9 @@ def test_update_schedule_replaces_the_whole_job_definition(profile):
          [("Specification.ModelName", "model", "m"), ("EndpointName", "endpoint", "e")]),
         ("UpdateInferenceComponent", {"InferenceComponentName": "ic",
                                       "Specifications": [{"ModelName": "m1"}, {"ModelName": "m2"}]},
-         [("Specifications[0].ModelName", "model", "m1"), ("Specifications[1].ModelName", "model", "m2")]),
+         # the component itself too: its endpoint's config counts (trial 7: a new container image was sent unchecked)
+         [("InferenceComponentName", "inference-component", "ic"),
+          ("Specifications[0].ModelName", "model", "m1"), ("Specifications[1].ModelName", "model", "m2")]),
         ("CreateInferenceExperiment", {"Name": "x", "Type": "ShadowMode", "RoleArn": ROLE, "EndpointName": "e",
                                        "ModelVariants": [{"ModelName": "m", "VariantName": "v"}]},
          [("ModelVariants[0].ModelName", "model", "m")]),
