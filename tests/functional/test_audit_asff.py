@@ -73,7 +73,7 @@ def test_a_finding_without_an_account_is_refused_naming_it():
     with pytest.raises(InputError) as info:
         to_asff(f)
     assert info.value.found == "" and "12-digit AwsAccountId" in str(info.value)
-    assert "safemaker iac" in str(info.value)
+    assert "(safemaker check) have no account" in str(info.value)
 
 
 def test_finding_ids_are_stable_and_distinct(safemaker_local, sm, profile):

@@ -73,7 +73,7 @@ def _account_of(f: Finding) -> str:
         raise InputError(f"account of the finding of {f.resource_arn}", account,
                          "the 12-digit AwsAccountId that ASFF requires",
                          "Send findings of an account audit (safemaker audit); findings of source files "
-                         "(safemaker iac) have no account and cannot be sent to Security Hub.")
+                         "(safemaker check) have no account and cannot be sent to Security Hub.")
     return account
 
 
