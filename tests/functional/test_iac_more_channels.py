@@ -338,3 +338,91 @@ def test_automation_steps_that_cannot_be_verified_are_unknown(profile_file, tmp_
     assert r.exit_code == 3
     assert sorted((x["status"], x["path"]) for x in rows) == [
         ("UNKNOWN", "Content.mainSteps[0].inputs.TemplateURL"), ("UNKNOWN", "Content.mainSteps[1].inputs.Script")]
+
+
+@pytest.mark.parametrize("api", ["CreateNotebookInstance", "createNotebookInstance", "create_notebook_instance"])
+def test_automation_api_spellings(profile_file, tmp_path, api):
+    """Automation action reference, aws:executeAwsApi: Api is the API operation's name; the method name of
+    the boto3 Services Reference (botocore.xform_name of the operation) names it too (trial 7)."""
+    assert botocore.xform_name("CreateNotebookInstance") == "create_notebook_instance"
+    step = {"name": "mk", "action": "aws:executeAwsApi", "inputs": {"Service": "sagemaker", "Api": api, **_OPEN_NB}}
+    r, rows = run_json(profile_file, _automation(tmp_path, step))
+    assert [(x["status"], x["rule_id"], x["found"]) for x in rows] == [("FAIL", "SM-NB-DIRECT-INTERNET", "Enabled")]
+
+
+# --------------------------------------------------------------------------- CloudFormation called by other services
+# CloudFormation API reference: CreateStack creates the stack's resources from TemplateBody (or TemplateURL)
+# with Parameters [{ParameterKey, ParameterValue | UsePreviousValue}]; ExecuteChangeSet creates a change set's
+# resources (the template is not in the request). Step Functions AWS SDK integrations
+# (arn:aws:states:::aws-sdk:cloudformation:createStack), Scheduler universal targets and Automation
+# aws:executeAwsApi (Service cloudformation) send that request. Service Catalog launches a product's own template.
+
+
+def _stack_request(value="Enabled", **extra):
+    return {"StackName": "s", "TemplateBody": json.dumps(_NB_TEMPLATE),
+            "Parameters": [{"ParameterKey": "Internet", "ParameterValue": value}], **extra}
+
+
+def _template(tmp_path, resources):
+    f = tmp_path / "t.json"
+    f.write_text(json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}, indent=1))
+    return str(f)
+
+
+def _sfn(request, resource="arn:aws:states:::aws-sdk:cloudformation:createStack"):
+    return {"Type": "AWS::StepFunctions::StateMachine", "Properties": {"RoleArn": ROLE, "Definition": {
+        "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": resource, "Parameters": request,
+                                         "End": True}}}}}
+
+
+def _ssm(request, api="CreateStack"):
+    return {"Type": "AWS::SSM::Document", "Properties": {"DocumentType": "Automation", "Content": {
+        "schemaVersion": "0.3", "mainSteps": [{"name": "mk", "action": "aws:executeAwsApi",
+                                               "inputs": {"Service": "cloudformation", "Api": api, **request}}]}}}
+
+
+def _schedule(request, action="createStack"):
+    return {"Type": "AWS::Scheduler::Schedule", "Properties": {
+        "ScheduleExpression": "rate(1 day)", "FlexibleTimeWindow": {"Mode": "OFF"},
+        "Target": {"Arn": f"arn:aws:scheduler:::aws-sdk:cloudformation:{action}", "RoleArn": ROLE,
+                   "Input": json.dumps(request)}}}
+
+
+def test_cloudformation_calls_from_other_services_are_read_with_their_parameters(profile_file, tmp_path):
+    r, rows = run_json(profile_file, _template(tmp_path, {
+        "Sfn": _sfn(_stack_request()), "Doc": _ssm(_stack_request()), "Sched": _schedule(_stack_request())}))
+    assert r.exit_code == 3
+    assert sorted((x["status"], x["rule_id"], x["logical_id"].split("/")[0], x["found"]) for x in rows) == [
+        ("FAIL", "SM-NB-DIRECT-INTERNET", ident, "Enabled") for ident in ("Doc", "Sched", "Sfn")]
+    r, rows = run_json(profile_file, _template(tmp_path, {
+        "Sfn": _sfn(_stack_request("Disabled")), "Doc": _ssm(_stack_request("Disabled"), api="create_stack"),
+        "Sched": _schedule(_stack_request("Disabled"))}))
+    assert r.exit_code == 0 and rows == []
+
+
+def test_cloudformation_calls_whose_template_is_not_in_the_source_cannot_be_verified(profile_file, tmp_path):
+    url = {"StackName": "s", "TemplateURL": "https://s3.amazonaws.com/b/t.yaml"}
+    r, rows = run_json(profile_file, _template(tmp_path, {
+        "Sfn": _sfn(url), "Doc": _ssm({"ChangeSetName": "c"}, api="ExecuteChangeSet"),
+        "Sched": _schedule({"StackName": "s", "UsePreviousTemplate": True}, action="updateStack"),
+        "Other": _sfn({"StackName": "s"}, resource="arn:aws:states:::aws-sdk:cloudformation:describeStacks"),
+        "Product": {"Type": "AWS::ServiceCatalog::CloudFormationProvisionedProduct",
+                    "Properties": {"ProductName": "sagemaker-project", "ProvisioningArtifactName": "v1"}}}))
+    assert r.exit_code == 3
+    assert sorted((x["status"], x["logical_id"], x["path"]) for x in rows) == [
+        ("UNKNOWN", "Doc", "Content.mainSteps[0].inputs"),
+        ("UNKNOWN", "Product", "Type"),
+        ("UNKNOWN", "Sched", "Target.Input.UsePreviousTemplate"),
+        ("UNKNOWN", "Sfn", "Definition.States.T.Parameters.TemplateURL"),
+    ]
+
+
+def test_terraform_service_catalog_product_cannot_be_verified(profile_file, tmp_path):
+    f = tmp_path / "plan.json"
+    f.write_text(json.dumps({"format_version": "1.2", "resource_changes": [
+        {"address": "aws_servicecatalog_provisioned_product.p", "mode": "managed",
+         "type": "aws_servicecatalog_provisioned_product", "name": "p",
+         "change": {"actions": ["create"], "after": {"name": "p", "product_name": "sagemaker-project"},
+                    "after_unknown": {}}}]}))
+    r, rows = run_json(profile_file, str(f))
+    assert [(x["status"], x["logical_id"]) for x in rows] == [("UNKNOWN", "aws_servicecatalog_provisioned_product.p")]

@@ -321,6 +321,14 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
         if rtype == _STACK_SET:
             out.extend(_stack_set(doc, resolver, res, props, props_at, shown_id, nesting))
             continue
+        if rtype == _PROVISIONED_PRODUCT:
+            # Service Catalog launches the product's own template (a provisioning artifact): not in the source.
+            why = Unresolved(props.get("ProductName", props.get("ProductId")) or rtype,
+                             "a Service Catalog product's template is kept by Service Catalog, not in the source: "
+                             "what it creates (SageMaker projects are such products) is not checked")
+            out.append(SourceRequest(doc.file, shown_id, rtype, "", {}, lambda parts, _at=where: _at + ("Type",),
+                                     lambda parts: "Type", doc.line, extra=[(("Type",), why, "SM-REFERENCE")]))
+            continue
         if isinstance(rtype, str) and _registry_sagemaker_type(rtype):
             # A registry (third-party) or custom type naming SageMaker: its handler may create anything.
             why = Unresolved(rtype, "a CloudFormation type that is not an AWS SageMaker type the schemas know "
@@ -491,6 +499,7 @@ _STATE_MACHINES = ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMa
 _NESTED_STACKS = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}
 """Nested stack types -> the property naming the child template."""
 _STACK_SET = "AWS::CloudFormation::StackSet"
+_PROVISIONED_PRODUCT = "AWS::ServiceCatalog::CloudFormationProvisionedProduct"
 _SDK_CALLERS = ("AWS::Scheduler::Schedule", "AWS::SSM::Document", "AWS::Events::Rule", "AWS::Pipes::Pipe")
 """Types whose content names SageMaker API calls (:mod:`safemaker.iac.sdk_calls`)."""
 _CHECKED_TYPES = frozenset(_STATE_MACHINES) | frozenset(_NESTED_STACKS) | {_STACK_SET} | frozenset(_SDK_CALLERS)

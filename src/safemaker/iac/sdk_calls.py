@@ -23,7 +23,8 @@ either ARN: one mapping):
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Mapping
+from functools import lru_cache
+from typing import Any, Callable, Iterator, Mapping
 
 from .._json import DuplicateKeyError, loads_strict
 from ..guard import format_path
@@ -31,9 +32,11 @@ from ._document import Document, IacInputError, Parts, Unresolved
 from ._request import SourceRequest
 from .stepfunctions import task_operation
 
-__all__ = ["schedule_target_requests", "automation_requests", "pipeline_target_requests"]
+__all__ = ["schedule_target_requests", "automation_requests", "pipeline_target_requests", "stack_call_requests",
+           "cloudformation_operation"]
 
 _AUTOMATION_PARAMETER = re.compile(r"\{\{.*?\}\}")
+_CLOUDFORMATION_CALL = re.compile(r":(?:states|scheduler):::aws-sdk:cloudformation:([A-Za-z0-9]+)(?:\.[A-Za-z]+)?$")
 _PIPELINE_ARN = re.compile(r"arn:[\w-]+:sagemaker:[\w-]*:\d{12}:pipeline/(?P<name>[^/]+)")
 _PIPELINE_ARN_OF = re.compile(r":sagemaker:.*:pipeline/\$\{(?P<id>[A-Za-z0-9]+)(\.[A-Za-z]+)?\}$")
 
@@ -64,7 +67,19 @@ def schedule_target_requests(doc: Document, logical_id: str, source_type: str, a
     """
     op = task_operation(arn, service="scheduler")
     if op is None:
-        return []
+        stack_op = cloudformation_operation(arn)
+        if stack_op is None:
+            return []
+        params = input_
+        if isinstance(input_, str):
+            try:
+                params = loads_strict(input_)
+            except ValueError:
+                params = Unresolved(input_, "a target input that is not JSON")
+        if isinstance(params, Unresolved):
+            params = {"TemplateBody": params}
+        return stack_call_requests(doc, logical_id, source_type, stack_op, params, lambda parts: input_at,
+                                   lambda parts: f"{shown_prefix}.{format_path(parts)}" if parts else shown_prefix)
     if isinstance(input_, Unresolved):
         return [SourceRequest(doc.file, logical_id, source_type, "", {}, lambda parts: input_at,
                               lambda parts: shown_prefix, doc.line, extra=[((), input_, "SM-REFERENCE")])]
@@ -87,6 +102,14 @@ def schedule_target_requests(doc: Document, logical_id: str, source_type: str, a
     return [SourceRequest(doc.file, logical_id, source_type, op, dict(params), lambda parts: input_at,
                           lambda parts: f"{shown_prefix}.{format_path(parts)}" if parts else shown_prefix,
                           doc.line)]
+
+
+def cloudformation_operation(resource: Any) -> str | None:
+    """The CloudFormation operation of a Step Functions AWS SDK task ``Resource`` or a Scheduler universal
+    target ``Arn`` (``arn:aws:states:::aws-sdk:cloudformation:createStack`` -> ``"CreateStack"``), or ``None``."""
+    text = resource.expression if isinstance(resource, Unresolved) else resource
+    m = _CLOUDFORMATION_CALL.search(text) if isinstance(text, str) else None
+    return None if m is None else m.group(1)[0].upper() + m.group(1)[1:]
 
 
 def pipeline_target_requests(doc: Document, logical_id: str, source_type: str, arn: Any, parameters: Any,
@@ -187,9 +210,15 @@ def automation_requests(doc: Document, logical_id: str, source_type: str, conten
         inputs = step.get("inputs")
         if not isinstance(inputs, Mapping):
             continue
-        if action == "aws:createStack":
-            out += _create_stack(doc, logical_id, source_type, inputs, here, content_at, shown_prefix,
-                                 embedded=embedded)
+        if action == "aws:createStack" or (action == "aws:executeAwsApi"
+                                           and str(inputs.get("Service", "")).lower() == "cloudformation"):
+            api = "CreateStack" if action == "aws:createStack" else inputs.get("Api")
+            if isinstance(api, str) and api:
+                out += stack_call_requests(
+                    doc, logical_id, source_type, _operation(api, "cloudformation"),
+                    _parameters_filled_at_run_time({k: v for k, v in inputs.items() if k not in ("Service", "Api")}),
+                    lambda parts, _h=here: content_at if embedded else content_at + _h + parts,
+                    lambda parts, _h=here: f"{shown_prefix}.{format_path(_h + parts)}")
             continue
         if action == "aws:executeScript":
             if "sagemaker" in repr(inputs.get("Script", "")).lower():
@@ -206,7 +235,7 @@ def automation_requests(doc: Document, logical_id: str, source_type: str, conten
             out.append(_unverifiable(doc, logical_id, source_type, content_at, here + ("Api",), shown_prefix,
                                      value, embedded=embedded))
             continue
-        op = api[0].upper() + api[1:]
+        op = _operation(api)
         params = _parameters_filled_at_run_time({k: v for k, v in inputs.items() if k not in ("Service", "Api")})
 
         def source_path(parts: Parts, _h: Parts = here) -> Parts:
@@ -217,6 +246,26 @@ def automation_requests(doc: Document, logical_id: str, source_type: str, conten
 
         out.append(SourceRequest(doc.file, logical_id, source_type, op, params, source_path, shown, doc.line))
     return out
+
+
+def _operation(api: str, service: str = "sagemaker") -> str:
+    """The operation an ``aws:executeAwsApi`` step's ``Api`` names: the API's name (``CreateNotebookInstance``,
+    also camel case) or the boto3 method's (``create_notebook_instance``), which botocore's
+    ``xform_name`` makes from the operation name."""
+    if "_" in api or api.islower():
+        snake = _snake_case_operations(service)
+        if api in snake:
+            return snake[api]
+    return api[0].upper() + api[1:]
+
+
+@lru_cache(maxsize=2)
+def _snake_case_operations(service: str) -> Mapping[str, str]:
+    import botocore.session
+    from botocore import xform_name
+
+    names = botocore.session.get_session().get_service_model(service).operation_names
+    return {xform_name(name): name for name in names}
 
 
 def _steps(steps: Any, at: Parts) -> Iterator[tuple[Mapping[str, Any], Parts]]:
@@ -241,27 +290,68 @@ def _unverifiable(doc: Document, logical_id: str, source_type: str, content_at: 
                          extra=[((), value, "SM-REFERENCE")])
 
 
-def _create_stack(doc: Document, logical_id: str, source_type: str, inputs: Mapping[str, Any], here: Parts,
-                  content_at: Parts, shown_prefix: str, *, embedded: bool) -> list[SourceRequest]:
-    """The requests of an ``aws:createStack`` step's template (Automation action reference:
-    ``TemplateBody`` or ``TemplateURL``, ``Parameters`` a list of ``{ParameterKey, ParameterValue}``)."""
+def stack_call_requests(doc: Document, logical_id: str, source_type: str, operation: str, params: Any,
+                        at: Callable[[Parts], Parts], shown: Callable[[Parts], str]) -> list[SourceRequest]:
+    """The SageMaker requests of a CloudFormation API call written in a source (else ``[]``).
+
+    A Step Functions ``aws-sdk:cloudformation:createStack`` task, an Automation ``aws:executeAwsApi``
+    step with ``Service: cloudformation`` or an ``aws:createStack`` step, an EventBridge Scheduler
+    ``aws-sdk:cloudformation:createStack`` target: the stack is created from the call's
+    ``TemplateBody`` with its ``Parameters`` (CloudFormation API reference), so that template is read
+    like a nested stack's. A template the call names (``TemplateURL``, ``UsePreviousTemplate``) or does
+    not carry (:data:`safemaker.iac.stack_calls.UNSEEN_TEMPLATE_OPERATIONS`) cannot be verified; the
+    operations that create nothing (:data:`~safemaker.iac.stack_calls.NO_RESOURCE_OPERATIONS`) and
+    every other CloudFormation operation give ``[]``.
+
+    Parameters
+    ----------
+    doc : Document
+        The file (for lines).
+    logical_id, source_type : str
+        Logical ID or address, and the type as the source spells it.
+    operation : str
+        The CloudFormation operation (``CreateStack``).
+    params : Mapping
+        The call's request; :class:`Unresolved` where a value is known only when it runs.
+    at, shown : callable
+        Request parts -> source path, and -> the property path reported.
+
+    Raises
+    ------
+    IacInputError
+        A written ``TemplateBody`` that is not a CloudFormation template.
+    """
     from ._document import parse_text
     from .cloudformation import is_template, template_requests
+    from .stack_calls import TEMPLATE_OPERATIONS, UNSEEN_TEMPLATE_OPERATIONS
 
-    body = inputs.get("TemplateBody")
-    if isinstance(body, str) and not _AUTOMATION_PARAMETER.search(body):
-        child = parse_text(body, f"{doc.file}#{logical_id}.{format_path(here + ('TemplateBody',))}")
-        if not is_template(child.data):
-            raise IacInputError(doc.file, f"{logical_id} {shown_prefix}.{format_path(here + ('TemplateBody',))} "
-                                          "is not a CloudFormation template", f"line {doc.line(content_at)}")
-        given = inputs.get("Parameters")
-        params = {str(p.get("ParameterKey")): _parameters_filled_at_run_time(p.get("ParameterValue"))
-                  for p in given if isinstance(p, Mapping)} if isinstance(given, list) else {}
-        return template_requests(child, params, label=f"{logical_id}/{format_path(here)}")
-    member = "TemplateBody" if "TemplateBody" in inputs else "TemplateURL" if "TemplateURL" in inputs else None
-    if member is None:
+    if operation not in TEMPLATE_OPERATIONS and operation not in UNSEEN_TEMPLATE_OPERATIONS:
         return []
-    value = Unresolved(inputs.get(member), "the template an Automation step creates a stack from is not in the "
-                       "source" if member == "TemplateURL" else "an Automation parameter filled when it runs")
-    return [_unverifiable(doc, logical_id, source_type, content_at, here + (member,), shown_prefix, value,
-                          embedded=embedded)]
+    params = params if isinstance(params, Mapping) else {}
+    body = params.get("TemplateBody")
+    if operation in TEMPLATE_OPERATIONS and isinstance(body, str):
+        child = parse_text(body, f"{doc.file}#{logical_id}.{shown(('TemplateBody',))}")
+        if not is_template(child.data):
+            raise IacInputError(doc.file, f"{logical_id} {shown(('TemplateBody',))} is not a CloudFormation "
+                                          "template", f"line {doc.line(at(('TemplateBody',)))}")
+        given = params.get("Parameters")
+        values: dict[str, Any] = {}
+        for p in given if isinstance(given, list) else ():
+            if isinstance(p, Mapping) and isinstance(p.get("ParameterKey"), str):
+                values[p["ParameterKey"]] = (
+                    Unresolved({"Ref": p["ParameterKey"]}, "the stack's previous value (UsePreviousValue)")
+                    if p.get("UsePreviousValue") else p.get("ParameterValue"))
+        where = shown(())
+        return template_requests(child, values, label=where if where.startswith(logical_id) else f"{logical_id}/{where}")
+    if operation in UNSEEN_TEMPLATE_OPERATIONS:
+        member, why = "", f"{operation} {UNSEEN_TEMPLATE_OPERATIONS[operation]}"
+    elif body is not None:
+        member, why = "TemplateBody", "a template body known only when the call runs"
+    elif "TemplateURL" in params:
+        member, why = "TemplateURL", "the template a stack is created from is not in the source"
+    else:
+        member, why = "UsePreviousTemplate", "the stack's current template is not in the source"
+    parts: Parts = (member,) if member else ()
+    value = Unresolved(params.get(member, operation) if member else operation, why)
+    return [SourceRequest(doc.file, logical_id, source_type, "", {}, lambda _p: at(parts), lambda _p: shown(parts),
+                          doc.line, extra=[((), value, "SM-REFERENCE")])]

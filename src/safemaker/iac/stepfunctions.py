@@ -179,6 +179,34 @@ def _source_parts(params: Any, parts: Parts) -> Parts:
     return tuple(out)
 
 
+def _stack_call(doc: Document, definition: Mapping[str, Any], state: Mapping[str, Any], here: Parts, at: Parts,
+                logical_id: str | None, embedded: bool) -> list[SourceRequest]:
+    """The SageMaker requests of a Task that calls CloudFormation (``aws-sdk:cloudformation:createStack``):
+    :func:`safemaker.iac.sdk_calls.stack_call_requests`."""
+    from .sdk_calls import cloudformation_operation, stack_call_requests
+
+    op = cloudformation_operation(state.get("Resource"))
+    if op is None:
+        return []
+    jsonata = state.get("QueryLanguage", definition.get("QueryLanguage")) == "JSONata"
+    member = "Arguments" if "Arguments" in state or (jsonata and "Parameters" not in state) else "Parameters"
+    raw = state.get(member)
+    whole = _whole_request_at_run_time(member, raw)
+    params: Any = {"TemplateBody": whole} if whole is not None else _runtime_values(raw)
+    state_at = here + (member,)
+    prefix = at[-1] if (logical_id is not None and at) else ""
+
+    def source_path(parts: Parts) -> Parts:
+        return at if embedded else at + state_at + _source_parts(raw, parts)
+
+    def shown(parts: Parts) -> str:
+        path = format_path(state_at + _source_parts(raw, parts))
+        return f"{prefix}.{path}" if prefix else path
+
+    return stack_call_requests(doc, logical_id if logical_id is not None else format_path(here),
+                               str(state.get("Resource")), op, params, source_path, shown)
+
+
 def definition_requests(doc: Document, definition: Mapping[str, Any], at: Parts, logical_id: str | None, *,
                         embedded: bool = False) -> list[SourceRequest]:
     """Every SageMaker request the Task states of a definition send.
@@ -207,6 +235,7 @@ def definition_requests(doc: Document, definition: Mapping[str, Any], at: Parts,
             continue
         op = task_operation(state.get("Resource"))
         if op is None:
+            out.extend(_stack_call(doc, definition, state, here, at, logical_id, embedded))
             continue
         if "Arguments" in state or "Parameters" in state:
             member = "Arguments" if "Arguments" in state else "Parameters"

@@ -607,6 +607,15 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
         if rtype in ("aws_scheduler_schedule", "aws_ssm_document") and isinstance(values, Mapping):
             out.extend(_sdk_calls(doc, address, rtype, values, unknown, at))
             continue
+        if rtype == "aws_servicecatalog_provisioned_product":
+            # Terraform AWS provider r/servicecatalog_provisioned_product: launches the product's template.
+            what = values.get("product_name") or values.get("product_id") if isinstance(values, Mapping) else None
+            why = Unresolved(what or rtype, "a Service Catalog product's template is kept by Service Catalog, not "
+                                            "in the source: what it creates (SageMaker projects are such products) "
+                                            "is not checked")
+            out.append(SourceRequest(doc.file, address, rtype, "", {}, lambda parts, _at=at: _at,
+                                     lambda parts: "", doc.line, extra=[((), why, "SM-REFERENCE")]))
+            continue
         spec = TF_RESOURCES.get(rtype)
         if spec is None and rtype.startswith("aws_sagemaker_") and rtype not in TF_NO_NETWORK:
             # Fail closed: a SageMaker type safemaker does not map may create a resource the rules guard.
