@@ -13,6 +13,21 @@ For each N given on the command line this script:
    ``--install-prowler`` creates it with pip, never in the project's
    environment), and reports the time ratio and the findings each tool missed.
 
+What answers the tools (``--server``, each mode a row on the same seeded data):
+
+- ``moto`` (default): the local backend itself, with ``LocalBackend.simulate`` applying the latency
+  and rate limits. moto spends ~2.5-4 ms of CPU per call in this process, on the cores the tools
+  run on: the figures then include the emulator's CPU, which against AWS is not on the client's
+  machine.
+- ``replay``: a :class:`safemaker.local.replay.ReplayServer` in front of the backend, applying the
+  same simulation; each tool runs once through it untimed (a warm-up that records moto's answers
+  to its read-only calls), the recorded answers are checked against moto's answers
+  (``verify()``), then the timed runs are answered from them (~0.2-0.3 ms of CPU per call);
+  writes and anything not recorded go to moto.
+
+Both tools always run against the same server; each run reports the server's CPU (this process)
+per call and, under ``replay``, how many calls were replayed and how many reached moto.
+
 Nothing leaves 127.0.0.1: both tools get fake credentials and
 ``AWS_ENDPOINT_URL`` pointing at the backend, and Prowler also gets
 ``HTTPS_PROXY``/``HTTP_PROXY`` set to a closed port on 127.0.0.1 (with
@@ -22,6 +37,7 @@ Usage::
 
     python benchmarks/audit/bench_audit.py                 # N = 200 (quick)
     python benchmarks/audit/bench_audit.py --n 1000 3000 10000 --install-prowler
+    python benchmarks/audit/bench_audit.py --n 3000 --runs 3 --latency-ms 40 --workers 32 --server moto replay
 
 See ``benchmarks/audit/README.md`` for the figures measured.
 """
@@ -29,6 +45,7 @@ See ``benchmarks/audit/README.md`` for the figures measured.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -39,6 +56,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -324,17 +342,18 @@ def run_safemaker(backend: Any, workdir: Path, workers: int, extra: list[str] | 
         if kind in MOTO_LISTABLE:
             args += ["--type", kind]
     hwm = workdir / "safemaker.hwm"
-    before = backend.request_count("sagemaker")
+    before, before_all = backend.request_count("sagemaker"), backend.request_count()
     wall, rc, tail = _timed(_wrapped(sys.executable, "safemaker", args, hwm),
                            _child_env(backend.endpoint_url, workdir), ROOT)
     rss = _read_hwm_mb(hwm)
     calls = backend.request_count("sagemaker") - before
+    calls_all = backend.request_count() - before_all
     if rc not in (0, 3):
         raise SystemExit(f"safemaker audit failed (exit {rc}):\n{tail}")
     findings = [json.loads(line) for line in out.read_text().splitlines()]
     pairs = {(f["resource_arn"], f["rule_id"]) for f in findings if f["status"] == "FAIL"}
     return {"wall": wall, "cpu": LAST_CPU["child"], "cpu_sys": LAST_CPU["child_sys"], "server_cpu": LAST_CPU["server"],
-            "load": LAST_CPU["load"], "rss": rss, "calls": calls,
+            "load": LAST_CPU["load"], "rss": rss, "calls": calls, "calls_all": calls_all,
             "findings": len(findings), "pairs": pairs,
             "unknown": sum(f["status"] == "UNKNOWN" for f in findings),
             "accounts": Counter(f.get("account") for f in findings), "tail": tail}
@@ -420,34 +439,247 @@ def seed_organization(backend: Any, accounts: int, regions: list[str], per: int)
 ORG_ROLE = "OrganizationAccountAccessRole"
 
 
-def run_org(args: Any) -> dict[str, Any]:
+def run_org(args: Any) -> list[dict[str, Any]]:
     regions = args.org_regions
+    extra = ["--accounts", "all", "--role-name", ORG_ROLE, "--max-parallel", str(args.max_parallel),
+             "--type", "model", "--type", "training-job", "--type", "notebook-instance"]
+    for r in regions:
+        extra += ["--region", r]
+    results = []
     with tempfile.TemporaryDirectory() as tmp, local_backend() as backend:
         t0 = time.perf_counter()
         members, expected = seed_organization(backend, args.org_accounts, regions, args.org_per_region)
         seed_s = time.perf_counter() - t0
-        if args.latency_ms or args.rate_limit:
-            backend.simulate(args.latency_ms, dict(args.rate_limit or {}))
-        walls, rsss = [], []
-        for _ in range(args.runs):
+        for mode in args.server:
+            with simulated_aws(mode, backend, args,
+                               lambda target: run_safemaker(target, Path(tmp), args.workers, extra)) as target:
+                runs = []
+                for _ in range(args.runs):
+                    target.reset_requests()
+                    sm = run_safemaker(target, Path(tmp), args.workers, extra)
+                    sm["replay"] = target.replay_stats()
+                    runs.append(sm)
+                    # the seeder wrote ARNs of us-east-1/123456789012 and mapped them; compare (account, region,
+                    # name, rule)
+                    missed = {p for p in expected if p not in sm["pairs"]}
+                    print(f"org {args.org_accounts} accounts x {len(regions)} regions x {args.org_per_region} "
+                          f"(server {mode}): {sm['wall']:.2f}s (CPU {sm['cpu']:.2f}s; server CPU "
+                          f"{sm['server_cpu']:.2f}s, {_per_call(sm)}; load {sm['load']:.1f}), "
+                          f"peak RSS {sm['rss']:.0f} MB, {sm['findings']} findings "
+                          f"({sm['unknown']} unknown) over {len([a for a in sm['accounts'] if a])} accounts, "
+                          f"{sm['calls']} SageMaker calls ({sm['calls_all']} in all); expected {len(expected)}, "
+                          f"missed {len(missed)}", flush=True)
+                walls = [x["wall"] for x in runs]
+                results.append({
+                    "server": mode, "org_accounts": args.org_accounts + 1, "org_regions": regions,
+                    "per_region": args.org_per_region, "resources": args.org_accounts * len(regions) * args.org_per_region,
+                    "seed_s": round(seed_s, 1), "wall_s": [round(w, 2) for w in walls],
+                    "median_wall_s": round(statistics.median(walls), 2),
+                    "cpu_s": [round(x["cpu"], 2) for x in runs], "server_cpu_s": [round(x["server_cpu"], 2) for x in runs],
+                    "server_cpu_ms_per_call": round(statistics.median(_ms_per_call(x) for x in runs), 3),
+                    "calls_all": runs[-1]["calls_all"], "load_runs": [round(x["load"], 1) for x in runs],
+                    "peak_rss_mb": round(max(x["rss"] for x in runs), 1), "expected": len(expected),
+                    "missed": len(missed), "findings": runs[-1]["findings"], "unknown": runs[-1]["unknown"],
+                    "replayed_answers_differing_from_moto": target.differing,
+                    "server_idle_cpu_ms_per_s": round(target.idle_ms_per_s, 2)})
+    return results
+
+
+# --------------------------------------------------------------------------- simulated AWS: the server
+
+SERVERS = ("moto", "replay")
+
+
+@dataclass
+class Target:
+    """What the tools are pointed at: the local backend (``moto``) or a replay server in front of it."""
+
+    mode: str
+    server: Any
+    differing: int = 0  # recorded answers that differed from moto's answer at verification
+    idle_ms_per_s: float = 0.0  # this process's CPU while no tool runs (ms per second): in every "server CPU"
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.server.endpoint_url
+
+    def request_count(self, service: str | None = None) -> int:
+        return self.server.request_count(service)
+
+    def reset_requests(self) -> None:
+        self.server.reset_requests()
+
+    @property
+    def throttled_count(self) -> int:
+        return self.server.throttled_count
+
+    def replay_stats(self) -> Any:
+        return self.server.stats if self.mode == "replay" else None
+
+
+def _idle_cpu(seconds: float = 3.0) -> float:
+    """CPU this process spends per second while nothing is asked of it (servers' polling, timers), in ms."""
+    c0, w0 = time.process_time(), time.perf_counter()
+    time.sleep(seconds)
+    ms = 1000.0 * (time.process_time() - c0) / (time.perf_counter() - w0)
+    print(f"  server idle CPU: {ms:.2f} ms per second", flush=True)
+    return ms
+
+
+def _ms_per_call(result: dict[str, Any]) -> float:
+    """Server CPU per request the tool sent (every service), in milliseconds."""
+    return 1000.0 * result["server_cpu"] / max(1, result["calls_all"])
+
+
+def _per_call(result: dict[str, Any]) -> str:
+    text = f"{_ms_per_call(result):.2f} ms/call"
+    stats = result.get("replay")
+    return text if stats is None else f"{text}, {stats.replayed} replayed, {stats.forwarded} forwarded to moto"
+
+
+@contextlib.contextmanager
+def simulated_aws(mode: str, backend: Any, args: Any, warm_up: Callable[[Any], None]) -> Iterator[Any]:
+    """The server the tools are pointed at, with the simulated latency and rate limits applied.
+
+    - ``moto``: the local backend itself (``LocalBackend.simulate``): moto answers every call, its CPU
+      (~2.5-4 ms a call) on the benchmark's cores.
+    - ``replay``: a :class:`safemaker.local.replay.ReplayServer` in front of it, which applies the same
+      simulation and answers read-only calls from answers recorded from moto. ``warm_up(server)`` runs each
+      tool once through it, without simulation and untimed, to record them; the recorded answers are then
+      checked against moto's answers now (:meth:`ReplayServer.verify`; any difference is printed).
+
+    Yields a :class:`Target`.
+    """
+    from safemaker.local.replay import ReplayServer
+    from safemaker.local.simulation import Simulation
+
+    simulation = Simulation(float(args.latency_ms), dict(args.rate_limit or {}))
+    if mode == "moto":
+        backend.simulate(simulation.latency_ms, simulation.rate_limits)
+        try:
+            yield Target("moto", backend, idle_ms_per_s=_idle_cpu())
+        finally:
+            backend.simulate()
+        return
+    backend.simulate()
+    with ReplayServer(backend.endpoint_url) as replay:
+        t0 = time.perf_counter()
+        warm_up(Target("replay", replay))
+        differing = replay.verify()
+        print(f"  replay: recorded {replay.stats.recorded} answers in {time.perf_counter() - t0:.1f}s (untimed warm-up "
+              f"of each tool); {len(differing)} differ from moto's answers now", flush=True)
+        for line in differing[:5]:
+            print(f"    {line}", flush=True)
+        replay.simulate(simulation)
+        yield Target("replay", replay, len(differing), _idle_cpu())
+
+
+def warm_up(target: Any, workdir: Path, args: Any, extra: list[str], use_prowler: bool) -> None:
+    """Run each tool once through ``target`` (untimed): the replay server records the answers they read."""
+    run_safemaker(target, workdir, args.workers, extra)
+    if use_prowler:
+        run_prowler(target, workdir, args.prowler_venv, args.prowler_timeout)
+
+
+def bench_one(n: int, seeded: Seeded, target: Any, args: Any, tmp: Path, extra: list[str], use_prowler: bool,
+              sim: str) -> dict[str, Any]:
+    """The interleaved runs of both tools against ``target`` (one server mode); the row of figures."""
+    backend = target
+    sms, prs = [], []
+    for run in range(args.runs):
+        order = ["safemaker", "prowler"] if run % 2 == 0 else ["prowler", "safemaker"]
+        for tool in order:
             backend.reset_requests()
-            extra = ["--accounts", "all", "--role-name", ORG_ROLE, "--max-parallel", str(args.max_parallel),
-                     "--type", "model", "--type", "training-job", "--type", "notebook-instance"]
-            for r in regions:
-                extra += ["--region", r]
-            sm = run_safemaker(backend, Path(tmp), args.workers, extra)
-            walls.append(sm["wall"])
-            rsss.append(sm["rss"])
-            # the seeder wrote ARNs of us-east-1/123456789012 and mapped them; compare (account, region, name, rule)
-            missed = {p for p in expected if p not in sm["pairs"]}
-            print(f"org {args.org_accounts} accounts x {len(regions)} regions x {args.org_per_region}: "
-                  f"{sm['wall']:.2f}s, peak RSS {sm['rss']:.0f} MB, {sm['findings']} findings "
-                  f"({sm['unknown']} unknown) over {len([a for a in sm['accounts'] if a])} accounts, "
-                  f"{sm['calls']} SageMaker calls; expected {len(expected)}, missed {len(missed)}", flush=True)
-        return {"org_accounts": args.org_accounts + 1, "org_regions": regions, "per_region": args.org_per_region,
-                "resources": args.org_accounts * len(regions) * args.org_per_region, "seed_s": round(seed_s, 1),
-                "wall_s": [round(w, 2) for w in walls], "median_wall_s": round(statistics.median(walls), 2),
-                "peak_rss_mb": round(max(rsss), 1), "expected": len(expected), "missed": len(missed)}
+            if tool == "safemaker":
+                sm = run_safemaker(backend, Path(tmp), args.workers, extra)
+                sm["throttled"] = backend.throttled_count
+                sm["replay"] = backend.replay_stats()
+                sms.append(sm)
+                print(f"  run {run + 1} safemaker: {sm['wall']:.2f}s (CPU {sm['cpu']:.2f}s of which system "
+                      f"{sm['cpu_sys']:.2f}s; server CPU {sm['server_cpu']:.2f}s, {_per_call(sm)}; "
+                      f"load {sm['load']:.1f}), "
+                      f"{sm['calls'] / n:.2f} calls/resource, "
+                      f"peak RSS {sm['rss']:.0f} MB, {sm['findings']} findings ({sm['unknown']} unknown)",
+                      flush=True)
+            elif use_prowler:
+                pr = run_prowler(backend, Path(tmp), args.prowler_venv, args.prowler_timeout)
+                pr["replay"] = backend.replay_stats()
+                prs.append(pr)
+                print(f"  run {run + 1} prowler:   {pr['wall']:.2f}s (CPU {pr['cpu']:.2f}s of which system "
+                      f"{pr['cpu_sys']:.2f}s; server CPU {pr['server_cpu']:.2f}s, {_per_call(pr)}; "
+                      f"load {pr['load']:.1f}), "
+                      f"{pr['calls'] / n:.2f} calls/resource, "
+                      f"peak RSS {pr['rss']:.0f} MB, ran={pr['ok']} exit {pr['rc']}", flush=True)
+    sm = sms[-1]
+    sm_wall = statistics.median(x["wall"] for x in sms)
+    missed_by_safemaker = seeded.expected - sm["pairs"]
+    extra_safemaker = sm["pairs"] - seeded.expected
+    row = {"n": n, "server": target.mode, "runs": args.runs, "simulation": sim,
+           "replayed_answers_differing_from_moto": target.differing,
+           "server_idle_cpu_ms_per_s": round(target.idle_ms_per_s, 2),
+           "safemaker_s": round(sm_wall, 3), "safemaker_runs_s": [round(x["wall"], 2) for x in sms],
+           "safemaker_cpu_s": round(statistics.median(x["cpu"] for x in sms), 2),
+           "safemaker_server_cpu_s": round(statistics.median(x["server_cpu"] for x in sms), 2),
+           "safemaker_cpu_runs_s": [round(x["cpu"], 2) for x in sms],
+           "safemaker_server_cpu_ms_per_call": round(statistics.median(_ms_per_call(x) for x in sms), 3),
+           "safemaker_forwarded_to_moto_runs": [x["replay"].forwarded for x in sms if x["replay"]],
+           "safemaker_sys_cpu_runs_s": [round(x["cpu_sys"], 2) for x in sms],
+           "safemaker_load_runs": [round(x["load"], 1) for x in sms],
+           "safemaker_calls_per_resource": round(sm["calls"] / n, 3),
+           "safemaker_peak_rss_mb": round(max(x["rss"] for x in sms), 1), "safemaker_findings": sm["findings"],
+           "safemaker_unknown": sm["unknown"], "expected_findings": len(seeded.expected),
+           "missed_by_safemaker_vs_truth": len(missed_by_safemaker),
+           "safemaker_extra_vs_truth": len(extra_safemaker)}
+    print(f"  safemaker median {sm_wall:.2f}s; missed {len(missed_by_safemaker)} of {len(seeded.expected)} "
+          f"expected, {len(extra_safemaker)} beyond them", flush=True)
+    if use_prowler and prs:
+        pr = prs[-1]
+        pr_wall = statistics.median(x["wall"] for x in prs)
+        row.update({"prowler_s": round(pr_wall, 3), "prowler_runs_s": [round(x["wall"], 2) for x in prs],
+                    "prowler_cpu_s": round(statistics.median(x["cpu"] for x in prs), 2),
+                    "prowler_server_cpu_s": round(statistics.median(x["server_cpu"] for x in prs), 2),
+                    "prowler_cpu_runs_s": [round(x["cpu"], 2) for x in prs],
+                    "prowler_server_cpu_ms_per_call": round(statistics.median(_ms_per_call(x) for x in prs), 3),
+                    "prowler_forwarded_to_moto_runs": [x["replay"].forwarded for x in prs if x["replay"]],
+                    "prowler_load_runs": [round(x["load"], 1) for x in prs],
+                    "prowler_exit": pr["rc"],
+                    "prowler_calls_per_resource": round(pr["calls"] / n, 3),
+                    "prowler_calls_all_services": pr["calls_all"],
+                    "prowler_peak_rss_mb": round(max(x["rss"] for x in prs), 1),
+                    "prowler_fail_findings": pr["fails"],
+                    "prowler_ran": pr["ok"], "prowler_blocked_connections": len(pr["blocked"])})
+        if pr["blocked"]:
+            print(f"  prowler tried to reach (refused): {sorted(set(pr['blocked']))[:5]}", flush=True)
+        if pr["ok"]:
+            # network findings only: KMS checks depend on the profile having keys (this one has none)
+            prowler_pairs = {p for p in pr["pairs"] if p[1] in NETWORK_RULES}
+            ours = {p for p in sm["pairs"] if p[1] in NETWORK_RULES}
+            missed_by_prowler = ours - prowler_pairs
+            missed_by_us = prowler_pairs - ours
+            row["ratio_prowler_over_safemaker"] = round(pr_wall / sm_wall, 2)
+            row["ratio_per_run"] = [round(p["wall"] / s["wall"], 2) for p, s in zip(prs, sms)]
+            # CPU of the tool plus the server answering it: what the wall time follows on a saturated machine
+            row["cpu_ratio_prowler_over_safemaker"] = round(
+                statistics.median(p["cpu"] + p["server_cpu"] for p in prs)
+                / statistics.median(s["cpu"] + s["server_cpu"] for s in sms), 2)
+            row["client_cpu_ratio_prowler_over_safemaker"] = round(
+                statistics.median(p["cpu"] for p in prs) / statistics.median(s["cpu"] for s in sms), 2)
+            row["network_findings_prowler_missed"] = len(missed_by_prowler)
+            row["network_findings_safemaker_missed"] = len(missed_by_us)
+            row["prowler_missed_by_type"] = dict(Counter(a.split(":")[5].split("/")[0]
+                                                         for a, _ in missed_by_prowler))
+            if missed_by_us:
+                print(f"  safemaker missed (first 5): {sorted(missed_by_us)[:5]}", flush=True)
+            print(f"  prowler median {pr_wall:.2f}s ({row['ratio_prowler_over_safemaker']}x safemaker; CPU "
+                  f"{row['client_cpu_ratio_prowler_over_safemaker']}x client, "
+                  f"{row['cpu_ratio_prowler_over_safemaker']}x client + server), "
+                  f"{pr['calls'] / n:.2f} SageMaker calls/resource, peak RSS {pr['rss']:.0f} MB; "
+                  f"network findings missed by Prowler {row['network_findings_prowler_missed']}, "
+                  f"by safemaker {row['network_findings_safemaker_missed']}", flush=True)
+        else:
+            print(f"  prowler:   produced no results (exit {pr['rc']}) after {pr['wall']:.1f}s; "
+                  f"stderr tail:\n{pr['tail']}", flush=True)
+    return row
 
 
 # --------------------------------------------------------------------------- main
@@ -469,6 +701,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate-limit", type=_rate, action="append",
                     help="simulated rate limit OPERATION=RATE or RATE (per access key, region, operation)")
     ap.add_argument("--no-search", action="store_true", help="safemaker --no-search")
+    ap.add_argument("--server", nargs="+", choices=SERVERS, default=["moto"],
+                    help="what answers the tools (each mode a row, on the same seeded data): 'moto' the local "
+                         "backend (its CPU, ~2.5-4 ms a call, on this machine's cores), 'replay' a replay server in "
+                         "front of it answering read-only calls from recorded answers (the emulator's CPU off the "
+                         "critical path, as AWS's server CPU is not the client's); default moto")
     ap.add_argument("--prowler-venv", type=Path, default=DEFAULT_PROWLER_VENV,
                     help=f"virtualenv holding Prowler (default $SAFEMAKER_DEV_BENCH_PROWLER_VENV or {DEFAULT_PROWLER_VENV})")
     ap.add_argument("--install-prowler", action="store_true", help="create that virtualenv with pip if missing")
@@ -503,98 +740,21 @@ def main(argv: list[str] | None = None) -> int:
             seeded = seed(backend.session, n)
             seed_s = time.perf_counter() - t0
             print(f"N={n}: seeded {dict(seeded.counts)} in {seed_s:.1f}s; {sim}", flush=True)
-            if args.latency_ms or args.rate_limit:
-                backend.simulate(args.latency_ms, dict(args.rate_limit or {}))
-            sms, prs = [], []
-            for run in range(args.runs):
-                order = ["safemaker", "prowler"] if run % 2 == 0 else ["prowler", "safemaker"]
-                for tool in order:
-                    backend.reset_requests()
-                    if tool == "safemaker":
-                        sm = run_safemaker(backend, Path(tmp), args.workers, extra)
-                        sm["throttled"] = backend.throttled_count
-                        sms.append(sm)
-                        print(f"  run {run + 1} safemaker: {sm['wall']:.2f}s (CPU {sm['cpu']:.2f}s of which system "
-                              f"{sm['cpu_sys']:.2f}s, server CPU {sm['server_cpu']:.2f}s; load {sm['load']:.1f}), "
-                              f"{sm['calls'] / n:.2f} calls/resource, "
-                              f"peak RSS {sm['rss']:.0f} MB, {sm['findings']} findings ({sm['unknown']} unknown)",
-                              flush=True)
-                    elif use_prowler:
-                        pr = run_prowler(backend, Path(tmp), args.prowler_venv, args.prowler_timeout)
-                        prs.append(pr)
-                        print(f"  run {run + 1} prowler:   {pr['wall']:.2f}s (CPU {pr['cpu']:.2f}s of which system "
-                              f"{pr['cpu_sys']:.2f}s, server CPU {pr['server_cpu']:.2f}s; load {pr['load']:.1f}), "
-                              f"{pr['calls'] / n:.2f} calls/resource, "
-                              f"peak RSS {pr['rss']:.0f} MB, ran={pr['ok']} exit {pr['rc']}", flush=True)
-            sm = sms[-1]
-            sm_wall = statistics.median(x["wall"] for x in sms)
-            missed_by_safemaker = seeded.expected - sm["pairs"]
-            extra_safemaker = sm["pairs"] - seeded.expected
-            row = {"n": n, "runs": args.runs, "simulation": sim, "seed_s": round(seed_s, 2),
-                   "safemaker_s": round(sm_wall, 3), "safemaker_runs_s": [round(x["wall"], 2) for x in sms],
-                   "safemaker_cpu_s": round(statistics.median(x["cpu"] for x in sms), 2),
-                   "safemaker_server_cpu_s": round(statistics.median(x["server_cpu"] for x in sms), 2),
-                   "safemaker_cpu_runs_s": [round(x["cpu"], 2) for x in sms],
-                   "safemaker_sys_cpu_runs_s": [round(x["cpu_sys"], 2) for x in sms],
-                   "safemaker_load_runs": [round(x["load"], 1) for x in sms],
-                   "safemaker_calls_per_resource": round(sm["calls"] / n, 3),
-                   "safemaker_peak_rss_mb": round(max(x["rss"] for x in sms), 1), "safemaker_findings": sm["findings"],
-                   "safemaker_unknown": sm["unknown"], "expected_findings": len(seeded.expected),
-                   "missed_by_safemaker_vs_truth": len(missed_by_safemaker),
-                   "safemaker_extra_vs_truth": len(extra_safemaker)}
-            print(f"  safemaker median {sm_wall:.2f}s; missed {len(missed_by_safemaker)} of {len(seeded.expected)} "
-                  f"expected, {len(extra_safemaker)} beyond them", flush=True)
-            if use_prowler and prs:
-                pr = prs[-1]
-                pr_wall = statistics.median(x["wall"] for x in prs)
-                row.update({"prowler_s": round(pr_wall, 3), "prowler_runs_s": [round(x["wall"], 2) for x in prs],
-                            "prowler_cpu_s": round(statistics.median(x["cpu"] for x in prs), 2),
-                            "prowler_server_cpu_s": round(statistics.median(x["server_cpu"] for x in prs), 2),
-                            "prowler_cpu_runs_s": [round(x["cpu"], 2) for x in prs],
-                            "prowler_load_runs": [round(x["load"], 1) for x in prs],
-                            "prowler_exit": pr["rc"],
-                            "prowler_calls_per_resource": round(pr["calls"] / n, 3),
-                            "prowler_calls_all_services": pr["calls_all"],
-                            "prowler_peak_rss_mb": round(max(x["rss"] for x in prs), 1),
-                            "prowler_fail_findings": pr["fails"],
-                            "prowler_ran": pr["ok"], "prowler_blocked_connections": len(pr["blocked"])})
-                if pr["blocked"]:
-                    print(f"  prowler tried to reach (refused): {sorted(set(pr['blocked']))[:5]}", flush=True)
-                if pr["ok"]:
-                    # network findings only: KMS checks depend on the profile having keys (this one has none)
-                    prowler_pairs = {p for p in pr["pairs"] if p[1] in NETWORK_RULES}
-                    ours = {p for p in sm["pairs"] if p[1] in NETWORK_RULES}
-                    missed_by_prowler = ours - prowler_pairs
-                    missed_by_us = prowler_pairs - ours
-                    row["ratio_prowler_over_safemaker"] = round(pr_wall / sm_wall, 2)
-                    row["ratio_per_run"] = [round(p["wall"] / s["wall"], 2) for p, s in zip(prs, sms)]
-                    # CPU of the tool plus the server answering it: what the wall time follows on a saturated machine
-                    row["cpu_ratio_prowler_over_safemaker"] = round(
-                        statistics.median(p["cpu"] + p["server_cpu"] for p in prs)
-                        / statistics.median(s["cpu"] + s["server_cpu"] for s in sms), 2)
-                    row["client_cpu_ratio_prowler_over_safemaker"] = round(
-                        statistics.median(p["cpu"] for p in prs) / statistics.median(s["cpu"] for s in sms), 2)
-                    row["network_findings_prowler_missed"] = len(missed_by_prowler)
-                    row["network_findings_safemaker_missed"] = len(missed_by_us)
-                    row["prowler_missed_by_type"] = dict(Counter(a.split(":")[5].split("/")[0]
-                                                                 for a, _ in missed_by_prowler))
-                    if missed_by_us:
-                        print(f"  safemaker missed (first 5): {sorted(missed_by_us)[:5]}", flush=True)
-                    print(f"  prowler median {pr_wall:.2f}s ({row['ratio_prowler_over_safemaker']}x safemaker; CPU "
-                          f"{row['client_cpu_ratio_prowler_over_safemaker']}x client, "
-                          f"{row['cpu_ratio_prowler_over_safemaker']}x client + server), "
-                          f"{pr['calls'] / n:.2f} SageMaker calls/resource, peak RSS {pr['rss']:.0f} MB; "
-                          f"network findings missed by Prowler {row['network_findings_prowler_missed']}, "
-                          f"by safemaker {row['network_findings_safemaker_missed']}", flush=True)
-                else:
-                    print(f"  prowler:   produced no results (exit {pr['rc']}) after {pr['wall']:.1f}s; "
-                          f"stderr tail:\n{pr['tail']}", flush=True)
-            rows.append(row)
-    if len(rows) > 1:
-        base = rows[0]
-        for row in rows[1:]:
+            for mode in args.server:
+                with simulated_aws(mode, backend, args, lambda target: warm_up(target, Path(tmp), args, extra,
+                                                                                use_prowler)) as target:
+                    print(f"N={n}, server {mode}:", flush=True)
+                    row = bench_one(n, seeded, target, args, Path(tmp), extra, use_prowler, sim)
+                    row["seed_s"] = round(seed_s, 2)
+                    rows.append(row)
+    for mode in args.server:
+        same = [row for row in rows if row["server"] == mode]
+        if len(same) < 2:
+            continue
+        base = same[0]
+        for row in same[1:]:
             scale = row["n"] / base["n"]
-            print(f"N {base['n']} -> {row['n']} (x{scale:g}): safemaker time x{row['safemaker_s'] / base['safemaker_s']:.2f}, "
+            print(f"N {base['n']} -> {row['n']} (x{scale:g}, {mode}): safemaker time x{row['safemaker_s'] / base['safemaker_s']:.2f}, "
                   f"peak RSS x{row['safemaker_peak_rss_mb'] / base['safemaker_peak_rss_mb']:.2f}", flush=True)
     result: dict[str, Any] = {"rows": rows}
     if args.org_accounts:
