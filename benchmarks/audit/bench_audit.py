@@ -338,9 +338,10 @@ def run_safemaker(backend: Any, workdir: Path, workers: int, extra: list[str] | 
     out = workdir / "safemaker.jsonl"
     args = ["audit", "--vpc-profile", str(profile), "--format", "json", "--output", str(out),
             "--max-workers", str(workers), *(extra or [])]
-    for kind in audited_types():
-        if kind in MOTO_LISTABLE:
-            args += ["--type", kind]
+    if "--type" not in args:  # every type moto can list, unless the caller named its own (the organization)
+        for kind in audited_types():
+            if kind in MOTO_LISTABLE:
+                args += ["--type", kind]
     hwm = workdir / "safemaker.hwm"
     before, before_all = backend.request_count("sagemaker"), backend.request_count()
     wall, rc, tail = _timed(_wrapped(sys.executable, "safemaker", args, hwm),
