@@ -125,6 +125,36 @@ def test_search_records_are_used_and_only_the_missing_model_is_described(safemak
     assert len(findings) == 6  # 3 models x (isolation, VPC)
 
 
+def test_a_stale_search_record_of_a_re_created_model_is_not_used(safemaker_local, sm, profile):
+    """Search's index can lag (AWS API reference, Search: results "might not reflect" the latest changes): a
+    model deleted and re-created open under the same name (the same ARN) must not be judged by the old,
+    closed record. The List summary's CreationTime tells them apart (trial 7 A3)."""
+    closed = {"EnableNetworkIsolation": True,
+              "VpcConfig": {"Subnets": list(profile.subnets), "SecurityGroupIds": list(profile.security_group_ids)}}
+    for name in ("st-a", "st-b"):
+        model(sm, name, **closed)
+    stale = {n: sm.describe_model(ModelName=n) for n in ("st-a", "st-b")}
+    for d in stale.values():
+        d.pop("ResponseMetadata")
+    sm.delete_model(ModelName="st-b")
+    model(sm, "st-b")  # open, same name and ARN, created later
+    assert sm.describe_model(ModelName="st-b")["CreationTime"] != stale["st-b"]["CreationTime"]
+
+    def search_answer(params, **kwargs):  # the index still holds the first st-b
+        response = botocore.awsrequest.AWSResponse("http://127.0.0.1/", 200, {}, None)
+        return response, {"Results": [{"Model": {"Model": d}} for d in stale.values()],
+                          "ResponseMetadata": {"HTTPStatusCode": 200}}
+
+    sm.meta.events.register("before-call.sagemaker.Search", search_answer)
+    safemaker_local.reset_requests()
+    stats = audit.AuditStats()
+    findings = list(audit.run(profile, clients={"us-east-1": sm}, resource_types=["model"], stats=stats))
+    assert sorted((f.resource_name, f.rule_id) for f in findings) == [
+        ("st-b", "SM-NET-ISOLATION"), ("st-b", "SM-NET-VPC")]
+    assert safemaker_local.request_count("sagemaker", "DescribeModel") == 1  # st-b only; st-a's record holds
+    assert (stats.resources, stats.from_search) == (2, 1)
+
+
 def test_stats_count_list_pages_and_describes(safemaker_local, sm, profile):
     for i in range(3):
         sm.create_training_job(**training_job(f"t{i}"))

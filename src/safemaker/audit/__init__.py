@@ -829,6 +829,16 @@ class _Item:
     params: Mapping[str, str]
     arn: str | None
     summary: Mapping[str, Any] | None = None   # the List summary, checked as the description (summary_covers)
+    created: Any = None   # the List summary's CreationTime: a Search record is this resource's only if it matches
+
+
+def _record_of(item: _Item, record: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The ``Search`` record of a listed resource, or ``None`` (describe it): only a record created when the
+    List summary says the resource was. Search's index can lag: a resource deleted and re-created under the
+    same name (the same ARN) may still have the old one's record, which must not stand for the new one."""
+    if record is None or item.created is None or record.get("CreationTime") != item.created:
+        return None
+    return record
 
 
 class _Unknown(StatePickling, Exception):
@@ -950,7 +960,8 @@ class _Auditor:
                             value = summary.get(key)
                             if value is not None and value != "":   # an app names a user profile or a space
                                 params[param] = value
-                        batch.append(_Item(region, kind, name, params, arn, summary if keep_summary else None))
+                        batch.append(_Item(region, kind, name, params, arn, summary if keep_summary else None,
+                                           summary.get("CreationTime")))
                     if batch and self.progress:
                         self.progress(ProgressEvent("listed", region, kind, len(batch)))
                     yield from batch
@@ -1375,7 +1386,7 @@ def _run(auditor: _Auditor, regions: Sequence[str], kinds: Sequence[str], max_wo
                         return
                 if stop.is_set():
                     return
-                fut = pool.submit(auditor.audit, entry, records.pop(entry.name, None))
+                fut = pool.submit(auditor.audit, entry, _record_of(entry, records.pop(entry.name, None)))
                 submitted += 1
                 fut.add_done_callback(lambda f, item=entry: out.put(("checked", (item, f))))
         except BaseException as exc:  # list_items turns call failures into findings; this is a bug

@@ -9,7 +9,9 @@ call (botocore's ``SearchRecord`` shape: ``TrainingJob``, ``Model`` (a
   (:func:`search_covers`, computed from botocore's model, not listed by hand);
 - for types whose network fields cannot change after creation (training jobs,
   models, tuning jobs and model packages have no Update call for them): Search's index can lag
-  behind the resource, but not on a field that never changes;
+  behind the resource, but not on a field that never changes -- except that a resource deleted and
+  re-created under the same name is another resource: a record is used only when its
+  ``CreationTime`` is the List summary's, else the resource is described;
 - as a lookup: the List calls stay authoritative for *which* resources exist.
   A listed resource without a record (not indexed yet, or a backend whose
   Search lacks the type: moto 5 has ``TrainingJob`` only) is described as
