@@ -770,7 +770,8 @@ def _refuse_unguardable(client: Any) -> None:
             client_class=f"{cls.__module__}.{cls.__qualname__}",
             reason="its calls are coroutines (an async client such as aiobotocore's): the guard decides "
                    "synchronously and follows references with Describe calls on the same client",
-            fix="create the SageMaker client with boto3/botocore (a synchronous client) from the guarded session")
+            fix="create the SageMaker (or CloudFormation) client with boto3/botocore (a synchronous client) from "
+                "the guarded session")
 
 
 _PREVIOUS_TEMPLATE_OPERATIONS = frozenset({"UpdateStack", "CreateChangeSet"})

@@ -467,16 +467,25 @@ def _patch_async_clients(base: type) -> None:
 
 def _wrap_async_make_api_call(original: Any) -> Any:
     async def _make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
-        if _State.guard is not None and self.meta.service_model.service_name == _SERVICE_NAME:
-            from .hooks import _refuse_unguardable
+        if _State.guard is not None:
+            service = self.meta.service_model.service_name
+            if service == _SERVICE_NAME or (service == _STACK_SERVICE_NAME and _deploys_template(operation_name)):
+                from .hooks import _refuse_unguardable
 
-            _refuse_unguardable(self)
+                _refuse_unguardable(self)
         return await original(self, operation_name, api_params)
 
     _make_api_call._safemaker_original = original  # type: ignore[attr-defined]
     _make_api_call.__wrapped__ = original  # type: ignore[attr-defined]
     _make_api_call.__doc__ = original.__doc__
     return _make_api_call
+
+
+def _deploys_template(operation: str) -> bool:
+    """A CloudFormation operation the guard decides (:data:`safemaker.iac.stack_calls.DECIDED_OPERATIONS`)."""
+    from .iac.stack_calls import DECIDED_OPERATIONS
+
+    return operation in DECIDED_OPERATIONS
 
 
 def _ours_in_chain(func: Any) -> Any:
@@ -558,10 +567,20 @@ def _wrap_init(original: Any) -> Any:
     """
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
-        if _State.guard is not None and self.meta.service_model.service_name == _SERVICE_NAME:
-            from .hooks import _refuse_unguardable
+        if _State.guard is not None:
+            service = self.meta.service_model.service_name
+            if service == _SERVICE_NAME:
+                from .hooks import _refuse_unguardable
 
-            _refuse_unguardable(self)
+                _refuse_unguardable(self)
+            elif service == _STACK_SERVICE_NAME:
+                call = getattr(type(self), "_make_api_call", None)
+                if inspect.iscoroutinefunction(call) and _ours_in_chain(call) is None:
+                    # an async class imported after the guard was on: its template deployments are refused
+                    from botocore.client import BaseClient
+
+                    with _State.lock:
+                        _patch_async_clients(BaseClient)
 
     __init__._safemaker_original = original  # type: ignore[attr-defined]
     __init__.__wrapped__ = original  # type: ignore[attr-defined]

@@ -313,3 +313,33 @@ def test_use_previous_template_is_decided_with_the_stack_s_template(safemaker_lo
     assert (sent["Parameters.member.1.ParameterKey"], sent["Parameters.member.1.ParameterValue"]) == (
         ["Access"], ["Disabled"])
     assert safemaker_local.request_count("cloudformation", "UpdateStack") == 1
+
+
+@pytest.mark.parametrize("made", ["before", "after"])
+def test_an_async_cloudformation_client_cannot_deploy_a_template(profile, made):
+    # aiobotocore's clients run their own coroutine _make_api_call: the process guard's handler never
+    # decides their requests, so the operations that deploy a template are refused (other calls pass).
+    import asyncio
+    import copy
+
+    from test_hooks_fail_closed import _instantiate, _RecordingAsyncBaseClient
+
+    session = botocore.session.get_session()
+    sync = session.create_client("cloudformation", region_name="us-east-1", aws_access_key_id="testing",
+                                 aws_secret_access_key="testing", endpoint_url="http://127.0.0.1:9")
+    cls = type("CloudFormation", (_RecordingAsyncBaseClient,), {})
+    if made == "before":
+        client = _instantiate(cls, sync, copy.copy(sync.meta.events))
+    _RecordingAsyncBaseClient.reached.clear()
+    safemaker.install_process(profile)
+    try:
+        if made == "after":
+            client = _instantiate(cls, sync, copy.copy(sync.meta.events))
+        with pytest.raises(hooks.UnguardableClientError):
+            asyncio.run(client._make_api_call("CreateStack", {"StackName": "nb",
+                                                              "TemplateBody": json.dumps(OPEN_TEMPLATE)}))
+        assert _RecordingAsyncBaseClient.reached == []
+        assert asyncio.run(client._make_api_call("ListStacks", {})) == {"Called": "ListStacks"}
+    finally:
+        safemaker.uninstall_process()
+    assert asyncio.run(client._make_api_call("CreateStack", {})) == {"Called": "CreateStack"}  # guard off
