@@ -187,3 +187,19 @@ def test_which_calls_are_read_only(service, operation, expected):
 def test_an_upstream_that_is_not_the_local_backend_is_refused():
     with pytest.raises(LocalBackendError, match="is not http://127.0.0.1:PORT"):
         ReplayServer("https://sagemaker.us-east-1.amazonaws.com")
+
+
+def test_stop_closes_the_clients_connections_and_frees_the_port(safemaker_local):
+    server = ReplayServer(safemaker_local.endpoint_url).start()
+    url = server.endpoint_url
+    sm = _client(url)
+    sm.list_models()  # a keep-alive connection stays open
+    server.stop()
+    server.stop()  # idempotent
+    with pytest.raises(LocalBackendError, match="not running"):
+        server.endpoint_url
+    with pytest.raises(Exception, match="Could not connect|Connection was closed|Connect"):
+        sm.list_models()
+    port = int(url.rsplit(":", 1)[1])
+    with ReplayServer(safemaker_local.endpoint_url, port=port) as again:  # the port is free again
+        assert again.endpoint_url == url

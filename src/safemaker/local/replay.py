@@ -194,9 +194,11 @@ class _Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        self._server._connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
+        self._server._connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
@@ -350,6 +352,8 @@ class ReplayServer:
         self._server: asyncio.AbstractServer | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._local = _Upstream()
+        self._connections: set[_Connection] = set()
+        self._upstream_connections: list[http.client.HTTPConnection] = []
         self._date = (0, b"")
 
     # ------------------------------------------------------------------ lifecycle
@@ -390,8 +394,10 @@ class ReplayServer:
         async def close() -> None:
             if server is not None:
                 server.close()
-                if hasattr(server, "close_clients"):  # Python 3.13+
-                    server.close_clients()
+            for connection in list(self._connections):  # keep-alive connections of clients
+                if connection.transport is not None:
+                    connection.transport.close()
+            await asyncio.sleep(0)  # let the transports finish closing
 
         asyncio.run_coroutine_threadsafe(close(), loop).result(timeout=10)
         loop.call_soon_threadsafe(loop.stop)
@@ -401,6 +407,10 @@ class ReplayServer:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+        for connection in self._upstream_connections:
+            connection.close()
+        self._upstream_connections.clear()
+        self._local = _Upstream()
 
     def __enter__(self) -> ReplayServer:
         return self.start()
@@ -616,6 +626,7 @@ class ReplayServer:
             reused = connection is not None
             if connection is None:
                 connection = self._local.connection = http.client.HTTPConnection(*self._upstream, timeout=120)
+                self._upstream_connections.append(connection)  # closed by stop()
             try:
                 connection.request(request.method, request.target, body=request.body, headers=headers)
                 response = connection.getresponse()
