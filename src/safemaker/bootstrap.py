@@ -16,7 +16,16 @@ the environment a child Python inherits (:func:`bootstrap_environment`):
 - ``SAFEMAKER_GUARD_MODE`` and ``SAFEMAKER_GUARD_EXCLUSIVE``: the guard's mode and
   exclusivity;
 - ``SAFEMAKER_RUN_PYTHON``: the parent's Python (it has safemaker), named by a
-  child Python that cannot import safemaker.
+  child Python that cannot import safemaker. Its presence is also what
+  ``safemaker.pth`` looks for: installing safemaker puts that file at the root
+  of ``site-packages`` (pyproject's ``force-include``, wheel and editable
+  installs), and ``site`` runs it at start-up, before any ``sitecustomize``;
+  with the variable set it turns the guard on as the bootstrap folder's
+  ``sitecustomize`` does (which then does nothing more), otherwise it imports
+  nothing. So a child Python of an environment that has safemaker is guarded
+  even when another ``sitecustomize`` comes first on its ``PYTHONPATH``
+  (``opentelemetry-instrument``, ``PYTHONPATH=dir:$PYTHONPATH``) or it runs
+  with ``-I`` or ``-E``.
 
 So every child Python started after the guard was turned on comes up guarded:
 ``multiprocessing`` children started with ``spawn`` or ``forkserver``
@@ -24,7 +33,10 @@ So every child Python started after the guard was turned on comes up guarded:
 ``subprocess.run([sys.executable, ...])``. A child Python that cannot import
 safemaker (another virtual environment, ``multiprocessing.set_executable``) or
 whose profile cannot be loaded stops with exit status 2 before its code runs:
-it never runs unguarded. ``fork`` children share the parent's memory, and so
+it never runs unguarded. Not covered: a child Python of another environment
+(no ``safemaker.pth``) whose ``PYTHONPATH`` puts another ``sitecustomize``
+first, one run with ``-S`` (no ``site``), one started with an environment
+without these variables. ``fork`` children share the parent's memory, and so
 its guard, without any of this.
 
 :func:`export_guard_environment` sets the variables in ``os.environ`` when the
@@ -50,7 +62,8 @@ __all__ = ["BOOTSTRAP_DIR", "GUARD_PROFILE_ENV_VAR", "RUN_PYTHON_ENV_VAR", "boot
            "export_guard_environment", "restore_environment", "guard_profile_from_environment"]
 
 BOOTSTRAP_DIR = Path(__file__).resolve().parent / "_run"
-"""The folder put first on ``PYTHONPATH``: its ``sitecustomize.py`` imports :mod:`safemaker.auto`."""
+"""The folder put first on ``PYTHONPATH``: its ``sitecustomize.py`` imports :mod:`safemaker.auto`
+(``safemaker.pth``, installed at the root of ``site-packages``, is its source too)."""
 
 GUARD_PROFILE_ENV_VAR = "SAFEMAKER_GUARD_PROFILE"
 """Environment variable: the profile of a parent's process guard as JSON, for its child Pythons."""

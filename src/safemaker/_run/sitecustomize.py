@@ -6,6 +6,10 @@ runs, then loads the ``sitecustomize`` module that this one hides, if any.
 A process that cannot be guarded (its Python has no safemaker, or the profile
 cannot be loaded) stops with exit status 2 and one line on stderr: it never
 runs unguarded.
+
+``safemaker.pth`` (at the root of ``site-packages`` where safemaker is installed)
+calls :func:`_activate` too, before any ``sitecustomize``, when
+``SAFEMAKER_RUN_PYTHON`` is set: then this module's call finds the guard on.
 """
 
 import os
