@@ -32,6 +32,10 @@ def activate() -> Guard:
 
     ``SAFEMAKER_GUARD_EXCLUSIVE=1`` (set by ``safemaker run``) makes it exclusive
     (:func:`safemaker.process.install_process`); unset or ``0``: not exclusive.
+    An exclusive guard cannot be relaxed from the environment either:
+    ``SAFEMAKER_GUARD_MODE=warn`` with it is refused, and the profile a guarded parent
+    put in ``SAFEMAKER_GUARD_PROFILE`` (an exclusive one always does) is used, whatever
+    ``SAFEMAKER_PROFILE`` says.
 
     Returns
     -------
@@ -42,8 +46,8 @@ def activate() -> Guard:
     ------
     safemaker.errors.ProfileError
         The profile cannot be loaded, ``SAFEMAKER_GUARD_MODE`` is neither
-        ``enforce`` nor ``warn``, or ``SAFEMAKER_GUARD_EXCLUSIVE`` is neither ``1``
-        nor ``0``.
+        ``enforce`` nor ``warn`` (or is ``warn`` with ``SAFEMAKER_GUARD_EXCLUSIVE=1``),
+        or ``SAFEMAKER_GUARD_EXCLUSIVE`` is neither ``1`` nor ``0``.
     """
     mode = os.environ.get(MODE_ENV_VAR, "enforce").strip().lower() or "enforce"
     if mode not in ("enforce", "warn"):
@@ -53,6 +57,12 @@ def activate() -> Guard:
     if exclusive not in ("0", "1"):
         raise ProfileError(f"environment ({EXCLUSIVE_ENV_VAR})", [ProfileFieldError(
             EXCLUSIVE_ENV_VAR, os.environ.get(EXCLUSIVE_ENV_VAR), "'1' or '0' (unset means 0)")])
+    if exclusive == "1" and mode != "enforce":  # an exclusive guard is never relaxed, also not by a child's env
+        raise ProfileError(f"environment ({MODE_ENV_VAR})", [ProfileFieldError(
+            MODE_ENV_VAR, os.environ.get(MODE_ENV_VAR),
+            f"'enforce' while {EXCLUSIVE_ENV_VAR}=1: an exclusive guard (safemaker run, "
+            "install_process(exclusive=True)) cannot be relaxed to warn in a child; unset "
+            f"{MODE_ENV_VAR}, or run the parent with 'safemaker run --mode warn' or --not-exclusive")])
     return install_process(None, mode, exclusive=exclusive == "1")  # type: ignore[arg-type]
 
 

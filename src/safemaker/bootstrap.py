@@ -11,10 +11,18 @@ the environment a child Python inherits (:func:`bootstrap_environment`):
   (:meth:`safemaker.profile.VpcProfile.to_dict`), so that a profile built in
   code, read from SSM or overridden by ``SAFEMAKER_<FIELD>`` variables reaches
   the child exactly (no override applies to it again); absent when the parent's
-  profile came from the environment (``SAFEMAKER_PROFILE``, ``safemaker run``):
-  the child reads the same variables;
+  profile came from the environment (``SAFEMAKER_PROFILE``, ``safemaker run
+  --not-exclusive``) and its guard is not exclusive: the child reads the same
+  variables;
 - ``SAFEMAKER_GUARD_MODE`` and ``SAFEMAKER_GUARD_EXCLUSIVE``: the guard's mode and
-  exclusivity;
+  exclusivity. An exclusive guard (``safemaker run``'s default) always passes its
+  profile in ``SAFEMAKER_GUARD_PROFILE``, and a child that finds
+  ``SAFEMAKER_GUARD_EXCLUSIVE=1`` with ``SAFEMAKER_GUARD_MODE=warn`` stops with
+  exit status 2 (the bootstrap never writes that pair): a program cannot relax
+  its children by setting ``SAFEMAKER_GUARD_MODE`` or ``SAFEMAKER_PROFILE`` for
+  them. It can by rewriting all the variables, or by starting a Python with an
+  environment of its own; an in-process guard does not stop code written to
+  defeat it (IAM is that boundary);
 - ``SAFEMAKER_RUN_PYTHON``: the parent's Python (it has safemaker), named by a
   child Python that cannot import safemaker. Its presence is also what
   ``safemaker.pth`` looks for: installing safemaker puts that file at the root
@@ -87,11 +95,14 @@ def bootstrap_environment(environ: Mapping[str, str], mode: str, *, exclusive: b
         The environment the child would get otherwise (its ``PYTHONPATH`` is kept, after the bootstrap).
     mode : {"enforce", "warn"}
     exclusive : bool
-        ``SAFEMAKER_GUARD_EXCLUSIVE`` ``1`` or ``0``.
+        ``SAFEMAKER_GUARD_EXCLUSIVE`` ``1``, or ``0``; always ``0`` in ``warn`` mode (an exclusive
+        guard enforces: :func:`safemaker.process.install_process`), so that a child finding ``1``
+        with ``warn`` knows the mode was relaxed after the parent set it, and refuses to start
+        (:func:`safemaker.auto.activate`).
     profile : VpcProfile, optional
-        Passed on as ``SAFEMAKER_GUARD_PROFILE`` (JSON). ``None``: the child reads its profile from the
-        environment (``SAFEMAKER_PROFILE`` or the ``SAFEMAKER_<FIELD>`` variables), so an inherited
-        ``SAFEMAKER_GUARD_PROFILE`` is removed.
+        Passed on as ``SAFEMAKER_GUARD_PROFILE`` (JSON); an exclusive guard always passes its profile.
+        ``None``: the child reads its profile from the environment (``SAFEMAKER_PROFILE`` or the
+        ``SAFEMAKER_<FIELD>`` variables), so an inherited ``SAFEMAKER_GUARD_PROFILE`` is removed.
 
     Returns
     -------
@@ -103,7 +114,7 @@ def bootstrap_environment(environ: Mapping[str, str], mode: str, *, exclusive: b
         "PYTHONPATH": os.pathsep.join([str(BOOTSTRAP_DIR), *rest]),
         GUARD_PROFILE_ENV_VAR: None if profile is None else json.dumps(profile.to_dict(), sort_keys=True),
         MODE_ENV_VAR: mode,
-        EXCLUSIVE_ENV_VAR: "1" if exclusive else "0",
+        EXCLUSIVE_ENV_VAR: "1" if exclusive and mode == "enforce" else "0",
         RUN_PYTHON_ENV_VAR: sys.executable,
     }
 

@@ -329,12 +329,15 @@ def _install(profile: Any, mode: "Mode", by: str, *, replace: bool, exclusive: b
 def _export(g: "Guard", given: Any, exclusive: bool) -> None:
     """Child Pythons started from now on come up with this guard (:mod:`safemaker.bootstrap`).
 
-    A profile given as ``None`` was read from the environment, which the child reads too; any
-    other (an object, a path, ``ssm:``) is passed on as the profile loaded.
+    A profile given as ``None`` was read from the environment, which the child reads too, unless
+    the guard is exclusive; any other (an object, a path, ``ssm:``), and the profile of an exclusive
+    guard, is passed on as the profile loaded (``SAFEMAKER_GUARD_PROFILE``): a child of an exclusive
+    guard has the profile in force, whatever ``SAFEMAKER_PROFILE`` or the file says by then.
     """
     from .bootstrap import export_guard_environment
 
-    export_guard_environment(g.mode, exclusive=exclusive, profile=None if given is None else g.profile)
+    pinned = given is not None or exclusive
+    export_guard_environment(g.mode, exclusive=exclusive, profile=g.profile if pinned else None)
 
 
 # --------------------------------------------------------------------------- SDK-side preflight

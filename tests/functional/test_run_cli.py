@@ -128,7 +128,10 @@ def test_bad_profile_exits_2_and_starts_nothing(program):
 
 
 def test_a_child_whose_profile_cannot_be_loaded_does_not_run_unguarded(program):
-    """The profile file goes away after the start: the child Python stops (exit 2) before its code runs."""
+    """The profile file goes away after the start: the child Python stops (exit 2) before its code runs.
+
+    Not exclusive: the child reads the profile file itself (exclusive, it has the profile its parent loaded:
+    ``test_run_env_relax.py``)."""
     where, env = program
     (where / "gone.toml").write_text(PROFILE)
     marker = where / "ran"
@@ -138,7 +141,8 @@ def test_a_child_whose_profile_cannot_be_loaded_does_not_run_unguarded(program):
         rc = subprocess.call([sys.executable, "-c", "open({str(marker)!r}, 'w')"])
         sys.exit(rc)
     """)
-    r = subprocess.run([*safemaker_command(), "run", "-p", "gone.toml", "--", sys.executable, "-c", code],
+    r = subprocess.run([*safemaker_command(), "run", "-p", "gone.toml", "--not-exclusive", "--", sys.executable, "-c",
+                        code],
                        cwd=where, env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 2
     assert "the guard could not be turned on" in r.stderr and not marker.exists()
@@ -165,7 +169,9 @@ def test_run_environment_puts_the_bootstrap_first_once(tmp_path):
     assert (BOOTSTRAP_DIR / "sitecustomize.py").is_file()
     ssm = run_environment("ssm:/closed/profile", "enforce", {})
     assert ssm["SAFEMAKER_PROFILE"] == "ssm:/closed/profile"
-    assert (env["SAFEMAKER_GUARD_EXCLUSIVE"], ssm["SAFEMAKER_GUARD_EXCLUSIVE"]) == ("1", "1")
+    # An exclusive guard enforces (install_process): in warn mode the bootstrap says not exclusive, so that a
+    # child finding SAFEMAKER_GUARD_EXCLUSIVE=1 with warn knows the mode was relaxed after the start.
+    assert (env["SAFEMAKER_GUARD_EXCLUSIVE"], ssm["SAFEMAKER_GUARD_EXCLUSIVE"]) == ("0", "1")
     assert run_environment("profile.toml", "enforce", {}, exclusive=False)["SAFEMAKER_GUARD_EXCLUSIVE"] == "0"
 
 

@@ -19,7 +19,7 @@ __all__ = ["BOOTSTRAP_DIR", "RUN_PYTHON_ENV_VAR", "run_environment", "bootstrap_
 
 
 def run_environment(profile: Optional[str], mode: str, environ: Optional[dict[str, str]] = None,
-                    *, exclusive: bool = True) -> dict[str, str]:
+                    *, exclusive: bool = True, loaded: Optional[VpcProfile] = None) -> dict[str, str]:
     """The environment ``safemaker run`` gives the program (and so every Python process it starts).
 
     Parameters
@@ -31,7 +31,11 @@ def run_environment(profile: Optional[str], mode: str, environ: Optional[dict[st
         The environment to start from (default: this process's).
     exclusive : bool, default True
         ``SAFEMAKER_GUARD_EXCLUSIVE``: ``1`` (no guard installed by the program can
-        relax the process guard) or ``0``.
+        relax the process guard) or ``0`` (always ``0`` with ``mode="warn"``).
+    loaded : VpcProfile, optional
+        The profile, loaded. With an exclusive guard it is passed on as
+        ``SAFEMAKER_GUARD_PROFILE``: the program and its children use it, not a
+        ``SAFEMAKER_PROFILE`` or profile file changed after the start.
 
     Returns
     -------
@@ -39,8 +43,9 @@ def run_environment(profile: Optional[str], mode: str, environ: Optional[dict[st
         ``SAFEMAKER_PROFILE`` as an absolute path (children may change directory) and the
         bootstrap of :func:`safemaker.bootstrap.bootstrap_environment`: ``PYTHONPATH`` with
         :data:`BOOTSTRAP_DIR` first, ``SAFEMAKER_GUARD_MODE``, ``SAFEMAKER_GUARD_EXCLUSIVE``,
-        ``SAFEMAKER_RUN_PYTHON`` (this Python, which has safemaker), and no
-        ``SAFEMAKER_GUARD_PROFILE`` (a guarded parent's profile does not replace this one).
+        ``SAFEMAKER_RUN_PYTHON`` (this Python, which has safemaker), and
+        ``SAFEMAKER_GUARD_PROFILE`` as above, else none (a guarded parent's profile does not
+        replace this one).
     """
     env = dict(os.environ if environ is None else environ)
     if profile is not None:
@@ -48,7 +53,8 @@ def run_environment(profile: Optional[str], mode: str, environ: Optional[dict[st
     source = env.get(PROFILE_ENV_VAR)
     if source and not source.startswith(SSM_PREFIX):
         env[PROFILE_ENV_VAR] = str(Path(source).expanduser().resolve())
-    for name, value in bootstrap_environment(env, mode, exclusive=exclusive).items():
+    pinned = loaded if exclusive and mode == "enforce" else None
+    for name, value in bootstrap_environment(env, mode, exclusive=exclusive, profile=pinned).items():
         if value is None:
             env.pop(name, None)
         else:
@@ -228,8 +234,9 @@ def run(
     """
     if mode not in ("enforce", "warn"):
         raise fail(f"--mode is {mode!r}; expected 'enforce' or 'warn'")
-    env = run_environment(profile, mode, exclusive=exclusive)
-    VpcProfile.load(env.get(PROFILE_ENV_VAR))  # bad profile: exit 2 here, before anything starts
+    source = run_environment(profile, mode, exclusive=exclusive).get(PROFILE_ENV_VAR)
+    loaded = VpcProfile.load(source)  # bad profile: exit 2 here, before anything starts
+    env = run_environment(profile, mode, exclusive=exclusive, loaded=loaded)
     program = shutil.which(command[0], path=env.get("PATH"))
     if program is None:
         raise fail(f"COMMAND is {command[0]!r}, which is not an executable on PATH; give the program's path "
