@@ -134,6 +134,10 @@ def _key_fields(rule: OperationRule) -> Iterator[KeyField]:
             yield KeyField(rule.operation, f.iam_condition_key, target, f)
 
 
+#: ``(RULES, condition_key_uses() of it)``: the table the uses were last derived from, and them.
+_USES: tuple[object, dict[str, tuple[KeyUse, ...]]] | None = None
+
+
 def condition_key_uses() -> dict[str, tuple[KeyUse, ...]]:
     """Every IAM condition key of the rule table, and the operations that use it.
 
@@ -142,13 +146,23 @@ def condition_key_uses() -> dict[str, tuple[KeyUse, ...]]:
     dict[str, tuple[KeyUse, ...]]
         Condition key -> one :class:`KeyUse` per operation (sorted by operation).
         Operations the table marks ``unsupported`` are left out (they are denied
-        outright). Derived from :data:`safemaker.rules.RULES` on each call.
+        outright). Derived from :data:`safemaker.rules.RULES` once per rule table
+        (the table object this module sees; a new one is derived again); each call
+        returns a new dict of the same immutable values.
 
     Raises
     ------
     UnexpressibleRuleError
         A field carries ``iam_condition_key_2`` without being a ``VpcConfig``.
     """
+    global _USES
+    cached = _USES
+    if cached is None or cached[0] is not RULES:
+        cached = _USES = (RULES, _derive_key_uses())
+    return dict(cached[1])
+
+
+def _derive_key_uses() -> dict[str, tuple[KeyUse, ...]]:
     by_key: dict[str, dict[str, list[KeyField]]] = {}
     for op in sorted(RULES):
         rule = RULES[op]
