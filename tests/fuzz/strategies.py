@@ -341,6 +341,21 @@ def _set(container: dict[str, Any], shape: Any, parts: tuple[str, ...], value: A
 
 _MODES = ("compliant", "absent", "one-bad", "mixed")
 
+#: ``(id(f), id(p), id(shape))`` -> ``(f, p, shape, field_values(f, p, shape), good or bad)``: each
+#: field's strategies made once (a new strategy object is validated again at every draw; drawing
+#: from an equal strategy made earlier gives the same values). The objects are kept, so ids stay theirs.
+_FIELD_STRATEGIES: dict[tuple[int, int, int], tuple[Any, ...]] = {}
+
+
+def _field_strategies(f: FieldRule, p: VpcProfile, shape: Any) -> tuple[FieldValues, st.SearchStrategy[Any]]:
+    """``field_values(f, p, shape)`` and ``st.one_of(good, bad)`` of it, made once per field, profile and shape."""
+    key = (id(f), id(p), id(shape))
+    saved = _FIELD_STRATEGIES.get(key)
+    if saved is None:
+        values = field_values(f, p, shape)
+        saved = _FIELD_STRATEGIES[key] = (f, p, shape, values, st.one_of(values.good, values.bad))
+    return saved[3], saved[4]
+
 
 @st.composite
 def _request(draw: Callable[..., Any], operation: str, profile: VpcProfile | None) -> dict[str, Any]:
@@ -361,7 +376,7 @@ def _request(draw: Callable[..., Any], operation: str, profile: VpcProfile | Non
     for i, (container, cshape, f) in enumerate(slots):
         parts = split_path(f.path)
         fshape = _shape_at(cshape, parts)
-        values = field_values(f, p, fshape)
+        values, either = _field_strategies(f, p, fshape)
         if mode == "compliant" or (mode == "one-bad" and i != bad_index):
             value = draw(values.good)
         elif mode == "absent":
@@ -369,7 +384,7 @@ def _request(draw: Callable[..., Any], operation: str, profile: VpcProfile | Non
         elif mode == "one-bad":
             value = draw(values.bad)
         else:
-            value = draw(st.one_of(values.good, values.bad))
+            value = draw(either)
         if value is ABSENT and (_required(cshape, parts) or _required_in_given_parent(container, cshape, parts)):
             continue  # botocore requires it: keep the minimal request's value
         _set(container, cshape, parts, copy.deepcopy(value))
