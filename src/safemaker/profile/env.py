@@ -39,14 +39,16 @@ OTHER_ENV_VARS: Mapping[str, str] = MappingProxyType(
         "SAFEMAKER_GUARD_MODE": "mode of the process guard turned on by 'import safemaker.auto' and "
                                 "'safemaker run': enforce (default) or warn",
         "SAFEMAKER_GUARD_EXCLUSIVE": "1 makes the process guard turned on by 'import safemaker.auto' exclusive "
-                                     "(no client or session guard can relax it); set by 'safemaker run'",
+                                     "(no client or session guard can relax it; refused with "
+                                     "SAFEMAKER_GUARD_MODE=warn); set by 'safemaker run'",
         "SAFEMAKER_ENDPOINT_URL": "endpoint URL for the doctor, infra and profile commands",
         "SAFEMAKER_S3_ENDPOINT_URL": "S3 endpoint URL for 'safemaker notebook wheelhouse' (local backend)",
         "SAFEMAKER_STACK": "name of the closed-network stack of 'safemaker infra'",
         "SAFEMAKER_REHEARSAL_NETLOG": "set by a rehearsal in its sandbox: file its network attempts are recorded in",
         "SAFEMAKER_REHEARSAL_CODE_DIR": "set by a rehearsal in its sandbox: the job's code directory",
         "SAFEMAKER_RUN_PYTHON": "set by 'safemaker run' and the process guard: the guarded parent's Python "
-                                "(which has safemaker), named by a child Python that cannot import safemaker",
+                                "(which has safemaker), named by a child Python that cannot import safemaker; "
+                                "safemaker.pth turns the guard on in a Python that finds it set",
         "SAFEMAKER_GUARD_PROFILE": "set by the process guard for its child Pythons: the guard's profile as "
                                    "JSON, read by 'import safemaker.auto' (safemaker.bootstrap)",
     }
