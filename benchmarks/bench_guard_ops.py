@@ -156,6 +156,8 @@ def _closed_value(f: Any) -> Any:
         return PROFILE.output_kms_key_id
     if g == "SM-ROLE":
         return ROLE
+    if g == "SM-WORKTEAM-PRESIGN":
+        return "Enabled"  # IamPolicyConstraints.VpcSourceIp (API reference): the URLs work through the VPC only
     return None
 
 

@@ -310,6 +310,15 @@ def _check_enum(ctx: _Ctx, f: FieldRule, path: str, value: Any, wanted: str) -> 
     return MISSING
 
 
+_ENUM_WANTED = {Guardrail.DIRECT_INTERNET_ACCESS: "Disabled", Guardrail.APP_NETWORK_ACCESS_TYPE: "VpcOnly",
+                Guardrail.ROOT_ACCESS: "Disabled", Guardrail.WORKTEAM_PRESIGN: "Enabled"}
+"""The one value of each enum guardrail (its API reference: the value that keeps the resource closed)."""
+
+
+def _check_closed_enum(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
+    return _check_enum(ctx, f, path, value, _ENUM_WANTED[f.guardrail])
+
+
 def _check_vpc(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
     p = ctx.profile
     if ctx.describing and value == {}:
@@ -562,9 +571,9 @@ _CHECKS = {
     Guardrail.SUBNET_IDS: lambda ctx, f, path, value: _check_id_list(ctx, f, path, value, subnets=True),
     Guardrail.SECURITY_GROUP_IDS: lambda ctx, f, path, value: _check_id_list(ctx, f, path, value, subnets=False),
     Guardrail.VPC_ID: _check_vpc_id,
-    Guardrail.DIRECT_INTERNET_ACCESS: lambda ctx, f, path, value: _check_enum(ctx, f, path, value, "Disabled"),
+    Guardrail.DIRECT_INTERNET_ACCESS: _check_closed_enum,
     Guardrail.ROOT_ACCESS: _check_root,
-    Guardrail.APP_NETWORK_ACCESS_TYPE: lambda ctx, f, path, value: _check_enum(ctx, f, path, value, "VpcOnly"),
+    Guardrail.APP_NETWORK_ACCESS_TYPE: _check_closed_enum,
     Guardrail.VOLUME_KMS_KEY: lambda ctx, f, path, value: _check_kms(ctx, f, path, value,
                                                                      ctx.profile.volume_kms_key_id),
     Guardrail.OUTPUT_KMS_KEY: lambda ctx, f, path, value: _check_kms(ctx, f, path, value,
@@ -574,6 +583,7 @@ _CHECKS = {
     Guardrail.REMOTE_ACCESS: _check_remote_access,
     Guardrail.LIFECYCLE_SCRIPT: _check_lifecycle_script,
     Guardrail.WORKTEAM: _check_workteam,
+    Guardrail.WORKTEAM_PRESIGN: _check_closed_enum,
 }
 """One check per guardrail: ``(ctx, field, concrete path, value) -> value to inject or MISSING``."""
 
@@ -670,8 +680,8 @@ def _field_plan(f: FieldRule, p: _ProfileView, inject: bool, update: bool) -> _F
         on = (p.require_network_isolation if g is Guardrail.NETWORK_ISOLATION
               else p.require_inter_container_traffic_encryption)
         test, absent, value = (_IS_TRUE, _ABSENT_CONST, True) if on else (_SKIP, _ABSENT_OK, None)
-    elif g in (Guardrail.DIRECT_INTERNET_ACCESS, Guardrail.APP_NETWORK_ACCESS_TYPE, Guardrail.ROOT_ACCESS):
-        wanted = "VpcOnly" if g is Guardrail.APP_NETWORK_ACCESS_TYPE else "Disabled"
+    elif g in _ENUM_WANTED:
+        wanted = _ENUM_WANTED[g]
         if g is Guardrail.ROOT_ACCESS and p.notebook_root_access != "Disabled":
             test = _SKIP
         else:

@@ -103,6 +103,11 @@ class Guardrail(str, Enum):
     """Human work (Ground Truth labeling, Augmented AI review) goes to a private work team
     (``arn:...:workteam/private-crowd/<name>``), never to the public crowd (Amazon Mechanical
     Turk) or an AWS Marketplace vendor; the team's workforce is followed as a reference."""
+    WORKTEAM_PRESIGN = "SM-WORKTEAM-PRESIGN"
+    """A work team's S3 presigned URLs (worker task templates' ``grant_read_access``) work only
+    through an S3 VPC endpoint from the worker's IP: ``WorkerAccessConfiguration.S3Presign.
+    IamPolicyConstraints.VpcSourceIp`` must be ``"Enabled"`` (absent means not enabled: the URLs
+    work from anywhere)."""
     UNCLASSIFIED = "SM-UNCLASSIFIED"
     """The operation is not in the classification (:mod:`safemaker.rules_classification`): refused
     unless the profile sets ``allow_unclassified_operations``."""
@@ -372,6 +377,14 @@ def _workteam(path: str) -> FieldRule:
     """A work team ARN: a private work team only (absent is refused by botocore: the member is required)."""
     return FieldRule(Guardrail.WORKTEAM, path, "sagemaker:WorkteamType", inject=False, required=False,
                      create_parents=False)
+
+
+_VPC_SOURCE_IP = "S3Presign.IamPolicyConstraints.VpcSourceIp"  # below WorkerAccessConfiguration
+
+
+def _presign_vpc_source_ip(path: str) -> FieldRule:
+    """A work team's ``VpcSourceIp``: ``"Enabled"`` (injected on create); no IAM condition key has it."""
+    return FieldRule(Guardrail.WORKTEAM_PRESIGN, path, None)
 
 
 def _remote_access(path: str, key: str | None) -> FieldRule:
@@ -908,9 +921,21 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         # A private work team has no network fields: its workforce's WorkforceVpcConfig counts.
         # WorkforceName absent means the region's default workforce, named "default" (DescribeWorkforce's
         # WorkforceName: "automatically set to default when a workforce is created"): followed as named.
+        # Its S3 presigned URLs must be bound to the VPC (VpcSourceIp), else the data of a VPC-only
+        # workforce's tasks can be fetched by URL from anywhere (API reference, IamPolicyConstraints).
         "CreateWorkteam",
+        (Target("", (_presign_vpc_source_ip(f"WorkerAccessConfiguration.{_VPC_SOURCE_IP}"),),
+                describe_anchor="Workteam"),),
         references=(Reference("WorkforceName", "workforce", arn_prefix="workforce/",
                               describe_path="Workteam.WorkforceArn", absent_name=DEFAULT_WORKFORCE),),
+        resource="workteam",
+    ),
+    OperationRule(
+        # Members, description and notifications change nothing in the network; a WorkerAccessConfiguration
+        # given is decided as a whole (whether AWS merges it with the stored one is not documented).
+        "UpdateWorkteam",
+        (Target("WorkerAccessConfiguration", (_presign_vpc_source_ip(_VPC_SOURCE_IP),), replace_on_update=True),),
+        kind="update",
         resource="workteam",
     ),
     # ---- notebooks

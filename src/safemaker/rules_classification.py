@@ -199,9 +199,6 @@ _MLFLOW = ("an MLflow tracking server or app that SageMaker manages, reached thr
            "it runs no code of yours and has no network settings to set")
 _MLFLOW_URL = ("a short-lived URL to the MLflow UI of a managed tracking server (IAM decides who may create "
                "one; restrict it with aws:SourceVpce); the server runs no code of yours")
-_WORKTEAM = ("changes the members and notifications of an existing private work team; its workforce (which "
-             "cannot change) is checked by CreateWorkforce / UpdateWorkforce and followed from every labeling job "
-             "and flow definition that names the team")
 _FEATURE_STORE = ("a Feature Store feature group (online store reached through the SageMaker API, offline "
                   "store in S3); starts no compute of yours")
 _MODEL_REGISTRY = ("model registry metadata (model package groups, model cards, approval status); models made "
@@ -260,7 +257,6 @@ _NO_NETWORK_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
       "sagemaker:StudioLifecycleConfigArns restricts which scripts may be attached"),
      ("CreateStudioLifecycleConfig",)),
     (_TRAINING_PLAN, ("CreateTrainingPlan", "ExtendTrainingPlan")),
-    (_WORKTEAM, ("UpdateWorkteam",)),
     (("turns the SageMaker projects Service Catalog portfolio on or off; the projects themselves "
       "(CreateProject) are refused"), ("DisableSagemakerServicecatalogPortfolio",
                                        "EnableSagemakerServicecatalogPortfolio")),

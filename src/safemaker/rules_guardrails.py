@@ -262,6 +262,19 @@ _SPECS: tuple[GuardrailSpec, ...] = (
         "Use a private work team of your account whose workforce has WorkforceVpcConfig in the profile's VPC "
         "(CreateWorkforce with WorkforceVpcConfig, then CreateWorkteam with its WorkforceName)."),
     GuardrailSpec(
+        _G.WORKTEAM_PRESIGN,
+        "A work team's S3 presigned URLs must work only through the VPC (VpcSourceIp Enabled).", "high",
+        "CreateWorkteam WorkerAccessConfiguration.S3Presign.IamPolicyConstraints.VpcSourceIp is \"Enabled\" "
+        "(injected when absent): Amazon S3 then accepts the presigned URLs of the worker task templates "
+        "(grant_read_access) only over an S3 VPC endpoint from the worker's IP address; absent or \"Disabled\", "
+        "the URLs of the labeling data work from anywhere. UpdateWorkteam that gives WorkerAccessConfiguration "
+        "states it too. A labeling job or flow definition is checked against its work team's description. "
+        "No IAM condition key has it, and CloudFormation's AWS::SageMaker::Workteam cannot set it.",
+        (), "DescribeWorkteam Workteam.WorkerAccessConfiguration.S3Presign.IamPolicyConstraints.VpcSourceIp",
+        "Set VpcSourceIp to Enabled (CreateWorkteam or UpdateWorkteam WorkerAccessConfiguration.S3Presign."
+        "IamPolicyConstraints), with an S3 VPC endpoint in the workforce's VPC; create the work team with the API "
+        "or Terraform, not CloudFormation."),
+    GuardrailSpec(
         _G.UNCLASSIFIED, "The operation is not in safemaker's classification: refused unless allowed.", "high",
         "The operation is one of safemaker's classified operations (safemaker rules); a botocore newer than "
         "safemaker may add others, which nobody has read yet.",

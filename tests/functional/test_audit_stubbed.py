@@ -221,11 +221,13 @@ def test_labeling_job_open_and_closed(stubbed, profile):
          "absent", "recreate")]
 
 
-def workteam_description(name, workforce):
+def workteam_description(name, workforce, vpc_source_ip="Enabled"):
     return {"Workteam": {"WorkteamName": name, "WorkteamArn": f"{ARN}:workteam/private-crowd/{name}",
                          "MemberDefinitions": [{"CognitoMemberDefinition": {
                              "UserPool": "us-east-1_abc", "UserGroup": "g", "ClientId": "c"}}],
-                         "Description": "d", "WorkforceArn": f"{ARN}:workforce/{workforce}"}}
+                         "Description": "d", "WorkforceArn": f"{ARN}:workforce/{workforce}",
+                         "WorkerAccessConfiguration": {"S3Presign": {"IamPolicyConstraints": {
+                             "VpcSourceIp": vpc_source_ip}}}}}
 
 
 def test_labeling_jobs_whose_workers_are_outside_the_network(stubbed, profile):
@@ -259,6 +261,31 @@ def test_labeling_jobs_whose_workers_are_outside_the_network(stubbed, profile):
          "DescribeWorkforce(WorkforceName='open').Workforce.WorkforceVpcConfig", "absent", "update"),
         (f"{ARN}:labeling-job/vendor", "SM-WORKTEAM", "HumanTaskConfig.WorkteamArn", teams["vendor"], "recreate"),
     ]
+
+
+def test_a_labeling_job_whose_team_s_presigned_urls_work_from_anywhere(stubbed, profile):
+    """A private team of a closed workforce with VpcSourceIp Disabled (trial 6, F12): reported, fixable by
+    UpdateWorkteam."""
+    client, stub = stubbed
+    stub.add_response("list_labeling_jobs", {"LabelingJobSummaryList": [
+        {"LabelingJobName": "l", "LabelingJobArn": f"{ARN}:labeling-job/l", "CreationTime": NOW,
+         "LastModifiedTime": NOW, "LabelingJobStatus": "Completed", "LabelCounters": {},
+         "WorkteamArn": f"{ARN}:workteam/private-crowd/team",
+         "PreHumanTaskLambdaArn": "arn:aws:lambda:us-east-1:432418664414:function:PRE-ImageMultiClass"}]}, PAGE)
+    described = labeling_description("l", {})
+    del described["LabelingJobAlgorithmsConfig"]
+    stub.add_response("describe_labeling_job", described, {"LabelingJobName": "l"})
+    stub.add_response("describe_workteam", workteam_description("team", "closed", "Disabled"),
+                      {"WorkteamName": "team"})
+    stub.add_response("describe_workforce", {"Workforce": {
+        "WorkforceName": "closed", "WorkforceArn": f"{ARN}:workforce/closed",
+        "WorkforceVpcConfig": {"VpcId": VPC_ID, "SecurityGroupIds": [SG], "Subnets": [SUB_A, SUB_C]}}},
+        {"WorkforceName": "closed"})
+    findings = audit_type(profile, client, "labeling-job")
+    assert summary(findings) == [
+        (f"{ARN}:labeling-job/l", "SM-WORKTEAM-PRESIGN",
+         "HumanTaskConfig.WorkteamArn -> DescribeWorkteam(WorkteamName='team').Workteam.WorkerAccessConfiguration."
+         "S3Presign.IamPolicyConstraints.VpcSourceIp", "Disabled", "update")]
 
 
 def test_inference_recommendations_job_open_and_closed(stubbed, profile):

@@ -78,7 +78,8 @@ def test_a_work_team_outside_the_network_is_refused_and_nothing_is_sent(
 def _team(stub: Stubber, team: str, workforce: str, vpc: dict | None) -> None:
     stub.add_response("describe_workteam", {"Workteam": {
         "WorkteamName": team, "WorkteamArn": f"{ARN}:workteam/private-crowd/{team}", "MemberDefinitions": MEMBERS,
-        "Description": "d", "WorkforceArn": f"{ARN}:workforce/{workforce}"}}, {"WorkteamName": team})
+        "Description": "d", "WorkforceArn": f"{ARN}:workforce/{workforce}",
+        "WorkerAccessConfiguration": VPC_BOUND}}, {"WorkteamName": team})
     _workforce(stub, workforce, vpc)
 
 
@@ -90,6 +91,9 @@ def _workforce(stub: Stubber, workforce: str, vpc: dict | None) -> None:
 
 
 CLOSED = {"VpcId": VPC_ID, "SecurityGroupIds": [SG], "Subnets": [SUB_A]}
+VPC_BOUND = {"S3Presign": {"IamPolicyConstraints": {"VpcSourceIp": "Enabled"}}}
+"""A team whose S3 presigned URLs work only through the VPC (test_hooks_workteam_presign.py): here only the
+workforce decides."""
 
 
 @pytest.mark.parametrize("method, operation, build, path", CASES, ids=[c[1] for c in CASES])
@@ -150,7 +154,8 @@ def test_create_workteam_checks_the_workforce_it_names(safemaker_session, profil
             assert [(v.path, v.rule_id) for v in exc.value.violations] == [
                 ("WorkforceName -> DescribeWorkforce(WorkforceName='wf').Workforce.WorkforceVpcConfig", "SM-NET-VPC")]
         else:
-            stub.add_response("create_workteam", {"WorkteamArn": f"{ARN}:workteam/private-crowd/t"}, request)
+            stub.add_response("create_workteam", {"WorkteamArn": f"{ARN}:workteam/private-crowd/t"},
+                              dict(request, WorkerAccessConfiguration=VPC_BOUND))  # injected
             sm.create_workteam(**request)
         stub.assert_no_pending_responses()
 
@@ -186,8 +191,9 @@ def test_create_workteam_without_a_workforce_name_follows_the_default_workforce(
                 (f"WorkforceName -> DescribeWorkforce(WorkforceName='{default}').Workforce.WorkforceVpcConfig",
                  "SM-NET-VPC")]
         else:
-            stub.add_response("create_workteam", {"WorkteamArn": f"{ARN}:workteam/private-crowd/t"}, request)
-            sm.create_workteam(**request)  # sent as written: no WorkforceName added
+            stub.add_response("create_workteam", {"WorkteamArn": f"{ARN}:workteam/private-crowd/t"},
+                              dict(request, WorkerAccessConfiguration=VPC_BOUND))
+            sm.create_workteam(**request)  # no WorkforceName added (VpcSourceIp is injected)
         stub.assert_no_pending_responses()
 
 
@@ -200,7 +206,7 @@ def test_a_work_team_description_that_names_no_workforce_fails_closed(safemaker_
     hooks.install(safemaker_session, profile)
     sm = safemaker_session.client("sagemaker")
     team = {"WorkteamName": "t", "WorkteamArn": f"{ARN}:workteam/private-crowd/t", "MemberDefinitions": MEMBERS,
-            "Description": "d"}
+            "Description": "d", "WorkerAccessConfiguration": VPC_BOUND}
     if workforce_arn is not None:
         team["WorkforceArn"] = workforce_arn
     with Stubber(sm) as stub:

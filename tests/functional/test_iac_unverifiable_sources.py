@@ -267,7 +267,9 @@ def test_terraform_flow_definition_lifecycle_config_and_project_are_decided(prof
     assert [(x["status"], x["rule_id"], x["path"]) for x in rows2] == [
         ("UNKNOWN", "SM-REFERENCE", "human_loop_config.workteam_arn")]
     # the team and its workforce in the same plan, the workforce in the profile's VPC: closed
-    team = ("aws_sagemaker_workteam", "t", {"workteam_name": "t", "workforce_name": "wf", "description": "d"})
+    team = ("aws_sagemaker_workteam", "t", {"workteam_name": "t", "workforce_name": "wf", "description": "d",
+                                            "worker_access_configuration": [{"s3_presign": [{
+                                                "iam_policy_constraints": [{"vpc_source_ip": "Enabled"}]}]}]})
     workforce = ("aws_sagemaker_workforce", "wf", {"workforce_name": "wf", "workforce_vpc_config": [{
         "vpc_id": "vpc-0dddddddddddddddd", "subnets": ["subnet-0aaaaaaaaaaaaaaaa"],
         "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"]}]})

@@ -14,6 +14,8 @@ member (botocore name)                      closed value            absent means
 ``DirectInternetAccess``                    ``"Disabled"``          ``"Enabled"`` (notebook instances)
 ``AppNetworkAccessType``                    ``"VpcOnly"``           ``"PublicInternetOnly"`` (domains)
 ``RootAccess``                              ``"Disabled"``          ``"Enabled"`` (when the profile says)
+``VpcSourceIp`` (work team S3 presigned     ``"Enabled"``           not enabled: the URLs work from
+URLs)                                                               anywhere
 a structure with ``Subnets`` and            the profile's IDs,      no VPC: the job runs on a network
 ``SecurityGroupIds`` (``VpcConfig``,        both lists, non-empty,  with internet access
 ``OverrideVpcConfig``, ...)                 unique
@@ -69,6 +71,9 @@ _FLAGS = {  # member -> (closed value, the documented default when absent)
     "DirectInternetAccess": ("Disabled", "Enabled"),
     "AppNetworkAccessType": ("VpcOnly", "PublicInternetOnly"),
     "RootAccess": ("Disabled", "Enabled"),
+    # IamPolicyConstraints.VpcSourceIp (work teams): "When VpcSourceIp is Enabled ... Amazon S3 checks that the
+    # presigned URL is being accessed over an Amazon S3 VPC Endpoint"; not Enabled, the URLs work from anywhere
+    "VpcSourceIp": ("Enabled", "Disabled"),
 }
 _VPC_MEMBERS = frozenset({"Subnets", "SecurityGroupIds"})
 _PRIVATE_TEAM = re.compile(r"arn:[^:]*:sagemaker:[^:]*:[^:]*:workteam/private-crowd/[^/]+")
@@ -268,7 +273,8 @@ def open_values(operation: str, request: Mapping[str, Any], profile: Any) -> lis
             continue  # judged with its structure
         for path, value, present in _places(request, _parts(m.path)):
             if not present:
-                if not (create or _parts(m.path)[0] in anew) or (operation, m.path) in INHERITS:
+                top = _parts(m.path)[0]
+                if not (create or (top in anew and request.get(top) is not None)) or (operation, m.path) in INHERITS:
                     continue
                 cond = _CONDITIONAL.get((operation, m.path))
                 if cond is not None and _any_value(request, cond):
@@ -287,7 +293,16 @@ def _given_anew(operation: str) -> frozenset[str]:
     shape = MODEL.operation_model(operation).input_shape
     if shape is None:
         return frozenset()
-    return frozenset(m for m in shape.required_members if shape.members[m].type_name == "structure")
+    required = {m for m in shape.required_members if shape.members[m].type_name == "structure"}
+    return frozenset(required | {m for op, m in GIVEN_WHOLE if op == operation})
+
+
+GIVEN_WHOLE: Mapping[tuple[str, str], str] = {
+    # (operation, top-level member) -> why a given structure counts as the whole new value
+    ("UpdateWorkteam", "WorkerAccessConfiguration"):
+        "the API reference does not say whether a given WorkerAccessConfiguration is merged with the stored "
+        "one; one without VpcSourceIp Enabled is not provably closed",
+}
 
 
 def _absent_matters(operation: str, request: Mapping[str, Any], m: NetworkMember) -> bool:

@@ -303,6 +303,9 @@ def field_values(f: FieldRule, p: VpcProfile, shape: Any) -> FieldValues:
     if g is Guardrail.WORKTEAM:
         # required in HumanTaskConfig / HumanLoopConfig (botocore's model): never dropped
         return FieldValues(st.just(PRIVATE_TEAM), st.sampled_from([PUBLIC_TEAM, VENDOR_TEAM]))
+    if g is Guardrail.WORKTEAM_PRESIGN:
+        # botocore's model: IamPolicyConstraints.VpcSourceIp is the enum Enabled / Disabled
+        return FieldValues(st.sampled_from([ABSENT, "Enabled"]), st.just("Disabled"))
     if g is Guardrail.LIFECYCLE_SCRIPT:
         script = [{"Content": "IyEvYmluL2Jhc2gK"}]  # base64 of "#!/bin/bash\n"
         if p.notebook_root_access == "Disabled":

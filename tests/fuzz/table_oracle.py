@@ -46,7 +46,7 @@ RULE_ID = {
     "dia": "SM-NB-DIRECT-INTERNET", "root": "SM-NB-ROOT", "app": "SM-STUDIO-VPCONLY",
     "kms-volume": "SM-KMS-VOLUME", "kms-output": "SM-KMS-OUTPUT", "role": "SM-IAM-ROLE",
     "refused": "SM-UNSUPPORTED", "remote": "SM-REMOTE-ACCESS", "lifecycle": "SM-NB-LIFECYCLE",
-    "workteam": "SM-WORKTEAM",
+    "workteam": "SM-WORKTEAM", "presign": "SM-WORKTEAM-PRESIGN",
 }
 
 _PRIVATE_TEAM = re.compile(r"arn:[^:]*:sagemaker:[^:]*:[^:]*:workteam/private-crowd/([^/]+)")
@@ -213,8 +213,15 @@ SPEC: Mapping[str, Op] = {
     # a private work team's workforce, named or (absent) the region's default workforce
     # "default" (API reference, DescribeWorkforce's WorkforceName:
     # "automatically set to default when a workforce is created and cannot be modified").
-    "CreateWorkteam": Op("create", refs=(("WorkforceName", "workforce"),),
+    # and its S3 presigned URLs work only through an S3 VPC endpoint (API reference, IamPolicyConstraints:
+    # "When VpcSourceIp is Enabled ... accessed over an Amazon S3 VPC Endpoint"); an update that gives
+    # WorkerAccessConfiguration states it.
+    "CreateWorkteam": Op("create", _root(F("WorkerAccessConfiguration.S3Presign.IamPolicyConstraints.VpcSourceIp",
+                                           "presign")),
+                         refs=(("WorkforceName", "workforce"),),
                          absent_refs=(("WorkforceName", "workforce", "default"),)),
+    "UpdateWorkteam": Op("update", (Spot("WorkerAccessConfiguration", (
+        F("S3Presign.IamPolicyConstraints.VpcSourceIp", "presign"),), whole_on_update=True),)),
     "CreateWorkforce": Op("create", _root(F("WorkforceVpcConfig", "vpc+id"))),
     "UpdateWorkforce": Op("update", _root(F("WorkforceVpcConfig", "vpc+id"))),
     "CreateNotebookInstance": Op("create", _root(
@@ -336,7 +343,7 @@ def _id_list(out: Counter, path: str, present: bool, value: Any, allowed: tuple[
 
 def _wanted(kind: str, p: Any) -> Any:
     return {
-        "iso": True, "icte": True, "dia": "Disabled", "root": "Disabled", "app": "VpcOnly",
+        "iso": True, "icte": True, "dia": "Disabled", "root": "Disabled", "app": "VpcOnly", "presign": "Enabled",
         "subnet": p.subnets[0], "subnets": list(p.subnets), "sgs": list(p.security_group_ids), "vpc-id": p.vpc_id,
         "vpc": {"Subnets": list(p.subnets), "SecurityGroupIds": list(p.security_group_ids)},
         "vpc+id": {"Subnets": list(p.subnets), "SecurityGroupIds": list(p.security_group_ids), "VpcId": p.vpc_id},
@@ -365,7 +372,7 @@ def _check_present(out: Counter, f: F, path: str, value: Any, p: Any) -> None:
     k = f.kind
     if k in ("iso", "icte"):
         ok = value is True
-    elif k in ("dia", "root", "app", "vpc-id", "kms-volume", "kms-output"):
+    elif k in ("dia", "root", "app", "vpc-id", "kms-volume", "kms-output", "presign"):
         ok = value == _wanted(k, p)
     elif k == "subnet":
         ok = isinstance(value, str) and value in p.subnets

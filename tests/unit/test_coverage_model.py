@@ -188,6 +188,9 @@ def _assert_field_shape(operation, f, field):
         # a work team ARN (botocore's pattern names the workteam resource type); never injected
         assert field.type_name == "string" and ":workteam/" in field.metadata["pattern"], where
         assert not f.inject and not f.required, where
+    elif g is Guardrail.WORKTEAM_PRESIGN:
+        # IamPolicyConstraints.VpcSourceIp: the enum Enabled / Disabled
+        assert set(field.enum) == {"Enabled", "Disabled"}, where
     else:  # pragma: no cover - a new guardrail needs a shape check here
         raise AssertionError(f"no shape check for {g}")
 

@@ -270,6 +270,8 @@ def mutations_for(op: str, f: FieldRule, target_anchor: str, p: VpcProfile) -> l
     if g is Guardrail.WORKTEAM:
         return [("drop", D), ("public-crowd", PUBLIC_TEAM), ("vendor-crowd", VENDOR_TEAM),
                 ("private-crowd", PRIVATE_TEAM)]
+    if g is Guardrail.WORKTEAM_PRESIGN:
+        return [("drop", D), ("disabled", "Disabled"), ("enabled", "Enabled")]
     raise AssertionError(g)
 
 

@@ -94,8 +94,8 @@ def test_counts_of_botocore_1_44():
     assert len(OPERATIONS) == 434
     # UpdateEndpointWeightsAndCapacities, UpdateInferenceComponentRuntimeConfig and BatchAddClusterNodes
     # follow the resource they scale (new-user trial, session 5): 54 -> 57 guarded; CreateWorkteam follows
-    # its workforce: 58
-    assert counts() == {"guarded": 58, "no-network-effect": 360, "refused": 16}
+    # its workforce: 58; UpdateWorkteam sets the team's S3 presigned URL constraints (trial 6 F12): 59
+    assert counts() == {"guarded": 59, "no-network-effect": 359, "refused": 16}
 
 
 # --------------------------------------------------------------------------- candidates from the model

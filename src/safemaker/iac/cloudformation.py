@@ -86,7 +86,12 @@ CFN_RESOURCES: Mapping[str, CfnResource] = {
     ),
     "AWS::SageMaker::Cluster": CfnResource("CreateCluster", "ClusterName"),
     "AWS::SageMaker::Workforce": CfnResource("CreateWorkforce", "WorkforceName"),
-    "AWS::SageMaker::Workteam": CfnResource("CreateWorkteam", "WorkteamName"),
+    "AWS::SageMaker::Workteam": CfnResource(
+        "CreateWorkteam", "WorkteamName",
+        not_in_cloudformation=(("WorkerAccessConfiguration.S3Presign.IamPolicyConstraints.VpcSourceIp",
+                                "the resource schema has no WorkerAccessConfiguration: a work team a template "
+                                "creates has VpcSourceIp not enabled (its S3 presigned URLs work from anywhere)"),),
+    ),
     "AWS::SageMaker::ProcessingJob": CfnResource("CreateProcessingJob", "ProcessingJobName"),
     "AWS::SageMaker::InferenceComponent": CfnResource("CreateInferenceComponent", "InferenceComponentName"),
     "AWS::SageMaker::InferenceExperiment": CfnResource("CreateInferenceExperiment", "Name"),

@@ -105,7 +105,10 @@ TF_RESOURCES: Mapping[str, TfResource] = {
         ("human_loop_config.public_workforce_task_price", "HumanLoopConfig.PublicWorkforceTaskPrice"),
         ("human_loop_config.workteam_arn", "HumanLoopConfig.WorkteamArn")),
         "flow_definition_name"),
-    "aws_sagemaker_workteam": TfResource("CreateWorkteam", (("workforce_name", "WorkforceName"),), "workteam_name"),
+    "aws_sagemaker_workteam": TfResource("CreateWorkteam", (
+        ("workforce_name", "WorkforceName"),
+        ("worker_access_configuration.s3_presign.iam_policy_constraints.vpc_source_ip",
+         "WorkerAccessConfiguration.S3Presign.IamPolicyConstraints.VpcSourceIp")), "workteam_name"),
     "aws_sagemaker_notebook_instance_lifecycle_configuration": TfResource("CreateNotebookInstanceLifecycleConfig", (
         ("on_create", "OnCreate"), ("on_start", "OnStart"))),
     "aws_sagemaker_project": TfResource("CreateProject", (), "project_name"),
