@@ -32,6 +32,37 @@ IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 VPC_CONFIG = {"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}  # the profile's VpcConfig (do not mutate)
 
+PROFILE_TOML = f"""\
+[safemaker]
+region = "{REGION}"
+vpc_id = "{VPC}"
+subnets = ["{SUB_A}"]
+security_group_ids = ["{SG}"]
+execution_role_arn = "{ROLE}"
+"""
+"""A profile file (TOML, one subnet) for the tests that start a guarded child Python."""
+
+OPEN_TRAINING_SCRIPT = """\
+import sys
+import boto3
+
+who = sys.argv[1]
+job = {"RoleArn": %r,
+       "AlgorithmSpecification": {"TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1",
+                                  "TrainingInputMode": "File"},
+       "OutputDataConfig": {"S3OutputPath": "s3://bucket/out"},
+       "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+       "StoppingCondition": {"MaxRuntimeInSeconds": 3600}}
+sm = boto3.client("sagemaker")
+for kind, extra in (("open", {"EnableNetworkIsolation": False}), ("plain", {})):
+    try:
+        sm.create_training_job(TrainingJobName=f"{who}-{kind}", **extra, **job)
+        print(who, kind, "sent", flush=True)
+    except Exception as exc:
+        print(who, kind, type(exc).__name__, flush=True)
+""" % ROLE
+"""A child script (``python open.py WHO``): an open and a plain CreateTrainingJob; prints what happened to each."""
+
 
 def profile_fields(**overrides: Any) -> dict[str, Any]:
     """The profile's fields as a new mapping (``VpcProfile.from_mapping`` input), ``overrides`` applied.

@@ -12,22 +12,13 @@ import json
 
 import pytest
 
+from _profiles import PROFILE_TOML, ROLE, SG, SUB_A
+
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
-
-PROFILE = f"""\
-[safemaker]
-region = "us-east-1"
-vpc_id = "vpc-0dddddddddddddddd"
-subnets = ["{SUB_A}"]
-security_group_ids = ["{SG}"]
-execution_role_arn = "{ROLE}"
-"""
+PROFILE = PROFILE_TOML
 
 OPEN_JOB = f"""\
 import boto3

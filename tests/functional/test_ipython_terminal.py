@@ -16,16 +16,9 @@ import pytest
 
 pytest.importorskip("IPython")
 
-from _profiles import ROLE, SG, SUB_A  # noqa: E402
+from _profiles import PROFILE_TOML, ROLE, SG, SUB_A  # noqa: E402
 
-PROFILE = f"""\
-[safemaker]
-region = "us-east-1"
-vpc_id = "vpc-0dddddddddddddddd"
-subnets = ["{SUB_A}"]
-security_group_ids = ["{SG}"]
-execution_role_arn = "{ROLE}"
-"""
+PROFILE = PROFILE_TOML
 
 SCRIPT = f"""\
 %load_ext safemaker

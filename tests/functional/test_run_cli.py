@@ -16,18 +16,9 @@ from pathlib import Path
 
 import pytest
 
-SUB_A = "subnet-0aaaaaaaaaaaaaaaa"
-SG = "sg-0bbbbbbbbbbbbbbbb"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
+from _profiles import PROFILE_TOML, ROLE, SG, SUB_A
 
-PROFILE = f"""\
-[safemaker]
-region = "us-east-1"
-vpc_id = "vpc-0dddddddddddddddd"
-subnets = ["{SUB_A}"]
-security_group_ids = ["{SG}"]
-execution_role_arn = "{ROLE}"
-"""
+PROFILE = PROFILE_TOML
 
 SCRIPT = """\
 import subprocess, sys

@@ -21,39 +21,13 @@ import textwrap
 import pytest
 
 import safemaker
-from _profiles import ROLE, SG, SUB_A, SUB_C
+from _profiles import OPEN_TRAINING_SCRIPT, PROFILE_TOML, ROLE, SG, SUB_A, SUB_C
 
-PROFILE = f"""\
-[safemaker]
-region = "us-east-1"
-vpc_id = "vpc-0dddddddddddddddd"
-subnets = ["{SUB_A}"]
-security_group_ids = ["{SG}"]
-execution_role_arn = "{ROLE}"
-require_network_isolation = true
-"""
+PROFILE = PROFILE_TOML + "require_network_isolation = true\n"
 RELAXED = PROFILE.replace(f'["{SUB_A}"]', f'["{SUB_C}"]').replace("require_network_isolation = true",
                                                                    "require_network_isolation = false")
 
-OPEN_PY = """\
-import sys
-import boto3
-
-who = sys.argv[1]
-job = {"RoleArn": %r,
-       "AlgorithmSpecification": {"TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1",
-                                  "TrainingInputMode": "File"},
-       "OutputDataConfig": {"S3OutputPath": "s3://bucket/out"},
-       "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-       "StoppingCondition": {"MaxRuntimeInSeconds": 3600}}
-sm = boto3.client("sagemaker")
-for kind, extra in (("open", {"EnableNetworkIsolation": False}), ("plain", {})):
-    try:
-        sm.create_training_job(TrainingJobName=f"{who}-{kind}", **extra, **job)
-        print(who, kind, "sent", flush=True)
-    except Exception as exc:
-        print(who, kind, type(exc).__name__, flush=True)
-""" % ROLE
+OPEN_PY = OPEN_TRAINING_SCRIPT
 
 # The program under safemaker run: starts open.py as a child with the variables given on its command line.
 PARENT_PY = """\

@@ -29,30 +29,12 @@ from pathlib import Path
 import pytest
 
 import safemaker
-from _profiles import ROLE, SG, SUB_A, SUB_C, make_profile
+from _profiles import OPEN_TRAINING_SCRIPT, PROFILE_TOML, ROLE, SG, SUB_A, SUB_C, make_profile
 from safemaker.bootstrap import BOOTSTRAP_DIR
 
 PTH_SOURCE = Path(safemaker.__file__).resolve().parent / "_run" / "safemaker.pth"
 
-OPEN_PY = """\
-import json, sys
-import boto3
-
-who = sys.argv[1]
-job = {"RoleArn": %r,
-       "AlgorithmSpecification": {"TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1",
-                                  "TrainingInputMode": "File"},
-       "OutputDataConfig": {"S3OutputPath": "s3://bucket/out"},
-       "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-       "StoppingCondition": {"MaxRuntimeInSeconds": 3600}}
-sm = boto3.client("sagemaker")
-for kind, extra in (("open", {"EnableNetworkIsolation": False}), ("plain", {})):
-    try:
-        sm.create_training_job(TrainingJobName=f"{who}-{kind}", **extra, **job)
-        print(who, kind, "sent")
-    except Exception as exc:
-        print(who, kind, type(exc).__name__)
-""" % ROLE
+OPEN_PY = OPEN_TRAINING_SCRIPT
 
 # What opentelemetry-instrument's run() does (opentelemetry.instrumentation.auto_instrumentation):
 # put its own sitecustomize folder first on PYTHONPATH, then execl the command.
@@ -67,14 +49,7 @@ os.execl(exe, exe, *sys.argv[2:])
 
 TOOL_SITECUSTOMIZE = "import sys; sys.stderr.write('[a tool sitecustomize ran]\\n')\n"
 
-PROFILE_TOML = f"""\
-[safemaker]
-region = "us-east-1"
-vpc_id = "vpc-0dddddddddddddddd"
-subnets = ["{SUB_A}"]
-security_group_ids = ["{SG}"]
-execution_role_arn = "{ROLE}"
-"""
+PROFILE_TOML = PROFILE_TOML
 
 
 @pytest.fixture(scope="module")
