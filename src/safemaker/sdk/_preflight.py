@@ -567,7 +567,7 @@ class _UnsentSimulationWarning(logging.Filter):
         return True
 
 
-def opt_out_of_telemetry(session: Any) -> None:
+def opt_out_of_telemetry(session: Any, checked: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
     """Set the SDK's own telemetry opt-out in an SDK session's config (a copy; the caller's dict is kept).
 
     ``SageMaker.PythonSDK.Modules.TelemetryOptOut: true`` in ``session.sagemaker_config``
@@ -578,6 +578,11 @@ def opt_out_of_telemetry(session: Any) -> None:
     serve settings). That GET leaves the VPC outside botocore (``requests``),
     carries the account id and the text of any exception (a refusal's full
     message), and hangs or fails in a closed network.
+
+    ``checked``, when given, receives the new copy and returns what the session
+    keeps (SDK v2: the copy validated once against the SDK's schema, so that the
+    SDK's per-lookup re-validation is skipped for it; see
+    ``safemaker.sdk.v2.session.checked_config``).
     """
     from safemaker.sdk._config import SCHEMA_VERSION, TELEMETRY_OPT_OUT, _get, _set
 
@@ -587,7 +592,7 @@ def opt_out_of_telemetry(session: Any) -> None:
     config = copy.deepcopy(dict(current)) if isinstance(current, Mapping) else {}
     config.setdefault("SchemaVersion", SCHEMA_VERSION)
     _set(config, TELEMETRY_OPT_OUT, True)
-    session.sagemaker_config = config
+    session.sagemaker_config = checked(config) if checked is not None else config
 
 
 def account_via_configured_endpoint(boto_session: Any) -> str:
@@ -609,7 +614,8 @@ def account_via_configured_endpoint(boto_session: Any) -> str:
     return boto_session.client("sts", region_name=boto_session.region_name).get_caller_identity()["Account"]
 
 
-def install_session_defaults(session_cls: type) -> None:
+def install_session_defaults(session_cls: type,
+                             checked: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
     """Every SDK session governed by a guard sends no telemetry and finds its default bucket offline (idempotent).
 
     Wraps methods of ``session_cls`` (the SDK's base ``Session``; ``PipelineSession``,
@@ -629,6 +635,7 @@ def install_session_defaults(session_cls: type) -> None:
       the SDK names.
 
     A session made before any guard was on keeps its config and default bucket.
+    ``checked`` is passed on to :func:`opt_out_of_telemetry`.
     """
 
     def make_init(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -637,7 +644,7 @@ def install_session_defaults(session_cls: type) -> None:
             prof = profile_of(self)
             if prof is None:
                 return
-            opt_out_of_telemetry(self)
+            opt_out_of_telemetry(self, checked)
             if prof.default_bucket and not getattr(self, "_default_bucket_name_override", None) \
                     and not getattr(self, "_default_bucket", None):
                 self._default_bucket_name_override = prof.default_bucket

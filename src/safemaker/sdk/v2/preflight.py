@@ -42,7 +42,9 @@ def install_sdk_preflight() -> None:
     _preflight.install_serverless_check(JumpStartModel)
     _preflight.install_estimator_code_check(EstimatorBase)
     _preflight.install_processor_code_check(FrameworkProcessor)
-    _preflight.install_session_defaults(Session)
+    from safemaker.sdk.v2.session import checked_config
+
+    _preflight.install_session_defaults(Session, checked_config)
     _preflight.install_bucket_name_function(session_module)
     _preflight.install_telemetry_stop(telemetry_logging)
     _preflight.install_telemetry_stop(telemetry_logger)

@@ -59,6 +59,17 @@ def _validate_once() -> None:
     sm_utils.validate_sagemaker_config = validate_sagemaker_config
 
 
+def checked_config(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` validated once against SDK v2's schema, as a :class:`_CheckedConfig` (not re-validated
+    at each lookup); a config the schema refuses is returned as it was (the SDK reports it as before)."""
+    try:
+        validate_sagemaker_config(config)
+    except Exception:  # the SDK raises its own error at its next lookup, as without this
+        return config
+    _validate_once()
+    return _CheckedConfig(config)
+
+
 def _region_of_client(client: Any) -> str | None:
     return getattr(getattr(client, "meta", None), "region_name", None)
 
