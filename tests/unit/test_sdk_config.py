@@ -183,3 +183,23 @@ def test_sections_map_onto_operations_of_the_rule_table():
 
     for section in SECTIONS:
         assert section.operation in RULES, section.name
+
+
+
+@pytest.mark.sdk2
+def test_a_config_checked_once_is_not_validated_again_and_a_refused_one_stays_as_it_was():
+    """safemaker.sdk.v2.session.checked_config: SDK v2 validates a session's config at every lookup
+    (sagemaker.utils.validate_sagemaker_config); a checked copy is validated once, an invalid one as before."""
+    import jsonschema
+    import sagemaker.utils as sm_utils
+
+    from safemaker.sdk.v2.session import checked_config
+
+    good = checked_config(doc({"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}))
+    assert at(good, ".".join(TELEMETRY_OPT_OUT)) is True
+    good["SageMaker"]["TrainingJob"] = {"EnableNetworkIsolation": "yes"}  # invalid only after the check
+    assert sm_utils.validate_sagemaker_config(good) is None  # not validated again
+    bad = doc({"TrainingJob": {"EnableNetworkIsolation": "yes"}})
+    assert checked_config(bad) is bad
+    with pytest.raises(jsonschema.ValidationError):
+        sm_utils.validate_sagemaker_config(bad)  # still validated: the SDK reports it as before
