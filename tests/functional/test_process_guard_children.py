@@ -70,9 +70,13 @@ def test_a_closed_network_session_guards_its_spawned_children(safemaker_local):
     from safemaker.sdk import ClosedNetworkSession
 
     profile = make_profile()
-    ClosedNetworkSession(profile, boto_session=safemaker_local.session)
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        out = pool.apply(worker.send_open_and_closed, (safemaker_local.endpoint_url, "sess"))
+    session = ClosedNetworkSession(profile, boto_session=safemaker_local.session)
+    try:
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            out = pool.apply(worker.send_open_and_closed, (safemaker_local.endpoint_url, "sess"))
+    finally:
+        # SDK v3: give the process defaults back (test_sdk_v3_session checks they are free afterwards)
+        getattr(session, "close", lambda: None)()
     assert (out["open"], out["plain"]) == ("GuardrailViolation", "sent")
     assert out["guard"] == ("enforce", False, profile.to_dict())
     assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 1

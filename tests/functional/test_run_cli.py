@@ -252,7 +252,16 @@ def test_every_spelling_of_a_bootstrap_skipping_python_is_refused(program, safem
     assert safemaker_local.request_count("sagemaker", "CreateTrainingJob") == 2
 
 
-def test_a_child_python_without_safemaker_is_told_which_python_has_it(tmp_path):
+# The two start-up paths of a guarded child: the bootstrap folder's sitecustomize and, where safemaker is
+# installed, safemaker.pth (which runs first: in a venv that has it, it is what the child meets).
+_STARTUPS = {
+    "sitecustomize": "import runpy, sys; runpy.run_path(sys.argv[1], run_name='sitecustomize'); print('ran')",
+    "safemaker.pth": "import sys; exec(open(sys.argv[2]).read().splitlines()[1]); print('ran')",
+}
+
+
+@pytest.mark.parametrize("startup", sorted(_STARTUPS))
+def test_a_child_python_without_safemaker_is_told_which_python_has_it(tmp_path, startup):
     # Found by a new-user trial: `.venv/bin/safemaker run -- python x.py` picks the system python.
     from safemaker.cli.run import BOOTSTRAP_DIR
 
@@ -261,9 +270,8 @@ def test_a_child_python_without_safemaker_is_told_which_python_has_it(tmp_path):
     (fake / "__init__.py").write_text("raise ImportError('no safemaker here')\n")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(PYTHONPATH=str(tmp_path / "site"), SAFEMAKER_RUN_PYTHON="/opt/venv/bin/python")
-    r = subprocess.run([sys.executable, "-c", "import runpy, sys; runpy.run_path(sys.argv[1], run_name='sitecustomize');"
-                        " print('ran')", str(BOOTSTRAP_DIR / "sitecustomize.py")],
-                       env=env, capture_output=True, text=True, timeout=60)
+    r = subprocess.run([sys.executable, "-S", "-c", _STARTUPS[startup], str(BOOTSTRAP_DIR / "sitecustomize.py"),
+                        str(BOOTSTRAP_DIR / "safemaker.pth")], env=env, capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "ran" not in r.stdout
     assert r.stderr.endswith("run the program with the Python that has it: /opt/venv/bin/python "
                              "(safemaker run -- /opt/venv/bin/python ...)\n")
