@@ -14,33 +14,15 @@ import datetime as dt
 
 import botocore.session
 import pytest
-from botocore.stub import Stubber
 
 from safemaker import audit
-from safemaker.errors import MISSING
 from safemaker.rules_classification import OperationClass, classification
 
 from _profiles import IMG, ROLE, SG, SUB_A, SUB_C, SUB_OUT, VPC as VPC_ID, VPC_CONFIG as VPC_OK
 
-ARN = "arn:aws:sagemaker:us-east-1:123456789012"
-NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
-PAGE = {"MaxResults": 100}
+from test_audit_stubbed import ARN, NOW, PAGE, stubbed, summary  # noqa: F401  (stubbed: fixture)
+
 MODEL = botocore.session.get_session().get_service_model("sagemaker")
-
-
-@pytest.fixture
-def stubbed():
-    session = botocore.session.get_session()
-    client = session.create_client("sagemaker", region_name="us-east-1", endpoint_url="http://127.0.0.1:1",
-                                   aws_access_key_id="testing", aws_secret_access_key="testing")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
-
-
-def summary(findings):
-    return sorted((f.resource_arn, f.rule_id, f.path, "absent" if f.found is MISSING else f.found, f.fix_action)
-                  for f in findings)
 
 
 def audit_type(profile, client, kind, **kw):
