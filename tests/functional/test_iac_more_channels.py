@@ -426,3 +426,11 @@ def test_terraform_service_catalog_product_cannot_be_verified(profile_file, tmp_
                     "after_unknown": {}}}]}))
     r, rows = run_json(profile_file, str(f))
     assert [(x["status"], x["logical_id"]) for x in rows] == [("UNKNOWN", "aws_servicecatalog_provisioned_product.p")]
+
+
+def test_a_cloudformation_target_input_with_a_repeated_key_is_bad_input(profile_file, tmp_path):
+    """As for a SageMaker universal target: which value CloudFormation would get is not ours to guess."""
+    sched = _schedule({})
+    sched["Properties"]["Target"]["Input"] = '{"StackName": "a", "StackName": "b", "TemplateBody": "{}"}'
+    r, _ = run_json(profile_file, _template(tmp_path, {"Sched": sched}))
+    assert r.exit_code == 2 and "StackName" in " ".join(r.stderr.split())

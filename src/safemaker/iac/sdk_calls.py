@@ -43,7 +43,8 @@ _PIPELINE_ARN_OF = re.compile(r":sagemaker:.*:pipeline/\$\{(?P<id>[A-Za-z0-9]+)(
 
 def schedule_target_requests(doc: Document, logical_id: str, source_type: str, arn: Any, input_: Any,
                              input_at: Parts, shown_prefix: str) -> list[SourceRequest]:
-    """The request of one Scheduler target whose ``arn`` is a SageMaker universal target (else ``[]``).
+    """The requests of one Scheduler universal target calling SageMaker (its ``Input`` is the request) or
+    CloudFormation (:func:`stack_call_requests` reads the template in it); ``[]`` for any other target.
 
     Parameters
     ----------
@@ -66,23 +67,35 @@ def schedule_target_requests(doc: Document, logical_id: str, source_type: str, a
         An ``Input`` that is not a JSON object, or has a key given twice.
     """
     op = task_operation(arn, service="scheduler")
-    if op is None:
-        stack_op = cloudformation_operation(arn)
-        if stack_op is None:
-            return []
-        params = input_
-        if isinstance(input_, str):
-            try:
-                params = loads_strict(input_)
-            except ValueError:
-                params = Unresolved(input_, "a target input that is not JSON")
-        if isinstance(params, Unresolved):
-            params = {"TemplateBody": params}
-        return stack_call_requests(doc, logical_id, source_type, stack_op, params, lambda parts: input_at,
-                                   lambda parts: f"{shown_prefix}.{format_path(parts)}" if parts else shown_prefix)
-    if isinstance(input_, Unresolved):
+    stack_op = cloudformation_operation(arn) if op is None else None
+    if op is None and stack_op is None:
+        return []
+    params = _target_input(doc, logical_id, shown_prefix, input_, input_at, op or stack_op)
+
+    def shown(parts: Parts) -> str:
+        return f"{shown_prefix}.{format_path(parts)}" if parts else shown_prefix
+
+    if stack_op is not None:
+        return stack_call_requests(doc, logical_id, source_type, stack_op,
+                                   {"TemplateBody": params} if isinstance(params, Unresolved) else params,
+                                   lambda parts: input_at, shown)
+    if isinstance(params, Unresolved):
         return [SourceRequest(doc.file, logical_id, source_type, "", {}, lambda parts: input_at,
-                              lambda parts: shown_prefix, doc.line, extra=[((), input_, "SM-REFERENCE")])]
+                              lambda parts: shown_prefix, doc.line, extra=[((), params, "SM-REFERENCE")])]
+    return [SourceRequest(doc.file, logical_id, source_type, op, params, lambda parts: input_at, shown, doc.line)]
+
+
+def _target_input(doc: Document, logical_id: str, shown_prefix: str, input_: Any, input_at: Parts,
+                  operation: str) -> Any:
+    """A universal target's ``Input`` as the request: a mapping, or the :class:`Unresolved` it is.
+
+    Raises
+    ------
+    IacInputError
+        Text that is not JSON, has a key given twice, or is not an object.
+    """
+    if isinstance(input_, Unresolved):
+        return input_
     params: Any = {}
     if isinstance(input_, str):
         try:
@@ -92,16 +105,15 @@ def schedule_target_requests(doc: Document, logical_id: str, source_type: str, a
                                 f"line {doc.line(input_at)}") from None
         except ValueError as exc:
             raise IacInputError(doc.file, f"{logical_id} {shown_prefix} is not JSON ({exc}); a universal target's "
-                                          f"input is the {op} request as JSON", f"line {doc.line(input_at)}") from None
+                                          f"input is the {operation} request as JSON",
+                                f"line {doc.line(input_at)}") from None
     elif isinstance(input_, Mapping):
         params = dict(input_)
     if not isinstance(params, Mapping):
         raise IacInputError(doc.file, f"{logical_id} {shown_prefix} is {type(params).__name__}; a universal "
-                                      f"target's input is the {op} request, a JSON object",
+                                      f"target's input is the {operation} request, a JSON object",
                             f"line {doc.line(input_at)}")
-    return [SourceRequest(doc.file, logical_id, source_type, op, dict(params), lambda parts: input_at,
-                          lambda parts: f"{shown_prefix}.{format_path(parts)}" if parts else shown_prefix,
-                          doc.line)]
+    return dict(params)
 
 
 def cloudformation_operation(resource: Any) -> str | None:
