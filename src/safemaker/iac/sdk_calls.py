@@ -335,7 +335,7 @@ def stack_call_requests(doc: Document, logical_id: str, source_type: str, operat
     """
     from ._document import parse_text
     from .cloudformation import is_template, template_requests
-    from .stack_calls import TEMPLATE_OPERATIONS, UNSEEN_TEMPLATE_OPERATIONS
+    from .stack_calls import TEMPLATE_OPERATIONS, UNSEEN_TEMPLATE_OPERATIONS, parameter_values
 
     if operation not in TEMPLATE_OPERATIONS and operation not in UNSEEN_TEMPLATE_OPERATIONS:
         return []
@@ -346,15 +346,9 @@ def stack_call_requests(doc: Document, logical_id: str, source_type: str, operat
         if not is_template(child.data):
             raise IacInputError(doc.file, f"{logical_id} {shown(('TemplateBody',))} is not a CloudFormation "
                                           "template", f"line {doc.line(at(('TemplateBody',)))}")
-        given = params.get("Parameters")
-        values: dict[str, Any] = {}
-        for p in given if isinstance(given, list) else ():
-            if isinstance(p, Mapping) and isinstance(p.get("ParameterKey"), str):
-                values[p["ParameterKey"]] = (
-                    Unresolved({"Ref": p["ParameterKey"]}, "the stack's previous value (UsePreviousValue)")
-                    if p.get("UsePreviousValue") else p.get("ParameterValue"))
         where = shown(())
-        return template_requests(child, values, label=where if where.startswith(logical_id) else f"{logical_id}/{where}")
+        label = where if where.startswith(logical_id) else f"{logical_id}/{where}"
+        return template_requests(child, parameter_values(params.get("Parameters")), label=label)
     if operation in UNSEEN_TEMPLATE_OPERATIONS:
         member, why = "", f"{operation} {UNSEEN_TEMPLATE_OPERATIONS[operation]}"
     elif body is not None:

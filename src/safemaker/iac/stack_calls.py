@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..profile import VpcProfile
 
 __all__ = ["TEMPLATE_OPERATIONS", "NO_RESOURCE_OPERATIONS", "UNSEEN_TEMPLATE_OPERATIONS", "DECIDED_OPERATIONS",
-           "RELAXATION", "stack_call_violations"]
+           "RELAXATION", "stack_call_violations", "parameter_values"]
 
 TEMPLATE_OPERATIONS: Mapping[str, str] = {
     "CreateStack": "creates the template's resources",
@@ -94,7 +94,7 @@ def _unverifiable(operation: str, path: str, found: Any, why: str) -> Violation:
                      f"Cannot verify it: {why}; {_UNVERIFIED_FIX}", "SM-REFERENCE")
 
 
-def _parameters(given: Any) -> dict[str, Any]:
+def parameter_values(given: Any) -> dict[str, Any]:
     """``Parameters`` of the request -> the values the template's ``Ref`` gets (``UsePreviousValue``: unknown)."""
     out: dict[str, Any] = {}
     if not isinstance(given, (list, tuple)):
@@ -188,7 +188,7 @@ def _body_violations(operation: str, body: Any, given: Any, profile: "VpcProfile
             return [Violation(operation, "TemplateBody", "not a CloudFormation template",
                               "a template with a Resources mapping", "Give a CloudFormation template (JSON or "
                               "YAML with Resources whose entries have a Type)", "SM-REFERENCE")]
-        requests = template_requests(doc, _parameters(given))
+        requests = template_requests(doc, parameter_values(given))
     except IacInputError as exc:
         return [Violation(operation, "TemplateBody", "unreadable",
                           "a template the guard can read", f"Cannot read it: {exc}", "SM-REFERENCE")]
