@@ -26,6 +26,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from .. import paths as _paths
 from .._json import DuplicateKeyError, loads_strict
 from ..rules import RULES
 from ._document import Document, IacInputError, Parts, Unresolved
@@ -577,13 +578,13 @@ def _sdk_calls(doc: Document, resolver: Resolver, res: Mapping[str, Any], props:
             if isinstance(target, Mapping):
                 at = props_at + ("Targets", i)
                 out += sdk_calls.pipeline_target_requests(
-                    doc, shown_id, rtype, target.get("Arn"), _get(target, pipeline_list), at + ("Arn",),
+                    doc, shown_id, rtype, target.get("Arn"), _paths.get(target, pipeline_list), at + ("Arn",),
                     f"Targets[{i}].Arn", at + pipeline_list, f"Targets[{i}].{'.'.join(pipeline_list)}")
         return out
     if rtype == "AWS::Pipes::Pipe":
         at = props_at + ("TargetParameters",) + pipeline_list
         return sdk_calls.pipeline_target_requests(
-            doc, shown_id, rtype, props.get("Target"), _get(props, ("TargetParameters",) + pipeline_list),
+            doc, shown_id, rtype, props.get("Target"), _paths.get(props, ("TargetParameters",) + pipeline_list),
             props_at + ("Target",), "Target", at, "TargetParameters." + ".".join(pipeline_list))
     if rtype == "AWS::Scheduler::Schedule":
         target = props.get("Target")
@@ -591,7 +592,7 @@ def _sdk_calls(doc: Document, resolver: Resolver, res: Mapping[str, Any], props:
             return []
         at = props_at + ("Target",)
         started = sdk_calls.pipeline_target_requests(
-            doc, shown_id, rtype, target.get("Arn"), _get(target, pipeline_list), at + ("Arn",), "Target.Arn",
+            doc, shown_id, rtype, target.get("Arn"), _paths.get(target, pipeline_list), at + ("Arn",), "Target.Arn",
             at + pipeline_list, "Target." + ".".join(pipeline_list))
         if started:
             return started
@@ -614,15 +615,6 @@ def _sdk_calls(doc: Document, resolver: Resolver, res: Mapping[str, Any], props:
         parsed = parse_text(content, f"{doc.file}#{shown_id}.Content").data
         return sdk_calls.automation_requests(doc, shown_id, rtype, parsed, at, "Content", embedded=True)
     return sdk_calls.automation_requests(doc, shown_id, rtype, content, at, "Content", embedded=False)
-
-
-def _get(node: Any, path: tuple[str, ...]) -> Any:
-    """``node[path[0]][path[1]]...`` through mappings (``None`` where one is missing)."""
-    for key in path:
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(key)
-    return node
 
 
 def _registry_sagemaker_type(rtype: str) -> bool:
