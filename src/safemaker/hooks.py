@@ -487,10 +487,12 @@ class Guard:
             rule = RULES[spec.create_operation]
             if rule.definition is not None:
                 # A pipeline: its definition's steps, with an execution's parameter values.
+                from .pipeline import execution_parameters
+
                 execution = depth == 0 and operation == "StartPipelineExecution"
                 nested, found = self._check_stored_definition(
                     operation, rule.definition, description, via,
-                    _execution_parameters(request) if execution else None)
+                    execution_parameters(request) if execution else None)
                 out += found
             else:
                 out += _guard.check_resource(ref.resource, description, self.profile, operation=operation,
@@ -722,15 +724,6 @@ def _describe_extras(ref: _guard.ResolvedReference, request: Mapping[str, Any] |
     if request is None or ref.resource != "pipeline":
         return {}
     return {k: request[k] for k in ("PipelineVersionId", "PipelineVersionAlias") if request.get(k) is not None}
-
-
-def _execution_parameters(request: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``StartPipelineExecution``'s ``PipelineParameters`` by name (empty: every default applies)."""
-    values: dict[str, Any] = {}
-    for p in (request or {}).get("PipelineParameters") or []:
-        if isinstance(p, Mapping) and isinstance(p.get("Name"), str):
-            values[p["Name"]] = p.get("Value")
-    return values
 
 
 # --------------------------------------------------------------------------- install

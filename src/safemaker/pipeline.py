@@ -79,6 +79,7 @@ __all__ = [
     "parse_definition",
     "check_definition",
     "step_operation",
+    "execution_parameters",
 ]
 
 STEP_OPERATIONS: Mapping[str, str] = {
@@ -614,6 +615,26 @@ def _under(path: str, parts_path: str) -> bool:
 
 
 # --------------------------------------------------------------------------- checking
+
+
+def execution_parameters(request: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``StartPipelineExecution``'s ``PipelineParameters`` by name: the ``values`` of :func:`check_definition`.
+
+    Parameters
+    ----------
+    request : Mapping or None
+        The request (``PipelineParameters``: ``[{Name, Value}]``, SageMaker API reference).
+
+    Returns
+    -------
+    dict
+        Name -> value; empty when the execution gives none (every default applies).
+    """
+    values: dict[str, Any] = {}
+    for p in (request or {}).get("PipelineParameters") or []:
+        if isinstance(p, Mapping) and isinstance(p.get("Name"), str):
+            values[p["Name"]] = p.get("Value")
+    return values
 
 
 def check_definition(document: str | bytes | Mapping[str, Any], profile: "VpcProfile", *,

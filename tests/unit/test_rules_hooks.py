@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from safemaker import hooks
+from safemaker import hooks, pipeline
 from safemaker.guard import ResolvedReference
 
 
@@ -35,8 +35,8 @@ def test_describe_extras_carry_the_pipeline_version_only_for_pipelines():
 def test_execution_parameters_by_name():
     request = {"PipelineParameters": [{"Name": "Subnet", "Value": "subnet-1"}, {"Name": "Iso", "Value": "true"},
                                       {"Value": "no name"}]}
-    assert hooks._execution_parameters(request) == {"Subnet": "subnet-1", "Iso": "true"}
-    assert hooks._execution_parameters({}) == {}
+    assert pipeline.execution_parameters(request) == {"Subnet": "subnet-1", "Iso": "true"}
+    assert pipeline.execution_parameters({}) == {}
 
 
 def test_reference_limits():

@@ -269,14 +269,11 @@ def _execution_overrides(req: SourceRequest, pipeline: SourceRequest, profile: "
     if not isinstance(given, list) or not given or pipeline.operation != "CreatePipeline" \
             or definition is None or contains_unresolved(definition) is not None:
         return []
-    values: dict[str, Any] = {}
+    values = _pipeline.execution_parameters(req.params)
     for i, p in enumerate(given):
-        if isinstance(p, Mapping) and isinstance(p.get("Name"), str):
-            value = p.get("Value")
-            if isinstance(value, Unresolved):
-                return [_unverifiable(req, ("PipelineParameters", i, "Value"), value, Guardrail.REFERENCE.value,
-                                      f"the execution gives Parameters.{p['Name']} a value known at deployment")]
-            values[p["Name"]] = value
+        if isinstance(p, Mapping) and isinstance(p.get("Value"), Unresolved) and isinstance(p.get("Name"), str):
+            return [_unverifiable(req, ("PipelineParameters", i, "Value"), p["Value"], Guardrail.REFERENCE.value,
+                                  f"the execution gives Parameters.{p['Name']} a value known at deployment")]
     described = {"PipelineDefinition": definition}
     with_defaults = {(v.path, v.rule_id, repr(v.found)) for v in _guard.check_description(
         "CreatePipeline", described, profile, operation=req.operation)}  # reported on the pipeline itself
