@@ -192,9 +192,10 @@ def test_state_machine_in_cloudformation_definition(profile_file):
 
 
 def test_pipeline_in_cloudformation(profile_file):
-    r, rows = run_json(profile_file, str(DATA / "authored" / "pipeline-in-cfn.yaml"))
+    r, rows = run_json(profile_file, str(DATA / "authored" / "pipeline-in-cfn.yaml"),
+                       "--parameter", "TrainSubnet=subnet-0aaaaaaaaaaaaaaaa")
     assert r.exit_code == 3
-    # ${TrainSubnet} takes the parameter's Default (a profile subnet); the second subnet is outside the profile.
+    # ${TrainSubnet} takes the value given (a profile subnet); the second subnet is outside the profile.
     assert brief(rows) == [("FAIL", "SM-NET-VPC", "TrainPipeline",
                             "PipelineDefinition.PipelineDefinitionBody.Steps[0:Train].Arguments.VpcConfig.Subnets[1]",
                             15, "subnet-0ffffffffffffffff")]
@@ -203,6 +204,14 @@ def test_pipeline_in_cloudformation(profile_file):
                          "--parameter", "TrainSubnet=subnet-0eeeeeeeeeeeeeeee")
     assert {x["found"] for x in rows2 if x["rule_id"] == "SM-NET-VPC"} == {"subnet-0eeeeeeeeeeeeeeee",
                                                                            "subnet-0ffffffffffffffff"}
+    # Not given, TrainSubnet (a String without AllowedValues) is whatever the deployer types: that subnet is
+    # decided at deploy time, the rest as before.
+    r3, rows3 = run_json(profile_file, str(DATA / "authored" / "pipeline-in-cfn.yaml"))
+    assert brief(rows3) == brief(rows)
+    subnet = [x for x in rows3 if x["status"] == "UNKNOWN" and x["rule_id"] == "SM-NET-VPC"]
+    assert [(x["path"], x["line"]) for x in subnet] == [
+        ("PipelineDefinition.PipelineDefinitionBody.Steps[0:Train].Arguments.VpcConfig.Subnets[0]", 15)]
+    assert "decided at deploy time" in subnet[0]["found"] and "TrainSubnet" in subnet[0]["fix"]
 
 
 def test_pipeline_definition_file(profile_file):

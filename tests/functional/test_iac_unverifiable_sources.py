@@ -165,9 +165,14 @@ Resources:
     assert [(x["status"], x["rule_id"], x["logical_id"], x["path"], x["found"], Path(x["file"]).name)
             for x in rows] == [("FAIL", "SM-NB-DIRECT-INTERNET", "Notebooks/Nb", "DirectInternetAccess", "Enabled",
                                 "child.yaml")]
-    # The child alone, with its Default, is closed: only the parent's Parameters open it.
-    r2, rows2 = run_json(profile_file, str(tmp_path / "child.yaml"))
+    # The child alone, deployed with its Default, is closed: only the parent's Parameters open it.
+    r2, rows2 = run_json(profile_file, str(tmp_path / "child.yaml"), "--parameter", "Internet=Disabled")
     assert (r2.exit_code, rows2) == (0, [])
+    # Deployed alone without a value, Internet (a String without AllowedValues) is the deployer's choice:
+    # DirectInternetAccess takes Enabled too (its API enum: Enabled, Disabled).
+    r3, rows3 = run_json(profile_file, str(tmp_path / "child.yaml"))
+    assert [(x["status"], x["path"], x["found"], x["when"]) for x in rows3] == [
+        ("FAIL", "DirectInternetAccess", "Enabled", {"Internet": "Enabled"})]
 
 
 def test_cdk_nested_stack_in_the_cloud_assembly_is_checked(profile_file, tmp_path):

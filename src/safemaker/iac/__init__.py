@@ -82,8 +82,8 @@ class SourceFile:
         The SageMaker requests found (may be empty: no SageMaker resource), with the
         template's defaults and the values given.
     options : list[Option]
-        A template's parameters chosen at deployment (``AllowedValues``, or compared
-        by a condition) and not given: :func:`decide_source` decides under each.
+        A template's parameters chosen at deployment and not given (every type but the
+        SSM parameter types): :func:`decide_source` decides under each of their values.
     build : callable or None
         ``build(values, in_conditions)`` -> the requests with those parameter values
         (``None`` when ``options`` is empty).
@@ -296,8 +296,9 @@ def check_paths(paths: Sequence[str | Path], profile: "VpcProfile | str | None",
     parameters : Mapping[str, str], optional
         CloudFormation parameter values (``--parameter KEY=VALUE``); a parameter
         not given is decided under its ``Default`` and every other value the template
-        lets the deployer choose (:func:`decide_source`); one without a value here, a
-        ``Default`` or ``AllowedValues`` cannot be verified.
+        lets the deployer choose (:func:`decide_source`): a guarded field it reaches
+        whose values are not a closed set (subnet IDs) is decided at deploy time
+        (``UNKNOWN``, naming the parameter).
 
     Returns
     -------

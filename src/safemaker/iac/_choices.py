@@ -2,17 +2,32 @@
 
 A parameter's ``Default`` is only the value the deploy form shows first:
 whoever deploys may pick any of its ``AllowedValues`` (CloudFormation User
-Guide, "Parameters"), and any value at all for a parameter without them, which
-makes a condition comparing it with a literal (``Fn::Equals``) true or false.
-So a template is decided under every such choice, not only its defaults:
+Guide, "Parameters"), and any value its type accepts for a parameter without
+them. So a template is decided under every such choice, not only its defaults:
 
-- a parameter with ``AllowedValues`` (a ``String`` or ``Number``) takes each
-  of them, wherever it is used;
-- a parameter without ``AllowedValues`` that a condition refers to takes, in
-  the conditions only, its ``Default``, each literal a condition compares it
-  with, and one value equal to none of them (elsewhere it keeps its
-  ``Default``: the value of a free field is decided from it, as before);
-- a parameter given with ``--parameter`` (or by a parent stack) is not a choice.
+- a parameter bounded to a list of values takes each of them, wherever it is
+  used: its ``AllowedValues``, an ``AllowedPattern`` that only lists literal
+  values (``^(Disabled|Enabled)$``), a rule of the template's ``Rules`` without
+  ``RuleCondition`` that asserts ``Fn::Contains`` / ``Fn::EachMemberIn`` /
+  ``Fn::Equals`` / ``Fn::EachMemberEquals`` on it; the keys of the mapping an
+  ``Fn::FindInMap`` looks it up in (another value fails the deployment); a list
+  parameter (``CommaDelimitedList``, ``List<...>``) so bounded takes each member
+  alone and all of them;
+- any other parameter (``String``, ``Number``, a list, an AWS-specific type such
+  as ``AWS::EC2::Subnet::Id``) takes its ``Default``, each literal a condition
+  compares it with (``Fn::Equals``), and *any other value*: a marker string
+  (:data:`CHOICE`) that no literal equals. A guarded field the marker reaches is
+  "decided at deploy time" (an ``UNKNOWN`` finding naming the parameter and the
+  fix), except a field with a closed set of values (a SageMaker API enum such as
+  ``DirectInternetAccess``, or a boolean such as ``EnableNetworkIsolation``;
+  botocore's model, :func:`closed_values`): there the parameter takes, in turn,
+  each of those values its type and constraints (``AllowedPattern``,
+  ``MinLength`` / ``MaxLength``, ``MinValue`` / ``MaxValue``) accept, so that the
+  finding reads "open when Access=Enabled";
+- SSM parameter types (``AWS::SSM::Parameter::Value<...>``) are read from
+  Parameter Store at deployment: cannot be verified (:mod:`._intrinsics`);
+- a parameter given with ``--parameter`` (or by a parent stack, or in the
+  ``Parameters`` of a CloudFormation API call) is not a choice.
 
 Only the parameters that change a finding are combined: a parameter matters
 when replacing it by a value known only at deployment changes a finding, the
@@ -21,13 +36,15 @@ a path only together, ``Fn::And``). Their values are combined in full up to
 :data:`MAX_COMBINATIONS` choices, beyond that one parameter at a time. A finding that the defaults do not cause
 but some choice does is reported with ``when``: the parameters (and values)
 that differ from their defaults in the fewest-change choice that causes it.
-Pure: the caller builds the requests of a choice and decides them.
+Pure apart from botocore's model: the caller builds the requests of a choice and decides them.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, replace
+import re
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ._document import Unresolved
@@ -36,14 +53,21 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..audit import Finding
     from ._request import SourceRequest
 
-__all__ = ["Option", "parameter_options", "decide_choices", "MAX_COMBINATIONS"]
+__all__ = ["Option", "parameter_options", "decide_choices", "closed_values", "holds_choice", "MAX_COMBINATIONS",
+           "CHOICE"]
 
 MAX_COMBINATIONS = 64
 """Most choices decided in full combination; beyond, each parameter is varied alone (the others at their
 defaults)."""
 
-_OTHER = "@@safemaker-another-value@@"
+CHOICE = "@@safemaker-choice:{}@@"
+"""The value "any other value" of a parameter (formatted with its name): equal to no literal of the template."""
+
+_CHOICE_RE = re.compile(r"@@safemaker-choice:([^@]+)@@")
 _NO_DEFAULT = object()
+_ROUNDS = 3
+"""Passes over the choices at most: a pass can find closed fields (whose values are added) that a condition
+only some choice makes true reaches."""
 
 
 @dataclass(frozen=True)
@@ -54,22 +78,43 @@ class Option:
     ----------
     name : str
         The parameter.
-    in_conditions_only : bool
-        ``True`` for a parameter without ``AllowedValues``: its values apply to conditions only.
     values : tuple[tuple[Any, str], ...]
-        ``(value, as shown in a finding's when)``, the default first when there is one.
+        ``(value, as shown in a finding's when)``, the default first when there is one; the
+        value ``CHOICE.format(name)`` stands for any other value.
     default : Any
         The ``Default`` (a private marker when the parameter has none).
+    spec : Mapping
+        The parameter's declaration (``Type``, ``AllowedPattern``, ...).
     """
 
     name: str
-    in_conditions_only: bool
     values: tuple[tuple[Any, str], ...]
     default: Any
+    spec: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def has_default(self) -> bool:
         return self.default is not _NO_DEFAULT
+
+    @property
+    def free(self) -> bool:
+        """Any value the type accepts can be given (the option holds the "any other value" choice)."""
+        return any(v == CHOICE.format(self.name) for v, _ in self.values)
+
+
+def holds_choice(value: Any) -> bool:
+    """``value`` is text holding a parameter's "any other value" (:data:`CHOICE`)."""
+    return isinstance(value, str) and _CHOICE_RE.search(value) is not None
+
+
+def _ref_name(node: Any) -> str | None:
+    if isinstance(node, Mapping) and len(node) == 1 and isinstance(node.get("Ref"), str):
+        return node["Ref"]
+    return None
+
+
+def _scalar(v: Any) -> bool:
+    return isinstance(v, (str, int, float)) and not isinstance(v, bool)
 
 
 def _compared_literals(node: Any, out: dict[str, list[Any]]) -> None:
@@ -78,8 +123,7 @@ def _compared_literals(node: Any, out: dict[str, list[Any]]) -> None:
         eq = node.get("Fn::Equals") if len(node) == 1 else None
         if isinstance(eq, list) and len(eq) == 2:
             for a, b in (eq, eq[::-1]):
-                if isinstance(a, Mapping) and len(a) == 1 and isinstance(a.get("Ref"), str) \
-                        and isinstance(b, (str, int, float)) and not isinstance(b, bool):
+                if _ref_name(a) is not None and _scalar(b):
                     out.setdefault(a["Ref"], []).append(b)
         for v in node.values():
             _compared_literals(v, out)
@@ -88,15 +132,135 @@ def _compared_literals(node: Any, out: dict[str, list[Any]]) -> None:
             _compared_literals(v, out)
 
 
+def _map_keys(node: Any, mappings: Mapping[str, Any], out: dict[str, list[Any]]) -> None:
+    """The keys ``Fn::FindInMap`` (without a default value) looks ``{"Ref": P}`` up in: another value fails."""
+    if isinstance(node, Mapping):
+        arg = node.get("Fn::FindInMap") if len(node) == 1 else None
+        if isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str) \
+                and isinstance(mappings.get(arg[0]), Mapping):
+            top = mappings[arg[0]]
+            first = _ref_name(arg[1])
+            if first is not None:
+                out.setdefault(first, []).extend(top)
+            second = _ref_name(arg[2])
+            if second is not None:
+                levels = [top[arg[1]]] if isinstance(arg[1], str) and arg[1] in top else list(top.values())
+                out.setdefault(second, []).extend(k for lv in levels if isinstance(lv, Mapping) for k in lv)
+        for v in node.values():
+            _map_keys(v, mappings, out)
+    elif isinstance(node, list):
+        for v in node:
+            _map_keys(v, mappings, out)
+
+
 def _refs(node: Any, out: set[str]) -> None:
     if isinstance(node, Mapping):
-        if len(node) == 1 and isinstance(node.get("Ref"), str):
+        if _ref_name(node) is not None:
             out.add(node["Ref"])
         for v in node.values():
             _refs(v, out)
     elif isinstance(node, list):
         for v in node:
             _refs(v, out)
+
+
+def _assertion(node: Any, out: dict[str, list[Any]]) -> None:
+    """Values a rule assertion bounds a parameter to (``Fn::And`` of the simple forms)."""
+    if not (isinstance(node, Mapping) and len(node) == 1):
+        return
+    (key, arg), = node.items()
+    if not isinstance(arg, list):
+        return
+    bound: tuple[str | None, list[Any]] = (None, [])
+    if key == "Fn::And":
+        for x in arg:
+            _assertion(x, out)
+    elif key == "Fn::Contains" and len(arg) == 2 and isinstance(arg[0], list) and all(map(_scalar, arg[0])):
+        bound = (_ref_name(arg[1]), list(arg[0]))
+    elif key == "Fn::EachMemberIn" and len(arg) == 2 and isinstance(arg[1], list) and all(map(_scalar, arg[1])):
+        bound = (_ref_name(arg[0]), list(arg[1]))
+    elif key in ("Fn::Equals", "Fn::EachMemberEquals") and len(arg) == 2:
+        for a, b in ((arg[0], arg[1]), (arg[1], arg[0]) if key == "Fn::Equals" else (None, None)):
+            if _ref_name(a) is not None and _scalar(b):
+                bound = (_ref_name(a), [b])
+                break
+    name, values = bound
+    if name is not None:
+        out[name] = [v for v in out[name] if v in values] if name in out else values
+
+
+def _rule_bounds(template: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Parameters the template's ``Rules`` bound to listed values (rules without ``RuleCondition``)."""
+    out: dict[str, list[Any]] = {}
+    rules = template.get("Rules")
+    for rule in (rules.values() if isinstance(rules, Mapping) else ()):
+        if not isinstance(rule, Mapping) or "RuleCondition" in rule or not isinstance(rule.get("Assertions"), list):
+            continue
+        for a in rule["Assertions"]:
+            if isinstance(a, Mapping):
+                _assertion(a.get("Assert"), out)
+    return out
+
+
+_LITERAL = re.compile(r"(?:[A-Za-z0-9_:/ -]|\\[.\-/])+")
+
+
+def _pattern_values(pattern: Any) -> list[str] | None:
+    """The values an ``AllowedPattern`` that only lists literals accepts (``^(A|B)$``), else ``None``.
+
+    CloudFormation matches the pattern against the whole value (each member of a
+    ``CommaDelimitedList``), so anchors change nothing.
+    """
+    if not isinstance(pattern, str):
+        return None
+    body = pattern[1:] if pattern.startswith("^") else pattern
+    body = body[:-1] if body.endswith("$") and not body.endswith("\\$") else body
+    for opening in ("(?:", "("):
+        if body.startswith(opening) and body.endswith(")") and body.count("(") == 1:
+            body = body[len(opening):-1]
+    alternatives = body.split("|")
+    if not all(_LITERAL.fullmatch(a) for a in alternatives):
+        return None
+    return [re.sub(r"\\(.)", r"\1", a) for a in alternatives]
+
+
+def _number(v: Any) -> float | None:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _accepts(spec: Mapping[str, Any], value: str) -> bool:
+    """Whether CloudFormation accepts ``value`` for a parameter of ``spec`` (its type and constraints);
+    ``True`` when unsure (a pattern Python cannot read), so that no value is left out."""
+    ptype = str(spec.get("Type", "String"))
+    members = value.split(",") if ptype == "CommaDelimitedList" or ptype.startswith("List<") else [value]
+    if ptype in ("Number", "List<Number>"):
+        for m in members:
+            x = _number(m)
+            if x is None:
+                return False
+            low, high = _number(spec.get("MinValue")), _number(spec.get("MaxValue"))
+            if (low is not None and x < low) or (high is not None and x > high):
+                return False
+    if ptype in ("String", "CommaDelimitedList") and isinstance(spec.get("AllowedPattern"), str):
+        try:
+            pattern = re.compile(spec["AllowedPattern"])
+        except re.error:
+            return True
+        if not all(pattern.fullmatch(m) for m in members):
+            return False
+    if ptype == "String":
+        low, high = _number(spec.get("MinLength")), _number(spec.get("MaxLength"))
+        if (low is not None and len(value) < low) or (high is not None and len(value) > high):
+            return False
+    return True
+
+
+def _is_list(spec: Mapping[str, Any]) -> bool:
+    ptype = str(spec.get("Type", "String"))
+    return ptype == "CommaDelimitedList" or ptype.startswith("List<")
 
 
 def parameter_options(template: Mapping[str, Any], given: Mapping[str, Any]) -> list[Option]:
@@ -112,37 +276,145 @@ def parameter_options(template: Mapping[str, Any], given: Mapping[str, Any]) -> 
     Returns
     -------
     list[Option]
-        In the template's order.
+        In the template's order; SSM parameter types are left out (read from
+        Parameter Store at deployment: cannot be verified).
     """
     declared = template.get("Parameters")
     conditions = template.get("Conditions")
     if not isinstance(declared, Mapping):
         return []
-    in_conditions: set[str] = set()
     literals: dict[str, list[Any]] = {}
     if isinstance(conditions, Mapping):
-        _refs(conditions, in_conditions)
         _compared_literals(conditions, literals)
+    mappings = template.get("Mappings")
+    keys: dict[str, list[Any]] = {}
+    if isinstance(mappings, Mapping):
+        _map_keys({k: v for k, v in template.items() if k not in ("Mappings", "Parameters")}, mappings, keys)
+    ruled = _rule_bounds(template)
     out: list[Option] = []
     for name, spec in declared.items():
         if name in given or not isinstance(spec, Mapping):
             continue
         ptype = str(spec.get("Type", "String"))
-        if ptype not in ("String", "Number"):
-            continue  # lists, AWS-specific and SSM types: not offered as a choice here
+        if ptype.startswith("AWS::SSM::Parameter::Value"):
+            continue
         default = spec.get("Default", _NO_DEFAULT)
         allowed = spec.get("AllowedValues")
-        if isinstance(allowed, list) and allowed and all(isinstance(v, (str, int, float)) for v in allowed):
-            values = list(dict.fromkeys(allowed))
+        bounded: list[Any] | None = None
+        if isinstance(allowed, list) and allowed and all(map(_scalar, allowed)):
+            bounded = list(allowed)
+        for more in (_pattern_values(spec.get("AllowedPattern")) if ptype in ("String", "CommaDelimitedList")
+                     else None, ruled.get(name), keys.get(name)):
+            if more is not None:
+                bounded = list(more) if bounded is None else [v for v in bounded if v in more]
+        if bounded is not None:
+            values = list(dict.fromkeys(bounded))
+            if _is_list(spec) and len(values) > 1:
+                values = values + [",".join(str(v) for v in values)]  # each member alone, and all of them
             if default in values:
                 values.remove(default)
-                values.insert(0, default)
-            out.append(Option(name, False, tuple((v, str(v)) for v in values), default))
-        elif name in in_conditions:
-            seen = list(dict.fromkeys(([default] if default is not _NO_DEFAULT else []) + literals.get(name, [])))
-            other = "any value but " + ", ".join(repr(str(v)) for v in seen) if seen else "any value"
-            out.append(Option(name, True, tuple((v, str(v)) for v in seen) + ((_OTHER, other),), default))
+            if default is not _NO_DEFAULT:
+                values.insert(0, default)  # the default is a value the form offers even if a rule refuses it
+            out.append(Option(name, tuple((v, str(v)) for v in values), default, spec))
+            continue
+        seen = list(dict.fromkeys(([default] if default is not _NO_DEFAULT else []) + literals.get(name, [])))
+        other = "any value but " + ", ".join(repr(str(v)) for v in seen) if seen else "any value"
+        out.append(Option(name, tuple((v, str(v)) for v in seen) + ((CHOICE.format(name), other),), default, spec))
     return out
+
+
+# --------------------------------------------------------------------------- fields the deployer's value reaches
+
+
+@lru_cache(maxsize=None)
+def _input_shape(operation: str) -> Any:
+    from ..audit import _service_model
+
+    model = _service_model()
+    return model.operation_model(operation).input_shape if operation in model.operation_names else None
+
+
+def closed_values(operation: str, parts: tuple[Any, ...]) -> tuple[str, ...] | None:
+    """The values a request field can take when they are a closed set, else ``None``.
+
+    botocore's SageMaker model: a string ``enum`` (``DirectInternetAccess``:
+    ``Enabled``, ``Disabled``) or a ``boolean`` (``"true"``, ``"false"``, as a
+    template parameter spells it). Any other value makes the request fail.
+
+    Parameters
+    ----------
+    operation : str
+        SageMaker operation (botocore's spelling).
+    parts : tuple
+        Path of the field in the request (``("DirectInternetAccess",)``).
+    """
+    shape = _input_shape(operation) if operation else None
+    for p in parts:
+        if shape is None:
+            return None
+        kind = shape.type_name
+        if kind == "structure" and isinstance(p, str):
+            shape = shape.members.get(p)
+        elif kind == "list" and isinstance(p, int):
+            shape = shape.member
+        elif kind == "map" and isinstance(p, str):
+            shape = shape.value
+        else:
+            return None
+    if shape is None:
+        return None
+    if shape.type_name == "boolean":
+        return ("true", "false")
+    enum = getattr(shape, "enum", None)
+    return tuple(enum) if shape.type_name == "string" and enum else None
+
+
+def _reason(names: list[str], specs: Mapping[str, Mapping[str, Any]]) -> str:
+    described = "; ".join(f"{n}, a {specs.get(n, {}).get('Type', 'String')} parameter without AllowedValues"
+                          for n in names)
+    return f"decided at deploy time: whoever deploys the template chooses {described}"
+
+
+def _fix(names: list[str]) -> str:
+    shown = ", ".join(names)
+    return (f"{shown} {'is' if len(names) == 1 else 'are'} decided at deploy time: give "
+            f"{'it' if len(names) == 1 else 'each'} AllowedValues that the profile allows, write a fixed value "
+            "instead of the parameter, or add a Rules assertion (Fn::Contains / Fn::EachMemberIn) that bounds "
+            f"it; --parameter {names[0]}=VALUE decides one deployment")
+
+
+def _is_reference(operation: str, parts: tuple[Any, ...]) -> bool:
+    from ._request import _overlaps, _patterns
+
+    return any(res is not None and len(pat) == len(parts) and _overlaps(parts, pat)
+               for pat, _, res in _patterns(operation)) if operation else False
+
+
+def _mark(value: Any, parts: tuple[Any, ...], operation: str, specs: Mapping[str, Mapping[str, Any]],
+          closed: dict[str, set[str]]) -> Any:
+    """``value`` with each text holding a parameter's "any other value" made an :class:`Unresolved`
+    (names of resources it refers to are kept: they match the resource of the same name); the closed
+    values of the fields it reaches are added to ``closed``."""
+    if isinstance(value, str):
+        names = list(dict.fromkeys(_CHOICE_RE.findall(value)))
+        if not names or _is_reference(operation, parts):
+            return value
+        whole = _CHOICE_RE.fullmatch(value)
+        u = Unresolved({"Ref": names[0]} if whole else _CHOICE_RE.sub(lambda m: "${" + m.group(1) + "}", value),
+                       _reason(names, specs), choice=names[0] if whole else None, fix=_fix(names))
+        allowed = closed_values(operation, parts) if whole else None
+        if allowed is not None:
+            closed.setdefault(names[0], set()).update(allowed)
+        return u
+    if isinstance(value, list):
+        whole = [_CHOICE_RE.fullmatch(v) if isinstance(v, str) else None for v in value]
+        if value and all(whole) and len({m.group(1) for m in whole if m}) == 1:
+            name = whole[0].group(1)  # type: ignore[union-attr]
+            return Unresolved({"Ref": name}, _reason([name], specs), fix=_fix([name]))  # a list parameter's value
+        return [_mark(v, parts + (i,), operation, specs, closed) for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        return {k: _mark(v, parts + (k,), operation, specs, closed) for k, v in value.items()}
+    return value
 
 
 _Build = Callable[[Mapping[str, Any], Mapping[str, Any]], "list[SourceRequest]"]
@@ -162,7 +434,7 @@ def decide_choices(options: list[Option], build: _Build, decide: _Decide) -> "li
         From :func:`parameter_options`.
     build : callable
         ``build(values, in_conditions)`` -> the template's requests with those parameter values
-        (``values`` everywhere, ``in_conditions`` in conditions only).
+        (``values`` everywhere; ``in_conditions`` is always empty here).
     decide : callable
         Requests -> findings (:func:`safemaker.iac.decide_requests` with the profile).
 
@@ -172,10 +444,18 @@ def decide_choices(options: list[Option], build: _Build, decide: _Decide) -> "li
         The findings of the defaults, then those only some choice causes (with
         ``location.when``), in the order first found.
     """
+    specs = {o.name: o.spec for o in options}
+    closed: dict[str, set[str]] = {}
+    memo: dict[tuple[Any, ...], "list[Finding]"] = {}
+
     def run(choice: Mapping[str, Any]) -> "list[Finding]":
-        values = {o.name: choice[o.name] for o in options if o.name in choice and not o.in_conditions_only}
-        conds = {o.name: choice[o.name] for o in options if o.name in choice and o.in_conditions_only}
-        return decide(build(values, conds))
+        key = tuple(sorted((n, repr(v)) for n, v in choice.items()))
+        if key not in memo:
+            requests = build(choice, {})
+            for r in requests:
+                r.params = _mark(r.params, (), r.operation, specs, closed)
+            memo[key] = decide(requests)
+        return memo[key]
 
     defaults = {o.name: o.default for o in options if o.has_default}
     base = run(defaults)
@@ -196,6 +476,26 @@ def decide_choices(options: list[Option], build: _Build, decide: _Decide) -> "li
             matter.append(o)
     if not matter:
         return base
+    for _ in range(_ROUNDS):
+        # the free parameters left out take "any other value" in the choices (not their default): a field
+        # that only some choice makes them reach (Fn::If on another parameter) shows up in `closed`
+        rest = {o.name: CHOICE.format(o.name) for o in options if o.free and o.name not in {m.name for m in matter}}
+        out = _decide_matter(matter, {**defaults, **rest}, base, run)
+        promoted = matter + [o for o in options if o.name in rest and o.name in closed]
+        # the closed values (API enum, boolean) of the fields a free parameter's "any other value" reached
+        # are values it can take: decide them too (the fields' UNKNOWN is left to these choices)
+        grown = [replace(o, values=o.values[:-1] + tuple((v, v) for v in sorted(closed.get(o.name, ()))
+                                                         if v not in dict(o.values) and _accepts(o.spec, v))
+                         + o.values[-1:]) if o.free else o for o in promoted]
+        if [(o.name, o.values) for o in grown] == [(o.name, o.values) for o in matter]:
+            break
+        matter = grown
+    return out
+
+
+def _decide_matter(matter: list[Option], defaults: Mapping[str, Any], base: "list[Finding]",
+                   run: Callable[[Mapping[str, Any]], "list[Finding]"]) -> "list[Finding]":
+    """The findings of every choice of the parameters that matter, labelled with the fewest-change choice."""
     sizes = [len(o.values) for o in matter]
     start = {o.name: (o.default if o.has_default else o.values[0][0]) for o in matter}
     if _product(sizes) <= MAX_COMBINATIONS:
@@ -207,7 +507,8 @@ def decide_choices(options: list[Option], build: _Build, decide: _Decide) -> "li
     shown = {o.name: dict(o.values) for o in matter}
 
     def changed(combo: Mapping[str, Any]) -> list[str]:
-        return [o.name for o in matter if not o.has_default or combo[o.name] != o.default]
+        # a parameter with one value (no Default, any value: its only choice) is no choice to name
+        return [o.name for o in matter if len(o.values) > 1 and (not o.has_default or combo[o.name] != o.default)]
 
     # fewest changes first: the first choice that causes a finding is the one named
     combos.sort(key=lambda c: len(changed(c)))

@@ -33,11 +33,19 @@ class Unresolved:
         Why it cannot be known (``"a resource created by the same template"``).
     refers_to : str or None
         Logical ID (or address) of a resource of the same source the value comes from.
+    choice : str or None
+        The template parameter whose deploy-time value this is, written as the field's whole
+        value (whoever deploys the template types it: :mod:`safemaker.iac._choices` decides
+        every value a field with a closed set of values can take from it).
+    fix : str or None
+        What to do about it, when more precise than the generic advice (reported as the fix).
     """
 
     expression: Any
     reason: str
     refers_to: str | None = None
+    choice: str | None = None
+    fix: str | None = None
 
     def __repr__(self) -> str:
         return json.dumps(self.expression, sort_keys=True, default=str)

@@ -115,7 +115,9 @@ class Resolver:
             return found[0]
         shown = _TOKEN_RE.sub(lambda m: "${" + _sub_name(self.tokens[int(m.group(1))]) + "}", text)
         refers = found[0].refers_to if len(found) == 1 else None
-        return Unresolved(shown, "; ".join(dict.fromkeys(u.reason for u in found)), refers)
+        fixes = list(dict.fromkeys(u.fix for u in found if u.fix))
+        return Unresolved(shown, "; ".join(dict.fromkeys(u.reason for u in found)), refers,
+                          fix="; ".join(fixes) or None)
 
     def _token(self, u: Unresolved) -> str:
         self.tokens.append(u)
@@ -145,10 +147,13 @@ class Resolver:
             return self._typed(name, self.given[name])
         if name in self.declared:
             spec = self.declared[name]
+            ptype = str(spec.get("Type", "")) if isinstance(spec, Mapping) else ""
+            if ptype.startswith("AWS::SSM::Parameter::Value"):
+                return Unresolved({"Ref": name}, "a parameter read from SSM Parameter Store at deployment",
+                                  fix=f"{name} is decided at deploy time: CloudFormation reads the value the SSM "
+                                      f"parameter it names holds then ({ptype}); write a fixed value instead, or "
+                                      "make it a String parameter with AllowedValues the profile allows")
             if isinstance(spec, Mapping) and "Default" in spec:
-                ptype = str(spec.get("Type", ""))
-                if ptype.startswith("AWS::SSM::Parameter::Value"):
-                    return Unresolved({"Ref": name}, "a parameter read from SSM Parameter Store at deployment")
                 return self._typed(name, spec["Default"])
             return Unresolved({"Ref": name}, "a template parameter without Default and not given with --parameter")
         if name in _PSEUDO:

@@ -30,6 +30,7 @@ from ..audit import RELATED_CONTROLS, RULE_SEVERITY, Finding, RelatedControls, S
 from ..errors import MISSING
 from ..rules import RULES, Guardrail
 from ..rules_classification import classify as _classify
+from ._choices import closed_values
 from ._document import Parts, Unresolved, contains_unresolved, walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -186,8 +187,9 @@ def _finding(req: SourceRequest, parts: Parts, rule_id: str, status: str, found:
 
 def _unverifiable(req: SourceRequest, parts: Parts, value: Unresolved, rule_id: str, what: str = "",
                   raw_path: str = "") -> Finding:
-    fix = (f"Write the value in the source, give it with --parameter (a template parameter), or check the "
-           f"deployed resource with safemaker audit: {what or value.reason}")
+    fix = value.fix if value.fix and not what else (
+        f"Write the value in the source, give it with --parameter (a template parameter), or check the "
+        f"deployed resource with safemaker audit: {what or value.reason}")
     return _finding(req, parts, rule_id, "UNKNOWN", f"{_CANNOT_VERIFY}: {value!r} ({value.reason})",
                     "a value written in the source", None, fix, raw_path)
 
@@ -208,8 +210,14 @@ def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tupl
     # Every unresolved value in a guarded field or a reference.
     unknown: list[tuple[Parts, Unresolved, str, str | None]] = []
     overrides: list[Finding] = []
+    chosen: list[Parts] = []
     for parts, value in walk(req.params):
         if not isinstance(value, Unresolved):
+            continue
+        if value.choice is not None and closed_values(req.operation, parts) is not None:
+            # a field with a closed set of values holding a deploy-time choice: each of its values is decided
+            # by the choices themselves (safemaker.iac._choices), any other one makes the request fail
+            chosen.append(parts)
             continue
         hits = [(rid, res) for pat, rid, res in patterns if _overlaps(parts, pat) and rid not in _PRESENCE_RULES]
         if not hits:
@@ -232,6 +240,8 @@ def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tupl
             continue
         if any(_below(parts, u[0]) or _below(u[0], parts) for u in unknown):
             continue  # replaced by the unverifiable finding of that value
+        if any(_below(parts, c) or _below(c, parts) for c in chosen):
+            continue  # decided under each value the deployer can choose
         hidden = contains_unresolved(v.found) if v.found is not MISSING else _value_at(req.params, parts)[1]
         if hidden is not None:
             out.append(_unverifiable(req, parts, hidden, v.rule_id, raw_path=v.path))

@@ -29,6 +29,7 @@ from typing import Any, Mapping
 from .. import paths as _paths
 from .._json import DuplicateKeyError, loads_strict
 from ..rules import RULES
+from ._choices import holds_choice
 from ._document import Document, IacInputError, Parts, Unresolved
 from ._intrinsics import Resolver
 from ._request import SourceRequest
@@ -449,6 +450,11 @@ def _expand_for_each(doc: Document, resolver: Resolver, resources: Mapping[str, 
                                           "(AWS::LanguageExtensions Fn::ForEach)", f"line {doc.line(where)}")
         identifier, collection, fragment = res
         items = resolver.value(collection)
+        if isinstance(items, list) and any(holds_choice(i) for i in items):
+            # a list parameter's "any other value" (safemaker.iac._choices): the loop is expanded over the
+            # parameter's Default (the items name resources; their properties take the choices)
+            items = Resolver(resolver.template, {k: v for k, v in resolver.given.items() if not holds_choice(v)},
+                             resolver.prefix).value(collection)
         if not (isinstance(items, list) and all(isinstance(i, (str, int, float)) for i in items)):
             reason = items if isinstance(items, Unresolved) else Unresolved(
                 collection, "a Fn::ForEach collection that is not a list of values")
