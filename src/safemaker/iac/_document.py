@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from .._json import DuplicateKeyError, loads_strict
 from ..errors import IacDependencyError, IacInputError
 
-__all__ = ["IacInputError", "IacDependencyError", "Unresolved", "Document", "read_document", "parse_text", "contains_unresolved"]
+__all__ = ["IacInputError", "IacDependencyError", "Unresolved", "Document", "read_document", "parse_text",
+           "embedded_json", "embedded_template", "contains_unresolved"]
 
 Parts = tuple[str | int, ...]
 
@@ -173,6 +175,75 @@ def read_document(path: Path, shown: str) -> Document:
     except UnicodeDecodeError as exc:
         raise IacInputError(shown, f"not UTF-8 text (byte {exc.start}); give a JSON or YAML file") from None
     return parse_text(text, shown)
+
+
+def embedded_json(text: str, doc: Document, what: str, at: Parts, hint: str | None) -> Any:
+    """JSON text written inside a source (a definition, a universal target's input) -> its value, read strictly.
+
+    Parameters
+    ----------
+    text : str
+        The text.
+    doc : Document
+        The source holding it (its file and the line of ``at`` name the place).
+    what : str
+        How a message names the text (``"DefinitionString"``, ``"aws_sfn_state_machine.m.definition"``).
+    at : tuple
+        Path of the text in ``doc``.
+    hint : str or None
+        What to give instead, for text that is not JSON; ``None``: such text is returned as it is
+        (the caller lets the guard refuse it).
+
+    Returns
+    -------
+    Any
+        The decoded value (:func:`safemaker._json.loads_strict`).
+
+    Raises
+    ------
+    IacInputError
+        A key given twice in one object (``"<what> has a duplicate key ..."``: which one counts is
+        undefined), or text that is not JSON when ``hint`` is given (``"<what> is not JSON (...); <hint>"``).
+    """
+    try:
+        return loads_strict(text)
+    except DuplicateKeyError as exc:
+        raise IacInputError(doc.file, f"{what} has a {exc}", f"line {doc.line(at)}") from None
+    except ValueError as exc:
+        if hint is None:
+            return text
+        raise IacInputError(doc.file, f"{what} is not JSON ({exc}); {hint}", f"line {doc.line(at)}") from None
+
+
+def embedded_template(text: str, doc: Document, name: str, what: str, at: Parts) -> Document:
+    """A CloudFormation template written as text inside a source (a stack set's ``TemplateBody``, a
+    CloudFormation call's, Terraform's ``template_body``) -> its :class:`Document`.
+
+    Parameters
+    ----------
+    text : str
+        JSON or YAML text.
+    doc : Document
+        The source holding it.
+    name : str
+        The text's place, appended to the file name of the child document (``"<file>#<name>"``).
+    what : str
+        How a message names the text (``"Set.TemplateBody"``).
+    at : tuple
+        Path of the text in ``doc`` (for the line).
+
+    Raises
+    ------
+    IacInputError
+        Not JSON or YAML, a key given twice (:func:`parse_text`), or not a CloudFormation template
+        (``"<what> is not a CloudFormation template"``).
+    """
+    from .cloudformation import is_template
+
+    child = parse_text(text, f"{doc.file}#{name}")
+    if not is_template(child.data):
+        raise IacInputError(doc.file, f"{what} is not a CloudFormation template", f"line {doc.line(at)}")
+    return child
 
 
 def walk(value: Any, at: Parts = ()) -> Iterator[tuple[Parts, Any]]:

@@ -27,10 +27,9 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .. import paths as _paths
-from .._json import DuplicateKeyError, loads_strict
 from ..rules import RULES
 from ._choices import holds_choice
-from ._document import Document, IacInputError, Parts, Unresolved
+from ._document import Document, IacInputError, Parts, Unresolved, embedded_json, embedded_template
 from ._intrinsics import Resolver
 from ._request import SourceRequest
 
@@ -488,15 +487,9 @@ def _pipeline_body(doc: Document, resolver: Resolver, res: Mapping[str, Any], re
         if isinstance(text, Unresolved):
             request["PipelineDefinition"] = text
         elif isinstance(text, str):
-            try:
-                parsed = loads_strict(text)
-            except DuplicateKeyError as exc:
-                raise IacInputError(doc.file, f"PipelineDefinition.PipelineDefinitionBody has a {exc}",
-                                    f"line {doc.line(props_at + ('PipelineDefinition',))}") from None
-            except ValueError as exc:
-                raise IacInputError(doc.file, f"PipelineDefinition.PipelineDefinitionBody is not JSON ({exc}); "
-                                              "give the definition SageMaker documents (JSON with Steps)",
-                                    f"line {doc.line(props_at + ('PipelineDefinition',))}") from None
+            parsed = embedded_json(text, doc, "PipelineDefinition.PipelineDefinitionBody",
+                                   props_at + ("PipelineDefinition",),
+                                   "give the definition SageMaker documents (JSON with Steps)")
             request["PipelineDefinition"] = resolver.restore(parsed)
         else:
             request["PipelineDefinition"] = resolver.restore(text) if isinstance(text, dict) else text
@@ -639,16 +632,12 @@ def _stack_set(doc: Document, resolver: Resolver, res: Mapping[str, Any], props:
     YAML text), ``Parameters`` a list of ``{ParameterKey, ParameterValue}``; a ``TemplateURL`` (S3)
     or a body built at deployment cannot be verified. Logical IDs are ``Set/Child``.
     """
-    from ._document import parse_text
-
     raw = res.get("Properties") or {}
     if "TemplateBody" in raw:
         text = resolver.text_document(raw["TemplateBody"])
         if isinstance(text, str):
-            child = parse_text(text, f"{doc.file}#{shown_id}.TemplateBody")
-            if not is_template(child.data):
-                raise IacInputError(doc.file, f"{shown_id}.TemplateBody is not a CloudFormation template",
-                                    f"line {doc.line(props_at + ('TemplateBody',))}")
+            child = embedded_template(text, doc, f"{shown_id}.TemplateBody", f"{shown_id}.TemplateBody",
+                                      props_at + ("TemplateBody",))
             given = props.get("Parameters")
             params = {str(p.get("ParameterKey")): p.get("ParameterValue") for p in given
                       if isinstance(p, Mapping)} if isinstance(given, list) else {}
@@ -687,14 +676,8 @@ def _state_machine(doc: Document, resolver: Resolver, res: Mapping[str, Any], pr
         if isinstance(text, Unresolved) or not isinstance(text, str):
             definition = text
         else:
-            try:
-                definition = resolver.restore(loads_strict(text))
-            except DuplicateKeyError as exc:
-                raise IacInputError(doc.file, f"DefinitionString has a {exc}",
-                                    f"line {doc.line(props_at + (member,))}") from None
-            except ValueError as exc:
-                raise IacInputError(doc.file, f"DefinitionString is not JSON ({exc}); give the Amazon States "
-                                              "Language definition", f"line {doc.line(props_at + (member,))}") from None
+            definition = resolver.restore(embedded_json(text, doc, "DefinitionString", props_at + (member,),
+                                                        "give the Amazon States Language definition"))
     elif isinstance(props.get("DefinitionUri"), str) and not props["DefinitionUri"].startswith("s3://"):
         member = ""
         from pathlib import Path

@@ -26,9 +26,8 @@ import re
 from functools import lru_cache
 from typing import Any, Callable, Iterator, Mapping
 
-from .._json import DuplicateKeyError, loads_strict
 from ..guard import format_path
-from ._document import Document, IacInputError, Parts, Unresolved
+from ._document import Document, IacInputError, Parts, Unresolved, embedded_json, embedded_template
 from ._request import SourceRequest
 from .stepfunctions import task_operation
 
@@ -98,15 +97,8 @@ def _target_input(doc: Document, logical_id: str, shown_prefix: str, input_: Any
         return input_
     params: Any = {}
     if isinstance(input_, str):
-        try:
-            params = loads_strict(input_)
-        except DuplicateKeyError as exc:
-            raise IacInputError(doc.file, f"{logical_id} {shown_prefix} has a {exc}",
-                                f"line {doc.line(input_at)}") from None
-        except ValueError as exc:
-            raise IacInputError(doc.file, f"{logical_id} {shown_prefix} is not JSON ({exc}); a universal target's "
-                                          f"input is the {operation} request as JSON",
-                                f"line {doc.line(input_at)}") from None
+        params = embedded_json(input_, doc, f"{logical_id} {shown_prefix}", input_at,
+                               f"a universal target's input is the {operation} request as JSON")
     elif isinstance(input_, Mapping):
         params = dict(input_)
     if not isinstance(params, Mapping):
@@ -333,8 +325,7 @@ def stack_call_requests(doc: Document, logical_id: str, source_type: str, operat
     IacInputError
         A written ``TemplateBody`` that is not a CloudFormation template.
     """
-    from ._document import parse_text
-    from .cloudformation import is_template, template_requests
+    from .cloudformation import template_requests
     from .stack_calls import TEMPLATE_OPERATIONS, UNSEEN_TEMPLATE_OPERATIONS, parameter_values
 
     if operation not in TEMPLATE_OPERATIONS and operation not in UNSEEN_TEMPLATE_OPERATIONS:
@@ -342,10 +333,8 @@ def stack_call_requests(doc: Document, logical_id: str, source_type: str, operat
     params = params if isinstance(params, Mapping) else {}
     body = params.get("TemplateBody")
     if operation in TEMPLATE_OPERATIONS and isinstance(body, str):
-        child = parse_text(body, f"{doc.file}#{logical_id}.{shown(('TemplateBody',))}")
-        if not is_template(child.data):
-            raise IacInputError(doc.file, f"{logical_id} {shown(('TemplateBody',))} is not a CloudFormation "
-                                          "template", f"line {doc.line(at(('TemplateBody',)))}")
+        child = embedded_template(body, doc, f"{logical_id}.{shown(('TemplateBody',))}",
+                                  f"{logical_id} {shown(('TemplateBody',))}", at(("TemplateBody",)))
         where = shown(())
         label = where if where.startswith(logical_id) else f"{logical_id}/{where}"
         return template_requests(child, parameter_values(params.get("Parameters")), label=label)

@@ -21,8 +21,7 @@ from typing import Any, Iterator, Mapping
 
 from ..guard import format_path
 from ..rules import RULES
-from .._json import DuplicateKeyError, loads_strict
-from ._document import Document, IacInputError, Parts, Unresolved
+from ._document import Document, IacInputError, Parts, Unresolved, embedded_json, embedded_template
 from ._request import SourceRequest
 
 __all__ = ["TfResource", "TF_RESOURCES", "TF_NO_NETWORK", "AWSCC_PREFIX", "awscc_cloudformation_type", "is_plan",
@@ -315,13 +314,7 @@ def _state_machine(doc: Document, address: str, values: Mapping[str, Any], unkno
                               lambda parts: "definition", doc.line, extra=[((), value, "SM-REFERENCE")])]
     if not isinstance(text, str):
         return []
-    try:
-        definition = loads_strict(text)
-    except DuplicateKeyError as exc:
-        raise IacInputError(doc.file, f"{address}.definition has a {exc}", f"line {doc.line(where)}") from None
-    except ValueError as exc:
-        raise IacInputError(doc.file, f"{address}.definition is not JSON ({exc}); give the Amazon States "
-                                      "Language definition", f"line {doc.line(where)}") from None
+    definition = embedded_json(text, doc, f"{address}.definition", where, "give the Amazon States Language definition")
     if not isinstance(definition, Mapping):
         return []
     return sfn.definition_requests(doc, definition, where, address, embedded=True)
@@ -333,15 +326,12 @@ def _cloudformation_stack(doc: Document, address: str, values: Mapping[str, Any]
     ``template_body`` with its ``parameters`` (Terraform AWS provider
     ``website/docs/r/cloudformation_stack``, ``.../cloudformation_stack_set``: both spell them the
     same); lines are the body's. A ``template_url`` (S3) or a body known only after apply cannot be verified."""
-    from ._document import parse_text
-    from .cloudformation import is_template, template_requests
+    from .cloudformation import template_requests
 
     body = values.get("template_body")
     if isinstance(body, str):
-        tdoc = parse_text(body, f"{doc.file}#{address}.template_body")
-        if not is_template(tdoc.data):
-            raise IacInputError(doc.file, f"{address}.template_body is not a CloudFormation template",
-                                f"line {doc.line(at + ('template_body',) if at else at)}")
+        tdoc = embedded_template(body, doc, f"{address}.template_body", f"{address}.template_body",
+                                 at + ("template_body",) if at else at)
         given = values.get("parameters")
         return template_requests(tdoc, dict(given) if isinstance(given, Mapping) else {}, label=address)
     unknown_body = isinstance(unknown, Mapping) and unknown.get("template_body") is True
@@ -633,13 +623,8 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
         for tf_path, api_path in spec.attributes:
             for idx, value in _get(values, unknown, tf_path):
                 if api_path == "PipelineDefinition" and isinstance(value, str):
-                    try:
-                        value = loads_strict(value)
-                    except DuplicateKeyError as exc:
-                        raise IacInputError(doc.file, f"{address}.pipeline_definition has a {exc}",
-                                            f"line {doc.line(at)}") from None
-                    except ValueError:
-                        pass  # not JSON: the guard refuses it as a definition it cannot read
+                    # text that is not JSON stays text: the guard refuses it as a definition it cannot read
+                    value = embedded_json(value, doc, f"{address}.pipeline_definition", at, None)
                 if isinstance(value, Unresolved) and value.refers_to is None and config is not None:
                     target = _reference(config, address, tf_path, idx)
                     if target is not None:
