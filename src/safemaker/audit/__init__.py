@@ -41,6 +41,7 @@ import itertools
 import json
 import logging
 import re
+import sys
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -64,6 +65,7 @@ from ..rules_guardrails import GUARDRAILS, RelatedControls
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..profile import VpcProfile
+    from ._processes import ProcessPool
 
 __all__ = [
     "Severity",
@@ -1208,7 +1210,8 @@ def run(profile: "VpcProfile | str | None", *, boto3_session: Any = None, client
         regions: Sequence[str] | str | None = None, since: "str | _dt.date | _dt.datetime | None" = None,
         resource_types: Iterable[str] | None = None, max_workers: int = 8,
         progress: Callable[[ProgressEvent], None] | None = None, active_only: bool = False,
-        stats: AuditStats | None = None, use_search: bool = True, account_id: str | None = None) -> Iterator[Finding]:
+        stats: AuditStats | None = None, use_search: bool = True, account_id: str | None = None,
+        processes: int = 1) -> Iterator[Finding]:
     """Audit existing SageMaker resources against a VPC profile; yield every finding as it is found.
 
     Findings are streamed: memory does not grow with the number of compliant
@@ -1256,6 +1259,20 @@ def run(profile: "VpcProfile | str | None", *, boto3_session: Any = None, client
     account_id : str, optional
         Account the clients reach, put on every finding (default: the account
         in each resource's ARN).
+    processes : int, default 1
+        Processes that describe and check the listed resources (1 to 16). 1: the
+        calling process's threads. ``N > 1``: ``N`` worker processes forked by
+        this call (the ``fork`` start method; not on Windows), each with a copy
+        of the clients and ``max_workers`` threads, at most ``max_workers``
+        resources in flight in all of them; the calling process lists, reads
+        Search pages and yields the findings they send back
+        (``safemaker.audit._processes``): the same findings, botocore's
+        per-call CPU spread over several cores. Resources that name each other
+        (endpoints, endpoint configs, models, transform jobs...) are described in
+        the same worker. Event handlers registered on the clients run in the
+        workers. The workers are stopped when the iteration ends or the
+        generator is closed. ``safemaker audit`` uses the machine's cores (at
+        most 4) by default.
 
     Yields
     ------
@@ -1268,7 +1285,8 @@ def run(profile: "VpcProfile | str | None", *, boto3_session: Any = None, client
     AuditInputError
         A bad ``regions`` (not a region name, or not a SageMaker region of
         botocore's endpoint data: :func:`sagemaker_regions`), ``since``,
-        ``resource_types`` or ``max_workers``, or
+        ``resource_types``, ``max_workers`` or ``processes`` (more than 1 where
+        processes cannot be forked), or
         a region with no client in ``clients`` (raised by the call itself,
         before any request is sent).
     safemaker.errors.ProfileError
@@ -1284,6 +1302,13 @@ def run(profile: "VpcProfile | str | None", *, boto3_session: Any = None, client
 
     if not isinstance(max_workers, int) or isinstance(max_workers, bool) or not 1 <= max_workers <= 64:
         raise AuditInputError("max_workers", max_workers, "an integer from 1 to 64")
+    from ._processes import MAX_PROCESSES, ProcessPool, fork_available
+
+    if not isinstance(processes, int) or isinstance(processes, bool) or not 1 <= processes <= MAX_PROCESSES:
+        raise AuditInputError("processes", processes, f"an integer from 1 to {MAX_PROCESSES}")
+    if processes > 1 and not fork_available():
+        raise AuditInputError("processes", processes, "1 on this platform: worker processes are forked, and "
+                              f"{sys.platform} has no fork start method")
     prof = profile if isinstance(profile, VpcProfile) else resolve_profile(profile)
     kinds = _resolve_types(resource_types)
     since_dt = parse_since(since)
@@ -1296,9 +1321,11 @@ def run(profile: "VpcProfile | str | None", *, boto3_session: Any = None, client
     else:
         region_list = _resolve_regions(regions, prof)
         client_map = _make_clients(boto3_session, region_list, max_workers)
-    return _run(_Auditor(prof, client_map, since=since_dt, active_only=active_only, progress=progress,
-                         account_id=account_id, stats=stats, use_search=use_search),
-                region_list, kinds, max_workers)
+    auditor = _Auditor(prof, client_map, since=since_dt, active_only=active_only, progress=progress,
+                       account_id=account_id, stats=stats, use_search=use_search)
+    # forked here, before the caller starts anything else (a progress bar's thread) and before any request
+    procs = ProcessPool(auditor, processes, max_workers, kinds) if processes > 1 else None
+    return _run(auditor, region_list, kinds, max_workers, procs)
 
 
 _LISTERS_MAX = 16
@@ -1340,7 +1367,8 @@ def _searchable(kind: str) -> bool:
     return search_covers(kind)
 
 
-def _run(auditor: _Auditor, regions: Sequence[str], kinds: Sequence[str], max_workers: int) -> Iterator[Finding]:
+def _run(auditor: _Auditor, regions: Sequence[str], kinds: Sequence[str], max_workers: int,
+         procs: "ProcessPool | None" = None) -> Iterator[Finding]:
     """Audit ``kinds`` in ``regions``: several (region, type) pairs listed at once, one Describe pool.
 
     Each (region, type) pair has a lister (at most :func:`_listers` at once)
@@ -1351,7 +1379,9 @@ def _run(auditor: _Auditor, regions: Sequence[str], kinds: Sequence[str], max_wo
     type overlap the Describe calls of the others. At most ``2 * max_workers``
     resources are in flight (submitted and not yet consumed by the caller), so
     memory does not grow with the number of resources. Progress events and
-    findings reach the caller's thread through one queue, in completion order.
+    findings reach the caller's thread through one queue, in completion order. With ``procs``, the
+    listed resources are described and checked in its worker processes instead of the Describe pool;
+    it is closed (or terminated, when the caller stopped early) at the end.
     """
     import queue
 
@@ -1364,7 +1394,7 @@ def _run(auditor: _Auditor, regions: Sequence[str], kinds: Sequence[str], max_wo
     pairs = [(region, kind) for region in regions for kind in kinds]
     n_listers = _listers(len(pairs), max_workers)
 
-    def lister(region: str, kind: str, pool: ThreadPoolExecutor, searches: ThreadPoolExecutor) -> None:
+    def lister(region: str, kind: str, submit: Callable[[_Item, Any], Any], searches: ThreadPoolExecutor) -> None:
         submitted = 0
         try:
             listed = auditor.list_items(region, kind)
@@ -1386,7 +1416,7 @@ def _run(auditor: _Auditor, regions: Sequence[str], kinds: Sequence[str], max_wo
                         return
                 if stop.is_set():
                     return
-                fut = pool.submit(auditor.audit, entry, _record_of(entry, records.pop(entry.name, None)))
+                fut = submit(entry, _record_of(entry, records.pop(entry.name, None)))
                 submitted += 1
                 fut.add_done_callback(lambda f, item=entry: out.put(("checked", (item, f))))
         except BaseException as exc:  # list_items turns call failures into findings; this is a bug
@@ -1397,9 +1427,15 @@ def _run(auditor: _Auditor, regions: Sequence[str], kinds: Sequence[str], max_wo
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="safemaker-audit") as pool, \
             ThreadPoolExecutor(max_workers=n_listers, thread_name_prefix="safemaker-audit-list") as listers, \
             ThreadPoolExecutor(max_workers=n_listers, thread_name_prefix="safemaker-audit-search") as searches:
+        finished = False
+        if procs is not None:
+            submit: Callable[[_Item, Any], Any] = procs.submit
+        else:
+            def submit(item: _Item, record: Any) -> Any:
+                return pool.submit(auditor.audit, item, record)
         try:
             for region, kind in pairs:
-                listers.submit(lister, region, kind, pool, searches)
+                listers.submit(lister, region, kind, submit, searches)
             open_listers, submitted, consumed = len(pairs), 0, 0
             while open_listers or consumed < submitted:
                 what, value = out.get()
@@ -1420,9 +1456,12 @@ def _run(auditor: _Auditor, regions: Sequence[str], kinds: Sequence[str], max_wo
                     yield from fut.result()
                 else:
                     raise value
+            finished = True
         finally:
             stop.set()
             pool.shutdown(wait=False, cancel_futures=True)  # the caller stopped early: queued Describes are not sent
+            if procs is not None:   # the workers' call counts are added to the stats when they are closed
+                procs.close() if finished else procs.terminate()
             auditor.progress = progress
 
 

@@ -126,6 +126,11 @@ def register(app: typer.Typer) -> None:
         active_only: bool = typer.Option(
             False, "--active-only", help="Only resources running or able to run now (List StatusEquals filters)."),
         max_workers: int = typer.Option(8, "--max-workers", help="Parallel Describe calls (1-64)."),
+        processes: Optional[int] = typer.Option(
+            None, "--processes",
+            help="Processes that describe and check resources (1-16; each with --max-workers threads, "
+                 "--max-workers resources in flight in all). Default: the cores of the machine, at most 4, on "
+                 "Linux; 1 elsewhere. Not with --accounts."),
         output: Optional[Path] = typer.Option(
             None, "--output", "-o", help="Write the report to this file instead of stdout."),
         endpoint_url: Optional[str] = typer.Option(
@@ -171,6 +176,9 @@ def register(app: typer.Typer) -> None:
             raise fail("--role-name is given without --accounts; pass --accounts all or account IDs to audit an "
                        "organization, or leave --role-name out to audit the credentials' own account")
         if accounts:
+            if processes is not None:
+                raise fail(f"--processes is {processes} with --accounts: an organization audit runs in one process "
+                           "(its accounts and regions in parallel threads, --max-parallel); leave --processes out")
             if role_name is None:
                 raise fail("--accounts needs --role-name: the role to assume in each account (e.g. "
                            "--role-name OrganizationAccountAccessRole)")
@@ -194,10 +202,15 @@ def register(app: typer.Typer) -> None:
 
                 regions = enabled_sagemaker_regions(recorder, prof.region)
             # AuditInputError (bad --since, --resource-type, --region, --max-workers) -> exit 2 naming the flag.
+            if processes is None:
+                # forked only when the command is the process (not inside a longer-lived one: a test runner)
+                from ..audit._processes import default_processes
+
+                processes = default_processes() if _common.ENTRY_POINT else 1
             findings_iter = _audit.run(prof, boto3_session=recorder, regions=regions, since=since,
                                        resource_types=resource_type, max_workers=max_workers,
                                        active_only=active_only, progress=progress,
-                                       stats=stats, use_search=not no_search)
+                                       stats=stats, use_search=not no_search, processes=processes)
         note_local_endpoints(recorder.clients)
         if _common.ENTRY_POINT:
             # Everything made so far (modules, botocore's service models, the clients) lives until the process
