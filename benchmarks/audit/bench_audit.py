@@ -195,8 +195,12 @@ def seed(session: Any, n: int, workers: int = 16) -> Seeded:
 # Peak RSS is the child's own VmHWM (/proc/self/status), written at exit by this wrapper. The
 # kernel resets VmHWM at exec; ru_maxrss is not reset, so for a child forked from this process
 # (which holds the whole moto state) it would report this process's size, not the tool's.
+# A process the tool forks with multiprocessing (safemaker audit's worker processes) shares the pages
+# it inherited with its parent until it writes them: each one adds its private memory at exit
+# (Private_Clean + Private_Dirty of /proc/self/smaps_rollup, written to <file>.worker-<pid>), not its RSS.
 _HWM_WRAPPER = """
-import atexit, sys
+import atexit, os, sys
+import multiprocessing.util as _mp_util
 def _hwm(path=sys.argv[1]):
     with open("/proc/self/status") as status:
         for line in status:
@@ -204,6 +208,15 @@ def _hwm(path=sys.argv[1]):
                 with open(path, "w") as out:
                     out.write(line.split()[1])
 atexit.register(_hwm)
+def _private(path=sys.argv[1]):
+    with open("/proc/self/smaps_rollup") as rollup:
+        kb = sum(int(line.split()[1]) for line in rollup if line.startswith(("Private_Clean:", "Private_Dirty:")))
+    with open(f"{path}.worker-{os.getpid()}", "w") as out:
+        out.write(str(kb))
+class _Anchor:
+    pass
+_ANCHOR = _Anchor()
+_mp_util.register_after_fork(_ANCHOR, lambda _: _mp_util.Finalize(None, _private, exitpriority=100))
 target = sys.argv[2]
 sys.argv = sys.argv[2:]
 if target == "safemaker":
@@ -220,10 +233,17 @@ def _wrapped(python: str, tool: str, args: list[str], hwm_file: Path) -> list[st
 
 
 def _read_hwm_mb(hwm_file: Path) -> float:
+    """The main process's peak RSS plus its worker processes' private memory (MB); the files are removed."""
+    workers = list(hwm_file.parent.glob(hwm_file.name + ".worker-*"))
     try:
-        return int(hwm_file.read_text().strip()) / 1024.0  # kB
+        kb = int(hwm_file.read_text().strip()) + sum(int(w.read_text().strip()) for w in workers)
     except (OSError, ValueError):
         return float("nan")
+    finally:
+        for w in workers:
+            w.unlink()
+    LAST_CPU["workers"] = len(workers)
+    return kb / 1024.0
 
 
 def _timed(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float | None = None
@@ -253,7 +273,7 @@ def _timed(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float | None
 # part) and of this process meanwhile (the local backend's threads answering it), and the 1-minute load
 # average (mean of its values at start and end): on a shared, loaded machine wall time swings with the
 # other processes, CPU time much less.
-LAST_CPU: dict[str, float] = {"child": 0.0, "child_sys": 0.0, "server": 0.0, "load": 0.0}
+LAST_CPU: dict[str, float] = {"child": 0.0, "child_sys": 0.0, "server": 0.0, "load": 0.0, "workers": 0}
 
 
 def precompile_sources() -> None:
@@ -354,7 +374,7 @@ def run_safemaker(backend: Any, workdir: Path, workers: int, extra: list[str] | 
     findings = [json.loads(line) for line in out.read_text().splitlines()]
     pairs = {(f["resource_arn"], f["rule_id"]) for f in findings if f["status"] == "FAIL"}
     return {"wall": wall, "cpu": LAST_CPU["child"], "cpu_sys": LAST_CPU["child_sys"], "server_cpu": LAST_CPU["server"],
-            "load": LAST_CPU["load"], "rss": rss, "calls": calls, "calls_all": calls_all,
+            "load": LAST_CPU["load"], "rss": rss, "workers": LAST_CPU["workers"], "calls": calls, "calls_all": calls_all,
             "findings": len(findings), "pairs": pairs,
             "unknown": sum(f["status"] == "UNKNOWN" for f in findings),
             "accounts": Counter(f.get("account") for f in findings), "tail": tail}
@@ -600,7 +620,8 @@ def bench_one(n: int, seeded: Seeded, target: Any, args: Any, tmp: Path, extra: 
                       f"{sm['cpu_sys']:.2f}s; server CPU {sm['server_cpu']:.2f}s, {_per_call(sm)}; "
                       f"load {sm['load']:.1f}), "
                       f"{sm['calls'] / n:.2f} calls/resource, "
-                      f"peak RSS {sm['rss']:.0f} MB, {sm['findings']} findings ({sm['unknown']} unknown)",
+                      f"peak RSS {sm['rss']:.0f} MB ({sm['workers']} worker processes' private memory included), "
+                      f"{sm['findings']} findings ({sm['unknown']} unknown)",
                       flush=True)
             elif use_prowler:
                 pr = run_prowler(backend, Path(tmp), args.prowler_venv, args.prowler_timeout)
@@ -628,6 +649,7 @@ def bench_one(n: int, seeded: Seeded, target: Any, args: Any, tmp: Path, extra: 
            "safemaker_load_runs": [round(x["load"], 1) for x in sms],
            "safemaker_calls_per_resource": round(sm["calls"] / n, 3),
            "safemaker_peak_rss_mb": round(max(x["rss"] for x in sms), 1), "safemaker_findings": sm["findings"],
+           "safemaker_worker_processes": sm["workers"],
            "safemaker_unknown": sm["unknown"], "expected_findings": len(seeded.expected),
            "missed_by_safemaker_vs_truth": len(missed_by_safemaker),
            "safemaker_extra_vs_truth": len(extra_safemaker)}
