@@ -160,6 +160,7 @@ class ProcessPool:
 
     def __init__(self, auditor: "_Auditor", processes: int, max_workers: int, kinds: Sequence[str]) -> None:
         ctx = multiprocessing.get_context("fork")
+        logger.debug("forking %d audit workers; this process: %.2f s CPU so far", processes, _process_cpu())
         self._auditor = auditor
         self._lock = threading.Lock()
         self._busy = threading.BoundedSemaphore(max_workers)
