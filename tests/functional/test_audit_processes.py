@@ -117,6 +117,19 @@ def test_two_worker_processes_find_exactly_what_one_process_finds(safemaker_loca
     assert multiprocessing.active_children() == []
 
 
+def test_stats_already_filled_are_added_to_not_counted_again(safemaker_local, sm, profile):
+    for i in range(3):
+        sm.create_training_job(**training_job(f"tj{i}"))
+    stats = audit.AuditStats()
+    stats.count("DescribeTrainingJob", 5)   # an earlier audit's calls: the workers' copies must not count them again
+    stats.checked(5)
+    safemaker_local.reset_requests()
+    list(audit.run(profile, clients={"us-east-1": sm}, resource_types=["training-job"], processes=2, stats=stats))
+    assert safemaker_local.request_count("sagemaker", "DescribeTrainingJob") == 3
+    assert stats.calls == {"DescribeTrainingJob": 5 + 3, "ListTrainingJobs": 1}
+    assert stats.resources == 5 + 3
+
+
 def test_types_that_name_each_other_are_one_group():
     groups = linked_types(["model", "endpoint-config", "endpoint", "transform-job", "training-job", "notebook-instance"])
     assert groups == [frozenset({"model", "endpoint-config", "endpoint", "transform-job"})]

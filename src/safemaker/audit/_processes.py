@@ -31,6 +31,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -103,7 +104,12 @@ def linked_types(kinds: Iterable[str]) -> list[frozenset[str]]:
 
 def _worker(auditor: "_Auditor", tasks: Any, results: Any, threads: int) -> None:
     """A worker process: describe and check each resource received, send back its findings, then the counts."""
+    from . import AuditStats
+
     gc.freeze()   # everything inherited lives as long as this process: not walked by its collections
+    # Ctrl-C reaches the whole process group: the listing process stops the workers (no traceback from each)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    auditor.stats = AuditStats()   # this worker's own calls, added to the caller's stats at the end
     for client in auditor.clients.values():
         try:
             client.close()   # connections the parent had opened: this process's copies only, new ones are made here
