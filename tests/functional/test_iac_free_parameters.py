@@ -201,6 +201,29 @@ def test_an_ssm_parameter_type_names_the_parameter_and_the_fix(profile_file, tmp
     assert "Access is decided at deploy time" in row["fix"] and "AllowedValues" in row["fix"]
 
 
+def test_a_name_the_deployer_chooses_matches_the_resource_of_that_name(profile_file, tmp_path):
+    # ModelName built from a free parameter: whatever the deployer types, the endpoint config names the model
+    # the template creates (checked as that model); an endpoint naming a config the template does not create
+    # cannot be verified, whichever name is given
+    f = _write(tmp_path, {
+        "Parameters": {"Prefix": {"Type": "String", "Default": "p"}, "ConfigName": {"Type": "String",
+                                                                                 "Default": "cfg"}},
+        "Resources": {
+            "Model": {"Type": "AWS::SageMaker::Model", "Properties": {
+                "ModelName": {"Fn::Sub": "${Prefix}-m"}, "ExecutionRoleArn": ROLE, "EnableNetworkIsolation": True,
+                "PrimaryContainer": {"Image": "i"}, "VpcConfig": {"Subnets": [SUBNET], "SecurityGroupIds": [SG]}}},
+            "Cfg": {"Type": "AWS::SageMaker::EndpointConfig", "Properties": {"ProductionVariants": [{
+                "ModelName": {"Fn::Sub": "${Prefix}-m"}, "VariantName": "a", "InitialInstanceCount": 1,
+                "InstanceType": "ml.m5.large"}]}},
+            "Ep": {"Type": "AWS::SageMaker::Endpoint", "Properties": {"EndpointConfigName": {"Ref": "ConfigName"}}}}})
+    r, rows = run_json(profile_file, f)
+    assert [(x["status"], x["logical_id"], x["path"], x.get("when")) for x in rows] == [
+        ("UNKNOWN", "Ep", "EndpointConfigName", None),
+        ("UNKNOWN", "Ep", "EndpointConfigName", {"ConfigName": "any value but 'cfg'"})]
+    assert '"cfg"' in rows[0]["found"] and '"${ConfigName}"' in rows[1]["found"]
+    assert "@@" not in r.stdout
+
+
 # --------------------------------------------------------------------------- outputs
 
 
@@ -222,6 +245,7 @@ def test_text_and_sarif_say_when_a_free_parameter_opens_the_resource(profile_fil
     assert "open when Access=Enabled" in results["DirectInternetAccess"]["message"]["text"]
     assert results["DirectInternetAccess"]["properties"]["when"] == {"Access": "Enabled"}
     assert "decided at deploy time" in results["SecurityGroupIds"]["message"]["text"]
+    assert "@@" not in out.read_text()
 
 
 # --------------------------------------------------------------------------- real template

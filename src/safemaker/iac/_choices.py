@@ -29,11 +29,15 @@ them. So a template is decided under every such choice, not only its defaults:
 - a parameter given with ``--parameter`` (or by a parent stack, or in the
   ``Parameters`` of a CloudFormation API call) is not a choice.
 
-Only the parameters that change a finding are combined: a parameter matters
+Only the parameters that change a finding are varied: a parameter matters
 when replacing it by a value known only at deployment changes a finding, the
-others at their defaults or the others unknown too (two parameters that open
-a path only together, ``Fn::And``). Their values are combined in full up to
-:data:`MAX_COMBINATIONS` choices, beyond that one parameter at a time. A finding that the defaults do not cause
+others at their defaults or, for one a condition refers to, the others unknown
+too (two parameters that open a path only together, ``Fn::And``); a free one
+that does not matter takes "any other value" while the others vary, and is
+varied too once its value reaches a closed field. Those a condition refers to
+and those reaching a closed field are combined in full up to
+:data:`MAX_COMBINATIONS` choices, beyond that one parameter at a time; each
+other one changes only the fields it reaches and is varied alone. A finding that the defaults do not cause
 but some choice does is reported with ``when``: the parameters (and values)
 that differ from their defaults in the fewest-change choice that causes it.
 Pure apart from botocore's model: the caller builds the requests of a choice and decides them.
@@ -53,7 +57,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..audit import Finding
     from ._request import SourceRequest
 
-__all__ = ["Option", "parameter_options", "decide_choices", "closed_values", "holds_choice", "MAX_COMBINATIONS",
+__all__ = ["Option", "parameter_options", "decide_choices", "closed_values", "guarded_closed_values", "holds_choice", "MAX_COMBINATIONS",
            "CHOICE"]
 
 MAX_COMBINATIONS = 64
@@ -85,12 +89,15 @@ class Option:
         The ``Default`` (a private marker when the parameter has none).
     spec : Mapping
         The parameter's declaration (``Type``, ``AllowedPattern``, ...).
+    in_conditions : bool
+        A condition of the template refers to it (its values are combined with the other parameters').
     """
 
     name: str
     values: tuple[tuple[Any, str], ...]
     default: Any
     spec: Mapping[str, Any] = field(default_factory=dict)
+    in_conditions: bool = False
 
     @property
     def has_default(self) -> bool:
@@ -284,8 +291,10 @@ def parameter_options(template: Mapping[str, Any], given: Mapping[str, Any]) -> 
     if not isinstance(declared, Mapping):
         return []
     literals: dict[str, list[Any]] = {}
+    in_conditions: set[str] = set()
     if isinstance(conditions, Mapping):
         _compared_literals(conditions, literals)
+        _refs(conditions, in_conditions)
     mappings = template.get("Mappings")
     keys: dict[str, list[Any]] = {}
     if isinstance(mappings, Mapping):
@@ -315,11 +324,12 @@ def parameter_options(template: Mapping[str, Any], given: Mapping[str, Any]) -> 
                 values.remove(default)
             if default is not _NO_DEFAULT:
                 values.insert(0, default)  # the default is a value the form offers even if a rule refuses it
-            out.append(Option(name, tuple((v, str(v)) for v in values), default, spec))
+            out.append(Option(name, tuple((v, str(v)) for v in values), default, spec, name in in_conditions))
             continue
         seen = list(dict.fromkeys(([default] if default is not _NO_DEFAULT else []) + literals.get(name, [])))
         other = "any value but " + ", ".join(repr(str(v)) for v in seen) if seen else "any value"
-        out.append(Option(name, tuple((v, str(v)) for v in seen) + ((CHOICE.format(name), other),), default, spec))
+        out.append(Option(name, tuple((v, str(v)) for v in seen) + ((CHOICE.format(name), other),), default, spec,
+                          name in in_conditions))
     return out
 
 
@@ -369,6 +379,21 @@ def closed_values(operation: str, parts: tuple[Any, ...]) -> tuple[str, ...] | N
     return tuple(enum) if shape.type_name == "string" and enum else None
 
 
+def guarded_closed_values(operation: str, parts: tuple[Any, ...]) -> tuple[str, ...] | None:
+    """:func:`closed_values` of a field the rule table guards (the fields
+    :func:`safemaker.iac.decide_requests` reports an unknown value in), else ``None``.
+
+    One test for both sides: a deploy-time choice in such a field is not reported as unknown
+    (``_request``) because its values are decided here.
+    """
+    from ._request import _PRESENCE_RULES, _overlaps, _patterns
+
+    if not operation or not any(_overlaps(parts, pat) and rid not in _PRESENCE_RULES
+                                for pat, rid, _ in _patterns(operation)):
+        return None
+    return closed_values(operation, parts)
+
+
 def _reason(names: list[str], specs: Mapping[str, Mapping[str, Any]]) -> str:
     described = "; ".join(f"{n}, a {specs.get(n, {}).get('Type', 'String')} parameter without AllowedValues"
                           for n in names)
@@ -383,11 +408,13 @@ def _fix(names: list[str]) -> str:
             f"it; --parameter {names[0]}=VALUE decides one deployment")
 
 
-def _is_reference(operation: str, parts: tuple[Any, ...]) -> bool:
+def _guarded_as(operation: str, parts: tuple[Any, ...]) -> set[bool]:
+    """How the rule table guards the request field at ``parts``: ``{True}`` a reference (it names a
+    resource), ``{False}`` a field, empty: not guarded."""
     from ._request import _overlaps, _patterns
 
-    return any(res is not None and len(pat) == len(parts) and _overlaps(parts, pat)
-               for pat, _, res in _patterns(operation)) if operation else False
+    return {res is not None for pat, _, res in _patterns(operation)
+            if len(pat) == len(parts) and _overlaps(parts, pat)} if operation else set()
 
 
 def _mark(value: Any, parts: tuple[Any, ...], operation: str, specs: Mapping[str, Mapping[str, Any]],
@@ -397,12 +424,13 @@ def _mark(value: Any, parts: tuple[Any, ...], operation: str, specs: Mapping[str
     values of the fields it reaches are added to ``closed``."""
     if isinstance(value, str):
         names = list(dict.fromkeys(_CHOICE_RE.findall(value)))
-        if not names or _is_reference(operation, parts):
+        guarded = _guarded_as(operation, parts) if names else set()
+        if not names or True in guarded:
             return value
         whole = _CHOICE_RE.fullmatch(value)
         u = Unresolved({"Ref": names[0]} if whole else _CHOICE_RE.sub(lambda m: "${" + m.group(1) + "}", value),
                        _reason(names, specs), choice=names[0] if whole else None, fix=_fix(names))
-        allowed = closed_values(operation, parts) if whole else None
+        allowed = guarded_closed_values(operation, parts) if whole else None
         if allowed is not None:
             closed.setdefault(names[0], set()).update(allowed)
         return u
@@ -454,7 +482,7 @@ def decide_choices(options: list[Option], build: _Build, decide: _Decide) -> "li
             requests = build(choice, {})
             for r in requests:
                 r.params = _mark(r.params, (), r.operation, specs, closed)
-            memo[key] = decide(requests)
+            memo[key] = [_shown(f) for f in decide(requests)]
         return memo[key]
 
     defaults = {o.name: o.default for o in options if o.has_default}
@@ -463,7 +491,8 @@ def decide_choices(options: list[Option], build: _Build, decide: _Decide) -> "li
         return base
     base_keys = {_key(f) for f in base}
     unknown = {o.name: Unresolved({"Ref": o.name}, "a value chosen at deployment") for o in options}
-    all_unknown = {_key(f) for f in run(unknown)} if len(options) > 1 else set()
+    all_unknown = {_key(f) for f in run(unknown)} if len(options) > 1 and any(o.in_conditions for o in options) \
+        else set()
     matter: list[Option] = []
     for o in options:
         if not o.has_default:
@@ -472,7 +501,8 @@ def decide_choices(options: list[Option], build: _Build, decide: _Decide) -> "li
         # it matters when making it unknown changes a finding: with the others at their defaults, or with
         # the others unknown too (Fn::And of two parameters: neither alone changes the defaults' findings)
         if {_key(f) for f in run({**defaults, o.name: unknown[o.name]})} != base_keys or (
-                len(options) > 1 and {_key(f) for f in run({**unknown, o.name: o.default})} != all_unknown):
+                len(options) > 1 and o.in_conditions
+                and {_key(f) for f in run({**unknown, o.name: o.default})} != all_unknown):
             matter.append(o)
     if not matter:
         return base
@@ -480,7 +510,8 @@ def decide_choices(options: list[Option], build: _Build, decide: _Decide) -> "li
         # the free parameters left out take "any other value" in the choices (not their default): a field
         # that only some choice makes them reach (Fn::If on another parameter) shows up in `closed`
         rest = {o.name: CHOICE.format(o.name) for o in options if o.free and o.name not in {m.name for m in matter}}
-        out = _decide_matter(matter, {**defaults, **rest}, base, run)
+        grouped = {o.name for o in matter if o.in_conditions or o.name in closed}
+        out = _decide_matter(matter, grouped, {**defaults, **rest}, base, run)
         promoted = matter + [o for o in options if o.name in rest and o.name in closed]
         # the closed values (API enum, boolean) of the fields a free parameter's "any other value" reached
         # are values it can take: decide them too (the fields' UNKNOWN is left to these choices)
@@ -493,17 +524,44 @@ def decide_choices(options: list[Option], build: _Build, decide: _Decide) -> "li
     return out
 
 
-def _decide_matter(matter: list[Option], defaults: Mapping[str, Any], base: "list[Finding]",
+def _render(value: Any) -> Any:
+    """``value`` with each "any other value" of a parameter written ``${Name}``, as ``Fn::Sub`` would."""
+    if isinstance(value, str):
+        return _CHOICE_RE.sub(lambda m: "${" + m.group(1) + "}", value)
+    if isinstance(value, list):
+        return [_render(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _render(v) for k, v in value.items()}
+    return value
+
+
+def _shown(f: "Finding") -> "Finding":
+    """A finding whose text holds a name the deployer chooses (a reference kept as text), rendered."""
+    if not any(holds_choice(x) or (isinstance(x, (list, dict)) and holds_choice(repr(x)))
+               for x in (f.found, f.fix, f.required_text)):
+        return f
+    return replace(f, found=_render(f.found), fix=_render(f.fix), required_text=_render(f.required_text))
+
+
+def _decide_matter(matter: list[Option], grouped: set[str], defaults: Mapping[str, Any], base: "list[Finding]",
                    run: Callable[[Mapping[str, Any]], "list[Finding]"]) -> "list[Finding]":
-    """The findings of every choice of the parameters that matter, labelled with the fewest-change choice."""
-    sizes = [len(o.values) for o in matter]
+    """The findings of every choice of the parameters that matter, labelled with the fewest-change choice.
+
+    The ``grouped`` ones (a condition refers to them, or their value reaches a field with a closed set
+    of values, maybe through a branch another parameter chooses) are combined; each other one changes
+    only the fields it reaches, and is varied alone.
+    """
     start = {o.name: (o.default if o.has_default else o.values[0][0]) for o in matter}
-    if _product(sizes) <= MAX_COMBINATIONS:
-        combos = [dict(zip([o.name for o in matter], vals))
-                  for vals in itertools.product(*[[v for v, _ in o.values] for o in matter])]
+    group = [o for o in matter if o.name in grouped]
+    alone = [o for o in matter if o.name not in grouped]
+    if _product([len(o.values) for o in group]) <= MAX_COMBINATIONS:
+        varied = [{**start, **dict(zip([o.name for o in group], vals))}
+                  for vals in itertools.product(*[[v for v, _ in o.values] for o in group])]
     else:
-        combos = list({tuple(sorted({**start, o.name: v}.items(), key=lambda kv: kv[0])): {**start, o.name: v}
-                       for o in matter for v, _ in o.values}.values())
+        alone = matter
+        varied = []
+    varied += [{**start, o.name: v} for o in alone for v, _ in o.values]
+    combos = list({tuple((n, repr(c[n])) for n in sorted(c)): c for c in varied}.values())
     shown = {o.name: dict(o.values) for o in matter}
 
     def changed(combo: Mapping[str, Any]) -> list[str]:

@@ -30,7 +30,7 @@ from ..audit import RELATED_CONTROLS, RULE_SEVERITY, Finding, RelatedControls, S
 from ..errors import MISSING
 from ..rules import RULES, Guardrail
 from ..rules_classification import classify as _classify
-from ._choices import closed_values
+from ._choices import guarded_closed_values
 from ._document import Parts, Unresolved, contains_unresolved, walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -214,7 +214,7 @@ def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tupl
     for parts, value in walk(req.params):
         if not isinstance(value, Unresolved):
             continue
-        if value.choice is not None and closed_values(req.operation, parts) is not None:
+        if value.choice is not None and guarded_closed_values(req.operation, parts) is not None:
             # a field with a closed set of values holding a deploy-time choice: each of its values is decided
             # by the choices themselves (safemaker.iac._choices), any other one makes the request fail
             chosen.append(parts)
