@@ -85,15 +85,15 @@ class SourceFile:
         A template's parameters chosen at deployment and not given (every type but the
         SSM parameter types): :func:`decide_source` decides under each of their values.
     build : callable or None
-        ``build(values, in_conditions)`` -> the requests with those parameter values
-        (``None`` when ``options`` is empty).
+        ``build(values)`` -> the requests with those parameter values (``None`` when
+        ``options`` is empty).
     """
 
     file: str
     kind: str
     requests: list[SourceRequest] = field(default_factory=list)
     options: list[Option] = field(default_factory=list)
-    build: Callable[[Mapping[str, Any], Mapping[str, Any]], list[SourceRequest]] | None = None
+    build: Callable[[Mapping[str, Any]], list[SourceRequest]] | None = None
 
 
 def decide_source(src: SourceFile, profile: "VpcProfile") -> list[Finding]:
@@ -126,8 +126,8 @@ def _template_source(doc: Document, kind: str, parameters: Mapping[str, str], **
     if not options:
         return SourceFile(doc.file, kind, requests)
 
-    def build(values: Mapping[str, Any], in_conditions: Mapping[str, Any]) -> list[SourceRequest]:
-        return template_requests(doc, {**parameters, **values}, in_conditions=in_conditions, **kwargs)
+    def build(values: Mapping[str, Any]) -> list[SourceRequest]:
+        return template_requests(doc, {**parameters, **values}, **kwargs)
 
     return SourceFile(doc.file, kind, requests, options, build)
 

@@ -445,7 +445,7 @@ def _mark(value: Any, parts: tuple[Any, ...], operation: str, specs: Mapping[str
     return value
 
 
-_Build = Callable[[Mapping[str, Any], Mapping[str, Any]], "list[SourceRequest]"]
+_Build = Callable[[Mapping[str, Any]], "list[SourceRequest]"]
 _Decide = Callable[["list[SourceRequest]"], "list[Finding]"]
 
 
@@ -461,8 +461,7 @@ def decide_choices(options: list[Option], build: _Build, decide: _Decide) -> "li
     options : list[Option]
         From :func:`parameter_options`.
     build : callable
-        ``build(values, in_conditions)`` -> the template's requests with those parameter values
-        (``values`` everywhere; ``in_conditions`` is always empty here).
+        ``build(values)`` -> the template's requests with those parameter values.
     decide : callable
         Requests -> findings (:func:`safemaker.iac.decide_requests` with the profile).
 
@@ -479,7 +478,7 @@ def decide_choices(options: list[Option], build: _Build, decide: _Decide) -> "li
     def run(choice: Mapping[str, Any]) -> "list[Finding]":
         key = tuple(sorted((n, repr(v)) for n, v in choice.items()))
         if key not in memo:
-            requests = build(choice, {})
+            requests = build(choice)
             for r in requests:
                 r.params = _mark(r.params, (), r.operation, specs, closed)
             memo[key] = [_shown(f) for f in decide(requests)]

@@ -69,19 +69,12 @@ class Resolver:
     prefix : str
         Prefix of the logical IDs a reference names (``"Parent/"`` in a nested stack, whose
         resources are reported as ``Parent/<logical ID>``).
-    in_conditions : Mapping[str, Any], optional
-        Values a parameter takes only where a condition compares it (a deploy-time choice of a
-        parameter without ``AllowedValues``: :mod:`safemaker.iac._choices`); elsewhere the
-        parameter keeps its given value or ``Default``.
     """
 
-    def __init__(self, template: Mapping[str, Any], parameters: Mapping[str, Any], prefix: str = "",
-                 in_conditions: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, template: Mapping[str, Any], parameters: Mapping[str, Any], prefix: str = "") -> None:
         self.template = template
         self.prefix = prefix
         self.given = dict(parameters)
-        self.in_conditions = dict(in_conditions or {})
-        self._condition_depth = 0
         raw = template.get("Parameters")
         self.declared: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         raw = template.get("Resources")
@@ -141,8 +134,6 @@ class Resolver:
             return Unresolved({"Ref": name}, "a Ref that is not a name")
         if name == "AWS::NoValue":
             return _NO_VALUE
-        if self._condition_depth and name in self.in_conditions:
-            return self._typed(name, self.in_conditions[name])
         if name in self.given:
             return self._typed(name, self.given[name])
         if name in self.declared:
@@ -273,11 +264,7 @@ class Resolver:
         if key == "Condition" and isinstance(arg, str):
             return self.condition(arg, seen)
         if key == "Fn::Equals" and isinstance(arg, list) and len(arg) == 2:
-            self._condition_depth += 1
-            try:
-                a, b = (_as_compared(self.value(x)) for x in arg)
-            finally:
-                self._condition_depth -= 1
+            a, b = (_as_compared(self.value(x)) for x in arg)
             return None if a is None or b is None else a == b
         if key in ("Fn::And", "Fn::Or") and isinstance(arg, list) and arg:
             got = [self._cond(x, seen) for x in arg]

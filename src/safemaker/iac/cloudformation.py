@@ -232,8 +232,7 @@ def _apply_renames(props: dict[str, Any], spec: CfnResource) -> dict[str, Any]:
 
 def template_requests(doc: Document, parameters: Mapping[str, Any], *, template: Mapping[str, Any] | None = None,
                       label: str | None = None, base: Parts = (),
-                      nesting: tuple[str, ...] = (),
-                      in_conditions: Mapping[str, Any] | None = None) -> list[SourceRequest]:
+                      nesting: tuple[str, ...] = ()) -> list[SourceRequest]:
     """Every request the SageMaker resources (and embedded definitions) of a template will cause.
 
     Parameters
@@ -250,9 +249,6 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
         Path of the template inside ``doc`` (for lines).
     nesting : tuple[str, ...]
         Files of the parent stacks being read (a template that nests itself is bad input).
-    in_conditions : Mapping[str, Any], optional
-        Parameter values that apply in conditions only (a deploy-time choice:
-        :mod:`safemaker.iac._choices`).
 
     Returns
     -------
@@ -267,7 +263,7 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
     from . import stepfunctions as _sfn
 
     tpl = template if template is not None else doc.data
-    resolver = Resolver(tpl, parameters, f"{label}/" if label else "", in_conditions)
+    resolver = Resolver(tpl, parameters, f"{label}/" if label else "")
     out: list[SourceRequest] = []
     macros = _macro_transforms(tpl.get("Transform"))
     if macros:
