@@ -724,6 +724,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate-limit", type=_rate, action="append",
                     help="simulated rate limit OPERATION=RATE or RATE (per access key, region, operation)")
     ap.add_argument("--no-search", action="store_true", help="safemaker --no-search")
+    ap.add_argument("--processes", type=int,
+                    help="safemaker --processes (default: the command's own: the cores, at most 4, on Linux)")
     ap.add_argument("--server", nargs="+", choices=SERVERS, default=["moto"],
                     help="what answers the tools (each mode a row, on the same seeded data): 'moto' the local "
                          "backend (its CPU, ~2.5-4 ms a call, on this machine's cores), 'replay' a replay server in "
@@ -757,6 +759,8 @@ def main(argv: list[str] | None = None) -> int:
     precompile_sources()
     rows = []
     extra = ["--no-search"] if args.no_search else []
+    if args.processes is not None:
+        extra += ["--processes", str(args.processes)]
     for n in (args.n if not args.org_accounts or args.n != [200] else []):
         with tempfile.TemporaryDirectory() as tmp, local_backend() as backend:
             t0 = time.perf_counter()
