@@ -250,13 +250,13 @@ RESOURCES: Mapping[str, ResourceSpec] = {
 
 
 REFERENCE_ONLY: frozenset[str] = frozenset({"pipeline-execution", "inference-experiment", "inference-component",
-                                           "notebook-instance-lifecycle-config", "workteam"})
+                                           "notebook-instance-lifecycle-config"})
 """Resource types followed only as references (``RetryPipelineExecution``,
 ``StartInferenceExperiment``, ``UpdateInferenceComponentRuntimeConfig``, a notebook's
-``LifecycleConfigName``, a labeling job's ``HumanTaskConfig.WorkteamArn``), not audited: a
-pipeline execution is checked through the definition it ran, an inference experiment through
-the models of its variants, an inference component through its model and endpoint, a work
-team through its workforce, all of which the audit checks as pipelines, models, endpoints and
-workforces (and follows from each labeling job). (moto has no
-``ListNotebookInstanceLifecycleConfigs``: auditing lifecycle configurations on their own is
-left out.)"""
+``LifecycleConfigName``), not audited: a pipeline execution is checked through the definition it
+ran, an inference experiment through the models of its variants, an inference component through
+its model and endpoint, all of which the audit checks as pipelines, models and endpoints. (moto has
+no ``ListNotebookInstanceLifecycleConfigs``: auditing lifecycle configurations on their own is left
+out; a configuration runs only on the notebook instances that name it, which are audited with it.)
+Work teams are audited (trial 8 F12): a team's own ``WorkerAccessConfiguration`` (SM-WORKTEAM-PRESIGN)
+is not reached through its workforce."""

@@ -318,7 +318,7 @@ def test_every_kind_is_listed_once_on_an_empty_local_backend(safemaker_local, sa
     findings = list(audit.run(profile, clients={"us-east-1": sm}, stats=stats))
     assert findings == [] and stats.resources == 0
     assert audit.unaudited_create_operations() == ()
-    added = {"ListSpaces", "ListApps", "ListTrainingSessions", "ListAIBenchmarkJobs", "ListModelPackages",
+    added = {"ListSpaces", "ListApps", "ListTrainingSessions", "ListAIBenchmarkJobs", "ListModelPackages", "ListWorkteams",
              "ListAlgorithms", "ListAIRecommendationJobs", "ListJobs", "ListPartnerApps", "ListProjects",
              "ListInferenceRouters", "ListGlobalInferenceGateways"}
     assert added <= set(stats.calls)

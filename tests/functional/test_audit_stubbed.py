@@ -374,3 +374,34 @@ def test_flow_definitions_are_audited_like_labeling_jobs(stubbed, profile):
          "HumanLoopConfig.WorkteamArn -> DescribeWorkteam(WorkteamName='open-team').Workteam.WorkforceArn -> "
          "DescribeWorkforce(WorkforceName='open').Workforce.WorkforceVpcConfig", "FAIL"),
     ]
+
+
+def test_work_teams_are_audited_on_their_own(stubbed, profile):
+    """Trial 8 F12: a work team no labeling job or flow definition names is still read (ListWorkteams,
+    DescribeWorkteam). botocore's model: WorkerAccessConfiguration.S3Presign.IamPolicyConstraints.VpcSourceIp
+    Disabled lets the workers' presigned S3 URLs work from any IP address (the API reference, IamPolicyConstraints);
+    Enabled limits them to the workforce's VPC. Each team's workforce is followed (its WorkforceVpcConfig)."""
+    client, stub = stubbed
+    teams = {"anywhere": ("closed", "Disabled"), "inside": ("closed", "Enabled"), "open-force": ("open", "Enabled")}
+    assert set(client.meta.service_model.shape_for("EnabledOrDisabled").enum) == {"Enabled", "Disabled"}
+    stub.add_response("list_workteams", {"Workteams": [
+        workteam_description(n, force, ip)["Workteam"] for n, (force, ip) in teams.items()]}, PAGE)
+    closed_force = {"Workforce": {"WorkforceName": "closed", "WorkforceArn": f"{ARN}:workforce/closed",
+                                  "WorkforceVpcConfig": {"VpcId": VPC_ID, "SecurityGroupIds": [SG],
+                                                         "Subnets": [SUB_A, SUB_C]}}}
+    open_force = {"Workforce": {"WorkforceName": "open", "WorkforceArn": f"{ARN}:workforce/open"}}
+    described = set()
+    for name, (force, ip) in teams.items():
+        stub.add_response("describe_workteam", workteam_description(name, force, ip), {"WorkteamName": name})
+        if force not in described:
+            described.add(force)
+            stub.add_response("describe_workforce", closed_force if force == "closed" else open_force,
+                              {"WorkforceName": force})
+    findings = audit_type(profile, client, "workteam")
+    assert [(arn, rule, found, action) for arn, rule, _path, found, action in summary(findings)] == [
+        (f"{ARN}:workteam/private-crowd/anywhere", "SM-WORKTEAM-PRESIGN", "Disabled", "update"),
+        (f"{ARN}:workteam/private-crowd/open-force", "SM-NET-VPC", "absent", "update"),
+    ]
+    by_rule = {f.rule_id: f for f in findings}
+    assert by_rule["SM-WORKTEAM-PRESIGN"].path.endswith("S3Presign.IamPolicyConstraints.VpcSourceIp")
+    assert "DescribeWorkforce(WorkforceName='open')" in by_rule["SM-NET-VPC"].path

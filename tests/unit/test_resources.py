@@ -17,8 +17,9 @@ EXPECTED_TYPES = {
     "data-quality-job-definition", "model-quality-job-definition", "model-bias-job-definition",
     "model-explainability-job-definition", "domain", "user-profile", "cluster", "pipeline", "workforce",
     # followed as references (StartInferenceExperiment, RetryPipelineExecution,
-    # UpdateInferenceComponentRuntimeConfig, a labeling job's work team), not audited
-    "inference-experiment", "pipeline-execution", "inference-component", "workteam",
+    # UpdateInferenceComponentRuntimeConfig), not audited
+    "inference-experiment", "pipeline-execution", "inference-component",
+    "workteam",  # audited, and followed from a labeling job's or flow definition's WorkteamArn
     "notebook-instance-lifecycle-config",  # a notebook's LifecycleConfigName
     # the rest of the guard's rule table (trial 6 F02): Studio spaces and apps, training sessions, AI benchmark
     # jobs, model packages and algorithms; and the kinds whose creation is refused outright

@@ -156,7 +156,7 @@ _NO_CONTROLS = RelatedControls()
 # --------------------------------------------------------------------------- types
 
 AUDIT_ORDER: tuple[str, ...] = (
-    "notebook-instance", "domain", "user-profile", "workforce", "cluster",
+    "notebook-instance", "domain", "user-profile", "workforce", "workteam", "cluster",
     "model", "endpoint-config", "endpoint",
     "training-job", "processing-job", "hyper-parameter-tuning-job", "transform-job",
     "automl-job-v2", "compilation-job", "optimization-job", "labeling-job", "flow-definition",

@@ -116,6 +116,7 @@ EMPTY_LIST_OPERATIONS: tuple[str, ...] = (
     "ListTrainingSessions",
     "ListUserProfiles",
     "ListWorkforces",
+    "ListWorkteams",
 )
 """List operations moto (5.2.x) lacks, as does their Create operation: nothing of theirs can exist here."""
 
