@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -190,6 +192,32 @@ def test_the_command_with_processes_writes_the_same_report(safemaker_local, sm, 
         reports[n] = sorted(out.read_text().splitlines())
         assert "44 resource(s) checked" in result.output
     assert reports[2] == reports[1] and len(reports[1]) > 0
+
+
+def test_the_command_as_the_process_forks_its_default_workers(safemaker_local, sm, profile_file, monkeypatch,
+                                                               tmp_path):
+    """``python -m safemaker audit`` (the command is the process): the default number of workers is forked."""
+    from safemaker.audit._processes import default_processes
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", safemaker_local.endpoint_url)
+    seed(sm)
+    types = [a for t in TYPES for a in ("-t", t)]
+    one = tmp_path / "one.jsonl"
+    result = CliRunner().invoke(app, ["audit", "--vpc-profile", profile_file, "--format", "json", "--output",
+                                      str(one), "--processes", "1", *types])
+    assert result.exit_code == 3, result.output
+    out = tmp_path / "default.jsonl"
+    env = {**os.environ, "SAFEMAKER_DEBUG": "1"}
+    r = subprocess.run([sys.executable, "-m", "safemaker", "audit", "--vpc-profile", profile_file, "--format", "json",
+                        "--output", str(out), *types], env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 3, r.stderr
+    assert sorted(out.read_text().splitlines()) == sorted(one.read_text().splitlines())
+    n = default_processes()
+    if n > 1:
+        assert f"forking {n} audit workers" in r.stderr
+        assert r.stderr.count("audit worker ") == n   # each worker's closing line: it checked resources and exited
+    else:   # one core, or not Linux: the command runs in one process
+        assert "forking" not in r.stderr
 
 
 @pytest.mark.parametrize("args, words", [
