@@ -105,6 +105,30 @@ def test_the_choice_reaches_the_field_through_sub_and_a_branch_only_another_choi
                             {"Env": "any value but 'prod'", "Access": "Enabled"})]
 
 
+def _each_condition_closed(n):
+    """``Disabled`` under every value of conditions C0..C(n-1): each matters (unknown, it is unknown)."""
+    node = "Disabled"
+    for i in range(n):
+        node = {"Fn::If": [f"C{i}", "Disabled", node]}
+    return node
+
+
+def test_beyond_the_full_combinations_every_pair_is_still_decided(profile_file, tmp_path):
+    # six more parameters that conditions compare make the choices more than safemaker combines in full
+    # (2**6 * 2 * 3 > 64): the pair that opens the notebook (Env chooses the branch, Access the value) is decided
+    many = {f"P{i}": {"Type": "String", "Default": "x", "AllowedValues": ["x", "y"]} for i in range(6)}
+    f = _write(tmp_path, {
+        "Parameters": {**many, "Env": {"Type": "String", "Default": "prod"},
+                       "Access": {"Type": "String", "Default": "Disabled"}},
+        "Conditions": {"IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]},
+                       **{f"C{i}": {"Fn::Equals": [{"Ref": f"P{i}"}, "y"]} for i in range(6)}},
+        "Resources": {"Nb": _nb(DirectInternetAccess={"Fn::If": ["IsProd", "Disabled", {"Ref": "Access"}]},
+                                RootAccess=_each_condition_closed(6))}})
+    r, rows = run_json(profile_file, f)
+    assert _rows(rows) == [("FAIL", "SM-NB-DIRECT-INTERNET", "DirectInternetAccess", "Enabled",
+                            {"Env": "any value but 'prod'", "Access": "Enabled"})]
+
+
 # --------------------------------------------------------------------------- unbounded fields: decided at deploy time
 
 

@@ -36,8 +36,8 @@ too (two parameters that open a path only together, ``Fn::And``); a free one
 that does not matter takes "any other value" while the others vary, and is
 varied too once its value reaches a closed field. Those a condition refers to
 and those reaching a closed field are combined in full up to
-:data:`MAX_COMBINATIONS` choices, beyond that one parameter at a time; each
-other one changes only the fields it reaches and is varied alone. A finding that the defaults do not cause
+:data:`MAX_COMBINATIONS` choices, beyond that two at a time (every pair in
+full); each other one changes only the fields it reaches and is varied alone. A finding that the defaults do not cause
 but some choice does is reported with ``when``: the parameters (and values)
 that differ from their defaults in the fewest-change choice that causes it.
 Pure apart from botocore's model: the caller builds the requests of a choice and decides them.
@@ -61,7 +61,7 @@ __all__ = ["Option", "parameter_options", "decide_choices", "closed_values", "gu
            "CHOICE"]
 
 MAX_COMBINATIONS = 64
-"""Most choices decided in full combination; beyond, each parameter is varied alone (the others at their
+"""Most choices decided in full combination; beyond, every pair of parameters is (the others at their
 defaults)."""
 
 CHOICE = "@@safemaker-choice:{}@@"
@@ -69,9 +69,6 @@ CHOICE = "@@safemaker-choice:{}@@"
 
 _CHOICE_RE = re.compile(r"@@safemaker-choice:([^@]+)@@")
 _NO_DEFAULT = object()
-_ROUNDS = 3
-"""Passes over the choices at most: a pass can find closed fields (whose values are added) that a condition
-only some choice makes true reaches."""
 
 
 @dataclass(frozen=True)
@@ -505,7 +502,7 @@ def decide_choices(options: list[Option], build: _Build, decide: _Decide) -> "li
             matter.append(o)
     if not matter:
         return base
-    for _ in range(_ROUNDS):
+    while True:  # ends: each pass adds values or parameters, of finite sets (enums, the template's parameters)
         # the free parameters left out take "any other value" in the choices (not their default): a field
         # that only some choice makes them reach (Fn::If on another parameter) shows up in `closed`
         rest = {o.name: CHOICE.format(o.name) for o in options if o.free and o.name not in {m.name for m in matter}}
@@ -517,7 +514,8 @@ def decide_choices(options: list[Option], build: _Build, decide: _Decide) -> "li
         grown = [replace(o, values=o.values[:-1] + tuple((v, v) for v in sorted(closed.get(o.name, ()))
                                                          if v not in dict(o.values) and _accepts(o.spec, v))
                          + o.values[-1:]) if o.free else o for o in promoted]
-        if [(o.name, o.values) for o in grown] == [(o.name, o.values) for o in matter]:
+        if [(o.name, o.values) for o in grown] == [(o.name, o.values) for o in matter] \
+                and grouped == {o.name for o in matter if o.in_conditions or o.name in closed}:
             break
         matter = grown
     return out
@@ -556,9 +554,10 @@ def _decide_matter(matter: list[Option], grouped: set[str], defaults: Mapping[st
     if _product([len(o.values) for o in group]) <= MAX_COMBINATIONS:
         varied = [{**start, **dict(zip([o.name for o in group], vals))}
                   for vals in itertools.product(*[[v for v, _ in o.values] for o in group])]
-    else:
-        alone = matter
-        varied = []
+    else:  # every pair of them in full (a branch one chooses, a value the other gives it), the rest at start
+        varied = [{**start, o.name: v} for o in group for v, _ in o.values]
+        varied += [{**start, a.name: va, b.name: vb} for a, b in itertools.combinations(group, 2)
+                   for va, _ in a.values for vb, _ in b.values]
     varied += [{**start, o.name: v} for o in alone for v, _ in o.values]
     combos = list({tuple((n, repr(c[n])) for n in sorted(c)): c for c in varied}.values())
     shown = {o.name: dict(o.values) for o in matter}
