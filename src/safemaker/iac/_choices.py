@@ -51,7 +51,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from ._document import Unresolved
+from ._document import Unresolved, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..audit import Finding
@@ -123,49 +123,33 @@ def _scalar(v: Any) -> bool:
 
 def _compared_literals(node: Any, out: dict[str, list[Any]]) -> None:
     """Literals compared with ``{"Ref": P}`` by an ``Fn::Equals`` anywhere below ``node``."""
-    if isinstance(node, Mapping):
-        eq = node.get("Fn::Equals") if len(node) == 1 else None
+    for _, n in walk(node):
+        eq = n.get("Fn::Equals") if isinstance(n, Mapping) and len(n) == 1 else None
         if isinstance(eq, list) and len(eq) == 2:
             for a, b in (eq, eq[::-1]):
                 if _ref_name(a) is not None and _scalar(b):
                     out.setdefault(a["Ref"], []).append(b)
-        for v in node.values():
-            _compared_literals(v, out)
-    elif isinstance(node, list):
-        for v in node:
-            _compared_literals(v, out)
 
 
 def _map_keys(node: Any, mappings: Mapping[str, Any], out: dict[str, list[Any]]) -> None:
     """The keys ``Fn::FindInMap`` (without a default value) looks ``{"Ref": P}`` up in: another value fails."""
-    if isinstance(node, Mapping):
-        arg = node.get("Fn::FindInMap") if len(node) == 1 else None
-        if isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str) \
-                and isinstance(mappings.get(arg[0]), Mapping):
-            top = mappings[arg[0]]
-            first = _ref_name(arg[1])
-            if first is not None:
-                out.setdefault(first, []).extend(top)
-            second = _ref_name(arg[2])
-            if second is not None:
-                levels = [top[arg[1]]] if isinstance(arg[1], str) and arg[1] in top else list(top.values())
-                out.setdefault(second, []).extend(k for lv in levels if isinstance(lv, Mapping) for k in lv)
-        for v in node.values():
-            _map_keys(v, mappings, out)
-    elif isinstance(node, list):
-        for v in node:
-            _map_keys(v, mappings, out)
+    for _, n in walk(node):
+        arg = n.get("Fn::FindInMap") if isinstance(n, Mapping) and len(n) == 1 else None
+        if not (isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str)
+                and isinstance(mappings.get(arg[0]), Mapping)):
+            continue
+        top = mappings[arg[0]]
+        first = _ref_name(arg[1])
+        if first is not None:
+            out.setdefault(first, []).extend(top)
+        second = _ref_name(arg[2])
+        if second is not None:
+            levels = [top[arg[1]]] if isinstance(arg[1], str) and arg[1] in top else list(top.values())
+            out.setdefault(second, []).extend(k for lv in levels if isinstance(lv, Mapping) for k in lv)
 
 
 def _refs(node: Any, out: set[str]) -> None:
-    if isinstance(node, Mapping):
-        if _ref_name(node) is not None:
-            out.add(node["Ref"])
-        for v in node.values():
-            _refs(v, out)
-    elif isinstance(node, list):
-        for v in node:
-            _refs(v, out)
+    out.update(name for _, n in walk(node) if (name := _ref_name(n)) is not None)
 
 
 def _assertion(node: Any, out: dict[str, list[Any]]) -> None:
