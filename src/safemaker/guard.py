@@ -653,12 +653,22 @@ class _Plan:
 
 
 def _ids_ok(value: Any, allowed_set: frozenset[str]) -> bool:
-    """The common compliant ID list (what :func:`_ids_problem` passes without a violation, list case)."""
-    if value.__class__ is not list or not value:
+    """The common compliant ID list (what :func:`_ids_problem` passes without a violation): a non-empty list
+    or tuple of unique ``str`` IDs of ``allowed_set``; one or two IDs are read without a loop."""
+    if value.__class__ is not list and value.__class__ is not tuple:
         return False
-    if len(value) == 1:
+    n = len(value)
+    if n == 1:
         return value[0].__class__ is str and value[0] in allowed_set
-    return all(item.__class__ is str and item in allowed_set for item in value) and len(set(value)) == len(value)
+    if n == 2:
+        a, b = value
+        return a.__class__ is str and b.__class__ is str and a != b and a in allowed_set and b in allowed_set
+    if not n:
+        return False
+    for item in value:
+        if item.__class__ is not str or item not in allowed_set:
+            return False
+    return len(set(value)) == n
 
 
 def _field_plan(f: FieldRule, p: _ProfileView, inject: bool, update: bool) -> _FieldPlan:
@@ -1113,6 +1123,8 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
                           f"{ind}    {add}{path_at})"]
             lines += [f"{ind}else:",
                       f"{ind}    {inject}"]
+        elif len(parts) > 2 and "[]" not in parts:  # a path of members: its dicts copied once, as set_in does
+            lines += _deep_inject_source(parts, made, owned_set, add, path_at, inject, f.create_parents, ind)
         else:
             lines.append(f"{ind}{inject}")
     else:
@@ -1133,6 +1145,43 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
     lines += [f"elif not ({ok}):",
               f"    {check}"]
     return [pad + line for line in lines]
+
+
+def _deep_inject_source(parts: tuple[str, ...], made: str, owned_set: str, add: str, path_at: str, inject: str,
+                        create_parents: bool, ind: str) -> list[str]:
+    """The generated code writing ``made`` at member path ``parts`` (three members or more) below ``owned``
+    (the writer's copy of the container): what :meth:`safemaker.paths.Writer.set_in` does, inline. Each
+    ``dict`` on the way is copied once (unless the writer owns it already, ``owned_set``); an absent one is
+    made when the field creates its parents; anything else (``None``, another mapping, another value)
+    goes to the state's ``inject`` (``inject``, which starts again from ``owned`` with the writer's set)."""
+    out: list[str] = []
+
+    def create(level: int, holder: str, pad: str) -> None:  # every member from ``level`` on is absent
+        for k, key in enumerate(parts[level:-1], start=level):
+            out.extend([f"{pad}d{k} = {holder}[{key!r}] = {{}}", f"{pad}{owned_set}.add(id(d{k}))"])
+            holder = f"d{k}"
+        out.extend([f"{pad}{holder}[{parts[-1]!r}] = {made}", f"{pad}{add}{path_at})"])
+
+    def walk(level: int, holder: str, pad: str) -> None:
+        if level == len(parts) - 1:
+            out.extend([f"{pad}{holder}[{parts[-1]!r}] = {made}", f"{pad}{add}{path_at})"])
+            return
+        key, y = parts[level], f"d{level}"
+        out.extend([f"{pad}{y} = {holder}.get({key!r}, MISSING)",
+                    f"{pad}if {y}.__class__ is dict:",
+                    f"{pad}    if id({y}) not in {owned_set}:",
+                    f"{pad}        {y} = {holder}[{key!r}] = {y}.copy()",
+                    f"{pad}        {owned_set}.add(id({y}))"])
+        walk(level + 1, y, pad + "    ")
+        if create_parents:
+            out.extend([f"{pad}elif {y} is MISSING:",
+                        f"{pad}    {y} = {holder}[{key!r}] = {{}}",
+                        f"{pad}    {owned_set}.add(id({y}))"])
+            create(level + 1, y, pad + "    ")
+        out.extend([f"{pad}else:", f"{pad}    {inject}"])
+
+    walk(0, "owned", ind)
+    return out
 
 
 def _required_source(i: int, conds: tuple[Any, ...], ns: dict[str, Any], cache: dict[str, str] | None = None) -> str:
@@ -1427,10 +1476,11 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
     references the embedded pipeline definition names. A value the plan's fast test does not pass, and every
     violation, is decided by the field's check function (so the words are always the same).
     """
-    view = _view(profile)
+    last = _LAST_VIEW  # _view(profile), without the call for the last profile asked for
+    view = last[1] if last[0] is profile else _view(profile)
     violations: list[Violation] = []
-    update = rule.kind == "update"
     if rule.unsupported:
+        update = rule.kind == "update"
         ctx = _Ctx(operation, view, inject and not update, update, violations, root=params, written=written,
                    never_injects=update)
         ctx.violation(operation, operation, "an operation that can run closed", rule.unsupported,
@@ -1441,15 +1491,17 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
     if plan is None or plan.rule is not rule:
         plan = plans[operation] = _plan(operation, rule, view, inject, written)
     state = _new_state(plan.state)  # _Run(...) without its __init__ (see _Run)
-    state.params, state.violations, state.injected = params, violations, []
+    state.params = params
+    state.violations = violations
+    state.injected = injected = []
     plan.run(params, violations, state)  # every target (_compile_targets)
     extra_refs: list[ResolvedReference] = []
     if rule.definition is not None:
         extra_refs = _run_definition(operation, rule, params, profile, violations, pipeline_definition)
     writer = state.writer
     if writer is not None:
-        return writer.root, state.injected, violations, extra_refs
-    return (params if not own and type(params) is dict else dict(params)), state.injected, violations, extra_refs
+        return writer.root, injected, violations, extra_refs
+    return (params if not own and type(params) is dict else dict(params)), injected, violations, extra_refs
 
 
 _PIPELINE: Any = None
@@ -1677,10 +1729,19 @@ def apply(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,
     GuardrailViolation
         When any violation remains after injection; it lists every one.
     """
-    d = decide(operation, params, profile, pipeline_definition=pipeline_definition)
-    if d.violations:
-        raise GuardrailViolation(operation, d.violations)
-    return d.params
+    rule = RULES.get(operation)
+    if rule is None:
+        d = decide(operation, params, profile, pipeline_definition=pipeline_definition)
+        if d.violations:
+            raise GuardrailViolation(operation, d.violations)
+        return d.params
+    # decide() without what apply does not return (the references to follow, the Decision)
+    out_params, _, violations, _ = _run(operation, rule, params, profile, True, pipeline_definition)
+    if operation in _PREFLIGHT:
+        _run_preflight(operation, out_params, profile, violations)
+    if violations:
+        raise GuardrailViolation(operation, violations)
+    return out_params
 
 
 def references(operation: str, params: Mapping[str, Any], *, described: bool = False) -> list[ResolvedReference]:

@@ -227,16 +227,22 @@ class Writer:
 
     def _own(self, parent: Any, key: Key) -> Any:
         child = parent[key]
-        if id(child) in self._owned:
+        owned = self._owned
+        if id(child) in owned:
             return child
-        if child.__class__ is dict or is_map(child):
-            copy: Any = dict(child)
+        cls = child.__class__
+        if cls is dict:
+            copy: Any = child.copy()
+        elif cls is list or cls is tuple:
+            copy = list(child)
+        elif is_map(child):
+            copy = dict(child)
         elif is_seq(child):
             copy = list(child)
         else:  # pragma: no cover - guarded by callers
             raise TypeError(f"cannot descend into {type(child).__name__}")
         parent[key] = copy
-        self._owned.add(id(copy))
+        owned.add(id(copy))
         return copy
 
     def own(self, parts: tuple[Key, ...]) -> Any:
