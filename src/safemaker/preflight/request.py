@@ -144,9 +144,10 @@ def _code_download(op: str, prefix: str, definition: Mapping[str, Any], hp_field
 
 
 def _training(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
-    _code_download(op, "", params, "HyperParameters", params.get("EnableNetworkIsolation") is True, profile, out)
+    if params.get("EnableNetworkIsolation") is True and params.get("HyperParameters") is not None:
+        _code_download(op, "", params, "HyperParameters", True, profile, out)  # (it reads nothing else)
     algo = params.get("AlgorithmSpecification")
-    entry = algo.get("ContainerEntrypoint") if is_map(algo) else None
+    entry = algo.get("ContainerEntrypoint") if algo.__class__ is dict or is_map(algo) else None
     if (isinstance(entry, (list, tuple)) and profile.require_network_isolation
             and any(isinstance(e, str) and _REMOTE_DIR in e for e in entry)):
         spec = CHECKS["SM-PRE-REMOTE-FUNCTION"]
@@ -272,10 +273,12 @@ def _code_repository(op: str, params: Mapping[str, Any], profile: "VpcProfile", 
 def _studio(*settings: str) -> Callable[[str, Mapping[str, Any], "VpcProfile", Findings], None]:
     def check(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
         for top in settings:
+            settings_of = params.get(top)
+            if settings_of is None or not (settings_of.__class__ is dict or is_map(settings_of)):
+                continue  # no application settings to read
             for app in ("JupyterServerAppSettings", "JupyterLabAppSettings"):
-                block = params.get(top)
-                block = block.get(app) if is_map(block) else None
-                if not block or not is_map(block):
+                block = settings_of.get(app)
+                if not block or not (block.__class__ is dict or is_map(block)):
                     continue  # nothing to read (what _maps would yield for it)
                 for prefix, repo in _maps(block, "CodeRepositories[]"):
                     _repository_url(op, f"{top}.{app}.{prefix}RepositoryUrl", repo.get("RepositoryUrl"),
