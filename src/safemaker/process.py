@@ -180,7 +180,10 @@ def install_process(profile: "VpcProfile | str | os.PathLike[str] | None", mode:
     Raises
     ------
     safemaker.errors.ProfileError
-        The profile cannot be loaded.
+        The profile cannot be loaded; or, with ``exclusive=True`` and ``mode="enforce"``,
+        a ``SAFEMAKER_<FIELD>`` variable replaced a network or security value its source
+        set (:data:`safemaker.profile.ADMINISTRATOR_FIELDS`,
+        :func:`safemaker.profile.refuse_environment_replacements`).
     ValueError
         ``mode`` is neither ``"enforce"`` nor ``"warn"``.
     safemaker.errors.ProcessGuardLockedError
@@ -293,6 +296,11 @@ def _install(profile: Any, mode: "Mode", by: str, *, replace: bool, exclusive: b
 
         profile = guard_profile_from_environment()
     resolved = resolve_profile(profile)
+    if exclusive and mode == "enforce":  # the administrator's network, never the environment's
+        from .profile import refuse_environment_replacements
+
+        refuse_environment_replacements(resolved, "install_process(exclusive=True)" if by == "install_process"
+                                        else by)
     with _State.lock:
         current = _State.guard
         if current is not None:

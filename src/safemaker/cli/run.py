@@ -12,7 +12,7 @@ from typing import List, Optional
 import typer
 
 from ..bootstrap import BOOTSTRAP_DIR, RUN_PYTHON_ENV_VAR, bootstrap_environment
-from ..profile import PROFILE_ENV_VAR, SSM_PREFIX, VpcProfile
+from ..profile import PROFILE_ENV_VAR, SSM_PREFIX, VpcProfile, refuse_environment_replacements
 from ._common import aws_profile_option, fail, handle_errors, profile_option
 
 __all__ = ["BOOTSTRAP_DIR", "RUN_PYTHON_ENV_VAR", "run_environment", "bootstrap_dropping_option", "run", "register"]
@@ -229,13 +229,17 @@ def run(
     program needs no change. Example: safemaker run -p profile.toml -- python train.py
     --profile (AWS credentials) is passed on to the command as AWS_PROFILE.
 
-    Exit status: the command's own; 2 when the profile cannot be loaded, the
-    mode is unknown or the command cannot be found (nothing is started).
+    Exit status: the command's own; 2 when the profile cannot be loaded, a
+    SAFEMAKER_<FIELD> variable replaces a network or security value of the
+    profile file or SSM parameter (exclusive guard, the default), the mode is
+    unknown or the command cannot be found (nothing is started).
     """
     if mode not in ("enforce", "warn"):
         raise fail(f"--mode is {mode!r}; expected 'enforce' or 'warn'")
     source = run_environment(profile, mode, exclusive=exclusive).get(PROFILE_ENV_VAR)
     loaded = VpcProfile.load(source)  # bad profile: exit 2 here, before anything starts
+    if exclusive and mode == "enforce":  # SAFEMAKER_SUBNETS & co. do not replace the administrator's network
+        refuse_environment_replacements(loaded, "safemaker run")
     env = run_environment(profile, mode, exclusive=exclusive, loaded=loaded)
     program = shutil.which(command[0], path=env.get("PATH"))
     if program is None:

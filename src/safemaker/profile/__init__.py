@@ -31,7 +31,14 @@ from __future__ import annotations
 from .documents import SUFFIXES, TABLE_NAME
 from .env import DEV_ENV_PREFIX, ENV_PREFIX, OTHER_ENV_VARS, PROFILE_ENV_VAR
 from .model import VpcProfile, resolve_profile
-from .relaxations import RELAXING_FIELDS, EnvironmentRelaxation, ProfileRelaxationWarning
+from .relaxations import (
+    ADMINISTRATOR_FIELDS,
+    RELAXING_FIELDS,
+    EnvironmentRelaxation,
+    ProfileRelaxationWarning,
+    environment_replacements,
+    refuse_environment_replacements,
+)
 from .ssm import SSM_PREFIX
 
 __all__ = [
@@ -40,6 +47,9 @@ __all__ = [
     "EnvironmentRelaxation",
     "ProfileRelaxationWarning",
     "RELAXING_FIELDS",
+    "ADMINISTRATOR_FIELDS",
+    "environment_replacements",
+    "refuse_environment_replacements",
     "ENV_PREFIX",
     "OTHER_ENV_VARS",
     "DEV_ENV_PREFIX",

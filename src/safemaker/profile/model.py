@@ -178,6 +178,7 @@ class VpcProfile(BaseSettings):
         default_factory=lambda: MappingProxyType({})
     )
     _environment_relaxations: tuple[EnvironmentRelaxation, ...] = PrivateAttr(default=())
+    _loaded_from: str = PrivateAttr(default="")  # the source as errors name it (with its overrides)
 
     # ------------------------------------------------------------------ construction
 
@@ -330,7 +331,11 @@ class VpcProfile(BaseSettings):
 
         One per :data:`RELAXING_FIELDS` field whose ``SAFEMAKER_<FIELD>``
         variable makes it looser than the file, SSM parameter or default
-        would; each was logged as a warning on ``safemaker.profile`` at load.
+        would, then one per :data:`ADMINISTRATOR_FIELDS` field (VPC, subnets,
+        security groups, role, endpoints, KMS keys, bucket) whose variable
+        replaces the value the source set (:attr:`EnvironmentRelaxation.replaces`;
+        an exclusive process guard refuses those); each was logged as a
+        warning on ``safemaker.profile`` at load.
         """
         return self._environment_relaxations
 
@@ -393,6 +398,7 @@ class VpcProfile(BaseSettings):
             profile = cls()
         finally:
             LOAD.reset(token)
+        profile._loaded_from = ctx.source
         if ctx.env_fields:
             profile._environment_overrides = MappingProxyType(dict(ctx.env_fields))
             profile._environment_relaxations = find_relaxations(
