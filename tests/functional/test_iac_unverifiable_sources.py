@@ -547,3 +547,83 @@ def test_terraform_cloudformation_stack_template_body_is_checked(profile_file, t
         ("FAIL", "SM-NB-DIRECT-INTERNET", "aws_cloudformation_stack.notebooks/Nb", "DirectInternetAccess", "Enabled")]
     assert [(x["status"], x["logical_id"]) for x in rows if x["status"] == "UNKNOWN"] == [
         ("UNKNOWN", "aws_cloudformation_stack.remote")]
+
+
+# Fn::Transform inside a resource or a section the resources read (template reference, "AWS::Include transform":
+# "anywhere within the CloudFormation template except in the template parameters section or the template
+# version. For example, you can use AWS::Include in the mappings section"; "Fn::Transform": a macro processes
+# the snippet it is written in). Trial 8 F01: inside Properties it was ignored ("all closed", exit 0).
+
+_INCLUDE = """
+{indent}Fn::Transform:
+{indent}  Name: {name}
+{indent}  Parameters:
+{indent}    Location: s3://bucket/snippet.yaml"""
+
+_CLOSED_NB = f"""    Type: AWS::SageMaker::NotebookInstance
+    Properties:
+      InstanceType: ml.t3.medium
+      RoleArn: {ROLE}
+      SubnetId: subnet-0aaaaaaaaaaaaaaaa
+      SecurityGroupIds: [sg-0bbbbbbbbbbbbbbbb]
+      RootAccess: Disabled
+      DirectInternetAccess: Disabled"""
+
+
+@pytest.mark.parametrize("name", ["AWS::Include", "MyCompanyMacro"])
+@pytest.mark.parametrize("where, path", [
+    ("props", "Properties.Fn::Transform"),
+    ("nested", "Properties.SpaceSettings.Fn::Transform"),
+    ("list", "Properties.Tags[0].Fn::Transform"),
+    ("resource", "Fn::Transform"),
+])
+def test_a_transform_inside_a_sagemaker_resource_cannot_be_verified(profile_file, tmp_path, name, where, path):
+    if where == "props":
+        body = "Resources:\n  Nb:\n" + _CLOSED_NB + _INCLUDE.format(indent="      ", name=name)
+    elif where == "resource":
+        body = "Resources:\n  Nb:\n" + _CLOSED_NB + _INCLUDE.format(indent="    ", name=name)
+    elif where == "list":
+        body = ("Resources:\n  Nb:\n" + _CLOSED_NB + "\n      Tags:\n        - Key: team\n          Value: ml"
+                + _INCLUDE.format(indent="          ", name=name))
+    else:
+        body = ("Resources:\n  Nb:\n    Type: AWS::SageMaker::Space\n    Properties:\n      DomainId: d-abc\n"
+                "      SpaceName: shared\n      SpaceSettings:\n        AppType: CodeEditor"
+                + _INCLUDE.format(indent="        ", name=name))
+    f = tmp_path / "t.yaml"
+    f.write_text(body + "\n")
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    hits = [x for x in rows if x["status"] == "UNKNOWN" and x["path"] == path]
+    assert [(x["rule_id"], x["logical_id"]) for x in hits] == [("SM-REFERENCE", "Nb")]
+    line = f.read_text().splitlines().index(next(t for t in f.read_text().splitlines()
+                                                   if "Fn::Transform" in t)) + 1
+    assert hits[0]["line"] == line
+    assert "s3://bucket/snippet.yaml" in hits[0]["found"]
+    assert "Fn::Transform" in hits[0]["fix"]
+    assert not [x for x in rows if x["status"] == "FAIL"]
+
+
+def test_a_transform_in_mappings_read_by_a_sagemaker_resource_cannot_be_verified(profile_file, tmp_path):
+    f = tmp_path / "t.yaml"
+    f.write_text("Mappings:\n  Net:" + _INCLUDE.format(indent="    ", name="AWS::Include") +
+                 "\n    Main:\n      Subnet: subnet-0aaaaaaaaaaaaaaaa\nResources:\n  Nb:\n"
+                 + _CLOSED_NB.replace("SubnetId: subnet-0aaaaaaaaaaaaaaaa",
+                                      "SubnetId: !FindInMap [Net, Main, Subnet]") + "\n")
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    assert [(x["status"], x["logical_id"], x["path"], x["line"]) for x in rows] == [
+        ("UNKNOWN", "Mappings", "Mappings.Net.Fn::Transform", 3)]
+
+
+@pytest.mark.parametrize("section", ["Outputs", "props-of-a-bucket"])
+def test_a_transform_that_adds_no_sagemaker_request_is_not_reported(profile_file, tmp_path, section):
+    if section == "Outputs":
+        body = ("Resources:\n  Nb:\n" + _CLOSED_NB + "\nOutputs:"
+                + _INCLUDE.format(indent="  ", name="AWS::Include"))
+    else:
+        body = ("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:"
+                + _INCLUDE.format(indent="      ", name="AWS::Include"))
+    f = tmp_path / "t.yaml"
+    f.write_text(body + "\n")
+    r, rows = run_json(profile_file, str(f))
+    assert (r.exit_code, [x for x in rows if x.get("status") in ("FAIL", "UNKNOWN")]) == (0, [])

@@ -343,3 +343,20 @@ def test_an_async_cloudformation_client_cannot_deploy_a_template(profile, made):
     finally:
         safemaker.uninstall_process()
     assert asyncio.run(client._make_api_call("CreateStack", {})) == {"Called": "CreateStack"}  # guard off
+
+
+def test_a_snippet_included_in_a_resource_s_properties_is_refused(safemaker_local, safemaker_session, profile):
+    # AWS::Include (template reference, "AWS::Include transform"): usable "anywhere within the CloudFormation
+    # template except in the template parameters section or the template version"; the snippet kept in S3 is
+    # inserted into the properties at deployment (trial 8 F01: it was sent).
+    body = {"Resources": {"Nb": notebook(**CLOSED, **{"Fn::Transform": {
+        "Name": "AWS::Include", "Parameters": {"Location": "s3://some-bucket/override.yaml"}}})}}
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation")
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.create_stack(StackName="inc", TemplateBody=json.dumps(body), Capabilities=["CAPABILITY_AUTO_EXPAND"])
+    (v,) = exc.value.violations
+    assert (v.path, v.rule_id) == ("TemplateBody:Nb.Properties.Fn::Transform", "SM-REFERENCE")
+    assert "s3://some-bucket/override.yaml" in repr(v.found)
+    assert "allow_unverified_templates" in v.fix
+    assert safemaker_local.request_count("cloudformation") == 0

@@ -277,14 +277,8 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
     for logical_id, res, where in items:
         if logical_id == "Fn::Transform":
             # Resources inserted at deployment (AWS::Include of an S3 snippet, a macro): not in the source.
-            name = res.get("Name") if isinstance(res, Mapping) else None
-            params = res.get("Parameters") if isinstance(res, Mapping) else None
-            what = params.get("Location") if isinstance(params, Mapping) and "Location" in params else res
-            out.append(SourceRequest(doc.file, logical_id, f"Fn::Transform {name}", "", {},
-                                     lambda parts, _at=where: _at, lambda parts: "Resources.Fn::Transform", doc.line,
-                                     extra=[((), Unresolved(resolver.value(what),
-                                                            "resources inserted by a transform at deployment"),
-                                             "SM-REFERENCE")]))
+            out.append(_transform_request(doc, resolver, logical_id, "Resources", res, where,
+                                          "Resources.Fn::Transform"))
             continue
         if isinstance(res, _UnresolvedLoop):
             if res.types & _CHECKED_TYPES or any(t.startswith("AWS::SageMaker::") for t in res.types):
@@ -299,6 +293,7 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
         if isinstance(res.get("Condition"), str) and resolver.condition(res["Condition"]) is False:
             continue  # its condition is false: CloudFormation does not create it
         shown_id = f"{label}/{logical_id}" if label else logical_id
+        out.extend(_included(doc, resolver, res, where, shown_id))
         raw_props = res.get("Properties", {})
         props = resolver.value(raw_props) if raw_props is not None else {}
         props_at = where + ("Properties",)
@@ -373,7 +368,91 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
         creates = (rule.resource, name) if isinstance(name, str) and rule.resource else None
         out.append(SourceRequest(doc.file, shown_id, rtype, spec.operation, request, source_path, shown,
                                  doc.line, creates, extra))
+    if out:
+        # a snippet inserted in Mappings, Conditions or SAM's Globals changes the values the resources read
+        for section in _INCLUDE_SECTIONS:
+            node = tpl.get(section)
+            for parts in _transforms_in(node, ()) if isinstance(node, (Mapping, list)) else ():
+                out.append(_transform_request(doc, resolver, section, section, _node_at(node, parts),
+                                              base + (section,) + parts, _format_path((section,) + parts)))
     return out
+
+
+_TRANSFORM = "Fn::Transform"
+_INCLUDE_SECTIONS = ("Mappings", "Conditions", "Globals")
+"""Template sections besides ``Resources`` whose content the resources read (``Fn::FindInMap``, conditions, SAM's
+global properties): a transform there makes the template's requests unverifiable. A transform in ``Outputs``,
+``Metadata`` or ``Rules`` inserts outputs, metadata or rules only (no resource); in ``Parameters`` and the
+template version it is not allowed (template reference, "AWS::Include transform")."""
+
+
+def _format_path(parts: Parts) -> str:
+    from ..guard import format_path
+
+    return format_path(parts)
+
+
+def _transforms_in(node: Any, at: Parts) -> list[Parts]:
+    """The path of every ``Fn::Transform`` key below ``node`` (a key of a mapping, at any depth)."""
+    found: list[Parts] = []
+    if isinstance(node, Mapping):
+        for k, v in node.items():
+            if k == _TRANSFORM:
+                found.append(at + (k,))
+            else:
+                found.extend(_transforms_in(v, at + (k,)))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            found.extend(_transforms_in(v, at + (i,)))
+    return found
+
+
+def _node_at(node: Any, parts: Parts) -> Any:
+    for p in parts:
+        node = node[p]
+    return node
+
+
+def _transform_request(doc: Document, resolver: Resolver, shown_id: str, source_type: str, transform: Any,
+                       at: Parts, shown: str) -> SourceRequest:
+    """An ``UNKNOWN`` request for a ``Fn::Transform`` whose output only deployment knows."""
+    name = transform.get("Name") if isinstance(transform, Mapping) else None
+    params = transform.get("Parameters") if isinstance(transform, Mapping) else None
+    what = params.get("Location") if isinstance(params, Mapping) and "Location" in params else transform
+    found = resolver.value(what)
+    kind = "an AWS::Include of a snippet" if name == "AWS::Include" else f"the macro {name!r}"
+    value = Unresolved(found if not isinstance(found, Unresolved) else found.expression,
+                       f"{kind} inserted at deployment: what it adds or replaces here is not in the source",
+                       fix="write the snippet's content in the template in place of the Fn::Transform, or check "
+                           "the processed template (CloudFormation GetTemplate with TemplateStage=Processed, after "
+                           "creating a change set) with safemaker check")
+    return SourceRequest(doc.file, shown_id, f"{source_type} ({_TRANSFORM} {name})", "", {},
+                         lambda parts, _at=at: _at, lambda parts, _s=shown: _s, doc.line,
+                         extra=[((), value, "SM-REFERENCE")])
+
+
+def _included(doc: Document, resolver: Resolver, res: Any, where: Parts, shown_id: str) -> list[SourceRequest]:
+    """``UNKNOWN`` requests for every ``Fn::Transform`` inside a resource the reader checks.
+
+    ``AWS::Include`` (template reference, "AWS::Include transform") inserts a snippet kept in S3 "anywhere within
+    the template except in the template parameters section or the template version", and a macro named by
+    ``Fn::Transform`` rewrites the mapping it is written in: inside ``Properties`` (a nested property, a list
+    element) the request CloudFormation sends is not the one written. A transform written directly in the
+    resource (beside ``Type``) may set its type: checked whatever the type; deeper, for the types the reader
+    checks (SageMaker types, the types whose content names SageMaker calls, custom resources).
+    """
+    if not isinstance(res, Mapping):
+        return []
+    found = _transforms_in(res, ())
+    if not found:
+        return []
+    rtype = res.get("Type")
+    checked = (not isinstance(rtype, str) or rtype in CFN_RESOURCES or rtype in _CHECKED_TYPES
+               or rtype == _PROVISIONED_PRODUCT or rtype.startswith(("AWS::SageMaker::", "Custom::"))
+               or rtype == "AWS::CloudFormation::CustomResource" or _registry_sagemaker_type(rtype))
+    return [_transform_request(doc, resolver, shown_id, str(rtype), _node_at(res, parts), where + parts,
+                               _format_path(parts))
+            for parts in found if checked or len(parts) == 1]
 
 
 _FOR_EACH = "Fn::ForEach::"
