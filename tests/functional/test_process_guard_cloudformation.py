@@ -360,3 +360,26 @@ def test_a_snippet_included_in_a_resource_s_properties_is_refused(safemaker_loca
     assert "s3://some-bucket/override.yaml" in repr(v.found)
     assert "allow_unverified_templates" in v.fix
     assert safemaker_local.request_count("cloudformation") == 0
+
+
+def test_a_state_machine_that_creates_an_open_state_machine_is_refused(safemaker_local, safemaker_session, profile):
+    # Step Functions AWS SDK integration sfn:createStateMachine (Step Functions API reference CreateStateMachine:
+    # Definition is the Amazon States Language JSON): the inner task creates an open notebook (trial 8 F03).
+    inner = {"StartAt": "Nb", "States": {"Nb": {
+        "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sagemaker:createNotebookInstance", "End": True,
+        "Parameters": {"NotebookInstanceName": "open", "InstanceType": "ml.t3.medium", "RoleArn": ROLE,
+                       **CLOSED, "DirectInternetAccess": "Enabled"}}}}
+    outer = {"StartAt": "Make", "States": {"Make": {
+        "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sfn:createStateMachine", "End": True,
+        "Parameters": {"Name": "inner", "RoleArn": ROLE, "Definition": json.dumps(inner)}}}}
+    body = {"Resources": {"Flow": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+        "RoleArn": ROLE, "DefinitionString": json.dumps(outer)}}}}
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation")
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.create_stack(StackName="flow", TemplateBody=json.dumps(body))
+    (v,) = exc.value.violations
+    assert (v.path, v.found, v.rule_id) == (
+        "TemplateBody:Flow.DefinitionString.States.Make.Parameters.Definition.States.Nb.Parameters"
+        ".DirectInternetAccess", "Enabled", "SM-NB-DIRECT-INTERNET")
+    assert safemaker_local.request_count("cloudformation") == 0

@@ -23,6 +23,7 @@ either ARN: one mapping):
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, Callable, Iterator, Mapping
 
@@ -32,10 +33,35 @@ from ._request import SourceRequest
 from .stepfunctions import task_operation
 
 __all__ = ["schedule_target_requests", "automation_requests", "pipeline_target_requests", "stack_call_requests",
-           "cloudformation_operation"]
+           "cloudformation_operation", "sdk_integration", "service_call_requests", "NESTED_CALLS", "MAX_NESTING"]
 
+_SERVICE_NAMES = {"stepfunctions": "sfn", "states": "sfn"}
+"""Other names of a service (an SSM ``Service`` is boto3's client name, ``stepfunctions``) -> the AWS SDK
+integration's (``sfn``)."""
+_BOTOCORE_NAMES = {"sfn": "stepfunctions"}
+"""Integration name -> botocore's service name (to read an operation written as a boto3 method)."""
+NESTED_CALLS: Mapping[tuple[str, str], str] = {
+    ("sfn", "CreateStateMachine"): "Definition",
+    ("sfn", "UpdateStateMachine"): "Definition",
+    ("scheduler", "CreateSchedule"): "Target",
+    ("scheduler", "UpdateSchedule"): "Target",
+    ("ssm", "CreateDocument"): "Content",
+    ("ssm", "UpdateDocument"): "Content",
+}
+"""Calls of other services that create a document which itself calls SageMaker, and the request member holding
+it: a state machine's ``Definition`` (Amazon States Language JSON text, Step Functions API reference
+CreateStateMachine / UpdateStateMachine), a schedule's ``Target`` (EventBridge Scheduler API reference
+CreateSchedule / UpdateSchedule: a universal target's ``Arn`` and ``Input``, or a pipeline with
+``SageMakerPipelineParameters``), an SSM document's ``Content`` (Systems Manager API reference CreateDocument /
+UpdateDocument: JSON or YAML text; Automation steps). CloudFormation calls carrying a template are
+:func:`stack_call_requests`'."""
+_READ_SERVICES = frozenset({"cloudformation"} | {service for service, _ in NESTED_CALLS})
+MAX_NESTING = 8
+"""How many calls deep a document created by a call (a state machine creating a state machine ...) is read;
+deeper: cannot be verified (fail closed)."""
+_NESTING: ContextVar[int] = ContextVar("safemaker_iac_nesting", default=0)
 _AUTOMATION_PARAMETER = re.compile(r"\{\{.*?\}\}")
-_CLOUDFORMATION_CALL = re.compile(r":(?:states|scheduler):::aws-sdk:cloudformation:([A-Za-z0-9]+)(?:\.[A-Za-z]+)?$")
+_SDK_CALL = re.compile(r":(?:states|scheduler):::aws-sdk:([A-Za-z0-9-]+):([A-Za-z0-9]+)(?:\.[A-Za-z]+)?$")
 _PIPELINE_ARN = re.compile(r"arn:[\w-]+:sagemaker:[\w-]*:\d{12}:pipeline/(?P<name>[^/]+)")
 _PIPELINE_ARN_OF = re.compile(r":sagemaker:.*:pipeline/\$\{(?P<id>[A-Za-z0-9]+)(\.[A-Za-z]+)?\}$")
 
@@ -66,18 +92,17 @@ def schedule_target_requests(doc: Document, logical_id: str, source_type: str, a
         An ``Input`` that is not a JSON object, or has a key given twice.
     """
     op = task_operation(arn, service="scheduler")
-    stack_op = cloudformation_operation(arn) if op is None else None
-    if op is None and stack_op is None:
+    call = sdk_integration(arn) if op is None else None
+    if op is None and (call is None or call[0] not in _READ_SERVICES):
         return []
-    params = _target_input(doc, logical_id, shown_prefix, input_, input_at, op or stack_op)
+    params = _target_input(doc, logical_id, shown_prefix, input_, input_at, op or call[1])  # type: ignore[index]
 
     def shown(parts: Parts) -> str:
         return f"{shown_prefix}.{format_path(parts)}" if parts else shown_prefix
 
-    if stack_op is not None:
-        return stack_call_requests(doc, logical_id, source_type, stack_op,
-                                   {"TemplateBody": params} if isinstance(params, Unresolved) else params,
-                                   lambda parts: input_at, shown)
+    if call is not None:
+        return service_call_requests(doc, logical_id, source_type, call[0], call[1], params,
+                                     lambda parts: input_at, shown)
     if isinstance(params, Unresolved):
         return [SourceRequest(doc.file, logical_id, source_type, "", {}, lambda parts: input_at,
                               lambda parts: shown_prefix, doc.line, extra=[((), params, "SM-REFERENCE")])]
@@ -108,12 +133,24 @@ def _target_input(doc: Document, logical_id: str, shown_prefix: str, input_: Any
     return dict(params)
 
 
+def sdk_integration(resource: Any) -> tuple[str, str] | None:
+    """``(service, Operation)`` of a Step Functions AWS SDK task ``Resource`` or an EventBridge Scheduler universal
+    target ``Arn`` (``arn:aws:states:::aws-sdk:sfn:createStateMachine`` -> ``("sfn", "CreateStateMachine")``), or
+    ``None``. The service is the integration's name (Step Functions is ``sfn``); an unresolved resource is read
+    from its text."""
+    text = resource.expression if isinstance(resource, Unresolved) else resource
+    m = _SDK_CALL.search(text) if isinstance(text, str) else None
+    if m is None:
+        return None
+    service = _SERVICE_NAMES.get(m.group(1).lower(), m.group(1).lower())
+    return service, m.group(2)[0].upper() + m.group(2)[1:]
+
+
 def cloudformation_operation(resource: Any) -> str | None:
     """The CloudFormation operation of a Step Functions AWS SDK task ``Resource`` or a Scheduler universal
     target ``Arn`` (``arn:aws:states:::aws-sdk:cloudformation:createStack`` -> ``"CreateStack"``), or ``None``."""
-    text = resource.expression if isinstance(resource, Unresolved) else resource
-    m = _CLOUDFORMATION_CALL.search(text) if isinstance(text, str) else None
-    return None if m is None else m.group(1)[0].upper() + m.group(1)[1:]
+    call = sdk_integration(resource)
+    return call[1] if call is not None and call[0] == "cloudformation" else None
 
 
 def pipeline_target_requests(doc: Document, logical_id: str, source_type: str, arn: Any, parameters: Any,
@@ -214,12 +251,13 @@ def automation_requests(doc: Document, logical_id: str, source_type: str, conten
         inputs = step.get("inputs")
         if not isinstance(inputs, Mapping):
             continue
-        if action == "aws:createStack" or (action == "aws:executeAwsApi"
-                                           and str(inputs.get("Service", "")).lower() == "cloudformation"):
+        service = _SERVICE_NAMES.get(str(inputs.get("Service", "")).lower(), str(inputs.get("Service", "")).lower())
+        if action == "aws:createStack" or (action == "aws:executeAwsApi" and service in _READ_SERVICES):
+            service = "cloudformation" if action == "aws:createStack" else service
             api = "CreateStack" if action == "aws:createStack" else inputs.get("Api")
             if isinstance(api, str) and api:
-                out += stack_call_requests(
-                    doc, logical_id, source_type, _operation(api, "cloudformation"),
+                out += service_call_requests(
+                    doc, logical_id, source_type, service, _operation(api, _BOTOCORE_NAMES.get(service, service)),
                     _parameters_filled_at_run_time({k: v for k, v in inputs.items() if k not in ("Service", "Api")}),
                     lambda parts, _h=here: content_at if embedded else content_at + _h + parts,
                     lambda parts, _h=here: f"{shown_prefix}.{format_path(_h + parts)}")
@@ -263,7 +301,7 @@ def _operation(api: str, service: str = "sagemaker") -> str:
     return api[0].upper() + api[1:]
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=8)
 def _snake_case_operations(service: str) -> Mapping[str, str]:
     import botocore.session
     from botocore import xform_name
@@ -350,3 +388,120 @@ def stack_call_requests(doc: Document, logical_id: str, source_type: str, operat
     value = Unresolved(params.get(member, operation) if member else operation, why)
     return [SourceRequest(doc.file, logical_id, source_type, "", {}, lambda _p: at(parts), lambda _p: shown(parts),
                           doc.line, extra=[((), value, "SM-REFERENCE")])]
+
+def service_call_requests(doc: Document, logical_id: str, source_type: str, service: str, operation: str,
+                          params: Any, at: Callable[[Parts], Parts],
+                          shown: Callable[[Parts], str]) -> list[SourceRequest]:
+    """The SageMaker requests of an AWS API call written in a source that creates something which itself calls
+    SageMaker (else ``[]``): the one recursive mechanism of nested calls.
+
+    A Step Functions AWS SDK task (``arn:aws:states:::aws-sdk:sfn:createStateMachine``), an Automation
+    ``aws:executeAwsApi`` step (``Service: sfn``/``stepfunctions``, ``scheduler``, ``ssm``, ``cloudformation``),
+    an EventBridge Scheduler universal target or a CDK ``AwsCustomResource`` call: the document in the call
+    (:data:`NESTED_CALLS`; a CloudFormation template: :func:`stack_call_requests`) is read with the reader of
+    its kind, which follows the calls written in it the same way, up to :data:`MAX_NESTING` levels.
+
+    Parameters
+    ----------
+    doc : Document
+        The file (for lines).
+    logical_id, source_type : str
+        Logical ID or address of the outer resource (or state path), and its type as the source spells it.
+    service, operation : str
+        The integration's service name (``sfn``, ``scheduler``, ``ssm``, ``cloudformation``) and the operation
+        (``CreateStateMachine``).
+    params : Mapping or Unresolved
+        The call's request; :class:`Unresolved` where a value (or the whole request) is known only when it runs.
+    at, shown : callable
+        Request parts -> source path, and -> the property path reported.
+
+    Returns
+    -------
+    list[SourceRequest]
+        The nested document's requests (reported on the outer resource, paths below the call's member); an
+        ``UNKNOWN`` one for a document known only when the call runs, or nested deeper than :data:`MAX_NESTING`.
+
+    Raises
+    ------
+    IacInputError
+        A written definition, target input or document that is not JSON / YAML, or a ``Definition`` that is
+        not an Amazon States Language definition.
+    """
+    member = "TemplateBody" if service == "cloudformation" else NESTED_CALLS.get((service, operation))
+    if member is None:
+        return []
+    if isinstance(params, Unresolved):
+        params = {member: params}
+    params = params if isinstance(params, Mapping) else {}
+    depth = _NESTING.get()
+    if depth >= MAX_NESTING:
+        value = Unresolved(f"{service}:{operation}", f"a call nested more than {MAX_NESTING} levels deep is not read")
+        return [_unknown_member(doc, logical_id, source_type, at, shown, (member,), value)]
+    token = _NESTING.set(depth + 1)
+    try:
+        if service == "cloudformation":
+            return stack_call_requests(doc, logical_id, source_type, operation, params, at, shown)
+        value = params.get(member)
+        if value is None:
+            return []  # an update that leaves the definition, target or content as it is
+        if isinstance(value, Unresolved):
+            return [_unknown_member(doc, logical_id, source_type, at, shown, (member,), value)]
+        if service == "sfn":
+            return _state_machine_call(doc, logical_id, source_type, value, at, shown)
+        if service == "scheduler":
+            return _schedule_call(doc, logical_id, source_type, value, at, shown)
+        return _document_call(doc, logical_id, source_type, value, at, shown)
+    finally:
+        _NESTING.reset(token)
+
+
+def _unknown_member(doc: Document, logical_id: str, source_type: str, at: Callable[[Parts], Parts],
+                    shown: Callable[[Parts], str], parts: Parts, value: Unresolved) -> SourceRequest:
+    return SourceRequest(doc.file, logical_id, source_type, "", {}, lambda _p: at(parts), lambda _p: shown(parts),
+                         doc.line, extra=[((), value, "SM-REFERENCE")])
+
+
+def _state_machine_call(doc: Document, logical_id: str, source_type: str, definition: Any,
+                        at: Callable[[Parts], Parts], shown: Callable[[Parts], str]) -> list[SourceRequest]:
+    from .stepfunctions import definition_requests, is_state_machine
+
+    what = f"{logical_id} {shown(('Definition',))}"
+    if isinstance(definition, str):
+        definition = embedded_json(definition, doc, what, at(("Definition",)),
+                                   "a state machine's Definition is its Amazon States Language JSON")
+    if not is_state_machine(definition):
+        raise IacInputError(doc.file, f"{what} is not an Amazon States Language definition (StartAt and States); "
+                                      "give the state machine's definition", f"line {doc.line(at(('Definition',)))}")
+    return definition_requests(doc, definition, at(("Definition",)), logical_id, embedded=True,
+                               shown_prefix=shown(("Definition",)))
+
+
+def _schedule_call(doc: Document, logical_id: str, source_type: str, target: Any, at: Callable[[Parts], Parts],
+                   shown: Callable[[Parts], str]) -> list[SourceRequest]:
+    from .. import paths as _paths
+
+    if not isinstance(target, Mapping):
+        return []
+    arn = target.get("Arn")
+    pipeline_list = ("SageMakerPipelineParameters", "PipelineParameterList")
+    started = pipeline_target_requests(doc, logical_id, source_type, arn, _paths.get(target, pipeline_list),
+                                       at(("Target", "Arn")), shown(("Target", "Arn")),
+                                       at(("Target",) + pipeline_list), shown(("Target",) + pipeline_list))
+    if started:
+        return started
+    if isinstance(arn, Unresolved) and task_operation(arn, service="scheduler") is None \
+            and sdk_integration(arn) is None:
+        value = Unresolved(arn.expression, f"a schedule target chosen when the call runs ({arn.reason})")
+        return [_unknown_member(doc, logical_id, source_type, at, shown, ("Target", "Arn"), value)]
+    return schedule_target_requests(doc, logical_id, source_type, arn, target.get("Input"), at(("Target", "Input")),
+                                    shown(("Target", "Input")))
+
+
+def _document_call(doc: Document, logical_id: str, source_type: str, content: Any, at: Callable[[Parts], Parts],
+                   shown: Callable[[Parts], str]) -> list[SourceRequest]:
+    from ._document import parse_text
+
+    if isinstance(content, str):
+        content = parse_text(content, f"{doc.file}#{logical_id}.{shown(('Content',))}").data
+    return automation_requests(doc, logical_id, source_type, content, at(("Content",)),
+                               shown(("Content",)), embedded=True)

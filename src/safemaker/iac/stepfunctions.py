@@ -179,36 +179,36 @@ def _source_parts(params: Any, parts: Parts) -> Parts:
     return tuple(out)
 
 
-def _stack_call(doc: Document, definition: Mapping[str, Any], state: Mapping[str, Any], here: Parts, at: Parts,
-                logical_id: str | None, embedded: bool) -> list[SourceRequest]:
-    """The SageMaker requests of a Task that calls CloudFormation (``aws-sdk:cloudformation:createStack``):
-    :func:`safemaker.iac.sdk_calls.stack_call_requests`."""
-    from .sdk_calls import cloudformation_operation, stack_call_requests
+def _service_call(doc: Document, definition: Mapping[str, Any], state: Mapping[str, Any], here: Parts, at: Parts,
+                  logical_id: str | None, embedded: bool, member_name: str) -> list[SourceRequest]:
+    """The SageMaker requests of a Task that calls another service which creates something calling SageMaker
+    (``aws-sdk:cloudformation:createStack``, ``aws-sdk:sfn:createStateMachine``, ``aws-sdk:scheduler:createSchedule``,
+    ``aws-sdk:ssm:createDocument``...): :func:`safemaker.iac.sdk_calls.service_call_requests`."""
+    from .sdk_calls import sdk_integration, service_call_requests
 
-    op = cloudformation_operation(state.get("Resource"))
-    if op is None:
+    call = sdk_integration(state.get("Resource"))
+    if call is None:
         return []
     jsonata = state.get("QueryLanguage", definition.get("QueryLanguage")) == "JSONata"
     member = "Arguments" if "Arguments" in state or (jsonata and "Parameters" not in state) else "Parameters"
     raw = state.get(member)
     whole = _whole_request_at_run_time(member, raw)
-    params: Any = {"TemplateBody": whole} if whole is not None else _runtime_values(raw)
+    params: Any = whole if whole is not None else _runtime_values(raw)
     state_at = here + (member,)
-    prefix = at[-1] if (logical_id is not None and at) else ""
 
     def source_path(parts: Parts) -> Parts:
         return at if embedded else at + state_at + _source_parts(raw, parts)
 
     def shown(parts: Parts) -> str:
         path = format_path(state_at + _source_parts(raw, parts))
-        return f"{prefix}.{path}" if prefix else path
+        return f"{member_name}.{path}" if member_name else path
 
-    return stack_call_requests(doc, logical_id if logical_id is not None else format_path(here),
-                               str(state.get("Resource")), op, params, source_path, shown)
+    return service_call_requests(doc, logical_id if logical_id is not None else format_path(here),
+                                 str(state.get("Resource")), call[0], call[1], params, source_path, shown)
 
 
 def definition_requests(doc: Document, definition: Mapping[str, Any], at: Parts, logical_id: str | None, *,
-                        embedded: bool = False) -> list[SourceRequest]:
+                        embedded: bool = False, shown_prefix: str | None = None) -> list[SourceRequest]:
     """Every SageMaker request the Task states of a definition send.
 
     Parameters
@@ -224,18 +224,22 @@ def definition_requests(doc: Document, definition: Mapping[str, Any], at: Parts,
         (each task is then named by its state path).
     embedded : bool
         The definition was JSON text (``DefinitionString``): lines are the property's.
+    shown_prefix : str, optional
+        What reported paths start with (default: the last part of ``at``, the member holding the
+        definition, when ``logical_id`` is given; nothing for a definition file).
 
     Returns
     -------
     list[SourceRequest]
     """
     out: list[SourceRequest] = []
+    member_name = shown_prefix if shown_prefix is not None else (at[-1] if (logical_id is not None and at) else "")
     for here, name, state in _states(definition, ()):
         if state.get("Type") != "Task":
             continue
         op = task_operation(state.get("Resource"))
         if op is None:
-            out.extend(_stack_call(doc, definition, state, here, at, logical_id, embedded))
+            out.extend(_service_call(doc, definition, state, here, at, logical_id, embedded, str(member_name)))
             continue
         if "Arguments" in state or "Parameters" in state:
             member = "Arguments" if "Arguments" in state else "Parameters"
@@ -254,7 +258,7 @@ def definition_requests(doc: Document, definition: Mapping[str, Any], at: Parts,
             out.append(SourceRequest(
                 doc.file, logical_id if logical_id is not None else prefix, str(rtype_text), "", {},
                 lambda parts, _at=at_state: at if embedded else at + _at,
-                lambda parts, _m=at[-1] if (logical_id is not None and at) else "", _p=format_path(state_at):
+                lambda parts, _m=member_name, _p=format_path(state_at):
                     f"{_m}.{_p}" if _m else _p,
                 doc.line, extra=[((), whole, "SM-REFERENCE")]))
             continue
@@ -272,7 +276,6 @@ def definition_requests(doc: Document, definition: Mapping[str, Any], at: Parts,
 
         if logical_id is not None:
             ident = logical_id
-            member_name = at[-1] if at else ""
 
             def shown_cfn(parts: Parts, _shown: Any = shown, _m: Any = member_name) -> str:
                 return f"{_m}.{_shown(parts)}" if _m else _shown(parts)
