@@ -383,3 +383,22 @@ def test_a_state_machine_that_creates_an_open_state_machine_is_refused(safemaker
         "TemplateBody:Flow.DefinitionString.States.Make.Parameters.Definition.States.Nb.Parameters"
         ".DirectInternetAccess", "Enabled", "SM-NB-DIRECT-INTERNET")
     assert safemaker_local.request_count("cloudformation") == 0
+
+
+def test_a_cdk_aws_custom_resource_creating_an_open_notebook_is_refused(safemaker_local, safemaker_session,
+                                                                       profile):
+    # CDK custom_resources.AwsCustomResource (Custom::AWS): its Lambda function makes the AwsSdkCall written in
+    # Create (service, action, parameters) when the stack is created (trial 8 F10: it was sent).
+    call = {"service": "SageMaker", "action": "createNotebookInstance", "physicalResourceId": {"id": "open"},
+            "parameters": {"NotebookInstanceName": "open", "InstanceType": "ml.t3.medium", "RoleArn": ROLE,
+                           **CLOSED, "DirectInternetAccess": "Enabled"}}
+    body = {"Resources": {"OpenNb": {"Type": "Custom::AWS", "Properties": {
+        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:cr", "Create": json.dumps(call)}}}}
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation")
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.create_stack(StackName="cr", TemplateBody=json.dumps(body))
+    (v,) = exc.value.violations
+    assert (v.path, v.found, v.rule_id) == ("TemplateBody:OpenNb.Create.parameters.DirectInternetAccess", "Enabled",
+                                            "SM-NB-DIRECT-INTERNET")
+    assert safemaker_local.request_count("cloudformation") == 0

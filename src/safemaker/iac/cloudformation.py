@@ -326,6 +326,13 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
             out.append(SourceRequest(doc.file, shown_id, rtype, "", {}, lambda parts, _at=where: _at + ("Type",),
                                      lambda parts: "Type", doc.line, extra=[(("Type",), why, "SM-REFERENCE")]))
             continue
+        if rtype in _CUSTOM_TYPES or (isinstance(rtype, str) and rtype.startswith("Custom::")):
+            calls = _aws_custom_resource(doc, resolver, res, props_at, shown_id, str(rtype))
+            if calls:
+                out.extend(calls)
+                continue
+            if calls is not None and not _registry_sagemaker_type(str(rtype)):
+                continue
         if isinstance(rtype, str) and _registry_sagemaker_type(rtype):
             # A registry (third-party) or custom type naming SageMaker: its handler may create anything.
             why = Unresolved(rtype, "a CloudFormation type that is not an AWS SageMaker type the schemas know "
@@ -689,6 +696,99 @@ def _sdk_calls(doc: Document, resolver: Resolver, res: Mapping[str, Any], props:
         parsed = parse_text(content, f"{doc.file}#{shown_id}.Content").data
         return sdk_calls.automation_requests(doc, shown_id, rtype, parsed, at, "Content", embedded=True)
     return sdk_calls.automation_requests(doc, shown_id, rtype, content, at, "Content", embedded=False)
+
+
+_CUSTOM_TYPES = ("AWS::CloudFormation::CustomResource",)
+_SDK_CALL_MEMBERS = ("Create", "Update", "Delete")
+_CDK_SERVICE_NAMES = {"stepfunctions": "sfn", "sagemaker": "sagemaker"}
+"""CDK ``normalizeServiceName``: an SDK v2 name (lower-cased) -> the v3 package's (``@aws-sdk/client-<name>``)."""
+_BOTOCORE_SERVICES = {"sagemaker": "sagemaker", "cloudformation": "cloudformation", "sfn": "stepfunctions",
+                      "scheduler": "scheduler", "ssm": "ssm"}
+
+
+def _cdk_operation(action: str, service: str) -> str:
+    """An ``AwsSdkCall.action`` -> the API operation: CDK's ``normalizeActionName`` reads a v2 method
+    (``createNotebookInstance``), the API name (``CreateNotebookInstance``) or a v3 command class
+    (``CreateNotebookInstanceCommand``); an operation of botocore's model named ``...Command`` keeps its name."""
+    import botocore.session
+
+    names = set(botocore.session.get_session().get_service_model(_BOTOCORE_SERVICES[service]).operation_names)
+    op = action[0].upper() + action[1:]
+    if op not in names and op.endswith("Command") and op[: -len("Command")] in names:
+        return op[: -len("Command")]
+    return op
+
+
+def _aws_custom_resource(doc: Document, resolver: Resolver, res: Mapping[str, Any], props_at: Parts,
+                         shown_id: str, rtype: str) -> list[SourceRequest] | None:
+    """The SageMaker requests of a CDK ``AwsCustomResource`` (``Custom::AWS`` by default; any custom type with
+    ``Create`` / ``Update`` / ``Delete``), or ``None`` when the resource has none of them.
+
+    CDK ``custom_resources.AwsCustomResource``: its ``onCreate`` / ``onUpdate`` / ``onDelete`` ``AwsSdkCall``
+    (``service``, ``action``, ``parameters``) are written as the properties ``Create`` / ``Update`` / ``Delete``,
+    JSON text (``Fn::Join`` when it holds tokens) or an object, and its Lambda function makes that call at each
+    event (``onUpdate`` also on create when there is no ``onCreate``). ``service`` is an SDK v2 name
+    (``SageMaker``) or a v3 package (``@aws-sdk/client-sagemaker``), ``action`` a v2 method, the API name or a v3
+    command class (CDK ``normalizeServiceName`` / ``normalizeActionName``). A SageMaker call is the request the
+    guard decides; a CloudFormation, Step Functions, Scheduler or SSM call that creates a document calling
+    SageMaker is read through :func:`safemaker.iac.sdk_calls.service_call_requests`; a call that is not JSON,
+    or whose service, action or parameters only deployment knows, cannot be verified.
+    """
+    from ..guard import format_path
+    from . import sdk_calls
+
+    raw = res.get("Properties")
+    if not isinstance(raw, Mapping) or not any(m in raw for m in _SDK_CALL_MEMBERS):
+        return None
+    out: list[SourceRequest] = []
+
+    def unknown(member: str, value: Any, why: str) -> SourceRequest:
+        u = value if isinstance(value, Unresolved) else Unresolved(value, why)
+        return SourceRequest(doc.file, shown_id, rtype, "", {}, lambda parts, _at=props_at + (member,): _at,
+                             lambda parts, _m=member: _m, doc.line, extra=[((), u, "SM-REFERENCE")])
+
+    for member in _SDK_CALL_MEMBERS:
+        if member not in raw:
+            continue
+        at = props_at + (member,)
+        text = resolver.text_document(raw[member])
+        call: Any = text
+        if isinstance(text, str):
+            call = embedded_json(text, doc, f"{shown_id} {member}", at, None)
+            if isinstance(call, str):
+                out.append(unknown(member, text[:200], "an AwsCustomResource call that is not JSON"))
+                continue
+            call = resolver.restore(call)
+        elif isinstance(text, Mapping):
+            call = resolver.value(raw[member])
+        if isinstance(call, Unresolved) or not isinstance(call, Mapping):
+            out.append(unknown(member, call, "an AwsCustomResource call known at deployment"))
+            continue
+        service, action, parameters = call.get("service"), call.get("action"), call.get("parameters", {})
+        if not (isinstance(service, str) and service and isinstance(action, str) and action):
+            out.append(unknown(member, {"service": service, "action": action},
+                               "an AwsCustomResource call whose service or action is not written"))
+            continue
+        name = service.lower().removeprefix("@aws-sdk/client-")
+        name = sdk_calls._SERVICE_NAMES.get(name, _CDK_SERVICE_NAMES.get(name, name))
+        if name not in _BOTOCORE_SERVICES:
+            continue  # a call of a service that creates nothing calling SageMaker
+        if isinstance(parameters, Unresolved):
+            out.append(unknown(member, parameters, "AwsCustomResource parameters known at deployment"))
+            continue
+        op = _cdk_operation(action, name)
+
+        def shown(parts: Parts, _m: str = member) -> str:
+            return f"{_m}.parameters.{format_path(parts)}" if parts else f"{_m}.parameters"
+
+        if name == "sagemaker":
+            params = dict(parameters) if isinstance(parameters, Mapping) else {}
+            out.append(SourceRequest(doc.file, shown_id, rtype, op, params, lambda parts, _at=at: _at, shown,
+                                     doc.line))
+        else:
+            out.extend(sdk_calls.service_call_requests(doc, shown_id, rtype, name, op, parameters,
+                                                       lambda parts, _at=at: _at, shown))
+    return out
 
 
 def _registry_sagemaker_type(rtype: str) -> bool:
