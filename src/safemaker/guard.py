@@ -1833,6 +1833,8 @@ def _compiled_references(operation: str, described: bool = False,
     members without a discriminator (``"HumanTaskConfig.WorkteamArn"``), else ``None``."""
     out = []
     for ref in RULES[operation].references:
+        if described and not ref.from_description:
+            continue  # followed from a request only (rules.Reference.from_description)
         parts = split_path(ref.describe_path if described and ref.describe_path else ref.path)
         member = parts[2] if len(parts) > 2 and parts[1] == "[]" and parts[2] != "[]" else None
         plain = (format_path(parts) if len(parts) <= 2 and "[]" not in parts and ref.discriminator is None

@@ -45,7 +45,7 @@ from ._redact import install_log_redaction
 from .partitions import dns_suffixes
 from .errors import MISSING, GuardrailViolation, InputError, SafemakerError, UnguardableClientError, Violation, aws_error
 from .paths import is_map as _is_map
-from .rules import RESOURCES, RULES, Guardrail
+from .rules import RESOURCES, RULES, Guardrail, reference_scope
 from .rules_classification import NO_NETWORK_EFFECT
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -469,8 +469,10 @@ class Guard:
                                  Guardrail.REFERENCE.value, f"at most {MAX_REFERENCES} references"))
             refs = refs[:MAX_REFERENCES]
         for ref in refs:
+            if depth and f"{ref.resource}:{ref.name}" in checked:
+                continue  # followed already in this decision (an app's space names the app's domain again)
             spec = RESOURCES[ref.resource]
-            extra = _describe_extras(ref, request) if depth == 0 else {}
+            extra = _describe_extras(operation, ref, request) if depth == 0 else {}
             args = ", ".join(f"{k}={v!r}" for k, v in {spec.name_param: ref.name, **extra}.items())
             via = f"{ref.path} -> {spec.describe_operation}({args})"
             checked.append(f"{ref.resource}:{ref.name}")
@@ -719,11 +721,15 @@ def _s3_uri(location: Mapping[str, Any]) -> str:
     return f"{location.get('Bucket')}/{location.get('ObjectKey')}"
 
 
-def _describe_extras(ref: _guard.ResolvedReference, request: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Further Describe parameters a request fixes for the resource it names (a pipeline's version)."""
-    if request is None or ref.resource != "pipeline":
+def _describe_extras(operation: str, ref: _guard.ResolvedReference,
+                     request: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Further Describe parameters a request fixes for the resource it names: a pipeline's version, the
+    scope a reference needs (a space's DomainId, :func:`safemaker.rules.reference_scope`)."""
+    if request is None:
         return {}
-    return {k: request[k] for k in ("PipelineVersionId", "PipelineVersionAlias") if request.get(k) is not None}
+    if ref.resource == "pipeline":
+        return {k: request[k] for k in ("PipelineVersionId", "PipelineVersionAlias") if request.get(k) is not None}
+    return {k: request[k] for k in reference_scope(operation, ref.resource) if request.get(k) is not None}
 
 
 # --------------------------------------------------------------------------- install

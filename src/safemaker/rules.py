@@ -46,6 +46,7 @@ __all__ = [
     "RULES",
     "RESOURCES",
     "rule_for",
+    "reference_scope",
     "guarded_operations",
     "split_path",
     "NOT_GUARDED",
@@ -248,6 +249,18 @@ class Reference:
         resource always has one, so a description without it at ``describe_path`` (or
         with a value that does not name one) cannot be checked and is refused
         (``SM-REFERENCE``, :func:`safemaker.guard.check_description`).
+    scope : tuple[str, ...], default ()
+        Top-level members of the request (or of the description, when followed from one)
+        that identify the resource together with its name, passed to its Describe call
+        under the same names: ``("DomainId",)`` for the space or user profile a
+        ``CreateApp`` names (``DescribeSpace`` and ``DescribeUserProfile`` require the
+        domain). A member missing leaves the Describe call without it; botocore then
+        refuses it and the reference is refused (``SM-REFERENCE``).
+    from_description : bool, default True
+        Also followed from a Describe response of the resource this operation creates (the
+        audit, a reference of a reference). ``False``: followed from a request only, for a
+        resource the audit reads on its own whose findings the referring resource's would
+        repeat (the space or user profile an app runs in).
     """
 
     path: str
@@ -257,6 +270,8 @@ class Reference:
     arn_prefix: str | None = None
     describe_path: str | None = None
     absent_name: str | None = None
+    scope: tuple[str, ...] = ()
+    from_description: bool = True
 
     def name_of(self, value: str) -> str | None:
         """The resource name ``value`` gives (see ``arn_prefix``), or ``None`` when it is not followed."""
@@ -473,6 +488,29 @@ DEFAULT_WORKFORCE = "default"
 """The name of a region's private workforce when a request names none (API reference,
 ``DescribeWorkforce``: "``WorkforceName`` is automatically set to ``default`` when a workforce is
 created and cannot be modified")."""
+
+
+def reference_scope(operation: str, resource: str) -> tuple[str, ...]:
+    """The ``scope`` members of ``operation``'s reference to ``resource`` (see :class:`Reference`).
+
+    Parameters
+    ----------
+    operation : str
+        The operation whose request (or whose created resource's description) names the resource.
+    resource : str
+        Key into :data:`safemaker.resources.RESOURCES` (``"space"``).
+
+    Returns
+    -------
+    tuple[str, ...]
+        Member names (``("DomainId",)``); empty when the operation has no rule or names the
+        resource by its name alone.
+    """
+    rule = RULES.get(operation)
+    for ref in rule.references if rule is not None else ():
+        if ref.resource == resource and ref.scope:
+            return ref.scope
+    return ()
 
 
 def _workteam_reference(path: str) -> Reference:
@@ -780,6 +818,13 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         references=(Reference("ModelVariants[].ModelName", "model"),),
     ),
     OperationRule(
+        # DesiredModelVariants: "one for each variant that you want to deploy after the inference experiment
+        # stops" (botocore's model; trial 8 F05): the models deployed count, as UpdateInferenceExperiment's.
+        "StopInferenceExperiment",
+        kind="update",
+        references=(Reference("DesiredModelVariants[].ModelName", "model"),),
+    ),
+    OperationRule(
         # Starts routing traffic to the experiment's model variants: those models count.
         "StartInferenceExperiment",
         kind="update",
@@ -1015,7 +1060,15 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         (Target("", (_remote_access("SpaceSettings.RemoteAccess", "sagemaker:RemoteAccess"),)),),
         kind="update",
     ),
-    OperationRule("CreateApp", references=(Reference("DomainId", "domain"),), resource="app"),
+    OperationRule(
+        # An app runs in its domain, and in the space or user profile it names (trial 8 F04): a space
+        # with SpaceSettings.RemoteAccess ENABLED, or a profile's security groups, count.
+        "CreateApp",
+        references=(Reference("DomainId", "domain"),
+                    Reference("SpaceName", "space", scope=("DomainId",), from_description=False),
+                    Reference("UserProfileName", "user-profile", scope=("DomainId",), from_description=False)),
+        resource="app",
+    ),
     OperationRule(
         # A URL that signs a user in to the domain's apps: only for a domain that is closed.
         "CreatePresignedDomainUrl",

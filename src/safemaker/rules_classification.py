@@ -174,7 +174,7 @@ _DELETE_OPERATIONS: tuple[str, ...] = (
 
 _STOP_OPERATIONS: tuple[str, ...] = (
     "StopAIBenchmarkJob", "StopAIRecommendationJob", "StopAutoMLJob", "StopCompilationJob",
-    "StopEdgeDeploymentStage", "StopEdgePackagingJob", "StopHyperParameterTuningJob", "StopInferenceExperiment",
+    "StopEdgeDeploymentStage", "StopEdgePackagingJob", "StopHyperParameterTuningJob",
     "StopInferenceRecommendationsJob", "StopJob", "StopLabelingJob", "StopMlflowTrackingServer",
     "StopMonitoringSchedule", "StopNotebookInstance", "StopOptimizationJob", "StopPipelineExecution",
     "StopProcessingJob", "StopTrainingJob", "StopTrainingSession", "StopTransformJob",

@@ -186,3 +186,36 @@ def test_a_reference_that_cannot_be_described_is_named_in_words(safemaker_local,
     assert (v.path, v.found, v.required) == ("EndpointConfigName", "does-not-exist",
                                              "an endpoint config that can be described")
     assert safemaker_local.request_count("sagemaker", "CreateEndpoint") == 0
+
+
+def test_stopping_an_inference_experiment_that_deploys_an_open_model_is_refused(safemaker_local, safemaker_session,
+                                                                                 profile):
+    """Trial 8 F05. botocore's model of StopInferenceExperiment: DesiredModelVariants hold "one for each variant
+    that you want to deploy after the inference experiment stops", each naming its ModelName; the models are real
+    (moto), the experiment call is counted on the local backend (moto has no inference experiments: a request
+    the guard lets through is answered with an error, after it was sent)."""
+    doc = MODEL.operation_model("StopInferenceExperiment").input_shape.members["DesiredModelVariants"].documentation
+    assert "want to deploy after the inference experiment stops" in doc
+    raw = safemaker_session.client("sagemaker")  # before the guard: stands for another tool
+    raw.create_model(ModelName="open", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMG})
+    raw.create_model(ModelName="closed", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMG},
+                     EnableNetworkIsolation=True, VpcConfig={"Subnets": SUBNETS, "SecurityGroupIds": SG})
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+
+    def stop(model: str) -> None:
+        sm.stop_inference_experiment(
+            Name="exp", ModelVariantActions={"shadow": "Promote"},
+            DesiredModelVariants=[{"ModelName": model, "VariantName": "shadow", "InfrastructureConfig": {
+                "InfrastructureType": "RealTimeInference",
+                "RealTimeInferenceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1}}}])
+
+    with pytest.raises(GuardrailViolation) as exc:
+        stop("open")
+    assert {v.path.rsplit(".", 1)[-1] for v in exc.value.violations} == {"EnableNetworkIsolation", "VpcConfig"}
+    assert all(v.path.startswith("DesiredModelVariants[0].ModelName -> DescribeModel(ModelName='open')")
+               for v in exc.value.violations)
+    assert safemaker_local.request_count("sagemaker", "StopInferenceExperiment") == 0
+    with pytest.raises(ClientError):   # sent; moto cannot answer it
+        stop("closed")
+    assert safemaker_local.request_count("sagemaker", "StopInferenceExperiment") == 1

@@ -250,6 +250,8 @@ SPEC: Mapping[str, Op] = {
     "CreatePresignedNotebookInstanceUrl": Op("update", refs=(("NotebookInstanceName", "notebook-instance"),)),
     "RetryPipelineExecution": Op("update", refs=(("PipelineExecutionArn", "pipeline-execution"),)),
     "StartInferenceExperiment": Op("update", refs=(("Name", "inference-experiment"),)),
+    # botocore: DesiredModelVariants are "for each variant that you want to deploy after the experiment stops"
+    "StopInferenceExperiment": Op("update", refs=(("DesiredModelVariants[].ModelName", "model"),)),
     "StartMonitoringSchedule": Op("update", refs=(("MonitoringScheduleName", "monitoring-schedule"),)),
     "StartNotebookInstance": Op("update", refs=(("NotebookInstanceName", "notebook-instance"),)),
     # more instances of an existing resource: the resource scaled is followed
@@ -259,7 +261,8 @@ SPEC: Mapping[str, Op] = {
     **{op: Op("refused") for op in ("CreateAIRecommendationJob", "CreatePartnerApp", "CreatePartnerAppPresignedUrl",
                                     "CreateProject", "StartEdgeDeploymentStage", "StartSession", "UpdatePartnerApp",
                                     "UpdateProject")},
-    "CreateApp": Op("create", refs=(("DomainId", "domain"),)),
+    # botocore: the app runs in its domain and in the space (SpaceName) or for the user (UserProfileName) it names
+    "CreateApp": Op("create", refs=(("DomainId", "domain"), ("SpaceName", "space"), ("UserProfileName", "user-profile"))),
     "CreateCluster": _cluster("create"),
     "UpdateCluster": _cluster("update"),
     "AttachClusterNodeNetworkInterface": Op("refused"),

@@ -94,8 +94,9 @@ def test_counts_of_botocore_1_44():
     assert len(OPERATIONS) == 434
     # UpdateEndpointWeightsAndCapacities, UpdateInferenceComponentRuntimeConfig and BatchAddClusterNodes
     # follow the resource they scale (new-user trial, session 5): 54 -> 57 guarded; CreateWorkteam follows
-    # its workforce: 58; UpdateWorkteam sets the team's S3 presigned URL constraints (trial 6 F12): 59
-    assert counts() == {"guarded": 59, "no-network-effect": 359, "refused": 16}
+    # its workforce: 58; UpdateWorkteam sets the team's S3 presigned URL constraints (trial 6 F12): 59;
+    # StopInferenceExperiment deploys its DesiredModelVariants (trial 8 F05): 60
+    assert counts() == {"guarded": 60, "no-network-effect": 358, "refused": 16}
 
 
 # --------------------------------------------------------------------------- candidates from the model
@@ -134,10 +135,27 @@ def test_start_and_retry_operations_are_guarded_or_refused_unless_they_start_no_
         assert row.operation_class in (OperationClass.GUARDED, OperationClass.REFUSED)
 
 
+def _deploys(operation: str) -> bool:
+    """botocore's documentation of a member says the call deploys something (StopInferenceExperiment's
+    DesiredModelVariants: "for each variant that you want to deploy after the inference experiment stops")."""
+    shape = MODEL.operation_model(operation).input_shape
+    return any("want to deploy" in (m.documentation or "") for m in (shape.members.values() if shape else ()))
+
+
 @pytest.mark.parametrize("operation", [op for op in OPERATIONS if op.startswith(
-    ("Describe", "List", "Get", "Search", "Query", "BatchDescribe", "Delete", "Stop"))])
+    ("Describe", "List", "Get", "Search", "Query", "BatchDescribe", "Delete", "Stop")) and not _deploys(op)])
 def test_read_delete_and_stop_operations_have_no_network_effect(operation):
     assert classify(operation).operation_class is OperationClass.NO_NETWORK_EFFECT
+
+
+def test_a_stop_that_deploys_is_guarded():
+    """Trial 8 F05: the one Stop call whose documentation says it deploys follows the models it deploys."""
+    deploying = [op for op in OPERATIONS if op.startswith("Stop") and _deploys(op)]
+    assert deploying == ["StopInferenceExperiment"]
+    row = classify("StopInferenceExperiment")
+    assert row.operation_class is OperationClass.GUARDED
+    assert ("DesiredModelVariants[].ModelName", "model") in {(r.path, r.resource) for r in RULES[
+        "StopInferenceExperiment"].references}
 
 
 def test_operations_whose_documentation_says_lifecycle_scripts_run_as_root_are_guarded():

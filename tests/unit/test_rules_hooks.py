@@ -28,8 +28,17 @@ def test_only_non_aws_endpoints_are_reused_for_s3(url, custom):
 def test_describe_extras_carry_the_pipeline_version_only_for_pipelines():
     ref = ResolvedReference("PipelineName", "pipeline", "p")
     request = {"PipelineName": "p", "PipelineVersionId": 3, "PipelineVersionAlias": None}
-    assert hooks._describe_extras(ref, request) == {"PipelineVersionId": 3}
-    assert hooks._describe_extras(ResolvedReference("ModelName", "model", "m"), request) == {}
+    assert hooks._describe_extras("StartPipelineExecution", ref, request) == {"PipelineVersionId": 3}
+    assert hooks._describe_extras("StartPipelineExecution", ResolvedReference("ModelName", "model", "m"),
+                                  request) == {}
+
+
+def test_describe_extras_carry_the_scope_of_a_space_or_user_profile():
+    """botocore: DescribeSpace and DescribeUserProfile require DomainId; CreateApp gives it (trial 8 F04)."""
+    request = {"DomainId": "d-1", "SpaceName": "s", "AppType": "JupyterLab", "AppName": "a"}
+    assert hooks._describe_extras("CreateApp", ResolvedReference("SpaceName", "space", "s"), request) == {
+        "DomainId": "d-1"}
+    assert hooks._describe_extras("CreateApp", ResolvedReference("DomainId", "domain", "d-1"), request) == {}
 
 
 def test_execution_parameters_by_name():

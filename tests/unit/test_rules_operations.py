@@ -385,10 +385,20 @@ def test_user_profile_groups_inside_the_profile_absent_inherits_the_domain(profi
     assert [(v.path, v.found) for v in vs] == [("UserSettings.SecurityGroups[0]", SG_X)]
 
 
-@pytest.mark.parametrize("operation", ["CreateSpace", "CreateApp"])
-def test_spaces_and_apps_are_checked_through_their_domain(operation, profile):
-    d = guard.decide(operation, {"DomainId": "d-1", "SpaceName": "s"}, profile)
+def test_spaces_are_checked_through_their_domain(profile):
+    d = guard.decide("CreateSpace", {"DomainId": "d-1", "SpaceName": "s"}, profile)
     assert d.references == (ResolvedReference("DomainId", "domain", "d-1"),)
+
+
+def test_apps_are_checked_through_their_domain_and_the_space_or_user_profile_they_name(profile):
+    """Trial 8 F04: CreateApp's SpaceName / UserProfileName (botocore: the space or user the app runs for)."""
+    d = guard.decide("CreateApp", {"DomainId": "d-1", "SpaceName": "s", "AppType": "JupyterLab", "AppName": "a"},
+                     profile)
+    assert d.references == (ResolvedReference("DomainId", "domain", "d-1"), ResolvedReference("SpaceName", "space", "s"))
+    d = guard.decide("CreateApp", {"DomainId": "d-1", "UserProfileName": "u", "AppType": "JupyterLab",
+                                   "AppName": "a"}, profile)
+    assert d.references == (ResolvedReference("DomainId", "domain", "d-1"),
+                            ResolvedReference("UserProfileName", "user-profile", "u"))
 
 
 # --------------------------------------------------------------------------- HyperPod

@@ -77,7 +77,11 @@ CFN_RESOURCES: Mapping[str, CfnResource] = {
     ),
     "AWS::SageMaker::UserProfile": CfnResource("CreateUserProfile", "UserProfileName"),
     "AWS::SageMaker::Space": CfnResource("CreateSpace", "SpaceName"),
-    "AWS::SageMaker::App": CfnResource("CreateApp", "AppName"),
+    "AWS::SageMaker::App": CfnResource(
+        "CreateApp", "AppName",
+        not_in_cloudformation=(("SpaceName", "the resource schema has no SpaceName: an app a template creates "
+                                "runs for a user profile (UserProfileName), never in a space"),),
+    ),
     "AWS::SageMaker::MonitoringSchedule": CfnResource("CreateMonitoringSchedule", "MonitoringScheduleName"),
     **_JOB_DEFINITIONS,
     "AWS::SageMaker::Pipeline": CfnResource(
