@@ -8,7 +8,8 @@ Usage (the Makefile passes the environments)::
 Each ``--env NAME=VENV`` runs ``VENV/bin/python -m pytest -q`` over the
 default test paths (pyproject ``testpaths``). Suites run side by side when
 ``--jobs`` is 2 or more (each one's output is printed whole when it ends, so
-the two never interleave), one after the other with ``--jobs 1``.
+the two never interleave; meanwhile their progress, pytest's percentage, is printed once a minute), one
+after the other with ``--jobs 1``.
 
 A suite named by ``--sdk-only NAME`` runs only the tests that exercise the
 SageMaker SDK (pytest ``--sdk-only``, tests/sdk_markers.py: marked ``sdk``,
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -47,6 +49,13 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+
+PROGRESS = re.compile(r"\[\s*(\d+)%\]\s*$")
+"""pytest's progress at the end of a line of ``-q`` output (``........ [ 35%]``)."""
+
+HEARTBEAT_SECONDS = 60
+"""How often the suites' progress is printed while they run side by side (their output is printed whole
+when each ends, so that the two never interleave)."""
 
 EXIT_MEANINGS = {
     0: "all tests passed",
@@ -74,6 +83,7 @@ class Suite:
     sdk_only: bool = False
     workers: str | None = None
     note: str = ""
+    progress: str = "starting"
 
     @property
     def python(self) -> Path:
@@ -176,10 +186,17 @@ def run(suite: Suite, lock: threading.Lock, stream: bool) -> None:
         proc = subprocess.run(cmd, env={**os.environ, "SAFEMAKER_DEV_MATRIX_SUITE": suite.name})
         suite.returncode = proc.returncode
     else:
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              env={**os.environ, "SAFEMAKER_DEV_MATRIX_SUITE": suite.name})
-        suite.returncode = proc.returncode
-        suite.output = proc.stdout
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                env={**os.environ, "SAFEMAKER_DEV_MATRIX_SUITE": suite.name,
+                                     "PYTHONUNBUFFERED": "1"})   # each progress line as pytest writes it
+        lines = []
+        for line in proc.stdout:   # kept whole for the end; the last "[ NN%]" is the suite's progress
+            lines.append(line)
+            match = PROGRESS.search(line)
+            if match:
+                suite.progress = f"{int(match.group(1))}%"
+        suite.returncode = proc.wait()
+        suite.output = "".join(lines)
     suite.seconds = time.monotonic() - start
     suite.counts = junit_counts(suite.junit)
     if not stream or suite.output:
@@ -238,8 +255,15 @@ def main(argv: list[str] | None = None) -> int:
                 threads = [threading.Thread(target=run, args=(s, lock, False)) for s in batch]
                 for t in threads:
                     t.start()
-                for t in threads:
-                    t.join()
+                started = time.monotonic()
+                while any(t.is_alive() for t in threads):
+                    next(t for t in threads if t.is_alive()).join(HEARTBEAT_SECONDS)
+                    if any(t.is_alive() for t in threads):
+                        minutes, seconds = divmod(int(time.monotonic() - started), 60)
+                        with lock:
+                            print(f"===== matrix {minutes}m{seconds:02d}s: " + ", ".join(
+                                f"{s.name} {s.progress if t.is_alive() else 'done'}" for s, t in zip(batch, threads))
+                                + " (each suite's output follows when it ends)", flush=True)
     print("===== matrix summary")
     total = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0}
     failed = []
