@@ -400,6 +400,87 @@ class Guard:
         self._record(operation, "allowed", (), (), [], region)
         return params
 
+    def provide_service_params(self, params: Mapping[str, Any], model: Any, client_ref: Any = None,
+                               **kwargs: Any) -> dict[str, Any] | None:
+        """botocore handler of another service's client: decide a request that creates SageMaker resources or
+        calls SageMaker (:mod:`safemaker.iac.service_calls`).
+
+        Only the operations of :data:`safemaker.iac.service_calls.DECIDED_OPERATIONS` are decided (any
+        other returns at once). Cloud Control ``UpdateResource`` of a type read: the resource's current
+        properties are read on the same client (``GetResource``) and the ``PatchDocument`` applied
+        (``jsonpatch``); the result is decided. A target that starts a SageMaker pipeline (EventBridge
+        ``PutTargets``, Scheduler ``CreateSchedule``) is decided as that ``StartPipelineExecution``: the
+        pipeline is described with a SageMaker client of the same credentials, region and (local)
+        endpoint, and its definition checked with the target's parameters.
+
+        Raises
+        ------
+        GuardrailViolation
+            In enforce mode, when the request would create or start something that breaks a guardrail, or
+            cannot be verified (unless the profile sets ``allow_unverified_templates``). Nothing has been sent.
+        """
+        calls = _service_calls()
+        service = model.service_model.service_name
+        operation = model.name
+        if not calls.decides(service, operation):
+            return None
+        params = _process.own_copy(params)
+        client = client_ref() if client_ref is not None else None
+        region = getattr(getattr(client, "meta", None), "region_name", None)
+        current: Any = None
+        checked: list[str] = []
+        if operation == "UpdateResource" and calls.reads_type(params.get("TypeName")):
+            current = _patched_resource(client, params)
+        violations, starts = calls.service_call_decision(service, operation, params, self.profile,
+                                                         current_state=current)
+        for path, request in starts:
+            violations += self._pipeline_start_violations(operation, path, request, client, checked)
+        if self.mode == "warn":
+            self._record(operation, "warned" if violations else "allowed", (), violations, checked, region)
+            return None
+        if violations:
+            self._record(operation, "refused", (), violations, checked, region)
+            raise GuardrailViolation(operation, violations)
+        self._record(operation, "allowed", (), (), checked, region)
+        return params
+
+    def _pipeline_start_violations(self, operation: str, path: str, request: Mapping[str, Any], client: Any,
+                                   checked: list[str]) -> list[Violation]:
+        """The violations of the ``StartPipelineExecution`` a target sends, as ``operation``'s (paths
+        ``<target path> -> StartPipelineExecution.<path>``)."""
+        import dataclasses
+
+        start = "StartPipelineExecution"
+        decision = _guard.decide(start, request, self.profile)
+        found = list(decision.violations)
+        if decision.references:
+            try:
+                sagemaker = self._other_client(client, "sagemaker")
+            except Exception as exc:  # noqa: BLE001 - no client: the pipeline cannot be described
+                return [Violation(operation, path, request.get("PipelineName"), "a pipeline that can be described",
+                                  f"Cannot check it ({exc})", Guardrail.REFERENCE.value)]
+            request = self._pipeline_by_name(request, client)
+            decision = _guard.decide(start, request, self.profile)
+            found = list(decision.violations)
+            found += self._check_references(start, decision.references, sagemaker, checked, request=request)
+        return [dataclasses.replace(v, operation=operation, path=f"{path} -> {start}.{v.path}") for v in found]
+
+    def _pipeline_by_name(self, request: Mapping[str, Any], client: Any) -> Mapping[str, Any]:
+        """``request`` naming the pipeline by name when its ARN is of the client's region and account
+        (``GetCallerIdentity``), else unchanged (``DescribePipeline`` takes the name or the ARN)."""
+        import re
+
+        arn = request.get("PipelineName")
+        m = re.fullmatch(r"arn:[\w-]+:sagemaker:([\w-]*):(\d{12}):pipeline/([^/]+)", arn) if isinstance(arn, str) \
+            else None
+        if m is None or m.group(1) != getattr(getattr(client, "meta", None), "region_name", None):
+            return request
+        try:
+            account = self._other_client(client, "sts").get_caller_identity().get("Account")
+        except (ClientError, BotoCoreError):
+            return request
+        return {**request, "PipelineName": m.group(3)} if account == m.group(2) else request
+
     def _checked_change_set(self, params: Mapping[str, Any]) -> str | None:
         """The Id of the change set ``params`` names, when this guard approved its ``CreateChangeSet``."""
         name = params.get("ChangeSetName")
@@ -604,7 +685,12 @@ class Guard:
         return body, version if isinstance(version, str) else None
 
     def _s3_client(self, client: Any) -> Any:
-        """An S3 client with the guarded client's session (or credentials), region, endpoint and config.
+        """An S3 client with the guarded client's session (or credentials), region, endpoint and config
+        (:meth:`_other_client`)."""
+        return self._other_client(client, "s3")
+
+    def _other_client(self, client: Any, service: str) -> Any:
+        """A ``service`` client with the guarded client's session (or credentials), region, endpoint and config.
 
         The endpoint is reused only when it is not an AWS one (a local backend such as
         the moto server serves every service on one URL); otherwise S3's own endpoint
@@ -613,7 +699,7 @@ class Guard:
         if client is None:  # pragma: no cover - handlers always carry their client
             raise _ReferenceError("no client to read the definition with")
         with self._s3_lock:
-            hit = self._s3_clients.get(client)
+            hit = self._s3_clients.get(client, {}).get(service)
             if hit is not None:
                 return hit
             import boto3
@@ -634,9 +720,9 @@ class Guard:
                     aws_session_token=getattr(frozen, "token", None),
                     region_name=meta.region_name,
                 )
-            s3 = session.client("s3", region_name=meta.region_name, endpoint_url=endpoint, config=config)
-            self._s3_clients[client] = s3
-            return s3
+            other = session.client(service, region_name=meta.region_name, endpoint_url=endpoint, config=config)
+            self._s3_clients.setdefault(client, {})[service] = other
+            return other
 
     # ------------------------------------------------------------------ evidence
 
@@ -863,6 +949,35 @@ def _register_on_client(client: Any, g: Guard) -> None:
         event = _PARAMS_EVENT
     handler._safemaker_guard = g  # type: ignore[attr-defined]
     client.meta.events.register(event, handler, unique_id=UNIQUE_ID)
+
+
+def _service_calls() -> Any:
+    from .iac import service_calls  # the IaC reader (cfn-lint) is imported at the first decided call
+
+    return service_calls
+
+
+def _patched_resource(client: Any, params: Mapping[str, Any]) -> Any:
+    """A Cloud Control ``UpdateResource``'s result: the resource's properties (``GetResource`` on the same
+    client) with its ``PatchDocument`` applied, or an exception saying why they cannot be known."""
+    from .iac.service_calls import patched_state
+
+    if client is None:  # pragma: no cover - handlers always carry their client
+        return _ReferenceError("no client to read the resource's current state with")
+    args = {k: params[k] for k in ("TypeName", "TypeVersionId", "RoleArn", "Identifier") if k in params}
+    try:
+        described = client.get_resource(**args)
+        current = described["ResourceDescription"]["Properties"]
+    except (ClientError, BotoCoreError, KeyError, TypeError) as exc:
+        code, message = aws_error(exc) if isinstance(exc, ClientError) else (type(exc).__name__, str(exc))
+        return _ReferenceError(f"the resource's current state could not be read (GetResource: {code}: {message})")
+    try:
+        return patched_state(current, params.get("PatchDocument"))
+    except ImportError:
+        return _ReferenceError("the jsonpatch library is not installed, so the patch cannot be applied to the "
+                               "resource's current state (install cfn-lint, safemaker[iac], which brings it)")
+    except ValueError as exc:
+        return _ReferenceError(f"the PatchDocument cannot be applied to the current state: {exc}")
 
 
 def _stack_calls() -> Any:

@@ -90,6 +90,9 @@ _SERVICE_NAME = "sagemaker"          # botocore's service name of the SageMaker 
 _STACK_SERVICE_NAME = "cloudformation"  # its requests that deploy a template cause SageMaker requests
 _STACK_PARAMS_EVENT = "provide-client-params.cloudformation"
 _GUARDED_SERVICES = frozenset({_SERVICE_NAME, _STACK_SERVICE_NAME})
+# other services whose requests create SageMaker resources or call SageMaker: the process handler is
+# registered on their decided operations only (safemaker.other_services), so any other call never reaches it
+from .other_services import DECIDED_OPERATIONS as _OTHER_SERVICE_OPERATIONS  # noqa: E402
 _ENDPOINT_PREFIX = "api.sagemaker"   # its endpointPrefix, as the Endpoint object knows it
 _TARGET_PREFIX = "SageMaker."        # X-Amz-Target of the JSON protocol: "SageMaker.<Operation>"
 _TARGET_PREFIX_FOLDED = _TARGET_PREFIX.lower()
@@ -480,7 +483,8 @@ def _wrap_async_make_api_call(original: Any) -> Any:
     async def _make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
         if _State.guard is not None:
             service = self.meta.service_model.service_name
-            if service == _SERVICE_NAME or (service == _STACK_SERVICE_NAME and _deploys_template(operation_name)):
+            if service == _SERVICE_NAME or (service == _STACK_SERVICE_NAME and _deploys_template(operation_name)) \
+                    or operation_name in _OTHER_SERVICE_OPERATIONS.get(service, ()):
                 from .hooks import _refuse_unguardable
 
                 _refuse_unguardable(self)
@@ -584,7 +588,7 @@ def _wrap_init(original: Any) -> Any:
                 from .hooks import _refuse_unguardable
 
                 _refuse_unguardable(self)
-            elif service == _STACK_SERVICE_NAME:
+            elif service == _STACK_SERVICE_NAME or service in _OTHER_SERVICE_OPERATIONS:
                 call = getattr(type(self), "_make_api_call", None)
                 if inspect.iscoroutinefunction(call) and _ours_in_chain(call) is None:
                     # an async class imported after the guard was on: its template deployments are refused
@@ -630,6 +634,8 @@ def _first_call(client: Any) -> None:
         service = client._service_model.service_name
         if service in _GUARDED_SERVICES:
             _register_process_handler(client, service == _STACK_SERVICE_NAME)
+        elif service in _OTHER_SERVICE_OPERATIONS:
+            _register_other_service_handler(client, _OTHER_SERVICE_OPERATIONS[service])
         client.__dict__[_SEEN] = True
 
 
@@ -676,6 +682,24 @@ def _register_process_handler(client: Any, stack: bool = False) -> None:
         from .hooks import register_change_set_memory
 
         register_change_set_memory(client)
+
+
+def _register_other_service_handler(client: Any, operations: frozenset[str]) -> None:
+    """Register the process guard's handler on ``provide-client-params.<service>.<Operation>`` of each decided
+    operation of another service's client (:mod:`safemaker.other_services`; under the lock): its other
+    operations never reach the guard. Decided by :meth:`safemaker.hooks.Guard.provide_service_params`."""
+    ref = weakref.ref(client)
+
+    def decide_for_process(params: Mapping[str, Any], model: Any, **kwargs: Any) -> Any:
+        g = _State.guard
+        if g is None or ref() is None:
+            return None
+        return g.provide_service_params(params, model, client_ref=ref, **kwargs)
+
+    prefix = "provide-client-params." + client.meta.service_model.service_id.hyphenize()
+    for operation in sorted(operations):
+        client.meta.events.register_first(f"{prefix}.{operation}", decide_for_process,
+                                          unique_id=f"{PROCESS_UNIQUE_ID}-{operation}")
 
 
 def _own_guard(client: Any, unique_id: str) -> "Guard | None":

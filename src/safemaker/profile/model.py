@@ -121,7 +121,11 @@ class VpcProfile(BaseSettings):
         (a ``TemplateURL``, a change set or stack set template the request does not
         carry, ``UsePreviousTemplate``, a value only deployment knows such as a subnet
         the same stack creates); written violations in a ``TemplateBody`` are still
-        refused. Off by default: such a request is refused (rule ``SM-REFERENCE``);
+        refused. Also the other services' requests whose content the guard cannot
+        verify (an SSM Automation run, a Service Catalog product, a Cloud Control
+        update whose current state cannot be read, a value known only when a
+        state machine or Automation runs): :mod:`safemaker.iac.service_calls`.
+        Off by default: such a request is refused (rule ``SM-REFERENCE``);
         see :mod:`safemaker.iac.stack_calls`. A relaxation.
 
     Raises

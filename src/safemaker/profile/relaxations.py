@@ -92,8 +92,8 @@ RELAXING_FIELDS: Mapping[str, _Relaxing] = MappingProxyType(
         ),
         "allow_unverified_templates": _Relaxing(
             _flag_turned(True),
-            lambda v, b: "the guard will send CloudFormation requests whose template (or a value in it) "
-            "it cannot verify",
+            lambda v, b: "the guard will send CloudFormation requests whose template (or a value in it), "
+            "and other services' requests whose content, it cannot verify",
         ),
         "additional_role_arns": _Relaxing(
             _more_roles,

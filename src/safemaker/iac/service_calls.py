@@ -1,0 +1,273 @@
+"""Requests of other AWS services that create SageMaker resources or call SageMaker: decided by the guard.
+
+A guarded process can make SageMaker resources without a SageMaker client: the
+AWS Cloud Control API creates any CloudFormation resource type
+(``cloudcontrol.create_resource(TypeName="AWS::SageMaker::NotebookInstance",
+DesiredState=...)``), a Step Functions state machine, an EventBridge Scheduler
+universal target and an SSM Automation document call SageMaker's API for it, an
+EventBridge target or a schedule starts a SageMaker pipeline, a Service Catalog
+product deploys its own template. Each request is read as the one CloudFormation
+resource it creates (the API's members are the resource's properties), by the
+reader ``safemaker check`` uses (:func:`safemaker.iac.cloudformation.template_requests`
+and, through it, :mod:`safemaker.iac.stepfunctions` and
+:mod:`safemaker.iac.sdk_calls`), and decided by the one rule table
+(:func:`safemaker.iac.decide_requests`), like a CloudFormation ``TemplateBody``
+(:mod:`safemaker.iac.stack_calls`):
+
+- Cloud Control ``CreateResource``: the resource ``TypeName`` with ``DesiredState`` as its properties
+  (Cloud Control API reference, CreateResource); ``UpdateResource``: the resource's current properties
+  (``GetResource``, read by :meth:`safemaker.hooks.Guard.provide_service_params`) with the
+  ``PatchDocument`` (RFC 6902) applied by :func:`patched_state`;
+- Step Functions ``CreateStateMachine`` / ``UpdateStateMachine``: an ``AWS::StepFunctions::StateMachine``
+  whose ``DefinitionString`` is the request's ``definition``;
+- EventBridge Scheduler ``CreateSchedule`` / ``UpdateSchedule``: an ``AWS::Scheduler::Schedule`` with the
+  request's ``Target``;
+- EventBridge ``PutTargets``: an ``AWS::Events::Rule`` with the request's ``Targets``;
+- SSM ``CreateDocument`` / ``UpdateDocument``: an ``AWS::SSM::Document`` with the request's ``Content``
+  (and ``DocumentType``).
+
+A target that starts a SageMaker pipeline (``SageMakerPipelineParameters``) is
+not decided here: :func:`service_call_decision` returns its
+``StartPipelineExecution`` request, which the guard decides as that request
+(the pipeline described, its definition checked with the target's parameters).
+
+What the request does not carry cannot be verified and is refused (rule
+``SM-REFERENCE``) unless the profile sets ``allow_unverified_templates``:
+:data:`UNSEEN_OPERATIONS` (an Automation run of a document, a Service Catalog
+product's template), an ``UpdateResource`` whose current state cannot be read or
+patched, and a value only known when the call runs (an Automation ``{{ parameter }}``,
+a Step Functions path ``.$``).
+
+Operations of other services, and of these services not listed in
+:data:`DECIDED_OPERATIONS`, pass untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any, Mapping
+
+from ..errors import Violation
+from ..other_services import DECIDED_OPERATIONS
+from ._document import IacInputError, parse_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..audit import Finding
+    from ..profile import VpcProfile
+
+__all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "SERVICES", "service_call_decision", "decides",
+           "reads_type", "patched_state"]
+
+_READ_AS: Mapping[tuple[str, str], tuple[str, str, str]] = {
+    ("stepfunctions", "CreateStateMachine"): ("definition", "AWS::StepFunctions::StateMachine", "DefinitionString"),
+    ("stepfunctions", "UpdateStateMachine"): ("definition", "AWS::StepFunctions::StateMachine", "DefinitionString"),
+    ("scheduler", "CreateSchedule"): ("Target", "AWS::Scheduler::Schedule", "Target"),
+    ("scheduler", "UpdateSchedule"): ("Target", "AWS::Scheduler::Schedule", "Target"),
+    ("events", "PutTargets"): ("Targets", "AWS::Events::Rule", "Targets"),
+    ("ssm", "CreateDocument"): ("Content", "AWS::SSM::Document", "Content"),
+    ("ssm", "UpdateDocument"): ("Content", "AWS::SSM::Document", "Content"),
+}
+"""(service, operation) -> (request member, the CloudFormation type it is read as, that type's property)."""
+
+UNSEEN_OPERATIONS: Mapping[tuple[str, str], tuple[str, str]] = {
+    ("ssm", "StartAutomationExecution"): (
+        "DocumentName", "runs an Automation document whose content this request does not carry (its "
+                        "aws:executeAwsApi / aws:createStack steps may call SageMaker)"),
+    ("ssm", "StartChangeRequestExecution"): (
+        "DocumentName", "runs the runbooks of a change template whose content this request does not carry"),
+    ("servicecatalog", "ProvisionProduct"): (
+        "ProductId", "deploys the product's CloudFormation template, which Service Catalog keeps (not in this "
+                     "request; SageMaker projects are such products)"),
+    ("servicecatalog", "UpdateProvisionedProduct"): (
+        "ProvisionedProductId", "deploys a product's CloudFormation template, which Service Catalog keeps "
+                                "(not in this request)"),
+    ("servicecatalog", "ExecuteProvisionedProductPlan"): (
+        "PlanId", "deploys the plan's product template, which Service Catalog keeps (not in this request)"),
+}
+"""(service, operation) -> (member named, why): they run content the request does not carry."""
+
+_CLOUD_CONTROL = frozenset({("cloudcontrol", "CreateResource"), ("cloudcontrol", "UpdateResource")})
+
+SERVICES = frozenset(DECIDED_OPERATIONS)
+"""botocore service names (``client.meta.service_model.service_name``) of :data:`DECIDED_OPERATIONS`."""
+
+RELAXATION = "allow_unverified_templates"
+"""The profile field that lets what cannot be verified through (templates, definitions, documents)."""
+
+_FIX = (f"give the content in the request with every value written, or an administrator sets {RELAXATION} = true "
+        "in the profile to send requests whose content the guard cannot verify")
+
+
+def decides(service: str, operation: str) -> bool:
+    """Whether the guard decides ``operation`` of ``service`` (botocore's names)."""
+    ops = DECIDED_OPERATIONS.get(service)
+    return ops is not None and operation in ops
+
+
+def reads_type(type_name: Any) -> bool:
+    """Whether a CloudFormation type's properties are read for SageMaker requests (a Cloud Control
+    ``TypeName``): ``AWS::SageMaker::*``, a type naming SageMaker, and the types whose content calls
+    SageMaker or deploys a template (state machines, schedules, rules, pipes, SSM documents, stacks,
+    stack sets, Service Catalog provisioned products). Any other type passes untouched."""
+    if not isinstance(type_name, str):
+        return True  # botocore's validation refuses it; fail closed if it is off
+    from .cloudformation import _CHECKED_TYPES, _PROVISIONED_PRODUCT
+
+    return "sagemaker" in type_name.lower() or type_name in _CHECKED_TYPES or type_name == _PROVISIONED_PRODUCT
+
+
+def _unverifiable(operation: str, path: str, found: Any, why: str) -> Violation:
+    return Violation(operation, path, found, "content the guard can verify", f"Cannot verify it: {why}; {_FIX}",
+                     "SM-REFERENCE")
+
+
+def patched_state(current: Any, patch: Any) -> Any:
+    """The properties an ``UpdateResource`` leaves: ``current`` (``GetResource``'s ``Properties``, JSON text)
+    with ``patch`` (the request's ``PatchDocument``, an RFC 6902 JSON Patch as text) applied by the
+    ``jsonpatch`` library.
+
+    Raises
+    ------
+    ValueError
+        Either is not JSON, the patch does not apply, or ``jsonpatch`` is not installed (``ImportError``).
+    """
+    import jsonpatch
+
+    from .._json import loads_strict
+
+    state = loads_strict(current) if isinstance(current, str) else current
+    ops = loads_strict(patch) if isinstance(patch, str) else patch
+    try:
+        return jsonpatch.apply_patch(state, ops)
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError) as exc:
+        raise ValueError(f"the patch does not apply to the current state: {exc}") from None
+
+
+def service_call_decision(service: str, operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,
+                          current_state: Any = None) -> tuple[list[Violation], list[tuple[str, dict[str, Any]]]]:
+    """Decide one request of another service.
+
+    Parameters
+    ----------
+    service, operation : str
+        botocore's service name (``"cloudcontrol"``, ``"stepfunctions"``, ``"scheduler"``, ``"events"``,
+        ``"ssm"``, ``"servicecatalog"``) and operation name; one not in :data:`DECIDED_OPERATIONS`
+        returns ``([], [])``.
+    params : Mapping
+        The request (botocore's input shape).
+    profile : VpcProfile
+        The profile; ``allow_unverified_templates`` drops what cannot be verified.
+    current_state : Any, optional
+        ``UpdateResource``: the resource's properties after the patch (:func:`patched_state`), or an
+        :class:`Exception` saying why they could not be read (then it cannot be verified).
+
+    Returns
+    -------
+    (violations, pipeline_starts)
+        ``violations``: written violations (the guardrail's rule, path ``<member>:<resource path>``) and,
+        unless relaxed, ``SM-REFERENCE`` ones. ``pipeline_starts``: ``(path, StartPipelineExecution
+        request)`` of each target that starts a SageMaker pipeline, for the guard to decide as that
+        request. Both empty: send it.
+    """
+    key = (service, operation)
+    out: list[Violation] = []
+    starts: list[tuple[str, dict[str, Any]]] = []
+    if key in UNSEEN_OPERATIONS:
+        member, why = UNSEEN_OPERATIONS[key]
+        out.append(_unverifiable(operation, member, params.get(member), why))
+    elif key in _CLOUD_CONTROL:
+        type_name = params.get("TypeName")
+        if reads_type(type_name):
+            if operation == "CreateResource":
+                state, member = params.get("DesiredState"), "DesiredState"
+            else:
+                state, member = current_state, "PatchDocument"
+            if isinstance(state, Exception):
+                out.append(_unverifiable(operation, member, params.get(member), str(state)))
+            else:
+                out += _resource_violations(operation, member, type_name, None, state, starts, profile)
+    elif key in _READ_AS:
+        member, rtype, prop = _READ_AS[key]
+        if member in params:
+            extra = {"DocumentType": params["DocumentType"]} if "DocumentType" in params else {}
+            out += _resource_violations(operation, member, rtype, prop, params[member], starts, profile, extra)
+    if getattr(profile, RELAXATION, False):
+        out = [v for v in out if not _unverified(v)]
+    return out, starts
+
+
+def _unverified(v: Violation) -> bool:
+    return v.rule_id == "SM-REFERENCE" or v.required in ("a value written in the template",
+                                                          "content the guard can verify")
+
+
+def _resource_violations(operation: str, member: str, rtype: str, prop: str | None, value: Any,
+                         starts: list[tuple[str, dict[str, Any]]], profile: "VpcProfile",
+                         extra: Mapping[str, Any] = {}) -> list[Violation]:
+    """The violations of the one resource ``rtype`` whose property ``prop`` (``None``: all its properties,
+    as JSON text or an object) is ``value``; pipeline starts go to ``starts``."""
+    from . import decide_requests
+    from .cloudformation import template_requests
+
+    if prop is None and isinstance(value, str):
+        try:
+            from .._json import loads_strict
+
+            value = loads_strict(value)
+        except ValueError as exc:
+            return [Violation(operation, member, "not a JSON object", "the resource's properties as a JSON object",
+                              f"Give {member} as a JSON object of the resource's properties ({exc})",
+                              "SM-REFERENCE")]
+    if prop is None and not isinstance(value, Mapping):
+        return [Violation(operation, member, type(value).__name__, "the resource's properties as a JSON object",
+                          f"Give {member} as a JSON object of the resource's properties", "SM-REFERENCE")]
+    props = dict(value) if prop is None else {**extra, prop: value}
+    template = {"Resources": {member: {"Type": rtype, "Properties": props}}}
+    try:
+        doc = parse_text(json.dumps(template), f"{operation}.{member}")
+        requests = template_requests(doc, {})
+    except IacInputError as exc:
+        return [Violation(operation, member, "unreadable", "content the guard can read",
+                          f"Cannot read it: {exc}", "SM-REFERENCE")]
+    kept = []
+    for r in requests:
+        if r.operation == "StartPipelineExecution" and not r.extra:
+            request = dict(r.params)
+            arn = _value_at(props, r.shown_path(()))
+            if isinstance(arn, str):
+                request["PipelineName"] = arn  # the name or ARN (StartPipelineExecution): the pipeline named
+            starts.append((_member_path(member, prop, r.shown_path(())), request))
+        else:
+            kept.append(r)
+    return [_violation(operation, member, prop, f) for f in decide_requests(kept, profile)]
+
+
+def _value_at(container: Any, path: str) -> Any:
+    """The value at a shown path (``Targets[0].Arn``), or ``None``."""
+    cur = container
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
+        try:
+            cur = cur[int(index)] if index else cur[name]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return cur
+
+
+def _member_path(member: str, prop: str | None, path: str) -> str:
+    """A path of the resource read -> the path in the request (``DesiredState:SubnetId``,
+    ``definition:States.Nb.Parameters.SubnetId``, ``Targets[0].Arn``)."""
+    if prop == member:
+        return path or member
+    if prop is not None and path.startswith(prop):
+        path = path[len(prop):].lstrip(".")
+    return f"{member}:{path}" if path else member
+
+
+def _violation(operation: str, member: str, prop: str | None, f: "Finding") -> Violation:
+    path = _member_path(member, prop, f.path)
+    if f.status == "FAIL":
+        return Violation(operation, path, f.found, f.required, f.fix.rstrip("."), f.rule_id, f.required_text)
+    return Violation(operation, path, f.found, "a value written in the template",
+                     f"Cannot verify it before it runs: {f.fix.rstrip('.')}; or an administrator sets "
+                     f"{RELAXATION} = true in the profile", f.rule_id)

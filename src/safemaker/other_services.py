@@ -1,0 +1,25 @@
+"""The requests of services other than SageMaker and CloudFormation that the process guard decides.
+
+A light table (no imports), read when a client of one of these services makes its first call
+under the process guard (:mod:`safemaker.process`), so that their other operations never reach
+the guard; what each operation means and how it is decided is
+:mod:`safemaker.iac.service_calls`.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+__all__ = ["DECIDED_OPERATIONS"]
+
+DECIDED_OPERATIONS: Mapping[str, frozenset[str]] = {
+    "cloudcontrol": frozenset({"CreateResource", "UpdateResource"}),
+    "stepfunctions": frozenset({"CreateStateMachine", "UpdateStateMachine"}),
+    "scheduler": frozenset({"CreateSchedule", "UpdateSchedule"}),
+    "events": frozenset({"PutTargets"}),
+    "ssm": frozenset({"CreateDocument", "UpdateDocument", "StartAutomationExecution",
+                      "StartChangeRequestExecution"}),
+    "servicecatalog": frozenset({"ProvisionProduct", "UpdateProvisionedProduct", "ExecuteProvisionedProductPlan"}),
+}
+"""botocore service name (``client.meta.service_model.service_name``) -> the operations decided
+(:func:`safemaker.iac.service_calls.service_call_decision`); any other operation passes untouched."""
