@@ -434,3 +434,28 @@ def test_a_cloudformation_target_input_with_a_repeated_key_is_bad_input(profile_
     sched["Properties"]["Target"]["Input"] = '{"StackName": "a", "StackName": "b", "TemplateBody": "{}"}'
     r, _ = run_json(profile_file, _template(tmp_path, {"Sched": sched}))
     assert r.exit_code == 2 and "StackName" in " ".join(r.stderr.split())
+
+
+def test_terraform_cloudcontrolapi_resource_is_checked_as_its_cloudformation_type(profile_file, tmp_path):
+    """Trial 8 F07: ``aws_cloudcontrolapi_resource`` (Terraform AWS provider r/cloudcontrolapi_resource:
+    ``type_name``, ``desired_state`` JSON) creates the CloudFormation type with those properties."""
+    nb = {"InstanceType": "ml.t3.medium", "RoleArn": ROLE, "DirectInternetAccess": "Enabled", "RootAccess": "Disabled",
+          "SubnetId": "subnet-0aaaaaaaaaaaaaaaa", "SecurityGroupIds": ["sg-0bbbbbbbbbbbbbbbb"]}
+    assert set(nb) <= set(_schema("AWS::SageMaker::NotebookInstance")["properties"])
+    f = tmp_path / "plan.json"
+    f.write_text(json.dumps({"format_version": "1.2", "resource_changes": [
+        {"address": f"aws_cloudcontrolapi_resource.{n}", "mode": "managed", "type": "aws_cloudcontrolapi_resource",
+         "name": n, "change": {"actions": ["create"], "after": after, "after_unknown": unk}} for n, after, unk in [
+            ("nb", {"type_name": "AWS::SageMaker::NotebookInstance", "desired_state": json.dumps(nb)}, {}),
+            ("bucket", {"type_name": "AWS::S3::Bucket", "desired_state": json.dumps({"BucketName": "b"})}, {}),
+            ("later", {"type_name": "AWS::SageMaker::NotebookInstance", "desired_state": None},
+             {"desired_state": True}),
+        ]]}, indent=1))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    assert sorted((x["status"], x["rule_id"], x["logical_id"], x["path"]) for x in rows) == [
+        ("FAIL", "SM-NB-DIRECT-INTERNET", "aws_cloudcontrolapi_resource.nb", "DirectInternetAccess"),
+        ("UNKNOWN", "SM-REFERENCE", "aws_cloudcontrolapi_resource.later", "desired_state"),
+    ]
+    assert [x["found"] for x in rows if x["status"] == "FAIL"] == ["Enabled"]
+    assert [x["found"] for x in rows if x["status"] == "UNKNOWN"][0].endswith("(known after apply)")

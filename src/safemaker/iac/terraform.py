@@ -346,6 +346,40 @@ def _cloudformation_stack(doc: Document, address: str, values: Mapping[str, Any]
                           lambda parts, _m=member: _m, doc.line, extra=[((), value, "SM-REFERENCE")])]
 
 
+def _cloudcontrol_resource(doc: Document, address: str, values: Mapping[str, Any], unknown: Any,
+                           at: Parts) -> list[SourceRequest]:
+    """The requests of an ``aws_cloudcontrolapi_resource`` (Terraform AWS provider
+    ``website/docs/r/cloudcontrolapi_resource``): the CloudFormation resource ``type_name`` with
+    ``desired_state`` (JSON text) as its properties, read as a template holding that one resource
+    (logical ID: the address), as the process guard reads a Cloud Control ``CreateResource``
+    (:mod:`safemaker.iac.service_calls`). A type the reader does not read gives ``[]``; a type or
+    state known only after apply cannot be verified."""
+    from .cloudformation import template_requests
+    from .service_calls import reads_type
+
+    unknown = unknown if isinstance(unknown, Mapping) else {}
+    type_name = values.get("type_name")
+    for member in ("type_name", "desired_state"):
+        if unknown.get(member) is True and (member == "type_name" or reads_type(type_name)):
+            where = at + (member,) if at else at
+            value = Unresolved(f"{address}.{member}", "known after apply")
+            return [SourceRequest(doc.file, address, "aws_cloudcontrolapi_resource", "", {}, lambda parts: where,
+                                  lambda parts, _m=member: _m, doc.line, extra=[((), value, "SM-REFERENCE")])]
+    state = values.get("desired_state")
+    if not reads_type(type_name) or not isinstance(state, str):
+        return []
+    where = at + ("desired_state",) if at else at
+    props = embedded_json(state, doc, f"{address}.desired_state", where,
+                          "give desired_state as the resource's properties, a JSON object")
+    if not isinstance(props, Mapping):
+        raise IacInputError(doc.file, f"{address}.desired_state is {type(props).__name__}; give the resource's "
+                                      "properties as a JSON object", f"line {doc.line(where)}")
+    line = doc.line(where)
+    tdoc = Document(doc.file, {"Resources": {address: {"Type": type_name, "Properties": dict(props)}}},
+                    {(): line} if line else {})
+    return template_requests(tdoc, {})
+
+
 AWSCC_PREFIX = "awscc_sagemaker_"
 """Terraform AWS Cloud Control provider (``hashicorp/awscc``) SageMaker types: generated from the
 CloudFormation resource schemas, ``awscc_sagemaker_<type>`` is ``AWS::SageMaker::<Type>`` and each
@@ -588,6 +622,9 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
             continue
         if rtype in ("aws_cloudformation_stack", "aws_cloudformation_stack_set") and isinstance(values, Mapping):
             out.extend(_cloudformation_stack(doc, address, values, unknown, at, rtype))
+            continue
+        if rtype == "aws_cloudcontrolapi_resource" and isinstance(values, Mapping):
+            out.extend(_cloudcontrol_resource(doc, address, values, unknown, at))
             continue
         if rtype.startswith(AWSCC_PREFIX) and isinstance(values, Mapping):
             out.extend(_awscc(doc, address, rtype, values, unknown, at))
