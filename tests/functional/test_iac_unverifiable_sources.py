@@ -573,6 +573,7 @@ _CLOSED_NB = f"""    Type: AWS::SageMaker::NotebookInstance
 @pytest.mark.parametrize("name", ["AWS::Include", "MyCompanyMacro"])
 @pytest.mark.parametrize("where, path", [
     ("props", "Properties.Fn::Transform"),
+    ("whole-props", "Properties.Fn::Transform"),
     ("nested", "Properties.SpaceSettings.Fn::Transform"),
     ("list", "Properties.Tags[0].Fn::Transform"),
     ("resource", "Fn::Transform"),
@@ -580,6 +581,9 @@ _CLOSED_NB = f"""    Type: AWS::SageMaker::NotebookInstance
 def test_a_transform_inside_a_sagemaker_resource_cannot_be_verified(profile_file, tmp_path, name, where, path):
     if where == "props":
         body = "Resources:\n  Nb:\n" + _CLOSED_NB + _INCLUDE.format(indent="      ", name=name)
+    elif where == "whole-props":  # every property from the snippet: one finding, no absent value decided
+        body = ("Resources:\n  Nb:\n    Type: AWS::SageMaker::NotebookInstance\n    Properties:"
+                + _INCLUDE.format(indent="      ", name=name))
     elif where == "resource":
         body = "Resources:\n  Nb:\n" + _CLOSED_NB + _INCLUDE.format(indent="    ", name=name)
     elif where == "list":
@@ -601,6 +605,8 @@ def test_a_transform_inside_a_sagemaker_resource_cannot_be_verified(profile_file
     assert "s3://bucket/snippet.yaml" in hits[0]["found"]
     assert "Fn::Transform" in hits[0]["fix"]
     assert not [x for x in rows if x["status"] == "FAIL"]
+    if where in ("props", "whole-props"):
+        assert len(rows) == 1
 
 
 def test_a_transform_in_mappings_read_by_a_sagemaker_resource_cannot_be_verified(profile_file, tmp_path):

@@ -303,10 +303,12 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
         props_at = where + ("Properties",)
         if isinstance(props, Unresolved) and isinstance(rtype, str) and (rtype in CFN_RESOURCES
                                                                          or rtype in _STATE_MACHINES):
-            # Properties chosen at deployment (Fn::If ...): nothing in them can be verified.
-            out.append(SourceRequest(doc.file, shown_id, rtype, "", {}, lambda parts, _at=props_at: _at,
-                                     lambda parts: "Properties", doc.line,
-                                     extra=[(("Properties",), props, "SM-REFERENCE")]))
+            # Properties chosen at deployment (Fn::If ...): nothing in them can be verified (a transform that
+            # writes them all is reported once, by _included).
+            if not (isinstance(raw_props, Mapping) and list(raw_props) == [_TRANSFORM]):
+                out.append(SourceRequest(doc.file, shown_id, rtype, "", {}, lambda parts, _at=props_at: _at,
+                                         lambda parts: "Properties", doc.line,
+                                         extra=[(("Properties",), props, "SM-REFERENCE")]))
             continue
         if not isinstance(props, Mapping):
             props = {}
