@@ -45,6 +45,7 @@ from ._redact import install_log_redaction
 from .partitions import dns_suffixes
 from .errors import MISSING, GuardrailViolation, InputError, SafemakerError, UnguardableClientError, Violation, aws_error
 from .paths import is_map as _is_map
+from .resources import in_words
 from .rules import RESOURCES, RULES, Guardrail, reference_scope
 from .rules_classification import NO_NETWORK_EFFECT
 
@@ -561,7 +562,7 @@ class Guard:
                 description = self._describe(client, spec.describe_operation, spec.name_param, ref.name, extra,
                                              cache=ref.resource in CACHED_RESOURCES)
             except SafemakerError as exc:
-                kind = _a(ref.resource)
+                kind = in_words(ref.resource)
                 out.append(Violation(operation, ref.path, ref.name, f"{kind} that can be described",
                                      f"Cannot check it ({exc}); make sure it exists and you may describe it",
                                      Guardrail.REFERENCE.value,
@@ -767,12 +768,6 @@ class _ReferenceError(SafemakerError):
 
 class _UnpinnableDefinition(_ReferenceError):
     """An S3 pipeline definition with no version to pin that cannot be sent inline either."""
-
-
-def _a(resource: str) -> str:
-    """``"endpoint-config"`` -> ``"an endpoint config"``: a resource type key in words, with its article."""
-    words = resource.replace("-", " ")
-    return ("an " if words[:1] in "aeiou" else "a ") + words
 
 
 def _snake(operation: str) -> str:

@@ -1110,7 +1110,7 @@ def verify_final_request(approval: Approval, request: Any) -> None:
 
 
 def _final_problems(approval: Approval, request: Any) -> list[Violation]:
-    from .hooks import _a
+    from .resources import in_words as _a
     from .preflight import PREFLIGHT_OPERATIONS
     from .rules import RULES
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-__all__ = ["ResourceSpec", "RESOURCES", "REFERENCE_ONLY"]
+__all__ = ["ResourceSpec", "RESOURCES", "REFERENCE_ONLY", "in_words"]
 
 
 @dataclass(frozen=True)
@@ -260,3 +260,20 @@ no ``ListNotebookInstanceLifecycleConfigs``: auditing lifecycle configurations o
 out; a configuration runs only on the notebook instances that name it, which are audited with it.)
 Work teams are audited (trial 8 F12): a team's own ``WorkerAccessConfiguration`` (SM-WORKTEAM-PRESIGN)
 is not reached through its workforce."""
+
+
+def in_words(resource: str) -> str:
+    """A resource type key in words, with its article: ``"endpoint-config"`` -> ``"an endpoint config"``.
+
+    Parameters
+    ----------
+    resource : str
+        Key into :data:`RESOURCES` (any string is accepted).
+
+    Returns
+    -------
+    str
+        The words, for messages.
+    """
+    words = resource.replace("-", " ")
+    return ("an " if words[:1] in "aeiou" else "a ") + words

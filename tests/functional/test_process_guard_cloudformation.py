@@ -402,3 +402,20 @@ def test_a_cdk_aws_custom_resource_creating_an_open_notebook_is_refused(safemake
     assert (v.path, v.found, v.rule_id) == ("TemplateBody:OpenNb.Create.parameters.DirectInternetAccess", "Enabled",
                                             "SM-NB-DIRECT-INTERNET")
     assert safemaker_local.request_count("cloudformation") == 0
+
+
+def test_an_existing_resource_a_template_names_is_refused_in_the_guard_s_own_words(safemaker_local, safemaker_session,
+                                                                                   profile):
+    """Trial 8 F11: an endpoint of an existing config is not described before deployment (the stack may run
+    later, the config may change): refused as unverifiable. The message asks for a resource the template
+    creates (not "a value written in the template", which it is) and names the in-process ways out."""
+    body = {"Resources": {"E": {"Type": "AWS::SageMaker::Endpoint", "Properties": {"EndpointConfigName": "cfg"}}}}
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation")
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.create_stack(StackName="ep", TemplateBody=json.dumps(body))
+    (v,) = exc.value.violations
+    assert (v.path, v.rule_id) == ("TemplateBody:E.EndpointConfigName", "SM-REFERENCE")
+    assert v.required == "an endpoint config the same template creates (an existing one is not described before deployment)"
+    assert "Parameters of the CloudFormation call" in v.fix and "allow_unverified_templates" in v.fix
+    assert safemaker_local.request_count("cloudformation") == 0

@@ -28,6 +28,7 @@ from .. import guard as _guard
 from .. import pipeline as _pipeline
 from ..audit import RELATED_CONTROLS, RULE_SEVERITY, Finding, RelatedControls, Severity, SourceLocation
 from ..errors import MISSING
+from ..resources import in_words
 from ..rules import RULES, Guardrail
 from ..rules_classification import classify as _classify
 from ._choices import guarded_closed_values
@@ -186,12 +187,14 @@ def _finding(req: SourceRequest, parts: Parts, rule_id: str, status: str, found:
 
 
 def _unverifiable(req: SourceRequest, parts: Parts, value: Unresolved, rule_id: str, what: str = "",
-                  raw_path: str = "") -> Finding:
+                  raw_path: str = "", required: str = "a value written in the source") -> Finding:
+    # The fix serves `safemaker check` and the in-process guard of a CloudFormation call alike (trial 8 F11).
     fix = value.fix if value.fix and not what else (
-        f"Write the value in the source, give it with --parameter (a template parameter), or check the "
-        f"deployed resource with safemaker audit: {what or value.reason}")
+        f"Write the value in the source (or give it as a template parameter: `safemaker check --parameter`, the "
+        f"Parameters of the CloudFormation call), or check the deployed resource with safemaker audit: "
+        f"{what or value.reason}")
     return _finding(req, parts, rule_id, "UNKNOWN", f"{_CANNOT_VERIFY}: {value!r} ({value.reason})",
-                    "a value written in the source", None, fix, raw_path)
+                    required, None, fix, raw_path)
 
 
 def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tuple[str, str], SourceRequest],
@@ -261,7 +264,9 @@ def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tupl
         value = Unresolved(ref.name, f"names an existing {ref.resource} that is not in the source")
         out.append(_unverifiable(req, parts, value, Guardrail.REFERENCE.value,
                                  f"{ref.path} names the {ref.resource} {ref.name!r}; define it in the same "
-                                 "source or audit the deployed one"))
+                                 "source or audit the deployed one",
+                                 required=f"{in_words(ref.resource)} the same source creates (an existing one "
+                                          "is not described before deployment)"))
     return out
 
 

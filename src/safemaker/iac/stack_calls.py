@@ -117,7 +117,8 @@ def _violation(operation: str, f: "Finding") -> Violation:
     if f.status == "FAIL":
         return Violation(operation, path, f.found, f.required, f"{f.fix.rstrip('.')}{line}", f.rule_id,
                          f.required_text)
-    return Violation(operation, path, f.found, "a value written in the template",
+    required = f.required.replace("source", "template") if isinstance(f.required, str) else f.required
+    return Violation(operation, path, f.found, required,
                      f"Cannot verify it before deployment{line}: {f.fix.rstrip('.')}; or an administrator sets "
                      f"{RELAXATION} = true in the profile", f.rule_id)
 
