@@ -871,11 +871,11 @@ class _Fresh:
             d = v.__dict__
             d.update(state)
             if kind is dict:
-                required = d["required"] = dict(state["required"])
+                required = d["required"] = state["required"].copy()
                 for k in lists:
-                    required[k] = list(required[k])
+                    required[k] = required[k].copy()
             elif kind is list:
-                d["required"] = list(state["required"])
+                d["required"] = state["required"].copy()
             out.append(v)
         return out
 
@@ -986,12 +986,16 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
         lines += _field_source(i, fp, ns, "    ", None)
     if members is not None:
         # S.owned (what the state's rare paths write into) is set just before each call of them.
-        lines += ["def run_list(seq, known, violations, S):",
-                  "    add_injected = S.injected.append",
-                  "    lst = owned_ids = None",
-                  "    for c, (concrete, prefix, paths) in zip(seq, known):",
-                  "        owned = None",
-                  "        if c.__class__ is not dict:",
+        writes = any(fp[6] in (_ABSENT_CONST, _ABSENT_FRESH) for fp in fields)  # else no element is written
+        lines += ["def run_list(seq, known, violations, S):"]
+        if writes:
+            lines += ["    add_injected = S.injected.append",
+                      "    lst = owned_ids = None"]
+        lines += ["    owned = None",
+                  "    for c, (concrete, prefix, paths) in zip(seq, known):"]
+        if writes:
+            lines.append("        owned = None")
+        lines += ["        if c.__class__ is not dict:",
                   "            if _is_map(c):",
                   "                S.owned = None",
                   "                run_fields(c, False, prefix, concrete, violations, S)",

@@ -195,9 +195,14 @@ def get(container: Any, parts: tuple[str, ...]) -> Any:
     """Value at split path ``parts`` below ``container`` (no ``[]``), or :data:`~safemaker.errors.MISSING`."""
     cur = container
     for p in parts:
-        if (type(cur) is not dict and not is_map(cur)) or p not in cur:
+        if cur.__class__ is dict:  # the common case: one lookup
+            cur = cur.get(p, MISSING)
+            if cur is MISSING:
+                return MISSING
+        elif is_map(cur) and p in cur:
+            cur = cur[p]
+        else:
             return MISSING
-        cur = cur[p]
     return cur
 
 
