@@ -957,6 +957,7 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
     ``t_update`` (the target's ``fields`` and ``t_update``) and, in ``run_list``, its ``owned``.
     """
     ns: dict[str, Any] = {"MISSING": MISSING, "_get": _get, "_ids_ok": _ids_ok, "_is_map": _is_map,
+                          "_FreshOne": _FreshOne, "_new_violation": _new_violation, "Violation": Violation,
                           "_instance_store": _instance_store, "has_instance_storage": has_instance_storage,
                           "_expand_all": _expand_all, "_family_has_storage": _family_has_storage,
                           "MEMBERS": members, "FIELDS": (fields, t_update)}
@@ -1137,6 +1138,13 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
             lines += [f"{ind}r = R{i}.get(prefix)",
                       f"{ind}if r.__class__ is tuple:",
                       f"{ind}    violations += r",
+                      f"{ind}elif r.__class__ is _FreshOne:  # what its call makes (an absent VpcConfig), inline",
+                      f"{ind}    x = _new_violation(Violation)",
+                      f"{ind}    x.__dict__.update(r.state)",
+                      f"{ind}    q = x.__dict__['required'] = r.required.copy()",
+                      f"{ind}    for k in r.lists:",
+                      f"{ind}        q[k] = q[k].copy()",
+                      f"{ind}    violations.append(x)",
                       f"{ind}elif r is not None:  # copies of violations whose required value is mutable",
                       f"{ind}    violations += r()",
                       f"{ind}else:",
