@@ -366,7 +366,15 @@ class GuardrailViolation(SafemakerError):
             details = f"{len(violations)} violations:\n" + "\n".join(
                 f"  - {v.message()}" for v in violations
             )
-        super().__init__(operation=operation, violations=violations, details=details)
+        if type(self) is not GuardrailViolation:  # a subclass may render or set its fields otherwise
+            super().__init__(operation=operation, violations=violations, details=details)
+            return
+        # SafemakerError.__init__ for this class, without the generic render and setattr loop (one per refusal)
+        Exception.__init__(self, f"{operation} refused: {details}")
+        self.kwargs = {"operation": operation, "violations": violations, "details": details}
+        self.operation = operation
+        self.violations = violations
+        self.details = details
 
     def _repr_markdown_(self) -> str:
         """The refusal as a table: field, value found, value required, fix (notebooks)."""

@@ -1491,12 +1491,13 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
     last = _LAST_VIEW  # _view(profile), without the call for the last profile asked for
     view = last[1] if last[0] is profile else _view(profile)
     violations: list[Violation] = []
-    if rule.unsupported:
-        update = rule.kind == "update"
-        ctx = _Ctx(operation, view, inject and not update, update, violations, root=params, written=written,
-                   never_injects=update)
-        ctx.violation(operation, operation, "an operation that can run closed", rule.unsupported,
-                      Guardrail.UNSUPPORTED, "an operation that can run in a closed network")
+    if rule.unsupported:  # what _Ctx.violation makes for the operation itself, without the context
+        v = _new_violation(Violation)
+        v.__dict__.update(operation=operation, path=operation, found=operation,
+                          required="an operation that can run closed", fix=rule.unsupported,
+                          rule_id=_RULE_IDS[Guardrail.UNSUPPORTED],
+                          required_text="an operation that can run in a closed network")
+        violations.append(v)
         return dict(params), [], violations, []
     plans = view.plans_by_mode[not inject][not written]  # _plan's, without the call and the tuple key
     plan = plans.get(operation)
