@@ -110,3 +110,16 @@ def test_a_cloudformation_call_s_template_is_read(profile_file, tmp_path):
     assert r.exit_code == 3
     assert [(x["status"], x["logical_id"], x["path"], x["found"]) for x in rows] == [
         ("FAIL", "Nb/Create.parameters/Open", "DirectInternetAccess", "Enabled")]
+
+
+def test_a_step_functions_call_s_definition_is_read(profile_file, tmp_path):
+    # the JavaScript SDK's CreateStateMachineCommand takes the API's camelCase members (definition)
+    inner = {"StartAt": "Nb", "States": {"Nb": {
+        "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sagemaker:createNotebookInstance", "End": True,
+        "Parameters": OPEN}}}
+    call = {"service": "@aws-sdk/client-sfn", "action": "CreateStateMachineCommand",
+            "parameters": {"name": "inner", "roleArn": ROLE, "definition": json.dumps(inner)}}
+    r, rows = run_json(profile_file, str(write(tmp_path, custom("Create", call))))
+    assert r.exit_code == 3
+    assert [(x["status"], x["logical_id"], x["path"], x["found"]) for x in rows] == [
+        ("FAIL", "Nb", "Create.parameters.definition.States.Nb.Parameters.DirectInternetAccess", "Enabled")]

@@ -174,8 +174,9 @@ def test_an_automation_step_and_a_schedule_target_creating_a_state_machine_are_c
     # arn:aws:scheduler:::aws-sdk:sfn:createStateMachine, both in a CloudFormation template.
     definition = json.dumps(nb_machine(OPEN_NB))
     content = {"schemaVersion": "0.3", "mainSteps": [{"name": "sm", "action": "aws:executeAwsApi", "inputs": {
+        # boto3's create_state_machine takes the API's camelCase members (Step Functions API reference)
         "Service": "stepfunctions", "Api": "create_state_machine",
-        "Name": "inner", "RoleArn": ROLE, "Definition": definition}}]}
+        "name": "inner", "roleArn": ROLE, "definition": definition}}]}
     template = {"Resources": {
         "Doc": {"Type": "AWS::SSM::Document", "Properties": {"DocumentType": "Automation", "Content": content}},
         "Sched": {"Type": "AWS::Scheduler::Schedule", "Properties": {
@@ -185,5 +186,5 @@ def test_an_automation_step_and_a_schedule_target_creating_a_state_machine_are_c
     r, rows = run_json(profile_file, str(write(tmp_path, template, "t.json")))
     assert r.exit_code == 3
     assert fails(rows) == [
-        ("Doc", "Content.mainSteps[0].inputs.Definition.States.Nb.Parameters.DirectInternetAccess", "Enabled"),
+        ("Doc", "Content.mainSteps[0].inputs.definition.States.Nb.Parameters.DirectInternetAccess", "Enabled"),
         ("Sched", "Target.Input.Definition.States.Nb.Parameters.DirectInternetAccess", "Enabled")]

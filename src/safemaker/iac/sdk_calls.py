@@ -441,13 +441,18 @@ def service_call_requests(doc: Document, logical_id: str, source_type: str, serv
     try:
         if service == "cloudformation":
             return stack_call_requests(doc, logical_id, source_type, operation, params, at, shown)
-        value = params.get(member)
+        # Step Functions tasks write members in PascalCase ("Parameters in Step Functions are expressed in
+        # PascalCase, even if the native service API is in camelCase"); an Automation step (boto3) or a CDK call
+        # (the JavaScript SDK) uses the API's own spelling: Step Functions' is camelCase (``definition``).
+        key = next((k for k in params if isinstance(k, str) and k.lower() == member.lower()), member) \
+            if member not in params else member
+        value = params.get(key)
         if value is None:
             return []  # an update that leaves the definition, target or content as it is
         if isinstance(value, Unresolved):
-            return [_unknown_member(doc, logical_id, source_type, at, shown, (member,), value)]
+            return [_unknown_member(doc, logical_id, source_type, at, shown, (key,), value)]
         if service == "sfn":
-            return _state_machine_call(doc, logical_id, source_type, value, at, shown)
+            return _state_machine_call(doc, logical_id, source_type, value, at, shown, key)
         if service == "scheduler":
             return _schedule_call(doc, logical_id, source_type, value, at, shown)
         return _document_call(doc, logical_id, source_type, value, at, shown)
@@ -462,18 +467,18 @@ def _unknown_member(doc: Document, logical_id: str, source_type: str, at: Callab
 
 
 def _state_machine_call(doc: Document, logical_id: str, source_type: str, definition: Any,
-                        at: Callable[[Parts], Parts], shown: Callable[[Parts], str]) -> list[SourceRequest]:
+                        at: Callable[[Parts], Parts], shown: Callable[[Parts], str],
+                        key: str = "Definition") -> list[SourceRequest]:
     from .stepfunctions import definition_requests, is_state_machine
 
-    what = f"{logical_id} {shown(('Definition',))}"
+    what = f"{logical_id} {shown((key,))}"
     if isinstance(definition, str):
-        definition = embedded_json(definition, doc, what, at(("Definition",)),
-                                   "a state machine's Definition is its Amazon States Language JSON")
+        definition = embedded_json(definition, doc, what, at((key,)),
+                                   "a state machine's definition is its Amazon States Language JSON")
     if not is_state_machine(definition):
         raise IacInputError(doc.file, f"{what} is not an Amazon States Language definition (StartAt and States); "
-                                      "give the state machine's definition", f"line {doc.line(at(('Definition',)))}")
-    return definition_requests(doc, definition, at(("Definition",)), logical_id, embedded=True,
-                               shown_prefix=shown(("Definition",)))
+                                      "give the state machine's definition", f"line {doc.line(at((key,)))}")
+    return definition_requests(doc, definition, at((key,)), logical_id, embedded=True, shown_prefix=shown((key,)))
 
 
 def _schedule_call(doc: Document, logical_id: str, source_type: str, target: Any, at: Callable[[Parts], Parts],
