@@ -291,3 +291,18 @@ def test_F05_config_file_VpcConfig_and_subnets_only_networking_send_both_lists(s
             "Subnets": [SUBNET_C], "SecurityGroupIds": [SG]}
     finally:
         env.close()
+
+
+def test_closed_session_config_is_validated_once_and_other_configs_every_time(v3env):
+    from sagemaker.core.common_utils import get_sagemaker_config_value
+    from sagemaker.core.config.config_manager import SageMakerConfig
+
+    from safemaker.sdk._config import _CheckedConfig
+
+    assert type(v3env.session.sagemaker_config) is _CheckedConfig
+    assert get_sagemaker_config_value(v3env.session, "SageMaker.Model.EnableNetworkIsolation") is True
+    assert SageMakerConfig().get_sagemaker_config_value(
+        v3env.session, "SageMaker.TrainingJob.EnableNetworkIsolation") is True
+    with pytest.raises(Exception, match="is not of type 'boolean'"):
+        SageMakerConfig().validate_sagemaker_config({"SchemaVersion": "1.0",
+                                                     "SageMaker": {"Model": {"EnableNetworkIsolation": "no"}}})

@@ -203,3 +203,27 @@ def test_a_config_checked_once_is_not_validated_again_and_a_refused_one_stays_as
     assert checked_config(bad) is bad
     with pytest.raises(jsonschema.ValidationError):
         sm_utils.validate_sagemaker_config(bad)  # still validated: the SDK reports it as before
+
+
+@pytest.mark.sdk3
+def test_sdk_v3_a_config_checked_once_is_not_validated_again_and_a_refused_one_stays_as_it_was():
+    """safemaker.sdk.v3.session.checked_config: SDK v3 validates a session's config at every lookup
+    (sagemaker.core.config.config_manager.SageMakerConfig.validate_sagemaker_config, also called by
+    sagemaker.core.common_utils.get_sagemaker_config_value); a checked copy is validated once, an
+    invalid one as before."""
+    import jsonschema
+    from sagemaker.core.config.config_manager import SageMakerConfig
+
+    from safemaker.sdk.v3.session import checked_config
+
+    good = checked_config(doc({"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}))
+    assert at(good, ".".join(TELEMETRY_OPT_OUT)) is True
+    good["SageMaker"]["TrainingJob"] = {"EnableNetworkIsolation": "yes"}  # invalid only after the check
+    assert SageMakerConfig().validate_sagemaker_config(good) is None  # not validated again
+    assert SageMakerConfig.validate_sagemaker_config(good) is None
+    bad = doc({"TrainingJob": {"EnableNetworkIsolation": "yes"}})
+    assert checked_config(bad) is bad
+    with pytest.raises(jsonschema.ValidationError):
+        SageMakerConfig().validate_sagemaker_config(bad)  # still validated: the SDK reports it as before
+    with pytest.raises(jsonschema.ValidationError):
+        SageMakerConfig().get_sagemaker_config_value(None, "SageMaker.TrainingJob", sagemaker_config=bad)

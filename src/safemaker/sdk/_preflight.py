@@ -580,9 +580,9 @@ def opt_out_of_telemetry(session: Any, checked: Callable[[dict[str, Any]], dict[
     message), and hangs or fails in a closed network.
 
     ``checked``, when given, receives the new copy and returns what the session
-    keeps (SDK v2: the copy validated once against the SDK's schema, so that the
-    SDK's per-lookup re-validation is skipped for it; see
-    ``safemaker.sdk.v2.session.checked_config``).
+    keeps (the copy validated once against the SDK's schema, so that the SDK's
+    per-lookup re-validation is skipped for it; see ``checked_config`` in
+    ``safemaker.sdk.v2.session`` and ``safemaker.sdk.v3.session``).
     """
     from safemaker.sdk._config import SCHEMA_VERSION, TELEMETRY_OPT_OUT, _get, _set
 

@@ -15,7 +15,7 @@ from sagemaker.session import Session
 
 from safemaker import hooks, process
 from safemaker.profile import VpcProfile
-from safemaker.sdk._config import closed_config
+from safemaker.sdk._config import _CheckedConfig, closed_config
 from safemaker.sdk._errors import ClosedSessionError
 from safemaker.sdk._shared import ProfileIdentity, closed_session_inputs, config_sources, require_guarded
 from safemaker.sdk._shared import warn_if_local as _warn_if_local
@@ -28,17 +28,6 @@ logger = logging.getLogger(__name__)
 LOCAL_POLL_SECONDS = 0.05
 """Seconds between status polls when the SageMaker endpoint is on a loopback address
 (the embedded local backend), instead of the SDK's 5 s (jobs) and 30 s (endpoints)."""
-
-
-class _CheckedConfig(dict):
-    """A closed session's SDK config: checked against the SDK's schema once, when the session is built.
-
-    SDK v2 re-validates ``session.sagemaker_config`` against its JSON schema
-    at every config lookup (``sagemaker.utils.get_sagemaker_config_value``),
-    which re-checks the whole schema each time (about 0.13 s per lookup;
-    dozens per ``fit``/``deploy``). :func:`_validate_once` skips that for this
-    one type; every other config is validated as before.
-    """
 
 
 def _validate_once() -> None:

@@ -34,7 +34,9 @@ def install_sdk_preflight() -> None:
     _preflight.install_remote_function_check(remote_job._JobSettings, remote_job.JOBS_CONTAINER_ENTRYPOINT)
     _preflight.install_trainer_code_check(ModelTrainer)
     _preflight.install_role_validation_check(iam_role_resolver)
-    _preflight.install_session_defaults(Session)
+    from safemaker.sdk.v3.session import checked_config
+
+    _preflight.install_session_defaults(Session, checked_config)
     _preflight.install_telemetry_stop(telemetry_logging)
     try:
         from sagemaker.serve.utils import telemetry_logger  # ModelBuilder's own emitter (sagemaker-serve)

@@ -19,7 +19,7 @@ from sagemaker.core.utils import utils as _sm_utils
 
 from safemaker import hooks, process
 from safemaker.profile import VpcProfile, resolve_profile
-from safemaker.sdk._config import closed_config
+from safemaker.sdk._config import _CheckedConfig, closed_config
 from safemaker.sdk._errors import ClosedSessionError
 from safemaker.sdk._shared import ProfileIdentity, closed_session_inputs, config_sources, require_guarded
 from safemaker.sdk._shared import warn_if_local as _warn_if_local
@@ -47,6 +47,43 @@ LOGS_CONFIG = botocore.config.Config(connect_timeout=5, read_timeout=10, retries
                                                                                    "mode": "standard"})
 """botocore config of the CloudWatch Logs clients of a closed session: a closed network without a
 ``com.amazonaws.<region>.logs`` endpoint costs 5 seconds once, not minutes of retries (F06)."""
+
+
+def _validate_once() -> None:
+    """Make sagemaker-core's config lookups skip re-validating a :class:`~safemaker.sdk._config._CheckedConfig`
+    (idempotent).
+
+    Every lookup (``resolve_value_from_config``, ``get_sagemaker_config_value`` of
+    ``sagemaker.core.config.config_manager`` and ``sagemaker.core.common_utils``) calls the
+    static method ``SageMakerConfig.validate_sagemaker_config``; it is wrapped here.
+    """
+    from sagemaker.core.config.config_manager import SageMakerConfig
+
+    current = SageMakerConfig.__dict__["validate_sagemaker_config"]
+    func = current.__func__ if isinstance(current, staticmethod) else current
+    if getattr(func, "_safemaker_validate_once", False):
+        return
+
+    def validate_sagemaker_config(sagemaker_config: dict | None = None) -> None:
+        if type(sagemaker_config) is _CheckedConfig:
+            return None
+        return func(sagemaker_config)
+
+    validate_sagemaker_config._safemaker_validate_once = True  # type: ignore[attr-defined]
+    validate_sagemaker_config.__wrapped__ = func  # type: ignore[attr-defined]
+    SageMakerConfig.validate_sagemaker_config = staticmethod(validate_sagemaker_config)  # type: ignore[method-assign]
+
+
+def checked_config(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` validated once against SDK v3's schema, as a :class:`~safemaker.sdk._config._CheckedConfig`
+    (not re-validated at each lookup); a config the schema refuses is returned as it was (the SDK
+    reports it as before)."""
+    try:
+        validate_sagemaker_config(config)
+    except Exception:  # the SDK raises its own error at its next lookup, as without this
+        return config
+    _validate_once()
+    return _CheckedConfig(config)
 
 
 _IAM_HANDLER_ID = "safemaker-closed-session-no-iam"
@@ -283,8 +320,10 @@ class ClosedNetworkSession(ProfileIdentity, Session):
             logger.debug("dropped %d sagemaker-core client cache entries made before the guard", dropped)
         sources = config_sources(kwargs.pop("sagemaker_config", None), _sm_config, validate_sagemaker_config,
                                  boto_session)
-        merged = closed_config(sources, resolved)
+        merged = _CheckedConfig(closed_config(sources, resolved))
+        _validate_once()
         bucket = kwargs.pop("default_bucket", None) or resolved.default_bucket
+        # Session validates the config once here (session_helper.validate_sagemaker_config).
         super().__init__(boto_session=boto_session, sagemaker_config=merged, default_bucket=bucket, **kwargs)
         require_guarded(self.sagemaker_client)
         self.logs_client = boto_session.client("logs", config=LOGS_CONFIG)
