@@ -70,6 +70,7 @@ class _State:
     nacls: list[dict[str, Any]] = field(default_factory=list)
     s3_cidrs: list[str] | None = None
     s3_cidrs_unknown: str = ""
+    prefix_lists: dict[str, Any] = field(default_factory=dict)  # routed prefix list -> CIDRs or why unknown
     failed: dict[str, str] = field(default_factory=dict)
 
 

@@ -1,17 +1,59 @@
 """Routes: a subnet's route table has no way out (F08) and a route to the S3 gateway endpoint (F07);
 the subnets' Availability Zones.
+
+A route is a way out when its target is outside the VPC and either the target reaches the internet
+whatever the destination (internet, egress-only internet, NAT and carrier gateways), or the
+destination holds public addresses: any address outside the private ranges (:data:`PRIVATE_RANGES`)
+and the VPC's own CIDR blocks (the table's ``local`` routes), decided with :mod:`ipaddress` on the
+ranges, so that ``0.0.0.0/1`` + ``128.0.0.0/1`` (the default route split in two), ``::/1`` +
+``8000::/1`` or ``52.0.0.0/8`` count as ``0.0.0.0/0`` does. A managed prefix list as destination
+(``DestinationPrefixListId``) stands for its entries (``GetManagedPrefixListEntries``); a list that
+could not be read is a way out (fail closed). Amazon VPC User Guide, "Route tables" (longest prefix
+match; route targets) and "Route table concepts"; Amazon EC2 API Reference, ``Route``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+import ipaddress
+from typing import Any, Iterable, Mapping, Sequence, Union
 
-from safemaker.network.doctor._reading import _State, _unknown_fix
+from safemaker.network.doctor._reading import _Failed, _State, _describe, _unknown_fix
 from safemaker.network.doctor.report import Check, OK, PROBLEM, UNKNOWN
 from safemaker.network.endpoints import ENDPOINTS, MULTI_AZ_FEATURES, S3_GATEWAY
 
+Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
-_DEFAULT_ROUTES = frozenset({"0.0.0.0/0", "::/0"})
+PRIVATE_RANGES: tuple[Network, ...] = tuple(ipaddress.ip_network(c) for c in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",  # RFC 1918
+    "100.64.0.0/10",                                   # RFC 6598 shared address space (VPC CIDRs may use it)
+    "169.254.0.0/16",                                  # IPv4 link-local
+    "fc00::/7",                                        # IPv6 unique local addresses (RFC 4193)
+    "fe80::/10",                                       # IPv6 link-local
+))
+"""Address ranges that are not the internet: a route of only these (or of the VPC's CIDRs) to a
+transit gateway, peering connection, virtual private gateway, appliance... reaches other private
+networks, not the internet (Amazon VPC User Guide, "VPC CIDR blocks": RFC 1918 and RFC 6598 ranges)."""
+
+# Targets that reach the internet whatever the destination (a more specific public route to them too).
+_ALWAYS_OUT = (("EgressOnlyInternetGatewayId", "egress-only internet gateway"),
+               ("NatGatewayId", "NAT gateway"), ("CarrierGatewayId", "carrier gateway"))
+# Targets outside the VPC that reach the internet when the destination holds public addresses; in the
+# order they are named (an instance route also carries its network interface).
+_OUT_IF_PUBLIC = (("InstanceId", "instance {} (NAT instance)"),
+                  ("NetworkInterfaceId", "network interface {} (NAT instance or appliance)"),
+                  ("VpcPeeringConnectionId", "peering connection {}"),
+                  ("TransitGatewayId", "transit gateway {}"),
+                  ("LocalGatewayId", "local gateway {}"),
+                  ("CoreNetworkArn", "core network {}"),
+                  ("OdbNetworkArn", "ODB network {}"),
+                  ("VpcEndpointId", "Gateway Load Balancer endpoint {}"))
+# Members of the Route shape that are no target (botocore's EC2 model); any other member with a value
+# is taken as a target outside the VPC (a target type newer than this list: fail closed).
+_NOT_TARGETS = frozenset({"DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId",
+                          "Origin", "State", "InstanceOwnerId", "IpAddress", "IgwFirewall"})
+
+PrefixLists = Mapping[str, Union[Sequence[str], str]]
+"""Prefix list ID -> its CIDRs, or the reason they could not be read."""
 
 
 def _route_destination(route: dict[str, Any]) -> str:
@@ -23,30 +65,135 @@ def _route_destination(route: dict[str, Any]) -> str:
     )
 
 
-def _way_out(route: dict[str, Any]) -> str | None:
-    """Why ``route`` is a way out of the VPC, or None."""
-    if route.get("State") == "blackhole":
-        return None
+def _inside(table: dict[str, Any] | None) -> tuple[Network, ...]:
+    """:data:`PRIVATE_RANGES` and the destinations of ``table``'s ``local`` routes (the VPC's CIDRs)."""
+    own: list[Network] = []
+    for route in (table or {}).get("Routes", []):
+        if route.get("GatewayId") == "local":
+            for key in ("DestinationCidrBlock", "DestinationIpv6CidrBlock"):
+                try:
+                    own.append(ipaddress.ip_network(route[key], strict=False))
+                except (KeyError, ValueError, TypeError):
+                    pass
+    return PRIVATE_RANGES + tuple(own)
+
+
+def _public_part(destinations: Iterable[str], inside: Sequence[Network]) -> list[Network]:
+    """The parts of ``destinations`` (CIDRs) outside every range of ``inside``, collapsed.
+
+    A destination that is not a CIDR is taken as public (fail closed).
+    """
+    left: list[Network] = []
+    for text in destinations:
+        try:
+            pieces = [ipaddress.ip_network(text, strict=False)]
+        except (ValueError, TypeError):
+            pieces = [ipaddress.ip_network("0.0.0.0/0")]
+        for cut in inside:
+            kept: list[Network] = []
+            for piece in pieces:
+                if piece.version != cut.version or not piece.overlaps(cut):
+                    kept.append(piece)
+                elif not piece.subnet_of(cut):  # type: ignore[arg-type]
+                    kept.extend(piece.address_exclude(cut))  # type: ignore[arg-type]
+            pieces = kept
+        left.extend(pieces)
+    v4 = [n for n in left if n.version == 4]
+    v6 = [n for n in left if n.version == 6]
+    return [*ipaddress.collapse_addresses(v4), *ipaddress.collapse_addresses(v6)]  # type: ignore[list-item]
+
+
+def _target(route: dict[str, Any]) -> tuple[str, bool] | None:
+    """(the target in words, whether it reaches the internet whatever the destination), or None when
+    the target is inside the VPC (``local``) or a gateway endpoint to an AWS service."""
     gateway = str(route.get("GatewayId") or "")
     if gateway.startswith("igw-"):
-        return f"internet gateway {gateway}"
-    if route.get("EgressOnlyInternetGatewayId"):
-        return f"egress-only internet gateway {route['EgressOnlyInternetGatewayId']}"
-    if route.get("NatGatewayId"):
-        return f"NAT gateway {route['NatGatewayId']}"
-    if route.get("CarrierGatewayId"):
-        return f"carrier gateway {route['CarrierGatewayId']}"
-    if _route_destination(route) not in _DEFAULT_ROUTES:
+        return f"internet gateway {gateway}", True
+    for key, words in _ALWAYS_OUT:
+        if route.get(key):
+            return f"{words} {route[key]}", True
+    for key, words in _OUT_IF_PUBLIC:
+        if route.get(key):
+            return words.format(route[key]), False
+    if gateway == "local":
         return None
-    if route.get("InstanceId"):
-        return f"instance {route['InstanceId']} (NAT instance)"
-    if route.get("NetworkInterfaceId"):
-        return f"network interface {route['NetworkInterfaceId']} (NAT instance or appliance)"
-    if route.get("VpcPeeringConnectionId"):
-        return f"peering connection {route['VpcPeeringConnectionId']}"
-    if route.get("TransitGatewayId"):
-        return f"transit gateway {route['TransitGatewayId']}"
+    if gateway.startswith("vpce-"):
+        # A gateway endpoint (S3, DynamoDB) is the target of its service's prefix list only; a CIDR
+        # sent to a vpce- is a Gateway Load Balancer endpoint (DescribeRouteTables names it GatewayId).
+        if route.get("DestinationPrefixListId") and not route.get("DestinationCidrBlock") \
+                and not route.get("DestinationIpv6CidrBlock"):
+            return None
+        return f"Gateway Load Balancer endpoint {gateway}", False
+    if gateway.startswith("vgw-"):
+        return f"virtual private gateway {gateway}", False
+    if gateway:
+        return f"gateway {gateway}", False
+    for key, value in route.items():
+        if key not in _NOT_TARGETS and value:
+            return f"{key} {value}", False  # a target type this list does not know yet: fail closed
     return None
+
+
+def _way_out(route: dict[str, Any], inside: Sequence[Network] = PRIVATE_RANGES,
+             prefix_lists: PrefixLists | None = None) -> str | None:
+    """Why ``route`` is a way out of the VPC, or None.
+
+    Parameters
+    ----------
+    route : dict
+        An item of ``RouteTables[].Routes`` (DescribeRouteTables).
+    inside : sequence of ip_network, default :data:`PRIVATE_RANGES`
+        Ranges that are not the internet (add the VPC's CIDRs: :func:`_inside`).
+    prefix_lists : mapping, optional
+        Prefix list ID -> its CIDRs or the reason they are unknown; a prefix list missing here is
+        unknown too (a way out).
+    """
+    if route.get("State") == "blackhole":
+        return None
+    target = _target(route)
+    if target is None:
+        return None
+    words, always = target
+    if always:
+        return words
+    listed = route.get("DestinationPrefixListId")
+    if listed and not (route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")):
+        cidrs = (prefix_lists or {}).get(listed, "not read")
+        if isinstance(cidrs, str):
+            return f"{words} (the prefix list's entries could not be read: {cidrs})"
+        public = [cidr for cidr in cidrs if _public_part([cidr], inside)]
+        if public:
+            more = f" and {len(public) - 5} more" if len(public) > 5 else ""
+            return f"{words} (the prefix list holds {', '.join(public[:5])}{more})"
+        return None
+    destination = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock") or "?"
+    return words if _public_part([destination], inside) else None
+
+
+def _routed_prefix_lists(tables: Iterable[dict[str, Any]]) -> list[str]:
+    """The prefix lists that routes of ``tables`` send to a target outside the VPC (in order, once)."""
+    found: dict[str, None] = {}
+    for table in tables:
+        for route in table.get("Routes", []):
+            listed = route.get("DestinationPrefixListId")
+            if listed and route.get("State") != "blackhole":
+                target = _target(route)
+                if target is not None and not target[1]:
+                    found[listed] = None
+    return list(found)
+
+
+def _read_prefix_lists(ec2: Any, ids: Iterable[str]) -> dict[str, Union[list[str], str]]:
+    """Prefix list ID -> its CIDRs (GetManagedPrefixListEntries, every page), or why they are unknown."""
+    read: dict[str, Union[list[str], str]] = {}
+    for pl in ids:
+        try:
+            entries = _describe(ec2, "get_managed_prefix_list_entries", "Entries", PrefixListId=pl)
+        except _Failed as exc:
+            read[pl] = f"GetManagedPrefixListEntries failed ({exc.reason})"
+            continue
+        read[pl] = [str(e.get("Cidr")) for e in entries if e.get("Cidr")]
+    return read
 
 
 def _route_table_of(
@@ -63,19 +210,22 @@ def _route_table_of(
     return main, main is not None
 
 
-def _ways_out(table: dict[str, Any]) -> list[str]:
+def _ways_out(table: dict[str, Any], prefix_lists: PrefixLists | None = None) -> list[str]:
+    """``<destination> to <target>`` for every route of ``table`` that is a way out (:func:`_way_out`)."""
     found = []
+    inside = _inside(table)
     for route in table.get("Routes", []):
-        why = _way_out(route)
+        why = _way_out(route, inside, prefix_lists)
         if why:
             found.append(f"{_route_destination(route)} to {why}")
     return found
 
 
-def _delete_route_fix(table_id: str, table: dict[str, Any]) -> str:
+def _delete_route_fix(table_id: str, table: dict[str, Any], prefix_lists: PrefixLists | None = None) -> str:
     commands = []
+    inside = _inside(table)
     for route in table.get("Routes", []):
-        if _way_out(route):
+        if _way_out(route, inside, prefix_lists):
             if route.get("DestinationIpv6CidrBlock"):
                 flag = f"--destination-ipv6-cidr-block {route['DestinationIpv6CidrBlock']}"
             elif route.get("DestinationPrefixListId"):
@@ -142,11 +292,11 @@ def _subnet_checks(profile: Any, features: tuple[str, ...], state: _State) -> li
             continue
         table_id = table["RouteTableId"]
         which = f"{table_id} (main)" if is_main else table_id
-        ways = _ways_out(table)
+        ways = _ways_out(table, state.prefix_lists)
         if ways:
             out.append(Check("subnet.closed", subnet_id, PROBLEM,
                              f"route table {which} sends {'; '.join(ways)}: the subnet is not "
-                             "closed", _delete_route_fix(table_id, table)))
+                             "closed", _delete_route_fix(table_id, table, state.prefix_lists)))
         else:
             out.append(Check("subnet.closed", subnet_id, OK,
                              f"route table {which} has no route out of the VPC"))

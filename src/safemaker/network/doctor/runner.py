@@ -10,7 +10,7 @@ from safemaker.network.doctor.endpoints import _endpoint_checks, _profile_endpoi
 from safemaker.network.doctor.nacls import _nacl_checks, _read_s3_cidrs
 from safemaker.network.doctor.report import Check, OK, PROBLEM, Report, UNKNOWN
 from safemaker.network.doctor.role import _role_check
-from safemaker.network.doctor.routes import _subnet_checks
+from safemaker.network.doctor.routes import _read_prefix_lists, _routed_prefix_lists, _subnet_checks
 from safemaker.network.doctor.security_groups import _group_checks
 from safemaker.network.endpoints import ENDPOINTS, S3_GATEWAY, parse_features
 
@@ -29,7 +29,9 @@ EC2_CALLS: tuple[str, ...] = (
     "GetManagedPrefixListEntries",
 )
 """The EC2 calls one :func:`run` makes at most (plus more pages of the same call only
-past 1000 results): the count does not grow with subnets or endpoints."""
+past 1000 results, and one ``GetManagedPrefixListEntries`` per managed prefix list that a
+route of the VPC sends to a target outside the VPC): the count does not grow with subnets
+or endpoints."""
 
 
 def run(
@@ -57,8 +59,9 @@ def run(
         ``DescribeSecurityGroups``, ``DescribePrefixLists``,
         ``DescribeNetworkAcls``, and ``GetManagedPrefixListEntries`` for
         the S3 prefix list's CIDRs when DescribePrefixLists does not list
-        them), each with filters, whatever the number of subnets or
-        endpoints.
+        them, and for each managed prefix list a route sends to a target
+        outside the VPC, every page), each with filters, whatever the
+        number of subnets or endpoints.
     iam_client : botocore IAM client, optional
         When given, the execution role's ENI permissions are checked with
         ``SimulatePrincipalPolicy`` (one call). IAM has no VPC endpoint: in a
@@ -133,6 +136,8 @@ def run(
         ec2, "describe_route_tables", "RouteTables",
         Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]))
     state.tables = tables or []
+    # A prefix list that a route sends outside the VPC stands for its entries (fail closed if unread).
+    state.prefix_lists = _read_prefix_lists(ec2, _routed_prefix_lists(state.tables))
     endpoint_groups = {g["GroupId"] for e in state.endpoints for g in e.get("Groups", [])}
     group_ids = list(dict.fromkeys([*profile.security_group_ids, *sorted(endpoint_groups)]))
     groups = _fetch(state, "DescribeSecurityGroups", lambda: _describe(

@@ -8,7 +8,7 @@ from typing import Any
 
 from safemaker.errors import ProfileError, ProfileFieldError
 from safemaker.network.doctor._reading import _Failed, _describe
-from safemaker.network.doctor.routes import _route_table_of, _ways_out
+from safemaker.network.doctor.routes import _read_prefix_lists, _route_table_of, _routed_prefix_lists, _ways_out
 
 
 def assert_closed(profile: Any, ec2_client: Any) -> None:
@@ -17,7 +17,9 @@ def assert_closed(profile: Any, ec2_client: Any) -> None:
     Each subnet must exist, belong to ``profile.vpc_id``, and its route
     table (explicit association, else the main table) must have no way out
     (see :func:`run`, check ``subnet.closed``). Two EC2 calls:
-    ``DescribeSubnets`` and ``DescribeRouteTables``, both filtered.
+    ``DescribeSubnets`` and ``DescribeRouteTables``, both filtered, plus
+    ``GetManagedPrefixListEntries`` for each managed prefix list a route
+    sends to a target outside the VPC (one it cannot read is a way out).
 
     Parameters
     ----------
@@ -43,6 +45,7 @@ def assert_closed(profile: Any, ec2_client: Any) -> None:
             "(source)", exc.reason,
             f"a successful {exc.operation}: allow ec2:DescribeSubnets and "
             "ec2:DescribeRouteTables and make EC2 reachable")]) from None
+    prefix_lists = _read_prefix_lists(ec2_client, _routed_prefix_lists(tables))
     errors: list[ProfileFieldError] = []
     for index, subnet_id in enumerate(profile.subnets):
         subnet = subnets.get(subnet_id)
@@ -60,7 +63,7 @@ def assert_closed(profile: Any, ec2_client: Any) -> None:
             errors.append(ProfileFieldError(where, subnet_id,
                                             f"a subnet with a route table; none found in {profile.vpc_id}"))
             continue
-        ways = _ways_out(table)
+        ways = _ways_out(table, prefix_lists)
         if ways:
             which = f"{table['RouteTableId']} (main)" if is_main else table["RouteTableId"]
             errors.append(ProfileFieldError(
