@@ -188,3 +188,26 @@ def test_an_automation_step_and_a_schedule_target_creating_a_state_machine_are_c
     assert fails(rows) == [
         ("Doc", "Content.mainSteps[0].inputs.definition.States.Nb.Parameters.DirectInternetAccess", "Enabled"),
         ("Sched", "Target.Input.Definition.States.Nb.Parameters.DirectInternetAccess", "Enabled")]
+
+
+def test_a_cloud_control_resource_created_by_a_task_is_read_as_that_resource(profile_file, tmp_path):
+    # Cloud Control API reference, CreateResource: TypeName and DesiredState (the resource's properties, JSON text);
+    # UpdateResource's PatchDocument applies to the current state, not in the source.
+    create = {"TypeName": "AWS::SageMaker::NotebookInstance", "DesiredState": json.dumps(OPEN_NB)}
+    update = {"TypeName": "AWS::SageMaker::NotebookInstance", "Identifier": "open",
+              "PatchDocument": json.dumps([{"op": "replace", "path": "/DirectInternetAccess", "value": "Enabled"}])}
+    other = {"TypeName": "AWS::S3::Bucket", "DesiredState": "{}"}
+    f = write(tmp_path, machine({
+        "Make": task("arn:aws:states:::aws-sdk:cloudcontrol:createResource", create, Next="Patch"),
+        "Patch": task("arn:aws:states:::aws-sdk:cloudcontrol:updateResource", update, Next="Bucket"),
+        "Bucket": task("arn:aws:states:::aws-sdk:cloudcontrol:createResource", other)}, "Make"))
+    data = json.loads(f.read_text())
+    for s in ("Make", "Patch"):
+        del data["States"][s]["End"]
+    f.write_text(json.dumps(data, indent=1))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    assert [(x["status"], x["logical_id"], x["path"], x["found"]) for x in rows if x["status"] == "FAIL"] == [
+        ("FAIL", "States.Make.Parameters.DesiredState/Resource", "DirectInternetAccess", "Enabled")]
+    assert [(x["status"], x["logical_id"], x["path"]) for x in rows if x["status"] == "UNKNOWN"] == [
+        ("UNKNOWN", "States.Patch", "States.Patch.Parameters.PatchDocument")]

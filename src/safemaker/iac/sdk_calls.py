@@ -47,13 +47,17 @@ NESTED_CALLS: Mapping[tuple[str, str], str] = {
     ("scheduler", "UpdateSchedule"): "Target",
     ("ssm", "CreateDocument"): "Content",
     ("ssm", "UpdateDocument"): "Content",
+    ("cloudcontrol", "CreateResource"): "DesiredState",
+    ("cloudcontrol", "UpdateResource"): "PatchDocument",
 }
 """Calls of other services that create a document which itself calls SageMaker, and the request member holding
 it: a state machine's ``Definition`` (Amazon States Language JSON text, Step Functions API reference
 CreateStateMachine / UpdateStateMachine), a schedule's ``Target`` (EventBridge Scheduler API reference
 CreateSchedule / UpdateSchedule: a universal target's ``Arn`` and ``Input``, or a pipeline with
 ``SageMakerPipelineParameters``), an SSM document's ``Content`` (Systems Manager API reference CreateDocument /
-UpdateDocument: JSON or YAML text; Automation steps). CloudFormation calls carrying a template are
+UpdateDocument: JSON or YAML text; Automation steps), a Cloud Control resource's ``DesiredState`` (Cloud Control
+API reference CreateResource: the ``TypeName`` resource's properties as JSON text; an ``UpdateResource``'s
+``PatchDocument`` applies to a current state that is not in the source). CloudFormation calls carrying a template are
 :func:`stack_call_requests`'."""
 _READ_SERVICES = frozenset({"cloudformation"} | {service for service, _ in NESTED_CALLS})
 MAX_NESTING = 8
@@ -455,6 +459,8 @@ def service_call_requests(doc: Document, logical_id: str, source_type: str, serv
             return _state_machine_call(doc, logical_id, source_type, value, at, shown, key)
         if service == "scheduler":
             return _schedule_call(doc, logical_id, source_type, value, at, shown)
+        if service == "cloudcontrol":
+            return _cloud_control_call(doc, logical_id, source_type, operation, params, key, at, shown)
         return _document_call(doc, logical_id, source_type, value, at, shown)
     finally:
         _NESTING.reset(token)
@@ -510,3 +516,37 @@ def _document_call(doc: Document, logical_id: str, source_type: str, content: An
         content = parse_text(content, f"{doc.file}#{logical_id}.{shown(('Content',))}").data
     return automation_requests(doc, logical_id, source_type, content, at(("Content",)),
                                shown(("Content",)), embedded=True)
+
+
+def _cloud_control_call(doc: Document, logical_id: str, source_type: str, operation: str, params: Mapping[str, Any],
+                        key: str, at: Callable[[Parts], Parts], shown: Callable[[Parts], str]) -> list[SourceRequest]:
+    """A Cloud Control ``CreateResource``: the ``TypeName`` resource with ``DesiredState`` as its properties, read
+    as a template holding that one resource (as ``aws_cloudcontrolapi_resource`` and the process guard read it);
+    a type the reader does not read gives ``[]``; ``UpdateResource`` of such a type cannot be verified."""
+    from .cloudformation import template_requests
+    from .service_calls import reads_type
+
+    type_key = next((k for k in params if isinstance(k, str) and k.lower() == "typename"), "TypeName")
+    type_name = params.get(type_key)
+    if isinstance(type_name, Unresolved):
+        return [_unknown_member(doc, logical_id, source_type, at, shown, (type_key,), type_name)]
+    if not reads_type(type_name):
+        return []
+    if operation == "UpdateResource":
+        value = Unresolved(type_name, "an UpdateResource patch applies to the resource's current state, which is "
+                                      "not in the source")
+        return [_unknown_member(doc, logical_id, source_type, at, shown, (key,), value)]
+    state = params.get(key)
+    where = at((key,))
+    if isinstance(state, str):
+        state = embedded_json(state, doc, f"{logical_id} {shown((key,))}", where,
+                              "give DesiredState as the resource's properties, a JSON object")
+    if not isinstance(state, Mapping):
+        raise IacInputError(doc.file, f"{logical_id} {shown((key,))} is {type(state).__name__}; give the "
+                                      "resource's properties as a JSON object", f"line {doc.line(where)}")
+    line = doc.line(where)
+    tdoc = Document(doc.file, {"Resources": {"Resource": {"Type": type_name, "Properties": dict(state)}}},
+                    {(): line} if line else {})
+    where_shown = shown((key,))
+    label = where_shown if where_shown.startswith(logical_id) else f"{logical_id}/{where_shown}"
+    return template_requests(tdoc, {}, label=label)
