@@ -17,6 +17,7 @@ DECIDED_OPERATIONS: Mapping[str, frozenset[str]] = {
     "stepfunctions": frozenset({"CreateStateMachine", "UpdateStateMachine"}),
     "scheduler": frozenset({"CreateSchedule", "UpdateSchedule"}),
     "events": frozenset({"PutTargets"}),
+    "pipes": frozenset({"CreatePipe", "UpdatePipe"}),
     "ssm": frozenset({"CreateDocument", "UpdateDocument", "StartAutomationExecution",
                       "StartChangeRequestExecution"}),
     "servicecatalog": frozenset({"ProvisionProduct", "UpdateProvisionedProduct", "ExecuteProvisionedProductPlan"}),

@@ -64,7 +64,8 @@ def test_every_decided_operation_is_an_operation_of_botocores_model_with_the_mem
                ("scheduler", "CreateSchedule"): "Target", ("scheduler", "UpdateSchedule"): "Target",
                ("events", "PutTargets"): "Targets", ("ssm", "CreateDocument"): "Content",
                ("ssm", "UpdateDocument"): "Content", ("cloudcontrol", "CreateResource"): "DesiredState",
-               ("cloudcontrol", "UpdateResource"): "PatchDocument"}
+               ("cloudcontrol", "UpdateResource"): "PatchDocument", ("pipes", "CreatePipe"): "Target",
+               ("pipes", "UpdatePipe"): "TargetParameters"}
     for (service, op), member in members.items():
         shape = loader.get_service_model(service).operation_model(op).input_shape
         assert member in shape.members, (service, op, member)
@@ -278,3 +279,21 @@ def test_pipeline_targets_are_decided_as_the_execution_they_start(safemaker_loca
     assert sch.list_schedules()["Schedules"] == []
     sch.create_schedule(Name="closed", Target={"Arn": closed_arn, "RoleArn": role}, **common)
     assert safemaker_local.request_count("scheduler", "CreateSchedule") == 1
+
+
+def test_pipe_whose_target_is_an_open_pipeline_is_refused(safemaker_local, safemaker_session, profile):
+    open_arn = _pipeline(safemaker_session, "openpipe", SUB_X)
+    closed_arn = _pipeline(safemaker_session, "closedpipe", SUB_A)
+    safemaker.install_process(profile)
+    pipes = safemaker_session.client("pipes")
+    common = {"RoleArn": "arn:aws:iam::123456789012:role/pipe", "Source": "arn:aws:sqs:us-east-1:123456789012:q"}
+    with pytest.raises(GuardrailViolation) as exc:
+        pipes.create_pipe(Name="open", Target=open_arn, **common)
+    assert [v.found for v in exc.value.violations] == [SUB_X]
+    assert exc.value.violations[0].path.startswith("Target -> StartPipelineExecution.")
+    with pytest.raises(GuardrailViolation):
+        pipes.create_pipe(Name="param", Target=closed_arn, TargetParameters={"SageMakerPipelineParameters": {
+            "PipelineParameterList": [{"Name": "Subnet", "Value": SUB_X}]}}, **common)
+    assert safemaker_local.request_count("pipes", "CreatePipe") == 0
+    pipes.create_pipe(Name="closed", Target=closed_arn, **common)
+    assert safemaker_local.request_count("pipes", "CreatePipe") == 1

@@ -24,7 +24,9 @@ and, through it, :mod:`safemaker.iac.stepfunctions` and
   request's ``Target``;
 - EventBridge ``PutTargets``: an ``AWS::Events::Rule`` with the request's ``Targets``;
 - SSM ``CreateDocument`` / ``UpdateDocument``: an ``AWS::SSM::Document`` with the request's ``Content``
-  (and ``DocumentType``).
+  (and ``DocumentType``);
+- EventBridge Pipes ``CreatePipe`` / ``UpdatePipe``: an ``AWS::Pipes::Pipe`` with the request's ``Target``
+  and ``TargetParameters`` (a pipeline target's parameters).
 
 A target that starts a SageMaker pipeline (``SageMakerPipelineParameters``) is
 not decided here: :func:`service_call_decision` returns its
@@ -67,8 +69,16 @@ _READ_AS: Mapping[tuple[str, str], tuple[str, str, str]] = {
     ("events", "PutTargets"): ("Targets", "AWS::Events::Rule", "Targets"),
     ("ssm", "CreateDocument"): ("Content", "AWS::SSM::Document", "Content"),
     ("ssm", "UpdateDocument"): ("Content", "AWS::SSM::Document", "Content"),
+    ("pipes", "CreatePipe"): ("Target", "AWS::Pipes::Pipe", "Target"),
+    ("pipes", "UpdatePipe"): ("Target", "AWS::Pipes::Pipe", "Target"),
 }
 """(service, operation) -> (request member, the CloudFormation type it is read as, that type's property)."""
+
+_WITH: Mapping[str, tuple[str, ...]] = {
+    "AWS::SSM::Document": ("DocumentType",),
+    "AWS::Pipes::Pipe": ("TargetParameters",),
+}
+"""Members read with the resource's property (same names in the API and the resource schema)."""
 
 UNSEEN_OPERATIONS: Mapping[tuple[str, str], tuple[str, str]] = {
     ("ssm", "StartAutomationExecution"): (
@@ -189,9 +199,13 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
                 out += _resource_violations(operation, member, type_name, None, state, starts, profile)
     elif key in _READ_AS:
         member, rtype, prop = _READ_AS[key]
+        extra = {k: params[k] for k in _WITH.get(rtype, ()) if k in params}
         if member in params:
-            extra = {"DocumentType": params["DocumentType"]} if "DocumentType" in params else {}
             out += _resource_violations(operation, member, rtype, prop, params[member], starts, profile, extra)
+        elif key == ("pipes", "UpdatePipe") and "SageMakerPipelineParameters" in (extra.get("TargetParameters") or {}):
+            out.append(_unverifiable(operation, "TargetParameters.SageMakerPipelineParameters",
+                                     params.get("Name"), "new parameters of the pipe's current target, which this "
+                                     "request does not name (give Target too)"))
     if getattr(profile, RELAXATION, False):
         out = [v for v in out if not _unverified(v)]
     return out, starts
