@@ -21,6 +21,7 @@ DECIDED_OPERATIONS: Mapping[str, frozenset[str]] = {
     "ssm": frozenset({"CreateDocument", "UpdateDocument", "StartAutomationExecution",
                       "StartChangeRequestExecution"}),
     "servicecatalog": frozenset({"ProvisionProduct", "UpdateProvisionedProduct", "ExecuteProvisionedProductPlan"}),
+    "bedrock": frozenset({"CreateMarketplaceModelEndpoint", "UpdateMarketplaceModelEndpoint"}),
 }
 """botocore service name (``client.meta.service_model.service_name``) -> the operations decided
 (:func:`safemaker.iac.service_calls.service_call_decision`); any other operation passes untouched."""

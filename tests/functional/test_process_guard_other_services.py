@@ -297,3 +297,34 @@ def test_pipe_whose_target_is_an_open_pipeline_is_refused(safemaker_local, safem
     assert safemaker_local.request_count("pipes", "CreatePipe") == 0
     pipes.create_pipe(Name="closed", Target=closed_arn, **common)
     assert safemaker_local.request_count("pipes", "CreatePipe") == 1
+
+
+def test_a_bedrock_marketplace_model_endpoint_is_unverifiable_unless_relaxed(safemaker_session, profile):
+    """Trial 8 F07: botocore's bedrock model says the endpoint "is hosted by Amazon SageMaker" and its
+    endpointConfig.sageMaker.vpc is optional; the model and endpoint config SageMaker runs are made by Bedrock,
+    not given in the request. moto has no Bedrock marketplace endpoints: Stubber (an unstubbed call raises, so
+    a refusal means nothing was sent)."""
+    model = botocore.session.get_session().get_service_model("bedrock")
+    op = model.operation_model("CreateMarketplaceModelEndpoint")
+    assert "hosted by Amazon SageMaker" in op.documentation
+    assert "vpc" not in model.shape_for("SageMakerEndpoint").required_members
+    request = {"modelSourceIdentifier": "arn:aws:sagemaker:us-east-1:aws:hub-content/SageMakerPublicHub/Model/m/1",
+               "endpointName": "ep", "endpointConfig": {"sageMaker": {
+                   "initialInstanceCount": 1, "instanceType": "ml.g5.xlarge", "executionRole": ROLE}}}
+    safemaker.install_process(profile)
+    bedrock = safemaker_session.client("bedrock")
+    with Stubber(bedrock) as stub:
+        with pytest.raises(GuardrailViolation) as exc:
+            bedrock.create_marketplace_model_endpoint(**request)
+        stub.assert_no_pending_responses()
+    assert [(v.path, v.rule_id) for v in exc.value.violations] == [("endpointConfig", "SM-REFERENCE")]
+    assert "allow_unverified_templates" in exc.value.violations[0].fix
+    safemaker.install_process(make_profile(allow_unverified_templates=True))
+    with Stubber(bedrock) as stub:
+        stub.add_response("create_marketplace_model_endpoint", {"marketplaceModelEndpoint": {
+            "endpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/ep",
+            "modelSourceIdentifier": request["modelSourceIdentifier"], "createdAt": "2026-01-01T00:00:00Z",
+            "updatedAt": "2026-01-01T00:00:00Z", "endpointConfig": request["endpointConfig"],
+            "endpointStatus": "Creating"}}, request)
+        bedrock.create_marketplace_model_endpoint(**request)
+        stub.assert_no_pending_responses()

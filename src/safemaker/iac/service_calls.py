@@ -94,6 +94,15 @@ UNSEEN_OPERATIONS: Mapping[tuple[str, str], tuple[str, str]] = {
                                 "(not in this request)"),
     ("servicecatalog", "ExecuteProvisionedProductPlan"): (
         "PlanId", "deploys the plan's product template, which Service Catalog keeps (not in this request)"),
+    # Trial 8 F07: "The endpoint is hosted by Amazon SageMaker" (botocore's bedrock model); Amazon Bedrock
+    # creates its model and endpoint config: of their network settings the request gives only the VPC
+    ("bedrock", "CreateMarketplaceModelEndpoint"): (
+        "endpointConfig", "creates a SageMaker endpoint whose model and endpoint config Amazon Bedrock makes "
+                          "(network isolation and the rest of their settings are not in this request; its "
+                          "sageMaker.vpc is optional)"),
+    ("bedrock", "UpdateMarketplaceModelEndpoint"): (
+        "endpointConfig", "re-creates the SageMaker endpoint's model and endpoint config through Amazon Bedrock "
+                          "(their network settings are not in this request)"),
 }
 """(service, operation) -> (member named, why): they run content the request does not carry."""
 
