@@ -18,7 +18,7 @@ from .._json import DuplicateKeyError, loads_strict
 from ..errors import IacDependencyError, IacInputError
 
 __all__ = ["IacInputError", "IacDependencyError", "Unresolved", "Document", "read_document", "parse_text",
-           "embedded_json", "embedded_template", "contains_unresolved"]
+           "embedded_json", "embedded_template", "desired_state_template", "contains_unresolved"]
 
 Parts = tuple[str | int, ...]
 
@@ -244,6 +244,44 @@ def embedded_template(text: str, doc: Document, name: str, what: str, at: Parts)
     if not is_template(child.data):
         raise IacInputError(doc.file, f"{what} is not a CloudFormation template", f"line {doc.line(at)}")
     return child
+
+
+def desired_state_template(state: Any, doc: Document, type_name: str, logical_id: str, what: str, at: Parts,
+                           hint: str) -> Document:
+    """A Cloud Control resource's desired state (a ``CreateResource``'s ``DesiredState``, Terraform's
+    ``aws_cloudcontrolapi_resource.desired_state``) -> a template holding that one resource of ``type_name``
+    with the state as its properties (Cloud Control API reference, CreateResource: the resource schema's
+    properties as JSON text), reported on the line of ``at``.
+
+    Parameters
+    ----------
+    state : str or Mapping
+        JSON text (read strictly, :func:`embedded_json`) or the properties as an object.
+    doc : Document
+        The source holding it.
+    type_name, logical_id : str
+        The CloudFormation type and the logical ID the resource gets in the template.
+    what : str
+        How a message names the state (``"aws_cloudcontrolapi_resource.r.desired_state"``).
+    at : tuple
+        Path of the state in ``doc``.
+    hint : str
+        What to give instead of text that is not JSON.
+
+    Raises
+    ------
+    IacInputError
+        Text that is not JSON, a key given twice, or a value that is not a JSON object
+        (``"<what> is <type>; give the resource's properties as a JSON object"``).
+    """
+    if isinstance(state, str):
+        state = embedded_json(state, doc, what, at, hint)
+    if not isinstance(state, Mapping):
+        raise IacInputError(doc.file, f"{what} is {type(state).__name__}; give the resource's properties as a JSON "
+                                      "object", f"line {doc.line(at)}")
+    line = doc.line(at)
+    return Document(doc.file, {"Resources": {logical_id: {"Type": type_name, "Properties": dict(state)}}},
+                    {(): line} if line else {})
 
 
 def walk(value: Any, at: Parts = ()) -> Iterator[tuple[Parts, Any]]:

@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterator, Mapping
 
 from ..guard import format_path
-from ._document import Document, IacInputError, Parts, Unresolved, embedded_json, embedded_template
+from ._document import Document, IacInputError, Parts, Unresolved, desired_state_template, embedded_json, embedded_template
 from ._request import SourceRequest
 from .stepfunctions import task_operation
 
@@ -536,17 +536,8 @@ def _cloud_control_call(doc: Document, logical_id: str, source_type: str, operat
         value = Unresolved(type_name, "an UpdateResource patch applies to the resource's current state, which is "
                                       "not in the source")
         return [_unknown_member(doc, logical_id, source_type, at, shown, (key,), value)]
-    state = params.get(key)
-    where = at((key,))
-    if isinstance(state, str):
-        state = embedded_json(state, doc, f"{logical_id} {shown((key,))}", where,
-                              "give DesiredState as the resource's properties, a JSON object")
-    if not isinstance(state, Mapping):
-        raise IacInputError(doc.file, f"{logical_id} {shown((key,))} is {type(state).__name__}; give the "
-                                      "resource's properties as a JSON object", f"line {doc.line(where)}")
-    line = doc.line(where)
-    tdoc = Document(doc.file, {"Resources": {"Resource": {"Type": type_name, "Properties": dict(state)}}},
-                    {(): line} if line else {})
+    tdoc = desired_state_template(params.get(key), doc, type_name, "Resource", f"{logical_id} {shown((key,))}",
+                                  at((key,)), "give DesiredState as the resource's properties, a JSON object")
     where_shown = shown((key,))
     label = where_shown if where_shown.startswith(logical_id) else f"{logical_id}/{where_shown}"
     return template_requests(tdoc, {}, label=label)

@@ -21,7 +21,7 @@ from typing import Any, Iterator, Mapping
 
 from ..guard import format_path
 from ..rules import RULES
-from ._document import Document, IacInputError, Parts, Unresolved, embedded_json, embedded_template
+from ._document import Document, Parts, Unresolved, desired_state_template, embedded_json, embedded_template
 from ._request import SourceRequest
 
 __all__ = ["TfResource", "TF_RESOURCES", "TF_NO_NETWORK", "AWSCC_PREFIX", "awscc_cloudformation_type", "is_plan",
@@ -368,15 +368,9 @@ def _cloudcontrol_resource(doc: Document, address: str, values: Mapping[str, Any
     state = values.get("desired_state")
     if not reads_type(type_name) or not isinstance(state, str):
         return []
-    where = at + ("desired_state",) if at else at
-    props = embedded_json(state, doc, f"{address}.desired_state", where,
-                          "give desired_state as the resource's properties, a JSON object")
-    if not isinstance(props, Mapping):
-        raise IacInputError(doc.file, f"{address}.desired_state is {type(props).__name__}; give the resource's "
-                                      "properties as a JSON object", f"line {doc.line(where)}")
-    line = doc.line(where)
-    tdoc = Document(doc.file, {"Resources": {address: {"Type": type_name, "Properties": dict(props)}}},
-                    {(): line} if line else {})
+    tdoc = desired_state_template(state, doc, type_name, address, f"{address}.desired_state",
+                                  at + ("desired_state",) if at else at,
+                                  "give desired_state as the resource's properties, a JSON object")
     return template_requests(tdoc, {})
 
 

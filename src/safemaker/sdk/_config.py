@@ -265,6 +265,23 @@ class _CheckedConfig(dict):
     """
 
 
+def _skipping_checked(validate: Any) -> Any:
+    """The SDK's ``validate_sagemaker_config`` made to skip a :class:`_CheckedConfig` (``validate`` itself
+    when it already does: idempotent); every other config goes to ``validate`` as before. Each major's
+    ``_validate_once`` installs it where that major looks the function up."""
+    if getattr(validate, "_safemaker_validate_once", False):
+        return validate
+
+    def validate_sagemaker_config(sagemaker_config: dict | None = None) -> None:
+        if type(sagemaker_config) is _CheckedConfig:
+            return None
+        return validate(sagemaker_config)
+
+    validate_sagemaker_config._safemaker_validate_once = True  # type: ignore[attr-defined]
+    validate_sagemaker_config.__wrapped__ = validate  # type: ignore[attr-defined]
+    return validate_sagemaker_config
+
+
 def _split(path: str) -> tuple[str, ...]:
     return tuple(path.split(".")) if path else ()
 

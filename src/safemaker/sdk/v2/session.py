@@ -15,7 +15,7 @@ from sagemaker.session import Session
 
 from safemaker import hooks, process
 from safemaker.profile import VpcProfile
-from safemaker.sdk._config import _CheckedConfig, closed_config
+from safemaker.sdk._config import _CheckedConfig, _skipping_checked, closed_config
 from safemaker.sdk._errors import ClosedSessionError
 from safemaker.sdk._shared import ProfileIdentity, closed_session_inputs, config_sources, require_guarded
 from safemaker.sdk._shared import warn_if_local as _warn_if_local
@@ -34,18 +34,7 @@ def _validate_once() -> None:
     """Make ``sagemaker.utils`` skip re-validating a :class:`_CheckedConfig` (idempotent)."""
     import sagemaker.utils as sm_utils
 
-    current = sm_utils.validate_sagemaker_config
-    if getattr(current, "_safemaker_validate_once", False):
-        return
-
-    def validate_sagemaker_config(sagemaker_config: dict | None = None) -> None:
-        if type(sagemaker_config) is _CheckedConfig:
-            return None
-        return current(sagemaker_config)
-
-    validate_sagemaker_config._safemaker_validate_once = True  # type: ignore[attr-defined]
-    validate_sagemaker_config.__wrapped__ = current  # type: ignore[attr-defined]
-    sm_utils.validate_sagemaker_config = validate_sagemaker_config
+    sm_utils.validate_sagemaker_config = _skipping_checked(sm_utils.validate_sagemaker_config)
 
 
 def checked_config(config: dict[str, Any]) -> dict[str, Any]:

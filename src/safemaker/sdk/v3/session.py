@@ -19,7 +19,7 @@ from sagemaker.core.utils import utils as _sm_utils
 
 from safemaker import hooks, process
 from safemaker.profile import VpcProfile, resolve_profile
-from safemaker.sdk._config import _CheckedConfig, closed_config
+from safemaker.sdk._config import _CheckedConfig, _skipping_checked, closed_config
 from safemaker.sdk._errors import ClosedSessionError
 from safemaker.sdk._shared import ProfileIdentity, closed_session_inputs, config_sources, require_guarded
 from safemaker.sdk._shared import warn_if_local as _warn_if_local
@@ -61,17 +61,9 @@ def _validate_once() -> None:
 
     current = SageMakerConfig.__dict__["validate_sagemaker_config"]
     func = current.__func__ if isinstance(current, staticmethod) else current
-    if getattr(func, "_safemaker_validate_once", False):
-        return
-
-    def validate_sagemaker_config(sagemaker_config: dict | None = None) -> None:
-        if type(sagemaker_config) is _CheckedConfig:
-            return None
-        return func(sagemaker_config)
-
-    validate_sagemaker_config._safemaker_validate_once = True  # type: ignore[attr-defined]
-    validate_sagemaker_config.__wrapped__ = func  # type: ignore[attr-defined]
-    SageMakerConfig.validate_sagemaker_config = staticmethod(validate_sagemaker_config)  # type: ignore[method-assign]
+    wrapped = _skipping_checked(func)
+    if wrapped is not func:
+        SageMakerConfig.validate_sagemaker_config = staticmethod(wrapped)  # type: ignore[method-assign]
 
 
 def checked_config(config: dict[str, Any]) -> dict[str, Any]:
