@@ -250,9 +250,9 @@ class Reference:
         with a value that does not name one) cannot be checked and is refused
         (``SM-REFERENCE``, :func:`safemaker.guard.check_description`).
     scope : tuple[str, ...], default ()
-        Top-level members of the request (or of the description, when followed from one)
-        that identify the resource together with its name, passed to its Describe call
-        under the same names: ``("DomainId",)`` for the space or user profile a
+        Top-level members of the request that identify the resource together with its
+        name, passed to its Describe call under the same names (a reference followed from a
+        description gets none: give such a reference ``from_description=False``): ``("DomainId",)`` for the space or user profile a
         ``CreateApp`` names (``DescribeSpace`` and ``DescribeUserProfile`` require the
         domain). A member missing leaves the Describe call without it; botocore then
         refuses it and the reference is refused (``SM-REFERENCE``).

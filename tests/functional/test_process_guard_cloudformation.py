@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 
+import botocore.exceptions
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
@@ -419,3 +420,17 @@ def test_an_existing_resource_a_template_names_is_refused_in_the_guard_s_own_wor
     assert v.required == "an endpoint config the same template creates (an existing one is not described before deployment)"
     assert "Parameters of the CloudFormation call" in v.fix and "allow_unverified_templates" in v.fix
     assert safemaker_local.request_count("cloudformation") == 0
+
+
+def test_allow_unverified_templates_lets_a_value_only_deployment_knows_through(safemaker_local, safemaker_session,
+                                                                               profile_factory):
+    """The relaxation drops every finding that cannot be verified before deployment, whatever its rule and the
+    wording of what it requires (here SM-NET-SUBNET: a subnet the same stack creates), and only those."""
+    body = {"Resources": {
+        "Sub": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": "vpc-0dddddddddddddddd", "CidrBlock": "10.0.0.0/24"}},
+        "Nb": notebook(**{**CLOSED, "SubnetId": {"Ref": "Sub"}})}}
+    safemaker.install_process(profile_factory(allow_unverified_templates=True))
+    cfn = safemaker_session.client("cloudformation")
+    with pytest.raises(botocore.exceptions.ClientError, match="InvalidVpcID.NotFound"):
+        cfn.create_stack(StackName="nb", TemplateBody=json.dumps(body))   # sent: moto has no such VPC
+    assert safemaker_local.request_count("cloudformation", "CreateStack") == 1

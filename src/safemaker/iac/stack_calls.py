@@ -38,6 +38,7 @@ create nothing.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Mapping
 
 from ..errors import Violation
@@ -110,6 +111,10 @@ def parameter_values(given: Any) -> dict[str, Any]:
     return out
 
 
+_CANNOT_VERIFY = "Cannot verify it before deployment"
+"""How the fix of every violation of an ``UNKNOWN`` finding starts (:func:`_unverified` reads it)."""
+
+
 def _violation(operation: str, f: "Finding") -> Violation:
     where = f.location.logical_id if f.location is not None else ""
     path = f"TemplateBody:{where}.{f.path}" if f.path else f"TemplateBody:{where}"
@@ -117,9 +122,10 @@ def _violation(operation: str, f: "Finding") -> Violation:
     if f.status == "FAIL":
         return Violation(operation, path, f.found, f.required, f"{f.fix.rstrip('.')}{line}", f.rule_id,
                          f.required_text)
-    required = f.required.replace("source", "template") if isinstance(f.required, str) else f.required
+    # "the same source" of `safemaker check` is the template here (never "resource" -> "retemplate")
+    required = re.sub(r"\bsource\b", "template", f.required) if isinstance(f.required, str) else f.required
     return Violation(operation, path, f.found, required,
-                     f"Cannot verify it before deployment{line}: {f.fix.rstrip('.')}; or an administrator sets "
+                     f"{_CANNOT_VERIFY}{line}: {f.fix.rstrip('.')}; or an administrator sets "
                      f"{RELAXATION} = true in the profile", f.rule_id)
 
 
@@ -174,7 +180,8 @@ def stack_call_violations(operation: str, params: Mapping[str, Any], profile: "V
 
 
 def _unverified(v: Violation) -> bool:
-    return v.rule_id == "SM-REFERENCE" or v.required == "a value written in the template"
+    """A violation of something the guard cannot verify (an ``UNKNOWN`` finding, or ``SM-REFERENCE``)."""
+    return v.rule_id == "SM-REFERENCE" or v.fix.startswith(_CANNOT_VERIFY)
 
 
 def _body_violations(operation: str, body: Any, given: Any, profile: "VpcProfile") -> list[Violation]:
