@@ -436,6 +436,15 @@ class Guard:
                                                          current_state=current)
         for path, request in starts:
             violations += self._pipeline_start_violations(operation, path, request, client, checked)
+        refs = calls.sagemaker_references(service, operation, params)
+        if refs:   # a SageMaker resource the request hands data to (A2I StartHumanLoop's flow definition)
+            try:
+                sagemaker = self._other_client(client, "sagemaker")
+            except Exception as exc:  # noqa: BLE001 - no client: the resource cannot be described
+                violations.append(Violation(operation, refs[0].path, refs[0].name, "a resource that can be described",
+                                            f"Cannot check it ({exc})", Guardrail.REFERENCE.value))
+            else:
+                violations += self._check_references(operation, tuple(refs), sagemaker, checked)
         if self.mode == "warn":
             self._record(operation, "warned" if violations else "allowed", (), violations, checked, region)
             return None

@@ -328,3 +328,80 @@ def test_a_bedrock_marketplace_model_endpoint_is_unverifiable_unless_relaxed(saf
             "endpointStatus": "Creating"}}, request)
         bedrock.create_marketplace_model_endpoint(**request)
         stub.assert_no_pending_responses()
+
+
+# --------------------------------------------------------------------------- Amazon A2I (trial 8 F14)
+
+A2I_ARN = "arn:aws:sagemaker:us-east-1:123456789012"
+LOOP = {"HumanLoopName": "loop", "FlowDefinitionArn": f"{A2I_ARN}:flow-definition/review",
+        "HumanLoopInput": {"InputContent": json.dumps({"document": "private"})}}
+
+
+def _flow_definition(workteam_arn):
+    return {"FlowDefinitionArn": f"{A2I_ARN}:flow-definition/review", "FlowDefinitionName": "review",
+            "FlowDefinitionStatus": "Active", "CreationTime": "2026-01-01T00:00:00Z", "RoleArn": ROLE,
+            "OutputConfig": {"S3OutputPath": "s3://b/out"},
+            "HumanLoopConfig": {"WorkteamArn": workteam_arn, "HumanTaskUiArn": f"{A2I_ARN}:human-task-ui/ui",
+                                "TaskTitle": "t", "TaskDescription": "d", "TaskCount": 1}}
+
+
+def test_start_human_loop_names_its_flow_definition_per_the_model():
+    """botocore's sagemaker-a2i-runtime model: StartHumanLoop requires the FlowDefinitionArn whose work team gets
+    HumanLoopInput."""
+    shape = botocore.session.get_session().get_service_model("sagemaker-a2i-runtime").operation_model(
+        "StartHumanLoop").input_shape
+    assert {"FlowDefinitionArn", "HumanLoopInput"} <= set(shape.required_members)
+    assert service_calls.sagemaker_references("sagemaker-a2i-runtime", "StartHumanLoop", LOOP)[0].name == "review"
+
+
+def test_a_human_loop_of_a_flow_definition_that_cannot_be_described_is_refused(safemaker_local, safemaker_session,
+                                                                               profile):
+    """Fail closed: moto has no flow definitions, so DescribeFlowDefinition fails and nothing is sent."""
+    safemaker.install_process(profile)
+    a2i = safemaker_session.client("sagemaker-a2i-runtime")
+    with pytest.raises(GuardrailViolation) as exc:
+        a2i.start_human_loop(**LOOP)
+    assert [(v.path, v.rule_id) for v in exc.value.violations] == [("FlowDefinitionArn", "SM-REFERENCE")]
+    assert safemaker_local.request_count("sagemaker-a2i-runtime") == 0
+    assert safemaker_local.request_count("sagemaker", "DescribeFlowDefinition") >= 1   # botocore retries the 500
+
+
+@pytest.mark.parametrize("crowd", ["public", "private"])
+def test_a_human_loop_is_decided_with_its_flow_definition_s_work_team(safemaker_session, profile, monkeypatch, crowd):
+    """Trial 8 F14: a flow definition made outside the guard whose work team is the public crowd (workers outside
+    the profile's network, SM-WORKTEAM) is refused; one whose private team's workforce is in the profile's VPC
+    is sent. The SageMaker client the guard describes with is stubbed (moto has no flow definitions, work teams
+    or workforces); so is the A2I client (moto has no A2I)."""
+    from safemaker import hooks
+
+    sagemaker = botocore.session.get_session().create_client(
+        "sagemaker", region_name="us-east-1", endpoint_url="http://127.0.0.1:1",
+        aws_access_key_id="testing", aws_secret_access_key="testing")
+    monkeypatch.setattr(hooks.Guard, "_other_client", lambda self, client, service: sagemaker)
+    safemaker.install_process(profile)
+    a2i = safemaker_session.client("sagemaker-a2i-runtime")
+    public = "arn:aws:sagemaker:us-east-1:394669845002:workteam/public-crowd/default"
+    team = public if crowd == "public" else f"{A2I_ARN}:workteam/private-crowd/team"
+    with Stubber(sagemaker) as sm_stub, Stubber(a2i) as a2i_stub:
+        sm_stub.add_response("describe_flow_definition", _flow_definition(team), {"FlowDefinitionName": "review"})
+        if crowd == "public":
+            with pytest.raises(GuardrailViolation) as exc:
+                a2i.start_human_loop(**LOOP)   # an unstubbed StartHumanLoop would raise StubResponseError
+            assert [v.rule_id for v in exc.value.violations] == ["SM-WORKTEAM"]
+            assert exc.value.violations[0].path.startswith(
+                "FlowDefinitionArn -> DescribeFlowDefinition(FlowDefinitionName='review')")
+        else:
+            sm_stub.add_response("describe_workteam", {"Workteam": {
+                "WorkteamName": "team", "WorkteamArn": team, "Description": "d", "WorkforceArn": f"{A2I_ARN}:workforce/wf",
+                "MemberDefinitions": [{"CognitoMemberDefinition": {"UserPool": "us-east-1_abc", "UserGroup": "g",
+                                                                   "ClientId": "c"}}],
+                "WorkerAccessConfiguration": {"S3Presign": {"IamPolicyConstraints": {"VpcSourceIp": "Enabled"}}}}},
+                {"WorkteamName": "team"})
+            sm_stub.add_response("describe_workforce", {"Workforce": {
+                "WorkforceName": "wf", "WorkforceArn": f"{A2I_ARN}:workforce/wf",
+                "WorkforceVpcConfig": {"VpcId": "vpc-0dddddddddddddddd", "SecurityGroupIds": [SG], "Subnets": [SUB_A]}}},
+                {"WorkforceName": "wf"})
+            a2i_stub.add_response("start_human_loop", {"HumanLoopArn": f"{A2I_ARN}:human-loop/loop"}, LOOP)
+            a2i.start_human_loop(**LOOP)
+            a2i_stub.assert_no_pending_responses()
+        sm_stub.assert_no_pending_responses()

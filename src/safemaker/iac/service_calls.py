@@ -52,14 +52,15 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from ..errors import Violation
 from ..other_services import DECIDED_OPERATIONS
+from ..rules import Reference
 from ._document import IacInputError, parse_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..audit import Finding
     from ..profile import VpcProfile
 
-__all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "SERVICES", "service_call_decision", "decides",
-           "reads_type", "patched_state"]
+__all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "SAGEMAKER_REFERENCES", "SERVICES", "service_call_decision",
+           "decides", "sagemaker_references", "reads_type", "patched_state"]
 
 _READ_AS: Mapping[tuple[str, str], tuple[str, str, str]] = {
     ("stepfunctions", "CreateStateMachine"): ("definition", "AWS::StepFunctions::StateMachine", "DefinitionString"),
@@ -105,6 +106,43 @@ UNSEEN_OPERATIONS: Mapping[tuple[str, str], tuple[str, str]] = {
                           "(their network settings are not in this request)"),
 }
 """(service, operation) -> (member named, why): they run content the request does not carry."""
+
+SAGEMAKER_REFERENCES: Mapping[tuple[str, str], Reference] = {
+    # Amazon A2I StartHumanLoop sends HumanLoopInput to the work team of the flow definition it names
+    # (sagemaker-a2i-runtime API reference; trial 8 F14): the flow definition is checked as CreateFlowDefinition.
+    ("sagemaker-a2i-runtime", "StartHumanLoop"): Reference("FlowDefinitionArn", "flow-definition",
+                                                          arn_prefix="flow-definition/"),
+}
+"""(service, operation) -> the SageMaker resource the request hands data or work to, followed as the guard
+follows a SageMaker request's references (:func:`sagemaker_references`)."""
+
+
+def sagemaker_references(service: str, operation: str, params: Mapping[str, Any]) -> list[Any]:
+    """The SageMaker resources another service's request names whose network settings count
+    (:data:`SAGEMAKER_REFERENCES`), as :class:`safemaker.guard.ResolvedReference`; ``[]`` for any other request.
+
+    Parameters
+    ----------
+    service, operation : str
+        botocore's service name and operation name.
+    params : Mapping
+        The request.
+
+    Returns
+    -------
+    list[ResolvedReference]
+        The resource named (an ARN reduced to its name); a value that names none (another service's ARN)
+        is returned as ``"?"`` so that the Describe fails and the request is refused (fail closed).
+    """
+    ref = SAGEMAKER_REFERENCES.get((service, operation))
+    if ref is None:
+        return []
+    from ..guard import ResolvedReference
+
+    value = params.get(ref.path)
+    name = ref.name_of(value) if isinstance(value, str) else None
+    return [ResolvedReference(ref.path, ref.resource, name or "?")]
+
 
 _CLOUD_CONTROL = frozenset({("cloudcontrol", "CreateResource"), ("cloudcontrol", "UpdateResource")})
 
