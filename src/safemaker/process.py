@@ -1110,7 +1110,7 @@ def verify_final_request(approval: Approval, request: Any) -> None:
 
 
 def _final_problems(approval: Approval, request: Any) -> list[Violation]:
-    from .resources import in_words as _a
+    from .resources import in_words
     from .preflight import PREFLIGHT_OPERATIONS
     from .rules import RULES
 
@@ -1141,7 +1141,7 @@ def _final_problems(approval: Approval, request: Any) -> list[Violation]:
     for ref in decision.references:
         if (ref.resource, ref.name) not in approval.references:
             problems.append(_final_violation(
-                op, ref.path, ref.name, f"{_a(ref.resource)} the guard checked",
+                op, ref.path, ref.name, f"{in_words(ref.resource)} the guard checked",
                 "Remove the handler that changes referenced resources after the guard decided"))
     return problems
 

@@ -282,6 +282,18 @@ def _skipping_checked(validate: Any) -> Any:
     return validate_sagemaker_config
 
 
+def _checked_with(config: dict[str, Any], validate: Any, skip_checked: Any) -> dict[str, Any]:
+    """``config`` validated once with the SDK major's ``validate``, as a :class:`_CheckedConfig` after
+    ``skip_checked()`` made that major skip re-validating one; a config the schema refuses is returned as it
+    was (the SDK raises its own error at its next lookup, as without this). Each major's ``checked_config``."""
+    try:
+        validate(config)
+    except Exception:  # noqa: BLE001 - the SDK's own error, at its next lookup
+        return config
+    skip_checked()
+    return _CheckedConfig(config)
+
+
 def _split(path: str) -> tuple[str, ...]:
     return tuple(path.split(".")) if path else ()
 

@@ -15,7 +15,7 @@ from sagemaker.session import Session
 
 from safemaker import hooks, process
 from safemaker.profile import VpcProfile
-from safemaker.sdk._config import _CheckedConfig, _skipping_checked, closed_config
+from safemaker.sdk._config import _CheckedConfig, _checked_with, _skipping_checked, closed_config
 from safemaker.sdk._errors import ClosedSessionError
 from safemaker.sdk._shared import ProfileIdentity, closed_session_inputs, config_sources, require_guarded
 from safemaker.sdk._shared import warn_if_local as _warn_if_local
@@ -40,12 +40,7 @@ def _validate_once() -> None:
 def checked_config(config: dict[str, Any]) -> dict[str, Any]:
     """``config`` validated once against SDK v2's schema, as a :class:`_CheckedConfig` (not re-validated
     at each lookup); a config the schema refuses is returned as it was (the SDK reports it as before)."""
-    try:
-        validate_sagemaker_config(config)
-    except Exception:  # the SDK raises its own error at its next lookup, as without this
-        return config
-    _validate_once()
-    return _CheckedConfig(config)
+    return _checked_with(config, validate_sagemaker_config, _validate_once)
 
 
 def _region_of_client(client: Any) -> str | None:

@@ -19,7 +19,7 @@ from sagemaker.core.utils import utils as _sm_utils
 
 from safemaker import hooks, process
 from safemaker.profile import VpcProfile, resolve_profile
-from safemaker.sdk._config import _CheckedConfig, _skipping_checked, closed_config
+from safemaker.sdk._config import _CheckedConfig, _checked_with, _skipping_checked, closed_config
 from safemaker.sdk._errors import ClosedSessionError
 from safemaker.sdk._shared import ProfileIdentity, closed_session_inputs, config_sources, require_guarded
 from safemaker.sdk._shared import warn_if_local as _warn_if_local
@@ -70,12 +70,7 @@ def checked_config(config: dict[str, Any]) -> dict[str, Any]:
     """``config`` validated once against SDK v3's schema, as a :class:`~safemaker.sdk._config._CheckedConfig`
     (not re-validated at each lookup); a config the schema refuses is returned as it was (the SDK
     reports it as before)."""
-    try:
-        validate_sagemaker_config(config)
-    except Exception:  # the SDK raises its own error at its next lookup, as without this
-        return config
-    _validate_once()
-    return _CheckedConfig(config)
+    return _checked_with(config, validate_sagemaker_config, _validate_once)
 
 
 _IAM_HANDLER_ID = "safemaker-closed-session-no-iam"
