@@ -438,11 +438,9 @@ class Guard:
             violations += self._pipeline_start_violations(operation, path, request, client, checked)
         refs = calls.sagemaker_references(service, operation, params)
         if refs:   # a SageMaker resource the request hands data to (A2I StartHumanLoop's flow definition)
-            try:
-                sagemaker = self._other_client(client, "sagemaker")
-            except Exception as exc:  # noqa: BLE001 - no client: the resource cannot be described
-                violations.append(Violation(operation, refs[0].path, refs[0].name, "a resource that can be described",
-                                            f"Cannot check it ({exc})", Guardrail.REFERENCE.value))
+            sagemaker, unreadable = self._describing_client(client, operation, refs[0].path, refs[0].name, "resource")
+            if unreadable is not None:
+                violations.append(unreadable)
             else:
                 violations += self._check_references(operation, tuple(refs), sagemaker, checked)
         if self.mode == "warn":
@@ -464,16 +462,25 @@ class Guard:
         decision = _guard.decide(start, request, self.profile)
         found = list(decision.violations)
         if decision.references:
-            try:
-                sagemaker = self._other_client(client, "sagemaker")
-            except Exception as exc:  # noqa: BLE001 - no client: the pipeline cannot be described
-                return [Violation(operation, path, request.get("PipelineName"), "a pipeline that can be described",
-                                  f"Cannot check it ({exc})", Guardrail.REFERENCE.value)]
+            sagemaker, unreadable = self._describing_client(client, operation, path, request.get("PipelineName"),
+                                                            "pipeline")
+            if unreadable is not None:
+                return [unreadable]
             request = self._pipeline_by_name(request, client)
             decision = _guard.decide(start, request, self.profile)
             found = list(decision.violations)
             found += self._check_references(start, decision.references, sagemaker, checked, request=request)
         return [dataclasses.replace(v, operation=operation, path=f"{path} -> {start}.{v.path}") for v in found]
+
+    def _describing_client(self, client: Any, operation: str, path: str, name: Any,
+                           kind: str) -> tuple[Any, Violation | None]:
+        """A SageMaker client of ``client``'s credentials to describe what ``operation`` names at ``path``, or the
+        violation that says it cannot be checked (the ``kind`` named cannot be described without one)."""
+        try:
+            return self._other_client(client, "sagemaker"), None
+        except Exception as exc:  # noqa: BLE001 - no client: what the request names cannot be described
+            return None, Violation(operation, path, name, f"a {kind} that can be described", f"Cannot check it ({exc})",
+                                   Guardrail.REFERENCE.value)
 
     def _pipeline_by_name(self, request: Mapping[str, Any], client: Any) -> Mapping[str, Any]:
         """``request`` naming the pipeline by name when its ARN is of the client's region and account
