@@ -402,7 +402,11 @@ def corpus(p: VpcProfile) -> Iterator[tuple[str, str, dict]]:
 
 def iam_denies(name: str, op: str, req: dict, pols) -> bool:
     p = profile(name)
-    reqs = iam.authorization_requests(op, req, source_vpce=p.vpc_endpoint_ids[0])
+    return denies(pols, iam.authorization_requests(op, req, source_vpce=p.vpc_endpoint_ids[0]))
+
+
+def denies(pols, reqs) -> bool:
+    """Is one of the authorization requests (those of one API request) explicitly denied?"""
     return any(evaluate(pols, r).explicitly_denied for r in reqs)
 
 
@@ -421,7 +425,8 @@ def run_corpus(name: str) -> dict[str, Any]:
             stats["api_invalid"] += 1
             continue
         case = iam.parity_case(op, req, p)
-        denied = iam_denies(name, op, req, pols)
+        reqs = iam.authorization_requests(op, req, source_vpce=p.vpc_endpoint_ids[0])  # iam_denies' requests
+        denied = denies(pols, reqs)
         stats["compared"] += 1
         outcome = ("refused" if case.guard_refuses else "allowed") + "/" + ("denied" if denied else "let-through")
         stats["per_op"][op][outcome] += 1
@@ -430,16 +435,15 @@ def run_corpus(name: str) -> dict[str, Any]:
         if denied != case.iam_denies:
             stats["mismatches"].append((op, label, [v.message() for v in case.violations],
                                         sorted(s.value for s in case.blind_spots), denied))
-        scp_denied = iam_denies(name, op, req, scps)
+        scp_denied = denies(scps, reqs)
         if scp_denied != case.iam_denies:
             stats["scp_mismatches"].append((op, label, [v.message() for v in case.violations], scp_denied))
         if scp_denied:
             stats["scp_denied"] += 1
-            reqs = iam.authorization_requests(op, req, source_vpce=p.vpc_endpoint_ids[0])
             tagged = [dataclasses.replace(r, context={**r.context, **exempt}) for r in reqs]
             if any(evaluate(scps, r).explicitly_denied for r in tagged):
                 stats["scp_exempt_denied"].append((op, label))
-        if case.guard_refuses and case.iam_visible and not iam_denies(name, op, req, seed_pols):
+        if case.guard_refuses and case.iam_visible and not denies(seed_pols, reqs):
             stats["seed_escapes"][op].append(label)
     return stats
 
@@ -531,11 +535,24 @@ def test_every_rendered_statement_is_needed(name):
             req = minimal(model().operation_model(op).input_shape)
             cases.append((op, iam.authorization_requests(op, req, source_vpce=p.vpc_endpoint_ids[0])))
     statements = iam.guardrail_statements(p, source_vpce=False) + iam.pass_role_policy(p)[0]["Statement"]
+    # IAM denies a request when one Deny statement applies (evaluate: an explicit Deny wins), so a set of
+    # statements denies what its statements deny one by one: each statement is evaluated once per case
+    # (by its text), not once per set it is in.
+    denied_by: dict[tuple[str, str | None], frozenset[int]] = {}
+    considered = {only: [i for i, (op, _) in enumerate(cases) if only is None or op == only]
+                  for only in (None, *{op for op, _ in cases})}
+
+    def denied_cases(stmt: dict, only: str | None) -> frozenset[int]:
+        key = (json.dumps(stmt, sort_keys=True), only)
+        if key not in denied_by:
+            pols = (iam.BASELINE_ALLOW, {"Version": "2012-10-17", "Statement": [stmt]})
+            denied_by[key] = frozenset(i for i in considered[only]
+                                       if any(evaluate(pols, r).explicitly_denied for r in cases[i][1]))
+        return denied_by[key]
 
     def escapes(stmts, only: str | None = None) -> set[str]:
-        pols = (iam.BASELINE_ALLOW, {"Version": "2012-10-17", "Statement": stmts})
-        return {op for op, reqs in cases if (only is None or op == only)
-                and not any(evaluate(pols, r).explicitly_denied for r in reqs)}
+        denied = frozenset().union(*(denied_cases(s, only) for s in stmts))
+        return {cases[i][0] for i in considered[only] if i not in denied}
 
     for i, stmt in enumerate(statements):
         assert escapes([s for j, s in enumerate(statements) if j != i]), f"{stmt['Sid']} is never needed"
@@ -627,6 +644,13 @@ def _load_fuzz_strategies():
 fuzz = _load_fuzz_strategies()
 
 
+@lru_cache(maxsize=None)
+def fuzz_policies(name: str) -> tuple[dict, ...]:
+    """The guardrail and pass-role policies of ``fuzz.FUZZ_PROFILES[name]`` (rendered once per profile)."""
+    p = fuzz.FUZZ_PROFILES[name]
+    return (iam.BASELINE_ALLOW, *iam.guardrail_policy(p), *iam.pass_role_policy(p))
+
+
 @pytest.mark.skipif(fuzz is None, reason="tests/fuzz/strategies.py (the guard's fuzz generator) is not present")
 @pytest.mark.parametrize("op", sorted(op for op in RULES if op in model().operation_names))
 @settings(max_examples=40, deadline=None, derandomize=True,
@@ -639,7 +663,7 @@ def test_parity_on_the_guard_fuzz_corpus(op, data):
     if not api_valid(op, req):
         return  # botocore (and the API) reject it before IAM sees it
     case = iam.parity_case(op, req, p)
-    pols = (iam.BASELINE_ALLOW, *iam.guardrail_policy(p), *iam.pass_role_policy(p))
+    pols = fuzz_policies(name)
     reqs = iam.authorization_requests(op, req, source_vpce=None)
     denied = any(evaluate(pols, r).explicitly_denied for r in reqs)
     assert denied == case.iam_denies, ([v.message() for v in case.violations], sorted(case.blind_spots))

@@ -231,6 +231,15 @@ def _values_match(kind: str, request_value: Any, policy_value: Any, where: str) 
 
 def _parse_operator(name: str, where: str) -> tuple[str | None, str, bool]:
     """``"ForAnyValue:StringNotEqualsIfExists"`` -> ``("ForAnyValue:", "StringNotEquals", True)``."""
+    parsed = _operator_parts(name)
+    if isinstance(parsed, str):
+        raise PolicyEvaluationError(where, parsed)
+    return parsed
+
+
+@lru_cache(maxsize=256)
+def _operator_parts(name: str) -> tuple[str | None, str, bool] | str:
+    """:func:`_parse_operator`'s result, or the problem to report (the same for every place)."""
     prefix: str | None = None
     base = name
     for p in _SET_PREFIXES:
@@ -241,26 +250,33 @@ def _parse_operator(name: str, where: str) -> tuple[str | None, str, bool]:
     if if_exists:
         base = base[: -len("IfExists")]
     if base not in SUPPORTED_OPERATORS:
-        raise PolicyEvaluationError(where, f"condition operator {name!r} is not supported "
-                                           f"(supported: {', '.join(sorted(SUPPORTED_OPERATORS))})")
+        return (f"condition operator {name!r} is not supported "
+                f"(supported: {', '.join(sorted(SUPPORTED_OPERATORS))})")
     if base == "Null" and (prefix or if_exists):
-        raise PolicyEvaluationError(where, f"{name!r}: Null takes neither a set prefix nor IfExists")
+        return f"{name!r}: Null takes neither a set prefix nor IfExists"
     return prefix, base, if_exists
 
 
-def _lookup(context: Mapping[str, ContextValue], key: str) -> tuple[bool, Any]:
-    """``(present, value)`` for a case-insensitive key; ``None`` and empty lists count as absent."""
-    wanted = key.lower()
+def _lowered(context: Mapping[str, ContextValue]) -> dict[str, ContextValue]:
+    """The context by lowered key name (the first of keys that differ only in case, as IAM reads one)."""
+    lowered: dict[str, ContextValue] = {}
     for k, v in context.items():
-        if k.lower() == wanted:
-            if v is None or (isinstance(v, (list, tuple)) and len(v) == 0):
-                return False, None
-            return True, v
-    return False, None
+        lowered.setdefault(k.lower(), v)
+    return lowered
+
+
+def _lookup(lowered: Mapping[str, ContextValue], key: str) -> tuple[bool, Any]:
+    """``(present, value)`` for a case-insensitive key of a :func:`_lowered` context; ``None`` and
+    empty lists count as absent."""
+    v = lowered.get(key.lower())
+    if v is None or (isinstance(v, (list, tuple)) and len(v) == 0):
+        return False, None
+    return True, v
 
 
 def _key_holds(operator: str, key: str, policy_values: Any, context: Mapping[str, ContextValue],
                where: str) -> bool:
+    """One key of one operator; ``context`` is :func:`_lowered`."""
     prefix, base, if_exists = _parse_operator(operator, where)
     values = _as_list(policy_values, where, f"the value of {key}") if not isinstance(policy_values, bool) \
         else [policy_values]
@@ -326,6 +342,12 @@ def condition_holds(condition: Mapping[str, Mapping[str, Any]], context: Mapping
         An unsupported operator, a policy variable, a malformed block, or a
         non-set operator on a multivalued request key.
     """
+    return _condition_holds(condition, _lowered(context), where)
+
+
+def _condition_holds(condition: Mapping[str, Mapping[str, Any]], context: Mapping[str, ContextValue],
+                     where: str) -> bool:
+    """:func:`condition_holds` on a :func:`_lowered` context."""
     if not isinstance(condition, Mapping):
         raise PolicyEvaluationError(where, f"Condition must be an object, found {condition!r}")
     for operator, pairs in condition.items():
@@ -337,11 +359,49 @@ def condition_holds(condition: Mapping[str, Mapping[str, Any]], context: Mapping
     return True
 
 
-def _matches_any(patterns: list[str], value: str, *, action: bool) -> bool:
-    for p in patterns:  # _like inlined (the evaluator's innermost loop)
-        if p == "*" or _wildcard_regex(p, action).match(value):
+@lru_cache(maxsize=4096)
+def _pattern_set(patterns: tuple[str, ...],
+                 ignore_case: bool) -> tuple[bool, frozenset[str], re.Pattern[str] | None]:
+    """``(matches everything, exact values, one regex of the wildcard patterns)`` for a list of patterns.
+
+    The same decision as matching each pattern's :func:`_wildcard_regex` in turn: a pattern without
+    ``*`` or ``?`` is a plain string (compared lowered when ``ignore_case``; a non-ASCII one goes to
+    the regex, whose case folding is Unicode's), the others are one alternation."""
+    exact: set[str] = set()
+    wild: list[str] = []
+    for p in patterns:
+        if p == "*":
+            return True, frozenset(), None
+        if "*" in p or "?" in p or (ignore_case and not p.isascii()):
+            wild.append(p)
+        else:
+            exact.add(p.lower() if ignore_case else p)
+    regex = None
+    if wild:
+        body = "|".join(_wildcard_regex(p, ignore_case).pattern[1:-1] for p in wild)
+        regex = re.compile(f"^(?:{body})$", re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+    return False, frozenset(exact), regex
+
+
+def _matches_any(patterns: Any, value: str, *, action: bool, where: str, name: str) -> bool:
+    """Does ``value`` match one of ``patterns`` (a string or a list: ``Action``, ``Resource``...)?"""
+    if isinstance(patterns, str):
+        key: tuple[str, ...] = (patterns,)
+    elif isinstance(patterns, (list, tuple)):
+        key = tuple(patterns)
+    else:
+        _as_list(patterns, where, name)  # raises
+        raise AssertionError(patterns)  # pragma: no cover
+    everything, exact, regex = _pattern_set(key, action)
+    if everything:
+        return True
+    if exact:
+        if value.isascii() and not value.endswith("\n"):  # else only a regex decides as the patterns' own
+            if (value.lower() if action else value) in exact:
+                return True
+        elif any(_wildcard_regex(p, action).match(value) for p in exact):
             return True
-    return False
+    return regex is not None and regex.match(value) is not None
 
 
 def statement_applies(statement: Mapping[str, Any], request: AuthorizationRequest, *,
@@ -368,6 +428,12 @@ def statement_applies(statement: Mapping[str, Any], request: AuthorizationReques
         The statement is malformed or uses an unsupported element
         (``Principal``/``NotPrincipal``: these are identity-based policies).
     """
+    return _statement_applies(statement, request, None, where)
+
+
+def _statement_applies(statement: Mapping[str, Any], request: AuthorizationRequest,
+                       context: Mapping[str, ContextValue] | None, where: str) -> bool:
+    """:func:`statement_applies` with the request's :func:`_lowered` context (made here when ``None``)."""
     for bad in ("Principal", "NotPrincipal"):
         if bad in statement:
             raise PolicyEvaluationError(where, f"{bad} is not supported (identity-based policies only)")
@@ -379,19 +445,21 @@ def statement_applies(statement: Mapping[str, Any], request: AuthorizationReques
         raise PolicyEvaluationError(where, "exactly one of Resource and NotResource is required")
 
     if "Action" in statement:
-        if not _matches_any(_as_list(statement["Action"], where, "Action"), request.action, action=True):
+        if not _matches_any(statement["Action"], request.action, action=True, where=where, name="Action"):
             return False
-    elif _matches_any(_as_list(statement["NotAction"], where, "NotAction"), request.action, action=True):
+    elif _matches_any(statement["NotAction"], request.action, action=True, where=where, name="NotAction"):
         return False
 
     if "Resource" in statement:
-        if not _matches_any(_as_list(statement["Resource"], where, "Resource"), request.resource, action=False):
+        if not _matches_any(statement["Resource"], request.resource, action=False, where=where, name="Resource"):
             return False
-    elif _matches_any(_as_list(statement["NotResource"], where, "NotResource"), request.resource, action=False):
+    elif _matches_any(statement["NotResource"], request.resource, action=False, where=where, name="NotResource"):
         return False
 
     if "Condition" in statement:
-        return condition_holds(statement["Condition"], request.context, where=f"{where}.Condition")
+        if context is None:
+            context = _lowered(request.context)
+        return _condition_holds(statement["Condition"], context, f"{where}.Condition")
     return True
 
 
@@ -404,7 +472,7 @@ def _statements(policy: Mapping[str, Any], where: str) -> list[Mapping[str, Any]
     stmts = policy["Statement"]
     if isinstance(stmts, Mapping):
         return [stmts]
-    if isinstance(stmts, list) and all(isinstance(s, Mapping) for s in stmts):
+    if isinstance(stmts, list) and all(type(s) is dict or isinstance(s, Mapping) for s in stmts):
         return stmts
     raise PolicyEvaluationError(where, "Statement must be an object or a list of objects")
 
@@ -441,10 +509,15 @@ def evaluate(policies: Iterable[Mapping[str, Any]], request: AuthorizationReques
     'explicitDeny'
     """
     matched: list[MatchedStatement] = []
+    context = _lowered(request.context)
     for pi, policy in enumerate(policies):
         for si, stmt in enumerate(_statements(policy, f"policy {pi}")):
-            where = f"policy {pi}, statement {stmt.get('Sid', si)!r}"
-            if statement_applies(stmt, request, where=where):
+            try:
+                applies = _statement_applies(stmt, request, context, "")
+            except PolicyEvaluationError:  # again, to say where (the name is made only when needed)
+                _statement_applies(stmt, request, context, f"policy {pi}, statement {stmt.get('Sid', si)!r}")
+                raise  # pragma: no cover - the same statement raises again
+            if applies:
                 matched.append(MatchedStatement(pi, si, stmt.get("Sid"), stmt["Effect"]))
     if any(m.effect == "Deny" for m in matched):
         decision: Decision = "explicitDeny"
