@@ -211,3 +211,48 @@ def test_a_cloud_control_resource_created_by_a_task_is_read_as_that_resource(pro
         ("FAIL", "States.Make.Parameters.DesiredState/Resource", "DirectInternetAccess", "Enabled")]
     assert [(x["status"], x["logical_id"], x["path"]) for x in rows if x["status"] == "UNKNOWN"] == [
         ("UNKNOWN", "States.Patch", "States.Patch.Parameters.PatchDocument")]
+
+
+PIPELINE_ARN = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/open-pipeline"
+START_CALLS = {
+    # EventBridge API reference, PutTargets: Targets[].Arn a SageMaker pipeline, SageMakerPipelineParameters
+    # (the parameters of the StartPipelineExecution the rule sends); the integration name is "eventbridge"
+    "eventbridge": ("arn:aws:states:::aws-sdk:eventbridge:putTargets",
+                    {"Rule": "nightly", "Targets": [{"Id": "p", "Arn": PIPELINE_ARN, "RoleArn": ROLE,
+                                                     "SageMakerPipelineParameters": {"PipelineParameterList": [
+                                                         {"Name": "InstanceType", "Value": "ml.m5.large"}]}}]}),
+    # EventBridge Pipes API reference, CreatePipe / UpdatePipe: Target (the pipeline's ARN) and
+    # TargetParameters.SageMakerPipelineParameters
+    "pipes": ("arn:aws:states:::aws-sdk:pipes:createPipe",
+              {"Name": "p", "RoleArn": ROLE, "Source": "arn:aws:sqs:us-east-1:123456789012:q", "Target": PIPELINE_ARN,
+               "TargetParameters": {"SageMakerPipelineParameters": {"PipelineParameterList": [
+                   {"Name": "A", "Value": "b"}]}}}),
+    "pipes-update": ("arn:aws:states:::aws-sdk:pipes:updatePipe",
+                     {"Name": "p", "RoleArn": ROLE, "Target": PIPELINE_ARN}),
+}
+
+
+@pytest.mark.parametrize("call", sorted(START_CALLS))
+def test_a_task_that_makes_a_rule_or_pipe_start_a_pipeline_is_read(profile_file, tmp_path, call):
+    """A state machine task creating an EventBridge target or a pipe that starts a pipeline made outside the source
+    starts a pipeline nobody described: it cannot be verified before deployment (it passed, "No SageMaker request
+    recognised", exit 0). The process guard decides the same calls (service_calls.DOCUMENT_CALLS)."""
+    resource, params = START_CALLS[call]
+    f = write(tmp_path, machine({"Call": task(resource, params)}))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    assert [(x["status"], x["rule_id"]) for x in rows] == [("UNKNOWN", "SM-REFERENCE")]
+    assert "open-pipeline" in rows[0]["found"]
+
+
+def test_every_call_the_process_guard_reads_as_a_resource_is_followed_when_nested():
+    """One table: each (service, operation) the process guard reads as a CloudFormation resource or a Cloud Control
+    resource (other_services.DECIDED_OPERATIONS minus the calls it cannot verify or follows as a reference) is a
+    nested call the check readers follow, by its AWS SDK integration name."""
+    from safemaker.iac import sdk_calls, service_calls
+    from safemaker.other_services import DECIDED_OPERATIONS
+
+    read = {(s, op) for s, ops in DECIDED_OPERATIONS.items() for op in ops} - set(service_calls.UNSEEN_OPERATIONS) \
+        - set(service_calls.SAGEMAKER_REFERENCES)
+    nested = {(sdk_calls._BOTOCORE_NAMES.get(s, s), op) for s, op in sdk_calls.NESTED_CALLS}
+    assert nested == read

@@ -30,35 +30,30 @@ from typing import Any, Callable, Iterator, Mapping
 from ..guard import format_path
 from ._document import Document, IacInputError, Parts, Unresolved, desired_state_template, embedded_json, embedded_template
 from ._request import SourceRequest
+from .service_calls import CLOUD_CONTROL_CALLS, DOCUMENT_CALLS, WITH_MEMBERS
 from .stepfunctions import task_operation
 
 __all__ = ["schedule_target_requests", "automation_requests", "pipeline_target_requests", "stack_call_requests",
            "cloudformation_operation", "sdk_integration", "service_call_requests", "NESTED_CALLS", "MAX_NESTING"]
 
-_SERVICE_NAMES = {"stepfunctions": "sfn", "states": "sfn"}
+_SERVICE_NAMES = {"stepfunctions": "sfn", "states": "sfn", "events": "eventbridge"}
 """Other names of a service (an SSM ``Service`` is boto3's client name, ``stepfunctions``) -> the AWS SDK
-integration's (``sfn``)."""
-_BOTOCORE_NAMES = {"sfn": "stepfunctions"}
+integration's (``sfn``, ``eventbridge``)."""
+_BOTOCORE_NAMES = {"sfn": "stepfunctions", "eventbridge": "events"}
 """Integration name -> botocore's service name (to read an operation written as a boto3 method)."""
 NESTED_CALLS: Mapping[tuple[str, str], str] = {
-    ("sfn", "CreateStateMachine"): "Definition",
-    ("sfn", "UpdateStateMachine"): "Definition",
-    ("scheduler", "CreateSchedule"): "Target",
-    ("scheduler", "UpdateSchedule"): "Target",
-    ("ssm", "CreateDocument"): "Content",
-    ("ssm", "UpdateDocument"): "Content",
-    ("cloudcontrol", "CreateResource"): "DesiredState",
-    ("cloudcontrol", "UpdateResource"): "PatchDocument",
+    **{(_SERVICE_NAMES.get(service, service), operation): member
+       for (service, operation), (member, _type, _prop) in DOCUMENT_CALLS.items()},
+    **CLOUD_CONTROL_CALLS,
 }
-"""Calls of other services that create a document which itself calls SageMaker, and the request member holding
-it: a state machine's ``Definition`` (Amazon States Language JSON text, Step Functions API reference
-CreateStateMachine / UpdateStateMachine), a schedule's ``Target`` (EventBridge Scheduler API reference
-CreateSchedule / UpdateSchedule: a universal target's ``Arn`` and ``Input``, or a pipeline with
-``SageMakerPipelineParameters``), an SSM document's ``Content`` (Systems Manager API reference CreateDocument /
-UpdateDocument: JSON or YAML text; Automation steps), a Cloud Control resource's ``DesiredState`` (Cloud Control
-API reference CreateResource: the ``TypeName`` resource's properties as JSON text; an ``UpdateResource``'s
-``PatchDocument`` applies to a current state that is not in the source). CloudFormation calls carrying a template are
-:func:`stack_call_requests`'."""
+"""Calls of other services that create a document which itself calls SageMaker, by the AWS SDK integration's
+service name, and the request member holding it (matched whatever its case: Step Functions writes members in
+PascalCase): derived from :data:`safemaker.iac.service_calls.DOCUMENT_CALLS` and ``CLOUD_CONTROL_CALLS``, the
+table the process guard decides the same calls by. A state machine's ``definition`` (Amazon States Language
+JSON text), a schedule's ``Target``, an SSM document's ``Content`` (JSON or YAML text; Automation steps), an
+EventBridge rule's ``Targets`` and a pipe's ``Target`` (a SageMaker pipeline they start), a Cloud Control
+resource's ``DesiredState`` (an ``UpdateResource``'s ``PatchDocument`` applies to a current state that is not in
+the source). CloudFormation calls carrying a template are :func:`stack_call_requests`'."""
 _READ_SERVICES = frozenset({"cloudformation"} | {service for service, _ in NESTED_CALLS})
 MAX_NESTING = 8
 """How many calls deep a document created by a call (a state machine creating a state machine ...) is read;
@@ -461,7 +456,10 @@ def service_call_requests(doc: Document, logical_id: str, source_type: str, serv
             return _schedule_call(doc, logical_id, source_type, value, at, shown)
         if service == "cloudcontrol":
             return _cloud_control_call(doc, logical_id, source_type, operation, params, key, at, shown)
-        return _document_call(doc, logical_id, source_type, value, at, shown)
+        if service == "ssm":
+            return _document_call(doc, logical_id, source_type, value, at, shown)
+        return _resource_call(doc, logical_id, source_type, (_BOTOCORE_NAMES.get(service, service), operation),
+                              params, key, at, shown)
     finally:
         _NESTING.reset(token)
 
@@ -516,6 +514,25 @@ def _document_call(doc: Document, logical_id: str, source_type: str, content: An
         content = parse_text(content, f"{doc.file}#{logical_id}.{shown(('Content',))}").data
     return automation_requests(doc, logical_id, source_type, content, at(("Content",)),
                                shown(("Content",)), embedded=True)
+
+
+def _resource_call(doc: Document, logical_id: str, source_type: str, call: tuple[str, str], params: Mapping[str, Any],
+                   key: str, at: Callable[[Parts], Parts], shown: Callable[[Parts], str]) -> list[SourceRequest]:
+    """A call whose member is a property of a CloudFormation resource (``DOCUMENT_CALLS``: an EventBridge
+    ``PutTargets``'s ``Targets`` as ``AWS::Events::Rule``, a pipe's ``Target`` as ``AWS::Pipes::Pipe``), read as a
+    template holding that one resource, as the process guard reads the same call."""
+    from .cloudformation import template_requests
+
+    _member, rtype, prop = DOCUMENT_CALLS[call]
+    lowered = {k.lower(): k for k in params if isinstance(k, str)}
+    props = {name: params[lowered[name.lower()]] for name in WITH_MEMBERS.get(rtype, ()) if name.lower() in lowered}
+    props[prop] = params[key]
+    what = f"{logical_id} {shown((key,))}"
+    tdoc = desired_state_template(props, doc, rtype, "Resource", what, at((key,)), f"give {key} as written in the "
+                                  f"{call[1]} request")
+    where_shown = shown((key,))
+    return template_requests(tdoc, {}, label=where_shown if where_shown.startswith(logical_id)
+                             else f"{logical_id}/{where_shown}")
 
 
 def _cloud_control_call(doc: Document, logical_id: str, source_type: str, operation: str, params: Mapping[str, Any],

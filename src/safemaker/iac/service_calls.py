@@ -62,7 +62,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "SAGEMAKER_REFERENCES", "SERVICES", "service_call_decision",
            "decides", "sagemaker_references", "reads_type", "patched_state"]
 
-_READ_AS: Mapping[tuple[str, str], tuple[str, str, str]] = {
+DOCUMENT_CALLS: Mapping[tuple[str, str], tuple[str, str, str]] = {
     ("stepfunctions", "CreateStateMachine"): ("definition", "AWS::StepFunctions::StateMachine", "DefinitionString"),
     ("stepfunctions", "UpdateStateMachine"): ("definition", "AWS::StepFunctions::StateMachine", "DefinitionString"),
     ("scheduler", "CreateSchedule"): ("Target", "AWS::Scheduler::Schedule", "Target"),
@@ -73,9 +73,14 @@ _READ_AS: Mapping[tuple[str, str], tuple[str, str, str]] = {
     ("pipes", "CreatePipe"): ("Target", "AWS::Pipes::Pipe", "Target"),
     ("pipes", "UpdatePipe"): ("Target", "AWS::Pipes::Pipe", "Target"),
 }
-"""(service, operation) -> (request member, the CloudFormation type it is read as, that type's property)."""
+"""The one table of calls of other services whose request carries a document or target that itself calls
+SageMaker: (botocore service, operation) -> (request member, the CloudFormation type it is read as, that type's
+property). The process guard decides these requests (:func:`service_call_decision`) and the ``check`` readers
+follow the same calls written inside a state machine, an Automation document, a schedule target or a CDK
+custom resource (:data:`safemaker.iac.sdk_calls.NESTED_CALLS` is derived from it). Cloud Control's
+``CreateResource`` / ``UpdateResource`` carry a resource of any type (:data:`CLOUD_CONTROL_CALLS`)."""
 
-_WITH: Mapping[str, tuple[str, ...]] = {
+WITH_MEMBERS: Mapping[str, tuple[str, ...]] = {
     "AWS::SSM::Document": ("DocumentType",),
     "AWS::Pipes::Pipe": ("TargetParameters",),
 }
@@ -144,7 +149,10 @@ def sagemaker_references(service: str, operation: str, params: Mapping[str, Any]
     return [ResolvedReference(ref.path, ref.resource, name or "?")]
 
 
-_CLOUD_CONTROL = frozenset({("cloudcontrol", "CreateResource"), ("cloudcontrol", "UpdateResource")})
+CLOUD_CONTROL_CALLS: Mapping[tuple[str, str], str] = {("cloudcontrol", "CreateResource"): "DesiredState",
+                                                      ("cloudcontrol", "UpdateResource"): "PatchDocument"}
+"""Cloud Control API calls -> the member holding the ``TypeName`` resource's state (CreateResource) or the RFC 6902
+patch of its current state (UpdateResource)."""
 
 SERVICES = frozenset(DECIDED_OPERATIONS)
 """botocore service names (``client.meta.service_model.service_name``) of :data:`DECIDED_OPERATIONS`."""
@@ -233,7 +241,7 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
     if key in UNSEEN_OPERATIONS:
         member, why = UNSEEN_OPERATIONS[key]
         out.append(_unverifiable(operation, member, params.get(member), why))
-    elif key in _CLOUD_CONTROL:
+    elif key in CLOUD_CONTROL_CALLS:
         type_name = params.get("TypeName")
         if reads_type(type_name):
             if operation == "CreateResource":
@@ -244,9 +252,9 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
                 out.append(_unverifiable(operation, member, params.get(member), str(state)))
             else:
                 out += _resource_violations(operation, member, type_name, None, state, starts, profile)
-    elif key in _READ_AS:
-        member, rtype, prop = _READ_AS[key]
-        extra = {k: params[k] for k in _WITH.get(rtype, ()) if k in params}
+    elif key in DOCUMENT_CALLS:
+        member, rtype, prop = DOCUMENT_CALLS[key]
+        extra = {k: params[k] for k in WITH_MEMBERS.get(rtype, ()) if k in params}
         if member in params:
             out += _resource_violations(operation, member, rtype, prop, params[member], starts, profile, extra)
         elif key == ("pipes", "UpdatePipe") and "SageMakerPipelineParameters" in (extra.get("TargetParameters") or {}):
