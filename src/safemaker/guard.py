@@ -697,7 +697,8 @@ def _field_plan(f: FieldRule, p: _ProfileView, inject: bool, update: bool) -> _F
         else:
             test, absent, value = _EQ, _ABSENT_CONST, wanted
     elif g is Guardrail.VPC_CONFIG:
-        test, wanted = _VPC, (p.subnet_set, p.security_group_set, f.with_vpc_id, p.vpc_id)
+        test, wanted = _VPC, (p.subnet_set, p.security_group_set, f.with_vpc_id, p.vpc_id, p.subnets,
+                              p.security_group_ids)  # the last two: in order, for the fresh structures
         subnets, groups, member, vpc_id = p.subnets, p.security_group_ids, f.with_vpc_id, p.vpc_id
 
         def value() -> dict[str, Any]:
@@ -712,6 +713,7 @@ def _field_plan(f: FieldRule, p: _ProfileView, inject: bool, update: bool) -> _F
         allowed = p.subnets if g is Guardrail.SUBNET_IDS else p.security_group_ids
         test, wanted = _IDS, (p.subnet_set if g is Guardrail.SUBNET_IDS else p.security_group_set)
         absent, value = _ABSENT_FRESH, (lambda: list(allowed))
+        value.made_list = allowed  # type: ignore[attr-defined]  # made inline (_field_source)
     elif g is Guardrail.SUBNET_ID:
         test, wanted, absent, value = _STR_IN, p.subnet_set, _ABSENT_CONST, p.subnets[0]
     elif g is Guardrail.VPC_ID:
@@ -845,7 +847,7 @@ def _absent_refusals(operation: str, view: _ProfileView, plan: _Plan, written: b
     check_fn(ctx, f, path, MISSING)
     made: Any = tuple(out)
     if any(v.required.__class__ in (list, dict) for v in out):
-        made = _fresh_violations(made)
+        made = _fresh_violations(made, view)
     if len(cache) > 1024:
         cache.clear()
     cache[prefix] = made
@@ -881,12 +883,16 @@ class _Fresh:
 
 
 class _FreshOne:
-    """:class:`_Fresh` of one refusal whose ``required`` is a dict (an absent ``VpcConfig``)."""
+    """:class:`_Fresh` of one refusal whose ``required`` is a dict (an absent ``VpcConfig``: ``lists`` names its
+    members holding lists) or a list (``lists`` is ``None``: absent subnet or security group IDs).
 
-    __slots__ = ("state", "required", "lists")
+    ``vpc`` is ``True`` when ``required`` is exactly the profile's ``{"Subnets": [...], "SecurityGroupIds": [...]}``
+    (in that order), which the generated code of a ``VpcConfig`` field then makes from the plan's constants."""
 
-    def __init__(self, state: dict[str, Any], lists: tuple[str, ...]) -> None:
-        self.state, self.required, self.lists = state, state["required"], lists
+    __slots__ = ("state", "required", "lists", "vpc")
+
+    def __init__(self, state: dict[str, Any], lists: tuple[str, ...] | None, vpc: bool = False) -> None:
+        self.state, self.required, self.lists, self.vpc = state, state["required"], lists, vpc
 
     def __iter__(self) -> Iterator[Violation]:
         return iter(self())
@@ -896,14 +902,14 @@ class _FreshOne:
         d = v.__dict__
         d.update(self.state)
         required = d["required"] = self.required.copy()
-        for k in self.lists:
+        for k in self.lists or ():
             required[k] = required[k].copy()
         return (v,)
 
 
-def _fresh_violations(made: tuple[Violation, ...]) -> Any:
+def _fresh_violations(made: tuple[Violation, ...], view: _ProfileView | None = None) -> Any:
     """A :class:`_Fresh` (or :class:`_FreshOne`) of ``made``: its iteration makes copies whose lists and
-    dicts of ``required`` are new."""
+    dicts of ``required`` are new (``view``: the profile the violations were made under)."""
     # Per violation: its state, the class of its ``required`` and (for a dict) the members holding lists,
     # found once, so that a copy does only the copying.
     states = []
@@ -915,7 +921,14 @@ def _fresh_violations(made: tuple[Violation, ...]) -> Any:
         states.append((state, required.__class__, lists))
 
     if len(states) == 1 and states[0][1] is dict:  # one violation whose required is a dict (an absent VpcConfig)
-        return _FreshOne(states[0][0], states[0][2])
+        state = states[0][0]
+        required = state["required"]
+        vpc = (view is not None and list(required) == ["Subnets", "SecurityGroupIds"]
+               and all(required[k].__class__ is list for k in required)
+               and required == {"Subnets": list(view.subnets), "SecurityGroupIds": list(view.security_group_ids)})
+        return _FreshOne(state, states[0][2], vpc)
+    if len(states) == 1 and states[0][1] is list:  # one violation whose required is a list (absent IDs)
+        return _FreshOne(states[0][0], None)
     return _Fresh(states)
 
 
@@ -1089,9 +1102,12 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
         made = f"N{i}" if absent == _ABSENT_CONST else f"N{i}()"
         parts_of = getattr(new, "made", None)
         if absent == _ABSENT_FRESH and parts_of is not None:  # a VpcConfig: what N{i}() makes, without the call
-            ns[f"S{i}"], ns[f"G{i}"], member, ns[f"V{i}"] = parts_of
-            made = (f"{{'Subnets': list(S{i}), 'SecurityGroupIds': list(G{i})"
-                    + (f", {member!r}: V{i}" if member else "") + "}")
+            subnets, groups, member, ns[f"V{i}"] = parts_of
+            made = _fresh_vpc_source(i, ns, (subnets, groups))
+            if member:
+                made = made[:-1] + f", {member!r}: V{i}}}"
+        elif absent == _ABSENT_FRESH and getattr(new, "made_list", None) is not None:  # a list of IDs: N{i}()
+            made = _fresh_list_source(f"L{i}", ns, new.made_list)
         if in_list:
             lines += [ind + line for line in _OWN_ELEMENT]
             owned_set = "owned_ids"
@@ -1136,15 +1152,24 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
         refuse = f"S.fields, S.t_update = FIELDS; S.refuse({i}, c, prefix)"
         if f.guardrail in _MUTABLE_REFUSALS:  # the refusals made at this prefix before, likely a _Fresh
             lines += [f"{ind}r = R{i}.get(prefix)",
-                      f"{ind}if r.__class__ is tuple:",
-                      f"{ind}    violations += r",
-                      f"{ind}elif r.__class__ is _FreshOne:  # what its call makes (an absent VpcConfig), inline",
+                      f"{ind}if r.__class__ is _FreshOne:  # what its call makes, inline",
                       f"{ind}    x = _new_violation(Violation)",
-                      f"{ind}    x.__dict__.update(r.state)",
-                      f"{ind}    q = x.__dict__['required'] = r.required.copy()",
-                      f"{ind}    for k in r.lists:",
-                      f"{ind}        q[k] = q[k].copy()",
+                      f"{ind}    d = x.__dict__",
+                      f"{ind}    d.update(r.state)"]
+            if f.guardrail is Guardrail.VPC_CONFIG:  # the profile's VpcConfig (r.vpc), from the plan's constants
+                lines += [f"{ind}    if r.vpc:",
+                          f"{ind}        d['required'] = {_fresh_vpc_source(i, ns, (wanted[4], wanted[5]))}",
+                          f"{ind}    else:"]
+                sub = ind + "        "
+            else:
+                sub = ind + "    "
+            lines += [f"{sub}q = d['required'] = r.required.copy()",
+                      f"{sub}if r.lists:",
+                      f"{sub}    for k in r.lists:",
+                      f"{sub}        q[k] = q[k].copy()",
                       f"{ind}    violations.append(x)",
+                      f"{ind}elif r.__class__ is tuple:",
+                      f"{ind}    violations += r",
                       f"{ind}elif r is not None:  # copies of violations whose required value is mutable",
                       f"{ind}    violations += r()",
                       f"{ind}else:",
@@ -1157,6 +1182,24 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
     lines += [f"elif not ({ok}):",
               f"    {check}"]
     return [pad + line for line in lines]
+
+
+def _fresh_list_source(name: str, ns: dict[str, Any], items: Sequence[Any]) -> str:
+    """Python source making a new list of ``items`` (each bound in ``ns`` as ``<name>_<j>``): ``list(items)``
+    written as a list display, without the call."""
+    if len(items) > 64:
+        ns[name] = tuple(items)
+        return f"list({name})"
+    for j, item in enumerate(items):
+        ns[f"{name}_{j}"] = item
+    return "[" + ", ".join(f"{name}_{j}" for j in range(len(items))) + "]"
+
+
+def _fresh_vpc_source(i: int, ns: dict[str, Any], vpc: tuple[Sequence[str], Sequence[str]]) -> str:
+    """Python source making a new ``{"Subnets": [...], "SecurityGroupIds": [...]}`` of the profile's IDs ``vpc``
+    (what :func:`_check_vpc` injects, and requires of an absent ``VpcConfig``), from constants bound in ``ns``."""
+    return (f"{{'Subnets': {_fresh_list_source(f'S{i}', ns, vpc[0])}, "
+            f"'SecurityGroupIds': {_fresh_list_source(f'G{i}', ns, vpc[1])}}}")
 
 
 def _deep_inject_source(parts: tuple[str, ...], made: str, owned_set: str, add: str, path_at: str, inject: str,
