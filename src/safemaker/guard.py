@@ -1676,12 +1676,13 @@ def decide(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *, 
 
 
 _PREFLIGHT = _preflight.PREFLIGHT_OPERATIONS
+_findings_or_none = _preflight.request.findings_or_none
 
 
 def _run_preflight(operation: str, params: Mapping[str, Any], profile: "VpcProfile",
                    violations: list[Violation]) -> tuple[Violation, ...]:
     """Add the preflight refusals of the final request to ``violations``; return its warnings."""
-    findings = _preflight.check_request(operation, params, profile)
+    findings = _findings_or_none(operation, params, profile)  # check_request's, None when it finds nothing
     if findings is None:
         return ()
     if findings.supersedes:

@@ -335,6 +335,48 @@ PREFLIGHT_OPERATIONS: frozenset[str] = frozenset(_CHECKERS)
 """The operations whose requests the preflight checks read."""
 
 
+class _Found(BaseException):
+    """Raised by :data:`_PROBE` at a request's first finding (a ``BaseException``: no ``except Exception``
+    on the way can take it for an error of its own)."""
+
+
+class _Probe:
+    """A :class:`Findings` stand-in that raises :class:`_Found` at the first finding (``add``, or
+    ``supersedes.add``): :func:`findings_or_none` runs a checker with it first, since most requests have
+    none and a :class:`Findings` would be made for nothing. It holds no state (one instance, any thread)."""
+
+    __slots__ = ()
+
+    def add(self, *_: Any) -> None:
+        raise _Found
+
+    @property
+    def supersedes(self) -> "_Probe":
+        return self
+
+
+_PROBE: Any = _Probe()
+
+
+def findings_or_none(operation: str, params: Mapping[str, Any], profile: "VpcProfile") -> Findings | None:
+    """:func:`check_request`, except that a request with no finding gives ``None`` (the guard's call).
+
+    The operation's checker runs first with :data:`_PROBE`, which stops it at the first finding; only then
+    does it run again, on a :class:`Findings` (the checkers are pure, so the second run finds what the
+    first would have).
+    """
+    checker = _CHECKERS.get(operation)
+    if checker is None:
+        return None
+    try:
+        checker(operation, params, profile, _PROBE)
+    except _Found:
+        out = Findings()
+        checker(operation, params, profile, out)
+        return out
+    return None
+
+
 def check_request(operation: str, params: Mapping[str, Any], profile: "VpcProfile") -> Findings | None:
     """Preflight findings for one request (the final one, after the guard's injection).
 
