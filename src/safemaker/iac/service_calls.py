@@ -54,6 +54,7 @@ from ..errors import Violation
 from ..other_services import DECIDED_OPERATIONS
 from ..rules import Reference
 from ._document import IacInputError, parse_text
+from ._unverified import RELAXATION, relaxed, unknown_finding, unverifiable
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..audit import Finding
@@ -157,8 +158,6 @@ patch of its current state (UpdateResource)."""
 SERVICES = frozenset(DECIDED_OPERATIONS)
 """botocore service names (``client.meta.service_model.service_name``) of :data:`DECIDED_OPERATIONS`."""
 
-RELAXATION = "allow_unverified_templates"
-"""The profile field that lets what cannot be verified through (templates, definitions, documents)."""
 
 _FIX = (f"give the content in the request with every value written, or an administrator sets {RELAXATION} = true "
         "in the profile to send requests whose content the guard cannot verify")
@@ -183,8 +182,7 @@ def reads_type(type_name: Any) -> bool:
 
 
 def _unverifiable(operation: str, path: str, found: Any, why: str) -> Violation:
-    return Violation(operation, path, found, "content the guard can verify", f"Cannot verify it: {why}; {_FIX}",
-                     "SM-REFERENCE")
+    return unverifiable(operation, path, found, "content the guard can verify", why, _FIX)
 
 
 def patched_state(current: Any, patch: Any) -> Any:
@@ -261,14 +259,7 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
             out.append(_unverifiable(operation, "TargetParameters.SageMakerPipelineParameters",
                                      params.get("Name"), "new parameters of the pipe's current target, which this "
                                      "request does not name (give Target too)"))
-    if getattr(profile, RELAXATION, False):
-        out = [v for v in out if not _unverified(v)]
-    return out, starts
-
-
-def _unverified(v: Violation) -> bool:
-    return v.rule_id == "SM-REFERENCE" or v.required in ("a value written in the template",
-                                                          "content the guard can verify")
+    return relaxed(out, profile), starts
 
 
 def _resource_violations(operation: str, member: str, rtype: str, prop: str | None, value: Any,
@@ -337,6 +328,4 @@ def _violation(operation: str, member: str, prop: str | None, f: "Finding") -> V
     path = _member_path(member, prop, f.path)
     if f.status == "FAIL":
         return Violation(operation, path, f.found, f.required, f.fix.rstrip("."), f.rule_id, f.required_text)
-    return Violation(operation, path, f.found, "a value written in the template",
-                     f"Cannot verify it before it runs: {f.fix.rstrip('.')}; or an administrator sets "
-                     f"{RELAXATION} = true in the profile", f.rule_id)
+    return unknown_finding(operation, path, f, "a value written in the template", "before it runs")

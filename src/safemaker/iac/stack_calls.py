@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from ..errors import Violation
 from ._document import Document, IacInputError, Unresolved, parse_text
+from ._unverified import RELAXATION, relaxed, unknown_finding, unverifiable
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..audit import Finding
@@ -82,8 +83,6 @@ UNSEEN_TEMPLATE_OPERATIONS: Mapping[str, str] = {
 DECIDED_OPERATIONS = frozenset(TEMPLATE_OPERATIONS) | frozenset(UNSEEN_TEMPLATE_OPERATIONS)
 """Every CloudFormation operation the guard decides; any other passes untouched."""
 
-RELAXATION = "allow_unverified_templates"
-"""The profile field that lets unverifiable templates through."""
 
 _UNVERIFIED_FIX = (f"pass the template itself as TemplateBody with every value written (or given as Parameters), "
                    f"or an administrator sets {RELAXATION} = true in the profile to deploy templates the guard "
@@ -91,8 +90,7 @@ _UNVERIFIED_FIX = (f"pass the template itself as TemplateBody with every value w
 
 
 def _unverifiable(operation: str, path: str, found: Any, why: str) -> Violation:
-    return Violation(operation, path, found, "a template the guard can verify",
-                     f"Cannot verify it: {why}; {_UNVERIFIED_FIX}", "SM-REFERENCE")
+    return unverifiable(operation, path, found, "a template the guard can verify", why, _UNVERIFIED_FIX)
 
 
 def parameter_values(given: Any) -> dict[str, Any]:
@@ -111,10 +109,6 @@ def parameter_values(given: Any) -> dict[str, Any]:
     return out
 
 
-_CANNOT_VERIFY = "Cannot verify it before deployment"
-"""How the fix of every violation of an ``UNKNOWN`` finding starts (:func:`_unverified` reads it)."""
-
-
 def _violation(operation: str, f: "Finding") -> Violation:
     where = f.location.logical_id if f.location is not None else ""
     path = f"TemplateBody:{where}.{f.path}" if f.path else f"TemplateBody:{where}"
@@ -124,9 +118,7 @@ def _violation(operation: str, f: "Finding") -> Violation:
                          f.required_text)
     # "the same source" of `safemaker check` is the template here (never "resource" -> "retemplate")
     required = re.sub(r"\bsource\b", "template", f.required) if isinstance(f.required, str) else f.required
-    return Violation(operation, path, f.found, required,
-                     f"{_CANNOT_VERIFY}{line}: {f.fix.rstrip('.')}; or an administrator sets "
-                     f"{RELAXATION} = true in the profile", f.rule_id)
+    return unknown_finding(operation, path, f, required, f"before deployment{line}")
 
 
 def stack_call_violations(operation: str, params: Mapping[str, Any], profile: "VpcProfile") -> list[Violation]:
@@ -159,7 +151,6 @@ def stack_call_violations(operation: str, params: Mapping[str, Any], profile: "V
     (CreateStack, UpdateStack, CreateChangeSet, CreateStackSet, UpdateStackSet:
     ``TemplateBody``, ``TemplateURL``, ``UsePreviousTemplate``, ``Parameters``).
     """
-    relaxed = bool(getattr(profile, RELAXATION, False))
     out: list[Violation] = []
     if operation in UNSEEN_TEMPLATE_OPERATIONS:
         member = "ChangeSetName" if operation == "ExecuteChangeSet" else "StackSetName"
@@ -174,14 +165,9 @@ def stack_call_violations(operation: str, params: Mapping[str, Any], profile: "V
         elif params.get("UsePreviousTemplate"):
             out.append(_unverifiable(operation, "UsePreviousTemplate", params["UsePreviousTemplate"],
                                      "the stack's current template is not in this request"))
-    if relaxed:
-        out = [v for v in out if not _unverified(v)]
-    return out
+    return relaxed(out, profile)
 
 
-def _unverified(v: Violation) -> bool:
-    """A violation of something the guard cannot verify (an ``UNKNOWN`` finding, or ``SM-REFERENCE``)."""
-    return v.rule_id == "SM-REFERENCE" or v.fix.startswith(_CANNOT_VERIFY)
 
 
 def _body_violations(operation: str, body: Any, given: Any, profile: "VpcProfile") -> list[Violation]:
