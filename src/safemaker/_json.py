@@ -5,12 +5,24 @@ document may keep the first (or refuse it). Which value SageMaker or Step
 Functions would use is not ours to guess, so a pipeline definition or a state
 machine definition with a duplicate key is refused, naming the key and where
 it is.
+
+The document is read by ``jiter`` (``from_json(..., catch_duplicate_keys=True)``:
+one pass that builds the objects and refuses a repeated key), which reads
+numbers, ``NaN`` / ``Infinity`` and strings as ``json.loads`` does. Whatever
+it refuses is read again by ``json.loads`` with a hook on every object's
+pairs, which decides: its own error, the repeated key with its place, or the
+value of a document ``json.loads`` reads and ``jiter`` does not (a UTF-8 byte
+order mark, UTF-16/32 bytes, a lone surrogate escape, nesting deeper than
+jiter's limit). So a document reads exactly as it did with ``json.loads``
+alone, or is refused.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any, Callable
+
+from jiter import from_json as _from_json
 
 from .errors import DuplicateKeyError
 
@@ -72,6 +84,13 @@ def loads_strict(text: str | bytes, on_object: Callable[[dict[str, Any]], None] 
     ValueError
         Not JSON (:class:`json.JSONDecodeError`).
     """
+    if on_object is None:
+        kind = type(text)
+        if kind is str or kind is bytes:
+            try:
+                return _from_json(text.encode() if kind is str else text, catch_duplicate_keys=True)
+            except ValueError:  # (UnicodeEncodeError too: a lone surrogate) json.loads below decides
+                pass
     hook = _fast_hook
     if on_object is not None:
         def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
