@@ -432,6 +432,8 @@ class Guard:
         checked: list[str] = []
         if operation == "UpdateResource" and calls.reads_type(params.get("TypeName")):
             current = _patched_resource(client, params)
+        elif (service, operation) in calls.FOLLOWED_CALLS:
+            current = _followed_content(client, calls.FOLLOWED_CALLS[(service, operation)], params)
         violations, starts = calls.service_call_decision(service, operation, params, self.profile,
                                                          current_state=current)
         for path, request in starts:
@@ -989,6 +991,21 @@ def _patched_resource(client: Any, params: Mapping[str, Any]) -> Any:
                                "resource's current state (install cfn-lint, safemaker[iac], which brings it)")
     except ValueError as exc:
         return _ReferenceError(f"the PatchDocument cannot be applied to the current state: {exc}")
+
+
+def _followed_content(client: Any, spec: Any, params: Mapping[str, Any]) -> Any:
+    """The response of the read of what a request runs (``spec``: a
+    :class:`safemaker.iac.service_calls.FollowedContent`; ``DescribeStateMachine`` / ``GetDocument`` on the same
+    client), or an exception saying why it cannot be read."""
+    from botocore import xform_name
+
+    if client is None:  # pragma: no cover - handlers always carry their client
+        return _ReferenceError("no client to read it with")
+    try:
+        return getattr(client, xform_name(spec.read))(**spec.read_request(params))
+    except (ClientError, BotoCoreError) as exc:
+        code, message = aws_error(exc) if isinstance(exc, ClientError) else (type(exc).__name__, str(exc))
+        return _ReferenceError(f"{spec.read}: {code}: {message}")
 
 
 def _stack_calls() -> Any:

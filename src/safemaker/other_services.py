@@ -14,11 +14,11 @@ __all__ = ["DECIDED_OPERATIONS"]
 
 DECIDED_OPERATIONS: Mapping[str, frozenset[str]] = {
     "cloudcontrol": frozenset({"CreateResource", "UpdateResource"}),
-    "stepfunctions": frozenset({"CreateStateMachine", "UpdateStateMachine"}),
+    "stepfunctions": frozenset({"CreateStateMachine", "UpdateStateMachine", "StartExecution", "StartSyncExecution"}),
     "scheduler": frozenset({"CreateSchedule", "UpdateSchedule"}),
     "events": frozenset({"PutTargets"}),
     "pipes": frozenset({"CreatePipe", "UpdatePipe"}),
-    "ssm": frozenset({"CreateDocument", "UpdateDocument", "StartAutomationExecution",
+    "ssm": frozenset({"CreateDocument", "UpdateDocument", "StartAutomationExecution", "CreateAssociation",
                       "StartChangeRequestExecution"}),
     "servicecatalog": frozenset({"ProvisionProduct", "UpdateProvisionedProduct", "ExecuteProvisionedProductPlan"}),
     "bedrock": frozenset({"CreateMarketplaceModelEndpoint", "UpdateMarketplaceModelEndpoint"}),

@@ -22,6 +22,7 @@ import json
 
 import botocore.session
 import pytest
+from botocore.config import Config
 from botocore.stub import Stubber
 
 import safemaker
@@ -209,9 +210,10 @@ def test_automation_document_with_an_open_step_is_refused_and_its_run_unverifiab
     with pytest.raises(GuardrailViolation):
         ssm.update_document(Name="ClosedNb", DocumentVersion="$LATEST", Content=automation(OPEN_NB))
     assert safemaker_local.request_count("ssm", "UpdateDocument") == 0
-    with pytest.raises(GuardrailViolation) as exc:
-        ssm.start_automation_execution(DocumentName="ClosedNb")
+    with pytest.raises(GuardrailViolation) as exc:   # a run of a document that does not exist: cannot be read
+        ssm.start_automation_execution(DocumentName="NoSuchDoc")
     assert [(v.path, v.rule_id) for v in exc.value.violations] == [("DocumentName", "SM-REFERENCE")]
+    assert "GetDocument" in exc.value.violations[0].fix
     assert safemaker_local.request_count("ssm", "StartAutomationExecution") == 0
     ssm.get_parameters_by_path(Path="/")  # another operation of the same client: untouched
 
@@ -405,3 +407,77 @@ def test_a_human_loop_is_decided_with_its_flow_definition_s_work_team(safemaker_
             a2i.start_human_loop(**LOOP)
             a2i_stub.assert_no_pending_responses()
         sm_stub.assert_no_pending_responses()
+
+
+# --------------------------------------------------------------------------- content run by name (read first)
+
+
+def test_every_followed_call_reads_its_content_with_an_operation_of_the_same_service_per_the_model():
+    """Oracle: botocore's models: the request member naming the content, the read's members and the member of
+    its output holding the content."""
+    loader = botocore.session.get_session()
+    for (service, op), spec in service_calls.FOLLOWED_CALLS.items():
+        model = loader.get_service_model(service)
+        assert op in DECIDED_OPERATIONS[service]
+        assert spec.member in model.operation_model(op).input_shape.members, (service, op)
+        read = model.operation_model(spec.read)
+        assert set(spec.read_members) <= set(read.input_shape.members), (service, spec.read)
+        assert set(spec.read_members.values()) <= set(model.operation_model(op).input_shape.members), (service, op)
+        assert spec.content in read.output_shape.members and set(spec.with_members) <= set(read.output_shape.members)
+
+
+def test_starting_a_state_machine_made_outside_the_guard_decides_its_definition(
+        safemaker_local, safemaker_session, profile):
+    """A state machine made before the guard (or by someone else) that creates an open notebook: starting it from a
+    guarded process created the notebook through Step Functions (StartExecution was not decided)."""
+    plain = safemaker_local.session.client("stepfunctions")   # no guard yet
+    role = "arn:aws:iam::123456789012:role/sfn"
+    opened = plain.create_state_machine(name="open", definition=sfn_definition(OPEN_NB), roleArn=role)["stateMachineArn"]
+    closed = plain.create_state_machine(name="closed", definition=sfn_definition(CLOSED_NB),
+                                        roleArn=role)["stateMachineArn"]
+    safemaker.install_process(profile)
+    sfn = safemaker_session.client("stepfunctions")
+    for start in (sfn.start_execution, sfn.start_sync_execution):
+        with pytest.raises(GuardrailViolation) as exc:
+            start(stateMachineArn=opened, input="{}")
+        assert ("stateMachineArn:States.Nb.Parameters.DirectInternetAccess", "Enabled") in [
+            (v.path, v.found) for v in exc.value.violations]
+    assert safemaker_local.request_count("stepfunctions", "StartExecution") == 0
+    assert safemaker_local.request_count("stepfunctions", "StartSyncExecution") == 0
+    assert sfn.start_execution(stateMachineArn=closed, input="{}")["executionArn"]
+    with pytest.raises(GuardrailViolation) as exc:  # one that cannot be described: cannot be verified
+        sfn.start_execution(stateMachineArn=closed.replace(":closed", ":gone"))
+    assert [(v.path, v.rule_id) for v in exc.value.violations] == [("stateMachineArn", "SM-REFERENCE")]
+    assert "DescribeStateMachine" in exc.value.violations[0].fix
+    assert safemaker_local.request_count("stepfunctions", "StartExecution") == 1
+
+
+def test_running_or_associating_an_automation_document_decides_its_content(safemaker_local, safemaker_session,
+                                                                            profile):
+    """StartAutomationExecution was refused whatever the document held ("content this request does not carry");
+    CreateAssociation of an Automation runbook was not decided. Both now read the document (GetDocument)."""
+    plain = safemaker_local.session.client("ssm")
+    plain.create_document(Name="OpenNb", DocumentType="Automation", DocumentFormat="JSON", Content=automation(OPEN_NB))
+    plain.create_document(Name="ClosedNb", DocumentType="Automation", DocumentFormat="JSON",
+                          Content=automation(CLOSED_NB))
+    safemaker.install_process(profile)
+    # one attempt: moto answers the StartAutomationExecution it lacks with a 500, which botocore would retry
+    ssm = safemaker_session.client("ssm", config=Config(retries={"total_max_attempts": 1}))
+    with pytest.raises(GuardrailViolation) as exc:
+        ssm.start_automation_execution(DocumentName="OpenNb")
+    assert ("DocumentName:mainSteps[0].inputs.DirectInternetAccess", "Enabled") in [
+        (v.path, v.found) for v in exc.value.violations]
+    with pytest.raises(GuardrailViolation) as exc:
+        ssm.create_association(Name="OpenNb", ScheduleExpression="rate(1 day)")
+    assert ("Name:mainSteps[0].inputs.DirectInternetAccess", "Enabled") in [
+        (v.path, v.found) for v in exc.value.violations]
+    assert safemaker_local.request_count("ssm", "StartAutomationExecution") == 0
+    assert safemaker_local.request_count("ssm", "CreateAssociation") == 0
+    # the closed runbook is sent (moto has no StartAutomationExecution: the request reaching it is what counts)
+    try:
+        ssm.start_automation_execution(DocumentName="ClosedNb")
+    except GuardrailViolation:  # pragma: no cover - the failure this test is about
+        raise
+    except Exception:  # noqa: BLE001 - moto answers an operation it lacks with an error
+        pass
+    assert safemaker_local.request_count("ssm", "StartAutomationExecution") == 1

@@ -33,10 +33,15 @@ not decided here: :func:`service_call_decision` returns its
 ``StartPipelineExecution`` request, which the guard decides as that request
 (the pipeline described, its definition checked with the target's parameters).
 
+A request that runs content its service keeps (:data:`FOLLOWED_CALLS`: Step Functions
+``StartExecution`` / ``StartSyncExecution`` of a state machine made outside the process,
+SSM ``StartAutomationExecution`` / ``CreateAssociation`` of a document) is decided as
+that content, read first with ``DescribeStateMachine`` / ``GetDocument`` on the same client.
+
 What the request does not carry cannot be verified and is refused (rule
 ``SM-REFERENCE``) unless the profile sets ``allow_unverified_templates``:
-:data:`UNSEEN_OPERATIONS` (an Automation run of a document, a Service Catalog
-product's template), an ``UpdateResource`` whose current state cannot be read or
+:data:`UNSEEN_OPERATIONS` (a change request's runbooks, a Service Catalog
+product's template), content of :data:`FOLLOWED_CALLS` that cannot be read, an ``UpdateResource`` whose current state cannot be read or
 patched, and a value only known when the call runs (an Automation ``{{ parameter }}``,
 a Step Functions path ``.$``).
 
@@ -48,6 +53,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
 from ..errors import Violation
@@ -60,7 +66,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..audit import Finding
     from ..profile import VpcProfile
 
-__all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "SAGEMAKER_REFERENCES", "SERVICES", "service_call_decision",
+__all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "FOLLOWED_CALLS", "FollowedContent", "SAGEMAKER_REFERENCES", "SERVICES", "service_call_decision",
            "decides", "sagemaker_references", "reads_type", "patched_state"]
 
 DOCUMENT_CALLS: Mapping[tuple[str, str], tuple[str, str, str]] = {
@@ -88,9 +94,6 @@ WITH_MEMBERS: Mapping[str, tuple[str, ...]] = {
 """Members read with the resource's property (same names in the API and the resource schema)."""
 
 UNSEEN_OPERATIONS: Mapping[tuple[str, str], tuple[str, str]] = {
-    ("ssm", "StartAutomationExecution"): (
-        "DocumentName", "runs an Automation document whose content this request does not carry (its "
-                        "aws:executeAwsApi / aws:createStack steps may call SageMaker)"),
     ("ssm", "StartChangeRequestExecution"): (
         "DocumentName", "runs the runbooks of a change template whose content this request does not carry"),
     ("servicecatalog", "ProvisionProduct"): (
@@ -112,6 +115,53 @@ UNSEEN_OPERATIONS: Mapping[tuple[str, str], tuple[str, str]] = {
                           "(their network settings are not in this request)"),
 }
 """(service, operation) -> (member named, why): they run content the request does not carry."""
+
+@dataclass(frozen=True)
+class FollowedContent:
+    """A request that runs content its service keeps (a state machine, an SSM document): read with a call of
+    the same service before the request is sent, then decided as the resource that content is."""
+
+    member: str
+    """The request member naming the content (``stateMachineArn``, ``DocumentName``)."""
+    read: str
+    """The operation of the same service that returns it (``DescribeStateMachine``, ``GetDocument``)."""
+    read_members: Mapping[str, str]
+    """The read's members -> the request members they are given from (only those present)."""
+    content: str
+    """The member of the read's response holding the content."""
+    rtype: str
+    """The CloudFormation type the content is read as."""
+    prop: str
+    """That type's property the content is."""
+    with_members: Mapping[str, str] = field(default_factory=dict)
+    """Members of the read's response -> properties read with the content (an SSM document's type)."""
+
+    def read_request(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The read's request for ``params`` (the members it takes from the request, when present)."""
+        return {read: params[member] for read, member in self.read_members.items() if member in params}
+
+
+_STATE_MACHINE = FollowedContent("stateMachineArn", "DescribeStateMachine", {"stateMachineArn": "stateMachineArn"},
+                                 "definition", "AWS::StepFunctions::StateMachine", "DefinitionString")
+_SSM_DOCUMENT = {"read": "GetDocument", "content": "Content", "rtype": "AWS::SSM::Document", "prop": "Content",
+                 "with_members": {"DocumentType": "DocumentType"}}
+FOLLOWED_CALLS: Mapping[tuple[str, str], FollowedContent] = {
+    # Step Functions API reference, StartExecution / StartSyncExecution: "stateMachineArn: The Amazon Resource
+    # Name (ARN) of the state machine to execute" (a version or alias ARN too); DescribeStateMachine returns its
+    # "definition" (for a version ARN, that version's).
+    ("stepfunctions", "StartExecution"): _STATE_MACHINE,
+    ("stepfunctions", "StartSyncExecution"): _STATE_MACHINE,
+    # Systems Manager API reference, StartAutomationExecution: "DocumentName: The name of the SSM document to run"
+    # (and DocumentVersion); CreateAssociation: "Name: The name of the SSM Command document or Automation runbook
+    # that contains the configuration information"; GetDocument returns its Content and DocumentType.
+    ("ssm", "StartAutomationExecution"): FollowedContent(
+        "DocumentName", read_members={"Name": "DocumentName", "DocumentVersion": "DocumentVersion"}, **_SSM_DOCUMENT),
+    ("ssm", "CreateAssociation"): FollowedContent(
+        "Name", read_members={"Name": "Name", "DocumentVersion": "DocumentVersion"}, **_SSM_DOCUMENT),
+}
+"""(service, operation) -> the content it runs, which the guard reads before the request is sent: a state machine
+made outside the process (or before the guard) that calls SageMaker, an Automation document run or associated.
+Content that cannot be read cannot be verified (refused unless relaxed)."""
 
 SAGEMAKER_REFERENCES: Mapping[tuple[str, str], Reference] = {
     # Amazon A2I StartHumanLoop sends HumanLoopInput to the work team of the flow definition it names
@@ -222,8 +272,9 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
     profile : VpcProfile
         The profile; ``allow_unverified_templates`` drops what cannot be verified.
     current_state : Any, optional
-        ``UpdateResource``: the resource's properties after the patch (:func:`patched_state`), or an
-        :class:`Exception` saying why they could not be read (then it cannot be verified).
+        ``UpdateResource``: the resource's properties after the patch (:func:`patched_state`); a
+        :data:`FOLLOWED_CALLS` request: the response of its read (``DescribeStateMachine``, ``GetDocument``).
+        Or an :class:`Exception` saying why they could not be read (then it cannot be verified).
 
     Returns
     -------
@@ -239,6 +290,8 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
     if key in UNSEEN_OPERATIONS:
         member, why = UNSEEN_OPERATIONS[key]
         out.append(_unverifiable(operation, member, params.get(member), why))
+    elif key in FOLLOWED_CALLS:
+        out += _followed_violations(operation, FOLLOWED_CALLS[key], params, current_state, starts, profile)
     elif key in CLOUD_CONTROL_CALLS:
         type_name = params.get("TypeName")
         if reads_type(type_name):
@@ -260,6 +313,19 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
                                      params.get("Name"), "new parameters of the pipe's current target, which this "
                                      "request does not name (give Target too)"))
     return relaxed(out, profile), starts
+
+
+def _followed_violations(operation: str, spec: FollowedContent, params: Mapping[str, Any], read: Any,
+                         starts: list[tuple[str, dict[str, Any]]], profile: "VpcProfile") -> list[Violation]:
+    """The violations of the content ``spec`` names, from the response of its read (``read``; an exception:
+    why it could not be read, then it cannot be verified)."""
+    named = params.get(spec.member)
+    if isinstance(read, Exception) or not isinstance(read, Mapping) or not isinstance(read.get(spec.content), str):
+        why = str(read) if isinstance(read, Exception) else f"{spec.read} returned no {spec.content}"
+        return [_unverifiable(operation, spec.member, named, f"what it runs could not be read ({why})")]
+    extra = {prop: read[m] for m, prop in spec.with_members.items() if m in read}
+    return _resource_violations(operation, spec.member, spec.rtype, spec.prop, read[spec.content], starts, profile,
+                                extra)
 
 
 def _resource_violations(operation: str, member: str, rtype: str, prop: str | None, value: Any,
