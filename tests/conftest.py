@@ -68,6 +68,40 @@ def _offline_aws(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_botocore_data_loader() -> Iterator[None]:
+    """Every botocore session of the test process reads botocore's data with one loader.
+
+    A new session (each ``boto3.Session()`` of the CLI under test, of moto's server, of a test)
+    otherwise parses the JSON of each service model it uses and of ``endpoints.json`` again
+    (ec2's model alone ~0.2 s of CPU); the loader caches what it read (read-only dicts, as
+    within one session). A session with its own data path (``AWS_DATA_PATH``) still gets a
+    loader of its own. A test that checks how safemaker itself shares a loader asks for
+    ``own_botocore_loaders``."""
+    import botocore.session
+
+    create_loader = botocore.session.create_loader
+    shared = create_loader()
+
+    def loader(search_path_string: str | None = None) -> object:
+        return shared if search_path_string is None else create_loader(search_path_string)
+
+    botocore.session.create_loader = loader
+    try:
+        yield
+    finally:
+        botocore.session.create_loader = create_loader
+
+
+@pytest.fixture
+def own_botocore_loaders(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore's own ``create_loader`` for the test: a new loader for each new session."""
+    import botocore.loaders
+    import botocore.session
+
+    monkeypatch.setattr(botocore.session, "create_loader", botocore.loaders.create_loader)
+
+
 @pytest.fixture(autouse=True)
 def _no_process_guard_left() -> object:
     """A process guard (``install_process``, or turned on by a ClosedNetworkSession) ends with its test."""

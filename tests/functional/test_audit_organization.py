@@ -234,7 +234,7 @@ def test_cli_organization_flags_refused_with_exit_2_before_any_request(org_env, 
     assert org_env.requests == ()
 
 
-def test_assumed_sessions_share_one_data_loader():
+def test_assumed_sessions_share_one_data_loader(own_botocore_loaders):
     from safemaker.audit.organization import assumed_session
 
     creds = {"AccessKeyId": "AKIAAAAAAAAAAAAAAAAA", "SecretAccessKey": "x", "SessionToken": "t"}
