@@ -476,6 +476,31 @@ def _check_lifecycle_script(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> A
 
 
 _PRIVATE_TEAM = Reference("WorkteamArn", "workteam", arn_prefix=PRIVATE_WORKTEAM)
+
+
+class _Memo(dict):  # type: ignore[type-arg]
+    """``memo[key]`` is ``fn(key)`` for a pure ``fn`` of a ``str``, computed once per key (a dict lookup where an
+    ``lru_cache`` wrapper costs a call; at most 1,024 kept, then all forgotten at once). The generated code
+    subscripts it with ``str`` values only."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Any) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key: str) -> Any:
+        value = self.fn(key)
+        if len(self) >= 1024:
+            self.clear()
+        self[key] = value
+        return value
+
+
+_STORAGE = _Memo(_family_has_storage)
+"""``_family_has_storage`` of an instance type (``str``), for the generated code."""
+_TEAM_NAMES = _Memo(_PRIVATE_TEAM.name_of)
+"""The private work team a ``str`` ARN names (``None``: not one), for the generated code."""
 _CROWDS = {"public-crowd": "the public crowd (Amazon Mechanical Turk): workers on the internet",
            "vendor-crowd": "an AWS Marketplace vendor's work team: a third party's workers"}
 
@@ -732,7 +757,7 @@ def _field_plan(f: FieldRule, p: _ProfileView, inject: bool, update: bool) -> _F
     elif g is Guardrail.LIFECYCLE_SCRIPT:
         test = _NONE_OK if p.notebook_root_access == "Disabled" else _SKIP
     elif g is Guardrail.WORKTEAM:
-        test, wanted = _TEAM, _PRIVATE_TEAM.name_of
+        test, wanted = _TEAM, _TEAM_NAMES
     else:  # pragma: no cover - every guardrail with a check is listed above
         test = _CHECK
     if absent != _ABSENT_OK:
@@ -767,9 +792,13 @@ def _plan(operation: str, rule: OperationRule, view: _ProfileView, inject: bool,
         anchor = split_path(t.anchor)
         kind = (_AT_ROOT if not anchor else _AT_MEMBERS if "[]" not in anchor
                 else _AT_LIST if anchor[-1] == "[]" and "[]" not in anchor[:-1] else _AT_PATH)
+        # A top-level list no other target walks into: its elements are copied by this target alone, so the
+        # generated loop needs no look at the writer's set before copying one (see _OWN_ELEMENT_ALONE).
+        alone = (kind == _AT_LIST and len(anchor) == 2
+                 and not any(split_path(o.anchor)[:1] == anchor[:1] for o in rule.targets if o is not t))
         run_fields, run_list = _compile_fields(fields, anchor[:-1] if kind == _AT_LIST and dia is None else None,
                                                f"{operation} {t.anchor or '(request)'} inject={inject_eff} "
-                                               f"written={written}", t_update)
+                                               f"written={written}", t_update, alone)
         places = [format_path(anchor) + "."] if kind == _AT_MEMBERS else [()]
         targets.append((kind, anchor, t_update, fields, dia, run_fields, places, run_list))
     plan = _Plan(rule, tuple(targets), update, inject_eff, f"{operation} inject={inject_eff} written={written}",
@@ -948,13 +977,13 @@ _TESTS = {
     _NONE_OK: "v is None",
     _REMOTE: "(v is None or (v == W{i} and type(v) is T{i}))",
     _CHECK: "False",
-    _TEAM: "(v is None or (v.__class__ is str and v.startswith('arn:') and W{i}(v)))",
+    _TEAM: "(v is None or (v.__class__ is str and v.startswith('arn:') and W{i}[v]))",
 }
 """The fast test of each kind, as Python source (``v`` is the value, ``W{i}`` the field's wanted value)."""
 
 
 def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | None = None,
-                    label: str = "plan", t_update: bool = False) -> tuple[Any, Any]:
+                    label: str = "plan", t_update: bool = False, alone: bool = False) -> tuple[Any, Any]:
     """The fields of one target as Python functions, generated from the plan (as :mod:`dataclasses`
     makes ``__init__``): straight-line code per field that reads the value, passes it when the fast
     test does, takes the cached refusals of an absent value, and calls the run's state (:class:`_Run`)
@@ -972,7 +1001,7 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
     ns: dict[str, Any] = {"MISSING": MISSING, "_get": _get, "_ids_ok": _ids_ok, "_is_map": _is_map,
                           "_FreshOne": _FreshOne, "_new_violation": _new_violation, "Violation": Violation,
                           "_instance_store": _instance_store, "has_instance_storage": has_instance_storage,
-                          "_expand_all": _expand_all, "_family_has_storage": _family_has_storage,
+                          "_expand_all": _expand_all, "_STORAGE": _STORAGE,
                           "MEMBERS": members, "FIELDS": (fields, t_update)}
     for i, (_d, _k, _k2, parts, _t, wanted, _a, new, _c, _f, _p, conds, refused) in enumerate(fields):
         ns.update({f"P{i}": parts, f"W{i}": wanted, f"R{i}": refused, f"C{i}": conds, f"N{i}": new,
@@ -1018,7 +1047,7 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
         written: list[str] = []  # parents written into by the fields before, in this element
         for i, fp in enumerate(fields):
             later = {f[1] for f in fields[i + 1:] if f[0] == 2 and f[6] in (_ABSENT_CONST, _ABSENT_FRESH)}
-            lines += _field_source(i, fp, ns, "        ", cache, fp[1] not in written, fp[1] in later, True)
+            lines += _field_source(i, fp, ns, "        ", cache, fp[1] not in written, fp[1] in later, True, alone)
             if fp[0] == 2 and fp[6] in (_ABSENT_CONST, _ABSENT_FRESH):
                 written.append(fp[1])
     code = compile("\n".join(lines), f"<safemaker.guard {label}>", "exec")  # a name for tracebacks and profiles
@@ -1036,8 +1065,20 @@ _OWN_ELEMENT = ["if owned is None:  # this element's copy in the writer's copy o
                 "        owned_ids.add(id(owned))"]
 
 
+_OWN_ELEMENT_ALONE = [
+    "if owned is None:  # this element's copy in the writer's copy of the list, made once",
+    "    if lst is None:",
+    "        lst, owned_ids = S.own_seq(MEMBERS)",
+    "    owned = lst[concrete[-1]] = lst[concrete[-1]].copy()",
+    "    fresh = True"]
+""":data:`_OWN_ELEMENT` for a list that no other target of the plan walks into (``alone``): an element is
+copied the first time a field writes into it, without registering the copy in the writer's set or looking it up
+there (nothing else owns it; if a check function's injection (``S.inject``) copies an element before this loop
+does, the loop copies that copy, with what it holds, and the writes land in the list's copy either way)."""
+
+
 def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: dict[str, str] | None,
-                  first: bool = False, again: bool = True, in_list: bool = False) -> list[str]:
+                  first: bool = False, again: bool = True, in_list: bool = False, alone: bool = False) -> list[str]:
     """The generated code of field ``i`` (plan ``fp``), indented by ``pad``.
 
     ``cache`` is ``None`` for ``run_fields`` (any container, ``is_dict`` says whether it is a
@@ -1109,7 +1150,7 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
         elif absent == _ABSENT_FRESH and getattr(new, "made_list", None) is not None:  # a list of IDs: N{i}()
             made = _fresh_list_source(f"L{i}", ns, new.made_list)
         if in_list:
-            lines += [ind + line for line in _OWN_ELEMENT]
+            lines += [ind + line for line in (_OWN_ELEMENT_ALONE if alone else _OWN_ELEMENT)]
             owned_set = "owned_ids"
         else:
             lines += [f"{ind}if owned is None:",
@@ -1266,7 +1307,7 @@ def _required_source(i: int, conds: tuple[Any, ...], ns: dict[str, Any], cache: 
         if not lists and len(parts) == 2:
             if elem:  # an absent or null parent holds no instance type (_get finds MISSING there)
                 terms.append(f"not ((x := {member(parts[0])}).__class__ is dict and "
-                             f"((t := x.get({parts[1]!r}, MISSING)).__class__ is str and _family_has_storage(t)"
+                             f"((t := x.get({parts[1]!r}, MISSING)).__class__ is str and _STORAGE[t]"
                              f" or t.__class__ is not str and has_instance_storage(t)) or x.__class__ is not dict"
                              f" and x is not MISSING and x is not None and has_instance_storage(_get(c, IT{i}_{j})))")
             else:
@@ -1295,7 +1336,7 @@ def _required_source(i: int, conds: tuple[Any, ...], ns: dict[str, Any], cache: 
         special = []
         for j, (parts, lists) in enumerate(instance_types):
             if not lists and len(parts) == 2:
-                special.append(f"(not _family_has_storage(t) if (t := {m}.get({parts[1]!r}, MISSING)).__class__ "
+                special.append(f"(not _STORAGE[t] if (t := {m}.get({parts[1]!r}, MISSING)).__class__ "
                                f"is str else not has_instance_storage(t))")
             elif len(parts) > 2 and parts[1] != "[]":
                 special.append(f"({parts[1]!r} not in {m} or not _instance_store(c, IT{i}_{j}, {lists!r}))")
