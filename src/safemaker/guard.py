@@ -1019,14 +1019,15 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
     read_firsts = "; ".join(f"{var} = c.get({key!r}, MISSING)" for key, var in cache.items()) or "pass"
     lines = ["def run_fields(c, is_dict, prefix, concrete, violations, S):",
              "    owned = S.owned",
+             "    wset = S.writer._owned if owned is not None else None  # the writer's set, once something is owned",
              "    injected = S.injected",
              "    if is_dict:",
              f"        {read_firsts}"]
     for i, fp in enumerate(fields):
-        lines += _field_source(i, fp, ns, "        ", cache)
+        lines += _field_source(i, fp, ns, "        ", cache, again=_writes_below(fp[1], fields[i + 1:]))
     lines.append("        return")
     for i, fp in enumerate(fields):
-        lines += _field_source(i, fp, ns, "    ", None)
+        lines += _field_source(i, fp, ns, "    ", None, again=_writes_below(fp[1], fields[i + 1:]))
     if members is not None:
         # S.owned (what the state's rare paths write into) is set just before each call of them.
         writes = any(fp[6] in (_ABSENT_CONST, _ABSENT_FRESH) for fp in fields)  # else no element is written
@@ -1053,6 +1054,13 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
     code = compile("\n".join(lines), f"<safemaker.guard {label}>", "exec")  # a name for tracebacks and profiles
     exec(code, ns)  # noqa: S102 - generated from the rule table, no outside text
     return ns["run_fields"], ns.get("run_list")
+
+
+def _writes_below(member: str | None, later: tuple[_FieldPlan, ...]) -> bool:
+    """Whether a field of ``later`` injects below the first-level ``member`` (a structure copied for a field
+    before them is then put in the writer's set, so that they write into that copy)."""
+    return any(fp[1] == member and len(fp[3]) >= 2 and "[]" not in fp[3] and fp[6] in (_ABSENT_CONST, _ABSENT_FRESH)
+               for fp in later)
 
 
 _OWN_ELEMENT = ["if owned is None:  # this element's copy in the writer's copy of the list, made once",
@@ -1154,8 +1162,9 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
             owned_set = "owned_ids"
         else:
             lines += [f"{ind}if owned is None:",
-                      f"{ind}    owned = S.own(concrete)"]
-            owned_set = "S.writer._owned"
+                      f"{ind}    owned = S.own(concrete)",
+                      f"{ind}    wset = S.writer._owned"]
+            owned_set = "wset"
         path_at = f"paths[{i}]" if in_list else f"prefix + {_path!r}"  # run_list: the index's paths, made once
         add = "add_injected(" if in_list else "injected.append("
         inject = (f"{'S.owned = owned; ' if in_list else ''}S.fields, S.t_update = FIELDS; "
@@ -1171,17 +1180,19 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
                           f"{ind}        x = owned[{key!r}] = x.copy()"]
                 if again:
                     lines.append(f"{ind}        {owned_set}.add(id(x))")
-            else:
+            else:  # a copy made here goes into the writer's set only when a later field writes below it
                 lines += [f"{ind}    if id(x) not in {owned_set}:",
-                          f"{ind}        x = owned[{key!r}] = dict(x)",
-                          f"{ind}        {owned_set}.add(id(x))"]
+                          f"{ind}        x = owned[{key!r}] = x.copy()"]
+                if again or in_list:
+                    lines.append(f"{ind}        {owned_set}.add(id(x))")
             lines += [f"{ind}    x[{key2!r}] = {made}",
                       f"{ind}    {add}{path_at})"]
             if f.create_parents:  # an absent parent is made (set_in), and is the writer's own
                 lines += [f"{ind}elif x is MISSING:",
-                          f"{ind}    x = owned[{key!r}] = {{}}",
-                          f"{ind}    {owned_set}.add(id(x))",
-                          f"{ind}    x[{key2!r}] = {made}",
+                          f"{ind}    x = owned[{key!r}] = {{}}"]
+                if again or in_list:
+                    lines.append(f"{ind}    {owned_set}.add(id(x))")
+                lines += [f"{ind}    x[{key2!r}] = {made}",
                           f"{ind}    {add}{path_at})"]
             lines += [f"{ind}else:",
                       f"{ind}    {inject}"]
