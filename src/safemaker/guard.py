@@ -1021,6 +1021,7 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
              "    owned = S.owned",
              "    wset = S.writer._owned if owned is not None else None  # the writer's set, once something is owned",
              "    injected = S.injected",
+             _GIVEN_INIT,
              "    if is_dict:",
              f"        {read_firsts}"]
     for i, fp in enumerate(fields):
@@ -1036,6 +1037,7 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
             lines += ["    add_injected = S.injected.append",
                       "    lst = owned_ids = None"]
         lines += ["    owned = None",
+                  _GIVEN_INIT,
                   "    for c, (concrete, prefix, paths) in zip(seq, known):"]
         if writes:
             lines.append("        owned = None")
@@ -1051,9 +1053,16 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
             lines += _field_source(i, fp, ns, "        ", cache, fp[1] not in written, fp[1] in later, True, alone)
             if fp[0] == 2 and fp[6] in (_ABSENT_CONST, _ABSENT_FRESH):
                 written.append(fp[1])
+    given_vars = list(ns.pop("GIVEN_VARS", {}).values())  # each function starts them at None (_given_var)
+    init = f"    {' = '.join(given_vars)} = None" if given_vars else "    pass"
+    lines = [init if line is _GIVEN_INIT else line for line in lines]
     code = compile("\n".join(lines), f"<safemaker.guard {label}>", "exec")  # a name for tracebacks and profiles
     exec(code, ns)  # noqa: S102 - generated from the rule table, no outside text
     return ns["run_fields"], ns.get("run_list")
+
+
+_GIVEN_INIT = "    # (the GV<k> variables of _given_var, set to None)"
+"""A line of the generated functions replaced, once every field is written, by the start of their GV<k> locals."""
 
 
 def _writes_below(member: str | None, later: tuple[_FieldPlan, ...]) -> bool:
@@ -1337,7 +1346,16 @@ def _required_source(i: int, conds: tuple[Any, ...], ns: dict[str, Any], cache: 
             terms.append(f"not ((not is_dict or {parts[0]!r} in c) and _instance_store(c, IT{i}_{j}, {lists!r}))")
     if not_required_when is not None:
         ns[f"NRW{i}"] = not_required_when
-        terms.append(f"not S.given(NRW{i})")
+        # read once per generated function (its local GV<k>, None until then; see _compile_fields), the request's
+        # memo (S.given) across functions
+        var = _given_var(not_required_when, ns)
+        if (len(not_required_when) == 3 and not_required_when[1] == "[]" and not_required_when[2] != "[]"
+                and not_required_when[0] != "[]"):  # "A[].B" (ProductionVariants[].ModelName): read directly
+            ns["_given_each"] = _given_each
+            read = f"_given_each(S.params, {not_required_when[0]!r}, {not_required_when[2]!r})"
+        else:
+            read = f"S.given(NRW{i})"
+        terms.append(f"not ({var} if {var} is not None else ({var} := {read}))")
     generic = " and ".join(terms) or "True"
     if (elem and only_with is not None and len(only_with) == 1 and only_with[0] in cache
             and all(parts[0] == only_with[0] for parts, _ in instance_types)):
@@ -1358,6 +1376,29 @@ def _required_source(i: int, conds: tuple[Any, ...], ns: dict[str, Any], cache: 
         return (f"({m} is not MISSING and (({' and '.join(special) or 'True'}) if {m}.__class__ is dict "
                 f"else ({generic})))")
     return generic
+
+
+def _given_var(parts: tuple[str, ...], ns: dict[str, Any]) -> str:
+    """The local variable of the generated functions that holds :meth:`_Run.given` of ``parts`` (``GV<k>``, one per
+    path; its name is listed in ``ns["GIVEN_VARS"]`` so that each function starts it at ``None``)."""
+    names = ns.setdefault("GIVEN_VARS", {})
+    return names.setdefault(parts, f"GV{len(names)}")
+
+
+def _given_each(root: Any, member: str, key: str) -> bool:
+    """:func:`_given` of ``(member, "[]", key)``: a request whose ``member`` is a list (or tuple) of dicts that
+    each give ``key`` a value is read here in one loop; anything else by :func:`_given` itself."""
+    if root.__class__ is dict:
+        seq = root.get(member)
+        if seq is None:
+            return False
+        if seq.__class__ is list or seq.__class__ is tuple:
+            for item in seq:
+                if item.__class__ is not dict or key not in item or item[key] in (None, ""):
+                    break
+            else:
+                return bool(seq)
+    return _given(root, (member, "[]", key))
 
 
 def _given(root: Any, parts: tuple[str, ...]) -> bool:
