@@ -68,16 +68,18 @@ def _offline_aws(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
         yield
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _one_botocore_data_loader() -> Iterator[None]:
-    """Every botocore session of the test process reads botocore's data with one loader.
+_BOTOCORE_CREATE_LOADER: list = []
 
-    A new session (each ``boto3.Session()`` of the CLI under test, of moto's server, of a test)
-    otherwise parses the JSON of each service model it uses and of ``endpoints.json`` again
-    (ec2's model alone ~0.2 s of CPU); the loader caches what it read (read-only dicts, as
-    within one session). A session with its own data path (``AWS_DATA_PATH``) still gets a
-    loader of its own. A test that checks how safemaker itself shares a loader asks for
-    ``own_botocore_loaders``."""
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every botocore session of the test process reads botocore's data with one loader, from collection on.
+
+    A new session (each ``boto3.Session()`` of the CLI under test, of moto's server, of a test, and of
+    the test modules that read botocore's models when they are collected, to parametrize) otherwise
+    parses the JSON of each service model it uses and of ``endpoints.json`` again (ec2's model alone
+    ~0.2 s of CPU); the loader caches what it read (read-only dicts, as within one session). A
+    session with its own data path (``AWS_DATA_PATH``) still gets a loader of its own. A test that
+    checks how safemaker itself shares a loader asks for ``own_botocore_loaders``."""
     import botocore.session
 
     create_loader = botocore.session.create_loader
@@ -86,11 +88,16 @@ def _one_botocore_data_loader() -> Iterator[None]:
     def loader(search_path_string: str | None = None) -> object:
         return shared if search_path_string is None else create_loader(search_path_string)
 
+    _BOTOCORE_CREATE_LOADER.append(create_loader)
     botocore.session.create_loader = loader
-    try:
-        yield
-    finally:
-        botocore.session.create_loader = create_loader
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """botocore's own ``create_loader`` back (:func:`pytest_configure`)."""
+    import botocore.session
+
+    if _BOTOCORE_CREATE_LOADER:
+        botocore.session.create_loader = _BOTOCORE_CREATE_LOADER.pop()
 
 
 @pytest.fixture
