@@ -6,6 +6,7 @@ Every test except those marked ``e2e`` runs with (an ``e2e`` test is skipped unl
 - ``AWS_*`` variables cleared, then fake credentials (``testing``), region
   ``us-east-1``, ``AWS_EC2_METADATA_DISABLED=true`` and the AWS config and
   credentials files pointed at ``/dev/null``; ``boto3.DEFAULT_SESSION`` unset;
+- ``MOTO_EC2_LOAD_DEFAULT_AMIS=false`` (moto's EC2 backends start without public AMIs);
 - ``COLUMNS`` and ``LINES`` unset, so that the CLI's tables do not depend on
   the terminal (or the pytest-xdist worker, which has ``COLUMNS=80``) that runs
   the tests; a test that needs a width sets it;
@@ -60,6 +61,10 @@ def _offline_aws(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
             monkeypatch.delenv(name)
     for name, value in FAKE_AWS_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
+    # moto's EC2 backend otherwise makes a few hundred public AMIs in each region it is asked
+    # about, again after each reset, and the local backend's snapshots copy them: no test runs an
+    # instance from one of those (ImageId is not checked: moto's AMI validation is off).
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     for name in ("COLUMNS", "LINES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
