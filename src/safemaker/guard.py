@@ -135,7 +135,6 @@ _Writer = _paths.Writer
 
 _RULE_IDS = {g: g.value for g in Guardrail}
 _new_violation = object.__new__
-_new_state = object.__new__
 
 
 @dataclass(frozen=True)
@@ -1434,10 +1433,11 @@ def _given(root: Any, parts: tuple[str, ...]) -> bool:
 class _Run:
     """The state of one :func:`_run` that the generated field code calls for its rare paths.
 
-    Made per request as ``_new(plan.state)`` with ``params``, ``violations`` and ``injected`` set
-    (:meth:`start`): ``plan.state`` is a subclass made once per plan (:func:`_state_class`) whose class
-    attributes are the plan's ``operation``, ``view``, ``plan`` and ``written``; the attributes set later
-    start as the class defaults below (making an instance is the cost here, not the attributes).
+    Made per request as ``plan.state()`` (no ``__init__`` of its own: ``object``'s), then ``params``,
+    ``violations`` and ``injected`` set by :func:`_run`: ``plan.state`` is a subclass made once per plan
+    (:class:`_Plan`) whose class attributes are the plan's ``operation``, ``view``, ``plan`` and ``written``;
+    the attributes set later start as the class defaults below (making an instance is the cost here, not the
+    attributes).
     """
 
     operation: str
@@ -1453,11 +1453,6 @@ class _Run:
     fields: tuple[_FieldPlan, ...] = ()
     t_update: bool = False
     given_at: dict[tuple[str, ...], bool] | None = None
-
-    def __init__(self, operation: str, view: _ProfileView, plan: _Plan, params: Mapping[str, Any], written: bool,
-                 violations: list[Violation]) -> None:
-        self.operation, self.view, self.plan, self.written = operation, view, plan, written
-        self.params, self.violations, self.injected = params, violations, []
 
     def given(self, parts: tuple[str, ...]) -> bool:
         """Whether the request gives a value (neither None nor "") at rule path ``parts`` (a field's
@@ -1639,12 +1634,12 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
     plan = plans.get(operation)
     if plan is None or plan.rule is not rule:
         plan = plans[operation] = _plan(operation, rule, view, inject, written)
-    state = _new_state(plan.state)  # _Run(...) without its __init__ (see _Run)
+    state = plan.state()  # its class attributes are the plan's constants (see _Run)
     state.params = params
     state.violations = violations
     state.injected = injected = []
     plan.run(params, violations, state)  # every target (_compile_targets)
-    extra_refs: list[ResolvedReference] = []
+    extra_refs: Any = ()  # the embedded pipeline definition's references (a list), if there is one
     if rule.definition is not None:
         extra_refs = _run_definition(operation, rule, params, profile, violations, pipeline_definition)
     writer = state.writer
