@@ -60,6 +60,7 @@ from .errors import MISSING, PipelineDefinitionError, Violation
 from . import paths as _paths
 from ._json import DuplicateKeyError, loads_strict
 from .paths import split_path
+from .preflight.request import PREFLIGHT_OPERATIONS, PREFLIGHT_READS
 from .rules import RULES, Guardrail
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -519,6 +520,122 @@ def _substitute_items(value: Any, at: _Parts, params: Mapping[str, PipelineParam
     return value if lst is None else lst
 
 
+_WHOLE = True
+"""In a :func:`_read_paths` tree: the value there and everything below it is read."""
+_WALK_READS = True
+"""Substitute only where the decision of a step reads (:func:`_read_paths`); ``False`` substitutes every
+expression of a step (the reference the tests compare with)."""
+_READS: dict[str, Any] = {}
+
+
+def _read_paths(operation: str) -> dict[str, Any] | None:
+    """Where the decision of an ``operation`` request (:func:`safemaker.guard._check_written`) reads it, as a
+    tree: member name (``"[]"``: every element of a list) -> subtree, or :data:`_WHOLE`; ``None`` when it may
+    read anything.
+
+    From the rule table: every field (its value as a whole), the paths its conditions read (``only_with``,
+    ``instance_types``, ``not_required_when``), a ``DirectInternetAccess`` field's ``SubnetId`` beside it,
+    every reference with its discriminator and scope; and what the preflight check of the operation reads
+    (:data:`safemaker.preflight.PREFLIGHT_READS`). An expression anywhere else cannot change the decision,
+    nor overlap a guarded field (:func:`_guarded_patterns` are among these paths).
+    """
+    try:
+        return _READS[operation]
+    except KeyError:
+        pass
+    rule = RULES[operation]
+    paths: list[tuple[str, ...]] = []
+    for target, f in rule.fields():
+        anchor = split_path(target.anchor)
+        paths.append(anchor + split_path(f.path))
+        if f.only_with:
+            paths.append(anchor + split_path(f.only_with))
+        paths.extend(anchor + split_path(t) for t in f.instance_types)
+        if f.not_required_when is not None:
+            paths.append(split_path(f.not_required_when))
+        if f.guardrail is Guardrail.DIRECT_INTERNET_ACCESS:
+            paths.append(anchor + ("SubnetId",))
+    for ref in rule.references:
+        paths.append(split_path(ref.path))
+        if ref.discriminator:
+            paths.append(split_path(ref.discriminator))
+        paths.extend((m,) for m in ref.scope)
+    tree: dict[str, Any] | None = {}
+    if operation in PREFLIGHT_OPERATIONS:
+        reads = PREFLIGHT_READS.get(operation)
+        if reads is None:
+            tree = None
+        else:
+            paths.extend(split_path(r) for r in reads)
+    for parts in paths if tree is not None else ():
+        if not parts:
+            tree = None  # the request as a whole
+            break
+        node = tree
+        for part in parts[:-1]:
+            child = node.get(part)
+            if child is _WHOLE:
+                break
+            if child is None:
+                child = node[part] = {}
+            node = child
+        else:
+            node[parts[-1]] = _WHOLE
+    _READS[operation] = tree
+    return tree
+
+
+def _substitute_read(value: Any, node: dict[str, Any], at: _Parts, params: Mapping[str, PipelineParameter],
+                     values: Mapping[str, Any] | None, found: list[tuple[_Parts, Any, Any]],
+                     clean: frozenset[int]) -> Any:
+    """:func:`_substitute` of what ``node`` (of :func:`_read_paths`) reads in ``value``, a mapping or a
+    sequence that is no expression: every expression at or below a path that is read, in document order.
+    A value that is not shaped as the paths read it (a mapping where elements are read, a sequence where
+    members are) is substituted as a whole (the guard finds it unwalkable and shows it)."""
+    t = type(value)
+    if t is dict or (t is not list and t not in _LEAVES and _paths.is_map(value)):
+        if clean and id(value) in clean:
+            return value
+        if "[]" in node:
+            return _substitute_members(value, at, params, values, found, clean)
+        out: dict[str, Any] | None = None
+        for k, v in value.items():
+            child = node.get(k) if k.__class__ is str else None
+            if child is None or type(v) in _LEAVES:
+                continue
+            if type(v) is dict and len(v) == 1 and _is_expression(v):
+                new = _resolve(v, at + (k,), params, values, found)
+            elif child is _WHOLE:
+                new = _substitute(v, at + (k,), params, values, found, clean)
+            else:
+                new = _substitute_read(v, child, at + (k,), params, values, found, clean)
+            if new is not v:
+                if out is None:
+                    out = dict(value)
+                out[k] = new
+        return value if out is None else out
+    if t is list or (t not in _LEAVES and _paths.is_seq(value)):
+        child = node.get("[]")
+        if child is None:
+            return _substitute_items(value, at, params, values, found, clean)
+        lst: list[Any] | None = None
+        for i, v in enumerate(value):
+            if type(v) in _LEAVES:
+                continue
+            if child is _WHOLE:
+                new = _substitute(v, at + (i,), params, values, found, clean)
+            elif _is_expression(v):
+                new = _resolve(v, at + (i,), params, values, found)
+            else:
+                new = _substitute_read(v, child, at + (i,), params, values, found, clean)
+            if new is not v:
+                if lst is None:
+                    lst = list(value)
+                lst[i] = new
+        return value if lst is None else lst
+    return value
+
+
 def _resolve(expr: Mapping[str, Any], at: _Parts, params: Mapping[str, PipelineParameter],
              values: Mapping[str, Any] | None, found: list[tuple[_Parts, Any, Any]]) -> Any:
     """What expression ``expr`` at ``at`` is known to be (see :func:`_substitute`)."""
@@ -781,7 +898,12 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
     if step.model_name is not MISSING:
         _check_shadow_model(step, operation, violations, refs, producers)
     found: list[tuple[_Parts, Any, Any]] = []
-    resolved = _substitute(args, (), definition.parameters, values, found, definition.expression_free)
+    reads = _READS.get(op) if op in _READS else _read_paths(op)
+    if reads is None or not _WALK_READS:
+        resolved = _substitute(args, (), definition.parameters, values, found, definition.expression_free)
+    else:
+        resolved = _substitute_read(args, reads, (), definition.parameters, values, found,
+                                    definition.expression_free)
     decided_violations, decided_refs = _guard._check_written(op, resolved, profile)
     if not found and not decided_violations and not decided_refs:
         return  # the common case: a closed step without expressions

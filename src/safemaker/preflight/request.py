@@ -22,7 +22,8 @@ from .scripts import decode_content, scan_script
 if TYPE_CHECKING:  # pragma: no cover
     from ..profile import VpcProfile
 
-__all__ = ["Findings", "check_request", "PREFLIGHT_OPERATIONS", "REMOTE_FUNCTION_CHANNEL", "severity"]
+__all__ = ["Findings", "check_request", "PREFLIGHT_OPERATIONS", "PREFLIGHT_READS", "REMOTE_FUNCTION_CHANNEL",
+           "severity"]
 
 REMOTE_FUNCTION_CHANNEL = "sagemaker_remote_function_bootstrap"
 """The input channel (and ``/opt/ml/input/data/<channel>/job_driver.sh`` entrypoint) of
@@ -333,6 +334,18 @@ _CHECKERS: Mapping[str, Callable[[str, Mapping[str, Any], "VpcProfile", Findings
 
 PREFLIGHT_OPERATIONS: frozenset[str] = frozenset(_CHECKERS)
 """The operations whose requests the preflight checks read."""
+
+PREFLIGHT_READS: Mapping[str, tuple[str, ...]] = {
+    "CreateTrainingJob": ("EnableNetworkIsolation", "HyperParameters", "AlgorithmSpecification.ContainerEntrypoint"),
+    "CreateHyperParameterTuningJob": (
+        "TrainingJobDefinition.EnableNetworkIsolation", "TrainingJobDefinition.StaticHyperParameters",
+        "TrainingJobDefinitions[].EnableNetworkIsolation", "TrainingJobDefinitions[].StaticHyperParameters"),
+    "CreateModel": ("EnableNetworkIsolation", "PrimaryContainer.Environment", "Containers[].Environment"),
+}
+"""The request paths (``[]``: every element) whose values the check of an operation reads, everything below
+them included, for the operations a pipeline step can be (:data:`safemaker.pipeline.STEP_OPERATIONS`): a
+pipeline step's expressions elsewhere cannot change its findings. An operation of
+:data:`PREFLIGHT_OPERATIONS` missing here is taken to read the whole request."""
 
 
 class _Found(BaseException):
