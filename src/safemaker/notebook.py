@@ -130,6 +130,18 @@ def _make_client(sagemaker_client: Any, boto3_session: Any, region: str | None) 
         boto3_session.client("sagemaker")
 
 
+def _guarded_client(sagemaker_client: Any, boto3_session: Any, profile: Any) -> Any:
+    """A client whose requests the guard decides: ``sagemaker_client`` as it is when it has a guard, else
+    that client (or one made from ``boto3_session`` in the profile's region) with the guard installed with
+    the profile (the one given, else $SAFEMAKER_PROFILE; none at all raises ``ProfileError``)."""
+    if sagemaker_client is not None and installed(sagemaker_client) is not None:
+        return sagemaker_client
+    prof = _profile_of(profile)
+    client = _make_client(sagemaker_client, boto3_session, prof.region)
+    install(client, prof)
+    return client
+
+
 def _is_not_found(exc: Exception) -> bool:
     from botocore.exceptions import ClientError
 
@@ -656,9 +668,19 @@ def presigned_notebook_url(
         lasts, 1800 to 43200 seconds (30 minutes to 12 hours). The URL itself
         must be opened within 5 minutes.
     profile : VpcProfile, path or ``ssm:<name>``, optional
-        Only its region is used, when no client is given.
+        The profile the guard decides with, when the client has no guard
+        (default ``$SAFEMAKER_PROFILE``); its region is the new client's.
     sagemaker_client : botocore SageMaker client, optional
+        Used as it is when it has a guard (:func:`safemaker.install`);
+        otherwise the guard is installed on it with the profile.
     boto3_session : boto3.Session, optional
+        Session to create the client from when none is given.
+
+    The request always goes through the guard, which follows
+    ``NotebookInstanceName`` to ``DescribeNotebookInstance``: a URL of a
+    notebook instance that is not closed (direct internet access, outside the
+    profile's subnets and security groups, root access the profile does not
+    allow) is refused before it is asked for.
 
     Returns
     -------
@@ -670,6 +692,12 @@ def presigned_notebook_url(
     NotebookInputError
         ``session_expiration_seconds`` is not an integer in 1800-43200, or
         ``name`` is malformed; nothing was sent.
+    safemaker.errors.ProfileError
+        The client has no guard and no profile was given or found in
+        ``$SAFEMAKER_PROFILE``; nothing was sent.
+    safemaker.errors.GuardrailViolation
+        The guard refuses the request (the notebook instance is open, or
+        cannot be described); nothing was sent.
     botocore.exceptions.ClientError
         AWS refused the call (unknown instance: ``ValidationException``
         ``RecordNotFound``; permissions...).
@@ -683,8 +711,7 @@ def presigned_notebook_url(
             f"an integer from {SESSION_EXPIRATION_MIN_SECONDS} to {SESSION_EXPIRATION_MAX_SECONDS} "
             "(30 minutes to 12 hours)",
             f"Pass a whole number of seconds in that range, e.g. {SESSION_EXPIRATION_MIN_SECONDS}")
-    region = _profile_of(profile).region if (sagemaker_client is None and profile is not None) else None
-    client = _make_client(sagemaker_client, boto3_session, region)
+    client = _guarded_client(sagemaker_client, boto3_session, profile)
     with _redacting_logs():
         response = client.create_presigned_notebook_instance_url(
             NotebookInstanceName=name, SessionExpirationDurationInSeconds=value)

@@ -374,14 +374,54 @@ def test_presigned_url_returned(safemaker_local, profile, sent, value):
     assert len(parse_qs(parts.query)["authToken"][0]) >= 32
 
 
-def test_presigned_url_unknown_instance(safemaker_local, sent):
-    from botocore.exceptions import ClientError
+def test_presigned_url_unknown_instance_refused_by_the_guard(safemaker_local, profile, sent):
+    """The guard follows NotebookInstanceName to DescribeNotebookInstance: one that is not there cannot be
+    shown closed, so the URL is not asked for (moto answers ValidationException RecordNotFound, as AWS)."""
+    client, bodies = sent
+    with pytest.raises(GuardrailViolation) as info:
+        presigned_notebook_url("ghost", sagemaker_client=client, profile=profile)
+    assert "DescribeNotebookInstance failed: ValidationException: RecordNotFound" in str(info.value)
+    assert "CreatePresignedNotebookInstanceUrl" not in bodies
+    assert safemaker_local.request_count("sagemaker", "CreatePresignedNotebookInstanceUrl") == 0
 
+
+def _open_notebook(client, name):
+    """A notebook instance created outside the guard with the API's defaults: DirectInternetAccess and
+    RootAccess Enabled (botocore CreateNotebookInstance docs), no SubnetId."""
+    client.create_notebook_instance(NotebookInstanceName=name, InstanceType="ml.t3.medium", RoleArn=ROLE)
+
+
+def test_presigned_url_of_an_open_notebook_refused_with_an_unguarded_client(safemaker_local, profile, sent):
+    """F03 (trial 9): a plain client gets the guard installed with the profile; the open notebook's
+    DirectInternetAccess is refused before CreatePresignedNotebookInstanceUrl is sent."""
+    client, bodies = sent
+    _open_notebook(safemaker_local.session.client("sagemaker"), "open-nb")
+    assert hooks.installed(client) is None
+    with pytest.raises(GuardrailViolation) as info:
+        presigned_notebook_url("open-nb", sagemaker_client=client, profile=profile)
+    assert ("NotebookInstanceName -> DescribeNotebookInstance(NotebookInstanceName='open-nb').DirectInternetAccess "
+            "is 'Enabled'; the profile requires 'Disabled'") in str(info.value)
+    assert "CreatePresignedNotebookInstanceUrl" not in bodies
+    assert safemaker_local.request_count("sagemaker", "CreatePresignedNotebookInstanceUrl") == 0
+    assert hooks.installed(client) is not None  # as create_closed_notebook_instance: installed on the client
+
+
+def test_presigned_url_from_a_session_is_guarded_too(safemaker_local, profile):
+    _open_notebook(safemaker_local.session.client("sagemaker"), "open-nb2")
+    with pytest.raises(GuardrailViolation):
+        presigned_notebook_url("open-nb2", boto3_session=safemaker_local.session, profile=profile)
+    assert safemaker_local.request_count("sagemaker", "CreatePresignedNotebookInstanceUrl") == 0
+
+
+def test_presigned_url_without_guard_or_profile_is_refused(safemaker_local, sent, monkeypatch):
+    from safemaker.errors import ProfileError
+
+    monkeypatch.delenv("SAFEMAKER_PROFILE", raising=False)
     client, _ = sent
-    with pytest.raises(ClientError) as info:
-        presigned_notebook_url("ghost", sagemaker_client=client)
-    assert info.value.response["Error"]["Code"] == "ValidationException"
-    assert info.value.response["Error"]["Message"] == "RecordNotFound"
+    _open_notebook(safemaker_local.session.client("sagemaker"), "open-nb3")
+    with pytest.raises(ProfileError, match="expected a profile source"):
+        presigned_notebook_url("open-nb3", sagemaker_client=client)
+    assert safemaker_local.request_count("sagemaker", "CreatePresignedNotebookInstanceUrl") == 0
 
 
 def test_presigned_url_token_never_in_logs(safemaker_local, profile, sent, caplog):

@@ -122,21 +122,47 @@ def test_cli_notebook_url_bounds_exit_2_nothing_sent(env, value):
     assert env["backend"].request_count("sagemaker") == 0
 
 
-def test_cli_notebook_url_region_option_without_profile(env, monkeypatch):
+def test_cli_notebook_url_without_profile_exit_2_nothing_sent(env, monkeypatch):
+    """The guard decides every request of `notebook url` and needs a profile: --region alone is not enough."""
     monkeypatch.delenv("SAFEMAKER_PROFILE", raising=False)
     assert invoke("notebook", "create", "nb", "-p", env["path"]).exit_code == 0
     r = invoke("notebook", "url", "nb", "--region", "us-east-1", "--show")
-    assert r.exit_code == 0
-    assert r.stdout.startswith("https://nb.notebook.us-east-1.sagemaker.aws?authToken=")
-
-
-def test_cli_notebook_url_without_region_exit_2(monkeypatch):
-    monkeypatch.delenv("SAFEMAKER_PROFILE", raising=False)
-    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
-    monkeypatch.delenv("AWS_REGION", raising=False)
-    r = invoke("notebook", "url", "nb")
     assert r.exit_code == 2
-    assert "no region: pass --region, or --vpc-profile (its region is used), or set AWS_DEFAULT_REGION." in r.stderr
+    assert "Profile (none given) is invalid" in r.stderr and "--vpc-profile/-p" in r.stderr
+    assert r.stdout == ""
+    assert env["backend"].request_count("sagemaker", "CreatePresignedNotebookInstanceUrl") == 0
+
+
+def test_cli_notebook_url_of_an_open_notebook_exit_2_nothing_sent(env):
+    """F03 (trial 9): a notebook instance created outside the guard with the API defaults (DirectInternetAccess
+    Enabled, no SubnetId) gets no URL; docs/notebooks.md: exit 2 for a request the guard refuses."""
+    env["sm"].create_notebook_instance(NotebookInstanceName="open-nb", InstanceType="ml.t3.medium",
+                                       RoleArn="arn:aws:iam::123456789012:role/SageMakerExecRole")
+    for extra in ([], ["--show"], ["--show", "-f", "json"]):
+        r = invoke("notebook", "url", "open-nb", "-p", env["path"], *extra)
+        assert r.exit_code == 2, r.output
+        assert "DirectInternetAccess is 'Enabled'; the profile requires 'Disabled'" in " ".join(r.stderr.split())
+        assert r.stdout == "" and "authToken" not in r.stderr
+    assert env["backend"].request_count("sagemaker", "CreatePresignedNotebookInstanceUrl") == 0
+
+
+def test_cli_notebook_delete_goes_through_the_guard(env, monkeypatch):
+    """Every request of the notebook commands is decided by the guard (its decision log records it)."""
+    assert invoke("notebook", "create", "nb-del", "-p", env["path"], "--poll-seconds", "0.05").exit_code == 0
+    from safemaker import hooks
+
+    seen = []
+    real = hooks.install
+
+    def spy(target, profile, *args, **kwargs):
+        guard = real(target, profile, *args, **kwargs)
+        seen.append((target.meta.service_model.service_name, profile.vpc_id))
+        return guard
+
+    monkeypatch.setattr(hooks, "install", spy)
+    r = invoke("notebook", "delete", "nb-del", "-p", env["path"], "--poll-seconds", "0.05")
+    assert r.exit_code == 0, r.output
+    assert seen == [("sagemaker", env["profile"].vpc_id)]
 
 
 def test_cli_notebook_proxy_command_prints_filled_commands():
@@ -185,8 +211,11 @@ def test_cli_notebook_help_lists_commands():
 def test_cli_notebook_url_unknown_name_exit_2_with_hint(env):
     r = invoke("notebook", "url", "ghost-nb", "-p", env["path"])
     assert r.exit_code == 2
-    assert "CreatePresignedNotebookInstanceUrl failed: ValidationException: RecordNotFound." in r.stderr
-    assert "No notebook instance 'ghost-nb' in this account and region" in r.stderr
+    # the guard follows the name to DescribeNotebookInstance before anything is asked for
+    text = " ".join(r.stderr.split())
+    assert "DescribeNotebookInstance failed: ValidationException: RecordNotFound" in text
+    assert "make sure it exists" in text
+    assert env["backend"].request_count("sagemaker", "CreatePresignedNotebookInstanceUrl") == 0
 
 
 def test_cli_notebook_create_existing_name_says_what_to_do(env):

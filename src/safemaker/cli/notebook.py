@@ -64,21 +64,19 @@ def _cli_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _session(profile: Any, region: Optional[str]) -> tuple[Any, Any]:
-    """(boto3 session, profile or None): region from --region, else the profile, else AWS config."""
+def _client(profile: Any, region: Optional[str], endpoint_url: Optional[str]) -> Any:
+    """A SageMaker client with the guard installed with the profile (-p, else $SAFEMAKER_PROFILE; none
+    is bad input, exit 2): every request of these commands is decided by the guard, as the library's.
+    Region: --region, else the profile's."""
     import boto3
 
+    from ..hooks import install
     from ..profile import resolve_profile
 
-    prof = resolve_profile(profile) if profile is not None else None
-    region = region or (prof.region if prof is not None else None)
-    return (boto3.Session(region_name=region) if region else boto3.Session()), prof
-
-
-def _client(profile: Any, region: Optional[str], endpoint_url: Optional[str]) -> Any:
-    session, prof = _session(profile, region)
-    client = session.client("sagemaker", region_name=region or (prof.region if prof else None),
-                            endpoint_url=endpoint_url)
+    prof = resolve_profile(profile)
+    region = region or prof.region
+    client = boto3.Session(region_name=region).client("sagemaker", region_name=region, endpoint_url=endpoint_url)
+    install(client, prof)
     note_local_endpoints([client])
     return client
 
@@ -114,14 +112,12 @@ def create(
 
     Prints the DescribeNotebookInstance response (JSON) on stdout.
     """
-    import boto3
 
     from ..notebook import create_closed_notebook_instance
     from ..profile import resolve_profile
 
     prof = resolve_profile(profile)
-    client = boto3.Session(region_name=prof.region).client("sagemaker", endpoint_url=endpoint_url)
-    note_local_endpoints([client])
+    client = _client(prof, None, endpoint_url)
     try:
         described = create_closed_notebook_instance(
             name, instance_type, profile=prof, sagemaker_client=client,
@@ -166,7 +162,10 @@ def url(
     aws_profile: Optional[str] = aws_profile_option(),
     endpoint_url: Optional[str] = _endpoint_option(),
 ) -> None:
-    """Get the presigned URL of the notebook's Jupyter.
+    """Get the presigned URL of the notebook's Jupyter (through the guard, with the profile).
+
+    The guard follows the name to DescribeNotebookInstance: an instance that
+    is not closed (or cannot be described) gets no URL, exit 2.
 
     The URL is the only thing on stdout: without --show with its token
     redacted (``authToken=***``; the token is a bearer credential), with
