@@ -19,7 +19,12 @@ import pytest
 
 from safemaker import guard, iam
 from safemaker.iam import evaluator as iam_eval
-from safemaker.instances import INSTANCE_STORE_IAM_PATTERNS, has_instance_storage
+from safemaker.instances import (
+    INSTANCE_STORE_FAMILIES,
+    INSTANCE_STORE_IAM_PATTERNS,
+    INSTANCE_STORE_SOURCES,
+    has_instance_storage,
+)
 from safemaker.profile import VpcProfile
 
 from _profiles import IMG, KEY_ARN as VOLUME_KEY, ROLE, SG, SUB_A
@@ -139,10 +144,9 @@ def test_heterogeneous_cluster_with_an_instance_store_group(profile: VpcProfile)
 
 
 def test_iam_patterns_and_the_guard_agree_on_every_model_instance_type() -> None:
-    for enum_shape in ("TrainingInstanceType", "ProcessingInstanceType", "TransformInstanceType"):
-        for t in MODEL.shape_for(enum_shape).enum:
-            iam_says = any(iam_eval._like(t, p) for p in INSTANCE_STORE_IAM_PATTERNS)
-            assert iam_says == has_instance_storage(t), t
+    for t in sorted(_model_ml_types()):
+        iam_says = any(iam_eval._like(t, p) for p in INSTANCE_STORE_IAM_PATTERNS)
+        assert iam_says == has_instance_storage(t), t
 
 
 @pytest.mark.parametrize("instance_type, denied", [("ml.g5.xlarge", False), ("ml.p4d.24xlarge", False),
@@ -184,14 +188,64 @@ def test_update_refusals_never_suggest_omitting_to_inject(profile: VpcProfile) -
         assert "inject" not in str(exc.value) and "omit" not in str(exc.value)
 
 
+def _model_ml_types() -> set[str]:
+    """Every ``ml.<family>.<size>`` value of every string enum of botocore's SageMaker model."""
+    found: set[str] = set()
+    for name in MODEL.shape_names:
+        shape = MODEL.shape_for(name)
+        if shape.type_name == "string" and shape.enum:
+            found.update(v for v in shape.enum if v.startswith("ml.") and v.count(".") == 2)
+    return found
+
+
+def test_every_ml_family_botocore_knows_is_decided() -> None:
+    """F07 (trial 9): a family botocore adds (trn2, p6-b200, g7e ...) must be decided, with its source, not
+    fall to a guess; fails when the installed botocore knows a family safemaker.instances has not decided."""
+    families = {t.split(".")[1] for t in _model_ml_types()}
+    assert families, "no ml.* instance types in the model"
+    assert families - set(INSTANCE_STORE_FAMILIES) == set(), \
+        "decide these families in safemaker.instances (instance store or EBS only, with the source)"
+    assert set(INSTANCE_STORE_SOURCES) == set(INSTANCE_STORE_FAMILIES)
+    assert all(INSTANCE_STORE_SOURCES.values())
+
+
+@pytest.mark.parametrize("instance_type", ["ml.trn2.48xlarge", "ml.trn2.3xlarge", "ml.p6-b200.48xlarge",
+                                           "ml.p6-b300.48xlarge", "ml.p6e-gb200.36xlarge", "ml.g7e.2xlarge",
+                                           "ml.g6e.xlarge", "ml.p5en.48xlarge", "ml.trn1n.32xlarge"])
+def test_newer_nvme_families_get_no_volume_key(profile: VpcProfile, instance_type: str) -> None:
+    """F07 (trial 9): the profile's volume key was injected on these, and AWS refuses the request."""
+    assert instance_type in _model_ml_types()
+    out = guard.apply("CreateTrainingJob", _training(instance_type), profile)
+    assert "VolumeKmsKeyId" not in out["ResourceConfig"], instance_type
+    assert [v.path for v in guard.check("CreateTrainingJob", out, profile)] == []
+
+
+# The families the SDKs' rule (a 'd' in the name, a few prefixes) does not cover, decided from the EC2
+# instance-type specifications (safemaker.instances.INSTANCE_STORE_SOURCES says which).
+_EC2_DECIDED = {"p6-b300", "p6e-gb200", "gr6", "i3en"}
+
+
+def _sdk_disagreements(supports_kms) -> set[str]:
+    return {t.split(".")[1] for t in _model_ml_types()
+            if t.split(".")[1] not in ("eia1", "eia2", "geospatial")  # not job or endpoint instance types
+            and has_instance_storage(t) == supports_kms(t)}
+
+
 @pytest.mark.sdk2
 def test_the_sdk_v2_drops_the_volume_key_on_the_same_instance_types() -> None:
-    # The SageMaker Python SDK v2's own rule (sagemaker.utils.instance_supports_kms) is the oracle.
+    # The SageMaker Python SDK v2's own rule (sagemaker.utils.instance_supports_kms) is the oracle for the
+    # families it knows; v2's prefix list predates g7e, p6-b200 and trn2 (SDK v3 names them).
     from sagemaker.utils import instance_supports_kms
 
-    for enum_shape in ("TrainingInstanceType", "ProcessingInstanceType", "TransformInstanceType"):
-        for t in MODEL.shape_for(enum_shape).enum:
-            assert has_instance_storage(t) == (not instance_supports_kms(t)), t
+    assert _sdk_disagreements(instance_supports_kms) == _EC2_DECIDED | {"g7e", "p6-b200", "trn2"}
+
+
+@pytest.mark.sdk3
+def test_the_sdk_v3_drops_the_volume_key_on_the_same_instance_types() -> None:
+    # The SageMaker Python SDK v3's own rule (sagemaker.core.common_utils.instance_supports_kms) is the oracle.
+    from sagemaker.core.common_utils import instance_supports_kms
+
+    assert _sdk_disagreements(instance_supports_kms) == _EC2_DECIDED
 
 
 def _tuning_definition(**extra):
