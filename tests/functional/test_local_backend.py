@@ -340,6 +340,7 @@ def test_fixes_are_labelled_and_documented():
         "Search-Model-HyperParameterTuningJob",
         "List-not-implemented-empty",
         "CreatePipeline-PipelineDefinitionS3Location-VersionId",
+        "Describe-keeps-the-members-the-audit-reads",
     ]
     for fix in FIXES:
         assert f"`{fix.name}`" in docs

@@ -147,6 +147,23 @@ FIX_PIPELINE_DEFINITION_S3_VERSION = Fix(
     ),
 )
 
+FIX_DESCRIBE_KEEPS_READ_MEMBERS = Fix(
+    name="Describe-keeps-the-members-the-audit-reads",
+    moto=(
+        "a Describe answer drops some request members its Create operation stored nowhere (DescribeTrainingJob "
+        "has no RemoteDebugConfig, DescribeProcessingJob no ProcessingResources.ClusterConfig.VolumeKmsKeyId ...), "
+        "so `safemaker audit` on the local backend saw the AWS default (open) or nothing where the request had a "
+        "value, and reported an open resource as closed"
+    ),
+    aws=(
+        "DescribeX answers the members CreateX was sent (botocore's output shape of DescribeX has them). Here: for "
+        "every resource type of safemaker.resources.RESOURCES whose Create and Describe moto serves, the members "
+        "the guard and the audit read (every field path of the Create operation's rule, with the paths its "
+        "conditions read) that moto's Describe answer lacks are added from the Create request; moto's own values "
+        "are never replaced"
+    ),
+)
+
 FIXES: tuple[Fix, ...] = (
     FIX_DESCRIBE_MODEL_NETWORK,
     FIX_NOTEBOOK_DIRECT_INTERNET_ACCESS,
@@ -155,6 +172,7 @@ FIXES: tuple[Fix, ...] = (
     FIX_SEARCH_MODELS_TUNING_JOBS,
     FIX_EMPTY_LISTS,
     FIX_PIPELINE_DEFINITION_S3_VERSION,
+    FIX_DESCRIBE_KEEPS_READ_MEMBERS,
 )
 """Every gap in moto the local backend fills, in the order they are documented."""
 
@@ -327,6 +345,149 @@ def _pipeline_definition_from_s3(original: Handler | None) -> Handler:
     return handler
 
 
+# ---- Describe keeps the members the audit reads
+
+PathParts = tuple[str, ...]
+
+
+def read_paths(create_operation: str) -> tuple[tuple[PathParts, PathParts], ...]:
+    """(request path, describe path) of every member the guard and the audit read for ``create_operation``.
+
+    From the operation's rule (:data:`safemaker.rules.RULES`): each field's path below its target's anchor
+    and where the Describe response shows it (``describe_anchor`` / ``describe_path``), and the paths the
+    field's conditions read (``only_with``, ``instance_types`` below the anchor; ``not_required_when`` from
+    the root). Parts as :func:`safemaker.paths.split_path` gives them (``"[]"`` for every list element).
+    ``()`` for an operation without a rule.
+    """
+    from ..paths import split_path
+    from ..rules import RULES
+
+    rule = RULES.get(create_operation)
+    if rule is None:
+        return ()
+    out: dict[tuple[PathParts, PathParts], None] = {}
+    for target in rule.targets:
+        anchor = split_path(target.anchor)
+        described = split_path(target.anchor if target.describe_anchor is None else target.describe_anchor)
+        for f in target.fields:
+            out[(anchor + split_path(f.path), described + split_path(f.describe_path or f.path))] = None
+            for relative in (f.only_with, *f.instance_types):
+                if relative:
+                    out[(anchor + split_path(relative), described + split_path(relative))] = None
+            if f.not_required_when and anchor == described:
+                out[(split_path(f.not_required_when),) * 2] = None
+    return tuple(path for path in out if path[0] and path[1])
+
+
+def _copy_missing(sent: Any, answer: Any, request_path: PathParts, describe_path: PathParts) -> None:
+    """Put into ``answer`` (at ``describe_path``) what ``sent`` has at ``request_path`` and ``answer`` lacks:
+    at the first member the answer lacks, the request's whole value there; lists element by element."""
+    import copy
+
+    if not request_path or not describe_path:
+        return
+    head, dhead = request_path[0], describe_path[0]
+    if head == "[]" or dhead == "[]":
+        if head == dhead == "[]" and isinstance(sent, list) and isinstance(answer, list):
+            for s_item, a_item in zip(sent, answer):
+                _copy_missing(s_item, a_item, request_path[1:], describe_path[1:])
+        return
+    if not isinstance(sent, dict) or not isinstance(answer, dict) or head not in sent:
+        return
+    if dhead not in answer or answer[dhead] is None:
+        if len(describe_path) == 1 or len(request_path) == 1 or request_path[1:] == describe_path[1:]:
+            answer[dhead] = copy.deepcopy(sent[head])
+            return
+        answer[dhead] = {}
+    _copy_missing(sent[head], answer[dhead], request_path[1:], describe_path[1:])
+
+
+_SENT: dict[tuple[str, str, str, tuple[str, ...]], dict[str, Any]] = {}
+"""(account, region, Describe operation, its identifying values) -> the Create request's parameters."""
+
+
+def _identity(describe_operation: str, *sources: Any) -> tuple[str, ...] | None:
+    """The values of the Describe operation's required input members (botocore's model), taken from the first
+    source (a mapping) that has each; ``None`` when one is missing or is not a string."""
+    import botocore.session
+
+    shape = botocore.session.get_session().get_service_model("sagemaker") \
+        .operation_model(describe_operation).input_shape
+    values = []
+    for name in shape.required_members:
+        value = next((src[name] for src in sources if isinstance(src, dict) and name in src), None)
+        if value is None and name.endswith("Id"):  # DomainId: CreateDomain answers DomainArn .../<DomainId>
+            arn = next((src[name[:-2] + "Arn"] for src in sources
+                        if isinstance(src, dict) and isinstance(src.get(name[:-2] + "Arn"), str)), None)
+            value = arn.rsplit("/", 1)[-1] if arn else None
+        if not isinstance(value, str):
+            return None
+        values.append(value)
+    return tuple(values) if values else None
+
+
+def _remember_create(describe_operation: str) -> Callable[[Handler | None], Handler]:
+    def factory(original: Handler | None) -> Handler:
+        import copy
+
+        def handler(self: Any) -> Any:
+            result = original(self)  # type: ignore[misc]
+            params = dict(getattr(self, "params", None) or {})
+            answer = getattr(result, "result", None)
+            key = _identity(describe_operation, params, answer)
+            if key is not None:
+                _SENT[(self.current_account, self.region, describe_operation, key)] = copy.deepcopy(params)
+            return result
+
+        handler.__name__ = getattr(original, "__name__", "create")
+        return handler
+
+    return factory
+
+
+def _describe_keeps(create_operation: str, describe_operation: str) -> Callable[[Handler | None], Handler]:
+    def factory(original: Handler | None) -> Handler:
+        from moto.core.responses import ActionResult
+
+        def handler(self: Any) -> Any:
+            result = original(self)  # type: ignore[misc]
+            key = _identity(describe_operation, dict(getattr(self, "params", None) or {}))
+            sent = _SENT.get((self.current_account, self.region, describe_operation, key)) if key else None
+            body = getattr(result, "result", None)
+            if sent is None or not isinstance(body, dict):
+                return result
+            import copy
+
+            body = copy.deepcopy(body)
+            for request_path, describe_path in read_paths(create_operation):
+                _copy_missing(sent, body, request_path, describe_path)
+            return ActionResult(body)
+
+        handler.__name__ = getattr(original, "__name__", "describe")
+        return handler
+
+    return factory
+
+
+def _describe_patches() -> list[tuple[Fix, str, Callable[[Handler | None], Handler]]]:
+    """Create/Describe pairs of :data:`safemaker.resources.RESOURCES` that moto serves, each Create remembering
+    its request and each Describe adding what moto dropped (computed when the fixes are installed)."""
+    from moto.sagemaker.responses import SageMakerResponse
+
+    from ..resources import RESOURCES
+
+    patches: list[tuple[Fix, str, Callable[[Handler | None], Handler]]] = []
+    for spec in RESOURCES.values():
+        create, describe = spec.create_operation, spec.describe_operation
+        if not describe or not read_paths(create):
+            continue
+        if not (hasattr(SageMakerResponse, _snake(create)) and hasattr(SageMakerResponse, _snake(describe))):
+            continue
+        patches.append((FIX_DESCRIBE_KEEPS_READ_MEMBERS, _snake(create), _remember_create(describe)))
+        patches.append((FIX_DESCRIBE_KEEPS_READ_MEMBERS, _snake(describe), _describe_keeps(create, describe)))
+    return patches
+
+
 def _snake(operation: str) -> str:
     """The handler name moto dispatches ``operation`` to (``ListAIBenchmarkJobs`` -> ``list_ai_benchmark_jobs``:
     botocore's spelling, which moto's ``camelcase_to_underscores`` matches; moto is not imported here)."""
@@ -380,9 +541,9 @@ def install_fixes() -> None:
         if _saved is not None:
             return
         saved: dict[str, Any] = {}
-        for _fix, attr, factory in _PATCHES:
+        for _fix, attr, factory in (*_PATCHES, *_describe_patches()):
             own = SageMakerResponse.__dict__.get(attr, _ABSENT)
-            saved[attr] = own
+            saved.setdefault(attr, own)  # moto's own method, also when a second fix wraps the first
             setattr(SageMakerResponse, attr, factory(None if own is _ABSENT else own))
         _saved = saved
 
@@ -400,4 +561,5 @@ def uninstall_fixes() -> None:
                 delattr(SageMakerResponse, attr)
             else:
                 setattr(SageMakerResponse, attr, own)
+        _SENT.clear()
         _saved = None
