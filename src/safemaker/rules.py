@@ -637,6 +637,14 @@ _AUTOPILOT_DEPLOY = (
     "and no VpcConfig for that model. Omit ModelDeployConfig and deploy the best candidate "
     "(DescribeAutoMLJob BestCandidate.InferenceContainers) with closed_deploy"
 )
+_RECOMMENDER_MODEL_PACKAGE = (
+    "Inference Recommender deploys the model package on benchmark endpoints with a model it creates "
+    "itself, and neither RecommendationJobInputConfig nor a model package has a network-isolation member "
+    "(botocore: RecommendationJobInputConfig, DescribeModelPackage), so its containers cannot be made "
+    "isolated. Create a model from the package (CreateModel with Containers [{ModelPackageName: the "
+    "ARN}], EnableNetworkIsolation true and the profile's VpcConfig: a guarded session injects them) and "
+    "name it in InputConfig.ModelName instead"
+)
 _VALIDATION_JOBS = (
     "the validation profiles run training and batch transform jobs whose definitions "
     "(TrainingJobDefinition, TransformJobDefinition) have no VpcConfig and no network isolation, so "
@@ -863,14 +871,18 @@ _RULE_LIST: tuple[OperationRule, ...] = (
     ),
     OperationRule(
         # The job deploys endpoints (InputConfig.VpcConfig applies to them) or load-tests
-        # existing ones (InputConfig.Endpoints: checked through DescribeEndpoint).
+        # existing ones (InputConfig.Endpoints: checked through DescribeEndpoint). A model named by
+        # InputConfig.ModelName carries its isolation; a model package (ModelPackageVersionArn) has none.
         "CreateInferenceRecommendationsJob",
         (
-            Target("", (_vpc("InputConfig.VpcConfig", iam=False), _role())),
+            Target("", (_vpc("InputConfig.VpcConfig", iam=False), _role(),
+                        _forbidden("InputConfig.ModelPackageVersionArn", _RECOMMENDER_MODEL_PACKAGE))),
             Target("InputConfig.EndpointConfigurations[]", (_forbidden("ServerlessConfig", _SERVERLESS),)),
         ),
         references=(
             Reference("InputConfig.ModelName", "model"),
+            # the package itself is checked too (DescribeModelPackage: its ValidationSpecification)
+            Reference("InputConfig.ModelPackageVersionArn", "model-package"),
             Reference("InputConfig.Endpoints[].EndpointName", "endpoint"),
         ),
         resource="inference-recommendations-job",

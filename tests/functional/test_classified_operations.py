@@ -247,12 +247,63 @@ def test_CreateModelPackage_without_validation_is_sent(safemaker_local, sm):
 
 def test_CreateInferenceRecommendationsJob_serverless_configuration_refused(safemaker_local, sm):
     exc = _refused(sm.create_inference_recommendations_job, JobName="rec", JobType="Advanced", RoleArn=ROLE,
-                   InputConfig={"ModelPackageVersionArn": "arn:aws:sagemaker:us-east-1:123456789012:model-package/p/1",
-                                "EndpointConfigurations": [{"ServerlessConfig": {"MemorySizeInMB": 2048,
+                   InputConfig={"EndpointConfigurations": [{"ServerlessConfig": {"MemorySizeInMB": 2048,
                                                                                   "MaxConcurrency": 1}}]})
     assert [(v.path, v.rule_id) for v in exc.violations] == [
         ("InputConfig.EndpointConfigurations[0].ServerlessConfig", "SM-UNSUPPORTED")]
     assert safemaker_local.request_count("sagemaker", "CreateInferenceRecommendationsJob") == 0
+
+
+def _package(raw, name, **extra):
+    raw.create_model_package(ModelPackageName=name, InferenceSpecification={
+        "Containers": [{"Image": IMG}], "SupportedContentTypes": ["text/csv"],
+        "SupportedResponseMIMETypes": ["text/csv"]}, **extra)
+    return raw.describe_model_package(ModelPackageName=name)["ModelPackageArn"]
+
+
+def test_CreateInferenceRecommendationsJob_model_package_refused_and_followed(safemaker_local, sm, raw):
+    """Trial 9 F05: a model package has no network-isolation member, nor has RecommendationJobInputConfig
+    (botocore's model, asserted here): the benchmark endpoints' containers cannot be isolated. The package is
+    followed to DescribeModelPackage as ModelName is to DescribeModel."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    assert not [m for m in model.shape_for("RecommendationJobInputConfig").members if "Isolation" in m]
+    assert not [m for m in model.operation_model("DescribeModelPackage").output_shape.members if "Isolation" in m]
+    arn = _package(raw, "pkg")
+    before = safemaker_local.request_count("sagemaker", "DescribeModelPackage")
+    exc = _refused(sm.create_inference_recommendations_job, JobName="rec", JobType="Default", RoleArn=ROLE,
+                   InputConfig={"ModelPackageVersionArn": arn, "VpcConfig": VPC_CONFIG})
+    assert [(v.path, v.rule_id) for v in exc.violations] == [("InputConfig.ModelPackageVersionArn", "SM-UNSUPPORTED")]
+    [v] = exc.violations
+    assert "InputConfig.ModelName" in v.fix and "EnableNetworkIsolation" in v.fix
+    assert safemaker_local.request_count("sagemaker", "DescribeModelPackage") == before + 1  # followed
+    assert safemaker_local.request_count("sagemaker", "CreateInferenceRecommendationsJob") == 0
+
+
+def test_CreateInferenceRecommendationsJob_model_package_that_cannot_be_described_is_refused_too(
+        safemaker_local, sm):
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/ghost/1"
+    exc = _refused(sm.create_inference_recommendations_job, JobName="rec", JobType="Default", RoleArn=ROLE,
+                   InputConfig={"ModelPackageVersionArn": arn, "VpcConfig": VPC_CONFIG})
+    assert {(v.path, v.rule_id) for v in exc.violations} == {
+        ("InputConfig.ModelPackageVersionArn", "SM-UNSUPPORTED"), ("InputConfig.ModelPackageVersionArn", "SM-REFERENCE")}
+    assert safemaker_local.request_count("sagemaker", "CreateInferenceRecommendationsJob") == 0
+
+
+def test_inference_recommendations_job_description_with_a_model_package_is_a_finding(profile):
+    """The audit reads the job's description (moto has no CreateInferenceRecommendationsJob: a description in
+    DescribeInferenceRecommendationsJob's output shape) and follows the package from it."""
+    from safemaker import guard
+
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/p/1"
+    description = {"JobName": "rec", "JobType": "Default", "RoleArn": ROLE, "Status": "COMPLETED",
+                   "InputConfig": {"ModelPackageVersionArn": arn, "VpcConfig": VPC_CONFIG}}
+    assert {v.path for v in guard.check_resource("inference-recommendations-job", description, profile)} == {
+        "InputConfig.ModelPackageVersionArn"}
+    refs = guard.references("CreateInferenceRecommendationsJob", description, described=True)
+    assert [(r.path, r.resource, r.name) for r in refs] == [
+        ("InputConfig.ModelPackageVersionArn", "model-package", arn)]
 
 
 def test_CreateInferenceRecommendationsJob_follows_existing_endpoints(safemaker_local, sm, raw):

@@ -185,9 +185,13 @@ SPEC: Mapping[str, Op] = {
     "CreateOptimizationJob": Op("create", _root(F("VpcConfig", "vpc"), F("RoleArn", "role")),
                                 refs=(("ModelSource.SageMakerModel.ModelName", "model"),)),
     "CreateInferenceRecommendationsJob": Op("create", (
-        Spot("", (F("InputConfig.VpcConfig", "vpc"), F("RoleArn", "role"))),
+        # RecommendationJobInputConfig and a model package have no network-isolation member (botocore's model):
+        # a package deployed by Inference Recommender cannot be isolated
+        Spot("", (F("InputConfig.VpcConfig", "vpc"), F("RoleArn", "role"),
+                  F("InputConfig.ModelPackageVersionArn", "refused"))),
         Spot("InputConfig.EndpointConfigurations[]", (F("ServerlessConfig", "refused"),))),
-        refs=(("InputConfig.ModelName", "model"), ("InputConfig.Endpoints[].EndpointName", "endpoint"))),
+        refs=(("InputConfig.ModelName", "model"), ("InputConfig.ModelPackageVersionArn", "model-package"),
+              ("InputConfig.Endpoints[].EndpointName", "endpoint"))),
     "CreateAIBenchmarkJob": Op("create", _root(F("NetworkConfig.VpcConfig", "vpc"), F("RoleArn", "role"))),
     "CreateAutoMLJob": Op("create", _root(
         F("AutoMLJobConfig.SecurityConfig.VpcConfig", "vpc"),
