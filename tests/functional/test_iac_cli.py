@@ -446,3 +446,29 @@ def test_endpoint_config_with_SSM_access_into_a_variant_fails(profile_file, tmp_
     assert r.exit_code == 3, r.output
     assert [(s, rule, lid, path, found) for s, rule, lid, path, _line, found in brief(rows)] == [
         ("FAIL", "SM-REMOTE-ACCESS", "Config", "ProductionVariants[0].EnableSSMAccess", True)]
+
+
+def test_check_json_forms_write_what_docs_cli_says(tmp_path, profile_file):
+    """docs/cli.md (`safemaker check`): PATH -f json is JSON Lines (a finding per line, no `kind`; notices as
+    {"kind": "notice"}; nothing when clean), OPERATION FILE -f json one document with the listed keys."""
+    template = tmp_path / "t.yaml"
+    template.write_text("Resources:\n  M:\n    Type: AWS::SageMaker::Model\n    Properties:\n"
+                        f"      ExecutionRoleArn: {ROLE}\n      PrimaryContainer: {{Image: img}}\n")
+    r, rows = run_json(profile_file, str(template))
+    lines = [line for line in r.stdout.splitlines() if line.strip()]
+    assert len(lines) == len(rows) >= 2 and all("kind" not in row for row in rows)
+    assert all(list(row) == sorted(row) for row in rows)
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(r.stdout)  # several documents: not one
+    empty = tmp_path / "none.yaml"
+    empty.write_text("Resources:\n  B:\n    Type: AWS::S3::Bucket\n")
+    r, rows = run_json(profile_file, str(empty))
+    assert [row["kind"] for row in rows] == ["notice"] and set(rows[0]) == {"kind", "message"}
+    request = tmp_path / "req.json"
+    request.write_text(json.dumps({"ModelName": "m", "ExecutionRoleArn": ROLE, "PrimaryContainer": {"Image": "i"}}))
+    one = runner.invoke(app, ["check", "CreateModel", str(request), "-p", profile_file, "-f", "json"])
+    doc_ = json.loads(one.stdout)  # one document, over several lines
+    assert len(one.stdout.splitlines()) > 1
+    assert list(doc_) == ["operation", "compliant", "violations", "warnings", "injected", "references_not_checked"]
+    applied = runner.invoke(app, ["check", "CreateModel", str(request), "-p", profile_file, "-f", "json", "--apply"])
+    assert json.loads(applied.stdout)["request"]["EnableNetworkIsolation"] is True
