@@ -15,6 +15,7 @@ suite red instead of silently double-fixing.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import threading
 from collections.abc import Callable
@@ -350,6 +351,7 @@ def _pipeline_definition_from_s3(original: Handler | None) -> Handler:
 PathParts = tuple[str, ...]
 
 
+@functools.lru_cache(maxsize=None)
 def read_paths(create_operation: str) -> tuple[tuple[PathParts, PathParts], ...]:
     """(request path, describe path) of every member the guard and the audit read for ``create_operation``.
 
@@ -406,15 +408,21 @@ _SENT: dict[tuple[str, str, str, tuple[str, ...]], dict[str, Any]] = {}
 """(account, region, Describe operation, its identifying values) -> the Create request's parameters."""
 
 
-def _identity(describe_operation: str, *sources: Any) -> tuple[str, ...] | None:
-    """The values of the Describe operation's required input members (botocore's model), taken from the first
-    source (a mapping) that has each; ``None`` when one is missing or is not a string."""
+@functools.lru_cache(maxsize=None)
+def _identifying_members(describe_operation: str) -> tuple[str, ...]:
+    """The Describe operation's required input members (botocore's model; read once per operation)."""
     import botocore.session
 
     shape = botocore.session.get_session().get_service_model("sagemaker") \
         .operation_model(describe_operation).input_shape
+    return tuple(shape.required_members)
+
+
+def _identity(describe_operation: str, *sources: Any) -> tuple[str, ...] | None:
+    """The values of the Describe operation's required input members (botocore's model), taken from the first
+    source (a mapping) that has each; ``None`` when one is missing or is not a string."""
     values = []
-    for name in shape.required_members:
+    for name in _identifying_members(describe_operation):
         value = next((src[name] for src in sources if isinstance(src, dict) and name in src), None)
         if value is None and name.endswith("Id"):  # DomainId: CreateDomain answers DomainArn .../<DomainId>
             arn = next((src[name[:-2] + "Arn"] for src in sources

@@ -380,7 +380,8 @@ class _Run:
     def notebook_url(self) -> tuple[str, bool, list[str]]:
         from safemaker.notebook import presigned_notebook_url, redact_url
 
-        url = presigned_notebook_url(self.names["notebook"], 1800, sagemaker_client=self._client("sagemaker"))
+        url = presigned_notebook_url(self.names["notebook"], 1800, sagemaker_client=self._client("sagemaker"),
+                                     profile=self.profile)
         return (f"{redact_url(url)} (token hidden; session 1800 s)", self.emulated,
                 ["From outside the closed network it opens only through the notebook VPC endpoint: "
                  "see `safemaker notebook proxy-command`."])
