@@ -34,8 +34,8 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Mapping
 
-__all__ = ["INSTANCE_STORE_FAMILIES", "INSTANCE_STORE_FAMILY_PREFIXES", "INSTANCE_STORE_IAM_PATTERNS", "INSTANCE_STORE_SOURCES",
-           "has_instance_storage"]
+__all__ = ["INSTANCE_STORE_FAMILIES", "INSTANCE_STORE_FAMILY_PREFIXES", "INSTANCE_STORE_IAM_PATTERNS",
+           "INSTANCE_STORE_SOURCES", "has_instance_storage"]
 
 _SDK = "SageMaker Python SDK v3 volume_size_supported"
 _D = "the 'd' attribute: instance store volumes (EC2 naming convention; SDK rule)"

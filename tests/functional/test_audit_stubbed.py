@@ -301,9 +301,22 @@ def test_inference_recommendations_job_open_and_closed(stubbed, profile):
             "JobName": name, "JobType": "Default", "JobArn": f"{ARN}:inference-recommendations-job/{name}",
             "RoleArn": ROLE, "Status": "COMPLETED", "CreationTime": NOW, "LastModifiedTime": NOW,
             "InputConfig": config}, {"JobName": name})
+        if name != "open":
+            continue  # the package both jobs name is described once (the audit's reference cache)
+        # the model package is followed (trial 9 F05), as InputConfig.ModelName is followed to DescribeModel
+        stub.add_response("describe_model_package", {
+            "ModelPackageName": "pkg", "ModelPackageArn": package, "CreationTime": NOW,
+            "ModelPackageStatus": "Completed", "ModelPackageStatusDetails": {"ValidationStatuses": []},
+            "InferenceSpecification": {"Containers": [{"Image": "img:1"}], "SupportedContentTypes": ["text/csv"],
+                                       "SupportedResponseMIMETypes": ["text/csv"]}},
+            {"ModelPackageName": package})
     findings = audit_type(profile, client, "inference-recommendations-job")
-    assert summary(findings) == [
-        (f"{ARN}:inference-recommendations-job/open", "SM-NET-VPC", "InputConfig.VpcConfig", "absent", "recreate")]
+    # a package deployed by Inference Recommender cannot be isolated (no isolation member in
+    # RecommendationJobInputConfig nor in a model package): every such job is a finding
+    assert summary(findings) == sorted([
+        (f"{ARN}:inference-recommendations-job/open", "SM-NET-VPC", "InputConfig.VpcConfig", "absent", "recreate"),
+        *((f"{ARN}:inference-recommendations-job/{n}", "SM-UNSUPPORTED", "InputConfig.ModelPackageVersionArn",
+           package, "recreate") for n in ("open", "closed"))])
 
 
 def test_automl_jobs_v1_and_v2_are_described_with_DescribeAutoMLJobV2(stubbed, profile):
