@@ -367,3 +367,51 @@ def test_safemakers_own_lifecycle_configuration_fetches_nothing_from_the_interne
 
     bucketed = profile.model_copy(update={"default_bucket": "closed-bucket"})
     assert scan_script(lifecycle_config_script(bucketed)) == []
+
+
+# --------------------------------------------------------------------------- the guard's call
+
+
+_SCRIPT = base64.b64encode(b"#!/bin/bash\npip install requests\n").decode()
+_FOUND_OR_NOT = [
+    ("CreateTrainingJob", training_job(EnableNetworkIsolation=True,
+                                       HyperParameters={"sagemaker_submit_directory": S3_SUBMIT})),
+    ("CreateTrainingJob", training_job(EnableNetworkIsolation=True,
+                                       HyperParameters={"sagemaker_submit_directory": CHANNEL_SUBMIT})),
+    ("CreateTrainingJob", training_job(EnableNetworkIsolation=False, AlgorithmSpecification={
+        "TrainingImage": IMG, "TrainingInputMode": "File", "ContainerEntrypoint": tuple(REMOTE_ENTRYPOINT)})),
+    ("CreateTrainingJob", training_job()),
+    ("CreateHyperParameterTuningJob", {"TrainingJobDefinitions": (
+        {"EnableNetworkIsolation": True, "StaticHyperParameters": {"sagemaker_submit_directory": S3_SUBMIT}},
+        {"EnableNetworkIsolation": True})}),
+    ("CreateHyperParameterTuningJob", {"TrainingJobDefinition": {"EnableNetworkIsolation": True}}),
+    ("CreateModel", {"EnableNetworkIsolation": True, "PrimaryContainer": {"Image": IMG, "Environment": {
+        "HF_MODEL_ID": "org/model", "SAGEMAKER_SUBMIT_DIRECTORY": "s3://b/code.tar.gz"}}}),
+    ("CreateModel", {"PrimaryContainer": {"Image": IMG, "Environment": {"OPTION_MODEL_ID": "/opt/ml/model"}}}),
+    ("CreateNotebookInstance", {"DefaultCodeRepository": "https://github.com/org/repo.git"}),
+    ("CreateNotebookInstance", {"AdditionalCodeRepositories": ["registered-repo"]}),
+    ("CreateCodeRepository", {"GitConfig": {"RepositoryUrl": "https://gitlab.com/o/r.git"}}),
+    ("CreateUserProfile", {"UserSettings": {"JupyterLabAppSettings": {"CodeRepositories": (
+        {"RepositoryUrl": "https://github.com/org/repo.git"},)}}}),
+    ("CreateNotebookInstanceLifecycleConfig", {"OnCreate": [{"Content": _SCRIPT}], "OnStart": [{"Content": "!"}]}),
+    ("CreateStudioLifecycleConfig", {"StudioLifecycleConfigContent": base64.b64encode(b"echo hi\n").decode()}),
+    ("CreateEndpoint", {"EndpointName": "e", "EndpointConfigName": "c"}),
+]
+
+
+@pytest.mark.parametrize("warned", [False, True])
+@pytest.mark.parametrize(("operation", "request_"), _FOUND_OR_NOT)
+def test_the_guards_call_finds_what_check_request_finds(profile, operation, request_, warned):
+    """``findings_or_none`` (the guard's call, which makes a ``Findings`` only when there is a finding) gives
+    ``None`` exactly when ``check_request`` finds nothing, and otherwise the same refusals, warnings and
+    superseded paths."""
+    from safemaker.preflight.request import findings_or_none
+
+    p = relaxed(preflight_warnings=list(CHECKS)) if warned else profile
+    expected = check_request(operation, request_, p)
+    got = findings_or_none(operation, request_, p)
+    if expected is None or not (expected.refusals or expected.warnings or expected.supersedes):
+        assert got is None
+    else:
+        assert (got.refusals, got.warnings, got.supersedes) == (
+            expected.refusals, expected.warnings, expected.supersedes)
