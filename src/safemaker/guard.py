@@ -814,6 +814,9 @@ def _compile_targets(targets: tuple[_TargetPlan, ...], label: str) -> Any:
     prefix as constants); any other target (a list anchor, a path with ``[]``, a notebook's
     ``DirectInternetAccess`` check) goes through :func:`_run_target`.
     """
+    if len(targets) == 1 and targets[0][0] == _AT_ROOT and targets[0][4] is None:
+        # one target, at the request itself: its generated function is the plan's run (one call less)
+        return targets[0][5].root
     ns: dict[str, Any] = {"_is_map": _is_map, "_run_target": _run_target}
     lines = ["def run(params, violations, S):"]
     for j, target in enumerate(targets):
@@ -1052,11 +1055,23 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
             lines += _field_source(i, fp, ns, "        ", cache, fp[1] not in written, fp[1] in later, True, alone)
             if fp[0] == 2 and fp[6] in (_ABSENT_CONST, _ABSENT_FRESH):
                 written.append(fp[1])
+    # run_root(params, violations, S): what the plan's run does for a target at the request itself (see
+    # _compile_targets), with run_fields' body inline
+    end = lines.index("def run_list(seq, known, violations, S):") if members is not None else len(lines)
+    lines += ["def run_root(params, violations, S):",
+              "    c = params",
+              "    is_dict = type(c) is dict",
+              "    if not is_dict and not _is_map(c):",
+              "        return",
+              "    S.owned = None",
+              "    prefix = ''",
+              "    concrete = ()"] + lines[1:end]
     given_vars = list(ns.pop("GIVEN_VARS", {}).values())  # each function starts them at None (_given_var)
     init = f"    {' = '.join(given_vars)} = None" if given_vars else "    pass"
     lines = [init if line is _GIVEN_INIT else line for line in lines]
     code = compile("\n".join(lines), f"<safemaker.guard {label}>", "exec")  # a name for tracebacks and profiles
     exec(code, ns)  # noqa: S102 - generated from the rule table, no outside text
+    ns["run_fields"].root = ns["run_root"]
     return ns["run_fields"], ns.get("run_list")
 
 
