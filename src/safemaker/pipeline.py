@@ -605,10 +605,16 @@ def _substitute_read(value: Any, node: dict[str, Any], at: _Parts, params: Mappi
                 continue
             if type(v) is dict and len(v) == 1 and _is_expression(v):
                 new = _resolve(v, at + (k,), params, values, found)
-            elif child is _WHOLE:
-                new = _substitute(v, at + (k,), params, values, found, clean)
-            else:
+            elif child is not _WHOLE:
                 new = _substitute_read(v, child, at + (k,), params, values, found, clean)
+            elif type(v) is dict:  # what _substitute would do with it, without the call
+                if clean and id(v) in clean:
+                    continue
+                new = _substitute_members(v, at + (k,), params, values, found, clean)
+            elif type(v) is list:
+                new = _substitute_items(v, at + (k,), params, values, found, clean)
+            else:
+                new = _substitute(v, at + (k,), params, values, found, clean)
             if new is not v:
                 if out is None:
                     out = dict(value)
@@ -882,7 +888,9 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
         if members is not None:
             _check_argument_members(step, members, operation, violations)
         return
-    op = step.operation
+    op = STEP_OPERATIONS.get(step.type)  # step.operation, without the calls when it needs no arguments
+    if op == "CreateAutoMLJob":
+        op = step.operation
     if op is None:
         known = sorted({*STEP_OPERATIONS, *NO_NETWORK_STEPS})
         violations.append(Violation(operation, f"{step.path}.Type", step.type or MISSING, known,
