@@ -38,6 +38,19 @@ def test_load_digits_data_split_and_labels_as_the_mnist_notebook():
     assert np.array_equal(load_digits_data().test_digits, d.test_digits)
 
 
+def test_load_digits_data_is_scikit_learns_digits_shuffled_with_the_seed():
+    """The file is read without importing scikit-learn: the same images and digits as its ``load_digits()``."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    order = np.random.default_rng(3).permutation(1797)
+    d = load_digits_data(seed=3)
+    vectors = np.concatenate([d.train_vectors, d.validation_vectors, d.test_vectors])
+    assert np.array_equal(vectors, (digits.data[order] / 16.0).astype("float32"))
+    assert np.array_equal(np.concatenate([d.train_digits, d.validation_digits, d.test_digits]),
+                          digits.target[order])
+
+
 @pytest.mark.sdk2  # sagemaker.amazon.common is SDK v2 only
 def test_to_recordio_protobuf_round_trip():
     from sagemaker.amazon.common import read_records
