@@ -15,7 +15,7 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from safemaker.cli import app
+from safemaker.cli import COMMAND_MODULES, _new_app, app
 
 runner = CliRunner()
 
@@ -113,3 +113,14 @@ def test_known_aws_profile_becomes_the_process_profile(tmp_path, monkeypatch):
     r = runner.invoke(app, ["profile", "validate", "--profile", "prod", "-p", "x.toml"])
     assert r.exit_code == 0, r.output
     assert seen == {"profile_name": "prod", "source": "x.toml"}
+
+
+@pytest.mark.parametrize("name", COMMAND_MODULES)
+def test_the_app_main_makes_for_one_command_is_that_command_of_the_whole_app(name):
+    """``main()`` registers only the command named first (``safemaker run`` imports no other command's
+    modules): the command, its help and its usage errors are the whole app's."""
+    one = _new_app((name,))
+    assert set(typer.main.get_command(one).commands) == {name}
+    for args in ([name, "--help"], [name, "--no-such-option"]):
+        alone, whole = runner.invoke(one, args), runner.invoke(app, args)
+        assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)

@@ -11,22 +11,13 @@ refused call), 3 findings/problems present (audit, doctor, check).
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, Sequence
 
 import typer
 
 COMMAND_MODULES = ("demo", "profile", "check", "policy", "rules", "doctor", "audit", "infra", "notebook",
                    "local", "rehearse", "run")
 """Command modules, in help order; a module that does not exist yet is skipped."""
-
-app = typer.Typer(
-    name="safemaker",
-    help="Use Amazon SageMaker from a closed network, with guardrails that refuse any call that opens one.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    add_completion=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
 
 
 def _print_version(value: bool) -> None:
@@ -37,7 +28,6 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
                                  help="Print the version and exit."),
@@ -48,18 +38,40 @@ def _root(
     """
 
 
-def _register_all() -> None:
+def _new_app(commands: Sequence[str] = COMMAND_MODULES) -> typer.Typer:
+    """The root app with the command modules ``commands`` (in :data:`COMMAND_MODULES` order) registered."""
+    root = typer.Typer(
+        name="safemaker",
+        help="Use Amazon SageMaker from a closed network, with guardrails that refuse any call that opens one.",
+        no_args_is_help=True,
+        pretty_exceptions_show_locals=False,
+        add_completion=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    root.callback()(_root)
     for name in COMMAND_MODULES:
+        if name not in commands:
+            continue
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:
             if exc.name == f"{__name__}.{name}":
                 continue
             raise
-        module.register(app)
+        module.register(root)
+    return root
 
 
-_register_all()
+def __getattr__(name: str) -> Any:
+    """``app``: the root typer app with every command, made on first use (PEP 562).
+
+    :func:`main` registers only the command it runs (``safemaker run`` does not import the
+    network, IAM, audit and local-backend modules, boto3 and multiprocessing).
+    """
+    if name == "app":
+        made = globals()["app"] = _new_app()
+        return made
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 HELP_WIDTH_OFF_TERMINAL = 120
@@ -87,7 +99,12 @@ def main() -> None:
 
     if not sys.stdout.isatty() and not os.environ.get("COLUMNS") and not os.environ.get("TERMINAL_WIDTH"):
         _rich_utils().MAX_WIDTH = HELP_WIDTH_OFF_TERMINAL
-    app(prog_name="safemaker")
+    # The command named first is the only one registered (a command module is one command or group of the
+    # same name): its help, usage errors and run are the same, without importing the others. Anything else
+    # (an option, --help, an unknown or no command) gets the whole app.
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    root = _new_app((command,)) if command in COMMAND_MODULES else __getattr__("app")
+    root(prog_name="safemaker")
 
 
 def _rich_utils() -> Any:
