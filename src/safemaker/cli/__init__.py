@@ -2,7 +2,8 @@
 
 Each module in :data:`COMMAND_MODULES` defines ``register(app)``, which adds
 its command or its sub-``Typer`` to the root app. Help text comes from the
-docstrings. Data goes to stdout, messages to stderr.
+docstrings. Data goes to stdout, messages to stderr. :func:`main` registers only the
+command it runs; ``app`` (every command) is made on first use.
 
 Exit codes: 0 ok, 1 error, 2 bad input (including a malformed profile and a
 refused call), 3 findings/problems present (audit, doctor, check).
