@@ -156,6 +156,7 @@ def _rehearsal_oracle() -> tuple[str, list[int], list[int]]:
     """The demo's rehearsal, computed here by scikit-learn directly: (test accuracy, digits shown, predictions)."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
 
     d = demo_mod.load_digits_data()
     x = np.vstack([d.train_vectors, d.validation_vectors]).astype("float64")
@@ -163,7 +164,8 @@ def _rehearsal_oracle() -> tuple[str, list[int], list[int]]:
     # the same numbers the CSV channel carries ("%g"), read back as the script reads them
     x = np.array([[float(f"{v:g}") for v in row] for row in x])
     x_test = np.array([[float(f"{v:g}") for v in row] for row in d.test_vectors])
-    model = LogisticRegression(max_iter=1000).fit(x, y)
+    with threadpool_limits(limits=1, user_api="blas"):  # as the script fits (the same model, less CPU)
+        model = LogisticRegression(max_iter=1000).fit(x, y)
     shown = [int(v) for v in d.test_digits[:demo_mod.PREDICT_COUNT]]
     predicted = [int(p) for p in model.predict(x_test[:demo_mod.PREDICT_COUNT].astype("float32"))]
     return f"{model.score(x_test, d.test_digits):.4f}", shown, predicted
