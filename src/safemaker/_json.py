@@ -20,6 +20,7 @@ alone, or is refused.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any, Callable
 
 from jiter import from_json as _from_json
@@ -82,7 +83,8 @@ def loads_strict(text: str | bytes, on_object: Callable[[dict[str, Any]], None] 
     DuplicateKeyError
         An object repeats a key (a :class:`ValueError`).
     ValueError
-        Not JSON (:class:`json.JSONDecodeError`).
+        Not JSON (:class:`json.JSONDecodeError`), or nested more deeply than
+        Python's recursion limit lets it be read.
     """
     if on_object is None:
         kind = type(text)
@@ -98,6 +100,10 @@ def loads_strict(text: str | bytes, on_object: Callable[[dict[str, Any]], None] 
             on_object(out)
             return out
     try:
-        return json.loads(text, object_pairs_hook=hook)
-    except _Repeated:
-        return _build(json.loads(text, object_pairs_hook=_hook), "")  # raises, naming the key and where
+        try:
+            return json.loads(text, object_pairs_hook=hook)
+        except _Repeated:
+            return _build(json.loads(text, object_pairs_hook=_hook), "")  # raises, naming the key and where
+    except RecursionError:
+        raise ValueError("JSON nested more deeply than can be read (Python's recursion limit, "
+                         f"{sys.getrecursionlimit()} levels): give a document nested less deeply") from None

@@ -35,8 +35,10 @@ def _oracle(text: str | bytes) -> tuple[str, Any]:
         return "ok", json.loads(text, object_pairs_hook=hook)
     except _Dup as exc:
         return "dup", exc.args[0]
-    except (ValueError, RecursionError) as exc:
+    except ValueError as exc:
         return "err", type(exc)
+    except RecursionError:  # too deep for json.loads: loads_strict says so as bad input (a ValueError)
+        return "err", ValueError
 
 
 class _Dup(Exception):
@@ -177,3 +179,25 @@ def test_generated_documents_read_as_json_loads() -> None:
         _agree(text.encode())
         outcomes.add(_oracle(text)[0])
     assert outcomes == {"ok", "dup", "err"}
+
+
+def test_a_document_nested_too_deeply_is_a_value_error_that_says_so():
+    """json.loads raises RecursionError on ~thousands of levels (not a ValueError): callers that refuse bad JSON
+    with a message (a pipeline definition, a state machine) would let it escape as an internal error."""
+    deep = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(RecursionError):
+        json.loads(deep)   # the oracle: what the standard library does
+    with pytest.raises(ValueError, match="nested more deeply than can be read"):
+        loads_strict(deep)
+    with pytest.raises(ValueError, match="nested more deeply"):
+        loads_strict(deep.encode())
+
+
+def test_a_pipeline_definition_nested_too_deeply_is_refused_with_a_message():
+    from safemaker import guard
+    from _profiles import make_profile
+
+    deep = '{"Version": "2020-12-01", "Steps": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    violations = guard.check("CreatePipeline", {"PipelineName": "p", "RoleArn": "arn:aws:iam::123456789012:role/r",
+                                                "PipelineDefinition": deep}, make_profile())
+    assert violations and any("nested more deeply" in str(v.found) + v.fix for v in violations), violations
