@@ -543,23 +543,7 @@ def _read_paths(operation: str) -> dict[str, Any] | None:
         return _READS[operation]
     except KeyError:
         pass
-    rule = RULES[operation]
-    paths: list[tuple[str, ...]] = []
-    for target, f in rule.fields():
-        anchor = split_path(target.anchor)
-        paths.append(anchor + split_path(f.path))
-        if f.only_with:
-            paths.append(anchor + split_path(f.only_with))
-        paths.extend(anchor + split_path(t) for t in f.instance_types)
-        if f.not_required_when is not None:
-            paths.append(split_path(f.not_required_when))
-        if f.guardrail is Guardrail.DIRECT_INTERNET_ACCESS:
-            paths.append(anchor + ("SubnetId",))
-    for ref in rule.references:
-        paths.append(split_path(ref.path))
-        if ref.discriminator:
-            paths.append(split_path(ref.discriminator))
-        paths.extend((m,) for m in ref.scope)
+    paths: list[tuple[str, ...]] = [request for request, _ in RULES[operation].read_paths()]
     tree: dict[str, Any] | None = {}
     if operation in PREFLIGHT_OPERATIONS:
         reads = PREFLIGHT_READS.get(operation)

@@ -333,6 +333,38 @@ class OperationRule:
             for f in target.fields:
                 yield target, f
 
+    def read_paths(self) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+        """Where the guard's decision on this operation reads a request, each with where the Describe
+        response of the resource it creates shows the same member: ``(request parts, describe parts)``
+        (:func:`safemaker.paths.split_path` parts, ``"[]"`` for every list element), in table order,
+        without repeats.
+
+        Every field (its value as a whole; ``describe_anchor`` / ``describe_path``), the paths its
+        conditions read (``only_with`` and ``instance_types`` below the anchor, ``not_required_when``
+        from the root), a ``DirectInternetAccess`` field's ``SubnetId`` beside it, every reference
+        (``describe_path``) with its discriminator and ``scope`` members. Read by the pipeline's
+        expression substitution (request side) and the local backend's Describe fidelity fix (both).
+        """
+        out: dict[tuple[tuple[str, ...], tuple[str, ...]], None] = {}
+        for target in self.targets:
+            anchor = split_path(target.anchor)
+            described = split_path(target.anchor if target.describe_anchor is None else target.describe_anchor)
+            for f in target.fields:
+                out[(anchor + split_path(f.path), described + split_path(f.describe_path or f.path))] = None
+                for relative in ((f.only_with,) if f.only_with else ()) + f.instance_types:
+                    out[(anchor + split_path(relative), described + split_path(relative))] = None
+                if f.not_required_when is not None:
+                    out[(split_path(f.not_required_when),) * 2] = None
+                if f.guardrail is Guardrail.DIRECT_INTERNET_ACCESS:
+                    out[(anchor + ("SubnetId",), described + ("SubnetId",))] = None
+        for ref in self.references:
+            out[(split_path(ref.path), split_path(ref.describe_path or ref.path))] = None
+            if ref.discriminator:
+                out[(split_path(ref.discriminator),) * 2] = None
+            for member in ref.scope:
+                out[((member,), (member,))] = None
+        return tuple(out)
+
     def condition_keys(self) -> frozenset[str]:
         """Every IAM condition key this operation's fields map to."""
         keys: set[str] = set()

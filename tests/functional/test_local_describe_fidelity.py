@@ -207,8 +207,12 @@ def build_request(create: str) -> tuple[dict, list[tuple[tuple[str, ...], tuple[
 
 
 def create_and_describe(sm: Any, create: str, describe: str, request: dict) -> dict:
-    if create == "CreateEndpointConfig":
+    if create in ("CreateEndpointConfig", "CreateEndpoint"):  # moto needs what they name to exist
         sm.create_model(ModelName="fidelity-model", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": "img:1"})
+    if create == "CreateEndpoint":
+        sm.create_endpoint_config(EndpointConfigName=request["EndpointConfigName"], ProductionVariants=[{
+            "VariantName": "v", "ModelName": "fidelity-model", "InstanceType": "ml.m5.large",
+            "InitialInstanceCount": 1}])
     answer = getattr(sm, xform_name(create))(**request)
     ident = {}
     for m in MODEL.operation_model(describe).input_shape.required_members:

@@ -353,32 +353,13 @@ PathParts = tuple[str, ...]
 
 @functools.lru_cache(maxsize=None)
 def read_paths(create_operation: str) -> tuple[tuple[PathParts, PathParts], ...]:
-    """(request path, describe path) of every member the guard and the audit read for ``create_operation``.
-
-    From the operation's rule (:data:`safemaker.rules.RULES`): each field's path below its target's anchor
-    and where the Describe response shows it (``describe_anchor`` / ``describe_path``), and the paths the
-    field's conditions read (``only_with``, ``instance_types`` below the anchor; ``not_required_when`` from
-    the root). Parts as :func:`safemaker.paths.split_path` gives them (``"[]"`` for every list element).
-    ``()`` for an operation without a rule.
-    """
-    from ..paths import split_path
+    """(request path, describe path) of every member the guard and the audit read for ``create_operation``:
+    :meth:`safemaker.rules.OperationRule.read_paths` (fields, the paths their conditions read, references);
+    ``()`` for an operation without a rule."""
     from ..rules import RULES
 
     rule = RULES.get(create_operation)
-    if rule is None:
-        return ()
-    out: dict[tuple[PathParts, PathParts], None] = {}
-    for target in rule.targets:
-        anchor = split_path(target.anchor)
-        described = split_path(target.anchor if target.describe_anchor is None else target.describe_anchor)
-        for f in target.fields:
-            out[(anchor + split_path(f.path), described + split_path(f.describe_path or f.path))] = None
-            for relative in (f.only_with, *f.instance_types):
-                if relative:
-                    out[(anchor + split_path(relative), described + split_path(relative))] = None
-            if f.not_required_when and anchor == described:
-                out[(split_path(f.not_required_when),) * 2] = None
-    return tuple(path for path in out if path[0] and path[1])
+    return tuple(p for p in rule.read_paths() if p[0] and p[1]) if rule is not None else ()
 
 
 def _copy_missing(sent: Any, answer: Any, request_path: PathParts, describe_path: PathParts) -> None:
