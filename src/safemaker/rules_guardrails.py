@@ -275,6 +275,24 @@ _SPECS: tuple[GuardrailSpec, ...] = (
         "IamPolicyConstraints), with an S3 VPC endpoint in the workforce's VPC; create the work team with the API "
         "or Terraform, not CloudFormation."),
     GuardrailSpec(
+        _G.WORKFORCE_SOURCE_IP,
+        "A private workforce's worker portal must not answer the internet (SourceIpConfig of private ranges only).",
+        "critical",
+        "CreateWorkforce / UpdateWorkforce SourceIpConfig.Cidrs is a non-empty list whose every block lies in "
+        "private ranges (RFC 1918, RFC 6598, link-local, IPv6 unique local), IPv4 and IPv6 (IpAddressType "
+        "dualstack) alike; absent, or Cidrs empty (as DescribeWorkforce shows an unrestricted workforce), means "
+        "no restriction: the worker portal, where workers see the labeling data, answers any address on the "
+        "internet even with WorkforceVpcConfig (Developer Guide, 'Use Amazon VPC mode from a private worker "
+        "portal': it 'can also be accessed from public internet until you set the restriction on the public "
+        "internet'). CreateWorkforce gets 10.0.0.0/16 injected, the value the API reference (UpdateWorkforce) "
+        "gives to restrict all workers on the public internet; source-IP restriction does not apply to the "
+        "portal's VPC endpoints, so workers in the VPC keep working. A labeling job or flow definition is "
+        "checked against its work team's workforce. No IAM condition key has it.",
+        (), "DescribeWorkforce Workforce.SourceIpConfig.Cidrs",
+        "Restrict the portal to private ranges: aws sagemaker update-workforce --workforce-name <name> "
+        "--source-ip-config Cidrs=10.0.0.0/16 (or the VPC's own private CIDR), and give the workforce "
+        "WorkforceVpcConfig in the profile's VPC so that workers reach the portal through its VPC endpoints."),
+    GuardrailSpec(
         _G.UNCLASSIFIED, "The operation is not in safemaker's classification: refused unless allowed.", "high",
         "The operation is one of safemaker's classified operations (safemaker rules); a botocore newer than "
         "safemaker may add others, which nobody has read yet.",

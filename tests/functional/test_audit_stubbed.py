@@ -23,6 +23,10 @@ from safemaker.errors import MISSING
 from _profiles import IMG, ROLE, SG, SG_OUT, SUB_A, SUB_C, VPC as VPC_ID, VPC_CONFIG as VPC_OK
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
+# A restricted worker portal (AWS, UpdateWorkforce: "To restrict access to all the workers in public internet,
+# add the SourceIpConfig CIDR value as 10.0.0.0/16"): these tests are about the VPC; test_workforce_portal.py
+# is about the portal.
+PORTAL = {"Cidrs": ["10.0.0.0/16"]}
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 PAGE = {"MaxResults": 100}
 
@@ -147,10 +151,11 @@ def test_workforce_open_and_closed(stubbed, profile):
     stub.add_response("list_workforces", {"Workforces": [
         {"WorkforceName": n, "WorkforceArn": f"{ARN}:workforce/{n}"} for n in ("open", "closed")]}, PAGE)
     stub.add_response("describe_workforce", {"Workforce": {"WorkforceName": "open",
-                                                           "WorkforceArn": f"{ARN}:workforce/open"}},
+                                                           "WorkforceArn": f"{ARN}:workforce/open",
+                                                           "SourceIpConfig": PORTAL}},
                       {"WorkforceName": "open"})
     stub.add_response("describe_workforce", {"Workforce": {
-        "WorkforceName": "closed", "WorkforceArn": f"{ARN}:workforce/closed",
+        "WorkforceName": "closed", "WorkforceArn": f"{ARN}:workforce/closed", "SourceIpConfig": PORTAL,
         "WorkforceVpcConfig": {"VpcId": VPC_ID, "SecurityGroupIds": [SG], "Subnets": [SUB_A, SUB_C]}}},
         {"WorkforceName": "closed"})
     findings = audit_type(profile, client, "workforce")
@@ -209,7 +214,7 @@ def test_labeling_job_open_and_closed(stubbed, profile):
     # the work team is followed to its workforce (closed here), once for both jobs
     stub.add_response("describe_workteam", workteam_description("team", "closed"), {"WorkteamName": "team"})
     stub.add_response("describe_workforce", {"Workforce": {
-        "WorkforceName": "closed", "WorkforceArn": f"{ARN}:workforce/closed",
+        "WorkforceName": "closed", "WorkforceArn": f"{ARN}:workforce/closed", "SourceIpConfig": PORTAL,
         "WorkforceVpcConfig": {"VpcId": VPC_ID, "SecurityGroupIds": [SG], "Subnets": [SUB_A, SUB_C]}}},
         {"WorkforceName": "closed"})
     stub.add_response("describe_labeling_job", labeling_description("closed", {
@@ -251,7 +256,8 @@ def test_labeling_jobs_whose_workers_are_outside_the_network(stubbed, profile):
             stub.add_response("describe_workteam", workteam_description("open-team", "open"),
                               {"WorkteamName": "open-team"})
             stub.add_response("describe_workforce", {"Workforce": {"WorkforceName": "open",
-                                                                   "WorkforceArn": f"{ARN}:workforce/open"}},
+                                                                   "WorkforceArn": f"{ARN}:workforce/open",
+                                                           "SourceIpConfig": PORTAL}},
                               {"WorkforceName": "open"})
     findings = audit_type(profile, client, "labeling-job")
     assert summary(findings) == [
@@ -278,7 +284,7 @@ def test_a_labeling_job_whose_team_s_presigned_urls_work_from_anywhere(stubbed, 
     stub.add_response("describe_workteam", workteam_description("team", "closed", "Disabled"),
                       {"WorkteamName": "team"})
     stub.add_response("describe_workforce", {"Workforce": {
-        "WorkforceName": "closed", "WorkforceArn": f"{ARN}:workforce/closed",
+        "WorkforceName": "closed", "WorkforceArn": f"{ARN}:workforce/closed", "SourceIpConfig": PORTAL,
         "WorkforceVpcConfig": {"VpcId": VPC_ID, "SecurityGroupIds": [SG], "Subnets": [SUB_A, SUB_C]}}},
         {"WorkforceName": "closed"})
     findings = audit_type(profile, client, "labeling-job")
@@ -369,7 +375,7 @@ def test_flow_definitions_are_audited_like_labeling_jobs(stubbed, profile):
         if name in ("open", "closed"):
             stub.add_response("describe_workteam", workteam_description(f"{name}-team", name),
                               {"WorkteamName": f"{name}-team"})
-            workforce = {"WorkforceName": name, "WorkforceArn": f"{ARN}:workforce/{name}"}
+            workforce = {"WorkforceName": name, "WorkforceArn": f"{ARN}:workforce/{name}", "SourceIpConfig": PORTAL}
             if name == "closed":
                 workforce["WorkforceVpcConfig"] = {"VpcId": VPC_ID, "SecurityGroupIds": [SG], "Subnets": [SUB_A]}
             stub.add_response("describe_workforce", {"Workforce": workforce}, {"WorkforceName": name})
@@ -399,10 +405,11 @@ def test_work_teams_are_audited_on_their_own(stubbed, profile):
     assert set(client.meta.service_model.shape_for("EnabledOrDisabled").enum) == {"Enabled", "Disabled"}
     stub.add_response("list_workteams", {"Workteams": [
         workteam_description(n, force, ip)["Workteam"] for n, (force, ip) in teams.items()]}, PAGE)
-    closed_force = {"Workforce": {"WorkforceName": "closed", "WorkforceArn": f"{ARN}:workforce/closed",
+    closed_force = {"Workforce": {"WorkforceName": "closed", "WorkforceArn": f"{ARN}:workforce/closed", "SourceIpConfig": PORTAL,
                                   "WorkforceVpcConfig": {"VpcId": VPC_ID, "SecurityGroupIds": [SG],
                                                          "Subnets": [SUB_A, SUB_C]}}}
-    open_force = {"Workforce": {"WorkforceName": "open", "WorkforceArn": f"{ARN}:workforce/open"}}
+    open_force = {"Workforce": {"WorkforceName": "open", "WorkforceArn": f"{ARN}:workforce/open",
+                                                           "SourceIpConfig": PORTAL}}
     described = set()
     for name, (force, ip) in teams.items():
         stub.add_response("describe_workteam", workteam_description(name, force, ip), {"WorkteamName": name})

@@ -23,6 +23,10 @@ SG = "sg-0bbbbbbbbbbbbbbbb"
 VPC_ID = "vpc-0dddddddddddddddd"
 ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
+# A restricted worker portal (AWS, UpdateWorkforce: "To restrict access to all the workers in public internet,
+# add the SourceIpConfig CIDR value as 10.0.0.0/16"): these tests are about the VPC; test_workforce_portal.py
+# is about the portal.
+PORTAL = {"Cidrs": ["10.0.0.0/16"]}
 PUBLIC = "arn:aws:sagemaker:us-east-1:394669845002:workteam/public-crowd/default"
 VENDOR = "arn:aws:sagemaker:us-east-1:394669845002:workteam/vendor-crowd/some-vendor"
 MEMBERS = [{"CognitoMemberDefinition": {"UserPool": "us-east-1_abc", "UserGroup": "g", "ClientId": "c"}}]
@@ -84,7 +88,7 @@ def _team(stub: Stubber, team: str, workforce: str, vpc: dict | None) -> None:
 
 
 def _workforce(stub: Stubber, workforce: str, vpc: dict | None) -> None:
-    described = {"WorkforceName": workforce, "WorkforceArn": f"{ARN}:workforce/{workforce}"}
+    described = {"WorkforceName": workforce, "WorkforceArn": f"{ARN}:workforce/{workforce}", "SourceIpConfig": PORTAL}
     if vpc is not None:
         described["WorkforceVpcConfig"] = vpc
     stub.add_response("describe_workforce", {"Workforce": described}, {"WorkforceName": workforce})

@@ -30,6 +30,10 @@ SG = "sg-0bbbbbbbbbbbbbbbb"
 VPC_ID = "vpc-0dddddddddddddddd"
 ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
+# A restricted worker portal (AWS, UpdateWorkforce: "To restrict access to all the workers in public internet,
+# add the SourceIpConfig CIDR value as 10.0.0.0/16"): these tests are about the VPC; test_workforce_portal.py
+# is about the portal.
+PORTAL = {"Cidrs": ["10.0.0.0/16"]}
 MEMBERS = [{"CognitoMemberDefinition": {"UserPool": "us-east-1_abc", "UserGroup": "g", "ClientId": "c"}}]
 CLOSED_FORCE = {"VpcId": VPC_ID, "SecurityGroupIds": [SG], "Subnets": [SUB_A]}
 PATH = "WorkerAccessConfiguration.S3Presign.IamPolicyConstraints.VpcSourceIp"
@@ -75,7 +79,8 @@ def sm(safemaker_session, profile):
 
 def _workforce(stub: Stubber, name: str = "wf") -> None:
     stub.add_response("describe_workforce", {"Workforce": {
-        "WorkforceName": name, "WorkforceArn": f"{ARN}:workforce/{name}", "WorkforceVpcConfig": CLOSED_FORCE}},
+        "WorkforceName": name, "WorkforceArn": f"{ARN}:workforce/{name}", "WorkforceVpcConfig": CLOSED_FORCE,
+        "SourceIpConfig": PORTAL}},
         {"WorkforceName": name})
 
 

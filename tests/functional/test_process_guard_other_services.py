@@ -401,6 +401,7 @@ def test_a_human_loop_is_decided_with_its_flow_definition_s_work_team(safemaker_
                 {"WorkteamName": "team"})
             sm_stub.add_response("describe_workforce", {"Workforce": {
                 "WorkforceName": "wf", "WorkforceArn": f"{A2I_ARN}:workforce/wf",
+                "SourceIpConfig": {"Cidrs": ["10.0.0.0/16"]},  # the portal restricted (AWS's documented value)
                 "WorkforceVpcConfig": {"VpcId": "vpc-0dddddddddddddddd", "SecurityGroupIds": [SG], "Subnets": [SUB_A]}}},
                 {"WorkforceName": "wf"})
             a2i_stub.add_response("start_human_loop", {"HumanLoopArn": f"{A2I_ARN}:human-loop/loop"}, LOOP)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Mapping
@@ -255,6 +256,24 @@ def _vpc_values(p: VpcProfile, f: FieldRule) -> FieldValues:
     return FieldValues(st.one_of(st.just(ABSENT), good), st.one_of(*bad_parts))
 
 
+@lru_cache(maxsize=1)
+def _aws_builtins() -> tuple[frozenset[str], frozenset[str]]:
+    """AWS's built-in Debugger rule images and Ground Truth Lambdas, as the table oracle reads them from AWS's
+    lists (this module is also loaded by path, outside the package: table_oracle.py is then loaded by path too)."""
+    try:
+        from . import table_oracle
+    except ImportError:
+        import importlib.util
+        import pathlib
+
+        spec = importlib.util.spec_from_file_location("safemaker_tests_fuzz_table_oracle",
+                                                      pathlib.Path(__file__).with_name("table_oracle.py"))
+        table_oracle = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        sys.modules[spec.name] = table_oracle  # type: ignore[union-attr]  # its dataclasses look it up
+        spec.loader.exec_module(table_oracle)  # type: ignore[union-attr]
+    return table_oracle.BUILTIN_RULE_IMAGES, table_oracle.GROUND_TRUTH_LAMBDAS
+
+
 def field_values(f: FieldRule, p: VpcProfile, shape: Any) -> FieldValues:
     """Values of one field of the rule table, compliant and not, around profile ``p``.
 
@@ -295,7 +314,30 @@ def field_values(f: FieldRule, p: VpcProfile, shape: Any) -> FieldValues:
         return FieldValues(st.sampled_from([ABSENT, *p.allowed_role_arns]), st.sampled_from(
             [FOREIGN_ROLE, ROLE.upper(), f"{ROLE} "]))
     if g is Guardrail.UNSUPPORTED:
+        BUILTIN_RULE_IMAGES, GROUND_TRUTH_LAMBDAS = _aws_builtins()
+        name = f.path.rsplit(".", 1)[-1]
+        if name == "RuleEvaluatorImage":  # AWS's built-in rule images pass, any other image is a job of its own
+            return FieldValues(st.sampled_from([ABSENT, *sorted(BUILTIN_RULE_IMAGES)]), st.sampled_from(
+                ["123456789012.dkr.ecr.us-east-1.amazonaws.com/my-rule:latest",
+                 "503895931360.dkr.ecr.us-east-1.amazonaws.com/sagemaker-debugger-rule-evaluator:latest",
+                 "503895931360.dkr.ecr.us-west-2.amazonaws.com/sagemaker-debugger-rules:latest"]))
+        if name.endswith("LambdaArn"):  # the built-in Ground Truth functions botocore's doc string lists pass
+            kind = "PRE" if name.startswith("Pre") else "ACS"
+            builtin = sorted(a for a in GROUND_TRUTH_LAMBDAS if f":function:{kind}-" in a)
+            return FieldValues(st.sampled_from([ABSENT, *builtin]), st.sampled_from(
+                ["arn:aws:lambda:us-east-1:123456789012:function:my-pre",
+                 f"arn:aws:lambda:us-east-1:081040173940:function:{kind}-BoundingBox"]))  # us-west-2's account
+        if getattr(shape, "enum", None) and "DISABLED" in shape.enum:  # a FeatureStatus switch
+            return FieldValues(st.sampled_from([ABSENT, "DISABLED"]), st.just("ENABLED"))
         return FieldValues(absent, st.just(minimal_value(shape)))
+    if g is Guardrail.WORKFORCE_SOURCE_IP:
+        # botocore: SourceIpConfig.Cidrs, "an allow list"; "By default, a workforce isn't restricted"
+        good = st.sampled_from([{"Cidrs": ["10.0.0.0/16"]}, {"Cidrs": ["172.16.0.0/12", "fd00::/8"]},
+                                {"Cidrs": ["192.168.1.0/24", "100.64.0.0/10"]}])
+        bad = st.sampled_from([{"Cidrs": []}, {"Cidrs": ["0.0.0.0/0"]}, {"Cidrs": ["10.0.0.0/16", "::/0"]},
+                               {"Cidrs": ["0.0.0.0/1", "128.0.0.0/1"]}, {"Cidrs": ["52.0.0.0/8"]},
+                               {"Cidrs": ["2001:db8::/32"]}, {"Cidrs": ["10.0.0.0/7"]}])
+        return FieldValues(st.one_of(absent, good), bad)
     if g is Guardrail.REMOTE_ACCESS:
         # botocore's model: a boolean (EnableRemoteDebug) or the enum ENABLED / DISABLED (RemoteAccess)
         on, off = (True, False) if shape.type_name == "boolean" else ("ENABLED", "DISABLED")

@@ -46,8 +46,62 @@ RULE_ID = {
     "dia": "SM-NB-DIRECT-INTERNET", "root": "SM-NB-ROOT", "app": "SM-STUDIO-VPCONLY",
     "kms-volume": "SM-KMS-VOLUME", "kms-output": "SM-KMS-OUTPUT", "role": "SM-IAM-ROLE",
     "refused": "SM-UNSUPPORTED", "remote": "SM-REMOTE-ACCESS", "lifecycle": "SM-NB-LIFECYCLE",
-    "workteam": "SM-WORKTEAM", "presign": "SM-WORKTEAM-PRESIGN",
+    "workteam": "SM-WORKTEAM", "presign": "SM-WORKTEAM-PRESIGN", "source-ip": "SM-WORKFORCE-SOURCE-IP",
+    "off": "SM-UNSUPPORTED", "rule-image": "SM-UNSUPPORTED", "gt-lambda": "SM-UNSUPPORTED",
 }
+"""Kinds: ``off`` a Canvas feature switch (FeatureStatus), refused unless ``"DISABLED"``; ``rule-image`` a Debugger /
+Profiler rule's image, refused unless AWS's built-in rule image of a region (:data:`BUILTIN_RULE_IMAGES`);
+``gt-lambda`` a labeling job's Lambda, refused unless a built-in Ground Truth function (:data:`GROUND_TRUTH_LAMBDAS`);
+``source-ip`` a workforce's ``SourceIpConfig``: only private ranges (:func:`_private_only`)."""
+
+_SDK_DEBUGGER = {  # the SageMaker Python SDK's image_uri_config/debugger.json (registries of the built-in rule image)
+    "af-south-1": "314341159256", "ap-east-1": "199566480951", "ap-northeast-1": "430734990657",
+    "ap-northeast-2": "578805364391", "ap-northeast-3": "479947661362", "ap-south-1": "904829902805",
+    "ap-southeast-1": "972752614525", "ap-southeast-2": "184798709955", "ca-central-1": "519511493484",
+    "cn-north-1": "618459771430", "cn-northwest-1": "658757709296", "eu-central-1": "482524230118",
+    "eu-north-1": "314864569078", "eu-south-1": "563282790590", "eu-west-1": "929884845733",
+    "eu-west-2": "250201462417", "eu-west-3": "447278800020", "me-south-1": "986000313247",
+    "sa-east-1": "818342061345", "us-east-1": "503895931360", "us-east-2": "915447279597",
+    "us-gov-west-1": "515509971035", "us-west-1": "685455198987", "us-west-2": "895741380848",
+}
+BUILTIN_RULE_IMAGES = frozenset(
+    f"{acct}.dkr.ecr.{region}.amazonaws.com{'.cn' if region.startswith('cn-') else ''}/sagemaker-debugger-rules:latest"
+    for region, acct in _SDK_DEBUGGER.items())
+"""AWS's built-in Debugger rule images (Developer Guide, "Docker images for Debugger rules")."""
+
+
+def _documented_lambdas() -> frozenset[str]:
+    """The Ground Truth Lambda ARNs botocore's model documents for built-in task types (both members' doc strings)."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    docs = (model.shape_for("HumanTaskConfig").members["PreHumanTaskLambdaArn"].documentation
+            + model.shape_for("AnnotationConsolidationConfig").members["AnnotationConsolidationLambdaArn"].documentation)
+    return frozenset(re.findall(r"arn:aws:lambda:[a-z0-9-]+:\d{12}:function:(?:PRE|ACS)-[A-Za-z0-9]+", docs))
+
+
+GROUND_TRUTH_LAMBDAS = _documented_lambdas()
+
+_NOT_INTERNET = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16",
+                 "fc00::/7", "fe80::/10")  # RFC 1918, RFC 6598, link-local, RFC 4193 ULA
+
+
+def _private_only(value: Any) -> bool:
+    """A SourceIpConfig that admits nobody from the internet: Cidrs non-empty, each inside a range above."""
+    import ipaddress
+
+    cidrs = value.get("Cidrs") if isinstance(value, dict) else None
+    if not isinstance(cidrs, (list, tuple)) or not cidrs:
+        return False  # absent or empty: "By default, a workforce isn't restricted to specific IP addresses"
+    for c in cidrs:
+        try:
+            net = ipaddress.ip_network(c, strict=False)
+        except (ValueError, TypeError):
+            return False
+        if not any(net.version == r.version and net.subnet_of(r)
+                   for r in map(ipaddress.ip_network, _NOT_INTERNET)):
+            return False
+    return True
 
 _PRIVATE_TEAM = re.compile(r"arn:[^:]*:sagemaker:[^:]*:[^:]*:workteam/private-crowd/([^/]+)")
 """A private work team's ARN (IAM sagemaker:WorkteamType private-crowd); the group is its name."""
@@ -131,7 +185,15 @@ def _domain(kind: str) -> Op:
     if kind == "create":
         fields.append(F("KmsKeyId", "kms-volume"))
     fields += [F("DefaultUserSettings.ExecutionRole", "role"), F("DefaultSpaceSettings.ExecutionRole", "role")]
-    return Op(kind, _root(*fields))
+    return Op(kind, (Spot("", tuple(fields)), *_canvas("DefaultUserSettings")))
+
+
+def _canvas(settings: str) -> tuple[Spot, ...]:
+    # Canvas features that reach outside the network: EMR Serverless compute, deployments Canvas makes itself,
+    # OAuth data sources outside AWS (botocore's CanvasAppSettings)
+    at = f"{settings}.CanvasAppSettings"
+    return (Spot(at, (F("EmrServerlessSettings.Status", "off"), F("DirectDeploySettings.Status", "off"))),
+            Spot(f"{at}.IdentityProviderOAuthSettings[]", (F("Status", "off"),)))
 
 
 def _cluster(kind: str) -> Op:
@@ -146,8 +208,12 @@ def _cluster(kind: str) -> Op:
 _MODELS_IN_VARIANTS = "ProductionVariants[].ModelName"
 
 SPEC: Mapping[str, Op] = {
-    "CreateTrainingJob": Op("create", (Spot("", (*_training(), F("RemoteDebugConfig.EnableRemoteDebug", "remote"))),)),
-    "UpdateTrainingJob": Op("update", _root(F("RemoteDebugConfig.EnableRemoteDebug", "remote"))),
+    "CreateTrainingJob": Op("create", (Spot("", (*_training(), F("RemoteDebugConfig.EnableRemoteDebug", "remote"),
+                                                  F("ServerlessJobConfig.EvaluatorArn", "refused"))),
+                                       Spot("DebugRuleConfigurations[]", (F("RuleEvaluatorImage", "rule-image"),)),
+                                       Spot("ProfilerRuleConfigurations[]", (F("RuleEvaluatorImage", "rule-image"),)))),
+    "UpdateTrainingJob": Op("update", (Spot("", (F("RemoteDebugConfig.EnableRemoteDebug", "remote"),)),
+                                       Spot("ProfilerRuleConfigurations[]", (F("RuleEvaluatorImage", "rule-image"),)))),
     "CreateProcessingJob": Op("create", _root(
         *_net("NetworkConfig."), F("ProcessingResources.ClusterConfig.VolumeKmsKeyId", "kms-volume"),
         F("ProcessingOutputConfig.KmsKeyId", "kms-output", only_with="ProcessingOutputConfig"), F("RoleArn", "role"))),
@@ -208,7 +274,9 @@ SPEC: Mapping[str, Op] = {
                                              F("LabelingJobResourceConfig.VolumeKmsKeyId", "kms-volume"))),
         Spot("", (F("OutputConfig.KmsKeyId", "kms-output"), F("RoleArn", "role"),
                   F("HumanTaskConfig.PublicWorkforceTaskPrice", "refused"),
-                  F("HumanTaskConfig.WorkteamArn", "workteam")))),
+                  F("HumanTaskConfig.WorkteamArn", "workteam"),
+                  F("HumanTaskConfig.PreHumanTaskLambdaArn", "gt-lambda"),
+                  F("HumanTaskConfig.AnnotationConsolidationConfig.AnnotationConsolidationLambdaArn", "gt-lambda")))),
         refs=(("HumanTaskConfig.WorkteamArn", "workteam"),)),
     "CreateFlowDefinition": Op("create", _root(F("RoleArn", "role"),
                                                F("HumanLoopConfig.PublicWorkforceTaskPrice", "refused"),
@@ -226,8 +294,10 @@ SPEC: Mapping[str, Op] = {
                          absent_refs=(("WorkforceName", "workforce", "default"),)),
     "UpdateWorkteam": Op("update", (Spot("WorkerAccessConfiguration", (
         F("S3Presign.IamPolicyConstraints.VpcSourceIp", "presign"),), whole_on_update=True),)),
-    "CreateWorkforce": Op("create", _root(F("WorkforceVpcConfig", "vpc+id"))),
-    "UpdateWorkforce": Op("update", _root(F("WorkforceVpcConfig", "vpc+id"))),
+    # the worker portal answers the internet unless SourceIpConfig restricts it (Developer Guide, "Use Amazon VPC mode
+    # from a private worker portal": "can also be accessed from public internet until you set the restriction")
+    "CreateWorkforce": Op("create", _root(F("WorkforceVpcConfig", "vpc+id"), F("SourceIpConfig", "source-ip"))),
+    "UpdateWorkforce": Op("update", _root(F("WorkforceVpcConfig", "vpc+id"), F("SourceIpConfig", "source-ip"))),
     "CreateNotebookInstance": Op("create", _root(
         F("DirectInternetAccess", "dia"), F("SubnetId", "subnet"), F("SecurityGroupIds", "sgs"),
         F("RootAccess", "root"), F("KmsKeyId", "kms-volume"), F("RoleArn", "role")),
@@ -236,10 +306,11 @@ SPEC: Mapping[str, Op] = {
                                  refs=(("LifecycleConfigName", "notebook-instance-lifecycle-config"),)),
     "CreateDomain": _domain("create"),
     "UpdateDomain": _domain("update"),
-    "CreateUserProfile": Op("create", _root(F("UserSettings.SecurityGroups", "sgs", optional=True),
-                                            F("UserSettings.ExecutionRole", "role")), refs=(("DomainId", "domain"),)),
-    "UpdateUserProfile": Op("update", _root(F("UserSettings.SecurityGroups", "sgs", optional=True),
-                                            F("UserSettings.ExecutionRole", "role"))),
+    "CreateUserProfile": Op("create", (*_root(F("UserSettings.SecurityGroups", "sgs", optional=True),
+                                              F("UserSettings.ExecutionRole", "role")), *_canvas("UserSettings")),
+                            refs=(("DomainId", "domain"),)),
+    "UpdateUserProfile": Op("update", (*_root(F("UserSettings.SecurityGroups", "sgs", optional=True),
+                                              F("UserSettings.ExecutionRole", "role")), *_canvas("UserSettings"))),
     "CreateSpace": Op("create", _root(F("SpaceSettings.RemoteAccess", "remote")), refs=(("DomainId", "domain"),)),
     "UpdateSpace": Op("update", _root(F("SpaceSettings.RemoteAccess", "remote"))),
     # validation runs training and transform jobs whose network the request cannot set: refused when given
@@ -355,6 +426,9 @@ def _wanted(kind: str, p: Any) -> Any:
         "vpc": {"Subnets": list(p.subnets), "SecurityGroupIds": list(p.security_group_ids)},
         "vpc+id": {"Subnets": list(p.subnets), "SecurityGroupIds": list(p.security_group_ids), "VpcId": p.vpc_id},
         "kms-volume": p.volume_kms_key_id, "kms-output": p.output_kms_key_id,
+        # AWS (UpdateWorkforce): "To restrict access to all the workers in public internet, add the SourceIpConfig
+        # CIDR value as 10.0.0.0/16"
+        "source-ip": {"Cidrs": ["10.0.0.0/16"]},
     }[kind]
 
 
@@ -387,6 +461,14 @@ def _check_present(out: Counter, f: F, path: str, value: Any, p: Any) -> None:
         ok = value in (p.execution_role_arn, *p.additional_role_arns)
     elif k == "refused":
         ok = value is None
+    elif k == "off":
+        ok = value is None or value == "DISABLED"
+    elif k == "rule-image":
+        ok = value is None or value in BUILTIN_RULE_IMAGES
+    elif k == "gt-lambda":
+        ok = value is None or value in GROUND_TRUTH_LAMBDAS
+    elif k == "source-ip":
+        ok = _private_only(value)
     elif k == "remote":
         off = False if path.endswith(("EnableRemoteDebug", "EnableSSMAccess")) else "DISABLED"
         ok = value is None or (value == off and type(value) is type(off))
@@ -465,7 +547,8 @@ def evaluate(operation: str, request: Mapping[str, Any], p: Any, *, inject: bool
                 if present:
                     _check_present(out.violations, f, path, value, p)
                     continue
-                if f.kind in ("role", "refused", "remote", "lifecycle", "workteam") or update:
+                if f.kind in ("role", "refused", "remote", "lifecycle", "workteam", "off", "rule-image",
+                              "gt-lambda") or update:
                     continue
                 optional = f.optional or (f.unless is not None and any(
                     v not in (None, "") for _, v in _instances(request, _segments(f.unless))))

@@ -122,6 +122,8 @@ def minimal(shape, name: str = "", depth: int = 0) -> Any:
             return ROLE
         if name == "WorkteamArn":
             return PRIVATE_TEAM
+        if name == "RuleEvaluatorImage":  # the built-in rule image (AWS Developer Guide, Docker images for Debugger rules)
+            return "503895931360.dkr.ecr.us-east-1.amazonaws.com/sagemaker-debugger-rules:latest"
         if shape.enum:
             return shape.enum[0]
         return "x" * max(1, shape.metadata.get("min", 1))
@@ -261,7 +263,10 @@ def mutations_for(op: str, f: FieldRule, target_anchor: str, p: VpcProfile) -> l
             value = minimal(shape_at(op, tuple(x for x in parts)), parts[-1])
         except (KeyError, AttributeError):
             return []
-        return [("forbidden-present", value), ("forbidden-absent", D)]
+        out = [("forbidden-present", value), ("forbidden-absent", D)]
+        if f.closed is not None and f.closed.values:  # a value that opens nothing (Status DISABLED)
+            out.append(("forbidden-closed-value", f.closed.values[0]))
+        return out
     if g is Guardrail.REMOTE_ACCESS:
         on, off = (True, False) if f.path.endswith(("EnableRemoteDebug", "EnableSSMAccess")) else ("ENABLED", "DISABLED")
         return [("drop", D), ("enabled", on), ("disabled", off)]
@@ -272,6 +277,10 @@ def mutations_for(op: str, f: FieldRule, target_anchor: str, p: VpcProfile) -> l
                 ("private-crowd", PRIVATE_TEAM)]
     if g is Guardrail.WORKTEAM_PRESIGN:
         return [("drop", D), ("disabled", "Disabled"), ("enabled", "Enabled")]
+    if g is Guardrail.WORKFORCE_SOURCE_IP:
+        return [("drop", D), ("any-v4", {"Cidrs": ["0.0.0.0/0"]}), ("any-v6", {"Cidrs": ["10.0.0.0/16", "::/0"]}),
+                ("public-block", {"Cidrs": ["52.0.0.0/8"]}), ("empty", {"Cidrs": []}),
+                ("private", {"Cidrs": ["10.0.0.0/16"]}), ("private-dualstack", {"Cidrs": ["172.16.0.0/12", "fd00::/8"]})]
     raise AssertionError(g)
 
 

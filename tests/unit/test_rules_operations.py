@@ -163,7 +163,9 @@ INJECTED: dict[str, dict[str, object]] = {
         "DefaultSpaceSettings.SecurityGroups": [SG],
     },
     "CreateCluster": {"VpcConfig": VPC_CONFIG},
-    "CreateWorkforce": {"WorkforceVpcConfig": {**VPC_CONFIG, "VpcId": VPC}},
+    # AWS (UpdateWorkforce): "To restrict access to all the workers in public internet, add the SourceIpConfig CIDR
+    # value as 10.0.0.0/16"
+    "CreateWorkforce": {"WorkforceVpcConfig": {**VPC_CONFIG, "VpcId": VPC}, "SourceIpConfig": {"Cidrs": ["10.0.0.0/16"]}},
 }
 
 
@@ -530,7 +532,8 @@ def test_schedule_description_without_network_config_is_non_compliant(profile):
 def test_workforce_and_training_session_descriptions_use_their_describe_anchor(profile):
     wf = {"Workforce": {"WorkforceName": "wf", "WorkforceArn": "arn:aws:sagemaker:us-east-1:123456789012:workforce/wf",
                         "WorkforceVpcConfig": {"VpcId": VPC, "Subnets": [SUB_A], "SecurityGroupIds": [SG],
-                                               "VpcEndpointId": "vpce-0123456789abcdef0"}}}
+                                               "VpcEndpointId": "vpce-0123456789abcdef0"},
+                        "SourceIpConfig": {"Cidrs": ["10.0.0.0/16"]}}}
     assert guard.check_resource("workforce", wf, profile) == []
     wf["Workforce"]["WorkforceVpcConfig"]["VpcId"] = "vpc-0123456789abcdef0"
     assert [v.path for v in guard.check_resource("workforce", wf, profile)] == ["Workforce.WorkforceVpcConfig.VpcId"]

@@ -141,8 +141,11 @@ def test_a_work_team_is_followed_to_its_workforce():
 
 def test_a_workforce_without_vpc_config_is_a_violation_of_the_team(profile):
     open_force = {"Workforce": {"WorkforceName": "open", "WorkforceArn": "arn:aws:sagemaker:us-east-1:123456789012:workforce/open"}}
-    [v] = guard.check_resource("workforce", open_force, profile, operation="CreateLabelingJob", via="x")
+    v, ip = guard.check_resource("workforce", open_force, profile, operation="CreateLabelingJob", via="x")
     assert (v.path, v.rule_id, v.operation) == ("x.Workforce.WorkforceVpcConfig", "SM-NET-VPC", "CreateLabelingJob")
+    # no SourceIpConfig: the portal is not restricted on the internet either
+    assert (ip.path, ip.rule_id, ip.operation) == ("x.Workforce.SourceIpConfig", "SM-WORKFORCE-SOURCE-IP",
+                                                   "CreateLabelingJob")
 
 
 def test_iam_sees_the_work_team_type():

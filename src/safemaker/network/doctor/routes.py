@@ -20,19 +20,7 @@ from typing import Any, Iterable, Mapping, Sequence, Union
 from safemaker.network.doctor._reading import _Failed, _State, _describe, _unknown_fix
 from safemaker.network.doctor.report import Check, OK, PROBLEM, UNKNOWN
 from safemaker.network.endpoints import ENDPOINTS, MULTI_AZ_FEATURES, S3_GATEWAY
-
-Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
-
-PRIVATE_RANGES: tuple[Network, ...] = tuple(ipaddress.ip_network(c) for c in (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",  # RFC 1918
-    "100.64.0.0/10",                                   # RFC 6598 shared address space (VPC CIDRs may use it)
-    "169.254.0.0/16",                                  # IPv4 link-local
-    "fc00::/7",                                        # IPv6 unique local addresses (RFC 4193)
-    "fe80::/10",                                       # IPv6 link-local
-))
-"""Address ranges that are not the internet: a route of only these (or of the VPC's CIDRs) to a
-transit gateway, peering connection, virtual private gateway, appliance... reaches other private
-networks, not the internet (Amazon VPC User Guide, "VPC CIDR blocks": RFC 1918 and RFC 6598 ranges)."""
+from safemaker._addresses import PRIVATE_RANGES, Network, public_part
 
 # Targets that reach the internet whatever the destination (a more specific public route to them too).
 _ALWAYS_OUT = (("EgressOnlyInternetGatewayId", "egress-only internet gateway"),
@@ -79,28 +67,9 @@ def _inside(table: dict[str, Any] | None) -> tuple[Network, ...]:
 
 
 def _public_part(destinations: Iterable[str], inside: Sequence[Network]) -> list[Network]:
-    """The parts of ``destinations`` (CIDRs) outside every range of ``inside``, collapsed.
-
-    A destination that is not a CIDR is taken as public (fail closed).
-    """
-    left: list[Network] = []
-    for text in destinations:
-        try:
-            pieces = [ipaddress.ip_network(text, strict=False)]
-        except (ValueError, TypeError):
-            pieces = [ipaddress.ip_network("0.0.0.0/0")]
-        for cut in inside:
-            kept: list[Network] = []
-            for piece in pieces:
-                if piece.version != cut.version or not piece.overlaps(cut):
-                    kept.append(piece)
-                elif not piece.subnet_of(cut):  # type: ignore[arg-type]
-                    kept.extend(piece.address_exclude(cut))  # type: ignore[arg-type]
-            pieces = kept
-        left.extend(pieces)
-    v4 = [n for n in left if n.version == 4]
-    v6 = [n for n in left if n.version == 6]
-    return [*ipaddress.collapse_addresses(v4), *ipaddress.collapse_addresses(v6)]  # type: ignore[list-item]
+    """The parts of ``destinations`` (CIDRs) outside every range of ``inside``, collapsed
+    (:func:`safemaker._addresses.public_part`; a destination that is not a CIDR is taken as public)."""
+    return public_part(destinations, inside)
 
 
 def _target(route: dict[str, Any]) -> tuple[str, bool] | None:
