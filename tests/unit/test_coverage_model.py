@@ -176,6 +176,10 @@ def _assert_field_shape(operation, f, field):
         assert field.type_name == "string", where
     elif g is Guardrail.UNSUPPORTED:
         assert f.reason and not f.inject and not f.required, where
+        if f.closed is not None and f.closed.values:  # values that pass are values of the member's enum
+            assert set(f.closed.values) <= set(field.enum), where
+        if f.closed is not None and f.closed.pattern:
+            assert field.type_name == "string", where
     elif g is Guardrail.REMOTE_ACCESS:
         # off is the AWS default (absent): never injected, never required
         assert not f.inject and not f.required, where
@@ -191,6 +195,9 @@ def _assert_field_shape(operation, f, field):
     elif g is Guardrail.WORKTEAM_PRESIGN:
         # IamPolicyConstraints.VpcSourceIp: the enum Enabled / Disabled
         assert set(field.enum) == {"Enabled", "Disabled"}, where
+    elif g is Guardrail.WORKFORCE_SOURCE_IP:
+        # SourceIpConfig: a structure whose Cidrs is a list of CIDR strings (an allow list)
+        assert field.type_name == "structure" and field.members["Cidrs"].member.type_name == "string", where
     else:  # pragma: no cover - a new guardrail needs a shape check here
         raise AssertionError(f"no shape check for {g}")
 

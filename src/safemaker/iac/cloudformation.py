@@ -61,6 +61,15 @@ class CfnResource:
     not_in_cloudformation: tuple[tuple[str, str], ...] = ()
 
 
+def _no_canvas(settings: str) -> tuple[tuple[str, str], ...]:
+    """The Canvas settings the rule table refuses, which the resource schema has not (no CanvasAppSettings)."""
+    why = ("the resource schema has no CanvasAppSettings: a domain or user profile a template creates leaves "
+           "EMR Serverless, direct deployment and OAuth data sources at their defaults")
+    at = f"{settings}.CanvasAppSettings"
+    return tuple((f"{at}.{p}", why) for p in ("EmrServerlessSettings.Status", "DirectDeploySettings.Status",
+                                               "IdentityProviderOAuthSettings[].Status"))
+
+
 _JOB_DEFINITIONS = {
     f"AWS::SageMaker::{kind}JobDefinition": CfnResource(f"Create{kind}JobDefinition", "JobDefinitionName")
     for kind in ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")
@@ -73,9 +82,10 @@ CFN_RESOURCES: Mapping[str, CfnResource] = {
     "AWS::SageMaker::Endpoint": CfnResource("CreateEndpoint", "EndpointName"),
     "AWS::SageMaker::Domain": CfnResource(
         "CreateDomain", "DomainName",
-        not_in_cloudformation=(),
+        not_in_cloudformation=_no_canvas("DefaultUserSettings"),
     ),
-    "AWS::SageMaker::UserProfile": CfnResource("CreateUserProfile", "UserProfileName"),
+    "AWS::SageMaker::UserProfile": CfnResource("CreateUserProfile", "UserProfileName",
+                                               not_in_cloudformation=_no_canvas("UserSettings")),
     "AWS::SageMaker::Space": CfnResource("CreateSpace", "SpaceName"),
     "AWS::SageMaker::App": CfnResource(
         "CreateApp", "AppName",
