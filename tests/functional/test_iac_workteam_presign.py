@@ -16,7 +16,8 @@ from test_iac_cli import profile_file, run_json  # noqa: F401  (profile_file: fi
 from test_iac_unverifiable_sources import _plan
 from test_hooks_workteam_presign import ENABLED
 
-FORCE = ("aws_sagemaker_workforce", "wf", {"workforce_name": "wf", "workforce_vpc_config": [{
+FORCE = ("aws_sagemaker_workforce", "wf", {"workforce_name": "wf", "source_ip_config": [{"cidrs": ["10.0.0.0/16"]}],
+                                           "workforce_vpc_config": [{
     "vpc_id": "vpc-0dddddddddddddddd", "subnets": ["subnet-0aaaaaaaaaaaaaaaa"],
     "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"]}]})
 
@@ -58,7 +59,8 @@ def test_cloudformation_workteam_cannot_be_closed(profile_file, tmp_path):
                  "            CognitoClientId: c\n"
                  "  Force:\n    Type: AWS::SageMaker::Workforce\n    Properties:\n      WorkforceName: wf\n"
                  "      WorkforceVpcConfig:\n        VpcId: vpc-0dddddddddddddddd\n"
-                 "        Subnets: [subnet-0aaaaaaaaaaaaaaaa]\n        SecurityGroupIds: [sg-0bbbbbbbbbbbbbbbb]\n")
+                 "        Subnets: [subnet-0aaaaaaaaaaaaaaaa]\n        SecurityGroupIds: [sg-0bbbbbbbbbbbbbbbb]\n"
+                 "      SourceIpConfig:\n        Cidrs: [10.0.0.0/16]\n")  # the portal restricted (AWS's value)
     r, rows = run_json(profile_file, str(t))
     assert r.exit_code == 3
     assert [(x["status"], x["rule_id"], x["logical_id"]) for x in rows] == [

@@ -131,3 +131,47 @@ def test_the_audit_reports_an_unrestricted_portal(safemaker_session, profile):
     assert [(f.resource_arn, f.rule_id, f.path) for f in findings] == [
         (f"{ARN}:workforce/open", "SM-WORKFORCE-SOURCE-IP", "Workforce.SourceIpConfig")]
     assert findings[0].severity is audit.Severity.CRITICAL  # a way in from the internet
+
+
+# --------------------------------------------------------------------------- IaC: safemaker check
+
+from test_iac_cli import profile_file, run_json  # noqa: E402,F401  (profile_file: fixture)
+from test_iac_unverifiable_sources import _plan  # noqa: E402
+
+
+def _force(source_ip_config=None) -> tuple:
+    after = {"workforce_name": "wf", "workforce_vpc_config": [{"vpc_id": VPC_ID, "subnets": [SUB_A],
+                                                               "security_group_ids": [SG]}]}
+    if source_ip_config is not None:  # the provider's block: source_ip_config { cidrs = [...] }
+        after["source_ip_config"] = [{"cidrs": source_ip_config}]
+    return ("aws_sagemaker_workforce", "wf", after)
+
+
+@pytest.mark.parametrize("cidrs", [None, ["0.0.0.0/0"], ["10.0.0.0/16", "::/0"]], ids=["absent", "any-v4", "any-v6"])
+def test_terraform_workforce_with_an_open_portal_fails(profile_file, tmp_path, cidrs):
+    f = tmp_path / "plan.json"
+    f.write_text(_plan(_force(cidrs)))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    assert [(x["status"], x["rule_id"], x["logical_id"]) for x in rows] == [
+        ("FAIL", "SM-WORKFORCE-SOURCE-IP", "aws_sagemaker_workforce.wf")]
+
+
+def test_terraform_workforce_restricted_to_private_ranges_passes(profile_file, tmp_path):
+    f = tmp_path / "plan.json"
+    f.write_text(_plan(_force([CLOSED_CIDR])))
+    r, rows = run_json(profile_file, str(f))
+    assert (r.exit_code, rows) == (0, [])
+
+
+@pytest.mark.parametrize("source, status", [("", 3), ("      SourceIpConfig:\n        Cidrs: [0.0.0.0/0]\n", 3),
+                                            (f"      SourceIpConfig:\n        Cidrs: [{CLOSED_CIDR}]\n", 0)],
+                         ids=["absent", "open", "private"])
+def test_cloudformation_workforce_portal(profile_file, tmp_path, source, status):
+    t = tmp_path / "t.yaml"
+    t.write_text("Resources:\n  Force:\n    Type: AWS::SageMaker::Workforce\n    Properties:\n      WorkforceName: wf\n"
+                 f"      WorkforceVpcConfig:\n        VpcId: {VPC_ID}\n"
+                 f"        Subnets: [{SUB_A}]\n        SecurityGroupIds: [{SG}]\n" + source)
+    r, rows = run_json(profile_file, str(t))
+    assert r.exit_code == status
+    assert [(x["rule_id"], x["logical_id"]) for x in rows] == ([("SM-WORKFORCE-SOURCE-IP", "Force")] if status else [])

@@ -57,6 +57,7 @@ import botocore.session
 
 from .strategies import (FOREIGN_SG, FOREIGN_SUBNET, FOREIGN_VPC, PRIVATE_TEAM, PUBLIC_TEAM, VENDOR_TEAM,
                          minimal_request)
+from .table_oracle import BUILTIN_RULE_IMAGES, GROUND_TRUTH_LAMBDAS, _private_only
 
 __all__ = ["MODEL", "NetworkMember", "network_members", "open_values", "closed_as_given", "requests",
            "INHERITS", "ABSENT"]
@@ -76,6 +77,11 @@ _FLAGS = {  # member -> (closed value, the documented default when absent)
     "VpcSourceIp": ("Enabled", "Disabled"),
 }
 _VPC_MEMBERS = frozenset({"Subnets", "SecurityGroupIds"})
+_SWITCHES_OUT = frozenset({"EmrServerlessSettings", "DirectDeploySettings", "IdentityProviderOAuthSetting"})
+"""Canvas settings whose ``Status`` ``ENABLED`` reaches outside the network (botocore's docs: EMR Serverless jobs,
+"model deployment permissions", "connecting to an external data source with OAuth")."""
+_GT_LAMBDAS = frozenset({"PreHumanTaskLambdaArn", "AnnotationConsolidationLambdaArn"})
+"""Lambdas Ground Truth invokes with the data: only the built-in functions botocore's doc strings list stay AWS's."""
 _PRIVATE_TEAM = re.compile(r"arn:[^:]*:sagemaker:[^:]*:[^:]*:workteam/private-crowd/[^/]+")
 """A private work team (IAM condition key sagemaker:WorkteamType: "public-crowd, private-crowd or vendor-crowd";
 the public crowd is Amazon Mechanical Turk, vendor-crowd an AWS Marketplace vendor: workers outside)."""
@@ -154,6 +160,17 @@ def _walk(shape: Any, path: str, seen: tuple[str, ...], out: list[NetworkMember]
             out.append(NetworkMember(here, "vpc-id", name))
         elif name == "WorkteamArn" and t == "string":
             out.append(NetworkMember(here, "workteam", name))
+        elif name == "SourceIpConfig" and t == "structure" and "Cidrs" in member.members:
+            out.append(NetworkMember(here, "source-ip", name))  # a worker portal's allow list
+            continue
+        elif name == "Status" and shape.name in _SWITCHES_OUT:
+            out.append(NetworkMember(here, "switch", name))
+        elif name == "RuleEvaluatorImage" and t == "string":
+            out.append(NetworkMember(here, "rule-image", name))  # a rule job: its own container and instance
+        elif name in _GT_LAMBDAS and t == "string":
+            out.append(NetworkMember(here, "gt-lambda", name))
+        elif name == "EvaluatorArn" and t == "string":
+            out.append(NetworkMember(here, "lambda", name))  # a reward function (a Lambda function)
         if t in ("structure", "list"):
             _walk(member, here, seen, out)
 
@@ -255,6 +272,16 @@ def _open(member: NetworkMember, value: Any, present: bool, profile: Any, *, par
         # the workers: only a private work team (IAM's sagemaker:WorkteamType private-crowd) stays inside;
         # absent (or null) names no workers
         return present and value is not None and not (isinstance(value, str) and _PRIVATE_TEAM.fullmatch(value))
+    if member.kind == "source-ip":  # absent: "By default, a workforce isn't restricted to specific IP addresses"
+        return not present or not _private_only(value)
+    if member.kind == "switch":
+        return present and value is not None and value != "DISABLED"
+    if member.kind == "rule-image":
+        return present and value is not None and value not in BUILTIN_RULE_IMAGES
+    if member.kind == "gt-lambda":
+        return present and value is not None and value not in GROUND_TRUTH_LAMBDAS
+    if member.kind == "lambda":
+        return present and value is not None
     raise AssertionError(member)  # pragma: no cover
 
 
@@ -307,7 +334,7 @@ GIVEN_WHOLE: Mapping[tuple[str, str], str] = {
 
 def _absent_matters(operation: str, request: Mapping[str, Any], m: NetworkMember) -> bool:
     """Whether an absent member means an open default (the API reference's defaults)."""
-    if m.kind == "flag":
+    if m.kind in ("flag", "source-ip"):
         return True
     if m.kind == "vpc":
         return True  # absent VpcConfig: no VPC
@@ -387,6 +414,20 @@ def _value(rng: random.Random, m: NetworkMember, profile: Any) -> Any:
         return rng.choice([profile.vpc_id, profile.vpc_id, FOREIGN_VPC, None])
     if m.kind == "workteam":
         return rng.choice([PRIVATE_TEAM, PRIVATE_TEAM, PUBLIC_TEAM, VENDOR_TEAM])
+    if m.kind == "source-ip":
+        return rng.choice([{"Cidrs": ["10.0.0.0/16"]}, {"Cidrs": ("172.16.0.0/12", "fd00::/8")}, {"Cidrs": []},
+                           {"Cidrs": ["0.0.0.0/0"]}, {"Cidrs": ["10.0.0.0/16", "::/0"]}, {"Cidrs": ["52.0.0.0/8"]},
+                           None])
+    if m.kind == "switch":
+        return rng.choice(["ENABLED", "DISABLED", "DISABLED", None])
+    if m.kind == "rule-image":
+        return rng.choice([*sorted(BUILTIN_RULE_IMAGES)[:3], "123456789012.dkr.ecr.us-east-1.amazonaws.com/rule:1"])
+    if m.kind == "gt-lambda":
+        kind = "PRE" if m.name.startswith("Pre") else "ACS"
+        return rng.choice([*sorted(a for a in GROUND_TRUTH_LAMBDAS if f":function:{kind}-" in a)[:3],
+                           "arn:aws:lambda:us-east-1:123456789012:function:own"])
+    if m.kind == "lambda":
+        return rng.choice(["arn:aws:lambda:us-east-1:123456789012:function:reward", None])
     raise AssertionError(m)  # pragma: no cover
 
 
@@ -406,6 +447,17 @@ def _closed_value(m: NetworkMember, profile: Any) -> Any:
         return tuple(profile.security_group_ids)
     if m.kind == "workteam":
         return PRIVATE_TEAM
+    if m.kind == "source-ip":
+        return {"Cidrs": ["10.0.0.0/16"]}  # AWS (UpdateWorkforce): restricts all workers on the public internet
+    if m.kind == "switch":
+        return "DISABLED"
+    if m.kind == "rule-image":
+        return sorted(BUILTIN_RULE_IMAGES)[0]
+    if m.kind == "gt-lambda":
+        kind = "PRE" if m.name.startswith("Pre") else "ACS"
+        return sorted(a for a in GROUND_TRUTH_LAMBDAS if f":function:{kind}-" in a)[0]
+    if m.kind == "lambda":
+        return ABSENT
     return profile.vpc_id
 
 

@@ -56,6 +56,14 @@ _VARIANTS = tuple(
                  ("enable_ssm_access", "EnableSSMAccess"))
 )
 
+def _canvas(tf: str, api: str) -> tuple[tuple[str, str], ...]:
+    """The ``canvas_app_settings`` switches the rule table refuses when ENABLED (the provider's block names)."""
+    return tuple((f"{tf}.canvas_app_settings.{a}", f"{api}.CanvasAppSettings.{b}") for a, b in (
+        ("emr_serverless_settings.status", "EmrServerlessSettings.Status"),
+        ("direct_deploy_settings.status", "DirectDeploySettings.Status"),
+        ("identity_provider_oauth_settings[].status", "IdentityProviderOAuthSettings[].Status")))
+
+
 TF_RESOURCES: Mapping[str, TfResource] = {
     "aws_sagemaker_notebook_instance": TfResource("CreateNotebookInstance", (
         ("direct_internet_access", "DirectInternetAccess"), ("subnet_id", "SubnetId"),
@@ -73,16 +81,19 @@ TF_RESOURCES: Mapping[str, TfResource] = {
         ("default_user_settings.execution_role", "DefaultUserSettings.ExecutionRole"),
         ("default_space_settings.security_groups", "DefaultSpaceSettings.SecurityGroups"),
         ("default_space_settings.execution_role", "DefaultSpaceSettings.ExecutionRole"),
-        ("domain_settings.security_group_ids", "DomainSettings.SecurityGroupIds")), "domain_name"),
+        ("domain_settings.security_group_ids", "DomainSettings.SecurityGroupIds"),
+        *_canvas("default_user_settings", "DefaultUserSettings")), "domain_name"),
     "aws_sagemaker_user_profile": TfResource("CreateUserProfile", (
         ("domain_id", "DomainId"), ("user_settings.security_groups", "UserSettings.SecurityGroups"),
-        ("user_settings.execution_role", "UserSettings.ExecutionRole")), "user_profile_name"),
+        ("user_settings.execution_role", "UserSettings.ExecutionRole"), *_canvas("user_settings", "UserSettings")),
+        "user_profile_name"),
     "aws_sagemaker_space": TfResource("CreateSpace", (("domain_id", "DomainId"),), "space_name"),
     "aws_sagemaker_app": TfResource("CreateApp", (("domain_id", "DomainId"),), "app_name"),
     "aws_sagemaker_workforce": TfResource("CreateWorkforce", (
         ("workforce_vpc_config.subnets", "WorkforceVpcConfig.Subnets"),
         ("workforce_vpc_config.security_group_ids", "WorkforceVpcConfig.SecurityGroupIds"),
-        ("workforce_vpc_config.vpc_id", "WorkforceVpcConfig.VpcId")), "workforce_name"),
+        ("workforce_vpc_config.vpc_id", "WorkforceVpcConfig.VpcId"),
+        ("source_ip_config.cidrs", "SourceIpConfig.Cidrs")), "workforce_name"),
     "aws_sagemaker_data_quality_job_definition": TfResource("CreateDataQualityJobDefinition", (
         ("network_config.enable_network_isolation", "NetworkConfig.EnableNetworkIsolation"),
         ("network_config.enable_inter_container_traffic_encryption",
