@@ -232,9 +232,11 @@ def test_CreateMonitoringSchedule_naming_a_closed_definition_is_sent(safemaker_l
 
 
 def test_CreateWorkforce_closed_session_sends_the_workforce_vpc(sm):
-    """moto lacks CreateWorkforce: the Stubber compares the final request, VpcId included."""
+    """moto lacks CreateWorkforce: the Stubber compares the final request, VpcId included, and the worker portal
+    restricted to 10.0.0.0/16 (UpdateWorkforce's API reference: the value that restricts all workers on the public
+    internet; test_workforce_portal.py reads it from botocore's model)."""
     expected = {"WorkforceName": "wf", "CognitoConfig": {"UserPool": "us-east-1_abc", "ClientId": "client"},
-                "WorkforceVpcConfig": {**VPC_CONFIG, "VpcId": VPC}}
+                "WorkforceVpcConfig": {**VPC_CONFIG, "VpcId": VPC}, "SourceIpConfig": {"Cidrs": ["10.0.0.0/16"]}}
     with Stubber(sm) as stub:
         stub.add_response("create_workforce", {"WorkforceArn": "arn:aws:sagemaker:us-east-1:123456789012:workforce/wf"},
                           expected)

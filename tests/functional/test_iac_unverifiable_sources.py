@@ -275,15 +275,17 @@ def test_terraform_flow_definition_lifecycle_config_and_project_are_decided(prof
     team = ("aws_sagemaker_workteam", "t", {"workteam_name": "t", "workforce_name": "wf", "description": "d",
                                             "worker_access_configuration": [{"s3_presign": [{
                                                 "iam_policy_constraints": [{"vpc_source_ip": "Enabled"}]}]}]})
+    # (its portal restricted to a private range: AWS's value to restrict all workers on the public internet)
     workforce = ("aws_sagemaker_workforce", "wf", {"workforce_name": "wf", "workforce_vpc_config": [{
         "vpc_id": "vpc-0dddddddddddddddd", "subnets": ["subnet-0aaaaaaaaaaaaaaaa"],
-        "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"]}]})
+        "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"]}], "source_ip_config": [{"cidrs": ["10.0.0.0/16"]}]})
     h = tmp_path / "closed.json"
     h.write_text(_plan(flow, team, workforce))
     r3, rows3 = run_json(profile_file, str(h))
     assert (r3.exit_code, rows3) == (0, [])
     # a workforce without workforce_vpc_config (the worker portal on the internet) fails
-    h.write_text(_plan(flow, team, ("aws_sagemaker_workforce", "wf", {"workforce_name": "wf"})))
+    h.write_text(_plan(flow, team, ("aws_sagemaker_workforce", "wf", {"workforce_name": "wf",
+                                                                      "source_ip_config": [{"cidrs": ["10.0.0.0/16"]}]})))
     r4, rows4 = run_json(profile_file, str(h))
     assert r4.exit_code == 3
     assert [(x["status"], x["rule_id"], x["logical_id"]) for x in rows4] == [
