@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import functools
 import json
 
 import pytest
@@ -23,19 +22,8 @@ CONFIGS = {
 }
 
 
-@functools.lru_cache(maxsize=None)
-def cfn_lint_rules() -> object:
-    """cfn-lint's default rules, as ``lint(text)`` loads them for each call (~0.3 s of CPU each time):
-    loaded once, as cfn-lint's own command line does for all the templates it is given."""
-    from cfnlint.config import ConfigMixIn
-    from cfnlint.runner import Runner
-
-    return Runner(ConfigMixIn(regions=["us-east-1"])).rules
-
-
 def errors(text: str, region: str = "us-east-1") -> list[str]:
-    return [f"{m.rule.id} {m.message}" for m in lint(text, rules=cfn_lint_rules(), regions=[region])
-            if m.rule.id.startswith("E")]
+    return [f"{m.rule.id} {m.message}" for m in lint(text, regions=[region]) if m.rule.id.startswith("E")]
 
 
 @pytest.mark.parametrize("name", CONFIGS)
