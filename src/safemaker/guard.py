@@ -686,6 +686,7 @@ _NONE_OK = 7   # None passes (a forbidden field, a lifecycle script given as nul
 _REMOTE = 8    # None, or the switch's off value with its type
 _CHECK = 9     # always the check function
 _TEAM = 10     # None, or a str ARN of a private work team (what _check_workteam passes)
+_CLOSED = 11   # None, or a value its Closed admits (a forbidden field's closed value: what _check_forbidden passes)
 
 # What an absent value does.
 _ABSENT_OK = 0     # nothing (not required, an update, never injected)
@@ -795,7 +796,7 @@ def _field_plan(f: FieldRule, p: _ProfileView, inject: bool, update: bool) -> _F
     elif g is Guardrail.ROLE_ARN:
         test, wanted = _IN, p.allowed_role_arns
     elif g is Guardrail.UNSUPPORTED:
-        test = _NONE_OK
+        test, wanted = (_NONE_OK, None) if f.closed is None else (_CLOSED, f.closed.admits)
     elif g is Guardrail.REMOTE_ACCESS:
         test = _REMOTE
         wanted = _REMOTE_OFF[f.path.rsplit(".", 1)[-1]]
@@ -1031,6 +1032,7 @@ _TESTS = {
     _REMOTE: "(v is None or (v == W{i} and type(v) is T{i}))",
     _CHECK: "False",
     _TEAM: "(v is None or (v.__class__ is str and v.startswith('arn:') and W{i}[v]))",
+    _CLOSED: "(v is None or W{i}(v))",
 }
 """The fast test of each kind, as Python source (``v`` is the value, ``W{i}`` the field's wanted value)."""
 
