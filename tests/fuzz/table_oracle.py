@@ -54,16 +54,24 @@ Profiler rule's image, refused unless AWS's built-in rule image of a region (:da
 ``gt-lambda`` a labeling job's Lambda, refused unless a built-in Ground Truth function (:data:`GROUND_TRUTH_LAMBDAS`);
 ``source-ip`` a workforce's ``SourceIpConfig``: only private ranges (:func:`_private_only`)."""
 
-_SDK_DEBUGGER = {  # the SageMaker Python SDK's image_uri_config/debugger.json (registries of the built-in rule image)
-    "af-south-1": "314341159256", "ap-east-1": "199566480951", "ap-northeast-1": "430734990657",
-    "ap-northeast-2": "578805364391", "ap-northeast-3": "479947661362", "ap-south-1": "904829902805",
-    "ap-southeast-1": "972752614525", "ap-southeast-2": "184798709955", "ca-central-1": "519511493484",
-    "cn-north-1": "618459771430", "cn-northwest-1": "658757709296", "eu-central-1": "482524230118",
-    "eu-north-1": "314864569078", "eu-south-1": "563282790590", "eu-west-1": "929884845733",
-    "eu-west-2": "250201462417", "eu-west-3": "447278800020", "me-south-1": "986000313247",
-    "sa-east-1": "818342061345", "us-east-1": "503895931360", "us-east-2": "915447279597",
-    "us-gov-west-1": "515509971035", "us-west-1": "685455198987", "us-west-2": "895741380848",
-}
+def _sdk_debugger_registries() -> Mapping[str, str]:
+    """Region -> account of the built-in rule image's registry, read from the installed SageMaker Python SDK's own
+    ``image_uri_config/debugger.json`` (SDK v2 ``sagemaker/``, v3 ``sagemaker/core/``): the SDK's data, not
+    safemaker's table. Without the SDK: no built-in image is known (the oracle then refuses every image)."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("sagemaker")
+    for root in (spec.submodule_search_locations or []) if spec is not None else []:
+        for rel in ("image_uri_config/debugger.json", "core/image_uri_config/debugger.json"):
+            path = Path(root, rel)
+            if path.exists():
+                return json.loads(path.read_text())["versions"]["latest"]["registries"]
+    return {}
+
+
+_SDK_DEBUGGER = _sdk_debugger_registries()
 BUILTIN_RULE_IMAGES = frozenset(
     f"{acct}.dkr.ecr.{region}.amazonaws.com{'.cn' if region.startswith('cn-') else ''}/sagemaker-debugger-rules:latest"
     for region, acct in _SDK_DEBUGGER.items())
