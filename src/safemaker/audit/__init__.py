@@ -590,17 +590,7 @@ def _update_operation(kind: str) -> str | None:
 
 def _updatable_through(op: str, request_path: str) -> bool:
     """Whether ``op``'s input shape carries ``request_path`` (``[]`` steps into list members)."""
-    shape = _service_model().operation_model(op).input_shape
-    for seg in split_path(request_path):
-        if seg == "[]":
-            if shape.type_name != "list":
-                return False
-            shape = shape.member
-            continue
-        if shape.type_name != "structure" or seg not in shape.members:
-            return False
-        shape = shape.members[seg]
-    return True
+    return _shape_has(_service_model().operation_model(op).input_shape, request_path)
 
 
 def _fix(kind: str, v: Violation) -> tuple[str, Literal["update", "recreate"]]:
