@@ -18,6 +18,7 @@ import botocore.session
 import pytest
 from botocore import xform_name
 
+from _shapes import shape_at
 from safemaker.local import fixes as local_fixes
 from safemaker.resources import RESOURCES
 
@@ -108,16 +109,7 @@ def set_at(request: dict, shape: Any, parts: tuple[str, ...]) -> bool:
 
 
 def has_path(shape: Any, parts: tuple[str, ...]) -> bool:
-    for part in parts:
-        if part == "[]":
-            if shape.type_name != "list":
-                return False
-            shape = shape.member
-            continue
-        if shape.type_name != "structure" or part not in shape.members:
-            return False
-        shape = shape.members[part]
-    return True
+    return shape_at(shape, parts) is not None
 
 
 def get_at(value: Any, parts: tuple[str, ...]) -> list[Any]:

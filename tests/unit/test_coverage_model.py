@@ -10,6 +10,7 @@ import botocore
 import botocore.session
 import pytest
 
+from _shapes import shape_at as _shape_at
 from safemaker.rules import (
     NOT_GUARDED,
     NOT_REFERENCES,
@@ -70,20 +71,6 @@ def _network_paths(operation: str) -> list[tuple[str, ...]]:
     if shape is None:
         return []
     return [p for p, name, _ in _walk(shape) if name in NETWORK_MEMBERS]
-
-
-def _shape_at(shape, parts):
-    """The shape at ``parts`` (``[]`` steps into a list), or ``None`` when a member is missing."""
-    for part in parts:
-        if part == "[]":
-            if shape.type_name != "list":
-                return None
-            shape = shape.member
-            continue
-        if shape.type_name != "structure" or part not in shape.members:
-            return None
-        shape = shape.members[part]
-    return shape
 
 
 def _covered(parts, patterns) -> bool:

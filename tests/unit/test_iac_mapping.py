@@ -15,6 +15,7 @@ import botocore.session
 import pytest
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
+from _shapes import shape_at
 from safemaker.iac.cloudformation import CFN_RESOURCES, NO_NETWORK_TYPES
 from safemaker.iac.terraform import TF_RESOURCES
 from safemaker.rules import RULES, split_path
@@ -115,16 +116,7 @@ def test_types_without_network_fields_have_none_in_the_schema(rtype):
 
 
 def _request_has_path(model, shape, parts: tuple[str, ...]) -> bool:
-    for p in parts:
-        if p == "[]":
-            if shape.type_name != "list":
-                return False
-            shape = shape.member
-            continue
-        if shape.type_name != "structure" or p not in shape.members:
-            return False
-        shape = shape.members[p]
-    return True
+    return shape_at(shape, parts) is not None
 
 
 TF_CASES = [(t, tf, api) for t, spec in sorted(TF_RESOURCES.items()) for tf, api in spec.attributes]
