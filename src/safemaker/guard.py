@@ -434,6 +434,8 @@ def _check_forbidden(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
     """A field whose presence means the request cannot run closed (never injected)."""
     if value is MISSING or value is None:
         return MISSING
+    if f.isolation_only and not ctx.profile.require_network_isolation:
+        return MISSING  # its only lack is isolation, which this profile does not require
     closed = f.closed
     if closed is not None and closed.admits(value):
         return MISSING
@@ -796,7 +798,10 @@ def _field_plan(f: FieldRule, p: _ProfileView, inject: bool, update: bool) -> _F
     elif g is Guardrail.ROLE_ARN:
         test, wanted = _IN, p.allowed_role_arns
     elif g is Guardrail.UNSUPPORTED:
-        test, wanted = (_NONE_OK, None) if f.closed is None else (_CLOSED, f.closed.admits)
+        if f.isolation_only and not p.require_network_isolation:
+            test = _SKIP  # its only lack is isolation, which this profile does not require
+        else:
+            test, wanted = (_NONE_OK, None) if f.closed is None else (_CLOSED, f.closed.admits)
     elif g is Guardrail.REMOTE_ACCESS:
         test = _REMOTE
         wanted = _REMOTE_OFF[f.path.rsplit(".", 1)[-1]]

@@ -214,6 +214,11 @@ class FieldRule:
         For :attr:`Guardrail.UNSUPPORTED` fields: the values that are not refused
         (``EmrServerlessSettings.Status`` ``"DISABLED"``, a Debugger rule's AWS built-in
         image); any other value given is.
+    isolation_only : bool, default False
+        For :attr:`Guardrail.UNSUPPORTED` fields whose only lack is network isolation
+        (the request can still give the profile's VPC): refused only when the profile
+        requires network isolation (``require_network_isolation``); under a profile that
+        does not, the field is allowed as the missing ``EnableNetworkIsolation`` would be.
     """
 
     guardrail: Guardrail
@@ -231,6 +236,7 @@ class FieldRule:
     only_with: str | None = None
     instance_types: tuple[str, ...] = ()
     closed: Closed | None = None
+    isolation_only: bool = False
 
     @property
     def conditional(self) -> bool:
@@ -462,9 +468,11 @@ def _sgs(path: str, *, required: bool = True, iam: bool = True) -> FieldRule:
                      inject=required, required=required)
 
 
-def _forbidden(path: str, reason: str, closed: Closed | None = None) -> FieldRule:
-    """A field that, when present (with a value ``closed`` does not admit), makes the request unable to run closed."""
-    return FieldRule(Guardrail.UNSUPPORTED, path, None, inject=False, required=False, reason=reason, closed=closed)
+def _forbidden(path: str, reason: str, closed: Closed | None = None, *, isolation_only: bool = False) -> FieldRule:
+    """A field that, when present (with a value ``closed`` does not admit), makes the request unable to run closed
+    (``isolation_only``: only under a profile that requires network isolation)."""
+    return FieldRule(Guardrail.UNSUPPORTED, path, None, inject=False, required=False, reason=reason, closed=closed,
+                     isolation_only=isolation_only)
 
 
 def _workteam(path: str) -> FieldRule:
@@ -846,8 +854,8 @@ _RECOMMENDER_MODEL_PACKAGE = (
     "Inference Recommender deploys the model package on benchmark endpoints with a model it creates "
     "itself, and neither RecommendationJobInputConfig nor a model package has a network-isolation member "
     "(botocore: RecommendationJobInputConfig, DescribeModelPackage), so its containers cannot be made "
-    "isolated. Create a model from the package (CreateModel with Containers [{ModelPackageName: the "
-    "ARN}], EnableNetworkIsolation true and the profile's VpcConfig: a guarded session injects them) and "
+    "isolated (refused when the profile requires network isolation). Create a model from the package "
+    "(CreateModel with Containers [{ModelPackageName: the ARN}], EnableNetworkIsolation true and the profile's VpcConfig: a guarded session injects them) and "
     "name it in InputConfig.ModelName instead"
 )
 _VALIDATION_JOBS = (
@@ -1084,7 +1092,8 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         "CreateInferenceRecommendationsJob",
         (
             Target("", (_vpc("InputConfig.VpcConfig", iam=False), _role(),
-                        _forbidden("InputConfig.ModelPackageVersionArn", _RECOMMENDER_MODEL_PACKAGE))),
+                        _forbidden("InputConfig.ModelPackageVersionArn", _RECOMMENDER_MODEL_PACKAGE,
+                                   isolation_only=True))),
             Target("InputConfig.EndpointConfigurations[]", (_forbidden("ServerlessConfig", _SERVERLESS),)),
         ),
         references=(
@@ -1419,7 +1428,9 @@ def markdown_table() -> str:
             path = f"{target.anchor}.{f.path}" if target.anchor else f.path
             marks = []
             if f.guardrail is Guardrail.UNSUPPORTED:
-                marks.append(f"refused unless absent or {f.closed.text}" if f.closed else "refused when present")
+                marks.append(f"refused unless absent or {f.closed.text}" if f.closed
+                             else "refused when present and the profile requires isolation" if f.isolation_only
+                             else "refused when present")
             elif f.guardrail is Guardrail.ROLE_ARN:
                 marks.append("when present")
             elif f.guardrail is Guardrail.WORKTEAM:

@@ -281,6 +281,38 @@ def test_CreateInferenceRecommendationsJob_model_package_refused_and_followed(sa
     assert safemaker_local.request_count("sagemaker", "CreateInferenceRecommendationsJob") == 0
 
 
+def test_CreateInferenceRecommendationsJob_model_package_is_sent_under_a_profile_without_isolation(
+        safemaker_session, profile_factory, raw):
+    """What the package lacks is network isolation only (the request gives the profile's VPC): a profile that does
+    not require isolation (``require_network_isolation = false``) allows it, as it allows a model without
+    ``EnableNetworkIsolation``. The package is still followed (DescribeModelPackage: its validation runs jobs) and
+    the VPC still injected. moto lacks CreateInferenceRecommendationsJob: Stubber answers it, fed moto's own
+    DescribeModelPackage response."""
+    relaxed = profile_factory(require_network_isolation=False)
+    hooks.install(safemaker_session, relaxed)
+    sm = safemaker_session.client("sagemaker")
+    arn = _package(raw, "pkg-relaxed")
+    description = raw.describe_model_package(ModelPackageName=arn)
+    description.pop("ResponseMetadata")
+    request = {"JobName": "rec", "JobType": "Default", "RoleArn": ROLE,
+               "InputConfig": {"ModelPackageVersionArn": arn}}
+    sent = {**request, "InputConfig": {"ModelPackageVersionArn": arn, "VpcConfig": VPC_CONFIG}}
+    with Stubber(sm) as stub:
+        stub.add_response("describe_model_package", description, {"ModelPackageName": arn})
+        stub.add_response("create_inference_recommendations_job", {
+            "JobArn": "arn:aws:sagemaker:us-east-1:123456789012:inference-recommendations-job/rec"}, sent)
+        sm.create_inference_recommendations_job(**request)
+        stub.assert_no_pending_responses()
+    # the same description is a finding only where isolation is required
+    from safemaker import guard
+
+    job = {"JobName": "rec", "JobType": "Default", "RoleArn": ROLE, "Status": "COMPLETED",
+           "InputConfig": {"ModelPackageVersionArn": arn, "VpcConfig": VPC_CONFIG}}
+    assert guard.check_resource("inference-recommendations-job", job, relaxed) == []
+    assert {v.path for v in guard.check_resource("inference-recommendations-job", job, profile_factory())} == {
+        "InputConfig.ModelPackageVersionArn"}
+
+
 def test_CreateInferenceRecommendationsJob_model_package_that_cannot_be_described_is_refused_too(
         safemaker_local, sm):
     arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/ghost/1"

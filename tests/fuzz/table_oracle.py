@@ -48,11 +48,14 @@ RULE_ID = {
     "refused": "SM-UNSUPPORTED", "remote": "SM-REMOTE-ACCESS", "lifecycle": "SM-NB-LIFECYCLE",
     "workteam": "SM-WORKTEAM", "presign": "SM-WORKTEAM-PRESIGN", "source-ip": "SM-WORKFORCE-SOURCE-IP",
     "off": "SM-UNSUPPORTED", "rule-image": "SM-UNSUPPORTED", "gt-lambda": "SM-UNSUPPORTED",
+    "refused-iso": "SM-UNSUPPORTED",
 }
 """Kinds: ``off`` a Canvas feature switch (FeatureStatus), refused unless ``"DISABLED"``; ``rule-image`` a Debugger /
 Profiler rule's image, refused unless AWS's built-in rule image of a region (:data:`BUILTIN_RULE_IMAGES`);
 ``gt-lambda`` a labeling job's Lambda, refused unless a built-in Ground Truth function (:data:`GROUND_TRUTH_LAMBDAS`);
-``source-ip`` a workforce's ``SourceIpConfig``: only private ranges (:func:`_private_only`)."""
+``source-ip`` a workforce's ``SourceIpConfig``: only private ranges (:func:`_private_only`); ``refused-iso`` refused
+when present under a profile that requires network isolation (what the field lacks is an isolation member, and the
+request gives the VPC itself)."""
 
 def _sdk_debugger_registries() -> Mapping[str, str]:
     """Region -> account of the built-in rule image's registry, read from the installed SageMaker Python SDK's own
@@ -262,7 +265,7 @@ SPEC: Mapping[str, Op] = {
         # RecommendationJobInputConfig and a model package have no network-isolation member (botocore's model):
         # a package deployed by Inference Recommender cannot be isolated
         Spot("", (F("InputConfig.VpcConfig", "vpc"), F("RoleArn", "role"),
-                  F("InputConfig.ModelPackageVersionArn", "refused"))),
+                  F("InputConfig.ModelPackageVersionArn", "refused-iso"))),
         Spot("InputConfig.EndpointConfigurations[]", (F("ServerlessConfig", "refused"),))),
         refs=(("InputConfig.ModelName", "model"), ("InputConfig.ModelPackageVersionArn", "model-package"),
               ("InputConfig.Endpoints[].EndpointName", "endpoint"))),
@@ -441,7 +444,7 @@ def _wanted(kind: str, p: Any) -> Any:
 
 
 def _active(kind: str, p: Any) -> bool:
-    if kind == "iso":
+    if kind in ("iso", "refused-iso"):
         return p.require_network_isolation
     if kind == "icte":
         return p.require_inter_container_traffic_encryption
@@ -467,7 +470,7 @@ def _check_present(out: Counter, f: F, path: str, value: Any, p: Any) -> None:
         ok = isinstance(value, str) and value in p.subnets
     elif k == "role":
         ok = value in (p.execution_role_arn, *p.additional_role_arns)
-    elif k == "refused":
+    elif k in ("refused", "refused-iso"):
         ok = value is None
     elif k == "off":
         ok = value is None or value == "DISABLED"
@@ -555,8 +558,8 @@ def evaluate(operation: str, request: Mapping[str, Any], p: Any, *, inject: bool
                 if present:
                     _check_present(out.violations, f, path, value, p)
                     continue
-                if f.kind in ("role", "refused", "remote", "lifecycle", "workteam", "off", "rule-image",
-                              "gt-lambda") or update:
+                if f.kind in ("role", "refused", "refused-iso", "remote", "lifecycle", "workteam", "off",
+                              "rule-image", "gt-lambda") or update:
                     continue
                 optional = f.optional or (f.unless is not None and any(
                     v not in (None, "") for _, v in _instances(request, _segments(f.unless))))
