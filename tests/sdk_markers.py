@@ -13,7 +13,10 @@ or safemaker.sdk, or asks which major is installed) is marked ``sdk``:
 explicitly with ``@pytest.mark.sdk``, or automatically when its module's
 source matches :data:`SDK_SOURCE` (an import of ``sagemaker`` or
 ``safemaker.sdk``, the SDK test helpers, ``installed_sdk``/``sdk_major``/
-``require_sdk``). Every other test does not depend on the SDK major, so
+``require_sdk``). A module whose source matches only because it names the
+SDK in text (an expected page id, a skip list), and whose tests do not
+depend on the SDK major, says so with ``pytest.mark.sdk_independent``: it is
+not marked ``sdk`` automatically. Every other test does not depend on the SDK major, so
 ``make test`` runs it in one leg of the matrix only: the leg started with
 ``--sdk-only`` (the SDK v3 leg, see ``tests/run_matrix.py``) keeps only the
 tests marked ``sdk``, ``sdk2`` or ``sdk3`` and deselects the rest, which
@@ -144,11 +147,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark SDK-using items ``sdk``; skip ``sdk2``/``sdk3`` items of the other major; apply ``--sdk-only``."""
+    """Mark SDK-using items ``sdk`` (unless marked ``sdk_independent``); skip ``sdk2``/``sdk3`` items of the other major; apply ``--sdk-only``."""
     reasons = {major: skip_reason(major) for major in (2, 3)}
     for item in items:
         path = getattr(item, "path", None)
-        if path is not None and not item.get_closest_marker("sdk") and touches_sdk(Path(path)):
+        if (path is not None and not item.get_closest_marker("sdk") and not item.get_closest_marker("sdk_independent")
+                and touches_sdk(Path(path))):
             item.add_marker(pytest.mark.sdk)
         for major in (2, 3):
             if item.get_closest_marker(f"sdk{major}") and reasons[major] is not None:

@@ -108,21 +108,18 @@ def test_a_refusal_crosses_a_process_boundary():
     import concurrent.futures
     import multiprocessing
 
+    from _refusal_child import refuse  # the child imports only that small module, not this one's class walk
+
     from safemaker.errors import GuardrailViolation
 
     ctx = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx) as pool:
-        future = pool.submit(_refuse)
+        future = pool.submit(refuse)
         with pytest.raises(GuardrailViolation) as exc_info:
             future.result(timeout=120)
     assert exc_info.value.operation == "CreateTrainingJob"
     assert [v.rule_id for v in exc_info.value.violations] == ["SM-NET-ISOLATION"]
-
-
-def _refuse() -> None:
-    from safemaker.errors import GuardrailViolation
-
-    raise GuardrailViolation("CreateTrainingJob", [VIOLATION])
+    assert exc_info.value.violations == [VIOLATION]  # the child's refusal, field for field
 
 
 # Exceptions that stay outside safemaker.errors, and why: private control flow of one module (never
