@@ -52,13 +52,24 @@ def test_safemaker_demo_command_under_sdk_v3():
     assert "`pip install xgboost` fails as under EnableNetworkIsolation=True: pypi.org:443 unreachable" in out
 
 
-def test_demo_under_v3_uses_the_v3_run_and_leaves_the_process_defaults_alone():
+def test_demo_under_v3_uses_the_v3_run_and_leaves_the_process_defaults_alone(monkeypatch):
+    from safemaker.errors import SandboxUnavailable
+    from safemaker.rehearsal import demo as rehearsal_demo
     from safemaker.sdk.v3.session import _SdkDefaults
 
+    # The two rehearsal steps use no SDK (their scripts run in child processes; ~8.5 s of CPU there): this
+    # in-process run takes the path of a machine without network namespaces, where they run nothing and say
+    # so. The real rehearsals under SDK v3 are checked on the demo command above (steps 10 and 11).
+    def no_namespace():
+        raise SandboxUnavailable(reason="test: no network namespace", fix="none needed")
+
+    monkeypatch.setattr(rehearsal_demo, "find_sandbox", no_namespace)
     buf = io.StringIO()
     report = run_local_demo(console=Console(file=buf, width=250), poll_seconds=0.05)
     assert report.ok, buf.getvalue()
     assert [s.step for s in report.steps] == list(v3_demo.STEPS_V3)
+    assert [s.result.startswith("not run: rehearsal cannot run here: test: no network namespace")
+            for s in report.steps[9:11]] == [True, True]
     assert demo_mod._run_class().__name__ == "V3Run"
     assert _SdkDefaults.owner is None  # the demo's closed session gave the defaults back
 
