@@ -5,6 +5,9 @@ subprocess), under the loopback-only socket guard of test_cli_local. To send
 SIGTERM at a known point, the CLI process pauses after its first mutating
 call (CreateVpc for ``up``, the first Delete* for ``down``) and says so on
 stderr; the test checks the backend's state with boto3, then signals it.
+The ``up`` and ``down`` halves are one story on one backend (fixture ``story``:
+the resumed ``up`` builds the stack the ``down`` half removes), asserted by
+two tests.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import re
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import boto3
 import pytest
@@ -66,17 +71,6 @@ class _Paused(_StderrProcess):
             self.proc.wait()
 
 
-@pytest.fixture()
-def served(tmp_path: Path):
-    base = _base_env(tmp_path)
-    server = _Server(0, base)
-    try:
-        server.wait_for(r"^listening on ")
-        yield {**base, **_export_env(server.lines[3].strip())}
-    finally:
-        server.kill()
-
-
 def _clients(env: dict[str, str]) -> tuple[object, object]:
     kwargs = dict(endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
                   aws_access_key_id=FAKE_ACCESS_KEY_ID, aws_secret_access_key=FAKE_SECRET_ACCESS_KEY)
@@ -92,68 +86,99 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_sigterm_during_up_says_how_to_resume_exits_143_and_resuming_then_down_removes_all(
-        tmp_path: Path, served: dict[str, str]) -> None:
-    ec2, iam = _clients(served)
-    up_args = ["infra", "up", "-s", _STACK, "--aws-managed-policy", "", "-o", "p.toml"]
-    paused = _Paused(up_args, "Create", served, tmp_path)
+class _Story(SimpleNamespace):
+    """What :func:`story` saw at each point (attributes set as it goes)."""
+
+
+def _sigterm_when_paused(args: list[str], pause_after: str, env: dict[str, str], cwd: Path, seen: _Story,
+                         name: str, ec2: object) -> None:
+    """Run the CLI until it pauses; record the pause and the stack's state there; SIGTERM it; record the end."""
+    paused = _Paused(args, pause_after, env, cwd)
     try:
-        assert paused.wait_paused() == "CreateVpc"
-        assert len(_stack_vpcs(ec2)) == 1  # the first mutating request went through; the rest has not run
-        assert ec2.describe_vpc_endpoints()["VpcEndpoints"] == []  # type: ignore[attr-defined]
+        setattr(seen, f"{name}_paused_after", paused.wait_paused())
+        setattr(seen, f"{name}_vpcs_while_paused", len(_stack_vpcs(ec2)))
+        setattr(seen, f"{name}_endpoints_while_paused", ec2.describe_vpc_endpoints()["VpcEndpoints"])  # type: ignore[attr-defined]
         paused.proc.send_signal(signal.SIGTERM)
-        code, stderr = paused.finish()
+        setattr(seen, name, paused.finish())
     finally:
         paused.kill()
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Story]:
+    """One backend, one stack: ``up`` stopped by SIGTERM after CreateVpc, ``up`` again (resumes), ``down``
+    stopped by SIGTERM after its first Delete*, ``down`` again (finishes), a third ``down``, and
+    ``down --missing-ok``; what each printed and the stack's state in between, for the two tests below.
+
+    Run once for both tests (each CLI run is a Python process of its own, and the backend another): the
+    ``down`` half starts from the stack the resumed ``up`` built, as a separate ``up`` would have built it.
+    """
+    cwd = tmp_path_factory.mktemp("sig")
+    base = _base_env(cwd)
+    server = _Server(0, base)
+    seen = _Story()
+    try:
+        server.wait_for(r"^listening on ")
+        served = {**base, **_export_env(server.lines[3].strip())}
+        ec2, iam = _clients(served)
+        up_args = ["infra", "up", "-s", _STACK, "--aws-managed-policy", "", "-o", "p.toml"]
+        _sigterm_when_paused(up_args, "Create", served, cwd, seen, "up", ec2)
+        seen.profile_written_after_sigterm = (cwd / "p.toml").exists()
+        seen.resumed = _run(_cli(*up_args), served, cwd)
+        seen.vpcs_after_resume = _stack_vpcs(ec2)
+        seen.endpoints_after_resume = len(ec2.describe_vpc_endpoints()["VpcEndpoints"])  # type: ignore[attr-defined]
+        seen.before_down = _infra.plan(_STACK, operation="down", ec2_client=ec2, iam_client=iam)
+        _sigterm_when_paused(["infra", "down", "-s", _STACK, "--yes"], "Delete", served, cwd, seen, "down", ec2)
+        seen.middle = _infra.plan(_STACK, operation="down", ec2_client=ec2, iam_client=iam)
+        seen.again = _run(_cli("infra", "down", "-s", _STACK, "--yes"), served, cwd)
+        seen.plan_after_again = _infra.plan(_STACK, operation="down", ec2_client=ec2, iam_client=iam)
+        seen.vpcs_after_again = _stack_vpcs(ec2)
+        seen.third = _run(_cli("infra", "down", "-s", _STACK, "--yes"), served, cwd)
+        seen.missing_ok = _run(_cli("infra", "down", "-s", _STACK, "--yes", "--missing-ok"), served, cwd)
+        yield seen
+    finally:
+        server.kill()
+
+
+def test_sigterm_during_up_says_how_to_resume_exits_143_and_resuming_builds_the_rest(story: _Story) -> None:
+    assert story.up_paused_after == "CreateVpc"
+    assert story.up_vpcs_while_paused == 1  # the first mutating request went through; the rest has not run
+    assert story.up_endpoints_while_paused == []
+    code, stderr = story.up
     assert code == 143, stderr
     assert ("interrupted: stack sig may be partly built. Re-run the same `safemaker infra up` to finish it "
             "(finished steps are not repeated), or `safemaker infra down -s sig` to remove what was created"
             ) in _flat(stderr)
     assert "Traceback" not in stderr
-    assert not (tmp_path / "p.toml").exists()
+    assert not story.profile_written_after_sigterm
 
-    resumed = _run(_cli(*up_args), served, tmp_path)
+    resumed = story.resumed
     assert resumed.returncode == 0, resumed.stderr
     # The VPC made before SIGTERM is kept, not made again; DNS hostnames (still off: moto turns DNS support on
     # by itself) are turned on.
-    (vpc_id,) = _stack_vpcs(ec2)
+    (vpc_id,) = story.vpcs_after_resume
     assert "27 change(s); profile written to p.toml" in resumed.stderr
     assert re.search(rf"update\W+VPC\W+sig-vpc\W+{vpc_id}\W+turn on enableDnsHostnames\W",
                      resumed.stdout), resumed.stdout
     assert not re.search(r"create\W+VPC\W+sig-vpc\W", resumed.stdout)
-    assert len(ec2.describe_vpc_endpoints()["VpcEndpoints"]) > 0  # type: ignore[attr-defined]
-
-    down = _run(_cli("infra", "down", "-s", _STACK, "--yes"), served, tmp_path)
-    assert down.returncode == 0, down.stderr
-    assert "stack sig deleted (" in down.stderr
-    assert _infra.plan(_STACK, operation="down", ec2_client=ec2, iam_client=iam).actions == ()
-    assert _stack_vpcs(ec2) == []
+    assert story.endpoints_after_resume > 0
+    # `infra down` then removes all of it: test_sigterm_during_down_... (same stack, same backend).
 
 
-def test_sigterm_during_down_says_how_to_finish_exits_143_and_re_running_down_removes_all(
-        tmp_path: Path, served: dict[str, str]) -> None:
-    ec2, iam = _clients(served)
-    up = _run(_cli("infra", "up", "-s", _STACK, "--aws-managed-policy", "", "-o", "p.toml"), served, tmp_path)
-    assert up.returncode == 0, up.stderr
-    before = _infra.plan(_STACK, operation="down", ec2_client=ec2, iam_client=iam)
-
-    paused = _Paused(["infra", "down", "-s", _STACK, "--yes"], "Delete", served, tmp_path)
-    try:
-        first = paused.wait_paused()
-        assert first.startswith("Delete")
-        assert len(_stack_vpcs(ec2)) == 1  # the VPC is deleted last: the stack is only partly deleted
-        paused.proc.send_signal(signal.SIGTERM)
-        code, stderr = paused.finish()
-    finally:
-        paused.kill()
+def test_sigterm_during_down_says_how_to_finish_exits_143_and_re_running_down_removes_all(story: _Story) -> None:
+    assert story.resumed.returncode == 0, story.resumed.stderr  # the stack the down half starts from
+    before = story.before_down
+    assert story.down_paused_after.startswith("Delete")
+    assert story.down_vpcs_while_paused == 1  # the VPC is deleted last: the stack is only partly deleted
+    code, stderr = story.down
     assert code == 143, stderr
     assert "interrupted: stack sig may be partly deleted. Re-run `safemaker infra down -s sig` to finish" \
         in _flat(stderr)
     assert "Traceback" not in stderr and "stack sig deleted" not in stderr
-    middle = _infra.plan(_STACK, operation="down", ec2_client=ec2, iam_client=iam)
+    middle = story.middle
     assert 0 < len(middle.changes) < len(before.changes)
 
-    again = _run(_cli("infra", "down", "-s", _STACK, "--yes"), served, tmp_path)
+    again = story.again
     assert again.returncode == 0, again.stderr
     assert f"stack sig deleted ({len(middle.changes)} action(s))" in again.stderr
     # One heading each: the plan on stderr ("to delete"), the result on stdout ("deleted").
@@ -161,16 +186,16 @@ def test_sigterm_during_down_says_how_to_finish_exits_143_and_re_running_down_re
     assert both.count("safemaker infra down: stack sig") == 2
     assert again.stderr.count("safemaker infra down: stack sig, to delete") == 1
     assert again.stdout.count("safemaker infra down: stack sig, deleted") == 1
-    assert _infra.plan(_STACK, operation="down", ec2_client=ec2, iam_client=iam).actions == ()
-    assert _stack_vpcs(ec2) == []
+    assert story.plan_after_again.actions == ()
+    assert story.vpcs_after_again == []
 
     # moto keeps the tags of deleted EC2 resources (docs/local-backend.md): a third `down` still finds the stack
     # named in DescribeTags, so it is "unknown" (exit 2) yet listed; --missing-ok makes it exit 0.
-    third = _run(_cli("infra", "down", "-s", _STACK, "--yes"), served, tmp_path)
+    third = story.third
     assert third.returncode == 2
     assert ("error: no resource in us-east-1 is tagged safemaker:stack=sig. Stacks in us-east-1: sig. Check "
             "--stack and --region, or pass --missing-ok when the stack may already be gone.") in _flat(third.stderr)
-    missing_ok = _run(_cli("infra", "down", "-s", _STACK, "--yes", "--missing-ok"), served, tmp_path)
+    missing_ok = story.missing_ok
     assert missing_ok.returncode == 0
     assert "nothing of stack sig to delete in us-east-1" in missing_ok.stderr
 
