@@ -7,12 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from safemaker.iam import scp
 from safemaker.notebook import lifecycle_config_script
 from safemaker.profile import VpcProfile
 from safemaker.sdk.config_file import sagemaker_config_document
+
+# No SDK in these examples nor here (safemaker.sdk.config_file writes the SDK's config file without importing
+# the SDK; -X importtime under .venv-v3 lists no sagemaker module): they run in one leg of the matrix.
+pytestmark = pytest.mark.sdk_independent
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = VpcProfile.from_file(ROOT / "examples" / "profile.yaml", env=False)

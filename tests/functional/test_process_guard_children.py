@@ -20,6 +20,10 @@ import pytest
 import _children_worker as worker
 from _profiles import SG, SUB_A, SUB_C, make_profile
 
+# Only the ClosedNetworkSession test uses the SDK (marked sdk: it runs under both majors); the children of the
+# other tests import no SDK, so they run in one leg of the matrix.
+pytestmark = pytest.mark.sdk_independent
+
 METHODS = ["spawn", "forkserver"]
 
 
@@ -65,6 +69,7 @@ def test_a_process_pool_executor_child_keeps_warn_mode_and_exclusivity(method, s
     assert out["guard"] == ("warn", False, profile.to_dict())
 
 
+@pytest.mark.sdk
 def test_a_closed_network_session_guards_its_spawned_children(safemaker_local):
     pytest.importorskip("sagemaker")
     from safemaker.sdk import ClosedNetworkSession
