@@ -589,9 +589,11 @@ class Guard:
             rule = RULES[spec.create_operation]
             if rule.definition is not None:
                 # A pipeline: its definition's steps, with an execution's parameter values.
-                from .pipeline import execution_parameters
+                from .pipeline import execution_parameters, repeated_parameters
 
                 execution = depth == 0 and operation == "StartPipelineExecution"
+                if execution:
+                    out += repeated_parameters(operation, request)
                 nested, found = self._check_stored_definition(
                     operation, rule.definition, description, via,
                     execution_parameters(request) if execution else None)

@@ -81,6 +81,7 @@ __all__ = [
     "check_definition",
     "step_operation",
     "execution_parameters",
+    "repeated_parameters",
 ]
 
 STEP_OPERATIONS: Mapping[str, str] = {
@@ -202,13 +203,15 @@ class PipelineParameter:
     def coerce(self, value: Any) -> Any:
         """An execution's value (always a string in ``StartPipelineExecution``) as this type.
 
-        ``"true"`` / ``"false"`` for Boolean, numbers for Integer / Float; a value that
-        does not convert is returned unchanged (and then fails the field's check).
+        ``"true"`` / ``"false"`` in any case for Boolean (both SDK majors send ``str(value)``,
+        so ``Pipeline.start(parameters={"Isolate": True})`` sends ``"True"``), numbers for
+        Integer / Float; a value that does not convert is returned unchanged (and then
+        fails the field's check).
         """
         if not isinstance(value, str):
             return value
         if self.type == "Boolean":
-            return {"true": True, "false": False}.get(value, value)
+            return _BOOLEAN_TEXT.get(value.lower(), value)
         try:
             if self.type == "Integer":
                 return int(value)
@@ -217,6 +220,9 @@ class PipelineParameter:
         except ValueError:
             return value
         return value
+
+
+_BOOLEAN_TEXT = {"true": True, "false": False}
 
 
 @dataclass(frozen=True)
@@ -359,6 +365,9 @@ def _parameters(doc: Mapping[str, Any], prefix: str) -> dict[str, PipelineParame
     for i, p in enumerate(raw):
         if not _paths.is_map(p) or not isinstance(p.get("Name"), str):
             raise PipelineDefinitionError(f"{prefix}.Parameters[{i}]", repr(p)[:80], "an object with a Name")
+        if p["Name"] in out:  # which DefaultValue SageMaker uses is not documented: not ours to guess
+            raise PipelineDefinitionError(f"{prefix}.Parameters[{i}].Name", f"{p['Name']!r} named twice",
+                                          "each parameter named once")
         out[p["Name"]] = PipelineParameter(p["Name"], str(p.get("Type", "String")), p.get("DefaultValue", MISSING))
     return out
 
@@ -742,6 +751,33 @@ def execution_parameters(request: Mapping[str, Any] | None) -> dict[str, Any]:
         if isinstance(p, Mapping) and isinstance(p.get("Name"), str):
             values[p["Name"]] = p.get("Value")
     return values
+
+
+def repeated_parameters(operation: str, request: Mapping[str, Any] | None) -> list[Violation]:
+    """``StartPipelineExecution``'s ``PipelineParameters`` that name a parameter again: one violation each.
+
+    Which of two values SageMaker uses for one name is not documented (API reference,
+    ``Parameter``: "This parameter name must match a named parameter in the pipeline
+    definition"), so an execution naming one twice cannot be decided.
+
+    Returns
+    -------
+    list[Violation]
+        ``SM-UNSUPPORTED`` at ``PipelineParameters[i].Name`` for every repeat; empty when none.
+    """
+    seen: set[str] = set()
+    out: list[Violation] = []
+    for i, p in enumerate((request or {}).get("PipelineParameters") or []):
+        name = p.get("Name") if isinstance(p, Mapping) else None
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            out.append(Violation(
+                operation, f"PipelineParameters[{i}].Name", name, "each parameter named once",
+                f"Give {name} once: which of its values SageMaker would use is not documented",
+                Guardrail.UNSUPPORTED.value, "each parameter named once"))
+        seen.add(name)
+    return out
 
 
 def check_definition(document: str | bytes | Mapping[str, Any], profile: "VpcProfile", *,

@@ -418,6 +418,22 @@ def test_text_output_names_file_line_and_logical_id(profile_file):
     assert "1 file(s), 1 request(s) checked: 5 finding(s), 0 cannot be verified before deployment" in r.stderr
 
 
+def test_the_count_of_requests_includes_a_resource_created_only_under_another_choice(profile_file, tmp_path):
+    """A notebook whose Condition is false with the template's defaults is still decided (under the choice that
+    creates it): the summary counts it (trial 10: "0 request(s) checked: 4 finding(s)")."""
+    template = tmp_path / "cond.yaml"
+    template.write_text(
+        "Parameters:\n  Env:\n    Type: String\n    Default: dev\n    AllowedValues: [dev, prod]\n"
+        "Conditions:\n  IsProd: !Equals [!Ref Env, prod]\n"
+        "Resources:\n  Nb:\n    Type: AWS::SageMaker::NotebookInstance\n    Condition: IsProd\n"
+        "    Properties:\n      InstanceType: ml.t3.medium\n"
+        "      RoleArn: arn:aws:iam::123456789012:role/SageMakerExecRole\n")
+    r = runner.invoke(app, ["check", str(template), "-p", profile_file])
+    assert r.exit_code == 3
+    assert "open when Env=prod" in r.stdout
+    assert "1 file(s), 1 request(s) checked: " in r.stderr, r.stderr
+
+
 def test_notebook_lifecycle_config_decided_by_the_guard(profile_file):
     # secure-data-science's environment template creates a lifecycle configuration; the profile's
     # notebook_root_access is 'Disabled' (its default), under which lifecycle scripts are refused.

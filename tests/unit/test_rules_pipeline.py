@@ -330,7 +330,10 @@ def test_execution_values_are_checked_instead_of_defaults(profile):
     assert paths(result) == [(base + "EnableNetworkIsolation", False, "SM-NET-ISOLATION"),
                              (base + "VpcConfig.Subnets[0]", SUB_X, "SM-NET-VPC")]
     assert check_definition(doc, profile, parameter_values={"Iso": "true", "Subnet": SUB_C}).violations == ()
-    assert paths(check_definition(doc, profile, parameter_values={"Iso": "True"}))[0][1] == "True"
+    # "True" is how both SDK majors send a Python True (format_start_parameters: str(value)), read as true;
+    # any other text but true/false in some case is not a Boolean and stays refused as written
+    assert check_definition(doc, profile, parameter_values={"Iso": "True"}).violations == ()
+    assert paths(check_definition(doc, profile, parameter_values={"Iso": "1"}))[0][1] == "1"
 
 
 @pytest.mark.parametrize(

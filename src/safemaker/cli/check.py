@@ -120,7 +120,8 @@ def _check_paths(paths: list[str], profile: Optional[str], parameter: list[str],
             raise fail(f"--output is '{output}': cannot write it ({exc.strerror or exc}); give a file path in an "
                        "existing, writable directory, or leave --output out for stdout")
     notices: list[str] = []
-    if not findings and not any(s.requests for s in sources):
+    requests = sum(len(s.requests) if s.checked is None else s.checked for s in sources)
+    if not findings and not requests:
         # Nothing recognised is not "closed": say what was read and that no request was found.
         read = ", ".join(f"{s.file} ({s.kind})" for s in sources) or "no file"
         notices.append(f"No SageMaker request recognised in {read}: nothing was checked. safemaker reads "
@@ -140,13 +141,12 @@ def _check_paths(paths: list[str], profile: Optional[str], parameter: list[str],
             elif notices:
                 console.print(notices[0])
             else:
-                console.print(f"No findings: {sum(len(s.requests) for s in sources)} request(s) in "
+                console.print(f"No findings: {requests} request(s) in "
                               f"{len(sources)} file(s) checked, all inside the closed network.")
     finally:
         if output is not None:
             stream.close()
     failing = [f for f in findings if f.severity.rank >= threshold.rank]
-    requests = sum(len(s.requests) for s in sources)
     unknown = sum(1 for f in findings if f.status == "UNKNOWN")
     err.print(f"{len(sources)} file(s), {requests} request(s) checked: {len(findings) - unknown} finding(s), "
               f"{unknown} cannot be verified before deployment; {len(failing)} at or above --fail-on "

@@ -87,6 +87,10 @@ class SourceFile:
     build : callable or None
         ``build(values)`` -> the requests with those parameter values (``None`` when
         ``options`` is empty).
+    checked : int or None
+        After :func:`decide_source`: how many distinct requests (resource and operation)
+        were decided under any of the choices (a resource whose ``Condition`` is false
+        with the defaults is decided under the choices that create it); ``None`` before.
     """
 
     file: str
@@ -94,6 +98,7 @@ class SourceFile:
     requests: list[SourceRequest] = field(default_factory=list)
     options: list[Option] = field(default_factory=list)
     build: Callable[[Mapping[str, Any]], list[SourceRequest]] | None = None
+    checked: int | None = None
 
 
 def decide_source(src: SourceFile, profile: "VpcProfile") -> list[Finding]:
@@ -115,8 +120,17 @@ def decide_source(src: SourceFile, profile: "VpcProfile") -> list[Finding]:
         (:mod:`safemaker.iac._choices`).
     """
     if not src.options or src.build is None:
+        src.checked = len(src.requests)
         return decide_requests(src.requests, profile)
-    return decide_choices(src.options, src.build, lambda requests: decide_requests(requests, profile))
+    seen: set[tuple[str, str]] = set()
+
+    def decide(requests: list[SourceRequest]) -> list[Finding]:
+        seen.update((r.logical_id, r.operation) for r in requests)
+        return decide_requests(requests, profile)
+
+    findings = decide_choices(src.options, src.build, decide)
+    src.checked = len(seen)
+    return findings
 
 
 def _template_source(doc: Document, kind: str, parameters: Mapping[str, str], **kwargs: Any) -> SourceFile:

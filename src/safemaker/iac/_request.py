@@ -285,6 +285,11 @@ def _execution_overrides(req: SourceRequest, pipeline: SourceRequest, profile: "
             or definition is None or contains_unresolved(definition) is not None:
         return []
     values = _pipeline.execution_parameters(req.params)
+    repeated = [_finding(req, ("PipelineParameters", int(re.search(r"\[(\d+)\]", v.path)[1]), "Name"), v.rule_id,
+                         "FAIL", v.found, v.required, v.required_text, v.fix)
+                for v in _pipeline.repeated_parameters(req.operation, req.params)]
+    if repeated:
+        return repeated
     for i, p in enumerate(given):
         if isinstance(p, Mapping) and isinstance(p.get("Value"), Unresolved) and isinstance(p.get("Name"), str):
             return [_unverifiable(req, ("PipelineParameters", i, "Value"), p["Value"], Guardrail.REFERENCE.value,
