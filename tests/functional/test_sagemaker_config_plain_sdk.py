@@ -194,16 +194,23 @@ def test_control_plain_v3_model_trainer_without_the_export_sends_an_open_request
     assert "VpcConfig" not in training and "EnableNetworkIsolation" not in training
 
 
+# One program, two pipelines: PIPELINES is a JSON list of [pipeline name, config file]; each PipelineSession is
+# made with SAGEMAKER_USER_CONFIG_OVERRIDE set to its file (the SDK reads the file when the session is made).
+# The first pipeline's interpreter is fresh; a later one could only pick up more of an earlier config, which the
+# control (second, with the roles-only file) would show as fewer violations.
 PIPELINE_V2 = PRELUDE + '''
+import os
 from sagemaker.estimator import Estimator
 from sagemaker.workflow.pipeline import Pipeline
 from sagemaker.workflow.pipeline_context import PipelineSession
 from sagemaker.workflow.steps import TrainingStep
-ps = PipelineSession(boto_session=bs, default_bucket="plain-bucket")
-est = Estimator(image_uri=IMG, instance_count=1, instance_type="ml.m5.large", sagemaker_session=ps,
-                output_path="s3://plain-bucket/out")
-Pipeline(name="plain-v2-pipeline", steps=[TrainingStep(name="Train", step_args=est.fit())],
-         sagemaker_session=ps).upsert(role_arn="''' + ROLE + '''")
+for pipeline_name, config in json.loads(os.environ["PIPELINES"]):
+    os.environ["SAGEMAKER_USER_CONFIG_OVERRIDE"] = config
+    ps = PipelineSession(boto_session=bs, default_bucket="plain-bucket")
+    est = Estimator(image_uri=IMG, instance_count=1, instance_type="ml.m5.large", sagemaker_session=ps,
+                    output_path="s3://plain-bucket/out")
+    Pipeline(name=pipeline_name, steps=[TrainingStep(name="Train", step_args=est.fit())],
+             sagemaker_session=ps).upsert(role_arn="''' + ROLE + '''")
 ''' + EPILOGUE
 
 
@@ -215,12 +222,11 @@ def test_plain_v2_pipeline_session_pipeline_passes_the_guard_with_the_exported_f
     from safemaker.profile import VpcProfile
 
     config = _export(tmp_path, tmp_path / "smcfg.yaml")
-    result = _run(PIPELINE_V2, tmp_path, safemaker_local, SAGEMAKER_USER_CONFIG_OVERRIDE=str(config))
-    (created,) = _bodies(result, "CreatePipeline")
+    result = _run(PIPELINE_V2, tmp_path, safemaker_local, PIPELINES=json.dumps(
+        [["plain-v2-pipeline", str(config)], ["open-v2-pipeline", str(_roles_only(tmp_path))]]))
+    created, opened = _bodies(result, "CreatePipeline")
+    assert (created["PipelineName"], opened["PipelineName"]) == ("plain-v2-pipeline", "open-v2-pipeline")
     profile = make_profile(**PROFILE["safemaker"])
     assert check_definition(created["PipelineDefinition"], profile).violations == ()
-    control = _run(PIPELINE_V2.replace("plain-v2-pipeline", "open-v2-pipeline"), tmp_path, safemaker_local,
-                   SAGEMAKER_USER_CONFIG_OVERRIDE=str(_roles_only(tmp_path)))
-    (opened,) = _bodies(control, "CreatePipeline")
     assert [v.path.rsplit(".", 1)[-1] for v in check_definition(opened["PipelineDefinition"], profile).violations] \
         == ["EnableNetworkIsolation", "VpcConfig", "EnableInterContainerTrafficEncryption"]
