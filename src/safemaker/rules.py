@@ -172,6 +172,13 @@ class FieldRule:
         subnet key, the security-group key being in ``iam_condition_key_2``.
     iam_condition_key_2 : str or None
         Second key of a structure rule (``"sagemaker:VpcSecurityGroupIds"``).
+    iam_members : tuple[str, ...], default ()
+        For a structure field whose keys read its members: the members feeding
+        ``iam_condition_key`` and ``iam_condition_key_2``, in that order. ``()`` on a
+        :attr:`Guardrail.VPC_CONFIG` field means ``("Subnets", "SecurityGroupIds")``. A
+        refused field (:attr:`Guardrail.UNSUPPORTED`) with keys is denied by IAM when a key is
+        present (``ServerlessConfig``: ``sagemaker:ServerlessMaxConcurrency`` from
+        ``MaxConcurrency``, Service Authorization Reference).
     describe_path : str or None
         Where the Describe response shows the field, relative to the describe
         anchor; ``None`` means the same path as in the request.
@@ -225,6 +232,7 @@ class FieldRule:
     path: str
     iam_condition_key: str | None = None
     iam_condition_key_2: str | None = None
+    iam_members: tuple[str, ...] = ()
     describe_path: str | None = None
     inject: bool = True
     required: bool = True
@@ -468,11 +476,14 @@ def _sgs(path: str, *, required: bool = True, iam: bool = True) -> FieldRule:
                      inject=required, required=required)
 
 
-def _forbidden(path: str, reason: str, closed: Closed | None = None, *, isolation_only: bool = False) -> FieldRule:
+def _forbidden(path: str, reason: str, closed: Closed | None = None, *, isolation_only: bool = False,
+               iam: tuple[tuple[str, str], ...] = ()) -> FieldRule:
     """A field that, when present (with a value ``closed`` does not admit), makes the request unable to run closed
-    (``isolation_only``: only under a profile that requires network isolation)."""
-    return FieldRule(Guardrail.UNSUPPORTED, path, None, inject=False, required=False, reason=reason, closed=closed,
-                     isolation_only=isolation_only)
+    (``isolation_only``: only under a profile that requires network isolation). ``iam``: up to two
+    ``(condition key, member)`` pairs, a key that is present exactly when the field is (IAM denies it then)."""
+    keys = [k for k, _ in iam] + [None, None]
+    return FieldRule(Guardrail.UNSUPPORTED, path, keys[0], keys[1], iam_members=tuple(m for _, m in iam),
+                     inject=False, required=False, reason=reason, closed=closed, isolation_only=isolation_only)
 
 
 def _workteam(path: str) -> FieldRule:
@@ -786,6 +797,11 @@ def _workforce(operation: str, kind: Literal["create", "update"]) -> OperationRu
     )
 
 
+#: A serverless variant's key (CreateEndpointConfig, Service Authorization Reference: "maximum concurrency used
+#: for Serverless inference in the request") from a member botocore's ProductionVariantServerlessConfig requires:
+#: present exactly when ``ServerlessConfig`` is. ``sagemaker:ServerlessMemorySize`` (``MemorySizeInMB``, required
+#: too) is present in the same requests, so a second Deny would deny nothing more.
+_SERVERLESS_KEYS = (("sagemaker:ServerlessMaxConcurrency", "MaxConcurrency"),)
 _SERVERLESS = (
     "serverless inference supports neither VpcConfig nor network isolation, so a serverless variant "
     "runs outside the profile's VPC (Amazon SageMaker AI Developer Guide, Serverless Inference, "
@@ -972,9 +988,9 @@ _RULE_LIST: tuple[OperationRule, ...] = (
             ),
             # EnableSSMAccess opens an AWS Systems Manager session into the variant's inference container
             # (no IAM condition key covers it: the Service Authorization Reference lists none).
-            Target("ProductionVariants[]", (_forbidden("ServerlessConfig", _SERVERLESS),
+            Target("ProductionVariants[]", (_forbidden("ServerlessConfig", _SERVERLESS, iam=_SERVERLESS_KEYS),
                                             _remote_access("EnableSSMAccess", None))),
-            Target("ShadowProductionVariants[]", (_forbidden("ServerlessConfig", _SERVERLESS),
+            Target("ShadowProductionVariants[]", (_forbidden("ServerlessConfig", _SERVERLESS, iam=_SERVERLESS_KEYS),
                                                   _remote_access("EnableSSMAccess", None))),
         ),
         references=(

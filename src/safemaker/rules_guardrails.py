@@ -212,7 +212,8 @@ _SPECS: tuple[GuardrailSpec, ...] = (
         _G.UNSUPPORTED, "The resource cannot run in a closed network at all.", "high",
         "The operation, pipeline step or field cannot run closed (each rule says why); always refused, a field "
         "only when present.",
-        (), "the same field in the Describe response", "Use the alternative the reason names."),
+        ("sagemaker:ServerlessMaxConcurrency",), "the same field in the Describe response",
+        "Use the alternative the reason names."),
     GuardrailSpec(
         _G.REFERENCE, "The resource (or one it references) could not be described: never assumed compliant.",
         "high",

@@ -269,6 +269,7 @@ def test_guardrail_statement_order_and_exact_conditions(profile):
         "DenyRootAccessAbsent", "DenyRootAccessNotDisabled",
         "DenyAppNetworkAccessTypeAbsent", "DenyAppNetworkAccessTypeNotVpcOnly",
         "DenyRemoteAccessEnabled", "DenyEnableRemoteDebugTrue", "DenyWorkteamTypeNotPrivateCrowd",
+        "DenyServerlessMaxConcurrencyPresent",
         "DenyOutsideVpcEndpoints",
     ]
     by = {s["Sid"]: s for s in stmts}
@@ -295,6 +296,11 @@ def test_guardrail_statement_order_and_exact_conditions(profile):
     # absent is the AWS default (off), so only the enabled value is denied.
     assert by["DenyRemoteAccessEnabled"]["Condition"] == {"StringEquals": {"sagemaker:RemoteAccess": "ENABLED"}}
     assert by["DenyRemoteAccessEnabled"]["Action"] == ["sagemaker:CreateSpace", "sagemaker:UpdateSpace"]
+    # Service Authorization Reference: sagemaker:ServerlessMaxConcurrency (Numeric) on CreateEndpointConfig,
+    # "maximum concurrency used for Serverless inference in the request": present means a serverless variant
+    assert by["DenyServerlessMaxConcurrencyPresent"]["Condition"] == {
+        "Null": {"sagemaker:ServerlessMaxConcurrency": "false"}}
+    assert by["DenyServerlessMaxConcurrencyPresent"]["Action"] == ["sagemaker:CreateEndpointConfig"]
     assert by["DenyEnableRemoteDebugTrue"]["Condition"] == {"Bool": {"sagemaker:EnableRemoteDebug": "true"}}
     assert by["DenyEnableRemoteDebugTrue"]["Action"] == ["sagemaker:CreateTrainingJob",
                                                          "sagemaker:UpdateTrainingJob"]

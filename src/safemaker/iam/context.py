@@ -86,7 +86,8 @@ def request_context(operation: str, params: Mapping[str, Any]) -> dict[str, Cont
       guard checks each -- :attr:`BlindSpot.PER_DEFINITION`).
 
     A key whose field is absent everywhere is absent from the result (IAM's
-    ``Null: true``). Values are as the request gives them (strings, booleans), except
+    ``Null: true``). Values are as the request gives them (strings, booleans, integers: the
+    numeric ``sagemaker:ServerlessMaxConcurrency``), except
     ``sagemaker:WorkteamType``: the work team type in the ``WorkteamArn``
     (:func:`workteam_type`).
 
@@ -99,7 +100,7 @@ def request_context(operation: str, params: Mapping[str, Any]) -> dict[str, Cont
 
     Returns
     -------
-    dict[str, list[str] | str | bool]
+    dict[str, list[str] | str | bool | int]
         Condition key -> value. Empty for an operation without a rule.
     """
     ctx: dict[str, Any] = {}
@@ -110,7 +111,7 @@ def request_context(operation: str, params: Mapping[str, Any]) -> dict[str, Cont
             for item in items:
                 if isinstance(item, str) and item not in bucket:
                     bucket.append(item)
-        elif obs.key not in ctx and isinstance(obs.value, (str, bool)):
+        elif obs.key not in ctx and isinstance(obs.value, (str, bool, int)):
             ctx[obs.key] = obs.value
     return {k: v for k, v in ctx.items() if v != []}
 

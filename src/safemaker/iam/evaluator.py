@@ -60,8 +60,9 @@ __all__ = [
     "condition_holds",
 ]
 
-ContextValue = Union[str, bool, Sequence[str], Sequence[bool]]
-"""A request context value: one string or boolean (single-valued key), or a list (multivalued key)."""
+ContextValue = Union[str, bool, int, Sequence[str], Sequence[bool]]
+"""A request context value: one string, boolean or integer (single-valued key; an integer is a ``Numeric`` key,
+which only ``Null`` reads here), or a list (multivalued key)."""
 
 Decision = Literal["allowed", "explicitDeny", "implicitDeny"]
 """The decision, in the words of IAM's ``SimulateCustomPolicy`` ``EvalDecision``."""

@@ -119,17 +119,27 @@ _LIST_GUARDRAILS = frozenset({Guardrail.VPC_CONFIG, Guardrail.SUBNET_ID, Guardra
                               Guardrail.SECURITY_GROUP_IDS})
 
 
+_VPC_MEMBERS = ("Subnets", "SecurityGroupIds")
+
+
+def _members(f: FieldRule) -> tuple[str, ...]:
+    """The members feeding a field's keys (``FieldRule.iam_members``; a VpcConfig's by default)."""
+    if f.iam_members:
+        return f.iam_members
+    return _VPC_MEMBERS if f.guardrail is Guardrail.VPC_CONFIG else ()
+
+
 def _key_fields(rule: OperationRule) -> Iterator[KeyField]:
     for target, f in rule.fields():
-        if f.guardrail is Guardrail.VPC_CONFIG:
-            if f.iam_condition_key:
-                yield KeyField(rule.operation, f.iam_condition_key, target, f, "Subnets")
-            if f.iam_condition_key_2:
-                yield KeyField(rule.operation, f.iam_condition_key_2, target, f, "SecurityGroupIds")
+        members = _members(f)
+        if members:
+            for key, member in zip((f.iam_condition_key, f.iam_condition_key_2), members):
+                if key:
+                    yield KeyField(rule.operation, key, target, f, member)
             continue
         if f.iam_condition_key_2:
             raise UnexpressibleRuleError(rule.operation, f.path, f.iam_condition_key_2,
-                                         "a second condition key is only meaningful on a VpcConfig structure")
+                                         "a second condition key needs the structure's members (iam_members)")
         if f.iam_condition_key:
             yield KeyField(rule.operation, f.iam_condition_key, target, f)
 
@@ -153,7 +163,8 @@ def condition_key_uses() -> dict[str, tuple[KeyUse, ...]]:
     Raises
     ------
     UnexpressibleRuleError
-        A field carries ``iam_condition_key_2`` without being a ``VpcConfig``.
+        A field carries ``iam_condition_key_2`` without the members feeding it
+        (``FieldRule.iam_members``; a ``VpcConfig``'s are known).
     """
     global _USES
     cached = _USES
@@ -255,6 +266,15 @@ def _value_rule(kf: KeyField, profile: "VpcProfile") -> _ValueRule | None:
         if kf.key == "sagemaker:EnableRemoteDebug":
             return _ValueRule("Bool", ("true",), "True", "true")
         return _ValueRule("StringEquals", ("ENABLED",), "Enabled", "'ENABLED'")
+    if g is Guardrail.UNSUPPORTED:
+        # a refused field whose key is present exactly when the field is (FieldRule.iam_members): deny presence
+        f = kf.field
+        if f.closed is not None:
+            raise UnexpressibleRuleError(kf.operation, f.path, kf.key,
+                                         "a refused field with values that pass cannot be denied by presence")
+        if f.isolation_only and not p.require_network_isolation:
+            return None
+        return _ValueRule("Null", ("false",), "Present", "present")
     if g is Guardrail.WORKTEAM:
         # sagemaker:WorkteamType is "public-crowd", "private-crowd" or "vendor-crowd" (Service Authorization
         # Reference): the type part of the WorkteamArn (workteam/<type>/<name>)
@@ -286,6 +306,7 @@ _KEY_ORDER = (
     "sagemaker:RemoteAccess",
     "sagemaker:EnableRemoteDebug",
     "sagemaker:WorkteamType",
+    "sagemaker:ServerlessMaxConcurrency",
 )
 
 

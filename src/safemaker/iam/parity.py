@@ -13,7 +13,7 @@ from ..errors import MISSING, InputError, Violation
 from ..rules import FieldRule, Guardrail, RULES, Target
 from .. import paths as _paths
 from .context import request_context, workteam_type, _anchor_matches
-from .keys import condition_key_uses, KeyField, KeyUse, _key_value_rule, _LIST_GUARDRAILS, _value_rule, _ValueRule
+from .keys import condition_key_uses, KeyField, KeyUse, _key_fields, _key_value_rule, _LIST_GUARDRAILS, _value_rule, _ValueRule
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..profile import VpcProfile
@@ -28,7 +28,8 @@ class BlindSpot(str, Enum):
     """
 
     NO_CONDITION_KEY = "no-condition-key"
-    """The field has no IAM condition key (e.g. a ``VpcId`` member): only the guard sees it."""
+    """The field has no IAM condition key for the action (e.g. a ``VpcId`` member; the Service
+    Authorization Reference lists the keys of each action): only the guard sees it."""
     EMBEDDED_REQUEST = "embedded-request"
     """A request inside the request (pipeline definition steps): IAM sees only the outer call."""
     REFERENCED_RESOURCE = "referenced-resource"
@@ -156,7 +157,12 @@ def _classify(operation: str, v: Violation, profile: "VpcProfile", ctx: Mapping[
         return BlindSpot.EMBEDDED_REQUEST
     _, target, f, rest = located
     if f.guardrail is Guardrail.UNSUPPORTED:
-        return BlindSpot.NO_CONDITION_KEY  # a field refused when present: no condition key says it is there
+        # a field refused when present: denied when a key present with it is rendered (FieldRule.iam_members)
+        keys = [kf.key for kf in _key_fields(RULES[operation]) if kf.field is f and kf.key in ctx]
+        if keys and any(_value_rule(kf, profile) is not None
+                        for kf in _key_fields(RULES[operation]) if kf.field is f and kf.key in keys):
+            return None
+        return BlindSpot.NO_CONDITION_KEY
     if f.guardrail is Guardrail.WORKTEAM:
         # IAM sees the type in the ARN (sagemaker:WorkteamType), not the ARN: a value without a type
         # (not arn:...:workteam/<type>/<name>) gives IAM no key to compare
