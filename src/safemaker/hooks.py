@@ -428,16 +428,12 @@ class Guard:
         params = _process.own_copy(params)
         client = client_ref() if client_ref is not None else None
         region = getattr(getattr(client, "meta", None), "region_name", None)
-        current: Any = None
         checked: list[str] = []
-        if operation == "UpdateResource" and calls.reads_type(params.get("TypeName")):
-            current = _patched_resource(client, params)
-        elif (service, operation) in calls.FOLLOWED_CALLS:
-            current = _followed_content(client, calls.FOLLOWED_CALLS[(service, operation)], params)
         violations, starts = calls.service_call_decision(service, operation, params, self.profile,
-                                                         current_state=current)
-        for path, request in starts:
-            violations += self._pipeline_start_violations(operation, path, request, client, checked)
+                                                         current_state=_current_state(client, calls, service,
+                                                                                      operation, params))
+        violations += self._started_violations(operation, starts, client, checked,
+                                               (_read_key(calls, service, operation, params),))
         refs = calls.sagemaker_references(service, operation, params)
         if refs:   # a SageMaker resource the request hands data to (A2I StartHumanLoop's flow definition)
             sagemaker, unreadable = self._describing_client(client, operation, refs[0].path, refs[0].name, "resource")
@@ -453,6 +449,45 @@ class Guard:
             raise GuardrailViolation(operation, violations)
         self._record(operation, "allowed", (), (), checked, region)
         return params
+
+    def _started_violations(self, operation: str, starts: Any, client: Any, checked: list[str],
+                            seen: tuple[tuple[str, str, str], ...]) -> list[Violation]:
+        """The violations of what a request starts (:data:`safemaker.iac.service_calls.Start` tuples), as
+        ``operation``'s (paths ``<path> -> <started operation>.<path>``): a SageMaker pipeline's
+        ``StartPipelineExecution`` (the pipeline described), any other service's request decided as if this process
+        sent it (its content read with a client of that service, same credentials, region and endpoint), and what
+        that starts in turn. A start already being decided (a state machine that starts itself) adds nothing; one
+        nested deeper than :data:`safemaker.iac.sdk_calls.MAX_NESTING` cannot be verified."""
+        import dataclasses
+
+        from .iac.sdk_calls import MAX_NESTING
+
+        calls = _service_calls()
+        out: list[Violation] = []
+        for path, service, started, request in starts:
+            if service == "sagemaker":
+                out += self._pipeline_start_violations(operation, path, request, client, checked)
+                continue
+            key = _read_key(calls, service, started, request)
+            if key in seen:
+                continue  # a cycle: what it starts is being decided already
+            if len(seen) >= MAX_NESTING:
+                found = [Violation(operation, path, request, "content the guard can verify",
+                                   f"Cannot verify it: it starts content more than {MAX_NESTING} levels deep",
+                                   Guardrail.REFERENCE.value)]
+            else:
+                try:
+                    other = client if _service_name(client) == service else self._other_client(client, service)
+                except Exception as exc:  # noqa: BLE001 - no client: what it starts cannot be read
+                    out.append(Violation(operation, path, request, f"a {service} resource that can be read",
+                                         f"Cannot check it ({exc})", Guardrail.REFERENCE.value))
+                    continue
+                found, more = calls.service_call_decision(
+                    service, started, request, self.profile,
+                    current_state=_current_state(other, calls, service, started, request))
+                found = list(found) + self._started_violations(started, more, other, checked, seen + (key,))
+            out += [dataclasses.replace(v, operation=operation, path=f"{path} -> {started}.{v.path}") for v in found]
+        return out
 
     def _pipeline_start_violations(self, operation: str, path: str, request: Mapping[str, Any], client: Any,
                                    checked: list[str]) -> list[Violation]:
@@ -993,6 +1028,34 @@ def _patched_resource(client: Any, params: Mapping[str, Any]) -> Any:
                                "resource's current state (install cfn-lint, safemaker[iac], which brings it)")
     except ValueError as exc:
         return _ReferenceError(f"the PatchDocument cannot be applied to the current state: {exc}")
+
+
+def _service_name(client: Any) -> str | None:
+    return getattr(getattr(getattr(client, "meta", None), "service_model", None), "service_name", None)
+
+
+def _read_key(calls: Any, service: str, operation: str, params: Mapping[str, Any]) -> tuple[str, str, str]:
+    """What deciding ``operation`` reads (the followed call's read and its request), or the request itself: two
+    starts with the same key run the same content (a cycle of state machines starting each other stops there)."""
+    spec = calls.FOLLOWED_CALLS.get((service, operation))
+    if spec is not None:
+        return service, spec.read, json.dumps(spec.read_request(params), sort_keys=True, default=str)
+    return service, operation, json.dumps(params, sort_keys=True, default=str)
+
+
+def _current_state(client: Any, calls: Any, service: str, operation: str, params: Mapping[str, Any]) -> Any:
+    """What :func:`safemaker.iac.service_calls.service_call_decision` needs read first, on ``client`` (of
+    ``service``): a Cloud Control ``UpdateResource``'s patched state, a followed call's content, a lookup's
+    response (an exception: why it could not be read); ``None`` when nothing is read."""
+    key = (service, operation)
+    if operation == "UpdateResource" and calls.reads_type(params.get("TypeName")):
+        return _patched_resource(client, params)
+    if key in calls.FOLLOWED_CALLS:
+        return _followed_content(client, calls.FOLLOWED_CALLS[key], params)
+    lookup = calls.LOOKUP_CALLS.get(key)
+    if lookup is not None and lookup.needed(params):
+        return _followed_content(client, lookup, params)
+    return None
 
 
 def _followed_content(client: Any, spec: Any, params: Mapping[str, Any]) -> Any:

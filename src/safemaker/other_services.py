@@ -14,12 +14,14 @@ __all__ = ["DECIDED_OPERATIONS"]
 
 DECIDED_OPERATIONS: Mapping[str, frozenset[str]] = {
     "cloudcontrol": frozenset({"CreateResource", "UpdateResource"}),
-    "stepfunctions": frozenset({"CreateStateMachine", "UpdateStateMachine", "StartExecution", "StartSyncExecution"}),
+    "stepfunctions": frozenset({"CreateStateMachine", "UpdateStateMachine", "StartExecution", "StartSyncExecution",
+                                "RedriveExecution", "TestState"}),
     "scheduler": frozenset({"CreateSchedule", "UpdateSchedule"}),
     "events": frozenset({"PutTargets"}),
     "pipes": frozenset({"CreatePipe", "UpdatePipe"}),
     "ssm": frozenset({"CreateDocument", "UpdateDocument", "StartAutomationExecution", "CreateAssociation",
-                      "StartChangeRequestExecution"}),
+                      "StartChangeRequestExecution", "UpdateAssociation", "StartAssociationsOnce",
+                      "RegisterTaskWithMaintenanceWindow", "UpdateMaintenanceWindowTask"}),
     "servicecatalog": frozenset({"ProvisionProduct", "UpdateProvisionedProduct", "ExecuteProvisionedProductPlan"}),
     "bedrock": frozenset({"CreateMarketplaceModelEndpoint", "UpdateMarketplaceModelEndpoint"}),
     "sagemaker-a2i-runtime": frozenset({"StartHumanLoop"}),

@@ -78,6 +78,10 @@ class SourceRequest:
     extra : list[tuple[Parts, Unresolved, str]]
         Unverifiable values found by the front end itself (a definition kept in S3):
         ``(request parts, value, rule ID)``.
+    starts : tuple[str, str, dict] or None
+        ``(botocore service, operation, request)`` when the source starts content a service keeps outside
+        it (a state machine, an Automation runbook: :data:`safemaker.iac.service_calls.TARGET_STARTS`): the
+        process guard reads that content and decides it; a source read on its own cannot (``extra`` says so).
     """
 
     file: str
@@ -90,6 +94,7 @@ class SourceRequest:
     line: Callable[[Parts], int | None]
     creates: tuple[str, str] | None = None
     extra: list[tuple[Parts, Unresolved, str]] = field(default_factory=list)
+    starts: tuple[str, str, dict[str, Any]] | None = None
 
 
 def _patterns(operation: str) -> tuple[tuple[tuple[str, ...], str, str | None], ...]:

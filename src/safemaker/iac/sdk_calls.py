@@ -30,7 +30,8 @@ from typing import Any, Callable, Iterator, Mapping
 from ..guard import format_path
 from ._document import Document, IacInputError, Parts, Unresolved, desired_state_template, embedded_json, embedded_template
 from ._request import SourceRequest
-from .service_calls import CLOUD_CONTROL_CALLS, DOCUMENT_CALLS, WITH_MEMBERS
+from .service_calls import (CLOUD_CONTROL_CALLS, DOCUMENT_CALLS, FOLLOWED_CALLS, STARTING_CALLS, TARGET_STARTS,
+                            WITH_MEMBERS, target_start)
 from .stepfunctions import task_operation
 
 __all__ = ["schedule_target_requests", "automation_requests", "pipeline_target_requests", "stack_call_requests",
@@ -61,7 +62,13 @@ deeper: cannot be verified (fail closed)."""
 _NESTING: ContextVar[int] = ContextVar("safemaker_iac_nesting", default=0)
 _AUTOMATION_PARAMETER = re.compile(r"\{\{.*?\}\}")
 _SDK_CALL = re.compile(r":(?:states|scheduler):::aws-sdk:([A-Za-z0-9-]+):([A-Za-z0-9]+)(?:\.[A-Za-z]+)?$")
-_PIPELINE_ARN = re.compile(r"arn:[\w-]+:sagemaker:[\w-]*:\d{12}:pipeline/(?P<name>[^/]+)")
+_STATES_CALL = re.compile(r":states:::states:(startExecution)(?:\.sync(?::2)?|\.waitForTaskToken)?$")
+"""Step Functions' own optimized integration (developer guide, "Start a new AWS Step Functions state machine from a
+running execution"): ``arn:aws:states:::states:startExecution`` (``.sync``, ``.sync:2``, ``.waitForTaskToken``)
+sends ``StartExecution`` with the task's ``Parameters``."""
+_PIPELINE_ARN = next(t.pattern for t in TARGET_STARTS if t.operation == "StartPipelineExecution")
+_STARTED_ARN_TEXT = re.compile(r":states:.*:stateMachine:|:ssm:.*:automation-definition/")
+"""A target ARN built at deployment whose text names a state machine or an Automation runbook."""
 _PIPELINE_ARN_OF = re.compile(r":sagemaker:.*:pipeline/\$\{(?P<id>[A-Za-z0-9]+)(\.[A-Za-z]+)?\}$")
 
 
@@ -140,7 +147,8 @@ def sdk_integration(resource: Any) -> tuple[str, str] | None:
     text = resource.expression if isinstance(resource, Unresolved) else resource
     m = _SDK_CALL.search(text) if isinstance(text, str) else None
     if m is None:
-        return None
+        own = _STATES_CALL.search(text) if isinstance(text, str) else None
+        return ("sfn", "StartExecution") if own is not None else None
     service = _SERVICE_NAMES.get(m.group(1).lower(), m.group(1).lower())
     return service, m.group(2)[0].upper() + m.group(2)[1:]
 
@@ -187,20 +195,40 @@ def pipeline_target_requests(doc: Document, logical_id: str, source_type: str, a
     if isinstance(arn, Unresolved):
         match = _PIPELINE_ARN_OF.search(arn.expression) if isinstance(arn.expression, str) else None
         if match is None and pipeline_of is None:
-            return []
+            if arn.refers_to is None and _STARTED_ARN_TEXT.search(repr(arn)):
+                value = Unresolved(arn.expression, f"a state machine or Automation runbook ARN built at deployment "
+                                                   f"({arn.reason})")
+                return [SourceRequest(doc.file, logical_id, source_type, "", {}, lambda parts: arn_at,
+                                      lambda parts: arn_shown, doc.line, extra=[((), value, "SM-REFERENCE")])]
+            return []  # another kind of target, or a resource of the same source (decided there)
         name: Any = Unresolved(arn.expression, "a pipeline ARN built at deployment",
                                match.group("id") if match is not None else pipeline_of)
     elif isinstance(arn, str) and _PIPELINE_ARN.fullmatch(arn):
         name = _PIPELINE_ARN.fullmatch(arn).group("name")  # type: ignore[union-attr]
     else:
-        return []
+        start = target_start(arn)
+        if start is None:
+            return []
+        return [started_request(doc, logical_id, source_type, (start.service, start.operation, start.request(arn)),
+                                start.what, arn, lambda parts: arn_at, lambda parts: arn_shown)]
     request: dict[str, Any] = {"PipelineName": name}
+    extra: list[tuple[Parts, Unresolved, str]] = []
     if isinstance(parameters, Unresolved):
         request["PipelineParameters"] = parameters
     elif isinstance(parameters, list) and parameters:
         request["PipelineParameters"] = [
             {"Name": p.get("Name", p.get("name")), "Value": p.get("Value", p.get("value"))}
             for p in parameters if isinstance(p, Mapping)]
+        for i, p in enumerate(request["PipelineParameters"]):
+            # EventBridge Pipes: "target parameters support optional dynamic JSON path syntax ... replaced at runtime
+            # with data from the event payload" (User Guide, "Dynamic path parameters"; botocore pipes
+            # SageMakerPipelineParameter.Name pattern admits $.path): a name chosen at run time
+            if isinstance(p["Name"], Unresolved) or (isinstance(p["Name"], str) and p["Name"].startswith("$")):
+                extra.append((("PipelineParameters", i, "Name"), Unresolved(
+                    p["Name"], "a parameter name taken from the event at run time (a dynamic JSON path): which "
+                               "parameter it sets cannot be known before the run",
+                    fix="name the parameter in the target (a dynamic value is decided like any value)"),
+                    "SM-REFERENCE"))
 
     def source_path(parts: Parts) -> Parts:
         return parameters_at + parts[1:] if parts[:1] == ("PipelineParameters",) and parameters_at else arn_at
@@ -211,7 +239,23 @@ def pipeline_target_requests(doc: Document, logical_id: str, source_type: str, a
         return arn_shown
 
     return [SourceRequest(doc.file, logical_id, source_type, "StartPipelineExecution", request, source_path, shown,
-                          doc.line)]
+                          doc.line, extra=extra)]
+
+
+def started_request(doc: Document, logical_id: str, source_type: str, starts: tuple[str, str, Mapping[str, Any]],
+                    what: str, named: Any, at: Callable[[Parts], Parts],
+                    shown: Callable[[Parts], str]) -> SourceRequest:
+    """A source's start of content a service keeps outside it (:data:`~safemaker.iac.service_calls.TARGET_STARTS`,
+    a followed call written in a task or a step): ``starts`` ``(botocore service, operation, request)`` for the
+    process guard, which reads and decides it, and an ``UNKNOWN`` value (``named``: the ``what`` named) for a
+    source checked on its own (the content is not in it)."""
+    value = Unresolved(named, f"names an existing {what} that is not in the source (what it runs is read only "
+                              "when a guarded process sends the request itself)",
+                       fix=f"define the {what} in the same source (it is then checked there), or start it "
+                           "from a guarded process, which reads and decides it")
+    service, operation, request = starts
+    return SourceRequest(doc.file, logical_id, source_type, "", {}, at, shown, doc.line,
+                         extra=[((), value, "SM-REFERENCE")], starts=(service, operation, dict(request)))
 
 
 def _parameters_filled_at_run_time(value: Any) -> Any:
@@ -426,6 +470,9 @@ def service_call_requests(doc: Document, logical_id: str, source_type: str, serv
         A written definition, target input or document that is not JSON / YAML, or a ``Definition`` that is
         not an Amazon States Language definition.
     """
+    botocore_name = _BOTOCORE_NAMES.get(service, service)
+    if (botocore_name, operation) in FOLLOWED_CALLS or (botocore_name, operation) in STARTING_CALLS:
+        return _started_call(doc, logical_id, source_type, botocore_name, operation, params, at, shown)
     member = "TemplateBody" if service == "cloudformation" else NESTED_CALLS.get((service, operation))
     if member is None:
         return []
@@ -451,6 +498,10 @@ def service_call_requests(doc: Document, logical_id: str, source_type: str, serv
         if isinstance(value, Unresolved):
             return [_unknown_member(doc, logical_id, source_type, at, shown, (key,), value)]
         if service == "sfn":
+            if operation == "TestState":
+                from .stepfunctions import single_state_machine
+
+                value = single_state_machine(value)
             return _state_machine_call(doc, logical_id, source_type, value, at, shown, key)
         if service == "scheduler":
             return _schedule_call(doc, logical_id, source_type, value, at, shown)
@@ -462,6 +513,42 @@ def service_call_requests(doc: Document, logical_id: str, source_type: str, serv
                               params, key, at, shown)
     finally:
         _NESTING.reset(token)
+
+
+def _started_call(doc: Document, logical_id: str, source_type: str, service: str, operation: str, params: Any,
+                  at: Callable[[Parts], Parts], shown: Callable[[Parts], str]) -> list[SourceRequest]:
+    """A call written in a source that runs content its service keeps (``StartExecution`` of a state machine,
+    ``StartAutomationExecution`` / ``CreateAssociation`` of a runbook, ...): the request, its members spelled as
+    botocore's model spells them (a Step Functions task writes ``StateMachineArn``), for the process guard to read
+    and decide (:func:`started_request`); a request known only when the call runs cannot be verified."""
+    from ._document import contains_unresolved
+
+    what = "state machine" if service == "stepfunctions" else "Automation runbook or SSM document"
+    request = _model_spelling(service, operation, params) if isinstance(params, Mapping) else params
+    named = request.get(FOLLOWED_CALLS[(service, operation)].member) if isinstance(request, Mapping) and \
+        (service, operation) in FOLLOWED_CALLS else request
+    hidden = contains_unresolved(request)
+    if hidden is not None:
+        value = Unresolved(hidden.expression, f"what the {operation} call runs is known only when it runs "
+                                              f"({hidden.reason})")
+        return [_unknown_member(doc, logical_id, source_type, at, shown, (), value)]
+    return [started_request(doc, logical_id, source_type, (service, operation, request), what, named,
+                            lambda parts: at(()), lambda parts: shown(()))]
+
+
+def _model_spelling(service: str, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` with each top-level member spelled as botocore's input shape spells it (matched whatever its
+    case); members the shape does not have are kept as written."""
+    members = _input_members(service, operation)
+    return {members.get(k.lower(), k) if isinstance(k, str) else k: v for k, v in params.items()}
+
+
+@lru_cache(maxsize=32)
+def _input_members(service: str, operation: str) -> Mapping[str, str]:
+    import botocore.session
+
+    shape = botocore.session.get_session().get_service_model(service).operation_model(operation).input_shape
+    return {name.lower(): name for name in (shape.members if shape is not None else ())}
 
 
 def _unknown_member(doc: Document, logical_id: str, source_type: str, at: Callable[[Parts], Parts],

@@ -66,7 +66,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..audit import Finding
     from ..profile import VpcProfile
 
-__all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "FOLLOWED_CALLS", "FollowedContent", "SAGEMAKER_REFERENCES", "SERVICES", "service_call_decision",
+__all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "FOLLOWED_CALLS", "FollowedContent", "TARGET_STARTS",
+           "TargetStart", "target_start", "LOOKUP_CALLS", "Lookup", "STARTING_CALLS", "MAINTENANCE_WINDOW_TASKS", "Start", "SAGEMAKER_REFERENCES", "SERVICES", "service_call_decision",
            "decides", "sagemaker_references", "reads_type", "patched_state"]
 
 DOCUMENT_CALLS: Mapping[tuple[str, str], tuple[str, str, str]] = {
@@ -79,6 +80,10 @@ DOCUMENT_CALLS: Mapping[tuple[str, str], tuple[str, str, str]] = {
     ("ssm", "UpdateDocument"): ("Content", "AWS::SSM::Document", "Content"),
     ("pipes", "CreatePipe"): ("Target", "AWS::Pipes::Pipe", "Target"),
     ("pipes", "UpdatePipe"): ("Target", "AWS::Pipes::Pipe", "Target"),
+    # Step Functions API reference, TestState: "Accepts the definition of a single state and executes it" (with
+    # stateName: a whole state machine's definition); the state is read as a one-state machine
+    # (:func:`safemaker.iac.stepfunctions.single_state_machine`)
+    ("stepfunctions", "TestState"): ("definition", "AWS::StepFunctions::StateMachine", "DefinitionString"),
 }
 """The one table of calls of other services whose request carries a document or target that itself calls
 SageMaker: (botocore service, operation) -> (request member, the CloudFormation type it is read as, that type's
@@ -158,10 +163,131 @@ FOLLOWED_CALLS: Mapping[tuple[str, str], FollowedContent] = {
         "DocumentName", read_members={"Name": "DocumentName", "DocumentVersion": "DocumentVersion"}, **_SSM_DOCUMENT),
     ("ssm", "CreateAssociation"): FollowedContent(
         "Name", read_members={"Name": "Name", "DocumentVersion": "DocumentVersion"}, **_SSM_DOCUMENT),
+    # Step Functions API reference, RedriveExecution: "Redriven executions use the same state machine definition and
+    # execution ARN as the original execution"; DescribeStateMachineForExecution returns "the state machine
+    # associated with a specific execution" (its definition as the execution uses it)
+    ("stepfunctions", "RedriveExecution"): FollowedContent(
+        "executionArn", "DescribeStateMachineForExecution", {"executionArn": "executionArn"}, "definition",
+        "AWS::StepFunctions::StateMachine", "DefinitionString"),
 }
 """(service, operation) -> the content it runs, which the guard reads before the request is sent: a state machine
 made outside the process (or before the guard) that calls SageMaker, an Automation document run or associated.
 Content that cannot be read cannot be verified (refused unless relaxed)."""
+
+
+
+@dataclass(frozen=True)
+class TargetStart:
+    """A target ARN that names content a service keeps and starts it: the request it is decided as."""
+
+    pattern: "re.Pattern[str]"
+    """Matches the whole target ARN (groups: ``name``, optional ``version``)."""
+    service: str
+    """botocore service name of the request the target sends."""
+    operation: str
+    """That request's operation."""
+    what: str
+    """What the ARN names, in words (``"state machine"``)."""
+    members: Mapping[str, str]
+    """Request member -> ``"arn"`` (the whole ARN) or the name of a pattern group."""
+
+    def request(self, arn: str) -> dict[str, Any]:
+        """The request started for ``arn`` (which :attr:`pattern` matches)."""
+        m = self.pattern.fullmatch(arn)
+        assert m is not None
+        got = {member: arn if source == "arn" else m.group(source) for member, source in self.members.items()}
+        # "$DEFAULT" is the version run when none is given (StartAutomationExecution, GetDocument)
+        return {k: v for k, v in got.items() if v and v != "$DEFAULT"}
+
+
+TARGET_STARTS: tuple[TargetStart, ...] = (
+    # EventBridge / Scheduler / Pipes targets (events Target.Arn, scheduler Target.Arn, pipes Target: "The ARN of
+    # the target"; the AWS docs list SageMaker pipelines, Step Functions state machines and, for EventBridge rules,
+    # Systems Manager Automation as targets): what each starts, as the request the guard decides directly.
+    TargetStart(re.compile(r"arn:[\w-]+:sagemaker:[\w-]*:\d{12}:pipeline/(?P<name>[^/]+)"), "sagemaker",
+                "StartPipelineExecution", "pipeline", {"PipelineName": "arn"}),
+    # StartExecution "stateMachineArn: The Amazon Resource Name (ARN) of the state machine to execute" (a version
+    # or alias ARN too: stateMachine:NAME:QUALIFIER)
+    TargetStart(re.compile(r"arn:[\w-]+:states:[\w-]*:\d{12}:stateMachine:(?P<name>[^:]+)(?::[^:]+)?"),
+                "stepfunctions", "StartExecution", "state machine", {"stateMachineArn": "arn"}),
+    # EventBridge User Guide, "Systems Manager Automation" targets: arn:aws:ssm:REGION:ACCOUNT:automation-definition/
+    # NAME:VERSION ($DEFAULT, $LATEST or a number), started as StartAutomationExecution of that document version
+    TargetStart(re.compile(r"arn:[\w-]+:ssm:[\w-]*:\d{12}:automation-definition/(?P<name>[^:]+)(?::(?P<version>.+))?"),
+                "ssm", "StartAutomationExecution", "Automation runbook",
+                {"DocumentName": "name", "DocumentVersion": "version"}),
+)
+"""The one table of target ARNs that start content kept by a service: a target naming a SageMaker pipeline is
+decided as its ``StartPipelineExecution``, one naming a state machine or an Automation runbook as the
+``StartExecution`` / ``StartAutomationExecution`` it sends (:data:`FOLLOWED_CALLS`: the content is read and
+decided). ``safemaker check`` and a CloudFormation request cannot read content outside the source: such a target
+cannot be verified before deployment (one in the same source is decided there)."""
+
+
+def target_start(arn: Any) -> TargetStart | None:
+    """The :data:`TARGET_STARTS` entry whose pattern matches ``arn`` (a written ARN), or ``None``."""
+    if not isinstance(arn, str):
+        return None
+    return next((t for t in TARGET_STARTS if t.pattern.fullmatch(arn)), None)
+
+
+MAINTENANCE_WINDOW_TASKS: Mapping[str, tuple[str, str, str, tuple[str, str] | None]] = {
+    # Systems Manager API reference, RegisterTaskWithMaintenanceWindow: "TaskArn: The ARN of the task to run"; for
+    # AUTOMATION the runbook's name or ARN (DocumentVersion: TaskInvocationParameters.Automation.DocumentVersion),
+    # for STEP_FUNCTIONS the state machine's ARN. RUN_COMMAND (a Command document sent to instances, as SendCommand)
+    # and LAMBDA (a function's code) run code safemaker does not read anywhere: not decided, like those calls.
+    "AUTOMATION": ("ssm", "StartAutomationExecution", "DocumentName", ("Automation", "DocumentVersion")),
+    "STEP_FUNCTIONS": ("stepfunctions", "StartExecution", "stateMachineArn", None),
+}
+"""A maintenance window task's ``TaskType`` -> (service, operation, member given ``TaskArn``, the
+``TaskInvocationParameters`` member giving its ``DocumentVersion``): the request the task sends when the window
+runs, decided as that request."""
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A request whose content is named by something the request only identifies: read it first."""
+
+    read: str
+    """The operation of the same service that returns it (``DescribeAssociation``)."""
+    read_members: Mapping[str, str]
+    """The read's members -> the request members they are given from."""
+    response: str | None
+    """The member of the read's response holding the object (``AssociationDescription``), ``None``: the response."""
+    unless: str | None = None
+    """A request member whose presence makes the read needless (an ``UpdateAssociation`` naming its ``Name``)."""
+
+    def needed(self, params: Mapping[str, Any]) -> bool:
+        """Whether the read is needed for ``params``."""
+        return self.unless is None or self.unless not in params
+
+    def read_request(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The read's request for ``params``."""
+        return {read: params[member] for read, member in self.read_members.items() if member in params}
+
+
+LOOKUP_CALLS: Mapping[tuple[str, str], Lookup] = {
+    # UpdateAssociation: "Name: The name of the SSM Command document or Automation runbook ... (optional: the
+    # association's own document when not given)"; an update runs the association (CreateAssociation: "By default,
+    # when you create a new association, the system runs it immediately"): decided as the association's document
+    ("ssm", "UpdateAssociation"): Lookup("DescribeAssociation", {"AssociationId": "AssociationId"},
+                                         "AssociationDescription", unless="Name"),
+    # UpdateMaintenanceWindowTask: the task's TaskType is not in the request (GetMaintenanceWindowTask returns it and
+    # the TaskArn the request may leave as it is)
+    ("ssm", "UpdateMaintenanceWindowTask"): Lookup("GetMaintenanceWindowTask", {"WindowId": "WindowId",
+                                                                                "WindowTaskId": "WindowTaskId"}, None),
+}
+"""(service, operation) -> what is read on the same client before the request is decided (its response is the
+``current_state`` of :func:`service_call_decision`)."""
+
+STARTING_CALLS = frozenset({("ssm", "UpdateAssociation"), ("ssm", "StartAssociationsOnce"),
+                            ("ssm", "RegisterTaskWithMaintenanceWindow"), ("ssm", "UpdateMaintenanceWindowTask")})
+"""Calls decided as the request they start: an association update or ``StartAssociationsOnce`` ("Runs an
+association immediately and only one time") runs the association's document (as ``CreateAssociation``); a
+maintenance window task sends :data:`MAINTENANCE_WINDOW_TASKS`' request when the window runs."""
+
+Start = tuple[str, str, str, dict[str, Any]]
+"""``(path in the request, botocore service, operation, request)``: something a request starts, decided as that
+request by the guard."""
 
 SAGEMAKER_REFERENCES: Mapping[tuple[str, str], Reference] = {
     # Amazon A2I StartHumanLoop sends HumanLoopInput to the work team of the flow definition it names
@@ -273,21 +399,26 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
         The profile; ``allow_unverified_templates`` drops what cannot be verified.
     current_state : Any, optional
         ``UpdateResource``: the resource's properties after the patch (:func:`patched_state`); a
-        :data:`FOLLOWED_CALLS` request: the response of its read (``DescribeStateMachine``, ``GetDocument``).
+        :data:`FOLLOWED_CALLS` request: the response of its read (``DescribeStateMachine``, ``GetDocument``);
+        a :data:`LOOKUP_CALLS` request: the response of its lookup.
         Or an :class:`Exception` saying why they could not be read (then it cannot be verified).
 
     Returns
     -------
-    (violations, pipeline_starts)
+    (violations, starts)
         ``violations``: written violations (the guardrail's rule, path ``<member>:<resource path>``) and,
-        unless relaxed, ``SM-REFERENCE`` ones. ``pipeline_starts``: ``(path, StartPipelineExecution
-        request)`` of each target that starts a SageMaker pipeline, for the guard to decide as that
-        request. Both empty: send it.
+        unless relaxed, ``SM-REFERENCE`` ones. ``starts``: :data:`Start` tuples ``(path, service, operation,
+        request)`` of what the request starts that a service keeps (a target naming a SageMaker pipeline:
+        ``StartPipelineExecution``; a state machine or an Automation runbook: :data:`TARGET_STARTS`; an SSM
+        association or maintenance window task: :data:`STARTING_CALLS`), for the guard to decide as that request
+        (the content read first). Both empty: send it.
     """
     key = (service, operation)
     out: list[Violation] = []
-    starts: list[tuple[str, dict[str, Any]]] = []
-    if key in UNSEEN_OPERATIONS:
+    starts: list[Start] = []
+    if key in STARTING_CALLS:
+        out += _starting_call(operation, params, current_state, starts)
+    elif key in UNSEEN_OPERATIONS:
         member, why = UNSEEN_OPERATIONS[key]
         out.append(_unverifiable(operation, member, params.get(member), why))
     elif key in FOLLOWED_CALLS:
@@ -307,7 +438,12 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
         member, rtype, prop = DOCUMENT_CALLS[key]
         extra = {k: params[k] for k in WITH_MEMBERS.get(rtype, ()) if k in params}
         if member in params:
-            out += _resource_violations(operation, member, rtype, prop, params[member], starts, profile, extra)
+            value = params[member]
+            if key == ("stepfunctions", "TestState"):
+                from .stepfunctions import single_state_machine
+
+                value = single_state_machine(value)
+            out += _resource_violations(operation, member, rtype, prop, value, starts, profile, extra)
         elif key == ("pipes", "UpdatePipe") and "SageMakerPipelineParameters" in (extra.get("TargetParameters") or {}):
             out.append(_unverifiable(operation, "TargetParameters.SageMakerPipelineParameters",
                                      params.get("Name"), "new parameters of the pipe's current target, which this "
@@ -315,8 +451,49 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
     return relaxed(out, profile), starts
 
 
+def _starting_call(operation: str, params: Mapping[str, Any], read: Any, starts: list[Start]) -> list[Violation]:
+    """An SSM association or maintenance window task call (:data:`STARTING_CALLS`): what it starts goes to
+    ``starts``; the violations of what cannot be known (``read``: the :data:`LOOKUP_CALLS` response, or why it
+    could not be read)."""
+    if operation == "StartAssociationsOnce":
+        ids = params.get("AssociationIds")
+        for i, assoc in enumerate(ids if isinstance(ids, (list, tuple)) else ()):
+            starts.append((f"AssociationIds[{i}]", "ssm", "UpdateAssociation", {"AssociationId": assoc}))
+        return []
+    lookup = LOOKUP_CALLS.get(("ssm", operation))
+    current: Mapping[str, Any] = {}
+    if lookup is not None and lookup.needed(params):
+        obj = read.get(lookup.response) if lookup.response is not None and isinstance(read, Mapping) else read
+        if not isinstance(obj, Mapping):
+            why = str(read) if isinstance(read, Exception) else f"{lookup.read} returned no {lookup.response}"
+            named = {k: params.get(k) for k in lookup.read_members.values()}
+            return [_unverifiable(operation, next(iter(lookup.read_members.values())), named,
+                                  f"what it runs could not be read ({why})")]
+        current = obj
+    if operation == "UpdateAssociation":
+        request = {k: params.get(k, current.get(k)) for k in ("Name", "DocumentVersion")}
+        request = {k: v for k, v in request.items() if v is not None}
+        starts.append(("Name" if "Name" in params else "AssociationId", "ssm", "CreateAssociation", request))
+        return []
+    # RegisterTaskWithMaintenanceWindow / UpdateMaintenanceWindowTask: the request the task sends when the window runs
+    task_type = params.get("TaskType", current.get("TaskType"))
+    arn = params.get("TaskArn", current.get("TaskArn"))
+    runs = MAINTENANCE_WINDOW_TASKS.get(task_type) if isinstance(task_type, str) else None
+    if runs is None:
+        return []
+    service, started, member, version_at = runs
+    request: dict[str, Any] = {member: arn}
+    if version_at is not None:
+        given = params.get("TaskInvocationParameters", current.get("TaskInvocationParameters"))
+        version = _value_at(given, ".".join(version_at))
+        if version is not None:
+            request["DocumentVersion"] = version
+    starts.append(("TaskArn", service, started, request))
+    return []
+
+
 def _followed_violations(operation: str, spec: FollowedContent, params: Mapping[str, Any], read: Any,
-                         starts: list[tuple[str, dict[str, Any]]], profile: "VpcProfile") -> list[Violation]:
+                         starts: list[Start], profile: "VpcProfile") -> list[Violation]:
     """The violations of the content ``spec`` names, from the response of its read (``read``; an exception:
     why it could not be read, then it cannot be verified)."""
     named = params.get(spec.member)
@@ -329,7 +506,7 @@ def _followed_violations(operation: str, spec: FollowedContent, params: Mapping[
 
 
 def _resource_violations(operation: str, member: str, rtype: str, prop: str | None, value: Any,
-                         starts: list[tuple[str, dict[str, Any]]], profile: "VpcProfile",
+                         starts: list[Start], profile: "VpcProfile",
                          extra: Mapping[str, Any] = {}) -> list[Violation]:
     """The violations of the one resource ``rtype`` whose property ``prop`` (``None``: all its properties,
     as JSON text or an object) is ``value``; pipeline starts go to ``starts``."""
@@ -358,12 +535,21 @@ def _resource_violations(operation: str, member: str, rtype: str, prop: str | No
                           f"Cannot read it: {exc}", "SM-REFERENCE")]
     kept = []
     for r in requests:
-        if r.operation == "StartPipelineExecution" and not r.extra:
+        if r.starts is not None:  # content kept by a service (a state machine, a runbook): read and decided
+            starts.append((_member_path(member, prop, r.shown_path(())), *r.starts))
+        elif r.operation == "StartPipelineExecution" and not r.extra:
             request = dict(r.params)
             arn = _value_at(props, r.shown_path(()))
             if isinstance(arn, str):
                 request["PipelineName"] = arn  # the name or ARN (StartPipelineExecution): the pipeline named
-            starts.append((_member_path(member, prop, r.shown_path(())), request))
+            starts.append((_member_path(member, prop, r.shown_path(())), "sagemaker", "StartPipelineExecution",
+                           request))
+        elif r.operation == "StartPipelineExecution":
+            # what the start cannot tell (a parameter named at run time): only that, not the pipeline (described
+            # when the request can be decided)
+            import dataclasses
+
+            kept.append(dataclasses.replace(r, operation="", params={}))
         else:
             kept.append(r)
     return [_violation(operation, member, prop, f) for f in decide_requests(kept, profile)]

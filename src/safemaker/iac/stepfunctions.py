@@ -26,7 +26,7 @@ from ..rules import RULES
 from ._document import Document, Parts, Unresolved
 from ._request import SourceRequest
 
-__all__ = ["is_state_machine", "definition_requests", "task_operation", "apply_substitutions",
+__all__ = ["is_state_machine", "definition_requests", "task_operation", "apply_substitutions", "single_state_machine",
            "OPTIMIZED_INTEGRATIONS"]
 
 OPTIMIZED_INTEGRATIONS = (
@@ -89,6 +89,31 @@ def apply_substitutions(value: Any, given: Mapping[str, Any], *, strict: bool = 
 def is_state_machine(data: Any) -> bool:
     """An Amazon States Language definition: ``StartAt`` and a ``States`` mapping."""
     return isinstance(data, Mapping) and isinstance(data.get("States"), Mapping) and "StartAt" in data
+
+
+def single_state_machine(definition: Any) -> Any:
+    """A ``TestState`` definition as a state machine: a single state (``Type`` and no ``States``) becomes a
+    one-state machine (``StartAt`` it); a whole state machine (``TestState`` with ``stateName``) is returned as
+    is, and so is anything else (the reader refuses it). JSON text stays text.
+
+    Step Functions API reference, TestState: "definition: The Amazon States Language (ASL) definition of the state
+    or state machine"; "stateName: ... If this field is specified, the definition must contain a fully-formed state
+    machine definition".
+    """
+    import json
+
+    from .._json import loads_strict
+
+    data = definition
+    if isinstance(definition, str):
+        try:
+            data = loads_strict(definition)
+        except ValueError:
+            return definition
+    if not isinstance(data, Mapping) or "States" in data or "Type" not in data:
+        return definition
+    wrapped = {"StartAt": "TestState", "States": {"TestState": dict(data)}}
+    return json.dumps(wrapped) if isinstance(definition, str) else wrapped
 
 
 def task_operation(resource: Any, service: str = "states") -> str | None:
