@@ -26,6 +26,14 @@ Targets (issue 3, restated by issue 14 for the same work):
   SageMaker SDK (``sagemaker`` or ``sagemaker.*`` in ``sys.modules``): the SDK
   loads when an SDK name is first used.
 
+A second table (no target; issue 14) gives the CPU time (user + system,
+``resource.getrusage`` of the child) of the starts users and the test suite pay
+for in every new process, beside the interpreter's own start (``python -c
+pass``) and ``import boto3``: ``import safemaker``, ``import safemaker.auto``
+with a profile from ``SAFEMAKER_*`` variables (a guarded program or child
+Python), ``safemaker run -- python -c pass`` (the command and its child) and
+``safemaker --help``. Interleaved, median of the same rounds.
+
 Exit code 0 when both targets are met, 1 otherwise.
 
 Usage: ``python benchmarks/bench_import.py [--runs N]`` (``make bench`` runs it).
@@ -95,6 +103,43 @@ _IMPORT_ONLY = (
 )
 
 
+_ENV_PROFILE = {
+    "SAFEMAKER_REGION": "us-east-1", "SAFEMAKER_VPC_ID": "vpc-0dddddddddddddddd",
+    "SAFEMAKER_SUBNETS": "subnet-0aaaaaaaaaaaaaaaa,subnet-0cccccccccccccccc",
+    "SAFEMAKER_SECURITY_GROUP_IDS": "sg-0bbbbbbbbbbbbbbbb", "SAFEMAKER_EXECUTION_ROLE_ARN": ROLE,
+}
+
+_CLI = "import sys\nsys.argv = ['safemaker', {args}]\nfrom safemaker.cli import main\ntry:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+
+STARTS: dict[str, tuple[str, dict[str, str]]] = {
+    "python -c pass": ("pass\n", {}),
+    "import boto3": ("import boto3\n", {}),
+    "import safemaker": ("import safemaker\n", {}),
+    "import safemaker.auto (SAFEMAKER_* profile)": ("import safemaker.auto\n", _ENV_PROFILE),
+    "safemaker run -- python -c pass": (_CLI.format(args="'run', '--', sys.executable, '-c', 'pass'"), _ENV_PROFILE),
+    "safemaker --help": (_CLI.format(args="'--help'"), {}),
+}
+"""The starts of the second table: (code after the offline prelude, environment added)."""
+
+
+def start_cpu(name: str) -> float:
+    """CPU seconds (user + system) of a fresh offline interpreter running the start ``name``, children included
+    (``safemaker run`` replaces itself with its program: the same process)."""
+    import resource
+
+    code, extra = STARTS[name]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFEMAKER_") or k.startswith("SAFEMAKER_DEV_")}
+    env.update(extra, SAGEMAKER_SUPPRESS_V2_WARNING="1")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as the test suite runs them: bytecode cache on
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run([sys.executable, "-c", _offline.child_prelude() + code], capture_output=True, text=True,
+                         env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if out.returncode != 0:
+        raise SystemExit(f"start {name!r} failed (exit {out.returncode}):\n{out.stderr[-3000:]}")
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def _child(code: str) -> tuple[str, float]:
     """Run ``code`` in a fresh offline interpreter; (its last stdout line, wall seconds)."""
     env = {**os.environ, "SAGEMAKER_SUPPRESS_V2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
@@ -143,10 +188,15 @@ def main(argv: list[str] | None = None) -> int:
 
         for variant in VARIANTS:  # warm the file system cache once, not counted
             measure(variant, profile_path)
+        for name in STARTS:
+            start_cpu(name)
         samples: dict[str, list[tuple[float, float, int, bool]]] = {v: [] for v in VARIANTS}
+        starts: dict[str, list[float]] = {name: [] for name in STARTS}
         for _ in range(args.runs):
             for variant in VARIANTS:
                 samples[variant].append(measure(variant, profile_path))
+            for name in STARTS:
+                starts[name].append(start_cpu(name))
 
     work = {v: statistics.median(s[0] for s in samples[v]) for v in VARIANTS}
     wall = {v: statistics.median(s[1] for s in samples[v]) for v in VARIANTS}
@@ -167,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
           f"client guarded in every run: {guarded}")
     print(f"SageMaker SDK modules loaded by the guarded start-up: {sdk_by_work}; by 'import safemaker': "
           f"{sdk_by_import}; by 'import safemaker.sdk': {sdk_by_sdk_package} (target 0)")
+    print(f"\nCPU of a start (user + system, median of {args.runs} interleaved rounds; offline prelude included):")
+    for name, cpu in starts.items():
+        print(f"{name:<46}{statistics.median(cpu) * 1000:>8.0f} ms")
     ok = ratio < TARGET_RATIO and guarded and sdk_by_work == 0 and sdk_by_import == 0 and sdk_by_sdk_package == 0
     print("targets met" if ok else "TARGETS MISSED")
     return 0 if ok else 1

@@ -16,7 +16,7 @@ the former when ``SAFEMAKER_DEBUG`` is set.
 from __future__ import annotations
 
 from importlib import import_module as _import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .logs import log_to_root, set_stream_logger
 from .errors import (
@@ -28,15 +28,29 @@ from .errors import (
     SdkNotAvailableError,
     Violation,
 )
-from .guard import apply, check, decide
-from .hooks import install, installed, uninstall
-from .process import install_process, process_guard, uninstall_process
+
+if TYPE_CHECKING:  # pragma: no cover - loaded on first use (_LAZY), here for type checkers and docs
+    from .guard import apply, check, decide
+    from .hooks import install, installed, uninstall
+    from .process import install_process, process_guard, uninstall_process
 
 __version__ = "0.1.0"
 
 # Names loaded on first use: (module, attribute). The SDK adapters import the
-# SageMaker SDK, so they must not load with ``import safemaker``.
+# SageMaker SDK, so they must not load with ``import safemaker``; the guard, the
+# hooks and the process guard (rule tables, botocore, urllib3) load when a program
+# first names them, so a command or child Python that needs none of them (``safemaker
+# run`` itself, ``safemaker --help``) does not pay for them.
 _LAZY: dict[str, tuple[str, str]] = {
+    "check": ("safemaker.guard", "check"),
+    "apply": ("safemaker.guard", "apply"),
+    "decide": ("safemaker.guard", "decide"),
+    "install": ("safemaker.hooks", "install"),
+    "installed": ("safemaker.hooks", "installed"),
+    "uninstall": ("safemaker.hooks", "uninstall"),
+    "install_process": ("safemaker.process", "install_process"),
+    "process_guard": ("safemaker.process", "process_guard"),
+    "uninstall_process": ("safemaker.process", "uninstall_process"),
     "VpcProfile": ("safemaker.profile", "VpcProfile"),
     "resolve_profile": ("safemaker.profile", "resolve_profile"),
     "local_backend": ("safemaker.local", "local_backend"),
@@ -74,9 +88,19 @@ __all__ = [
 ]
 
 
+_SUBMODULES = frozenset({
+    "guard", "hooks", "process", "rules", "rules_classification", "rules_guardrails", "resources", "paths",
+    "members", "instances", "partitions", "preflight", "other_services",
+})
+"""Submodules that ``import safemaker`` loaded before its names became lazy: ``safemaker.guard`` (the
+attribute) still works after ``import safemaker`` alone."""
+
+
 def __getattr__(name: str) -> Any:
     target = _LAZY.get(name)
     if target is None:
+        if name in _SUBMODULES:
+            return _import_module(f"{__name__}.{name}")  # the import sets the attribute
         raise AttributeError(f"module 'safemaker' has no attribute {name!r}")
     module = _import_module(target[0])
     value = getattr(module, target[1])

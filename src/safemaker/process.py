@@ -43,7 +43,6 @@ GuardrailViolation: CreateTrainingJob refused: ...
 from __future__ import annotations
 
 import copy
-import importlib.abc
 import inspect
 import importlib.util
 import datetime
@@ -59,7 +58,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import unquote, urlsplit
 
-from . import guard as _guard
 from ._json import loads_strict
 from .errors import MISSING, GuardrailViolation, Violation
 
@@ -354,7 +352,60 @@ def _export(g: "Guard", given: Any, exclusive: bool) -> None:
 # --------------------------------------------------------------------------- SDK-side preflight
 
 
-class _SdkPreflightOnImport(importlib.abc.MetaPathFinder):
+class _OnImport:
+    """A post-import hook: runs ``callbacks[name]()`` right after the module ``name`` is imported.
+
+    A meta path finder (:data:`sys.meta_path`) that wraps the loader of the
+    modules it watches, as the post-import hooks of instrumentation libraries
+    do; nothing is imported early. (A plain class: ``importlib.abc`` would
+    import ``importlib.resources``, ``tempfile`` and ``shutil`` at start.)
+    """
+
+    _busy = threading.local()
+
+    def __init__(self, callbacks: Mapping[str, Any]) -> None:
+        self.callbacks = dict(callbacks)
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        callback = self.callbacks.get(fullname)
+        if callback is None or getattr(self._busy, "active", False):
+            return None
+        self._busy.active = True
+        try:
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            self._busy.active = False
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        spec.loader = _PostImportLoader(spec.loader, callback)
+        return spec
+
+
+class _PostImportLoader:
+    def __init__(self, loader: Any, callback: Any) -> None:
+        self._loader = loader
+        self._callback = callback
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self._loader.exec_module(module)
+        self._callback()
+
+    def __getattr__(self, name: str) -> Any:  # get_resource_reader, is_package, ... of the real loader
+        return getattr(self._loader, name)
+
+
+def _hook_pending(name: str) -> bool:
+    """``name`` is being imported (by this or another thread) through an :class:`_OnImport` loader: its
+    callback runs when the module's code has run."""
+    spec = getattr(sys.modules.get(name), "__spec__", None)
+    return bool(getattr(spec, "_initializing", False)) and isinstance(getattr(spec, "loader", None),
+                                                                      _PostImportLoader)
+
+
+class _SdkPreflightOnImport(_OnImport):
     """Installs the SDK-side preflight checks right after the ``sagemaker`` package is imported.
 
     Some refusals must come before the first side effect the SDK makes
@@ -368,38 +419,8 @@ class _SdkPreflightOnImport(importlib.abc.MetaPathFinder):
     wraps the ``sagemaker`` package's loader, nothing else is imported early.
     """
 
-    _busy = threading.local()
 
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        if fullname != "sagemaker" or getattr(self._busy, "active", False):
-            return None
-        self._busy.active = True
-        try:
-            spec = importlib.util.find_spec(fullname)
-        finally:
-            self._busy.active = False
-        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
-            return spec
-        spec.loader = _PreflightLoader(spec.loader)
-        return spec
-
-
-class _PreflightLoader(importlib.abc.Loader):
-    def __init__(self, loader: Any) -> None:
-        self._loader = loader
-
-    def create_module(self, spec: Any) -> Any:
-        return self._loader.create_module(spec)
-
-    def exec_module(self, module: Any) -> None:
-        self._loader.exec_module(module)
-        _install_sdk_preflight()
-
-    def __getattr__(self, name: str) -> Any:  # get_resource_reader, is_package, ... of the real loader
-        return getattr(self._loader, name)
-
-
-_SDK_HOOK = _SdkPreflightOnImport()
+_SDK_HOOK = _SdkPreflightOnImport({"sagemaker": lambda: _install_sdk_preflight()})
 
 
 def install_sdk_preflight_on_import() -> None:
@@ -427,8 +448,39 @@ def _install_sdk_preflight() -> None:
 # --------------------------------------------------------------------------- patching
 
 
+def _send_check_on_import() -> None:
+    # Not waiting for the lock: its holder is turning the guard on (and wraps ``_send`` when the
+    # import of botocore.client it may be waiting for, in this thread, is done) or off.
+    if _State.lock.acquire(blocking=False):
+        try:
+            ensure_send_check()
+        finally:
+            _State.lock.release()
+
+
+_BOTOCORE_HOOK = _OnImport({"botocore.endpoint": _send_check_on_import, "botocore.client": lambda: _patch_now()})
+"""Wraps botocore when it is imported after the process guard was turned on (:func:`_patch`)."""
+
+
 def _patch() -> None:
-    """Wrap ``BaseClient._make_api_call`` and ``Endpoint._send`` once (idempotent; under the lock)."""
+    """Wrap ``BaseClient._make_api_call`` and ``Endpoint._send`` once (idempotent; under the lock).
+
+    When botocore is not imported yet (a child Python of ``safemaker run`` that never makes a
+    client), it is wrapped right after it is (:data:`_BOTOCORE_HOOK`): no client, no endpoint can
+    exist before, and the child does not pay for importing botocore and urllib3 at start.
+    """
+    with _State.lock:
+        if _BOTOCORE_HOOK not in sys.meta_path:  # first: an import that starts from now on is hooked
+            sys.meta_path.insert(0, _BOTOCORE_HOOK)
+    # An import of botocore.client running in another thread through the hook patches when its code
+    # has run (waiting for it here, under the lock its callback takes, would deadlock).
+    if "botocore.client" in sys.modules and not _hook_pending("botocore.client"):
+        _patch_now()
+    elif "botocore.endpoint" in sys.modules and not _hook_pending("botocore.endpoint"):
+        ensure_send_check()
+
+
+def _patch_now() -> None:
     from botocore.client import BaseClient
 
     with _State.lock:
@@ -451,6 +503,8 @@ def _patch() -> None:
         if not _State.async_calls:
             _patch_async_clients(BaseClient)
         ensure_send_check()
+        if _BOTOCORE_HOOK in sys.meta_path:  # wrapped: nothing left to wait for
+            sys.meta_path.remove(_BOTOCORE_HOOK)
 
 
 def _patch_async_clients(base: type) -> None:
@@ -523,6 +577,7 @@ def ensure_send_check() -> None:
     with _State.lock:
         if _State.send is not None:
             return
+        _bind_botocore_headers()
         current = Endpoint.__dict__["_send"]
         ours = _ours_in_chain(current)
         if ours is not None:
@@ -537,6 +592,11 @@ def ensure_send_check() -> None:
 
 
 def _unpatch() -> None:
+    if _BOTOCORE_HOOK in sys.meta_path:
+        sys.meta_path.remove(_BOTOCORE_HOOK)
+    if _State.make_api_call is None and _State.send is None and _State.init is None and not _State.async_calls:
+        _EXPECTED.request = None
+        return  # nothing wrapped (botocore may not even be imported)
     from botocore.client import BaseClient
     from botocore.endpoint import Endpoint
 
@@ -829,9 +889,28 @@ def sends_to_sagemaker_api(request: Any) -> bool:
     return False
 
 
-from botocore.awsrequest import HeadersDict as _HeadersDict, _HeaderKey  # noqa: E402
+class _HeadersDict:  # botocore.awsrequest.HeadersDict once bound; until then no headers object is this type
+    pass
 
-_TARGET_KEY, _HOST_KEY = _HeaderKey("X-Amz-Target"), _HeaderKey("Host")
+
+_TARGET_KEY: Any = None
+_HOST_KEY: Any = None
+
+
+def _bind_botocore_headers() -> None:
+    """Read botocore's prepared headers through their own dict (the fast path of :func:`_target_of` and
+    :func:`sends_to_sagemaker_api`) from now on. Called with the send check: botocore's ``awsrequest``
+    (which imports urllib3) is loaded then, not at ``import safemaker``; before, a header is read through
+    ``headers.get`` (the same value)."""
+    global _HeadersDict, _TARGET_KEY, _HOST_KEY
+    from botocore.awsrequest import HeadersDict, _HeaderKey
+
+    _TARGET_KEY, _HOST_KEY = _HeaderKey("X-Amz-Target"), _HeaderKey("Host")
+    _HeadersDict = HeadersDict  # type: ignore[misc]
+
+
+if "botocore.awsrequest" in sys.modules:  # pragma: no cover - depends on what was imported first
+    _bind_botocore_headers()
 
 
 def _body_of(request: Any) -> Any:
@@ -1135,6 +1214,8 @@ def _final_problems(approval: Approval, request: Any) -> list[Violation]:
                                      "the definition location the guard read",
                                      "Remove the handler that changes the pipeline definition location")]
         definition = approval.definition
+    from . import guard as _guard  # loaded already: the approval came from a guard
+
     decision = _guard.decide(op, body, approval.guard.profile, inject=False, pipeline_definition=definition)
     problems = [replace(v, fix=f"The request was changed after the guard approved it (by a handler that ran "
                             f"later): remove the handler that changes {v.path}") for v in decision.violations]

@@ -98,7 +98,7 @@ def test_known_aws_profile_becomes_the_process_profile(tmp_path, monkeypatch):
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     seen = {}
 
-    import safemaker.cli.profile as profile_cli
+    import safemaker.profile as profile_package  # the command imports VpcProfile from it when it runs
 
     class FakeProfile:
         @staticmethod
@@ -109,7 +109,7 @@ def test_known_aws_profile_becomes_the_process_profile(tmp_path, monkeypatch):
             seen["source"] = source
             raise SystemExit(0)
 
-    monkeypatch.setattr(profile_cli, "VpcProfile", FakeProfile)
+    monkeypatch.setattr(profile_package, "VpcProfile", FakeProfile)
     r = runner.invoke(app, ["profile", "validate", "--profile", "prod", "-p", "x.toml"])
     assert r.exit_code == 0, r.output
     assert seen == {"profile_name": "prod", "source": "x.toml"}

@@ -525,7 +525,7 @@ def read_request_file(path: str, label: str) -> dict[str, Any]:
     """
     import yaml
 
-    from ..profile.documents import UniqueKeyLoader
+    from ..profile._yaml import UniqueKeyLoader
 
     try:
         text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115

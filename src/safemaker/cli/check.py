@@ -10,11 +10,6 @@ from typing import Any, Optional
 
 import typer
 
-from .. import guard
-from ..members import botocore_problems
-from ..preflight import PREFLIGHT_OPERATIONS
-from ..profile import VpcProfile
-from ..rules import RULES
 from ._common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, out, aws_profile_option, profile_option, read_request_file
 
 
@@ -161,6 +156,7 @@ def _unknown_operation(operation: str) -> str:
 
     import botocore.session
 
+    from ..rules import RULES
     from ..rules_classification import OperationClass, classify
 
     names = botocore.session.get_session().get_service_model("sagemaker").operation_names
@@ -182,6 +178,11 @@ def _unknown_operation(operation: str) -> str:
 
 def _check_request(operation: str, request: str, profile: Optional[str], apply: bool, format: str) -> None:
     """``safemaker check OPERATION FILE``: one request file, as before."""
+    from .. import guard
+    from ..members import botocore_problems
+    from ..preflight import PREFLIGHT_OPERATIONS
+    from ..profile import VpcProfile
+    from ..rules import RULES
     if format not in ("text", "json"):
         raise fail(f"--format is {format!r}; expected 'text' or 'json'")
     if operation not in RULES and operation not in PREFLIGHT_OPERATIONS:

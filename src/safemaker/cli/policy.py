@@ -6,15 +6,11 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 import typer
 
-from .. import iam
 from ..errors import aws_error
-from ..iam.evaluator import AuthorizationRequest, ContextValue
-from ..profile import VpcProfile
-from ..rules import RULES
 from ._common import (EXIT_BAD_INPUT, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, err, fail, handle_errors, note_local_endpoints, out,
                       aws_profile_option, profile_option, read_request_file, table)
 
@@ -25,6 +21,10 @@ group = typer.Typer(
     no_args_is_help=True,
 )
 
+if TYPE_CHECKING:  # pragma: no cover - the commands import them when they run (not for --help)
+    from ..iam.evaluator import ContextValue
+    from ..profile import VpcProfile
+
 _FORMATS = ("json", "cloudformation")
 _TEMPLATE_FILE = "safemaker-policies.yaml"
 
@@ -34,6 +34,8 @@ def _echo(text: str) -> None:
 
 
 def _kinds(kind: str) -> tuple[str, ...]:
+    from .. import iam
+
     if kind == "all":
         return iam.KINDS
     if kind not in iam.KINDS and kind != "scp":
@@ -95,6 +97,9 @@ def render(
     (json only: the files are the Content of Organizations CreatePolicy).
     Exit 2 on bad input.
     """
+    from .. import iam
+    from ..profile import VpcProfile
+
     kinds = _kinds(kind)
     if format not in _FORMATS:
         raise fail(f"--format is {format!r}; expected json or cloudformation")
@@ -177,6 +182,8 @@ def _iam_client(region: str) -> Any:
 
 
 def _multivalued_keys() -> set[str]:
+    from .. import iam
+
     return {kf.key for uses in iam.condition_key_uses().values() for u in uses for kf in u.fields if kf.multivalued}
 
 
@@ -228,6 +235,11 @@ def simulate(
     and safemaker's evaluator agree on every request, 3 when they disagree,
     1 on an AWS error, 2 on bad input.
     """
+    from .. import iam
+    from ..iam.evaluator import AuthorizationRequest
+    from ..profile import VpcProfile
+    from ..rules import RULES
+
     if format not in ("text", "json"):
         raise fail(f"--format is {format!r}; expected text or json")
     for k in kind:

@@ -6,11 +6,8 @@ import json
 from pathlib import Path
 from typing import Optional
 
-import boto3
 import typer
-from rich.table import Table
 
-from ..profile import VpcProfile
 from ._common import EXIT_OK, human_format, err, handle_errors, note_local_endpoints, out, aws_profile_option, profile_option
 
 group = typer.Typer(help="Show, validate and discover VPC profiles.", no_args_is_help=True)
@@ -30,6 +27,10 @@ def show(
     variable, present only when there are overrides); each override that
     loosens the guard gets a ``warning:`` line on stderr.
     """
+    from rich.table import Table
+
+    from ..profile import VpcProfile
+
     format = human_format(format, ("text", "json"))
     p = VpcProfile.load(profile)  # a relaxing override prints "warning: ..." (handle_errors)
     overrides = dict(p.environment_overrides)
@@ -51,6 +52,8 @@ def show(
 def validate(profile: Optional[str] = profile_option(),
              aws_profile: Optional[str] = aws_profile_option()) -> None:
     """Validate a profile; exit 0 when valid, 2 with every problem listed when not."""
+    from ..profile import VpcProfile
+
     p = VpcProfile.load(profile)  # a relaxing override prints "warning: ..." (handle_errors)
     err.print(f"profile valid: VPC {p.vpc_id}, {len(p.subnets)} subnet(s), "
               f"{len(p.security_group_ids)} security group(s), region {p.region}")
@@ -72,6 +75,10 @@ def discover(
     aws_profile: Optional[str] = aws_profile_option(),
 ) -> None:
     """Build a profile from an existing VPC (EC2 DescribeVpcs/DescribeSubnets/DescribeSecurityGroups)."""
+    import boto3
+
+    from ..profile import VpcProfile
+
     session = boto3.Session(region_name=region)
     ec2 = session.client("ec2", endpoint_url=endpoint_url)
     note_local_endpoints([ec2])
@@ -107,6 +114,7 @@ def export(
     the IAM / SCP policies enforce. An existing file is kept unless --force;
     exit 2 on bad input.
     """
+    from ..profile import VpcProfile
     from ..sdk.config_file import config_path, export_sagemaker_config, sagemaker_config_yaml
 
     if format != "sagemaker-config":

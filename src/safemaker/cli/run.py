@@ -7,13 +7,15 @@ import re
 import shutil
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
 from ..bootstrap import BOOTSTRAP_DIR, RUN_PYTHON_ENV_VAR, bootstrap_environment
-from ..profile import PROFILE_ENV_VAR, SSM_PREFIX, VpcProfile, refuse_environment_replacements
 from ._common import aws_profile_option, fail, handle_errors, profile_option
+
+if TYPE_CHECKING:  # pragma: no cover - imported when the command runs (not for --help)
+    from ..profile import VpcProfile
 
 __all__ = ["BOOTSTRAP_DIR", "RUN_PYTHON_ENV_VAR", "run_environment", "bootstrap_dropping_option", "run", "register"]
 
@@ -47,6 +49,8 @@ def run_environment(profile: Optional[str], mode: str, environ: Optional[dict[st
         ``SAFEMAKER_GUARD_PROFILE`` as above, else none (a guarded parent's profile does not
         replace this one).
     """
+    from ..profile import PROFILE_ENV_VAR, SSM_PREFIX
+
     env = dict(os.environ if environ is None else environ)
     if profile is not None:
         env[PROFILE_ENV_VAR] = profile
@@ -234,6 +238,8 @@ def run(
     profile file or SSM parameter (exclusive guard, the default), the mode is
     unknown or the command cannot be found (nothing is started).
     """
+    from ..profile import PROFILE_ENV_VAR, VpcProfile, refuse_environment_replacements
+
     if mode not in ("enforce", "warn"):
         raise fail(f"--mode is {mode!r}; expected 'enforce' or 'warn'")
     source = run_environment(profile, mode, exclusive=exclusive).get(PROFILE_ENV_VAR)

@@ -18,11 +18,29 @@ Every check is described once in :data:`CHECKS`; the profile's
 ``preflight_warnings`` lists check IDs that warn instead of refusing.
 """
 
+from __future__ import annotations
+
+from importlib import import_module as _import_module
+from typing import TYPE_CHECKING, Any
+
 from ._specs import CHECK_IDS, CHECKS, CheckId, PreflightCheck
-from .request import PREFLIGHT_OPERATIONS, REMOTE_FUNCTION_CHANNEL, Findings, check_request, severity
-from .requirements import RequirementProblem, analyse_requirements, read_requirements
-from .scripts import ScriptFinding, decode_content, scan_script
-from .source import check_source_dir, emit_warning, enforce
+
+if TYPE_CHECKING:  # pragma: no cover - loaded on first use (_LAZY), here for type checkers and docs
+    from .request import PREFLIGHT_OPERATIONS, REMOTE_FUNCTION_CHANNEL, Findings, check_request, severity
+    from .requirements import RequirementProblem, analyse_requirements, read_requirements
+    from .scripts import ScriptFinding, decode_content, scan_script
+    from .source import check_source_dir, emit_warning, enforce
+
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("PREFLIGHT_OPERATIONS", "REMOTE_FUNCTION_CHANNEL", "Findings", "check_request", "severity"),
+                    "request"),
+    **dict.fromkeys(("RequirementProblem", "analyse_requirements", "read_requirements"), "requirements"),
+    **dict.fromkeys(("ScriptFinding", "decode_content", "scan_script"), "scripts"),
+    **dict.fromkeys(("check_source_dir", "emit_warning", "enforce"), "source"),
+}
+"""Name -> the submodule that defines it, imported on first use (PEP 562): the profile needs only the
+check IDs (``_specs``), and a process that loads a profile without deciding a request (``safemaker run``,
+most commands) does not import the request, script and requirements scanners."""
 
 __all__ = [
     "CHECKS",
@@ -44,3 +62,16 @@ __all__ = [
     "enforce",
     "emit_warning",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
