@@ -97,6 +97,17 @@ def pytest_configure(config: pytest.Config) -> None:
     botocore.session.create_loader = loader
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Everything collection built (the test modules, the libraries they import: botocore's models, the
+    SageMaker SDK, moto) lives until the process ends: moved out of the garbage collector's generations
+    (:func:`gc.freeze`), so that the collector's full passes during the tests do not walk it again each
+    time (~10% of a test process's CPU time went to those passes)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     """botocore's own ``create_loader`` back (:func:`pytest_configure`)."""
     import botocore.session

@@ -19,7 +19,6 @@ import json
 
 import botocore.session
 import pytest
-from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from test_iac_cli import PROFILE_TOML, ROLE, run_json
 
@@ -46,6 +45,8 @@ def relaxed(tmp_path):
 
 
 def test_oracles():
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # here, not at collection: ~1 s of CPU for each pytest process
+
     doc = botocore.session.get_session().get_service_model("sagemaker").operation_model(
         "CreateTrainingJob").input_shape.members["EnableNetworkIsolation"].documentation
     assert "network" in doc.lower()

@@ -10,7 +10,6 @@ template creates has ``VpcSourceIp`` not enabled. The expected value ``Enabled``
 from __future__ import annotations
 
 import pytest
-from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from test_iac_cli import profile_file, run_json  # noqa: F401  (profile_file: fixture)
 from test_iac_unverifiable_sources import _plan
@@ -49,6 +48,8 @@ def test_terraform_workteam_with_vpc_source_ip_enabled_passes(profile_file, tmp_
 
 
 def test_cloudformation_workteam_cannot_be_closed(profile_file, tmp_path):
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # here, not at collection (~1 s of CPU per pytest process)
+
     schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::SageMaker::Workteam").schema
     assert "WorkerAccessConfiguration" not in schema["properties"]
     t = tmp_path / "t.yaml"

@@ -6,7 +6,6 @@ import json
 
 import pytest
 import yaml
-from cfnlint.api import lint
 from typer.testing import CliRunner
 
 from safemaker.cli import app
@@ -132,6 +131,8 @@ def test_aws_failure_exits_1(safemaker_local):
 
 
 def test_template_yaml_and_json(tmp_path):
+    from cfnlint.api import lint  # here, not at collection (~1 s of CPU per pytest process)
+
     r = runner.invoke(app, ["infra", "template", "--stack", "ifsm", "--s3-prefix-list-id", "pl-63a5400a"])
     assert r.exit_code == 0, r.output
     tpl = yaml.safe_load(r.stdout)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from safemaker.network import infra, stack, template
 from safemaker.network.infra import RESOURCE_TAG, RetryPolicy, StackConfig
@@ -27,6 +26,8 @@ CONFIGS = {
 
 
 def _schema(resource_type: str) -> dict:
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # here, not at collection (~1 s of CPU per pytest process)
+
     return PROVIDER_SCHEMA_MANAGER.get_resource_schema(REGION, resource_type).schema
 
 

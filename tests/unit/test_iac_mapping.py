@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import botocore.session
 import pytest
-from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from _shapes import shape_at
 from safemaker.iac.cloudformation import CFN_RESOURCES, NO_NETWORK_TYPES
@@ -22,6 +21,8 @@ from safemaker.rules import RULES, split_path
 
 
 def _schema(rtype: str) -> dict:
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # here, not at collection (~1 s of CPU per pytest process)
+
     return PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", rtype).schema
 
 

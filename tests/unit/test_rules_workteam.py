@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 
 import botocore.session
-import parliament
 import pytest
 
 from safemaker import guard
@@ -149,6 +148,8 @@ def test_a_workforce_without_vpc_config_is_a_violation_of_the_team(profile):
 
 
 def test_iam_sees_the_work_team_type():
+    import parliament  # here, not at collection (it imports pkg_resources: ~0.5 s of CPU for each pytest process)
+
     keys = json.loads((Path(parliament.__file__).parent / "iam_definition.json").read_text())
     [sm] = [s for s in keys if s["prefix"] == "sagemaker"]
     [cond] = [c for c in sm["conditions"] if c["condition"] == "sagemaker:WorkteamType"]
