@@ -217,7 +217,7 @@ def test_a_task_that_starts_an_existing_state_machine_or_runbook_decides_its_con
     with pytest.raises(GuardrailViolation) as exc:
         sfn.create_state_machine(name="outer", definition=outer("open"), roleArn=SFN_ROLE)
     found = paths(exc)
-    assert any(p.startswith("definition:States.S.Parameters -> ") and p.endswith("DirectInternetAccess")
+    assert any(p.startswith(f"definition:States.S.Parameters.{member} -> ") and p.endswith("DirectInternetAccess")
                and f == "Enabled" for p, f in found), found
     sfn.create_state_machine(name="outer", definition=outer("closed"), roleArn=SFN_ROLE)
     assert safemaker_local.request_count("stepfunctions", "CreateStateMachine") == 3  # the fixture's two, then one
@@ -315,7 +315,8 @@ def test_state_machines_that_start_each_other_are_decided_once_each(safemaker_lo
     with pytest.raises(GuardrailViolation) as exc:
         sfn.start_execution(stateMachineArn=sm_arn("c"))
     assert [p for p, f in paths(exc) if f == "Enabled"] == [
-        "stateMachineArn:States.Go.Parameters -> StartExecution.stateMachineArn:States.Nb.Parameters.DirectInternetAccess"]
+        "stateMachineArn:States.Go.Parameters.StateMachineArn -> StartExecution.stateMachineArn:States.Nb.Parameters."
+        "DirectInternetAccess"]
     assert safemaker_local.request_count("stepfunctions", "StartExecution") == 1
 
 

@@ -331,6 +331,9 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
         if rtype in _SDK_CALLERS:
             out.extend(_sdk_calls(doc, resolver, res, props, props_at, shown_id, rtype))
             continue
+        if rtype in STARTING_TYPES:
+            out.extend(_starting_resource(doc, props, props_at, shown_id, rtype))
+            continue
         if rtype == _STACK_SET:
             out.extend(_stack_set(doc, resolver, res, props, props_at, shown_id, nesting))
             continue
@@ -605,7 +608,23 @@ _STACK_SET = "AWS::CloudFormation::StackSet"
 _PROVISIONED_PRODUCT = "AWS::ServiceCatalog::CloudFormationProvisionedProduct"
 _SDK_CALLERS = ("AWS::Scheduler::Schedule", "AWS::SSM::Document", "AWS::Events::Rule", "AWS::Pipes::Pipe")
 """Types whose content names SageMaker API calls (:mod:`safemaker.iac.sdk_calls`)."""
-_CHECKED_TYPES = frozenset(_STATE_MACHINES) | frozenset(_NESTED_STACKS) | {_STACK_SET} | frozenset(_SDK_CALLERS)
+STARTING_TYPES: Mapping[str, tuple[str, str, Mapping[tuple[str, ...], tuple[str, ...]]]] = {
+    # AWS::SSM::Association: "Name: The name of the SSM document that contains the configuration information" (the
+    # resource schema); the association runs it "immediately after it is created" unless ApplyOnlyAtCronInterval
+    # (Systems Manager API reference, CreateAssociation): read as that CreateAssociation
+    "AWS::SSM::Association": ("ssm", "CreateAssociation", {("Name",): ("Name",),
+                                                           ("DocumentVersion",): ("DocumentVersion",)}),
+    # AWS::SSM::MaintenanceWindowTask: TaskType, TaskArn and TaskInvocationParameters.
+    # MaintenanceWindowAutomationParameters.DocumentVersion, read as RegisterTaskWithMaintenanceWindow
+    "AWS::SSM::MaintenanceWindowTask": ("ssm", "RegisterTaskWithMaintenanceWindow", {
+        ("TaskType",): ("TaskType",), ("TaskArn",): ("TaskArn",),
+        ("TaskInvocationParameters", "MaintenanceWindowAutomationParameters", "DocumentVersion"):
+            ("TaskInvocationParameters", "Automation", "DocumentVersion")}),
+}
+"""Types that run content a service keeps (:data:`safemaker.iac.service_calls.STARTING_CALLS` and
+``FOLLOWED_CALLS``) -> (botocore service, the API call they are read as, property path -> request path)."""
+_CHECKED_TYPES = frozenset(_STATE_MACHINES) | frozenset(_NESTED_STACKS) | {_STACK_SET} | frozenset(_SDK_CALLERS) \
+    | frozenset(STARTING_TYPES)
 """Types besides AWS::SageMaker::* whose content is checked (an unexpanded loop of them cannot be verified)."""
 
 
@@ -712,6 +731,35 @@ def _sdk_calls(doc: Document, resolver: Resolver, res: Mapping[str, Any], props:
         parsed = parse_text(content, f"{doc.file}#{shown_id}.Content").data
         return sdk_calls.automation_requests(doc, shown_id, rtype, parsed, at, "Content", embedded=True)
     return sdk_calls.automation_requests(doc, shown_id, rtype, content, at, "Content", embedded=False)
+
+
+def _starting_resource(doc: Document, props: Mapping[str, Any], props_at: Parts, shown_id: str,
+                       rtype: str) -> list[SourceRequest]:
+    """An SSM association or maintenance window task (:data:`STARTING_TYPES`): the runbook or state machine it runs,
+    read as the API call it is (:func:`safemaker.iac.sdk_calls.service_call_requests`): one of the same template is
+    checked there, an existing one cannot be verified before deployment."""
+    from . import sdk_calls
+
+    service, operation, paths = STARTING_TYPES[rtype]
+    request: dict[str, Any] = {}
+    to_prop: dict[str, tuple[str, ...]] = {}
+    for prop_path, api_path in paths.items():
+        value = _paths.get(props, prop_path)
+        if value is None:
+            continue
+        node = request
+        for key in api_path[:-1]:
+            node = node.setdefault(key, {})
+        node[api_path[-1]] = value
+        to_prop[api_path[0]] = prop_path
+
+    def at(parts: Parts) -> Parts:
+        return props_at + to_prop.get(str(parts[0]), ()) if parts else props_at
+
+    def shown(parts: Parts) -> str:
+        return ".".join(to_prop.get(str(parts[0]), (str(parts[0]),))) if parts else "Properties"
+
+    return sdk_calls.service_call_requests(doc, shown_id, rtype, service, operation, request, at, shown)
 
 
 _CUSTOM_TYPES = ("AWS::CloudFormation::CustomResource",)

@@ -268,6 +268,18 @@ def _parameters_filled_at_run_time(value: Any) -> Any:
     return value
 
 
+AUTOMATION_STARTS: Mapping[str, tuple[str, str]] = {
+    # Systems Manager Automation action reference: aws:executeAutomation "Runs a secondary automation by calling a
+    # secondary runbook" (inputs DocumentName, DocumentVersion); aws:executeStateMachine "Runs an AWS Step Functions
+    # state machine" (input stateMachineArn)
+    "aws:executeAutomation": ("ssm", "StartAutomationExecution"),
+    "aws:executeStateMachine": ("stepfunctions", "StartExecution"),
+}
+"""Automation actions that start a runbook or a state machine kept by its service -> the call they make."""
+_STARTED_INPUTS = {"aws:executeAutomation": ("DocumentName", "DocumentVersion"),
+                   "aws:executeStateMachine": ("stateMachineArn",)}
+
+
 def automation_requests(doc: Document, logical_id: str, source_type: str, content: Any, content_at: Parts,
                         shown_prefix: str, *, embedded: bool) -> list[SourceRequest]:
     """The SageMaker requests of an Automation document's ``aws:executeAwsApi`` steps.
@@ -304,6 +316,15 @@ def automation_requests(doc: Document, logical_id: str, source_type: str, conten
                     _parameters_filled_at_run_time({k: v for k, v in inputs.items() if k not in ("Service", "Api")}),
                     lambda parts, _h=here: content_at if embedded else content_at + _h + parts,
                     lambda parts, _h=here: f"{shown_prefix}.{format_path(_h + parts)}")
+            continue
+        started = AUTOMATION_STARTS.get(action) if isinstance(action, str) else None
+        if started is not None:
+            service, api = started
+            out += service_call_requests(
+                doc, logical_id, source_type, service, api,
+                _parameters_filled_at_run_time({k: v for k, v in inputs.items() if k in _STARTED_INPUTS[action]}),
+                lambda parts, _h=here: content_at if embedded else content_at + _h + parts,
+                lambda parts, _h=here: f"{shown_prefix}.{format_path(_h + parts)}")
             continue
         if action == "aws:executeScript":
             if "sagemaker" in repr(inputs.get("Script", "")).lower():
@@ -522,18 +543,39 @@ def _started_call(doc: Document, logical_id: str, source_type: str, service: str
     botocore's model spells them (a Step Functions task writes ``StateMachineArn``), for the process guard to read
     and decide (:func:`started_request`); a request known only when the call runs cannot be verified."""
     from ._document import contains_unresolved
+    from .service_calls import LOOKUP_CALLS, _starting_call
 
     what = "state machine" if service == "stepfunctions" else "Automation runbook or SSM document"
     request = _model_spelling(service, operation, params) if isinstance(params, Mapping) else params
-    named = request.get(FOLLOWED_CALLS[(service, operation)].member) if isinstance(request, Mapping) and \
-        (service, operation) in FOLLOWED_CALLS else request
-    hidden = contains_unresolved(request)
+    if not isinstance(request, Mapping):
+        value = Unresolved(request, f"the {operation} request is known only when it runs")
+        return [_unknown_member(doc, logical_id, source_type, at, shown, (), value)]
+    key = (service, operation)
+    spec = FOLLOWED_CALLS.get(key)
+    lookup = LOOKUP_CALLS.get(key)
+    if key in STARTING_CALLS and operation != "StartAssociationsOnce" and (lookup is None or not lookup.needed(request)):
+        # what the call starts follows from the request itself (a maintenance window task's type and TaskArn)
+        if isinstance(request.get("TaskType"), Unresolved):
+            return [_unknown_member(doc, logical_id, source_type, at, shown, ("TaskType",), request["TaskType"])]
+        starts: list[Any] = []
+        _starting_call(operation, request, None, starts)
+        return [r for path, s, op, req in starts
+                for r in _started_call(doc, logical_id, source_type, s, op, req,
+                                       lambda parts, _p=path: at((_p,)), lambda parts, _p=path: shown((_p,)))]
+    named = request.get(spec.member) if spec is not None else request
+    if isinstance(named, Unresolved) and named.refers_to is not None:
+        return []  # a state machine or document of the same source: checked there as its own resource
+    hidden = contains_unresolved({m: request.get(m) for m in spec.read_members.values()} if spec is not None
+                                 else request)
     if hidden is not None:
         value = Unresolved(hidden.expression, f"what the {operation} call runs is known only when it runs "
                                               f"({hidden.reason})")
         return [_unknown_member(doc, logical_id, source_type, at, shown, (), value)]
-    return [started_request(doc, logical_id, source_type, (service, operation, request), what, named,
-                            lambda parts: at(()), lambda parts: shown(()))]
+    written = next((k for k in params if isinstance(k, str) and spec is not None and k.lower() == spec.member.lower()),
+                   None) if isinstance(params, Mapping) else None
+    where: Parts = (written,) if written is not None else ()
+    return [started_request(doc, logical_id, source_type, (service, operation, dict(request)), what, named,
+                            lambda parts: at(where), lambda parts: shown(where))]
 
 
 def _model_spelling(service: str, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -542,6 +542,58 @@ def _sdk_calls(doc: Document, address: str, rtype: str, values: Mapping[str, Any
     return sdk_calls.automation_requests(doc, address, rtype, parsed, where, "content", embedded=True)
 
 
+STARTING_TYPES: Mapping[str, tuple[str, str, Mapping[str, tuple[str, ...]]]] = {
+    # Terraform AWS provider r/ssm_association (name, document_version) and r/ssm_maintenance_window_task
+    # (task_type, task_arn, task_invocation_parameters.automation_parameters.document_version): the twins of
+    # safemaker.iac.cloudformation.STARTING_TYPES, read as the same API calls
+    "aws_ssm_association": ("ssm", "CreateAssociation", {"name": ("Name",), "document_version": ("DocumentVersion",)}),
+    "aws_ssm_maintenance_window_task": ("ssm", "RegisterTaskWithMaintenanceWindow", {
+        "task_type": ("TaskType",), "task_arn": ("TaskArn",),
+        "task_invocation_parameters.automation_parameters.document_version":
+            ("TaskInvocationParameters", "Automation", "DocumentVersion")}),
+}
+"""Types that run a runbook or a state machine kept by its service -> (service, API call, attribute path -> request
+path)."""
+
+
+def _starting_resource(doc: Document, address: str, rtype: str, values: Mapping[str, Any], unknown: Any, at: Parts,
+                       config: Any) -> list[SourceRequest]:
+    """An SSM association or maintenance window task (:data:`STARTING_TYPES`), read as its API call
+    (:func:`safemaker.iac.sdk_calls.service_call_requests`); an attribute known after apply that refers to a
+    resource of the plan (``aws_ssm_document.d.name``) is checked there."""
+    from . import sdk_calls
+
+    service, operation, paths = STARTING_TYPES[rtype]
+    request: dict[str, Any] = {}
+    to_attr: dict[str, str] = {}
+    for tf_path, api_path in paths.items():
+        value: Any = values
+        unk: Any = unknown
+        for key in tf_path.split("."):
+            value = value.get(key) if isinstance(value, Mapping) else None
+            unk = unk.get(key) if isinstance(unk, Mapping) else None
+            value = value[0] if isinstance(value, list) and value else value
+            unk = unk[0] if isinstance(unk, list) and unk else unk
+        if unk is True:
+            target = _reference(config, address, tf_path.replace(".", "[]."), [0]) if config is not None else None
+            value = Unresolved(f"{address}.{tf_path}", "known after apply", target)
+        if value is None:
+            continue
+        node = request
+        for key in api_path[:-1]:
+            node = node.setdefault(key, {})
+        node[api_path[-1]] = value
+        to_attr[api_path[0]] = tf_path
+
+    def where(parts: Parts) -> Parts:
+        return at
+
+    def shown(parts: Parts) -> str:
+        return to_attr.get(str(parts[0]), str(parts[0])) if parts else ""
+
+    return sdk_calls.service_call_requests(doc, address, rtype, service, operation, request, where, shown)
+
+
 _PIPELINE_TARGETS: Mapping[str, tuple[str, str, str]] = {
     # type -> (the target block, or "" for the resource itself; its ARN attribute; the parameter list's path
     # below that block). Terraform AWS provider r/cloudwatch_event_target, r/scheduler_schedule, r/pipes_pipe.
@@ -641,6 +693,9 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
                 continue
         if rtype in ("aws_scheduler_schedule", "aws_ssm_document") and isinstance(values, Mapping):
             out.extend(_sdk_calls(doc, address, rtype, values, unknown, at))
+            continue
+        if rtype in STARTING_TYPES and isinstance(values, Mapping):
+            out.extend(_starting_resource(doc, address, rtype, values, unknown, at, config))
             continue
         if rtype == "aws_servicecatalog_provisioned_product":
             # Terraform AWS provider r/servicecatalog_provisioned_product: launches the product's template.
