@@ -2171,17 +2171,18 @@ def check_description(create_operation: str, description: Mapping[str, Any], pro
                 value = _get(container, parts)
                 _check_field(ctx, f, format_path(concrete + parts), value)
     for ref in rule.references:
-        if ref.absent_name is None or ref.describe_path is None:
+        where = ref.describe_path if ref.describe_path is not None else ref.path if ref.named_always else None
+        if (ref.absent_name is None and not ref.named_always) or where is None:
             continue
-        # The resource always has one (a request without it used the default): a description that does not
-        # name it cannot be followed, so the resource cannot be checked.
-        value = _get(description, split_path(ref.describe_path))
+        # The resource always has one (a request without it used the default, or the create request requires
+        # it): a description that does not name it cannot be followed, so the resource cannot be checked.
+        value = _get(description, split_path(where))
         if not (isinstance(value, str) and value and ref.name_of(value)):
             kind = ref.resource.replace("-", " ")
+            form = f" (arn:<partition>:sagemaker:<region>:<account>:{ref.arn_prefix}<name>)" if ref.arn_prefix else ""
             violations.append(Violation(
-                ctx.operation, ref.describe_path, value, f"the {kind} it uses",
-                f"Cannot check it: the description does not name its {kind} "
-                f"(arn:<partition>:sagemaker:<region>:<account>:{ref.arn_prefix or ''}<name>), whose network counts; "
+                ctx.operation, where, value, f"the {kind} it uses",
+                f"Cannot check it: the description does not name its {kind}{form}, whose network counts; "
                 f"describe it again, or use one whose {kind} can be described",
                 Guardrail.REFERENCE.value, f"a description naming its {kind}"))
     if rule.definition is not None:

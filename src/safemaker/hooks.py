@@ -412,7 +412,10 @@ class Guard:
         (``jsonpatch``); the result is decided. A target that starts a SageMaker pipeline (EventBridge
         ``PutTargets``, Scheduler ``CreateSchedule``) is decided as that ``StartPipelineExecution``: the
         pipeline is described with a SageMaker client of the same credentials, region and (local)
-        endpoint, and its definition checked with the target's parameters.
+        endpoint, and its definition checked with the target's parameters. A SageMaker resource the request
+        hands work to (A2I ``StartHumanLoop``'s flow definition, the endpoint or inference component an
+        Application Auto Scaling request scales) is followed with such a client as a SageMaker request's
+        references are; a scale-in (:meth:`safemaker.iac.service_calls.ScalableResource.lowers_only`) is not.
 
         Raises
         ------
@@ -435,11 +438,11 @@ class Guard:
         violations += self._started_violations(operation, starts, client, checked,
                                                (_read_key(calls, service, operation, params),))
         refs = calls.sagemaker_references(service, operation, params)
-        if refs:   # a SageMaker resource the request hands data to (A2I StartHumanLoop's flow definition)
+        if refs:   # a SageMaker resource the request hands data or work to (A2I's flow definition, a scaled endpoint)
             sagemaker, unreadable = self._describing_client(client, operation, refs[0].path, refs[0].name, "resource")
             if unreadable is not None:
                 violations.append(unreadable)
-            else:
+            elif not self._scales_in(calls.SCALING_CALLS.get((service, operation)), params, refs[0], sagemaker):
                 violations += self._check_references(operation, tuple(refs), sagemaker, checked)
         if self.mode == "warn":
             self._record(operation, "warned" if violations else "allowed", (), violations, checked, region)
@@ -488,6 +491,19 @@ class Guard:
                 found = list(found) + self._started_violations(started, more, other, checked, seen + (key,))
             out += [dataclasses.replace(v, operation=operation, path=f"{path} -> {started}.{v.path}") for v in found]
         return out
+
+    def _scales_in(self, scaling: Any, params: Mapping[str, Any], ref: _guard.ResolvedReference, client: Any) -> bool:
+        """Whether an Application Auto Scaling request (``scaling``: its
+        :class:`safemaker.iac.service_calls.ScalableResource`) cannot take the resource above what it runs now, read
+        from its description (not cached: capacities change); ``False`` when it cannot be read (then it is followed)."""
+        if scaling is None or scaling.ceiling is None:
+            return False
+        spec = RESOURCES[ref.resource]
+        try:
+            description = self._describe(client, spec.describe_operation, spec.name_param, ref.name, cache=False)
+        except SafemakerError:
+            return False
+        return bool(scaling.lowers_only(params, description))
 
     def _pipeline_start_violations(self, operation: str, path: str, request: Mapping[str, Any], client: Any,
                                    checked: list[str]) -> list[Violation]:

@@ -25,6 +25,7 @@ DECIDED_OPERATIONS: Mapping[str, frozenset[str]] = {
     "servicecatalog": frozenset({"ProvisionProduct", "UpdateProvisionedProduct", "ExecuteProvisionedProductPlan"}),
     "bedrock": frozenset({"CreateMarketplaceModelEndpoint", "UpdateMarketplaceModelEndpoint"}),
     "sagemaker-a2i-runtime": frozenset({"StartHumanLoop"}),
+    "application-autoscaling": frozenset({"RegisterScalableTarget", "PutScheduledAction", "PutScalingPolicy"}),
 }
 """botocore service name (``client.meta.service_model.service_name``) -> the operations decided
 (:func:`safemaker.iac.service_calls.service_call_decision`); any other operation passes untouched."""

@@ -317,6 +317,10 @@ class Reference:
         ``CreateApp`` names (``DescribeSpace`` and ``DescribeUserProfile`` require the
         domain). A member missing leaves the Describe call without it; botocore then
         refuses it and the reference is refused (``SM-REFERENCE``).
+    named_always : bool, default False
+        The resource always names one (its create request requires ``path``: botocore's model), so a
+        description without it (at ``describe_path``, else ``path``) cannot be followed and the resource
+        cannot be checked (``SM-REFERENCE``, :func:`safemaker.guard.check_description`), as with ``absent_name``.
     from_description : bool, default True
         Also followed from a Describe response of the resource this operation creates (the
         audit, a reference of a reference). ``False``: followed from a request only, for a
@@ -333,6 +337,7 @@ class Reference:
     absent_name: str | None = None
     scope: tuple[str, ...] = ()
     from_description: bool = True
+    named_always: bool = False
 
     def name_of(self, value: str) -> str | None:
         """The resource name ``value`` gives (see ``arn_prefix``), or ``None`` when it is not followed."""
@@ -1005,7 +1010,7 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         # An endpoint has no network fields of its own: its endpoint config's (and
         # that config's models') settings are what count.
         "CreateEndpoint",
-        references=(Reference("EndpointConfigName", "endpoint-config"),),
+        references=(Reference("EndpointConfigName", "endpoint-config", named_always=True),),
         resource="endpoint",
     ),
     OperationRule(
@@ -1033,7 +1038,7 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         references=(
             Reference("Specification.ModelName", "model"),
             Reference("Specifications[].ModelName", "model"),
-            Reference("EndpointName", "endpoint"),
+            Reference("EndpointName", "endpoint", named_always=True),
         ),
     ),
     OperationRule(

@@ -254,6 +254,7 @@ def test_every_call_the_process_guard_reads_as_a_resource_is_followed_when_neste
     from safemaker.other_services import DECIDED_OPERATIONS
 
     read = {(s, op) for s, ops in DECIDED_OPERATIONS.items() for op in ops} - set(service_calls.UNSEEN_OPERATIONS) \
-        - set(service_calls.SAGEMAKER_REFERENCES) - set(service_calls.FOLLOWED_CALLS) - service_calls.STARTING_CALLS
+        - set(service_calls.SAGEMAKER_REFERENCES) - set(service_calls.SCALING_CALLS) - set(service_calls.FOLLOWED_CALLS) \
+        - service_calls.STARTING_CALLS
     nested = {(sdk_calls._BOTOCORE_NAMES.get(s, s), op) for s, op in sdk_calls.NESTED_CALLS}
     assert nested == read

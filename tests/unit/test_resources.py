@@ -172,3 +172,37 @@ def test_pipelines_filter_on_created_after():
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
 def test_create_operation_shape_exists(spec: ResourceSpec):
     assert MODEL.operation_model(spec.create_operation).input_shape is not None
+
+
+def test_a_reference_a_resource_always_has_is_required_by_its_create():
+    """Reference.named_always is for a member the create request requires (botocore's model): an endpoint always
+    has its endpoint config, an inference component its endpoint, whatever its Describe response holds."""
+    from safemaker.rules import RULES
+
+    always = [(op, ref) for op, rule in RULES.items() for ref in rule.references if ref.named_always]
+    assert {(op, ref.path) for op, ref in always} == {("CreateEndpoint", "EndpointConfigName"),
+                                                      ("CreateInferenceComponent", "EndpointName")}
+    for op, ref in always:
+        assert ref.path in MODEL.operation_model(op).input_shape.required_members, op
+
+
+@pytest.mark.parametrize("resource, description, path", [
+    ("inference-component", {"InferenceComponentName": "ic", "Specification": {"ComputeResourceRequirements": {}}},
+     "EndpointName"),
+    ("endpoint", {"EndpointName": "e", "EndpointStatus": "InService"}, "EndpointConfigName"),
+])
+def test_a_description_that_does_not_name_what_it_always_names_cannot_be_checked(resource, description, path):
+    """Fail closed (issue 13, item 3): an inference component's description without its endpoint (what
+    UpdateInferenceComponentRuntimeConfig and an Application Auto Scaling of the component follow) passed."""
+    from safemaker import guard
+    from safemaker.profile import VpcProfile
+
+    profile = VpcProfile.from_mapping({"region": "us-east-1", "vpc_id": "vpc-0dddddddddddddddd",
+                                       "subnets": ["subnet-0aaaaaaaaaaaaaaaa"],
+                                       "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"],
+                                       "execution_role_arn": "arn:aws:iam::123456789012:role/r"},
+                                      source="test", env=False)
+    violations = guard.check_resource(resource, description, profile)
+    assert [(v.path, v.rule_id) for v in violations] == [(path, "SM-REFERENCE")]
+    assert "Cannot check it: the description does not name its " in violations[0].fix
+    assert guard.check_resource(resource, {**description, path: "named"}, profile) == []

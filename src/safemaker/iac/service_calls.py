@@ -45,6 +45,10 @@ product's template), content of :data:`FOLLOWED_CALLS` that cannot be read, an `
 patched, and a value only known when the call runs (an Automation ``{{ parameter }}``,
 a Step Functions path ``.$``).
 
+A request that hands work to a SageMaker resource (:data:`SAGEMAKER_REFERENCES`: Amazon A2I ``StartHumanLoop``'s
+flow definition; :data:`SCALING_CALLS`: the endpoint variant or inference component Application Auto Scaling
+scales) has that resource followed as a SageMaker request's references are (:func:`sagemaker_references`).
+
 Operations of other services, and of these services not listed in
 :data:`DECIDED_OPERATIONS`, pass untouched.
 """
@@ -54,7 +58,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from ..errors import Violation
 from ..other_services import DECIDED_OPERATIONS
@@ -67,7 +71,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..profile import VpcProfile
 
 __all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "FOLLOWED_CALLS", "FollowedContent", "TARGET_STARTS",
-           "TargetStart", "target_start", "LOOKUP_CALLS", "Lookup", "STARTING_CALLS", "MAINTENANCE_WINDOW_TASKS", "Start", "SAGEMAKER_REFERENCES", "SERVICES", "service_call_decision",
+           "TargetStart", "target_start", "LOOKUP_CALLS", "Lookup", "STARTING_CALLS", "MAINTENANCE_WINDOW_TASKS", "Start",
+           "SAGEMAKER_REFERENCES", "SCALING_CALLS", "ScalableResource", "SERVICES", "service_call_decision",
            "decides", "sagemaker_references", "reads_type", "patched_state"]
 
 DOCUMENT_CALLS: Mapping[tuple[str, str], tuple[str, str, str]] = {
@@ -299,9 +304,107 @@ SAGEMAKER_REFERENCES: Mapping[tuple[str, str], Reference] = {
 follows a SageMaker request's references (:func:`sagemaker_references`)."""
 
 
+@dataclass(frozen=True)
+class ScalableResource:
+    """An Application Auto Scaling request on a SageMaker resource (``ServiceNamespace`` ``sagemaker``): it
+    scales an endpoint variant or an inference component the way SageMaker's ``UpdateEndpointWeightsAndCapacities``
+    / ``UpdateInferenceComponentRuntimeConfig`` do, so the resource is followed like theirs (the endpoint, its
+    endpoint config, that config's models; the component, its endpoint).
+
+    botocore's application-autoscaling model, ``RegisterScalableTarget.ResourceId``: "SageMaker endpoint variant
+    - ... Example: ``endpoint/my-end-point/variant/KMeansClustering``", "SageMaker serverless endpoint - ...
+    ``endpoint/my-end-point/variant/KMeansClustering``", "SageMaker inference component - ... Example:
+    ``inference-component/my-inference-component``".
+    """
+
+    ceiling: tuple[str, ...] | None
+    """Path (members) of the highest capacity the request lets the resource reach (``MaxCapacity``:
+    "The maximum value that you plan to scale out to"), or ``None`` when the request does not bound it
+    (a scaling policy moves within the bounds registered before)."""
+
+    NAMESPACE: ClassVar[str] = "sagemaker"
+    FORMS: ClassVar[tuple[tuple[re.Pattern[str], str], ...]] = ((re.compile(r"endpoint/([^/]+)/variant/([^/]+)"), "endpoint"),
+             (re.compile(r"inference-component/([^/]+)"), "inference-component"))
+    """``ResourceId`` forms -> the :data:`safemaker.rules.RESOURCES` key of the resource named (group 1)."""
+    CURRENT: ClassVar[Mapping[str, tuple[str, tuple[str, ...], tuple[str, ...]]]] = {
+        # DescribeEndpoint ProductionVariants[] (ProductionVariantSummary), DescribeInferenceComponent RuntimeConfig
+        "sagemaker:variant:DesiredInstanceCount": ("endpoint", ("CurrentInstanceCount",), ("DesiredInstanceCount",)),
+        "sagemaker:variant:DesiredProvisionedConcurrency": (
+            "endpoint", ("CurrentServerlessConfig", "ProvisionedConcurrency"),
+            ("DesiredServerlessConfig", "ProvisionedConcurrency")),
+        "sagemaker:inference-component:DesiredCopyCount": (
+            "inference-component", ("RuntimeConfig", "CurrentCopyCount"), ("RuntimeConfig", "DesiredCopyCount")),
+    }
+    """``ScalableDimension`` -> (resource it scales, paths of its current and desired capacity in its
+    description: inside the variant's summary for an endpoint)."""
+
+    def reference(self, params: Mapping[str, Any]) -> Any:
+        """The resource ``ResourceId`` names, as a :class:`safemaker.guard.ResolvedReference` (name ``"?"`` when
+        it has none of the SageMaker forms: the Describe fails and the request is refused), or ``None`` for
+        another ``ServiceNamespace`` (not SageMaker: not decided)."""
+        from ..guard import ResolvedReference
+
+        if params.get("ServiceNamespace") != self.NAMESPACE:
+            return None
+        value = params.get("ResourceId")
+        for pattern, resource in self.FORMS:
+            m = pattern.fullmatch(value) if isinstance(value, str) else None
+            if m is not None:
+                return ResolvedReference("ResourceId", resource, m.group(1))
+        return ResolvedReference("ResourceId", self.FORMS[0][1], "?")
+
+    def lowers_only(self, params: Mapping[str, Any], description: Any) -> bool:
+        """Whether the request cannot take the resource above the capacity it has now: its ceiling is an integer
+        no higher than both the current and the desired capacity ``description`` (the Describe response of the
+        resource ``ResourceId`` names) gives for ``ScalableDimension``. Such a request starts no instance or copy
+        (a scale-in): no network effect. ``False`` whenever anything is missing."""
+        ceiling: Any = params
+        for name in self.ceiling or ():
+            ceiling = ceiling.get(name) if isinstance(ceiling, Mapping) else None
+        spec = self.CURRENT.get(params.get("ScalableDimension"))
+        ref = self.reference(params)
+        if self.ceiling is None or not _is_int(ceiling) or spec is None or ref is None or ref.resource != spec[0] \
+                or not isinstance(description, Mapping):
+            return False
+        scope: Any = description
+        if spec[0] == "endpoint":
+            variant = str(params["ResourceId"]).rsplit("/", 1)[-1]
+            found = [v for v in description.get("ProductionVariants") or () if isinstance(v, Mapping)
+                     and v.get("VariantName") == variant]
+            scope = found[0] if len(found) == 1 else None
+        counts = [_at(scope, path) for path in spec[1:]]
+        return all(_is_int(c) for c in counts) and ceiling <= min(counts)
+
+
+def _at(value: Any, path: tuple[str, ...]) -> Any:
+    for name in path:
+        value = value.get(name) if isinstance(value, Mapping) else None
+    return value
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+SCALING_CALLS: Mapping[tuple[str, str], ScalableResource] = {
+    # botocore application-autoscaling: RegisterScalableTarget "MinCapacity: The minimum value that you plan to
+    # scale in to" (the resource is raised to it), "MaxCapacity: The maximum value that you plan to scale out to";
+    # PutScheduledAction ScalableTargetAction (MinCapacity / MaxCapacity set at the scheduled time); PutScalingPolicy
+    # scales out within the registered bounds on a metric.
+    ("application-autoscaling", "RegisterScalableTarget"): ScalableResource(("MaxCapacity",)),
+    ("application-autoscaling", "PutScheduledAction"): ScalableResource(("ScalableTargetAction", "MaxCapacity")),
+    ("application-autoscaling", "PutScalingPolicy"): ScalableResource(None),
+}
+"""(service, operation) -> how it names the SageMaker resource it scales. ``DeregisterScalableTarget``,
+``DeleteScalingPolicy`` and ``DeleteScheduledAction`` are not decided: they start nothing (the capacity stays
+where it is, or a future change is removed). A request whose ceiling is no higher than what the resource runs now
+(:meth:`ScalableResource.lowers_only`) is a scale-in and is sent without following the resource."""
+
+
 def sagemaker_references(service: str, operation: str, params: Mapping[str, Any]) -> list[Any]:
     """The SageMaker resources another service's request names whose network settings count
-    (:data:`SAGEMAKER_REFERENCES`), as :class:`safemaker.guard.ResolvedReference`; ``[]`` for any other request.
+    (:data:`SAGEMAKER_REFERENCES`, :data:`SCALING_CALLS`), as :class:`safemaker.guard.ResolvedReference`; ``[]``
+    for any other request (an Application Auto Scaling request of another ``ServiceNamespace``).
 
     Parameters
     ----------
@@ -316,6 +419,10 @@ def sagemaker_references(service: str, operation: str, params: Mapping[str, Any]
         The resource named (an ARN reduced to its name); a value that names none (another service's ARN)
         is returned as ``"?"`` so that the Describe fails and the request is refused (fail closed).
     """
+    scaling = SCALING_CALLS.get((service, operation))
+    if scaling is not None:
+        resolved = scaling.reference(params)
+        return [] if resolved is None else [resolved]
     ref = SAGEMAKER_REFERENCES.get((service, operation))
     if ref is None:
         return []
