@@ -128,6 +128,64 @@ def test_pipeline_open_and_closed(safemaker_local, sm, profile):
     assert all(f.fix.startswith(f"Call UpdatePipeline to correct {f.path}") for f in findings)
 
 
+def _sent(sm, operation):
+    """The JSON body of every ``operation`` request the client sends (botocore's before-call event: the
+    serialized request)."""
+    sent = []
+    sm.meta.events.register(f"before-call.sagemaker.{operation}",
+                            lambda params, **_: sent.append(json.loads(params["body"])))
+    return sent
+
+
+def _update_to(sm, name, step_extra):
+    """UpdatePipeline with the step of pipeline(): a new version; returns its PipelineVersionId."""
+    definition = json.loads(sm.describe_pipeline(PipelineName=name)["PipelineDefinition"])
+    definition["Steps"][0]["Arguments"] = {k: v for k, v in definition["Steps"][0]["Arguments"].items()
+                                           if k not in CLOSED_NETWORK}
+    definition["Steps"][0]["Arguments"].update(step_extra)
+    return sm.update_pipeline(PipelineName=name, PipelineDefinition=json.dumps(definition))["PipelineVersionId"]
+
+
+def test_pipeline_earlier_open_version_is_a_finding_with_its_id_F13(safemaker_local, sm, profile):
+    """Trial 10 F13. botocore: StartPipelineExecution.PipelineVersionId "The ID of the pipeline version to start
+    execution from"; ListPipelineVersions "Gets a list of all versions of the pipeline". Version 1 is open, the
+    latest (2) closed: version 1 can still be started, so it is reported, naming its ID."""
+    pipeline(sm, "fixed", {})
+    assert _update_to(sm, "fixed", CLOSED_NETWORK) == 2
+    pipeline(sm, "clean", CLOSED_NETWORK)
+    assert _update_to(sm, "clean", dict(CLOSED_NETWORK, Environment={"A": "1"})) == 2
+    pipeline(sm, "single", CLOSED_NETWORK)
+    listed, described = _sent(sm, "ListPipelineVersions"), _sent(sm, "DescribePipeline")
+    findings = audit_type(profile, sm, "pipeline")
+    v1 = "DescribePipeline(PipelineName='fixed', PipelineVersionId='1').PipelineDefinition.Steps[0:Train].Arguments"
+    p = f"{ARN}:pipeline/fixed"
+    assert summary(findings) == [
+        (p, "SM-NET-ICTE", f"{v1}.EnableInterContainerTrafficEncryption", "absent", "recreate"),
+        (p, "SM-NET-ISOLATION", f"{v1}.EnableNetworkIsolation", "absent", "recreate"),
+        (p, "SM-NET-VPC", f"{v1}.VpcConfig", "absent", "recreate"),
+    ]
+    assert all("PipelineVersionId 1" in f.fix and "DeletePipeline" in f.fix for f in findings)
+    assert sorted(x["PipelineName"] for x in listed) == ["clean", "fixed", "single"]
+    # each version of a pipeline with several is read by its ID; a pipeline with one version is read once
+    assert sorted((x["PipelineName"], x.get("PipelineVersionId", 0)) for x in described) == [
+        ("clean", 0), ("clean", 1), ("clean", 2), ("fixed", 0), ("fixed", 1), ("fixed", 2), ("single", 0)]
+    assert "sagemaker:ListPipelineVersions" in audit.required_actions(["pipeline"])
+
+
+def test_pipeline_versions_that_cannot_be_listed_are_unknown_not_clean_F13(safemaker_local, sm, profile):
+    pipeline(sm, "closed", CLOSED_NETWORK)
+
+    def deny(**_):
+        raise botocore.exceptions.ClientError(
+            {"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}}, "ListPipelineVersions")
+
+    sm.meta.events.register("before-call.sagemaker.ListPipelineVersions", deny)
+    findings = audit_type(profile, sm, "pipeline")
+    assert [(f.status, f.rule_id, f.path, f.fix_action) for f in findings] == [
+        ("UNKNOWN", "SM-REFERENCE", "ListPipelineVersions(PipelineName='closed')", "investigate")]
+    assert "earlier versions" in findings[0].fix
+
+
 def test_pipeline_RegisterModel_step_with_a_validation_specification_is_a_finding(safemaker_local, sm, profile):
     # A RegisterModel step's Arguments are a CreateModelPackage request (SageMaker SDK
     # get_create_model_package_request); ValidationSpecification runs validation jobs.

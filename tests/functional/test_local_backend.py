@@ -341,6 +341,7 @@ def test_fixes_are_labelled_and_documented():
         "List-not-implemented-empty",
         "CreatePipeline-PipelineDefinitionS3Location-VersionId",
         "Describe-keeps-the-members-the-audit-reads",
+        "Pipeline-versions",
     ]
     for fix in FIXES:
         assert f"`{fix.name}`" in docs
@@ -691,3 +692,43 @@ def test_pipeline_definition_unfixed_moto_reads_the_latest_version(safemaker_ses
                            PipelineDefinitionS3Location={"Bucket": "defs", "ObjectKey": "p.json", "VersionId": first})
         described = sm.describe_pipeline(PipelineName="p")["PipelineDefinition"]
     assert "Parameters" in str(described)  # the latest version, not the one named
+
+
+# --------------------------------------------------------------------------- pipeline versions
+
+
+def _versioned_pipeline(sm):
+    """Version 1 without parameters, version 2 with: botocore's UpdatePipeline answers PipelineVersionId."""
+    sm.create_pipeline(PipelineName="p", RoleArn=ROLE, PipelineDefinition='{"Version": "2020-12-01", "Steps": []}')
+    return sm.update_pipeline(PipelineName="p",
+                              PipelineDefinition='{"Version": "2020-12-01", "Steps": [], "Parameters": []}')
+
+
+def test_pipeline_versions_stay_and_are_described_and_listed(safemaker_session):
+    # botocore: ListPipelineVersions "Gets a list of all versions of the pipeline"; DescribePipeline
+    # PipelineVersionId "The ID of the pipeline version to describe"; UpdatePipeline's output has PipelineVersionId
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    assert "PipelineVersionId" in sm.meta.service_model.operation_model("UpdatePipeline").output_shape.members
+    assert _versioned_pipeline(sm)["PipelineVersionId"] == 2
+    assert "Parameters" in json.loads(sm.describe_pipeline(PipelineName="p")["PipelineDefinition"])
+    assert "Parameters" not in json.loads(sm.describe_pipeline(PipelineName="p", PipelineVersionId=1)["PipelineDefinition"])
+    pages = list(sm.get_paginator("list_pipeline_versions").paginate(
+        PipelineName="arn:aws:sagemaker:us-east-1:123456789012:pipeline/p", PaginationConfig={"PageSize": 1}))
+    assert [[v["PipelineVersionId"] for v in page["PipelineVersionSummaries"]] for page in pages] == [[2], [1]]
+    ascending = sm.list_pipeline_versions(PipelineName="p", SortOrder="Ascending")["PipelineVersionSummaries"]
+    assert [v["PipelineVersionId"] for v in ascending] == [1, 2]
+    for bad in ({"PipelineVersionId": 3}, {"PipelineVersionAlias": "prod"}):
+        with pytest.raises(ClientError) as exc_info:
+            sm.describe_pipeline(PipelineName="p", **bad)
+        assert error_of(exc_info)[1] == "ResourceNotFound"
+
+
+def test_pipeline_versions_unfixed_moto_keeps_only_the_latest(safemaker_session):
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    with moto_unfixed():
+        assert "PipelineVersionId" not in _versioned_pipeline(sm)
+        described = sm.describe_pipeline(PipelineName="p", PipelineVersionId=1)["PipelineDefinition"]
+        with pytest.raises(ClientError) as exc_info:
+            sm.list_pipeline_versions(PipelineName="p")
+    assert "Parameters" in described  # the latest, not version 1
+    assert error_of(exc_info)[0] == 500

@@ -34,6 +34,7 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import functools
 import hashlib
@@ -294,6 +295,8 @@ def required_actions(resource_types: Iterable[str] | None = None) -> tuple[str, 
             needed.add(spec.describe_operation)
         if kind in kinds and spec.list_operation:
             needed.add(spec.list_operation)
+        if kind in kinds and kind == "pipeline":   # every version, not only the latest (_pipeline_versions)
+            needed.add("ListPipelineVersions")
         rule = RULES.get(spec.create_operation)
         for ref in rule.references if rule else ():
             todo.append(ref.resource)
@@ -1057,7 +1060,66 @@ class _Auditor:
             return [self._unknown(item, "check_resource", {}, _error_reason(exc))]
         if item.kind in _REFERENCED_KINDS:  # endpoints and endpoint configs reuse this result
             self.cache.put((item.region, item.kind, tuple(sorted(item.params.items()))), violations)
-        return [self._finding(item, arn, v) for v in violations]
+        findings = [self._finding(item, arn, v) for v in violations]
+        if item.kind == "pipeline":
+            findings.extend(self._pipeline_versions(item, arn, description))
+        return findings
+
+    def _pipeline_versions(self, item: _Item, arn: str, latest: Mapping[str, Any]) -> list[Finding]:
+        """The earlier versions of a pipeline, which can still be started (trial 10 F13).
+
+        ``StartPipelineExecution`` takes ``PipelineVersionId`` ("The ID of the pipeline version to start
+        execution from") and ``DescribePipeline`` without one describes the latest version only. Every version
+        ``ListPipelineVersions`` lists ("Gets a list of all versions of the pipeline") is described with its
+        ``PipelineVersionId``, unless there is just one (the latest, already checked); a version whose definition
+        is the latest's has the latest's findings. Each finding of another version names it in its path
+        (``DescribePipeline(PipelineName='p', PipelineVersionId='1').PipelineDefinition...``). A List or Describe
+        that fails is UNKNOWN, never clean.
+        """
+        name = item.params[RESOURCES[item.kind].name_param]
+        client = self.clients[item.region]
+        ids: list[Any] = []
+        kwargs: dict[str, Any] = {"PipelineName": name}
+        page_size = self._page_size("ListPipelineVersions")
+        try:
+            for page in client.get_paginator("list_pipeline_versions").paginate(
+                    **kwargs, PaginationConfig={"PageSize": page_size} if page_size else {}):
+                self.stats.count("ListPipelineVersions")
+                ids.extend(v["PipelineVersionId"] for v in page.get("PipelineVersionSummaries", [])
+                           if v.get("PipelineVersionId") is not None)
+        except Exception as exc:
+            self.stats.count("ListPipelineVersions")
+            return [self._unknown(item, "ListPipelineVersions", kwargs, _error_reason(exc),
+                                  what=f"ListPipelineVersions failed, so the earlier versions of {name} (which can "
+                                       "still be started with PipelineVersionId) were not checked")]
+        if len(ids) <= 1:
+            return []
+        out: list[Finding] = []
+        for version in dict.fromkeys(ids):
+            params = {"PipelineName": name, "PipelineVersionId": version}
+            try:
+                description = self._describe(item.region, item.kind, params)
+                if description.get("PipelineDefinition") == latest.get("PipelineDefinition"):
+                    continue
+                violations = self._violations(item.region, item.kind, params, description)
+            except _Unknown as exc:
+                out.append(self._unknown(item, exc.operation, exc.params, exc.reason))
+                continue
+            except Exception as exc:  # a rule that cannot read this description: not checked, so UNKNOWN
+                out.append(self._unknown(item, "check_resource", params, _error_reason(exc)))
+                continue
+            via = _call_repr("DescribePipeline", {k: str(v) for k, v in params.items()})
+            for v in violations:
+                f = self._finding(item, arn, dataclasses.replace(v, path=f"{via}.{v.path}"))
+                if f.status == "FAIL":
+                    f = dataclasses.replace(f, fix_action="recreate", fix=(
+                        f"Version {version} of the pipeline can still be started (StartPipelineExecution with "
+                        f"PipelineVersionId {version}) although a later version replaced it: delete the pipeline "
+                        "(DeletePipeline deletes every version) and create it again closed, or deny "
+                        f"sagemaker:StartPipelineExecution where sagemaker:PipelineVersionId is {version}. "
+                        f"The version's own problem: {f.fix}"))
+                out.append(f)
+        return out
 
     # ---------------------------------------------------------------- findings
 

@@ -165,6 +165,23 @@ FIX_DESCRIBE_KEEPS_READ_MEMBERS = Fix(
     ),
 )
 
+FIX_PIPELINE_VERSIONS = Fix(
+    name="Pipeline-versions",
+    moto=(
+        "UpdatePipeline replaces the pipeline's definition in place and answers no PipelineVersionId; "
+        "DescribePipeline ignores PipelineVersionId; ListPipelineVersions is not implemented "
+        "(HTTP 500), so `safemaker audit` on the local backend could not read an earlier, still startable version"
+    ),
+    aws=(
+        "CreatePipeline makes version 1 and each UpdatePipeline a new version, whose PipelineVersionId it answers; "
+        "the earlier versions stay (StartPipelineExecution.PipelineVersionId: 'The ID of the pipeline version to "
+        "start execution from'); DescribePipeline answers the latest version's definition, or that of the "
+        "version PipelineVersionId names (an unknown one, or any PipelineVersionAlias here, is ResourceNotFound); "
+        "ListPipelineVersions ('Gets a list of all versions of the pipeline') lists them, newest first unless "
+        "SortOrder is Ascending, MaxResults (1-100, default 10) per page with a NextToken"
+    ),
+)
+
 FIXES: tuple[Fix, ...] = (
     FIX_DESCRIBE_MODEL_NETWORK,
     FIX_NOTEBOOK_DIRECT_INTERNET_ACCESS,
@@ -174,6 +191,7 @@ FIXES: tuple[Fix, ...] = (
     FIX_EMPTY_LISTS,
     FIX_PIPELINE_DEFINITION_S3_VERSION,
     FIX_DESCRIBE_KEEPS_READ_MEMBERS,
+    FIX_PIPELINE_VERSIONS,
 )
 """Every gap in moto the local backend fills, in the order they are documented."""
 
@@ -346,6 +364,128 @@ def _pipeline_definition_from_s3(original: Handler | None) -> Handler:
     return handler
 
 
+# ---- pipeline versions
+
+_VERSIONS = "_safemaker_versions"  # on moto's FakePipeline: [{"PipelineVersionId", "PipelineDefinition", ...}]
+
+
+def _versions(pipeline: Any) -> list[dict[str, Any]]:
+    """A pipeline's versions, oldest first (one, its current definition, for a pipeline made before the fix)."""
+    versions = pipeline.__dict__.get(_VERSIONS)
+    if versions is None:
+        versions = pipeline.__dict__[_VERSIONS] = []
+        _add_version(pipeline)
+    return versions
+
+
+def _add_version(pipeline: Any) -> int:
+    versions = pipeline.__dict__.setdefault(_VERSIONS, [])
+    import datetime as _dt
+
+    number = len(versions) + 1
+    versions.append({"PipelineVersionId": number, "PipelineDefinition": pipeline.pipeline_definition,
+                     "CreationTime": _dt.datetime.now(_dt.timezone.utc)})
+    return number
+
+
+def _pipeline_named(self: Any, name: Any) -> Any:
+    """moto's pipeline of a name or ARN (``arn:...:pipeline/<name>``), or ResourceNotFound."""
+    from moto.sagemaker.exceptions import ResourceNotFound
+
+    if isinstance(name, str) and name.startswith("arn:"):
+        name = name.rsplit(":pipeline/", 1)[-1]
+    pipeline = self.sagemaker_backend.pipelines.get(name)
+    if pipeline is None:
+        raise ResourceNotFound(f"Pipeline '{name}' does not exist.")
+    return pipeline
+
+
+def _pipeline_created(original: Handler | None) -> Handler:
+    """CreatePipeline: version 1."""
+    def handler(self: Any) -> Any:
+        result = original(self)  # type: ignore[misc]
+        pipeline = self.sagemaker_backend.pipelines.get(self._get_param("PipelineName"))
+        if pipeline is not None:
+            pipeline.__dict__.pop(_VERSIONS, None)
+            _versions(pipeline)
+        return result
+
+    handler.__name__ = "create_pipeline"
+    return handler
+
+
+def _pipeline_updated(original: Handler | None) -> Handler:
+    """UpdatePipeline: a new version, its ID answered."""
+    from moto.core.responses import ActionResult
+
+    def handler(self: Any) -> Any:
+        pipeline = _pipeline_named(self, self._get_param("PipelineName"))
+        _versions(pipeline)  # the versions before this update
+        result = original(self)  # type: ignore[misc]
+        number = _add_version(pipeline)
+        return ActionResult(dict(result.result, PipelineVersionId=number))
+
+    handler.__name__ = "update_pipeline"
+    return handler
+
+
+def _pipeline_described(original: Handler | None) -> Handler:
+    """DescribePipeline: the latest version, or the one PipelineVersionId names."""
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.exceptions import ResourceNotFound
+
+    def handler(self: Any) -> Any:
+        result = original(self)  # type: ignore[misc]  # moto's checks (an unknown pipeline)
+        pipeline = _pipeline_named(self, self._get_param("PipelineName"))
+        versions = _versions(pipeline)
+        alias = self._get_param("PipelineVersionAlias")
+        wanted = self._get_param("PipelineVersionId")
+        if alias is not None:
+            raise ResourceNotFound(f"No version of pipeline '{pipeline.pipeline_name}' has the alias '{alias}'.")
+        if wanted is None:
+            version = versions[-1]
+        else:
+            version = next((v for v in versions if str(v["PipelineVersionId"]) == str(wanted)), None)
+            if version is None:
+                raise ResourceNotFound(f"Pipeline '{pipeline.pipeline_name}' has no version {wanted}.")
+        return ActionResult(dict(result.result, PipelineDefinition=version["PipelineDefinition"]))
+
+    handler.__name__ = "describe_pipeline"
+    return handler
+
+
+def _list_pipeline_versions(original: Handler | None) -> Handler:
+    if original is not None:  # moto implements it now: its own answer
+        return original
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.exceptions import ValidationError
+
+    def handler(self: Any) -> Any:
+        pipeline = _pipeline_named(self, self._get_param("PipelineName"))
+        summaries = [{"PipelineArn": pipeline.arn, "PipelineVersionId": v["PipelineVersionId"],
+                      "CreationTime": v["CreationTime"]} for v in _versions(pipeline)]
+        after, before = self._get_param("CreatedAfter"), self._get_param("CreatedBefore")
+        if after is not None:
+            summaries = [x for x in summaries if x["CreationTime"].timestamp() > float(after)]
+        if before is not None:
+            summaries = [x for x in summaries if x["CreationTime"].timestamp() < float(before)]
+        if self._get_param("SortOrder") != "Ascending":
+            summaries.reverse()
+        size = int(self._get_param("MaxResults") or 10)
+        token = self._get_param("NextToken")
+        try:
+            start = int(token) if token is not None else 0
+        except ValueError:
+            raise ValidationError(message=f"Invalid NextToken {token!r}") from None
+        body: dict[str, Any] = {"PipelineVersionSummaries": summaries[start:start + size]}
+        if start + size < len(summaries):
+            body["NextToken"] = str(start + size)
+        return ActionResult(body)
+
+    handler.__name__ = "list_pipeline_versions"
+    return handler
+
+
 # ---- Describe keeps the members the audit reads
 
 PathParts = tuple[str, ...]
@@ -500,6 +640,11 @@ _PATCHES: tuple[tuple[Fix, str, Callable[[Handler | None], Handler]], ...] = (
     *((FIX_EMPTY_LISTS, _snake(op), _empty_list(op)) for op in EMPTY_LIST_OPERATIONS),
     (FIX_PIPELINE_DEFINITION_S3_VERSION, "create_pipeline", _pipeline_definition_from_s3),
     (FIX_PIPELINE_DEFINITION_S3_VERSION, "update_pipeline", _pipeline_definition_from_s3),
+    # after the S3 fix: a version holds the definition text it read
+    (FIX_PIPELINE_VERSIONS, "create_pipeline", _pipeline_created),
+    (FIX_PIPELINE_VERSIONS, "update_pipeline", _pipeline_updated),
+    (FIX_PIPELINE_VERSIONS, "describe_pipeline", _pipeline_described),
+    (FIX_PIPELINE_VERSIONS, "list_pipeline_versions", _list_pipeline_versions),
 )
 
 _ABSENT = object()
