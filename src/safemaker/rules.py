@@ -806,6 +806,13 @@ def _workforce(operation: str, kind: Literal["create", "update"]) -> OperationRu
 #: for Serverless inference in the request") from a member botocore's ProductionVariantServerlessConfig requires:
 #: present exactly when ``ServerlessConfig`` is. ``sagemaker:ServerlessMemorySize`` (``MemorySizeInMB``, required
 #: too) is present in the same requests, so a second Deny would deny nothing more.
+#: What a Studio app runs in: its domain, and the space or user profile the request names (CreateApp; the
+#: sign-in URL of CreatePresignedDomainUrl, which opens apps as that user profile or in that space).
+_STUDIO_APP_REFERENCES = (
+    Reference("DomainId", "domain"),
+    Reference("SpaceName", "space", scope=("DomainId",), from_description=False),
+    Reference("UserProfileName", "user-profile", scope=("DomainId",), from_description=False),
+)
 _SERVERLESS_KEYS = (("sagemaker:ServerlessMaxConcurrency", "MaxConcurrency"),)
 _SERVERLESS = (
     "serverless inference supports neither VpcConfig nor network isolation, so a serverless variant "
@@ -1317,16 +1324,17 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         # An app runs in its domain, and in the space or user profile it names (trial 8 F04): a space
         # with SpaceSettings.RemoteAccess ENABLED, or a profile's security groups, count.
         "CreateApp",
-        references=(Reference("DomainId", "domain"),
-                    Reference("SpaceName", "space", scope=("DomainId",), from_description=False),
-                    Reference("UserProfileName", "user-profile", scope=("DomainId",), from_description=False)),
+        references=_STUDIO_APP_REFERENCES,
         resource="app",
     ),
     OperationRule(
-        # A URL that signs a user in to the domain's apps: only for a domain that is closed.
+        # A URL that signs a user in to the domain's apps as a user profile (botocore: "UserProfileName: The
+        # name of the UserProfile to sign-in as"), in a space when SpaceName is given; the apps it opens
+        # (LandingUri "app:Canvas:", "app:JupyterLab:...") run under that profile's or space's settings, as a
+        # CreateApp for them would (trial 10 F12): the same references.
         "CreatePresignedDomainUrl",
         kind="update",
-        references=(Reference("DomainId", "domain"),),
+        references=_STUDIO_APP_REFERENCES,
     ),
     OperationRule("StartSession", unsupported=_START_SESSION),
     OperationRule("CreatePartnerApp", unsupported=_PARTNER_APP, resource="partner-app"),

@@ -332,7 +332,9 @@ SPEC: Mapping[str, Op] = {
     "UpdateNotebookInstanceLifecycleConfig": Op("update", _root(F("OnCreate", "lifecycle"),
                                                                 F("OnStart", "lifecycle"))),
     # start or reach what exists: the resource they name is checked
-    "CreatePresignedDomainUrl": Op("update", refs=(("DomainId", "domain"),)),
+    # botocore: "UserProfileName: The name of the UserProfile to sign-in as"; SpaceName: the space it opens
+    "CreatePresignedDomainUrl": Op("update", refs=(("DomainId", "domain"), ("SpaceName", "space"),
+                                                   ("UserProfileName", "user-profile"))),
     "CreatePresignedNotebookInstanceUrl": Op("update", refs=(("NotebookInstanceName", "notebook-instance"),)),
     "RetryPipelineExecution": Op("update", refs=(("PipelineExecutionArn", "pipeline-execution"),)),
     "StartInferenceExperiment": Op("update", refs=(("Name", "inference-experiment"),)),

@@ -171,7 +171,9 @@ def test_presigned_url_operations_follow_the_resource_they_open_or_are_refused()
     assert {"CreatePresignedNotebookInstanceUrl", "CreatePresignedDomainUrl"} <= set(urls)
     assert classify("CreatePresignedNotebookInstanceUrl").references == (
         "NotebookInstanceName -> notebook-instance",)
-    assert classify("CreatePresignedDomainUrl").references == ("DomainId -> domain",)
+    # botocore: "UserProfileName: The name of the UserProfile to sign-in as" (trial 10 F12), in SpaceName's space
+    assert classify("CreatePresignedDomainUrl").references == (
+        "DomainId -> domain", "SpaceName -> space", "UserProfileName -> user-profile")
     assert classify("CreatePartnerAppPresignedUrl").operation_class is OperationClass.REFUSED
 
 
