@@ -196,3 +196,35 @@ def test_a_guarded_create_stack_starting_an_existing_runbook_is_refused_unless_r
     safemaker.install_process(profile_factory(allow_unverified_templates=True))
     cfn.create_stack(StackName="s", TemplateBody=body)
     assert safemaker_local.request_count("cloudformation", "CreateStack") == 1
+
+
+def test_target_arns_built_at_deployment(profile_file, tmp_path):
+    """``Fn::Sub`` of a state machine ARN: of the template's own state machine (``${Inner.Name}``) it is checked
+    there; any other cannot be verified."""
+    built = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:%s"
+    resources = {
+        "Inner": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {"RoleArn": ROLE, "Definition": machine(
+            {"Type": "Pass"})}},
+        "Rule": {"Type": "AWS::Events::Rule", "Properties": {"ScheduleExpression": "rate(1 day)", "Targets": [
+            {"Id": "a", "Arn": {"Fn::Sub": built % "elsewhere"}, "RoleArn": ROLE},
+            {"Id": "b", "Arn": {"Fn::Sub": built % "${Inner.Name}"}, "RoleArn": ROLE}]}},
+    }
+    r, rows = run_json(profile_file, write(tmp_path, resources))
+    assert r.exit_code == 3, r.output
+    assert rows_of(rows) == [("UNKNOWN", "SM-REFERENCE", "Rule", "Targets[0].Arn")]
+
+
+def test_a_pipe_parameter_named_at_run_time_cannot_be_verified_before_deployment(profile_file, tmp_path):
+    """The pipes model admits a JSON path as a pipeline parameter's Name (test_process_guard_starters checks the
+    pattern): which parameter it sets is chosen by the event."""
+    pipeline = {"Type": "AWS::SageMaker::Pipeline", "Properties": {
+        "PipelineName": "p", "RoleArn": ROLE, "PipelineDefinition": {"PipelineDefinitionBody": json.dumps(
+            {"Version": "2020-12-01", "Steps": []})}}}
+    resources = {"P": pipeline, "Pipe": {"Type": "AWS::Pipes::Pipe", "Properties": {
+        "RoleArn": ROLE, "Source": "arn:aws:sqs:us-east-1:123456789012:q",
+        "Target": {"Fn::Sub": "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:pipeline/${P}"},
+        "TargetParameters": {"SageMakerPipelineParameters": {"PipelineParameterList": [
+            {"Name": "$.body.name", "Value": "false"}]}}}}}
+    r, rows = run_json(profile_file, write(tmp_path, resources))
+    assert ("UNKNOWN", "SM-REFERENCE", "Pipe",
+            "TargetParameters.SageMakerPipelineParameters.PipelineParameterList[0].Name") in rows_of(rows), r.output

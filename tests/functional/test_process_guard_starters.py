@@ -463,3 +463,21 @@ def test_a_pipe_parameter_named_by_a_json_path_cannot_be_verified(safemaker_loca
     assert safemaker_local.request_count("pipes", "CreatePipe") == 0
     pipes.create_pipe(Name="on", TargetParameters=params({"Name": "Isolate", "Value": "true"}), **common)
     assert safemaker_local.request_count("pipes", "CreatePipe") == 1
+
+
+def test_a_pipe_enriched_by_an_existing_state_machine_decides_it(safemaker_local, safemaker_session, profile, made):
+    """botocore pipes CreatePipe/UpdatePipe Enrichment: "The ARN of the enrichment resource" (EventBridge user guide,
+    Pipes enrichment: a Step Functions state machine runs on each batch before the target)."""
+    safemaker.install_process(profile)
+    pipes = safemaker_session.client("pipes")
+    common = {"RoleArn": f"arn:aws:iam::{ACCOUNT}:role/pipe", "Source": f"arn:aws:sqs:us-east-1:{ACCOUNT}:q",
+              "Target": f"arn:aws:sqs:us-east-1:{ACCOUNT}:out"}
+    with pytest.raises(GuardrailViolation) as exc:
+        pipes.create_pipe(Name="enriched", Enrichment=made["open"], **common)
+    assert ("Enrichment -> StartExecution.stateMachineArn:States.S.Parameters.DirectInternetAccess", "Enabled") in \
+        paths(exc)
+    with pytest.raises(GuardrailViolation):  # an update naming only the enrichment
+        pipes.update_pipe(Name="enriched", RoleArn=common["RoleArn"], Enrichment=made["open"])
+    assert safemaker_local.request_count("pipes", "CreatePipe") == 0
+    pipes.create_pipe(Name="enriched", Enrichment=made["closed"], **common)
+    assert safemaker_local.request_count("pipes", "CreatePipe") == 1

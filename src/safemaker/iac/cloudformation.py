@@ -699,7 +699,9 @@ def _sdk_calls(doc: Document, resolver: Resolver, res: Mapping[str, Any], props:
         return out
     if rtype == "AWS::Pipes::Pipe":
         at = props_at + ("TargetParameters",) + pipeline_list
-        return sdk_calls.pipeline_target_requests(
+        enrichment = sdk_calls.pipeline_target_requests(
+            doc, shown_id, rtype, props.get("Enrichment"), None, props_at + ("Enrichment",), "Enrichment", (), "")
+        return enrichment + sdk_calls.pipeline_target_requests(
             doc, shown_id, rtype, props.get("Target"), _paths.get(props, ("TargetParameters",) + pipeline_list),
             props_at + ("Target",), "Target", at, "TargetParameters." + ".".join(pipeline_list))
     if rtype == "AWS::Scheduler::Schedule":

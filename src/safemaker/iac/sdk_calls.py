@@ -69,6 +69,8 @@ sends ``StartExecution`` with the task's ``Parameters``."""
 _PIPELINE_ARN = next(t.pattern for t in TARGET_STARTS if t.operation == "StartPipelineExecution")
 _STARTED_ARN_TEXT = re.compile(r":states:.*:stateMachine:|:ssm:.*:automation-definition/")
 """A target ARN built at deployment whose text names a state machine or an Automation runbook."""
+_STATE_MACHINE_ARN_OF = re.compile(r":stateMachine:\$\{[A-Za-z0-9]+\.Name\}\"?$")
+"""...one that ends in the name of a state machine of the same template (``${Logical.Name}``): checked there."""
 _PIPELINE_ARN_OF = re.compile(r":sagemaker:.*:pipeline/\$\{(?P<id>[A-Za-z0-9]+)(\.[A-Za-z]+)?\}$")
 
 
@@ -195,7 +197,8 @@ def pipeline_target_requests(doc: Document, logical_id: str, source_type: str, a
     if isinstance(arn, Unresolved):
         match = _PIPELINE_ARN_OF.search(arn.expression) if isinstance(arn.expression, str) else None
         if match is None and pipeline_of is None:
-            if arn.refers_to is None and _STARTED_ARN_TEXT.search(repr(arn)):
+            if arn.refers_to is None and _STARTED_ARN_TEXT.search(repr(arn)) \
+                    and not _STATE_MACHINE_ARN_OF.search(repr(arn)):
                 value = Unresolved(arn.expression, f"a state machine or Automation runbook ARN built at deployment "
                                                    f"({arn.reason})")
                 return [SourceRequest(doc.file, logical_id, source_type, "", {}, lambda parts: arn_at,

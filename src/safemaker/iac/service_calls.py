@@ -99,7 +99,9 @@ custom resource (:data:`safemaker.iac.sdk_calls.NESTED_CALLS` is derived from it
 
 WITH_MEMBERS: Mapping[str, tuple[str, ...]] = {
     "AWS::SSM::Document": ("DocumentType",),
-    "AWS::Pipes::Pipe": ("TargetParameters",),
+    # a pipe's Enrichment ("The ARN of the enrichment resource": a Step Functions state machine among others) runs
+    # before its target
+    "AWS::Pipes::Pipe": ("TargetParameters", "Enrichment"),
 }
 """Members read with the resource's property (same names in the API and the resource schema)."""
 
@@ -544,14 +546,15 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
     elif key in DOCUMENT_CALLS:
         member, rtype, prop = DOCUMENT_CALLS[key]
         extra = {k: params[k] for k in WITH_MEMBERS.get(rtype, ()) if k in params}
-        if member in params:
-            value = params[member]
+        if member in params or "Enrichment" in extra:
+            value = params.get(member)
             if key == ("stepfunctions", "TestState"):
                 from .stepfunctions import single_state_machine
 
                 value = single_state_machine(value)
             out += _resource_violations(operation, member, rtype, prop, value, starts, profile, extra)
-        elif key == ("pipes", "UpdatePipe") and "SageMakerPipelineParameters" in (extra.get("TargetParameters") or {}):
+        if key == ("pipes", "UpdatePipe") and member not in params \
+                and "SageMakerPipelineParameters" in (extra.get("TargetParameters") or {}):
             out.append(_unverifiable(operation, "TargetParameters.SageMakerPipelineParameters",
                                      params.get("Name"), "new parameters of the pipe's current target, which this "
                                      "request does not name (give Target too)"))
