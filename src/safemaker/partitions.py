@@ -8,11 +8,19 @@ partition AWS adds (``aws-iso``, ``aws-iso-b``, ``aws-iso-e``, ``aws-iso-f``,
 ``aws-eusc`` ...) is known as soon as botocore knows it. Nothing here is a
 hand-kept list.
 
-The file is small (a few kB) and read once per process, on first use.
+The file is small (a few kB) and read once per process, on first use: the
+file botocore's loader (``botocore.loaders.create_loader().load_data``) would
+pick. When that is botocore's own (no ``partitions.json`` in the customer data
+path ``~/.aws/models``, botocore's file is uncompressed JSON), it is read as
+the loader reads it (UTF-8 JSON) without importing ``botocore.loaders``, which
+imports ``botocore.utils`` and urllib3 (a third of what a guarded child
+Python imports at start); otherwise the loader reads it.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from functools import lru_cache
 from typing import Any
@@ -27,9 +35,22 @@ endpoint rules do for an unknown region)."""
 
 @lru_cache(maxsize=1)
 def _partitions() -> tuple[dict[str, Any], ...]:
+    return tuple(_partition_data()["partitions"])
+
+
+def _partition_data() -> dict[str, Any]:
+    """``create_loader().load_data("partitions")``, read directly when the loader would read botocore's own file."""
+    import botocore
+
+    customer = os.path.join(os.path.expanduser("~"), ".aws", "models", "partitions")  # Loader.CUSTOMER_DATA_PATH
+    builtin = os.path.join(os.path.dirname(os.path.abspath(botocore.__file__)), "data", "partitions.json")
+    if (not any(os.path.isfile(customer + ext) for ext in (".json", ".json.gz"))
+            and os.path.isfile(builtin) and not os.path.isfile(builtin + ".gz")):
+        with open(builtin, "rb") as fp:
+            return json.loads(fp.read().decode("utf-8"))
     from botocore.loaders import create_loader
 
-    return tuple(create_loader().load_data("partitions")["partitions"])
+    return create_loader().load_data("partitions")
 
 
 def partition_ids() -> tuple[str, ...]:

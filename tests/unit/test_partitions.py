@@ -136,3 +136,36 @@ def test_preflight_codecommit_and_codeartifact_hosts_in_every_partition(partitio
     assert is_codecommit_host(f"git-codecommit-fips.{region}.{suffix}")
     assert is_codeartifact_host(f"dom-123456789012.d.codeartifact.{region}.{suffix}")
     assert not is_codecommit_host(f"git-codecommit.{region}.{suffix}.example.com")
+
+
+def test_the_partition_data_is_what_botocores_loader_reads():
+    """Read without botocore.loaders when the loader would read botocore's own file: the same data."""
+    from botocore.loaders import create_loader
+
+    from safemaker.partitions import _partition_data
+
+    assert _partition_data() == create_loader().load_data("partitions")
+
+
+def test_a_customer_partitions_file_is_read_as_botocores_loader_reads_it(tmp_path):
+    """``~/.aws/models/partitions.json`` comes first in botocore's loader: safemaker reads what it reads (in a
+    fresh Python with that home: the loader takes the home directory when botocore.loaders is imported)."""
+    import os
+    import subprocess
+    import sys
+
+    custom = json.loads((DATA / "partitions.json").read_text())
+    custom["partitions"].append({**custom["partitions"][0], "id": "aws-test-only", "regions": {}})
+    (tmp_path / ".aws" / "models").mkdir(parents=True)
+    (tmp_path / ".aws" / "models" / "partitions.json").write_text(json.dumps(custom))
+    code = ("import json\n"
+            "from safemaker.partitions import _partition_data, partition_ids\n"
+            "from botocore.loaders import create_loader\n"
+            "assert _partition_data() == create_loader().load_data('partitions')\n"
+            "print(json.dumps(partition_ids()))\n")
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env = {**os.environ, "HOME": str(tmp_path),
+           "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "aws-test-only" in json.loads(r.stdout)

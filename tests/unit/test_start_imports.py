@@ -38,6 +38,7 @@ SDK = {"sagemaker", "boto3", "s3transfer"}
 PARSERS = {"yaml", "tomllib", "tomli"}
 IAC = {"cfnlint", "moto", "multiprocessing"}
 CLIENT = {"botocore.client", "botocore.session", "botocore.endpoint"}  # a client is made: the guard wraps it then
+HTTP = {"urllib3", "botocore.utils", "botocore.loaders", "botocore.awsrequest"}  # the partition data is read as JSON
 DECISION = {"safemaker.guard", "safemaker.hooks", "safemaker.rules"}  # the rule table and what decides with it
 GUARD = DECISION | {"safemaker.process"}
 
@@ -90,7 +91,7 @@ def test_import_safemaker_auto_with_a_profile_from_the_environment_imports_what_
     modules = _modules_after("import safemaker.auto\nassert safemaker.auto.guard is not None\n" + _PRINT,
                              ENV_PROFILE)
     assert GUARD <= modules  # the guard is on
-    assert _present(modules, CLI | SDK | PARSERS | IAC | CLIENT) == set()
+    assert _present(modules, CLI | SDK | PARSERS | IAC | CLIENT | HTTP) == set()
 
 
 def test_a_guarded_child_with_its_parents_profile_reads_no_profile_parser():
@@ -98,7 +99,7 @@ def test_a_guarded_child_with_its_parents_profile_reads_no_profile_parser():
     extra = {"SAFEMAKER_GUARD_PROFILE": json.dumps(PROFILE_FIELDS), "SAFEMAKER_GUARD_EXCLUSIVE": "1"}
     modules = _modules_after("import safemaker.auto\n" + _PRINT, extra)
     assert GUARD <= modules
-    assert _present(modules, CLI | SDK | PARSERS | IAC | CLIENT) == set()
+    assert _present(modules, CLI | SDK | PARSERS | IAC | CLIENT | HTTP) == set()
 
 
 def test_a_profile_file_imports_the_parser_of_its_format_only(tmp_path):
@@ -143,7 +144,7 @@ def test_safemaker_run_imports_no_guard_and_no_other_command():
             "main()\n")
     modules = _modules_after(code, ENV_PROFILE)
     assert "safemaker.profile" in modules  # the profile is loaded before the program starts
-    assert _present(modules, SDK | PARSERS | IAC | CLIENT | DECISION) == set()
+    assert _present(modules, SDK | PARSERS | IAC | CLIENT | HTTP | DECISION) == set()
     assert {m for m in modules if m.startswith("safemaker.cli.")} <= {"safemaker.cli._common", "safemaker.cli.run"}
 
 

@@ -15,25 +15,58 @@ Nothing here creates an AWS client: pass them in (the ``safemaker doctor`` and
 ``safemaker infra`` commands make them from a boto3 session).
 """
 
-from safemaker.network import doctor, endpoints, infra, template
-from safemaker.network.doctor import Check, Report, assert_closed, load_closed, run
-from safemaker.network.endpoints import (
-    DEFAULT_FEATURES,
-    FEATURES,
-    FeatureError,
-    parse_features,
-    required_endpoints,
-)
-from safemaker.network.infra import (
-    Action,
-    DownResult,
-    InfraError,
-    Plan,
-    RetryPolicy,
-    StackConfig,
-    StackConfigError,
-    UpResult,
-)
+from __future__ import annotations
+
+from importlib import import_module as _import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - loaded on first use (_LAZY), here for type checkers and docs
+    from safemaker.network import doctor, endpoints, infra, template
+    from safemaker.network.doctor import Check, Report, assert_closed, load_closed, run
+    from safemaker.network.endpoints import (
+        DEFAULT_FEATURES,
+        FEATURES,
+        FeatureError,
+        parse_features,
+        required_endpoints,
+    )
+    from safemaker.network.infra import (
+        Action,
+        DownResult,
+        InfraError,
+        Plan,
+        RetryPolicy,
+        StackConfig,
+        StackConfigError,
+        UpResult,
+    )
+
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("Check", "Report", "assert_closed", "load_closed", "run"), "doctor"),
+    **dict.fromkeys(("DEFAULT_FEATURES", "FEATURES", "FeatureError", "parse_features", "required_endpoints"),
+                    "endpoints"),
+    **dict.fromkeys(("Action", "DownResult", "InfraError", "Plan", "RetryPolicy", "StackConfig", "StackConfigError",
+                     "UpResult"), "infra"),
+}
+"""Name -> the submodule that defines it, imported on first use (PEP 562): ``safemaker doctor --help`` and
+``safemaker.network.endpoints`` do not import the infra and doctor packages (boto3, the template, YAML)."""
+_SUBMODULES = frozenset({"doctor", "endpoints", "infra", "template"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return _import_module(f"{__name__}.{name}")  # the import sets the attribute
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)
+
 
 __all__ = [
     "doctor",
