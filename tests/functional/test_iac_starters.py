@@ -228,3 +228,22 @@ def test_a_pipe_parameter_named_at_run_time_cannot_be_verified_before_deployment
     r, rows = run_json(profile_file, write(tmp_path, resources))
     assert ("UNKNOWN", "SM-REFERENCE", "Pipe",
             "TargetParameters.SageMakerPipelineParameters.PipelineParameterList[0].Name") in rows_of(rows), r.output
+
+
+def test_cdk_aws_custom_resource_calls_that_start_an_existing_state_machine_or_runbook(profile_file, tmp_path):
+    """CDK ``AwsCustomResource`` (``Custom::AWS``: ``service``, ``action``, ``parameters`` as JSON text): the call its
+    Lambda makes at deployment, read as the same API call."""
+    def call(service, action, parameters):
+        return {"Type": "Custom::AWS", "Properties": {
+            "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:f",
+            "Create": json.dumps({"service": service, "action": action, "parameters": parameters,
+                                  "physicalResourceId": {"id": "x"}})}}
+
+    resources = {"Start": call("StepFunctions", "startExecution", {"stateMachineArn": SM}),
+                 "Target": call("EventBridge", "putTargets", {"Rule": "r", "Targets": [{"Id": "a", "Arn": RUNBOOK}]}),
+                 "Once": call("SSM", "startAssociationsOnce", {"AssociationIds": ["a-1"]})}
+    r, rows = run_json(profile_file, write(tmp_path, resources))
+    assert r.exit_code == 3, r.output
+    assert sorted((x["status"], x["logical_id"].split("/")[0], x["path"]) for x in rows) == [
+        ("UNKNOWN", "Once", "Create.parameters"), ("UNKNOWN", "Start", "Create.parameters.stateMachineArn"),
+        ("UNKNOWN", "Target", "Targets[0].Arn")]

@@ -769,7 +769,8 @@ _SDK_CALL_MEMBERS = ("Create", "Update", "Delete")
 _CDK_SERVICE_NAMES = {"stepfunctions": "sfn", "sagemaker": "sagemaker"}
 """CDK ``normalizeServiceName``: an SDK v2 name (lower-cased) -> the v3 package's (``@aws-sdk/client-<name>``)."""
 _BOTOCORE_SERVICES = {"sagemaker": "sagemaker", "cloudformation": "cloudformation", "sfn": "stepfunctions",
-                      "scheduler": "scheduler", "ssm": "ssm", "cloudcontrol": "cloudcontrol"}
+                      "scheduler": "scheduler", "ssm": "ssm", "cloudcontrol": "cloudcontrol", "eventbridge": "events",
+                      "pipes": "pipes"}
 
 
 def _cdk_operation(action: str, service: str) -> str:
