@@ -165,6 +165,9 @@ def test_terraform_associations_tasks_and_targets_of_an_existing_runbook_cannot_
         ("aws_cloudwatch_event_target.t", "aws_cloudwatch_event_target", {"rule": "r", "arn": SM}, {}),
         ("aws_pipes_pipe.p", "aws_pipes_pipe", {"name": "p", "source": "arn:aws:sqs:us-east-1:123456789012:q",
                                                 "target": SM, "role_arn": ROLE}, {}),
+        ("aws_pipes_pipe.e", "aws_pipes_pipe", {"name": "e", "source": "arn:aws:sqs:us-east-1:123456789012:q",
+                                                "target": "arn:aws:sqs:us-east-1:123456789012:out",
+                                                "enrichment": SM, "role_arn": ROLE}, {}),
         # known after apply, from a document of the same plan: checked there
         ("aws_ssm_association.mine", "aws_ssm_association", {}, {"name": True}),
     ], {"root_module": {"resources": [{"address": "aws_ssm_association.mine", "expressions": {
@@ -173,6 +176,7 @@ def test_terraform_associations_tasks_and_targets_of_an_existing_runbook_cannot_
     assert r.exit_code == 3, r.output
     assert rows_of(rows) == [
         ("UNKNOWN", "SM-REFERENCE", "aws_cloudwatch_event_target.t", "arn"),
+        ("UNKNOWN", "SM-REFERENCE", "aws_pipes_pipe.e", "enrichment"),
         ("UNKNOWN", "SM-REFERENCE", "aws_pipes_pipe.p", "target"),
         ("UNKNOWN", "SM-REFERENCE", "aws_ssm_association.a", "name"),
         ("UNKNOWN", "SM-REFERENCE", "aws_ssm_maintenance_window_task.w", "task_arn"),

@@ -688,6 +688,11 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
             continue
         if rtype in _PIPELINE_TARGETS and isinstance(values, Mapping):
             started = _pipeline_targets(doc, address, rtype, values, unknown, at, config)
+            if rtype == "aws_pipes_pipe":  # r/pipes_pipe enrichment: a state machine runs on each batch first
+                from . import sdk_calls
+
+                started += sdk_calls.pipeline_target_requests(doc, address, rtype, values.get("enrichment"), None,
+                                                              at + ("enrichment",) if at else at, "enrichment", (), "")
             if started or rtype != "aws_scheduler_schedule":
                 out.extend(started)
                 continue
