@@ -126,6 +126,8 @@ def test_pipeline_open_and_closed(safemaker_local, sm, profile):
         (p, "SM-NET-VPC", f"{step}.VpcConfig", "absent", "update"),
     ]
     assert all(f.fix.startswith(f"Call UpdatePipeline to correct {f.path}") for f in findings)
+    # the version UpdatePipeline replaces stays startable (StartPipelineExecution.PipelineVersionId; trial 10 F13)
+    assert all("can still be started with its PipelineVersionId" in f.fix for f in findings)
 
 
 def _sent(sm, operation):

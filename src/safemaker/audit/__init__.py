@@ -1062,6 +1062,11 @@ class _Auditor:
             self.cache.put((item.region, item.kind, tuple(sorted(item.params.items()))), violations)
         findings = [self._finding(item, arn, v) for v in violations]
         if item.kind == "pipeline":
+            # UpdatePipeline makes a new version: the open one stays and can still be started by its ID
+            findings = [dataclasses.replace(f, fix=f"{f.fix.rstrip('.')}. UpdatePipeline makes a new version; the "
+                                                   "open one can still be started with its PipelineVersionId until "
+                                                   "the pipeline is deleted and created again")
+                        if f.status == "FAIL" and f.fix_action == "update" else f for f in findings]
             findings.extend(self._pipeline_versions(item, arn, description))
         return findings
 
