@@ -561,7 +561,7 @@ def _started_call(doc: Document, logical_id: str, source_type: str, service: str
         if isinstance(request.get("TaskType"), Unresolved):
             return [_unknown_member(doc, logical_id, source_type, at, shown, ("TaskType",), request["TaskType"])]
         starts: list[Any] = []
-        _starting_call(operation, request, None, starts)
+        _starting_call(service, operation, request, None, starts)
         return [r for path, s, op, req in starts
                 for r in _started_call(doc, logical_id, source_type, s, op, req,
                                        lambda parts, _p=path: at((_p,)), lambda parts, _p=path: shown((_p,)))]

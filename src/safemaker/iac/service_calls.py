@@ -36,12 +36,16 @@ not decided here: :func:`service_call_decision` returns its
 A request that runs content its service keeps (:data:`FOLLOWED_CALLS`: Step Functions
 ``StartExecution`` / ``StartSyncExecution`` of a state machine made outside the process,
 SSM ``StartAutomationExecution`` / ``CreateAssociation`` of a document) is decided as
-that content, read first with ``DescribeStateMachine`` / ``GetDocument`` on the same client.
+that content, read first with ``DescribeStateMachine`` / ``GetDocument`` on the same client. A request that makes
+another service start such content (:data:`STARTING_CALLS`: an SSM association or maintenance window task, a
+CodePipeline pipeline's Step Functions invoke action (:data:`PIPELINE_ACTIONS`), an AWS Config remediation or a
+Service Catalog self-service action that runs a runbook) is decided as the request it starts.
 
 What the request does not carry cannot be verified and is refused (rule
 ``SM-REFERENCE``) unless the profile sets ``allow_unverified_templates``:
 :data:`UNSEEN_OPERATIONS` (a change request's runbooks, a Service Catalog
-product's template), content of :data:`FOLLOWED_CALLS` that cannot be read, an ``UpdateResource`` whose current state cannot be read or
+product's template, a CodePipeline CloudFormation deploy action's template in a pipeline artifact), content
+of :data:`FOLLOWED_CALLS` that cannot be read, an ``UpdateResource`` whose current state cannot be read or
 patched, and a value only known when the call runs (an Automation ``{{ parameter }}``,
 a Step Functions path ``.$``).
 
@@ -71,7 +75,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..profile import VpcProfile
 
 __all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "FOLLOWED_CALLS", "FollowedContent", "TARGET_STARTS",
-           "TargetStart", "target_start", "LOOKUP_CALLS", "Lookup", "STARTING_CALLS", "MAINTENANCE_WINDOW_TASKS", "Start",
+           "TargetStart", "target_start", "LOOKUP_CALLS", "Lookup", "STARTING_CALLS", "PIPELINE_ACTIONS", "PipelineAction", "MAINTENANCE_WINDOW_TASKS", "Start",
            "SAGEMAKER_REFERENCES", "SCALING_CALLS", "ScalableResource", "SERVICES", "service_call_decision",
            "decides", "sagemaker_references", "reads_type", "patched_state"]
 
@@ -282,15 +286,71 @@ LOOKUP_CALLS: Mapping[tuple[str, str], Lookup] = {
     # the TaskArn the request may leave as it is)
     ("ssm", "UpdateMaintenanceWindowTask"): Lookup("GetMaintenanceWindowTask", {"WindowId": "WindowId",
                                                                                 "WindowTaskId": "WindowTaskId"}, None),
+    # CodePipeline StartPipelineExecution: "Starts the specified pipeline" (the latest version): GetPipeline returns
+    # its "pipeline" structure, whose actions are decided as CreatePipeline's
+    ("codepipeline", "StartPipelineExecution"): Lookup("GetPipeline", {"name": "name"}, "pipeline"),
+    # Service Catalog ExecuteProvisionedProductServiceAction runs the self-service action ServiceActionId names:
+    # DescribeServiceAction returns its "ServiceActionDetail" (DefinitionType and Definition)
+    ("servicecatalog", "ExecuteProvisionedProductServiceAction"): Lookup(
+        "DescribeServiceAction", {"Id": "ServiceActionId"}, "ServiceActionDetail"),
 }
 """(service, operation) -> what is read on the same client before the request is decided (its response is the
 ``current_state`` of :func:`service_call_decision`)."""
 
+
+
+@dataclass(frozen=True)
+class PipelineAction:
+    """What an AWS CodePipeline action of one provider does when the pipeline runs (a pipeline runs when created,
+    and on each change of its sources)."""
+
+    why: str | None = None
+    """Deploys content the request does not carry (a template in a pipeline artifact): it cannot be verified."""
+    inert_modes: frozenset[str] = frozenset()
+    """``configuration.ActionMode`` values that deploy nothing (``DELETE_ONLY``)."""
+    starts: tuple[str, str, Mapping[str, str]] | None = None
+    """(service, operation, request member -> ``configuration`` key): the request the action sends, decided as
+    that request (its content read first)."""
+
+
+PIPELINE_ACTIONS: Mapping[tuple[str, str], PipelineAction] = {
+    # AWS CloudFormation User Guide, "AWS CloudFormation configuration properties reference": the Deploy action's
+    # ActionMode CREATE_UPDATE / REPLACE_ON_FAILURE / CHANGE_SET_REPLACE deploy the template at TemplatePath
+    # ("ArtifactName::TemplateFileName", an input artifact), CHANGE_SET_EXECUTE executes a change set made from one,
+    # DELETE_ONLY deletes the stack
+    ("AWS", "CloudFormation"): PipelineAction(
+        "deploys a CloudFormation template from a pipeline artifact (TemplatePath), or executes a change set made "
+        "from one, which this request does not carry", frozenset({"DELETE_ONLY"})),
+    # CodePipeline User Guide, "AWS CloudFormation StackSets deploy action reference": CloudFormationStackSet deploys
+    # the template at TemplatePath to a stack set, CloudFormationStackInstances deploys the stack set's template to
+    # more accounts or Regions
+    ("AWS", "CloudFormationStackSet"): PipelineAction(
+        "deploys a stack set's CloudFormation template from a pipeline artifact (TemplatePath), which this request "
+        "does not carry"),
+    ("AWS", "CloudFormationStackInstances"): PipelineAction(
+        "deploys a stack set's CloudFormation template, which this request does not carry, to more stacks"),
+    # CodePipeline User Guide, "AWS Step Functions invoke action reference": "Starts an AWS Step Functions state
+    # machine execution from your pipeline"; StateMachineArn: "The Amazon Resource Name (ARN) for the state machine
+    # to be invoked"
+    ("AWS", "StepFunctions"): PipelineAction(starts=("stepfunctions", "StartExecution",
+                                                     {"stateMachineArn": "StateMachineArn"})),
+}
+"""CodePipeline actions (``actionTypeId`` owner, provider) that deploy or start content; any other action (build,
+test, approval, other deploy targets) is not decided."""
+
 STARTING_CALLS = frozenset({("ssm", "UpdateAssociation"), ("ssm", "StartAssociationsOnce"),
-                            ("ssm", "RegisterTaskWithMaintenanceWindow"), ("ssm", "UpdateMaintenanceWindowTask")})
+                            ("ssm", "RegisterTaskWithMaintenanceWindow"), ("ssm", "UpdateMaintenanceWindowTask"),
+                            ("codepipeline", "CreatePipeline"), ("codepipeline", "UpdatePipeline"),
+                            ("codepipeline", "StartPipelineExecution"), ("config", "PutRemediationConfigurations"),
+                            ("servicecatalog", "CreateServiceAction"), ("servicecatalog", "UpdateServiceAction"),
+                            ("servicecatalog", "ExecuteProvisionedProductServiceAction")})
 """Calls decided as the request they start: an association update or ``StartAssociationsOnce`` ("Runs an
 association immediately and only one time") runs the association's document (as ``CreateAssociation``); a
-maintenance window task sends :data:`MAINTENANCE_WINDOW_TASKS`' request when the window runs."""
+maintenance window task sends :data:`MAINTENANCE_WINDOW_TASKS`' request when the window runs; a CodePipeline
+pipeline's actions (:data:`PIPELINE_ACTIONS`) run when it is created, updated or started; an AWS Config remediation
+of ``TargetType`` ``SSM_DOCUMENT`` runs its runbook (``StartAutomationExecution``; ``Automatic`` or on request,
+``StartRemediationExecution``: either way it runs); a Service Catalog self-service action of ``DefinitionType``
+``SSM_AUTOMATION`` runs its runbook when executed against a provisioned product."""
 
 Start = tuple[str, str, str, dict[str, Any]]
 """``(path in the request, botocore service, operation, request)``: something a request starts, decided as that
@@ -526,7 +586,7 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
     out: list[Violation] = []
     starts: list[Start] = []
     if key in STARTING_CALLS:
-        out += _starting_call(operation, params, current_state, starts)
+        out += _starting_call(service, operation, params, current_state, starts)
     elif key in UNSEEN_OPERATIONS:
         member, why = UNSEEN_OPERATIONS[key]
         out.append(_unverifiable(operation, member, params.get(member), why))
@@ -561,7 +621,8 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
     return relaxed(out, profile), starts
 
 
-def _starting_call(operation: str, params: Mapping[str, Any], read: Any, starts: list[Start]) -> list[Violation]:
+def _starting_call(service: str, operation: str, params: Mapping[str, Any], read: Any,
+                   starts: list[Start]) -> list[Violation]:
     """An SSM association or maintenance window task call (:data:`STARTING_CALLS`): what it starts goes to
     ``starts``; the violations of what cannot be known (``read``: the :data:`LOOKUP_CALLS` response, or why it
     could not be read)."""
@@ -570,7 +631,9 @@ def _starting_call(operation: str, params: Mapping[str, Any], read: Any, starts:
         for i, assoc in enumerate(ids if isinstance(ids, (list, tuple)) else ()):
             starts.append((f"AssociationIds[{i}]", "ssm", "UpdateAssociation", {"AssociationId": assoc}))
         return []
-    lookup = LOOKUP_CALLS.get(("ssm", operation))
+    if service == "config":
+        return _remediations(operation, params.get("RemediationConfigurations"), starts)
+    lookup = LOOKUP_CALLS.get((service, operation))
     current: Mapping[str, Any] = {}
     if lookup is not None and lookup.needed(params):
         obj = read.get(lookup.response) if lookup.response is not None and isinstance(read, Mapping) else read
@@ -580,6 +643,18 @@ def _starting_call(operation: str, params: Mapping[str, Any], read: Any, starts:
             return [_unverifiable(operation, next(iter(lookup.read_members.values())), named,
                                   f"what it runs could not be read ({why})")]
         current = obj
+    if service == "codepipeline":
+        if operation == "StartPipelineExecution":
+            return _pipeline_actions(operation, "name:", current, starts)
+        return _pipeline_actions(operation, "pipeline.", params.get("pipeline"), starts)
+    if service == "servicecatalog":
+        if operation == "ExecuteProvisionedProductServiceAction":
+            return _service_action(operation, "ServiceActionId", current.get("Definition"), starts,
+                                   (current.get("ServiceActionSummary") or {}).get("DefinitionType"))
+        if "Definition" not in params:
+            return []  # an update of the name or description runs nothing
+        return _service_action(operation, "Definition", params.get("Definition"), starts,
+                               params.get("DefinitionType", _SSM_AUTOMATION))
     if operation == "UpdateAssociation":
         request = {k: params.get(k, current.get(k)) for k in ("Name", "DocumentVersion")}
         request = {k: v for k, v in request.items() if v is not None}
@@ -600,6 +675,77 @@ def _starting_call(operation: str, params: Mapping[str, Any], read: Any, starts:
             request["DocumentVersion"] = version
     starts.append(("TaskArn", service, started, request))
     return []
+
+
+_SSM_AUTOMATION = "SSM_AUTOMATION"   # servicecatalog ServiceActionDefinitionType: the only value
+
+
+def _automation(name: Any, version: Any) -> dict[str, Any]:
+    """The ``StartAutomationExecution`` that runs runbook ``name`` (at ``version``, when one is given)."""
+    request = {"DocumentName": name}
+    if version is not None:
+        request["DocumentVersion"] = version
+    return request
+
+
+def _remediations(operation: str, configurations: Any, starts: list[Start]) -> list[Violation]:
+    """AWS Config ``PutRemediationConfigurations``: each remediation's runbook (botocore config
+    ``RemediationConfiguration.TargetId``: "Target ID is the name of the SSM document", ``TargetVersion``: "version
+    of the SSM document") is what runs, automatically (``Automatic``) or when someone asks; a target of another type
+    cannot be verified."""
+    out: list[Violation] = []
+    for i, rc in enumerate(configurations if isinstance(configurations, (list, tuple)) else ()):
+        path = f"RemediationConfigurations[{i}]"
+        if not isinstance(rc, Mapping):
+            continue  # botocore's validation refuses it
+        if rc.get("TargetType") != "SSM_DOCUMENT":
+            out.append(_unverifiable(operation, f"{path}.TargetType", rc.get("TargetType"),
+                                     "runs a remediation target of a type the guard does not read"))
+            continue
+        starts.append((f"{path}.TargetId", "ssm", "StartAutomationExecution",
+                       _automation(rc.get("TargetId"), rc.get("TargetVersion"))))
+    return out
+
+
+def _service_action(operation: str, path: str, definition: Any, starts: list[Start],
+                    definition_type: Any) -> list[Violation]:
+    """A Service Catalog self-service action (botocore servicecatalog ``CreateServiceAction.Definition``: "Name: The
+    name of the ... SSM document ... Version: The ... automation document version"): its runbook is what runs."""
+    name = definition.get("Name") if isinstance(definition, Mapping) else None
+    if definition_type != _SSM_AUTOMATION or not isinstance(name, str):
+        why = (f"runs a self-service action of type {definition_type!r}, which the guard does not read"
+               if definition_type != _SSM_AUTOMATION else "runs a self-service action whose runbook is not named")
+        return [_unverifiable(operation, path, definition, why)]
+    starts.append((f"{path}.Name" if path == "Definition" else path, "ssm", "StartAutomationExecution",
+                   _automation(name, definition.get("Version"))))
+    return []
+
+
+def _pipeline_actions(operation: str, prefix: str, pipeline: Any, starts: list[Start]) -> list[Violation]:
+    """A CodePipeline pipeline structure (botocore codepipeline ``PipelineDeclaration``: ``stages[].actions[]``, each
+    with ``actionTypeId`` and ``configuration``): the :data:`PIPELINE_ACTIONS` it holds."""
+    out: list[Violation] = []
+    stages = pipeline.get("stages") if isinstance(pipeline, Mapping) else None
+    for i, stage in enumerate(stages if isinstance(stages, (list, tuple)) else ()):
+        actions = stage.get("actions") if isinstance(stage, Mapping) else None
+        for j, action in enumerate(actions if isinstance(actions, (list, tuple)) else ()):
+            if not isinstance(action, Mapping):
+                continue
+            type_id = action.get("actionTypeId") if isinstance(action.get("actionTypeId"), Mapping) else {}
+            spec = PIPELINE_ACTIONS.get((type_id.get("owner"), type_id.get("provider")))
+            config = action.get("configuration") if isinstance(action.get("configuration"), Mapping) else {}
+            here = f"{prefix}stages[{i}].actions[{j}].configuration"
+            if spec is None or config.get("ActionMode") in spec.inert_modes:
+                continue
+            if spec.why is not None:
+                member = next((k for k in ("TemplatePath", "ChangeSetName", "StackSetName") if k in config), None)
+                out.append(_unverifiable(operation, f"{here}.{member}" if member else here,
+                                         config.get(member) if member else dict(config), spec.why))
+            if spec.starts is not None:
+                service, started, members = spec.starts
+                request = {m: config.get(k) for m, k in members.items()}
+                starts.append((f"{here}.{next(iter(members.values()))}", service, started, request))
+    return out
 
 
 def _followed_violations(operation: str, spec: FollowedContent, params: Mapping[str, Any], read: Any,
