@@ -1068,15 +1068,20 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
                    f"T{i}": type(wanted)})
     # The first-level members that the reads of a dict container need (a field, the structures above
     # it, its conditions): read once.
-    firsts: dict[str, None] = {}
-    for _d, key, _k2, parts, _t, _w, absent, _n, _c, _f, _p, conds, _r in fields:
+    firsts: dict[str, set[int]] = {}  # each member, and the fields whose reads need it
+    for i, (_d, key, _k2, parts, _t, _w, absent, _n, _c, _f, _p, conds, _r) in enumerate(fields):
         if parts and parts[0] != "[]":
-            firsts[key] = None
+            firsts.setdefault(key, set()).add(i)
         if conds is not None and absent != _ABSENT_OK:
             for parts in ([conds[0]] if conds[0] is not None else []) + [p for p, _ in conds[1]]:
-                firsts[parts[0]] = None
+                firsts.setdefault(parts[0], set()).add(i)
     cache = {key: f"M{j}" for j, key in enumerate(firsts)}
-    read_firsts = "; ".join(f"{var} = c.get({key!r}, MISSING)" for key, var in cache.items()) or "pass"
+    # A member that one field of one or two members alone reads (the field's own conditions aside) is read by
+    # that field's code, once it knows the container has it (_lazy_source); the others are read here, once.
+    lazy = {key for key, users in firsts.items()
+            if len(users) == 1 and fields[(j := next(iter(users)))][0] in (1, 2) and fields[j][1] == key}
+    read_firsts = "; ".join(f"{var} = c.get({key!r}, MISSING)" for key, var in cache.items()
+                            if key not in lazy) or "pass"
     lines = ["def run_fields(c, is_dict, prefix, concrete, violations, S):",
              "    owned = S.owned",
              "    wset = S.writer._owned if owned is not None else None  # the writer's set, once something is owned",
@@ -1085,7 +1090,8 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
              "    if is_dict:",
              f"        {read_firsts}"]
     for i, fp in enumerate(fields):
-        lines += _field_source(i, fp, ns, "        ", cache, again=_writes_below(fp[1], fields[i + 1:]))
+        lines += _field_source(i, fp, ns, "        ", cache, again=_writes_below(fp[1], fields[i + 1:]),
+                               lazy=fp[1] in lazy)
     lines.append("        return")
     for i, fp in enumerate(fields):
         lines += _field_source(i, fp, ns, "    ", None, again=_writes_below(fp[1], fields[i + 1:]))
@@ -1106,11 +1112,13 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
                   "                S.owned = None",
                   "                run_fields(c, False, prefix, concrete, violations, S)",
                   "            continue"]
-        lines.append(f"        {read_firsts}")
+        if read_firsts != "pass":
+            lines.append(f"        {read_firsts}")
         written: list[str] = []  # parents written into by the fields before, in this element
         for i, fp in enumerate(fields):
             later = {f[1] for f in fields[i + 1:] if f[0] == 2 and f[6] in (_ABSENT_CONST, _ABSENT_FRESH)}
-            lines += _field_source(i, fp, ns, "        ", cache, fp[1] not in written, fp[1] in later, True, alone)
+            lines += _field_source(i, fp, ns, "        ", cache, fp[1] not in written, fp[1] in later, True, alone,
+                                   fp[1] in lazy)
             if fp[0] == 2 and fp[6] in (_ABSENT_CONST, _ABSENT_FRESH):
                 written.append(fp[1])
     # run_root(params, violations, S): what the plan's run does for a target at the request itself (see
@@ -1167,18 +1175,26 @@ does, the loop copies that copy, with what it holds, and the writes land in the 
 
 
 def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: dict[str, str] | None,
-                  first: bool = False, again: bool = True, in_list: bool = False, alone: bool = False) -> list[str]:
+                  first: bool = False, again: bool = True, in_list: bool = False, alone: bool = False,
+                  lazy: bool = False) -> list[str]:
     """The generated code of field ``i`` (plan ``fp``), indented by ``pad``.
 
     ``cache`` is ``None`` for ``run_fields`` (any container, ``is_dict`` says whether it is a
     ``dict``), else the code is for a ``dict`` container and ``cache`` names the variables holding
-    first-level members already read (:func:`_compile_fields`). ``in_list``: the code is for an
-    element of ``run_list``. There, ``first``
-    says that no field before writes below this field's parent member, so that in an element copied
-    in this pass (``fresh``) the parent is the input's and is copied without a look at the writer's
+    first-level members already read (:func:`_compile_fields`). ``lazy``: this field alone reads its
+    first-level member (a path of one or two members; its conditions read nothing else there), which is
+    then not read beforehand: the code asks whether the container has it (``in``, no call) and reads it
+    only then (see :func:`_lazy_source`). ``in_list``: the code is for an element of ``run_list``. There,
+    ``first`` says that no field before writes below this field's parent member, so that in an element
+    copied in this pass (``fresh``) the parent is the input's and is copied without a look at the writer's
     set; ``again`` that a field after does (the copy is then put in the set)."""
     depth, key, key2, parts, test, wanted, absent, new, _check, f, _path, conds, _refused = fp
     elem = cache is not None  # a dict container: its members read directly
+    vpc_id = f" and not v.get({wanted[2]!r}, MISSING) != W{i}[3]" if test == _VPC and wanted[2] else ""
+    ok = _TESTS[test].format(i=i, vpc_id=vpc_id)
+    if lazy and elem and depth in (1, 2):
+        lines = _lazy_source(i, fp, ns, cache, ok, first, again, in_list, alone)
+        return [pad + line for line in lines]
     lines: list[str] = []
     if depth == 1:
         if not elem:
@@ -1211,23 +1227,98 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
             lines += ["if is_dict:"] + ["    " + line for line in walk] + ["else:", f"    v = _get(c, P{i})"]
     else:
         lines.append(f"v = _get(c, P{i})")
-    vpc_id = f" and not v.get({wanted[2]!r}, MISSING) != W{i}[3]" if test == _VPC and wanted[2] else ""
-    ok = _TESTS[test].format(i=i, vpc_id=vpc_id)
     v = "v"
     if elem and depth == 1:  # the member's variable is the value
         v = cache[key]
         ok = re.sub(r"\bv\b", v, ok)
-    # run_list: the state's rare paths write into S.owned, set just before (see _compile_fields)
-    check = f"{'S.owned = owned; ' if in_list else ''}S.fields, S.t_update = FIELDS; S.check({i}, {v}, c, prefix, concrete)"
+    check = _check_call(i, v, in_list)
     if absent == _ABSENT_OK:
         lines += [f"if {v} is not MISSING and not ({ok}):",
                   f"    {check}"]
         return [pad + line for line in lines]
     lines.append(f"if {v} is MISSING:")
-    ind = "    "
-    if conds is not None:
-        lines.append(f"    if {_required_source(i, conds, ns, cache)}:")
-        ind = "        "
+    cond = _required_source(i, conds, ns, cache) if conds is not None else None
+    lines += ["    " + line for line in _absent_source(i, fp, ns, cond, first, again, in_list, alone)]
+    lines += [f"elif not ({ok}):",
+              f"    {check}"]
+    return [pad + line for line in lines]
+
+
+def _check_call(i: int, v: str, in_list: bool) -> str:
+    """The generated call of the state's check of field ``i`` with the value in variable ``v`` (in ``run_list``,
+    the state's rare paths write into ``S.owned``, set just before; see :func:`_compile_fields`)."""
+    return (f"{'S.owned = owned; ' if in_list else ''}S.fields, S.t_update = FIELDS; "
+            f"S.check({i}, {v}, c, prefix, concrete)")
+
+
+def _lazy_source(i: int, fp: _FieldPlan, ns: dict[str, Any], cache: dict[str, str], ok: str, first: bool,
+                 again: bool, in_list: bool, alone: bool) -> list[str]:
+    """:func:`_field_source` of a field of one or two members of a ``dict`` container whose first-level member
+    no other field reads (``lazy``): whether the container has the member is asked first (``in``), and the
+    member read only when it is there (into its variable ``cache[key]``, which the field's conditions read;
+    ``MISSING`` when absent). What each branch does is what the general code does for the value it reads there:
+
+    - one member ``K``: present, the fast test, else the check; absent, what an absent value does;
+    - two members ``K.K2``: ``K`` a ``dict`` holding ``K2``, the fast test of ``K2``'s value; a ``dict``
+      without ``K2``, what an absent value does (the conditions read from that ``dict``; in ``run_list``
+      an element copied in this pass takes a copy of it, no field before having touched ``K``); ``K``
+      anything else, the path engine reads the value (as the general code does); ``K`` absent, what an
+      absent value does (nothing when the field is required only with ``K``, ``only_with``).
+    """
+    depth, key, key2, _parts, _test, _wanted, absent, _new, _c, _f, _path, conds, _r = fp
+    m = cache[key]
+    reads_member = conds is not None and any(
+        p[0] == key for p in ([conds[0]] if conds[0] is not None else []) + [p for p, _ in conds[1]])
+    cond = _required_source(i, conds, ns, cache) if conds is not None else None
+    lines = [f"if {key!r} in c:",
+             f"    {m} = c[{key!r}]"]
+    if depth == 1:
+        ok_m = re.sub(r"\bv\b", m, ok)  # the member's variable is the value
+        lines += [f"    if not ({ok_m}):",
+                  f"        {_check_call(i, m, in_list)}"]
+    else:
+        check = _check_call(i, "v", in_list)
+        lines += [f"    if {m}.__class__ is dict:",
+                  f"        if {key2!r} in {m}:",
+                  f"            v = {m}[{key2!r}]",
+                  f"            if not ({ok}):",
+                  f"                {check}"]
+        if absent != _ABSENT_OK:
+            dict_cond = _required_source(i, conds, ns, cache, known_dict=m) if conds is not None else None
+            lines += ["        else:"]
+            lines += ["            " + line
+                      for line in _absent_source(i, fp, ns, dict_cond, first, again, in_list, alone, parent=m)]
+        lines += ["    else:  # another mapping, or a value where a structure goes: the path engine reads it",
+                  f"        v = _get(c, P{i})"]
+        if absent == _ABSENT_OK:
+            lines += [f"        if v is not MISSING and not ({ok}):",
+                      f"            {check}"]
+        else:
+            lines += ["        if v is MISSING:"]
+            lines += ["            " + line for line in _absent_source(i, fp, ns, cond, first, again, in_list, alone)]
+            lines += [f"        elif not ({ok}):",
+                      f"            {check}"]
+    if absent != _ABSENT_OK and not (conds is not None and conds[0] == (key,)):  # only_with K: not required
+        lines.append("else:")
+        if reads_member:
+            lines.append(f"    {m} = MISSING")
+        lines += ["    " + line for line in _absent_source(i, fp, ns, cond, first, again, in_list, alone)]
+    return lines
+
+
+def _absent_source(i: int, fp: _FieldPlan, ns: dict[str, Any], cond: str | None, first: bool, again: bool,
+                   in_list: bool, alone: bool, parent: str | None = None) -> list[str]:
+    """What an absent value of field ``i`` (plan ``fp``) does, as generated code (unindented): under the
+    condition ``cond`` (a Python expression, ``None`` for none), inject the profile's value into the writer's
+    copy of the container (copy on write) or add the cached refusals. ``parent`` (``run_list``, a field of two
+    members): the variable holding the field's parent member, a ``dict`` that no field before has touched in
+    this element, so that an element copied in this pass (``fresh``) takes a copy of it directly."""
+    depth, key, key2, parts, _test, wanted, absent, new, _check, f, _path, _conds, _refused = fp
+    lines: list[str] = []
+    ind = ""
+    if cond is not None:
+        lines.append(f"if {cond}:")
+        ind = "    "
     if absent in (_ABSENT_CONST, _ABSENT_FRESH):
         made = f"N{i}" if absent == _ABSENT_CONST else f"N{i}()"
         parts_of = getattr(new, "made", None)
@@ -1253,30 +1344,21 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
         if depth == 1:  # what _Run.inject does for one member, inline
             lines += [f"{ind}owned[{key!r}] = {made}",
                       f"{ind}{add}{path_at})"]
+        elif depth == 2 and parent is not None and in_list:
+            # the element's copy holds the input's parent (no field before touched it): copy that
+            copy = [f"x = owned[{key!r}] = {parent}.copy()"] + ([f"{owned_set}.add(id(x))"] if again else [])
+            copy += [f"x[{key2!r}] = {made}", f"{add}{path_at})"]
+            if alone:  # every element owned here is copied in this pass (fresh)
+                lines += [ind + line for line in copy]
+            else:
+                lines += [f"{ind}if fresh:"] + [f"{ind}    {line}" for line in copy] + [f"{ind}else:"]
+                lines += [ind + "    " + line for line in
+                          _parent_inject_source(key, key2, made, owned_set, add, path_at, inject, f.create_parents,
+                                                first, again, in_list)]
         elif depth == 2:  # the parent is there as a dict: copy it once (paths.Writer.set_in), set the member
-            lines += [f"{ind}x = owned.get({key!r}, MISSING)",
-                      f"{ind}if x.__class__ is dict:"]
-            if in_list and first:
-                lines += [f"{ind}    if fresh or id(x) not in {owned_set}:",
-                          f"{ind}        x = owned[{key!r}] = x.copy()"]
-                if again:
-                    lines.append(f"{ind}        {owned_set}.add(id(x))")
-            else:  # a copy made here goes into the writer's set only when a later field writes below it
-                lines += [f"{ind}    if id(x) not in {owned_set}:",
-                          f"{ind}        x = owned[{key!r}] = x.copy()"]
-                if again or in_list:
-                    lines.append(f"{ind}        {owned_set}.add(id(x))")
-            lines += [f"{ind}    x[{key2!r}] = {made}",
-                      f"{ind}    {add}{path_at})"]
-            if f.create_parents:  # an absent parent is made (set_in), and is the writer's own
-                lines += [f"{ind}elif x is MISSING:",
-                          f"{ind}    x = owned[{key!r}] = {{}}"]
-                if again or in_list:
-                    lines.append(f"{ind}    {owned_set}.add(id(x))")
-                lines += [f"{ind}    x[{key2!r}] = {made}",
-                          f"{ind}    {add}{path_at})"]
-            lines += [f"{ind}else:",
-                      f"{ind}    {inject}"]
+            lines += [ind + line for line in
+                      _parent_inject_source(key, key2, made, owned_set, add, path_at, inject, f.create_parents,
+                                            first, again, in_list)]
         elif len(parts) > 2 and "[]" not in parts:  # a path of members: its dicts copied once, as set_in does
             lines += _deep_inject_source(parts, made, owned_set, add, path_at, inject, f.create_parents, ind)
         else:
@@ -1312,9 +1394,38 @@ def _field_source(i: int, fp: _FieldPlan, ns: dict[str, Any], pad: str, cache: d
                       f"{ind}    violations += R{i}[prefix]",
                       f"{ind}except KeyError:",
                       f"{ind}    {refuse}"]
-    lines += [f"elif not ({ok}):",
-              f"    {check}"]
-    return [pad + line for line in lines]
+    return lines
+
+
+def _parent_inject_source(key: str, key2: str, made: str, owned_set: str, add: str, path_at: str, inject: str,
+                          create_parents: bool, first: bool, again: bool, in_list: bool) -> list[str]:
+    """The generated code writing ``made`` at ``key.key2`` of ``owned`` (the writer's copy of the container):
+    the parent, when a ``dict``, copied once (:meth:`safemaker.paths.Writer.set_in`); made when absent and the
+    field creates its parents; anything else to the state's ``inject``."""
+    lines = [f"x = owned.get({key!r}, MISSING)",
+             f"if x.__class__ is dict:"]
+    if in_list and first:
+        lines += [f"    if fresh or id(x) not in {owned_set}:",
+                  f"        x = owned[{key!r}] = x.copy()"]
+        if again:
+            lines.append(f"        {owned_set}.add(id(x))")
+    else:  # a copy made here goes into the writer's set only when a later field writes below it
+        lines += [f"    if id(x) not in {owned_set}:",
+                  f"        x = owned[{key!r}] = x.copy()"]
+        if again or in_list:
+            lines.append(f"        {owned_set}.add(id(x))")
+    lines += [f"    x[{key2!r}] = {made}",
+              f"    {add}{path_at})"]
+    if create_parents:  # an absent parent is made (set_in), and is the writer's own
+        lines += [f"elif x is MISSING:",
+                  f"    x = owned[{key!r}] = {{}}"]
+        if again or in_list:
+            lines.append(f"    {owned_set}.add(id(x))")
+        lines += [f"    x[{key2!r}] = {made}",
+                  f"    {add}{path_at})"]
+    lines += [f"else:",
+              f"    {inject}"]
+    return lines
 
 
 def _fresh_list_source(name: str, ns: dict[str, Any], items: Sequence[Any]) -> str:
@@ -1372,13 +1483,15 @@ def _deep_inject_source(parts: tuple[str, ...], made: str, owned_set: str, add: 
     return out
 
 
-def _required_source(i: int, conds: tuple[Any, ...], ns: dict[str, Any], cache: dict[str, str] | None = None) -> str:
+def _required_source(i: int, conds: tuple[Any, ...], ns: dict[str, Any], cache: dict[str, str] | None = None,
+                     known_dict: str | None = None) -> str:
     """:func:`_is_required` of a required conditional field ``i`` (its split conditions ``conds``) as an
     inline Python expression of the generated code's ``c`` (the container), ``is_dict`` and ``S.params``
     (the request); the names it needs go into ``ns``. Each term reads as :func:`_is_required` does and
     skips a walk only where the walk would find nothing. With ``cache`` (a ``dict`` element of
     ``run_list``, see :func:`_field_source`) ``c`` is a ``dict`` and a cached first-level member is
-    read from its variable."""
+    read from its variable. ``known_dict``: a variable known to hold a ``dict`` where the code runs
+    (:func:`_lazy_source`); when it is the ``only_with`` member's, the usual shape's terms read it without a test."""
     only_with, instance_types, not_required_when = conds
     elem = cache is not None
 
@@ -1445,6 +1558,8 @@ def _required_source(i: int, conds: tuple[Any, ...], ns: dict[str, Any], cache: 
                 special.append(terms[1 + j])
         if not_required_when is not None:
             special.append(terms[-1])
+        if known_dict == m:
+            return f"({' and '.join(special) or 'True'})"
         return (f"({m} is not MISSING and (({' and '.join(special) or 'True'}) if {m}.__class__ is dict "
                 f"else ({generic})))")
     return generic
