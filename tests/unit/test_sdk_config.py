@@ -227,3 +227,58 @@ def test_sdk_v3_a_config_checked_once_is_not_validated_again_and_a_refused_one_s
         SageMakerConfig().validate_sagemaker_config(bad)  # still validated: the SDK reports it as before
     with pytest.raises(jsonschema.ValidationError):
         SageMakerConfig().get_sagemaker_config_value(None, "SageMaker.TrainingJob", sagemaker_config=bad)
+
+
+_BAD_DOCUMENTS = [
+    {"SchemaVersion": "1.0", "SageMaker": {"TrainingJob": {"EnableNetworkIsolation": "yes"}}},
+    {"SchemaVersion": "2.0", "SageMaker": {}},
+    {"SchemaVersion": "1.0", "SageMaker": {"Model": {"VpcConfig": {"Subnets": "subnet-1"}}}},
+    {"SchemaVersion": "1.0", "NotAKey": {}},
+    "not a mapping",
+]
+
+
+def _same_verdicts(validate, sdk_validate) -> None:
+    import jsonschema
+
+    good = doc({"TrainingJob": {"EnableNetworkIsolation": True, "VpcConfig": VPC}})
+    assert sdk_validate(good) is None and validate(good) is None
+    for bad in _BAD_DOCUMENTS:
+        with pytest.raises(jsonschema.ValidationError) as expected:
+            sdk_validate(copy.deepcopy(bad))
+        with pytest.raises(jsonschema.ValidationError) as found:
+            validate(copy.deepcopy(bad))
+        assert (found.value.message, list(found.value.absolute_path), found.value.validator) == (
+            expected.value.message, list(expected.value.absolute_path), expected.value.validator), bad
+
+
+@pytest.mark.sdk2
+def test_validate_config_gives_the_verdict_and_error_of_the_sdk_v2_validation():
+    """safemaker.sdk.v2.session.validate_config checks SDK v2's schema against the meta-schema once per
+    process; each document gets the verdict and the error of the SDK's own validate_sagemaker_config."""
+    from sagemaker.config import validate_sagemaker_config
+
+    from safemaker.sdk.v2.session import validate_config
+
+    _same_verdicts(validate_config, validate_sagemaker_config)
+
+
+@pytest.mark.sdk3
+def test_validate_config_gives_the_verdict_and_error_of_the_sdk_v3_validation():
+    """safemaker.sdk.v3.session.validate_config: as for SDK v2, against sagemaker-core's own function."""
+    from sagemaker.core.config.config import validate_sagemaker_config
+
+    from safemaker.sdk.v3.session import validate_config
+
+    _same_verdicts(validate_config, validate_sagemaker_config)
+
+
+def test_a_schema_checked_once_that_is_not_a_schema_is_refused_as_jsonschema_refuses_it():
+    import jsonschema
+
+    from safemaker.sdk._config import _schema_checked_once
+
+    with pytest.raises(jsonschema.SchemaError):
+        _schema_checked_once({"type": "no-such-type"})
+    with pytest.raises(jsonschema.SchemaError):
+        jsonschema.validate({}, {"type": "no-such-type"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -10,12 +11,17 @@ from typing import Any, Mapping
 import boto3
 import sagemaker.session as _sm_session
 from sagemaker.config import config as _sm_config
-from sagemaker.config import validate_sagemaker_config
 from sagemaker.session import Session
 
 from safemaker import hooks, process
 from safemaker.profile import VpcProfile
-from safemaker.sdk._config import _CheckedConfig, _checked_with, _skipping_checked, closed_config
+from safemaker.sdk._config import (
+    _CheckedConfig,  # noqa: F401 (re-exported: tests and older imports use this path)
+    _checked_with,
+    _schema_checked_once,
+    _skipping_checked,
+    closed_config,
+)
 from safemaker.sdk._errors import ClosedSessionError
 from safemaker.sdk._shared import ProfileIdentity, closed_session_inputs, config_sources, require_guarded
 from safemaker.sdk._shared import warn_if_local as _warn_if_local
@@ -31,16 +37,35 @@ LOCAL_POLL_SECONDS = 0.05
 
 
 def _validate_once() -> None:
-    """Make ``sagemaker.utils`` skip re-validating a :class:`_CheckedConfig` (idempotent)."""
+    """Make ``sagemaker.utils`` (every config lookup) and ``sagemaker.session`` (``Session()``) skip
+    re-validating a :class:`_CheckedConfig` (idempotent)."""
     import sagemaker.utils as sm_utils
 
     sm_utils.validate_sagemaker_config = _skipping_checked(sm_utils.validate_sagemaker_config)
+    _sm_session.validate_sagemaker_config = _skipping_checked(_sm_session.validate_sagemaker_config)
+
+
+@functools.cache
+def _validator() -> Any:
+    return _schema_checked_once(_sm_config.SAGEMAKER_PYTHON_SDK_CONFIG_SCHEMA)
+
+
+def validate_config(config: dict[str, Any] | None = None) -> None:
+    """SDK v2's ``validate_sagemaker_config(config)`` with the SDK's schema checked against its
+    meta-schema once per process, not at each call (:func:`~safemaker.sdk._config._schema_checked_once`).
+
+    Raises
+    ------
+    jsonschema.exceptions.ValidationError
+        ``config`` does not follow SDK v2's config schema (the error the SDK raises).
+    """
+    _validator()(config)
 
 
 def checked_config(config: dict[str, Any]) -> dict[str, Any]:
     """``config`` validated once against SDK v2's schema, as a :class:`_CheckedConfig` (not re-validated
     at each lookup); a config the schema refuses is returned as it was (the SDK reports it as before)."""
-    return _checked_with(config, validate_sagemaker_config, _validate_once)
+    return _checked_with(config, validate_config, _validate_once)
 
 
 def _region_of_client(client: Any) -> str | None:
@@ -172,12 +197,11 @@ class ClosedNetworkSession(ProfileIdentity, Session):
         process.claim_process(resolved, self.guard.mode, by="ClosedNetworkSession (SDK v2)")
         if kwargs.get("sagemaker_client") is not None:
             hooks.install(kwargs["sagemaker_client"], resolved, **options)
-        sources = config_sources(kwargs.pop("sagemaker_config", None), _sm_config, validate_sagemaker_config,
-                                 boto_session)
-        merged = _CheckedConfig(closed_config(sources, resolved))
-        _validate_once()
+        sources = config_sources(kwargs.pop("sagemaker_config", None), _sm_config, validate_config, boto_session)
+        # Validated here, once; sagemaker.Session and every lookup skip it. One the schema refuses stays a
+        # plain dict: sagemaker.Session raises the SDK's error for it, as before.
+        merged = checked_config(closed_config(sources, resolved))
         bucket = kwargs.pop("default_bucket", None) or resolved.default_bucket
-        # sagemaker.Session validates the config once here (sagemaker.session.validate_sagemaker_config).
         super().__init__(boto_session=boto_session, sagemaker_config=merged, default_bucket=bucket, **kwargs)
         require_guarded(self.sagemaker_client)
         local = _warn_if_local(self.sagemaker_client.meta.endpoint_url, logger)  # LocalBackendWarning

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -12,14 +13,13 @@ import boto3
 import botocore.config
 from botocore.awsrequest import AWSResponse
 from sagemaker.core.config import config as _sm_config
-from sagemaker.core.config.config import validate_sagemaker_config
 from sagemaker.core.helper.session_helper import Session
 from sagemaker.core.utils import logs as _sm_logs
 from sagemaker.core.utils import utils as _sm_utils
 
 from safemaker import hooks, process
 from safemaker.profile import VpcProfile, resolve_profile
-from safemaker.sdk._config import _CheckedConfig, _checked_with, _skipping_checked, closed_config
+from safemaker.sdk._config import _checked_with, _schema_checked_once, _skipping_checked, closed_config
 from safemaker.sdk._errors import ClosedSessionError
 from safemaker.sdk._shared import ProfileIdentity, closed_session_inputs, config_sources, require_guarded
 from safemaker.sdk._shared import warn_if_local as _warn_if_local
@@ -50,27 +50,47 @@ LOGS_CONFIG = botocore.config.Config(connect_timeout=5, read_timeout=10, retries
 
 
 def _validate_once() -> None:
-    """Make sagemaker-core's config lookups skip re-validating a :class:`~safemaker.sdk._config._CheckedConfig`
-    (idempotent).
+    """Make sagemaker-core's config lookups and ``Session()`` skip re-validating a
+    :class:`~safemaker.sdk._config._CheckedConfig` (idempotent).
 
     Every lookup (``resolve_value_from_config``, ``get_sagemaker_config_value`` of
     ``sagemaker.core.config.config_manager`` and ``sagemaker.core.common_utils``) calls the
-    static method ``SageMakerConfig.validate_sagemaker_config``; it is wrapped here.
+    static method ``SageMakerConfig.validate_sagemaker_config``; ``Session()`` calls
+    ``sagemaker.core.helper.session_helper.validate_sagemaker_config``. Both are wrapped here.
     """
     from sagemaker.core.config.config_manager import SageMakerConfig
+    from sagemaker.core.helper import session_helper
 
     current = SageMakerConfig.__dict__["validate_sagemaker_config"]
     func = current.__func__ if isinstance(current, staticmethod) else current
     wrapped = _skipping_checked(func)
     if wrapped is not func:
         SageMakerConfig.validate_sagemaker_config = staticmethod(wrapped)  # type: ignore[method-assign]
+    session_helper.validate_sagemaker_config = _skipping_checked(session_helper.validate_sagemaker_config)
+
+
+@functools.cache
+def _validator() -> Any:
+    return _schema_checked_once(_sm_config.SAGEMAKER_PYTHON_SDK_CONFIG_SCHEMA)
+
+
+def validate_config(config: dict[str, Any] | None = None) -> None:
+    """SDK v3's ``validate_sagemaker_config(config)`` with the SDK's schema checked against its
+    meta-schema once per process, not at each call (:func:`~safemaker.sdk._config._schema_checked_once`).
+
+    Raises
+    ------
+    jsonschema.exceptions.ValidationError
+        ``config`` does not follow SDK v3's config schema (the error the SDK raises).
+    """
+    _validator()(config)
 
 
 def checked_config(config: dict[str, Any]) -> dict[str, Any]:
     """``config`` validated once against SDK v3's schema, as a :class:`~safemaker.sdk._config._CheckedConfig`
     (not re-validated at each lookup); a config the schema refuses is returned as it was (the SDK
     reports it as before)."""
-    return _checked_with(config, validate_sagemaker_config, _validate_once)
+    return _checked_with(config, validate_config, _validate_once)
 
 
 _IAM_HANDLER_ID = "safemaker-closed-session-no-iam"
@@ -305,12 +325,11 @@ class ClosedNetworkSession(ProfileIdentity, Session):
         dropped = _drop_cached_clients(boto_session)
         if dropped:
             logger.debug("dropped %d sagemaker-core client cache entries made before the guard", dropped)
-        sources = config_sources(kwargs.pop("sagemaker_config", None), _sm_config, validate_sagemaker_config,
-                                 boto_session)
-        merged = _CheckedConfig(closed_config(sources, resolved))
-        _validate_once()
+        sources = config_sources(kwargs.pop("sagemaker_config", None), _sm_config, validate_config, boto_session)
+        # Validated here, once; Session and every lookup skip it. One the schema refuses stays a plain dict:
+        # Session raises the SDK's error for it, as before.
+        merged = checked_config(closed_config(sources, resolved))
         bucket = kwargs.pop("default_bucket", None) or resolved.default_bucket
-        # Session validates the config once here (session_helper.validate_sagemaker_config).
         super().__init__(boto_session=boto_session, sagemaker_config=merged, default_bucket=bucket, **kwargs)
         require_guarded(self.sagemaker_client)
         self.logs_client = boto_session.client("logs", config=LOGS_CONFIG)
