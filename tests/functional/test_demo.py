@@ -15,6 +15,11 @@ from safemaker.cli import app
 from safemaker.cli.demo.run import load_digits_data, to_recordio_protobuf
 from safemaker.local import create_local_network
 
+# Only test_to_recordio_protobuf_round_trip reads the SDK (SDK v2's record reader, marked sdk2); the demo's data,
+# the local network and the --aws refusals before anything is sent do not depend on the SDK major: the rest runs
+# in one leg of the matrix (tests/sdk_markers.py).
+pytestmark = pytest.mark.sdk_independent
+
 runner = CliRunner()
 ROLE = "arn:aws:iam::123456789012:role/SageMakerExecRole"
 
