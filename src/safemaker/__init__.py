@@ -15,7 +15,7 @@ the former when ``SAFEMAKER_DEBUG`` is set.
 
 from __future__ import annotations
 
-from importlib import import_module as _import_module
+from . import _lazy
 from typing import TYPE_CHECKING, Any
 
 from .logs import log_to_root, set_stream_logger
@@ -96,16 +96,7 @@ _SUBMODULES = frozenset({
 attribute) still works after ``import safemaker`` alone."""
 
 
-def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
-    if target is None:
-        if name in _SUBMODULES:
-            return _import_module(f"{__name__}.{name}")  # the import sets the attribute
-        raise AttributeError(f"module 'safemaker' has no attribute {name!r}")
-    module = _import_module(target[0])
-    value = getattr(module, target[1])
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = _lazy.attach(__name__, _LAZY, _SUBMODULES)
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
+from . import _lazy
 from ._redact import install_log_redaction, redact_url
 from .errors import NotebookInputError, NotebookInstanceError, aws_error
 from .hooks import install, installed
@@ -935,14 +936,9 @@ _LIFECYCLE_NAMES = frozenset({"lifecycle_config_script", "create_lifecycle_confi
                               "build_wheelhouse", "upload_wheelhouse"})
 
 
-def __getattr__(name: str) -> Any:
-    """The lifecycle-configuration helpers of :mod:`safemaker.notebook_lifecycle`, re-exported lazily
-    (that module imports this one)."""
-    if name in _LIFECYCLE_NAMES:
-        from . import notebook_lifecycle
-
-        return getattr(notebook_lifecycle, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The lifecycle-configuration helpers of :mod:`safemaker.notebook_lifecycle`, re-exported on first use
+# (that module imports this one).
+__getattr__ = _lazy.attach(__name__, {n: ("safemaker.notebook_lifecycle", n) for n in _LIFECYCLE_NAMES})[0]
 
 
 __all__ += [

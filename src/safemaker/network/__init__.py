@@ -17,8 +17,8 @@ Nothing here creates an AWS client: pass them in (the ``safemaker doctor`` and
 
 from __future__ import annotations
 
-from importlib import import_module as _import_module
-from typing import TYPE_CHECKING, Any
+from .. import _lazy
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover - loaded on first use (_LAZY), here for type checkers and docs
     from safemaker.network import doctor, endpoints, infra, template
@@ -53,19 +53,7 @@ _LAZY: dict[str, str] = {
 _SUBMODULES = frozenset({"doctor", "endpoints", "infra", "template"})
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return _import_module(f"{__name__}.{name}")  # the import sets the attribute
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(_import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)
+__getattr__, __dir__ = _lazy.attach(__name__, _LAZY, _SUBMODULES)
 
 
 __all__ = [

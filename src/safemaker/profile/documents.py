@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+from safemaker import _lazy
 from safemaker.errors import ProfileError, ProfileFieldError
 
 from .env import PROFILE_ENV_VAR
@@ -39,13 +40,8 @@ def _tomllib() -> Any:
     return tomllib
 
 
-def __getattr__(name: str) -> Any:
-    """``UniqueKeyLoader`` (PEP 562): it subclasses PyYAML's loader, so it lives in :mod:`._yaml`."""
-    if name == "UniqueKeyLoader":
-        from ._yaml import UniqueKeyLoader
-
-        return UniqueKeyLoader
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# ``UniqueKeyLoader`` subclasses PyYAML's loader, so it lives in :mod:`._yaml`, loaded on first use.
+__getattr__ = _lazy.attach(__name__, {"UniqueKeyLoader": ("safemaker.profile._yaml", "UniqueKeyLoader")})[0]
 
 TABLE_NAME = "safemaker"
 """Name of the optional table (TOML) / key (YAML, JSON) that holds the profile."""
