@@ -802,10 +802,6 @@ def _workforce(operation: str, kind: Literal["create", "update"]) -> OperationRu
     )
 
 
-#: A serverless variant's key (CreateEndpointConfig, Service Authorization Reference: "maximum concurrency used
-#: for Serverless inference in the request") from a member botocore's ProductionVariantServerlessConfig requires:
-#: present exactly when ``ServerlessConfig`` is. ``sagemaker:ServerlessMemorySize`` (``MemorySizeInMB``, required
-#: too) is present in the same requests, so a second Deny would deny nothing more.
 #: What a Studio app runs in: its domain, and the space or user profile the request names (CreateApp; the
 #: sign-in URL of CreatePresignedDomainUrl, which opens apps as that user profile or in that space).
 _STUDIO_APP_REFERENCES = (
@@ -813,6 +809,10 @@ _STUDIO_APP_REFERENCES = (
     Reference("SpaceName", "space", scope=("DomainId",), from_description=False),
     Reference("UserProfileName", "user-profile", scope=("DomainId",), from_description=False),
 )
+#: A serverless variant's key (CreateEndpointConfig, Service Authorization Reference: "maximum concurrency used
+#: for Serverless inference in the request") from a member botocore's ProductionVariantServerlessConfig requires:
+#: present exactly when ``ServerlessConfig`` is. ``sagemaker:ServerlessMemorySize`` (``MemorySizeInMB``, required
+#: too) is present in the same requests, so a second Deny would deny nothing more.
 _SERVERLESS_KEYS = (("sagemaker:ServerlessMaxConcurrency", "MaxConcurrency"),)
 _SERVERLESS = (
     "serverless inference supports neither VpcConfig nor network isolation, so a serverless variant "
@@ -883,8 +883,8 @@ _RECOMMENDER_MODEL_PACKAGE = (
     "itself, and neither RecommendationJobInputConfig nor a model package has a network-isolation member "
     "(botocore: RecommendationJobInputConfig, DescribeModelPackage), so its containers cannot be made "
     "isolated (refused when the profile requires network isolation). Create a model from the package "
-    "(CreateModel with Containers [{ModelPackageName: the ARN}], EnableNetworkIsolation true and the profile's VpcConfig: a guarded session injects them) and "
-    "name it in InputConfig.ModelName instead"
+    "(CreateModel with Containers [{ModelPackageName: the ARN}], EnableNetworkIsolation true and the "
+    "profile's VpcConfig: a guarded session injects them) and name it in InputConfig.ModelName instead"
 )
 _VALIDATION_JOBS = (
     "the validation profiles run training and batch transform jobs whose definitions "
