@@ -282,14 +282,19 @@ def _skipping_checked(validate: Any) -> Any:
     return validate_sagemaker_config
 
 
+_VALIDATORS: dict[int, tuple[Mapping[str, Any], Any]] = {}
+"""``id(schema)`` -> ``(schema, validate)``: each SDK major's schema (a module constant) checked once per process."""
+
+
 def _schema_checked_once(schema: Mapping[str, Any]) -> Any:
     """The SDK's ``validate_sagemaker_config`` for ``schema``, with ``schema`` itself checked once.
 
     Both majors' ``validate_sagemaker_config(config)`` is ``jsonschema.validate(config, schema)``,
     which first checks ``schema`` against its meta-schema (about 0.16 s of CPU for the SDK's
     schema) and then validates ``config`` (well under 1 ms). The schema is the SDK's constant, so
-    the meta-schema check is done here once, when this is called; the returned function then does
-    what ``jsonschema.validate`` does with the document: ``best_match`` of the validator's errors.
+    the meta-schema check is done here once per schema object (the function made is remembered);
+    the returned function then does what ``jsonschema.validate`` does with the document:
+    ``best_match`` of the validator's errors.
 
     Parameters
     ----------
@@ -309,6 +314,9 @@ def _schema_checked_once(schema: Mapping[str, Any]) -> Any:
     The returned function raises ``jsonschema.exceptions.ValidationError`` (the same error
     ``jsonschema.validate`` picks) when the document does not follow ``schema``.
     """
+    made = _VALIDATORS.get(id(schema))
+    if made is not None and made[0] is schema:
+        return made[1]
     import jsonschema
 
     cls = jsonschema.validators.validator_for(schema)
@@ -320,6 +328,7 @@ def _schema_checked_once(schema: Mapping[str, Any]) -> Any:
         if error is not None:
             raise error
 
+    _VALIDATORS[id(schema)] = (schema, validate_sagemaker_config)
     return validate_sagemaker_config
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import time
@@ -45,11 +44,6 @@ def _validate_once() -> None:
     _sm_session.validate_sagemaker_config = _skipping_checked(_sm_session.validate_sagemaker_config)
 
 
-@functools.cache
-def _validator() -> Any:
-    return _schema_checked_once(_sm_config.SAGEMAKER_PYTHON_SDK_CONFIG_SCHEMA)
-
-
 def validate_config(config: dict[str, Any] | None = None) -> None:
     """SDK v2's ``validate_sagemaker_config(config)`` with the SDK's schema checked against its
     meta-schema once per process, not at each call (:func:`~safemaker.sdk._config._schema_checked_once`).
@@ -59,7 +53,7 @@ def validate_config(config: dict[str, Any] | None = None) -> None:
     jsonschema.exceptions.ValidationError
         ``config`` does not follow SDK v2's config schema (the error the SDK raises).
     """
-    _validator()(config)
+    _schema_checked_once(_sm_config.SAGEMAKER_PYTHON_SDK_CONFIG_SCHEMA)(config)
 
 
 def checked_config(config: dict[str, Any]) -> dict[str, Any]:
