@@ -743,17 +743,7 @@ def _starting_resource(doc: Document, props: Mapping[str, Any], props_at: Parts,
     from . import sdk_calls
 
     service, operation, paths = STARTING_TYPES[rtype]
-    request: dict[str, Any] = {}
-    to_prop: dict[str, tuple[str, ...]] = {}
-    for prop_path, api_path in paths.items():
-        value = _paths.get(props, prop_path)
-        if value is None:
-            continue
-        node = request
-        for key in api_path[:-1]:
-            node = node.setdefault(key, {})
-        node[api_path[-1]] = value
-        to_prop[api_path[0]] = prop_path
+    request, to_prop = sdk_calls.mapped_request(paths, lambda prop_path: _paths.get(props, prop_path))
 
     def at(parts: Parts) -> Parts:
         return props_at + to_prop.get(str(parts[0]), ()) if parts else props_at

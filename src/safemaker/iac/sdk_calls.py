@@ -456,6 +456,39 @@ def stack_call_requests(doc: Document, logical_id: str, source_type: str, operat
     return [SourceRequest(doc.file, logical_id, source_type, "", {}, lambda _p: at(parts), lambda _p: shown(parts),
                           doc.line, extra=[((), value, "SM-REFERENCE")])]
 
+def mapped_request(paths: Mapping[Any, tuple[str, ...]], read: Callable[[Any], Any]) -> tuple[dict[str, Any],
+                                                                                          dict[str, Any]]:
+    """The API request a resource's properties make (CloudFormation and Terraform types read as an API call).
+
+    Parameters
+    ----------
+    paths : Mapping
+        Source path (as ``read`` takes it) -> the request path its value goes to.
+    read : callable
+        ``read(source path)`` -> the value there; ``None`` or :data:`~safemaker.errors.MISSING` when absent
+        (then the request has no such member).
+
+    Returns
+    -------
+    tuple[dict, dict]
+        The request, and the source path each top-level request member came from.
+    """
+    from ..errors import MISSING
+
+    request: dict[str, Any] = {}
+    came_from: dict[str, Any] = {}
+    for source, api_path in paths.items():
+        value = read(source)
+        if value is None or value is MISSING:
+            continue
+        node = request
+        for key in api_path[:-1]:
+            node = node.setdefault(key, {})
+        node[api_path[-1]] = value
+        came_from[api_path[0]] = source
+    return request, came_from
+
+
 def service_call_requests(doc: Document, logical_id: str, source_type: str, service: str, operation: str,
                           params: Any, at: Callable[[Parts], Parts],
                           shown: Callable[[Parts], str]) -> list[SourceRequest]:

@@ -564,9 +564,8 @@ def _starting_resource(doc: Document, address: str, rtype: str, values: Mapping[
     from . import sdk_calls
 
     service, operation, paths = STARTING_TYPES[rtype]
-    request: dict[str, Any] = {}
-    to_attr: dict[str, str] = {}
-    for tf_path, api_path in paths.items():
+
+    def read(tf_path: str) -> Any:
         value: Any = values
         unk: Any = unknown
         for key in tf_path.split("."):
@@ -577,13 +576,9 @@ def _starting_resource(doc: Document, address: str, rtype: str, values: Mapping[
         if unk is True:
             target = _reference(config, address, tf_path.replace(".", "[]."), [0]) if config is not None else None
             value = Unresolved(f"{address}.{tf_path}", "known after apply", target)
-        if value is None:
-            continue
-        node = request
-        for key in api_path[:-1]:
-            node = node.setdefault(key, {})
-        node[api_path[-1]] = value
-        to_attr[api_path[0]] = tf_path
+        return value
+
+    request, to_attr = sdk_calls.mapped_request(paths, read)
 
     def where(parts: Parts) -> Parts:
         return at
