@@ -49,8 +49,36 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
         os.environ.pop(_name, None)
 
 
+_SET_BY_OTHERS = frozenset({
+    "PYTEST_CURRENT_TEST",  # pytest's own
+    "KMP_DUPLICATE_LIB_OK", "KMP_INIT_AT_FORK",  # scikit-learn's __init__ sets them (setdefault) when first imported
+})
+"""Variables that pytest or a library's first import sets for the rest of the process: not a test's leak."""
+
+
 @pytest.fixture(autouse=True)
 def _offline_aws(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test runs with the fake AWS environment and the loopback-only guard, and leaves ``os.environ``
+    exactly as it found it: a variable a test (or the code it runs in-process) sets without monkeypatch is
+    reported as an error of that test and removed. A leak is otherwise seen by whatever comes next outside
+    this fixture: module- and session-scoped fixtures are set up before it (a leaked ``AWS_PROFILE`` named a
+    profile of a config file that was gone, and another module's fixture failed with ProfileNotFound)."""
+    before = dict(os.environ)
+    yield from _offline_environment(request, monkeypatch)
+    monkeypatch.undo()
+    changed = sorted(name for name in before.keys() | os.environ.keys()
+                     if before.get(name) != os.environ.get(name) and name not in _SET_BY_OTHERS)
+    if changed:
+        for name in changed:
+            if name in before:
+                os.environ[name] = before[name]
+            else:
+                del os.environ[name]
+        pytest.fail(f"{request.node.nodeid} left os.environ changed ({', '.join(changed)}); set variables with "
+                    "monkeypatch.setenv, or restore them", pytrace=False)
+
+
+def _offline_environment(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     if request.node.get_closest_marker("e2e"):
         if not os.environ.get(dev_env.E2E):
             pytest.skip(f"reaches a real AWS account: set {dev_env.E2E}=1 (and select it with -m e2e)")
@@ -132,8 +160,11 @@ def own_botocore_loaders(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _no_process_guard_left() -> object:
-    """A process guard (``install_process``, or turned on by a ClosedNetworkSession) ends with its test."""
+def _no_process_guard_left(_offline_aws: None) -> object:
+    """A process guard (``install_process``, or turned on by a ClosedNetworkSession) ends with its test.
+
+    Torn down before ``_offline_aws`` (it depends on it): turning the guard off puts back the variables it
+    exported for child Pythons, before ``_offline_aws`` checks that the test left ``os.environ`` as it was."""
     yield
     import sys
 

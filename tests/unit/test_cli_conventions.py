@@ -113,6 +113,14 @@ def test_known_aws_profile_becomes_the_process_profile(tmp_path, monkeypatch):
     r = runner.invoke(app, ["profile", "validate", "--profile", "prod", "-p", "x.toml"])
     assert r.exit_code == 0, r.output
     assert seen == {"profile_name": "prod", "source": "x.toml"}
+    # Run in-process, the command leaves the caller's environment as it found it (a leaked AWS_PROFILE named a
+    # profile of a config file that was gone by the next test: ProfileNotFound in an unrelated module).
+    assert "AWS_PROFILE" not in os.environ
+    monkeypatch.setenv("AWS_PROFILE", "default")
+    monkeypatch.setenv("AWS_DEFAULT_PROFILE", "default")
+    r = runner.invoke(app, ["profile", "validate", "--profile", "prod", "-p", "x.toml"])
+    assert r.exit_code == 0, r.output
+    assert (os.environ["AWS_PROFILE"], os.environ["AWS_DEFAULT_PROFILE"]) == ("default", "default")
 
 
 @pytest.mark.parametrize("name", COMMAND_MODULES)

@@ -117,8 +117,16 @@ def aws_profile_option() -> Any:
     return typer.Option(None, "--profile", help=AWS_PROFILE_HELP, show_default=False)
 
 
+_PROFILE_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+"""What :func:`use_aws_profile` changes in ``os.environ`` (restored by :func:`handle_errors` afterwards)."""
+
+
 def use_aws_profile(name: Optional[str]) -> None:
     """Make ``name`` the AWS named profile of this process (``AWS_PROFILE``), after checking it exists.
+
+    A command wrapped by :func:`handle_errors` restores both variables when it
+    returns, so a command run in-process (``CliRunner``, a notebook calling
+    ``main()``) leaves the caller's environment as it found it.
 
     Raises
     ------
@@ -290,6 +298,7 @@ def handle_errors(func: Optional[F] = None, *, aliases: Optional[Mapping[str, st
             return _run(args, kwargs, token)
 
     def _run(args: Any, kwargs: Any, token: Any) -> Any:
+        saved = {name: os.environ.get(name) for name in _PROFILE_VARIABLES}
         try:
             use_aws_profile(kwargs.get("aws_profile"))
             return func(*args, **kwargs)
@@ -309,6 +318,11 @@ def handle_errors(func: Optional[F] = None, *, aliases: Optional[Mapping[str, st
             raise typer.Exit(EXIT_ERROR) from None
         finally:
             _LOCAL_SEEN.reset(token)
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
     return wrapper
 
