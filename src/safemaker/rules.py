@@ -1343,13 +1343,17 @@ _RULE_LIST: tuple[OperationRule, ...] = (
     # ---- HyperPod
     _cluster("CreateCluster", "create"),
     _cluster("UpdateCluster", "update"),
-    OperationRule(
-        # Adds nodes to an instance group of an existing cluster: they run in the cluster's network.
-        "BatchAddClusterNodes",
+    *(OperationRule(
+        # Each provisions instances of an existing cluster, which run in the cluster's network: BatchAdd adds
+        # nodes; botocore: BatchReplace "terminates the specified instances and provisions new replacement
+        # instances"; UpdateClusterSoftware replaces each node with one on the new platform software (AMI);
+        # StartClusterHealthCheck: "The unhealthy nodes will be automatically rebooted or replaced" (trial 11 F08).
+        operation,
         kind="update",
         references=(Reference("ClusterName", "cluster"),),
         resource="cluster",
-    ),
+    ) for operation in ("BatchAddClusterNodes", "BatchReplaceClusterNodes", "UpdateClusterSoftware",
+                        "StartClusterHealthCheck")),
     OperationRule("AttachClusterNodeNetworkInterface", unsupported=_ATTACH_ENI),
     # ---- model monitoring
     _monitoring_definition("DataQuality"),

@@ -217,12 +217,9 @@ _NO_NETWORK_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
                 "UpdateTrialComponent")),
     (_TAGS, ("AddTags",)),
     (_HYPERPOD_NODES, ("AttachClusterNodeVolume", "BatchDeleteClusterNodes",
-                       "BatchRebootClusterNodes", "BatchReplaceClusterNodes", "DetachClusterNodeVolume",
-                       "MoveClusterNodes", "StartClusterHealthCheck")),
+                       "BatchRebootClusterNodes", "DetachClusterNodeVolume", "MoveClusterNodes")),
     (("installs or reconfigures a HyperPod extension (such as sagemaker-observability) on the nodes of an "
       "existing cluster; the cluster's network is unchanged"), ("CreateClusterExtension", "UpdateClusterExtension")),
-    (("patches the platform software (AMI) of an existing HyperPod cluster's instances; their network settings "
-      "are unchanged"), ("UpdateClusterSoftware",)),
     (_HYPERPOD_POLICY, ("CreateClusterSchedulerConfig", "CreateComputeQuota", "UpdateClusterSchedulerConfig",
                         "UpdateComputeQuota")),
     (("removes an in-cluster inference gateway from a global inference gateway (making it less reachable)"),

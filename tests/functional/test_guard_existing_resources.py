@@ -43,7 +43,9 @@ def test_the_operations_scale_a_resource_the_request_names():
     for operation, member in (("UpdateEndpointWeightsAndCapacities", "EndpointName"),
                               ("UpdateInferenceComponentRuntimeConfig", "InferenceComponentName"),
                               ("UpdateInferenceComponent", "InferenceComponentName"),
-                              ("UpdateCluster", "ClusterName"), ("BatchAddClusterNodes", "ClusterName")):
+                              ("UpdateCluster", "ClusterName"), ("BatchAddClusterNodes", "ClusterName"),
+                              ("BatchReplaceClusterNodes", "ClusterName"), ("UpdateClusterSoftware", "ClusterName"),
+                              ("StartClusterHealthCheck", "ClusterName")):
         assert member in MODEL.operation_model(operation).input_shape.required_members, operation
 
 
@@ -81,7 +83,25 @@ def _cluster(sm, name: str, **network) -> None:
     assert sm.describe_cluster(ClusterName=name)["ClusterName"] == name
 
 
-@pytest.mark.parametrize("operation", ["BatchAddClusterNodes", "UpdateCluster"])
+# botocore's documentation of each: BatchAddClusterNodes "Adds nodes"; BatchReplaceClusterNodes "provisions new
+# replacement instances"; UpdateClusterSoftware updates "the platform software" (nodes are replaced);
+# StartClusterHealthCheck: "The unhealthy nodes will be automatically rebooted or replaced" (trial 11 F08).
+_NODE_CALLS = {
+    "BatchAddClusterNodes": lambda sm, name: sm.batch_add_cluster_nodes(ClusterName=name, NodesToAdd=[
+        {"InstanceGroupName": "g", "IncrementTargetCountBy": 5}]),
+    "UpdateCluster": lambda sm, name: sm.update_cluster(ClusterName=name, InstanceGroups=[{
+        "InstanceCount": 6, "InstanceGroupName": "g", "InstanceType": "ml.c5.xlarge", "ExecutionRole": ROLE,
+        "LifeCycleConfig": {"SourceS3Uri": "s3://sagemaker-lc/lc", "OnCreate": "on_create.sh"}}]),
+    "BatchReplaceClusterNodes": lambda sm, name: sm.batch_replace_cluster_nodes(
+        ClusterName=name, NodeIds=["i-0123456789abcdef0"]),
+    "UpdateClusterSoftware": lambda sm, name: sm.update_cluster_software(ClusterName=name),
+    "StartClusterHealthCheck": lambda sm, name: sm.start_cluster_health_check(
+        ClusterName=name, DeepHealthCheckConfigurations=[
+            {"InstanceGroupName": "g", "DeepHealthChecks": ["InstanceStress"]}]),
+}
+
+
+@pytest.mark.parametrize("operation", sorted(_NODE_CALLS))
 def test_adding_nodes_to_a_cluster_without_a_vpc_is_refused(safemaker_local, safemaker_session, profile, operation):
     raw = safemaker_session.client("sagemaker", config=NO_RETRY)
     _cluster(raw, "open")
@@ -90,12 +110,7 @@ def test_adding_nodes_to_a_cluster_without_a_vpc_is_refused(safemaker_local, saf
     sm = safemaker_session.client("sagemaker", config=NO_RETRY)
 
     def call(name):
-        if operation == "BatchAddClusterNodes":
-            return sm.batch_add_cluster_nodes(ClusterName=name, NodesToAdd=[
-                {"InstanceGroupName": "g", "IncrementTargetCountBy": 5}])
-        return sm.update_cluster(ClusterName=name, InstanceGroups=[{
-            "InstanceCount": 6, "InstanceGroupName": "g", "InstanceType": "ml.c5.xlarge", "ExecutionRole": ROLE,
-            "LifeCycleConfig": {"SourceS3Uri": "s3://sagemaker-lc/lc", "OnCreate": "on_create.sh"}}])
+        return _NODE_CALLS[operation](sm, name)
 
     with pytest.raises(GuardrailViolation) as exc:
         call("open")

@@ -346,6 +346,11 @@ SPEC: Mapping[str, Op] = {
     "UpdateEndpointWeightsAndCapacities": Op("update", refs=(("EndpointName", "endpoint"),)),
     "UpdateInferenceComponentRuntimeConfig": Op("update", refs=(("InferenceComponentName", "inference-component"),)),
     "BatchAddClusterNodes": Op("update", refs=(("ClusterName", "cluster"),)),
+    # botocore: BatchReplaceClusterNodes "terminates the specified instances and provisions new replacement
+    # instances"; UpdateClusterSoftware replaces each node's platform software (AMI); StartClusterHealthCheck:
+    # "The unhealthy nodes will be automatically rebooted or replaced" (trial 11 F08)
+    **{op: Op("update", refs=(("ClusterName", "cluster"),))
+       for op in ("BatchReplaceClusterNodes", "UpdateClusterSoftware", "StartClusterHealthCheck")},
     **{op: Op("refused") for op in ("CreateAIRecommendationJob", "CreatePartnerApp", "CreatePartnerAppPresignedUrl",
                                     "CreateProject", "StartEdgeDeploymentStage", "StartSession", "UpdatePartnerApp",
                                     "UpdateProject")},
