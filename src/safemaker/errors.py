@@ -319,6 +319,17 @@ class Violation:
     rule_id: str
     required_text: str | None = None
 
+    def __post_init__(self) -> None:
+        # A value a request carries may hold a credential (a git remote's https://user:TOKEN@host): every
+        # field that is shown is masked here, once (safemaker._redact; refusals only, never on the fast path).
+        from ._redact import redact_value
+
+        for name in ("path", "found", "required", "fix", "required_text"):
+            value = getattr(self, name)
+            masked = redact_value(value)
+            if masked is not value:
+                object.__setattr__(self, name, masked)
+
     def message(self) -> str:
         """``"<path> is <found>; the profile requires <required>. <fix>."``
 
