@@ -29,6 +29,13 @@ DECIDED_OPERATIONS: Mapping[str, frozenset[str]] = {
     "bedrock": frozenset({"CreateMarketplaceModelEndpoint", "UpdateMarketplaceModelEndpoint"}),
     "sagemaker-a2i-runtime": frozenset({"StartHumanLoop"}),
     "application-autoscaling": frozenset({"RegisterScalableTarget", "PutScheduledAction", "PutScalingPolicy"}),
+    "codeconnections": frozenset({"CreateSyncConfiguration", "UpdateSyncConfiguration"}),
+    "codestar-connections": frozenset({"CreateSyncConfiguration", "UpdateSyncConfiguration"}),
+    "datazone": frozenset({"CreateEnvironmentBlueprint", "UpdateEnvironmentBlueprint", "CreateEnvironment",
+                           "UpdateEnvironment", "CreateProject", "UpdateProject"}),
+    "proton": frozenset({"CreateEnvironment", "UpdateEnvironment", "CreateService", "UpdateService",
+                         "CreateServiceInstance", "UpdateServiceInstance", "UpdateServicePipeline", "CreateComponent",
+                         "UpdateComponent"}),
 }
 """botocore service name (``client.meta.service_model.service_name``) -> the operations decided
 (:func:`safemaker.iac.service_calls.service_call_decision`); any other operation passes untouched."""

@@ -74,7 +74,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..audit import Finding
     from ..profile import VpcProfile
 
-__all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "FOLLOWED_CALLS", "FollowedContent", "TARGET_STARTS",
+__all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "UNSEEN_WHEN_GIVEN", "FOLLOWED_CALLS", "FollowedContent", "TARGET_STARTS",
            "TargetStart", "target_start", "LOOKUP_CALLS", "Lookup", "STARTING_CALLS", "PIPELINE_ACTIONS", "PipelineAction", "MAINTENANCE_WINDOW_TASKS", "Start",
            "SAGEMAKER_REFERENCES", "SCALING_CALLS", "ScalableResource", "SERVICES", "service_call_decision",
            "decides", "sagemaker_references", "reads_type", "patched_state"]
@@ -129,8 +129,67 @@ UNSEEN_OPERATIONS: Mapping[tuple[str, str], tuple[str, str]] = {
     ("bedrock", "UpdateMarketplaceModelEndpoint"): (
         "endpointConfig", "re-creates the SageMaker endpoint's model and endpoint config through Amazon Bedrock "
                           "(their network settings are not in this request)"),
+    # Trial 11 F06: Git sync (botocore codeconnections / codestar-connections CreateSyncConfiguration: "sync content
+    # from a Git repository to update a specified Amazon Web Services resource"; ResourceName "a CloudFormation stack
+    # in the case of CFN_STACK_SYNC"): every push deploys the repository's template
+    **{(service, op): ("ResourceName", "deploys the CloudFormation template of a Git repository to the stack it "
+                                       "names on every push (CFN_STACK_SYNC); the template is not in this request")
+       for service in ("codeconnections", "codestar-connections")
+       for op in ("CreateSyncConfiguration", "UpdateSyncConfiguration")},
+    # DataZone (SageMaker Unified Studio): botocore datazone CloudFormationProperties.templateUrl "The template URL of
+    # the cloud formation provisioning properties of the environment blueprint"; an environment deploys its
+    # blueprint's template, a project profile deploys its environments' blueprints when the project is made
+    ("datazone", "CreateEnvironmentBlueprint"): (
+        "provisioningProperties", "names a CloudFormation template (templateUrl) that environments of the blueprint "
+                                  "deploy; the template is not in this request"),
+    ("datazone", "UpdateEnvironmentBlueprint"): (
+        "provisioningProperties", "names a CloudFormation template (templateUrl) that environments of the blueprint "
+                                  "deploy; the template is not in this request"),
+    ("datazone", "CreateEnvironment"): (
+        "environmentBlueprintIdentifier", "deploys the CloudFormation template of an environment blueprint, which "
+                                          "DataZone keeps (not in this request)"),
+    ("datazone", "UpdateEnvironment"): (
+        "blueprintVersion", "re-deploys the environment's blueprint template, which DataZone keeps (not in this "
+                            "request)"),
+    ("datazone", "CreateProject"): (
+        "projectProfileId", "deploys the environments of a project profile from blueprint templates DataZone keeps "
+                            "(not in this request)"),
+    ("datazone", "UpdateProject"): (
+        "environmentDeploymentDetails", "deploys the environments of the project's profile from blueprint templates "
+                                        "DataZone keeps (not in this request)"),
+    # AWS Proton (botocore proton CreateService: "An Proton service is an instantiation of a service template"):
+    # environments, services, their instances, pipelines and components deploy the infrastructure template of a
+    # Proton template version, which Proton keeps
+    **{("proton", op): (member, "deploys the infrastructure template of a Proton template, which Proton keeps (not "
+                                "in this request)")
+       for op, member in (("CreateEnvironment", "templateName"), ("UpdateEnvironment", "name"),
+                          ("CreateService", "templateName"), ("UpdateService", "name"),
+                          ("CreateServiceInstance", "serviceName"), ("UpdateServiceInstance", "serviceName"),
+                          ("UpdateServicePipeline", "serviceName"), ("CreateComponent", "templateFile"),
+                          ("UpdateComponent", "name"))},
 }
 """(service, operation) -> (member named, why): they run content the request does not carry."""
+
+UNSEEN_WHEN_GIVEN: Mapping[tuple[str, str], frozenset[str]] = {
+    ("datazone", "UpdateEnvironmentBlueprint"): frozenset({"provisioningProperties"}),
+    ("datazone", "UpdateEnvironment"): frozenset({"blueprintVersion", "userParameters",
+                                                  "environmentConfigurationName"}),
+    ("datazone", "CreateProject"): frozenset({"projectProfileId", "userParameters"}),
+    ("datazone", "UpdateProject"): frozenset({"environmentDeploymentDetails", "userParameters",
+                                              "projectProfileVersion", "projectProfileAction"}),
+    ("proton", "UpdateEnvironment"): frozenset({"spec", "templateMajorVersion", "templateMinorVersion",
+                                                "deploymentType", "provisioningRepository", "codebuildRoleArn",
+                                                "componentRoleArn"}),
+    ("proton", "UpdateService"): frozenset({"spec"}),
+    ("proton", "UpdateServiceInstance"): frozenset({"spec", "templateMajorVersion", "templateMinorVersion",
+                                                    "deploymentType"}),
+    ("proton", "UpdateServicePipeline"): frozenset({"spec", "templateMajorVersion", "templateMinorVersion",
+                                                    "deploymentType"}),
+    ("proton", "UpdateComponent"): frozenset({"templateFile", "serviceSpec", "deploymentType",
+                                              "serviceInstanceName", "serviceName"}),
+}
+"""Of :data:`UNSEEN_OPERATIONS`: deployed only when the request gives one of these members (an update of the
+name, description or glossary terms deploys nothing): refused then, sent otherwise."""
 
 @dataclass(frozen=True)
 class FollowedContent:
@@ -589,7 +648,10 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
         out += _starting_call(service, operation, params, current_state, starts)
     elif key in UNSEEN_OPERATIONS:
         member, why = UNSEEN_OPERATIONS[key]
-        out.append(_unverifiable(operation, member, params.get(member), why))
+        given = UNSEEN_WHEN_GIVEN.get(key)
+        if given is None or given & set(params):
+            member = member if given is None or member in params else min(given & set(params))
+            out.append(_unverifiable(operation, member, params.get(member), why))
     elif key in FOLLOWED_CALLS:
         out += _followed_violations(operation, FOLLOWED_CALLS[key], params, current_state, starts, profile)
     elif key in CLOUD_CONTROL_CALLS:
