@@ -22,9 +22,18 @@ CONFIGS = {
 
 
 def errors(text: str, region: str = "us-east-1") -> list[str]:
-    from cfnlint.api import lint  # here, not at collection (~1 s of CPU per pytest process)
+    """cfn-lint's errors (``cfnlint.api.lint``, its rules loaded once per process: tests/_cfnlint.py)."""
+    from _cfnlint import lint  # cfn-lint is imported here, not at collection (~1 s of CPU per pytest process)
 
     return [f"{m.rule.id} {m.message}" for m in lint(text, regions=[region]) if m.rule.id.startswith("E")]
+
+
+def test_cfn_lint_with_rules_loaded_once_still_reports_errors():
+    """The shared rules do run: a Ref to no resource is cfn-lint's E1020, in every template linted after another."""
+    tpl = template.render(CONFIGS["seed"], s3_prefix_list_id="pl-63a5400a")
+    assert errors(template.dumps(tpl)) == []
+    tpl["Resources"]["Subnet1"]["Properties"]["VpcId"] = {"Ref": "NoSuchVpc"}
+    assert [e.split()[0] for e in errors(template.dumps(tpl, "json"))] == ["E1020"]
 
 
 @pytest.mark.parametrize("name", CONFIGS)
