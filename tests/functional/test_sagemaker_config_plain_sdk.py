@@ -2,7 +2,7 @@
 
 Each test writes the file with the real CLI, then runs a program that never
 imports safemaker -- SDK v2 ``Estimator`` and ``Model``, or SDK v3
-``ModelTrainer`` -- in a fresh interpreter (``sys.executable``: the SDK major of
+``ModelTrainer`` -- in a child interpreter (``sys.executable``: the SDK major of
 this test run), pointed at the file with ``SAGEMAKER_USER_CONFIG_OVERRIDE`` /
 ``SAGEMAKER_ADMIN_CONFIG_OVERRIDE`` and at the local backend with
 ``AWS_ENDPOINT_URL``. No guard exists in that process (the program checks
@@ -10,6 +10,14 @@ that no ``safemaker`` module was imported), so what arrives at the backend is
 the config's doing alone. A control run with a config holding only the roles
 shows the same program sends open requests without it. The program refuses
 any connection that is not to the loopback address.
+
+The programs of one test module run one after the other in the same child
+(:class:`_Interpreter`: the SDK is imported once, ~3 s of CPU, instead of once
+per test), each with its own environment, working directory and globals. The
+SDK reads the config files when a session is made (the pipeline test makes two
+sessions in one program: the second, with the roles-only file, sends an open
+definition), so a program sees only its own file; a control run after a closed
+one would fail if an earlier file carried over.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -112,11 +121,76 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _run(script: str, tmp_path: Path, backend, **env: str) -> dict:
+SERVE = '''
+import contextlib, io, json, os, sys, traceback
+protocol = sys.stdout
+for line in sys.stdin:
+    job = json.loads(line)
+    os.environ.clear()
+    os.environ.update(job["env"])
+    os.chdir(job["cwd"])
+    out, err, code = io.StringIO(), io.StringIO(), 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            with open(job["path"]) as f:
+                exec(compile(f.read(), job["path"], "exec"), {"__name__": "__main__", "__file__": job["path"]})
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+    protocol.write("@@done " + json.dumps({"returncode": code, "stdout": out.getvalue(), "stderr": err.getvalue()})
+                   + "\\n")
+    protocol.flush()
+'''
+"""The child of :class:`_Interpreter`: runs each program it is sent (a JSON line: path, cwd, env) as
+``python path`` would (``__name__ == "__main__"``, fresh globals; stdout and stderr captured), and answers
+one ``@@done {returncode, stdout, stderr}`` line."""
+
+
+class _Interpreter:
+    """One child Python for the programs of this module (the SDK imported once, by the first program)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.log = directory / "interpreter.stderr"  # what the child writes outside a program
+        with open(self.log, "w") as log:
+            self.proc = subprocess.Popen([sys.executable, "-c", SERVE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=log, text=True, cwd=directory, env=_env())
+
+    def run(self, path: Path, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+        """``python path`` in ``cwd`` with exactly ``env``, in the child; its exit status and output."""
+        assert self.proc.poll() is None, self.log.read_text()[-4000:]
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps({"path": str(path), "cwd": str(cwd), "env": env}) + "\n")
+        self.proc.stdin.flush()
+        for line in self.proc.stdout:
+            if line.startswith("@@done "):
+                done = json.loads(line[len("@@done "):])
+                return subprocess.CompletedProcess([sys.executable, str(path)], done["returncode"], done["stdout"],
+                                                   done["stderr"])
+        raise AssertionError(f"the interpreter ended: {self.log.read_text()[-4000:]}")
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a program hung
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def interpreter(tmp_path_factory) -> Iterator[_Interpreter]:
+    child = _Interpreter(tmp_path_factory.mktemp("interpreter"))
+    yield child
+    child.close()
+
+
+def _run(script: str, tmp_path: Path, backend, interpreter: _Interpreter, **env: str) -> dict:
     path = tmp_path / "plain.py"
     path.write_text(script)
-    proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300, cwd=tmp_path,
-                          env=_env(AWS_ENDPOINT_URL=backend.endpoint_url, **env))
+    proc = interpreter.run(path, tmp_path, _env(AWS_ENDPOINT_URL=backend.endpoint_url, **env))
     assert proc.returncode == 0, proc.stderr[-4000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["safemaker_modules"] == []  # no guard in that process: the config alone did it
@@ -138,9 +212,9 @@ def _roles_only(tmp_path: Path) -> Path:
 @pytest.mark.sdk2
 @pytest.mark.parametrize("variable", ["SAGEMAKER_USER_CONFIG_OVERRIDE", "SAGEMAKER_ADMIN_CONFIG_OVERRIDE"])
 def test_plain_v2_estimator_and_model_send_closed_requests_from_the_exported_file(tmp_path, safemaker_local,
-                                                                                  variable):
+                                                                                  interpreter, variable):
     config = _export(tmp_path, tmp_path / "sagemaker" / "config.yaml")
-    result = _run(PLAIN_V2, tmp_path, safemaker_local, **{variable: str(config)})
+    result = _run(PLAIN_V2, tmp_path, safemaker_local, interpreter, **{variable: str(config)})
     (training,) = _bodies(result, "CreateTrainingJob")
     assert training["VpcConfig"] == CLOSED_VPC
     assert training["EnableNetworkIsolation"] is True
@@ -160,8 +234,9 @@ def test_plain_v2_estimator_and_model_send_closed_requests_from_the_exported_fil
 
 
 @pytest.mark.sdk2
-def test_control_plain_v2_without_the_export_sends_open_requests(tmp_path, safemaker_local):
-    result = _run(PLAIN_V2, tmp_path, safemaker_local, SAGEMAKER_USER_CONFIG_OVERRIDE=str(_roles_only(tmp_path)))
+def test_control_plain_v2_without_the_export_sends_open_requests(tmp_path, safemaker_local, interpreter):
+    result = _run(PLAIN_V2, tmp_path, safemaker_local, interpreter,
+                  SAGEMAKER_USER_CONFIG_OVERRIDE=str(_roles_only(tmp_path)))
     (training,) = _bodies(result, "CreateTrainingJob")
     assert "VpcConfig" not in training and "EnableNetworkIsolation" not in training
     (model,) = _bodies(result, "CreateModel")
@@ -170,11 +245,13 @@ def test_control_plain_v2_without_the_export_sends_open_requests(tmp_path, safem
 
 @pytest.mark.sdk3
 @pytest.mark.parametrize("variable", ["SAGEMAKER_USER_CONFIG_OVERRIDE", "SAGEMAKER_ADMIN_CONFIG_OVERRIDE"])
-def test_plain_v3_model_trainer_sends_a_closed_request_from_the_exported_file(tmp_path, safemaker_local, variable):
+def test_plain_v3_model_trainer_sends_a_closed_request_from_the_exported_file(tmp_path, safemaker_local, interpreter,
+                                                                             variable):
     config = _export(tmp_path, tmp_path / "sagemaker" / "config.yaml")
     # SDK v3 validates the role with IAM SimulatePrincipalPolicy (IAM has no VPC endpoint):
     # SAGEMAKER_VALIDATE_ROLE=false is how a closed network turns that off (docs/profile.md).
-    result = _run(PLAIN_V3, tmp_path, safemaker_local, SAGEMAKER_VALIDATE_ROLE="false", **{variable: str(config)})
+    result = _run(PLAIN_V3, tmp_path, safemaker_local, interpreter, SAGEMAKER_VALIDATE_ROLE="false",
+                  **{variable: str(config)})
     (training,) = _bodies(result, "CreateTrainingJob")
     assert training["VpcConfig"] == {"SecurityGroupIds": SG, "Subnets": SUBNETS}
     assert training["EnableNetworkIsolation"] is True
@@ -187,8 +264,9 @@ def test_plain_v3_model_trainer_sends_a_closed_request_from_the_exported_file(tm
 
 
 @pytest.mark.sdk3
-def test_control_plain_v3_model_trainer_without_the_export_sends_an_open_request(tmp_path, safemaker_local):
-    result = _run(PLAIN_V3, tmp_path, safemaker_local, SAGEMAKER_VALIDATE_ROLE="false",
+def test_control_plain_v3_model_trainer_without_the_export_sends_an_open_request(tmp_path, safemaker_local,
+                                                                                interpreter):
+    result = _run(PLAIN_V3, tmp_path, safemaker_local, interpreter, SAGEMAKER_VALIDATE_ROLE="false",
                   SAGEMAKER_USER_CONFIG_OVERRIDE=str(_roles_only(tmp_path)))
     (training,) = _bodies(result, "CreateTrainingJob")
     assert "VpcConfig" not in training and "EnableNetworkIsolation" not in training
@@ -196,8 +274,8 @@ def test_control_plain_v3_model_trainer_without_the_export_sends_an_open_request
 
 # One program, two pipelines: PIPELINES is a JSON list of [pipeline name, config file]; each PipelineSession is
 # made with SAGEMAKER_USER_CONFIG_OVERRIDE set to its file (the SDK reads the file when the session is made).
-# The first pipeline's interpreter is fresh; a later one could only pick up more of an earlier config, which the
-# control (second, with the roles-only file) would show as fewer violations.
+# The first pipeline's session is the program's first; a later one could only pick up more of an earlier config,
+# which the control (second, with the roles-only file) would show as fewer violations.
 PIPELINE_V2 = PRELUDE + '''
 import os
 from sagemaker.estimator import Estimator
@@ -215,14 +293,15 @@ for pipeline_name, config in json.loads(os.environ["PIPELINES"]):
 
 
 @pytest.mark.sdk2
-def test_plain_v2_pipeline_session_pipeline_passes_the_guard_with_the_exported_file(tmp_path, safemaker_local):
+def test_plain_v2_pipeline_session_pipeline_passes_the_guard_with_the_exported_file(tmp_path, safemaker_local,
+                                                                                    interpreter):
     """docs/guard.md (SDK pipelines that pass the guard): the steps of a ``PipelineSession`` pipeline are
     built from the exported config, so the definition is one the guard accepts as written."""
     from safemaker.pipeline import check_definition
     from safemaker.profile import VpcProfile
 
     config = _export(tmp_path, tmp_path / "smcfg.yaml")
-    result = _run(PIPELINE_V2, tmp_path, safemaker_local, PIPELINES=json.dumps(
+    result = _run(PIPELINE_V2, tmp_path, safemaker_local, interpreter, PIPELINES=json.dumps(
         [["plain-v2-pipeline", str(config)], ["open-v2-pipeline", str(_roles_only(tmp_path))]]))
     created, opened = _bodies(result, "CreatePipeline")
     assert (created["PipelineName"], opened["PipelineName"]) == ("plain-v2-pipeline", "open-v2-pipeline")
