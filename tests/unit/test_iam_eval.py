@@ -9,6 +9,7 @@ from safemaker.iam.evaluator import (
     SUPPORTED_OPERATORS,
     AuthorizationRequest,
     PolicyEvaluationError,
+    PolicySet,
     condition_holds,
     evaluate,
     statement_applies,
@@ -224,19 +225,77 @@ def test_condition_key_names_are_case_insensitive():
         (deny(Condition={"StringEquals": {}}), "must be a non-empty object"),
     ],
 )
-def test_unsupported_or_malformed_policies_raise_naming_the_place(statement, problem):
+@pytest.mark.parametrize("form", [list, PolicySet])
+def test_unsupported_or_malformed_policies_raise_naming_the_place(statement, problem, form):
     with pytest.raises(PolicyEvaluationError) as exc:
-        evaluate([doc(dict(statement, Sid="S1"))], req(**{"sagemaker:VpcSubnets": [SUB_A], "k": "v"}))
+        evaluate(form([doc(dict(statement, Sid="S1"))]), req(**{"sagemaker:VpcSubnets": [SUB_A], "k": "v"}))
     assert problem in str(exc.value)
     assert exc.value.where.startswith("policy 0, statement 'S1'")
     assert isinstance(exc.value, SafemakerError)
 
 
-def test_a_document_without_statement_or_with_an_unknown_version_is_refused():
+@pytest.mark.parametrize("form", [list, PolicySet])
+def test_a_document_without_statement_or_with_an_unknown_version_is_refused(form):
     with pytest.raises(PolicyEvaluationError, match="a policy document needs a Statement"):
-        evaluate([{"Version": "2012-10-17"}], req())
+        evaluate(form([{"Version": "2012-10-17"}]), req())
     with pytest.raises(PolicyEvaluationError, match="unknown Version '2020-01-01'"):
-        evaluate([{"Version": "2020-01-01", "Statement": []}], req())
+        evaluate(form([{"Version": "2020-01-01", "Statement": []}]), req())
+
+
+# --------------------------------------------------------------------------- PolicySet: read once, same decisions
+
+
+def test_a_policy_set_decides_as_evaluate_on_the_policies_themselves():
+    """The oracle is evaluate on the plain documents (each rule tested above): every request, every policy list."""
+    from safemaker import iam
+    from safemaker.iam import scp
+
+    from _profiles import make_profile
+
+    profile = make_profile()
+    lists = [
+        [doc(allow()), doc(deny(Sid="No"))],
+        [doc(allow(), deny(Condition={"Bool": {"sagemaker:NetworkIsolation": "false"}}))],
+        [doc(allow("SageMaker:Create*"), deny("sagemaker:Delete?odel"))],
+        [doc({"Effect": "Deny", "NotAction": ["sagemaker:Describe*", "iam:PassRole"], "Resource": "*"})],
+        [doc({"Effect": "Allow", "Action": "iam:PassRole", "NotResource": [ROLE, "arn:aws:iam::*:role/x-*"]})],
+        [doc(deny(resource=["arn:aws:sagemaker:*:*:training-job/ok-*", "*/Other"]))],
+        [iam.BASELINE_ALLOW, *iam.guardrail_policy(profile), *iam.pass_role_policy(profile)],
+        [iam.BASELINE_ALLOW, *scp.service_control_policies(profile)],
+    ]
+    requests = [req(), req("sagemaker:createtrainingjob"), req("sagemaker:DeleteModel"), req("sagemaker:DescribeModel"),
+                req("iam:PassRole", ROLE), req("iam:PassRole", "arn:aws:iam::123456789012:role/x-1"),
+                req("iam:PassRole", "arn:aws:iam::123456789012:role/Admin"),
+                req(resource="arn:aws:sagemaker:us-east-1:1:training-job/ok-1"),
+                req(**{"sagemaker:NetworkIsolation": False, "sagemaker:VpcSubnets": [SUB_A]}),
+                req(**{"sagemaker:NetworkIsolation": True, "sagemaker:VpcSubnets": [FOREIGN],
+                       "sagemaker:VpcSecurityGroupIds": ["sg-0"]}),
+                req("sagemaker:CreateNotebookInstance", **{"sagemaker:DirectInternetAccess": "Enabled"})]
+    decisions = set()
+    for policies in lists:
+        as_set = PolicySet(policies)
+        for r in requests:
+            expected = evaluate(policies, r)
+            assert evaluate(as_set, r) == expected == as_set.evaluate(r)
+            decisions.add(expected.decision)
+    assert decisions == {"allowed", "explicitDeny", "implicitDeny"}
+
+
+def test_a_policy_set_is_a_snapshot_and_reports_errors_at_evaluation_as_evaluate():
+    policies = [doc(allow(), deny(Sid="No", Condition={"Bool": {"sagemaker:NetworkIsolation": "false"}}))]
+    as_set = PolicySet(policies)
+    policies[0]["Statement"][1]["Condition"] = {"Bool": {"sagemaker:NetworkIsolation": "true"}}
+    assert evaluate(as_set, req(**{"sagemaker:NetworkIsolation": False})).denying_sids == ("No",)
+    # A malformed resource pattern is found only when the action matches, by both.
+    bad = [doc(allow(), deny("sagemaker:DeleteModel", resource=7, Sid="B"))]
+    as_set = PolicySet(bad)  # nothing raised here
+    for form in (bad, as_set):
+        assert evaluate(form, req()).decision == "allowed"
+        with pytest.raises(PolicyEvaluationError) as exc:
+            evaluate(form, req("sagemaker:DeleteModel"))
+        assert exc.value.where.startswith("policy 0, statement 'B'")
+    with pytest.raises(PolicyEvaluationError, match="Condition must be an object"):
+        evaluate(PolicySet([doc(deny(Condition=None))]), req())
 
 
 def test_supported_operators_are_exactly_those_safemaker_and_the_seed_use():

@@ -43,7 +43,7 @@ from safemaker import guard, iam
 from safemaker.iam import scp
 from safemaker.iam import BlindSpot
 from safemaker.iam import context as iam_context
-from safemaker.iam.evaluator import evaluate
+from safemaker.iam.evaluator import PolicySet, evaluate
 from safemaker.profile import VpcProfile
 from safemaker.rules import RULES, FieldRule, Guardrail, split_path
 from safemaker.rules_classification import OperationClass, classification
@@ -78,22 +78,24 @@ def profile(name: str) -> VpcProfile:
     return VpcProfile.from_mapping(PROFILES[name], source=name, env=False)
 
 
+# Each policy list is evaluated for thousands of requests: as a PolicySet (read once; the same decisions as
+# evaluate on the documents, tests/unit/test_iam_eval.py).
 @lru_cache(maxsize=None)
-def policies(name: str) -> tuple[dict, ...]:
+def policies(name: str) -> PolicySet:
     p = profile(name)
-    return (iam.BASELINE_ALLOW, *iam.guardrail_policy(p), *iam.pass_role_policy(p))
+    return PolicySet((iam.BASELINE_ALLOW, *iam.guardrail_policy(p), *iam.pass_role_policy(p)))
 
 
 @lru_cache(maxsize=None)
-def scp_policies(name: str) -> tuple[dict, ...]:
+def scp_policies(name: str) -> PolicySet:
     """The SCPs (guardrail + pass-role) under an Allow, as Organizations evaluates them with FullAWSAccess."""
-    return (iam.BASELINE_ALLOW, *scp.service_control_policies(profile(name)))
+    return PolicySet((iam.BASELINE_ALLOW, *scp.service_control_policies(profile(name))))
 
 
 @lru_cache(maxsize=None)
-def seed(name: str) -> tuple[dict, ...]:
+def seed(name: str) -> PolicySet:
     s = iam.seed_policies(profile(name))
-    return (iam.BASELINE_ALLOW, *s["guardrail"], *s["pass-role"])
+    return PolicySet((iam.BASELINE_ALLOW, *s["guardrail"], *s["pass-role"]))
 
 
 # --------------------------------------------------------------------------- minimal requests from botocore shapes
@@ -556,7 +558,7 @@ def test_every_rendered_statement_is_needed(name):
     def denied_cases(stmt: dict, only: str | None) -> frozenset[int]:
         key = (json.dumps(stmt, sort_keys=True), only)
         if key not in denied_by:
-            pols = (iam.BASELINE_ALLOW, {"Version": "2012-10-17", "Statement": [stmt]})
+            pols = PolicySet((iam.BASELINE_ALLOW, {"Version": "2012-10-17", "Statement": [stmt]}))
             denied_by[key] = frozenset(i for i in considered[only]
                                        if any(evaluate(pols, r).explicitly_denied for r in cases[i][1]))
         return denied_by[key]
@@ -656,10 +658,10 @@ fuzz = _load_fuzz_strategies()
 
 
 @lru_cache(maxsize=None)
-def fuzz_policies(name: str) -> tuple[dict, ...]:
+def fuzz_policies(name: str) -> PolicySet:
     """The guardrail and pass-role policies of ``fuzz.FUZZ_PROFILES[name]`` (rendered once per profile)."""
     p = fuzz.FUZZ_PROFILES[name]
-    return (iam.BASELINE_ALLOW, *iam.guardrail_policy(p), *iam.pass_role_policy(p))
+    return PolicySet((iam.BASELINE_ALLOW, *iam.guardrail_policy(p), *iam.pass_role_policy(p)))
 
 
 @pytest.mark.skipif(fuzz is None, reason="tests/fuzz/strategies.py (the guard's fuzz generator) is not present")
