@@ -432,18 +432,7 @@ class Guard:
         client = client_ref() if client_ref is not None else None
         region = getattr(getattr(client, "meta", None), "region_name", None)
         checked: list[str] = []
-        violations, starts = calls.service_call_decision(service, operation, params, self.profile,
-                                                         current_state=_current_state(client, calls, service,
-                                                                                      operation, params))
-        violations += self._started_violations(operation, starts, client, checked,
-                                               (_read_key(calls, service, operation, params),))
-        refs = calls.sagemaker_references(service, operation, params)
-        if refs:   # a SageMaker resource the request hands data or work to (A2I's flow definition, a scaled endpoint)
-            sagemaker, unreadable = self._describing_client(client, operation, refs[0].path, refs[0].name, "resource")
-            if unreadable is not None:
-                violations.append(unreadable)
-            elif not self._scales_in(calls.SCALING_CALLS.get((service, operation)), params, refs[0], sagemaker):
-                violations += self._check_references(operation, tuple(refs), sagemaker, checked)
+        violations = self._service_request_violations(service, operation, params, client, checked, ())
         if self.mode == "warn":
             self._record(operation, "warned" if violations else "allowed", (), violations, checked, region)
             return None
@@ -452,6 +441,29 @@ class Guard:
             raise GuardrailViolation(operation, violations)
         self._record(operation, "allowed", (), (), checked, region)
         return params
+
+    def _service_request_violations(self, service: str, operation: str, params: Mapping[str, Any], client: Any,
+                                    checked: list[str], seen: tuple[tuple[str, str, str], ...]) -> list[Violation]:
+        """The violations of one request of another service (``client``: of that service), sent by this process
+        or started by a request it sends (``seen``: the starts being decided around it): what
+        :func:`safemaker.iac.service_calls.service_call_decision` finds, what the request starts
+        (:meth:`_started_violations`) and the SageMaker resource it hands work to. The one decision of such a
+        request: a carrier's call (a state machine's task, a schedule's universal target, an Automation step) is
+        decided by it as the same call sent directly."""
+        calls = _service_calls()
+        violations, starts = calls.service_call_decision(service, operation, params, self.profile,
+                                                         current_state=_current_state(client, calls, service,
+                                                                                      operation, params))
+        violations = list(violations) + self._started_violations(
+            operation, starts, client, checked, seen + (_read_key(calls, service, operation, params),))
+        refs = calls.sagemaker_references(service, operation, params)
+        if refs:   # a SageMaker resource the request hands data or work to (A2I's flow definition, a scaled endpoint)
+            sagemaker, unreadable = self._describing_client(client, operation, refs[0].path, refs[0].name, "resource")
+            if unreadable is not None:
+                violations.append(unreadable)
+            elif not self._scales_in(calls.SCALING_CALLS.get((service, operation)), params, refs[0], sagemaker):
+                violations += self._check_references(operation, tuple(refs), sagemaker, checked)
+        return violations
 
     def _started_violations(self, operation: str, starts: Any, client: Any, checked: list[str],
                             seen: tuple[tuple[str, str, str], ...]) -> list[Violation]:
@@ -485,10 +497,7 @@ class Guard:
                     out.append(Violation(operation, path, request, f"a {service} resource that can be read",
                                          f"Cannot check it ({exc})", Guardrail.REFERENCE.value))
                     continue
-                found, more = calls.service_call_decision(
-                    service, started, request, self.profile,
-                    current_state=_current_state(other, calls, service, started, request))
-                found = list(found) + self._started_violations(started, more, other, checked, seen + (key,))
+                found = self._service_request_violations(service, started, request, other, checked, seen)
             out += [dataclasses.replace(v, operation=operation, path=f"{path} -> {started}.{v.path}") for v in found]
         return out
 

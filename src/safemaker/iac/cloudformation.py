@@ -756,11 +756,6 @@ def _starting_resource(doc: Document, props: Mapping[str, Any], props_at: Parts,
 
 _CUSTOM_TYPES = ("AWS::CloudFormation::CustomResource",)
 _SDK_CALL_MEMBERS = ("Create", "Update", "Delete")
-_CDK_SERVICE_NAMES = {"stepfunctions": "sfn", "sagemaker": "sagemaker"}
-"""CDK ``normalizeServiceName``: an SDK v2 name (lower-cased) -> the v3 package's (``@aws-sdk/client-<name>``)."""
-_BOTOCORE_SERVICES = {"sagemaker": "sagemaker", "cloudformation": "cloudformation", "sfn": "stepfunctions",
-                      "scheduler": "scheduler", "ssm": "ssm", "cloudcontrol": "cloudcontrol", "eventbridge": "events",
-                      "pipes": "pipes"}
 
 
 def _cdk_operation(action: str, service: str) -> str:
@@ -769,7 +764,13 @@ def _cdk_operation(action: str, service: str) -> str:
     (``CreateNotebookInstanceCommand``); an operation of botocore's model named ``...Command`` keeps its name."""
     import botocore.session
 
-    names = set(botocore.session.get_session().get_service_model(_BOTOCORE_SERVICES[service]).operation_names)
+    from .sdk_calls import _BOTOCORE_NAMES
+
+    try:
+        names = set(botocore.session.get_session().get_service_model(_BOTOCORE_NAMES.get(service, service))
+                    .operation_names)
+    except Exception:  # noqa: BLE001 - a service botocore does not know: the action as written
+        names = set()
     op = action[0].upper() + action[1:]
     if op not in names and op.endswith("Command") and op[: -len("Command")] in names:
         return op[: -len("Command")]
@@ -826,10 +827,10 @@ def _aws_custom_resource(doc: Document, resolver: Resolver, res: Mapping[str, An
             out.append(unknown(member, {"service": service, "action": action},
                                "an AwsCustomResource call whose service or action is not written"))
             continue
-        name = service.lower().removeprefix("@aws-sdk/client-")
-        name = sdk_calls._SERVICE_NAMES.get(name, _CDK_SERVICE_NAMES.get(name, name))
-        if name not in _BOTOCORE_SERVICES:
+        written = service.lower().removeprefix("@aws-sdk/client-")
+        if not sdk_calls.reads_call(written, action):
             continue  # a call of a service that creates nothing calling SageMaker
+        name = sdk_calls.read_name(written) or written
         if isinstance(parameters, Unresolved):
             out.append(unknown(member, parameters, "AwsCustomResource parameters known at deployment"))
             continue

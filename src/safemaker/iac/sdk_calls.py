@@ -30,16 +30,18 @@ from typing import Any, Callable, Iterator, Mapping
 from ..guard import format_path
 from ._document import Document, IacInputError, Parts, Unresolved, desired_state_template, embedded_json, embedded_template
 from ._request import SourceRequest
+from ..other_services import DECIDED_OPERATIONS
 from .service_calls import (CLOUD_CONTROL_CALLS, DOCUMENT_CALLS, FOLLOWED_CALLS, STARTING_CALLS, TARGET_STARTS,
-                            WITH_MEMBERS, target_start)
+                            UNSEEN_OPERATIONS, WITH_MEMBERS, decides, sagemaker_references, target_start)
 from .stepfunctions import task_operation
 
 __all__ = ["schedule_target_requests", "automation_requests", "pipeline_target_requests", "stack_call_requests",
-           "cloudformation_operation", "sdk_integration", "service_call_requests", "NESTED_CALLS", "MAX_NESTING"]
+           "cloudformation_operation", "sdk_integration", "service_call_requests", "NESTED_CALLS", "MAX_NESTING",
+           "read_name", "reads_call"]
 
 _SERVICE_NAMES = {"stepfunctions": "sfn", "states": "sfn", "events": "eventbridge"}
-"""Other names of a service (an SSM ``Service`` is boto3's client name, ``stepfunctions``) -> the AWS SDK
-integration's (``sfn``, ``eventbridge``)."""
+"""botocore's name of a service -> the name this module reads it by (the AWS SDK integration's: ``sfn``,
+``eventbridge``); any other service is read by botocore's name."""
 _BOTOCORE_NAMES = {"sfn": "stepfunctions", "eventbridge": "events"}
 """Integration name -> botocore's service name (to read an operation written as a boto3 method)."""
 NESTED_CALLS: Mapping[tuple[str, str], str] = {
@@ -54,8 +56,83 @@ table the process guard decides the same calls by. A state machine's ``definitio
 JSON text), a schedule's ``Target``, an SSM document's ``Content`` (JSON or YAML text; Automation steps), an
 EventBridge rule's ``Targets`` and a pipe's ``Target`` (a SageMaker pipeline they start), a Cloud Control
 resource's ``DesiredState`` (an ``UpdateResource``'s ``PatchDocument`` applies to a current state that is not in
-the source). CloudFormation calls carrying a template are :func:`stack_call_requests`'."""
-_READ_SERVICES = frozenset({"cloudformation"} | {service for service, _ in NESTED_CALLS})
+the source). CloudFormation calls carrying a template are :func:`stack_call_requests`'. Every other operation the
+process guard decides (:data:`safemaker.other_services.DECIDED_OPERATIONS`) is read as the request it is
+(:func:`service_call_requests`)."""
+_READ_SERVICES = frozenset({"cloudformation"} | {_SERVICE_NAMES.get(s, s) for s in DECIDED_OPERATIONS})
+"""The services whose calls written in a source are read (by the name this module reads them by): CloudFormation
+and every service whose operations the process guard decides."""
+
+
+def _spelled(name: str) -> str:
+    return re.sub(r"[\s_-]", "", name).lower()
+
+
+@lru_cache(maxsize=1)
+def _spellings() -> Mapping[str, str]:
+    """Every spelling of a read service (:data:`_READ_SERVICES`) a carrier may use -> botocore's name.
+
+    Step Functions (``arn:aws:states:::aws-sdk:serviceName:apiAction``) and EventBridge Scheduler universal targets
+    (User Guide, "Using universal targets": "The service value in the universal target ARN must match the AWS SDK
+    service identifier for the target service. This identifier can differ from the service's endpoint prefix. For
+    example, for Amazon Cognito Identity Provider, use cognitoidentityprovider (not cognito-idp)") name the service
+    by its AWS SDK service identifier in lower case (botocore's ``serviceId`` without spaces: ``sfn``,
+    ``eventbridge``, ``applicationautoscaling``, ``sagemakera2iruntime``, ``servicecatalog``); an Automation
+    ``aws:executeAwsApi`` step by boto3's client name (botocore's, ``application-autoscaling``); a CDK
+    ``AwsCustomResource`` by an SDK v2 class (``ApplicationAutoScaling``) or a v3 package
+    (``@aws-sdk/client-application-auto-scaling``). Each is matched without case, spaces, ``-`` or ``_``; the
+    endpoint prefix and signing name (the IAM prefix: ``states``) count too, after the names above."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    services = sorted({_BOTOCORE_NAMES.get(s, s) for s in _READ_SERVICES} | {"sagemaker"})
+    out: dict[str, str] = {}
+    metadata = {name: session.get_service_model(name).metadata for name in services}
+    for name, md in metadata.items():   # weakest first: a2i's signing name is "sagemaker"
+        for spelling in (md.get("signingName"), md.get("endpointPrefix")):
+            if isinstance(spelling, str):
+                out.setdefault(_spelled(spelling), name)
+    for name, md in metadata.items():
+        out[_spelled(str(md.get("serviceId", name)))] = name
+    for name in services:
+        out[_spelled(name)] = name
+    return out
+
+
+@lru_cache(maxsize=1)
+def _all_services() -> frozenset[str]:
+    """Every service of botocore's models, spelled as :func:`_spelled` matches them."""
+    import botocore.session
+
+    return frozenset(_spelled(s) for s in botocore.session.get_session().get_available_services())
+
+
+def read_name(service: Any) -> str | None:
+    """The name this module reads a carrier's service spelling by (``"sfn"``, ``"application-autoscaling"``), or
+    ``None`` for a service whose calls are not read (or a spelling no service has)."""
+    if not isinstance(service, str):
+        return None
+    name = _spellings().get(_spelled(service.removeprefix("@aws-sdk/client-")))
+    return None if name is None else _SERVICE_NAMES.get(name, name)
+
+
+def _unknown_spelling(service: Any, operation: Any) -> str | None:
+    """The read service whose decided operation ``operation`` is, when ``service`` is a spelling no botocore
+    service has (a carrier naming a decided call by a name safemaker does not know: fail closed), else ``None``."""
+    if not isinstance(service, str) or read_name(service) is not None \
+            or _spelled(service.removeprefix("@aws-sdk/client-")) in _all_services():
+        return None
+    op = operation[0].upper() + operation[1:] if isinstance(operation, str) and operation else operation
+    return next((s for s, ops in sorted(DECIDED_OPERATIONS.items()) if op in ops), None)
+
+
+def reads_call(service: Any, operation: Any) -> bool:
+    """Whether a call a carrier makes (a Step Functions task, a universal target, an Automation step, a CDK
+    custom resource) is read by :func:`service_call_requests`: a call of a read service, or a decided operation
+    under a service spelling no botocore service has (then it cannot be verified)."""
+    return read_name(service) is not None or _unknown_spelling(service, operation) is not None
+
+
 MAX_NESTING = 8
 """How many calls deep a document created by a call (a state machine creating a state machine ...) is read;
 deeper: cannot be verified (fail closed)."""
@@ -101,7 +178,7 @@ def schedule_target_requests(doc: Document, logical_id: str, source_type: str, a
     """
     op = task_operation(arn, service="scheduler")
     call = sdk_integration(arn) if op is None else None
-    if op is None and (call is None or call[0] not in _READ_SERVICES):
+    if op is None and (call is None or not reads_call(*call)):
         return []
     params = _target_input(doc, logical_id, shown_prefix, input_, input_at, op or call[1])  # type: ignore[index]
 
@@ -151,7 +228,7 @@ def sdk_integration(resource: Any) -> tuple[str, str] | None:
     if m is None:
         own = _STATES_CALL.search(text) if isinstance(text, str) else None
         return ("sfn", "StartExecution") if own is not None else None
-    service = _SERVICE_NAMES.get(m.group(1).lower(), m.group(1).lower())
+    service = read_name(m.group(1)) or m.group(1).lower()
     return service, m.group(2)[0].upper() + m.group(2)[1:]
 
 
@@ -309,13 +386,16 @@ def automation_requests(doc: Document, logical_id: str, source_type: str, conten
         inputs = step.get("inputs")
         if not isinstance(inputs, Mapping):
             continue
-        service = _SERVICE_NAMES.get(str(inputs.get("Service", "")).lower(), str(inputs.get("Service", "")).lower())
-        if action == "aws:createStack" or (action == "aws:executeAwsApi" and service in _READ_SERVICES):
+        written = str(inputs.get("Service", ""))
+        service = read_name(written) or written.lower()
+        if action == "aws:createStack" or (action == "aws:executeAwsApi" and service != "sagemaker"
+                                           and reads_call(written, inputs.get("Api"))):
             service = "cloudformation" if action == "aws:createStack" else service
             api = "CreateStack" if action == "aws:createStack" else inputs.get("Api")
             if isinstance(api, str) and api:
                 out += service_call_requests(
-                    doc, logical_id, source_type, service, _operation(api, _BOTOCORE_NAMES.get(service, service)),
+                    doc, logical_id, source_type, service,
+                    _operation(api, _BOTOCORE_NAMES.get(service, service)) if read_name(service) else api,
                     _parameters_filled_at_run_time({k: v for k, v in inputs.items() if k not in ("Service", "Api")}),
                     lambda parts, _h=here: content_at if embedded else content_at + _h + parts,
                     lambda parts, _h=here: f"{shown_prefix}.{format_path(_h + parts)}")
@@ -527,11 +607,24 @@ def service_call_requests(doc: Document, logical_id: str, source_type: str, serv
         A written definition, target input or document that is not JSON / YAML, or a ``Definition`` that is
         not an Amazon States Language definition.
     """
+    known = read_name(service)
+    if known is None:
+        unknown = _unknown_spelling(service, operation)
+        if unknown is None:
+            return []
+        value = Unresolved(f"{service}:{operation}", f"a call of a service spelled {service!r}, which no AWS SDK "
+                                                     f"service is, of an operation the guard decides for {unknown}",
+                           fix=f"name the service by its AWS SDK service identifier (the {unknown} call is then "
+                               "decided as the guard decides it)")
+        return [_unknown_member(doc, logical_id, source_type, at, shown, (), value)]
+    service = known
     botocore_name = _BOTOCORE_NAMES.get(service, service)
     if (botocore_name, operation) in FOLLOWED_CALLS or (botocore_name, operation) in STARTING_CALLS:
         return _started_call(doc, logical_id, source_type, botocore_name, operation, params, at, shown)
     member = "TemplateBody" if service == "cloudformation" else NESTED_CALLS.get((service, operation))
     if member is None:
+        if decides(botocore_name, operation):
+            return _decided_call(doc, logical_id, source_type, botocore_name, operation, params, at, shown)
         return []
     if isinstance(params, Unresolved):
         params = {member: params}
@@ -612,6 +705,44 @@ def _started_call(doc: Document, logical_id: str, source_type: str, service: str
     where: Parts = (written,) if written is not None else ()
     return [started_request(doc, logical_id, source_type, (service, operation, dict(request)), what, named,
                             lambda parts: at(where), lambda parts: shown(where))]
+
+
+def _decided_call(doc: Document, logical_id: str, source_type: str, service: str, operation: str, params: Any,
+                  at: Callable[[Parts], Parts], shown: Callable[[Parts], str]) -> list[SourceRequest]:
+    """A call written in a source of an operation the process guard decides that neither carries a document nor
+    runs content read here (:data:`~safemaker.iac.service_calls.UNSEEN_OPERATIONS`, the SageMaker resource an A2I
+    or Application Auto Scaling request follows, any other decided operation): the request, its members spelled as
+    botocore's model spells them, for the process guard to decide as if it sent it (:func:`started_request`). A
+    source checked on its own cannot verify it; a call that follows no SageMaker resource (an Application Auto
+    Scaling request of another ``ServiceNamespace``) gives ``[]``, as the guard sends it."""
+    from ._document import contains_unresolved
+
+    request = _model_spelling(service, operation, params) if isinstance(params, Mapping) else params
+    hidden = contains_unresolved(request)
+    if hidden is not None:
+        value = Unresolved(hidden.expression, f"the {operation} request is known only when it runs ({hidden.reason})")
+        return [_unknown_member(doc, logical_id, source_type, at, shown, (), value)]
+    unseen = UNSEEN_OPERATIONS.get((service, operation))
+    if unseen is None and not sagemaker_references(service, operation, request) \
+            and (service, operation) in _FOLLOWING_CALLS():
+        return []
+    member = unseen[0] if unseen is not None else None
+    written = next((k for k in params if isinstance(k, str) and member is not None and k.lower() == member.lower()),
+                   None)
+    where: Parts = (written,) if written is not None else ()
+    if unseen is not None:   # refused by the process guard too, unless the profile relaxes it
+        value = Unresolved(request.get(member), f"{operation} {unseen[1]}")
+        return [SourceRequest(doc.file, logical_id, source_type, "", {}, lambda parts: at(where),
+                              lambda parts: shown(where), doc.line, extra=[((), value, "SM-REFERENCE")],
+                              starts=(service, operation, dict(request)))]
+    return [started_request(doc, logical_id, source_type, (service, operation, dict(request)), "SageMaker resource",
+                            request, lambda parts: at(where), lambda parts: shown(where))]
+
+
+def _FOLLOWING_CALLS() -> frozenset[tuple[str, str]]:
+    from .service_calls import SAGEMAKER_REFERENCES, SCALING_CALLS
+
+    return frozenset(SAGEMAKER_REFERENCES) | frozenset(SCALING_CALLS)
 
 
 def _model_spelling(service: str, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
