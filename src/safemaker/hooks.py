@@ -1079,14 +1079,15 @@ def _current_state(client: Any, calls: Any, service: str, operation: str, params
         return _followed_content(client, calls.FOLLOWED_CALLS[key], params)
     lookup = calls.LOOKUP_CALLS.get(key)
     if lookup is not None and lookup.needed(params):
-        return _followed_content(client, lookup, params)
+        return _followed_content(client, lookup, params, getattr(lookup, "missing", None))
     return None
 
 
-def _followed_content(client: Any, spec: Any, params: Mapping[str, Any]) -> Any:
+def _followed_content(client: Any, spec: Any, params: Mapping[str, Any], missing: str | None = None) -> Any:
     """The response of the read of what a request runs (``spec``: a
-    :class:`safemaker.iac.service_calls.FollowedContent`; ``DescribeStateMachine`` / ``GetDocument`` on the same
-    client), or an exception saying why it cannot be read."""
+    :class:`safemaker.iac.service_calls.FollowedContent` or ``Lookup``; ``DescribeStateMachine`` / ``GetDocument``
+    on the same client), ``{}`` when the read fails with the error code ``missing`` (nothing there yet), or an
+    exception saying why it cannot be read."""
     from botocore import xform_name
 
     if client is None:  # pragma: no cover - handlers always carry their client
@@ -1095,6 +1096,8 @@ def _followed_content(client: Any, spec: Any, params: Mapping[str, Any]) -> Any:
         return getattr(client, xform_name(spec.read))(**spec.read_request(params))
     except (ClientError, BotoCoreError) as exc:
         code, message = aws_error(exc) if isinstance(exc, ClientError) else (type(exc).__name__, str(exc))
+        if missing is not None and code == missing:
+            return {}
         return _ReferenceError(f"{spec.read}: {code}: {message}")
 
 

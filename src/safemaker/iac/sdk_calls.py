@@ -144,8 +144,9 @@ _STATES_CALL = re.compile(r":states:::states:(startExecution)(?:\.sync(?::2)?|\.
 running execution"): ``arn:aws:states:::states:startExecution`` (``.sync``, ``.sync:2``, ``.waitForTaskToken``)
 sends ``StartExecution`` with the task's ``Parameters``."""
 _PIPELINE_ARN = next(t.pattern for t in TARGET_STARTS if t.operation == "StartPipelineExecution")
-_STARTED_ARN_TEXT = re.compile(r":states:.*:stateMachine:|:ssm:.*:automation-definition/")
-"""A target ARN built at deployment whose text names a state machine or an Automation runbook."""
+_STARTED_ARN_TEXT = re.compile(r":states:.*:stateMachine:|:ssm:.*:automation-definition/|:codepipeline:")
+"""A target ARN built at deployment whose text names a state machine, an Automation runbook or a CodePipeline
+pipeline (:data:`~safemaker.iac.service_calls.TARGET_STARTS`)."""
 _STATE_MACHINE_ARN_OF = re.compile(r":stateMachine:\$\{[A-Za-z0-9]+\.Name\}\"?$")
 """...one that ends in the name of a state machine of the same template (``${Logical.Name}``): checked there."""
 _PIPELINE_ARN_OF = re.compile(r":sagemaker:.*:pipeline/\$\{(?P<id>[A-Za-z0-9]+)(\.[A-Za-z]+)?\}$")

@@ -74,8 +74,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..audit import Finding
     from ..profile import VpcProfile
 
-__all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "UNSEEN_WHEN_GIVEN", "FOLLOWED_CALLS", "FollowedContent", "TARGET_STARTS",
-           "TargetStart", "target_start", "LOOKUP_CALLS", "Lookup", "STARTING_CALLS", "PIPELINE_ACTIONS", "PipelineAction", "MAINTENANCE_WINDOW_TASKS", "Start",
+__all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "UNSEEN_WHEN_GIVEN", "FOLLOWED_CALLS", "FollowedContent",
+           "TARGET_STARTS", "TargetStart", "target_start", "LOOKUP_CALLS", "Lookup", "STARTING_CALLS",
+           "PIPELINE_RESTARTS", "PIPELINE_ACTIONS", "PipelineAction", "MAINTENANCE_WINDOW_TASKS", "Start",
            "SAGEMAKER_REFERENCES", "SCALING_CALLS", "ScalableResource", "SERVICES", "service_call_decision",
            "decides", "sagemaker_references", "reads_type", "patched_state"]
 
@@ -285,11 +286,19 @@ TARGET_STARTS: tuple[TargetStart, ...] = (
     TargetStart(re.compile(r"arn:[\w-]+:ssm:[\w-]*:\d{12}:automation-definition/(?P<name>[^:]+)(?::(?P<version>.+))?"),
                 "ssm", "StartAutomationExecution", "Automation runbook",
                 {"DocumentName": "name", "DocumentVersion": "version"}),
+    # CodePipeline User Guide, "Start a pipeline on a schedule" / EventBridge User Guide, "Event bus targets"
+    # (CodePipeline); EventBridge Scheduler User Guide, "Using templated targets": "CodePipeline -
+    # StartPipelineExecution". The ARN is arn:aws:codepipeline:REGION:ACCOUNT:NAME (Service Authorization Reference,
+    # CodePipeline "pipeline" resource); StartPipelineExecution "name: The name of the pipeline to start"
+    TargetStart(re.compile(r"arn:[\w-]+:codepipeline:[\w-]*:\d{12}:(?P<name>[A-Za-z0-9.@_-]+)"), "codepipeline",
+                "StartPipelineExecution", "CodePipeline pipeline", {"name": "name"}),
 )
 """The one table of target ARNs that start content kept by a service: a target naming a SageMaker pipeline is
-decided as its ``StartPipelineExecution``, one naming a state machine or an Automation runbook as the
-``StartExecution`` / ``StartAutomationExecution`` it sends (:data:`FOLLOWED_CALLS`: the content is read and
-decided). ``safemaker check`` and a CloudFormation request cannot read content outside the source: such a target
+decided as its ``StartPipelineExecution``, one naming a state machine, an Automation runbook or a CodePipeline
+pipeline as the ``StartExecution`` / ``StartAutomationExecution`` / codepipeline ``StartPipelineExecution`` it sends
+(:data:`FOLLOWED_CALLS`, :data:`LOOKUP_CALLS`: the content is read and decided). Of the other targets EventBridge
+rules, schedules (templated targets) and pipes take, none starts an operation the guard decides (CodeBuild,
+ECS, Batch, Lambda, Run Command, Glue, Redshift, Inspector, SNS, SQS, Kinesis, Firehose, API destinations). ``safemaker check`` and a CloudFormation request cannot read content outside the source: such a target
 cannot be verified before deployment (one in the same source is decided there)."""
 
 
@@ -325,14 +334,25 @@ class Lookup:
     """The member of the read's response holding the object (``AssociationDescription``), ``None``: the response."""
     unless: str | None = None
     """A request member whose presence makes the read needless (an ``UpdateAssociation`` naming its ``Name``)."""
+    unless_value: tuple[str, str] | None = None
+    """(member, value): the request has that value, and the read is needless (a ``PutRule`` whose ``State`` is
+    ``DISABLED`` starts no target)."""
+    listed: frozenset[str] = frozenset()
+    """Read members that take a list: given the request member's value as a one-element list."""
+    missing: str | None = None
+    """The error code of the read that means there is nothing yet (a rule not made yet has no targets): its
+    response is then taken as empty (``{}``) instead of "cannot be read"."""
 
     def needed(self, params: Mapping[str, Any]) -> bool:
         """Whether the read is needed for ``params``."""
+        if self.unless_value is not None and params.get(self.unless_value[0]) == self.unless_value[1]:
+            return False
         return self.unless is None or self.unless not in params
 
     def read_request(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The read's request for ``params``."""
-        return {read: params[member] for read, member in self.read_members.items() if member in params}
+        return {read: [params[member]] if read in self.listed else params[member]
+                for read, member in self.read_members.items() if member in params}
 
 
 LOOKUP_CALLS: Mapping[tuple[str, str], Lookup] = {
@@ -352,6 +372,20 @@ LOOKUP_CALLS: Mapping[tuple[str, str], Lookup] = {
     # DescribeServiceAction returns its "ServiceActionDetail" (DefinitionType and Definition)
     ("servicecatalog", "ExecuteProvisionedProductServiceAction"): Lookup(
         "DescribeServiceAction", {"Id": "ServiceActionId"}, "ServiceActionDetail"),
+    # Trial 11 F07, restarts of what was made elsewhere. EventBridge Pipes StartPipe: "Start an existing pipe" (its
+    # target runs on each event): DescribePipe returns its Target, TargetParameters and Enrichment
+    ("pipes", "StartPipe"): Lookup("DescribePipe", {"Name": "Name"}, None),
+    # EventBridge EnableRule: "Enables the specified rule"; PutRule: "Creates or updates the specified rule. Rules
+    # are enabled by default, or based on value of the state": the rule's targets (ListTargetsByRule) run again.
+    # A rule not made yet has no targets (ResourceNotFoundException); a PutRule with State DISABLED runs none
+    ("events", "EnableRule"): Lookup("ListTargetsByRule", {"Rule": "Name", "EventBusName": "EventBusName"}, None),
+    ("events", "PutRule"): Lookup("ListTargetsByRule", {"Rule": "Name", "EventBusName": "EventBusName"}, None,
+                                  unless_value=("State", "DISABLED"), missing="ResourceNotFoundException"),
+    # AWS Config StartRemediationExecution: "Runs an on-demand remediation for the specified Config rules against
+    # the last known remediation configuration": DescribeRemediationConfigurations returns that configuration
+    ("config", "StartRemediationExecution"): Lookup(
+        "DescribeRemediationConfigurations", {"ConfigRuleNames": "ConfigRuleName"}, None,
+        listed=frozenset({"ConfigRuleNames"})),
 }
 """(service, operation) -> what is read on the same client before the request is decided (its response is the
 ``current_state`` of :func:`service_call_decision`)."""
@@ -397,19 +431,44 @@ PIPELINE_ACTIONS: Mapping[tuple[str, str], PipelineAction] = {
 """CodePipeline actions (``actionTypeId`` owner, provider) that deploy or start content; any other action (build,
 test, approval, other deploy targets) is not decided."""
 
+PIPELINE_RESTARTS: Mapping[tuple[str, str], tuple[str, tuple[str, str] | None]] = {
+    # botocore codepipeline: RetryStageExecution "failed actions are triggered again" (retryMode ALL_ACTIONS: all
+    # of the stage's actions); RollbackStage "Rolls back a stage execution" (runs the stage with a previous
+    # execution's artifacts); EnableStageTransition "Enables artifacts in a pipeline to transition to a stage";
+    # OverrideStageCondition overrides a stage condition (the stage proceeds); PutActionRevision "Provides
+    # information to CodePipeline about new revisions to a source" (the pipeline runs on it); PutApprovalResult
+    # with status Approved lets the pipeline go on past a manual approval
+    ("codepipeline", "RetryStageExecution"): ("pipelineName", None),
+    ("codepipeline", "RollbackStage"): ("pipelineName", None),
+    ("codepipeline", "EnableStageTransition"): ("pipelineName", None),
+    ("codepipeline", "OverrideStageCondition"): ("pipelineName", None),
+    ("codepipeline", "PutActionRevision"): ("pipelineName", None),
+    ("codepipeline", "PutApprovalResult"): ("pipelineName", ("result.status", "Approved")),
+}
+"""CodePipeline calls that make the actions of a pipeline made elsewhere run (again): (service, operation) ->
+(the member naming the pipeline, and the (path, value) the request must have to run anything, or ``None``);
+decided as ``StartPipelineExecution`` of that pipeline (its actions read with ``GetPipeline``). ``StopPipelineExecution``,
+``DisableStageTransition`` and ``PutApprovalResult`` with ``Rejected`` run nothing."""
+
 STARTING_CALLS = frozenset({("ssm", "UpdateAssociation"), ("ssm", "StartAssociationsOnce"),
                             ("ssm", "RegisterTaskWithMaintenanceWindow"), ("ssm", "UpdateMaintenanceWindowTask"),
                             ("codepipeline", "CreatePipeline"), ("codepipeline", "UpdatePipeline"),
                             ("codepipeline", "StartPipelineExecution"), ("config", "PutRemediationConfigurations"),
                             ("servicecatalog", "CreateServiceAction"), ("servicecatalog", "UpdateServiceAction"),
-                            ("servicecatalog", "ExecuteProvisionedProductServiceAction")})
+                            ("servicecatalog", "ExecuteProvisionedProductServiceAction"),
+                            ("pipes", "StartPipe"), ("events", "EnableRule"), ("events", "PutRule"),
+                            ("config", "StartRemediationExecution")}) | frozenset(PIPELINE_RESTARTS)
 """Calls decided as the request they start: an association update or ``StartAssociationsOnce`` ("Runs an
 association immediately and only one time") runs the association's document (as ``CreateAssociation``); a
 maintenance window task sends :data:`MAINTENANCE_WINDOW_TASKS`' request when the window runs; a CodePipeline
 pipeline's actions (:data:`PIPELINE_ACTIONS`) run when it is created, updated or started; an AWS Config remediation
 of ``TargetType`` ``SSM_DOCUMENT`` runs its runbook (``StartAutomationExecution``; ``Automatic`` or on request,
 ``StartRemediationExecution``: either way it runs); a Service Catalog self-service action of ``DefinitionType``
-``SSM_AUTOMATION`` runs its runbook when executed against a provisioned product."""
+``SSM_AUTOMATION`` runs its runbook when executed against a provisioned product. Restarts of what was made
+elsewhere (trial 11 F07): :data:`PIPELINE_RESTARTS` as the pipeline's ``StartPipelineExecution``, a pipe's
+``StartPipe`` as ``CreatePipe`` of its target, an EventBridge rule enabled (``EnableRule``, a ``PutRule`` that is not
+``DISABLED``) as ``PutTargets`` of its targets, AWS Config ``StartRemediationExecution`` as the rule's remediation
+(:data:`LOOKUP_CALLS` reads each first)."""
 
 Start = tuple[str, str, str, dict[str, Any]]
 """``(path in the request, botocore service, operation, request)``: something a request starts, decided as that
@@ -693,8 +752,14 @@ def _starting_call(service: str, operation: str, params: Mapping[str, Any], read
         for i, assoc in enumerate(ids if isinstance(ids, (list, tuple)) else ()):
             starts.append((f"AssociationIds[{i}]", "ssm", "UpdateAssociation", {"AssociationId": assoc}))
         return []
-    if service == "config":
+    if operation == "PutRemediationConfigurations":
         return _remediations(operation, params.get("RemediationConfigurations"), starts)
+    restart = PIPELINE_RESTARTS.get((service, operation))
+    if restart is not None:
+        member, only_if = restart
+        if only_if is None or _value_at(params, only_if[0]) == only_if[1]:
+            starts.append((member, "codepipeline", "StartPipelineExecution", {"name": params.get(member)}))
+        return []
     lookup = LOOKUP_CALLS.get((service, operation))
     current: Mapping[str, Any] = {}
     if lookup is not None and lookup.needed(params):
@@ -705,6 +770,19 @@ def _starting_call(service: str, operation: str, params: Mapping[str, Any], read
             return [_unverifiable(operation, next(iter(lookup.read_members.values())), named,
                                   f"what it runs could not be read ({why})")]
         current = obj
+    if service == "pipes":   # StartPipe: the pipe's target, as CreatePipe decides it
+        request = {k: current[k] for k in ("Target", "TargetParameters", "Enrichment") if k in current}
+        if request:
+            starts.append(("Name", "pipes", "CreatePipe", request))
+        return []
+    if service == "events":   # EnableRule, PutRule: the rule's targets, as PutTargets decides them
+        targets = current.get("Targets")
+        if isinstance(targets, (list, tuple)) and targets:
+            starts.append(("Name", "events", "PutTargets", {"Rule": params.get("Name"), "Targets": list(targets)}))
+        return []
+    if service == "config":   # StartRemediationExecution: the rule's remediation configuration
+        configurations = read.get("RemediationConfigurations") if isinstance(read, Mapping) else None
+        return _remediations(operation, configurations, starts, "ConfigRuleName")
     if service == "codepipeline":
         if operation == "StartPipelineExecution":
             return _pipeline_actions(operation, "name:", current, starts)
@@ -750,21 +828,23 @@ def _automation(name: Any, version: Any) -> dict[str, Any]:
     return request
 
 
-def _remediations(operation: str, configurations: Any, starts: list[Start]) -> list[Violation]:
+def _remediations(operation: str, configurations: Any, starts: list[Start],
+                  named_by: str | None = None) -> list[Violation]:
     """AWS Config ``PutRemediationConfigurations``: each remediation's runbook (botocore config
     ``RemediationConfiguration.TargetId``: "Target ID is the name of the SSM document", ``TargetVersion``: "version
     of the SSM document") is what runs, automatically (``Automatic``) or when someone asks; a target of another type
-    cannot be verified."""
+    cannot be verified. ``named_by``: the request member naming configurations read elsewhere (every path is
+    reported on it)."""
     out: list[Violation] = []
     for i, rc in enumerate(configurations if isinstance(configurations, (list, tuple)) else ()):
         path = f"RemediationConfigurations[{i}]"
         if not isinstance(rc, Mapping):
             continue  # botocore's validation refuses it
         if rc.get("TargetType") != "SSM_DOCUMENT":
-            out.append(_unverifiable(operation, f"{path}.TargetType", rc.get("TargetType"),
+            out.append(_unverifiable(operation, named_by or f"{path}.TargetType", rc.get("TargetType"),
                                      "runs a remediation target of a type the guard does not read"))
             continue
-        starts.append((f"{path}.TargetId", "ssm", "StartAutomationExecution",
+        starts.append((named_by or f"{path}.TargetId", "ssm", "StartAutomationExecution",
                        _automation(rc.get("TargetId"), rc.get("TargetVersion"))))
     return out
 
