@@ -269,3 +269,21 @@ def test_a_service_spelling_no_sdk_has_fails_closed_for_a_decided_operation(prof
     found = [(x["status"], x["rule_id"]) for x in rows if x.get("status")]
     assert found == ([("UNKNOWN", "SM-REFERENCE")] if flagged else []), r.output
     assert r.exit_code == (3 if flagged else 0), r.output
+
+
+@pytest.mark.parametrize("members,flagged", [({"description": "d"}, False), ({"projectProfileVersion": "2"}, True)])
+def test_check_reads_an_update_that_deploys_nothing_as_the_guard_does(profile_file, tmp_path, members, flagged):
+    """DataZone UpdateProject deploys its profile's environments only with one of the deploying members
+    (:data:`safemaker.iac.service_calls.UNSEEN_WHEN_GIVEN`): the same reading inside a carrier."""
+    from safemaker.iac.service_calls import unseen
+
+    assert (unseen("datazone", "UpdateProject", {"domainIdentifier": "d", "identifier": "p", **members})
+            is not None) is flagged   # the process guard's reading of the same request
+    task = {"StartAt": "A", "States": {"A": {
+        "Type": "Task", "End": True, "Resource": "arn:aws:states:::aws-sdk:datazone:updateProject",
+        "Parameters": pascal({"domainIdentifier": "d", "identifier": "p", **members})}}}
+    f = tmp_path / "t.json"
+    f.write_text(json.dumps({"Resources": {"Sm": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+        "RoleArn": CARRIER_ROLE, "Definition": task}}}}))
+    r, rows = run_json(profile_file, str(f))
+    assert [x["status"] for x in rows if x.get("status")] == (["UNKNOWN"] if flagged else []), r.output

@@ -33,6 +33,7 @@ from ._request import SourceRequest
 from ..other_services import DECIDED_OPERATIONS
 from .service_calls import (CLOUD_CONTROL_CALLS, DOCUMENT_CALLS, FOLLOWED_CALLS, STARTING_CALLS, TARGET_STARTS,
                             UNSEEN_OPERATIONS, WITH_MEMBERS, decides, sagemaker_references, target_start)
+from .service_calls import unseen as unseen_call
 from .stepfunctions import task_operation
 
 __all__ = ["schedule_target_requests", "automation_requests", "pipeline_target_requests", "stack_call_requests",
@@ -723,7 +724,9 @@ def _decided_call(doc: Document, logical_id: str, source_type: str, service: str
     if hidden is not None:
         value = Unresolved(hidden.expression, f"the {operation} request is known only when it runs ({hidden.reason})")
         return [_unknown_member(doc, logical_id, source_type, at, shown, (), value)]
-    unseen = UNSEEN_OPERATIONS.get((service, operation))
+    unseen = unseen_call(service, operation, request)
+    if unseen is None and (service, operation) in UNSEEN_OPERATIONS:
+        return []   # an update that deploys nothing (UNSEEN_WHEN_GIVEN): the guard sends it
     if unseen is None and not sagemaker_references(service, operation, request) \
             and (service, operation) in _FOLLOWING_CALLS():
         return []

@@ -74,8 +74,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..audit import Finding
     from ..profile import VpcProfile
 
-__all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "UNSEEN_WHEN_GIVEN", "FOLLOWED_CALLS", "FollowedContent",
-           "TARGET_STARTS", "TargetStart", "target_start", "LOOKUP_CALLS", "Lookup", "STARTING_CALLS",
+__all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "UNSEEN_WHEN_GIVEN", "unseen", "FOLLOWED_CALLS",
+           "FollowedContent", "TARGET_STARTS", "TargetStart", "target_start", "LOOKUP_CALLS", "Lookup", "STARTING_CALLS",
            "PIPELINE_RESTARTS", "PIPELINE_ACTIONS", "PipelineAction", "MAINTENANCE_WINDOW_TASKS", "Start",
            "SAGEMAKER_REFERENCES", "SCALING_CALLS", "ScalableResource", "SERVICES", "service_call_decision",
            "decides", "sagemaker_references", "reads_type", "patched_state"]
@@ -191,6 +191,20 @@ UNSEEN_WHEN_GIVEN: Mapping[tuple[str, str], frozenset[str]] = {
 }
 """Of :data:`UNSEEN_OPERATIONS`: deployed only when the request gives one of these members (an update of the
 name, description or glossary terms deploys nothing): refused then, sent otherwise."""
+
+def unseen(service: str, operation: str, params: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(member, why)`` when ``params`` of an :data:`UNSEEN_OPERATIONS` operation deploy content the request does
+    not carry (for one of :data:`UNSEEN_WHEN_GIVEN`, only when it gives one of those members), else ``None``: the one
+    reading of both tables, by the process guard and by the readers of calls inside carriers."""
+    spec = UNSEEN_OPERATIONS.get((service, operation))
+    if spec is None:
+        return None
+    member, why = spec
+    given = UNSEEN_WHEN_GIVEN.get((service, operation))
+    if given is not None and not given & set(params):
+        return None
+    return (member if given is None or member in params else min(given & set(params))), why
+
 
 @dataclass(frozen=True)
 class FollowedContent:
@@ -706,11 +720,9 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
     if key in STARTING_CALLS:
         out += _starting_call(service, operation, params, current_state, starts)
     elif key in UNSEEN_OPERATIONS:
-        member, why = UNSEEN_OPERATIONS[key]
-        given = UNSEEN_WHEN_GIVEN.get(key)
-        if given is None or given & set(params):
-            member = member if given is None or member in params else min(given & set(params))
-            out.append(_unverifiable(operation, member, params.get(member), why))
+        found = unseen(service, operation, params)
+        if found is not None:
+            out.append(_unverifiable(operation, found[0], params.get(found[0]), found[1]))
     elif key in FOLLOWED_CALLS:
         out += _followed_violations(operation, FOLLOWED_CALLS[key], params, current_state, starts, profile)
     elif key in CLOUD_CONTROL_CALLS:
