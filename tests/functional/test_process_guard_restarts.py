@@ -48,6 +48,7 @@ OPEN_NB = {"NotebookInstanceName": "nb", "InstanceType": "ml.t3.medium", "RoleAr
 CLOSED_NB = {"NotebookInstanceName": "nb", "InstanceType": "ml.t3.medium", "RoleArn": ROLE, "SubnetId": SUB_A,
              "SecurityGroupIds": [SG], "DirectInternetAccess": "Disabled", "RootAccess": "Disabled"}
 DEPLOY = "stages[1].actions[0].configuration.TemplatePath"
+TASK_ID = "11111111-2222-3333-4444-555555555555"   # botocore ssm MaintenanceWindowTaskId: 36 characters
 
 
 def pipeline(name, deploy):
@@ -293,3 +294,65 @@ def test_a_remediation_run_on_demand_is_decided_as_its_runbook(safemaker_local, 
     with stub:
         config.start_remediation_execution(**request)
     stub.assert_no_pending_responses()
+
+
+def test_a_pipe_set_running_without_a_new_target_is_decided_as_its_start(safemaker_local, safemaker_session, profile,
+                                                                         made):
+    safemaker.install_process(profile)
+    pipes = safemaker_session.client("pipes", config=ONE_ATTEMPT)
+    with pytest.raises(GuardrailViolation) as exc:
+        pipes.update_pipe(Name="open", RoleArn=OTHER_ROLE, DesiredState="RUNNING")
+    assert "Name -> CreatePipe.Target -> StartExecution.stateMachineArn:States.S.Parameters.DirectInternetAccess" \
+        in paths(exc)
+    assert safemaker_local.request_count("pipes", "UpdatePipe") == 0
+    send(pipes.update_pipe, Name="closed", RoleArn=OTHER_ROLE, DesiredState="RUNNING")
+    assert safemaker_local.request_count("pipes", "UpdatePipe") == 1
+    reads = safemaker_local.request_count("pipes", "DescribePipe")
+    send(pipes.update_pipe, Name="open", RoleArn=OTHER_ROLE, Description="d")   # starts nothing: not read
+    assert safemaker_local.request_count("pipes", "UpdatePipe") == 2
+    assert safemaker_local.request_count("pipes", "DescribePipe") == reads
+
+
+def test_enabling_a_maintenance_window_decides_each_of_its_tasks(safemaker_local, safemaker_session, profile):
+    """moto has no GetMaintenanceWindowTask: the ssm reads are stubbed (expected parameters: what the guard asks)."""
+    safemaker.install_process(profile)
+    ssm = safemaker_session.client("ssm")
+    stub = Stubber(ssm)
+    content = {"schemaVersion": "0.3", "mainSteps": [{"name": "nb", "action": "aws:executeAwsApi", "inputs": {
+        "Service": "sagemaker", "Api": "CreateNotebookInstance", **OPEN_NB}}]}
+    stub.add_response("describe_maintenance_window_tasks", {"Tasks": [{"WindowId": "mw-0123456789abcdef0",
+                                                                       "WindowTaskId": TASK_ID}]},
+                      {"WindowId": "mw-0123456789abcdef0"})
+    stub.add_response("get_maintenance_window_task", {"TaskType": "AUTOMATION", "TaskArn": "OpenRb"},
+                      {"WindowId": "mw-0123456789abcdef0", "WindowTaskId": TASK_ID})
+    stub.add_response("get_document", {"Name": "OpenRb", "Content": json.dumps(content),
+                                       "DocumentType": "Automation", "DocumentFormat": "JSON"}, {"Name": "OpenRb"})
+    with stub, pytest.raises(GuardrailViolation) as exc:
+        ssm.update_maintenance_window(WindowId="mw-0123456789abcdef0", Enabled=True)
+    assert "WindowId -> UpdateMaintenanceWindowTask.TaskArn -> StartAutomationExecution.DocumentName:mainSteps[0]." \
+           "inputs.DirectInternetAccess" in paths(exc)
+    stub.assert_no_pending_responses()
+    stub.add_response("update_maintenance_window", {}, {"WindowId": "mw-0123456789abcdef0", "Enabled": False})
+    with stub:   # disabling runs nothing: nothing read
+        ssm.update_maintenance_window(WindowId="mw-0123456789abcdef0", Enabled=False)
+    stub.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("call,params", [
+    ("pipes:updatePipe", {"Name": "p", "RoleArn": OTHER_ROLE, "DesiredState": "RUNNING"}),
+    ("pipes:startPipe", {"Name": "p"}),
+    ("eventbridge:enableRule", {"Name": "r"}),
+    ("codepipeline:retryStageExecution", {"PipelineName": "p", "StageName": "s", "PipelineExecutionId": "e",
+                                          "RetryMode": "ALL_ACTIONS"}),
+    ("ssm:updateMaintenanceWindow", {"WindowId": "mw-0123456789abcdef0", "Enabled": True}),
+])
+def test_check_reports_a_restart_in_a_state_machine_as_not_verifiable_before_deployment(profile_file, tmp_path,
+                                                                                      call, params):
+    task = {"StartAt": "A", "States": {"A": {"Type": "Task", "End": True,
+                                             "Resource": f"arn:aws:states:::aws-sdk:{call}", "Parameters": params}}}
+    f = tmp_path / "t.json"
+    f.write_text(json.dumps({"Resources": {"Sm": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+        "RoleArn": OTHER_ROLE, "Definition": task}}}}))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3, r.output
+    assert [(x["status"], x["rule_id"]) for x in rows if x.get("status")] == [("UNKNOWN", "SM-REFERENCE")]

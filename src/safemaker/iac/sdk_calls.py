@@ -646,6 +646,12 @@ def service_call_requests(doc: Document, logical_id: str, source_type: str, serv
             if member not in params else member
         value = params.get(key)
         if value is None:
+            from .service_calls import LOOKUP_CALLS
+
+            lookup = LOOKUP_CALLS.get((botocore_name, operation))
+            if lookup is not None and lookup.needed(_model_spelling(botocore_name, operation, params)):
+                # a pipe set RUNNING without a new Target: its current target, read by the guard
+                return _started_call(doc, logical_id, source_type, botocore_name, operation, params, at, shown)
             return []  # an update that leaves the definition, target or content as it is
         if isinstance(value, Unresolved):
             return [_unknown_member(doc, logical_id, source_type, at, shown, (key,), value)]
@@ -676,7 +682,9 @@ def _started_call(doc: Document, logical_id: str, source_type: str, service: str
     from ._document import contains_unresolved
     from .service_calls import LOOKUP_CALLS, _starting_call
 
-    what = "state machine" if service == "stepfunctions" else "Automation runbook or SSM document"
+    what = {"stepfunctions": "state machine", "ssm": "Automation runbook, SSM document or maintenance window",
+            "pipes": "pipe", "events": "rule", "codepipeline": "pipeline", "config": "remediation configuration",
+            "servicecatalog": "self-service action"}.get(service, "resource")
     request = _model_spelling(service, operation, params) if isinstance(params, Mapping) else params
     if not isinstance(request, Mapping):
         value = Unresolved(request, f"the {operation} request is known only when it runs")

@@ -356,10 +356,15 @@ class Lookup:
     missing: str | None = None
     """The error code of the read that means there is nothing yet (a rule not made yet has no targets): its
     response is then taken as empty (``{}``) instead of "cannot be read"."""
+    only_if: tuple[str, Any] | None = None
+    """(member, value): the read is needed only when the request has that value (a maintenance window being
+    enabled, a pipe set ``RUNNING``)."""
 
     def needed(self, params: Mapping[str, Any]) -> bool:
         """Whether the read is needed for ``params``."""
         if self.unless_value is not None and params.get(self.unless_value[0]) == self.unless_value[1]:
+            return False
+        if self.only_if is not None and params.get(self.only_if[0]) != self.only_if[1]:
             return False
         return self.unless is None or self.unless not in params
 
@@ -395,6 +400,15 @@ LOOKUP_CALLS: Mapping[tuple[str, str], Lookup] = {
     ("events", "EnableRule"): Lookup("ListTargetsByRule", {"Rule": "Name", "EventBusName": "EventBusName"}, None),
     ("events", "PutRule"): Lookup("ListTargetsByRule", {"Rule": "Name", "EventBusName": "EventBusName"}, None,
                                   unless_value=("State", "DISABLED"), missing="ResourceNotFoundException"),
+    # Systems Manager UpdateMaintenanceWindow: "Enabled: Whether the maintenance window is enabled"; enabling a window
+    # made elsewhere runs its tasks again: DescribeMaintenanceWindowTasks lists them (WindowTaskId), each then
+    # decided as UpdateMaintenanceWindowTask of it (which reads the task, GetMaintenanceWindowTask)
+    ("ssm", "UpdateMaintenanceWindow"): Lookup("DescribeMaintenanceWindowTasks", {"WindowId": "WindowId"}, None,
+                                               only_if=("Enabled", True)),
+    # EventBridge Pipes UpdatePipe: "DesiredState: The state the pipe should be in"; RUNNING without a new Target
+    # starts the pipe's current target (DescribePipe), as StartPipe
+    ("pipes", "UpdatePipe"): Lookup("DescribePipe", {"Name": "Name"}, None, unless="Target",
+                                    only_if=("DesiredState", "RUNNING")),
     # AWS Config StartRemediationExecution: "Runs an on-demand remediation for the specified Config rules against
     # the last known remediation configuration": DescribeRemediationConfigurations returns that configuration
     ("config", "StartRemediationExecution"): Lookup(
@@ -471,7 +485,8 @@ STARTING_CALLS = frozenset({("ssm", "UpdateAssociation"), ("ssm", "StartAssociat
                             ("servicecatalog", "CreateServiceAction"), ("servicecatalog", "UpdateServiceAction"),
                             ("servicecatalog", "ExecuteProvisionedProductServiceAction"),
                             ("pipes", "StartPipe"), ("events", "EnableRule"), ("events", "PutRule"),
-                            ("config", "StartRemediationExecution")}) | frozenset(PIPELINE_RESTARTS)
+                            ("config", "StartRemediationExecution"), ("ssm", "UpdateMaintenanceWindow")}) \
+    | frozenset(PIPELINE_RESTARTS)
 """Calls decided as the request they start: an association update or ``StartAssociationsOnce`` ("Runs an
 association immediately and only one time") runs the association's document (as ``CreateAssociation``); a
 maintenance window task sends :data:`MAINTENANCE_WINDOW_TASKS`' request when the window runs; a CodePipeline
@@ -481,8 +496,10 @@ of ``TargetType`` ``SSM_DOCUMENT`` runs its runbook (``StartAutomationExecution`
 ``SSM_AUTOMATION`` runs its runbook when executed against a provisioned product. Restarts of what was made
 elsewhere (trial 11 F07): :data:`PIPELINE_RESTARTS` as the pipeline's ``StartPipelineExecution``, a pipe's
 ``StartPipe`` as ``CreatePipe`` of its target, an EventBridge rule enabled (``EnableRule``, a ``PutRule`` that is not
-``DISABLED``) as ``PutTargets`` of its targets, AWS Config ``StartRemediationExecution`` as the rule's remediation
-(:data:`LOOKUP_CALLS` reads each first)."""
+``DISABLED``) as ``PutTargets`` of its targets, AWS Config ``StartRemediationExecution`` as the rule's remediation,
+a maintenance window enabled (``UpdateMaintenanceWindow`` ``Enabled``) as ``UpdateMaintenanceWindowTask`` of each
+of its tasks (:data:`LOOKUP_CALLS` reads each first). A pipe set ``RUNNING`` by ``UpdatePipe`` without a new
+``Target`` is decided as ``StartPipe`` (:func:`service_call_decision`)."""
 
 Start = tuple[str, str, str, dict[str, Any]]
 """``(path in the request, botocore service, operation, request)``: something a request starts, decided as that
@@ -751,7 +768,23 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
             out.append(_unverifiable(operation, "TargetParameters.SageMakerPipelineParameters",
                                      params.get("Name"), "new parameters of the pipe's current target, which this "
                                      "request does not name (give Target too)"))
+        if key == ("pipes", "UpdatePipe") and LOOKUP_CALLS[key].needed(params):
+            out += _pipe_start(operation, params, current_state, starts)
     return relaxed(out, profile), starts
+
+
+def _pipe_start(operation: str, params: Mapping[str, Any], read: Any, starts: list[Start]) -> list[Violation]:
+    """A pipe started (``StartPipe``, ``UpdatePipe`` to ``RUNNING``): its target, from ``read`` (``DescribePipe``'s
+    response; the request's own ``TargetParameters`` and ``Enrichment`` replace the pipe's), as ``CreatePipe``
+    decides it; a pipe that cannot be read cannot be verified."""
+    if not isinstance(read, Mapping):
+        why = str(read) if isinstance(read, Exception) else "DescribePipe returned nothing"
+        return [_unverifiable(operation, "Name", params.get("Name"), f"what it runs could not be read ({why})")]
+    request = {k: params.get(k, read.get(k)) for k in ("Target", "TargetParameters", "Enrichment")
+               if k in read or (k != "Target" and k in params)}
+    if request:
+        starts.append(("Name", "pipes", "CreatePipe", request))
+    return []
 
 
 def _starting_call(service: str, operation: str, params: Mapping[str, Any], read: Any,
@@ -783,9 +816,16 @@ def _starting_call(service: str, operation: str, params: Mapping[str, Any], read
                                   f"what it runs could not be read ({why})")]
         current = obj
     if service == "pipes":   # StartPipe: the pipe's target, as CreatePipe decides it
-        request = {k: current[k] for k in ("Target", "TargetParameters", "Enrichment") if k in current}
-        if request:
-            starts.append(("Name", "pipes", "CreatePipe", request))
+        return _pipe_start(operation, {"Name": params.get("Name")}, current, starts)
+    if operation == "UpdateMaintenanceWindow":   # enabled: each task, as UpdateMaintenanceWindowTask decides it
+        if "NextToken" in current:
+            return [_unverifiable(operation, "WindowId", params.get("WindowId"), "the window has more tasks than "
+                                  "one DescribeMaintenanceWindowTasks page; they could not all be read")]
+        tasks = current.get("Tasks")
+        for task in tasks if isinstance(tasks, (list, tuple)) else ():
+            if isinstance(task, Mapping):
+                starts.append(("WindowId", "ssm", "UpdateMaintenanceWindowTask",
+                               {"WindowId": params.get("WindowId"), "WindowTaskId": task.get("WindowTaskId")}))
         return []
     if service == "events":   # EnableRule, PutRule: the rule's targets, as PutTargets decides them
         targets = current.get("Targets")
