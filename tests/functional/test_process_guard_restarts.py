@@ -184,6 +184,21 @@ def test_check_reports_a_codepipeline_target_as_not_verifiable_before_deployment
     assert "CodePipeline pipeline" in rows[0]["found"]
 
 
+def test_check_reports_a_terraform_codepipeline_target_as_not_verifiable_before_deployment(profile_file, tmp_path):
+    f = tmp_path / "plan.json"
+    changes = [("aws_cloudwatch_event_target.t", "aws_cloudwatch_event_target", {"rule": "r", "arn": cp_arn("d")}),
+               ("aws_scheduler_schedule.s", "aws_scheduler_schedule", {
+                   "name": "s", "schedule_expression": "rate(1 day)", "flexible_time_window": [{"mode": "OFF"}],
+                   "target": [{"arn": cp_arn("d"), "role_arn": OTHER_ROLE}]})]
+    f.write_text(json.dumps({"format_version": "1.2", "configuration": {"root_module": {}}, "resource_changes": [
+        {"address": a, "mode": "managed", "type": t, "name": a.split(".")[1],
+         "change": {"actions": ["create"], "after": after, "after_unknown": {}}} for a, t, after in changes]}))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3, r.output
+    assert sorted((x["status"], x["logical_id"]) for x in rows if x.get("status")) == [
+        ("UNKNOWN", "aws_cloudwatch_event_target.t"), ("UNKNOWN", "aws_scheduler_schedule.s")]
+
+
 # --------------------------------------------------------------------------- F07: restarts
 
 RESTARTS = {

@@ -278,8 +278,8 @@ def pipeline_target_requests(doc: Document, logical_id: str, source_type: str, a
         if match is None and pipeline_of is None:
             if arn.refers_to is None and _STARTED_ARN_TEXT.search(repr(arn)) \
                     and not _STATE_MACHINE_ARN_OF.search(repr(arn)):
-                value = Unresolved(arn.expression, f"a state machine or Automation runbook ARN built at deployment "
-                                                   f"({arn.reason})")
+                value = Unresolved(arn.expression, "a state machine, Automation runbook or CodePipeline pipeline "
+                                                   f"ARN built at deployment ({arn.reason})")
                 return [SourceRequest(doc.file, logical_id, source_type, "", {}, lambda parts: arn_at,
                                       lambda parts: arn_shown, doc.line, extra=[((), value, "SM-REFERENCE")])]
             return []  # another kind of target, or a resource of the same source (decided there)
