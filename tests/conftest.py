@@ -123,6 +123,34 @@ def pytest_configure(config: pytest.Config) -> None:
 
     _BOTOCORE_CREATE_LOADER.append(create_loader)
     botocore.session.create_loader = loader
+    _share_botocore_event_aliases()
+
+
+_BOTOCORE_ALIASER_INIT: list = []
+
+
+def _share_botocore_event_aliases() -> None:
+    """Every botocore session of the test process shares one cache of event-name aliases.
+
+    A new session registers ~130 built-in handlers, and its ``EventAliaser`` rewrites each event
+    name through botocore's ``EVENT_ALIASES`` (old service names: a loop of splits and look-ups per
+    name) into a cache of its own, so every session computed the same names again: ~10% of the CPU of
+    the tests that run the CLI in-process (each run makes its own ``boto3.Session``). The alias of a
+    name is a function of the name and that table alone, so sessions with botocore's own table share
+    one cache here; an ``EventAliaser`` given another table keeps its own."""
+    import botocore.hooks
+
+    init = botocore.hooks.EventAliaser.__init__
+    shared: dict[str, str] = {}
+
+    def aliaser_init(self: botocore.hooks.EventAliaser, event_emitter: object,
+                     event_aliases: dict[str, str] | None = None) -> None:
+        init(self, event_emitter, event_aliases)
+        if event_aliases is None:
+            self._alias_name_cache = shared
+
+    _BOTOCORE_ALIASER_INIT.append(init)
+    botocore.hooks.EventAliaser.__init__ = aliaser_init  # type: ignore[method-assign]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -143,11 +171,15 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """botocore's own ``create_loader`` back (:func:`pytest_configure`)."""
+    """botocore's own ``create_loader`` and ``EventAliaser`` back (:func:`pytest_configure`)."""
     import botocore.session
 
     if _BOTOCORE_CREATE_LOADER:
         botocore.session.create_loader = _BOTOCORE_CREATE_LOADER.pop()
+    if _BOTOCORE_ALIASER_INIT:
+        import botocore.hooks
+
+        botocore.hooks.EventAliaser.__init__ = _BOTOCORE_ALIASER_INIT.pop()  # type: ignore[method-assign]
 
 
 @pytest.fixture
