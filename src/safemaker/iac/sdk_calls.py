@@ -86,7 +86,7 @@ def _spellings() -> Mapping[str, str]:
     import botocore.session
 
     session = botocore.session.get_session()
-    services = sorted({_BOTOCORE_NAMES.get(s, s) for s in _READ_SERVICES} | {"sagemaker"})
+    services = sorted({_BOTOCORE_NAMES.get(s, s) for s in _READ_SERVICES})
     out: dict[str, str] = {}
     metadata = {name: session.get_service_model(name).metadata for name in services}
     for name, md in metadata.items():   # weakest first: a2i's signing name is "sagemaker"
@@ -97,6 +97,17 @@ def _spellings() -> Mapping[str, str]:
         out[_spelled(str(md.get("serviceId", name)))] = name
     for name in services:
         out[_spelled(name)] = name
+    out["sagemaker"] = "sagemaker"   # its model is the largest: its one spelling, without loading it
+    return out
+
+
+@lru_cache(maxsize=1)
+def _direct_names() -> Mapping[str, str]:
+    """The spellings known without loading a service model: botocore's names of the read services, and the AWS SDK
+    identifiers of Step Functions (``sfn``; its IAM prefix ``states``) and EventBridge (``eventbridge``)."""
+    out = {_spelled(name): name for name in {_BOTOCORE_NAMES.get(s, s) for s in _READ_SERVICES} | {"sagemaker"}}
+    out.update({key: name for key, name in _BOTOCORE_NAMES.items()})
+    out["states"] = "stepfunctions"
     return out
 
 
@@ -113,7 +124,10 @@ def read_name(service: Any) -> str | None:
     ``None`` for a service whose calls are not read (or a spelling no service has)."""
     if not isinstance(service, str):
         return None
-    name = _spellings().get(_spelled(service.removeprefix("@aws-sdk/client-")))
+    key = _spelled(service.removeprefix("@aws-sdk/client-"))
+    name = _direct_names().get(key)
+    if name is None and key not in _all_services():   # not botocore's name of a service: its other spellings
+        name = _spellings().get(key)
     return None if name is None else _SERVICE_NAMES.get(name, name)
 
 
