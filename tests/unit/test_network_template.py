@@ -29,9 +29,9 @@ def errors(text: str, region: str = "us-east-1") -> list[str]:
 
 
 def test_cfn_lint_with_rules_loaded_once_still_reports_errors():
-    """The shared rules do run: a Ref to no resource is cfn-lint's E1020, in every template linted after another."""
+    """The shared rules do run: a Ref to no resource is cfn-lint's E1020 (the unchanged template has no error:
+    test_rendered_template_has_no_cfn_lint_errors_and_passes_check)."""
     tpl = template.render(CONFIGS["seed"], s3_prefix_list_id="pl-63a5400a")
-    assert errors(template.dumps(tpl)) == []
     tpl["Resources"]["Subnet1"]["Properties"]["VpcId"] = {"Ref": "NoSuchVpc"}
     assert [e.split()[0] for e in errors(template.dumps(tpl, "json"))] == ["E1020"]
 
