@@ -620,6 +620,32 @@ STARTING_TYPES: Mapping[str, tuple[str, str, Mapping[tuple[str, ...], tuple[str,
         ("TaskType",): ("TaskType",), ("TaskArn",): ("TaskArn",),
         ("TaskInvocationParameters", "MaintenanceWindowAutomationParameters", "DocumentVersion"):
             ("TaskInvocationParameters", "Automation", "DocumentVersion")}),
+    # AWS::Config::RemediationConfiguration (resource schema: TargetType, TargetId "Target ID is the name of the SSM
+    # document", TargetVersion): the object config PutRemediationConfigurations makes, read as that call
+    "AWS::Config::RemediationConfiguration": ("config", "PutRemediationConfigurations", {
+        (prop,): ("RemediationConfigurations", 0, prop) for prop in ("TargetType", "TargetId", "TargetVersion")}),
+    # Trial 11 F02: the types that make the objects of the other calls decided as what they run, read as those
+    # calls (property names spelled as the API's by botocore's input shape: sdk_calls._model_spelling).
+    # AWS::ServiceCatalog::ServiceAction: DefinitionType, Definition ([{Key, Value}]: Name, Version)
+    "AWS::ServiceCatalog::ServiceAction": ("servicecatalog", "CreateServiceAction", {
+        ("DefinitionType",): ("DefinitionType",), ("Definition",): ("Definition",)}),
+    # AWS::CodePipeline::Pipeline: Stages[].Actions[] (ActionTypeId, Configuration), as CreatePipeline's pipeline
+    "AWS::CodePipeline::Pipeline": ("codepipeline", "CreatePipeline", {("Stages",): ("pipeline", "stages")}),
+    # AWS::Config::ConformancePack / OrganizationConformancePack: the template and its parameters
+    "AWS::Config::ConformancePack": ("config", "PutConformancePack", {
+        (prop,): (prop,) for prop in ("TemplateBody", "TemplateS3Uri", "TemplateSSMDocumentDetails",
+                                      "ConformancePackInputParameters")}),
+    "AWS::Config::OrganizationConformancePack": ("config", "PutOrganizationConformancePack", {
+        (prop,): (prop,) for prop in ("TemplateBody", "TemplateS3Uri", "ConformancePackInputParameters")}),
+    # AWS::SSMIncidents::ResponsePlan: Actions[].SsmAutomation (DocumentName, DocumentVersion)
+    "AWS::SSMIncidents::ResponsePlan": ("ssm-incidents", "CreateResponsePlan", {("Actions",): ("actions",)}),
+    # AWS::FIS::ExperimentTemplate: Actions {name: {ActionId, Parameters}}
+    "AWS::FIS::ExperimentTemplate": ("fis", "CreateExperimentTemplate", {("Actions",): ("actions",)}),
+    # AWS::MGN::LaunchConfigurationTemplate: PostLaunchActions.SsmDocuments[].SsmDocumentName
+    "AWS::MGN::LaunchConfigurationTemplate": ("mgn", "CreateLaunchConfigurationTemplate", {
+        ("PostLaunchActions",): ("postLaunchActions",)}),
+    # AWS::IoT::TopicRule: TopicRulePayload.Actions[].StepFunctions / ErrorAction
+    "AWS::IoT::TopicRule": ("iot", "CreateTopicRule", {("TopicRulePayload",): ("topicRulePayload",)}),
 }
 """Types that run content a service keeps (:data:`safemaker.iac.service_calls.STARTING_CALLS` and
 ``FOLLOWED_CALLS``) -> (botocore service, the API call they are read as, property path -> request path)."""

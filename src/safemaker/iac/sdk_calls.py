@@ -552,14 +552,15 @@ def stack_call_requests(doc: Document, logical_id: str, source_type: str, operat
     return [SourceRequest(doc.file, logical_id, source_type, "", {}, lambda _p: at(parts), lambda _p: shown(parts),
                           doc.line, extra=[((), value, "SM-REFERENCE")])]
 
-def mapped_request(paths: Mapping[Any, tuple[str, ...]], read: Callable[[Any], Any]) -> tuple[dict[str, Any],
-                                                                                          dict[str, Any]]:
+def mapped_request(paths: Mapping[Any, tuple[Any, ...]], read: Callable[[Any], Any]) -> tuple[dict[str, Any],
+                                                                                        dict[str, Any]]:
     """The API request a resource's properties make (CloudFormation and Terraform types read as an API call).
 
     Parameters
     ----------
     paths : Mapping
-        Source path (as ``read`` takes it) -> the request path its value goes to.
+        Source path (as ``read`` takes it) -> the request path its value goes to: member names, and list indexes
+        (``("RemediationConfigurations", 0, "TargetId")``: the one item of a list a resource makes).
     read : callable
         ``read(source path)`` -> the value there; ``None`` or :data:`~safemaker.errors.MISSING` when absent
         (then the request has no such member).
@@ -567,7 +568,9 @@ def mapped_request(paths: Mapping[Any, tuple[str, ...]], read: Callable[[Any], A
     Returns
     -------
     tuple[dict, dict]
-        The request, and the source path each top-level request member came from.
+        The request, and the source path each request member came from: by its top-level member
+        (``"RemediationConfigurations"``) and by its whole path as the guard shows it
+        (``"RemediationConfigurations[0].TargetId"``).
     """
     from ..errors import MISSING
 
@@ -577,12 +580,25 @@ def mapped_request(paths: Mapping[Any, tuple[str, ...]], read: Callable[[Any], A
         value = read(source)
         if value is None or value is MISSING:
             continue
-        node = request
-        for key in api_path[:-1]:
-            node = node.setdefault(key, {})
-        node[api_path[-1]] = value
+        node: Any = request
+        for key, after in zip(api_path[:-1], api_path[1:]):
+            node = _child(node, key, [] if isinstance(after, int) else {})
+        last = api_path[-1]
+        if isinstance(last, int):
+            node.extend({} for _ in range(last + 1 - len(node)))
+        node[last] = value
         came_from[api_path[0]] = source
+        came_from[format_path(api_path)] = source
     return request, came_from
+
+
+def _child(node: Any, key: Any, empty: Any) -> Any:
+    """``node[key]``, made ``empty`` first when absent (``key`` an index: the list grown to it)."""
+    if isinstance(key, int):
+        while len(node) <= key:
+            node.append(type(empty)())
+        return node[key]
+    return node.setdefault(key, empty)
 
 
 def service_call_requests(doc: Document, logical_id: str, source_type: str, service: str, operation: str,
@@ -711,10 +727,15 @@ def _started_call(doc: Document, logical_id: str, source_type: str, service: str
         if isinstance(request.get("TaskType"), Unresolved):
             return [_unknown_member(doc, logical_id, source_type, at, shown, ("TaskType",), request["TaskType"])]
         starts: list[Any] = []
-        _starting_call(service, operation, request, None, starts)
-        return [r for path, s, op, req in starts
-                for r in _started_call(doc, logical_id, source_type, s, op, req,
-                                       lambda parts, _p=path: at((_p,)), lambda parts, _p=path: shown((_p,)))]
+        found = _starting_call(service, operation, request, None, starts)
+        # what the call runs that cannot be verified (a remediation of another target type, a template named)
+        unknown = [_unknown_member(doc, logical_id, source_type, lambda parts, _p=v.path: at((_p,)),
+                                   lambda parts, _p=v.path: shown((_p,)), (),
+                                   Unresolved(v.found, v.fix.removeprefix("Cannot verify it: ").split("; ")[0]))
+                   for v in found]
+        return unknown + [r for path, s, op, req in starts
+                          for r in _started_call(doc, logical_id, source_type, s, op, req,
+                                                 lambda parts, _p=path: at((_p,)), lambda parts, _p=path: shown((_p,)))]
     named = request.get(spec.member) if spec is not None else request
     if isinstance(named, Unresolved) and named.refers_to is not None:
         return []  # a state machine or document of the same source: checked there as its own resource
@@ -772,18 +793,47 @@ def _FOLLOWING_CALLS() -> frozenset[tuple[str, str]]:
 
 
 def _model_spelling(service: str, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    """``params`` with each top-level member spelled as botocore's input shape spells it (matched whatever its
-    case); members the shape does not have are kept as written."""
-    members = _input_members(service, operation)
-    return {members.get(k.lower(), k) if isinstance(k, str) else k: v for k, v in params.items()}
-
-
-@lru_cache(maxsize=32)
-def _input_members(service: str, operation: str) -> Mapping[str, str]:
+    """``params`` with every member spelled as botocore's input shape spells it, at every depth (matched whatever
+    its case and underscores: a Step Functions task's ``StateMachineArn``, a CloudFormation property ``Stages``, a
+    Terraform attribute ``document_name``); members the shape does not have are kept as written. Where the shape has
+    a map, a list of ``{Key, Value}`` items (CloudFormation's and Terraform's spelling of one) is that map; where it
+    has a structure, a list of one (a Terraform block) is that structure."""
     import botocore.session
 
     shape = botocore.session.get_session().get_service_model(service).operation_model(operation).input_shape
-    return {name.lower(): name for name in (shape.members if shape is not None else ())}
+    out = _as_model(shape, params) if shape is not None else params
+    return dict(out) if isinstance(out, Mapping) else dict(params)
+
+
+def _norm(name: str) -> str:
+    return name.replace("_", "").replace("-", "").lower()
+
+
+def _as_model(shape: Any, value: Any) -> Any:
+    if isinstance(value, Unresolved) or shape is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure":
+        if isinstance(value, list) and len(value) == 1 and isinstance(value[0], Mapping):
+            value = value[0]  # a Terraform block
+        if not isinstance(value, Mapping):
+            return value
+        members = {_norm(n): n for n in shape.members}
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            name = members.get(_norm(k), members.get(_norm(k) + "s")) if isinstance(k, str) else None
+            out[name or k] = _as_model(shape.members[name], v) if name is not None else v
+        return out
+    if kind == "list" and isinstance(value, (list, tuple)):
+        return [_as_model(shape.member, v) for v in value]
+    if kind == "map":
+        if isinstance(value, (list, tuple)) and all(isinstance(v, Mapping) and len(v) == 2 for v in value):
+            pairs = [{_norm(k): x for k, x in v.items() if isinstance(k, str)} for v in value]
+            if all(set(p) == {"key", "value"} for p in pairs):
+                value = {p["key"]: p["value"] for p in pairs}
+        if isinstance(value, Mapping):
+            return {k: _as_model(shape.value, v) for k, v in value.items()}
+    return value
 
 
 def _unknown_member(doc: Document, logical_id: str, source_type: str, at: Callable[[Parts], Parts],

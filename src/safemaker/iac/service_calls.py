@@ -62,7 +62,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Mapping
 
 from ..errors import Violation
 from ..other_services import DECIDED_OPERATIONS
@@ -77,7 +77,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "UNSEEN_WHEN_GIVEN", "unseen", "FOLLOWED_CALLS",
            "FollowedContent", "TARGET_STARTS", "TargetStart", "target_start", "LOOKUP_CALLS", "Lookup", "STARTING_CALLS",
            "PIPELINE_RESTARTS", "PIPELINE_ACTIONS", "PipelineAction", "MAINTENANCE_WINDOW_TASKS", "Start",
-           "SAGEMAKER_REFERENCES", "SCALING_CALLS", "ScalableResource", "SERVICES", "service_call_decision",
+           "SAGEMAKER_REFERENCES", "SCALING_CALLS", "RUNBOOK_RUNNERS", "RunbookRunner",
+           "UNDECIDED_CANDIDATES", "ScalableResource", "SERVICES", "service_call_decision",
            "decides", "sagemaker_references", "reads_type", "patched_state"]
 
 DOCUMENT_CALLS: Mapping[tuple[str, str], tuple[str, str, str]] = {
@@ -414,6 +415,12 @@ LOOKUP_CALLS: Mapping[tuple[str, str], Lookup] = {
     ("config", "StartRemediationExecution"): Lookup(
         "DescribeRemediationConfigurations", {"ConfigRuleNames": "ConfigRuleName"}, None,
         listed=frozenset({"ConfigRuleNames"})),
+    # Incident Manager StartIncident "Used to start an incident from CloudWatch alarms, EventBridge events, or
+    # manually" runs the response plan's actions: GetResponsePlan returns its "actions"
+    ("ssm-incidents", "StartIncident"): Lookup("GetResponsePlan", {"arn": "responsePlanArn"}, None),
+    # AWS FIS StartExperiment "Starts running an experiment from the specified experiment template":
+    # GetExperimentTemplate returns its "experimentTemplate" (and its actions)
+    ("fis", "StartExperiment"): Lookup("GetExperimentTemplate", {"id": "experimentTemplateId"}, "experimentTemplate"),
 }
 """(service, operation) -> what is read on the same client before the request is decided (its response is the
 ``current_state`` of :func:`service_call_decision`)."""
@@ -485,7 +492,8 @@ STARTING_CALLS = frozenset({("ssm", "UpdateAssociation"), ("ssm", "StartAssociat
                             ("servicecatalog", "CreateServiceAction"), ("servicecatalog", "UpdateServiceAction"),
                             ("servicecatalog", "ExecuteProvisionedProductServiceAction"),
                             ("pipes", "StartPipe"), ("events", "EnableRule"), ("events", "PutRule"),
-                            ("config", "StartRemediationExecution"), ("ssm", "UpdateMaintenanceWindow")}) \
+                            ("config", "StartRemediationExecution"), ("ssm", "UpdateMaintenanceWindow"),
+                            ("config", "PutConformancePack"), ("config", "PutOrganizationConformancePack")}) \
     | frozenset(PIPELINE_RESTARTS)
 """Calls decided as the request they start: an association update or ``StartAssociationsOnce`` ("Runs an
 association immediately and only one time") runs the association's document (as ``CreateAssociation``); a
@@ -500,6 +508,157 @@ elsewhere (trial 11 F07): :data:`PIPELINE_RESTARTS` as the pipeline's ``StartPip
 a maintenance window enabled (``UpdateMaintenanceWindow`` ``Enabled``) as ``UpdateMaintenanceWindowTask`` of each
 of its tasks (:data:`LOOKUP_CALLS` reads each first). A pipe set ``RUNNING`` by ``UpdatePipe`` without a new
 ``Target`` is decided as ``StartPipe`` (:func:`service_call_decision`)."""
+
+@dataclass(frozen=True)
+class RunbookRunner:
+    """A request that makes another service run the Automation runbooks (or SSM documents) it names, in items of the
+    request (or of what a :data:`LOOKUP_CALLS` read returns): each is decided as the request that runs it."""
+
+    at: str
+    """Where the items are: dotted members, ``[]`` each item of a list, ``*`` each value of a map (``""``: the
+    request itself); several places separated by ``|``."""
+    name: str
+    """An item's member naming the runbook (dotted)."""
+    version: str | None = None
+    """An item's member giving its version."""
+    when: tuple[str, frozenset[str]] | None = None
+    """(item member, its values that run a runbook): an item with another value runs none; one without the member
+    (an update of an item's parameters) is read by its ``name``."""
+    starts: tuple[str, str, str, str] = ("ssm", "StartAutomationExecution", "DocumentName", "DocumentVersion")
+    """(service, operation, member given the name, member given the version) of the request that runs it."""
+
+    def items(self, obj: Any, prefix: str = "") -> "Iterator[tuple[str, Mapping[str, Any]]]":
+        """``(shown path, item)`` of every item of ``obj`` at :attr:`at`."""
+        for at in self.at.split("|"):
+            yield from _items(obj, at.strip(), prefix)
+
+
+def _items(node: Any, at: str, prefix: str) -> "Iterator[tuple[str, Mapping[str, Any]]]":
+    if not at:
+        if isinstance(node, Mapping):
+            yield prefix, node
+        return
+    head, _, rest = at.partition(".")
+    if head == "*":
+        for key, value in (node.items() if isinstance(node, Mapping) else ()):
+            yield from _items(value, rest, f"{prefix}.{key}" if prefix else str(key))
+        return
+    many = head.endswith("[]")
+    name = head[:-2] if many else head
+    child = node.get(name) if isinstance(node, Mapping) else None
+    here = f"{prefix}.{name}" if prefix else name
+    if many:
+        for i, value in enumerate(child if isinstance(child, (list, tuple)) else ()):
+            yield from _items(value, rest, f"{here}[{i}]")
+    elif child is not None:
+        yield from _items(child, rest, here)
+
+
+_RESPONSE_PLAN = RunbookRunner("actions[].ssmAutomation", "documentName", "documentVersion")
+_FIS_ACTIONS = RunbookRunner("actions.*", "parameters.documentArn",
+                             when=("actionId", frozenset({"aws:ssm:start-automation-execution"})))
+_MGN_ACTION = RunbookRunner("", "documentIdentifier", "documentVersion")
+_MGN_LAUNCH = RunbookRunner("postLaunchActions.ssmDocuments[]", "ssmDocumentName")
+RUNBOOK_RUNNERS: Mapping[tuple[str, str], RunbookRunner] = {
+    # Incident Manager: botocore ssm-incidents Action "The action that starts at the beginning of an incident. The
+    # response plan defines the action"; SsmAutomation documentName "The automation document's name",
+    # documentVersion; StartIncident runs the plan's (read by GetResponsePlan)
+    ("ssm-incidents", "CreateResponsePlan"): _RESPONSE_PLAN,
+    ("ssm-incidents", "UpdateResponsePlan"): _RESPONSE_PLAN,
+    ("ssm-incidents", "StartIncident"): _RESPONSE_PLAN,
+    # AWS FIS User Guide, "Systems Manager actions": aws:ssm:start-automation-execution "Runs an Automation runbook"
+    # (parameter documentArn: "The ARN of the Automation document"); StartExperiment runs the template's (read by
+    # GetExperimentTemplate)
+    ("fis", "CreateExperimentTemplate"): _FIS_ACTIONS,
+    ("fis", "UpdateExperimentTemplate"): _FIS_ACTIONS,
+    ("fis", "StartExperiment"): _FIS_ACTIONS,
+    # AWS MGN post-launch actions: botocore mgn PutSourceServerAction / PutTemplateAction documentIdentifier,
+    # documentVersion; PostLaunchActions.ssmDocuments[].ssmDocumentName ("User-friendly name for the AWS Systems
+    # Manager Document"), run on each launched server
+    ("mgn", "PutSourceServerAction"): _MGN_ACTION,
+    ("mgn", "PutTemplateAction"): _MGN_ACTION,
+    ("mgn", "UpdateLaunchConfiguration"): _MGN_LAUNCH,
+    ("mgn", "CreateLaunchConfigurationTemplate"): _MGN_LAUNCH,
+    ("mgn", "UpdateLaunchConfigurationTemplate"): _MGN_LAUNCH,
+    # botocore ssm CreateAssociationBatch "Associates the specified Amazon Web Services Systems Manager document (SSM
+    # document) with the specified managed nodes or targets": each entry is a CreateAssociation
+    ("ssm", "CreateAssociationBatch"): RunbookRunner("Entries[]", "Name", "DocumentVersion",
+                                                     starts=("ssm", "CreateAssociation", "Name", "DocumentVersion")),
+    # AWS IoT rules: botocore iot StepFunctionsAction.stateMachineName "The name of the Step Functions state machine
+    # whose execution will be started" (on each matching message; errorAction too). StartExecution takes the
+    # state machine's ARN, which the name alone does not give: DescribeStateMachine cannot read it, so it cannot be
+    # verified (refused unless relaxed)
+    **{("iot", op): RunbookRunner("topicRulePayload.actions[] | topicRulePayload.errorAction",
+                                  "stepFunctions.stateMachineName",
+                                  starts=("stepfunctions", "StartExecution", "stateMachineArn", ""))
+       for op in ("CreateTopicRule", "ReplaceTopicRule")},
+}
+"""(service, operation) -> the runbooks it makes another service run (trial 11 F01), each decided as the
+``StartAutomationExecution`` (an association: ``CreateAssociation``) that runs it: the runbook read with an SSM
+client of the same credentials, region and endpoint. These are :data:`STARTING_CALLS` too."""
+
+STARTING_CALLS = STARTING_CALLS | frozenset(RUNBOOK_RUNNERS) | {("eventbridgev2", "CreateSubscriber"),
+                                                             ("eventbridgev2", "UpdateSubscriber")}
+
+
+_POLICY = "an IAM policy document (its documentation names CloudFormation templates as a place it is written)"
+_MENTION = "its documentation mentions CloudFormation in passing; it deploys no template and runs no runbook"
+UNDECIDED_CANDIDATES: Mapping[tuple[str, str], str] = {
+    # botocore operations whose documentation names a runbook, an SSM document, a state machine or a CloudFormation
+    # template (the candidates the class test derives from every installed model) that run or deploy none of them
+    # (SageMaker's and CloudFormation's own operations have their own tables): why each is not decided
+    ("appconfig", "CreateConfigurationProfile"): "an SSM document as a configuration's data source; nothing runs it",
+    ("budgets", "CreateBudgetAction"): "RUN_SSM_DOCUMENTS runs only AWS's STOP_EC2_INSTANCES / STOP_RDS_INSTANCES "
+                                       "(ActionSubType enum), no runbook of the caller's",
+    ("budgets", "UpdateBudgetAction"): "as CreateBudgetAction: AWS's stop-instances documents only",
+    ("ssm", "CreateActivation"): "registers on-premises managed nodes; runs no document",
+    ("ssm", "CreateCloudConnector"): "connects a cloud account to Systems Manager; runs no document",
+    ("ssm", "CreateMaintenanceWindow"): "a schedule; its tasks (RegisterTaskWithMaintenanceWindow) are decided",
+    ("ssm", "CreateOpsItem"): "an operational work item; its runbook is run by StartAutomationExecution (decided)",
+    ("ssm", "CreateOpsMetadata"): "metadata; runs nothing",
+    ("ssm", "CreatePatchBaseline"): "patch rules; runs no document",
+    ("ssm", "PutComplianceItems"): "compliance data; runs nothing",
+    ("ssm", "PutParameter"): "a parameter value; runs nothing",
+    ("ssm", "PutResourcePolicy"): "a resource policy; runs nothing",
+    ("ssm", "RegisterTargetWithMaintenanceWindow"): "targets of a window; what runs is its tasks (decided)",
+    ("ssm", "UpdateMaintenanceWindowTarget"): "targets of a window; what runs is its tasks (decided)",
+    ("ssm", "SendCommand"): "a Command document's steps run on managed instances and make no SageMaker request "
+                            "(as a Command document an association runs)",
+    ("ssm", "StartAccessRequest"): "asks for just-in-time node access; runs no runbook",
+    ("ssm", "StartExecutionPreview"): "previews which accounts and Regions an automation would run in; runs nothing",
+    ("ssm", "StartSession"): "a Session Manager session to a managed node (a session document); no SageMaker request",
+    ("ssm", "UpdateAssociationStatus"): "records an association's status; runs nothing",
+    ("ssm", "UpdateOpsItem"): "an operational work item; runs nothing",
+    ("stepfunctions", "CreateActivity"): "a task token queue for workers; runs nothing",
+    ("stepfunctions", "CreateStateMachineAlias"): "routes to versions whose definitions CreateStateMachine / "
+                                                  "UpdateStateMachine made (decided); StartExecution of it is decided",
+    ("stepfunctions", "UpdateStateMachineAlias"): "as CreateStateMachineAlias",
+    ("stepfunctions", "SendTaskHeartbeat"): "reports a running task as alive; starts nothing",
+    ("swf", "RegisterDomain"): _MENTION,
+    ("backup", "CreateBackupPlan"): _MENTION, ("backup", "UpdateBackupPlan"): _MENTION,
+    ("backup", "CreateFramework"): _MENTION, ("backup", "UpdateFramework"): _MENTION,
+    ("cloudwatch", "PutDashboard"): _MENTION, ("dms", "CreateEndpoint"): _MENTION,
+    ("license-manager", "UpdateLicenseSpecificationsForResource"): _MENTION,
+    ("wellarchitected", "StartAgentRecommendationGeneration"): _MENTION,
+    ("quicksight", "StartAssetBundleExportJob"): "exports QuickSight assets (optionally as a CloudFormation "
+                                                 "template); deploys nothing",
+    ("drs", "AssociateSourceNetworkStack"): "records the stack of a recovered source network; deploys nothing",
+    ("serverlessrepo", "CreateApplication"): "publishes an application's template; deploying it takes "
+                                             "ExecuteChangeSet of a change set the guard never checked (refused)",
+    ("serverlessrepo", "CreateCloudFormationTemplate"): "returns a template URL; deploys nothing",
+    ("servicecatalog", "CreateProduct"): "stores a product's template; ProvisionProduct deploys it (decided)",
+    ("servicecatalog", "CreateProvisioningArtifact"): "stores a product's template; ProvisionProduct deploys it "
+                                                      "(decided)",
+    ("waf", "CreateWebACLMigrationStack"): "writes a CloudFormation template to S3; deploys nothing",
+    ("waf-regional", "CreateWebACLMigrationStack"): "writes a CloudFormation template to S3; deploys nothing",
+    **{("iam", op): _POLICY for op in ("CreatePolicy", "CreatePolicyVersion", "CreateRole", "PutGroupPolicy",
+                                       "PutRolePolicy", "PutUserPolicy", "UpdateAssumeRolePolicy")},
+}
+"""Operations of other services that botocore's documentation ties to a runbook, an SSM document, a state machine
+or a CloudFormation template, and that the guard does not decide: (service, operation) -> why (they run or deploy
+none). With :data:`DECIDED_OPERATIONS` it classifies every such operation of the installed botocore (a test derives
+the candidates from the models and fails on one in neither)."""
+
 
 Start = tuple[str, str, str, dict[str, Any]]
 """``(path in the request, botocore service, operation, request)``: something a request starts, decided as that
@@ -799,6 +958,8 @@ def _starting_call(service: str, operation: str, params: Mapping[str, Any], read
         return []
     if operation == "PutRemediationConfigurations":
         return _remediations(operation, params.get("RemediationConfigurations"), starts)
+    if operation in ("PutConformancePack", "PutOrganizationConformancePack"):
+        return _conformance_pack(operation, params, starts)
     restart = PIPELINE_RESTARTS.get((service, operation))
     if restart is not None:
         member, only_if = restart
@@ -815,6 +976,13 @@ def _starting_call(service: str, operation: str, params: Mapping[str, Any], read
             return [_unverifiable(operation, next(iter(lookup.read_members.values())), named,
                                   f"what it runs could not be read ({why})")]
         current = obj
+    if service == "eventbridgev2":
+        return _subscriber(operation, params.get("InvokeConfiguration"), starts)
+    runner = RUNBOOK_RUNNERS.get((service, operation))
+    if runner is not None:
+        if lookup is not None and lookup.needed(params):
+            return _runbooks(operation, runner, current, f"{next(iter(lookup.read_members.values()))}:", starts)
+        return _runbooks(operation, runner, params, "", starts)
     if service == "pipes":   # StartPipe: the pipe's target, as CreatePipe decides it
         return _pipe_start(operation, {"Name": params.get("Name")}, current, starts)
     if operation == "UpdateMaintenanceWindow":   # enabled: each task, as UpdateMaintenanceWindowTask decides it
@@ -898,6 +1066,82 @@ def _remediations(operation: str, configurations: Any, starts: list[Start],
             continue
         starts.append((named_by or f"{path}.TargetId", "ssm", "StartAutomationExecution",
                        _automation(rc.get("TargetId"), rc.get("TargetVersion"))))
+    return out
+
+
+def _runbooks(operation: str, runner: RunbookRunner, obj: Any, prefix: str, starts: list[Start]) -> list[Violation]:
+    """The runbooks ``runner`` finds in ``obj`` (the request, or what its lookup read: paths after ``prefix``) go to
+    ``starts``; an item that runs a runbook it does not name cannot be verified."""
+    out: list[Violation] = []
+    service, started, name_member, version_member = runner.starts
+    for here, item in runner.items(obj):
+        if runner.when is not None and runner.when[0] in item and item[runner.when[0]] not in runner.when[1]:
+            continue  # another kind of action
+        name = _at(item, tuple(runner.name.split(".")))
+        path = f"{prefix}{here}.{runner.name}" if here else f"{prefix}{runner.name}"
+        if name is None:
+            if runner.when is not None and item.get(runner.when[0]) in runner.when[1]:
+                out.append(_unverifiable(operation, path, None, "runs an Automation runbook it does not name"))
+            continue
+        request = {name_member: name}
+        version = _at(item, tuple(runner.version.split("."))) if runner.version is not None else None
+        if version is not None:
+            request[version_member] = version
+        starts.append((path, service, started, request))
+    return out
+
+
+def _subscriber(operation: str, invoke: Any, starts: list[Start]) -> list[Violation]:
+    """An EventBridge subscriber (botocore eventbridgev2 ``InvokeConfiguration.TargetArn``: "ARN of the target a
+    subscriber invokes"; ``StepFunctionsParameters``: "Values are forwarded to the Step Functions StartExecution or
+    StartSyncExecution API"): a target :data:`TARGET_STARTS` knows is decided as what it starts; a universal target
+    (``arn:aws:events:::aws-sdk:{service}:{apiAction}``, its ``Input`` the request) is not read: cannot be
+    verified."""
+    arn = invoke.get("TargetArn") if isinstance(invoke, Mapping) else None
+    start = target_start(arn)
+    if start is not None:
+        starts.append(("InvokeConfiguration.TargetArn", start.service, start.operation, start.request(arn)))
+    elif isinstance(arn, str) and ":aws-sdk:" in arn:
+        return [_unverifiable(operation, "InvokeConfiguration.TargetArn", arn,
+                              "a universal target's API call (its Input) is not read")]
+    return []
+
+
+
+
+def _conformance_pack(operation: str, params: Mapping[str, Any], starts: list[Start]) -> list[Violation]:
+    """AWS Config ``PutConformancePack`` / ``PutOrganizationConformancePack``: botocore config ``TemplateBody`` "You
+    can use a YAML template with two resource types: Config rule (AWS::Config::ConfigRule) and remediation action
+    (AWS::Config::RemediationConfiguration)". The template is read as a CloudFormation template with the request's
+    ``ConformancePackInputParameters``; each remediation is decided as ``PutRemediationConfigurations`` (its
+    runbook, as ``StartAutomationExecution``). A template the request names (``TemplateS3Uri``,
+    ``TemplateSSMDocumentDetails``) or a value only deployment knows cannot be verified."""
+    from .cloudformation import is_template, template_requests
+
+    body = params.get("TemplateBody")
+    if body is None:
+        member = next((m for m in ("TemplateS3Uri", "TemplateSSMDocumentDetails") if m in params), "TemplateS3Uri")
+        return [_unverifiable(operation, member, params.get(member), "the conformance pack's template, whose "
+                              "remediations run Automation runbooks, is not in this request")]
+    given = params.get("ConformancePackInputParameters")
+    values = {p.get("ParameterName"): p.get("ParameterValue") for p in
+              (given if isinstance(given, (list, tuple)) else ()) if isinstance(p, Mapping)}
+    try:
+        doc = parse_text(body, f"{operation}.TemplateBody") if isinstance(body, str) else None
+        if doc is None or not is_template(doc.data):
+            raise IacInputError(f"{operation}.TemplateBody", "not a template with Resources")
+        requests = template_requests(doc, values)
+    except IacInputError as exc:
+        return [Violation(operation, "TemplateBody", "unreadable", "a template the guard can read",
+                          f"Cannot read it: {exc}", "SM-REFERENCE")]
+    out: list[Violation] = []
+    for r in requests:
+        path = f"TemplateBody:{r.logical_id}.{r.shown_path(())}".rstrip(".")
+        if r.starts is not None and not any(v.refers_to is not None for _p, v, _r in r.extra):
+            starts.append((path, *r.starts))
+        for _parts, value, _rule in r.extra:
+            if r.starts is None:
+                out.append(_unverifiable(operation, path, value.expression, value.reason))
     return out
 
 
