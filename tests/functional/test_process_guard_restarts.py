@@ -172,6 +172,29 @@ def test_a_codepipeline_target_is_decided_as_the_start_of_the_pipeline(safemaker
     assert safemaker_local.request_count(service, op) == 1
 
 
+def test_a_response_plan_target_is_decided_as_the_incident_it_starts(safemaker_local, safemaker_session, profile):
+    """EventBridge's "Incident Manager response plan" target starts an incident with the plan (StartIncident), which
+    runs the plan's runbooks: decided as that StartIncident. moto has no Incident Manager: the plan cannot be read,
+    so it cannot be verified (as StartIncident of it sent directly)."""
+    plan = f"arn:aws:ssm-incidents::{ACCOUNT}:response-plan/elsewhere"
+    start = service_calls.target_start(plan)
+    assert (start.service, start.operation, start.request(plan)) == ("ssm-incidents", "StartIncident",
+                                                                    {"responsePlanArn": plan})
+    assert "responsePlanArn" in botocore.session.get_session().get_service_model("ssm-incidents").operation_model(
+        "StartIncident").input_shape.required_members
+    safemaker_local.session.client("events").put_rule(Name="r", ScheduleExpression="rate(1 day)")
+    safemaker.install_process(profile)
+    incidents = safemaker_session.client("ssm-incidents", config=ONE_ATTEMPT)
+    with pytest.raises(GuardrailViolation) as direct:
+        incidents.start_incident(responsePlanArn=plan)
+    events = safemaker_session.client("events")
+    with pytest.raises(GuardrailViolation) as exc:
+        events.put_targets(Rule="r", Targets=[{"Id": "1", "Arn": plan, "RoleArn": OTHER_ROLE}])
+    assert [(v.path, v.rule_id) for v in exc.value.violations] == [
+        (f"Targets[0].Arn -> StartIncident.{v.path}", v.rule_id) for v in direct.value.violations]
+    assert safemaker_local.request_count("events", "PutTargets") == 0
+
+
 def test_check_reports_a_codepipeline_target_as_not_verifiable_before_deployment(profile_file, tmp_path):
     f = tmp_path / "t.json"
     f.write_text(json.dumps({"Resources": {"Rule": {"Type": "AWS::Events::Rule", "Properties": {

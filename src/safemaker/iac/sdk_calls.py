@@ -159,9 +159,10 @@ _STATES_CALL = re.compile(r":states:::states:(startExecution)(?:\.sync(?::2)?|\.
 running execution"): ``arn:aws:states:::states:startExecution`` (``.sync``, ``.sync:2``, ``.waitForTaskToken``)
 sends ``StartExecution`` with the task's ``Parameters``."""
 _PIPELINE_ARN = next(t.pattern for t in TARGET_STARTS if t.operation == "StartPipelineExecution")
-_STARTED_ARN_TEXT = re.compile(r":states:.*:stateMachine:|:ssm:.*:automation-definition/|:codepipeline:")
-"""A target ARN built at deployment whose text names a state machine, an Automation runbook or a CodePipeline
-pipeline (:data:`~safemaker.iac.service_calls.TARGET_STARTS`)."""
+_STARTED_ARN_TEXT = re.compile(r":states:.*:stateMachine:|:ssm:.*:automation-definition/|:codepipeline:"
+                               r"|:ssm-incidents:.*:response-plan/")
+"""A target ARN built at deployment whose text names a state machine, an Automation runbook, a CodePipeline
+pipeline or a response plan (:data:`~safemaker.iac.service_calls.TARGET_STARTS`)."""
 _STATE_MACHINE_ARN_OF = re.compile(r":stateMachine:\$\{[A-Za-z0-9]+\.Name\}\"?$")
 """...one that ends in the name of a state machine of the same template (``${Logical.Name}``): checked there."""
 _PIPELINE_ARN_OF = re.compile(r":sagemaker:.*:pipeline/\$\{(?P<id>[A-Za-z0-9]+)(\.[A-Za-z]+)?\}$")
@@ -292,8 +293,8 @@ def pipeline_target_requests(doc: Document, logical_id: str, source_type: str, a
         if match is None and pipeline_of is None:
             if arn.refers_to is None and _STARTED_ARN_TEXT.search(repr(arn)) \
                     and not _STATE_MACHINE_ARN_OF.search(repr(arn)):
-                value = Unresolved(arn.expression, "a state machine, Automation runbook or CodePipeline pipeline "
-                                                   f"ARN built at deployment ({arn.reason})")
+                value = Unresolved(arn.expression, "a state machine, Automation runbook, CodePipeline pipeline or "
+                                                   f"response plan ARN built at deployment ({arn.reason})")
                 return [SourceRequest(doc.file, logical_id, source_type, "", {}, lambda parts: arn_at,
                                       lambda parts: arn_shown, doc.line, extra=[((), value, "SM-REFERENCE")])]
             return []  # another kind of target, or a resource of the same source (decided there)

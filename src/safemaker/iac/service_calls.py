@@ -307,10 +307,16 @@ TARGET_STARTS: tuple[TargetStart, ...] = (
     # CodePipeline "pipeline" resource); StartPipelineExecution "name: The name of the pipeline to start"
     TargetStart(re.compile(r"arn:[\w-]+:codepipeline:[\w-]*:\d{12}:(?P<name>[A-Za-z0-9.@_-]+)"), "codepipeline",
                 "StartPipelineExecution", "CodePipeline pipeline", {"name": "name"}),
+    # EventBridge User Guide, "Event bus targets": "Incident Manager response plan" (an incident is started with the
+    # plan: StartIncident "responsePlanArn: The Amazon Resource Name (ARN) of the response plan that pertains to the
+    # incident"); arn:aws:ssm-incidents::ACCOUNT:response-plan/NAME
+    TargetStart(re.compile(r"arn:[\w-]+:ssm-incidents:[\w-]*:\d{12}:response-plan/(?P<name>[^/]+)"), "ssm-incidents",
+                "StartIncident", "Incident Manager response plan", {"responsePlanArn": "arn"}),
 )
 """The one table of target ARNs that start content kept by a service: a target naming a SageMaker pipeline is
-decided as its ``StartPipelineExecution``, one naming a state machine, an Automation runbook or a CodePipeline
-pipeline as the ``StartExecution`` / ``StartAutomationExecution`` / codepipeline ``StartPipelineExecution`` it sends
+decided as its ``StartPipelineExecution``, one naming a state machine, an Automation runbook, a CodePipeline
+pipeline or an Incident Manager response plan as the ``StartExecution`` / ``StartAutomationExecution`` /
+codepipeline ``StartPipelineExecution`` / ``StartIncident`` it sends
 (:data:`FOLLOWED_CALLS`, :data:`LOOKUP_CALLS`: the content is read and decided). Of the other targets EventBridge
 rules, schedules (templated targets) and pipes take, none starts an operation the guard decides (CodeBuild,
 ECS, Batch, Lambda, Run Command, Glue, Redshift, Inspector, SNS, SQS, Kinesis, Firehose, API destinations). ``safemaker check`` and a CloudFormation request cannot read content outside the source: such a target
