@@ -287,3 +287,26 @@ def test_check_reads_an_update_that_deploys_nothing_as_the_guard_does(profile_fi
         "RoleArn": CARRIER_ROLE, "Definition": task}}}}))
     r, rows = run_json(profile_file, str(f))
     assert [x["status"] for x in rows if x.get("status")] == (["UNKNOWN"] if flagged else []), r.output
+
+
+@pytest.mark.parametrize("service,action,params,flagged", [
+    ("ServiceCatalog", "provisionProduct", {"ProductId": "prod-abcdefghijklm", "ProvisionedProductName": "p"}, True),
+    ("@aws-sdk/client-application-auto-scaling", "RegisterScalableTargetCommand",
+     {"ServiceNamespace": "sagemaker", "ResourceId": "endpoint/e/variant/v",
+      "ScalableDimension": "sagemaker:variant:DesiredInstanceCount", "MaxCapacity": 8}, True),
+    ("ApplicationAutoScaling", "registerScalableTarget",
+     {"ServiceNamespace": "ecs", "ResourceId": "service/c/s", "ScalableDimension": "ecs:service:DesiredCount"}, False),
+    ("SQS", "sendMessage", {"QueueUrl": "q", "MessageBody": "m"}, False),
+])
+def test_a_cdk_custom_resource_calling_a_decided_operation_is_read_as_that_call(profile_file, tmp_path, service,
+                                                                                action, params, flagged):
+    """CDK AwsCustomResource (``Custom::AWS``): ``service`` an SDK v2 class or a v3 package, ``action`` a v2 method
+    or a v3 command; the call is what its Lambda function sends, decided as the guard decides it."""
+    f = tmp_path / "t.json"
+    f.write_text(json.dumps({"Resources": {"Call": {"Type": "Custom::AWS", "Properties": {
+        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:f",
+        "Create": json.dumps({"service": service, "action": action, "parameters": params,
+                              "physicalResourceId": {"id": "x"}})}}}}))
+    r, rows = run_json(profile_file, str(f))
+    assert [(x["status"], x["rule_id"]) for x in rows if x.get("status")] == (
+        [("UNKNOWN", "SM-REFERENCE")] if flagged else []), r.output
