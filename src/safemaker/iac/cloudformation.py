@@ -337,6 +337,16 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
         if rtype == _STACK_SET:
             out.extend(_stack_set(doc, resolver, res, props, props_at, shown_id, nesting))
             continue
+        if rtype in UNSEEN_TYPES:
+            why, given = UNSEEN_TYPES[rtype]
+            if given is None or given & set(props):
+                value = Unresolved(rtype, why)
+                out.append(SourceRequest(doc.file, shown_id, rtype, "", {}, lambda parts, _at=where: _at + ("Type",),
+                                         lambda parts: "Type", doc.line, extra=[(("Type",), value, "SM-REFERENCE")]))
+            continue
+        if rtype in SCALING_TYPES:
+            out.extend(_scaling_resource(doc, props, props_at, shown_id, rtype))
+            continue
         if rtype == _PROVISIONED_PRODUCT:
             # Service Catalog launches the product's own template (a provisioning artifact): not in the source.
             why = Unresolved(props.get("ProductName", props.get("ProductId")) or rtype,
@@ -649,8 +659,38 @@ STARTING_TYPES: Mapping[str, tuple[str, str, Mapping[tuple[str, ...], tuple[str,
 }
 """Types that run content a service keeps (:data:`safemaker.iac.service_calls.STARTING_CALLS` and
 ``FOLLOWED_CALLS``) -> (botocore service, the API call they are read as, property path -> request path)."""
+UNSEEN_TYPES: Mapping[str, tuple[str, frozenset[str] | None]] = {
+    # Trial 11 F02/F06: the types of the template deployers the process guard cannot verify
+    # (safemaker.iac.service_calls.UNSEEN_OPERATIONS): type -> (why, the properties that make it deploy; None: any)
+    "AWS::CodeStarConnections::SyncConfiguration": (
+        "a Git sync (CFN_STACK_SYNC) deploys the CloudFormation template of a Git repository to a stack on every "
+        "push: the template is not in the source", None),
+    "AWS::DataZone::Environment": (
+        "a DataZone environment deploys its blueprint's CloudFormation template, which DataZone keeps: not in the "
+        "source", None),
+    "AWS::DataZone::Project": (
+        "a DataZone project made from a project profile deploys the profile's environments from blueprint templates "
+        "DataZone keeps: not in the source", frozenset({"ProjectProfileId", "UserParameters"})),
+}
+"""Types that deploy a template the source does not carry: cannot be verified before deployment."""
+SCALING_TYPES: Mapping[str, str] = {
+    # AWS::ApplicationAutoScaling::ScalableTarget (ResourceId, ServiceNamespace, ScheduledActions) and ScalingPolicy
+    # (ScalingTargetId or ResourceId): the objects of RegisterScalableTarget / PutScheduledAction / PutScalingPolicy,
+    # which the process guard decides by following the SageMaker resource they scale
+    "AWS::ApplicationAutoScaling::ScalableTarget": "RegisterScalableTarget",
+    "AWS::ApplicationAutoScaling::ScalingPolicy": "PutScalingPolicy",
+}
+"""Types that scale a SageMaker endpoint variant or inference component: one of the same source is checked there;
+an existing one cannot be verified before deployment (the process guard follows it when it sends the API call)."""
+UNREAD_TYPES: Mapping[str, str] = {
+    # types that make the object of a call the process guard decides, but run nothing it decides when created
+    "AWS::SSM::MaintenanceWindow": "a new window runs only the tasks registered to it (AWS::SSM::MaintenanceWindowTask "
+                                   "of the template, read, or RegisterTaskWithMaintenanceWindow, decided); "
+                                   "UpdateMaintenanceWindow is decided for enabling a window whose tasks exist",
+}
+"""Types matching a decided call that are not read, and why (the class test of trial 11 F02 accepts them)."""
 _CHECKED_TYPES = frozenset(_STATE_MACHINES) | frozenset(_NESTED_STACKS) | {_STACK_SET} | frozenset(_SDK_CALLERS) \
-    | frozenset(STARTING_TYPES)
+    | frozenset(STARTING_TYPES) | frozenset(UNSEEN_TYPES) | frozenset(SCALING_TYPES)
 """Types besides AWS::SageMaker::* whose content is checked (an unexpanded loop of them cannot be verified)."""
 
 
@@ -778,6 +818,28 @@ def _starting_resource(doc: Document, props: Mapping[str, Any], props_at: Parts,
         return ".".join(to_prop.get(str(parts[0]), (str(parts[0]),))) if parts else "Properties"
 
     return sdk_calls.service_call_requests(doc, shown_id, rtype, service, operation, request, at, shown)
+
+
+def _scaling_resource(doc: Document, props: Mapping[str, Any], props_at: Parts, shown_id: str,
+                      rtype: str) -> list[SourceRequest]:
+    """An Application Auto Scaling target or policy (:data:`SCALING_TYPES`) of ``ServiceNamespace`` ``sagemaker``:
+    the endpoint variant or inference component its ``ResourceId`` names (botocore application-autoscaling
+    ``RegisterScalableTarget.ResourceId``) is checked where the same source defines it (a ``ScalingTargetId`` or a
+    ``ResourceId`` built from a resource of the source); an existing one cannot be verified before deployment."""
+    namespace = props.get("ServiceNamespace")
+    target = props.get("ScalingTargetId")
+    if isinstance(target, Unresolved) and target.refers_to is not None:
+        return []   # a scalable target of the same template: decided there
+    if namespace != "sagemaker" and not isinstance(namespace, Unresolved):
+        return []   # not SageMaker: the process guard sends it too
+    resource = props.get("ResourceId", target)
+    if isinstance(resource, Unresolved) and resource.refers_to is not None:
+        return []   # the endpoint or inference component of the same template: checked there
+    member = "ResourceId" if "ResourceId" in props else "ScalingTargetId"
+    value = Unresolved(resource, f"scales an existing SageMaker endpoint variant or inference component, which is not "
+                                 f"in the source (a guarded process sending {SCALING_TYPES[rtype]} follows it)")
+    return [SourceRequest(doc.file, shown_id, rtype, "", {}, lambda parts: props_at + (member,),
+                          lambda parts: member, doc.line, extra=[((member,), value, "SM-REFERENCE")])]
 
 
 _CUSTOM_TYPES = ("AWS::CloudFormation::CustomResource",)

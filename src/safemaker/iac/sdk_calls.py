@@ -823,11 +823,20 @@ def _as_model(shape: Any, value: Any) -> Any:
         out: dict[Any, Any] = {}
         for k, v in value.items():
             name = members.get(_norm(k), members.get(_norm(k) + "s")) if isinstance(k, str) else None
+            inner = None if name is not None or not isinstance(k, str) else next(
+                (m for m, sub in shape.members.items() if sub.type_name == "structure"
+                 and any(_norm(n) == _norm(k) for n in sub.members)), None)
+            if inner is not None:   # a Terraform resource flattens a nested structure (action: owner, provider)
+                out.setdefault(inner, {})[next(n for n in shape.members[inner].members if _norm(n) == _norm(k))] = v
+                continue
             out[name or k] = _as_model(shape.members[name], v) if name is not None else v
         return out
     if kind == "list" and isinstance(value, (list, tuple)):
         return [_as_model(shape.member, v) for v in value]
     if kind == "map":
+        if isinstance(value, (list, tuple)) and value and all(isinstance(v, Mapping) and "name" in v for v in value) \
+                and shape.value.type_name == "structure":   # Terraform blocks keyed by name (fis action)
+            value = {v["name"]: {k: x for k, x in v.items() if k != "name"} for v in value}
         if isinstance(value, (list, tuple)) and all(isinstance(v, Mapping) and len(v) == 2 for v in value):
             pairs = [{_norm(k): x for k, x in v.items() if isinstance(k, str)} for v in value]
             if all(set(p) == {"key", "value"} for p in pairs):

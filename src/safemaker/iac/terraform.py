@@ -551,6 +551,23 @@ STARTING_TYPES: Mapping[str, tuple[str, str, Mapping[str, tuple[str, ...]]]] = {
         "task_type": ("TaskType",), "task_arn": ("TaskArn",),
         "task_invocation_parameters.automation_parameters.document_version":
             ("TaskInvocationParameters", "Automation", "DocumentVersion")}),
+    # Trial 11 F02, the twins of the CloudFormation types read as the calls they make (Terraform AWS provider
+    # r/config_remediation_configuration, r/servicecatalog_service_action, r/config_conformance_pack,
+    # r/config_organization_conformance_pack, r/ssmincidents_response_plan, r/fis_experiment_template,
+    # r/codepipeline); "[]" keeps a block list whole; blocks are spelled as the API's by botocore's input shape
+    "aws_config_remediation_configuration": ("config", "PutRemediationConfigurations", {
+        attr: ("RemediationConfigurations", 0, member) for attr, member in (
+            ("target_type", "TargetType"), ("target_id", "TargetId"), ("target_version", "TargetVersion"))}),
+    "aws_servicecatalog_service_action": ("servicecatalog", "CreateServiceAction", {
+        "definition.name": ("Definition", "Name"), "definition.version": ("Definition", "Version"),
+        "definition.type": ("DefinitionType",)}),
+    **{rtype: ("config", op, {"template_body": ("TemplateBody",), "template_s3_uri": ("TemplateS3Uri",),
+                              "input_parameter[]": ("ConformancePackInputParameters",)})
+       for rtype, op in (("aws_config_conformance_pack", "PutConformancePack"),
+                         ("aws_config_organization_conformance_pack", "PutOrganizationConformancePack"))},
+    "aws_ssmincidents_response_plan": ("ssm-incidents", "CreateResponsePlan", {"action[]": ("actions",)}),
+    "aws_fis_experiment_template": ("fis", "CreateExperimentTemplate", {"action[]": ("actions",)}),
+    "aws_codepipeline": ("codepipeline", "CreatePipeline", {"stage[]": ("pipeline", "stages")}),
 }
 """Types that run a runbook or a state machine kept by its service -> (service, API call, attribute path -> request
 path)."""
@@ -568,9 +585,15 @@ def _starting_resource(doc: Document, address: str, rtype: str, values: Mapping[
     def read(tf_path: str) -> Any:
         value: Any = values
         unk: Any = unknown
-        for key in tf_path.split("."):
+        whole = tf_path.endswith("[]")
+        keys = tf_path.removesuffix("[]").split(".")
+        for i, key in enumerate(keys):
             value = value.get(key) if isinstance(value, Mapping) else None
             unk = unk.get(key) if isinstance(unk, Mapping) else None
+            if whole and i == len(keys) - 1:
+                if isinstance(unk, list) and any(u is True for u in unk):
+                    unk = True
+                break
             value = value[0] if isinstance(value, list) and value else value
             unk = unk[0] if isinstance(unk, list) and unk else unk
         if unk is True:
@@ -587,6 +610,27 @@ def _starting_resource(doc: Document, address: str, rtype: str, values: Mapping[
         return to_attr.get(str(parts[0]), str(parts[0])) if parts else ""
 
     return sdk_calls.service_call_requests(doc, address, rtype, service, operation, request, where, shown)
+
+
+_SCALING_TYPES = frozenset({"aws_appautoscaling_target", "aws_appautoscaling_policy",
+                            "aws_appautoscaling_scheduled_action"})
+"""Terraform AWS provider r/appautoscaling_*: the twins of safemaker.iac.cloudformation.SCALING_TYPES."""
+
+
+def _scaling_resource(doc: Document, address: str, rtype: str, values: Mapping[str, Any], unknown: Any,
+                      at: Parts) -> list[SourceRequest]:
+    """An Application Auto Scaling target, policy or scheduled action of ``service_namespace`` ``sagemaker``: the
+    resource its ``resource_id`` names is checked where the plan creates it (known after apply); an existing one
+    cannot be verified before deployment."""
+    if values.get("service_namespace") != "sagemaker":
+        return []
+    if isinstance(unknown, Mapping) and unknown.get("resource_id") is True:
+        return []   # built from a resource of the plan: checked there
+    value = Unresolved(values.get("resource_id"), "scales an existing SageMaker endpoint variant or inference "
+                                                  "component, which is not in the source (a guarded process "
+                                                  "sending the API call follows it)")
+    return [SourceRequest(doc.file, address, rtype, "", {}, lambda parts: at + ("resource_id",) if at else at,
+                          lambda parts: "resource_id", doc.line, extra=[(("resource_id",), value, "SM-REFERENCE")])]
 
 
 _PIPELINE_TARGETS: Mapping[str, tuple[str, str, str]] = {
@@ -693,6 +737,9 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
                 continue
         if rtype in ("aws_scheduler_schedule", "aws_ssm_document") and isinstance(values, Mapping):
             out.extend(_sdk_calls(doc, address, rtype, values, unknown, at))
+            continue
+        if rtype in _SCALING_TYPES and isinstance(values, Mapping):
+            out.extend(_scaling_resource(doc, address, rtype, values, unknown, at))
             continue
         if rtype in STARTING_TYPES and isinstance(values, Mapping):
             out.extend(_starting_resource(doc, address, rtype, values, unknown, at, config))
