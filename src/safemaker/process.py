@@ -59,6 +59,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import unquote, urlsplit
 
 from ._json import loads_strict
+from ._on_import import _hook_pending, _OnImport
 from .errors import MISSING, GuardrailViolation, Violation
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -350,59 +351,6 @@ def _export(g: "Guard", given: Any, exclusive: bool) -> None:
 
 
 # --------------------------------------------------------------------------- SDK-side preflight
-
-
-class _OnImport:
-    """A post-import hook: runs ``callbacks[name]()`` right after the module ``name`` is imported.
-
-    A meta path finder (:data:`sys.meta_path`) that wraps the loader of the
-    modules it watches, as the post-import hooks of instrumentation libraries
-    do; nothing is imported early. (A plain class: ``importlib.abc`` would
-    import ``importlib.resources``, ``tempfile`` and ``shutil`` at start.)
-    """
-
-    _busy = threading.local()
-
-    def __init__(self, callbacks: Mapping[str, Any]) -> None:
-        self.callbacks = dict(callbacks)
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        callback = self.callbacks.get(fullname)
-        if callback is None or getattr(self._busy, "active", False):
-            return None
-        self._busy.active = True
-        try:
-            spec = importlib.util.find_spec(fullname)
-        finally:
-            self._busy.active = False
-        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
-            return spec
-        spec.loader = _PostImportLoader(spec.loader, callback)
-        return spec
-
-
-class _PostImportLoader:
-    def __init__(self, loader: Any, callback: Any) -> None:
-        self._loader = loader
-        self._callback = callback
-
-    def create_module(self, spec: Any) -> Any:
-        return self._loader.create_module(spec)
-
-    def exec_module(self, module: Any) -> None:
-        self._loader.exec_module(module)
-        self._callback()
-
-    def __getattr__(self, name: str) -> Any:  # get_resource_reader, is_package, ... of the real loader
-        return getattr(self._loader, name)
-
-
-def _hook_pending(name: str) -> bool:
-    """``name`` is being imported (by this or another thread) through an :class:`_OnImport` loader: its
-    callback runs when the module's code has run."""
-    spec = getattr(sys.modules.get(name), "__spec__", None)
-    return bool(getattr(spec, "_initializing", False)) and isinstance(getattr(spec, "loader", None),
-                                                                      _PostImportLoader)
 
 
 class _SdkPreflightOnImport(_OnImport):

@@ -236,3 +236,34 @@ def test_huggingface_model_with_a_hub_id_is_refused_before_create_model(safemake
     assert [(v.rule_id, v.path) for v in exc.value.violations] == [
         ("SM-PRE-MODEL-HUB", "PrimaryContainer.Environment.HF_MODEL_ID")]
     nothing_created(safemaker_local)
+
+
+_LAZY_CHILD = r"""
+import sys
+import sagemaker
+from safemaker.sdk.v2.preflight import install_sdk_preflight
+LAZY = ("sagemaker.remote_function.job", "sagemaker.jumpstart.model", "sagemaker.serve.utils.telemetry_logger")
+install_sdk_preflight()
+print("imported by the install:", [m for m in LAZY if m in sys.modules])
+from sagemaker.remote_function import job
+from sagemaker.jumpstart.model import JumpStartModel
+from sagemaker.serve.utils import telemetry_logger
+marked = lambda f: getattr(f, "_safemaker_preflight", False)
+print("wrapped after import:", marked(job._JobSettings.__init__), marked(JumpStartModel._create_sagemaker_model),
+      marked(telemetry_logger._requests_helper))
+"""
+
+
+def test_checks_of_sdk_modules_imported_later_are_installed_when_they_are_imported():
+    """``install_sdk_preflight`` does not import ``sagemaker.remote_function.job``, ``sagemaker.jumpstart.model``
+    or ``sagemaker.serve`` (``import sagemaker`` does not either: ~0.5 s of CPU); their checks are in place as
+    soon as the program imports them (a fresh interpreter, so no earlier test imported them)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SAGEMAKER_SUPPRESS_V2_WARNING": "1"}
+    out = subprocess.run([sys.executable, "-c", _LAZY_CHILD], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "imported by the install: []" in out.stdout
+    assert "wrapped after import: True True True" in out.stdout

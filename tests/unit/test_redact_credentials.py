@@ -78,3 +78,27 @@ def test_safemaker_check_never_prints_the_token(tmp_path, fmt):
     assert result.exit_code != 0, result.output  # refused
     assert "github.com" in result.output
     assert TOKEN not in result.output
+
+
+# Every member botocore documents as a git repository URL, through create and update operations (the guard
+# refuses an internet git host in each; what it shows must not carry the token).
+_URL = f"https://alice:{TOKEN}@github.com/acme/train.git"
+_REPOSITORY_URLS = {
+    "UpdateNotebookInstance": {"NotebookInstanceName": "nb", "DefaultCodeRepository": _URL},
+    "CreateSpace": {"DomainId": "d-1", "SpaceName": "s", "SpaceSettings": {
+        "JupyterLabAppSettings": {"CodeRepositories": [{"RepositoryUrl": _URL}]}}},
+    "CreateUserProfile": {"DomainId": "d-1", "UserProfileName": "u", "UserSettings": {
+        "JupyterLabAppSettings": {"CodeRepositories": [{"RepositoryUrl": _URL}]}}},
+    "CreateCodeRepository": {"CodeRepositoryName": "r", "GitConfig": {"RepositoryUrl": _URL}},
+}
+
+
+@pytest.mark.parametrize("operation", sorted(_REPOSITORY_URLS))
+def test_every_repository_url_refusal_masks_the_token(operation):
+    with pytest.raises(GuardrailViolation) as exc:
+        guard.apply(operation, _REPOSITORY_URLS[operation], VpcProfile.from_mapping(PROFILE, "test", env=False))
+    violations = exc.value.violations
+    assert any("github.com" in str(v.found) for v in violations), violations
+    for text in (str(exc.value), repr(violations), json.dumps([v.as_dict() for v in violations]),
+                 repr([v.found for v in violations])):
+        assert TOKEN not in text
