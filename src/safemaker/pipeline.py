@@ -635,142 +635,6 @@ def _substitute_read(value: Any, node: dict[str, Any], at: _Parts, params: Mappi
     return value
 
 
-_COMPILED: dict[str, Any] = {}
-"""Operation -> its compiled substitution (:func:`_compile_reads`), or ``None`` (no read tree)."""
-
-
-def _compiled_reads(operation: str) -> Any:
-    """The compiled :func:`_substitute_read` of ``operation``'s read tree (made on first use), or ``None``."""
-    try:
-        return _COMPILED[operation]
-    except KeyError:
-        pass
-    tree = _read_paths(operation)
-    made = None if tree is None else _compile_reads(tree, operation)
-    _COMPILED[operation] = made
-    return made
-
-
-def _compile_reads(tree: dict[str, Any], label: str) -> Any:
-    """:func:`_substitute_read` of ``tree`` as generated code: one function per node of the tree that looks up
-    the members the node reads (instead of walking every member of the value and looking each up in the node).
-
-    ``run(args, params, values, found)`` returns what ``_substitute_read(args, tree, (), params, values, found,
-    frozenset())`` returns, with ``found`` in the same order, for a document read from JSON text (plain
-    ``dict`` / ``list`` / scalars, every key a ``str``): the members are visited in the tree's order, so when
-    more than one expression is found they are put back in document order (:func:`_document_order`). A value
-    of any other type, and a mapping where elements are read, go to the generic functions, as they would."""
-    ns: dict[str, Any] = {"SR": _substitute_read, "SM": _substitute_members, "SI": _substitute_items,
-                          "SUB": _substitute, "R": _resolve, "IE": _is_expression, "PL": _plain, "L": _LEAVES, "E": frozenset(),
-                          "dict": dict, "list": list, "enumerate": enumerate}
-    lines: list[str] = []
-    counter = [0]
-
-    def node_function(node: dict[str, Any]) -> str:
-        name = f"n{counter[0]}"
-        counter[0] += 1
-        ns[f"{name}_tree"] = node
-        body = [f"def {name}(v, at, P, V, F):"]
-        members = [k for k in node if k != "[]"]
-        if "[]" in node:  # elements are read (a dict here is substituted as a whole, as _substitute_read does)
-            element = node["[]"]
-            el_fn = None if element is _WHOLE else node_function(element)
-            body += [
-                "    if v.__class__ is list:",
-                "        lst = None",
-                "        for i, x in enumerate(v):",
-                "            if x.__class__ in L:",
-                "                continue",
-            ]
-            if el_fn is None:
-                body += ["            if (x.__class__ is dict or x.__class__ is list) and PL(x):",
-                         "                continue",
-                         "            new = SUB(x, at + (i,), P, V, F, E)"]
-            else:
-                body += ["            if x.__class__ is dict and len(x) == 1 and IE(x):",
-                         "                new = R(x, at + (i,), P, V, F)",
-                         "            else:",
-                         f"                new = {el_fn}(x, at + (i,), P, V, F)"]
-            body += ["            if new is not x:",
-                     "                if lst is None:",
-                     "                    lst = list(v)",
-                     "                lst[i] = new",
-                     "        return v if lst is None else lst",
-                     "    if v.__class__ is dict:",
-                     "        return SM(v, at, P, V, F, E)",
-                     f"    return SR(v, {name}_tree, at, P, V, F, E)"]
-            lines.extend(body)
-            return name
-        body += ["    if v.__class__ is not dict:",
-                 f"        return SR(v, {name}_tree, at, P, V, F, E)",
-                 "    out = None"]
-        for k in members:
-            child = node[k]
-            key = repr(k)
-            child_fn = None if child is _WHOLE else node_function(child)
-            body += [f"    x = v.get({key})",
-                     "    if x is not None and x.__class__ not in L:",
-                     "        if x.__class__ is dict and len(x) == 1 and IE(x):",
-                     f"            new = R(x, at + ({key},), P, V, F)"]
-            if child_fn is None:
-                body += ["        elif (x.__class__ is dict or x.__class__ is list) and PL(x):",
-                         "            new = x",
-                         "        elif x.__class__ is dict:",
-                         f"            new = SM(x, at + ({key},), P, V, F, E)",
-                         "        elif x.__class__ is list:",
-                         f"            new = SI(x, at + ({key},), P, V, F, E)",
-                         "        else:",
-                         f"            new = SUB(x, at + ({key},), P, V, F, E)"]
-            else:
-                body += ["        else:",
-                         f"            new = {child_fn}(x, at + ({key},), P, V, F)"]
-            body += ["        if new is not x:",
-                     "            if out is None:",
-                     "                out = dict(v)",
-                     f"            out[{key}] = new"]
-        body.append("    return v if out is None else out")
-        lines.extend(body)
-        return name
-
-    root = node_function(tree)
-    lines += ["def run(v, P, V, F):",
-              f"    return {root}(v, (), P, V, F)"]
-    code = compile("\n".join(lines), f"<safemaker.pipeline reads {label}>", "exec")
-    exec(code, ns)  # noqa: S102 - generated from the rule table's paths only
-    return ns["run"]
-
-
-def _plain(value: Any) -> bool:
-    """``value`` (a ``dict`` or ``list``) holds only ``dict`` / ``list`` / JSON scalars and no expression at any
-    depth: what :func:`_substitute` returns unchanged without finding anything (so it need not be called)."""
-    for v in value.values() if value.__class__ is dict else value:
-        t = v.__class__
-        if t in _LEAVES:
-            continue
-        if t is dict:
-            if len(v) == 1 and _is_expression(v):
-                return False
-        elif t is not list:
-            return False
-        if not _plain(v):
-            return False
-    return True
-
-
-def _document_order(args: Any, found: list[tuple[_Parts, Any, Any]]) -> None:
-    """Sort ``found`` (paths in ``args``, none a prefix of another) in document order, as a walk of ``args``
-    in its members' order finds them."""
-    def position(entry: tuple[_Parts, Any, Any]) -> list[int]:
-        out: list[int] = []
-        container = args
-        for part in entry[0]:
-            out.append(list(container).index(part) if container.__class__ is dict else part)  # type: ignore[arg-type]
-            container = container[part]
-        return out
-
-    found.sort(key=position)
-
-
 def _resolve(expr: Mapping[str, Any], at: _Parts, params: Mapping[str, PipelineParameter],
              values: Mapping[str, Any] | None, found: list[tuple[_Parts, Any, Any]]) -> Any:
     """What expression ``expr`` at ``at`` is known to be (see :func:`_substitute`)."""
@@ -989,10 +853,8 @@ def _check_definition(document: str | bytes | Mapping[str, Any], profile: "VpcPr
     producers: dict[str, str] = {}  # step name -> type (the first step of a name, as PipelineDefinition.step)
     for step in definition.steps:
         producers.setdefault(step.name, step.type)
-    parsed = type(document) in (str, bytes, bytearray)
     for step in definition.steps:
-        _check_step(step, definition, profile, operation, allow, parameter_values, violations, refs, producers,
-                    parsed)
+        _check_step(step, definition, profile, operation, allow, parameter_values, violations, refs, producers)
     return DefinitionCheck(tuple(violations), tuple(refs), definition.steps)
 
 
@@ -1035,9 +897,7 @@ def _check_argument_members(step: PipelineStep, members: frozenset[str], operati
 
 def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "VpcProfile", operation: str,
                 allow: bool, values: Mapping[str, Any] | None, violations: list[Violation],
-                refs: list[_guard.ResolvedReference], producers: dict[str, str], parsed: bool = False) -> None:
-    """Check one step; ``parsed``: the definition was read from JSON text here (plain ``dict`` / ``list`` /
-    scalars with ``str`` keys, which the compiled substitution takes)."""
+                refs: list[_guard.ResolvedReference], producers: dict[str, str]) -> None:
     if step.type in UNSUPPORTED_STEPS:
         violations.append(Violation(operation, step.path, step.type, "a step that can run closed",
                                     f"Remove the step: {UNSUPPORTED_STEPS[step.type]}", Guardrail.UNSUPPORTED.value,
@@ -1069,11 +929,6 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
     reads = _READS.get(op) if op in _READS else _read_paths(op)
     if reads is None or not _WALK_READS:
         resolved = _substitute(args, (), definition.parameters, values, found, definition.expression_free)
-    elif parsed and not definition.expression_free:  # plain JSON: the compiled walk of the same paths
-        run = _COMPILED.get(op) or _compiled_reads(op)
-        resolved = run(args, definition.parameters, values, found)
-        if len(found) > 1:
-            _document_order(args, found)
     else:
         resolved = _substitute_read(args, reads, (), definition.parameters, values, found,
                                     definition.expression_free)
