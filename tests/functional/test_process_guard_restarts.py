@@ -38,6 +38,7 @@ from safemaker.iac import service_calls
 from safemaker.other_services import DECIDED_OPERATIONS
 
 from _profiles import ROLE, SG, SUB_A
+from _moto_calls import send
 from test_iac_cli import profile_file, run_json  # noqa: F401  (profile_file: fixture)
 
 ACCOUNT = "123456789012"
@@ -85,15 +86,6 @@ def nb_machine(params):
 def paths(exc):
     return [v.path for v in exc.value.violations]
 
-
-def send(call, **kwargs):
-    """Call an operation moto lacks: a GuardrailViolation propagates, moto's error answer does not."""
-    try:
-        call(**kwargs)
-    except GuardrailViolation:
-        raise
-    except Exception:  # noqa: BLE001 - moto answers an operation it lacks with an error: it was sent
-        pass
 
 
 @pytest.fixture()

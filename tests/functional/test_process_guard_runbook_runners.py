@@ -42,6 +42,7 @@ from safemaker.iac import service_calls
 from safemaker.other_services import DECIDED_OPERATIONS
 
 from _profiles import ROLE, SG, SUB_A, make_profile
+from _moto_calls import send as sent
 
 ACCOUNT = "123456789012"
 CLOSED_NB = {"InstanceType": "ml.t3.medium", "RoleArn": ROLE, "SubnetId": SUB_A, "SecurityGroupIds": [SG],
@@ -171,15 +172,6 @@ def made(safemaker_local):
 def paths(exc):
     return [(v.path, v.found, v.rule_id) for v in exc.value.violations]
 
-
-def sent(call, **kwargs):
-    """Call an operation moto lacks: a GuardrailViolation propagates, moto's error answer does not."""
-    try:
-        call(**kwargs)
-    except GuardrailViolation:
-        raise
-    except Exception:  # noqa: BLE001 - moto answers an operation it lacks with an error: it was sent
-        pass
 
 
 # --------------------------------------------------------------------------- AWS Config conformance packs

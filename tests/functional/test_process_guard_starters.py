@@ -40,6 +40,7 @@ from safemaker.iac import service_calls
 from safemaker.other_services import DECIDED_OPERATIONS
 
 from _profiles import ROLE, SG, SUB_A, make_profile
+from _moto_calls import send
 
 ACCOUNT = "123456789012"
 SFN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/sfn"
@@ -73,15 +74,6 @@ def sm_arn(name):
 def paths(exc):
     return [(v.path, v.found) for v in exc.value.violations]
 
-
-def send(call, **kwargs):
-    """Call an operation moto lacks: a GuardrailViolation propagates, moto's error answer does not."""
-    try:
-        call(**kwargs)
-    except GuardrailViolation:
-        raise
-    except Exception:  # noqa: BLE001 - moto answers an operation it lacks with an error: it was sent
-        pass
 
 
 @pytest.fixture()
