@@ -12,11 +12,14 @@ themselves on SDK modules the program may never import
 from __future__ import annotations
 
 import importlib.util
+import logging
 import sys
 import threading
 from typing import Any, Callable, Mapping
 
 __all__ = ["when_imported"]
+
+logger = logging.getLogger(__name__)
 
 
 class _OnImport:
@@ -91,8 +94,9 @@ def when_imported(name: str, callback: Callable[[Any], None]) -> None:
     name : str
         The module's full name (``"sagemaker.remote_function.job"``).
     callback : callable
-        Called with the module object, once, after the module's code ran. An exception it raises propagates
-        to the import statement that imported the module (or to this call, when the module is imported).
+        Called with the module object, once, after the module's code ran. Called later (by the import), an
+        exception it raises is logged as a warning on ``safemaker._on_import`` and the import goes on: the
+        program's import never fails because of safemaker. Called now (the module is imported), it propagates.
 
     Notes
     -----
@@ -110,7 +114,11 @@ def when_imported(name: str, callback: Callable[[Any], None]) -> None:
                 _DEFERRED.callbacks.pop(name, None)
                 if not _DEFERRED.callbacks and _DEFERRED in sys.meta_path:
                     sys.meta_path.remove(_DEFERRED)
-            callback(sys.modules[name])
+            try:
+                callback(sys.modules[name])
+            except Exception as exc:  # noqa: BLE001 - an SDK release whose classes moved: the import goes on
+                logger.warning("safemaker: what runs after importing %s failed (%s: %s); the guard still "
+                               "decides every request", name, type(exc).__name__, exc)
 
         _DEFERRED.callbacks[name] = run
         if _DEFERRED not in sys.meta_path:
