@@ -38,6 +38,7 @@ from safemaker.iac import stack_calls
 from safemaker.other_services import DECIDED_OPERATIONS
 
 from _profiles import ROLE, SG, SUB_A
+from _other_services import notebook_runbook as nb_runbook, notebook_state_machine as nb_machine
 from test_iac_cli import profile_file, run_json  # noqa: F401  (profile_file: fixture)
 
 ACCOUNT = "123456789012"
@@ -51,17 +52,6 @@ SESSION = botocore.session.get_session()
 
 DECIDED = sorted({(s, op) for s, ops in DECIDED_OPERATIONS.items() for op in ops}
                  | {("cloudformation", op) for op in stack_calls.DECIDED_OPERATIONS})
-
-
-def nb_machine(params):
-    return json.dumps({"StartAt": "S", "States": {"S": {
-        "Type": "Task", "End": True, "Resource": "arn:aws:states:::aws-sdk:sagemaker:createNotebookInstance",
-        "Parameters": params}}})
-
-
-def nb_runbook(params):
-    return json.dumps({"schemaVersion": "0.3", "mainSteps": [{"name": "nb", "action": "aws:executeAwsApi", "inputs": {
-        "Service": "sagemaker", "Api": "CreateNotebookInstance", **params}}]})
 
 
 def nb_template(params):

@@ -38,6 +38,7 @@ from safemaker.iac import service_calls
 from safemaker.other_services import DECIDED_OPERATIONS
 
 from _profiles import ROLE, SG, SUB_A, make_profile
+from _other_services import notebook_runbook as runbook, notebook_state_machine as machine
 
 ACCOUNT = "123456789012"
 CLOSED_NB = {"InstanceType": "ml.t3.medium", "RoleArn": ROLE, "SubnetId": SUB_A, "SecurityGroupIds": [SG],
@@ -45,18 +46,6 @@ CLOSED_NB = {"InstanceType": "ml.t3.medium", "RoleArn": ROLE, "SubnetId": SUB_A,
 OPEN_NB = {"InstanceType": "ml.t3.medium", "RoleArn": ROLE, "DirectInternetAccess": "Enabled"}
 MODELS = botocore.session.get_session()
 NO_RETRY = Config(retries={"total_max_attempts": 1})
-
-
-def machine(params):
-    return json.dumps({"StartAt": "S", "States": {"S": {
-        "Type": "Task", "End": True, "Resource": "arn:aws:states:::aws-sdk:sagemaker:createNotebookInstance",
-        "Parameters": {"NotebookInstanceName": "nb", **params}}}})
-
-
-def runbook(params):
-    return json.dumps({"schemaVersion": "0.3", "mainSteps": [{
-        "name": "nb", "action": "aws:executeAwsApi",
-        "inputs": {"Service": "sagemaker", "Api": "CreateNotebookInstance", "NotebookInstanceName": "nb", **params}}]})
 
 
 def paths(exc):

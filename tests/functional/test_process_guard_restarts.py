@@ -38,7 +38,7 @@ from safemaker.iac import service_calls
 from safemaker.other_services import DECIDED_OPERATIONS
 
 from _profiles import ROLE, SG, SUB_A
-from _moto_calls import send
+from _other_services import notebook_state_machine as nb_machine, send
 from test_iac_cli import profile_file, run_json  # noqa: F401  (profile_file: fixture)
 
 ACCOUNT = "123456789012"
@@ -75,12 +75,6 @@ def cp_arn(name):
 
 def sm_arn(name):
     return f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:{name}"
-
-
-def nb_machine(params):
-    return json.dumps({"StartAt": "S", "States": {"S": {
-        "Type": "Task", "End": True, "Resource": "arn:aws:states:::aws-sdk:sagemaker:createNotebookInstance",
-        "Parameters": params}}})
 
 
 def paths(exc):

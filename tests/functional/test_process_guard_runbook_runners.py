@@ -42,7 +42,7 @@ from safemaker.iac import service_calls
 from safemaker.other_services import DECIDED_OPERATIONS
 
 from _profiles import ROLE, SG, SUB_A, make_profile
-from _moto_calls import send as sent
+from _other_services import notebook_runbook as runbook, send as sent
 
 ACCOUNT = "123456789012"
 CLOSED_NB = {"InstanceType": "ml.t3.medium", "RoleArn": ROLE, "SubnetId": SUB_A, "SecurityGroupIds": [SG],
@@ -147,12 +147,6 @@ def test_the_runners_read_members_of_botocores_models():
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-def runbook(params):
-    return json.dumps({"schemaVersion": "0.3", "mainSteps": [{
-        "name": "nb", "action": "aws:executeAwsApi",
-        "inputs": {"Service": "sagemaker", "Api": "CreateNotebookInstance", "NotebookInstanceName": "nb", **params}}]})
 
 
 @pytest.fixture()

@@ -40,7 +40,7 @@ from safemaker.iac import service_calls
 from safemaker.other_services import DECIDED_OPERATIONS
 
 from _profiles import ROLE, SG, SUB_A, make_profile
-from _moto_calls import send
+from _other_services import notebook_runbook as runbook, send
 
 ACCOUNT = "123456789012"
 SFN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/sfn"
@@ -59,12 +59,6 @@ def nb_task(params, name="Nb"):
 
 def machine(state):
     return json.dumps({"StartAt": "S", "States": {"S": state}})
-
-
-def runbook(params):
-    return json.dumps({"schemaVersion": "0.3", "mainSteps": [{
-        "name": "nb", "action": "aws:executeAwsApi",
-        "inputs": {"Service": "sagemaker", "Api": "CreateNotebookInstance", "NotebookInstanceName": "nb", **params}}]})
 
 
 def sm_arn(name):
