@@ -104,9 +104,8 @@ def when_imported(name: str, callback: Callable[[Any], None]) -> None:
     replaces the first (callers register idempotent installers).
     """
     module = sys.modules.get(name)
-    if module is not None and not _hook_pending(name) and not getattr(
-            getattr(module, "__spec__", None), "_initializing", False):
-        callback(module)
+    if module is not None and not getattr(getattr(module, "__spec__", None), "_initializing", False):
+        callback(module)  # imported: its code has run
         return
     with _DEFERRED.lock:
         def run() -> None:
