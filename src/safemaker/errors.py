@@ -288,6 +288,64 @@ class ProfileRelaxationWarning(UserWarning):
 # --------------------------------------------------------------------------- guard
 
 
+def _read_only_refused(self: Any, *args: Any, **kwargs: Any) -> Any:
+    raise TypeError(
+        f"this {type(self).__mro__[1].__name__} is the read-only 'required' value of a guard refusal (the guard "
+        "gives the same refusal to every request that lacks the field): take a copy to change it "
+        "(copy.deepcopy(violation.required), or its .copy())")
+
+
+class _ReadOnlyDict(dict):  # type: ignore[type-arg]
+    """A ``dict`` that refuses every change: the ``required`` value of a refusal the guard makes once and gives
+    to every request lacking the field (an absent ``VpcConfig``), so that no caller can change what another
+    caller, or a later decision, reads. It compares, prints, iterates and serialises (``json``) as the plain
+    ``dict`` it equals; ``.copy()``, ``dict(value)``, :func:`copy.copy` and :func:`copy.deepcopy` give plain,
+    changeable copies; it pickles as itself."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only_refused
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_ReadOnlyDict, (dict(self),))
+
+    def __copy__(self) -> dict[Any, Any]:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[Any, Any]:
+        import copy
+
+        return copy.deepcopy(dict(self), memo)
+
+
+class _ReadOnlyList(list):  # type: ignore[type-arg]
+    """A ``list`` that refuses every change (see :class:`_ReadOnlyDict`)."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = append = extend = insert = pop = remove = clear = sort = \
+        reverse = _read_only_refused
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_ReadOnlyList, (list(self),))
+
+    def __copy__(self) -> list[Any]:
+        return list(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[Any]:
+        import copy
+
+        return copy.deepcopy(list(self), memo)
+
+
+def _read_only(value: Any) -> Any:
+    """``value`` with every ``list`` and ``dict`` in it (``dict`` values, ``list`` items) made read-only
+    (:class:`_ReadOnlyList`, :class:`_ReadOnlyDict`); any other value is returned as it is."""
+    if value.__class__ is list or value.__class__ is _ReadOnlyList:
+        return _ReadOnlyList([_read_only(item) for item in value])
+    if value.__class__ is dict or value.__class__ is _ReadOnlyDict:
+        return _ReadOnlyDict({key: _read_only(item) for key, item in value.items()})
+    return value
+
+
 @dataclass(frozen=True)
 class Violation:
     """One field of one request (or resource) that breaks a guardrail.
@@ -301,7 +359,11 @@ class Violation:
     found : Any
         The value found; ``MISSING`` when absent (absent means the AWS default).
     required : Any
-        What the profile requires, as a value or in words.
+        What the profile requires, as a value or in words. In the refusal of an absent field (an
+        absent ``VpcConfig``: the profile's ``{"Subnets": [...], "SecurityGroupIds": [...]}``) its
+        lists and dicts are read-only (changing one raises ``TypeError``): the guard gives that
+        refusal to every request lacking the field. They compare, print and serialise as the plain
+        values; ``copy.deepcopy(violation.required)`` gives a changeable copy.
     fix : str
         How to fix it, one sentence.
     rule_id : str

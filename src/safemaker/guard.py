@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 from . import paths as _paths
 from . import preflight as _preflight
 from ._redact import redact_url as _redact_url
-from .errors import MISSING, GuardrailViolation, Violation
+from .errors import MISSING, GuardrailViolation, Violation, _read_only
 from .instances import _family_has_storage, has_instance_storage
 from .paths import split_path
 from .rules import PRIVATE_WORKTEAM, RESOURCES, RULES, FieldRule, Guardrail, OperationRule, Reference
@@ -774,8 +774,7 @@ def _field_plan(f: FieldRule, p: _ProfileView, inject: bool, update: bool) -> _F
         else:
             test, absent, value = _EQ, _ABSENT_CONST, wanted
     elif g is Guardrail.VPC_CONFIG:
-        test, wanted = _VPC, (p.subnet_set, p.security_group_set, f.with_vpc_id, p.vpc_id, p.subnets,
-                              p.security_group_ids)  # the last two: in order, for the fresh structures
+        test, wanted = _VPC, (p.subnet_set, p.security_group_set, f.with_vpc_id, p.vpc_id)
         subnets, groups, member, vpc_id = p.subnets, p.security_group_ids, f.with_vpc_id, p.vpc_id
 
         def value() -> dict[str, Any]:
@@ -924,110 +923,28 @@ def _compile_targets(targets: tuple[_TargetPlan, ...], label: str) -> Any:
 
 def _absent_refusals(operation: str, view: _ProfileView, plan: _Plan, written: bool, update: bool, f: FieldRule,
                      check_fn: Any, path: str, cache: dict[str, Any], prefix: str, container: Any,
-                     root: Any) -> Any:
+                     root: Any) -> tuple[Violation, ...]:
     """The violations the check function gives an absent, required field at ``path``, kept in ``cache``.
 
     They depend on nothing but the field, the path, the profile and the mode (all fixed for the
-    cache), so they are made once: a tuple of violations whose values are immutable (frozen
-    dataclasses, shared), or, when a ``required`` is a list or dict, a :class:`_Fresh` whose every
-    iteration makes fresh copies (no two requests ever share a mutable value). Either is added to a
-    list of violations with ``+=``.
+    cache), so they are made once and shared by every request lacking the field there: a tuple of
+    violations (frozen dataclasses) whose ``required`` lists and dicts (an absent ``VpcConfig``'s) are
+    made read-only (:func:`safemaker.errors._read_only`), so that no caller can change what another
+    one, or a later decision, reads. The generated code adds it to a list of violations with ``+=``.
     """
     out: list[Violation] = []
     ctx = _Ctx(operation, view, plan.inject, update, out, root=root, written=written, container=container,
                never_injects=plan.update)
     check_fn(ctx, f, path, MISSING)
-    made: Any = tuple(out)
-    if any(v.required.__class__ in (list, dict) for v in out):
-        made = _fresh_violations(made, view)
+    for v in out:  # made here, not yet given to anyone
+        if v.required.__class__ is list or v.required.__class__ is dict:
+            object.__setattr__(v, "required", _read_only(v.required))
+    made = tuple(out)
     if len(cache) > 1024:
         cache.clear()
     cache[prefix] = made
     return made
 
-
-class _Fresh:
-    """Refusals whose ``required`` is mutable: calling or iterating makes new copies (``violations += fresh()``,
-    or ``violations += fresh``)."""
-
-    __slots__ = ("states",)
-
-    def __init__(self, states: list[tuple[dict[str, Any], type, tuple[str, ...]]]) -> None:
-        self.states = states
-
-    def __iter__(self) -> Iterator[Violation]:
-        return iter(self())
-
-    def __call__(self) -> list[Violation]:
-        out = []
-        for state, kind, lists in self.states:
-            v = _new_violation(Violation)
-            d = v.__dict__
-            d.update(state)
-            if kind is dict:
-                required = d["required"] = state["required"].copy()
-                for k in lists:
-                    required[k] = required[k].copy()
-            elif kind is list:
-                d["required"] = state["required"].copy()
-            out.append(v)
-        return out
-
-
-class _FreshOne:
-    """:class:`_Fresh` of one refusal whose ``required`` is a dict (an absent ``VpcConfig``: ``lists`` names its
-    members holding lists) or a list (``lists`` is ``None``: absent subnet or security group IDs).
-
-    ``vpc`` is ``True`` when ``required`` is exactly the profile's ``{"Subnets": [...], "SecurityGroupIds": [...]}``
-    (in that order), which the generated code of a ``VpcConfig`` field then makes from the plan's constants."""
-
-    __slots__ = ("state", "required", "lists", "vpc")
-
-    def __init__(self, state: dict[str, Any], lists: tuple[str, ...] | None, vpc: bool = False) -> None:
-        self.state, self.required, self.lists, self.vpc = state, state["required"], lists, vpc
-
-    def __iter__(self) -> Iterator[Violation]:
-        return iter(self())
-
-    def __call__(self) -> tuple[Violation]:
-        v = _new_violation(Violation)
-        d = v.__dict__
-        d.update(self.state)
-        required = d["required"] = self.required.copy()
-        for k in self.lists or ():
-            required[k] = required[k].copy()
-        return (v,)
-
-
-def _fresh_violations(made: tuple[Violation, ...], view: _ProfileView | None = None) -> Any:
-    """A :class:`_Fresh` (or :class:`_FreshOne`) of ``made``: its iteration makes copies whose lists and
-    dicts of ``required`` are new (``view``: the profile the violations were made under)."""
-    # Per violation: its state, the class of its ``required`` and (for a dict) the members holding lists,
-    # found once, so that a copy does only the copying.
-    states = []
-    for v in made:
-        state = dict(v.__dict__)
-        required = state["required"]
-        lists = (tuple(k for k, x in required.items() if x.__class__ is list) if required.__class__ is dict
-                 else ())
-        states.append((state, required.__class__, lists))
-
-    if len(states) == 1 and states[0][1] is dict:  # one violation whose required is a dict (an absent VpcConfig)
-        state = states[0][0]
-        required = state["required"]
-        vpc = (view is not None and list(required) == ["Subnets", "SecurityGroupIds"]
-               and all(required[k].__class__ is list for k in required)
-               and required == {"Subnets": list(view.subnets), "SecurityGroupIds": list(view.security_group_ids)})
-        return _FreshOne(state, states[0][2], vpc)
-    if len(states) == 1 and states[0][1] is list:  # one violation whose required is a list (absent IDs)
-        return _FreshOne(states[0][0], None)
-    return _Fresh(states)
-
-
-_MUTABLE_REFUSALS = frozenset({Guardrail.VPC_CONFIG, Guardrail.SUBNET_IDS, Guardrail.SECURITY_GROUP_IDS,
-                               Guardrail.SUBNET_ID})
-"""Guardrails whose refusal of an absent field has a list or dict ``required`` (so it is copied per request):
-the generated code calls their cached :class:`_Fresh`; any other's is added directly (either works for both)."""
 
 _TESTS = {
     _IS_TRUE: "v is True",
@@ -1063,7 +980,6 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
     ``t_update`` (the target's ``fields`` and ``t_update``) and, in ``run_list``, its ``owned``.
     """
     ns: dict[str, Any] = {"MISSING": MISSING, "_get": _get, "_ids_ok": _ids_ok, "_is_map": _is_map,
-                          "_FreshOne": _FreshOne, "_new_violation": _new_violation, "Violation": Violation,
                           "_instance_store": _instance_store, "has_instance_storage": has_instance_storage,
                           "_expand_all": _expand_all, "_STORAGE": _STORAGE,
                           "MEMBERS": members, "FIELDS": (fields, t_update)}
@@ -1369,35 +1285,11 @@ def _absent_source(i: int, fp: _FieldPlan, ns: dict[str, Any], cond: str | None,
             lines.append(f"{ind}{inject}")
     else:
         refuse = f"S.fields, S.t_update = FIELDS; S.refuse({i}, c, prefix)"
-        if f.guardrail in _MUTABLE_REFUSALS:  # the refusals made at this prefix before, likely a _Fresh
-            lines += [f"{ind}r = R{i}.get(prefix)",
-                      f"{ind}if r.__class__ is _FreshOne:  # what its call makes, inline",
-                      f"{ind}    x = _new_violation(Violation)",
-                      f"{ind}    d = x.__dict__",
-                      f"{ind}    d.update(r.state)"]
-            if f.guardrail is Guardrail.VPC_CONFIG:  # the profile's VpcConfig (r.vpc), from the plan's constants
-                lines += [f"{ind}    if r.vpc:",
-                          f"{ind}        d['required'] = {_fresh_vpc_source(i, ns, (wanted[4], wanted[5]))}",
-                          f"{ind}    else:"]
-                sub = ind + "        "
-            else:
-                sub = ind + "    "
-            lines += [f"{sub}q = d['required'] = r.required.copy()",
-                      f"{sub}if r.lists:",
-                      f"{sub}    for k in r.lists:",
-                      f"{sub}        q[k] = q[k].copy()",
-                      f"{ind}    violations.append(x)",
-                      f"{ind}elif r.__class__ is tuple:",
-                      f"{ind}    violations += r",
-                      f"{ind}elif r is not None:  # copies of violations whose required value is mutable",
-                      f"{ind}    violations += r()",
-                      f"{ind}else:",
-                      f"{ind}    {refuse}"]
-        else:  # the refusals made at this prefix before, likely a tuple (a _Fresh iterates to copies)
-            lines += [f"{ind}try:",
-                      f"{ind}    violations += R{i}[prefix]",
-                      f"{ind}except KeyError:",
-                      f"{ind}    {refuse}"]
+        # the refusals made at this prefix before (shared: see _absent_refusals), else made now
+        lines += [f"{ind}try:",
+                  f"{ind}    violations += R{i}[prefix]",
+                  f"{ind}except KeyError:",
+                  f"{ind}    {refuse}"]
     return lines
 
 

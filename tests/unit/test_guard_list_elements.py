@@ -15,6 +15,9 @@ request a VolumeKmsKeyId when using an instance type with local storage"; the do
 from __future__ import annotations
 
 import copy
+import dataclasses
+import json
+import pickle
 import types
 
 import botocore.session
@@ -106,8 +109,79 @@ def test_check_reports_each_absent_field_of_each_definition_at_its_index(profile
     assert [v.path for v in violations] == [p for i in range(10) for p in _expected_injected(i, defs[i])]
     vpcs = [v for v in violations if v.path.endswith(".VpcConfig")]
     assert [v.required for v in vpcs] == [{"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}] * 10
-    assert len({id(v.required) for v in vpcs}) == 10  # each its own (mutable) value
+    assert len({id(v.required) for v in vpcs}) == 10  # each its own value (read-only: see the next tests)
     assert req == before
+
+
+def _changes(required):
+    """Every way of changing a dict or list in place, applied to ``required`` (each expected to raise)."""
+    if isinstance(required, dict):
+        key = next(iter(required))
+        yield from (lambda: required.__setitem__("Subnets", []), lambda: required.__delitem__(key),
+                    lambda: required.update(Subnets=[]), lambda: required.pop(key), required.popitem,
+                    lambda: required.setdefault("VpcId", "vpc-0"), required.clear,
+                    lambda: required.__ior__({"Subnets": []}))
+        for value in required.values():
+            yield from _changes(value)
+    else:
+        yield from (lambda: required.append(SUB_OUT), lambda: required.extend([SUB_OUT]),
+                    lambda: required.__iadd__([SUB_OUT]), lambda: required.__imul__(2),
+                    lambda: required.insert(0, SUB_OUT), lambda: required.__setitem__(0, SUB_OUT),
+                    lambda: required.__setitem__(slice(0, 1), [SUB_OUT]), lambda: required.__delitem__(0),
+                    lambda: required.remove(required[0]), required.pop, required.clear, required.sort,
+                    required.reverse)
+
+
+@pytest.mark.parametrize("op, absent", [(OP, ".VpcConfig"), ("CreateDomain", "SubnetIds"),
+                                        ("CreateNotebookInstance", "SecurityGroupIds")])
+def test_a_caller_changing_a_refusals_required_value_changes_nothing_else(profile: VpcProfile, op: str,
+                                                                          absent: str) -> None:
+    """The refusal of an absent field is made once and given to every request lacking it: its ``required``
+    lists and dicts refuse changes, so no caller changes what another violation or a later decision holds."""
+    vpc = {"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}  # the profile's values
+    wanted = vpc if op == OP else [SUB_A, SUB_C] if absent == "SubnetIds" else [SG]
+    req = (_tuning([_definition(i) for i in range(10)]) if op == OP else
+           {"DomainName": "d", "AuthMode": "IAM", "DefaultUserSettings": {"ExecutionRole": ROLE}}
+           if op == "CreateDomain" else {"NotebookInstanceName": "n", "InstanceType": "ml.t3.medium", "RoleArn": ROLE})
+    first = [v for v in guard.check(op, req, profile) if v.path.endswith(absent)]
+    assert first and [v.required for v in first] == [wanted] * len(first)
+    for change in _changes(first[0].required):
+        with pytest.raises(TypeError, match="read-only 'required' value of a guard refusal"):
+            change()
+    assert [v.required for v in first] == [wanted] * len(first)  # the refused one and the others' alike
+    later = [v for v in guard.check(op, req, profile) if v.path.endswith(absent)]
+    assert later == first and [v.required for v in later] == [wanted] * len(later)
+    mine = copy.deepcopy(first[0].required)  # a caller's own copy: plain, changeable, changes nothing else
+    assert type(mine) is type(wanted) and mine == wanted
+    (mine["Subnets"] if op == OP else mine).append(SUB_OUT)
+    assert first[0].required == wanted and guard.check(op, req, profile) == guard.check(op, req, profile)
+    assert [v.required for v in guard.check(op, req, profile) if v.path.endswith(absent)][0] == wanted
+    if op == OP:  # what apply injects is the request's own (plain) value: changing it changes no later request
+        sent = guard.apply(op, req, profile)["TrainingJobDefinitions"]
+        assert type(sent[0]["VpcConfig"]) is dict and type(sent[0]["VpcConfig"]["Subnets"]) is list
+        sent[0]["VpcConfig"]["Subnets"].append(SUB_OUT)
+        assert guard.apply(op, req, profile)["TrainingJobDefinitions"][0]["VpcConfig"] == vpc
+
+
+def test_a_refusals_read_only_required_value_reads_as_the_plain_value(profile: VpcProfile) -> None:
+    """Equal, printed, serialised (JSON), pickled and copied as the plain dict of lists it stands for."""
+    vpc = {"Subnets": [SUB_A, SUB_C], "SecurityGroupIds": [SG]}
+    v = [v for v in guard.check(OP, _tuning([_definition(0)]), profile) if v.path.endswith("VpcConfig")][0]
+    assert v.required == vpc and vpc == v.required and repr(v.required) == repr(vpc)
+    assert isinstance(v.required, dict) and isinstance(v.required["Subnets"], list)
+    plain = dataclasses.replace(v, required=copy.deepcopy(vpc))
+    assert v == plain and repr(v) == repr(plain) and v.message() == plain.message()
+    assert json.dumps(v.as_dict()) == json.dumps(plain.as_dict())
+    assert json.dumps(v.as_dict(), indent=2, sort_keys=True) == json.dumps(plain.as_dict(), indent=2, sort_keys=True)
+    for again in (pickle.loads(pickle.dumps(v)), copy.copy(v), copy.deepcopy(v)):
+        assert again == v == plain
+    refused = pickle.loads(pickle.dumps(GuardrailViolation(OP, [v])))
+    assert refused.violations == [plain] and str(refused) == str(GuardrailViolation(OP, [plain]))
+    for copied in (v.required.copy(), dict(v.required), copy.copy(v.required), copy.deepcopy(v.required)):
+        assert type(copied) is dict and copied == vpc
+        copied["VpcId"] = "vpc-0"
+    assert type(v.required["Subnets"].copy()) is list and v.required["Subnets"][:] == vpc["Subnets"]
+    assert v.required == vpc
 
 
 def test_a_violation_in_the_seventh_of_ten_definitions_names_index_6(profile: VpcProfile) -> None:
