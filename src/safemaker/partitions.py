@@ -25,7 +25,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["partition_ids", "partition_of_region", "dns_suffixes", "dns_suffix_pattern", "is_aws_host",
+__all__ = ["partition_ids", "partition_of_region", "dns_suffix", "dns_suffixes", "dns_suffix_pattern", "is_aws_host",
            "partition_pattern", "DEFAULT_PARTITION"]
 
 DEFAULT_PARTITION = "aws"
@@ -83,6 +83,31 @@ def partition_of_region(region: str) -> str:
         if re.match(partition["regionRegex"], region):
             return partition["id"]
     return DEFAULT_PARTITION
+
+
+@lru_cache(maxsize=64)
+def dns_suffix(partition: str) -> str:
+    """The DNS suffix of AWS service hosts in ``partition`` (its ``outputs.dnsSuffix`` in botocore's data).
+
+    Parameters
+    ----------
+    partition : str
+        A partition ID (``"aws-cn"``), e.g. from :func:`partition_of_region`.
+
+    Returns
+    -------
+    str
+        ``"amazonaws.com"``, ``"amazonaws.com.cn"``, ``"c2s.ic.gov"``...
+
+    Raises
+    ------
+    KeyError
+        ``partition`` is not one of :func:`partition_ids`.
+    """
+    for p in _partitions():
+        if p["id"] == partition:
+            return str(p["outputs"]["dnsSuffix"])
+    raise KeyError(f"partition {partition!r} is not in botocore's partition data ({', '.join(partition_ids())})")
 
 
 @lru_cache(maxsize=1)

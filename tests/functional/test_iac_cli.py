@@ -147,7 +147,9 @@ def test_cdk_cloud_assembly_state_machines_in_definition_string(profile_file):
     # RoleArn is Fn::GetAtt of a role the stack creates.
     assert [(x[0], x[1]) for x in unknown(rows)] == [("SM-IAM-ROLE", "StateMachine2E01A3A5"),
                                                     ("SM-IAM-ROLE", "StateMachineAnother9B75AA58")]
-    assert {x["source_type"] for x in rows} == {"arn:${AWS::Partition}:states:::sagemaker:createTrainingJob"}
+    # the template writes arn:${AWS::Partition}:states:::sagemaker:createTrainingJob; the profile's region
+    # (us-east-1) is in partition aws (CloudFormation "Pseudo parameters reference": AWS::Partition)
+    assert {x["source_type"] for x in rows} == {"arn:aws:states:::sagemaker:createTrainingJob"}
 
 
 def test_step_functions_definition_file_and_its_substitutions(profile_file):

@@ -201,3 +201,68 @@ def test_resource_whose_condition_is_false_is_not_checked():
                                  "    Type: AWS::SageMaker::NotebookInstance\n    Condition: NotOpen")
     assert template_requests(parse_text(text, "t.yaml"), {}) == []
     assert len(template_requests(parse_text(text, "t.yaml"), {"Open": "false"})) == 1
+
+
+# --------------------------------------------------------------------------- pseudo parameters the profile fixes
+# CloudFormation User Guide, "Pseudo parameters reference": AWS::Region "the Region in which the encompassing
+# resource is being created, such as us-west-2"; AWS::Partition "For standard AWS Regions, the partition is aws
+# ... the partition for resources in the China (Beijing and Ningxia) Region is aws-cn and the partition for
+# resources in the AWS GovCloud (US-West) region is aws-us-gov"; AWS::URLSuffix "typically amazonaws.com ... the
+# suffix for the China (Beijing) Region is amazonaws.com.cn".
+
+
+@pytest.mark.parametrize(("region", "partition", "suffix"), [
+    ("us-west-2", "aws", "amazonaws.com"),
+    ("cn-north-1", "aws-cn", "amazonaws.com.cn"),
+    ("us-gov-west-1", "aws-us-gov", "amazonaws.com"),
+])
+def test_pseudo_parameters_of_a_region_follow_the_cloudformation_reference(region, partition, suffix):
+    from safemaker.iac._intrinsics import pseudo_parameters
+
+    assert pseudo_parameters(region) == {"AWS::Region": region, "AWS::Partition": partition,
+                                         "AWS::URLSuffix": suffix}
+
+
+# The Fn::FindInMap reference's example: "ImageId: !FindInMap [RegionMap, !Ref 'AWS::Region', HVM64]" with a
+# RegionMap keyed by region names.
+REGION_TEMPLATE = {
+    "Mappings": {"RegionMap": {"us-east-1": {"HVM64": "ami-0ff8a91507f77f867"},
+                               "us-west-1": {"HVM64": "ami-0bdb828fd58c52235"}}},
+    "Conditions": {"InVirginia": {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]},
+                   "InChina": {"Fn::Equals": [{"Ref": "AWS::Partition"}, "aws-cn"]}},
+}
+US_EAST_1 = {"AWS::Region": "us-east-1", "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
+
+
+@pytest.mark.parametrize(("node", "expected"), [
+    ({"Fn::FindInMap": ["RegionMap", {"Ref": "AWS::Region"}, "HVM64"]}, "ami-0ff8a91507f77f867"),
+    ({"Fn::Sub": "arn:${AWS::Partition}:s3:::bucket/${AWS::Region}"}, "arn:aws:s3:::bucket/us-east-1"),
+    ({"Fn::Sub": "https://s3.${AWS::Region}.${AWS::URLSuffix}/b"}, "https://s3.us-east-1.amazonaws.com/b"),
+    ({"Fn::Join": [":", ["arn", {"Ref": "AWS::Partition"}, "sagemaker"]]}, "arn:aws:sagemaker"),
+    ({"Fn::If": ["InVirginia", "here", "elsewhere"]}, "here"),
+    ({"Fn::If": ["InChina", "cn", "not-cn"]}, "not-cn"),
+])
+def test_pseudo_parameters_the_profile_fixes_resolve_wherever_a_ref_does(node, expected):
+    assert Resolver(REGION_TEMPLATE, {}, pseudo=US_EAST_1).value(node) == expected
+
+
+def test_a_region_the_mapping_lacks_is_a_missing_entry_not_a_value():
+    got = Resolver(REGION_TEMPLATE, {}, pseudo={**US_EAST_1, "AWS::Region": "eu-west-1"}).value(
+        {"Fn::FindInMap": ["RegionMap", {"Ref": "AWS::Region"}, "HVM64"]})
+    assert isinstance(got, Unresolved) and got.reason == "a mapping entry the template does not have"
+
+
+@pytest.mark.parametrize("name", ["AWS::AccountId", "AWS::StackName", "AWS::StackId", "AWS::NotificationARNs"])
+def test_pseudo_parameters_the_profile_does_not_fix_stay_unresolved(name):
+    r = Resolver(REGION_TEMPLATE, {}, pseudo=US_EAST_1)
+    got = r.value({"Ref": name})
+    assert isinstance(got, Unresolved) and got.reason == "a pseudo parameter known at deployment"
+    got = r.value({"Fn::Sub": "x-${%s}" % name})
+    assert isinstance(got, Unresolved) and got.expression == "x-${%s}" % name
+    assert r.condition("InVirginia") is True  # (the others still resolve beside it)
+
+
+def test_without_pseudo_parameters_the_region_is_known_only_at_deployment():
+    r = Resolver(REGION_TEMPLATE, {})
+    assert isinstance(r.value({"Fn::FindInMap": ["RegionMap", {"Ref": "AWS::Region"}, "HVM64"]}), Unresolved)
+    assert r.condition("InVirginia") is None

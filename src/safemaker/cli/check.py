@@ -87,7 +87,7 @@ def _check_paths(paths: list[str], profile: Optional[str], parameter: list[str],
     params = _parameters(parameter)
     prof = resolve_profile(profile)
     try:
-        sources = iac.scan_paths(paths, parameters=params)
+        sources = iac.scan_paths(paths, parameters=params, region=prof.region)
     except iac.IacInputError as exc:
         raise fail(str(exc))
     except iac.IacDependencyError as exc:

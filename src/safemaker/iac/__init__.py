@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 from ..audit import Finding
 from ._choices import Option, decide_choices, parameter_options
 from ._document import Document, IacDependencyError, IacInputError, Unresolved, read_document
+from ._intrinsics import pseudo_parameters
 from ._request import UNVERIFIABLE_SEVERITY, SourceRequest, decide_requests
 from .cloudformation import CFN_RESOURCES, NO_NETWORK_TYPES, is_template, template_requests
 from .stepfunctions import apply_substitutions, definition_requests, is_state_machine
@@ -163,10 +164,10 @@ def _pipeline_requests(doc: Document) -> list[SourceRequest]:
                           {"PipelineDefinition": doc.data}, source_path, shown, doc.line)]
 
 
-def _classify(doc: Document, parameters: Mapping[str, str]) -> SourceFile:
+def _classify(doc: Document, parameters: Mapping[str, str], pseudo: Mapping[str, str] | None = None) -> SourceFile:
     data = doc.data
     if is_template(data):
-        return _template_source(doc, "cloudformation", parameters)
+        return _template_source(doc, "cloudformation", parameters, pseudo=pseudo)
     if is_plan(data):
         return SourceFile(doc.file, "terraform-plan", plan_requests(doc))
     if is_state_machine(data):
@@ -184,7 +185,8 @@ def _shown(path: Path) -> str:
         return path.as_posix()
 
 
-def _cdk_assembly(directory: Path, parameters: Mapping[str, str], seen: set[Path]) -> list[SourceFile]:
+def _cdk_assembly(directory: Path, parameters: Mapping[str, str], seen: set[Path],
+                  pseudo: Mapping[str, str] | None = None) -> list[SourceFile]:
     """Each stack template a CDK cloud assembly's ``manifest.json`` lists (nested assemblies too)."""
     manifest_path = directory / "manifest.json"
     shown = _shown(manifest_path)
@@ -203,13 +205,13 @@ def _cdk_assembly(directory: Path, parameters: Mapping[str, str], seen: set[Path
             tdoc = read_document(tpl, _shown(tpl))
             if not is_template(tdoc.data):
                 raise IacInputError(tdoc.file, f"artifact {artifact_id} of {shown} is not a CloudFormation template")
-            out.append(_template_source(tdoc, "cdk", dict(parameters), label=None))
+            out.append(_template_source(tdoc, "cdk", dict(parameters), label=None, pseudo=pseudo))
         elif art.get("type") == "cdk:cloud-assembly" and isinstance(props.get("directoryName"), str):
             nested = directory / props["directoryName"]
             if (nested / "manifest.json").is_file():
                 for p in nested.rglob("*"):
                     seen.add(p.resolve())
-                out.extend(_cdk_assembly(nested, parameters, seen))
+                out.extend(_cdk_assembly(nested, parameters, seen, pseudo))
     for p in directory.rglob("*"):  # assets (asset.*) hold the app's own files: not sources
         seen.add(p.resolve())
     return out
@@ -236,7 +238,8 @@ def _walk(root: Path) -> Iterable[Path]:
             yield p
 
 
-def scan_paths(paths: Sequence[str | Path], *, parameters: Mapping[str, str] | None = None) -> list[SourceFile]:
+def scan_paths(paths: Sequence[str | Path], *, parameters: Mapping[str, str] | None = None,
+               region: str | None = None) -> list[SourceFile]:
     """Recognise every source under ``paths`` and turn it into requests (no decision yet).
 
     Parameters
@@ -246,6 +249,11 @@ def scan_paths(paths: Sequence[str | Path], *, parameters: Mapping[str, str] | N
     parameters : Mapping[str, str], optional
         CloudFormation parameter values (win over ``Default``; a parameter given is not a
         deploy-time choice: ``SourceFile.options`` leaves it out).
+    region : str, optional
+        The region the templates are deployed in (the profile's): the pseudo parameters it fixes
+        (``AWS::Region``, ``AWS::Partition``, ``AWS::URLSuffix``;
+        :func:`safemaker.iac._intrinsics.pseudo_parameters`) are resolved. ``None``: every pseudo
+        parameter is known only at deployment.
 
     Returns
     -------
@@ -262,6 +270,7 @@ def scan_paths(paths: Sequence[str | Path], *, parameters: Mapping[str, str] | N
         cfn-lint (the ``iac`` extra) is not installed.
     """
     params = dict(parameters or {})
+    pseudo = pseudo_parameters(region) if region else None
     out: list[SourceFile] = []
     seen: set[Path] = set()
     todo = [Path(p) for p in paths]
@@ -279,18 +288,18 @@ def scan_paths(paths: Sequence[str | Path], *, parameters: Mapping[str, str] | N
         if p.is_dir():
             seen.add(rp)
             if _is_cdk_assembly(p):
-                out.extend(_cdk_assembly(p, params, seen))
+                out.extend(_cdk_assembly(p, params, seen, pseudo))
                 continue
             stack.extend(reversed(list(_walk(p))))
             continue
         if p.name == "manifest.json" and _is_cdk_assembly(p.parent):  # a cloud assembly named by its manifest
             if p.parent.resolve() not in seen:
                 seen.add(p.parent.resolve())
-                out.extend(_cdk_assembly(p.parent, params, seen))
+                out.extend(_cdk_assembly(p.parent, params, seen, pseudo))
             continue
         seen.add(rp)
         doc = read_document(p, _shown(p))
-        found = _classify(doc, params)
+        found = _classify(doc, params, pseudo)
         if found.kind != "unrecognised" or rp in explicit:
             out.append(found)
     return out
@@ -335,7 +344,7 @@ def check_paths(paths: Sequence[str | Path], profile: "VpcProfile | str | None",
 
     prof = profile if isinstance(profile, VpcProfile) else resolve_profile(profile)
     findings: list[Finding] = []
-    for src in scan_paths(paths, parameters=parameters):
+    for src in scan_paths(paths, parameters=parameters, region=prof.region):
         if src.kind == "unrecognised":
             raise IacInputError(src.file, "not a CloudFormation template, CDK assembly, Terraform plan (terraform "
                                           "show -json), Step Functions definition or SageMaker pipeline "

@@ -7,8 +7,14 @@
 when its condition (``Conditions``: ``Fn::Equals``, ``Fn::And``, ``Fn::Or``,
 ``Fn::Not``, ``Condition``) depends only on such values. Everything else
 (``Ref`` to a resource, ``Fn::GetAtt``, ``Fn::ImportValue``, ``Fn::If`` on a
-condition known only at deployment, pseudo parameters, SSM parameter types) is an :class:`~safemaker.iac._document.Unresolved`
+condition known only at deployment, SSM parameter types) is an :class:`~safemaker.iac._document.Unresolved`
 value that names what it is and, for a resource of the same template, which one.
+
+Pseudo parameters ("Pseudo parameters reference") resolve where the profile determines
+them (:func:`pseudo_parameters`: ``AWS::Region``, ``AWS::Partition``, ``AWS::URLSuffix``),
+everywhere a ``Ref`` is resolved (``Fn::FindInMap`` keys, ``Fn::Sub``, ``Fn::Join``,
+conditions); the others (``AWS::AccountId``, ``AWS::StackName``, ``AWS::StackId``,
+``AWS::NotificationARNs``) stay unresolved.
 
 Text built from unresolved parts (a definition written with ``Fn::Join``) keeps a
 token for each part, so that the JSON it holds can still be parsed; the tokens left
@@ -25,13 +31,39 @@ from typing import Any, Mapping
 
 from ._document import Unresolved
 
-__all__ = ["Resolver"]
+__all__ = ["Resolver", "pseudo_parameters"]
 
 _PSEUDO = frozenset({"AWS::AccountId", "AWS::NotificationARNs", "AWS::Partition", "AWS::Region", "AWS::StackId",
                      "AWS::StackName", "AWS::URLSuffix"})
 _TOKEN = "@@safemaker-unresolved-{}@@"
 _TOKEN_RE = re.compile(r"@@safemaker-unresolved-(\d+)@@")
 _NO_VALUE = object()
+
+
+def pseudo_parameters(region: str) -> dict[str, str]:
+    """The pseudo parameters a stack deployed in ``region`` (the profile's) has, as far as the region fixes them.
+
+    Parameters
+    ----------
+    region : str
+        The profile's ``region`` (``"us-east-1"``).
+
+    Returns
+    -------
+    dict[str, str]
+        ``AWS::Region`` (the region), ``AWS::Partition`` (its partition in botocore's partition data:
+        ``aws``, ``aws-cn``, ``aws-us-gov``...) and ``AWS::URLSuffix`` (that partition's ``dnsSuffix``:
+        ``amazonaws.com``, ``amazonaws.com.cn``...), as the CloudFormation "Pseudo parameters reference"
+        defines them. ``AWS::AccountId`` is not among them: a profile has no account field (its
+        ``account_id`` is read from the execution role's ARN, which does not say which account deploys
+        the stack), so a template that keys on it stays "cannot be verified"; nor are the stack's own
+        ``AWS::StackName``, ``AWS::StackId`` and ``AWS::NotificationARNs``.
+    """
+    from ..partitions import dns_suffix, partition_of_region
+
+    partition = partition_of_region(region)
+    return {"AWS::Region": region, "AWS::Partition": partition, "AWS::URLSuffix": dns_suffix(partition)}
+
 
 def _sub_name(u: Unresolved) -> str:
     """How Fn::Sub would spell an unresolved part (``AWS::AccountId``, ``Role.Arn``)."""
@@ -69,11 +101,16 @@ class Resolver:
     prefix : str
         Prefix of the logical IDs a reference names (``"Parent/"`` in a nested stack, whose
         resources are reported as ``Parent/<logical ID>``).
+    pseudo : Mapping[str, str], optional
+        The pseudo parameters known before deployment (:func:`pseudo_parameters` of the profile's
+        region); a pseudo parameter not named here is unresolved.
     """
 
-    def __init__(self, template: Mapping[str, Any], parameters: Mapping[str, Any], prefix: str = "") -> None:
+    def __init__(self, template: Mapping[str, Any], parameters: Mapping[str, Any], prefix: str = "",
+                 pseudo: Mapping[str, str] | None = None) -> None:
         self.template = template
         self.prefix = prefix
+        self.pseudo: Mapping[str, str] = dict(pseudo or {})
         self.given = dict(parameters)
         raw = template.get("Parameters")
         self.declared: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
@@ -148,6 +185,8 @@ class Resolver:
                 return self._typed(name, spec["Default"])
             return Unresolved({"Ref": name}, "a template parameter without Default and not given with --parameter")
         if name in _PSEUDO:
+            if name in self.pseudo:
+                return self.pseudo[name]
             return Unresolved({"Ref": name}, "a pseudo parameter known at deployment")
         if name in self.resources:
             return Unresolved({"Ref": name}, "a resource created by the same template", self.prefix + name)

@@ -246,7 +246,7 @@ def _apply_renames(props: dict[str, Any], spec: CfnResource) -> dict[str, Any]:
 
 def template_requests(doc: Document, parameters: Mapping[str, Any], *, template: Mapping[str, Any] | None = None,
                       label: str | None = None, base: Parts = (),
-                      nesting: tuple[str, ...] = ()) -> list[SourceRequest]:
+                      nesting: tuple[str, ...] = (), pseudo: Mapping[str, str] | None = None) -> list[SourceRequest]:
     """Every request the SageMaker resources (and embedded definitions) of a template will cause.
 
     Parameters
@@ -263,6 +263,10 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
         Path of the template inside ``doc`` (for lines).
     nesting : tuple[str, ...]
         Files of the parent stacks being read (a template that nests itself is bad input).
+    pseudo : Mapping[str, str], optional
+        Pseudo parameters known before deployment (:func:`safemaker.iac._intrinsics.pseudo_parameters` of
+        the profile's region); nested stacks (same region) get them too, stack set instances (any region)
+        do not.
 
     Returns
     -------
@@ -277,7 +281,7 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
     from . import stepfunctions as _sfn
 
     tpl = template if template is not None else doc.data
-    resolver = Resolver(tpl, parameters, f"{label}/" if label else "")
+    resolver = Resolver(tpl, parameters, f"{label}/" if label else "", pseudo)
     out: list[SourceRequest] = []
     macros = _macro_transforms(tpl.get("Transform"))
     if macros:
@@ -326,7 +330,7 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
             out.extend(_state_machine(doc, resolver, res, props, props_at, shown_id, _sfn))
             continue
         if rtype in _NESTED_STACKS:
-            out.extend(_nested_stack(doc, res, props, where, shown_id, nesting))
+            out.extend(_nested_stack(doc, res, props, where, shown_id, nesting, resolver.pseudo))
             continue
         if rtype in _SDK_CALLERS:
             out.extend(_sdk_calls(doc, resolver, res, props, props_at, shown_id, rtype))
@@ -564,7 +568,7 @@ def _expand_for_each(doc: Document, resolver: Resolver, resources: Mapping[str, 
             # a list parameter's "any other value" (safemaker.iac._choices): the loop is expanded over the
             # parameter's Default (the items name resources; their properties take the choices)
             items = Resolver(resolver.template, {k: v for k, v in resolver.given.items() if not holds_choice(v)},
-                             resolver.prefix).value(collection)
+                             resolver.prefix, resolver.pseudo).value(collection)
         if not (isinstance(items, list) and all(isinstance(i, (str, int, float)) for i in items)):
             reason = items if isinstance(items, Unresolved) else Unresolved(
                 collection, "a Fn::ForEach collection that is not a list of values")
@@ -695,7 +699,7 @@ _CHECKED_TYPES = frozenset(_STATE_MACHINES) | frozenset(_NESTED_STACKS) | {_STAC
 
 
 def _nested_stack(doc: Document, res: Mapping[str, Any], props: Mapping[str, Any], where: Parts, shown_id: str,
-                  nesting: tuple[str, ...]) -> list[SourceRequest]:
+                  nesting: tuple[str, ...], pseudo: Mapping[str, str] | None = None) -> list[SourceRequest]:
     """The requests of a nested stack's template, with the ``Parameters`` the parent passes.
 
     CloudFormation creates the child's resources with the parent's ``Parameters`` (they win over
@@ -740,7 +744,7 @@ def _nested_stack(doc: Document, res: Mapping[str, Any], props: Mapping[str, Any
     given = props.get("Parameters")
     parameters = dict(given) if isinstance(given, Mapping) else {}
     return template_requests(child, parameters, label=shown_id,
-                             nesting=nesting + (Path(doc.file).resolve().as_posix(), key))
+                             nesting=nesting + (Path(doc.file).resolve().as_posix(), key), pseudo=pseudo)
 
 
 def _sdk_calls(doc: Document, resolver: Resolver, res: Mapping[str, Any], props: Mapping[str, Any],
