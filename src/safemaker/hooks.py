@@ -480,8 +480,11 @@ class Guard:
         calls = _service_calls()
         out: list[Violation] = []
         for path, service, started, request in starts:
-            if service == "sagemaker":
+            if service == "sagemaker" and started == "StartPipelineExecution":
                 out += self._pipeline_start_violations(operation, path, request, client, checked)
+                continue
+            if service == "sagemaker":   # a whole SageMaker request another service sends (a Batch service job)
+                out += self._payload_violations(operation, path, started, request, client, checked)
                 continue
             key = _read_key(calls, service, started, request)
             if key in seen:
@@ -533,6 +536,25 @@ class Guard:
             found = list(decision.violations)
             found += self._check_references(start, decision.references, sagemaker, checked, request=request)
         return [dataclasses.replace(v, operation=operation, path=f"{path} -> {start}.{v.path}") for v in found]
+
+    def _payload_violations(self, operation: str, path: str, started: str, request: Mapping[str, Any], client: Any,
+                            checked: list[str]) -> list[Violation]:
+        """The violations of the SageMaker request ``started`` that ``operation`` hands on as JSON text at ``path``
+        (:data:`safemaker.iac.service_calls.PAYLOAD_CALLS`: a Batch service job's ``CreateTrainingJob``), decided
+        as that request sent directly but as written (nothing is injected into the caller's text: absent is the
+        AWS default), its references described with a SageMaker client of ``client``'s credentials; paths
+        ``<path> -> <started>.<path>``."""
+        import dataclasses
+
+        decision = _guard._check_as_written(started, request, self.profile)
+        found = list(decision.violations)
+        if decision.references:
+            sagemaker, unreadable = self._describing_client(client, operation, path, started, "resource")
+            if unreadable is not None:
+                found.append(unreadable)
+            else:
+                found += self._check_references(started, decision.references, sagemaker, checked, request=request)
+        return [dataclasses.replace(v, operation=operation, path=f"{path} -> {started}.{v.path}") for v in found]
 
     def _describing_client(self, client: Any, operation: str, path: str, name: Any,
                            kind: str) -> tuple[Any, Violation | None]:

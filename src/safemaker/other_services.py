@@ -38,6 +38,7 @@ DECIDED_OPERATIONS: Mapping[str, frozenset[str]] = {
     "iot": frozenset({"CreateTopicRule", "ReplaceTopicRule"}),
     "eventbridgev2": frozenset({"CreateSubscriber", "UpdateSubscriber"}),
     "bedrock": frozenset({"CreateMarketplaceModelEndpoint", "UpdateMarketplaceModelEndpoint"}),
+    "batch": frozenset({"SubmitServiceJob"}),
     "sagemaker-a2i-runtime": frozenset({"StartHumanLoop"}),
     "application-autoscaling": frozenset({"RegisterScalableTarget", "PutScheduledAction", "PutScalingPolicy"}),
     "codeconnections": frozenset({"CreateSyncConfiguration", "UpdateSyncConfiguration"}),

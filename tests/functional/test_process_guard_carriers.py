@@ -37,7 +37,7 @@ from safemaker.errors import GuardrailViolation
 from safemaker.iac import stack_calls
 from safemaker.other_services import DECIDED_OPERATIONS
 
-from _profiles import ROLE, SG, SUB_A
+from _profiles import ROLE, SG, SUB_A, VPC_CONFIG, training_job_request
 from _other_services import notebook_runbook as nb_runbook, notebook_state_machine as nb_machine
 from test_iac_cli import profile_file, run_json  # noqa: F401  (profile_file: fixture)
 
@@ -129,6 +129,11 @@ def cases(closed):
         ("application-autoscaling", "RegisterScalableTarget"): {**scaled, "MaxCapacity": 8},
         ("application-autoscaling", "PutScheduledAction"): {**scaled, "ScalableTargetAction": {"MaxCapacity": 8}},
         ("application-autoscaling", "PutScalingPolicy"): scaled,
+        # trial 12 F03: the service job's payload is the CreateTrainingJob request
+        ("batch", "SubmitServiceJob"): {"serviceJobType": "SAGEMAKER_TRAINING", "serviceRequestPayload": json.dumps(
+            training_job_request("t", EnableNetworkIsolation=True, VpcConfig=VPC_CONFIG,
+                                 EnableInterContainerTrafficEncryption=True) if closed
+            else training_job_request("t", EnableNetworkIsolation=False))},
     }
     for op in ("CreateStack", "UpdateStack", "CreateChangeSet", "CreateStackSet", "UpdateStackSet"):
         out[("cloudformation", op)] = {"TemplateBody": nb_template(nb)}

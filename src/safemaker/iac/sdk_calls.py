@@ -31,8 +31,9 @@ from ..guard import format_path
 from ._document import Document, IacInputError, Parts, Unresolved, desired_state_template, embedded_json, embedded_template
 from ._request import SourceRequest
 from ..other_services import DECIDED_OPERATIONS
-from .service_calls import (CLOUD_CONTROL_CALLS, DOCUMENT_CALLS, FOLLOWED_CALLS, STARTING_CALLS, TARGET_STARTS,
-                            UNSEEN_OPERATIONS, WITH_MEMBERS, decides, sagemaker_references, target_start)
+from .service_calls import (CLOUD_CONTROL_CALLS, DOCUMENT_CALLS, FOLLOWED_CALLS, PAYLOAD_CALLS, STARTING_CALLS,
+                            TARGET_STARTS, UNSEEN_OPERATIONS, WITH_MEMBERS, decides, payload_request,
+                            sagemaker_references, target_start)
 from .service_calls import unseen as unseen_call
 from .stepfunctions import task_operation
 
@@ -652,6 +653,8 @@ def service_call_requests(doc: Document, logical_id: str, source_type: str, serv
         return [_unknown_member(doc, logical_id, source_type, at, shown, (), value)]
     service = known
     botocore_name = _BOTOCORE_NAMES.get(service, service)
+    if (botocore_name, operation) in PAYLOAD_CALLS:
+        return _payload_call(doc, logical_id, source_type, botocore_name, operation, params, at, shown)
     if (botocore_name, operation) in FOLLOWED_CALLS or (botocore_name, operation) in STARTING_CALLS:
         return _started_call(doc, logical_id, source_type, botocore_name, operation, params, at, shown)
     member = "TemplateBody" if service == "cloudformation" else NESTED_CALLS.get((service, operation))
@@ -785,6 +788,51 @@ def _decided_call(doc: Document, logical_id: str, source_type: str, service: str
                               starts=(service, operation, dict(request)))]
     return [started_request(doc, logical_id, source_type, (service, operation, dict(request)), "SageMaker resource",
                             request, lambda parts: at(where), lambda parts: shown(where))]
+
+
+def _payload_call(doc: Document, logical_id: str, source_type: str, service: str, operation: str, params: Any,
+                  at: Callable[[Parts], Parts], shown: Callable[[Parts], str]) -> list[SourceRequest]:
+    """A call written in a source whose member is a whole SageMaker request as JSON text
+    (:data:`~safemaker.iac.service_calls.PAYLOAD_CALLS`: an AWS Batch ``SubmitServiceJob`` of type
+    ``SAGEMAKER_TRAINING``): that SageMaker request (``CreateTrainingJob``), decided as written like the same request
+    written in the source, every finding reported on the payload member (``ServiceRequestPayload:VpcConfig``). A job
+    type or payload known only when the call runs cannot be verified.
+
+    Raises
+    ------
+    IacInputError
+        A job type the guard does not read, or a payload that is not JSON, repeats a key or is not a JSON object
+        (:func:`~safemaker.iac.service_calls.payload_request`; the message names the member).
+    """
+    from ..errors import InputError
+
+    spec = PAYLOAD_CALLS[(service, operation)]
+    if not isinstance(params, Mapping):
+        value = Unresolved(params, f"the {operation} request is known only when it runs")
+        return [_unknown_member(doc, logical_id, source_type, at, shown, (), value)]
+    request = _model_spelling(service, operation, params)
+
+    def written(member: str) -> Parts:
+        return next(((k,) for k in params if isinstance(k, str) and k.lower() == member.lower()), (member,))
+
+    for member in (spec.type_member, spec.member):
+        if isinstance(request.get(member), Unresolved):
+            value = Unresolved(request[member].expression, f"the {operation} {member} is known only when it runs "
+                                                           f"({request[member].reason})")
+            return [_unknown_member(doc, logical_id, source_type, at, shown, written(member), value)]
+    where = written(spec.member)
+    try:
+        _service, started, payload = payload_request(service, operation, request)
+    except InputError as exc:
+        place = written(exc.field)
+        raise IacInputError(doc.file, f"{logical_id} {shown(place)}: {exc}", f"line {doc.line(at(place))}") from None
+    prefix = shown(where)
+
+    def shown_payload(parts: Parts) -> str:
+        return f"{prefix}:{format_path(parts)}" if parts else prefix
+
+    return [SourceRequest(doc.file, logical_id, source_type, started, payload, lambda parts: at(where),
+                          shown_payload, doc.line)]
 
 
 def _FOLLOWING_CALLS() -> frozenset[tuple[str, str]]:

@@ -49,6 +49,12 @@ of :data:`FOLLOWED_CALLS` that cannot be read, an ``UpdateResource`` whose curre
 patched, and a value only known when the call runs (an Automation ``{{ parameter }}``,
 a Step Functions path ``.$``).
 
+A request whose member is a whole SageMaker request as JSON text (:data:`PAYLOAD_CALLS`: an AWS Batch
+``SubmitServiceJob`` of type ``SAGEMAKER_TRAINING``, whose ``serviceRequestPayload`` is a ``CreateTrainingJob``
+request that AWS Batch sends with its own service-linked role) is decided as that SageMaker request sent directly,
+as written: nothing is injected into the caller's JSON text, so what is absent is the AWS default; a payload or job
+type the guard cannot read is refused (:func:`payload_request`).
+
 A request that hands work to a SageMaker resource (:data:`SAGEMAKER_REFERENCES`: Amazon A2I ``StartHumanLoop``'s
 flow definition; :data:`SCALING_CALLS`: the endpoint variant or inference component Application Auto Scaling
 scales) has that resource followed as a SageMaker request's references are (:func:`sagemaker_references`).
@@ -78,7 +84,8 @@ __all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "UNSEEN_WHEN_GIVEN", "unse
            "FollowedContent", "TARGET_STARTS", "TargetStart", "target_start", "LOOKUP_CALLS", "Lookup", "STARTING_CALLS",
            "PIPELINE_RESTARTS", "PIPELINE_ACTIONS", "PipelineAction", "MAINTENANCE_WINDOW_TASKS", "Start",
            "SAGEMAKER_REFERENCES", "SCALING_CALLS", "RUNBOOK_RUNNERS", "RunbookRunner",
-           "UNDECIDED_CANDIDATES", "ScalableResource", "SERVICES", "service_call_decision",
+           "UNDECIDED_CANDIDATES", "ScalableResource", "SERVICES", "service_call_decision", "PAYLOAD_CALLS",
+           "ServicePayload", "payload_request",
            "decides", "sagemaker_references", "reads_type", "patched_state"]
 
 DOCUMENT_CALLS: Mapping[tuple[str, str], tuple[str, str, str]] = {
@@ -657,18 +664,100 @@ UNDECIDED_CANDIDATES: Mapping[tuple[str, str], str] = {
                                                       "(decided)",
     ("waf", "CreateWebACLMigrationStack"): "writes a CloudFormation template to S3; deploys nothing",
     ("waf-regional", "CreateWebACLMigrationStack"): "writes a CloudFormation template to S3; deploys nothing",
+    # AWS Batch service jobs (trial 12 F03): SubmitServiceJob, the SageMaker training job itself, is decided
+    # (PAYLOAD_CALLS); the rest make capacity or change a queued job's place, and create no SageMaker request
+    ("batch", "CreateJobQueue"): "a queue (jobQueueType SAGEMAKER_TRAINING) holds service jobs; each job is a "
+                                 "SubmitServiceJob (decided)",
+    ("batch", "UpdateJobQueue"): "a queue's state, priority and environments; runs no job of its own",
+    ("batch", "CreateServiceEnvironment"): "capacity limits for service jobs (instances); the jobs are SubmitServiceJob "
+                                           "(decided)",
+    ("batch", "UpdateServiceEnvironment"): "a service environment's state and capacity limits; runs nothing",
+    ("batch", "UpdateServiceJob"): "changes a queued service job's scheduling priority only (not its payload)",
+    ("batch", "TerminateServiceJob"): "stops a service job; starts nothing",
+    ("batch", "TerminateServiceJobs"): "stops service jobs; starts nothing",
     **{("iam", op): _POLICY for op in ("CreatePolicy", "CreatePolicyVersion", "CreateRole", "PutGroupPolicy",
                                        "PutRolePolicy", "PutUserPolicy", "UpdateAssumeRolePolicy")},
 }
-"""Operations of other services that botocore's documentation ties to a runbook, an SSM document, a state machine
-or a CloudFormation template, and that the guard does not decide: (service, operation) -> why (they run or deploy
-none). With :data:`DECIDED_OPERATIONS` it classifies every such operation of the installed botocore (a test derives
+"""Operations of other services that botocore's documentation ties to a runbook, an SSM document, a state machine,
+a CloudFormation template or SageMaker, and that the guard does not decide: (service, operation) -> why (they run or
+deploy none). With :data:`DECIDED_OPERATIONS` it classifies every such operation of the installed botocore (a test derives
 the candidates from the models and fails on one in neither)."""
 
 
 Start = tuple[str, str, str, dict[str, Any]]
 """``(path in the request, botocore service, operation, request)``: something a request starts, decided as that
 request by the guard."""
+
+@dataclass(frozen=True)
+class ServicePayload:
+    """A request member holding another service's whole request as JSON text, which the service the request is sent
+    to hands on to that service (by its own service-linked role: the caller's IAM policies never see that call)."""
+
+    member: str
+    """The request member holding the JSON text (``serviceRequestPayload``)."""
+    type_member: str
+    """The request member saying which request it is (``serviceJobType``)."""
+    requests: Mapping[str, tuple[str, str]]
+    """Each value of :attr:`type_member` -> (botocore service, operation) of the request the JSON text is."""
+
+
+PAYLOAD_CALLS: Mapping[tuple[str, str], ServicePayload] = {
+    # Trial 12 F03: botocore batch SubmitServiceJob "Submits a service job to a specified job queue to run on SageMaker
+    # AI"; serviceJobType "For SageMaker Training jobs, specify SAGEMAKER_TRAINING" (the enum's only value);
+    # serviceRequestPayload "The request, in JSON, for the service". AWS Batch User Guide, "Service job payloads": "the
+    # complete request that would normally be sent directly to the target service ... the same parameters you would
+    # use with the SageMaker AI CreateTrainingJob API"; "Submit a service job": it "is passed through without
+    # validation"; the training job is created by the service-linked role AWSServiceRoleForAWSBatchWithSagemaker
+    ("batch", "SubmitServiceJob"): ServicePayload("serviceRequestPayload", "serviceJobType",
+                                                  {"SAGEMAKER_TRAINING": ("sagemaker", "CreateTrainingJob")}),
+}
+"""(service, operation) -> the SageMaker request its JSON text member is: decided as that request sent directly,
+as written (:func:`payload_request`; nothing is injected into text the caller wrote)."""
+
+
+def payload_request(service: str, operation: str, params: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """The request a :data:`PAYLOAD_CALLS` request hands on: ``(botocore service, operation, request)``
+    (``("sagemaker", "CreateTrainingJob", {...})`` for a ``SAGEMAKER_TRAINING`` service job).
+
+    ``params`` is the request in botocore's spelling; its payload member is JSON text (a mapping is taken as the
+    decoded text), read strictly (:func:`safemaker._json.loads_strict`).
+
+    Raises
+    ------
+    InputError
+        ``field`` the member at fault: the type member holds a value the guard does not read (another job type, or
+        none), or the payload is absent, not JSON, repeats a key (the service and the guard might read different
+        values) or is not a JSON object. The payload itself is never quoted (it may hold secrets: its
+        ``Environment`` or ``HyperParameters``).
+    """
+    from .._json import DuplicateKeyError, loads_strict
+    from ..errors import MISSING, InputError
+
+    spec = PAYLOAD_CALLS[(service, operation)]
+    kind = params.get(spec.type_member, MISSING)
+    target = spec.requests.get(kind) if isinstance(kind, str) else None
+    if target is None:
+        known = ", ".join(sorted(spec.requests))
+        raise InputError(spec.type_member, kind, f"one of {known} (the {operation} job types the guard reads)",
+                         f"Submit a {known} job: the guard cannot tell what another type runs, so it is not sent")
+    what = f"the {target[1]} request as one JSON object"
+    payload = params.get(spec.member, MISSING)
+    if isinstance(payload, (str, bytes)):
+        try:
+            payload = loads_strict(payload)
+        except DuplicateKeyError as exc:
+            raise InputError(spec.member, f"JSON giving key {exc.key!r} twice" + (f" in {exc.path}" if exc.path
+                                                                                   else ""),
+                             f"{what}, each key once", "Give each key once: which of the values the service would "
+                                                       "use cannot be known") from None
+        except ValueError as exc:
+            raise InputError(spec.member, f"text that is not JSON ({exc})", what,
+                             f"Give {spec.member} as the JSON text of the {target[1]} request") from None
+    if not isinstance(payload, Mapping):
+        found = payload if payload is MISSING else f"JSON {type(payload).__name__}"
+        raise InputError(spec.member, found, what, f"Give {spec.member} as the JSON text of the {target[1]} request")
+    return target[0], target[1], dict(payload)
+
 
 SAGEMAKER_REFERENCES: Mapping[tuple[str, str], Reference] = {
     # Amazon A2I StartHumanLoop sends HumanLoopInput to the work team of the flow definition it names
@@ -899,6 +988,8 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
     key = (service, operation)
     out: list[Violation] = []
     starts: list[Start] = []
+    if key in PAYLOAD_CALLS:
+        return _payload_call(service, operation, params, starts), starts
     if key in STARTING_CALLS:
         out += _starting_call(service, operation, params, current_state, starts)
     elif key in UNSEEN_OPERATIONS:
@@ -936,6 +1027,21 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
         if key == ("pipes", "UpdatePipe") and LOOKUP_CALLS[key].needed(params):
             out += _pipe_start(operation, params, current_state, starts)
     return relaxed(out, profile), starts
+
+
+def _payload_call(service: str, operation: str, params: Mapping[str, Any], starts: list[Start]) -> list[Violation]:
+    """A :data:`PAYLOAD_CALLS` request (a Batch service job): the SageMaker request in its payload goes to ``starts``
+    (the guard decides it as that request sent directly, as written); a job type or payload the guard cannot read is
+    refused (``SM-UNSUPPORTED``: bad input, never relaxed by the profile)."""
+    from ..errors import InputError
+
+    spec = PAYLOAD_CALLS[(service, operation)]
+    try:
+        sagemaker, started, request = payload_request(service, operation, params)
+    except InputError as exc:
+        return [Violation(operation, exc.field, exc.found, exc.expected, exc.fix, "SM-UNSUPPORTED")]
+    starts.append((spec.member, sagemaker, started, request))
+    return []
 
 
 def _pipe_start(operation: str, params: Mapping[str, Any], read: Any, starts: list[Start]) -> list[Violation]:
