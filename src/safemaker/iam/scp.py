@@ -109,7 +109,7 @@ def _with_exclusion(statement: Mapping[str, Any], exclude_tag: str | None) -> di
 
 
 def scp_statements(profile: "VpcProfile", *, source_vpce: bool = True, pass_role: bool = True,
-                   exclude_tag: str | None = EXCLUDE_TAG) -> list[dict[str, Any]]:
+                   exclude_tag: str | None = EXCLUDE_TAG, batch_service_jobs: bool = False) -> list[dict[str, Any]]:
     """The Deny statements of the SCPs, before packing into documents.
 
     Parameters
@@ -124,6 +124,8 @@ def scp_statements(profile: "VpcProfile", *, source_vpce: bool = True, pass_role
     exclude_tag : str or None, default "dp:exclude"
         Principal tag whose value ``"true"`` exempts a principal (added to every
         statement as ``StringNotEqualsIfExists``); ``None``: no exemption.
+    batch_service_jobs : bool, default False
+        Leave out ``DenyBatchServiceJobs`` (see :func:`safemaker.iam.guardrail_statements`).
 
     Returns
     -------
@@ -137,7 +139,7 @@ def scp_statements(profile: "VpcProfile", *, source_vpce: bool = True, pass_role
     safemaker.iam.UnexpressibleRuleError
         As :func:`safemaker.iam.guardrail_statements`.
     """
-    statements = list(guardrail_statements(profile, source_vpce=source_vpce))
+    statements = list(guardrail_statements(profile, source_vpce=source_vpce, batch_service_jobs=batch_service_jobs))
     if pass_role:
         statements += pass_role_policy(profile)[0]["Statement"]
     if exclude_tag is not None:
@@ -161,14 +163,15 @@ def _protect_exclusion(exclude_tag: str) -> dict[str, Any]:
 
 def service_control_policies(profile: "VpcProfile", *, source_vpce: bool = True, pass_role: bool = True,
                              exclude_tag: str | None = EXCLUDE_TAG, limit: int = SCP_MAX_CHARS,
-                             max_policies: int = SCP_MAX_ATTACHED_PER_TARGET) -> list[dict[str, Any]]:
+                             max_policies: int = SCP_MAX_ATTACHED_PER_TARGET,
+                             batch_service_jobs: bool = False) -> list[dict[str, Any]]:
     """The guardrail as service control policies, split to fit the SCP quotas.
 
     Parameters
     ----------
     profile : VpcProfile
         The closed network.
-    source_vpce, pass_role, exclude_tag
+    source_vpce, pass_role, exclude_tag, batch_service_jobs
         As :func:`scp_statements`.
     limit : int, default 5120
         Maximum :func:`scp_size` of one document, in characters.
@@ -201,7 +204,7 @@ def service_control_policies(profile: "VpcProfile", *, source_vpce: bool = True,
     if isinstance(max_policies, bool) or not isinstance(max_policies, int) or max_policies <= 0:
         raise InputError("max_policies", max_policies, "a positive number of policies")
     docs = split_policy(scp_statements(profile, source_vpce=source_vpce, pass_role=pass_role,
-                                       exclude_tag=exclude_tag), limit=limit)
+                                       exclude_tag=exclude_tag, batch_service_jobs=batch_service_jobs), limit=limit)
     if len(docs) > max_policies:
         raise ScpCountError(len(docs), max_policies)
     return docs
