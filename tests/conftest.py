@@ -124,6 +124,8 @@ def pytest_configure(config: pytest.Config) -> None:
     _BOTOCORE_CREATE_LOADER.append(create_loader)
     botocore.session.create_loader = loader
     _share_botocore_event_aliases()
+    _share_botocore_kwargs_checks()
+    _share_typer_commands()
 
 
 _BOTOCORE_ALIASER_INIT: list = []
@@ -153,6 +155,70 @@ def _share_botocore_event_aliases() -> None:
     botocore.hooks.EventAliaser.__init__ = aliaser_init  # type: ignore[method-assign]
 
 
+_BOTOCORE_ACCEPTS_KWARGS: list = []
+
+
+def _share_botocore_kwargs_checks() -> None:
+    """botocore checks each handler a session registers once per function, not once per session.
+
+    ``HierarchicalEmitter.register`` asks ``accepts_kwargs(handler)`` (``inspect.getfullargspec``) for each of
+    the ~130 built-in handlers every new session registers: ~2.5 ms of a session's ~10 ms of CPU. Whether a
+    function takes ``**kwargs`` is a property of its code, so the answer is kept per plain function (a bound
+    method's ``__func__``); any other callable is asked each time, as botocore does."""
+    import inspect
+
+    import botocore.hooks
+
+    accepts_kwargs = botocore.hooks.accepts_kwargs
+    known: dict[object, bool] = {}
+
+    def shared(func: object) -> bool:
+        code = getattr(func, "__func__", func)
+        if not inspect.isfunction(code):
+            return accepts_kwargs(func)
+        answer = known.get(code)
+        if answer is None:
+            answer = known[code] = bool(accepts_kwargs(func))
+        return answer
+
+    _BOTOCORE_ACCEPTS_KWARGS.append(accepts_kwargs)
+    botocore.hooks.accepts_kwargs = shared
+
+
+_TYPER_GET_COMMAND: list = []
+
+
+def _share_typer_commands() -> None:
+    """``CliRunner.invoke(app, ...)`` builds the click command of ``app`` once, not at every invocation.
+
+    typer's runner turns the app into a click command again for each call (``typer.main.get_command``:
+    a signature and the type hints of every command function; ~28 ms of CPU for safemaker's CLI, more
+    than many of the commands it runs). Click makes a new context for every invocation and keeps no state
+    of a run in the command, so the command made for an app is kept while the app's registered callback,
+    commands and groups are the same objects (a test that adds a command gets a new one)."""
+    import typer.testing
+
+    get_command = typer.testing._get_command
+    built: dict[int, tuple[object, tuple, object]] = {}
+
+    def shape(app: object) -> tuple:
+        return (id(getattr(app, "registered_callback", None)),
+                tuple(id(c) for c in getattr(app, "registered_commands", ())),
+                tuple((id(g), shape(g.typer_instance)) for g in getattr(app, "registered_groups", ())))
+
+    def shared(app: object) -> object:
+        seen = built.get(id(app))
+        now = shape(app)
+        if seen is not None and seen[0] is app and seen[1] == now:
+            return seen[2]
+        command = get_command(app)
+        built[id(app)] = (app, now, command)
+        return command
+
+    _TYPER_GET_COMMAND.append(get_command)
+    typer.testing._get_command = shared
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Everything collection built (the test modules, the libraries they import: botocore's models, the
     SageMaker SDK, moto) lives until the process ends: moved out of the garbage collector's generations
@@ -171,7 +237,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """botocore's own ``create_loader`` and ``EventAliaser`` back (:func:`pytest_configure`)."""
+    """botocore's own ``create_loader``, ``EventAliaser`` and ``accepts_kwargs``, typer's ``get_command`` back
+    (:func:`pytest_configure`)."""
     import botocore.session
 
     if _BOTOCORE_CREATE_LOADER:
@@ -180,6 +247,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         import botocore.hooks
 
         botocore.hooks.EventAliaser.__init__ = _BOTOCORE_ALIASER_INIT.pop()  # type: ignore[method-assign]
+    if _BOTOCORE_ACCEPTS_KWARGS:
+        import botocore.hooks
+
+        botocore.hooks.accepts_kwargs = _BOTOCORE_ACCEPTS_KWARGS.pop()
+    if _TYPER_GET_COMMAND:
+        import typer.testing
+
+        typer.testing._get_command = _TYPER_GET_COMMAND.pop()
 
 
 @pytest.fixture
