@@ -91,6 +91,22 @@ def test_every_type_that_makes_what_a_decided_call_makes_is_read():
             "AWS::CodeStarConnections::SyncConfiguration"} <= set(found)
 
 
+def test_no_batch_resource_type_carries_a_service_job_payload():
+    """Trial 12 F03: a Batch service job (SubmitServiceJob's serviceRequestPayload, a CreateTrainingJob request) is
+    made by the API call only: no AWS::Batch::* schema has a payload property; the queue and service environment
+    types that name SageMaker make capacity and are classified (UNREAD_TYPES)."""
+    from safemaker.iac.cloudformation import UNREAD_TYPES
+
+    manager = _schemas()
+    batch = [t for t in manager.get_resource_types("us-east-1") if t.startswith("AWS::Batch::")]
+    assert "AWS::Batch::JobQueue" in batch and "AWS::Batch::ServiceEnvironment" in batch
+    for rtype in batch:
+        schema = manager.get_resource_schema("us-east-1", rtype).schema
+        assert not any("payload" in p.lower() for p in schema.get("properties") or {}), rtype
+        if "SAGEMAKER" in json.dumps(schema).upper():
+            assert rtype in UNREAD_TYPES and not service_calls.reads_type(rtype), rtype
+
+
 def test_the_properties_read_are_those_of_the_resource_schemas():
     from safemaker.iac.cloudformation import STARTING_TYPES, UNSEEN_TYPES
 

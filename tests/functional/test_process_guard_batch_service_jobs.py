@@ -234,3 +234,29 @@ def test_check_refuses_a_payload_it_cannot_read_as_bad_input_naming_the_member(p
                                                                                named):
     r, _rows = check_machine(profile_file, tmp_path, parameters)
     assert r.exit_code == 2 and named in r.output, r.output
+
+
+@pytest.mark.parametrize("resource", [
+    # CDK AwsCustomResource: its Lambda function sends the call with the JavaScript SDK (camelCase members)
+    {"Type": "Custom::AWS", "Properties": {"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:f",
+                                           "Create": json.dumps({"service": "Batch", "action": "submitServiceJob",
+                                                                 "parameters": job(OPEN),
+                                                                 "physicalResourceId": {"id": "x"}})}},
+    # EventBridge Scheduler universal target: its Input is the request
+    {"Type": "AWS::Scheduler::Schedule", "Properties": {
+        "ScheduleExpression": "rate(1 day)", "FlexibleTimeWindow": {"Mode": "OFF"},
+        "Target": {"Arn": "arn:aws:scheduler:::aws-sdk:batch:submitServiceJob",
+                   "RoleArn": "arn:aws:iam::123456789012:role/s", "Input": json.dumps(job(OPEN))}}},
+    # SSM Automation aws:executeAwsApi step (boto3's client and operation names)
+    {"Type": "AWS::SSM::Document", "Properties": {"DocumentType": "Automation", "Content": {
+        "schemaVersion": "0.3", "mainSteps": [{"name": "submit", "action": "aws:executeAwsApi", "inputs": {
+            "Service": "batch", "Api": "SubmitServiceJob", **job(OPEN)}}]}}},
+], ids=["cdk", "schedule", "automation"])
+def test_check_reads_the_payload_in_every_carrier_of_a_template(profile_file, tmp_path, resource):
+    f = tmp_path / "t.json"
+    f.write_text(json.dumps({"Resources": {"R": resource}}))
+    r, rows = run_json(profile_file, str(f))
+    failed = {x["rule_id"] for x in rows if x.get("status") == "FAIL"}
+    assert {"SM-NET-ISOLATION", "SM-NET-VPC"} <= failed and r.exit_code == 3, r.output
+    assert all("serviceRequestPayload:" in x["path"] or "ServiceRequestPayload:" in x["path"]
+               for x in rows if x.get("status") == "FAIL"), rows

@@ -691,6 +691,11 @@ UNREAD_TYPES: Mapping[str, str] = {
     "AWS::SSM::MaintenanceWindow": "a new window runs only the tasks registered to it (AWS::SSM::MaintenanceWindowTask "
                                    "of the template, read, or RegisterTaskWithMaintenanceWindow, decided); "
                                    "UpdateMaintenanceWindow is decided for enabling a window whose tasks exist",
+    # trial 12 F03: AWS Batch service jobs are SubmitServiceJob requests (decided), which no resource type makes;
+    # cfn-lint's AWS::Batch::* schemas hold no service request payload
+    "AWS::Batch::JobQueue": "a queue (JobQueueType SAGEMAKER_TRAINING) only holds service jobs; each job is a "
+                            "SubmitServiceJob, decided by the guard, which no resource type makes",
+    "AWS::Batch::ServiceEnvironment": "capacity limits (instances) for service jobs; runs nothing",
 }
 """Types matching a decided call that are not read, and why (the class test of trial 11 F02 accepts them)."""
 _CHECKED_TYPES = frozenset(_STATE_MACHINES) | frozenset(_NESTED_STACKS) | {_STACK_SET} | frozenset(_SDK_CALLERS) \
