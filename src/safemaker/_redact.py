@@ -1,17 +1,51 @@
-"""Keep presigned URL tokens and URL credentials out of logs and output.
+"""Keep credentials out of logs and output: presigned URL tokens, URL userinfo, secrets in free text.
 
-botocore logs response bodies at DEBUG (``botocore.parsers``), so a process
-that turns DEBUG on and calls ``CreatePresignedNotebookInstanceUrl`` (or
-``CreatePresignedDomainUrl``) would log the token. :func:`install_log_redaction`
-puts a filter on botocore's and urllib3's loggers that masks it; the guard
-installs it with itself, and the notebook helpers use it too.
+botocore logs request headers and response bodies at DEBUG (``botocore.endpoint``,
+``botocore.parsers``), so a process that turns DEBUG on and calls
+``CreatePresignedNotebookInstanceUrl``, ``CreatePresignedDomainUrl`` (Studio,
+Canvas), ``CreatePresignedMlflowTrackingServerUrl`` ... would log the URL's token,
+and every request logs its ``X-Amz-Security-Token`` header.
+:func:`install_log_redaction` puts a filter on botocore's, urllib3's and
+safemaker's loggers that masks them; the guard installs it with itself, and the
+notebook helpers use it too.
 
-A URL's userinfo is a credential too (``https://alice:TOKEN@github.com/...``, a
-git remote with a token; RFC 3986 section 3.2.1: "Applications should not
-render as clear text any data after the first colon"): :func:`redact_url`
-masks it, and every :class:`safemaker.errors.Violation` masks what it carries
-(:func:`redact_value`), so a refusal's message, ``safemaker check`` and the
-decision log never print it.
+What is masked is decided by what a value *is*, not by a list of the URLs seen so far
+(:func:`redact_text`, one place for every output):
+
+- a URL query parameter whose name says it carries a credential: any name holding
+  ``token``, ``signature``, ``credential``, ``secret``, ``password``/``passwd``,
+  ``apikey``/``api_key``, ``accesskey``/``access_key``, ``privatekey``, or named
+  ``sig`` -- case-insensitively, also percent-encoded inside another URL. That covers
+  SigV4 (``X-Amz-Signature``, ``X-Amz-Credential``, ``X-Amz-Security-Token``: Amazon
+  S3 API Reference, "Authenticating Requests: Using Query Parameters"), SigV2
+  (``Signature``, ``AWSAccessKeyId``, ``x-amz-security-token``: "Query String
+  Request Authentication Alternative"), Studio's and Canvas's ``/auth?token=``
+  (SageMaker Developer Guide, "Connect to Studio through an interface VPC
+  endpoint"), the notebook's and MLflow's ``authToken``, OAuth ``access_token``;
+- a URL's userinfo (RFC 3986 section 3.2.1: "Applications should not render as clear
+  text any data after the first colon"): the password, or the whole userinfo when
+  there is no colon (a token given as the user name, ``https://<token>@github.com``);
+- the credentials of an ``Authorization`` / ``Proxy-Authorization`` header, the
+  scheme kept (``Authorization: Bearer ***``; RFC 6750 section 2.1, RFC 7617);
+- the password of ``-u``/``--user``/``--proxy-user user:password`` (curl);
+- the value of an assignment, a header, a mapping key or a ``--option`` whose name
+  says it holds a secret (``HF_TOKEN=``, ``AWS_SECRET_ACCESS_KEY=``,
+  ``AWS_SESSION_TOKEN=``, ``DB_PASSWORD:``, ``'SessionToken': '...'``,
+  ``X-Auth-Token: ...``, ``--hf-token ...``), unless the name says it holds no
+  secret itself (``...Arn``, ``...Id``, ``...Name``, ``...File``, ``...Url``,
+  ``...Type``, ``...Expiration`` ...) or the value is a ``$VARIABLE`` reference;
+- values in a provider's documented token format wherever they stand: AWS access
+  key IDs (``AKIA``/``ASIA``/``ABIA``/``ACCA`` + 16: IAM User Guide, "Unique
+  identifiers"), GitHub tokens (``ghp_ gho_ ghu_ ghs_ ghr_``, ``github_pat_``),
+  Hugging Face ``hf_`` tokens, Slack ``xox?-`` tokens, GitLab ``glpat-`` tokens,
+  and PEM private key blocks. The prefix is kept (``ghp_***``) so that the line can
+  still be found.
+
+Every :class:`safemaker.errors.Violation` masks what it carries with
+:func:`redact_value`, so a refusal's message, a ``PreflightWarning``,
+``safemaker check``, the decision log, the audit and SARIF never print a secret; the
+request itself is not changed. Masking runs only when a violation is made or a record
+is logged, never on a request that passes.
 """
 
 from __future__ import annotations
@@ -20,15 +54,78 @@ import logging
 import re
 import threading
 
-__all__ = ["REDACTED", "redact_url", "redact_value", "RedactingFilter", "install_log_redaction"]
+__all__ = ["REDACTED", "redact_url", "redact_text", "redact_value", "may_hold_secret", "is_secret_name",
+           "RedactingFilter", "install_log_redaction"]
 
-_SECRET_PARAMS = ("authToken", "X-Amz-Signature", "X-Amz-Security-Token", "X-Amz-Credential")
-_SECRET_RE = re.compile(r"(?i)([?&#;](?:" + "|".join(re.escape(p) for p in _SECRET_PARAMS) + r")=)"
-                        r"[^&#\s\"'\\<>]*")
 REDACTED = "***"
+
+
+class _Lazy:
+    """A regular expression compiled on first use: importing safemaker compiles none (import time)."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+
+    def __getattr__(self, name: str) -> object:  # only until compiled: then search/sub are instance attributes
+        compiled = re.compile(*self._args)
+        self.search, self.sub = compiled.search, compiled.sub
+        return getattr(compiled, name)
+
+
+#: A name (of a URL parameter, a variable, a header, a key, an option) that says it holds a credential.
+_SECRET_WORD = (r"(?:token|signature|credential|secret|passw(?:or)?d|api[-_]?key|access[-_]?key"
+                r"|private[-_]?key)")
+_SECRET_WORD_RE = _Lazy(_SECRET_WORD, re.I)
+#: ... unless it names something about a secret that is not one (SecretArn, TOKEN_FILE, token_url, TokenType).
+_NOT_SECRET_SUFFIX_RE = _Lazy(
+    r"(?:arns?|ids?|names?|types?|urls?|uris?|paths?|files?|dirs?|expir\w*|expires|duration\w*|seconds|ttl|length"
+    r"|count|enabled|endpoints?|provider|header|stdin|location|region|mode|version|policy|date|time)$", re.I)
+
 # scheme://userinfo@ : the password after the first colon is masked (the user name stays); a userinfo without
 # a colon is masked whole, since a token is often given as the user name (https://<token>@github.com/...).
-_USERINFO_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/?#@\s\"'\\<>]*)@")
+_USERINFO = r"\b([a-z][a-z0-9+.-]*://)([^/?#@\s\"'\\<>]*)@"
+_USERINFO_RE = _Lazy(_USERINFO, re.I)
+# ?name=value / &name=value (also percent-encoded: %3Fname%3Dvalue, %26name%3Dvalue; JSON-escaped \u0026).
+_PARAM = (r"((?:[?&#;]|%3f|%26|\\u0026)([a-z0-9_.-]{1,64})(?:=|%3d))"
+          r"((?:(?!%26|%23|%3f)[^&#\s\"'\\<>])*)")
+_PARAM_RE = _Lazy(_PARAM, re.I)
+# Authorization: <scheme> <credentials> -- to the closing quote when quoted, else one token (RFC 6750 b64token,
+# RFC 7617 token68). The scheme is a word followed by a space.
+_AUTH = (r"(\b(?:proxy-)?authorization[\"']?\s*[:=]\s*)"
+         r"(?:(b?\")([a-z0-9-]+\s+)?([^\"\r\n]*)|(b?')([a-z0-9-]+\s+)?([^'\r\n]*)"
+         r"|()([a-z0-9-]+\s+)?([^\s\"',;]+))")
+_AUTH_RE = _Lazy(_AUTH, re.I)
+# curl -u/--user/-U/--proxy-user user:password (the user name stays).
+_USER_OPTION = r"((?<![\w-])(?:-u|-U|--user|--proxy-user)(?:\s+|=)[\"']?[^\s\"':@/]*:)([^\s\"']+)"
+_USER_OPTION_RE = _Lazy(_USER_OPTION)
+# --some-token VALUE (a value that is not another option, a redirection or a $reference).
+_OPTION = (r"((?<![\w-])--([a-z0-9-]{0,64}" + _SECRET_WORD + r"[a-z0-9-]{0,64})\s+)"
+           r"(?![-$<>|&;])(?:\"([^\"\r\n]*)\"|'([^'\r\n]*)'|([^\s\"';&|]+))")
+_OPTION_RE = _Lazy(_OPTION, re.I)
+# NAME=value, NAME: value, "name": "value", 'Name': b'value', os.environ["NAME"] = "value", --name=value, the
+# canonical request botocore.auth logs (x-amz-security-token:value). Not an ARN's part (...:secret:name-AbCdEf),
+# and an unquoted value ends at "@" (x-access-token:***@github.com: the userinfo, already masked).
+_ASSIGN = (r"((?<![\w.:-])[\"']?([a-z0-9_.-]{0,64}" + _SECRET_WORD + r"[a-z0-9_.-]{0,64})[\"']?\]?\s*[=:]\s*)"
+           r"(?:(b?\")([^\"\r\n]*)\"|(b?')([^'\r\n]*)'|([^\s\"'&;,)}\]<>|@]+))")
+_ASSIGN_RE = _Lazy(_ASSIGN, re.I)
+# Documented token formats, case-sensitive; the prefix is kept.
+_FORMATS = (r"(?<![A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA)(?=[A-Z0-9]{16}(?![A-Za-z0-9]))|gh[pousr]_(?=[A-Za-z0-9]{20})"
+            r"|github_pat_(?=[A-Za-z0-9_]{20})|hf_(?=[A-Za-z0-9]{30})|xox[abposer]-(?=[A-Za-z0-9-]{10})"
+            r"|glpat-(?=[A-Za-z0-9_-]{20}))[A-Za-z0-9_-]+")
+_FORMATS_RE = _Lazy(_FORMATS)
+_PRIVATE_KEY = r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)"
+_PRIVATE_KEY_RE = _Lazy(_PRIVATE_KEY)
+# <SecretAccessKey>...</SecretAccessKey>, <SessionToken>...</SessionToken>: the XML bodies of query-protocol
+# responses (STS AssumeRole) that botocore logs at DEBUG.
+_ELEMENT = r"(<([a-z0-9_.:-]{0,64}" + _SECRET_WORD + r"[a-z0-9_.:-]{0,64})>)([^<]+)(</\2>)"
+_ELEMENT_RE = _Lazy(_ELEMENT, re.I)
+#: The pre-test (:func:`may_hold_secret`): a literal every rule above needs to match (``@`` for a userinfo, a
+#: secret word or ``sig=`` for a parameter, ``authoriz``, ``-u``/``-U``, a token format's prefix, ``PRIVATE KEY``).
+#: Literals only, matched in the lower-cased text (re.I makes sre try each alternative at each position, ten
+#: times slower): one cheap scan, a superset of the rules (tests check that it never misses a masked text).
+_TRIGGER_RE = _Lazy(
+    r"@|token|signature|credential|secret|passw|api[-_]?key|access[-_]?key|private[-_ ]?key|sig(?:=|%3d)"
+    r"|authoriz|-u|akia|asia|abia|acca|gh[pousr]_|github_pat_|hf_|xox[abposer]-|glpat-")  # on text.lower()
 
 
 def _mask_userinfo(match: "re.Match[str]") -> str:
@@ -36,14 +133,88 @@ def _mask_userinfo(match: "re.Match[str]") -> str:
     return f"{match.group(1)}{user}:{REDACTED}@" if colon else f"{match.group(1)}{REDACTED}@"
 
 
-def redact_url(url: str) -> str:
-    """Mask the token of a presigned URL and a URL's credentials (or those of every URL in a text) for display.
+def is_secret_name(name: str) -> bool:
+    """Whether a parameter, variable, header, key or option named ``name`` holds a credential.
 
-    The values of ``authToken`` (notebook/Studio presigned URLs) and of
-    ``X-Amz-Signature``, ``X-Amz-Security-Token``, ``X-Amz-Credential`` (SigV4
-    presigned URLs) are replaced by ``***``, and so is a URL's password
-    (``https://alice:***@github.com/...``) or, without a password, its whole
-    userinfo (``https://***@github.com/...``); everything else is kept.
+    ``True`` for a name holding ``token``, ``signature``, ``credential``,
+    ``secret``, ``password``/``passwd``, ``api_key``, ``access_key`` or
+    ``private_key`` (any case, ``-``/``_`` or none between the words), unless it
+    ends with a word that names something about the secret (``Arn``, ``Id``,
+    ``Name``, ``File``, ``Url``, ``Type``, ``Expiration`` ...) or holds
+    ``tokeniz`` (``TOKENIZERS_PARALLELISM``).
+    """
+    lowered = name.lower().strip("-_.")
+    return (bool(_SECRET_WORD_RE.search(lowered)) and "tokeniz" not in lowered
+            and not _NOT_SECRET_SUFFIX_RE.search(lowered))
+
+
+def _mask_param(match: "re.Match[str]") -> str:
+    name = match.group(2).lower()
+    # SigV2's AWSAccessKeyId is a credential of the URL although an ...Id (S3 "Query String Request
+    # Authentication Alternative"); sig is Azure's and others' signature parameter.
+    if name in ("sig", "awsaccesskeyid") or is_secret_name(name):
+        return match.group(1) + REDACTED
+    return match.group(0)
+
+
+def _mask_auth(match: "re.Match[str]") -> str:
+    for quote, scheme, value in ((2, 3, 4), (5, 6, 7), (8, 9, 10)):
+        if match.group(quote) is not None:
+            break
+    secret = match.group(value)
+    if not secret or secret.startswith("$") or secret == REDACTED:
+        return match.group(0)
+    return f"{match.group(1)}{match.group(quote)}{match.group(scheme) or ''}{REDACTED}"
+
+
+def _mask_assignment(match: "re.Match[str]") -> str:
+    if not is_secret_name(match.group(2)):
+        return match.group(0)
+    for prefix, value, quote in ((3, 4, '"'), (5, 6, "'"), (None, 7, "")):
+        if match.group(value) is not None:
+            break
+    secret = match.group(value)
+    if not secret or secret.startswith("$") or secret == REDACTED:
+        return match.group(0)
+    opening = match.group(prefix) if prefix else ""
+    return f"{match.group(1)}{opening}{REDACTED}{quote}"
+
+
+def _mask_option(match: "re.Match[str]") -> str:
+    if not is_secret_name(match.group(2)):
+        return match.group(0)
+    if match.group(3) is not None:
+        return f'{match.group(1)}"{REDACTED}"'
+    if match.group(4) is not None:
+        return f"{match.group(1)}'{REDACTED}'"
+    return match.group(1) + REDACTED
+
+
+def _mask_element(match: "re.Match[str]") -> str:
+    if not is_secret_name(match.group(2).rpartition(":")[2]) or match.group(3) == REDACTED:
+        return match.group(0)
+    return f"{match.group(1)}{REDACTED}{match.group(4)}"
+
+
+def may_hold_secret(text: str) -> bool:
+    """Whether :func:`redact_text` may change ``text``: a scan for literals every masking rule needs.
+
+    ``False`` is exact (nothing would be masked); ``True`` only means a rule has to look.
+    """
+    return _TRIGGER_RE.search(text.lower()) is not None
+
+
+def redact_url(url: str) -> str:
+    """Mask the credentials of a URL (or of every URL in a text) for display.
+
+    A query parameter whose name says it carries a credential (``token``,
+    ``authToken``, ``X-Amz-Signature``, ``X-Amz-Credential``,
+    ``X-Amz-Security-Token``, ``Signature``, ``AWSAccessKeyId``,
+    ``access_token``, ``sig``...: see :mod:`safemaker._redact`; any case, also
+    percent-encoded) has its value replaced by ``***``, and so has a URL's
+    password (``https://alice:***@github.com/...``) or, without a password,
+    its whole userinfo (``https://***@github.com/...``); everything else is kept.
+    :func:`redact_text` masks secrets outside URLs too.
 
     Parameters
     ----------
@@ -54,7 +225,9 @@ def redact_url(url: str) -> str:
     -------
     str
         ``https://nb.notebook.us-east-1.sagemaker.aws?authToken=***`` for
-        ``https://nb.notebook.us-east-1.sagemaker.aws?authToken=eyJ...``.
+        ``https://nb.notebook.us-east-1.sagemaker.aws?authToken=eyJ...``;
+        ``https://d-abc.studio.us-east-1.sagemaker.aws/auth?token=***`` for a
+        Studio sign-in URL.
 
     Raises
     ------
@@ -65,16 +238,59 @@ def redact_url(url: str) -> str:
         raise TypeError(f"redact_url() takes a str, not {type(url).__name__}")
     if "@" in url:
         url = _USERINFO_RE.sub(_mask_userinfo, url)
-    return _SECRET_RE.sub(r"\1" + REDACTED, url)
+    return _PARAM_RE.sub(_mask_param, url)
+
+
+def redact_text(text: str) -> str:
+    """Mask every credential :mod:`safemaker._redact` recognises in ``text`` (a URL, a script line, a log message).
+
+    :func:`redact_url`, then ``Authorization`` headers, ``-u user:password``,
+    secret-named assignments, headers, keys and ``--options``, and documented
+    token formats (see the module's documentation for each rule and its source).
+
+    Parameters
+    ----------
+    text : str
+        Any text.
+
+    Returns
+    -------
+    str
+        ``text`` itself when nothing is masked, else a copy with each secret
+        replaced by ``***`` (``curl -H "Authorization: Bearer ***" https://api.github.com/...``).
+
+    Raises
+    ------
+    TypeError
+        ``text`` is not a str.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"redact_text() takes a str, not {type(text).__name__}")
+    if not may_hold_secret(text):
+        return text
+    return _redact_all(text)
+
+
+def _redact_all(text: str) -> str:
+    """Every rule of :func:`redact_text`, without the pre-test (the tests check the pre-test against it)."""
+    masked = redact_url(text)
+    masked = _AUTH_RE.sub(_mask_auth, masked)
+    masked = _USER_OPTION_RE.sub(lambda m: m.group(1) + REDACTED, masked)
+    masked = _OPTION_RE.sub(_mask_option, masked)
+    masked = _ASSIGN_RE.sub(_mask_assignment, masked)
+    masked = _FORMATS_RE.sub(lambda m: m.group(1) + REDACTED, masked)
+    masked = _ELEMENT_RE.sub(_mask_element, masked)
+    masked = _PRIVATE_KEY_RE.sub(lambda m: m.group(1) + REDACTED + m.group(2), masked)
+    return text if masked == text else masked
 
 
 def redact_value(value: object) -> object:
-    """``value`` with :func:`redact_url` applied to every string in it (lists, tuples and dicts walked).
+    """``value`` with :func:`redact_text` applied to every string in it (lists, tuples and dicts walked).
 
     Returns ``value`` itself when nothing in it is masked; another type is returned unchanged.
     """
     if isinstance(value, str):
-        return redact_url(value)
+        return redact_text(value)
     if isinstance(value, (list, tuple)):
         items = [redact_value(item) for item in value]
         if all(new is old for new, old in zip(items, value)):
@@ -87,23 +303,25 @@ def redact_value(value: object) -> object:
 
 
 class RedactingFilter(logging.Filter):
-    """Rewrites log records that carry a presigned URL token."""
+    """Rewrites log records that carry a credential (:func:`redact_text`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a broken record is not ours to fix
             return True
-        redacted = redact_url(message)
+        redacted = redact_text(message)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
 
 
 # Logger filters are not inherited: each logger that may carry a body or URL gets one.
+# botocore.auth logs the canonical request (x-amz-security-token:...) and the signature of every request.
 SENSITIVE_LOGGERS = ("botocore", "botocore.parsers", "botocore.endpoint", "botocore.hooks",
                      "botocore.client", "botocore.retryhandler", "botocore.httpsession",
-                     "botocore.awsrequest", "urllib3", "urllib3.connectionpool", "safemaker")
+                     "botocore.awsrequest", "botocore.auth", "botocore.credentials", "botocore.utils",
+                     "urllib3", "urllib3.connectionpool", "safemaker")
 _filter = RedactingFilter()
 _lock = threading.Lock()
 

@@ -125,7 +125,11 @@ class SafemakerError(StatePickling, Exception):
     fmt = "An unspecified safemaker error occurred"
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(self.render(**kwargs))
+        # The message may quote a value the caller gave (a bad input, a request's field): a credential in it is
+        # masked (safemaker._redact; errors only, never on a request that passes). The attributes keep the values.
+        from ._redact import redact_text
+
+        super().__init__(redact_text(self.render(**kwargs)))
         # After the base __init__: ImportError's resets ``name``/``path``.
         self.kwargs = kwargs
         for key, value in kwargs.items():

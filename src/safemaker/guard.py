@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from . import paths as _paths
 from . import preflight as _preflight
-from ._redact import redact_url as _redact_url
+from ._redact import may_hold_secret as _may_hold_secret
+from ._redact import redact_text as _redact_text
 from .errors import MISSING, GuardrailViolation, Violation, _read_only
 from .instances import _family_has_storage, has_instance_storage
 from .paths import split_path
@@ -226,9 +227,10 @@ class _Ctx:
                   required_text: str | None = None) -> None:
         # Violation is a frozen dataclass: fill its __dict__ directly (what its __init__ does, minus the
         # per-field object.__setattr__ calls); the guard makes many of them on the hot path. What __init__'s
-        # __post_init__ masks (a URL's credentials, safemaker._redact) is masked here: only a text can carry one.
-        if found.__class__ is str and "@" in found:
-            found = _redact_url(found)
+        # __post_init__ masks (a credential: safemaker._redact) is masked here: only a text can carry one, and
+        # _may_hold_secret (one scan of the lower-cased text for literals every masking rule needs) is exact.
+        if found.__class__ is str and _may_hold_secret(found):
+            found = _redact_text(found)
         v = _new_violation(Violation)
         v.__dict__.update(operation=self.operation, path=path, found=found, required=required, fix=fix,
                           rule_id=_RULE_IDS[rule], required_text=required_text)

@@ -443,8 +443,10 @@ def test_presigned_url_token_never_in_logs(safemaker_local, profile, sent, caplo
 @pytest.mark.parametrize("url, expected", [
     ("https://nb.notebook.us-east-1.sagemaker.aws?authToken=eyJhbGciOi.J9-x_y",
      "https://nb.notebook.us-east-1.sagemaker.aws?authToken=***"),
+    # Studio's sign-in token is the `token` parameter (SageMaker Developer Guide, Studio through an interface VPC
+    # endpoint: ".../auth?token=AuthToken"; trial 12 F01): masked as authToken is.
     ("https://d-abc.studio.us-east-1.sagemaker.aws/auth?token=x&authToken=abc&x=1",
-     "https://d-abc.studio.us-east-1.sagemaker.aws/auth?token=x&authToken=***&x=1"),
+     "https://d-abc.studio.us-east-1.sagemaker.aws/auth?token=***&authToken=***&x=1"),
     ("https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIA%2F&X-Amz-Signature=deadbeef&X-Amz-Expires=60",
      "https://b.s3.amazonaws.com/k?X-Amz-Credential=***&X-Amz-Signature=***&X-Amz-Expires=60"),
     ('b\'{"AuthorizedUrl": "https://n.notebook.us-east-1.sagemaker.aws?authToken=T0K"}\'',

@@ -56,6 +56,8 @@ import botocore.session
 from botocore import xform_name
 
 from .._loopback import is_loopback_url
+from .._redact import may_hold_secret as _may_hold_secret
+from .._redact import redact_value as _redact_value
 from ..errors import MISSING, AuditInputError, StatePickling, Violation, aws_error
 from ..guard import check_resource, references
 from ..resources import REFERENCE_ONLY, RESOURCES, ResourceSpec
@@ -442,6 +444,17 @@ class Finding:
     related: RelatedControls = field(default=_NO_CONTROLS)
     location: SourceLocation | None = None
     account: str | None = None
+
+    def __post_init__(self) -> None:
+        # What a finding quotes of a resource or a source file (its path and value found) may hold a credential:
+        # masked here, once, as Violation masks its own (safemaker._redact); the rule texts (required, fix) hold
+        # none, and a finding made from a violation carries its masked values.
+        for name in ("path", "found"):
+            value = getattr(self, name)
+            if value.__class__ is not str or _may_hold_secret(value):
+                masked = _redact_value(value)
+                if masked is not value:
+                    object.__setattr__(self, name, masked)
 
     def message(self) -> str:
         """One line: ``"<arn>: <path> is <found>; the profile requires <required>. <fix>."``
