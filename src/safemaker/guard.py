@@ -160,9 +160,10 @@ class _ProfileView:
     """Compiled plans by ``(operation, inject)`` (:func:`_plan`): they hold this profile's values."""
 
 
-    plans_by_mode: Any = field(default_factory=lambda: (({}, {}), ({}, {})), compare=False, repr=False)
-    """The same plans by ``[not inject][not written]`` (``not`` makes any truth value an index), then by
-    operation (what :func:`_run` reads)."""
+    plans_by_mode: Any = field(default_factory=lambda: tuple(tuple(({}, {}) for _ in "ww") for _ in "ii"),
+                               compare=False, repr=False)
+    """The same plans by ``[not inject][not written][not paths]`` (``not`` makes any truth value an index), then
+    by operation (what :func:`_run` reads)."""
 
 
 _VIEWS: dict[int, tuple[Any, _ProfileView]] = {}
@@ -837,10 +838,12 @@ def _field_plan(f: FieldRule, p: _ProfileView, inject: bool, update: bool) -> _F
             value, check_fn, f, f.path, conds, {})
 
 
-def _plan(operation: str, rule: OperationRule, view: _ProfileView, inject: bool, written: bool) -> _Plan:
-    """The compiled plan of ``operation`` under ``view`` (made once per mode, kept on the view)."""
+def _plan(operation: str, rule: OperationRule, view: _ProfileView, inject: bool, written: bool,
+          paths: bool = True) -> _Plan:
+    """The compiled plan of ``operation`` under ``view`` (made once per mode, kept on the view); ``paths``: whether
+    its run records the injected paths (see :func:`_run`)."""
     plans = view.plans
-    hit = plans.get((operation, inject, written))
+    hit = plans.get((operation, inject, written, paths))
     if hit is not None and hit.rule is rule:
         return hit
     update = rule.kind == "update"
@@ -859,12 +862,13 @@ def _plan(operation: str, rule: OperationRule, view: _ProfileView, inject: bool,
                  and not any(split_path(o.anchor)[:1] == anchor[:1] for o in rule.targets if o is not t))
         run_fields, run_list = _compile_fields(fields, anchor[:-1] if kind == _AT_LIST and dia is None else None,
                                                f"{operation} {t.anchor or '(request)'} inject={inject_eff} "
-                                               f"written={written}", t_update, alone)
+                                               f"written={written}{'' if paths else ' paths=False'}", t_update,
+                                               alone, paths)
         places = [format_path(anchor) + "."] if kind == _AT_MEMBERS else [()]
         targets.append((kind, anchor, t_update, fields, dia, run_fields, places, run_list))
-    plan = _Plan(rule, tuple(targets), update, inject_eff, f"{operation} inject={inject_eff} written={written}",
-                 operation, view, written)
-    plans[(operation, inject, written)] = plan
+    plan = _Plan(rule, tuple(targets), update, inject_eff, f"{operation} inject={inject_eff} written={written}"
+                 f"{'' if paths else ' paths=False'}", operation, view, written)
+    plans[(operation, inject, written, paths)] = plan
     return plan
 
 
@@ -966,7 +970,8 @@ _TESTS = {
 
 
 def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | None = None,
-                    label: str = "plan", t_update: bool = False, alone: bool = False) -> tuple[Any, Any]:
+                    label: str = "plan", t_update: bool = False, alone: bool = False,
+                    paths: bool = True) -> tuple[Any, Any]:
     """The fields of one target as Python functions, generated from the plan (as :mod:`dataclasses`
     makes ``__init__``): straight-line code per field that reads the value, passes it when the fast
     test does, takes the cached refusals of an absent value, and calls the run's state (:class:`_Run`)
@@ -979,9 +984,11 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
     first-level member that several reads need read once, its own copy made in place in the
     writer's copy of the list; any other mapping through ``run_fields``. Else ``run_list`` is ``None``.
     Before a call of the state's rare paths (:class:`_Run`), the code sets the state's ``fields`` and
-    ``t_update`` (the target's ``fields`` and ``t_update``) and, in ``run_list``, its ``owned``.
+    ``t_update`` (the target's ``fields`` and ``t_update``) and, in ``run_list``, its ``owned``. With
+    ``paths=False`` (a plan of :func:`apply`, which does not return them) the inline injections do not
+    record their paths in the state's ``injected``.
     """
-    ns: dict[str, Any] = {"MISSING": MISSING, "_get": _get, "_ids_ok": _ids_ok, "_is_map": _is_map,
+    ns: dict[str, Any] = {"RECORD": paths, "MISSING": MISSING, "_get": _get, "_ids_ok": _ids_ok, "_is_map": _is_map,
                           "_instance_store": _instance_store, "has_instance_storage": has_instance_storage,
                           "_expand_all": _expand_all, "_STORAGE": _STORAGE,
                           "MEMBERS": members, "FIELDS": (fields, t_update)}
@@ -1007,7 +1014,7 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
     lines = ["def run_fields(c, is_dict, prefix, concrete, violations, S):",
              "    owned = S.owned",
              "    wset = S.writer._owned if owned is not None else None  # the writer's set, once something is owned",
-             "    injected = S.injected",
+             "    injected = S.injected" if paths else "    pass",
              _GIVEN_INIT,
              "    if is_dict:",
              f"        {read_firsts}"]
@@ -1022,7 +1029,7 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
         writes = any(fp[6] in (_ABSENT_CONST, _ABSENT_FRESH) for fp in fields)  # else no element is written
         lines += ["def run_list(seq, known, violations, S):"]
         if writes:
-            lines += ["    add_injected = S.injected.append",
+            lines += ["    add_injected = S.injected.append" if paths else "    pass",
                       "    lst = owned_ids = None"]
         lines += ["    owned = None",
                   _GIVEN_INIT,
@@ -1054,6 +1061,7 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
               "    S.owned = None",
               "    prefix = ''",
               "    concrete = ()"] + lines[1:end]
+    del ns["RECORD"]
     given_vars = list(ns.pop("GIVEN_VARS", {}).values())  # each function starts them at None (_given_var)
     init = f"    {' = '.join(given_vars)} = None" if given_vars else "    pass"
     lines = [init if line is _GIVEN_INIT else line for line in lines]
@@ -1260,29 +1268,29 @@ def _absent_source(i: int, fp: _FieldPlan, ns: dict[str, Any], cond: str | None,
                       f"{ind}    wset = S.writer._owned"]
             owned_set = "wset"
         path_at = f"paths[{i}]" if in_list else f"prefix + {_path!r}"  # run_list: the index's paths, made once
-        add = "add_injected(" if in_list else "injected.append("
+        # the statement that records the injected path (none in a plan whose caller does not read them: apply)
+        record = [f"{'add_injected(' if in_list else 'injected.append('}{path_at})"] if ns["RECORD"] else []
         inject = (f"{'S.owned = owned; ' if in_list else ''}S.fields, S.t_update = FIELDS; "
                   f"S.inject({i}, {made}, c, prefix, concrete)")
         if depth == 1:  # what _Run.inject does for one member, inline
-            lines += [f"{ind}owned[{key!r}] = {made}",
-                      f"{ind}{add}{path_at})"]
+            lines += [f"{ind}owned[{key!r}] = {made}"] + [ind + line for line in record]
         elif depth == 2 and parent is not None and in_list:
             # the element's copy holds the input's parent (no field before touched it): copy that
             copy = [f"x = owned[{key!r}] = {parent}.copy()"] + ([f"{owned_set}.add(id(x))"] if again else [])
-            copy += [f"x[{key2!r}] = {made}", f"{add}{path_at})"]
+            copy += [f"x[{key2!r}] = {made}"] + record
             if alone:  # every element owned here is copied in this pass (fresh)
                 lines += [ind + line for line in copy]
             else:
                 lines += [f"{ind}if fresh:"] + [f"{ind}    {line}" for line in copy] + [f"{ind}else:"]
                 lines += [ind + "    " + line for line in
-                          _parent_inject_source(key, key2, made, owned_set, add, path_at, inject, f.create_parents,
+                          _parent_inject_source(key, key2, made, owned_set, record, inject, f.create_parents,
                                                 first, again, in_list)]
         elif depth == 2:  # the parent is there as a dict: copy it once (paths.Writer.set_in), set the member
             lines += [ind + line for line in
-                      _parent_inject_source(key, key2, made, owned_set, add, path_at, inject, f.create_parents,
+                      _parent_inject_source(key, key2, made, owned_set, record, inject, f.create_parents,
                                             first, again, in_list)]
         elif len(parts) > 2 and "[]" not in parts:  # a path of members: its dicts copied once, as set_in does
-            lines += _deep_inject_source(parts, made, owned_set, add, path_at, inject, f.create_parents, ind)
+            lines += _deep_inject_source(parts, made, owned_set, record, inject, f.create_parents, ind)
         else:
             lines.append(f"{ind}{inject}")
     else:
@@ -1295,11 +1303,12 @@ def _absent_source(i: int, fp: _FieldPlan, ns: dict[str, Any], cond: str | None,
     return lines
 
 
-def _parent_inject_source(key: str, key2: str, made: str, owned_set: str, add: str, path_at: str, inject: str,
+def _parent_inject_source(key: str, key2: str, made: str, owned_set: str, record: list[str], inject: str,
                           create_parents: bool, first: bool, again: bool, in_list: bool) -> list[str]:
     """The generated code writing ``made`` at ``key.key2`` of ``owned`` (the writer's copy of the container):
     the parent, when a ``dict``, copied once (:meth:`safemaker.paths.Writer.set_in`); made when absent and the
-    field creates its parents; anything else to the state's ``inject``."""
+    field creates its parents; anything else to the state's ``inject``. ``record``: the statement recording
+    the injected path, if any."""
     lines = [f"x = owned.get({key!r}, MISSING)",
              f"if x.__class__ is dict:"]
     if in_list and first:
@@ -1312,15 +1321,13 @@ def _parent_inject_source(key: str, key2: str, made: str, owned_set: str, add: s
                   f"        x = owned[{key!r}] = x.copy()"]
         if again or in_list:
             lines.append(f"        {owned_set}.add(id(x))")
-    lines += [f"    x[{key2!r}] = {made}",
-              f"    {add}{path_at})"]
+    lines += [f"    x[{key2!r}] = {made}"] + [f"    {line}" for line in record]
     if create_parents:  # an absent parent is made (set_in), and is the writer's own
         lines += [f"elif x is MISSING:",
                   f"    x = owned[{key!r}] = {{}}"]
         if again or in_list:
             lines.append(f"    {owned_set}.add(id(x))")
-        lines += [f"    x[{key2!r}] = {made}",
-                  f"    {add}{path_at})"]
+        lines += [f"    x[{key2!r}] = {made}"] + [f"    {line}" for line in record]
     lines += [f"else:",
               f"    {inject}"]
     return lines
@@ -1344,7 +1351,7 @@ def _fresh_vpc_source(i: int, ns: dict[str, Any], vpc: tuple[Sequence[str], Sequ
             f"'SecurityGroupIds': {_fresh_list_source(f'G{i}', ns, vpc[1])}}}")
 
 
-def _deep_inject_source(parts: tuple[str, ...], made: str, owned_set: str, add: str, path_at: str, inject: str,
+def _deep_inject_source(parts: tuple[str, ...], made: str, owned_set: str, record: list[str], inject: str,
                         create_parents: bool, ind: str) -> list[str]:
     """The generated code writing ``made`` at member path ``parts`` (three members or more) below ``owned``
     (the writer's copy of the container): what :meth:`safemaker.paths.Writer.set_in` does, inline. Each
@@ -1357,11 +1364,11 @@ def _deep_inject_source(parts: tuple[str, ...], made: str, owned_set: str, add: 
         for k, key in enumerate(parts[level:-1], start=level):
             out.extend([f"{pad}d{k} = {holder}[{key!r}] = {{}}", f"{pad}{owned_set}.add(id(d{k}))"])
             holder = f"d{k}"
-        out.extend([f"{pad}{holder}[{parts[-1]!r}] = {made}", f"{pad}{add}{path_at})"])
+        out.extend([f"{pad}{holder}[{parts[-1]!r}] = {made}"] + [pad + line for line in record])
 
     def walk(level: int, holder: str, pad: str) -> None:
         if level == len(parts) - 1:
-            out.extend([f"{pad}{holder}[{parts[-1]!r}] = {made}", f"{pad}{add}{path_at})"])
+            out.extend([f"{pad}{holder}[{parts[-1]!r}] = {made}"] + [pad + line for line in record])
             return
         key, y = parts[level], f"d{level}"
         out.extend([f"{pad}{y} = {holder}.get({key!r}, MISSING)",
@@ -1697,12 +1704,13 @@ def _run_target(state: "_Run", params: Mapping[str, Any], violations: list[Viola
 
 def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile: "VpcProfile",
          inject: bool, pipeline_definition: Any = None, written: bool = False, own: bool = True,
-         ) -> tuple[dict[str, Any], list[str], list[Violation], list[ResolvedReference]]:
+         paths: bool = True) -> tuple[dict[str, Any], list[str], list[Violation], list[ResolvedReference]]:
     """Check (and, with ``inject``, fill in) ``params`` by the compiled plan; see :func:`decide`.
 
     Returns the request to send (a copy; with ``own=False``, a ``dict`` request that nothing was written
-    into is returned itself, for callers that only read it), the injected paths, the violations and the
-    references the embedded pipeline definition names. A value the plan's fast test does not pass, and every
+    into is returned itself, for callers that only read it), the injected paths (with ``paths=False``, for
+    callers that do not read them, not all of them), the violations and the references the embedded pipeline
+    definition names. A value the plan's fast test does not pass, and every
     violation, is decided by the field's check function (so the words are always the same).
     """
     last = _LAST_VIEW  # _view(profile), without the call for the last profile asked for
@@ -1716,10 +1724,10 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
                           required_text="an operation that can run in a closed network")
         violations.append(v)
         return dict(params), [], violations, []
-    plans = view.plans_by_mode[not inject][not written]  # _plan's, without the call and the tuple key
+    plans = view.plans_by_mode[not inject][not written][not paths]  # _plan's, without the call and the tuple key
     plan = plans.get(operation)
     if plan is None or plan.rule is not rule:
-        plan = plans[operation] = _plan(operation, rule, view, inject, written)
+        plan = plans[operation] = _plan(operation, rule, view, inject, written, paths)
     state = plan.state()  # its class attributes are the plan's constants (see _Run)
     state.params = params
     state.violations = violations
@@ -1966,8 +1974,8 @@ def apply(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,
         if d.violations:
             raise GuardrailViolation(operation, d.violations)
         return d.params
-    # decide() without what apply does not return (the references to follow, the Decision)
-    out_params, _, violations, _ = _run(operation, rule, params, profile, True, pipeline_definition)
+    # decide() without what apply does not return (the references to follow, the injected paths, the Decision)
+    out_params, _, violations, _ = _run(operation, rule, params, profile, True, pipeline_definition, paths=False)
     if operation in _PREFLIGHT:
         _run_preflight(operation, out_params, profile, violations)
     if violations:
