@@ -171,9 +171,11 @@ def _tuning(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Find
     if is_seq(many):
         for i, definition in enumerate(many):  # is_map's test, with a dict's first (the common case)
             if definition.__class__ is dict:
-                hp = definition.get("StaticHyperParameters")
+                if "StaticHyperParameters" not in definition:
+                    continue  # no hyperparameters (asked without a call): _code_download finds nothing
+                hp = definition["StaticHyperParameters"]
                 if hp is None or (hp.__class__ is dict and "sagemaker_submit_directory" not in hp):
-                    continue  # no hyperparameters, or none naming a code location: _code_download finds nothing
+                    continue  # none, or none naming a code location: _code_download finds nothing
             if ((definition.__class__ is dict or is_map(definition))
                     and definition.get("EnableNetworkIsolation") is True
                     and (hp := definition.get("StaticHyperParameters")) is not None
