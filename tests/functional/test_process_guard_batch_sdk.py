@@ -7,9 +7,8 @@ no SageMaker client involved) and sends it as a Batch service job's ``serviceReq
 ``safemaker run`` and ``import safemaker.auto`` turn on) an open job is refused before anything is sent; the same job
 from a closed trainer (the SDK config a ``ClosedNetworkSession`` fills in) is sent.
 
-SDK v2's ``sagemaker.aws_batch`` imports ``nest_asyncio``, which the pinned SDK v2 environment does not install: that
-test is skipped without it (the SDK's payload goes through the same Batch client request the other tests of
-``test_process_guard_batch_service_jobs`` send at the botocore client level).
+SDK v2's ``sagemaker.aws_batch`` imports ``nest_asyncio``, which the SDK lists only in its own extras: the ``test``
+extra installs it (constraints.txt pins it), so this test runs in the SDK v2 leg.
 
 Real botocore clients against moto on 127.0.0.1 (real HTTP; moto has no ``SubmitServiceJob``: a request sent reaches
 it and is answered with an error, which the SDK raises). Oracles: the SDK's own code (the payload it builds), the
@@ -105,8 +104,6 @@ def test_sdk_v3_training_queue_of_a_closed_trainer_is_sent(default_endpoint):
 
 @pytest.mark.sdk2
 def test_sdk_v2_training_queue_of_a_default_session_estimator_is_refused(default_endpoint, monkeypatch):
-    pytest.importorskip("nest_asyncio", reason="sagemaker.aws_batch (SDK v2) imports nest_asyncio, which the "
-                                               "pinned SDK v2 environment does not install")
     monkeypatch.setenv("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
     from sagemaker.aws_batch import training_queue
     from sagemaker.estimator import Estimator
