@@ -45,6 +45,7 @@ __all__ = [
     "ResolvedReference",
     "decide",
     "check",
+    "check_rule",
     "apply",
     "references",
     "check_resource",
@@ -1940,6 +1941,29 @@ def check(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,
     if operation in _PREFLIGHT:
         _run_preflight(operation, out_params, profile, violations)
     return violations
+
+
+def check_rule(rule: OperationRule, params: Mapping[str, Any], profile: "VpcProfile") -> list[Violation]:
+    """Every violation of ``params`` under ``rule``, as written (nothing injected; absent means the default): the
+    rule table's checks (the profile's subnets, security groups, VPC, KMS keys, roles, fields that cannot run closed)
+    applied to a request of another service whose own members say where the SageMaker work it starts runs
+    (:data:`safemaker.iac.service_calls.SAGEMAKER_WORK`: Neptune ML jobs, a DataZone notebook run).
+
+    Parameters
+    ----------
+    rule : OperationRule
+        The fields to check, by the request's own member names (``rule.operation`` is the request's operation).
+    params : Mapping[str, Any]
+        The request (botocore's input shape). Never mutated.
+    profile : VpcProfile
+        The profile.
+
+    Returns
+    -------
+    list[Violation]
+        Empty when every field is as the profile requires.
+    """
+    return _run(rule.operation, rule, params, profile, False, written=True, own=False)[2]
 
 
 def apply(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,

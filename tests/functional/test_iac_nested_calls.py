@@ -247,15 +247,15 @@ def test_a_task_that_makes_a_rule_or_pipe_start_a_pipeline_is_read(profile_file,
 
 def test_every_call_the_process_guard_reads_as_a_resource_is_followed_when_nested():
     """One table: each (service, operation) the process guard reads as a CloudFormation resource or a Cloud Control
-    resource (other_services.DECIDED_OPERATIONS minus the calls it cannot verify, follows as a reference or reads
-    the content of by name, and the calls whose payload is a SageMaker request, read as that request:
-    test_process_guard_batch_service_jobs) is a
+    resource (other_services.DECIDED_OPERATIONS minus the calls it cannot verify, follows as a reference, reads
+    the content of by name or decides by their own members, SAGEMAKER_WORK, and the calls whose payload is a
+    SageMaker request, read as that request: test_process_guard_batch_service_jobs) is a
     nested call the check readers follow, by its AWS SDK integration name."""
     from safemaker.iac import sdk_calls, service_calls
     from safemaker.other_services import DECIDED_OPERATIONS
 
     read = {(s, op) for s, ops in DECIDED_OPERATIONS.items() for op in ops} - set(service_calls.UNSEEN_OPERATIONS) \
         - set(service_calls.SAGEMAKER_REFERENCES) - set(service_calls.SCALING_CALLS) - set(service_calls.FOLLOWED_CALLS) \
-        - service_calls.STARTING_CALLS - set(service_calls.PAYLOAD_CALLS)
+        - service_calls.STARTING_CALLS - set(service_calls.PAYLOAD_CALLS) - set(service_calls.SAGEMAKER_WORK)
     nested = {(sdk_calls._BOTOCORE_NAMES.get(s, s), op) for s, op in sdk_calls.NESTED_CALLS}
     assert nested == read

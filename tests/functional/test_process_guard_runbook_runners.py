@@ -29,7 +29,6 @@ eventbridgev2 ``InvokeConfiguration.TargetArn``; mgn ``SsmDocument.ssmDocumentNa
 from __future__ import annotations
 
 import json
-import re
 
 import botocore.session
 import pytest
@@ -41,6 +40,7 @@ from safemaker.errors import GuardrailViolation
 from safemaker.iac import service_calls
 from safemaker.other_services import DECIDED_OPERATIONS
 
+from _botocore_candidates import runbook_candidates
 from _profiles import ROLE, SG, SUB_A, make_profile
 from _other_services import notebook_runbook as runbook, send as sent
 
@@ -53,47 +53,11 @@ NO_RETRY = Config(retries={"total_max_attempts": 1})
 OPEN_PATH = "StartAutomationExecution.DocumentName:mainSteps[0].inputs.DirectInternetAccess"
 
 # --------------------------------------------------------------------------- the class, from botocore's models
-
-RUNS = re.compile(r"automation runbook|\brunbook|ssm document|systems manager document|automation document|"
-                  r"state machine|systems manager automation|start-automation-execution", re.I)
-DEPLOYS = re.compile(r"cloud ?formation template|cloud ?formation provisioning|CFN_STACK_SYNC|template ?url|"
-                     r"infrastructure as code", re.I)
-VERBS = ("Create", "Update", "Put", "Start", "Register", "Execute", "Run", "Send", "Provision", "Deploy", "Invoke",
-         "Replace", "Batch", "Import", "Associate", "Enable")
-"""Operations that make or start something (a Get/List/Describe/Delete runs nothing)."""
-
-
-def _shapes(shape, depth=0, seen=frozenset()):
-    if shape is None or depth > 4 or shape.name in seen:
-        return
-    seen = seen | {shape.name}
-    kids = (shape.members.values() if shape.type_name == "structure" else [shape.member] if shape.type_name == "list"
-            else [shape.value] if shape.type_name == "map" else [])
-    for kid in kids:
-        yield kid
-        yield from _shapes(kid, depth + 1, seen)
-
-
-def candidates():
-    """Every (service, operation) of the installed botocore whose documentation (the operation's, or a member's down
-    to four levels) names a runbook, an SSM document, a state machine or a CloudFormation template."""
-    out = set()
-    for service in MODELS.get_available_services():
-        if service in ("sagemaker", "cloudformation"):
-            continue  # their own tables classify every operation (rules_classification, stack_calls)
-        model = MODELS.get_service_model(service)
-        for op in model.operation_names:
-            if not op.startswith(VERBS):
-                continue
-            om = model.operation_model(op)
-            docs = [om.documentation or ""] + [s.documentation or "" for s in _shapes(om.input_shape)]
-            if any(RUNS.search(d) or DEPLOYS.search(d) for d in docs):
-                out.add((service, op))
-    return out
+# (the candidates: tests/_botocore_candidates.py, one scan of the models for this class and SageMaker's)
 
 
 def test_every_operation_botocore_ties_to_a_runbook_or_template_is_decided_or_says_why_not():
-    found = candidates()
+    found = runbook_candidates()
     decided = {(s, op) for s, ops in DECIDED_OPERATIONS.items() for op in ops}
     unclassified = sorted(found - decided - set(service_calls.UNDECIDED_CANDIDATES))
     assert not unclassified, f"classify in safemaker.iac.service_calls (decide it, or UNDECIDED_CANDIDATES): " \

@@ -202,9 +202,23 @@ def _unverifiable(req: SourceRequest, parts: Parts, value: Unresolved, rule_id: 
                     required, None, fix, raw_path)
 
 
+def _written_finding(req: SourceRequest, v: Any, operation: str) -> Finding:
+    """The finding of a violation of another service's written call (path ``operation``: the call itself)."""
+    parts = () if v.path == operation else _parts(v.path)
+    if v.rule_id == Guardrail.REFERENCE.value:
+        return _unverifiable(req, parts, Unresolved(v.found, v.fix), v.rule_id, v.fix, v.path)
+    return _finding(req, parts, v.rule_id, "FAIL", v.found, v.required, v.required_text, v.fix, v.path)
+
+
 def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tuple[str, str], SourceRequest],
                 by_id: Mapping[str, SourceRequest]) -> list[Finding]:
     rule = RULES.get(req.operation)
+    if rule is None and req.starts is not None and not req.extra:
+        from .service_calls import written_decision
+
+        found = written_decision(*req.starts, profile)
+        if found is not None:   # another service's call its written members decide (Neptune ML, a notebook run)
+            return [_written_finding(req, v, req.starts[1]) for v in found]
     if rule is None:
         out = [_unverifiable(req, parts, value, rid) for parts, value, rid in req.extra]
         if req.operation and _classify(req.operation) is None:

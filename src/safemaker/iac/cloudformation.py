@@ -660,6 +660,13 @@ STARTING_TYPES: Mapping[str, tuple[str, str, Mapping[tuple[str, ...], tuple[str,
         ("PostLaunchActions",): ("postLaunchActions",)}),
     # AWS::IoT::TopicRule: TopicRulePayload.Actions[].StepFunctions / ErrorAction
     "AWS::IoT::TopicRule": ("iot", "CreateTopicRule", {("TopicRulePayload",): ("topicRulePayload",)}),
+    # Trial 12: AWS::Greengrass::ResourceDefinition (InitialVersion.Resources[].ResourceDataContainer.
+    # SageMakerMachineLearningModelResourceData) and ResourceDefinitionVersion (Resources[]): the objects of greengrass
+    # CreateResourceDefinition / CreateResourceDefinitionVersion (safemaker.iac.service_calls.SAGEMAKER_WORK)
+    "AWS::Greengrass::ResourceDefinition": ("greengrass", "CreateResourceDefinition", {
+        ("InitialVersion",): ("InitialVersion",)}),
+    "AWS::Greengrass::ResourceDefinitionVersion": ("greengrass", "CreateResourceDefinitionVersion", {
+        ("Resources",): ("Resources",)}),
 }
 """Types that run content a service keeps (:data:`safemaker.iac.service_calls.STARTING_CALLS` and
 ``FOLLOWED_CALLS``) -> (botocore service, the API call they are read as, property path -> request path)."""
@@ -820,11 +827,13 @@ def _starting_resource(doc: Document, props: Mapping[str, Any], props_at: Parts,
     service, operation, paths = STARTING_TYPES[rtype]
     request, to_prop = sdk_calls.mapped_request(paths, lambda prop_path: _paths.get(props, prop_path))
 
-    def at(parts: Parts) -> Parts:
-        return props_at + to_prop.get(str(parts[0]), ()) if parts else props_at
+    def at(parts: Parts) -> Parts:   # below a member read: the same names (the API's are the schema's)
+        return props_at + to_prop.get(str(parts[0]), ()) + tuple(parts[1:]) if parts else props_at
 
     def shown(parts: Parts) -> str:
-        return ".".join(to_prop.get(str(parts[0]), (str(parts[0]),))) if parts else "Properties"
+        if not parts:
+            return "Properties"
+        return _format_path(to_prop.get(str(parts[0]), (str(parts[0]),)) + tuple(parts[1:]))
 
     return sdk_calls.service_call_requests(doc, shown_id, rtype, service, operation, request, at, shown)
 

@@ -31,8 +31,8 @@ from ..guard import format_path
 from ._document import Document, IacInputError, Parts, Unresolved, desired_state_template, embedded_json, embedded_template
 from ._request import SourceRequest
 from ..other_services import DECIDED_OPERATIONS
-from .service_calls import (CLOUD_CONTROL_CALLS, DOCUMENT_CALLS, FOLLOWED_CALLS, PAYLOAD_CALLS, STARTING_CALLS,
-                            TARGET_STARTS, UNSEEN_OPERATIONS, WITH_MEMBERS, decides, payload_request,
+from .service_calls import (CLOUD_CONTROL_CALLS, DOCUMENT_CALLS, FOLLOWED_CALLS, PAYLOAD_CALLS, SAGEMAKER_WORK,
+                            STARTING_CALLS, TARGET_STARTS, UNSEEN_OPERATIONS, WITH_MEMBERS, decides, payload_request,
                             sagemaker_references, target_start)
 from .service_calls import unseen as unseen_call
 from .stepfunctions import task_operation
@@ -785,6 +785,9 @@ def _decided_call(doc: Document, logical_id: str, source_type: str, service: str
         value = Unresolved(request.get(member), f"{operation} {unseen[1]}")
         return [SourceRequest(doc.file, logical_id, source_type, "", {}, lambda parts: at(where),
                               lambda parts: shown(where), doc.line, extra=[((), value, "SM-REFERENCE")],
+                              starts=(service, operation, dict(request)))]
+    if (service, operation) in SAGEMAKER_WORK:   # its own written members decide it (decide_requests)
+        return [SourceRequest(doc.file, logical_id, source_type, "", {}, at, shown, doc.line,
                               starts=(service, operation, dict(request)))]
     return [started_request(doc, logical_id, source_type, (service, operation, dict(request)), "SageMaker resource",
                             request, lambda parts: at(where), lambda parts: shown(where))]

@@ -72,7 +72,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Mapping
 
 from ..errors import Violation
 from ..other_services import DECIDED_OPERATIONS
-from ..rules import Reference
+from ..rules import FieldRule, Guardrail, OperationRule, Reference, Target
 from ._document import IacInputError, parse_text
 from ._unverified import RELAXATION, relaxed, unknown_finding, unverifiable
 
@@ -85,7 +85,7 @@ __all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "UNSEEN_WHEN_GIVEN", "unse
            "PIPELINE_RESTARTS", "PIPELINE_ACTIONS", "PipelineAction", "MAINTENANCE_WINDOW_TASKS", "Start",
            "SAGEMAKER_REFERENCES", "SCALING_CALLS", "RUNBOOK_RUNNERS", "RunbookRunner",
            "UNDECIDED_CANDIDATES", "ScalableResource", "SERVICES", "service_call_decision", "PAYLOAD_CALLS",
-           "ServicePayload", "payload_request",
+           "ServicePayload", "payload_request", "SAGEMAKER_WORK", "SageMakerWork", "written_decision",
            "decides", "sagemaker_references", "reads_type", "patched_state"]
 
 DOCUMENT_CALLS: Mapping[tuple[str, str], tuple[str, str, str]] = {
@@ -138,6 +138,13 @@ UNSEEN_OPERATIONS: Mapping[tuple[str, str], tuple[str, str]] = {
     ("bedrock", "UpdateMarketplaceModelEndpoint"): (
         "endpointConfig", "re-creates the SageMaker endpoint's model and endpoint config through Amazon Bedrock "
                           "(their network settings are not in this request)"),
+    # Trial 12 F05: botocore neptunedata CreateMLEndpoint "Creates a new Neptune ML inference endpoint" (Neptune
+    # makes the SageMaker model, endpoint config and endpoint with neptuneIamRoleArn); the request has no VPC,
+    # subnet, security group or isolation member at all
+    ("neptunedata", "CreateMLEndpoint"): (
+        "mlModelTrainingJobId", "creates a SageMaker inference endpoint whose model and endpoint config Neptune ML "
+                                "makes (the request has no VPC or network isolation member: their network settings "
+                                "cannot be given or seen)"),
     # Trial 11 F06: Git sync (botocore codeconnections / codestar-connections CreateSyncConfiguration: "sync content
     # from a Git repository to update a specified Amazon Web Services resource"; ResourceName "a CloudFormation stack
     # in the case of CFN_STACK_SYNC"): every push deploys the repository's template
@@ -616,6 +623,12 @@ STARTING_CALLS = STARTING_CALLS | frozenset(RUNBOOK_RUNNERS) | {("eventbridgev2"
 
 _POLICY = "an IAM policy document (its documentation names CloudFormation templates as a place it is written)"
 _MENTION = "its documentation mentions CloudFormation in passing; it deploys no template and runs no runbook"
+_MENTIONS_GROUND_TRUTH = ("reads a SageMaker Ground Truth augmented manifest (a data format) from S3; the service "
+                          "trains on its own compute, no SageMaker resource runs")
+_DATAZONE_DATA = ("a SageMaker Unified Studio notebook, its import, export or Git sync, a metadata form or data source "
+                  "(data in the domain); what runs a notebook is StartNotebookRun, decided")
+_INVOKES_ENDPOINT = ("sends data to an existing SageMaker endpoint (or router, gateway) for inference; its network "
+                     "was decided when it was made; starts nothing")
 UNDECIDED_CANDIDATES: Mapping[tuple[str, str], str] = {
     # botocore operations whose documentation names a runbook, an SSM document, a state machine or a CloudFormation
     # template (the candidates the class test derives from every installed model) that run or deploy none of them
@@ -677,11 +690,171 @@ UNDECIDED_CANDIDATES: Mapping[tuple[str, str], str] = {
     ("batch", "TerminateServiceJobs"): "stops service jobs; starts nothing",
     **{("iam", op): _POLICY for op in ("CreatePolicy", "CreatePolicyVersion", "CreateRole", "PutGroupPolicy",
                                        "PutRolePolicy", "PutUserPolicy", "UpdateAssumeRolePolicy")},
+    # Trial 12: operations whose documentation, members or member shapes name SageMaker (the second candidate set the
+    # class test derives from every installed model, SageMaker's own API aside) that start no SageMaker work whose
+    # network a request of theirs sets
+    ("bedrock", "CreateModelImportJob"): "imports model weights from S3 into Amazon Bedrock, which hosts them; no "
+                                         "SageMaker resource runs",
+    ("bedrock", "CreateCustomModel"): "makes an Amazon Bedrock custom model from S3 artifacts or a SageMaker model "
+                                      "package's; Bedrock hosts it, no SageMaker resource runs",
+    ("bedrock", "RegisterMarketplaceModelEndpoint"): "registers an existing SageMaker endpoint with Bedrock; the "
+                                                     "endpoint's network was decided when it was made (CreateEndpoint)",
+    ("cleanroomsml", "CreateConfiguredModelAlgorithm"): "a container image Clean Rooms ML runs in its own "
+                                                        "collaboration environment (its docs cite SageMaker's container "
+                                                        "conventions); no SageMaker resource of the account",
+    **{("comprehend", op): _MENTIONS_GROUND_TRUTH for op in ("CreateDataset", "CreateDocumentClassifier",
+                                                             "CreateEntityRecognizer")},
+    **{("rekognition", op): _MENTIONS_GROUND_TRUTH for op in ("CreateDataset", "CreateProjectVersion")},
+    ("forecast", "CreatePredictor"): "its hyperparameter ranges' docs cite SageMaker's scaling types; Forecast "
+                                     "trains on its own compute, no SageMaker resource runs",
+    **{("datazone", op): _DATAZONE_DATA for op in ("CreateNotebook", "UpdateNotebook", "StartNotebookExport",
+                                                   "StartNotebookImport", "StartNotebookSync", "CreateFormType",
+                                                   "PutDataExportConfiguration", "CreateDataSource",
+                                                   "UpdateDataSource")},
+    ("datazone", "CreateAccountPool"): "a pool of accounts for projects (a Lambda handler SageMaker Unified Studio "
+                                       "invokes to list them); starts no SageMaker work",
+    ("datazone", "UpdateAccountPool"): "as CreateAccountPool",
+    **{("frauddetector", op): _INVOKES_ENDPOINT for op in ("PutExternalModel", "CreateDetectorVersion",
+                                                           "UpdateDetectorVersion")},
+    **{("sagemaker-runtime", op): _INVOKES_ENDPOINT for op in ("InvokeEndpoint", "InvokeEndpointAsync",
+                                                               "InvokeEndpointWithResponseStream")},
+    **{("sagemaker-inference-router-runtime", op): _INVOKES_ENDPOINT for op in ("InvokeInferenceRouter",
+                                                                                "InvokeInferenceRouterAsync")},
+    ("sagemaker-gateway-runtime", "InvokeGlobalInferenceGateway"): _INVOKES_ENDPOINT,
+    **{("sagemakertrainingsessionruntime", op): "an operation of an existing training session (CreateTrainingSession "
+                                                "decided its network); starts no resource"
+       for op in ("ExecuteTrainingOperation", "ExecuteSamplingOperation")},
+    **{("sagemaker-featurestore-runtime", op): "a record of a feature group (data through the API); starts nothing"
+       for op in ("PutRecord", "BatchWriteRecord", "UpdateRecord")},
+    **{("sagemaker-metrics", op): "training metrics through the API; starts nothing"
+       for op in ("BatchPutMetrics", "BatchGetMetrics")},
+    ("sagemaker-edge", "SendHeartbeat"): "an Edge Manager device's status report (the deployment to devices, "
+                                         "StartEdgeDeploymentStage, is refused); starts nothing",
+    ("sagemaker-geospatial", "StartEarthObservationJob"): "runs AWS's geospatial operations on SageMaker-managed "
+                                                          "compute: no code, container or network setting of the "
+                                                          "caller's",
+    # Amazon Redshift ML (Redshift DG, CREATE MODEL: "Amazon Redshift uses Amazon SageMaker for training"): the
+    # SageMaker Autopilot job is made by Redshift with the cluster's role from SQL text, which the guard does not
+    # read reliably (any statement, a procedure, a JDBC connection); the backstop is server-side (that role's policy)
+    **{("redshift-data", op): "SQL CREATE MODEL makes Redshift start a SageMaker Autopilot job with the cluster's "
+                              "IAM role: SQL text is not read (server-side only: deny sagemaker:CreateAutoMLJob* "
+                              "to that role)" for op in ("ExecuteStatement", "BatchExecuteStatement")},
 }
 """Operations of other services that botocore's documentation ties to a runbook, an SSM document, a state machine,
 a CloudFormation template or SageMaker, and that the guard does not decide: (service, operation) -> why (they run or
-deploy none). With :data:`DECIDED_OPERATIONS` it classifies every such operation of the installed botocore (a test derives
-the candidates from the models and fails on one in neither)."""
+deploy none, or start no SageMaker work whose network their request sets). With :data:`DECIDED_OPERATIONS` it
+classifies every such operation of the installed botocore (a test derives the candidates from the models and fails on
+one in neither)."""
+
+
+@dataclass(frozen=True)
+class SageMakerWork:
+    """A request of another service that starts SageMaker compute (a processing, training or transform job, a
+    notebook run) or hands a SageMaker model to somewhere else, and whose own members say where it runs: decided by
+    the rule table's checks of those members (:func:`safemaker.guard.check_rule`), as a SageMaker request's are."""
+
+    fields: OperationRule
+    """The request's members checked as the rule table checks SageMaker's (by the request's own member names): the
+    profile's subnets, security groups, VPC, KMS keys and roles, members that cannot run closed."""
+    no_isolation: str | None = None
+    """Why the SageMaker work it starts cannot be network-isolated (the request has no such member): refused
+    (``SM-NET-ISOLATION``) when the profile requires network isolation, as a SageMaker job without it is."""
+    access: tuple[str, str, str] | None = None
+    """(structure, its access-type member, the one closed value): another value is refused
+    (``SM-STUDIO-VPCONLY``), an absent structure cannot be verified (no documented default); :attr:`fields` are
+    checked only when the value is the closed one."""
+
+
+def _neptune_job(operation: str) -> SageMakerWork:
+    # botocore neptunedata StartMLDataProcessingJob / StartMLModelTrainingJob / StartMLModelTransformJob: subnets
+    # "The IDs of the subnets in the Neptune VPC. The default is None.", securityGroupIds "The VPC security group IDs.
+    # The default is None." (no VPC: the SageMaker job runs on SageMaker's network, with internet access),
+    # volumeEncryptionKMSKey / s3OutputEncryptionKMSKey "key that SageMaker uses to encrypt", sagemakerIamRoleArn
+    # "The ARN of an IAM role for SageMaker execution"; no isolation member. One instance per job (no instance count
+    # member): no inter-container traffic to encrypt.
+    return SageMakerWork(OperationRule(operation, (Target("", (
+        FieldRule(Guardrail.SUBNET_IDS, "subnets", inject=False),
+        FieldRule(Guardrail.SECURITY_GROUP_IDS, "securityGroupIds", inject=False),
+        FieldRule(Guardrail.VOLUME_KMS_KEY, "volumeEncryptionKMSKey", inject=False),
+        FieldRule(Guardrail.OUTPUT_KMS_KEY, "s3OutputEncryptionKMSKey", inject=False),
+        FieldRule(Guardrail.ROLE_ARN, "sagemakerIamRoleArn", inject=False))),)),
+        no_isolation="Neptune ML starts the SageMaker job itself and its request has no network isolation member")
+
+
+_GREENGRASS_MODEL = ("it deploys a SageMaker training job's model to AWS IoT Greengrass core devices, which run "
+                     "outside AWS and outside the profile's network (as StartEdgeDeploymentStage, refused)")
+
+
+def _greengrass(operation: str, resources: str) -> SageMakerWork:
+    # botocore greengrass ResourceDataContainer.SageMakerMachineLearningModelResourceData "Attributes that define an
+    # Amazon SageMaker machine learning resource" (SageMakerJobArn: "The ARN of the Amazon SageMaker training job
+    # that represents the source model"), deployed with the group to its core devices
+    return SageMakerWork(OperationRule(operation, (Target(resources, (
+        FieldRule(Guardrail.UNSUPPORTED, "ResourceDataContainer.SageMakerMachineLearningModelResourceData",
+                  inject=False, reason=_GREENGRASS_MODEL),)),)))
+
+
+SAGEMAKER_WORK: Mapping[tuple[str, str], SageMakerWork] = {
+    # Trial 12 F05: Neptune ML ("Creates a new Neptune ML model training job", AWS: "using Amazon SageMaker")
+    **{("neptunedata", op): _neptune_job(op)
+       for op in ("StartMLDataProcessingJob", "StartMLModelTrainingJob", "StartMLModelTransformJob")},
+    # Trial 12 F06: botocore datazone StartNotebookRun "Starts a notebook run in Amazon SageMaker Unified Studio";
+    # NetworkConfig.networkAccessType PUBLIC_INTERNET_ONLY | VPC_ONLY ("vpcId ... required when the network access
+    # type is VPC_ONLY"), subnetIds, securityGroupIds; the DataZone API reference documents no default for a run
+    # without networkConfiguration. VPC_ONLY is Studio's VpcOnly (SM-STUDIO-VPCONLY): the profile's VPC, subnets and
+    # security groups.
+    ("datazone", "StartNotebookRun"): SageMakerWork(OperationRule("StartNotebookRun", (Target("networkConfiguration", (
+        FieldRule(Guardrail.VPC_ID, "vpcId", inject=False),
+        FieldRule(Guardrail.SUBNET_IDS, "subnetIds", inject=False),
+        FieldRule(Guardrail.SECURITY_GROUP_IDS, "securityGroupIds", inject=False))),)),
+        access=("networkConfiguration", "networkAccessType", "VPC_ONLY")),
+    # Trial 12 (observation): Greengrass v1 resource definitions with a SageMaker model
+    ("greengrass", "CreateResourceDefinition"): _greengrass("CreateResourceDefinition", "InitialVersion.Resources[]"),
+    ("greengrass", "CreateResourceDefinitionVersion"): _greengrass("CreateResourceDefinitionVersion", "Resources[]"),
+}
+"""(service, operation) -> how its own members decide where the SageMaker work it starts runs (trial 12 F05/F06):
+Neptune ML jobs need the profile's subnets and security groups (and its KMS keys and roles) and, having no isolation
+member, are refused when the profile requires network isolation; a DataZone notebook run must be ``VPC_ONLY`` in the
+profile's VPC, subnets and security groups; a Greengrass resource definition that deploys a SageMaker model to
+devices is refused."""
+
+
+def _sagemaker_work(operation: str, work: SageMakerWork, params: Mapping[str, Any],
+                    profile: "VpcProfile") -> list[Violation]:
+    """The violations of a :data:`SAGEMAKER_WORK` request."""
+    from ..guard import check_rule
+
+    out: list[Violation] = []
+    if work.access is not None:
+        structure, member, closed = work.access
+        given = params.get(structure)
+        if not isinstance(given, Mapping):
+            return [_unverifiable(operation, structure, given, f"the network a request without {structure} gets is "
+                                  f"not documented (give {structure}.{member} {closed!r} with the profile's VPC, "
+                                  "subnets and security groups)")]
+        value = given.get(member)
+        if value != closed:
+            path = f"{structure}.{member}"
+            return [Violation(operation, path, value, closed,
+                              f"Set {path} to {closed!r} with the profile's VPC, subnets and security groups",
+                              Guardrail.APP_NETWORK_ACCESS_TYPE.value)]
+    if work.no_isolation is not None and profile.require_network_isolation:
+        out.append(Violation(operation, operation, "no network isolation", True,
+                             f"Cannot isolate it: {work.no_isolation}; an administrator sets "
+                             "require_network_isolation = false in the profile to allow SageMaker work without it",
+                             Guardrail.NETWORK_ISOLATION.value, "network isolation"))
+    return out + check_rule(work.fields, params, profile)
+
+
+def written_decision(service: str, operation: str, params: Mapping[str, Any],
+                     profile: "VpcProfile") -> list[Violation] | None:
+    """The violations of a request of another service that its written members decide alone (a
+    :data:`SAGEMAKER_WORK` request: nothing to read first), as the process guard decides it; ``None`` for any other
+    request. The readers of sources (a template's resource, a state machine's task) decide such a call with it."""
+    work = SAGEMAKER_WORK.get((service, operation))
+    if work is None:
+        return None
+    return relaxed(_sagemaker_work(operation, work, params, profile), profile)
 
 
 Start = tuple[str, str, str, dict[str, Any]]
@@ -764,6 +937,12 @@ SAGEMAKER_REFERENCES: Mapping[tuple[str, str], Reference] = {
     # (sagemaker-a2i-runtime API reference; trial 8 F14): the flow definition is checked as CreateFlowDefinition.
     ("sagemaker-a2i-runtime", "StartHumanLoop"): Reference("FlowDefinitionArn", "flow-definition",
                                                           arn_prefix="flow-definition/"),
+    # Amazon Bedrock model evaluation with human workers: botocore bedrock HumanWorkflowConfig.flowDefinitionArn (shape
+    # SageMakerFlowDefinitionArn) "The Amazon Resource Number (ARN) for the flow definition": the prompts and
+    # responses go to that flow definition's work team, as StartHumanLoop's input does (an automated evaluation,
+    # without it, hands nothing to SageMaker)
+    ("bedrock", "CreateEvaluationJob"): Reference("evaluationConfig.human.humanWorkflowConfig.flowDefinitionArn",
+                                                  "flow-definition", arn_prefix="flow-definition/"),
 }
 """(service, operation) -> the SageMaker resource the request hands data or work to, followed as the guard
 follows a SageMaker request's references (:func:`sagemaker_references`)."""
@@ -893,7 +1072,9 @@ def sagemaker_references(service: str, operation: str, params: Mapping[str, Any]
         return []
     from ..guard import ResolvedReference
 
-    value = params.get(ref.path)
+    value = _value_at(params, ref.path)
+    if value is None and "." in ref.path:
+        return []   # an optional structure not given (an automated Bedrock evaluation): nothing handed to SageMaker
     name = ref.name_of(value) if isinstance(value, str) else None
     return [ResolvedReference(ref.path, ref.resource, name or "?")]
 
@@ -996,6 +1177,8 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
         found = unseen(service, operation, params)
         if found is not None:
             out.append(_unverifiable(operation, found[0], params.get(found[0]), found[1]))
+    elif key in SAGEMAKER_WORK:
+        out += _sagemaker_work(operation, SAGEMAKER_WORK[key], params, profile)
     elif key in FOLLOWED_CALLS:
         out += _followed_violations(operation, FOLLOWED_CALLS[key], params, current_state, starts, profile)
     elif key in CLOUD_CONTROL_CALLS:

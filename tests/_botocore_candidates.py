@@ -1,0 +1,120 @@
+"""The operations of the installed botocore's models that the class tests of other services must see classified, from
+one scan of the models' JSON (botocore's data files, read once per test process).
+
+Not collected by pytest (no ``test_`` prefix). Two candidate sets, each an operation that makes or starts something
+(:data:`VERBS`) whose documentation, or the documentation of a member of its input down to four levels (the member's
+own, else its shape's), matches:
+
+- :func:`runbook_candidates`: names a runbook, an SSM document, a state machine or a CloudFormation template
+  (:data:`RUNS`, :data:`DEPLOYS`; SageMaker's and CloudFormation's own operations have their own tables);
+- :func:`sagemaker_candidates`: names SageMaker (:data:`SAGEMAKER`: "SageMaker", "Amazon SageMaker AI", "SageMaker
+  Unified Studio", a ``sagemaker`` ARN), or a member or its shape is named so (``sagemakerIamRoleArn``,
+  ``SageMakerMachineLearningModelResourceData``); SageMaker's own API (``sagemaker``) is classified by its rule table.
+
+The raw JSON gives the candidates botocore's resolved shapes give (each member's documentation, else its shape's;
+the same depth), without building a shape object per member.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+from functools import lru_cache
+from typing import Any, Iterator
+
+import botocore.session
+
+RUNS = re.compile(r"automation runbook|\brunbook|ssm document|systems manager document|automation document|"
+                  r"state machine|systems manager automation|start-automation-execution", re.I)
+DEPLOYS = re.compile(r"cloud ?formation template|cloud ?formation provisioning|CFN_STACK_SYNC|template ?url|"
+                     r"infrastructure as code", re.I)
+SAGEMAKER = re.compile(r"sage[\s_-]?maker", re.I)
+VERBS = ("Create", "Update", "Put", "Start", "Register", "Execute", "Run", "Send", "Provision", "Deploy", "Invoke",
+         "Replace", "Batch", "Import", "Associate", "Enable", "Submit")
+"""Operations that make or start something (a Get/List/Describe/Delete runs nothing)."""
+DEPTH = 4
+
+
+def _models() -> Iterator[tuple[str, dict[str, Any]]]:
+    """(service, its latest ``service-2`` model as JSON) for every service of the installed botocore."""
+    session = botocore.session.get_session()
+    loader = session.get_component("data_loader")
+    for service in session.get_available_services():
+        version = loader.determine_latest_version(service, "service-2")
+        for base in loader.search_paths:
+            plain = os.path.join(base, service, version, "service-2.json")
+            if os.path.isfile(plain):
+                with open(plain, "rb") as f:
+                    yield service, json.loads(f.read())
+                break
+            if os.path.isfile(plain + ".gz"):
+                with gzip.open(plain + ".gz") as f:
+                    yield service, json.loads(f.read())
+                break
+
+
+def _runs(text: Any) -> bool:
+    return bool(text) and (RUNS.search(text) is not None or DEPLOYS.search(text) is not None)
+
+
+def _sagemaker(text: Any) -> bool:
+    return bool(text) and SAGEMAKER.search(text) is not None
+
+
+def _matcher(shapes: dict[str, Any], hit: Any, names: bool) -> Any:
+    """``below(shape name, depth)``: whether a member of the shape (a list's member, a map's value), down to
+    :data:`DEPTH`, is documented as ``hit`` matches (with ``names``: or is named, or has a shape named, so)."""
+    memo: dict[tuple[str, int], bool] = {}
+
+    def below(name: str, depth: int) -> bool:
+        key = (name, depth)
+        if key in memo:
+            return memo[key]
+        memo[key] = False  # a cycle adds no documentation that was not read already on the way in
+        shape = shapes[name]
+        kind = shape.get("type")
+        refs = (shape.get("members", {}).items() if kind == "structure" else [("", shape["member"])]
+                if kind == "list" else [("", shape["value"])] if kind == "map" else [])
+        found = any(hit(ref.get("documentation", shapes[ref["shape"]].get("documentation")))
+                    or (names and (hit(member) or hit(ref["shape"])))
+                    or (depth < DEPTH and below(ref["shape"], depth + 1)) for member, ref in refs)
+        memo[key] = found
+        return found
+
+    return below
+
+
+@lru_cache(maxsize=1)
+def _scan() -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
+    runbooks: set[tuple[str, str]] = set()
+    sagemaker: set[tuple[str, str]] = set()
+    for service, model in _models():
+        if service == "sagemaker":
+            continue
+        shapes = model["shapes"]
+        runs = _matcher(shapes, _runs, False) if service != "cloudformation" else None
+        names = _matcher(shapes, _sagemaker, True)
+        for op, spec in model["operations"].items():
+            if not op.startswith(VERBS):
+                continue
+            given = spec.get("input", {}).get("shape")
+            doc = spec.get("documentation")
+            if runs is not None and (_runs(doc) or (given is not None and runs(given, 0))):
+                runbooks.add((service, op))
+            if _sagemaker(doc) or (given is not None and names(given, 0)):
+                sagemaker.add((service, op))
+    return frozenset(runbooks), frozenset(sagemaker)
+
+
+def runbook_candidates() -> frozenset[tuple[str, str]]:
+    """Every (service, operation) whose documentation names a runbook, an SSM document, a state machine or a
+    CloudFormation template (not SageMaker's or CloudFormation's own)."""
+    return _scan()[0]
+
+
+def sagemaker_candidates() -> frozenset[tuple[str, str]]:
+    """Every (service, operation) of another service than SageMaker's API whose documentation, members or member
+    shapes name SageMaker."""
+    return _scan()[1]
