@@ -55,8 +55,16 @@ def _models() -> Iterator[tuple[str, dict[str, Any]]]:
                 break
 
 
+_WORDS = ("runbook", "document", "state machine", "automation", "formation", "cfn_stack_sync", "template",
+          "infrastructure as code")
+"""A word each match of :data:`RUNS` or :data:`DEPLOYS` holds (lower case): text without any is not searched."""
+
+
 def _runs(text: Any) -> bool:
-    return bool(text) and (RUNS.search(text) is not None or DEPLOYS.search(text) is not None)
+    if not text:
+        return False
+    low = text.lower()
+    return any(w in low for w in _WORDS) and (RUNS.search(text) is not None or DEPLOYS.search(text) is not None)
 
 
 def _sagemaker(text: Any) -> bool:
