@@ -361,3 +361,40 @@ def test_safemaker_check_decides_the_written_calls(profile_file, tmp_path):  # n
                    ("Sm", "FAIL", "SM-NET-ISOLATION"), ("Sm", "FAIL", "SM-NET-SG"), ("Sm", "FAIL", "SM-NET-SUBNETS")]
     gg = next(row for row in rows if row["logical_id"] == "Gg")
     assert gg["path"] == "InitialVersion.Resources[0].ResourceDataContainer.SageMakerMachineLearningModelResourceData"
+
+
+def test_a_cdk_custom_resource_and_an_automation_step_that_send_them_are_decided(profile_file, tmp_path,
+                                                                                safemaker_local, safemaker_session):
+    """The other two carriers: a CDK ``AwsCustomResource`` call (``safemaker check``: its SDK v3 package name, the
+    paths of the source) and an Automation ``aws:executeAwsApi`` step (a guarded ``CreateDocument``)."""
+    from test_iac_cdk_aws_custom_resource import custom, write
+    from test_iac_cli import run_json
+
+    call = {"service": "@aws-sdk/client-datazone", "action": "StartNotebookRunCommand", "physicalResourceId": {
+        "id": "run"}, "parameters": {**RUN, "networkConfiguration": {"networkAccessType": "PUBLIC_INTERNET_ONLY"}}}
+    r, rows = run_json(profile_file, str(write(tmp_path, custom("Create", call))))
+    assert r.exit_code == 3
+    assert [(x["status"], x["rule_id"], x["path"], x["found"]) for x in rows] == [
+        ("FAIL", "SM-STUDIO-VPCONLY", "Create.parameters.networkConfiguration.networkAccessType",
+         "PUBLIC_INTERNET_ONLY")]
+    closed = {**call, "parameters": {**RUN, "networkConfiguration": {
+        "networkAccessType": "VPC_ONLY", "vpcId": VPC, "subnetIds": [SUB_A], "securityGroupIds": [SG]}}}
+    r, rows = run_json(profile_file, str(write(tmp_path, custom("Create", closed), "closed.json")))
+    assert (r.exit_code, rows) == (0, [])
+
+    safemaker.install_process(make_profile(require_network_isolation=False))
+    ssm = safemaker_session.client("ssm", config=NO_RETRY)
+
+    def runbook(params):
+        return json.dumps({"schemaVersion": "0.3", "mainSteps": [{"name": "job", "action": "aws:executeAwsApi",
+                                                                  "inputs": {"Service": "neptunedata",
+                                                                             "Api": "StartMLModelTransformJob",
+                                                                             **params}}]})
+
+    job = NEPTUNE_JOBS["start_ml_model_transform_job"]
+    with pytest.raises(GuardrailViolation) as exc:
+        ssm.create_document(Name="Open", DocumentType="Automation", DocumentFormat="JSON", Content=runbook(job))
+    assert sorted(v.rule_id for v in exc.value.violations) == ["SM-NET-SG", "SM-NET-SUBNETS"]
+    ssm.create_document(Name="Closed", DocumentType="Automation", DocumentFormat="JSON",
+                        Content=runbook({**job, "subnets": [SUB_A], "securityGroupIds": [SG]}))
+    assert safemaker_local.request_count("ssm", "CreateDocument") == 1
