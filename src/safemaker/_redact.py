@@ -329,13 +329,14 @@ _lock = threading.Lock()
 def install_log_redaction() -> None:
     """Put the redacting filter on botocore's, urllib3's and safemaker's loggers (idempotent).
 
-    Covers the loggers named in :data:`SENSITIVE_LOGGERS` and every ``botocore.*``
-    / ``urllib3.*`` logger that exists now. The filter only runs when a record is
-    emitted, so it costs nothing unless DEBUG logging is on.
+    Covers the loggers named in :data:`SENSITIVE_LOGGERS` and every ``botocore.*``,
+    ``urllib3.*`` and ``safemaker.*`` logger that exists now (a logger's filter does
+    not apply to its children's records). The filter only runs when a record is
+    emitted, so it costs nothing unless that logger's level lets the record through.
     """
     with _lock:
         names = set(SENSITIVE_LOGGERS) | {
-            n for n in logging.Logger.manager.loggerDict if n.startswith(("botocore.", "urllib3."))}
+            n for n in logging.Logger.manager.loggerDict if n.startswith(("botocore.", "urllib3.", "safemaker."))}
         for n in names:
             logger = logging.getLogger(n)
             if _filter not in logger.filters:

@@ -373,3 +373,17 @@ def test_an_audit_finding_and_its_sarif_never_quote_a_credential():
     for text in (finding.message(), json.dumps(finding.as_dict()), sarif.getvalue()):
         assert GHP not in text
         assert "Authorization: Bearer ***" in text
+
+
+def test_the_log_filter_covers_safemakers_own_loggers(caplog):
+    """A filter on a logger does not apply to its children's records: each existing safemaker.* logger gets one."""
+    import logging
+
+    from safemaker._redact import RedactingFilter, install_log_redaction
+
+    child = logging.getLogger("safemaker.hooks")
+    install_log_redaction()
+    assert any(isinstance(f, RedactingFilter) for f in child.filters)
+    caplog.set_level(logging.INFO, logger="safemaker.hooks")
+    child.info("sent %s", f"https://d-1.studio.us-east-1.sagemaker.aws/auth?token={T}")
+    assert T not in caplog.text and "auth?token=***" in caplog.text
