@@ -15,7 +15,8 @@ What is masked is decided by what a value *is*, not by a list of the URLs seen s
 - a URL query parameter whose name says it carries a credential: any name holding
   ``token``, ``signature``, ``credential``, ``secret``, ``password``/``passwd``,
   ``apikey``/``api_key``, ``accesskey``/``access_key``, ``privatekey``, or named
-  ``sig`` -- case-insensitively, also percent-encoded inside another URL. That covers
+  ``sig``, ``AWSAccessKeyId`` or ``code`` (an OAuth authorization code) --
+  case-insensitively, also percent-encoded inside another URL. That covers
   SigV4 (``X-Amz-Signature``, ``X-Amz-Credential``, ``X-Amz-Security-Token``: Amazon
   S3 API Reference, "Authenticating Requests: Using Query Parameters"), SigV2
   (``Signature``, ``AWSAccessKeyId``, ``x-amz-security-token``: "Query String
@@ -124,7 +125,7 @@ _ELEMENT_RE = _Lazy(_ELEMENT, re.I)
 #: Literals only, matched in the lower-cased text (re.I makes sre try each alternative at each position, ten
 #: times slower): one cheap scan, a superset of the rules (tests check that it never misses a masked text).
 _TRIGGER_RE = _Lazy(
-    r"@|token|signature|credential|secret|passw|api[-_]?key|access[-_]?key|private[-_ ]?key|sig(?:=|%3d)"
+    r"@|token|signature|credential|secret|passw|api[-_]?key|access[-_]?key|private[-_ ]?key|(?:sig|code)(?:=|%3d)"
     r"|authoriz|-u|akia|asia|abia|acca|gh[pousr]_|github_pat_|hf_|xox[abposer]-|glpat-")  # on text.lower()
 
 
@@ -151,8 +152,9 @@ def is_secret_name(name: str) -> bool:
 def _mask_param(match: "re.Match[str]") -> str:
     name = match.group(2).lower()
     # SigV2's AWSAccessKeyId is a credential of the URL although an ...Id (S3 "Query String Request
-    # Authentication Alternative"); sig is Azure's and others' signature parameter.
-    if name in ("sig", "awsaccesskeyid") or is_secret_name(name):
+    # Authentication Alternative"); sig is Azure's and others' signature parameter; code is an OAuth
+    # authorization code (RFC 6749 section 4.1.2: a sign-in URL's one-time credential).
+    if name in ("sig", "awsaccesskeyid", "code") or is_secret_name(name):
         return match.group(1) + REDACTED
     return match.group(0)
 

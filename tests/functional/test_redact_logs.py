@@ -48,7 +48,8 @@ def studio(safemaker_local, monkeypatch):
         token = secrets.token_urlsafe(32)
         minted.append(token)
         domain = self._get_param("DomainId")
-        return ActionResult({"AuthorizedUrl": f"https://{domain}.studio.{self.region}.sagemaker.aws/auth?token={token}"})
+        url = f"https://{domain}.studio.{self.region}.sagemaker.aws/auth?token={token}"
+        return ActionResult({"AuthorizedUrl": url})
 
     monkeypatch.setattr(SageMakerResponse, "describe_user_profile", describe_user_profile, raising=False)
     monkeypatch.setattr(SageMakerResponse, "create_presigned_domain_url", create_presigned_domain_url, raising=False)

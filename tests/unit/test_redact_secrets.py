@@ -39,7 +39,8 @@ S3_SIGV4 = ("https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS
             f"&X-Amz-Credential={CRED4}&X-Amz-Date=20130721T201207Z&X-Amz-Expires=86400"
             f"&X-Amz-SignedHeaders=host&X-Amz-Security-Token={STOKEN}&X-Amz-Signature={SIG4}")
 SIG2 = "vjSAMPLENmGa%2ByT272YEAiv4%3D"
-S3_SIGV2 = f"http://quotes.s3.amazonaws.com/nelson?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1177363698&Signature={SIG2}"
+S3_SIGV2 = ("http://quotes.s3.amazonaws.com/nelson?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1177363698"
+            f"&Signature={SIG2}")
 
 
 @pytest.mark.parametrize(("url", "secrets", "kept"), [
@@ -96,21 +97,24 @@ def _strings(shape, path=""):
 
 
 def _minting_operations() -> set[tuple[str, str]]:
-    """From botocore: SageMaker operations (not reads) whose response carries a URL, and SageMaker / SSM
-    operations whose response carries a session token or secret key (members the model names so, or marks
-    sensitive with a key or token in the name)."""
+    """From botocore: operations of SageMaker, SageMaker Unified Studio (DataZone) and SSM that mint a URL or
+    hand out a credential: a SageMaker write whose response carries a URL, any operation named for the URL,
+    token or credentials it returns, and any whose response carries a token (not a page's NextToken) or a
+    secret key."""
     session = botocore.session.get_session()
     found = set()
-    for service in ("sagemaker", "ssm"):
+    for service in ("sagemaker", "datazone", "ssm"):
         model = session.get_service_model(service)
         for name in model.operation_names:
             output = model.operation_model(name).output_shape
-            if output is None or name.startswith(_READS) and name != "GetAccessToken":
+            if output is None:
                 continue
+            named = re.search(r"(Url|Urls|URL|Token|Credentials)$", name)
             for _path, member, shape in _strings(output):
-                url = service == "sagemaker" and re.search(r"(Url|URL)$", member)
-                token = re.search(r"Token(Value)?$", member) and member != "NextToken"
-                key = shape.metadata.get("sensitive") and re.search(r"Key|Token", member)
+                url = re.search(r"(Url|URL)$", member) and (
+                    named or service == "sagemaker" and not name.startswith(_READS))
+                token = re.search(r"(?i)Token(Value)?$", member) and member.lower() != "nexttoken"
+                key = re.search(r"(?i)Secret\w*Key$", member)
                 if url or token or key:
                     found.add((service, name))
     return found
@@ -118,6 +122,14 @@ def _minting_operations() -> set[tuple[str, str]]:
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 KEY_ID = "ASIAIOSFODNN7EXAMPLE"
+OAUTH_ACCESS, OAUTH_REFRESH, OAUTH_JWT, EMR_TOKEN = "oa-Acc3ss", "oa-R3fresh", "eyJhbGciOi.jwt.x", "emr-T0ken"
+#: botocore (DataZone connections): oAuth2Credentials accessToken / refreshToken / jwtToken, and an EMR managed
+#: endpoint's credentials token.
+_CONNECTION = {
+    "connectionId": "c-1", "physicalEndpoints": [{"glueConnection": {"authenticationConfiguration": {
+        "oAuth2Properties": {"tokenUrl": "https://login.example.com/oauth2/token", "oAuth2Credentials": {
+            "accessToken": OAUTH_ACCESS, "refreshToken": OAUTH_REFRESH, "jwtToken": OAUTH_JWT}}}}}],
+    "props": {"sparkEmrProperties": {"managedEndpointCredentials": {"id": "me-1", "token": EMR_TOKEN}}}}
 #: Each operation the models give, with a response in the form AWS documents and the secrets in it.
 MINTED = {
     # Developer Guide, Studio through an interface VPC endpoint: {"AuthorizedUrl": ".../auth?token=AuthToken"}
@@ -155,6 +167,28 @@ MINTED = {
     ("ssm", "GetAccessToken"): (
         {"Credentials": {"AccessKeyId": KEY_ID, "SecretAccessKey": SECRET, "SessionToken": T,
                          "ExpirationTime": 1.7e9}, "AccessRequestStatus": "Approved"}, [SECRET, T, KEY_ID]),
+    # botocore: CallbackToken "The pipeline generated token from the Amazon SQS queue" (SendPipelineExecutionStep
+    # Success/Failure take it)
+    ("sagemaker", "ListPipelineExecutionSteps"): (
+        {"PipelineExecutionSteps": [{"StepName": "cb", "Metadata": {"Callback": {
+            "CallbackToken": "Zk9xT2x1ZkN2d3BCb3Vk", "SqsQueueUrl": "https://sqs.us-east-1.amazonaws.com/1/q"}}}]},
+        ["Zk9xT2x1ZkN2d3BCb3Vk"]),
+    # botocore: GetEnvironmentCredentials accessKeyId / secretAccessKey / sessionToken
+    ("datazone", "GetEnvironmentCredentials"): (
+        {"accessKeyId": KEY_ID, "secretAccessKey": SECRET, "sessionToken": T, "expiration": "2026-12-07T10:00:00Z"},
+        [KEY_ID, SECRET, T]),
+    # botocore: authCodeUrl "The data portal URL" (its form is not documented: a sign-in URL carries an OAuth
+    # authorization code, RFC 6749 section 4.1.2 "code")
+    ("datazone", "GetIamPortalLoginUrl"): (
+        {"authCodeUrl": f"https://dzd_abc123.sagemaker.us-east-1.on.aws/auth?code={T}&state=s1",
+         "userProfileId": "up-1"}, [T]),
+    **{("datazone", op): (_CONNECTION, [OAUTH_ACCESS, OAUTH_REFRESH, OAUTH_JWT, EMR_TOKEN])
+       for op in ("CreateConnection", "UpdateConnection")},
+    ("datazone", "GetConnection"): (
+        {**_CONNECTION, "connectionCredentials": {"accessKeyId": KEY_ID, "secretAccessKey": SECRET,
+                                                  "sessionToken": T}},
+        [OAUTH_ACCESS, OAUTH_REFRESH, OAUTH_JWT, EMR_TOKEN, KEY_ID, SECRET, T]),
+    ("datazone", "ListConnections"): ({"items": [_CONNECTION]}, [OAUTH_ACCESS, OAUTH_REFRESH, OAUTH_JWT, EMR_TOKEN]),
 }
 
 
@@ -193,7 +227,8 @@ HF = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"
      'curl -H "Authorization: Bearer ***" https://api.github.com/repos/acme/x/tarball -o x.tgz'),
     (f"curl --header 'authorization: token {GHP}' https://api.github.com/x",
      "curl --header 'authorization: token ***' https://api.github.com/x"),
-    ("wget --header='Authorization: Bearer abc.def' https://h/x", "wget --header='Authorization: Bearer ***' https://h/x"),
+    ("wget --header='Authorization: Bearer abc.def' https://h/x",
+     "wget --header='Authorization: Bearer ***' https://h/x"),
     # botocore.endpoint's log of a SigV4 request's headers
     ("{'Authorization': b'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
      "SignedHeaders=host;x-amz-date, Signature=" + SIG4 + "'}", "{'Authorization': b'AWS4-HMAC-SHA256 ***'}"),
@@ -201,24 +236,29 @@ HF = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"
     ("curl -u alice:s3cr3t https://h/x", "curl -u alice:*** https://h/x"),
     (f"curl --user 'bot:{GHP}' https://h/x", "curl --user 'bot:***' https://h/x"),
     # secret-named assignments, headers, keys and options
-    (f"export HF_TOKEN={HF}; huggingface-cli download acme/model", "export HF_TOKEN=***; huggingface-cli download acme/model"),
+    (f"export HF_TOKEN={HF}; huggingface-cli download acme/model",
+     "export HF_TOKEN=***; huggingface-cli download acme/model"),
     ("export HF_TOKEN=hf_short; huggingface-cli login", "export HF_TOKEN=***; huggingface-cli login"),
     (f"AWS_SECRET_ACCESS_KEY={SECRET} AWS_SESSION_TOKEN={T} aws s3 cp s3://b/k .",
      "AWS_SECRET_ACCESS_KEY=*** AWS_SESSION_TOKEN=*** aws s3 cp s3://b/k ."),
     ("aws_secret_access_key = " + SECRET, "aws_secret_access_key = ***"),
     ('DB_PASSWORD="hunter2" python app.py', 'DB_PASSWORD="***" python app.py'),
     ('os.environ["WANDB_API_KEY"] = "0123456789abcdef"', 'os.environ["WANDB_API_KEY"] = "***"'),
-    ("-H 'PRIVATE-TOKEN: abc123' https://gitlab.example.com/api", "-H 'PRIVATE-TOKEN: ***' https://gitlab.example.com/api"),
+    ("-H 'PRIVATE-TOKEN: abc123' https://gitlab.example.com/api",
+     "-H 'PRIVATE-TOKEN: ***' https://gitlab.example.com/api"),
     ("docker login --password hunter2 --username bot reg", "docker login --password *** --username bot reg"),
     ("huggingface-cli login --token=abc123", "huggingface-cli login --token=***"),
     ("{'SecretAccessKey': 'abc', 'SessionToken': 'def'}", "{'SecretAccessKey': '***', 'SessionToken': '***'}"),
     ("<SessionToken>abc</SessionToken><SecretAccessKey>def</SecretAccessKey>",
      "<SessionToken>***</SessionToken><SecretAccessKey>***</SecretAccessKey>"),
-    ("x-amz-security-token:FwoGZXIvYXdz\nx-amz-target:SageMaker.X", "x-amz-security-token:***\nx-amz-target:SageMaker.X"),
+    ("x-amz-security-token:FwoGZXIvYXdz\nx-amz-target:SageMaker.X",
+     "x-amz-security-token:***\nx-amz-target:SageMaker.X"),
     # documented formats wherever they stand (the prefix stays, so the line can be found)
     ("aws configure set aws_access_key_id AKIAIOSFODNN7EXAMPLE", "aws configure set aws_access_key_id AKIA***"),
-    (f"git clone https://github.com/acme/x.git && echo {GHP}", "git clone https://github.com/acme/x.git && echo ghp_***"),
-    (f"token {'gho_' + GHP[4:]} and {'github_pat_11ABCDEFG0123456789_abcdefghijklmnop'}", "token gho_*** and github_pat_***"),
+    (f"git clone https://github.com/acme/x.git && echo {GHP}",
+     "git clone https://github.com/acme/x.git && echo ghp_***"),
+    (f"token {'gho_' + GHP[4:]} and {'github_pat_11ABCDEFG0123456789_abcdefghijklmnop'}",
+     "token gho_*** and github_pat_***"),
     (f"echo {HF} | huggingface-cli login", "echo hf_*** | huggingface-cli login"),
     ("post xoxb-1234567890-0987654321-AbCdEf to slack", "post xoxb-*** to slack"),
     ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----",
