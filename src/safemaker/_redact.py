@@ -28,7 +28,9 @@ What is masked is decided by what a value *is*, not by a list of the URLs seen s
   there is no colon (a token given as the user name, ``https://<token>@github.com``);
 - the credentials of an ``Authorization`` / ``Proxy-Authorization`` header, the
   scheme kept (``Authorization: Bearer ***``; RFC 6750 section 2.1, RFC 7617);
-- the password of ``-u``/``--user``/``--proxy-user user:password`` (curl);
+- the password of ``-u``/``--user``/``--proxy-user user:password`` (curl), of a
+  ``.netrc`` line (``login NAME password ***``) and the value of ``set NAME VALUE``
+  when NAME says it holds a secret (``aws configure set aws_secret_access_key ***``);
 - the value of an assignment, a header, a mapping key or a ``--option`` whose name
   says it holds a secret (``HF_TOKEN=``, ``AWS_SECRET_ACCESS_KEY=``,
   ``AWS_SESSION_TOKEN=``, ``DB_PASSWORD:``, ``'SessionToken': '...'``,
@@ -38,7 +40,8 @@ What is masked is decided by what a value *is*, not by a list of the URLs seen s
 - values in a provider's documented token format wherever they stand: AWS access
   key IDs (``AKIA``/``ASIA``/``ABIA``/``ACCA`` + 16: IAM User Guide, "Unique
   identifiers"), GitHub tokens (``ghp_ gho_ ghu_ ghs_ ghr_``, ``github_pat_``),
-  Hugging Face ``hf_`` tokens, Slack ``xox?-`` tokens, GitLab ``glpat-`` tokens,
+  Hugging Face ``hf_`` tokens, Slack ``xox?-`` tokens, GitLab ``glpat-`` tokens, PyPI
+  ``pypi-AgE...`` tokens,
   and PEM private key blocks. The prefix is kept (``ghp_***``) so that the line can
   still be found.
 
@@ -112,8 +115,13 @@ _ASSIGN_RE = _Lazy(_ASSIGN, re.I)
 # Documented token formats, case-sensitive; the prefix is kept.
 _FORMATS = (r"(?<![A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA)(?=[A-Z0-9]{16}(?![A-Za-z0-9]))|gh[pousr]_(?=[A-Za-z0-9]{20})"
             r"|github_pat_(?=[A-Za-z0-9_]{20})|hf_(?=[A-Za-z0-9]{30})|xox[abposer]-(?=[A-Za-z0-9-]{10})"
-            r"|glpat-(?=[A-Za-z0-9_-]{20}))[A-Za-z0-9_-]+")
+            r"|glpat-(?=[A-Za-z0-9_-]{20})|pypi-(?=AgE[A-Za-z0-9_-]{20}))[A-Za-z0-9_-]+")
 _FORMATS_RE = _Lazy(_FORMATS)
+# Two commands that take a secret as a positional word: a .netrc line (login NAME password SECRET) and
+# `aws configure set aws_secret_access_key SECRET` (any `set NAME VALUE` whose NAME says it holds a secret).
+_POSITIONAL = (r"((?<![\w-])(?:login\s+\S+\s+passw(?:or)?d|set\s+[\"']?([a-z0-9_.-]{0,64}" + _SECRET_WORD
+               + r"[a-z0-9_.-]{0,64})[\"']?)\s+)(?![-$])([^\s\"';&|]+)")
+_POSITIONAL_RE = _Lazy(_POSITIONAL, re.I)
 _PRIVATE_KEY = r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)"
 _PRIVATE_KEY_RE = _Lazy(_PRIVATE_KEY)
 # <SecretAccessKey>...</SecretAccessKey>, <SessionToken>...</SessionToken>: the XML bodies of query-protocol
@@ -126,7 +134,7 @@ _ELEMENT_RE = _Lazy(_ELEMENT, re.I)
 #: times slower): one cheap scan, a superset of the rules (tests check that it never misses a masked text).
 _TRIGGER_RE = _Lazy(
     r"@|token|signature|credential|secret|passw|api[-_]?key|access[-_]?key|private[-_ ]?key|(?:sig|code)(?:=|%3d)"
-    r"|authoriz|-u|akia|asia|abia|acca|gh[pousr]_|github_pat_|hf_|xox[abposer]-|glpat-")  # on text.lower()
+    r"|authoriz|-u|akia|asia|abia|acca|gh[pousr]_|github_pat_|hf_|xox[abposer]-|glpat-|pypi-")  # on text.lower()
 
 
 def _mask_userinfo(match: "re.Match[str]") -> str:
@@ -189,6 +197,12 @@ def _mask_option(match: "re.Match[str]") -> str:
         return f'{match.group(1)}"{REDACTED}"'
     if match.group(4) is not None:
         return f"{match.group(1)}'{REDACTED}'"
+    return match.group(1) + REDACTED
+
+
+def _mask_positional(match: "re.Match[str]") -> str:
+    if match.group(2) is not None and not is_secret_name(match.group(2)) or match.group(3) == REDACTED:
+        return match.group(0)
     return match.group(1) + REDACTED
 
 
@@ -280,6 +294,7 @@ def _redact_all(text: str) -> str:
     masked = _USER_OPTION_RE.sub(lambda m: m.group(1) + REDACTED, masked)
     masked = _OPTION_RE.sub(_mask_option, masked)
     masked = _ASSIGN_RE.sub(_mask_assignment, masked)
+    masked = _POSITIONAL_RE.sub(_mask_positional, masked)
     masked = _FORMATS_RE.sub(lambda m: m.group(1) + REDACTED, masked)
     masked = _ELEMENT_RE.sub(_mask_element, masked)
     masked = _PRIVATE_KEY_RE.sub(lambda m: m.group(1) + REDACTED + m.group(2), masked)

@@ -253,7 +253,13 @@ HF = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"
      "<SessionToken>***</SessionToken><SecretAccessKey>***</SecretAccessKey>"),
     ("x-amz-security-token:FwoGZXIvYXdz\nx-amz-target:SageMaker.X",
      "x-amz-security-token:***\nx-amz-target:SageMaker.X"),
+    # secrets given as a positional word: a .netrc line, `aws configure set` (AWS CLI User Guide)
+    ("echo 'machine github.com login bot password s3cr3t' >> ~/.netrc",
+     "echo 'machine github.com login bot password ***' >> ~/.netrc"),
+    (f"aws configure set aws_secret_access_key {SECRET} && aws configure set region us-east-1",
+     "aws configure set aws_secret_access_key *** && aws configure set region us-east-1"),
     # documented formats wherever they stand (the prefix stays, so the line can be found)
+    ("twine upload -p pypi-AgEIcHlwaS5vcmcCJGFiY2RlZjAxMjM0NTY3ODk dist/*", "twine upload -p pypi-*** dist/*"),
     ("aws configure set aws_access_key_id AKIAIOSFODNN7EXAMPLE", "aws configure set aws_access_key_id AKIA***"),
     (f"git clone https://github.com/acme/x.git && echo {GHP}",
      "git clone https://github.com/acme/x.git && echo ghp_***"),
@@ -279,7 +285,8 @@ NOT_SECRETS = [
     "docker login --password-stdin -u bot reg", "https://d-abc.studio.us-east-1.sagemaker.aws/lab",
     "s3://bucket/prefix/token-list.json", "SM-PRE-LIFECYCLE-FETCH", "git@github.com:acme/train.git",
     "wss://ssmmessages.us-east-1.amazonaws.com/v1/data-channel/s-1?role=publish_subscribe",
-    "token_url: https://login.example.com/oauth2/token", "TokenType: Bearer",
+    "token_url: https://login.example.com/oauth2/token", "TokenType: Bearer", "aws configure set region us-east-1",
+    "set -x; pip install pypi-simple", "login bot password $NETRC_PASSWORD",
 ]
 
 
