@@ -74,3 +74,46 @@ def test_a_value_keyed_on_what_the_profile_does_not_fix_cannot_be_verified(profi
     r, rows = run_json(profile_file, _template(tmp_path, f"!FindInMap [M, !Ref '{name}', Access]", mappings))
     assert [(x["status"], x["path"]) for x in rows] == [("UNKNOWN", "DirectInternetAccess")]
     assert rows[0]["found"].startswith("cannot be verified") and name in rows[0]["found"]
+
+
+def _cdk_assembly(tmp_path, environment):
+    """A cloud assembly (``cdk synth``'s cdk.out) with one stack whose notebook's access is keyed on its region.
+
+    CDK cloud assembly schema: a stack artifact's ``environment`` is ``aws://<account>/<region>``, the
+    region ``cdk deploy`` deploys it to; ``unknown-region`` for an environment-agnostic stack.
+    """
+    import json
+
+    out = tmp_path / "cdk.out"
+    out.mkdir()
+    template = {"Mappings": {"M": {"us-east-1": {"Access": "Disabled"}, "eu-west-1": {"Access": "Enabled"}}},
+                "Resources": {"Nb": {"Type": "AWS::SageMaker::NotebookInstance", "Properties": {
+                    "InstanceType": "ml.t3.medium", "RoleArn": ROLE, "SubnetId": SUBNET, "SecurityGroupIds": [SG],
+                    "RootAccess": "Disabled",
+                    "DirectInternetAccess": {"Fn::FindInMap": ["M", {"Ref": "AWS::Region"}, "Access"]}}}}}
+    (out / "Stack.template.json").write_text(json.dumps(template))
+    artifact = {"type": "aws:cloudformation:stack", "properties": {"templateFile": "Stack.template.json"}}
+    if environment is not None:
+        artifact["environment"] = environment
+    (out / "manifest.json").write_text(json.dumps({"version": "36.0.0", "artifacts": {"Stack": artifact}}))
+    return str(out)
+
+
+def test_a_cdk_stack_bound_to_another_region_is_checked_in_its_own_region(profile_file, tmp_path):
+    # the profile's region is us-east-1 (closed row); the stack deploys to eu-west-1 (open row)
+    r, rows = run_json(profile_file, _cdk_assembly(tmp_path, "aws://123456789012/eu-west-1"))
+    assert r.exit_code == 3
+    assert [(x["status"], x["rule_id"], x["path"], x["found"]) for x in rows] == [
+        ("FAIL", "SM-NB-DIRECT-INTERNET", "DirectInternetAccess", "Enabled")]
+
+
+@pytest.mark.parametrize("environment", ["aws://unknown-account/unknown-region", None])
+def test_an_environment_agnostic_cdk_stack_is_checked_in_the_profiles_region(profile_file, tmp_path, environment):
+    r, rows = run_json(profile_file, _cdk_assembly(tmp_path, environment))
+    assert (r.exit_code, rows) == (0, [])
+
+
+def test_a_cdk_stack_environment_that_is_not_an_aws_url_is_bad_input(profile_file, tmp_path):
+    r, _ = run_json(profile_file, _cdk_assembly(tmp_path, "eu-west-1"))
+    assert r.exit_code == 2
+    assert "environment is 'eu-west-1'" in r.output and "aws://<account>/<region>" in r.output

@@ -29,6 +29,7 @@ Example
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
@@ -205,7 +206,8 @@ def _cdk_assembly(directory: Path, parameters: Mapping[str, str], seen: set[Path
             tdoc = read_document(tpl, _shown(tpl))
             if not is_template(tdoc.data):
                 raise IacInputError(tdoc.file, f"artifact {artifact_id} of {shown} is not a CloudFormation template")
-            out.append(_template_source(tdoc, "cdk", dict(parameters), label=None, pseudo=pseudo))
+            out.append(_template_source(tdoc, "cdk", dict(parameters), label=None,
+                                        pseudo=_stack_pseudo(art.get("environment"), artifact_id, shown, pseudo)))
         elif art.get("type") == "cdk:cloud-assembly" and isinstance(props.get("directoryName"), str):
             nested = directory / props["directoryName"]
             if (nested / "manifest.json").is_file():
@@ -215,6 +217,40 @@ def _cdk_assembly(directory: Path, parameters: Mapping[str, str], seen: set[Path
     for p in directory.rglob("*"):  # assets (asset.*) hold the app's own files: not sources
         seen.add(p.resolve())
     return out
+
+
+_CDK_ENVIRONMENT = re.compile(r"aws://(?P<account>[^/]*)/(?P<region>[^/]+)")
+"""A CDK stack artifact's ``environment``: ``aws://<account>/<region>``, ``unknown-account`` /
+``unknown-region`` for an environment-agnostic stack (CDK cloud assembly schema)."""
+
+
+def _stack_pseudo(environment: Any, artifact_id: str, shown: str,
+                  pseudo: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    """The pseudo parameters of one CDK stack: those of the region its manifest ``environment`` names.
+
+    A stack bound to a region (``aws://123456789012/eu-west-1``) is deployed there whatever the
+    profile's region, so ``AWS::Region`` (and the partition and URL suffix it fixes) is that region's
+    (CloudFormation "Pseudo parameters reference": "the Region in which the encompassing resource is
+    being created"); an environment-agnostic stack (``unknown-region``, or no ``environment``) is
+    deployed where the deploying credentials point, taken to be the profile's region like a plain
+    template (``pseudo``; ``None`` when no profile region is known: every pseudo parameter stays
+    unresolved).
+
+    Raises
+    ------
+    IacInputError
+        ``environment`` is not ``aws://<account>/<region>``.
+    """
+    if environment is None:
+        return pseudo
+    m = _CDK_ENVIRONMENT.fullmatch(environment) if isinstance(environment, str) else None
+    if m is None:
+        raise IacInputError(shown, f"artifact {artifact_id}: environment is {environment!r}; the CDK writes "
+                                   "'aws://<account>/<region>' (give the cdk.out directory `cdk synth` wrote)")
+    region = m.group("region")
+    if region == "unknown-region":
+        return pseudo
+    return pseudo_parameters(region)
 
 
 def _is_cdk_assembly(directory: Path) -> bool:
