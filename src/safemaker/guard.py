@@ -231,12 +231,22 @@ class _Ctx:
         # per-field object.__setattr__ calls); the guard makes many of them on the hot path. What __init__'s
         # __post_init__ masks (a credential: safemaker._redact) is masked here: only a text can carry one, and
         # _may_hold_secret (one scan of the lower-cased text for literals every masking rule needs) is exact.
-        if found.__class__ is str and _may_hold_secret(found):
-            found = _redact_text(found)
+        # Texts known to hold none ("Enabled", an ID refused again) are remembered, never a text that held one.
+        if found.__class__ is str and found not in _CLEAN_TEXTS:
+            if _may_hold_secret(found):
+                found = _redact_text(found)
+            else:
+                if len(_CLEAN_TEXTS) >= 4096:
+                    _CLEAN_TEXTS.clear()
+                _CLEAN_TEXTS.add(found)
         v = _new_violation(Violation)
         v.__dict__.update(operation=self.operation, path=path, found=found, required=required, fix=fix,
                           rule_id=_RULE_IDS[rule], required_text=required_text)
         self.out.append(v)
+
+
+#: Texts a violation showed that may_hold_secret() found clean (bounded; see _Ctx.violation).
+_CLEAN_TEXTS: set[str] = set()
 
 
 def _shown(value: Any) -> Any:

@@ -384,6 +384,12 @@ def test_the_guard_fast_path_masks_what_a_refused_request_carries(monkeypatch):
     shown = [v for v in exc.value.violations if v.path == "DirectInternetAccess"]
     assert [v.found for v in shown] == ["HF_TOKEN=***"]
     assert HF not in str(exc.value) and HF not in json.dumps([v.as_dict() for v in exc.value.violations])
+    # The fast path remembers texts found clean, never one that held a secret; a second refusal masks again.
+    assert value not in guard._CLEAN_TEXTS
+    with pytest.raises(GuardrailViolation) as again:
+        guard.apply("CreateNotebookInstance", {"NotebookInstanceName": "nb", "InstanceType": "ml.t3.medium",
+                                               "RoleArn": ROLE, "DirectInternetAccess": value}, make_profile())
+    assert HF not in str(again.value)
 
 
 def test_masking_twice_changes_nothing_more():
