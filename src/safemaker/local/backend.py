@@ -13,7 +13,6 @@ from types import TracebackType
 from typing import Any
 
 from safemaker.errors import LocalBackendError
-from safemaker.local import _regions
 from safemaker.local import fixes as _fixes
 from safemaker.local.recording import RecordedRequest, RequestLog
 from safemaker.local.session import LocalSession
@@ -152,7 +151,6 @@ class LocalBackend:
                     reason=f"moto's server is not importable ({exc}); {_INSTALL_HINT}"
                 ) from exc
             _fixes.install_fixes()
-            _regions.share_region_lists()
             offline = offline_environment()
             offline.__enter__()
             server = RecordingMotoServer(self._requested_port, self._log)
@@ -160,7 +158,6 @@ class LocalBackend:
                 server.start()
             except BaseException:
                 offline.__exit__(None, None, None)
-                _regions.unshare_region_lists()
                 _fixes.uninstall_fixes()
                 raise
             self._offline = offline
@@ -192,7 +189,6 @@ class LocalBackend:
                 server.stop()
             finally:
                 self._server = None
-                _regions.unshare_region_lists()
                 _fixes.uninstall_fixes()
                 offline, self._offline = self._offline, None
                 if offline is not None:
