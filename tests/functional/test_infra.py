@@ -45,6 +45,14 @@ def cfg():
     return StackConfig(name=STACK, region=REGION, aws_managed_policies=())
 
 
+@pytest.fixture
+def built(aws, cfg, safemaker_local_pool):
+    """``up(aws, cfg)``'s result, with the network it built: built once per test process, then moto's state of
+    that moment restored for each later test (the pytest plugin's pool); the request log is empty afterwards.
+    For the tests of what comes after an ``up`` (its own requests are asserted by the tests that call ``up``)."""
+    return safemaker_local_pool.state(aws.backend, ("test_infra.built", REGION), lambda: up(aws, cfg))
+
+
 def mutating(backend):
     return [r.operation for r in backend.requests if r.operation and r.operation.startswith(MUTATING_PREFIXES)]
 
@@ -156,8 +164,7 @@ def test_up_builds_the_seed_network_all_tagged_and_writes_the_profile(aws, cfg, 
     assert doctor.run(p, ["notebook", "training", "hosting"], ec2_client=ec2).status == "ok"
 
 
-def test_every_ec2_resource_carries_the_stack_and_resource_tags(aws, cfg):
-    up(aws, cfg)
+def test_every_ec2_resource_carries_the_stack_and_resource_tags(aws, built):
     found = tagged(aws)
     assert {k: len(v) for k, v in found.items()} == {
         "vpc": 1, "subnet": 2, "route-table": 1, "security-group": 1, "endpoint": 9, "dhcp": 1}
@@ -166,9 +173,8 @@ def test_every_ec2_resource_carries_the_stack_and_resource_tags(aws, cfg):
     assert names == ["subnet-1", "subnet-2"]
 
 
-def test_second_up_changes_nothing(aws, cfg):
-    first = up(aws, cfg)
-    aws.backend.reset_requests()
+def test_second_up_changes_nothing(aws, built, cfg):
+    first = built
     second = up(aws, cfg)
     assert mutating(aws.backend) == []
     assert second.changes == ()
@@ -194,8 +200,8 @@ def test_plan_touches_nothing_and_lists_what_up_then_does(aws, cfg):
                                 "IAM role"] + ["IAM policy"] * len(down_plan.changes[16:]))
 
 
-def test_up_repairs_drift(aws, cfg):
-    result = up(aws, cfg)
+def test_up_repairs_drift(aws, built, cfg):
+    result = built
     p = result.profile
     aws.ec2.modify_vpc_attribute(VpcId=p.vpc_id, EnableDnsHostnames={"Value": False})
     logs = result.resources["endpoint:logs"]
@@ -215,8 +221,8 @@ def test_up_repairs_drift(aws, cfg):
     assert doctor.run(again.profile, ["notebook", "training", "hosting"], ec2_client=aws.ec2).status == "ok"
 
 
-def test_up_new_policy_version_when_the_profile_changes(aws, cfg):
-    first = up(aws, cfg)
+def test_up_new_policy_version_when_the_profile_changes(aws, built):
+    first = built
     arn = first.policy_arns["execution-role"][0]
     before = aws.iam.get_policy_version(PolicyArn=arn, VersionId="v1")["PolicyVersion"]["Document"]
     with_bucket = StackConfig(name=STACK, region=REGION, aws_managed_policies=(), default_bucket="ifsm-artifacts")
@@ -299,8 +305,7 @@ def test_up_with_the_admin_host(aws, monkeypatch):
 # --------------------------------------------------------------------------- down
 
 
-def test_down_deletes_everything_in_dependency_order_and_can_be_rerun(aws, cfg):
-    up(aws, cfg)
+def test_down_deletes_everything_in_dependency_order_and_can_be_rerun(aws, built):
     seen = []
     result = down(aws, progress=seen.append)
     assert result.complete and result.remaining == () and result.skipped == ()
@@ -328,8 +333,7 @@ def _ec2_error(request, status, code, message):
     return response
 
 
-def test_down_completes_through_throttling_and_transient_errors(aws, cfg, botocore_backoff):
-    up(aws, cfg)
+def test_down_completes_through_throttling_and_transient_errors(aws, built, botocore_backoff):
     # Throttling and 503s are botocore's to retry (standard mode, infra.CLIENT_CONFIG): injected per attempt
     # (before-send). DependencyViolation is safemaker's (botocore does not retry it): injected per call.
     ec2 = aws.backend.session.client("ec2", config=infra.CLIENT_CONFIG)
@@ -369,8 +373,7 @@ def test_down_completes_through_throttling_and_transient_errors(aws, cfg, botoco
     assert tagged(aws)["vpc"] == []
 
 
-def test_down_gives_up_after_max_attempts_and_a_rerun_finishes(aws, cfg, botocore_backoff):
-    up(aws, cfg)
+def test_down_gives_up_after_max_attempts_and_a_rerun_finishes(aws, built, botocore_backoff):
     sent = []
 
     def throttle(request, **kwargs):
@@ -395,8 +398,7 @@ def test_down_gives_up_after_max_attempts_and_a_rerun_finishes(aws, cfg, botocor
     assert tagged(aws)["vpc"] == []
 
 
-def test_untagged_endpoint_with_a_matching_name_survives_down(aws, cfg):
-    built = up(aws, cfg)
+def test_untagged_endpoint_with_a_matching_name_survives_down(aws, built):
     p = built.profile
     foreign = aws.ec2.create_vpc_endpoint(
         VpcId=p.vpc_id, VpcEndpointType="Interface", ServiceName="com.amazonaws.us-east-1.sagemaker.api",
@@ -438,8 +440,7 @@ def test_untagged_iam_role_with_the_stacks_name_is_never_deleted(aws):
     assert mutating(aws.backend)[-1] == "CreateRole"
 
 
-def test_down_detaches_the_developer_policy_from_users_before_deleting_it(aws, cfg):
-    built = up(aws, cfg)
+def test_down_detaches_the_developer_policy_from_users_before_deleting_it(aws, built):
     aws.iam.create_user(UserName="Developer")
     developer = built.policy_arns["developer"][0]
     aws.iam.attach_user_policy(UserName="Developer", PolicyArn=developer)
@@ -451,8 +452,7 @@ def test_down_detaches_the_developer_policy_from_users_before_deleting_it(aws, c
     assert aws.iam.get_user(UserName="Developer")["User"]["UserName"] == "Developer"
 
 
-def test_two_stacks_do_not_touch_each_other(aws, cfg):
-    up(aws, cfg)
+def test_two_stacks_do_not_touch_each_other(aws, built):
     other = StackConfig(name="other", region=REGION, aws_managed_policies=(), cidr_block="10.1.0.0/16",
                         features=["training"])
     other_result = up(aws, other)
