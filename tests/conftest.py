@@ -125,6 +125,7 @@ def pytest_configure(config: pytest.Config) -> None:
     botocore.session.create_loader = loader
     _share_botocore_event_aliases()
     _share_botocore_kwargs_checks()
+    _share_botocore_client_methods()
     _share_typer_commands()
 
 
@@ -185,6 +186,46 @@ def _share_botocore_kwargs_checks() -> None:
     botocore.hooks.accepts_kwargs = shared
 
 
+_BOTOCORE_CLIENT_CREATOR: list = []
+
+
+def _share_botocore_client_methods() -> None:
+    """A client of a service gets the service model and the API methods made for the first client of it.
+
+    botocore makes a new ``ServiceModel`` for every client (``ClientCreator._load_service_model``) and builds
+    every operation's model again to make the client class's methods (``_create_methods``: 434 operations for
+    SageMaker, 830 for EC2): most of the ~9 ms of CPU that a SageMaker client costs, paid by each of the
+    thousands of clients the suite makes (a new session per test, and the CLI and the guard make their own).
+    The model read from one loader's JSON (the same dict: :func:`pytest_configure` shares the loader) is the same
+    model, so one ``ServiceModel`` is kept per JSON document and service name; a method only calls
+    ``_make_api_call`` with its operation name, so the methods made from one model are kept too, and each client
+    class gets a copy of that dict (``creating-client-class`` handlers still see and change their own). A loader
+    of its own (``AWS_DATA_PATH``, ``own_botocore_loaders``) reads other dicts and gets models of its own."""
+    from botocore.client import ClientCreator
+    from botocore.model import ServiceModel
+
+    load_service_model, create_methods = ClientCreator._load_service_model, ClientCreator._create_methods
+    models: dict[tuple[int, str], tuple[object, ServiceModel]] = {}
+    methods: dict[int, tuple[ServiceModel, dict]] = {}
+
+    def shared_model(self: ClientCreator, service_name: str, api_version: str | None = None) -> ServiceModel:
+        json_model = self._loader.load_service_model(service_name, "service-2", api_version=api_version)
+        seen = models.get((id(json_model), service_name))
+        if seen is None or seen[0] is not json_model:
+            seen = models[(id(json_model), service_name)] = (json_model, ServiceModel(json_model, service_name))
+        return seen[1]
+
+    def shared_methods(self: ClientCreator, service_model: ServiceModel) -> dict:
+        seen = methods.get(id(service_model))
+        if seen is None or seen[0] is not service_model:
+            seen = methods[id(service_model)] = (service_model, create_methods(self, service_model))
+        return dict(seen[1])
+
+    _BOTOCORE_CLIENT_CREATOR.append((load_service_model, create_methods))
+    ClientCreator._load_service_model = shared_model  # type: ignore[method-assign]
+    ClientCreator._create_methods = shared_methods  # type: ignore[method-assign]
+
+
 _TYPER_GET_COMMAND: list = []
 
 
@@ -237,8 +278,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """botocore's own ``create_loader``, ``EventAliaser`` and ``accepts_kwargs``, typer's ``get_command`` back
-    (:func:`pytest_configure`)."""
+    """botocore's own ``create_loader``, ``EventAliaser``, ``accepts_kwargs`` and ``ClientCreator`` methods, typer's
+    ``get_command`` back (:func:`pytest_configure`)."""
     import botocore.session
 
     if _BOTOCORE_CREATE_LOADER:
@@ -251,6 +292,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         import botocore.hooks
 
         botocore.hooks.accepts_kwargs = _BOTOCORE_ACCEPTS_KWARGS.pop()
+    if _BOTOCORE_CLIENT_CREATOR:
+        from botocore.client import ClientCreator
+
+        ClientCreator._load_service_model, ClientCreator._create_methods = _BOTOCORE_CLIENT_CREATOR.pop()
     if _TYPER_GET_COMMAND:
         import typer.testing
 
