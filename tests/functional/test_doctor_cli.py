@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -16,12 +17,16 @@ FAST = RetryPolicy(base_delay=0, wait_delay=0, sleep=lambda seconds: None)
 
 
 @pytest.fixture
-def built(safemaker_local, tmp_path):
+def built(safemaker_local, safemaker_local_pool, tmp_path):
+    """``infra up``'s result with its profile written to the test's ``tmp_path`` (as ``up`` writes it:
+    ``VpcProfile.dump``): the network built once per test process, then moto's state of that moment restored for
+    each test (the pytest plugin's pool)."""
     session = safemaker_local.session
     ec2 = session.client("ec2")
-    result = infra.up(StackConfig(name="ifsm", region="us-east-1", aws_managed_policies=()), ec2_client=ec2,
-                      iam_client=session.client("iam"), retry=FAST, profile_path=tmp_path / "ifsm.toml")
-    return result, ec2, safemaker_local
+    result = safemaker_local_pool.state(safemaker_local, ("test_doctor_cli.built", "us-east-1"), lambda: infra.up(
+        StackConfig(name="ifsm", region="us-east-1", aws_managed_policies=()), ec2_client=ec2,
+        iam_client=session.client("iam"), retry=FAST))
+    return dataclasses.replace(result, profile_path=result.profile.dump(tmp_path / "ifsm.toml")), ec2, safemaker_local
 
 
 def doctor(backend, profile_path, *args):
