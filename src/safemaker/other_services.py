@@ -41,6 +41,8 @@ DECIDED_OPERATIONS: Mapping[str, frozenset[str]] = {
                           "CreateEvaluationJob"}),
     "batch": frozenset({"SubmitServiceJob"}),
     "sagemaker-a2i-runtime": frozenset({"StartHumanLoop"}),
+    "textract": frozenset({"AnalyzeDocument"}),
+    "rekognition": frozenset({"DetectModerationLabels"}),
     "application-autoscaling": frozenset({"RegisterScalableTarget", "PutScheduledAction", "PutScalingPolicy"}),
     "codeconnections": frozenset({"CreateSyncConfiguration", "UpdateSyncConfiguration"}),
     "codestar-connections": frozenset({"CreateSyncConfiguration", "UpdateSyncConfiguration"}),

@@ -278,6 +278,102 @@ def test_a_human_evaluation_follows_its_flow_definitions_work_team(safemaker_ses
         sm_stub.assert_no_pending_responses()
 
 
+# --------------------------------------------------------------------------- Textract / Rekognition human loops
+
+PUBLIC_CROWD = "arn:aws:sagemaker:us-east-1:394669845002:workteam/public-crowd/default"
+HUMAN_LOOP = {"HumanLoopName": "loop", "FlowDefinitionArn": FLOW}
+LOOP_CALLS = {   # botocore's models: the one member each call sends the document or image in
+    ("textract", "analyze_document"): {"Document": {"S3Object": {"Bucket": "docs", "Name": "private.pdf"}},
+                                       "FeatureTypes": ["FORMS"]},
+    ("rekognition", "detect_moderation_labels"): {"Image": {"S3Object": {"Bucket": "docs", "Name": "private.jpg"}}},
+}
+
+
+def _public_flow():
+    return {"FlowDefinitionArn": FLOW, "FlowDefinitionName": "review", "FlowDefinitionStatus": "Active",
+            "CreationTime": "2026-01-01T00:00:00Z", "RoleArn": ROLE, "OutputConfig": {"S3OutputPath": "s3://b/out"},
+            "HumanLoopConfig": {"WorkteamArn": PUBLIC_CROWD, "HumanTaskUiArn": f"arn:aws:sagemaker:us-east-1:"
+                                                                               f"{ACCOUNT}:human-task-ui/ui",
+                                "TaskTitle": "t", "TaskDescription": "d", "TaskCount": 1}}
+
+
+def _stubbed_sagemaker(monkeypatch):
+    """The SageMaker client the guard describes the flow definition with (moto has no flow definitions); every other
+    client the guard makes (a carrier's Textract client) is its own."""
+    from safemaker import hooks
+
+    sagemaker = MODELS.create_client("sagemaker", region_name="us-east-1", endpoint_url="http://127.0.0.1:1",
+                                     aws_access_key_id="testing", aws_secret_access_key="testing")
+    own = hooks.Guard._other_client
+    monkeypatch.setattr(hooks.Guard, "_other_client", lambda self, client, service: sagemaker
+                        if service == "sagemaker" else own(self, client, service))
+    return sagemaker
+
+
+def test_textract_and_rekognition_hand_the_document_to_a_flow_definition_per_the_model():
+    """botocore's models: AnalyzeDocument / DetectModerationLabels take a HumanLoopConfig whose required
+    FlowDefinitionArn is a SageMaker flow definition (A2I); the AWS docs ("Use APIs in Amazon Augmented AI") name
+    these two as the built-in task types."""
+    textract = MODELS.get_service_model("textract").operation_model("AnalyzeDocument").input_shape
+    assert "Amazon Augmented AI (A2I)" in textract.members["HumanLoopConfig"].documentation
+    rekognition = MODELS.get_service_model("rekognition").operation_model("DetectModerationLabels").input_shape
+    assert "CreateFlowDefinition" in rekognition.members["HumanLoopConfig"].members["FlowDefinitionArn"].documentation
+    for shape in (textract, rekognition):
+        assert "FlowDefinitionArn" in shape.members["HumanLoopConfig"].required_members
+    for (service, method), request in LOOP_CALLS.items():
+        operation = MODELS.get_service_model(service).operation_model(
+            next(op for op in MODELS.get_service_model(service).operation_names
+                 if botocore.xform_name(op) == method)).name
+        refs = service_calls.sagemaker_references(service, operation, {**request, "HumanLoopConfig": HUMAN_LOOP})
+        assert [(r.path, r.resource, r.name) for r in refs] == [
+            ("HumanLoopConfig.FlowDefinitionArn", "flow-definition", "review")]
+        assert service_calls.sagemaker_references(service, operation, request) == []
+        assert operation in DECIDED_OPERATIONS[service]
+
+
+@pytest.mark.parametrize("service,method", sorted(LOOP_CALLS))
+def test_a_human_loop_of_textract_or_rekognition_follows_its_flow_definitions_work_team(
+        safemaker_local, safemaker_session, profile, monkeypatch, service, method):
+    """Trial 12b F06: the document goes to the flow definition's work team, as StartHumanLoop's input does: a
+    public crowd is refused (SM-WORKTEAM) and nothing reaches the service; without HumanLoopConfig nothing goes to
+    SageMaker and the call is sent (moto has neither operation: it answers with an error, after the request
+    reached it)."""
+    sagemaker = _stubbed_sagemaker(monkeypatch)
+    safemaker.install_process(profile)
+    client = safemaker_session.client(service, config=NO_RETRY)
+    request = LOOP_CALLS[(service, method)]
+    with Stubber(sagemaker) as sm_stub:
+        sm_stub.add_response("describe_flow_definition", _public_flow(), {"FlowDefinitionName": "review"})
+        with pytest.raises(GuardrailViolation) as exc:
+            getattr(client, method)(**request, HumanLoopConfig=HUMAN_LOOP)
+        assert [v.rule_id for v in exc.value.violations] == ["SM-WORKTEAM"]
+        assert exc.value.violations[0].path.startswith(
+            "HumanLoopConfig.FlowDefinitionArn -> DescribeFlowDefinition(FlowDefinitionName='review')")
+        assert safemaker_local.request_count(service) == 0
+        sent(getattr(client, method), **request)   # an unstubbed DescribeFlowDefinition would be refused
+        sm_stub.assert_no_pending_responses()
+    assert safemaker_local.request_count(service) == 1
+
+
+def test_a_state_machine_that_analyzes_a_document_with_a_public_crowd_loop_is_refused(
+        safemaker_local, safemaker_session, profile, monkeypatch):
+    """The carrier: a Step Functions AWS SDK task (``aws-sdk:textract:analyzeDocument``) is decided as the call
+    sent directly (docs/hooks.md, "Every decided call inside a carrier"), its flow definition described."""
+    sagemaker = _stubbed_sagemaker(monkeypatch)
+    safemaker.install_process(profile)
+    sfn = safemaker_session.client("stepfunctions", config=NO_RETRY)
+    request = {**LOOP_CALLS[("textract", "analyze_document")], "HumanLoopConfig": HUMAN_LOOP}
+    with Stubber(sagemaker) as sm_stub:
+        sm_stub.add_response("describe_flow_definition", _public_flow(), {"FlowDefinitionName": "review"})
+        with pytest.raises(GuardrailViolation) as exc:
+            sfn.create_state_machine(name="review", roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn",
+                                     definition=_task_machine("textract", "analyzeDocument", request))
+        sm_stub.assert_no_pending_responses()
+    assert [v.rule_id for v in exc.value.violations] == ["SM-WORKTEAM"]
+    assert "AnalyzeDocument" in exc.value.violations[0].path
+    assert safemaker_local.request_count("stepfunctions", "CreateStateMachine") == 0
+
+
 # --------------------------------------------------------------------------- carriers and CloudFormation
 
 

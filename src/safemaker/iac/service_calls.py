@@ -55,8 +55,9 @@ request that AWS Batch sends with its own service-linked role) is decided as tha
 as written: nothing is injected into the caller's JSON text, so what is absent is the AWS default; a payload or job
 type the guard cannot read is refused (:func:`payload_request`).
 
-A request that hands work to a SageMaker resource (:data:`SAGEMAKER_REFERENCES`: Amazon A2I ``StartHumanLoop``'s
-flow definition; :data:`SCALING_CALLS`: the endpoint variant or inference component Application Auto Scaling
+A request that hands work to a SageMaker resource (:data:`SAGEMAKER_REFERENCES`: the flow definition of Amazon A2I
+``StartHumanLoop``, of a Bedrock human evaluation, of Textract ``AnalyzeDocument``'s and Rekognition
+``DetectModerationLabels``' ``HumanLoopConfig``; :data:`SCALING_CALLS`: the endpoint variant or inference component Application Auto Scaling
 scales) has that resource followed as a SageMaker request's references are (:func:`sagemaker_references`).
 
 Operations of other services, and of these services not listed in
@@ -943,6 +944,15 @@ SAGEMAKER_REFERENCES: Mapping[tuple[str, str], Reference] = {
     # without it, hands nothing to SageMaker)
     ("bedrock", "CreateEvaluationJob"): Reference("evaluationConfig.human.humanWorkflowConfig.flowDefinitionArn",
                                                   "flow-definition", arn_prefix="flow-definition/"),
+    # Amazon Textract and Amazon Rekognition with a human loop (trial 12b F06): botocore textract
+    # AnalyzeDocument.HumanLoopConfig "Amazon Textract uses Amazon Augmented AI (A2I) to run the human review workflows
+    # that you specify in HumanLoopConfig"; rekognition HumanLoopConfig.FlowDefinitionArn "You can create a flow
+    # definition by using the Amazon Sagemaker CreateFlowDefinition Operation": the document or image goes to that
+    # flow definition's work team, as StartHumanLoop's input does (without HumanLoopConfig nothing goes to SageMaker)
+    ("textract", "AnalyzeDocument"): Reference("HumanLoopConfig.FlowDefinitionArn", "flow-definition",
+                                               arn_prefix="flow-definition/"),
+    ("rekognition", "DetectModerationLabels"): Reference("HumanLoopConfig.FlowDefinitionArn", "flow-definition",
+                                                         arn_prefix="flow-definition/"),
 }
 """(service, operation) -> the SageMaker resource the request hands data or work to, followed as the guard
 follows a SageMaker request's references (:func:`sagemaker_references`)."""
