@@ -68,9 +68,11 @@ CHECKS: Mapping[str, PreflightCheck] = {
         PreflightCheck(
             "SM-PRE-CODE-DOWNLOAD",
             "Script-mode code delivered by a download inside the container under network isolation",
-            "HyperParameters.sagemaker_submit_directory (training, tuning job definitions, pipeline "
-            "steps) or a model container's Environment.SAGEMAKER_SUBMIT_DIRECTORY given as an s3:// "
-            "URI while EnableNetworkIsolation is True",
+            "the hyperparameter sagemaker_submit_directory (a training job's HyperParameters, a tuning "
+            "job's StaticHyperParameters and every value of its CategoricalParameterRanges / AutoParameters, "
+            "pipeline steps) or a model container's Environment.SAGEMAKER_SUBMIT_DIRECTORY given as an "
+            "s3:// URI while EnableNetworkIsolation is True (safemaker.preflight._settings lists every "
+            "member read)",
             "the SageMaker training toolkit (sagemaker_training.files.download_and_extract) and the "
             "framework serving containers download an s3:// submit directory with boto3 from inside "
             "the container, and a network-isolated container has no network at all (not even S3)",
@@ -83,9 +85,12 @@ CHECKS: Mapping[str, PreflightCheck] = {
         PreflightCheck(
             "SM-PRE-MODEL-HUB",
             "A model container that fetches its weights from the Hugging Face Hub at start",
-            "a model container's Environment HF_MODEL_ID (Hugging Face inference toolkit, TGI, TEI, "
-            "DJL/LMI) or OPTION_MODEL_ID (DJL/LMI option.model_id) holding a Hub model ID, or "
-            "SERVING_LOAD_MODELS (DJL Serving) naming an http(s) URL",
+            "a model container's environment variable HF_MODEL_ID (Hugging Face inference toolkit, TGI, "
+            "TEI, DJL/LMI) or OPTION_MODEL_ID (DJL/LMI option.model_id) holding a Hub model ID, or "
+            "SERVING_LOAD_MODELS (DJL Serving) naming an http(s) URL, wherever the request sets a model "
+            "container's environment (CreateModel, CreateTransformJob, inference components, model "
+            "packages, algorithms, optimization and inference recommendation jobs, pipeline steps; "
+            "safemaker.preflight._settings lists every member read)",
             "the Hugging Face inference toolkit downloads HF_MODEL_ID from the Hub whenever it is set "
             "(mms_model_server.start_model_server), TGI's SageMaker entrypoint passes it to "
             "text-generation-launcher as MODEL_ID, and LMI documents option.model_id as "

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 from ..errors import Violation
 from ..paths import expand, format_path, is_map, is_seq, split_path
 from ._net import is_codecommit_host, is_hub_model_id, url_host
+from ._settings import CONTAINER_SETTINGS, NOT_READ, ContainerSetting, settings_of
 from ._specs import CHECKS
 from .scripts import decode_content, scan_script
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..profile import VpcProfile
 
 __all__ = ["Findings", "check_request", "PREFLIGHT_OPERATIONS", "PREFLIGHT_READS", "REMOTE_FUNCTION_CHANNEL",
-           "severity"]
+           "severity", "CONTAINER_SETTINGS", "NOT_READ"]
 
 REMOTE_FUNCTION_CHANNEL = "sagemaker_remote_function_bootstrap"
 """The input channel (and ``/opt/ml/input/data/<channel>/job_driver.sh`` entrypoint) of
@@ -125,28 +126,172 @@ def _hyperparameter(value: Any) -> Any:
 # --------------------------------------------------------------------------- checks
 
 
-def _code_download(op: str, prefix: str, definition: Mapping[str, Any], hp_field: str, isolated: bool,
-                   profile: "VpcProfile", out: Findings) -> None:
-    if not isolated:
+def _code_download(op: str, path: str, value: Any, profile: "VpcProfile", out: Findings) -> None:
+    """A training job's hyperparameter ``sagemaker_submit_directory`` (``path``) of an isolated job."""
+    if not isinstance(value, str) or not value.startswith(_S3_SUBMIT):
         return
-    hps = definition.get(hp_field)
-    raw = hps.get("sagemaker_submit_directory") if is_map(hps) else None
-    if not isinstance(raw, str) or not raw.startswith(_S3_SUBMIT):
-        return
-    value = _hyperparameter(raw)
+    value = _hyperparameter(value)
     if isinstance(value, str) and value.startswith("s3://"):
         spec = CHECKS["SM-PRE-CODE-DOWNLOAD"]
         out.add(profile, Violation(
-            op, f"{prefix}{hp_field}.sagemaker_submit_directory", value,
-            "/opt/ml/input/data/code/sourcedir.tar.gz",
+            op, path, value, "/opt/ml/input/data/code/sourcedir.tar.gz",
             f"The container would download {value} itself and fails: {spec.fails_because}. Fix: {spec.fix}"
             + _relax(spec.id),
             spec.id, "code delivered through the 'code' input channel when EnableNetworkIsolation is True"))
 
 
+def _isolated(params: Mapping[str, Any], setting: ContainerSetting, at: tuple[Any, ...]) -> bool:
+    """Whether the ``EnableNetworkIsolation`` that applies to the member at concrete ``at`` is ``True``.
+
+    The isolation path's ``[]`` are the member's elements (:class:`ContainerSetting` checks the shared
+    prefix), so each takes the index at the same position of ``at``.
+    """
+    parts = setting.isolation_parts
+    if parts is None:
+        return False
+    cur: Any = params
+    for k, part in enumerate(parts):
+        if part == "[]":
+            i = at[k]
+            if not is_seq(cur) or not isinstance(i, int) or i >= len(cur):
+                return False
+            cur = cur[i]
+        elif is_map(cur):
+            cur = cur.get(part)
+        else:
+            return False
+    return cur is True
+
+
+_SUBMIT = "sagemaker_submit_directory"
+_ENVIRONMENT_NAMES = ("SAGEMAKER_SUBMIT_DIRECTORY", *MODEL_ID_VARIABLES, "SERVING_LOAD_MODELS")
+
+
+def _read_setting(op: str, params: Mapping[str, Any], setting: ContainerSetting, at: tuple[Any, ...], value: Any,
+                  profile: "VpcProfile", out: Findings) -> None:
+    """One member of :data:`CONTAINER_SETTINGS` (at concrete ``at``, holding ``value``)."""
+    if setting.form == "map":
+        if not is_map(value):
+            return
+        if setting.sets == "hyperparameters":
+            raw = value.get(_SUBMIT)
+            if raw is not None and _isolated(params, setting, at):
+                _code_download(op, format_path(at + (_SUBMIT,)), raw, profile, out)
+            return
+        for name in _ENVIRONMENT_NAMES:
+            v = value.get(name)
+            if v is not None:
+                _environment_variable(op, params, setting, at + (name,), name, v, profile, out)
+        return
+    if not is_seq(value):
+        return
+    hyper = setting.sets == "hyperparameters"
+    for i, item in enumerate(value):  # a list of ranges: each value is what one job (or endpoint) gets
+        if not is_map(item):
+            continue
+        name = item.get("Name")
+        if hyper:
+            if name != _SUBMIT or not _isolated(params, setting, at):
+                continue
+        elif name not in _ENVIRONMENT_NAMES:
+            continue
+        if setting.form == "auto":  # Autotune: "An example value of the hyperparameter"
+            found = [(at + (i, "ValueHint"), item.get("ValueHint"))]
+        else:
+            key = "Values" if hyper else "Value"
+            values = item.get(key)
+            found = [(at + (i, key, j), v) for j, v in enumerate(values)] if is_seq(values) else []
+        for where, v in found:
+            if hyper:
+                _code_download(op, format_path(where), v, profile, out)
+            elif v is not None:
+                _environment_variable(op, params, setting, where, name, v, profile, out)
+
+
+_Entry = tuple
+"""``(member name, settings at its value, entries of its members, their names, entries of its elements, their
+names)``: one node of :func:`_compile`'s tree."""
+
+
+def _compile(settings: tuple[ContainerSetting, ...]) -> tuple[_Entry, ...]:
+    """The settings of one operation as a tree of request members, walked once by :func:`_walk`."""
+    root: dict[str, Any] = {}
+
+    def node(tree: dict[str, Any], key: str) -> dict[str, Any]:
+        return tree.setdefault(key, {"here": [], "members": {}, "elements": {}})
+
+    for setting in settings:
+        parts, tree, cur = setting.parts, root, None
+        for i, part in enumerate(parts):
+            if part == "[]":
+                continue
+            if cur is not None:
+                tree = cur["elements"] if parts[i - 1] == "[]" else cur["members"]
+            cur = node(tree, part)
+        assert cur is not None and parts[-1] != "[]"
+        cur["here"].append(setting)
+
+    def freeze(tree: dict[str, Any]) -> tuple[_Entry, ...]:
+        return tuple((key, tuple(n["here"]), freeze(n["members"]), _names(n["members"]), freeze(n["elements"]),
+                      _names(n["elements"])) for key, n in tree.items())
+
+    return freeze(root)
+
+
+def _names(tree: Mapping[str, Any]) -> tuple[str, str, tuple[str, ...]] | None:
+    """The member names of a level as ``(first, last, the others)`` (:func:`_holds_none` tests them)."""
+    names = tuple(tree)
+    return (names[0], names[-1], names[1:-1]) if names else None
+
+
+def _holds_none(item: Mapping[str, Any], names: tuple[str, str, tuple[str, ...]]) -> bool:
+    first, last, rest = names
+    return first not in item and last not in item and (not rest or all(n not in item for n in rest))
+
+
+def _walk(op: str, params: Mapping[str, Any], entries: tuple[_Entry, ...], doc: Mapping[str, Any],
+          at: tuple[Any, ...], profile: "VpcProfile", out: Findings) -> None:
+    """Read every setting of ``entries`` below ``doc`` (a mapping at concrete ``at``)."""
+    for key, here, members, member_names, elements, element_names in entries:
+        value = doc.get(key)
+        if value is None:
+            continue
+        if here:
+            for setting in here:
+                _read_setting(op, params, setting, at + (key,), value, profile, out)
+        if members:  # (a structure holding none of the members read is not walked: the common case)
+            if value.__class__ is dict:
+                first, last, rest = member_names
+                if first in value or last in value or (rest and not _holds_none(value, member_names)):
+                    _walk(op, params, members, value, at + (key,), profile, out)
+            elif is_map(value):
+                _walk(op, params, members, value, at + (key,), profile, out)
+        if elements and (value.__class__ is list or is_seq(value)):
+            first, last, rest = element_names
+            for i, item in enumerate(value):
+                if item.__class__ is dict:
+                    if first not in item and last not in item and (not rest or _holds_none(item, element_names)):
+                        continue
+                elif not is_map(item):
+                    continue
+                _walk(op, params, elements, item, at + (key, i), profile, out)
+
+
+def _settings_of(operation: str) -> Callable[[str, Mapping[str, Any], "VpcProfile", Findings], None]:
+    """The checker of an operation's :data:`CONTAINER_SETTINGS`: every member read in one walk of the request."""
+    tree = _compile(settings_of(operation))
+
+    def check(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
+        _walk(op, params, tree, params, (), profile, out)
+
+    return check
+
+
+_TRAINING_SETTINGS = _settings_of("CreateTrainingJob")
+
+
 def _training(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
-    if params.get("EnableNetworkIsolation") is True and params.get("HyperParameters") is not None:
-        _code_download(op, "", params, "HyperParameters", True, profile, out)  # (it reads nothing else)
+    _TRAINING_SETTINGS(op, params, profile, out)
     algo = params.get("AlgorithmSpecification")
     entry = algo.get("ContainerEntrypoint") if algo.__class__ is dict or is_map(algo) else None
     if (isinstance(entry, (list, tuple)) and profile.require_network_isolation
@@ -161,72 +306,31 @@ def _training(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Fi
             spec.id, "a job that can run network-isolated (the profile's require_network_isolation is true)"))
 
 
-def _tuning(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
-    # What _maps(params, "TrainingJobDefinition") and (..., "TrainingJobDefinitions[]") yield, read directly:
-    # a definition is looked at further only when isolated with hyperparameters (the path is made then).
-    one = params.get("TrainingJobDefinition")
-    if is_map(one) and one.get("EnableNetworkIsolation") is True and is_map(one.get("StaticHyperParameters")):
-        _code_download(op, "TrainingJobDefinition.", one, "StaticHyperParameters", True, profile, out)
-    many = params.get("TrainingJobDefinitions")
-    if is_seq(many):
-        for i, definition in enumerate(many):  # is_map's test, with a dict's first (the common case)
-            if definition.__class__ is dict:
-                if "StaticHyperParameters" not in definition:
-                    continue  # no hyperparameters (asked without a call): _code_download finds nothing
-                hp = definition["StaticHyperParameters"]
-                if hp is None or (hp.__class__ is dict and "sagemaker_submit_directory" not in hp):
-                    continue  # none, or none naming a code location: _code_download finds nothing
-            if ((definition.__class__ is dict or is_map(definition))
-                    and definition.get("EnableNetworkIsolation") is True
-                    and (hp := definition.get("StaticHyperParameters")) is not None
-                    and (hp.__class__ is dict or is_map(hp))):
-                _code_download(op, f"TrainingJobDefinitions[{i}].", definition, "StaticHyperParameters", True,
-                               profile, out)
-
-
-def _model(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
-    isolated = params.get("EnableNetworkIsolation") is True
-    for prefix, container in _containers(params):
-        env = container.get("Environment")
-        if is_map(env):
-            _container_environment(op, prefix, env, isolated, profile, out)
-
-
-def _containers(params: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
-    """``PrimaryContainer`` and every ``Containers[i]`` (list or tuple) that is a mapping, with path prefixes."""
-    found: list[tuple[str, Mapping[str, Any]]] = []
-    primary = params.get("PrimaryContainer")
-    if is_map(primary):
-        found.append(("PrimaryContainer.", primary))
-    containers = params.get("Containers")
-    if is_seq(containers):
-        found.extend((f"Containers[{i}].", c) for i, c in enumerate(containers) if is_map(c))
-    return found
-
-
-def _container_environment(op: str, prefix: str, env: Mapping[str, Any], isolated: bool, profile: "VpcProfile",
-                           out: Findings) -> None:
-    """One container's ``Environment``: a code download under isolation, a model fetched at start."""
-    submit = env.get("SAGEMAKER_SUBMIT_DIRECTORY")
-    if isolated and isinstance(submit, str) and submit.startswith("s3://"):
-        spec = CHECKS["SM-PRE-CODE-DOWNLOAD"]
-        out.add(profile, Violation(
-            op, f"{prefix}Environment.SAGEMAKER_SUBMIT_DIRECTORY", submit, "/opt/ml/model/code",
-            f"The serving container would download {submit} itself and fails: {spec.fails_because}. "
-            f"Fix: {spec.fix}" + _relax(spec.id),
-            spec.id, "inference code inside the model data when EnableNetworkIsolation is True"))
-    for name in MODEL_ID_VARIABLES:
-        _model_id(op, f"{prefix}Environment.{name}", env.get(name), isolated, profile, out)
-    loads = env.get("SERVING_LOAD_MODELS")
-    if isinstance(loads, str):
-        hosts = [h for part in loads.split(",") if (h := url_host(part.split("=", 1)[-1])) is not None]
-        if hosts or "djl://" in loads:
-            spec = CHECKS["SM-PRE-MODEL-HUB"]
+def _environment_variable(op: str, params: Mapping[str, Any], setting: ContainerSetting, at: tuple[Any, ...],
+                          name: str, value: Any, profile: "VpcProfile", out: Findings) -> None:
+    """One variable of a model container's environment: a code download under isolation, a model fetched at
+    start."""
+    path = format_path(at)
+    if name == "SAGEMAKER_SUBMIT_DIRECTORY":
+        if isinstance(value, str) and value.startswith("s3://") and _isolated(params, setting, at):
+            spec = CHECKS["SM-PRE-CODE-DOWNLOAD"]
             out.add(profile, Violation(
-                op, f"{prefix}Environment.SERVING_LOAD_MODELS", loads, "a model under /opt/ml/model",
-                f"DJL Serving would download the model from {(hosts or ['the DJL model zoo'])[0]} at start, "
-                f"on the internet. Fix: {spec.fix}" + _relax(spec.id),
-                spec.id, "model artifacts from S3 (ModelDataUrl / ModelDataSource)"))
+                op, path, value, "/opt/ml/model/code",
+                f"The serving container would download {value} itself and fails: {spec.fails_because}. "
+                f"Fix: {spec.fix}" + _relax(spec.id),
+                spec.id, "inference code inside the model data when EnableNetworkIsolation is True"))
+    elif name == "SERVING_LOAD_MODELS":
+        if isinstance(value, str):
+            hosts = [h for part in value.split(",") if (h := url_host(part.split("=", 1)[-1])) is not None]
+            if hosts or "djl://" in value:
+                spec = CHECKS["SM-PRE-MODEL-HUB"]
+                out.add(profile, Violation(
+                    op, path, value, "a model under /opt/ml/model",
+                    f"DJL Serving would download the model from {(hosts or ['the DJL model zoo'])[0]} at start, "
+                    f"on the internet. Fix: {spec.fix}" + _relax(spec.id),
+                    spec.id, "model artifacts from S3 (ModelDataUrl / ModelDataSource)"))
+    elif isinstance(value, str):  # HF_MODEL_ID, OPTION_MODEL_ID
+        _model_id(op, path, value, value.startswith("s3://") and _isolated(params, setting, at), profile, out)
 
 
 def _model_id(op: str, path: str, value: Any, isolated: bool, profile: "VpcProfile", out: Findings) -> None:
@@ -321,9 +425,8 @@ def _studio_lifecycle(op: str, params: Mapping[str, Any], profile: "VpcProfile",
 
 
 _CHECKERS: Mapping[str, Callable[[str, Mapping[str, Any], "VpcProfile", Findings], None]] = {
+    **{setting.operation: _settings_of(setting.operation) for setting in CONTAINER_SETTINGS},
     "CreateTrainingJob": _training,
-    "CreateHyperParameterTuningJob": _tuning,
-    "CreateModel": _model,
     "CreateNotebookInstance": _notebook_instance,
     "UpdateNotebookInstance": _notebook_instance,
     "CreateCodeRepository": _code_repository,
@@ -341,17 +444,21 @@ _CHECKERS: Mapping[str, Callable[[str, Mapping[str, Any], "VpcProfile", Findings
 PREFLIGHT_OPERATIONS: frozenset[str] = frozenset(_CHECKERS)
 """The operations whose requests the preflight checks read."""
 
-PREFLIGHT_READS: Mapping[str, tuple[str, ...]] = {
-    "CreateTrainingJob": ("EnableNetworkIsolation", "HyperParameters", "AlgorithmSpecification.ContainerEntrypoint"),
-    "CreateHyperParameterTuningJob": (
-        "TrainingJobDefinition.EnableNetworkIsolation", "TrainingJobDefinition.StaticHyperParameters",
-        "TrainingJobDefinitions[].EnableNetworkIsolation", "TrainingJobDefinitions[].StaticHyperParameters"),
-    "CreateModel": ("EnableNetworkIsolation", "PrimaryContainer.Environment", "Containers[].Environment"),
-}
+
+def _reads() -> dict[str, tuple[str, ...]]:
+    reads: dict[str, tuple[str, ...]] = {"CreateTrainingJob": ("AlgorithmSpecification.ContainerEntrypoint",)}
+    for setting in CONTAINER_SETTINGS:
+        more = (setting.path,) + ((setting.isolation,) if setting.isolation is not None else ())
+        reads[setting.operation] = tuple(dict.fromkeys(reads.get(setting.operation, ()) + more))
+    return reads
+
+
+PREFLIGHT_READS: Mapping[str, tuple[str, ...]] = _reads()
 """The request paths (``[]``: every element) whose values the check of an operation reads, everything below
-them included, for the operations a pipeline step can be (:data:`safemaker.pipeline.STEP_OPERATIONS`): a
-pipeline step's expressions elsewhere cannot change its findings. An operation of
-:data:`PREFLIGHT_OPERATIONS` missing here is taken to read the whole request."""
+them included: every member of :data:`~safemaker.preflight._settings.CONTAINER_SETTINGS` and the isolation
+that applies to it, and a training job's entrypoint (remote functions). A pipeline step's expressions elsewhere
+cannot change its findings. An operation of :data:`PREFLIGHT_OPERATIONS` missing here is taken to read the
+whole request."""
 
 
 class _Found(BaseException):
