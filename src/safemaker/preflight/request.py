@@ -268,6 +268,12 @@ def _walk(op: str, params: Mapping[str, Any], entries: tuple[_Entry, ...], doc: 
                 _walk(op, params, members, value, at + (key,), profile, out)
         if elements and (value.__class__ is list or is_seq(value)):
             first, last, rest = element_names
+            for item in value:  # most lists hold no element with a member read: nothing more to do
+                if (item.__class__ is not dict or first in item or last in item
+                        or (rest and not _holds_none(item, element_names))):
+                    break
+            else:
+                continue
             for i, item in enumerate(value):
                 if item.__class__ is dict:
                     if first not in item and last not in item and (not rest or _holds_none(item, element_names)):
