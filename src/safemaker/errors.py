@@ -303,14 +303,22 @@ class _ReadOnlyDict(dict):  # type: ignore[type-arg]
     """A ``dict`` that refuses every change: the ``required`` value of a refusal the guard makes once and gives
     to every request lacking the field (an absent ``VpcConfig``), so that no caller can change what another
     caller, or a later decision, reads. It compares, prints, iterates and serialises (``json``) as the plain
-    ``dict`` it equals; ``.copy()``, ``dict(value)``, :func:`copy.copy` and :func:`copy.deepcopy` give plain,
-    changeable copies; it pickles as itself."""
+    ``dict`` it equals; ``.copy()``, ``dict(value)``, :func:`copy.copy`, :func:`copy.deepcopy` and
+    :func:`dataclasses.asdict` give plain, changeable copies (calling the class, as ``asdict`` does, makes a
+    plain ``dict``: only :func:`_read_only` makes read-only ones); it pickles as itself. Its own methods refuse
+    every change, ``__init__`` included; a ``dict`` method called on it through the base class
+    (``dict.update(value, ...)``) is Python's way around any such guard, as ``object.__setattr__`` is around
+    a frozen dataclass, and is not blocked."""
 
     __slots__ = ()
-    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only_refused
+    __init__ = __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = \
+        _read_only_refused
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:  # noqa: D102 - see the class docstring
+        return dict(*args, **kwargs)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_ReadOnlyDict, (dict(self),))
+        return (_read_only, (dict(self),))
 
     def __copy__(self) -> dict[Any, Any]:
         return dict(self)
@@ -325,11 +333,14 @@ class _ReadOnlyList(list):  # type: ignore[type-arg]
     """A ``list`` that refuses every change (see :class:`_ReadOnlyDict`)."""
 
     __slots__ = ()
-    __setitem__ = __delitem__ = __iadd__ = __imul__ = append = extend = insert = pop = remove = clear = sort = \
-        reverse = _read_only_refused
+    __init__ = __setitem__ = __delitem__ = __iadd__ = __imul__ = append = extend = insert = pop = remove = \
+        clear = sort = reverse = _read_only_refused
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:  # noqa: D102 - see _ReadOnlyDict
+        return list(*args, **kwargs)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_ReadOnlyList, (list(self),))
+        return (_read_only, (list(self),))
 
     def __copy__(self) -> list[Any]:
         return list(self)
@@ -344,9 +355,22 @@ def _read_only(value: Any) -> Any:
     """``value`` with every ``list`` and ``dict`` in it (``dict`` values, ``list`` items) made read-only
     (:class:`_ReadOnlyList`, :class:`_ReadOnlyDict`); any other value is returned as it is."""
     if value.__class__ is list or value.__class__ is _ReadOnlyList:
-        return _ReadOnlyList([_read_only(item) for item in value])
+        made = list.__new__(_ReadOnlyList)
+        list.__init__(made, [_read_only(item) for item in value])
+        return made
     if value.__class__ is dict or value.__class__ is _ReadOnlyDict:
-        return _ReadOnlyDict({key: _read_only(item) for key, item in value.items()})
+        made = dict.__new__(_ReadOnlyDict)
+        dict.__init__(made, {key: _read_only(item) for key, item in value.items()})
+        return made
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with every read-only ``list`` and ``dict`` in it (:func:`_read_only`) as a plain one."""
+    if value.__class__ is _ReadOnlyList:
+        return [_plain(item) for item in value]
+    if value.__class__ is _ReadOnlyDict:
+        return {key: _plain(item) for key, item in value.items()}
     return value
 
 
@@ -410,14 +434,16 @@ class Violation:
         return f"{self.path} is {_show(self.found)}; the profile requires {req}. {fix}."
 
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (absent rendered as ``None`` with ``found_absent: true``)."""
+        """A JSON-ready dict (absent rendered as ``None`` with ``found_absent: true``) of plain values: a
+        read-only ``required`` (the guard's shared refusal of an absent field) is given as a plain copy, which
+        any serialiser takes (``yaml.safe_dump`` picks its representer by exact type)."""
         return {
             "operation": self.operation,
             "rule_id": self.rule_id,
             "path": self.path,
             "found": None if self.found is MISSING else self.found,
             "found_absent": self.found is MISSING,
-            "required": self.required,
+            "required": _plain(self.required),
             "fix": self.fix,
         }
 

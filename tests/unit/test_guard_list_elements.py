@@ -22,6 +22,7 @@ import types
 
 import botocore.session
 import pytest
+import yaml
 from botocore.validate import validate_parameters
 
 from safemaker import guard
@@ -120,7 +121,7 @@ def _changes(required):
         yield from (lambda: required.__setitem__("Subnets", []), lambda: required.__delitem__(key),
                     lambda: required.update(Subnets=[]), lambda: required.pop(key), required.popitem,
                     lambda: required.setdefault("VpcId", "vpc-0"), required.clear,
-                    lambda: required.__ior__({"Subnets": []}))
+                    lambda: required.__ior__({"Subnets": []}), lambda: required.__init__({"Subnets": []}))
         for value in required.values():
             yield from _changes(value)
     else:
@@ -129,7 +130,7 @@ def _changes(required):
                     lambda: required.insert(0, SUB_OUT), lambda: required.__setitem__(0, SUB_OUT),
                     lambda: required.__setitem__(slice(0, 1), [SUB_OUT]), lambda: required.__delitem__(0),
                     lambda: required.remove(required[0]), required.pop, required.clear, required.sort,
-                    required.reverse)
+                    required.reverse, lambda: required.__init__([SUB_OUT]))
 
 
 @pytest.mark.parametrize("op, absent", [(OP, ".VpcConfig"), ("CreateDomain", "SubnetIds"),
@@ -181,6 +182,17 @@ def test_a_refusals_read_only_required_value_reads_as_the_plain_value(profile: V
         assert type(copied) is dict and copied == vpc
         copied["VpcId"] = "vpc-0"
     assert type(v.required["Subnets"].copy()) is list and v.required["Subnets"][:] == vpc["Subnets"]
+    # dataclasses.asdict ("dataclasses, dicts, lists, and tuples are recursed into": a deep copy) makes plain
+    # values, as it does of a plain violation; as_dict() too, which any serialiser takes (PyYAML's safe_dump picks
+    # a representer by exact type and has none for a subclass of dict or list)
+    mine = dataclasses.asdict(v)
+    assert mine == dataclasses.asdict(plain) and type(mine["required"]) is dict
+    assert type(mine["required"]["Subnets"]) is list
+    mine["required"]["Subnets"].append(SUB_OUT)
+    assert all(type(x) in (dict, list) for x in (v.as_dict()["required"], v.as_dict()["required"]["Subnets"]))
+    assert yaml.safe_dump(v.as_dict()) == yaml.safe_dump(plain.as_dict())
+    assert yaml.safe_load(yaml.dump(v.as_dict())) == plain.as_dict()
+    assert type(pickle.loads(pickle.dumps(v)).required) is type(v.required)  # read-only after a round trip too
     assert v.required == vpc
 
 
