@@ -732,3 +732,19 @@ def test_pipeline_versions_unfixed_moto_keeps_only_the_latest(safemaker_session)
             sm.list_pipeline_versions(PipelineName="p")
     assert "Parameters" in described  # the latest, not version 1
     assert error_of(exc_info)[0] == 500
+
+
+def test_a_snapshot_holds_every_service_s_state_ssm_parameters_too(safemaker_local):
+    # moto keeps SSM parameters in a defaultdict subclass whose constructor takes the account and region
+    # (moto.ssm.models.ParameterDict): copy.deepcopy cannot remake it through its reduce protocol
+    ssm = safemaker_local.session.client("ssm")
+    ssm.put_parameter(Name="/safemaker/kept", Value="v1", Type="String")
+    snapshot = safemaker_local.snapshot()
+    assert "ssm" in snapshot.services
+    ssm.put_parameter(Name="/safemaker/kept", Value="v2", Type="String", Overwrite=True)
+    ssm.put_parameter(Name="/safemaker/later", Value="x", Type="String")
+    for _ in range(2):
+        safemaker_local.restore(snapshot)
+        names = {p["Name"]: p["Value"] for p in ssm.get_parameters_by_path(Path="/safemaker")["Parameters"]}
+        assert names == {"/safemaker/kept": "v1"}
+        ssm.put_parameter(Name="/safemaker/later", Value="y", Type="String")

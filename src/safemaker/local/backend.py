@@ -387,6 +387,7 @@ class LocalBackend:
         from moto.core.base_backend import BackendDict, backend_lock
 
         self._require_running()
+        _teach_deepcopy()
         with backend_lock:
             try:
                 saved = tuple((backends, copy.deepcopy(dict(backends))) for backends in BackendDict._instances)
@@ -570,3 +571,45 @@ def local_backend(region: str = DEFAULT_REGION, *, port: int = 0) -> Iterator[Lo
         yield backend
     finally:
         backend.stop()
+
+
+def _deepcopy_dict_subclass(self: Any, memo: dict[int, Any]) -> Any:
+    """``__deepcopy__`` of a ``dict`` / ``defaultdict`` subclass whose constructor takes other arguments.
+
+    :func:`copy.deepcopy` remakes such an object through its reduce protocol, which calls the class with
+    the ``defaultdict``'s factory only (``TypeError``: missing arguments). This makes the object without
+    its constructor and copies its attributes and items, as the reduce protocol would.
+    """
+    import copy
+    from collections import defaultdict
+
+    cls = type(self)
+    new = cls.__new__(cls)
+    memo[id(self)] = new
+    if isinstance(self, defaultdict):
+        defaultdict.__init__(new, self.default_factory)
+    for key, value in vars(self).items():
+        object.__setattr__(new, key, copy.deepcopy(value, memo))
+    for key, value in self.items():
+        dict.__setitem__(new, copy.deepcopy(key, memo), copy.deepcopy(value, memo))
+    return new
+
+
+_DICTS_MADE_WITH_ARGUMENTS = (("moto.ssm.models", "ParameterDict"),)
+"""moto's state classes that :func:`copy.deepcopy` cannot remake (a dict subclass whose constructor takes
+the account and region): SSM parameters (``ParameterDict(account_id, region_name)``, moto 5.2)."""
+
+
+def _teach_deepcopy() -> None:
+    """Give each class of :data:`_DICTS_MADE_WITH_ARGUMENTS` a ``__deepcopy__`` (once; a class that has its own
+    keeps it; a module moto does not have is skipped), so that :meth:`LocalBackend.snapshot` copies every
+    service's state."""
+    import importlib
+
+    for module_name, class_name in _DICTS_MADE_WITH_ARGUMENTS:
+        try:
+            cls = getattr(importlib.import_module(module_name), class_name)
+        except (ImportError, AttributeError):
+            continue
+        if "__deepcopy__" not in vars(cls):
+            cls.__deepcopy__ = _deepcopy_dict_subclass
