@@ -77,8 +77,10 @@ class _Lazy:
 
 
 #: A name (of a URL parameter, a variable, a header, a key, an option) that says it holds a credential.
-_SECRET_WORD = (r"(?:token|signature|credential|secret|passw(?:or)?d|api[-_]?key|access[-_]?key"
-                r"|private[-_]?key)")
+# pass (a word of its own: DB_PASS, openssl's pass:), *_PWD (MYSQL_PWD; not the shell's PWD), passphrase,
+# bearer (curl --oauth2-bearer), Azure Storage's AccountKey.
+_SECRET_WORD = (r"(?:token|signature|credential|secret|passw(?:or)?d|passphrase|api[-_]?key|access[-_]?key"
+                r"|private[-_]?key|account[-_]?key|bearer|(?<![a-z0-9])pass(?![a-z0-9])|(?<=[_.-])pwd(?![a-z0-9]))")
 _SECRET_WORD_RE = _Lazy(_SECRET_WORD, re.I)
 #: ... unless it names something about a secret that is not one (SecretArn, TOKEN_FILE, token_url, TokenType).
 _NOT_SECRET_SUFFIX_RE = _Lazy(
@@ -109,8 +111,10 @@ _OPTION_RE = _Lazy(_OPTION, re.I)
 # NAME=value, NAME: value, "name": "value", 'Name': b'value', os.environ["NAME"] = "value", --name=value, the
 # canonical request botocore.auth logs (x-amz-security-token:value). Not an ARN's part (...:secret:name-AbCdEf),
 # and an unquoted value ends at "@" (x-access-token:***@github.com: the userinfo, already masked).
-_ASSIGN = (r"((?<![\w.:-])[\"']?([a-z0-9_.-]{0,64}" + _SECRET_WORD + r"[a-z0-9_.-]{0,64})[\"']?\]?\s*[=:]\s*)"
-           r"(?:(b?\")([^\"\r\n]*)\"|(b?')([^'\r\n]*)'|([^\s\"'&;,)}\]<>|@]+))")
+_ASSIGN = (r"((?<![\w.:-])(?:\\*[\"'])?([a-z0-9_.-]{0,64}" + _SECRET_WORD
+           + r"[a-z0-9_.-]{0,64})(?:\\*[\"'])?\]?\s*[=:]\s*)"
+           r"(?:((?:[bru]|rb|br)?\\*\")((?:[^\"\\\r\n]|\\(?!\\*\"))*)(\\*\")|((?:[bru]|rb|br)?')([^'\r\n]*)'"
+           r"|([^\s\"'&;,)}\]<>|@]+))")
 _ASSIGN_RE = _Lazy(_ASSIGN, re.I)
 # Documented token formats, case-sensitive; the prefix is kept.
 _FORMATS = (r"(?<![A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA)(?=[A-Z0-9]{16}(?![A-Za-z0-9]))|gh[pousr]_(?=[A-Za-z0-9]{20})"
@@ -122,6 +126,26 @@ _FORMATS_RE = _Lazy(_FORMATS)
 _POSITIONAL = (r"((?<![\w-])(?:login\s+\S+\s+passw(?:or)?d|set\s+[\"']?([a-z0-9_.-]{0,64}" + _SECRET_WORD
                + r"[a-z0-9_.-]{0,64})[\"']?)\s+)(?![-$])([^\s\"';&|]+)")
 _POSITIONAL_RE = _Lazy(_POSITIONAL, re.I)
+# Options whose value is a password by a command's documentation, where the option letter alone says nothing
+# (mkdir -p, ssh -p 22): docker/podman login -p (docker login: "-p, --password string  Password"), sshpass -p
+# (sshpass(1): "-p password  The password is given on the command line"), the MySQL/MariaDB clients' -pPASSWORD
+# (MySQL manual: "--password[=password], -p[password] ... no space between the option and the password"),
+# openssl enc -k (openssl-enc(1): "-k password"). Case-sensitive.
+_VALUE = r"(?![-$])(?:\"[^\"\r\n]*\"|'[^'\r\n]*'|[^\s\"';&|]+)"
+_COMMAND_PASSWORD = (r"((?<![\w-])(?:(?:docker|podman|nerdctl|buildah|skopeo)\s+login\b[^\n;&|]*?\s-p(?:\s+|=)?"
+                     r"|sshpass(?:\s+-[^p\s]\S*)*\s+-p\s*"
+                     r"|(?:mysql\w*|mariadb[\w-]*)\b[^\n;&|]*?\s-p"
+                     r"|openssl\s[^\n;&|]*?\s-k\s+))(" + _VALUE + ")")
+_COMMAND_PASSWORD_RE = _Lazy(_COMMAND_PASSWORD)
+# npm's per-registry credentials in .npmrc or `npm config set` (npm docs, "npmrc": "//registry.npmjs.org/:_authToken=",
+# "_auth", "_password"), given with "=" or as the next word.
+_NPMRC = r"(:_(?:authToken|auth|password)(?:\s*=\s*|\s+))(?![$\s])(\"[^\"\r\n]*\"|'[^'\r\n]*'|[^\s\"';&|]+)"
+_NPMRC_RE = _Lazy(_NPMRC, re.I)
+# A JSON Web Token (RFC 7519 section 3: JWS compact serialisation, BASE64URL(header).BASE64URL(payload).signature;
+# a JSON object's base64url starts "eyJ"), or a JWE's five parts (RFC 7516 section 3.1); "eyJ" is kept.
+_JWT = (r"(?<![A-Za-z0-9_-])(eyJ)[A-Za-z0-9_-]{2,}(?:\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"
+        r"|(?:\.[A-Za-z0-9_-]*){3}\.[A-Za-z0-9_-]+)")
+_JWT_RE = _Lazy(_JWT)
 _PRIVATE_KEY = r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)"
 _PRIVATE_KEY_RE = _Lazy(_PRIVATE_KEY)
 # <SecretAccessKey>...</SecretAccessKey>, <SessionToken>...</SessionToken>: the XML bodies of query-protocol
@@ -133,8 +157,9 @@ _ELEMENT_RE = _Lazy(_ELEMENT, re.I)
 #: Literals only, matched in the lower-cased text (re.I makes sre try each alternative at each position, ten
 #: times slower): one cheap scan, a superset of the rules (tests check that it never misses a masked text).
 _TRIGGER_RE = _Lazy(
-    r"@|token|signature|credential|secret|passw|api[-_]?key|access[-_]?key|private[-_ ]?key|(?:sig|code)(?:=|%3d)"
-    r"|authoriz|-u|akia|asia|abia|acca|gh[pousr]_|github_pat_|hf_|xox[abposer]-|glpat-|pypi-")  # on text.lower()
+    r"@|token|signature|credential|secret|pass|pwd|api[-_]?key|access[-_]?key|private[-_ ]?key|account[-_]?key|bearer"
+    r"|(?:sig|code)(?:=|%3d)|authoriz|-u|akia|asia|abia|acca|gh[pousr]_|github_pat_|hf_|xox[abposer]-|glpat-|pypi-"
+    r"|eyj|login|mysql|mariadb|openssl|:_auth")  # on text.lower()
 
 
 def _mask_userinfo(match: "re.Match[str]") -> str:
@@ -180,14 +205,15 @@ def _mask_auth(match: "re.Match[str]") -> str:
 def _mask_assignment(match: "re.Match[str]") -> str:
     if not is_secret_name(match.group(2)):
         return match.group(0)
-    for prefix, value, quote in ((3, 4, '"'), (5, 6, "'"), (None, 7, "")):
-        if match.group(value) is not None:
-            break
-    secret = match.group(value)
+    if match.group(3) is not None:  # "...", also escaped (\\"...\\") as JSON inside a JSON string
+        opening, secret, closing = match.group(3), match.group(4), match.group(5)
+    elif match.group(6) is not None:
+        opening, secret, closing = match.group(6), match.group(7), "'"
+    else:
+        opening, secret, closing = "", match.group(8), ""
     if not secret or secret.startswith("$") or secret == REDACTED:
         return match.group(0)
-    opening = match.group(prefix) if prefix else ""
-    return f"{match.group(1)}{opening}{REDACTED}{quote}"
+    return f"{match.group(1)}{opening}{REDACTED}{closing}"
 
 
 def _mask_option(match: "re.Match[str]") -> str:
@@ -204,6 +230,14 @@ def _mask_positional(match: "re.Match[str]") -> str:
     if match.group(2) is not None and not is_secret_name(match.group(2)) or match.group(3) == REDACTED:
         return match.group(0)
     return match.group(1) + REDACTED
+
+
+def _mask_value(match: "re.Match[str]") -> str:
+    value = match.group(2)
+    if value.strip("\"'") in (REDACTED, "") or value.lstrip("\"'").startswith("$"):
+        return match.group(0)
+    quote = value[0] if value[0] in "\"'" else ""
+    return f"{match.group(1)}{quote}{REDACTED}{quote}"
 
 
 def _mask_element(match: "re.Match[str]") -> str:
@@ -295,6 +329,9 @@ def _redact_all(text: str) -> str:
     masked = _OPTION_RE.sub(_mask_option, masked)
     masked = _ASSIGN_RE.sub(_mask_assignment, masked)
     masked = _POSITIONAL_RE.sub(_mask_positional, masked)
+    masked = _COMMAND_PASSWORD_RE.sub(_mask_value, masked)
+    masked = _NPMRC_RE.sub(_mask_value, masked)
+    masked = _JWT_RE.sub(lambda m: m.group(1) + REDACTED, masked)
     masked = _FORMATS_RE.sub(lambda m: m.group(1) + REDACTED, masked)
     masked = _ELEMENT_RE.sub(_mask_element, masked)
     masked = _PRIVATE_KEY_RE.sub(lambda m: m.group(1) + REDACTED + m.group(2), masked)
@@ -304,6 +341,8 @@ def _redact_all(text: str) -> str:
 def redact_value(value: object) -> object:
     """``value`` with :func:`redact_text` applied to every string in it (lists, tuples and dicts walked).
 
+    A dict's string value whose key says it holds a secret (:func:`is_secret_name`: ``{"HF_TOKEN": "..."}``) is
+    masked whole (``$VARIABLE`` references and empty strings kept); an ``Authorization`` key keeps its scheme.
     Returns ``value`` itself when nothing in it is masked; another type is returned unchanged.
     """
     if isinstance(value, str):
@@ -314,9 +353,20 @@ def redact_value(value: object) -> object:
             return value
         return type(value)(items) if type(value) in (list, tuple) else items
     if isinstance(value, dict):
-        pairs = {key: redact_value(item) for key, item in value.items()}
+        pairs = {key: _redact_item(key, item) for key, item in value.items()}
         return value if all(pairs[key] is item for key, item in value.items()) else pairs
     return value
+
+
+def _redact_item(key: object, item: object) -> object:
+    """A dict's ``item`` under ``key``: masked whole when the key names a secret, else :func:`redact_value`."""
+    if isinstance(key, str) and isinstance(item, str) and item and not item.startswith("$") and item != REDACTED:
+        if key.lower() in ("authorization", "proxy-authorization"):
+            masked = _AUTH_RE.sub(_mask_auth, f"{key}: {item}")
+            return item if masked == f"{key}: {item}" else masked[len(key) + 2:]
+        if is_secret_name(key):
+            return REDACTED
+    return redact_value(item)
 
 
 class RedactingFilter(logging.Filter):

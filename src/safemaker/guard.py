@@ -31,6 +31,7 @@ from . import paths as _paths
 from . import preflight as _preflight
 from ._redact import may_hold_secret as _may_hold_secret
 from ._redact import redact_text as _redact_text
+from ._redact import redact_value as _redact_value
 from .errors import MISSING, GuardrailViolation, Violation, _read_only
 from .instances import _family_has_storage, has_instance_storage
 from .paths import split_path
@@ -239,6 +240,8 @@ class _Ctx:
                 if len(_CLEAN_TEXTS) >= 4096:
                     _CLEAN_TEXTS.clear()
                 _CLEAN_TEXTS.add(found)
+        elif found.__class__ in (dict, list, tuple):  # a mapping's key may name a secret: {"HF_TOKEN": "..."}
+            found = _redact_value(found)
         v = _new_violation(Violation)
         v.__dict__.update(operation=self.operation, path=path, found=found, required=required, fix=fix,
                           rule_id=_RULE_IDS[rule], required_text=required_text)

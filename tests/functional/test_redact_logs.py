@@ -147,3 +147,61 @@ def test_safemaker_check_shows_the_line_without_its_credentials(tmp_path, fmt):
                                       "--format", fmt], env={"COLUMNS": "400"})
     assert "api.github.com" in result.output, result.output  # the line is named...
     assert GHP not in result.output and HF not in result.output  # ...its credentials are not
+
+
+# ---------------------------------------------------------------- JSON carried as a string in JSON (trial 12b F07)
+
+JSON_SECRET = "Zq9JsonInJsonSecret7Xy"
+
+
+def _logged(caplog) -> str:
+    return "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("botocore"))
+
+
+def test_a_secret_in_a_batch_service_job_payload_is_masked_in_botocores_debug_log(safemaker_local, profile, caplog):
+    """botocore's batch model: serviceRequestPayload is "The request, in JSON" -- a string member, so the body
+    botocore.endpoint logs at DEBUG carries the payload's quotes escaped (\\"HF_TOKEN\\": \\"...\\"). moto has no
+    SubmitServiceJob: the closed request reaches moto over HTTP and is answered with an error."""
+    from botocore.config import Config
+
+    from _profiles import VPC_CONFIG, training_job_request
+
+    payload = training_job_request("closed", EnableNetworkIsolation=True, VpcConfig=VPC_CONFIG,
+                                   EnableInterContainerTrafficEncryption=True, Environment={"HF_TOKEN": JSON_SECRET})
+    safemaker.install(safemaker_local.session, profile)
+    batch = safemaker_local.session.client("batch", config=Config(retries={"total_max_attempts": 1}))
+    sent = []
+    batch.meta.events.register("before-send.batch.SubmitServiceJob", lambda request, **kw: sent.append(request.body))
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(Exception) as answered:  # moto's answer to an operation it lacks
+        batch.submit_service_job(jobName="j", jobQueue="q", serviceJobType="SAGEMAKER_TRAINING",
+                                 serviceRequestPayload=json.dumps(payload))
+    assert not isinstance(answered.value, GuardrailViolation)
+    assert len(sent) == 1 and JSON_SECRET.encode() in sent[0]  # sent whole: the request is not changed
+    logged = _logged(caplog)
+    assert "serviceRequestPayload" in logged and '\\\\"HF_TOKEN\\\\": \\\\"***\\\\"' in logged
+    assert JSON_SECRET not in caplog.text
+
+
+def test_a_secret_in_a_state_machine_definition_and_a_schedule_input_is_masked(safemaker_local, profile, caplog):
+    """Step Functions' definition ("The Amazon States Language definition of the state machine", a JSON string) and
+    EventBridge Scheduler's Target.Input (JSON text), one and two levels of JSON in JSON, are logged masked."""
+    safemaker.install(safemaker_local.session, profile)
+    session = safemaker_local.session
+    inner = json.dumps({"Environment": {"DB_PASSWORD": JSON_SECRET + "2"}})  # JSON text inside the definition
+    definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True, "Result": {
+        "HF_TOKEN": JSON_SECRET, "payload": inner}}}}
+    caplog.set_level(logging.DEBUG)
+    sfn = session.client("stepfunctions")
+    arn = sfn.create_state_machine(name="sm", definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+    described = json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"])
+    assert described["States"]["P"]["Result"]["HF_TOKEN"] == JSON_SECRET  # moto holds it whole
+    scheduler = session.client("scheduler")
+    scheduler.create_schedule(
+        Name="s", ScheduleExpression="rate(1 hour)", FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": "arn:aws:sqs:us-east-1:123456789012:q", "RoleArn": ROLE,
+                "Input": json.dumps({"HF_TOKEN": JSON_SECRET + "3"})})
+    logged = _logged(caplog)
+    assert "HF_TOKEN" in logged and "DB_PASSWORD" in logged and "***" in logged
+    for secret in (JSON_SECRET, JSON_SECRET + "2", JSON_SECRET + "3"):
+        assert secret not in caplog.text

@@ -269,6 +269,52 @@ HF = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"
     ("post xoxb-1234567890-0987654321-AbCdEf to slack", "post xoxb-*** to slack"),
     ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----",
      "-----BEGIN OPENSSH PRIVATE KEY-----***-----END OPENSSH PRIVATE KEY-----"),
+    # trial 12b F05. curl(1): "--oauth2-bearer <token>  Specify the Bearer Token for OAUTH 2.0"
+    ("curl --oauth2-bearer mF_9.B5f-4.1JqM https://api.example.com/m.tgz",
+     "curl --oauth2-bearer *** https://api.example.com/m.tgz"),
+    # docker login: "-p, --password string  Password" (also podman login)
+    ("docker login -u AWS -p Zq9Dock3r public.ecr.aws && docker pull x", "docker login -u AWS -p *** public.ecr.aws"
+     " && docker pull x"),
+    ("podman login --username bot --password=Zq9Dock3r quay.io", "podman login --username bot --password=*** quay.io"),
+    # MySQL manual, "Command Options for Connecting": "--password[=password], -p[password]" (no space after -p)
+    ("mysql -h db.example.com -u admin -pZq9My5ql -e 'select 1'", "mysql -h db.example.com -u admin -p*** -e 'select 1'"),
+    ("mysqldump -u root -p'Zq9 My5ql' db > d.sql", "mysqldump -u root -p'***' db > d.sql"),
+    ("mysql --user=admin --password=Zq9My5ql db", "mysql --user=admin --password=*** db"),
+    ("MYSQL_PWD=Zq9My5ql mysql -u admin", "MYSQL_PWD=*** mysql -u admin"),
+    # sshpass(1): "-p password  The password is given on the command line"
+    ("sshpass -p Zq9SshPass scp u@h:/m.tgz .", "sshpass -p *** scp u@h:/m.tgz ."),
+    ("sshpass -v -pZq9SshPass ssh u@h", "sshpass -v -p*** ssh u@h"),
+    # npm docs, "npmrc": per-registry "_authToken", "_auth", "_password"; `npm config set <key> <value>` or key=value
+    ("echo '//registry.npmjs.org/:_authToken=npm_Zq9NpmT0ken' > ~/.npmrc",
+     "echo '//registry.npmjs.org/:_authToken=***' > ~/.npmrc"),
+    ("npm config set //registry.npmjs.org/:_authToken npm_Zq9NpmT0ken", "npm config set //registry.npmjs.org/:_authToken ***"),
+    ("//npm.example.com/:_auth=dXNlcjpwYXNz", "//npm.example.com/:_auth=***"),
+    # Azure Storage connection string (Azure docs, "Configure Azure Storage connection strings": AccountKey=)
+    ("AZ=DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=Zq9Az+ure/Key==;EndpointSuffix=core.windows.net",
+     "AZ=DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=***;EndpointSuffix=core.windows.net"),
+    # *_PWD, *_PASS, PASSPHRASE, *PASSWD* as variable names
+    ("DB_PASS=Zq9Pass ADMIN_PWD=Zq9Pwd GPG_PASSPHRASE=Zq9Phrase SMB_PASSWD_X=Zq9Passwd ./run",
+     "DB_PASS=*** ADMIN_PWD=*** GPG_PASSPHRASE=*** SMB_PASSWD_X=*** ./run"),
+    # openssl-passphrase-options(1): "pass:password  The actual password is password"; openssl-enc(1) "-k password"
+    ("openssl enc -d -aes-256-cbc -pass pass:Zq9Open55l -in m.enc", "openssl enc -d -aes-256-cbc -pass pass:*** -in m.enc"),
+    ("openssl pkcs12 -in c.p12 -passin pass:Zq9Open55l -passout pass:Zq9Other", "openssl pkcs12 -in c.p12 -passin pass:***"
+     " -passout pass:***"),
+    ("openssl enc -aes-256-cbc -k Zq9Open55l -in m", "openssl enc -aes-256-cbc -k *** -in m"),
+    # RFC 7519 section 3.1's example JWT (JWS compact: header.payload.signature), and an unsecured one (6.1)
+    ("cookie=eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFt"
+     "cGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk done", "cookie=eyJ*** done"),
+    ("echo eyJhbGciOiJub25lIn0.eyJpc3MiOiJqb2UifQ. | x", "echo eyJ*** | x"),
+    # a Python string prefix (Jupyter: c.NotebookApp.password = u'sha1:...')
+    ("c.NotebookApp.password = u'sha1:67c9e60bb8b6:9ffede0825894254b2e042ea597d771089e11aed'",
+     "c.NotebookApp.password = u'***'"),
+    # trial 12b F07: JSON carried as a string in JSON (botocore's body of a serviceRequestPayload, a Step Functions
+    # definition, a Scheduler Input), once, twice, and in the repr() of the bytes botocore logs
+    ('{"serviceRequestPayload": "{\\"Environment\\": {\\"HF_TOKEN\\": \\"Zq9Esc\\", \\"A\\": \\"b\\"}}"}',
+     '{"serviceRequestPayload": "{\\"Environment\\": {\\"HF_TOKEN\\": \\"***\\", \\"A\\": \\"b\\"}}"}'),
+    ('b\'{"definition": "{\\\\\\"x\\\\\\": \\\\\\"{\\\\\\\\\\\\\\"DB_PASSWORD\\\\\\\\\\\\\\": '
+     '\\\\\\\\\\\\\\"Zq9Esc2\\\\\\\\\\\\\\"}\\\\\\"}"}\'',
+     'b\'{"definition": "{\\\\\\"x\\\\\\": \\\\\\"{\\\\\\\\\\\\\\"DB_PASSWORD\\\\\\\\\\\\\\": '
+     '\\\\\\\\\\\\\\"***\\\\\\\\\\\\\\"}\\\\\\"}"}\''),
 ])
 def test_free_text_secrets_are_masked_and_the_line_kept(text, expected):
     assert redact_text(text) == expected
@@ -287,6 +333,12 @@ NOT_SECRETS = [
     "wss://ssmmessages.us-east-1.amazonaws.com/v1/data-channel/s-1?role=publish_subscribe",
     "token_url: https://login.example.com/oauth2/token", "TokenType: Bearer", "aws configure set region us-east-1",
     "set -x; pip install pypi-simple", "login bot password $NETRC_PASSWORD",
+    # trial 12b F05's forms, where the same letters hold no secret
+    "mkdir -p /home/ec2-user/SageMaker/envs", "ssh -p 2222 u@h", "docker run -p 8080:80 img", "cd $PWD && ls",
+    "PWD=/home/ec2-user OLDPWD=/tmp", "mysql -u admin -p mydb", "docker login -u AWS --password-stdin reg",
+    "sshpass -f ~/.pw ssh u@h", "docker login -u AWS -p $ECR_PASSWORD reg", "PASSWORD_FILE=/run/pw",
+    "openssl enc -pass env:PASSPHRASE -in x", "PASSTHROUGH=1 BYPASS=1 COMPASS=north", "//registry.npmjs.org/:_authToken=${NPM_TOKEN}",
+    "eyJhbGciOiJIUzI1NiJ9", '{"serviceRequestPayload": "{\\"TrainingJobName\\": \\"t\\"}"}',
 ]
 
 
@@ -350,6 +402,14 @@ def test_redact_text_and_value_types():
     assert redact_value(value) == {"a": ["HF_TOKEN=***", 3], "b": ("x",)}
     kept = {"a": ["x"]}
     assert redact_value(kept) is kept
+    # trial 12b F05: a mapping's value whose key names a secret is masked whole, at any depth (the _redact promise:
+    # "the value of ... a mapping key ... whose name says it holds a secret")
+    secret = {"Environment": {"HF_TOKEN": "Zq9Plain", "DB_PASSWORD": "x y", "A": "b", "HF_TOKEN_FILE": "/p",
+                              "GIT_TOKEN": "$GIT_TOKEN"}, "headers": [{"Authorization": "Bearer Zq9Bearer"}]}
+    assert redact_value(secret) == {"Environment": {"HF_TOKEN": "***", "DB_PASSWORD": "***", "A": "b",
+                                                    "HF_TOKEN_FILE": "/p", "GIT_TOKEN": "$GIT_TOKEN"},
+                                    "headers": [{"Authorization": "Bearer ***"}]}
+    assert redact_value({"HF_TOKEN": "***"}) == {"HF_TOKEN": "***"}
 
 
 def test_a_violation_never_carries_the_secret_of_a_script_line():
