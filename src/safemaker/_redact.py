@@ -34,9 +34,18 @@ What is masked is decided by what a value *is*, not by a list of the URLs seen s
 - the value of an assignment, a header, a mapping key or a ``--option`` whose name
   says it holds a secret (``HF_TOKEN=``, ``AWS_SECRET_ACCESS_KEY=``,
   ``AWS_SESSION_TOKEN=``, ``DB_PASSWORD:``, ``'SessionToken': '...'``,
-  ``X-Auth-Token: ...``, ``--hf-token ...``), unless the name says it holds no
+  ``X-Auth-Token: ...``, ``--hf-token ...``, ``DB_PASS=``, ``MYSQL_PWD=``, ``PASSPHRASE=``,
+  ``AccountKey=`` of an Azure Storage connection string, ``--oauth2-bearer ...``, openssl's
+  ``pass:...``), also when the JSON holding it is itself carried as a JSON string, at any depth
+  (``\\"HF_TOKEN\\": \\"...\\"``: a Batch ``serviceRequestPayload``, a Step Functions
+  definition, a Scheduler ``Input`` in botocore's DEBUG log), unless the name says it holds no
   secret itself (``...Arn``, ``...Id``, ``...Name``, ``...File``, ``...Url``,
   ``...Type``, ``...Expiration`` ...) or the value is a ``$VARIABLE`` reference;
+- the password of the options that take one by their command's documentation: ``docker login -p``
+  (also podman, nerdctl, buildah, skopeo), ``sshpass -p``, the MySQL/MariaDB clients' ``-pPASSWORD``,
+  ``openssl ... -k``, and npm's per-registry ``:_authToken``, ``:_auth``, ``:_password`` (npm docs, "npmrc");
+- JSON Web Tokens (RFC 7519: ``eyJ...`` header, ``.eyJ...`` payload, signature; a JWE's five parts,
+  RFC 7516), ``eyJ`` kept;
 - values in a provider's documented token format wherever they stand: AWS access
   key IDs (``AKIA``/``ASIA``/``ABIA``/``ACCA`` + 16: IAM User Guide, "Unique
   identifiers"), GitHub tokens (``ghp_ gho_ ghu_ ghs_ ghr_``, ``github_pat_``),
@@ -45,6 +54,7 @@ What is masked is decided by what a value *is*, not by a list of the URLs seen s
   and PEM private key blocks. The prefix is kept (``ghp_***``) so that the line can
   still be found.
 
+:func:`redact_value` also masks a mapping's value whose key names a secret (``{"HF_TOKEN": "..."}``).
 Every :class:`safemaker.errors.Violation` masks what it carries with
 :func:`redact_value`, so a refusal's message, a ``PreflightWarning``,
 ``safemaker check``, the decision log, the audit and SARIF never print a secret; the
@@ -171,8 +181,10 @@ def is_secret_name(name: str) -> bool:
     """Whether a parameter, variable, header, key or option named ``name`` holds a credential.
 
     ``True`` for a name holding ``token``, ``signature``, ``credential``,
-    ``secret``, ``password``/``passwd``, ``api_key``, ``access_key`` or
-    ``private_key`` (any case, ``-``/``_`` or none between the words), unless it
+    ``secret``, ``password``/``passwd``, ``passphrase``, ``api_key``, ``access_key``,
+    ``private_key``, ``account_key`` or ``bearer`` (any case, ``-``/``_`` or none between the
+    words), ``pass`` as a word of its own (``DB_PASS``) or a ``pwd`` after a separator
+    (``MYSQL_PWD``, not the shell's ``PWD``), unless it
     ends with a word that names something about the secret (``Arn``, ``Id``,
     ``Name``, ``File``, ``Url``, ``Type``, ``Expiration`` ...) or holds
     ``tokeniz`` (``TOKENIZERS_PARALLELISM``).
