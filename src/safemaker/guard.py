@@ -162,10 +162,9 @@ class _ProfileView:
     """Compiled plans by ``(operation, inject)`` (:func:`_plan`): they hold this profile's values."""
 
 
-    plans_by_mode: Any = field(default_factory=lambda: tuple(tuple(({}, {}) for _ in "ww") for _ in "ii"),
-                               compare=False, repr=False)
-    """The same plans by ``[not inject][not written][not paths]`` (``not`` makes any truth value an index), then
-    by operation (what :func:`_run` reads)."""
+    plans_by_mode: Any = field(default_factory=lambda: ({}, {}, {}, {}), compare=False, repr=False)
+    """The same plans by mode (:data:`_MODE_DECIDE`, :data:`_MODE_APPLY`, :data:`_MODE_CHECK`,
+    :data:`_MODE_WRITTEN`), then by operation (what :func:`_run` reads)."""
 
 
 _VIEWS: dict[int, tuple[Any, _ProfileView]] = {}
@@ -1716,14 +1715,24 @@ def _run_target(state: "_Run", params: Mapping[str, Any], violations: list[Viola
                                   prefix + dia)
 
 
+_MODE_DECIDE, _MODE_APPLY, _MODE_CHECK, _MODE_WRITTEN = range(4)
+"""The modes of :func:`_run`: inject and record the injected paths (:func:`decide`), inject without recording
+them (:func:`apply`), check as given (:func:`check`), check a document that is never rewritten
+(:func:`_check_as_written`)."""
+
+_MODES = ((True, False, True), (True, False, False), (False, False, True), (False, True, True))
+"""``(inject, written, paths)`` of each mode (:func:`_plan`'s arguments)."""
+
+
 def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile: "VpcProfile",
-         inject: bool, pipeline_definition: Any = None, written: bool = False, own: bool = True,
-         paths: bool = True) -> tuple[dict[str, Any], list[str], list[Violation], list[ResolvedReference]]:
-    """Check (and, with ``inject``, fill in) ``params`` by the compiled plan; see :func:`decide`.
+         mode: int, pipeline_definition: Any = None, own: bool = True,
+         ) -> tuple[dict[str, Any], list[str], list[Violation], list[ResolvedReference]]:
+    """Check (and, in the modes that inject, fill in) ``params`` by the compiled plan of ``mode``
+    (:data:`_MODE_DECIDE`, :data:`_MODE_APPLY`, :data:`_MODE_CHECK`, :data:`_MODE_WRITTEN`); see :func:`decide`.
 
     Returns the request to send (a copy; with ``own=False``, a ``dict`` request that nothing was written
-    into is returned itself, for callers that only read it), the injected paths (with ``paths=False``, for
-    callers that do not read them, not all of them), the violations and the references the embedded pipeline
+    into is returned itself, for callers that only read it), the injected paths (:data:`_MODE_APPLY`, whose
+    caller does not read them, records not all of them), the violations and the references the embedded pipeline
     definition names. A value the plan's fast test does not pass, and every
     violation, is decided by the field's check function (so the words are always the same).
     """
@@ -1738,10 +1747,10 @@ def _run(operation: str, rule: OperationRule, params: Mapping[str, Any], profile
                           required_text="an operation that can run in a closed network")
         violations.append(v)
         return dict(params), [], violations, []
-    plans = view.plans_by_mode[not inject][not written][not paths]  # _plan's, without the call and the tuple key
+    plans = view.plans_by_mode[mode]  # _plan's, without the call and the tuple key
     plan = plans.get(operation)
     if plan is None or plan.rule is not rule:
-        plan = plans[operation] = _plan(operation, rule, view, inject, written, paths)
+        plan = plans[operation] = _plan(operation, rule, view, *_MODES[mode])
     state = plan.state()  # its class attributes are the plan's constants (see _Run)
     state.params = params
     state.violations = violations
@@ -1863,8 +1872,8 @@ def decide(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *, 
         found: list[Violation] = list(unclassified)
         warned = _run_preflight(operation, params, profile, found)
         return Decision(operation, dict(params), (), tuple(found), (), warnings=warned)
-    out_params, injected, violations, extra_refs = _run(operation, rule, params, profile, inject,
-                                                         pipeline_definition)
+    out_params, injected, violations, extra_refs = _run(operation, rule, params, profile,
+                                                         _MODE_DECIDE if inject else _MODE_CHECK, pipeline_definition)
     warned = _run_preflight(operation, out_params, profile, violations) if operation in _PREFLIGHT else ()
     refs = tuple(references(operation, out_params)) if rule.references else ()
     return _decision(operation, out_params, tuple(injected), tuple(violations),
@@ -1907,7 +1916,7 @@ def _check_as_written(operation: str, params: Mapping[str, Any], profile: "VpcPr
     """:func:`decide` with ``inject=False`` for a document that is never rewritten (a pipeline step):
     fixes do not suggest omitting a field to have it injected."""
     rule = RULES[operation]
-    out_params, injected, violations, extra_refs = _run(operation, rule, params, profile, False, written=True)
+    out_params, injected, violations, extra_refs = _run(operation, rule, params, profile, _MODE_WRITTEN)
     warned = _run_preflight(operation, out_params, profile, violations)
     return _decision(operation, out_params, tuple(injected), tuple(violations),
                      tuple(references(operation, out_params)) + tuple(extra_refs), warned)
@@ -1918,7 +1927,7 @@ def _check_written(operation: str, params: Mapping[str, Any], profile: "VpcProfi
     """``(violations, references)`` of :func:`_check_as_written`, without making a :class:`Decision`
     (a pipeline checks one per step)."""
     rule = RULES[operation]
-    out_params, _, violations, extra_refs = _run(operation, rule, params, profile, False, written=True, own=False)
+    out_params, _, violations, extra_refs = _run(operation, rule, params, profile, _MODE_WRITTEN, own=False)
     if operation in _PREFLIGHT:
         _run_preflight(operation, out_params, profile, violations)
     refs = references(operation, out_params) if rule.references else []
@@ -1950,7 +1959,7 @@ def check(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,
         return list(decide(operation, params, profile, inject=False,
                            pipeline_definition=pipeline_definition).violations)
     # decide() without the parts check does not return (the references, the Decision)
-    out_params, _, violations, _ = _run(operation, rule, params, profile, False, pipeline_definition, own=False)
+    out_params, _, violations, _ = _run(operation, rule, params, profile, _MODE_CHECK, pipeline_definition, own=False)
     if operation in _PREFLIGHT:
         _run_preflight(operation, out_params, profile, violations)
     return violations
@@ -2012,7 +2021,7 @@ def apply(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,
             raise GuardrailViolation(operation, d.violations)
         return d.params
     # decide() without what apply does not return (the references to follow, the injected paths, the Decision)
-    out_params, _, violations, _ = _run(operation, rule, params, profile, True, pipeline_definition, paths=False)
+    out_params, _, violations, _ = _run(operation, rule, params, profile, _MODE_APPLY, pipeline_definition)
     if operation in _PREFLIGHT:
         _run_preflight(operation, out_params, profile, violations)
     if violations:
