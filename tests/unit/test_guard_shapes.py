@@ -151,3 +151,20 @@ def test_path_engine() -> None:
     list(paths.expand({"A": {1, 2}}, paths.split_path("A[].B"), on_unwalkable=lambda p, v: seen.append(p)))
     assert seen == [("A",)]
 
+
+
+@pytest.mark.parametrize("given", [{}, {"SourceIpConfig": None}, {"SourceIpConfig": {"Cidrs": []}}])
+def test_a_workforce_without_a_source_ip_restriction_is_reported_by_check_and_closed_by_apply(
+        profile: VpcProfile, given: dict) -> None:
+    """``SourceIpConfig`` absent, null or with no CIDR leaves the worker portal open to any address (API reference,
+    ``CreateWorkforce``: "Use SourceIpConfig to restrict worker access to tasks to a specific range of IP
+    addresses"); ``check`` reports it, ``apply`` injects the closed range only where it is absent or null."""
+    req = {"WorkforceName": "w", **given}
+    found = [v for v in guard.check("CreateWorkforce", req, profile) if v.path == "SourceIpConfig"]
+    assert [(v.rule_id, v.found) for v in found] == [
+        ("SM-WORKFORCE-SOURCE-IP", MISSING if not given or given["SourceIpConfig"] is None else {"Cidrs": []})]
+    if given.get("SourceIpConfig") is not None:
+        with pytest.raises(GuardrailViolation):
+            guard.apply("CreateWorkforce", req, profile)
+    else:
+        assert guard.apply("CreateWorkforce", req, profile)["SourceIpConfig"] == {"Cidrs": ["10.0.0.0/16"]}
