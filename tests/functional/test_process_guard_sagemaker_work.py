@@ -64,6 +64,14 @@ def test_every_operation_botocore_ties_to_sagemaker_is_decided_or_says_why_not()
            ("greengrass", "CreateResourceDefinitionVersion"), ("bedrock", "CreateEvaluationJob")}
     assert trial <= found
     assert trial <= decided
+    # trial 12b F06: an A2I human loop whatever the verb and whatever the docs call it ("A2I"), and a Get that sends
+    # data to a SageMaker endpoint (botocore: GetEventPrediction.externalModelEndpointDataBlobs "The Amazon SageMaker
+    # model endpoint input data blobs")
+    loops = {("textract", "AnalyzeDocument"), ("rekognition", "DetectModerationLabels")}
+    assert loops | {("frauddetector", "GetEventPrediction"), ("sagemaker-a2i-runtime", "StopHumanLoop")} <= found
+    assert loops <= decided
+    assert service_calls.UNDECIDED_CANDIDATES[("frauddetector", "GetEventPrediction")] \
+        == service_calls.UNDECIDED_CANDIDATES[("frauddetector", "PutExternalModel")]
     # and it sees the spellings: the operation's own words, a member's name, a nested member's shape
     assert {("bedrock", "CreateModelImportJob"), ("frauddetector", "PutExternalModel"),
             ("sagemaker-inference-router-runtime", "InvokeInferenceRouterAsync")} <= found

@@ -630,6 +630,7 @@ _DATAZONE_DATA = ("a SageMaker Unified Studio notebook, its import, export or Gi
                   "(data in the domain); what runs a notebook is StartNotebookRun, decided")
 _INVOKES_ENDPOINT = ("sends data to an existing SageMaker endpoint (or router, gateway) for inference; its network "
                      "was decided when it was made; starts nothing")
+_READS_ONLY = "reads the details or status of an existing resource or job; starts nothing and sends no data to it"
 UNDECIDED_CANDIDATES: Mapping[tuple[str, str], str] = {
     # botocore operations whose documentation names a runbook, an SSM document, a state machine or a CloudFormation
     # template (the candidates the class test derives from every installed model) that run or deploy none of them
@@ -715,8 +716,22 @@ UNDECIDED_CANDIDATES: Mapping[tuple[str, str], str] = {
     ("datazone", "CreateAccountPool"): "a pool of accounts for projects (a Lambda handler SageMaker Unified Studio "
                                        "invokes to list them); starts no SageMaker work",
     ("datazone", "UpdateAccountPool"): "as CreateAccountPool",
+    # GetEventPrediction (trial 12b F06): "Evaluates an event against a detector version", its
+    # externalModelEndpointDataBlobs sent to the version's SageMaker model endpoints
     **{("frauddetector", op): _INVOKES_ENDPOINT for op in ("PutExternalModel", "CreateDetectorVersion",
-                                                           "UpdateDetectorVersion")},
+                                                           "UpdateDetectorVersion", "GetEventPrediction")},
+    # Trial 12b F06: the scan takes every verb but those that only read or remove (Get... may send data:
+    # GetEventPrediction), and every verb for an A2I human loop; these read or stop and start nothing
+    **{("sagemaker-a2i-runtime", op): "reads, stops or deletes an existing human loop (StartHumanLoop, which hands "
+                                      "data to the work team, is decided); sends no data"
+       for op in ("DescribeHumanLoop", "ListHumanLoops", "StopHumanLoop", "DeleteHumanLoop")},
+    **{(service, op): _READS_ONLY for service, op in (
+        ("frauddetector", "GetExternalModels"), ("datazone", "GetNotebook"), ("datazone", "GetNotebookExport"),
+        ("datazone", "GetNotebookRun"), ("neptunedata", "GetMLDataProcessingJob"), ("neptunedata", "GetMLEndpoint"),
+        ("neptunedata", "GetMLModelTrainingJob"), ("neptunedata", "GetMLModelTransformJob"),
+        ("sagemaker-edge", "GetDeviceRegistration"))},
+    ("sagemaker-geospatial", "SearchRasterDataCollection"): "queries AWS's satellite imagery catalogue; starts "
+                                                            "nothing",
     **{("sagemaker-runtime", op): _INVOKES_ENDPOINT for op in ("InvokeEndpoint", "InvokeEndpointAsync",
                                                                "InvokeEndpointWithResponseStream")},
     **{("sagemaker-inference-router-runtime", op): _INVOKES_ENDPOINT for op in ("InvokeInferenceRouter",
