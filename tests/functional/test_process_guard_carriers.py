@@ -193,15 +193,22 @@ def outcome(backend, session, service, op, params):
     return "sent"
 
 
-@pytest.fixture()
-def made(safemaker_local):
-    """Open and closed state machines and runbooks made before the guard (by someone else)."""
-    sfn = safemaker_local.session.client("stepfunctions")
+def _make(backend):
+    sfn = backend.session.client("stepfunctions")
     for name, params in (("open", OPEN_NB), ("closed", CLOSED_NB)):
         sfn.create_state_machine(name=name, definition=nb_machine(params), roleArn=CARRIER_ROLE)
-    ssm = safemaker_local.session.client("ssm")
+    ssm = backend.session.client("ssm")
     for name, params in (("OpenRb", OPEN_NB), ("ClosedRb", CLOSED_NB)):
         ssm.create_document(Name=name, DocumentType="Automation", DocumentFormat="JSON", Content=nb_runbook(params))
+
+
+@pytest.fixture()
+def made(safemaker_local, safemaker_local_pool):
+    """Open and closed state machines and runbooks made before the guard (by someone else): made once per test
+    process, then moto's state of that moment restored for each test (the pytest plugin's pool); the request log
+    is empty afterwards."""
+    safemaker_local_pool.state(safemaker_local, ("test_process_guard_carriers.made", safemaker_local.region),
+                               lambda: _make(safemaker_local))
 
 
 def test_the_table_is_the_guards_and_every_operation_is_in_botocores_models():
