@@ -1985,7 +1985,7 @@ def check_rule(rule: OperationRule, params: Mapping[str, Any], profile: "VpcProf
     list[Violation]
         Empty when every field is as the profile requires.
     """
-    return _run(rule.operation, rule, params, profile, False, written=True, own=False)[2]
+    return _run(rule.operation, rule, params, profile, _MODE_WRITTEN, own=False)[2]
 
 
 def apply(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,
