@@ -7,8 +7,10 @@ documentation naming a runbook, an SSM document, a state machine or a CloudForma
 itself. Each is now decided (:data:`safemaker.iac.service_calls.SAGEMAKER_WORK`, ``UNSEEN_OPERATIONS``,
 ``SAGEMAKER_REFERENCES``) or listed with the reason it runs none (``UNDECIDED_CANDIDATES``).
 
-The class: every operation of every installed botocore model (SageMaker's own API aside) that makes or starts
-something and whose documentation, members or member shapes name SageMaker is decided or listed.
+The class: every operation of every installed botocore model (SageMaker's own API aside) that does more than read or
+remove and whose documentation, members or member shapes name SageMaker, and every operation that hands data to an
+Amazon A2I human loop whatever its verb (trial 12b F06: Textract ``AnalyzeDocument`` and Rekognition
+``DetectModerationLabels`` with ``HumanLoopConfig``, decided as ``StartHumanLoop``), is decided or listed.
 
 Real botocore clients on 127.0.0.1 (real HTTP): moto's Greengrass, Step Functions and Scheduler; moto has no Neptune
 data API or DataZone notebook runs, so a request the guard sends reaches moto and is answered with an error (what
