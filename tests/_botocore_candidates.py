@@ -159,3 +159,16 @@ def sagemaker_candidates() -> frozenset[tuple[str, str]]:
     """Every (service, operation) of another service than SageMaker's API whose documentation, members or member
     shapes name SageMaker (one that only reads or removes aside), or an Amazon A2I human loop (any verb)."""
     return _scan()[1]
+
+
+def assert_classified(found: frozenset[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Assert that each candidate of ``found`` is decided by the guard (``DECIDED_OPERATIONS``) or listed with its
+    reason (``service_calls.UNDECIDED_CANDIDATES``), naming those that are neither; returns the decided ones."""
+    from safemaker.iac import service_calls
+    from safemaker.other_services import DECIDED_OPERATIONS
+
+    decided = {(s, op) for s, ops in DECIDED_OPERATIONS.items() for op in ops}
+    unclassified = sorted(found - decided - set(service_calls.UNDECIDED_CANDIDATES))
+    assert not unclassified, f"classify in safemaker.iac.service_calls (decide it, or UNDECIDED_CANDIDATES): " \
+                             f"{unclassified}"
+    return decided

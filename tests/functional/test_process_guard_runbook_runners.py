@@ -40,7 +40,7 @@ from safemaker.errors import GuardrailViolation
 from safemaker.iac import service_calls
 from safemaker.other_services import DECIDED_OPERATIONS
 
-from _botocore_candidates import runbook_candidates
+from _botocore_candidates import assert_classified, runbook_candidates
 from _profiles import ROLE, SG, SUB_A, make_profile
 from _other_services import notebook_runbook as runbook, send as sent
 
@@ -58,10 +58,7 @@ OPEN_PATH = "StartAutomationExecution.DocumentName:mainSteps[0].inputs.DirectInt
 
 def test_every_operation_botocore_ties_to_a_runbook_or_template_is_decided_or_says_why_not():
     found = runbook_candidates()
-    decided = {(s, op) for s, ops in DECIDED_OPERATIONS.items() for op in ops}
-    unclassified = sorted(found - decided - set(service_calls.UNDECIDED_CANDIDATES))
-    assert not unclassified, f"classify in safemaker.iac.service_calls (decide it, or UNDECIDED_CANDIDATES): " \
-                             f"{unclassified}"
+    decided = assert_classified(found)
     assert not decided & set(service_calls.UNDECIDED_CANDIDATES)
     for (service, op), why in service_calls.UNDECIDED_CANDIDATES.items():
         assert op in MODELS.get_service_model(service).operation_names and why

@@ -40,7 +40,7 @@ from safemaker.iac import service_calls
 from safemaker.other_services import DECIDED_OPERATIONS
 from safemaker.rules import Guardrail
 
-from _botocore_candidates import sagemaker_candidates
+from _botocore_candidates import assert_classified, sagemaker_candidates
 from _other_services import send as sent
 from _profiles import ROLE, SG, SUB_A, SUB_OUT, VPC, make_profile
 from test_iac_cli import profile_file  # noqa: F401  (fixture)
@@ -55,10 +55,7 @@ OPEN_VPC = "vpc-0123456789abcdef0"
 
 def test_every_operation_botocore_ties_to_sagemaker_is_decided_or_says_why_not():
     found = sagemaker_candidates()
-    decided = {(s, op) for s, ops in DECIDED_OPERATIONS.items() for op in ops}
-    unclassified = sorted(found - decided - set(service_calls.UNDECIDED_CANDIDATES))
-    assert not unclassified, f"classify in safemaker.iac.service_calls (decide it, or UNDECIDED_CANDIDATES): " \
-                             f"{unclassified}"
+    decided = assert_classified(found)
     # the derivation finds the trial's operations, and each runs SageMaker work the guard decides
     trial = {("neptunedata", op) for op in ("StartMLModelTrainingJob", "StartMLDataProcessingJob",
                                             "StartMLModelTransformJob", "CreateMLEndpoint")} \
