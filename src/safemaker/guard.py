@@ -235,7 +235,7 @@ class _Ctx:
         if found.__class__ is str and found not in _CLEAN_TEXTS:
             if _may_hold_secret(found):
                 found = _redact_text(found)
-            else:
+            elif len(found) <= _CLEAN_TEXT_MAX:  # a short value refused again, never a whole script
                 if len(_CLEAN_TEXTS) >= 4096:
                     _CLEAN_TEXTS.clear()
                 _CLEAN_TEXTS.add(found)
@@ -247,8 +247,10 @@ class _Ctx:
         self.out.append(v)
 
 
-#: Texts a violation showed that may_hold_secret() found clean (bounded; see _Ctx.violation).
+#: Texts a violation showed that may_hold_secret() found clean (at most 4,096 of at most _CLEAN_TEXT_MAX
+#: characters each: a refused lifecycle script or definition is scanned again, not kept; see _Ctx.violation).
 _CLEAN_TEXTS: set[str] = set()
+_CLEAN_TEXT_MAX = 256
 
 
 def _shown(value: Any) -> Any:

@@ -500,3 +500,19 @@ def test_the_log_filter_covers_safemakers_own_loggers(caplog):
     caplog.set_level(logging.INFO, logger="safemaker.hooks")
     child.info("sent %s", f"https://d-1.studio.us-east-1.sagemaker.aws/auth?token={T}")
     assert T not in caplog.text and "auth?token=***" in caplog.text
+
+
+def test_the_guard_fast_path_remembers_only_short_clean_texts():
+    """A short clean value refused again costs a set lookup; a long one (a whole script) is scanned again, not kept."""
+    from safemaker import guard
+
+    from _profiles import make_profile
+
+    short, long = "Enabled-but-not-an-enum", "echo closed; " * 40
+    for value in (short, long):
+        with pytest.raises(GuardrailViolation) as exc:
+            guard.apply("CreateNotebookInstance", {"NotebookInstanceName": "nb", "InstanceType": "ml.t3.medium",
+                                                   "RoleArn": ROLE, "DirectInternetAccess": value}, make_profile())
+        assert [v.found for v in exc.value.violations if v.path == "DirectInternetAccess"] == [value]
+    assert short in guard._CLEAN_TEXTS and long not in guard._CLEAN_TEXTS
+    assert len(long) > guard._CLEAN_TEXT_MAX >= len(short)
