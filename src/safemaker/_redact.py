@@ -95,7 +95,14 @@ _SECRET_WORD_RE = _Lazy(_SECRET_WORD, re.I)
 #: ... unless it names something about a secret that is not one (SecretArn, TOKEN_FILE, token_url, TokenType).
 _NOT_SECRET_SUFFIX_RE = _Lazy(
     r"(?:arns?|ids?|names?|types?|urls?|uris?|paths?|files?|dirs?|expir\w*|expires|duration\w*|seconds|ttl|length"
-    r"|count|enabled|endpoints?|provider|header|stdin|location|region|mode|version|policy|date|time)$", re.I)
+    r"|count|enabled|endpoints?|provider|header|stdin|location|region|mode|version|policy|date|time"
+    r"|errors?|exceptions?|warnings?|faults?)$", re.I)
+#: ... nor is an AWS error code that names one ("Common Errors" of the AWS API references, Amazon S3's "Error
+#: responses", AWS STS's errors): ``ExpiredToken: The security token included in the request is expired``.
+_AWS_ERROR_CODES = frozenset({
+    "expiredtoken", "invalidtoken", "signaturedoesnotmatch", "incompletesignature", "missingauthenticationtoken",
+    "invalidsignature", "tokenrefreshrequired", "invalidclienttoken", "invalidaccesskey",
+    "invalidsecuritytoken", "badsignature"})
 
 # scheme://userinfo@ : the password after the first colon is masked (the user name stays); a userinfo without
 # a colon is masked whole, since a token is often given as the user name (https://<token>@github.com/...).
@@ -186,12 +193,14 @@ def is_secret_name(name: str) -> bool:
     words), ``pass`` as a word of its own (``DB_PASS``) or a ``pwd`` after a separator
     (``MYSQL_PWD``, not the shell's ``PWD``), unless it
     ends with a word that names something about the secret (``Arn``, ``Id``,
-    ``Name``, ``File``, ``Url``, ``Type``, ``Expiration`` ...) or holds
+    ``Name``, ``File``, ``Url``, ``Type``, ``Expiration`` ...) or an error
+    (``NoCredentialsError``, ``ExpiredTokenException``), is an AWS error code
+    (``ExpiredToken``, ``SignatureDoesNotMatch``) or holds
     ``tokeniz`` (``TOKENIZERS_PARALLELISM``).
     """
     lowered = name.lower().strip("-_.")
     return (bool(_SECRET_WORD_RE.search(lowered)) and "tokeniz" not in lowered
-            and not _NOT_SECRET_SUFFIX_RE.search(lowered))
+            and not _NOT_SECRET_SUFFIX_RE.search(lowered) and lowered not in _AWS_ERROR_CODES)
 
 
 def _mask_param(match: "re.Match[str]") -> str:

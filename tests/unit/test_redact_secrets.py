@@ -516,3 +516,19 @@ def test_the_guard_fast_path_remembers_only_short_clean_texts():
         assert [v.found for v in exc.value.violations if v.path == "DirectInternetAccess"] == [value]
     assert short in guard._CLEAN_TEXTS and long not in guard._CLEAN_TEXTS
     assert len(long) > guard._CLEAN_TEXT_MAX >= len(short)
+
+
+@pytest.mark.parametrize("message", [
+    # botocore's own exception (botocore.exceptions.NoCredentialsError's message)
+    "DescribeVpcs failed: NoCredentialsError: Unable to locate credentials. Fix the cause and re-run.",
+    # AWS "Common Errors" / STS / S3 error codes and the exception names botocore makes of them
+    "ExpiredToken: The security token included in the request is expired",
+    "An error occurred (ExpiredTokenException) when calling the CreateTrainingJob operation: ExpiredTokenException: "
+    "The security token included in the request is expired",
+    "SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided.",
+    "InvalidSignatureException: Signature expired",
+    "IncompleteSignature: The request signature does not conform to AWS standards.",
+    "MissingAuthenticationToken: The request must contain a valid (registered) AWS access key ID",
+])
+def test_an_error_naming_a_credential_is_shown_whole(message):
+    assert redact_text(message) == message
