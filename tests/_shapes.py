@@ -22,3 +22,21 @@ def shape_at(shape: Any, parts: tuple[str, ...] | list[str]) -> Any:
             return None
         shape = shape.members[part]
     return shape
+
+
+def member_at(shape: Any, path: str) -> Any:
+    """The botocore shape at the dotted member ``path`` below ``shape`` (``Name[]``: a list's member; ``*``: a map's
+    value), asserting each step exists in the model (the class tests of other services read their members so)."""
+    for part in filter(None, path.split(".")):
+        part = part.strip()
+        if part == "*":
+            assert shape.type_name == "map", path
+            shape = shape.value
+            continue
+        name = part[:-2] if part.endswith("[]") else part
+        assert shape.type_name == "structure" and name in shape.members, (path, name)
+        shape = shape.members[name]
+        if part.endswith("[]"):
+            assert shape.type_name == "list", path
+            shape = shape.member
+    return shape

@@ -43,6 +43,7 @@ from safemaker.other_services import DECIDED_OPERATIONS
 from _botocore_candidates import assert_classified, runbook_candidates
 from _profiles import ROLE, SG, SUB_A, make_profile
 from _other_services import notebook_runbook as runbook, send as sent
+from _shapes import member_at
 
 ACCOUNT = "123456789012"
 CLOSED_NB = {"InstanceType": "ml.t3.medium", "RoleArn": ROLE, "SubnetId": SUB_A, "SecurityGroupIds": [SG],
@@ -68,22 +69,6 @@ def test_every_operation_botocore_ties_to_a_runbook_or_template_is_decided_or_sa
             ("datazone", "CreateEnvironmentBlueprint")} <= found
 
 
-def _member_path(shape, path):
-    for part in filter(None, path.split(".")):
-        part = part.strip()
-        if part == "*":
-            assert shape.type_name == "map", path
-            shape = shape.value
-            continue
-        name = part[:-2] if part.endswith("[]") else part
-        assert shape.type_name == "structure" and name in shape.members, (path, name)
-        shape = shape.members[name]
-        if part.endswith("[]"):
-            assert shape.type_name == "list", path
-            shape = shape.member
-    return shape
-
-
 def test_the_runners_read_members_of_botocores_models():
     for (service, op), runner in service_calls.RUNBOOK_RUNNERS.items():
         assert op in DECIDED_OPERATIONS[service] and (service, op) in service_calls.STARTING_CALLS
@@ -93,10 +78,10 @@ def test_the_runners_read_members_of_botocores_models():
             model.operation_model(lookup.read).output_shape if lookup.response is None
             else model.operation_model(lookup.read).output_shape.members[lookup.response])
         for at in runner.at.split("|"):
-            item = _member_path(root, at)
-            _member_path(item, runner.name.split(".")[0] if runner.name.startswith("parameters.") else runner.name)
+            item = member_at(root, at)
+            member_at(item, runner.name.split(".")[0] if runner.name.startswith("parameters.") else runner.name)
             if runner.version is not None:
-                _member_path(item, runner.version)
+                member_at(item, runner.version)
         started = MODELS.get_service_model(runner.starts[0]).operation_model(runner.starts[1]).input_shape
         assert runner.starts[2] in started.members
     config = MODELS.get_service_model("config")

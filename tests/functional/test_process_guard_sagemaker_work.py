@@ -43,6 +43,7 @@ from safemaker.rules import Guardrail
 from _botocore_candidates import assert_classified, sagemaker_candidates
 from _other_services import send as sent
 from _profiles import ROLE, SG, SUB_A, SUB_OUT, VPC, make_profile
+from _shapes import member_at
 from test_iac_cli import profile_file  # noqa: F401  (fixture)
 
 MODELS = botocore.session.get_session()
@@ -76,26 +77,15 @@ def test_every_operation_botocore_ties_to_sagemaker_is_decided_or_says_why_not()
             ("sagemaker-inference-router-runtime", "InvokeInferenceRouterAsync")} <= found
 
 
-def _member(shape, path):
-    for part in filter(None, path.split(".")):
-        name = part[:-2] if part.endswith("[]") else part
-        assert shape.type_name == "structure" and name in shape.members, (path, name)
-        shape = shape.members[name]
-        if part.endswith("[]"):
-            assert shape.type_name == "list", path
-            shape = shape.member
-    return shape
-
-
 def test_the_members_decided_are_those_of_botocores_models():
     for (service, op), work in service_calls.SAGEMAKER_WORK.items():
         assert op in DECIDED_OPERATIONS[service] and work.fields.operation == op
         shape = MODELS.get_service_model(service).operation_model(op).input_shape
         for target, field in work.fields.fields():
-            _member(_member(shape, target.anchor), field.path)
+            member_at(member_at(shape, target.anchor), field.path)
         if work.access is not None:
             structure, member, closed = work.access
-            assert closed in _member(shape, f"{structure}.{member}").enum
+            assert closed in member_at(shape, f"{structure}.{member}").enum
     neptune = MODELS.get_service_model("neptunedata")
     for op in ("StartMLModelTrainingJob", "StartMLDataProcessingJob", "StartMLModelTransformJob"):
         members = neptune.operation_model(op).input_shape.members
