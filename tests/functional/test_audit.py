@@ -16,6 +16,7 @@ import botocore.awsrequest
 import pytest
 
 from safemaker import audit
+from safemaker.audit import service_model as audit_service_model
 from safemaker.errors import MISSING
 
 from _profiles import IMG, ROLE, SG, SG_OUT, SUB_A, SUB_OUT, VPC_CONFIG as VPC_OK
@@ -171,10 +172,10 @@ def test_model_open_and_closed(safemaker_local, sm, profile):
 
 def test_the_fixes_are_read_from_the_audit_clients_own_service_model(safemaker_local, sm, profile, monkeypatch):
     # no second copy of SageMaker's model is loaded: the first client's is used (same botocore data)
-    monkeypatch.setattr(audit, "_SERVICE_MODEL", None)
+    monkeypatch.setattr(audit_service_model, "_SERVICE_MODEL", None)
     model(sm, "open")
     findings = run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["model"])
-    assert audit._service_model() is sm.meta.service_model
+    assert audit_service_model._service_model() is sm.meta.service_model
     # botocore's model has no UpdateModel: the fix is to recreate, which only that model can say
     assert "UpdateModel" not in sm.meta.service_model.operation_names
     assert {(f.rule_id, f.fix_action) for f in findings} == {("SM-NET-ISOLATION", "recreate"),

@@ -65,6 +65,7 @@ from .. import paths as _paths
 from ..paths import split_path
 from ..rules import RULES, FieldRule, Guardrail
 from ..rules_guardrails import GUARDRAILS, RelatedControls
+from .service_model import _adopt_service_model, _service_model, _shape_has
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..profile import VpcProfile
@@ -194,20 +195,6 @@ def _checkable(kind: str) -> bool:
         return "CreateEndpoint" in RULES or "CreateEndpointConfig" in RULES
     op = RESOURCES[kind].create_operation
     return op in RULES or _refused(op) is not None
-
-
-def _shape_has(shape: Any, path: str) -> bool:
-    """Whether botocore ``shape`` carries ``path`` (``[]`` steps into list members)."""
-    for seg in split_path(path):
-        if seg == "[]":
-            if shape.type_name != "list":
-                return False
-            shape = shape.member
-        elif shape.type_name != "structure" or seg not in shape.members:
-            return False
-        else:
-            shape = shape.members[seg]
-    return True
 
 
 @functools.lru_cache(maxsize=None)
@@ -527,31 +514,6 @@ class ProgressEvent:
 
 
 # --------------------------------------------------------------------------- field lookup and fixes
-
-_SERVICE_MODEL_LOCK = threading.Lock()
-_SERVICE_MODEL: Any = None
-
-
-def _service_model() -> Any:
-    """botocore's SageMaker service model: the first audit client's own (:func:`_adopt_service_model`), else
-    loaded once from botocore's data."""
-    global _SERVICE_MODEL
-    with _SERVICE_MODEL_LOCK:
-        if _SERVICE_MODEL is None:
-            _SERVICE_MODEL = botocore.session.get_session().get_service_model("sagemaker")
-        return _SERVICE_MODEL
-
-
-def _adopt_service_model(client: Any) -> None:
-    """Use ``client``'s service model (a SageMaker client's ``meta.service_model``, already loaded with the
-    client) rather than loading and keeping a second copy of the same data (megabytes of JSON)."""
-    global _SERVICE_MODEL
-    model = getattr(getattr(client, "meta", None), "service_model", None)
-    if getattr(model, "service_name", None) != "sagemaker":
-        return
-    with _SERVICE_MODEL_LOCK:
-        if _SERVICE_MODEL is None:
-            _SERVICE_MODEL = model
 
 
 _join = _paths.join

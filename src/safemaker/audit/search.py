@@ -49,7 +49,7 @@ Only types whose network fields are create-only (no Update call changes them).""
 
 
 def _model() -> Any:
-    from . import _service_model
+    from .service_model import _service_model
 
     return _service_model()
 

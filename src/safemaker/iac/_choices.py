@@ -319,7 +319,7 @@ def parameter_options(template: Mapping[str, Any], given: Mapping[str, Any]) -> 
 
 @lru_cache(maxsize=None)
 def _input_shape(operation: str) -> Any:
-    from ..audit import _service_model
+    from ..audit.service_model import _service_model
 
     model = _service_model()
     return model.operation_model(operation).input_shape if operation in model.operation_names else None
