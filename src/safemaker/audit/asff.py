@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from ..errors import InputError
-from . import Finding, Severity
+from .findings import Finding, Severity
 
 __all__ = [
     "SCHEMA_VERSION", "MAX_FINDINGS_PER_BATCH", "MAX_BATCH_BYTES", "MAX_FINDING_BYTES", "FINDING_TYPE",
