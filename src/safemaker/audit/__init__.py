@@ -65,6 +65,7 @@ from .. import paths as _paths
 from ..paths import split_path
 from ..rules import RULES, FieldRule, Guardrail
 from ..rules_guardrails import GUARDRAILS, RelatedControls
+from .fields import _field_for, _fields_of
 from .findings import _NO_CONTROLS, RELATED_CONTROLS, RULE_SEVERITY, Finding, ProgressEvent, Severity, SourceLocation
 from .service_model import _adopt_service_model, _service_model, _shape_has
 
@@ -281,50 +282,6 @@ def unaudited_create_operations() -> tuple[str, ...]:
 
 
 # --------------------------------------------------------------------------- field lookup and fixes
-
-
-_join = _paths.join
-
-
-def _path_regex(path: str) -> re.Pattern[str]:
-    return re.compile(_paths.path_regex(path) + r"(?:$|[.\[])")
-
-
-@dataclass(frozen=True)
-class _FieldInfo:
-    rule_id: str
-    regex: re.Pattern[str]
-    rule: FieldRule
-    request_path: str
-    describe_path: str
-
-
-_FIELDS_CACHE: dict[str, tuple[_FieldInfo, ...]] = {}
-
-
-def _fields_of(kind: str) -> tuple[_FieldInfo, ...]:
-    cached = _FIELDS_CACHE.get(kind)
-    if cached is not None:
-        return cached
-    rule = RULES[RESOURCES[kind].create_operation]
-    infos = []
-    for target, f in rule.fields():
-        anchor = target.describe_anchor if target.describe_anchor is not None else target.anchor
-        dpath = f.describe_path if f.describe_path is not None else f.path
-        infos.append(_FieldInfo(f.guardrail.value, _path_regex(_join(anchor, dpath)), f,
-                                _join(target.anchor, f.path), _join(anchor, dpath)))
-    # longest describe path first: "A.B.C" wins over "A.B"
-    infos.sort(key=lambda i: -len(i.regex.pattern))
-    result = tuple(infos)
-    _FIELDS_CACHE[kind] = result
-    return result
-
-
-def _field_for(kind: str, v: Violation) -> _FieldInfo | None:
-    for info in _fields_of(kind):
-        if info.rule_id == v.rule_id and info.regex.match(v.path):
-            return info
-    return None
 
 
 def _update_operation(kind: str) -> str | None:

@@ -81,7 +81,7 @@ def search_covers(kind: str) -> bool:
     """
     if kind not in SEARCH_RESOURCES or RESOURCES[kind].create_operation not in RULES:
         return False
-    from . import _fields_of
+    from .fields import _fields_of
 
     members = set(_record_shape(kind).members)
     spec = RESOURCES[kind]
