@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 
 from safemaker import audit
+from safemaker.audit import coverage as audit_coverage
 from safemaker.errors import MISSING, Violation
 from safemaker.resources import REFERENCE_ONLY, RESOURCES
 from safemaker.rules import RULES, Guardrail
@@ -94,7 +95,7 @@ def test_automl_job_is_an_alias_of_v2(profile):
     assert "automl-job" not in audit.AUDIT_ORDER
     assert set(audit.AUDIT_ORDER) == set(RESOURCES) - {"automl-job"} - REFERENCE_ONLY
     if "CreateAutoMLJobV2" in RULES:
-        assert audit._resolve_types(["automl-job", "automl-job-v2"]) == ("automl-job-v2",)
+        assert audit_coverage._resolve_types(["automl-job", "automl-job-v2"]) == ("automl-job-v2",)
 
 
 def test_audited_and_unaudited_types_partition_the_order():
