@@ -16,6 +16,7 @@ import botocore.awsrequest
 import pytest
 
 from safemaker import audit
+from safemaker.audit import fixes as audit_fixes
 from safemaker.audit import service_model as audit_service_model
 from safemaker.errors import MISSING
 
@@ -416,7 +417,7 @@ def test_a_list_moto_lacks_is_unknown_with_a_server_failure_fix_not_a_permission
     ("5000ish: odd", "grant sagemaker:DescribeModel"),  # not an HTTP 5xx code
 ])
 def test_unknown_fix_follows_the_kind_of_failure(reason, expected):
-    assert audit._unknown_fix("DescribeModel", None, reason).startswith(expected)
+    assert audit_fixes._unknown_fix("DescribeModel", None, reason).startswith(expected)
 
 
 # --------------------------------------------------------------------------- scale: filters, pagination, retries

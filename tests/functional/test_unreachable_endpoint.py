@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from safemaker import audit as audit_mod
+from safemaker.audit import fixes as audit_fixes
 from safemaker.cli import app
 
 # The audit CLI tests' profile (constants and the profile_file fixture).
@@ -129,7 +130,7 @@ def test_run_reports_the_unreachable_loopback_endpoint(closed_url):
 
 def test_the_fix_for_a_non_loopback_endpoint_has_no_local_serve_hint():
     reason = 'EndpointConnectionError: Could not connect to the endpoint URL: "https://api.sagemaker.eu-west-1.amazonaws.com/"'
-    assert audit_mod._unknown_fix("ListModels", None, reason) == (
+    assert audit_fixes._unknown_fix("ListModels", None, reason) == (
         "the endpoint https://api.sagemaker.eu-west-1.amazonaws.com/ could not be reached for ListModels (a "
         "connection failure, not a permission problem): check the network route and the endpoint URL "
         "(--endpoint-url, AWS_ENDPOINT_URL*); then audit again: it is not assumed compliant")

@@ -12,6 +12,7 @@ import pytest
 
 from safemaker import audit
 from safemaker.audit import coverage as audit_coverage
+from safemaker.audit import fixes as audit_fixes
 from safemaker.errors import MISSING, Violation
 from safemaker.resources import REFERENCE_ONLY, RESOURCES
 from safemaker.rules import RULES, Guardrail
@@ -141,7 +142,7 @@ def violation(op, path, rule, found=MISSING):
 
 
 def test_fix_DirectInternetAccess_is_recreate_F14():
-    text, action = audit._fix("notebook-instance", violation("CreateNotebookInstance", "DirectInternetAccess",
+    text, action = audit_fixes._fix("notebook-instance", violation("CreateNotebookInstance", "DirectInternetAccess",
                                                              "SM-NB-DIRECT-INTERNET", "Enabled"))
     assert action == "recreate"
     assert text == ("Recreate the notebook instance with a compliant DirectInternetAccess "
@@ -149,13 +150,13 @@ def test_fix_DirectInternetAccess_is_recreate_F14():
 
 
 def test_fix_RootAccess_names_the_update_operation():
-    text, action = audit._fix("notebook-instance", violation("CreateNotebookInstance", "RootAccess", "SM-NB-ROOT"))
+    text, action = audit_fixes._fix("notebook-instance", violation("CreateNotebookInstance", "RootAccess", "SM-NB-ROOT"))
     assert (text, action) == ("Call UpdateNotebookInstance to correct RootAccess", "update")
 
 
 def test_fix_training_volume_key_is_recreate_although_UpdateTrainingJob_has_ResourceConfig():
     # UpdateTrainingJob.ResourceConfig is ResourceConfigForUpdate (KeepAlivePeriodInSeconds only)
-    text, action = audit._fix("training-job", violation("CreateTrainingJob", "ResourceConfig.VolumeKmsKeyId",
+    text, action = audit_fixes._fix("training-job", violation("CreateTrainingJob", "ResourceConfig.VolumeKmsKeyId",
                                                         "SM-KMS-VOLUME"))
     assert action == "recreate"
     assert "no Update operation of the training job carries ResourceConfig.VolumeKmsKeyId" in text
@@ -164,16 +165,16 @@ def test_fix_training_volume_key_is_recreate_although_UpdateTrainingJob_has_Reso
 def test_fix_keeps_the_guard_hint_for_a_wrong_value():
     v = Violation("CreateModel", "VpcConfig.Subnets[1]", "subnet-0eeeeeeeeeeeeeeee", ["subnet-0aaaaaaaaaaaaaaaa"],
                   "Use only subnets of the profile's VPC (an administrator can extend the profile)", "SM-NET-VPC")
-    text, action = audit._fix("model", v)
+    text, action = audit_fixes._fix("model", v)
     assert action == "recreate"
     assert text == ("Recreate the model with a compliant VpcConfig (no Update operation of the model carries "
                     "VpcConfig); Use only subnets of the profile's VPC (an administrator can extend the profile)")
 
 
 def test_updatable_through_walks_the_update_shape():
-    assert audit._updatable_through("UpdateNotebookInstance", "RootAccess")
-    assert not audit._updatable_through("UpdateNotebookInstance", "DirectInternetAccess")
-    assert not audit._updatable_through("UpdateTrainingJob", "ResourceConfig.VolumeKmsKeyId")
+    assert audit_fixes._updatable_through("UpdateNotebookInstance", "RootAccess")
+    assert not audit_fixes._updatable_through("UpdateNotebookInstance", "DirectInternetAccess")
+    assert not audit_fixes._updatable_through("UpdateTrainingJob", "ResourceConfig.VolumeKmsKeyId")
 
 
 # --------------------------------------------------------------------------- severities and related controls
@@ -322,7 +323,7 @@ def test_error_reason_is_one_bounded_line():
     """A failed call's reason is one line of at most 300 characters (moto answers HTML for unknown operations)."""
     import botocore.exceptions
 
-    from safemaker.audit import _error_reason
+    from safemaker.audit.fixes import _error_reason
 
     html = "<!doctype html>\n<html>\n  <title>500 Internal Server Error</title>\n" + "x" * 5000
     exc = botocore.exceptions.ClientError({"Error": {"Code": "500", "Message": html}}, "ListWorkforces")

@@ -68,6 +68,7 @@ from ..rules_guardrails import GUARDRAILS, RelatedControls
 from .coverage import (AUDIT_ORDER, _refused, _resolve_types, audited_types, required_actions, summary_covers,
                        unaudited_create_operations, unaudited_types)
 from .fields import _field_for, _fields_of
+from .fixes import _error_reason, _fix, _unknown_fix, connection_failure
 from .findings import _NO_CONTROLS, RELATED_CONTROLS, RULE_SEVERITY, Finding, ProgressEvent, Severity, SourceLocation
 from .service_model import _adopt_service_model, _service_model, _shape_has
 
@@ -117,46 +118,6 @@ logger = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- field lookup and fixes
-
-
-def _update_operation(kind: str) -> str | None:
-    create = RESOURCES[kind].create_operation
-    op = "Update" + create[len("Create"):]
-    return op if op in _service_model().operation_names else None
-
-
-def _updatable_through(op: str, request_path: str) -> bool:
-    """Whether ``op``'s input shape carries ``request_path`` (``[]`` steps into list members)."""
-    return _shape_has(_service_model().operation_model(op).input_shape, request_path)
-
-
-def _fix(kind: str, v: Violation) -> tuple[str, Literal["update", "recreate"]]:
-    info = _field_for(kind, v)
-    noun = kind.replace("-", " ")
-    # the guard's own hint adds something only for a value that is present and wrong
-    # (an ID outside the profile, a duplicate); for an absent field the sentence below says it all
-    detail = "" if v.found is MISSING else v.fix.rstrip(".")
-    if detail.lower().startswith(("recreate", "set ")):
-        detail = ""
-    op = _update_operation(kind)
-    # a field of the rule: updatable when the rule says so and the Update operation carries it; a path
-    # the rule does not list (a pipeline step inside PipelineDefinition): when the Update operation
-    # carries its top-level member
-    if info is not None:
-        updatable = info.rule.updatable and op is not None and _updatable_through(op, info.request_path)
-    else:
-        top = v.path.split(".")[0].split("[")[0]
-        updatable = op is not None and _updatable_through(op, top)
-    if updatable:
-        text = f"Call {op} to correct {v.path}"
-        return (f"{text}: {detail}" if detail else text), "update"
-    field_name = info.request_path if info is not None else v.path
-    why = ("it cannot be changed after creation" if info is not None and not info.rule.updatable
-           else f"no Update operation of the {noun} carries {field_name}")
-    if info is not None and info.rule.reason is not None:   # a field refused whenever present
-        return f"Recreate the {noun} without {field_name} ({why}): {info.rule.reason}", "recreate"
-    text = f"Recreate the {noun} with a compliant {field_name} ({why})"
-    return (f"{text}; {detail}" if detail else text), "recreate"
 
 
 # --------------------------------------------------------------------------- bounded cache
@@ -362,17 +323,6 @@ class _Unknown(StatePickling, Exception):
 
 def _call_repr(operation: str, params: Mapping[str, str]) -> str:
     return f"{operation}(" + ", ".join(f"{k}={v!r}" for k, v in params.items()) + ")"
-
-
-_REASON_MAX_CHARS = 300
-
-
-def _error_reason(exc: Exception) -> str:
-    """One line saying why a call failed: the error code and message, whitespace folded, at most 300
-    characters (an endpoint that does not implement an operation may answer a whole HTML page)."""
-    text = "{}: {}".format(*aws_error(exc)).rstrip(": ")
-    text = " ".join(text.split())
-    return text if len(text) <= _REASON_MAX_CHARS else text[:_REASON_MAX_CHARS - 1] + "…"
 
 
 def _dig(doc: Any, dotted: str) -> Any:
@@ -702,69 +652,6 @@ class _Auditor:
         severity = RULE_SEVERITY.get(v.rule_id, Severity.HIGH)
         return Finding(v.rule_id, "FAIL", severity, item.kind, arn, item.name, item.region, v.path, v.found,
                        v.required, v.required_text, fix, action, related, account=self._account(arn))
-
-
-_SERVER_FAILURE = re.compile(r"^(5\d\d|InternalFailure|InternalServerError|ServiceUnavailable)\b")
-# an opt-in region not enabled for the account answers as if the credentials were unknown there
-_REGION_NOT_ENABLED = re.compile(r"^(UnrecognizedClientException|InvalidClientTokenId|AuthFailure|OptInRequired)\b")
-_THROTTLED = re.compile(r"^(Throttling\w*|TooManyRequests\w*|RequestLimitExceeded|SlowDown)\b")
-# botocore's connection failures: nothing answered (refused, unroutable, DNS, connect timeout, proxy).
-_CONNECTION_FAILURE = re.compile(r"^(EndpointConnectionError|ConnectTimeoutError|ProxyConnectionError)\b")
-_FAILED_URL = re.compile(r'URL: "([^"]+)"')
-_LOCAL_SERVE_HINT = "start `safemaker local serve` on that port"
-
-
-def connection_failure(finding: "Finding") -> str | None:
-    """The endpoint URL of an UNKNOWN caused by a connection failure, else ``None``.
-
-    Parameters
-    ----------
-    finding : Finding
-        A finding of :func:`run`.
-
-    Returns
-    -------
-    str or None
-        The URL botocore could not connect to (``"http://127.0.0.1:9/"``), or
-        ``"the endpoint"`` when the reason does not name it, for an UNKNOWN whose
-        ``found`` starts with ``EndpointConnectionError``, ``ConnectTimeoutError``
-        or ``ProxyConnectionError``; ``None`` for anything else.
-    """
-    reason = finding.found if isinstance(finding.found, str) else ""
-    if finding.status != "UNKNOWN" or not _CONNECTION_FAILURE.match(reason):
-        return None
-    match = _FAILED_URL.search(reason)
-    return match.group(1) if match else "the endpoint"
-
-
-def _connection_fix(operation: str, url: str) -> str:
-    local = f"; nothing answers on this loopback address: {_LOCAL_SERVE_HINT}" if is_loopback_url(url) else ""
-    return (f"the endpoint {url} could not be reached for {operation} (a connection failure, not a permission "
-            f"problem): check the network route and the endpoint URL (--endpoint-url, AWS_ENDPOINT_URL*){local}; "
-            "then audit again")
-
-
-def _unknown_fix(operation: str, what: str | None, reason: str = "") -> str:
-    """What to do about an UNKNOWN, by the kind of failure (``reason`` starts with the error code)."""
-    if operation == "check_resource":
-        text = "the rule table could not read this description; report it to the safemaker maintainers"
-    elif _CONNECTION_FAILURE.match(reason):
-        match = _FAILED_URL.search(reason)
-        text = _connection_fix(operation, match.group(1) if match else "the endpoint")
-    elif _SERVER_FAILURE.match(reason):
-        text = (f"the service failed to answer {operation} (a server error, not a permission problem): audit "
-                "again later; a local emulator such as moto answers HTTP 500 for a call it does not implement")
-    elif _REGION_NOT_ENABLED.match(reason):
-        text = (f"the credentials were not accepted for {operation} in this region: it may be an opt-in region "
-                "not enabled for this account (enable it in the account's settings, or leave it out of --region), "
-                "or the credentials are not valid there")
-    elif _THROTTLED.match(reason):
-        text = (f"{operation} stayed throttled after adaptive retries: audit again later, or with fewer "
-                "workers (max_workers; CLI: --max-workers)")
-    else:
-        text = (f"grant sagemaker:{operation} to the auditing role (or retry if it was throttled) "
-                "and audit again")
-    return (f"{what}; " if what else "") + text + ": it is not assumed compliant"
 
 
 def _make_clients(boto3_session: Any, regions: Sequence[str], max_workers: int) -> dict[str, Any]:

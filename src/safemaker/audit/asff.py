@@ -251,7 +251,7 @@ class SecurityHubImporter:
         try:
             answer = self._client_for(account, region).batch_import_findings(Findings=batch)
         except Exception as exc:
-            from . import _error_reason
+            from .fixes import _error_reason
 
             reason = _error_reason(exc)
             code = reason.split(":", 1)[0]
