@@ -70,7 +70,9 @@ from .coverage import (AUDIT_ORDER, _refused, _resolve_types, audited_types, req
 from .fields import _field_for, _fields_of
 from .fixes import _error_reason, _fix, _unknown_fix, connection_failure
 from .findings import _NO_CONTROLS, RELATED_CONTROLS, RULE_SEVERITY, Finding, ProgressEvent, Severity, SourceLocation
+from .regions import _resolve_regions, sagemaker_regions
 from .service_model import _adopt_service_model, _service_model, _shape_has
+from .since import parse_since
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..profile import VpcProfile
@@ -147,88 +149,6 @@ class _LruCache:
 
 
 # --------------------------------------------------------------------------- inputs
-
-_REGION_RE = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d+$")
-
-
-def parse_since(value: "str | _dt.date | _dt.datetime | None") -> _dt.datetime | None:
-    """Normalize ``since`` to an aware UTC datetime.
-
-    Parameters
-    ----------
-    value : str, datetime.date, datetime.datetime or None
-        ISO 8601 date (``"2025-01-31"``, midnight UTC) or date-time
-        (``"2025-01-31T12:00:00+09:00"``; naive means UTC).
-
-    Returns
-    -------
-    datetime.datetime or None
-        ``None`` when ``value`` is ``None``.
-
-    Raises
-    ------
-    AuditInputError
-        When ``value`` is not a date, a date-time or an ISO 8601 string, or lies in the future.
-    """
-    if value is None:
-        return None
-    if isinstance(value, _dt.datetime):
-        out = value
-    elif isinstance(value, _dt.date):
-        out = _dt.datetime(value.year, value.month, value.day)
-    elif isinstance(value, str):
-        try:
-            out = _dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise AuditInputError("since", value, "an ISO 8601 date or date-time, e.g. 2025-01-31 "
-                                  "or 2025-01-31T12:00:00Z") from None
-    else:
-        raise AuditInputError("since", value, "an ISO 8601 date or date-time, e.g. 2025-01-31")
-    if out.tzinfo is None:
-        out = out.replace(tzinfo=_dt.timezone.utc)
-    if out > _dt.datetime.now(_dt.timezone.utc):
-        raise AuditInputError("since", value, "a date in the past (nothing can have been created after it)")
-    return out
-
-
-@functools.lru_cache(maxsize=1)
-def sagemaker_regions() -> frozenset[str]:
-    """Every region botocore's endpoint data knows for SageMaker, over all partitions. No network call.
-
-    Returns
-    -------
-    frozenset of str
-        Region names of ``aws``, ``aws-cn``, ``aws-us-gov``, the ISO partitions...
-        (``botocore.session.Session().get_available_regions("sagemaker",
-        partition_name=p)`` for each ``p`` of ``get_available_partitions()``).
-        A region newer than the installed botocore is not in it: upgrade botocore.
-    """
-    session = botocore.session.Session()
-    return frozenset(r for p in session.get_available_partitions()
-                     for r in session.get_available_regions("sagemaker", partition_name=p))
-
-
-def _resolve_regions(regions: Sequence[str] | str | None, profile: "VpcProfile") -> tuple[str, ...]:
-    if regions is None:
-        return (profile.region,)
-    if isinstance(regions, str):
-        regions = [regions]
-    out: list[str] = []
-    for i, region in enumerate(regions):
-        if not isinstance(region, str) or not _REGION_RE.match(region):
-            raise AuditInputError(f"regions[{i}]", region, "an AWS region name such as us-east-1")
-        known = sagemaker_regions()
-        if region not in known:
-            raise AuditInputError(
-                f"regions[{i}]", region,
-                f"a region where SageMaker exists ({len(known)} known to botocore {botocore.__version__}, e.g. "
-                "us-east-1, eu-west-1, ap-northeast-1); check the spelling, or upgrade botocore (pip install -U "
-                "boto3 botocore) if the region is new")
-        if region not in out:
-            out.append(region)
-    if not out:
-        raise AuditInputError("regions", list(regions), "at least one AWS region")
-    return tuple(out)
 
 
 # --------------------------------------------------------------------------- the audit
