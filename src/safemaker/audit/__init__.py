@@ -65,6 +65,7 @@ from .. import paths as _paths
 from ..paths import split_path
 from ..rules import RULES, FieldRule, Guardrail
 from ..rules_guardrails import GUARDRAILS, RelatedControls
+from .cache import _LruCache
 from .coverage import (AUDIT_ORDER, _refused, _resolve_types, audited_types, required_actions, summary_covers,
                        unaudited_create_operations, unaudited_types)
 from .fields import _field_for, _fields_of
@@ -73,6 +74,7 @@ from .findings import _NO_CONTROLS, RELATED_CONTROLS, RULE_SEVERITY, Finding, Pr
 from .regions import _resolve_regions, sagemaker_regions
 from .service_model import _adopt_service_model, _service_model, _shape_has
 from .since import parse_since
+from .stats import AuditStats
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..profile import VpcProfile
@@ -125,90 +127,10 @@ logger = logging.getLogger(__name__)
 # --------------------------------------------------------------------------- bounded cache
 
 
-class _LruCache:
-    """A small thread-safe LRU cache: memory stays bounded whatever the number of resources."""
-
-    def __init__(self, maxsize: int) -> None:
-        self._data: OrderedDict[Any, Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self._maxsize = maxsize
-
-    def get(self, key: Any) -> Any:
-        with self._lock:
-            if key not in self._data:
-                return MISSING
-            self._data.move_to_end(key)
-            return self._data[key]
-
-    def put(self, key: Any, value: Any) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self._maxsize:
-                self._data.popitem(last=False)
-
-
 # --------------------------------------------------------------------------- inputs
 
 
 # --------------------------------------------------------------------------- the audit
-
-
-class AuditStats:
-    """API calls made and resources checked by an audit; filled while it runs (thread-safe).
-
-    Pass one to :func:`run` (or :func:`safemaker.audit.organization.run_organization`)
-    and read it after the findings are consumed.
-
-    Attributes
-    ----------
-    calls : collections.Counter
-        Calls by operation (``"ListModels"``, ``"DescribeModel"``, ``"Search"``,
-        ``"AssumeRole"``...): each List or Search page is one call; botocore's
-        retries of a call are not counted again.
-    resources : int
-        Resources checked (listed, then described or read from a Search record).
-    from_search : int
-        Of those, resources whose description came from a ``Search`` record.
-    """
-
-    def __init__(self) -> None:
-        from collections import Counter
-
-        self._lock = threading.Lock()
-        self.calls: "Counter[str]" = Counter()
-        self.resources = 0
-        self.from_search = 0
-
-    def count(self, operation: str, n: int = 1) -> None:
-        """Add ``n`` calls of ``operation``."""
-        with self._lock:
-            self.calls[operation] += n
-
-    def checked(self, n: int = 1, *, from_search: bool = False) -> None:
-        """Add ``n`` resources checked."""
-        with self._lock:
-            self.resources += n
-            if from_search:
-                self.from_search += n
-
-    @property
-    def total_calls(self) -> int:
-        """Every call counted."""
-        return sum(self.calls.values())
-
-    @property
-    def calls_per_resource(self) -> float | None:
-        """``total_calls / resources``; ``None`` when nothing was checked."""
-        return self.total_calls / self.resources if self.resources else None
-
-    def as_dict(self) -> dict[str, Any]:
-        """``{"calls": {...}, "total_calls": n, "resources": n, "from_search": n, "calls_per_resource": x}``."""
-        with self._lock:
-            calls = dict(sorted(self.calls.items()))
-        per = self.calls_per_resource
-        return {"calls": calls, "total_calls": sum(calls.values()), "resources": self.resources,
-                "from_search": self.from_search, "calls_per_resource": None if per is None else round(per, 4)}
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,7 @@ def linked_types(kinds: Iterable[str]) -> list[frozenset[str]]:
 
 def _worker(auditor: "_Auditor", tasks: Any, results: Any, threads: int) -> None:
     """A worker process: describe and check each resource received, send back its findings, then the counts."""
-    from . import AuditStats
+    from .stats import AuditStats
 
     gc.freeze()   # everything inherited lives as long as this process: not walked by its collections
     # Ctrl-C reaches the whole process group: the listing process stops the workers (no traceback from each)
