@@ -6,7 +6,7 @@ flight to hide the latency, a one-process audit is bounded by one core. Here
 the process that lists (List and Search pages) hands each listed resource to
 one of ``N`` worker processes, each with the same clients and its own thread
 pool; a worker describes and checks the resource exactly as the one-process
-audit does (:meth:`safemaker.audit._Auditor.audit`) and sends back its
+audit does (:meth:`safemaker.audit.auditor._Auditor.audit`) and sends back its
 findings (pickled). Nothing else changes: the same findings, the same UNKNOWN
 entries, the same order of work in each worker.
 
@@ -41,7 +41,7 @@ from ..resources import RESOURCES
 from ..rules import RULES
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import _Auditor, _Item
+    from .auditor import _Auditor, _Item
 
 logger = logging.getLogger(__name__)
 
