@@ -19,6 +19,7 @@ from safemaker import audit
 from safemaker.audit import fixes as audit_fixes
 from safemaker.audit import service_model as audit_service_model
 from safemaker.errors import MISSING
+from safemaker.resources import RESOURCES
 
 from _profiles import IMG, ROLE, SG, SG_OUT, SUB_A, SUB_OUT, VPC_CONFIG as VPC_OK
 from _profiles import training_job_request as training_job
@@ -439,7 +440,7 @@ def test_since_is_sent_as_CreationTimeAfter_and_filters(safemaker_local, sm, pro
 def test_active_only_lists_each_active_status(safemaker_local, sm, profile):
     calls = recorded_params(sm, "ListEndpoints")
     run_audit(profile, None, clients={"us-east-1": sm}, resource_types=["endpoint"], active_only=True)
-    assert [c["StatusEquals"] for c in calls] == list(audit.RESOURCES["endpoint"].active_statuses)
+    assert [c["StatusEquals"] for c in calls] == list(RESOURCES["endpoint"].active_statuses)
 
 
 def test_pagination_lists_every_page_and_describes_each_once(safemaker_local, sm, profile):

@@ -16,6 +16,7 @@ import botocore.session
 import pytest
 
 from safemaker import audit
+from safemaker.resources import RESOURCES
 from safemaker.rules_classification import OperationClass, classification
 
 from _profiles import IMG, ROLE, SG, SUB_A, SUB_C, SUB_OUT, VPC as VPC_ID, VPC_CONFIG as VPC_OK
@@ -265,7 +266,7 @@ def test_an_existing_resource_of_a_refused_kind_is_a_finding(stubbed, profile, k
     create = next(op for op, row in classification().items() if op.startswith("Create")
                   and row.operation_class is OperationClass.REFUSED and kind.replace("-", "") in op.lower())
     reason = classification()[create].reason
-    kwargs = {} if MODEL.operation_model(audit.RESOURCES[kind].list_operation).input_shape.members.get(
+    kwargs = {} if MODEL.operation_model(RESOURCES[kind].list_operation).input_shape.members.get(
         "MaxResults") is None else PAGE
     stub.add_response(method, {member: [item]}, kwargs)
     findings, stats = audit_type(profile, client, kind)
@@ -276,7 +277,7 @@ def test_an_existing_resource_of_a_refused_kind_is_a_finding(stubbed, profile, k
     assert delete in MODEL.operation_names
     assert findings[0].fix.startswith(f"Delete the {kind.replace('-', ' ')} (call {delete}) unless an administrator")
     assert reason[:40].lower() in findings[0].fix.lower()
-    assert stats.calls == {audit.RESOURCES[kind].list_operation: 1} and stats.resources == 1
+    assert stats.calls == {RESOURCES[kind].list_operation: 1} and stats.resources == 1
 
 
 def test_refused_kinds_that_no_longer_exist_are_not_findings(stubbed, profile):

@@ -25,6 +25,34 @@ Semantics (F14, F16, F17)
   no ``Update<Resource>`` operation that carries the field), else names the
   update operation.
 
+Layout
+------
+This ``__init__`` is the public API; each module owns one thing:
+
+- :mod:`~safemaker.audit.coverage`: which resource types are audited, what a
+  List summary covers, the IAM actions the auditing role needs.
+- :mod:`~safemaker.audit.findings`: :class:`Finding`, :class:`SourceLocation`,
+  :class:`ProgressEvent`, :class:`Severity` and the severities and related
+  controls of each rule.
+- :mod:`~safemaker.audit.fields`: the rule table's fields as Describe paths.
+- :mod:`~safemaker.audit.fixes`: the fix of each finding (update or recreate;
+  what to do about an ``UNKNOWN``).
+- :mod:`~safemaker.audit.service_model`: botocore's SageMaker service model, one
+  copy per process.
+- :mod:`~safemaker.audit.since`, :mod:`~safemaker.audit.regions`: the ``since``
+  and ``regions`` arguments.
+- :mod:`~safemaker.audit.auditor`: listing, describing and checking one resource
+  (and those it references); :mod:`~safemaker.audit.cache`: the bounded cache
+  of described resources; :mod:`~safemaker.audit.stats`: :class:`AuditStats`.
+- :mod:`~safemaker.audit.runner`: :func:`run`, over regions and types at once
+  (:mod:`~safemaker.audit._processes`: in forked worker processes).
+- Writers, one module per format: :mod:`~safemaker.audit.json_lines`,
+  :mod:`~safemaker.audit.sarif`, :mod:`~safemaker.audit.asff` (and the import
+  into Security Hub).
+- :mod:`~safemaker.audit.search` (descriptions read in bulk with ``Search``)
+  and :mod:`~safemaker.audit.organization` (every account of an organization)
+  are imported on use.
+
 Example
 -------
 >>> from safemaker.audit import run
@@ -34,55 +62,18 @@ Example
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as _dt
-import functools
-import hashlib
-import itertools
-import json
-import logging
-import re
-import sys
-import threading
-from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from enum import Enum
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Mapping, Sequence
-
-import botocore.config
-import botocore.exceptions
-import botocore.session
-from botocore import xform_name
-
-from .._loopback import is_loopback_url
-from .._redact import may_hold_secret as _may_hold_secret
-from .._redact import redact_value as _redact_value
-from ..errors import MISSING, AuditInputError, StatePickling, Violation, aws_error
-from ..guard import check_resource, references
-from ..resources import REFERENCE_ONLY, RESOURCES, ResourceSpec
-from .. import paths as _paths
-from ..paths import split_path
-from ..rules import RULES, FieldRule, Guardrail
-from ..rules_guardrails import GUARDRAILS, RelatedControls
-from .auditor import _Auditor, _Item, _record_of
-from .cache import _LruCache
-from .coverage import (AUDIT_ORDER, _refused, _resolve_types, audited_types, required_actions, summary_covers,
-                       unaudited_create_operations, unaudited_types)
-from .fields import _field_for, _fields_of
-from .fixes import _error_reason, _fix, _unknown_fix, connection_failure
-from .findings import _NO_CONTROLS, RELATED_CONTROLS, RULE_SEVERITY, Finding, ProgressEvent, Severity, SourceLocation
+from ..errors import AuditInputError
+from ..rules_guardrails import RelatedControls
+from .coverage import (AUDIT_ORDER, audited_types, required_actions, summary_covers, unaudited_create_operations,
+                       unaudited_types)
+from .findings import RELATED_CONTROLS, RULE_SEVERITY, Finding, ProgressEvent, Severity, SourceLocation
+from .fixes import connection_failure
 from .json_lines import write_json_lines
-from .regions import _resolve_regions, sagemaker_regions
-from .runner import _run, pool_connections, run
+from .regions import sagemaker_regions
+from .runner import pool_connections, run
 from .sarif import SARIF_SCHEMA_URI, sarif_rules, write_sarif
-from .service_model import _adopt_service_model, _service_model, _shape_has
 from .since import parse_since
 from .stats import AuditStats
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..profile import VpcProfile
-    from ._processes import ProcessPool
 
 __all__ = [
     "Severity",
@@ -108,35 +99,5 @@ __all__ = [
     "connection_failure",
     "sagemaker_regions",
     "pool_connections",
+    "SARIF_SCHEMA_URI",
 ]
-
-logger = logging.getLogger(__name__)
-
-
-# --------------------------------------------------------------------------- errors
-
-
-# --------------------------------------------------------------------------- severity and coverage
-
-
-# --------------------------------------------------------------------------- types
-
-
-# --------------------------------------------------------------------------- findings
-
-
-# --------------------------------------------------------------------------- field lookup and fixes
-
-
-# --------------------------------------------------------------------------- bounded cache
-
-
-# --------------------------------------------------------------------------- inputs
-
-
-# --------------------------------------------------------------------------- the audit
-
-
-# --------------------------------------------------------------------------- output
-
-

@@ -41,9 +41,16 @@ import botocore.config
 import botocore.credentials
 import botocore.session
 
+from ..errors import AuditInputError
 from ..rules import Guardrail
-from . import (RULE_SEVERITY, AuditInputError, AuditStats, Finding, ProgressEvent, _Auditor, _error_reason,
-               _resolve_types, _run, parse_since, pool_connections, sagemaker_regions)
+from .auditor import _Auditor
+from .coverage import _resolve_types
+from .findings import RULE_SEVERITY, Finding, ProgressEvent
+from .fixes import _error_reason
+from .regions import _resolve_regions, sagemaker_regions
+from .runner import _run, pool_connections
+from .since import parse_since
+from .stats import AuditStats
 
 __all__ = ["run_organization", "role_arn", "partition_of", "enabled_sagemaker_regions", "assumed_session",
            "refreshable_role_credentials", "DEFAULT_ROLE_SESSION_NAME"]
@@ -331,8 +338,6 @@ def run_organization(profile: Any, *, accounts: Sequence[str] | str = "all", rol
                                         and list(regions) == ["all"])
     explicit: tuple[str, ...] | None = None
     if not all_regions:
-        from . import _resolve_regions
-
         explicit = _resolve_regions(regions, prof)
     stats = stats if stats is not None else AuditStats()
     factory = session_factory or _default_session_factory
