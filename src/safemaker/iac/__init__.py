@@ -40,6 +40,7 @@ from ._document import Document, IacDependencyError, IacInputError, Unresolved, 
 from ._intrinsics import pseudo_parameters
 from ._request import UNVERIFIABLE_SEVERITY, SourceRequest, decide_requests
 from .cloudformation import CFN_RESOURCES, NO_NETWORK_TYPES, is_template, template_requests
+from .sources import SourceFile, _classify, _shown, _template_source, decide_source
 from .stepfunctions import apply_substitutions, definition_requests, is_state_machine
 from .terraform import TF_RESOURCES, is_plan, plan_requests
 
@@ -67,123 +68,6 @@ SUFFIXES = (".json", ".yaml", ".yml", ".template", ".asl.json", ".asl.yaml")
 """File name endings read when walking a directory (files named on the command line are always read)."""
 
 _SKIP_DIRS = frozenset({".git", "node_modules", ".terraform", "__pycache__", ".venv", "venv", ".tox"})
-
-
-@dataclass
-class SourceFile:
-    """One recognised source and the requests it will cause.
-
-    Attributes
-    ----------
-    file : str
-        The file (for a CDK stack: its template inside the assembly).
-    kind : str
-        ``"cloudformation"``, ``"cdk"``, ``"terraform-plan"``, ``"stepfunctions"``,
-        ``"pipeline-definition"`` or ``"unrecognised"``.
-    requests : list[SourceRequest]
-        The SageMaker requests found (may be empty: no SageMaker resource), with the
-        template's defaults and the values given.
-    options : list[Option]
-        A template's parameters chosen at deployment and not given (every type but the
-        SSM parameter types): :func:`decide_source` decides under each of their values.
-    build : callable or None
-        ``build(values)`` -> the requests with those parameter values (``None`` when
-        ``options`` is empty).
-    checked : int or None
-        After :func:`decide_source`: how many distinct requests (resource and operation)
-        were decided under any of the choices (a resource whose ``Condition`` is false
-        with the defaults is decided under the choices that create it); ``None`` before.
-    """
-
-    file: str
-    kind: str
-    requests: list[SourceRequest] = field(default_factory=list)
-    options: list[Option] = field(default_factory=list)
-    build: Callable[[Mapping[str, Any]], list[SourceRequest]] | None = None
-    checked: int | None = None
-
-
-def decide_source(src: SourceFile, profile: "VpcProfile") -> list[Finding]:
-    """Findings of one source: its requests decided by the guard, under every deploy-time choice.
-
-    Parameters
-    ----------
-    src : SourceFile
-        From :func:`scan_paths`.
-    profile : VpcProfile
-        The profile.
-
-    Returns
-    -------
-    list[Finding]
-        :func:`decide_requests` of ``src.requests``; for a template whose parameters
-        offer choices (``src.options``), also each finding only some choice causes,
-        with ``location.when`` naming the parameters and values
-        (:mod:`safemaker.iac._choices`).
-    """
-    if not src.options or src.build is None:
-        src.checked = len(src.requests)
-        return decide_requests(src.requests, profile)
-    seen: set[tuple[str, str]] = set()
-
-    def decide(requests: list[SourceRequest]) -> list[Finding]:
-        seen.update((r.logical_id, r.operation) for r in requests)
-        return decide_requests(requests, profile)
-
-    findings = decide_choices(src.options, src.build, decide)
-    src.checked = len(seen)
-    return findings
-
-
-def _template_source(doc: Document, kind: str, parameters: Mapping[str, str], **kwargs: Any) -> SourceFile:
-    """A CloudFormation template's requests, with the parameters its deploy form lets the deployer choose."""
-    requests = template_requests(doc, parameters, **kwargs)
-    options = parameter_options(doc.data, parameters) if isinstance(doc.data, Mapping) else []
-    if not options:
-        return SourceFile(doc.file, kind, requests)
-
-    def build(values: Mapping[str, Any]) -> list[SourceRequest]:
-        return template_requests(doc, {**parameters, **values}, **kwargs)
-
-    return SourceFile(doc.file, kind, requests, options, build)
-
-
-def _is_pipeline_definition(data: Any) -> bool:
-    return isinstance(data, Mapping) and isinstance(data.get("Steps"), list) and "Version" in data
-
-
-def _pipeline_requests(doc: Document) -> list[SourceRequest]:
-    from ..guard import format_path
-
-    def source_path(parts: tuple[Any, ...]) -> tuple[Any, ...]:
-        return parts[1:] if parts[:1] == ("PipelineDefinition",) else parts
-
-    def shown(parts: tuple[Any, ...]) -> str:
-        return format_path(source_path(parts)) or "PipelineDefinition"
-
-    return [SourceRequest(doc.file, "PipelineDefinition", "SageMaker pipeline definition", "CreatePipeline",
-                          {"PipelineDefinition": doc.data}, source_path, shown, doc.line)]
-
-
-def _classify(doc: Document, parameters: Mapping[str, str], pseudo: Mapping[str, str] | None = None) -> SourceFile:
-    data = doc.data
-    if is_template(data):
-        return _template_source(doc, "cloudformation", parameters, pseudo=pseudo)
-    if is_plan(data):
-        return SourceFile(doc.file, "terraform-plan", plan_requests(doc))
-    if is_state_machine(data):
-        return SourceFile(doc.file, "stepfunctions",
-                          definition_requests(doc, apply_substitutions(data, parameters), (), None))
-    if _is_pipeline_definition(data):
-        return SourceFile(doc.file, "pipeline-definition", _pipeline_requests(doc))
-    return SourceFile(doc.file, "unrecognised")
-
-
-def _shown(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _cdk_assembly(directory: Path, parameters: Mapping[str, str], seen: set[Path],
