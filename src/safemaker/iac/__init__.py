@@ -39,6 +39,7 @@ from ._choices import Option, decide_choices, parameter_options
 from ._document import Document, IacDependencyError, IacInputError, Unresolved, read_document
 from ._intrinsics import pseudo_parameters
 from ._request import UNVERIFIABLE_SEVERITY, SourceRequest, decide_requests
+from .cdk import _cdk_assembly, _is_cdk_assembly
 from .cloudformation import CFN_RESOURCES, NO_NETWORK_TYPES, is_template, template_requests
 from .sources import SourceFile, _classify, _shown, _template_source, decide_source
 from .stepfunctions import apply_substitutions, definition_requests, is_state_machine
@@ -68,84 +69,6 @@ SUFFIXES = (".json", ".yaml", ".yml", ".template", ".asl.json", ".asl.yaml")
 """File name endings read when walking a directory (files named on the command line are always read)."""
 
 _SKIP_DIRS = frozenset({".git", "node_modules", ".terraform", "__pycache__", ".venv", "venv", ".tox"})
-
-
-def _cdk_assembly(directory: Path, parameters: Mapping[str, str], seen: set[Path],
-                  pseudo: Mapping[str, str] | None = None) -> list[SourceFile]:
-    """Each stack template a CDK cloud assembly's ``manifest.json`` lists (nested assemblies too)."""
-    manifest_path = directory / "manifest.json"
-    shown = _shown(manifest_path)
-    doc = read_document(manifest_path, shown)
-    artifacts = doc.data.get("artifacts") if isinstance(doc.data, Mapping) else None
-    if not isinstance(artifacts, Mapping):
-        raise IacInputError(shown, "a CDK manifest without artifacts; give the cdk.out directory `cdk synth` wrote")
-    out: list[SourceFile] = []
-    for artifact_id, art in artifacts.items():
-        if not isinstance(art, Mapping):
-            continue
-        props = art.get("properties") or {}
-        if art.get("type") == "aws:cloudformation:stack" and isinstance(props.get("templateFile"), str):
-            tpl = directory / props["templateFile"]
-            seen.add(tpl.resolve())
-            tdoc = read_document(tpl, _shown(tpl))
-            if not is_template(tdoc.data):
-                raise IacInputError(tdoc.file, f"artifact {artifact_id} of {shown} is not a CloudFormation template")
-            out.append(_template_source(tdoc, "cdk", dict(parameters), label=None,
-                                        pseudo=_stack_pseudo(art.get("environment"), artifact_id, shown, pseudo)))
-        elif art.get("type") == "cdk:cloud-assembly" and isinstance(props.get("directoryName"), str):
-            nested = directory / props["directoryName"]
-            if (nested / "manifest.json").is_file():
-                for p in nested.rglob("*"):
-                    seen.add(p.resolve())
-                out.extend(_cdk_assembly(nested, parameters, seen, pseudo))
-    for p in directory.rglob("*"):  # assets (asset.*) hold the app's own files: not sources
-        seen.add(p.resolve())
-    return out
-
-
-_CDK_ENVIRONMENT = re.compile(r"aws://(?P<account>[^/]*)/(?P<region>[^/]+)")
-"""A CDK stack artifact's ``environment``: ``aws://<account>/<region>``, ``unknown-account`` /
-``unknown-region`` for an environment-agnostic stack (CDK cloud assembly schema)."""
-
-
-def _stack_pseudo(environment: Any, artifact_id: str, shown: str,
-                  pseudo: Mapping[str, str] | None) -> Mapping[str, str] | None:
-    """The pseudo parameters of one CDK stack: those of the region its manifest ``environment`` names.
-
-    A stack bound to a region (``aws://123456789012/eu-west-1``) is deployed there whatever the
-    profile's region, so ``AWS::Region`` (and the partition and URL suffix it fixes) is that region's
-    (CloudFormation "Pseudo parameters reference": "the Region in which the encompassing resource is
-    being created"); an environment-agnostic stack (``unknown-region``, or no ``environment``) is
-    deployed where the deploying credentials point, taken to be the profile's region like a plain
-    template (``pseudo``; ``None`` when no profile region is known: every pseudo parameter stays
-    unresolved).
-
-    Raises
-    ------
-    IacInputError
-        ``environment`` is not ``aws://<account>/<region>``.
-    """
-    if environment is None:
-        return pseudo
-    m = _CDK_ENVIRONMENT.fullmatch(environment) if isinstance(environment, str) else None
-    if m is None:
-        raise IacInputError(shown, f"artifact {artifact_id}: environment is {environment!r}; the CDK writes "
-                                   "'aws://<account>/<region>' (give the cdk.out directory `cdk synth` wrote)")
-    region = m.group("region")
-    if region == "unknown-region":
-        return pseudo
-    return pseudo_parameters(region)
-
-
-def _is_cdk_assembly(directory: Path) -> bool:
-    m = directory / "manifest.json"
-    if not m.is_file():
-        return False
-    try:
-        data = json.loads(m.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, Mapping) and isinstance(data.get("artifacts"), Mapping) and "version" in data
 
 
 def _walk(root: Path) -> Iterable[Path]:
