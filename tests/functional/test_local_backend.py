@@ -148,6 +148,25 @@ def test_fixes_installed_only_while_running():
     assert not hasattr(SageMakerResponse, "create_presigned_notebook_instance_url")
 
 
+def test_new_botocore_sessions_share_the_local_loader_only_while_running(own_botocore_loaders, monkeypatch):
+    import botocore.session
+
+    before = botocore.session.create_loader
+    with local_backend() as backend:
+        local = backend.session._session.get_component("data_loader")
+        # a session made by anyone else (moto, the SageMaker SDK at import, the program) reads with it too
+        assert botocore.session.Session().get_component("data_loader") is local
+        assert botocore.session.Session().get_component("data_loader") is local
+        # one with a data path of its own (AWS_DATA_PATH) reads with a loader of its own, on that path
+        monkeypatch.setenv("AWS_DATA_PATH", "/nonexistent/models")
+        own = botocore.session.Session().get_component("data_loader")
+        assert own is not local
+        assert "/nonexistent/models" in own.search_paths
+        monkeypatch.delenv("AWS_DATA_PATH")
+    assert botocore.session.create_loader is before
+    assert botocore.session.Session().get_component("data_loader") is not local
+
+
 # --------------------------------------------------------------------------- session
 
 # One cheap call per service the SageMaker SDK and safemaker use.

@@ -15,7 +15,7 @@ from typing import Any
 from safemaker.errors import LocalBackendError
 from safemaker.local import fixes as _fixes
 from safemaker.local.recording import RecordedRequest, RequestLog
-from safemaker.local.session import LocalSession
+from safemaker.local.session import LocalSession, share_loader, unshare_loader
 
 __all__ = ["LocalBackend", "LocalSnapshot", "local_backend", "DEFAULT_REGION", "DEFAULT_ACCOUNT_ID", "EMULATED_PREDICTION_LABEL"]
 
@@ -89,7 +89,9 @@ class LocalBackend:
     state (every bucket, model, endpoint...) in process-global dictionaries,
     which two servers would share and reset under each other. While it runs,
     the fixes of :data:`safemaker.local.FIXES` are installed on moto's classes
-    (so they also apply to any in-process ``moto.mock_aws`` use).
+    (so they also apply to any in-process ``moto.mock_aws`` use), and every new
+    botocore session of the process reads botocore's data with one shared loader
+    (:func:`safemaker.local.session.share_loader`).
 
     Parameters
     ----------
@@ -144,9 +146,11 @@ class LocalBackend:
                         "safemaker_local fixture)"
                     )
                 )
+            share_loader()  # before moto's modules are imported: they make sessions at import
             try:
                 from safemaker.local.server import RecordingMotoServer
             except ImportError as exc:
+                unshare_loader()
                 raise LocalBackendError(
                     reason=f"moto's server is not importable ({exc}); {_INSTALL_HINT}"
                 ) from exc
@@ -158,6 +162,7 @@ class LocalBackend:
                 server.start()
             except BaseException:
                 offline.__exit__(None, None, None)
+                unshare_loader()
                 _fixes.uninstall_fixes()
                 raise
             self._offline = offline
@@ -190,6 +195,7 @@ class LocalBackend:
             finally:
                 self._server = None
                 _fixes.uninstall_fixes()
+                unshare_loader()
                 offline, self._offline = self._offline, None
                 if offline is not None:
                     offline.__exit__(None, None, None)

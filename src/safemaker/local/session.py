@@ -62,6 +62,46 @@ def _loader() -> botocore.loaders.Loader:
         return _shared_loader
 
 
+_create_loader_before: Any = botocore.session.create_loader
+
+
+def _create_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
+    """``botocore.session.create_loader`` while a local backend runs: botocore's default data path -> :func:`_loader`."""
+    if search_path_string is None:
+        return _loader()
+    return _create_loader_before(search_path_string)
+
+
+def share_loader() -> None:
+    """Until :func:`unshare_loader`, every new botocore session of this process with botocore's default data
+    path reads botocore's data with the local sessions' loader.
+
+    A process on the local backend makes many botocore sessions besides its
+    :class:`LocalSession`: moto's (its EC2 backend makes three at import to list
+    regions, each reading ``endpoints.json``), the SageMaker SDK's at import
+    (``sagemaker.jumpstart.constants``: a default session and its clients, which
+    read SageMaker's service model, several MB of JSON) and the program's own.
+    Each new session would parse those files again; ``safemaker demo`` spent
+    ~2 s of its ~7 s of CPU in its own process doing so. The loaded data are
+    read-only dicts, shared within a session already. A session whose data path
+    is set (``AWS_DATA_PATH``) keeps a loader of its own. Installed by
+    :meth:`LocalBackend.start <safemaker.local.LocalBackend.start>`, removed by
+    ``stop()``; sessions made meanwhile keep the shared loader.
+    """
+    global _create_loader_before
+    with _shared_loader_lock:
+        if botocore.session.create_loader is not _create_loader:
+            _create_loader_before = botocore.session.create_loader
+            botocore.session.create_loader = _create_loader
+
+
+def unshare_loader() -> None:
+    """Put back the ``botocore.session.create_loader`` that :func:`share_loader` replaced (if it is still ours)."""
+    with _shared_loader_lock:
+        if botocore.session.create_loader is _create_loader:
+            botocore.session.create_loader = _create_loader_before
+
+
 class LocalSession(boto3.session.Session):
     """A :class:`boto3.session.Session` pinned to one local endpoint.
 

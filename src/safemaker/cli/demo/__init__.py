@@ -85,7 +85,11 @@ def _check_local_region(region: str) -> None:
     """Exit 2 unless botocore's endpoint data has SageMaker in ``region`` (aws partition; no network call)."""
     import botocore.session
 
-    known = botocore.session.get_session().get_available_regions("sagemaker")
+    from ...local.session import _loader
+
+    session = botocore.session.Session()
+    session.register_component("data_loader", _loader())  # the local backend's: endpoints.json is read once
+    known = session.get_available_regions("sagemaker")
     if region not in known:
         raise fail(f"--region is {region!r}; expected an AWS region where SageMaker is available, such as "
                    f"us-east-1 (botocore lists {len(known)}: {', '.join(sorted(known))})", EXIT_BAD_INPUT)
