@@ -132,3 +132,25 @@ def test_the_app_main_makes_for_one_command_is_that_command_of_the_whole_app(nam
     for args in ([name, "--help"], [name, "--no-such-option"]):
         alone, whole = runner.invoke(one, args), runner.invoke(app, args)
         assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)
+
+
+def test_the_command_s_process_skips_the_final_garbage_collections_only_at_exit():
+    """``main()`` freezes the garbage collector's objects at exit (the collections of Python's finalisation would
+    traverse every object left), not before: the command runs, and a program calling ``main()`` goes on, with
+    the collector as it was; the output is whole."""
+    code = ("import atexit, gc, json, sys\n"
+            "atexit.register(lambda: print('at exit', gc.get_freeze_count() > 0))  # registered first: runs last\n"
+            "sys.argv = ['safemaker', 'rules', '--format', 'json', '--class', 'refused']\n"
+            "from safemaker.cli import main\n"
+            "try:\n"
+            "    main()\n"
+            "except SystemExit as exc:\n"
+            "    print('after main', exc.code, gc.get_freeze_count())\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "COLUMNS": "120"})
+    assert r.returncode == 0, r.stderr
+    *data, after, at_exit = r.stdout.splitlines()
+    assert (after, at_exit) == ("after main 0 0", "at exit True")
+    rules = runner.invoke(app, ["rules", "--format", "json", "--class", "refused"])
+    assert rules.exit_code == 0
+    assert "\n".join(data) == rules.stdout.rstrip("\n")

@@ -89,6 +89,8 @@ def main() -> None:
     (:func:`safemaker.set_stream_logger`): the library itself installs no
     handler at import.
     """
+    import atexit
+    import gc
     import os
     import sys
 
@@ -96,6 +98,12 @@ def main() -> None:
     from . import _common
 
     debug_from_environment()
+    if not _common.ENTRY_POINT:
+        # The process ends with the command: Python's finalisation would then run full garbage collections
+        # over every object left (typer, pydantic, botocore's models, moto's state: 15-25% of a command's CPU,
+        # 0.5 s for ``local serve``). Frozen objects are left out of those collections; they are freed with
+        # the process. At-exit handlers (logging's flush, temporary directories) run as before.
+        atexit.register(gc.freeze)
     _common.ENTRY_POINT = True
 
     if not sys.stdout.isatty() and not os.environ.get("COLUMNS") and not os.environ.get("TERMINAL_WIDTH"):
