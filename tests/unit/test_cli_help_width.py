@@ -87,9 +87,11 @@ def test_a_command_that_prints_no_help_does_not_load_typer_rich_utils():
             "from safemaker.cli import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in sys.modules if m.startswith(('markdown_it', 'rich.markdown'))))\n"
-            "print(type(sys.modules['typer.rich_utils']).__name__)")
+            "print(type(sys.modules['typer.rich_utils']).__name__)\n"
+            "print(sorted(m for m in sys.modules if m.startswith('safemaker.cli.')))")
     clean = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "TERMINAL_WIDTH")}
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean, timeout=120, check=True)
     lines = r.stdout.splitlines()
     assert lines[0].startswith("safemaker ")
-    assert lines[1:] == ["[]", "_LazyModule"]
+    assert lines[1:3] == ["[]", "_LazyModule"]
+    assert lines[3:] == ["['safemaker.cli._common']"]  # --version alone registers no command module

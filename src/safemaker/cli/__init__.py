@@ -109,10 +109,15 @@ def main() -> None:
     if not sys.stdout.isatty() and not os.environ.get("COLUMNS") and not os.environ.get("TERMINAL_WIDTH"):
         _rich_utils().MAX_WIDTH = HELP_WIDTH_OFF_TERMINAL
     # The command named first is the only one registered (a command module is one command or group of the
-    # same name): its help, usage errors and run are the same, without importing the others. Anything else
-    # (an option, --help, an unknown or no command) gets the whole app.
+    # same name): its help, usage errors and run are the same, without importing the others; ``--version``
+    # alone needs none. Anything else (another option, --help, an unknown or no command) gets the whole app.
     command = sys.argv[1] if len(sys.argv) > 1 else ""
-    root = _new_app((command,)) if command in COMMAND_MODULES else __getattr__("app")
+    if command in COMMAND_MODULES:
+        root = _new_app((command,))
+    elif sys.argv[1:] == ["--version"]:
+        root = _new_app(())
+    else:
+        root = __getattr__("app")
     root(prog_name="safemaker")
 
 
