@@ -546,13 +546,18 @@ def _read_paths(operation: str) -> dict[str, Any] | None:
     ``instance_types``, ``not_required_when``), a ``DirectInternetAccess`` field's ``SubnetId`` beside it,
     every reference with its discriminator and scope; and what the preflight check of the operation reads
     (:data:`safemaker.preflight.PREFLIGHT_READS`). An expression anywhere else cannot change the decision,
-    nor overlap a guarded field (:func:`_guarded_patterns` are among these paths).
+    nor overlap a guarded field (:func:`_guarded_patterns` are among these paths). A path read only for
+    whether it holds a value (:meth:`safemaker.rules.OperationRule.presence_reads`: a processing job's
+    ``ProcessingOutputConfig``) is an empty subtree: the value is resolved when it is an expression itself,
+    and a mapping there is walked no further (substituting below it cannot make it absent).
     """
     try:
         return _READS[operation]
     except KeyError:
         pass
-    paths: list[tuple[str, ...]] = [request for request, _ in RULES[operation].read_paths()]
+    rule = RULES[operation]
+    presence = rule.presence_reads()
+    paths: list[tuple[str, ...]] = [request for request, _ in rule.read_paths() if request not in presence]
     tree: dict[str, Any] | None = {}
     if operation in PREFLIGHT_OPERATIONS:
         reads = PREFLIGHT_READS.get(operation)
@@ -574,6 +579,15 @@ def _read_paths(operation: str) -> dict[str, Any] | None:
             node = child
         else:
             node[parts[-1]] = _WHOLE
+    for parts in sorted(presence) if tree is not None else ():  # the value itself, nothing below it
+        node = tree
+        for part in parts:
+            child = node.get(part)
+            if child is _WHOLE:
+                break
+            if child is None:
+                child = node[part] = {}
+            node = child
     _READS[operation] = tree
     return tree
 
@@ -599,6 +613,8 @@ def _substitute_read(value: Any, node: dict[str, Any], at: _Parts, params: Mappi
             if type(v) is dict and len(v) == 1 and _is_expression(v):
                 new = _resolve(v, at + (k,), params, values, found)
             elif child is not _WHOLE:
+                if not child and type(v) is dict:
+                    continue  # read for its presence only (what the call would return: v itself)
                 new = _substitute_read(v, child, at + (k,), params, values, found, clean)
             elif type(v) is dict:  # what _substitute would do with it, without the call
                 if clean and id(v) in clean:

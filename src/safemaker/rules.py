@@ -410,26 +410,47 @@ class OperationRule:
         from the root), a ``DirectInternetAccess`` field's ``SubnetId`` beside it, every reference
         (``describe_path``) with its discriminator and ``scope`` members. Read by the pipeline's
         expression substitution (request side) and the local backend's Describe fidelity fix (both).
+        Of these, :meth:`presence_reads` are read only for whether they hold a value.
         """
+        return tuple(self._reads()[0])
+
+    def presence_reads(self) -> frozenset[tuple[str, ...]]:
+        """The request parts of :meth:`read_paths` read only for whether they hold a value, never as a value:
+        a field's ``only_with`` (present, not null) and ``not_required_when`` (neither null nor ``""``),
+        when no field, condition or reference reads the same path as a value. What is below such a path
+        is read only where another read path reaches it (the pipeline's substitution walks no further)."""
+        return frozenset(self._reads()[1])
+
+    def _reads(self) -> tuple[dict[tuple[tuple[str, ...], tuple[str, ...]], None], set[tuple[str, ...]]]:
+        """:meth:`read_paths` (in order, as keys) and the request parts of those read only for presence."""
         out: dict[tuple[tuple[str, ...], tuple[str, ...]], None] = {}
+        presence: set[tuple[str, ...]] = set()
+        values: set[tuple[str, ...]] = set()
+
+        def read(request: tuple[str, ...], described: tuple[str, ...], as_value: bool = True) -> None:
+            out[(request, described)] = None
+            (values if as_value else presence).add(request)
+
         for target in self.targets:
             anchor = split_path(target.anchor)
             described = split_path(target.anchor if target.describe_anchor is None else target.describe_anchor)
             for f in target.fields:
-                out[(anchor + split_path(f.path), described + split_path(f.describe_path or f.path))] = None
-                for relative in ((f.only_with,) if f.only_with else ()) + f.instance_types:
-                    out[(anchor + split_path(relative), described + split_path(relative))] = None
+                read(anchor + split_path(f.path), described + split_path(f.describe_path or f.path))
+                if f.only_with:
+                    read(anchor + split_path(f.only_with), described + split_path(f.only_with), as_value=False)
+                for relative in f.instance_types:
+                    read(anchor + split_path(relative), described + split_path(relative))
                 if f.not_required_when is not None:
-                    out[(split_path(f.not_required_when),) * 2] = None
+                    read(*(split_path(f.not_required_when),) * 2, as_value=False)
                 if f.guardrail is Guardrail.DIRECT_INTERNET_ACCESS:
-                    out[(anchor + ("SubnetId",), described + ("SubnetId",))] = None
+                    read(anchor + ("SubnetId",), described + ("SubnetId",))
         for ref in self.references:
-            out[(split_path(ref.path), split_path(ref.describe_path or ref.path))] = None
+            read(split_path(ref.path), split_path(ref.describe_path or ref.path))
             if ref.discriminator:
-                out[(split_path(ref.discriminator),) * 2] = None
+                read(*(split_path(ref.discriminator),) * 2)
             for member in ref.scope:
-                out[((member,), (member,))] = None
-        return tuple(out)
+                read((member,), (member,))
+        return out, presence - values
 
     def condition_keys(self) -> frozenset[str]:
         """Every IAM condition key this operation's fields map to."""

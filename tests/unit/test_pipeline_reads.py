@@ -90,7 +90,7 @@ def _read_paths(operation: str) -> list[tuple]:
     out: list[tuple] = []
 
     def walk(node: Any, at: tuple) -> None:
-        if node is pipeline._WHOLE:
+        if node is pipeline._WHOLE or (not node and at):  # read as a whole, or only for holding a value
             out.append(at)
             return
         for k, child in node.items():
@@ -301,3 +301,18 @@ def test_each_read_path_of_each_step_type_decides_as_with_every_expression_subst
             assert new == old, (path, default, json.dumps(args)[:1500])
             checked += 1
     assert read and checked == len(paths) * (3 + len(SHAPES)) * 2
+
+
+def test_conditions_that_read_whether_a_value_is_given_are_presence_reads() -> None:
+    """A field's ``only_with`` and ``not_required_when`` read whether a path holds a value (rules.FieldRule: "when
+    it is absent there is nothing to protect"; "when it holds a value"), not the value: what is below such a path
+    is not read through it. A processing job's output key applies only with ``ProcessingOutputConfig``; an endpoint
+    config's ``ProductionVariants[].ModelName`` is a model reference too (read as a value)."""
+    from safemaker.rules import RULES
+
+    assert RULES["CreateProcessingJob"].presence_reads() == frozenset({("ProcessingOutputConfig",)})
+    assert ("ProductionVariants", "[]", "ModelName") not in RULES["CreateEndpointConfig"].presence_reads()
+    assert ("ProductionVariants", "[]", "ModelName") in {r for r, _ in RULES["CreateEndpointConfig"].read_paths()}
+    assert ("ProcessingOutputConfig",) in {r for r, _ in RULES["CreateProcessingJob"].read_paths()}  # still listed
+    tree = pipeline._read_paths("CreateProcessingJob")
+    assert tree is not None and tree["ProcessingOutputConfig"] == {"KmsKeyId": pipeline._WHOLE}
