@@ -503,6 +503,11 @@ def _substitute_members(value: Any, at: _Parts, params: Mapping[str, PipelinePar
             else:
                 new = _substitute_members(v, at + (k,), params, values, found, clean)
         elif tv is list:
+            for x in v:
+                if type(x) not in _LEAVES:
+                    break
+            else:
+                continue  # a list of JSON scalars holds no expression (what the call would return: v itself)
             new = _substitute_items(v, at + (k,), params, values, found, clean)
         else:
             new = _substitute(v, at + (k,), params, values, found, clean)
@@ -619,8 +624,18 @@ def _substitute_read(value: Any, node: dict[str, Any], at: _Parts, params: Mappi
             elif type(v) is dict:  # what _substitute would do with it, without the call
                 if clean and id(v) in clean:
                     continue
+                for x in v.values():
+                    if type(x) not in _LEAVES:
+                        break
+                else:
+                    continue  # a structure of JSON scalars holds no expression (the call would return v)
                 new = _substitute_members(v, at + (k,), params, values, found, clean)
             elif type(v) is list:
+                for x in v:
+                    if type(x) not in _LEAVES:
+                        break
+                else:
+                    continue  # a list of JSON scalars holds no expression (the call would return v)
                 new = _substitute_items(v, at + (k,), params, values, found, clean)
             else:
                 new = _substitute(v, at + (k,), params, values, found, clean)
@@ -934,7 +949,7 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
                                     Guardrail.UNSUPPORTED.value, f"one of the step types {known}"))
         return
     args = step.arguments
-    if not _paths.is_map(args) or _is_expression(args):
+    if (args.__class__ is not dict and not _paths.is_map(args)) or (len(args) == 1 and _is_expression(args)):
         violations.append(Violation(operation, f"{step.path}.Arguments", args, f"a {op} request",
                                     f"Give the step's Arguments as a {op} request", Guardrail.UNSUPPORTED.value,
                                     f"the step's Arguments as a {op} request"))
