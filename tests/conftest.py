@@ -16,7 +16,10 @@ Every test except those marked ``e2e`` runs with (an ``e2e`` test is skipped unl
   :class:`safemaker.pytest_plugin.OutboundNetworkBlocked` instead. The guard
   and the fake environment are defined once, in :mod:`safemaker.pytest_plugin`
   (``loopback_only``, ``FAKE_AWS_ENVIRONMENT``); the benchmarks use the same
-  (``offline_aws``).
+  (``offline_aws``);
+- every pipeline definition a test decides is decided a second time by the
+  general path (every expression of every step substituted), and must come out
+  the same (``_decide_pipeline_definitions_both_ways``).
 
 The local backend fixtures (``safemaker_local``, ``safemaker_session``) come
 from the ``safemaker.pytest_plugin`` entry point. The closed-network profile of
@@ -272,14 +275,56 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     The thresholds change when cyclic garbage is freed, never whether: nothing in the suite waits for it."""
     import gc
 
+    _decide_pipeline_definitions_both_ways()
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 20, 10)
 
 
+_PIPELINE_CHECK: list = []
+_PIPELINE_DIFFERENCES: list[str] = []
+
+
+def _decide_pipeline_definitions_both_ways() -> None:
+    """Every pipeline definition a test decides is decided twice: as safemaker does (each step's expressions
+    substituted where its decision reads, ``safemaker.pipeline._read_paths``) and by the general path
+    (``walk_reads=False``: every expression of every step substituted), and the two results must be equal
+    (violations with their messages, references, steps). A difference fails the test that made it (in its
+    teardown, even when the code under test caught the AssertionError raised at the call). The differential
+    oracle of the read paths, over every definition the suite uses (tests/unit/test_pipeline_differential.py
+    adds generated ones, through the guard's decide / check / apply)."""
+    from safemaker import pipeline
+
+    general = pipeline._check_definition
+
+    def both(document: object, profile: object, operation: str, prefix: str, parameter_values: object,
+             walk_reads: bool | None = None) -> object:
+        result = general(document, profile, operation, prefix, parameter_values, walk_reads)
+        if walk_reads is None and pipeline._WALK_READS:
+            reference = general(document, profile, operation, prefix, parameter_values, False)
+            if result != reference:
+                text = (f"{operation} {prefix} of {str(document)[:300]!r}: read paths {result.violations!r} "
+                        f"{result.references!r} != general path {reference.violations!r} {reference.references!r}")
+                _PIPELINE_DIFFERENCES.append(text)
+                raise AssertionError(f"pipeline definition decided differently: {text}")
+        return result
+
+    _PIPELINE_CHECK.append(general)
+    pipeline._check_definition = both  # type: ignore[assignment]
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Fail the test that decided a pipeline definition differently on the two paths (see above)."""
+    if _PIPELINE_DIFFERENCES:
+        found = list(_PIPELINE_DIFFERENCES)
+        _PIPELINE_DIFFERENCES.clear()
+        pytest.fail("\n".join(found), pytrace=False)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     """botocore's own ``create_loader``, ``EventAliaser``, ``accepts_kwargs`` and ``ClientCreator`` methods, typer's
-    ``get_command`` back (:func:`pytest_configure`)."""
+    ``get_command`` back (:func:`pytest_configure`), and the pipeline module's own ``_check_definition``
+    (:func:`pytest_collection_finish`)."""
     import botocore.session
 
     if _BOTOCORE_CREATE_LOADER:
@@ -300,6 +345,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         import typer.testing
 
         typer.testing._get_command = _TYPER_GET_COMMAND.pop()
+    if _PIPELINE_CHECK:
+        from safemaker import pipeline
+
+        pipeline._check_definition = _PIPELINE_CHECK.pop()  # type: ignore[assignment]
 
 
 @pytest.fixture

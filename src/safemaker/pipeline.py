@@ -538,7 +538,8 @@ _WHOLE = True
 """In a :func:`_read_paths` tree: the value there and everything below it is read."""
 _WALK_READS = True
 """Substitute only where the decision of a step reads (:func:`_read_paths`); ``False`` substitutes every
-expression of a step (the reference the tests compare with)."""
+expression of a step (the general path: the reference the tests compare with, ``tests/conftest.py`` for every
+definition the suite decides)."""
 _READS: dict[str, Any] = {}
 
 
@@ -869,8 +870,12 @@ _CHECKED_LOCK = threading.Lock()
 
 
 def _check_definition(document: str | bytes | Mapping[str, Any], profile: "VpcProfile", operation: str,
-                      prefix: str, parameter_values: Mapping[str, Any] | None) -> DefinitionCheck:
-    """:func:`check_definition` itself (without the cache of texts)."""
+                      prefix: str, parameter_values: Mapping[str, Any] | None,
+                      walk_reads: bool | None = None) -> DefinitionCheck:
+    """:func:`check_definition` itself (without the cache of texts); ``walk_reads=False`` substitutes every
+    expression of every step (the general path, which the tests compare with), ``None`` as :data:`_WALK_READS`."""
+    if walk_reads is None:
+        walk_reads = _WALK_READS
     try:
         definition = parse_definition(document, prefix=prefix)
     except PipelineDefinitionError as exc:
@@ -885,7 +890,8 @@ def _check_definition(document: str | bytes | Mapping[str, Any], profile: "VpcPr
     for step in definition.steps:
         producers.setdefault(step.name, step.type)
     for step in definition.steps:
-        _check_step(step, definition, profile, operation, allow, parameter_values, violations, refs, producers)
+        _check_step(step, definition, profile, operation, allow, parameter_values, violations, refs, producers,
+                    walk_reads)
     return DefinitionCheck(tuple(violations), tuple(refs), definition.steps)
 
 
@@ -928,7 +934,7 @@ def _check_argument_members(step: PipelineStep, members: frozenset[str], operati
 
 def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "VpcProfile", operation: str,
                 allow: bool, values: Mapping[str, Any] | None, violations: list[Violation],
-                refs: list[_guard.ResolvedReference], producers: dict[str, str]) -> None:
+                refs: list[_guard.ResolvedReference], producers: dict[str, str], walk_reads: bool = True) -> None:
     if step.type in UNSUPPORTED_STEPS:
         violations.append(Violation(operation, step.path, step.type, "a step that can run closed",
                                     f"Remove the step: {UNSUPPORTED_STEPS[step.type]}", Guardrail.UNSUPPORTED.value,
@@ -958,7 +964,7 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
         _check_shadow_model(step, operation, violations, refs, producers)
     found: list[tuple[_Parts, Any, Any]] = []
     reads = _READS.get(op) if op in _READS else _read_paths(op)
-    if reads is None or not _WALK_READS:
+    if reads is None or not walk_reads:
         resolved = _substitute(args, (), definition.parameters, values, found, definition.expression_free)
     else:
         resolved = _substitute_read(args, reads, (), definition.parameters, values, found,
