@@ -39,6 +39,8 @@ from safemaker import guard, pipeline  # noqa: E402
 from safemaker.errors import GuardrailViolation  # noqa: E402
 from safemaker.profile import VpcProfile  # noqa: E402
 
+COMPARES_PIPELINE_PATHS = True  # tests/conftest.py: the comparison of every definition is made here
+
 ROLE = bench.ROLE
 PERMISSIVE = VpcProfile.from_mapping({**bench.PROFILE.model_dump(), "allow_pipeline_network_parameters": True},
                                      source="test", env=False)

@@ -31,6 +31,8 @@ from safemaker import guard, pipeline  # noqa: E402
 from safemaker.errors import GuardrailViolation  # noqa: E402
 from safemaker.profile import VpcProfile  # noqa: E402
 
+COMPARES_PIPELINE_PATHS = True  # tests/conftest.py: the comparison of every definition is made here
+
 # What the preflight checks and the conditions of the rule table read, given values that make them act.
 EXTRA: dict[str, dict[str, Any]] = {
     "CreateTrainingJob": {"HyperParameters": {"sagemaker_submit_directory": "s3://b/code.tar.gz", "epochs": "3"},
