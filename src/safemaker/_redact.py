@@ -337,9 +337,25 @@ def redact_text(text: str) -> str:
     """
     if not isinstance(text, str):
         raise TypeError(f"redact_text() takes a str, not {type(text).__name__}")
-    if not may_hold_secret(text):
+    plain = text.__class__ is str
+    if plain and text in _CLEAN_TEXTS:
         return text
-    return _redact_all(text)
+    masked = _redact_all(text) if may_hold_secret(text) else text
+    if plain and masked is text and len(text) <= _CLEAN_TEXT_MAX:
+        if len(_CLEAN_TEXTS) >= _CLEAN_TEXTS_KEPT:
+            _CLEAN_TEXTS.clear()
+        _CLEAN_TEXTS.add(text)
+    return masked
+
+
+#: Texts :func:`redact_text` found clean (nothing masked), so that a text shown again is not scanned again: a
+#: fix that passes the pre-test (the pipeline's "... SDK pipelines that pass the guard)": every rule then has to
+#: look at it) was masked again at each of the thousands of violations that carry it. Only clean texts are kept
+#: (never one that held a secret), at most _CLEAN_TEXTS_KEPT of at most _CLEAN_TEXT_MAX characters each (then
+#: all forgotten at once): ~4 MB at most.
+_CLEAN_TEXTS: set[str] = set()
+_CLEAN_TEXT_MAX = 1024
+_CLEAN_TEXTS_KEPT = 4096
 
 
 def _redact_all(text: str) -> str:

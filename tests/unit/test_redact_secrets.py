@@ -532,3 +532,19 @@ def test_the_guard_fast_path_remembers_only_short_clean_texts():
 ])
 def test_an_error_naming_a_credential_is_shown_whole(message):
     assert redact_text(message) == message
+
+
+def test_redact_text_remembers_only_short_clean_texts():
+    """A clean text shown again (a fix that says "Pass the profile's role") is not scanned again; a text that held
+    a secret is never kept, nor is a long one: each is masked (or scanned) again, with the same result."""
+    clean = "Pass the profile's execution role, or set it in the step's Arguments"
+    secret = f"HF_TOKEN={T}"
+    long = "echo closed; pass; " * 60
+    assert may_hold_secret(clean) and may_hold_secret(long)  # every rule has to look at each
+    for _ in range(2):
+        assert redact_text(clean) is clean
+        assert redact_text(secret) == f"HF_TOKEN={REDACTED}"
+        assert redact_text(long) is long
+    assert clean in _redact._CLEAN_TEXTS
+    assert secret not in _redact._CLEAN_TEXTS and long not in _redact._CLEAN_TEXTS
+    assert len(long) > _redact._CLEAN_TEXT_MAX >= len(clean)
