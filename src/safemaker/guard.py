@@ -937,9 +937,29 @@ def _compile_targets(targets: tuple[_TargetPlan, ...], label: str) -> Any:
                   f"{ind}    RF{j}(c, is_dict, PF{j}, A{j}, violations, S)"]
     if len(lines) == 1:
         lines.append("    pass")
-    code = compile("\n".join(lines), f"<safemaker.guard {label}>", "exec")
+    code = _code("\n".join(lines), f"<safemaker.guard {label}>")
     exec(code, ns)  # noqa: S102 - generated from the rule table, no outside text
     return ns["run"]
+
+
+_CODES: dict[tuple[str, str], Any] = {}
+"""Code objects of generated functions by ``(source, name)`` (at most 4,096, then all forgotten at once)."""
+
+
+def _code(source: str, name: str) -> Any:
+    """``compile(source, name, "exec")``, made once per source text and name.
+
+    The source of a plan names the profile's values (``W0``, ``R0``...: the namespace it is executed in) and
+    holds none of them, so the plans of one operation and mode under several profiles (each profile object has
+    its own plans) share one code object: ``exec`` of it in each plan's namespace makes that plan's functions.
+    """
+    key = (source, name)
+    code = _CODES.get(key)
+    if code is None:
+        if len(_CODES) >= 4096:
+            _CODES.clear()
+        code = _CODES[key] = compile(source, name, "exec")
+    return code
 
 
 def _absent_refusals(operation: str, view: _ProfileView, plan: _Plan, written: bool, update: bool, f: FieldRule,
@@ -1080,7 +1100,7 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
     given_vars = list(ns.pop("GIVEN_VARS", {}).values())  # each function starts them at None (_given_var)
     init = f"    {' = '.join(given_vars)} = None" if given_vars else "    pass"
     lines = [init if line is _GIVEN_INIT else line for line in lines]
-    code = compile("\n".join(lines), f"<safemaker.guard {label}>", "exec")  # a name for tracebacks and profiles
+    code = _code("\n".join(lines), f"<safemaker.guard {label}>")  # a name for tracebacks and profiles
     exec(code, ns)  # noqa: S102 - generated from the rule table, no outside text
     ns["run_fields"].root = ns["run_root"]
     return ns["run_fields"], ns.get("run_list")
