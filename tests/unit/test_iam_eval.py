@@ -281,6 +281,34 @@ def test_a_policy_set_decides_as_evaluate_on_the_policies_themselves():
     assert decisions == {"allowed", "explicitDeny", "implicitDeny"}
 
 
+def test_a_policy_set_decides_a_request_again_as_the_first_time():
+    """The statements that may apply are kept per action and resource: asked again (another context, the same
+    action and resource), a set decides as the documents do, and a malformed statement still raises."""
+    from safemaker import iam
+
+    from _profiles import SG, make_profile
+
+    profile = make_profile()
+    policies = [iam.BASELINE_ALLOW, *iam.guardrail_policy(profile), *iam.pass_role_policy(profile)]
+    as_set = PolicySet(policies)
+    contexts = [{}, {"sagemaker:NetworkIsolation": False, "sagemaker:VpcSubnets": [SUB_A]},
+                {"sagemaker:NetworkIsolation": True, "sagemaker:VpcSubnets": [SUB_A], "sagemaker:VpcSecurityGroupIds": [SG]},
+                {"sagemaker:NetworkIsolation": True, "sagemaker:VpcSubnets": [FOREIGN]}]
+    decisions = set()
+    for _ in range(2):
+        for context in contexts:
+            for action in ("sagemaker:CreateTrainingJob", "sagemaker:createtrainingjob", "sagemaker:DescribeModel"):
+                r = req(action, **context)
+                assert evaluate(as_set, r) == evaluate(policies, r)
+                decisions.add(evaluate(as_set, r).decision)
+    assert decisions == {"allowed", "explicitDeny"}
+    bad = PolicySet([doc(allow(), deny("sagemaker:DeleteModel", resource=7, Sid="B"))])
+    for _ in range(2):
+        assert evaluate(bad, req()).decision == "allowed"
+        with pytest.raises(PolicyEvaluationError):
+            evaluate(bad, req("sagemaker:DeleteModel"))
+
+
 def test_a_policy_set_is_a_snapshot_and_reports_errors_at_evaluation_as_evaluate():
     policies = [doc(allow(), deny(Sid="No", Condition={"Bool": {"sagemaker:NetworkIsolation": "false"}}))]
     as_set = PolicySet(policies)

@@ -558,7 +558,9 @@ class PolicySet:
     a request is evaluated, so they can depend on it as before). The set holds a deep copy
     of the policies made when it is created (changing them afterwards changes nothing), with
     each statement's ``Action`` / ``NotAction`` and ``Resource`` / ``NotResource`` patterns
-    compiled once instead of at every request.
+    compiled once instead of at every request, and the statements whose action and resource
+    match a request's kept per action and resource (at most 1,024 pairs, then all forgotten at
+    once): a request's conditions are read only in the statements that name its action.
 
     Parameters
     ----------
@@ -571,7 +573,7 @@ class PolicySet:
         Never here: a malformed policy raises when a request is evaluated, as :func:`evaluate`.
     """
 
-    __slots__ = ("_entries",)
+    __slots__ = ("_entries", "_matching")
 
     def __init__(self, policies: Iterable[Mapping[str, Any]]) -> None:
         import copy
@@ -586,6 +588,7 @@ class PolicySet:
             for si, stmt in enumerate(statements):
                 entries.append((pi, si, stmt, *self._compiled(stmt)))
         self._entries = tuple(entries)
+        self._matching: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] = {}
 
     @staticmethod
     def _compiled(stmt: Mapping[str, Any]) -> tuple[Any, Any, Any]:
@@ -607,17 +610,38 @@ class PolicySet:
             compiled.append((negative in stmt, _pattern_set(key, action)))
         return compiled[0], compiled[1], stmt["Condition"] if "Condition" in stmt else _NO_CONDITION
 
+    def _matching_entries(self, action: str, resource: str) -> tuple[tuple[Any, ...], ...]:
+        """The entries that may apply to a request for ``action`` on ``resource``, in order: every entry
+        whose action and resource patterns match them, and every entry that is not compiled (a malformed
+        policy or statement, which raises at evaluation as before). A compiled entry left out does not
+        apply whatever the request's context (its condition is never read), so leaving it out changes
+        neither the decision nor which error is raised first."""
+        key = (action, resource)
+        hit = self._matching.get(key)
+        if hit is None:
+            hit = tuple(e for e in self._entries if e[3] is None or (
+                _matches_pattern_set(e[3][1], action, True) != e[3][0]
+                and _matches_pattern_set(e[4][1], resource, False) != e[4][0]))
+            if len(self._matching) >= 1024:
+                self._matching.clear()
+            self._matching[key] = hit
+        return hit
+
     def evaluate(self, request: AuthorizationRequest) -> Evaluation:
         """:func:`evaluate` of these policies for one request."""
         matched: list[MatchedStatement] = []
         context = _lowered(request.context)
-        for pi, si, stmt, action, resource, condition in self._entries:
+        known = request.action.__class__ is str and request.resource.__class__ is str
+        entries = self._matching_entries(request.action, request.resource) if known else self._entries
+        for pi, si, stmt, action, resource, condition in entries:
             if si is None:
                 _statements(stmt, f"policy {pi}")  # raises, as evaluate does for this policy
                 raise AssertionError(stmt)  # pragma: no cover
             try:
                 if action is None:
                     applies = _statement_applies(stmt, request, context, "")
+                elif known:  # the action and the resource match (_matching_entries)
+                    applies = condition is _NO_CONDITION or _condition_holds(condition, context, ".Condition")
                 else:
                     applies = (_matches_pattern_set(action[1], request.action, True) != action[0]
                                and _matches_pattern_set(resource[1], request.resource, False) != resource[0]
