@@ -548,7 +548,16 @@ def requests_for(operation: str, profile: VpcProfile | None = None) -> st.Search
     """
     if operation not in RULES:
         raise KeyError(f"{operation} is not in the rule table")
-    return _request(operation, profile)
+    saved = _REQUESTS.get((operation, id(profile)))
+    if saved is None or saved[0] is not profile:
+        saved = _REQUESTS[(operation, id(profile))] = (profile, _request(operation, profile))
+    return saved[1]
+
+
+#: ``(operation, id(profile))`` -> ``(profile, requests_for(operation, profile))``: one strategy object per
+#: operation and profile (a new one is validated again at its first draw, each example of a test drawing it
+#: with ``data.draw``; drawing from an equal strategy made earlier gives the same values). The profile is kept.
+_REQUESTS: dict[tuple[str, int], tuple[Any, st.SearchStrategy[dict[str, Any]]]] = {}
 
 
 def pipeline_step_operations() -> dict[str, str]:
