@@ -53,6 +53,13 @@ _MENTIONS = (re.compile(rb"sage[\s_-]?maker"), tuple(re.compile(p) for p in (
     rb"a2i")))
 """What a model's lower-cased JSON text holds if :data:`SAGEMAKER`, or :data:`A2I_NAMES` / :data:`A2I_DOCS`, can
 match anywhere in it (a necessary condition, checked on the whole text at once: a model without it is not walked)."""
+_RUNS_MENTIONS = (b"runbook", b"ssm document", b"systems manager document", b"automation document", b"state machine",
+                  b"systems manager automation", b"start-automation-execution", b"cloudformation template",
+                  b"cloud formation template", b"cloudformation provisioning", b"cloud formation provisioning",
+                  b"cfn_stack_sync", b"templateurl", b"template url", b"infrastructure as code")
+"""What a model's lower-cased JSON text holds if :data:`RUNS` or :data:`DEPLOYS` can match anywhere in it (one of
+their alternatives, each made of letters, spaces, ``-`` and ``_``, which JSON never escapes): a model without any is
+not walked for runbook candidates (41 of 445 models have one)."""
 DEPTH = 4
 
 
@@ -130,13 +137,19 @@ def _scan() -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
     for service, raw in _models():
         if service == "sagemaker":
             continue
+        # a model whose text never names a runbook..., SageMaker or A2I has no such candidate: not walked, nor read
+        # (most models)
+        low = raw.lower()
+        walk_runs = service != "cloudformation" and any(w in low for w in _RUNS_MENTIONS)
+        walk_names = _MENTIONS[0].search(low) is not None
+        walk_a2i = any(p.search(low) for p in _MENTIONS[1])
+        if not (walk_runs or walk_names or walk_a2i):
+            continue
         model = json.loads(raw)
         shapes = model["shapes"]
-        runs = _matcher(shapes, _runs, False) if service != "cloudformation" else None
-        # a model whose text never names SageMaker or A2I has no such candidate: not walked (most models)
-        low = raw.lower()
-        names = _matcher(shapes, _sagemaker, True) if _MENTIONS[0].search(low) else None
-        a2i = _matcher(shapes, _a2i_doc, _a2i_name) if any(p.search(low) for p in _MENTIONS[1]) else None
+        runs = _matcher(shapes, _runs, False) if walk_runs else None
+        names = _matcher(shapes, _sagemaker, True) if walk_names else None
+        a2i = _matcher(shapes, _a2i_doc, _a2i_name) if walk_a2i else None
         for op, spec in model["operations"].items():
             given = spec.get("input", {}).get("shape")
             doc = spec.get("documentation")
