@@ -850,11 +850,18 @@ def _model_spelling(service: str, operation: str, params: Mapping[str, Any]) -> 
     Terraform attribute ``document_name``); members the shape does not have are kept as written. Where the shape has
     a map, a list of ``{Key, Value}`` items (CloudFormation's and Terraform's spelling of one) is that map; where it
     has a structure, a list of one (a Terraform block) is that structure."""
-    import botocore.session
-
-    shape = botocore.session.get_session().get_service_model(service).operation_model(operation).input_shape
+    shape = _input_shape(service, operation)
     out = _as_model(shape, params) if shape is not None else params
     return dict(out) if isinstance(out, Mapping) else dict(params)
+
+
+@lru_cache(maxsize=64)
+def _input_shape(service: str, operation: str) -> Any:
+    """botocore's input shape of ``operation`` of ``service``, read once per operation (as
+    :func:`_snake_case_operations` reads a service's operation names), not by a new session at every call."""
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model(service).operation_model(operation).input_shape
 
 
 def _norm(name: str) -> str:
