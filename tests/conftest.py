@@ -299,10 +299,10 @@ def _decide_pipeline_definitions_both_ways() -> None:
     general = pipeline._check_definition
 
     def both(document: object, profile: object, operation: str, prefix: str, parameter_values: object,
-             walk_reads: bool | None = None) -> object:
-        result = general(document, profile, operation, prefix, parameter_values, walk_reads)
+             walk_reads: bool | None = None, **kwargs: object) -> object:
+        result = general(document, profile, operation, prefix, parameter_values, walk_reads, **kwargs)
         if walk_reads is None and pipeline._WALK_READS and _PIPELINE_ORACLE[0]:
-            reference = general(document, profile, operation, prefix, parameter_values, False)
+            reference = general(document, profile, operation, prefix, parameter_values, False, **kwargs)
             if result != reference:
                 text = (f"{operation} {prefix} of {str(document)[:300]!r}: read paths {result.violations!r} "
                         f"{result.references!r} != general path {reference.violations!r} {reference.references!r}")

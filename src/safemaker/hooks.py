@@ -669,7 +669,13 @@ class Guard:
                                      f"{kind} that can be described and is closed"))
                 continue
             rule = RULES[spec.create_operation]
-            if rule.definition is not None:
+            if rule.definition is not None and ref.resource == "pipeline-execution":
+                # An existing execution (RetryPipelineExecution): the definition it ran, with the parameter
+                # values it ran with, and what it reused from its reference execution.
+                nested, found = self._check_execution(operation, rule.definition, ref, description, via, client,
+                                                      checked)
+                out += found
+            elif rule.definition is not None:
                 # A pipeline: its definition's steps, with an execution's parameter values.
                 from .pipeline import execution_parameters, repeated_parameters
 
@@ -680,6 +686,13 @@ class Guard:
                     operation, rule.definition, description, via,
                     execution_parameters(request) if execution else None)
                 out += found
+                config = request.get("SelectiveExecutionConfig") if execution and request is not None else None
+                if config is not None:
+                    more, found = self._reused_violations(operation, description.get(rule.definition), config,
+                                                          "SelectiveExecutionConfig.SourcePipelineExecutionArn",
+                                                          client, checked, 0)
+                    nested += more
+                    out += found
             else:
                 out += _guard.check_resource(ref.resource, description, self.profile, operation=operation,
                                              via=via)
@@ -696,6 +709,161 @@ class Guard:
                                       Guardrail.REFERENCE.value, f"a reference at most {MAX_REFERENCE_DEPTH} deep")
                             for r in nested]
         return out
+
+    def _check_execution(self, operation: str, member: str, ref: _guard.ResolvedReference,
+                         description: Mapping[str, Any], via: str, client: Any, checked: list[str],
+                         ) -> tuple[tuple[_guard.ResolvedReference, ...], list[Violation]]:
+        """An existing pipeline execution run again (``RetryPipelineExecution``): the definition it ran
+        (``description``, from ``DescribePipelineDefinitionForExecution``) checked with the parameter values
+        it ran with (``ListPipelineParametersForExecution``; "Retry the execution of the pipeline": the same
+        execution, the same values), and, when it was a selective execution, the producer steps it reused
+        from its reference execution (:meth:`_reused_violations`)."""
+        from . import pipeline as _pipeline
+        from . import pipeline_executions as _executions
+
+        values, found = self._execution_values(operation, ref.path, ref.name, client)
+        nested, more = self._check_stored_definition(operation, member, description, via, values)
+        found += more
+        document = description.get(member)
+        try:
+            definition = _pipeline.parse_definition(document) if document else None
+        except _pipeline.PipelineDefinitionError:
+            definition = None  # refused by the check above
+        if definition is None or not any(_executions.producer_uses(definition, s) for s in definition.steps):
+            return nested, found  # it names no step output a selective execution could have reused
+        try:
+            execution = self._describe(client, "DescribePipelineExecution", "PipelineExecutionArn", ref.name,
+                                       cache=False)
+        except SafemakerError as exc:
+            found.append(self._unreadable_execution(operation, ref.path, ref.name, exc))
+            return nested, found
+        config = execution.get("SelectiveExecutionConfig")
+        if config is not None:
+            described = f"{ref.path} -> DescribePipelineExecution(PipelineExecutionArn={ref.name!r})"
+            more_refs, more = self._reused_violations(operation, document, config,
+                                                      f"{described}.SelectiveExecutionConfig.SourcePipelineExecutionArn",
+                                                      client, checked, 0)
+            nested += more_refs
+            found += more
+        return nested, found
+
+    def _reused_violations(self, operation: str, document: Any, config: Any, source_path: str, client: Any,
+                           checked: list[str], depth: int,
+                           ) -> tuple[tuple[_guard.ResolvedReference, ...], list[Violation]]:
+        """The violations of the producer steps a selective execution (``config``: its
+        ``SelectiveExecutionConfig``) of ``document`` reuses from its reference execution
+        (:func:`safemaker.pipeline_executions.reused_producers`): each is checked in the definition the
+        reference execution ran, with its parameter values (:meth:`_check_reference_execution`). A reuse
+        with no ``SourcePipelineExecutionArn`` (at ``source_path``) cannot be checked."""
+        from . import pipeline as _pipeline
+        from . import pipeline_executions as _executions
+
+        try:
+            definition = _pipeline.parse_definition(document) if document else None
+        except _pipeline.PipelineDefinitionError:
+            return (), []  # the definition itself is refused
+        if definition is None:
+            return (), []
+        needed = _executions.reused_producers(definition, _executions.selection(config))
+        if not needed:
+            return (), []
+        source = config.get("SourcePipelineExecutionArn") if _is_map(config) else None
+        if not isinstance(source, str) or not source:
+            uses = "; ".join(f"{path} uses step {name}" for name, path in sorted(needed.items()))
+            return (), [Violation(
+                operation, source_path, source if source else MISSING, "the reference execution that made them",
+                f"Give SourcePipelineExecutionArn, or select step(s) {', '.join(sorted(needed))} too: {uses}, which "
+                "does not run in this execution (SageMaker reuses its output from a reference execution), so the "
+                "guard checks it in the definition that execution ran",
+                Guardrail.REFERENCE.value, "a reference execution that can be described")]
+        return self._check_reference_execution(operation, source_path, source, needed, client, checked, depth)
+
+    def _check_reference_execution(self, operation: str, path: str, arn: str, needed: Mapping[str, str],
+                                   client: Any, checked: list[str], depth: int,
+                                   ) -> tuple[tuple[_guard.ResolvedReference, ...], list[Violation]]:
+        """Check the producer steps ``needed`` (name -> where their output is used) in the definition the
+        execution ``arn`` (named at ``path``) ran, with its parameter values, and what they use in turn: in
+        that definition, or, for a step that execution reused itself (it was selective), in its own
+        reference execution, at most :data:`MAX_REFERENCE_DEPTH` executions back."""
+        from . import pipeline as _pipeline
+        from . import pipeline_executions as _executions
+
+        if depth >= MAX_REFERENCE_DEPTH:
+            return (), [Violation(operation, path, arn, f"at most {MAX_REFERENCE_DEPTH} reference executions",
+                                  "Reference an execution that ran the steps it is asked for (steps "
+                                  f"{', '.join(sorted(needed))}): deeper chains of reference executions are not "
+                                  "followed", Guardrail.REFERENCE.value,
+                                  f"a reference execution at most {MAX_REFERENCE_DEPTH} deep")]
+        spec = RESOURCES["pipeline-execution"]
+        via = f"{path} -> {spec.describe_operation}({spec.name_param}={arn!r})"
+        checked.append(f"pipeline-execution:{arn}")
+        member = RULES[spec.create_operation].definition or "PipelineDefinition"
+        try:
+            description = self._describe(client, spec.describe_operation, spec.name_param, arn, cache=False)
+            execution = self._describe(client, "DescribePipelineExecution", "PipelineExecutionArn", arn,
+                                       cache=False)
+        except SafemakerError as exc:
+            return (), [self._unreadable_execution(operation, path, arn, exc)]
+        document = description.get(member)
+        try:
+            definition = _pipeline.parse_definition(document, prefix=f"{via}.{member}")
+        except _pipeline.PipelineDefinitionError as exc:
+            return (), [Violation(operation, exc.path, exc.found, exc.expected,
+                                  "Reference an execution whose definition can be checked", Guardrail.REFERENCE.value,
+                                  f"{exc.expected} that can be checked")]
+        config = execution.get("SelectiveExecutionConfig")
+        to_check, reused, missing = _executions.closure(definition, needed, _executions.selection(config))
+        found = [Violation(operation, f"{via}.{member}", name, f"a step {name} that ran in that execution",
+                           f"Reference an execution that ran step {name} ({where} uses its output)",
+                           Guardrail.REFERENCE.value, "a reference execution that ran the steps used")
+                 for name, where in sorted(missing.items())]
+        values, more = self._execution_values(operation, path, arn, client)
+        found += more
+        result = _pipeline.check_definition(document, self.profile, operation=operation, prefix=f"{via}.{member}",
+                                            parameter_values=values if values is not None else {},
+                                            steps=to_check)
+        found += result.violations
+        nested = tuple(result.references)
+        if reused:
+            described = f"{path} -> DescribePipelineExecution(PipelineExecutionArn={arn!r})"
+            source_path = f"{described}.SelectiveExecutionConfig.SourcePipelineExecutionArn"
+            source = config.get("SourcePipelineExecutionArn") if _is_map(config) else None
+            if not isinstance(source, str) or not source:
+                found.append(Violation(operation, source_path, MISSING, "the reference execution that made them",
+                                       f"Reference another execution: this one reused step(s) "
+                                       f"{', '.join(sorted(reused))} from a reference execution it does not name",
+                                       Guardrail.REFERENCE.value, "a reference execution that can be described"))
+            else:
+                more_refs, more = self._check_reference_execution(operation, source_path, source, reused, client,
+                                                                  checked, depth + 1)
+                nested += more_refs
+                found += more
+        return nested, found
+
+    def _execution_values(self, operation: str, path: str, arn: str, client: Any,
+                          ) -> tuple[dict[str, Any] | None, list[Violation]]:
+        """The parameter values pipeline execution ``arn`` ran with (``ListPipelineParametersForExecution``,
+        every page through botocore's paginator; botocore: "Gets a list of parameters for a pipeline
+        execution"), by name; ``None`` and the violation saying so when they cannot be read."""
+        values: dict[str, Any] = {}
+        try:
+            pages = client.get_paginator("list_pipeline_parameters_for_execution").paginate(
+                PipelineExecutionArn=arn)
+            for page in pages:
+                for p in page.get("PipelineParameters") or ():
+                    if _is_map(p) and isinstance(p.get("Name"), str):
+                        values[p["Name"]] = p.get("Value")
+        except (ClientError, BotoCoreError, AttributeError, TypeError) as exc:
+            reason = "{}: {}".format(*aws_error(exc)) if isinstance(exc, ClientError) else str(exc)
+            return None, [self._unreadable_execution(
+                operation, path, arn, _ReferenceError(f"ListPipelineParametersForExecution failed: {reason}"))]
+        return values, []
+
+    @staticmethod
+    def _unreadable_execution(operation: str, path: str, arn: Any, exc: Exception) -> Violation:
+        return Violation(operation, path, arn, "a pipeline execution that can be described",
+                         f"Cannot check it ({exc}); make sure it exists and you may describe it",
+                         Guardrail.REFERENCE.value, "a pipeline execution that can be described and is closed")
 
     def _check_stored_definition(self, operation: str, member: str, description: Mapping[str, Any], via: str,
                                  values: Mapping[str, Any] | None,

@@ -35,7 +35,9 @@ Semantics
   * ``{"Get": "Steps.S.ModelName"}`` where a reference is expected: allowed when
     step ``S`` of the same definition creates that kind of resource (a
     ``Model`` step for a model, ``EndpointConfig`` for an endpoint config,
-    ``Endpoint`` for an endpoint); that step is checked itself.
+    ``Endpoint`` for an endpoint); that step is checked itself (a selective
+    execution that does not run it reuses an earlier execution's output:
+    :mod:`safemaker.pipeline_executions`).
   * anything else (``Std:Join``, ``Std:JsonGet``, other step properties,
     ``Execution`` variables): refused, its value cannot be known before the run.
 - **References** to existing resources (a ``Transform`` step naming a model
@@ -814,7 +816,8 @@ def repeated_parameters(operation: str, request: Mapping[str, Any] | None) -> li
 
 def check_definition(document: str | bytes | Mapping[str, Any], profile: "VpcProfile", *,
                      operation: str = "CreatePipeline", prefix: str = "PipelineDefinition",
-                     parameter_values: Mapping[str, Any] | None = None) -> DefinitionCheck:
+                     parameter_values: Mapping[str, Any] | None = None,
+                     steps: "frozenset[str] | None" = None) -> DefinitionCheck:
     """Check every step of a pipeline definition with the rule table.
 
     Parameters
@@ -833,6 +836,9 @@ def check_definition(document: str | bytes | Mapping[str, Any], profile: "VpcPro
         ``StartPipelineExecution``, converted by the parameter's type). When
         given, parameters are checked with these values (defaults for the
         others) and are not refused for being parameters.
+    steps : frozenset of str, optional
+        Check only the steps of these names (the steps of an earlier execution whose outputs
+        another execution reuses, :mod:`safemaker.pipeline_executions`); every step when ``None``.
 
     Returns
     -------
@@ -841,12 +847,13 @@ def check_definition(document: str | bytes | Mapping[str, Any], profile: "VpcPro
         references to existing resources, and the steps found.
     """
     key: Any = None
-    if parameter_values is None and type(document) in (str, bytes):
+    if parameter_values is None and steps is None and type(document) in (str, bytes):
         key = (document, operation, prefix, id(profile))
         hit = _CHECKED.get(key)
         if hit is not None and hit[0]() is profile:
             return hit[1]
-    result = _check_definition(document, profile, operation, prefix, parameter_values)
+    result = (_check_definition(document, profile, operation, prefix, parameter_values) if steps is None
+              else _check_definition(document, profile, operation, prefix, parameter_values, only=steps))
     if key is not None:
         try:
             ref = weakref.ref(profile)
@@ -871,9 +878,10 @@ _CHECKED_LOCK = threading.Lock()
 
 def _check_definition(document: str | bytes | Mapping[str, Any], profile: "VpcProfile", operation: str,
                       prefix: str, parameter_values: Mapping[str, Any] | None,
-                      walk_reads: bool | None = None) -> DefinitionCheck:
+                      walk_reads: bool | None = None, only: "frozenset[str] | None" = None) -> DefinitionCheck:
     """:func:`check_definition` itself (without the cache of texts); ``walk_reads=False`` substitutes every
-    expression of every step (the general path, which the tests compare with), ``None`` as :data:`_WALK_READS`."""
+    expression of every step (the general path, which the tests compare with), ``None`` as :data:`_WALK_READS`;
+    ``only``: the names of the steps to check (every step when ``None``)."""
     if walk_reads is None:
         walk_reads = _WALK_READS
     try:
@@ -890,8 +898,9 @@ def _check_definition(document: str | bytes | Mapping[str, Any], profile: "VpcPr
     for step in definition.steps:
         producers.setdefault(step.name, step.type)
     for step in definition.steps:
-        _check_step(step, definition, profile, operation, allow, parameter_values, violations, refs, producers,
-                    walk_reads)
+        if only is None or step.name in only:
+            _check_step(step, definition, profile, operation, allow, parameter_values, violations, refs, producers,
+                        walk_reads)
     return DefinitionCheck(tuple(violations), tuple(refs), definition.steps)
 
 

@@ -217,9 +217,12 @@ def test_RetryPipelineExecution_of_a_closed_execution_is_sent(sm, raw):
     arn = _pipeline(raw, "closed", vpc=VPC_CONFIG)
     definition = raw.describe_pipeline_definition_for_execution(PipelineExecutionArn=arn)
     definition.pop("ResponseMetadata")
+    values = raw.list_pipeline_parameters_for_execution(PipelineExecutionArn=arn)  # the values a retry runs with
+    values.pop("ResponseMetadata")
     request = {"PipelineExecutionArn": arn, "ClientRequestToken": "retry-token".ljust(32, "0")}
     with Stubber(sm) as stub:
         stub.add_response("describe_pipeline_definition_for_execution", definition, {"PipelineExecutionArn": arn})
+        stub.add_response("list_pipeline_parameters_for_execution", values, {"PipelineExecutionArn": arn})
         stub.add_response("retry_pipeline_execution", {"PipelineExecutionArn": arn}, request)
         assert sm.retry_pipeline_execution(**request)["PipelineExecutionArn"] == arn
         stub.assert_no_pending_responses()
