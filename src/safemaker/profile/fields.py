@@ -115,6 +115,7 @@ WORDS: dict[str, FieldWords] = {
     ),
     "allow_unclassified_operations": FieldWords(_BOOL_WORDS),
     "allow_unverified_templates": FieldWords(_BOOL_WORDS),
+    "allow_pipeline_callbacks": FieldWords(_BOOL_WORDS),
 }
 
 

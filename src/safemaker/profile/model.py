@@ -127,6 +127,13 @@ class VpcProfile(BaseSettings):
         state machine or Automation runs): :mod:`safemaker.iac.service_calls`.
         Off by default: such a request is refused (rule ``SM-REFERENCE``);
         see :mod:`safemaker.iac.stack_calls`. A relaxation.
+    allow_pipeline_callbacks : bool, default False
+        Send ``SendPipelineExecutionStepSuccess`` and ``SendPipelineExecutionStepFailure``: each reports
+        a pipeline callback step's result and lets the execution go on, and names only a callback token,
+        so the guard cannot tell which execution (nor check its steps; a definition with a ``Callback``
+        step is refused, so such an execution was made outside the guard). Off by default: both are
+        refused, and the rendered guardrail and SCPs deny them (``DenyOperationsThatCannotRunClosed``);
+        true leaves them out of both. A relaxation.
 
     Raises
     ------
@@ -175,6 +182,7 @@ class VpcProfile(BaseSettings):
     preflight_warnings: tuple[PreflightCheckId, ...] = ()
     allow_unclassified_operations: bool = False
     allow_unverified_templates: bool = False
+    allow_pipeline_callbacks: bool = False
 
     _subnet_set: Any = PrivateAttr(default=())  # (the subnets tuple, its frozenset)
     _security_group_set: Any = PrivateAttr(default=())  # (the security group IDs tuple, its frozenset)

@@ -95,6 +95,11 @@ RELAXING_FIELDS: Mapping[str, _Relaxing] = MappingProxyType(
             lambda v, b: "the guard will send CloudFormation requests whose template (or a value in it), "
             "and other services' requests whose content, it cannot verify",
         ),
+        "allow_pipeline_callbacks": _Relaxing(
+            _flag_turned(True),
+            lambda v, b: "the guard will send SendPipelineExecutionStepSuccess / SendPipelineExecutionStepFailure, "
+            "which let a pipeline execution it cannot check go on",
+        ),
         "additional_role_arns": _Relaxing(
             _more_roles,
             lambda v, b: "the guard will also let SageMaker be passed "
@@ -111,7 +116,7 @@ these looser than the file, SSM parameter or default would is reported by
 ``require_network_isolation`` or ``require_inter_container_traffic_encryption``
 false, ``notebook_root_access`` Enabled, ``allow_pipeline_network_parameters``
 true, ``allow_unclassified_operations`` true, ``allow_unverified_templates`` true,
-``additional_role_arns`` naming a role
+``allow_pipeline_callbacks`` true, ``additional_role_arns`` naming a role
 the baseline does not.
 """
 
