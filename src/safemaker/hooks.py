@@ -822,7 +822,12 @@ class Guard:
         result = _pipeline.check_definition(document, self.profile, operation=operation, prefix=f"{via}.{member}",
                                             parameter_values=values if values is not None else {},
                                             steps=to_check)
-        found += result.violations
+        import dataclasses
+
+        reused_fix = ("This step does not run in this execution: SageMaker reuses its output from a reference "
+                      "execution. Select the step too (it then runs with the current, checked definition), or "
+                      "reference an execution that ran it closed.")
+        found += [dataclasses.replace(v, fix=f"{reused_fix} {v.fix}") for v in result.violations]
         nested = tuple(result.references)
         if reused:
             described = f"{path} -> DescribePipelineExecution(PipelineExecutionArn={arn!r})"

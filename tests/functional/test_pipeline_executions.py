@@ -103,6 +103,7 @@ def test_selective_execution_checks_a_reused_model_step_in_the_definition_the_re
     assert {(v.path, v.found) for v in exc.value.violations} >= {(f"{step}.EnableNetworkIsolation", False)}
     assert f"{step}.VpcConfig" in {v.path for v in exc.value.violations}
     assert all(v.path.startswith(step) for v in exc.value.violations)
+    assert all("Select the step too" in v.fix for v in exc.value.violations)  # the fix: it does not run now
     assert safemaker_local.request_count("sagemaker", "StartPipelineExecution") == 1  # raw's only
     assert safemaker_local.request_count("sagemaker", "DescribePipelineDefinitionForExecution") == 1
     assert safemaker_local.request_count("sagemaker", "ListPipelineParametersForExecution") == 1
