@@ -69,6 +69,29 @@ def test_to_recordio_protobuf_round_trip():
     assert list(first.label["values"].float32_tensor.values) == [float(d.train_labels[0])]
 
 
+# --------------------------------------------------------------------------- the run's process
+
+
+@pytest.mark.parametrize("is_the_process", [False, True])
+def test_each_step_freezes_the_heap_before_and_after_only_when_the_demo_is_the_process(monkeypatch, is_the_process):
+    import types
+
+    from rich.console import Console
+
+    from safemaker.cli import _common
+    from safemaker.cli.demo import run as demo_run
+
+    calls: list[str] = []
+    monkeypatch.setattr(_common, "ENTRY_POINT", is_the_process)
+    monkeypatch.setattr(demo_run.gc, "freeze", lambda: calls.append("freeze"))
+    run = demo_run._Run(backend_kind="local", boto3_session=types.SimpleNamespace(region_name="us-east-1"),
+                        profile=None, local=None, console=Console(file=io.StringIO()), progress=None,
+                        poll_seconds=0.05, timeout_seconds=1.0)
+    r = run._step(1, "a step", lambda: (calls.append("step"), ("done", False, []))[1], False)
+    assert (r.status, r.result) == ("ok", "done")
+    assert calls == (["freeze", "step", "freeze"] if is_the_process else ["step"])
+
+
 # --------------------------------------------------------------------------- the local closed network
 
 
