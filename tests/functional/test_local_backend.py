@@ -767,3 +767,37 @@ def test_a_snapshot_holds_every_service_s_state_ssm_parameters_too(safemaker_loc
         names = {p["Name"]: p["Value"] for p in ssm.get_parameters_by_path(Path="/safemaker")["Parameters"]}
         assert names == {"/safemaker/kept": "v1"}
         ssm.put_parameter(Name="/safemaker/later", Value="y", Type="String")
+
+
+def test_offline_environment_gives_a_process_without_a_region_the_backend_region(monkeypatch, tmp_path):
+    """SDK v3 makes a client from boto3's default session at import (sagemaker.ai_registry.air_hub): in a
+    process without a region, botocore raises NoRegionError ('You must specify a region.')."""
+    import os
+
+    import boto3
+    from botocore.exceptions import NoRegionError
+
+    from safemaker.local import offline_environment
+
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    with pytest.raises(NoRegionError):
+        boto3.Session().client("sagemaker")
+    with offline_environment("eu-west-1"):
+        assert os.environ["AWS_DEFAULT_REGION"] == "eu-west-1"
+        assert boto3.Session().client("sagemaker").meta.region_name == "eu-west-1"
+    assert "AWS_DEFAULT_REGION" not in os.environ
+    with local_backend("ap-northeast-1") as backend:
+        assert os.environ["AWS_DEFAULT_REGION"] == backend.region == "ap-northeast-1"
+    assert "AWS_DEFAULT_REGION" not in os.environ
+    # a region the process has, from the environment or from its config file, is never replaced
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-2")
+    with offline_environment("eu-west-1"):
+        assert os.environ["AWS_DEFAULT_REGION"] == "us-west-2"
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    (tmp_path / "config").write_text("[default]\nregion = sa-east-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    with offline_environment("eu-west-1"):
+        assert "AWS_DEFAULT_REGION" not in os.environ
+        assert boto3.Session().client("sagemaker").meta.region_name == "sa-east-1"

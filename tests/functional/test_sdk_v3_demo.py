@@ -28,7 +28,12 @@ SAFEMAKER = Path(sys.executable).with_name("safemaker")
 
 
 def test_safemaker_demo_command_under_sdk_v3():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFEMAKER_")}
+    # No region in the environment, as on a newcomer's machine: the demo gives its process the backend's
+    # region (--region, us-east-1) before the SDK is imported; SDK v3 makes a client from boto3's default
+    # session when sagemaker.ai_registry is imported and raised NoRegionError at step 6 without one.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("SAFEMAKER_") and k not in ("AWS_DEFAULT_REGION", "AWS_REGION")}
+    env["AWS_CONFIG_FILE"] = os.devnull  # nor one from a config file
     env["COLUMNS"] = "250"
     proc = subprocess.run([str(SAFEMAKER), "demo"], capture_output=True, text=True, env=env, timeout=300,
                           stdin=subprocess.DEVNULL)

@@ -50,26 +50,52 @@ credentials endpoint: importing SageMaker SDK v2 builds a default ``boto3.Sessio
 has none. Nothing on the local backend needs them, and the local backend leaves no machine."""
 
 
+def _configured_region() -> str | None:
+    """The region botocore's default session resolves (``AWS_DEFAULT_REGION``, else the config file's profile;
+    botocore reads no ``AWS_REGION``)."""
+    if os.environ.get("AWS_DEFAULT_REGION"):
+        return os.environ["AWS_DEFAULT_REGION"]
+    import botocore.session
+
+    try:
+        return botocore.session.Session().get_config_variable("region")
+    except Exception:  # noqa: BLE001 - an unreadable config file or unknown AWS_PROFILE: no region from it
+        return None
+
+
 @contextmanager
-def offline_environment() -> Iterator[None]:
+def offline_environment(region: str | None = None) -> Iterator[None]:
     """Within the block, no AWS SDK in this process asks the metadata or container credentials endpoints.
 
     Sets :data:`OFFLINE_ENVIRONMENT` and restores every variable exactly afterwards.
-    :class:`LocalBackend` enters it while running; wrap code that imports the
+    :class:`LocalBackend` enters it while running (with its region); wrap code that imports the
     SageMaker SDK *before* starting a backend (the demo does) in it too.
+
+    Parameters
+    ----------
+    region : str, optional
+        When given and the process has no region botocore reads (``AWS_DEFAULT_REGION``
+        is unset and botocore's config file names none),
+        ``AWS_DEFAULT_REGION`` is this region within the block. SageMaker SDK v3
+        makes a client from boto3's default session when some of its modules
+        are imported (``sagemaker.ai_registry.air_hub.AIRHub``), which raises
+        ``botocore.exceptions.NoRegionError`` in a process without a region.
+        A region the process has is never replaced.
 
     Example
     -------
-    >>> with offline_environment():
+    >>> with offline_environment("us-east-1"):
     ...     import sagemaker  # doctest: +SKIP
     """
-    saved = {name: os.environ.get(name) for name in OFFLINE_ENVIRONMENT}
+    saved = {name: os.environ.get(name) for name in (*OFFLINE_ENVIRONMENT, "AWS_DEFAULT_REGION")}
     try:
         for name, value in OFFLINE_ENVIRONMENT.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+        if region is not None and _configured_region() is None:
+            os.environ["AWS_DEFAULT_REGION"] = region
         yield
     finally:
         for name, value in saved.items():
@@ -155,7 +181,7 @@ class LocalBackend:
                     reason=f"moto's server is not importable ({exc}); {_INSTALL_HINT}"
                 ) from exc
             _fixes.install_fixes()
-            offline = offline_environment()
+            offline = offline_environment(self.region)
             offline.__enter__()
             server = RecordingMotoServer(self._requested_port, self._log)
             try:

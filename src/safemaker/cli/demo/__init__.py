@@ -124,7 +124,8 @@ def demo(
         else:
             from ...local import offline_environment
 
-            with offline_environment():  # before anything imports the SDK (it looks for credentials)
+            # before anything imports the SDK: it looks for credentials, and SDK v3 for a region
+            with offline_environment(region):
                 from .run import run_local_demo
 
                 with _progress() as progress:
