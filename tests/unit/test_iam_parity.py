@@ -303,8 +303,23 @@ def concrete_anchors(req: dict, anchor: str) -> list[str]:
     return [p for p, _ in iam_context._anchor_matches(req, anchor)]
 
 
+_BASES: dict[tuple[str, int], tuple[VpcProfile, tuple[tuple[str, dict], ...]]] = {}
+
+
 def base_requests(op: str, p: VpcProfile) -> Iterator[tuple[str, dict]]:
-    """Compliant starting points: every anchor present (lists with 1 and 2 elements), plus none."""
+    """Compliant starting points: every anchor present (lists with 1 and 2 elements), plus none.
+
+    Made once per operation and profile (each is decided by the guard and validated by botocore) and given as
+    fresh copies: the corpus, its combinations, the pipeline requests and the hypothesis test ask again."""
+    saved = _BASES.get((op, id(p)))
+    if saved is None or saved[0] is not p:
+        saved = _BASES[(op, id(p))] = (p, tuple(_base_requests(op, p)))
+    for label, req in saved[1]:
+        yield label, copy.deepcopy(req)
+
+
+def _base_requests(op: str, p: VpcProfile) -> Iterator[tuple[str, dict]]:
+    """:func:`base_requests`, made."""
     rule = RULES[op]
     if op not in model().operation_names:
         return
