@@ -331,7 +331,13 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     """botocore's own ``create_loader``, ``EventAliaser``, ``accepts_kwargs`` and ``ClientCreator`` methods, typer's
     ``get_command`` back (:func:`pytest_configure`), and the pipeline module's own ``_check_definition``
-    (:func:`pytest_collection_finish`)."""
+    (:func:`pytest_collection_finish`).
+
+    Then what the tests left alive is frozen too (:func:`gc.freeze`): the process ends with the session, and
+    Python's finalisation would run full collections over it (~0.5 s of CPU per xdist worker of
+    ``tests/unit``, more with the SDK and moto loaded); it is freed with the process."""
+    import gc
+
     import botocore.session
 
     if _BOTOCORE_CREATE_LOADER:
@@ -356,6 +362,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         from safemaker import pipeline
 
         pipeline._check_definition = _PIPELINE_CHECK.pop()  # type: ignore[assignment]
+    gc.freeze()
 
 
 @pytest.fixture
