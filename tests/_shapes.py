@@ -6,7 +6,7 @@ safemaker's own walkers.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 
 def shape_at(shape: Any, parts: tuple[str, ...] | list[str]) -> Any:
@@ -40,3 +40,29 @@ def member_at(shape: Any, path: str) -> Any:
             assert shape.type_name == "list", path
             shape = shape.member
     return shape
+
+
+def walk_members(shape: Any, path: str = "", seen: frozenset[str] = frozenset()) -> Iterator[tuple[str, str, Any, Any]]:
+    """Every member below ``shape`` as ``(dotted path, member name, member shape, parent structure)``, in the
+    spelling :func:`member_at` reads (``Name[]`` steps into a list's member, ``*`` into a map's value); a
+    structure already on the path is not entered again (recursive shapes)."""
+    if shape.type_name == "structure":
+        if shape.name in seen:
+            return
+        seen = seen | {shape.name}
+        for name, member in shape.members.items():
+            here = f"{path}.{name}" if path else name
+            yield here, name, member, shape
+            yield from _below(member, here, seen)
+    else:
+        yield from _below(shape, path, seen)
+
+
+def _below(shape: Any, path: str, seen: frozenset[str]) -> Iterator[tuple[str, str, Any, Any]]:
+    while shape.type_name in ("list", "map"):
+        if shape.type_name == "list":
+            shape, path = shape.member, path + "[]"
+        else:
+            shape, path = shape.value, path + ".*"
+    if shape.type_name == "structure":
+        yield from walk_members(shape, path, seen)

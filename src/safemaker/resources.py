@@ -219,6 +219,11 @@ RESOURCES: Mapping[str, ResourceSpec] = {
                      active_statuses=("Created", "Blocked", "Running", "Scheduled", "Stopping"),
                      name_from_arn=True),
         _job("ai-benchmark-job", "AIBenchmarkJob", "AIBenchmarkJobs"),
+        # SageMaker Edge Manager: a packaging job's volume and output keys, a device fleet's output key.
+        _job("edge-packaging-job", "EdgePackagingJob", active=("STARTING", "INPROGRESS", "STOPPING")),
+        ResourceSpec("device-fleet", "CreateDeviceFleet", "DescribeDeviceFleet", "DeviceFleetName", "DeviceFleetArn",
+                     "ListDeviceFleets", "DeviceFleetSummaries", "DeviceFleetName", "DeviceFleetArn",
+                     created_after_param=_AFTER),
         # A model package (unversioned, or a version of a group: named by its ARN) and an algorithm:
         # a ValidationSpecification ran jobs without network settings.
         ResourceSpec("model-package", "CreateModelPackage", "DescribeModelPackage", "ModelPackageName",

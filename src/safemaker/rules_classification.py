@@ -188,9 +188,9 @@ _DELETE = "deletes a resource (and stops what it ran); opens no network path"
 _STOP = "stops running compute or a schedule; opens no network path"
 _LINEAGE = "lineage and experiment tracking metadata (ML Lineage Tracking); starts no compute"
 _TAGS = "tags a resource; tags are metadata"
-_HYPERPOD_NODES = ("acts on nodes of an existing HyperPod cluster within its instance groups, whose network "
-                   "settings (VpcConfig, OverrideVpcConfig) are checked by CreateCluster / UpdateCluster; "
-                   "nodes keep their network interfaces")
+_HYPERPOD_NODES = ("reboots or deletes nodes of an existing HyperPod cluster, whose network settings (VpcConfig, "
+                   "OverrideVpcConfig) are checked by CreateCluster / UpdateCluster; it adds no node (moving nodes "
+                   "in from another cluster, MoveClusterNodes, is decided on both clusters)")
 _HYPERPOD_POLICY = "task governance (scheduling, compute quotas) of a HyperPod cluster; no network settings"
 _IMAGES = ("registers a container image for Studio apps; the image runs inside an app of a domain whose "
            "network (AppNetworkAccessType VpcOnly) is checked by CreateDomain / UpdateDomain")
@@ -224,8 +224,9 @@ _NO_NETWORK_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
                 "UpdateAction", "UpdateArtifact", "UpdateContext", "UpdateExperiment", "UpdateTrial",
                 "UpdateTrialComponent")),
     (_TAGS, ("AddTags",)),
-    (_HYPERPOD_NODES, ("AttachClusterNodeVolume", "BatchDeleteClusterNodes",
-                       "BatchRebootClusterNodes", "DetachClusterNodeVolume", "MoveClusterNodes")),
+    (_HYPERPOD_NODES, ("BatchDeleteClusterNodes", "BatchRebootClusterNodes")),
+    (("attaches or detaches an Amazon EBS volume (storage, no network interface) on a node of an existing "
+      "HyperPod cluster; the node's network is unchanged"), ("AttachClusterNodeVolume", "DetachClusterNodeVolume")),
     (("installs or reconfigures a HyperPod extension (such as sagemaker-observability) on the nodes of an "
       "existing cluster; the cluster's network is unchanged"), ("CreateClusterExtension", "UpdateClusterExtension")),
     (_HYPERPOD_POLICY, ("CreateClusterSchedulerConfig", "CreateComputeQuota", "UpdateClusterSchedulerConfig",
@@ -243,10 +244,8 @@ _NO_NETWORK_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "UpdateHubContentReference")),
     (("returns short-lived URLs to download hub content artifacts (model files) from S3; starts no compute"),
      ("CreateHubContentPresignedUrls",)),
-    (_EDGE_META, ("CreateDeviceFleet", "CreateEdgeDeploymentPlan", "CreateEdgeDeploymentStage", "DeregisterDevices",
-                  "RegisterDevices", "UpdateDeviceFleet", "UpdateDevices")),
-    (("packages a compiled model with SageMaker's own packager (no container of yours) from S3 to S3; the "
-      "compilation job it packages is checked by CreateCompilationJob"), ("CreateEdgePackagingJob",)),
+    (_EDGE_META, ("CreateEdgeDeploymentPlan", "CreateEdgeDeploymentStage", "DeregisterDevices",
+                  "RegisterDevices", "UpdateDevices")),
     (_FEATURE_STORE, ("CreateFeatureGroup", "UpdateFeatureGroup", "UpdateFeatureMetadata")),
     (("a worker task template for human review (Augmented AI); the flow definition that uses it is checked by "
       "CreateFlowDefinition"), ("CreateHumanTaskUi",)),

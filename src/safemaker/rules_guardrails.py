@@ -200,7 +200,8 @@ _SPECS: tuple[GuardrailSpec, ...] = (
         _G.OUTPUT_KMS_KEY, "Outputs must use the profile's KMS key.", "medium",
         "An output KMS key is the profile's output_kms_key_id when the profile has one (only where there is "
         "an output to encrypt).",
-        ("sagemaker:OutputKmsKeyArn",), _SAME_PATH, "Use the profile's output KMS key (injected on create).",
+        ("sagemaker:OutputKmsKeyArn", "sagemaker:DomainSharingOutputKmsKeyArn"), _SAME_PATH,
+        "Use the profile's output KMS key (injected on create).",
         (("training-job", _RC((), (), ("sagemaker_training_jobs_volume_and_output_encryption_enabled",))),)),
     GuardrailSpec(
         _G.ROLE_ARN, "Roles passed to SageMaker must be the profile's.", "medium",

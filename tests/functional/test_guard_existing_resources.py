@@ -124,6 +124,38 @@ def test_adding_nodes_to_a_cluster_without_a_vpc_is_refused(safemaker_local, saf
     assert safemaker_local.request_count("sagemaker", operation) == 1
 
 
+def test_moving_nodes_in_from_an_open_cluster_is_refused(safemaker_local, safemaker_session, profile):
+    """Trial 13 F02. botocore's MoveClusterNodes: "Each node keeps its instance ID, its NodeLogicalId, its network
+    interfaces and IP addresses ... The node then joins the target instance group": the source cluster's network
+    comes into the target. Both clusters are named by ARN (required members) and followed."""
+    required = MODEL.operation_model("MoveClusterNodes").input_shape.required_members
+    assert {"SourceClusterArn", "TargetClusterArn"} <= set(required)
+    raw = safemaker_session.client("sagemaker", config=NO_RETRY)
+    _cluster(raw, "open")
+    _cluster(raw, "closed", VpcConfig={"Subnets": SUBNETS, "SecurityGroupIds": SG})
+    _cluster(raw, "closed2", VpcConfig={"Subnets": SUBNETS, "SecurityGroupIds": SG})
+    arn = {name: raw.describe_cluster(ClusterName=name)["ClusterArn"] for name in ("open", "closed", "closed2")}
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+
+    def move(source, target):
+        return sm.move_cluster_nodes(SourceClusterArn=arn[source], SourceInstanceGroupName="g",
+                                     TargetClusterArn=arn[target], TargetInstanceGroupName="g", InstanceCount=2)
+
+    for source, target, member in (("open", "closed", "SourceClusterArn"), ("closed", "open", "TargetClusterArn")):
+        with pytest.raises(GuardrailViolation) as exc:
+            move(source, target)
+        assert [v.path for v in exc.value.violations] == [
+            f"{member} -> DescribeCluster(ClusterName='{arn['open']}').VpcConfig"]
+        assert "MoveClusterNodes refused" in str(exc.value)
+    assert safemaker_local.request_count("sagemaker", "MoveClusterNodes") == 0
+    try:
+        move("closed", "closed2")
+    except ClientError:
+        pass  # moto has no MoveClusterNodes: what matters is that the request was sent
+    assert safemaker_local.request_count("sagemaker", "MoveClusterNodes") == 1
+
+
 # botocore's model: UpdateInferenceComponent changes an existing component's Specification (its container
 # image, its model) and RuntimeConfig (its copy count): what the runtime-config update does, and more.
 _UPDATES = {

@@ -25,6 +25,8 @@ EXPECTED_TYPES = {
     # jobs, model packages and algorithms; and the kinds whose creation is refused outright
     "space", "app", "training-session", "ai-benchmark-job", "model-package", "algorithm",
     "ai-recommendation-job", "job", "partner-app", "project", "inference-router", "global-inference-gateway",
+    # volume / output KMS keys (trial 13 F06): SageMaker Edge Manager's packaging jobs and device fleets
+    "edge-packaging-job", "device-fleet",
 }
 
 # Summary members whose value the Describe parameter takes although botocore names their shapes differently:

@@ -34,7 +34,7 @@ AUDIT_ORDER: tuple[str, ...] = (
     "model-bias-job-definition", "model-explainability-job-definition",
     "pipeline",
     "space", "app", "training-session", "ai-benchmark-job", "model-package", "algorithm",
-    "ai-recommendation-job", "job", "partner-app", "project", "inference-router", "global-inference-gateway",
+    "edge-packaging-job", "device-fleet", "ai-recommendation-job", "job", "partner-app", "project", "inference-router", "global-inference-gateway",
 )
 """Every resource type the audit lists, in order. ``automl-job`` (v1) is not in
 it: ``ListAutoMLJobs`` lists v1 and v2 jobs alike and ``DescribeAutoMLJobV2``

@@ -67,7 +67,8 @@ def _no_canvas(settings: str) -> tuple[tuple[str, str], ...]:
            "EMR Serverless, direct deployment and OAuth data sources at their defaults")
     at = f"{settings}.CanvasAppSettings"
     return tuple((f"{at}.{p}", why) for p in ("EmrServerlessSettings.Status", "DirectDeploySettings.Status",
-                                               "IdentityProviderOAuthSettings[].Status"))
+                                               "IdentityProviderOAuthSettings[].Status",
+                                               "WorkspaceSettings.S3KmsKeyId"))
 
 
 _JOB_DEFINITIONS = {
@@ -82,7 +83,9 @@ CFN_RESOURCES: Mapping[str, CfnResource] = {
     "AWS::SageMaker::Endpoint": CfnResource("CreateEndpoint", "EndpointName"),
     "AWS::SageMaker::Domain": CfnResource(
         "CreateDomain", "DomainName",
-        not_in_cloudformation=_no_canvas("DefaultUserSettings"),
+        not_in_cloudformation=(*_no_canvas("DefaultUserSettings"), (
+            "HomeEfsFileSystemKmsKeyId", "the resource schema has no HomeEfsFileSystemKmsKeyId (deprecated in the "
+            "API for KmsKeyId, which the schema has and the rule table checks)")),
     ),
     "AWS::SageMaker::UserProfile": CfnResource("CreateUserProfile", "UserProfileName",
                                                not_in_cloudformation=_no_canvas("UserSettings")),
@@ -121,6 +124,7 @@ CFN_RESOURCES: Mapping[str, CfnResource] = {
     ),
     "AWS::SageMaker::PartnerApp": CfnResource("CreatePartnerApp", "Name"),
     "AWS::SageMaker::Project": CfnResource("CreateProject", "ProjectName"),
+    "AWS::SageMaker::DeviceFleet": CfnResource("CreateDeviceFleet", "DeviceFleetName"),
 }
 """CloudFormation type -> the request it causes (the create operation of the rule table)."""
 

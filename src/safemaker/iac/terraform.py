@@ -53,8 +53,20 @@ _VARIANTS = tuple(
     for tf, api in (("production_variants", "ProductionVariants"),
                     ("shadow_production_variants", "ShadowProductionVariants"))
     for a, b in (("model_name", "ModelName"), ("serverless_config", "ServerlessConfig"),
-                 ("enable_ssm_access", "EnableSSMAccess"))
+                 ("enable_ssm_access", "EnableSSMAccess"), ("core_dump_config.destination_s3_uri",
+                                                            "CoreDumpConfig.DestinationS3Uri"),
+                 ("core_dump_config.kms_key_id", "CoreDumpConfig.KmsKeyId"))
 )
+
+
+def _output_keys(tf: str, api: str) -> tuple[tuple[str, str], ...]:
+    """A user's settings' S3 outputs and their keys (``sharing_settings``, ``canvas_app_settings.workspace_settings``)."""
+    return ((f"{tf}.sharing_settings.s3_output_path", f"{api}.SharingSettings.S3OutputPath"),
+            (f"{tf}.sharing_settings.s3_kms_key_id", f"{api}.SharingSettings.S3KmsKeyId"),
+            (f"{tf}.canvas_app_settings.workspace_settings.s3_artifact_path",
+             f"{api}.CanvasAppSettings.WorkspaceSettings.S3ArtifactPath"),
+            (f"{tf}.canvas_app_settings.workspace_settings.s3_kms_key_id",
+             f"{api}.CanvasAppSettings.WorkspaceSettings.S3KmsKeyId"))
 
 def _canvas(tf: str, api: str) -> tuple[tuple[str, str], ...]:
     """The ``canvas_app_settings`` switches the rule table refuses when ENABLED (the provider's block names)."""
@@ -72,7 +84,11 @@ TF_RESOURCES: Mapping[str, TfResource] = {
     "aws_sagemaker_model": TfResource("CreateModel", (
         ("enable_network_isolation", "EnableNetworkIsolation"), *_VPC, ("execution_role_arn", "ExecutionRoleArn"))),
     "aws_sagemaker_endpoint_configuration": TfResource("CreateEndpointConfig", (
-        ("kms_key_arn", "KmsKeyId"), ("execution_role_arn", "ExecutionRoleArn"), *_VARIANTS)),
+        ("kms_key_arn", "KmsKeyId"), ("execution_role_arn", "ExecutionRoleArn"), *_VARIANTS,
+        ("data_capture_config.destination_s3_uri", "DataCaptureConfig.DestinationS3Uri"),
+        ("data_capture_config.kms_key_id", "DataCaptureConfig.KmsKeyId"),
+        ("async_inference_config.output_config.s3_output_path", "AsyncInferenceConfig.OutputConfig.S3OutputPath"),
+        ("async_inference_config.output_config.kms_key_id", "AsyncInferenceConfig.OutputConfig.KmsKeyId"))),
     "aws_sagemaker_endpoint": TfResource("CreateEndpoint", (("endpoint_config_name", "EndpointConfigName"),)),
     "aws_sagemaker_domain": TfResource("CreateDomain", (
         ("app_network_access_type", "AppNetworkAccessType"), ("vpc_id", "VpcId"), ("subnet_ids", "SubnetIds"),
@@ -82,10 +98,12 @@ TF_RESOURCES: Mapping[str, TfResource] = {
         ("default_space_settings.security_groups", "DefaultSpaceSettings.SecurityGroups"),
         ("default_space_settings.execution_role", "DefaultSpaceSettings.ExecutionRole"),
         ("domain_settings.security_group_ids", "DomainSettings.SecurityGroupIds"),
-        *_canvas("default_user_settings", "DefaultUserSettings")), "domain_name"),
+        *_canvas("default_user_settings", "DefaultUserSettings"),
+        *_output_keys("default_user_settings", "DefaultUserSettings")), "domain_name"),
     "aws_sagemaker_user_profile": TfResource("CreateUserProfile", (
         ("domain_id", "DomainId"), ("user_settings.security_groups", "UserSettings.SecurityGroups"),
-        ("user_settings.execution_role", "UserSettings.ExecutionRole"), *_canvas("user_settings", "UserSettings")),
+        ("user_settings.execution_role", "UserSettings.ExecutionRole"), *_canvas("user_settings", "UserSettings"),
+        *_output_keys("user_settings", "UserSettings")),
         "user_profile_name"),
     "aws_sagemaker_space": TfResource("CreateSpace", (("domain_id", "DomainId"),), "space_name"),
     "aws_sagemaker_app": TfResource("CreateApp", (("domain_id", "DomainId"),), "app_name"),
@@ -113,7 +131,9 @@ TF_RESOURCES: Mapping[str, TfResource] = {
     "aws_sagemaker_flow_definition": TfResource("CreateFlowDefinition", (
         ("role_arn", "RoleArn"),
         ("human_loop_config.public_workforce_task_price", "HumanLoopConfig.PublicWorkforceTaskPrice"),
-        ("human_loop_config.workteam_arn", "HumanLoopConfig.WorkteamArn")),
+        ("human_loop_config.workteam_arn", "HumanLoopConfig.WorkteamArn"),
+        ("output_config.s3_output_path", "OutputConfig.S3OutputPath"),
+        ("output_config.kms_key_id", "OutputConfig.KmsKeyId")),
         "flow_definition_name"),
     "aws_sagemaker_workteam": TfResource("CreateWorkteam", (
         ("workforce_name", "WorkforceName"),
@@ -122,6 +142,9 @@ TF_RESOURCES: Mapping[str, TfResource] = {
     "aws_sagemaker_notebook_instance_lifecycle_configuration": TfResource("CreateNotebookInstanceLifecycleConfig", (
         ("on_create", "OnCreate"), ("on_start", "OnStart"))),
     "aws_sagemaker_project": TfResource("CreateProject", (), "project_name"),
+    "aws_sagemaker_device_fleet": TfResource("CreateDeviceFleet", (
+        ("output_config.s3_output_location", "OutputConfig.S3OutputLocation"),
+        ("output_config.kms_key_id", "OutputConfig.KmsKeyId")), "device_fleet_name"),
 }
 """Terraform type -> the request it causes, attribute by attribute (guarded fields only)."""
 
@@ -129,7 +152,6 @@ TF_NO_NETWORK: Mapping[str, str] = {
     "aws_sagemaker_app_image_config": "CreateAppImageConfig",
     "aws_sagemaker_code_repository": "CreateCodeRepository",
     "aws_sagemaker_device": "RegisterDevices",
-    "aws_sagemaker_device_fleet": "CreateDeviceFleet",
     "aws_sagemaker_feature_group": "CreateFeatureGroup",
     "aws_sagemaker_hub": "CreateHub",
     "aws_sagemaker_human_task_ui": "CreateHumanTaskUi",

@@ -103,6 +103,8 @@ EMPTY_LIST_OPERATIONS: tuple[str, ...] = (
     "ListAIRecommendationJobs",
     "ListAlgorithms",
     "ListApps",
+    "ListDeviceFleets",
+    "ListEdgePackagingJobs",
     "ListFlowDefinitions",
     "ListGlobalInferenceGateways",
     "ListInferenceRecommendationsJobs",
