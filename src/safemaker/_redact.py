@@ -15,7 +15,8 @@ What is masked is decided by what a value *is*, not by a list of the URLs seen s
 - a URL query parameter whose name says it carries a credential: any name holding
   ``token``, ``signature``, ``credential``, ``secret``, ``password``/``passwd``,
   ``apikey``/``api_key``, ``accesskey``/``access_key``, ``privatekey``, or named
-  ``sig``, ``AWSAccessKeyId`` or ``code`` (an OAuth authorization code) --
+  ``sig``, ``AWSAccessKeyId``, ``code`` (an OAuth authorization code), ``key`` (Google's API keys:
+  "pass it as key=API_KEY"; also ``...-key`` / ``..._key``: ``subscription-key``), ``auth`` or ``pwd`` --
   case-insensitively, also percent-encoded inside another URL. That covers
   SigV4 (``X-Amz-Signature``, ``X-Amz-Credential``, ``X-Amz-Security-Token``: Amazon
   S3 API Reference, "Authenticating Requests: Using Query Parameters"), SigV2
@@ -26,8 +27,14 @@ What is masked is decided by what a value *is*, not by a list of the URLs seen s
 - a URL's userinfo (RFC 3986 section 3.2.1: "Applications should not render as clear
   text any data after the first colon"): the password, or the whole userinfo when
   there is no colon (a token given as the user name, ``https://<token>@github.com``);
+- a URL whose path is the credential, by the service's documentation: Slack incoming webhooks
+  (``hooks.slack.com/services/T.../B.../***``: "Your webhook URL contains a secret"), Discord
+  (``/api/webhooks/<id>/***``), Microsoft Teams (``.webhook.office.com/webhookb2/***``), Zapier catch hooks,
+  IFTTT (``/with/key/***``), Telegram's Bot API (``/bot***/``), Mattermost (``/hooks/***``);
 - the credentials of an ``Authorization`` / ``Proxy-Authorization`` header, the
   scheme kept (``Authorization: Bearer ***``; RFC 6750 section 2.1, RFC 7617);
+- the cookies of a ``Cookie`` / ``Set-Cookie`` header (RFC 6265: a session cookie is a bearer credential), all of
+  them (``Cookie: ***``), and curl's ``-b`` / ``--cookie`` data;
 - the password of ``-u``/``--user``/``--proxy-user user:password`` (curl), of a
   ``.netrc`` line (``login NAME password ***``) and the value of ``set NAME VALUE``
   when NAME says it holds a secret (``aws configure set aws_secret_access_key ***``);
@@ -50,7 +57,8 @@ What is masked is decided by what a value *is*, not by a list of the URLs seen s
   key IDs (``AKIA``/``ASIA``/``ABIA``/``ACCA`` + 16: IAM User Guide, "Unique
   identifiers"), GitHub tokens (``ghp_ gho_ ghu_ ghs_ ghr_``, ``github_pat_``),
   Hugging Face ``hf_`` tokens, Slack ``xox?-`` tokens, GitLab ``glpat-`` tokens, PyPI
-  ``pypi-AgE...`` tokens,
+  ``pypi-AgE...`` tokens, Google API keys (``AIza...``), Stripe ``sk_live_`` / ``rk_test_`` ... keys, npm
+  ``npm_`` tokens,
   and PEM private key blocks. The prefix is kept (``ghp_***``) so that the line can
   still be found.
 
@@ -90,7 +98,8 @@ class _Lazy:
 # pass (a word of its own: DB_PASS, openssl's pass:), *_PWD (MYSQL_PWD; not the shell's PWD), passphrase,
 # bearer (curl --oauth2-bearer), Azure Storage's AccountKey.
 _SECRET_WORD = (r"(?:token|signature|credential|secret|passw(?:or)?d|passphrase|api[-_]?key|access[-_]?key"
-                r"|private[-_]?key|account[-_]?key|bearer|(?<![a-z0-9])pass(?![a-z0-9])|(?<=[_.-])pwd(?![a-z0-9]))")
+                r"|private[-_]?key|account[-_]?key|subscription[-_]?key|functions[-_]?key|bearer"
+                r"|(?<![a-z0-9])pass(?![a-z0-9])|(?<=[_.-])pwd(?![a-z0-9]))")
 _SECRET_WORD_RE = _Lazy(_SECRET_WORD, re.I)
 #: ... unless it names something about a secret that is not one (SecretArn, TOKEN_FILE, token_url, TokenType).
 _NOT_SECRET_SUFFIX_RE = _Lazy(
@@ -118,6 +127,24 @@ _AUTH = (r"(\b(?:proxy-)?authorization[\"']?\s*[:=]\s*)"
          r"(?:(b?\")([a-z0-9-]+\s+)?([^\"\r\n]*)|(b?')([a-z0-9-]+\s+)?([^'\r\n]*)"
          r"|()([a-z0-9-]+\s+)?([^\s\"',;]+))")
 _AUTH_RE = _Lazy(_AUTH, re.I)
+# Cookie: / Set-Cookie: (RFC 6265: a session cookie is a bearer credential, as Authorization is): every cookie of
+# the header, to the closing quote when the header is quoted ("Cookie: a=1; b=2"), else the cookie pairs.
+_COOKIE_RE = _Lazy(r"([\"'])((?:set-)?cookie\s*:\s*)([^\"'\r\n]*)"
+                   r"|(?<![\w-])((?:set-)?cookie[\"']?\s*:\s*[\"'])([^\"'\r\n]*)(?=[\"'])"
+                   r"|(?<![\w-])((?:set-)?cookie\s*:\s*)([^\s;\"']+(?:;\s*[^\s;\"'=]+=[^\s;\"']*)*)", re.I)
+# URLs whose path is the credential, by each service's documentation: Slack incoming webhooks and workflow triggers
+# ("Your webhook URL contains a secret"), Discord webhooks (/api/webhooks/<id>/<token>), Microsoft Teams incoming
+# webhooks (<tenant>.webhook.office.com/webhookb2/..., outlook.office.com/webhook/...), Zapier catch hooks, IFTTT
+# Webhooks (/trigger/<event>/with/key/<key>), Telegram's Bot API (/bot<token>/<method>), Mattermost incoming
+# webhooks (/hooks/<26-character id>). The host and the path up to the secret stay.
+_WEBHOOK = (r"(hooks\.slack\.com/(?:services|workflows|triggers)/(?:[^/\s\"'?#<>\\]+/)*)([^/\s\"'?#<>\\]+)"
+            r"|((?:ptb\.|canary\.)?discord(?:app)?\.com/api(?:/v\d+)?/webhooks/[^/\s\"'?#<>\\]+/)([^/\s\"'?#<>\\]+)"
+            r"|(\.webhook\.office\.com/webhookb2/|outlook\.office(?:365)?\.com/webhook(?:b2)?/)([^\s\"'?#<>\\]+)"
+            r"|(hooks\.zapier\.com/hooks/catch/)([^\s\"'?#<>\\]+)"
+            r"|(maker\.ifttt\.com/trigger/[^/\s\"'?#<>\\]+/(?:json/)?with/key/)([^/\s\"'?#<>\\]+)"
+            r"|(api\.telegram\.org/(?:file/)?bot)([0-9]+:[A-Za-z0-9_-]+)"
+            r"|(/hooks/)([a-z0-9]{26})(?![A-Za-z0-9])")
+_WEBHOOK_RE = _Lazy(_WEBHOOK, re.I)
 # curl -u/--user/-U/--proxy-user user:password (the user name stays).
 _USER_OPTION = r"((?<![\w-])(?:-u|-U|--user|--proxy-user)(?:\s+|=)[\"']?[^\s\"':@/]*:)([^\s\"']+)"
 _USER_OPTION_RE = _Lazy(_USER_OPTION)
@@ -134,9 +161,12 @@ _ASSIGN = (r"((?<![\w.:-])(?:\\*[\"'])?([a-z0-9_.-]{0,64}" + _SECRET_WORD
            r"|([^\s\"'&;,)}\]<>|@]+))")
 _ASSIGN_RE = _Lazy(_ASSIGN, re.I)
 # Documented token formats, case-sensitive; the prefix is kept.
+# Google API keys ("AIza" + 35 characters: Google Cloud, "API keys"; from 30 on), Stripe secret and restricted keys (sk_live_, rk_test_ ...:
+# Stripe docs, "API keys"), npm access tokens (npm_ + 36: npm docs, "About access tokens").
 _FORMATS = (r"(?<![A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA)(?=[A-Z0-9]{16}(?![A-Za-z0-9]))|gh[pousr]_(?=[A-Za-z0-9]{20})"
             r"|github_pat_(?=[A-Za-z0-9_]{20})|hf_(?=[A-Za-z0-9]{30})|xox[abposer]-(?=[A-Za-z0-9-]{10})"
-            r"|glpat-(?=[A-Za-z0-9_-]{20})|pypi-(?=AgE[A-Za-z0-9_-]{20}))[A-Za-z0-9_-]+")
+            r"|glpat-(?=[A-Za-z0-9_-]{20})|pypi-(?=AgE[A-Za-z0-9_-]{20})|AIza(?=[A-Za-z0-9_-]{30})"
+            r"|[sr]k_(?:live|test)_(?=[A-Za-z0-9]{16})|npm_(?=[A-Za-z0-9]{36}))[A-Za-z0-9_-]+")
 _FORMATS_RE = _Lazy(_FORMATS)
 # Two commands that take a secret as a positional word: a .netrc line (login NAME password SECRET) and
 # `aws configure set aws_secret_access_key SECRET` (any `set NAME VALUE` whose NAME says it holds a secret).
@@ -154,6 +184,10 @@ _COMMAND_PASSWORD = (r"((?<![\w-])(?:(?:docker|podman|nerdctl|buildah|skopeo)\s+
                      r"|(?:mysql\w*|mariadb[\w-]*)\b[^\n;&|]*?\s-p"
                      r"|openssl\s[^\n;&|]*?\s-k\s+))(" + _VALUE + ")")
 _COMMAND_PASSWORD_RE = _Lazy(_COMMAND_PASSWORD)
+# curl's -b / --cookie "name=value; ..." (curl(1): "-b, --cookie <data|filename>  Pass the data to the HTTP server
+# in the Cookie header"): the data, or a file name (masked too: nothing tells them apart).
+_CURL_COOKIE = r"((?<![\w-])curl\b[^\n;&|]*?\s(?:-b|--cookie)(?:\s+|=))(" + _VALUE + ")"
+_CURL_COOKIE_RE = _Lazy(_CURL_COOKIE)
 # npm's per-registry credentials in .npmrc or `npm config set` (npm docs, "npmrc": "//registry.npmjs.org/:_authToken=",
 # "_auth", "_password"), given with "=" or as the next word.
 _NPMRC = r"(:_(?:authToken|auth|password)(?:\s*=\s*|\s+))(?![$\s])(\"[^\"\r\n]*\"|'[^'\r\n]*'|[^\s\"';&|]+)"
@@ -175,8 +209,9 @@ _ELEMENT_RE = _Lazy(_ELEMENT, re.I)
 #: times slower): one cheap scan, a superset of the rules (tests check that it never misses a masked text).
 _TRIGGER_RE = _Lazy(
     r"@|token|signature|credential|secret|pass|pwd|api[-_]?key|access[-_]?key|private[-_ ]?key|account[-_]?key|bearer"
-    r"|(?:sig|code)(?:=|%3d)|authoriz|-u|akia|asia|abia|acca|gh[pousr]_|github_pat_|hf_|xox[abposer]-|glpat-|pypi-"
-    r"|eyj|login|mysql|mariadb|openssl|:_auth")  # on text.lower()
+    r"|subscription[-_]?key|functions[-_]?key|(?:sig|code|key|auth)(?:=|%3d)|authoriz|-u|akia|asia|abia|acca"
+    r"|gh[pousr]_|github_pat_|hf_|xox[abposer]-|glpat-|pypi-|aiza|[sr]k_live_|[sr]k_test_|npm_"
+    r"|eyj|login|mysql|mariadb|openssl|:_auth|cookie|curl|hooks|discord|webhook|ifttt|telegram")  # on text.lower()
 
 
 def _mask_userinfo(match: "re.Match[str]") -> str:
@@ -208,9 +243,32 @@ def _mask_param(match: "re.Match[str]") -> str:
     # SigV2's AWSAccessKeyId is a credential of the URL although an ...Id (S3 "Query String Request
     # Authentication Alternative"); sig is Azure's and others' signature parameter; code is an OAuth
     # authorization code (RFC 6749 section 4.1.2: a sign-in URL's one-time credential).
-    if name in ("sig", "awsaccesskeyid", "code") or is_secret_name(name):
+    # key is Google's API key parameter ("pass it as key=API_KEY") and others' (subscription-key, license_key); auth
+    # is Firebase's database secret parameter; pwd a password. A presigned URL's X-Amz-Signature, -Credential and
+    # -Security-Token are secret names; X-Amz-Algorithm, -Date, -Expires, -SignedHeaders stay (they are not).
+    if (name in ("sig", "awsaccesskeyid", "code", "key", "auth", "pwd") or name.endswith(("_key", "-key"))
+            or is_secret_name(name)):
         return match.group(1) + REDACTED
     return match.group(0)
+
+
+def _mask_webhook(match: "re.Match[str]") -> str:
+    for kept in range(1, len(match.groups()), 2):
+        if match.group(kept) is not None:
+            return match.group(kept) + (match.group(kept + 1) if match.group(kept + 1) == REDACTED else REDACTED)
+    return match.group(0)  # pragma: no cover - one alternative always matched
+
+
+def _mask_cookie(match: "re.Match[str]") -> str:
+    if match.group(1) is not None:  # the header quoted: to the closing quote
+        head, value = match.group(1) + match.group(2), match.group(3)
+    elif match.group(4) is not None:  # a key and its quoted value ({"Cookie": "a=1; b=2"})
+        head, value = match.group(4), match.group(5)
+    else:  # bare: the cookie pairs
+        head, value = match.group(6), match.group(7)
+    if not value.strip() or value.startswith("$") or value == REDACTED:
+        return match.group(0)
+    return head + REDACTED
 
 
 def _mask_auth(match: "re.Match[str]") -> str:
@@ -309,6 +367,7 @@ def redact_url(url: str) -> str:
         raise TypeError(f"redact_url() takes a str, not {type(url).__name__}")
     if "@" in url:
         url = _USERINFO_RE.sub(_mask_userinfo, url)
+    url = _WEBHOOK_RE.sub(_mask_webhook, url)
     return _PARAM_RE.sub(_mask_param, url)
 
 
@@ -362,6 +421,8 @@ def _redact_all(text: str) -> str:
     """Every rule of :func:`redact_text`, without the pre-test (the tests check the pre-test against it)."""
     masked = redact_url(text)
     masked = _AUTH_RE.sub(_mask_auth, masked)
+    masked = _COOKIE_RE.sub(_mask_cookie, masked)
+    masked = _CURL_COOKIE_RE.sub(_mask_value, masked)
     masked = _USER_OPTION_RE.sub(lambda m: m.group(1) + REDACTED, masked)
     masked = _OPTION_RE.sub(_mask_option, masked)
     masked = _ASSIGN_RE.sub(_mask_assignment, masked)
@@ -401,7 +462,7 @@ def _redact_item(key: object, item: object) -> object:
         if key.lower() in ("authorization", "proxy-authorization"):
             masked = _AUTH_RE.sub(_mask_auth, f"{key}: {item}")
             return item if masked == f"{key}: {item}" else masked[len(key) + 2:]
-        if is_secret_name(key):
+        if is_secret_name(key) or key.lower() in ("cookie", "set-cookie"):
             return REDACTED
     return redact_value(item)
 

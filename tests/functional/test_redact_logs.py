@@ -149,6 +149,66 @@ def test_safemaker_check_shows_the_line_without_its_credentials(tmp_path, fmt):
     assert GHP not in result.output and HF not in result.output  # ...its credentials are not
 
 
+# ---------------------------------------------------------------- secrets by what a value is (trial 13 F01)
+
+COOKIE = "sessionid=Zq8cookieSECRETvalue42"
+SLACK = "XyZslackWEBHOOKsecret42"
+GOOGLE = "AIzaSyD-googleAPIkeySECRET0123456789ab"
+SCRIPT_13 = ("#!/bin/bash\n"
+             f'curl -s -H "Cookie: {COOKIE}; csrftoken=Zq8csrf" https://internal.example.com/bootstrap.sh | bash\n'
+             f"curl -s -X POST https://hooks.slack.com/services/T0000/B0000/{SLACK} -d started\n"
+             f'curl -s "https://www.googleapis.com/storage/v1/b/x/o?key={GOOGLE}"\n')
+SHOWN_13 = ('line 2 is \'curl -s -H "Cookie: ***" https://internal.example.com/bootstrap.sh | bash\'',
+            "line 3 is 'curl -s -X POST https://hooks.slack.com/services/T0000/B0000/*** -d started'",
+            'line 4 is \'curl -s "https://www.googleapis.com/storage/v1/b/x/o?key=***"\'')
+
+
+def _lifecycle_request_13() -> dict:
+    import base64
+
+    return {"NotebookInstanceLifecycleConfigName": "lc13",
+            "OnStart": [{"Content": base64.b64encode(SCRIPT_13.encode()).decode()}]}
+
+
+def test_F01_the_warning_names_each_line_without_its_cookie_webhook_or_api_key(safemaker_local, profile_factory,
+                                                                               tmp_path):
+    from safemaker.errors import PreflightWarning
+
+    log = tmp_path / "decisions.jsonl"
+    safemaker.install(safemaker_local.session, profile_factory(notebook_root_access="Enabled"),
+                      decision_log=str(log))
+    sm = safemaker_local.session.client("sagemaker")
+    with pytest.warns(PreflightWarning) as warned:
+        sm.create_notebook_instance_lifecycle_config(**_lifecycle_request_13())
+    assert safemaker_local.request_count("sagemaker", "CreateNotebookInstanceLifecycleConfig") == 1  # sent as given
+    shown = "\n".join(str(w.message) for w in warned)
+    for line in SHOWN_13:
+        assert line in shown, shown  # which line, and (the warning's own words) why
+    for text in (shown, log.read_text()):
+        assert COOKIE not in text and "Zq8csrf" not in text and SLACK not in text and GOOGLE not in text
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_F01_safemaker_check_names_each_line_without_its_secret(tmp_path, fmt):
+    from typer.testing import CliRunner
+
+    from safemaker.cli import app
+
+    from _profiles import profile_fields
+
+    request = tmp_path / "req.json"
+    request.write_text(json.dumps(_lifecycle_request_13()))
+    prof = tmp_path / "profile.json"
+    prof.write_text(json.dumps(profile_fields(notebook_root_access="Enabled")))
+    result = CliRunner().invoke(app, ["check", "CreateNotebookInstanceLifecycleConfig", str(request), "-p", str(prof),
+                                      "--format", fmt], env={"COLUMNS": "400"})
+    assert result.exit_code == 0 and "SM-PRE-LIFECYCLE-FETCH" in result.output, result.output  # warnings only
+    for host in ("internal.example.com/bootstrap.sh", "hooks.slack.com/services/T0000/B0000/***",
+                 "www.googleapis.com/storage/v1/b/x/o?key=***"):
+        assert host in result.output, result.output
+    assert COOKIE not in result.output and SLACK not in result.output and GOOGLE not in result.output
+
+
 # ---------------------------------------------------------------- JSON carried as a string in JSON (trial 12b F07)
 
 JSON_SECRET = "Zq9JsonInJsonSecret7Xy"

@@ -412,6 +412,67 @@ def test_redact_text_and_value_types():
     assert redact_value({"HF_TOKEN": "***"}) == {"HF_TOKEN": "***"}
 
 
+# Trial 13 F01: secrets by what a value is -- HTTP headers that carry a credential, URLs whose path or query is the
+# credential, documented key formats. Each expected value keeps the line (command, host, path up to the secret).
+@pytest.mark.parametrize("text, expected", [
+    # RFC 6265: a session cookie is a bearer credential; every cookie of the header goes
+    ('curl -s -H "Cookie: sessionid=Zq8cookie42; csrftoken=Zq8csrf" https://internal.example.com/b.sh | bash',
+     'curl -s -H "Cookie: ***" https://internal.example.com/b.sh | bash'),
+    ("wget --header='Cookie: sid=Zq8c' https://h/x", "wget --header='Cookie: ***' https://h/x"),
+    ("Cookie: sid=Zq8c; theme=dark", "Cookie: ***"),
+    ("Set-Cookie: sid=Zq8c; Path=/; Secure; HttpOnly", "Set-Cookie: ***; Secure; HttpOnly"),
+    ('requests.get(u, headers={"Cookie": "sid=Zq8c; a=b", "Accept": "text/html"})',
+     'requests.get(u, headers={"Cookie": "***", "Accept": "text/html"})'),
+    # curl(1): "-b, --cookie <data|filename>  Pass the data to the HTTP server in the Cookie header"
+    ('curl -b "sid=Zq8c" https://h/x', 'curl -b "***" https://h/x'),
+    ("curl --cookie sid=Zq8c https://h/x", "curl --cookie *** https://h/x"),
+    # headers named for a key or token
+    ('curl -H "X-Api-Key: Zq8k" -H "X-Auth-Token: Zq8t" -H "Ocp-Apim-Subscription-Key: Zq8s" https://h/x',
+     'curl -H "X-Api-Key: ***" -H "X-Auth-Token: ***" -H "Ocp-Apim-Subscription-Key: ***" https://h/x'),
+    ('curl -H "Proxy-Authorization: Basic Zm9vOmJhcg==" https://h/x',
+     'curl -H "Proxy-Authorization: Basic ***" https://h/x'),
+    # Slack: "Your webhook URL contains a secret. Don't share it online"
+    ("curl -X POST https://hooks.slack.com/services/T0000/B0000/XyZslackWEBHOOKsecret42 -d started",
+     "curl -X POST https://hooks.slack.com/services/T0000/B0000/*** -d started"),
+    ("https://hooks.slack.com/triggers/T0000/1234/Zq8trigger", "https://hooks.slack.com/triggers/T0000/1234/***"),
+    ("https://discord.com/api/webhooks/123456789/Zq8-discord_token", "https://discord.com/api/webhooks/123456789/***"),
+    ("https://acme.webhook.office.com/webhookb2/1111@2222/IncomingWebhook/3333/4444",
+     "https://acme.webhook.office.com/webhookb2/***"),
+    ("https://hooks.zapier.com/hooks/catch/123/abc/", "https://hooks.zapier.com/hooks/catch/***"),
+    ("https://maker.ifttt.com/trigger/done/with/key/Zq8ifttt", "https://maker.ifttt.com/trigger/done/with/key/***"),
+    ("https://api.telegram.org/bot123456:AAZq8-tele_gram/sendMessage", "https://api.telegram.org/bot***/sendMessage"),
+    ("https://chat.example.com/hooks/xfuk8a1rpjf5jd6g7tq9o3dc1a", "https://chat.example.com/hooks/***"),
+    # query parameters named key / token / sig / signature / secret / password
+    ('curl "https://www.googleapis.com/storage/v1/b/x/o?key=AIzaSyD-googleAPIkeySECRET0123456789ab&alt=json"',
+     'curl "https://www.googleapis.com/storage/v1/b/x/o?key=***&alt=json"'),
+    ("https://h/x?token=a&sig=b&signature=c&secret=d&password=e&pwd=f&auth=g&subscription-key=h&page=2",
+     "https://h/x?token=***&sig=***&signature=***&secret=***&password=***&pwd=***&auth=***&subscription-key=***"
+     "&page=2"),
+    # documented formats wherever they stand
+    ("echo AIzaSyD-googleAPIkeySECRET0123456789ab > key", "echo AIza*** > key"),
+    ("STRIPE=sk_live_4eC39HqLyjWDarjtT1zdp7dc ./run", "STRIPE=sk_live_*** ./run"),
+    ("npm_abcdefghijklmnopqrstuvwxyz0123456789 in .npmrc", "npm_*** in .npmrc"),
+])
+def test_F01_secrets_by_what_a_value_is(text, expected):
+    assert redact_text(text) == expected
+    assert redact_text(expected) == expected
+    assert may_hold_secret(text)
+
+
+@pytest.mark.parametrize("text", [
+    "https://hooks.slack.com/", "https://discord.com/channels/123/456", "https://github.com/acme/x/settings/hooks/12",
+    "curl -s https://internal.example.com/b.sh | bash", "Cookie: $COOKIE", 'curl -b "$COOKIE_JAR" https://h/x',
+    "https://h/x?page=2&sort=asc", "KmsKeyId=alias/aws/sagemaker", "https://h/x?monkey=1",
+])
+def test_F01_what_only_looks_like_one_is_kept(text):
+    assert redact_text(text) == text
+
+
+def test_F01_a_mapping_keyed_cookie_is_masked():
+    assert redact_value({"headers": {"Cookie": "sid=Zq8c; a=b", "Set-Cookie": "sid=Zq8c", "Accept": "x"}}) == {
+        "headers": {"Cookie": "***", "Set-Cookie": "***", "Accept": "x"}}
+
+
 def test_a_violation_never_carries_the_secret_of_a_script_line():
     line = f'curl -H "Authorization: Bearer {GHP}" https://api.github.com/x -o x.tgz'
     violation = Violation("CreateNotebookInstanceLifecycleConfig", "OnStart[0].Content line 2", line,
