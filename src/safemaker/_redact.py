@@ -96,9 +96,12 @@ class _Lazy:
 
 #: A name (of a URL parameter, a variable, a header, a key, an option) that says it holds a credential.
 # pass (a word of its own: DB_PASS, openssl's pass:), *_PWD (MYSQL_PWD; not the shell's PWD), passphrase,
-# bearer (curl --oauth2-bearer), Azure Storage's AccountKey.
+# bearer (curl --oauth2-bearer), Azure Storage's AccountKey, a key named for what it keys and ending the name
+# (aws s3 cp --sse-c-key, S3's SSECustomerKey, ENCRYPTION_KEY, LICENSE_KEY, HMAC_KEY; not CustomerMasterKeySpec).
 _SECRET_WORD = (r"(?:token|signature|credential|secret|passw(?:or)?d|passphrase|api[-_]?key|access[-_]?key"
                 r"|private[-_]?key|account[-_]?key|subscription[-_]?key|functions[-_]?key|bearer"
+                r"|(?:sse[-_]?c|customer|encryption|license|master|signing|hmac|shared|client|app|auth)[-_]?key"
+                r"(?![a-z0-9])"
                 r"|(?<![a-z0-9])pass(?![a-z0-9])|(?<=[_.-])pwd(?![a-z0-9]))")
 _SECRET_WORD_RE = _Lazy(_SECRET_WORD, re.I)
 #: ... unless it names something about a secret that is not one (SecretArn, TOKEN_FILE, token_url, TokenType).
@@ -211,7 +214,8 @@ _TRIGGER_RE = _Lazy(
     r"@|token|signature|credential|secret|pass|pwd|api[-_]?key|access[-_]?key|private[-_ ]?key|account[-_]?key|bearer"
     r"|subscription[-_]?key|functions[-_]?key|(?:sig|code|key|auth)(?:=|%3d)|authoriz|-u|akia|asia|abia|acca"
     r"|gh[pousr]_|github_pat_|hf_|xox[abposer]-|glpat-|pypi-|aiza|[sr]k_live_|[sr]k_test_|npm_"
-    r"|eyj|login|mysql|mariadb|openssl|:_auth|cookie|curl|hooks|discord|webhook|ifttt|telegram")  # on text.lower()
+    r"|eyj|login|mysql|mariadb|openssl|:_auth|cookie|curl|hooks|discord|webhook|ifttt|telegram"
+    r"|(?:sse[-_]?c|customer|encryption|license|master|signing|hmac|shared|client|app)[-_]?key")  # on text.lower()
 
 
 def _mask_userinfo(match: "re.Match[str]") -> str:

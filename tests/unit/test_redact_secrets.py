@@ -609,3 +609,29 @@ def test_redact_text_remembers_only_short_clean_texts():
     assert clean in _redact._CLEAN_TEXTS
     assert secret not in _redact._CLEAN_TEXTS and long not in _redact._CLEAN_TEXTS
     assert len(long) > _redact._CLEAN_TEXT_MAX >= len(clean)
+
+
+# AWS CLI s3 cp: "--sse-c-key (blob) This parameter should only be specified when copying an S3 object that was
+# encrypted server-side with a customer-provided key. ... the customer-provided encryption key"; Amazon S3 API:
+# SSECustomerKey "Specifies the customer-provided encryption key". A key named for what it keys, ending the name,
+# is a secret; a name that goes on (CustomerMasterKeySpec, KMSMasterKeyID, PreSharedKeyStorage) is not.
+@pytest.mark.parametrize(("text", "shown"), [
+    ("aws s3 cp s3://b/m.tar.gz . --sse-c AES256 --sse-c-key SSECsecretKEY0123456789abcdefghij && echo ok",
+     "aws s3 cp s3://b/m.tar.gz . --sse-c AES256 --sse-c-key *** && echo ok"),
+    ("aws s3api get-object --bucket b --key k --sse-customer-key c2VjcmV0c2VjcmV0 out",
+     "aws s3api get-object --bucket b --key k --sse-customer-key *** out"),
+    ("export ENCRYPTION_KEY=0123456789abcdef", "export ENCRYPTION_KEY=***"),
+    ("LICENSE_KEY=ABCD-1234-EFGH", "LICENSE_KEY=***"),
+    ("aws s3api get-object --bucket b --key path/x.bin out", "aws s3api get-object --bucket b --key path/x.bin out"),
+])
+def test_a_key_named_for_what_it_keys_is_masked(text, shown):
+    assert _redact.redact_text(text) == shown
+
+
+@pytest.mark.parametrize(("name", "secret"), [
+    ("SSECustomerKey", True), ("CopySourceSSECustomerKey", True), ("sse-c-key", True), ("HMAC_KEY", True),
+    ("CustomerMasterKeySpec", False), ("KMSMasterKeyID", False), ("PreSharedKeyStorage", False),
+    ("ENCRYPTION_KEY_ID", False), ("Key", False), ("kms-key", False),
+])
+def test_secret_key_names(name, secret):
+    assert _redact.is_secret_name(name) is secret
