@@ -66,3 +66,15 @@ def _below(shape: Any, path: str, seen: frozenset[str]) -> Iterator[tuple[str, s
             shape, path = shape.value, path + ".*"
     if shape.type_name == "structure":
         yield from walk_members(shape, path, seen)
+
+
+def value_paths(value: Any, at: tuple = ()) -> list[tuple]:
+    """Every path of a request value (members and elements, containers and scalars), as tuples of keys and indexes."""
+    out = [at] if at else []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += value_paths(v, at + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += value_paths(v, at + (i,))
+    return out

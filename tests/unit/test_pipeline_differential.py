@@ -32,6 +32,8 @@ from typing import Any
 
 import pytest
 
+from _shapes import value_paths
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 bench = pytest.importorskip("bench_guard_ops")
 
@@ -78,16 +80,6 @@ def _arguments(operation: str) -> dict[str, Any]:
     return copy.deepcopy(_BASES[operation])
 
 
-def _places(value: Any, at: tuple = ()) -> list[tuple]:
-    """Every path of ``value`` (members and elements, containers and scalars)."""
-    out = [at] if at else []
-    if isinstance(value, dict):
-        for k, v in value.items():
-            out += _places(v, at + (k,))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            out += _places(v, at + (i,))
-    return out
 
 
 def _set(doc: Any, path: tuple, value: Any) -> None:
@@ -134,9 +126,9 @@ def _step(rnd: random.Random, i: int, names: list[str], depth: int = 0) -> dict[
     else:
         operation = "CreateAutoMLJobV2" if step_type == "AutoMLV2" else pipeline.STEP_OPERATIONS[step_type]
         args = _arguments(operation)
-        read = [p for p in _places(args) if p[:1] in {(r[0],) for r, _ in
+        read = [p for p in value_paths(args) if p[:1] in {(r[0],) for r, _ in
                                                       pipeline.RULES[operation].read_paths() if r}]
-        everywhere = _places(args)
+        everywhere = value_paths(args)
         for _ in range(rnd.choice([0, 0, 0, 1, 2, 3, 5])):
             pool = read if read and rnd.random() < 0.6 else everywhere
             if not pool:

@@ -24,6 +24,8 @@ from typing import Any
 
 import pytest
 
+from _shapes import value_paths
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 bench = pytest.importorskip("bench_guard_ops")
 
@@ -75,16 +77,6 @@ def _arguments(step_type: str) -> dict[str, Any]:
     return copy.deepcopy(BASES[operation])
 
 
-def _paths(value: Any, at: tuple = ()) -> list[tuple]:
-    """Every path of ``value`` (members and elements, containers and scalars)."""
-    out = [at] if at else []
-    if isinstance(value, dict):
-        for k, v in value.items():
-            out += _paths(v, at + (k,))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            out += _paths(v, at + (i,))
-    return out
 
 
 def _read_paths(operation: str) -> list[tuple]:
@@ -182,7 +174,7 @@ def _step(rnd: random.Random, i: int, names: list[str], params: list[dict[str, A
     args = _arguments(step_type)
     operation = "CreateAutoMLJobV2" if step_type == "AutoMLV2" else pipeline.STEP_OPERATIONS[step_type]
     read = _read_paths(operation)
-    everywhere = _paths(args)
+    everywhere = value_paths(args)
     below = [p for p in everywhere if any(p[:len(r)] == r for r in read)] + read  # where the decision reads
     for _ in range(rnd.randint(0, 5)):
         pool = below if below and rnd.random() < 0.6 else everywhere
@@ -282,7 +274,7 @@ def test_each_read_path_of_each_step_type_decides_as_with_every_expression_subst
     operation = "CreateAutoMLJobV2" if step_type == "AutoMLV2" else pipeline.STEP_OPERATIONS[step_type]
     base = _arguments(step_type)
     read = _read_paths(operation)
-    paths = sorted({*read, *_paths(base)}, key=str)
+    paths = sorted({*read, *value_paths(base)}, key=str)
     rnd = random.Random(step_type)
     checked = 0
     for path in paths:
