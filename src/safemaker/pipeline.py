@@ -55,7 +55,7 @@ import json
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from . import guard as _guard
 from .errors import MISSING, PipelineDefinitionError, Violation
@@ -577,27 +577,26 @@ def _read_paths(operation: str) -> dict[str, Any] | None:
         if not parts:
             tree = None  # the request as a whole
             break
-        node = tree
-        for part in parts[:-1]:
-            child = node.get(part)
-            if child is _WHOLE:
-                break
-            if child is None:
-                child = node[part] = {}
-            node = child
-        else:
+        node = _branch(tree, parts[:-1])
+        if node is not None:
             node[parts[-1]] = _WHOLE
     for parts in sorted(presence) if tree is not None else ():  # the value itself, nothing below it
-        node = tree
-        for part in parts:
-            child = node.get(part)
-            if child is _WHOLE:
-                break
-            if child is None:
-                child = node[part] = {}
-            node = child
+        _branch(tree, parts)
     _READS[operation] = tree
     return tree
+
+
+def _branch(tree: dict[str, Any], parts: Sequence[str]) -> dict[str, Any] | None:
+    """The subtree of ``tree`` at ``parts``, made where absent; ``None`` when a part on the way is read whole."""
+    node = tree
+    for part in parts:
+        child = node.get(part)
+        if child is _WHOLE:
+            return None
+        if child is None:
+            child = node[part] = {}
+        node = child
+    return node
 
 
 def _substitute_read(value: Any, node: dict[str, Any], at: _Parts, params: Mapping[str, PipelineParameter],
