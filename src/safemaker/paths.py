@@ -23,6 +23,7 @@ walked without consuming or guessing; :func:`expand` reports it through
 
 from __future__ import annotations
 
+import re as _re
 from collections.abc import Mapping as _AbcMapping
 from functools import lru_cache
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -36,11 +37,15 @@ __all__ = [
     "is_seq",
     "split_path",
     "format_path",
+    "parse_path",
     "expand",
     "expand_all",
     "values",
     "get",
     "get_path",
+    "get_at",
+    "get_bound",
+    "PathTree",
     "Writer",
     "path_regex",
     "join",
@@ -104,6 +109,26 @@ def format_path(parts: Sequence[Key]) -> str:
         else:
             out += f".{p}" if out else p
     return out
+
+
+_CONCRETE_PART = _re.compile(r"\[([^\]:]*)(?::[^\]]*)?\]|([^.\[\]]+)")
+
+
+@lru_cache(maxsize=4096)
+def parse_path(path: str) -> tuple[Key, ...]:
+    """Parse a concrete path as :func:`format_path` renders it: ``"A[1].B"`` gives ``("A", 1, "B")``.
+
+    An index may carry a label after a colon, as a pipeline step's path does (``"Steps[0:Train]"`` gives
+    ``("Steps", 0)``); an index that is not a number stays text (``"A[]"`` gives ``("A", "")``). Text after
+    the last member (``"OnStart[0].Content line 3"``, a preflight finding's line) is part of that member.
+    """
+    out: list[Key] = []
+    for index, name in _CONCRETE_PART.findall(path):
+        if name:
+            out.append(name)
+        else:
+            out.append(int(index) if index.isdigit() else index)
+    return tuple(out)
 
 
 def expand(doc: Any, parts: tuple[str, ...], prefix: tuple[Key, ...] = (),
@@ -212,6 +237,179 @@ def get_path(container: Any, path: str) -> Any:
     if "[]" in parts:
         return MISSING
     return get(container, parts)
+
+
+def get_at(container: Any, parts: Sequence[Key]) -> Any:
+    """Value at concrete ``parts`` (member names and list indexes), or :data:`~safemaker.errors.MISSING`.
+
+    An index steps into a list or a tuple (:func:`is_seq`); a name into a mapping (:func:`is_map`).
+    """
+    cur = container
+    for p in parts:
+        if type(p) is int:
+            if not (cur.__class__ is list or is_seq(cur)) or not 0 <= p < len(cur):
+                return MISSING
+            cur = cur[p]
+        elif cur.__class__ is dict or is_map(cur):
+            if p not in cur:
+                return MISSING
+            cur = cur[p]
+        else:
+            return MISSING
+    return cur
+
+
+def get_bound(container: Any, parts: tuple[str, ...], at: Sequence[Key]) -> Any:
+    """Value at split rule path ``parts`` whose ``[]`` take the indexes of concrete path ``at`` at the same
+    positions, or :data:`~safemaker.errors.MISSING`.
+
+    ``get_bound(doc, ("A", "[]", "B"), ("A", 2, "C"))`` is ``doc["A"][2]["B"]``: the ``B`` of the same
+    element of ``A`` as ``at``. An index steps into a list or a tuple (:func:`is_seq`), a name into a
+    mapping (:func:`is_map`); a ``[]`` with no index at its position in ``at`` gives ``MISSING``.
+    """
+    cur = container
+    for k, part in enumerate(parts):
+        if part == "[]":
+            i = at[k] if k < len(at) else None
+            if type(i) is not int or not (cur.__class__ is list or is_seq(cur)) or not 0 <= i < len(cur):
+                return MISSING
+            cur = cur[i]
+        elif cur.__class__ is dict:
+            cur = cur.get(part, MISSING)
+            if cur is MISSING:
+                return MISSING
+        elif is_map(cur) and part in cur:
+            cur = cur[part]
+        else:
+            return MISSING
+    return cur
+
+
+class PathTree:
+    """Many rule paths compiled into one tree of request members, walked once.
+
+    Where one request is read at many rule paths (each with something to do at
+    its values), walking it once per path repeats the shared prefixes; the tree
+    walks each member once, and a structure (or a list's elements) holding none
+    of the members read below it is not entered.
+
+    A member whose value is ``None`` is taken as absent (botocore does not
+    serialize it); an element that is not a mapping is not entered (a member
+    step finds nothing in it, as in :func:`expand`). Lists and tuples are walked
+    alike (:func:`is_seq`), mappings of any type (:func:`is_map`).
+
+    Parameters
+    ----------
+    entries : Iterable[tuple[str, Any]]
+        ``(rule path, payload)`` pairs; a path may not be empty or end with ``[]``.
+        Several payloads may share a path.
+
+    Example
+    -------
+    >>> tree = PathTree([("A[].B", "b"), ("A[].C.D", "d")])
+    >>> seen = []
+    >>> tree.walk({"A": ({"B": 1}, {"C": {"D": 2}})}, lambda out, payload, at, value: out.append((payload, at, value)),
+    ...           seen)
+    >>> seen
+    [('b', ('A', 0, 'B'), 1), ('d', ('A', 1, 'C', 'D'), 2)]
+    """
+
+    __slots__ = ("paths", "_root")
+
+    def __init__(self, entries: Any) -> None:
+        root: dict[str, Any] = {"here": [], "members": {}, "elements": None}
+        paths: list[str] = []
+        for path, payload in entries:
+            parts = split_path(path)
+            if not parts or parts[-1] == "[]" or parts[0] == "[]":
+                raise ValueError(f"PathTree: {path!r} must start and end with a member name")
+            node = root
+            for part in parts:
+                if part == "[]":
+                    if node["elements"] is None:
+                        node["elements"] = {"here": [], "members": {}, "elements": None}
+                    node = node["elements"]
+                else:
+                    node = node["members"].setdefault(part, {"here": [], "members": {}, "elements": None})
+            node["here"].append(payload)
+            paths.append(path)
+        self.paths: tuple[str, ...] = tuple(dict.fromkeys(paths))
+        self._root = self._freeze(root)
+
+    @classmethod
+    def _freeze(cls, node: dict[str, Any]) -> tuple[Any, ...]:
+        """``(payloads here, member entries, member names test, element node or None)``; a member entry is
+        ``(name, node)``; the names test is ``(first, last, the others)`` or ``None``."""
+        members = tuple((name, cls._freeze(child)) for name, child in node["members"].items())
+        names = tuple(node["members"])
+        elements = node["elements"]
+        return (tuple(node["here"]), members, (names[0], names[-1], names[1:-1]) if names else None,
+                None if elements is None else cls._freeze(elements))
+
+    def walk(self, doc: Any, visit: Callable[[Any, Any, tuple[Key, ...], Any], None], context: Any = None) -> None:
+        """Call ``visit(context, payload, concrete parts, value)`` for every present value at every path.
+
+        The order is the tree's (each member in the order its first path was given, its payloads in the
+        order given, then what is below it), elements in list order. ``context`` is passed through as it
+        is (what ``visit`` needs besides the value: no closure per walk).
+        """
+        if doc.__class__ is dict or is_map(doc):
+            _walk_members(self._root[1], doc, (), visit, context)
+
+
+def _holds_any(item: Any, names: tuple[str, str, tuple[str, ...]]) -> bool:
+    """Whether mapping ``item`` has one of the member names ``(first, last, the others)``."""
+    first, last, rest = names
+    return first in item or last in item or any(n in item for n in rest)
+
+
+def _walk_members(members: tuple[Any, ...], doc: Any, at: tuple[Key, ...],
+                  visit: Callable[[Any, Any, tuple[Key, ...], Any], None], context: Any) -> None:
+    """:meth:`PathTree.walk` of the member entries ``members`` below mapping ``doc`` (at concrete ``at``)."""
+    for key, (here, below, names, elements) in members:
+        value = doc.get(key)
+        if value is None:
+            continue
+        where = at + (key,)
+        if here:
+            for payload in here:
+                visit(context, payload, where, value)
+        if below:  # (a structure holding none of the members read is not entered: the common case)
+            if value.__class__ is dict:
+                if names[0] in value or names[1] in value or (names[2] and _holds_any(value, names)):
+                    _walk_members(below, value, where, visit, context)
+            elif is_map(value):
+                _walk_members(below, value, where, visit, context)
+        if elements is not None and (value.__class__ is list or is_seq(value)):
+            _walk_elements(elements, value, where, visit, context)
+
+
+def _walk_elements(node: tuple[Any, ...], seq: Any, at: tuple[Key, ...],
+                   visit: Callable[[Any, Any, tuple[Key, ...], Any], None], context: Any) -> None:
+    """:meth:`PathTree.walk` of element node ``node`` over every element of ``seq`` (at concrete ``at``)."""
+    here, below, names, elements = node
+    if not here and elements is None:
+        for item in seq:  # most lists hold no element with a member read: nothing more to do
+            if item.__class__ is not dict or names[0] in item or names[1] in item or (
+                    names[2] and _holds_any(item, names)):
+                break
+        else:
+            return
+    for i, item in enumerate(seq):
+        if item is None:
+            continue
+        where = at + (i,)
+        if here:
+            for payload in here:
+                visit(context, payload, where, item)
+        if below:
+            if item.__class__ is dict:
+                if names[0] in item or names[1] in item or (names[2] and _holds_any(item, names)):
+                    _walk_members(below, item, where, visit, context)
+            elif is_map(item):
+                _walk_members(below, item, where, visit, context)
+        if elements is not None and is_seq(item):
+            _walk_elements(elements, item, where, visit, context)
 
 
 class Writer:

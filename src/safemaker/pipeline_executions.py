@@ -93,7 +93,7 @@ def _step_names(value: Any, at: str) -> Iterator[tuple[str, str]]:
             return
         for k, v in value.items():
             yield from _step_names(v, f"{at}.{k}" if at else str(k))
-    elif isinstance(value, list):
+    elif _paths.is_seq(value):
         for i, v in enumerate(value):
             yield from _step_names(v, f"{at}[{i}]")
 

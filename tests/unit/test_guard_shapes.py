@@ -168,3 +168,40 @@ def test_a_workforce_without_a_source_ip_restriction_is_reported_by_check_and_cl
             guard.apply("CreateWorkforce", req, profile)
     else:
         assert guard.apply("CreateWorkforce", req, profile)["SourceIpConfig"] == {"Cidrs": ["10.0.0.0/16"]}
+
+
+def test_path_tree_walks_tuples_and_lists_alike_in_one_walk() -> None:
+    """The one engine's many-path walk (preflight reads every container setting of a request with it)."""
+    tree = paths.PathTree([("A[].B", "b"), ("A[].C[].D", "d"), ("E.F", "f"), ("A[].B", "b2")])
+    for seq in (list, tuple):
+        doc = {"A": seq([{"B": 1, "C": seq([{"D": 2}, {"X": 0}, None, "s"])}, None, {"B": None}, 7]),
+               "E": {"F": seq(["x"])}}
+        seen: list = []
+        tree.walk(doc, lambda out, payload, at, value: out.append((payload, at, value)), seen)
+        assert seen == [("b", ("A", 0, "B"), 1), ("b2", ("A", 0, "B"), 1), ("d", ("A", 0, "C", 0, "D"), 2),
+                        ("f", ("E", "F"), doc["E"]["F"])]
+    with pytest.raises(ValueError):
+        paths.PathTree([("A[]", "x")])
+
+
+def test_get_bound_reads_the_same_element_through_tuples() -> None:
+    doc = {"Defs": ({"Iso": False}, {"Iso": True, "In": ({"Iso": "x"},)})}
+    parts = paths.split_path("Defs[].Iso")
+    assert paths.get_bound(doc, parts, ("Defs", 1, "Static")) is True
+    assert paths.get_bound(doc, parts, ("Defs", 0, "Static")) is False
+    assert paths.get_bound(doc, parts, ("Defs", 2, "Static")) is MISSING
+    assert paths.get_bound(doc, parts, ("Defs",)) is MISSING
+    assert paths.get_bound(doc, paths.split_path("Defs[].In[].Iso"), ("Defs", 1, "In", 0, "H")) == "x"
+
+
+def test_concrete_paths_parse_back_and_read_through_tuples() -> None:
+    """``parse_path`` inverts ``format_path`` (a pipeline step's ``[index:name]`` keeps the index), and ``get_at``
+    reads a concrete path through tuples as through lists."""
+    parts = ("Targets", 1, "EcsParameters", "NetworkConfiguration", "awsvpcConfiguration", "Subnets", 0)
+    assert paths.parse_path(paths.format_path(parts)) == parts
+    assert paths.parse_path("PipelineDefinition.Steps[2:Train].Arguments.VpcConfig") == (
+        "PipelineDefinition", "Steps", 2, "Arguments", "VpcConfig")
+    doc = {"Targets": ({"Arn": "a"}, {"EcsParameters": {"NetworkConfiguration": {"awsvpcConfiguration": {
+        "Subnets": ("subnet-1",)}}}})}
+    assert paths.get_at(doc, parts) == "subnet-1"
+    assert paths.get_at(doc, ("Targets", 2)) is MISSING and paths.get_at(doc, ("Targets", "Arn")) is MISSING

@@ -415,3 +415,46 @@ def test_the_guards_call_finds_what_check_request_finds(profile, operation, requ
     else:
         assert (got.refusals, got.warnings, got.supersedes) == (
             expected.refusals, expected.warnings, expected.supersedes)
+
+
+# --------------------------------------------------------------------------- tuples (botocore takes them for lists)
+
+
+def test_notebook_studio_and_lifecycle_lists_given_as_tuples_are_read(profile):
+    """``AdditionalCodeRepositories``, ``CodeRepositories`` and ``OnStart`` / ``OnCreate`` are lists in
+    botocore's model (``AdditionalCodeRepositoryNamesOrUrls``, ``CodeRepositories``,
+    ``NotebookInstanceLifecycleConfigList``); botocore takes a tuple for each, so the checks read it."""
+    req = {"NotebookInstanceName": "nb", "InstanceType": "ml.t3.medium", "RoleArn": ROLE,
+           "AdditionalCodeRepositories": ("my-registered-repo", "git@gitlab.com:org/repo.git")}
+    assert [(v.rule_id, v.path) for v in check_request("CreateNotebookInstance", req, profile).refusals] == [
+        ("SM-PRE-CODE-REPOSITORY", "AdditionalCodeRepositories[1]")]
+    findings = check_request("UpdateDomain", {"DomainId": "d-1", "DefaultUserSettings": {
+        "JupyterServerAppSettings": {"CodeRepositories": (
+            {"RepositoryUrl": "https://git-codecommit.us-east-1.amazonaws.com/v1/repos/r"},
+            {"RepositoryUrl": "https://github.com/o/r"})}}}, profile)
+    assert [v.path for v in findings.refusals] == [
+        "DefaultUserSettings.JupyterServerAppSettings.CodeRepositories[1].RepositoryUrl"]
+    findings = check_request("UpdateNotebookInstanceLifecycleConfig", {
+        "NotebookInstanceLifecycleConfigName": "lc", "OnCreate": ({"Content": b64("echo hi\n")},),
+        "OnStart": ({"Content": b64("echo hi\npip install torch\n")},)}, profile)
+    assert [(v.path, v.found) for v in findings.warnings] == [("OnStart[0].Content line 2", "pip install torch")]
+
+
+def test_a_remote_function_entrypoint_given_as_a_tuple_is_read(profile):
+    """``AlgorithmSpecification.ContainerEntrypoint`` is a list (``TrainingContainerEntrypoint``): given as
+    a tuple under a profile that requires isolation, it is the remote-function refusal all the same."""
+    req = training_job(AlgorithmSpecification={"TrainingImage": IMG, "TrainingInputMode": "File",
+                                               "ContainerEntrypoint": tuple(REMOTE_ENTRYPOINT)})
+    (v,) = check_request("CreateTrainingJob", req, profile).refusals
+    assert (v.rule_id, v.path, v.found) == ("SM-PRE-REMOTE-FUNCTION", "AlgorithmSpecification.ContainerEntrypoint",
+                                            REMOTE_ENTRYPOINT)
+
+
+def test_nested_tuples_of_model_package_containers_are_read(profile):
+    """``AdditionalInferenceSpecifications[].Containers[].Environment``: a tuple of specifications, each with a
+    tuple of containers (``AdditionalInferenceSpecificationDefinition.Containers`` is a list)."""
+    spec = {"Name": "s", "Containers": ({"Image": IMG, "Environment": {}},
+                                        {"Image": IMG, "Environment": {"HF_MODEL_ID": "org/model"}})}
+    req = {"ModelPackageGroupName": "g", "AdditionalInferenceSpecifications": ({"Name": "a", "Containers": ()}, spec)}
+    assert [(v.rule_id, v.path) for v in check_request("CreateModelPackage", req, profile).refusals] == [
+        ("SM-PRE-MODEL-HUB", "AdditionalInferenceSpecifications[1].Containers[1].Environment.HF_MODEL_ID")]

@@ -186,3 +186,28 @@ def test_each_tuning_job_gets_one_value_of_a_range_so_every_value_is_read():
     found = check_request("CreateHyperParameterTuningJob", req, PROFILE)
     assert [v.path for v in found.refusals] == [
         "TrainingJobDefinitions[0].HyperParameterRanges.CategoricalParameterRanges[1].Values[1]"]
+
+
+def _tupled(value: Any) -> Any:
+    """``value`` with every list, at any depth, a tuple (botocore takes either: ``CONTAINER_TYPES['list']``)."""
+    if isinstance(value, dict):
+        return {k: _tupled(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return tuple(_tupled(v) for v in value)
+    return value
+
+
+@pytest.mark.parametrize("setting", CONTAINER_SETTINGS, ids=_ids)
+def test_every_member_read_is_read_through_tuples_as_through_lists(setting):
+    """The one path engine walks a tuple (nested tuples too: a model package's
+    ``AdditionalInferenceSpecifications[].Containers[]``) as it walks a list: the same finding at the same
+    path, and the isolation read from the same element."""
+    name, value = (("HF_MODEL_ID", "tiiuae/falcon-7b") if setting.sets == "model environment"
+                   else ("sagemaker_submit_directory", "s3://b/src/sourcedir.tar.gz"))
+    req, path = _request(setting, name, value, isolated=True)
+    found = check_request(setting.operation, _tupled(req), PROFILE)
+    assert [(v.rule_id, v.path, v.found) for v in found.refusals] == [
+        ("SM-PRE-MODEL-HUB" if setting.sets == "model environment" else "SM-PRE-CODE-DOWNLOAD", path, value)]
+    if setting.sets == "hyperparameters":  # the isolation of the same element, read through the tuples
+        req, _ = _request(setting, name, value, isolated=False)
+        assert check_request(setting.operation, _tupled(req), PROFILE).refusals == []

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 from .._loopback import is_loopback_url
 from ..errors import MISSING, Violation, aws_error
 from ..resources import RESOURCES
+from ..paths import parse_path
 from .fields import _field_for
 from .service_model import _service_model, _shape_has
 
@@ -52,7 +53,7 @@ def _fix(kind: str, v: Violation) -> tuple[str, Literal["update", "recreate"]]:
     if info is not None:
         updatable = info.rule.updatable and op is not None and _updatable_through(op, info.request_path)
     else:
-        top = v.path.split(".")[0].split("[")[0]
+        top = next(iter(parse_path(v.path)), "")
         updatable = op is not None and _updatable_through(op, top)
     if updatable:
         text = f"Call {op} to correct {v.path}"

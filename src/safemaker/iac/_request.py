@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .. import guard as _guard
+from .. import paths as _paths
 from .. import pipeline as _pipeline
 from ..audit import RELATED_CONTROLS, RULE_SEVERITY, Finding, RelatedControls, Severity, SourceLocation
 from ..errors import MISSING
@@ -102,17 +103,9 @@ def _patterns(operation: str) -> tuple[tuple[tuple[str, ...], str, str | None], 
 
 
 def _parts(path: str) -> Parts:
-    """``"A[1].B"`` -> ``("A", 1, "B")``; a pipeline step ``Steps[0:Name]`` keeps index 0."""
-    out: list[str | int] = []
-    for token in path.replace("]", "").replace("[", ".[").split("."):
-        if not token:
-            continue
-        if token.startswith("["):
-            idx = token[1:].split(":", 1)[0]
-            out.append(int(idx) if idx.isdigit() else idx)
-        else:
-            out.append(token)
-    return tuple(out)
+    """``"A[1].B"`` -> ``("A", 1, "B")``; a pipeline step ``Steps[0:Name]`` keeps index 0
+    (:func:`safemaker.paths.parse_path`)."""
+    return _paths.parse_path(path)
 
 
 def _below(a: Parts, b: Parts) -> bool:
@@ -131,9 +124,9 @@ def _value_at(doc: Any, parts: Parts) -> tuple[Any, Unresolved | None]:
         if isinstance(cur, Unresolved):
             return MISSING, cur
         if isinstance(p, int):
-            if not isinstance(cur, list) or p >= len(cur):
+            if not _paths.is_seq(cur) or not 0 <= p < len(cur):
                 return MISSING, None
-        elif not isinstance(cur, Mapping) or p not in cur:
+        elif not _paths.is_map(cur) or p not in cur:
             return MISSING, None
         cur = cur[p]
     return cur, cur if isinstance(cur, Unresolved) else None
@@ -300,11 +293,11 @@ def _execution_overrides(req: SourceRequest, pipeline: SourceRequest, profile: "
     """
     given = req.params.get("PipelineParameters") if req.operation == "StartPipelineExecution" else None
     definition = pipeline.params.get("PipelineDefinition")
-    if not isinstance(given, list) or not given or pipeline.operation != "CreatePipeline" \
+    if not _paths.is_seq(given) or not given or pipeline.operation != "CreatePipeline" \
             or definition is None or contains_unresolved(definition) is not None:
         return []
     values = _pipeline.execution_parameters(req.params)
-    repeated = [_finding(req, ("PipelineParameters", int(re.search(r"\[(\d+)\]", v.path)[1]), "Name"), v.rule_id,
+    repeated = [_finding(req, ("PipelineParameters", _parts(v.path)[1], "Name"), v.rule_id,
                          "FAIL", v.found, v.required, v.required_text, v.fix)
                 for v in _pipeline.repeated_parameters(req.operation, req.params)]
     if repeated:

@@ -71,8 +71,9 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Mapping
 
-from ..errors import Violation
+from ..errors import MISSING, Violation
 from ..other_services import DECIDED_OPERATIONS
+from ..paths import get_at, parse_path
 from ..rules import FieldRule, Guardrail, OperationRule, Reference, Target
 from ._document import IacInputError, parse_text
 from ._unverified import RELAXATION, relaxed, unknown_finding, unverifiable
@@ -1570,14 +1571,9 @@ def _resource_violations(operation: str, member: str, rtype: str, prop: str | No
 
 
 def _value_at(container: Any, path: str) -> Any:
-    """The value at a shown path (``Targets[0].Arn``), or ``None``."""
-    cur = container
-    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
-        try:
-            cur = cur[int(index)] if index else cur[name]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return cur
+    """The value at a shown path (``Targets[0].Arn``), or ``None`` (the one path engine: a list or a tuple)."""
+    value = get_at(container, parse_path(path))
+    return None if value is MISSING else value
 
 
 def _member_path(member: str, prop: str | None, path: str) -> str:

@@ -14,7 +14,7 @@ import json
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from ..errors import Violation
-from ..paths import expand, format_path, is_map, is_seq, split_path
+from ..paths import PathTree, expand_all, format_path, get_bound, is_map, is_seq, split_path
 from ._net import is_codecommit_host, is_hub_model_id, url_host
 from ._settings import CONTAINER_SETTINGS, NOT_READ, ContainerSetting, settings_of
 from ._specs import CHECKS
@@ -81,33 +81,11 @@ def _relax(check_id: str) -> str:
 
 
 def _maps(doc: Any, anchor: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """``(concrete prefix with a trailing dot, mapping)`` for every mapping at ``anchor``.
-
-    ``""``, ``"Name"`` and ``"Name[]"`` are read directly (the hot path); deeper
-    anchors go through the one path engine (:func:`safemaker.paths.expand`).
-    """
-    if anchor == "":
-        if is_map(doc):
-            yield "", doc
-        return
-    if "." not in anchor and anchor.count("[]") <= 1:
-        if not is_map(doc):
-            return
-        if anchor.endswith("[]"):
-            name = anchor[:-2]
-            items = doc.get(name)
-            if is_seq(items):
-                for i, item in enumerate(items):
-                    if is_map(item):
-                        yield f"{name}[{i}].", item
-        else:
-            value = doc.get(anchor)
-            if is_map(value):
-                yield anchor + ".", value
-        return
-    for parts, value in expand(doc, split_path(anchor)):
+    """``(concrete prefix with a trailing dot, mapping)`` for every mapping at rule path ``anchor`` (the one
+    path engine, :func:`safemaker.paths.expand_all`)."""
+    for parts, value in expand_all(doc, split_path(anchor)):
         if is_map(value):
-            yield format_path(parts) + ".", value
+            yield (format_path(parts) + ".") if parts else "", value
 
 
 _S3_SUBMIT = ("s3://", '"s3://')  # as given, or JSON-encoded (SDK v2)
@@ -144,32 +122,23 @@ def _isolated(params: Mapping[str, Any], setting: ContainerSetting, at: tuple[An
     """Whether the ``EnableNetworkIsolation`` that applies to the member at concrete ``at`` is ``True``.
 
     The isolation path's ``[]`` are the member's elements (:class:`ContainerSetting` checks the shared
-    prefix), so each takes the index at the same position of ``at``.
+    prefix), so each takes the index at the same position of ``at`` (:func:`safemaker.paths.bind`).
     """
     parts = setting.isolation_parts
     if parts is None:
         return False
-    cur: Any = params
-    for k, part in enumerate(parts):
-        if part == "[]":
-            i = at[k]
-            if not is_seq(cur) or not isinstance(i, int) or i >= len(cur):
-                return False
-            cur = cur[i]
-        elif is_map(cur):
-            cur = cur.get(part)
-        else:
-            return False
-    return cur is True
+    return get_bound(params, parts, at) is True
 
 
 _SUBMIT = "sagemaker_submit_directory"
 _ENVIRONMENT_NAMES = ("SAGEMAKER_SUBMIT_DIRECTORY", *MODEL_ID_VARIABLES, "SERVING_LOAD_MODELS")
 
 
-def _read_setting(op: str, params: Mapping[str, Any], setting: ContainerSetting, at: tuple[Any, ...], value: Any,
-                  profile: "VpcProfile", out: Findings) -> None:
-    """One member of :data:`CONTAINER_SETTINGS` (at concrete ``at``, holding ``value``)."""
+def _read_setting(context: tuple[str, Mapping[str, Any], "VpcProfile", Findings], setting: ContainerSetting,
+                  at: tuple[Any, ...], value: Any) -> None:
+    """One member of :data:`CONTAINER_SETTINGS` (at concrete ``at``, holding ``value``); the visitor of
+    :meth:`PathTree.walk`, whose ``context`` is ``(op, params, profile, out)``."""
+    op, params, profile, out = context
     if setting.form == "map":
         if not is_map(value):
             return
@@ -208,87 +177,15 @@ def _read_setting(op: str, params: Mapping[str, Any], setting: ContainerSetting,
                 _environment_variable(op, params, setting, where, name, v, profile, out)
 
 
-_Entry = tuple
-"""``(member name, settings at its value, entries of its members, their names, entries of its elements, their
-names)``: one node of :func:`_compile`'s tree."""
-
-
-def _compile(settings: tuple[ContainerSetting, ...]) -> tuple[_Entry, ...]:
-    """The settings of one operation as a tree of request members, walked once by :func:`_walk`."""
-    root: dict[str, Any] = {}
-
-    def node(tree: dict[str, Any], key: str) -> dict[str, Any]:
-        return tree.setdefault(key, {"here": [], "members": {}, "elements": {}})
-
-    for setting in settings:
-        parts, tree, cur = setting.parts, root, None
-        for i, part in enumerate(parts):
-            if part == "[]":
-                continue
-            if cur is not None:
-                tree = cur["elements"] if parts[i - 1] == "[]" else cur["members"]
-            cur = node(tree, part)
-        assert cur is not None and parts[-1] != "[]"
-        cur["here"].append(setting)
-
-    def freeze(tree: dict[str, Any]) -> tuple[_Entry, ...]:
-        return tuple((key, tuple(n["here"]), freeze(n["members"]), _names(n["members"]), freeze(n["elements"]),
-                      _names(n["elements"])) for key, n in tree.items())
-
-    return freeze(root)
-
-
-def _names(tree: Mapping[str, Any]) -> tuple[str, str, tuple[str, ...]] | None:
-    """The member names of a level as ``(first, last, the others)`` (:func:`_holds_none` tests them)."""
-    names = tuple(tree)
-    return (names[0], names[-1], names[1:-1]) if names else None
-
-
-def _holds_none(item: Mapping[str, Any], names: tuple[str, str, tuple[str, ...]]) -> bool:
-    first, last, rest = names
-    return first not in item and last not in item and (not rest or all(n not in item for n in rest))
-
-
-def _walk(op: str, params: Mapping[str, Any], entries: tuple[_Entry, ...], doc: Mapping[str, Any],
-          at: tuple[Any, ...], profile: "VpcProfile", out: Findings) -> None:
-    """Read every setting of ``entries`` below ``doc`` (a mapping at concrete ``at``)."""
-    for key, here, members, member_names, elements, element_names in entries:
-        value = doc.get(key)
-        if value is None:
-            continue
-        if here:
-            for setting in here:
-                _read_setting(op, params, setting, at + (key,), value, profile, out)
-        if members:  # (a structure holding none of the members read is not walked: the common case)
-            if value.__class__ is dict:
-                first, last, rest = member_names
-                if first in value or last in value or (rest and not _holds_none(value, member_names)):
-                    _walk(op, params, members, value, at + (key,), profile, out)
-            elif is_map(value):
-                _walk(op, params, members, value, at + (key,), profile, out)
-        if elements and (value.__class__ is list or is_seq(value)):
-            first, last, rest = element_names
-            for item in value:  # most lists hold no element with a member read: nothing more to do
-                if (item.__class__ is not dict or first in item or last in item
-                        or (rest and not _holds_none(item, element_names))):
-                    break
-            else:
-                continue
-            for i, item in enumerate(value):
-                if item.__class__ is dict:
-                    if first not in item and last not in item and (not rest or _holds_none(item, element_names)):
-                        continue
-                elif not is_map(item):
-                    continue
-                _walk(op, params, elements, item, at + (key, i), profile, out)
-
-
 def _settings_of(operation: str) -> Callable[[str, Mapping[str, Any], "VpcProfile", Findings], None]:
-    """The checker of an operation's :data:`CONTAINER_SETTINGS`: every member read in one walk of the request."""
-    tree = _compile(settings_of(operation))
+    """The checker of an operation's :data:`CONTAINER_SETTINGS`: every member read in one walk of the request
+    (:class:`safemaker.paths.PathTree`)."""
+    tree = PathTree((setting.path, setting) for setting in settings_of(operation))
+
+    walk = tree.walk
 
     def check(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
-        _walk(op, params, tree, params, (), profile, out)
+        walk(params, _read_setting, (op, params, profile, out))
 
     return check
 
@@ -300,7 +197,7 @@ def _training(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Fi
     _TRAINING_SETTINGS(op, params, profile, out)
     algo = params.get("AlgorithmSpecification")
     entry = algo.get("ContainerEntrypoint") if algo.__class__ is dict or is_map(algo) else None
-    if (isinstance(entry, (list, tuple)) and profile.require_network_isolation
+    if (is_seq(entry) and profile.require_network_isolation
             and any(isinstance(e, str) and _REMOTE_DIR in e for e in entry)):
         spec = CHECKS["SM-PRE-REMOTE-FUNCTION"]
         if severity(spec.id, profile) == "refuse":
@@ -376,7 +273,7 @@ def _repository_url(op: str, path: str, value: Any, profile: "VpcProfile", out: 
 def _notebook_instance(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
     _repository_url(op, "DefaultCodeRepository", params.get("DefaultCodeRepository"), profile, out)
     extra = params.get("AdditionalCodeRepositories")
-    if isinstance(extra, (list, tuple)):
+    if is_seq(extra):
         for i, value in enumerate(extra):
             _repository_url(op, f"AdditionalCodeRepositories[{i}]", value, profile, out)
 

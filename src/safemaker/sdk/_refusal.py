@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from safemaker import guard as _guard
 from safemaker import preflight as _preflight
 from safemaker.errors import MISSING, GuardrailViolation, Violation
+from safemaker.paths import Writer as _Writer
 from safemaker.paths import get_path as _get_path
+from safemaker.paths import split_path as _split_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from safemaker.profile import VpcProfile
@@ -242,12 +244,12 @@ def at_argument(violation: Violation, path: str, *, fix: str | None = None, oper
                                operation=violation.operation if operation is None else operation)
 
 
-def _set(doc: dict[str, Any], path: str, value: Any) -> None:
-    cur = doc
-    keys = path.split(".")
-    for key in keys[:-1]:
-        cur = cur.setdefault(key, {})
-    cur[keys[-1]] = value
+def _set(writer: _Writer, path: str, value: Any) -> None:
+    """Set ``value`` at member path ``path`` of the request ``writer`` builds (the one path engine's writer),
+    creating the structures on the way; a path through a value that is not a structure is an error."""
+    parts = _split_path(path)
+    if "[]" in parts or not writer.set(parts, value, create_parents=True):
+        raise TypeError(f"cannot set {path}: a value on the way is not a structure")
 
 
 def decide_arguments(operation: str, mapping: ArgumentMap, values: Mapping[str, Any],
@@ -273,14 +275,14 @@ def decide_arguments(operation: str, mapping: ArgumentMap, values: Mapping[str, 
         Its ``params`` hold the given values and the profile's for the absent
         ones; its ``violations`` the arguments that conflict, with request paths.
     """
-    proxy: dict[str, Any] = {}
+    proxy = _Writer({})
     for parent in parents:
         _set(proxy, parent, {})
     for arg, path in mapping:
         value = values.get(arg, MISSING)
         if value is not MISSING:
             _set(proxy, path, copy.deepcopy(value))
-    return _guard.decide(operation, proxy, profile)
+    return _guard.decide(operation, proxy.root, profile)
 
 
 def refuse_arguments(operation: str, mapping: ArgumentMap, values: Mapping[str, Any], profile: "VpcProfile", *,
