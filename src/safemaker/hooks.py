@@ -295,6 +295,7 @@ class Guard:
                 _process.ensure_send_check()
                 context[_process.APPROVAL_KEY] = _process.Approval(self, operation, frozenset())
             return None
+        given = params  # botocore's: what a warn-mode guard lets go out
         params = _process.own_copy(params)  # the guard's own copy: decided on, and (enforce) sent
         client = client_ref() if client_ref is not None else None
         fetched: Any = None
@@ -341,7 +342,12 @@ class Guard:
         if self.mode == "warn":
             outcome = "warned" if violations else ("injected" if decision.injected else "allowed")
             self._record(operation, outcome, decision.injected, violations, checked, region)
-            self._approve(context, operation, decision, rule, params, fetched, check=not violations)
+            # approved: the request as given, which is what goes out (nothing is injected in warn mode); the
+            # final-request check then reports only what a later handler changes
+            import dataclasses
+
+            self._approve(context, operation, dataclasses.replace(decision, params=given), rule, given, fetched,
+                          check=not violations)
             return None
         if violations:
             self._record(operation, "refused", decision.injected, violations, checked, region)

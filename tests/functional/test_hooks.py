@@ -104,6 +104,27 @@ def test_warn_mode_sends_unchanged_and_records(safemaker_local, safemaker_sessio
     assert set(rec.injected) == {"VpcConfig", "EnableInterContainerTrafficEncryption"}
 
 
+@pytest.mark.parametrize("operation, call, params, injected", [
+    ("CreateTrainingJob", "create_training_job",
+     training_job(EnableNetworkIsolation=True, EnableInterContainerTrafficEncryption=True), ("VpcConfig",)),
+    ("CreateNotebookInstance", "create_notebook_instance",
+     {"NotebookInstanceName": "nb", "InstanceType": "ml.t3.medium", "RoleArn": ROLE, "DirectInternetAccess": "Disabled",
+      "SecurityGroupIds": [SG], "RootAccess": "Disabled"}, ("SubnetId",)),
+])
+def test_warn_mode_request_that_would_only_be_injected_is_one_record_and_sent_unchanged(
+        safemaker_local, safemaker_session, profile, operation, call, params, injected):
+    """Warn mode sends the request as given: the final-request check compares against that request, so a
+    request nothing changed after the guard is not reported as "changed after the guard approved it"."""
+    g = hooks.install(safemaker_session, profile, mode="warn")
+    sm = safemaker_session.client("sagemaker")
+    try:
+        getattr(sm, call)(**params)
+    except sm.exceptions.ClientError as exc:  # the local backend refuses Disabled without SubnetId, as AWS does
+        assert exc.response["Error"]["Code"] == "ValidationException"
+    (rec,) = [d for d in g.decisions if d.operation == operation]
+    assert (rec.outcome, rec.injected, rec.violations) == ("injected", injected, ())
+
+
 def test_decision_log_is_json_lines_without_secrets(safemaker_local, safemaker_session, profile, caplog):
     buf = io.StringIO()
     hooks.install(safemaker_session, profile, decision_log=buf)
