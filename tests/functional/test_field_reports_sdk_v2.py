@@ -148,3 +148,28 @@ def test_F09_no_IAM_or_STS_request_on_the_whole_submission_path_of_plain_SDK_cla
     assert safemaker_local.request_count("iam") == 0
     assert safemaker_local.request_count("sts") == 0
     assert {r.service for r in safemaker_local.requests} <= {"sagemaker", "s3"}
+
+
+# --------------------------------------------------------------------------- F05
+
+
+def test_F05_sdk_config_file_with_half_a_VpcConfig_is_refused_naming_the_missing_list(safemaker_local,
+                                                                                       safemaker_session, profile,
+                                                                                       tmp_path, monkeypatch):
+    """An SDK config file whose TrainingJob VpcConfig has subnets only (the security groups lost): refused when
+    the closed session is made, naming SecurityGroupIds and the file; nothing is sent."""
+    import sagemaker.config.config as sm_config
+    import yaml
+
+    from safemaker.errors import MISSING, GuardrailViolation
+    from safemaker.sdk import ClosedNetworkSession
+
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({"SchemaVersion": "1.0", "SageMaker": {"TrainingJob": {
+        "VpcConfig": {"Subnets": [SUB_A]}}}}))
+    monkeypatch.setenv(sm_config.ENV_VARIABLE_USER_CONFIG_OVERRIDE, str(path))
+    with pytest.raises(GuardrailViolation) as exc:
+        ClosedNetworkSession(profile, boto_session=safemaker_session)
+    assert [(v.path, v.found) for v in exc.value.violations] == [
+        (f"SageMaker.TrainingJob.VpcConfig.SecurityGroupIds in {path}", MISSING)]
+    assert safemaker_local.request_count() == 0

@@ -61,3 +61,20 @@ def test_F02_sagemaker_core_EndpointConfig_naming_an_open_model_is_refused(v3env
         ("ProductionVariants[0].ModelName -> DescribeModel(ModelName='open-model').VpcConfig", MISSING),
     ])
     assert v3env.backend.request_count("sagemaker", "CreateEndpointConfig") == before
+
+
+
+def test_F05_sdk_config_file_with_half_a_VpcConfig_is_refused_naming_the_missing_list(safemaker_local, tmp_path,
+                                                                                       monkeypatch):
+    from _sdk_v3_support import make_profile
+
+    from safemaker.sdk import v3
+
+    config = tmp_path / "config.yaml"
+    config.write_text(f"SchemaVersion: '1.0'\nSageMaker:\n  TrainingJob:\n    VpcConfig:\n      Subnets: ['{SUBNET_A}']\n")
+    monkeypatch.setenv("SAGEMAKER_USER_CONFIG_OVERRIDE", str(config))
+    with pytest.raises(GuardrailViolation) as exc:
+        v3.ClosedNetworkSession(make_profile(), boto_session=safemaker_local.session)
+    assert [(v.path, v.found) for v in exc.value.violations] == [
+        (f"SageMaker.TrainingJob.VpcConfig.SecurityGroupIds in {config}", MISSING)]
+    assert safemaker_local.request_count() == 0
