@@ -245,6 +245,27 @@ def test_terraform_plan(profile_file):
     assert "aws_sagemaker_notebook_instance.old" not in {x["logical_id"] for x in rows}  # being deleted
 
 
+def test_terraform_fix_names_the_plan_attribute_and_writes_its_literal(profile_file, tmp_path):
+    """Trial 14 F05: the fix of a Terraform finding names the attribute as the plan spells it (the hashicorp/aws
+    provider's ``direct_internet_access``, ``enable_network_isolation``: the plan's own keys) and writes the value
+    as HCL does (``"Disabled"``, ``true``), not the API member and Python's ``'Disabled'`` / ``True``."""
+    values = {"name": "m", "execution_role_arn": ROLE, "enable_network_isolation": False,
+              "primary_container": [{"image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"}],
+              "vpc_config": [{"subnets": ["subnet-0aaaaaaaaaaaaaaaa"], "security_group_ids": ["sg-0bbbbbbbbbbbbbbbb"]}]}
+    plan = {"format_version": "1.2", "terraform_version": "1.9.0", "planned_values": {"root_module": {"resources": [
+        {"address": "aws_sagemaker_model.m", "mode": "managed", "type": "aws_sagemaker_model", "name": "m",
+         "provider_name": "registry.terraform.io/hashicorp/aws", "values": values}]}}}
+    f = tmp_path / "plan.json"
+    f.write_text(json.dumps(plan))
+    _, rows = run_json(profile_file, str(f))
+    assert [(r["path"], r["fix"]) for r in rows] == [
+        ("enable_network_isolation", "Set enable_network_isolation to true")]
+    _, rows = run_json(profile_file, str(DATA / "authored" / "tf-plan.json"))
+    fixes = {r["path"]: r["fix"] for r in rows if r["status"] == "FAIL"}
+    assert fixes["direct_internet_access"].startswith('Set direct_internet_access to "Disabled"')
+    assert "DirectInternetAccess" not in fixes["direct_internet_access"]
+
+
 def test_terraform_unknown_reference_without_configuration_cannot_be_verified(profile_file, tmp_path):
     plan = json.loads((DATA / "authored" / "tf-plan.json").read_text())
     del plan["configuration"]

@@ -20,6 +20,8 @@ property path. It decides nothing itself:
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
@@ -167,11 +169,33 @@ def decide_requests(requests: list[SourceRequest], profile: "VpcProfile") -> lis
 _STEP = re.compile(r"Steps\[\d+:[^\]]*\]")
 
 
+#: A value the guard's fix text writes as Python's repr after the path: "Set P to True", "Set P to 'Disabled'",
+#: "Recreate the resource with P 'Disabled'".
+_FIX_LITERAL = r"( to | )(True|False|None|'[^'\\]*'|\"[^\"\\]*\")"
+
+
+def _in_source_terms(fix: str, api_path: str, shown: str) -> str:
+    """The guard's ``fix`` (written for the API request) in the source's terms (trial 14 F05).
+
+    The request path botocore spells (``DirectInternetAccess``) becomes the path as the source spells it
+    (Terraform's ``direct_internet_access``), and the value after it the source's literal (JSON's and HCL's
+    ``true`` / ``"Disabled"``, which YAML reads alike), not Python's ``True`` / ``'Disabled'``.
+    """
+    if api_path and shown and api_path != shown:
+        fix = re.sub(r"(?<![\w.\[])" + re.escape(api_path) + r"(?![\w\[])", lambda _m: shown, fix)
+    target = re.escape(shown or api_path)
+    if not target:
+        return fix
+    return re.sub(r"(?<![\w.\[])(" + target + r")" + _FIX_LITERAL,
+                  lambda m: m.group(1) + m.group(2) + json.dumps(ast.literal_eval(m.group(3))), fix)
+
+
 def _finding(req: SourceRequest, parts: Parts, rule_id: str, status: str, found: Any, required: Any,
              required_text: str | None, fix: str, raw_path: str = "") -> Finding:
     shown = req.shown_path(parts)
     for named in _STEP.findall(raw_path):  # keep pipeline step names: Steps[0:Train]
         shown = re.sub(r"Steps\[\d+\](?!:)", lambda _m, _n=named: _n, shown, count=1)
+    fix = _in_source_terms(fix, raw_path, shown)
     kind = _resource_kind(req)
     severity = RULE_SEVERITY.get(rule_id, Severity.HIGH) if status == "FAIL" else UNVERIFIABLE_SEVERITY
     related = RELATED_CONTROLS.get((kind or "", rule_id), RelatedControls())
