@@ -94,14 +94,25 @@ class _Lazy:
         return getattr(compiled, name)
 
 
+#: A ``<word>_KEY`` / ``<word>-key`` ending a name is a secret name (trial 14 F03: Kaggle's ``KAGGLE_KEY``, Azure's
+#: ``AZURE_STORAGE_KEY``, Airflow's ``FERNET_KEY``, ``OPENAI_KEY``, ``WANDB_KEY``), unless the word before names a key
+#: that is no secret: a KMS key's ID or ARN (``volume_kms_key``, ``--kms-key``), a public key or key fingerprint
+#: (``PUBLIC_KEY``, ``HOST_KEY``, Docker images' ``GPG_KEY``), an object key (``S3_KEY``, ``OBJECT_KEY``) or a data
+#: structure's key (``PARTITION_KEY``, ``SORT_KEY``, ``CACHE_KEY``, ``TAG_KEY``, IAM's ``CONDITION_KEY``...).
+_VENDOR_KEY = ("(?<=[a-z0-9])" + "".join(f"(?<!{w})" for w in (
+    "kms", "cmk", "public", "pub", "host", "gpg", "pgp", "object", "s3", "partition", "sort", "hash", "range",
+    "primary", "foreign", "cache", "idempotency", "dedup", "deduplication", "tag", "label", "row", "group", "lookup",
+    "map", "dict", "index", "field", "attribute", "dimension", "metric", "condition", "context", "registry"))
+               + r"[-_]key(?![a-z0-9])")
 #: A name (of a URL parameter, a variable, a header, a key, an option) that says it holds a credential.
 # pass (a word of its own: DB_PASS, openssl's pass:), *_PWD (MYSQL_PWD; not the shell's PWD), passphrase,
 # bearer (curl --oauth2-bearer), Azure Storage's AccountKey, a key named for what it keys and ending the name
-# (aws s3 cp --sse-c-key, S3's SSECustomerKey, ENCRYPTION_KEY, LICENSE_KEY, HMAC_KEY; not CustomerMasterKeySpec).
+# (aws s3 cp --sse-c-key, S3's SSECustomerKey, ENCRYPTION_KEY, LICENSE_KEY, HMAC_KEY; not CustomerMasterKeySpec), and
+# any other <word>_KEY ending the name but those of _VENDOR_KEY.
 _SECRET_WORD = (r"(?:token|signature|credential|secret|passw(?:or)?d|passphrase|api[-_]?key|access[-_]?key"
                 r"|private[-_]?key|account[-_]?key|subscription[-_]?key|functions[-_]?key|bearer"
                 r"|(?:sse[-_]?c|customer|encryption|license|master|signing|hmac|shared|client|app|auth)[-_]?key"
-                r"(?![a-z0-9])"
+                r"(?![a-z0-9])|" + _VENDOR_KEY +
                 r"|(?<![a-z0-9])pass(?![a-z0-9])|(?<=[_.-])pwd(?![a-z0-9]))")
 _SECRET_WORD_RE = _Lazy(_SECRET_WORD, re.I)
 #: ... unless it names something about a secret that is not one (SecretArn, TOKEN_FILE, token_url, TokenType).
@@ -139,14 +150,16 @@ _COOKIE_RE = _Lazy(r"([\"'])((?:set-)?cookie\s*:\s*)([^\"'\r\n]*)"
 # ("Your webhook URL contains a secret"), Discord webhooks (/api/webhooks/<id>/<token>), Microsoft Teams incoming
 # webhooks (<tenant>.webhook.office.com/webhookb2/..., outlook.office.com/webhook/...), Zapier catch hooks, IFTTT
 # Webhooks (/trigger/<event>/with/key/<key>), Telegram's Bot API (/bot<token>/<method>), Mattermost incoming
-# webhooks (/hooks/<26-character id>). The host and the path up to the secret stay.
+# webhooks (/hooks/<26-character id>), Anaconda's token channels ("conda install -c
+# https://conda.anaconda.org/t/<TOKEN>/<CHANNEL>"). The host and the path up to the secret stay.
 _WEBHOOK = (r"(hooks\.slack\.com/(?:services|workflows|triggers)/(?:[^/\s\"'?#<>\\]+/)*)([^/\s\"'?#<>\\]+)"
             r"|((?:ptb\.|canary\.)?discord(?:app)?\.com/api(?:/v\d+)?/webhooks/[^/\s\"'?#<>\\]+/)([^/\s\"'?#<>\\]+)"
             r"|(\.webhook\.office\.com/webhookb2/|outlook\.office(?:365)?\.com/webhook(?:b2)?/)([^\s\"'?#<>\\]+)"
             r"|(hooks\.zapier\.com/hooks/catch/)([^\s\"'?#<>\\]+)"
             r"|(maker\.ifttt\.com/trigger/[^/\s\"'?#<>\\]+/(?:json/)?with/key/)([^/\s\"'?#<>\\]+)"
             r"|(api\.telegram\.org/(?:file/)?bot)([0-9]+:[A-Za-z0-9_-]+)"
-            r"|(/hooks/)([a-z0-9]{26})(?![A-Za-z0-9])")
+            r"|(/hooks/)([a-z0-9]{26})(?![A-Za-z0-9])"
+            r"|((?:conda|repo)\.anaconda\.(?:org|com|cloud)/(?:repo/)?t/)([^/\s\"'?#<>\\]+)")
 _WEBHOOK_RE = _Lazy(_WEBHOOK, re.I)
 # curl -u/--user/-U/--proxy-user user:password (the user name stays).
 _USER_OPTION = r"((?<![\w-])(?:-u|-U|--user|--proxy-user)(?:\s+|=)[\"']?[^\s\"':@/]*:)([^\s\"']+)"
@@ -171,9 +184,11 @@ _FORMATS = (r"(?<![A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA)(?=[A-Z0-9]{16}(?![A-Za-z0
             r"|glpat-(?=[A-Za-z0-9_-]{20})|pypi-(?=AgE[A-Za-z0-9_-]{20})|AIza(?=[A-Za-z0-9_-]{30})"
             r"|[sr]k_(?:live|test)_(?=[A-Za-z0-9]{16})|npm_(?=[A-Za-z0-9]{36}))[A-Za-z0-9_-]+")
 _FORMATS_RE = _Lazy(_FORMATS)
-# Two commands that take a secret as a positional word: a .netrc line (login NAME password SECRET) and
-# `aws configure set aws_secret_access_key SECRET` (any `set NAME VALUE` whose NAME says it holds a secret).
-_POSITIONAL = (r"((?<![\w-])(?:login\s+\S+\s+passw(?:or)?d|set\s+[\"']?([a-z0-9_.-]{0,64}" + _SECRET_WORD
+# Commands that take a secret as a positional word: W&B's `wandb login [OPTIONS] [KEY]` ("KEY: your API key"),
+# ngrok's `ngrok config add-authtoken TOKEN` (v2: `ngrok authtoken TOKEN`), a .netrc line (login NAME password
+# SECRET) and `aws configure set aws_secret_access_key SECRET` (any `set NAME VALUE` whose NAME says it holds a secret).
+_POSITIONAL = (r"((?<![\w-])(?:login\s+\S+\s+passw(?:or)?d|wandb\s+login(?:\s+--?[a-z][a-z-]*(?:=\S+)?)*"
+               r"|ngrok\s+(?:config\s+add-)?authtoken|set\s+[\"']?([a-z0-9_.-]{0,64}" + _SECRET_WORD
                + r"[a-z0-9_.-]{0,64})[\"']?)\s+)(?![-$])([^\s\"';&|]+)")
 _POSITIONAL_RE = _Lazy(_POSITIONAL, re.I)
 # Options whose value is a password by a command's documentation, where the option letter alone says nothing
@@ -215,7 +230,8 @@ _TRIGGER_RE = _Lazy(
     r"|subscription[-_]?key|functions[-_]?key|(?:sig|code|key|auth)(?:=|%3d)|authoriz|-u|akia|asia|abia|acca"
     r"|gh[pousr]_|github_pat_|hf_|xox[abposer]-|glpat-|pypi-|aiza|[sr]k_live_|[sr]k_test_|npm_"
     r"|eyj|login|mysql|mariadb|openssl|:_auth|cookie|curl|hooks|discord|webhook|ifttt|telegram"
-    r"|(?:sse[-_]?c|customer|encryption|license|master|signing|hmac|shared|client|app)[-_]?key")  # on text.lower()
+    r"|(?:sse[-_]?c|customer|encryption|license|master|signing|hmac|shared|client|app)[-_]?key|[a-z0-9][-_]key"
+    r"|wandb|ngrok|anaconda")  # on text.lower()
 
 
 def _mask_userinfo(match: "re.Match[str]") -> str:

@@ -635,3 +635,44 @@ def test_a_key_named_for_what_it_keys_is_masked(text, shown):
 ])
 def test_secret_key_names(name, secret):
     assert _redact.is_secret_name(name) is secret
+
+
+# Trial 14 F03, each from the vendor's documentation: Kaggle API ("export KAGGLE_USERNAME=... export
+# KAGGLE_KEY=xxxxxxxxxxxxxx"), Azure CLI az storage ("--account-key ... Environment variable: AZURE_STORAGE_KEY"),
+# Apache Airflow ("fernet_key: Secret key to save connection passwords in the db"), W&B CLI ("wandb login [OPTIONS]
+# [KEY]"), ngrok ("ngrok config add-authtoken <token>"), Anaconda ("conda install -c
+# https://conda.anaconda.org/t/<TOKEN>/<CHANNEL> <PACKAGE>").
+@pytest.mark.parametrize(("text", "shown"), [
+    ("export KAGGLE_KEY=0f1e2d3c4b5a69788796a5b4c3d2e1f0 && pip install kaggle",
+     "export KAGGLE_KEY=*** && pip install kaggle"),
+    ("export AZURE_STORAGE_KEY=Zq9AzStorKey0123456789abcdef==", "export AZURE_STORAGE_KEY=***"),
+    ("AIRFLOW__CORE__FERNET_KEY=Zq9FernetKey0123456789abcdefghijklmnopqrs=", "AIRFLOW__CORE__FERNET_KEY=***"),
+    ('{"OPENAI_KEY": "sk-abc0123456789"}', '{"OPENAI_KEY": "***"}'),
+    ("wandb login 0123456789abcdef0123456789abcdef01234567 && pip install wandb",
+     "wandb login *** && pip install wandb"),
+    ("wandb login --relogin 0123456789abcdef0123456789abcdef01234567", "wandb login --relogin ***"),
+    ("ngrok config add-authtoken 2AbCdEf0123456789_xyz", "ngrok config add-authtoken ***"),
+    ("conda install -y -c https://conda.anaconda.org/t/Zq9CondaTok-0123/private-channel mypkg",
+     "conda install -y -c https://conda.anaconda.org/t/***/private-channel mypkg"),
+    # keys that are no secret: a KMS key's ID (SDK v2's volume_kms_key), a GPG fingerprint (the python image's
+    # ENV GPG_KEY), an S3 object key, a DynamoDB partition key's name, IAM condition keys
+    ("volume_kms_key='arn:aws:kms:us-east-1:123456789012:key/1'",
+     "volume_kms_key='arn:aws:kms:us-east-1:123456789012:key/1'"),
+    ("GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D", "GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D"),
+    ("S3_KEY=models/model.tar.gz PARTITION_KEY=pk", "S3_KEY=models/model.tar.gz PARTITION_KEY=pk"),
+    ("--condition-key aws:SourceVpc --public-key ssh-rsa", "--condition-key aws:SourceVpc --public-key ssh-rsa"),
+    ("wandb login", "wandb login"), ("wandb login $WANDB_API_KEY", "wandb login $WANDB_API_KEY"),
+])
+def test_a_vendor_key_a_positional_key_and_a_token_channel_are_masked(text, shown):
+    assert _redact.redact_text(text) == shown
+    assert _redact.may_hold_secret(text) or text == shown
+
+
+@pytest.mark.parametrize(("name", "secret"), [
+    ("KAGGLE_KEY", True), ("AZURE_STORAGE_KEY", True), ("AIRFLOW__CORE__FERNET_KEY", True), ("wandb-key", True),
+    ("KMS_KEY", False), ("volume_kms_key", False), ("PUBLIC_KEY", False), ("GPG_KEY", False), ("S3_KEY", False),
+    ("SORT_KEY", False), ("KAGGLE_KEY_ID", False), ("MONKEY", False), ("KEY", False),
+])
+def test_vendor_key_names(name, secret):
+    assert _redact.is_secret_name(name) is secret
+
