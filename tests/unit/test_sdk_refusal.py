@@ -16,10 +16,12 @@ import pytest
 
 import safemaker.sdk
 from safemaker import guard
-from safemaker.errors import GuardrailViolation
+from safemaker.errors import MISSING, GuardrailViolation
 from safemaker.profile import VpcProfile
 from safemaker.sdk._refusal import (
     at_argument,
+    close_arguments,
+    leave_out_volume_key,
     refuse,
     refuse_arguments,
     refuse_role,
@@ -134,3 +136,81 @@ def test_at_argument_keeps_the_guards_rule_and_values(profile):
     assert (moved.path, moved.fix, moved.operation) == ("enable_network_isolation", "Change it", "ClosedModel")
     assert (moved.found, moved.required, moved.rule_id, moved.required_text) == (
         v.found, v.required, v.rule_id, v.required_text)
+
+
+# --------------------------------------------------------------------------- volume keys on instance storage
+# API reference (botocore's documentation of ResourceConfig / ProcessingClusterConfig / TransformResources
+# VolumeKmsKeyId): "You can't request a VolumeKmsKeyId when using an instance type with local storage";
+# ResourceConfig.VolumeSizeInGB: "ML instance families with the NVMe-type instance storage include ml.p4d,
+# ml.g4dn, and ml.g5" and "ML instance families that use EBS volumes include ml.c5 and ml.p2".
+
+VOL = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+_KEY_FIELD = (("volume_kms_key", "ResourceConfig.VolumeKmsKeyId"),)
+
+
+@pytest.fixture(scope="module")
+def keyed(profile_factory) -> VpcProfile:
+    return profile_factory(volume_kms_key_id=VOL)
+
+
+@pytest.mark.parametrize("instance_type, filled", [("ml.g5.xlarge", False), ("ml.p4d.24xlarge", False),
+                                                   ("ml.g4dn.xlarge", False), ("ml.c5.xlarge", True),
+                                                   ("ml.p2.xlarge", True), (None, True)])
+def test_close_arguments_fills_the_volume_key_by_the_instance_type_of_the_context(keyed, instance_type, filled):
+    context = {"ResourceConfig.InstanceType": instance_type}
+    closed = close_arguments("CreateTrainingJob", _KEY_FIELD, {}, keyed, where="E()", parents=("ResourceConfig",),
+                             context=context)
+    assert closed == {"volume_kms_key": VOL if filled else MISSING}  # the context is not returned
+    # A config default (SDK v2: the session's sagemaker_config) is used only where the guard fills the field.
+    defaults = {"ResourceConfig": {"VolumeKmsKeyId": VOL}}
+    closed = close_arguments("CreateTrainingJob", _KEY_FIELD, {}, keyed, where="E()", parents=("ResourceConfig",),
+                             context=context, defaults=defaults)
+    assert closed == {"volume_kms_key": VOL if filled else MISSING}
+
+
+def test_close_arguments_instance_groups_context(keyed):
+    groups = [{"InstanceType": "ml.c5.xlarge"}, {"InstanceType": "ml.g5.xlarge"}]
+    closed = close_arguments("CreateTrainingJob", _KEY_FIELD, {}, keyed, where="E()", parents=("ResourceConfig",),
+                             context={"ResourceConfig.InstanceGroups": groups})
+    assert closed == {"volume_kms_key": MISSING}
+
+
+def test_a_foreign_key_is_refused_whatever_the_instance_type(keyed):
+    with pytest.raises(GuardrailViolation) as exc:
+        close_arguments("CreateTrainingJob", _KEY_FIELD, {"volume_kms_key": "alias/other"}, keyed, where="E()",
+                        parents=("ResourceConfig",), context={"ResourceConfig.InstanceType": "ml.g5.xlarge"})
+    assert [(v.path, v.rule_id) for v in exc.value.violations] == [("ResourceConfig.VolumeKmsKeyId", "SM-KMS-VOLUME")]
+
+
+@pytest.mark.parametrize("operation, request_, removed", [
+    ("CreateTrainingJob", {"ResourceConfig": {"InstanceType": "ml.g5.xlarge", "VolumeKmsKeyId": VOL}},
+     ("ResourceConfig.VolumeKmsKeyId",)),
+    ("CreateTrainingJob", {"ResourceConfig": {"InstanceType": "ml.c5.xlarge", "VolumeKmsKeyId": VOL}}, ()),
+    ("CreateTrainingJob", {"ResourceConfig": {"InstanceType": "ml.g5.xlarge", "VolumeKmsKeyId": "alias/other"}}, ()),
+    ("CreateProcessingJob",
+     {"ProcessingResources": {"ClusterConfig": {"InstanceType": "ml.g4dn.xlarge", "VolumeKmsKeyId": VOL}}},
+     ("ProcessingResources.ClusterConfig.VolumeKmsKeyId",)),
+    ("CreateTransformJob", {"TransformResources": {"InstanceType": "ml.g5.xlarge", "VolumeKmsKeyId": VOL}},
+     ("TransformResources.VolumeKmsKeyId",)),
+    ("CreateTransformJob", {"TransformResources": {"InstanceType": "ml.p2.xlarge", "VolumeKmsKeyId": VOL}}, ()),
+    ("CreateHyperParameterTuningJob", {"TrainingJobDefinitions": [
+        {"ResourceConfig": {"InstanceType": "ml.c5.xlarge", "VolumeKmsKeyId": VOL}},
+        {"HyperParameterTuningResourceConfig": {"InstanceConfigs": [{"InstanceType": "ml.p2.xlarge"},
+                                                                    {"InstanceType": "ml.p4d.24xlarge"}],
+                                                "VolumeKmsKeyId": VOL}}]},
+     ("TrainingJobDefinitions[1].HyperParameterTuningResourceConfig.VolumeKmsKeyId",)),
+    ("CreateModel", {"VolumeKmsKeyId": VOL}, ()),
+])
+def test_leave_out_volume_key(operation, request_, removed):
+    import copy
+
+    before = copy.deepcopy(request_)
+    assert leave_out_volume_key(operation, request_, VOL) == removed
+    for path in removed:  # exactly those members are gone
+        parts = path.replace("[", ".").replace("]", "").split(".")
+        node = before
+        for p in parts[:-1]:
+            node = node[int(p)] if p.isdigit() else node[p]
+        del node[parts[-1]]
+    assert request_ == before
+    assert leave_out_volume_key(operation, request_, None) == ()

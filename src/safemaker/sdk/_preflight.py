@@ -43,7 +43,14 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from safemaker import hooks, preflight
 from safemaker.errors import GuardrailViolation, Violation
-from safemaker.sdk._refusal import ArgumentMap, at_argument, decide_arguments, refuse, refuse_serverless
+from safemaker.sdk._refusal import (
+    ArgumentMap,
+    at_argument,
+    decide_arguments,
+    leave_out_volume_key,
+    refuse,
+    refuse_serverless,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from safemaker.profile import VpcProfile
@@ -52,7 +59,7 @@ __all__ = ["profile_of", "install_remote_function_check", "install_argument_reco
            "refuse_explicit_false", "install_serverless_check", "install_role_validation_check",
            "install_session_defaults", "opt_out_of_telemetry",
            "account_via_configured_endpoint", "install_bucket_name_function",
-           "install_telemetry_stop"]
+           "install_telemetry_stop", "install_instance_storage_requests"]
 
 logger = logging.getLogger(__name__)
 
@@ -716,3 +723,81 @@ def install_telemetry_stop(module: Any) -> None:
         return _requests_helper
 
     _patch(module, "_requests_helper", make)  # type: ignore[arg-type]
+
+
+CREATE_OPERATIONS: Mapping[str, str] = {
+    "train": "CreateTrainingJob",
+    "process": "CreateProcessingJob",
+    "transform": "CreateTransformJob",
+    "create_tuning_job": "CreateHyperParameterTuningJob",  # SDK v2 Session.create_tuning_job
+    "tune": "CreateHyperParameterTuningJob",  # SDK v3 HyperparameterTuner under a PipelineSession
+}
+"""``func_name`` of the SDKs' ``Session._intercept_create_request`` -> the operation of its request, for the
+requests that carry a volume KMS key beside their instance types."""
+
+
+def leave_out_instance_storage_keys(session: Any, request: Any, func_name: Any) -> tuple[str, ...]:
+    """Remove the governing profile's volume key from a job request whose instance type takes none.
+
+    Parameters
+    ----------
+    session : SDK session
+        The session about to send (or, a ``PipelineSession``, to capture) ``request``.
+    request : dict
+        The request the SDK built; changed in place.
+    func_name : str
+        What the SDK names the request (``"process"``): :data:`CREATE_OPERATIONS`.
+
+    Returns
+    -------
+    tuple[str, ...]
+        The paths removed (:func:`safemaker.sdk._refusal.leave_out_volume_key`).
+    """
+    operation = CREATE_OPERATIONS.get(func_name) if isinstance(func_name, str) else None
+    if operation is None or not isinstance(request, dict):
+        return ()
+    profile = profile_of(session)
+    if profile is None or profile.volume_kms_key_id is None:
+        return ()
+    removed = leave_out_volume_key(operation, request, profile.volume_kms_key_id)
+    for path in removed:
+        logger.info("%s: %s (the profile's volume key) left out: its instance type has instance-store volumes, "
+                    "which SageMaker encrypts itself and takes no KMS key for", operation, path)
+    return removed
+
+
+def install_instance_storage_requests(session_cls: type) -> None:
+    """Job requests of a guarded SDK session carry no profile volume key on instance-store types (idempotent).
+
+    SageMaker takes no ``VolumeKmsKeyId`` for an instance type with local storage
+    ("You can't request a VolumeKmsKeyId when using an instance type with local
+    storage": ``ResourceConfig``, ``ProcessingClusterConfig``, ``TransformResources``
+    and ``HyperParameterTuningResourceConfig`` in the API reference) and the guard
+    neither fills nor requires it there. The SDK config of a closed session (and
+    the profile exported as the SDK's config, ``safemaker profile export -f
+    sagemaker-config``) holds the profile's volume key, which the SDKs apply
+    whatever the instance type (SDK v2 and v3 ``Processor`` and ``Transformer``),
+    or skip only for the types of their own list (SDK v2 ``Session.train``:
+    ``sagemaker.utils.instance_supports_kms`` has no ``trn2`` or ``p6-b200``).
+
+    Wraps ``session_cls._intercept_create_request``, the SDKs' one step between
+    building a create request and sending it (``PipelineSession`` overrides it to
+    capture a step's arguments, so a pipeline step is built the same way): when
+    :func:`profile_of` finds a profile, its volume key is removed where the
+    request's instance types take none (:func:`leave_out_instance_storage_keys`).
+    Any other key stays, for the guard to decide (it refuses a foreign key).
+
+    Parameters
+    ----------
+    session_cls : type
+        An SDK session class defining ``_intercept_create_request`` (SDK v2 and v3
+        ``Session`` and ``PipelineSession``); nothing happens when it defines none.
+    """
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def _intercept_create_request(self: Any, request: Any, create: Any, func_name: Any = None,
+                                      *args: Any, **kwargs: Any) -> Any:
+            leave_out_instance_storage_keys(self, request, func_name)
+            return original(self, request, create, func_name, *args, **kwargs)
+        return _intercept_create_request
+
+    _patch(session_cls, "_intercept_create_request", make)

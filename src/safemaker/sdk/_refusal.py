@@ -20,9 +20,13 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from safemaker import guard as _guard
 from safemaker import preflight as _preflight
 from safemaker.errors import MISSING, GuardrailViolation, Violation
+from safemaker.instances import has_instance_storage
 from safemaker.paths import Writer as _Writer
+from safemaker.paths import expand_all as _expand_all
+from safemaker.paths import format_path as _format_path
 from safemaker.paths import get_path as _get_path
 from safemaker.paths import split_path as _split_path
+from safemaker.rules import Guardrail, rule_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from safemaker.profile import VpcProfile
@@ -39,6 +43,8 @@ __all__ = [
     "decide_arguments",
     "refuse_arguments",
     "close_arguments",
+    "instance_storage_types",
+    "leave_out_volume_key",
 ]
 
 ArgumentMap = Sequence[tuple[str, str]]
@@ -253,8 +259,9 @@ def _set(writer: _Writer, path: str, value: Any) -> None:
 
 
 def decide_arguments(operation: str, mapping: ArgumentMap, values: Mapping[str, Any],
-                     profile: "VpcProfile", parents: Sequence[str] = ()) -> _guard.Decision:
-    """Ask the guard about a request made of the given SDK arguments only.
+                     profile: "VpcProfile", parents: Sequence[str] = (),
+                     context: Mapping[str, Any] | None = None) -> _guard.Decision:
+    """Ask the guard about a request made of the given SDK arguments (and ``context``) only.
 
     Parameters
     ----------
@@ -268,6 +275,13 @@ def decide_arguments(operation: str, mapping: ArgumentMap, values: Mapping[str, 
     parents : sequence of str
         Request structures to create so that nested fields can be filled
         (``"ResourceConfig"`` for ``ResourceConfig.VolumeKmsKeyId``).
+    context : Mapping, optional
+        Request path -> value of other request fields the SDK will send that
+        decide whether a field applies, not checked as arguments:
+        ``{"ResourceConfig.InstanceType": "ml.g5.xlarge"}`` (an instance type
+        with instance-store volumes takes no ``VolumeKmsKeyId``, so the guard
+        neither fills nor requires it). A value that is ``None`` or
+        ``MISSING`` is left out.
 
     Returns
     -------
@@ -278,6 +292,9 @@ def decide_arguments(operation: str, mapping: ArgumentMap, values: Mapping[str, 
     proxy = _Writer({})
     for parent in parents:
         _set(proxy, parent, {})
+    for path, value in (context or {}).items():
+        if value is not None and value is not MISSING:
+            _set(proxy, path, copy.deepcopy(value))
     for arg, path in mapping:
         value = values.get(arg, MISSING)
         if value is not MISSING:
@@ -287,12 +304,13 @@ def decide_arguments(operation: str, mapping: ArgumentMap, values: Mapping[str, 
 
 def refuse_arguments(operation: str, mapping: ArgumentMap, values: Mapping[str, Any], profile: "VpcProfile", *,
                      where: str, parents: Sequence[str] = (), keyword: bool = True,
-                     refuser: str | None = None, show_request_path: bool = False) -> _guard.Decision:
+                     refuser: str | None = None, show_request_path: bool = False,
+                     context: Mapping[str, Any] | None = None) -> _guard.Decision:
     """Ask the guard about SDK arguments as the request fields they become; refuse every conflict at once.
 
     Parameters
     ----------
-    operation, mapping, values, parents
+    operation, mapping, values, parents, context
         As :func:`decide_arguments`.
     profile : VpcProfile
     where : str
@@ -318,7 +336,7 @@ def refuse_arguments(operation: str, mapping: ArgumentMap, values: Mapping[str, 
         Every conflicting argument: the guard's violations (rule, found,
         required), each with a fix naming the argument to change.
     """
-    decision = decide_arguments(operation, mapping, values, profile, parents)
+    decision = decide_arguments(operation, mapping, values, profile, parents, context)
     if not decision.violations:
         return decision
     out = []
@@ -337,42 +355,106 @@ def refuse_arguments(operation: str, mapping: ArgumentMap, values: Mapping[str, 
 
 def close_arguments(operation: str, mapping: ArgumentMap, values: Mapping[str, Any], profile: "VpcProfile", *,
                     where: str, parents: Sequence[str] = (), defaults: Mapping[str, Any] | None = None,
-                    **refusal: Any) -> dict[str, Any]:
+                    context: Mapping[str, Any] | None = None, **refusal: Any) -> dict[str, Any]:
     """Check SDK arguments as the request fields they become; fill the absent ones (both SDK majors).
 
     Parameters
     ----------
-    operation, mapping, values, profile, where, parents
+    operation, mapping, values, profile, where, parents, context
         As :func:`refuse_arguments`: ``("subnets", "VpcConfig.Subnets")``...;
-        an argument absent (or ``MISSING``) is filled.
+        an argument absent (or ``MISSING``) is filled where the guard fills
+        its field (``context`` decides whether a field applies).
     defaults : Mapping, optional
         A document of the request's shape whose values come before the
-        profile's for an absent argument (SDK v2: the session's
-        ``sagemaker_config`` section of the operation, ``SageMaker.TrainingJob``,
-        which may be narrower than the profile: one subnet out of two). A
-        value taken from it is a deep copy.
+        profile's for an absent argument whose field the guard fills (SDK v2:
+        the session's ``sagemaker_config`` section of the operation,
+        ``SageMaker.TrainingJob``, which may be narrower than the profile: one
+        subnet out of two). A field the guard leaves out (the volume key of an
+        instance type with instance-store volumes) takes nothing from it either.
+        A value taken from it is a deep copy.
     **refusal
         ``keyword``, ``refuser``, ``show_request_path`` of :func:`refuse_arguments`.
 
     Returns
     -------
     dict
-        Argument -> value to use: the value given, else the one of
-        ``defaults``, else the profile's (``MISSING`` where none has one, e.g.
-        a KMS key the profile does not set).
+        Argument -> value to use: the value given, else (where the guard
+        fills the field) the one of ``defaults``, else the profile's;
+        ``MISSING`` where the guard fills nothing (a KMS key the profile does
+        not set, a volume key the instance type cannot take).
 
     Raises
     ------
     GuardrailViolation
         Every conflicting argument at once (see :func:`refuse_arguments`).
     """
-    decision = refuse_arguments(operation, mapping, values, profile, where=where, parents=parents, **refusal)
+    decision = refuse_arguments(operation, mapping, values, profile, where=where, parents=parents,
+                                context=context, **refusal)
     result: dict[str, Any] = {}
     for arg, path in mapping:
-        if defaults is not None and values.get(arg, MISSING) is MISSING:
+        decided = _get_path(decision.params, path)
+        if defaults is not None and decided is not MISSING and values.get(arg, MISSING) is MISSING:
             configured = _get_path(defaults, path)
             if configured is not MISSING:
-                result[arg] = copy.deepcopy(configured)
-                continue
-        result[arg] = _get_path(decision.params, path)
+                decided = copy.deepcopy(configured)
+        result[arg] = decided
     return result
+
+
+# --------------------------------------------------------------------------- volume keys on instance storage
+
+
+def instance_storage_types(*instance_types: Any) -> tuple[str, ...]:
+    """The ones of ``instance_types`` (SDK arguments: a string, a pipeline variable, ``None``) that have
+    instance-store volumes, which take no volume KMS key (:func:`safemaker.instances.has_instance_storage`)."""
+    return tuple(t for t in instance_types if has_instance_storage(t))
+
+
+def leave_out_volume_key(operation: str, request: dict[str, Any], key: str | None) -> tuple[str, ...]:
+    """Remove ``key`` where ``request`` gives it as the volume KMS key of instance types with instance-store volumes.
+
+    The SageMaker API takes no ``VolumeKmsKeyId`` for those ("You can't request
+    a VolumeKmsKeyId when using an instance type with local storage":
+    ``ResourceConfig``, ``ProcessingClusterConfig``, ``TransformResources``,
+    ``HyperParameterTuningResourceConfig`` in the API reference), and the guard
+    neither fills nor requires it there. The SDKs put a closed session's
+    defaults (``sagemaker_config``, which holds the profile's volume key) into
+    such requests on their own: SDK v2 ``Processor`` and ``Transformer`` with
+    every instance type, ``Session.train`` with the types its own list
+    (``sagemaker.utils.instance_supports_kms``) does not know. Which fields,
+    and which instance types decide them, is the rule table's
+    (``FieldRule.instance_types`` of the ``SM-KMS-VOLUME`` fields).
+
+    Parameters
+    ----------
+    operation : str
+        The operation ``request`` is for (``"CreateProcessingJob"``).
+    request : dict
+        The request the SDK is about to send; changed in place.
+    key : str or None
+        The profile's ``volume_kms_key_id`` (``None``: nothing is removed). A
+        different value is left for the guard to decide (it refuses a foreign key).
+
+    Returns
+    -------
+    tuple[str, ...]
+        The paths removed (``"ProcessingResources.ClusterConfig.VolumeKmsKeyId"``).
+    """
+    rule = rule_for(operation) if key is not None else None
+    if rule is None:
+        return ()
+    removed: list[str] = []
+    for target in rule.targets:
+        for prefix, container in _expand_all(request, _split_path(target.anchor)):
+            for f in target.fields:
+                if f.guardrail is not Guardrail.VOLUME_KMS_KEY or not f.instance_types:
+                    continue
+                parts = _split_path(f.path)
+                holder = _get_path(container, ".".join(parts[:-1])) if len(parts) > 1 else container
+                if not isinstance(holder, dict) or holder.get(parts[-1]) != key:
+                    continue
+                if any(has_instance_storage(t) for p in f.instance_types
+                       for _, t in _expand_all(container, _split_path(p))):
+                    del holder[parts[-1]]
+                    removed.append(_format_path(prefix + parts))
+    return tuple(removed)

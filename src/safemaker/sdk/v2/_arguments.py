@@ -66,12 +66,15 @@ _CONFIG_SECTION = {
 
 
 def _close_arguments(operation: str, mapping: Sequence[tuple[str, str]], values: Mapping[str, Any],
-                     session: "ClosedNetworkSession", where: str, parents: Sequence[str] = ()) -> dict[str, Any]:
+                     session: "ClosedNetworkSession", where: str, parents: Sequence[str] = (),
+                     context: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """:func:`safemaker.sdk._refusal.close_arguments` with the session's profile; an absent
-    argument takes the session's ``sagemaker_config`` value first (the profile merged with the SDK's
-    config files, so possibly narrower: one subnet out of two), then the profile's.
+    argument whose field the guard fills takes the session's ``sagemaker_config`` value first (the
+    profile merged with the SDK's config files, so possibly narrower: one subnet out of two), then
+    the profile's.
 
-    ``where`` is the call, for the messages (``"ClosedEstimator()"``).
+    ``where`` is the call, for the messages (``"ClosedEstimator()"``); ``context`` the request
+    fields that decide whether a field applies (the instance type).
 
     Raises
     ------
@@ -80,7 +83,7 @@ def _close_arguments(operation: str, mapping: Sequence[tuple[str, str]], values:
     """
     defaults = _get_path(session.sagemaker_config or {}, _CONFIG_SECTION[operation])
     return close_arguments(operation, mapping, values, session.profile, where=where, parents=parents,
-                           defaults=defaults if isinstance(defaults, Mapping) else {})
+                           defaults=defaults if isinstance(defaults, Mapping) else {}, context=context)
 
 
 def _given(value: Any) -> Any:

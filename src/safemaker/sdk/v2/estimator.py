@@ -8,6 +8,7 @@ from sagemaker import vpc_utils
 from sagemaker.estimator import Estimator
 
 from safemaker.errors import MISSING
+from safemaker.sdk._refusal import instance_storage_types
 from safemaker.sdk.v2._arguments import _Args, _close_arguments, _default_role, _given
 from safemaker.sdk.v2._base import _CLOSED, _close_init, _Closed, _open_init
 from safemaker.sdk.v2.model import _adopt_model
@@ -42,10 +43,19 @@ class _ClosedEstimatorMixin(_Closed):
 
     def __init__(self, *args: Any, profile: Any = None, **kwargs: Any) -> None:
         a, session, where, values = _open_init(self, args, kwargs, profile, [name for name, _ in _ESTIMATOR_FIELDS])
+        instance_type = a.get("instance_type")
+        groups = [getattr(g, "instance_type", None) for g in a.get("instance_groups") or ()]
+        context = {"ResourceConfig.InstanceType": instance_type,
+                   "ResourceConfig.InstanceGroups": [{"InstanceType": t} for t in groups] or None}
         closed_values = _close_arguments("CreateTrainingJob", _ESTIMATOR_FIELDS, values, session, where,
-                                         parents=("ResourceConfig", "OutputDataConfig"))
+                                         parents=("ResourceConfig", "OutputDataConfig"), context=context)
         _close_init(self, a, session, closed_values)
         a.call(super().__init__)
+        if (instance_storage_types(instance_type, *groups)
+                and self.volume_kms_key == session.profile.volume_kms_key_id):
+            # SDK v2 resolved it from the session's config: its own list of instance-store
+            # types (sagemaker.utils.instance_supports_kms) is shorter than the guard's.
+            self.volume_kms_key = None
 
     def create_model(self, *args: Any, **kwargs: Any) -> Any:
         """The SDK's ``create_model``, refusing an argument that would open the model (F02).
@@ -138,7 +148,9 @@ class ClosedEstimator(_ClosedEstimatorMixin, Estimator):
         Every other ``Estimator`` argument. ``enable_network_isolation``,
         ``subnets``, ``security_group_ids``, ``encrypt_inter_container_traffic``,
         ``volume_kms_key`` and ``output_kms_key`` default to the profile's values
-        (``True``, its subnets, its security groups, ``True``, its KMS keys); a
+        (``True``, its subnets, its security groups, ``True``, its KMS keys; no
+        volume key on an instance type with instance-store volumes, which
+        takes none: ``ml.g5``, ``ml.p4d``, ``ml.g4dn``...); a
         value given must be allowed by the profile (a subset of its subnets
         and security groups, always both lists).
 

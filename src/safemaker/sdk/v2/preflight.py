@@ -23,7 +23,10 @@ def install_sdk_preflight() -> None:
     :class:`ClosedNetworkSession` installs them. A ``sagemaker.Session`` (and
     ``PipelineSession``) made while a guard governs it opts out of the SDK's
     telemetry and takes the profile's default bucket; STS for a default bucket name goes
-    through the configured endpoint (:func:`safemaker.sdk._preflight.install_session_defaults`).
+    through the configured endpoint (:func:`safemaker.sdk._preflight.install_session_defaults`),
+    and its training, processing, transform and tuning requests (a ``PipelineSession``'s steps
+    too) carry no profile volume key on an instance type with instance-store volumes
+    (:func:`safemaker.sdk._preflight.install_instance_storage_requests`).
     The SDK's telemetry GET is not sent under the process guard, whenever its session was
     made (:func:`safemaker.sdk._preflight.install_telemetry_stop`).
     """
@@ -49,5 +52,8 @@ def install_sdk_preflight() -> None:
     from safemaker.sdk.v2.session import checked_config
 
     _preflight.install_session_defaults(Session, checked_config)
+    _preflight.install_instance_storage_requests(Session)
+    when_imported("sagemaker.workflow.pipeline_context",
+                  lambda module: _preflight.install_instance_storage_requests(module.PipelineSession))
     _preflight.install_bucket_name_function(session_module)
     _preflight.install_telemetry_stop(telemetry_logging)

@@ -7,6 +7,7 @@ from typing import Any
 from sagemaker.network import NetworkConfig
 
 from safemaker.errors import MISSING
+from safemaker.sdk._refusal import instance_storage_types
 from safemaker.sdk.v2._arguments import _close_arguments, _given
 from safemaker.sdk.v2._base import _close_init, _Closed, _open_init
 
@@ -36,9 +37,11 @@ class _ClosedProcessorMixin(_Closed):
                                                ("volume_kms_key", "output_kms_key", "role"))
         network = a.get("network_config") or NetworkConfig()
         values.update({name: _given(getattr(network, name)) for name in _NETWORK_CONFIG_ATTRIBUTES})
+        instance_type = a.get("instance_type")
         closed_values = _close_arguments(
             "CreateProcessingJob", _PROCESSOR_FIELDS, values, session, where,
             parents=("ProcessingResources.ClusterConfig", "ProcessingOutputConfig"),
+            context={"ProcessingResources.ClusterConfig.InstanceType": instance_type},
         )
         a.set("network_config", NetworkConfig(**{
             name: None if closed_values[name] is MISSING else closed_values[name]
@@ -47,3 +50,7 @@ class _ClosedProcessorMixin(_Closed):
         _close_init(self, a, session, {name: closed_values[name] for name in values
                                        if name not in _NETWORK_CONFIG_ATTRIBUTES})
         a.call(super().__init__)
+        if instance_storage_types(instance_type) and self.volume_kms_key == session.profile.volume_kms_key_id:
+            # SDK v2 resolved it from the session's config whatever the instance type
+            # (the session leaves it out of the request too: InstanceStorageRequests).
+            self.volume_kms_key = None

@@ -138,6 +138,11 @@ class ClosedNetworkSession(ProfileIdentity, Session):
       inter-container traffic encryption, KMS keys, execution role), so that
       even plain SDK classes built on this session send closed requests
       (``Processor`` sends ``EnableNetworkIsolation: true``, not ``false``).
+    - The profile's volume KMS key is left out of a training, processing,
+      transform or tuning job request whose instance type has instance-store
+      volumes (the API takes none there; the SDK's ``Processor`` and
+      ``Transformer`` apply the configured key whatever the instance type):
+      :func:`~safemaker.sdk._preflight.install_instance_storage_requests`.
     - ``SageMaker.PythonSDK.Modules.TelemetryOptOut`` is ``true``: the SDK's
       telemetry GET (outside boto3) is never sent.
     - ``sagemaker_config`` is checked against the SDK's schema once, when the

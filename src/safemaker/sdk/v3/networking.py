@@ -27,9 +27,11 @@ def _given(value: Any) -> Any:
 
 
 def _close_arguments(operation: str, mapping: Sequence[tuple[str, str]], values: Mapping[str, Any],
-                     profile: VpcProfile, where: str, parents: Sequence[str] = ()) -> dict[str, Any]:
+                     profile: VpcProfile, where: str, parents: Sequence[str] = (),
+                     context: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """:func:`safemaker.sdk._refusal.close_arguments` for SDK v3's attribute paths: an absent argument
-    is the profile's; a refusal's ``operation`` is ``where`` without the parentheses and each
+    is the profile's where the guard fills its field (``context``: the request fields that decide
+    whether a field applies, such as the instance type); a refusal's ``operation`` is ``where`` without the parentheses and each
     violation's ``path`` names the argument and the request field
     (``"networking.subnets[1] (VpcConfig.Subnets[1])"``).
 
@@ -39,7 +41,7 @@ def _close_arguments(operation: str, mapping: Sequence[tuple[str, str]], values:
         Every conflicting argument at once.
     """
     return close_arguments(operation, mapping, values, profile, where=where, parents=parents, keyword=False,
-                           refuser=where.rstrip("()"), show_request_path=True)
+                           refuser=where.rstrip("()"), show_request_path=True, context=context)
 
 
 _NETWORKING_KEYS: dict[str, str] = {

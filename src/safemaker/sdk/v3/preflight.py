@@ -22,7 +22,10 @@ def install_sdk_preflight() -> None:
     :class:`ClosedNetworkSession` installs them. A ``sagemaker.core`` ``Session``
     (and ``PipelineSession``) made while a guard governs it opts out of the SDK's
     telemetry and takes the profile's default bucket; STS for a default bucket name goes
-    through the configured endpoint (:func:`safemaker.sdk._preflight.install_session_defaults`).
+    through the configured endpoint (:func:`safemaker.sdk._preflight.install_session_defaults`),
+    and its processing and transform requests (a ``PipelineSession``'s steps too) carry no profile
+    volume key on an instance type with instance-store volumes
+    (:func:`safemaker.sdk._preflight.install_instance_storage_requests`).
     The SDK's telemetry GET is not sent under the process guard, whenever its session was
     made (:func:`safemaker.sdk._preflight.install_telemetry_stop`).
     """
@@ -37,6 +40,11 @@ def install_sdk_preflight() -> None:
     from safemaker.sdk.v3.session import checked_config
 
     _preflight.install_session_defaults(Session, checked_config)
+    _preflight.install_instance_storage_requests(Session)
+    from safemaker._on_import import when_imported
+
+    when_imported("sagemaker.core.workflow.pipeline_context",
+                  lambda module: _preflight.install_instance_storage_requests(module.PipelineSession))
     _preflight.install_telemetry_stop(telemetry_logging)
     try:
         from sagemaker.serve.utils import telemetry_logger  # ModelBuilder's own emitter (sagemaker-serve)

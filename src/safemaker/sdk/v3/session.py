@@ -276,7 +276,10 @@ class ClosedNetworkSession(ProfileIdentity, Session):
     What differs from SDK v3's ``Session`` is listed in the module docstring:
     the guard on every SageMaker client (including sagemaker-core's cached and
     default ones), no IAM request ever sent (F09), no STS call for the role or
-    the account, no telemetry, and the SDK defaults filled with the profile.
+    the account, no telemetry, and the SDK defaults filled with the profile
+    (the profile's volume key is left out of a processing or transform job on
+    an instance type with instance-store volumes, which takes none:
+    :func:`~safemaker.sdk._preflight.install_instance_storage_requests`).
     Use the session as a context manager, or call :meth:`close`, to give the
     process defaults back. See
     https://sagemaker.readthedocs.io/en/stable/ (SDK v3: ``sagemaker.core``).

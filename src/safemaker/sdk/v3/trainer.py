@@ -12,6 +12,7 @@ from sagemaker.train.model_trainer import ModelTrainer
 from safemaker.errors import MISSING
 from safemaker.profile import VpcProfile, resolve_profile
 from safemaker.sdk._errors import ClosedSessionError
+from safemaker.sdk._refusal import instance_storage_types
 from safemaker.sdk.v3.networking import _TRAINING_NETWORK_FIELDS, _close_arguments, _given, _networking_values
 from safemaker.sdk.v3.session import ClosedNetworkSession, _closed_session
 from safemaker.sdk.v3.waiting import wait_for_training_job
@@ -63,7 +64,9 @@ class ClosedModelTrainer(ModelTrainer):
         Every other ``ModelTrainer`` argument (``training_image``,
         ``compute``, ``output_data_config``, ``source_code``...).
         ``compute.volume_kms_key_id`` and ``output_data_config.kms_key_id``
-        default to the profile's KMS keys.
+        default to the profile's KMS keys (no volume key when the compute's
+        instance type, or one of its instance groups', has instance-store
+        volumes, which take none: ``ml.g5``, ``ml.p4d``, ``ml.g4dn``...).
 
     Raises
     ------
@@ -182,6 +185,19 @@ class ClosedModelTrainer(ModelTrainer):
         return rehearse_model_trainer(self, input_data_config, **options)
 
 
+def _instance_types(compute: Any) -> tuple[Any, list[Any]]:
+    """``compute``'s instance type and the instance types of its instance groups (``ResourceConfig.InstanceType``,
+    ``ResourceConfig.InstanceGroups[].InstanceType``): a ``Compute``, a dict of its attributes, or ``None``."""
+    def attr(obj: Any, name: str) -> Any:
+        value = obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+        return None if value is MISSING else value
+
+    instance_type = _attr(compute, "instance_type")
+    groups = _attr(compute, "instance_groups")
+    return (None if instance_type is MISSING else instance_type,
+            [attr(g, "instance_type") for g in groups] if isinstance(groups, (list, tuple)) else [])
+
+
 def _close_trainer_values(data: Mapping[str, Any], profile: VpcProfile, where: str) -> dict[str, Any]:
     """The ModelTrainer arguments in ``data`` with network, role and KMS settings closed."""
     out = dict(data)
@@ -191,15 +207,23 @@ def _close_trainer_values(data: Mapping[str, Any], profile: VpcProfile, where: s
     values.setdefault("networking.security_group_ids", list(profile.security_group_ids))
     compute = out.get("compute")
     output = out.get("output_data_config")
+    instance_type, groups = _instance_types(compute)
     values["compute.volume_kms_key_id"] = _attr(compute, "volume_kms_key_id")
+    drop_volume_key = bool(instance_storage_types(instance_type, *groups)) and (
+        values["compute.volume_kms_key_id"] == profile.volume_kms_key_id)
+    if drop_volume_key:
+        # The profile's key, filled when the compute had another instance type: this one takes none.
+        values["compute.volume_kms_key_id"] = MISSING
     values["output_data_config.kms_key_id"] = _attr(output, "kms_key_id")
     role = _given(out.get("role"))
     session = out.get("sagemaker_session")
     if isinstance(role, str) and isinstance(session, ClosedNetworkSession):
         role = session.expand_role(role)
     values["role"] = role
+    context = {"ResourceConfig.InstanceType": instance_type,
+               "ResourceConfig.InstanceGroups": [{"InstanceType": t} for t in groups] or None}
     closed = _close_arguments("CreateTrainingJob", _TRAINER_FIELDS, values, profile, where,
-                              parents=("ResourceConfig", "OutputDataConfig"))
+                              parents=("ResourceConfig", "OutputDataConfig"), context=context)
     out["networking"] = Networking(**{arg.split(".", 1)[1]: v for arg, v in closed.items()
                                       if arg.startswith("networking.") and v is not MISSING})
     out["role"] = closed["role"] if closed["role"] is not MISSING else profile.execution_role_arn
@@ -214,6 +238,11 @@ def _close_trainer_values(data: Mapping[str, Any], profile: VpcProfile, where: s
         else:
             compute = compute.model_copy(update={"volume_kms_key_id": volume_key})
         out["compute"] = compute
+    elif drop_volume_key:
+        if isinstance(compute, Mapping):
+            out["compute"] = {**compute, "volume_kms_key_id": None}
+        else:
+            out["compute"] = compute.model_copy(update={"volume_kms_key_id": None})
     output_key = closed["output_data_config.kms_key_id"]
     if output_key is not MISSING and output is not None:
         if isinstance(output, Mapping):
