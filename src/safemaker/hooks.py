@@ -530,6 +530,12 @@ class Guard:
         import dataclasses
 
         start = "StartPipelineExecution"
+        invalid = _invalid_request("sagemaker", start, request)
+        if invalid is not None:   # trial 14 F04: a universal target's Input naming no pipeline, or not as the API does
+            return [Violation(operation, f"{path} -> {start}", "a request the SageMaker API does not accept",
+                              f"the {start} request botocore would send", f"Give the {start} request the target sends "
+                              f"as the direct call takes it ({invalid}): the guard cannot tell which pipeline it "
+                              "starts, so it is not sent", "SM-UNSUPPORTED")]
         decision = _guard.decide(start, request, self.profile)
         found = list(decision.violations)
         if decision.references:
@@ -1300,6 +1306,24 @@ def _followed_content(client: Any, spec: Any, params: Mapping[str, Any], missing
         if missing is not None and code == missing:
             return {}
         return _ReferenceError(f"{spec.read}: {code}: {message}")
+
+
+def _invalid_request(service: str, operation: str, request: Mapping[str, Any]) -> str | None:
+    """Why botocore's parameter validation refuses ``request`` as ``operation``'s input (what the same call sent
+    directly meets before it is sent), or ``None``. An idempotency token botocore fills in when absent is not asked."""
+    import uuid
+
+    from botocore.validate import ParamValidator
+
+    from .iac.sdk_calls import _input_shape   # read once per operation
+
+    shape = _input_shape(service, operation)
+    filled = dict(request)
+    for name, member in shape.members.items():
+        if member.metadata.get("idempotencyToken") and name not in filled:
+            filled[name] = str(uuid.uuid4())
+    report = ParamValidator().validate(filled, shape)
+    return report.generate_report().replace("\n", "; ") if report.has_errors() else None
 
 
 def _stack_calls() -> Any:

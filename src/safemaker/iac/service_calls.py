@@ -1555,8 +1555,12 @@ def _resource_violations(operation: str, member: str, rtype: str, prop: str | No
         elif r.operation == "StartPipelineExecution" and not r.extra:
             request = dict(r.params)
             arn = _value_at(props, r.shown_path(()))
-            if isinstance(arn, str):
-                request["PipelineName"] = arn  # the name or ARN (StartPipelineExecution): the pipeline named
+            named = target_start(arn)
+            if isinstance(arn, str) and named is not None and named.service == "sagemaker":
+                # a pipeline target (its Arn): the ARN names the pipeline (StartPipelineExecution takes the name or
+                # ARN). A universal target (aws-sdk:sagemaker:startPipelineExecution) is shown at its Input, the
+                # request as JSON text (trial 14 F04): r.params is that request, read from it, kept as it is
+                request["PipelineName"] = arn
             starts.append((_member_path(member, prop, r.shown_path(())), "sagemaker", "StartPipelineExecution",
                            request))
         elif r.operation == "StartPipelineExecution":
