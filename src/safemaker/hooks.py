@@ -1269,7 +1269,7 @@ def _service_name(client: Any) -> str | None:
 def _read_key(calls: Any, service: str, operation: str, params: Mapping[str, Any]) -> tuple[str, str, str]:
     """What deciding ``operation`` reads (the followed call's read and its request), or the request itself: two
     starts with the same key run the same content (a cycle of state machines starting each other stops there)."""
-    spec = calls.FOLLOWED_CALLS.get((service, operation))
+    spec = calls.followed_content(service, operation, params)
     if spec is not None:
         return service, spec.read, json.dumps(spec.read_request(params), sort_keys=True, default=str)
     return service, operation, json.dumps(params, sort_keys=True, default=str)
@@ -1282,8 +1282,8 @@ def _current_state(client: Any, calls: Any, service: str, operation: str, params
     key = (service, operation)
     if operation == "UpdateResource" and calls.reads_type(params.get("TypeName")):
         return _patched_resource(client, params)
-    if key in calls.FOLLOWED_CALLS:
-        return _followed_content(client, calls.FOLLOWED_CALLS[key], params)
+    if key in calls.FOLLOWED_CALLS:   # a state machine alias: its routing (DescribeStateMachineAlias), not a definition
+        return _followed_content(client, calls.followed_content(service, operation, params), params)
     lookup = calls.LOOKUP_CALLS.get(key)
     if lookup is not None and lookup.needed(params):
         return _followed_content(client, lookup, params, getattr(lookup, "missing", None))

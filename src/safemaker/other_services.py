@@ -15,7 +15,8 @@ __all__ = ["DECIDED_OPERATIONS"]
 DECIDED_OPERATIONS: Mapping[str, frozenset[str]] = {
     "cloudcontrol": frozenset({"CreateResource", "UpdateResource"}),
     "stepfunctions": frozenset({"CreateStateMachine", "UpdateStateMachine", "StartExecution", "StartSyncExecution",
-                                "RedriveExecution", "TestState"}),
+                                "RedriveExecution", "TestState", "CreateStateMachineAlias",
+                                "UpdateStateMachineAlias"}),
     "scheduler": frozenset({"CreateSchedule", "UpdateSchedule"}),
     "events": frozenset({"PutTargets", "EnableRule", "PutRule"}),
     "pipes": frozenset({"CreatePipe", "UpdatePipe", "StartPipe"}),

@@ -671,6 +671,12 @@ STARTING_TYPES: Mapping[str, tuple[str, str, Mapping[tuple[str, ...], tuple[str,
         ("InitialVersion",): ("InitialVersion",)}),
     "AWS::Greengrass::ResourceDefinitionVersion": ("greengrass", "CreateResourceDefinitionVersion", {
         ("Resources",): ("Resources",)}),
+    # Trial 14 F01: AWS::StepFunctions::StateMachineAlias (RoutingConfiguration[].StateMachineVersionArn, or
+    # DeploymentPreference.StateMachineVersionArn, the version traffic shifts to): the object of
+    # CreateStateMachineAlias, each version read as StartExecution of it (safemaker.iac.service_calls.ALIAS_ROUTES)
+    "AWS::StepFunctions::StateMachineAlias": ("stepfunctions", "CreateStateMachineAlias", {
+        ("RoutingConfiguration",): ("routingConfiguration",),
+        ("DeploymentPreference", "StateMachineVersionArn"): ("deploymentPreference", "stateMachineVersionArn")}),
 }
 """Types that run content a service keeps (:data:`safemaker.iac.service_calls.STARTING_CALLS` and
 ``FOLLOWED_CALLS``) -> (botocore service, the API call they are read as, property path -> request path)."""

@@ -86,7 +86,8 @@ __all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "UNSEEN_WHEN_GIVEN", "unse
            "FollowedContent", "TARGET_STARTS", "TargetStart", "target_start", "LOOKUP_CALLS", "Lookup", "STARTING_CALLS",
            "PIPELINE_RESTARTS", "PIPELINE_ACTIONS", "PipelineAction", "MAINTENANCE_WINDOW_TASKS", "Start",
            "SAGEMAKER_REFERENCES", "SCALING_CALLS", "RUNBOOK_RUNNERS", "RunbookRunner",
-           "UNDECIDED_CANDIDATES", "ScalableResource", "SERVICES", "service_call_decision", "PAYLOAD_CALLS",
+           "UNDECIDED_CANDIDATES", "ScalableResource", "ALIAS_ROUTES", "followed_content",
+           "state_machine_alias", "SERVICES", "service_call_decision", "PAYLOAD_CALLS",
            "ServicePayload", "payload_request", "SAGEMAKER_WORK", "SageMakerWork", "written_decision",
            "decides", "sagemaker_references", "reads_type", "patched_state"]
 
@@ -250,6 +251,51 @@ class FollowedContent:
 
 _STATE_MACHINE = FollowedContent("stateMachineArn", "DescribeStateMachine", {"stateMachineArn": "stateMachineArn"},
                                  "definition", "AWS::StepFunctions::StateMachine", "DefinitionString")
+# Trial 14 F01. botocore stepfunctions, StartExecution: "A qualified state machine ARN can either refer to a Distributed
+# Map state defined within a state machine, a version ARN, or an alias ARN ... If you provide a qualified state machine
+# ARN that refers to a version ARN or an alias ARN, the request starts execution for that version or alias";
+# CreateStateMachineAlias: "You can also map an alias to split StartExecution requests between two versions of a state
+# machine ... Step Functions randomly chooses which version runs a given execution based on the percentage you
+# specify". DescribeStateMachine answers one definition ("If you specify a state machine version ARN, this API returns
+# details about that version"), which cannot be both versions: an alias is read with DescribeStateMachineAlias, and
+# each version of its routingConfiguration decided as a StartExecution of that version ARN.
+_STATE_MACHINE_ALIAS = FollowedContent("stateMachineArn", "DescribeStateMachineAlias",
+                                       {"stateMachineAliasArn": "stateMachineArn"}, "routingConfiguration",
+                                       "AWS::StepFunctions::StateMachine", "DefinitionString")
+_QUALIFIED_STATE_MACHINE = re.compile(r"arn:[^:]*:states:[^:]*:[^:]*:stateMachine:[^:/]+:(?P<qualifier>[^:]+)")
+
+
+def state_machine_alias(arn: Any) -> bool:
+    """Whether ``arn`` is a state machine alias ARN (``...:stateMachine:NAME:ALIAS``): qualified by a name that is not
+    a version number (botocore stepfunctions ``DescribeStateMachine``: "The version ARN is a combination of state
+    machine ARN and the version number separated by a colon (:). For example, stateMachineARN:1";
+    ``CreateStateMachineAlias.name`` pattern: at least one letter, ``_``, ``-`` or ``.``, never only digits)."""
+    m = _QUALIFIED_STATE_MACHINE.fullmatch(arn) if isinstance(arn, str) else None
+    return m is not None and not m.group("qualifier").isdigit()
+
+
+def followed_content(service: str, operation: str, params: Mapping[str, Any]) -> "FollowedContent | None":
+    """The :data:`FOLLOWED_CALLS` entry of a request, for its ``params``: a Step Functions start of an alias ARN
+    reads the alias (``DescribeStateMachineAlias``) instead of a definition; ``None`` for a call not followed."""
+    spec = FOLLOWED_CALLS.get((service, operation))
+    if spec is _STATE_MACHINE and state_machine_alias(params.get(spec.member)):
+        return _STATE_MACHINE_ALIAS
+    return spec
+
+
+ALIAS_ROUTES: Mapping[tuple[str, str], str] = {
+    # botocore stepfunctions CreateStateMachineAlias: "Creates an alias for a state machine that points to one or two
+    # versions of the same state machine" (routingConfiguration, required); UpdateStateMachineAlias: "Updates the
+    # configuration of an existing state machine alias by modifying its description or routingConfiguration ... All
+    # StartExecution requests made within a few seconds use the latest alias configuration". Every StartExecution of
+    # the alias (a schedule, rule or pipe decided earlier among them) then runs one of these versions: each is decided
+    # as StartExecution of the version ARN (its definition read with DescribeStateMachine). An update of the
+    # description alone routes nothing anew.
+    ("stepfunctions", "CreateStateMachineAlias"): "routingConfiguration",
+    ("stepfunctions", "UpdateStateMachineAlias"): "routingConfiguration",
+}
+"""(service, operation) -> the member listing the versions (``RoutingConfigurationListItem.stateMachineVersionArn``)
+every execution of the alias runs from then on. These are :data:`STARTING_CALLS` too."""
 _SSM_DOCUMENT = {"read": "GetDocument", "content": "Content", "rtype": "AWS::SSM::Document", "prop": "Content",
                  "with_members": {"DocumentType": "DocumentType"}}
 FOLLOWED_CALLS: Mapping[tuple[str, str], FollowedContent] = {
@@ -619,8 +665,8 @@ RUNBOOK_RUNNERS: Mapping[tuple[str, str], RunbookRunner] = {
 ``StartAutomationExecution`` (an association: ``CreateAssociation``) that runs it: the runbook read with an SSM
 client of the same credentials, region and endpoint. These are :data:`STARTING_CALLS` too."""
 
-STARTING_CALLS = STARTING_CALLS | frozenset(RUNBOOK_RUNNERS) | {("eventbridgev2", "CreateSubscriber"),
-                                                             ("eventbridgev2", "UpdateSubscriber")}
+STARTING_CALLS = STARTING_CALLS | frozenset(RUNBOOK_RUNNERS) | frozenset(ALIAS_ROUTES) \
+    | {("eventbridgev2", "CreateSubscriber"), ("eventbridgev2", "UpdateSubscriber")}
 
 
 _POLICY = "an IAM policy document (its documentation names CloudFormation templates as a place it is written)"
@@ -659,9 +705,6 @@ UNDECIDED_CANDIDATES: Mapping[tuple[str, str], str] = {
     ("ssm", "UpdateAssociationStatus"): "records an association's status; runs nothing",
     ("ssm", "UpdateOpsItem"): "an operational work item; runs nothing",
     ("stepfunctions", "CreateActivity"): "a task token queue for workers; runs nothing",
-    ("stepfunctions", "CreateStateMachineAlias"): "routes to versions whose definitions CreateStateMachine / "
-                                                  "UpdateStateMachine made (decided); StartExecution of it is decided",
-    ("stepfunctions", "UpdateStateMachineAlias"): "as CreateStateMachineAlias",
     ("stepfunctions", "SendTaskHeartbeat"): "reports a running task as alive; starts nothing",
     ("swf", "RegisterDomain"): _MENTION,
     ("backup", "CreateBackupPlan"): _MENTION, ("backup", "UpdateBackupPlan"): _MENTION,
@@ -1206,7 +1249,9 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
     elif key in SAGEMAKER_WORK:
         out += _sagemaker_work(operation, SAGEMAKER_WORK[key], params, profile)
     elif key in FOLLOWED_CALLS:
-        out += _followed_violations(operation, FOLLOWED_CALLS[key], params, current_state, starts, profile)
+        spec = followed_content(service, operation, params)
+        assert spec is not None
+        out += _followed_violations(operation, spec, params, current_state, starts, profile)
     elif key in CLOUD_CONTROL_CALLS:
         type_name = params.get("TypeName")
         if reads_type(type_name):
@@ -1297,6 +1342,17 @@ def _starting_call(service: str, operation: str, params: Mapping[str, Any], read
             return [_unverifiable(operation, next(iter(lookup.read_members.values())), named,
                                   f"what it runs could not be read ({why})")]
         current = obj
+    routes = ALIAS_ROUTES.get((service, operation))
+    if routes is not None:
+        routed = _route_versions(params[routes], routes) if routes in params else []
+        # CloudFormation AWS::StepFunctions::StateMachineAlias DeploymentPreference (read as this request's
+        # deploymentPreference, a member the API has not): "the settings to enable gradual state machine
+        # deployments": traffic shifts to its StateMachineVersionArn
+        preference = params.get("deploymentPreference")
+        if preference is not None:
+            routed.append(("deploymentPreference.stateMachineVersionArn",
+                           preference.get("stateMachineVersionArn") if isinstance(preference, Mapping) else None))
+        return _alias_routes(operation, routed, starts) if routed else []   # a description alone routes nothing
     if service == "eventbridgev2":
         return _subscriber(operation, params.get("InvokeConfiguration"), starts)
     runner = RUNBOOK_RUNNERS.get((service, operation))
@@ -1512,12 +1568,43 @@ def _followed_violations(operation: str, spec: FollowedContent, params: Mapping[
     """The violations of the content ``spec`` names, from the response of its read (``read``; an exception:
     why it could not be read, then it cannot be verified)."""
     named = params.get(spec.member)
+    if spec is _STATE_MACHINE_ALIAS and isinstance(read, Mapping):
+        return _alias_routes(operation, _route_versions(read.get(spec.content), f"{spec.read}.{spec.content}"),
+                             starts, spec.member, named)
     if isinstance(read, Exception) or not isinstance(read, Mapping) or not isinstance(read.get(spec.content), str):
         why = str(read) if isinstance(read, Exception) else f"{spec.read} returned no {spec.content}"
         return [_unverifiable(operation, spec.member, named, f"what it runs could not be read ({why})")]
     extra = {prop: read[m] for m, prop in spec.with_members.items() if m in read}
     return _resource_violations(operation, spec.member, spec.rtype, spec.prop, read[spec.content], starts, profile,
                                 extra)
+
+
+def _route_versions(routes: Any, at: str) -> list[tuple[str, Any]]:
+    """``(path, stateMachineVersionArn)`` of each route of a ``routingConfiguration`` list (``at``: its path); a
+    value that is not a list is one route without a version."""
+    if not isinstance(routes, (list, tuple)):
+        return [(at, None)]
+    return [(f"{at}[{i}].stateMachineVersionArn", r.get("stateMachineVersionArn") if isinstance(r, Mapping) else None)
+            for i, r in enumerate(routes)]
+
+
+def _alias_routes(operation: str, routes: list[tuple[str, Any]], starts: list[Start], named_by: str | None = None,
+                  alias: Any = None) -> list[Violation]:
+    """The versions a state machine alias routes executions to (``routes``: ``(path, version ARN)``, from a
+    :data:`ALIAS_ROUTES` request or what ``DescribeStateMachineAlias`` read for an execution of ``alias``) go to
+    ``starts``, each as ``StartExecution`` of that version ARN (its definition read and decided); a route without a
+    version, or none at all, cannot be verified. ``named_by``: the request member naming an alias read elsewhere
+    (every path is reported after it)."""
+    missing = [path for path, version in routes if version is None or version == ""]
+    if not routes or missing:
+        where = f"the alias {alias}" if named_by is not None else "the alias"
+        return [_unverifiable(operation, named_by or missing[0], alias if named_by is not None else None,
+                              f"which versions {where} runs could not be read "
+                              f"({missing[0] if missing else 'routingConfiguration'} names no version)")]
+    for path, version in routes:
+        starts.append((f"{named_by} -> {path}" if named_by is not None else path, "stepfunctions", "StartExecution",
+                       {"stateMachineArn": version}))
+    return []
 
 
 def _resource_violations(operation: str, member: str, rtype: str, prop: str | None, value: Any,

@@ -590,6 +590,10 @@ STARTING_TYPES: Mapping[str, tuple[str, str, Mapping[str, tuple[str, ...]]]] = {
     "aws_ssmincidents_response_plan": ("ssm-incidents", "CreateResponsePlan", {"action[]": ("actions",)}),
     "aws_fis_experiment_template": ("fis", "CreateExperimentTemplate", {"action[]": ("actions",)}),
     "aws_codepipeline": ("codepipeline", "CreatePipeline", {"stage[]": ("pipeline", "stages")}),
+    # Trial 14 F01: r/sfn_alias (routing_configuration blocks: state_machine_version_arn, weight), the twin of
+    # AWS::StepFunctions::StateMachineAlias: CreateStateMachineAlias, each version read as StartExecution of it
+    "aws_sfn_alias": ("stepfunctions", "CreateStateMachineAlias",
+                      {"routing_configuration[]": ("routingConfiguration",)}),
 }
 """Types that run a runbook or a state machine kept by its service -> (service, API call, attribute path -> request
 path)."""
