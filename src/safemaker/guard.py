@@ -730,6 +730,14 @@ _AT_ROOT = 0   # the request itself
 _AT_LIST = 1   # every element of one top-level list member ("TrainingJobDefinitions[]")
 _AT_PATH = 2   # any other anchor (paths.expand_all)
 _AT_MEMBERS = 3  # a path of members without a list ("MonitoringScheduleConfig.MonitoringJobDefinition")
+_AT_LISTS = 4  # every element of a list in every element of a list ("InstanceGroups[].InstanceStorageConfigs[]")
+
+
+def _nested_lists(anchor: tuple[str, ...]) -> bool:
+    """Whether split anchor ``anchor`` is lists in lists, each named by members: ``A[].B[]``,
+    ``A.B[].C[].D[]`` (every ``"[]"`` after a member, the last part a ``"[]"``, at least two of them)."""
+    return (anchor.count("[]") >= 2 and anchor[-1] == "[]" and anchor[0] != "[]"
+            and all(not (a == "[]" and b == "[]") for a, b in zip(anchor, anchor[1:])))
 
 
 class _Plan:
@@ -870,16 +878,20 @@ def _plan(operation: str, rule: OperationRule, view: _ProfileView, inject: bool,
         dia = next((f.path for f in t.fields if f.guardrail is Guardrail.DIRECT_INTERNET_ACCESS), None)
         anchor = split_path(t.anchor)
         kind = (_AT_ROOT if not anchor else _AT_MEMBERS if "[]" not in anchor
-                else _AT_LIST if anchor[-1] == "[]" and "[]" not in anchor[:-1] else _AT_PATH)
+                else _AT_LIST if anchor[-1] == "[]" and "[]" not in anchor[:-1]
+                else _AT_LISTS if _nested_lists(anchor) else _AT_PATH)
         # A top-level list no other target walks into: its elements are copied by this target alone, so the
         # generated loop needs no look at the writer's set before copying one (see _OWN_ELEMENT_ALONE).
         alone = (kind == _AT_LIST and len(anchor) == 2
                  and not any(split_path(o.anchor)[:1] == anchor[:1] for o in rule.targets if o is not t))
-        run_fields, run_list = _compile_fields(fields, anchor[:-1] if kind == _AT_LIST and dia is None else None,
+        run_fields, run_list = _compile_fields(fields, anchor[:-1] if kind in (_AT_LIST, _AT_LISTS) and dia is None
+                                               else None,
                                                f"{operation} {t.anchor or '(request)'} inject={inject_eff} "
                                                f"written={written}{'' if paths else ' paths=False'}", t_update,
                                                alone, paths)
-        places = [format_path(anchor) + "."] if kind == _AT_MEMBERS else [()]
+        # _AT_MEMBERS: the anchor's prefix; _AT_LIST: the known indexes (_run_target); _AT_LISTS: the known indexes
+        # of each inner list, by its concrete path (_nested_places)
+        places = [format_path(anchor) + "."] if kind == _AT_MEMBERS else [{}] if kind == _AT_LISTS else [()]
         targets.append((kind, anchor, t_update, fields, dia, run_fields, places, run_list))
     plan = _Plan(rule, tuple(targets), update, inject_eff, f"{operation} inject={inject_eff} written={written}"
                  f"{'' if paths else ' paths=False'}", operation, view, written)
@@ -915,6 +927,22 @@ def _compile_targets(targets: tuple[_TargetPlan, ...], label: str) -> Any:
                       f"        _run_target(S, params, violations, T{j})"]
             ns["MISSING"] = MISSING
             continue
+        if kind == _AT_LISTS and dia is None and _rl is not None:
+            # lists in lists of a dict request: the inner lists (list or tuple) of dict elements, each within the
+            # known indexes, are found first (_nested_walk, nothing decided yet), then each goes to the generated
+            # loop; any other shape on the way (a mapping that is not a dict, null or a scalar among the elements,
+            # a value where a list goes, a longer list) to _run_target, which walks it as the path engine does
+            ns[f"NW{j}"], ns[f"NP{j}"] = _nested_walk(anchor), places[0]
+            ns[f"RL{j}"], ns["_nested_places"] = _rl, _nested_places
+            lines += [f"    if type(params) is dict and (lists := NW{j}(params)) is not None:",
+                      "        for at, seq in lists:",
+                      f"            known = NP{j}.get(at)",
+                      "            if known is None or len(known) < len(seq):",
+                      f"                known = _nested_places(T{j}, at, len(seq))",
+                      f"            RL{j}(seq, known, violations, S)",
+                      "    else:",
+                      f"        _run_target(S, params, violations, T{j})"]
+            continue
         if dia is not None or kind not in (_AT_ROOT, _AT_MEMBERS):
             lines.append(f"    _run_target(S, params, violations, T{j})")
             continue
@@ -940,6 +968,65 @@ def _compile_targets(targets: tuple[_TargetPlan, ...], label: str) -> Any:
     code = _code("\n".join(lines), f"<safemaker.guard {label}>")
     exec(code, ns)  # noqa: S102 - generated from the rule table, no outside text
     return ns["run"]
+
+
+def _nested_walk(anchor: tuple[str, ...]) -> Any:
+    """``walk(params)`` for nested list anchor ``anchor`` (:func:`_nested_lists`), generated: the inner lists of
+    the ``dict`` request ``params`` as ``[(concrete path, list or tuple), ...]`` in the path engine's order, or
+    ``None`` when the request has another shape on the way, which :func:`_run_target` then walks.
+
+    What :func:`safemaker.paths.expand_all` finds, read through ``dict`` elements and ``list`` or ``tuple``
+    lists only: an absent member, or a null list, holds nothing; any other value (a mapping that is not a
+    ``dict``, a null or scalar element, a value where a list goes, which the path engine reports as
+    unwalkable before anything is decided) and an inner list longer than :data:`_PLACES` give ``None``.
+    """
+    segments: list[tuple[str, ...]] = [()]
+    for part in anchor[:-1]:
+        segments.append(()) if part == "[]" else segments.__setitem__(-1, segments[-1] + (part,))
+    lines = ["def walk(params):",
+             "    out = []",
+             "    c = params"]
+    ind, skip, at = "    ", "return out", []
+    for level, members in enumerate(segments):
+        for k, member in enumerate(members):
+            lines.append(f"{ind}c = c.get({member!r}, MISSING)")
+            at.append(repr(member))
+            if k < len(members) - 1:  # a structure on the way
+                lines += [f"{ind}if c.__class__ is not dict:",
+                          f"{ind}    if c is MISSING:",
+                          f"{ind}        {skip}",
+                          f"{ind}    return None"]
+        lines += [f"{ind}if c.__class__ is not list and c.__class__ is not tuple:",
+                  f"{ind}    if c is MISSING or c is None:",
+                  f"{ind}        {skip}",
+                  f"{ind}    return None"]
+        if level == len(segments) - 1:
+            lines += [f"{ind}if len(c) > {_PLACES}:",
+                      f"{ind}    return None",
+                      f"{ind}out.append((({', '.join(at)},), c))"]
+        else:
+            lines += [f"{ind}for i{level}, c in enumerate(c):",
+                      f"{ind}    if c.__class__ is not dict:",
+                      f"{ind}        return None"]
+            ind, skip = ind + "    ", "continue"
+            at.append(f"i{level}")
+    lines.append("    return out")
+    ns: dict[str, Any] = {"MISSING": MISSING}
+    exec(_code("\n".join(lines), f"<safemaker.guard walk {format_path(anchor)}>"), ns)  # noqa: S102 - from the table
+    return ns["walk"]
+
+
+def _nested_places(target: _TargetPlan, at: tuple[_Key, ...], n: int) -> tuple[Any, ...]:
+    """The concrete path, the prefix and the field paths of indexes ``0..n-1`` of the inner list at concrete path
+    ``at`` of nested list target ``target``, made once and kept in its places (at most :data:`_PLACES` lists;
+    positions only, never request content)."""
+    kept = target[6][0]
+    if len(kept) >= _PLACES:
+        kept.clear()
+    base, fields = format_path(at), target[3]
+    made = kept[at] = tuple((at + (i,), p, tuple(p + fp[10] for fp in fields))
+                            for i, p in ((i, f"{base}[{i}].") for i in range(n)))
+    return made
 
 
 _CODES: dict[tuple[str, str], Any] = {}
@@ -1013,11 +1100,13 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
     for everything else (an injection, a value to check).
 
     Returns ``(run_fields, run_list)``. ``run_fields(c, is_dict, prefix, concrete, violations, S)``
-    decides one container. For a list anchor (``members`` the members before its ``[]``),
-    ``run_list(seq, known, violations, S)`` decides every element of the list or tuple ``seq`` in one
-    loop (``known`` the concrete path, the prefix and the field paths of each index): a ``dict`` element inline, each
-    first-level member that several reads need read once, its own copy made in place in the
-    writer's copy of the list; any other mapping through ``run_fields``. Else ``run_list`` is ``None``.
+    decides one container. For a list anchor (``members`` the anchor before its last ``[]``, not
+    ``None``), ``run_list(seq, known, violations, S)`` decides every element of the list or tuple ``seq`` in
+    one loop (``known`` the concrete path, the prefix and the field paths of each index; the list's own concrete
+    path is an element's without its index, so that one ``run_list`` serves each inner list of a nested anchor):
+    a ``dict`` element inline, each first-level member that several reads need read once, its own copy made in
+    place in the writer's copy of the list; any other mapping through ``run_fields``. Else ``run_list`` is
+    ``None``.
     Before a call of the state's rare paths (:class:`_Run`), the code sets the state's ``fields`` and
     ``t_update`` (the target's ``fields`` and ``t_update``) and, in ``run_list``, its ``owned``. With
     ``paths=False`` (a plan of :func:`apply`, which does not return them) the inline injections do not
@@ -1026,7 +1115,7 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
     ns: dict[str, Any] = {"RECORD": paths, "MISSING": MISSING, "_get": _get, "_ids_ok": _ids_ok, "_is_map": _is_map,
                           "_instance_store": _instance_store, "has_instance_storage": has_instance_storage,
                           "_expand_all": _expand_all, "_STORAGE": _STORAGE,
-                          "MEMBERS": members, "FIELDS": (fields, t_update)}
+                          "FIELDS": (fields, t_update)}
     for i, (_d, _k, _k2, parts, _t, wanted, _a, new, _c, _f, _p, conds, refused) in enumerate(fields):
         ns.update({f"P{i}": parts, f"W{i}": wanted, f"R{i}": refused, f"C{i}": conds, f"N{i}": new,
                    f"T{i}": type(wanted)})
@@ -1119,7 +1208,7 @@ def _writes_below(member: str | None, later: tuple[_FieldPlan, ...]) -> bool:
 
 _OWN_ELEMENT = ["if owned is None:  # this element's copy in the writer's copy of the list, made once",
                 "    if lst is None:",
-                "        lst, owned_ids = S.own_seq(MEMBERS)",
+                "        lst, owned_ids = S.own_seq(concrete[:-1])  # the list's concrete path",
                 "    owned = lst[concrete[-1]]",
                 "    fresh = id(owned) not in owned_ids  # a copy made here holds the input's structures",
                 "    if fresh:",
@@ -1130,7 +1219,7 @@ _OWN_ELEMENT = ["if owned is None:  # this element's copy in the writer's copy o
 _OWN_ELEMENT_ALONE = [
     "if owned is None:  # this element's copy in the writer's copy of the list, made once",
     "    if lst is None:",
-    "        lst, owned_ids = S.own_seq(MEMBERS)",
+    "        lst, owned_ids = S.own_seq(concrete[:-1])  # the list's concrete path",
     "    owned = lst[concrete[-1]] = lst[concrete[-1]].copy()",
     "    fresh = True"]
 """:data:`_OWN_ELEMENT` for a list that no other target of the plan walks into (``alone``): an element is
@@ -1603,12 +1692,13 @@ class _Run:
         ctx.update, ctx.container = self.t_update, container
         return ctx
 
-    def own_seq(self, members: tuple[str, ...]) -> tuple[Any, set[int]]:
-        """The writer's copy of the list at ``members`` (a tuple copied to a list), and the ids of the
-        structures the writer owns (``run_list`` copies each element it writes into, once)."""
+    def own_seq(self, at: tuple[_Key, ...]) -> tuple[Any, set[int]]:
+        """The writer's copy of the list at concrete path ``at`` (a tuple copied to a list; the structures on
+        the way copied once), and the ids of the structures the writer owns (``run_list`` copies each element
+        it writes into, once)."""
         if self.writer is None:
             self.writer = _Writer(self.params)
-        return self.writer.own(members), self.writer._owned
+        return self.writer.own(at), self.writer._owned
 
     def own(self, concrete: tuple[_Key, ...]) -> Any:
         """The writer's copy of the container at ``concrete`` (made on the first injection there)."""
