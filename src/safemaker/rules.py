@@ -769,10 +769,11 @@ def _domain(operation: str, kind: Literal["create", "update"]) -> OperationRule:
         # botocore: "Use KmsKeyId" (deprecated; the same EFS volume's key): checked when given, never injected
         fields.append(_volume_kms("HomeEfsFileSystemKmsKeyId", iam=None, inject=False, required=False,
                                   updatable=False))
-    fields += [*_user_output_keys("DefaultUserSettings"),
+    fields += [*(_user_output_keys("DefaultUserSettings") if kind == "create" else ()),
                _role("DefaultUserSettings.ExecutionRole"), _role("DefaultSpaceSettings.ExecutionRole")]
-    return OperationRule(operation, (Target("", tuple(fields)), *_canvas("DefaultUserSettings")), kind=kind,
-                         resource="domain")
+    return OperationRule(operation, (Target("", tuple(fields)), *_canvas("DefaultUserSettings"),
+                                     *(_user_output_targets("DefaultUserSettings") if kind == "update" else ())),
+                         kind=kind, resource="domain")
 
 
 def _canvas(settings: str) -> tuple[Target, ...]:
@@ -807,13 +808,28 @@ def _user_output_keys(settings: str) -> tuple[FieldRule, ...]:
     )
 
 
+def _user_output_targets(settings: str) -> tuple[Target, ...]:
+    """:func:`_user_output_keys` of an update: an update that gives an S3 output location (``S3OutputPath``,
+    ``S3ArtifactPath``) sets an output, and the structure it gives says with which key; given without one, the
+    output is encrypted with S3's default key (updates inject nothing), so it is refused as on create
+    (``replace_on_update``)."""
+    return (
+        Target(f"{settings}.SharingSettings",
+               (_output_kms("S3KmsKeyId", iam="sagemaker:DomainSharingOutputKmsKeyArn", only_with="S3OutputPath"),),
+               replace_on_update=True),
+        Target(f"{settings}.CanvasAppSettings.WorkspaceSettings",
+               (_output_kms("S3KmsKeyId", iam=None, only_with="S3ArtifactPath"),), replace_on_update=True),
+    )
+
+
 def _user_profile(operation: str, kind: Literal["create", "update"]) -> OperationRule:
     """Create/UpdateUserProfile: absent groups inherit the domain's defaults (checked there)."""
     return OperationRule(
         operation,
         (Target("", (_sgs("UserSettings.SecurityGroups", required=False),
-                     *_user_output_keys("UserSettings"),
-                     _role("UserSettings.ExecutionRole"))), *_canvas("UserSettings")),
+                     *(_user_output_keys("UserSettings") if kind == "create" else ()),
+                     _role("UserSettings.ExecutionRole"))), *_canvas("UserSettings"),
+         *(_user_output_targets("UserSettings") if kind == "update" else ())),
         kind=kind,
         references=(Reference("DomainId", "domain"),) if kind == "create" else (),
         resource="user-profile",
@@ -824,11 +840,18 @@ def _instance_groups() -> tuple[Target, ...]:
     """HyperPod instance groups: ``OverrideVpcConfig`` is optional (absent inherits the cluster's). Each
     ``InstanceStorageConfigs[]`` entry with an ``EbsVolumeConfig`` is an EBS volume of every node (botocore:
     "The ID of a KMS key to encrypt the Amazon EBS volume"; with ``RootVolume`` the root volume's, "You must
-    specify a KMS key ID"): its key is the profile's volume key. No IAM condition key has it."""
+    specify a KMS key ID"): its key is the profile's volume key. No IAM condition key has it.
+
+    An ``UpdateCluster`` adds instance groups, and volumes to groups ("Specify the instance groups to update";
+    ``EbsVolumeConfig``: "Defines the configuration for attaching additional Amazon Elastic Block Store (EBS)
+    volumes to the instances"): each storage entry it gives is a volume as a create gives it
+    (``replace_on_update``), so one without the profile's key is refused, never filled in (updates inject
+    nothing)."""
     fields = (_vpc("OverrideVpcConfig", required=False, inject=False), _role("ExecutionRole"))
     volume = (_volume_kms("EbsVolumeConfig.VolumeKmsKeyId", iam=None, only_with="EbsVolumeConfig"),)
     return tuple(t for group in ("InstanceGroups[]", "RestrictedInstanceGroups[]")
-                 for t in (Target(group, fields), Target(f"{group}.InstanceStorageConfigs[]", volume)))
+                 for t in (Target(group, fields),
+                           Target(f"{group}.InstanceStorageConfigs[]", volume, replace_on_update=True)))
 
 
 def _cluster(operation: str, kind: Literal["create", "update"]) -> OperationRule:
@@ -1126,8 +1149,10 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         references=(Reference("ModelVariants[].ModelName", "model"),),
     ),
     OperationRule(
+        # DataStorageConfig restates the capture configuration (its Destination is required): given without
+        # KmsKey, the captured data is encrypted with S3's default key (updates inject nothing).
         "UpdateInferenceExperiment",
-        (Target("", (_output_kms("DataStorageConfig.KmsKey", iam=None),)),),
+        (Target("DataStorageConfig", (_output_kms("KmsKey", iam=None),), replace_on_update=True),),
         kind="update",
         references=(Reference("ModelVariants[].ModelName", "model"),),
     ),
@@ -1154,10 +1179,13 @@ _RULE_LIST: tuple[OperationRule, ...] = (
         resource="edge-packaging-job",
     ),
     # A device fleet's devices upload sample data to OutputConfig.S3OutputLocation, encrypted with
-    # OutputConfig.KmsKeyId (botocore EdgeOutputConfig); an update restates OutputConfig (required).
+    # OutputConfig.KmsKeyId (botocore EdgeOutputConfig); an update restates OutputConfig (required, with its
+    # S3OutputLocation): "If you don't provide a KMS key ID, Amazon SageMaker uses the default KMS key for Amazon
+    # S3", so an update without the key is refused as a create is (updates inject nothing).
     OperationRule("CreateDeviceFleet", (Target("", (_output_kms("OutputConfig.KmsKeyId", iam=None),)),),
                   resource="device-fleet"),
-    OperationRule("UpdateDeviceFleet", (Target("", (_output_kms("OutputConfig.KmsKeyId", iam=None),)),),
+    OperationRule("UpdateDeviceFleet", (Target("OutputConfig", (_output_kms("KmsKeyId", iam=None),),
+                                               replace_on_update=True),),
                   kind="update", resource="device-fleet"),
     OperationRule("CreateProject", unsupported=_PROJECT, resource="project"),
     OperationRule("UpdateProject", unsupported=_PROJECT),

@@ -11,6 +11,7 @@ members are keys and which key each is: botocore's model (tests/unit/test_kms_ke
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from botocore.stub import Stubber
@@ -300,3 +301,142 @@ def test_updates_refuse_a_foreign_key_given(sm, method, request_, path, rule):
         with pytest.raises(GuardrailViolation) as exc:
             getattr(sm, method)(**request_)
     _refused(exc, (path, FOREIGN, rule))
+
+
+# --------------------------------------------------------------------------- updates that add a volume or an output
+
+_GROUP = {"InstanceGroupName": "new", "InstanceType": "ml.m5.large", "InstanceCount": 2, "ExecutionRole": ROLE,
+          "LifeCycleConfig": {"SourceS3Uri": "s3://sagemaker-lifecycle/hp", "OnCreate": "on_create.sh"}}
+
+# (method, request giving a volume or an output without its key, the key's path, the key the profile requires).
+# botocore's model: UpdateCluster "Specify the instance groups to update", each InstanceStorageConfigs[] entry's
+# EbsVolumeConfig "Defines the configuration for attaching additional Amazon Elastic Block Store (EBS) volumes"
+# (VolumeKmsKeyId: "The ID of a KMS key to encrypt the Amazon EBS volume"), also in RestrictedInstanceGroups;
+# UpdateDeviceFleet's OutputConfig is required, with S3OutputLocation ("If you don't provide a KMS key ID, Amazon
+# SageMaker uses the default KMS key for Amazon S3"); UpdateInferenceExperiment's DataStorageConfig requires its
+# Destination; Studio SharingSettings.S3OutputPath / Canvas WorkspaceSettings.S3ArtifactPath name an S3 output whose
+# key is S3KmsKeyId. Updates inject nothing, so each is refused, and sent as given with the profile's key.
+UPDATES_ADDING = [
+    ("update_cluster", {"ClusterName": "hp", "InstanceGroups": [
+        dict(_GROUP, InstanceStorageConfigs=[{"EbsVolumeConfig": {"VolumeSizeInGB": 100}}])]},
+     "InstanceGroups[0].InstanceStorageConfigs[0].EbsVolumeConfig.VolumeKmsKeyId", VOL),
+    ("update_cluster", {"ClusterName": "hp", "RestrictedInstanceGroups": (  # tuples: botocore takes them for lists
+        {"InstanceGroupName": "restricted", "InstanceType": "ml.p5.48xlarge", "InstanceCount": 1, "ExecutionRole": ROLE,
+         "InstanceStorageConfigs": ({"EbsVolumeConfig": {"VolumeSizeInGB": 100}},)},)},
+     "RestrictedInstanceGroups[0].InstanceStorageConfigs[0].EbsVolumeConfig.VolumeKmsKeyId", VOL),
+    ("update_device_fleet", {"DeviceFleetName": "fleet", "OutputConfig": {"S3OutputLocation": "s3://b/fleet"}},
+     "OutputConfig.KmsKeyId", OUT),
+    ("update_inference_experiment", {"Name": "ie", "DataStorageConfig": {"Destination": "s3://b/captured"}},
+     "DataStorageConfig.KmsKey", OUT),
+    ("update_domain", {"DomainId": "d-1", "DefaultUserSettings": {"SharingSettings": {
+        "NotebookOutputOption": "Allowed", "S3OutputPath": "s3://b/share"}}},
+     "DefaultUserSettings.SharingSettings.S3KmsKeyId", OUT),
+    ("update_domain", {"DomainId": "d-1", "DefaultUserSettings": {"CanvasAppSettings": {"WorkspaceSettings": {
+        "S3ArtifactPath": "s3://b/canvas"}}}},
+     "DefaultUserSettings.CanvasAppSettings.WorkspaceSettings.S3KmsKeyId", OUT),
+    ("update_user_profile", {"DomainId": "d-1", "UserProfileName": "u", "UserSettings": {"SharingSettings": {
+        "NotebookOutputOption": "Allowed", "S3OutputPath": "s3://b/share"}}},
+     "UserSettings.SharingSettings.S3KmsKeyId", OUT),
+    ("update_user_profile", {"DomainId": "d-1", "UserProfileName": "u", "UserSettings": {"CanvasAppSettings": {
+        "WorkspaceSettings": {"S3ArtifactPath": "s3://b/canvas"}}}},
+     "UserSettings.CanvasAppSettings.WorkspaceSettings.S3KmsKeyId", OUT),
+]
+_ANSWERS = {"update_cluster": {"ClusterArn": f"{ARN}:cluster/hp"}, "update_device_fleet": {},
+            "update_inference_experiment": {"InferenceExperimentArn": f"{ARN}:inference-experiment/ie"},
+            "update_domain": {"DomainArn": f"{ARN}:domain/d-1"},
+            "update_user_profile": {"UserProfileArn": f"{ARN}:user-profile/d-1/u"}}
+
+
+def _describe_cluster(stub):
+    """The cluster the groups join is followed (DescribeCluster): a closed one."""
+    stub.add_response("describe_cluster", {
+        "ClusterArn": f"{ARN}:cluster/hp", "ClusterName": "hp", "ClusterStatus": "InService", "InstanceGroups": [],
+        "VpcConfig": {"Subnets": ["subnet-0aaaaaaaaaaaaaaaa"], "SecurityGroupIds": ["sg-0bbbbbbbbbbbbbbbb"]}},
+        {"ClusterName": "hp"})
+
+
+def _with_key(request, path, key):
+    """``request`` with ``key`` at concrete ``path`` (lists or tuples on the way copied to lists)."""
+    import copy
+
+    out = copy.deepcopy(request)
+    parts = [int(i) if i else n for n, i in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path)]
+    node = out
+    for p in parts[:-1]:
+        if isinstance(node[p], tuple):
+            node[p] = list(node[p])
+        node = node[p]
+    node[parts[-1]] = key
+    return out
+
+
+@pytest.mark.parametrize("method, request_, path, key", UPDATES_ADDING,
+                         ids=[f"{c[0]}:{c[2]}" for c in UPDATES_ADDING])
+def test_an_update_that_adds_a_volume_or_an_output_without_the_profiles_key_is_refused_unsent(
+        sm, method, request_, path, key):
+    with Stubber(sm) as stub:  # nothing stubbed for the update: a request sent would raise
+        if method == "update_cluster":
+            _describe_cluster(stub)
+        with pytest.raises(GuardrailViolation) as exc:
+            getattr(sm, method)(**request_)
+    from safemaker.errors import MISSING
+
+    assert [(v.path, v.found, v.rule_id) for v in exc.value.violations] == [
+        (path, MISSING, "SM-KMS-VOLUME" if key == VOL else "SM-KMS-OUTPUT")]
+    message = str(exc.value)
+    assert key in message and f"Set {path} to the profile's KMS key" in message
+    assert "omit" not in message and "inject" not in message  # updates inject nothing
+    # with the profile's key, the update is sent exactly as given (nothing added)
+    given = _with_key(request_, path, key)
+    with Stubber(sm) as stub:
+        if method == "update_cluster":
+            _describe_cluster(stub)
+        stub.add_response(method, _ANSWERS[method], given)
+        getattr(sm, method)(**given)
+        stub.assert_no_pending_responses()
+
+
+def test_updates_that_add_no_volume_or_output_are_sent_as_given(sm):
+    """Resizing a group with no storage entry, or turning notebook sharing off (no S3 output), adds nothing to
+    encrypt: sent as given, nothing injected."""
+    resize = {"ClusterName": "hp", "InstanceGroups": [_GROUP]}
+    with Stubber(sm) as stub:
+        _describe_cluster(stub)
+        stub.add_response("update_cluster", _ANSWERS["update_cluster"], resize)
+        sm.update_cluster(**resize)
+        stub.assert_no_pending_responses()
+    off = {"DomainId": "d-1", "DefaultUserSettings": {"SharingSettings": {"NotebookOutputOption": "Disabled"}}}
+    with Stubber(sm) as stub:
+        stub.add_response("update_domain", _ANSWERS["update_domain"], off)
+        sm.update_domain(**off)
+        stub.assert_no_pending_responses()
+
+
+def test_every_update_that_can_carry_a_volume_or_output_key_is_covered():
+    """Derived from botocore's model: every Update* operation whose input has a KMS key member the guard decides
+    as a volume or output key (SM-KMS-VOLUME / SM-KMS-OUTPUT) is exercised above (adding it without the key), or by
+    UpdateMonitoringSchedule's own tests (its job definition replaces the stored one as a whole)."""
+    import botocore.session
+
+    from _shapes import walk_members
+    from safemaker.rules import RULES, Guardrail
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    found = set()
+    for op in model.operation_names:
+        rule = RULES.get(op)
+        if not op.startswith("Update") or rule is None:
+            continue
+        ruled = {(f"{t.anchor}.{f.path}" if t.anchor else f.path).replace(".[]", "[]"): f.guardrail
+                 for t, f in rule.fields()}
+        for path, name, member, _ in walk_members(model.operation_model(op).input_shape):
+            if member.type_name == "string" and "kms" in name.lower() and ruled.get(path) in (
+                    Guardrail.VOLUME_KMS_KEY, Guardrail.OUTPUT_KMS_KEY):
+                found.add((op, path))
+    covered = {("".join(w.title() for w in m.split("_")), re.sub(r"\[\d+\]", "[]", p))
+               for m, _, p, _ in UPDATES_ADDING}
+    monitoring = {("UpdateMonitoringSchedule", p) for p in (
+        "MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringOutputConfig.KmsKeyId",
+        "MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringResources.ClusterConfig.VolumeKmsKeyId")}
+    assert sorted(found - covered - monitoring) == []
+    assert sorted((covered | monitoring) - found) == []

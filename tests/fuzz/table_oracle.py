@@ -195,9 +195,10 @@ def _domain(kind: str) -> Op:
               F(f"{settings}.SecurityGroupIds", "sgs", optional=True)]
     if kind == "create":
         fields += [F("KmsKeyId", "kms-volume"), F("HomeEfsFileSystemKmsKeyId", "kms-volume", optional=True)]
-    fields += [*_user_keys("DefaultUserSettings"),
+    fields += [*(_user_keys("DefaultUserSettings") if kind == "create" else ()),
                F("DefaultUserSettings.ExecutionRole", "role"), F("DefaultSpaceSettings.ExecutionRole", "role")]
-    return Op(kind, (Spot("", tuple(fields)), *_canvas("DefaultUserSettings")))
+    return Op(kind, (Spot("", tuple(fields)), *_canvas("DefaultUserSettings"),
+                     *(_user_key_spots("DefaultUserSettings") if kind == "update" else ())))
 
 
 def _canvas(settings: str) -> tuple[Spot, ...]:
@@ -206,6 +207,14 @@ def _canvas(settings: str) -> tuple[Spot, ...]:
     at = f"{settings}.CanvasAppSettings"
     return (Spot(at, (F("EmrServerlessSettings.Status", "off"), F("DirectDeploySettings.Status", "off"))),
             Spot(f"{at}.IdentityProviderOAuthSettings[]", (F("Status", "off"),)))
+
+
+def _user_key_spots(settings: str) -> tuple[Spot, ...]:
+    # an update that gives an S3 output location sets that output; the structure it gives says with which key
+    return (Spot(f"{settings}.SharingSettings", (F("S3KmsKeyId", "kms-output", only_with="S3OutputPath"),),
+                 whole_on_update=True),
+            Spot(f"{settings}.CanvasAppSettings.WorkspaceSettings",
+                 (F("S3KmsKeyId", "kms-output", only_with="S3ArtifactPath"),), whole_on_update=True))
 
 
 def _user_keys(settings: str) -> tuple[F, ...]:
@@ -222,11 +231,13 @@ def _cluster(kind: str) -> Op:
     top = (F("VpcConfig", "vpc"), F("ClusterRole", "role")) if kind == "create" else (F("ClusterRole", "role"),)
     # an update grows the existing cluster: the cluster it names is followed (its own VpcConfig)
     refs = (("ClusterName", "cluster"),) if kind == "update" else ()
-    # botocore ClusterEbsVolumeConfig.VolumeKmsKeyId: "The ID of a KMS key to encrypt the Amazon EBS volume"
+    # botocore ClusterEbsVolumeConfig.VolumeKmsKeyId: "The ID of a KMS key to encrypt the Amazon EBS volume"; an
+    # update's storage entry is a volume it attaches ("Defines the configuration for attaching additional Amazon
+    # Elastic Block Store (EBS) volumes to the instances"): as on create, without injection
     ebs = (F("EbsVolumeConfig.VolumeKmsKeyId", "kms-volume", only_with="EbsVolumeConfig"),)
     return Op(kind, (Spot("", top), Spot("InstanceGroups[]", group), Spot("RestrictedInstanceGroups[]", group),
-                     Spot("InstanceGroups[].InstanceStorageConfigs[]", ebs),
-                     Spot("RestrictedInstanceGroups[].InstanceStorageConfigs[]", ebs)),
+                     Spot("InstanceGroups[].InstanceStorageConfigs[]", ebs, whole_on_update=True),
+                     Spot("RestrictedInstanceGroups[].InstanceStorageConfigs[]", ebs, whole_on_update=True)),
               refs=refs)
 
 
@@ -275,7 +286,9 @@ SPEC: Mapping[str, Op] = {
         F("RoleArn", "role"), F("KmsKey", "kms-volume"),
         F("DataStorageConfig.KmsKey", "kms-output", only_with="DataStorageConfig")),
         refs=(("ModelVariants[].ModelName", "model"),)),
-    "UpdateInferenceExperiment": Op("update", _root(F("DataStorageConfig.KmsKey", "kms-output")),
+    # botocore InferenceExperimentDataStorageConfig: Destination required; an update gives the whole configuration
+    "UpdateInferenceExperiment": Op("update", (Spot("DataStorageConfig", (F("KmsKey", "kms-output"),),
+                                                    whole_on_update=True),),
                                     refs=(("ModelVariants[].ModelName", "model"),)),
     "CreateTransformJob": Op("create", _root(F("TransformResources.VolumeKmsKeyId", "kms-volume"),
                                              F("TransformOutput.KmsKeyId", "kms-output"),
@@ -352,8 +365,8 @@ SPEC: Mapping[str, Op] = {
                                               F("UserSettings.ExecutionRole", "role")), *_canvas("UserSettings")),
                             refs=(("DomainId", "domain"),)),
     "UpdateUserProfile": Op("update", (*_root(F("UserSettings.SecurityGroups", "sgs", optional=True),
-                                              *_user_keys("UserSettings"),
-                                              F("UserSettings.ExecutionRole", "role")), *_canvas("UserSettings"))),
+                                              F("UserSettings.ExecutionRole", "role")), *_canvas("UserSettings"),
+                                       *_user_key_spots("UserSettings"))),
     "CreateSpace": Op("create", _root(F("SpaceSettings.RemoteAccess", "remote")), refs=(("DomainId", "domain"),)),
     "UpdateSpace": Op("update", _root(F("SpaceSettings.RemoteAccess", "remote"))),
     # validation runs training and transform jobs whose network the request cannot set: refused when given
@@ -396,7 +409,9 @@ SPEC: Mapping[str, Op] = {
     "CreateEdgePackagingJob": Op("create", _root(F("OutputConfig.KmsKeyId", "kms-output"),
                                                  F("ResourceKey", "kms-volume"))),
     "CreateDeviceFleet": Op("create", _root(F("OutputConfig.KmsKeyId", "kms-output"))),
-    "UpdateDeviceFleet": Op("update", _root(F("OutputConfig.KmsKeyId", "kms-output"))),
+    # botocore UpdateDeviceFleet: OutputConfig required (with its S3OutputLocation); EdgeOutputConfig.KmsKeyId: "If
+    # you don't provide a KMS key ID, Amazon SageMaker uses the default KMS key for Amazon S3"
+    "UpdateDeviceFleet": Op("update", (Spot("OutputConfig", (F("KmsKeyId", "kms-output"),), whole_on_update=True),)),
     "AttachClusterNodeNetworkInterface": Op("refused"),
     **{f"Create{k}JobDefinition": _definition(k) for k in _MONITOR},
     "CreateMonitoringSchedule": _schedule("create"),
