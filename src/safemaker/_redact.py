@@ -35,6 +35,10 @@ What is masked is decided by what a value *is*, not by a list of the URLs seen s
   scheme kept (``Authorization: Bearer ***``; RFC 6750 section 2.1, RFC 7617);
 - the cookies of a ``Cookie`` / ``Set-Cookie`` header (RFC 6265: a session cookie is a bearer credential), all of
   them (``Cookie: ***``), and curl's ``-b`` / ``--cookie`` data;
+- in a curl command, the options whose value is a credential by curl(1), also in a cluster of short options
+  (``-sSb data``, ``-su user:password``, ``-sbdata``): ``-b``/``--cookie`` data, the password of
+  ``-u``/``--user``, ``-U``/``--proxy-user``, ``-E``/``--cert``, ``--proxy-cert`` and of ``-x``/``--proxy``'s
+  ``user:password@``;
 - the password of ``-u``/``--user``/``--proxy-user user:password`` (curl), of a
   ``.netrc`` line (``login NAME password ***``) and the value of ``set NAME VALUE``
   when NAME says it holds a secret (``aws configure set aws_secret_access_key ***``);
@@ -202,10 +206,23 @@ _COMMAND_PASSWORD = (r"((?<![\w-])(?:(?:docker|podman|nerdctl|buildah|skopeo)\s+
                      r"|(?:mysql\w*|mariadb[\w-]*)\b[^\n;&|]*?\s-p"
                      r"|openssl\s[^\n;&|]*?\s-k\s+))(" + _VALUE + ")")
 _COMMAND_PASSWORD_RE = _Lazy(_COMMAND_PASSWORD)
-# curl's -b / --cookie "name=value; ..." (curl(1): "-b, --cookie <data|filename>  Pass the data to the HTTP server
-# in the Cookie header"): the data, or a file name (masked too: nothing tells them apart).
-_CURL_COOKIE = r"((?<![\w-])curl\b[^\n;&|]*?\s(?:-b|--cookie)(?:\s+|=))(" + _VALUE + ")"
-_CURL_COOKIE_RE = _Lazy(_CURL_COOKIE)
+# A curl command, to the end of its line or the next ; & | outside quotes (its options are read in it).
+_CURL_COMMAND_RE = _Lazy(r"(?<![\w-])curl\b(?:\"[^\"\r\n]*\"|'[^'\r\n]*'|[^\n;&|\"'])*")
+# curl's short options that take no value (curl(1), "OPTIONS": "Short version options that do not need any
+# additional values can be used immediately next to each other, like ... -OLv"): -0 -1 -2 -3 -4 -6 -# -: -a -B -f
+# -g -G -i -I -j -J -k -l -L -M -n -N -O -p -q -R -s -S -v -V -Z. A value-taking option ends the cluster and takes
+# the rest of the word ("may be used with or without a space between it and its value": -ddata), else the next
+# word: -sSb data is -s -S -b data, -ub data is -u b.
+_CURL_FLAGS = r"[0-46#:aBfgGiIjJkLlMnNOpqRsSvVZ]"
+# The options whose value holds a credential (curl(1)): -b/--cookie <data|filename> ("Pass the data to the HTTP
+# server in the Cookie header"; a file name is masked too: nothing tells them apart), -u/--user and
+# -U/--proxy-user <user:password>, -E/--cert and --proxy-cert <certificate[:password]>, -x/--proxy
+# [protocol://][user:password@]host[:port]; long forms with a space or "=".
+_CURL_OPTION = (r"(?<![\w-])(?:-" + _CURL_FLAGS + r"*([bEuUx])(?:\s+)?"
+                r"|--(cookie|user|proxy-user|cert|proxy-cert|proxy)(?:\s+|=))(" + _VALUE + ")")
+_CURL_OPTION_RE = _Lazy(_CURL_OPTION)
+_CURL_OPTION_KIND = {"b": "cookie", "u": "user", "U": "user", "E": "user", "x": "proxy", "cookie": "cookie",
+                     "user": "user", "proxy-user": "user", "cert": "user", "proxy-cert": "user", "proxy": "proxy"}
 # npm's per-registry credentials in .npmrc or `npm config set` (npm docs, "npmrc": "//registry.npmjs.org/:_authToken=",
 # "_auth", "_password"), given with "=" or as the next word.
 _NPMRC = r"(:_(?:authToken|auth|password)(?:\s*=\s*|\s+))(?![$\s])(\"[^\"\r\n]*\"|'[^'\r\n]*'|[^\s\"';&|]+)"
@@ -339,6 +356,36 @@ def _mask_value(match: "re.Match[str]") -> str:
     return f"{match.group(1)}{quote}{REDACTED}{quote}"
 
 
+def _mask_curl_option(match: "re.Match[str]") -> str:
+    """One option of a curl command (:data:`_CURL_OPTION`): a cookie's data whole, the password of
+    ``user:password`` / ``certificate:password`` / a proxy's ``user:password@``."""
+    value = match.group(3)
+    quote = value[0] if value[0] in "\"'" else ""
+    inner = value[1:-1] if quote and len(value) > 1 and value[-1] == quote else value[len(quote):]
+    if inner in (REDACTED, "") or inner.startswith("$"):
+        return match.group(0)
+    head = match.group(0)[:match.start(3) - match.start(0)]
+    kind = _CURL_OPTION_KIND[match.group(1) or match.group(2)]
+    if kind == "cookie":
+        return f"{head}{quote}{REDACTED}{quote}"
+    if kind == "proxy":
+        at = inner.rfind("@")
+        scheme = inner.find("://") + 3 if "://" in inner[:at] else 0
+        user, colon, secret = inner[scheme:at].partition(":") if at > 0 else ("", "", "")
+        if not secret or secret == REDACTED:
+            return match.group(0)
+        return f"{head}{quote}{inner[:scheme]}{user}:{REDACTED}{inner[at:]}{quote}"
+    user, colon, secret = inner.partition(":")
+    if not secret or secret == REDACTED or inner.startswith("pkcs11:"):  # no password, or a PKCS#11 URI (RFC 7512)
+        return match.group(0)
+    return f"{head}{quote}{user}:{REDACTED}{quote}"
+
+
+def _mask_curl_command(match: "re.Match[str]") -> str:
+    """The credentials in the options of one curl command (:data:`_CURL_COMMAND_RE`)."""
+    return _CURL_OPTION_RE.sub(_mask_curl_option, match.group(0))
+
+
 def _mask_element(match: "re.Match[str]") -> str:
     if not is_secret_name(match.group(2).rpartition(":")[2]) or match.group(3) == REDACTED:
         return match.group(0)
@@ -442,7 +489,7 @@ def _redact_all(text: str) -> str:
     masked = redact_url(text)
     masked = _AUTH_RE.sub(_mask_auth, masked)
     masked = _COOKIE_RE.sub(_mask_cookie, masked)
-    masked = _CURL_COOKIE_RE.sub(_mask_value, masked)
+    masked = _CURL_COMMAND_RE.sub(_mask_curl_command, masked)
     masked = _USER_OPTION_RE.sub(lambda m: m.group(1) + REDACTED, masked)
     masked = _OPTION_RE.sub(_mask_option, masked)
     masked = _ASSIGN_RE.sub(_mask_assignment, masked)

@@ -676,3 +676,77 @@ def test_a_vendor_key_a_positional_key_and_a_token_channel_are_masked(text, show
 def test_vendor_key_names(name, secret):
     assert _redact.is_secret_name(name) is secret
 
+
+# curl(1), "OPTIONS": "Short version options that do not need any additional values can be used immediately next to
+# each other, like for example you can specify all the options -O, -L and -v at once as -OLv"; "The short
+# 'single-dash' form of the options, -d for example, may be used with or without a space between it and its value".
+# So the option that takes a value ends a cluster and takes the rest of the word, else the next word (curl 7.88.1:
+# -sSb "a=1" sends "Cookie: a=1"; -subob:pw authenticates as bob:pw; -ub ... is user 'b'). The options whose value is
+# a credential: -b/--cookie <data|filename>, -u/--user and -U/--proxy-user <user:password>, -E/--cert and
+# --proxy-cert <certificate[:password]>, -x/--proxy [protocol://][user:password@]host[:port].
+@pytest.mark.parametrize("text, expected", [
+    ('curl -sb "session=Zq8c" https://h/x', 'curl -sb "***" https://h/x'),
+    ('curl -sSb "session=Zq8c; theme=dark" https://h/b.sh | bash', 'curl -sSb "***" https://h/b.sh | bash'),
+    ("curl -fsSLb session=Zq8c https://h/x -o x", "curl -fsSLb *** https://h/x -o x"),
+    ("curl -bsession=Zq8c https://h/x", "curl -b*** https://h/x"),
+    ("curl -ksbsession=Zq8c https://h/x", "curl -ksb*** https://h/x"),
+    ("curl --cookie=session=Zq8c https://h/x", "curl --cookie=*** https://h/x"),
+    ("curl -su alice:Zq8pw https://h/x", "curl -su alice:*** https://h/x"),
+    ("curl -sSfLu 'alice:Zq8 pw' https://h/x", "curl -sSfLu 'alice:***' https://h/x"),
+    ("curl -ualice:Zq8pw https://h/x", "curl -ualice:*** https://h/x"),
+    ("curl -subob:Zq8pw https://h/x", "curl -subob:*** https://h/x"),
+    ("curl --user=alice:Zq8pw https://h/x", "curl --user=alice:*** https://h/x"),
+    ("curl -sU proxy:Zq8pw -x http://proxy:3128 https://h/x", "curl -sU proxy:*** -x http://proxy:3128 https://h/x"),
+    ("curl -sx http://proxy:Zq8pw@proxy.example.com:3128 https://h/x",
+     "curl -sx http://proxy:***@proxy.example.com:3128 https://h/x"),
+    ("curl --proxy proxy:Zq8pw@proxy.example.com:3128 https://h/x",
+     "curl --proxy proxy:***@proxy.example.com:3128 https://h/x"),
+    ("curl -sE client.pem:Zq8pw https://h/x", "curl -sE client.pem:*** https://h/x"),
+    ("curl --cert client.pem:Zq8pw --proxy-cert p.pem:Zq8pp https://h/x",
+     "curl --cert client.pem:*** --proxy-cert p.pem:*** https://h/x"),
+    # every option of the command, not only the first; and the next command of the line
+    ('curl -sb "a=Zq8c" -su alice:Zq8pw https://h/x; curl -Lb b=Zq8d https://h/y',
+     'curl -sb "***" -su alice:*** https://h/x; curl -Lb *** https://h/y'),
+    # -H, -d, -e in a cluster: their values are masked by what they hold (a header, a secret-named field, a URL)
+    ('curl -sSH "Authorization: Bearer Zq8t" https://h/x', 'curl -sSH "Authorization: Bearer ***" https://h/x'),
+    ('curl -sH "Cookie: sid=Zq8c" https://h/x', 'curl -sH "Cookie: ***" https://h/x'),
+    ('curl -sd "password=Zq8pw" https://h/x', 'curl -sd "password=***" https://h/x'),
+    ('curl -kLe "https://h/?token=Zq8t" https://h/x', 'curl -kLe "https://h/?token=***" https://h/x'),
+])
+def test_curl_options_that_carry_a_credential_are_masked_in_a_cluster_of_short_options(text, expected):
+    assert redact_text(text) == expected
+    assert redact_text(expected) == expected
+    assert may_hold_secret(text)
+
+
+@pytest.mark.parametrize("text", [
+    "curl -sSL https://example.com/setup.sh -o /tmp/setup.sh",  # no value-taking option with a credential
+    "curl -so b https://h/x", "curl -sob https://h/x",  # -o takes the output file name ('b')
+    "curl -su alice https://h/x",  # no password given: curl asks for it
+    "curl -sE client.pem https://h/x", "curl -sE 'pkcs11:token=t;object=o' https://h/x",  # RFC 7512 URI
+    "curl -sx http://proxy.example.com:3128 https://h/x",
+    'curl -sb "$COOKIE" https://h/x', "curl -su \"$USER:$PASS\" https://h/x",
+    "sudo -su ec2-user bash", "tar -xzbf a.tar.gz",  # not curl
+])
+def test_curl_options_without_a_credential_are_kept(text):
+    assert redact_text(text) == text
+
+
+def test_a_lifecycle_warning_never_quotes_curls_clustered_credentials():
+    """The trial's report: a PreflightWarning quoting a lifecycle script's line printed curl -sb / -su data."""
+    import base64
+
+    from safemaker import guard
+
+    from _profiles import make_profile
+
+    script = ('#!/bin/bash\ncurl -sSb "session=Zq8sessionSECRET" https://pkgs.example.com/b.sh | bash\n'
+              "curl -su deploy:Zq8passwordSECRET https://pkgs.example.com/x.tgz -o /tmp/x.tgz\n")
+    profile = make_profile(notebook_root_access="Enabled", preflight_warnings=["SM-PRE-LIFECYCLE-FETCH"])
+    d = guard.decide("CreateNotebookInstanceLifecycleConfig", {
+        "NotebookInstanceLifecycleConfigName": "lc", "OnStart": [{"Content": base64.b64encode(script.encode()).decode()}]},
+        profile)
+    shown = [(w.path, w.found) for w in d.warnings]
+    assert shown == [("OnStart[0].Content line 2", 'curl -sSb "***" https://pkgs.example.com/b.sh | bash'),
+                     ("OnStart[0].Content line 3", "curl -su deploy:*** https://pkgs.example.com/x.tgz -o /tmp/x.tgz")]
+    assert "SECRET" not in repr(d.warnings) and "SECRET" not in "".join(w.message() for w in d.warnings)
