@@ -2,7 +2,8 @@
 
 A *rule path* names fields the way :mod:`safemaker.rules` writes them:
 ``"TrainingJobDefinitions[].VpcConfig.Subnets"``, where ``[]`` means every
-element of a list. A *concrete path* names one value: ``("TrainingJobDefinitions",
+element of a list (and ``*``, a whole member, every value of a map: other
+services' requests, ``"actions.*"``). A *concrete path* names one value: ``("TrainingJobDefinitions",
 0, "VpcConfig", "Subnets")``, rendered ``"TrainingJobDefinitions[0].VpcConfig.Subnets"``.
 
 Every module that walks requests goes through here: the guard, reference
@@ -141,7 +142,8 @@ def expand(doc: Any, parts: tuple[str, ...], prefix: tuple[Key, ...] = (),
     doc : Any
         The request (or description) to walk.
     parts : tuple[str, ...]
-        A split rule path (:func:`split_path`); ``"[]"`` steps into every element.
+        A split rule path (:func:`split_path`); ``"[]"`` steps into every element (of a list or a
+        tuple), ``"*"`` into every value of a mapping.
     prefix : tuple, default ()
         Concrete parts already walked (prepended to each result).
     on_unwalkable : callable, optional
@@ -166,8 +168,13 @@ def expand(doc: Any, parts: tuple[str, ...], prefix: tuple[Key, ...] = (),
         elif doc is not None and on_unwalkable is not None:
             on_unwalkable(prefix, doc)
         return
-    if is_map(doc) and head in doc:
-        yield from expand(doc[head], parts[1:], prefix + (head,), on_unwalkable)
+    if is_map(doc):
+        if head in doc:
+            yield from expand(doc[head], parts[1:], prefix + (head,), on_unwalkable)
+        elif head == "*":  # every value of the map (a member named "*" is that member)
+            rest = parts[1:]
+            for key, item in doc.items():
+                yield from expand(item, rest, prefix + (key,), on_unwalkable)
 
 
 def expand_all(doc: Any, parts: tuple[str, ...], prefix: tuple[Key, ...] = (),
@@ -204,6 +211,10 @@ def expand_all(doc: Any, parts: tuple[str, ...], prefix: tuple[Key, ...] = (),
                 on_unwalkable(prefix, cur)
             return out
         if (type(cur) is not dict and not is_map(cur)) or head not in cur:
+            if head == "*" and is_map(cur):
+                rest = parts[i + 1:]
+                for key, item in cur.items():
+                    expand_all(item, rest, prefix + (key,), on_unwalkable, out)
             return out
         cur = cur[head]
         prefix = prefix + (head,)
@@ -301,7 +312,7 @@ class PathTree:
     Parameters
     ----------
     entries : Iterable[tuple[str, Any]]
-        ``(rule path, payload)`` pairs; a path may not be empty or end with ``[]``.
+        ``(rule path, payload)`` pairs; a path may not be empty, start or end with ``[]`` or hold ``*``.
         Several payloads may share a path.
 
     Example
@@ -321,8 +332,8 @@ class PathTree:
         paths: list[str] = []
         for path, payload in entries:
             parts = split_path(path)
-            if not parts or parts[-1] == "[]" or parts[0] == "[]":
-                raise ValueError(f"PathTree: {path!r} must start and end with a member name")
+            if not parts or parts[-1] == "[]" or parts[0] == "[]" or "*" in parts:
+                raise ValueError(f"PathTree: {path!r} must start and end with a member name (and have no '*')")
             node = root
             for part in parts:
                 if part == "[]":
@@ -508,6 +519,8 @@ def path_regex(path: str) -> str:
     for part in split_path(path):
         if part == "[]":
             out += r"\[\d+\]"
+        elif part == "*":
+            out += (r"\." if out else "") + r"[^.\[\]]+"
         else:
             out += (r"\." if out else "") + re.escape(part)
     return out

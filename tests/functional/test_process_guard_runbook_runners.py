@@ -184,6 +184,20 @@ def test_a_response_plan_decides_the_runbooks_it_starts(safemaker_local, safemak
     assert safemaker_local.request_count("ssm-incidents") == 2
 
 
+def test_a_response_plan_given_as_tuples_decides_the_runbooks_it_starts(safemaker_local, safemaker_session, profile,
+                                                                        made):
+    """botocore takes a tuple wherever its model has a list (``ParamValidator.CONTAINER_TYPES['list']``): the
+    runner's items are read through the one path engine, tuples as lists."""
+    safemaker.install_process(profile)
+    ir = safemaker_session.client("ssm-incidents", config=NO_RETRY)
+    with pytest.raises(GuardrailViolation) as exc:
+        ir.create_response_plan(name="p", incidentTemplate={"title": "t", "impact": 1},
+                                actions=tuple(plan_actions("ClosedRb") + plan_actions("OpenRb")))
+    assert paths(exc) == [(f"actions[1].ssmAutomation.documentName -> {OPEN_PATH}", "Enabled",
+                           "SM-NB-DIRECT-INTERNET")]
+    assert safemaker_local.request_count("ssm-incidents") == 0
+
+
 def test_start_incident_reads_the_response_plan_and_decides_its_runbooks(safemaker_local, safemaker_session,
                                                                          profile, made):
     safemaker.install_process(profile)

@@ -205,3 +205,21 @@ def test_concrete_paths_parse_back_and_read_through_tuples() -> None:
         "Subnets": ("subnet-1",)}}}})}
     assert paths.get_at(doc, parts) == "subnet-1"
     assert paths.get_at(doc, ("Targets", 2)) is MISSING and paths.get_at(doc, ("Targets", "Arn")) is MISSING
+
+
+def test_every_value_of_a_map_through_the_engine() -> None:
+    """``*`` steps into every value of a mapping (other services' requests: an AWS FIS template's ``actions`` map,
+    ``"actions.*"``), in both walks; a member literally named ``*`` is that member."""
+    doc = {"actions": {"a": {"parameters": {"documentArn": "x"}}, "b": {"other": 1}, "c": None},
+           "list": ({"m": {"k": {"v": 1}}},)}
+    for walk in (lambda d, p: list(paths.expand(d, paths.split_path(p))),
+                 lambda d, p: paths.expand_all(d, paths.split_path(p))):
+        assert walk(doc, "actions.*.parameters.documentArn") == [(("actions", "a", "parameters", "documentArn"), "x")]
+        assert [p for p, _ in walk(doc, "actions.*")] == [("actions", "a"), ("actions", "b"), ("actions", "c")]
+        assert walk(doc, "list[].m.*.v") == [(("list", 0, "m", "k", "v"), 1)]
+        assert walk({"m": {"*": 1, "x": 2}}, "m.*") == [(("m", "*"), 1)]
+    import re
+
+    assert re.fullmatch(paths.path_regex("actions.*.parameters"), "actions.a-1.parameters")
+    with pytest.raises(ValueError):
+        paths.PathTree([("actions.*.x", "p")])

@@ -85,7 +85,7 @@ def search_covers(kind: str) -> bool:
 
     members = set(_record_shape(kind).members)
     spec = RESOURCES[kind]
-    needed = {spec.arn_key.split(".")[0], spec.list_name_key}
+    needed = {split_path(spec.arn_key)[0], spec.list_name_key}
     for info in _fields_of(kind):
         needed.add(split_path(info.describe_path)[0])
     needed.discard(None)

@@ -73,7 +73,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Mapping
 
 from ..errors import MISSING, Violation
 from ..other_services import DECIDED_OPERATIONS
-from ..paths import get_at, parse_path
+from ..paths import expand_all, format_path, get, get_at, is_map, parse_path, split_path
 from ..rules import FieldRule, Guardrail, OperationRule, Reference, Target
 from ._document import IacInputError, parse_text
 from ._unverified import RELAXATION, relaxed, unknown_finding, unverifiable
@@ -602,24 +602,11 @@ class RunbookRunner:
 
 
 def _items(node: Any, at: str, prefix: str) -> "Iterator[tuple[str, Mapping[str, Any]]]":
-    if not at:
-        if isinstance(node, Mapping):
-            yield prefix, node
-        return
-    head, _, rest = at.partition(".")
-    if head == "*":
-        for key, value in (node.items() if isinstance(node, Mapping) else ()):
-            yield from _items(value, rest, f"{prefix}.{key}" if prefix else str(key))
-        return
-    many = head.endswith("[]")
-    name = head[:-2] if many else head
-    child = node.get(name) if isinstance(node, Mapping) else None
-    here = f"{prefix}.{name}" if prefix else name
-    if many:
-        for i, value in enumerate(child if isinstance(child, (list, tuple)) else ()):
-            yield from _items(value, rest, f"{here}[{i}]")
-    elif child is not None:
-        yield from _items(child, rest, here)
+    """``(shown path, mapping)`` of every mapping at rule path ``at`` below ``node`` (the one path engine)."""
+    for parts, value in expand_all(node, split_path(at)):
+        if is_map(value):
+            shown = format_path(parts)
+            yield (f"{prefix}.{shown}" if prefix and shown else prefix or shown), value
 
 
 _RESPONSE_PLAN = RunbookRunner("actions[].ssmAutomation", "documentName", "documentVersion")
@@ -1090,9 +1077,9 @@ class ScalableResource:
 
 
 def _at(value: Any, path: tuple[str, ...]) -> Any:
-    for name in path:
-        value = value.get(name) if isinstance(value, Mapping) else None
-    return value
+    """The value at member path ``path`` (split), or ``None`` (the one path engine)."""
+    found = get(value, path)
+    return None if found is MISSING else found
 
 
 def _is_int(value: Any) -> bool:
@@ -1454,14 +1441,14 @@ def _runbooks(operation: str, runner: RunbookRunner, obj: Any, prefix: str, star
     for here, item in runner.items(obj):
         if runner.when is not None and runner.when[0] in item and item[runner.when[0]] not in runner.when[1]:
             continue  # another kind of action
-        name = _at(item, tuple(runner.name.split(".")))
+        name = _at(item, split_path(runner.name))
         path = f"{prefix}{here}.{runner.name}" if here else f"{prefix}{runner.name}"
         if name is None:
             if runner.when is not None and item.get(runner.when[0]) in runner.when[1]:
                 out.append(_unverifiable(operation, path, None, "runs an Automation runbook it does not name"))
             continue
         request = {name_member: name}
-        version = _at(item, tuple(runner.version.split("."))) if runner.version is not None else None
+        version = _at(item, split_path(runner.version)) if runner.version is not None else None
         if version is not None:
             request[version_member] = version
         starts.append((path, service, started, request))
