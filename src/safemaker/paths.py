@@ -169,12 +169,12 @@ def expand(doc: Any, parts: tuple[str, ...], prefix: tuple[Key, ...] = (),
             on_unwalkable(prefix, doc)
         return
     if is_map(doc):
-        if head in doc:
-            yield from expand(doc[head], parts[1:], prefix + (head,), on_unwalkable)
-        elif head == "*":  # every value of the map (a member named "*" is that member)
+        if head == "*":  # every value of the map, a key spelled "*" among them (trial 14b F09)
             rest = parts[1:]
             for key, item in doc.items():
                 yield from expand(item, rest, prefix + (key,), on_unwalkable)
+        elif head in doc:
+            yield from expand(doc[head], parts[1:], prefix + (head,), on_unwalkable)
 
 
 def expand_all(doc: Any, parts: tuple[str, ...], prefix: tuple[Key, ...] = (),
@@ -210,11 +210,13 @@ def expand_all(doc: Any, parts: tuple[str, ...], prefix: tuple[Key, ...] = (),
             elif cur is not None and on_unwalkable is not None:
                 on_unwalkable(prefix, cur)
             return out
-        if (type(cur) is not dict and not is_map(cur)) or head not in cur:
-            if head == "*" and is_map(cur):
+        if head == "*":  # every value of the map, a key spelled "*" among them (trial 14b F09)
+            if is_map(cur):
                 rest = parts[i + 1:]
                 for key, item in cur.items():
                     expand_all(item, rest, prefix + (key,), on_unwalkable, out)
+            return out
+        if (type(cur) is not dict and not is_map(cur)) or head not in cur:
             return out
         cur = cur[head]
         prefix = prefix + (head,)

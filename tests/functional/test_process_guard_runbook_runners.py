@@ -254,6 +254,30 @@ def test_an_experiment_that_runs_a_runbook_decides_it(safemaker_local, safemaker
     assert safemaker_local.request_count("fis", "StartExperiment") == 1
 
 
+def test_an_action_named_star_hides_no_other_action(safemaker_local, safemaker_session, profile):
+    """Trial 14b F09: botocore's fis ``ExperimentTemplateActionName`` (the key of ``actions``) has the pattern
+    ``[\\S]+``, so ``*`` is a name a caller may give an action; the runbook another action starts is decided all
+    the same (it was sent unread when the walk took ``actions.*`` for the member named ``*``)."""
+    assert botocore.session.get_session().get_service_model("fis").shape_for(
+        "ExperimentTemplateActionName").metadata["pattern"] == "[\\S]+"
+    arn = f"arn:aws:ssm:us-east-1:{ACCOUNT}:document/OpenRb"
+    request = {"roleArn": f"arn:aws:iam::{ACCOUNT}:role/fis", "description": "d",
+               "stopConditions": [{"source": "none"}],
+               "actions": {"*": fis_action("aws:fis:wait", duration="PT1M"),
+                           "run": fis_action("aws:ssm:start-automation-execution", documentArn=arn,
+                                             maxDuration="PT5M")}}
+    violations, starts = service_calls.service_call_decision("fis", "CreateExperimentTemplate", request, profile)
+    assert violations == [] and starts == [("actions.run.parameters.documentArn", "ssm", "StartAutomationExecution",
+                                            {"DocumentName": arn})]
+    safemaker.install_process(profile)
+    fis = safemaker_session.client("fis", config=NO_RETRY)
+    with pytest.raises(GuardrailViolation) as exc:
+        fis.create_experiment_template(**request)
+    assert [(p.split(" -> ")[0], r) for p, _, r in paths(exc)] == [("actions.run.parameters.documentArn",
+                                                                     "SM-REFERENCE")]
+    assert safemaker_local.request_count("fis") == 0
+
+
 # --------------------------------------------------------------------------- SSM, MGN, IoT, EventBridge subscribers
 
 

@@ -209,7 +209,9 @@ def test_concrete_paths_parse_back_and_read_through_tuples() -> None:
 
 def test_every_value_of_a_map_through_the_engine() -> None:
     """``*`` steps into every value of a mapping (other services' requests: an AWS FIS template's ``actions`` map,
-    ``"actions.*"``), in both walks; a member literally named ``*`` is that member."""
+    ``"actions.*"``), in both walks; a key spelled ``*`` is one of them, never the only one: botocore's fis
+    ``ExperimentTemplateActionName`` (the key of ``actions``) has the pattern ``[\\S]+``, so a caller may name an
+    action ``*`` beside one that runs a runbook (trial 14b F09; no rule path names a member ``*``)."""
     doc = {"actions": {"a": {"parameters": {"documentArn": "x"}}, "b": {"other": 1}, "c": None},
            "list": ({"m": {"k": {"v": 1}}},)}
     for walk in (lambda d, p: list(paths.expand(d, paths.split_path(p))),
@@ -217,7 +219,7 @@ def test_every_value_of_a_map_through_the_engine() -> None:
         assert walk(doc, "actions.*.parameters.documentArn") == [(("actions", "a", "parameters", "documentArn"), "x")]
         assert [p for p, _ in walk(doc, "actions.*")] == [("actions", "a"), ("actions", "b"), ("actions", "c")]
         assert walk(doc, "list[].m.*.v") == [(("list", 0, "m", "k", "v"), 1)]
-        assert walk({"m": {"*": 1, "x": 2}}, "m.*") == [(("m", "*"), 1)]
+        assert walk({"m": {"*": 1, "x": 2}}, "m.*") == [(("m", "*"), 1), (("m", "x"), 2)]
     import re
 
     assert re.fullmatch(paths.path_regex("actions.*.parameters"), "actions.a-1.parameters")
