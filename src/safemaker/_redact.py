@@ -106,7 +106,8 @@ class _Lazy:
 _VENDOR_KEY = ("(?<=[a-z0-9])" + "".join(f"(?<!{w})" for w in (
     "kms", "cmk", "public", "pub", "host", "gpg", "pgp", "object", "s3", "partition", "sort", "hash", "range",
     "primary", "foreign", "cache", "idempotency", "dedup", "deduplication", "tag", "label", "row", "group", "lookup",
-    "map", "dict", "index", "field", "attribute", "dimension", "metric", "condition", "context", "registry"))
+    "map", "dict", "index", "field", "attribute", "dimension", "metric", "condition", "context", "registry",
+    "model", "input", "output", "target", "prefix", "bucket", "routing", "shard", "file", "path"))
                + r"[-_]key(?![a-z0-9])")
 #: A name (of a URL parameter, a variable, a header, a key, an option) that says it holds a credential.
 # pass (a word of its own: DB_PASS, openssl's pass:), *_PWD (MYSQL_PWD; not the shell's PWD), passphrase,
@@ -117,7 +118,7 @@ _SECRET_WORD = (r"(?:token|signature|credential|secret|passw(?:or)?d|passphrase|
                 r"|private[-_]?key|account[-_]?key|subscription[-_]?key|functions[-_]?key|bearer"
                 r"|(?:sse[-_]?c|customer|encryption|license|master|signing|hmac|shared|client|app|auth)[-_]?key"
                 r"(?![a-z0-9])|" + _VENDOR_KEY +
-                r"|(?<![a-z0-9])pass(?![a-z0-9])|(?<=[_.-])pwd(?![a-z0-9]))")
+                r"|(?<![a-z0-9])pass(?![a-z0-9])|(?<=[_.-])(?:pwd|pat)(?![a-z0-9]))")
 _SECRET_WORD_RE = _Lazy(_SECRET_WORD, re.I)
 #: ... unless it names something about a secret that is not one (SecretArn, TOKEN_FILE, token_url, TokenType).
 _NOT_SECRET_SUFFIX_RE = _Lazy(
@@ -191,20 +192,28 @@ _FORMATS_RE = _Lazy(_FORMATS)
 # Commands that take a secret as a positional word: W&B's `wandb login [OPTIONS] [KEY]` ("KEY: your API key"),
 # ngrok's `ngrok config add-authtoken TOKEN` (v2: `ngrok authtoken TOKEN`), a .netrc line (login NAME password
 # SECRET) and `aws configure set aws_secret_access_key SECRET` (any `set NAME VALUE` whose NAME says it holds a secret).
-_POSITIONAL = (r"((?<![\w-])(?:login\s+\S+\s+passw(?:or)?d|wandb\s+login(?:\s+--?[a-z][a-z-]*(?:=\S+)?)*"
-               r"|ngrok\s+(?:config\s+add-)?authtoken|set\s+[\"']?([a-z0-9_.-]{0,64}" + _SECRET_WORD
+_OPTIONS = r"(?:\s+--?[a-z][a-z-]*(?:=\S+|\s+(?![-$])[^\s\"';&|]+)?)*"  # options before the secret word, any form
+_POSITIONAL = (r"((?<![\w-])(?:login\s+\S+\s+passw(?:or)?d|wandb\s+login" + _OPTIONS
+               + r"|ngrok\s+(?:config\s+add-(?:authtoken|api-key)|authtoken)" + _OPTIONS
+               + r"|conda\s+token\s+set" + _OPTIONS + r"|set\s+[\"']?([a-z0-9_.-]{0,64}" + _SECRET_WORD
                + r"[a-z0-9_.-]{0,64})[\"']?)\s+)(?![-$])([^\s\"';&|]+)")
 _POSITIONAL_RE = _Lazy(_POSITIONAL, re.I)
 # Options whose value is a password by a command's documentation, where the option letter alone says nothing
 # (mkdir -p, ssh -p 22): docker/podman login -p (docker login: "-p, --password string  Password"), sshpass -p
 # (sshpass(1): "-p password  The password is given on the command line"), the MySQL/MariaDB clients' -pPASSWORD
 # (MySQL manual: "--password[=password], -p[password] ... no space between the option and the password"),
-# openssl enc -k (openssl-enc(1): "-k password"). Case-sensitive.
+# openssl enc -k (openssl-enc(1): "-k password"), az login -p (Azure CLI: "az login -u <username> -p <password>"),
+# wandb.login(key=...) (W&B: "key: The API key to use"), and the word echoed into a registry login's
+# --password-stdin (docker login: "echo $TOKEN | docker login --password-stdin"). Case-sensitive.
 _VALUE = r"(?![-$])(?:\"[^\"\r\n]*\"|'[^'\r\n]*'|[^\s\"';&|]+)"
 _COMMAND_PASSWORD = (r"((?<![\w-])(?:(?:docker|podman|nerdctl|buildah|skopeo)\s+login\b[^\n;&|]*?\s-p(?:\s+|=)?"
                      r"|sshpass(?:\s+-[^p\s]\S*)*\s+-p\s*"
                      r"|(?:mysql\w*|mariadb[\w-]*)\b[^\n;&|]*?\s-p"
-                     r"|openssl\s[^\n;&|]*?\s-k\s+))(" + _VALUE + ")")
+                     r"|openssl\s[^\n;&|]*?\s-k\s+"
+                     r"|az\s+login\b[^\n;&|]*?\s-p(?:\s+|=)"
+                     r"|wandb\.login\([^)\n]*?\bkey\s*=\s*"
+                     r"|echo\s+(?=" + _VALUE + r"\s*\|\s*(?:\w+\s+)*?(?:docker|podman|nerdctl|helm|oras|crane|buildah|skopeo)"
+                     r"\b[^\n;&|]*?\slogin\b[^\n;&|]*?--password-stdin)))(" + _VALUE + ")")
 _COMMAND_PASSWORD_RE = _Lazy(_COMMAND_PASSWORD)
 # A curl command, to the end of its line or the next ; & | outside quotes (its options are read in it).
 _CURL_COMMAND_RE = _Lazy(r"(?<![\w-])curl\b(?:\"[^\"\r\n]*\"|'[^'\r\n]*'|[^\n;&|\"'])*")
@@ -248,7 +257,7 @@ _TRIGGER_RE = _Lazy(
     r"|gh[pousr]_|github_pat_|hf_|xox[abposer]-|glpat-|pypi-|aiza|[sr]k_live_|[sr]k_test_|npm_"
     r"|eyj|login|mysql|mariadb|openssl|:_auth|cookie|curl|hooks|discord|webhook|ifttt|telegram"
     r"|(?:sse[-_]?c|customer|encryption|license|master|signing|hmac|shared|client|app)[-_]?key|[a-z0-9][-_]key"
-    r"|wandb|ngrok|anaconda")  # on text.lower()
+    r"|wandb|ngrok|anaconda|[-_.]pat")  # on text.lower()
 
 
 def _mask_userinfo(match: "re.Match[str]") -> str:

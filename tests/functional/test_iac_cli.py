@@ -260,6 +260,14 @@ def test_terraform_fix_names_the_plan_attribute_and_writes_its_literal(profile_f
     _, rows = run_json(profile_file, str(f))
     assert [(r["path"], r["fix"]) for r in rows] == [
         ("enable_network_isolation", "Set enable_network_isolation to true")]
+    # a block the plan leaves out: the fix names its attributes as the provider does (trial 14b F03)
+    del values["vpc_config"]
+    values["enable_network_isolation"] = True
+    f.write_text(json.dumps(plan))
+    _, rows = run_json(profile_file, str(f))
+    assert [r["path"] for r in rows] == ["vpc_config"]
+    assert "subnets" in rows[0]["fix"] and "security_group_ids" in rows[0]["fix"]
+    assert "Subnets" not in rows[0]["fix"] and "SecurityGroupIds" not in rows[0]["fix"]
     _, rows = run_json(profile_file, str(DATA / "authored" / "tf-plan.json"))
     fixes = {r["path"]: r["fix"] for r in rows if r["status"] == "FAIL"}
     assert fixes["direct_internet_access"].startswith('Set direct_internet_access to "Disabled"')

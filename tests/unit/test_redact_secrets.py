@@ -662,6 +662,22 @@ def test_secret_key_names(name, secret):
     ("S3_KEY=models/model.tar.gz PARTITION_KEY=pk", "S3_KEY=models/model.tar.gz PARTITION_KEY=pk"),
     ("--condition-key aws:SourceVpc --public-key ssh-rsa", "--condition-key aws:SourceVpc --public-key ssh-rsa"),
     ("wandb login", "wandb login"), ("wandb login $WANDB_API_KEY", "wandb login $WANDB_API_KEY"),
+    # trial 14b F02: options before the key (W&B: "--host TEXT", ngrok: "--config"), ngrok's "config add-api-key",
+    # Anaconda's "conda token set <TOKEN>", wandb.login(key=...), Azure CLI "az login -u <username> -p <password>",
+    # docker login "echo $TOKEN | docker login --password-stdin" with the token written, GitHub's PAT
+    ("wandb login --host https://w.example.com 0123456789abcdef", "wandb login --host https://w.example.com ***"),
+    ("ngrok authtoken --config f.yml 2AbCdEf", "ngrok authtoken --config f.yml ***"),
+    ("ngrok config add-api-key KEY123", "ngrok config add-api-key ***"),
+    ("conda token set tok123", "conda token set ***"), ('wandb.login(key="abc123")', 'wandb.login(key="***")'),
+    ("az login -u me -p Sup3rS3cret", "az login -u me -p ***"),
+    ("echo Zq9Tok0123 | docker login --password-stdin -u AWS reg",
+     "echo *** | docker login --password-stdin -u AWS reg"),
+    ("export GH_PAT=ghx0123abc", "export GH_PAT=***"),
+    ("echo $TOKEN | docker login --password-stdin", "echo $TOKEN | docker login --password-stdin"),
+    ("echo hello | tee x", "echo hello | tee x"), ("PATH=/usr/bin:$PATH", "PATH=/usr/bin:$PATH"),
+    # S3 object keys and column names stay (trial 14b: over-masked)
+    ("MODEL_KEY=s3://b/k INPUT_KEY=prefix/ ROUTING_KEY=x BUCKET_KEY=k SHARD_KEY=id",
+     "MODEL_KEY=s3://b/k INPUT_KEY=prefix/ ROUTING_KEY=x BUCKET_KEY=k SHARD_KEY=id"),
 ])
 def test_a_vendor_key_a_positional_key_and_a_token_channel_are_masked(text, shown):
     assert _redact.redact_text(text) == shown

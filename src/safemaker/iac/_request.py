@@ -190,12 +190,40 @@ def _in_source_terms(fix: str, api_path: str, shown: str) -> str:
                   lambda m: m.group(1) + m.group(2) + json.dumps(ast.literal_eval(m.group(3))), fix)
 
 
+def _members_at(operation: str, parts: Parts) -> tuple[str, ...]:
+    """The member names of the structure at request path ``parts`` of SageMaker ``operation`` (botocore's input
+    shape; list elements stepped through), or ``()`` where the path names no structure."""
+    from .sdk_calls import _input_shape
+
+    try:
+        shape = _input_shape("sagemaker", operation)
+    except Exception:  # noqa: BLE001 - an operation botocore does not know: nothing to spell
+        return ()
+    for part in parts:
+        while getattr(shape, "type_name", None) == "list":
+            shape = shape.member
+        if isinstance(part, int):
+            continue
+        members = getattr(shape, "members", None)
+        if not members or part not in members:
+            return ()
+        shape = members[part]
+    while getattr(shape, "type_name", None) == "list":
+        shape = shape.member
+    return tuple(getattr(shape, "members", None) or ())
+
+
 def _finding(req: SourceRequest, parts: Parts, rule_id: str, status: str, found: Any, required: Any,
              required_text: str | None, fix: str, raw_path: str = "") -> Finding:
     shown = req.shown_path(parts)
     for named in _STEP.findall(raw_path):  # keep pipeline step names: Steps[0:Train]
         shown = re.sub(r"Steps\[\d+\](?!:)", lambda _m, _n=named: _n, shown, count=1)
     fix = _in_source_terms(fix, raw_path, shown)
+    if req.operation and raw_path:   # the members of the structure the fix names (trial 14b F03)
+        for member in _members_at(req.operation, parts):
+            spelled = req.shown_path(tuple(parts) + (member,)).rpartition(".")[2]
+            if spelled != member and member in fix:
+                fix = re.sub(r"(?<![\w.])" + member + r"\b", spelled, fix)
     kind = _resource_kind(req)
     severity = RULE_SEVERITY.get(rule_id, Severity.HIGH) if status == "FAIL" else UNVERIFIABLE_SEVERITY
     related = RELATED_CONTROLS.get((kind or "", rule_id), RelatedControls())
