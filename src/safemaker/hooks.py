@@ -288,6 +288,8 @@ class Guard:
         operation = model.name
         self._forget(operation, params)
         rule = RULES.get(operation)
+        if operation == "UpdatePipelineVersion" and _aliases_added(params):
+            return self._pipeline_alias_move(params, model, client_ref, context)
         if rule is None and operation not in _preflight.PREFLIGHT_OPERATIONS and operation in NO_NETWORK_EFFECT:
             # classified as having no network effect: nothing to decide (an operation the
             # classification does not know goes on to decide, which refuses it)
@@ -355,6 +357,39 @@ class Guard:
         self._record(operation, "injected" if decision.injected else "allowed", decision.injected, (),
                      checked, region)
         return self._approve(context, operation, decision, rule, params, fetched, send=True)
+
+    def _pipeline_alias_move(self, params: Mapping[str, Any], model: Any, client_ref: Any,
+                             context: dict[str, Any] | None) -> dict[str, Any] | None:
+        """``UpdatePipelineVersion`` adding aliases to a version (trial 14b F05), decided as
+        ``StartPipelineExecution`` of that version: botocore sagemaker ``StartPipelineExecution.PipelineVersionAlias``
+        "The alias of the pipeline version to start the execution from", ``PipelineVersionAliasOperations.Add`` "The
+        aliases to add to the pipeline version". Every start of the alias (a schedule, a rule, a Step Functions task
+        decided earlier on the version the alias named then) runs this version from then on, so its definition is
+        described (``DescribePipeline`` with its ``PipelineVersionId``) and checked as a start of it would be. An
+        update that adds no alias (name, description, ``Remove``) routes nothing anew and is not decided."""
+        operation = model.name
+        params = _process.own_copy(params)
+        client = client_ref() if client_ref is not None else None
+        checked: list[str] = []
+        start = {"PipelineName": params.get("PipelineArn")}
+        if params.get("PipelineVersionId") is not None:
+            start["PipelineVersionId"] = params["PipelineVersionId"]
+        aliases = ", ".join(repr(a) for a in params["PipelineVersionAliasOperations"]["Add"])
+        violations = self._pipeline_start_violations(
+            operation, f"PipelineVersionAliasOperations.Add ({aliases} -> version {params.get('PipelineVersionId')})",
+            start, client, checked)
+        region = getattr(getattr(client, "meta", None), "region_name", None)
+        if self.mode == "warn":
+            self._record(operation, "warned" if violations else "allowed", (), violations, checked, region)
+            return None
+        if violations:
+            self._record(operation, "refused", (), violations, checked, region)
+            raise GuardrailViolation(operation, violations)
+        self._record(operation, "allowed", (), (), checked, region)
+        if context is not None and not self._defers(context):
+            _process.ensure_send_check()
+            context[_process.APPROVAL_KEY] = _process.Approval(self, operation, frozenset())
+        return params
 
     def provide_stack_params(self, params: Mapping[str, Any], model: Any, client_ref: Any = None,
                              **kwargs: Any) -> dict[str, Any] | None:
@@ -1260,6 +1295,12 @@ def _patched_resource(client: Any, params: Mapping[str, Any]) -> Any:
                                "resource's current state (install cfn-lint, safemaker[iac], which brings it)")
     except ValueError as exc:
         return _ReferenceError(f"the PatchDocument cannot be applied to the current state: {exc}")
+
+
+def _aliases_added(params: Mapping[str, Any]) -> bool:
+    """Whether an ``UpdatePipelineVersion`` request adds an alias (``PipelineVersionAliasOperations.Add``)."""
+    ops = params.get("PipelineVersionAliasOperations")
+    return isinstance(ops, Mapping) and isinstance(ops.get("Add"), (list, tuple)) and len(ops["Add"]) > 0
 
 
 def _service_name(client: Any) -> str | None:

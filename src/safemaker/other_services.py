@@ -24,7 +24,7 @@ DECIDED_OPERATIONS: Mapping[str, frozenset[str]] = {
                       "CreateAssociationBatch",
                       "StartChangeRequestExecution", "UpdateAssociation", "StartAssociationsOnce",
                       "RegisterTaskWithMaintenanceWindow", "UpdateMaintenanceWindowTask",
-                      "UpdateMaintenanceWindow"}),
+                      "UpdateMaintenanceWindow", "UpdateDocumentDefaultVersion"}),
     "servicecatalog": frozenset({"ProvisionProduct", "UpdateProvisionedProduct", "ExecuteProvisionedProductPlan",
                                  "CreateServiceAction", "UpdateServiceAction", "ExecuteProvisionedProductServiceAction"}),
     "codepipeline": frozenset({"CreatePipeline", "UpdatePipeline", "StartPipelineExecution", "RetryStageExecution",

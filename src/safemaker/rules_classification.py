@@ -267,8 +267,10 @@ _NO_NETWORK_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (("changes a model monitor alert's thresholds; starts no compute"), ("UpdateMonitoringAlert",)),
     (("changes a pipeline execution's description or parallelism; starts no new step"),
      ("UpdatePipelineExecution",)),
-    (("changes a pipeline version's name, description or aliases; an execution of it is checked by "
-      "StartPipelineExecution, which describes the version it runs"), ("UpdatePipelineVersion",)),
+    (("changes a pipeline version's name, description or aliases; one that adds an alias (which schedules, rules "
+      "and tasks decided earlier start by: StartPipelineExecution.PipelineVersionAlias) is decided by the hooks as "
+      "StartPipelineExecution of that version (DescribePipeline of its PipelineVersionId), refused if it is open"),
+     ("UpdatePipelineVersion",)),
 )
 
 

@@ -639,6 +639,12 @@ RUNBOOK_RUNNERS: Mapping[tuple[str, str], RunbookRunner] = {
     # document) with the specified managed nodes or targets": each entry is a CreateAssociation
     ("ssm", "CreateAssociationBatch"): RunbookRunner("Entries[]", "Name", "DocumentVersion",
                                                      starts=("ssm", "CreateAssociation", "Name", "DocumentVersion")),
+    # Trial 14b F06. botocore ssm UpdateDocumentDefaultVersion: "Set the default version of a document. If you change
+    # a document version for a State Manager association, Systems Manager immediately runs the association unless you
+    # previously specifed the apply-only-at-cron-interval parameter"; CreateAssociation.DocumentVersion "Can be a
+    # specific version or the default version". Associations (and starts) decided earlier on the old default run the
+    # new one from then on: it is decided as StartAutomationExecution of that version (GetDocument of it)
+    ("ssm", "UpdateDocumentDefaultVersion"): RunbookRunner("", "Name", "DocumentVersion"),
     # AWS IoT rules: botocore iot StepFunctionsAction.stateMachineName "The name of the Step Functions state machine
     # whose execution will be started" (on each matching message; errorAction too). StartExecution takes the
     # state machine's ARN, which the name alone does not give: DescribeStateMachine cannot read it, so it cannot be
@@ -1342,6 +1348,13 @@ def _starting_call(service: str, operation: str, params: Mapping[str, Any], read
         return _alias_routes(operation, routed, starts) if routed else []   # a description alone routes nothing
     if service == "eventbridgev2":
         return _subscriber(operation, params.get("InvokeConfiguration"), starts)
+    if (service, operation) == ("ssm", "UpdateDocumentDefaultVersion"):
+        # trial 14b F06: the runbook version made the default, named in the paths (RUNBOOK_RUNNERS' entry says which
+        # members; this is the same start)
+        version, name = params.get("DocumentVersion"), params.get("Name")
+        starts.append((f"DocumentVersion ({version!r}, the default version of {name!r} from now on)", "ssm",
+                       "StartAutomationExecution", {"DocumentName": name, "DocumentVersion": version}))
+        return []
     runner = RUNBOOK_RUNNERS.get((service, operation))
     if runner is not None:
         if lookup is not None and lookup.needed(params):
