@@ -610,13 +610,25 @@ def _conditions(f: FieldRule) -> _Conditions | None:
     return conds
 
 
-def _instance_store(container: Any, parts: tuple[str, ...], lists: bool) -> bool:
-    if not lists:
-        return has_instance_storage(_get(container, parts))
-    for _, v in _expand_all(container, parts):
-        if has_instance_storage(v):
-            return True
-    return False
+def _every_store(container: Any, instance_types: tuple[tuple[tuple[str, ...], bool], ...]) -> bool:
+    """Whether every instance type the field's volume may belong to (the values at ``instance_types`` below
+    ``container``, at least one) has instance-store volumes (:func:`safemaker.instances.every_instance_storage`):
+    only then does the volume take no key. A mix (InstanceConfigs ``[ml.c5, ml.g5]``) keeps it required."""
+    found = False
+    for parts, lists in instance_types:
+        if lists:
+            for _, v in _expand_all(container, parts):
+                if not has_instance_storage(v):
+                    return False
+                found = True
+        else:
+            v = _get(container, parts)
+            if v is MISSING or v is None:
+                continue
+            if not has_instance_storage(v):
+                return False
+            found = True
+    return found
 
 
 def _is_required(ctx: _Ctx, f: FieldRule) -> bool:
@@ -629,10 +641,8 @@ def _is_required(ctx: _Ctx, f: FieldRule) -> bool:
     container = ctx.container
     if only_with is not None and container is not None and _get(container, only_with) in (MISSING, None):
         return False  # nothing to protect (a processing job without outputs has none to encrypt)
-    if instance_types and container is not None:
-        for parts, lists in instance_types:
-            if _instance_store(container, parts, lists):
-                return False  # instance-store volumes take no KMS key (the API refuses one)
+    if instance_types and container is not None and _every_store(container, instance_types):
+        return False  # instance-store volumes take no KMS key (the API refuses one): every type has them
     if f.not_required_when is not None and ctx.root is not None:
         return not _given(ctx.root, split_path(f.not_required_when))
     return True
@@ -1113,7 +1123,7 @@ def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | N
     record their paths in the state's ``injected``.
     """
     ns: dict[str, Any] = {"RECORD": paths, "MISSING": MISSING, "_get": _get, "_ids_ok": _ids_ok, "_is_map": _is_map,
-                          "_instance_store": _instance_store, "has_instance_storage": has_instance_storage,
+                          "_every_store": _every_store, "has_instance_storage": has_instance_storage,
                           "_expand_all": _expand_all, "_STORAGE": _STORAGE,
                           "FIELDS": (fields, t_update)}
     for i, (_d, _k, _k2, parts, _t, wanted, _a, new, _c, _f, _p, conds, refused) in enumerate(fields):
@@ -1536,28 +1546,27 @@ def _required_source(i: int, conds: tuple[Any, ...], ns: dict[str, Any], cache: 
         else:
             read = f"_get(c, OW{i})"
         terms.append(f"{read} not in (MISSING, None)")
-    for j, (parts, lists) in enumerate(instance_types):
-        ns[f"IT{i}_{j}"] = parts
-        if not lists and len(parts) == 2:
-            if elem:  # an absent or null parent holds no instance type (_get finds MISSING there)
-                terms.append(f"not ((x := {member(parts[0])}).__class__ is dict and "
-                             f"((t := x.get({parts[1]!r}, MISSING)).__class__ is str and _STORAGE[t]"
-                             f" or t.__class__ is not str and has_instance_storage(t)) or x.__class__ is not dict"
-                             f" and x is not MISSING and x is not None and has_instance_storage(_get(c, IT{i}_{j})))")
-            else:
-                terms.append(f"not ((x := c.get({parts[0]!r})) is not None and has_instance_storage("
-                             f"x.get({parts[1]!r}, MISSING) if x.__class__ is dict else _get(c, IT{i}_{j})))")
-        elif len(parts) > 2 and parts[1] != "[]":  # skip the walk when the structure holding the list is absent
+    it_known = None  # the instance-type term on a known dict holding them (the usual shape), else None
+    if instance_types:
+        ns[f"ITS{i}"] = instance_types
+        head = instance_types[0][0]
+        if (len(head) == 2 and not instance_types[0][1]
+                and all(p[0] == head[0] and len(p) > 2 and p[1] != "[]" for p, _ in instance_types[1:])):
+            # "R.InstanceType" and lists "R.<List>[].InstanceType": a str InstanceType without storage decides
+            # alone (required); any other shape reads every type (_every_store)
+            def it_known(m: str) -> str:
+                lists_given = " or ".join(f"{p[1]!r} in {m}" for p, _ in instance_types[1:]) or "False"
+                return (f"((not _STORAGE[t] or ({lists_given}) and not _every_store(c, ITS{i})) "
+                        f"if (t := {m}.get({head[1]!r}, MISSING)).__class__ is str "
+                        f"else not _every_store(c, ITS{i}))")
             if elem:
-                terms.append(f"((x := {member(parts[0])}) is MISSING or x is None or (x.__class__ is dict and "
-                             f"{parts[1]!r} not in x) or not _instance_store(c, IT{i}_{j}, {lists!r}))")
+                terms.append(f"({it_known('x')} if (x := {member(head[0])}).__class__ is dict "
+                             f"else not _every_store(c, ITS{i}))")
             else:
-                terms.append(f"(is_dict and ((x := c.get({parts[0]!r})) is None or (x.__class__ is dict and "
-                             f"{parts[1]!r} not in x)) or not _instance_store(c, IT{i}_{j}, {lists!r}))")
-        elif elem:
-            terms.append(f"not ({parts[0]!r} in c and _instance_store(c, IT{i}_{j}, {lists!r}))")
+                terms.append(f"({it_known('x')} if is_dict and (x := c.get({head[0]!r})).__class__ is dict "
+                             f"else not _every_store(c, ITS{i}))")
         else:
-            terms.append(f"not ((not is_dict or {parts[0]!r} in c) and _instance_store(c, IT{i}_{j}, {lists!r}))")
+            terms.append(f"not _every_store(c, ITS{i})")
     if not_required_when is not None:
         ns[f"NRW{i}"] = not_required_when
         # read once per generated function (its local GV<k>, None until then; see _compile_fields), the request's
@@ -1577,14 +1586,9 @@ def _required_source(i: int, conds: tuple[Any, ...], ns: dict[str, Any], cache: 
         # When it is a dict, the same terms read from it directly (a dict is neither MISSING nor None).
         m = cache[only_with[0]]
         special = []
-        for j, (parts, lists) in enumerate(instance_types):
-            if not lists and len(parts) == 2:
-                special.append(f"(not _STORAGE[t] if (t := {m}.get({parts[1]!r}, MISSING)).__class__ "
-                               f"is str else not has_instance_storage(t))")
-            elif len(parts) > 2 and parts[1] != "[]":
-                special.append(f"({parts[1]!r} not in {m} or not _instance_store(c, IT{i}_{j}, {lists!r}))")
-            else:
-                special.append(terms[1 + j])
+        if instance_types:
+            special.append(it_known(m) if it_known is not None else terms[-2 if not_required_when is not None
+                                                                             else -1])
         if not_required_when is not None:
             special.append(terms[-1])
         if known_dict == m:

@@ -32,10 +32,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 __all__ = ["INSTANCE_STORE_FAMILIES", "INSTANCE_STORE_FAMILY_PREFIXES", "INSTANCE_STORE_IAM_PATTERNS",
-           "INSTANCE_STORE_SOURCES", "has_instance_storage"]
+           "INSTANCE_STORE_SOURCES", "every_instance_storage", "has_instance_storage"]
 
 _SDK = "SageMaker Python SDK v3 volume_size_supported"
 _D = "the 'd' attribute: instance store volumes (EC2 naming convention; SDK rule)"
@@ -115,3 +115,34 @@ def has_instance_storage(instance_type: Any) -> bool:
         the table does not know, whether its name has a ``d``.
     """
     return isinstance(instance_type, str) and _family_has_storage(instance_type)
+
+
+def every_instance_storage(instance_types: Iterable[Any]) -> bool:
+    """``True`` when ``instance_types`` holds at least one type and every one has instance-store volumes.
+
+    The types a job may run on: ``ResourceConfig.InstanceType``, the types of its
+    ``InstanceGroups`` (one job runs them all at once), its ``InstancePreferences``
+    ("Exactly one instance type is selected for the job"), a tuning job's
+    ``InstanceConfigs`` (alternatives, in the order of ``AllocationStrategy``).
+    The volume key may be left out only when no type the job may run on has an
+    EBS volume: with ``[ml.c5.xlarge, ml.g5.xlarge]`` a job launched on the c5
+    gets an EBS volume, which without ``VolumeKmsKeyId`` is encrypted under the
+    AWS managed key. A mix therefore keeps the key required (fail closed), and so
+    does a list with no type, or with a type that is not a string.
+
+    Parameters
+    ----------
+    instance_types : Iterable[Any]
+        The instance types found (absent ones left out by the caller).
+
+    Returns
+    -------
+    bool
+        ``any`` type given and :func:`has_instance_storage` of every one.
+    """
+    found = False
+    for t in instance_types:
+        if not has_instance_storage(t):
+            return False
+        found = True
+    return found

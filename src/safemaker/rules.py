@@ -213,11 +213,15 @@ class FieldRule:
         ``ProcessingOutputConfig`` has no output to encrypt).
     instance_types : tuple[str, ...]
         Paths relative to the anchor (``[]`` allowed) of the instance types the
-        field's storage volume belongs to. When any of them has instance-store
-        volumes (:func:`safemaker.instances.has_instance_storage`) the API takes no
-        ``VolumeKmsKeyId`` ("You can't request a VolumeKmsKeyId when using an
-        instance type with local storage", ResourceConfig in the API reference):
-        the field is neither injected nor required.
+        field's storage volume belongs to: every type the job may run on
+        (``InstanceGroups`` run together, ``InstancePreferences`` and a tuning job's
+        ``InstanceConfigs`` are alternatives). When every one of them (at least one)
+        has instance-store volumes (:func:`safemaker.instances.every_instance_storage`)
+        the API takes no ``VolumeKmsKeyId`` ("You can't request a VolumeKmsKeyId when
+        using an instance type with local storage", ResourceConfig in the API
+        reference): the field is neither injected nor required. When any of them has
+        EBS volumes the field stays required: a job on that type would otherwise
+        get its volume under the AWS managed key (trial 14b F00).
     closed : Closed or None
         For :attr:`Guardrail.UNSUPPORTED` fields: the values that are not refused
         (``EmrServerlessSettings.Status`` ``"DISABLED"``, a Debugger rule's AWS built-in
@@ -541,6 +545,13 @@ def _lifecycle_script(path: str) -> FieldRule:
     return FieldRule(Guardrail.LIFECYCLE_SCRIPT, path, None, inject=False, required=False)
 
 
+_RESOURCE_CONFIG_TYPES = ("ResourceConfig.InstanceType", "ResourceConfig.InstanceGroups[].InstanceType",
+                          "ResourceConfig.InstancePreferences[].InstanceType")
+"""Every instance type a training job may run on (botocore ResourceConfig.InstancePreferences: "An ordered list
+of ML compute instance types ... Exactly one instance type is selected for the job"; InstanceGroups: "a
+heterogeneous cluster"): the volume key may be left out only when every one has instance storage."""
+
+
 def _training_definition() -> tuple[FieldRule, ...]:
     """Fields shared by CreateTrainingJob and each tuning job training definition."""
     return (
@@ -548,7 +559,7 @@ def _training_definition() -> tuple[FieldRule, ...]:
         _vpc(),
         _icte(),
         _volume_kms("ResourceConfig.VolumeKmsKeyId",
-                    instance_types=("ResourceConfig.InstanceType", "ResourceConfig.InstanceGroups[].InstanceType")),
+                    instance_types=_RESOURCE_CONFIG_TYPES),
         _output_kms("OutputDataConfig.KmsKeyId"),
         _role(),
     )
@@ -562,7 +573,7 @@ def _tuning_definition() -> tuple[FieldRule, ...]:
     return (
         iso, vpc, icte,
         _volume_kms("ResourceConfig.VolumeKmsKeyId", only_with="ResourceConfig",
-                    instance_types=("ResourceConfig.InstanceType", "ResourceConfig.InstanceGroups[].InstanceType")),
+                    instance_types=_RESOURCE_CONFIG_TYPES),
         _volume_kms("HyperParameterTuningResourceConfig.VolumeKmsKeyId",
                     only_with="HyperParameterTuningResourceConfig",
                     instance_types=("HyperParameterTuningResourceConfig.InstanceType",
@@ -1021,7 +1032,8 @@ _RULE_LIST: tuple[OperationRule, ...] = (
                     _vpc("NetworkConfig.VpcConfig"),
                     _icte("NetworkConfig.EnableInterContainerTrafficEncryption"),
                     _volume_kms("ProcessingResources.ClusterConfig.VolumeKmsKeyId",
-                                instance_types=("ProcessingResources.ClusterConfig.InstanceType",)),
+                                instance_types=("ProcessingResources.ClusterConfig.InstanceType",
+                                                "ProcessingResources.ClusterConfig.InstancePreferences[].InstanceType")),
                     _output_kms("ProcessingOutputConfig.KmsKeyId", only_with="ProcessingOutputConfig"),
                     _role(),
                 ),

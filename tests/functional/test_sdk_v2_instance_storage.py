@@ -144,8 +144,13 @@ def test_a_foreign_volume_key_on_an_instance_store_type_is_still_refused(sess, s
 
 
 @pytest.mark.parametrize("types, keyed", [
-    ((EBS[0], STORE[0]), False),  # one group with local storage: the job takes no key
+    # One job runs every group (botocore ResourceConfig.InstanceGroups: "a heterogeneous cluster"): the EBS group's
+    # volume needs the key ("You can't request a VolumeKmsKeyId when using an instance type with local storage"
+    # speaks of one type; the SDK's own Session.train keeps a configured key for groups). Was False under the
+    # 'any type has storage' rule (b646ece): the c5 group's EBS volume went out under the AWS managed key (14b F00).
+    ((EBS[0], STORE[0]), True),
     ((EBS[0], EBS[1]), True),
+    ((STORE[0], STORE[1]), False),  # every group has local storage: no key
 ])
 def test_heterogeneous_instance_groups(types, keyed, sess, sent):
     groups = [InstanceGroup(f"g{i}", t, 1) for i, t in enumerate(types)]
@@ -181,7 +186,15 @@ def test_hyperparameter_tuner(instance_type, keyed, sess, sent):
     assert volume_key(definition, "HyperParameterTuningResourceConfig") == (VOL if keyed else None)
 
 
-@pytest.mark.parametrize("types, keyed", [((EBS[0], STORE[0]), False), ((EBS[0], EBS[1]), True)])
+@pytest.mark.parametrize("types, keyed", [
+    # botocore InstanceConfigs: "compute instances and storage volumes to use in model training jobs launched by
+    # hyperparameter tuning jobs. The AllocationStrategy controls the order in which multiple configurations ...
+    # are used": alternatives; a training job launched on the c5 gets an EBS volume, which needs the key. Was
+    # False under the 'any type has storage' rule (b646ece; trial 14b F00).
+    ((EBS[0], STORE[0]), True),
+    ((EBS[0], EBS[1]), True),
+    ((STORE[0], STORE[1]), False),  # every configuration has local storage: no key
+])
 def test_hyperparameter_tuner_instance_configs(types, keyed, sess, sent):
     """The estimator's type takes the key; the tuner's InstanceConfigs decide the request."""
     est = ClosedEstimator(IMG, instance_type=EBS[0], sagemaker_session=sess, output_path=f"s3://{BUCKET}/out")

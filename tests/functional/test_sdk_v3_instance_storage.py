@@ -65,7 +65,13 @@ def test_ClosedModelTrainer(instance_type, keyed, env):
     assert trainer.compute.volume_kms_key_id == (VOL if keyed else None)
 
 
-@pytest.mark.parametrize("types, keyed", [((EBS[0], STORE[0]), False), ((EBS[0], EBS[1]), True)])
+@pytest.mark.parametrize("types, keyed", [
+    # One job runs every group (botocore ResourceConfig.InstanceGroups: "a heterogeneous cluster"): the EBS group's
+    # volume needs the key. Was False under the 'any group has storage' rule (b646ece; trial 14b F00).
+    ((EBS[0], STORE[0]), True),
+    ((EBS[0], EBS[1]), True),
+    ((STORE[0], STORE[1]), False),  # every group has local storage: no key
+])
 def test_ClosedModelTrainer_instance_groups(types, keyed, env):
     groups = [InstanceGroup(instance_type=t, instance_count=1, instance_group_name=f"g{i}")
               for i, t in enumerate(types)]

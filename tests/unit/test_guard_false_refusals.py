@@ -140,6 +140,9 @@ def test_heterogeneous_cluster_with_an_instance_store_group(profile: VpcProfile)
     req["ResourceConfig"]["InstanceGroups"] = (
         {"InstanceType": "ml.m5.large", "InstanceCount": 1, "InstanceGroupName": "a"},
         {"InstanceType": "ml.p4d.24xlarge", "InstanceCount": 1, "InstanceGroupName": "b"})
+    # The m5 group's EBS volume needs the key (was: left out under the 'any group has storage' rule; trial 14b F00)
+    assert guard.apply("CreateTrainingJob", req, profile)["ResourceConfig"]["VolumeKmsKeyId"] == VOLUME_KEY
+    req["ResourceConfig"]["InstanceGroups"][0]["InstanceType"] = "ml.g5.xlarge"  # every group has local storage
     assert "VolumeKmsKeyId" not in guard.apply("CreateTrainingJob", req, profile)["ResourceConfig"]
 
 

@@ -547,6 +547,33 @@ def test_pipeline_steps_are_a_blind_spot_the_guard_covers():
     assert compliant.violations == ()
 
 
+def _keyless_volume_cases(p: VpcProfile) -> list[tuple[str, list[AuthorizationRequest]]]:
+    """Per operation whose volume key depends on instance types: its first compliant corpus request (``anchors-x1``)
+    without the profile's volume key and without any instance type (``FieldRule.instance_types`` removed), and the
+    same with one EBS-only type (ml.m5.large: "EBS only" in the EC2 specifications) where the first of them is."""
+    out = []
+    if not p.volume_kms_key_id:
+        return out
+    for op in sorted(RULES):
+        fields = [(t, f) for t, f in RULES[op].fields() if f.instance_types]
+        if not fields:
+            continue
+        req = next((r for label, r in base_requests(op, p) if label == "anchors-x1"), None)
+        if req is None:
+            continue
+        for t, f in fields:
+            for concrete in concrete_anchors(req, t.anchor):
+                del_path(req, concrete, f.path)
+                for rel in f.instance_types:
+                    del_path(req, concrete, rel.split("[]")[0].rstrip("."))
+        out.append((op, iam.authorization_requests(op, req, source_vpce=p.vpc_endpoint_ids[0])))
+        for t, f in fields:
+            for concrete in concrete_anchors(req, t.anchor):
+                set_path(req, concrete, f.instance_types[0], "ml.m5.large")
+        out.append((op, iam.authorization_requests(op, req, source_vpce=p.vpc_endpoint_ids[0])))
+    return out
+
+
 @pytest.mark.parametrize("name", ["kms-arns", "default"])
 def test_every_rendered_statement_is_needed(name):
     """Drop any one statement (or one action of it) and some corpus request gets through: none is dead."""
@@ -564,6 +591,9 @@ def test_every_rendered_statement_is_needed(name):
             cases.append((op, iam.authorization_requests(op, req, source_vpce=p.vpc_endpoint_ids[0])))
     # a Batch service job (a SageMaker training job AWS Batch's service-linked role creates): only the action itself
     cases.append(("batch:SubmitServiceJob", [AuthorizationRequest("batch:SubmitServiceJob", "*", {})]))
+    # a job request without the volume key that names no instance type (AWS fills no sagemaker:InstanceTypes):
+    # the volume key's absence is denied there too (fail closed; trial 14b F00)
+    cases.extend(_keyless_volume_cases(p))
     statements = iam.guardrail_statements(p, source_vpce=False) + iam.pass_role_policy(p)[0]["Statement"]
     # IAM denies a request when one Deny statement applies (evaluate: an explicit Deny wins), so a set of
     # statements denies what its statements deny one by one: each statement is evaluated once per case

@@ -172,6 +172,11 @@ def test_close_arguments_instance_groups_context(keyed):
     groups = [{"InstanceType": "ml.c5.xlarge"}, {"InstanceType": "ml.g5.xlarge"}]
     closed = close_arguments("CreateTrainingJob", _KEY_FIELD, {}, keyed, where="E()", parents=("ResourceConfig",),
                              context={"ResourceConfig.InstanceGroups": groups})
+    # the c5 group's EBS volume takes the profile's key (was MISSING under the 'any group has storage' rule, 14b F00)
+    assert closed == {"volume_kms_key": VOL}
+    groups[0]["InstanceType"] = "ml.p4d.24xlarge"  # every group has local storage
+    closed = close_arguments("CreateTrainingJob", _KEY_FIELD, {}, keyed, where="E()", parents=("ResourceConfig",),
+                             context={"ResourceConfig.InstanceGroups": groups})
     assert closed == {"volume_kms_key": MISSING}
 
 
@@ -198,7 +203,19 @@ def test_a_foreign_key_is_refused_whatever_the_instance_type(keyed):
         {"HyperParameterTuningResourceConfig": {"InstanceConfigs": [{"InstanceType": "ml.p2.xlarge"},
                                                                     {"InstanceType": "ml.p4d.24xlarge"}],
                                                 "VolumeKmsKeyId": VOL}}]},
+     ()),  # a job on the p2 configuration has an EBS volume: the key stays (was removed under 'any', 14b F00)
+    ("CreateHyperParameterTuningJob", {"TrainingJobDefinitions": [
+        {"ResourceConfig": {"InstanceType": "ml.c5.xlarge", "VolumeKmsKeyId": VOL}},
+        {"HyperParameterTuningResourceConfig": {"InstanceConfigs": [{"InstanceType": "ml.g5.xlarge"},
+                                                                    {"InstanceType": "ml.p4d.24xlarge"}],
+                                                "VolumeKmsKeyId": VOL}}]},
      ("TrainingJobDefinitions[1].HyperParameterTuningResourceConfig.VolumeKmsKeyId",)),
+    ("CreateTrainingJob", {"ResourceConfig": {"InstancePreferences": [{"InstanceType": "ml.g5.xlarge"},
+                                                                      {"InstanceType": "ml.p4d.24xlarge"}],
+                                              "VolumeKmsKeyId": VOL}}, ("ResourceConfig.VolumeKmsKeyId",)),
+    ("CreateTrainingJob", {"ResourceConfig": {"InstancePreferences": [{"InstanceType": "ml.g5.xlarge"},
+                                                                      {"InstanceType": "ml.c5.xlarge"}],
+                                              "VolumeKmsKeyId": VOL}}, ()),
     ("CreateModel", {"VolumeKmsKeyId": VOL}, ()),
 ])
 def test_leave_out_volume_key(operation, request_, removed):

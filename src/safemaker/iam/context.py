@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..errors import MISSING
-from ..instances import has_instance_storage
 from ..paths import split_path
 from ..rules import Guardrail, RULES
 from .. import paths as _paths
@@ -166,9 +165,8 @@ def authorization_requests(operation: str, params: Mapping[str, Any], *, source_
     list[AuthorizationRequest]
         ``sagemaker:<operation>`` on ``*`` with :func:`request_context`, the
         ``sagemaker:InstanceTypes`` the rule's volume-key fields depend on
-        (``FieldRule.instance_types``) when one of them has instance-store
-        volumes (the rendered policies read the key only there: for EBS-only
-        types, absent and present evaluate alike), and the global keys, then one ``iam:PassRole`` per distinct role the request
+        (``FieldRule.instance_types``: every type the job may run on, as AWS
+        fills the key) when the request names any, and the global keys, then one ``iam:PassRole`` per distinct role the request
         passes (resource: the role ARN; ``iam:PassedToService =
         sagemaker.amazonaws.com``).
     """
@@ -177,7 +175,7 @@ def authorization_requests(operation: str, params: Mapping[str, Any], *, source_
         globals_["aws:SourceVpce"] = source_vpce
     context = request_context(operation, params)
     types = _instance_types(operation, params)
-    if any(has_instance_storage(t) for t in types):
+    if types:
         context[_INSTANCE_TYPES] = types
     out = [AuthorizationRequest(f"sagemaker:{operation}", "*", {**context, **globals_})]
     for role in _role_values(operation, params):

@@ -97,14 +97,24 @@ def guardrail_statements(profile: "VpcProfile", *, source_vpce: bool = True,
         by_type = [u.operation for u in uses if u.deny_absent and _by_instance_type(u)]
         absent_ops = [u.operation for u in uses if u.deny_absent and not _by_instance_type(u)]
         if by_type:
-            # instance-store volumes take no volume key: absence is denied only when no instance type has them
+            # instance-store volumes take no volume key: absence is allowed only when every instance type the
+            # job may run on has them (a mix [ml.c5, ml.g5] would give a c5 job an EBS volume under the AWS managed
+            # key: trial 14b F00). ForAnyValue: one type outside the patterns denies; it is false on an absent
+            # sagemaker:InstanceTypes, so the second statement denies a keyless request without instance types
             statements.append({
                 "Sid": f"Deny{_sid_part(key)}Absent",
                 "Effect": "Deny",
                 "Action": _actions(by_type),
                 "Resource": "*",
                 "Condition": {"Null": {key: "true"},
-                              "ForAllValues:StringNotLike": {_INSTANCE_TYPES: list(INSTANCE_STORE_IAM_PATTERNS)}},
+                              "ForAnyValue:StringNotLike": {_INSTANCE_TYPES: list(INSTANCE_STORE_IAM_PATTERNS)}},
+            })
+            statements.append({
+                "Sid": f"Deny{_sid_part(key)}WithoutInstanceTypesAbsent",
+                "Effect": "Deny",
+                "Action": _actions(by_type),
+                "Resource": "*",
+                "Condition": {"Null": {key: "true", _INSTANCE_TYPES: "true"}},
             })
         if absent_ops:
             statements.append({

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from safemaker import guard as _guard
 from safemaker import preflight as _preflight
 from safemaker.errors import MISSING, GuardrailViolation, Violation
-from safemaker.instances import has_instance_storage
+from safemaker.instances import every_instance_storage, has_instance_storage
 from safemaker.paths import Writer as _Writer
 from safemaker.paths import expand_all as _expand_all
 from safemaker.paths import format_path as _format_path
@@ -43,6 +43,7 @@ __all__ = [
     "decide_arguments",
     "refuse_arguments",
     "close_arguments",
+    "every_instance_storage_type",
     "instance_storage_types",
     "leave_out_volume_key",
 ]
@@ -410,8 +411,15 @@ def instance_storage_types(*instance_types: Any) -> tuple[str, ...]:
     return tuple(t for t in instance_types if has_instance_storage(t))
 
 
+def every_instance_storage_type(*instance_types: Any) -> bool:
+    """Whether every one of ``instance_types`` (SDK arguments; ``None`` ones are absent, at least one given) has
+    instance-store volumes: only then does the job's volume take no key (a mix keeps the profile's key:
+    :func:`safemaker.instances.every_instance_storage`)."""
+    return every_instance_storage(t for t in instance_types if t is not None)
+
+
 def leave_out_volume_key(operation: str, request: dict[str, Any], key: str | None) -> tuple[str, ...]:
-    """Remove ``key`` where ``request`` gives it as the volume KMS key of instance types with instance-store volumes.
+    """Remove ``key`` where ``request`` gives it as the volume KMS key of instance types that all have instance-store volumes.
 
     The SageMaker API takes no ``VolumeKmsKeyId`` for those ("You can't request
     a VolumeKmsKeyId when using an instance type with local storage":
@@ -423,7 +431,10 @@ def leave_out_volume_key(operation: str, request: dict[str, Any], key: str | Non
     every instance type, ``Session.train`` with the types its own list
     (``sagemaker.utils.instance_supports_kms``) does not know. Which fields,
     and which instance types decide them, is the rule table's
-    (``FieldRule.instance_types`` of the ``SM-KMS-VOLUME`` fields).
+    (``FieldRule.instance_types`` of the ``SM-KMS-VOLUME`` fields): the key is
+    removed only when every type found there has instance storage; a mix
+    (``InstanceConfigs`` ``[ml.c5, ml.g5]``, heterogeneous ``InstanceGroups``)
+    keeps it, since a job on the EBS type needs it (trial 14b F00).
 
     Parameters
     ----------
@@ -453,8 +464,8 @@ def leave_out_volume_key(operation: str, request: dict[str, Any], key: str | Non
                 holder = _get_path(container, ".".join(parts[:-1])) if len(parts) > 1 else container
                 if not isinstance(holder, dict) or holder.get(parts[-1]) != key:
                     continue
-                if any(has_instance_storage(t) for p in f.instance_types
-                       for _, t in _expand_all(container, _split_path(p))):
+                if every_instance_storage(t for p in f.instance_types
+                                          for _, t in _expand_all(container, _split_path(p)) if t is not None):
                     del holder[parts[-1]]
                     removed.append(_format_path(prefix + parts))
     return tuple(removed)

@@ -8,7 +8,7 @@ from sagemaker import vpc_utils
 from sagemaker.estimator import Estimator
 
 from safemaker.errors import MISSING
-from safemaker.sdk._refusal import instance_storage_types
+from safemaker.sdk._refusal import every_instance_storage_type
 from safemaker.sdk.v2._arguments import _Args, _close_arguments, _default_role, _given
 from safemaker.sdk.v2._base import _CLOSED, _close_init, _Closed, _open_init
 from safemaker.sdk.v2.model import _adopt_model
@@ -51,7 +51,7 @@ class _ClosedEstimatorMixin(_Closed):
                                          parents=("ResourceConfig", "OutputDataConfig"), context=context)
         _close_init(self, a, session, closed_values)
         a.call(super().__init__)
-        if (instance_storage_types(instance_type, *groups)
+        if (every_instance_storage_type(instance_type, *groups)
                 and self.volume_kms_key == session.profile.volume_kms_key_id):
             # SDK v2 resolved it from the session's config: its own list of instance-store
             # types (sagemaker.utils.instance_supports_kms) is shorter than the guard's.

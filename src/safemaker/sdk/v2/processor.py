@@ -7,7 +7,7 @@ from typing import Any
 from sagemaker.network import NetworkConfig
 
 from safemaker.errors import MISSING
-from safemaker.sdk._refusal import instance_storage_types
+from safemaker.sdk._refusal import every_instance_storage_type
 from safemaker.sdk.v2._arguments import _close_arguments, _given
 from safemaker.sdk.v2._base import _close_init, _Closed, _open_init
 
@@ -50,7 +50,7 @@ class _ClosedProcessorMixin(_Closed):
         _close_init(self, a, session, {name: closed_values[name] for name in values
                                        if name not in _NETWORK_CONFIG_ATTRIBUTES})
         a.call(super().__init__)
-        if instance_storage_types(instance_type) and self.volume_kms_key == session.profile.volume_kms_key_id:
+        if every_instance_storage_type(instance_type) and self.volume_kms_key == session.profile.volume_kms_key_id:
             # SDK v2 resolved it from the session's config whatever the instance type
             # (the session leaves it out of the request too: InstanceStorageRequests).
             self.volume_kms_key = None

@@ -12,7 +12,7 @@ from sagemaker.train.model_trainer import ModelTrainer
 from safemaker.errors import MISSING
 from safemaker.profile import VpcProfile, resolve_profile
 from safemaker.sdk._errors import ClosedSessionError
-from safemaker.sdk._refusal import instance_storage_types
+from safemaker.sdk._refusal import every_instance_storage_type
 from safemaker.sdk.v3.networking import _TRAINING_NETWORK_FIELDS, _close_arguments, _given, _networking_values
 from safemaker.sdk.v3.session import ClosedNetworkSession, _closed_session
 from safemaker.sdk.v3.waiting import wait_for_training_job
@@ -209,7 +209,7 @@ def _close_trainer_values(data: Mapping[str, Any], profile: VpcProfile, where: s
     output = out.get("output_data_config")
     instance_type, groups = _instance_types(compute)
     values["compute.volume_kms_key_id"] = _attr(compute, "volume_kms_key_id")
-    drop_volume_key = bool(instance_storage_types(instance_type, *groups)) and (
+    drop_volume_key = every_instance_storage_type(instance_type, *groups) and (
         values["compute.volume_kms_key_id"] == profile.volume_kms_key_id)
     if drop_volume_key:
         # The profile's key, filled when the compute had another instance type: this one takes none.
