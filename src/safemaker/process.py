@@ -1165,14 +1165,33 @@ def _final_problems(approval: Approval, request: Any) -> list[Violation]:
     from . import guard as _guard  # loaded already: the approval came from a guard
 
     decision = _guard.decide(op, body, approval.guard.profile, inject=False, pipeline_definition=definition)
+    violations = decision.violations
+    if violations and approval.guard.mode == "warn":
+        # warn mode approved the request as given (nothing injected): what it already broke as written (a VpcConfig
+        # the caller left out, recorded "would inject") is the caller's, not a later handler's (trial 14b F04)
+        given = _approved_request(approval)
+        if given is not None:
+            before = _guard.decide(op, given, approval.guard.profile, inject=False, pipeline_definition=definition)
+            known = {(v.path, repr(v.found)) for v in before.violations}
+            violations = [v for v in violations if (v.path, repr(v.found)) not in known]
     problems = [replace(v, fix=f"The request was changed after the guard approved it (by a handler that ran "
-                            f"later): remove the handler that changes {v.path}") for v in decision.violations]
+                            f"later): remove the handler that changes {v.path}") for v in violations]
     for ref in decision.references:
         if (ref.resource, ref.name) not in approval.references:
             problems.append(_final_violation(
                 op, ref.path, ref.name, f"{in_words(ref.resource)} the guard checked",
                 "Remove the handler that changes referenced resources after the guard decided"))
     return problems
+
+
+def _approved_request(approval: Approval) -> Any:
+    """The request ``approval`` holds (read back from its bytes, or its copy), or ``None``."""
+    if approval.body is not None:
+        try:
+            return loads_strict(approval.body)
+        except ValueError:
+            return None
+    return approval.params
 
 
 def _refuse_undecided(g: "Guard", request: Any) -> None:

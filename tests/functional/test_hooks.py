@@ -125,6 +125,29 @@ def test_warn_mode_request_that_would_only_be_injected_is_one_record_and_sent_un
     assert (rec.outcome, rec.injected, rec.violations) == ("injected", injected, ())
 
 
+def test_warn_mode_final_check_blames_a_later_handler_only_for_what_it_changed(
+        safemaker_local, safemaker_session, profile):
+    """Warn mode, a request left without VpcConfig (would inject) and a later handler that turns network
+    isolation off: the final-request record names the handler's field only, not the field the caller left out
+    (already recorded as would-inject); the request goes out as the handler left it (trial 14b F04)."""
+    g = hooks.install(safemaker_session, profile, mode="warn")
+    sm = safemaker_session.client("sagemaker")
+
+    def later(params, **_):
+        params["EnableNetworkIsolation"] = False
+
+    sm.meta.events.register_last("before-parameter-build.sagemaker.CreateTrainingJob", later)
+    params = training_job(EnableNetworkIsolation=True, EnableInterContainerTrafficEncryption=True)
+    sm.create_training_job(**params)
+    first, final = [d for d in g.decisions if d.operation == "CreateTrainingJob"]
+    assert (first.outcome, first.injected, first.violations) == ("injected", ("VpcConfig",), ())
+    assert final.outcome == "warned"
+    assert [(v.path, v.found) for v in final.violations] == [("EnableNetworkIsolation", False)]
+    assert "remove the handler that changes EnableNetworkIsolation" in final.violations[0].fix
+    sent = sm.describe_training_job(TrainingJobName=params["TrainingJobName"])
+    assert sent["EnableNetworkIsolation"] is False and "VpcConfig" not in sent
+
+
 def test_decision_log_is_json_lines_without_secrets(safemaker_local, safemaker_session, profile, caplog):
     buf = io.StringIO()
     hooks.install(safemaker_session, profile, decision_log=buf)
