@@ -1650,6 +1650,11 @@ def _resource_violations(operation: str, member: str, rtype: str, prop: str | No
                 request["PipelineName"] = arn
             starts.append((_member_path(member, prop, r.shown_path(())), "sagemaker", "StartPipelineExecution",
                            request))
+        elif _follows_existing(r, profile):
+            # a carrier's SageMaker call (a universal target, a state machine task, an Automation step) naming an
+            # existing resource (a notebook to start, an endpoint config): the process guard follows it as the same
+            # call sent directly (described, then decided), not as a template's unverifiable value (trial 14b F07)
+            starts.append((_member_path(member, prop, r.shown_path(())), "sagemaker", r.operation, dict(r.params)))
         elif r.operation == "StartPipelineExecution":
             # what the start cannot tell (a parameter named at run time): only that, not the pipeline (described
             # when the request can be decided)
@@ -1659,6 +1664,20 @@ def _resource_violations(operation: str, member: str, rtype: str, prop: str | No
         else:
             kept.append(r)
     return [_violation(operation, member, prop, f) for f in decide_requests(kept, profile)]
+
+
+def _follows_existing(r: Any, profile: "VpcProfile") -> bool:
+    """Whether ``r`` is a SageMaker call a carrier makes (not a SageMaker resource type's own request), written in
+    full (nothing known only at deployment), that names an existing resource: the process guard decides it as that
+    call sent directly, its references described (:meth:`safemaker.hooks.Guard._payload_violations`)."""
+    from .. import guard as _guard
+    from ..rules import RULES
+    from ._document import contains_unresolved
+
+    if r.extra or r.starts is not None or r.operation not in RULES or r.source_type.startswith("AWS::SageMaker::") \
+            or contains_unresolved(r.params) is not None:
+        return False
+    return bool(_guard._check_as_written(r.operation, r.params, profile).references)
 
 
 def _value_at(container: Any, path: str) -> Any:
