@@ -257,7 +257,7 @@ _TRIGGER_RE = _Lazy(
     r"|gh[pousr]_|github_pat_|hf_|xox[abposer]-|glpat-|pypi-|aiza|[sr]k_live_|[sr]k_test_|npm_"
     r"|eyj|login|mysql|mariadb|openssl|:_auth|cookie|curl|hooks|discord|webhook|ifttt|telegram"
     r"|(?:sse[-_]?c|customer|encryption|license|master|signing|hmac|shared|client|app)[-_]?key|[a-z0-9][-_]key"
-    r"|wandb|ngrok|anaconda|[-_.]pat")  # on text.lower()
+    r"|wandb|ngrok|anaconda|[-_.]pat(?![a-z0-9])")  # on text.lower()
 
 
 def _mask_userinfo(match: "re.Match[str]") -> str:
