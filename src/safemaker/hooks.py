@@ -379,13 +379,8 @@ class Guard:
             operation, f"PipelineVersionAliasOperations.Add ({aliases} -> version {params.get('PipelineVersionId')})",
             start, client, checked)
         region = getattr(getattr(client, "meta", None), "region_name", None)
-        if self.mode == "warn":
-            self._record(operation, "warned" if violations else "allowed", (), violations, checked, region)
+        if not self._settle(operation, violations, checked, region):
             return None
-        if violations:
-            self._record(operation, "refused", (), violations, checked, region)
-            raise GuardrailViolation(operation, violations)
-        self._record(operation, "allowed", (), (), checked, region)
         if context is not None and not self._defers(context):
             _process.ensure_send_check()
             context[_process.APPROVAL_KEY] = _process.Approval(self, operation, frozenset())
@@ -474,14 +469,22 @@ class Guard:
         region = getattr(getattr(client, "meta", None), "region_name", None)
         checked: list[str] = []
         violations = self._service_request_violations(service, operation, params, client, checked, ())
+        if not self._settle(operation, violations, checked, region):
+            return None
+        return params
+
+    def _settle(self, operation: str, violations: list[Violation], checked: list[str], region: Any) -> bool:
+        """Record the decision of a request decided whole (nothing injected): ``False`` in warn mode (recorded
+        ``warned`` or ``allowed``; the request goes as given); else raise :class:`GuardrailViolation` for
+        ``violations`` (recorded ``refused``), or record ``allowed`` and return ``True``."""
         if self.mode == "warn":
             self._record(operation, "warned" if violations else "allowed", (), violations, checked, region)
-            return None
+            return False
         if violations:
             self._record(operation, "refused", (), violations, checked, region)
             raise GuardrailViolation(operation, violations)
         self._record(operation, "allowed", (), (), checked, region)
-        return params
+        return True
 
     def _service_request_violations(self, service: str, operation: str, params: Mapping[str, Any], client: Any,
                                     checked: list[str], seen: tuple[tuple[str, str, str], ...]) -> list[Violation]:

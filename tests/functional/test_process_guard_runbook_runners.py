@@ -227,15 +227,15 @@ def fis_action(action_id, **parameters):
     return {"actionId": action_id, "parameters": parameters}
 
 
-def test_an_experiment_that_runs_a_runbook_decides_it(safemaker_local, safemaker_session, profile, made):
-    """FIS names the runbook by ARN (documentArn); moto's GetDocument takes names only, so an ARN cannot be read
-    there: the runbook named by its ARN is what is read (the started request), and one that cannot be read is
-    refused."""
+def refused_fis_template(safemaker_local, safemaker_session, profile, **actions):
+    """A FIS template whose ``run`` action starts the runbook OpenRb (by ARN) beside ``actions``: decided as a start
+    of that runbook, and refused (an ARN moto's GetDocument cannot read) with nothing sent. Returns the request and
+    the guarded fis client."""
     arn = f"arn:aws:ssm:us-east-1:{ACCOUNT}:document/OpenRb"
     request = {"roleArn": f"arn:aws:iam::{ACCOUNT}:role/fis", "description": "d",
                "stopConditions": [{"source": "none"}],
-               "actions": {"run": fis_action("aws:ssm:start-automation-execution", documentArn=arn,
-                                             maxDuration="PT5M")}}
+               "actions": {**actions, "run": fis_action("aws:ssm:start-automation-execution", documentArn=arn,
+                                                        maxDuration="PT5M")}}
     violations, starts = service_calls.service_call_decision("fis", "CreateExperimentTemplate", request, profile)
     assert violations == [] and starts == [("actions.run.parameters.documentArn", "ssm", "StartAutomationExecution",
                                             {"DocumentName": arn})]
@@ -246,6 +246,14 @@ def test_an_experiment_that_runs_a_runbook_decides_it(safemaker_local, safemaker
     assert [(p.split(" -> ")[0], r) for p, _, r in paths(exc)] == [("actions.run.parameters.documentArn",
                                                                      "SM-REFERENCE")]
     assert safemaker_local.request_count("fis") == 0
+    return request, fis
+
+
+def test_an_experiment_that_runs_a_runbook_decides_it(safemaker_local, safemaker_session, profile, made):
+    """FIS names the runbook by ARN (documentArn); moto's GetDocument takes names only, so an ARN cannot be read
+    there: the runbook named by its ARN is what is read (the started request), and one that cannot be read is
+    refused."""
+    request, fis = refused_fis_template(safemaker_local, safemaker_session, profile)
     other = {**request, "actions": {"wait": fis_action("aws:fis:wait", duration="PT1M")}}
     made_template = fis.create_experiment_template(**other)["experimentTemplate"]["id"]
     assert safemaker_local.request_count("fis", "CreateExperimentTemplate") == 1
@@ -260,22 +268,8 @@ def test_an_action_named_star_hides_no_other_action(safemaker_local, safemaker_s
     the same (it was sent unread when the walk took ``actions.*`` for the member named ``*``)."""
     assert botocore.session.get_session().get_service_model("fis").shape_for(
         "ExperimentTemplateActionName").metadata["pattern"] == "[\\S]+"
-    arn = f"arn:aws:ssm:us-east-1:{ACCOUNT}:document/OpenRb"
-    request = {"roleArn": f"arn:aws:iam::{ACCOUNT}:role/fis", "description": "d",
-               "stopConditions": [{"source": "none"}],
-               "actions": {"*": fis_action("aws:fis:wait", duration="PT1M"),
-                           "run": fis_action("aws:ssm:start-automation-execution", documentArn=arn,
-                                             maxDuration="PT5M")}}
-    violations, starts = service_calls.service_call_decision("fis", "CreateExperimentTemplate", request, profile)
-    assert violations == [] and starts == [("actions.run.parameters.documentArn", "ssm", "StartAutomationExecution",
-                                            {"DocumentName": arn})]
-    safemaker.install_process(profile)
-    fis = safemaker_session.client("fis", config=NO_RETRY)
-    with pytest.raises(GuardrailViolation) as exc:
-        fis.create_experiment_template(**request)
-    assert [(p.split(" -> ")[0], r) for p, _, r in paths(exc)] == [("actions.run.parameters.documentArn",
-                                                                     "SM-REFERENCE")]
-    assert safemaker_local.request_count("fis") == 0
+    refused_fis_template(safemaker_local, safemaker_session, profile, **{"*": fis_action("aws:fis:wait",
+                                                                                      duration="PT1M")})
 
 
 # --------------------------------------------------------------------------- SSM, MGN, IoT, EventBridge subscribers
