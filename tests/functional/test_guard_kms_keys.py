@@ -10,36 +10,19 @@ members are keys and which key each is: botocore's model (tests/unit/test_kms_ke
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 from botocore.stub import Stubber
 
-from safemaker import hooks
 from safemaker.errors import GuardrailViolation
 
 from _profiles import IMG, ROLE
+from _kms_support import OUT, VOL, keyed, sm  # noqa: F401 - fixtures
 
-VOL = "arn:aws:kms:us-east-1:123456789012:key/11111111-1111-1111-1111-111111111111"
-OUT = "arn:aws:kms:us-east-1:123456789012:key/22222222-2222-2222-2222-222222222222"
 FOREIGN = "arn:aws:kms:us-east-1:999999999999:key/33333333-3333-3333-3333-333333333333"
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
 
-
-@pytest.fixture(scope="module")
-def keyed(profile_factory):
-    return profile_factory(volume_kms_key_id=VOL, output_kms_key_id=OUT)
-
-
-@pytest.fixture
-def sm(safemaker_session, keyed):
-    hooks.install(safemaker_session, keyed)
-    client = safemaker_session.client("sagemaker")
-    client.sent = []  # type: ignore[attr-defined]  # (operation, body) of each request put on the wire
-    client.meta.events.register("before-send.sagemaker", lambda request, event_name, **kw: client.sent.append(
-        (event_name.rsplit(".", 1)[-1], json.loads(request.body or b"{}"))))
-    return client
 
 
 def _bodies(client, operation):

@@ -31,13 +31,12 @@ import re
 import botocore.session
 import pytest
 
-from safemaker import guard, hooks, iam, iam_eval
+from safemaker import guard, iam, iam_eval
 from safemaker.errors import GuardrailViolation
 
 from _profiles import IMG, ROLE
+from _kms_support import OUT, VOL, keyed, sm  # noqa: F401 - fixtures
 
-VOL = "arn:aws:kms:us-east-1:123456789012:key/11111111-1111-1111-1111-111111111111"
-OUT = "arn:aws:kms:us-east-1:123456789012:key/22222222-2222-2222-2222-222222222222"
 MODEL = botocore.session.get_session().get_service_model("sagemaker")
 
 
@@ -66,20 +65,6 @@ STORE = ("ml.g5.xlarge", "ml.p4d.24xlarge")  # NVMe-type instance storage (Volum
 EBS = "ml.c5.xlarge"  # EBS volumes (VolumeSizeInGB doc)
 PROCESSING_STORE = ("ml.g5.xlarge", "ml.g4dn.xlarge")
 
-
-@pytest.fixture(scope="module")
-def keyed(profile_factory):
-    return profile_factory(volume_kms_key_id=VOL, output_kms_key_id=OUT)
-
-
-@pytest.fixture
-def sm(safemaker_session, keyed):
-    hooks.install(safemaker_session, keyed)
-    client = safemaker_session.client("sagemaker")
-    client.sent = []  # type: ignore[attr-defined]  # (operation, body) of each request put on the wire
-    client.meta.events.register("before-send.sagemaker", lambda request, event_name, **kw: client.sent.append(
-        (event_name.rsplit(".", 1)[-1], json.loads(request.body or b"{}"))))
-    return client
 
 
 def _one(client, operation):
