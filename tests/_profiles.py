@@ -106,3 +106,21 @@ def training_job_request(name: str = "job", *, output_path: str = "s3://bucket/o
     }
     req.update(extra)
     return req
+
+
+def subnet_parameter_pipeline(session: Any, name: str, subnet: str) -> str:
+    """Create (with ``session``'s SageMaker client, before any guard) a pipeline of one closed training step whose
+    subnet is the pipeline parameter ``Subnet`` (default ``subnet``); returns its ARN."""
+    import json
+
+    step = {"Name": "Train", "Type": "Training", "Arguments": {
+        "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
+        "OutputDataConfig": {"S3OutputPath": "s3://b/out"}, "RoleArn": ROLE,
+        "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 30},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+        "VpcConfig": {"Subnets": [{"Get": "Parameters.Subnet"}], "SecurityGroupIds": [SG]},
+        "EnableNetworkIsolation": True, "EnableInterContainerTrafficEncryption": True}}
+    text = json.dumps({"Version": "2020-12-01", "Parameters": [{"Name": "Subnet", "Type": "String",
+                                                                  "DefaultValue": subnet}], "Steps": [step]})
+    return session.client("sagemaker").create_pipeline(PipelineName=name, PipelineDefinition=text, RoleArn=ROLE,
+                                                       ClientRequestToken=name.ljust(32, "0"))["PipelineArn"]

@@ -30,7 +30,7 @@ from safemaker.errors import GuardrailViolation
 from safemaker.iac import service_calls
 from safemaker.other_services import DECIDED_OPERATIONS
 
-from _profiles import ROLE, SG, SUB_A, make_profile
+from _profiles import ROLE, SG, SUB_A, make_profile, subnet_parameter_pipeline
 
 SUB_X = "subnet-0123456789abcdef0"
 IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
@@ -238,23 +238,10 @@ def test_service_catalog_provisioning_is_unverifiable_unless_relaxed(safemaker_l
 # --------------------------------------------------------------------------- targets that start a pipeline
 
 
-def _pipeline(session, name, subnet):
-    step = {"Name": "Train", "Type": "Training", "Arguments": {
-        "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
-        "OutputDataConfig": {"S3OutputPath": "s3://b/out"}, "RoleArn": ROLE,
-        "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 30},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
-        "VpcConfig": {"Subnets": [{"Get": "Parameters.Subnet"}], "SecurityGroupIds": [SG]},
-        "EnableNetworkIsolation": True, "EnableInterContainerTrafficEncryption": True}}
-    text = json.dumps({"Version": "2020-12-01", "Parameters": [{"Name": "Subnet", "Type": "String",
-                                                                  "DefaultValue": subnet}], "Steps": [step]})
-    return session.client("sagemaker").create_pipeline(PipelineName=name, PipelineDefinition=text, RoleArn=ROLE,
-                                                       ClientRequestToken=name.ljust(32, "0"))["PipelineArn"]
-
 
 def test_pipeline_targets_are_decided_as_the_execution_they_start(safemaker_local, safemaker_session, profile):
-    open_arn = _pipeline(safemaker_session, "openpipe", SUB_X)  # made before the guard
-    closed_arn = _pipeline(safemaker_session, "closedpipe", SUB_A)
+    open_arn = subnet_parameter_pipeline(safemaker_session, "openpipe", SUB_X)  # made before the guard
+    closed_arn = subnet_parameter_pipeline(safemaker_session, "closedpipe", SUB_A)
     safemaker.install_process(profile)
     ev = safemaker_session.client("events")
     ev.put_rule(Name="r", ScheduleExpression="rate(1 hour)")
@@ -284,8 +271,8 @@ def test_pipeline_targets_are_decided_as_the_execution_they_start(safemaker_loca
 
 
 def test_pipe_whose_target_is_an_open_pipeline_is_refused(safemaker_local, safemaker_session, profile):
-    open_arn = _pipeline(safemaker_session, "openpipe", SUB_X)
-    closed_arn = _pipeline(safemaker_session, "closedpipe", SUB_A)
+    open_arn = subnet_parameter_pipeline(safemaker_session, "openpipe", SUB_X)
+    closed_arn = subnet_parameter_pipeline(safemaker_session, "closedpipe", SUB_A)
     safemaker.install_process(profile)
     pipes = safemaker_session.client("pipes")
     common = {"RoleArn": "arn:aws:iam::123456789012:role/pipe", "Source": "arn:aws:sqs:us-east-1:123456789012:q"}

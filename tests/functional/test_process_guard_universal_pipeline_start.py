@@ -27,7 +27,7 @@ from botocore.stub import Stubber
 import safemaker
 from safemaker.errors import GuardrailViolation
 
-from _profiles import ROLE, SG, SUB_A
+from _profiles import ROLE, SG, SUB_A, subnet_parameter_pipeline
 
 SUB_X = "subnet-0123456789abcdef0"
 IMG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1"
@@ -35,21 +35,6 @@ UNIVERSAL = "arn:aws:scheduler:::aws-sdk:sagemaker:startPipelineExecution"
 SCHEDULE = {"ScheduleExpression": "rate(1 day)", "FlexibleTimeWindow": {"Mode": "OFF"}}
 SCHEDULER_ROLE = "arn:aws:iam::123456789012:role/scheduler"
 
-
-def _pipeline(session, name, subnet):
-    """A pipeline made before the guard: one training step whose subnet is the parameter ``Subnet`` (default
-    ``subnet``)."""
-    step = {"Name": "Train", "Type": "Training", "Arguments": {
-        "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
-        "OutputDataConfig": {"S3OutputPath": "s3://b/out"}, "RoleArn": ROLE,
-        "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 30},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
-        "VpcConfig": {"Subnets": [{"Get": "Parameters.Subnet"}], "SecurityGroupIds": [SG]},
-        "EnableNetworkIsolation": True, "EnableInterContainerTrafficEncryption": True}}
-    text = json.dumps({"Version": "2020-12-01", "Parameters": [{"Name": "Subnet", "Type": "String",
-                                                                  "DefaultValue": subnet}], "Steps": [step]})
-    return session.client("sagemaker").create_pipeline(PipelineName=name, PipelineDefinition=text, RoleArn=ROLE,
-                                                       ClientRequestToken=name.ljust(32, "0"))["PipelineArn"]
 
 
 def _target(input_text):
@@ -71,8 +56,8 @@ def test_the_universal_target_input_is_the_start_pipeline_execution_request_per_
 
 @pytest.fixture()
 def pipelines(safemaker_session):
-    return {"closed": _pipeline(safemaker_session, "closedpipe", SUB_A),
-            "open": _pipeline(safemaker_session, "openpipe", SUB_X)}
+    return {"closed": subnet_parameter_pipeline(safemaker_session, "closedpipe", SUB_A),
+            "open": subnet_parameter_pipeline(safemaker_session, "openpipe", SUB_X)}
 
 
 def _decided(exc):
