@@ -140,10 +140,12 @@ def test_f06_exact_case_only_sagemaker_api_without_private_dns_and_s3(aws):
     assert report.find("endpoint.present", "com.amazonaws.us-east-1.sagemaker.api")[0].status == "ok"
 
 
-def test_f10_incomplete_set_one_line_per_missing_endpoint_and_443_both_ways(aws):
+def f10_network(aws):
+    """Field report F10's VPC: sagemaker.api, sagemaker.runtime and logs interface endpoints (ids by key) whose ENIs
+    sit in their own security group with no ingress at all, the S3 gateway, and doctor's report on it for training,
+    hosting, feature-store and experiments: ``(net, endpoint_sg, ids, report)``."""
     net = make_network(aws, subnets=2)
     ec2 = aws.ec2
-    # Endpoint ENIs in their own security group, which has no ingress at all.
     endpoint_sg = ec2.create_security_group(GroupName="endpoints", Description="d", VpcId=net.vpc)["GroupId"]
     ids = {}
     for key in ("sagemaker.api", "sagemaker.runtime", "logs"):
@@ -154,6 +156,12 @@ def test_f10_incomplete_set_one_line_per_missing_endpoint_and_443_both_ways(aws)
     ec2.create_vpc_endpoint(VpcId=net.vpc, VpcEndpointType="Gateway", ServiceName="com.amazonaws.us-east-1.s3",
                             RouteTableIds=[net.route_table])
     report = doctor.run(net.profile, ["training", "hosting", "feature-store", "experiments"], ec2_client=ec2)
+    return net, endpoint_sg, ids, report
+
+
+def test_f10_incomplete_set_one_line_per_missing_endpoint_and_443_both_ways(aws):
+    net, endpoint_sg, ids, report = f10_network(aws)
+    ec2 = aws.ec2
     missing = [c.subject for c in problems(report) if c.id == "endpoint.present"]
     assert missing == [
         "com.amazonaws.us-east-1.sagemaker.featurestore-runtime", "com.amazonaws.us-east-1.sagemaker.metrics",

@@ -14,7 +14,8 @@ import pytest
 from safemaker.network import doctor, infra
 from safemaker.network.endpoints import required_endpoints
 
-from test_doctor import FAST, REGION, SEED, aws, built, endpoint_of, make_network, problems  # noqa: F401 (fixtures)
+from test_doctor import (FAST, REGION, SEED, aws, built, endpoint_of, f10_network,  # noqa: F401 (fixtures)
+                         make_network, problems)
 
 SEED_ENDPOINTS = [(r.service_name, r.endpoint_type) for r in required_endpoints(SEED, REGION)]
 
@@ -78,18 +79,7 @@ def test_F10_report_case_one_line_per_gap_and_nothing_else(aws):
     """The report's VPC: sagemaker.api, sagemaker.runtime, logs and the S3 gateway present, endpoint ENIs in a
     security group with no ingress. Every gap is one line: each missing endpoint, and for each present interface
     endpoint tcp/443 in (endpoint group from the profile group) and out (profile group to the endpoint)."""
-    net = make_network(aws, subnets=2)
-    ec2 = aws.ec2
-    endpoint_sg = ec2.create_security_group(GroupName="endpoints", Description="d", VpcId=net.vpc)["GroupId"]
-    ids = {}
-    for key in ("sagemaker.api", "sagemaker.runtime", "logs"):
-        ids[key] = ec2.create_vpc_endpoint(
-            VpcId=net.vpc, VpcEndpointType="Interface", ServiceName=f"com.amazonaws.us-east-1.{key}",
-            SubnetIds=net.subnets, SecurityGroupIds=[endpoint_sg], PrivateDnsEnabled=True,
-        )["VpcEndpoint"]["VpcEndpointId"]
-    ec2.create_vpc_endpoint(VpcId=net.vpc, VpcEndpointType="Gateway", ServiceName="com.amazonaws.us-east-1.s3",
-                            RouteTableIds=[net.route_table])
-    report = doctor.run(net.profile, ["training", "hosting", "feature-store", "experiments"], ec2_client=ec2)
+    _net, _sg, ids, report = f10_network(aws)
     lines = sorted((c.id, c.subject) for c in problems(report))
     assert lines == sorted(
         [("endpoint.present", f"com.amazonaws.us-east-1.{key}") for key in (
