@@ -361,6 +361,7 @@ def test_fixes_are_labelled_and_documented():
         "CreatePipeline-PipelineDefinitionS3Location-VersionId",
         "Describe-keeps-the-members-the-audit-reads",
         "Pipeline-versions",
+        "Pipeline-ARN-names",
     ]
     for fix in FIXES:
         assert f"`{fix.name}`" in docs
@@ -751,6 +752,49 @@ def test_pipeline_versions_unfixed_moto_keeps_only_the_latest(safemaker_session)
             sm.list_pipeline_versions(PipelineName="p")
     assert "Parameters" in described  # the latest, not version 1
     assert error_of(exc_info)[0] == 500
+
+
+def test_pipeline_name_or_arn_operations_are_those_of_botocore_s_model():
+    # botocore's shape PipelineNameOrArn: "The name or Amazon Resource Name (ARN) of the pipeline"
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    wanted = sorted(
+        op for op in model.operation_names
+        if (shape := model.operation_model(op).input_shape) is not None
+        and any(member.name == "PipelineNameOrArn" for member in shape.members.values())
+    )
+    assert sorted(local_fixes.PIPELINE_NAME_OR_ARN_OPERATIONS) == wanted
+
+
+def test_pipeline_named_by_its_arn_is_described_started_and_listed(safemaker_session):
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    arn = _versioned_pipeline(sm)["PipelineArn"]
+    assert arn.endswith(":pipeline/p")
+    assert "Parameters" in json.loads(sm.describe_pipeline(PipelineName=arn)["PipelineDefinition"])
+    started = sm.start_pipeline_execution(PipelineName=arn)["PipelineExecutionArn"]
+    listed = sm.list_pipeline_executions(PipelineName=arn)["PipelineExecutionSummaries"]
+    assert [e["PipelineExecutionArn"] for e in listed] == [started]
+    by_name = sm.list_pipeline_executions(PipelineName="p")["PipelineExecutionSummaries"]
+    assert [e["PipelineExecutionArn"] for e in by_name] == [started]
+    assert [v["PipelineVersionId"] for v in
+            sm.list_pipeline_versions(PipelineName=arn)["PipelineVersionSummaries"]] == [2, 1]
+    errors = []
+    for unknown in ("other", arn.replace(":pipeline/p", ":pipeline/other")):  # the ARN of none: as its name
+        with pytest.raises(ClientError) as exc_info:
+            sm.describe_pipeline(PipelineName=unknown)
+        errors.append(error_of(exc_info))
+    assert errors[0] == errors[1]
+
+
+def test_pipeline_named_by_its_arn_unfixed_moto_is_not_found(safemaker_session):
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    with moto_unfixed():
+        arn = sm.create_pipeline(PipelineName="p", RoleArn=ROLE,
+                                 PipelineDefinition='{"Version": "2020-12-01", "Steps": []}')["PipelineArn"]
+        with pytest.raises(ClientError) as exc_info:
+            sm.describe_pipeline(PipelineName=arn)
+    assert error_of(exc_info)[1] in {"ResourceNotFound", "ValidationException"}
 
 
 def test_a_snapshot_holds_every_service_s_state_ssm_parameters_too(safemaker_local):

@@ -119,6 +119,24 @@ def test_selective_execution_reusing_a_closed_model_step_is_sent(safemaker_local
     assert safemaker_local.request_count("sagemaker", "DescribePipelineDefinitionForExecution") == 1
 
 
+@pytest.mark.parametrize("closed", [True, False])
+def test_start_by_the_pipeline_s_arn_is_decided_like_a_start_by_its_name(safemaker_local, safemaker_session, raw,
+                                                                        closed):
+    # botocore: StartPipelineExecution.PipelineName is a PipelineNameOrArn ("The name or Amazon Resource Name (ARN)
+    # of the pipeline"); the local backend's Pipeline-ARN-names fix serves it as SageMaker does
+    _pipeline(raw, "deploy", _deploy(closed=closed))
+    arn = raw.describe_pipeline(PipelineName="deploy")["PipelineArn"]
+    sm = _guarded(safemaker_session)
+    if closed:
+        sm.start_pipeline_execution(PipelineName=arn, ClientRequestToken=TOKEN)
+        assert safemaker_local.request_count("sagemaker", "StartPipelineExecution") == 1
+    else:
+        with pytest.raises(GuardrailViolation) as exc_info:
+            sm.start_pipeline_execution(PipelineName=arn, ClientRequestToken=TOKEN)
+        assert "EnableNetworkIsolation" in str(exc_info.value)
+        assert safemaker_local.request_count("sagemaker", "StartPipelineExecution") == 0
+
+
 def test_selective_execution_running_the_model_step_itself_reads_no_reference_execution(
         safemaker_local, safemaker_session, raw):
     """MakeModel selected: it runs with the current (checked) definition; the old, open execution is not used."""

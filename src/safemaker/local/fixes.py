@@ -184,6 +184,29 @@ FIX_PIPELINE_VERSIONS = Fix(
     ),
 )
 
+PIPELINE_NAME_OR_ARN_OPERATIONS = (
+    "DescribePipeline",
+    "ListPipelineExecutions",
+    "ListPipelineVersions",
+    "StartPipelineExecution",
+)
+"""The operations whose ``PipelineName`` is botocore's ``PipelineNameOrArn`` shape (a test derives the list from
+the installed botocore's SageMaker model)."""
+
+FIX_PIPELINE_ARN_NAMES = Fix(
+    name="Pipeline-ARN-names",
+    moto=(
+        "DescribePipeline, ListPipelineExecutions, ListPipelineVersions and StartPipelineExecution look the "
+        "pipeline up by the PipelineName string as given, so a pipeline's ARN is ResourceNotFound (and the guard, "
+        "which describes the pipeline a start names, refused a start by ARN on the local backend)"
+    ),
+    aws=(
+        "PipelineName is a PipelineNameOrArn there: 'The name or Amazon Resource Name (ARN) of the pipeline' "
+        "(SageMaker API reference); the ARN arn:<partition>:sagemaker:<region>:<account>:pipeline/<name> names "
+        "the pipeline <name>"
+    ),
+)
+
 FIXES: tuple[Fix, ...] = (
     FIX_DESCRIBE_MODEL_NETWORK,
     FIX_NOTEBOOK_DIRECT_INTERNET_ACCESS,
@@ -194,6 +217,7 @@ FIXES: tuple[Fix, ...] = (
     FIX_PIPELINE_DEFINITION_S3_VERSION,
     FIX_DESCRIBE_KEEPS_READ_MEMBERS,
     FIX_PIPELINE_VERSIONS,
+    FIX_PIPELINE_ARN_NAMES,
 )
 """Every gap in moto the local backend fills, in the order they are documented."""
 
@@ -456,6 +480,18 @@ def _pipeline_described(original: Handler | None) -> Handler:
     return handler
 
 
+def _pipeline_arn_named(original: Handler | None) -> Handler:
+    """A pipeline ARN given as PipelineName becomes the pipeline's name before moto (and the other fixes) read it."""
+
+    def handler(self: Any) -> Any:
+        given = self.params.get("PipelineName") if isinstance(self.params, dict) else None
+        if isinstance(given, str) and given.startswith("arn:") and ":pipeline/" in given:
+            self.params["PipelineName"] = given.rsplit(":pipeline/", 1)[-1]
+        return original(self)  # type: ignore[misc]
+
+    return handler
+
+
 def _list_pipeline_versions(original: Handler | None) -> Handler:
     if original is not None:  # moto implements it now: its own answer
         return original
@@ -647,6 +683,8 @@ _PATCHES: tuple[tuple[Fix, str, Callable[[Handler | None], Handler]], ...] = (
     (FIX_PIPELINE_VERSIONS, "update_pipeline", _pipeline_updated),
     (FIX_PIPELINE_VERSIONS, "describe_pipeline", _pipeline_described),
     (FIX_PIPELINE_VERSIONS, "list_pipeline_versions", _list_pipeline_versions),
+    # last: outermost, so every handler above reads the name
+    *((FIX_PIPELINE_ARN_NAMES, _snake(op), _pipeline_arn_named) for op in PIPELINE_NAME_OR_ARN_OPERATIONS),
 )
 
 _ABSENT = object()
