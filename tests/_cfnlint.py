@@ -36,3 +36,39 @@ def lint(text: str, regions: list[str] | None = None) -> list[Any]:
     if template is None:
         return []
     return list(run_template_by_data(template, ConfigMixIn(regions=regions or [REGION_PRIMARY]), _rules()))
+
+
+def schema_spelling(rtype: str, path: str) -> str:
+    """``path`` (an API request path in botocore's spelling: ``routingConfiguration[0].stateMachineVersionArn``) as
+    the CloudFormation resource schema of ``rtype`` (cfn-lint's us-east-1 schemas) spells it: each member replaced by
+    the schema's property of the same name whatever its case (``$ref`` definitions and list ``items`` followed); a
+    name the schema has no property for (a key of a map, a member of a free-form JSON object) is kept as given."""
+    import re
+
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", rtype).schema
+    definitions = schema.get("definitions") or {}
+
+    def resolved(node: Any) -> Any:
+        while isinstance(node, dict) and "$ref" in node:
+            node = definitions[node["$ref"].rsplit("/", 1)[-1]]
+        return node if isinstance(node, dict) else {}
+
+    node: Any = schema
+    out = ""
+    for index, name in re.findall(r"\[(\d+)\]|([^.\[\]]+)", path):
+        node = resolved(node)
+        if index:
+            out += f"[{index}]"
+            node = node.get("items") or {}
+            continue
+        props = node.get("properties") or {}
+        spelled = next((k for k in props if k.lower() == name.lower()), None)
+        out += f".{spelled or name}" if out else (spelled or name)
+        if spelled is not None:
+            node = props[spelled]
+        else:   # a map's key: its values' schema
+            pattern = node.get("patternProperties") or {}
+            node = next(iter(pattern.values()), None) or node.get("additionalProperties") or {}
+    return out

@@ -35,6 +35,7 @@ from safemaker.errors import GuardrailViolation
 from safemaker.iac import service_calls
 from safemaker.other_services import DECIDED_OPERATIONS
 
+from _cfnlint import schema_spelling
 from _profiles import ROLE, SG, SUB_A
 from test_iac_cli import profile_file, run_json  # noqa: F401  (profile_file: fixture)
 
@@ -160,10 +161,13 @@ SYNC = {"Type": "AWS::CodeStarConnections::SyncConfiguration", "Properties": {
 
 CHECKED = {  # logical ID -> (resource, the path `safemaker check` reports on it)
     "Fix": (REMEDIATION, "TargetId"),
-    "Pipe": (PIPELINE, "pipeline.stages[1].actions[0].configuration.TemplatePath"),
+    # trial 15 F08: below a member read, the path is the template's (the resource schema's spelling of botocore's
+    # codepipeline CreatePipeline pipeline.stages[].actions[].configuration, ssm-incidents CreateResponsePlan
+    # actions[].ssmAutomation.documentName, fis CreateExperimentTemplate actions.NAME.parameters), not the API's
+    "Pipe": (PIPELINE, schema_spelling(PIPELINE["Type"], "stages[1].actions[0].configuration.TemplatePath")),
     "Act": (ACTION, "Definition.Name"),
-    "Plan": (PLAN, "actions[0].ssmAutomation.documentName"),
-    "Exp": (EXPERIMENT, "actions.run.parameters.documentArn"),
+    "Plan": (PLAN, schema_spelling(PLAN["Type"], "actions[0].ssmAutomation.documentName")),
+    "Exp": (EXPERIMENT, schema_spelling(EXPERIMENT["Type"], "actions.run.parameters.documentArn")),
     "Pack": (PACK, "TemplateBody:Fix.TargetId"),
     "Scale": (SCALING, "ResourceId"),
     "Sync": (SYNC, "Type"),
@@ -179,6 +183,8 @@ def test_safemaker_check_reports_what_each_type_runs_as_cannot_be_verified(tmp_p
     assert got == {k: ("UNKNOWN", "SM-REFERENCE") for k in CHECKED}, rows
     for x in rows:
         assert x["path"].startswith(CHECKED[x["logical_id"]][1].split(".")[0].split(":")[0]), x
+    assert {x["logical_id"]: x["path"] for x in rows} == {k: path for k, (_r, path) in CHECKED.items()}
+    assert CHECKED["Pipe"][1] == "Stages[1].Actions[0].Configuration.TemplatePath"   # the oracle's own answer
 
 
 def test_safemaker_check_passes_what_runs_nothing_or_is_checked_in_the_template(tmp_path, profile_file):  # noqa: F811
@@ -232,9 +238,10 @@ def test_a_guarded_create_stack_of_each_type_is_refused(safemaker_local, safemak
             "DirectInternetAccess"),
     ("Act", "DesiredState:Definition.Name -> StartAutomationExecution.DocumentName:mainSteps[0].inputs."
             "DirectInternetAccess"),
-    ("Plan", "DesiredState:actions[0].ssmAutomation.documentName -> StartAutomationExecution.DocumentName:"
+    # DesiredState is the resource's properties: paths in them as the resource schema spells them (trial 15 F08)
+    ("Plan", f"DesiredState:{CHECKED['Plan'][1]} -> StartAutomationExecution.DocumentName:"
              "mainSteps[0].inputs.DirectInternetAccess"),
-    ("Pipe", "DesiredState:pipeline.stages[1].actions[0].configuration.TemplatePath"),
+    ("Pipe", f"DesiredState:{CHECKED['Pipe'][1]}"),
 ])
 def test_cloud_control_decides_each_type_by_what_it_runs(safemaker_local, safemaker_session, profile, open_runbook,
                                                          logical_id, path):
@@ -305,3 +312,13 @@ def test_terraform_twins_are_read_as_the_calls_they_make(tmp_path, profile_file)
         "aws_config_remediation_configuration.r", "aws_servicecatalog_service_action.a", "aws_codepipeline.p",
         "aws_ssmincidents_response_plan.p", "aws_fis_experiment_template.e", "aws_config_conformance_pack.c",
         "aws_appautoscaling_scheduled_action.s")), rows
+    # trial 15 F08: below an attribute read, the path is the plan's (the provider's attribute names: blocks
+    # repeated by index, a block given once without one, a named action block by its index), not the API's
+    assert {x["logical_id"]: x["path"] for x in rows} == {
+        "aws_config_remediation_configuration.r": "target_id",
+        "aws_servicecatalog_service_action.a": "definition.name",
+        "aws_codepipeline.p": "stage[1].action[0].configuration.TemplatePath",
+        "aws_ssmincidents_response_plan.p": "action[0].ssm_automation.document_name",
+        "aws_fis_experiment_template.e": "action[0].parameter.documentArn",
+        "aws_config_conformance_pack.c": "TemplateBody:Fix.TargetId",
+        "aws_appautoscaling_scheduled_action.s": "resource_id"}

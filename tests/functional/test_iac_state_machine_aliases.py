@@ -22,6 +22,7 @@ from botocore.stub import Stubber
 import safemaker
 from safemaker.errors import GuardrailViolation
 
+from _cfnlint import schema_spelling
 from _other_services import notebook_state_machine
 from test_iac_cli import ROLE, profile_file, run_json  # noqa: F401  (profile_file: fixture)
 
@@ -49,11 +50,15 @@ def test_the_properties_read_are_the_resource_schema_s():
     assert "StateMachineVersionArn" in schema["definitions"]["DeploymentPreference"]["required"]
 
 
+ALIAS = "AWS::StepFunctions::StateMachineAlias"
+
+
 @pytest.mark.parametrize("props, path", [
     ({"RoutingConfiguration": [{"StateMachineVersionArn": f"{ELSEWHERE}:1", "Weight": 50},
                                {"StateMachineVersionArn": f"{ELSEWHERE}:2", "Weight": 50}]},
-     # below a member read, paths are spelled as the API (as for the other types read as their calls)
-     ["routingConfiguration[0].stateMachineVersionArn", "routingConfiguration[1].stateMachineVersionArn"]),
+     # below a member read, paths are the template's (trial 15 F08: they were botocore's routingConfiguration[0].
+     # stateMachineVersionArn): the resource schema's spelling of the API's path
+     [schema_spelling(ALIAS, f"routingConfiguration[{i}].stateMachineVersionArn") for i in (0, 1)]),
     ({"DeploymentPreference": {"StateMachineVersionArn": f"{ELSEWHERE}:2", "Type": "ALL_AT_ONCE"}},
      ["DeploymentPreference.StateMachineVersionArn"]),
 ], ids=["routing", "deployment-preference"])
@@ -90,6 +95,54 @@ def test_terraform_alias_of_existing_versions_cannot_be_verified(profile_file, t
         ("UNKNOWN", "SM-REFERENCE", "aws_sfn_alias.a")]
 
 
+def test_the_schema_spells_the_routed_version_as_the_template_does():
+    """The oracle of the paths above answers the template's spelling (the resource schema's
+    RoutingConfigurationVersion.StateMachineVersionArn), not botocore's."""
+    assert schema_spelling(ALIAS, "routingConfiguration[1].stateMachineVersionArn") == \
+        "RoutingConfiguration[1].StateMachineVersionArn"
+
+
+def test_terraform_paths_below_the_routing_configuration_are_the_plan_s(profile_file, tmp_path):
+    """Trial 15 F08, Terraform: each routed version is reported at the provider's attribute path (r/sfn_alias:
+    ``routing_configuration`` blocks with ``state_machine_version_arn`` and ``weight``), a route without a version
+    (a plan made outside the provider's schema) too."""
+    f = tmp_path / "plan.json"
+    after = {"name": "prod", "routing_configuration": [{"state_machine_version_arn": f"{ELSEWHERE}:2", "weight": 50},
+                                                       {"state_machine_version_arn": f"{ELSEWHERE}:3", "weight": 50}]}
+    no_version = {"name": "prod", "routing_configuration": [{"weight": 100}]}
+    f.write_text(json.dumps({"format_version": "1.2", "configuration": {"root_module": {}}, "resource_changes": [
+        {"address": f"aws_sfn_alias.{n}", "mode": "managed", "type": "aws_sfn_alias", "name": n,
+         "change": {"actions": ["create"], "after": a, "after_unknown": {}}}
+        for n, a in (("a", after), ("b", no_version))]}))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3, r.output
+    assert rows_of(rows) == [
+        ("UNKNOWN", "SM-REFERENCE", "aws_sfn_alias.a", "routing_configuration[0].state_machine_version_arn"),
+        ("UNKNOWN", "SM-REFERENCE", "aws_sfn_alias.a", "routing_configuration[1].state_machine_version_arn"),
+        ("UNKNOWN", "SM-REFERENCE", "aws_sfn_alias.b", "routing_configuration[0].state_machine_version_arn")]
+
+
+def test_a_template_route_without_a_version_is_reported_in_the_template_s_spelling(profile_file, tmp_path):
+    r, rows = run_json(profile_file, write(tmp_path, {"Alias": {"Type": ALIAS, "Properties": {
+        "Name": "prod", "RoutingConfiguration": [{"Weight": 100}]}}}))
+    assert r.exit_code == 3, r.output
+    assert rows_of(rows) == [("UNKNOWN", "SM-REFERENCE", "Alias",
+                              schema_spelling(ALIAS, "routingConfiguration[0].stateMachineVersionArn"))]
+
+
+def test_a_step_functions_task_making_an_alias_is_reported_in_the_task_s_spelling(profile_file, tmp_path):
+    """A Step Functions AWS SDK task writes the API's members in PascalCase ("Parameters in Step Functions are
+    expressed in PascalCase, even if the native service API is in camelCase": the AWS SDK integrations guide)."""
+    task = {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sfn:createStateMachineAlias", "End": True,
+            "Parameters": {"Name": "prod", "RoutingConfiguration": [{"StateMachineVersionArn": f"{ELSEWHERE}:1",
+                                                                     "Weight": 100}]}}
+    r, rows = run_json(profile_file, write(tmp_path, {"M": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+        "RoleArn": ROLE, "Definition": {"StartAt": "A", "States": {"A": task}}}}}))
+    assert r.exit_code == 3, r.output
+    assert rows_of(rows) == [("UNKNOWN", "SM-REFERENCE", "M",
+                              "Definition.States.A.Parameters.RoutingConfiguration[0].StateMachineVersionArn")]
+
+
 def test_a_guarded_cloud_control_alias_decides_each_version(safemaker_local, safemaker_session, profile):
     closed = {"InstanceType": "ml.t3.medium", "RoleArn": ROLE, "SubnetId": "subnet-0aaaaaaaaaaaaaaaa",
               "SecurityGroupIds": ["sg-0bbbbbbbbbbbbbbbb"], "DirectInternetAccess": "Disabled",
@@ -107,8 +160,10 @@ def test_a_guarded_cloud_control_alias_decides_each_version(safemaker_local, saf
 
     with pytest.raises(GuardrailViolation) as exc:
         cc.create_resource(TypeName="AWS::StepFunctions::StateMachineAlias", DesiredState=state(f"{arn}:2"))
-    assert ("DesiredState:routingConfiguration[0].stateMachineVersionArn -> StartExecution.stateMachineArn:"
-            "States.S.Parameters.DirectInternetAccess", "Enabled") in [(v.path, v.found) for v in exc.value.violations]
+    # DesiredState holds the resource's properties: the routed version at its schema path (trial 15 F08)
+    where = schema_spelling(ALIAS, "routingConfiguration[0].stateMachineVersionArn")
+    assert (f"DesiredState:{where} -> StartExecution.stateMachineArn:States.S.Parameters.DirectInternetAccess",
+            "Enabled") in [(v.path, v.found) for v in exc.value.violations]
     request = {"TypeName": "AWS::StepFunctions::StateMachineAlias", "DesiredState": state(f"{arn}:1")}
     with Stubber(cc) as stub:   # moto has no Cloud Control API
         stub.add_response("create_resource", {"ProgressEvent": {"OperationStatus": "IN_PROGRESS"}}, request)

@@ -837,13 +837,15 @@ def _starting_resource(doc: Document, props: Mapping[str, Any], props_at: Parts,
     service, operation, paths = STARTING_TYPES[rtype]
     request, to_prop = sdk_calls.mapped_request(paths, lambda prop_path: _paths.get(props, prop_path))
 
-    def at(parts: Parts) -> Parts:   # below a member read: the same names (the API's are the schema's)
-        return props_at + to_prop.get(str(parts[0]), ()) + tuple(parts[1:]) if parts else props_at
+    def at(parts: Parts) -> Parts:   # below a member read: the names as written (sdk_calls.written_parts)
+        prop, rest = sdk_calls.source_prefix(parts, to_prop)
+        return props_at + tuple(prop) + rest if prop is not None else props_at
 
     def shown(parts: Parts) -> str:
         if not parts:
             return "Properties"
-        return _format_path(to_prop.get(str(parts[0]), (str(parts[0]),)) + tuple(parts[1:]))
+        prop, rest = sdk_calls.source_prefix(parts, to_prop)
+        return _format_path((tuple(prop) if prop is not None else ()) + rest)
 
     return sdk_calls.service_call_requests(doc, shown_id, rtype, service, operation, request, at, shown)
 

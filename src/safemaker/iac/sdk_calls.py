@@ -732,14 +732,18 @@ def _started_call(doc: Document, logical_id: str, source_type: str, service: str
             return [_unknown_member(doc, logical_id, source_type, at, shown, ("TaskType",), request["TaskType"])]
         starts: list[Any] = []
         found = _starting_call(service, operation, request, None, starts)
-        # what the call runs that cannot be verified (a remediation of another target type, a template named)
-        unknown = [_unknown_member(doc, logical_id, source_type, lambda parts, _p=v.path: at((_p,)),
-                                   lambda parts, _p=v.path: shown((_p,)), (),
+        # what the call runs that cannot be verified (a remediation of another target type, a template named), and
+        # what it starts: their paths (botocore's spelling) as the source wrote them (trial 15 F08)
+        def written(path: str) -> Parts:
+            return written_parts(params, path, service, operation)
+
+        unknown = [_unknown_member(doc, logical_id, source_type, at, shown, written(v.path),
                                    Unresolved(v.found, v.fix.removeprefix("Cannot verify it: ").split("; ")[0]))
                    for v in found]
         return unknown + [r for path, s, op, req in starts
                           for r in _started_call(doc, logical_id, source_type, s, op, req,
-                                                 lambda parts, _p=path: at((_p,)), lambda parts, _p=path: shown((_p,)))]
+                                                 lambda parts, _p=written(path): at(_p),
+                                                 lambda parts, _p=written(path): shown(_p))]
     named = request.get(spec.member) if spec is not None else request
     if isinstance(named, Unresolved) and named.refers_to is not None:
         return []  # a state machine or document of the same source: checked there as its own resource
@@ -902,6 +906,88 @@ def _as_model(shape: Any, value: Any) -> Any:
         if isinstance(value, Mapping):
             return {k: _as_model(shape.value, v) for k, v in value.items()}
     return value
+
+
+_MEMBER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+def written_parts(params: Any, path: str, service: str | None = None, operation: str | None = None) -> Parts:
+    """A path in botocore's spelling of a call's request (``routingConfiguration[0].stateMachineVersionArn``, what
+    :func:`~safemaker.iac.service_calls._starting_call` reports) -> its parts as ``params`` writes them (trial 15
+    F08): CloudFormation's ``RoutingConfiguration[0].StateMachineVersionArn``, Terraform's
+    ``routing_configuration[0].state_machine_version_arn``, a Step Functions task's PascalCase, matched as
+    :func:`_as_model` matches them (case, ``_`` and ``-`` aside; a singular block for a plural member).
+
+    A Terraform block given once (a list of one where the API has a structure) is stepped into without an index, as
+    the provider's documentation names its attributes; a map written as Terraform blocks named by ``name`` (an FIS
+    ``action``) by the block's index. A structure member the source leaves out (``service`` / ``operation``:
+    botocore's input shape says which parts are structure members, not map keys) is spelled like the members
+    written beside it (snake_case, PascalCase); past it, and for anything else not written, the rest is as botocore
+    spells it. Text that is no such path (a note: ``DocumentVersion ('3', the default version ...)``) is one part,
+    as given."""
+    from ..paths import is_seq, parse_path
+
+    parts = parse_path(path)
+    if not parts or format_path(parts) != path:
+        return (path,)
+    try:
+        shape = _input_shape(service, operation) if service and operation else None
+    except Exception:  # noqa: BLE001 - an operation botocore does not know: no shape to tell members from keys
+        shape = None
+    out: list[Any] = []
+    cur: Any = params
+    for p in parts:
+        kind = getattr(shape, "type_name", None)
+        if isinstance(p, int):
+            out.append(p)
+            cur = cur[p] if is_seq(cur) and 0 <= p < len(cur) else None
+            shape = shape.member if kind == "list" else None
+            continue
+        if kind == "map" and is_seq(cur) and not any(isinstance(c, Mapping) and p in c for c in cur):
+            named = [i for i, c in enumerate(cur) if isinstance(c, Mapping) and c.get("name") == p]
+            if named:   # Terraform blocks keyed by name
+                out.append(named[0])
+                cur, shape = cur[named[0]], shape.value
+                continue
+        if is_seq(cur) and len(cur) == 1 and isinstance(cur[0], Mapping):
+            cur = cur[0]   # a Terraform block given once
+        key = None
+        if isinstance(cur, Mapping):
+            key = p if p in cur else None if kind == "map" else next(
+                (k for k in cur if isinstance(k, str) and _norm(p) in (_norm(k), _norm(k) + "s")), None)
+        if key is not None:
+            out.append(key)
+            cur = cur[key]
+        else:
+            out.append(_spelled_like(cur, p) if kind == "structure" and p in shape.members else p)
+            cur = None
+        shape = shape.value if kind == "map" else shape.members.get(p) if kind == "structure" else None
+    return tuple(out)
+
+
+def _spelled_like(beside: Any, member: str) -> str:
+    """``member`` (botocore's spelling) as the source spells the members ``beside`` it: snake_case where none has a
+    capital (Terraform; a source in botocore's spelling whose members beside it are all one word, ``weight``, is
+    read so too), PascalCase where they all start with one (CloudFormation, Step Functions), else as given."""
+    names = [k for k in beside if isinstance(k, str) and k] if isinstance(beside, Mapping) else []
+    if not names or not _MEMBER_NAME.fullmatch(member):
+        return member
+    if all(k == k.lower() for k in names):
+        return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", member).lower()
+    if all(k[0].isupper() for k in names):
+        return member[0].upper() + member[1:]
+    return member
+
+
+def source_prefix(parts: Parts, came_from: Mapping[str, Any]) -> tuple[Any, Parts]:
+    """``(source path, rest)``: the longest leading parts of a request path that :func:`mapped_request` mapped from a
+    source path (``came_from``: by top-level member and by whole path), and the parts below it (``(None, parts)``
+    when none was)."""
+    for k in range(len(parts), 0, -1):
+        key = format_path(parts[:k])
+        if key in came_from:
+            return came_from[key], tuple(parts[k:])
+    return None, tuple(parts)
 
 
 def _unknown_member(doc: Document, logical_id: str, source_type: str, at: Callable[[Parts], Parts],

@@ -632,8 +632,11 @@ def _starting_resource(doc: Document, address: str, rtype: str, values: Mapping[
     def where(parts: Parts) -> Parts:
         return at
 
-    def shown(parts: Parts) -> str:
-        return to_attr.get(str(parts[0]), str(parts[0])) if parts else ""
+    def shown(parts: Parts) -> str:   # below an attribute read: the names as written (sdk_calls.written_parts)
+        attr, rest = sdk_calls.source_prefix(parts, to_attr)
+        if attr is None:
+            return format_path(rest)
+        return str(attr).removesuffix("[]") + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rest)
 
     return sdk_calls.service_call_requests(doc, address, rtype, service, operation, request, where, shown)
 
