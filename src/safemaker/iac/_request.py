@@ -266,6 +266,7 @@ def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tupl
             return [_written_finding(req, v, req.starts[1]) for v in found]
     if rule is None:
         out = [_unverifiable(req, parts, value, rid) for parts, value, rid in req.extra]
+        out.extend(_alias_move(req))
         if req.operation and _classify(req.operation) is None:
             # An operation safemaker has not classified (a Step Functions SDK integration newer than
             # botocore): the guard refuses it at run time (SM-UNCLASSIFIED), so here too.
@@ -332,6 +333,31 @@ def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tupl
                                  required=f"{in_words(ref.resource)} the same source creates (an existing one "
                                           "is not described before deployment)"))
     return out
+
+
+def _alias_move(req: SourceRequest) -> list[Finding]:
+    """A SageMaker ``UpdatePipelineVersion`` written in a source (a Step Functions task, an Automation step, a
+    schedule's universal target, a CDK ``AwsCustomResource``) that adds an alias (:func:`safemaker.pipeline.
+    aliases_added`; one chosen when it runs may): every start of the alias runs that pipeline version from then on.
+    The hooks decide it as a start of the version (its definition described); a version's definition is kept by
+    SageMaker, not by the source (even for a pipeline the source creates: the source has its newest definition
+    only), so it cannot be verified before deployment (session 15)."""
+    if req.operation != "UpdatePipelineVersion":
+        return []
+    ops = req.params.get("PipelineVersionAliasOperations")
+    add = ops.get("Add") if _paths.is_map(ops) else ops
+    hidden = contains_unresolved(add)
+    if not (_pipeline.aliases_added(req.params) or hidden is not None):
+        return []   # a name, a description or a Remove: routes nothing anew
+    parts: Parts = ("PipelineVersionAliasOperations",) + (("Add",) if _paths.is_map(ops) else ())
+    arn, version = req.params.get("PipelineArn"), req.params.get("PipelineVersionId")
+    value = Unresolved(add if hidden is None else hidden.expression,
+                       f"moves the alias to version {version!r} of the pipeline {arn!r}, whose definition SageMaker "
+                       "keeps (not in the source): every start of the alias runs it from then on",
+                       fix="move the alias from a guarded process (it describes the version and decides it as a "
+                           "start of it), or start the pipeline by name (its definition in the source is checked)")
+    return [_unverifiable(req, parts, value, Guardrail.REFERENCE.value,
+                          required="a pipeline version whose definition the source holds (none does)")]
 
 
 def _execution_overrides(req: SourceRequest, pipeline: SourceRequest, profile: "VpcProfile") -> list[Finding]:
