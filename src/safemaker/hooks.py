@@ -288,8 +288,11 @@ class Guard:
         operation = model.name
         self._forget(operation, params)
         rule = RULES.get(operation)
-        if operation == "UpdatePipelineVersion" and _aliases_added(params):
-            return self._pipeline_alias_move(params, model, client_ref, context)
+        if operation == "UpdatePipelineVersion":
+            from .pipeline import aliases_added
+
+            if aliases_added(params):
+                return self._pipeline_alias_move(params, model, client_ref, context)
         if rule is None and operation not in _preflight.PREFLIGHT_OPERATIONS and operation in NO_NETWORK_EFFECT:
             # classified as having no network effect: nothing to decide (an operation the
             # classification does not know goes on to decide, which refuses it)
@@ -366,7 +369,13 @@ class Guard:
         aliases to add to the pipeline version". Every start of the alias (a schedule, a rule, a Step Functions task
         decided earlier on the version the alias named then) runs this version from then on, so its definition is
         described (``DescribePipeline`` with its ``PipelineVersionId``) and checked as a start of it would be. An
-        update that adds no alias (name, description, ``Remove``) routes nothing anew and is not decided."""
+        update that adds no alias (name, description, ``Remove``) routes nothing anew and is not decided.
+
+        A start of the alias may give the version parameter values of its own: each EventBridge Scheduler schedule
+        of the client's region whose universal target starts the pipeline by an added alias with
+        ``PipelineParameters`` (:meth:`_alias_schedules`) has the version decided again with its values, as its next
+        run will start it (session 15); what that adds to the defaults' decision is reported on the schedule. The
+        schedules not read (listing or reading one failed) make it cannot be verified."""
         operation = model.name
         params = _process.own_copy(params)
         client = client_ref() if client_ref is not None else None
@@ -374,10 +383,21 @@ class Guard:
         start = {"PipelineName": params.get("PipelineArn")}
         if params.get("PipelineVersionId") is not None:
             start["PipelineVersionId"] = params["PipelineVersionId"]
-        aliases = ", ".join(repr(a) for a in params["PipelineVersionAliasOperations"]["Add"])
-        violations = self._pipeline_start_violations(
-            operation, f"PipelineVersionAliasOperations.Add ({aliases} -> version {params.get('PipelineVersionId')})",
-            start, client, checked)
+        added = list(params["PipelineVersionAliasOperations"]["Add"])
+        aliases = ", ".join(repr(a) for a in added)
+        where = f"PipelineVersionAliasOperations.Add ({aliases} -> version {params.get('PipelineVersionId')})"
+        violations = self._pipeline_start_violations(operation, where, start, client, checked)
+
+        def decided(v: Violation) -> tuple[str, str, str]:
+            return v.path.rsplit(" -> StartPipelineExecution.", 1)[-1], v.rule_id, repr(v.found)
+
+        with_defaults = {decided(v) for v in violations}
+        schedules, unread = self._alias_schedules(operation, where, client, params.get("PipelineArn"), added)
+        violations += unread
+        for label, parameters in schedules:
+            found = self._pipeline_start_violations(operation, f"{where} with {label}",
+                                                    {**start, "PipelineParameters": parameters}, client, checked)
+            violations += [v for v in found if decided(v) not in with_defaults]
         region = getattr(getattr(client, "meta", None), "region_name", None)
         if not self._settle(operation, violations, checked, region):
             return None
@@ -385,6 +405,58 @@ class Guard:
             _process.ensure_send_check()
             context[_process.APPROVAL_KEY] = _process.Approval(self, operation, frozenset())
         return params
+
+    def _alias_schedules(self, operation: str, where: str, client: Any, pipeline: Any,
+                         aliases: list[Any]) -> tuple[list[tuple[str, Any]], list[Violation]]:
+        """The EventBridge Scheduler schedules of ``client``'s region that start ``pipeline`` (its ARN; a schedule
+        may name it by ARN or by name) by one of ``aliases`` with parameter values: ``([(label, PipelineParameters)],
+        [])``, or ``([], [violation])`` when the schedules cannot all be read.
+
+        A schedule starts a pipeline by alias only through a universal target (botocore scheduler ``Target.Arn``
+        ``arn:aws:scheduler:::aws-sdk:sagemaker:startPipelineExecution``, its ``Input`` the request:
+        ``PipelineVersionAlias``, ``PipelineParameters``); a templated target's ``SageMakerPipelineParameters`` has
+        only ``PipelineParameterList`` (it starts the latest version). ``ListSchedules`` (every group, paginated)
+        gives each schedule's target ARN; ``GetSchedule`` reads the ``Input`` of those with that ARN. An ``Input``
+        that is not one JSON object cannot say which pipeline it starts: cannot be verified, as its
+        ``CreateSchedule`` is (trial 14 F04)."""
+        import re
+
+        from ._json import loads_strict
+
+        name = pipeline.rsplit("/", 1)[-1] if isinstance(pipeline, str) else pipeline
+        universal = re.compile(r"arn:[\w-]+:scheduler:::aws-sdk:sagemaker:startPipelineExecution")
+        out: list[tuple[str, Any]] = []
+        try:
+            scheduler = self._other_client(client, "scheduler")
+            for page in scheduler.get_paginator("list_schedules").paginate():
+                for summary in page.get("Schedules") or ():
+                    if not universal.fullmatch(str((summary.get("Target") or {}).get("Arn", ""))):
+                        continue
+                    group, sched = summary.get("GroupName") or "default", summary.get("Name")
+                    target = scheduler.get_schedule(Name=sched, GroupName=group).get("Target") or {}
+                    label = f"the parameters of schedule {group}/{sched} (Target.Input)"
+                    try:
+                        request = loads_strict(target.get("Input") or "{}")
+                    except ValueError as exc:
+                        request = exc
+                    if not isinstance(request, Mapping):
+                        return [], [Violation(operation, f"{where} with schedule {group}/{sched}", target.get("Input"),
+                                              "a schedule Input that is one JSON object",
+                                              f"Cannot verify it: schedule {group}/{sched} starts a SageMaker pipeline "
+                                              f"by an Input that is not one JSON object ({request}), which may start "
+                                              "this alias with its own parameters", Guardrail.REFERENCE.value)]
+                    if request.get("PipelineName") not in (pipeline, name) \
+                            or request.get("PipelineVersionAlias") not in aliases:
+                        continue
+                    if request.get("PipelineParameters"):   # none: the defaults, decided already
+                        out.append((label, request["PipelineParameters"]))
+        except Exception as exc:  # noqa: BLE001 - not read (permissions, an endpoint): cannot be verified
+            return [], [Violation(operation, where, pipeline, "the schedules that start the alias, read",
+                                  "Cannot verify it: the EventBridge Scheduler schedules that may start the alias "
+                                  f"with their own parameters could not be read ({exc}); allow scheduler:ListSchedules "
+                                  "and scheduler:GetSchedule, or move the alias where they can be read",
+                                  Guardrail.REFERENCE.value)]
+        return out, []
 
     def provide_stack_params(self, params: Mapping[str, Any], model: Any, client_ref: Any = None,
                              **kwargs: Any) -> dict[str, Any] | None:
@@ -1298,12 +1370,6 @@ def _patched_resource(client: Any, params: Mapping[str, Any]) -> Any:
                                "resource's current state (install cfn-lint, safemaker[iac], which brings it)")
     except ValueError as exc:
         return _ReferenceError(f"the PatchDocument cannot be applied to the current state: {exc}")
-
-
-def _aliases_added(params: Mapping[str, Any]) -> bool:
-    """Whether an ``UpdatePipelineVersion`` request adds an alias (``PipelineVersionAliasOperations.Add``)."""
-    ops = params.get("PipelineVersionAliasOperations")
-    return isinstance(ops, Mapping) and isinstance(ops.get("Add"), (list, tuple)) and len(ops["Add"]) > 0
 
 
 def _service_name(client: Any) -> str | None:
