@@ -157,3 +157,37 @@ def test_a_finding_every_choice_has_names_no_choice(profile_file, tmp_path):
         "Resources": {"Nb": _nb(InstanceType={"Ref": "Size"}, RootAccess="Enabled")}})
     r, rows = run_json(profile_file, f)
     assert [(x["path"], x["found"], "when" in x) for x in rows] == [("RootAccess", "Enabled", False)]
+
+
+# CloudFormation User Guide, "Parameters": NoEcho "Whether to mask the parameter value to prevent it from being
+# displayed in the console, command line tools, or API"; a check report goes to CI logs and code scanning (trial 15b)
+SECRET = "hf_q8WzT3kLmN5pR7sV9xY2bC4dF6gH"
+
+
+def _no_echo_template(tmp_path, **spec):
+    return _write(tmp_path, {
+        "Parameters": {"Token": {"Type": "String", "NoEcho": True, **spec}},
+        "Conditions": {"Gated": {"Fn::Equals": [{"Ref": "Token"}, SECRET]}},
+        "Resources": {"Nb": _nb(DirectInternetAccess={"Fn::If": ["Gated", "Enabled", "Disabled"]})}})
+
+
+def test_a_no_echo_parameter_s_value_is_never_shown(profile_file, tmp_path):
+    f = _no_echo_template(tmp_path, Default="none", AllowedValues=["none", SECRET])
+    r, rows = run_json(profile_file, f)
+    assert r.exit_code == 3
+    assert [(x["path"], x["found"], x["when"]) for x in rows] == [("DirectInternetAccess", "Enabled", {"Token": "****"})]
+    for fmt in ("text", "json", "sarif"):
+        out = runner.invoke(app, ["check", f, "-p", profile_file, "-f", fmt])
+        assert out.exit_code == 3 and "Token" in out.stdout
+        assert SECRET not in out.stdout
+
+
+def test_a_free_no_echo_parameter_names_no_value(profile_file, tmp_path):
+    f = _no_echo_template(tmp_path, Default=SECRET)  # open at its default; closed for any other value
+    r, rows = run_json(profile_file, f)
+    assert [(x["path"], x["found"]) for x in rows] == [("DirectInternetAccess", "Enabled")]
+    assert SECRET not in r.stdout
+    f = _no_echo_template(tmp_path, Default="none")  # closed at its default, open when the secret is given
+    r, rows = run_json(profile_file, f)
+    assert [(x["path"], x["when"]) for x in rows] == [("DirectInternetAccess", {"Token": "****"})]
+    assert SECRET not in r.stdout

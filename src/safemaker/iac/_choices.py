@@ -305,13 +305,33 @@ def parameter_options(template: Mapping[str, Any], given: Mapping[str, Any]) -> 
                 values.remove(default)
             if default is not _NO_DEFAULT:
                 values.insert(0, default)  # the default is a value the form offers even if a rule refuses it
-            out.append(Option(name, tuple((v, str(v)) for v in values), default, spec, name in in_conditions))
+            out.append(Option(name, tuple((v, _as_shown(spec, v)) for v in values), default, spec,
+                              name in in_conditions))
             continue
         seen = list(dict.fromkeys(([default] if default is not _NO_DEFAULT else []) + literals.get(name, [])))
-        other = "any value but " + ", ".join(repr(str(v)) for v in seen) if seen else "any value"
-        out.append(Option(name, tuple((v, str(v)) for v in seen) + ((CHOICE.format(name), other),), default, spec,
-                          name in in_conditions))
+        if _no_echo(spec):
+            other = "any other value" if seen else "any value"
+        else:
+            other = "any value but " + ", ".join(repr(str(v)) for v in seen) if seen else "any value"
+        out.append(Option(name, tuple((v, _as_shown(spec, v)) for v in seen) + ((CHOICE.format(name), other),),
+                          default, spec, name in in_conditions))
     return out
+
+
+NO_ECHO_SHOWN = "****"
+"""How a ``NoEcho`` parameter's value reads in a finding's ``when`` (CloudFormation shows such values as asterisks)."""
+
+
+def _no_echo(spec: Mapping[str, Any]) -> bool:
+    """The parameter is declared ``NoEcho: true`` (a boolean, or the string ``"true"`` in any case)."""
+    flag = spec.get("NoEcho")
+    return flag is True or (isinstance(flag, str) and flag.strip().lower() == "true")
+
+
+def _as_shown(spec: Mapping[str, Any], value: Any) -> str:
+    """``value`` as a finding shows it: never the value of a ``NoEcho`` parameter (a report goes to CI logs and code
+    scanning, which CloudFormation's masking does not reach)."""
+    return NO_ECHO_SHOWN if _no_echo(spec) else str(value)
 
 
 # --------------------------------------------------------------------------- fields the deployer's value reaches
