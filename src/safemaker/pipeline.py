@@ -912,7 +912,7 @@ def _check_definition(document: str | bytes | Mapping[str, Any], profile: "VpcPr
                       Guardrail.UNSUPPORTED.value, f"{exc.expected} that can be checked")
         return DefinitionCheck((v,), (), ())
     allow = bool(getattr(profile, "allow_pipeline_network_parameters", False))
-    violations: list[Violation] = []
+    violations: list[Violation] = _case_differing_parameters(definition, parameter_values, operation)
     refs: list[_guard.ResolvedReference] = []
     producers: dict[str, str] = {}  # step name -> type (the first step of a name, as PipelineDefinition.step)
     for step in definition.steps:
@@ -922,6 +922,30 @@ def _check_definition(document: str | bytes | Mapping[str, Any], profile: "VpcPr
             _check_step(step, definition, profile, operation, allow, parameter_values, violations, refs, producers,
                         walk_reads)
     return DefinitionCheck(tuple(violations), tuple(refs), definition.steps)
+
+
+def _case_differing_parameters(definition: PipelineDefinition, values: Mapping[str, Any] | None,
+                               operation: str) -> list[Violation]:
+    """An execution's parameter names that match a parameter of the definition only when case is ignored.
+
+    The API reference says a name "must match a named parameter in the pipeline definition" without saying whether
+    case counts; the check reads a value only under its exact name, so a value given as ``iso`` for ``Iso`` would go
+    unchecked if SageMaker matched it. Such a name cannot be decided: ``SM-UNSUPPORTED`` at ``PipelineParameters``
+    (found: the name), one each.
+    """
+    if not values:
+        return []
+    declared = {name.casefold(): name for name in definition.parameters}
+    out: list[Violation] = []
+    for name in values:
+        spelled = declared.get(name.casefold()) if isinstance(name, str) else None
+        if spelled is not None and spelled != name:
+            out.append(Violation(
+                operation, "PipelineParameters", name, f"the name as the definition spells it: {spelled}",
+                f"Give {spelled} as the pipeline definition spells it: whether SageMaker matches parameter names "
+                "regardless of case is not documented", Guardrail.UNSUPPORTED.value,
+                "parameter names spelled as in the definition"))
+    return out
 
 
 def _check_shadow_model(step: PipelineStep, operation: str, violations: list[Violation],

@@ -389,6 +389,27 @@ def test_StartPipelineExecution_naming_a_parameter_twice_is_refused(safemaker_lo
     assert safemaker_local.request_count("sagemaker", "StartPipelineExecution") == 0
 
 
+@pytest.mark.parametrize("given", ["isolate", "ISOLATE", "IsoLate"])
+def test_StartPipelineExecution_naming_a_parameter_in_another_case_is_refused(safemaker_local, safemaker_session,
+                                                                             raw, given):
+    """Whether SageMaker matches a parameter name regardless of case is not documented (API reference,
+    Parameter.Name: "must match a named parameter in the pipeline definition"); the check reads a value under its
+    exact name only, so ``isolate=false`` for ``Isolate`` would otherwise be decided at the default (trial 15b)."""
+    relaxed = VpcProfile.from_mapping({**FIELDS, "allow_pipeline_network_parameters": True}, source="t")
+    create(raw, "cased", _isolation_parameter(default=True))
+    sm = safemaker_session.client("sagemaker")
+    hooks.install(sm, relaxed)
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.start_pipeline_execution(PipelineName="cased", ClientRequestToken="execution-token-0123456789abcdef",
+                                    PipelineParameters=[{"Name": given, "Value": "false"}])
+    assert ("PipelineParameters", given, "SM-UNSUPPORTED") in {(v.path, v.found, v.rule_id)
+                                                              for v in exc.value.violations}
+    assert safemaker_local.request_count("sagemaker", "StartPipelineExecution") == 0
+    sm.start_pipeline_execution(PipelineName="cased", ClientRequestToken="execution-token-0123456789abcdeg",
+                                PipelineParameters=[{"Name": "Isolate", "Value": "true"}])  # as spelled: decided
+    assert safemaker_local.request_count("sagemaker", "StartPipelineExecution") == 1
+
+
 def test_a_definition_naming_a_parameter_twice_is_refused(safemaker_local, safemaker_session, profile):
     step = training()
     text = definition(step, parameters=[{"Name": "Subnet", "Type": "String", "DefaultValue": SUB_X},
