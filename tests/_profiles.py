@@ -124,3 +124,29 @@ def subnet_parameter_pipeline(session: Any, name: str, subnet: str) -> str:
                                                                   "DefaultValue": subnet}], "Steps": [step]})
     return session.client("sagemaker").create_pipeline(PipelineName=name, PipelineDefinition=text, RoleArn=ROLE,
                                                        ClientRequestToken=name.ljust(32, "0"))["PipelineArn"]
+
+
+def open_then_closed_pipeline(sagemaker: Any, name: str = "p") -> str:
+    """Create (with the SageMaker client ``sagemaker``, before any guard) pipeline ``name`` of one training step:
+    version 1 open (``EnableNetworkIsolation`` false, no ``VpcConfig``), version 2 (an ``UpdatePipeline``) closed;
+    returns its ARN. The local backend keeps both versions (``DescribePipeline`` with ``PipelineVersionId``)."""
+    import json
+
+    def definition(closed: bool) -> str:
+        args: dict[str, Any] = {
+            "AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
+            "OutputDataConfig": {"S3OutputPath": "s3://b/out"}, "RoleArn": ROLE,
+            "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 30},
+            "StoppingCondition": {"MaxRuntimeInSeconds": 3600}}
+        if closed:
+            args.update(VpcConfig={"Subnets": [SUB_A], "SecurityGroupIds": [SG]}, EnableNetworkIsolation=True,
+                        EnableInterContainerTrafficEncryption=True)
+        else:
+            args.update(EnableNetworkIsolation=False)
+        return json.dumps({"Version": "2020-12-01", "Steps": [{"Name": "Train", "Type": "Training",
+                                                                "Arguments": args}]})
+
+    arn = sagemaker.create_pipeline(PipelineName=name, RoleArn=ROLE, PipelineDefinition=definition(False),
+                                    ClientRequestToken=f"{name}-token".ljust(32, "0"))["PipelineArn"]
+    sagemaker.update_pipeline(PipelineName=name, PipelineDefinition=definition(True))
+    return arn

@@ -43,6 +43,7 @@ from . import preflight as _preflight
 from . import process as _process
 from ._redact import install_log_redaction
 from .partitions import dns_suffixes
+from .decided_as import SAGEMAKER_DECIDED_AS, started_request
 from .errors import MISSING, GuardrailViolation, InputError, SafemakerError, UnguardableClientError, Violation, aws_error
 from .paths import is_map as _is_map
 from .resources import in_words
@@ -288,11 +289,10 @@ class Guard:
         operation = model.name
         self._forget(operation, params)
         rule = RULES.get(operation)
-        if operation == "UpdatePipelineVersion":
-            from .pipeline import aliases_added
-
-            if aliases_added(params):
-                return self._pipeline_alias_move(params, model, client_ref, context)
+        if operation in SAGEMAKER_DECIDED_AS and started_request("sagemaker", operation, params) is not None:
+            # re-points a name earlier starts run by: decided as a start of what it names (safemaker.decided_as, the
+            # table every carrier reads too)
+            return self._decided_as(operation, params, client_ref, context)
         if rule is None and operation not in _preflight.PREFLIGHT_OPERATIONS and operation in NO_NETWORK_EFFECT:
             # classified as having no network effect: nothing to decide (an operation the
             # classification does not know goes on to decide, which refuses it)
@@ -361,43 +361,14 @@ class Guard:
                      checked, region)
         return self._approve(context, operation, decision, rule, params, fetched, send=True)
 
-    def _pipeline_alias_move(self, params: Mapping[str, Any], model: Any, client_ref: Any,
-                             context: dict[str, Any] | None) -> dict[str, Any] | None:
-        """``UpdatePipelineVersion`` adding aliases to a version (trial 14b F05), decided as
-        ``StartPipelineExecution`` of that version: botocore sagemaker ``StartPipelineExecution.PipelineVersionAlias``
-        "The alias of the pipeline version to start the execution from", ``PipelineVersionAliasOperations.Add`` "The
-        aliases to add to the pipeline version". Every start of the alias (a schedule, a rule, a Step Functions task
-        decided earlier on the version the alias named then) runs this version from then on, so its definition is
-        described (``DescribePipeline`` with its ``PipelineVersionId``) and checked as a start of it would be. An
-        update that adds no alias (name, description, ``Remove``) routes nothing anew and is not decided.
-
-        A start of the alias may give the version parameter values of its own: each EventBridge Scheduler schedule
-        of the client's region whose universal target starts the pipeline by an added alias with
-        ``PipelineParameters`` (:meth:`_alias_schedules`) has the version decided again with its values, as its next
-        run will start it (session 15); what that adds to the defaults' decision is reported on the schedule. The
-        schedules not read (listing or reading one failed) make it cannot be verified."""
-        operation = model.name
+    def _decided_as(self, operation: str, params: Mapping[str, Any], client_ref: Any,
+                    context: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Decide a SageMaker request of :data:`safemaker.decided_as.DECIDED_AS` sent directly
+        (:meth:`_decided_as_violations`), record it, and return the request to send (``None`` in warn mode)."""
         params = _process.own_copy(params)
         client = client_ref() if client_ref is not None else None
         checked: list[str] = []
-        start = {"PipelineName": params.get("PipelineArn")}
-        if params.get("PipelineVersionId") is not None:
-            start["PipelineVersionId"] = params["PipelineVersionId"]
-        added = list(params["PipelineVersionAliasOperations"]["Add"])
-        aliases = ", ".join(repr(a) for a in added)
-        where = f"PipelineVersionAliasOperations.Add ({aliases} -> version {params.get('PipelineVersionId')})"
-        violations = self._pipeline_start_violations(operation, where, start, client, checked)
-
-        def decided(v: Violation) -> tuple[str, str, str]:
-            return v.path.rsplit(" -> StartPipelineExecution.", 1)[-1], v.rule_id, repr(v.found)
-
-        with_defaults = {decided(v) for v in violations}
-        schedules, unread = self._alias_schedules(operation, where, client, params.get("PipelineArn"), added)
-        violations += unread
-        for label, parameters in schedules:
-            found = self._pipeline_start_violations(operation, f"{where} with {label}",
-                                                    {**start, "PipelineParameters": parameters}, client, checked)
-            violations += [v for v in found if decided(v) not in with_defaults]
+        violations = self._decided_as_violations(operation, params, client, checked)
         region = getattr(getattr(client, "meta", None), "region_name", None)
         if not self._settle(operation, violations, checked, region):
             return None
@@ -406,11 +377,54 @@ class Guard:
             context[_process.APPROVAL_KEY] = _process.Approval(self, operation, frozenset())
         return params
 
+    def _decided_as_violations(self, operation: str, params: Mapping[str, Any], client: Any,
+                               checked: list[str]) -> list[Violation]:
+        """The violations of a SageMaker request decided as the request it makes run
+        (:data:`safemaker.decided_as.DECIDED_AS`), sent directly or by a carrier (:meth:`_started_violations`: a Step
+        Functions task, a universal target, an Automation step; trial 15 F03); ``[]`` when it re-points nothing.
+
+        ``UpdatePipelineVersion`` adding aliases to a version (trial 14b F05) is decided as ``StartPipelineExecution``
+        of that version: botocore sagemaker ``StartPipelineExecution.PipelineVersionAlias`` "The alias of the pipeline
+        version to start the execution from", ``PipelineVersionAliasOperations.Add`` "The aliases to add to the
+        pipeline version". Every start of the alias (a schedule, a rule, a Step Functions task decided earlier on the
+        version the alias named then) runs this version from then on, so its definition is described
+        (``DescribePipeline`` with its ``PipelineVersionId``) and checked as a start of it would be. An update that
+        adds no alias (name, description, ``Remove``) routes nothing anew and is not decided.
+
+        A start of the alias may give the version parameter values of its own: each EventBridge Scheduler schedule
+        of the client's region whose universal target starts the pipeline by an added alias with
+        ``PipelineParameters`` (:meth:`_alias_schedules`; any alias when a carrier's aliases are known only when it
+        runs) has the version decided again with its values, as its next run will start it (session 15); what that
+        adds to the defaults' decision is reported on the schedule. The schedules not read (listing or reading one
+        failed) make it cannot be verified."""
+        start = started_request("sagemaker", operation, params)
+        if start is None:
+            return []
+        violations = self._started_violations(operation, [start], client, checked, ())
+        if operation != "UpdatePipelineVersion":
+            return violations
+        where, _service, started, request = start
+
+        def decided(v: Violation) -> tuple[str, str, str]:
+            return v.path.rsplit(f" -> {started}.", 1)[-1], v.rule_id, repr(v.found)
+
+        ops = params.get("PipelineVersionAliasOperations")
+        add = ops.get("Add") if isinstance(ops, Mapping) else None
+        with_defaults = {decided(v) for v in violations}
+        schedules, unread = self._alias_schedules(operation, where, client, params.get("PipelineArn"),
+                                                  list(add) if isinstance(add, (list, tuple)) else None)
+        violations += unread
+        for label, parameters in schedules:
+            found = self._pipeline_start_violations(operation, f"{where} with {label}",
+                                                    {**request, "PipelineParameters": parameters}, client, checked)
+            violations += [v for v in found if decided(v) not in with_defaults]
+        return violations
+
     def _alias_schedules(self, operation: str, where: str, client: Any, pipeline: Any,
-                         aliases: list[Any]) -> tuple[list[tuple[str, Any]], list[Violation]]:
+                         aliases: list[Any] | None) -> tuple[list[tuple[str, Any]], list[Violation]]:
         """The EventBridge Scheduler schedules of ``client``'s region that start ``pipeline`` (its ARN; a schedule
-        may name it by ARN or by name) by one of ``aliases`` with parameter values: ``([(label, PipelineParameters)],
-        [])``, or ``([], [violation])`` when the schedules cannot all be read.
+        may name it by ARN or by name) by one of ``aliases`` (``None``: by any alias) with parameter values:
+        ``([(label, PipelineParameters)], [])``, or ``([], [violation])`` when the schedules cannot all be read.
 
         A schedule starts a pipeline by alias only through a universal target (botocore scheduler ``Target.Arn``
         ``arn:aws:scheduler:::aws-sdk:sagemaker:startPipelineExecution``, its ``Input`` the request:
@@ -446,7 +460,8 @@ class Guard:
                                               f"by an Input that is not one JSON object ({request}), which may start "
                                               "this alias with its own parameters", Guardrail.REFERENCE.value)]
                     if request.get("PipelineName") not in (pipeline, name) \
-                            or request.get("PipelineVersionAlias") not in aliases:
+                            or request.get("PipelineVersionAlias") is None \
+                            or (aliases is not None and request.get("PipelineVersionAlias") not in aliases):
                         continue
                     if request.get("PipelineParameters"):   # none: the defaults, decided already
                         out.append((label, request["PipelineParameters"]))
@@ -598,6 +613,12 @@ class Guard:
         for path, service, started, request in starts:
             if service == "sagemaker" and started == "StartPipelineExecution":
                 out += self._pipeline_start_violations(operation, path, request, client, checked)
+                continue
+            if service == "sagemaker" and started in SAGEMAKER_DECIDED_AS:
+                # a carrier's call the hook decides as what it makes run (trial 15 F03): the direct call's decision
+                found = self._decided_as_violations(started, request, client, checked)
+                out += [dataclasses.replace(v, operation=operation, path=f"{path} -> {started}.{v.path}")
+                        for v in found]
                 continue
             if service == "sagemaker":   # a whole SageMaker request another service sends (a Batch service job)
                 out += self._payload_violations(operation, path, started, request, client, checked)

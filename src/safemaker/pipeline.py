@@ -69,7 +69,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .profile import VpcProfile
 
 __all__ = [
-    "aliases_added",
     "STEP_OPERATIONS",
     "NO_NETWORK_STEPS",
     "STEP_ARGUMENT_MEMBERS",
@@ -765,26 +764,6 @@ def _under(path: str, parts_path: str) -> bool:
 
 
 # --------------------------------------------------------------------------- checking
-
-
-def aliases_added(request: Mapping[str, Any] | None) -> bool:
-    """Whether an ``UpdatePipelineVersion`` request adds an alias to a pipeline version (botocore sagemaker
-    ``PipelineVersionAliasOperations.Add``: "The aliases to add to the pipeline version"): every later start of the
-    alias (``StartPipelineExecution.PipelineVersionAlias``) runs that version, so the hooks decide it as a start of
-    it (trial 14b F05) and ``safemaker check`` reports it as not verifiable before deployment.
-
-    Parameters
-    ----------
-    request : Mapping or None
-        The request.
-
-    Returns
-    -------
-    bool
-        ``True`` for a non-empty ``Add`` list.
-    """
-    ops = (request or {}).get("PipelineVersionAliasOperations")
-    return isinstance(ops, Mapping) and isinstance(ops.get("Add"), (list, tuple)) and len(ops["Add"]) > 0
 
 
 def execution_parameters(request: Mapping[str, Any] | None) -> dict[str, Any]:

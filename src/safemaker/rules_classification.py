@@ -268,8 +268,9 @@ _NO_NETWORK_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (("changes a pipeline execution's description or parallelism; starts no new step"),
      ("UpdatePipelineExecution",)),
     (("changes a pipeline version's name, description or aliases; one that adds an alias (which schedules, rules "
-      "and tasks decided earlier start by: StartPipelineExecution.PipelineVersionAlias) is decided by the hooks as "
-      "StartPipelineExecution of that version (DescribePipeline of its PipelineVersionId), refused if it is open"),
+      "and tasks decided earlier start by: StartPipelineExecution.PipelineVersionAlias) is decided, sent directly "
+      "or by a carrier (safemaker.decided_as), as StartPipelineExecution of that version (DescribePipeline of its "
+      "PipelineVersionId), refused if it is open"),
      ("UpdatePipelineVersion",)),
 )
 

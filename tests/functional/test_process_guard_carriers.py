@@ -34,10 +34,11 @@ from botocore.config import Config
 
 import safemaker
 from safemaker.errors import GuardrailViolation
+from safemaker.decided_as import DECIDED_AS
 from safemaker.iac import stack_calls
 from safemaker.other_services import DECIDED_OPERATIONS
 
-from _profiles import ROLE, SG, SUB_A, VPC_CONFIG, training_job_request
+from _profiles import ROLE, SG, SUB_A, VPC_CONFIG, open_then_closed_pipeline, training_job_request
 from _other_services import notebook_runbook as nb_runbook, notebook_state_machine as nb_machine
 from test_iac_cli import profile_file, run_json  # noqa: F401  (profile_file: fixture)
 
@@ -49,9 +50,11 @@ CLOSED_NB = {"NotebookInstanceName": "nb", "InstanceType": "ml.t3.medium", "Role
 OPEN_NB = {"NotebookInstanceName": "nb", "InstanceType": "ml.t3.medium", "RoleArn": ROLE,
            "DirectInternetAccess": "Enabled"}
 SESSION = botocore.session.get_session()
+PIPELINE = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:pipeline/p"
 
 DECIDED = sorted({(s, op) for s, ops in DECIDED_OPERATIONS.items() for op in ops}
-                 | {("cloudformation", op) for op in stack_calls.DECIDED_OPERATIONS})
+                 | {("cloudformation", op) for op in stack_calls.DECIDED_OPERATIONS}
+                 | set(DECIDED_AS))   # trial 15 F03: a SageMaker call the hook decides as the call it makes run
 
 
 def nb_template(params):
@@ -130,6 +133,10 @@ def cases(closed):
         ("application-autoscaling", "PutScheduledAction"): {**scaled, "ScalableTargetAction": {"MaxCapacity": 8}},
         ("application-autoscaling", "PutScalingPolicy"): scaled,
         # trial 12 F03: the service job's payload is the CreateTrainingJob request
+        # re-pointing a name earlier starts run by (safemaker.decided_as): pipeline p's version 1 is open, 2 closed
+        ("sagemaker", "UpdatePipelineVersion"): {"PipelineArn": PIPELINE, "PipelineVersionId": 2 if closed else 1,
+                                                 "PipelineVersionAliasOperations": {"Add": ["prod"]}},
+        ("ssm", "UpdateDocumentDefaultVersion"): {"Name": rb, "DocumentVersion": "1"},
         ("batch", "SubmitServiceJob"): {"serviceJobType": "SAGEMAKER_TRAINING", "serviceRequestPayload": json.dumps(
             training_job_request("t", EnableNetworkIsolation=True, VpcConfig=VPC_CONFIG,
                                  EnableInterContainerTrafficEncryption=True) if closed
@@ -200,13 +207,14 @@ def _make(backend):
     ssm = backend.session.client("ssm")
     for name, params in (("OpenRb", OPEN_NB), ("ClosedRb", CLOSED_NB)):
         ssm.create_document(Name=name, DocumentType="Automation", DocumentFormat="JSON", Content=nb_runbook(params))
+    assert open_then_closed_pipeline(backend.session.client("sagemaker"), "p") == PIPELINE
 
 
 @pytest.fixture()
 def made(safemaker_local, safemaker_local_pool):
-    """Open and closed state machines and runbooks made before the guard (by someone else): made once per test
-    process, then moto's state of that moment restored for each test (the pytest plugin's pool); the request log
-    is empty afterwards."""
+    """Open and closed state machines and runbooks, and pipeline ``p`` (version 1 open, 2 closed), made before the
+    guard (by someone else): made once per test process, then moto's state of that moment restored for each test (the
+    pytest plugin's pool); the request log is empty afterwards."""
     safemaker_local_pool.state(safemaker_local, ("test_process_guard_carriers.made", safemaker_local.region),
                                lambda: _make(safemaker_local))
 

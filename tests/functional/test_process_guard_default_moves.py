@@ -33,7 +33,7 @@ from safemaker.other_services import DECIDED_OPERATIONS
 from safemaker.rules_classification import NO_NETWORK_EFFECT
 
 from _other_services import notebook_runbook as runbook, send
-from _profiles import IMG, ROLE, SG, SUB_A
+from _profiles import ROLE, SG, SUB_A, open_then_closed_pipeline
 
 ACCOUNT = "123456789012"
 ARN = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:pipeline/p"
@@ -75,28 +75,13 @@ def test_botocore_documents_that_the_moved_name_is_what_starts_run():
 # --------------------------------------------------------------------------- F05: pipeline version aliases
 
 
-def _training(closed):
-    args = {"AlgorithmSpecification": {"TrainingImage": IMG, "TrainingInputMode": "File"},
-            "OutputDataConfig": {"S3OutputPath": "s3://b/out"}, "RoleArn": ROLE,
-            "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 30},
-            "StoppingCondition": {"MaxRuntimeInSeconds": 3600}}
-    if closed:
-        args.update(VpcConfig={"Subnets": [SUB_A], "SecurityGroupIds": [SG]}, EnableNetworkIsolation=True,
-                    EnableInterContainerTrafficEncryption=True)
-    else:
-        args.update(EnableNetworkIsolation=False)
-    return json.dumps({"Version": "2020-12-01", "Steps": [{"Name": "Train", "Type": "Training", "Arguments": args}]})
-
-
 @pytest.fixture()
 def versions(safemaker_local):
     """Pipeline ``p`` made before the guard: version 1 open, version 2 closed."""
     from safemaker.local import LocalSession
 
     raw = LocalSession(safemaker_local.endpoint_url, region_name="us-east-1").client("sagemaker")
-    raw.create_pipeline(PipelineName="p", RoleArn=ROLE, PipelineDefinition=_training(False),
-                        ClientRequestToken="p-token-0123456789abcdef01234567")
-    raw.update_pipeline(PipelineName="p", PipelineDefinition=_training(True))
+    assert open_then_closed_pipeline(raw, "p") == ARN
     assert "EnableNetworkIsolation\": false" in raw.describe_pipeline(
         PipelineName="p", PipelineVersionId=1)["PipelineDefinition"]
     return raw
@@ -197,3 +182,130 @@ def test_default_version_moved_onto_a_closed_runbook_is_sent(safemaker_local, sa
     guarded = safemaker_session.client("ssm", config=NO_RETRY)
     guarded.update_document_default_version(Name="Runbook", DocumentVersion="2")
     assert ssm.describe_document(Name="Runbook")["Document"]["DefaultVersion"] == "2"
+
+
+# --------------------------------------------------------------------------- carriers of the same calls (trial 15 F03)
+# The call a Step Functions AWS SDK task, an EventBridge Scheduler universal target or an Automation aws:executeAwsApi
+# step makes is the call sent directly (Step Functions Developer Guide, AWS SDK integrations:
+# arn:aws:states:::aws-sdk:serviceName:apiAction; Scheduler User Guide, universal targets: the Input is the request;
+# Automation action reference, aws:executeAwsApi: Service, Api and the request's members): it is decided as the direct
+# call is, through the one table the hook reads (safemaker.decided_as).
+
+SFN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/sfn"
+SCHEDULE = {"ScheduleExpression": "rate(1 day)", "FlexibleTimeWindow": {"Mode": "OFF"}}
+
+
+def _task_machine(resource, params):
+    return json.dumps({"StartAt": "S", "States": {"S": {"Type": "Task", "End": True, "Resource": resource,
+                                                         "Parameters": params}}})
+
+
+def _by_state_machine(session, service, operation, params):
+    camel = operation[0].lower() + operation[1:]
+    sdk = {"stepfunctions": "sfn"}.get(service, service)
+    session.client("stepfunctions", config=NO_RETRY).create_state_machine(
+        name="m", roleArn=SFN_ROLE, definition=_task_machine(f"arn:aws:states:::aws-sdk:{sdk}:{camel}", params))
+    return "stepfunctions", "CreateStateMachine", "definition:States.S.Parameters."
+
+
+def _by_schedule(session, service, operation, params):
+    camel = operation[0].lower() + operation[1:]
+    session.client("scheduler", config=NO_RETRY).create_schedule(
+        Name="s", Target={"Arn": f"arn:aws:scheduler:::aws-sdk:{service}:{camel}", "RoleArn": SFN_ROLE,
+                          "Input": json.dumps(params)}, **SCHEDULE)
+    return "scheduler", "CreateSchedule", "Target.Input."
+
+
+def _by_automation(session, service, operation, params):
+    content = {"schemaVersion": "0.3", "mainSteps": [{"name": "a", "action": "aws:executeAwsApi",
+                                                      "inputs": {"Service": service, "Api": operation, **params}}]}
+    session.client("ssm", config=NO_RETRY).create_document(Name="carrier", DocumentType="Automation",
+                                                           DocumentFormat="JSON", Content=json.dumps(content))
+    return "ssm", "CreateDocument", "Content.mainSteps[0].inputs."
+
+
+CARRIERS = [pytest.param(_by_state_machine, id="state-machine-task"), pytest.param(_by_schedule, id="universal-target"),
+            pytest.param(_by_automation, id="automation-step")]
+
+
+def _after_start(violations, start):
+    return sorted((v.path.split(f" -> {start}.", 1)[1], repr(v.found), v.rule_id) for v in violations)
+
+
+@pytest.mark.parametrize("carrier", CARRIERS)
+def test_a_carrier_moving_an_alias_onto_an_open_version_is_refused_as_the_direct_call(
+        safemaker_local, safemaker_session, profile, versions, carrier):
+    safemaker.install_process(profile)
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    update = {"PipelineArn": ARN, "PipelineVersionId": 1, "PipelineVersionAliasOperations": {"Add": ["prod"]}}
+    with pytest.raises(GuardrailViolation) as direct:
+        sm.update_pipeline_version(**update)
+    with pytest.raises(GuardrailViolation) as exc:
+        carrier(safemaker_session, "sagemaker", "UpdatePipelineVersion", update)
+    assert exc.value.operation in ("CreateStateMachine", "CreateSchedule", "CreateDocument")
+    carried = {"CreateStateMachine": ("stepfunctions", "definition:States.S.Parameters."),
+               "CreateSchedule": ("scheduler", "Target.Input."),
+               "CreateDocument": ("ssm", "Content.mainSteps[0].inputs.")}[exc.value.operation]
+    assert safemaker_local.request_count(carried[0], exc.value.operation) == 0
+    # the same violations as the direct call, after the member that re-points the alias
+    assert _after_start(exc.value.violations, "StartPipelineExecution") == \
+        _after_start(direct.value.violations, "StartPipelineExecution")
+    # the carrier's call, then the direct call's own path
+    assert {v.path.split(" -> StartPipelineExecution.", 1)[0] for v in exc.value.violations} == {
+        carried[1].rstrip(".") + " -> UpdatePipelineVersion.PipelineVersionAliasOperations.Add ('prod' -> version 1)"}
+    assert any(v.path.endswith(".Arguments.EnableNetworkIsolation") and v.found is False
+               for v in exc.value.violations)
+    assert all("PipelineVersionId=1" in v.path for v in exc.value.violations)
+
+
+@pytest.mark.parametrize("carrier", CARRIERS)
+def test_a_carrier_moving_an_alias_onto_a_closed_version_or_removing_one_is_sent(
+        safemaker_local, safemaker_session, profile, versions, carrier):
+    safemaker.install_process(profile)
+    closed = {"PipelineArn": ARN, "PipelineVersionId": 2, "PipelineVersionAliasOperations": {"Add": ["prod"]}}
+    service, operation, _ = carrier(safemaker_session, "sagemaker", "UpdatePipelineVersion", closed)
+    assert safemaker_local.request_count(service, operation) == 1
+    assert safemaker_local.request_count("sagemaker", "DescribePipeline") >= 1
+    safemaker_local.reset_requests()
+    # a removal of the open version's alias re-points nothing: not read, as the direct call
+    removal = {"PipelineArn": ARN, "PipelineVersionId": 1, "PipelineVersionAliasOperations": {"Remove": ["prod"]}}
+    safemaker_session.client("stepfunctions", config=NO_RETRY).create_state_machine(
+        name="m2", roleArn=SFN_ROLE,
+        definition=_task_machine("arn:aws:states:::aws-sdk:sagemaker:updatePipelineVersion", removal))
+    assert safemaker_local.request_count("stepfunctions", "CreateStateMachine") == 1
+    assert safemaker_local.request_count("sagemaker", "DescribePipeline") == 0
+
+
+def test_a_task_whose_version_or_aliases_are_known_only_at_run_time(safemaker_local, safemaker_session, profile,
+                                                                    versions):
+    safemaker.install_process(profile)
+    sfn = safemaker_session.client("stepfunctions", config=NO_RETRY)
+    resource = "arn:aws:states:::aws-sdk:sagemaker:updatePipelineVersion"
+    # the version from the execution's input: which version the alias names cannot be known, not sent
+    with pytest.raises(GuardrailViolation) as exc:
+        sfn.create_state_machine(name="m", roleArn=SFN_ROLE, definition=_task_machine(resource, {
+            "PipelineArn": ARN, "PipelineVersionId.$": "$.version",
+            "PipelineVersionAliasOperations": {"Add": ["prod"]}}))
+    assert [(v.path, v.rule_id) for v in exc.value.violations] == [
+        ("definition:States.S.Parameters -> UpdatePipelineVersion.PipelineVersionAliasOperations.Add ('prod' -> "
+         "version \"$.version\") -> StartPipelineExecution", "SM-UNSUPPORTED")]
+    # the aliases from the input (may add one) onto the open version: decided as the start of it, refused
+    with pytest.raises(GuardrailViolation) as exc:
+        sfn.create_state_machine(name="m", roleArn=SFN_ROLE, definition=_task_machine(resource, {
+            "PipelineArn": ARN, "PipelineVersionId": 1, "PipelineVersionAliasOperations": {"Add.$": "$.aliases"}}))
+    assert any(v.path.endswith(".Arguments.EnableNetworkIsolation") for v in exc.value.violations)
+    assert safemaker_local.request_count("stepfunctions", "CreateStateMachine") == 0
+
+
+@pytest.mark.parametrize("carrier", CARRIERS)
+def test_a_carrier_moving_a_default_document_version_onto_an_open_runbook_is_refused(
+        safemaker_local, safemaker_session, profile, runbook_versions, carrier):
+    safemaker.install_process(profile)
+    with pytest.raises(GuardrailViolation) as direct:
+        safemaker_session.client("ssm", config=NO_RETRY).update_document_default_version(Name="Runbook",
+                                                                                         DocumentVersion="1")
+    with pytest.raises(GuardrailViolation) as exc:
+        carrier(safemaker_session, "ssm", "UpdateDocumentDefaultVersion", {"Name": "Runbook", "DocumentVersion": "1"})
+    assert _after_start(exc.value.violations, "StartAutomationExecution") == \
+        _after_start(direct.value.violations, "StartAutomationExecution")
+    assert runbook_versions.describe_document(Name="Runbook")["Document"]["DefaultVersion"] == "2"

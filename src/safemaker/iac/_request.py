@@ -337,18 +337,19 @@ def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tupl
 
 def _alias_move(req: SourceRequest) -> list[Finding]:
     """A SageMaker ``UpdatePipelineVersion`` written in a source (a Step Functions task, an Automation step, a
-    schedule's universal target, a CDK ``AwsCustomResource``) that adds an alias (:func:`safemaker.pipeline.
-    aliases_added`; one chosen when it runs may): every start of the alias runs that pipeline version from then on.
-    The hooks decide it as a start of the version (its definition described); a version's definition is kept by
-    SageMaker, not by the source (even for a pipeline the source creates: the source has its newest definition
-    only), so it cannot be verified before deployment (session 15)."""
-    if req.operation != "UpdatePipelineVersion":
-        return []
+    schedule's universal target, a CDK ``AwsCustomResource``) that adds an alias (it re-points a name:
+    :func:`safemaker.decided_as.started_request`, the table the hooks and the process guard's carriers read; one
+    chosen when it runs may): every start of the alias runs that pipeline version from then on. The hooks decide it
+    as a start of the version (its definition described); a version's definition is kept by SageMaker, not by the
+    source (even for a pipeline the source creates: the source has its newest definition only), so it cannot be
+    verified before deployment (session 15, trial 15 F03)."""
+    from ..decided_as import SAGEMAKER_DECIDED_AS, started_request
+
+    if req.operation not in SAGEMAKER_DECIDED_AS or started_request("sagemaker", req.operation, req.params) is None:
+        return []   # a name, a description or a Remove: routes nothing anew
     ops = req.params.get("PipelineVersionAliasOperations")
     add = ops.get("Add") if _paths.is_map(ops) else ops
     hidden = contains_unresolved(add)
-    if not (_pipeline.aliases_added(req.params) or hidden is not None):
-        return []   # a name, a description or a Remove: routes nothing anew
     parts: Parts = ("PipelineVersionAliasOperations",) + (("Add",) if _paths.is_map(ops) else ())
     arn, version = req.params.get("PipelineArn"), req.params.get("PipelineVersionId")
     value = Unresolved(add if hidden is None else hidden.expression,

@@ -72,6 +72,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Mapping
 
 from ..errors import MISSING, Violation
+from ..decided_as import SAGEMAKER_DECIDED_AS, decided_as, started_request
 from ..other_services import DECIDED_OPERATIONS
 from ..paths import expand_all, format_path, get, get_at, is_map, parse_path, split_path
 from ..rules import FieldRule, Guardrail, OperationRule, Reference, Target
@@ -1348,12 +1349,13 @@ def _starting_call(service: str, operation: str, params: Mapping[str, Any], read
         return _alias_routes(operation, routed, starts) if routed else []   # a description alone routes nothing
     if service == "eventbridgev2":
         return _subscriber(operation, params.get("InvokeConfiguration"), starts)
-    if (service, operation) == ("ssm", "UpdateDocumentDefaultVersion"):
-        # trial 14b F06: the runbook version made the default, named in the paths (RUNBOOK_RUNNERS' entry says which
-        # members; this is the same start)
-        version, name = params.get("DocumentVersion"), params.get("Name")
-        starts.append((f"DocumentVersion ({version!r}, the default version of {name!r} from now on)", "ssm",
-                       "StartAutomationExecution", {"DocumentName": name, "DocumentVersion": version}))
+    if decided_as(service, operation) is not None:
+        # re-points a name earlier starts run by (trial 14b F06: the runbook version made the default): decided as the
+        # start of what it names, by the one table the SageMaker hook and every carrier read (RUNBOOK_RUNNERS' entry
+        # says which members for `check`; this is the same start)
+        start = started_request(service, operation, params)
+        if start is not None:
+            starts.append(start)
         return []
     runner = RUNBOOK_RUNNERS.get((service, operation))
     if runner is not None:
@@ -1637,7 +1639,12 @@ def _resource_violations(operation: str, member: str, rtype: str, prop: str | No
                           f"Cannot read it: {exc}", "SM-REFERENCE")]
     kept = []
     for r in requests:
-        if r.starts is not None:  # content kept by a service (a state machine, a runbook): read and decided
+        if r.operation in SAGEMAKER_DECIDED_AS and r.starts is None and not r.extra \
+                and started_request("sagemaker", r.operation, r.params) is not None:
+            # a carrier's SageMaker call the hook decides as what it makes run (a pipeline version alias moved): the
+            # process guard decides it as the same call sent directly, by the one table both read (trial 15 F03)
+            starts.append((_member_path(member, prop, r.shown_path(())), "sagemaker", r.operation, dict(r.params)))
+        elif r.starts is not None:  # content kept by a service (a state machine, a runbook): read and decided
             starts.append((_member_path(member, prop, r.shown_path(())), *r.starts))
         elif r.operation == "StartPipelineExecution" and not r.extra:
             request = dict(r.params)
