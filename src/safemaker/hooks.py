@@ -30,7 +30,7 @@ import os
 import threading
 import time
 import weakref
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, Mapping
@@ -54,8 +54,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .profile import VpcProfile
 
 __all__ = ["Guard", "DecisionRecord", "install", "uninstall", "installed", "UNIQUE_ID", "SESSION_UNIQUE_ID",
-           "MAX_REFERENCES", "MAX_REFERENCE_DEPTH", "MAX_DEFINITION_BYTES", "CACHED_RESOURCES",
-           "UnguardableClientError"]
+           "MAX_REFERENCES", "MAX_REFERENCE_DEPTH", "MAX_DEFINITION_BYTES", "UnguardableClientError"]
 
 logger = logging.getLogger(__name__)
 
@@ -81,13 +80,21 @@ MAX_REFERENCE_DEPTH = 3
 MAX_DEFINITION_BYTES = 10 * 1024 * 1024
 """Largest pipeline definition fetched from ``PipelineDefinitionS3Location``; larger ones are refused."""
 
-CACHED_RESOURCES = frozenset({
-    "model", "endpoint-config", "data-quality-job-definition", "model-quality-job-definition",
-    "model-bias-job-definition", "model-explainability-job-definition",
-})
-"""Resource types whose Describe result is reused for ``reference_ttl`` seconds: those that
-cannot change after creation. Endpoints (UpdateEndpoint), domains (UpdateDomain) and
-pipelines (UpdatePipeline) are described again for every request that names them."""
+_DEPRECATED_REFERENCE_CACHE = (
+    "nothing is reused across requests any more: every request describes the resources it references again "
+    "(a Describe result reused for reference_ttl seconds approved a model or endpoint config that another process "
+    "had deleted and created again, open, under the same name; issue 13)")
+
+
+def __getattr__(name: str) -> Any:
+    """``CACHED_RESOURCES`` (deprecated): an empty set, with a :class:`DeprecationWarning`."""
+    if name == "CACHED_RESOURCES":
+        import warnings
+
+        warnings.warn(f"safemaker.hooks.CACHED_RESOURCES is deprecated and empty: {_DEPRECATED_REFERENCE_CACHE}",
+                      DeprecationWarning, stacklevel=2)
+        return frozenset()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _AWS_DOMAINS = tuple("." + suffix for suffix in dns_suffixes())  # every partition's, from botocore's data
 
@@ -157,49 +164,16 @@ _time = time.time
 _NO_REFERENCES: frozenset[tuple[str, str]] = frozenset()
 
 
-class _TTLCache:
-    """A small bounded LRU cache with a time to live (thread-safe)."""
+class _Reads(list):
+    """What one decision checked (``"<resource>:<name>"``, as its :class:`DecisionRecord` lists it) and the
+    Describe results it read to check it (:attr:`described`), for that decision only: a resource named twice in
+    one request (two variants of one model) is described once; the next request describes it again."""
 
-    def __init__(self, maxsize: int, ttl: float) -> None:
-        self.maxsize, self.ttl = maxsize, ttl
-        self._data: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
-        self._lock = threading.Lock()
+    __slots__ = ("described",)
 
-    def get(self, key: Any) -> Any:
-        with self._lock:
-            hit = self._data.get(key)
-            if hit is None:
-                return None
-            if time.monotonic() - hit[0] > self.ttl:
-                del self._data[key]
-                return None
-            self._data.move_to_end(key)
-            return hit[1]
-
-    def put(self, key: Any, value: Any) -> None:
-        with self._lock:
-            self._data[key] = (time.monotonic(), value)
-            self._data.move_to_end(key)
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-    def discard(self, match: Any) -> int:
-        """Drop every entry whose key ``match(key)`` accepts; return how many."""
-        with self._lock:
-            gone = [k for k in self._data if match(k)]
-            for k in gone:
-                del self._data[k]
-            return len(gone)
-
-
-_REFERENCE_CACHES: "weakref.WeakSet[_TTLCache]" = weakref.WeakSet()
-"""The reference cache of every live :class:`Guard` of the process: a Delete or Create of a cached
-resource through any guard's client ends the cached approvals of all of them (:meth:`Guard._forget`)."""
-_REFERENCE_CACHES_LOCK = threading.Lock()
+    def __init__(self) -> None:
+        super().__init__()
+        self.described: dict[Any, Mapping[str, Any]] = {}
 
 
 @dataclass
@@ -217,12 +191,13 @@ class Guard:
     decision_log : str, os.PathLike, file-like or None
         Where to append JSON lines, one per decision; default: the
         ``SAFEMAKER_DECISION_LOG`` environment variable, else none.
-    reference_ttl : float, default 60.0
-        Seconds a Describe result of a referenced resource is reused (only for
-        resources that cannot change: :data:`CACHED_RESOURCES`). A ``Delete`` or
-        ``Create`` of that type and name through any client of this guard ends
-        the reuse at once (a resource re-created under the same name is
-        described again).
+    reference_ttl : None
+        Deprecated, no effect (a :class:`DeprecationWarning` when given). It
+        was how long a Describe result of a referenced model or endpoint
+        config was reused; every request now describes the resources it
+        references again, so an approval never outlives the resource it
+        approved (a resource deleted and created again under the same name by
+        another process is described again).
     keep : int, default 1000
         How many recent decisions :attr:`decisions` keeps in memory.
 
@@ -240,7 +215,7 @@ class Guard:
     profile: "VpcProfile"
     mode: Mode = "enforce"
     decision_log: str | os.PathLike[str] | IO[str] | None = None
-    reference_ttl: float = 60.0
+    reference_ttl: float | None = None
     keep: int = 1000
     decisions: deque = field(init=False, repr=False)
 
@@ -250,9 +225,11 @@ class Guard:
         if self.decision_log is None and os.environ.get("SAFEMAKER_DECISION_LOG"):
             self.decision_log = os.environ["SAFEMAKER_DECISION_LOG"]
         self.decisions = deque(maxlen=self.keep)
-        self._cache = _TTLCache(256, self.reference_ttl)
-        with _REFERENCE_CACHES_LOCK:
-            _REFERENCE_CACHES.add(self._cache)
+        if self.reference_ttl is not None:
+            import warnings
+
+            warnings.warn(f"Guard(reference_ttl={self.reference_ttl!r}) is deprecated and has no effect: "
+                          f"{_DEPRECATED_REFERENCE_CACHE}; leave it out", DeprecationWarning, stacklevel=3)
         self._log_lock = threading.Lock()
         self._session_ref: Any = None  # weakref to the boto3 session installed on, if any
         self._s3_clients: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
@@ -287,7 +264,6 @@ class Guard:
             breaks a guardrail. Nothing has been sent.
         """
         operation = model.name
-        self._forget(operation, params)
         rule = RULES.get(operation)
         if operation in SAGEMAKER_DECIDED_AS and started_request("sagemaker", operation, params) is not None:
             # re-points a name earlier starts run by: decided as a start of what it names (safemaker.decided_as, the
@@ -305,7 +281,7 @@ class Guard:
         client = client_ref() if client_ref is not None else None
         fetched: Any = None
         fetch_error: Violation | None = None
-        checked: list[str] = []
+        checked = _Reads()
         if rule is not None and rule.definition_location and params.get(rule.definition_location) \
                 and not params.get(rule.definition):
             location = params[rule.definition_location]
@@ -367,7 +343,7 @@ class Guard:
         (:meth:`_decided_as_violations`), record it, and return the request to send (``None`` in warn mode)."""
         params = _process.own_copy(params)
         client = client_ref() if client_ref is not None else None
-        checked: list[str] = []
+        checked = _Reads()
         violations = self._decided_as_violations(operation, params, client, checked)
         region = getattr(getattr(client, "meta", None), "region_name", None)
         if not self._settle(operation, violations, checked, region):
@@ -554,7 +530,7 @@ class Guard:
         params = _process.own_copy(params)
         client = client_ref() if client_ref is not None else None
         region = getattr(getattr(client, "meta", None), "region_name", None)
-        checked: list[str] = []
+        checked = _Reads()
         violations = self._service_request_violations(service, operation, params, client, checked, ())
         if not self._settle(operation, violations, checked, region):
             return None
@@ -649,7 +625,7 @@ class Guard:
             return False
         spec = RESOURCES[ref.resource]
         try:
-            description = self._describe(client, spec.describe_operation, spec.name_param, ref.name, cache=False)
+            description = self._describe(client, spec.describe_operation, spec.name_param, ref.name)
         except SafemakerError:
             return False
         return bool(scaling.lowers_only(params, description))
@@ -803,7 +779,7 @@ class Guard:
             checked.append(f"{ref.resource}:{ref.name}")
             try:
                 description = self._describe(client, spec.describe_operation, spec.name_param, ref.name, extra,
-                                             cache=ref.resource in CACHED_RESOURCES)
+                                             memo=getattr(checked, "described", None))
             except SafemakerError as exc:
                 kind = in_words(ref.resource)
                 out.append(Violation(operation, ref.path, ref.name, f"{kind} that can be described",
@@ -875,8 +851,7 @@ class Guard:
         if definition is None or not any(_executions.producer_uses(definition, s) for s in definition.steps):
             return nested, found  # it names no step output a selective execution could have reused
         try:
-            execution = self._describe(client, "DescribePipelineExecution", "PipelineExecutionArn", ref.name,
-                                       cache=False)
+            execution = self._describe(client, "DescribePipelineExecution", "PipelineExecutionArn", ref.name)
         except SafemakerError as exc:
             found.append(self._unreadable_execution(operation, ref.path, ref.name, exc))
             return nested, found
@@ -942,9 +917,8 @@ class Guard:
         checked.append(f"pipeline-execution:{arn}")
         member = RULES[spec.create_operation].definition or "PipelineDefinition"
         try:
-            description = self._describe(client, spec.describe_operation, spec.name_param, arn, cache=False)
-            execution = self._describe(client, "DescribePipelineExecution", "PipelineExecutionArn", arn,
-                                       cache=False)
+            description = self._describe(client, spec.describe_operation, spec.name_param, arn)
+            execution = self._describe(client, "DescribePipelineExecution", "PipelineExecutionArn", arn)
         except SafemakerError as exc:
             return (), [self._unreadable_execution(operation, path, arn, exc)]
         document = description.get(member)
@@ -1027,35 +1001,15 @@ class Guard:
                                             parameter_values=values)
         return result.references, list(result.violations)
 
-    def _forget(self, operation: str, params: Mapping[str, Any]) -> None:
-        """A Delete (or a new Create) of a cached resource type: its cached approval goes with it.
-
-        A model deleted and created again under the same name is another resource;
-        the approval of the first must not pass the second (whatever client
-        re-creates it). Every SageMaker request of a guarded client comes through
-        here, so a delete through any of them ends the cached approval at once, in
-        the cache of every guard of the process (a program with two profiles: a
-        model replaced through the relaxed guard's client is described again by
-        the strict one).
-        """
-        hit = _CACHE_ENDERS.get(operation)
-        if hit is None:
-            return
-        describe_operation, name_param = hit
-        name = params.get(name_param) if _is_map(params) else None
-        if isinstance(name, str) and name:
-            with _REFERENCE_CACHES_LOCK:
-                caches = list(_REFERENCE_CACHES)
-            for cache in caches:
-                cache.discard(lambda key: key[1] == describe_operation and key[2] == name)
-
     def _describe(self, client: Any, describe_operation: str, name_param: str, name: str,
-                  extra: Mapping[str, Any] | None = None, cache: bool = True) -> Mapping[str, Any]:
+                  extra: Mapping[str, Any] | None = None, memo: dict[Any, Any] | None = None) -> Mapping[str, Any]:
+        """``describe_operation`` of ``name`` on ``client`` (``memo``: one decision's results, reused within it
+        only, :class:`_Reads`); raises :class:`_ReferenceError` when it fails or answers no mapping."""
         if client is None:  # pragma: no cover - handlers always carry their client
             raise _ReferenceError("no client to describe it with")
         extra = dict(extra or {})
         key = (id(client), describe_operation, name, tuple(sorted(extra.items())))
-        hit = self._cache.get(key) if cache else None
+        hit = memo.get(key) if memo is not None else None
         if hit is not None:
             return hit
         method = getattr(client, _snake(describe_operation))
@@ -1070,8 +1024,8 @@ class Guard:
                 result.close()  # never awaited: an async client (see _refuse_unguardable)
             raise _ReferenceError(f"{describe_operation} returned a {type(result).__name__}, not the response "
                                   "mapping botocore returns; the resource cannot be checked")
-        if cache:
-            self._cache.put(key, result)
+        if memo is not None:
+            memo[key] = result
         return result
 
     # ------------------------------------------------------------------ pipeline definitions in S3
@@ -1173,8 +1127,11 @@ class Guard:
                         fh.write(line + "\n")
 
     def clear_cache(self) -> None:
-        """Forget cached Describe results of referenced resources."""
-        self._cache.clear()
+        """Deprecated, does nothing (a :class:`DeprecationWarning`): no Describe result outlives its request."""
+        import warnings
+
+        warnings.warn(f"Guard.clear_cache() is deprecated and does nothing: {_DEPRECATED_REFERENCE_CACHE}",
+                      DeprecationWarning, stacklevel=2)
 
 
 class _ReferenceError(SafemakerError):
@@ -1192,20 +1149,6 @@ def _snake(operation: str) -> str:
     from botocore import xform_name
 
     return xform_name(operation)
-
-
-def _cache_enders() -> dict[str, tuple[str, str]]:
-    """``Delete<Noun>`` / ``Create<Noun>`` of each cached resource type -> (its Describe, the name member)."""
-    out: dict[str, tuple[str, str]] = {}
-    for kind in CACHED_RESOURCES:
-        spec = RESOURCES[kind]
-        noun = spec.describe_operation[len("Describe"):]
-        for verb in ("Delete", "Create"):
-            out[verb + noun] = (spec.describe_operation, spec.name_param)
-    return out
-
-
-_CACHE_ENDERS = _cache_enders()
 
 
 def _custom_endpoint(url: str | None) -> bool:
@@ -1528,7 +1471,7 @@ def install(target: Any, profile: "VpcProfile", mode: Mode = "enforce", **guard_
     mode : {"enforce", "warn"}, default "enforce"
         See :class:`Guard`.
     **guard_options
-        ``decision_log``, ``reference_ttl``, ``keep`` (see :class:`Guard`).
+        ``decision_log``, ``keep`` (see :class:`Guard`).
 
     Returns
     -------

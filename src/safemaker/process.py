@@ -170,7 +170,7 @@ def install_process(profile: "VpcProfile | str | os.PathLike[str] | None", mode:
         and while it is on, :func:`install_process` with another profile, mode or
         options raises. ``safemaker run`` turns the guard on exclusive.
     **guard_options
-        ``decision_log``, ``reference_ttl``, ``keep`` (see :class:`safemaker.hooks.Guard`).
+        ``decision_log``, ``keep`` (see :class:`safemaker.hooks.Guard`).
 
     Returns
     -------

@@ -6,8 +6,9 @@
   created, never left unguarded (aiobotocore is not installed here: a minimal
   async client class stands for it, built the way aiobotocore builds its clients,
   through the session's ``creating-client-class`` event);
-- a cached reference approval does not survive a delete and re-create under the
-  same name within its time to live.
+- a reference approval never outlives the resource it approved: a model or
+  endpoint config deleted and created again, open, under the same name by
+  another process (no guard of ours sees it) is described again and refused.
 """
 
 from __future__ import annotations
@@ -21,9 +22,8 @@ import pytest
 from safemaker import hooks
 from safemaker.errors import GuardrailViolation
 from safemaker.profile import VpcProfile
-from safemaker.resources import RESOURCES
 
-from _profiles import IMG, ROLE, SUB_A
+from _profiles import IMG, ROLE, SG, SUB_A
 
 
 @pytest.fixture
@@ -112,20 +112,107 @@ def test_installing_on_an_async_client_is_refused(profile):
     assert hooks.installed(client) is None
 
 
+def _other_process(safemaker_local):
+    """A plain SageMaker client of its own botocore session, no guard anywhere: another process (a CI job, a
+    colleague, the console) as far as the guard can know."""
+    return botocore.session.get_session().create_client(
+        "sagemaker", region_name="us-east-1", endpoint_url=safemaker_local.endpoint_url,
+        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def _model(client, name, *, closed):
+    """CreateModel through ``client``: closed (botocore: EnableNetworkIsolation, VpcConfig) or open (neither)."""
+    extra = {"EnableNetworkIsolation": True, "VpcConfig": {"Subnets": [SUB_A], "SecurityGroupIds": [SG]}} \
+        if closed else {"EnableNetworkIsolation": False}
+    client.create_model(ModelName=name, PrimaryContainer={"Image": IMG}, ExecutionRoleArn=ROLE, **extra)
+
+
+def test_an_approval_does_not_outlive_a_model_re_created_by_another_process(safemaker_local, safemaker_session,
+                                                                            profile):
+    """Issue 13 ("reference approvals never outlive the resource they approved"; trial 15 F04): botocore's
+    DeleteModel frees the name for a CreateModel of another, open model; the guard cannot see another process's
+    delete, so every request describes the models it names again."""
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    other = _other_process(safemaker_local)
+    _model(other, "m", closed=True)
+    sm.create_endpoint_config(EndpointConfigName="ec1", ProductionVariants=_variant("m"))  # closed: sent
+    other.delete_model(ModelName="m")
+    _model(other, "m", closed=False)  # same name, open; nothing of it went through a guard
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.create_endpoint_config(EndpointConfigName="ec2", ProductionVariants=_variant("m"))
+    assert [(v.path.split(" -> ")[0], v.path.rsplit(".", 1)[-1]) for v in exc.value.violations] == [
+        ("ProductionVariants[0].ModelName", "EnableNetworkIsolation"),
+        ("ProductionVariants[0].ModelName", "VpcConfig")]
+    assert safemaker_local.request_count("sagemaker", "CreateEndpointConfig") == 1  # ec1 only
+    assert safemaker_local.request_count("sagemaker", "DescribeModel") == 2  # once per request
+
+
+def test_an_approval_does_not_outlive_an_endpoint_config_re_created_by_another_process(safemaker_local, profile):
+    """The process guard (F04's setting): the other process is a child Python with a clean environment and
+    plain boto3, deleting the endpoint config and its model and creating both again under the same names, the
+    model open. CreateEndpoint of the same config name, sent before, is refused."""
+    import os
+    import subprocess
+    import sys
+
+    import safemaker
+
+    script = (
+        "import sys, boto3\n"
+        "sm = boto3.client('sagemaker', endpoint_url=sys.argv[1], region_name='us-east-1',\n"
+        "                  aws_access_key_id='testing', aws_secret_access_key='testing')\n"
+        "sm.delete_endpoint_config(EndpointConfigName='c'); sm.delete_model(ModelName='m')\n"
+        f"sm.create_model(ModelName='m', ExecutionRoleArn={ROLE!r}, PrimaryContainer={{'Image': {IMG!r}}},\n"
+        "                EnableNetworkIsolation=False)\n"
+        "sm.create_endpoint_config(EndpointConfigName='c', ProductionVariants=[{'VariantName': 'v',\n"
+        "    'ModelName': 'm', 'InstanceType': 'ml.m5.large', 'InitialInstanceCount': 1}])\n")
+    other = _other_process(safemaker_local)
+    _model(other, "m", closed=True)
+    other.create_endpoint_config(EndpointConfigName="c", ProductionVariants=_variant("m"))
+    safemaker.install_process(profile)
+    try:
+        sm = safemaker_local.session.client("sagemaker")
+        sm.create_endpoint(EndpointName="e1", EndpointConfigName="c")  # closed: sent
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SAFEMAKER", "PYTHONPATH"))}
+        subprocess.run([sys.executable, "-c", script, safemaker_local.endpoint_url], env=env, check=True,
+                       capture_output=True, timeout=120)
+        with pytest.raises(GuardrailViolation) as exc:
+            sm.create_endpoint(EndpointName="e2", EndpointConfigName="c")
+    finally:
+        safemaker.uninstall_process()
+    assert {v.path.rsplit(".", 1)[-1] for v in exc.value.violations} == {"EnableNetworkIsolation", "VpcConfig"}
+    assert all(v.path.startswith("EndpointConfigName -> DescribeEndpointConfig(") for v in exc.value.violations)
+    assert safemaker_local.request_count("sagemaker", "CreateEndpoint") == 1  # e1 only
+    assert safemaker_local.request_count("sagemaker", "DescribeEndpointConfig") == 2
+
+
+def test_a_model_named_twice_in_one_request_is_described_once(safemaker_local, safemaker_session, profile):
+    """The one memo: within one decision (two variants of one model), never across requests."""
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    _model(sm, "m", closed=True)
+    two = _variant("m") + [dict(_variant("m")[0], VariantName="w")]
+    sm.create_endpoint_config(EndpointConfigName="ec1", ProductionVariants=two)
+    assert safemaker_local.request_count("sagemaker", "DescribeModel") == 1
+    sm.create_endpoint_config(EndpointConfigName="ec2", ProductionVariants=two)
+    assert safemaker_local.request_count("sagemaker", "DescribeModel") == 2
+
+
 def test_cached_approval_ends_with_a_delete_and_re_create(safemaker_local, safemaker_session, profile):
     raw = safemaker_session.client("sagemaker")  # created before install: unguarded, stands for elsewhere
-    g = hooks.install(safemaker_session, profile, reference_ttl=3600)
+    g = hooks.install(safemaker_session, profile)
     sm = safemaker_session.client("sagemaker")
     sm.create_model(ModelName="m", PrimaryContainer={"Image": IMG}, ExecutionRoleArn=ROLE)  # closed (injected)
     sm.create_endpoint_config(EndpointConfigName="ec1", ProductionVariants=_variant("m"))
     sm.create_endpoint_config(EndpointConfigName="ec2", ProductionVariants=_variant("m"))
-    assert safemaker_local.request_count("sagemaker", "DescribeModel") == 1  # the second used the cache
+    assert safemaker_local.request_count("sagemaker", "DescribeModel") == 2  # each request describes it (F04)
     sm.delete_model(ModelName="m")
     raw.create_model(ModelName="m", PrimaryContainer={"Image": IMG}, ExecutionRoleArn=ROLE)  # open, same name
     with pytest.raises(GuardrailViolation) as exc:
         sm.create_endpoint_config(EndpointConfigName="ec3", ProductionVariants=_variant("m"))
     assert [v.path.rsplit(".", 1)[-1] for v in exc.value.violations] == ["EnableNetworkIsolation", "VpcConfig"]
-    assert safemaker_local.request_count("sagemaker", "DescribeModel") == 2
+    assert safemaker_local.request_count("sagemaker", "DescribeModel") == 3
     assert safemaker_local.request_count("sagemaker", "CreateEndpointConfig") == 2
     assert g.decisions[-1].outcome == "refused"
 
@@ -134,11 +221,11 @@ def test_a_delete_and_re_create_through_another_guard_ends_the_cached_approval(s
                                                                               profile):
     """Two profiles in one process (docs/hooks.md: a session or client guard on each, the process guard for
     every other client): a model replaced through the relaxed guard's client, same name, is described again
-    by the strict guard, not approved from its cache."""
+    by the strict guard."""
     import safemaker
 
     relaxed = profile.model_copy(update={"require_network_isolation": False})
-    strict_guard = safemaker.install_process(profile, reference_ttl=3600)
+    strict_guard = safemaker.install_process(profile)
     sm = safemaker_session.client("sagemaker")  # decided by the strict process guard
     other = safemaker_local.session.client("sagemaker")
     hooks.install(other, relaxed)  # a client guard of its own: the more specific one decides
@@ -156,14 +243,21 @@ def test_a_delete_and_re_create_through_another_guard_ends_the_cached_approval(s
     assert strict_guard.decisions[-1].outcome == "refused"
 
 
-def test_every_cached_resource_type_has_the_delete_that_ends_its_approval():
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    for kind in hooks.CACHED_RESOURCES:
-        spec = RESOURCES[kind]
-        delete = "Delete" + spec.describe_operation[len("Describe"):]
-        assert delete in model.operation_names, kind
-        assert spec.name_param in model.operation_model(delete).input_shape.members, (kind, delete)
-        assert hooks._CACHE_ENDERS[delete] == (spec.describe_operation, spec.name_param)
+def test_reference_ttl_and_the_cache_api_are_deprecated_and_reuse_nothing(safemaker_local, safemaker_session,
+                                                                         profile):
+    """``reference_ttl`` was public (Guard, install, install_process, the SDK sessions): given, it warns and
+    changes nothing; ``Guard.clear_cache`` and ``hooks.CACHED_RESOURCES`` likewise."""
+    with pytest.warns(DeprecationWarning, match=r"reference_ttl=3600.*no effect.*describes the resources"):
+        g = hooks.install(safemaker_session, profile, reference_ttl=3600)
+    sm = safemaker_session.client("sagemaker")
+    _model(sm, "m", closed=True)
+    for name in ("ec1", "ec2"):
+        sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=_variant("m"))
+    assert safemaker_local.request_count("sagemaker", "DescribeModel") == 2
+    with pytest.warns(DeprecationWarning, match="does nothing"):
+        g.clear_cache()
+    with pytest.warns(DeprecationWarning, match="CACHED_RESOURCES is deprecated and empty"):
+        assert hooks.CACHED_RESOURCES == frozenset()
 
 
 def test_async_client_under_the_process_guard_is_refused_when_created(profile):

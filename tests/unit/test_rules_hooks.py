@@ -50,5 +50,3 @@ def test_execution_parameters_by_name():
 
 def test_reference_limits():
     assert hooks.MAX_REFERENCE_DEPTH == 3  # inference component -> endpoint -> endpoint config -> model
-    assert "pipeline" not in hooks.CACHED_RESOURCES and "endpoint" not in hooks.CACHED_RESOURCES
-    assert {"model", "endpoint-config"} <= hooks.CACHED_RESOURCES

@@ -89,8 +89,7 @@ class ClosedNetworkSession(ProfileIdentity, Session):
         the Describe call only, so it works in a closed network without a
         CloudWatch Logs VPC endpoint (F06); ``fit()`` then prints no logs.
     guard_options : Mapping, optional
-        Passed to :func:`safemaker.hooks.install` (``decision_log``,
-        ``reference_ttl``, ``keep``).
+        Passed to :func:`safemaker.hooks.install` (``decision_log``, ``keep``).
     **kwargs
         Passed to ``sagemaker.Session``: ``sagemaker_client``,
         ``sagemaker_runtime_client``, ``sagemaker_featurestore_runtime_client``,

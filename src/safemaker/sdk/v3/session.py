@@ -238,8 +238,7 @@ class ClosedNetworkSession(ProfileIdentity, Session):
         session made with ``False`` leaves those calls unguarded unless
         another closed session is the default.
     guard_options : Mapping, optional
-        Passed to :func:`safemaker.hooks.install` (``mode``, ``decision_log``,
-        ``reference_ttl``, ``keep``).
+        Passed to :func:`safemaker.hooks.install` (``mode``, ``decision_log``, ``keep``).
     **kwargs
         Passed to ``sagemaker.core.helper.session_helper.Session``:
         ``default_bucket`` (wins over the profile's), ``default_bucket_prefix``,
