@@ -641,7 +641,12 @@ def _is_required(ctx: _Ctx, f: FieldRule) -> bool:
     container = ctx.container
     if only_with is not None and container is not None and _get(container, only_with) in (MISSING, None):
         return False  # nothing to protect (a processing job without outputs has none to encrypt)
-    if instance_types and container is not None and _every_store(container, instance_types):
+    ran_on = _get(container, split_path(f.ran_on)) if f.ran_on is not None and ctx.describing \
+        and container is not None else None
+    if isinstance(ran_on, str) and ran_on:  # an existing job's one type (FieldRule.ran_on): known, it alone counts
+        if has_instance_storage(ran_on):
+            return False  # it ran on instance-store volumes, which take no KMS key
+    elif instance_types and container is not None and _every_store(container, instance_types):
         return False  # instance-store volumes take no KMS key (the API refuses one): every type has them
     if f.not_required_when is not None and ctx.root is not None:
         return not _given(ctx.root, split_path(f.not_required_when))

@@ -222,6 +222,18 @@ class FieldRule:
         reference): the field is neither injected nor required. When any of them has
         EBS volumes the field stays required: a job on that type would otherwise
         get its volume under the AWS managed key (trial 14b F00).
+    ran_on : str or None
+        A path relative to the anchor of the one instance type an existing job ran
+        on, which only its Describe result holds (botocore
+        ``ResourceConfig.SelectedInstanceType``: "The instance type that SageMaker
+        selected for the job from the provided InstancePreferences ... Returned by
+        DescribeTrainingJob after an instance type is selected. This field is
+        read-only and isn't accepted in CreateTrainingJob requests";
+        ``ProcessingClusterConfig.SelectedInstanceType`` likewise). When a
+        resource's description gives it, that type alone decides whether the
+        volume takes a key (:attr:`instance_types` are what the job *might* have
+        run on); a request, which cannot carry it, is decided by every type
+        (trial 15 F05).
     closed : Closed or None
         For :attr:`Guardrail.UNSUPPORTED` fields: the values that are not refused
         (``EmrServerlessSettings.Status`` ``"DISABLED"``, a Debugger rule's AWS built-in
@@ -248,6 +260,7 @@ class FieldRule:
     reason: str | None = None
     only_with: str | None = None
     instance_types: tuple[str, ...] = ()
+    ran_on: str | None = None
     closed: Closed | None = None
     isolation_only: bool = False
 
@@ -553,13 +566,14 @@ heterogeneous cluster"): the volume key may be left out only when every one has 
 
 
 def _training_definition() -> tuple[FieldRule, ...]:
-    """Fields shared by CreateTrainingJob and each tuning job training definition."""
+    """Fields shared by CreateTrainingJob and each tuning job training definition (a tuning job's own volume
+    key, :func:`_tuning_definition`, has no ``ran_on``: its definition is the template of many jobs)."""
     return (
         _iso(),
         _vpc(),
         _icte(),
         _volume_kms("ResourceConfig.VolumeKmsKeyId",
-                    instance_types=_RESOURCE_CONFIG_TYPES),
+                    instance_types=_RESOURCE_CONFIG_TYPES, ran_on="ResourceConfig.SelectedInstanceType"),
         _output_kms("OutputDataConfig.KmsKeyId"),
         _role(),
     )
@@ -1033,7 +1047,8 @@ _RULE_LIST: tuple[OperationRule, ...] = (
                     _icte("NetworkConfig.EnableInterContainerTrafficEncryption"),
                     _volume_kms("ProcessingResources.ClusterConfig.VolumeKmsKeyId",
                                 instance_types=("ProcessingResources.ClusterConfig.InstanceType",
-                                                "ProcessingResources.ClusterConfig.InstancePreferences[].InstanceType")),
+                                                "ProcessingResources.ClusterConfig.InstancePreferences[].InstanceType"),
+                                ran_on="ProcessingResources.ClusterConfig.SelectedInstanceType"),
                     _output_kms("ProcessingOutputConfig.KmsKeyId", only_with="ProcessingOutputConfig"),
                     _role(),
                 ),

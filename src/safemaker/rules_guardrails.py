@@ -190,7 +190,7 @@ _SPECS: tuple[GuardrailSpec, ...] = (
         _G.VOLUME_KMS_KEY, "Storage volumes must use the profile's KMS key.", "medium",
         "A storage volume KMS key is the profile's volume_kms_key_id when the profile has one (absent means the "
         "AWS managed key); not when every instance type the job may run on has instance-store volumes, which take "
-        "none.",
+        "none (an existing job: the type it ran on, SelectedInstanceType, when its description gives one).",
         ("sagemaker:VolumeKmsKeyArn",), _SAME_PATH, "Use the profile's volume KMS key (injected on create).",
         (("notebook-instance", _RC((), (), ("sagemaker_notebook_instance_encryption_enabled",))),
          ("training-job", _RC((), (), ("sagemaker_training_jobs_volume_and_output_encryption_enabled",))),

@@ -193,3 +193,106 @@ def test_a_foreign_key_on_a_local_storage_list_is_still_refused(sm, safemaker_lo
                                             "VolumeSizeInGB": 10, "VolumeKmsKeyId": "alias/other"}))
     assert [(v.path, v.rule_id) for v in exc.value.violations] == [("ResourceConfig.VolumeKmsKeyId", "SM-KMS-VOLUME")]
     assert not [b for name, b in sm.sent if name == "CreateTrainingJob"]
+
+
+# --------------------------------------------------------------------------- existing jobs (trial 15 F05)
+
+SELECTED = {"DescribeTrainingJob": ("ResourceConfig",), "DescribeProcessingJob": ("ProcessingResources",
+                                                                                  "ClusterConfig")}
+
+
+def test_the_type_a_job_ran_on_is_in_these_describe_outputs_only() -> None:
+    """botocore: SelectedInstanceType "Returned by DescribeTrainingJob [DescribeProcessingJob] after an instance type
+    is selected ... read-only and isn't accepted in Create... requests". Every Describe output that holds the
+    member: the two jobs, and the templates that share ResourceConfig's shape (a tuning job's definitions, an
+    algorithm's validation profiles), which stand for many jobs and keep every type."""
+    for shape, job in (("ResourceConfig", "DescribeTrainingJob"), ("ProcessingClusterConfig", "DescribeProcessingJob")):
+        doc = _doc(shape, "SelectedInstanceType")
+        assert f"Returned by {job} after an instance type is selected" in doc, shape
+        assert "isn't accepted in Create" in doc, shape
+    holders = {name for name in MODEL.shape_names
+               if MODEL.shape_for(name).type_name == "structure"
+               and "SelectedInstanceType" in MODEL.shape_for(name).members}
+    assert holders == {"ResourceConfig", "ProcessingClusterConfig"}
+    describing = {op for op in MODEL.operation_names if op.startswith("Describe")
+                  and _holds(MODEL.operation_model(op).output_shape, frozenset())}
+    assert describing == {"DescribeTrainingJob", "DescribeProcessingJob", "DescribeHyperParameterTuningJob",
+                          "DescribeAlgorithm"}
+
+
+def _holds(shape, seen) -> bool:
+    if shape is None or shape.name in seen:
+        return False
+    seen = seen | {shape.name}
+    if shape.type_name == "structure":
+        return "SelectedInstanceType" in shape.members or any(_holds(m, seen) for m in shape.members.values())
+    return shape.type_name == "list" and _holds(shape.member, seen)
+
+
+def _plain(safemaker_local):
+    return botocore.session.get_session().create_client(
+        "sagemaker", region_name="us-east-1", endpoint_url=safemaker_local.endpoint_url,
+        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def _as_aws_after_selection(client, describe, selected):
+    """What AWS answers once it has selected a type from InstancePreferences (moto selects none)."""
+    def add(parsed, **kwargs):
+        container = parsed
+        for key in SELECTED[describe]:
+            container = container[key]
+        container["SelectedInstanceType"] = selected
+        container["SelectedInstanceCount"] = 1
+
+    client.meta.events.register(f"after-call.sagemaker.{describe}", add)
+
+
+_CLOSED = {"EnableNetworkIsolation": True, "EnableInterContainerTrafficEncryption": True,
+           "VpcConfig": {"Subnets": ["subnet-0aaaaaaaaaaaaaaaa"], "SecurityGroupIds": ["sg-0bbbbbbbbbbbbbbbb"]}}
+
+
+@pytest.mark.parametrize("selected, finding", [(STORE[0], False), (EBS, True)])
+def test_an_existing_training_job_is_audited_on_the_type_it_ran_on(safemaker_local, keyed, selected, finding):
+    from safemaker import audit
+
+    client = _plain(safemaker_local)
+    request = _training({"InstancePreferences": [{"InstanceType": t, "InstanceCount": 1} for t in (STORE[0], EBS)],
+                         "VolumeSizeInGB": 10})
+    request["OutputDataConfig"]["KmsKeyId"] = OUT
+    client.create_training_job(**request, **_CLOSED)
+    _as_aws_after_selection(client, "DescribeTrainingJob", selected)
+    found = [(f.rule_id, f.path) for f in audit.run(keyed, clients={"us-east-1": client},
+                                                     resource_types=["training-job"])]
+    assert found == ([("SM-KMS-VOLUME", "ResourceConfig.VolumeKmsKeyId")] if finding else [])
+
+
+@pytest.mark.parametrize("selected, finding", [(PROCESSING_STORE[0], False), ("ml.m5.large", True)])
+def test_an_existing_processing_job_is_audited_on_the_type_it_ran_on(safemaker_local, keyed, selected, finding):
+    from safemaker import audit
+
+    client = _plain(safemaker_local)
+    client.create_processing_job(
+        ProcessingJobName="p", RoleArn=ROLE, AppSpecification={"ImageUri": IMG},
+        NetworkConfig=_CLOSED, ProcessingResources={"ClusterConfig": {
+            "InstancePreferences": [{"InstanceType": t} for t in (PROCESSING_STORE[0], "ml.m5.large")],
+            "InstanceCount": 1, "VolumeSizeInGB": 10}})
+    _as_aws_after_selection(client, "DescribeProcessingJob", selected)
+    found = [(f.rule_id, f.path) for f in audit.run(keyed, clients={"us-east-1": client},
+                                                     resource_types=["processing-job"])]
+    assert found == ([("SM-KMS-VOLUME", "ProcessingResources.ClusterConfig.VolumeKmsKeyId")] if finding else [])
+
+
+def test_a_request_naming_a_selected_type_is_still_decided_by_every_type(sm, keyed):
+    """botocore's input ResourceConfig has the member too (one shape): a request that gives it (the API refuses it)
+    does not make a mixed list keyless."""
+    sm.create_training_job(**_training({"InstancePreferences": [{"InstanceType": t, "InstanceCount": 1}
+                                                                for t in (STORE[0], EBS)],
+                                        "SelectedInstanceType": STORE[0], "VolumeSizeInGB": 10}))
+    assert _one(sm, "CreateTrainingJob")["ResourceConfig"]["VolumeKmsKeyId"] == VOL
+    tuning = {"HyperParameterTuningJobName": "t", "TrainingJobDefinition": dict(
+        _definition({}), ResourceConfig={"InstancePreferences": [{"InstanceType": t, "InstanceCount": 1}
+                                                                 for t in (STORE[0], EBS)],
+                                         "SelectedInstanceType": STORE[0], "VolumeSizeInGB": 10})}
+    del tuning["TrainingJobDefinition"]["HyperParameterTuningResourceConfig"]
+    assert ("TrainingJobDefinition.ResourceConfig.VolumeKmsKeyId", "SM-KMS-VOLUME") in {
+        (v.path, v.rule_id) for v in guard.check_resource("hyper-parameter-tuning-job", tuning, keyed)}
