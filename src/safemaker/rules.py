@@ -55,6 +55,7 @@ __all__ = [
     "NOT_GUARDED",
     "NOT_REFERENCES",
     "NOT_KMS_RULES",
+    "SNS_STATUS_TOPICS",
     "PRIVATE_WORKTEAM",
     "markdown_table",
 ]
@@ -951,6 +952,22 @@ _CUSTOM_LAMBDA = (
     "network (VPC or internet) is set in Lambda, not in the request, as for a pipeline Lambda step; use the "
     "built-in function of the task type (the API reference lists them per region)"
 )
+_SNS_SUBSCRIBERS = (
+    "an Amazon SNS topic delivers what it is given to whatever subscribes to it (HTTP/HTTPS endpoints on the "
+    "internet, email, SMS, other accounts' queues and functions), set in SNS, not in the request, as a custom "
+    "Ground Truth Lambda's network is set in Lambda"
+)
+_SNS_RESPONSES = (
+    "SageMaker publishes every inference response of 128 KB or less to the notification topics it names "
+    "(botocore AsyncInferenceNotificationConfig.IncludeInferenceResponseIn), and " + _SNS_SUBSCRIBERS + "; keep "
+    "SuccessTopic / ErrorTopic for status notifications and read the responses from the encrypted S3OutputPath"
+)
+_SNS_LABELS = (
+    "Ground Truth sends every worker's labeling task output data to this output topic (botocore "
+    "LabelingJobOutputConfig.SnsTopicArn: 'when workers complete labeling tasks, Ground Truth will send labeling "
+    "task output data to the SNS output topic'), and " + _SNS_SUBSCRIBERS + "; read the labels from the encrypted "
+    "S3OutputPath instead"
+)
 _REWARD_LAMBDA = (
     "the evaluator is a reward function, an AWS Lambda function the job invokes with every model response "
     "(Developer Guide, 'Implementing reward functions': it must be implemented as a Lambda function), whose "
@@ -1101,6 +1118,9 @@ _RULE_LIST: tuple[OperationRule, ...] = (
                     _output_kms("DataCaptureConfig.KmsKeyId", iam=None, only_with="DataCaptureConfig"),
                     _output_kms("AsyncInferenceConfig.OutputConfig.KmsKeyId", iam=None,
                                 only_with="AsyncInferenceConfig.OutputConfig"),
+                    # data handed to SNS (trial 15 F06; no IAM condition key covers it): SNS_STATUS_TOPICS
+                    _forbidden("AsyncInferenceConfig.OutputConfig.NotificationConfig.IncludeInferenceResponseIn",
+                               _SNS_RESPONSES),
                     _role("ExecutionRoleArn"),
                 ),
             ),
@@ -1345,6 +1365,7 @@ _RULE_LIST: tuple[OperationRule, ...] = (
                 (
                     _output_kms("OutputConfig.KmsKeyId"),
                     _role(),
+                    _forbidden("OutputConfig.SnsTopicArn", _SNS_LABELS),  # data to SNS (trial 15 F06; no IAM key)
                     _forbidden("HumanTaskConfig.PublicWorkforceTaskPrice", _PUBLIC_CROWD),
                     _workteam("HumanTaskConfig.WorkteamArn"),
                     _forbidden("HumanTaskConfig.PreHumanTaskLambdaArn", _CUSTOM_LAMBDA, _ground_truth_lambda("PRE")),
@@ -1579,6 +1600,31 @@ NOT_REFERENCES: Mapping[str, str] = {
     ),
 }
 """Request members naming a model that are not references to check, each with the reason."""
+
+
+SNS_STATUS_TOPICS: Mapping[str, str] = {
+    "CreateEndpointConfig.AsyncInferenceConfig.OutputConfig.NotificationConfig.SuccessTopic": (
+        "a status notification ('Amazon SNS topic to post a notification to when inference completes "
+        "successfully'): the inference ID and where the output is, not the response, unless "
+        "IncludeInferenceResponseIn names the topic, which is refused"),
+    "CreateEndpointConfig.AsyncInferenceConfig.OutputConfig.NotificationConfig.ErrorTopic": (
+        "a status notification ('when inference fails'): the inference ID and the failure, not the response, "
+        "unless IncludeInferenceResponseIn names the topic, which is refused"),
+    "CreateLabelingJob.InputConfig.DataSource.SnsDataSource.SnsTopicArn": (
+        "the streaming job's input topic ('the input topic you will use to send new data objects to a streaming "
+        "labeling job'): Ground Truth reads the data objects the caller publishes there, it sends nothing to it"),
+    "CreateWorkteam.NotificationConfiguration.NotificationTopicArn": (
+        "notifies the work team's workers of available or expiring work items ('Configures notification of "
+        "workers regarding available or expiring work items'): a status, not the data objects or labels"),
+    "UpdateWorkteam.NotificationConfiguration.NotificationTopicArn": (
+        "as CreateWorkteam's: workers notified of available or expiring work items, not the data"),
+}
+"""Amazon SNS topic members of botocore's model (a member whose name or documentation names SNS) that hand the
+topic no data, each with the reason (``"Operation.member path"``). A member that hands it data (every async
+inference response, every worker's labels) is refused by the rule table (``SM-UNSUPPORTED``): a topic delivers to
+any subscriber, HTTP/HTTPS endpoints on the internet included, set in SNS, not in the request (trial 15 F06).
+Members of operations the guard refuses whole (``CreateInferenceRouter``) need neither;
+``tests/unit/test_sns_topics_class.py`` walks the model."""
 
 
 _OWN_DATA = ("encrypts the {what} at rest, data the caller stores through the API, not a storage volume of "

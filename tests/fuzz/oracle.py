@@ -82,6 +82,14 @@ _SWITCHES_OUT = frozenset({"EmrServerlessSettings", "DirectDeploySettings", "Ide
 "model deployment permissions", "connecting to an external data source with OAuth")."""
 _GT_LAMBDAS = frozenset({"PreHumanTaskLambdaArn", "AnnotationConsolidationLambdaArn"})
 """Lambdas Ground Truth invokes with the data: only the built-in functions botocore's doc strings list stay AWS's."""
+_SNS_DATA: Mapping[str, str] = {
+    "AsyncInferenceNotificationConfig": "IncludeInferenceResponseIn",  # "topics where you want the inference
+    # response to be included"
+    "LabelingJobOutputConfig": "SnsTopicArn",  # "Ground Truth will send labeling task output data to the SNS
+    # output topic"
+}
+"""Members (by their structure) that hand an SNS topic data (botocore's docs), whose subscribers (HTTP/S endpoints,
+email, other accounts: Amazon SNS Developer Guide) are set in SNS, not in the request: open whenever given."""
 _PRIVATE_TEAM = re.compile(r"arn:[^:]*:sagemaker:[^:]*:[^:]*:workteam/private-crowd/[^/]+")
 """A private work team (IAM condition key sagemaker:WorkteamType: "public-crowd, private-crowd or vendor-crowd";
 the public crowd is Amazon Mechanical Turk, vendor-crowd an AWS Marketplace vendor: workers outside)."""
@@ -171,6 +179,8 @@ def _walk(shape: Any, path: str, seen: tuple[str, ...], out: list[NetworkMember]
             out.append(NetworkMember(here, "gt-lambda", name))
         elif name == "EvaluatorArn" and t == "string":
             out.append(NetworkMember(here, "lambda", name))  # a reward function (a Lambda function)
+        elif _SNS_DATA.get(shape.name) == name:
+            out.append(NetworkMember(here, "sns-data", name))  # data handed to an SNS topic's subscribers
         if t in ("structure", "list"):
             _walk(member, here, seen, out)
 
@@ -280,7 +290,7 @@ def _open(member: NetworkMember, value: Any, present: bool, profile: Any, *, par
         return present and value is not None and value not in BUILTIN_RULE_IMAGES
     if member.kind == "gt-lambda":
         return present and value is not None and value not in GROUND_TRUTH_LAMBDAS
-    if member.kind == "lambda":
+    if member.kind in ("lambda", "sns-data"):
         return present and value is not None
     raise AssertionError(member)  # pragma: no cover
 
@@ -428,6 +438,10 @@ def _value(rng: random.Random, m: NetworkMember, profile: Any) -> Any:
                            "arn:aws:lambda:us-east-1:123456789012:function:own"])
     if m.kind == "lambda":
         return rng.choice(["arn:aws:lambda:us-east-1:123456789012:function:reward", None])
+    if m.kind == "sns-data":
+        return rng.choice(["arn:aws:sns:us-east-1:999999999999:t", None] if m.name == "SnsTopicArn" else
+                          [["SUCCESS_NOTIFICATION_TOPIC"], ("ERROR_NOTIFICATION_TOPIC", "SUCCESS_NOTIFICATION_TOPIC"),
+                           None])
     raise AssertionError(m)  # pragma: no cover
 
 
@@ -456,7 +470,7 @@ def _closed_value(m: NetworkMember, profile: Any) -> Any:
     if m.kind == "gt-lambda":
         kind = "PRE" if m.name.startswith("Pre") else "ACS"
         return sorted(a for a in GROUND_TRUTH_LAMBDAS if f":function:{kind}-" in a)[0]
-    if m.kind == "lambda":
+    if m.kind in ("lambda", "sns-data"):
         return ABSENT
     return profile.vpc_id
 

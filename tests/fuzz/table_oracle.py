@@ -265,7 +265,9 @@ SPEC: Mapping[str, Op] = {
                   F("KmsKeyId", "kms-volume"), F("ExecutionRoleArn", "role"),
                   F("DataCaptureConfig.KmsKeyId", "kms-output", only_with="DataCaptureConfig"),
                   F("AsyncInferenceConfig.OutputConfig.KmsKeyId", "kms-output",
-                    only_with="AsyncInferenceConfig.OutputConfig"))),
+                    only_with="AsyncInferenceConfig.OutputConfig"),
+                  # every response of 128 KB or less into the SNS notification (trial 15 F06)
+                  F("AsyncInferenceConfig.OutputConfig.NotificationConfig.IncludeInferenceResponseIn", "refused"))),
         Spot("ProductionVariants[]", (F("ServerlessConfig", "refused"), F("EnableSSMAccess", "remote"),
                                       F("CoreDumpConfig.KmsKeyId", "kms-output", only_with="CoreDumpConfig"))),
         Spot("ShadowProductionVariants[]", (F("ServerlessConfig", "refused"), F("EnableSSMAccess", "remote"),
@@ -326,6 +328,7 @@ SPEC: Mapping[str, Op] = {
         Spot("LabelingJobAlgorithmsConfig", (F("LabelingJobResourceConfig.VpcConfig", "vpc"),
                                              F("LabelingJobResourceConfig.VolumeKmsKeyId", "kms-volume"))),
         Spot("", (F("OutputConfig.KmsKeyId", "kms-output"), F("RoleArn", "role"),
+                  F("OutputConfig.SnsTopicArn", "refused"),  # every worker's labels to SNS (trial 15 F06)
                   F("HumanTaskConfig.PublicWorkforceTaskPrice", "refused"),
                   F("HumanTaskConfig.WorkteamArn", "workteam"),
                   F("HumanTaskConfig.PreHumanTaskLambdaArn", "gt-lambda"),
