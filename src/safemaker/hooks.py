@@ -191,7 +191,7 @@ class Guard:
     decision_log : str, os.PathLike, file-like or None
         Where to append JSON lines, one per decision; default: the
         ``SAFEMAKER_DECISION_LOG`` environment variable, else none.
-    reference_ttl : None
+    reference_ttl : float or None, default None
         Deprecated, no effect (a :class:`DeprecationWarning` when given). It
         was how long a Describe result of a referenced model or endpoint
         config was reused; every request now describes the resources it
