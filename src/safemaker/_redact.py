@@ -66,6 +66,12 @@ What is masked is decided by what a value *is*, not by a list of the URLs seen s
   and PEM private key blocks. The prefix is kept (``ghp_***``) so that the line can
   still be found.
 
+In botocore's log lines that carry an operation's request or response (:class:`RedactingFilter`), the value of every
+member the operation's model marks ``sensitive`` (the shape trait: SSM's ``PSParameterValue``, Secrets Manager's
+``SecretStringType``...) is masked too, whatever its name (:func:`_sensitive_pattern`).
+
+A quoted value is masked to its real end, whatever escapes it holds (``_QUOTED_VALUE``).
+
 :func:`redact_value` also masks a mapping's value whose key names a secret (``{"HF_TOKEN": "..."}``).
 Every :class:`safemaker.errors.Violation` masks what it carries with
 :func:`redact_value`, so a refusal's message, a ``PreflightWarning``,
@@ -78,6 +84,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import threading
 
 __all__ = ["REDACTED", "redact_url", "redact_text", "redact_value", "may_hold_secret", "is_secret_name",
@@ -166,6 +173,8 @@ _WEBHOOK = (r"(hooks\.slack\.com/(?:services|workflows|triggers)/(?:[^/\s\"'?#<>
             r"|(/hooks/)([a-z0-9]{26})(?![A-Za-z0-9])"
             r"|((?:conda|repo)\.anaconda\.(?:org|com|cloud)/(?:repo/)?t/)([^/\s\"'?#<>\\]+)")
 _WEBHOOK_RE = _Lazy(_WEBHOOK, re.I)
+#: A word every alternative of _WEBHOOK needs, looked for first (the pattern costs 0.2 ms on a 600-character line).
+_WEBHOOK_WORDS = ("hooks", "discord", "webhook", "ifttt", "telegram", "anaconda")
 # curl -u/--user/-U/--proxy-user user:password (the user name stays).
 _USER_OPTION = r"((?<![\w-])(?:-u|-U|--user|--proxy-user)(?:\s+|=)[\"']?[^\s\"':@/]*:)([^\s\"']+)"
 _USER_OPTION_RE = _Lazy(_USER_OPTION)
@@ -176,10 +185,24 @@ _OPTION_RE = _Lazy(_OPTION, re.I)
 # NAME=value, NAME: value, "name": "value", 'Name': b'value', os.environ["NAME"] = "value", --name=value, the
 # canonical request botocore.auth logs (x-amz-security-token:value). Not an ARN's part (...:secret:name-AbCdEf),
 # and an unquoted value ends at "@" (x-access-token:***@github.com: the userinfo, already masked).
-_ASSIGN = (r"((?<![\w.:-])(?:\\*[\"'])?([a-z0-9_.-]{0,64}" + _SECRET_WORD
+# A quoted value runs to its real end whatever it holds (trial 15 F01: JSON text as a secret, {"pw": "..."}):
+# - opened by n backslashes and '"' (n = 0 in JSON and in a repr of JSON bytes, 1 in JSON carried in a JSON string,
+#   3 a level deeper...), it ends at the first '"' after exactly n backslashes: every quote inside it was escaped
+#   once more than its opening one (\" in JSON, \\" in botocore's repr of the body, \\\" a level deeper), so
+#   no quote inside it has n. (A value ending in an escaped backslash is masked on to the next such quote: more
+#   than the value, never less.)
+# - opened by "'" (a Python repr), it ends at the first "'" after an even number of backslashes (repr writes \').
+# Without its end on the line (cut, or a shell's 'abc\'), the value is masked to the end of the line.
+_QUOTED_VALUE = (r"((?:[bru]|rb|br)?(\\*)\")((?:[^\"\\\r\n]|\\+(?![\\\"])|(?!\{0}\")\\*\")*)(\{0}\"|(?=[\r\n]|\Z))"
+                 r"|((?:[bru]|rb|br)?')((?:[^'\\\r\n]|\\[^\r\n])*)(?:'|(?=[\r\n]|\Z))")
+# The lookaheads are what the name needs (a word, then = or :; in the word, the first two letters of a secret word:
+# token signature credential secret pass pwd bearer key pat), tried first: without them each word of a line was
+# searched for the secret words at each of its characters (1.35 ms for botocore's 624-character request line of
+# PutParameter, whose name "/db/password" lets the pre-test through).
+_ASSIGN = (r"((?<![\w.:-])(?=(?:\\*[\"'])?[a-z0-9_.-]+(?:\\*[\"'])?\]?\s*[=:])"
+           r"(?=(?:\\*[\"'])?[a-z0-9_.-]*?(?:to|si|cr|se|pa|pw|be|ke))(?:\\*[\"'])?([a-z0-9_.-]{0,64}" + _SECRET_WORD
            + r"[a-z0-9_.-]{0,64})(?:\\*[\"'])?\]?\s*[=:]\s*)"
-           r"(?:((?:[bru]|rb|br)?\\*\")((?:[^\"\\\r\n]|\\(?!\\*\"))*)(\\*\")|((?:[bru]|rb|br)?')([^'\r\n]*)'"
-           r"|([^\s\"'&;,)}\]<>|@]+))")
+           r"(?:" + _QUOTED_VALUE.format(4) + r"|([^\s\"'&;,)}\]<>|@]+))")
 _ASSIGN_RE = _Lazy(_ASSIGN, re.I)
 # Documented token formats, case-sensitive; the prefix is kept.
 # Google API keys ("AIza" + 35 characters: Google Cloud, "API keys"; from 30 on), Stripe secret and restricted keys (sk_live_, rk_test_ ...:
@@ -331,11 +354,11 @@ def _mask_assignment(match: "re.Match[str]") -> str:
     if not is_secret_name(match.group(2)):
         return match.group(0)
     if match.group(3) is not None:  # "...", also escaped (\\"...\\") as JSON inside a JSON string
-        opening, secret, closing = match.group(3), match.group(4), match.group(5)
-    elif match.group(6) is not None:
-        opening, secret, closing = match.group(6), match.group(7), "'"
+        opening, secret, closing = match.group(3), match.group(5), match.group(6)
+    elif match.group(7) is not None:
+        opening, secret, closing = match.group(7), match.group(8), "'"
     else:
-        opening, secret, closing = "", match.group(8), ""
+        opening, secret, closing = "", match.group(9), ""
     if not secret or secret.startswith("$") or secret == REDACTED:
         return match.group(0)
     return f"{match.group(1)}{opening}{REDACTED}{closing}"
@@ -443,7 +466,9 @@ def redact_url(url: str) -> str:
         raise TypeError(f"redact_url() takes a str, not {type(url).__name__}")
     if "@" in url:
         url = _USERINFO_RE.sub(_mask_userinfo, url)
-    url = _WEBHOOK_RE.sub(_mask_webhook, url)
+    lowered = url.lower()
+    if any(word in lowered for word in _WEBHOOK_WORDS):
+        url = _WEBHOOK_RE.sub(_mask_webhook, url)
     return _PARAM_RE.sub(_mask_param, url)
 
 
@@ -543,15 +568,232 @@ def _redact_item(key: object, item: object) -> object:
     return redact_value(item)
 
 
+# ---------------------------------------------------------------- members botocore's models mark sensitive
+
+#: botocore's log lines that carry an operation's request or response, by format string (botocore.endpoint
+#: make_request; botocore.parsers ResponseParser.parse; botocore.auth SigV4's canonical request, whose headers and
+#: query string carry a header or query member; urllib3's request line, whose path carries the query string).
+_REQUEST_FORMAT = "Making request for %s with params: %s"
+_RESPONSE_FORMATS = frozenset({"Response headers: %r", "Response body:\n%r"})  # the second is _BODY_FORMAT
+_WIRE_FORMATS = frozenset({"CanonicalRequest:\n%s", "Sending http request: %s", '%s://%s:%s "%s %s %s" %s %s'})
+#: The response body line, masked whole when the body is a sensitive member itself (a blob or string payload).
+_BODY_FORMAT = "Response body:\n%r"
+_SCALAR_RE = _Lazy(r"[^,}\]\s'\"&<>]*")
+#: Operation -> the pattern of its sensitive members' names (None: it has none), per direction.
+_SENSITIVE: dict[tuple[str, str, str, bool], "tuple[re.Pattern[str] | None, bool]"] = {}
+#: The same by the operation model object botocore hands the log line (kept, so its id is not reused), at most 4096.
+_SENSITIVE_HELD: dict[tuple[int, bool], tuple[object, "tuple[re.Pattern[str] | None, bool]"]] = {}
+
+
+def _sensitive_names(shapes: "list[object]") -> set[str]:
+    """The names under which a member botocore marks ``sensitive`` (its shape's trait) appears on the wire, below
+    ``shapes``: the member's name and its serialized name (JSON key, XML element, header, query parameter). A list or
+    map whose element, key or value is sensitive is masked whole under its own name. A sensitive blob or string that
+    is the HTTP body itself (the input's or output's ``payload``) is named ``body``, the request's key for it."""
+    names: set[str] = set()
+    for shape in shapes:
+        payload = shape is not None and shape.serialization.get("payload")  # type: ignore[attr-defined]
+        if payload and payload in shape.members:  # type: ignore[attr-defined]
+            member = shape.members[payload]  # type: ignore[attr-defined]
+            if member.type_name in ("blob", "string") and member.metadata.get("sensitive"):
+                names.add("body")
+
+    def walk(shape: object, keys: tuple[str, ...], ancestors: frozenset[str]) -> None:
+        if shape.metadata.get("sensitive"):  # type: ignore[attr-defined]
+            names.update(keys)
+            return
+        kind = shape.type_name  # type: ignore[attr-defined]
+        if kind == "structure":
+            if shape.name in ancestors:  # type: ignore[attr-defined]
+                return
+            ancestors = ancestors | {shape.name}  # type: ignore[attr-defined]
+            for name, member in shape.members.items():  # type: ignore[attr-defined]
+                wire = member.serialization.get("name")
+                walk(member, (name, wire) if wire and wire != name else (name,), ancestors)
+        elif kind == "list":
+            walk(shape.member, keys, ancestors)  # type: ignore[attr-defined]
+        elif kind == "map":
+            walk(shape.key, keys, ancestors)  # type: ignore[attr-defined]
+            walk(shape.value, keys, ancestors)  # type: ignore[attr-defined]
+
+    for shape in shapes:
+        if shape is not None:
+            walk(shape, (), frozenset())
+    return {name for name in names if name}
+
+
+def _sensitive_pattern(operation_model: object, response: bool) -> "tuple[re.Pattern[str] | None, bool]":
+    """The pattern finding where a value of a member of ``operation_model``'s input (or output and errors) that
+    botocore marks sensitive starts, in any form botocore logs it (``None`` when it has none), and whether the body is
+    such a member whole. Derived once per operation from the model in hand, so every service is covered."""
+    held = _SENSITIVE_HELD.get((id(operation_model), response))
+    if held is not None and held[0] is operation_model:
+        return held[1]
+    try:
+        service = operation_model.service_model  # type: ignore[attr-defined]
+        key = (service.service_name, service.api_version, operation_model.name, response)  # type: ignore[attr-defined]
+    except AttributeError:
+        return None, False
+    if key in _SENSITIVE:
+        if len(_SENSITIVE_HELD) >= 4096:
+            _SENSITIVE_HELD.clear()
+        _SENSITIVE_HELD[(id(operation_model), response)] = (operation_model, _SENSITIVE[key])
+        return _SENSITIVE[key]
+    try:
+        shapes = ([operation_model.output_shape, *operation_model.error_shapes] if response  # type: ignore[attr-defined]
+                  else [operation_model.input_shape])  # type: ignore[attr-defined]
+        names = _sensitive_names(shapes)
+    except Exception:  # noqa: BLE001 - a model botocore cannot resolve: the generic rules still apply
+        names = set()
+    pattern = None
+    if names:
+        alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+        pattern = re.compile(
+            # "Name": / 'Name': / \"Name\": (JSON, Python reprs of the request and of the body bytes; a query
+            # protocol body's flattened 'Prefix.Name.member.1' keys), then the value
+            r"(?<![\w-])(\\*[\"'])(?:[\w-]*\.)?(?:" + alternatives + r")(?:\.[\w.-]*)?\1\s*:\s*(?:(?:[bru]|rb|br)(?=[\"']))?"
+            # <Name>...</Name> (XML bodies)
+            r"|<((?:[\w-]+:)?(?:" + alternatives + r"))(?:\s[^<>]*)?>"
+            # name:value (a header of the canonical request), ?name=value / &name=value (a query string)
+            r"|(?m:^)(?:" + alternatives + r"):|(?<=[?&\n])(?:" + alternatives + r")=", re.I)
+    _SENSITIVE[key] = found = (pattern, "body" in names)
+    return found
+
+
+def _quoted_end(text: str, start: int) -> int:
+    """The end of the quoted value opening at ``start`` (backslashes, then a quote): see ``_QUOTED_VALUE``."""
+    quote_at = start
+    while text[quote_at] == "\\":
+        quote_at += 1
+    quote, opened = text[quote_at], quote_at - start
+    line_end = text.find("\n", quote_at + 1)
+    line_end = len(text) if line_end < 0 else line_end
+    at = quote_at + 1
+    while True:
+        found = text.find(quote, at, line_end)
+        if found < 0:
+            return line_end
+        run = found
+        while run > at and text[run - 1] == "\\":
+            run -= 1
+        run = found - run
+        if run == opened if (quote == '"' or opened) else run % 2 == 0:
+            return found + 1
+        at = found + 1
+
+
+def _value_end(text: str, start: int) -> int:
+    """The end of the value starting at ``start``: a quoted string, a JSON or repr container (to its closing
+    bracket, strings skipped), or a bare scalar (to the next delimiter)."""
+    first = text[start]
+    if first in "\"'\\":
+        return _quoted_end(text, start)
+    if first in "{[":
+        depth, at, n = 0, start, len(text)
+        while at < n:
+            char = text[at]
+            if char in "{[":
+                depth += 1
+            elif char in "}]":
+                depth -= 1
+                if depth == 0:
+                    return at + 1
+            elif char in "\"'":
+                at = _quoted_end(text, at)
+                continue
+            elif char == "\\":  # an escaped string's opening quote (\"...\"), or an escape outside a string
+                quote_at = at
+                while quote_at < n and text[quote_at] == "\\":
+                    quote_at += 1
+                at = _quoted_end(text, at) if quote_at < n and text[quote_at] in "\"'" else quote_at
+                continue
+            elif char == "\n":
+                return at
+            at += 1
+        return n
+    return _SCALAR_RE.match(text, start).end()
+
+
+def _mask_members(text: str, pattern: "re.Pattern[str]") -> str:
+    """``text`` with every value ``pattern`` (:func:`_sensitive_pattern`) finds replaced by ``***``."""
+    out, kept, at = [], 0, 0
+    while True:
+        match = pattern.search(text, at)
+        if match is None:
+            break
+        start = match.end()
+        if match.group(2) is not None:  # <Name>...</Name>
+            close = text.find(f"</{match.group(2)}>", start)
+            end = len(text) if close < 0 else close
+        elif match.group(1) is None and text[start - 1] == ":":  # a canonical request's header: the rest of the line
+            close = text.find("\n", start)
+            end = len(text) if close < 0 else close
+        elif start >= len(text):
+            break
+        else:
+            end = _value_end(text, start)
+        value = text[start:end]
+        if value.strip("\\\"'") not in ("", REDACTED, "None", "null"):
+            if value[:1] in "\"'\\":  # the quotes stay: "***", \"***\", '***'
+                quote_at = len(value) - len(value.lstrip("\\"))
+                opening = value[:quote_at + 1]
+                closing = opening if value.endswith(opening[-1]) and len(value) > len(opening) else ""
+                value = opening + REDACTED + closing
+            else:
+                value = REDACTED
+            out.append(text[kept:start])
+            out.append(value)
+            kept = end
+        at = max(end, match.end() + 1)
+    if not out:
+        return text
+    out.append(text[kept:])
+    return "".join(out)
+
+
+def _operation_of(record: logging.LogRecord) -> "tuple[object, bool] | None":
+    """The botocore operation (and whether the record shows its response) of a log line that carries a request,
+    a response, or a wire form of one; ``None`` for any other line. The request line names it in its arguments;
+    the others are logged inside botocore's ``Endpoint._send_request(request_dict, operation_model)``."""
+    fmt = record.msg
+    if fmt.__class__ is not str:
+        return None
+    if fmt == _REQUEST_FORMAT:
+        args = record.args
+        return (args[0], False) if isinstance(args, tuple) and args else None
+    response = fmt in _RESPONSE_FORMATS
+    if not response and fmt not in _WIRE_FORMATS:
+        return None
+    frame = sys._getframe(1)
+    for _ in range(24):
+        if frame is None:
+            return None
+        if frame.f_code.co_name == "_send_request":
+            operation = frame.f_locals.get("operation_model")
+            return (operation, response) if operation is not None else None
+        frame = frame.f_back
+    return None
+
+
 class RedactingFilter(logging.Filter):
-    """Rewrites log records that carry a credential (:func:`redact_text`)."""
+    """Rewrites log records that carry a credential (:func:`redact_text`), and botocore's lines carrying a request
+    or response with the values of the members botocore's model marks ``sensitive`` masked."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a broken record is not ours to fix
             return True
-        redacted = redact_text(message)
+        redacted = message
+        if record.name.startswith(("botocore.", "urllib3.")):
+            operation = _operation_of(record)
+            if operation is not None:
+                pattern, whole_body = _sensitive_pattern(*operation)
+                if whole_body and record.msg == _BODY_FORMAT:
+                    redacted = "Response body:\n" + REDACTED
+                elif pattern is not None:
+                    redacted = _mask_members(message, pattern)
+        redacted = redact_text(redacted)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True

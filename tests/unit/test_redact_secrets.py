@@ -342,6 +342,35 @@ NOT_SECRETS = [
 ]
 
 
+
+SECRET_IN_JSON = "Zq9Tail5ecret"
+#: Secret values that hold quotes and backslashes (trial 15 F01): JSON text (Secrets Manager's SecretString: "We
+#: recommend you use a JSON structure of key/value pairs"), a double quote (an OIDC ClientSecret), both quotes, a
+#: backslash before the secret, JSON text holding JSON text.
+_AWKWARD_SECRETS = [json.dumps({"username": "admin", "pw": SECRET_IN_JSON}), 'a"b' + SECRET_IN_JSON,
+                    "it's \"q\" " + SECRET_IN_JSON, "x\\" + SECRET_IN_JSON, "x\\\"" + SECRET_IN_JSON,
+                    json.dumps({"a": json.dumps({"pw": "p", "k": SECRET_IN_JSON})})]
+
+
+def _carriers(key: str, value: str) -> list[str]:
+    """The forms a secret-named member's value is shown in: JSON, JSON in a JSON string once and twice, botocore's
+    log of the request (repr of the dict holding the body's bytes) and of the response body (repr of the bytes), the
+    repr of a parsed response (a str repr, quoted either way)."""
+    body = json.dumps({"Name": "db", key: value, "After": "shown"})
+    nested = json.dumps({"payload": body, "After": "shown"})
+    return [body, nested, json.dumps({"outer": nested}), str({"body": body.encode(), "After": "shown"}),
+            f"Response body:\n{body.encode()!r}", repr({"Name": "db", key: value, "After": "shown"}),
+            repr({"x": nested})]
+
+
+@pytest.mark.parametrize("value", _AWKWARD_SECRETS)
+@pytest.mark.parametrize("key", ["SecretString", "ClientSecret", "DB_PASSWORD", "SessionToken"])
+def test_a_quoted_secret_is_masked_to_its_real_end_whatever_escapes_it_holds(key, value):
+    for text in _carriers(key, value):
+        shown = redact_text(text)
+        assert SECRET_IN_JSON not in shown, (text, shown)
+        assert "shown" in shown and "db" in shown, (text, shown)  # the members after it are kept
+
 @pytest.mark.parametrize("text", NOT_SECRETS)
 def test_what_holds_no_secret_is_shown_whole(text):
     assert redact_text(text) == text

@@ -1,0 +1,276 @@
+"""botocore's DEBUG log never carries the value of a member botocore's models mark ``sensitive`` (trial 15 F01, F02).
+
+The oracle is botocore's service model: every member whose shape has the ``sensitive`` trait (``shape.metadata
+["sensitive"]``), in the input of every operation of the services below (requests) and in the output of every
+operation of those moto serves (responses), is given a value of its own; the call goes through a real botocore client
+to the moto server of the local backend on 127.0.0.1 with every logger at DEBUG, and no value of a sensitive member
+may appear in what was logged. botocore logs the request (``botocore.endpoint``: the body's bytes, a query
+protocol's parameters, headers, query string), the canonical request (``botocore.auth``), the request line
+(``urllib3``) and the response's headers and body (``botocore.parsers``).
+
+Services: SageMaker, SSM and SageMaker Unified Studio (DataZone), whose minted credentials the masking's own table
+covers (tests/unit/test_redact_secrets.py), Secrets Manager (F01: ``SecretString``), and IAM for botocore's query
+protocol (form parameters, XML responses). moto has no DataZone: its requests are logged, then answered 404.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import io
+import json
+import logging
+
+import botocore.session
+import pytest
+from botocore.config import Config
+
+import safemaker
+
+REQUEST_SERVICES = ("sagemaker", "ssm", "secretsmanager", "datazone", "iam")
+#: The services moto serves, with the class answering each (a response method is put on it for the test).
+RESPONSE_CLASSES = {"ssm": ("moto.ssm.responses", "SimpleSystemManagerResponse"),
+                    "secretsmanager": ("moto.secretsmanager.responses", "SecretsManagerResponse"),
+                    "sagemaker": ("moto.sagemaker.responses", "SageMakerResponse"),
+                    "iam": ("moto.iam.responses", "IamResponse")}
+ONE = Config(retries={"total_max_attempts": 1}, inject_host_prefix=False, read_timeout=20)
+_MODELS = botocore.session.get_session()
+
+
+class Example:
+    """A value for every member of a shape (lists of one, maps of one entry, unions by their first member, five
+    structures deep, deeper only the required members), each string of a sensitive member (or below one) unique and
+    remembered in :attr:`secrets` with the forms botocore writes it in (a blob's base64)."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix, self.secrets, self.count = prefix, [], 0
+
+    def secret(self, shape, minimum: int = 1) -> str:
+        self.count += 1
+        text = f"{self.prefix}Sens{self.count:03d}Xq"
+        return text + "z" * max(0, minimum - len(text))
+
+    def value(self, shape, sensitive: bool = False, depth: int = 0):
+        sensitive = sensitive or bool(shape.metadata.get("sensitive"))
+        kind, meta = shape.type_name, shape.metadata
+        if meta.get("document"):
+            return {"k": self._remember(self.secret(shape)) if sensitive else "v"}
+        if kind == "structure":
+            if depth > 12:
+                return None
+            members = list(shape.members.items())
+            if meta.get("union"):
+                members = members[:1]
+            elif depth > 5:  # deeper: the required members only
+                members = [(name, member) for name, member in members if name in shape.required_members]
+            built = {}
+            for name, member in members:
+                if member.serialization.get("eventstream") or member.serialization.get("streaming"):
+                    continue
+                value = self.value(member, sensitive, depth + 1)
+                if value is not None:
+                    built[name] = value
+            return built
+        if kind == "list":
+            item = self.value(shape.member, sensitive, depth + 1)
+            return None if item is None else [item] * max(1, meta.get("min", 1) or 1)
+        if kind == "map":
+            key, item = self.value(shape.key, sensitive, depth + 1), self.value(shape.value, sensitive, depth + 1)
+            return None if key is None or item is None else {key: item}
+        if kind == "string":
+            if shape.enum:
+                return shape.enum[0]
+            minimum = int(meta.get("min", 1) or 1)
+            if sensitive:
+                return self._remember(self.secret(shape, minimum))
+            return "v" * max(1, minimum)
+        if kind == "blob":
+            if sensitive:
+                raw = self.secret(shape, int(meta.get("min", 1) or 1))
+                self._remember(raw)
+                self.secrets.append(base64.b64encode(raw.encode()).decode())
+                return raw.encode()
+            return b"v" * max(1, int(meta.get("min", 1) or 1))
+        if kind in ("integer", "long"):
+            low = int(meta.get("min", 1)) if "min" in meta else 1
+            if sensitive and low <= 7_300_001 <= int(meta.get("max", 10**9)):
+                self.count += 1
+                return int(self._remember(str(7_300_000 + self.count)))
+            return low
+        if kind in ("float", "double"):
+            if sensitive:
+                self.count += 1
+                return float(self._remember(f"7301.{self.count:03d}5"))
+            return float(meta.get("min", 1))
+        if kind == "boolean":
+            return True
+        if kind == "timestamp":
+            return datetime.datetime(2026, 12, 7, tzinfo=datetime.timezone.utc)
+        return None
+
+    def _remember(self, text: str) -> str:
+        self.secrets.append(text)
+        return text
+
+
+def _sensitive_below(shape, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether botocore marks a shape at or below ``shape`` sensitive (the oracle's own walk of the model)."""
+    if shape is None:
+        return False
+    if shape.metadata.get("sensitive"):
+        return True
+    if shape.type_name == "structure":
+        if shape.name in seen:
+            return False
+        return any(_sensitive_below(member, seen | {shape.name}) for member in shape.members.values())
+    if shape.type_name == "list":
+        return _sensitive_below(shape.member, seen)
+    if shape.type_name == "map":
+        return _sensitive_below(shape.key, seen) or _sensitive_below(shape.value, seen)
+    return False
+
+
+def _operations(services, direction: str) -> list[tuple[str, str]]:
+    found = []
+    for service in services:
+        model = _MODELS.get_service_model(service)
+        for name in model.operation_names:
+            operation = model.operation_model(name)
+            shape = operation.input_shape if direction == "input" else operation.output_shape
+            if _sensitive_below(shape):
+                found.append((service, name))
+    return found
+
+
+REQUESTS = _operations(REQUEST_SERVICES, "input")
+RESPONSES = _operations(RESPONSE_CLASSES, "output")
+
+
+@pytest.fixture
+def debug_log():
+    """Every logger at DEBUG into a buffer (the root's handler), as an application that turns DEBUG on does."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield buffer
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def test_the_services_have_operations_with_sensitive_members():
+    """The model holds what the sweep relies on (botocore: PSParameterValue, SecretStringType, ClientSecret)."""
+    assert ("ssm", "PutParameter") in REQUESTS and ("secretsmanager", "CreateSecret") in REQUESTS
+    assert ("sagemaker", "CreateWorkforce") in REQUESTS and ("iam", "CreateLoginProfile") in REQUESTS
+    assert ("ssm", "GetParameter") in RESPONSES and ("secretsmanager", "GetSecretValue") in RESPONSES
+    assert len(REQUESTS) >= 80 and len(RESPONSES) >= 15
+
+
+@pytest.mark.parametrize("service", REQUEST_SERVICES)
+def test_no_sensitive_member_of_a_request_is_logged(safemaker_local, debug_log, service):
+    """Every operation of ``service`` with a sensitive input member, sent with a value in every member: the request
+    leaves the process (moto answers, an error for most), and what botocore logged of it holds none of the values."""
+    from safemaker._redact import install_log_redaction
+
+    client = safemaker_local.session.client(service, config=ONE)
+    install_log_redaction()  # after the client: its loggers exist
+    model = client.meta.service_model
+    leaked, sent = [], 0
+    for name in [op for svc, op in REQUESTS if svc == service]:
+        operation = model.operation_model(name)
+        example = Example(name[:6])
+        params = example.value(operation.input_shape)
+        start = debug_log.tell()
+        try:
+            client._make_api_call(name, params)
+        except Exception as exc:  # noqa: BLE001 - moto's answer, or a client-side refusal
+            if type(exc).__name__ in ("ParamValidationError", "ValidationError"):
+                raise AssertionError(f"{service}.{name}: the example is not a valid request: {exc}") from exc
+        logged = debug_log.getvalue()[start:]
+        sent += f"Making request for OperationModel(name={name})" in logged
+        leaked += [(name, secret) for secret in example.secrets if secret in logged]
+    assert sent == len([op for svc, op in REQUESTS if svc == service])
+    assert not leaked, leaked[:10]
+
+
+@pytest.mark.parametrize("service", sorted(RESPONSE_CLASSES))
+def test_no_sensitive_member_of_a_response_is_logged(safemaker_local, debug_log, monkeypatch, service):
+    """Every operation of ``service`` with a sensitive output member, answered by moto with a value in every member
+    (the operation's method on moto's response class returns it, serialized by moto from botocore's model): what
+    botocore logged of the response (headers, body) holds none of the values, and the client got them."""
+    import importlib
+
+    from moto.core.responses import ActionResult
+    from moto.core.utils import camelcase_to_underscores
+
+    from safemaker._redact import install_log_redaction
+
+    module, cls = RESPONSE_CLASSES[service]
+    responder = getattr(importlib.import_module(module), cls)
+    client = safemaker_local.session.client(service, config=ONE)
+    install_log_redaction()
+    model = client.meta.service_model
+    leaked, answered = [], 0
+    for name in [op for svc, op in RESPONSES if svc == service]:
+        operation = model.operation_model(name)
+        example = Example(name[:6])
+        body = example.value(operation.output_shape)
+        monkeypatch.setattr(responder, camelcase_to_underscores(name),
+                            lambda self, body=body: ActionResult(body), raising=False)
+        params = Example("in").value(operation.input_shape) if operation.input_shape is not None else {}
+        start = debug_log.tell()
+        try:
+            result = client._make_api_call(name, params)
+        except Exception as exc:  # noqa: BLE001 - an operation moto routes elsewhere: counted below
+            result = {"error": repr(exc)}
+        logged = debug_log.getvalue()[start:]
+        answered += example.secrets[0] in json.dumps(result, default=str) if example.secrets else 0
+        leaked += [(name, secret) for secret in example.secrets if secret in logged]
+    assert answered >= len([op for svc, op in RESPONSES if svc == service]) // 2  # most answered as given
+    assert not leaked, leaked[:10]
+
+
+# ---------------------------------------------------------------- a guarded process (the reviewer's calls)
+
+SECRET = "Hunter3-sm-SECRET-value"
+
+
+def test_a_guarded_process_logs_no_json_secret_nor_securestring(safemaker_local, debug_log, profile):
+    """Trial 15 F01 and F02 under ``install_process`` (which puts the filter on botocore's loggers): Secrets Manager's
+    SecretString as the JSON the API reference recommends ("a JSON structure of key/value pairs"), SageMaker's
+    OidcConfig.ClientSecret holding a double quote (botocore: ClientSecret sensitive), SSM's SecureString value
+    (botocore: PSParameterValue sensitive) put, got decrypted and listed by path. Each request left the process and
+    each answer came back whole; the log holds none of the secrets, and shows the members that are no secret."""
+    safemaker.install_process(profile)
+    session = safemaker_local.session
+    sm = session.client("secretsmanager", config=ONE)
+    secret_json = json.dumps({"username": "admin", "pw": SECRET})
+    sm.create_secret(Name="db", SecretString=secret_json)
+    assert sm.get_secret_value(SecretId="db")["SecretString"] == secret_json
+    ssm = session.client("ssm", config=ONE)
+    ssm.put_parameter(Name="/db/password", Value=SECRET + "-ssm", Type="SecureString",
+                      Tags=[{"Key": "team", "Value": "ml"}])
+    assert ssm.get_parameter(Name="/db/password", WithDecryption=True)["Parameter"]["Value"] == SECRET + "-ssm"
+    by_path = ssm.get_parameters_by_path(Path="/db", WithDecryption=True)["Parameters"]
+    assert [p["Value"] for p in by_path] == [SECRET + "-ssm"]
+    sagemaker = session.client("sagemaker", config=ONE)
+    oidc = {"ClientId": "c", "ClientSecret": 'a"b' + SECRET + "-oidc", "Issuer": "https://idp.example.com",
+            "AuthorizationEndpoint": "https://idp.example.com/a", "TokenEndpoint": "https://idp.example.com/t",
+            "UserInfoEndpoint": "https://idp.example.com/u", "LogoutEndpoint": "https://idp.example.com/l",
+            "JwksUri": "https://idp.example.com/j"}
+    try:
+        sagemaker.create_workforce(WorkforceName="wf", OidcConfig=oidc)
+    except Exception as exc:  # noqa: BLE001 - moto's answer; a refusal would not have been sent
+        assert not isinstance(exc, safemaker.GuardrailViolation), exc
+    logged = debug_log.getvalue()
+    for operation in ("CreateSecret", "GetSecretValue", "PutParameter", "GetParameter", "GetParametersByPath",
+                      "CreateWorkforce"):
+        assert f"OperationModel(name={operation})" in logged
+    assert SECRET not in logged and "Hunter3" not in logged
+    assert '"SecretString": "***"' in logged and '"Value": "***"' in logged and '"ClientSecret": "***"' in logged
+    assert '"Name": "/db/password"' in logged and '"ClientId": "c"' in logged  # the rest is shown
