@@ -264,7 +264,8 @@ _NPMRC_RE = _Lazy(_NPMRC, re.I)
 _JWT = (r"(?<![A-Za-z0-9_-])(eyJ)[A-Za-z0-9_-]{2,}(?:\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"
         r"|(?:\.[A-Za-z0-9_-]*){3}\.[A-Za-z0-9_-]+)")
 _JWT_RE = _Lazy(_JWT)
-_PRIVATE_KEY = r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)"
+_PRIVATE_KEY = (r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)[\s\S]*?"
+                r"(-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)")
 _PRIVATE_KEY_RE = _Lazy(_PRIVATE_KEY)
 # <SecretAccessKey>...</SecretAccessKey>, <SessionToken>...</SessionToken>: the XML bodies of query-protocol
 # responses (STS AssumeRole) that botocore logs at DEBUG.

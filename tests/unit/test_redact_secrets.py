@@ -269,6 +269,11 @@ HF = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"
     ("post xoxb-1234567890-0987654321-AbCdEf to slack", "post xoxb-*** to slack"),
     ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----",
      "-----BEGIN OPENSSH PRIVATE KEY-----***-----END OPENSSH PRIVATE KEY-----"),
+    # OpenPGP ASCII armor (RFC 4880, 6.2: "BEGIN PGP PRIVATE KEY BLOCK"), the trial 15 side note
+    ("-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF4x7w0BCAC1\n=AbCd\n-----END PGP PRIVATE KEY BLOCK-----",
+     "-----BEGIN PGP PRIVATE KEY BLOCK-----***-----END PGP PRIVATE KEY BLOCK-----"),
+    ("key: -----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBF4x7w0BCAC1",
+     "key: -----BEGIN PGP PRIVATE KEY BLOCK-----***"),
     # trial 12b F05. curl(1): "--oauth2-bearer <token>  Specify the Bearer Token for OAUTH 2.0"
     ("curl --oauth2-bearer mF_9.B5f-4.1JqM https://api.example.com/m.tgz",
      "curl --oauth2-bearer *** https://api.example.com/m.tgz"),
