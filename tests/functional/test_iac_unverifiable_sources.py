@@ -214,6 +214,76 @@ def test_nested_stack_whose_template_is_not_in_the_source_cannot_be_verified(pro
     assert "https://s3.amazonaws.com/bucket/child.yaml" in rows[0]["found"]
 
 
+CLOSED_CHILD = NOTEBOOK_CHILD.replace("!Ref Internet", "Disabled")
+OPEN_CHILD = NOTEBOOK_CHILD.replace("!Ref Internet", "Enabled")
+
+
+def test_a_local_template_url_is_read_over_asset_metadata(profile_file, tmp_path):
+    # `aws cloudformation package` uploads the local file TemplateURL names (AWS CLI reference); CloudFormation
+    # does not read resource Metadata (User Guide, "Metadata attribute"); the CDK writes aws:asset:path only beside
+    # the S3 URL of its assets bucket. Trial 15b F02: the metadata's closed file was read, the open child deployed.
+    (tmp_path / "closed.yaml").write_text(CLOSED_CHILD)
+    (tmp_path / "open.yaml").write_text(OPEN_CHILD)
+    (tmp_path / "parent.yaml").write_text("""Resources:
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Metadata:
+      aws:asset:path: closed.yaml
+    Properties:
+      TemplateURL: ./open.yaml
+""")
+    r, rows = run_json(profile_file, str(tmp_path / "parent.yaml"))
+    assert r.exit_code == 3
+    assert [(x["status"], x["rule_id"], x["logical_id"], x["found"], Path(x["file"]).name) for x in rows] == [
+        ("FAIL", "SM-NB-DIRECT-INTERNET", "Child/Nb", "Enabled", "open.yaml")]
+
+
+@pytest.mark.parametrize("url", ["!Ref ChildUrl", "!If [Prod, ./open.yaml, https://s3.amazonaws.com/b/c.yaml]"])
+def test_a_template_location_known_at_deployment_beside_asset_metadata_cannot_be_verified(profile_file, tmp_path,
+                                                                                          url):
+    # either the location (a parameter without Default; a branch a pseudo parameter chooses) or the metadata's file
+    # may be what CloudFormation deploys: fail closed, naming both
+    (tmp_path / "closed.yaml").write_text(CLOSED_CHILD)
+    (tmp_path / "parent.yaml").write_text(f"""Parameters:
+  ChildUrl: {{Type: String}}
+Conditions:
+  Prod: !Equals [!Ref "AWS::AccountId", "111111111111"]
+Resources:
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Metadata:
+      aws:asset:path: closed.yaml
+    Properties:
+      TemplateURL: {url}
+""")
+    r, rows = run_json(profile_file, str(tmp_path / "parent.yaml"))
+    assert r.exit_code == 3
+    assert [(x["status"], x["rule_id"], x["logical_id"], x["path"], x["line"]) for x in rows] == [
+        ("UNKNOWN", "SM-REFERENCE", "Child", "TemplateURL", 11)]
+    assert "closed.yaml" in rows[0]["found"] and "aws:asset:path" in rows[0]["found"]
+
+
+def test_a_template_location_the_deployer_chooses_cannot_be_verified(profile_file, tmp_path):
+    # a String parameter without AllowedValues: the deployer names any template (it was read as a file named after
+    # safemaker's internal placeholder: an input error, exit 2)
+    (tmp_path / "closed.yaml").write_text(CLOSED_CHILD)
+    (tmp_path / "parent.yaml").write_text("""Parameters:
+  ChildUrl: {Type: String, Default: closed.yaml}
+Resources:
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: !Ref ChildUrl
+""")
+    r, rows = run_json(profile_file, str(tmp_path / "parent.yaml"))
+    assert r.exit_code == 3
+    assert [(x["status"], x["logical_id"], x["path"], x["when"]) for x in rows] == [
+        ("UNKNOWN", "Child", "TemplateURL", {"ChildUrl": "any value but 'closed.yaml'"})]
+    assert "${ChildUrl}" in rows[0]["found"] and "@@" not in json.dumps(rows)
+    r2, rows2 = run_json(profile_file, str(tmp_path / "parent.yaml"), "--parameter", "ChildUrl=closed.yaml")
+    assert (r2.exit_code, rows2) == (0, [])
+
+
 # --------------------------------------------------------------------------- Terraform types
 # Attribute names from the Terraform AWS provider's documentation (website/docs/r/
 # sagemaker_flow_definition, sagemaker_notebook_instance_lifecycle_configuration, sagemaker_project);
@@ -366,6 +436,112 @@ def test_foreach_over_a_collection_known_at_deployment_cannot_be_verified(profil
     assert [(x["status"], x["logical_id"]) for x in rows2] == [("FAIL", "Notebookml")]
 
 
+# A Fn::ForEach over a list parameter without AllowedValues (template reference, "Fn::ForEach": the collection can be
+# "a Ref to a CommaDelimitedList parameter"): the deployer gives any list, so each item is the deployer's value
+# wherever the item reaches (Ref, ${Id} in Fn::Sub, &{Id}), decided as a Ref of that parameter is. Trial 15b F04: the
+# Default's item was written into the property as a literal and the template passed.
+
+FREE_LOOP = f"""Transform: AWS::LanguageExtensions
+Parameters:
+  Modes: {{Type: CommaDelimitedList, Default: "Disabled"}}
+  Subnets: {{Type: "List<AWS::EC2::Subnet::Id>", Default: "subnet-0aaaaaaaaaaaaaaaa"}}
+Resources:
+  Fn::ForEach::Notebooks:
+    - M
+    - !Ref Modes
+    - Nb${{M}}:
+        Type: AWS::SageMaker::NotebookInstance
+        Properties:
+          InstanceType: ml.t3.medium
+          RoleArn: {ROLE}
+          SubnetId: subnet-0aaaaaaaaaaaaaaaa
+          SecurityGroupIds: [sg-0bbbbbbbbbbbbbbbb]
+          RootAccess: Disabled
+          DirectInternetAccess: DIRECT
+  Fn::ForEach::Models:
+    - S
+    - !Ref Subnets
+    - Model&{{S}}:
+        Type: AWS::SageMaker::Model
+        Properties:
+          ExecutionRoleArn: {ROLE}
+          PrimaryContainer: {{Image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1}}
+          EnableNetworkIsolation: true
+          VpcConfig: {{Subnets: [!Ref S], SecurityGroupIds: [sg-0bbbbbbbbbbbbbbbb]}}
+      Config&{{S}}:
+        Type: AWS::SageMaker::EndpointConfig
+        Properties:
+          ProductionVariants:
+            - ModelName: !GetAtt Model&{{S}}.ModelName
+              VariantName: v
+              InitialInstanceCount: 1
+              InstanceType: ml.m5.large
+"""
+
+
+@pytest.mark.parametrize("direct", ["!Ref M", '!Sub "${M}"'])
+def test_foreach_items_of_a_free_list_parameter_stay_the_deployer_s_choice(profile_file, tmp_path, direct):
+    f = tmp_path / "loops.yaml"
+    f.write_text(FREE_LOOP.replace("DIRECT", direct))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    line = FREE_LOOP.splitlines().index("          DirectInternetAccess: DIRECT") + 1
+    subnets_line = next(i for i, t in enumerate(FREE_LOOP.splitlines(), 1) if "VpcConfig:" in t)
+    # the deployer's Modes=Enabled opens a notebook (DirectInternetAccess: Enabled | Disabled, botocore's enum)
+    assert sorted((x["status"], x["rule_id"], x["logical_id"], x["path"], x["line"], json.dumps(x["found"]),
+                   x["when"]) for x in rows if x["status"] == "FAIL") == [
+        ("FAIL", "SM-NB-DIRECT-INTERNET", "NbEnabled", "DirectInternetAccess", line, '"Enabled"',
+         {"Modes": "Enabled"})]
+    # any subnet the deployer passes: decided at deploy time, naming the parameter; the endpoint config's model is
+    # the loop's own (Model&{S} read as the resource it names), not an existing one
+    unknown_rows = [x for x in rows if x["status"] == "UNKNOWN"]
+    assert [(x["rule_id"], x["logical_id"], x["path"], x["line"]) for x in unknown_rows] == [
+        ("SM-NET-VPC", "Modelsubnet0aaaaaaaaaaaaaaaa", "VpcConfig.Subnets", subnets_line)]
+    assert "Subnets" in unknown_rows[0]["fix"] and "AllowedValues" in unknown_rows[0]["fix"]
+    assert "@@" not in json.dumps(rows)
+    # pinned to the defaults: closed
+    r2, rows2 = run_json(profile_file, str(f), "--parameter", "Modes=Disabled", "--parameter",
+                         "Subnets=subnet-0aaaaaaaaaaaaaaaa")
+    assert (r2.exit_code, rows2) == (0, [])
+
+
+def test_foreach_of_a_free_list_in_a_nested_loop_and_with_allowed_values(profile_file, tmp_path):
+    nested = f"""Transform: AWS::LanguageExtensions
+Parameters:
+  Teams: {{Type: CommaDelimitedList, Default: "ml"}}
+  Modes: {{Type: CommaDelimitedList, Default: "Disabled"}}
+Resources:
+  Fn::ForEach::Teams:
+    - T
+    - !Ref Teams
+    - Fn::ForEach::Notebooks:
+        - M
+        - !Ref Modes
+        - Nb${{T}}${{M}}:
+            Type: AWS::SageMaker::NotebookInstance
+            Properties:
+              InstanceType: ml.t3.medium
+              RoleArn: {ROLE}
+              SubnetId: subnet-0aaaaaaaaaaaaaaaa
+              SecurityGroupIds: [sg-0bbbbbbbbbbbbbbbb]
+              RootAccess: Disabled
+              DirectInternetAccess: !Ref M
+"""
+    f = tmp_path / "nested.yaml"
+    f.write_text(nested)
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    assert sorted((x["status"], x["logical_id"], x["found"], x["when"]) for x in rows) == [
+        ("FAIL", "NbmlEnabled", "Enabled", {"Modes": "Enabled"})]
+    # bounded by AllowedValues: each member alone and all of them, as before
+    f.write_text(nested.replace('Modes: {Type: CommaDelimitedList, Default: "Disabled"}',
+                                'Modes: {Type: CommaDelimitedList, Default: "Disabled", '
+                                'AllowedValues: [Disabled, Enabled]}'))
+    r2, rows2 = run_json(profile_file, str(f))
+    assert r2.exit_code == 3
+    assert {(x["status"], x["logical_id"], x["found"]) for x in rows2} == {("FAIL", "NbmlEnabled", "Enabled")}
+
+
 # --------------------------------------------------------------------------- string booleans
 # Template parameters are strings; CloudFormation accepts the strings "true" / "false" for a property
 # whose resource schema type is boolean (EnableNetworkIsolation: !Ref Isolation). The resource
@@ -512,6 +688,84 @@ Resources:
 """)
     r, rows = run_json(profile_file, str(f))
     assert (r.exit_code, [x for x in rows if x.get("kind") != "notice"]) == (0, [])  # (no SageMaker request)
+
+
+# Top-level Transform in every form the template reference gives ("Transform"; "AWS::Include transform", syntax at
+# the top level: {Name: AWS::Include, Parameters: {Location: ...}}; a list of names and mappings). Trial 15b F03:
+# the mapping form crashed the reader (TypeError, exit 1).
+
+@pytest.mark.parametrize("transform, unknown_at", [
+    ("{Name: AWS::Include, Parameters: {Location: 's3://bucket/sagemaker-snippet.yaml'}}", ["Transform"]),
+    ("[AWS::Serverless-2016-10-31, {Name: AWS::Include, Parameters: {Location: 's3://bucket/sagemaker-snippet.yaml'}}]",
+     ["Transform[1]"]),
+    ("[{Name: MyCompanyMacro, Parameters: {Stage: prod}}, AWS::LanguageExtensions, OtherMacro]",
+     ["Transform[0]", "Transform[2]"]),
+    ("{Name: AWS::Serverless-2016-10-31}", []),
+])
+def test_top_level_transform_in_every_documented_form(profile_file, tmp_path, transform, unknown_at):
+    f = tmp_path / "t.yaml"
+    f.write_text(f"""Transform: {transform}
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+""")
+    r, rows = run_json(profile_file, str(f))
+    assert "Traceback" not in r.output
+    assert r.exit_code == (3 if unknown_at else 0)
+    assert sorted((x["status"], x["rule_id"], x["logical_id"], x["path"], x["line"]) for x in rows
+                  if x.get("kind") != "notice") == [("UNKNOWN", "SM-REFERENCE", "Transform", p, 1) for p in unknown_at]
+    if "AWS::Include" in transform:
+        assert "s3://bucket/sagemaker-snippet.yaml" in rows[0]["found"]
+        assert "TemplateStage=Processed" in rows[0]["fix"]
+
+
+# CloudFormation modules (User Guide, "Create reusable resource configurations that can be included across templates
+# with CloudFormation modules"): Type Organization::Service::UseCase::MODULE, a template fragment from the registry that
+# CloudFormation inserts at deployment. Trial 15b F01: ignored (exit 0), whatever SageMaker resources it holds.
+
+@pytest.mark.parametrize("module", ["Acme::ML::Notebook::MODULE", "Acme::SageMaker::Notebook::MODULE"])
+def test_a_module_cannot_be_verified_whatever_its_name(profile_file, tmp_path, module):
+    f = tmp_path / "stack.yaml"
+    f.write_text(f"""Resources:
+  Closed:
+    Type: AWS::SageMaker::NotebookInstance
+    Properties:
+      InstanceType: ml.t3.medium
+      RoleArn: {ROLE}
+      SubnetId: subnet-0aaaaaaaaaaaaaaaa
+      SecurityGroupIds: [sg-0bbbbbbbbbbbbbbbb]
+      RootAccess: Disabled
+      DirectInternetAccess: Disabled
+  Lab:
+    Type: {module}
+    Properties:
+      Name: lab
+""")
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    assert [(x["status"], x["logical_id"], x["source_type"], x["path"], x["line"]) for x in rows] == [
+        ("UNKNOWN", "Lab", module, "Type", 12)]
+    assert "CloudFormation registry" in rows[0]["found"]
+    assert "write the module's resources in the template" in rows[0]["fix"]
+
+
+def test_a_module_alone_or_in_a_loop_known_at_deployment_cannot_be_verified(profile_file, tmp_path):
+    f = tmp_path / "stack.yaml"
+    f.write_text("""Transform: AWS::LanguageExtensions
+Parameters:
+  Labs: {Type: CommaDelimitedList}
+Resources:
+  Fn::ForEach::Labs:
+    - L
+    - !Ref Labs
+    - Lab${L}:
+        Type: Acme::ML::Notebook::MODULE
+""")
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    assert [(x["status"], x["logical_id"]) for x in rows] == [("UNKNOWN", "Fn::ForEach::Labs")]
+    r2, rows2 = run_json(profile_file, str(f), "--parameter", "Labs=a")
+    assert [(x["status"], x["logical_id"], x["path"]) for x in rows2] == [("UNKNOWN", "Laba", "Type")]
 
 
 def test_terraform_state_machine_definition_is_checked(profile_file, tmp_path):

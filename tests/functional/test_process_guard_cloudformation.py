@@ -363,6 +363,48 @@ def test_a_snippet_included_in_a_resource_s_properties_is_refused(safemaker_loca
     assert safemaker_local.request_count("cloudformation") == 0
 
 
+# Top-level Transform (template reference, "Transform" and "AWS::Include transform", "Syntax at the top level of
+# a template"): a name, a mapping {Name: AWS::Include, Parameters: {Location: ...}}, or a list of either
+# (trial 15b F03: the mapping form raised TypeError out of botocore).
+_INCLUDE_AT_TOP = {"Name": "AWS::Include", "Parameters": {"Location": "s3://some-bucket/sagemaker-snippet.yaml"}}
+
+
+@pytest.mark.parametrize("transform, path", [
+    (_INCLUDE_AT_TOP, "TemplateBody:Transform.Transform"),
+    (["AWS::Serverless-2016-10-31", _INCLUDE_AT_TOP], "TemplateBody:Transform.Transform[1]"),
+    ({"Name": "MyCompanyMacro", "Parameters": {"Stage": "prod"}}, "TemplateBody:Transform.Transform"),
+])
+def test_a_top_level_include_or_macro_in_any_documented_form_is_refused(safemaker_local, safemaker_session, profile,
+                                                                         transform, path):
+    body = {"Transform": transform, "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation")
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.create_stack(StackName="inc", TemplateBody=json.dumps(body), Capabilities=["CAPABILITY_AUTO_EXPAND"])
+    (v,) = exc.value.violations
+    assert (v.operation, v.path, v.rule_id) == ("CreateStack", path, "SM-REFERENCE")
+    assert ("s3://some-bucket/sagemaker-snippet.yaml" if "AWS::Include" in repr(transform)
+            else "MyCompanyMacro") in repr(v.found)
+    assert safemaker_local.request_count("cloudformation") == 0
+
+
+def test_a_template_holding_a_module_is_refused(safemaker_local, safemaker_session, profile):
+    # CloudFormation modules (User Guide, "...with CloudFormation modules"): a registry extension of type MODULE,
+    # named Organization::Service::UseCase::MODULE, whose template fragment CloudFormation inserts at deployment;
+    # trial 15b F01: sent. Opaque whatever its name.
+    body = {"Resources": {"Nb": notebook(**CLOSED), "Lab": {"Type": "Acme::ML::Notebook::MODULE",
+                                                            "Properties": {"Name": "lab"}}}}
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation")
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.create_stack(StackName="mod", TemplateBody=json.dumps(body))
+    (v,) = exc.value.violations
+    assert (v.path, v.rule_id) == ("TemplateBody:Lab.Type", "SM-UNSUPPORTED")
+    assert "Acme::ML::Notebook::MODULE" in v.found and "CloudFormation registry" in v.found
+    assert "write the module's resources in the template" in v.fix and "allow_unverified_templates" in v.fix
+    assert safemaker_local.request_count("cloudformation") == 0
+
+
 def test_a_state_machine_that_creates_an_open_state_machine_is_refused(safemaker_local, safemaker_session, profile):
     # Step Functions AWS SDK integration sfn:createStateMachine (Step Functions API reference CreateStateMachine:
     # Definition is the Amazon States Language JSON): the inner task creates an open notebook (trial 8 F03).

@@ -539,9 +539,13 @@ def _render(value: Any) -> Any:
 def _shown(f: "Finding") -> "Finding":
     """A finding whose text holds a name the deployer chooses (a reference kept as text), rendered."""
     if not any(holds_choice(x) or (isinstance(x, (list, dict)) and holds_choice(repr(x)))
-               for x in (f.found, f.fix, f.required_text)):
+               for x in (f.found, f.fix, f.required_text, f.resource_arn, f.resource_name)):
         return f
-    return replace(f, found=_render(f.found), fix=_render(f.fix), required_text=_render(f.required_text))
+    location = f.location
+    if location is not None and holds_choice(location.logical_id):  # a loop's resource named by the deployer
+        location = replace(location, logical_id=_render(location.logical_id))
+    return replace(f, found=_render(f.found), fix=_render(f.fix), required_text=_render(f.required_text),
+                   resource_arn=_render(f.resource_arn), resource_name=_render(f.resource_name), location=location)
 
 
 def _decide_matter(matter: list[Option], grouped: set[str], defaults: Mapping[str, Any], base: "list[Finding]",

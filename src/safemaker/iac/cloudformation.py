@@ -23,6 +23,7 @@ tasks, :mod:`safemaker.iac.stepfunctions`) and the
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -33,8 +34,8 @@ from ._document import Document, IacInputError, Parts, Unresolved, embedded_json
 from ._intrinsics import Resolver
 from ._request import SourceRequest
 
-__all__ = ["CfnResource", "CFN_RESOURCES", "NO_NETWORK_TYPES", "is_template", "template_requests", "Resolver",
-           "unmapped_reason"]
+__all__ = ["CfnResource", "CFN_RESOURCES", "NO_NETWORK_TYPES", "is_module", "is_template", "template_requests",
+           "Resolver", "unmapped_reason"]
 
 
 @dataclass(frozen=True)
@@ -287,13 +288,12 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
     tpl = template if template is not None else doc.data
     resolver = Resolver(tpl, parameters, f"{label}/" if label else "", pseudo)
     out: list[SourceRequest] = []
-    macros = _macro_transforms(tpl.get("Transform"))
-    if macros:
-        # A macro's Lambda function rewrites the template at deployment: what it inserts is not in the source.
-        out.append(SourceRequest(doc.file, "Transform", "Transform", "", {}, lambda parts: base + ("Transform",),
-                                 lambda parts: "Transform", doc.line,
-                                 extra=[((), Unresolved(macros, "a macro that rewrites the template at deployment"),
-                                         "SM-REFERENCE")]))
+    for at, value in _unread_transforms(tpl.get("Transform"), resolver):
+        # A macro's Lambda function, or AWS::Include's S3 snippet, rewrites the template at deployment: what it
+        # inserts is not in the source.
+        out.append(SourceRequest(doc.file, "Transform", "Transform", "", {}, lambda parts, _at=at: base + _at,
+                                 lambda parts, _at=at: _format_path(_at), doc.line,
+                                 extra=[((), value, "SM-REFERENCE")]))
     items = _expand_for_each(doc, resolver, resolver.resources, base + ("Resources",))
     resolver.resources = {logical_id: res for logical_id, res, _ in items}
     for logical_id, res, where in items:
@@ -303,7 +303,8 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
                                           "Resources.Fn::Transform"))
             continue
         if isinstance(res, _UnresolvedLoop):
-            if res.types & _CHECKED_TYPES or any(t.startswith("AWS::SageMaker::") for t in res.types):
+            if res.types & _CHECKED_TYPES or any(t.startswith("AWS::SageMaker::") or is_module(t)
+                                                 for t in res.types):
                 out.append(SourceRequest(doc.file, logical_id, ", ".join(sorted(res.types)), "", {},
                                          lambda parts, _at=where: _at + (1,), lambda parts: logical_id, doc.line,
                                          extra=[((), res.collection, "SM-REFERENCE")]))
@@ -362,6 +363,15 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
                              "what it creates (SageMaker projects are such products) is not checked")
             out.append(SourceRequest(doc.file, shown_id, rtype, "", {}, lambda parts, _at=where: _at + ("Type",),
                                      lambda parts: "Type", doc.line, extra=[(("Type",), why, "SM-REFERENCE")]))
+            continue
+        if is_module(rtype):
+            # A module's template fragment, kept in the CloudFormation registry, becomes resources at deployment.
+            why = Unresolved(rtype, "a CloudFormation module: CloudFormation inserts the resources of the template "
+                                    "fragment registered under this type at deployment; the fragment is kept in "
+                                    "the CloudFormation registry, not in the source",
+                             fix=_MODULE_FIX)
+            out.append(SourceRequest(doc.file, shown_id, str(rtype), "", {}, lambda parts, _at=where: _at + ("Type",),
+                                     lambda parts: "Type", doc.line, extra=[(("Type",), why, "SM-UNSUPPORTED")]))
             continue
         if rtype in _CUSTOM_TYPES or (isinstance(rtype, str) and rtype.startswith("Custom::")):
             calls = _aws_custom_resource(doc, resolver, res, props_at, shown_id, str(rtype))
@@ -507,10 +517,45 @@ extensions, read here; Secrets Manager rotation functions and ECS blue/green dep
 SageMaker resource); any other name is a macro."""
 
 
-def _macro_transforms(node: Any) -> list[Any]:
-    """The top-level ``Transform`` entries (a name or a list) that are macros, not AWS's own transforms."""
-    names = node if isinstance(node, list) else ([] if node is None else [node])
-    return [n for n in names if n not in _AWS_TRANSFORMS]
+_TRANSFORM_FIX = ("write the template the transform produces (its resources written out), or check the processed "
+                  "template (CloudFormation GetTemplate with TemplateStage=Processed, after creating a change set) "
+                  "with safemaker check")
+
+
+def _unread_transforms(node: Any, resolver: Resolver) -> list[tuple[Parts, Unresolved]]:
+    """``(path, value)`` of each top-level ``Transform`` entry whose output the reader cannot know.
+
+    Template reference, "Transform" and "AWS::Include transform": the section is a transform's name, a
+    mapping ``{Name: ..., Parameters: {...}}`` (``AWS::Include`` with its ``Location``; a macro with its
+    parameters), or a list of either. AWS's own :data:`_AWS_TRANSFORMS` are read (named either way); an
+    ``AWS::Include`` inserts a snippet kept in S3 and a macro's function rewrites the template at
+    deployment: cannot be verified, one entry each. An entry that is neither a name nor a mapping with a
+    ``Name`` is one CloudFormation cannot run either: cannot be verified.
+    """
+    if node is None:
+        return []
+    entries = list(enumerate(node)) if isinstance(node, list) else [(None, node)]
+    out: list[tuple[Parts, Unresolved]] = []
+    for i, entry in entries:
+        at: Parts = ("Transform",) if i is None else ("Transform", i)
+        name = entry.get("Name") if isinstance(entry, Mapping) else entry
+        if isinstance(name, str) and name in _AWS_TRANSFORMS:
+            continue
+        params = entry.get("Parameters") if isinstance(entry, Mapping) else None
+        if name == "AWS::Include":
+            location = params.get("Location") if isinstance(params, Mapping) else None
+            found = resolver.value(location)
+            why = "an AWS::Include of a snippet kept in S3, inserted into the template at deployment"
+            shown: Any = {"Name": name, "Location": found.expression if isinstance(found, Unresolved) else found}
+        elif isinstance(name, str):
+            why = "a macro that rewrites the template at deployment"
+            shown = name if params is None else {"Name": name, "Parameters": params}
+        else:
+            why = "a Transform entry that is not a transform's name nor a mapping with a Name"
+            shown = entry
+        out.append((at, Unresolved(shown, f"{why}: what it adds or replaces is not in the source",
+                                   fix=_TRANSFORM_FIX)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -532,11 +577,20 @@ def _fragment_types(node: Any) -> frozenset[str]:
     return frozenset()
 
 
+def _alphanumeric(item: str) -> str:
+    """``&{Id}``: the item without its non-alphanumeric characters; a parameter's "any other value"
+    (:data:`safemaker.iac._choices.CHOICE`) in it is kept whole (it stays the deployer's value)."""
+    parts = _CHOICE_SPLIT.split(item)
+    return "".join(p if holds_choice(p) else "".join(c for c in p if c.isalnum()) for p in parts)
+
+
+_CHOICE_SPLIT = re.compile(r"(@@safemaker-choice:[^@]+@@)")
+
+
 def _substitute(node: Any, identifier: str, item: str) -> Any:
     """``node`` with the loop's identifier replaced (``${Id}``, ``&{Id}`` alphanumeric only, ``Ref: Id``)."""
     if isinstance(node, str):
-        return node.replace("${" + identifier + "}", item).replace(
-            "&{" + identifier + "}", "".join(c for c in item if c.isalnum()))
+        return node.replace("${" + identifier + "}", item).replace("&{" + identifier + "}", _alphanumeric(item))
     if isinstance(node, Mapping):
         if len(node) == 1 and node.get("Ref") == identifier:
             return item
@@ -546,6 +600,66 @@ def _substitute(node: Any, identifier: str, item: str) -> Any:
     return node
 
 
+def _renamed(node: Any, names: Mapping[str, str]) -> Any:
+    """``node`` with the references (``Ref``, ``Fn::GetAtt``, ``${Name}`` / ``${Name.Attr}`` of
+    ``Fn::Sub``) to a logical ID of ``names`` made to name its value instead."""
+    if isinstance(node, Mapping):
+        if len(node) == 1:
+            (key, arg), = node.items()
+            if key == "Ref" and isinstance(arg, str) and arg in names:
+                return {key: names[arg]}
+            if key == "Fn::GetAtt":
+                if isinstance(arg, list) and arg and isinstance(arg[0], str) and arg[0] in names:
+                    return {key: [names[arg[0]], *(_renamed(a, names) for a in arg[1:])]}
+                if isinstance(arg, str) and arg.split(".", 1)[0] in names:
+                    head, _, tail = arg.partition(".")
+                    return {key: f"{names[head]}.{tail}" if tail else names[head]}
+            if key == "Fn::Sub":
+                text, rest = (arg, None) if isinstance(arg, str) else (
+                    (arg[0], arg[1:]) if isinstance(arg, list) and arg and isinstance(arg[0], str) else (None, None))
+                if text is not None:
+                    for old, new in names.items():
+                        text = text.replace("${" + old + "}", "${" + new + "}").replace("${" + old + ".",
+                                                                                          "${" + new + ".")
+                    return {key: text if rest is None else [text, *(_renamed(a, names) for a in rest)]}
+        return {k: _renamed(v, names) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_renamed(v, names) for v in node]
+    return node
+
+
+def _loop_items(resolver: Resolver, collection: Any) -> tuple[Any, list[tuple[str, str]] | None]:
+    """The items of a ``Fn::ForEach`` collection as ``(name, value)`` pairs: the text that replaces the
+    identifier in the output keys (the resources' logical IDs) and in the output values; or ``None``
+    with why (an :class:`Unresolved`) when only deployment knows the collection.
+
+    A list parameter the deployer chooses (its "any other value", :data:`safemaker.iac._choices.CHOICE`)
+    gives items that are the deployer's values: they stay that choice in every value they reach (a
+    ``Ref`` to the identifier, ``${Id}`` / ``&{Id}`` in ``Fn::Sub`` or any text), decided as a ``Ref`` to
+    that parameter is (each value a closed field can take, else decided at deploy time), while the
+    resources are named after the items of the parameter's ``Default`` (one per default item: the names
+    the form shows first). Without a ``Default`` the collection only deployment knows.
+    """
+    items = resolver.value(collection)
+    if not (isinstance(items, list) and all(isinstance(i, (str, int, float)) for i in items)):
+        return (items if isinstance(items, Unresolved) else Unresolved(
+            collection, "a Fn::ForEach collection that is not a list of values")), None
+    values = [str(i) for i in items]
+    if not any(holds_choice(v) for v in values):
+        return None, [(v, v) for v in values]
+    defaults = Resolver(resolver.template, {k: v for k, v in resolver.given.items() if not holds_choice(v)},
+                        resolver.prefix, resolver.pseudo).value(collection)
+    if not (isinstance(defaults, list) and all(isinstance(i, (str, int, float)) for i in defaults)):
+        return (defaults if isinstance(defaults, Unresolved) else Unresolved(
+            collection, "a Fn::ForEach collection that is not a list of values")), None
+    names = [str(i) for i in defaults]
+    if len(names) == len(values):
+        return None, list(zip(names, values))
+    if len(values) == 1:
+        return None, [(n, values[0]) for n in names]
+    return None, [(v, v) for v in values]   # names that hold the choice: rendered as ${Parameter} when shown
+
+
 def _expand_for_each(doc: Document, resolver: Resolver, resources: Mapping[str, Any],
                      at: Parts) -> list[tuple[str, Any, Parts]]:
     """``(logical ID, resource, path in the file)`` with every ``Fn::ForEach`` of ``Resources`` expanded.
@@ -553,9 +667,9 @@ def _expand_for_each(doc: Document, resolver: Resolver, resources: Mapping[str, 
     ``AWS::LanguageExtensions`` (template reference, "Fn::ForEach"):
     ``Fn::ForEach::<Name>: [Identifier, Collection, {OutputKey: OutputValue}]`` creates one entry
     per item of the collection (a list, or a ``Ref`` to a list parameter), the identifier
-    replaced in the key and the value; loops nest. The path of an expanded resource is the one of
-    its fragment in the file (for lines). A collection only deployment knows is an
-    :class:`_UnresolvedLoop`.
+    replaced in the key and the value; loops nest. Items a deployer chooses stay that choice in the
+    values (:func:`_loop_items`). The path of an expanded resource is the one of its fragment in the
+    file (for lines). A collection only deployment knows is an :class:`_UnresolvedLoop`.
     """
     out: list[tuple[str, Any, Parts]] = []
     for key, res in resources.items():
@@ -567,21 +681,26 @@ def _expand_for_each(doc: Document, resolver: Resolver, resources: Mapping[str, 
             raise IacInputError(doc.file, f"{key} is not [Identifier, Collection, {{OutputKey: OutputValue}}] "
                                           "(AWS::LanguageExtensions Fn::ForEach)", f"line {doc.line(where)}")
         identifier, collection, fragment = res
-        items = resolver.value(collection)
-        if isinstance(items, list) and any(holds_choice(i) for i in items):
-            # a list parameter's "any other value" (safemaker.iac._choices): the loop is expanded over the
-            # parameter's Default (the items name resources; their properties take the choices)
-            items = Resolver(resolver.template, {k: v for k, v in resolver.given.items() if not holds_choice(v)},
-                             resolver.prefix, resolver.pseudo).value(collection)
-        if not (isinstance(items, list) and all(isinstance(i, (str, int, float)) for i in items)):
-            reason = items if isinstance(items, Unresolved) else Unresolved(
-                collection, "a Fn::ForEach collection that is not a list of values")
+        reason, pairs = _loop_items(resolver, collection)
+        if pairs is None:
             out.append((key, _UnresolvedLoop(_fragment_types(fragment), reason), where))
             continue
-        for item in items:
+        for name, item in pairs:
+            # a reference to an output of the same loop (Ref Model${Id}) names the resource as named here
+            names = {_substitute(k, identifier, item): _substitute(k, identifier, name) for k in fragment
+                     if isinstance(k, str) and not k.startswith(_FOR_EACH)} if name != item else {}
             for out_key, value in fragment.items():
-                new_key = _substitute(out_key, identifier, str(item))
-                new_value = _substitute(value, identifier, str(item))
+                new_key = _substitute(out_key, identifier, name)
+                if isinstance(new_key, str) and new_key.startswith(_FOR_EACH) and isinstance(value, list) \
+                        and len(value) == 3 and isinstance(value[2], Mapping):
+                    # a nested loop: its output keys are names too
+                    new_value: Any = [_substitute(value[0], identifier, item), _substitute(value[1], identifier, item),
+                                      {_substitute(k, identifier, name): _substitute(v, identifier, item)
+                                       for k, v in value[2].items()}]
+                else:
+                    new_value = _substitute(value, identifier, item)
+                if names:
+                    new_value = _renamed(new_value, names)
                 out.extend(_expand_for_each(doc, resolver, {new_key: new_value}, where + (2,))
                            if isinstance(new_key, str) and new_key.startswith(_FOR_EACH)
                            else [(new_key, new_value, where + (2, out_key))])
@@ -738,15 +857,30 @@ def _nested_stack(doc: Document, res: Mapping[str, Any], props: Mapping[str, Any
     props_at = where + ("Properties",)
     metadata = res.get("Metadata")
     asset = metadata.get("aws:asset:path") if isinstance(metadata, Mapping) else None
+    asset = asset if isinstance(asset, str) and asset else None
     location = props.get(member)
     local: str | None = None
-    if isinstance(asset, str) and asset:
-        local, at = asset, where + ("Metadata", "aws:asset:path")
-    elif isinstance(location, str) and location and "://" not in location:
-        local, at = location, props_at + (member,)
+    value: Unresolved | None = None
+    if isinstance(location, str) and location and "://" not in location and not holds_choice(location):
+        local, at = location, props_at + (member,)   # what `aws cloudformation package` uploads: deployed
+    elif _url_like(location):
+        if asset is not None:   # the CDK: the S3 URL of the asset it wrote beside the assembly
+            local, at = asset, where + ("Metadata", "aws:asset:path")
+    elif asset is not None:
+        # a location only deployment knows (a parameter, Fn::If...) beside an asset: either may be deployed
+        value = Unresolved({member: _render_choice(location.expression if isinstance(location, Unresolved)
+                                                   else location), "Metadata.aws:asset:path": asset},
+                           "a nested stack whose template location is known at deployment, beside aws:asset:path "
+                           "metadata naming a local file: which template is deployed is not in the source",
+                           fix=f"write {member} as the child template's local path (aws cloudformation package "
+                               "uploads it) or the S3 URL the CDK writes beside aws:asset:path")
     if local is None:
-        value = Unresolved(location if location is not None else {member: None},
-                           "a nested stack's template that is not in the source")
+        if value is None:
+            shown = location.expression if isinstance(location, Unresolved) else location
+            value = Unresolved(_render_choice(shown) if shown is not None else {member: None},
+                               "a nested stack's template that is not in the source"
+                               + (" (its location is a parameter chosen at deployment)"
+                                  if holds_choice(repr(shown)) else ""))
         return [SourceRequest(doc.file, shown_id, str(res.get("Type")), "", {},
                               lambda parts, _at=props_at + (member,): _at, lambda parts, _m=member: _m, doc.line,
                               extra=[((member,), value, "SM-REFERENCE")])]
@@ -767,6 +901,19 @@ def _nested_stack(doc: Document, res: Mapping[str, Any], props: Mapping[str, Any
     parameters = dict(given) if isinstance(given, Mapping) else {}
     return template_requests(child, parameters, label=shown_id,
                              nesting=nesting + (Path(doc.file).resolve().as_posix(), key), pseudo=pseudo)
+
+
+def _url_like(location: Any) -> bool:
+    """A template location that is a URL (``https://``, ``s3://``), written or built with ``Fn::Join`` /
+    ``Fn::Sub`` around values known at deployment (the CDK's assets bucket URL)."""
+    text = location.expression if isinstance(location, Unresolved) else location
+    return isinstance(text, str) and "://" in text and not holds_choice(text)
+
+
+def _render_choice(value: Any) -> Any:
+    from ._choices import _render
+
+    return _render(value)
 
 
 def _sdk_calls(doc: Document, resolver: Resolver, res: Mapping[str, Any], props: Mapping[str, Any],
@@ -967,6 +1114,24 @@ def _aws_custom_resource(doc: Document, resolver: Resolver, res: Mapping[str, An
     return out
 
 
+_MODULE_SUFFIX = "::MODULE"
+_MODULE_FIX = ("write the module's resources in the template instead of the module, or check the processed "
+               "template (CloudFormation GetTemplate with TemplateStage=Processed, after creating a change set, "
+               "holds the module's resources) with safemaker check")
+
+
+def is_module(rtype: Any) -> bool:
+    """A CloudFormation module type: ``Organization::Service::UseCase::MODULE``.
+
+    CloudFormation User Guide, "Create reusable resource configurations that can be included across
+    templates with CloudFormation modules": a module is a registry extension of type ``MODULE`` whose
+    template fragment CloudFormation inserts into the stack at deployment (the API's
+    ``ModuleInfo.TypeHierarchy`` records the resources made from one). Its content is in the registry,
+    whatever its name: a template holding one cannot be verified.
+    """
+    return isinstance(rtype, str) and rtype.endswith(_MODULE_SUFFIX) and len(rtype.split("::")) == 4
+
+
 def _registry_sagemaker_type(rtype: str) -> bool:
     """A type whose name mentions SageMaker and that is neither ``AWS::SageMaker::*`` (decided above)
     nor a type the installed CloudFormation schemas know (``TF::AWS::SagemakerDomain``, ``Custom::...``)."""
@@ -1029,7 +1194,8 @@ def _state_machine(doc: Document, resolver: Resolver, res: Mapping[str, Any], pr
         else:
             definition = resolver.restore(embedded_json(text, doc, "DefinitionString", props_at + (member,),
                                                         "give the Amazon States Language definition"))
-    elif isinstance(props.get("DefinitionUri"), str) and not props["DefinitionUri"].startswith("s3://"):
+    elif isinstance(props.get("DefinitionUri"), str) and not props["DefinitionUri"].startswith("s3://") \
+            and not holds_choice(props["DefinitionUri"]):
         member = ""
         from pathlib import Path
 
