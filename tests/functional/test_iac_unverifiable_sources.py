@@ -238,6 +238,24 @@ def test_a_local_template_url_is_read_over_asset_metadata(profile_file, tmp_path
         ("FAIL", "SM-NB-DIRECT-INTERNET", "Child/Nb", "Enabled", "open.yaml")]
 
 
+def test_cdk_v1_asset_parameters_in_the_template_url_keep_the_asset_read(profile_file, tmp_path):
+    # CDK v1 builds the nested stack's TemplateURL from asset parameters without Default (the deployer's choice):
+    # still an S3 URL (it starts with https://), so aws:asset:path names the child
+    (tmp_path / "child.json").write_text(OPEN_CHILD)
+    (tmp_path / "parent.json").write_text(json.dumps({
+        "Parameters": {"AssetParametersabcS3Bucket": {"Type": "String"},
+                       "AssetParametersabcS3VersionKey": {"Type": "String"}},
+        "Resources": {"Nested": {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": {"Fn::Join": [
+            "", ["https://s3.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}, "/",
+                 {"Ref": "AssetParametersabcS3Bucket"}, "/",
+                 {"Fn::Select": [0, {"Fn::Split": ["||", {"Ref": "AssetParametersabcS3VersionKey"}]}]}]]}},
+            "Metadata": {"aws:asset:path": "child.json", "aws:asset:property": "TemplateURL"}}}}, indent=1))
+    r, rows = run_json(profile_file, str(tmp_path / "parent.json"))
+    assert r.exit_code == 3
+    assert [(x["status"], x["rule_id"], x["logical_id"], x["found"], Path(x["file"]).name) for x in rows] == [
+        ("FAIL", "SM-NB-DIRECT-INTERNET", "Nested/Nb", "Enabled", "child.json")]
+
+
 @pytest.mark.parametrize("url", ["!Ref ChildUrl", "!If [Prod, ./open.yaml, https://s3.amazonaws.com/b/c.yaml]"])
 def test_a_template_location_known_at_deployment_beside_asset_metadata_cannot_be_verified(profile_file, tmp_path,
                                                                                           url):
@@ -540,6 +558,51 @@ Resources:
     r2, rows2 = run_json(profile_file, str(f))
     assert r2.exit_code == 3
     assert {(x["status"], x["logical_id"], x["found"]) for x in rows2} == {("FAIL", "NbmlEnabled", "Enabled")}
+
+
+# Fn::ForEach "can be used within the Conditions, Outputs, and Resources (including the resource properties)
+# sections" (template reference): a loop in Properties makes the members CloudFormation sends.
+
+PROPERTY_LOOP = f"""Transform: AWS::LanguageExtensions
+Parameters:
+  Keys: {{Type: CommaDelimitedList, Default: "DirectInternetAccess,RootAccess"}}
+Resources:
+  Nb:
+    Type: AWS::SageMaker::NotebookInstance
+    Properties:
+      InstanceType: ml.t3.medium
+      RoleArn: {ROLE}
+      SubnetId: subnet-0aaaaaaaaaaaaaaaa
+      SecurityGroupIds: [sg-0bbbbbbbbbbbbbbbb]
+      Fn::ForEach::Settings:
+        - K
+        - COLLECTION
+        - ${{K}}: VALUE
+"""
+
+
+@pytest.mark.parametrize("value, expected", [("Enabled", 3), ("Disabled", 0)])
+def test_foreach_in_resource_properties_is_expanded(profile_file, tmp_path, value, expected):
+    f = tmp_path / "props.yaml"
+    f.write_text(PROPERTY_LOOP.replace("COLLECTION", "[DirectInternetAccess, RootAccess]").replace("VALUE", value))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == expected
+    assert sorted((x["status"], x["rule_id"], x["path"], x["found"]) for x in rows) == (
+        [("FAIL", "SM-NB-DIRECT-INTERNET", "DirectInternetAccess", "Enabled"),
+         ("FAIL", "SM-NB-ROOT", "RootAccess", "Enabled")] if value == "Enabled" else [])
+
+
+@pytest.mark.parametrize("collection", ["!Ref Keys", "!Ref Unknown"])
+def test_foreach_in_resource_properties_over_a_deploy_time_list_cannot_be_verified(profile_file, tmp_path, collection):
+    # Keys: the property names would be the deployer's (no AllowedValues); Unknown: a parameter without Default
+    f = tmp_path / "props.yaml"
+    f.write_text(PROPERTY_LOOP.replace("COLLECTION", collection).replace("VALUE", "Disabled").replace(
+        "Parameters:\n", "Parameters:\n  Unknown: {Type: CommaDelimitedList}\n"))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3
+    line = PROPERTY_LOOP.splitlines().index("      Fn::ForEach::Settings:") + 2
+    assert [(x["status"], x["logical_id"], x["path"], x["line"]) for x in rows] == [
+        ("UNKNOWN", "Nb", "Properties.Fn::ForEach::Settings", line)]
 
 
 # --------------------------------------------------------------------------- string booleans

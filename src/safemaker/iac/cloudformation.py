@@ -317,6 +317,13 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
             continue  # its condition is false: CloudFormation does not create it
         shown_id = f"{label}/{logical_id}" if label else logical_id
         out.extend(_included(doc, resolver, res, where, shown_id))
+        if _holds_loop(res.get("Properties")):
+            expanded, unread = _loops_in(resolver, res["Properties"], ())
+            res = {**res, "Properties": expanded}
+            if unread and _checked_type(rtype):
+                out.extend(_unread_loop(doc, shown_id, str(rtype), where + ("Properties",) + parts, reason)
+                           for parts, reason in unread)
+                continue
         raw_props = res.get("Properties", {})
         props = resolver.value(raw_props) if raw_props is not None else {}
         props_at = where + ("Properties",)
@@ -501,12 +508,18 @@ def _included(doc: Document, resolver: Resolver, res: Any, where: Parts, shown_i
     if not found:
         return []
     rtype = res.get("Type")
-    checked = (not isinstance(rtype, str) or rtype in CFN_RESOURCES or rtype in _CHECKED_TYPES
-               or rtype == _PROVISIONED_PRODUCT or rtype.startswith(("AWS::SageMaker::", "Custom::"))
-               or rtype == "AWS::CloudFormation::CustomResource" or _registry_sagemaker_type(rtype))
+    checked = _checked_type(rtype)
     return [_transform_request(doc, resolver, shown_id, str(rtype), _node_at(res, parts), where + parts,
                                _format_path(parts))
             for parts in found if checked or len(parts) == 1]
+
+
+def _checked_type(rtype: Any) -> bool:
+    """A type whose content the reader checks: SageMaker types, the types whose content names SageMaker calls,
+    custom resources, registry types naming SageMaker (an unknown type too)."""
+    return (not isinstance(rtype, str) or rtype in CFN_RESOURCES or rtype in _CHECKED_TYPES
+            or rtype == _PROVISIONED_PRODUCT or rtype.startswith(("AWS::SageMaker::", "Custom::"))
+            or rtype == "AWS::CloudFormation::CustomResource" or _registry_sagemaker_type(rtype))
 
 
 _FOR_EACH = "Fn::ForEach::"
@@ -658,6 +671,68 @@ def _loop_items(resolver: Resolver, collection: Any) -> tuple[Any, list[tuple[st
     if len(values) == 1:
         return None, [(n, values[0]) for n in names]
     return None, [(v, v) for v in values]   # names that hold the choice: rendered as ${Parameter} when shown
+
+
+def _holds_loop(node: Any) -> bool:
+    """A ``Fn::ForEach::`` key in a mapping below ``node``."""
+    if isinstance(node, Mapping):
+        return any((isinstance(k, str) and k.startswith(_FOR_EACH)) or _holds_loop(v) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_holds_loop(v) for v in node)
+    return False
+
+
+def _loops_in(resolver: Resolver, node: Any, at: Parts) -> tuple[Any, list[tuple[Parts, Unresolved]]]:
+    """``node`` (a resource's ``Properties``) with each ``Fn::ForEach`` of its mappings expanded into the members
+    it makes, and ``(path, why)`` of the loops left as written: the template reference ("Fn::ForEach") allows
+    loops in resource properties; a collection only deployment knows, or items the deployer chooses (the
+    output keys, property names, would be the deployer's), cannot be verified."""
+    unread: list[tuple[Parts, Unresolved]] = []
+    if isinstance(node, list):
+        items = []
+        for i, v in enumerate(node):
+            new, more = _loops_in(resolver, v, at + (i,))
+            items.append(new)
+            unread += more
+        return items, unread
+    if not isinstance(node, Mapping):
+        return node, unread
+    out: dict[Any, Any] = {}
+    for key, value in node.items():
+        if not (isinstance(key, str) and key.startswith(_FOR_EACH)):
+            out[key], more = _loops_in(resolver, value, at + (key,))
+            unread += more
+            continue
+        if not (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
+                and isinstance(value[2], Mapping)):
+            out[key] = value
+            unread.append((at + (key,), Unresolved(value, "a Fn::ForEach that is not [Identifier, Collection, "
+                                                          "{OutputKey: OutputValue}]")))
+            continue
+        identifier, collection, fragment = value
+        reason, pairs = _loop_items(resolver, collection)
+        if pairs is not None and any(name != item for name, item in pairs):
+            reason, pairs = Unresolved(collection, "a Fn::ForEach in resource properties over a list the deployer "
+                                                   "chooses: the property names it makes are the deployer's",
+                                       fix="give the list parameter AllowedValues, or pass it with --parameter"), None
+        if pairs is None:
+            out[key] = value
+            unread.append((at + (key,), reason))
+            continue
+        for _, item in pairs:
+            for out_key, out_value in fragment.items():
+                expanded, more = _loops_in(resolver, {_substitute(out_key, identifier, item):
+                                                      _substitute(out_value, identifier, item)}, at + (key, 2))
+                out.update(expanded)
+                unread += more
+    return out, unread
+
+
+def _unread_loop(doc: Document, shown_id: str, rtype: str, at: Parts, reason: Unresolved) -> SourceRequest:
+    """An ``UNKNOWN`` request for a ``Fn::ForEach`` in a resource's properties that is not expanded."""
+    shown = _format_path(at[at.index("Properties"):]) if "Properties" in at else "Properties"
+    return SourceRequest(doc.file, shown_id, rtype, "", {}, lambda parts, _at=at: _at, lambda parts, _s=shown: _s,
+                         doc.line, extra=[((), reason, "SM-REFERENCE")])
 
 
 def _expand_for_each(doc: Document, resolver: Resolver, resources: Mapping[str, Any],
@@ -904,10 +979,11 @@ def _nested_stack(doc: Document, res: Mapping[str, Any], props: Mapping[str, Any
 
 
 def _url_like(location: Any) -> bool:
-    """A template location that is a URL (``https://``, ``s3://``), written or built with ``Fn::Join`` /
-    ``Fn::Sub`` around values known at deployment (the CDK's assets bucket URL)."""
+    """A template location that is a URL (it starts with ``https://``, ``http://`` or ``s3://``), written or
+    built with ``Fn::Join`` / ``Fn::Sub`` around values known at deployment (the CDK's assets bucket URL, its
+    bucket and key parameters in CDK v1)."""
     text = location.expression if isinstance(location, Unresolved) else location
-    return isinstance(text, str) and "://" in text and not holds_choice(text)
+    return isinstance(text, str) and re.match(r"(?:https?|s3)://", text) is not None
 
 
 def _render_choice(value: Any) -> Any:
