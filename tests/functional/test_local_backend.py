@@ -780,11 +780,13 @@ def test_pipeline_named_by_its_arn_is_described_started_and_listed(safemaker_ses
     assert [v["PipelineVersionId"] for v in
             sm.list_pipeline_versions(PipelineName=arn)["PipelineVersionSummaries"]] == [2, 1]
     errors = []
-    for unknown in ("other", arn.replace(":pipeline/p", ":pipeline/other")):  # the ARN of none: as its name
+    for unknown in ("other", arn.replace(":pipeline/p", ":pipeline/other"),  # the ARN of none: as its name
+                    arn.replace(":us-east-1:", ":us-west-2:"),  # p's name, another region's ARN (trial 15c F06)
+                    arn.replace(":123456789012:", ":999999999999:")):  # ... another account's
         with pytest.raises(ClientError) as exc_info:
             sm.describe_pipeline(PipelineName=unknown)
-        errors.append(error_of(exc_info))
-    assert errors[0] == errors[1]
+        errors.append(error_of(exc_info)[:2])  # (HTTP status, error code)
+    assert errors[1:] == [errors[0]] * 3
 
 
 def test_pipeline_named_by_its_arn_unfixed_moto_is_not_found(safemaker_session):

@@ -16,6 +16,7 @@ suite red instead of silently double-fixing.
 from __future__ import annotations
 
 import functools
+import re
 import secrets
 import threading
 from collections.abc import Callable
@@ -203,7 +204,7 @@ FIX_PIPELINE_ARN_NAMES = Fix(
     aws=(
         "PipelineName is a PipelineNameOrArn there: 'The name or Amazon Resource Name (ARN) of the pipeline' "
         "(SageMaker API reference); the ARN arn:<partition>:sagemaker:<region>:<account>:pipeline/<name> names "
-        "the pipeline <name>"
+        "the pipeline <name> of that account and region (another account's or region's is not found here)"
     ),
 )
 
@@ -480,13 +481,19 @@ def _pipeline_described(original: Handler | None) -> Handler:
     return handler
 
 
+_PIPELINE_ARN = re.compile(r"arn:[\w-]+:sagemaker:(?P<region>[\w-]+):(?P<account>\d{12}):pipeline/(?P<name>[^/]+)")
+"""A pipeline's ARN (Service Authorization Reference, SageMaker resource types: ``pipeline``)."""
+
+
 def _pipeline_arn_named(original: Handler | None) -> Handler:
     """A pipeline ARN given as PipelineName becomes the pipeline's name before moto (and the other fixes) read it."""
 
     def handler(self: Any) -> Any:
         given = self.params.get("PipelineName") if isinstance(self.params, dict) else None
-        if isinstance(given, str) and given.startswith("arn:") and ":pipeline/" in given:
-            self.params["PipelineName"] = given.rsplit(":pipeline/", 1)[-1]
+        arn = _PIPELINE_ARN.fullmatch(given) if isinstance(given, str) else None
+        if arn is not None and (arn["region"], arn["account"]) == (self.region, self.current_account):
+            # an ARN of another account or region names another pipeline: left as given (moto: not found)
+            self.params["PipelineName"] = arn["name"]
         return original(self)  # type: ignore[misc]
 
     return handler
