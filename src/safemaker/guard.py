@@ -469,7 +469,8 @@ def _check_forbidden(ctx: _Ctx, f: FieldRule, path: str, value: Any) -> Any:
         return MISSING
     fix = (f"{'Change the resource so that' if ctx.describing else 'Make'} {path} {closed.text} or "
            f"{'remove it' if ctx.describing else 'omit it'}: {reason}")
-    ctx.violation(path, _shown(value), MISSING, fix, f.guardrail, f"{path} absent or {closed.text}")
+    shown = value if closed.empty and isinstance(value, (list, tuple)) else _shown(value)  # a list field's list
+    ctx.violation(path, shown, MISSING, fix, f.guardrail, f"{path} absent or {closed.text}")
     return MISSING
 
 

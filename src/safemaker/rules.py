@@ -136,16 +136,20 @@ class Closed:
         Values that pass as they are (``("DISABLED",)``).
     pattern : str or None
         A regular expression a ``str`` value that passes matches as a whole (:func:`re.fullmatch`).
+    empty : bool
+        An empty list (or tuple: botocore accepts both) passes: a list field that names nothing enables nothing.
     """
 
     text: str
     values: tuple[str, ...] = ()
     pattern: str | None = None
+    empty: bool = False
 
     def admits(self, value: object) -> bool:
-        """``True`` when ``value`` is one of :attr:`values` or a ``str`` matching :attr:`pattern`."""
+        """``True`` when ``value`` is one of :attr:`values`, a ``str`` matching :attr:`pattern`, or (``empty``) an
+        empty list or tuple."""
         if value.__class__ is not str:
-            return False
+            return self.empty and isinstance(value, (list, tuple)) and len(value) == 0
         if value in self.values:
             return True
         return self.pattern is not None and _fullmatches(self.pattern, value)  # type: ignore[arg-type]
@@ -962,6 +966,7 @@ _SNS_RESPONSES = (
     "(botocore AsyncInferenceNotificationConfig.IncludeInferenceResponseIn), and " + _SNS_SUBSCRIBERS + "; keep "
     "SuccessTopic / ErrorTopic for status notifications and read the responses from the encrypted S3OutputPath"
 )
+_NO_TOPICS = Closed("an empty list (botocore: list of 0 to 2 topics; none gets a response)", empty=True)
 _SNS_LABELS = (
     "Ground Truth sends every worker's labeling task output data to this output topic (botocore "
     "LabelingJobOutputConfig.SnsTopicArn: 'when workers complete labeling tasks, Ground Truth will send labeling "
@@ -1120,7 +1125,7 @@ _RULE_LIST: tuple[OperationRule, ...] = (
                                 only_with="AsyncInferenceConfig.OutputConfig"),
                     # data handed to SNS (trial 15 F06; no IAM condition key covers it): SNS_STATUS_TOPICS
                     _forbidden("AsyncInferenceConfig.OutputConfig.NotificationConfig.IncludeInferenceResponseIn",
-                               _SNS_RESPONSES),
+                               _SNS_RESPONSES, _NO_TOPICS),
                     _role("ExecutionRoleArn"),
                 ),
             ),

@@ -76,6 +76,19 @@ def test_status_notifications_alone_are_sent(safemaker_local, safemaker_session,
     assert safemaker_local.request_count("sagemaker", "CreateEndpointConfig") == 1
 
 
+@pytest.mark.parametrize("none", [[], ()])
+def test_an_empty_list_of_response_topics_is_sent(safemaker_local, safemaker_session, profile, none):
+    """botocore: IncludeInferenceResponseIn is a list of 0 to 2 topic types ("The Amazon SNS topics where you want the
+    inference response to be included"): naming none includes the response nowhere (trial 15c F05)."""
+    shape = safemaker_session.client("sagemaker").meta.service_model.shape_for("AsyncInferenceNotificationConfig")
+    assert shape.members["IncludeInferenceResponseIn"].metadata.get("min") == 0
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    _closed_model(sm)
+    sm.create_endpoint_config(**_async_config("c", {"SuccessTopic": TOPIC, "IncludeInferenceResponseIn": none}))
+    assert safemaker_local.request_count("sagemaker", "CreateEndpointConfig") == 1
+
+
 def test_an_existing_config_that_hands_responses_to_a_topic_is_refused_and_found(safemaker_local,
                                                                                  safemaker_session, profile):
     """Made elsewhere (no guard): CreateEndpoint of it is refused through its Describe; the audit finds it."""

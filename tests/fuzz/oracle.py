@@ -290,6 +290,10 @@ def _open(member: NetworkMember, value: Any, present: bool, profile: Any, *, par
         return present and value is not None and value not in BUILTIN_RULE_IMAGES
     if member.kind == "gt-lambda":
         return present and value is not None and value not in GROUND_TRUTH_LAMBDAS
+    if member.kind == "sns-data" and member.name == "IncludeInferenceResponseIn":
+        # "The Amazon SNS topics where you want the inference response to be included" (a list, min 0): none named,
+        # no response is published
+        return present and value is not None and not (isinstance(value, (list, tuple)) and len(value) == 0)
     if member.kind in ("lambda", "sns-data"):
         return present and value is not None
     raise AssertionError(member)  # pragma: no cover
@@ -441,7 +445,7 @@ def _value(rng: random.Random, m: NetworkMember, profile: Any) -> Any:
     if m.kind == "sns-data":
         return rng.choice(["arn:aws:sns:us-east-1:999999999999:t", None] if m.name == "SnsTopicArn" else
                           [["SUCCESS_NOTIFICATION_TOPIC"], ("ERROR_NOTIFICATION_TOPIC", "SUCCESS_NOTIFICATION_TOPIC"),
-                           None])
+                           [], (), None])
     raise AssertionError(m)  # pragma: no cover
 
 
