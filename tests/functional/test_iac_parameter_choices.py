@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 
 import jsonschema
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -191,3 +192,25 @@ def test_a_free_no_echo_parameter_names_no_value(profile_file, tmp_path):
     r, rows = run_json(profile_file, f)
     assert [(x["path"], x["when"]) for x in rows] == [("DirectInternetAccess", {"Token": "****"})]
     assert SECRET not in r.stdout
+
+
+HIDDEN_SUBNET = "subnet-0deadbeef5ec12345"  # a NoEcho value a guarded property holds (not the profile's subnet)
+
+
+@pytest.mark.parametrize("how", ["allowed", "default", "given"])
+def test_a_no_echo_value_a_failing_property_holds_is_not_shown_as_found(profile_file, tmp_path, how):
+    # trial 15c F08: the value reached the finding's found (a subnet other than the profile's), not only its when
+    spec = {"Type": "String", "NoEcho": True}
+    args = []
+    if how == "allowed":
+        spec.update(Default="subnet-0aaaaaaaaaaaaaaaa", AllowedValues=["subnet-0aaaaaaaaaaaaaaaa", HIDDEN_SUBNET])
+    elif how == "default":
+        spec.update(Default=HIDDEN_SUBNET)
+    else:
+        args = ["--parameter", f"Net={HIDDEN_SUBNET}"]
+    f = _write(tmp_path, {"Parameters": {"Net": spec},
+                          "Resources": {"Nb": _nb(SubnetId={"Ref": "Net"})}})
+    for fmt in ("text", "json", "sarif"):
+        out = runner.invoke(app, ["check", f, "-p", profile_file, "-f", fmt, *args])
+        assert out.exit_code == 3, out.stdout
+        assert HIDDEN_SUBNET not in out.stdout and "****" in out.stdout

@@ -57,7 +57,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..audit import Finding
     from ._request import SourceRequest
 
-__all__ = ["Option", "parameter_options", "decide_choices", "closed_values", "guarded_closed_values", "holds_choice", "MAX_COMBINATIONS",
+__all__ = ["Option", "parameter_options", "no_echo", "NO_ECHO_SHOWN", "decide_choices", "closed_values", "guarded_closed_values", "holds_choice", "MAX_COMBINATIONS",
            "CHOICE"]
 
 MAX_COMBINATIONS = 64
@@ -309,7 +309,7 @@ def parameter_options(template: Mapping[str, Any], given: Mapping[str, Any]) -> 
                               name in in_conditions))
             continue
         seen = list(dict.fromkeys(([default] if default is not _NO_DEFAULT else []) + literals.get(name, [])))
-        if _no_echo(spec):
+        if no_echo(spec):
             other = "any other value" if seen else "any value"
         else:
             other = "any value but " + ", ".join(repr(str(v)) for v in seen) if seen else "any value"
@@ -322,7 +322,7 @@ NO_ECHO_SHOWN = "****"
 """How a ``NoEcho`` parameter's value reads in a finding's ``when`` (CloudFormation shows such values as asterisks)."""
 
 
-def _no_echo(spec: Mapping[str, Any]) -> bool:
+def no_echo(spec: Mapping[str, Any]) -> bool:
     """The parameter is declared ``NoEcho: true`` (a boolean, or the string ``"true"`` in any case)."""
     flag = spec.get("NoEcho")
     return flag is True or (isinstance(flag, str) and flag.strip().lower() == "true")
@@ -331,7 +331,7 @@ def _no_echo(spec: Mapping[str, Any]) -> bool:
 def _as_shown(spec: Mapping[str, Any], value: Any) -> str:
     """``value`` as a finding shows it: never the value of a ``NoEcho`` parameter (a report goes to CI logs and code
     scanning, which CloudFormation's masking does not reach)."""
-    return NO_ECHO_SHOWN if _no_echo(spec) else str(value)
+    return NO_ECHO_SHOWN if no_echo(spec) else str(value)
 
 
 # --------------------------------------------------------------------------- fields the deployer's value reaches
