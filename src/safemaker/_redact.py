@@ -776,6 +776,44 @@ def _operation_of(record: logging.LogRecord) -> "tuple[object, bool] | None":
     return None
 
 
+_BOTO3_REQUEST_FORMATS = frozenset({"Calling %s:%s with %r", "Calling paginated %s:%s with %r"})
+"""boto3's resource layer's request lines (boto3/resources/action.py, collection.py): service, operation, params."""
+_BOTO3_RESPONSE_FORMAT = "Response: %r"
+
+
+def _boto3_operation(record: logging.LogRecord) -> "tuple[object, bool] | None":
+    """The botocore operation of a boto3 resource layer line carrying a request (``Calling s3:put_object with
+    {...}``) or an action's response, read from the client of the calling frame (``parent.meta.client`` in an
+    action, ``client`` in a collection); ``None`` for any other line."""
+    fmt = record.msg
+    response = fmt == _BOTO3_RESPONSE_FORMAT
+    if not response and fmt not in _BOTO3_REQUEST_FORMATS:
+        return None
+    frame = sys._getframe(1)
+    for _ in range(16):
+        if frame is None:
+            return None
+        local = frame.f_locals
+        client = local.get("client") if local.get("client") is not None else getattr(
+            getattr(local.get("parent"), "meta", None), "client", None)
+        owner = local.get("self")
+        name = getattr(getattr(getattr(owner, "_action_model", None), "request", None), "operation", None)
+        if name is None and not response:
+            args = record.args
+            wanted = args[1] if isinstance(args, tuple) and len(args) > 1 else None
+            model = getattr(getattr(client, "meta", None), "service_model", None)
+            from botocore import xform_name
+
+            name = next((n for n in getattr(model, "operation_names", ()) if xform_name(n) == wanted), None)
+        if client is not None and name is not None:
+            try:
+                return client.meta.service_model.operation_model(name), response
+            except Exception:  # noqa: BLE001 - not an operation of this client: leave the line to the name rules
+                return None
+        frame = frame.f_back
+    return None
+
+
 class RedactingFilter(logging.Filter):
     """Rewrites log records that carry a credential (:func:`redact_text`), and botocore's lines carrying a request
     or response with the values of the members botocore's model marks ``sensitive`` masked."""
@@ -786,8 +824,8 @@ class RedactingFilter(logging.Filter):
         except Exception:  # noqa: BLE001 - a broken record is not ours to fix
             return True
         redacted = message
-        if record.name.startswith(("botocore.", "urllib3.")):
-            operation = _operation_of(record)
+        if record.name.startswith(("botocore.", "urllib3.", "boto3.")):
+            operation = _boto3_operation(record) if record.name.startswith("boto3.") else _operation_of(record)
             if operation is not None:
                 pattern, whole_body = _sensitive_pattern(*operation)
                 if whole_body and record.msg == _BODY_FORMAT:
@@ -805,22 +843,27 @@ class RedactingFilter(logging.Filter):
 SENSITIVE_LOGGERS = ("botocore", "botocore.parsers", "botocore.endpoint", "botocore.hooks",
                      "botocore.client", "botocore.retryhandler", "botocore.httpsession",
                      "botocore.awsrequest", "botocore.auth", "botocore.credentials", "botocore.utils",
-                     "urllib3", "urllib3.connectionpool", "safemaker")
+                     "urllib3", "urllib3.connectionpool", "safemaker",
+                     # boto3's resource layer logs each action's and collection's request parameters
+                     # ("Calling iam:create_login_profile with {...}", boto3/resources/action.py)
+                     "boto3", "boto3.resources", "boto3.resources.action", "boto3.resources.collection",
+                     "boto3.resources.factory", "boto3.resources.model")
 _filter = RedactingFilter()
 _lock = threading.Lock()
 
 
 def install_log_redaction() -> None:
-    """Put the redacting filter on botocore's, urllib3's and safemaker's loggers (idempotent).
+    """Put the redacting filter on botocore's, boto3's, urllib3's and safemaker's loggers (idempotent).
 
-    Covers the loggers named in :data:`SENSITIVE_LOGGERS` and every ``botocore.*``,
+    Covers the loggers named in :data:`SENSITIVE_LOGGERS` and every ``botocore.*``, ``boto3.*``,
     ``urllib3.*`` and ``safemaker.*`` logger that exists now (a logger's filter does
     not apply to its children's records). The filter only runs when a record is
     emitted, so it costs nothing unless that logger's level lets the record through.
     """
     with _lock:
         names = set(SENSITIVE_LOGGERS) | {
-            n for n in logging.Logger.manager.loggerDict if n.startswith(("botocore.", "urllib3.", "safemaker."))}
+            n for n in logging.Logger.manager.loggerDict
+            if n.startswith(("botocore.", "urllib3.", "safemaker.", "boto3."))}
         for n in names:
             logger = logging.getLogger(n)
             if _filter not in logger.filters:

@@ -274,3 +274,28 @@ def test_a_guarded_process_logs_no_json_secret_nor_securestring(safemaker_local,
     assert SECRET not in logged and "Hunter3" not in logged
     assert '"SecretString": "***"' in logged and '"Value": "***"' in logged and '"ClientSecret": "***"' in logged
     assert '"Name": "/db/password"' in logged and '"ClientId": "c"' in logged  # the rest is shown
+
+
+def test_boto3_resource_actions_log_no_sensitive_member(safemaker_local, debug_log, profile):
+    """boto3's resource layer logs each action's parameters and response on its own loggers
+    (boto3/resources/action.py: "Calling %s:%s with %r", "Response: %r"; collection.py likewise): under
+    ``install_process`` the members botocore marks sensitive are masked there too (trial 15c F07), whether or not
+    their names say secret: iam CreateLoginProfile.Password (passwordType), ec2 RunInstances.UserData
+    (RunInstancesUserData). The action's non-secret members stay readable."""
+    iam_model = botocore.session.get_session().get_service_model("iam")
+    ec2_model = botocore.session.get_session().get_service_model("ec2")
+    assert iam_model.operation_model("CreateLoginProfile").input_shape.members["Password"].metadata["sensitive"]
+    assert ec2_model.operation_model("RunInstances").input_shape.members["UserData"].metadata["sensitive"]
+    safemaker.install_process(profile)
+    iam = safemaker_local.session.resource("iam", config=ONE)
+    iam.create_user(UserName="u")
+    iam.User("u").create_login_profile(Password=SECRET + "-login")
+    ec2 = safemaker_local.session.resource("ec2", config=ONE)
+    user_data = "#!/bin/sh\necho " + SECRET + "-userdata"
+    [instance] = ec2.create_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, UserData=user_data)
+    assert instance.id.startswith("i-")
+    logged = debug_log.getvalue()
+    assert "boto3.resources.action Calling iam:create_login_profile with" in logged
+    assert "boto3.resources.action Calling ec2:run_instances with" in logged
+    assert SECRET not in logged
+    assert "'UserName': 'u'" in logged and "'ImageId': 'ami-12c6146b'" in logged
