@@ -667,13 +667,16 @@ def _quoted_end(text: str, start: int) -> int:
     while text[quote_at] == "\\":
         quote_at += 1
     quote, opened = text[quote_at], quote_at - start
-    line_end = text.find("\n", quote_at + 1)
-    line_end = len(text) if line_end < 0 else line_end
     at = quote_at + 1
     while True:
-        found = text.find(quote, at, line_end)
-        if found < 0:
+        # the next quote, unless the line ends first; each search reads only up to what it finds (a search to the
+        # line's end per value made a long one-line repr quadratic: trial 15c F10)
+        found = text.find(quote, at)
+        line_end = text.find("\n", at, len(text) if found < 0 else found)
+        if line_end >= 0:
             return line_end
+        if found < 0:
+            return len(text)
         run = found
         while run > at and text[run - 1] == "\\":
             run -= 1
