@@ -9,7 +9,12 @@ every later start of the name run the version it names. It is decided as a start
   version to start the execution from"): as ``StartPipelineExecution`` of its ``PipelineVersionId`` (trial 14b F05);
 - SSM ``UpdateDocumentDefaultVersion`` ("If you change a document version for a State Manager association, Systems
   Manager immediately runs the association"; ``CreateAssociation.DocumentVersion`` "Can be a specific version or the
-  default version"): as ``StartAutomationExecution`` of that ``DocumentVersion`` (trial 14b F06).
+  default version"): as ``StartAutomationExecution`` of that ``DocumentVersion`` (trial 14b F06);
+- SageMaker ``CreatePipeline`` / ``UpdatePipeline`` giving ``PipelineVersionAliases`` ("The aliases to assign to the
+  first version of the pipeline" / "to the new pipeline version that this update creates"): as
+  ``StartPipelineExecution`` of the version the request makes, its definition the request's own
+  (:attr:`DecidedAs.definition`; trial 15c F01). The request is also decided by its rule (its definition under its
+  defaults); what the alias adds is every start of it: a schedule that starts it with its own parameter values.
 
 Who reads it: the SageMaker hook (:meth:`safemaker.hooks.Guard.provide_client_params`) and the other services' one
 decision (:func:`safemaker.iac.service_calls.service_call_decision`) for a request sent directly; and every carrier,
@@ -52,6 +57,10 @@ class DecidedAs:
         always does). A value that is not a list there (a carrier's value known only at run time) re-points.
     shown : callable
         The request -> the path its violations are reported after (it names what is re-pointed, to what).
+    definition : str or None, default None
+        The member of this request that holds the definition of the version it starts: the request makes that
+        version (``"PipelineDefinition"``, or the rule's S3 location of it), so it is decided from the request, not
+        described, and the request is decided by its own rule too. ``None``: the version exists and is described.
     """
 
     service: str
@@ -61,6 +70,7 @@ class DecidedAs:
     members: Mapping[str, str]
     when: tuple[str, ...]
     shown: Callable[[Mapping[str, Any]], str]
+    definition: str | None = None
 
     def routes_nothing(self, params: Mapping[str, Any]) -> bool:
         """Whether ``params`` is known to re-point nothing: the :attr:`when` list absent or empty (every container on
@@ -86,6 +96,12 @@ def _aliases(params: Mapping[str, Any]) -> str:
     return f"PipelineVersionAliasOperations.Add ({shown} -> version {params.get('PipelineVersionId')})"
 
 
+def _assigned(params: Mapping[str, Any]) -> str:
+    added = params.get("PipelineVersionAliases")
+    shown = ", ".join(repr(a) for a in added) if isinstance(added, (list, tuple)) else repr(added)
+    return f"PipelineVersionAliases ({shown} -> the version this request makes)"
+
+
 def _default_version(params: Mapping[str, Any]) -> str:
     return (f"DocumentVersion ({params.get('DocumentVersion')!r}, the default version of {params.get('Name')!r} "
             "from now on)")
@@ -96,13 +112,20 @@ DECIDED_AS: Mapping[tuple[str, str], DecidedAs] = {
         "sagemaker", "UpdatePipelineVersion", "sagemaker", "StartPipelineExecution",
         {"PipelineName": "PipelineArn", "PipelineVersionId": "PipelineVersionId"},
         ("PipelineVersionAliasOperations", "Add"), _aliases),
+    ("sagemaker", "CreatePipeline"): DecidedAs(
+        "sagemaker", "CreatePipeline", "sagemaker", "StartPipelineExecution", {"PipelineName": "PipelineName"},
+        ("PipelineVersionAliases",), _assigned, definition="PipelineDefinition"),
+    ("sagemaker", "UpdatePipeline"): DecidedAs(
+        "sagemaker", "UpdatePipeline", "sagemaker", "StartPipelineExecution", {"PipelineName": "PipelineName"},
+        ("PipelineVersionAliases",), _assigned, definition="PipelineDefinition"),
     ("ssm", "UpdateDocumentDefaultVersion"): DecidedAs(
         "ssm", "UpdateDocumentDefaultVersion", "ssm", "StartAutomationExecution",
         {"DocumentName": "Name", "DocumentVersion": "DocumentVersion"}, (), _default_version),
 }
 """(botocore service, operation) -> how it is decided. An operation of another service here is also one of
 :data:`safemaker.other_services.DECIDED_OPERATIONS` (its client gets the handler); a SageMaker one is classified
-``no-network-effect`` in the rule table (what it does on its own) and decided here when it re-points."""
+``no-network-effect`` in the rule table (what it does on its own) and decided here when it re-points, or (an entry
+with a :attr:`~DecidedAs.definition`) has a rule of its own and is decided by both."""
 
 SAGEMAKER_DECIDED_AS: frozenset[str] = frozenset(op for service, op in DECIDED_AS if service == "sagemaker")
 """The SageMaker operations of :data:`DECIDED_AS` (what the hook looks up first, on every call)."""

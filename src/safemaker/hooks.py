@@ -43,7 +43,7 @@ from . import preflight as _preflight
 from . import process as _process
 from ._redact import install_log_redaction
 from .partitions import dns_suffixes
-from .decided_as import SAGEMAKER_DECIDED_AS, started_request
+from .decided_as import SAGEMAKER_DECIDED_AS, decided_as, started_request
 from .errors import MISSING, GuardrailViolation, InputError, SafemakerError, UnguardableClientError, Violation, aws_error
 from .paths import is_map as _is_map
 from .resources import in_words
@@ -265,7 +265,8 @@ class Guard:
         """
         operation = model.name
         rule = RULES.get(operation)
-        if operation in SAGEMAKER_DECIDED_AS and started_request("sagemaker", operation, params) is not None:
+        re_points = operation in SAGEMAKER_DECIDED_AS and started_request("sagemaker", operation, params) is not None
+        if re_points and decided_as("sagemaker", operation).definition is None:
             # re-points a name earlier starts run by: decided as a start of what it names (safemaker.decided_as, the
             # table every carrier reads too)
             return self._decided_as(operation, params, client_ref, context)
@@ -319,6 +320,11 @@ class Guard:
         if decision.references:
             violations += self._check_references(operation, decision.references, client, checked,
                                                  request=params)
+        if re_points and fetch_error is None:
+            # it gives the version it makes an alias (trial 15c F01): decided as every start of the alias too, the
+            # definition checked the one this request sends (the S3 object read above, or inline)
+            violations += self._decided_as_violations(operation, decision.params, client, checked,
+                                                      definition=fetched)
         region = getattr(getattr(client, "meta", None), "region_name", None)
         if self.mode == "warn":
             outcome = "warned" if violations else ("injected" if decision.injected else "allowed")
@@ -354,7 +360,7 @@ class Guard:
         return params
 
     def _decided_as_violations(self, operation: str, params: Mapping[str, Any], client: Any,
-                               checked: list[str]) -> list[Violation]:
+                               checked: list[str], definition: Any = None) -> list[Violation]:
         """The violations of a SageMaker request decided as the request it makes run
         (:data:`safemaker.decided_as.DECIDED_AS`), sent directly or by a carrier (:meth:`_started_violations`: a Step
         Functions task, a universal target, an Automation step; trial 15 F03); ``[]`` when it re-points nothing.
@@ -372,35 +378,82 @@ class Guard:
         ``PipelineParameters`` (:meth:`_alias_schedules`; any alias when a carrier's aliases are known only when it
         runs) has the version decided again with its values, as its next run will start it (session 15); what that
         adds to the defaults' decision is reported on the schedule. The schedules not read (listing or reading one
-        failed) make it cannot be verified."""
+        failed) make it cannot be verified.
+
+        ``CreatePipeline`` / ``UpdatePipeline`` giving ``PipelineVersionAliases`` (botocore: "The aliases to assign to
+        the first version of the pipeline" / "to the new pipeline version that this update creates"; trial 15c F01)
+        put an alias on the version they make, whose definition is the request's own
+        (:attr:`safemaker.decided_as.DecidedAs.definition`; ``definition``: the text read from its
+        ``PipelineDefinitionS3Location``, when the caller read it): its rule decides it under its defaults, and here
+        it is decided again under each such schedule's values, as a start of that version would be. A carrier's
+        definition given only as an S3 location is read here (when it cannot be read: cannot be verified)."""
         start = started_request("sagemaker", operation, params)
         if start is None:
             return []
-        violations = self._started_violations(operation, [start], client, checked, ())
-        if operation != "UpdatePipelineVersion":
-            return violations
         where, _service, started, request = start
+        entry = decided_as("sagemaker", operation)
+        if entry.definition is None:   # the version exists: described, decided as a start of it with its defaults
+            violations = self._started_violations(operation, [start], client, checked, ())
+            if operation != "UpdatePipelineVersion":
+                return violations
+            pipeline = params.get("PipelineArn")
+            ops = params.get("PipelineVersionAliasOperations")
+            aliases = ops.get("Add") if isinstance(ops, Mapping) else None
+        else:   # the version this request makes: its own rule decides it with its defaults
+            definition, unread = self._own_definition(operation, entry.definition, params, client, definition)
+            if unread is not None:
+                return [unread]
+            violations = []
+            pipeline = params.get("PipelineName")
+            aliases = params.get("PipelineVersionAliases")
+        made = (operation, definition) if entry.definition is not None else None
 
         def decided(v: Violation) -> tuple[str, str, str]:
             return v.path.rsplit(f" -> {started}.", 1)[-1], v.rule_id, repr(v.found)
 
-        ops = params.get("PipelineVersionAliasOperations")
-        add = ops.get("Add") if isinstance(ops, Mapping) else None
-        with_defaults = {decided(v) for v in violations}
-        schedules, unread = self._alias_schedules(operation, where, client, params.get("PipelineArn"),
-                                                  list(add) if isinstance(add, (list, tuple)) else None)
-        violations += unread
+        def start_of(label: str, parameters: Any) -> list[Violation]:
+            given = {**request, "PipelineParameters": parameters} if parameters is not None else request
+            return self._pipeline_start_violations(operation, f"{where} with {label}", given, client, checked,
+                                                   definition=made)
+
+        with_defaults = {decided(v) for v in (violations if made is None else start_of("its defaults", None))}
+        schedules, unread_schedules = self._alias_schedules(
+            operation, where, client, pipeline, list(aliases) if isinstance(aliases, (list, tuple)) else None)
+        violations += unread_schedules
         for label, parameters in schedules:
-            found = self._pipeline_start_violations(operation, f"{where} with {label}",
-                                                    {**request, "PipelineParameters": parameters}, client, checked)
-            violations += [v for v in found if decided(v) not in with_defaults]
+            violations += [v for v in start_of(label, parameters) if decided(v) not in with_defaults]
         return violations
+
+    def _own_definition(self, operation: str, member: str, params: Mapping[str, Any], client: Any,
+                        fetched: Any) -> tuple[Any, Violation | None]:
+        """The definition of the version ``params`` makes (:meth:`_decided_as_violations`): ``member`` inline,
+        else ``fetched`` (read by the caller), else its rule's S3 location read now; ``(text, None)``, or
+        ``(None, violation)`` when it cannot be read."""
+        inline = params.get(member)
+        if isinstance(inline, str) and inline:
+            return inline, None
+        if fetched is not None:
+            return fetched, None
+        rule = RULES.get(operation)
+        location = params.get(rule.definition_location) if rule is not None and rule.definition_location else None
+        if location is not None:
+            try:
+                return self._fetch_definition(client, location)[0], None
+            except SafemakerError as exc:
+                why = str(exc)
+        else:
+            why = f"the request gives no {member} known before it runs"
+        return None, Violation(operation, member, inline if inline is not None else location,
+                               "a pipeline definition that can be read and checked",
+                               f"Cannot verify the version it gives an alias ({why}): every start of the alias runs "
+                               "it", Guardrail.REFERENCE.value)
 
     def _alias_schedules(self, operation: str, where: str, client: Any, pipeline: Any,
                          aliases: list[Any] | None) -> tuple[list[tuple[str, Any]], list[Violation]]:
-        """The EventBridge Scheduler schedules of ``client``'s region that start ``pipeline`` (its ARN; a schedule
-        may name it by ARN or by name) by one of ``aliases`` (``None``: by any alias) with parameter values:
-        ``([(label, PipelineParameters)], [])``, or ``([], [violation])`` when the schedules cannot all be read.
+        """The EventBridge Scheduler schedules of ``client``'s region that start ``pipeline`` (its ARN, or its name:
+        then any ARN ending in that name counts too; a schedule may name it by ARN or by name) by one of ``aliases``
+        (``None``: by any alias) with parameter values: ``([(label, PipelineParameters)], [])``, or
+        ``([], [violation])`` when the schedules cannot all be read.
 
         A schedule starts a pipeline by alias only through a universal target (botocore scheduler ``Target.Arn``
         ``arn:aws:scheduler:::aws-sdk:sagemaker:startPipelineExecution``, its ``Input`` the request:
@@ -435,7 +488,12 @@ class Guard:
                                               f"Cannot verify it: schedule {group}/{sched} starts a SageMaker pipeline "
                                               f"by an Input that is not one JSON object ({request}), which may start "
                                               "this alias with its own parameters", Guardrail.REFERENCE.value)]
-                    if request.get("PipelineName") not in (pipeline, name) \
+                    named = request.get("PipelineName")
+                    if pipeline == name and isinstance(named, str) and named.startswith("arn:"):
+                        # the request names the pipeline by name (CreatePipeline, UpdatePipeline): a schedule naming
+                        # it by an ARN is read as naming it (any account's: more schedules decided, never fewer)
+                        named = named.rsplit("/", 1)[-1]
+                    if named not in (pipeline, name) \
                             or request.get("PipelineVersionAlias") is None \
                             or (aliases is not None and request.get("PipelineVersionAlias") not in aliases):
                         continue
@@ -631,9 +689,11 @@ class Guard:
         return bool(scaling.lowers_only(params, description))
 
     def _pipeline_start_violations(self, operation: str, path: str, request: Mapping[str, Any], client: Any,
-                                   checked: list[str]) -> list[Violation]:
+                                   checked: list[str], definition: tuple[str, Any] | None = None) -> list[Violation]:
         """The violations of the ``StartPipelineExecution`` a target sends, as ``operation``'s (paths
-        ``<target path> -> StartPipelineExecution.<path>``)."""
+        ``<target path> -> StartPipelineExecution.<path>``). ``definition``: ``(operation, text)``, the definition
+        of the version started, which that request makes (:meth:`_decided_as_violations`): checked as a described one
+        is, nothing described for it (paths ``... -> <operation>.PipelineDefinition.<path>``)."""
         import dataclasses
 
         start = "StartPipelineExecution"
@@ -645,7 +705,9 @@ class Guard:
                               "starts, so it is not sent", "SM-UNSUPPORTED")]
         decision = _guard.decide(start, request, self.profile)
         found = list(decision.violations)
-        if decision.references:
+        if definition is not None:
+            found += self._new_version_violations(start, decision.references, request, definition, client, checked)
+        elif decision.references:
             sagemaker, unreadable = self._describing_client(client, operation, path, request.get("PipelineName"),
                                                             "pipeline")
             if unreadable is not None:
@@ -655,6 +717,33 @@ class Guard:
             found = list(decision.violations)
             found += self._check_references(start, decision.references, sagemaker, checked, request=request)
         return [dataclasses.replace(v, operation=operation, path=f"{path} -> {start}.{v.path}") for v in found]
+
+    def _new_version_violations(self, start: str, refs: tuple[_guard.ResolvedReference, ...],
+                                request: Mapping[str, Any], definition: tuple[str, Any], client: Any,
+                                checked: list[str]) -> list[Violation]:
+        """A start (``request``) of the pipeline version another request makes, its definition ``(operation,
+        text)`` given: the pipeline reference's definition is that text, checked with the start's parameter values as
+        :meth:`_check_references` checks a described one (what the definition references followed); any other
+        reference (an execution the start reuses) is described."""
+        from .pipeline import execution_parameters, repeated_parameters
+
+        maker, text = definition
+        member = RULES[maker].definition
+        out = list(repeated_parameters(start, request))
+        others = []
+        for ref in refs:
+            if ref.resource != "pipeline":
+                others.append(ref)
+                continue
+            nested, found = self._check_stored_definition(start, member, {member: text}, f"{ref.path} -> {maker}",
+                                                          execution_parameters(request))
+            out += found
+            if nested:
+                out += self._check_references(start, nested, self._other_client(client, "sagemaker"), checked, 1)
+        if others:
+            out += self._check_references(start, tuple(others), self._other_client(client, "sagemaker"), checked,
+                                          request=request)
+        return out
 
     def _payload_violations(self, operation: str, path: str, started: str, request: Mapping[str, Any], client: Any,
                             checked: list[str]) -> list[Violation]:

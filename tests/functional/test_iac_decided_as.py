@@ -137,3 +137,50 @@ def test_aliases_known_only_when_the_state_runs_cannot_be_verified(profile_file,
     assert r.exit_code == 3, r.output
     assert [(x["status"], x["rule_id"], x["path"]) for x in rows] == [
         ("UNKNOWN", "SM-REFERENCE", "States.S.Parameters.PipelineVersionAliasOperations.Add.$")]
+
+
+# CreatePipeline / UpdatePipeline giving PipelineVersionAliases (trial 15c F01). AWS::SageMaker::Pipeline has no alias
+# property (cfn-lint's schema: ParallelismConfiguration, PipelineDefinition, PipelineDescription, PipelineDisplayName,
+# PipelineName, RoleArn, Tags), so only a carrier's call gives one. Its definition is the source's, decided under its
+# defaults; the account's schedules that start the alias with values of their own are not in the source.
+
+_TRAIN = {"Name": "Train", "Type": "Training", "Arguments": {
+    "AlgorithmSpecification": {"TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/a:1",
+                               "TrainingInputMode": "File"},
+    "OutputDataConfig": {"S3OutputPath": "s3://b/out"}, "RoleArn": ROLE,
+    "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 30},
+    "StoppingCondition": {"MaxRuntimeInSeconds": 3600}, "EnableNetworkIsolation": True,
+    "VpcConfig": {"Subnets": ["subnet-0aaaaaaaaaaaaaaaa"], "SecurityGroupIds": ["sg-0bbbbbbbbbbbbbbbb"]},
+    "EnableInterContainerTrafficEncryption": True}}
+
+
+def _pipeline(parameters):
+    return json.dumps({"Version": "2020-12-01", "Parameters": parameters, "Steps": [_TRAIN]})
+
+
+def test_aws_sagemaker_pipeline_has_no_alias_property_per_cfn_lint():
+    from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
+
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::SageMaker::Pipeline")
+    assert "PipelineDefinition" in schema.schema["properties"]
+    assert not [p for p in schema.schema["properties"] if "alias" in p.lower()]
+
+
+@pytest.mark.parametrize("operation", ["UpdatePipeline", "CreatePipeline"])
+@pytest.mark.parametrize("source, carriers", SOURCES)
+def test_an_alias_given_to_a_definition_with_parameters_cannot_be_verified(profile_file, tmp_path, source, carriers,
+                                                                           operation):
+    params = {"PipelineName": "p", "RoleArn": ROLE, "PipelineVersionAliases": ["prod"],
+              "PipelineDefinition": _pipeline([{"Name": "Epochs", "Type": "Integer", "DefaultValue": 1}])}
+    if operation == "CreatePipeline":
+        params["ClientRequestToken"] = "p-token-0123456789abcdef01234567"
+    given, rows = run_json(profile_file, source(tmp_path, operation, params))
+    assert given.exit_code == 3, given.output
+    assert len(_rows(rows)) == carriers
+    assert {(x["status"], x["rule_id"]) for x in rows} == {("UNKNOWN", "SM-REFERENCE")}
+    assert all(x["path"].endswith("PipelineVersionAliases") for x in rows)
+    # no parameter a start could give another value, or no alias: the definition's own decision (closed)
+    for changed in ({"PipelineDefinition": _pipeline([])}, {"PipelineVersionAliases": []}):
+        r, rows = run_json(profile_file, source(tmp_path, operation, {**params, **changed}))
+        assert r.exit_code == 0, (changed, r.output)
+        assert [x for x in rows if x.get("status") in ("UNKNOWN", "FAIL")] == []

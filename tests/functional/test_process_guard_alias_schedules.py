@@ -33,6 +33,7 @@ from safemaker.errors import GuardrailViolation
 
 from _other_services import send
 from _profiles import IMG, ROLE, SG, SUB_A
+from test_process_guard_default_moves import CARRIERS
 
 ACCOUNT = "123456789012"
 ARN = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:pipeline/p"
@@ -156,3 +157,140 @@ def test_schedules_that_cannot_be_listed_make_the_move_unverifiable(safemaker_lo
     assert [v.rule_id for v in exc.value.violations] == ["SM-REFERENCE"]
     assert "scheduler:ListSchedules" in str(exc.value)
     assert safemaker_local.request_count("sagemaker", "UpdatePipelineVersion") == 0
+
+
+# --- CreatePipeline / UpdatePipeline giving PipelineVersionAliases (trial 15c F01) ---------------------------------
+# botocore: CreatePipeline.PipelineVersionAliases "The aliases to assign to the first version of the pipeline";
+# UpdatePipeline.PipelineVersionAliases "The aliases to assign to the new pipeline version that this update creates".
+# The alias is put on the version the request makes, whose definition is the request's own: under
+# allow_pipeline_network_parameters a definition closed under its defaults but open under a schedule's values was sent.
+
+OPENABLE = {"allow_pipeline_network_parameters": True}   # a network member may come from a parameter (its default)
+
+
+def test_create_and_update_pipeline_assign_aliases_to_the_version_they_make_per_the_model():
+    sm = botocore.session.get_session().get_service_model("sagemaker")
+    for operation, says in (("CreatePipeline", "aliases to assign to the first version"),
+                            ("UpdatePipeline", "aliases to assign to the new pipeline version that this update")):
+        member = sm.operation_model(operation).input_shape.members["PipelineVersionAliases"]
+        assert says in " ".join(member.documentation.split()), operation
+        assert member.member.name == sm.operation_model("StartPipelineExecution").input_shape.members[
+            "PipelineVersionAlias"].name
+
+
+def _after_definition(violations):
+    """What each violation found in the definition (the path below ``PipelineDefinition``), by which rule."""
+    return sorted((v.path.split(".PipelineDefinition.", 1)[1], v.rule_id, repr(v.found)) for v in violations)
+
+
+def _give(sm, operation, definition, aliases=("prod",), **more):
+    if operation == "CreatePipeline":
+        return sm.create_pipeline(PipelineName="q", RoleArn=ROLE, PipelineDefinition=definition,
+                                  ClientRequestToken="q-token-0123456789abcdef01234567",
+                                  PipelineVersionAliases=list(aliases), **more)
+    return sm.update_pipeline(PipelineName="p", PipelineDefinition=definition, PipelineVersionAliases=list(aliases),
+                              **more)
+
+
+@pytest.mark.parametrize("operation", ["UpdatePipeline", "CreatePipeline"])
+def test_giving_the_alias_to_a_new_version_a_schedule_opens_is_refused(safemaker_local, safemaker_session,
+                                                                       profile_factory, versions, operation):
+    pipeline = "q" if operation == "CreatePipeline" else "p"   # q: a schedule made before the pipeline
+    _schedule(versions, "nightly", {"PipelineName": pipeline, "PipelineVersionAlias": "prod",
+                                    "PipelineParameters": OPEN_VALUES})
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    with pytest.raises(GuardrailViolation) as direct:   # the oracle: the start of the same definition, those values
+        sm.start_pipeline_execution(PipelineName="p", PipelineVersionId=2, PipelineParameters=OPEN_VALUES)
+    sent = safemaker_local.request_count("sagemaker", operation)
+    with pytest.raises(GuardrailViolation) as exc:
+        _give(sm, operation, _definition({"Get": "Parameters.Subnet"}))
+    assert safemaker_local.request_count("sagemaker", operation) == sent
+    assert _after_definition(exc.value.violations) == _after_definition(direct.value.violations)
+    assert SUB_X in [v.found for v in exc.value.violations]
+    assert {v.path.split(".PipelineDefinition.", 1)[0] for v in exc.value.violations} == {
+        "PipelineVersionAliases ('prod' -> the version this request makes) with the parameters of schedule "
+        f"default/nightly (Target.Input) -> StartPipelineExecution.PipelineName -> {operation}"}
+    # the same request without the alias: decided under its defaults only (closed), sent
+    sm.update_pipeline(PipelineName="p", PipelineDefinition=_definition({"Get": "Parameters.Subnet"}))
+
+
+def test_giving_the_alias_by_an_s3_definition_is_decided_on_the_object_read(safemaker_local, safemaker_session,
+                                                                            profile_factory, versions):
+    from safemaker.local import LocalSession
+
+    s3 = LocalSession(safemaker_local.endpoint_url, region_name="us-east-1").client("s3")
+    s3.create_bucket(Bucket="defs")
+    s3.put_bucket_versioning(Bucket="defs", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket="defs", Key="p.json", Body=_definition({"Get": "Parameters.Subnet"}).encode())
+    _schedule(versions, "nightly", {"PipelineName": ARN, "PipelineVersionAlias": "prod",
+                                    "PipelineParameters": OPEN_VALUES})
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    sent = safemaker_local.request_count("sagemaker", "UpdatePipeline")
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.update_pipeline(PipelineName="p", PipelineDefinitionS3Location={"Bucket": "defs", "ObjectKey": "p.json"},
+                           PipelineVersionAliases=["prod"])
+    assert safemaker_local.request_count("sagemaker", "UpdatePipeline") == sent
+    assert SUB_X in [v.found for v in exc.value.violations]
+
+
+def test_giving_an_alias_no_schedule_opens_is_sent(safemaker_local, safemaker_session, profile_factory, versions):
+    for name, request in (
+            ("other-alias", {"PipelineName": "p", "PipelineVersionAlias": "beta", "PipelineParameters": OPEN_VALUES}),
+            ("latest", {"PipelineName": "p", "PipelineParameters": OPEN_VALUES}),
+            ("defaults", {"PipelineName": "p", "PipelineVersionAlias": "prod"}),
+            ("closed-values", {"PipelineName": "p", "PipelineVersionAlias": "prod",
+                               "PipelineParameters": [{"Name": "Subnet", "Value": SUB_A}]})):
+        _schedule(versions, name, request)
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    sent = safemaker_local.request_count("sagemaker", "UpdatePipeline")
+    sm.update_pipeline(PipelineName="p", PipelineDefinition=_definition({"Get": "Parameters.Subnet"}))   # no alias
+    assert safemaker_local.request_count("scheduler", "GetSchedule") == 0   # the schedules read only for an alias
+    _give(sm, "UpdatePipeline", _definition({"Get": "Parameters.Subnet"}))
+    assert safemaker_local.request_count("sagemaker", "UpdatePipeline") == sent + 2
+    assert safemaker_local.request_count("scheduler", "GetSchedule") == 4
+
+
+def test_giving_the_alias_while_schedules_cannot_be_listed_is_unverifiable(safemaker_local, safemaker_session,
+                                                                           profile_factory, versions):
+    guard = safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    with Stubber(guard._other_client(sm, "scheduler")) as stub:   # moto does not enforce IAM
+        stub.add_client_error("list_schedules", "AccessDeniedException", "not authorized: scheduler:ListSchedules")
+        with pytest.raises(GuardrailViolation) as exc:
+            _give(sm, "UpdatePipeline", _definition(SUB_A))
+    assert [(v.rule_id, v.path) for v in exc.value.violations] == [
+        ("SM-REFERENCE", "PipelineVersionAliases ('prod' -> the version this request makes)")]
+
+
+@pytest.mark.parametrize("carrier", CARRIERS)
+def test_a_carrier_giving_the_alias_to_a_version_a_schedule_opens_is_refused_as_the_direct_call(
+        safemaker_local, safemaker_session, profile_factory, versions, carrier):
+    _schedule(versions, "nightly", {"PipelineName": "p", "PipelineVersionAlias": "prod",
+                                    "PipelineParameters": OPEN_VALUES})
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    update = {"PipelineName": "p", "PipelineDefinition": _definition({"Get": "Parameters.Subnet"}),
+              "PipelineVersionAliases": ["prod"]}
+    with pytest.raises(GuardrailViolation) as direct:
+        sm.update_pipeline(**update)
+    made = {op: safemaker_local.request_count(service, op) for service, op in CARRIED.values()}
+    with pytest.raises(GuardrailViolation) as exc:
+        carrier(safemaker_session, "sagemaker", "UpdatePipeline", update)
+    service, prefix = {"CreateStateMachine": ("stepfunctions", "definition:States.S.Parameters."),
+                       "CreateSchedule": ("scheduler", "Target.Input."),
+                       "CreateDocument": ("ssm", "Content.mainSteps[0].inputs.")}[exc.value.operation]
+    assert safemaker_local.request_count(service, exc.value.operation) == made[exc.value.operation]
+    assert sorted((v.path, v.rule_id, repr(v.found)) for v in exc.value.violations) == sorted(
+        (f"{prefix.rstrip('.')} -> UpdatePipeline.{v.path}", v.rule_id, repr(v.found))
+        for v in direct.value.violations)
+    # without the alias the carrier's call is decided by its rule alone (closed under its defaults): sent
+    carrier(safemaker_session, "sagemaker", "UpdatePipeline", {k: v for k, v in update.items()
+                                                               if k != "PipelineVersionAliases"})
+    assert safemaker_local.request_count(service, exc.value.operation) == made[exc.value.operation] + 1
+
+
+CARRIED = {"stepfunctions": ("stepfunctions", "CreateStateMachine"), "scheduler": ("scheduler", "CreateSchedule"),
+           "ssm": ("ssm", "CreateDocument")}

@@ -321,6 +321,7 @@ def _decide_one(req: SourceRequest, profile: "VpcProfile", created: Mapping[tupl
     for parts, value, rid in req.extra:
         out.append(_unverifiable(req, parts, value, rid))
     out.extend(overrides)
+    out.extend(_alias_given(req))
     for ref in decision.references:
         if (ref.resource, ref.name) in created:
             out.extend(_execution_overrides(req, created[(ref.resource, ref.name)], profile))
@@ -359,6 +360,39 @@ def _alias_move(req: SourceRequest) -> list[Finding]:
                            "start of it), or start the pipeline by name (its definition in the source is checked)")
     return [_unverifiable(req, parts, value, Guardrail.REFERENCE.value,
                           required="a pipeline version whose definition the source holds (none does)")]
+
+
+def _alias_given(req: SourceRequest) -> list[Finding]:
+    """A SageMaker ``CreatePipeline`` / ``UpdatePipeline`` written in a source (a carrier's call: the resource types
+    have no alias property) that gives the version it makes ``PipelineVersionAliases`` (it re-points a name:
+    :func:`safemaker.decided_as.started_request`, an entry with a definition): every start of the alias runs that
+    version from then on, among them the account's schedules that start it with parameter values of their own. The
+    request's definition is decided with its defaults (its rule); when it declares parameters, what those schedules
+    give them is not in the source, so the alias cannot be verified before deployment (the hooks read the schedules
+    and decide the definition under each one's values; trial 15c F01). A definition known only at deployment is
+    reported by its rule already."""
+    from ..decided_as import SAGEMAKER_DECIDED_AS, decided_as, started_request
+
+    if req.operation not in SAGEMAKER_DECIDED_AS or started_request("sagemaker", req.operation, req.params) is None:
+        return []
+    entry = decided_as("sagemaker", req.operation)
+    text = req.params.get(entry.definition) if entry.definition is not None else None
+    try:
+        parameters = json.loads(text).get("Parameters") if isinstance(text, str) else None
+    except (ValueError, AttributeError):
+        parameters = None   # not a JSON object: its rule reports it
+    if not parameters:
+        return []   # no parameter a start could give a value: the defaults' decision is every start's
+    aliases = req.params["PipelineVersionAliases"]
+    hidden = contains_unresolved(aliases)
+    value = Unresolved(aliases if hidden is None else hidden.expression,
+                       f"gives the alias to the version of pipeline {req.params.get('PipelineName')!r} this request "
+                       "makes, whose parameters the account's schedules that start the alias may give values of "
+                       "their own (they are not in the source)",
+                       fix="give the alias from a guarded process (it reads the schedules and decides the definition "
+                           "under each one's values), or leave the network settings out of the parameters")
+    return [_unverifiable(req, ("PipelineVersionAliases",), value, Guardrail.REFERENCE.value,
+                          required="a version whose every start is in the source")]
 
 
 def _execution_overrides(req: SourceRequest, pipeline: SourceRequest, profile: "VpcProfile") -> list[Finding]:

@@ -1641,9 +1641,16 @@ def _resource_violations(operation: str, member: str, rtype: str, prop: str | No
     for r in requests:
         if r.operation in SAGEMAKER_DECIDED_AS and r.starts is None and not r.extra \
                 and started_request("sagemaker", r.operation, r.params) is not None:
-            # a carrier's SageMaker call the hook decides as what it makes run (a pipeline version alias moved): the
-            # process guard decides it as the same call sent directly, by the one table both read (trial 15 F03)
+            # a carrier's SageMaker call the hook decides as what it makes run (a pipeline version alias moved or
+            # given): the process guard decides it as the same call sent directly, by the one table both read (trial
+            # 15 F03); one that makes the version (its definition in the request) is decided by its rule too (trial
+            # 15c F01)
             starts.append((_member_path(member, prop, r.shown_path(())), "sagemaker", r.operation, dict(r.params)))
+            entry = decided_as("sagemaker", r.operation)
+            if entry.definition is not None:   # its definition with its defaults; the alias is the start's (above)
+                import dataclasses
+
+                kept.append(dataclasses.replace(r, params={k: v for k, v in r.params.items() if k != entry.when[0]}))
         elif r.starts is not None:  # content kept by a service (a state machine, a runbook): read and decided
             starts.append((_member_path(member, prop, r.shown_path(())), *r.starts))
         elif r.operation == "StartPipelineExecution" and not r.extra:
