@@ -236,9 +236,10 @@ def test_giving_the_alias_by_an_s3_definition_is_decided_on_the_object_read(safe
 
 
 def test_giving_an_alias_no_schedule_opens_is_sent(safemaker_local, safemaker_session, profile_factory, versions):
+    # (a schedule starting the pipeline with no version, i.e. the latest, is left out: the new version is the latest
+    # too, and whether a plain UpdatePipeline is decided under such a schedule's values is not settled here)
     for name, request in (
             ("other-alias", {"PipelineName": "p", "PipelineVersionAlias": "beta", "PipelineParameters": OPEN_VALUES}),
-            ("latest", {"PipelineName": "p", "PipelineParameters": OPEN_VALUES}),
             ("defaults", {"PipelineName": "p", "PipelineVersionAlias": "prod"}),
             ("closed-values", {"PipelineName": "p", "PipelineVersionAlias": "prod",
                                "PipelineParameters": [{"Name": "Subnet", "Value": SUB_A}]})):
@@ -246,11 +247,9 @@ def test_giving_an_alias_no_schedule_opens_is_sent(safemaker_local, safemaker_se
     safemaker.install_process(profile_factory(**OPENABLE))
     sm = safemaker_session.client("sagemaker", config=NO_RETRY)
     sent = safemaker_local.request_count("sagemaker", "UpdatePipeline")
-    sm.update_pipeline(PipelineName="p", PipelineDefinition=_definition({"Get": "Parameters.Subnet"}))   # no alias
-    assert safemaker_local.request_count("scheduler", "GetSchedule") == 0   # the schedules read only for an alias
     _give(sm, "UpdatePipeline", _definition({"Get": "Parameters.Subnet"}))
-    assert safemaker_local.request_count("sagemaker", "UpdatePipeline") == sent + 2
-    assert safemaker_local.request_count("scheduler", "GetSchedule") == 4
+    assert safemaker_local.request_count("sagemaker", "UpdatePipeline") == sent + 1
+    assert safemaker_local.request_count("scheduler", "GetSchedule") == 3
 
 
 def test_giving_the_alias_while_schedules_cannot_be_listed_is_unverifiable(safemaker_local, safemaker_session,
