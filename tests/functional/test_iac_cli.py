@@ -519,3 +519,35 @@ def test_check_json_forms_write_what_docs_cli_says(tmp_path, profile_file):
     assert list(doc_) == ["operation", "compliant", "violations", "warnings", "injected", "references_not_checked"]
     applied = runner.invoke(app, ["check", "CreateModel", str(request), "-p", profile_file, "-f", "json", "--apply"])
     assert json.loads(applied.stdout)["request"]["EnableNetworkIsolation"] is True
+
+
+def test_a_plan_naming_sns_topics_for_async_responses_is_unsupported(tmp_path):
+    # trial 15c F09: Terraform provider aws_sagemaker_endpoint_configuration, notification_config
+    # include_inference_response_in: "SNS topics where you want the inference response to be included" (botocore
+    # AsyncInferenceNotificationConfig.IncludeInferenceResponseIn); the same config as a template is SM-UNSUPPORTED.
+    import json as _json
+
+    from safemaker.iac import decide_requests
+    from safemaker.iac._document import parse_text
+    from safemaker.iac.terraform import plan_requests
+    from safemaker.profile import VpcProfile
+
+    def plan(notification):
+        after = {"name": "c", "production_variants": [{"model_name": "m", "variant_name": "v"}],
+                 "async_inference_config": [{"output_config": [{"s3_output_path": "s3://b/o",
+                                                                "notification_config": [notification]}]}]}
+        return _json.dumps({"format_version": "1.2", "resource_changes": [{
+            "address": "aws_sagemaker_endpoint_configuration.c", "mode": "managed",
+            "type": "aws_sagemaker_endpoint_configuration", "name": "c",
+            "change": {"actions": ["create"], "before": None, "after": after, "after_unknown": {}}}]})
+
+    profile = VpcProfile(region="us-east-1", vpc_id="vpc-0dddddddddddddddd", subnets=["subnet-0aaaaaaaaaaaaaaaa"],
+                         security_group_ids=["sg-0bbbbbbbbbbbbbbbb"],
+                         execution_role_arn="arn:aws:iam::123456789012:role/SageMakerExecRole")
+    topic = "arn:aws:sns:us-east-1:123456789012:t"
+    named = decide_requests(plan_requests(parse_text(plan({
+        "success_topic": topic, "include_inference_response_in": ["SUCCESS_NOTIFICATION_TOPIC"]}), "p.json")), profile)
+    assert [(f.rule_id, f.path) for f in named if "nclude" in f.path] == [
+        ("SM-UNSUPPORTED", "async_inference_config.output_config.notification_config.include_inference_response_in")]
+    status_only = decide_requests(plan_requests(parse_text(plan({"success_topic": topic}), "p.json")), profile)
+    assert not [f for f in status_only if "notification" in f.path]
