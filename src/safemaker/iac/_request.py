@@ -85,6 +85,10 @@ class SourceRequest:
         ``(botocore service, operation, request)`` when the source starts content a service keeps outside
         it (a state machine, an Automation runbook: :data:`safemaker.iac.service_calls.TARGET_STARTS`): the
         process guard reads that content and decides it; a source read on its own cannot (``extra`` says so).
+    task_role : Any
+        The role a Step Functions Task's ``Credentials`` name (``RoleArn``: a string, or :class:`Unresolved`
+        when chosen at run time), or ``None`` for a task without ``Credentials`` and any other request
+        (:func:`with_task_role`).
     """
 
     file: str
@@ -98,6 +102,7 @@ class SourceRequest:
     creates: tuple[str, str] | None = None
     extra: list[tuple[Parts, Unresolved, str]] = field(default_factory=list)
     starts: tuple[str, str, dict[str, Any]] | None = None
+    task_role: Any = None
 
 
 def _patterns(operation: str) -> tuple[tuple[tuple[str, ...], str, str | None], ...]:
@@ -139,6 +144,60 @@ def _resource_kind(req: SourceRequest) -> str | None:
     return rule.resource if rule else None
 
 
+_ROLE_ARN = re.compile(r"arn:[\w-]+:iam::(\d{12}):role/.+")
+
+
+def _reads_existing(req: SourceRequest) -> bool:
+    """Whether ``req`` is decided by describing a resource it names (a pipeline it starts, a model of an endpoint
+    config, a notebook to start, a state machine or runbook it runs) rather than from what it writes."""
+    from ..decided_as import SAGEMAKER_DECIDED_AS
+
+    if req.starts is not None or req.operation in SAGEMAKER_DECIDED_AS:
+        return True
+    rule = RULES.get(req.operation)
+    return rule is not None and any(_paths.values(req.params, ref.path) for ref in rule.references)
+
+
+def with_task_role(req: SourceRequest, profile: "VpcProfile") -> SourceRequest:
+    """``req``, with the role its Step Functions Task runs under made cannot be verified when the guard could not
+    describe what the call names (trial 15c F11).
+
+    Amazon States Language, Task ``Credentials`` (API reference ``TaskCredentials.roleArn``: "The ARN of an IAM role
+    that Step Functions assumes for the task. The role can allow cross-account access to resources"): a call under a
+    role of another account runs there, where the guard's Describe (its own credentials, its own account) reads a
+    different resource or none. A role of the profile's account (:attr:`VpcProfile.account_id`) keeps the decision;
+    another account's, or one known only at run time (``RoleArn.$``, JSONata, a deployment-time value), is cannot be
+    verified (``SM-REFERENCE`` at the request) for a call decided by describing what it names; a call decided
+    from what it writes (a training job written in full) is decided as before.
+    """
+    role = req.task_role
+    if role is None or not _reads_existing(req):
+        return req
+    if isinstance(role, str):
+        m = _ROLE_ARN.fullmatch(role)
+        if m is not None and m.group(1) == profile.account_id:
+            return req
+        why = (f"the task runs under Credentials.RoleArn {role!r}, a role of another account: what the call names "
+               f"is that account's, which the guard cannot describe") if m is not None else (
+               f"the task's Credentials.RoleArn {role!r} is not an IAM role ARN")
+        expression: Any = role
+    elif isinstance(role, Unresolved) and role.fix:   # a carrier's own account of where it runs (ssm TargetLocations)
+        expression, why = role.expression, role.reason
+    else:
+        expression = role.expression if isinstance(role, Unresolved) else role
+        why = ("the task's Credentials.RoleArn is chosen at run time: the call may run in another account, whose "
+               "resources the guard cannot describe")
+    fix = role.fix if isinstance(role, Unresolved) and role.fix else (
+        "Give the task Credentials.RoleArn a literal role of this account (or no Credentials), or check the "
+        "resources it names in the other account with safemaker audit there")
+    marker = Unresolved(expression, why, fix=fix)
+    if any(isinstance(v, Unresolved) and v.reason == why for _, v, _ in req.extra):
+        return req
+    import dataclasses
+
+    return dataclasses.replace(req, extra=[*req.extra, ((), marker, Guardrail.REFERENCE.value)])
+
+
 def decide_requests(requests: list[SourceRequest], profile: "VpcProfile") -> list[Finding]:
     """Findings for every request of one source (references matched within that source).
 
@@ -156,6 +215,7 @@ def decide_requests(requests: list[SourceRequest], profile: "VpcProfile") -> lis
     """
     created: dict[tuple[str, str], SourceRequest] = {}
     by_id: dict[str, SourceRequest] = {}
+    requests = [with_task_role(r, profile) for r in requests]
     for r in requests:
         by_id[r.logical_id] = r
         if r.creates is not None:

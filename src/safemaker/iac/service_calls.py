@@ -66,6 +66,7 @@ Operations of other services, and of these services not listed in
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
@@ -1578,7 +1579,38 @@ def _followed_violations(operation: str, spec: FollowedContent, params: Mapping[
         return [_unverifiable(operation, spec.member, named, f"what it runs could not be read ({why})")]
     extra = {prop: read[m] for m, prop in spec.with_members.items() if m in read}
     return _resource_violations(operation, spec.member, spec.rtype, spec.prop, read[spec.content], starts, profile,
-                                extra)
+                                extra, _elsewhere(params, profile) if spec.rtype == "AWS::SSM::Document" else None)
+
+
+def _elsewhere(params: Mapping[str, Any], profile: "VpcProfile") -> Any:
+    """Where an Automation runs beyond the guard's account and region, as an unverifiable role for its calls
+    (:func:`safemaker.iac._request.with_task_role`), or ``None``.
+
+    Systems Manager API reference, StartAutomationExecution / CreateAssociation ``TargetLocations``: "A location is a
+    combination of Amazon Web Services Regions and/or Amazon Web Services accounts where you want to run the
+    automation" (``TargetLocationsURL``: the same, kept in S3). A runbook run in another account or Region names
+    that account's resources, which the guard (its credentials, its Region) cannot describe (trial 15c F11).
+    """
+    from ._document import Unresolved
+
+    fix = ("Run the automation in this account and Region only (TargetLocations of this account and Region, or "
+           "none), or check what it names there with safemaker audit")
+    if params.get("TargetLocationsURL") is not None:
+        return Unresolved(params["TargetLocationsURL"], "TargetLocationsURL: the accounts and Regions it runs in are "
+                          "kept in S3, not read", fix=fix)
+    locations = params.get("TargetLocations")
+    if not locations:
+        return None
+    for loc in locations if isinstance(locations, (list, tuple)) else [locations]:
+        accounts = loc.get("Accounts") if isinstance(loc, Mapping) else None
+        regions = loc.get("Regions") if isinstance(loc, Mapping) else None
+        if not isinstance(accounts, (list, tuple)) or not isinstance(regions, (list, tuple)) \
+                or set(accounts) - {profile.account_id} or set(regions) - {profile.region} \
+                or (isinstance(loc, Mapping) and loc.get("IncludeChildOrganizationUnits")):
+            return Unresolved(loc, f"TargetLocations runs the runbook in accounts {accounts!r}, Regions {regions!r}: "
+                              f"what it names there is not what the guard can describe (its account "
+                              f"{profile.account_id}, Region {profile.region})", fix=fix)
+    return None
 
 
 def _route_versions(routes: Any, at: str) -> list[tuple[str, Any]]:
@@ -1611,10 +1643,13 @@ def _alias_routes(operation: str, routes: list[tuple[str, Any]], starts: list[St
 
 def _resource_violations(operation: str, member: str, rtype: str, prop: str | None, value: Any,
                          starts: list[Start], profile: "VpcProfile",
-                         extra: Mapping[str, Any] = {}) -> list[Violation]:
+                         extra: Mapping[str, Any] = {}, runs_as: Any = None) -> list[Violation]:
     """The violations of the one resource ``rtype`` whose property ``prop`` (``None``: all its properties,
-    as JSON text or an object) is ``value``; pipeline starts go to ``starts``."""
+    as JSON text or an object) is ``value``; pipeline starts go to ``starts``. ``runs_as``: where the content runs when
+    not in the guard's account (an Automation's ``TargetLocations``, :func:`_elsewhere`), given to each request as its
+    role (:func:`safemaker.iac._request.with_task_role`)."""
     from . import decide_requests
+    from ._request import with_task_role
     from .cloudformation import template_requests
 
     if prop is None and isinstance(value, str):
@@ -1639,7 +1674,12 @@ def _resource_violations(operation: str, member: str, rtype: str, prop: str | No
                           f"Cannot read it: {exc}", "SM-REFERENCE")]
     kept = []
     for r in requests:
-        if r.operation in SAGEMAKER_DECIDED_AS and r.starts is None and not r.extra \
+        if runs_as is not None and r.task_role is None:
+            r = dataclasses.replace(r, task_role=runs_as)
+        r = with_task_role(r, profile)   # a task under another account's role: not followed here (trial 15c F11)
+        if r.extra and r.task_role is not None and r.starts is not None:
+            kept.append(dataclasses.replace(r, operation="", params={}, starts=None))
+        elif r.operation in SAGEMAKER_DECIDED_AS and r.starts is None and not r.extra \
                 and started_request("sagemaker", r.operation, r.params) is not None:
             # a carrier's SageMaker call the hook decides as what it makes run (a pipeline version alias moved or
             # given): the process guard decides it as the same call sent directly, by the one table both read (trial
@@ -1672,8 +1712,6 @@ def _resource_violations(operation: str, member: str, rtype: str, prop: str | No
         elif r.operation == "StartPipelineExecution":
             # what the start cannot tell (a parameter named at run time): only that, not the pipeline (described
             # when the request can be decided)
-            import dataclasses
-
             kept.append(dataclasses.replace(r, operation="", params={}))
         else:
             kept.append(r)

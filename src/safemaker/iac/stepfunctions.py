@@ -18,6 +18,8 @@ deployment. Source: Amazon States Language specification
 
 from __future__ import annotations
 
+import dataclasses
+
 import re
 from typing import Any, Iterator, Mapping
 
@@ -204,6 +206,26 @@ def _source_parts(params: Any, parts: Parts) -> Parts:
     return tuple(out)
 
 
+def task_role(state: Mapping[str, Any]) -> Any:
+    """The role a Task's ``Credentials`` name (Amazon States Language, Task state ``Credentials``: "the role
+    Step Functions assumes for the task"), ``None`` without ``Credentials``.
+
+    A literal ``RoleArn`` is returned as written; ``RoleArn.$`` (JSONPath), a JSONata ``{% %}`` value or any other
+    form is :class:`Unresolved` (chosen at run time). :func:`safemaker.iac._request.with_task_role` decides it.
+    """
+    if "Credentials" not in state:
+        return None
+    creds = state.get("Credentials")
+    if isinstance(creds, Mapping) and "RoleArn" in creds:
+        role = creds["RoleArn"]
+        if isinstance(role, str) and role.strip().startswith("{%"):
+            return Unresolved(role, "a JSONata expression evaluated at run time")
+        return role if isinstance(role, (str, Unresolved)) else Unresolved(role, "not a role ARN")
+    if isinstance(creds, Mapping) and "RoleArn.$" in creds:
+        return Unresolved(creds["RoleArn.$"], "taken from the execution's input or context at run time (JSONPath)")
+    return creds if isinstance(creds, Unresolved) else Unresolved(creds, "Credentials without a RoleArn")
+
+
 def _service_call(doc: Document, definition: Mapping[str, Any], state: Mapping[str, Any], here: Parts, at: Parts,
                   logical_id: str | None, embedded: bool, member_name: str) -> list[SourceRequest]:
     """The SageMaker requests of a Task that calls another service which creates something calling SageMaker
@@ -228,8 +250,10 @@ def _service_call(doc: Document, definition: Mapping[str, Any], state: Mapping[s
         path = format_path(state_at + _source_parts(raw, parts))
         return f"{member_name}.{path}" if member_name else path
 
-    return service_call_requests(doc, logical_id if logical_id is not None else format_path(here),
-                                 str(state.get("Resource")), call[0], call[1], params, source_path, shown)
+    requests = service_call_requests(doc, logical_id if logical_id is not None else format_path(here),
+                                     str(state.get("Resource")), call[0], call[1], params, source_path, shown)
+    role = task_role(state)
+    return requests if role is None else [dataclasses.replace(r, task_role=role) for r in requests]
 
 
 def definition_requests(doc: Document, definition: Mapping[str, Any], at: Parts, logical_id: str | None, *,
@@ -258,6 +282,7 @@ def definition_requests(doc: Document, definition: Mapping[str, Any], at: Parts,
     list[SourceRequest]
     """
     out: list[SourceRequest] = []
+    roles: dict[int, Any] = {}   # index in out -> the task's role (Credentials)
     member_name = shown_prefix if shown_prefix is not None else (at[-1] if (logical_id is not None and at) else "")
     for here, name, state in _states(definition, ()):
         if state.get("Type") != "Task":
@@ -266,6 +291,8 @@ def definition_requests(doc: Document, definition: Mapping[str, Any], at: Parts,
         if op is None:
             out.extend(_service_call(doc, definition, state, here, at, logical_id, embedded, str(member_name)))
             continue
+        if task_role(state) is not None:
+            roles[len(out)] = task_role(state)   # the one request a SageMaker task adds (service calls set theirs)
         if "Arguments" in state or "Parameters" in state:
             member = "Arguments" if "Arguments" in state else "Parameters"
         else:
@@ -308,4 +335,5 @@ def definition_requests(doc: Document, definition: Mapping[str, Any], at: Parts,
             out.append(SourceRequest(doc.file, ident, str(rtype_text), op, params, source_path, shown_cfn, doc.line))
         else:
             out.append(SourceRequest(doc.file, prefix, str(rtype_text), op, params, source_path, shown, doc.line))
-    return out
+    return [dataclasses.replace(r, task_role=roles[i]) if i in roles and r.task_role is None else r
+            for i, r in enumerate(out)]
