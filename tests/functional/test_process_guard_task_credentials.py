@@ -152,3 +152,24 @@ def test_check_reports_a_task_under_another_account_s_role(profile_file, tmp_pat
     if exit_code:
         assert [(x["status"], x["rule_id"], x["logical_id"]) for x in rows] == [("UNKNOWN", "SM-REFERENCE", "Sm")]
         assert "Credentials.RoleArn" in rows[0]["found"] + rows[0]["fix"]
+
+
+def _plan(tmp_path, credentials):
+    state = {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sagemaker:startNotebookInstance", "End": True,
+             "Parameters": {"NotebookInstanceName": "closednb"}, "Credentials": credentials}
+    plan = {"format_version": "1.2", "resource_changes": [{
+        "address": "aws_sfn_state_machine.m", "mode": "managed", "type": "aws_sfn_state_machine", "name": "m",
+        "change": {"actions": ["create"], "before": None, "after_unknown": {}, "after": {
+            "name": "m", "role_arn": CARRIER_ROLE,
+            "definition": json.dumps({"StartAt": "S", "States": {"S": state}})}}}]}
+    f = tmp_path / "plan.json"
+    f.write_text(json.dumps(plan, indent=1))
+    return str(f)
+
+
+@pytest.mark.parametrize("credentials, reported", [
+    ({"RoleArn": OWN}, False), ({"RoleArn": OTHER}, True)], ids=["own-account", "other-account"])
+def test_check_reads_a_terraform_state_machine_task_s_credentials(profile_file, tmp_path, credentials, reported):
+    r, rows = run_json(profile_file, _plan(tmp_path, credentials))
+    assert r.exit_code == 3, r.output   # an existing notebook named by a source is never verified before deployment
+    assert any("Credentials.RoleArn" in x["found"] for x in rows) == reported, rows
