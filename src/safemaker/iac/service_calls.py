@@ -1688,8 +1688,6 @@ def _resource_violations(operation: str, member: str, rtype: str, prop: str | No
             starts.append((_member_path(member, prop, r.shown_path(())), "sagemaker", r.operation, dict(r.params)))
             entry = decided_as("sagemaker", r.operation)
             if entry.definition is not None:   # its definition with its defaults; the alias is the start's (above)
-                import dataclasses
-
                 kept.append(dataclasses.replace(r, params={k: v for k, v in r.params.items() if k != entry.when[0]}))
         elif r.starts is not None:  # content kept by a service (a state machine, a runbook): read and decided
             starts.append((_member_path(member, prop, r.shown_path(())), *r.starts))
