@@ -586,11 +586,25 @@ _SENSITIVE: dict[tuple[str, str, str, bool], "tuple[re.Pattern[str] | None, bool
 _SENSITIVE_HELD: dict[tuple[int, bool], tuple[object, "tuple[re.Pattern[str] | None, bool]"]] = {}
 
 
+def _wire_names(member: object, name: str) -> tuple[str, ...]:
+    """The names a structure's member ``name`` is written under, by botocore's serializers: the member's name, its
+    ``locationName`` (JSON key, XML element, header, query parameter), the ec2 protocol's ``queryName`` and its
+    ``locationName`` capitalized ("A locationName is always capitalized on input for the ec2 protocol")."""
+    serialization = member.serialization  # type: ignore[attr-defined]
+    wire, query = serialization.get("name"), serialization.get("queryName")
+    names = [name]
+    for other in (wire, wire[:1].upper() + wire[1:] if wire else None, query):
+        if other and other not in names:
+            names.append(other)
+    return tuple(names)
+
+
 def _sensitive_names(shapes: "list[object]") -> set[str]:
     """The names under which a member botocore marks ``sensitive`` (its shape's trait) appears on the wire, below
-    ``shapes``: the member's name and its serialized name (JSON key, XML element, header, query parameter). A list or
-    map whose element, key or value is sensitive is masked whole under its own name. A sensitive blob or string that
-    is the HTTP body itself (the input's or output's ``payload``) is named ``body``, the request's key for it."""
+    ``shapes``: the member's name and its serialized names (:func:`_wire_names`). A list or map whose element, key
+    or value is sensitive is masked whole under its own name (a flattened query list also under its element's name,
+    which replaces the list's in the key). A sensitive blob or string that is the HTTP body itself (the input's or
+    output's ``payload``) is named ``body``, the request's key for it."""
     names: set[str] = set()
     for shape in shapes:
         payload = shape is not None and shape.serialization.get("payload")  # type: ignore[attr-defined]
@@ -609,8 +623,12 @@ def _sensitive_names(shapes: "list[object]") -> set[str]:
                 return
             ancestors = ancestors | {shape.name}  # type: ignore[attr-defined]
             for name, member in shape.members.items():  # type: ignore[attr-defined]
-                wire = member.serialization.get("name")
-                walk(member, (name, wire) if wire and wire != name else (name,), ancestors)
+                member_keys = _wire_names(member, name)
+                if member.type_name == "list" and member.serialization.get("flattened"):
+                    element = member.member
+                    if element.serialization.get("name"):
+                        member_keys += _wire_names(element, "")
+                walk(member, member_keys, ancestors)
         elif kind == "list":
             walk(shape.member, keys, ancestors)  # type: ignore[attr-defined]
         elif kind == "map":
@@ -650,9 +668,10 @@ def _sensitive_pattern(operation_model: object, response: bool) -> "tuple[re.Pat
     if names:
         alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
         pattern = re.compile(
-            # "Name": / 'Name': / \"Name\": (JSON, Python reprs of the request and of the body bytes; a query
-            # protocol body's flattened 'Prefix.Name.member.1' keys), then the value
-            r"(?<![\w-])(\\*[\"'])(?:[\w-]*\.)?(?:" + alternatives + r")(?:\.[\w.-]*)?\1\s*:\s*(?:(?:[bru]|rb|br)(?=[\"']))?"
+            # "Name": / 'Name': / \"Name\": (JSON, Python reprs of the request and of the body bytes), also a query /
+            # ec2 protocol's flattened key whose last name is one (after any number of 'Prefix.' / 'Prefix.N.'
+            # parts), before what a list or map adds ('.member.N', '.N', '.entry.N.key'), then the value
+            r"(?<![\w-])(\\*[\"'])(?:[\w-]*\.)*(?:" + alternatives + r")(?:\.[\w.-]*)?\1\s*:\s*(?:(?:[bru]|rb|br)(?=[\"']))?"
             # <Name>...</Name> (XML bodies)
             r"|<((?:[\w-]+:)?(?:" + alternatives + r"))(?:\s[^<>]*)?>"
             # name:value (a header of the canonical request), ?name=value / &name=value (a query string)

@@ -10,7 +10,8 @@ protocol's parameters, headers, query string), the canonical request (``botocore
 
 Services: SageMaker, SSM and SageMaker Unified Studio (DataZone), whose minted credentials the masking's own table
 covers (tests/unit/test_redact_secrets.py), Secrets Manager (F01: ``SecretString``), and IAM for botocore's query
-protocol (form parameters, XML responses). moto has no DataZone: its requests are logged, then answered 404.
+protocol (form parameters, XML responses); EC2 and RDS, whose query / ec2 protocols flatten the parameters
+('A.B.1.C', trial 15c F02). moto has no DataZone: its requests are logged, then answered 404.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from botocore.config import Config
 
 import safemaker
 
-REQUEST_SERVICES = ("sagemaker", "ssm", "secretsmanager", "datazone", "iam")
+REQUEST_SERVICES = ("sagemaker", "ssm", "secretsmanager", "datazone", "iam",
+                    "ec2", "rds")  # query / ec2 protocols: flattened keys (trial 15c F02)
 #: The services moto serves, with the class answering each (a response method is put on it for the test).
 RESPONSE_CLASSES = {"ssm": ("moto.ssm.responses", "SimpleSystemManagerResponse"),
                     "secretsmanager": ("moto.secretsmanager.responses", "SecretsManagerResponse"),
@@ -299,3 +301,55 @@ def test_boto3_resource_actions_log_no_sensitive_member(safemaker_local, debug_l
     assert "boto3.resources.action Calling ec2:run_instances with" in logged
     assert SECRET not in logged
     assert "'UserName': 'u'" in logged and "'ImageId': 'ami-12c6146b'" in logged
+
+
+def _send(call) -> None:
+    """Make ``call``; the server's answer (moto's, or its 404 for a service it does not serve) is no concern here, a
+    refusal is (it would not have been sent)."""
+    try:
+        call()
+    except safemaker.GuardrailViolation:
+        raise
+    except Exception:  # noqa: BLE001 - the server's answer
+        pass
+
+
+def _line(logged: str, start: str, operation: str) -> str:
+    lines = [line for line in logged.splitlines()
+             if line.startswith(start) and (f"name={operation})" in line or operation in line)]
+    assert lines, (start, operation)
+    return lines[0]
+
+
+def test_a_guarded_process_masks_a_nested_query_member(safemaker_local, debug_log, profile):
+    """Trial 15c F02: botocore's query and ec2 protocols log the parameters flattened ('A.B.1.C': value); a sensitive
+    member below a list of structures is masked by its serialized name ending the key (ec2: its locationName
+    capitalized), and the members beside it are shown. botocore's models: ec2 SpotFleetLaunchSpecification.UserData
+    (SensitiveUserData), ImportImage DiskContainers' Url (SensitiveUrl), rds OptionSetting.Value (SensitiveString)."""
+    models = botocore.session.get_session()
+    ec2_model, rds_model = models.get_service_model("ec2"), models.get_service_model("rds")
+    spec = ec2_model.shape_for("SpotFleetLaunchSpecification").members["UserData"]
+    assert spec.metadata.get("sensitive") and spec.serialization.get("name") == "userData"  # ec2: UserData on the wire
+    assert ec2_model.shape_for("ImageDiskContainer").members["Url"].metadata.get("sensitive")
+    assert rds_model.shape_for("OptionSetting").members["Value"].metadata.get("sensitive")
+    safemaker.install_process(profile)
+    ec2 = safemaker_local.session.client("ec2", config=ONE)
+    rds = safemaker_local.session.client("rds", config=ONE)
+    _send(lambda: ec2.request_spot_fleet(SpotFleetRequestConfig={
+        "IamFleetRole": "arn:aws:iam::123456789012:role/fleet", "TargetCapacity": 1,
+        "LaunchSpecifications": [{"ImageId": "ami-12345678", "UserData": SECRET + "-spot"},
+                                 {"ImageId": "ami-87654321", "UserData": SECRET + "-spot2"}]}))
+    _send(lambda: ec2.import_image(DiskContainers=[{"Format": "vmdk", "Url": "https://example.com/d?" + SECRET}]))
+    _send(lambda: rds.modify_option_group(OptionGroupName="og", OptionsToInclude=[
+        {"OptionName": "o", "OptionSettings": [{"Name": "PASSWORD", "Value": SECRET + "-rds"}]}]))
+    logged = debug_log.getvalue()
+    assert SECRET not in logged and "Hunter3" not in logged
+    spot = _line(logged, "botocore.endpoint Making request", "RequestSpotFleet")
+    assert "'SpotFleetRequestConfig.LaunchSpecifications.1.UserData': '***'" in spot
+    assert "'SpotFleetRequestConfig.LaunchSpecifications.2.UserData': '***'" in spot
+    assert "'SpotFleetRequestConfig.LaunchSpecifications.1.ImageId': 'ami-12345678'" in spot  # the rest is shown
+    assert "'DiskContainer.1.Url': '***'" in logged and "'DiskContainer.1.Format': 'vmdk'" in logged
+    option = _line(logged, "botocore.endpoint Making request", "ModifyOptionGroup")
+    assert "'OptionsToInclude.OptionConfiguration.1.OptionSettings.OptionSetting.1.Value': '***'" in option
+    assert "'OptionsToInclude.OptionConfiguration.1.OptionSettings.OptionSetting.1.Name': 'PASSWORD'" in option
+
