@@ -599,12 +599,13 @@ def _wire_names(member: object, name: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _sensitive_names(shapes: "list[object]") -> set[str]:
+def _sensitive_names(shapes: "list[object]", cbor: bool = False) -> set[str]:
     """The names under which a member botocore marks ``sensitive`` (its shape's trait) appears on the wire, below
     ``shapes``: the member's name and its serialized names (:func:`_wire_names`). A list or map whose element, key
     or value is sensitive is masked whole under its own name (a flattened query list also under its element's name,
     which replaces the list's in the key). A sensitive blob or string that is the HTTP body itself (the input's or
-    output's ``payload``) is named ``body``, the request's key for it."""
+    output's ``payload``) is named ``body``, the request's key for it; so is any body of the smithy-rpc-v2-cbor
+    protocol (``cbor``) holding a sensitive member, whose CBOR bytes are logged as they are."""
     names: set[str] = set()
     for shape in shapes:
         payload = shape is not None and shape.serialization.get("payload")  # type: ignore[attr-defined]
@@ -638,7 +639,10 @@ def _sensitive_names(shapes: "list[object]") -> set[str]:
     for shape in shapes:
         if shape is not None:
             walk(shape, (), frozenset())
-    return {name for name in names if name}
+    names = {name for name in names if name}
+    if cbor and names:
+        names.add("body")
+    return names
 
 
 def _sensitive_pattern(operation_model: object, response: bool) -> "tuple[re.Pattern[str] | None, bool]":
@@ -661,7 +665,7 @@ def _sensitive_pattern(operation_model: object, response: bool) -> "tuple[re.Pat
     try:
         shapes = ([operation_model.output_shape, *operation_model.error_shapes] if response  # type: ignore[attr-defined]
                   else [operation_model.input_shape])  # type: ignore[attr-defined]
-        names = _sensitive_names(shapes)
+        names = _sensitive_names(shapes, _protocol(service) == "smithy-rpc-v2-cbor")
     except Exception:  # noqa: BLE001 - a model botocore cannot resolve: the generic rules still apply
         names = set()
     pattern = None
@@ -678,6 +682,14 @@ def _sensitive_pattern(operation_model: object, response: bool) -> "tuple[re.Pat
             r"|(?m:^)(?:" + alternatives + r"):|(?<=[?&\n])(?:" + alternatives + r")=", re.I)
     _SENSITIVE[key] = found = (pattern, "body" in names)
     return found
+
+
+def _protocol(service: object) -> str:
+    """The protocol botocore speaks to ``service`` (``resolved_protocol``, or ``protocol`` before botocore had it)."""
+    try:
+        return service.resolved_protocol  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - an older botocore, or protocols it does not support
+        return getattr(service, "protocol", "") or ""
 
 
 def _quoted_end(text: str, start: int) -> int:

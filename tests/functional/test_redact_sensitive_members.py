@@ -11,7 +11,8 @@ protocol's parameters, headers, query string), the canonical request (``botocore
 Services: SageMaker, SSM and SageMaker Unified Studio (DataZone), whose minted credentials the masking's own table
 covers (tests/unit/test_redact_secrets.py), Secrets Manager (F01: ``SecretString``), and IAM for botocore's query
 protocol (form parameters, XML responses); EC2 and RDS, whose query / ec2 protocols flatten the parameters
-('A.B.1.C', trial 15c F02). moto has no DataZone: its requests are logged, then answered 404.
+('A.B.1.C', trial 15c F02); EventBridge v2 and CloudWatch Omni (smithy-rpc-v2-cbor: a CBOR body, F03). moto has none of
+DataZone, EventBridge v2 and CloudWatch Omni: their requests are logged, then answered 404.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from botocore.config import Config
 import safemaker
 
 REQUEST_SERVICES = ("sagemaker", "ssm", "secretsmanager", "datazone", "iam",
-                    "ec2", "rds")  # query / ec2 protocols: flattened keys (trial 15c F02)
+                    "ec2", "rds",  # query / ec2 protocols: flattened keys (trial 15c F02)
+                    "eventbridgev2", "cloudwatchomni")  # smithy-rpc-v2-cbor (F03)
 #: The services moto serves, with the class answering each (a response method is put on it for the test).
 RESPONSE_CLASSES = {"ssm": ("moto.ssm.responses", "SimpleSystemManagerResponse"),
                     "secretsmanager": ("moto.secretsmanager.responses", "SecretsManagerResponse"),
@@ -352,4 +354,25 @@ def test_a_guarded_process_masks_a_nested_query_member(safemaker_local, debug_lo
     option = _line(logged, "botocore.endpoint Making request", "ModifyOptionGroup")
     assert "'OptionsToInclude.OptionConfiguration.1.OptionSettings.OptionSetting.1.Value': '***'" in option
     assert "'OptionsToInclude.OptionConfiguration.1.OptionSettings.OptionSetting.1.Name': 'PASSWORD'" in option
+
+
+def test_a_guarded_process_masks_a_cbor_body_with_a_sensitive_member(safemaker_local, debug_log, profile):
+    """Trial 15c F03: the smithy-rpc-v2-cbor protocol (EventBridge v2) logs the request body as CBOR bytes, in which
+    every string stands in clear; a body holding a member botocore marks sensitive (RotateWebhookCredentials'
+    Credential.StaticTokenSecretValue) is masked whole in the log, the line kept, and a body with none
+    (DescribeEventBus) is shown. moto has no EventBridge v2: the requests are logged, then answered 404."""
+    model = botocore.session.get_session().get_service_model("eventbridgev2")
+    assert model.resolved_protocol == "smithy-rpc-v2-cbor"
+    rotate = model.operation_model("RotateWebhookCredentials").input_shape
+    assert _sensitive_below(rotate) and not _sensitive_below(model.operation_model("DescribeEventBus").input_shape)
+    safemaker.install_process(profile)
+    client = safemaker_local.session.client("eventbridgev2", config=ONE)
+    _send(lambda: client.rotate_webhook_credentials(
+        EventSourceArn="arn:aws:events:us-east-1:123456789012:event-source/hook",
+        Credential={"StaticTokenSecretValue": SECRET + "-cbor"}))
+    _send(lambda: client.describe_event_bus(EventBusArn="arn:aws:events:us-east-1:123456789012:event-bus/shown-bus"))
+    logged = debug_log.getvalue()
+    assert SECRET not in logged and "Hunter3" not in logged
+    assert "'body': b'***'" in _line(logged, "botocore.endpoint Making request", "RotateWebhookCredentials")
+    assert "shown-bus" in _line(logged, "botocore.endpoint Making request", "DescribeEventBus")
 
