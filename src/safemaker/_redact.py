@@ -68,7 +68,9 @@ What is masked is decided by what a value *is*, not by a list of the URLs seen s
 
 In botocore's log lines that carry an operation's request or response (:class:`RedactingFilter`), the value of every
 member the operation's model marks ``sensitive`` (the shape trait: SSM's ``PSParameterValue``, Secrets Manager's
-``SecretStringType``...) is masked too, whatever its name (:func:`_sensitive_pattern`).
+``SecretStringType``...) is masked too, whatever its name (:func:`_sensitive_pattern`): a JSON key, an XML element,
+a header, a query parameter, a query / ec2 protocol's flattened key ending in its name, a label of the request's path
+(``requestUri``); a body that is such a member, or a CBOR body holding one, is masked whole.
 
 A quoted value is masked to its real end, whatever escapes it holds (``_QUOTED_VALUE``).
 
@@ -581,9 +583,11 @@ _WIRE_FORMATS = frozenset({"CanonicalRequest:\n%s", "Sending http request: %s", 
 _BODY_FORMAT = "Response body:\n%r"
 _SCALAR_RE = _Lazy(r"[^,}\]\s'\"&<>]*")
 #: Operation -> the pattern of its sensitive members' names (None: it has none), per direction.
-_SENSITIVE: dict[tuple[str, str, str, bool], "tuple[re.Pattern[str] | None, bool]"] = {}
+#: (the members' pattern, whether the body is masked whole, the pattern of the path's sensitive labels)
+_Found = "tuple[re.Pattern[str] | None, bool, re.Pattern[str] | None]"
+_SENSITIVE: dict[tuple[str, str, str, bool], _Found] = {}
 #: The same by the operation model object botocore hands the log line (kept, so its id is not reused), at most 4096.
-_SENSITIVE_HELD: dict[tuple[int, bool], tuple[object, "tuple[re.Pattern[str] | None, bool]"]] = {}
+_SENSITIVE_HELD: dict[tuple[int, bool], tuple[object, _Found]] = {}
 
 
 def _wire_names(member: object, name: str) -> tuple[str, ...]:
@@ -603,15 +607,14 @@ def _sensitive_names(shapes: "list[object]", cbor: bool = False) -> set[str]:
     """The names under which a member botocore marks ``sensitive`` (its shape's trait) appears on the wire, below
     ``shapes``: the member's name and its serialized names (:func:`_wire_names`). A list or map whose element, key
     or value is sensitive is masked whole under its own name (a flattened query list also under its element's name,
-    which replaces the list's in the key). A sensitive blob or string that is the HTTP body itself (the input's or
-    output's ``payload``) is named ``body``, the request's key for it; so is any body of the smithy-rpc-v2-cbor
-    protocol (``cbor``) holding a sensitive member, whose CBOR bytes are logged as they are."""
+    which replaces the list's in the key). A sensitive member that is the HTTP body itself (the input's or output's
+    ``payload``: a blob, a string, a structure) is named ``body``, the request's key for it; so is any body of the
+    smithy-rpc-v2-cbor protocol (``cbor``) holding a sensitive member, whose CBOR bytes are logged as they are."""
     names: set[str] = set()
     for shape in shapes:
         payload = shape is not None and shape.serialization.get("payload")  # type: ignore[attr-defined]
         if payload and payload in shape.members:  # type: ignore[attr-defined]
-            member = shape.members[payload]  # type: ignore[attr-defined]
-            if member.type_name in ("blob", "string") and member.metadata.get("sensitive"):
+            if shape.members[payload].metadata.get("sensitive"):  # type: ignore[attr-defined]
                 names.add("body")
 
     def walk(shape: object, keys: tuple[str, ...], ancestors: frozenset[str]) -> None:
@@ -645,10 +648,69 @@ def _sensitive_names(shapes: "list[object]", cbor: bool = False) -> set[str]:
     return names
 
 
-def _sensitive_pattern(operation_model: object, response: bool) -> "tuple[re.Pattern[str] | None, bool]":
+#: A path segment's characters as botocore's serializer writes a label in it (percent-encoded: no "/", quote,
+#: space, "?" nor "#"); a greedy label ({Key+}) keeps its "/".
+_SEGMENT, _GREEDY = r"[^/?#\s'\"\\]*", r"[^?#\s'\"\\]*"
+#: What cannot stand between a URL's "://" and the start of its path: the path's own "/", a space or a quote.
+_PATH_BREAK_RE = _Lazy(r"[/\s'\"]")
+
+
+def _uri_pattern(operation_model: object) -> "re.Pattern[str] | None":
+    """The pattern of the request path of ``operation_model`` (its ``http.requestUri`` template) whose groups are the
+    labels filled from members botocore marks sensitive (``location: uri``), or ``None`` when it has none. The path
+    is found where botocore logs it (:func:`_mask_path`: ``url_path``, the prepared URL, the canonical request,
+    urllib3's request line). A literal character the canonical request may percent-encode (once or twice) is matched
+    in either form."""
+    shape = operation_model.input_shape  # type: ignore[attr-defined]
+    template = (operation_model.http or {}).get("requestUri", "")  # type: ignore[attr-defined]
+    if shape is None or "{" not in template:
+        return None
+    sensitive = {member.serialization.get("name", name) for name, member in shape.members.items()
+                 if member.serialization.get("location") == "uri" and member.metadata.get("sensitive")}
+    if not sensitive:
+        return None
+    parts = []
+    for literal, label in re.findall(r"([^{]*)(?:\{([^}]*)\}|$)", template.split("?", 1)[0]):
+        for char in literal:
+            parts.append(re.escape(char) if re.match(r"[\w./~-]", char) else
+                         f"(?:{re.escape(char)}|%(?:25)?(?i:{ord(char):02X}))")
+        if label:
+            segment = _GREEDY if label.endswith("+") else _SEGMENT
+            parts.append(f"({segment})" if label.rstrip("+") in sensitive else segment)
+    return re.compile("".join(parts))  # where it starts is checked by _mask_path (a literal prefix is fast)
+
+
+def _mask_path(text: str, pattern: "re.Pattern[str]") -> str:
+    """``text`` with every sensitive label of the path ``pattern`` (:func:`_uri_pattern`) finds replaced by ``***``,
+    where the path starts a URL's path (after ``scheme://host``), a quoted or spaced word, or a line."""
+    out, kept, at = [], 0, 0
+    while True:
+        match = pattern.search(text, at)
+        if match is None:
+            break
+        start = match.start()
+        at = start + 1
+        if start and text[start - 1] not in " \t\n'\"":
+            host = text.rfind("://", max(0, start - 300), start)
+            if host < 0 or _PATH_BREAK_RE.search(text, host + 3, start):
+                continue
+        for group in range(1, pattern.groups + 1):
+            begin, end = match.span(group)
+            if end > begin >= kept:
+                out += [text[kept:begin], REDACTED]
+                kept = end
+        at = max(at, match.end())
+    if not out:
+        return text
+    out.append(text[kept:])
+    return "".join(out)
+
+
+def _sensitive_pattern(operation_model: object, response: bool) -> _Found:
     """The pattern finding where a value of a member of ``operation_model``'s input (or output and errors) that
-    botocore marks sensitive starts, in any form botocore logs it (``None`` when it has none), and whether the body is
-    such a member whole. Derived once per operation from the model in hand, so every service is covered."""
+    botocore marks sensitive starts, in any form botocore logs it (``None`` when it has none), whether the body is
+    such a member whole, and the pattern of the request path's sensitive labels (:func:`_uri_pattern`; requests).
+    Derived once per operation from the model in hand, so every service is covered."""
     held = _SENSITIVE_HELD.get((id(operation_model), response))
     if held is not None and held[0] is operation_model:
         return held[1]
@@ -656,16 +718,18 @@ def _sensitive_pattern(operation_model: object, response: bool) -> "tuple[re.Pat
         service = operation_model.service_model  # type: ignore[attr-defined]
         key = (service.service_name, service.api_version, operation_model.name, response)  # type: ignore[attr-defined]
     except AttributeError:
-        return None, False
+        return None, False, None
     if key in _SENSITIVE:
         if len(_SENSITIVE_HELD) >= 4096:
             _SENSITIVE_HELD.clear()
         _SENSITIVE_HELD[(id(operation_model), response)] = (operation_model, _SENSITIVE[key])
         return _SENSITIVE[key]
+    uri = None
     try:
         shapes = ([operation_model.output_shape, *operation_model.error_shapes] if response  # type: ignore[attr-defined]
                   else [operation_model.input_shape])  # type: ignore[attr-defined]
         names = _sensitive_names(shapes, _protocol(service) == "smithy-rpc-v2-cbor")
+        uri = None if response else _uri_pattern(operation_model)
     except Exception:  # noqa: BLE001 - a model botocore cannot resolve: the generic rules still apply
         names = set()
     pattern = None
@@ -680,7 +744,7 @@ def _sensitive_pattern(operation_model: object, response: bool) -> "tuple[re.Pat
             r"|<((?:[\w-]+:)?(?:" + alternatives + r"))(?:\s[^<>]*)?>"
             # name:value (a header of the canonical request), ?name=value / &name=value (a query string)
             r"|(?m:^)(?:" + alternatives + r"):|(?<=[?&\n])(?:" + alternatives + r")=", re.I)
-    _SENSITIVE[key] = found = (pattern, "body" in names)
+    _SENSITIVE[key] = found = (pattern, "body" in names, uri)
     return found
 
 
@@ -861,11 +925,13 @@ class RedactingFilter(logging.Filter):
         if record.name.startswith(("botocore.", "urllib3.", "boto3.")):
             operation = _boto3_operation(record) if record.name.startswith("boto3.") else _operation_of(record)
             if operation is not None:
-                pattern, whole_body = _sensitive_pattern(*operation)
+                pattern, whole_body, uri = _sensitive_pattern(*operation)
                 if whole_body and record.msg == _BODY_FORMAT:
                     redacted = "Response body:\n" + REDACTED
                 elif pattern is not None:
                     redacted = _mask_members(message, pattern)
+                if uri is not None:
+                    redacted = _mask_path(redacted, uri)
         redacted = redact_text(redacted)
         if redacted != message:
             record.msg, record.args = redacted, None

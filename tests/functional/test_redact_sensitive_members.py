@@ -11,8 +11,10 @@ protocol's parameters, headers, query string), the canonical request (``botocore
 Services: SageMaker, SSM and SageMaker Unified Studio (DataZone), whose minted credentials the masking's own table
 covers (tests/unit/test_redact_secrets.py), Secrets Manager (F01: ``SecretString``), and IAM for botocore's query
 protocol (form parameters, XML responses); EC2 and RDS, whose query / ec2 protocols flatten the parameters
-('A.B.1.C', trial 15c F02); EventBridge v2 and CloudWatch Omni (smithy-rpc-v2-cbor: a CBOR body, F03). moto has none of
-DataZone, EventBridge v2 and CloudWatch Omni: their requests are logged, then answered 404.
+('A.B.1.C', trial 15c F02); EventBridge v2 and CloudWatch Omni (smithy-rpc-v2-cbor: a CBOR body, F03); User
+Notifications Contacts and Chime SDK Voice (sensitive labels of the request's path), HealthImaging (a sensitive
+structure as the body) (F04). Those moto does not serve (DataZone, the last five) have their requests logged, then
+answered 404.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import datetime
 import io
 import json
 import logging
+import re
 
 import botocore.session
 import pytest
@@ -31,7 +34,8 @@ import safemaker
 
 REQUEST_SERVICES = ("sagemaker", "ssm", "secretsmanager", "datazone", "iam",
                     "ec2", "rds",  # query / ec2 protocols: flattened keys (trial 15c F02)
-                    "eventbridgev2", "cloudwatchomni")  # smithy-rpc-v2-cbor (F03)
+                    "eventbridgev2", "cloudwatchomni",  # smithy-rpc-v2-cbor (F03)
+                    "notificationscontacts", "chime-sdk-voice", "medical-imaging")  # path labels, payloads (F04)
 #: The services moto serves, with the class answering each (a response method is put on it for the test).
 RESPONSE_CLASSES = {"ssm": ("moto.ssm.responses", "SimpleSystemManagerResponse"),
                     "secretsmanager": ("moto.secretsmanager.responses", "SecretsManagerResponse"),
@@ -376,3 +380,79 @@ def test_a_guarded_process_masks_a_cbor_body_with_a_sensitive_member(safemaker_l
     assert "'body': b'***'" in _line(logged, "botocore.endpoint Making request", "RotateWebhookCredentials")
     assert "shown-bus" in _line(logged, "botocore.endpoint Making request", "DescribeEventBus")
 
+
+def test_a_guarded_process_masks_a_sensitive_path_label_and_structure_payload(safemaker_local, debug_log, profile):
+    """Trial 15c F04: a sensitive member botocore puts in the request's path (``location: uri``:
+    notificationscontacts ActivateEmailContact's ``code``, requestUri '/emailcontacts/{arn}/activate/{code}') is
+    masked in every line that shows the path (the request's url_path and url, the canonical request, urllib3's
+    request line), the other labels kept; a sensitive structure that is the body (medical-imaging SearchImageSets'
+    searchCriteria, the input's payload) is masked whole. moto serves neither: logged, then answered 404."""
+    models = botocore.session.get_session()
+    activate = models.get_service_model("notificationscontacts").operation_model("ActivateEmailContact")
+    code = activate.input_shape.members["code"]
+    assert code.metadata.get("sensitive") and code.serialization.get("location") == "uri"
+    assert activate.http["requestUri"] == "/emailcontacts/{arn}/activate/{code}"
+    search = models.get_service_model("medical-imaging").operation_model("SearchImageSets").input_shape
+    assert search.serialization["payload"] == "searchCriteria"
+    assert search.members["searchCriteria"].metadata.get("sensitive")
+    assert search.members["searchCriteria"].type_name == "structure"
+    safemaker.install_process(profile)
+    contacts = safemaker_local.session.client("notificationscontacts", config=ONE)
+    imaging = safemaker_local.session.client("medical-imaging", config=ONE)
+    _send(lambda: contacts.activate_email_contact(
+        arn="arn:aws:notifications-contacts::123456789012:emailcontact/shownshownshownshownshown12", code="k7q2zx9"))
+    _send(lambda: imaging.search_image_sets(datastoreId="d" * 32, searchCriteria={
+        "filters": [{"values": [{"DICOMPatientId": SECRET + "-patient"}], "operator": "EQUAL"}]}))
+    logged = debug_log.getvalue()
+    assert "k7q2zx9" not in logged and SECRET not in logged
+    shown = "emailcontact%2Fshownshownshownshownshown12/activate/***"
+    for start in ("botocore.endpoint Making request", "botocore.endpoint Sending http request", "urllib3"):
+        assert shown in _line(logged, start, "activate"), start
+    assert "emailcontact%252Fshownshownshownshownshown12/activate/***" in logged  # the canonical request's path
+    request = _line(logged, "botocore.endpoint Making request", "SearchImageSets")
+    assert "'body': b'***'" in request and "'url_path': '/datastore/" + "d" * 32 + "/searchImageSets'" in request
+
+
+PATH_SERVICES = ("notificationscontacts", "chime-sdk-voice", "chime-sdk-identity", "bedrock",
+                 "bedrock-agentcore-control", "endusermessaging", "geo-places", "geo-maps", "location", "iot")
+
+
+def _path_operations() -> list[tuple[str, str]]:
+    """The operations of :data:`PATH_SERVICES` with a member botocore marks sensitive in the request's path."""
+    found = []
+    for service in PATH_SERVICES:
+        model = _MODELS.get_service_model(service)
+        for name in model.operation_names:
+            shape = model.operation_model(name).input_shape
+            if shape is not None and any(member.serialization.get("location") == "uri" and
+                                         member.metadata.get("sensitive") for member in shape.members.values()):
+                found.append((service, name))
+    return found
+
+
+def test_no_sensitive_path_label_is_logged(safemaker_local, debug_log, profile):
+    """Every operation of :data:`PATH_SERVICES` with a sensitive member in its ``requestUri`` (botocore: a phone
+    number id, an evaluation job identifier, a place id, map tile coordinates, an email contact's activation code...)
+    sent under a guarded process with a value in every member: the value is in no line of the request's log
+    (url_path, url, canonical request, urllib3's request line), and the path's literal parts are shown."""
+    operations = _path_operations()
+    assert ("notificationscontacts", "ActivateEmailContact") in operations and len(operations) >= 20
+    safemaker.install_process(profile)
+    leaked, shown = [], 0
+    for service in PATH_SERVICES:
+        client = safemaker_local.session.client(service, config=ONE)
+        model = client.meta.service_model
+        for name in [op for svc, op in operations if svc == service]:
+            operation = model.operation_model(name)
+            example = Example(name[:6])
+            params = example.value(operation.input_shape)
+            start = debug_log.tell()
+            _send(lambda: client._make_api_call(name, params))
+            # what the request logged: moto's error message may repeat a label ("Could not find endpoint <name>"),
+            # a free-text member botocore does not mark (see docs/hooks.md)
+            logged = re.sub(r"botocore\.parsers Response body:\n.*", "", debug_log.getvalue()[start:])
+            literal = operation.http["requestUri"].split("{", 1)[0]
+            shown += f"'url_path': '{literal}" in logged and f'"{operation.http["method"]} {literal}' in logged
+            leaked += [(name, secret) for secret in example.secrets if secret in logged]
+    assert shown == len(operations)
+    assert not leaked, leaked[:10]
