@@ -123,3 +123,60 @@ def test_a_step_functions_call_s_definition_is_read(profile_file, tmp_path):
     assert r.exit_code == 3
     assert [(x["status"], x["logical_id"], x["path"], x["found"]) for x in rows] == [
         ("FAIL", "Nb", "Create.parameters.definition.States.Nb.Parameters.DirectInternetAccess", "Enabled")]
+
+
+OTHER_ACCOUNT_ROLE = "arn:aws:iam::210987654321:role/CrossAccount"
+
+
+def _start_of_a_notebook(call_extra):
+    """A notebook created closed, and a custom resource that starts it by name: decided by describing what it names
+    (the notebook of this template), so it holds only where the guard can describe it."""
+    call = {"service": "SageMaker", "action": "startNotebookInstance",
+            "parameters": {"NotebookInstanceName": "nb"}, "physicalResourceId": {"id": "nb"}, **call_extra}
+    return {"Resources": {
+        "Book": {"Type": "AWS::SageMaker::NotebookInstance", "Properties": CLOSED},
+        "Nb": {"Type": "Custom::AWS", "DependsOn": "Book", "Properties": {
+            "ServiceToken": {"Fn::GetAtt": [HANDLER, "Arn"]}, "Create": json.dumps(call)}}}}
+
+
+@pytest.mark.parametrize("call_extra, found", [
+    ({}, None),
+    ({"assumedRoleArn": ROLE}, None),
+    ({"region": "us-east-1"}, None),
+    ({"assumedRoleArn": OTHER_ACCOUNT_ROLE}, OTHER_ACCOUNT_ROLE),
+    ({"assumedRoleArn": "not-a-role"}, "not-a-role"),
+    ({"region": "eu-west-1"}, "eu-west-1"),
+    ({"assumedRoleArn": ROLE, "region": "ap-northeast-1"}, "ap-northeast-1"),
+], ids=["none", "own-account-role", "own-region", "other-account-role", "not-a-role", "other-region",
+        "own-role-other-region"])
+def test_a_call_made_in_another_account_or_region_cannot_be_verified(profile_file, tmp_path, call_extra, found):
+    """CDK API reference, ``custom_resources.AwsSdkCall``: ``assumedRoleArn`` "Used for cross-account calls";
+    ``region`` "The region to send service API call to. Default: - the region where the custom resource is
+    deployed". A call run in another account or Region names that account's or Region's notebook, not the one the
+    template creates here (the profile of test_iac_cli: account 123456789012, us-east-1)."""
+    r, rows = run_json(profile_file, str(write(tmp_path, _start_of_a_notebook(call_extra))))
+    flagged = [x for x in rows if x["status"] in ("FAIL", "UNKNOWN")]
+    if found is None:
+        assert (r.exit_code, flagged) == (0, [])
+        return
+    assert r.exit_code == 3, r.output
+    assert [(x["status"], x["rule_id"], x["logical_id"]) for x in flagged] == [("UNKNOWN", "SM-REFERENCE", "Nb")]
+    assert found in flagged[0]["found"]
+    assert ("assumedRoleArn" if "region" not in call_extra else "Region") in flagged[0]["found"] + flagged[0]["fix"]
+
+
+def test_a_guarded_create_stack_of_a_call_in_another_account_is_refused(safemaker_local, safemaker_session):
+    """The process guard decides a stack's template by the same reading (``create_stack`` refused, nothing sent)."""
+    import safemaker
+    from safemaker import GuardrailViolation, VpcProfile
+
+    profile = VpcProfile(region="us-east-1", vpc_id="vpc-0dddddddddddddddd", subnets=["subnet-0aaaaaaaaaaaaaaaa"],
+                         security_group_ids=["sg-0bbbbbbbbbbbbbbbb"], execution_role_arn=ROLE)
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation")
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.create_stack(StackName="nb", TemplateBody=json.dumps(
+            _start_of_a_notebook({"assumedRoleArn": OTHER_ACCOUNT_ROLE})))
+    assert [v.rule_id for v in exc.value.violations] == ["SM-REFERENCE"]
+    assert OTHER_ACCOUNT_ROLE in str(exc.value)
+    assert safemaker_local.request_count("cloudformation") == 0

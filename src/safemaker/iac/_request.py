@@ -87,8 +87,13 @@ class SourceRequest:
         process guard reads that content and decides it; a source read on its own cannot (``extra`` says so).
     task_role : Any
         The role a Step Functions Task's ``Credentials`` name (``RoleArn``: a string, or :class:`Unresolved`
-        when chosen at run time), or ``None`` for a task without ``Credentials`` and any other request
-        (:func:`with_task_role`).
+        when chosen at run time), or a CDK ``AwsSdkCall``'s ``assumedRoleArn``, or ``None`` for a task without
+        ``Credentials`` and any other request (:func:`with_task_role`).
+    task_role_member : str
+        Where the source names ``task_role`` (for messages), default ``"Credentials.RoleArn"``.
+    task_region : Any
+        The Region the call is sent to when the source names one (a CDK ``AwsSdkCall``'s ``region``), else
+        ``None`` (the Region it is deployed in) (:func:`with_task_role`).
     """
 
     file: str
@@ -103,6 +108,8 @@ class SourceRequest:
     extra: list[tuple[Parts, Unresolved, str]] = field(default_factory=list)
     starts: tuple[str, str, dict[str, Any]] | None = None
     task_role: Any = None
+    task_role_member: str = "Credentials.RoleArn"
+    task_region: Any = None
 
 
 def _patterns(operation: str) -> tuple[tuple[tuple[str, ...], str, str | None], ...]:
@@ -160,7 +167,9 @@ def _reads_existing(req: SourceRequest) -> bool:
 
 def with_task_role(req: SourceRequest, profile: "VpcProfile") -> SourceRequest:
     """``req``, with the role its Step Functions Task runs under made cannot be verified when the guard could not
-    describe what the call names (trial 15c F11).
+    describe what the call names (trial 15c F11); the same for a CDK ``AwsSdkCall``'s ``assumedRoleArn`` ("Used
+    for cross-account calls") and ``region`` ("The region to send service API call to"; another Region's resources
+    are not what the guard describes) (CDK API reference, ``custom_resources.AwsSdkCall``).
 
     Amazon States Language, Task ``Credentials`` (API reference ``TaskCredentials.roleArn``: "The ARN of an IAM role
     that Step Functions assumes for the task. The role can allow cross-account access to resources"): a call under a
@@ -170,27 +179,41 @@ def with_task_role(req: SourceRequest, profile: "VpcProfile") -> SourceRequest:
     verified (``SM-REFERENCE`` at the request) for a call decided by describing what it names; a call decided
     from what it writes (a training job written in full) is decided as before.
     """
-    role = req.task_role
-    if role is None or not _reads_existing(req):
+    role, member, region = req.task_role, req.task_role_member, req.task_region
+    if (role is None and region is None) or not _reads_existing(req):
+        return req
+    if region is not None and region != profile.region:
+        shown = region.expression if isinstance(region, Unresolved) else region
+        marker = Unresolved(shown, f"the call is sent to Region {shown!r}: what it names there is not what the "
+                            f"guard can describe (its Region {profile.region})",
+                            fix="Make the call in this Region (no region, or the profile's), or check what it "
+                                "names there with safemaker audit in that Region")
+        return _with_marker(req, marker)
+    if role is None:
         return req
     if isinstance(role, str):
         m = _ROLE_ARN.fullmatch(role)
         if m is not None and m.group(1) == profile.account_id:
             return req
-        why = (f"the task runs under Credentials.RoleArn {role!r}, a role of another account: what the call names "
+        why = (f"the call runs under {member} {role!r}, a role of another account: what the call names "
                f"is that account's, which the guard cannot describe") if m is not None else (
-               f"the task's Credentials.RoleArn {role!r} is not an IAM role ARN")
+               f"{member} {role!r} is not an IAM role ARN")
         expression: Any = role
     elif isinstance(role, Unresolved) and role.fix:   # a carrier's own account of where it runs (ssm TargetLocations)
         expression, why = role.expression, role.reason
     else:
         expression = role.expression if isinstance(role, Unresolved) else role
-        why = ("the task's Credentials.RoleArn is chosen at run time: the call may run in another account, whose "
+        why = (f"{member} is chosen at run time: the call may run in another account, whose "
                "resources the guard cannot describe")
     fix = role.fix if isinstance(role, Unresolved) and role.fix else (
-        "Give the task Credentials.RoleArn a literal role of this account (or no Credentials), or check the "
+        f"Give {member} a literal role of this account (or none), or check the "
         "resources it names in the other account with safemaker audit there")
-    marker = Unresolved(expression, why, fix=fix)
+    return _with_marker(req, Unresolved(expression, why, fix=fix))
+
+
+def _with_marker(req: SourceRequest, marker: Unresolved) -> SourceRequest:
+    """``req`` with ``marker`` added to its unverifiable values (``SM-REFERENCE`` at the request), once."""
+    why = marker.reason
     if any(isinstance(v, Unresolved) and v.reason == why for _, v, _ in req.extra):
         return req
     import dataclasses

@@ -22,6 +22,7 @@ tasks, :mod:`safemaker.iac.stepfunctions`) and the
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -1182,11 +1183,21 @@ def _aws_custom_resource(doc: Document, resolver: Resolver, res: Mapping[str, An
 
         if name == "sagemaker":
             params = dict(parameters) if isinstance(parameters, Mapping) else {}
-            out.append(SourceRequest(doc.file, shown_id, rtype, op, params, lambda parts, _at=at: _at, shown,
-                                     doc.line))
+            made = [SourceRequest(doc.file, shown_id, rtype, op, params, lambda parts, _at=at: _at, shown,
+                                  doc.line)]
         else:
-            out.extend(sdk_calls.service_call_requests(doc, shown_id, rtype, name, op, parameters,
-                                                       lambda parts, _at=at: _at, shown))
+            made = sdk_calls.service_call_requests(doc, shown_id, rtype, name, op, parameters,
+                                                   lambda parts, _at=at: _at, shown)
+        # where the call runs: AwsSdkCall assumedRoleArn ("Used for cross-account calls") and region ("The region
+        # to send service API call to"); decided by safemaker.iac._request.with_task_role
+        role, region = call.get("assumedRoleArn"), call.get("region")
+        for r in made:
+            placed: dict[str, Any] = {}
+            if role is not None and r.task_role is None:
+                placed.update(task_role=role, task_role_member=f"{member}.assumedRoleArn")
+            if region is not None and r.task_region is None:
+                placed.update(task_region=region)
+            out.append(dataclasses.replace(r, **placed) if placed else r)
     return out
 
 
