@@ -127,6 +127,44 @@ def test_an_automation_in_this_account_and_region_keeps_its_decision(safemaker_l
     assert safemaker_local.request_count("ssm", "StartAutomationExecution") >= 1   # sent (moto may retry its 500)
 
 
+def _parent_runbook(**inputs):
+    return json.dumps({"schemaVersion": "0.3", "mainSteps": [
+        {"name": "x", "action": "aws:executeAutomation", "inputs": {"DocumentName": "startnb", **inputs}}]})
+
+
+@pytest.mark.parametrize("inputs", [
+    {"TargetLocations": [{"Accounts": ["999999999999"], "Regions": ["us-east-1"]}]},
+    {"TargetLocations": [{"Accounts": ["123456789012"], "Regions": ["us-west-2"]}]},
+    {"TargetLocations": "{{ Where }}"},
+], ids=["other-account", "other-region", "run-time"])
+def test_a_runbook_step_running_a_runbook_elsewhere_cannot_be_verified(safemaker_local, safemaker_session, profile,
+                                                                      closednb, inputs):
+    # Automation action reference, aws:executeAutomation: its inputs are StartAutomationExecution's (TargetLocations
+    # among them): the step is decided as that call sent directly (trial 16 F05)
+    _runbook(safemaker_session)
+    safemaker.install_process(profile)
+    with pytest.raises(GuardrailViolation) as exc:
+        safemaker_session.client("ssm").create_document(Name="parent", DocumentType="Automation",
+                                                        Content=_parent_runbook(**inputs))
+    assert safemaker_local.request_count("ssm", "CreateDocument") == 1   # the child's, before the guard
+    assert {v.rule_id for v in exc.value.violations} == {"SM-REFERENCE"}
+    assert any("TargetLocations" in repr(v.found) + v.fix for v in exc.value.violations)
+
+
+@pytest.mark.parametrize("inputs", [
+    {}, {"TargetLocations": [{"Accounts": ["123456789012"], "Regions": ["us-east-1"]}],
+         "RuntimeParameters": {"x": ["y"]}, "MaxConcurrency": "1"},
+], ids=["here", "this-account-and-region"])
+def test_a_runbook_step_running_a_runbook_here_keeps_its_decision(safemaker_local, safemaker_session, profile,
+                                                                  closednb, inputs):
+    _runbook(safemaker_session)
+    safemaker.install_process(profile)
+    safemaker_session.client("ssm").create_document(Name="parent", DocumentType="Automation",
+                                                    Content=_parent_runbook(**inputs))
+    assert safemaker_local.request_count("ssm", "CreateDocument") == 2
+    assert safemaker_local.request_count("sagemaker", "DescribeNotebookInstance") >= 1
+
+
 def _template(tmp_path, credentials):
     state = {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sagemaker:startNotebookInstance", "End": True,
              "Parameters": {"NotebookInstanceName": {"Fn::GetAtt": ["Nb", "NotebookInstanceName"]}}}

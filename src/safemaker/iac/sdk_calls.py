@@ -374,8 +374,33 @@ AUTOMATION_STARTS: Mapping[str, tuple[str, str]] = {
     "aws:executeStateMachine": ("stepfunctions", "StartExecution"),
 }
 """Automation actions that start a runbook or a state machine kept by its service -> the call they make."""
-_STARTED_INPUTS = {"aws:executeAutomation": ("DocumentName", "DocumentVersion"),
-                   "aws:executeStateMachine": ("stateMachineArn",)}
+_STARTED_INPUTS: Mapping[str, Mapping[str, str] | None] = {
+    # Automation action reference, aws:executeAutomation: its inputs are StartAutomationExecution's members
+    # (DocumentName, DocumentVersion, MaxConcurrency, MaxErrors, Tags, TargetLocations, TargetMaps,
+    # TargetParameterName, Targets), the runbook's parameters as RuntimeParameters: the whole request, so where the
+    # secondary automation runs (TargetLocations: another account or Region) is decided as for the call sent directly
+    # (trial 16 F05; service_calls._elsewhere)
+    "aws:executeAutomation": {"RuntimeParameters": "Parameters"},
+    "aws:executeStateMachine": None,
+}
+"""Automation actions of :data:`AUTOMATION_STARTS` -> the inputs named otherwise than the started call's member (the
+other inputs that are members of botocore's input shape of that call are kept as they are; inputs of the step itself,
+not of the call, are dropped)."""
+
+
+def _started_inputs(action: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The request an Automation step of :data:`AUTOMATION_STARTS` sends, from its ``inputs``: each input that is a
+    member of the call's input shape (botocore's model: ``StartAutomationExecution``, ``StartExecution``), whatever its
+    case, and the renamed ones (:data:`_STARTED_INPUTS`)."""
+    service, api = AUTOMATION_STARTS[action]
+    renamed = _STARTED_INPUTS[action] or {}
+    members = {_norm(m): m for m in _input_shape(service, api).members}
+    out: dict[str, Any] = {}
+    for k, v in inputs.items():
+        name = renamed.get(k) or (members.get(_norm(k)) if isinstance(k, str) else None)
+        if name is not None:
+            out[name] = v
+    return out
 
 
 def automation_requests(doc: Document, logical_id: str, source_type: str, content: Any, content_at: Parts,
@@ -423,7 +448,7 @@ def automation_requests(doc: Document, logical_id: str, source_type: str, conten
             service, api = started
             out += service_call_requests(
                 doc, logical_id, source_type, service, api,
-                _parameters_filled_at_run_time({k: v for k, v in inputs.items() if k in _STARTED_INPUTS[action]}),
+                _parameters_filled_at_run_time(_started_inputs(action, inputs)),
                 lambda parts, _h=here: content_at if embedded else content_at + _h + parts,
                 lambda parts, _h=here: f"{shown_prefix}.{format_path(_h + parts)}")
             continue

@@ -1601,6 +1601,9 @@ def _elsewhere(params: Mapping[str, Any], profile: "VpcProfile") -> Any:
     locations = params.get("TargetLocations")
     if not locations:
         return None
+    if isinstance(locations, Unresolved):   # a runbook step's {{ parameter }} (trial 16 F05)
+        return Unresolved(locations.expression, f"TargetLocations is chosen when the automation runs "
+                          f"({locations.reason}): it may run in another account or Region", fix=fix)
     for loc in locations if isinstance(locations, (list, tuple)) else [locations]:
         accounts = loc.get("Accounts") if isinstance(loc, Mapping) else None
         regions = loc.get("Regions") if isinstance(loc, Mapping) else None
