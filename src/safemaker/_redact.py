@@ -578,7 +578,14 @@ def _redact_item(key: object, item: object) -> object:
 #: query string carry a header or query member; urllib3's request line, whose path carries the query string).
 _REQUEST_FORMAT = "Making request for %s with params: %s"
 _RESPONSE_FORMATS = frozenset({"Response headers: %r", "Response body:\n%r"})  # the second is _BODY_FORMAT
-_WIRE_FORMATS = frozenset({"CanonicalRequest:\n%s", "Sending http request: %s", '%s://%s:%s "%s %s %s" %s %s'})
+_WIRE_FORMATS = frozenset({"CanonicalRequest:\n%s", "Sending http request: %s", '%s://%s:%s "%s %s %s" %s %s',
+                           # lines botocore logs with the exception of a request (exc_info), whose message holds
+                           # its URL (EndpointConnectionError...): endpoint.py, httpsession.py, retryhandler.py,
+                           # parsers.py (trial 16 F10)
+                           "Exception received when sending HTTP request.",
+                           "Exception received when sending urllib3 HTTP request",
+                           "retry needed, retryable exception caught: %s",
+                           "Exception caught when parsing error response body:"})
 #: The response body line, masked whole when the body is a sensitive member itself (a blob or string payload).
 _BODY_FORMAT = "Response body:\n%r"
 _SCALAR_RE = _Lazy(r"[^,}\]\s'\"&<>]*")
@@ -917,24 +924,40 @@ class RedactingFilter(logging.Filter):
     or response with the values of the members botocore's model marks ``sensitive`` masked."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Mask ``record`` in place: its message, and its traceback and stack (``exc_info`` / ``exc_text`` /
+        ``stack_info``, which logging formats apart from the message: botocore logs "Exception received when
+        sending HTTP request." with ``exc_info``, whose exception message holds the request's URL, trial 16
+        F10). A traceback that held something to mask is kept as its masked text (``exc_text``; ``exc_info``
+        dropped, so that no handler formats the exception again); one that held nothing is left as it was.
+        Always returns ``True`` (the record is logged)."""
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a broken record is not ours to fix
             return True
-        redacted = message
+        pattern = uri = None
+        whole_body = False
         if record.name.startswith(("botocore.", "urllib3.", "boto3.")):
             operation = _boto3_operation(record) if record.name.startswith("boto3.") else _operation_of(record)
             if operation is not None:
                 pattern, whole_body, uri = _sensitive_pattern(*operation)
-                if whole_body and record.msg == _BODY_FORMAT:
-                    redacted = "Response body:\n" + REDACTED
-                elif pattern is not None:
-                    redacted = _mask_members(message, pattern)
-                if uri is not None:
-                    redacted = _mask_path(redacted, uri)
-        redacted = redact_text(redacted)
+
+        def mask(text: str) -> str:
+            if pattern is not None:
+                text = _mask_members(text, pattern)
+            if uri is not None:
+                text = _mask_path(text, uri)
+            return redact_text(text)
+
+        redacted = "Response body:\n" + REDACTED if whole_body and record.msg == _BODY_FORMAT else mask(message)
         if redacted != message:
             record.msg, record.args = redacted, None
+        if record.exc_info or record.exc_text:
+            text = record.exc_text or logging.Formatter().formatException(record.exc_info)  # type: ignore[arg-type]
+            masked = mask(text)
+            if masked != text:
+                record.exc_text, record.exc_info = masked, None
+        if record.stack_info:
+            record.stack_info = mask(record.stack_info)
         return True
 
 

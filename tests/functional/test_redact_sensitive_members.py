@@ -26,6 +26,7 @@ import json
 import logging
 import re
 
+import botocore.exceptions
 import botocore.session
 import pytest
 from botocore.config import Config
@@ -411,6 +412,39 @@ def test_a_guarded_process_masks_a_sensitive_path_label_and_structure_payload(sa
     assert "emailcontact%252Fshownshownshownshownshown12/activate/***" in logged  # the canonical request's path
     request = _line(logged, "botocore.endpoint Making request", "SearchImageSets")
     assert "'body': b'***'" in request and "'url_path': '/datastore/" + "d" * 32 + "/searchImageSets'" in request
+
+
+def test_a_request_s_exception_and_its_traceback_show_no_sensitive_path_label(debug_log, profile):
+    """Trial 16 F10: botocore logs a request that failed with the exception (``exc_info``: endpoint.py "Exception
+    received when sending HTTP request.", httpsession.py, and the legacy retry handler's "retry needed, retryable
+    exception caught: %s" with the exception in the message), whose text holds the URL (``EndpointConnectionError:
+    Could not connect to the endpoint URL: "..."``): the activation code (ActivateEmailContact ``code``, botocore
+    ``sensitive``, ``location: uri``) is masked there as in the request's other lines. A port of 127.0.0.1 where
+    nothing listens: connection refused."""
+    import socket
+
+    models = botocore.session.get_session()
+    code = models.get_service_model("notificationscontacts").operation_model("ActivateEmailContact").input_shape
+    assert code.members["code"].metadata.get("sensitive") and code.members["code"].serialization["location"] == "uri"
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    safemaker.install_process(profile)
+    twice = Config(retries={"mode": "legacy", "total_max_attempts": 2}, connect_timeout=2)
+    client = botocore.session.get_session().create_client(
+        "notificationscontacts", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}", config=twice,
+        aws_access_key_id="testing", aws_secret_access_key="testing")
+    with pytest.raises(botocore.exceptions.EndpointConnectionError):
+        client.activate_email_contact(arn="arn:aws:notifications-contacts::123456789012:emailcontact/abc",
+                                      code="k7q2zx9")
+    logged = debug_log.getvalue()
+    assert "k7q2zx9" not in logged
+    assert "Exception received when sending HTTP request." in logged
+    assert "retry needed, retryable exception caught" in logged
+    assert "Traceback (most recent call last)" in logged
+    assert logged.count("EndpointConnectionError: Could not connect to the endpoint URL") >= 2
+    assert "emailcontact%2Fabc/activate/***" in logged
 
 
 PATH_SERVICES = ("notificationscontacts", "chime-sdk-voice", "chime-sdk-identity", "bedrock",

@@ -597,6 +597,36 @@ def test_the_log_filter_covers_safemakers_own_loggers(caplog):
     assert T not in caplog.text and "auth?token=***" in caplog.text
 
 
+def test_a_record_s_traceback_and_stack_are_masked_and_a_clean_one_kept_whole(caplog):
+    """Trial 16 F10: logging formats a record's ``exc_info`` (or ``exc_text``) and ``stack_info`` apart from its
+    message (``logging.Formatter.format``), so the filter masks them too: a traceback that held a secret is shown
+    masked (its text kept, the exception object dropped so that no handler formats it again); one with nothing to
+    mask keeps its ``exc_info``."""
+    import logging
+
+    from safemaker._redact import install_log_redaction
+
+    log = logging.getLogger("safemaker.hooks")
+    install_log_redaction()
+    caplog.set_level(logging.DEBUG, logger="safemaker.hooks")
+    url = f"https://d-1.studio.us-east-1.sagemaker.aws/auth?token={T}"
+    try:
+        raise ValueError(f"could not open {url}")
+    except ValueError:
+        log.debug("failed", exc_info=True, stack_info=True)
+    try:
+        raise ValueError("nothing secret here")
+    except ValueError:
+        log.debug("failed again", exc_info=True)
+    masked, clean = caplog.records[-2:]
+    formatted = logging.Formatter("%(message)s").format(masked)
+    assert T not in formatted and "auth?token=***" in formatted and "ValueError: could not open" in formatted
+    assert masked.exc_info is None and "Traceback (most recent call last)" in masked.exc_text
+    assert masked.stack_info.startswith("Stack (most recent call last)")
+    assert clean.exc_info is not None and clean.exc_info[0] is ValueError   # (exc_text: the handler's cache)
+    assert T not in caplog.text
+
+
 def test_the_guard_fast_path_remembers_only_short_clean_texts():
     """A short clean value refused again costs a set lookup; a long one (a whole script) is scanned again, not kept."""
     from safemaker import guard
