@@ -367,6 +367,30 @@ def _mask_assignment(match: "re.Match[str]") -> str:
     return f"{match.group(1)}{opening}{REDACTED}{closing}"
 
 
+def _mask_assignments(text: str) -> str:
+    """``text`` with every secret-named assignment's value masked (:data:`_ASSIGN_RE`, :func:`_mask_assignment`); a
+    value that is a JSON or repr container (``"api_keys": ["k1", "k2"]``, ``'db': {'password': ...}``) is masked to
+    its closing bracket (:func:`_value_end`), not only its opening one (trial 16 F12)."""
+    pattern = _ASSIGN_RE
+    match = pattern.search(text)
+    if match is None:
+        return text
+    out, kept = [], 0
+    while match is not None:
+        bare = match.group(9)
+        if bare is not None and bare[0] in "[{" and is_secret_name(match.group(2)):
+            start = match.start(9)
+            end = _value_end(text, start)
+            out += [text[kept:start], REDACTED]
+        else:
+            start, end = match.start(), match.end()
+            out += [text[kept:start], _mask_assignment(match)]
+        kept = end
+        match = pattern.search(text, end)
+    out.append(text[kept:])
+    return "".join(out)
+
+
 def _mask_option(match: "re.Match[str]") -> str:
     if not is_secret_name(match.group(2)):
         return match.group(0)
@@ -529,7 +553,7 @@ def _redact_all(text: str) -> str:
     masked = _CURL_COMMAND_RE.sub(_mask_curl_command, masked)
     masked = _USER_OPTION_RE.sub(lambda m: m.group(1) + REDACTED, masked)
     masked = _OPTION_RE.sub(_mask_option, masked)
-    masked = _ASSIGN_RE.sub(_mask_assignment, masked)
+    masked = _mask_assignments(masked)
     masked = _POSITIONAL_RE.sub(_mask_positional, masked)
     masked = _COMMAND_PASSWORD_RE.sub(_mask_value, masked)
     masked = _NPMRC_RE.sub(_mask_value, masked)
@@ -561,14 +585,32 @@ def redact_value(value: object) -> object:
 
 
 def _redact_item(key: object, item: object) -> object:
-    """A dict's ``item`` under ``key``: masked whole when the key names a secret, else :func:`redact_value`."""
+    """A dict's ``item`` under ``key``: masked whole when the key names a secret (a container under such a key: every
+    string and number in it, trial 16 F12), else :func:`redact_value`."""
     if isinstance(key, str) and isinstance(item, str) and item and not item.startswith("$") and item != REDACTED:
         if key.lower() in ("authorization", "proxy-authorization"):
             masked = _AUTH_RE.sub(_mask_auth, f"{key}: {item}")
             return item if masked == f"{key}: {item}" else masked[len(key) + 2:]
         if is_secret_name(key) or key.lower() in ("cookie", "set-cookie"):
             return REDACTED
+    if isinstance(key, str) and isinstance(item, (dict, list, tuple)) and item and is_secret_name(key):
+        return _masked_whole(item)
     return redact_value(item)
+
+
+def _masked_whole(value: object) -> object:
+    """``value`` with every non-empty string (but ``$VARIABLE`` references) and every number in it replaced by
+    ``***``, its lists, tuples and dicts kept (their keys too)."""
+    if isinstance(value, str):
+        return REDACTED if value and not value.startswith("$") else value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return REDACTED
+    if isinstance(value, dict):
+        return {k: _masked_whole(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = [_masked_whole(v) for v in value]
+        return type(value)(items) if type(value) in (list, tuple) else items
+    return value
 
 
 # ---------------------------------------------------------------- members botocore's models mark sensitive

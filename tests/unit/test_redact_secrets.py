@@ -627,6 +627,28 @@ def test_a_record_s_traceback_and_stack_are_masked_and_a_clean_one_kept_whole(ca
     assert T not in caplog.text
 
 
+@pytest.mark.parametrize("text, expected", [
+    ('{"api_keys": ["abc1", "def2"], "model": "m"}', '{"api_keys": ***, "model": "m"}'),
+    ("{'db_password': {'value': 'zz5', 'n': [1, 2]}, 'x': 1}", "{'db_password': ***, 'x': 1}"),
+    # JSON text inside a JSON string (a hyperparameter in botocore's request line)
+    ('{"config": "{\\"api_keys\\": [\\"ghi3\\"], \\"model\\": \\"m\\"}"}',
+     '{"config": "{\\"api_keys\\": ***, \\"model\\": \\"m\\"}"}'),
+    ('tokens = ["a]b", "c"] rest', "tokens = *** rest"),
+    ('{"keys_shown": ["kept"]}', '{"keys_shown": ["kept"]}'),
+])
+def test_a_secret_named_container_is_masked_to_its_closing_bracket(text, expected):
+    """Trial 16 F12: the value of a key whose name says it holds a secret is the whole container (docs/hooks.md: "the
+    value of an assignment, header, key ... whose name says it holds a secret"); only its opening bracket was
+    replaced, every secret in it shown."""
+    assert redact_text(text) == expected
+
+
+def test_redact_value_masks_a_container_under_a_secret_name_and_keeps_its_shape():
+    assert redact_value({"db_password": {"value": "zz5", "port": 5432, "ref": "$DB", "ok": True}, "user": "u"}) == {
+        "db_password": {"value": "***", "port": "***", "ref": "$DB", "ok": True}, "user": "u"}
+    assert redact_value({"api_keys": ["k1", ""], "names": ["n"]}) == {"api_keys": ["***", ""], "names": ["n"]}
+
+
 def test_the_guard_fast_path_remembers_only_short_clean_texts():
     """A short clean value refused again costs a set lookup; a long one (a whole script) is scanned again, not kept."""
     from safemaker import guard
