@@ -300,11 +300,18 @@ class DefinitionCheck:
         Existing resources the steps name (for Describe checks).
     steps : tuple[PipelineStep, ...]
         Every step found (empty when the definition did not parse).
+    relaxed : tuple[str, ...], default ()
+        The parameters (names, each once, in order found) that stand in a guarded field of a step and are accepted
+        only because the profile sets ``allow_pipeline_network_parameters`` (their defaults checked): whoever starts
+        the pipeline with values of their own decides those fields (:meth:`safemaker.hooks.Guard` re-checks the
+        definition under each standing start's values). Always ``()`` without the relaxation, or when checking an
+        execution (``parameter_values`` given).
     """
 
     violations: tuple[Violation, ...]
     references: tuple[_guard.ResolvedReference, ...]
     steps: tuple[PipelineStep, ...]
+    relaxed: tuple[str, ...] = ()
 
     @property
     def allowed(self) -> bool:
@@ -896,11 +903,12 @@ def _check_definition(document: str | bytes | Mapping[str, Any], profile: "VpcPr
     producers: dict[str, str] = {}  # step name -> type (the first step of a name, as PipelineDefinition.step)
     for step in definition.steps:
         producers.setdefault(step.name, step.type)
+    relaxed: list[str] = []
     for step in definition.steps:
         if only is None or step.name in only:
             _check_step(step, definition, profile, operation, allow, parameter_values, violations, refs, producers,
-                        walk_reads)
-    return DefinitionCheck(tuple(violations), tuple(refs), definition.steps)
+                        walk_reads, relaxed)
+    return DefinitionCheck(tuple(violations), tuple(refs), definition.steps, tuple(dict.fromkeys(relaxed)))
 
 
 def _case_differing_parameters(definition: PipelineDefinition, values: Mapping[str, Any] | None,
@@ -966,7 +974,8 @@ def _check_argument_members(step: PipelineStep, members: frozenset[str], operati
 
 def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "VpcProfile", operation: str,
                 allow: bool, values: Mapping[str, Any] | None, violations: list[Violation],
-                refs: list[_guard.ResolvedReference], producers: dict[str, str], walk_reads: bool = True) -> None:
+                refs: list[_guard.ResolvedReference], producers: dict[str, str], walk_reads: bool = True,
+                relaxed: list[str] | None = None) -> None:
     if step.type in UNSUPPORTED_STEPS:
         violations.append(Violation(operation, step.path, step.type, "a step that can run closed",
                                     f"Remove the step: {UNSUPPORTED_STEPS[step.type]}", Guardrail.UNSUPPORTED.value,
@@ -1037,6 +1046,8 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
                                        f"override Parameters.{pname} (a profile with "
                                        "allow_pipeline_network_parameters accepts parameters whose default "
                                        "complies)", rule_id, "a value written in the definition"))
+            elif relaxed is not None:
+                relaxed.append(pname)   # accepted only by the relaxation: a start's own value decides the field
             continue
         target = _step_target(expr)
         if resource is not None and target is not None:

@@ -311,6 +311,16 @@ def test_profile_switch_allows_parameters_whose_default_complies(permissive):
     ]
 
 
+def test_parameters_accepted_only_by_the_switch_are_named(profile, permissive):
+    """DefinitionCheck.relaxed: what the hooks read standing starts for (a start's own value decides those fields)."""
+    assert check_definition(_parameterised(), permissive).relaxed == ("Subnet", "Iso")   # not InstanceType
+    assert check_definition(_parameterised(), profile).relaxed == ()   # refused instead
+    assert check_definition(_parameterised(), permissive, parameter_values={"Subnet": SUB_A}).relaxed == ()
+    doc = _parameterised()
+    del doc["Parameters"][0]["DefaultValue"]   # refused even when allowed: not accepted by the switch
+    assert check_definition(doc, permissive).relaxed == ("Iso",)
+
+
 def test_parameter_without_default_is_refused_even_when_allowed(permissive):
     doc = _parameterised()
     del doc["Parameters"][0]["DefaultValue"]
