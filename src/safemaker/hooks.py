@@ -27,6 +27,7 @@ import inspect
 import json
 import logging
 import os
+import re
 import threading
 import time
 import weakref
@@ -63,6 +64,14 @@ UNIQUE_ID = "safemaker-guard"
 SESSION_UNIQUE_ID = "safemaker-guard-session"
 """``unique_id`` of the client-class handler on a session. Distinct from :data:`UNIQUE_ID`:
 a client's emitter starts as a copy of its session's, unique IDs included."""
+
+_PIPELINE_ARN = re.compile(r"arn:[\w-]+:sagemaker:([\w-]*):(\d{12}):pipeline/(?P<name>[^/]+)")
+"""A SageMaker pipeline's ARN (groups: region, account, ``name``), as an EventBridge / Scheduler / Pipes target names
+it: the ARNs of the pipeline pattern of :data:`safemaker.iac.service_calls.TARGET_STARTS` (a test compares them), here
+so that the hook does not import the IaC reader."""
+
+_PIPELINE: Any = None
+"""safemaker.pipeline, once :meth:`Guard._relaxed_parameters` has imported it."""
 
 _PARAMS_EVENT = "provide-client-params.sagemaker"
 _CLASS_EVENT = "creating-client-class.sagemaker"
@@ -320,9 +329,12 @@ class Guard:
         if decision.references:
             violations += self._check_references(operation, decision.references, client, checked,
                                                  request=params)
-        if re_points and fetch_error is None:
-            # it gives the version it makes an alias (trial 15c F01): decided as every start of the alias too, the
-            # definition checked the one this request sends (the S3 object read above, or inline)
+        if fetch_error is None and (re_points or (
+                rule is not None and rule.definition is not None and operation in SAGEMAKER_DECIDED_AS
+                and self._relaxed_parameters(operation, rule.definition, decision.params, fetched))):
+            # it gives the version it makes an alias (trial 15c F01), or makes the latest version with a parameter
+            # in a guarded field, accepted only by the relaxation (session 16): decided as every standing start of
+            # it too, the definition checked the one this request sends (the S3 object read above, or inline)
             violations += self._decided_as_violations(operation, decision.params, client, checked,
                                                       definition=fetched)
         region = getattr(getattr(client, "meta", None), "region_name", None)
@@ -386,12 +398,24 @@ class Guard:
         (:attr:`safemaker.decided_as.DecidedAs.definition`; ``definition``: the text read from its
         ``PipelineDefinitionS3Location``, when the caller read it): its rule decides it under its defaults, and here
         it is decided again under each such schedule's values, as a start of that version would be. A carrier's
-        definition given only as an S3 location is read here (when it cannot be read: cannot be verified)."""
+        definition given only as an S3 location is read here (when it cannot be read: cannot be verified).
+
+        The version they make is the pipeline's latest too (session 16): when its definition has a parameter in a
+        guarded field accepted only by the profile's ``allow_pipeline_network_parameters``
+        (:meth:`_relaxed_parameters`), with or without aliases, it is decided again under the values of everything
+        that starts the latest version with values of its own (:meth:`_pipeline_starts` with ``latest``: schedules,
+        EventBridge rule targets, EventBridge Pipes targets); without the relaxation, or without such a parameter,
+        nothing more is read (a request giving no alias is then not decided here)."""
         start = started_request("sagemaker", operation, params)
-        if start is None:
-            return []
-        where, _service, started, request = start
         entry = decided_as("sagemaker", operation)
+        if start is None:   # no alias given: a request that makes the latest version, under the relaxation
+            if entry is None or entry.definition is None or not self._relaxes_parameters() \
+                    or not isinstance(params, Mapping):
+                return []
+            start = (f"{entry.definition} (the latest version of pipeline {params.get('PipelineName')!r} from now "
+                     "on)", entry.started_service, entry.started, entry.request(params))
+        where, _service, started, request = start
+        latest = False   # whether what starts the latest version is read too (the version made is the latest)
         if entry.definition is None:   # the version exists: described, decided as a start of it with its defaults
             violations = self._started_violations(operation, [start], client, checked, ())
             if operation != "UpdatePipelineVersion":
@@ -405,7 +429,13 @@ class Guard:
                 return [unread]
             violations = []
             pipeline = params.get("PipelineName")
-            aliases = params.get("PipelineVersionAliases")
+            aliases = params.get("PipelineVersionAliases") or ()   # none given: no alias (not any alias)
+            # the version made is the latest too: what starts the latest version with values of its own is read
+            # only when a parameter stands in a guarded field (accepted by the relaxation alone); else its defaults'
+            # decision is every such start's
+            latest = self._relaxed_parameters(operation, entry.definition, params, definition)
+            if not latest and not aliases:
+                return []
         made = (operation, definition) if entry.definition is not None else None
 
         def decided(v: Violation) -> tuple[str, str, str]:
@@ -417,12 +447,37 @@ class Guard:
                                                    definition=made)
 
         with_defaults = {decided(v) for v in (violations if made is None else start_of("its defaults", None))}
-        schedules, unread_schedules = self._alias_schedules(
-            operation, where, client, pipeline, list(aliases) if isinstance(aliases, (list, tuple)) else None)
+        schedules, unread_schedules = self._pipeline_starts(
+            operation, where, client, pipeline, list(aliases) if isinstance(aliases, (list, tuple)) else None,
+            latest=latest)
         violations += unread_schedules
         for label, parameters in schedules:
             violations += [v for v in start_of(label, parameters) if decided(v) not in with_defaults]
         return violations
+
+    def _relaxes_parameters(self) -> bool:
+        """Whether the profile lets a pipeline parameter stand in a guarded field
+        (``allow_pipeline_network_parameters``)."""
+        return bool(getattr(self.profile, "allow_pipeline_network_parameters", False))
+
+    def _relaxed_parameters(self, operation: str, member: str, params: Mapping[str, Any], text: Any) -> bool:
+        """Whether the definition of ``operation``'s request ``params`` (inline at ``member``, else ``text``: what was
+        read from its rule's S3 location) has a parameter in a guarded field, accepted only because of the profile's
+        ``allow_pipeline_network_parameters`` (:attr:`safemaker.pipeline.DefinitionCheck.relaxed`; the rule's check of
+        the same text, cached, is reused): ``False`` without the relaxation, nothing read."""
+        if not self._relaxes_parameters():
+            return False
+        global _PIPELINE
+        if _PIPELINE is None:
+            from . import pipeline as _PIPELINE   # imported on first need (the hook's import stays light)
+        inline = params.get(member)
+        if inline.__class__ is str and inline:
+            text, prefix = inline, member
+        else:
+            rule = RULES.get(operation)
+            prefix = rule.definition_location if rule is not None and rule.definition_location else member
+        return text is not None and bool(_PIPELINE.check_definition(text, self.profile, operation=operation,
+                                                                    prefix=prefix).relaxed)
 
     def _own_definition(self, operation: str, member: str, params: Mapping[str, Any], client: Any,
                         fetched: Any) -> tuple[Any, Violation | None]:
@@ -448,64 +503,163 @@ class Guard:
                                f"Cannot verify the version it gives an alias ({why}): every start of the alias runs "
                                "it", Guardrail.REFERENCE.value)
 
-    def _alias_schedules(self, operation: str, where: str, client: Any, pipeline: Any,
-                         aliases: list[Any] | None) -> tuple[list[tuple[str, Any]], list[Violation]]:
-        """The EventBridge Scheduler schedules of ``client``'s region that start ``pipeline`` (its ARN, or its name:
-        then any ARN ending in that name counts too; a schedule may name it by ARN or by name) by one of ``aliases``
-        (``None``: by any alias) with parameter values: ``([(label, PipelineParameters)], [])``, or
-        ``([], [violation])`` when the schedules cannot all be read.
+    def _pipeline_starts(self, operation: str, where: str, client: Any, pipeline: Any, aliases: list[Any] | None,
+                         latest: bool = False) -> tuple[list[tuple[str, Any]], list[Violation]]:
+        """What already starts ``pipeline`` (its ARN, or its name: then any ARN ending in that name counts too, case
+        ignored; a start may name it by ARN or by name) with parameter values of its own, in ``client``'s region:
+        ``([(label, parameters)], [])`` (``parameters``: ``[{Name, Value}]``, as ``StartPipelineExecution`` takes
+        them), or ``(found, [violation, ...])`` naming each source that could not be read (its IAM actions to allow).
 
-        A schedule starts a pipeline by alias only through a universal target (botocore scheduler ``Target.Arn``
-        ``arn:aws:scheduler:::aws-sdk:sagemaker:startPipelineExecution``, its ``Input`` the request:
-        ``PipelineVersionAlias``, ``PipelineParameters``); a templated target's ``SageMakerPipelineParameters`` has
-        only ``PipelineParameterList`` (it starts the latest version). ``ListSchedules`` (every group, paginated)
-        gives each schedule's target ARN; ``GetSchedule`` reads the ``Input`` of those with that ARN. An ``Input``
-        that is not one JSON object cannot say which pipeline it starts: cannot be verified, as its
-        ``CreateSchedule`` is (trial 14 F04)."""
+        By alias: an EventBridge Scheduler schedule whose universal target (botocore scheduler ``Target.Arn``
+        ``arn:aws:scheduler:::aws-sdk:sagemaker:startPipelineExecution``, its ``Input`` the request) starts it by one
+        of ``aliases`` (``None``: by any alias) with ``PipelineParameters``. ``ListSchedules`` (every group, paginated)
+        gives each schedule's target ARN; ``GetSchedule`` reads the ``Input``. An ``Input`` that is not one JSON object
+        cannot say which pipeline it starts: cannot be verified, as its ``CreateSchedule`` is (trial 14 F04).
+
+        ``latest``: also what starts its latest version (no ``PipelineVersionAlias``, no ``PipelineVersionId``; a
+        ``CreatePipeline`` / ``UpdatePipeline`` makes the new latest version): a universal target's ``Input`` so; a
+        schedule's templated target (``Target.Arn`` the pipeline's ARN, ``Target.SageMakerPipelineParameters.
+        PipelineParameterList``); an EventBridge rule's target (events ``ListEventBuses``, then per bus
+        ``ListRuleNamesByTarget`` of the pipeline's ARN, its account from STS ``GetCallerIdentity``, its name as given
+        and lower-cased, and ``ListTargetsByRule``: ``Targets[].SageMakerPipelineParameters.PipelineParameterList``);
+        an EventBridge Pipes target (``ListPipes``, ``DescribePipe``: ``TargetParameters.SageMakerPipelineParameters.
+        PipelineParameterList``; a parameter ``Name`` that is a dynamic JSON path, chosen from the event at run time,
+        cannot be verified). Disabled schedules and rules and stopped pipes count: enabling or starting one later is
+        not decided again on this version."""
         import re
 
         from ._json import loads_strict
 
+        universal_start = re.compile(r"arn:[\w-]+:scheduler:::aws-sdk:sagemaker:startPipelineExecution")
         name = pipeline.rsplit("/", 1)[-1] if isinstance(pipeline, str) else pipeline
-        universal = re.compile(r"arn:[\w-]+:scheduler:::aws-sdk:sagemaker:startPipelineExecution")
+        by_name = isinstance(pipeline, str) and pipeline == name
+
+        def names_it(named: Any) -> bool:
+            if not isinstance(named, str) or not isinstance(pipeline, str):
+                return False
+            if named.startswith("arn:") and by_name:
+                # a request naming the pipeline by name (CreatePipeline, UpdatePipeline): a start naming it by an ARN
+                # ending in it is read as naming it (any account's, any case: more starts decided, never fewer)
+                return named.rsplit("/", 1)[-1].casefold() == name.casefold()
+            return named.casefold() in (pipeline.casefold(), name.casefold())
+
         out: list[tuple[str, Any]] = []
-        try:
+        unread: list[Violation] = []
+
+        def cannot_read(what: str, exc: Exception, actions: str) -> None:
+            unread.append(Violation(
+                operation, where, pipeline, f"the {what} that start the pipeline, read",
+                f"Cannot verify it: the {what} that may start {'the alias' if not latest else 'the pipeline'} "
+                f"with their own parameters could not be read ({exc}); allow {actions}, or "
+                f"{'move the alias' if not latest else 'make the change'} where they can be read",
+                Guardrail.REFERENCE.value))
+
+        try:   # EventBridge Scheduler: universal targets (by alias, or the latest), templated targets (the latest)
             scheduler = self._other_client(client, "scheduler")
             for page in scheduler.get_paginator("list_schedules").paginate():
                 for summary in page.get("Schedules") or ():
-                    if not universal.fullmatch(str((summary.get("Target") or {}).get("Arn", ""))):
+                    arn = str((summary.get("Target") or {}).get("Arn", ""))
+                    universal = bool(universal_start.fullmatch(arn))
+                    if not universal and not (latest and _PIPELINE_ARN.fullmatch(arn) and names_it(arn)):
                         continue
                     group, sched = summary.get("GroupName") or "default", summary.get("Name")
                     target = scheduler.get_schedule(Name=sched, GroupName=group).get("Target") or {}
-                    label = f"the parameters of schedule {group}/{sched} (Target.Input)"
+                    if not universal:
+                        given = (target.get("SageMakerPipelineParameters") or {}).get("PipelineParameterList")
+                        if given:
+                            out.append((f"the parameters of schedule {group}/{sched} (Target.SageMakerPipeline"
+                                        "Parameters.PipelineParameterList)", given))
+                        continue
                     try:
                         request = loads_strict(target.get("Input") or "{}")
                     except ValueError as exc:
                         request = exc
                     if not isinstance(request, Mapping):
-                        return [], [Violation(operation, f"{where} with schedule {group}/{sched}", target.get("Input"),
-                                              "a schedule Input that is one JSON object",
-                                              f"Cannot verify it: schedule {group}/{sched} starts a SageMaker pipeline "
-                                              f"by an Input that is not one JSON object ({request}), which may start "
-                                              "this alias with its own parameters", Guardrail.REFERENCE.value)]
-                    named = request.get("PipelineName")
-                    if pipeline == name and isinstance(named, str) and named.startswith("arn:"):
-                        # the request names the pipeline by name (CreatePipeline, UpdatePipeline): a schedule naming
-                        # it by an ARN is read as naming it (any account's: more schedules decided, never fewer)
-                        named = named.rsplit("/", 1)[-1]
-                    if named not in (pipeline, name) \
-                            or request.get("PipelineVersionAlias") is None \
-                            or (aliases is not None and request.get("PipelineVersionAlias") not in aliases):
+                        return out, unread + [Violation(
+                            operation, f"{where} with schedule {group}/{sched}", target.get("Input"),
+                            "a schedule Input that is one JSON object",
+                            f"Cannot verify it: schedule {group}/{sched} starts a SageMaker pipeline by an Input that "
+                            f"is not one JSON object ({request}), which may start this "
+                            f"{'alias' if not latest else 'pipeline'} with its own parameters",
+                            Guardrail.REFERENCE.value)]
+                    alias = request.get("PipelineVersionAlias")
+                    if not names_it(request.get("PipelineName")):
+                        continue
+                    if alias is None:
+                        if not latest or request.get("PipelineVersionId") is not None:
+                            continue
+                    elif aliases is not None and alias not in aliases:
                         continue
                     if request.get("PipelineParameters"):   # none: the defaults, decided already
-                        out.append((label, request["PipelineParameters"]))
+                        out.append((f"the parameters of schedule {group}/{sched} (Target.Input)",
+                                    request["PipelineParameters"]))
         except Exception as exc:  # noqa: BLE001 - not read (permissions, an endpoint): cannot be verified
-            return [], [Violation(operation, where, pipeline, "the schedules that start the alias, read",
-                                  "Cannot verify it: the EventBridge Scheduler schedules that may start the alias "
-                                  f"with their own parameters could not be read ({exc}); allow scheduler:ListSchedules "
-                                  "and scheduler:GetSchedule, or move the alias where they can be read",
-                                  Guardrail.REFERENCE.value)]
-        return out, []
+            cannot_read("EventBridge Scheduler schedules", exc, "scheduler:ListSchedules and scheduler:GetSchedule")
+        if not latest or not isinstance(pipeline, str):
+            return out, unread
+        try:   # EventBridge rules of every bus whose target is the pipeline
+            events = self._other_client(client, "events")
+            arns = self._pipeline_arns(client, pipeline, name)
+            buses: list[str] = []
+            token: dict[str, Any] = {}
+            while True:
+                page = events.list_event_buses(**token)
+                buses += [b["Name"] for b in page.get("EventBuses") or () if b.get("Name")]
+                if not page.get("NextToken"):
+                    break
+                token = {"NextToken": page["NextToken"]}
+            for bus in buses or ["default"]:
+                rules = {r for arn in arns for page in events.get_paginator("list_rule_names_by_target").paginate(
+                    TargetArn=arn, EventBusName=bus) for r in page.get("RuleNames") or ()}
+                for rule in sorted(rules):
+                    for page in events.get_paginator("list_targets_by_rule").paginate(Rule=rule, EventBusName=bus):
+                        for t in page.get("Targets") or ():
+                            given = (t.get("SageMakerPipelineParameters") or {}).get("PipelineParameterList")
+                            if names_it(t.get("Arn")) and given:
+                                out.append((f"the parameters of EventBridge rule {bus}/{rule} target {t.get('Id')} "
+                                            "(SageMakerPipelineParameters.PipelineParameterList)", given))
+        except Exception as exc:  # noqa: BLE001
+            cannot_read("EventBridge rules", exc, "events:ListEventBuses, events:ListRuleNamesByTarget and "
+                                                  "events:ListTargetsByRule")
+        try:   # EventBridge Pipes whose target is the pipeline
+            pipes = self._other_client(client, "pipes")
+            for page in pipes.get_paginator("list_pipes").paginate():
+                for summary in page.get("Pipes") or ():
+                    if not names_it(summary.get("Target")) or not _PIPELINE_ARN.fullmatch(summary["Target"]):
+                        continue
+                    pipe = summary.get("Name")
+                    given = ((pipes.describe_pipe(Name=pipe).get("TargetParameters") or {})
+                             .get("SageMakerPipelineParameters") or {}).get("PipelineParameterList")
+                    label = f"the parameters of pipe {pipe} (TargetParameters.SageMakerPipelineParameters." \
+                            "PipelineParameterList)"
+                    dynamic = [p.get("Name") for p in given or () if isinstance(p, Mapping)
+                               and str(p.get("Name", "")).startswith("$")]
+                    if dynamic:
+                        # "target parameters support optional dynamic JSON path syntax ... replaced at runtime with
+                        # data from the event payload" (Pipes User Guide; as safemaker.iac.sdk_calls decides it)
+                        unread.append(Violation(
+                            operation, f"{where} with pipe {pipe}", dynamic[0], "a parameter named in the target",
+                            f"Cannot verify it: pipe {pipe} starts the pipeline with a parameter whose name is taken "
+                            f"from the event at run time ({dynamic[0]}): which parameter it sets cannot be known",
+                            Guardrail.REFERENCE.value))
+                    elif given:
+                        out.append((label, given))
+        except Exception as exc:  # noqa: BLE001
+            cannot_read("EventBridge Pipes", exc, "pipes:ListPipes and pipes:DescribePipe")
+        return out, unread
+
+    def _pipeline_arns(self, client: Any, pipeline: str, name: str) -> list[str]:
+        """The ARNs an EventBridge target may name ``pipeline`` by (``ListRuleNamesByTarget`` matches the ARN
+        exactly): ``pipeline`` itself when an ARN, else ``arn:<partition>:sagemaker:<region>:<account>:pipeline/``
+        with its name as given and lower-cased (SageMaker's ARNs spell the name in lower case), the account the
+        client's (STS ``GetCallerIdentity``, which needs no permission)."""
+        if pipeline.startswith("arn:"):
+            return [pipeline]
+        identity = self._other_client(client, "sts").get_caller_identity()
+        caller = str(identity.get("Arn", ""))
+        partition = caller.split(":")[1] if caller.startswith("arn:") else "aws"
+        base = f"arn:{partition}:sagemaker:{client.meta.region_name}:{identity['Account']}:pipeline/"
+        return list(dict.fromkeys((base + name, base + name.lower())))
 
     def provide_stack_params(self, params: Mapping[str, Any], model: Any, client_ref: Any = None,
                              **kwargs: Any) -> dict[str, Any] | None:
@@ -777,18 +931,15 @@ class Guard:
     def _pipeline_by_name(self, request: Mapping[str, Any], client: Any) -> Mapping[str, Any]:
         """``request`` naming the pipeline by name when its ARN is of the client's region and account
         (``GetCallerIdentity``), else unchanged (``DescribePipeline`` takes the name or the ARN)."""
-        import re
-
         arn = request.get("PipelineName")
-        m = re.fullmatch(r"arn:[\w-]+:sagemaker:([\w-]*):(\d{12}):pipeline/([^/]+)", arn) if isinstance(arn, str) \
-            else None
+        m = _PIPELINE_ARN.fullmatch(arn) if isinstance(arn, str) else None
         if m is None or m.group(1) != getattr(getattr(client, "meta", None), "region_name", None):
             return request
         try:
             account = self._other_client(client, "sts").get_caller_identity().get("Account")
         except (ClientError, BotoCoreError):
             return request
-        return {**request, "PipelineName": m.group(3)} if account == m.group(2) else request
+        return {**request, "PipelineName": m.group("name")} if account == m.group(2) else request
 
     def _checked_change_set(self, params: Mapping[str, Any]) -> str | None:
         """The Id of the change set ``params`` names, when this guard approved its ``CreateChangeSet``."""

@@ -237,7 +237,7 @@ def test_giving_the_alias_by_an_s3_definition_is_decided_on_the_object_read(safe
 
 def test_giving_an_alias_no_schedule_opens_is_sent(safemaker_local, safemaker_session, profile_factory, versions):
     # (a schedule starting the pipeline with no version, i.e. the latest, is left out: the new version is the latest
-    # too, and whether a plain UpdatePipeline is decided under such a schedule's values is not settled here)
+    # too, decided under such a schedule's values: test_process_guard_latest_starts.py)
     for name, request in (
             ("other-alias", {"PipelineName": "p", "PipelineVersionAlias": "beta", "PipelineParameters": OPEN_VALUES}),
             ("defaults", {"PipelineName": "p", "PipelineVersionAlias": "prod"}),

@@ -1683,11 +1683,13 @@ def _resource_violations(operation: str, member: str, rtype: str, prop: str | No
         if r.extra and r.task_role is not None and r.starts is not None:
             kept.append(dataclasses.replace(r, operation="", params={}, starts=None))
         elif r.operation in SAGEMAKER_DECIDED_AS and r.starts is None and not r.extra \
-                and started_request("sagemaker", r.operation, r.params) is not None:
+                and (started_request("sagemaker", r.operation, r.params) is not None
+                     or (decided_as("sagemaker", r.operation).definition is not None
+                         and getattr(profile, "allow_pipeline_network_parameters", False))):
             # a carrier's SageMaker call the hook decides as what it makes run (a pipeline version alias moved or
-            # given): the process guard decides it as the same call sent directly, by the one table both read (trial
-            # 15 F03); one that makes the version (its definition in the request) is decided by its rule too (trial
-            # 15c F01)
+            # given; the latest version made under allow_pipeline_network_parameters, session 16): the process guard
+            # decides it as the same call sent directly, by the one table both read (trial 15 F03); one that makes
+            # the version (its definition in the request) is decided by its rule too (trial 15c F01)
             starts.append((_member_path(member, prop, r.shown_path(())), "sagemaker", r.operation, dict(r.params)))
             entry = decided_as("sagemaker", r.operation)
             if entry.definition is not None:   # its definition with its defaults; the alias is the start's (above)

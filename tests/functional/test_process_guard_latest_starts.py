@@ -1,0 +1,240 @@
+"""A new latest pipeline version under what already starts the latest version with its own values (session 16).
+
+Under ``allow_pipeline_network_parameters`` a definition may put a parameter in a guarded field when its default is
+closed. ``CreatePipeline`` / ``UpdatePipeline`` make a new version that is the pipeline's latest from then on
+(botocore sagemaker ``UpdatePipeline``: "Updates a pipeline"; ``StartPipelineExecution`` without
+``PipelineVersionId`` / ``PipelineVersionAlias`` starts the latest). Whatever already starts the latest version with
+parameter values of its own then runs the new definition with *its* values: an EventBridge Scheduler schedule
+(universal target ``arn:aws:scheduler:::aws-sdk:sagemaker:startPipelineExecution`` whose ``Input`` names no version;
+templated target whose ``Arn`` is the pipeline's ARN, ``SageMakerPipelineParameters.PipelineParameterList``), an
+EventBridge rule's target (``SageMakerPipelineParameters``) and an EventBridge Pipes target
+(``TargetParameters.SageMakerPipelineParameters``). The guard now reads them (only when a parameter stands in a
+guarded field under the relaxation) and decides the new definition again under each one's values; what it cannot
+read makes the request cannot be verified.
+
+Real botocore clients against moto on 127.0.0.1 (real HTTP): moto keeps pipeline versions, schedules, rules with
+their targets and pipes. moto does not enforce IAM, so a refused read is answered by botocore's Stubber on the
+guard's own client of that service.
+
+Oracles: botocore's scheduler / events / pipes models (the members named above, asserted) and the direct
+``start_pipeline_execution`` of the same definition with the same values.
+"""
+
+from __future__ import annotations
+
+import json
+
+import botocore.session
+import pytest
+from botocore.stub import Stubber
+
+import safemaker
+from safemaker.errors import GuardrailViolation
+
+from _profiles import ROLE, SUB_A
+from test_process_guard_alias_schedules import (ARN, NO_RETRY, OPEN_VALUES, OPENABLE, SCHEDULE,
+                                                SCHEDULER_ROLE, SUB_X, UNIVERSAL, _after_definition, _definition,
+                                                _schedule, versions)  # noqa: F401 - versions: a fixture
+from test_process_guard_default_moves import CARRIERS
+
+OPEN = _definition({"Get": "Parameters.Subnet"})   # closed under its default, open under OPEN_VALUES
+CLOSED_VALUES = [{"Name": "Subnet", "Value": SUB_A}]
+READS = (("scheduler", "ListSchedules"), ("scheduler", "GetSchedule"), ("events", "ListEventBuses"),
+         ("events", "ListRuleNamesByTarget"), ("events", "ListTargetsByRule"), ("pipes", "ListPipes"),
+         ("pipes", "DescribePipe"), ("sts", "GetCallerIdentity"))
+
+
+def test_rules_schedules_and_pipes_start_a_pipeline_with_their_own_values_per_the_models():
+    loader = botocore.session.get_session()
+    start = loader.get_service_model("sagemaker").operation_model("StartPipelineExecution").input_shape.members
+    assert {"PipelineVersionId", "PipelineVersionAlias", "PipelineParameters"} <= set(start)
+    events = loader.get_service_model("events")
+    assert set(events.shape_for("Target").members["SageMakerPipelineParameters"].members) == {"PipelineParameterList"}
+    assert {"TargetArn", "EventBusName"} <= set(events.operation_model("ListRuleNamesByTarget").input_shape.members)
+    scheduler = loader.get_service_model("scheduler")
+    assert "SageMakerPipelineParameters" in scheduler.shape_for("Target").members
+    pipes = loader.get_service_model("pipes")
+    assert set(pipes.shape_for("PipeTargetParameters").members["SageMakerPipelineParameters"].members) == {
+        "PipelineParameterList"}
+    for model in (events, scheduler, pipes):
+        entry = model.shape_for("SageMakerPipelineParameter").members
+        assert {"Name", "Value"} <= set(entry), model.service_name
+
+
+def test_the_pipeline_arn_pattern_of_the_hook_is_the_target_table_s():
+    from safemaker.hooks import _PIPELINE_ARN
+    from safemaker.iac.service_calls import TARGET_STARTS
+
+    table = next(t.pattern for t in TARGET_STARTS
+                 if (t.service, t.operation) == ("sagemaker", "StartPipelineExecution"))
+    for arn in (ARN, "arn:aws-cn:sagemaker:cn-north-1:123456789012:pipeline/My-Pipe", "arn:aws:sagemaker:::pipeline/p",
+                "arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/x", "arn:aws:states:us-east-1:1:stateMachine:p"):
+        assert bool(_PIPELINE_ARN.fullmatch(arn)) == bool(table.fullmatch(arn)), arn
+        if table.fullmatch(arn):
+            assert _PIPELINE_ARN.fullmatch(arn).group("name") == table.fullmatch(arn).group("name")
+
+
+def _raw(safemaker_local, service):
+    from safemaker.local import LocalSession
+
+    return LocalSession(safemaker_local.endpoint_url, region_name="us-east-1").client(service)
+
+
+def _rule(safemaker_local, values, bus=None, pipeline_arn=ARN):
+    events = _raw(safemaker_local, "events")
+    where = {"EventBusName": bus} if bus else {}
+    if bus:
+        events.create_event_bus(Name=bus)
+        events.put_rule(Name="on-upload", EventPattern=json.dumps({"source": ["my.app"]}), **where)
+    else:
+        events.put_rule(Name="on-upload", ScheduleExpression="rate(1 day)")
+    events.put_targets(Rule="on-upload", Targets=[{
+        "Id": "train", "Arn": pipeline_arn, "RoleArn": SCHEDULER_ROLE,
+        "SageMakerPipelineParameters": {"PipelineParameterList": values}}], **where)
+
+
+def _pipe(safemaker_local, values, name="feed"):
+    sqs = _raw(safemaker_local, "sqs")
+    queue = sqs.get_queue_attributes(QueueUrl=sqs.create_queue(QueueName="uploads")["QueueUrl"],
+                                     AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    _raw(safemaker_local, "pipes").create_pipe(
+        Name=name, RoleArn=SCHEDULER_ROLE, Source=queue, Target=ARN,
+        TargetParameters={"SageMakerPipelineParameters": {"PipelineParameterList": values}})
+
+
+STARTERS = {
+    "universal-schedule": lambda local, versions, values: _schedule(
+        versions, "nightly", {"PipelineName": "p", "PipelineParameters": values}),
+    "templated-schedule": lambda local, versions, values: versions.create_schedule(
+        Name="nightly", Target={"Arn": ARN, "RoleArn": SCHEDULER_ROLE,
+                                "SageMakerPipelineParameters": {"PipelineParameterList": values}}, **SCHEDULE),
+    "rule-target": lambda local, versions, values: _rule(local, values),
+    "rule-target-custom-bus": lambda local, versions, values: _rule(local, values, bus="uploads"),
+    "pipe-target": lambda local, versions, values: _pipe(local, values),
+}
+LABELS = {
+    "universal-schedule": "schedule default/nightly (Target.Input)",
+    "templated-schedule": "schedule default/nightly (Target.SageMakerPipelineParameters.PipelineParameterList)",
+    "rule-target": "EventBridge rule default/on-upload target train (SageMakerPipelineParameters."
+                   "PipelineParameterList)",
+    "rule-target-custom-bus": "EventBridge rule uploads/on-upload target train (SageMakerPipelineParameters."
+                              "PipelineParameterList)",
+    "pipe-target": "pipe feed (TargetParameters.SageMakerPipelineParameters.PipelineParameterList)",
+}
+
+
+@pytest.mark.parametrize("starter", list(STARTERS))
+def test_a_new_latest_version_a_standing_start_opens_is_refused(safemaker_local, safemaker_session, profile_factory,
+                                                                versions, starter):
+    STARTERS[starter](safemaker_local, versions, OPEN_VALUES)
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    with pytest.raises(GuardrailViolation) as direct:   # the oracle: the start that standing start's next run makes
+        sm.start_pipeline_execution(PipelineName="p", PipelineVersionId=2, PipelineParameters=OPEN_VALUES)
+    sent = safemaker_local.request_count("sagemaker", "UpdatePipeline")
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.update_pipeline(PipelineName="p", PipelineDefinition=OPEN)
+    assert safemaker_local.request_count("sagemaker", "UpdatePipeline") == sent
+    assert _after_definition(exc.value.violations) == _after_definition(direct.value.violations)
+    assert SUB_X in [v.found for v in exc.value.violations]
+    assert {v.path.split(".PipelineDefinition.", 1)[0] for v in exc.value.violations} == {
+        f"PipelineDefinition (the latest version of pipeline 'p' from now on) with the parameters of {LABELS[starter]}"
+        " -> StartPipelineExecution.PipelineName -> UpdatePipeline"}
+
+
+def test_creating_a_pipeline_a_standing_schedule_opens_is_refused(safemaker_local, safemaker_session,
+                                                                  profile_factory, versions):
+    # a schedule made before the pipeline (or left from a deleted one of the same name), naming it by ARN
+    _schedule(versions, "nightly", {"PipelineName": ARN.replace("pipeline/p", "pipeline/q"),
+                                    "PipelineParameters": OPEN_VALUES})
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.create_pipeline(PipelineName="q", RoleArn=ROLE, PipelineDefinition=OPEN,
+                           ClientRequestToken="q-token-0123456789abcdef01234567")
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 1   # the fixture's only
+    assert SUB_X in [v.found for v in exc.value.violations]
+
+
+@pytest.mark.parametrize("starter", list(STARTERS))
+def test_a_new_latest_version_standing_starts_keep_closed_is_sent(safemaker_local, safemaker_session,
+                                                                  profile_factory, versions, starter):
+    STARTERS[starter](safemaker_local, versions, CLOSED_VALUES)
+    _schedule(versions, "by-alias", {"PipelineName": "p", "PipelineVersionAlias": "beta",   # not the latest
+                                     "PipelineParameters": OPEN_VALUES})
+    _schedule(versions, "by-version", {"PipelineName": "p", "PipelineVersionId": 1, "PipelineParameters": OPEN_VALUES})
+    _schedule(versions, "other", {"PipelineName": "q", "PipelineParameters": OPEN_VALUES})
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    sent = safemaker_local.request_count("sagemaker", "UpdatePipeline")
+    sm.update_pipeline(PipelineName="p", PipelineDefinition=OPEN)
+    assert safemaker_local.request_count("sagemaker", "UpdatePipeline") == sent + 1
+    for service, operation in (("scheduler", "ListSchedules"), ("events", "ListRuleNamesByTarget"),
+                               ("pipes", "ListPipes")):
+        assert safemaker_local.request_count(service, operation) >= 1, operation
+
+
+@pytest.mark.parametrize("service, operation, permissions", [
+    ("scheduler", "list_schedules", "scheduler:ListSchedules and scheduler:GetSchedule"),
+    ("events", "list_event_buses", "events:ListEventBuses, events:ListRuleNamesByTarget and events:ListTargetsByRule"),
+    ("pipes", "list_pipes", "pipes:ListPipes and pipes:DescribePipe"),
+])
+def test_standing_starts_that_cannot_be_read_make_it_unverifiable(safemaker_local, safemaker_session, profile_factory,
+                                                                  versions, service, operation, permissions):
+    guard = safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    sent = safemaker_local.request_count("sagemaker", "UpdatePipeline")
+    with Stubber(guard._other_client(sm, service)) as stub:   # moto does not enforce IAM
+        stub.add_client_error(operation, "AccessDeniedException", "not authorized")
+        with pytest.raises(GuardrailViolation) as exc:
+            sm.update_pipeline(PipelineName="p", PipelineDefinition=OPEN)
+    assert safemaker_local.request_count("sagemaker", "UpdatePipeline") == sent
+    assert [(v.rule_id, v.path) for v in exc.value.violations] == [
+        ("SM-REFERENCE", "PipelineDefinition (the latest version of pipeline 'p' from now on)")]
+    assert f"allow {permissions}" in exc.value.violations[0].fix
+
+
+def test_a_pipe_naming_a_parameter_from_the_event_makes_it_unverifiable(safemaker_local, safemaker_session,
+                                                                        profile_factory, versions):
+    _pipe(safemaker_local, [{"Name": "$.body.parameter", "Value": SUB_A}])
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.update_pipeline(PipelineName="p", PipelineDefinition=OPEN)
+    assert [(v.rule_id, v.found) for v in exc.value.violations] == [("SM-REFERENCE", "$.body.parameter")]
+
+
+@pytest.mark.parametrize("starter", list(STARTERS))
+def test_without_a_parameter_in_a_guarded_field_nothing_is_read(safemaker_local, safemaker_session, profile,
+                                                                 profile_factory, versions, starter):
+    STARTERS[starter](safemaker_local, versions, OPEN_VALUES)
+    before = {read: safemaker_local.request_count(*read) for read in READS}
+    sent = safemaker_local.request_count("sagemaker", "UpdatePipeline")
+    safemaker.install_process(profile)   # no relaxation: a parameter there is refused by the rule alone
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    sm.update_pipeline(PipelineName="p", PipelineDefinition=_definition(SUB_A))
+    with pytest.raises(GuardrailViolation):
+        sm.update_pipeline(PipelineName="p", PipelineDefinition=OPEN)
+    safemaker.uninstall_process()
+    safemaker.install_process(profile_factory(**OPENABLE))   # relaxed, but no parameter stands in a guarded field
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    sm.update_pipeline(PipelineName="p", PipelineDefinition=_definition(SUB_A))
+    assert safemaker_local.request_count("sagemaker", "UpdatePipeline") == sent + 2
+    assert {read: safemaker_local.request_count(*read) for read in READS} == before
+
+
+@pytest.mark.parametrize("carrier", CARRIERS)
+def test_a_carrier_making_the_new_latest_version_is_refused_as_the_direct_call(
+        safemaker_local, safemaker_session, profile_factory, versions, carrier):
+    _rule(safemaker_local, OPEN_VALUES)
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    update = {"PipelineName": "p", "PipelineDefinition": OPEN}
+    with pytest.raises(GuardrailViolation) as direct:
+        sm.update_pipeline(**update)
+    with pytest.raises(GuardrailViolation) as exc:
+        carrier(safemaker_session, "sagemaker", "UpdatePipeline", update)
+    prefix = {"CreateStateMachine": "definition:States.S.Parameters", "CreateSchedule": "Target.Input",
+              "CreateDocument": "Content.mainSteps[0].inputs"}[exc.value.operation]
+    assert sorted((v.path, v.rule_id, repr(v.found)) for v in exc.value.violations) == sorted(
+        (f"{prefix} -> UpdatePipeline.{v.path}", v.rule_id, repr(v.found)) for v in direct.value.violations)
