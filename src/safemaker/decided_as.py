@@ -144,3 +144,15 @@ def started_request(service: str, operation: str, params: Any) -> Start | None:
     if entry is None or not isinstance(params, Mapping) or entry.routes_nothing(params):
         return None
     return entry.shown(params), entry.started_service, entry.started, entry.request(params)
+
+
+def names_pipeline(named: Any, pipeline: Any) -> bool:
+    """Whether a start's ``PipelineName`` (a name or an ARN) names ``pipeline`` (the moved alias's request names it by
+    ARN or by name). Given by name, any ARN ending in that name counts too (any account's), case ignored: more starts
+    decided, never fewer."""
+    if not isinstance(named, str) or not isinstance(pipeline, str):
+        return False
+    name = pipeline.rsplit("/", 1)[-1]
+    if named.startswith("arn:") and pipeline == name:
+        return named.rsplit("/", 1)[-1].casefold() == name.casefold()
+    return named.casefold() in (pipeline.casefold(), name.casefold())

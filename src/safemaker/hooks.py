@@ -44,7 +44,7 @@ from . import preflight as _preflight
 from . import process as _process
 from ._redact import install_log_redaction
 from .partitions import dns_suffixes
-from .decided_as import SAGEMAKER_DECIDED_AS, decided_as, started_request
+from .decided_as import SAGEMAKER_DECIDED_AS, decided_as, names_pipeline, started_request
 from .errors import MISSING, GuardrailViolation, InputError, SafemakerError, UnguardableClientError, Violation, aws_error
 from .paths import is_map as _is_map
 from .resources import in_words
@@ -451,6 +451,16 @@ class Guard:
             operation, where, client, pipeline, list(aliases) if isinstance(aliases, (list, tuple)) else None,
             latest=latest)
         violations += unread_schedules
+        if self._values_may_decide(made is not None, latest, request, client, checked):
+            # a parameter may stand in a guarded field: the state machines and runbooks that start the alias (or the
+            # latest version) with values written in them decide it too (trial 16 F03)
+            from .iac.pipeline_starters import carrier_pipeline_starts
+
+            carried, unread_carriers = carrier_pipeline_starts(
+                lambda service: self._other_client(client, service), operation, where, pipeline,
+                list(aliases) if isinstance(aliases, (list, tuple)) else None, latest=latest)
+            schedules += carried
+            violations += unread_carriers
         for label, parameters in schedules:
             violations += [v for v in start_of(label, parameters) if decided(v) not in with_defaults]
         return violations
@@ -478,6 +488,33 @@ class Guard:
             prefix = rule.definition_location if rule is not None and rule.definition_location else member
         return text is not None and bool(_PIPELINE.check_definition(text, self.profile, operation=operation,
                                                                     prefix=prefix).relaxed)
+
+    def _values_may_decide(self, made: bool, latest: bool, request: Mapping[str, Any], client: Any,
+                           checked: list[str]) -> bool:
+        """Whether a start's own parameter values may decide what the version an alias is put on runs (then the
+        account's state machines and runbooks are read, :func:`safemaker.iac.pipeline_starters.carrier_pipeline_
+        starts`). A version the request makes (``made``): when a parameter stands in a guarded field of its
+        definition, accepted only by ``allow_pipeline_network_parameters`` (``latest``, :meth:`_relaxed_parameters`;
+        without the relaxation such a parameter is refused by the request's rule). An existing version
+        (``UpdatePipelineVersion``; made before the guard, perhaps with such a parameter): when it declares
+        ``Parameters``, described as its start with the defaults was (``request``, the memo reused); one that cannot
+        be described counts (read: more decided, never less)."""
+        if made:
+            return latest
+        try:
+            named = self._pipeline_by_name(request, client).get("PipelineName")
+            version = request.get("PipelineVersionId")
+            described = self._describe(self._other_client(client, "sagemaker"), "DescribePipeline", "PipelineName",
+                                       named, {"PipelineVersionId": version} if version is not None else None,
+                                       memo=getattr(checked, "described", None))
+            text = described.get("PipelineDefinition")
+        except Exception:  # noqa: BLE001 - not described: read the carriers (fail closed)
+            return True
+        try:
+            document = json.loads(text.decode() if isinstance(text, bytes) else text)
+        except (TypeError, ValueError, UnicodeDecodeError):
+            return True
+        return not isinstance(document, Mapping) or bool(document.get("Parameters"))
 
     def _own_definition(self, operation: str, member: str, params: Mapping[str, Any], client: Any,
                         fetched: Any) -> tuple[Any, Violation | None]:
@@ -532,16 +569,9 @@ class Guard:
 
         universal_start = re.compile(r"arn:[\w-]+:scheduler:::aws-sdk:sagemaker:startPipelineExecution")
         name = pipeline.rsplit("/", 1)[-1] if isinstance(pipeline, str) else pipeline
-        by_name = isinstance(pipeline, str) and pipeline == name
 
         def names_it(named: Any) -> bool:
-            if not isinstance(named, str) or not isinstance(pipeline, str):
-                return False
-            if named.startswith("arn:") and by_name:
-                # a request naming the pipeline by name (CreatePipeline, UpdatePipeline): a start naming it by an ARN
-                # ending in it is read as naming it (any account's, any case: more starts decided, never fewer)
-                return named.rsplit("/", 1)[-1].casefold() == name.casefold()
-            return named.casefold() in (pipeline.casefold(), name.casefold())
+            return names_pipeline(named, pipeline)
 
         out: list[tuple[str, Any]] = []
         unread: list[Violation] = []

@@ -1653,7 +1653,6 @@ def _resource_violations(operation: str, member: str, rtype: str, prop: str | No
     role (:func:`safemaker.iac._request.with_task_role`)."""
     from . import decide_requests
     from ._request import with_task_role
-    from .cloudformation import template_requests
 
     if prop is None and isinstance(value, str):
         try:
@@ -1668,10 +1667,8 @@ def _resource_violations(operation: str, member: str, rtype: str, prop: str | No
         return [Violation(operation, member, type(value).__name__, "the resource's properties as a JSON object",
                           f"Give {member} as a JSON object of the resource's properties", "SM-REFERENCE")]
     props = dict(value) if prop is None else {**extra, prop: value}
-    template = {"Resources": {member: {"Type": rtype, "Properties": props}}}
     try:
-        doc = parse_text(json.dumps(template), f"{operation}.{member}")
-        requests = template_requests(doc, {})
+        requests = content_requests(rtype, props, f"{operation}.{member}", member)
     except IacInputError as exc:
         return [Violation(operation, member, "unreadable", "content the guard can read",
                           f"Cannot read it: {exc}", "SM-REFERENCE")]
@@ -1719,6 +1716,25 @@ def _resource_violations(operation: str, member: str, rtype: str, prop: str | No
         else:
             kept.append(r)
     return [_violation(operation, member, prop, f) for f in decide_requests(kept, profile)]
+
+
+def content_requests(rtype: str, props: Mapping[str, Any], source: str, logical_id: str = "Content") -> list[Any]:
+    """The requests of one resource of CloudFormation type ``rtype`` with properties ``props`` (a state machine's
+    ``DefinitionString``, an SSM document's ``Content`` and ``DocumentType``...), read by the same readers as a
+    template (:func:`safemaker.iac.cloudformation.template_requests`): what the process guard reads from content a
+    service keeps (:data:`FOLLOWED_CALLS`) and what :mod:`safemaker.iac.pipeline_starters` reads from the account's
+    state machines and runbooks. ``source``: the name reported for the content (``"CreateStateMachine.definition"``);
+    ``logical_id``: the resource's name in the template read.
+
+    Raises
+    ------
+    IacInputError
+        Content that cannot be read (not JSON / YAML, a key given twice, not a state machine definition...).
+    """
+    from .cloudformation import template_requests
+
+    template = {"Resources": {logical_id: {"Type": rtype, "Properties": dict(props)}}}
+    return template_requests(parse_text(json.dumps(template), source), {})
 
 
 def _follows_existing(r: Any, profile: "VpcProfile") -> bool:

@@ -1,0 +1,237 @@
+"""A pipeline version alias moved under state machines and runbooks that start it with values of their own (trial 16
+F03).
+
+Session 15 decides an alias move (``UpdatePipelineVersion`` ``Add``; ``CreatePipeline`` / ``UpdatePipeline`` with
+``PipelineVersionAliases``) again under each EventBridge Scheduler schedule's ``PipelineParameters``. A Step Functions
+task ``arn:aws:states:::aws-sdk:sagemaker:startPipelineExecution`` (its ``Parameters`` / ``Arguments`` are the
+request: Developer Guide, "AWS SDK service integrations") or an Automation ``aws:executeAwsApi`` step (``Service``
+``sagemaker``, ``Api`` ``StartPipelineExecution``, its other inputs the request) with the same literal values starts
+the moved alias the same way at every later run, and was not read: the move was sent. Now the account's state machines
+(``ListStateMachines``, ``DescribeStateMachine``) and Automation runbooks (``ListDocuments`` of type Automation owned
+by the account, ``GetDocument``) are read when a start's values may decide the version (it declares ``Parameters``;
+for a version the request makes, under ``allow_pipeline_network_parameters``), by the readers ``safemaker check`` uses.
+Values from the carrier's input (``.$``, JSONata, ``{{ }}``) are decided when it runs, as before.
+
+Real botocore clients against moto on 127.0.0.1 (real HTTP): moto keeps state machines and SSM documents and answers
+these reads, but enforces no IAM, so a refused ``ListStateMachines`` / ``ListDocuments`` is answered by botocore's
+Stubber on the guard's own client. Oracle: the direct ``start_pipeline_execution`` of the same version with the same
+values (botocore sagemaker ``StartPipelineExecution.PipelineVersionAlias`` / ``PipelineParameters``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.stub import Stubber
+
+import safemaker
+from safemaker.errors import GuardrailViolation
+
+from _other_services import send
+from test_process_guard_alias_schedules import (ACCOUNT, ARN, NO_RETRY, OPEN_VALUES, OPENABLE, SUB_X,  # noqa: F401
+                                                _definition, _give, _move, versions)
+from _profiles import SUB_A
+
+SFN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/sfn"
+START = "arn:aws:states:::aws-sdk:sagemaker:startPipelineExecution"
+
+
+def _raw(safemaker_local, service):
+    from safemaker.local import LocalSession
+
+    return LocalSession(safemaker_local.endpoint_url, region_name="us-east-1").client(service)
+
+
+def _machine(safemaker_local, request, name="sm", member="Parameters", jsonata=False):
+    """A state machine made before the guard whose one task starts the pipeline with ``request``."""
+    top = {"QueryLanguage": "JSONata"} if jsonata else {}
+    definition = {**top, "StartAt": "S", "States": {"S": {"Type": "Task", "Resource": START, "End": True,
+                                                          member: request}}}
+    _raw(safemaker_local, "stepfunctions").create_state_machine(name=name, roleArn=SFN_ROLE,
+                                                                definition=json.dumps(definition))
+
+
+def _runbook(safemaker_local, request, name="runbook"):
+    """An Automation runbook made before the guard whose one step starts the pipeline with ``request``."""
+    content = {"schemaVersion": "0.3", "mainSteps": [{"name": "start", "action": "aws:executeAwsApi", "inputs": {
+        "Service": "sagemaker", "Api": "StartPipelineExecution", **request}}]}
+    _raw(safemaker_local, "ssm").create_document(Name=name, DocumentType="Automation", DocumentFormat="JSON",
+                                                 Content=json.dumps(content))
+
+
+def _reads(safemaker_local):
+    return {op: safemaker_local.request_count(service, op) for service, op in (
+        ("stepfunctions", "ListStateMachines"), ("stepfunctions", "DescribeStateMachine"),
+        ("ssm", "ListDocuments"), ("ssm", "GetDocument"))}
+
+
+def _below(violations, at):
+    return sorted((v.path.split(at, 1)[1], v.rule_id, repr(v.found)) for v in violations if at in v.path)
+
+
+OPEN_START = {"PipelineName": "p", "PipelineVersionAlias": "prod", "PipelineParameters": OPEN_VALUES}
+
+
+@pytest.mark.parametrize("carrier, label", [
+    ("state machine", "state machine sm (definition:States.S.Parameters)"),
+    ("jsonata", "state machine sm (definition:States.S.Arguments)"),
+    ("runbook", "Automation runbook runbook (Content:mainSteps[0].inputs)"),
+])
+@pytest.mark.parametrize("openable", [True, False], ids=["relaxed", "strict"])
+def test_moving_the_alias_onto_a_version_a_carrier_opens_is_refused(safemaker_local, safemaker_session, profile,
+                                                                    profile_factory, versions, carrier, label,
+                                                                    openable):
+    # version 2 (made before the guard) takes its subnet from a parameter: whether it runs closed is each start's
+    # values' to say, with or without the relaxation (a direct start with these values is refused either way)
+    if carrier == "runbook":
+        _runbook(safemaker_local, OPEN_START)
+    else:
+        _machine(safemaker_local, OPEN_START, member="Arguments" if carrier == "jsonata" else "Parameters",
+                 jsonata=carrier == "jsonata")
+    safemaker.install_process(profile_factory(**OPENABLE) if openable else profile)
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    with pytest.raises(GuardrailViolation) as direct:   # the oracle: the start the carrier's next run makes
+        sm.start_pipeline_execution(PipelineName="p", PipelineVersionId=2, PipelineParameters=OPEN_VALUES)
+    with pytest.raises(GuardrailViolation) as exc:
+        _move(sm)
+    assert safemaker_local.request_count("sagemaker", "UpdatePipelineVersion") == 0
+    at = f"PipelineVersionAliasOperations.Add ('prod' -> version 2) with the parameters of {label} -> " \
+         "StartPipelineExecution."
+    assert _below(exc.value.violations, at) == sorted((v.path, v.rule_id, repr(v.found))
+                                                      for v in direct.value.violations)
+    assert SUB_X in [v.found for v in exc.value.violations]
+
+
+@pytest.mark.parametrize("carrier", ["state machine", "runbook"])
+def test_giving_the_alias_to_a_new_version_a_carrier_opens_is_refused(safemaker_local, safemaker_session,
+                                                                      profile_factory, versions, carrier):
+    (_runbook if carrier == "runbook" else _machine)(safemaker_local, OPEN_START)
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    sent = safemaker_local.request_count("sagemaker", "UpdatePipeline")
+    with pytest.raises(GuardrailViolation) as exc:
+        _give(sm, "UpdatePipeline", _definition({"Get": "Parameters.Subnet"}))
+    assert safemaker_local.request_count("sagemaker", "UpdatePipeline") == sent
+    assert SUB_X in [v.found for v in exc.value.violations]
+
+
+def test_the_move_is_sent_when_no_carrier_gives_the_alias_open_values(safemaker_local, safemaker_session,
+                                                                      profile_factory, versions):
+    closed = [{"Name": "Subnet", "Value": SUB_A}]
+    for i, request in enumerate((
+            {"PipelineName": "p", "PipelineVersionAlias": "prod", "PipelineParameters": closed},
+            {"PipelineName": "p", "PipelineVersionAlias": "beta", "PipelineParameters": OPEN_VALUES},
+            {"PipelineName": "q", "PipelineVersionAlias": "prod", "PipelineParameters": OPEN_VALUES},
+            {"PipelineName": "p", "PipelineParameters": OPEN_VALUES},   # the latest version: not the alias
+            {"PipelineName": "p", "PipelineVersionAlias": "prod"})):   # its defaults
+        _machine(safemaker_local, request, name=f"sm{i}")
+        _runbook(safemaker_local, request, name=f"runbook{i}")
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    send(_move, sm=sm)
+    assert safemaker_local.request_count("sagemaker", "UpdatePipelineVersion") == 1
+    assert _reads(safemaker_local) == {"ListStateMachines": 1, "DescribeStateMachine": 5, "ListDocuments": 1,
+                                       "GetDocument": 5}
+
+
+@pytest.mark.parametrize("carrier, request_", [
+    ("state machine", {"PipelineName": "p", "PipelineVersionAlias": "prod", "PipelineParameters.$": "$.values"}),
+    ("state machine", {"PipelineName": "p", "PipelineVersionAlias.$": "$.alias", "PipelineParameters": OPEN_VALUES}),
+    ("state machine", {"PipelineName.$": "$.name", "PipelineVersionAlias": "prod", "PipelineParameters": OPEN_VALUES}),
+    ("runbook", {"PipelineName": "p", "PipelineVersionAlias": "{{ Alias }}", "PipelineParameters": OPEN_VALUES}),
+    ("runbook", {"PipelineName": "p", "PipelineVersionAlias": "prod",
+                 "PipelineParameters": [{"Name": "Subnet", "Value": "{{ Subnet }}"}]}),
+], ids=["sfn-parameters-from-input", "sfn-alias-from-input", "sfn-name-from-input", "ssm-alias-parameter",
+        "ssm-value-parameter"])
+def test_values_from_the_carrier_s_input_are_decided_when_it_runs(safemaker_local, safemaker_session,
+                                                                  profile_factory, versions, carrier, request_):
+    # docs/hooks.md: a task or step starting the alias with values from its input is decided when it is itself sent
+    (_runbook if carrier == "runbook" else _machine)(safemaker_local, request_)
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    send(_move, sm=sm)
+    assert safemaker_local.request_count("sagemaker", "UpdatePipelineVersion") == 1
+
+
+def test_literal_values_beside_values_from_the_input_are_decided(safemaker_local, safemaker_session,
+                                                                 profile_factory, versions):
+    _machine(safemaker_local, {"PipelineName": "p", "PipelineVersionAlias": "prod", "ClientRequestToken.$":
+                               "$$.Execution.Name", "PipelineParameters": [
+                                   {"Name": "Subnet", "Value": SUB_X}, {"Name": "Other", "Value.$": "$.other"}]})
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    with pytest.raises(GuardrailViolation) as exc:
+        _move(sm)
+    assert SUB_X in [v.found for v in exc.value.violations]
+
+
+@pytest.mark.parametrize("service, listing, permissions", [
+    ("stepfunctions", "list_state_machines", "states:ListStateMachines and states:DescribeStateMachine"),
+    ("ssm", "list_documents", "ssm:ListDocuments and ssm:GetDocument"),
+])
+def test_carriers_that_cannot_be_read_make_the_move_unverifiable(safemaker_local, safemaker_session,
+                                                                 profile_factory, versions, service, listing,
+                                                                 permissions):
+    guard = safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    with Stubber(guard._other_client(sm, service)) as stub:   # moto does not enforce IAM
+        stub.add_client_error(listing, "AccessDeniedException", f"not authorized: {permissions.split()[0]}")
+        with pytest.raises(GuardrailViolation) as exc:
+            _move(sm)
+    assert [(v.rule_id, v.path) for v in exc.value.violations] == [
+        ("SM-REFERENCE", "PipelineVersionAliasOperations.Add ('prod' -> version 2)")]
+    assert permissions in str(exc.value)
+    assert safemaker_local.request_count("sagemaker", "UpdatePipelineVersion") == 0
+
+
+def test_a_definition_the_reader_cannot_read_makes_the_move_unverifiable(safemaker_local, safemaker_session,
+                                                                         profile_factory, versions):
+    # a key given twice: which value Step Functions uses is not the guard's to guess (issue 13)
+    text = '{"StartAt": "S", "StartAt": "T", "States": {"S": {"Type": "Pass", "End": true}}}'
+    _raw(safemaker_local, "stepfunctions").create_state_machine(name="dup", roleArn=SFN_ROLE, definition=text)
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    with pytest.raises(GuardrailViolation) as exc:
+        _move(sm)
+    assert [(v.rule_id, v.path) for v in exc.value.violations] == [
+        ("SM-REFERENCE", "PipelineVersionAliasOperations.Add ('prod' -> version 2) with state machine dup")]
+
+
+def test_no_reads_when_values_cannot_decide(safemaker_local, safemaker_session, profile, versions):
+    _machine(safemaker_local, OPEN_START)
+    _runbook(safemaker_local, OPEN_START)
+    safemaker.install_process(profile)
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    # without the relaxation, a version the request makes has no parameter in a guarded field (else its rule refuses
+    # it): a start's values decide nothing the defaults do not
+    sm.update_pipeline(PipelineName="p", PipelineDefinition=_definition(SUB_A), PipelineVersionAliases=["prod"])
+    # an existing version declaring no parameters: likewise
+    plain = json.loads(_definition(SUB_A))
+    del plain["Parameters"]
+    sm.update_pipeline(PipelineName="p", PipelineDefinition=json.dumps(plain))
+    send(sm.update_pipeline_version, PipelineArn=ARN, PipelineVersionId=4,
+         PipelineVersionAliasOperations={"Add": ["prod"]})
+    assert safemaker_local.request_count("sagemaker", "UpdatePipelineVersion") == 1
+    assert _reads(safemaker_local) == {"ListStateMachines": 0, "DescribeStateMachine": 0, "ListDocuments": 0,
+                                       "GetDocument": 0}
+
+
+@pytest.mark.parametrize("carrier", ["state machine", "runbook"])
+def test_a_new_latest_version_a_carrier_opens_is_refused(safemaker_local, safemaker_session, profile_factory,
+                                                          versions, carrier):
+    # a start naming no version runs the latest: a plain UpdatePipeline accepted only by the relaxation is decided
+    # under the carrier's values too, as under a schedule's (session 16)
+    latest = {"PipelineName": "p", "PipelineParameters": OPEN_VALUES}
+    (_runbook if carrier == "runbook" else _machine)(safemaker_local, latest)
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    sent = safemaker_local.request_count("sagemaker", "UpdatePipeline")
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.update_pipeline(PipelineName="p", PipelineDefinition=_definition({"Get": "Parameters.Subnet"}))
+    assert safemaker_local.request_count("sagemaker", "UpdatePipeline") == sent
+    assert SUB_X in [v.found for v in exc.value.violations]
+    # a closed definition (no parameter in a guarded field): nothing read, sent
+    reads = _reads(safemaker_local)
+    sm.update_pipeline(PipelineName="p", PipelineDefinition=_definition(SUB_A))
+    assert _reads(safemaker_local) == reads
