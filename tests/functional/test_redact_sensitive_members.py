@@ -29,6 +29,7 @@ import re
 import botocore.exceptions
 import botocore.session
 import pytest
+from botocore.serialize import RpcV2CBORSerializer
 from botocore.config import Config
 
 import safemaker
@@ -490,3 +491,179 @@ def test_no_sensitive_path_label_is_logged(safemaker_local, debug_log, profile):
             leaked += [(name, secret) for secret in example.secrets if secret in logged]
     assert shown == len(operations)
     assert not leaked, leaked[:10]
+
+
+# ---------------------------------------------------------------- an input or output sensitive whole (trial 16 F04)
+
+def _whole_shapes() -> list[tuple[str, str, str]]:
+    """Every operation of every service of the installed botocore whose input or output shape is itself marked
+    sensitive (the trait on the top-level structure: every member is under it), as (service, operation, direction)."""
+    found = []
+    for service in _MODELS.get_available_services():
+        model = _MODELS.get_service_model(service)
+        for name in model.operation_names:
+            operation = model.operation_model(name)
+            for direction, shape in (("input", operation.input_shape), ("output", operation.output_shape)):
+                if shape is not None and shape.metadata.get("sensitive"):
+                    found.append((service, name, direction))
+    return found
+
+
+WHOLE = _whole_shapes()
+
+
+def _wire(shape, value):
+    """``value`` (:class:`Example`'s) as a json / rest-json body writes it: serialized names, base64 blobs,
+    epoch timestamps."""
+    if value is None:
+        return None
+    if shape.type_name == "structure":
+        if shape.metadata.get("document"):
+            return value
+        return {member.serialization.get("name", name): _wire(member, value[name])
+                for name, member in shape.members.items() if name in value
+                and not member.serialization.get("location")}
+    if shape.type_name == "list":
+        return [_wire(shape.member, item) for item in value]
+    if shape.type_name == "map":
+        return {key: _wire(shape.value, item) for key, item in value.items()}
+    if shape.type_name == "blob":
+        return base64.b64encode(value).decode()
+    if shape.type_name == "timestamp":
+        return value.timestamp()
+    return value
+
+
+class _Answers:
+    """A dummy HTTP server on 127.0.0.1 answering every request 200 with :attr:`body` (of :attr:`content_type`)."""
+
+    def __init__(self) -> None:
+        import http.server
+        import socketserver
+        import threading
+
+        answers = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                self.send_response(200)
+                self.send_header("content-type", answers.content_type)
+                if answers.content_type == "application/cbor":
+                    self.send_header("smithy-protocol", "rpc-v2-cbor")
+                self.send_header("content-length", str(len(answers.body)))
+                self.end_headers()
+                self.wfile.write(answers.body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.body, self.content_type = b"{}", "application/json"
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def answers():
+    server = _Answers()
+    yield server
+    server.close()
+
+
+def test_the_models_have_outputs_sensitive_whole():
+    """What the sweep below relies on (botocore 1.44: 23 operations of 7 services, every one an output): DataZone
+    GetEnvironmentCredentials (docs/hooks.md names it), Deadline Cloud's role credentials, Comprehend's results."""
+    outputs = {(service, name) for service, name, direction in WHOLE if direction == "output"}
+    assert {("datazone", "GetEnvironmentCredentials"), ("deadline", "AssumeQueueRoleForUser"),
+            ("comprehend", "DetectEntities")} <= outputs
+    assert len(outputs) >= 20
+
+
+def test_no_member_of_an_output_sensitive_whole_is_logged(debug_log, profile, answers):
+    """Trial 16 F04: every operation of the installed botocore whose output shape is sensitive whole, called under
+    a guarded process through a real client; a server on 127.0.0.1 answers with every output member filled. The
+    client gets every value, and botocore's log of the response holds none: the body is masked whole
+    ("Response body:\\n***"), as a body that is a sensitive member is."""
+    outputs = [(service, name) for service, name, direction in WHOLE if direction == "output"]
+    safemaker.install_process(profile)
+    session = botocore.session.get_session()
+    leaked, answered, masked = [], 0, 0
+    for service, name in outputs:
+        client = session.create_client(service, region_name="us-east-1", endpoint_url=answers.url, config=ONE)
+        operation = client.meta.service_model.operation_model(name)
+        protocol = client.meta.service_model.resolved_protocol
+        assert protocol in ("json", "rest-json", "smithy-rpc-v2-cbor"), (service, name)  # what is answered below
+        example = Example(name[:6])
+        value = example.value(operation.output_shape)
+        if protocol == "smithy-rpc-v2-cbor":  # botocore's own CBOR encoder
+            answers.body, answers.content_type = RpcV2CBORSerializer()._serialize_body_params(
+                value, operation.output_shape), "application/cbor"
+        else:
+            answers.body, answers.content_type = json.dumps(_wire(operation.output_shape, value)).encode(), \
+                "application/json"
+        params = Example("in").value(operation.input_shape) if operation.input_shape is not None else {}
+        start = debug_log.tell()
+        result = client._make_api_call(name, params)
+        logged = debug_log.getvalue()[start:]
+        answered += example.secrets[0] in json.dumps(result, default=str)
+        masked += "botocore.parsers Response body:\n***" in logged
+        leaked += [(service, name, secret) for secret in example.secrets if secret in logged]
+    assert not leaked, leaked[:10]
+    assert answered == len(outputs) and masked == len(outputs)
+
+
+def test_no_input_is_sensitive_whole_in_the_installed_botocore_but_one_would_be_masked(debug_log, profile,
+                                                                                      answers, tmp_path):
+    """No input shape of the installed botocore is sensitive whole (checked: the list is empty; when one is, it is
+    swept here like the outputs). A rest-json service whose input is (a model written for the test, loaded by
+    botocore's loader as any other): its request goes through a real client to 127.0.0.1, and no line of the
+    request's log (the params with url_path, query string, headers, body; the canonical request; urllib3's
+    request line) holds a value of it, while the operation's name and literal path are shown."""
+    inputs = [(service, name) for service, name, direction in WHOLE if direction == "input"]
+    service_json = {
+        "version": "2.0",
+        "metadata": {"apiVersion": "2026-12-07", "endpointPrefix": "wholeinput", "protocol": "rest-json",
+                     "protocols": ["rest-json"], "serviceFullName": "Whole Input", "serviceId": "Whole Input",
+                     "signatureVersion": "v4", "signingName": "wholeinput", "uid": "wholeinput-2026-12-07"},
+        "operations": {"PutThing": {"name": "PutThing", "http": {"method": "POST", "requestUri": "/things/{label}"},
+                                    "input": {"shape": "PutThingRequest"}, "output": {"shape": "PutThingResponse"}}},
+        "shapes": {
+            "PutThingRequest": {"type": "structure", "required": ["label"], "sensitive": True, "members": {
+                "label": {"shape": "S", "location": "uri", "locationName": "label"},
+                "mode": {"shape": "S", "location": "querystring", "locationName": "mode"},
+                "hint": {"shape": "S", "location": "header", "locationName": "x-amz-thing-hint"},
+                "text": {"shape": "S"}, "nested": {"shape": "N"}}},
+            "N": {"type": "structure", "members": {"inner": {"shape": "S"}}},
+            "PutThingResponse": {"type": "structure", "members": {}},
+            "S": {"type": "string"}}}
+    folder = tmp_path / "wholeinput" / "2026-12-07"
+    folder.mkdir(parents=True)
+    (folder / "service-2.json").write_text(json.dumps(service_json))
+    safemaker.install_process(profile)
+    import botocore.loaders
+
+    session = botocore.session.Session()
+    session.register_component("data_loader", botocore.loaders.create_loader(str(tmp_path)))
+    leaked = []
+    for service, name in [*inputs, ("wholeinput", "PutThing")]:
+        client = session.create_client(service, region_name="us-east-1", endpoint_url=answers.url, config=ONE)
+        operation = client.meta.service_model.operation_model(name)
+        example = Example(name[:6])
+        params = example.value(operation.input_shape)
+        start = debug_log.tell()
+        _send(lambda: client._make_api_call(name, params))
+        logged = debug_log.getvalue()[start:]
+        assert f"Making request for OperationModel(name={name})" in logged
+        leaked += [(service, name, secret) for secret in example.secrets if secret in logged]
+    assert not leaked, leaked[:10]
+    request = _line(debug_log.getvalue(), "botocore.endpoint Making request", "PutThing")
+    assert "'url_path': '/things/***'" in request and "'body': b'***'" in request
+    assert "'mode': '***'" in request and "'x-amz-thing-hint': '***'" in request
