@@ -1011,7 +1011,7 @@ def _boto3_operation(record: logging.LogRecord) -> "tuple[object, bool] | None":
 #:   uploads): ``s3transfer.tasks`` "Executing task PutObjectTask(..., {'extra_args': {...}}) with kwargs {...}",
 #:   ``s3transfer.futures`` "Submitting task ...": each task's ``extra_args`` (``SSECustomerKey``, ``SSEKMSKeyId``).
 #: - s3fs (pandas' and the SageMaker SDK v3's ``s3://`` files; 0.4.x on boto3): ``s3fs`` "CALL: put_object - ...".
-#: - The SageMaker Python SDK, v2 (``sagemaker.session`` "train request: {json}", ``sagemaker.estimator`` "Train
+#: - The SageMaker Python SDK, v2 (``sagemaker``, session.py: "train request: {json}"; ``sagemaker.estimator`` "Train
 #:   args after processing defaults", process / tune / CreateModel / Transform requests), v3 (``sagemaker.core.
 #:   resources`` "Input request", "Serialized input request", "Response", also ModelTrainer's and ModelBuilder's
 #:   ``sagemaker.train.*`` / ``sagemaker.serve.*``) and sagemaker-core 1.x (``sagemaker_core.*``): SageMaker requests
@@ -1027,7 +1027,7 @@ def _library_names(service: str) -> set[str]:
     """The names (member name, ``locationName``, and their snake_case as the SageMaker SDK spells its shapes'
     fields) of every member of ``service``'s botocore model that is sensitive or holds a sensitive shape (a list or
     map of one), and of every member of a structure botocore marks sensitive whole. Read from the model's JSON as
-    botocore's loader finds it (~0.1 s of CPU for SageMaker's, 0.03 s for S3's, once per process)."""
+    botocore's loader finds it (~0.1 s of CPU for SageMaker's or S3's, once per process)."""
     import botocore.loaders
     from botocore import xform_name
 
