@@ -176,7 +176,7 @@ def _snake(name: str) -> str:
     ("s3transfer.tasks", "s3"), ("s3transfer.futures", "s3"), ("s3fs", "s3"),
     ("sagemaker", "sagemaker"), ("sagemaker.estimator", "sagemaker"),
     ("sagemaker.core.resources", "sagemaker"), ("sagemaker_core.main.resources", "sagemaker")])
-def test_a_library_line_masks_every_sensitive_member_of_its_service(debug_log, logger, service):
+def test_a_library_line_masks_every_sensitive_member_of_its_service(debug_log, monkeypatch, logger, service):
     """Every member botocore's model marks sensitive in any operation of the service (S3: ``SSECustomerKey``,
     ``SSEKMSKeyId``, ``SSEKMSEncryptionContext``...; SageMaker: ``ClientSecret``, ``ModelCardContent``...), in the
     forms the libraries log a request: a dict repr (s3transfer's ``extra_args``, s3fs's kwargs, the SDK v3's
@@ -188,6 +188,12 @@ def test_a_library_line_masks_every_sensitive_member_of_its_service(debug_log, l
                       {"ClientSecret", "ModelCardContent"} <= set(names))
     install_log_redaction()
     log = logging.getLogger(logger)
+    # as an application that turns DEBUG on for it (sagemaker-core 1.x sets its loggers' level at import)
+    monkeypatch.setattr(log, "disabled", False)
+    monkeypatch.setattr(log, "propagate", True)
+    monkeypatch.setattr(logging.Logger.manager, "disable", 0)
+    level = log.level
+    log.setLevel(logging.DEBUG)  # clears the loggers' level cache
     secrets = {name: f"{name[:5]}SensZq{i:03d}" for i, name in enumerate(names)}
     request = {"Bucket": "shown-bucket", **secrets}
     log.debug("Executing task PutObjectTask(transfer_id=0, %s) with kwargs %s", {"extra_args": request}, request)
@@ -197,6 +203,7 @@ def test_a_library_line_masks_every_sensitive_member_of_its_service(debug_log, l
     log.debug("Input request: {%s}", ", ".join(f"'{name}': Shape(inner='{value}', more=[1, (2, 3)])"
                                                for name, value in secrets.items()))
     logged = debug_log.getvalue()
+    log.setLevel(level)
     assert [line for line in logged.splitlines() if any(secret in line for secret in secrets.values())] == []
     assert logged.count("shown-bucket") == 3 and logged.count("other='shown-x'") == len(secrets)
 
