@@ -436,6 +436,14 @@ class Guard:
             latest = self._relaxed_parameters(operation, entry.definition, params, definition)
             if not latest and not aliases:
                 return []
+            if latest and not isinstance(pipeline, str):
+                # which pipeline it makes the latest version of is known only when it runs (a stack's
+                # Fn::Sub of AWS::StackName, a task's value from its input): what starts it cannot be found
+                return [Violation(operation, where, pipeline, "a pipeline name known before it runs",
+                                  f"Cannot verify it: a parameter stands in a guarded field of the definition, and "
+                                  f"what already starts the pipeline's latest version with its own values runs it; "
+                                  f"which pipeline that is is known only when it runs ({pipeline}); write the "
+                                  "PipelineName", Guardrail.REFERENCE.value)]
         made = (operation, definition) if entry.definition is not None else None
 
         def decided(v: Violation) -> tuple[str, str, str]:
@@ -698,7 +706,11 @@ class Guard:
         Only the operations of :data:`safemaker.iac.stack_calls.DECIDED_OPERATIONS`
         are decided (any other returns at once): the template's SageMaker
         resources are turned into requests and decided by the guard
-        (:func:`safemaker.iac.stack_calls.stack_call_violations`).
+        (:func:`safemaker.iac.stack_calls.stack_call_decision`). An ``AWS::SageMaker::Pipeline`` of the stack
+        whose new latest version a parameter in a guarded field makes openable under
+        ``allow_pipeline_network_parameters`` is decided as the same ``CreatePipeline`` sent directly
+        (:meth:`_decided_as_violations`: under the values of what already starts the latest version, read with
+        clients of the same credentials, Region and endpoint).
         ``ExecuteChangeSet`` of a change set whose ``CreateChangeSet`` this guard
         approved (in enforce mode) is sent with ``ChangeSetName`` set to that
         change set's ``Id`` (its ARN, from the ``CreateChangeSet`` response): the
@@ -729,17 +741,20 @@ class Guard:
         if operation in _PREVIOUS_TEMPLATE_OPERATIONS and params.get("UsePreviousTemplate") and client is not None \
                 and params.get("TemplateBody") is None and params.get("TemplateURL") is None:
             params = _with_previous_template(client, params)
-        violations = _stack_calls().stack_call_violations(operation, params, self.profile)
+        violations, starts = _stack_calls().stack_call_decision(operation, params, self.profile)
+        checked = _Reads()
+        if starts:   # a pipeline's new latest version under allow_pipeline_network_parameters: as the direct call
+            violations = violations + self._started_violations(operation, starts, client, checked, ())
         context = kwargs.get("context")
         if operation == "CreateChangeSet" and not violations and self.mode == "enforce" and context is not None:
             context[_CHANGE_SET_KEY] = (self, params.get("StackName"), params.get("ChangeSetName"))
         if self.mode == "warn":
-            self._record(operation, "warned" if violations else "allowed", (), violations, [], region)
+            self._record(operation, "warned" if violations else "allowed", (), violations, checked, region)
             return None
         if violations:
-            self._record(operation, "refused", (), violations, [], region)
+            self._record(operation, "refused", (), violations, checked, region)
             raise GuardrailViolation(operation, violations)
-        self._record(operation, "allowed", (), (), [], region)
+        self._record(operation, "allowed", (), (), checked, region)
         return params
 
     def provide_service_params(self, params: Mapping[str, Any], model: Any, client_ref: Any = None,

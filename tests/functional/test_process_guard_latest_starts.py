@@ -238,3 +238,155 @@ def test_a_carrier_making_the_new_latest_version_is_refused_as_the_direct_call(
               "CreateDocument": "Content.mainSteps[0].inputs"}[exc.value.operation]
     assert sorted((v.path, v.rule_id, repr(v.found)) for v in exc.value.violations) == sorted(
         (f"{prefix} -> UpdatePipeline.{v.path}", v.rule_id, repr(v.found)) for v in direct.value.violations)
+
+
+# CloudFormation: a stack's AWS::SageMaker::Pipeline makes the pipeline's new latest version (CloudFormation User
+# Guide AWS::SageMaker::Pipeline: PipelineDefinition.PipelineDefinitionBody; creating it is CreatePipeline, changing
+# its definition UpdatePipeline), decided as the direct call (trial 16b F02: it was decided under the defaults only)
+
+
+def _stack_template(definition, name="p"):
+    return json.dumps({"Resources": {"P": {"Type": "AWS::SageMaker::Pipeline", "Properties": {
+        "PipelineName": name, "RoleArn": ROLE, "PipelineDefinition": {"PipelineDefinitionBody": definition}}}}})
+
+
+STACK_CALLS = {
+    "CreateStack": lambda cfn, body: cfn.create_stack(StackName="st", TemplateBody=body),
+    "UpdateStack": lambda cfn, body: cfn.update_stack(StackName="owner", TemplateBody=body),
+    "CreateChangeSet": lambda cfn, body: cfn.create_change_set(StackName="st", ChangeSetName="cs",
+                                                               ChangeSetType="CREATE", TemplateBody=body),
+}
+PIPELINE_STACK_MEMBERS = ("PipelineName", "RoleArn", "PipelineDefinition")
+
+
+def test_a_stack_pipeline_resource_per_the_cloudformation_reader():
+    from safemaker.iac.cloudformation import template_requests
+    from safemaker.iac._document import parse_text
+
+    from safemaker.iac.service_calls import direct_request
+
+    (request,) = template_requests(parse_text(_stack_template(OPEN), "t"), {})
+    assert request.operation == "CreatePipeline" and request.params["PipelineDefinition"] == json.loads(OPEN)
+    handed_on = direct_request(request)["PipelineDefinition"]   # as botocore sends it: a string
+    assert isinstance(handed_on, str) and json.loads(handed_on) == json.loads(OPEN)
+    sm = botocore.session.get_session().get_service_model("sagemaker")
+    assert set(PIPELINE_STACK_MEMBERS) <= set(sm.operation_model("CreatePipeline").input_shape.members)
+    cfn = botocore.session.get_session().get_service_model("cloudformation")
+    for operation in STACK_CALLS:
+        assert "TemplateBody" in cfn.operation_model(operation).input_shape.members, operation
+
+
+def _owner_stack(safemaker_local):
+    _raw(safemaker_local, "cloudformation").create_stack(StackName="owner", TemplateBody=_stack_template(
+        _definition(SUB_A), name="other"))
+
+
+@pytest.mark.filterwarnings("ignore:Tried to parse AWS")   # moto does not make the resource
+@pytest.mark.parametrize("call", list(STACK_CALLS))
+def test_a_stack_making_a_new_latest_version_a_standing_rule_opens_is_refused(
+        safemaker_local, safemaker_session, profile_factory, versions, call):
+    _owner_stack(safemaker_local)
+    _rule(safemaker_local, OPEN_VALUES)
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    with pytest.raises(GuardrailViolation) as direct:   # the oracle: the start the rule's next trigger makes
+        sm.start_pipeline_execution(PipelineName="p", PipelineVersionId=2, PipelineParameters=OPEN_VALUES)
+    cfn = safemaker_session.client("cloudformation", config=NO_RETRY)
+    sent = safemaker_local.request_count("cloudformation", call)
+    with pytest.raises(GuardrailViolation) as exc:
+        STACK_CALLS[call](cfn, _stack_template(OPEN))
+    assert safemaker_local.request_count("cloudformation", call) == sent
+    assert _after_definition(exc.value.violations) == _after_definition(direct.value.violations)
+    assert SUB_X in [v.found for v in exc.value.violations]
+    assert {v.path.split(".PipelineDefinition.", 1)[0] for v in exc.value.violations} == {
+        f"TemplateBody:P -> CreatePipeline.PipelineDefinition (the latest version of pipeline 'p' from now on) with "
+        f"the parameters of {LABELS['rule-target']} -> StartPipelineExecution.PipelineName -> CreatePipeline"}
+
+
+@pytest.mark.filterwarnings("ignore:Tried to parse AWS")   # moto does not make the resource
+@pytest.mark.parametrize("call", list(STACK_CALLS))
+def test_a_stack_making_a_new_latest_version_standing_starts_keep_closed_is_sent(
+        safemaker_local, safemaker_session, profile_factory, versions, call):
+    _owner_stack(safemaker_local)
+    _rule(safemaker_local, CLOSED_VALUES)
+    _schedule(versions, "other", {"PipelineName": "q", "PipelineParameters": OPEN_VALUES})   # another pipeline
+    safemaker.install_process(profile_factory(**OPENABLE))
+    cfn = safemaker_session.client("cloudformation", config=NO_RETRY)
+    sent = safemaker_local.request_count("cloudformation", call)
+    STACK_CALLS[call](cfn, _stack_template(OPEN))
+    assert safemaker_local.request_count("cloudformation", call) == sent + 1
+    for service, operation in (("scheduler", "ListSchedules"), ("events", "ListRuleNamesByTarget"),
+                               ("pipes", "ListPipes")):
+        assert safemaker_local.request_count(service, operation) >= 1, operation
+
+
+@pytest.mark.filterwarnings("ignore:Tried to parse AWS")   # moto does not make the resource
+def test_a_stack_pipeline_without_the_relaxation_or_a_parameter_in_a_guarded_field_reads_nothing(
+        safemaker_local, safemaker_session, profile, profile_factory, versions):
+    _rule(safemaker_local, OPEN_VALUES)
+    before = {read: safemaker_local.request_count(*read) for read in READS}
+    sent = safemaker_local.request_count("cloudformation", "CreateStack")
+    safemaker.install_process(profile)   # no relaxation: a parameter there is refused by the template's rule alone
+    cfn = safemaker_session.client("cloudformation", config=NO_RETRY)
+    with pytest.raises(GuardrailViolation):
+        cfn.create_stack(StackName="st", TemplateBody=_stack_template(OPEN))
+    cfn.create_stack(StackName="st", TemplateBody=_stack_template(_definition(SUB_A)))
+    safemaker.uninstall_process()
+    safemaker.install_process(profile_factory(**OPENABLE))   # relaxed, but no parameter stands in a guarded field
+    cfn = safemaker_session.client("cloudformation", config=NO_RETRY)
+    cfn.create_stack(StackName="st2", TemplateBody=_stack_template(_definition(SUB_A)))
+    assert safemaker_local.request_count("cloudformation", "CreateStack") == sent + 2
+    assert {read: safemaker_local.request_count(*read) for read in READS} == before
+
+
+@pytest.mark.filterwarnings("ignore:Tried to parse AWS")   # moto does not make the resource
+def test_a_stack_pipeline_named_only_at_deployment_with_a_parameter_in_a_guarded_field_is_unverifiable(
+        safemaker_local, safemaker_session, profile_factory, versions):
+    safemaker.install_process(profile_factory(**OPENABLE))
+    cfn = safemaker_session.client("cloudformation", config=NO_RETRY)
+    sent = safemaker_local.request_count("cloudformation", "CreateStack")
+    named_late = json.loads(_stack_template(OPEN))
+    named_late["Resources"]["P"]["Properties"]["PipelineName"] = {"Fn::Sub": "${AWS::StackName}-p"}
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.create_stack(StackName="st", TemplateBody=json.dumps(named_late))
+    assert safemaker_local.request_count("cloudformation", "CreateStack") == sent
+    assert [(v.rule_id, v.path) for v in exc.value.violations] == [
+        ("SM-REFERENCE", "TemplateBody:P -> CreatePipeline.PipelineDefinition (the latest version of pipeline "
+                         f"{exc.value.violations[0].found!r} from now on)")]
+    assert "write the PipelineName" in exc.value.violations[0].fix
+
+
+# Cloud Control (moto has none: botocore's Stubber answers the request sent) reads the same resource type the same way:
+# its PipelineDefinitionBody is handed on as the JSON text the direct call carries (it was handed on decoded, and
+# every such resource under the relaxation refused as "cannot verify", whatever its starts)
+
+
+def _pipeline_resource(definition):
+    return {"TypeName": "AWS::SageMaker::Pipeline", "DesiredState": json.dumps({
+        "PipelineName": "p", "RoleArn": ROLE, "PipelineDefinition": {"PipelineDefinitionBody": definition}})}
+
+
+@pytest.mark.parametrize("values, sent", [(OPEN_VALUES, False), (CLOSED_VALUES, True)])
+def test_a_cloud_control_pipeline_is_decided_under_the_standing_starts_as_a_stack_s(
+        safemaker_local, safemaker_session, profile_factory, versions, values, sent):
+    _rule(safemaker_local, values)
+    safemaker.install_process(profile_factory(**OPENABLE))
+    cc = safemaker_session.client("cloudcontrol", config=NO_RETRY)
+    stub = Stubber(cc)
+    if sent:
+        stub.add_response("create_resource", {"ProgressEvent": {
+            "TypeName": "AWS::SageMaker::Pipeline", "Operation": "CREATE", "OperationStatus": "IN_PROGRESS",
+            "RequestToken": "t-1"}}, _pipeline_resource(OPEN))
+        with stub:
+            cc.create_resource(**_pipeline_resource(OPEN))
+        stub.assert_no_pending_responses()
+        assert safemaker_local.request_count("events", "ListTargetsByRule") >= 1
+        return
+    with stub, pytest.raises(GuardrailViolation) as exc:   # nothing queued: a request sent would fail the stub
+        cc.create_resource(**_pipeline_resource(OPEN))
+    cfn = safemaker_session.client("cloudformation", config=NO_RETRY)
+    with pytest.raises(GuardrailViolation) as stack:
+        cfn.create_stack(StackName="st", TemplateBody=_stack_template(OPEN))
+    assert SUB_X in [v.found for v in exc.value.violations]
+    assert sorted((v.path.split(" -> ", 1)[1], v.rule_id, repr(v.found)) for v in exc.value.violations) == sorted(
+        (v.path.split(" -> ", 1)[1], v.rule_id, repr(v.found)) for v in stack.value.violations)

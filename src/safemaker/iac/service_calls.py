@@ -89,7 +89,7 @@ __all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "UNSEEN_WHEN_GIVEN", "unse
            "PIPELINE_RESTARTS", "PIPELINE_ACTIONS", "PipelineAction", "MAINTENANCE_WINDOW_TASKS", "Start",
            "SAGEMAKER_REFERENCES", "SCALING_CALLS", "RUNBOOK_RUNNERS", "RunbookRunner",
            "UNDECIDED_CANDIDATES", "ScalableResource", "ALIAS_ROUTES", "followed_content",
-           "state_machine_alias", "SERVICES", "service_call_decision", "PAYLOAD_CALLS",
+           "state_machine_alias", "SERVICES", "service_call_decision", "decided_as_direct", "direct_request", "PAYLOAD_CALLS",
            "ServicePayload", "payload_request", "SAGEMAKER_WORK", "SageMakerWork", "written_decision",
            "decides", "sagemaker_references", "reads_type", "patched_state"]
 
@@ -1679,15 +1679,12 @@ def _resource_violations(operation: str, member: str, rtype: str, prop: str | No
         r = with_task_role(r, profile)   # a task under another account's role: not followed here (trial 15c F11)
         if r.extra and r.task_role is not None and r.starts is not None:
             kept.append(dataclasses.replace(r, operation="", params={}, starts=None))
-        elif r.operation in SAGEMAKER_DECIDED_AS and r.starts is None and not r.extra \
-                and (started_request("sagemaker", r.operation, r.params) is not None
-                     or (decided_as("sagemaker", r.operation).definition is not None
-                         and getattr(profile, "allow_pipeline_network_parameters", False))):
+        elif not r.extra and decided_as_direct(r, profile):
             # a carrier's SageMaker call the hook decides as what it makes run (a pipeline version alias moved or
             # given; the latest version made under allow_pipeline_network_parameters, session 16): the process guard
             # decides it as the same call sent directly, by the one table both read (trial 15 F03); one that makes
             # the version (its definition in the request) is decided by its rule too (trial 15c F01)
-            starts.append((_member_path(member, prop, r.shown_path(())), "sagemaker", r.operation, dict(r.params)))
+            starts.append((_member_path(member, prop, r.shown_path(())), "sagemaker", r.operation, direct_request(r)))
             entry = decided_as("sagemaker", r.operation)
             if entry.definition is not None:   # its definition with its defaults; the alias is the start's (above)
                 kept.append(dataclasses.replace(r, params={k: v for k, v in r.params.items() if k != entry.when[0]}))
@@ -1716,6 +1713,36 @@ def _resource_violations(operation: str, member: str, rtype: str, prop: str | No
         else:
             kept.append(r)
     return [_violation(operation, member, prop, f) for f in decide_requests(kept, profile)]
+
+
+def decided_as_direct(r: Any, profile: "VpcProfile") -> bool:
+    """Whether the SageMaker request ``r`` (a :class:`safemaker.iac._request.SourceRequest` read from content this
+    process sends: a carrier's call, a Cloud Control resource, a stack's template) is handed to the process guard as
+    the same call sent directly (a :data:`Start`; :meth:`safemaker.hooks.Guard._decided_as_violations`): one of
+    :data:`safemaker.decided_as.DECIDED_AS` that re-points a version alias (trial 15 F03), or makes a pipeline's new
+    latest version while the profile sets ``allow_pipeline_network_parameters`` (session 16; the hook reads what
+    starts the latest version only when a parameter stands in a guarded field of its definition)."""
+    if r.operation not in SAGEMAKER_DECIDED_AS or r.starts is not None:
+        return False
+    return started_request("sagemaker", r.operation, r.params) is not None \
+        or (decided_as("sagemaker", r.operation).definition is not None
+            and bool(getattr(profile, "allow_pipeline_network_parameters", False)))
+
+
+def direct_request(r: Any) -> dict[str, Any]:
+    """The request of :func:`decided_as_direct` ``r`` as the same call sent directly carries it: a pipeline definition
+    a resource's reader decoded (``AWS::SageMaker::Pipeline`` ``PipelineDefinitionBody``, JSON text in the template)
+    as JSON text again, as botocore sends ``PipelineDefinition`` (a string); one holding a value known only at
+    deployment is left as read (the hook cannot read it: cannot be verified)."""
+    from ._document import contains_unresolved
+
+    request = dict(r.params)
+    entry = decided_as("sagemaker", r.operation)
+    member = entry.definition if entry is not None else None
+    if member is not None and isinstance(request.get(member), Mapping) \
+            and contains_unresolved(request[member]) is None:
+        request[member] = json.dumps(request[member])
+    return request
 
 
 def content_requests(rtype: str, props: Mapping[str, Any], source: str, logical_id: str = "Content") -> list[Any]:

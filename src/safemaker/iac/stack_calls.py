@@ -50,7 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..profile import VpcProfile
 
 __all__ = ["TEMPLATE_OPERATIONS", "NO_RESOURCE_OPERATIONS", "UNSEEN_TEMPLATE_OPERATIONS", "DECIDED_OPERATIONS",
-           "RELAXATION", "stack_call_violations", "parameter_values"]
+           "RELAXATION", "stack_call_violations", "stack_call_decision", "parameter_values"]
 
 TEMPLATE_OPERATIONS: Mapping[str, str] = {
     "CreateStack": "creates the template's resources",
@@ -122,7 +122,8 @@ def _violation(operation: str, f: "Finding") -> Violation:
 
 
 def stack_call_violations(operation: str, params: Mapping[str, Any], profile: "VpcProfile") -> list[Violation]:
-    """Every violation of the SageMaker requests a CloudFormation request will cause.
+    """Every violation of the SageMaker requests a CloudFormation request will cause, decided offline: the violations
+    of :func:`stack_call_decision` (what it hands the process guard is not decided here).
 
     Parameters
     ----------
@@ -151,26 +152,49 @@ def stack_call_violations(operation: str, params: Mapping[str, Any], profile: "V
     (CreateStack, UpdateStack, CreateChangeSet, CreateStackSet, UpdateStackSet:
     ``TemplateBody``, ``TemplateURL``, ``UsePreviousTemplate``, ``Parameters``).
     """
+    return stack_call_decision(operation, params, profile)[0]
+
+
+def stack_call_decision(operation: str, params: Mapping[str, Any], profile: "VpcProfile"
+                        ) -> tuple[list[Violation], list[tuple[str, str, str, dict[str, Any]]]]:
+    """The violations of :func:`stack_call_violations` (same parameters), and the SageMaker calls of the template the
+    process guard decides as the same call sent directly (:func:`safemaker.iac.service_calls.decided_as_direct`, as
+    for a Cloud Control resource or a carrier's call): ``(violations, starts)``, each start ``(path, "sagemaker",
+    operation, request)`` (:data:`safemaker.iac.service_calls.Start`, path ``TemplateBody:<logical ID>``).
+
+    A start is an ``AWS::SageMaker::Pipeline`` of a stack this request creates or updates (``CreateStack``,
+    ``UpdateStack``, ``CreateChangeSet``: in the client's account and region) whose ``CreatePipeline`` /
+    ``UpdatePipeline`` makes the pipeline's new latest version while the profile sets
+    ``allow_pipeline_network_parameters``, its definition written in the template (``PipelineDefinitionBody``, or
+    ``PipelineDefinitionS3Location`` with every value known): the hook decides that version again under the values
+    of whatever already starts the latest version (:meth:`safemaker.hooks.Guard._decided_as_violations`). A stack
+    set's template is deployed in the accounts and Regions of its instances, which the request does not name: not
+    handed on (read offline only)."""
     out: list[Violation] = []
+    starts: list[tuple[str, str, str, dict[str, Any]]] = []
     if operation in UNSEEN_TEMPLATE_OPERATIONS:
         member = "ChangeSetName" if operation == "ExecuteChangeSet" else "StackSetName"
         out.append(_unverifiable(operation, member, params.get(member), UNSEEN_TEMPLATE_OPERATIONS[operation]))
     elif operation in TEMPLATE_OPERATIONS:
         body = params.get("TemplateBody")
         if body is not None:
-            out.extend(_body_violations(operation, body, params.get("Parameters"), profile))
+            out.extend(_body_violations(operation, body, params.get("Parameters"), profile,
+                                        starts if operation in _STACK_OPERATIONS else None))
         elif params.get("TemplateURL") is not None:
             out.append(_unverifiable(operation, "TemplateURL", params["TemplateURL"],
                                      "CloudFormation reads the template from that location when it runs"))
         elif params.get("UsePreviousTemplate"):
             out.append(_unverifiable(operation, "UsePreviousTemplate", params["UsePreviousTemplate"],
                                      "the stack's current template is not in this request"))
-    return relaxed(out, profile)
+    return relaxed(out, profile), starts
 
 
+_STACK_OPERATIONS = frozenset({"CreateStack", "UpdateStack", "CreateChangeSet"})
+"""The operations of :data:`TEMPLATE_OPERATIONS` that deploy the template in the client's own account and Region."""
 
 
-def _body_violations(operation: str, body: Any, given: Any, profile: "VpcProfile") -> list[Violation]:
+def _body_violations(operation: str, body: Any, given: Any, profile: "VpcProfile",
+                     starts: list[tuple[str, str, str, dict[str, Any]]] | None = None) -> list[Violation]:
     from . import decide_requests
     from .cloudformation import is_template, template_requests
 
@@ -186,4 +210,26 @@ def _body_violations(operation: str, body: Any, given: Any, profile: "VpcProfile
     except IacInputError as exc:
         return [Violation(operation, "TemplateBody", "unreadable",
                           "a template the guard can read", f"Cannot read it: {exc}", "SM-REFERENCE")]
+    if starts is not None:
+        starts.extend(_handed_on(requests, profile))
     return [_violation(operation, f) for f in decide_requests(requests, profile)]
+
+
+def _handed_on(requests: list[Any], profile: "VpcProfile") -> list[tuple[str, str, str, dict[str, Any]]]:
+    """The template's requests the process guard decides as the same call sent directly
+    (:func:`stack_call_decision`); one whose definition is known only at deployment is left to the offline decision
+    (cannot be verified there)."""
+    from ..rules import RULES
+    from ._document import contains_unresolved
+    from .service_calls import decided_as_direct, direct_request
+
+    out = []
+    for r in requests:
+        if r.extra or not r.source_type.startswith("AWS::SageMaker::") or not decided_as_direct(r, profile):
+            continue
+        rule = RULES.get(r.operation)
+        written = [r.params[m] for m in (rule.definition, rule.definition_location) if m and m in r.params] \
+            if rule is not None else []
+        if written and contains_unresolved(written) is None:
+            out.append((f"TemplateBody:{r.logical_id}", "sagemaker", r.operation, direct_request(r)))
+    return out
