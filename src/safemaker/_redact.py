@@ -372,8 +372,9 @@ def _mask_assignment(match: "re.Match[str]") -> str:
 
 def _mask_assignments(text: str) -> str:
     """``text`` with every secret-named assignment's value masked (:data:`_ASSIGN_RE`, :func:`_mask_assignment`); a
-    value that is a JSON or repr container (``"api_keys": ["k1", "k2"]``, ``'db': {'password': ...}``) is masked to
-    its closing bracket (:func:`_value_end`), not only its opening one (trial 16 F12)."""
+    value that is a JSON or repr container (``"api_keys": ["k1", "k2"]``, ``'db': {'password': ...}``, a tuple
+    ``('k1', 'k2')``, a call ``frozenset({...})``) is masked to its closing bracket (:func:`_value_end`), not only
+    its opening one (trial 16 F12, trial 16b F01)."""
     pattern = _ASSIGN_RE
     match = pattern.search(text)
     if match is None:
@@ -381,7 +382,7 @@ def _mask_assignments(text: str) -> str:
     out, kept = [], 0
     while match is not None:
         bare = match.group(9)
-        if bare is not None and bare[0] in "[{" and is_secret_name(match.group(2)):
+        if bare is not None and (bare[0] in "[{(" or _CALL_RE.match(bare)) and is_secret_name(match.group(2)):
             start = match.start(9)
             end = _value_end(text, start)
             out += [text[kept:start], REDACTED]
@@ -596,7 +597,8 @@ def _redact_item(key: object, item: object) -> object:
             return item if masked == f"{key}: {item}" else masked[len(key) + 2:]
         if is_secret_name(key) or key.lower() in ("cookie", "set-cookie"):
             return REDACTED
-    if isinstance(key, str) and isinstance(item, (dict, list, tuple)) and item and is_secret_name(key):
+    if isinstance(key, str) and isinstance(item, (dict, list, tuple, set, frozenset)) and item \
+            and is_secret_name(key):
         return _masked_whole(item)
     return redact_value(item)
 
@@ -613,6 +615,9 @@ def _masked_whole(value: object) -> object:
     if isinstance(value, (list, tuple)):
         items = [_masked_whole(v) for v in value]
         return type(value)(items) if type(value) in (list, tuple) else items
+    if isinstance(value, (set, frozenset)):
+        return frozenset(_masked_whole(v) for v in value) if isinstance(value, frozenset) else \
+            {_masked_whole(v) for v in value}
     return value
 
 
@@ -870,7 +875,7 @@ def _value_end(text: str, start: int) -> int:
     first = text[start]
     if first in "\"'\\":
         return _quoted_end(text, start)
-    if first not in "{[":
+    if first not in "{[(":
         call = _CALL_RE.match(text, start)
         if call is None:
             return _SCALAR_RE.match(text, start).end()

@@ -634,6 +634,11 @@ def test_a_record_s_traceback_and_stack_are_masked_and_a_clean_one_kept_whole(ca
     ('{"config": "{\\"api_keys\\": [\\"ghi3\\"], \\"model\\": \\"m\\"}"}',
      '{"config": "{\\"api_keys\\": ***, \\"model\\": \\"m\\"}"}'),
     ('tokens = ["a]b", "c"] rest', "tokens = *** rest"),
+    # Python's repr of a tuple, a set, a frozenset (trial 16b F01)
+    ("{'DB_PASSWORDS': ('k1', 'k2'), 'x': 1}", "{'DB_PASSWORDS': ***, 'x': 1}"),
+    ("api_keys=('k1', 'k2') rest", "api_keys=*** rest"),
+    ("{'tokens': frozenset({'k1'}), 'x': 1}", "{'tokens': ***, 'x': 1}"),
+    ("{'api_keys': set(['k1']), 'x': 1}", "{'api_keys': ***, 'x': 1}"),
     ('{"keys_shown": ["kept"]}', '{"keys_shown": ["kept"]}'),
 ])
 def test_a_secret_named_container_is_masked_to_its_closing_bracket(text, expected):
@@ -647,6 +652,8 @@ def test_redact_value_masks_a_container_under_a_secret_name_and_keeps_its_shape(
     assert redact_value({"db_password": {"value": "zz5", "port": 5432, "ref": "$DB", "ok": True}, "user": "u"}) == {
         "db_password": {"value": "***", "port": "***", "ref": "$DB", "ok": True}, "user": "u"}
     assert redact_value({"api_keys": ["k1", ""], "names": ["n"]}) == {"api_keys": ["***", ""], "names": ["n"]}
+    assert redact_value({"api_keys": {"k1", "k2"}, "passwords": frozenset({"p"})}) == {
+        "api_keys": {"***"}, "passwords": frozenset({"***"})}
 
 
 def test_the_guard_fast_path_remembers_only_short_clean_texts():
