@@ -7,6 +7,9 @@ Every test except those marked ``e2e`` runs with (an ``e2e`` test is skipped unl
   ``us-east-1``, ``AWS_EC2_METADATA_DISABLED=true`` and the AWS config and
   credentials files pointed at ``/dev/null``; ``boto3.DEFAULT_SESSION`` unset;
 - ``MOTO_EC2_LOAD_DEFAULT_AMIS=false`` (moto's EC2 backends start without public AMIs);
+- ``PYDANTIC_DISABLE_PLUGINS=__all__`` when no pydantic plugin is installed (the same empty set of
+  plugins, without pydantic's scan of every installed package for one in each Python the suite starts:
+  ``_no_pydantic_plugin_scan``);
 - ``COLUMNS`` and ``LINES`` unset, so that the CLI's tables do not depend on
   the terminal (or the pytest-xdist worker, which has ``COLUMNS=80``) that runs
   the tests; a test that needs a width sets it;
@@ -50,6 +53,24 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     # test imports the CLI (the per-test fixture below drops it again for what a test runs).
     for _name in ("COLUMNS", "LINES"):
         os.environ.pop(_name, None)
+
+
+def _no_pydantic_plugin_scan() -> None:
+    """``PYDANTIC_DISABLE_PLUGINS=__all__`` for the test processes and every Python they start, when the
+    environment has no pydantic plugin (no ``pydantic`` entry point): the same (empty) set of plugins, without
+    the scan of every installed distribution's ``entry_points.txt`` that pydantic makes (``get_plugins``) when
+    a process builds its first model, ~50 ms of CPU in each of the suite's hundreds of Python children that
+    load a profile (``safemaker run``, the CLI, guarded children; ~0.5 s of CPU each to start). Set once, by
+    the first pytest process (xdist's workers and the children inherit it); a value already set is kept."""
+    if "PYDANTIC_DISABLE_PLUGINS" in os.environ:
+        return
+    from importlib.metadata import entry_points
+
+    if not entry_points(group="pydantic"):
+        os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
+
+
+_no_pydantic_plugin_scan()
 
 
 _SET_BY_OTHERS = frozenset({
