@@ -327,7 +327,7 @@ class PathTree:
     [('b', ('A', 0, 'B'), 1), ('d', ('A', 1, 'C', 'D'), 2)]
     """
 
-    __slots__ = ("paths", "_root")
+    __slots__ = ("paths", "_root", "_walk")
 
     def __init__(self, entries: Any) -> None:
         root: dict[str, Any] = {"here": [], "members": {}, "elements": None}
@@ -348,6 +348,7 @@ class PathTree:
             paths.append(path)
         self.paths: tuple[str, ...] = tuple(dict.fromkeys(paths))
         self._root = self._freeze(root)
+        self._walk: Any = None  # the generated walk (_compile_walk), made on the first walk
 
     @classmethod
     def _freeze(cls, node: dict[str, Any]) -> tuple[Any, ...]:
@@ -366,8 +367,64 @@ class PathTree:
         order given, then what is below it), elements in list order. ``context`` is passed through as it
         is (what ``visit`` needs besides the value: no closure per walk).
         """
-        if doc.__class__ is dict or is_map(doc):
-            _walk_members(self._root[1], doc, (), visit, context)
+        walk = self._walk
+        if walk is None:
+            walk = self._walk = _compile_walk(self._root[1])
+        walk(doc, visit, context)
+
+
+def _compile_walk(members: tuple[Any, ...]) -> Callable[[Any, Any, Any], None]:
+    """:meth:`PathTree.walk` of the root member entries ``members`` as one generated function.
+
+    What :func:`_walk_members` does, with the tree's member names, payloads and names tests written in:
+    ``dict`` members are read inline down the tree; any other mapping goes to :func:`_walk_members` and
+    every list (or other sequence) to :func:`_walk_elements` (a ``dict`` element holding no member read is
+    passed over inline first, the common case), so every shape is walked, and in the same order, as there.
+    """
+    ns: dict[str, Any] = {"is_map": is_map, "is_seq": is_seq, "_walk_members": _walk_members,
+                          "_walk_elements": _walk_elements}
+    lines = ["def walk(doc, visit, context):",
+             "    if doc.__class__ is not dict:",
+             "        if is_map(doc):",
+             "            _walk_members(ROOT, doc, (), visit, context)",
+             "        return"]
+    ns["ROOT"] = members
+
+    def const(value: Any) -> str:
+        name = f"K{len(ns)}"
+        ns[name] = value
+        return name
+
+    def emit(entries: tuple[Any, ...], doc: str, at: str, depth: int, ind: str) -> None:
+        v, w = f"v{depth}", f"w{depth}"
+        for key, (here, below, names, elements) in entries:
+            lines.extend([f"{ind}{v} = {doc}.get({key!r})", f"{ind}if {v} is not None:",
+                          f"{ind}    {w} = {at} + ({key!r},)"])
+            ind2 = ind + "    "
+            for payload in here:
+                lines.append(f"{ind2}visit(context, {const(payload)}, {w}, {v})")
+            if below:
+                held = " or ".join(f"{n!r} in {v}" for n in (name for name, _ in below))
+                lines.extend([f"{ind2}if {v}.__class__ is dict:", f"{ind2}    if {held}:"])
+                emit(below, v, w, depth + 1, ind2 + "        ")
+                lines.extend([f"{ind2}elif is_map({v}):",
+                              f"{ind2}    _walk_members({const(below)}, {v}, {w}, visit, context)"])
+            if elements is not None:
+                node = const(elements)
+                lines.append(f"{ind2}if {v}.__class__ is list or is_seq({v}):")
+                e_here, e_below, e_names, e_elements = elements
+                if not e_here and e_elements is None:  # what _walk_elements tests first, without the call
+                    held = " or ".join(f"{n!r} in item" for n, _ in e_below)
+                    lines.extend([f"{ind2}    for item in {v}:",
+                                  f"{ind2}        if item.__class__ is not dict or {held}:",
+                                  f"{ind2}            _walk_elements({node}, {v}, {w}, visit, context)",
+                                  f"{ind2}            break"])
+                else:
+                    lines.append(f"{ind2}    _walk_elements({node}, {v}, {w}, visit, context)")
+
+    emit(members, "doc", "()", 0, "    ")
+    exec(compile("\n".join(lines), "<safemaker.paths PathTree walk>", "exec"), ns)  # noqa: S102 - from the tree
+    return ns["walk"]  # type: ignore[no-any-return]
 
 
 def _holds_any(item: Any, names: tuple[str, str, tuple[str, ...]]) -> bool:

@@ -184,6 +184,23 @@ def test_path_tree_walks_tuples_and_lists_alike_in_one_walk() -> None:
         paths.PathTree([("A[]", "x")])
 
 
+def test_path_tree_walks_other_mappings_as_dicts() -> None:
+    """The generated walk (``dict`` members read inline) finds what it finds in a ``dict`` in any other mapping
+    too, at the root and below it, in the same order."""
+    from types import MappingProxyType as Proxy
+
+    tree = paths.PathTree([("A.B", "b"), ("A.C[].D", "d"), ("E[].F.G", "g"), ("A", "a")])
+    inner = {"B": 1, "C": ({"D": 2}, Proxy({"D": 3}), {"X": 0})}
+    for doc in ({"A": inner, "E": [{"F": {"G": 4}}, {"F": Proxy({"G": 5})}]},
+                Proxy({"A": Proxy(inner), "E": ({"F": {"G": 4}}, {"F": Proxy({"G": 5})})})):
+        seen: list = []
+        tree.walk(doc, lambda out, payload, at, value: out.append((payload, at, value)), seen)
+        assert [(p, at) for p, at, _ in seen] == [("a", ("A",)), ("b", ("A", "B")), ("d", ("A", "C", 0, "D")),
+                                                  ("d", ("A", "C", 1, "D")), ("g", ("E", 0, "F", "G")),
+                                                  ("g", ("E", 1, "F", "G"))]
+        assert [v for _, _, v in seen][1:] == [1, 2, 3, 4, 5]
+
+
 def test_get_bound_reads_the_same_element_through_tuples() -> None:
     doc = {"Defs": ({"Iso": False}, {"Iso": True, "In": ({"Iso": "x"},)})}
     parts = paths.split_path("Defs[].Iso")
