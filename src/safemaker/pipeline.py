@@ -377,7 +377,10 @@ def _parameters(doc: Mapping[str, Any], prefix: str) -> dict[str, PipelineParame
         if p["Name"] in out:  # which DefaultValue SageMaker uses is not documented: not ours to guess
             raise PipelineDefinitionError(f"{prefix}.Parameters[{i}].Name", f"{p['Name']!r} named twice",
                                           "each parameter named once")
-        out[p["Name"]] = PipelineParameter(p["Name"], str(p.get("Type", "String")), p.get("DefaultValue", MISSING))
+        param = _new(PipelineParameter)  # a frozen dataclass filled as its __init__ does (no __setattr__ per field)
+        d = param.__dict__
+        d["name"], d["type"], d["default"] = p["Name"], str(p.get("Type", "String")), p.get("DefaultValue", MISSING)
+        out[p["Name"]] = param
     return out
 
 
@@ -432,8 +435,8 @@ def parse_definition(document: str | bytes | Mapping[str, Any], *, prefix: str =
         ``Parameters`` / a step is not shaped as a definition holds it.
     """
     doc = _load(document, prefix)
-    unknown = sorted(str(k) for k in doc if k not in DEFINITION_MEMBERS)
-    if unknown:
+    if not DEFINITION_MEMBERS.issuperset(doc):
+        unknown = sorted(str(k) for k in doc if k not in DEFINITION_MEMBERS)
         raise PipelineDefinitionError(f"{prefix}.{unknown[0]}", f"the member(s) {unknown}",
                                       f"only the definition's members {sorted(DEFINITION_MEMBERS)}")
     if doc.get("Steps") is None:
