@@ -521,8 +521,21 @@ class Writer:
     def own(self, parts: tuple[Key, ...]) -> Any:
         """This writer's copy of the (existing) structure at concrete ``parts``, copying the way there once."""
         cur: Any = self.root
-        for key in parts:
-            cur = self._own(cur, key)
+        owned = self._owned
+        for key in parts:  # what _own does at each part, inline for a dict, list or tuple (the common shapes)
+            child = cur[key]
+            if id(child) not in owned:
+                cls = child.__class__
+                if cls is dict:
+                    child = child.copy()
+                elif cls is list or cls is tuple:
+                    child = list(child)
+                else:
+                    cur = self._own(cur, key)
+                    continue
+                cur[key] = child
+                owned.add(id(child))
+            cur = child
         return cur
 
     def set_in(self, owned: Any, parts: tuple[str, ...], value: Any, create_parents: bool) -> bool:
