@@ -51,6 +51,7 @@ __all__ = [
     "references",
     "check_resource",
     "check_description",
+    "reference_shape_violations",
     "format_path",
 ]
 
@@ -2254,6 +2255,122 @@ def _compiled_references(operation: str, described: bool = False,
     return tuple(out)
 
 
+@lru_cache(maxsize=None)
+def _describe_operation(create_operation: str) -> str | None:
+    """The Describe call of the resource ``create_operation`` creates (:data:`safemaker.rules.RESOURCES`), if any."""
+    for spec in RESOURCES.values():
+        if spec.create_operation == create_operation:
+            return spec.describe_operation
+    return None
+
+
+def _kind_words(ref: Reference) -> str:
+    """What ``ref`` names, in words: its resource type (``"model"``), or what every type its discriminator may
+    choose has in common (``"job definition"`` for a monitoring schedule's job definition)."""
+    if not ref.resource_by:
+        return ref.resource.replace("-", " ")
+    names = [key.split("-") for _, key in ref.resource_by] + [ref.resource.split("-")]
+    common: list[str] = []
+    while all(len(n) > len(common) for n in names) and len({n[-1 - len(common)] for n in names}) == 1:
+        common.insert(0, names[0][-1 - len(common)])
+    return " ".join(common) or "resource"
+
+
+def _misshapen(doc: Any, parts: tuple[str, ...], at: tuple[_Key, ...] = (), empty: bool = True,
+               ) -> Iterator[tuple[tuple[_Key, ...], Any, str]]:
+    """``(concrete parts, value, expected)`` of every value along split rule path ``parts`` that has not the
+    shape the path says: a list at ``[]`` (or a tuple), a mapping at every other member, a string at the end
+    (``empty``: a non-empty one). An absent or null member ends the walk there (absence is not a shape: it is
+    checked where the resource always names one, ``named_always`` / ``absent_name``)."""
+    cur = doc
+    for i, head in enumerate(parts):
+        if cur is None:
+            return
+        if head == "[]":
+            if not _is_seq(cur):
+                yield at, cur, "a list"
+                return
+            rest = parts[i + 1:]
+            for j, item in enumerate(cur):
+                yield from _misshapen(item, rest, at + (j,), empty)
+            return
+        if not _is_map(cur):
+            yield at, cur, "a structure"
+            return
+        if head not in cur:
+            return
+        cur = cur[head]
+        at = at + (head,)
+    if cur is not None and not (isinstance(cur, str) and (cur or not empty)):
+        yield at, cur, "a string"
+
+
+def reference_shape_violations(create_operation: str, description: Mapping[str, Any], *,
+                               operation: str | None = None) -> list[Violation]:
+    """The references of a Describe response that cannot be followed because a value on the way is not the shape
+    botocore's output model gives it: fail closed, never skipped.
+
+    Each reference :func:`references` follows from a description (``from_description``, at its
+    ``describe_path``), and the discriminator that chooses its resource type, is walked: a list where the path
+    has ``[]``, a structure at every member, a non-empty string (a name or an ARN) at the end. botocore's JSON
+    parser hands a value of another type through unchanged (a production variant's ``ModelName`` of ``["m"]``,
+    ``123`` or ``{"Name": "m"}``), and :func:`references` finds no name in it: the resource the description
+    names would go unchecked. Each such value is an ``SM-REFERENCE`` violation. A reference the description
+    must always give (``named_always``, ``absent_name``) at a path without ``[]`` may also be absent, null or
+    ``""`` here: :func:`check_description` refuses that (the description does not name it).
+
+    Parameters
+    ----------
+    create_operation : str
+        An operation of :data:`safemaker.rules.RULES` (``"CreateEndpointConfig"``); any other has no references.
+    description : Mapping[str, Any]
+        Its resource's Describe response (``DescribeEndpointConfig``).
+    operation : str, optional
+        Operation to name in the violations (the referencing request); defaults to ``create_operation``.
+
+    Returns
+    -------
+    list[Violation]
+        One per misshapen value, in table order; paths are the description's concrete paths
+        (``"ProductionVariants[0].ModelName"``).
+    """
+    rule = RULES.get(create_operation)
+    if rule is None or not rule.references:
+        return []
+    operation = operation or create_operation
+    describe = _describe_operation(create_operation) or "the Describe call"
+    out: list[Violation] = []
+    seen: set[str] = set()
+    for ref in rule.references:
+        if not ref.from_description:
+            continue
+        where = ref.describe_path if ref.describe_path is not None else ref.path
+        parts = split_path(where)
+        always = (ref.absent_name is not None or ref.named_always) and "[]" not in parts
+        kind = _kind_words(ref)
+        walks = [(parts, "naming")]
+        if ref.discriminator is not None:
+            walks.append((split_path(ref.discriminator), "choosing the type of"))
+        for walk, role in walks:
+            for concrete, value, expected in _misshapen(description, walk, empty=not always):
+                path = format_path(concrete) or where
+                if path in seen:
+                    continue
+                seen.add(path)
+                name = type(value).__name__
+                given = f"an empty {name}" if value == "" else f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+                found = value if isinstance(value, (str, int, float, bool, list, tuple, dict)) else _shown(value)
+                leaf = len([p for p in concrete if type(p) is str]) == len([p for p in walk if p != "[]"])
+                wanted = f"{expected} {role} the {kind}" if leaf else f"{expected} on the way to the {kind}"
+                out.append(Violation(
+                    operation, path, found, f"{wanted} (botocore's {describe} output)",
+                    f"Cannot follow it to the {kind}, whose network counts: {describe} answered {given} at {path}, "
+                    f"where botocore's output model has {expected}; describe it again, and check what answers this "
+                    "client's SageMaker calls (its endpoint_url, a proxy, a patched or stubbed client)",
+                    Guardrail.REFERENCE.value, f"{wanted} (botocore's {describe} output)"))
+    return out
+
+
 def check_resource(resource: str, description: Mapping[str, Any], profile: "VpcProfile", *,
                    operation: str | None = None, via: str | None = None,
                    pipeline_parameters: Mapping[str, Any] | None = None) -> list[Violation]:
@@ -2362,10 +2479,13 @@ def check_description(create_operation: str, description: Mapping[str, Any], pro
                 parts = split_path(f.describe_path if f.describe_path is not None else f.path)
                 value = _get(container, parts)
                 _check_field(ctx, f, format_path(concrete + parts), value)
+    misshapen = reference_shape_violations(create_operation, description, operation=ctx.operation)
     for ref in rule.references:
         where = ref.describe_path if ref.describe_path is not None else ref.path if ref.named_always else None
         if (ref.absent_name is None and not ref.named_always) or where is None:
             continue
+        if any(where == v.path or where.startswith(v.path + ".") for v in misshapen):
+            continue  # not a name, or not where a name can be: refused below, with what it is
         # The resource always has one (a request without it used the default, or the create request requires
         # it): a description that does not name it cannot be followed, so the resource cannot be checked.
         value = _get(description, split_path(where))
@@ -2377,6 +2497,7 @@ def check_description(create_operation: str, description: Mapping[str, Any], pro
                 f"Cannot check it: the description does not name its {kind}{form}, whose network counts; "
                 f"describe it again, or use one whose {kind} can be described",
                 Guardrail.REFERENCE.value, f"a description naming its {kind}"))
+    violations += misshapen
     if rule.definition is not None:
         document = description.get(rule.definition, MISSING)
         if document is not MISSING and document is not None:

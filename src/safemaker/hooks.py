@@ -1304,6 +1304,11 @@ class Guard:
             raise _ReferenceError("{} failed: {}: {}".format(describe_operation, *aws_error(exc))) from exc
         except BotoCoreError as exc:
             raise _ReferenceError(f"{describe_operation} failed: {exc}") from exc
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+            # botocore's parser meeting a response of another shape than its output model gives (a structure
+            # where it has a list: "'str' object has no attribute 'get'"): not read, so not checked
+            raise _ReferenceError(f"{describe_operation} failed: its response could not be read as botocore's "
+                                  f"output model gives it ({type(exc).__name__}: {exc})") from exc
         if not _is_map(result):
             if inspect.iscoroutine(result):
                 result.close()  # never awaited: an async client (see _refuse_unguardable)
