@@ -52,6 +52,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ._document import Unresolved, walk
+from ._no_echo import NO_ECHO_SHOWN, no_echo
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..audit import Finding
@@ -316,16 +317,6 @@ def parameter_options(template: Mapping[str, Any], given: Mapping[str, Any]) -> 
         out.append(Option(name, tuple((v, _as_shown(spec, v)) for v in seen) + ((CHOICE.format(name), other),),
                           default, spec, name in in_conditions))
     return out
-
-
-NO_ECHO_SHOWN = "****"
-"""How a ``NoEcho`` parameter's value reads in a finding's ``when`` (CloudFormation shows such values as asterisks)."""
-
-
-def no_echo(spec: Mapping[str, Any]) -> bool:
-    """The parameter is declared ``NoEcho: true`` (a boolean, or the string ``"true"`` in any case)."""
-    flag = spec.get("NoEcho")
-    return flag is True or (isinstance(flag, str) and flag.strip().lower() == "true")
 
 
 def _as_shown(spec: Mapping[str, Any], value: Any) -> str:

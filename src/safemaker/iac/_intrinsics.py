@@ -30,6 +30,7 @@ import re
 from typing import Any, Mapping
 
 from ._document import Unresolved
+from ._no_echo import hide, hide_derived, hide_pieces
 
 __all__ = ["Resolver", "pseudo_parameters"]
 
@@ -172,7 +173,7 @@ class Resolver:
         if name == "AWS::NoValue":
             return _NO_VALUE
         if name in self.given:
-            return self._typed(name, self.given[name])
+            return hide(self.declared.get(name), self._typed(name, self.given[name]))
         if name in self.declared:
             spec = self.declared[name]
             ptype = str(spec.get("Type", "")) if isinstance(spec, Mapping) else ""
@@ -182,7 +183,7 @@ class Resolver:
                                       f"parameter it names holds then ({ptype}); write a fixed value instead, or "
                                       "make it a String parameter with AllowedValues the profile allows")
             if isinstance(spec, Mapping) and "Default" in spec:
-                return self._typed(name, spec["Default"])
+                return hide(spec, self._typed(name, spec["Default"]))
             return Unresolved({"Ref": name}, "a template parameter without Default and not given with --parameter")
         if name in _PSEUDO:
             if name in self.pseudo:
@@ -241,7 +242,7 @@ class Resolver:
             if isinstance(text, Unresolved):
                 return text
             if isinstance(sep, str) and isinstance(text, str) and not _TOKEN_RE.search(text):
-                return text.split(sep)
+                return hide_pieces(text, sep, text.split(sep))
         if key == "Fn::FindInMap" and isinstance(arg, list) and len(arg) >= 3:
             keys = [self._value(a) for a in arg[:3]]
             if all(isinstance(k, str) for k in keys):
@@ -258,12 +259,12 @@ class Resolver:
         if key == "Fn::Base64":
             inner = self._value(arg)
             if isinstance(inner, str) and not _TOKEN_RE.search(inner):
-                return base64.b64encode(inner.encode("utf-8")).decode("ascii")
+                return hide_derived(inner, base64.b64encode(inner.encode("utf-8")).decode("ascii"))
             return inner if isinstance(inner, Unresolved) else Unresolved(node, "encodes a value known at deployment")
         if key == "Fn::ToJsonString":
             inner = self._value(arg)
             if not isinstance(inner, Unresolved):
-                return json.dumps(self._finish_tokens(inner))
+                return hide_derived(inner, json.dumps(self._finish_tokens(inner)))
             return inner
         return Unresolved(node, f"{key} is evaluated at deployment")
 

@@ -9,13 +9,14 @@ requests with the guard, under every deploy-time choice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Mapping, MutableSet
 
 from ..audit import Finding
-from ._choices import NO_ECHO_SHOWN, Option, decide_choices, no_echo, parameter_options
+from ._choices import Option, decide_choices, parameter_options
 from ._document import Document
+from ._no_echo import collecting, masked_finding, no_echo_values
 from ._request import SourceRequest, decide_requests
 from .cloudformation import is_template, template_requests
 from .stepfunctions import apply_substitutions, definition_requests, is_state_machine
@@ -51,8 +52,9 @@ class SourceFile:
         After :func:`decide_source`: how many distinct requests (resource and operation)
         were decided under any of the choices (a resource whose ``Condition`` is false
         with the defaults is decided under the choices that create it); ``None`` before.
-    hidden : frozenset[str]
-        The values of a template's ``NoEcho`` parameters (``Default``, ``AllowedValues``, a value given):
+    hidden : set[str]
+        The values of a template's ``NoEcho`` parameters (``Default``, ``AllowedValues``, a value given) and what
+        the template derives from them (:mod:`safemaker.iac._no_echo`; it grows while the choices are decided):
         never shown in a finding (:func:`decide_source` masks them as ``****``).
     """
 
@@ -62,7 +64,7 @@ class SourceFile:
     options: list[Option] = field(default_factory=list)
     build: Callable[[Mapping[str, Any]], list[SourceRequest]] | None = None
     checked: int | None = None
-    hidden: frozenset[str] = frozenset()
+    hidden: AbstractSet[str] = frozenset()
 
 
 def decide_source(src: SourceFile, profile: "VpcProfile") -> list[Finding]:
@@ -83,73 +85,41 @@ def decide_source(src: SourceFile, profile: "VpcProfile") -> list[Finding]:
         with ``location.when`` naming the parameters and values
         (:mod:`safemaker.iac._choices`).
     """
-    if not src.options or src.build is None:
-        src.checked = len(src.requests)
-        return _without_hidden(decide_requests(src.requests, profile), src.hidden)
-    seen: set[tuple[str, str]] = set()
+    hidden = src.hidden if isinstance(src.hidden, MutableSet) else set(src.hidden)
+    with collecting(hidden):   # a value resolved while deciding is remembered too
+        if not src.options or src.build is None:
+            src.checked = len(src.requests)
+            return _without_hidden(decide_requests(src.requests, profile), hidden)
+        seen: set[tuple[str, str]] = set()
 
-    def decide(requests: list[SourceRequest]) -> list[Finding]:
-        seen.update((r.logical_id, r.operation) for r in requests)
-        return decide_requests(requests, profile)
+        def decide(requests: list[SourceRequest]) -> list[Finding]:
+            seen.update((r.logical_id, r.operation) for r in requests)
+            return decide_requests(requests, profile)
 
-    findings = decide_choices(src.options, src.build, decide)
-    src.checked = len(seen)
-    return _without_hidden(findings, src.hidden)
-
-
-_SHORTEST_HIDDEN = 4
-"""Shorter values (``""``, ``no``) are not masked: no secret, and masking them would garble every message."""
+        findings = decide_choices(src.options, src.build, decide)
+        src.checked = len(seen)
+        return _without_hidden(findings, hidden)
 
 
-def _no_echo_values(data: Any, parameters: Mapping[str, str]) -> frozenset[str]:
-    """The values a template's ``NoEcho`` parameters can hold that the template or the caller spell out."""
-    declared = data.get("Parameters") if isinstance(data, Mapping) else None
-    out: set[str] = set()
-    for name, spec in (declared.items() if isinstance(declared, Mapping) else ()):
-        if not (isinstance(spec, Mapping) and no_echo(spec)):
-            continue
-        values = [spec.get("Default"), parameters.get(name)]
-        allowed = spec.get("AllowedValues")
-        values += list(allowed) if isinstance(allowed, list) else []
-        listed = str(spec.get("Type", "String")) == "CommaDelimitedList" or str(spec.get("Type")).startswith("List<")
-        for v in values:
-            if isinstance(v, (str, int, float)) and not isinstance(v, bool):
-                out.update([str(v), *(str(v).split(",") if listed else ())])
-    return frozenset(t for t in out if len(t.strip()) >= _SHORTEST_HIDDEN)
-
-
-def _without_hidden(findings: list[Finding], hidden: frozenset[str]) -> list[Finding]:
-    """``findings`` with every ``hidden`` value shown as ``****`` (found, required, fix, names)."""
+def _without_hidden(findings: list[Finding], hidden: AbstractSet[str]) -> list[Finding]:
+    """``findings`` with every ``hidden`` value shown as ``****`` (:func:`safemaker.iac._no_echo.masked_finding`)."""
     if not hidden:
         return findings
-    ordered = sorted(hidden, key=len, reverse=True)  # a longer value before any value inside it
-
-    def masked(value: Any) -> Any:
-        if isinstance(value, str):
-            for h in ordered:
-                value = value.replace(h, NO_ECHO_SHOWN)
-            return value
-        if isinstance(value, (list, tuple)):
-            return type(value)(masked(v) for v in value)
-        if isinstance(value, Mapping):
-            return {k: masked(v) for k, v in value.items()}
-        return value
-
-    return [replace(f, found=masked(f.found), required=masked(f.required), required_text=masked(f.required_text),
-                    fix=masked(f.fix), resource_name=masked(f.resource_name), resource_arn=masked(f.resource_arn))
-            for f in findings]
+    return [masked_finding(f, hidden) for f in findings]
 
 
 def _template_source(doc: Document, kind: str, parameters: Mapping[str, str], **kwargs: Any) -> SourceFile:
     """A CloudFormation template's requests, with the parameters its deploy form lets the deployer choose."""
-    requests = template_requests(doc, parameters, **kwargs)
+    hidden = no_echo_values(doc.data, parameters)   # grows with what the template derives from them (_no_echo)
+    with collecting(hidden):
+        requests = template_requests(doc, parameters, **kwargs)
     options = parameter_options(doc.data, parameters) if isinstance(doc.data, Mapping) else []
-    hidden = _no_echo_values(doc.data, parameters)
     if not options:
         return SourceFile(doc.file, kind, requests, hidden=hidden)
 
     def build(values: Mapping[str, Any]) -> list[SourceRequest]:
-        return template_requests(doc, {**parameters, **values}, **kwargs)
+        with collecting(hidden):
+            return template_requests(doc, {**parameters, **values}, **kwargs)
 
     return SourceFile(doc.file, kind, requests, options, build, hidden=hidden)
 

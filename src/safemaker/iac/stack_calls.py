@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from ..errors import Violation
 from ._document import Document, IacInputError, Unresolved, parse_text
+from ._no_echo import collecting, masked_violation, no_echo_values
 from ._unverified import RELAXATION, relaxed, unknown_finding, unverifiable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -200,19 +201,27 @@ def _body_violations(operation: str, body: Any, given: Any, profile: "VpcProfile
 
     if not isinstance(body, str):
         return [_unverifiable(operation, "TemplateBody", type(body).__name__, "TemplateBody is not text")]
+    hidden: set[str] = set()
     try:
         doc: Document = parse_text(body, f"{operation}.TemplateBody")
         if not is_template(doc.data):
             return [Violation(operation, "TemplateBody", "not a CloudFormation template",
                               "a template with a Resources mapping", "Give a CloudFormation template (JSON or "
                               "YAML with Resources whose entries have a Type)", "SM-REFERENCE")]
-        requests = template_requests(doc, parameter_values(given))
+        values = parameter_values(given)
+        # a NoEcho parameter's value, and what the template derives from it, is never shown: the masking of
+        # `safemaker check` (safemaker.iac._no_echo), here for the refusal, its violations and the decision log
+        hidden = no_echo_values(doc.data, values)
+        with collecting(hidden):
+            requests = template_requests(doc, values)
     except IacInputError as exc:
-        return [Violation(operation, "TemplateBody", "unreadable",
-                          "a template the guard can read", f"Cannot read it: {exc}", "SM-REFERENCE")]
+        return [masked_violation(Violation(operation, "TemplateBody", "unreadable", "a template the guard can read",
+                                           f"Cannot read it: {exc}", "SM-REFERENCE"), hidden)]
     if starts is not None:
         starts.extend(_handed_on(requests, profile))
-    return [_violation(operation, f) for f in decide_requests(requests, profile)]
+    with collecting(hidden):
+        findings = decide_requests(requests, profile)
+    return [masked_violation(_violation(operation, f), hidden) for f in findings]
 
 
 def _handed_on(requests: list[Any], profile: "VpcProfile") -> list[tuple[str, str, str, dict[str, Any]]]:
