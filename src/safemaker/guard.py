@@ -213,8 +213,11 @@ class _Ctx:
     never_injects: bool = False  # an update operation: nothing is ever injected
 
     def omit(self, text: str) -> str:
-        """``text`` (a hint that omitting the field gets it injected), unless nothing is ever injected."""
-        return "" if self.written or self.never_injects else text
+        """``text`` (a hint that omitting the field gets it injected) where the decision injects an absent field
+        (:func:`decide` / :func:`apply` of a create operation: a closed session, a guarded client or process);
+        ``""`` where nothing would fill it: :func:`check` (``safemaker check OPERATION FILE``, a template's
+        requests), a document never rewritten (a pipeline step), a description (the audit), an update."""
+        return text if self.inject and not (self.written or self.never_injects or self.describing) else ""
 
     def unwalkable(self, parts: tuple[_Key, ...], value: Any) -> None:
         """A value where the model has a list, that is neither a list nor a tuple: refused, not skipped."""

@@ -100,6 +100,19 @@ def test_check_as_given_reports_absent_fields_exit_3(tmp_path, profile_file):
     assert "[SM-NET-ISOLATION] EnableNetworkIsolation is absent; the profile requires True." in r.stdout
 
 
+@pytest.mark.parametrize("given", [{}, {"EnableNetworkIsolation": False}], ids=["absent", "conflicting"])
+def test_check_of_a_file_never_suggests_omitting_a_field(tmp_path, profile_file, given):
+    """Nothing injects into a request file checked as given (trial 16 F09, issue 13 item 4): omitting a field
+    leaves it absent, which is the AWS default the finding refuses."""
+    for fmt in ("text", "json"):
+        r = runner.invoke(app, ["check", "CreateTrainingJob", request_file(tmp_path, **given), "-p", profile_file,
+                                "--format", fmt])
+        assert r.exit_code == 3
+        assert "omit" not in r.stdout and "session" not in r.stdout
+    fixes = {v["path"]: v["fix"] for v in json.loads(r.stdout)["violations"]}
+    assert fixes["EnableNetworkIsolation"] == "Set EnableNetworkIsolation to True"
+
+
 def test_check_refuses_explicit_conflict_even_with_apply(tmp_path, profile_file):
     r = runner.invoke(app, ["check", "CreateTrainingJob", request_file(tmp_path, EnableNetworkIsolation=False),
                             "-p", profile_file, "--apply", "--format", "json"])

@@ -7,6 +7,7 @@ F14, F16 (../shared/cases/field-reports.md) are cases of their own below.
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 
@@ -293,6 +294,31 @@ def test_message_follows_house_style(profile):
         "CreateTrainingJob refused: EnableNetworkIsolation is False; the profile requires True. "
         "Set EnableNetworkIsolation to True, or omit it so that the closed session injects True."
     )
+
+
+_OMIT_HINT = re.compile(r", or omit (it so that the closed session|it in a closed session|the structure to use)"
+                        r"|KMS key for \S+, or omit it")
+"""The guard's hints that omitting a field gets it injected (a field that cannot run closed is still told to be
+omitted: that needs no injection)."""
+
+
+def test_the_omit_hint_is_given_only_where_the_decision_injects(profile):
+    """Issue 13 item 4 (trial 16 F09): "or omit it so that the closed session injects" only where an absent field
+    is filled (decide / apply of a create operation: a closed session, a guarded client or process); never in
+    check (a request file, a template's requests), a description (the audit), or an update (injects nothing)."""
+    from safemaker.rules import RULES
+
+    request = training_job(EnableNetworkIsolation=False)
+    assert _OMIT_HINT.search(guard.decide("CreateTrainingJob", request, profile).violations[0].fix)
+    assert _OMIT_HINT.search(guard.decide("CreateModel", {"EnableNetworkIsolation": False}, profile).violations[0].fix)
+    for operation, rule in RULES.items():
+        for params in ({}, {"EnableNetworkIsolation": False, "AppNetworkAccessType": "PublicInternetOnly"}):
+            fixes = [v.fix for v in guard.check(operation, params, profile)]
+            if rule.kind == "update":
+                fixes += [v.fix for v in guard.decide(operation, params, profile).violations]
+            if rule.resource is not None:
+                fixes += [v.fix for v in guard.check_resource(rule.resource, params, profile)]
+            assert not [f for f in fixes if _OMIT_HINT.search(f)], operation
 
 
 def test_update_does_not_demand_unchanged_fields(profile):
