@@ -2279,33 +2279,51 @@ def _kind_words(ref: Reference) -> str:
     return " ".join(common) or "resource"
 
 
-def _misshapen(doc: Any, parts: tuple[str, ...], at: tuple[_Key, ...] = (), empty: bool = True,
-               ) -> Iterator[tuple[tuple[_Key, ...], Any, str]]:
-    """``(concrete parts, value, expected)`` of every value along split rule path ``parts`` that has not the
-    shape the path says: a list at ``[]`` (or a tuple), a mapping at every other member, a string at the end
-    (``empty``: a non-empty one). An absent or null member ends the walk there (absence is not a shape: it is
-    checked where the resource always names one, ``named_always`` / ``absent_name``)."""
+def _misshapen(doc: Any, parts: tuple[str, ...], at: tuple[_Key, ...], empty: bool,
+               out: list[tuple[tuple[_Key, ...], Any, str]]) -> None:
+    """Append to ``out`` ``(concrete parts, value, expected)`` of every value along split rule path ``parts`` that
+    has not the shape the path says: a list at ``[]`` (or a tuple), a mapping at every other member, a string at
+    the end (``empty``: a non-empty one). An absent or null member ends the walk there (absence is not a shape: it
+    is checked where the resource always names one, ``named_always`` / ``absent_name``)."""
     cur = doc
     for i, head in enumerate(parts):
         if cur is None:
             return
         if head == "[]":
             if not _is_seq(cur):
-                yield at, cur, "a list"
+                out.append((at, cur, "a list"))
                 return
             rest = parts[i + 1:]
             for j, item in enumerate(cur):
-                yield from _misshapen(item, rest, at + (j,), empty)
+                _misshapen(item, rest, at + (j,), empty, out)
             return
-        if not _is_map(cur):
-            yield at, cur, "a structure"
+        if cur.__class__ is not dict and not _is_map(cur):
+            out.append((at, cur, "a structure"))
             return
-        if head not in cur:
+        cur = cur.get(head, MISSING) if cur.__class__ is dict else cur[head] if head in cur else MISSING
+        if cur is MISSING:
             return
-        cur = cur[head]
         at = at + (head,)
     if cur is not None and not (isinstance(cur, str) and (cur or not empty)):
-        yield at, cur, "a string"
+        out.append((at, cur, "a string"))
+
+
+@lru_cache(maxsize=None)
+def _shape_walks(create_operation: str) -> tuple[tuple[Reference, str, tuple[str, ...], str, bool], ...]:
+    """``(reference, its path in the description, split path walked, role, always)`` of every walk
+    :func:`reference_shape_violations` makes for ``create_operation``'s description (made once)."""
+    rule = RULES.get(create_operation)
+    out = []
+    for ref in rule.references if rule is not None else ():
+        if not ref.from_description:
+            continue
+        where = ref.describe_path if ref.describe_path is not None else ref.path
+        parts = split_path(where)
+        always = (ref.absent_name is not None or ref.named_always) and "[]" not in parts
+        out.append((ref, where, parts, "naming", always))
+        if ref.discriminator is not None:
+            out.append((ref, where, split_path(ref.discriminator), "choosing the type of", False))
+    return tuple(out)
 
 
 def reference_shape_violations(create_operation: str, description: Mapping[str, Any], *,
@@ -2337,40 +2355,36 @@ def reference_shape_violations(create_operation: str, description: Mapping[str, 
         One per misshapen value, in table order; paths are the description's concrete paths
         (``"ProductionVariants[0].ModelName"``).
     """
-    rule = RULES.get(create_operation)
-    if rule is None or not rule.references:
+    walks = _shape_walks(create_operation)
+    if not walks:
         return []
-    operation = operation or create_operation
-    describe = _describe_operation(create_operation) or "the Describe call"
+    found: list[tuple[tuple[_Key, ...], Any, str]] = []
     out: list[Violation] = []
     seen: set[str] = set()
-    for ref in rule.references:
-        if not ref.from_description:
+    for ref, where, walk, role, always in walks:
+        _misshapen(description, walk, (), not always, found)
+        if not found:
             continue
-        where = ref.describe_path if ref.describe_path is not None else ref.path
-        parts = split_path(where)
-        always = (ref.absent_name is not None or ref.named_always) and "[]" not in parts
+        operation = operation or create_operation
+        describe = _describe_operation(create_operation) or "the Describe call"
         kind = _kind_words(ref)
-        walks = [(parts, "naming")]
-        if ref.discriminator is not None:
-            walks.append((split_path(ref.discriminator), "choosing the type of"))
-        for walk, role in walks:
-            for concrete, value, expected in _misshapen(description, walk, empty=not always):
-                path = format_path(concrete) or where
-                if path in seen:
-                    continue
-                seen.add(path)
-                name = type(value).__name__
-                given = f"an empty {name}" if value == "" else f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
-                found = value if isinstance(value, (str, int, float, bool, list, tuple, dict)) else _shown(value)
-                leaf = len([p for p in concrete if type(p) is str]) == len([p for p in walk if p != "[]"])
-                wanted = f"{expected} {role} the {kind}" if leaf else f"{expected} on the way to the {kind}"
-                out.append(Violation(
-                    operation, path, found, f"{wanted} (botocore's {describe} output)",
-                    f"Cannot follow it to the {kind}, whose network counts: {describe} answered {given} at {path}, "
-                    f"where botocore's output model has {expected}; describe it again, and check what answers this "
-                    "client's SageMaker calls (its endpoint_url, a proxy, a patched or stubbed client)",
-                    Guardrail.REFERENCE.value, f"{wanted} (botocore's {describe} output)"))
+        for concrete, value, expected in found:
+            path = format_path(concrete) or where
+            if path in seen:
+                continue
+            seen.add(path)
+            name = type(value).__name__
+            given = f"an empty {name}" if value == "" else f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+            shown = value if isinstance(value, (str, int, float, bool, list, tuple, dict)) else _shown(value)
+            leaf = len([p for p in concrete if type(p) is str]) == len([p for p in walk if p != "[]"])
+            wanted = f"{expected} {role} the {kind}" if leaf else f"{expected} on the way to the {kind}"
+            out.append(Violation(
+                operation, path, shown, f"{wanted} (botocore's {describe} output)",
+                f"Cannot follow it to the {kind}, whose network counts: {describe} answered {given} at {path}, "
+                f"where botocore's output model has {expected}; describe it again, and check what answers this "
+                "client's SageMaker calls (its endpoint_url, a proxy, a patched or stubbed client)",
+                Guardrail.REFERENCE.value, f"{wanted} (botocore's {describe} output)"))
+        found.clear()
     return out
 
 
