@@ -32,6 +32,8 @@ factory live once, in ``tests/_profiles.py``.
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 from collections.abc import Iterator
 
@@ -473,3 +475,21 @@ def outbound_attempts() -> Iterator[list[str]]:
     finally:
         socket.getaddrinfo = guarded_getaddrinfo  # type: ignore[assignment]
         socket.socket.connect = guarded_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def debug_log() -> Iterator[io.StringIO]:
+    """Every logger at DEBUG into a buffer (a handler on the root logger, ``%(name)s %(message)s``), as an
+    application that turns DEBUG on does; the root's level and handlers restored after the test. Yields the buffer."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield buffer
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)

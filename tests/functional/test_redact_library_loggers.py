@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-import io
 import json
 import logging
 import os
@@ -76,22 +75,6 @@ def _logger_names(package: str) -> set[str]:
                 names.add(constants[arg.id])
     return {name for name in names if name.partition(".")[0] == package}
 
-
-@pytest.fixture
-def debug_log():
-    """Every logger at DEBUG into a buffer (the root's handler), as an application that turns DEBUG on does."""
-    buffer = io.StringIO()
-    handler = logging.StreamHandler(buffer)
-    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield buffer
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
 
 
 def test_every_logger_the_libraries_ask_for_has_the_filter():

@@ -8,8 +8,6 @@ sagemaker/estimator.py "Train args after processing defaults: %s"); docs/hooks.m
 
 from __future__ import annotations
 
-import io
-import logging
 
 import pytest
 from sdk_markers import require_sdk
@@ -23,21 +21,6 @@ pytestmark = pytest.mark.sdk2
 TOKEN = "hf_" + "A" * 10 + "SdkSecretZq" + "B" * 15
 IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"
 
-
-@pytest.fixture
-def debug_log():
-    buffer = io.StringIO()
-    handler = logging.StreamHandler(buffer)
-    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield buffer
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
 
 
 def test_a_closed_estimators_request_lines_show_no_secret(sess, sent, debug_log):

@@ -9,8 +9,6 @@ real botocore clients to moto on 127.0.0.1.
 
 from __future__ import annotations
 
-import io
-import logging
 
 import pytest
 from sdk_markers import require_sdk
@@ -23,21 +21,6 @@ pytestmark = pytest.mark.sdk3
 
 TOKEN = "hf_" + "A" * 10 + "SdkSecretZq" + "B" * 15
 
-
-@pytest.fixture
-def debug_log():
-    buffer = io.StringIO()
-    handler = logging.StreamHandler(buffer)
-    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield buffer
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
 
 
 def test_a_closed_model_trainers_request_lines_show_no_secret(v3env, debug_log):

@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import base64
 import datetime
-import io
 import json
-import logging
 import re
 
 import botocore.exceptions
@@ -155,22 +153,6 @@ def _operations(services, direction: str) -> list[tuple[str, str]]:
 REQUESTS = _operations(REQUEST_SERVICES, "input")
 RESPONSES = _operations(RESPONSE_CLASSES, "output")
 
-
-@pytest.fixture
-def debug_log():
-    """Every logger at DEBUG into a buffer (the root's handler), as an application that turns DEBUG on does."""
-    buffer = io.StringIO()
-    handler = logging.StreamHandler(buffer)
-    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield buffer
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
 
 
 def test_the_services_have_operations_with_sensitive_members():
