@@ -181,3 +181,24 @@ def test_what_the_resolver_derives_from_a_no_echo_value_is_collected():
     assert SECRET not in masked(tags["c"], hidden) and token not in masked(tags, hidden)
     assert masked({"Value": 12345678, token: [token]}, {"12345678", token}) == {
         "Value": NO_ECHO_SHOWN, NO_ECHO_SHOWN: [NO_ECHO_SHOWN]}
+
+
+@pytest.mark.parametrize("value", ['NOECHO"SECRET42', "NOECHO\\SECRET42", "NOECHO\u00e9SECRET42", "NOECHO\nSECRET42",
+                                   "NOECHOxSECRET42"],
+                         ids=["quote", "backslash", "non-ASCII", "newline", "plain"])
+def test_a_no_echo_value_in_fn_tojsonstring_is_hidden_in_its_escaped_spelling(
+        safemaker_local, safemaker_session, profile, value):
+    """Trial 16b F04: ``Fn::ToJsonString`` (``AWS::LanguageExtensions``: "converts an object or array to its
+    corresponding JSON string") of a structure holding the value writes it JSON-escaped (RFC 8259: a quote, a
+    backslash and a control character are escaped; a non-ASCII one may be), a spelling of the value that is not the
+    value: the refusal shows neither."""
+    template = {"Transform": "AWS::LanguageExtensions", "Parameters": {"S": _hidden()},
+                "Resources": {"Nb": _nb(KmsKeyId={"Fn::ToJsonString": {"k": {"Ref": "S"}}})}}
+    safemaker.install_process(profile)
+    with pytest.raises(GuardrailViolation) as exc:
+        safemaker_session.client("cloudformation").create_stack(
+            StackName="st", TemplateBody=json.dumps(template), Parameters=[{"ParameterKey": "S", "ParameterValue": value}])
+    assert safemaker_local.request_count("cloudformation") == 0
+    shown = [str(exc.value), repr(exc.value.violations), json.dumps([v.as_dict() for v in exc.value.violations])]
+    assert not [s for s in shown if "SECRET42" in s], shown
+    assert NO_ECHO_SHOWN in str(exc.value)

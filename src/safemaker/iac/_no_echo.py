@@ -150,11 +150,15 @@ def hide_derived(source: Any, derived: str) -> str:
     into = _COLLECTING.get()
     if into:
         text = source if isinstance(source, str) else json.dumps(source, default=str)
-        held = [h for h in list(into) if h in text]
+        # a value a structure holds is in its JSON text escaped (a quote, a backslash, a control or non-ASCII
+        # character: trial 16b F04), in either of JSON's spellings of a non-ASCII character
+        spellings = {h: {h, json.dumps(h)[1:-1], json.dumps(h, ensure_ascii=False)[1:-1]} for h in list(into)}
+        held = [h for h, spelled in spellings.items() if any(s in text for s in spelled)]
         if held:
             _add(into, derived)
             for h in held:
-                _add(into, json.dumps(h)[1:-1])
+                for spelled in spellings[h] - {h}:
+                    _add(into, spelled)
     return derived
 
 
