@@ -91,6 +91,7 @@ import logging
 import re
 import sys
 import threading
+from collections.abc import Callable
 
 __all__ = ["REDACTED", "redact_url", "redact_text", "redact_value", "may_hold_secret", "is_secret_name",
            "RedactingFilter", "install_log_redaction"]
@@ -370,29 +371,43 @@ def _mask_assignment(match: "re.Match[str]") -> str:
     return f"{match.group(1)}{opening}{REDACTED}{closing}"
 
 
+def _splice(text: str, pattern: "re.Pattern[str]",
+            found: "Callable[[re.Match[str], int], tuple[list[tuple[int, int, str]], int]]") -> str:
+    """``text`` with the spans ``found`` names replaced: the one scan loop of :func:`_mask_assignments`,
+    :func:`_mask_path` and :func:`_mask_members`. ``found(match, kept)`` (``kept``: where the text not yet copied
+    starts) returns the ``(begin, end, replacement)`` spans of that match, in order and each at or after ``kept``,
+    and where the next search starts. Returns ``text`` itself when nothing is replaced."""
+    out: list[str] = []
+    kept = at = 0
+    while at <= len(text) and (match := pattern.search(text, at)) is not None:
+        spans, at = found(match, kept)
+        for begin, end, replacement in spans:
+            out += [text[kept:begin], replacement]
+            kept = end
+    if not out:
+        return text
+    out.append(text[kept:])
+    return "".join(out)
+
+
 def _mask_assignments(text: str) -> str:
     """``text`` with every secret-named assignment's value masked (:data:`_ASSIGN_RE`, :func:`_mask_assignment`); a
     value that is a JSON or repr container (``"api_keys": ["k1", "k2"]``, ``'db': {'password': ...}``, a tuple
     ``('k1', 'k2')``, a call ``frozenset({...})``) is masked to its closing bracket (:func:`_value_end`), not only
     its opening one (trial 16 F12, trial 16b F01)."""
-    pattern = _ASSIGN_RE
-    match = pattern.search(text)
-    if match is None:
-        return text
-    out, kept = [], 0
-    while match is not None:
-        bare = match.group(9)
-        if bare is not None and (bare[0] in "[{(" or _CALL_RE.match(bare)) and is_secret_name(match.group(2)):
-            start = match.start(9)
-            end = _value_end(text, start)
-            out += [text[kept:start], REDACTED]
-        else:
-            start, end = match.start(), match.end()
-            out += [text[kept:start], _mask_assignment(match)]
-        kept = end
-        match = pattern.search(text, end)
-    out.append(text[kept:])
-    return "".join(out)
+    return _splice(text, _ASSIGN_RE, _assignment_spans)
+
+
+def _assignment_spans(match: "re.Match[str]", kept: int) -> "tuple[list[tuple[int, int, str]], int]":
+    """:func:`_splice`'s spans of one secret-named assignment: a container value to its closing bracket, another
+    through :func:`_mask_assignment`; the next assignment is searched after the value."""
+    bare = match.group(9)
+    if bare is not None and (bare[0] in "[{(" or _CALL_RE.match(bare)) and is_secret_name(match.group(2)):
+        start = match.start(9)
+        end = _value_end(match.string, start)
+        return [(start, end, REDACTED)], end
+    masked = _mask_assignment(match)
+    return ([] if masked == match.group(0) else [(match.start(), match.end(), masked)]), match.end()
 
 
 def _mask_option(match: "re.Match[str]") -> str:
@@ -575,17 +590,31 @@ def redact_value(value: object) -> object:
     masked whole (``$VARIABLE`` references and empty strings kept); an ``Authorization`` key keeps its scheme.
     Returns ``value`` itself when nothing in it is masked; another type is returned unchanged.
     """
-    if isinstance(value, str):
-        return redact_text(value)
-    if isinstance(value, (list, tuple)):
-        items = [redact_value(item) for item in value]
+    return _map_leaves(value, _redacted_leaf, _redact_item, False)
+
+
+def _map_leaves(value: object, leaf: "Callable[[object], object]", item: "Callable[[object, object], object]",
+                sets: bool) -> object:
+    """The one walk of :func:`redact_value` and :func:`_masked_whole`: ``value`` with ``leaf`` applied to each
+    string (and whatever else ``leaf`` changes) and ``item(key, value)`` to each dict member; lists and tuples
+    (and, with ``sets``, sets and frozensets) walked, keeping their type. Returns ``value`` itself when nothing in
+    it changed."""
+    if isinstance(value, (list, tuple)) or (sets and isinstance(value, (set, frozenset))):
+        items = [_map_leaves(each, leaf, item, sets) for each in value]
         if all(new is old for new, old in zip(items, value)):
             return value
+        if isinstance(value, (set, frozenset)):
+            return frozenset(items) if isinstance(value, frozenset) else set(items)
         return type(value)(items) if type(value) in (list, tuple) else items
     if isinstance(value, dict):
-        pairs = {key: _redact_item(key, item) for key, item in value.items()}
-        return value if all(pairs[key] is item for key, item in value.items()) else pairs
-    return value
+        pairs = {key: item(key, each) for key, each in value.items()}
+        return value if all(pairs[key] is each for key, each in value.items()) else pairs
+    return leaf(value)
+
+
+def _redacted_leaf(value: object) -> object:
+    """:func:`redact_value` of one leaf: a string through :func:`redact_text`; anything else is kept."""
+    return redact_text(value) if isinstance(value, str) else value
 
 
 def _redact_item(key: object, item: object) -> object:
@@ -605,19 +634,17 @@ def _redact_item(key: object, item: object) -> object:
 
 def _masked_whole(value: object) -> object:
     """``value`` with every non-empty string (but ``$VARIABLE`` references) and every number in it replaced by
-    ``***``, its lists, tuples and dicts kept (their keys too)."""
+    ``***``, its lists, tuples, sets and dicts kept (their keys too)."""
+    return _map_leaves(value, _masked_leaf, lambda key, each: _masked_whole(each), True)
+
+
+def _masked_leaf(value: object) -> object:
+    """:func:`_masked_whole` of one leaf: a non-empty string but a ``$VARIABLE`` reference, or a number (not a
+    bool), is ``***``; anything else is kept."""
     if isinstance(value, str):
         return REDACTED if value and not value.startswith("$") else value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return REDACTED
-    if isinstance(value, dict):
-        return {k: _masked_whole(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        items = [_masked_whole(v) for v in value]
-        return type(value)(items) if type(value) in (list, tuple) else items
-    if isinstance(value, (set, frozenset)):
-        return frozenset(_masked_whole(v) for v in value) if isinstance(value, frozenset) else \
-            {_masked_whole(v) for v in value}
     return value
 
 
@@ -753,27 +780,21 @@ def _uri_pattern(operation_model: object) -> "re.Pattern[str] | None":
 def _mask_path(text: str, pattern: "re.Pattern[str]") -> str:
     """``text`` with every sensitive label of the path ``pattern`` (:func:`_uri_pattern`) finds replaced by ``***``,
     where the path starts a URL's path (after ``scheme://host``), a quoted or spaced word, or a line."""
-    out, kept, at = [], 0, 0
-    while True:
-        match = pattern.search(text, at)
-        if match is None:
-            break
+    def labels(match: "re.Match[str]", kept: int) -> "tuple[list[tuple[int, int, str]], int]":
         start = match.start()
-        at = start + 1
         if start and text[start - 1] not in " \t\n'\"":
             host = text.rfind("://", max(0, start - 300), start)
             if host < 0 or _PATH_BREAK_RE.search(text, host + 3, start):
-                continue
+                return [], start + 1
+        spans = []
         for group in range(1, pattern.groups + 1):
             begin, end = match.span(group)
             if end > begin >= kept:
-                out += [text[kept:begin], REDACTED]
+                spans.append((begin, end, REDACTED))
                 kept = end
-        at = max(at, match.end())
-    if not out:
-        return text
-    out.append(text[kept:])
-    return "".join(out)
+        return spans, max(start + 1, match.end())
+
+    return _splice(text, pattern, labels)
 
 
 def _sensitive_pattern(operation_model: object, response: bool) -> _Found:
@@ -911,39 +932,36 @@ def _mask_members(text: str, pattern: "re.Pattern[str]") -> str:
         lowered = text.lower()
         if not any(word in lowered for word in words):
             return text
-    out, kept, at = [], 0, 0
-    while True:
-        match = pattern.search(text, at)
-        if match is None:
-            break
-        start = match.end()
-        if match.group(2) is not None:  # <Name>...</Name>
-            close = text.find(f"</{match.group(2)}>", start)
-            end = len(text) if close < 0 else close
-        elif match.group(1) is None and text[start - 1] == ":":  # a canonical request's header: the rest of the line
-            close = text.find("\n", start)
-            end = len(text) if close < 0 else close
-        elif start >= len(text):
-            break
-        else:
-            end = _value_end(text, start)
-        value = text[start:end]
-        if value.strip("\\\"'") not in ("", REDACTED, "None", "null"):
-            if value[:1] in "\"'\\":  # the quotes stay: "***", \"***\", '***'
-                quote_at = len(value) - len(value.lstrip("\\"))
-                opening = value[:quote_at + 1]
-                closing = opening if value.endswith(opening[-1]) and len(value) > len(opening) else ""
-                value = opening + REDACTED + closing
-            else:
-                value = REDACTED
-            out.append(text[kept:start])
-            out.append(value)
-            kept = end
-        at = max(end, match.end() + 1)
-    if not out:
-        return text
-    out.append(text[kept:])
-    return "".join(out)
+    return _splice(text, pattern, _member_spans)
+
+
+def _member_spans(match: "re.Match[str]", kept: int) -> "tuple[list[tuple[int, int, str]], int]":
+    """:func:`_splice`'s span of one sensitive member's value (its quotes kept: ``"***"``, ``\\"***\\"``,
+    ``'***'``): an XML element's text, a canonical request header's line, or a JSON/repr value (:func:`_value_end`)."""
+    text = match.string
+    start = match.end()
+    if match.group(2) is not None:  # <Name>...</Name>
+        close = text.find(f"</{match.group(2)}>", start)
+        end = len(text) if close < 0 else close
+    elif match.group(1) is None and text[start - 1] == ":":  # a canonical request's header: the rest of the line
+        close = text.find("\n", start)
+        end = len(text) if close < 0 else close
+    elif start >= len(text):
+        return [], len(text) + 1
+    else:
+        end = _value_end(text, start)
+    next_at = max(end, match.end() + 1)
+    value = text[start:end]
+    if value.strip("\\\"'") in ("", REDACTED, "None", "null"):
+        return [], next_at
+    if value[:1] in "\"'\\":  # the quotes stay: "***", \"***\", '***'
+        quote_at = len(value) - len(value.lstrip("\\"))
+        opening = value[:quote_at + 1]
+        closing = opening if value.endswith(opening[-1]) and len(value) > len(opening) else ""
+        value = opening + REDACTED + closing
+    else:
+        value = REDACTED
+    return [(start, end, value)], next_at
 
 
 def _operation_of(record: logging.LogRecord) -> "tuple[object, bool] | None":
