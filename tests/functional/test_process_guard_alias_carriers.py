@@ -52,10 +52,13 @@ def _machine(safemaker_local, request, name="sm", member="Parameters", jsonata=F
                                                                 definition=json.dumps(definition))
 
 
-def _runbook(safemaker_local, request, name="runbook"):
-    """An Automation runbook made before the guard whose one step starts the pipeline with ``request``."""
+def _runbook(safemaker_local, request, name="runbook", parameters=None):
+    """An Automation runbook made before the guard whose one step starts the pipeline with ``request`` (``parameters``:
+    the runbook's ``parameters`` declarations)."""
     content = {"schemaVersion": "0.3", "mainSteps": [{"name": "start", "action": "aws:executeAwsApi", "inputs": {
         "Service": "sagemaker", "Api": "StartPipelineExecution", **request}}]}
+    if parameters is not None:
+        content["parameters"] = parameters
     _raw(safemaker_local, "ssm").create_document(Name=name, DocumentType="Automation", DocumentFormat="JSON",
                                                  Content=json.dumps(content))
 
@@ -235,3 +238,125 @@ def test_a_new_latest_version_a_carrier_opens_is_refused(safemaker_local, safema
     reads = _reads(safemaker_local)
     sm.update_pipeline(PipelineName="p", PipelineDefinition=_definition(SUB_A))
     assert _reads(safemaker_local) == reads
+
+
+# ---- values written in the carrier that are not plain literals (trial 16b F05)
+# Oracles: Step Functions Developer Guide, "Transforming data with JSONata in Step Functions"
+# (https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html: "{% <JSONata expression> %}", a string
+# literal is a constant; $states.input is the state's input); "Intrinsic functions for JSONPath states in Step
+# Functions" (https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html: "Value.$":
+# "States.Format('...{}', ...)", each {} replaced by the positional argument); Systems Manager User Guide, "Data
+# elements and parameters" (https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-doc-syntax.html:
+# parameters.<name>.default, used when the execution gives no value, as an EventBridge rule target or a schedule
+# without Input); the direct start_pipeline_execution with the value the carrier sends.
+
+def _start(value, member="Value", **top):
+    return {"PipelineName": "p", "PipelineVersionAlias": "prod", **top,
+            "PipelineParameters": [{"Name": "Subnet", member: value}]}
+
+
+_WRITTEN = [
+    ("state machine", _start("{% '" + SUB_X + "' %}"), True, None),
+    ("state machine", _start('{% "' + SUB_X + '" %}'), True, None),
+    ("state machine", _start("States.Format('subnet-{}', '" + SUB_X.split("-")[1] + "')", member="Value.$"), False,
+     None),
+    ("state machine", _start("States.Format('{}', States.Format('subnet-{}', '" + SUB_X.split("-")[1] + "'))",
+                             member="Value.$"), False, None),
+    ("runbook", _start("{{ Subnet }}"), False, {"Subnet": {"type": "String", "default": SUB_X}}),
+    ("runbook", _start("subnet-{{ Suffix }}"), False, {"Suffix": {"type": "String",
+                                                                  "default": SUB_X.split("-")[1]}}),
+    # an alias the guard cannot evaluate may be the one moved: decided under the values written beside it
+    ("state machine", _start(SUB_X, PipelineVersionAlias="{% $alias %}"), True, None),
+]
+
+
+@pytest.mark.parametrize("carrier, request_, jsonata, parameters", _WRITTEN, ids=[
+    "jsonata-single-quoted", "jsonata-double-quoted", "intrinsic-format", "intrinsic-nested", "runbook-default",
+    "runbook-default-inside-a-string", "jsonata-alias-variable"])
+def test_a_constant_written_otherwise_than_as_a_literal_is_decided(safemaker_local, safemaker_session,
+                                                                   profile_factory, versions, carrier, request_,
+                                                                   jsonata, parameters):
+    if carrier == "runbook":
+        _runbook(safemaker_local, request_, parameters=parameters)
+    else:
+        _machine(safemaker_local, request_, member="Arguments" if jsonata else "Parameters", jsonata=jsonata)
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    with pytest.raises(GuardrailViolation) as direct:   # the start the carrier's next run makes
+        sm.start_pipeline_execution(PipelineName="p", PipelineVersionId=2, PipelineParameters=OPEN_VALUES)
+    with pytest.raises(GuardrailViolation) as exc:
+        _move(sm)
+    assert safemaker_local.request_count("sagemaker", "UpdatePipelineVersion") == 0
+    label = "Automation runbook runbook (Content:mainSteps[0].inputs)" if carrier == "runbook" else \
+        f"state machine sm (definition:States.S.{'Arguments' if jsonata else 'Parameters'})"
+    at = f"PipelineVersionAliasOperations.Add ('prod' -> version 2) with the parameters of {label} -> " \
+         "StartPipelineExecution."
+    assert _below(exc.value.violations, at) == sorted((v.path, v.rule_id, repr(v.found))
+                                                      for v in direct.value.violations)
+
+
+@pytest.mark.parametrize("carrier, request_, jsonata, parameters", [
+    ("state machine", _start("{% '" + SUB_A + "' %}"), True, None),   # a closed literal
+    ("state machine", _start("{% $states.input.subnet %}"), True, None),
+    ("state machine", _start("{% $states.context.Execution.Input.subnet %}"), True, None),
+    ("state machine", _start("$$.Execution.Input.subnet", member="Value.$"), False, None),
+    ("state machine", _start("States.Format('{}', '" + SUB_A + "')", member="Value.$"), False, None),
+    ("runbook", _start("{{ Subnet }}"), False, {"Subnet": {"type": "String"}}),   # no default: given by the start
+    ("runbook", _start("{{ Subnet }}"), False, {"Subnet": {"type": "String", "default": SUB_A}}),
+    ("state machine", _start(SUB_A, PipelineVersionAlias="{% $alias %}"), True, None),
+], ids=["jsonata-closed-literal", "jsonata-input", "jsonata-execution-input", "jsonpath-execution-input",
+        "intrinsic-closed", "runbook-no-default", "runbook-closed-default", "jsonata-alias-variable-closed"])
+def test_closed_constants_and_input_values_are_sent(safemaker_local, safemaker_session, profile_factory, versions,
+                                                    carrier, request_, jsonata, parameters):
+    if carrier == "runbook":
+        _runbook(safemaker_local, request_, parameters=parameters)
+    else:
+        _machine(safemaker_local, request_, member="Arguments" if jsonata else "Parameters", jsonata=jsonata)
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    send(_move, sm=sm)
+    assert safemaker_local.request_count("sagemaker", "UpdatePipelineVersion") == 1
+
+
+@pytest.mark.parametrize("carrier, request_, jsonata, parameters, found", [
+    ("state machine", _start("{% $subnet %}"), True, None, "{% $subnet %}"),   # a variable
+    ("state machine", _start("{% 'subnet-' & 'abc' %}"), True, None, "{% 'subnet-' & 'abc' %}"),
+    ("state machine", _start("States.Format('subnet-{}', $.suffix)", member="Value.$"), False, None,
+     "States.Format('subnet-{}', $.suffix)"),   # partly from the input: not a reference to it
+    ("state machine", _start("$$.State.Name", member="Value.$"), False, None, "$$.State.Name"),   # the context
+    ("state machine", _start("States.UUID()", member="Value.$"), False, None, "States.UUID()"),
+    ("runbook", _start("{{ lookup.Subnet }}"), False, None, "{{ lookup.Subnet }}"),   # a step's output
+    ("runbook", _start("{{ automation:EXECUTION_ID }}"), False, None, "{{ automation:EXECUTION_ID }}"),
+], ids=["jsonata-variable", "jsonata-concatenation", "intrinsic-over-a-path", "jsonpath-context", "intrinsic-uuid",
+        "runbook-step-output", "runbook-variable"])
+def test_a_value_the_guard_cannot_evaluate_makes_the_move_unverifiable(safemaker_local, safemaker_session,
+                                                                       profile_factory, versions, carrier, request_,
+                                                                       jsonata, parameters, found):
+    if carrier == "runbook":
+        _runbook(safemaker_local, request_, parameters=parameters)
+    else:
+        _machine(safemaker_local, request_, member="Arguments" if jsonata else "Parameters", jsonata=jsonata)
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    with pytest.raises(GuardrailViolation) as exc:
+        _move(sm)
+    assert safemaker_local.request_count("sagemaker", "UpdatePipelineVersion") == 0
+    where = "Automation runbook runbook" if carrier == "runbook" else "state machine sm"
+    assert [(v.rule_id, v.path, v.found) for v in exc.value.violations] == [
+        ("SM-REFERENCE", f"PipelineVersionAliasOperations.Add ('prod' -> version 2) with {where}", found)]
+    assert "Cannot verify it" in str(exc.value)
+
+
+def test_a_value_the_guard_cannot_evaluate_of_another_alias_is_not_read(safemaker_local, safemaker_session,
+                                                                        profile_factory, versions):
+    # the same expression in a start of another alias or pipeline, or one giving no parameters: not this move's
+    _machine(safemaker_local, _start("{% $subnet %}", PipelineVersionAlias="beta"), name="sm0", jsonata=True,
+             member="Arguments")
+    _machine(safemaker_local, _start("{% $subnet %}", PipelineName="q"), name="sm1", jsonata=True,
+             member="Arguments")
+    _machine(safemaker_local, {"PipelineName": "{% $name %}", "PipelineVersionAlias": "prod"}, name="sm2",
+             jsonata=True, member="Arguments")
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    send(_move, sm=sm)
+    assert safemaker_local.request_count("sagemaker", "UpdatePipelineVersion") == 1

@@ -12,19 +12,34 @@ action reference). Either, written before a pipeline version got an alias, start
 Functions and Automation readers of :mod:`safemaker.iac.stepfunctions` and :mod:`safemaker.iac.sdk_calls`), not by a
 reader of their own.
 
-Values a task or step takes from its input (JSONPath ``.$``, JSONata ``{% %}``, an Automation ``{{ parameter }}``)
-are not known when the alias moves: such a start is decided when it is itself sent (``StartExecution``,
-``StartAutomationExecution``), as docs/hooks.md says; its literal parameter values are decided here.
+A value written in a task or step that is not a plain literal is one of three (trial 16b F05; :func:`_carried`):
+
+- a constant the guard evaluates exactly, decided as written: a JSONata string or number literal
+  (``"{% 'subnet-0abc' %}"``; Developer Guide, "Transforming data with JSONata in Step Functions",
+  https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html), an intrinsic function over literals
+  (``States.Format`` of string literals, ``States.Array``; "Intrinsic functions for JSONPath states",
+  https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html), an Automation ``{{ Parameter }}``
+  whose runbook parameter has a ``default`` (Systems Manager User Guide, "Data elements and parameters",
+  https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-doc-syntax.html: a start without parameters,
+  as an EventBridge rule or a schedule makes, runs the default; a start with parameters is decided when it is sent);
+- a value taken from the execution's input: a JSONPath reference to the state input or the execution input
+  (``"Value.$": "$.subnet"``, ``"$$.Execution.Input.subnet"``), a JSONata ``{% $states.input.subnet %}`` (or
+  ``$states.context.Execution.Input...``), an Automation ``{{ Parameter }}`` without a default: not known when the
+  alias moves, such a start is decided when it is itself sent (``StartExecution``, ``StartAutomationExecution``), as
+  docs/hooks.md says; the entries written beside it are decided here;
+- anything else (a JSONata or intrinsic expression the guard does not evaluate, a JSONPath variable or context
+  value, an Automation step output or system variable): the move cannot be verified.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Iterator, Mapping
 
 from ..decided_as import names_pipeline
 from ..errors import Violation
 from ..rules import Guardrail
-from ._document import IacInputError, Unresolved, contains_unresolved
+from ._document import IacInputError, Unresolved
 
 __all__ = ["carrier_pipeline_starts"]
 
@@ -75,13 +90,227 @@ _CARRIERS: tuple[tuple[str, str, Callable[[Any], Iterator[tuple[str, Mapping[str
 property holding the content, the member of the read's response it came from)."""
 
 
-def _literal_parameters(given: Any) -> list[Any] | None:
-    """The ``PipelineParameters`` entries written in full (an entry with a value from the input left out: decided
-    when the carrier runs), or ``None`` when there are none."""
+_INPUT = object()
+"""A value taken from the execution's input (:func:`_carried`)."""
+
+
+class _Unknown(Exception):
+    """A value written in a carrier that the guard cannot evaluate (:func:`_carried`): the expression and why."""
+
+    def __init__(self, expression: Any, why: str) -> None:
+        super().__init__(why)
+        self.expression = expression
+
+
+_JSONPATH_INPUT = re.compile(r"\$(?:\$\.Execution\.Input)?(?:[.\[].*)?", re.S)
+"""A JSONPath reference to the state's input (``$``, ``$.x``, ``$['x']``) or the execution's (``$$.Execution.Input``);
+``$$.`` anything else is the context object, ``$name`` a variable (Developer Guide, "Passing data between states
+with variables", "Accessing execution data from the Context object")."""
+_JSONATA_INPUT = re.compile(r"\$states\.(?:input|context\.Execution\.Input)(?:\.[A-Za-z_][A-Za-z0-9_]*|\.`[^`]*`)*")
+"""A JSONata path into ``$states.input`` or ``$states.context.Execution.Input`` (fields only: no filter, no call)."""
+_JSONATA_STRING = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"", re.S)
+_JSONATA_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+"""JSONata 2.0 string literal escapes (jsonata.js tokenizer; ``\\uXXXX`` besides): any other is an error."""
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_PARAMETER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+"""An Automation ``{{ name }}`` (sdk_calls reads any ``{{ ... }}`` as filled at run time)."""
+
+
+def _jsonata(text: str) -> Any:
+    """The value of a JSONata ``{% expression %}`` that is a string or integer literal, :data:`_INPUT` for a path
+    into the input; else :class:`_Unknown`."""
+    inner = text.strip()[2:-2].strip()
+    if _JSONATA_INPUT.fullmatch(inner):
+        return _INPUT
+    if _NUMBER.fullmatch(inner):
+        return int(inner)
+    m = _JSONATA_STRING.fullmatch(inner)
+    if m is not None:
+        body, out, i = m.group(1) if m.group(1) is not None else m.group(2), [], 0
+        while i < len(body):
+            c = body[i]
+            if c != "\\":
+                out.append(c)
+                i += 1
+            elif body[i + 1] in _JSONATA_ESCAPES:
+                out.append(_JSONATA_ESCAPES[body[i + 1]])
+                i += 2
+            elif body[i + 1] == "u" and re.fullmatch(r"[0-9A-Fa-f]{4}", body[i + 2:i + 6]):
+                out.append(chr(int(body[i + 2:i + 6], 16)))
+                i += 6
+            else:
+                break
+        else:
+            return "".join(out)
+    raise _Unknown(text, "a JSONata expression the guard does not evaluate (a string or number literal, or a path "
+                         "into $states.input, is read)")
+
+
+class _Literal(list):
+    """An intrinsic string literal: its characters, with :data:`_SLOT` for each unescaped ``{}``."""
+
+
+_SLOT = object()
+"""An unescaped ``{}`` of an intrinsic string literal (``States.Format``'s placeholder)."""
+_INTRINSIC = re.compile(r"States\.(Format|Array)\(")
+
+
+def _intrinsic(text: str) -> Any:
+    """The value of a JSONPath ``.$`` value: :data:`_INPUT` for a path into the state's or execution's input, the
+    value of ``States.Format`` of string literals or ``States.Array`` of string / integer literals (nested allowed);
+    else :class:`_Unknown`. String literals are single-quoted, ``\\`` escaping ``'``, ``{``, ``}`` and itself
+    ("Reserved characters in intrinsic functions")."""
+    text = text.strip()
+    if _JSONPATH_INPUT.fullmatch(text):
+        return _INPUT
+    unknown = _Unknown(text, "an intrinsic function or path the guard does not evaluate (States.Format of string "
+                             "literals, States.Array of literals, or a path into the input, is read)")
+    pos = 0
+
+    def space() -> None:
+        nonlocal pos
+        while pos < len(text) and text[pos] in " \t\n\r":
+            pos += 1
+
+    def literal() -> _Literal:
+        nonlocal pos
+        pos += 1
+        parts = _Literal()
+        while pos < len(text) and text[pos] != "'":
+            if text[pos] == "\\" and text[pos + 1:pos + 2] in ("'", "{", "}", "\\"):
+                parts.append(text[pos + 1])
+                pos += 2
+            elif text.startswith("{}", pos):
+                parts.append(_SLOT)
+                pos += 2
+            elif text[pos] in "{}\\":
+                raise unknown
+            else:
+                parts.append(text[pos])
+                pos += 1
+        if pos >= len(text):
+            raise unknown
+        pos += 1
+        return parts
+
+    def plain(v: Any) -> Any:
+        return "".join("{}" if p is _SLOT else p for p in v) if isinstance(v, _Literal) else v
+
+    def value() -> Any:
+        nonlocal pos
+        space()
+        if text.startswith("'", pos):
+            return literal()
+        number = _NUMBER.match(text, pos)
+        if number is not None and text[number.end():number.end() + 1] not in (".", "e", "E"):
+            pos = number.end()
+            return int(number.group())
+        call = _INTRINSIC.match(text, pos)
+        if call is None:
+            raise unknown
+        pos = call.end()
+        args: list[Any] = []
+        space()
+        if text.startswith(")", pos):
+            pos += 1
+        else:
+            while True:
+                args.append(value())
+                space()
+                pos += 1
+                if text[pos - 1:pos] == ")":
+                    break
+                if text[pos - 1:pos] != ",":
+                    raise unknown
+        if call.group(1) == "Array":
+            return [plain(a) for a in args]
+        template, rest = (args[0], args[1:]) if args else (None, [])
+        if not isinstance(template, _Literal) or not all(isinstance(plain(a), str) for a in rest) \
+                or template.count(_SLOT) != len(rest):
+            raise unknown
+        given = iter(plain(a) for a in rest)
+        return "".join(next(given) if p is _SLOT else p for p in template)
+
+    result = value()
+    space()
+    if pos != len(text) or isinstance(result, _Literal):   # a .$ value is a path or a call, never a literal
+        raise unknown
+    return result
+
+
+def _automation(text: str, defaults: Mapping[str, Any]) -> Any:
+    """The value of an Automation input with ``{{ }}``s: every ``{{ Parameter }}`` filled with its ``default`` (a
+    start without parameters), :data:`_INPUT` when one is a parameter without a default (given by the start); else
+    :class:`_Unknown` (a step output ``{{ step.Output }}``, a variable ``{{ automation:EXECUTION_ID }}``)."""
+    names = _PARAMETER.findall(text)
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+            raise _Unknown(text, "an Automation step output or variable the guard does not read (a runbook "
+                                 "parameter's default is read)")
+    if any(name not in defaults for name in names):
+        return _INPUT
+    whole = _PARAMETER.fullmatch(text.strip())
+    if whole is not None:
+        return defaults[whole.group(1)]
+    if not all(isinstance(defaults[name], str) for name in names):
+        raise _Unknown(text, "a runbook parameter default that is not a string, written inside a string")
+    return _PARAMETER.sub(lambda m: defaults[m.group(1)], text)
+
+
+def _carried(value: Any, defaults: Mapping[str, Any] | None) -> Any:
+    """``value`` as a start of the carrier sends it when it runs without input: every :class:`Unresolved` in it
+    evaluated (:func:`_jsonata`, :func:`_intrinsic`; with ``defaults``, a runbook's parameter defaults:
+    :func:`_automation`), :data:`_INPUT` when a part is taken from the execution's input.
+
+    Raises
+    ------
+    _Unknown
+        A part the guard cannot evaluate (the module docstring).
+    """
+    if isinstance(value, Unresolved):
+        text = value.expression
+        if not isinstance(text, str):
+            raise _Unknown(text, value.reason)
+        if defaults is not None:
+            return _automation(text, defaults)
+        if text.strip().startswith("{%") and text.strip().endswith("%}"):
+            return _jsonata(text)
+        return _intrinsic(text)
+    if isinstance(value, Mapping):
+        out = {k: _carried(v, defaults) for k, v in value.items()}
+        return _INPUT if any(v is _INPUT for v in out.values()) else out
+    if isinstance(value, (list, tuple)):
+        items = [_carried(v, defaults) for v in value]
+        return _INPUT if any(v is _INPUT for v in items) else items
+    return value
+
+
+def _carried_parameters(given: Any, defaults: Mapping[str, Any] | None) -> list[Any] | None:
+    """The ``PipelineParameters`` entries a start of the carrier sends (:func:`_carried`; an entry with a part from
+    the input left out: decided when the carrier runs), or ``None`` when there are none.
+
+    Raises
+    ------
+    _Unknown
+        An entry, or the list, the guard cannot evaluate.
+    """
+    if isinstance(given, Unresolved):
+        given = _carried(given, defaults)
     if not isinstance(given, (list, tuple)):
         return None
-    kept = [p for p in given if isinstance(p, Mapping) and contains_unresolved(p) is None]
+    kept = [entry for entry in (_carried(p, defaults) for p in given) if isinstance(entry, Mapping)]
     return kept or None
+
+
+def _runbook_defaults(content: Any, label: str) -> dict[str, Any]:
+    """A runbook's parameters that have a ``default`` -> it (``parameters.<name>.default``)."""
+    from ._document import parse_text
+
+    data = parse_text(content, label).data if isinstance(content, str) else content
+    declared = data.get("parameters") if isinstance(data, Mapping) else None
+    if not isinstance(declared, Mapping):
+        return {}
+    return {str(k): v["default"] for k, v in declared.items() if isinstance(v, Mapping) and "default" in v}
 
 
 def carrier_pipeline_starts(client_for: Callable[[str], Any], operation: str, where: str, pipeline: Any,
@@ -129,23 +358,47 @@ def carrier_pipeline_starts(client_for: Callable[[str], Any], operation: str, wh
                         f"Cannot verify it: {label} may start the pipeline with parameters of its own, and it cannot "
                         f"be read ({exc})", Guardrail.REFERENCE.value))
                     continue
+                defaults = _runbook_defaults(props.get("Content"), label) if service == "ssm" else None
                 for r in requests:
-                    if r.operation != "StartPipelineExecution" or not names_pipeline(r.params.get("PipelineName"),
-                                                                                    pipeline):
+                    if r.operation != "StartPipelineExecution":
                         continue
-                    alias = r.params.get("PipelineVersionAlias")
-                    if isinstance(alias, Unresolved):
-                        continue   # chosen by the carrier's input: decided when it runs
-                    if alias is None:
+                    unknown: list[_Unknown] = []   # what the guard cannot evaluate, of a start that may be one
+
+                    def carried(member: str, read: Callable[[Any, Any], Any] = _carried) -> Any:
+                        try:
+                            return read(r.params.get(member), defaults)
+                        except _Unknown as exc:
+                            unknown.append(exc)
+                            return exc
+
+                    # a name or alias the guard cannot evaluate may be this one: the start is decided as one
+                    named = carried("PipelineName")
+                    if named is _INPUT or (not isinstance(named, _Unknown) and not names_pipeline(named, pipeline)):
+                        continue   # chosen by the carrier's input (decided when it runs), or another pipeline
+                    alias = carried("PipelineVersionAlias")
+                    if alias is _INPUT:
+                        continue
+                    if alias is None:   # no alias: the latest version
                         if not latest or r.params.get("PipelineVersionId") is not None:
                             continue
-                    elif aliases is not None and alias not in aliases:
+                    elif not isinstance(alias, _Unknown) and aliases is not None and alias not in aliases:
                         continue
-                    given = _literal_parameters(r.params.get("PipelineParameters"))
-                    if given is not None:   # none: the defaults, decided already
-                        shown = r.shown_path(())
-                        shown = f"{member}:{shown[len(prop) + 1:]}" if shown.startswith(f"{prop}.") else shown
-                        out.append((f"the parameters of {label} ({shown})", given))
+                    unknown.clear()
+                    given = carried("PipelineParameters", _carried_parameters)
+                    if unknown:
+                        exc = unknown[0]
+                        unread.append(Violation(
+                            operation, f"{where} with {label}", exc.expression,
+                            "a value written as a literal, or taken from the execution's input",
+                            f"Cannot verify it: {label} may start the pipeline with parameters of its own, and it "
+                            f"writes {exc.expression!r}: {exc}; write the value as a literal",
+                            Guardrail.REFERENCE.value))
+                        continue
+                    if given is None:
+                        continue   # none given (the defaults, decided already), or each from the input
+                    shown = r.shown_path(())
+                    shown = f"{member}:{shown[len(prop) + 1:]}" if shown.startswith(f"{prop}.") else shown
+                    out.append((f"the parameters of {label} ({shown})", given))
         except Exception as exc:  # noqa: BLE001 - not read (permissions, an endpoint): cannot be verified
             unread.append(Violation(
                 operation, where, pipeline, f"the {what} that start the pipeline, read",
