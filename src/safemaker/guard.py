@@ -924,8 +924,10 @@ def _compile_targets(targets: tuple[_TargetPlan, ...], label: str) -> Any:
 
     A target at the request itself or at a path of members (``_AT_ROOT``, ``_AT_MEMBERS``) is walked
     inline (what :func:`_run_target` does for it, with the anchor's members, its concrete path and its
-    prefix as constants); any other target (a list anchor, a path with ``[]``, a notebook's
-    ``DirectInternetAccess`` check) goes through :func:`_run_target`.
+    prefix as constants); a list anchor's list (below members read inline while they are ``dict``\ s) goes to
+    its generated loop when the plan knows its indexes; any other target or shape (a path with ``[]`` that is
+    not lists in lists, a notebook's ``DirectInternetAccess`` check, another mapping on the way) goes through
+    :func:`_run_target`.
     """
     if len(targets) == 1 and targets[0][0] == _AT_ROOT and targets[0][4] is None:
         # one target, at the request itself: its generated function is the plan's run (one call less)
@@ -944,6 +946,25 @@ def _compile_targets(targets: tuple[_TargetPlan, ...], label: str) -> Any:
                       f"PL{j}[0]):",
                       f"        RL{j}(seq, known, violations, S)",
                       "    elif seq is not None and (seq is not MISSING or type(params) is not dict):",
+                      f"        _run_target(S, params, violations, T{j})"]
+            ns["MISSING"] = MISSING
+            continue
+        if kind == _AT_LIST and dia is None and _rl is not None:
+            # a list below members (A.B.C[]): the members read inline while they are dicts; a list or tuple whose
+            # indexes the plan knows goes to the generated loop, an absent or null value on the way or at the end
+            # holds nothing, anything else (another mapping or a scalar on the way, another shape, a longer
+            # list) goes to _run_target, which reads the path as the path engine does
+            ns[f"PL{j}"], ns[f"RL{j}"], ns["_WALK"] = places, _rl, _WALK
+            lines.append(f"    seq = params.get({anchor[0]!r}, MISSING) if type(params) is dict else _WALK")
+            for part in anchor[1:-1]:
+                lines += ["    if seq.__class__ is dict:",
+                          f"        seq = seq.get({part!r}, MISSING)",
+                          "    elif seq is not MISSING:",
+                          "        seq = _WALK"]
+            lines += ["    if (seq.__class__ is list or seq.__class__ is tuple) and len(seq) <= len(known := "
+                      f"PL{j}[0]):",
+                      f"        RL{j}(seq, known, violations, S)",
+                      "    elif seq is not MISSING and seq is not None:",
                       f"        _run_target(S, params, violations, T{j})"]
             ns["MISSING"] = MISSING
             continue
@@ -988,6 +1009,11 @@ def _compile_targets(targets: tuple[_TargetPlan, ...], label: str) -> Any:
     code = _code("\n".join(lines), f"<safemaker.guard {label}>")
     exec(code, ns)  # noqa: S102 - generated from the rule table, no outside text
     return ns["run"]
+
+
+_WALK = object()
+"""What the generated run of a plan reads on the way to a list below members when the path engine has to walk
+it (see :func:`_compile_targets`): neither a list nor ``MISSING`` nor ``None``."""
 
 
 def _nested_walk(anchor: tuple[str, ...]) -> Any:
@@ -1553,9 +1579,19 @@ def _required_source(i: int, conds: tuple[Any, ...], ns: dict[str, Any], cache: 
         if len(only_with) == 1:
             read = member(only_with[0]) if elem else (f"(c.get({only_with[0]!r}, MISSING) if is_dict "
                                                      f"else _get(c, OW{i}))")
+            terms.append(f"{read} not in (MISSING, None)")
+        elif elem:
+            # a dict container: the members read inline while they are dicts (``ow``); at anything else on the
+            # way (another mapping, a scalar) _get reads the path from the container, as it would have
+            walk = f"_get(c, OW{i}) not in (MISSING, None)"
+            test = f"ow.get({only_with[-1]!r}, MISSING) not in (MISSING, None)"
+            for key in reversed(only_with[1:-1]):
+                test = (f"(({test}) if (ow := ow.get({key!r}, MISSING)).__class__ is dict "
+                        f"else (ow is not MISSING and {walk}))")
+            terms.append(f"(({test}) if (ow := {member(only_with[0])}).__class__ is dict "
+                         f"else (ow is not MISSING and {walk}))")
         else:
-            read = f"_get(c, OW{i})"
-        terms.append(f"{read} not in (MISSING, None)")
+            terms.append(f"_get(c, OW{i}) not in (MISSING, None)")
     it_known = None  # the instance-type term on a known dict holding them (the usual shape), else None
     if instance_types:
         ns[f"ITS{i}"] = instance_types
