@@ -850,7 +850,7 @@ def _field_plan(f: FieldRule, p: _ProfileView, inject: bool, update: bool) -> _F
         if f.isolation_only and not p.require_network_isolation:
             test = _SKIP  # its only lack is isolation, which this profile does not require
         else:
-            test, wanted = (_NONE_OK, None) if f.closed is None else (_CLOSED, f.closed.admits)
+            test, wanted = (_NONE_OK, None) if f.closed is None else (_CLOSED, _Memo(f.closed.admits))
     elif g is Guardrail.REMOTE_ACCESS:
         test = _REMOTE
         wanted = _REMOTE_OFF[f.path.rsplit(".", 1)[-1]]
@@ -1132,9 +1132,10 @@ _TESTS = {
     _REMOTE: "(v is None or (v == W{i} and type(v) is T{i}))",
     _CHECK: "False",
     _TEAM: "(v is None or (v.__class__ is str and v.startswith('arn:') and W{i}[v]))",
-    _CLOSED: "(v is None or W{i}(v))",
+    _CLOSED: "(v is None or (W{i}[v] if v.__class__ is str else W{i}.fn(v)))",
 }
-"""The fast test of each kind, as Python source (``v`` is the value, ``W{i}`` the field's wanted value)."""
+"""The fast test of each kind, as Python source (``v`` is the value, ``W{i}`` the field's wanted value; for
+``_CLOSED``, a :class:`_Memo` of its ``Closed.admits``, subscripted with ``str`` values only)."""
 
 
 def _compile_fields(fields: tuple[_FieldPlan, ...], members: tuple[str, ...] | None = None,
