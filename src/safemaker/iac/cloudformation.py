@@ -36,7 +36,7 @@ from ._intrinsics import Resolver
 from ._request import SourceRequest
 
 __all__ = ["CfnResource", "CFN_RESOURCES", "NO_NETWORK_TYPES", "is_module", "is_template", "template_requests",
-           "Resolver", "unmapped_reason"]
+           "stack_set_requests", "parameter_list", "Resolver", "unmapped_reason"]
 
 
 @dataclass(frozen=True)
@@ -1232,8 +1232,12 @@ def _stack_set(doc: Document, resolver: Resolver, res: Mapping[str, Any], props:
     """The requests of an ``AWS::CloudFormation::StackSet``'s template, in every stack instance.
 
     Resource schema ``AWS::CloudFormation::StackSet``: ``TemplateBody`` is the template (JSON or
-    YAML text), ``Parameters`` a list of ``{ParameterKey, ParameterValue}``; a ``TemplateURL`` (S3)
-    or a body built at deployment cannot be verified. Logical IDs are ``Set/Child``.
+    YAML text), ``Parameters`` a list of ``{ParameterKey, ParameterValue}``, ``StackInstancesGroup[]``
+    the instances, each group's ``ParameterOverrides`` ("A list of stack set parameters whose values
+    you want to override in the selected stack instances", same shape): read by
+    :func:`stack_set_requests`. A ``TemplateURL`` (S3) or a body built at deployment cannot be
+    verified. Logical IDs are ``Set/Child`` (``Set/StackInstancesGroup[0]/Child`` for what a group's
+    overrides change).
     """
     raw = res.get("Properties") or {}
     if "TemplateBody" in raw:
@@ -1241,10 +1245,16 @@ def _stack_set(doc: Document, resolver: Resolver, res: Mapping[str, Any], props:
         if isinstance(text, str):
             child = embedded_template(text, doc, f"{shown_id}.TemplateBody", f"{shown_id}.TemplateBody",
                                       props_at + ("TemplateBody",))
-            given = props.get("Parameters")
-            params = {str(p.get("ParameterKey")): p.get("ParameterValue") for p in given
-                      if isinstance(p, Mapping)} if isinstance(given, list) else {}
-            return template_requests(child, params, label=shown_id, nesting=nesting)
+            groups = props.get("StackInstancesGroup")
+            overrides: list[tuple[str, Any]] = []
+            if isinstance(groups, Unresolved):
+                overrides.append(("StackInstancesGroup", groups))
+            for i, group in enumerate(groups if isinstance(groups, list) else ()):
+                given = group.get("ParameterOverrides") if isinstance(group, Mapping) else group
+                if given is not None:
+                    overrides.append((f"StackInstancesGroup[{i}]", parameter_list(given)))
+            return stack_set_requests(child, parameter_list(props.get("Parameters")), overrides, label=shown_id,
+                                      nesting=nesting)
         member, value = "TemplateBody", (text if isinstance(text, Unresolved)
                                          else Unresolved(raw["TemplateBody"], "a template body that is not text"))
     elif "TemplateURL" in raw:
@@ -1254,6 +1264,97 @@ def _stack_set(doc: Document, resolver: Resolver, res: Mapping[str, Any], props:
         return []
     return [SourceRequest(doc.file, shown_id, _STACK_SET, "", {}, lambda parts, _at=props_at + (member,): _at,
                           lambda parts, _m=member: _m, doc.line, extra=[((member,), value, "SM-REFERENCE")])]
+
+
+def parameter_list(given: Any) -> dict[str, Any] | Unresolved:
+    """A list of CloudFormation ``Parameter`` (``ParameterKey`` / ``ParameterValue``: a stack set's ``Parameters``,
+    a stack instance's ``ParameterOverrides``), resolved -> the values by name; ``None`` or an item without a value
+    gives none. :class:`Unresolved` when which parameters it sets is known only at deployment (the list, an item
+    or a key chosen then): :func:`stack_set_requests` then takes every parameter as unknown."""
+    if given is None:
+        return {}
+    if isinstance(given, Unresolved):
+        return given
+    out: dict[str, Any] = {}
+    for p in given if isinstance(given, list) else ():
+        key = p.get("ParameterKey") if isinstance(p, Mapping) else p
+        if isinstance(key, Unresolved):
+            return key
+        if isinstance(key, str) and isinstance(p, Mapping) and "ParameterValue" in p:
+            out[key] = p["ParameterValue"]
+    return out
+
+
+def stack_set_requests(child: Document, parameters: Mapping[str, Any] | Unresolved,
+                       overrides: Any = (), *, label: str | None = None,
+                       nesting: tuple[str, ...] = ()) -> list[SourceRequest]:
+    """Every request a stack set's template causes in its stack instances: one place for every front end
+    (a template's ``AWS::CloudFormation::StackSet``, Cloud Control, Terraform's ``aws_cloudformation_stack_set``
+    with its instances, a ``CreateStackSet`` / ``UpdateStackSet`` request or call).
+
+    A stack instance deploys the stack set's template with the stack set's parameter values, each parameter it
+    overrides taking its own value (CloudFormation API reference, CreateStackInstances ``ParameterOverrides``: "A
+    list of stack set parameters whose values you want to override in the selected stack instances";
+    UpdateStackInstances: "During stack set updates, any parameters overridden for a stack instance aren't
+    updated, but retain their overridden value"). So the template is read under ``parameters`` and again under
+    each instance's (or instance group's) overrides merged over them; a request read the same as one already made
+    is left out, another is reported as ``<label>/<where>/<logical ID>``.
+
+    Parameters
+    ----------
+    child : Document
+        The stack set's template.
+    parameters : Mapping[str, Any] or Unresolved
+        The stack set's parameter values by name (:func:`parameter_list`); :class:`Unresolved`: every parameter
+        the template declares is unknown.
+    overrides : iterable of (str, Mapping or Unresolved)
+        ``(where, values)``: where an instance's (or group's) overrides are written (``StackInstancesGroup[0]``,
+        a Terraform address, ``StackInstance[<account>/<region>]``) and its values by name; an
+        :class:`Unresolved` (overrides known only at deployment, or instances not read) makes every parameter the
+        template declares unknown for it.
+    label, nesting
+        As :func:`template_requests`.
+
+    Returns
+    -------
+    list[SourceRequest]
+
+    Raises
+    ------
+    IacInputError
+        As :func:`template_requests`.
+    """
+    declared = child.data.get("Parameters") if isinstance(child.data, Mapping) else None
+    names = [n for n in declared if isinstance(n, str)] if isinstance(declared, Mapping) else []
+
+    def values(given: Mapping[str, Any] | Unresolved) -> dict[str, Any]:
+        if isinstance(given, Unresolved):
+            return {n: Unresolved({"Ref": n}, given.reason) for n in names}
+        return dict(given)
+
+    base = values(parameters)
+    out = template_requests(child, base, label=label, nesting=nesting)
+    seen = [_same_request(r) for r in out]
+    old = f"{label}/" if label else ""
+    for where, given in overrides:
+        merged = {**base, **values(given)}
+        if merged == base:
+            continue
+        new = f"{old}{where}/"
+        for r in template_requests(child, merged, label=label, nesting=nesting):
+            key = _same_request(r)
+            if key in seen:
+                continue
+            seen.append(key)
+            rest = r.logical_id[len(old):] if r.logical_id.startswith(old) else r.logical_id
+            out.append(dataclasses.replace(r, logical_id=new + rest))
+    return out
+
+
+def _same_request(r: SourceRequest) -> tuple[Any, ...]:
+    """What makes two requests of one template the same (not where they are shown)."""
+    return (r.logical_id, r.source_type, r.operation, r.params, r.extra, r.starts, r.task_role, r.task_region,
+            r.creates)
 
 
 def _state_machine(doc: Document, resolver: Resolver, res: Mapping[str, Any], props: Mapping[str, Any],

@@ -384,19 +384,32 @@ def _state_machine(doc: Document, address: str, values: Mapping[str, Any], unkno
 
 
 def _cloudformation_stack(doc: Document, address: str, values: Mapping[str, Any], unknown: Any,
-                          at: Parts, rtype: str = "aws_cloudformation_stack") -> list[SourceRequest]:
+                          at: Parts, rtype: str = "aws_cloudformation_stack",
+                          instances: Mapping[Any, list[tuple[str, Any]]] | None = None) -> list[SourceRequest]:
     """The requests of an ``aws_cloudformation_stack``'s (or ``aws_cloudformation_stack_set``'s)
     ``template_body`` with its ``parameters`` (Terraform AWS provider
     ``website/docs/r/cloudformation_stack``, ``.../cloudformation_stack_set``: both spell them the
-    same); lines are the body's. A ``template_url`` (S3) or a body known only after apply cannot be verified."""
-    from .cloudformation import template_requests
+    same); lines are the body's. A ``template_url`` (S3) or a body known only after apply cannot be verified.
+    A stack set's template is read again under the ``parameter_overrides`` of each of its instances in the plan
+    (``instances``: :func:`_stack_set_instances`), by
+    :func:`safemaker.iac.cloudformation.stack_set_requests`."""
+    from .cloudformation import stack_set_requests, template_requests
 
     body = values.get("template_body")
     if isinstance(body, str):
         tdoc = embedded_template(body, doc, f"{address}.template_body", f"{address}.template_body",
                                  at + ("template_body",) if at else at)
-        given = values.get("parameters")
-        return template_requests(tdoc, dict(given) if isinstance(given, Mapping) else {}, label=address)
+        given = _parameter_map(values, unknown, "parameters", address)
+        if rtype == "aws_cloudformation_stack_set":
+            instances = instances or {}
+            name = values.get("name")
+            overrides = (instances.get(name, []) if isinstance(name, str) else []) + instances.get(None, [])
+            return stack_set_requests(tdoc, given, overrides, label=address)
+        if isinstance(given, Unresolved):
+            declared = tdoc.data.get("Parameters")
+            given = {n: Unresolved({"Ref": n}, given.reason) for n in declared} if isinstance(declared, Mapping) \
+                else {}
+        return template_requests(tdoc, given, label=address)
     unknown_body = isinstance(unknown, Mapping) and unknown.get("template_body") is True
     if body is None and not unknown_body and not values.get("template_url") and not (
             isinstance(unknown, Mapping) and unknown.get("template_url") is True):
@@ -407,6 +420,41 @@ def _cloudformation_stack(doc: Document, address: str, values: Mapping[str, Any]
     where = at + (member,) if at else at
     return [SourceRequest(doc.file, address, rtype, "", {}, lambda parts: where,
                           lambda parts, _m=member: _m, doc.line, extra=[((), value, "SM-REFERENCE")])]
+
+
+STACK_SET_INSTANCE_TYPES = ("aws_cloudformation_stack_set_instance", "aws_cloudformation_stack_instances")
+"""Terraform AWS provider types that deploy a stack set's template in stack instances with ``parameter_overrides``
+(a map of parameter name to value; ``r/cloudformation_stack_set_instance``, ``r/cloudformation_stack_instances``),
+naming the stack set by ``stack_set_name``."""
+
+
+def _parameter_map(values: Mapping[str, Any], unknown: Any, member: str, address: str) -> dict[str, Any] | Unresolved:
+    """A map of CloudFormation parameter values in a plan (``parameters``, ``parameter_overrides``): by name,
+    :class:`Unresolved` where the plan marks a value unknown (``after_unknown``), or as a whole when the map is."""
+    unk = unknown.get(member) if isinstance(unknown, Mapping) else None
+    if unk is True:
+        return Unresolved(f"{address}.{member}", "known after apply")
+    given = values.get(member)
+    out = dict(given) if isinstance(given, Mapping) else {}
+    for k, u in (unk.items() if isinstance(unk, Mapping) else ()):
+        if u is True:
+            out[k] = Unresolved(f"{address}.{member}.{k}", "known after apply")
+    return out
+
+
+def _stack_set_instances(items: list[tuple[str, str, Any, Any, Parts]]) -> dict[Any, list[tuple[str, Any]]]:
+    """The ``parameter_overrides`` of the plan's stack instances (:data:`STACK_SET_INSTANCE_TYPES`) by
+    ``stack_set_name`` (``None``: known only after apply, then every stack set of the plan gets them)."""
+    out: dict[Any, list[tuple[str, Any]]] = {}
+    for address, rtype, values, unknown, _at in items:
+        if rtype not in STACK_SET_INSTANCE_TYPES or not isinstance(values, Mapping):
+            continue
+        overrides = _parameter_map(values, unknown, "parameter_overrides", address)
+        if not overrides:
+            continue
+        name = values.get("stack_set_name")
+        out.setdefault(name if isinstance(name, str) else None, []).append((address, overrides))
+    return out
 
 
 def _cloudcontrol_resource(doc: Document, address: str, values: Mapping[str, Any], unknown: Any,
@@ -769,6 +817,7 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
             if r.get("mode", "managed") == "managed":
                 items.append((str(r.get("address")), str(r.get("type")), r.get("values"), {}, ()))
     configuration = _configuration(data)
+    instances = _stack_set_instances(items)
     out: list[SourceRequest] = []
     for address, rtype, values, unknown, at in items:
         config = configuration.get(re.sub(r"\[[^\]]*\]", "", address))
@@ -776,7 +825,7 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
             out.extend(_state_machine(doc, address, values, unknown, at))
             continue
         if rtype in ("aws_cloudformation_stack", "aws_cloudformation_stack_set") and isinstance(values, Mapping):
-            out.extend(_cloudformation_stack(doc, address, values, unknown, at, rtype))
+            out.extend(_cloudformation_stack(doc, address, values, unknown, at, rtype, instances))
             continue
         if rtype == "aws_cloudcontrolapi_resource" and isinstance(values, Mapping):
             out.extend(_cloudcontrol_resource(doc, address, values, unknown, at))

@@ -1,0 +1,193 @@
+"""A stack set's template is decided in every stack instance, each with its own ``ParameterOverrides``.
+
+A stack instance deploys the stack set's template with the stack set's parameter values, each parameter it
+overrides taking the instance's own value. A template closed under the stack set's ``Parameters`` opens a path in
+every instance whose overrides open it (trial 17 F03: ``safemaker check`` exit 0, a guarded ``CreateStack`` and a
+Cloud Control ``CreateResource`` sent).
+
+Oracles:
+
+- ``AWS::CloudFormation::StackSet`` resource schema (cfn-lint's, read below): ``StackInstancesGroup`` items are
+  ``StackInstances`` whose ``ParameterOverrides`` is "A list of stack set parameters whose values you want to
+  override in the selected stack instances" (CloudFormation Template Reference, AWS::CloudFormation::StackSet
+  StackInstances);
+- CloudFormation API reference, CreateStackInstances ``ParameterOverrides`` (the same sentence, botocore's model
+  read below);
+- Terraform AWS provider ``r/cloudformation_stack_set_instance`` and ``r/cloudformation_stack_instances``:
+  ``parameter_overrides``, a map of parameter name to value, for the stack set named by ``stack_set_name``;
+- botocore's SageMaker model: ``DirectInternetAccess`` ``Enabled`` gives the notebook internet access.
+
+Against the local backend (moto on 127.0.0.1, real botocore clients): refused means nothing reached moto.
+"""
+
+from __future__ import annotations
+
+import json
+
+import botocore.session
+import pytest
+from botocore.config import Config
+
+import safemaker
+from safemaker.errors import GuardrailViolation
+
+from _profiles import ACCOUNT, ROLE, SG, SUB_A
+from test_iac_cli import profile_file, run_json  # noqa: F401  (profile_file: fixture)
+
+NO_RETRY = Config(retries={"total_max_attempts": 1})
+CHILD = {"Parameters": {"Dia": {"Type": "String", "Default": "Disabled", "AllowedValues": ["Disabled", "Enabled"]},
+                        "Team": {"Type": "String", "Default": "ml"}},
+         "Resources": {"Nb": {"Type": "AWS::SageMaker::NotebookInstance", "Properties": {
+             "InstanceType": "ml.t3.medium", "RoleArn": ROLE, "SubnetId": SUB_A, "SecurityGroupIds": [SG],
+             "RootAccess": "Disabled", "DirectInternetAccess": {"Ref": "Dia"},
+             "Tags": [{"Key": "team", "Value": {"Ref": "Team"}}]}}}}
+OPEN = [{"ParameterKey": "Dia", "ParameterValue": "Enabled"}]
+CLOSED = [{"ParameterKey": "Dia", "ParameterValue": "Disabled"}]
+UNRELATED = [{"ParameterKey": "Team", "ParameterValue": "vision"}]
+
+
+def _stack_set(*overrides, parameters=CLOSED):
+    return {"StackSetName": "s", "PermissionModel": "SELF_MANAGED", "TemplateBody": json.dumps(CHILD),
+            "Parameters": parameters,
+            "StackInstancesGroup": [{"DeploymentTargets": {"Accounts": [ACCOUNT]}, "Regions": ["us-east-1"],
+                                     **({"ParameterOverrides": o} if o is not None else {})} for o in overrides]}
+
+
+def _template(props):
+    return {"Resources": {"S": {"Type": "AWS::CloudFormation::StackSet", "Properties": props}}}
+
+
+def test_oracle_overrides_are_the_instances_values():
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::CloudFormation::StackSet").schema
+    group = schema["properties"]["StackInstancesGroup"]["items"]["$ref"].rsplit("/", 1)[-1]
+    text = schema["definitions"][group]["properties"]["ParameterOverrides"]["description"]
+    assert "override" in text and "stack instances" in text
+    model = botocore.session.get_session().get_service_model("cloudformation")
+    doc = model.operation_model("CreateStackInstances").input_shape.members["ParameterOverrides"].documentation
+    assert "override" in doc and "stack instances" in doc
+
+
+@pytest.mark.parametrize("groups, expected", [
+    ((None, OPEN), [("SM-NB-DIRECT-INTERNET", "S/StackInstancesGroup[1]/Nb", "Enabled")]),
+    ((OPEN, OPEN), [("SM-NB-DIRECT-INTERNET", "S/StackInstancesGroup[0]/Nb", "Enabled")]),   # reported once
+    ((CLOSED,), []),
+    ((UNRELATED,), []),          # another parameter: the notebook stays closed
+    ((UNRELATED + OPEN,), [("SM-NB-DIRECT-INTERNET", "S/StackInstancesGroup[0]/Nb", "Enabled")]),
+])
+def test_check_decides_each_instance_group_under_its_overrides(profile_file, tmp_path, groups, expected):
+    f = tmp_path / "t.json"
+    f.write_text(json.dumps(_template(_stack_set(*groups))))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == (3 if expected else 0), r.stdout
+    assert sorted((x["rule_id"], x["logical_id"], x["found"]) for x in rows if x["status"] == "FAIL") == expected
+    assert not [x for x in rows if x["status"] == "UNKNOWN"]
+
+
+def test_check_an_override_known_only_at_deployment_cannot_be_verified(profile_file, tmp_path):
+    """A group's overrides chosen at deployment (``Fn::If`` on the account, a pseudo parameter the profile does not
+    fix): which parameters it sets is not in the source; a value read from a resource of the same template
+    (``Fn::GetAtt``): the value is not. (A parameter of the parent without a value is one of the template's
+    choices, decided under each value it may take: ``safemaker.iac._choices``.)"""
+    props = _stack_set(None)
+    props["StackInstancesGroup"][0]["ParameterOverrides"] = {"Fn::If": ["Mine", OPEN, CLOSED]}
+    whole = {"Conditions": {"Mine": {"Fn::Equals": [{"Ref": "AWS::AccountId"}, ACCOUNT]}}, **_template(props)}
+    value = _template(_stack_set([{"ParameterKey": "Dia", "ParameterValue": {"Fn::GetAtt": ["P", "Value"]}}]))
+    value["Resources"]["P"] = {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": "Enabled"}}
+    for body in (whole, value):
+        f = tmp_path / "t.json"
+        f.write_text(json.dumps(body))
+        r, rows = run_json(profile_file, str(f))
+        assert r.exit_code == 3, r.stdout
+        assert [(x["status"], x["logical_id"], x["path"]) for x in rows if x["status"] != "PASS"] == [
+            ("UNKNOWN", "S/StackInstancesGroup[0]/Nb", "DirectInternetAccess")]
+
+
+def _plan(tmp_path, *changes):
+    f = tmp_path / "plan.json"
+    f.write_text(json.dumps({"format_version": "1.2", "resource_changes": [
+        {"address": a, "mode": "managed", "type": a.split(".")[0], "name": a.split(".")[1],
+         "change": {"actions": ["create"], "after": after, "after_unknown": unknown}}
+        for a, after, unknown in changes]}))
+    return str(f)
+
+
+SET = ("aws_cloudformation_stack_set.s", {"name": "s", "permission_model": "SELF_MANAGED",
+                                          "template_body": json.dumps(CHILD), "parameters": {"Dia": "Disabled"}}, {})
+
+
+@pytest.mark.parametrize("instance, expected", [
+    (("aws_cloudformation_stack_set_instance.i", {"stack_set_name": "s", "parameter_overrides": {"Dia": "Enabled"}},
+      {}), [("FAIL", "aws_cloudformation_stack_set.s/aws_cloudformation_stack_set_instance.i/Nb", "Enabled")]),
+    (("aws_cloudformation_stack_instances.i", {"stack_set_name": "s", "accounts": [ACCOUNT], "regions": ["us-east-1"],
+                                               "parameter_overrides": {"Dia": "Enabled"}}, {}),
+     [("FAIL", "aws_cloudformation_stack_set.s/aws_cloudformation_stack_instances.i/Nb", "Enabled")]),
+    # stack_set_name known after apply: the overrides count for every stack set of the plan
+    (("aws_cloudformation_stack_set_instance.i", {"parameter_overrides": {"Dia": "Enabled"}},
+      {"stack_set_name": True}),
+     [("FAIL", "aws_cloudformation_stack_set.s/aws_cloudformation_stack_set_instance.i/Nb", "Enabled")]),
+    (("aws_cloudformation_stack_set_instance.i", {"stack_set_name": "s"}, {"parameter_overrides": True}),
+     [("UNKNOWN", "aws_cloudformation_stack_set.s/aws_cloudformation_stack_set_instance.i/Nb", None)]),
+    (("aws_cloudformation_stack_set_instance.i", {"stack_set_name": "s", "parameter_overrides": {}},
+      {"parameter_overrides": {"Dia": True}}),
+     [("UNKNOWN", "aws_cloudformation_stack_set.s/aws_cloudformation_stack_set_instance.i/Nb", None)]),
+    (("aws_cloudformation_stack_set_instance.i", {"stack_set_name": "s", "parameter_overrides": {"Dia": "Disabled"}},
+      {}), []),
+    (("aws_cloudformation_stack_set_instance.i", {"stack_set_name": "s", "parameter_overrides": {"Team": "cv"}},
+      {}), []),
+    (("aws_cloudformation_stack_set_instance.i", {"stack_set_name": "other", "parameter_overrides": {"Dia": "Enabled"}},
+      {}), []),   # another stack set's instance
+])
+def test_check_decides_a_terraform_stack_set_under_its_instances_overrides(profile_file, tmp_path, instance,
+                                                                           expected):
+    r, rows = run_json(profile_file, _plan(tmp_path, SET, instance))
+    assert r.exit_code == (3 if expected else 0), r.stdout
+    assert sorted((x["status"], x["logical_id"], x["found"] if x["status"] == "FAIL" else None)
+                  for x in rows if x["status"] != "PASS") == expected
+
+
+def test_check_a_terraform_stack_parameter_known_after_apply_cannot_be_verified(profile_file, tmp_path):
+    """``parameters`` marked unknown in ``after_unknown`` is not the template's ``Default`` (Terraform JSON output
+    format: unknown values are left out of ``after``)."""
+    stack = ("aws_cloudformation_stack.st", {"name": "st", "template_body": json.dumps(CHILD), "parameters": {}},
+             {"parameters": {"Dia": True}})
+    r, rows = run_json(profile_file, _plan(tmp_path, stack))
+    assert r.exit_code == 3, r.stdout
+    assert [(x["status"], x["logical_id"], x["path"]) for x in rows if x["status"] != "PASS"] == [
+        ("UNKNOWN", "aws_cloudformation_stack.st/Nb", "DirectInternetAccess")]
+
+
+@pytest.mark.parametrize("overrides, sent", [(OPEN, False), (CLOSED, True), (UNRELATED, True)])
+def test_a_guarded_create_stack_of_the_stack_set(safemaker_local, safemaker_session, profile, overrides, sent):
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation", config=NO_RETRY)
+    body = json.dumps(_template(_stack_set(overrides)))
+    if sent:
+        cfn.create_stack(StackName="st", TemplateBody=body)
+        assert safemaker_local.request_count("cloudformation", "CreateStack") == 1
+        return
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.create_stack(StackName="st", TemplateBody=body)
+    assert [(v.path, v.found) for v in exc.value.violations] == [
+        ("TemplateBody:S/StackInstancesGroup[0]/Nb.DirectInternetAccess", "Enabled")]
+    assert safemaker_local.request_count("cloudformation") == 0
+
+
+@pytest.mark.parametrize("overrides, sent", [(OPEN, False), (CLOSED, True), (UNRELATED, True)])
+def test_a_guarded_cloud_control_create_resource_of_the_stack_set(safemaker_local, safemaker_session, profile,
+                                                                  overrides, sent):
+    safemaker.install_process(profile)
+    cc = safemaker_session.client("cloudcontrol", config=NO_RETRY)
+    state = json.dumps(_stack_set(overrides))
+    before = safemaker_local.request_count()
+    if sent:
+        # moto has no Cloud Control backend: the server answers 500, after the request left the process
+        with pytest.raises(cc.exceptions.ClientError):
+            cc.create_resource(TypeName="AWS::CloudFormation::StackSet", DesiredState=state)
+        assert safemaker_local.request_count() == before + 1
+        return
+    with pytest.raises(GuardrailViolation) as exc:
+        cc.create_resource(TypeName="AWS::CloudFormation::StackSet", DesiredState=state)
+    assert [(v.found, v.rule_id) for v in exc.value.violations] == [("Enabled", "SM-NB-DIRECT-INTERNET")]
+    assert safemaker_local.request_count() == before
