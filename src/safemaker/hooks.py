@@ -729,6 +729,7 @@ class Guard:
         operation = model.name
         if operation not in _stack_calls().DECIDED_OPERATIONS:
             return None
+        self._mark_decided(kwargs.get("context"), operation)
         params = _process.own_copy(params)  # decided on and (enforce) sent: a caller's later change is not
         client = client_ref() if client_ref is not None else None
         region = getattr(getattr(client, "meta", None), "region_name", None)
@@ -784,6 +785,7 @@ class Guard:
         operation = model.name
         if not calls.decides(service, operation):
             return None
+        self._mark_decided(kwargs.get("context"), operation)
         params = _process.own_copy(params)
         client = client_ref() if client_ref is not None else None
         region = getattr(getattr(client, "meta", None), "region_name", None)
@@ -792,6 +794,16 @@ class Guard:
         if not self._settle(operation, violations, checked, region):
             return None
         return params
+
+    def _mark_decided(self, context: dict[str, Any] | None, operation: str) -> None:
+        """Put this guard's mark on the context of another service's request it decides (CloudFormation, a
+        carrier): the send check refuses a decided operation that comes without one, a request built around the
+        client (:func:`safemaker.process.undecided_carrier_operation`; trial 17 F01). Nothing is checked again at
+        the send (the request is decided whole here; a refusal raises before it is built). A mark already there
+        (another guard's) stays."""
+        if context is not None and _process.APPROVAL_KEY not in context:
+            _process.ensure_send_check()
+            context[_process.APPROVAL_KEY] = _process.Approval(self, operation, frozenset(), check=False)
 
     def _settle(self, operation: str, violations: list[Violation], checked: list[str], region: Any) -> bool:
         """Record the decision of a request decided whole (nothing injected): ``False`` in warn mode (recorded

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-__all__ = ["DECIDED_OPERATIONS"]
+__all__ = ["DECIDED_OPERATIONS", "ENDPOINT_PREFIXES"]
 
 DECIDED_OPERATIONS: Mapping[str, frozenset[str]] = {
     "cloudcontrol": frozenset({"CreateResource", "UpdateResource"}),
@@ -58,3 +58,37 @@ DECIDED_OPERATIONS: Mapping[str, frozenset[str]] = {
 }
 """botocore service name (``client.meta.service_model.service_name``) -> the operations decided
 (:func:`safemaker.iac.service_calls.service_call_decision`); any other operation passes untouched."""
+
+ENDPOINT_PREFIXES: Mapping[str, tuple[str, ...]] = {
+    "cloudformation": ("cloudformation",),
+    "cloudcontrolapi": ("cloudcontrol",),
+    "states": ("stepfunctions",),
+    "scheduler": ("scheduler",),
+    "events": ("events",),
+    "pipes": ("pipes",),
+    "ssm": ("ssm",),
+    "servicecatalog": ("servicecatalog",),
+    "codepipeline": ("codepipeline",),
+    "config": ("config",),
+    "ssm-incidents": ("ssm-incidents",),
+    "fis": ("fis",),
+    "mgn": ("mgn",),
+    "iot": ("iot",),
+    "eventsv2": ("eventbridgev2",),
+    "bedrock": ("bedrock",),
+    "batch": ("batch",),
+    "a2i-runtime.sagemaker": ("sagemaker-a2i-runtime",),
+    "textract": ("textract",),
+    "rekognition": ("rekognition",),
+    "application-autoscaling": ("application-autoscaling",),
+    "codeconnections": ("codeconnections",),
+    "codestar-connections": ("codestar-connections",),
+    "datazone": ("datazone",),
+    "neptune-db": ("neptunedata",),
+    "greengrass": ("greengrass",),
+    "proton": ("proton",),
+}
+"""botocore ``endpointPrefix`` (what ``Endpoint._endpoint_prefix`` holds) -> the services above (and CloudFormation)
+with that prefix: a request sent to such an endpoint without a guard's approval is identified and refused when it
+is a decided operation (:func:`safemaker.process.undecided_carrier_operation`; trial 17 F01). Checked against
+botocore's models by the tests."""

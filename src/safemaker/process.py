@@ -92,6 +92,7 @@ _GUARDED_SERVICES = frozenset({_SERVICE_NAME, _STACK_SERVICE_NAME})
 # other services whose requests create SageMaker resources or call SageMaker: the process handler is
 # registered on their decided operations only (safemaker.other_services), so any other call never reaches it
 from .other_services import DECIDED_OPERATIONS as _OTHER_SERVICE_OPERATIONS  # noqa: E402
+from .other_services import ENDPOINT_PREFIXES as _CARRIER_PREFIXES  # noqa: E402
 _ENDPOINT_PREFIX = "api.sagemaker"   # its endpointPrefix, as the Endpoint object knows it
 _TARGET_PREFIX = "SageMaker."        # X-Amz-Target of the JSON protocol: "SageMaker.<Operation>"
 _TARGET_PREFIX_FOLDED = _TARGET_PREFIX.lower()
@@ -618,9 +619,14 @@ def _wrap_send(original: Any) -> Any:
         if approval is not None:
             if approval.check:
                 verify_final_request(approval, request)
-        elif _State.guard is not None and (getattr(self, "_endpoint_prefix", None) == _ENDPOINT_PREFIX
-                                           or sends_to_sagemaker_api(request)):
-            _refuse_undecided(_State.guard, request)
+        elif _State.guard is not None:
+            prefix = getattr(self, "_endpoint_prefix", None)
+            if prefix == _ENDPOINT_PREFIX or sends_to_sagemaker_api(request):
+                _refuse_undecided(_State.guard, request)
+            elif prefix in _CARRIER_PREFIXES:
+                carried = undecided_carrier_operation(prefix, request)
+                if carried is not None:
+                    _refuse_undecided(_State.guard, request, carried)
         return original(self, request)
 
     _send._safemaker_original = original  # type: ignore[attr-defined]
@@ -1194,10 +1200,86 @@ def _approved_request(approval: Approval) -> Any:
     return approval.params
 
 
-def _refuse_undecided(g: "Guard", request: Any) -> None:
-    op = _operation_of(request) or "SageMaker request"
+def undecided_carrier_operation(endpoint_prefix: str, request: Any) -> "tuple[str, str] | None":
+    """``(service, operation)`` when ``request``, about to be sent to an endpoint of ``endpoint_prefix``
+    (:data:`safemaker.other_services.ENDPOINT_PREFIXES`) without a guard's approval, is an operation the guard
+    decides (:data:`safemaker.other_services.DECIDED_OPERATIONS`, CloudFormation's
+    :data:`safemaker.iac.stack_calls.DECIDED_OPERATIONS`), else ``None``.
+
+    A decided operation sent through a client always carries an approval (the guard's handler gives one to what
+    it lets go); one without was built around the client (``client._endpoint.make_request(...)``: trial 17 F01).
+    The operation is read the ways botocore's serializers write it, whatever the protocol the client chose: the
+    JSON protocol's ``X-Amz-Target``, the query protocol's ``Action``, the Smithy RPC v2 CBOR path
+    ``.../operation/<Operation>``, a REST protocol's method and ``requestUri`` (botocore's service model). A query
+    body that cannot be read as text is taken as decided (fail closed).
+    """
+    for service in _CARRIER_PREFIXES.get(endpoint_prefix, ()):
+        target, actions, cbor, rest = _carrier_matchers(service)
+        header = _header(request, "X-Amz-Target")
+        if header is not None and header in target:
+            return service, header.rpartition(".")[2]
+        path = urlsplit(request.url).path
+        tail = path.rpartition("/operation/")
+        if tail[1] and tail[2] in cbor:
+            return service, tail[2]
+        method = (request.method or "").upper()
+        for rest_method, pattern, operation in rest:
+            if method == rest_method and pattern.match(path):
+                return service, operation
+        if actions and method == "POST":
+            body = request.body
+            if isinstance(body, (bytes, bytearray)):
+                body = bytes(body).decode("utf-8", "replace")
+            if not isinstance(body, str):
+                return service, "a request whose body cannot be read"
+            from urllib.parse import parse_qs
+
+            action = parse_qs(body).get("Action", [""])[0] or parse_qs(urlsplit(request.url).query).get(
+                "Action", [""])[0]
+            if action in actions:
+                return service, action
+    return None
+
+
+@lru_cache(maxsize=None)
+def _carrier_matchers(service: str) -> "tuple[frozenset[str], frozenset[str], frozenset[str], \
+        tuple[tuple[str, re.Pattern[str], str], ...]]":
+    """How each decided operation of ``service`` is written on the wire (botocore's service model, read once): the
+    ``X-Amz-Target`` values, the query ``Action`` names, the CBOR operation names, and ``(method, path pattern,
+    operation)`` of the REST ``requestUri`` templates (``{Label}`` one segment, ``{Label+}`` the rest)."""
+    import botocore.session
+
+    if service == _STACK_SERVICE_NAME:
+        from .iac.stack_calls import DECIDED_OPERATIONS as operations
+    else:
+        operations = _OTHER_SERVICE_OPERATIONS[service]
+    model = botocore.session.get_session().get_service_model(service)
+    target_prefix = model.metadata.get("targetPrefix")
+    rest = []
+    for operation in sorted(operations):
+        http = model.operation_model(operation).http
+        uri = (http.get("requestUri") or "/").split("?")[0]
+        parts = re.split(r"(\{[^}]+\})", uri)
+        regex = "".join((".+" if part.endswith("+}") else "[^/]+") if part.startswith("{") else re.escape(part)
+                        for part in parts)
+        if uri != "/":
+            rest.append(((http.get("method") or "POST").upper(), re.compile(rf"^(?:/[^?]*?)??{regex}/?$"),
+                         operation))
+    protocols = set(model.metadata.get("protocols") or ()) | {model.metadata.get("protocol")}
+    none: frozenset[str] = frozenset()
+    targets = frozenset(f"{target_prefix}.{op}" for op in operations) if target_prefix else none
+    return (targets, frozenset(operations) if "query" in protocols else none,
+            frozenset(operations) if "smithy-rpc-v2-cbor" in protocols else none, tuple(rest))
+
+
+def _refuse_undecided(g: "Guard", request: Any, carried: "tuple[str, str] | None" = None) -> None:
+    """Record (and in enforce mode refuse) a request about to be sent without a guard's approval: a SageMaker
+    request, or ``carried`` ``(service, operation)``, a decided operation of another service
+    (:func:`undecided_carrier_operation`)."""
+    service, op = carried if carried is not None else ("SageMaker", _operation_of(request) or "SageMaker request")
     problem = _final_violation(op, "request", "not decided by a guard", "a request decided by the process guard",
-                               "Send SageMaker requests through a botocore client (client.<operation>(...))")
+                               f"Send {service} requests through a botocore client (client.<operation>(...)), "
+                               "which the guard decides before they are sent")
     g._record(op, "warned" if g.mode == "warn" else "refused", (), [problem], [], None)
     if g.mode == "enforce":
         raise GuardrailViolation(op, [problem])
