@@ -202,3 +202,40 @@ def test_a_no_echo_value_in_fn_tojsonstring_is_hidden_in_its_escaped_spelling(
     shown = [str(exc.value), repr(exc.value.violations), json.dumps([v.as_dict() for v in exc.value.violations])]
     assert not [s for s in shown if "SECRET42" in s], shown
     assert NO_ECHO_SHOWN in str(exc.value)
+
+
+def _plan(after_sensitive, *, key="after_sensitive", as_state=False):
+    """A ``terraform show -json`` plan (or state) of a notebook whose subnet and KMS key are not the profile's."""
+    values = {"name": "nb", "instance_type": "ml.t3.medium", "role_arn": ROLE, "subnet_id": HIDDEN_SUBNET,
+              "security_groups": [SG], "direct_internet_access": "Disabled", "root_access": "Disabled",
+              "kms_key_id": FOREIGN_KEY}
+    if as_state:
+        return {"format_version": "1.0", "values": {"root_module": {"resources": [{
+            "address": "aws_sagemaker_notebook_instance.nb", "mode": "managed",
+            "type": "aws_sagemaker_notebook_instance", "name": "nb", "values": values,
+            "sensitive_values": after_sensitive}]}}}
+    return {"format_version": "1.2", "resource_changes": [{
+        "address": "aws_sagemaker_notebook_instance.nb", "mode": "managed", "type": "aws_sagemaker_notebook_instance",
+        "name": "nb", "change": {"actions": ["create"], "before": None, "after": values, "after_unknown": {},
+                                 key: after_sensitive}}]}
+
+
+@pytest.mark.parametrize("marks, as_state", [
+    ({"subnet_id": True, "kms_key_id": True}, False),
+    ({"subnet_id": True, "kms_key_id": True}, True),     # a state's values representation: sensitive_values
+])
+def test_check_of_a_terraform_plan_does_not_show_a_sensitive_value(tmp_path, marks, as_state):
+    """Terraform JSON output format (https://developer.hashicorp.com/terraform/internals/json-format): a change's
+    ``after_sensitive`` / a resource's ``sensitive_values`` mark a value sensitive with ``true`` where it stands;
+    Terraform prints it as "(sensitive value)". ``check`` refuses the plan and shows it as a NoEcho value (trial 17
+    F06); the control without the marks shows both values."""
+    (tmp_path / "profile.toml").write_text(PROFILE_TOML)
+    for plan, hidden in ((_plan(marks, as_state=as_state), True), (_plan({}, as_state=as_state), False)):
+        (tmp_path / "plan.json").write_text(json.dumps(plan))
+        for fmt in ("text", "json", "sarif"):
+            out = CliRunner().invoke(app, ["check", str(tmp_path / "plan.json"), "-p", str(tmp_path / "profile.toml"),
+                                           "-f", fmt])
+            assert out.exit_code == 3, out.stdout
+            shown = [v for v in (SECRET, HIDDEN_SUBNET) if v in out.stdout]
+            assert shown == ([] if hidden else [SECRET, HIDDEN_SUBNET]), (fmt, out.stdout)
+            assert (NO_ECHO_SHOWN in out.stdout) is hidden

@@ -20,7 +20,7 @@ from ._no_echo import collecting, masked_finding, no_echo_values
 from ._request import SourceRequest, decide_requests
 from .cloudformation import is_template, template_requests
 from .stepfunctions import apply_substitutions, definition_requests, is_state_machine
-from .terraform import is_plan, plan_requests
+from .terraform import is_plan, plan_requests, sensitive_values
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..profile import VpcProfile
@@ -146,7 +146,7 @@ def _classify(doc: Document, parameters: Mapping[str, str], pseudo: Mapping[str,
     if is_template(data):
         return _template_source(doc, "cloudformation", parameters, pseudo=pseudo)
     if is_plan(data):
-        return SourceFile(doc.file, "terraform-plan", plan_requests(doc))
+        return SourceFile(doc.file, "terraform-plan", plan_requests(doc), hidden=sensitive_values(data))
     if is_state_machine(data):
         return SourceFile(doc.file, "stepfunctions",
                           definition_requests(doc, apply_substitutions(data, parameters), (), None))

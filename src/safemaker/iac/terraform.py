@@ -786,6 +786,66 @@ def _pipeline_targets(doc: Document, address: str, rtype: str, values: Mapping[s
         at + list_at if at else at, shown_prefix + list_path, pipeline_of=pipeline_of)
 
 
+def sensitive_values(data: Any) -> set[str]:
+    """The values a plan (or state) marks sensitive, to be shown as ``****`` like a ``NoEcho`` parameter's
+    (:mod:`safemaker.iac._no_echo`; trial 17 F06).
+
+    Terraform JSON output format (https://developer.hashicorp.com/terraform/internals/json-format): a change's
+    ``after_sensitive`` (and ``before_sensitive``), and a values representation's per-resource
+    ``sensitive_values``, have the shape of the values, a sensitive leaf (or a whole sensitive block) given as
+    ``true``; Terraform itself prints such values as "(sensitive value)". Each string or number under such a mark,
+    and each member of a list under one, is returned (values shorter than
+    :data:`safemaker.iac._no_echo.SHORTEST_HIDDEN` characters are not masked).
+    """
+    from ._no_echo import _add
+
+    out: set[str] = set()
+
+    def under(values: Any, marks: Any) -> None:
+        if marks is True:
+            leaves(values)
+        elif isinstance(marks, Mapping) and isinstance(values, Mapping):
+            for key, mark in marks.items():
+                if key in values:
+                    under(values[key], mark)
+        elif isinstance(marks, list) and isinstance(values, list):
+            for value, mark in zip(values, marks):
+                under(value, mark)
+
+    def leaves(value: Any) -> None:
+        if isinstance(value, Mapping):
+            for item in value.values():
+                leaves(item)
+        elif isinstance(value, list):
+            for item in value:
+                leaves(item)
+            _add(out, value)
+        else:
+            _add(out, value)
+
+    def module(mod: Any) -> None:
+        if not isinstance(mod, Mapping):
+            return
+        for resource in mod.get("resources") or ():
+            if isinstance(resource, Mapping):
+                under(resource.get("values"), resource.get("sensitive_values"))
+        for child in mod.get("child_modules") or ():
+            module(child)
+
+    if not isinstance(data, Mapping):
+        return out
+    for change in data.get("resource_changes") or ():
+        if isinstance(change, Mapping) and isinstance(change.get("change"), Mapping):
+            for side in ("after", "before"):
+                under(change["change"].get(side), change["change"].get(f"{side}_sensitive"))
+    for key in ("planned_values", "values"):
+        if isinstance(data.get(key), Mapping):
+            module(data[key].get("root_module"))
+    if isinstance(data.get("prior_state"), Mapping) and isinstance(data["prior_state"].get("values"), Mapping):
+        module(data["prior_state"]["values"].get("root_module"))
+    return out
+
+
 def plan_requests(doc: Document) -> list[SourceRequest]:
     """Every request the ``aws_sagemaker_*`` resources of a plan (or state) will cause.
 
