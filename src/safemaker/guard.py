@@ -1661,8 +1661,10 @@ def _given_each(root: Any, member: str, key: str) -> bool:
             return False
         if seq.__class__ is list or seq.__class__ is tuple:
             for item in seq:
-                if item.__class__ is not dict or key not in item or item[key] in (None, ""):
-                    break
+                if item.__class__ is not dict:
+                    break  # from here on, _given reads every element
+                if key not in item or item[key] in (None, ""):
+                    return False  # what _given finds: this element gives no value, and the elements before are dicts
             else:
                 return bool(seq)
     return _given(root, (member, "[]", key))
@@ -1682,14 +1684,13 @@ def _given(root: Any, parts: tuple[str, ...]) -> bool:
         if seq is None:
             return False  # absent or null: nothing to walk
         if seq.__class__ is list or seq.__class__ is tuple:
-            for item in seq:  # plain loops: a generator costs more than the one or two variants they read
+            key = parts[2]
+            for item in seq:  # a plain loop: a generator costs more than the one or two variants it reads
                 if item.__class__ is not dict:
-                    break
+                    break  # from here on, the general walk below reads every element
+                if key not in item or item[key] in (None, ""):
+                    return False  # what the walk finds (all() stops at the first element without a value)
             else:
-                key = parts[2]
-                for item in seq:
-                    if key not in item or item[key] in (None, ""):
-                        return False
                 return bool(seq)
     if "[]" not in parts:
         return any(v not in (None, "") for _, v in _expand_all(root, parts))
