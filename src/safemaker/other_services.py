@@ -52,6 +52,7 @@ DECIDED_OPERATIONS: Mapping[str, frozenset[str]] = {
     "neptunedata": frozenset({"StartMLDataProcessingJob", "StartMLModelTrainingJob", "StartMLModelTransformJob",
                               "CreateMLEndpoint"}),
     "greengrass": frozenset({"CreateResourceDefinition", "CreateResourceDefinitionVersion"}),
+    "apigateway": frozenset({"PutIntegration", "UpdateIntegration"}),
     "proton": frozenset({"CreateEnvironment", "UpdateEnvironment", "CreateService", "UpdateService",
                          "CreateServiceInstance", "UpdateServiceInstance", "UpdateServicePipeline", "CreateComponent",
                          "UpdateComponent"}),
@@ -87,6 +88,7 @@ ENDPOINT_PREFIXES: Mapping[str, tuple[str, ...]] = {
     "neptune-db": ("neptunedata",),
     "greengrass": ("greengrass",),
     "proton": ("proton",),
+    "apigateway": ("apigateway",),
 }
 """botocore ``endpointPrefix`` (what ``Endpoint._endpoint_prefix`` holds) -> the services above (and CloudFormation)
 with that prefix: a request sent to such an endpoint without a guard's approval is identified and refused when it

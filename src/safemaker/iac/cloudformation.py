@@ -351,6 +351,9 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
         if rtype in STARTING_TYPES:
             out.extend(_starting_resource(doc, props, props_at, shown_id, rtype))
             continue
+        if rtype in _INTEGRATIONS:
+            out.extend(_integrations(doc, props, props_at, shown_id, rtype))
+            continue
         if rtype == _STACK_SET:
             out.extend(_stack_set(doc, resolver, res, props, props_at, shown_id, nesting))
             continue
@@ -821,6 +824,11 @@ _STACK_SET = "AWS::CloudFormation::StackSet"
 _PROVISIONED_PRODUCT = "AWS::ServiceCatalog::CloudFormationProvisionedProduct"
 _SDK_CALLERS = ("AWS::Scheduler::Schedule", "AWS::SSM::Document", "AWS::Events::Rule", "AWS::Pipes::Pipe")
 """Types whose content names SageMaker API calls (:mod:`safemaker.iac.sdk_calls`)."""
+_INTEGRATIONS: Mapping[str, str] = {"AWS::ApiGateway::Method": "Integration", "AWS::ApiGateway::RestApi": "Body",
+                                    "AWS::Serverless::Api": "DefinitionBody"}
+"""API Gateway types whose AWS service integrations call an AWS API (trial 17 F07) -> the property holding them: a
+method's ``Integration``, or an OpenAPI definition whose operations carry ``x-amazon-apigateway-integration``
+(:func:`safemaker.iac.sdk_calls.integration_requests`)."""
 STARTING_TYPES: Mapping[str, tuple[str, str, Mapping[tuple[str, ...], tuple[str, ...]]]] = {
     # AWS::SSM::Association: "Name: The name of the SSM document that contains the configuration information" (the
     # resource schema); the association runs it "immediately after it is created" unless ApplyOnlyAtCronInterval
@@ -911,7 +919,7 @@ UNREAD_TYPES: Mapping[str, str] = {
 }
 """Types matching a decided call that are not read, and why (the class test of trial 11 F02 accepts them)."""
 _CHECKED_TYPES = frozenset(_STATE_MACHINES) | frozenset(_NESTED_STACKS) | {_STACK_SET} | frozenset(_SDK_CALLERS) \
-    | frozenset(STARTING_TYPES) | frozenset(UNSEEN_TYPES) | frozenset(SCALING_TYPES)
+    | frozenset(STARTING_TYPES) | frozenset(UNSEEN_TYPES) | frozenset(SCALING_TYPES) | frozenset(_INTEGRATIONS)
 """Types besides AWS::SageMaker::* whose content is checked (an unexpanded loop of them cannot be verified)."""
 
 
@@ -1049,6 +1057,63 @@ def _sdk_calls(doc: Document, resolver: Resolver, res: Mapping[str, Any], props:
         parsed = parse_text(content, f"{doc.file}#{shown_id}.Content").data
         return sdk_calls.automation_requests(doc, shown_id, rtype, parsed, at, "Content", embedded=True)
     return sdk_calls.automation_requests(doc, shown_id, rtype, content, at, "Content", embedded=False)
+
+
+_OPENAPI_INTEGRATION = "x-amazon-apigateway-integration"
+
+
+def openapi_integrations(body: Any, at: Parts, shown: tuple[str, ...]) -> "list[tuple[Any, Parts, str, dict[str, str]]]":
+    """The AWS integrations of an OpenAPI definition (API Gateway Developer Guide, "x-amazon-apigateway-integration
+    object": ``type``, ``uri``, ``requestTemplates``, ``passthroughBehavior``, ``credentials`` under an operation of
+    ``paths``), spelled as CloudFormation's ``Integration`` (``Type``, ``Uri``...), with their paths in the source
+    and as reported, and the source's spelling of each member; an integration that is not an object is given as it
+    is."""
+    from ..guard import format_path
+
+    out: list[tuple[Any, Parts, str, dict[str, str]]] = []
+    paths = body.get("paths") if isinstance(body, Mapping) else None
+    for path, item in (paths.items() if isinstance(paths, Mapping) else ()):
+        for method, operation in (item.items() if isinstance(item, Mapping) else ()):
+            if not isinstance(operation, Mapping) or _OPENAPI_INTEGRATION not in operation:
+                continue
+            integration = operation[_OPENAPI_INTEGRATION]
+            names = {}
+            if isinstance(integration, Mapping):
+                names = {str(k)[:1].upper() + str(k)[1:]: str(k) for k in integration}
+                integration = {str(k)[:1].upper() + str(k)[1:]: v for k, v in integration.items()}
+            where = ("paths", path, method, _OPENAPI_INTEGRATION)
+            out.append((integration, at + where, format_path(shown + where), names))
+    return out
+
+
+def _integrations(doc: Document, props: Mapping[str, Any], props_at: Parts, shown_id: str,
+                  rtype: str) -> list[SourceRequest]:
+    """The AWS service integrations of an ``AWS::ApiGateway::Method`` (``Integration``) or of the OpenAPI
+    definition of an ``AWS::ApiGateway::RestApi`` (``Body``; a ``BodyS3Location`` is not read) or SAM
+    ``AWS::Serverless::Api`` (``DefinitionBody``): :func:`safemaker.iac.sdk_calls.integration_requests`."""
+    from . import sdk_calls
+    from ._document import parse_text
+
+    prop = _INTEGRATIONS[rtype]
+    value = props.get(prop)
+    if isinstance(value, Unresolved):
+        if "sagemaker" not in repr(value.expression).lower():
+            return []
+        why = Unresolved(value.expression, f"an API Gateway {prop} naming SageMaker known only at deployment",
+                         fix=f"write {prop} in the source")
+        return [SourceRequest(doc.file, shown_id, rtype, "", {}, lambda parts: props_at + (prop,),
+                              lambda parts: prop, doc.line, extra=[((), why, "SM-REFERENCE")])]
+    if prop == "Integration":
+        found = [(value, props_at + (prop,), prop, {})] if isinstance(value, Mapping) else []
+    else:
+        if isinstance(value, str):
+            value = parse_text(value, f"{doc.file}#{shown_id}.{prop}").data
+        found = openapi_integrations(value, props_at + (prop,), (prop,))
+    out: list[SourceRequest] = []
+    for integration, at, shown, names in found:
+        if isinstance(integration, Mapping):
+            out += sdk_calls.integration_requests(doc, shown_id, rtype, integration, at, shown, names)
+    return out
 
 
 def _starting_resource(doc: Document, props: Mapping[str, Any], props_at: Parts, shown_id: str,

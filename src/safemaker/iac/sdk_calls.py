@@ -31,7 +31,8 @@ from ..guard import format_path
 from ._document import Document, IacInputError, Parts, Unresolved, desired_state_template, embedded_json, embedded_template
 from ._request import SourceRequest
 from ..other_services import DECIDED_OPERATIONS
-from .service_calls import (CLOUD_CONTROL_CALLS, DOCUMENT_CALLS, FOLLOWED_CALLS, PAYLOAD_CALLS, SAGEMAKER_WORK,
+from .service_calls import (CLOUD_CONTROL_CALLS, DOCUMENT_CALLS, FOLLOWED_CALLS, INTEGRATION_CALLS, PAYLOAD_CALLS,
+                            SAGEMAKER_WORK,
                             STARTING_CALLS, TARGET_STARTS, UNSEEN_OPERATIONS, WITH_MEMBERS, decides, payload_request,
                             sagemaker_references, target_start)
 from .service_calls import unseen as unseen_call
@@ -39,7 +40,7 @@ from .stepfunctions import task_operation
 
 __all__ = ["schedule_target_requests", "automation_requests", "pipeline_target_requests", "stack_call_requests",
            "cloudformation_operation", "sdk_integration", "service_call_requests", "NESTED_CALLS", "MAX_NESTING",
-           "read_name", "reads_call"]
+           "read_name", "reads_call", "integration_requests", "integration_service"]
 
 _SERVICE_NAMES = {"stepfunctions": "sfn", "states": "sfn", "events": "eventbridge"}
 """botocore's name of a service -> the name this module reads it by (the AWS SDK integration's: ``sfn``,
@@ -50,6 +51,7 @@ NESTED_CALLS: Mapping[tuple[str, str], str] = {
     **{(_SERVICE_NAMES.get(service, service), operation): member
        for (service, operation), (member, _type, _prop) in DOCUMENT_CALLS.items()},
     **CLOUD_CONTROL_CALLS,
+    **{call: "patchOperations" if call[1] == "UpdateIntegration" else "requestTemplates" for call in INTEGRATION_CALLS},
 }
 """Calls of other services that create a document which itself calls SageMaker, by the AWS SDK integration's
 service name, and the request member holding it (matched whatever its case: Step Functions writes members in
@@ -58,7 +60,8 @@ table the process guard decides the same calls by. A state machine's ``definitio
 JSON text), a schedule's ``Target``, an SSM document's ``Content`` (JSON or YAML text; Automation steps), an
 EventBridge rule's ``Targets`` and a pipe's ``Target`` (a SageMaker pipeline they start), a Cloud Control
 resource's ``DesiredState`` (an ``UpdateResource``'s ``PatchDocument`` applies to a current state that is not in
-the source). CloudFormation calls carrying a template are :func:`stack_call_requests`'. Every other operation the
+the source), an API Gateway ``PutIntegration``'s integration (:func:`integration_requests`; an ``UpdateIntegration``'s
+``patchOperations`` apply to the current integration, not in the source). CloudFormation calls carrying a template are :func:`stack_call_requests`'. Every other operation the
 process guard decides (:data:`safemaker.other_services.DECIDED_OPERATIONS`) is read as the request it is
 (:func:`service_call_requests`)."""
 _READ_SERVICES = frozenset({"cloudformation"} | {_SERVICE_NAMES.get(s, s) for s in DECIDED_OPERATIONS})
@@ -682,6 +685,19 @@ def service_call_requests(doc: Document, logical_id: str, source_type: str, serv
         return _payload_call(doc, logical_id, source_type, botocore_name, operation, params, at, shown)
     if (botocore_name, operation) in FOLLOWED_CALLS or (botocore_name, operation) in STARTING_CALLS:
         return _started_call(doc, logical_id, source_type, botocore_name, operation, params, at, shown)
+    if (botocore_name, operation) in INTEGRATION_CALLS and isinstance(params, Mapping):
+        # trial 17 F07: the integration it writes, read as an AWS::ApiGateway::Method's (the process guard's reading)
+        from .service_calls import method_integration
+
+        request = _model_spelling(botocore_name, operation, params)
+        if operation == "PutIntegration":
+            return integration_requests(doc, logical_id, source_type, method_integration(request), at(()), shown(()))
+        key = next((k for k in params if isinstance(k, str) and k.lower() == "patchoperations"), None)
+        if key is None:
+            return []
+        value = Unresolved(params[key], "an UpdateIntegration patch applies to the integration's current state, "
+                                        "which is not in the source")
+        return [_unknown_member(doc, logical_id, source_type, at, shown, (key,), value)]
     member = "TemplateBody" if service == "cloudformation" else NESTED_CALLS.get((service, operation))
     if member is None:
         if decides(botocore_name, operation):
@@ -1109,3 +1125,199 @@ def _cloud_control_call(doc: Document, logical_id: str, source_type: str, operat
     where_shown = shown((key,))
     label = where_shown if where_shown.startswith(logical_id) else f"{logical_id}/{where_shown}"
     return template_requests(tdoc, {}, label=label)
+
+
+_APIGATEWAY_URI = re.compile(r"arn:[^:]*:apigateway:(?P<region>[^:]*):(?P<host>[^:]+):(?P<form>path|action)/"
+                             r"(?P<api>.*)", re.S)
+"""An API Gateway AWS integration's ``uri`` (botocore apigateway ``PutIntegration.uri``: "For AWS or AWS_PROXY
+integrations, the URI is of the form
+``arn:aws:apigateway:{region}:{subdomain.service|service}:path|action/{service_api}``")."""
+_VTL = re.compile(r"[$#]")
+"""What makes a mapping template more than static text: a Velocity reference (``$input``, ``$util``,
+``$context``, ``${...}``) or directive (``#set``, ``#if``, ``##`` comments). Text without either renders as itself."""
+_INTEGRATION_FIX = ("write the body as a static JSON mapping template (no $ or # in it) and set PassthroughBehavior "
+                    "to NEVER, so that API Gateway sends only that body; or make the SageMaker call from code the "
+                    "guard runs in")
+
+
+def integration_service(host: str) -> str | None:
+    """The service an API Gateway AWS integration's ``{subdomain.service|service}`` names, by the name this module
+    reads it by (``api.sagemaker`` and ``sagemaker`` -> ``"sagemaker"``, ``states`` -> ``"sfn"``,
+    ``a2i-runtime.sagemaker`` -> ``"sagemaker-a2i-runtime"``), or ``None`` for a service whose calls are not read
+    (``lambda``, ``s3``, ``runtime.sagemaker``: an inference request to an existing endpoint)."""
+    if _spelled(host) in ("sagemaker", "api.sagemaker"):
+        return "sagemaker"
+    return read_name(host)
+
+
+@lru_cache(maxsize=1)
+def _sagemaker_hosts() -> frozenset[str]:
+    """The endpoint prefixes of botocore's SageMaker services (``runtime.sagemaker``, ``featurestore-runtime.sagemaker``,
+    ``sagemaker-geospatial``...): an integration of one of them that is not read is not a SageMaker API call."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    return frozenset(_spelled(str(session.get_service_model(s).metadata.get("endpointPrefix", s)))
+                     for s in session.get_available_services() if "sagemaker" in s)
+
+
+def integration_requests(doc: Document, logical_id: str, source_type: str, integration: Mapping[str, Any],
+                         at: Parts, shown_prefix: str, names: Mapping[str, str] | None = None) -> list[SourceRequest]:
+    """The requests of one API Gateway (REST API) AWS service integration, or ``[]`` when it calls no operation the
+    guard decides.
+
+    An integration of ``Type`` ``AWS`` calls the AWS API its ``Uri`` names
+    (``arn:aws:apigateway:us-east-1:api.sagemaker:action/CreateNotebookInstance``) each time the method is invoked,
+    with a body made by the ``RequestTemplates`` mapping template of the request's content type; a content type
+    with no template has its body passed through as the client sent it unless ``PassthroughBehavior`` is ``NEVER``
+    (or ``WHEN_NO_TEMPLATES`` with a template) (API Gateway Developer Guide, "Method request data mapping" /
+    "Integration passthrough behaviors"; API reference ``Integration``). A call of an operation the guard decides
+    (a SageMaker one, or a carrier's: :func:`service_call_requests`) whose every template is static JSON text
+    (no ``$`` or ``#``: Velocity writes such text as it is) and whose passthrough is closed is that request,
+    decided as written; in the URI's Region (``task_region``), under the ``Credentials`` role (``task_role``). What
+    the client or a template decides when the method is called (a Velocity template, a passthrough body,
+    ``AWS_PROXY``, a ``path/`` URI whose operation is not named, a URI or type known only at deployment) cannot be
+    verified.
+
+    Parameters
+    ----------
+    doc : Document
+        The file (for lines).
+    logical_id, source_type : str
+        Logical ID or address, and the type as the source spells it.
+    integration : Mapping
+        The integration spelled as CloudFormation's ``AWS::ApiGateway::Method`` ``Integration`` (``Type``,
+        ``Uri``, ``RequestTemplates``, ``PassthroughBehavior``, ``Credentials``); values may be :class:`Unresolved`.
+    at : tuple
+        Path of the integration in ``doc`` (findings on its members' lines).
+    shown_prefix : str
+        The integration's path as reported (``"Integration"``, ``"x-amazon-apigateway-integration"``).
+    names : Mapping, optional
+        How the source spells the members, where not as ``integration`` (Terraform: ``RequestTemplates`` ->
+        ``request_templates``), for paths in the source and in reports.
+
+    Raises
+    ------
+    IacInputError
+        A static template whose JSON repeats a key.
+    """
+    from ..decided_as import SAGEMAKER_DECIDED_AS
+    from ..rules import RULES
+
+    spelled = names or {}
+
+    def where(member: Any) -> Callable[[Parts], Parts]:
+        return lambda parts: at + ((spelled.get(member, member),) if member in integration else ())
+
+    def label(*parts: str) -> str:
+        parts = (spelled.get(parts[0], parts[0]), *parts[1:]) if parts else parts
+        return format_path((shown_prefix, *parts)) if shown_prefix else format_path(parts)
+
+    def unknown(member: str, value: Any, why: str, fix: str | None = _INTEGRATION_FIX) -> SourceRequest:
+        u = Unresolved(value.expression if isinstance(value, Unresolved) else value, why, fix=fix)
+        return SourceRequest(doc.file, logical_id, source_type, "", {}, where(member), lambda parts: label(member),
+                             doc.line, extra=[((), u, "SM-REFERENCE")])
+
+    typ, uri = integration.get("Type"), integration.get("Uri")
+    if isinstance(typ, str) and typ.upper() not in ("AWS", "AWS_PROXY"):
+        return []   # HTTP, HTTP_PROXY, MOCK: no AWS API call
+    text = uri.expression if isinstance(uri, Unresolved) else uri
+    m = _APIGATEWAY_URI.fullmatch(uri) if isinstance(uri, str) else None
+    if m is None or isinstance(typ, Unresolved):
+        if "sagemaker" in repr(text).lower() or (m is not None and integration_service(m["host"]) is not None):
+            return [unknown("Uri", uri, "an AWS integration naming SageMaker whose URI or type is known only at "
+                                        "deployment", fix="write the integration's Type and Uri in the source")]
+        return []
+    host = m["host"]
+    service = integration_service(host)
+    if service is None:
+        if "sagemaker" in host.lower() and _spelled(host) not in _sagemaker_hosts():
+            return [unknown("Uri", uri, f"an AWS integration of {host!r}, which is no SageMaker service's endpoint "
+                                        "safemaker knows", fix="name the service as its endpoint prefix "
+                                                               "(api.sagemaker)")]
+        return []
+    op_text = re.split(r"[&?]", m["api"], maxsplit=1)[0]
+    op = op_text[0].upper() + op_text[1:] if re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", op_text) and m["form"] == "action" \
+        else None
+    if service == "sagemaker":
+        decided = op is None or op in RULES or op in SAGEMAKER_DECIDED_AS
+    else:   # a call of a read service that service_call_requests reads (a body known only when it runs is reported)
+        decided = op is None or bool(service_call_requests(doc, logical_id, source_type, service, op,
+                                                           Unresolved(op, "probe"), lambda parts: at,
+                                                           lambda parts: shown_prefix))
+    if not decided:
+        return []
+    region = m["region"] or None
+    role = integration.get("Credentials")
+    role = None if isinstance(role, str) and ":user/" in role else role   # arn:aws:iam::*:user/*: the caller's
+
+    def placed(requests: list[SourceRequest]) -> list[SourceRequest]:
+        import dataclasses
+
+        return [dataclasses.replace(r, **({"task_region": region} if region and r.task_region is None else {}),
+                                    **({"task_role": role, "task_role_member": label("Credentials")}
+                                       if role is not None and r.task_role is None else {}))
+                for r in requests]
+
+    def call(params: Any, member: Parts, shown_parts: tuple[str, ...]) -> list[SourceRequest]:
+        def at_(parts: Parts) -> Parts:
+            return at + ((spelled.get(member[0], member[0]), *member[1:]) if member else member)
+
+        def shown(parts: Parts) -> str:
+            return label(*shown_parts, *(str(p) if isinstance(p, str) else f"[{p}]" for p in parts)) \
+                if parts else label(*shown_parts)
+
+        if service != "sagemaker":
+            return service_call_requests(doc, logical_id, source_type, service, op, params, at_, shown)  # type: ignore[arg-type]
+        if isinstance(params, Unresolved):
+            return [SourceRequest(doc.file, logical_id, source_type, "", {}, at_, shown, doc.line,
+                                  extra=[((), params, "SM-REFERENCE")])]
+        return [SourceRequest(doc.file, logical_id, source_type, op, dict(params), at_, shown, doc.line)]  # type: ignore[arg-type]
+
+    if op is None:
+        return [unknown("Uri", uri, f"an AWS integration of {host} in the path form, whose operation is not named",
+                        fix="name the operation in the action form (action/CreateNotebookInstance) with a static "
+                            "JSON body, or make the call from code the guard runs in")]
+    if m["api"] != op_text:
+        return [unknown("Uri", uri, f"input parameters of {op} written in the URI (action/{{name}}&{{p1}}={{v1}})")]
+    given = integration.get("RequestParameters")
+    mapped = [k for k in given if not (isinstance(k, str) and k.lower().startswith("integration.request.header.")
+                                       and k.lower() != "integration.request.header.x-amz-target")] \
+        if isinstance(given, Mapping) else [] if given is None else ["RequestParameters"]
+    if mapped:
+        return [unknown("RequestParameters", given, f"request parameters mapped into the {op} call ({mapped[0]})")]
+    out: list[SourceRequest] = []
+    if isinstance(typ, str) and typ.upper() == "AWS_PROXY":
+        return [unknown("Type", typ, f"an AWS_PROXY integration calling {op} sends the client's request as it is")]
+    templates = integration.get("RequestTemplates")
+    passthrough = integration.get("PassthroughBehavior", "WHEN_NO_MATCH")
+    if isinstance(templates, Unresolved):
+        return [unknown("RequestTemplates", templates, f"the {op} body's mapping templates are known only at "
+                                                       "deployment")]
+    templates = templates if isinstance(templates, Mapping) else {}
+    if isinstance(passthrough, Unresolved) or not isinstance(passthrough, str) \
+            or passthrough.upper() == "WHEN_NO_MATCH" or (passthrough.upper() == "WHEN_NO_TEMPLATES" and not templates):
+        member = "PassthroughBehavior" if "PassthroughBehavior" in integration else "RequestTemplates"
+        shown_passthrough = passthrough.expression if isinstance(passthrough, Unresolved) else passthrough
+        given = f"PassthroughBehavior {shown_passthrough}" if "PassthroughBehavior" in integration \
+            else "no PassthroughBehavior: WHEN_NO_MATCH, the default"
+        out += placed(call(Unresolved(shown_passthrough, f"the client's request body is passed through to {op} for a "
+                                                         f"content type without a mapping template ({given})",
+                                      fix=_INTEGRATION_FIX),
+                           (member,) if member in integration else (), (member,)))
+    for ctype, template in templates.items():
+        parts = ("RequestTemplates", str(ctype))
+        if isinstance(template, Unresolved) or not isinstance(template, str) or _VTL.search(template):
+            value = template if isinstance(template, Unresolved) else Unresolved(
+                template, f"a mapping template (Velocity) makes the {op} body when the method is called")
+            out += placed(call(Unresolved(value.expression, value.reason, fix=_INTEGRATION_FIX), parts, parts))
+            continue
+        params = embedded_json(template, doc, f"{logical_id} {label(*parts)}", at + parts, None) \
+            if template.strip() else {}
+        if not isinstance(params, Mapping):
+            out += placed(call(Unresolved(template[:200], f"a mapping template that is not a JSON object: not a "
+                                                          f"{op} request the guard can read", fix=_INTEGRATION_FIX),
+                               parts, parts))
+            continue
+        out += placed(call(dict(params), parts, parts))
+    return out

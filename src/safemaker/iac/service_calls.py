@@ -91,7 +91,8 @@ __all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "UNSEEN_WHEN_GIVEN", "unse
            "UNDECIDED_CANDIDATES", "ScalableResource", "ALIAS_ROUTES", "followed_content",
            "state_machine_alias", "SERVICES", "service_call_decision", "decided_as_direct", "direct_request", "PAYLOAD_CALLS",
            "ServicePayload", "payload_request", "SAGEMAKER_WORK", "SageMakerWork", "written_decision",
-           "decides", "sagemaker_references", "reads_type", "patched_state"]
+           "decides", "sagemaker_references", "reads_type", "patched_state", "INTEGRATION_CALLS",
+           "method_integration", "patched_integration"]
 
 DOCUMENT_CALLS: Mapping[tuple[str, str], tuple[str, str, str]] = {
     ("stepfunctions", "CreateStateMachine"): ("definition", "AWS::StepFunctions::StateMachine", "DefinitionString"),
@@ -491,6 +492,10 @@ LOOKUP_CALLS: Mapping[tuple[str, str], Lookup] = {
     # AWS FIS StartExperiment "Starts running an experiment from the specified experiment template":
     # GetExperimentTemplate returns its "experimentTemplate" (and its actions)
     ("fis", "StartExperiment"): Lookup("GetExperimentTemplate", {"id": "experimentTemplateId"}, "experimentTemplate"),
+    # Trial 17 F07: API Gateway UpdateIntegration patches the method's integration, which GetIntegration returns
+    ("apigateway", "UpdateIntegration"): Lookup("GetIntegration", {"restApiId": "restApiId",
+                                                                   "resourceId": "resourceId",
+                                                                   "httpMethod": "httpMethod"}, None),
 }
 """(service, operation) -> what is read on the same client before the request is decided (its response is the
 ``current_state`` of :func:`service_call_decision`)."""
@@ -1143,6 +1148,73 @@ def sagemaker_references(service: str, operation: str, params: Mapping[str, Any]
     return [ResolvedReference(ref.path, ref.resource, name or "?")]
 
 
+INTEGRATION_CALLS = frozenset({("apigateway", "PutIntegration"), ("apigateway", "UpdateIntegration")})
+"""API Gateway (REST API) calls that set a method's integration (trial 17 F07): an AWS service integration calls an
+AWS API each time the method is invoked (``uri``
+``arn:aws:apigateway:{region}:{subdomain.service|service}:action/{Action}``, the body its ``requestTemplates``
+make). ``PutIntegration`` is decided as the ``AWS::ApiGateway::Method`` whose ``Integration`` it writes (members
+spelled in PascalCase: :func:`method_integration`); ``UpdateIntegration`` as the integration ``GetIntegration``
+returns with its ``patchOperations`` applied (:func:`patched_integration`), read through :data:`LOOKUP_CALLS`."""
+_INTEGRATION_MEMBERS = ("type", "uri", "requestTemplates", "passthroughBehavior", "credentials", "requestParameters")
+
+
+def method_integration(integration: Mapping[str, Any]) -> dict[str, Any]:
+    """An integration as the API spells it (``PutIntegration``'s request, ``GetIntegration``'s response: ``type``,
+    ``uri``, ``requestTemplates``, ``passthroughBehavior``, ``credentials``) -> CloudFormation's
+    ``AWS::ApiGateway::Method`` ``Integration`` (``Type``, ``Uri``...; the same members in PascalCase)."""
+    return {m[0].upper() + m[1:]: integration[m] for m in _INTEGRATION_MEMBERS if m in integration}
+
+
+def _unpointer(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def patched_integration(current: Any, operations: Any) -> dict[str, Any]:
+    """The integration an ``UpdateIntegration`` leaves: ``current`` (``GetIntegration``'s response) with the
+    request's ``patchOperations`` applied (API Gateway API reference, ``PatchOperation``: ``op`` ``add`` /
+    ``replace`` / ``remove`` / ``copy`` / ``move``, ``path`` a JSON pointer such as ``/uri`` or
+    ``/requestTemplates/application~1json``, ``value``, ``from``).
+
+    Raises
+    ------
+    ValueError
+        An operation that is not one of those, or whose ``path`` (``from``) is not a JSON pointer.
+    """
+    state: dict[str, Any] = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in dict(current or {}).items()
+                             if k != "ResponseMetadata"}
+
+    def locate(pointer: Any) -> tuple[dict[str, Any], str]:
+        if not isinstance(pointer, str) or not pointer.startswith("/") or pointer == "/":
+            raise ValueError(f"patch path {pointer!r} is not a JSON pointer to a member")
+        *parents, last = [_unpointer(t) for t in pointer[1:].split("/")]
+        node = state
+        for key in parents:
+            child = node.get(key)
+            if not isinstance(child, dict):
+                child = node[key] = {}
+            node = child
+        return node, last
+
+    for op in operations or ():
+        kind = op.get("op") if isinstance(op, Mapping) else None
+        if kind in ("add", "replace"):
+            node, key = locate(op.get("path"))
+            node[key] = op.get("value")
+        elif kind == "remove":
+            node, key = locate(op.get("path"))
+            node.pop(key, None)
+        elif kind in ("copy", "move"):
+            source, skey = locate(op.get("from"))
+            value = source.get(skey)
+            if kind == "move":
+                source.pop(skey, None)
+            node, key = locate(op.get("path"))
+            node[key] = value
+        else:
+            raise ValueError(f"patch operation {kind!r} is not add, replace, remove, copy or move")
+    return state
+
+
 CLOUD_CONTROL_CALLS: Mapping[tuple[str, str], str] = {("cloudcontrol", "CreateResource"): "DesiredState",
                                                       ("cloudcontrol", "UpdateResource"): "PatchDocument"}
 """Cloud Control API calls -> the member holding the ``TypeName`` resource's state (CreateResource) or the RFC 6902
@@ -1247,6 +1319,8 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
         spec = followed_content(service, operation, params)
         assert spec is not None
         out += _followed_violations(operation, spec, params, current_state, starts, profile)
+    elif key in INTEGRATION_CALLS:
+        out += _integration_violations(operation, params, current_state, starts, profile)
     elif key in CLOUD_CONTROL_CALLS:
         type_name = params.get("TypeName")
         if reads_type(type_name):
@@ -1276,6 +1350,39 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
         if key == ("pipes", "UpdatePipe") and LOOKUP_CALLS[key].needed(params):
             out += _pipe_start(operation, params, current_state, starts)
     return relaxed(out, profile), starts
+
+
+def _integration_violations(operation: str, params: Mapping[str, Any], read: Any, starts: list[Start],
+                            profile: "VpcProfile") -> list[Violation]:
+    """An :data:`INTEGRATION_CALLS` request: the integration it leaves (``PutIntegration``'s own members, or
+    ``GetIntegration``'s response ``read`` with the ``patchOperations`` applied) decided as an
+    ``AWS::ApiGateway::Method``'s ``Integration`` (:func:`safemaker.iac.sdk_calls.integration_requests`); paths as the
+    API spells them (``requestTemplates.application/json.DirectInternetAccess``). An integration that cannot be
+    read, or a patch that does not apply, cannot be verified."""
+    if operation == "PutIntegration":
+        integration: Any = params
+    elif not params.get("patchOperations"):
+        return []   # no patch: the integration is left as it is
+    elif isinstance(read, Exception):
+        return [_unverifiable(operation, "patchOperations", params.get("patchOperations"),
+                              f"the integration's current state could not be read ({read})")]
+    else:
+        try:
+            integration = patched_integration(read, params.get("patchOperations"))
+        except ValueError as exc:
+            return [_unverifiable(operation, "patchOperations", params.get("patchOperations"), str(exc))]
+    found = _resource_violations(operation, "Integration", "AWS::ApiGateway::Method", None,
+                                 {"Integration": method_integration(integration)}, starts, profile)
+    out = []
+    for v in found:
+        path = v.path.split(":", 1)[1] if v.path.startswith("Integration:") else v.path
+        path = path.removeprefix("Integration.")
+        out.append(dataclasses.replace(v, path=path[:1].lower() + path[1:]))
+    for i, start in enumerate(starts):
+        path = start[0].split(":", 1)[1] if start[0].startswith("Integration:") else start[0]
+        path = path.removeprefix("Integration.")
+        starts[i] = (path[:1].lower() + path[1:], *start[1:])
+    return out
 
 
 def _payload_call(service: str, operation: str, params: Mapping[str, Any], starts: list[Start]) -> list[Violation]:
