@@ -176,8 +176,8 @@ def request_for(operation: str, skip: tuple[str, ...] | None = None) -> dict[str
     """
     shape = MODEL.operation_model(operation).input_shape
     req = _minimal(shape)
-    for member, value in REPRESENTATIVE.get(operation, {}).items():
-        req.setdefault(member, copy.deepcopy(value))
+    for member, value in REPRESENTATIVE.get(operation, {}).items():  # in place of the model's required members
+        req[member] = copy.deepcopy(value)
     skip = ALTERNATIVE_TARGETS.get(operation, ()) if skip is None else skip
     rule = RULES[operation]
     for target in rule.targets:

@@ -65,6 +65,10 @@ def test_rows_give_the_structures_a_real_request_gives():
     assert training["ResourceConfig"]["InstanceType"] == "ml.m5.large"  # where the volume key is injected
     out = guard.apply("CreateTrainingJob", training, bench.PROFILE)
     assert out["ResourceConfig"]["VolumeKmsKeyId"] == "alias/volume"
+    endpoint_config = bench.row_request("CreateEndpointConfig")  # every variant serves a model
+    for member in ("ProductionVariants", "ShadowProductionVariants"):
+        assert [v.get("ModelName") for v in endpoint_config[member]] == [
+            v["ModelName"] for v in bench.REPRESENTATIVE["CreateEndpointConfig"][member]]
     labeling = bench.row_request("CreateLabelingJob")
     assert ":workteam/private-crowd/" in labeling["HumanTaskConfig"]["WorkteamArn"]
     update = bench.row_request("UpdateMonitoringSchedule")  # restates the replaced configuration, closed
