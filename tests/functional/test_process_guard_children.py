@@ -146,3 +146,29 @@ def test_a_subprocess_python_comes_up_guarded_and_one_that_cannot_be_guarded_doe
                        text=True, timeout=120)
     assert r.returncode == 2 and not marker.exists()
     assert "could not be turned on" in r.stderr and "SAFEMAKER_GUARD_PROFILE" in r.stderr
+
+
+def test_a_guarded_child_starts_with_the_start_up_frozen_and_its_own_objects_collected(safemaker_local):
+    """What the child's start-up loaded (the guard, the profile, pydantic) is out of the collector's sight
+    (``gc.freeze``: not walked by the program's collections, nor at exit); the program's own objects are not:
+    its cyclic garbage is collected. A child of an unguarded process freezes nothing."""
+    import subprocess
+    import sys
+
+    import safemaker
+
+    code = ("import gc, safemaker, sys\n"
+            "frozen = gc.get_freeze_count()\n"
+            "class Cycle:\n"
+            "    pass\n"
+            "c = Cycle(); c.me = c; del c\n"
+            "print(safemaker.process_guard() is not None, frozen, gc.get_freeze_count() == frozen, gc.collect() >= 1,"
+            " gc.isenabled())\n")
+    plain = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.split() == ["False", "0", "True", "True", "True"]
+    safemaker.install_process(make_profile())
+    guarded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert guarded.returncode == 0, guarded.stderr
+    on, frozen, *rest = guarded.stdout.split()
+    assert on == "True" and int(frozen) > 10_000 and rest == ["True", "True", "True"]

@@ -2,7 +2,9 @@
 PYTHONPATH: :mod:`safemaker.bootstrap`).
 
 It turns the process guard on (``import safemaker.auto``) before the program
-runs, then loads the ``sitecustomize`` module that this one hides, if any.
+runs, freezes what that loaded out of the garbage collector's sight
+(:func:`_freeze_start_up`), then loads the ``sitecustomize`` module that this
+one hides, if any.
 A process that cannot be guarded (its Python has no safemaker, or the profile
 cannot be loaded) stops with exit status 2 and one line on stderr: it never
 runs unguarded.
@@ -49,6 +51,22 @@ def _activate() -> None:
                          f"(safemaker run, install_process): {exc}\n")
         sys.stderr.flush()
         os._exit(2)
+    _freeze_start_up()
+
+
+def _freeze_start_up() -> None:
+    """Move what the start-up loaded (the guard, its profile, pydantic: ~0.5 s of CPU to import) out of the
+    garbage collector's sight (:func:`gc.freeze`), before the program's own code runs.
+
+    Those objects live as long as the process; otherwise every full collection of the program, and the
+    collections at exit, walk them again: a guarded ``python -c pass`` used ~0.13 s more CPU (~22%), one that
+    makes a boto3 client ~0.19 s more. The program's own objects stay in the collector's sight as in any
+    Python; cyclic garbage left by the imports (if any) is not freed, as objects alive at exit never are.
+    Called again by the second of ``safemaker.pth`` and this module (it then freezes what came between).
+    """
+    import gc
+
+    gc.freeze()
 
 
 if __name__ == "sitecustomize":  # imported by Python at start-up (not as safemaker._run.sitecustomize)
