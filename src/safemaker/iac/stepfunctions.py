@@ -235,7 +235,7 @@ def _service_call(doc: Document, definition: Mapping[str, Any], state: Mapping[s
 
     call = sdk_integration(state.get("Resource"))
     if call is None:
-        return []
+        return _cross_region_call(doc, definition, state, here, at, logical_id, embedded, member_name)
     jsonata = state.get("QueryLanguage", definition.get("QueryLanguage")) == "JSONata"
     member = "Arguments" if "Arguments" in state or (jsonata and "Parameters" not in state) else "Parameters"
     raw = state.get(member)
@@ -254,6 +254,107 @@ def _service_call(doc: Document, definition: Mapping[str, Any], state: Mapping[s
                                      str(state.get("Resource")), call[0], call[1], params, source_path, shown)
     role = task_role(state)
     return requests if role is None else [dataclasses.replace(r, task_role=role) for r in requests]
+
+
+_CROSS_REGION_KEYS = frozenset({"region", "endpoint", "action", "service", "parameters"})
+"""The payload of CDK's ``CallAwsServiceCrossRegion`` task (aws-cdk-lib ``aws-stepfunctions-tasks/lib/aws-sdk/
+call-aws-service-cross-region.ts``, ``_renderTask``): its singleton Lambda function (``CrossRegionAwsSdk``, uuid
+``8a0c93f3-dbef-4b71-ac13-7aaf2048ce7e``) makes the call ``service`` / ``action`` (AWS SDK for JavaScript v3 client
+name, camelCase action) with ``parameters`` in ``region`` (``endpoint``: the URL to send it to)."""
+_LAMBDA_INVOKE = re.compile(r":states:::lambda:invoke(?:\.waitForTaskToken)?$")
+
+
+def _cross_region_payload(state: Mapping[str, Any], member: str) -> tuple[Parts, Any] | None:
+    """Where a Task state carries a ``CallAwsServiceCrossRegion`` payload, and the payload: its ``Parameters`` /
+    ``Arguments`` (``REQUEST_RESPONSE``: the task's ``Resource`` is the function's ARN) or their ``Payload``
+    (``arn:aws:states:::lambda:invoke.waitForTaskToken`` with ``FunctionName``); ``None`` for any other task. A payload
+    is one whose keys (JSONPath ``.$`` ones too) are among :data:`_CROSS_REGION_KEYS`, ``service`` and ``action``
+    included: the handler's contract, whichever Lambda function reads it (fail closed)."""
+    raw = state.get(member)
+    resource = state.get("Resource")
+    text = resource.expression if isinstance(resource, Unresolved) else resource
+    if isinstance(text, str) and _LAMBDA_INVOKE.search(text) and isinstance(raw, Mapping) and "Payload" in raw:
+        raw, where = raw["Payload"], ("Payload",)
+    else:
+        where = ()
+    if not isinstance(raw, Mapping):
+        return None
+    keys = {k.removesuffix(".$") for k in raw if isinstance(k, str)}
+    if len(keys) != len(raw) or not keys <= _CROSS_REGION_KEYS or not {"service", "action"} <= keys:
+        return None
+    return where, raw
+
+
+def _cross_region_call(doc: Document, definition: Mapping[str, Any], state: Mapping[str, Any], here: Parts,
+                       at: Parts, logical_id: str | None, embedded: bool, member_name: str) -> list[SourceRequest]:
+    """The requests of a CDK ``CallAwsServiceCrossRegion`` task (trial 17 F02): the declared call, read as an
+    ``aws-sdk:<service>:<action>`` task's (a SageMaker request, or a carrier's call of a read service), made in the
+    payload's ``region`` (``task_region``: :func:`safemaker.iac._request.with_task_role` decides one other than the
+    profile's as a Step Functions task under another Region's role); a service, action or region known only at run
+    time (``service.$``) cannot be verified when it could be a read service's."""
+    from .sdk_calls import read_name, reads_call, service_call_requests
+
+    jsonata = state.get("QueryLanguage", definition.get("QueryLanguage")) == "JSONata"
+    member = "Arguments" if "Arguments" in state or (jsonata and "Parameters" not in state) else "Parameters"
+    found = _cross_region_payload(state, member)
+    if found is None:
+        return []
+    where, payload = found
+    state_at = here + (member,) + where
+    ident = logical_id if logical_id is not None else format_path(here)
+    rtype = state.get("Resource")
+    rtype_text = str(rtype.expression if isinstance(rtype, Unresolved) else rtype)
+
+    def source(parts: Parts) -> Parts:
+        return at if embedded else at + state_at + parts
+
+    def label(parts: Parts) -> str:
+        path = format_path(state_at + parts)
+        return f"{member_name}.{path}" if member_name else path
+
+    service, action = payload.get("service"), payload.get("action")
+    if not (isinstance(service, str) and isinstance(action, str) and action):
+        value = Unresolved({k: payload[k] for k in payload if k.removesuffix(".$") in ("service", "action")},
+                           "a CallAwsServiceCrossRegion call whose service or action is chosen at run time",
+                           fix="write the service and action in the task")
+        return [SourceRequest(doc.file, ident, rtype_text, "", {}, lambda parts: source(()),
+                              lambda parts: label(()), doc.line, extra=[((), value, "SM-REFERENCE")])]
+    op = action[0].upper() + action[1:]
+    if not reads_call(service, op):
+        return []
+    name = read_name(service) or service
+    raw = payload.get("parameters", payload.get("parameters.$", {}))
+    key = "parameters.$" if "parameters.$" in payload else "parameters"
+    params: Any = Unresolved(raw, "taken from the execution's input or context at run time (JSONPath)") \
+        if key.endswith(".$") else _runtime_values(raw)
+
+    def source_path(parts: Parts) -> Parts:
+        return at if embedded else at + state_at + (key,) + _source_parts(raw, parts)
+
+    def shown(parts: Parts) -> str:
+        return label((key,) + _source_parts(raw, parts))
+
+    if name == "sagemaker":
+        if isinstance(params, Unresolved):
+            requests = [SourceRequest(doc.file, ident, rtype_text, "", {}, source_path, shown, doc.line,
+                                      extra=[((), params, "SM-REFERENCE")])]
+        else:
+            requests = [SourceRequest(doc.file, ident, rtype_text, op, dict(params), source_path, shown, doc.line)]
+    else:
+        requests = service_call_requests(doc, ident, rtype_text, name,
+                                         op, params, source_path, shown)
+    region = payload.get("region", Unresolved(payload["region.$"], "chosen at run time (JSONPath)")
+                         if "region.$" in payload else None)
+    role = task_role(state)
+    out = []
+    for r in requests:
+        placed: dict[str, Any] = {}
+        if region is not None and r.task_region is None:
+            placed["task_region"] = region
+        if role is not None and r.task_role is None:
+            placed["task_role"] = role
+        out.append(dataclasses.replace(r, **placed) if placed else r)
+    return out
 
 
 def definition_requests(doc: Document, definition: Mapping[str, Any], at: Parts, logical_id: str | None, *,
