@@ -1209,7 +1209,8 @@ def undecided_carrier_operation(endpoint_prefix: str, request: Any) -> "tuple[st
     A decided operation sent through a client always carries an approval (the guard's handler gives one to what
     it lets go); one without was built around the client (``client._endpoint.make_request(...)``: trial 17 F01).
     The operation is read the ways botocore's serializers write it, whatever the protocol the client chose: the
-    JSON protocol's ``X-Amz-Target``, the query protocol's ``Action``, the Smithy RPC v2 CBOR path
+    JSON protocol's ``X-Amz-Target``, the query protocol's ``Action`` (in the query string of a GET or POST, or a
+    POST's form body: AWS query APIs take either), the Smithy RPC v2 CBOR path
     ``.../operation/<Operation>``, a REST protocol's method and ``requestUri`` (botocore's service model). A query
     body that cannot be read as text is taken as decided (fail closed).
     """
@@ -1226,18 +1227,20 @@ def undecided_carrier_operation(endpoint_prefix: str, request: Any) -> "tuple[st
         for rest_method, pattern, operation in rest:
             if method == rest_method and pattern.match(path):
                 return service, operation
-        if actions and method == "POST":
-            body = request.body
-            if isinstance(body, (bytes, bytearray)):
-                body = bytes(body).decode("utf-8", "replace")
-            if not isinstance(body, str):
-                return service, "a request whose body cannot be read"
+        if actions:   # the query protocol: Action in the query string (GET or POST) or in a POST's form body
             from urllib.parse import parse_qs
 
-            action = parse_qs(body).get("Action", [""])[0] or parse_qs(urlsplit(request.url).query).get(
-                "Action", [""])[0]
-            if action in actions:
-                return service, action
+            named = parse_qs(urlsplit(request.url).query).get("Action", [])
+            body = request.body
+            if body:
+                if isinstance(body, (bytes, bytearray)):
+                    body = bytes(body).decode("utf-8", "replace")
+                if not isinstance(body, str):
+                    return service, "a request whose body cannot be read"
+                named += parse_qs(body).get("Action", [])
+            for action in named:
+                if action in actions:
+                    return service, action
     return None
 
 

@@ -116,3 +116,36 @@ def test_the_same_requests_through_the_client_still_go(safemaker_local, safemake
     names = {m["name"] for m in safemaker_session.client("stepfunctions").list_state_machines()["stateMachines"]}
     assert names == {"m-enforce", "m-warn"}
     assert safemaker_local.request_count("cloudformation", "CreateStack") == 2
+
+
+def test_a_query_protocol_request_sent_as_get_is_refused_too(safemaker_local, safemaker_session, profile):
+    """AWS Query API: "Query requests are HTTP or HTTPS requests that use the HTTP verb GET or POST and a Query
+    parameter named Action ... Regardless of which verb you choose, the same data is sent and received"
+    (https://docs.aws.amazon.com/ec2/latest/devguide/Query-Requests.html); CloudFormation's protocol is ``query``
+    (botocore's model). A ``CreateStack`` of an open notebook built as a GET is refused like the POST form
+    (trial 17b F01); a GET of an operation not decided goes."""
+    from urllib.parse import urlencode
+
+    cfn = safemaker_session.client("cloudformation", config=Config(retries={"total_max_attempts": 1}))
+    template = ('{"Resources": {"N": {"Type": "AWS::SageMaker::NotebookInstance", "Properties": {'
+                '"InstanceType": "ml.t3.medium", "RoleArn": "arn:aws:iam::123456789012:role/r", '
+                '"DirectInternetAccess": "Enabled"}}}}')
+
+    def get(**query):
+        q = urlencode({"Version": "2010-05-15", **query})
+        request = {"url_path": "/?" + q, "query_string": "", "method": "GET", "headers": {}, "body": b"",
+                   "url": cfn.meta.endpoint_url + "/?" + q,
+                   "context": {"client_config": cfn.meta.config, "client_region": cfn.meta.region_name}}
+        return cfn._endpoint.make_request(cfn.meta.service_model.operation_model(query["Action"]), request)
+
+    safemaker.install_process(profile)
+    try:
+        with pytest.raises(GuardrailViolation) as exc:
+            get(Action="CreateStack", StackName="s1", TemplateBody=template)
+        assert (exc.value.operation, exc.value.violations[0].found) == ("CreateStack", "not decided by a guard")
+        assert safemaker_local.request_count() == 0
+        get(Action="DescribeStacks")
+        assert safemaker_local.request_count() == 1
+    finally:
+        safemaker.uninstall_process()
+    assert safemaker_session.client("cloudformation").describe_stacks()["Stacks"] == []
