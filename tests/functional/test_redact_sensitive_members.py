@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import json
 import re
 
@@ -31,6 +32,8 @@ from botocore.serialize import RpcV2CBORSerializer
 from botocore.config import Config
 
 import safemaker
+
+from _shapes import ref_trait, service_model_documents
 
 REQUEST_SERVICES = ("sagemaker", "ssm", "secretsmanager", "datazone", "iam",
                     "ec2", "rds",  # query / ec2 protocols: flattened keys (trial 15c F02)
@@ -150,13 +153,22 @@ def _operations(services, direction: str) -> list[tuple[str, str]]:
     return found
 
 
-REQUESTS = _operations(REQUEST_SERVICES, "input")
-RESPONSES = _operations(RESPONSE_CLASSES, "output")
+@functools.cache
+def _requests() -> list[tuple[str, str]]:
+    """The operations of :data:`REQUEST_SERVICES` with a sensitive member in their input: walked once per test process,
+    when a test first asks (not at collection, in every pytest-xdist worker)."""
+    return _operations(REQUEST_SERVICES, "input")
 
+
+@functools.cache
+def _responses() -> list[tuple[str, str]]:
+    """The operations of :data:`RESPONSE_CLASSES` with a sensitive member in their output (as :func:`_requests`)."""
+    return _operations(RESPONSE_CLASSES, "output")
 
 
 def test_the_services_have_operations_with_sensitive_members():
     """The model holds what the sweep relies on (botocore: PSParameterValue, SecretStringType, ClientSecret)."""
+    REQUESTS, RESPONSES = _requests(), _responses()
     assert ("ssm", "PutParameter") in REQUESTS and ("secretsmanager", "CreateSecret") in REQUESTS
     assert ("sagemaker", "CreateWorkforce") in REQUESTS and ("iam", "CreateLoginProfile") in REQUESTS
     assert ("ssm", "GetParameter") in RESPONSES and ("secretsmanager", "GetSecretValue") in RESPONSES
@@ -173,7 +185,7 @@ def test_no_sensitive_member_of_a_request_is_logged(safemaker_local, debug_log, 
     install_log_redaction()  # after the client: its loggers exist
     model = client.meta.service_model
     leaked, sent = [], 0
-    for name in [op for svc, op in REQUESTS if svc == service]:
+    for name in [op for svc, op in _requests() if svc == service]:
         operation = model.operation_model(name)
         example = Example(name[:6])
         params = example.value(operation.input_shape)
@@ -186,7 +198,7 @@ def test_no_sensitive_member_of_a_request_is_logged(safemaker_local, debug_log, 
         logged = debug_log.getvalue()[start:]
         sent += f"Making request for OperationModel(name={name})" in logged
         leaked += [(name, secret) for secret in example.secrets if secret in logged]
-    assert sent == len([op for svc, op in REQUESTS if svc == service])
+    assert sent == len([op for svc, op in _requests() if svc == service])
     assert not leaked, leaked[:10]
 
 
@@ -208,7 +220,7 @@ def test_no_sensitive_member_of_a_response_is_logged(safemaker_local, debug_log,
     install_log_redaction()
     model = client.meta.service_model
     leaked, answered = [], 0
-    for name in [op for svc, op in RESPONSES if svc == service]:
+    for name in [op for svc, op in _responses() if svc == service]:
         operation = model.operation_model(name)
         example = Example(name[:6])
         body = example.value(operation.output_shape)
@@ -223,7 +235,7 @@ def test_no_sensitive_member_of_a_response_is_logged(safemaker_local, debug_log,
         logged = debug_log.getvalue()[start:]
         answered += example.secrets[0] in json.dumps(result, default=str) if example.secrets else 0
         leaked += [(name, secret) for secret in example.secrets if secret in logged]
-    assert answered >= len([op for svc, op in RESPONSES if svc == service]) // 2  # most answered as given
+    assert answered >= len([op for svc, op in _responses() if svc == service]) // 2  # most answered as given
     assert not leaked, leaked[:10]
 
 
@@ -477,21 +489,24 @@ def test_no_sensitive_path_label_is_logged(safemaker_local, debug_log, profile):
 
 # ---------------------------------------------------------------- an input or output sensitive whole (trial 16 F04)
 
+@functools.cache
 def _whole_shapes() -> list[tuple[str, str, str]]:
     """Every operation of every service of the installed botocore whose input or output shape is itself marked
-    sensitive (the trait on the top-level structure: every member is under it), as (service, operation, direction)."""
+    sensitive (the trait on the top-level structure: every member is under it), as (service, operation, direction).
+
+    Read from each model's document as botocore's loader reads it for a client (``_shapes.service_model_documents``;
+    an operation's ``input`` / ``output`` reference resolved as botocore's ``OperationModel`` resolves it,
+    ``_shapes.ref_trait``), once per test process when a test first asks: building botocore's shape objects of all
+    445 models took ~5 s of CPU, in every pytest-xdist worker's collection."""
     found = []
-    for service in _MODELS.get_available_services():
-        model = _MODELS.get_service_model(service)
-        for name in model.operation_names:
-            operation = model.operation_model(name)
-            for direction, shape in (("input", operation.input_shape), ("output", operation.output_shape)):
-                if shape is not None and shape.metadata.get("sensitive"):
+    for service, model in service_model_documents(_MODELS.get_available_services()):
+        shapes = model["shapes"]
+        for name, operation in model.get("operations", {}).items():
+            for direction in ("input", "output"):
+                ref = operation.get(direction)
+                if ref is not None and ref_trait(shapes, ref, "sensitive"):
                     found.append((service, name, direction))
     return found
-
-
-WHOLE = _whole_shapes()
 
 
 def _wire(shape, value):
@@ -563,7 +578,7 @@ def answers():
 def test_the_models_have_outputs_sensitive_whole():
     """What the sweep below relies on (botocore 1.44: 23 operations of 7 services, every one an output): DataZone
     GetEnvironmentCredentials (docs/hooks.md names it), Deadline Cloud's role credentials, Comprehend's results."""
-    outputs = {(service, name) for service, name, direction in WHOLE if direction == "output"}
+    outputs = {(service, name) for service, name, direction in _whole_shapes() if direction == "output"}
     assert {("datazone", "GetEnvironmentCredentials"), ("deadline", "AssumeQueueRoleForUser"),
             ("comprehend", "DetectEntities")} <= outputs
     assert len(outputs) >= 20
@@ -574,7 +589,7 @@ def test_no_member_of_an_output_sensitive_whole_is_logged(debug_log, profile, an
     a guarded process through a real client; a server on 127.0.0.1 answers with every output member filled. The
     client gets every value, and botocore's log of the response holds none: the body is masked whole
     ("Response body:\\n***"), as a body that is a sensitive member is."""
-    outputs = [(service, name) for service, name, direction in WHOLE if direction == "output"]
+    outputs = [(service, name) for service, name, direction in _whole_shapes() if direction == "output"]
     safemaker.install_process(profile)
     session = botocore.session.get_session()
     leaked, answered, masked = [], 0, 0
@@ -609,7 +624,7 @@ def test_no_input_is_sensitive_whole_in_the_installed_botocore_but_one_would_be_
     botocore's loader as any other): its request goes through a real client to 127.0.0.1, and no line of the
     request's log (the params with url_path, query string, headers, body; the canonical request; urllib3's
     request line) holds a value of it, while the operation's name and literal path are shown."""
-    inputs = [(service, name) for service, name, direction in WHOLE if direction == "input"]
+    inputs = [(service, name) for service, name, direction in _whole_shapes() if direction == "input"]
     service_json = {
         "version": "2.0",
         "metadata": {"apiVersion": "2026-12-07", "endpointPrefix": "wholeinput", "protocol": "rest-json",
