@@ -362,6 +362,7 @@ def test_fixes_are_labelled_and_documented():
         "Describe-keeps-the-members-the-audit-reads",
         "Pipeline-versions",
         "Pipeline-ARN-names",
+        "State-machine-and-runbook-versions-listed",
     ]
     for fix in FIXES:
         assert f"`{fix.name}`" in docs
@@ -847,3 +848,56 @@ def test_offline_environment_gives_a_process_without_a_region_the_backend_region
     with offline_environment("eu-west-1"):
         assert "AWS_DEFAULT_REGION" not in os.environ
         assert boto3.Session().client("sagemaker").meta.region_name == "sa-east-1"
+
+
+def _published_and_updated(session):
+    sfn = session.client("stepfunctions", config=NO_RETRY)
+    ssm = session.client("ssm", config=NO_RETRY)
+    made = sfn.create_state_machine(name="sm", roleArn="arn:aws:iam::123456789012:role/sfn", publish=True,
+                                    definition=json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass",
+                                                                                            "End": True}}}))
+    for state in ("B", "C"):   # versions 2 and 3 (moto has no PublishStateMachineVersion)
+        sfn.update_state_machine(stateMachineArn=made["stateMachineArn"], publish=True, definition=json.dumps(
+            {"StartAt": state, "States": {state: {"Type": "Pass", "End": True}}}))
+    content = {"schemaVersion": "0.3", "mainSteps": [{"name": "w", "action": "aws:sleep",
+                                                      "inputs": {"Duration": "PT1S"}}]}
+    ssm.create_document(Name="runbook", DocumentType="Automation", DocumentFormat="JSON", Content=json.dumps(content))
+    content["mainSteps"][0]["inputs"]["Duration"] = "PT2S"
+    ssm.update_document(Name="runbook", DocumentVersion="$LATEST", DocumentFormat="JSON", Content=json.dumps(content),
+                        VersionName="two")
+    return sfn, ssm, made["stateMachineArn"]
+
+
+def test_state_machine_and_runbook_versions_are_listed(safemaker_session):
+    # botocore stepfunctions ListStateMachineVersions ("Lists versions for the specified state machine Amazon
+    # Resource Name (ARN)"; "The results are sorted in descending order of the version creation time"); ssm
+    # ListDocumentVersions ("List all versions for a document"), its output shape DocumentVersionInfo
+    sfn, ssm, arn = _published_and_updated(safemaker_session)
+    pages = [sfn.list_state_machine_versions(stateMachineArn=arn, maxResults=2)]
+    pages.append(sfn.list_state_machine_versions(stateMachineArn=arn, maxResults=2, nextToken=pages[0]["nextToken"]))
+    assert [[v["stateMachineVersionArn"].rsplit(":", 1)[-1] for v in p["stateMachineVersions"]] for p in pages] == [
+        ["3", "2"], ["1"]]
+    assert "nextToken" not in pages[1]
+    assert '"B"' in sfn.describe_state_machine(stateMachineArn=f"{arn}:2")["definition"]
+    listed = [v for page in ssm.get_paginator("list_document_versions").paginate(
+        Name="runbook", PaginationConfig={"PageSize": 1}) for v in page["DocumentVersions"]]
+    assert [(v["DocumentVersion"], v["IsDefaultVersion"], v.get("VersionName")) for v in listed] == [
+        ("1", True, None), ("2", False, "two")]
+    shape = ssm.meta.service_model.operation_model("ListDocumentVersions").output_shape.members["DocumentVersions"]
+    assert set(listed[1]) <= set(shape.member.members)
+    assert "PT2S" in ssm.get_document(Name="runbook", DocumentVersion="2")["Content"]
+    for call, code in ((lambda: sfn.list_state_machine_versions(stateMachineArn=f"{arn}x"), "StateMachineDoesNotExist"),
+                       (lambda: ssm.list_document_versions(Name="nope"), "InvalidDocument")):
+        with pytest.raises(ClientError) as exc_info:
+            call()
+        assert error_of(exc_info)[1] == code
+
+
+def test_state_machine_and_runbook_versions_unfixed_moto_are_not_implemented(safemaker_session):
+    sfn, ssm, arn = _published_and_updated(safemaker_session)
+    with moto_unfixed():
+        for call in (lambda: sfn.list_state_machine_versions(stateMachineArn=arn),
+                     lambda: ssm.list_document_versions(Name="runbook")):
+            with pytest.raises(ClientError) as exc_info:
+                call()
+            assert error_of(exc_info)[0] == 500

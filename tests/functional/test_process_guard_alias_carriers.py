@@ -7,8 +7,9 @@ task ``arn:aws:states:::aws-sdk:sagemaker:startPipelineExecution`` (its ``Parame
 request: Developer Guide, "AWS SDK service integrations") or an Automation ``aws:executeAwsApi`` step (``Service``
 ``sagemaker``, ``Api`` ``StartPipelineExecution``, its other inputs the request) with the same literal values starts
 the moved alias the same way at every later run, and was not read: the move was sent. Now the account's state machines
-(``ListStateMachines``, ``DescribeStateMachine``) and Automation runbooks (``ListDocuments`` of type Automation owned
-by the account, ``GetDocument``) are read when a start's values may decide the version (it declares ``Parameters``;
+(``ListStateMachines``, ``DescribeStateMachine``; each published version: ``ListStateMachineVersions``, trial 16b F03)
+and Automation runbooks (``ListDocuments`` of type Automation owned by the account, ``ListDocumentVersions``,
+``GetDocument`` of each version) are read when a start's values may decide the version (it declares ``Parameters``;
 for a version the request makes, under ``allow_pipeline_network_parameters``), by the readers ``safemaker check`` uses.
 Values from the carrier's input (``.$``, JSONata, ``{{ }}``) are decided when it runs, as before.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 import safemaker
@@ -63,10 +65,11 @@ def _runbook(safemaker_local, request, name="runbook", parameters=None):
                                                  Content=json.dumps(content))
 
 
-def _reads(safemaker_local):
+def _reads(safemaker_local, versions=False):
     return {op: safemaker_local.request_count(service, op) for service, op in (
         ("stepfunctions", "ListStateMachines"), ("stepfunctions", "DescribeStateMachine"),
-        ("ssm", "ListDocuments"), ("ssm", "GetDocument"))}
+        ("ssm", "ListDocuments"), ("ssm", "GetDocument"),
+        *((("stepfunctions", "ListStateMachineVersions"), ("ssm", "ListDocumentVersions")) if versions else ()))}
 
 
 def _below(violations, at):
@@ -170,8 +173,9 @@ def test_literal_values_beside_values_from_the_input_are_decided(safemaker_local
 
 
 @pytest.mark.parametrize("service, listing, permissions", [
-    ("stepfunctions", "list_state_machines", "states:ListStateMachines and states:DescribeStateMachine"),
-    ("ssm", "list_documents", "ssm:ListDocuments and ssm:GetDocument"),
+    ("stepfunctions", "list_state_machines",
+     "states:ListStateMachines, states:ListStateMachineVersions and states:DescribeStateMachine"),
+    ("ssm", "list_documents", "ssm:ListDocuments, ssm:ListDocumentVersions and ssm:GetDocument"),
 ])
 def test_carriers_that_cannot_be_read_make_the_move_unverifiable(safemaker_local, safemaker_session,
                                                                  profile_factory, versions, service, listing,
@@ -360,3 +364,126 @@ def test_a_value_the_guard_cannot_evaluate_of_another_alias_is_not_read(safemake
     sm = safemaker_session.client("sagemaker", config=NO_RETRY)
     send(_move, sm=sm)
     assert safemaker_local.request_count("sagemaker", "UpdatePipelineVersion") == 1
+
+
+# ---- every version that can be started (trial 16b F03)
+# Oracles: Step Functions Developer Guide, "State machine versions and aliases"
+# (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-state-machine-version.html: a version is an immutable
+# snapshot; StartExecution of a version ARN or of an alias routing to it runs it); botocore stepfunctions
+# ListStateMachineVersions ("Lists versions for the specified state machine Amazon Resource Name (ARN)");
+# botocore ssm StartAutomationExecution.DocumentVersion ("The version of the Automation runbook to use for this
+# execution"), an EventBridge target automation-definition/<name>:$LATEST; ListDocumentVersions ("List all versions
+# for a document"), GetDocument.DocumentVersion. moto 5.2.5 has neither list: the local backend's fix
+# State-machine-and-runbook-versions-listed answers them from moto's state (docs/local-backend.md).
+
+PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+
+
+def _published_machine(safemaker_local, request, name="sm"):
+    """A state machine whose version 1 (alias ``live``) starts the pipeline with ``request``; its latest revision a
+    Pass (not published)."""
+    sfn = _raw(safemaker_local, "stepfunctions")
+    task = {"StartAt": "S", "States": {"S": {"Type": "Task", "Resource": START, "End": True, "Parameters": request}}}
+    made = sfn.create_state_machine(name=name, roleArn=SFN_ROLE, definition=json.dumps(task), publish=True)
+    sfn.create_state_machine_alias(name="live", routingConfiguration=[
+        {"stateMachineVersionArn": made["stateMachineVersionArn"], "weight": 100}])
+    sfn.update_state_machine(stateMachineArn=made["stateMachineArn"], definition=json.dumps(PASS))
+    assert "startPipelineExecution" not in sfn.describe_state_machine(stateMachineArn=made["stateMachineArn"])[
+        "definition"]
+
+
+def _latest_runbook(safemaker_local, request, name="runbook"):
+    """A runbook whose default version 1 sleeps and whose version 2 ($LATEST, not the default; an EventBridge rule
+    target automation-definition/runbook:$LATEST runs it) starts the pipeline with ``request``."""
+    ssm = _raw(safemaker_local, "ssm")
+    sleep = {"schemaVersion": "0.3", "mainSteps": [{"name": "wait", "action": "aws:sleep",
+                                                    "inputs": {"Duration": "PT1S"}}]}
+    ssm.create_document(Name=name, DocumentType="Automation", DocumentFormat="JSON", Content=json.dumps(sleep))
+    start = {"schemaVersion": "0.3", "mainSteps": [{"name": "start", "action": "aws:executeAwsApi", "inputs": {
+        "Service": "sagemaker", "Api": "StartPipelineExecution", **request}}]}
+    ssm.update_document(Name=name, DocumentVersion="$LATEST", DocumentFormat="JSON", Content=json.dumps(start))
+    assert "StartPipelineExecution" not in ssm.get_document(Name=name)["Content"]
+
+
+@pytest.mark.parametrize("carrier, label", [
+    ("state machine version", "state machine sm version 1 (definition:States.S.Parameters)"),
+    ("runbook version", "Automation runbook runbook version 2 (Content:mainSteps[0].inputs)"),
+])
+def test_a_startable_version_that_opens_the_alias_is_refused(safemaker_local, safemaker_session, profile_factory,
+                                                             versions, carrier, label):
+    (_latest_runbook if carrier == "runbook version" else _published_machine)(safemaker_local, OPEN_START)
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    with pytest.raises(GuardrailViolation) as direct:   # the start that version's next run makes
+        sm.start_pipeline_execution(PipelineName="p", PipelineVersionId=2, PipelineParameters=OPEN_VALUES)
+    with pytest.raises(GuardrailViolation) as exc:
+        _move(sm)
+    assert safemaker_local.request_count("sagemaker", "UpdatePipelineVersion") == 0
+    at = f"PipelineVersionAliasOperations.Add ('prod' -> version 2) with the parameters of {label} -> " \
+         "StartPipelineExecution."
+    assert _below(exc.value.violations, at) == sorted((v.path, v.rule_id, repr(v.found))
+                                                      for v in direct.value.violations)
+
+
+def test_closed_versions_are_read_once_and_the_move_is_sent(safemaker_local, safemaker_session, profile_factory,
+                                                            versions):
+    closed = {"PipelineName": "p", "PipelineVersionAlias": "prod",
+              "PipelineParameters": [{"Name": "Subnet", "Value": SUB_A}]}
+    _published_machine(safemaker_local, closed)
+    _latest_runbook(safemaker_local, closed)
+    _machine(safemaker_local, closed, name="plain")   # no published version
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    before = _reads(safemaker_local, versions=True)
+    send(_move, sm=sm)
+    assert safemaker_local.request_count("sagemaker", "UpdatePipelineVersion") == 1
+    read = {op: n - before[op] for op, n in _reads(safemaker_local, versions=True).items()}
+    # sm: its latest revision and version 1; plain: its latest revision; runbook: versions 1 and 2
+    assert read == {"ListStateMachines": 1, "ListStateMachineVersions": 2, "DescribeStateMachine": 3,
+                    "ListDocuments": 1, "ListDocumentVersions": 1, "GetDocument": 2}
+
+
+class _Raw:
+    """An HTTP body for :class:`botocore.awsrequest.AWSResponse`."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_kw):
+        yield self.body
+
+
+def _answer(client, operation, status, code, message):
+    """Answer ``operation`` on ``client`` (only that one) with an HTTP error, as AWS does for a caller without the
+    permission (moto enforces no IAM): botocore parses it as it parses AWS's."""
+    body = json.dumps({"__type": code, "message": message}).encode()
+
+    def send_(request, **_kw):
+        return AWSResponse(request.url, status, {"Content-Type": "application/x-amz-json-1.0",
+                                                 "x-amzn-query-error": f"{code};Sender"}, _Raw(body))
+
+    client.meta.events.register(f"before-send.{client.meta.service_model.service_id.hyphenize()}.{operation}", send_)
+
+
+@pytest.mark.parametrize("service, operation, status, code, permission", [
+    ("stepfunctions", "ListStateMachineVersions", 400, "AccessDeniedException", "states:ListStateMachineVersions"),
+    ("stepfunctions", "ListStateMachineVersions", 501, "NotImplemented", "states:ListStateMachineVersions"),
+    ("ssm", "ListDocumentVersions", 400, "AccessDeniedException", "ssm:ListDocumentVersions"),
+    ("ssm", "GetDocument", 400, "AccessDeniedException", "ssm:GetDocument"),
+], ids=["sfn-versions-denied", "sfn-versions-not-implemented", "ssm-versions-denied", "ssm-version-read-denied"])
+def test_versions_that_cannot_be_listed_make_the_move_unverifiable(safemaker_local, safemaker_session,
+                                                                   profile_factory, versions, service, operation,
+                                                                   status, code, permission):
+    closed = {"PipelineName": "p", "PipelineVersionAlias": "prod",
+              "PipelineParameters": [{"Name": "Subnet", "Value": SUB_A}]}
+    (_latest_runbook if service == "ssm" else _published_machine)(safemaker_local, closed)
+    guard = safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    _answer(guard._other_client(sm, service), operation, status, code, f"not authorized: {permission}")
+    with pytest.raises(GuardrailViolation) as exc:
+        _move(sm)
+    assert [(v.rule_id, v.path) for v in exc.value.violations] == [
+        ("SM-REFERENCE", "PipelineVersionAliasOperations.Add ('prod' -> version 2)")]
+    assert f"allow {'states:ListStateMachines, ' if service == 'stepfunctions' else 'ssm:ListDocuments, '}" \
+           in str(exc.value) and permission in str(exc.value)
+    assert safemaker_local.request_count("sagemaker", "UpdatePipelineVersion") == 0

@@ -43,48 +43,86 @@ from ._document import IacInputError, Unresolved
 
 __all__ = ["carrier_pipeline_starts"]
 
-_GONE = frozenset({"StateMachineDoesNotExist", "InvalidDocument"})
-"""Errors of a read of one state machine or runbook deleted since it was listed: it starts nothing."""
+_GONE = frozenset({"StateMachineDoesNotExist", "InvalidDocument", "InvalidDocumentVersion"})
+"""Errors of a read of one state machine, runbook or version of one deleted since it was listed: it starts nothing."""
+
+
+def _read(call: Callable[..., Mapping[str, Any]], **params: Any) -> Mapping[str, Any] | None:
+    """``call(**params)``, or ``None`` when what it reads was deleted since it was listed (:data:`_GONE`)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return call(**params)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in _GONE:
+            return None
+        raise
 
 
 def _state_machines(sfn: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """``(label, CloudFormation properties)`` of every state machine of the client's account and Region
-    (``ListStateMachines``, paginated; ``DescribeStateMachine``: its ``definition``)."""
-    from botocore.exceptions import ClientError
-
+    """``(label, CloudFormation properties)`` of every state machine of the client's account and Region and of each
+    of its published versions, each of which an execution can start (``StartExecution`` of the state machine's ARN:
+    its latest revision; of a version's ARN or of an alias routing to versions: that version; Developer Guide,
+    "State machine versions and aliases",
+    https://docs.aws.amazon.com/step-functions/latest/dg/concepts-state-machine-version.html). ``ListStateMachines`` (paginated), per state machine ``DescribeStateMachine`` (its ``definition``)
+    and ``ListStateMachineVersions`` (``nextToken``: botocore has no paginator for it), per version
+    ``DescribeStateMachine`` of its ARN. A version whose definition is the latest revision's, or an earlier
+    version's, is not read again as a carrier (the same starts)."""
     for page in sfn.get_paginator("list_state_machines").paginate():
         for sm in page.get("stateMachines") or ():
-            try:
-                definition = sfn.describe_state_machine(stateMachineArn=sm["stateMachineArn"]).get("definition")
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") in _GONE:
-                    continue
-                raise
-            yield f"state machine {sm.get('name')}", {"DefinitionString": definition}
+            arn = sm["stateMachineArn"]
+            read = _read(sfn.describe_state_machine, stateMachineArn=arn)
+            if read is None:
+                continue
+            seen = {read.get("definition")}
+            yield f"state machine {sm.get('name')}", {"DefinitionString": read.get("definition")}
+            token: dict[str, str] = {}
+            while True:
+                listed = _read(sfn.list_state_machine_versions, stateMachineArn=arn, **token)
+                for version in (listed or {}).get("stateMachineVersions") or ():
+                    version_arn = version["stateMachineVersionArn"]
+                    read = _read(sfn.describe_state_machine, stateMachineArn=version_arn)
+                    if read is None or read.get("definition") in seen:
+                        continue
+                    seen.add(read.get("definition"))
+                    yield (f"state machine {sm.get('name')} version {version_arn.rsplit(':', 1)[-1]}",
+                           {"DefinitionString": read.get("definition")})
+                if not listed or not listed.get("nextToken"):
+                    break
+                token = {"nextToken": listed["nextToken"]}
 
 
 def _runbooks(ssm: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """``(label, CloudFormation properties)`` of every Automation runbook the account owns (``ListDocuments``
-    ``DocumentType`` ``Automation``, ``Owner`` ``Self``, paginated; ``GetDocument``: the default version's
-    ``Content``, which a start by name runs)."""
-    from botocore.exceptions import ClientError
-
+    """``(label, CloudFormation properties)`` of every version of every Automation runbook the account owns, each of
+    which an automation can run (``StartAutomationExecution.DocumentVersion``: "$DEFAULT, $LATEST, or a specific
+    version number", as an EventBridge target ``automation-definition/<name>:$LATEST`` does): ``ListDocuments``
+    (``DocumentType`` ``Automation``, ``Owner`` ``Self``, paginated), per runbook ``ListDocumentVersions``
+    (paginated) and ``GetDocument`` with each ``DocumentVersion`` (its ``Content``). The default version is labelled
+    by the runbook's name, another by its version; a version whose content an earlier one has is not read again as a
+    carrier."""
     filters = [{"Key": "DocumentType", "Values": ["Automation"]}, {"Key": "Owner", "Values": ["Self"]}]
     for page in ssm.get_paginator("list_documents").paginate(Filters=filters):
         for doc in page.get("DocumentIdentifiers") or ():
-            try:
-                read = ssm.get_document(Name=doc["Name"])
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") in _GONE:
+            name = doc["Name"]
+            pages = _read(lambda: list(ssm.get_paginator("list_document_versions").paginate(Name=name)))
+            versions = [v for listed in pages or () for v in listed.get("DocumentVersions") or ()]
+            seen: set[Any] = set()
+            for version in sorted(versions, key=lambda v: not v.get("IsDefaultVersion")):   # the default first
+                read = _read(ssm.get_document, Name=name, DocumentVersion=str(version.get("DocumentVersion")))
+                if read is None or read.get("Content") in seen:
                     continue
-                raise
-            yield f"Automation runbook {doc['Name']}", {"Content": read.get("Content"), "DocumentType": "Automation"}
+                seen.add(read.get("Content"))
+                label = f"Automation runbook {name}" if version.get("IsDefaultVersion") else \
+                    f"Automation runbook {name} version {version.get('DocumentVersion')}"
+                yield label, {"Content": read.get("Content"), "DocumentType": "Automation"}
 
 
 _CARRIERS: tuple[tuple[str, str, Callable[[Any], Iterator[tuple[str, Mapping[str, Any]]]], str, str, str], ...] = (
     ("stepfunctions", "AWS::StepFunctions::StateMachine", _state_machines,
-     "states:ListStateMachines and states:DescribeStateMachine", "DefinitionString", "definition"),
-    ("ssm", "AWS::SSM::Document", _runbooks, "ssm:ListDocuments and ssm:GetDocument", "Content", "Content"),
+     "states:ListStateMachines, states:ListStateMachineVersions and states:DescribeStateMachine", "DefinitionString",
+     "definition"),
+    ("ssm", "AWS::SSM::Document", _runbooks, "ssm:ListDocuments, ssm:ListDocumentVersions and ssm:GetDocument",
+     "Content", "Content"),
 )
 """(botocore service, the CloudFormation type its content is read as, its reader, the permissions the reads need, the
 property holding the content, the member of the read's response it came from)."""
@@ -340,7 +378,8 @@ def carrier_pipeline_starts(client_for: Callable[[str], Any], operation: str, wh
         parameter entries are written in full (a start by values from the carrier's input is not one: see the module
         docstring), and the ``SM-REFERENCE`` violations of what could not be read: a listing or a read that failed
         (the permissions named), or a definition or runbook the readers cannot read. Costs one list call per page
-        and one read per state machine and per runbook.
+        of state machines and runbooks, one per page of each one's versions, and one read per state machine, per
+        published version and per runbook version.
     """
     from .service_calls import content_requests
 

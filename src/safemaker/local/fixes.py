@@ -3,7 +3,8 @@
 Each fix is labelled in :data:`FIXES` (what moto does, what AWS does) and is
 implemented as a replacement of one request handler method of moto's
 ``moto.sagemaker.responses.SageMakerResponse`` (the layer where moto parses a
-request and calls its model). The replacements are installed when a local
+request and calls its model), or of another service's response class
+(:data:`_OTHER_PATCHES`: Step Functions, Systems Manager). The replacements are installed when a local
 backend starts and removed, restoring moto's own methods exactly, when it
 stops. Because moto's classes are process-global, they are in force for any
 in-process moto use (``mock_aws``) while a local backend runs.
@@ -208,6 +209,22 @@ FIX_PIPELINE_ARN_NAMES = Fix(
     ),
 )
 
+FIX_CARRIER_VERSIONS = Fix(
+    name="State-machine-and-runbook-versions-listed",
+    moto=(
+        "ListStateMachineVersions (Step Functions) and ListDocumentVersions (Systems Manager) are not implemented "
+        "(HTTP 500), though moto keeps a state machine's published versions (DescribeStateMachine of a version ARN) "
+        "and a document's versions (GetDocument with DocumentVersion)"
+    ),
+    aws=(
+        "ListStateMachineVersions lists a state machine's published versions (stateMachineVersionArn, creationDate), "
+        "newest first, maxResults (default 100) per page with a nextToken; an unknown state machine is "
+        "StateMachineDoesNotExist. ListDocumentVersions lists a document's versions (Name, DocumentVersion, "
+        "VersionName, CreatedDate, IsDefaultVersion, DocumentFormat, Status), MaxResults (default 50) per page with "
+        "a NextToken; an unknown document is InvalidDocument"
+    ),
+)
+
 FIXES: tuple[Fix, ...] = (
     FIX_DESCRIBE_MODEL_NETWORK,
     FIX_NOTEBOOK_DIRECT_INTERNET_ACCESS,
@@ -219,6 +236,7 @@ FIXES: tuple[Fix, ...] = (
     FIX_DESCRIBE_KEEPS_READ_MEMBERS,
     FIX_PIPELINE_VERSIONS,
     FIX_PIPELINE_ARN_NAMES,
+    FIX_CARRIER_VERSIONS,
 )
 """Every gap in moto the local backend fills, in the order they are documented."""
 
@@ -531,6 +549,72 @@ def _list_pipeline_versions(original: Handler | None) -> Handler:
     return handler
 
 
+# ---- state machine and runbook versions
+
+
+def _page(items: list[dict[str, Any]], size: int, token: Any, key: str, token_key: str) -> dict[str, Any]:
+    """One page of ``items``: ``{key: [...], token_key: <offset of the next page>}`` (no token on the last)."""
+    try:
+        start = int(token) if token else 0
+    except ValueError:
+        start = -1
+    if start < 0:
+        return {}
+    body: dict[str, Any] = {key: items[start:start + size]}
+    if start + size < len(items):
+        body[token_key] = str(start + size)
+    return body
+
+
+def _list_state_machine_versions(original: Handler | None) -> Handler:
+    if original is not None:  # moto implements it now: its own answer
+        return original
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.exceptions import ValidationException
+
+    def handler(self: Any) -> Any:
+        machine = self.stepfunction_backend.describe_state_machine(self._get_param("stateMachineArn"))
+        versions = getattr(machine, "versions", None)
+        if versions is None:  # a version's ARN
+            raise ValidationException("Invalid Arn: a state machine ARN is required")
+        items = [{"stateMachineVersionArn": v.arn, "creationDate": v.creation_date}
+                 for _n, v in sorted(versions.items(), reverse=True)]
+        body = _page(items, int(self._get_param("maxResults") or 100), self._get_param("nextToken"),
+                     "stateMachineVersions", "nextToken")
+        if not body:
+            raise ValidationException(f"Invalid Token: {self._get_param('nextToken')!r}")
+        return ActionResult(body)
+
+    handler.__name__ = "list_state_machine_versions"
+    return handler
+
+
+def _list_document_versions(original: Handler | None) -> Handler:
+    if original is not None:  # moto implements it now: its own answer
+        return original
+    from moto.core.responses import ActionResult
+    from moto.ssm.exceptions import ValidationException
+
+    def handler(self: Any) -> Any:
+        documents = self.ssm_backend._get_documents(self._get_param("Name"))  # InvalidDocument when unknown
+        items = []
+        for number, doc in sorted(documents.versions.items(), key=lambda kv: int(kv[0])):
+            item = {"Name": doc.name, "DocumentVersion": number, "CreatedDate": doc.created_date,
+                    "IsDefaultVersion": number == documents.default_version, "DocumentFormat": doc.document_format,
+                    "Status": doc.status}
+            if doc.version_name:
+                item["VersionName"] = doc.version_name
+            items.append(item)
+        body = _page(items, int(self._get_param("MaxResults") or 50), self._get_param("NextToken"),
+                     "DocumentVersions", "NextToken")
+        if not body:
+            raise ValidationException(f"Invalid NextToken {self._get_param('NextToken')!r}")
+        return ActionResult(body)
+
+    handler.__name__ = "list_document_versions"
+    return handler
+
+
 # ---- Describe keeps the members the audit reads
 
 PathParts = tuple[str, ...]
@@ -694,9 +778,17 @@ _PATCHES: tuple[tuple[Fix, str, Callable[[Handler | None], Handler]], ...] = (
     *((FIX_PIPELINE_ARN_NAMES, _snake(op), _pipeline_arn_named) for op in PIPELINE_NAME_OR_ARN_OPERATIONS),
 )
 
+_OTHER_PATCHES: tuple[tuple[Fix, str, str, str, Callable[[Handler | None], Handler]], ...] = (
+    (FIX_CARRIER_VERSIONS, "moto.stepfunctions.responses", "StepFunctionResponse", "list_state_machine_versions",
+     _list_state_machine_versions),
+    (FIX_CARRIER_VERSIONS, "moto.ssm.responses", "SimpleSystemManagerResponse", "list_document_versions",
+     _list_document_versions),
+)
+"""Fixes of other services' response classes: (fix, module, class, handler method name, factory)."""
+
 _ABSENT = object()
 _lock = threading.Lock()
-_saved: dict[str, Any] | None = None  # attribute name -> moto's own class attribute
+_saved: dict[tuple[type, str], Any] | None = None  # (class, attribute name) -> moto's own class attribute
 
 
 def fixes_installed() -> bool:
@@ -706,7 +798,7 @@ def fixes_installed() -> bool:
 
 
 def install_fixes() -> None:
-    """Install every fix of :data:`FIXES` on moto's ``SageMakerResponse``.
+    """Install every fix of :data:`FIXES` on moto's ``SageMakerResponse`` and the classes of :data:`_OTHER_PATCHES`.
 
     Installing twice is harmless (the second call does nothing).
 
@@ -721,26 +813,31 @@ def install_fixes() -> None:
     with _lock:
         if _saved is not None:
             return
-        saved: dict[str, Any] = {}
-        for _fix, attr, factory in (*_PATCHES, *_describe_patches()):
-            own = SageMakerResponse.__dict__.get(attr, _ABSENT)
-            saved.setdefault(attr, own)  # moto's own method, also when a second fix wraps the first
-            setattr(SageMakerResponse, attr, factory(None if own is _ABSENT else own))
+        import importlib
+
+        patches: list[tuple[type, str, Callable[[Handler | None], Handler]]] = [
+            (SageMakerResponse, attr, factory) for _fix, attr, factory in (*_PATCHES, *_describe_patches())]
+        patches += [(getattr(importlib.import_module(module), name), attr, factory)
+                    for _fix, module, name, attr, factory in _OTHER_PATCHES]
+        saved: dict[tuple[type, str], Any] = {}
+        for cls, attr, factory in patches:
+            own = cls.__dict__.get(attr, _ABSENT)
+            saved.setdefault((cls, attr), own)  # moto's own method, also when a second fix wraps the first
+            setattr(cls, attr, factory(None if own is _ABSENT else own))
         _saved = saved
 
 
 def uninstall_fixes() -> None:
     """Remove every fix, restoring moto's own methods exactly (no-op if not installed)."""
     global _saved
-    from moto.sagemaker.responses import SageMakerResponse
 
     with _lock:
         if _saved is None:
             return
-        for attr, own in _saved.items():
+        for (cls, attr), own in _saved.items():
             if own is _ABSENT:
-                delattr(SageMakerResponse, attr)
+                delattr(cls, attr)
             else:
-                setattr(SageMakerResponse, attr, own)
+                setattr(cls, attr, own)
         _SENT.clear()
         _saved = None
