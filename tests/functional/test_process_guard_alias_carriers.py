@@ -351,6 +351,32 @@ def test_a_value_the_guard_cannot_evaluate_makes_the_move_unverifiable(safemaker
     assert "Cannot verify it" in str(exc.value)
 
 
+@pytest.mark.parametrize("arguments, found", [
+    ("{% {'PipelineName': 'p', 'PipelineVersionAlias': 'prod', 'PipelineParameters': [{'Name': 'Subnet', 'Value': '"
+     + SUB_X + "'}]} %}", "a JSONata object"),
+    ("{% $merge([$states.input, {'PipelineVersionAlias': 'prod'}]) %}", "an expression over the input"),
+    (None, None), ("{% $states.input %}", None),   # the whole request is the input: decided when it runs
+], ids=["jsonata-object", "jsonata-merge", "no-arguments", "jsonata-input"])
+def test_a_whole_request_computed_by_an_expression_makes_the_move_unverifiable(
+        safemaker_local, safemaker_session, profile_factory, versions, arguments, found):
+    state = {"Type": "Task", "Resource": START, "End": True}
+    if arguments is not None:
+        state["Arguments"] = arguments
+    _raw(safemaker_local, "stepfunctions").create_state_machine(name="sm", roleArn=SFN_ROLE, definition=json.dumps(
+        {"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": state}}))
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    if found is None:
+        send(_move, sm=sm)
+        assert safemaker_local.request_count("sagemaker", "UpdatePipelineVersion") == 1
+        return
+    with pytest.raises(GuardrailViolation) as exc:
+        _move(sm)
+    assert safemaker_local.request_count("sagemaker", "UpdatePipelineVersion") == 0
+    assert [(v.rule_id, v.path, v.found) for v in exc.value.violations] == [
+        ("SM-REFERENCE", "PipelineVersionAliasOperations.Add ('prod' -> version 2) with state machine sm", arguments)]
+
+
 def test_a_value_the_guard_cannot_evaluate_of_another_alias_is_not_read(safemaker_local, safemaker_session,
                                                                         profile_factory, versions):
     # the same expression in a start of another alias or pipeline, or one giving no parameters: not this move's

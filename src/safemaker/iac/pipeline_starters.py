@@ -39,6 +39,7 @@ from typing import Any, Callable, Iterator, Mapping
 from ..decided_as import names_pipeline
 from ..errors import Violation
 from ..rules import Guardrail
+from .stepfunctions import task_operation
 from ._document import IacInputError, Unresolved
 
 __all__ = ["carrier_pipeline_starts"]
@@ -136,8 +137,12 @@ class _Unknown(Exception):
     """A value written in a carrier that the guard cannot evaluate (:func:`_carried`): the expression and why."""
 
     def __init__(self, expression: Any, why: str) -> None:
-        super().__init__(why)
+        super().__init__(expression, why)   # pickled as cls(*args)
         self.expression = expression
+        self.why = why
+
+    def __str__(self) -> str:
+        return self.why
 
 
 _JSONPATH_INPUT = re.compile(r"\$(?:\$\.Execution\.Input)?(?:[.\[].*)?", re.S)
@@ -340,6 +345,27 @@ def _carried_parameters(given: Any, defaults: Mapping[str, Any] | None) -> list[
     return kept or None
 
 
+def _whole_request(whole: Any) -> Any:
+    """:data:`_INPUT` for a Task's whole request taken from its input (no ``Parameters`` / ``Arguments``: the state's
+    input; a JSONata ``{% $states.input %}``); else :class:`_Unknown` (another expression computing the request, which
+    the guard does not evaluate)."""
+    text = whole.expression if isinstance(whole, Unresolved) else whole
+    if isinstance(text, str) and text.startswith("(no "):   # stepfunctions._whole_request_at_run_time: no member
+        return _INPUT
+    if isinstance(text, str) and text.strip().startswith("{%") and text.strip().endswith("%}") \
+            and _jsonata(text) is _INPUT:
+        return _INPUT
+    raise _Unknown(text, "a request computed by an expression the guard does not evaluate")
+
+
+def _not_evaluated(operation: str, where: str, label: str, exc: _Unknown) -> Violation:
+    """The ``SM-REFERENCE`` violation of a start of ``label`` with a value the guard cannot evaluate."""
+    return Violation(operation, f"{where} with {label}", exc.expression,
+                     "a value written as a literal, or taken from the execution's input",
+                     f"Cannot verify it: {label} may start the pipeline with parameters of its own, and it writes "
+                     f"{exc.expression!r}: {exc}; write the value as a literal", Guardrail.REFERENCE.value)
+
+
 def _runbook_defaults(content: Any, label: str) -> dict[str, Any]:
     """A runbook's parameters that have a ``default`` -> it (``parameters.<name>.default``)."""
     from ._document import parse_text
@@ -399,6 +425,13 @@ def carrier_pipeline_starts(client_for: Callable[[str], Any], operation: str, wh
                     continue
                 defaults = _runbook_defaults(props.get("Content"), label) if service == "ssm" else None
                 for r in requests:
+                    if r.operation == "" and r.extra and task_operation(r.source_type) == "StartPipelineExecution":
+                        # a task whose whole request is its input (decided when it runs) or one expression
+                        try:
+                            _whole_request(r.extra[0][1])
+                        except _Unknown as exc:
+                            unread.append(_not_evaluated(operation, where, label, exc))
+                        continue
                     if r.operation != "StartPipelineExecution":
                         continue
                     unknown: list[_Unknown] = []   # what the guard cannot evaluate, of a start that may be one
@@ -425,13 +458,7 @@ def carrier_pipeline_starts(client_for: Callable[[str], Any], operation: str, wh
                     unknown.clear()
                     given = carried("PipelineParameters", _carried_parameters)
                     if unknown:
-                        exc = unknown[0]
-                        unread.append(Violation(
-                            operation, f"{where} with {label}", exc.expression,
-                            "a value written as a literal, or taken from the execution's input",
-                            f"Cannot verify it: {label} may start the pipeline with parameters of its own, and it "
-                            f"writes {exc.expression!r}: {exc}; write the value as a literal",
-                            Guardrail.REFERENCE.value))
+                        unread.append(_not_evaluated(operation, where, label, unknown[0]))
                         continue
                     if given is None:
                         continue   # none given (the defaults, decided already), or each from the input
