@@ -377,6 +377,43 @@ def test_a_whole_request_computed_by_an_expression_makes_the_move_unverifiable(
         ("SM-REFERENCE", "PipelineVersionAliasOperations.Add ('prod' -> version 2) with state machine sm", arguments)]
 
 
+@pytest.mark.parametrize("request_, jsonata, found", [
+    (_start("$.subnet", member="Value.$"), False, "$.subnet"),
+    (_start("{% $states.input.subnet %}"), True, "{% $states.input.subnet %}"),
+    (None, False, "(no Parameters: the state's input)"),   # the whole request is the Pass state's output
+    (_start("$$.Execution.Input.subnet", member="Value.$"), False, None),   # the execution's input: when it runs
+    (_start("{% $states.context.Execution.Input.subnet %}"), True, None),
+], ids=["jsonpath-state-input", "jsonata-state-input", "no-parameters", "jsonpath-execution-input",
+        "jsonata-execution-input"])
+def test_the_state_input_of_a_later_state_makes_the_move_unverifiable(safemaker_local, safemaker_session,
+                                                                      profile_factory, versions, request_, jsonata,
+                                                                      found):
+    """A state's input is the output of the state before it (Step Functions Developer Guide, "Pass workflow state":
+    ``Result`` / ``Output`` is passed to the next state; "Processing input and output"): in a Task after a Pass state
+    that writes a foreign subnet, ``$.subnet`` / ``$states.input.subnet`` is that constant, not the execution's input
+    (trial 17b F02). Only the first state's input is the execution's; ``$$.Execution.Input`` is in every state."""
+    member = "Arguments" if jsonata else "Parameters"
+    task = {"Type": "Task", "Resource": START, "End": True}
+    if request_ is not None:
+        task[member] = request_
+    feed = {"Type": "Pass", "Next": "S", **({"Output": {"subnet": SUB_X}} if jsonata else {"Result": {"subnet": SUB_X}})}
+    definition = {**({"QueryLanguage": "JSONata"} if jsonata else {}), "StartAt": "P", "States": {"P": feed, "S": task}}
+    _raw(safemaker_local, "stepfunctions").create_state_machine(name="sm", roleArn=SFN_ROLE,
+                                                                definition=json.dumps(definition))
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    if found is None:
+        send(_move, sm=sm)
+        assert safemaker_local.request_count("sagemaker", "UpdatePipelineVersion") == 1
+        return
+    with pytest.raises(GuardrailViolation) as exc:
+        _move(sm)
+    assert safemaker_local.request_count("sagemaker", "UpdatePipelineVersion") == 0
+    assert [(v.rule_id, v.path, v.found) for v in exc.value.violations] == [
+        ("SM-REFERENCE", "PipelineVersionAliasOperations.Add ('prod' -> version 2) with state machine sm", found)]
+    assert "not the execution's input" in str(exc.value)
+
+
 def test_a_value_the_guard_cannot_evaluate_of_another_alias_is_not_read(safemaker_local, safemaker_session,
                                                                         profile_factory, versions):
     # the same expression in a start of another alias or pipeline, or one giving no parameters: not this move's

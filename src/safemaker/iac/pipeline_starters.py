@@ -33,6 +33,7 @@ A value written in a task or step that is not a plain literal is one of three (t
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Callable, Iterator, Mapping
 
@@ -131,6 +132,10 @@ property holding the content, the member of the read's response it came from).""
 
 _INPUT = object()
 """A value taken from the execution's input (:func:`_carried`)."""
+_STATE_INPUT = object()
+"""A value taken from the state's input (``$.x``, ``{% $states.input.x %}``, a Task without ``Parameters``): the
+execution's input in the first state the execution runs, the output of the states before it anywhere else (a Pass
+state's ``Result`` written in the definition, a Task's output): :func:`_from_input` (trial 17b F02)."""
 
 
 class _Unknown(Exception):
@@ -146,6 +151,7 @@ class _Unknown(Exception):
 
 
 _JSONPATH_INPUT = re.compile(r"\$(?:\$\.Execution\.Input)?(?:[.\[].*)?", re.S)
+_JSONPATH_EXECUTION = re.compile(r"\$\$\.Execution\.Input(?:[.\[].*)?", re.S)
 """A JSONPath reference to the state's input (``$``, ``$.x``, ``$['x']``) or the execution's (``$$.Execution.Input``);
 ``$$.`` anything else is the context object, ``$name`` a variable (Developer Guide, "Passing data between states
 with variables", "Accessing execution data from the Context object")."""
@@ -164,7 +170,7 @@ def _jsonata(text: str) -> Any:
     into the input; else :class:`_Unknown`."""
     inner = text.strip()[2:-2].strip()
     if _JSONATA_INPUT.fullmatch(inner):
-        return _INPUT
+        return _INPUT if inner.startswith("$states.context.") else _STATE_INPUT
     if _NUMBER.fullmatch(inner):
         return int(inner)
     m = _JSONATA_STRING.fullmatch(inner)
@@ -205,7 +211,7 @@ def _intrinsic(text: str) -> Any:
     ("Reserved characters in intrinsic functions")."""
     text = text.strip()
     if _JSONPATH_INPUT.fullmatch(text):
-        return _INPUT
+        return _INPUT if _JSONPATH_EXECUTION.fullmatch(text) else _STATE_INPUT
     unknown = _Unknown(text, "an intrinsic function or path the guard does not evaluate (States.Format of string "
                              "literals, States.Array of literals, or a path into the input, is read)")
     pos = 0
@@ -300,7 +306,7 @@ def _automation(text: str, defaults: Mapping[str, Any]) -> Any:
     return _PARAMETER.sub(lambda m: defaults[m.group(1)], text)
 
 
-def _carried(value: Any, defaults: Mapping[str, Any] | None) -> Any:
+def _carried(value: Any, defaults: Mapping[str, Any] | None, first: bool = True) -> Any:
     """``value`` as a start of the carrier sends it when it runs without input: every :class:`Unresolved` in it
     evaluated (:func:`_jsonata`, :func:`_intrinsic`; with ``defaults``, a runbook's parameter defaults:
     :func:`_automation`), :data:`_INPUT` when a part is taken from the execution's input.
@@ -317,18 +323,51 @@ def _carried(value: Any, defaults: Mapping[str, Any] | None) -> Any:
         if defaults is not None:
             return _automation(text, defaults)
         if text.strip().startswith("{%") and text.strip().endswith("%}"):
-            return _jsonata(text)
-        return _intrinsic(text)
+            return _from_input(_jsonata(text), text, first)
+        return _from_input(_intrinsic(text), text, first)
     if isinstance(value, Mapping):
-        out = {k: _carried(v, defaults) for k, v in value.items()}
-        return _INPUT if any(v is _INPUT for v in out.values()) else out
+        out = {k: _carried(v, defaults, first) for k, v in value.items()}
+        return _from_parts(out.values()) or out
     if isinstance(value, (list, tuple)):
-        items = [_carried(v, defaults) for v in value]
-        return _INPUT if any(v is _INPUT for v in items) else items
+        items = [_carried(v, defaults, first) for v in value]
+        return _from_parts(items) or items
     return value
 
 
-def _carried_parameters(given: Any, defaults: Mapping[str, Any] | None) -> list[Any] | None:
+def _from_input(value: Any, expression: Any, first: bool) -> Any:
+    """``value``, with the state's input (:data:`_STATE_INPUT`) read as the execution's (:data:`_INPUT`) in the
+    first state the execution runs (``first``: the definition's top-level ``StartAt``); elsewhere it is what the
+    states before wrote (a Pass state's ``Result``, a Task's output: Developer Guide, "Processing input and output"),
+    which the guard does not follow (trial 17b F02).
+
+    Raises
+    ------
+    _Unknown
+        The state's input of a state that is not the first.
+    """
+    if value is not _STATE_INPUT:
+        return value
+    if first:
+        return _INPUT
+    raise _Unknown(expression, "the state's input, which is the output of the states run before this one (a Pass "
+                               "state's Result, a Task's output), not the execution's input; the guard does not "
+                               "follow it: take the value from the execution's input ($$.Execution.Input..., "
+                               "$states.context.Execution.Input...) or write it as a literal")
+
+
+def _from_parts(parts: Any) -> Any:
+    """:data:`_STATE_INPUT` when a part is taken from the state's input, else :data:`_INPUT` when one is taken from
+    the execution's, else ``None``."""
+    found = None
+    for part in parts:
+        if part is _STATE_INPUT:
+            return _STATE_INPUT
+        if part is _INPUT:
+            found = _INPUT
+    return found
+
+
+def _carried_parameters(given: Any, defaults: Mapping[str, Any] | None, first: bool = True) -> list[Any] | None:
     """The ``PipelineParameters`` entries a start of the carrier sends (:func:`_carried`; an entry with a part from
     the input left out: decided when the carrier runs), or ``None`` when there are none.
 
@@ -338,23 +377,23 @@ def _carried_parameters(given: Any, defaults: Mapping[str, Any] | None) -> list[
         An entry, or the list, the guard cannot evaluate.
     """
     if isinstance(given, Unresolved):
-        given = _carried(given, defaults)
+        given = _carried(given, defaults, first)
     if not isinstance(given, (list, tuple)):
         return None
-    kept = [entry for entry in (_carried(p, defaults) for p in given) if isinstance(entry, Mapping)]
+    kept = [entry for entry in (_carried(p, defaults, first) for p in given) if isinstance(entry, Mapping)]
     return kept or None
 
 
-def _whole_request(whole: Any) -> Any:
+def _whole_request(whole: Any, first: bool = True) -> Any:
     """:data:`_INPUT` for a Task's whole request taken from its input (no ``Parameters`` / ``Arguments``: the state's
     input; a JSONata ``{% $states.input %}``); else :class:`_Unknown` (another expression computing the request, which
     the guard does not evaluate)."""
     text = whole.expression if isinstance(whole, Unresolved) else whole
     if isinstance(text, str) and text.startswith("(no "):   # stepfunctions._whole_request_at_run_time: no member
-        return _INPUT
+        return _from_input(_STATE_INPUT, text, first)
     if isinstance(text, str) and text.strip().startswith("{%") and text.strip().endswith("%}") \
-            and _jsonata(text) is _INPUT:
-        return _INPUT
+            and _jsonata(text) in (_INPUT, _STATE_INPUT):
+        return _from_input(_jsonata(text), text, first)
     raise _Unknown(text, "a request computed by an expression the guard does not evaluate")
 
 
@@ -375,6 +414,22 @@ def _runbook_defaults(content: Any, label: str) -> dict[str, Any]:
     if not isinstance(declared, Mapping):
         return {}
     return {str(k): v["default"] for k, v in declared.items() if isinstance(v, Mapping) and "default" in v}
+
+
+def _first_state_paths(definition: Any) -> frozenset[str]:
+    """Where a request of the state machine ``definition``'s first state (its top-level ``StartAt``) is shown
+    (``DefinitionString.States.<name>.Parameters`` / ``.Arguments``): the one state whose input is the
+    execution's; empty when the definition cannot be read here (every state's input then counts as unknown)."""
+    from ..guard import format_path
+
+    try:
+        start = json.loads(definition).get("StartAt") if isinstance(definition, str) else None
+    except (ValueError, AttributeError):
+        start = None
+    if not isinstance(start, str):
+        return frozenset()
+    return frozenset(f"DefinitionString.{format_path(('States', start, member))}"
+                     for member in ("Parameters", "Arguments"))
 
 
 def carrier_pipeline_starts(client_for: Callable[[str], Any], operation: str, where: str, pipeline: Any,
@@ -424,11 +479,13 @@ def carrier_pipeline_starts(client_for: Callable[[str], Any], operation: str, wh
                         f"be read ({exc})", Guardrail.REFERENCE.value))
                     continue
                 defaults = _runbook_defaults(props.get("Content"), label) if service == "ssm" else None
+                starts_at = _first_state_paths(props.get(prop)) if service == "stepfunctions" else None
                 for r in requests:
+                    first = starts_at is None or r.shown_path(()) in starts_at
                     if r.operation == "" and r.extra and task_operation(r.source_type) == "StartPipelineExecution":
                         # a task whose whole request is its input (decided when it runs) or one expression
                         try:
-                            _whole_request(r.extra[0][1])
+                            _whole_request(r.extra[0][1], first)
                         except _Unknown as exc:
                             unread.append(_not_evaluated(operation, where, label, exc))
                         continue
@@ -436,9 +493,9 @@ def carrier_pipeline_starts(client_for: Callable[[str], Any], operation: str, wh
                         continue
                     unknown: list[_Unknown] = []   # what the guard cannot evaluate, of a start that may be one
 
-                    def carried(member: str, read: Callable[[Any, Any], Any] = _carried) -> Any:
+                    def carried(member: str, read: Callable[[Any, Any, bool], Any] = _carried) -> Any:
                         try:
-                            return read(r.params.get(member), defaults)
+                            return read(r.params.get(member), defaults, first)
                         except _Unknown as exc:
                             unknown.append(exc)
                             return exc
