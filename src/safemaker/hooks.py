@@ -718,6 +718,10 @@ class Guard:
         ``UsePreviousTemplate`` (``UpdateStack``, ``CreateChangeSet``): the stack's
         template and values are read on the same client (``GetTemplate``,
         ``DescribeStacks``), decided, and sent as ``TemplateBody``.
+        ``UpdateStackSet`` of a template that declares parameters: the ``ParameterOverrides`` of the stack set's
+        existing instances, which they keep through the update, are read on the same client
+        (:func:`_stack_instance_overrides`) and the template decided under each too; unread, what a parameter
+        reaches cannot be verified.
 
         Raises
         ------
@@ -742,7 +746,9 @@ class Guard:
         if operation in _PREVIOUS_TEMPLATE_OPERATIONS and params.get("UsePreviousTemplate") and client is not None \
                 and params.get("TemplateBody") is None and params.get("TemplateURL") is None:
             params = _with_previous_template(client, params)
-        violations, starts = _stack_calls().stack_call_decision(operation, params, self.profile)
+        instances = _stack_instance_overrides(client, params) if operation == "UpdateStackSet" and client is not None \
+            else None
+        violations, starts = _stack_calls().stack_call_decision(operation, params, self.profile, instances)
         checked = _Reads()
         if starts:   # a pipeline's new latest version under allow_pipeline_network_parameters: as the direct call
             violations = violations + self._started_violations(operation, starts, client, checked, ())
@@ -1559,6 +1565,45 @@ def _with_previous_template(client: Any, params: dict[str, Any]) -> dict[str, An
     if "Parameters" in params:
         out["Parameters"] = given
     return out
+
+
+def _stack_instance_overrides(client: Any, params: Mapping[str, Any]) -> Any:
+    """A reader of the ``ParameterOverrides`` of the existing instances of the stack set ``params`` names, on
+    ``client`` (the request's own CloudFormation client: same credentials, Region, endpoint), for
+    :func:`safemaker.iac.stack_calls.stack_call_decision`.
+
+    CloudFormation API reference: ``ListStackInstances`` (paginated) gives each instance's ``Account`` and
+    ``Region``, ``DescribeStackInstance`` its ``ParameterOverrides``; both with the request's ``CallAs``. Returns
+    ``[(where, ParameterOverrides)]``, ``where`` ``StackInstance[<account>/<region>]``, instances without overrides
+    left out; no stack set of that name (``StackSetNotFoundException``): none (the update fails). Any other error is
+    raised (the decision makes what a parameter reaches cannot be verified, naming
+    :data:`safemaker.iac.stack_calls.INSTANCE_READS`)."""
+    name = params.get("StackSetName")
+    call_as = {"CallAs": params["CallAs"]} if params.get("CallAs") else {}
+
+    def read() -> list[tuple[str, Any]]:
+        out: list[tuple[str, Any]] = []
+        try:
+            for page in client.get_paginator("list_stack_instances").paginate(StackSetName=name, **call_as):
+                for summary in page.get("Summaries") or ():
+                    account, region = summary.get("Account"), summary.get("Region")
+                    try:
+                        described = client.describe_stack_instance(
+                            StackSetName=name, StackInstanceAccount=account, StackInstanceRegion=region, **call_as)
+                    except ClientError as exc:
+                        if exc.response.get("Error", {}).get("Code") == "StackInstanceNotFoundException":
+                            continue   # deleted since it was listed
+                        raise
+                    given = (described.get("StackInstance") or {}).get("ParameterOverrides")
+                    if given:
+                        out.append((f"StackInstance[{account}/{region}]", given))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "StackSetNotFoundException":
+                return []
+            raise
+        return out
+
+    return read
 
 
 _CHANGE_SET_KEY = "safemaker_change_set"

@@ -191,3 +191,176 @@ def test_a_guarded_cloud_control_create_resource_of_the_stack_set(safemaker_loca
         cc.create_resource(TypeName="AWS::CloudFormation::StackSet", DesiredState=state)
     assert [(v.found, v.rule_id) for v in exc.value.violations] == [("Enabled", "SM-NB-DIRECT-INTERNET")]
     assert safemaker_local.request_count() == before
+
+
+# --------------------------------------------------------------------------- UpdateStackSet (trial 17 F05)
+#
+# CloudFormation API reference, UpdateStackInstances: "During stack set updates, any parameters overridden for a
+# stack instance aren't updated, but retain their overridden value" (ParameterOverrides: "During StackSet updates,
+# any parameter values overridden for a stack instance aren't updated, but retain their overridden value");
+# UpdateStackSet updates the stack set's instances with the new template. ListStackInstances gives each instance's
+# Account and Region, DescribeStackInstance its ParameterOverrides (botocore's model, read below).
+
+T0 = {"Parameters": {"Dia": {"Type": "String", "Default": "Disabled"}, "Team": {"Type": "String", "Default": "ml"}},
+      "Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "q"}}}}
+UPDATE = {"StackSetName": "ss", "TemplateBody": json.dumps(CHILD), "Parameters": CLOSED}
+SHOWN = f"TemplateBody:StackInstance[{ACCOUNT}/us-east-1]/Nb.DirectInternetAccess"
+
+
+def test_oracle_instances_keep_their_overrides_and_can_be_read():
+    model = botocore.session.get_session().get_service_model("cloudformation")
+    doc = model.operation_model("UpdateStackInstances").input_shape.members["ParameterOverrides"].documentation
+    assert "retain their overridden value" in doc
+    summary = model.operation_model("ListStackInstances").output_shape.members["Summaries"].member
+    assert {"Account", "Region"} <= set(summary.members)
+    described = model.operation_model("DescribeStackInstance").output_shape.members["StackInstance"]
+    assert "ParameterOverrides" in described.members
+    assert botocore.session.get_session().create_client(
+        "cloudformation", region_name="us-east-1").can_paginate("list_stack_instances")
+
+
+def _existing(session, *overrides):
+    """The stack set ``ss`` (template T0: a queue; ``Dia``, ``Team`` unused) with one instance per item of
+    ``overrides`` (its ParameterOverrides; ``None``: none), made before the guard, as elsewhere."""
+    cfn = session.client("cloudformation")
+    cfn.create_stack_set(StackSetName="ss", TemplateBody=json.dumps(T0), Parameters=CLOSED)
+    regions = ["us-east-1", "us-west-2", "eu-west-1"]
+    for region, o in zip(regions, overrides):
+        cfn.create_stack_instances(StackSetName="ss", Accounts=[ACCOUNT], Regions=[region],
+                                   **({"ParameterOverrides": o} if o is not None else {}))
+    return cfn
+
+
+@pytest.mark.parametrize("extra", [{}, {"Accounts": [ACCOUNT], "Regions": ["us-west-2"]}])
+def test_update_stack_set_is_decided_under_each_instances_overrides(safemaker_local, safemaker_session, profile,
+                                                                    extra):
+    """Refused when an existing instance's override opens the template, also when the request updates other
+    instances only (``Accounts`` / ``Regions``): every instance is decided (the others get the template later)."""
+    _existing(safemaker_session, OPEN, None)
+    assert safemaker_session.client("cloudformation").describe_stack_instance(
+        StackSetName="ss", StackInstanceAccount=ACCOUNT, StackInstanceRegion="us-east-1",
+    )["StackInstance"]["ParameterOverrides"] == OPEN
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation", config=NO_RETRY)
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.update_stack_set(**UPDATE, **extra)
+    assert [(v.path, v.found, v.rule_id) for v in exc.value.violations] == [
+        (SHOWN, "Enabled", "SM-NB-DIRECT-INTERNET")]
+    assert safemaker_local.request_count("cloudformation", "UpdateStackSet") == 0
+    assert safemaker_local.request_count("cloudformation", "ListStackInstances") == 1
+    assert safemaker_local.request_count("cloudformation", "DescribeStackInstance") == 2 + 1   # the guard's + ours
+
+
+@pytest.mark.parametrize("overrides", [[CLOSED], [UNRELATED], [None], [], [CLOSED, UNRELATED, None]])
+def test_update_stack_set_whose_instances_keep_it_closed_is_sent(safemaker_local, safemaker_session, profile,
+                                                                 overrides):
+    _existing(safemaker_session, *overrides)
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation", config=NO_RETRY)
+    cfn.update_stack_set(**UPDATE)
+    assert safemaker_local.request_count("cloudformation", "UpdateStackSet") == 1
+
+
+def test_a_template_without_parameters_reads_no_instance(safemaker_local, safemaker_session, profile):
+    _existing(safemaker_session, OPEN)
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation", config=NO_RETRY)
+    closed = {"Resources": {"Nb": {**CHILD["Resources"]["Nb"], "Properties": {
+        **CHILD["Resources"]["Nb"]["Properties"], "DirectInternetAccess": "Disabled", "Tags": []}}}}
+    cfn.update_stack_set(StackSetName="ss", TemplateBody=json.dumps(closed))
+    assert safemaker_local.request_count("cloudformation", "UpdateStackSet") == 1
+    assert safemaker_local.request_count("cloudformation", "ListStackInstances") == 0
+
+
+def test_a_stack_set_that_does_not_exist_has_no_instances(safemaker_local, safemaker_session, profile):
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation", config=NO_RETRY)
+    with pytest.raises(cfn.exceptions.ClientError):   # moto: no such stack set (the update itself fails)
+        cfn.update_stack_set(**UPDATE)
+    assert safemaker_local.request_count("cloudformation", "UpdateStackSet") == 1
+
+
+def _denied(cfn, operation):
+    """``operation`` on ``cfn`` answered AccessDenied before it is sent (moto does not enforce IAM)."""
+    from botocore.awsrequest import AWSResponse
+
+    def deny(**kwargs):
+        return AWSResponse("https://cloudformation", 403, {}, None), {
+            "Error": {"Code": "AccessDenied", "Message": "not authorized"}, "ResponseMetadata": {}}
+
+    cfn.meta.events.register(f"before-call.cloudformation.{operation}", deny)
+
+
+@pytest.mark.parametrize("operation", ["ListStackInstances", "DescribeStackInstance"])
+def test_overrides_that_cannot_be_read_make_what_a_parameter_reaches_unverifiable(
+        safemaker_local, safemaker_session, profile, profile_factory, operation):
+    _existing(safemaker_session, CLOSED)
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation", config=NO_RETRY)
+    _denied(cfn, operation)
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.update_stack_set(**UPDATE)
+    assert [(v.path, v.rule_id) for v in exc.value.violations] == [
+        ("TemplateBody:StackInstances/Nb.DirectInternetAccess", "SM-NB-DIRECT-INTERNET")]
+    v = exc.value.violations[0]
+    assert "AccessDenied" in v.message()
+    assert "cloudformation:ListStackInstances and cloudformation:DescribeStackInstance" in v.fix
+    assert "allow_unverified_templates" in v.fix
+    assert safemaker_local.request_count("cloudformation", "UpdateStackSet") == 0
+    # a template whose parameters reach no guarded field: decided as written, sent
+    tagged = {**CHILD, "Resources": {"Nb": {**CHILD["Resources"]["Nb"], "Properties": {
+        **CHILD["Resources"]["Nb"]["Properties"], "DirectInternetAccess": "Disabled"}}}}
+    cfn.update_stack_set(StackSetName="ss", TemplateBody=json.dumps(tagged), Parameters=CLOSED)
+    assert safemaker_local.request_count("cloudformation", "UpdateStackSet") == 1
+
+
+def test_the_relaxation_lets_unread_overrides_through(safemaker_local, safemaker_session, profile_factory):
+    _existing(safemaker_session, CLOSED)
+    safemaker.install_process(profile_factory(allow_unverified_templates=True))
+    cfn = safemaker_session.client("cloudformation", config=NO_RETRY)
+    _denied(cfn, "ListStackInstances")
+    cfn.update_stack_set(**UPDATE)
+    assert safemaker_local.request_count("cloudformation", "UpdateStackSet") == 1
+
+
+def test_a_masked_override_is_unknown(safemaker_local, safemaker_session, profile):
+    """A value shown as ``****`` (how CloudFormation shows a ``NoEcho`` parameter's value) is not the value."""
+    _existing(safemaker_session, [{"ParameterKey": "Dia", "ParameterValue": "****"}])
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation", config=NO_RETRY)
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.update_stack_set(**UPDATE)
+    assert [v.path for v in exc.value.violations] == [SHOWN]
+    assert "a NoEcho override CloudFormation shows masked" in str(exc.value.violations[0].found)
+
+
+def test_update_stack_set_with_the_previous_template_is_refused_without_reads(safemaker_local, safemaker_session,
+                                                                              profile):
+    """``UsePreviousTemplate`` with new ``Parameters``: the stack set's template is not in the request (cannot be
+    verified, as before), and its instances are not read for it."""
+    _existing(safemaker_session, OPEN)
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation", config=NO_RETRY)
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.update_stack_set(StackSetName="ss", UsePreviousTemplate=True, Parameters=CLOSED)
+    assert [(v.path, v.rule_id) for v in exc.value.violations] == [("UsePreviousTemplate", "SM-REFERENCE")]
+    assert safemaker_local.request_count("cloudformation", "UpdateStackSet") == 0
+    assert safemaker_local.request_count("cloudformation", "ListStackInstances") == 0
+
+
+def test_an_update_stack_set_call_in_a_state_machine_cannot_tell_the_instances(profile_file, tmp_path):
+    """A Step Functions ``aws-sdk:cloudformation:updateStackSet`` task runs later, on the instances then: their
+    overrides are not in the source, so what a parameter reaches cannot be verified; a ``createStackSet`` has no
+    instance yet (control)."""
+    def machine(action):
+        return {"Type": "AWS::StepFunctions::StateMachine", "Properties": {"RoleArn": ROLE, "Definition": {
+            "StartAt": "U", "States": {"U": {"Type": "Task", "End": True,
+                                             "Resource": f"arn:aws:states:::aws-sdk:cloudformation:{action}",
+                                             "Parameters": UPDATE}}}}}
+    f = tmp_path / "t.json"
+    f.write_text(json.dumps({"Resources": {"Update": machine("updateStackSet"), "Create": machine("createStackSet")}}))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3, r.stdout
+    bad = [(x["status"], x["logical_id"], x["path"]) for x in rows if x["status"] != "PASS"]
+    assert len(bad) == 1 and bad[0][0] == "UNKNOWN" and bad[0][2] == "DirectInternetAccess"
+    assert bad[0][1].startswith("Update/") and bad[0][1].endswith("/StackInstances/Nb")

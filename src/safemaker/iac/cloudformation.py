@@ -1394,17 +1394,19 @@ def stack_set_requests(child: Document, parameters: Mapping[str, Any] | Unresolv
 
     def values(given: Mapping[str, Any] | Unresolved) -> dict[str, Any]:
         if isinstance(given, Unresolved):
-            return {n: Unresolved({"Ref": n}, given.reason) for n in names}
+            return {n: Unresolved({"Ref": n}, given.reason, fix=given.fix) for n in names}
         return dict(given)
 
     base = values(parameters)
     out = template_requests(child, base, label=label, nesting=nesting)
     seen = [_same_request(r) for r in out]
     old = f"{label}/" if label else ""
+    tried = [base]
     for where, given in overrides:
         merged = {**base, **values(given)}
-        if merged == base:
+        if merged in tried:   # the stack set's values, or another instance's
             continue
+        tried.append(merged)
         new = f"{old}{where}/"
         for r in template_requests(child, merged, label=label, nesting=nesting):
             key = _same_request(r)

@@ -533,10 +533,13 @@ def stack_call_requests(doc: Document, logical_id: str, source_type: str, operat
     step with ``Service: cloudformation`` or an ``aws:createStack`` step, an EventBridge Scheduler
     ``aws-sdk:cloudformation:createStack`` target: the stack is created from the call's
     ``TemplateBody`` with its ``Parameters`` (CloudFormation API reference), so that template is read
-    like a nested stack's. A template the call names (``TemplateURL``, ``UsePreviousTemplate``) or does
-    not carry (:data:`safemaker.iac.stack_calls.UNSEEN_TEMPLATE_OPERATIONS`) cannot be verified; the
-    operations that create nothing (:data:`~safemaker.iac.stack_calls.NO_RESOURCE_OPERATIONS`) and
-    every other CloudFormation operation give ``[]``.
+    like a nested stack's; an ``UpdateStackSet``'s also with every parameter unknown (the stack set's instances
+    keep their own ``ParameterOverrides``, not in the source:
+    :func:`safemaker.iac.cloudformation.stack_set_requests`). A template the call names (``TemplateURL``,
+    ``UsePreviousTemplate``) or does not carry (:data:`safemaker.iac.stack_calls.UNSEEN_TEMPLATE_OPERATIONS`)
+    cannot be verified; the operations that create nothing
+    (:data:`~safemaker.iac.stack_calls.NO_RESOURCE_OPERATIONS`) and every other CloudFormation operation give
+    ``[]``.
 
     Parameters
     ----------
@@ -556,7 +559,7 @@ def stack_call_requests(doc: Document, logical_id: str, source_type: str, operat
     IacInputError
         A written ``TemplateBody`` that is not a CloudFormation template.
     """
-    from .cloudformation import template_requests
+    from .cloudformation import stack_set_requests, template_requests
     from .stack_calls import TEMPLATE_OPERATIONS, UNSEEN_TEMPLATE_OPERATIONS, parameter_values
 
     if operation not in TEMPLATE_OPERATIONS and operation not in UNSEEN_TEMPLATE_OPERATIONS:
@@ -568,7 +571,14 @@ def stack_call_requests(doc: Document, logical_id: str, source_type: str, operat
                                   f"{logical_id} {shown(('TemplateBody',))}", at(("TemplateBody",)))
         where = shown(())
         label = where if where.startswith(logical_id) else f"{logical_id}/{where}"
-        return template_requests(child, parameter_values(params.get("Parameters")), label=label)
+        values = parameter_values(params.get("Parameters"))
+        if operation == "UpdateStackSet":
+            # the existing instances keep their own ParameterOverrides (CloudFormation API reference,
+            # UpdateStackInstances): those when the call runs are not in the source
+            kept = Unresolved("ParameterOverrides", "the ParameterOverrides the stack set's instances keep through "
+                                                    "the update are not in the source")
+            return stack_set_requests(child, values, [("StackInstances", kept)], label=label)
+        return template_requests(child, values, label=label)
     if operation in UNSEEN_TEMPLATE_OPERATIONS:
         member, why = "", f"{operation} {UNSEEN_TEMPLATE_OPERATIONS[operation]}"
     elif body is not None:

@@ -39,11 +39,11 @@ create nothing.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from ..errors import Violation
 from ._document import Document, IacInputError, Unresolved, parse_text
-from ._no_echo import collecting, masked_violation, no_echo_values
+from ._no_echo import NO_ECHO_SHOWN, collecting, masked_violation, no_echo_values
 from ._unverified import RELAXATION, relaxed, unknown_finding, unverifiable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -156,7 +156,8 @@ def stack_call_violations(operation: str, params: Mapping[str, Any], profile: "V
     return stack_call_decision(operation, params, profile)[0]
 
 
-def stack_call_decision(operation: str, params: Mapping[str, Any], profile: "VpcProfile"
+def stack_call_decision(operation: str, params: Mapping[str, Any], profile: "VpcProfile",
+                        instances: Callable[[], Iterable[tuple[str, Any]]] | None = None
                         ) -> tuple[list[Violation], list[tuple[str, str, str, dict[str, Any]]]]:
     """The violations of :func:`stack_call_violations` (same parameters), and the SageMaker calls of the template the
     process guard decides as the same call sent directly (:func:`safemaker.iac.service_calls.decided_as_direct`, as
@@ -170,7 +171,18 @@ def stack_call_decision(operation: str, params: Mapping[str, Any], profile: "Vpc
     ``PipelineDefinitionS3Location`` with every value known): the hook decides that version again under the values
     of whatever already starts the latest version (:meth:`safemaker.hooks.Guard._decided_as_violations`). A stack
     set's template is deployed in the accounts and Regions of its instances, which the request does not name: not
-    handed on (read offline only)."""
+    handed on (read offline only).
+
+    ``UpdateStackSet``: CloudFormation updates the stack set's existing instances, each keeping its own
+    ``ParameterOverrides`` (CloudFormation API reference, UpdateStackInstances: "During stack set updates, any
+    parameters overridden for a stack instance aren't updated, but retain their overridden value"), so the template
+    is decided again under each instance's overrides merged over ``Parameters``
+    (:func:`safemaker.iac.cloudformation.stack_set_requests`). ``instances`` reads them when the template declares
+    a parameter: ``(where, ParameterOverrides)`` per instance (botocore's ``Parameter`` list; the hooks read
+    ``ListStackInstances`` and ``DescribeStackInstance``: :meth:`safemaker.hooks.Guard.provide_stack_params`).
+    When it raises, or is ``None`` (an offline decision), the instances' overrides are unknown: a parameter that
+    reaches a guarded field cannot be verified. All instances are decided, also when the request names some
+    (``Accounts``, ``Regions``, ``DeploymentTargets``): the others are updated to the template later."""
     out: list[Violation] = []
     starts: list[tuple[str, str, str, dict[str, Any]]] = []
     if operation in UNSEEN_TEMPLATE_OPERATIONS:
@@ -180,7 +192,8 @@ def stack_call_decision(operation: str, params: Mapping[str, Any], profile: "Vpc
         body = params.get("TemplateBody")
         if body is not None:
             out.extend(_body_violations(operation, body, params.get("Parameters"), profile,
-                                        starts if operation in _STACK_OPERATIONS else None))
+                                        starts if operation in _STACK_OPERATIONS else None,
+                                        _overrides_reader(operation, params, instances)))
         elif params.get("TemplateURL") is not None:
             out.append(_unverifiable(operation, "TemplateURL", params["TemplateURL"],
                                      "CloudFormation reads the template from that location when it runs"))
@@ -190,14 +203,44 @@ def stack_call_decision(operation: str, params: Mapping[str, Any], profile: "Vpc
     return relaxed(out, profile), starts
 
 
+_STACK_SET_OPERATIONS = frozenset({"CreateStackSet", "UpdateStackSet"})
 _STACK_OPERATIONS = frozenset({"CreateStack", "UpdateStack", "CreateChangeSet"})
 """The operations of :data:`TEMPLATE_OPERATIONS` that deploy the template in the client's own account and Region."""
 
 
+_EXISTING_INSTANCES = "StackInstances"
+"""Where a stack set's existing instances' overrides are shown when they are not read (``<where>/<logical ID>``)."""
+INSTANCE_READS = "cloudformation:ListStackInstances and cloudformation:DescribeStackInstance"
+"""The IAM actions the guard needs to read an ``UpdateStackSet``'s existing stack instances' overrides."""
+
+
+def _overrides_reader(operation: str, params: Mapping[str, Any],
+                      instances: Callable[[], Iterable[tuple[str, Any]]] | None
+                      ) -> Callable[[], list[tuple[str, Any]]] | None:
+    """For ``UpdateStackSet``: a reader of its existing instances' overrides, each as values by name
+    (:func:`parameter_values`; a value CloudFormation shows masked, ``****`` of a ``NoEcho`` parameter, is
+    unknown); ``None`` for any other operation (no instance exists yet, or not a stack set)."""
+    if operation != "UpdateStackSet":
+        return None
+
+    def read() -> list[tuple[str, Any]]:
+        if instances is None:
+            raise LookupError("decided without a client to read them")
+        out = []
+        for where, given in instances():
+            values = parameter_values(given)
+            out.append((where, {k: Unresolved(v, "a NoEcho override CloudFormation shows masked")
+                                if v == NO_ECHO_SHOWN else v for k, v in values.items()}))
+        return out
+
+    return read
+
+
 def _body_violations(operation: str, body: Any, given: Any, profile: "VpcProfile",
-                     starts: list[tuple[str, str, str, dict[str, Any]]] | None = None) -> list[Violation]:
+                     starts: list[tuple[str, str, str, dict[str, Any]]] | None = None,
+                     instances: Callable[[], list[tuple[str, Any]]] | None = None) -> list[Violation]:
     from . import decide_requests
-    from .cloudformation import is_template, template_requests
+    from .cloudformation import is_template, stack_set_requests, template_requests
 
     if not isinstance(body, str):
         return [_unverifiable(operation, "TemplateBody", type(body).__name__, "TemplateBody is not text")]
@@ -212,8 +255,25 @@ def _body_violations(operation: str, body: Any, given: Any, profile: "VpcProfile
         # a NoEcho parameter's value, and what the template derives from it, is never shown: the masking of
         # `safemaker check` (safemaker.iac._no_echo), here for the refusal, its violations and the decision log
         hidden = no_echo_values(doc.data, values)
+        overrides: list[tuple[str, Any]] = []
+        declared = doc.data.get("Parameters")
+        if instances is not None and isinstance(declared, Mapping) and declared:
+            try:
+                overrides = instances()
+            except Exception as exc:  # noqa: BLE001 - not read (permissions, an endpoint): cannot be verified
+                # every parameter may be overridden: what a parameter reaches cannot be verified (what none reaches
+                # is decided as written)
+                overrides = [(_EXISTING_INSTANCES, Unresolved(
+                    "ParameterOverrides", f"the ParameterOverrides the stack set's existing instances keep through "
+                                          f"this update could not be read ({exc})",
+                    fix=f"allow the caller {INSTANCE_READS} on the stack set, or update it where they can be "
+                        "read"))]
+            for _where, o in overrides:
+                if isinstance(o, Mapping):
+                    hidden |= no_echo_values(doc.data, o)
         with collecting(hidden):
-            requests = template_requests(doc, values)
+            requests = (stack_set_requests(doc, values, overrides) if operation in _STACK_SET_OPERATIONS
+                        else template_requests(doc, values))
     except IacInputError as exc:
         return [masked_violation(Violation(operation, "TemplateBody", "unreadable", "a template the guard can read",
                                            f"Cannot read it: {exc}", "SM-REFERENCE"), hidden)]
