@@ -364,3 +364,42 @@ def test_an_update_stack_set_call_in_a_state_machine_cannot_tell_the_instances(p
     bad = [(x["status"], x["logical_id"], x["path"]) for x in rows if x["status"] != "PASS"]
     assert len(bad) == 1 and bad[0][0] == "UNKNOWN" and bad[0][2] == "DirectInternetAccess"
     assert bad[0][1].startswith("Update/") and bad[0][1].endswith("/StackInstances/Nb")
+
+
+def test_cloud_control_update_of_a_stack_set_with_parameters_cannot_be_verified(safemaker_local, safemaker_session,
+                                                                                profile):
+    """Cloud Control ``UpdateResource`` of an ``AWS::CloudFormation::StackSet`` is decided on ``GetResource``'s
+    properties with the patch applied, but ``StackInstancesGroup`` is write-only (resource schema
+    ``writeOnlyProperties``: a read never returns it) and the existing instances keep their ``ParameterOverrides``
+    through the update (``UpdateStackInstances``): a new template that declares parameters cannot be verified
+    (trial 17b F03), one without parameters is decided as it is. moto has no Cloud Control API: Stubber (it answers
+    at ``before-call``, after the guard decided)."""
+    from botocore.stub import Stubber
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::CloudFormation::StackSet").schema
+    assert "/properties/StackInstancesGroup" in schema["writeOnlyProperties"]   # the oracle of the premise
+    readable = {"StackSetName": "s", "PermissionModel": "SELF_MANAGED", "Parameters": CLOSED,
+                "TemplateBody": json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}})}
+    ident = {"TypeName": "AWS::CloudFormation::StackSet", "Identifier": "s"}
+    current = {"ResourceDescription": {"Identifier": "s", "Properties": json.dumps(readable)}}
+    with_parameters = json.dumps([{"op": "replace", "path": "/TemplateBody", "value": json.dumps(CHILD)}])
+    plain = {"Resources": {"Nb": {"Type": "AWS::SageMaker::NotebookInstance",
+                                  "Properties": {**CHILD["Resources"]["Nb"]["Properties"], "DirectInternetAccess":
+                                                 "Disabled", "Tags": []}}}}
+    without = json.dumps([{"op": "replace", "path": "/TemplateBody", "value": json.dumps(plain)}])
+    safemaker.install_process(profile)
+    cc = safemaker_session.client("cloudcontrol")
+    progress = {"ProgressEvent": {"TypeName": ident["TypeName"], "Operation": "UPDATE",
+                                  "OperationStatus": "IN_PROGRESS", "RequestToken": "t-1"}}
+    with Stubber(cc) as stub:
+        stub.add_response("get_resource", current, ident)
+        with pytest.raises(GuardrailViolation) as exc:
+            cc.update_resource(**ident, PatchDocument=with_parameters)
+        assert [(v.rule_id, v.path, v.found) for v in exc.value.violations] == [
+            ("SM-REFERENCE", "PatchDocument", "StackInstancesGroup (write-only)")]
+        assert "UpdateStackSet" in exc.value.violations[0].fix
+        stub.add_response("get_resource", current, ident)
+        stub.add_response("update_resource", progress, {**ident, "PatchDocument": without})
+        cc.update_resource(**ident, PatchDocument=without)
+        stub.assert_no_pending_responses()

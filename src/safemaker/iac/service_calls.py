@@ -1246,6 +1246,32 @@ def reads_type(type_name: Any) -> bool:
     return "sagemaker" in type_name.lower() or type_name in _CHECKED_TYPES or type_name == _PROVISIONED_PRODUCT
 
 
+def _kept_instances(operation: str, type_name: Any, state: Any) -> list[Violation]:
+    """What an ``UpdateResource`` of ``type_name`` leaves in place that a read never returns, when it may decide the
+    update: ``AWS::CloudFormation::StackSet``'s existing instances keep their ``ParameterOverrides`` through an
+    update ("During stack set updates, any parameters overridden for a stack instance aren't updated, but retain
+    their overridden value": CloudFormation API reference, ``UpdateStackInstances``), and ``StackInstancesGroup`` is
+    write-only (resource schema ``writeOnlyProperties``: ``GetResource`` never returns it). A patched state without
+    ``StackInstancesGroup`` whose template declares ``Parameters`` cannot be verified (trial 17b F03);
+    CloudFormation's ``UpdateStackSet``, which reads the instances, is decided under each one's overrides."""
+    from .cloudformation import _STACK_SET
+
+    if type_name != _STACK_SET or not isinstance(state, Mapping) or "StackInstancesGroup" in state:
+        return []
+    body = state.get("TemplateBody")
+    try:
+        declared = isinstance(body, str) and bool((parse_text(body, "TemplateBody").data or {}).get("Parameters"))
+    except (IacInputError, AttributeError):
+        declared = False   # the template itself cannot be read: the resource's decision says so
+    if not declared:
+        return []
+    return [_unverifiable(operation, "PatchDocument", "StackInstancesGroup (write-only)",
+                          "the stack set's existing instances keep their own ParameterOverrides through the update, "
+                          "and Cloud Control's GetResource does not return them (StackInstancesGroup is write-only): "
+                          "update the stack set with CloudFormation UpdateStackSet, which the guard decides under "
+                          "each instance's overrides")]
+
+
 def _unverifiable(operation: str, path: str, found: Any, why: str) -> Violation:
     return unverifiable(operation, path, found, "content the guard can verify", why, _FIX)
 
@@ -1328,6 +1354,7 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
                 state, member = params.get("DesiredState"), "DesiredState"
             else:
                 state, member = current_state, "PatchDocument"
+                out += _kept_instances(operation, type_name, state)
             if isinstance(state, Exception):
                 out.append(_unverifiable(operation, member, params.get(member), str(state)))
             else:
