@@ -92,6 +92,53 @@ def test_every_type_that_makes_what_a_decided_call_makes_is_read():
             "AWS::CodeStarConnections::SyncConfiguration"} <= set(found)
 
 
+def test_every_carrier_type_has_a_terraform_twin_read_or_documented_absent():
+    """Trial 17 F04: the CloudFormation types read as carriers (derived above from the decided calls, and every type
+    the template reader checks besides AWS::SageMaker::*) each have a Terraform AWS provider twin that the plan
+    reader reads (``terraform.CARRIER_TWINS``), or are listed with why the provider has none (``NO_TWIN``)."""
+    from safemaker.iac import cloudformation, terraform
+
+    derived = {t for service, operations in DECIDED_OPERATIONS.items() for op in operations
+               for t in same_object_types(service, op) if service_calls.reads_type(t)}
+    carriers = derived | set(cloudformation._CHECKED_TYPES) | {cloudformation._PROVISIONED_PRODUCT}
+    missing = sorted(t for t in carriers if t not in terraform.CARRIER_TWINS and t not in terraform.NO_TWIN)
+    assert not missing, f"give these CloudFormation carriers a Terraform twin or a NO_TWIN reason: {missing}"
+    assert not set(terraform.CARRIER_TWINS) & set(terraform.NO_TWIN)
+    assert set(terraform.CARRIER_TWINS) | set(terraform.NO_TWIN) <= carriers   # no stale entry
+    unread = sorted(tf for twins in terraform.CARRIER_TWINS.values() for tf in twins if tf not in terraform.READ_TYPES)
+    assert not unread, unread
+    assert all(why.strip() for why in terraform.NO_TWIN.values())
+    assert {"AWS::IoT::TopicRule", "AWS::DataZone::Environment"} <= set(terraform.CARRIER_TWINS)
+
+
+def test_terraform_topic_rules_and_datazone_environments_are_read_as_their_cloudformation_twins(
+        tmp_path, profile_file):  # noqa: F811
+    """Terraform AWS provider r/iot_topic_rule (step_functions: state_machine_name, execution_name_prefix, role_arn;
+    the same under error_action) and r/datazone_environment (blueprint_identifier, profile_identifier): cannot be
+    verified, as AWS::IoT::TopicRule (a state machine named, not its ARN) and AWS::DataZone::Environment (the
+    blueprint's template) are; a topic rule without a Step Functions action is not a carrier."""
+    sfn = {"state_machine_name": "train-sm", "execution_name_prefix": "x", "role_arn": ROLE}
+    plan = _plan(tmp_path, [
+        ("aws_iot_topic_rule.r", "aws_iot_topic_rule", {"name": "r", "enabled": True, "sql": "SELECT * FROM 'x'",
+                                                        "sql_version": "2016-03-23", "step_functions": [sfn],
+                                                        "error_action": [{"step_functions": [sfn]}]}, {}),
+        ("aws_iot_topic_rule.u", "aws_iot_topic_rule", {"name": "u", "sql": "SELECT 1", "step_functions": [
+            {"role_arn": ROLE}]}, {"step_functions": [{"state_machine_name": True}]}),
+        ("aws_iot_topic_rule.plain", "aws_iot_topic_rule", {"name": "plain", "sql": "SELECT 1", "sns": [
+            {"target_arn": "arn:aws:sns:us-east-1:123456789012:t", "role_arn": ROLE}]}, {}),
+        ("aws_datazone_environment.e", "aws_datazone_environment", {
+            "name": "e", "domain_identifier": "dzd_1", "project_identifier": "p1", "profile_identifier": "prof1",
+            "blueprint_identifier": "bp1"}, {}),
+    ])
+    r, rows = run_json(profile_file, plan)
+    assert r.exit_code == 3, r.output
+    assert sorted((x["status"], x["rule_id"], x["logical_id"], x["path"]) for x in rows if "status" in x) == [
+        ("UNKNOWN", "SM-REFERENCE", "aws_datazone_environment.e", ""),
+        ("UNKNOWN", "SM-REFERENCE", "aws_iot_topic_rule.r", "error_action.step_functions[0].state_machine_name"),
+        ("UNKNOWN", "SM-REFERENCE", "aws_iot_topic_rule.r", "step_functions[0].state_machine_name"),
+        ("UNKNOWN", "SM-REFERENCE", "aws_iot_topic_rule.u", "step_functions[0].state_machine_name")]
+
+
 def test_no_batch_resource_type_carries_a_service_job_payload():
     """Trial 12 F03: a Batch service job (SubmitServiceJob's serviceRequestPayload, a CreateTrainingJob request) is
     made by the API call only: no AWS::Batch::* schema has a payload property; the queue and service environment
