@@ -52,7 +52,7 @@ DECIDED_OPERATIONS: Mapping[str, frozenset[str]] = {
     "neptunedata": frozenset({"StartMLDataProcessingJob", "StartMLModelTrainingJob", "StartMLModelTransformJob",
                               "CreateMLEndpoint"}),
     "greengrass": frozenset({"CreateResourceDefinition", "CreateResourceDefinitionVersion"}),
-    "apigateway": frozenset({"PutIntegration", "UpdateIntegration"}),
+    "apigateway": frozenset({"PutIntegration", "UpdateIntegration", "ImportRestApi", "PutRestApi"}),
     "proton": frozenset({"CreateEnvironment", "UpdateEnvironment", "CreateService", "UpdateService",
                          "CreateServiceInstance", "UpdateServiceInstance", "UpdateServicePipeline", "CreateComponent",
                          "UpdateComponent"}),

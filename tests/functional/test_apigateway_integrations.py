@@ -255,3 +255,45 @@ def test_patched_integration_applies_api_gateway_patch_operations():
     assert got == {"type": "AWS", "uri": "u", "requestTemplates": {"application/json": "{}"}, "credentials": "u"}
     with pytest.raises(ValueError):
         service_calls.patched_integration(current, [{"op": "test", "path": "/uri"}])
+
+
+def _openapi(body=OPEN, passthrough="never"):
+    info = {"title": "nb", "description": "d", "version": "1"}   # moto's import reads info.description
+    return json.dumps({"openapi": "3.0.1", "info": info, "paths": {"/nb": {"post": {
+        "responses": {"200": {"description": "OK"}},
+        "x-amazon-apigateway-integration": {"type": "aws", "uri": URI, "httpMethod": "POST", "credentials": CRED,
+                                            "passthroughBehavior": passthrough,
+                                            "requestTemplates": {"application/json": json.dumps(body)}}}}}})
+
+
+def test_import_and_put_rest_api_decide_the_openapi_body(safemaker_local, safemaker_session, profile):
+    # botocore apigateway ImportRestApi / PutRestApi: "body: The POST request body containing external API
+    # definitions. Currently, only OpenAPI definition JSON/YAML files are supported" (a blob)
+    safemaker.install_process(profile)
+    api = safemaker_session.client("apigateway")
+    with pytest.raises(GuardrailViolation) as exc:
+        api.import_rest_api(body=_openapi(OPEN).encode())
+    assert ("body:paths./nb.post.x-amazon-apigateway-integration.requestTemplates.application/json."
+            "DirectInternetAccess", "Enabled") in [(v.path, v.found) for v in exc.value.violations]
+    with pytest.raises(GuardrailViolation) as exc:
+        api.import_rest_api(body=_openapi(CLOSED, passthrough="when_no_match"))
+    assert {v.rule_id for v in exc.value.violations} == {"SM-REFERENCE"}
+    assert safemaker_local.request_count("apigateway", "ImportRestApi") == 0
+    rest = api.import_rest_api(body=_openapi(CLOSED).encode())["id"]
+    with pytest.raises(GuardrailViolation):
+        api.put_rest_api(restApiId=rest, mode="merge", body=_openapi(OPEN))
+    assert safemaker_local.request_count("apigateway", "PutRestApi") == 0
+    api.put_rest_api(restApiId=rest, mode="overwrite", body=json.dumps(
+        {"openapi": "3.0.1", "info": {"title": "nb", "description": "d", "version": "1"}, "paths": {}}))
+    assert safemaker_local.request_count("apigateway", "ImportRestApi") == 1
+    assert safemaker_local.request_count("apigateway", "PutRestApi") == 1
+
+
+def test_a_terraform_rest_api_put_body_is_read(profile_file, tmp_path):
+    plan = {"format_version": "1.2", "resource_changes": [{
+        "address": "aws_api_gateway_rest_api_put.p", "mode": "managed", "type": "aws_api_gateway_rest_api_put",
+        "name": "p", "change": {"actions": ["create"], "before": None, "after_unknown": {},
+                                "after": {"rest_api_id": "a", "body": _openapi(OPEN)}}}]}
+    r, rows = check(profile_file, tmp_path, plan, "plan.json")
+    assert findings(rows) == [("FAIL", "SM-NB-DIRECT-INTERNET", "body.paths./nb.post.x-amazon-apigateway-integration."
+                                                                "requestTemplates.application/json.DirectInternetAccess")]

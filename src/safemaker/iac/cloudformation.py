@@ -1107,6 +1107,8 @@ def _integrations(doc: Document, props: Mapping[str, Any], props_at: Parts, show
         found = [(value, props_at + (prop,), prop, {})] if isinstance(value, Mapping) else []
     else:
         if isinstance(value, str):
+            if _OPENAPI_INTEGRATION not in value:
+                return []   # no integration in the definition: nothing to read
             value = parse_text(value, f"{doc.file}#{shown_id}.{prop}").data
         found = openapi_integrations(value, props_at + (prop,), (prop,))
     out: list[SourceRequest] = []

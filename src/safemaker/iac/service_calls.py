@@ -108,6 +108,11 @@ DOCUMENT_CALLS: Mapping[tuple[str, str], tuple[str, str, str]] = {
     # stateName: a whole state machine's definition); the state is read as a one-state machine
     # (:func:`safemaker.iac.stepfunctions.single_state_machine`)
     ("stepfunctions", "TestState"): ("definition", "AWS::StepFunctions::StateMachine", "DefinitionString"),
+    # API Gateway ImportRestApi / PutRestApi: "body: The POST request body containing external API definitions"
+    # (OpenAPI, JSON or YAML; a blob), read as an AWS::ApiGateway::RestApi's Body: its AWS service integrations
+    # (x-amazon-apigateway-integration) call the API they name (trial 17 F07)
+    ("apigateway", "ImportRestApi"): ("body", "AWS::ApiGateway::RestApi", "Body"),
+    ("apigateway", "PutRestApi"): ("body", "AWS::ApiGateway::RestApi", "Body"),
 }
 """The one table of calls of other services whose request carries a document or target that itself calls
 SageMaker: (botocore service, operation) -> (request member, the CloudFormation type it is read as, that type's
@@ -1364,6 +1369,12 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
         extra = {k: params[k] for k in WITH_MEMBERS.get(rtype, ()) if k in params}
         if member in params or "Enrichment" in extra:
             value = params.get(member)
+            if isinstance(value, (bytes, bytearray)):   # a blob member (an OpenAPI body)
+                value = bytes(value).decode("utf-8", "replace")
+            elif prop == "Body" and not isinstance(value, str):
+                out.append(_unverifiable(operation, member, type(value).__name__, "a body given as a file object, "
+                                                                                  "which the guard does not read"))
+                return relaxed(out, profile), starts
             if key == ("stepfunctions", "TestState"):
                 from .stepfunctions import single_state_machine
 

@@ -719,9 +719,11 @@ def _starting_resource(doc: Document, address: str, rtype: str, values: Mapping[
     return sdk_calls.service_call_requests(doc, address, rtype, service, operation, request, where, shown)
 
 
-_INTEGRATION_TYPES = frozenset({"aws_api_gateway_integration", "aws_api_gateway_rest_api"})
+_INTEGRATION_TYPES = frozenset({"aws_api_gateway_integration", "aws_api_gateway_rest_api",
+                                "aws_api_gateway_rest_api_put"})
 """Terraform AWS provider r/api_gateway_integration (``type``, ``uri``, ``request_templates``,
-``passthrough_behavior``, ``credentials``) and r/api_gateway_rest_api (``body``, an OpenAPI definition as JSON text):
+``passthrough_behavior``, ``credentials``), r/api_gateway_rest_api and r/api_gateway_rest_api_put (``body``, an
+OpenAPI definition as JSON or YAML text):
 the twins of ``AWS::ApiGateway::Method`` / ``RestApi`` (trial 17 F07)."""
 
 
@@ -855,7 +857,7 @@ CARRIER_TWINS: Mapping[str, tuple[str, ...]] = {
     "AWS::IoT::TopicRule": ("aws_iot_topic_rule",),
     "AWS::DataZone::Environment": ("aws_datazone_environment",),
     "AWS::ApiGateway::Method": ("aws_api_gateway_integration",),
-    "AWS::ApiGateway::RestApi": ("aws_api_gateway_rest_api",),
+    "AWS::ApiGateway::RestApi": ("aws_api_gateway_rest_api", "aws_api_gateway_rest_api_put"),
 }
 """CloudFormation carrier types (what ``safemaker check`` reads besides ``AWS::SageMaker::*``) -> the Terraform AWS
 provider types that make the same object, read here alike (trial 17 F04; a class test checks both sides)."""
