@@ -575,7 +575,7 @@ class Guard:
 
         from ._json import loads_strict
 
-        universal_start = re.compile(r"arn:[\w-]+:scheduler:::aws-sdk:sagemaker:startPipelineExecution")
+        universal_start = re.compile(r"arn:[\w-]+:scheduler:[\w-]*:\d*:aws-sdk:(?i:sagemaker):startPipelineExecution")
         name = pipeline.rsplit("/", 1)[-1] if isinstance(pipeline, str) else pipeline
 
         def names_it(named: Any) -> bool:

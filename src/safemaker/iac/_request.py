@@ -94,6 +94,9 @@ class SourceRequest:
     task_region : Any
         The Region the call is sent to when the source names one (a CDK ``AwsSdkCall``'s ``region``), else
         ``None`` (the Region it is deployed in) (:func:`with_task_role`).
+    task_account : Any
+        The account a Step Functions task ``Resource`` / Scheduler target ``Arn`` writes in its account field
+        (``arn:aws:states:us-east-1:123456789012:sagemaker:...``), else ``None`` (:func:`with_task_role`).
     """
 
     file: str
@@ -110,6 +113,7 @@ class SourceRequest:
     task_role: Any = None
     task_role_member: str = "Credentials.RoleArn"
     task_region: Any = None
+    task_account: Any = None
 
 
 def _patterns(operation: str) -> tuple[tuple[tuple[str, ...], str, str | None], ...]:
@@ -180,7 +184,8 @@ def with_task_role(req: SourceRequest, profile: "VpcProfile") -> SourceRequest:
     from what it writes (a training job written in full) is decided as before.
     """
     role, member, region = req.task_role, req.task_role_member, req.task_region
-    if (role is None and region is None) or not _reads_existing(req):
+    account = req.task_account
+    if (role is None and region is None and account is None) or not _reads_existing(req):
         return req
     if region is not None and region != profile.region:
         shown = region.expression if isinstance(region, Unresolved) else region
@@ -188,6 +193,13 @@ def with_task_role(req: SourceRequest, profile: "VpcProfile") -> SourceRequest:
                             f"guard can describe (its Region {profile.region})",
                             fix="Make the call in this Region (no region, or the profile's), or check what it "
                                 "names there with safemaker audit in that Region")
+        return _with_marker(req, marker)
+    if account is not None and account != profile.account_id:
+        shown = account.expression if isinstance(account, Unresolved) else account
+        marker = Unresolved(shown, f"the task's Resource names account {shown!r}: what the call names there is "
+                            f"not what the guard can describe (its account {profile.account_id})",
+                            fix="Leave the Resource's account field empty (arn:aws:states:::...) or write the "
+                                "profile's account, or check what it names there with safemaker audit")
         return _with_marker(req, marker)
     if role is None:
         return req

@@ -1423,7 +1423,7 @@ def stack_set_requests(child: Document, parameters: Mapping[str, Any] | Unresolv
 def _same_request(r: SourceRequest) -> tuple[Any, ...]:
     """What makes two requests of one template the same (not where they are shown)."""
     return (r.logical_id, r.source_type, r.operation, r.params, r.extra, r.starts, r.task_role, r.task_region,
-            r.creates)
+            r.task_account, r.creates)
 
 
 def _state_machine(doc: Document, resolver: Resolver, res: Mapping[str, Any], props: Mapping[str, Any],

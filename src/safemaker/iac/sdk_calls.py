@@ -22,6 +22,7 @@ either ARN: one mapping):
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from contextvars import ContextVar
 from functools import lru_cache
@@ -36,7 +37,7 @@ from .service_calls import (CLOUD_CONTROL_CALLS, DOCUMENT_CALLS, FOLLOWED_CALLS,
                             STARTING_CALLS, TARGET_STARTS, UNSEEN_OPERATIONS, WITH_MEMBERS, decides, payload_request,
                             sagemaker_references, target_start)
 from .service_calls import unseen as unseen_call
-from .stepfunctions import task_operation
+from .stepfunctions import integration_parts, task_operation
 
 __all__ = ["schedule_target_requests", "automation_requests", "pipeline_target_requests", "stack_call_requests",
            "cloudformation_operation", "sdk_integration", "service_call_requests", "NESTED_CALLS", "MAX_NESTING",
@@ -157,8 +158,9 @@ MAX_NESTING = 8
 deeper: cannot be verified (fail closed)."""
 _NESTING: ContextVar[int] = ContextVar("safemaker_iac_nesting", default=0)
 _AUTOMATION_PARAMETER = re.compile(r"\{\{.*?\}\}")
-_SDK_CALL = re.compile(r":(?:states|scheduler):::aws-sdk:([A-Za-z0-9-]+):([A-Za-z0-9]+)(?:\.[A-Za-z]+)?$")
-_STATES_CALL = re.compile(r":states:::states:(startExecution)(?:\.sync(?::2)?|\.waitForTaskToken)?$")
+_SDK_CALL = re.compile(r"aws-sdk:([A-Za-z0-9-]+):([A-Za-z0-9]+)(?:\.[A-Za-z]+)?")
+"""After the account field (:func:`~safemaker.iac.stepfunctions.integration_parts`): an AWS SDK integration."""
+_STATES_CALL = re.compile(r"states:(startExecution)(?:\.sync(?::2)?|\.waitForTaskToken)?")
 """Step Functions' own optimized integration (developer guide, "Start a new AWS Step Functions state machine from a
 running execution"): ``arn:aws:states:::states:startExecution`` (``.sync``, ``.sync:2``, ``.waitForTaskToken``)
 sends ``StartExecution`` with the task's ``Parameters``."""
@@ -197,8 +199,18 @@ def schedule_target_requests(doc: Document, logical_id: str, source_type: str, a
     IacInputError
         An ``Input`` that is not a JSON object, or has a key given twice.
     """
+    from .stepfunctions import _placed_by_resource, names_sagemaker
+
     op = task_operation(arn, service="scheduler")
     call = sdk_integration(arn) if op is None else None
+    if op is None and call is None and names_sagemaker(arn, "scheduler"):
+        text = arn.expression if isinstance(arn, Unresolved) else arn
+        value = Unresolved(text, "a universal target Arn naming SageMaker that is not a SageMaker call the guard "
+                                 "reads (arn:<partition>:scheduler:::aws-sdk:sagemaker:<action>)",
+                           fix="Write the target Arn as EventBridge Scheduler documents universal targets "
+                               "(arn:aws:scheduler:::aws-sdk:sagemaker:createNotebookInstance)")
+        return [SourceRequest(doc.file, logical_id, source_type, "", {}, lambda parts: input_at,
+                              lambda parts: shown_prefix, doc.line, extra=[((), value, "SM-REFERENCE")])]
     if op is None and (call is None or not reads_call(*call)):
         return []
     params = _target_input(doc, logical_id, shown_prefix, input_, input_at, op or call[1])  # type: ignore[index]
@@ -206,13 +218,17 @@ def schedule_target_requests(doc: Document, logical_id: str, source_type: str, a
     def shown(parts: Parts) -> str:
         return f"{shown_prefix}.{format_path(parts)}" if parts else shown_prefix
 
+    placed = _placed_by_resource(arn)
     if call is not None:
-        return service_call_requests(doc, logical_id, source_type, call[0], call[1], params,
-                                     lambda parts: input_at, shown)
-    if isinstance(params, Unresolved):
-        return [SourceRequest(doc.file, logical_id, source_type, "", {}, lambda parts: input_at,
-                              lambda parts: shown_prefix, doc.line, extra=[((), params, "SM-REFERENCE")])]
-    return [SourceRequest(doc.file, logical_id, source_type, op, params, lambda parts: input_at, shown, doc.line)]
+        out = service_call_requests(doc, logical_id, source_type, call[0], call[1], params,
+                                    lambda parts: input_at, shown)
+    elif isinstance(params, Unresolved):
+        out = [SourceRequest(doc.file, logical_id, source_type, "", {}, lambda parts: input_at,
+                             lambda parts: shown_prefix, doc.line, extra=[((), params, "SM-REFERENCE")])]
+    else:
+        out = [SourceRequest(doc.file, logical_id, source_type, op, params, lambda parts: input_at, shown, doc.line)]
+    return [dataclasses.replace(r, **{k: v for k, v in placed.items() if getattr(r, k) is None}) for r in out] \
+        if placed else out
 
 
 def _target_input(doc: Document, logical_id: str, shown_prefix: str, input_: Any, input_at: Parts,
@@ -244,11 +260,11 @@ def sdk_integration(resource: Any) -> tuple[str, str] | None:
     target ``Arn`` (``arn:aws:states:::aws-sdk:sfn:createStateMachine`` -> ``("sfn", "CreateStateMachine")``), or
     ``None``. The service is the integration's name (Step Functions is ``sfn``); an unresolved resource is read
     from its text."""
-    text = resource.expression if isinstance(resource, Unresolved) else resource
-    m = _SDK_CALL.search(text) if isinstance(text, str) else None
+    parts = integration_parts(resource)
+    m = _SDK_CALL.fullmatch(parts[2]) if parts is not None else None
     if m is None:
-        own = _STATES_CALL.search(text) if isinstance(text, str) else None
-        return ("sfn", "StartExecution") if own is not None else None
+        own = integration_parts(resource, "states")
+        return ("sfn", "StartExecution") if own is not None and _STATES_CALL.fullmatch(own[2]) else None
     service = read_name(m.group(1)) or m.group(1).lower()
     return service, m.group(2)[0].upper() + m.group(2)[1:]
 

@@ -1822,7 +1822,7 @@ def _resource_violations(operation: str, member: str, rtype: str, prop: str | No
         if runs_as is not None and r.task_role is None:
             r = dataclasses.replace(r, task_role=runs_as)
         r = with_task_role(r, profile)   # a task under another account's role: not followed here (trial 15c F11)
-        if r.extra and r.task_role is not None and r.starts is not None:
+        if r.extra and (r.task_role is not None or r.task_account is not None) and r.starts is not None:
             kept.append(dataclasses.replace(r, operation="", params={}, starts=None))
         elif not r.extra and decided_as_direct(r, profile):
             # a carrier's SageMaker call the hook decides as what it makes run (a pipeline version alias moved or

@@ -29,7 +29,7 @@ from ._document import Document, Parts, Unresolved
 from ._request import SourceRequest
 
 __all__ = ["is_state_machine", "definition_requests", "task_operation", "apply_substitutions", "single_state_machine",
-           "OPTIMIZED_INTEGRATIONS"]
+           "OPTIMIZED_INTEGRATIONS", "integration_parts", "names_sagemaker"]
 
 OPTIMIZED_INTEGRATIONS = (
     "createEndpoint", "createEndpointConfig", "createHyperParameterTuningJob", "createLabelingJob",
@@ -37,12 +37,44 @@ OPTIMIZED_INTEGRATIONS = (
 )
 """The SageMaker actions of Step Functions' optimized integration (each with ``.sync`` where it waits)."""
 
-_RESOURCE = {
-    "states": re.compile(r":states:::(?:aws-sdk:)?sagemaker:([A-Za-z0-9]+)(?:\.[A-Za-z]+)?$"),
-    "scheduler": re.compile(r":scheduler:::aws-sdk:sagemaker:([A-Za-z0-9]+)$"),
-}
-"""Service -> the ARN form of its SageMaker calls: a Step Functions task ``Resource`` (optimized or AWS SDK
-integration) and an EventBridge Scheduler universal target ``Arn`` (``aws-sdk`` only)."""
+_FIELD = r"(?:[^:${}]|\$\{[^}]*\})*"
+"""One field of an ARN as written: no ``:``, or a placeholder filled at deployment (``${AWS::Region}``)."""
+_INTEGRATION = re.compile(rf":(?P<service>states|scheduler):(?P<region>{_FIELD}):(?P<account>{_FIELD}):(?P<rest>.+)$")
+"""A Step Functions task ``Resource`` or an EventBridge Scheduler target ``Arn``: the Region and account fields (empty
+in the documented ``arn:aws:states:::`` spelling) and what follows them."""
+_RESOURCE = re.compile(r"(?:aws-sdk:)?(?i:sagemaker):([A-Za-z0-9]+)(?:\.[A-Za-z]+(?::\d+)?)?")
+"""The SageMaker call after the account field: a Step Functions optimized (``sagemaker:createTrainingJob.sync``) or
+AWS SDK (``aws-sdk:sagemaker:createNotebookInstance``) integration, or a Scheduler universal target (``aws-sdk``
+only); the service name matched in any case and any integration-pattern suffix read (fail closed: a spelling Step
+Functions refuses costs nothing, one it accepts is decided)."""
+_NAMES_SAGEMAKER = re.compile(r"sagemaker", re.IGNORECASE)
+
+
+def integration_parts(resource: Any, service: str | None = None) -> tuple[str, str, str] | None:
+    """``(region, account, rest)`` of a Step Functions integration ``Resource`` / Scheduler universal target ``Arn``
+    (``service``: ``"states"`` or ``"scheduler"``, default either), or ``None``.
+
+    The Step Functions developer guide ("Discover service integration patterns"): "The ``:::`` portion of the value
+    denotes empty ``region`` and ``account-id`` fields which are unnecessary because both are inferred from the
+    region and account in which the workflow runs". A Resource that fills them
+    (``arn:aws:states:us-east-1:123456789012:sagemaker:createTrainingJob.sync``) is read as the same integration, and
+    its Region and account are returned for the decision (:func:`safemaker.iac._request.with_task_role`). Any
+    partition (``aws``, ``aws-cn``, ``aws-us-gov``, ``${AWS::Partition}``). An unresolved resource is read from its
+    text."""
+    text = resource.expression if isinstance(resource, Unresolved) else resource
+    if not isinstance(text, str):
+        return None
+    m = _INTEGRATION.search(text)
+    if m is None or (service is not None and m.group("service") != service):
+        return None
+    return m.group("region"), m.group("account"), m.group("rest")
+
+
+def names_sagemaker(resource: Any, service: str = "states") -> bool:
+    """Whether an integration ``Resource`` / target ``Arn`` (:func:`integration_parts`) names SageMaker anywhere
+    after its account field (any case): one the readers cannot classify is cannot be verified (fail closed)."""
+    parts = integration_parts(resource, service)
+    return parts is not None and bool(_NAMES_SAGEMAKER.search(parts[2]))
 
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
@@ -123,14 +155,17 @@ def task_operation(resource: Any, service: str = "states") -> str | None:
 
     With ``service="scheduler"``: the operation of an EventBridge Scheduler universal target
     (``arn:aws:scheduler:::aws-sdk:sagemaker:createNotebookInstance``), the same action names.
-    An unresolved resource (``arn:${AWS::Partition}:states:::sagemaker:...``) is read from its text.
+    An unresolved resource (``arn:${AWS::Partition}:states:::sagemaker:...``) is read from its text; a Region and
+    account written in it are read past (:func:`integration_parts`).
     """
-    text = resource.expression if isinstance(resource, Unresolved) else resource
-    if not isinstance(text, str):
-        return None
-    m = _RESOURCE[service].search(text)
-    if m is None:
-        return None
+    parts = integration_parts(resource, service)
+    m = _RESOURCE.fullmatch(parts[2]) if parts is not None else None
+    if m is None or (service == "scheduler" and not parts[2].startswith("aws-sdk:")):  # type: ignore[index]
+        from .sdk_calls import sdk_integration
+
+        call = sdk_integration(resource) if parts is not None else None
+        # an AWS SDK integration naming SageMaker by another spelling of its name (``aws-sdk:sage-maker:...``)
+        return call[1] if call is not None and call[0] == "sagemaker" else None
     action = m.group(1)
     return action[0].upper() + action[1:]
 
@@ -261,7 +296,7 @@ _CROSS_REGION_KEYS = frozenset({"region", "endpoint", "action", "service", "para
 call-aws-service-cross-region.ts``, ``_renderTask``): its singleton Lambda function (``CrossRegionAwsSdk``, uuid
 ``8a0c93f3-dbef-4b71-ac13-7aaf2048ce7e``) makes the call ``service`` / ``action`` (AWS SDK for JavaScript v3 client
 name, camelCase action) with ``parameters`` in ``region`` (``endpoint``: the URL to send it to)."""
-_LAMBDA_INVOKE = re.compile(r":states:::lambda:invoke(?:\.waitForTaskToken)?$")
+_LAMBDA_INVOKE = re.compile(r"lambda:invoke(?:\.waitForTaskToken)?")
 
 
 def _cross_region_payload(state: Mapping[str, Any], member: str) -> tuple[Parts, Any] | None:
@@ -273,7 +308,8 @@ def _cross_region_payload(state: Mapping[str, Any], member: str) -> tuple[Parts,
     raw = state.get(member)
     resource = state.get("Resource")
     text = resource.expression if isinstance(resource, Unresolved) else resource
-    if isinstance(text, str) and _LAMBDA_INVOKE.search(text) and isinstance(raw, Mapping) and "Payload" in raw:
+    parts = integration_parts(text, "states")
+    if parts is not None and _LAMBDA_INVOKE.fullmatch(parts[2]) and isinstance(raw, Mapping) and "Payload" in raw:
         raw, where = raw["Payload"], ("Payload",)
     else:
         where = ()
@@ -388,53 +424,100 @@ def definition_requests(doc: Document, definition: Mapping[str, Any], at: Parts,
     for here, name, state in _states(definition, ()):
         if state.get("Type") != "Task":
             continue
-        op = task_operation(state.get("Resource"))
-        if op is None:
-            out.extend(_service_call(doc, definition, state, here, at, logical_id, embedded, str(member_name)))
-            continue
-        if task_role(state) is not None:
-            roles[len(out)] = task_role(state)   # the one request a SageMaker task adds (service calls set theirs)
-        if "Arguments" in state or "Parameters" in state:
-            member = "Arguments" if "Arguments" in state else "Parameters"
-        else:
-            jsonata = state.get("QueryLanguage", definition.get("QueryLanguage")) == "JSONata"
-            member = "Arguments" if jsonata else "Parameters"
-        raw = state.get(member)
-        state_at = here + (member,)
-        prefix = format_path(here)
-        rtype = state.get("Resource")
-        rtype_text = rtype.expression if isinstance(rtype, Unresolved) else rtype
-        whole = _whole_request_at_run_time(member, raw)
-        if whole is not None and not (op in RULES and RULES[op].unsupported):
-            # The whole request is the state's input, or one expression: nothing in it can be verified.
-            at_state = here if member not in state else state_at
-            out.append(SourceRequest(
-                doc.file, logical_id if logical_id is not None else prefix, str(rtype_text), "", {},
-                lambda parts, _at=at_state: at if embedded else at + _at,
-                lambda parts, _m=member_name, _p=format_path(state_at):
-                    f"{_m}.{_p}" if _m else _p,
-                doc.line, extra=[((), whole, "SM-REFERENCE")]))
-            continue
-        if not isinstance(raw, Mapping):
-            raw = {}
-        params = _runtime_values(raw)
-
-        def source_path(parts: Parts, _raw: Any = raw, _state_at: Parts = state_at) -> Parts:
-            if embedded:
-                return at
-            return at + _state_at + _source_parts(_raw, parts)
-
-        def shown(parts: Parts, _raw: Any = raw, _state_at: Parts = state_at) -> str:
-            return format_path(_state_at + _source_parts(_raw, parts))
-
-        if logical_id is not None:
-            ident = logical_id
-
-            def shown_cfn(parts: Parts, _shown: Any = shown, _m: Any = member_name) -> str:
-                return f"{_m}.{_shown(parts)}" if _m else _shown(parts)
-
-            out.append(SourceRequest(doc.file, ident, str(rtype_text), op, params, source_path, shown_cfn, doc.line))
-        else:
-            out.append(SourceRequest(doc.file, prefix, str(rtype_text), op, params, source_path, shown, doc.line))
+        first = len(out)
+        _task_requests(out, roles, doc, definition, here, state, at, logical_id, embedded, member_name)
+        placed = _placed_by_resource(state.get("Resource"))
+        for i in range(first, len(out)) if placed else ():
+            out[i] = dataclasses.replace(out[i], **{k: v for k, v in placed.items() if getattr(out[i], k) is None})
     return [dataclasses.replace(r, task_role=roles[i]) if i in roles and r.task_role is None else r
             for i, r in enumerate(out)]
+
+
+def _placed_by_resource(resource: Any) -> dict[str, Any]:
+    """``task_region`` / ``task_account`` a task ``Resource`` writes in its Region and account fields
+    (:func:`integration_parts`; a field holding a placeholder filled at deployment is :class:`Unresolved`)."""
+    parts = integration_parts(resource)
+    placed: dict[str, Any] = {}
+    for key, value in zip(("task_region", "task_account"), parts[:2] if parts is not None else ()):
+        if value:
+            placed[key] = Unresolved(value, "filled at deployment") if "${" in value else value
+    return placed
+
+
+def _unclassified(doc: Document, here: Parts, at: Parts, logical_id: str | None, embedded: bool,
+                  member_name: Any, resource: Any) -> SourceRequest:
+    """The cannot-be-verified request of a task whose ``Resource`` names SageMaker in a spelling no reader
+    classifies (``arn:aws:states:::sagemaker:create-training-job``): what it calls is not known (fail closed)."""
+    text = resource.expression if isinstance(resource, Unresolved) else resource
+    value = Unresolved(text, "a Step Functions task Resource naming SageMaker that is not a SageMaker integration "
+                             "the guard reads (arn:<partition>:states:::sagemaker:<action>[.sync|.waitForTaskToken] "
+                             "or arn:<partition>:states:::aws-sdk:sagemaker:<action>)",
+                       fix="Write the Resource as Step Functions documents its SageMaker integrations "
+                           "(arn:aws:states:::sagemaker:createTrainingJob.sync, "
+                           "arn:aws:states:::aws-sdk:sagemaker:createNotebookInstance)")
+    state_at = here + ("Resource",)
+    shown = format_path(state_at)
+    return SourceRequest(doc.file, logical_id if logical_id is not None else format_path(here), str(text), "", {},
+                         lambda parts: at if embedded else at + state_at,
+                         lambda parts: f"{member_name}.{shown}" if member_name else shown,
+                         doc.line, extra=[((), value, "SM-REFERENCE")])
+
+
+def _task_requests(out: list[SourceRequest], roles: dict[int, Any], doc: Document, definition: Mapping[str, Any],
+                   here: Parts, state: Mapping[str, Any], at: Parts, logical_id: str | None, embedded: bool,
+                   member_name: Any) -> None:
+    """The requests of one Task state, added to ``out`` (its role, for a SageMaker task, to ``roles``)."""
+    op = task_operation(state.get("Resource"))
+    if op is None:
+        found = _service_call(doc, definition, state, here, at, logical_id, embedded, str(member_name))
+        if not found and names_sagemaker(state.get("Resource")):
+            from .sdk_calls import sdk_integration
+
+            if sdk_integration(state.get("Resource")) is None:
+                found = [_unclassified(doc, here, at, logical_id, embedded, member_name, state.get("Resource"))]
+        out.extend(found)
+        return
+    if task_role(state) is not None:
+        roles[len(out)] = task_role(state)   # the one request a SageMaker task adds (service calls set theirs)
+    if "Arguments" in state or "Parameters" in state:
+        member = "Arguments" if "Arguments" in state else "Parameters"
+    else:
+        jsonata = state.get("QueryLanguage", definition.get("QueryLanguage")) == "JSONata"
+        member = "Arguments" if jsonata else "Parameters"
+    raw = state.get(member)
+    state_at = here + (member,)
+    prefix = format_path(here)
+    rtype = state.get("Resource")
+    rtype_text = rtype.expression if isinstance(rtype, Unresolved) else rtype
+    whole = _whole_request_at_run_time(member, raw)
+    if whole is not None and not (op in RULES and RULES[op].unsupported):
+        # The whole request is the state's input, or one expression: nothing in it can be verified.
+        at_state = here if member not in state else state_at
+        out.append(SourceRequest(
+            doc.file, logical_id if logical_id is not None else prefix, str(rtype_text), "", {},
+            lambda parts, _at=at_state: at if embedded else at + _at,
+            lambda parts, _m=member_name, _p=format_path(state_at):
+                f"{_m}.{_p}" if _m else _p,
+            doc.line, extra=[((), whole, "SM-REFERENCE")]))
+        return
+    if not isinstance(raw, Mapping):
+        raw = {}
+    params = _runtime_values(raw)
+
+    def source_path(parts: Parts, _raw: Any = raw, _state_at: Parts = state_at) -> Parts:
+        if embedded:
+            return at
+        return at + _state_at + _source_parts(_raw, parts)
+
+    def shown(parts: Parts, _raw: Any = raw, _state_at: Parts = state_at) -> str:
+        return format_path(_state_at + _source_parts(_raw, parts))
+
+    if logical_id is not None:
+        ident = logical_id
+
+        def shown_cfn(parts: Parts, _shown: Any = shown, _m: Any = member_name) -> str:
+            return f"{_m}.{_shown(parts)}" if _m else _shown(parts)
+
+        out.append(SourceRequest(doc.file, ident, str(rtype_text), op, params, source_path, shown_cfn, doc.line))
+    else:
+        out.append(SourceRequest(doc.file, prefix, str(rtype_text), op, params, source_path, shown, doc.line))
