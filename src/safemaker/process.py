@@ -737,9 +737,37 @@ def _final_violation(operation: str, path: str, found: Any, required: str, fix: 
 
 
 def _header(request: Any, name: str) -> str | None:
-    """A header's value as sent (a ``str``; botocore holds some as ``bytes``), or ``None`` when absent."""
-    value = request.headers.get(name) if request.headers is not None else None
-    return value if value is None or type(value) is str else _as_str(value)
+    """A header's value as sent (a ``str``; botocore holds some as ``bytes``), or ``None`` when absent; the name
+    matched in any case (:func:`_header_values`). Several different values under names that differ only in case
+    or surrounding spaces are returned joined with ``" | "`` (no decided value is that: fail closed)."""
+    values = _header_values(request, name)
+    if not values:
+        return None
+    return values[0] if len(set(values)) == 1 else " | ".join(values)
+
+
+def _header_values(request: Any, name: str) -> list[str]:
+    """Every value sent under header ``name``, the name compared case-insensitively and without surrounding spaces
+    (RFC 9110 section 5.1: "Field names are case-insensitive"). botocore's ``HeadersDict`` keeps one value per
+    case-folded name, but a name with spaces around it is another key, and a plain ``dict`` put in its place by a
+    handler keeps ``X-Amz-Target`` and ``x-amz-target`` apart: ``http.client`` sends each."""
+    headers = request.headers
+    if headers is None:
+        return []
+    folded = name.lower()
+    items = headers._dict.items() if type(headers) is _HeadersDict else None
+    if items is None:
+        try:
+            items = list(headers.items())
+        except Exception:  # noqa: BLE001 - not a mapping: read the one name as given
+            value = headers.get(name)
+            return [] if value is None else [value if type(value) is str else _as_str(value)]
+    out = []
+    for key, value in items:
+        text = key if type(key) is str else _as_str(key)
+        if (text == name or text.strip().lower() == folded) and value is not None:
+            out.append(value if type(value) is str else _as_str(value))
+    return out
 
 
 def _as_str(value: Any) -> str:
@@ -749,11 +777,8 @@ def _as_str(value: Any) -> str:
 
 
 def _target_of(request: Any) -> str | None:
-    """The ``X-Amz-Target`` header as sent, or ``None`` when there is none."""
-    headers = request.headers
-    if type(headers) is _HeadersDict:  # botocore's prepared request: its dict, read with a prebuilt key
-        value = headers._dict.get(_TARGET_KEY)
-        return value if value is None or type(value) is str else _as_str(value)
+    """The ``X-Amz-Target`` header as sent, or ``None`` when there is none (the name in any case:
+    :func:`_header`)."""
     return _header(request, "X-Amz-Target")
 
 
@@ -824,17 +849,10 @@ def sends_to_sagemaker_api(request: Any) -> bool:
     """
     headers = request.headers
     if headers is not None:
-        if type(headers) is _HeadersDict:  # botocore's prepared request: its dict, read with prebuilt keys
-            raw = headers._dict
-            target, host = raw.get(_TARGET_KEY), raw.get(_HOST_KEY)
-        else:
-            target, host = headers.get("X-Amz-Target"), headers.get("Host")
-        if target is not None:
-            if type(target) is not str:
-                target = _as_str(target)
+        for target in _header_values(request, "X-Amz-Target"):
             if target.lstrip()[:10].lower() == _TARGET_PREFIX_FOLDED:
                 return True
-        if host is not None and is_sagemaker_api_host(_header(request, "Host")):  # type: ignore[arg-type]
+        if any(is_sagemaker_api_host(host) for host in _header_values(request, "Host")):
             return True
     url = request.url or ""
     lowered = url.lower()
@@ -847,19 +865,13 @@ class _HeadersDict:  # botocore.awsrequest.HeadersDict once bound; until then no
     pass
 
 
-_TARGET_KEY: Any = None
-_HOST_KEY: Any = None
-
-
 def _bind_botocore_headers() -> None:
-    """Read botocore's prepared headers through their own dict (the fast path of :func:`_target_of` and
-    :func:`sends_to_sagemaker_api`) from now on. Called with the send check: botocore's ``awsrequest``
-    (which imports urllib3) is loaded then, not at ``import safemaker``; before, a header is read through
-    ``headers.get`` (the same value)."""
-    global _HeadersDict, _TARGET_KEY, _HOST_KEY
-    from botocore.awsrequest import HeadersDict, _HeaderKey
+    """Read botocore's prepared headers through their own dict (:func:`_header_values`: every name as stored) from
+    now on. Called with the send check: botocore's ``awsrequest`` (which imports urllib3) is loaded then, not at
+    ``import safemaker``; before, headers are read through ``headers.items()`` (the same names and values)."""
+    global _HeadersDict
+    from botocore.awsrequest import HeadersDict
 
-    _TARGET_KEY, _HOST_KEY = _HeaderKey("X-Amz-Target"), _HeaderKey("Host")
     _HeadersDict = HeadersDict  # type: ignore[misc]
 
 
@@ -1216,40 +1228,46 @@ def undecided_carrier_operation(endpoint_prefix: str, request: Any) -> "tuple[st
     """
     for service in _CARRIER_PREFIXES.get(endpoint_prefix, ()):
         target, actions, cbor, rest = _carrier_matchers(service)
-        header = _header(request, "X-Amz-Target")
-        if header is not None and header in target:
-            return service, header.rpartition(".")[2]
+        for header in _header_values(request, "X-Amz-Target"):
+            operation = target.get(header.strip().lower())
+            if operation is not None:
+                return service, operation
         path = urlsplit(request.url).path
         tail = path.rpartition("/operation/")
-        if tail[1] and tail[2] in cbor:
-            return service, tail[2]
+        if tail[1] and tail[2].strip().lower() in cbor:
+            return service, cbor[tail[2].strip().lower()]
         method = (request.method or "").upper()
         for rest_method, pattern, operation in rest:
             if method == rest_method and pattern.match(path):
                 return service, operation
         if actions:   # the query protocol: Action in the query string (GET or POST) or in a POST's form body
-            from urllib.parse import parse_qs
+            from urllib.parse import parse_qsl
 
-            named = parse_qs(urlsplit(request.url).query).get("Action", [])
+            named = [v for k, v in parse_qsl(urlsplit(request.url).query) if k.strip().lower() == "action"]
             body = request.body
             if body:
                 if isinstance(body, (bytes, bytearray)):
                     body = bytes(body).decode("utf-8", "replace")
                 if not isinstance(body, str):
                     return service, "a request whose body cannot be read"
-                named += parse_qs(body).get("Action", [])
+                named += [v for k, v in parse_qsl(body) if k.strip().lower() == "action"]
             for action in named:
-                if action in actions:
-                    return service, action
+                if action.strip().lower() in actions:
+                    return service, actions[action.strip().lower()]
     return None
 
 
 @lru_cache(maxsize=None)
-def _carrier_matchers(service: str) -> "tuple[frozenset[str], frozenset[str], frozenset[str], \
+def _carrier_matchers(service: str) -> "tuple[Mapping[str, str], Mapping[str, str], Mapping[str, str], \
         tuple[tuple[str, re.Pattern[str], str], ...]]":
     """How each decided operation of ``service`` is written on the wire (botocore's service model, read once): the
-    ``X-Amz-Target`` values, the query ``Action`` names, the CBOR operation names, and ``(method, path pattern,
-    operation)`` of the REST ``requestUri`` templates (``{Label}`` one segment, ``{Label+}`` the rest)."""
+    ``X-Amz-Target`` values, the query ``Action`` names and the CBOR operation names, each lower-cased -> the
+    operation, and ``(method, path pattern, operation)`` of the REST ``requestUri`` templates (``{Label}`` one
+    segment, ``{Label+}`` the rest; any case).
+
+    Compared without case (issue 13, gap 2): a spelling that differs from a decided operation's only in case (or
+    spaces around it) is taken as that operation. Whether a service's front end folds them is not documented;
+    taking them as decided costs a request no client writes, leaving them would send one the service may run."""
     import botocore.session
 
     if service == _STACK_SERVICE_NAME:
@@ -1266,13 +1284,13 @@ def _carrier_matchers(service: str) -> "tuple[frozenset[str], frozenset[str], fr
         regex = "".join((".+" if part.endswith("+}") else "[^/]+") if part.startswith("{") else re.escape(part)
                         for part in parts)
         if uri != "/":
-            rest.append(((http.get("method") or "POST").upper(), re.compile(rf"^(?:/[^?]*?)??{regex}/?$"),
-                         operation))
+            rest.append(((http.get("method") or "POST").upper(), re.compile(rf"^(?:/[^?]*?)??{regex}/?$",
+                                                                            re.IGNORECASE), operation))
     protocols = set(model.metadata.get("protocols") or ()) | {model.metadata.get("protocol")}
-    none: frozenset[str] = frozenset()
-    targets = frozenset(f"{target_prefix}.{op}" for op in operations) if target_prefix else none
-    return (targets, frozenset(operations) if "query" in protocols else none,
-            frozenset(operations) if "smithy-rpc-v2-cbor" in protocols else none, tuple(rest))
+    folded = {op.lower(): op for op in operations}
+    targets = {f"{target_prefix}.{op}".lower(): op for op in operations} if target_prefix else {}
+    return (targets, folded if "query" in protocols else {},
+            folded if "smithy-rpc-v2-cbor" in protocols else {}, tuple(rest))
 
 
 def _refuse_undecided(g: "Guard", request: Any, carried: "tuple[str, str] | None" = None) -> None:
