@@ -1277,6 +1277,89 @@ def _kept_instances(operation: str, type_name: Any, state: Any) -> list[Violatio
                           "each instance's overrides")]
 
 
+KEPT_WRITE_ONLY: Mapping[str, tuple[str, ...]] = {
+    "AWS::StepFunctions::StateMachine": ("Definition", "DefinitionString", "DefinitionS3Location"),
+    "AWS::SageMaker::Space": ("SpaceSettings",),
+    "AWS::Pipes::Pipe": ("TargetParameters",),
+    "AWS::Config::ConformancePack": ("TemplateBody", "TemplateS3Uri", "TemplateSSMDocumentDetails"),
+    "AWS::Config::OrganizationConformancePack": ("TemplateBody", "TemplateS3Uri"),
+    "AWS::CloudFormation::Stack": ("TemplateBody", "TemplateURL"),
+    "AWS::CloudFormation::StackSet": ("TemplateBody", "TemplateURL"),
+}
+"""Read types whose decision needs content that may be write-only (resource schema ``writeOnlyProperties``:
+Cloud Control's ``GetResource`` never returns it) -> the properties, one of which the state an ``UpdateResource``
+leaves must hold: a state machine's definition, a space's ``SpaceSettings``, a pipe's ``TargetParameters`` (when its
+``Target`` names SageMaker: the parameters it starts a pipeline with), a conformance pack's or stack's template.
+Without one the resource keeps a value the guard cannot read: :func:`_kept_write_only`."""
+
+NOT_CONSULTED_WRITE_ONLY: Mapping[str, frozenset[str]] = {
+    "AWS::ApiGateway::RestApi": frozenset({"Body", "BodyS3Location", "CloneFrom", "FailOnWarnings", "Mode",
+                                           "Parameters"}),
+    "AWS::ApplicationAutoScaling::ScalableTarget": frozenset({"RoleARN"}),
+    "AWS::ApplicationAutoScaling::ScalingPolicy": frozenset({
+        "TargetTrackingScalingPolicyConfiguration/PredefinedMetricSpecification/ResourceLabel", "ScalingTargetId"}),
+    "AWS::CloudFormation::StackSet": frozenset({"OperationPreferences", "StackInstancesGroup", "CallAs"}),
+    "AWS::CodePipeline::Pipeline": frozenset({"RestartExecutionOnUpdate"}),
+    "AWS::DataZone::Environment": frozenset({
+        "EnvironmentProfileIdentifier", "ProjectIdentifier", "DomainIdentifier", "EnvironmentAccountIdentifier",
+        "EnvironmentAccountRegion", "EnvironmentRoleArn", "EnvironmentBlueprintIdentifier", "DeploymentOrder",
+        "EnvironmentConfigurationId"}),
+    "AWS::DataZone::Project": frozenset({"DomainIdentifier", "ProjectProfileVersion", "ProjectProfileId",
+                                         "UserParameters", "MembershipAssignments", "ProjectExecutionRole"}),
+    "AWS::Pipes::Pipe": frozenset({"SourceParameters"}),
+    "AWS::SSM::Association": frozenset({"WaitForSuccessTimeoutSeconds"}),
+    "AWS::SSM::Document": frozenset({"UpdateMethod", "Attachments"}),
+    "AWS::SageMaker::DataQualityJobDefinition": frozenset({"EndpointName"}),
+    "AWS::SageMaker::Endpoint": frozenset({"ExcludeRetainedVariantProperties", "RetainAllVariantProperties",
+                                           "RetainDeploymentConfig"}),
+    "AWS::SageMaker::HumanTaskUi": frozenset({"UiTemplate"}),
+    "AWS::SageMaker::ImageVersion": frozenset({"Aliases", "Alias"}),
+    "AWS::SageMaker::InferenceComponent": frozenset({
+        "Specification/Container/Image", "Specifications/*/Container/Image", "Specification/DataCacheConfig",
+        "Specifications/*/DataCacheConfig", "RuntimeConfig/CopyCount", "DeploymentConfig"}),
+    "AWS::SageMaker::InferenceExperiment": frozenset({"StatusReason", "DesiredState", "Schedule"}),
+    "AWS::SageMaker::ModelBiasJobDefinition": frozenset({"EndpointName"}),
+    "AWS::SageMaker::ModelExplainabilityJobDefinition": frozenset({"EndpointName"}),
+    "AWS::SageMaker::ModelPackage": frozenset({"ClientToken", "AdditionalInferenceSpecificationsToAdd"}),
+    "AWS::SageMaker::ModelQualityJobDefinition": frozenset({"EndpointName"}),
+    "AWS::SageMaker::PartnerApp": frozenset({"ClientToken"}),
+    "AWS::SageMaker::Workforce": frozenset({"OidcConfig/ClientSecret"}),
+    "AWS::SageMaker::Workteam": frozenset({"WorkforceName"}),
+    "AWS::ServiceCatalog::ServiceAction": frozenset({"AcceptLanguage"}),
+    "AWS::StepFunctions::StateMachine": frozenset({"DefinitionSubstitutions"}),
+    "AWS::StepFunctions::StateMachineAlias": frozenset({"DeploymentPreference"}),
+}
+"""The other write-only properties of the read types (``writeOnlyProperties`` pointers below ``/properties``),
+each one whose absence from an ``UpdateResource``'s state decides nothing new: an update that leaves it out keeps
+what exists (an API's imported body -- its methods are read, a job definition's endpoint, a secret, a flag of the
+update itself), and a patch of part of it does not apply to a state without it (cannot be verified: the patch cannot
+be applied). A patch giving one whole puts it in the state the guard decides. ``DefinitionSubstitutions`` fills the
+definition: GetResource's ``DefinitionString`` is the one deployed (substituted); a ``StackInstancesGroup`` kept is
+:func:`_kept_instances`'s. A test holds the two tables to the CloudFormation resource schemas (cfn-lint's)."""
+
+
+def _kept_write_only(operation: str, type_name: Any, state: Any) -> list[Violation]:
+    """An ``UpdateResource`` of a :data:`KEPT_WRITE_ONLY` type whose patched state holds none of the content the
+    decision needs: Cloud Control's ``GetResource`` does not return write-only properties (resource schema
+    ``writeOnlyProperties``), so the patch applies to a state without them, and what the resource keeps (its
+    definition, settings, pipeline parameters, template) cannot be verified (issue 13, gap 3). The fix: give the
+    whole property in the patch (an ``add`` of ``/<Property>``), or make the change with the service's own update
+    call, which the guard decides."""
+    props = KEPT_WRITE_ONLY.get(type_name) if isinstance(type_name, str) else None
+    if props is None or not isinstance(state, Mapping) or any(state.get(p) is not None for p in props):
+        return []
+    if type_name == "AWS::Pipes::Pipe":
+        target = state.get("Target")
+        if isinstance(target, str) and "sagemaker" not in target.lower():
+            return []   # TargetParameters of a target that is no SageMaker pipeline: read for nothing
+    names = " or ".join(f"/{p}" for p in props)
+    return [_unverifiable(operation, "PatchDocument", f"{type_name} without {' / '.join(props)} (write-only)",
+                          f"{type_name}'s {' / '.join(props)} is write-only: Cloud Control's GetResource does not "
+                          f"return it, so what the resource keeps through the update is not known; give it whole "
+                          f"in the PatchDocument (an add of {names}), or update the resource with its service's own "
+                          f"call, which the guard decides")]
+
+
 def _unverifiable(operation: str, path: str, found: Any, why: str) -> Violation:
     return unverifiable(operation, path, found, "content the guard can verify", why, _FIX)
 
@@ -1360,6 +1443,7 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
             else:
                 state, member = current_state, "PatchDocument"
                 out += _kept_instances(operation, type_name, state)
+                out += _kept_write_only(operation, type_name, state)
             if isinstance(state, Exception):
                 out.append(_unverifiable(operation, member, params.get(member), str(state)))
             else:
