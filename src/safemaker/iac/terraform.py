@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterator, Mapping
 
 from ..guard import format_path
@@ -24,7 +25,8 @@ from ..rules import RULES
 from ._document import Document, Parts, Unresolved, desired_state_template, embedded_json, embedded_template
 from ._request import SourceRequest
 
-__all__ = ["TfResource", "TF_RESOURCES", "TF_NOT_IN_PROVIDER", "TF_NO_NETWORK", "AWSCC_PREFIX", "awscc_cloudformation_type", "is_plan",
+__all__ = ["TfResource", "TF_RESOURCES", "TF_NOT_IN_PROVIDER", "TF_NO_NETWORK", "AWSCC_PREFIX", "awscc_cloudformation_type",
+           "AWSCC_CARRIER_PREFIX", "awscc_carrier_type", "is_plan",
            "plan_requests", "CARRIER_TWINS", "NO_TWIN", "TF_UNSEEN_TYPES", "READ_TYPES"]
 
 
@@ -508,6 +510,61 @@ def awscc_cloudformation_type(rtype: str) -> str | None:
     want = _squash(rtype[len(AWSCC_PREFIX):])
     return next((t for t in PROVIDER_SCHEMA_MANAGER.get_resource_types("us-east-1")
                  if t.startswith("AWS::SageMaker::") and _squash(t.rsplit("::", 1)[1]) == want), None)
+
+
+AWSCC_CARRIER_PREFIX = "awscc_"
+"""The Terraform AWS Cloud Control provider's types (``hashicorp/awscc``, generated from the CloudFormation resource
+schemas: ``awscc_<service>_<type>`` is ``AWS::<Service>::<Type>``); those of a carrier type (a type besides
+``AWS::SageMaker::*`` whose content ``safemaker check`` reads: ``awscc_cloudformation_stack_set``,
+``awscc_stepfunctions_state_machine``, ...) are read as that CloudFormation resource (:func:`awscc_carrier_type`)."""
+
+
+@lru_cache(maxsize=None)
+def awscc_carrier_type(rtype: str) -> str | None:
+    """The CloudFormation carrier type an ``awscc_*`` Terraform type is generated from, or ``None``.
+
+    ``awscc_cloudformation_stack_set`` -> ``AWS::CloudFormation::StackSet``: matched against the types of the
+    installed CloudFormation schemas (cfn-lint) whose content is read besides ``AWS::SageMaker::*``
+    (:func:`safemaker.iac.service_calls.reads_type`), snake_case <-> PascalCase, the ``AWS::`` prefix and the
+    ``::`` separators left out; ``awscc_sagemaker_*`` is :func:`awscc_cloudformation_type`'s. Two types squashing
+    alike give ``None`` (not a guess)."""
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    from .service_calls import reads_type
+
+    if not rtype.startswith(AWSCC_CARRIER_PREFIX) or rtype.startswith(AWSCC_PREFIX):
+        return None
+    want = _squash(rtype[len(AWSCC_CARRIER_PREFIX):])
+    found = [t for t in PROVIDER_SCHEMA_MANAGER.get_resource_types("us-east-1")
+             if t.startswith("AWS::") and not t.startswith("AWS::SageMaker::")
+             and _squash(t[len("AWS::"):].replace("::", "")) == want]
+    return found[0] if len(found) == 1 and reads_type(found[0]) else None
+
+
+def _awscc_carrier(doc: Document, address: str, rtype: str, cfn_type: str, values: Mapping[str, Any], unknown: Any,
+                   at: Parts) -> list[SourceRequest]:
+    """An ``awscc_*`` carrier (:func:`awscc_carrier_type`): its attributes mapped to the CloudFormation properties
+    by the resource schema (values known after apply :class:`Unresolved`), read as a template holding that one
+    resource, as the CloudFormation reader reads it (an ``awscc_cloudformation_stack_set``'s template under its
+    ``parameters`` and again under each ``stack_instances_group``'s ``parameter_overrides``, issue 13). An
+    attribute with no property in the installed schema cannot be verified."""
+    from .cloudformation import _schema_of, template_requests
+
+    schema = _schema_of(cfn_type)
+    back: dict[Parts, Parts] = {}
+    unmapped: list[Parts] = []
+    props = _from_schema(values, unknown, schema, schema, (), (), back, unmapped, address)
+    out = [SourceRequest(doc.file, address, rtype, "", {}, lambda parts, _p=p: at + _p if at else at,
+                         lambda parts, _p=p: format_path(_p), doc.line,
+                         extra=[((), Unresolved(format_path(p), f"an awscc attribute with no {cfn_type} property in "
+                                                                "the installed CloudFormation schemas (update "
+                                                                "cfn-lint): what it carries is not checked"),
+                                 "SM-UNSUPPORTED")]) for p in unmapped]
+    if not isinstance(props, Mapping):
+        return out
+    tdoc = desired_state_template(dict(props), doc, cfn_type, address, address, at,
+                                  "give the resource's attributes")
+    return out + template_requests(tdoc, {})
 
 
 def _from_schema(value: Any, unknown: Any, schema: Mapping[str, Any], node: Any, src: Parts, req: Parts,
@@ -1058,6 +1115,10 @@ def plan_requests(doc: Document) -> list[SourceRequest]:
             continue
         if rtype.startswith(AWSCC_PREFIX) and isinstance(values, Mapping):
             out.extend(_awscc(doc, address, rtype, values, unknown, at))
+            continue
+        carrier = awscc_carrier_type(rtype) if rtype.startswith(AWSCC_CARRIER_PREFIX) else None
+        if carrier is not None and isinstance(values, Mapping):
+            out.extend(_awscc_carrier(doc, address, rtype, carrier, values, unknown, at))
             continue
         if rtype in _PIPELINE_TARGETS and isinstance(values, Mapping):
             started = _pipeline_targets(doc, address, rtype, values, unknown, at, config)
