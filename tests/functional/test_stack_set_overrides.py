@@ -403,3 +403,37 @@ def test_cloud_control_update_of_a_stack_set_with_parameters_cannot_be_verified(
         stub.add_response("update_resource", progress, {**ident, "PatchDocument": without})
         cc.update_resource(**ident, PatchDocument=without)
         stub.assert_no_pending_responses()
+
+
+def test_cloud_control_update_of_a_stack_set_parses_its_template_once(safemaker_local, safemaker_session, profile,
+                                                                      monkeypatch):
+    """The template whose declared parameters make the update cannot be verified is the one the stack set's reader
+    parsed (``cloudformation.stack_set_templates``): its text is decoded once per decision, and the decision is
+    the one above."""
+    from botocore.stub import Stubber
+
+    from safemaker.iac import _document, service_calls
+
+    body = json.dumps(CHILD)
+    decoded: list[str] = []
+    parse = _document.parse_text
+
+    def counting(text, file):
+        if text == body:
+            decoded.append(file)
+        return parse(text, file)
+
+    monkeypatch.setattr(_document, "parse_text", counting)
+    monkeypatch.setattr(service_calls, "parse_text", counting)
+    readable = {"StackSetName": "s", "PermissionModel": "SELF_MANAGED", "Parameters": CLOSED, "TemplateBody": body}
+    ident = {"TypeName": "AWS::CloudFormation::StackSet", "Identifier": "s"}
+    current = {"ResourceDescription": {"Identifier": "s", "Properties": json.dumps(readable)}}
+    safemaker.install_process(profile)
+    cc = safemaker_session.client("cloudcontrol")
+    with Stubber(cc) as stub:
+        stub.add_response("get_resource", current, ident)
+        with pytest.raises(GuardrailViolation) as exc:
+            cc.update_resource(**ident, PatchDocument=json.dumps([{"op": "add", "path": "/Description",
+                                                                   "value": "d"}]))
+    assert [(v.path, v.found) for v in exc.value.violations] == [("PatchDocument", "StackInstancesGroup (write-only)")]
+    assert len(decoded) == 1, decoded

@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ...errors import Violation
 
 __all__ = ["NO_ECHO_SHOWN", "SHORTEST_HIDDEN", "no_echo", "no_echo_values", "collecting", "hide", "hide_pieces",
-           "hide_derived", "masked", "masked_finding", "masked_violation"]
+           "hide_derived", "add_hidden", "masked", "masked_finding", "masked_violation"]
 
 NO_ECHO_SHOWN = "****"
 """How a ``NoEcho`` parameter's value reads (CloudFormation shows such values as asterisks)."""
@@ -57,13 +57,29 @@ def _listed(spec: Mapping[str, Any]) -> bool:
     return ptype == "CommaDelimitedList" or ptype.startswith("List<")
 
 
-def _add(out: MutableSet[str], value: Any, listed: bool = False) -> None:
+def add_hidden(out: MutableSet[str], value: Any, listed: bool = False) -> None:
+    """Add to ``out`` each spelling of ``value`` a message must not show.
+
+    Parameters
+    ----------
+    out : MutableSet[str]
+        The values to mask (what :func:`masked` is given).
+    value : Any
+        A secret value: a string or number (its text); a list or tuple (each member, and the members joined with
+        ``,`` as CloudFormation joins a list parameter); a boolean or any other type adds nothing.
+    listed : bool, default False
+        The value is a list parameter's text (``CommaDelimitedList``, ``List<...>``): each ``,``-separated piece
+        is added too.
+
+    Texts shorter than :data:`SHORTEST_HIDDEN` characters (spaces around left out) are not added; one with spaces
+    around is added as written and stripped.
+    """
     if isinstance(value, bool):
         return
     if isinstance(value, (list, tuple)):
         for v in value:
-            _add(out, v)
-        _add(out, ",".join(str(v) for v in value if isinstance(v, (str, int, float))))
+            add_hidden(out, v)
+        add_hidden(out, ",".join(str(v) for v in value if isinstance(v, (str, int, float))))
         return
     if isinstance(value, (str, int, float)):
         text = str(value)
@@ -97,7 +113,7 @@ def no_echo_values(data: Any, parameters: Mapping[str, Any]) -> set[str]:
             continue
         allowed = spec.get("AllowedValues")
         for v in [spec.get("Default"), parameters.get(name), *(allowed if isinstance(allowed, list) else ())]:
-            _add(out, v, _listed(spec))
+            add_hidden(out, v, _listed(spec))
     return out
 
 
@@ -116,7 +132,7 @@ def hide(spec: Any, value: Any) -> Any:
     """``value``, the value a parameter declared as ``spec`` resolves to; remembered when it is ``NoEcho``."""
     into = _COLLECTING.get()
     if into is not None and isinstance(spec, Mapping) and no_echo(spec):
-        _add(into, value, _listed(spec))
+        add_hidden(into, value, _listed(spec))
     return value
 
 
@@ -139,7 +155,7 @@ def hide_pieces(text: str, sep: str, pieces: list[str]) -> list[str]:
         for piece in pieces:
             end = at + len(piece)
             if any(s < end and at < e for s, e in spans):
-                _add(into, piece)
+                add_hidden(into, piece)
             at = end + len(sep)
     return pieces
 
@@ -155,10 +171,10 @@ def hide_derived(source: Any, derived: str) -> str:
         spellings = {h: {h, json.dumps(h)[1:-1], json.dumps(h, ensure_ascii=False)[1:-1]} for h in list(into)}
         held = [h for h, spelled in spellings.items() if any(s in text for s in spelled)]
         if held:
-            _add(into, derived)
+            add_hidden(into, derived)
             for h in held:
                 for spelled in spellings[h] - {h}:
-                    _add(into, spelled)
+                    add_hidden(into, spelled)
     return derived
 
 

@@ -22,11 +22,13 @@ tasks, :mod:`safemaker.iac.stepfunctions`) and the
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from .. import paths as _paths
 from ..rules import RULES
@@ -1294,6 +1296,23 @@ def _registry_sagemaker_type(rtype: str) -> bool:
     return not (rtype.startswith("AWS::") and _schema_of(rtype))
 
 
+_STACK_SET_TEMPLATES: "contextvars.ContextVar[list[Document] | None]" = contextvars.ContextVar(
+    "safemaker_stack_set_templates", default=None)
+
+
+@contextlib.contextmanager
+def stack_set_templates() -> Iterator[list[Document]]:
+    """While in the block, each stack set template :func:`_stack_set` reads is appended to the list yielded (the
+    outermost first), for a caller that needs more of it than the requests (a Cloud Control update: whether the
+    template declares parameters) without parsing it again."""
+    read: list[Document] = []
+    token = _STACK_SET_TEMPLATES.set(read)
+    try:
+        yield read
+    finally:
+        _STACK_SET_TEMPLATES.reset(token)
+
+
 def _stack_set(doc: Document, resolver: Resolver, res: Mapping[str, Any], props: Mapping[str, Any],
                props_at: Parts, shown_id: str, nesting: tuple[str, ...]) -> list[SourceRequest]:
     """The requests of an ``AWS::CloudFormation::StackSet``'s template, in every stack instance.
@@ -1312,6 +1331,9 @@ def _stack_set(doc: Document, resolver: Resolver, res: Mapping[str, Any], props:
         if isinstance(text, str):
             child = embedded_template(text, doc, f"{shown_id}.TemplateBody", f"{shown_id}.TemplateBody",
                                       props_at + ("TemplateBody",))
+            seen = _STACK_SET_TEMPLATES.get()
+            if seen is not None:
+                seen.append(child)
             groups = props.get("StackInstancesGroup")
             overrides: list[tuple[str, Any]] = []
             if isinstance(groups, Unresolved):

@@ -1251,24 +1251,23 @@ def reads_type(type_name: Any) -> bool:
     return "sagemaker" in type_name.lower() or type_name in _CHECKED_TYPES or type_name == _PROVISIONED_PRODUCT
 
 
-def _kept_instances(operation: str, type_name: Any, state: Any) -> list[Violation]:
+def _kept_instances(operation: str, type_name: Any, state: Any, template: Any = None) -> list[Violation]:
     """What an ``UpdateResource`` of ``type_name`` leaves in place that a read never returns, when it may decide the
     update: ``AWS::CloudFormation::StackSet``'s existing instances keep their ``ParameterOverrides`` through an
     update ("During stack set updates, any parameters overridden for a stack instance aren't updated, but retain
     their overridden value": CloudFormation API reference, ``UpdateStackInstances``), and ``StackInstancesGroup`` is
     write-only (resource schema ``writeOnlyProperties``: ``GetResource`` never returns it). A patched state without
     ``StackInstancesGroup`` whose template declares ``Parameters`` cannot be verified (trial 17b F03);
-    CloudFormation's ``UpdateStackSet``, which reads the instances, is decided under each one's overrides."""
+    CloudFormation's ``UpdateStackSet``, which reads the instances, is decided under each one's overrides.
+    ``template``: the stack set's template as the reader parsed it (a :class:`~safemaker.iac._document.Document`,
+    :func:`safemaker.iac.cloudformation.stack_set_templates`), ``None`` when it was not read (no ``TemplateBody``
+    text, or text that is not a template: the resource's own decision says so)."""
     from .cloudformation import _STACK_SET
 
     if type_name != _STACK_SET or not isinstance(state, Mapping) or "StackInstancesGroup" in state:
         return []
-    body = state.get("TemplateBody")
-    try:
-        declared = isinstance(body, str) and bool((parse_text(body, "TemplateBody").data or {}).get("Parameters"))
-    except (IacInputError, AttributeError):
-        declared = False   # the template itself cannot be read: the resource's decision says so
-    if not declared:
+    data = getattr(template, "data", None)
+    if not (isinstance(data, Mapping) and data.get("Parameters")):
         return []
     return [_unverifiable(operation, "PatchDocument", "StackInstancesGroup (write-only)",
                           "the stack set's existing instances keep their own ParameterOverrides through the update, "
@@ -1438,16 +1437,23 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
     elif key in CLOUD_CONTROL_CALLS:
         type_name = params.get("TypeName")
         if reads_type(type_name):
+            from .cloudformation import stack_set_templates
+
             if operation == "CreateResource":
                 state, member = params.get("DesiredState"), "DesiredState"
             else:
                 state, member = current_state, "PatchDocument"
-                out += _kept_instances(operation, type_name, state)
-                out += _kept_write_only(operation, type_name, state)
+            found: list[Violation] = []
+            read: list[Any] = []
             if isinstance(state, Exception):
-                out.append(_unverifiable(operation, member, params.get(member), str(state)))
+                found.append(_unverifiable(operation, member, params.get(member), str(state)))
             else:
-                out += _resource_violations(operation, member, type_name, None, state, starts, profile)
+                with stack_set_templates() as read:   # the stack set's template, parsed once (for _kept_instances)
+                    found = _resource_violations(operation, member, type_name, None, state, starts, profile)
+            if operation == "UpdateResource":
+                out += _kept_instances(operation, type_name, state, read[0] if read else None)
+                out += _kept_write_only(operation, type_name, state)
+            out += found
     elif key in DOCUMENT_CALLS:
         member, rtype, prop = DOCUMENT_CALLS[key]
         extra = {k: params[k] for k in WITH_MEMBERS.get(rtype, ()) if k in params}

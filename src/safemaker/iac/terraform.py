@@ -1020,7 +1020,7 @@ def sensitive_values(data: Any) -> set[str]:
     and each member of a list under one, is returned (values shorter than
     :data:`safemaker.iac._no_echo.SHORTEST_HIDDEN` characters are not masked).
     """
-    from ._no_echo import _add
+    from ._no_echo import add_hidden
 
     out: set[str] = set()
 
@@ -1042,9 +1042,9 @@ def sensitive_values(data: Any) -> set[str]:
         elif isinstance(value, list):
             for item in value:
                 leaves(item)
-            _add(out, value)
+            add_hidden(out, value)
         else:
-            _add(out, value)
+            add_hidden(out, value)
 
     def module(mod: Any) -> None:
         if not isinstance(mod, Mapping):
