@@ -47,6 +47,7 @@ SPELLINGS = [
     "arn:aws:states:::SAGEMAKER:{action}.waitForTaskToken",
     "arn:aws:states:::aws-sdk:sage-maker:{action}",
     "arn:aws:states:::sagemaker:{action}.sync:2",
+    "arn:aws:states:::AWS-SDK:sagemaker:{action}",
 ]
 
 
@@ -165,3 +166,21 @@ def test_check_reads_a_template_resource_with_region_and_account(profile_file, t
     r, rows = run_json(profile_file, str(path))
     assert r.exit_code != 0
     assert any(x.get("status") == "FAIL" and "VpcConfig" in x.get("path", "") for x in rows)
+
+
+@pytest.mark.parametrize("resource", [
+    f"arn:aws:states:{REGION}:{ACCOUNT}:aws-sdk:sfn:createStateMachine",
+    "arn:aws:states:::AWS-SDK:SFN:createStateMachine",
+    "arn:aws-us-gov:states:::aws-sdk:sfn:createStateMachine",
+])
+def test_a_task_creating_a_state_machine_in_any_spelling_is_read(safemaker_local, safemaker_session, profile,
+                                                                 resource):
+    # the nested definition opens a training job: read through the outer task's call, whatever its spelling
+    inner = _machine("arn:aws:states:::sagemaker:createTrainingJob.sync", OPEN_TRAINING)
+    safemaker.install_process(profile)
+    sfn = safemaker_session.client("stepfunctions")
+    with pytest.raises(GuardrailViolation) as exc:
+        sfn.create_state_machine(name="m", roleArn=CARRIER_ROLE, definition=_machine(
+            resource, {"Name": "inner", "RoleArn": CARRIER_ROLE, "Definition": inner}))
+    assert safemaker_local.request_count("stepfunctions", "CreateStateMachine") == 0
+    assert any("VpcConfig" in v.path for v in exc.value.violations)

@@ -158,9 +158,9 @@ MAX_NESTING = 8
 deeper: cannot be verified (fail closed)."""
 _NESTING: ContextVar[int] = ContextVar("safemaker_iac_nesting", default=0)
 _AUTOMATION_PARAMETER = re.compile(r"\{\{.*?\}\}")
-_SDK_CALL = re.compile(r"aws-sdk:([A-Za-z0-9-]+):([A-Za-z0-9]+)(?:\.[A-Za-z]+)?")
+_SDK_CALL = re.compile(r"(?i:aws-sdk):([A-Za-z0-9-]+):([A-Za-z0-9]+)(?:\.[A-Za-z]+)?")
 """After the account field (:func:`~safemaker.iac.stepfunctions.integration_parts`): an AWS SDK integration."""
-_STATES_CALL = re.compile(r"states:(startExecution)(?:\.sync(?::2)?|\.waitForTaskToken)?")
+_STATES_CALL = re.compile(r"(?i:states):(?i:startExecution)(?:\.sync(?::2)?|\.waitForTaskToken)?")
 """Step Functions' own optimized integration (developer guide, "Start a new AWS Step Functions state machine from a
 running execution"): ``arn:aws:states:::states:startExecution`` (``.sync``, ``.sync:2``, ``.waitForTaskToken``)
 sends ``StartExecution`` with the task's ``Parameters``."""

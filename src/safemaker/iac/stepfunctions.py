@@ -42,7 +42,7 @@ _FIELD = r"(?:[^:${}]|\$\{[^}]*\})*"
 _INTEGRATION = re.compile(rf":(?P<service>states|scheduler):(?P<region>{_FIELD}):(?P<account>{_FIELD}):(?P<rest>.+)$")
 """A Step Functions task ``Resource`` or an EventBridge Scheduler target ``Arn``: the Region and account fields (empty
 in the documented ``arn:aws:states:::`` spelling) and what follows them."""
-_RESOURCE = re.compile(r"(?:aws-sdk:)?(?i:sagemaker):([A-Za-z0-9]+)(?:\.[A-Za-z]+(?::\d+)?)?")
+_RESOURCE = re.compile(r"(?:(?i:aws-sdk):)?(?i:sagemaker):([A-Za-z0-9]+)(?:\.[A-Za-z]+(?::\d+)?)?")
 """The SageMaker call after the account field: a Step Functions optimized (``sagemaker:createTrainingJob.sync``) or
 AWS SDK (``aws-sdk:sagemaker:createNotebookInstance``) integration, or a Scheduler universal target (``aws-sdk``
 only); the service name matched in any case and any integration-pattern suffix read (fail closed: a spelling Step
@@ -160,7 +160,7 @@ def task_operation(resource: Any, service: str = "states") -> str | None:
     """
     parts = integration_parts(resource, service)
     m = _RESOURCE.fullmatch(parts[2]) if parts is not None else None
-    if m is None or (service == "scheduler" and not parts[2].startswith("aws-sdk:")):  # type: ignore[index]
+    if m is None or (service == "scheduler" and not parts[2].lower().startswith("aws-sdk:")):  # type: ignore[index]
         from .sdk_calls import sdk_integration
 
         call = sdk_integration(resource) if parts is not None else None
