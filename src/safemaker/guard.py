@@ -924,7 +924,7 @@ def _compile_targets(targets: tuple[_TargetPlan, ...], label: str) -> Any:
 
     A target at the request itself or at a path of members (``_AT_ROOT``, ``_AT_MEMBERS``) is walked
     inline (what :func:`_run_target` does for it, with the anchor's members, its concrete path and its
-    prefix as constants); a list anchor's list (below members read inline while they are ``dict``\ s) goes to
+    prefix as constants); a list anchor's list (below members read inline while they are ``dict`` objects) goes to
     its generated loop when the plan knows its indexes; any other target or shape (a path with ``[]`` that is
     not lists in lists, a notebook's ``DirectInternetAccess`` check, another mapping on the way) goes through
     :func:`_run_target`.

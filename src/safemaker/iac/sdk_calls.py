@@ -472,10 +472,13 @@ def automation_requests(doc: Document, logical_id: str, source_type: str, conten
                 lambda parts, _h=here: f"{shown_prefix}.{format_path(_h + parts)}")
             continue
         if action == "aws:executeScript":
-            if "sagemaker" in repr(inputs.get("Script", "")).lower():
-                value = Unresolved(step.get("name", action), "an Automation script step calls SageMaker from "
-                                   "code that is not read (write the call as an aws:executeAwsApi step)")
-                out.append(_unverifiable(doc, logical_id, source_type, content_at, here + ("Script",),
+            unread = _unread_script(inputs)
+            if unread is not None:
+                member, reason = unread
+                value = Unresolved(step.get("name", action), f"an Automation script step {reason}",
+                                   fix="write the SageMaker call as an aws:executeAwsApi step (its request is "
+                                       "checked), or the script inline in Script without naming SageMaker")
+                out.append(_unverifiable(doc, logical_id, source_type, content_at, here + (member,),
                                          shown_prefix, value, embedded=embedded))
             continue
         if action != "aws:executeAwsApi" or str(inputs.get("Service", "")).lower() != "sagemaker":
@@ -497,6 +500,30 @@ def automation_requests(doc: Document, logical_id: str, source_type: str, conten
 
         out.append(SourceRequest(doc.file, logical_id, source_type, op, params, source_path, shown, doc.line))
     return out
+
+
+def _unread_script(inputs: Mapping[str, Any]) -> tuple[str, str] | None:
+    """Why an ``aws:executeScript`` step cannot be verified, as (the input it is read at, the reason), or ``None``.
+
+    AWS Systems Manager User Guide, "aws:executeScript": the step runs ``Script`` (inline) or the file a
+    document attachment holds (``Attachment``: the ``Name`` of one of the document's ``Attachments``),
+    calling ``Handler`` with ``InputPayload``. The code is not read: a script whose text names SageMaker,
+    one that runs from an attachment (the code is not in the document at all), one whose text is filled
+    from a document parameter (``{{ Name }}``) and one whose ``InputPayload`` names SageMaker (a generic
+    script calling ``boto3.client(events["service"])``) may call SageMaker (trial 18 F01).
+    """
+    script = inputs.get("Script")
+    if script is None or script == "":
+        if inputs.get("Attachment") is not None:
+            return "Attachment", "runs code from a document attachment, which is not read"
+        return None
+    if not isinstance(script, str) or _AUTOMATION_PARAMETER.search(script):
+        return "Script", "runs code filled in from a document parameter when it runs, which is not read"
+    if "sagemaker" in script.lower():
+        return "Script", "calls SageMaker from code that is not read"
+    if "sagemaker" in repr(inputs.get("InputPayload", "")).lower():
+        return "InputPayload", "passes SageMaker to code that is not read (its InputPayload names it)"
+    return None
 
 
 def _operation(api: str, service: str = "sagemaker") -> str:

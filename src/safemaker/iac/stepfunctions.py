@@ -189,7 +189,13 @@ def _states(definition: Mapping[str, Any], at: Parts) -> Iterator[tuple[Parts, s
 
 
 def _runtime_values(value: Any) -> Any:
-    """Parameters -> the request: ``Key.$`` -> ``Key`` holding :class:`Unresolved`; JSONata likewise."""
+    """Parameters -> the request: ``Key.$`` -> ``Key`` holding :class:`Unresolved`; JSONata likewise.
+
+    An object that writes a member both as ``Key`` and as ``Key.$`` gets ``Key`` :class:`Unresolved`, in
+    either order (trial 18 F02): Amazon States Language, Payload Template: "A JSON object MUST NOT have
+    duplicate field names after fields ending with the characters ".$" are renamed"; which of the two
+    Step Functions uses is not ours to guess (as for a repeated key, :mod:`safemaker._json`).
+    """
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for k, v in value.items():
@@ -198,12 +204,24 @@ def _runtime_values(value: Any) -> Any:
                     v, "taken from the execution's input or context at run time (JSONPath)")
             else:
                 out[k] = _runtime_values(v)
+        for k in renamed_twice(value):
+            out[k] = Unresolved({k: value[k], f"{k}.$": value[f"{k}.$"]},
+                                f"written both as '{k}' and '{k}.$': a Payload Template must not have duplicate "
+                                "field names once '.$' is stripped (Amazon States Language), and which one Step "
+                                "Functions uses is not ours to guess",
+                                fix=f"write '{k}' once: either the value or the path '{k}.$'")
         return out
     if isinstance(value, list):
         return [_runtime_values(v) for v in value]
     if isinstance(value, str) and value.startswith("{%") and value.endswith("%}"):
         return Unresolved(value, "a JSONata expression evaluated at run time")
     return value
+
+
+def renamed_twice(obj: Mapping[Any, Any]) -> list[str]:
+    """The member names an Amazon States Language object writes both as ``Name`` and as ``Name.$`` (a
+    duplicate field name once ``.$`` is stripped, which the specification forbids), in the order written."""
+    return [k for k in obj if isinstance(k, str) and not k.endswith(".$") and f"{k}.$" in obj]
 
 
 def _whole_request_at_run_time(member: str, raw: Any) -> Unresolved | None:
@@ -316,7 +334,7 @@ def _cross_region_payload(state: Mapping[str, Any], member: str) -> tuple[Parts,
     if not isinstance(raw, Mapping):
         return None
     keys = {k.removesuffix(".$") for k in raw if isinstance(k, str)}
-    if len(keys) != len(raw) or not keys <= _CROSS_REGION_KEYS or not {"service", "action"} <= keys:
+    if not all(isinstance(k, str) for k in raw) or not keys <= _CROSS_REGION_KEYS or not {"service", "action"} <= keys:
         return None
     return where, raw
 
@@ -348,7 +366,9 @@ def _cross_region_call(doc: Document, definition: Mapping[str, Any], state: Mapp
         path = format_path(state_at + parts)
         return f"{member_name}.{path}" if member_name else path
 
-    service, action = payload.get("service"), payload.get("action")
+    twice = renamed_twice(payload)   # "service" and "service.$": not ours to guess which one runs (trial 18 F02)
+    service, action = (None if "service" in twice else payload.get("service"),
+                       None if "action" in twice else payload.get("action"))
     if not (isinstance(service, str) and isinstance(action, str) and action):
         value = Unresolved({k: payload[k] for k in payload if k.removesuffix(".$") in ("service", "action")},
                            "a CallAwsServiceCrossRegion call whose service or action is chosen at run time",
