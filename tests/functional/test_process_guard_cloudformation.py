@@ -31,6 +31,7 @@ from safemaker.errors import GuardrailViolation
 from safemaker.iac import stack_calls
 
 from _profiles import ROLE, SG, SUB_A
+from test_iac_cli import profile_file  # noqa: F401  (fixture)
 
 _CFN = botocore.session.get_session().get_service_model("cloudformation")
 
@@ -476,3 +477,49 @@ def test_allow_unverified_templates_lets_a_value_only_deployment_knows_through(s
     with pytest.raises(botocore.exceptions.ClientError, match="InvalidVpcID.NotFound"):
         cfn.create_stack(StackName="nb", TemplateBody=json.dumps(body))   # sent: moto has no such VPC
     assert safemaker_local.request_count("cloudformation", "CreateStack") == 1
+
+
+@pytest.mark.parametrize("child", [
+    pytest.param({"Type": "AWS::CloudFormation::Stack", "Metadata": {"aws:asset:path": "child.nested.template.json"},
+                  "Properties": {"TemplateURL": "https://templates.s3.us-east-1.amazonaws.com/open.json"}},
+                 id="cdk-asset-metadata"),
+    pytest.param({"Type": "AWS::CloudFormation::Stack",
+                  "Properties": {"TemplateURL": "child.nested.template.json"}}, id="local-template-url"),
+    pytest.param({"Type": "AWS::Serverless::Application",
+                  "Properties": {"Location": "child.nested.template.json"}}, id="sam-application-location"),
+])
+@pytest.mark.parametrize("operation", ["create_stack", "create_change_set"])
+def test_a_nested_stack_is_never_decided_on_a_file_of_this_machine(safemaker_local, safemaker_session, profile,
+                                                                   tmp_path, monkeypatch, child, operation):
+    """Trial 18 F03. CloudFormation Template Reference, AWS::CloudFormation::Stack ``TemplateURL``: "The URL of a
+    file that contains the template body ... located in an Amazon S3 bucket"; the ``Metadata`` attribute is data
+    for tools, not read to deploy. A closed file of that name in the working directory (a stale cdk.out, a copy)
+    said nothing of what CloudFormation deploys, yet the guard decided the nested stack on it and sent the request."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "child.nested.template.json").write_text(json.dumps(CLOSED_TEMPLATE))
+    template = {"Resources": {"Child": child}}
+    if child["Type"].startswith("AWS::Serverless"):
+        template["Transform"] = "AWS::Serverless-2016-10-31"
+    safemaker.install_process(profile)
+    cfn = safemaker_session.client("cloudformation")
+    extra = {"ChangeSetName": "c"} if operation == "create_change_set" else {}
+    with pytest.raises(GuardrailViolation) as exc:
+        getattr(cfn, operation)(StackName="parent", TemplateBody=json.dumps(template), **extra)
+    member = "Location" if "Location" in child["Properties"] else "TemplateURL"
+    assert [(v.path, v.rule_id) for v in exc.value.violations] == [(f"TemplateBody:Child.{member}", "SM-REFERENCE")]
+    assert "not what it deploys" in str(exc.value)
+    assert safemaker_local.request_count("cloudformation") == 0
+
+
+def test_check_still_reads_a_cdk_nested_stack_asset_next_to_the_template(profile_file, tmp_path):
+    """``safemaker check`` of a cloud assembly reads the child the CDK wrote next to the parent (docs/iac.md)."""
+    from test_iac_cli import run_json
+
+    (tmp_path / "child.nested.template.json").write_text(json.dumps(OPEN_TEMPLATE))
+    parent = tmp_path / "parent.template.json"
+    parent.write_text(json.dumps({"Resources": {"Child": {
+        "Type": "AWS::CloudFormation::Stack", "Metadata": {"aws:asset:path": "child.nested.template.json"},
+        "Properties": {"TemplateURL": "https://templates.s3.us-east-1.amazonaws.com/open.json"}}}}))
+    r, rows = run_json(profile_file, str(parent))
+    assert r.exit_code == 3
+    assert ("FAIL", "SM-NB-DIRECT-INTERNET") in [(x.get("status"), x.get("rule_id")) for x in rows]

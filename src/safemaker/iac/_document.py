@@ -9,6 +9,7 @@ the file.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,11 +88,17 @@ class Document:
     lines : dict[tuple, int]
         Line of each key path (``("Resources", "Nb", "Properties", "SubnetId")``)
         and list item.
+    base : Path or None, default None
+        The folder a file named in the document (a nested stack's local template) is read from: the
+        file's own folder for a file read from disk (:func:`read_document`, and the documents written
+        inside it); ``None`` for text a request carries (a guarded ``CreateStack``'s ``TemplateBody``),
+        which names no file of this machine: CloudFormation reads what it names from S3 (trial 18 F03).
     """
 
     file: str
     data: Any
     lines: dict[Parts, int]
+    base: Path | None = None
 
     def line(self, parts: Parts) -> int | None:
         """Line of ``parts``, or of its nearest ancestor that is written (``None`` if none)."""
@@ -161,6 +168,13 @@ def parse_text(text: str, file: str) -> Document:
 def read_document(path: Path, shown: str) -> Document:
     """Read and decode one file.
 
+    Parameters
+    ----------
+    path : Path
+        The file.
+    shown : str
+        How messages name it (the path as given); its folder is the document's ``base``.
+
     Raises
     ------
     IacInputError
@@ -174,7 +188,7 @@ def read_document(path: Path, shown: str) -> Document:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise IacInputError(shown, f"not UTF-8 text (byte {exc.start}); give a JSON or YAML file") from None
-    return parse_text(text, shown)
+    return dataclasses.replace(parse_text(text, shown), base=Path(shown).parent)
 
 
 def embedded_json(text: str, doc: Document, what: str, at: Parts, hint: str | None) -> Any:
@@ -240,7 +254,7 @@ def embedded_template(text: str, doc: Document, name: str, what: str, at: Parts)
     """
     from .cloudformation import is_template
 
-    child = parse_text(text, f"{doc.file}#{name}")
+    child = dataclasses.replace(parse_text(text, f"{doc.file}#{name}"), base=doc.base)
     if not is_template(child.data):
         raise IacInputError(doc.file, f"{what} is not a CloudFormation template", f"line {doc.line(at)}")
     return child
@@ -281,7 +295,7 @@ def desired_state_template(state: Any, doc: Document, type_name: str, logical_id
                                       "object", f"line {doc.line(at)}")
     line = doc.line(at)
     return Document(doc.file, {"Resources": {logical_id: {"Type": type_name, "Properties": dict(state)}}},
-                    {(): line} if line else {})
+                    {(): line} if line else {}, doc.base)
 
 
 def walk(value: Any, at: Parts = ()) -> Iterator[tuple[Parts, Any]]:

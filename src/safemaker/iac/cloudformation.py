@@ -947,7 +947,17 @@ def _nested_stack(doc: Document, res: Mapping[str, Any], props: Mapping[str, Any
     location = props.get(member)
     local: str | None = None
     value: Unresolved | None = None
-    if isinstance(location, str) and location and "://" not in location and not holds_choice(location):
+    if doc.base is None:
+        # Text a request carries (a guarded CreateStack's TemplateBody): CloudFormation reads the child from the
+        # location it names when it deploys; no file of this machine (aws:asset:path is metadata for tools) is
+        # what it deploys (trial 18 F03)
+        value = Unresolved(_render_choice(location.expression if isinstance(location, Unresolved) else location)
+                           if location is not None else {member: None},
+                           "a nested stack's template that is not in the request: CloudFormation reads it from "
+                           f"{member} when it deploys (a local file, aws:asset:path metadata, is not what it deploys)",
+                           fix="write the child's resources in the template itself, or check the parent and its "
+                               "child templates with safemaker check before uploading them")
+    elif isinstance(location, str) and location and "://" not in location and not holds_choice(location):
         local, at = location, props_at + (member,)   # what `aws cloudformation package` uploads: deployed
     elif _url_like(location):
         if asset is not None:   # the CDK: the S3 URL of the asset it wrote beside the assembly
@@ -970,7 +980,7 @@ def _nested_stack(doc: Document, res: Mapping[str, Any], props: Mapping[str, Any
         return [SourceRequest(doc.file, shown_id, str(res.get("Type")), "", {},
                               lambda parts, _at=props_at + (member,): _at, lambda parts, _m=member: _m, doc.line,
                               extra=[((member,), value, "SM-REFERENCE")])]
-    path = Path(doc.file).parent / local
+    path = doc.base / local
     if not path.is_file():
         raise IacInputError(doc.file, f"nested stack {shown_id} names the template {local!r}: no such file next to "
                                       "the template; give the child template's path relative to the parent",
@@ -1474,13 +1484,13 @@ def _state_machine(doc: Document, resolver: Resolver, res: Mapping[str, Any], pr
             definition = resolver.restore(embedded_json(text, doc, "DefinitionString", props_at + (member,),
                                                         "give the Amazon States Language definition"))
     elif isinstance(props.get("DefinitionUri"), str) and not props["DefinitionUri"].startswith("s3://") \
-            and not holds_choice(props["DefinitionUri"]):
+            and not holds_choice(props["DefinitionUri"]) and doc.base is not None:
+        # a local definition file (what `sam package` uploads) of a template read from disk; in a request's
+        # text no file of this machine is what is deployed (trial 18 F03): read below as not in the template
         member = ""
-        from pathlib import Path
-
         from ._document import read_document
 
-        local = Path(doc.file).parent / props["DefinitionUri"]
+        local = doc.base / props["DefinitionUri"]
         if not local.is_file():
             raise IacInputError(doc.file, f"DefinitionUri is {props['DefinitionUri']!r}: no such file next to the "
                                           "template; give the definition file's path relative to the template",
@@ -1490,7 +1500,10 @@ def _state_machine(doc: Document, resolver: Resolver, res: Mapping[str, Any], pr
         at = ()
     elif "DefinitionS3Location" in raw or "DefinitionUri" in raw:
         member = "DefinitionS3Location" if "DefinitionS3Location" in raw else "DefinitionUri"
-        value = Unresolved(props.get(member), "a state machine definition kept in S3 is not in the template")
+        value = Unresolved(props.get(member), "a state machine definition kept in S3 is not in the template"
+                           if doc.base is not None or member != "DefinitionUri" or str(props.get(member)).startswith("s3://")
+                           else "a state machine definition file named by a request is not what is deployed: "
+                                "the transform reads DefinitionUri from S3")
 
         def source_path(parts: Parts, _at: Parts = props_at) -> Parts:
             return _at + parts
