@@ -146,6 +146,7 @@ def test_safemaker_run_imports_no_guard_and_no_other_command():
     assert "safemaker.profile" in modules  # the profile is loaded before the program starts
     assert _present(modules, SDK | PARSERS | IAC | CLIENT | HTTP | DECISION) == set()
     assert {m for m in modules if m.startswith("safemaker.cli.")} <= {"safemaker.cli._common", "safemaker.cli.run"}
+    assert _present(modules, {"rich"}) == set()  # nothing printed before the program: no console made
 
 
 @pytest.mark.parametrize("args", [["check", "--help"], ["policy", "--help"], ["profile", "--help"]])

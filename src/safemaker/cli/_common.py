@@ -9,14 +9,16 @@ import os
 import re
 import sys
 import warnings
-from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, TypeVar, overload
 from urllib.parse import urlsplit
 
 import typer
 from botocore.exceptions import NoCredentialsError
-from rich.console import Console, ConsoleDimensions
-from rich.table import Table
-from rich.text import Text
+
+if TYPE_CHECKING:  # pragma: no cover - rich is imported when a console, table or styled text is first made
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
 from .._loopback import is_loopback_host
 from ..errors import GuardrailViolation, ProfileError, ProfileFieldError, SafemakerError
@@ -36,57 +38,94 @@ PIPE_WIDTH = 10_000
 is not set: wide enough for any table at its natural width, so that no cell is cut or folded."""
 
 
-class _Console(Console):
-    """A rich ``Console`` whose width, off a terminal, fits the content.
+_CONSOLE_CLASS: Any = None
 
-    Rich gives a console that writes to a pipe the width of whatever terminal
-    it finds on stdin/stderr, else 80 columns, and then cuts table cells with
-    "…" to fit. Off a terminal, and unless ``COLUMNS`` is set (rich honours it)
-    or a width was given, this console reports :data:`PIPE_WIDTH` instead: a
-    table is as wide as its content and every line of it is one line of output.
-    Decided at each use, since the stream can change (``sys.stdout`` swapped
-    by a test runner).
+
+def _console_class() -> "type[Console]":
+    """The CLI's ``rich.console.Console`` subclass, made (and rich imported) on first use.
+
+    rich (about 45 modules) is imported when a command first prints through a console, a table or a
+    styled line, not when the CLI starts: ``safemaker run`` prints nothing before it replaces itself
+    with the program (an error does, and loads rich then).
     """
+    global _CONSOLE_CLASS
+    if _CONSOLE_CLASS is not None:
+        return _CONSOLE_CLASS
+    from rich.console import Console, ConsoleDimensions
 
-    @property
-    def size(self) -> ConsoleDimensions:
-        size = super().size
-        if self._width is None and not self.is_terminal and not self._environ.get("COLUMNS", "").isdigit():
-            return ConsoleDimensions(PIPE_WIDTH, size.height)
-        return size
+    class _Console(Console):
+        """A rich ``Console`` whose width, off a terminal, fits the content.
 
-    @size.setter
-    def size(self, new_size: tuple[int, int]) -> None:
-        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+        Rich gives a console that writes to a pipe the width of whatever terminal
+        it finds on stdin/stderr, else 80 columns, and then cuts table cells with
+        "…" to fit. Off a terminal, and unless ``COLUMNS`` is set (rich honours it)
+        or a width was given, this console reports :data:`PIPE_WIDTH` instead: a
+        table is as wide as its content and every line of it is one line of output.
+        Decided at each use, since the stream can change (``sys.stdout`` swapped
+        by a test runner).
+        """
+
+        @property
+        def size(self) -> ConsoleDimensions:
+            size = super().size
+            if self._width is None and not self.is_terminal and not self._environ.get("COLUMNS", "").isdigit():
+                return ConsoleDimensions(PIPE_WIDTH, size.height)
+            return size
+
+        @size.setter
+        def size(self, new_size: tuple[int, int]) -> None:
+            Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+    _Console.__qualname__ = "_Console"
+    _CONSOLE_CLASS = _Console
+    return _Console
 
 
-def make_console(**kwargs: Any) -> Console:
+def make_console(**kwargs: Any) -> "Console":
     """A console as the CLI's: soft wrap and markup off by default, as wide as its content off a terminal."""
     kwargs.setdefault("soft_wrap", True)
     kwargs.setdefault("markup", False)
-    return _Console(**kwargs)
+    return _console_class()(**kwargs)
 
 
-out = make_console()
-"""stdout: data. Markup is off: printed text is data (IDs, paths, messages with brackets), never
-parsed as rich markup; style with ``rich.text.Text`` instead."""
-err = make_console(stderr=True)
-"""stderr: messages, progress (markup off, as :data:`out`)."""
+_CONSOLES = {"out": {}, "err": {"stderr": True}}
 
 
-def table(*headers: str, **kwargs: Any) -> Table:
+def __getattr__(name: str) -> Any:
+    """``out`` and ``err``, the CLI's two consoles, made on first use (PEP 562; rich loads then).
+
+    ``out``: stdout, data. Markup is off: printed text is data (IDs, paths, messages with brackets),
+    never parsed as rich markup; style with ``rich.text.Text`` instead.
+    ``err``: stderr, messages and progress (markup off, as ``out``).
+    Each is made once and then is a plain attribute of this module.
+    """
+    if name in _CONSOLES:
+        return globals().setdefault(name, make_console(**_CONSOLES[name]))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _err() -> "Console":
+    """:data:`err`, made on first use (what a function of this module prints its messages with)."""
+    return globals().get("err") or __getattr__("err")
+
+
+def table(*headers: str, **kwargs: Any) -> "Table":
     """A ``rich.table.Table`` whose columns fold long values instead of cutting them with "…".
 
     On a terminal narrower than the table, an ARN or an ID is folded onto the
     next line of its cell rather than shortened: no value is ever lost.
     """
+    from rich.table import Table
+
     t = Table(**kwargs)
     for header in headers:
         t.add_column(header, overflow="fold")
     return t
 
 
-def _error_line(message: object) -> Text:
+def _error_line(message: object) -> "Text":
+    from rich.text import Text
+
     return Text.assemble(("error:", "bold red"), " ", str(message))
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -303,15 +342,15 @@ def handle_errors(func: Optional[F] = None, *, aliases: Optional[Mapping[str, st
             use_aws_profile(kwargs.get("aws_profile"))
             return func(*args, **kwargs)
         except (ProfileError, GuardrailViolation) as exc:
-            err.print(_error_line(exc), highlight=False)
+            _err().print(_error_line(exc), highlight=False)
             _credentials_hint(exc, kwargs)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except SafemakerError as exc:
-            err.print(_error_line(cli_message(exc, flags())), highlight=False)
+            _err().print(_error_line(cli_message(exc, flags())), highlight=False)
             _credentials_hint(exc, kwargs)
             raise typer.Exit(EXIT_BAD_INPUT if isinstance(exc, ValueError) else EXIT_ERROR) from None
         except NoCredentialsError as exc:
-            err.print(_error_line(f"{type(exc).__name__}: {exc}; configure AWS credentials (aws configure, "
+            _err().print(_error_line(f"{type(exc).__name__}: {exc}; configure AWS credentials (aws configure, "
                                   "AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and re-run"),
                       highlight=False)
             _credentials_hint(exc, kwargs)
@@ -347,7 +386,7 @@ def _show_relaxations_on_stderr() -> None:
             text = str(message)
             if text not in shown:  # a command may load its profile more than once
                 shown.add(text)
-                err.print(f"warning: {text}", highlight=False, soft_wrap=True)
+                _err().print(f"warning: {text}", highlight=False, soft_wrap=True)
             return
         previous(message, category, filename, lineno, file, line)
 
@@ -383,7 +422,7 @@ def _command_local_endpoint(kwargs: Mapping[str, Any]) -> Optional[str]:
 
 def _credentials_hint(exc: BaseException, kwargs: Mapping[str, Any]) -> None:
     if _lacks_credentials(exc) and _command_local_endpoint(kwargs):
-        err.print(f"hint: {LOCAL_CREDENTIALS_HINT}", highlight=False)
+        _err().print(f"hint: {LOCAL_CREDENTIALS_HINT}", highlight=False)
 
 
 HUMAN_FORMAT = "text"
@@ -422,7 +461,7 @@ def human_format(value: str, allowed: tuple[str, ...]) -> str:
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> "typer.Exit":
     """Print ``message`` to stderr and return the ``typer.Exit`` to raise."""
-    err.print(_error_line(message), highlight=False)
+    _err().print(_error_line(message), highlight=False)
     return typer.Exit(code)
 
 
@@ -479,7 +518,7 @@ def note_local_endpoints(clients: Iterable[Any]) -> None:
             noted = _LOCAL_SEEN.get()
             if noted is not None and local not in noted:
                 noted.append(local)
-            err.print(f"note: talking to a local endpoint ({local}): results are emulated, not from AWS",
+            _err().print(f"note: talking to a local endpoint ({local}): results are emulated, not from AWS",
                       highlight=False)
 
 
