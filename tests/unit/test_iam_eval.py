@@ -326,6 +326,45 @@ def test_a_policy_set_is_a_snapshot_and_reports_errors_at_evaluation_as_evaluate
         evaluate(PolicySet([doc(deny(Condition=None))]), req())
 
 
+def test_a_policy_set_reads_every_condition_as_evaluate_on_the_documents():
+    """A set reads each Condition block once (its operators, keys and values) instead of at every request: every
+    supported operator, with and without IfExists and each set prefix, against a key absent, empty, single-valued
+    (string, boolean, integer) and multivalued, decides as evaluate on the plain documents, and raises where it
+    raises (a multivalued key under a single-valued operator; a block that is malformed: a policy variable, a bad
+    Null value, an unsupported operator, a key's value that is no string or list), with the same message."""
+    operators = [f"{prefix}{base}{suffix}" for base in sorted(SUPPORTED_OPERATORS - {"Null"})
+                 for prefix in ("", "ForAnyValue:", "ForAllValues:") for suffix in ("", "IfExists")] + ["Null"]
+    values = {"Null": ["true", "false", True, "False", ["true", "false"], "maybe"]}
+    plain = ["Disabled", ["Disabled", "vpc*"], "arn:aws:kms:*:*:key/k-?", "true", False, 7, ["${aws:username}"],
+             {"not": "a list"}]
+    contexts = [{}, {"k:Key": None}, {"k:Key": []}, {"k:Key": "Disabled"}, {"K:KEY": "disabled"},
+                {"k:Key": "vpc-1"}, {"k:Key": "arn:aws:kms:us-east-1:1:key/k-1"}, {"k:Key": True},
+                {"k:Key": False}, {"k:Key": 7}, {"k:Key": ["Disabled", "vpc-1"]}, {"k:Key": ["Enabled"]},
+                {"k:Key": "x", "k:Other": "y"}]
+    blocks = [{op: {"k:Key": v}} for op in operators for v in values.get(op, plain)]
+    blocks += [{"Null": {"k:Other": "false"}, "StringEquals": {"k:Key": "Disabled"}},
+               {"StringEquals": {"k:Key": "x", "k:Other": ["y", "z"]}, "Bool": {"k:Key": "true"}},
+               {"StringEquals": {"k:Key": "nothing"}, "NoSuchOperator": {"k:Key": "x"}},
+               {"NoSuchOperator": {"k:Key": "x"}}, {"StringEquals": {}}, {"NullIfExists": {"k:Key": "true"}}]
+    outcomes = set()
+    for block in blocks:
+        policies = [doc(allow(), deny(Sid="C", Condition=block))]
+        as_set = PolicySet(policies)
+        for context in contexts:
+            r = req(**context)
+            try:
+                expected = evaluate(policies, r)
+            except PolicyEvaluationError as exc:
+                with pytest.raises(PolicyEvaluationError) as got:
+                    evaluate(as_set, r)
+                assert (got.value.where, str(got.value)) == (exc.where, str(exc)), (block, context)
+                outcomes.add("raised")
+                continue
+            assert evaluate(as_set, r) == expected, (block, context)
+            outcomes.add(expected.decision)
+    assert outcomes == {"allowed", "explicitDeny", "raised"}
+
+
 def test_supported_operators_are_exactly_those_safemaker_and_the_seed_use():
     assert SUPPORTED_OPERATORS == {
         "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",

@@ -50,8 +50,13 @@ def _observe(operation: str, params: Mapping[str, Any]) -> list[_Observed]:
     if rule is None or rule.unsupported:
         return []
     seen: list[_Observed] = []
+    matches: dict[str, list[tuple[str, Any]]] = {}  # per anchor: several fields share one
     for kf in _key_fields(rule):
-        for anchor_path, container in _anchor_matches(params, kf.target.anchor):
+        anchor = kf.target.anchor
+        found = matches.get(anchor)
+        if found is None:
+            found = matches[anchor] = _anchor_matches(params, anchor)
+        for anchor_path, container in found:
             value = _field_value(container, kf.field.path)
             if value is MISSING:
                 continue

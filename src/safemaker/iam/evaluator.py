@@ -550,6 +550,86 @@ _NO_CONDITION = object()
 _WELL_FORMED = ("Effect", "Action", "NotAction", "Resource", "NotResource", "Condition", "Sid")
 
 
+def _compile_condition(condition: Any) -> tuple[tuple[Any, ...], ...] | None:
+    """What :func:`_condition_holds` reads of a ``Condition`` block whatever the request, read once: per key, in
+    order, ``(lowered key, True, wants absent)`` for ``Null`` and ``(lowered key, False, set prefix, IfExists,
+    kind, negated, policy values)`` for the others. ``None`` when reading the block may raise (a malformed
+    block, an unsupported operator, a policy variable, a bad ``Null`` value...): that block is always
+    evaluated by :func:`_condition_holds`, which raises as before."""
+    if not isinstance(condition, Mapping):
+        return None
+    checks: list[tuple[Any, ...]] = []
+    for operator, pairs in condition.items():
+        if not isinstance(pairs, Mapping) or not pairs or not isinstance(operator, str):
+            return None
+        parsed = _operator_parts(operator)
+        if isinstance(parsed, str):
+            return None
+        prefix, base, if_exists = parsed
+        for key, policy_values in pairs.items():
+            if not isinstance(key, str):
+                return None
+            if isinstance(policy_values, (bool, str)):
+                values: tuple[Any, ...] = (policy_values,)
+            elif isinstance(policy_values, (list, tuple)):
+                values = tuple(policy_values)
+            else:
+                return None
+            if any(isinstance(v, str) and "${" in v for v in values):
+                return None
+            if base == "Null":
+                if len(values) != 1:
+                    return None
+                v = values[0]
+                if isinstance(v, bool):
+                    text = "true" if v else "false"
+                elif isinstance(v, str) and v.lower() in ("true", "false"):
+                    text = v.lower()
+                else:
+                    return None
+                checks.append((key.lower(), True, text == "true"))
+                continue
+            kind, negated = _STRING_OPS[base]
+            checks.append((key.lower(), False, prefix, if_exists, kind, negated, values))
+    return tuple(checks)
+
+
+def _compiled_condition_holds(condition: tuple[Any, Any], context: Mapping[str, ContextValue]) -> bool:
+    """:func:`_condition_holds` of a :class:`PolicySet` entry's ``(block, _compile_condition(block))`` on a
+    :func:`_lowered` context: the same result, and the same error (the block is then evaluated again by
+    :func:`_condition_holds`, which raises at the same key)."""
+    block, checks = condition
+    if checks is None:
+        return _condition_holds(block, context, ".Condition")
+    for check in checks:
+        v = context.get(check[0])
+        present = not (v is None or (isinstance(v, (list, tuple)) and len(v) == 0))
+        if check[1]:  # Null
+            if present if check[2] else not present:
+                return False
+            continue
+        _, _, prefix, if_exists, kind, negated, values = check
+        if not present:
+            if if_exists or (negated if prefix is None else prefix == "ForAllValues:"):
+                continue
+            return False
+        multivalued = isinstance(v, (list, tuple))
+        if prefix is None:
+            if multivalued:
+                return _condition_holds(block, context, ".Condition")  # raises: needs a set operator
+            if any(_values_match(kind, v, pv, "") for pv in values) == negated:
+                return False
+            continue
+        members = v if multivalued else (v,)
+        if prefix == "ForAnyValue:":
+            holds = any(any(_values_match(kind, m, pv, "") for pv in values) != negated for m in members)
+        else:
+            holds = all(any(_values_match(kind, m, pv, "") for pv in values) != negated for m in members)
+        if not holds:
+            return False
+    return True
+
+
 class PolicySet:
     """Policies read once, for many :func:`evaluate` calls: the same decisions, at less cost per request.
 
@@ -592,7 +672,8 @@ class PolicySet:
 
     @staticmethod
     def _compiled(stmt: Mapping[str, Any]) -> tuple[Any, Any, Any]:
-        """``(action, resource, condition)`` of a plain statement, the first two as ``(negated, pattern set)``;
+        """``(action, resource, condition)`` of a plain statement, the first two as ``(negated, pattern set)``, the
+        condition as ``(block, _compile_condition(block))`` (or ``_NO_CONDITION``);
         ``(None, None, None)`` for a statement that :func:`_statement_applies` must decide (and may refuse)."""
         if not isinstance(stmt, dict) or any(k not in _WELL_FORMED for k in stmt) \
                 or stmt.get("Effect") not in ("Allow", "Deny") \
@@ -608,7 +689,9 @@ class PolicySet:
             else:
                 return None, None, None
             compiled.append((negative in stmt, _pattern_set(key, action)))
-        return compiled[0], compiled[1], stmt["Condition"] if "Condition" in stmt else _NO_CONDITION
+        if "Condition" not in stmt:
+            return compiled[0], compiled[1], _NO_CONDITION
+        return compiled[0], compiled[1], (stmt["Condition"], _compile_condition(stmt["Condition"]))
 
     def _matching_entries(self, action: str, resource: str) -> tuple[tuple[Any, ...], ...]:
         """The entries that may apply to a request for ``action`` on ``resource``, in order: every entry
@@ -641,11 +724,11 @@ class PolicySet:
                 if action is None:
                     applies = _statement_applies(stmt, request, context, "")
                 elif known:  # the action and the resource match (_matching_entries)
-                    applies = condition is _NO_CONDITION or _condition_holds(condition, context, ".Condition")
+                    applies = condition is _NO_CONDITION or _compiled_condition_holds(condition, context)
                 else:
                     applies = (_matches_pattern_set(action[1], request.action, True) != action[0]
                                and _matches_pattern_set(resource[1], request.resource, False) != resource[0]
-                               and (condition is _NO_CONDITION or _condition_holds(condition, context, ".Condition")))
+                               and (condition is _NO_CONDITION or _compiled_condition_holds(condition, context)))
             except PolicyEvaluationError:  # again, to say where (as evaluate)
                 _statement_applies(stmt, request, context, f"policy {pi}, statement {stmt.get('Sid', si)!r}")
                 raise  # pragma: no cover - the same statement raises again

@@ -129,7 +129,31 @@ def _members(f: FieldRule) -> tuple[str, ...]:
     return _VPC_MEMBERS if f.guardrail is Guardrail.VPC_CONFIG else ()
 
 
-def _key_fields(rule: OperationRule) -> Iterator[KeyField]:
+#: ``id(rule)`` -> ``(rule, its key fields)``: :func:`_key_fields` of each rule made once (rules are frozen; the
+#: rule object is kept, so its id stays its own). At most 4,096 rules, then all forgotten at once.
+_KEY_FIELDS: dict[int, tuple[OperationRule, tuple[KeyField, ...]]] = {}
+
+
+def _key_fields(rule: OperationRule) -> tuple[KeyField, ...]:
+    """The fields of ``rule`` that feed a condition key, in rule order (made once per rule object).
+
+    Raises
+    ------
+    UnexpressibleRuleError
+        A field carries ``iam_condition_key_2`` without ``iam_members`` (raised at every call, never kept).
+    """
+    saved = _KEY_FIELDS.get(id(rule))
+    if saved is not None and saved[0] is rule:
+        return saved[1]
+    made = tuple(_derive_key_fields(rule))
+    if len(_KEY_FIELDS) >= 4096:
+        _KEY_FIELDS.clear()
+    _KEY_FIELDS[id(rule)] = (rule, made)
+    return made
+
+
+def _derive_key_fields(rule: OperationRule) -> Iterator[KeyField]:
+    """:func:`_key_fields`, made."""
     for target, f in rule.fields():
         members = _members(f)
         if members:
@@ -166,11 +190,36 @@ def condition_key_uses() -> dict[str, tuple[KeyUse, ...]]:
         A field carries ``iam_condition_key_2`` without the members feeding it
         (``FieldRule.iam_members``; a ``VpcConfig``'s are known).
     """
+    return dict(_table_uses())
+
+
+def _table_uses() -> dict[str, tuple[KeyUse, ...]]:
+    """:func:`condition_key_uses` of the current rule table, the kept dict itself (not to be changed)."""
     global _USES
     cached = _USES
     if cached is None or cached[0] is not RULES:
         cached = _USES = (RULES, _derive_key_uses())
-    return dict(cached[1])
+    return cached[1]
+
+
+#: ``(the _table_uses() dict, operation -> its deny-absent uses)``: :func:`_deny_absent_uses` of that table.
+_DENY_ABSENT: tuple[object, dict[str, tuple[tuple[str, tuple[KeyUse, ...], KeyUse], ...]]] | None = None
+
+
+def _deny_absent_uses(operation: str) -> tuple[tuple[str, tuple[KeyUse, ...], KeyUse], ...]:
+    """``(key, every use of the key, the operation's use)`` for each key whose absence the guardrail denies for
+    ``operation`` (``KeyUse.deny_absent``), in :func:`condition_key_uses` order; made once per rule table."""
+    global _DENY_ABSENT
+    table = _table_uses()
+    cached = _DENY_ABSENT
+    if cached is None or cached[0] is not table:
+        by_op: dict[str, list[tuple[str, tuple[KeyUse, ...], KeyUse]]] = {}
+        for key, key_uses in table.items():
+            for u in key_uses:
+                if u.deny_absent:
+                    by_op.setdefault(u.operation, []).append((key, key_uses, u))
+        cached = _DENY_ABSENT = (table, {op: tuple(found) for op, found in by_op.items()})
+    return cached[1].get(operation, ())
 
 
 def _derive_key_uses() -> dict[str, tuple[KeyUse, ...]]:
@@ -281,6 +330,25 @@ def _value_rule(kf: KeyField, profile: "VpcProfile") -> _ValueRule | None:
         return _ValueRule("StringNotEquals", ("private-crowd",), "NotPrivateCrowd", "not 'private-crowd'")
     raise UnexpressibleRuleError(kf.operation, kf.field.path, kf.key,
                                  f"no IAM rendering for guardrail {g.value}; extend safemaker.iam.keys._value_rule")
+
+
+#: ``(key, id(uses), id(profile))`` -> ``(uses, profile, rule)``: :func:`_key_value_rule` of a use tuple of
+#: :func:`condition_key_uses` and a profile (both immutable, kept so their ids stay theirs); at most 4,096, then
+#: all forgotten at once. An error is never kept (raised again at every call).
+_KEY_VALUE_RULES: dict[tuple[str, int, int], tuple[Any, Any, _ValueRule | None]] = {}
+
+
+def _kept_key_value_rule(key: str, uses: tuple[KeyUse, ...], profile: "VpcProfile") -> _ValueRule | None:
+    """:func:`_key_value_rule`, made once per key, use tuple and profile object."""
+    k = (key, id(uses), id(profile))
+    saved = _KEY_VALUE_RULES.get(k)
+    if saved is not None and saved[0] is uses and saved[1] is profile:
+        return saved[2]
+    rule = _key_value_rule(key, uses, profile)
+    if len(_KEY_VALUE_RULES) >= 4096:
+        _KEY_VALUE_RULES.clear()
+    _KEY_VALUE_RULES[k] = (uses, profile, rule)
+    return rule
 
 
 def _key_value_rule(key: str, uses: Sequence[KeyUse], profile: "VpcProfile") -> _ValueRule | None:

@@ -13,7 +13,7 @@ from ..errors import MISSING, InputError, Violation
 from ..rules import FieldRule, Guardrail, RULES, Target
 from .. import paths as _paths
 from .context import request_context, workteam_type, _anchor_matches
-from .keys import condition_key_uses, KeyField, KeyUse, _key_fields, _key_value_rule, _LIST_GUARDRAILS, _value_rule, _ValueRule
+from .keys import condition_key_uses, KeyField, KeyUse, _deny_absent_uses, _key_fields, _kept_key_value_rule, _LIST_GUARDRAILS, _value_rule, _ValueRule
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..profile import VpcProfile
@@ -207,16 +207,15 @@ def _classify(operation: str, v: Violation, profile: "VpcProfile", ctx: Mapping[
     return BlindSpot.PER_DEFINITION
 
 
-def _no_definition(operation: str, params: Mapping[str, Any], ctx: Mapping[str, Any],
-                   uses: Mapping[str, tuple[KeyUse, ...]], profile: "VpcProfile") -> bool:
-    for key, key_uses in uses.items():
-        for u in key_uses:
-            if u.operation != operation or not u.deny_absent or key in ctx:
-                continue
-            if _key_value_rule(key, key_uses, profile) is None:
-                continue
-            if not any(_anchor_matches(params, kf.target.anchor) for kf in u.fields if kf.absence_refused):
-                return True
+def _no_definition(operation: str, params: Mapping[str, Any], ctx: Mapping[str, Any], profile: "VpcProfile") -> bool:
+    """Does IAM deny the request for a key the guardrail requires that no definition in it gives?"""
+    for key, key_uses, u in _deny_absent_uses(operation):
+        if key in ctx:
+            continue
+        if _kept_key_value_rule(key, key_uses, profile) is None:
+            continue
+        if not any(_anchor_matches(params, kf.target.anchor) for kf in u.fields if kf.absence_refused):
+            return True
     return False
 
 
@@ -272,6 +271,6 @@ def parity_case(operation: str, params: Mapping[str, Any], profile: "VpcProfile"
             blind.append((v, spot))
     rule = RULES.get(operation)
     iam_only: tuple[BlindSpot, ...] = ()
-    if rule is not None and not rule.unsupported and _no_definition(operation, params, ctx, uses, profile):
+    if rule is not None and not rule.unsupported and _no_definition(operation, params, ctx, profile):
         iam_only = (BlindSpot.NO_DEFINITION,)
     return ParityCase(operation, violations, tuple(visible), tuple(blind), iam_only)
