@@ -9,7 +9,8 @@ import pytest
 
 from safemaker.errors import SdkNotAvailableError
 
-PACKAGES = ["safemaker", "safemaker.network", "safemaker.preflight", "safemaker.notebook", "safemaker.profile.documents"]
+PACKAGES = ["safemaker", "safemaker.network", "safemaker.preflight", "safemaker.notebook", "safemaker.profile.documents",
+            "safemaker.local"]
 
 
 @pytest.mark.parametrize("package", PACKAGES)
@@ -35,7 +36,7 @@ def test_every_lazy_name_resolves_to_its_definition(package):
         module.no_such_name  # noqa: B018
 
 
-@pytest.mark.parametrize("package", ["safemaker", "safemaker.network", "safemaker.preflight"])
+@pytest.mark.parametrize("package", ["safemaker", "safemaker.network", "safemaker.preflight", "safemaker.local"])
 def test_dir_lists_the_names_not_loaded_yet(package):
     module = importlib.import_module(package)
     assert set(module._LAZY) <= set(dir(module))

@@ -14,15 +14,13 @@ from typing import Any
 
 from safemaker.errors import LocalBackendError
 from safemaker.local import fixes as _fixes
+from safemaker.local._defaults import DEFAULT_REGION
 from safemaker.local.recording import RecordedRequest, RequestLog
 from safemaker.local.session import LocalSession, share_loader, unshare_loader
 
 __all__ = ["LocalBackend", "LocalSnapshot", "local_backend", "DEFAULT_REGION", "DEFAULT_ACCOUNT_ID", "EMULATED_PREDICTION_LABEL"]
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_REGION = "us-east-1"
-"""Region of :func:`local_backend` when none is given."""
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 """The account moto answers for the fake credentials of :class:`LocalSession`."""

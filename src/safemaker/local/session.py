@@ -22,16 +22,11 @@ import botocore.loaders
 import botocore.session
 
 from safemaker.errors import LocalBackendError
+from safemaker.local._defaults import FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY
 
 __all__ = ["LocalSession", "FAKE_ACCESS_KEY_ID", "FAKE_SECRET_ACCESS_KEY"]
 
 logger = logging.getLogger(__name__)
-
-FAKE_ACCESS_KEY_ID = "testing"
-"""Access key ID of every :class:`LocalSession` (moto maps it to account ``123456789012``)."""
-
-FAKE_SECRET_ACCESS_KEY = "testing"
-"""Secret access key of every :class:`LocalSession`; never a real secret."""
 
 # botocore configuration variables pinned on every LocalSession's botocore
 # session, whatever the environment or ~/.aws says.
