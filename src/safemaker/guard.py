@@ -2046,6 +2046,9 @@ def decide(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *, 
 
 _PREFLIGHT = _preflight.PREFLIGHT_OPERATIONS
 _findings_or_none = _preflight.request.findings_or_none
+_PREFLIGHT_CHECKERS = _preflight.request.CHECKERS
+_PROBE = _preflight.request.PROBE
+_Found = _preflight.request.Found
 
 
 def _run_preflight(operation: str, params: Mapping[str, Any], profile: "VpcProfile",
@@ -2054,6 +2057,19 @@ def _run_preflight(operation: str, params: Mapping[str, Any], profile: "VpcProfi
     findings = _findings_or_none(operation, params, profile)  # check_request's, None when it finds nothing
     if findings is None:
         return ()
+    return _add_findings(findings, violations)
+
+
+def _preflight_found(operation: str, params: Mapping[str, Any], profile: "VpcProfile",
+                     violations: list[Violation]) -> None:
+    """:func:`_run_preflight` once the operation's checker, run on the probe, has found something (``check`` and
+    ``apply`` run the probe inline: most requests have no finding); the warnings are not returned."""
+    _add_findings(_preflight.request.check_request(operation, params, profile), violations)
+
+
+def _add_findings(findings: Any, violations: list[Violation]) -> tuple[Violation, ...]:
+    """Add the refusals of preflight ``findings`` to ``violations`` (dropping those it supersedes); return its
+    warnings."""
     if findings.supersedes:
         violations[:] = [v for v in violations if v.path not in findings.supersedes]
     violations += findings.refusals
@@ -2095,8 +2111,11 @@ def _check_written(operation: str, params: Mapping[str, Any], profile: "VpcProfi
     (a pipeline checks one per step)."""
     rule = RULES[operation]
     out_params, _, violations, extra_refs = _run(operation, rule, params, profile, _MODE_WRITTEN, own=False)
-    if operation in _PREFLIGHT:
-        _run_preflight(operation, out_params, profile, violations)
+    if operation in _PREFLIGHT:  # _run_preflight, inline (see check)
+        try:
+            _PREFLIGHT_CHECKERS[operation](operation, out_params, profile, _PROBE)
+        except _Found:
+            _preflight_found(operation, out_params, profile, violations)
     refs = references(operation, out_params) if rule.references else []
     return violations, refs + extra_refs if extra_refs else refs
 
@@ -2127,8 +2146,11 @@ def check(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,
                            pipeline_definition=pipeline_definition).violations)
     # decide() without the parts check does not return (the references, the Decision)
     out_params, _, violations, _ = _run(operation, rule, params, profile, _MODE_CHECK, pipeline_definition, own=False)
-    if operation in _PREFLIGHT:
-        _run_preflight(operation, out_params, profile, violations)
+    if operation in _PREFLIGHT:  # _run_preflight, inline: the probe finds nothing in most requests
+        try:
+            _PREFLIGHT_CHECKERS[operation](operation, out_params, profile, _PROBE)
+        except _Found:
+            _preflight_found(operation, out_params, profile, violations)
     return violations
 
 
@@ -2189,8 +2211,11 @@ def apply(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,
         return d.params
     # decide() without what apply does not return (the references to follow, the injected paths, the Decision)
     out_params, _, violations, _ = _run(operation, rule, params, profile, _MODE_APPLY, pipeline_definition)
-    if operation in _PREFLIGHT:
-        _run_preflight(operation, out_params, profile, violations)
+    if operation in _PREFLIGHT:  # _run_preflight, inline (see check)
+        try:
+            _PREFLIGHT_CHECKERS[operation](operation, out_params, profile, _PROBE)
+        except _Found:
+            _preflight_found(operation, out_params, profile, violations)
     if violations:
         raise GuardrailViolation(operation, violations)
     return out_params

@@ -372,6 +372,14 @@ class PathTree:
             walk = self._walk = _compile_walk(self._root[1])
         walk(doc, visit, context)
 
+    def compiled(self) -> Callable[[Any, Callable[[Any, Any, tuple[Key, ...], Any], None], Any], None]:
+        """The generated function that :meth:`walk` calls, ``walk(doc, visit, context)`` (the same walk, for a
+        caller that keeps it: one call less per walk). Made on first need, once."""
+        walk = self._walk
+        if walk is None:
+            walk = self._walk = _compile_walk(self._root[1])
+        return walk  # type: ignore[no-any-return]
+
 
 def _compile_walk(members: tuple[Any, ...]) -> Callable[[Any, Any, Any], None]:
     """:meth:`PathTree.walk` of the root member entries ``members`` as one generated function.

@@ -417,6 +417,38 @@ def test_the_guards_call_finds_what_check_request_finds(profile, operation, requ
             expected.refusals, expected.warnings, expected.supersedes)
 
 
+@pytest.mark.parametrize("warned", [False, True])
+@pytest.mark.parametrize(("operation", "request_"), _FOUND_OR_NOT)
+def test_check_and_apply_refuse_what_decide_refuses(profile, operation, request_, warned):
+    """``check`` and ``apply`` run the operation's checker on the probe themselves (and ask ``check_request``
+    once it finds something): the same refusals, in the same order, with the same superseded violations dropped,
+    as ``decide`` (which goes through ``findings_or_none``)."""
+    p = relaxed(preflight_warnings=list(CHECKS)) if warned else profile
+    assert guard.check(operation, request_, p) == list(guard.decide(operation, request_, p, inject=False).violations)
+    decided = guard.decide(operation, request_, p)
+    if decided.violations:
+        with pytest.raises(GuardrailViolation) as exc:
+            guard.apply(operation, request_, p)
+        assert list(exc.value.violations) == list(decided.violations)
+    else:
+        assert guard.apply(operation, request_, p) == decided.params
+
+
+def test_check_gives_the_remote_function_refusal_in_place_of_the_isolation_one(profile):
+    req = training_job(EnableNetworkIsolation=False,
+                       AlgorithmSpecification={"TrainingImage": IMG, "TrainingInputMode": "File",
+                                               "ContainerEntrypoint": REMOTE_ENTRYPOINT})
+    checked = [(v.rule_id, v.path) for v in guard.check("CreateTrainingJob", req, profile)]
+    # as given, the request also lacks the profile's VPC and encryption (apply injects them); its isolation
+    # refusal is replaced by the remote function's, which says why and what relaxes it
+    assert ("SM-PRE-REMOTE-FUNCTION", "AlgorithmSpecification.ContainerEntrypoint") in checked
+    assert "EnableNetworkIsolation" not in [path for _, path in checked]
+    with pytest.raises(GuardrailViolation) as exc:
+        guard.apply("CreateTrainingJob", req, profile)
+    assert [(v.rule_id, v.path) for v in exc.value.violations] == [
+        ("SM-PRE-REMOTE-FUNCTION", "AlgorithmSpecification.ContainerEntrypoint")]
+
+
 # --------------------------------------------------------------------------- tuples (botocore takes them for lists)
 
 

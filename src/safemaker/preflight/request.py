@@ -181,10 +181,12 @@ def _settings_of(operation: str) -> Callable[[str, Mapping[str, Any], "VpcProfil
     """The checker of an operation's :data:`CONTAINER_SETTINGS`: every member read in one walk of the request
     (:class:`safemaker.paths.PathTree`)."""
     tree = PathTree((setting.path, setting) for setting in settings_of(operation))
-
-    walk = tree.walk
+    walk: Any = None  # the tree's generated walk (PathTree.compiled), made on the first check
 
     def check(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Findings) -> None:
+        nonlocal walk
+        if walk is None:
+            walk = tree.compiled()
         walk(params, _read_setting, (op, params, profile, out))
 
     return check
@@ -197,7 +199,7 @@ def _training(op: str, params: Mapping[str, Any], profile: "VpcProfile", out: Fi
     _TRAINING_SETTINGS(op, params, profile, out)
     algo = params.get("AlgorithmSpecification")
     entry = algo.get("ContainerEntrypoint") if algo.__class__ is dict or is_map(algo) else None
-    if (is_seq(entry) and profile.require_network_isolation
+    if (entry is not None and is_seq(entry) and profile.require_network_isolation
             and any(isinstance(e, str) and _REMOTE_DIR in e for e in entry)):
         spec = CHECKS["SM-PRE-REMOTE-FUNCTION"]
         if severity(spec.id, profile) == "refuse":
@@ -345,6 +347,10 @@ _CHECKERS: Mapping[str, Callable[[str, Mapping[str, Any], "VpcProfile", Findings
 }
 
 PREFLIGHT_OPERATIONS: frozenset[str] = frozenset(_CHECKERS)
+
+CHECKERS = _CHECKERS
+"""Operation -> its checker ``checker(operation, params, profile, out)``, which adds each finding to ``out`` (a
+:class:`Findings`, or :data:`PROBE`, which raises :data:`Found` at the first); see :func:`findings_or_none`."""
 """The operations whose requests the preflight checks read."""
 
 
@@ -385,6 +391,13 @@ class _Probe:
 
 
 _PROBE: Any = _Probe()
+
+PROBE = _PROBE
+"""The probe (:class:`_Probe`): a caller that runs a checker of :data:`CHECKERS` on it itself (the guard's
+``check`` and ``apply``, without :func:`findings_or_none`'s call) takes :data:`Found` for "there is a finding"
+and then asks :func:`check_request` for the findings."""
+
+Found = _Found
 
 
 def findings_or_none(operation: str, params: Mapping[str, Any], profile: "VpcProfile") -> Findings | None:
