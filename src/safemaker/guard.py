@@ -903,7 +903,8 @@ def _plan(operation: str, rule: OperationRule, view: _ProfileView, inject: bool,
         # A top-level list no other target walks into: its elements are copied by this target alone, so the
         # generated loop needs no look at the writer's set before copying one (see _OWN_ELEMENT_ALONE).
         alone = (kind == _AT_LIST and len(anchor) == 2
-                 and not any(split_path(o.anchor)[:1] == anchor[:1] for o in rule.targets if o is not t))
+                 and not any(split_path(o.anchor)[:1] == anchor[:1] for o in rule.targets if o is not t)
+                 ) or (kind == _AT_LISTS and _nested_alone(anchor, t, rule.targets))
         run_fields, run_list = _compile_fields(fields, anchor[:-1] if kind in (_AT_LIST, _AT_LISTS) and dia is None
                                                else None,
                                                f"{operation} {t.anchor or '(request)'} inject={inject_eff} "
@@ -917,6 +918,24 @@ def _plan(operation: str, rule: OperationRule, view: _ProfileView, inject: bool,
                  f"{'' if paths else ' paths=False'}", operation, view, written)
     plans[(operation, inject, written, paths)] = plan
     return plan
+
+
+def _nested_alone(anchor: tuple[str, ...], t: Any, targets: Sequence[Any]) -> bool:
+    """Whether the elements of nested list anchor ``anchor`` (:func:`_nested_lists`, target ``t``) are written by
+    ``t`` alone: no other target's anchor is at or below them, and no field of a target whose anchor is above
+    them (the request, ``A[]`` of ``A[].B[]``) starts with the member on the way down to them (a rule path holds
+    no ``[]`` below its anchor, so such a field could only replace that member whole)."""
+    for o in targets:
+        if o is t:
+            continue
+        other = split_path(o.anchor)
+        if other[:len(anchor)] == anchor:
+            return False
+        if anchor[:len(other)] == other:
+            below = anchor[len(other)]
+            if any(split_path(f.path)[:1] in ((below,), ("[]",)) for f in o.fields):
+                return False
+    return True
 
 
 def _compile_targets(targets: tuple[_TargetPlan, ...], label: str) -> Any:

@@ -119,6 +119,30 @@ def test_every_volume_without_a_key_gets_the_profiles_key_and_nothing_else_chang
     assert guard.apply(OP, req, profile) == sent
 
 
+@pytest.mark.parametrize("member", GROUPS)
+def test_structures_given_twice_are_each_written_and_the_request_is_unchanged(profile: VpcProfile,
+                                                                              member: str) -> None:
+    # one volume object twice in a list, one list of volumes in two groups, one group object twice: each place
+    # is its own volume in the request sent (botocore serializes each), so each gets the key
+    vol = _ebs(10)
+    shared = [vol, vol]
+    group = _group(member, 0, shared)
+    req = {"ClusterName": "c", "VpcConfig": VPC, member: [group, _group(member, 1, shared), group]}
+    before = copy.deepcopy(req)
+    lacking = [f"{member}[{g}].InstanceStorageConfigs[{v}].EbsVolumeConfig.VolumeKmsKeyId"
+               for g in range(3) for v in range(2)]
+    assert [(v.path, v.rule_id) for v in guard.check(OP, req, profile)] == [(p, "SM-KMS-VOLUME") for p in lacking]
+    decision = guard.decide(OP, req, profile)
+    assert decision.violations == () and list(decision.injected) == lacking
+    keyed = [_ebs(10, KEY_ARN), _ebs(10, KEY_ARN)]
+    assert decision.params == {**before, member: [_group(member, 0, keyed), _group(member, 1, keyed),
+                                                  _group(member, 0, keyed)]}
+    assert guard.apply(OP, req, profile) == decision.params
+    assert req == before and vol == _ebs(10) and req[member][0] is req[member][2]  # the caller's objects unchanged
+    sent_volumes = [v for g in decision.params[member] for v in g["InstanceStorageConfigs"]]
+    assert all(v is not vol for v in sent_volumes)
+
+
 @pytest.mark.parametrize("inner", (list, tuple), ids=lambda t: t.__name__)
 def test_a_foreign_key_in_the_second_group_is_refused_at_its_indexes(profile: VpcProfile, inner: type) -> None:
     req = {"ClusterName": "c", "VpcConfig": VPC, "InstanceGroups": (
@@ -216,6 +240,12 @@ def _shapes() -> list[dict[str, Any]]:
                 out.append({"ClusterName": "c", "VpcConfig": VPC, member: outer(groups)})
         out += [{"ClusterName": "c", member: None}, {"ClusterName": "c", member: {"x": 1}},
                 {"ClusterName": "c", member: proxy({})}]
+        # the same object at several places: a volume twice in a list, a list in two groups, a group twice
+        vol, shared = _ebs(5), [_ebs(6), _ebs(7, KEY_ARN)]
+        group = _group(member, 0, [vol, vol, shared[0]])
+        out += [{"ClusterName": "c", "VpcConfig": VPC, member: [group, group]},
+                {"ClusterName": "c", "VpcConfig": VPC, member: (_group(member, 0, shared), _group(member, 1, shared),
+                                                                 group)}]
     return out
 
 
