@@ -160,3 +160,22 @@ def test_help_imports_no_guard_and_no_sdk(args):
             "    pass\n" + _PRINT)
     modules = _modules_after(code)
     assert _present(modules, SDK | CLIENT | DECISION | {"safemaker.iam"}) == set()
+
+
+def test_the_pytest_plugin_and_local_env_import_no_boto3():
+    """The pytest plugin (loaded by every pytest run where safemaker is installed: the ``pytest11`` entry point)
+    and ``safemaker local env`` (prints the variables, starts nothing) name the local backend's constants only:
+    ``safemaker.local`` loads its names on first use."""
+    plugin = _modules_after("import safemaker.pytest_plugin\n" + _PRINT)
+    assert _present(plugin, SDK | CLIENT | {"moto", "safemaker.local.backend", "safemaker.local.session"}) == set()
+    code = ("import contextlib, io, json, sys\n"
+            "sys.argv = ['safemaker', 'local', 'env']\n"
+            "from safemaker.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as printed:\n"
+            "    try:\n"
+            "        main()\n"
+            "    except SystemExit as exc:\n"
+            "        assert not exc.code, exc.code\n"
+            "assert 'AWS_ENDPOINT_URL=http://127.0.0.1:5000' in printed.getvalue(), printed.getvalue()\n" + _PRINT)
+    local_env = _modules_after(code)
+    assert _present(local_env, SDK | CLIENT | {"moto", "safemaker.local.backend", "safemaker.local.session"}) == set()
