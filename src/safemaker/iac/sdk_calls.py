@@ -199,7 +199,7 @@ def schedule_target_requests(doc: Document, logical_id: str, source_type: str, a
     IacInputError
         An ``Input`` that is not a JSON object, or has a key given twice.
     """
-    from .stepfunctions import _placed_by_resource, names_sagemaker
+    from .stepfunctions import names_sagemaker, resource_placement
 
     op = task_operation(arn, service="scheduler")
     call = sdk_integration(arn) if op is None else None
@@ -218,7 +218,7 @@ def schedule_target_requests(doc: Document, logical_id: str, source_type: str, a
     def shown(parts: Parts) -> str:
         return f"{shown_prefix}.{format_path(parts)}" if parts else shown_prefix
 
-    placed = _placed_by_resource(arn)
+    placed = resource_placement(arn)
     if call is not None:
         out = service_call_requests(doc, logical_id, source_type, call[0], call[1], params,
                                     lambda parts: input_at, shown)

@@ -29,7 +29,7 @@ from ._document import Document, Parts, Unresolved
 from ._request import SourceRequest
 
 __all__ = ["is_state_machine", "definition_requests", "task_operation", "apply_substitutions", "single_state_machine",
-           "OPTIMIZED_INTEGRATIONS", "integration_parts", "names_sagemaker"]
+           "OPTIMIZED_INTEGRATIONS", "integration_parts", "names_sagemaker", "resource_placement"]
 
 OPTIMIZED_INTEGRATIONS = (
     "createEndpoint", "createEndpointConfig", "createHyperParameterTuningJob", "createLabelingJob",
@@ -446,16 +446,19 @@ def definition_requests(doc: Document, definition: Mapping[str, Any], at: Parts,
             continue
         first = len(out)
         _task_requests(out, roles, doc, definition, here, state, at, logical_id, embedded, member_name)
-        placed = _placed_by_resource(state.get("Resource"))
+        placed = resource_placement(state.get("Resource"))
         for i in range(first, len(out)) if placed else ():
             out[i] = dataclasses.replace(out[i], **{k: v for k, v in placed.items() if getattr(out[i], k) is None})
     return [dataclasses.replace(r, task_role=roles[i]) if i in roles and r.task_role is None else r
             for i, r in enumerate(out)]
 
 
-def _placed_by_resource(resource: Any) -> dict[str, Any]:
-    """``task_region`` / ``task_account`` a task ``Resource`` writes in its Region and account fields
-    (:func:`integration_parts`; a field holding a placeholder filled at deployment is :class:`Unresolved`)."""
+def resource_placement(resource: Any) -> dict[str, Any]:
+    """The :class:`~safemaker.iac._request.SourceRequest` fields a task ``Resource`` (or a Scheduler target ``Arn``)
+    sets by writing its Region and account fields: ``{"task_region": ..., "task_account": ...}``, each only when
+    written (``{}`` for the documented ``arn:aws:states:::`` spelling, or a value that is no integration ARN); a
+    field holding a placeholder filled at deployment (``${AWS::Region}``) is :class:`Unresolved`
+    (:func:`integration_parts`; :func:`safemaker.iac._request.with_task_role` decides them)."""
     parts = integration_parts(resource)
     placed: dict[str, Any] = {}
     for key, value in zip(("task_region", "task_account"), parts[:2] if parts is not None else ()):
