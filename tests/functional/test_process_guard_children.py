@@ -157,13 +157,18 @@ def test_a_guarded_child_starts_with_the_start_up_frozen_and_its_own_objects_col
 
     import safemaker
 
+    # process_guard() is read before the cycle is made (in a plain child it imports safemaker.process: enough
+    # allocations for an automatic collection to free the cycle first), and automatic collection is paused
+    # between the cycle and the program's own gc.collect(), which must find it
     code = ("import gc, safemaker, sys\n"
             "frozen = gc.get_freeze_count()\n"
+            "on = safemaker.process_guard() is not None\n"
+            "enabled = gc.isenabled()\n"
+            "gc.disable()\n"
             "class Cycle:\n"
             "    pass\n"
             "c = Cycle(); c.me = c; del c\n"
-            "print(safemaker.process_guard() is not None, frozen, gc.get_freeze_count() == frozen, gc.collect() >= 1,"
-            " gc.isenabled())\n")
+            "print(on, frozen, gc.get_freeze_count() == frozen, gc.collect() >= 1, enabled)\n")
     plain = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert plain.returncode == 0, plain.stderr
     assert plain.stdout.split() == ["False", "0", "True", "True", "True"]
