@@ -89,11 +89,20 @@ Resources:
             - !ImportValue shared-subnet
             - '"], "SecurityGroupIds": ["sg-1"]}}}]}'
 """
+    # an export of another stack may be any text (Fn::ImportValue returns the string an Outputs entry exports):
+    # substituted into the body's text it can restructure it, so the whole definition cannot be verified
     (req,) = template_requests(parse_text(text, "t.yaml"), {})
+    assert req.params.get("PipelineDefinition") is None
+    ((parts, body, rule),) = req.extra
+    assert (parts, rule) == (("PipelineDefinition",), "SM-REFERENCE")
+    assert body.expression == {"Fn::ImportValue": "shared-subnet"} and "an export of another stack" in body.reason
+    # a subnet the template creates (Ref of AWS::EC2::Subnet returns its ID): one unknown scalar
+    text = text.replace("Role: {Type: AWS::IAM::Role}", "Role: {Type: AWS::IAM::Role}\n  Subnet: {Type: AWS::EC2::Subnet}")
+    (req,) = template_requests(parse_text(text.replace("!ImportValue shared-subnet", "!Ref Subnet"), "t.yaml"), {})
     args = req.params["PipelineDefinition"]["Steps"][0]["Arguments"]
     assert isinstance(args["RoleArn"], Unresolved) and args["RoleArn"].refers_to == "Role"
     assert isinstance(args["VpcConfig"]["Subnets"][0], Unresolved)
-    assert args["VpcConfig"]["Subnets"][0].reason == "an export of another stack, known at deployment"
+    assert args["VpcConfig"]["Subnets"][0].refers_to == "Subnet"
     assert args["VpcConfig"]["SecurityGroupIds"] == ["sg-1"]
 
 
@@ -122,11 +131,19 @@ Resources:
                                 "VpcConfig": {"Subnets": ["${Net}"], "SecurityGroupIds": ["sg-0bbbbbbbbbbbbbbbb"]}}}}]}'
           - Net: !ImportValue shared-subnet
 """
+    # Fn::ImportValue returns whatever string another stack exports: substituted as text into the body it may
+    # restructure it (add steps, members), so the body cannot be verified as a whole, not only the subnet
+    findings = decide_requests(template_requests(parse_text(text, "t.yaml"), {}), profile)
+    assert [(f.status, f.rule_id, f.path) for f in findings] == [
+        ("UNKNOWN", "SM-REFERENCE", "PipelineDefinition.PipelineDefinitionBody")]
+    assert "an export of another stack" in findings[0].found
+    # a subnet the template creates (Ref of AWS::EC2::Subnet returns its ID: no quote): one unknown value
+    text = text.replace("Resources:\n", "Resources:\n  Sn: {Type: AWS::EC2::Subnet}\n").replace(
+        "!ImportValue shared-subnet", "!Ref Sn")
     findings = decide_requests(template_requests(parse_text(text, "t.yaml"), {}), profile)
     assert [(f.status, f.rule_id, f.path) for f in findings] == [
         ("UNKNOWN", "SM-NET-VPC",
          "PipelineDefinition.PipelineDefinitionBody.Steps[0:T].Arguments.NetworkConfig.VpcConfig.Subnets[0]")]
-    assert "an export of another stack" in findings[0].found
 
 
 def test_properties_chosen_by_a_condition_are_unverifiable_not_absent():
@@ -266,3 +283,103 @@ def test_without_pseudo_parameters_the_region_is_known_only_at_deployment():
     r = Resolver(REGION_TEMPLATE, {})
     assert isinstance(r.value({"Fn::FindInMap": ["RegionMap", {"Ref": "AWS::Region"}, "HVM64"]}), Unresolved)
     assert r.condition("InVirginia") is None
+
+
+# -- which unknown values may be any text (issue 13, trial 18 F04/F05): the template reference's return values
+FREE_TEXT_TEMPLATE = {
+    "Parameters": {
+        "FromStore": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/x/y"},
+        "Count": {"Type": "Number"},
+        "Mode": {"Type": "String", "AllowedValues": ["File", "Pipe"]},
+        "Free": {"Type": "String"},
+        "Sg": {"Type": "AWS::EC2::SecurityGroup::Id"},
+    },
+    "Conditions": {"Prod": {"Fn::Equals": [{"Ref": "AWS::AccountId"}, "123456789012"]}},
+    "Mappings": {"Plain": {"a": {"v": "ml.m5.large"}}, "Quoted": {"a": {"v": 'x"y'}}},
+    "Resources": {
+        "Fn": {"Type": "AWS::Lambda::Function"},
+        "Param": {"Type": "AWS::SSM::Parameter"},
+        "Child": {"Type": "AWS::CloudFormation::Stack"},
+        "Cust": {"Type": "Custom::Thing"},
+        "Cust2": {"Type": "AWS::CloudFormation::CustomResource"},
+        "Reg": {"Type": "Acme::Ml::Thing"},
+        "Wait": {"Type": "AWS::CloudFormation::WaitCondition"},
+    },
+}
+
+
+@pytest.mark.parametrize(("node", "free"), [
+    # Ref of an AWS type: a name, ID or ARN; of a custom resource: the physical ID its provider returns
+    ({"Ref": "Fn"}, False),
+    ({"Ref": "Cust"}, True),
+    ({"Ref": "Cust2"}, True),
+    ({"Ref": "Reg"}, True),
+    # Fn::GetAtt: AWS::Lambda::Function Arn (an ARN); AWS::SSM::Parameter Value ("the value of the parameter");
+    # AWS::CloudFormation::Stack Outputs.X (another template's output); WaitCondition Data (the signals' JSON)
+    ({"Fn::GetAtt": ["Fn", "Arn"]}, False),
+    ({"Fn::GetAtt": "Fn.Arn"}, False),
+    ({"Fn::GetAtt": ["Param", "Value"]}, True),
+    ({"Fn::GetAtt": ["Child", "Outputs.Arn"]}, True),
+    ({"Fn::GetAtt": ["Wait", "Data"]}, True),
+    ({"Fn::GetAtt": ["Cust", "Arn"]}, True),
+    # AWS::SSM::Parameter Type: an enum in the resource schema (String, StringList)
+    ({"Fn::GetAtt": ["Param", "Type"]}, False),
+    ({"Fn::ImportValue": "shared"}, True),
+    ({"Ref": "FromStore"}, True),
+    ({"Ref": "Free"}, True),            # no Default, not given: whatever the deployer types
+    ({"Ref": "Count"}, False),          # a Number
+    ({"Ref": "Mode"}, False),           # AllowedValues of plain words
+    ({"Ref": "Sg"}, False),             # an AWS-specific type: an ID CloudFormation checks
+    ({"Ref": "AWS::AccountId"}, False),
+    ({"Ref": "AWS::StackName"}, False),
+    ("{{resolve:ssm:/a/b}}", True),
+    ("arn:aws:kms:us-east-1:123456789012:key/{{resolve:ssm:/a/b}}", True),
+    ({"Fn::If": ["Prod", "ml.m5.large", "ml.t3.medium"]}, False),
+    ({"Fn::If": ["Prod", "ml.m5.large", 'a", "b": "c']}, True),
+    ({"Fn::If": ["Prod", {"Fn::GetAtt": ["Fn", "Arn"]}, {"Fn::ImportValue": "x"}]}, True),
+    ({"Fn::FindInMap": ["Plain", {"Ref": "AWS::AccountId"}, "v"]}, False),
+    ({"Fn::FindInMap": ["Quoted", {"Ref": "AWS::AccountId"}, "v"]}, True),
+    ({"Fn::GetAZs": ""}, False),
+])
+def test_unknown_values_that_may_be_any_text(node, free):
+    got = Resolver(FREE_TEXT_TEMPLATE, {}).value(node)
+    assert isinstance(got, Unresolved), got
+    assert got.free_text is free, (node, got)
+
+
+def test_a_previous_value_is_text_unless_the_type_bounds_it():
+    from safemaker.iac.stack_calls import parameter_values
+
+    values = parameter_values([{"ParameterKey": k, "UsePreviousValue": True} for k in ("Free", "Count", "Mode")])
+    resolver = Resolver(FREE_TEXT_TEMPLATE, values)
+    assert [resolver.value({"Ref": k}).free_text for k in ("Free", "Count", "Mode")] == [True, False, False]
+
+
+@pytest.mark.parametrize("value, refused", [
+    ("0.1", False), ('0.1"}, "RemoteDebugConfig": {"EnableRemoteDebug": true}, "Environment": {"x": "y', True)])
+def test_definition_substitutions_of_an_object_definition_are_substituted_as_text(value, refused):
+    # the resource handler writes Definition as JSON text and replaces ${Key} in it (transformDefinition)
+    text = """
+Parameters:
+  Lr: {Type: String}
+Resources:
+  Sm:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: arn:aws:iam::123456789012:role/sfn
+      DefinitionSubstitutions: {Lr: !Ref Lr}
+      Definition:
+        StartAt: T
+        States:
+          T:
+            Type: Task
+            Resource: arn:aws:states:::sagemaker:createTrainingJob.sync
+            End: true
+            Parameters:
+              TrainingJobName: j
+              HyperParameters: {lr: "${Lr}"}
+"""
+    reqs = template_requests(parse_text(text, "t.yaml"), {"Lr": value})
+    (req,) = reqs
+    assert ("RemoteDebugConfig" in req.params) is refused
+    assert req.params["HyperParameters"] == {"lr": "0.1"}

@@ -42,6 +42,12 @@ class Unresolved:
         every value a field with a closed set of values can take from it).
     fix : str or None
         What to do about it, when more precise than the generic advice (reported as the fix).
+    free_text : bool, default True
+        The value may be any text (a quote, a backslash, a newline): substituted as text into a document
+        the guard parses (a state machine's ``DefinitionString``, an SSM document's ``Content``...), it can
+        change that document's structure, so the document cannot be verified. ``False`` for a value whose
+        form cannot carry those characters (a resource's ``Ref``, an ARN or ID ``Fn::GetAtt`` of an AWS
+        type, a pseudo parameter): :mod:`safemaker.iac._intrinsics` classifies them; any other is text.
     """
 
     expression: Any
@@ -49,6 +55,7 @@ class Unresolved:
     refers_to: str | None = None
     choice: str | None = None
     fix: str | None = None
+    free_text: bool = True
 
     def __repr__(self) -> str:
         return json.dumps(self.expression, sort_keys=True, default=str)

@@ -20,11 +20,25 @@ Text built from unresolved parts (a definition written with ``Fn::Join``) keeps 
 token for each part, so that the JSON it holds can still be parsed; the tokens left
 in the parsed document become :class:`Unresolved` again (:meth:`Resolver.restore`).
 Source: the CloudFormation template reference, "Intrinsic function reference".
+
+A dynamic reference (``{{resolve:ssm:NAME}}``, ``{{resolve:ssm-secure:...}}``,
+``{{resolve:secretsmanager:...}}``; CloudFormation User Guide, "Get values stored in other
+services using dynamic references": retrieved "during stack and change set operations") is a
+value only deployment knows wherever it is written: a string holding one is unresolved.
+
+CloudFormation substitutes ``Fn::Sub`` / ``Fn::Join`` parts (and Step Functions its
+``DefinitionSubstitutions``) into a document written as text *as text*; the service then parses
+the result. An unknown part whose value may be any text (:attr:`Unresolved.free_text`: a quote,
+a backslash or a newline in it) can add members, states or steps, so the document holding it
+cannot be verified wherever the part sits (:meth:`Resolver.text_document`). A part whose form
+cannot carry those characters stays one unknown scalar (:func:`text_kind`): see
+:data:`SAFE_ATTRIBUTE` and the template reference's return values of ``Ref`` and ``Fn::GetAtt``.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 from typing import Any, Mapping
@@ -32,13 +46,90 @@ from typing import Any, Mapping
 from ._document import Unresolved
 from ._no_echo import hide, hide_derived, hide_pieces
 
-__all__ = ["Resolver", "pseudo_parameters"]
+__all__ = ["Resolver", "pseudo_parameters", "SAFE_ATTRIBUTE", "SUBSTITUTED_FIX", "dynamic_references"]
 
 _PSEUDO = frozenset({"AWS::AccountId", "AWS::NotificationARNs", "AWS::Partition", "AWS::Region", "AWS::StackId",
                      "AWS::StackName", "AWS::URLSuffix"})
 _TOKEN = "@@safemaker-unresolved-{}@@"
 _TOKEN_RE = re.compile(r"@@safemaker-unresolved-(\d+)@@")
 _NO_VALUE = object()
+_DYNAMIC_RE = re.compile(r"\{\{resolve:.*?\}\}|\{\{resolve:.*", re.DOTALL)
+"""A dynamic reference (``'{{resolve:service-name:reference-key}}'``); one left open runs to the text's end."""
+
+SAFE_ATTRIBUTE = re.compile(r"(?:Arn|ARN|Arns|Id|ID|Ids|Name|Names|Url|URL|Uri|Address|DnsName|DNSName|Endpoint|"
+                            r"Port)$")
+"""The ``Fn::GetAtt`` attributes (last dotted segment) of an AWS resource type taken as identifiers: ARNs, IDs,
+names, URLs, host names and ports, which the services form from restricted characters (no quote, backslash or
+newline). Any other attribute is text unless its resource schema types it as a number, a boolean or an enum
+(cfn-lint's schemas); ``AWS::CloudFormation::Stack`` ``Outputs.<Name>`` (another template's output), every
+attribute of a custom resource (``Custom::*``, ``AWS::CloudFormation::CustomResource``: "the attributes its
+provider returns") and of a registry type are text."""
+
+SUBSTITUTED_FIX = ("write the value in the template, or make it a template parameter the request gives "
+                   "(`safemaker check --parameter`, the Parameters of the CloudFormation call)")
+"""The fix of a document whose text holds a value only deployment knows that may be any text."""
+
+_PLAIN_TEXT = re.compile(r"[A-Za-z0-9_.:/@+=~*-]*")
+"""A literal a template writes (an ``Fn::If`` branch, a mapping value) that cannot change a JSON or YAML document's
+structure wherever it is substituted."""
+_CUSTOM = ("Custom::",)
+
+
+def dynamic_references(text: str) -> list[str]:
+    """The dynamic references written in ``text`` (``{{resolve:ssm:/ml/lr}}``), in order."""
+    return [m.group(0) for m in _DYNAMIC_RE.finditer(text)]
+
+
+def _aws_type(rtype: Any) -> bool:
+    """A resource type of AWS itself (not a custom resource, not a registry type)."""
+    return isinstance(rtype, str) and rtype.startswith("AWS::") and rtype != "AWS::CloudFormation::CustomResource"
+
+
+def _schema_says_closed(rtype: str, attribute: str) -> bool:
+    """The resource schema of ``rtype`` types ``attribute`` (``A.B``: property ``A``'s ``B``) as a number, a boolean
+    or an enum of plain words."""
+    try:
+        from cfnlint.schema import PROVIDER_SCHEMA_MANAGER, ResourceNotFoundError
+    except ImportError:  # pragma: no cover - cfn-lint is a dependency of the readers
+        return False
+    try:
+        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", rtype).schema
+    except ResourceNotFoundError:
+        return False
+    node: Any = schema
+    for part in attribute.split("."):
+        for _ in range(20):
+            ref = node.get("$ref") if isinstance(node, Mapping) else None
+            if not (isinstance(ref, str) and ref.startswith("#/definitions/")):
+                break
+            node = (schema.get("definitions") or {}).get(ref.rsplit("/", 1)[1], {})
+        props = node.get("properties") if isinstance(node, Mapping) else None
+        if not isinstance(props, Mapping) or part not in props:
+            return False
+        node = props[part]
+    for _ in range(20):
+        ref = node.get("$ref") if isinstance(node, Mapping) else None
+        if not (isinstance(ref, str) and ref.startswith("#/definitions/")):
+            break
+        node = (schema.get("definitions") or {}).get(ref.rsplit("/", 1)[1], {})
+    if not isinstance(node, Mapping):
+        return False
+    types = node.get("type")
+    types = set(types) if isinstance(types, list) else {types}
+    if types and types <= {"integer", "number", "boolean"}:
+        return True
+    enum = node.get("enum")
+    return isinstance(enum, list) and bool(enum) and all(
+        isinstance(e, (int, float, bool)) or (isinstance(e, str) and _PLAIN_TEXT.fullmatch(e)) for e in enum)
+
+
+def attribute_is_text(rtype: Any, attribute: str) -> bool:
+    """``Fn::GetAtt`` of ``attribute`` of a resource of type ``rtype`` may be any text (:data:`SAFE_ATTRIBUTE`)."""
+    if not _aws_type(rtype) or rtype == "AWS::CloudFormation::Stack":
+        return True   # a custom or registry type's attributes, a nested stack's Outputs.X: what they return
+    if SAFE_ATTRIBUTE.search(attribute.rsplit(".", 1)[-1]):
+        return False
+    return not _schema_says_closed(str(rtype), attribute)
 
 
 def pseudo_parameters(region: str) -> dict[str, str]:
@@ -144,17 +235,53 @@ class Resolver:
         found = [self.tokens[int(m.group(1))] for m in _TOKEN_RE.finditer(text)]
         if _TOKEN_RE.fullmatch(text):
             return found[0]
-        shown = _TOKEN_RE.sub(lambda m: "${" + _sub_name(self.tokens[int(m.group(1))]) + "}", text)
+        shown = self.shown(text)
         refers = found[0].refers_to if len(found) == 1 else None
         fixes = list(dict.fromkeys(u.fix for u in found if u.fix))
         return Unresolved(shown, "; ".join(dict.fromkeys(u.reason for u in found)), refers,
-                          fix="; ".join(fixes) or None)
+                          fix="; ".join(fixes) or None, free_text=any(u.free_text for u in found))
+
+    def shown(self, text: str) -> str:
+        """``text`` with each token written as ``Fn::Sub`` would name its part (``${Role.Arn}``)."""
+        return _TOKEN_RE.sub(lambda m: "${" + _sub_name(self.tokens[int(m.group(1))]) + "}", text)
+
+    def _dynamic(self, text: str) -> str:
+        """``text`` with each dynamic reference made a token (a value only deployment knows, any text)."""
+        if "{{resolve:" not in text:
+            return text
+        return _DYNAMIC_RE.sub(lambda m: self._token(Unresolved(
+            m.group(0), "a dynamic reference: CloudFormation retrieves the value from Systems Manager Parameter "
+                        "Store or Secrets Manager during the stack operation",
+            fix="write the value in the template, or make it a template parameter the request gives, instead of "
+                "the dynamic reference")), text)
+
+    def _safe_text(self, v: Any) -> bool:
+        """``v`` (a resolved value) cannot change a document's structure substituted into its text."""
+        if v is _NO_VALUE or isinstance(v, (bool, int, float)):
+            return True
+        if isinstance(v, Unresolved):
+            return not v.free_text
+        if isinstance(v, str):
+            parts = _TOKEN_RE.split(v)
+            return all(_PLAIN_TEXT.fullmatch(p) for p in parts[::2]) and all(
+                not self.tokens[int(i)].free_text for i in parts[1::2])
+        return False
+
+    def _leaves_safe(self, node: Any) -> bool:
+        """Every value below a template node (a mapping's entries) is :meth:`_safe_text`."""
+        if isinstance(node, Mapping):
+            return all(self._leaves_safe(v) for v in node.values())
+        if isinstance(node, list):
+            return all(self._leaves_safe(v) for v in node)
+        return self._safe_text(self._value(node))
 
     def _token(self, u: Unresolved) -> str:
         self.tokens.append(u)
         return _TOKEN.format(len(self.tokens) - 1)
 
     def _value(self, node: Any) -> Any:
+        if isinstance(node, str):
+            return self._dynamic(node)
         if isinstance(node, dict):
             if len(node) == 1:
                 (key, arg), = node.items()
@@ -173,7 +300,14 @@ class Resolver:
         if name == "AWS::NoValue":
             return _NO_VALUE
         if name in self.given:
-            return hide(self.declared.get(name), self._typed(name, self.given[name]))
+            given = self.given[name]
+            if isinstance(given, Unresolved) and given.free_text and self._bounded(name):
+                given = dataclasses.replace(given, free_text=False)   # CloudFormation checks it against the type
+            if isinstance(given, str):
+                given = self._dynamic(given)
+                if _TOKEN_RE.search(given):
+                    return self.untoken(given)
+            return hide(self.declared.get(name), self._typed(name, given))
         if name in self.declared:
             spec = self.declared[name]
             ptype = str(spec.get("Type", "")) if isinstance(spec, Mapping) else ""
@@ -183,15 +317,49 @@ class Resolver:
                                       f"parameter it names holds then ({ptype}); write a fixed value instead, or "
                                       "make it a String parameter with AllowedValues the profile allows")
             if isinstance(spec, Mapping) and "Default" in spec:
-                return hide(spec, self._typed(name, spec["Default"]))
-            return Unresolved({"Ref": name}, "a template parameter without Default and not given with --parameter")
+                default = spec["Default"]
+                if isinstance(default, str) and "{{resolve:" in default:
+                    return self.untoken(self._dynamic(default))
+                return hide(spec, self._typed(name, default))
+            return Unresolved({"Ref": name}, "a template parameter without Default and not given with --parameter",
+                              free_text=not self._bounded(name))
         if name in _PSEUDO:
             if name in self.pseudo:
                 return self.pseudo[name]
-            return Unresolved({"Ref": name}, "a pseudo parameter known at deployment")
+            # AWS::AccountId, AWS::StackName, AWS::StackId, AWS::NotificationARNs: digits, a stack name, ARNs
+            return Unresolved({"Ref": name}, "a pseudo parameter known at deployment", free_text=False)
         if name in self.resources:
-            return Unresolved({"Ref": name}, "a resource created by the same template", self.prefix + name)
+            rtype = self._type_of(name)
+            # Ref of an AWS type returns its name, ID or ARN (template reference, each type's "Return values");
+            # of a custom resource, the physical ID its provider chooses; of a registry type, what it defines
+            return Unresolved({"Ref": name}, "a resource created by the same template", self.prefix + name,
+                              free_text=not _aws_type(rtype))
         return Unresolved({"Ref": name}, "a name the template does not declare")
+
+    def _type_of(self, logical_id: str) -> Any:
+        res = self.resources.get(logical_id)
+        return res.get("Type") if isinstance(res, Mapping) else None
+
+    def _bounded(self, name: str) -> bool:
+        """CloudFormation accepts only values that cannot carry a quote, a backslash or a newline for the parameter
+        ``name`` (a ``Number``, an AWS-specific type such as ``AWS::EC2::Subnet::Id``, whose values CloudFormation
+        checks against the account's, or ``AllowedValues`` of plain words): template reference, "Parameters"."""
+        spec = self.declared.get(name)
+        if not isinstance(spec, Mapping):
+            return False
+        ptype = str(spec.get("Type", "String"))
+        if ptype in ("Number", "List<Number>") or (ptype.startswith(("AWS::", "List<AWS::"))
+                                                   and "AWS::SSM::" not in ptype):
+            return True
+        allowed = spec.get("AllowedValues")
+        return isinstance(allowed, list) and bool(allowed) and all(
+            isinstance(a, (int, float)) or (isinstance(a, str) and _PLAIN_TEXT.fullmatch(a)) for a in allowed)
+
+    def _getatt(self, node: Any, target: Any, attribute: Any) -> Unresolved:
+        text = not (isinstance(target, str) and isinstance(attribute, str)) or attribute_is_text(
+            self._type_of(target), attribute)
+        return Unresolved(node, "an attribute of a resource created at deployment",
+                          self.prefix + target if isinstance(target, str) else None, free_text=text)
 
     def _typed(self, name: str, value: Any) -> Any:
         spec = self.declared.get(name)
@@ -212,9 +380,13 @@ class Resolver:
 
     def _fn(self, key: str, arg: Any, node: Any) -> Any:
         if key == "Fn::GetAtt":
-            target = arg[0] if isinstance(arg, list) and arg else (arg.split(".")[0] if isinstance(arg, str) else None)
-            return Unresolved(node, "an attribute of a resource created at deployment",
-                              self.prefix + target if isinstance(target, str) else None)
+            if isinstance(arg, list) and len(arg) == 2:
+                target, attribute = arg[0], self._value(arg[1])
+            elif isinstance(arg, str) and "." in arg:
+                target, attribute = arg.split(".", 1)
+            else:
+                target, attribute = (arg[0] if isinstance(arg, list) and arg else arg), None
+            return self._getatt(node, target, attribute)
         if key == "Fn::ImportValue":
             return Unresolved(node, "an export of another stack, known at deployment")
         if key == "Fn::Sub":
@@ -234,7 +406,8 @@ class Resolver:
             try:
                 i = int(idx)
             except (TypeError, ValueError):
-                return Unresolved(node, "an index known at deployment")
+                return Unresolved(node, "an index known at deployment",
+                                  free_text=not (isinstance(items, list) and all(self._safe_text(x) for x in items)))
             if isinstance(items, list) and 0 <= i < len(items):
                 return items[i]
         if key == "Fn::Split" and isinstance(arg, list) and len(arg) == 2:
@@ -255,6 +428,8 @@ class Resolver:
                 known = self.condition(arg[0])
                 if known is not None:
                     return self._value(arg[1] if known else arg[2])
+                return Unresolved(node, "depends on a condition evaluated at deployment",
+                                  free_text=not all(self._safe_text(self._value(b)) for b in arg[1:]))
             return Unresolved(node, "depends on a condition evaluated at deployment")
         if key == "Fn::Base64":
             inner = self._value(arg)
@@ -266,7 +441,13 @@ class Resolver:
             if not isinstance(inner, Unresolved):
                 return hide_derived(inner, json.dumps(self._finish_tokens(inner)))
             return inner
-        return Unresolved(node, f"{key} is evaluated at deployment")
+        if key == "Fn::FindInMap" and isinstance(arg, list) and len(arg) >= 3:
+            table = self._value(arg[0])
+            chosen = self.mappings.get(table) if isinstance(table, str) else self.mappings
+            return Unresolved(node, f"{key} is evaluated at deployment", free_text=not self._leaves_safe(chosen))
+        # Fn::GetAZs (Availability Zone names), Fn::Cidr (CIDR blocks), Fn::Length (a number): no free text
+        return Unresolved(node, f"{key} is evaluated at deployment",
+                          free_text=key not in ("Fn::GetAZs", "Fn::Cidr", "Fn::Length"))
 
     # -- conditions
 
@@ -340,20 +521,77 @@ class Resolver:
             if name in local:
                 got = self._text(local[name])
             elif "." in name:
-                target = name.split(".", 1)[0]
-                got = self._token(Unresolved({"Fn::GetAtt": name.split(".", 1)},
-                                             "an attribute of a resource created at deployment",
-                                             self.prefix + target))
+                target, attribute = name.split(".", 1)
+                got = self._token(self._getatt({"Fn::GetAtt": [target, attribute]}, target, attribute))
             else:
                 got = self._text(self._ref(name))
             return got if got is not None else self._token(Unresolved("${" + name + "}", "not a text value"))
 
-        return re.sub(r"\$\{([^}]+)\}", repl, text)
+        return self._dynamic(re.sub(r"\$\{([^}]+)\}", repl, text))
 
-    def text_document(self, node: Any) -> Any:
-        """A string-valued property holding JSON (a definition): resolved text, tokens kept for unresolved parts."""
+    def text_document(self, node: Any, what: str | None = None,
+                      substitutions: Mapping[str, Any] | None = None) -> Any:
+        """A string-valued property holding a document (JSON or YAML: a definition, a template, a call): resolved
+        text, tokens kept for unresolved parts.
+
+        Parameters
+        ----------
+        node : Any
+            The property as written (a string, ``Fn::Sub``, ``Fn::Join``...).
+        what : str, optional
+            How a message names the document (``"DefinitionString"``). Given, text holding a part that may be any
+            text (:attr:`Unresolved.free_text`: a dynamic reference, an SSM parameter type, ``Fn::ImportValue``,
+            a custom resource's attribute...) is returned as one :class:`Unresolved` saying so (cannot be
+            verified: the part can change the document's structure wherever it sits).
+        substitutions : Mapping, optional
+            Resolved values replacing ``${Key}`` in the text (a state machine's ``DefinitionSubstitutions``,
+            which Step Functions' resource handler substitutes as text).
+
+        Returns
+        -------
+        str, Unresolved or another resolved value
+        """
         v = self._value(node)
+        if isinstance(v, str):
+            for k, sub in (substitutions or {}).items():
+                rep = self._text(sub)
+                v = v.replace("${" + str(k) + "}", rep if rep is not None else json.dumps(sub, default=str))
+            if what is not None:
+                hazard = self.text_hazard(v, what)
+                if hazard is not None:
+                    return hazard
         return v
+
+    def value_with_tokens(self, node: Any) -> Any:
+        """``node`` resolved, text built from unresolved parts kept with its tokens (:meth:`text_hazard` reads them);
+        mappings and lists with every unresolved value a token (ready for ``json.dumps``)."""
+        return self._finish_tokens(self._value(node))
+
+    def text_hazard(self, text: Any, what: str) -> Unresolved | None:
+        """The :class:`Unresolved` that makes the document ``text`` (resolved, tokens kept) unverifiable: a part
+        substituted into it that may be any text; ``None`` when there is none (or ``text`` is not a string)."""
+        if isinstance(text, str) and _TOKEN_RE.fullmatch(text):
+            whole = self.tokens[int(_TOKEN_RE.fullmatch(text).group(1))]   # type: ignore[union-attr]
+            if whole.free_text and not (isinstance(whole.expression, Mapping) and "Fn::If" in whole.expression):
+                return Unresolved(whole.expression, f"{what} is a value only deployment knows ({whole.reason})",
+                                  fix=f"write {what} in the template; {SUBSTITUTED_FIX}")
+            return None
+        if not isinstance(text, str):
+            return None
+        free = [self.tokens[int(m.group(1))] for m in _TOKEN_RE.finditer(text)]
+        free = [u for u in free if u.free_text]
+        if not free:
+            return None
+        names = list(dict.fromkeys(repr(u) if _sub_name(u) == repr(u) else "${" + _sub_name(u) + "}"
+                                   for u in free))
+        reasons = "; ".join(dict.fromkeys(u.reason for u in free))
+        return Unresolved(
+            free[0].expression if len(names) == 1 and _sub_name(free[0]) == repr(free[0]) else
+            (names[0] if len(names) == 1 else names),
+            f"{reasons}, substituted as text into {what}: the service parses {what} after CloudFormation "
+            "substitutes the value, so a quote, a backslash or a newline in it can add members, states or steps "
+            "wherever it sits",
+            fix=f"{', '.join(names)} in {what} is known only at deployment and may be any text; {SUBSTITUTED_FIX}")
 
     def restore(self, doc: Any) -> Any:
         """Replace tokens left in a parsed embedded document by :class:`Unresolved` values."""

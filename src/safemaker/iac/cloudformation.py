@@ -416,7 +416,9 @@ def template_requests(doc: Document, parameters: Mapping[str, Any], *, template:
         if spec.operation == "CreatePipeline":
             request, extra = _pipeline_body(doc, resolver, res, request, props_at)
         to_req, to_src = _renamer(spec)
-        if any(parts == ("PipelineDefinition",) for parts, _, _ in extra):
+        raw_definition = (res.get("Properties") or {}).get("PipelineDefinition")
+        if any(parts == ("PipelineDefinition",) for parts, _, _ in extra) and isinstance(raw_definition, Mapping) \
+                and len(raw_definition) == 1 and str(next(iter(raw_definition))).startswith("Fn::"):
             to_src = {}  # the whole PipelineDefinition property is unresolved, not its body
 
         def source_path(parts: Parts, _at: Parts = props_at, _to_src: Any = to_src) -> Parts:
@@ -802,9 +804,10 @@ def _pipeline_body(doc: Document, resolver: Resolver, res: Mapping[str, Any], re
             return request, extra
     body_node = raw.get("PipelineDefinitionBody") if isinstance(raw, Mapping) else None
     if body_node is not None:
-        text = resolver.text_document(body_node)
-        if isinstance(text, Unresolved):
-            request["PipelineDefinition"] = text
+        text = resolver.text_document(body_node, "PipelineDefinition.PipelineDefinitionBody")
+        if isinstance(text, Unresolved):   # a body only deployment knows, or text such a value can restructure
+            request.pop("PipelineDefinition", None)
+            extra.append((("PipelineDefinition",), text, "SM-REFERENCE"))
         elif isinstance(text, str):
             parsed = embedded_json(text, doc, "PipelineDefinition.PipelineDefinitionBody",
                                    props_at + ("PipelineDefinition",),
@@ -1054,12 +1057,18 @@ def _sdk_calls(doc: Document, resolver: Resolver, res: Mapping[str, Any], props:
         input_at = at + ("Input",) if isinstance(raw_target, Mapping) and "Input" in raw_target else at
         input_ = target.get("Input")
         if isinstance(raw_target, Mapping) and "Input" in raw_target and not isinstance(input_, Unresolved):
-            text = resolver.text_document(raw_target["Input"])
+            text = resolver.text_document(raw_target["Input"], "Target.Input")
             input_ = text if isinstance(text, (str, Unresolved)) else input_
         return sdk_calls.schedule_target_requests(doc, shown_id, rtype, target.get("Arn"), input_, input_at,
                                                   "Target.Input")
     content = props.get("Content")
     at = props_at + ("Content",)
+    raw_content = (res.get("Properties") or {}).get("Content")
+    hazard = resolver.text_hazard(resolver.value_with_tokens(raw_content), "Content") \
+        if not isinstance(content, Mapping) and raw_content is not None else None
+    if hazard is not None:   # JSON or YAML text a value only deployment knows can restructure
+        return [SourceRequest(doc.file, shown_id, rtype, "", {}, lambda parts: at, lambda parts: "Content",
+                              doc.line, extra=[((), hazard, "SM-REFERENCE")])]
     if isinstance(content, Unresolved):
         if "aws:executeAwsApi" not in repr(content.expression):
             return []
@@ -1108,6 +1117,16 @@ def _integrations(doc: Document, props: Mapping[str, Any], props_at: Parts, show
 
     prop = _INTEGRATIONS[rtype]
     value = props.get(prop)
+    if isinstance(value, Unresolved) and value.free_text and prop != "Integration" \
+            and not (isinstance(value.expression, Mapping) and "Fn::If" in value.expression):
+        # an OpenAPI definition written as text holding (or being) a value only deployment knows that may be any
+        # text: it can add an integration naming SageMaker wherever it sits
+        why = Unresolved(value.expression, f"{prop} holds a value only deployment knows that may be any text "
+                                           f"({value.reason}): it can add members to the definition wherever it sits",
+                         fix=f"write {prop} in the template; make each value in it one the template writes or a "
+                             "parameter the request gives")
+        return [SourceRequest(doc.file, shown_id, rtype, "", {}, lambda parts: props_at + (prop,),
+                              lambda parts: prop, doc.line, extra=[((), why, "SM-REFERENCE")])]
     if isinstance(value, Unresolved):
         if "sagemaker" not in repr(value.expression).lower():
             return []
@@ -1230,7 +1249,7 @@ def _aws_custom_resource(doc: Document, resolver: Resolver, res: Mapping[str, An
         if member not in raw:
             continue
         at = props_at + (member,)
-        text = resolver.text_document(raw[member])
+        text = resolver.text_document(raw[member], member)
         call: Any = text
         if isinstance(text, str):
             call = embedded_json(text, doc, f"{shown_id} {member}", at, None)
@@ -1337,7 +1356,7 @@ def _stack_set(doc: Document, resolver: Resolver, res: Mapping[str, Any], props:
     """
     raw = res.get("Properties") or {}
     if "TemplateBody" in raw:
-        text = resolver.text_document(raw["TemplateBody"])
+        text = resolver.text_document(raw["TemplateBody"], f"{shown_id}.TemplateBody")
         if isinstance(text, str):
             child = embedded_template(text, doc, f"{shown_id}.TemplateBody", f"{shown_id}.TemplateBody",
                                       props_at + ("TemplateBody",))
@@ -1468,16 +1487,24 @@ def _state_machine(doc: Document, resolver: Resolver, res: Mapping[str, Any], pr
     subs = subs if isinstance(subs, Mapping) else {}
     where = doc
     at: Parts = props_at
-    if "Definition" in raw:
+    if "Definition" in raw and subs:
+        # The resource handler writes Definition as JSON text and replaces each ${Key} of DefinitionSubstitutions
+        # in that text (transformDefinition, aws-cloudformation-resource-providers-stepfunctions): read it so.
+        member = "Definition"
+        written = resolver.value_with_tokens(raw["Definition"])
+        text = resolver.text_document(json.dumps(written), "Definition", subs) if isinstance(written, Mapping) \
+            else written
+        if isinstance(text, str):
+            definition = resolver.restore(embedded_json(text, doc, "Definition", props_at + (member,),
+                                                        "give the Amazon States Language definition"))
+        else:
+            definition = text
+    elif "Definition" in raw:
         member = "Definition"
         definition = sfn.apply_substitutions(resolver.value(raw["Definition"]), subs, strict=False)
     elif "DefinitionString" in raw:
         member = "DefinitionString"
-        text = resolver.text_document(raw["DefinitionString"])
-        if isinstance(text, str):
-            for k, v in subs.items():
-                rep = resolver._text(v)
-                text = text.replace("${" + str(k) + "}", rep if rep is not None else json.dumps(v, default=str))
+        text = resolver.text_document(raw["DefinitionString"], "DefinitionString", subs)
         if isinstance(text, Unresolved) or not isinstance(text, str):
             definition = text
         else:
@@ -1513,6 +1540,11 @@ def _state_machine(doc: Document, resolver: Resolver, res: Mapping[str, Any], pr
                               extra=[((member,), value, "SM-REFERENCE")])]
     else:
         return []
+    if isinstance(definition, Unresolved) and member:
+        # a definition only deployment knows (or text a value only deployment knows can restructure)
+        return [SourceRequest(doc.file, shown_id, rtype, "", {}, lambda parts, _at=props_at + (member,): _at,
+                              lambda parts, _m=member: _m, doc.line,
+                              extra=[((member,), definition, "SM-REFERENCE")])]
     if not isinstance(definition, Mapping):
         return []
     return sfn.definition_requests(where, definition, at + ((member,) if member else ()), shown_id,
