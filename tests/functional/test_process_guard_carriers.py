@@ -26,6 +26,7 @@ cognitoidentityprovider (not cognito-idp)"), the Systems Manager Automation acti
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import botocore.session
 import pytest
@@ -187,11 +188,32 @@ def carriers(service, op, params, n):
     }
 
 
+_CLIENTS: dict[str, Any] = {}
+"""The test's clients by service (:func:`client`), emptied before and after each test (:func:`_own_clients`)."""
+
+
+@pytest.fixture(autouse=True)
+def _own_clients():
+    _CLIENTS.clear()
+    yield
+    _CLIENTS.clear()
+
+
+def client(session, service):
+    """One client per service and test, of the test's session, made at its first call (after the test installed
+    the process guard), not one per call: a client's creation (botocore's, the guard's registration, the guard's own
+    clients that read a carrier's definition, kept per guarded client) was a quarter of the module's CPU."""
+    made = _CLIENTS.get(service)
+    if made is None or made[0] is not session:
+        made = _CLIENTS[service] = (session, session.client(service, config=ONE_ATTEMPT))
+    return made[1]
+
+
 def outcome(backend, session, service, op, params):
     """``"refused"`` (GuardrailViolation, nothing of it received) or ``"sent"`` (it reached the backend)."""
     before = backend.request_count(service, op)
     try:
-        getattr(session.client(service, config=ONE_ATTEMPT), xform_name(op))(**params)
+        getattr(client(session, service), xform_name(op))(**params)
     except GuardrailViolation:
         assert backend.request_count(service, op) == before
         return "refused"

@@ -9,12 +9,20 @@ the VPC's own CIDR, which the table's ``local`` route names); the /1 halves (IPv
 
 from __future__ import annotations
 
+import functools
+
 import botocore.session
 import pytest
 
 from safemaker.network.doctor.routes import _inside, _public_part, _way_out, _ways_out
 
-ROUTE_MEMBERS = set(botocore.session.get_session().get_service_model("ec2").shape_for("Route").members)
+
+@functools.cache
+def route_members() -> frozenset[str]:
+    """The members of botocore's EC2 ``Route`` shape, read when a test first asks (not at collection: EC2's
+    model: ~0.09 s of CPU in every pytest-xdist worker, most of which run no test of this module)."""
+    return frozenset(botocore.session.get_session().get_service_model("ec2").shape_for("Route").members)
+
 LOCAL = {"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local", "Origin": "CreateRouteTable",
          "State": "active"}
 CORE = "arn:aws:networkmanager::123456789012:core-network/core-network-0123456789abcdef0"
@@ -43,7 +51,7 @@ CASES = [
 
 @pytest.mark.parametrize("route, expected", CASES)
 def test_target_outside_the_vpc_with_public_destination(route, expected):
-    assert set(route) <= ROUTE_MEMBERS
+    assert set(route) <= route_members()
     assert _way_out(route) == expected
 
 
