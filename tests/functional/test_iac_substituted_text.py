@@ -258,3 +258,54 @@ def test_a_dynamic_reference_in_a_guarded_property_cannot_be_verified(profile_fi
         "EnableSSMAccess": "{{resolve:ssm:/ml/ssm-access}}"}]}}
     r, found = _check(profile_file, tmp_path, {"Resources": {"Cfg": config}})
     assert ("UNKNOWN", "SM-REMOTE-ACCESS", "Cfg", "ProductionVariants[0].EnableSSMAccess") in found, found
+
+
+@pytest.mark.parametrize("declared, given, unknown", [
+    ({"Type": "String", "Default": "0.1"}, (), True),                 # the deployer may type any text
+    ({"Type": "String", "Default": "0.1", "AllowedValues": ["0.1", "0.2"]}, (), False),
+    ({"Type": "Number", "Default": "0.1"}, (), False),                # CloudFormation accepts only a number
+    ({"Type": "String", "Default": "0.1"}, ("--parameter", "Lr=0.1"), False),
+])
+def test_check_of_a_parameter_the_deployer_types_into_the_definition(profile_file, tmp_path, declared, given,
+                                                                       unknown):
+    template = {"Parameters": {"Lr": declared}, "Resources": {"Sm": machine({"Fn::Sub": definition("${Lr}")})}}
+    f = tmp_path / "t.json"
+    f.write_text(json.dumps(template))
+    r, rows = run_json(profile_file, str(f), *given)
+    found = [(x["status"], x["rule_id"], x["path"], x.get("when")) for x in rows
+             if x.get("status") in ("FAIL", "UNKNOWN")]
+    if not unknown:
+        assert found == [] and r.exit_code == 0, found
+        return
+    assert [x[:3] for x in found] == [("UNKNOWN", "SM-REFERENCE", "DefinitionString")]
+    assert "Lr" in str(found[0][3])
+    row = next(x for x in rows if x.get("status") == "UNKNOWN")
+    assert "decided at deploy time" in row["found"] and "--parameter Lr=VALUE" in row["fix"]
+
+
+NOTEBOOK = {"NotebookInstanceName": "nb", "InstanceType": "ml.t3.medium", "RoleArn": ROLE, "SubnetId": SUB_A,
+            "SecurityGroupIds": [SG], "DirectInternetAccess": "Disabled", "RootAccess": "Disabled",
+            "Tags": [{"Key": "owner", "Value": "OWNER"}]}
+
+
+@pytest.mark.parametrize("resource, member", [
+    # EventBridge Scheduler universal target: Target.Input is the request's JSON text
+    ({"Type": "AWS::Scheduler::Schedule", "Properties": {
+        "ScheduleExpression": "rate(1 day)", "FlexibleTimeWindow": {"Mode": "OFF"},
+        "Target": {"Arn": "arn:aws:scheduler:::aws-sdk:sagemaker:createNotebookInstance",
+                   "RoleArn": SFN_ROLE, "Input": {"Fn::Sub": json.dumps(NOTEBOOK).replace("OWNER", "${Owner}")}}}},
+     "Target.Input"),
+    # a stack set's TemplateBody is a template written as text
+    ({"Type": "AWS::CloudFormation::StackSet", "Properties": {
+        "StackSetName": "ss", "PermissionModel": "SELF_MANAGED",
+        "TemplateBody": {"Fn::Sub": json.dumps({"Resources": {"Nb": {
+            "Type": "AWS::SageMaker::NotebookInstance", "Properties": NOTEBOOK}}}).replace("OWNER", "${Owner}")}}},
+     "TemplateBody"),
+], ids=["schedule-input", "stack-set-template-body"])
+def test_an_ssm_parameter_type_in_other_text_documents_cannot_be_verified(profile_file, tmp_path, resource, member):
+    owner = {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/team/owner"}
+    r, found = _check(profile_file, tmp_path, {"Parameters": {"Owner": owner}, "Resources": {"R": resource}})
+    assert found == [("UNKNOWN", "SM-REFERENCE", "R", member)]
+    # the same with the owner written (a closed notebook): nothing to report
+    given = {"Parameters": {"Owner": {"Type": "String", "AllowedValues": ["data-team"]}}, "Resources": {"R": resource}}
+    assert _check(profile_file, tmp_path, given)[1] == []

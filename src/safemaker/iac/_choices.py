@@ -481,7 +481,7 @@ def decide_choices(options: list[Option], build: _Build, decide: _Decide) -> "li
     if not options:
         return base
     base_keys = {_key(f) for f in base}
-    unknown = {o.name: Unresolved({"Ref": o.name}, "a value chosen at deployment", free_text=False) for o in options}
+    unknown = {o.name: Unresolved({"Ref": o.name}, "a value chosen at deployment") for o in options}
     all_unknown = {_key(f) for f in run(unknown)} if len(options) > 1 and any(o.in_conditions for o in options) \
         else set()
     matter: list[Option] = []

@@ -53,6 +53,8 @@ _PSEUDO = frozenset({"AWS::AccountId", "AWS::NotificationARNs", "AWS::Partition"
 _TOKEN = "@@safemaker-unresolved-{}@@"
 _TOKEN_RE = re.compile(r"@@safemaker-unresolved-(\d+)@@")
 _NO_VALUE = object()
+_CHOICE_RE = re.compile(r"@@safemaker-choice:([^@]+)@@")
+"""A parameter's "any other value" in ``safemaker check`` (:data:`safemaker.iac._choices.CHOICE`)."""
 _DYNAMIC_RE = re.compile(r"\{\{resolve:.*?\}\}|\{\{resolve:.*", re.DOTALL)
 """A dynamic reference (``'{{resolve:service-name:reference-key}}'``); one left open runs to the text's end."""
 
@@ -580,6 +582,18 @@ class Resolver:
             return None
         free = [self.tokens[int(m.group(1))] for m in _TOKEN_RE.finditer(text)]
         free = [u for u in free if u.free_text]
+        chosen = [n for n in dict.fromkeys(_CHOICE_RE.findall(text)) if not self._bounded(n)]
+        if chosen and not free:
+            # safemaker check: "any other value" of a parameter the deployer gives (safemaker.iac._choices)
+            shown = ", ".join("${" + n + "}" for n in chosen)
+            return Unresolved(
+                "${" + chosen[0] + "}" if len(chosen) == 1 else ["${" + n + "}" for n in chosen],
+                f"decided at deploy time: whoever deploys the template gives {', '.join(chosen)} any text, "
+                f"substituted as text into {what}: a quote, a backslash or a newline in it can add members, states "
+                "or steps wherever it sits",
+                fix=f"{shown} in {what} is decided at deploy time and may be any text; give "
+                    f"{'it' if len(chosen) == 1 else 'each'} AllowedValues of plain words, make it a Number, write a "
+                    f"fixed value, or pass it with --parameter {chosen[0]}=VALUE (one deployment)")
         if not free:
             return None
         names = list(dict.fromkeys(repr(u) if _sub_name(u) == repr(u) else "${" + _sub_name(u) + "}"
