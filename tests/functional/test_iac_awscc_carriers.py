@@ -111,3 +111,55 @@ def test_another_carriers_awscc_twin_is_read(profile_file, tmp_path):
     r, rows = run_json(profile_file, _plan(tmp_path, "awscc_stepfunctions_state_machine", after))
     assert r.exit_code == 3, r.stdout
     assert ("FAIL", "DirectInternetAccess") in _outcome(rows)
+
+
+def _free_form_json_properties():
+    """(CloudFormation type, property) of each carrier whose schema types a property as free-form JSON ("type":
+    "object" without "properties"): the awscc provider makes it a JSON string attribute (jsontypes.Normalized,
+    written with jsonencode; hashicorp/terraform-provider-awscc internal/aws/*/..._resource_gen.go)."""
+    out = []
+    for t in ("AWS::StepFunctions::StateMachine", "AWS::SSM::Document"):
+        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", t).schema
+        for k, v in schema["properties"].items():
+            if "$ref" in v:
+                v = schema["definitions"][v["$ref"].rsplit("/", 1)[1]]
+            if v.get("type") in ("object", ["object"]) and "properties" not in v:
+                out.append((t, k))
+    return out
+
+
+def test_the_state_machine_definition_is_free_form_json_in_the_schema():
+    assert ("AWS::StepFunctions::StateMachine", "Definition") in _free_form_json_properties()
+
+
+OPEN_DEFINITION = {"StartAt": "N", "States": {"N": {
+    "Type": "Task", "End": True, "Resource": "arn:aws:states:::aws-sdk:sagemaker:createNotebookInstance",
+    "Parameters": {"NotebookInstanceName": "nb", "InstanceType": "ml.t3.medium", "RoleArn": ROLE,
+                   "SubnetId": SUB_A, "SecurityGroupIds": [SG], "RootAccess": "Disabled",
+                   "DirectInternetAccess": "Enabled"}}}}
+
+
+def test_a_definition_written_with_jsonencode_is_read(profile_file, tmp_path):
+    """Trial 18b F03: ``definition = jsonencode({...})`` is JSON text in the plan; it was mapped as a string, which
+    the state machine reader does not read as a definition: exit 0, "nothing was checked"."""
+    after = {"state_machine_name": "m", "role_arn": ROLE, "definition": json.dumps(OPEN_DEFINITION)}
+    r, rows = run_json(profile_file, _plan(tmp_path, "awscc_stepfunctions_state_machine", after))
+    assert r.exit_code == 3, r.stdout
+    assert _outcome(rows) == [("FAIL", "DirectInternetAccess")]
+    closed = json.loads(json.dumps(OPEN_DEFINITION))
+    closed["States"]["N"]["Parameters"]["DirectInternetAccess"] = "Disabled"
+    after["definition"] = json.dumps(closed)
+    r, rows = run_json(profile_file, _plan(tmp_path, "awscc_stepfunctions_state_machine", after))
+    assert r.exit_code == 0, r.stdout
+
+
+@pytest.mark.parametrize("text", [
+    '{"StartAt": "N", "StartAt": "M", "States": {}}',
+    "not json",
+    "[1, 2]",
+], ids=["repeated-key", "not-json", "not-an-object"])
+def test_a_definition_text_that_is_not_one_json_object_cannot_be_verified(profile_file, tmp_path, text):
+    after = {"state_machine_name": "m", "role_arn": ROLE, "definition": text}
+    r, rows = run_json(profile_file, _plan(tmp_path, "awscc_stepfunctions_state_machine", after))
+    assert r.exit_code == 3, r.stdout
+    assert [x["status"] for x in rows if x["status"] != "PASS"] == ["UNKNOWN"]

@@ -584,6 +584,12 @@ def _from_schema(value: Any, unknown: Any, schema: Mapping[str, Any], node: Any,
                              node["items"], src + (i,), req + (i,), back, unmapped, address)
                 for i, v in enumerate(value)]
     props = node.get("properties") if isinstance(node, Mapping) else None
+    if isinstance(value, str) and props is None and isinstance(node, Mapping) and node.get("type") in ("object",
+                                                                                                        ["object"]):
+        # A free-form JSON property (schema "type": "object" without "properties": a state machine's Definition,
+        # a pipe's TargetParameters...) is a JSON *string* attribute in the awscc provider (jsontypes.Normalized,
+        # written with jsonencode): the provider sends its decoded object (trial 18b F03)
+        return _json_attribute(value, address, src)
     if not isinstance(value, Mapping) or not isinstance(props, Mapping):
         return value
     by_squash = {_squash(k): k for k in props}
@@ -601,6 +607,25 @@ def _from_schema(value: Any, unknown: Any, schema: Mapping[str, Any], node: Any,
         out[name] = _from_schema(v, unk.get(key), schema, props[name], src + (key,), req + (name,), back,
                                  unmapped, address)
     return out
+
+
+def _json_attribute(text: str, address: str, src: Parts) -> Any:
+    """An awscc JSON string attribute -> the object the provider sends, read strictly (a repeated key, or text that
+    is not a JSON object, cannot be verified: which value the provider keeps is not ours to guess)."""
+    from .._json import DuplicateKeyError, loads_strict
+
+    try:
+        decoded = loads_strict(text)
+    except DuplicateKeyError as exc:
+        return Unresolved(f"{address}.{format_path(src)}", f"JSON text with a repeated key ({exc})",
+                          fix="keep each key once in the jsonencode() value")
+    except ValueError as exc:
+        return Unresolved(f"{address}.{format_path(src)}", f"not JSON text ({exc})",
+                          fix="give the attribute as jsonencode() of an object")
+    if not isinstance(decoded, Mapping):
+        return Unresolved(f"{address}.{format_path(src)}", f"JSON text holding a {type(decoded).__name__}, not the "
+                                                           "object the resource schema types it as")
+    return decoded
 
 
 def _awscc(doc: Document, address: str, rtype: str, values: Mapping[str, Any], unknown: Any,
