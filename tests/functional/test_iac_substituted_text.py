@@ -309,3 +309,15 @@ def test_an_ssm_parameter_type_in_other_text_documents_cannot_be_verified(profil
     # the same with the owner written (a closed notebook): nothing to report
     given = {"Parameters": {"Owner": {"Type": "String", "AllowedValues": ["data-team"]}}, "Resources": {"R": resource}}
     assert _check(profile_file, tmp_path, given)[1] == []
+
+
+def test_an_openapi_body_written_as_text_with_a_deploy_time_text_value_cannot_be_verified(profile_file, tmp_path):
+    # AWS::ApiGateway::RestApi Body: "An OpenAPI specification that defines a set of RESTful APIs in JSON format";
+    # a quote in the SSM value could add an x-amazon-apigateway-integration calling SageMaker
+    body = json.dumps({"openapi": "3.0.1", "info": {"title": "api", "version": "1", "description": "${Owner}"},
+                       "paths": {}})
+    template = {"Parameters": {"Owner": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/team/owner"}},
+                "Resources": {"Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Body": {"Fn::Sub": body}}}}}
+    assert _check(profile_file, tmp_path, template)[1] == [("UNKNOWN", "SM-REFERENCE", "Api", "Body")]
+    template["Parameters"]["Owner"] = {"Type": "String", "AllowedValues": ["data-team"]}
+    assert _check(profile_file, tmp_path, template)[1] == []
