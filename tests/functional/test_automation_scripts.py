@@ -34,6 +34,16 @@ STEPS = {
     "script-names-sagemaker": ({"Runtime": "python3.11", "Handler": "handler",
                                 "Script": "import boto3\ndef handler(e, c):\n    boto3.client('SageMaker')\n"},
                                "Script"),
+    # AWS Tools for PowerShell names SageMaker's cmdlets <Verb>-SM<Noun> (Command Reference:
+    # Update-SMNotebookInstanceLifecycleConfig "Calls the Amazon SageMaker Service
+    # UpdateNotebookInstanceLifecycleConfig API operation"); PowerShell matches command names in any case
+    "powershell-cmdlet": ({"Runtime": "PowerShell 7.4", "Handler": "handler",
+                           "Script": "Find-Module -Name AWS.Tools.* | Install-Module -Force\n"
+                                     "New-SMNotebookInstance -NotebookInstanceName nb -InstanceType ml.t3.medium "
+                                     "-DirectInternetAccess Enabled\n"}, "Script"),
+    "powershell-cmdlet-lower-case": ({"Runtime": "PowerShell 7.4", "Handler": "handler",
+                                      "Script": "update-smnotebookinstancelifecycleconfig -NotebookInstance"
+                                                "LifecycleConfigName c -OnStart $hooks\n"}, "Script"),
     "payload-names-sagemaker": ({"Runtime": "python3.11", "Handler": "handler", "Script": GENERIC,
                                  "InputPayload": {"service": "sagemaker", "api": "create_notebook_instance"}},
                                 "InputPayload"),
@@ -53,6 +63,12 @@ def test_the_inputs_are_those_the_ssm_model_and_guide_name():
         assert set(members["Attachments"].member.members) >= {"Key", "Values", "Name"}
 
 
+def test_the_cmdlets_name_operations_of_the_sagemaker_model():
+    ops = botocore.session.get_session().get_service_model("sagemaker").operation_names
+    assert "CreateNotebookInstance" in ops and "UpdateNotebookInstanceLifecycleConfig" in ops
+    assert not any(op.lower().endswith("bshare") for op in ops)
+
+
 @pytest.mark.parametrize("case", sorted(STEPS))
 def test_check_reports_an_unread_script_as_unknown(profile_file, tmp_path, case):
     inputs, member = STEPS[case]
@@ -67,7 +83,8 @@ def test_check_reports_an_unread_script_as_unknown(profile_file, tmp_path, case)
 @pytest.mark.parametrize("inputs", [
     {"Runtime": "python3.11", "Handler": "handler", "Script": PLAIN},
     {"Runtime": "python3.11", "Handler": "handler", "Script": GENERIC, "InputPayload": {"service": "s3", "api": "x"}},
-], ids=["plain", "generic-for-s3"])
+    {"Runtime": "PowerShell 7.4", "Handler": "handler", "Script": "Get-SmbShare | Out-Null\nGet-S3Bucket\n"},
+], ids=["plain", "generic-for-s3", "powershell-other-cmdlets"])
 def test_a_script_that_names_no_sagemaker_is_not_refused(profile_file, tmp_path, inputs):
     f = tmp_path / "doc.json"
     f.write_text(json.dumps({"Resources": {"Doc": {"Type": "AWS::SSM::Document", "Properties": {

@@ -519,11 +519,29 @@ def _unread_script(inputs: Mapping[str, Any]) -> tuple[str, str] | None:
         return None
     if not isinstance(script, str) or _AUTOMATION_PARAMETER.search(script):
         return "Script", "runs code filled in from a document parameter when it runs, which is not read"
-    if "sagemaker" in script.lower():
+    if "sagemaker" in script.lower() or _powershell_sagemaker_cmdlet(script):
         return "Script", "calls SageMaker from code that is not read"
     if "sagemaker" in repr(inputs.get("InputPayload", "")).lower():
         return "InputPayload", "passes SageMaker to code that is not read (its InputPayload names it)"
     return None
+
+
+_CMDLET = re.compile(r"\b[A-Za-z]+-SM([A-Za-z]+)\b", re.IGNORECASE)
+
+
+def _powershell_sagemaker_cmdlet(script: str) -> bool:
+    """Whether a script calls an AWS Tools for PowerShell SageMaker cmdlet: ``<Verb>-SM<Noun>`` (the service's noun
+    prefix ``SM``: ``New-SMNotebookInstance``, ``Update-SMNotebookInstanceLifecycleConfig``; PowerShell matches
+    command names in any case) whose noun ends a SageMaker operation of botocore's model (``NotebookInstance`` of
+    ``CreateNotebookInstance``), so that ``Get-SmbShare`` is not one. Such a script never needs the word
+    "sagemaker" (trial 18b F02)."""
+    nouns = [m.group(1).lower() for m in _CMDLET.finditer(script)]
+    return bool(nouns) and any(op.endswith(noun) for noun in nouns for op in _sagemaker_operations_folded())
+
+
+@lru_cache(maxsize=1)
+def _sagemaker_operations_folded() -> tuple[str, ...]:
+    return tuple(op.lower() for op in _snake_case_operations("sagemaker").values())
 
 
 def _operation(api: str, service: str = "sagemaker") -> str:
