@@ -153,6 +153,6 @@ def names_pipeline(named: Any, pipeline: Any) -> bool:
     if not isinstance(named, str) or not isinstance(pipeline, str):
         return False
     name = pipeline.rsplit("/", 1)[-1]
-    if named.startswith("arn:") and pipeline == name:
+    if named[:4].lower() == "arn:" and pipeline == name:   # an ARN in any case (trial 18b F01)
         return named.rsplit("/", 1)[-1].casefold() == name.casefold()
     return named.casefold() in (pipeline.casefold(), name.casefold())

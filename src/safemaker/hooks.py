@@ -65,7 +65,7 @@ SESSION_UNIQUE_ID = "safemaker-guard-session"
 """``unique_id`` of the client-class handler on a session. Distinct from :data:`UNIQUE_ID`:
 a client's emitter starts as a copy of its session's, unique IDs included."""
 
-_PIPELINE_ARN = re.compile(r"arn:[\w-]+:sagemaker:([\w-]*):(\d{12}):pipeline/(?P<name>[^/]+)")
+_PIPELINE_ARN = re.compile(r"arn:[\w-]+:sagemaker:([\w-]*):(\d{12}):pipeline/(?P<name>[^/]+)", re.I)
 """A SageMaker pipeline's ARN (groups: region, account, ``name``), as an EventBridge / Scheduler / Pipes target names
 it: the ARNs of the pipeline pattern of :data:`safemaker.iac.service_calls.TARGET_STARTS` (a test compares them), here
 so that the hook does not import the IaC reader."""
@@ -575,7 +575,8 @@ class Guard:
 
         from ._json import loads_strict
 
-        universal_start = re.compile(r"arn:[\w-]+:scheduler:[\w-]*:\d*:aws-sdk:(?i:sagemaker):startPipelineExecution")
+        # the words in any case (trial 18b F01), as safemaker.iac.stepfunctions reads a universal target
+        universal_start = re.compile(r"arn:[\w-]+:scheduler:[\w-]*:\d*:aws-sdk:sagemaker:startPipelineExecution", re.I)
         name = pipeline.rsplit("/", 1)[-1] if isinstance(pipeline, str) else pipeline
 
         def names_it(named: Any) -> bool:

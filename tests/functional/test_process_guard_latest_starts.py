@@ -68,7 +68,8 @@ def test_the_pipeline_arn_pattern_of_the_hook_is_the_target_table_s():
     table = next(t.pattern for t in TARGET_STARTS
                  if (t.service, t.operation) == ("sagemaker", "StartPipelineExecution"))
     for arn in (ARN, "arn:aws-cn:sagemaker:cn-north-1:123456789012:pipeline/My-Pipe", "arn:aws:sagemaker:::pipeline/p",
-                "arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/x", "arn:aws:states:us-east-1:1:stateMachine:p"):
+                "arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/x", "arn:aws:states:us-east-1:1:stateMachine:p",
+                ARN.replace("sagemaker", "SageMaker"), ARN.upper(), ARN.replace("pipeline/", "Pipeline/")):
         assert bool(_PIPELINE_ARN.fullmatch(arn)) == bool(table.fullmatch(arn)), arn
         if table.fullmatch(arn):
             assert _PIPELINE_ARN.fullmatch(arn).group("name") == table.fullmatch(arn).group("name")
@@ -140,6 +141,37 @@ def test_a_new_latest_version_a_standing_start_opens_is_refused(safemaker_local,
     assert {v.path.split(".PipelineDefinition.", 1)[0] for v in exc.value.violations} == {
         f"PipelineDefinition (the latest version of pipeline 'p' from now on) with the parameters of {LABELS[starter]}"
         " -> StartPipelineExecution.PipelineName -> UpdatePipeline"}
+
+
+# trial 18b F01: the words of a standing start's ARN in another case (the pipeline's name as it is)
+CASE_STARTERS = {
+    "universal-schedule-SCHEDULER": lambda local, versions, values: _schedule(
+        versions, "nightly", {"PipelineName": "p", "PipelineParameters": values},
+        arn=UNIVERSAL.replace(":scheduler:", ":SCHEDULER:")),
+    "universal-schedule-upper": lambda local, versions, values: _schedule(
+        versions, "nightly", {"PipelineName": "p", "PipelineParameters": values},
+        arn=UNIVERSAL.upper().replace("ARN:AWS:", "arn:aws:")),
+    "templated-schedule-SageMaker": lambda local, versions, values: versions.create_schedule(
+        Name="nightly", Target={"Arn": ARN.replace(":sagemaker:", ":SageMaker:"), "RoleArn": SCHEDULER_ROLE,
+                                "SageMakerPipelineParameters": {"PipelineParameterList": values}}, **SCHEDULE),
+    "templated-schedule-ARN": lambda local, versions, values: versions.create_schedule(
+        Name="nightly", Target={"Arn": ARN.replace("arn:aws:sagemaker", "ARN:AWS:SAGEMAKER").replace(
+            "pipeline/", "PIPELINE/"), "RoleArn": SCHEDULER_ROLE,
+                                "SageMakerPipelineParameters": {"PipelineParameterList": values}}, **SCHEDULE),
+}
+
+
+@pytest.mark.parametrize("starter", list(CASE_STARTERS))
+def test_a_standing_start_whose_arn_words_are_in_another_case_is_read(safemaker_local, safemaker_session,
+                                                                      profile_factory, versions, starter):
+    CASE_STARTERS[starter](safemaker_local, versions, OPEN_VALUES)
+    safemaker.install_process(profile_factory(**OPENABLE))
+    sm = safemaker_session.client("sagemaker", config=NO_RETRY)
+    sent = safemaker_local.request_count("sagemaker", "UpdatePipeline")
+    with pytest.raises(GuardrailViolation) as exc:
+        sm.update_pipeline(PipelineName="p", PipelineDefinition=OPEN)
+    assert safemaker_local.request_count("sagemaker", "UpdatePipeline") == sent
+    assert SUB_X in [v.found for v in exc.value.violations]
 
 
 def test_creating_a_pipeline_a_standing_schedule_opens_is_refused(safemaker_local, safemaker_session,

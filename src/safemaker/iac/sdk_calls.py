@@ -166,12 +166,13 @@ running execution"): ``arn:aws:states:::states:startExecution`` (``.sync``, ``.s
 sends ``StartExecution`` with the task's ``Parameters``."""
 _PIPELINE_ARN = next(t.pattern for t in TARGET_STARTS if t.operation == "StartPipelineExecution")
 _STARTED_ARN_TEXT = re.compile(r":states:.*:stateMachine:|:ssm:.*:automation-definition/|:codepipeline:"
-                               r"|:ssm-incidents:.*:response-plan/")
+                               r"|:ssm-incidents:.*:response-plan/", re.I)
 """A target ARN built at deployment whose text names a state machine, an Automation runbook, a CodePipeline
-pipeline or a response plan (:data:`~safemaker.iac.service_calls.TARGET_STARTS`)."""
-_STATE_MACHINE_ARN_OF = re.compile(r":stateMachine:\$\{[A-Za-z0-9]+\.Name\}\"?$")
+pipeline or a response plan (:data:`~safemaker.iac.service_calls.TARGET_STARTS`), its words in any case (trial 18b
+F01)."""
+_STATE_MACHINE_ARN_OF = re.compile(r"(?i::stateMachine:)\$\{[A-Za-z0-9]+\.Name\}\"?$")
 """...one that ends in the name of a state machine of the same template (``${Logical.Name}``): checked there."""
-_PIPELINE_ARN_OF = re.compile(r":sagemaker:.*:pipeline/\$\{(?P<id>[A-Za-z0-9]+)(\.[A-Za-z]+)?\}$")
+_PIPELINE_ARN_OF = re.compile(r"(?i::sagemaker:.*:pipeline/)\$\{(?P<id>[A-Za-z0-9]+)(\.[A-Za-z]+)?\}$")
 
 
 def schedule_target_requests(doc: Document, logical_id: str, source_type: str, arn: Any, input_: Any,

@@ -91,7 +91,7 @@ __all__ = ["DECIDED_OPERATIONS", "UNSEEN_OPERATIONS", "UNSEEN_WHEN_GIVEN", "unse
            "UNDECIDED_CANDIDATES", "ScalableResource", "ALIAS_ROUTES", "followed_content",
            "state_machine_alias", "SERVICES", "service_call_decision", "decided_as_direct", "direct_request", "PAYLOAD_CALLS",
            "ServicePayload", "payload_request", "SAGEMAKER_WORK", "SageMakerWork", "written_decision",
-           "decides", "sagemaker_references", "reads_type", "patched_state", "INTEGRATION_CALLS",
+           "decides", "sagemaker_references", "reads_type", "read_type", "patched_state", "INTEGRATION_CALLS",
            "method_integration", "patched_integration"]
 
 DOCUMENT_CALLS: Mapping[tuple[str, str], tuple[str, str, str]] = {
@@ -270,7 +270,7 @@ _STATE_MACHINE = FollowedContent("stateMachineArn", "DescribeStateMachine", {"st
 _STATE_MACHINE_ALIAS = FollowedContent("stateMachineArn", "DescribeStateMachineAlias",
                                        {"stateMachineAliasArn": "stateMachineArn"}, "routingConfiguration",
                                        "AWS::StepFunctions::StateMachine", "DefinitionString")
-_QUALIFIED_STATE_MACHINE = re.compile(r"arn:[^:]*:states:[^:]*:[^:]*:stateMachine:[^:/]+:(?P<qualifier>[^:]+)")
+_QUALIFIED_STATE_MACHINE = re.compile(r"arn:[^:]*:states:[^:]*:[^:]*:stateMachine:[^:/]+:(?P<qualifier>[^:]+)", re.I)
 
 
 def state_machine_alias(arn: Any) -> bool:
@@ -360,27 +360,29 @@ TARGET_STARTS: tuple[TargetStart, ...] = (
     # EventBridge / Scheduler / Pipes targets (events Target.Arn, scheduler Target.Arn, pipes Target: "The ARN of
     # the target"; the AWS docs list SageMaker pipelines, Step Functions state machines and, for EventBridge rules,
     # Systems Manager Automation as targets): what each starts, as the request the guard decides directly.
-    TargetStart(re.compile(r"arn:[\w-]+:sagemaker:[\w-]*:\d{12}:pipeline/(?P<name>[^/]+)"), "sagemaker",
+    TargetStart(re.compile(r"arn:[\w-]+:sagemaker:[\w-]*:\d{12}:pipeline/(?P<name>[^/]+)", re.I), "sagemaker",
                 "StartPipelineExecution", "pipeline", {"PipelineName": "arn"}),
     # StartExecution "stateMachineArn: The Amazon Resource Name (ARN) of the state machine to execute" (a version
     # or alias ARN too: stateMachine:NAME:QUALIFIER)
-    TargetStart(re.compile(r"arn:[\w-]+:states:[\w-]*:\d{12}:stateMachine:(?P<name>[^:]+)(?::[^:]+)?"),
+    TargetStart(re.compile(r"arn:[\w-]+:states:[\w-]*:\d{12}:stateMachine:(?P<name>[^:]+)(?::[^:]+)?", re.I),
                 "stepfunctions", "StartExecution", "state machine", {"stateMachineArn": "arn"}),
     # EventBridge User Guide, "Systems Manager Automation" targets: arn:aws:ssm:REGION:ACCOUNT:automation-definition/
     # NAME:VERSION ($DEFAULT, $LATEST or a number), started as StartAutomationExecution of that document version
-    TargetStart(re.compile(r"arn:[\w-]+:ssm:[\w-]*:\d{12}:automation-definition/(?P<name>[^:]+)(?::(?P<version>.+))?"),
+    TargetStart(re.compile(r"arn:[\w-]+:ssm:[\w-]*:\d{12}:automation-definition/(?P<name>[^:]+)(?::(?P<version>.+))?",
+                           re.I),
                 "ssm", "StartAutomationExecution", "Automation runbook",
                 {"DocumentName": "name", "DocumentVersion": "version"}),
     # CodePipeline User Guide, "Start a pipeline on a schedule" / EventBridge User Guide, "Event bus targets"
     # (CodePipeline); EventBridge Scheduler User Guide, "Using templated targets": "CodePipeline -
     # StartPipelineExecution". The ARN is arn:aws:codepipeline:REGION:ACCOUNT:NAME (Service Authorization Reference,
     # CodePipeline "pipeline" resource); StartPipelineExecution "name: The name of the pipeline to start"
-    TargetStart(re.compile(r"arn:[\w-]+:codepipeline:[\w-]*:\d{12}:(?P<name>[A-Za-z0-9.@_-]+)"), "codepipeline",
+    TargetStart(re.compile(r"arn:[\w-]+:codepipeline:[\w-]*:\d{12}:(?P<name>[A-Za-z0-9.@_-]+)", re.I), "codepipeline",
                 "StartPipelineExecution", "CodePipeline pipeline", {"name": "name"}),
     # EventBridge User Guide, "Event bus targets": "Incident Manager response plan" (an incident is started with the
     # plan: StartIncident "responsePlanArn: The Amazon Resource Name (ARN) of the response plan that pertains to the
     # incident"); arn:aws:ssm-incidents::ACCOUNT:response-plan/NAME
-    TargetStart(re.compile(r"arn:[\w-]+:ssm-incidents:[\w-]*:\d{12}:response-plan/(?P<name>[^/]+)"), "ssm-incidents",
+    TargetStart(re.compile(r"arn:[\w-]+:ssm-incidents:[\w-]*:\d{12}:response-plan/(?P<name>[^/]+)", re.I),
+                "ssm-incidents",
                 "StartIncident", "Incident Manager response plan", {"responsePlanArn": "arn"}),
 )
 """The one table of target ARNs that start content kept by a service: a target naming a SageMaker pipeline is
@@ -390,7 +392,10 @@ codepipeline ``StartPipelineExecution`` / ``StartIncident`` it sends
 (:data:`FOLLOWED_CALLS`, :data:`LOOKUP_CALLS`: the content is read and decided). Of the other targets EventBridge
 rules, schedules (templated targets) and pipes take, none starts an operation the guard decides (CodeBuild,
 ECS, Batch, Lambda, Run Command, Glue, Redshift, Inspector, SNS, SQS, Kinesis, Firehose, API destinations). ``safemaker check`` and a CloudFormation request cannot read content outside the source: such a target
-cannot be verified before deployment (one in the same source is decided there)."""
+cannot be verified before deployment (one in the same source is decided there). The words of each pattern
+(``arn``, partition, service, resource type) are matched in any case (trial 18b F01): an ARN that differs from a start
+only there is decided as that start, its content then looked up by the ARN as written (a service that does not know it
+answers an error: cannot be verified); the name keeps its case."""
 
 
 def target_start(arn: Any) -> TargetStart | None:
@@ -1246,9 +1251,24 @@ def reads_type(type_name: Any) -> bool:
     stack sets, Service Catalog provisioned products). Any other type passes untouched."""
     if not isinstance(type_name, str):
         return True  # botocore's validation refuses it; fail closed if it is off
+    return "sagemaker" in type_name.lower() or read_type(type_name) is not None
+
+
+def read_type(type_name: Any) -> str | None:
+    """The documented spelling of the carrier type (:func:`reads_type`, not SageMaker's own) that the Cloud Control
+    ``TypeName`` ``type_name`` names in any case, around blanks (``aws::stepfunctions::statemachine`` ->
+    ``"AWS::StepFunctions::StateMachine"``), or ``None``.
+
+    Cloud Control API reference, CreateResource: "TypeName: The name of the resource type" (botocore ``cloudcontrol``
+    ``TypeName`` pattern ``[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}``: any case). Whether the
+    registry folds the case is not documented: a name that differs from a read type only in case is decided as that
+    type (trial 18b F04; a spelling the service refuses costs nothing, one it accepts is decided)."""
+    if not isinstance(type_name, str):
+        return None
     from .cloudformation import _CHECKED_TYPES, _PROVISIONED_PRODUCT
 
-    return "sagemaker" in type_name.lower() or type_name in _CHECKED_TYPES or type_name == _PROVISIONED_PRODUCT
+    folded = type_name.strip().lower()
+    return next((t for t in (*sorted(_CHECKED_TYPES), _PROVISIONED_PRODUCT) if t.lower() == folded), None)
 
 
 def _kept_instances(operation: str, type_name: Any, state: Any, template: Any = None) -> list[Violation]:
@@ -1435,7 +1455,9 @@ def service_call_decision(service: str, operation: str, params: Mapping[str, Any
     elif key in INTEGRATION_CALLS:
         out += _integration_violations(operation, params, current_state, starts, profile)
     elif key in CLOUD_CONTROL_CALLS:
-        type_name = params.get("TypeName")
+        # a carrier type in another case is decided as that type (trial 18b F04); SageMaker's own types in another
+        # case are read as written (the template reader: cannot be verified, naming the documented spelling)
+        type_name = read_type(params.get("TypeName")) or params.get("TypeName")
         if reads_type(type_name):
             from .cloudformation import stack_set_templates
 

@@ -39,9 +39,12 @@ OPTIMIZED_INTEGRATIONS = (
 
 _FIELD = r"(?:[^:${}]|\$\{[^}]*\})*"
 """One field of an ARN as written: no ``:``, or a placeholder filled at deployment (``${AWS::Region}``)."""
-_INTEGRATION = re.compile(rf":(?P<service>states|scheduler):(?P<region>{_FIELD}):(?P<account>{_FIELD}):(?P<rest>.+)$")
+_INTEGRATION = re.compile(
+    rf":(?P<service>(?i:states|scheduler)):(?P<region>{_FIELD}):(?P<account>{_FIELD}):(?P<rest>.+)$")
 """A Step Functions task ``Resource`` or an EventBridge Scheduler target ``Arn``: the Region and account fields (empty
-in the documented ``arn:aws:states:::`` spelling) and what follows them."""
+in the documented ``arn:aws:states:::`` spelling) and what follows them. The service field is matched in any case
+(``arn:aws:STATES:::...``, trial 18b F01), as the fields after it are (:data:`_RESOURCE`): a spelling the service
+refuses costs nothing, one it accepts is decided (fail closed)."""
 _RESOURCE = re.compile(r"(?:(?i:aws-sdk):)?(?i:sagemaker):([A-Za-z0-9]+)(?:\.[A-Za-z]+(?::\d+)?)?")
 """The SageMaker call after the account field: a Step Functions optimized (``sagemaker:createTrainingJob.sync``) or
 AWS SDK (``aws-sdk:sagemaker:createNotebookInstance``) integration, or a Scheduler universal target (``aws-sdk``
@@ -59,13 +62,13 @@ def integration_parts(resource: Any, service: str | None = None) -> tuple[str, s
     region and account in which the workflow runs". A Resource that fills them
     (``arn:aws:states:us-east-1:123456789012:sagemaker:createTrainingJob.sync``) is read as the same integration, and
     its Region and account are returned for the decision (:func:`safemaker.iac._request.with_task_role`). Any
-    partition (``aws``, ``aws-cn``, ``aws-us-gov``, ``${AWS::Partition}``). An unresolved resource is read from its
-    text."""
+    partition (``aws``, ``aws-cn``, ``aws-us-gov``, ``${AWS::Partition}``), the service field in any case
+    (``STATES``: ``service`` is compared lower-cased). An unresolved resource is read from its text."""
     text = resource.expression if isinstance(resource, Unresolved) else resource
     if not isinstance(text, str):
         return None
     m = _INTEGRATION.search(text)
-    if m is None or (service is not None and m.group("service") != service):
+    if m is None or (service is not None and m.group("service").lower() != service):
         return None
     return m.group("region"), m.group("account"), m.group("rest")
 
