@@ -97,7 +97,8 @@ def test_a_schedule_universal_target_whose_service_field_is_in_another_case_is_d
 # "response-plan" arn:${Partition}:ssm-incidents::${Account}:response-plan/${ResponsePlan}. Each with what it starts
 # (EventBridge User Guide, "Event bus targets"; the operation's botocore name).
 STARTS = {
-    "sagemaker-pipeline": (("aws", "sagemaker", "pipeline/"), f":{REGION}:{ACCOUNT}:", "nopipe", "StartPipelineExecution"),
+    "sagemaker-pipeline": (("aws", "sagemaker", "pipeline/"), f":{REGION}:{ACCOUNT}:", "nopipe",
+                           "StartPipelineExecution"),
     "state-machine": (("aws", "states", "stateMachine:"), f":{REGION}:{ACCOUNT}:", "nomachine", "StartExecution"),
     "automation": (("aws", "ssm", "automation-definition/"), f":{REGION}:{ACCOUNT}:", "nodoc:$DEFAULT",
                    "StartAutomationExecution"),
