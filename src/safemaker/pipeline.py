@@ -35,7 +35,8 @@ Semantics
   * ``{"Get": "Steps.S.ModelName"}`` where a reference is expected: allowed when
     step ``S`` of the same definition creates that kind of resource (a
     ``Model`` step for a model, ``EndpointConfig`` for an endpoint config,
-    ``Endpoint`` for an endpoint); that step is checked itself (a selective
+    ``Endpoint`` for an endpoint) and the property is its name (``ModelName``,
+    ``EndpointConfigName``, ``EndpointName``: :data:`_NAME_PROPERTY`); that step is checked itself (a selective
     execution that does not run it reuses an earlier execution's output:
     :mod:`safemaker.pipeline_executions`).
   * anything else (``Std:Join``, ``Std:JsonGet``, other step properties,
@@ -169,6 +170,16 @@ _PRODUCERS: Mapping[str, frozenset[str]] = {
     "endpoint-config": frozenset({"EndpointConfig"}),
     "endpoint": frozenset({"Endpoint"}),
 }
+_NAME_PROPERTY: Mapping[str, str] = {
+    "model": "ModelName",
+    "endpoint-config": "EndpointConfigName",
+    "endpoint": "EndpointName",
+}
+"""The property of a producer step that is the name of what it makes: a step's properties are its Describe
+response (the SageMaker SDK's ``Properties`` of ``DescribeModelOutput``, ``DescribeEndpointConfigOutput``,
+``DescribeEndpointOutput``, whose ``ModelName`` / ``EndpointConfigName`` / ``EndpointName`` members are the
+name), written ``{"Get": "Steps.<step>.ModelName"}``. Any other property of the step (an environment value, a
+variant name) is text that step does not make: it names no resource the pipeline checks (trial 18c F03)."""
 _BRANCHES = ("IfSteps", "ElseSteps")
 _NESTED: Mapping[str, tuple[str, ...]] = {"Condition": _BRANCHES, "ForEach": ("ForEachBody",)}
 """Step type -> the members of its ``Arguments`` that hold steps (parsed and checked as steps)."""
@@ -703,12 +714,15 @@ def _parameter_name(expr: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _step_target(expr: Mapping[str, Any]) -> str | None:
+def _names_what_the_step_makes(expr: Mapping[str, Any], resource: str, producers: Mapping[str, str]) -> bool:
+    """Whether ``expr`` is ``{"Get": "Steps.<step>.<name property>"}`` of a step of this pipeline that makes a
+    ``resource`` (:data:`_PRODUCERS`, :data:`_NAME_PROPERTY`): exactly the name, no other property of it."""
     target = expr.get("Get")
-    if isinstance(target, str) and target.startswith("Steps."):
-        parts = target.split(".")
-        return parts[1] if len(parts) > 2 else None
-    return None
+    if not isinstance(target, str) or not target.startswith("Steps."):
+        return False
+    parts = target.split(".")
+    return (len(parts) == 3 and producers.get(parts[1]) in _PRODUCERS.get(resource, ())
+            and parts[2] == _NAME_PROPERTY.get(resource))
 
 
 def _overlaps(parts: _Parts, pattern: tuple[str, ...]) -> bool:
@@ -948,10 +962,8 @@ def _check_shadow_model(step: PipelineStep, operation: str, violations: list[Vio
     if isinstance(value, str) and value:
         refs.append(_guard.ResolvedReference(path, "model", value))
         return
-    if _is_expression(value):
-        target = _step_target(value)
-        if target is not None and producers.get(target) in _PRODUCERS["model"]:
-            return
+    if _is_expression(value) and _names_what_the_step_makes(value, "model", producers):
+        return
     violations.append(Violation(operation, path, value, "a model name written in the definition",
                                 "Name the model itself (or a Model step of this pipeline): Clarify deploys it as "
                                 "a shadow endpoint, whose network is the model's", Guardrail.UNSUPPORTED.value,
@@ -1052,11 +1064,8 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
             elif relaxed is not None:
                 relaxed.append(pname)   # accepted only by the relaxation: a start's own value decides the field
             continue
-        target = _step_target(expr)
-        if resource is not None and target is not None:
-            producer = producers.get(target)
-            if producer is not None and producer in _PRODUCERS.get(resource, ()):
-                continue  # made by a step of this pipeline, which is checked itself
+        if resource is not None and _names_what_the_step_makes(expr, resource, producers):
+            continue  # made by a step of this pipeline, which is checked itself
         drop.append(rel)
         extra.append(Violation(operation, full, expr, "a value written in the definition",
                                f"Write the value itself in the step: {json.dumps(expr, default=str)} is only "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+import botocore.session
 import pytest
 from botocore.stub import Stubber
 
@@ -554,3 +555,42 @@ def test_EMRServerless_and_Job_steps_are_refused_with_the_reason(safemaker_local
     assert (v.path, v.found, v.rule_id) == ("PipelineDefinition.Steps[0:S]", step_type, "SM-UNSUPPORTED")
     assert v.fix.startswith("Remove the step: ") and reason in v.fix
     assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0
+
+
+@pytest.mark.parametrize("reference, names_the_model", [
+    ("Steps.MakeModel.ModelName", True),
+    ("Steps.MakeModel.PrimaryContainer.Environment['X']", False),
+    ("Steps.MakeModel.ModelArn", False),
+    ("Steps.MakeModel.ExecutionRoleArn", False),
+])
+def test_a_step_property_names_a_model_only_when_it_is_the_step_s_model_name(safemaker_local, safemaker_session,
+                                                                          profile, raw, reference, names_the_model):
+    """Trial 18c F03. A step's properties are its Describe response (SageMaker SDK v2 ``Properties`` of
+    ``DescribeModelOutput``); of them only ``ModelName`` (botocore DescribeModel output member) is the name of the
+    model the step makes. Any other property is text that names whatever it holds: before, a closed Model step
+    whose environment held "open-model" let ``ProductionVariants[0].ModelName`` = ``Steps.M.PrimaryContainer.
+    Environment['X']`` name an open model, and the pipeline was sent."""
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    assert "ModelName" in model.operation_model("DescribeModel").output_shape.members
+    raw.create_model(ModelName="open-model", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMG})
+    model_step = {"Name": "MakeModel", "Type": "Model", "Arguments": {
+        "ExecutionRoleArn": ROLE, "PrimaryContainer": {"Image": IMG, "Environment": {"X": "open-model"}},
+        "EnableNetworkIsolation": True, "VpcConfig": {"Subnets": [SUB_A], "SecurityGroupIds": [SG]}}}
+    config_step = {"Name": "Cfg", "Type": "EndpointConfig", "Arguments": {
+        "ProductionVariants": [{"VariantName": "v", "ModelName": {"Get": reference}, "InitialInstanceCount": 1,
+                                "InstanceType": "ml.m5.large"}]}}
+    hooks.install(safemaker_session, profile)
+    sm = safemaker_session.client("sagemaker")
+    text = definition(model_step, config_step)
+    if names_the_model:
+        create(sm, "by-name", text)
+        assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 1
+        return
+    with pytest.raises(GuardrailViolation) as exc:
+        create(sm, "by-property", text)
+    assert [v.path for v in exc.value.violations] == [
+        "PipelineDefinition.Steps[1:Cfg].Arguments.ProductionVariants[0].ModelName"]
+    assert safemaker_local.request_count("sagemaker", "CreatePipeline") == 0
+    # a ClarifyCheck's shadow model likewise
+    with pytest.raises(GuardrailViolation):
+        create(sm, "shadow-by-property", definition(model_step, clarify_check({"Get": reference})))
