@@ -251,3 +251,94 @@ def test_cdk_aws_custom_resource_calls_that_start_an_existing_state_machine_or_r
     assert sorted((x["status"], x["logical_id"].split("/")[0], x["path"]) for x in rows) == [
         ("UNKNOWN", "Once", "Create.parameters"), ("UNKNOWN", "Start", "Create.parameters.stateMachineArn"),
         ("UNKNOWN", "Target", "Targets[0].Arn")]
+
+
+# --------------------------------------------------------------------------- a target ARN named by a parameter (#13)
+
+CHOSEN = {
+    "sagemaker-sub": {"Fn::Sub": "arn:aws:sagemaker:us-east-1:123456789012:pipeline/${Name}"},
+    "codepipeline-sub": {"Fn::Sub": "arn:aws:codepipeline:us-east-1:123456789012:${Name}"},
+    "states-sub": {"Fn::Sub": "arn:aws:states:us-east-1:123456789012:stateMachine:${Name}"},
+    "ssm-sub": {"Fn::Sub": "arn:aws:ssm:us-east-1:123456789012:automation-definition/${Name}:$DEFAULT"},
+    "ssm-incidents-sub": {"Fn::Sub": "arn:aws:ssm-incidents::123456789012:response-plan/${Name}"},
+    "sagemaker-sub-variable": {"Fn::Sub": ["arn:aws:sagemaker:us-east-1:123456789012:pipeline/${N}",
+                                           {"N": {"Ref": "Name"}}]},
+    "sagemaker-join": {"Fn::Join": ["", ["arn:aws:sagemaker:us-east-1:123456789012:pipeline/", {"Ref": "Name"}]]},
+    "codepipeline-join": {"Fn::Join": [":", ["arn:aws:codepipeline:us-east-1:123456789012", {"Ref": "Name"}]]},
+    "whole-arn": {"Ref": "Name"},
+}
+"""Every TARGET_STARTS kind (EventBridge User Guide "Event bus targets"; Scheduler "Using templated targets"; Pipes
+targets) with its name (or the whole ARN) from a String parameter, through Fn::Sub, Fn::Sub's variable map,
+Fn::Join of a Ref."""
+
+
+def chosen_target(kind, arn):
+    if kind == "Rule":
+        return {"Type": "AWS::Events::Rule", "Properties": {"ScheduleExpression": "rate(1 day)", "Targets": [
+            {"Id": "t", "Arn": arn, "RoleArn": ROLE}]}}, "Targets[0].Arn"
+    if kind == "Sched":
+        return {"Type": "AWS::Scheduler::Schedule", "Properties": {
+            "ScheduleExpression": "rate(1 day)", "FlexibleTimeWindow": {"Mode": "OFF"},
+            "Target": {"Arn": arn, "RoleArn": ROLE}}}, "Target.Arn"
+    return {"Type": "AWS::Pipes::Pipe", "Properties": {
+        "RoleArn": ROLE, "Source": "arn:aws:sqs:us-east-1:123456789012:q", "Target": arn}}, "Target"
+
+
+@pytest.mark.parametrize("default", [None, "elsewhere"], ids=["no-default", "default"])
+@pytest.mark.parametrize("kind", ["Rule", "Sched", "Pipe"])
+@pytest.mark.parametrize("arn", list(CHOSEN), ids=list(CHOSEN))
+def test_a_target_whose_started_resource_a_parameter_names_cannot_be_verified(profile_file, tmp_path, arn, kind,
+                                                                               default):
+    """Issue #13: a CodePipeline ARN so built was exit 0 (read as no start); the deployer picks what runs."""
+    resource, path = chosen_target(kind, CHOSEN[arn])
+    spec = {"Type": "String", **({"Default": default} if default else {})}
+    f = tmp_path / "t.json"
+    f.write_text(json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Parameters": {"Name": spec},
+                             "Resources": {"R": resource}}))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 3, r.output
+    assert ("UNKNOWN", "SM-REFERENCE", "R", path) in rows_of(rows), r.output
+
+
+def test_a_chosen_name_of_a_target_that_starts_nothing_decided_is_not_reported(profile_file, tmp_path):
+    """A Lambda function or SQS queue target starts no operation the guard decides (service_calls.TARGET_STARTS)."""
+    resources = {"R": {"Type": "AWS::Events::Rule", "Properties": {"ScheduleExpression": "rate(1 day)", "Targets": [
+        {"Id": "a", "Arn": {"Fn::Sub": "arn:aws:lambda:us-east-1:123456789012:function:${Name}"}},
+        {"Id": "b", "Arn": {"Fn::Join": [":", ["arn:aws:sqs:us-east-1:123456789012", {"Ref": "Name"}]]}}]}}}
+    f = tmp_path / "t.json"
+    f.write_text(json.dumps({"Parameters": {"Name": {"Type": "String"}}, "Resources": resources}))
+    r, rows = run_json(profile_file, str(f))
+    assert r.exit_code == 0, r.output
+    assert not [x for x in rows if x.get("status") in ("FAIL", "UNKNOWN")]
+
+
+@pytest.mark.parametrize("arn", ["codepipeline-sub", "sagemaker-join", "whole-arn"])
+def test_a_guarded_create_stack_decides_a_chosen_target_with_the_given_value(
+        safemaker_local, safemaker_session, profile, arn):
+    """The Parameters of the CreateStack give the name: decided with it (an existing pipeline the template does not
+    define: refused as cannot be verified); a value naming a target that starts nothing decided: sent."""
+    cfn = safemaker_session.client("cloudformation")
+    resource, path = chosen_target("Rule", CHOSEN[arn])
+    body = json.dumps({"Parameters": {"Name": {"Type": "String"}}, "Resources": {"R": resource}})
+    named = "arn:aws:codepipeline:us-east-1:123456789012:deploy" if arn == "whole-arn" else "deploy"
+    safemaker.install_process(profile)
+    with pytest.raises(GuardrailViolation) as exc:
+        cfn.create_stack(StackName="s", TemplateBody=body, Parameters=[{"ParameterKey": "Name",
+                                                                        "ParameterValue": named}])
+    assert [(v.path, v.rule_id) for v in exc.value.violations] == [(f"TemplateBody:R.{path}", "SM-REFERENCE")]
+    assert "deploy" in str(exc.value)
+    assert safemaker_local.request_count("cloudformation", "CreateStack") == 0
+    if arn == "whole-arn":
+        cfn.create_stack(StackName="s", TemplateBody=body, Parameters=[
+            {"ParameterKey": "Name", "ParameterValue": "arn:aws:sqs:us-east-1:123456789012:q"}])
+        assert safemaker_local.request_count("cloudformation", "CreateStack") == 1
+
+
+def test_a_pipeline_arn_built_from_pseudo_parameters_naming_an_existing_pipeline_cannot_be_verified(profile_file,
+                                                                                                    tmp_path):
+    """``pipeline/elsewhere`` built with ``${AWS::Region}``: an existing pipeline (was: no request, exit 0)."""
+    arn = {"Fn::Sub": "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:pipeline/elsewhere"}
+    resource, path = chosen_target("Rule", arn)
+    r, rows = run_json(profile_file, write(tmp_path, {"R": resource}))
+    assert r.exit_code == 3, r.output
+    assert rows_of(rows) == [("UNKNOWN", "SM-REFERENCE", "R", path)]

@@ -173,6 +173,32 @@ F01)."""
 _STATE_MACHINE_ARN_OF = re.compile(r"(?i::stateMachine:)\$\{[A-Za-z0-9]+\.Name\}\"?$")
 """...one that ends in the name of a state machine of the same template (``${Logical.Name}``): checked there."""
 _PIPELINE_ARN_OF = re.compile(r"(?i::sagemaker:.*:pipeline/)\$\{(?P<id>[A-Za-z0-9]+)(\.[A-Za-z]+)?\}$")
+_STARTING_SERVICES = {"sagemaker", "states", "ssm", "codepipeline", "ssm-incidents"}
+"""The services of :data:`~safemaker.iac.service_calls.TARGET_STARTS` (lower case)."""
+_ARN_SERVICE = re.compile(r"^\"?arn:[^:]*:(?P<service>[A-Za-z0-9-]+):", re.I)
+"""The service field of a target ARN, when it is written (not built at deployment)."""
+
+
+def _chosen_target(arn: Any) -> bool:
+    """Whether a target ARN the deployer chooses (in part) may start content a service keeps
+    (:data:`~safemaker.iac.service_calls.TARGET_STARTS`, trial 18e / issue #13): a template parameter's "any other
+    value" (:data:`~safemaker.iac._choices.CHOICE`) or a value built at deployment outside the source
+    (``Ref`` of a parameter, ``Fn::ImportValue``) in an ARN whose service is one that starts content or is itself
+    chosen (the whole ARN from a parameter). An ARN of another service with a chosen name (a Lambda function)
+    starts nothing the guard decides."""
+    if isinstance(arn, str):
+        from ._choices import holds_choice
+        if not holds_choice(arn):
+            return False
+        text = arn
+    elif isinstance(arn, Unresolved) and arn.refers_to is None:
+        text = arn.expression if isinstance(arn.expression, str) else repr(arn)
+    else:
+        return False
+    service = _ARN_SERVICE.match(text)
+    if service is None:  # the whole ARN (or its service field) is chosen at deployment
+        return True
+    return service.group("service").lower() in _STARTING_SERVICES
 
 
 def schedule_target_requests(doc: Document, logical_id: str, source_type: str, arn: Any, input_: Any,
@@ -309,10 +335,22 @@ def pipeline_target_requests(doc: Document, logical_id: str, source_type: str, a
         The address of the pipeline resource of the source whose ARN an unknown ``arn`` is
         (Terraform: the configuration's reference ``aws_sagemaker_pipeline.p.arn``).
     """
+    if isinstance(arn, str) and _chosen_target(arn):
+        # the deployer names what the target starts (a template parameter): which pipeline, state machine,
+        # runbook ... runs is known only at deployment (issue #13: before, a CodePipeline ARN so built was read as no
+        # start at all, exit 0)
+        from ._choices import _render
+        return [SourceRequest(doc.file, logical_id, source_type, "", {}, lambda parts: arn_at,
+                              lambda parts: arn_shown, doc.line, extra=[((), Unresolved(
+                                  _render(arn), "a target ARN whose name (or whole value) a template parameter "
+                                                "chooses at deployment: which pipeline, state machine, Automation "
+                                                "runbook or response plan it starts cannot be known before",
+                                  fix="write the target's ARN in the template, or give the parameter "
+                                      "(--parameter NAME=VALUE)"), "SM-REFERENCE")])]
     if isinstance(arn, Unresolved):
         match = _PIPELINE_ARN_OF.search(arn.expression) if isinstance(arn.expression, str) else None
         if match is None and pipeline_of is None:
-            if arn.refers_to is None and _STARTED_ARN_TEXT.search(repr(arn)) \
+            if arn.refers_to is None and (_STARTED_ARN_TEXT.search(repr(arn)) or _chosen_target(arn)) \
                     and not _STATE_MACHINE_ARN_OF.search(repr(arn)):
                 value = Unresolved(arn.expression, "a state machine, Automation runbook, CodePipeline pipeline or "
                                                    f"response plan ARN built at deployment ({arn.reason})")
