@@ -2240,6 +2240,63 @@ def apply(operation: str, params: Mapping[str, Any], profile: "VpcProfile", *,
     return out_params
 
 
+def not_deployed(operation: str, path: str, endpoint: Mapping[str, Any] | None, kind: str, name: Any,
+                 description: Mapping[str, Any]) -> Violation | None:
+    """The violation of an endpoint config or model that an endpoint cannot be running (trial 18c F01).
+
+    A config is deployed only by ``CreateEndpoint`` / ``UpdateEndpoint`` ("Deploys the EndpointConfig
+    specified in the request to a new fleet of instances"), and ``DeleteEndpointConfig`` / ``DeleteModel``
+    do not touch the endpoints using them: a config or model re-created under the same name is followed by
+    name but is not what runs. So an endpoint config or model (``kind``: ``"endpoint-config"`` / ``"model"``)
+    whose ``CreationTime`` (its ``DescribeEndpointConfig`` / ``DescribeModel`` answer, ``description``) is
+    later than the endpoint's ``LastModifiedTime`` (its ``DescribeEndpoint`` answer, ``endpoint``) cannot be
+    verified.
+
+    Parameters
+    ----------
+    operation : str
+        The operation decided (the guard) or the endpoint's create operation (the audit).
+    path : str
+        The path of the reference, for the violation.
+    endpoint : Mapping or None
+        The ``DescribeEndpoint`` response the reference was followed from; ``None`` (not followed from an
+        endpoint): nothing to compare, ``None`` is returned.
+    kind : str
+        ``"endpoint-config"`` or ``"model"``; any other kind returns ``None``.
+    name : Any
+        The config's or model's name.
+    description : Mapping
+        Its Describe response.
+
+    Returns
+    -------
+    Violation or None
+        A ``SM-REFERENCE`` violation naming both times and the fix (``UpdateEndpoint`` with a closed
+        config, so the endpoint is redeployed); ``None`` when either time is absent or not a datetime, or
+        the config/model is not later.
+    """
+    if endpoint is None or kind not in ("endpoint-config", "model"):
+        return None
+    deployed, created = endpoint.get("LastModifiedTime"), description.get("CreationTime")
+    if not (hasattr(deployed, "timestamp") and hasattr(created, "timestamp")):
+        return None
+    try:
+        later = created.timestamp() > deployed.timestamp()
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not later:
+        return None
+    what = "endpoint config" if kind == "endpoint-config" else "model"
+    return Violation(operation, path, name, f"the {what} the endpoint was deployed with",
+                     f"Cannot verify what the endpoint runs: this {what} was created ({created.isoformat()}) after "
+                     f"the endpoint was last deployed (LastModifiedTime {deployed.isoformat()}), so the endpoint "
+                     f"still runs a deleted {what} of that name; update the endpoint with a closed endpoint config "
+                     "(UpdateEndpoint) so it is redeployed",
+                     Guardrail.REFERENCE.value,
+                     f"{'an' if kind == 'endpoint-config' else 'a'} {what} created no later than the endpoint's "
+                     "LastModifiedTime")
+
+
 def references(operation: str, params: Mapping[str, Any], *, described: bool = False) -> list[ResolvedReference]:
     """Every resource ``params`` names that the rule table says must be checked.
 

@@ -1066,7 +1066,14 @@ class Guard:
 
     def _check_references(self, operation: str, refs: tuple[_guard.ResolvedReference, ...], client: Any,
                           checked: list[str], depth: int = 0,
-                          request: Mapping[str, Any] | None = None) -> list[Violation]:
+                          request: Mapping[str, Any] | None = None,
+                          endpoint: Mapping[str, Any] | None = None) -> list[Violation]:
+        """The violations of the resources ``refs`` name, followed up to :data:`MAX_REFERENCE_DEPTH` deep.
+
+        ``endpoint``: the ``DescribeEndpoint`` answer these references were followed from (through its
+        endpoint config); an endpoint config or model created after its ``LastModifiedTime`` is not what the
+        endpoint runs and cannot be verified (:func:`safemaker.guard.not_deployed`, trial 18c F01).
+        """
         out: list[Violation] = []
         if len(refs) > MAX_REFERENCES:
             out.append(Violation(operation, refs[MAX_REFERENCES].path, len(refs), MAX_REFERENCES,
@@ -1090,6 +1097,10 @@ class Guard:
                                      f"Cannot check it ({exc}); make sure it exists and you may describe it",
                                      Guardrail.REFERENCE.value,
                                      f"{kind} that can be described and is closed"))
+                continue
+            stale = _guard.not_deployed(operation, ref.path, endpoint, ref.resource, ref.name, description)
+            if stale is not None:
+                out.append(stale)
                 continue
             rule = RULES[spec.create_operation]
             if rule.definition is not None and ref.resource == "pipeline-execution":
@@ -1125,7 +1136,10 @@ class Guard:
                 )
             if nested:
                 if depth + 1 < MAX_REFERENCE_DEPTH:
-                    out += self._check_references(operation, nested, client, checked, depth + 1)
+                    deployed = (description if ref.resource == "endpoint"
+                                else endpoint if ref.resource == "endpoint-config" else None)
+                    out += self._check_references(operation, nested, client, checked, depth + 1,
+                                                  endpoint=deployed)
                 else:
                     out += [Violation(operation, r.path, r.name, f"at most {MAX_REFERENCE_DEPTH} levels of references",
                                       "Reference the resource more directly: deeper references are not followed",

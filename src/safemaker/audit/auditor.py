@@ -24,7 +24,7 @@ from botocore import xform_name
 
 from .. import paths as _paths
 from ..errors import MISSING, StatePickling, Violation
-from ..guard import check_resource, references
+from ..guard import check_resource, not_deployed, references
 from ..resources import RESOURCES
 from ..rules import RULES, Guardrail
 from .cache import _LruCache
@@ -80,6 +80,12 @@ def _dig(doc: Any, dotted: str) -> Any:
 
 
 _REFERENCED_KINDS = frozenset({"model", "endpoint-config", "domain"})
+_DEPLOYED_KINDS = frozenset({"model", "endpoint-config"})  # what an endpoint runs (trial 18c F01)
+
+
+@dataclass(frozen=True)
+class _NotDeployed(Violation):
+    """An endpoint config or model created after the endpoint's ``LastModifiedTime`` (not what it runs)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,8 @@ class _Auditor:
         self.stats = stats if stats is not None else AuditStats()
         self.use_search = use_search
         self.cache = _LruCache(4096)
+        # the descriptions of endpoint configs and models: an endpoint's are compared with its LastModifiedTime
+        self.described = _LruCache(4096)
         for client in clients.values():
             _adopt_service_model(client)
             break
@@ -191,6 +199,46 @@ class _Auditor:
         except Exception as exc:
             raise _Unknown(spec.describe_operation, params, _error_reason(exc)) from exc
         out.pop("ResponseMetadata", None)
+        if kind in _DEPLOYED_KINDS:
+            self.described.put((region, kind, tuple(sorted(params.items()))), out)
+        return out
+
+    def _deployed(self, region: str, kind: str, name: str) -> dict[str, Any]:
+        """The description of an endpoint config or model, described once (:attr:`described`)."""
+        params = {RESOURCES[kind].name_param: name}
+        hit = self.described.get((region, kind, tuple(sorted(params.items()))))
+        return hit if hit is not MISSING else self._describe(region, kind, params)
+
+    def _not_deployed(self, region: str, endpoint: Mapping[str, Any],
+                      refs: list[tuple[str, str, Any]]) -> list[Violation]:
+        """An endpoint's endpoint config, or a model that config names, created after the endpoint's
+        ``LastModifiedTime``: not what the endpoint runs, so it cannot be verified
+        (:func:`safemaker.guard.not_deployed`, trial 18c F01). A Describe that fails here was reported by the
+        reference itself."""
+        out: list[Violation] = []
+        for path, ref_kind, name in refs:
+            if ref_kind != "endpoint-config":
+                continue
+            via = f"{path} -> {_call_repr('DescribeEndpointConfig', {'EndpointConfigName': name})}"
+            try:
+                config = self._deployed(region, ref_kind, name)
+            except _Unknown:
+                continue
+            stale = not_deployed("CreateEndpoint", via, endpoint, ref_kind, name, config)
+            if stale is not None:
+                out.append(_NotDeployed(*(getattr(stale, f.name) for f in dataclasses.fields(stale))))
+                continue
+            for r in references("CreateEndpointConfig", config, described=True):
+                if r.resource != "model":
+                    continue
+                try:
+                    model = self._deployed(region, "model", r.name)
+                except _Unknown:
+                    continue
+                model_via = f"{via}.{r.path} -> {_call_repr('DescribeModel', {'ModelName': r.name})}"
+                stale = not_deployed("CreateEndpoint", model_via, endpoint, "model", r.name, model)
+                if stale is not None:
+                    out.append(_NotDeployed(*(getattr(stale, f.name) for f in dataclasses.fields(stale))))
         return out
 
     def _violations(self, region: str, kind: str, params: Mapping[str, str],
@@ -254,6 +302,8 @@ class _Auditor:
                     continue
                 out.extend(_Referenced(v.operation, f"{via}.{v.path}", v.found, v.required, v.fix, v.rule_id,
                                        v.required_text, ref_kind, v) for v in ref_violations)
+        if kind == "endpoint":  # after its references: their descriptions are read from `described`
+            out.extend(self._not_deployed(region, description, refs))
         return out
 
     def audit(self, item: _Item, description: dict[str, Any] | None = None) -> list[Finding]:
@@ -273,6 +323,8 @@ class _Auditor:
             return [self._unknown(item, "check_resource", {}, _error_reason(exc))]
         if item.kind in _REFERENCED_KINDS:  # endpoints and endpoint configs reuse this result
             self.cache.put((item.region, item.kind, tuple(sorted(item.params.items()))), violations)
+        if item.kind in _DEPLOYED_KINDS and item.summary is None:  # and an endpoint its CreationTime
+            self.described.put((item.region, item.kind, tuple(sorted(item.params.items()))), description)
         findings = [self._finding(item, arn, v) for v in violations]
         if item.kind == "pipeline":
             # UpdatePipeline makes a new version: the open one stays and can still be started by its ID
@@ -366,6 +418,10 @@ class _Auditor:
         )
 
     def _finding(self, item: _Item, arn: str, v: Violation) -> Finding:
+        if isinstance(v, _NotDeployed):  # what the endpoint runs cannot be verified: redeploying it is the fix
+            return Finding(v.rule_id, "UNKNOWN", RULE_SEVERITY[v.rule_id], item.kind, arn, item.name, item.region,
+                           v.path, v.found, v.required, v.required_text,
+                           f"{v.fix}; it is not assumed compliant", "update", _NO_CONTROLS, account=self._account(arn))
         if v.rule_id == Guardrail.REFERENCE.value:
             return Finding(v.rule_id, "UNKNOWN", RULE_SEVERITY[v.rule_id], item.kind, arn, item.name, item.region,
                            v.path, v.found, v.required, v.required_text,
