@@ -257,6 +257,10 @@ class PipelineStep:
         A ``ClarifyCheck`` step's own ``ModelName`` (beside ``Arguments``: the model
         SageMaker Clarify deploys as a shadow endpoint for a model bias or
         explainability check); ``MISSING`` otherwise.
+    cache_config : Any
+        The step's ``CacheConfig`` (beside ``Arguments``: ``{"Enabled": bool, "ExpireAfter":
+        ISO 8601 duration}``, SageMaker Developer Guide, *Turn on step caching*); ``MISSING``
+        when absent.
     """
 
     name: str
@@ -264,6 +268,7 @@ class PipelineStep:
     path: str
     arguments: Any
     model_name: Any = MISSING
+    cache_config: Any = MISSING
 
     @property
     def operation(self) -> str | None:
@@ -415,6 +420,7 @@ def _steps(raw: Any, path: str, out: list[PipelineStep]) -> list[PipelineStep]:
         d = step.__dict__
         d["name"], d["type"], d["path"], d["arguments"] = name, stype, here, args
         d["model_name"] = st.get("ModelName", MISSING) if stype == "ClarifyCheck" else MISSING
+        d["cache_config"] = st.get("CacheConfig", MISSING)
         out.append(step)
         if stype in _NESTED and _paths.is_map(args):
             for branch in _NESTED[stype]:
@@ -987,6 +993,18 @@ def _check_argument_members(step: PipelineStep, members: frozenset[str], operati
                                 "cannot check", Guardrail.UNSUPPORTED.value, expected))
 
 
+_CACHED_PRODUCERS: frozenset[str] = frozenset().union(*_PRODUCERS.values())
+"""Step types whose output a later step deploys (``Model``, ``EndpointConfig``, ``Endpoint``) and that take no
+``CacheConfig`` the guard can decide (trial 18c F02): SageMaker SDK v2 writes ``CacheConfig`` for
+``EndpointConfigStep`` / ``EndpointStep`` ("structurally cacheable"), and a cache hit hands later steps the
+resource an earlier execution made, which the definition being checked does not describe. The Developer Guide,
+*Default cache key attributes by pipeline step type*, lists keys only for Processing, Training, Tuning, AutoML,
+Transform, ClarifyCheck, QualityCheck and EMR steps (none holds a network member: no ``VpcConfig``,
+``NetworkConfig``, ``EnableNetworkIsolation``); their cached output is data in Amazon S3 and a hit runs nothing
+(:mod:`safemaker.pipeline_executions`). A ``CacheConfig`` whose ``Enabled`` is anything but ``false`` (absent
+``Enabled`` is off) on a step of these types cannot be verified."""
+
+
 def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "VpcProfile", operation: str,
                 allow: bool, values: Mapping[str, Any] | None, violations: list[Violation],
                 refs: list[_guard.ResolvedReference], producers: dict[str, str], walk_reads: bool = True,
@@ -996,6 +1014,15 @@ def _check_step(step: PipelineStep, definition: PipelineDefinition, profile: "Vp
                                     f"Remove the step: {UNSUPPORTED_STEPS[step.type]}", Guardrail.UNSUPPORTED.value,
                                     "a step type that can run in a closed network"))
         return
+    if step.type in _CACHED_PRODUCERS and step.cache_config is not MISSING and not (
+            _paths.is_map(step.cache_config) and step.cache_config.get("Enabled", False) is False):
+        violations.append(Violation(
+            operation, f"{step.path}.CacheConfig", step.cache_config, "CacheConfig.Enabled false (or no CacheConfig)",
+            f"Cannot verify it: with caching on, the {step.type} step may be served from the cache of an earlier "
+            "execution of the pipeline, handing later steps the resource that run made (maybe open), not the one "
+            "this definition describes; AWS documents no cache key for this step type, so none is known to cover "
+            "its network fields. Set CacheConfig.Enabled false on the step",
+            Guardrail.REFERENCE.value, "a producer step that runs in every execution (no step caching)"))
     if step.type in NO_NETWORK_STEPS:
         members = STEP_ARGUMENT_MEMBERS.get(step.type)
         if members is not None:

@@ -22,11 +22,14 @@ selective itself to its own reference. ``RetryPipelineExecution`` of a selective
 execution reuses the same outputs and is decided the same way.
 
 Other reuse, considered: step caching (``CacheConfig``) reuses the output of an
-earlier run of the same step (of the same pipeline) only for processing, training,
+earlier run of the same step (of the same pipeline). For processing, training,
 tuning, AutoML, transform, check and EMR steps (SageMaker Developer Guide, *Caching
-pipeline steps*): their outputs are data in Amazon S3, not a resource a later step
-deploys, and a step served from the cache runs nothing. ``ParallelismConfiguration``
-changes how many steps run at once, not which.
+pipeline steps*) the outputs are data in Amazon S3, not a resource a later step
+deploys, and a step served from the cache runs nothing. SageMaker SDK v2 also writes
+``CacheConfig`` for ``EndpointConfig`` and ``Endpoint`` steps, whose cache key AWS does
+not document: a producer step with caching on cannot be verified
+(:data:`safemaker.pipeline._CACHED_PRODUCERS`, trial 18c F02).
+``ParallelismConfiguration`` changes how many steps run at once, not which.
 """
 
 from __future__ import annotations
