@@ -153,6 +153,10 @@ def pytest_configure(config: pytest.Config) -> None:
     _share_botocore_kwargs_checks()
     _share_botocore_client_methods()
     _share_typer_commands()
+    if getattr(config.option, "dist", "no") == "loadfile" or hasattr(config, "workerinput"):
+        import xdist_order   # files handed to xdist workers longest first (tests/xdist_order.py)
+
+        xdist_order.register(config)
 
 
 _BOTOCORE_ALIASER_INIT: list = []

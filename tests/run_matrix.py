@@ -17,7 +17,8 @@ SageMaker SDK (pytest ``--sdk-only``, tests/sdk_markers.py: marked ``sdk``,
 does not depend on the SDK major and runs in the other suites only. With
 ``--workers N`` a suite whose environment has pytest-xdist runs its tests
 in N worker processes (``-n N --dist loadfile``: a module's tests stay in one
-worker, so module-scoped fixtures are built once); a suite without xdist runs
+worker, so module-scoped fixtures are built once; the files are handed out
+longest first, by their measured time: ``tests/xdist_order.py``); a suite without xdist runs
 in one process and says so. ``--workers auto`` gives the suites that run side
 by side one worker per CPU each, in all, split by their work
 (:func:`auto_workers`): an ``--sdk-only`` suite runs about a quarter of the

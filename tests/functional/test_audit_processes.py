@@ -90,7 +90,14 @@ def _audit(safemaker_local, sm, profile, processes):
     return findings, calls, stats
 
 
+def new_children(earlier):
+    """The child processes alive now that were not before the test (the audit's workers must all be gone; a
+    pool another test file of this worker left, such as joblib's reusable loky executor, is not the audit's)."""
+    return [p for p in multiprocessing.active_children() if p not in earlier]
+
+
 def test_two_worker_processes_find_exactly_what_one_process_finds(safemaker_local, sm, profile):
+    earlier = set(multiprocessing.active_children())   # another test file's pool (loky) may live on
     open_arns = seed(sm)
     fail_describe(sm, "DescribeTrainingJob", "TrainingJobName", "tj2")   # a handler of the client: run in a worker
     one, calls_one, stats_one = _audit(safemaker_local, sm, profile, 1)
@@ -116,7 +123,7 @@ def test_two_worker_processes_find_exactly_what_one_process_finds(safemaker_loca
     for stats, calls in ((stats_one, calls_one), (stats_two, calls_two)):   # the workers' counts reach the stats
         assert stats.calls == {op: n + (op == "DescribeTrainingJob") for op, n in calls.items() if n}
     assert stats_two.resources == 2 + 6 + 6 + 6 + 8 + 8 + 8
-    assert multiprocessing.active_children() == []
+    assert new_children(earlier) == []
 
 
 def test_stats_already_filled_are_added_to_not_counted_again(safemaker_local, sm, profile):
@@ -138,6 +145,7 @@ def test_types_that_name_each_other_are_one_group():
 
 
 def test_a_worker_that_dies_is_an_error_not_a_skipped_resource(safemaker_local, sm, profile):
+    earlier = set(multiprocessing.active_children())   # another test file's pool (loky) may live on
     sm.create_training_job(**training_job("tj"))
     parent = os.getpid()
 
@@ -148,16 +156,17 @@ def test_a_worker_that_dies_is_an_error_not_a_skipped_resource(safemaker_local, 
     sm.meta.events.register("before-call.sagemaker.DescribeTrainingJob", die)
     with pytest.raises(RuntimeError, match=r"audit worker process \d+ exited \(code 7\) before answering"):
         list(audit.run(profile, clients={"us-east-1": sm}, resource_types=["training-job"], processes=2))
-    assert multiprocessing.active_children() == []
+    assert new_children(earlier) == []
 
 
 def test_stopping_early_stops_the_workers(safemaker_local, sm, profile):
+    earlier = set(multiprocessing.active_children())   # another test file's pool (loky) may live on
     for i in range(4):
         sm.create_training_job(**training_job(f"tj{i}"))
     findings = audit.run(profile, clients={"us-east-1": sm}, resource_types=["training-job"], processes=2)
     assert next(findings).resource_type == "training-job"
     findings.close()
-    assert multiprocessing.active_children() == []
+    assert new_children(earlier) == []
 
 
 @pytest.mark.parametrize("value", [0, 17, True, "2"])
